@@ -1,0 +1,472 @@
+//! The serde file model: Kea's JSON, key for key.
+//!
+//! Every struct denies unknown fields. Values are kept close to the text
+//! (addresses and pools as strings) so that [`crate::validate`] can say
+//! precisely what is wrong with them; defaults are applied there too, not
+//! here, and are documented on each field.
+//!
+//! Kea keys that ruru does not implement yet are not fields here: serde
+//! reports them as unknown and [`kea_known`] tells the caller to say
+//! "not supported yet" instead of "unknown key".
+
+use serde::Deserialize;
+use serde_json::Value;
+
+/// The whole file: `{"Dhcp4": {...}}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Root {
+    /// The DHCPv4 server configuration.
+    #[serde(rename = "Dhcp4")]
+    pub dhcp4: Option<Dhcp4>,
+}
+
+/// The `Dhcp4` section.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Dhcp4 {
+    /// Free text, ignored.
+    pub comment: Option<String>,
+    /// Arbitrary data for hooks, ignored by ruru itself.
+    pub user_context: Option<Value>,
+    /// Which interfaces to listen on and how. Default: no interfaces, raw sockets.
+    pub interfaces_config: Option<InterfacesConfig>,
+    /// Where leases are stored. Default: memfile in Kea's default file.
+    pub lease_database: Option<LeaseDatabase>,
+    /// Default lease lifetime, seconds. Default 7200.
+    pub valid_lifetime: Option<u32>,
+    /// Shortest lifetime granted to a client asking for less. Default: `valid-lifetime`.
+    pub min_valid_lifetime: Option<u32>,
+    /// Longest lifetime granted to a client asking for more. Default: `valid-lifetime`.
+    pub max_valid_lifetime: Option<u32>,
+    /// T1 (option 58), seconds. Default: not sent unless `calculate-tee-times`.
+    pub renew_timer: Option<u32>,
+    /// T2 (option 59), seconds. Default: not sent unless `calculate-tee-times`.
+    pub rebind_timer: Option<u32>,
+    /// Compute T1/T2 from the lifetime when the timers are not given. Default false.
+    pub calculate_tee_times: Option<bool>,
+    /// T1 as a fraction of the lifetime when calculated. Default 0.5.
+    pub t1_percent: Option<f64>,
+    /// T2 as a fraction of the lifetime when calculated. Default 0.875.
+    pub t2_percent: Option<f64>,
+    /// The subnets, in selection order.
+    pub subnet4: Option<Vec<Subnet4>>,
+    /// Options sent to every client (lowest precedence).
+    pub option_data: Option<Vec<OptionData>>,
+    /// NAK requests for addresses the server does not know. Default false.
+    pub authoritative: Option<bool>,
+    /// Use the client identifier (option 61) to identify clients. Default true.
+    pub match_client_id: Option<bool>,
+    /// Echo the client identifier back (RFC 6842). Default true.
+    pub echo_client_id: Option<bool>,
+    /// `siaddr` in responses. Default 0.0.0.0.
+    pub next_server: Option<String>,
+    /// `sname` in responses. Default empty.
+    pub server_hostname: Option<String>,
+    /// `file` in responses. Default empty.
+    pub boot_file_name: Option<String>,
+    /// Seconds a declined address stays unusable. Default 86400.
+    pub decline_probation_period: Option<u32>,
+    /// Lease reclamation timing. Default: Kea's defaults.
+    pub expired_leases_processing: Option<ExpiredLeasesProcessing>,
+    /// Identifier types tried, in order, when looking up reservations.
+    /// Default `["hw-address", "duid", "circuit-id", "client-id"]`.
+    pub host_reservation_identifiers: Option<Vec<String>>,
+    /// Logging. Default: one `kea-dhcp4` logger, INFO, to stdout.
+    pub loggers: Option<Vec<Logger>>,
+    /// Hook libraries. Only an empty list is accepted for now.
+    pub hooks_libraries: Option<Vec<Value>>,
+    /// Worker threads. Default: multi-threading off (Kea 2.2).
+    pub multi_threading: Option<MultiThreading>,
+}
+
+/// `interfaces-config`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct InterfacesConfig {
+    pub comment: Option<String>,
+    pub user_context: Option<Value>,
+    /// Interface names: `"eth0"`, `"eth0/192.0.2.1"` or `"*"`. Default none.
+    pub interfaces: Option<Vec<String>>,
+    /// `"raw"` (default; can serve clients without an address) or `"udp"`.
+    pub dhcp_socket_type: Option<SocketType>,
+    /// Re-detect interfaces on reconfiguration. Accepted; ruru always does.
+    pub re_detect: Option<bool>,
+}
+
+/// `dhcp-socket-type` values.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SocketType {
+    Raw,
+    Udp,
+}
+
+/// `lease-database`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LeaseDatabase {
+    pub comment: Option<String>,
+    pub user_context: Option<Value>,
+    /// Backend: `"memfile"` (`"postgresql"` and `"mysql"` not supported yet). Required.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The lease file. Default `/var/lib/kea/kea-leases4.csv`; a relative
+    /// name is relative to the working directory, as in Kea.
+    pub name: Option<String>,
+    /// Write leases to the file. Default true.
+    pub persist: Option<bool>,
+    /// Seconds between lease file compactions, 0 = never. Default 3600.
+    pub lfc_interval: Option<u32>,
+}
+
+/// `expired-leases-processing`; defaults in [`crate::model::ExpiredLeasesProcessing`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ExpiredLeasesProcessing {
+    pub comment: Option<String>,
+    pub user_context: Option<Value>,
+    /// Seconds between reclamation cycles. Default 10.
+    pub reclaim_timer_wait_time: Option<u32>,
+    /// Seconds between removals of reclaimed leases, 0 = never. Default 25.
+    pub flush_reclaimed_timer_wait_time: Option<u32>,
+    /// Seconds reclaimed leases are kept, 0 = forever. Default 3600.
+    pub hold_reclaimed_time: Option<u32>,
+    /// Leases reclaimed per cycle, 0 = all. Default 100.
+    pub max_reclaim_leases: Option<u32>,
+    /// Milliseconds one cycle may take, 0 = unlimited. Default 250.
+    pub max_reclaim_time: Option<u32>,
+    /// Cycles with leases left before warning, 0 = never warn. Default 5.
+    pub unwarned_reclaim_cycles: Option<u32>,
+}
+
+/// `multi-threading`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct MultiThreading {
+    /// Process packets on a thread pool. Default false.
+    pub enable_multi_threading: Option<bool>,
+    /// Threads in the pool, 0 = one per CPU. Default 0.
+    pub thread_pool_size: Option<u32>,
+    /// Packets queued per thread before dropping, 0 = unlimited. Default 64.
+    pub packet_queue_size: Option<u32>,
+}
+
+/// One `loggers` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Logger {
+    pub comment: Option<String>,
+    pub user_context: Option<Value>,
+    /// Kea logger name, e.g. `kea-dhcp4` or `kea-dhcp4.leases`. Required.
+    pub name: String,
+    /// Where to write. Default: stdout.
+    #[serde(rename = "output_options")]
+    pub output_options: Option<Vec<OutputOption>>,
+    /// Minimum severity. Default INFO.
+    pub severity: Option<Severity>,
+    /// Debug verbosity 0..=99 when severity is DEBUG. Default 0.
+    pub debuglevel: Option<u32>,
+}
+
+/// `severity` values.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Severity {
+    Debug,
+    Info,
+    Warn,
+    Error,
+    Fatal,
+    None,
+}
+
+/// One `output_options` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputOption {
+    /// `"stdout"`, `"stderr"` or a file path (`"syslog"` not supported yet). Required.
+    pub output: String,
+    /// Flush after each message. Accepted; ruru always flushes.
+    pub flush: Option<bool>,
+    /// Rotate a log file at this size. Accepted, not acted on yet.
+    pub maxsize: Option<u64>,
+    /// Rotated files kept. Accepted, not acted on yet.
+    pub maxver: Option<u32>,
+    /// Kea's log4cplus pattern. Accepted, not used (ruru's format is fixed).
+    pub pattern: Option<String>,
+}
+
+/// One `subnet4` entry. Unset parameters inherit the global value.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Subnet4 {
+    pub comment: Option<String>,
+    pub user_context: Option<Value>,
+    /// Unique subnet id, > 0. Default: the highest id so far + 1, as Kea.
+    pub id: Option<u32>,
+    /// The prefix, e.g. `"192.0.2.0/24"`; host bits must be zero. Required.
+    pub subnet: String,
+    /// Dynamic address pools.
+    pub pools: Option<Vec<Pool>>,
+    /// Subnet options (override global ones).
+    pub option_data: Option<Vec<OptionData>>,
+    /// Host reservations in this subnet.
+    pub reservations: Option<Vec<Reservation>>,
+    /// Relay addresses: packets relayed from these (giaddr) select this subnet.
+    pub relay: Option<Relay>,
+    /// Directly connected clients on this interface select this subnet.
+    pub interface: Option<String>,
+    pub valid_lifetime: Option<u32>,
+    pub min_valid_lifetime: Option<u32>,
+    pub max_valid_lifetime: Option<u32>,
+    pub renew_timer: Option<u32>,
+    pub rebind_timer: Option<u32>,
+    pub calculate_tee_times: Option<bool>,
+    pub t1_percent: Option<f64>,
+    pub t2_percent: Option<f64>,
+    pub authoritative: Option<bool>,
+    pub match_client_id: Option<bool>,
+    pub next_server: Option<String>,
+    pub server_hostname: Option<String>,
+    pub boot_file_name: Option<String>,
+}
+
+/// `relay`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Relay {
+    /// Relay agent addresses (giaddr values).
+    pub ip_addresses: Option<Vec<String>>,
+    /// Older single-address form; may not be combined with `ip-addresses`.
+    pub ip_address: Option<String>,
+}
+
+/// One `pools` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Pool {
+    pub comment: Option<String>,
+    pub user_context: Option<Value>,
+    /// `"192.0.2.10 - 192.0.2.20"` or `"192.0.2.64/26"`. Required.
+    pub pool: String,
+    /// Pool options (override subnet ones).
+    pub option_data: Option<Vec<OptionData>>,
+}
+
+/// One `option-data` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct OptionData {
+    pub comment: Option<String>,
+    pub user_context: Option<Value>,
+    /// Option name in the space (e.g. `"routers"`).
+    pub name: Option<String>,
+    /// Option code; with `name`, both must designate the same option.
+    pub code: Option<u32>,
+    /// Option space. Only `"dhcp4"` (the default) for now.
+    pub space: Option<String>,
+    /// The value: comma-separated values, or hex when `csv-format` is false.
+    /// Default empty.
+    pub data: Option<String>,
+    /// Whether `data` is in the option's text format. Default true.
+    pub csv_format: Option<bool>,
+    /// Send even when the client did not ask for it. Default false.
+    pub always_send: Option<bool>,
+    /// Never send this option. Only false (the default) for now.
+    pub never_send: Option<bool>,
+}
+
+/// One `reservations` entry. Exactly one identifier is required.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Reservation {
+    pub comment: Option<String>,
+    pub user_context: Option<Value>,
+    /// MAC address: `"aa:bb:cc:dd:ee:ff"`, `"aabbccddeeff"` or `"aa-bb-..."`.
+    pub hw_address: Option<String>,
+    /// Client identifier (option 61 payload) in hex, e.g. `"01:aa:bb:cc:dd:ee:ff"`.
+    pub client_id: Option<String>,
+    /// Relay agent circuit id in hex, or as quoted text `"'port-1'"`.
+    pub circuit_id: Option<String>,
+    /// DUID identifier: not supported yet.
+    pub duid: Option<String>,
+    /// Flexible identifier (needs a hook): not supported yet.
+    pub flex_id: Option<String>,
+    /// The reserved address; must be in the subnet (it may be outside the pools).
+    pub ip_address: Option<String>,
+    /// Hostname given to this client.
+    pub hostname: Option<String>,
+    /// Options for this host (highest precedence).
+    pub option_data: Option<Vec<OptionData>>,
+    /// `siaddr` for this host.
+    pub next_server: Option<String>,
+    /// `sname` for this host.
+    pub server_hostname: Option<String>,
+    /// `file` for this host.
+    pub boot_file_name: Option<String>,
+}
+
+/// Which object a JSON path designates, for [`kea_known`]: the path with
+/// array indices removed, e.g. `Dhcp4.subnet4.pools`.
+pub fn object_kind(path: &str) -> String {
+    let mut s = String::with_capacity(path.len());
+    let mut depth = 0;
+    for c in path.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            c if depth == 0 => s.push(c),
+            _ => {}
+        }
+    }
+    s
+}
+
+const ROOT_KEA: &[&str] = &["Dhcp6", "Control-agent", "DhcpDdns", "Netconf", "Logging"];
+
+const DHCP4_KEA: &[&str] = &[
+    "shared-networks",
+    "client-classes",
+    "option-def",
+    "hosts-database",
+    "hosts-databases",
+    "reservations",
+    "control-socket",
+    "dhcp-queue-control",
+    "dhcp-ddns",
+    "dhcp4o6-port",
+    "sanity-checks",
+    "config-control",
+    "server-tag",
+    "reservation-mode",
+    "reservations-global",
+    "reservations-in-subnet",
+    "reservations-out-of-pool",
+    "early-global-reservations-lookup",
+    "ip-reservations-unique",
+    "reservations-lookup-first",
+    "hostname-char-set",
+    "hostname-char-replacement",
+    "ddns-send-updates",
+    "ddns-override-no-update",
+    "ddns-override-client-update",
+    "ddns-replace-client-name",
+    "ddns-generated-prefix",
+    "ddns-qualifying-suffix",
+    "ddns-update-on-renew",
+    "ddns-use-conflict-resolution",
+    "ddns-ttl-percent",
+    "store-extended-info",
+    "statistic-default-sample-count",
+    "statistic-default-sample-age",
+    "compatibility",
+    "parked-packet-limit",
+    "cache-threshold",
+    "cache-max-age",
+    "allocator",
+    "offer-lifetime",
+    "stash-agent-options",
+    "server-id",
+    "dhcp-multi-threading",
+];
+
+const INTERFACES_KEA: &[&str] = &[
+    "outbound-interface",
+    "service-sockets-require-all",
+    "service-sockets-max-retries",
+    "service-sockets-retry-wait-time",
+];
+
+const LEASE_DB_KEA: &[&str] = &[
+    "host",
+    "port",
+    "user",
+    "password",
+    "readonly",
+    "connect-timeout",
+    "max-reconnect-tries",
+    "reconnect-wait-time",
+    "on-fail",
+    "retry-on-startup",
+    "max-row-errors",
+    "trust-anchor",
+    "cert-file",
+    "key-file",
+    "cipher-list",
+    "read-timeout",
+    "write-timeout",
+    "tcp-user-timeout",
+];
+
+const SUBNET_KEA: &[&str] = &[
+    "client-class",
+    "require-client-classes",
+    "evaluate-additional-classes",
+    "reservation-mode",
+    "reservations-global",
+    "reservations-in-subnet",
+    "reservations-out-of-pool",
+    "4o6-interface",
+    "4o6-interface-id",
+    "4o6-subnet",
+    "store-extended-info",
+    "hostname-char-set",
+    "hostname-char-replacement",
+    "ddns-send-updates",
+    "ddns-override-no-update",
+    "ddns-override-client-update",
+    "ddns-replace-client-name",
+    "ddns-generated-prefix",
+    "ddns-qualifying-suffix",
+    "ddns-update-on-renew",
+    "ddns-use-conflict-resolution",
+    "ddns-ttl-percent",
+    "cache-threshold",
+    "cache-max-age",
+    "allocator",
+    "offer-lifetime",
+];
+
+const POOL_KEA: &[&str] = &[
+    "client-class",
+    "require-client-classes",
+    "evaluate-additional-classes",
+    "pool-id",
+];
+
+const RESERVATION_KEA: &[&str] = &["client-classes"];
+
+const LOGGER_KEA: &[&str] = &["output-options"];
+
+/// Whether Kea knows key `key` in the object of kind `kind` (see
+/// [`object_kind`]) — i.e. ruru should say "not supported yet" rather than
+/// "unknown key".
+pub fn kea_known(kind: &str, key: &str) -> bool {
+    let table: &[&str] = match kind {
+        "" => ROOT_KEA,
+        "Dhcp4" => DHCP4_KEA,
+        "Dhcp4.interfaces-config" => INTERFACES_KEA,
+        "Dhcp4.lease-database" => LEASE_DB_KEA,
+        "Dhcp4.subnet4" => SUBNET_KEA,
+        "Dhcp4.subnet4.pools" => POOL_KEA,
+        "Dhcp4.subnet4.reservations" => RESERVATION_KEA,
+        "Dhcp4.loggers" => LOGGER_KEA,
+        _ => &[],
+    };
+    table.contains(&key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_kinds() {
+        assert_eq!(object_kind("Dhcp4.subnet4[3].pools[0]"), "Dhcp4.subnet4.pools");
+        assert_eq!(object_kind(""), "");
+        assert!(kea_known("Dhcp4", "shared-networks"));
+        assert!(kea_known("", "Dhcp6"));
+        assert!(!kea_known("Dhcp4", "valid-lifetim"));
+    }
+}

@@ -1,0 +1,199 @@
+//! Kea-format configuration for ruru.
+//!
+//! Modules:
+//! - [`model`]: the validated runtime model the engine and server use.
+//! - `reader`: reads a file, strips `#`, `//` and `/* */` comments, expands
+//!   `<?include "file"?>`, and keeps a source map so any byte of the expanded
+//!   text can be traced back to `file:line:column`.
+//! - `file`: the serde file model mirroring Kea's JSON exactly
+//!   (`deny_unknown_fields` everywhere; Kea keys ruru does not implement yet are
+//!   refused with "not supported yet").
+//! - `options`: the DHCPv4 option-definition table (names, codes, formats) and
+//!   the encoder for `option-data` values.
+//! - `validate`: file model → runtime model (inheritance, defaults, checks).
+//!
+//! Entry points: [`load`] (a file on disk) and [`load_str`] (text, for tests
+//! and `config-set`). Errors are [`ConfigError`], a list of [`Diagnostic`]s,
+//! each with `file:line:column`, the JSON path and what was expected.
+
+#![forbid(unsafe_code)]
+
+pub mod file;
+pub mod model;
+pub mod options;
+mod reader;
+mod validate;
+
+pub use model::*;
+pub use validate::{
+    DEFAULT_DECLINE_PROBATION, DEFAULT_LEASE_FILE4, DEFAULT_LFC_INTERVAL, DEFAULT_T1_PERCENT,
+    DEFAULT_T2_PERCENT, DEFAULT_VALID_LIFETIME,
+};
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// One problem found in a configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The file the offending text is in (an included file where relevant).
+    pub file: PathBuf,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// JSON path, e.g. `Dhcp4.subnet4[0].pools[1].pool`.
+    pub path: String,
+    /// What is wrong and what was expected.
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}: {}",
+            self.file.display(),
+            self.line,
+            self.column,
+            self.path,
+            self.message
+        )
+    }
+}
+
+/// A configuration that could not be loaded: one or more diagnostics.
+#[derive(Debug, Clone, thiserror::Error)]
+pub struct ConfigError {
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.diagnostics.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl From<Diagnostic> for ConfigError {
+    fn from(d: Diagnostic) -> Self {
+        ConfigError {
+            diagnostics: vec![d],
+        }
+    }
+}
+
+/// Loads and validates the configuration file at `path`.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| Diagnostic {
+        file: path.to_path_buf(),
+        line: 1,
+        column: 1,
+        path: String::new(),
+        message: format!("cannot read the configuration file: {e}"),
+    })?;
+    load_str(&text, path)
+}
+
+/// Validates configuration text as if it had been read from `path`
+/// (includes are resolved relative to `path`'s directory).
+pub fn load_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    let source = reader::expand(text, path)?;
+    let root = parse(&source)?;
+    validate::validate(root, path).map_err(|problems| {
+        let spans = reader::parse_spans(&source.text);
+        let diagnostics = problems
+            .into_iter()
+            .map(|p| {
+                let off = spans.as_ref().map_or(0, |n| {
+                    n.find(&reader::split_path(&p.path), p.at_key)
+                });
+                source.diagnostic(off, &p.path, p.message)
+            })
+            .collect();
+        ConfigError { diagnostics }
+    })
+}
+
+/// Deserializes the expanded text into the file model, turning serde's
+/// errors into located diagnostics.
+fn parse(source: &reader::Source) -> Result<file::Root, Diagnostic> {
+    let de = &mut serde_json::Deserializer::from_str(&source.text);
+    let err = match serde_path_to_error::deserialize::<_, file::Root>(de) {
+        Ok(root) => return Ok(root),
+        Err(e) => e,
+    };
+    let path = err.path().to_string();
+    let path = if path == "." { String::new() } else { path };
+    let inner = err.into_inner();
+    let raw = inner.to_string();
+    // serde_json appends " at line L column C"; we print our own position.
+    let msg = match raw.rfind(" at line ") {
+        Some(i) => raw[..i].to_string(),
+        None => raw,
+    };
+    let spans = match inner.classify() {
+        serde_json::error::Category::Data => reader::parse_spans(&source.text),
+        _ => None,
+    };
+    let Some(spans) = spans else {
+        // Syntax error or end of input: serde_json's own position is right.
+        let off = source.offset_of(inner.line(), inner.column());
+        return Err(source.diagnostic(off, &path, format!("invalid JSON: {msg}")));
+    };
+    let steps = reader::split_path(&path);
+    if let Some(key) = field_name(&msg, "unknown field `") {
+        let full = if path.is_empty() {
+            key.clone()
+        } else {
+            format!("{path}.{key}")
+        };
+        let mut key_steps = steps.clone();
+        key_steps.push(reader::Step::Key(key.clone()));
+        let off = spans.find(&key_steps, true);
+        let message = if file::kea_known(&file::object_kind(&path), &key) {
+            format!("not supported yet: {full}")
+        } else {
+            let expected: Vec<String> = msg
+                .split('`')
+                .skip(3)
+                .step_by(2)
+                .map(str::to_string)
+                .collect();
+            if expected.is_empty() {
+                format!("unknown key `{key}`: this object takes no keys")
+            } else {
+                format!("unknown key `{key}`, expected one of: {}", expected.join(", "))
+            }
+        };
+        return Err(source.diagnostic(off, &full, message));
+    }
+    if let Some(key) = field_name(&msg, "duplicate field `") {
+        let mut key_steps = steps.clone();
+        key_steps.push(reader::Step::Key(key.clone()));
+        let off = spans.find(&key_steps, true);
+        let full = if path.is_empty() {
+            key.clone()
+        } else {
+            format!("{path}.{key}")
+        };
+        return Err(source.diagnostic(off, &full, format!("duplicate key `{key}`")));
+    }
+    let off = spans.find(&steps, false);
+    let message = match field_name(&msg, "missing field `") {
+        Some(key) => format!("missing required key `{key}`"),
+        None => msg,
+    };
+    Err(source.diagnostic(off, &path, message))
+}
+
+/// The name in `` prefix`name` `` at the start of a serde message.
+fn field_name(msg: &str, prefix: &str) -> Option<String> {
+    let rest = msg.strip_prefix(prefix)?;
+    rest.find('`').map(|i| rest[..i].to_string())
+}

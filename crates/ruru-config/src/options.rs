@@ -1,0 +1,600 @@
+//! The DHCPv4 option-definition table and the `option-data` encoder.
+//!
+//! Names, codes and formats follow Kea's standard DHCPv4 definitions (space
+//! `dhcp4`), so `{"name": "routers", "data": "192.0.2.1"}` means the same
+//! thing to ruru as to Kea. [`encode`] turns an `option-data` `data` string
+//! into the option's wire payload (without code and length octets).
+
+use std::net::Ipv4Addr;
+
+/// The format of an option's payload (Kea's option data types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataType {
+    /// No payload (a flag option).
+    Empty,
+    /// Opaque bytes, written in hex.
+    Binary,
+    /// One octet, 1 or 0; written `true`/`false` (or `1`/`0`).
+    Boolean,
+    Uint8,
+    Uint16,
+    Uint32,
+    Int8,
+    Int16,
+    Int32,
+    Ipv4Address,
+    /// Text, sent as its UTF-8 bytes without a terminating NUL.
+    String,
+    /// A domain name in DNS wire format (RFC 1035 §3.1, uncompressed).
+    Fqdn,
+    /// A sequence of fields; with `array`, the last field repeats.
+    Record(&'static [DataType]),
+    /// RFC 3442 routes, written `"10.0.0.0/8 - 192.0.2.1, ..."` (Kea's syntax).
+    ClasslessRoutes,
+}
+
+impl DataType {
+    /// Kea's name of the type, for messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            DataType::Empty => "empty",
+            DataType::Binary => "binary",
+            DataType::Boolean => "boolean",
+            DataType::Uint8 => "uint8",
+            DataType::Uint16 => "uint16",
+            DataType::Uint32 => "uint32",
+            DataType::Int8 => "int8",
+            DataType::Int16 => "int16",
+            DataType::Int32 => "int32",
+            DataType::Ipv4Address => "ipv4-address",
+            DataType::String => "string",
+            DataType::Fqdn => "fqdn",
+            DataType::Record(_) => "record",
+            DataType::ClasslessRoutes => "internal",
+        }
+    }
+}
+
+/// One option definition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OptionDef {
+    pub name: &'static str,
+    pub code: u8,
+    pub data_type: DataType,
+    /// Whether the data is a list of values of `data_type`.
+    pub array: bool,
+}
+
+const fn def(name: &'static str, code: u8, data_type: DataType, array: bool) -> OptionDef {
+    OptionDef {
+        name,
+        code,
+        data_type,
+        array,
+    }
+}
+
+use DataType::{
+    Binary, Boolean, ClasslessRoutes, Empty, Fqdn, Int16, Int32, Int8, Ipv4Address, Record, Uint16,
+    Uint32, Uint8,
+};
+
+/// Standard DHCPv4 options with Kea's names (space `dhcp4`).
+pub const DHCP4_OPTION_DEFS: &[OptionDef] = &[
+    def("subnet-mask", 1, Ipv4Address, false),
+    def("time-offset", 2, Int32, false),
+    def("routers", 3, Ipv4Address, true),
+    def("time-servers", 4, Ipv4Address, true),
+    def("name-servers", 5, Ipv4Address, true),
+    def("domain-name-servers", 6, Ipv4Address, true),
+    def("log-servers", 7, Ipv4Address, true),
+    def("cookie-servers", 8, Ipv4Address, true),
+    def("lpr-servers", 9, Ipv4Address, true),
+    def("impress-servers", 10, Ipv4Address, true),
+    def("resource-location-servers", 11, Ipv4Address, true),
+    def("host-name", 12, DataType::String, false),
+    def("boot-size", 13, Uint16, false),
+    def("merit-dump", 14, DataType::String, false),
+    def("domain-name", 15, DataType::String, false),
+    def("swap-server", 16, Ipv4Address, false),
+    def("root-path", 17, DataType::String, false),
+    def("extensions-path", 18, DataType::String, false),
+    def("ip-forwarding", 19, Boolean, false),
+    def("non-local-source-routing", 20, Boolean, false),
+    def("policy-filter", 21, Ipv4Address, true),
+    def("max-dgram-reassembly", 22, Uint16, false),
+    def("default-ip-ttl", 23, Uint8, false),
+    def("path-mtu-aging-timeout", 24, Uint32, false),
+    def("path-mtu-plateau-table", 25, Uint16, true),
+    def("interface-mtu", 26, Uint16, false),
+    def("all-subnets-local", 27, Boolean, false),
+    def("broadcast-address", 28, Ipv4Address, false),
+    def("perform-mask-discovery", 29, Boolean, false),
+    def("mask-supplier", 30, Boolean, false),
+    def("router-discovery", 31, Boolean, false),
+    def("router-solicitation-address", 32, Ipv4Address, false),
+    def("static-routes", 33, Ipv4Address, true),
+    def("trailer-encapsulation", 34, Boolean, false),
+    def("arp-cache-timeout", 35, Uint32, false),
+    def("ieee802-3-encapsulation", 36, Boolean, false),
+    def("default-tcp-ttl", 37, Uint8, false),
+    def("tcp-keepalive-interval", 38, Uint32, false),
+    def("tcp-keepalive-garbage", 39, Boolean, false),
+    def("nis-domain", 40, DataType::String, false),
+    def("nis-servers", 41, Ipv4Address, true),
+    def("ntp-servers", 42, Ipv4Address, true),
+    def("vendor-encapsulated-options", 43, Binary, false),
+    def("netbios-name-servers", 44, Ipv4Address, true),
+    def("netbios-dd-server", 45, Ipv4Address, true),
+    def("netbios-node-type", 46, Uint8, false),
+    def("netbios-scope", 47, DataType::String, false),
+    def("font-servers", 48, Ipv4Address, true),
+    def("x-display-manager", 49, Ipv4Address, true),
+    def("dhcp-requested-address", 50, Ipv4Address, false),
+    def("dhcp-lease-time", 51, Uint32, false),
+    def("dhcp-option-overload", 52, Uint8, false),
+    def("dhcp-message-type", 53, Uint8, false),
+    def("dhcp-server-identifier", 54, Ipv4Address, false),
+    def("dhcp-parameter-request-list", 55, Uint8, true),
+    def("dhcp-message", 56, DataType::String, false),
+    def("dhcp-max-message-size", 57, Uint16, false),
+    def("dhcp-renewal-time", 58, Uint32, false),
+    def("dhcp-rebinding-time", 59, Uint32, false),
+    def("vendor-class-identifier", 60, DataType::String, false),
+    def("dhcp-client-identifier", 61, Binary, false),
+    def("nwip-domain-name", 62, DataType::String, false),
+    def("nwip-suboptions", 63, Binary, false),
+    def("nisplus-domain-name", 64, DataType::String, false),
+    def("nisplus-servers", 65, Ipv4Address, true),
+    def("tftp-server-name", 66, DataType::String, false),
+    def("boot-file-name", 67, DataType::String, false),
+    def("mobile-ip-home-agent", 68, Ipv4Address, true),
+    def("smtp-server", 69, Ipv4Address, true),
+    def("pop-server", 70, Ipv4Address, true),
+    def("nntp-server", 71, Ipv4Address, true),
+    def("www-server", 72, Ipv4Address, true),
+    def("finger-server", 73, Ipv4Address, true),
+    def("irc-server", 74, Ipv4Address, true),
+    def("streettalk-server", 75, Ipv4Address, true),
+    def("streettalk-directory-assistance-server", 76, Ipv4Address, true),
+    def("user-class", 77, Binary, false),
+    def("slp-directory-agent", 78, Record(&[Boolean, Ipv4Address]), true),
+    def("slp-service-scope", 79, Record(&[Boolean, DataType::String]), false),
+    def("dhcp-agent-options", 82, Binary, false),
+    def("nds-servers", 85, Ipv4Address, true),
+    def("nds-tree-name", 86, DataType::String, false),
+    def("nds-context", 87, DataType::String, false),
+    def("bcms-controller-names", 88, Fqdn, true),
+    def("bcms-controller-address", 89, Ipv4Address, true),
+    def("authenticate", 90, Binary, false),
+    def("client-last-transaction-time", 91, Uint32, false),
+    def("associated-ip", 92, Ipv4Address, true),
+    def("client-system", 93, Uint16, true),
+    def("client-ndi", 94, Record(&[Uint8, Uint8, Uint8]), false),
+    def("uuid-guid", 97, Record(&[Uint8, Binary]), false),
+    def("uap-servers", 98, DataType::String, false),
+    def("geoconf-civic", 99, Binary, false),
+    def("pcode", 100, DataType::String, false),
+    def("tcode", 101, DataType::String, false),
+    def("v6-only-preferred", 108, Uint32, false),
+    def("netinfo-server-address", 112, Ipv4Address, true),
+    def("netinfo-server-tag", 113, DataType::String, false),
+    def("v4-captive-portal", 114, DataType::String, false),
+    def("auto-config", 116, Uint8, false),
+    def("name-service-search", 117, Uint16, true),
+    def("subnet-selection", 118, Ipv4Address, false),
+    def("domain-search", 119, Fqdn, true),
+    def("classless-static-route", 121, ClasslessRoutes, false),
+    def("vivco-suboptions", 124, Record(&[Uint32, Binary]), false),
+    def("vivso-suboptions", 125, Uint32, false),
+    def("pana-agent", 136, Ipv4Address, true),
+    def("v4-lost", 137, Fqdn, false),
+    def("capwap-ac-v4", 138, Ipv4Address, true),
+    def("sip-ua-cs-domains", 141, Fqdn, true),
+    def("v4-access-domain", 213, Fqdn, false),
+];
+
+/// The definition named `name` in space `dhcp4`.
+pub fn by_name(name: &str) -> Option<&'static OptionDef> {
+    DHCP4_OPTION_DEFS.iter().find(|d| d.name == name)
+}
+
+/// The definition of option `code` in space `dhcp4`.
+pub fn by_code(code: u8) -> Option<&'static OptionDef> {
+    DHCP4_OPTION_DEFS.iter().find(|d| d.code == code)
+}
+
+/// Why an option code may not appear in `option-data`, if it may not.
+pub fn reserved_reason(code: u8) -> Option<&'static str> {
+    match code {
+        0 => Some("option code 0 is reserved for PAD"),
+        255 => Some("option code 255 is reserved for END"),
+        50 | 51 | 52 | 53 | 55 | 57 | 58 | 59 | 61 | 82 => Some(
+            "this option is managed by the server (derived from the client's \
+             message or from the lease) and cannot be configured",
+        ),
+        _ => None,
+    }
+}
+
+/// Encodes `data` for an option with definition `def` (or none).
+///
+/// With `csv` (Kea's `csv-format`, default true) the data is
+/// comma-separated values in the definition's format; without it, the data
+/// is hex (`"0A0B"`, `"0a:0b"`, `"0x0a 0b"`), whatever the definition.
+pub fn encode(def: Option<&OptionDef>, data: &str, csv: bool) -> Result<Vec<u8>, String> {
+    if !csv {
+        return decode_hex(data);
+    }
+    let Some(def) = def else {
+        return Err(
+            "no definition for this option code: give `\"csv-format\": false` and the \
+             data as hex"
+                .to_string(),
+        );
+    };
+    let mut out = Vec::new();
+    match def.data_type {
+        Empty => {
+            if !data.trim().is_empty() {
+                return Err("this option carries no data: expected `\"data\": \"\"`".into());
+            }
+        }
+        ClasslessRoutes => encode_classless_routes(data, &mut out)?,
+        Binary => out = decode_hex(data)?,
+        Record(fields) => {
+            let values = split_csv(data);
+            let (last, fixed) = fields.split_last().ok_or("empty record")?;
+            if values.len() < fields.len() || (!def.array && values.len() > fields.len()) {
+                return Err(format!(
+                    "expected {} comma-separated fields ({}), got {}",
+                    fields.len(),
+                    fields
+                        .iter()
+                        .map(DataType::name)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    values.len()
+                ));
+            }
+            for (t, v) in fixed.iter().zip(&values) {
+                encode_value(*t, v, &mut out)?;
+            }
+            for v in &values[fixed.len()..] {
+                encode_value(*last, v, &mut out)?;
+            }
+        }
+        t => {
+            let values = split_csv(data);
+            if values.iter().all(|v| v.is_empty()) {
+                return Err(format!("empty data: expected {}", expected(def)));
+            }
+            if !def.array && values.len() > 1 {
+                let hint = if t == DataType::String || t == Fqdn {
+                    " (write a comma inside a value as `\\\\,`)"
+                } else {
+                    ""
+                };
+                return Err(format!(
+                    "expected one {} value, got {} comma-separated values{hint}",
+                    t.name(),
+                    values.len()
+                ));
+            }
+            for v in &values {
+                encode_value(t, v, &mut out)?;
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn expected(def: &OptionDef) -> String {
+    if def.array {
+        format!("a comma-separated list of {} values", def.data_type.name())
+    } else {
+        format!("one {} value", def.data_type.name())
+    }
+}
+
+/// Splits Kea CSV data on commas (a `\,` is a literal comma) and trims
+/// every value.
+fn split_csv(data: &str) -> Vec<String> {
+    let mut values = Vec::new();
+    let mut cur = String::new();
+    let mut chars = data.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&',') => {
+                cur.push(',');
+                chars.next();
+            }
+            ',' => values.push(std::mem::take(&mut cur).trim().to_string()),
+            c => cur.push(c),
+        }
+    }
+    values.push(cur.trim().to_string());
+    values
+}
+
+fn encode_value(t: DataType, v: &str, out: &mut Vec<u8>) -> Result<(), String> {
+    match t {
+        Boolean => out.push(match v.to_ascii_lowercase().as_str() {
+            "true" | "1" => 1,
+            "false" | "0" => 0,
+            _ => return Err(format!("`{v}` is not a boolean: expected true or false")),
+        }),
+        Uint8 => out.push(int(v, t, 0, u8::MAX.into())? as u8),
+        Uint16 => out.extend((int(v, t, 0, u16::MAX.into())? as u16).to_be_bytes()),
+        Uint32 => out.extend((int(v, t, 0, u32::MAX.into())? as u32).to_be_bytes()),
+        Int8 => out.extend((int(v, t, i8::MIN.into(), i8::MAX.into())? as i8).to_be_bytes()),
+        Int16 => out.extend((int(v, t, i16::MIN.into(), i16::MAX.into())? as i16).to_be_bytes()),
+        Int32 => out.extend((int(v, t, i32::MIN.into(), i32::MAX.into())? as i32).to_be_bytes()),
+        Ipv4Address => out.extend(ipv4(v)?.octets()),
+        DataType::String => {
+            if v.is_empty() {
+                return Err("empty string: expected some text".into());
+            }
+            out.extend(v.as_bytes());
+        }
+        Fqdn => encode_fqdn(v, out)?,
+        Binary => out.extend(decode_hex(v)?),
+        Empty | Record(_) | ClasslessRoutes => {
+            return Err(format!("{} cannot be a record field", t.name()))
+        }
+    }
+    Ok(())
+}
+
+fn ipv4(v: &str) -> Result<Ipv4Addr, String> {
+    v.parse()
+        .map_err(|_| format!("`{v}` is not an IPv4 address: expected e.g. 192.0.2.1"))
+}
+
+/// A decimal (or `0x` hex) integer within `min..=max`.
+fn int(v: &str, t: DataType, min: i64, max: i64) -> Result<i64, String> {
+    let parsed = match v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
+        Some(h) => i64::from_str_radix(h, 16),
+        None => v.parse::<i64>(),
+    };
+    match parsed {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        Ok(_) => Err(format!(
+            "`{v}` is out of range for {}: expected {min}..={max}",
+            t.name()
+        )),
+        Err(_) => Err(format!(
+            "`{v}` is not a {}: expected an integer in {min}..={max}",
+            t.name()
+        )),
+    }
+}
+
+/// Encodes a domain name in uncompressed DNS wire format.
+pub fn encode_fqdn(name: &str, out: &mut Vec<u8>) -> Result<(), String> {
+    let trimmed = name.strip_suffix('.').unwrap_or(name);
+    if trimmed.is_empty() {
+        return Err("empty domain name: expected e.g. example.org".into());
+    }
+    let start = out.len();
+    for label in trimmed.split('.') {
+        if label.is_empty() || label.len() > 63 {
+            return Err(format!(
+                "`{name}` is not a valid domain name: labels must be 1..=63 characters"
+            ));
+        }
+        out.push(label.len() as u8);
+        out.extend(label.as_bytes());
+    }
+    out.push(0);
+    if out.len() - start > 255 {
+        return Err(format!("`{name}` is longer than 255 octets"));
+    }
+    Ok(())
+}
+
+/// RFC 3442 routes: `"10.0.0.0/8 - 192.0.2.1, 0.0.0.0/0 - 192.0.2.254"`.
+fn encode_classless_routes(data: &str, out: &mut Vec<u8>) -> Result<(), String> {
+    const EXPECTED: &str = "expected routes like `10.0.0.0/8 - 192.0.2.1, 0.0.0.0/0 - 192.0.2.254`";
+    for route in split_csv(data) {
+        let (dest, router) = route
+            .split_once(" - ")
+            .ok_or_else(|| format!("`{route}`: {EXPECTED}"))?;
+        let net: ipnet::Ipv4Net = dest
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{dest}` is not a prefix: {EXPECTED}"))?;
+        if net.network() != net.addr() {
+            return Err(format!("`{dest}` has host bits set"));
+        }
+        let len = net.prefix_len();
+        out.push(len);
+        out.extend(&net.addr().octets()[..usize::from(len.div_ceil(8))]);
+        out.extend(ipv4(router.trim())?.octets());
+    }
+    Ok(())
+}
+
+/// Decodes Kea's hex notations: `"0A0B0C"`, `"0x0a0b0c"`, `"0a:0b:0c"`,
+/// `"0a 0b 0c"` (in the separated forms a group may be one digit).
+pub fn decode_hex(data: &str) -> Result<Vec<u8>, String> {
+    let s = data.trim();
+    let s = s
+        .strip_prefix("0x")
+        .or_else(|| s.strip_prefix("0X"))
+        .unwrap_or(s);
+    let bad = || {
+        format!("`{data}` is not hex data: expected e.g. \"0A0B0C\", \"0a:0b:0c\" or \"0x0a0b0c\"")
+    };
+    let byte = |g: &str| {
+        if g.is_empty() || g.len() > 2 {
+            return Err(bad());
+        }
+        u8::from_str_radix(g, 16).map_err(|_| bad())
+    };
+    if s.contains(':') {
+        return s.split(':').map(byte).collect();
+    }
+    if s.contains(char::is_whitespace) {
+        return s.split_whitespace().map(byte).collect();
+    }
+    if !s.is_ascii() {
+        return Err(bad());
+    }
+    // Continuous hex; an odd number of digits gets a leading zero, as Kea does.
+    let padded;
+    let s = if s.len() % 2 == 1 {
+        padded = format!("0{s}");
+        padded.as_str()
+    } else {
+        s
+    };
+    (0..s.len()).step_by(2).map(|i| byte(&s[i..i + 2])).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enc(name: &str, data: &str) -> Result<Vec<u8>, String> {
+        encode(by_name(name), data, true)
+    }
+
+    #[test]
+    fn table_is_consistent() {
+        for (i, d) in DHCP4_OPTION_DEFS.iter().enumerate() {
+            assert!(reserved_reason(d.code) != Some("") && d.code != 0 && d.code != 255);
+            for e in &DHCP4_OPTION_DEFS[i + 1..] {
+                assert_ne!(d.code, e.code, "{} / {}", d.name, e.name);
+                assert_ne!(d.name, e.name);
+            }
+        }
+        assert_eq!(by_code(6).unwrap().name, "domain-name-servers");
+        assert_eq!(by_name("domain-search").unwrap().code, 119);
+    }
+
+    // RFC 2132 §3.5: routers, a list of addresses.
+    #[test]
+    fn rfc2132_3_5_routers_list() {
+        assert_eq!(
+            enc("routers", "192.0.2.1, 192.0.2.2").unwrap(),
+            [192, 0, 2, 1, 192, 0, 2, 2]
+        );
+    }
+
+    // RFC 2132 §3.8: domain name servers.
+    #[test]
+    fn rfc2132_3_8_domain_name_servers() {
+        assert_eq!(
+            enc("domain-name-servers", "192.0.2.53").unwrap(),
+            [192, 0, 2, 53]
+        );
+    }
+
+    // RFC 2132 §3.17: domain name is plain text, no terminating NUL.
+    #[test]
+    fn rfc2132_3_17_domain_name() {
+        assert_eq!(enc("domain-name", "example.org").unwrap(), b"example.org");
+    }
+
+    #[test]
+    fn hex_when_csv_format_false() {
+        for s in ["0A0B", "0a:0b", "0x0a 0b", "0x0A0B", "a:b", "A0B", "0a 0b"] {
+            let want: &[u8] = if s == "A0B" { &[0x0a, 0x0b] } else { &[10, 11] };
+            assert_eq!(encode(by_name("routers"), s, false).unwrap(), want, "{s}");
+        }
+        assert_eq!(encode(None, "", false).unwrap(), Vec::<u8>::new());
+        assert!(encode(None, "0g", false).is_err());
+        assert!(encode(None, "0a::0b", false).is_err());
+    }
+
+    // RFC 2132 §9.2: IP address lease time, 32-bit unsigned.
+    #[test]
+    fn rfc2132_9_2_uint32() {
+        assert_eq!(
+            enc("dhcp-lease-time", "3600").unwrap(),
+            [0, 0, 0x0e, 0x10]
+        );
+        assert_eq!(enc("dhcp-lease-time", "0x10").unwrap(), [0, 0, 0, 16]);
+        assert!(enc("dhcp-lease-time", "-1").is_err());
+        assert!(enc("dhcp-lease-time", "4294967296").is_err());
+        assert_eq!(enc("interface-mtu", "1500").unwrap(), [0x05, 0xdc]);
+        assert_eq!(enc("default-ip-ttl", "64").unwrap(), [64]);
+        assert!(enc("default-ip-ttl", "256").is_err());
+        assert_eq!(enc("time-offset", "-1").unwrap(), [0xff; 4]);
+    }
+
+    // RFC 2132 §4.1: IP forwarding, a boolean octet.
+    #[test]
+    fn rfc2132_4_1_boolean() {
+        assert_eq!(enc("ip-forwarding", "true").unwrap(), [1]);
+        assert_eq!(enc("ip-forwarding", "false").unwrap(), [0]);
+        assert_eq!(enc("ip-forwarding", "1").unwrap(), [1]);
+        assert!(enc("ip-forwarding", "yes").is_err());
+    }
+
+    // RFC 3397 §2: domain search list, uncompressed names are valid.
+    #[test]
+    fn rfc3397_domain_search() {
+        assert_eq!(
+            enc("domain-search", "example.org, a.b.").unwrap(),
+            b"\x07example\x03org\x00\x01a\x01b\x00"
+        );
+        assert!(enc("domain-search", "a..b").is_err());
+    }
+
+    // RFC 3442: classless static routes.
+    #[test]
+    fn rfc3442_classless_routes() {
+        assert_eq!(
+            enc(
+                "classless-static-route",
+                "10.0.0.0/8 - 192.0.2.1, 0.0.0.0/0 - 192.0.2.254, 10.17.0.0/16 - 10.0.0.1"
+            )
+            .unwrap(),
+            [8, 10, 192, 0, 2, 1, 0, 192, 0, 2, 254, 16, 10, 17, 10, 0, 0, 1]
+        );
+        assert!(enc("classless-static-route", "10.0.0.1/8 - 192.0.2.1").is_err());
+    }
+
+    #[test]
+    fn strings_and_escaped_commas() {
+        assert_eq!(enc("v4-captive-portal", "https://x/").unwrap(), b"https://x/");
+        assert_eq!(enc("host-name", "a\\,b").unwrap(), b"a,b");
+        let e = enc("host-name", "a,b").unwrap_err();
+        assert!(e.contains("\\\\,"), "{e}");
+        assert!(enc("host-name", "").is_err());
+        assert!(enc("routers", "").is_err());
+        assert!(enc("routers", "192.0.2.300").is_err());
+        assert!(enc("subnet-mask", "255.255.255.0, 255.0.0.0").is_err());
+    }
+
+    #[test]
+    fn records() {
+        assert_eq!(enc("client-ndi", "1, 2, 3").unwrap(), [1, 2, 3]);
+        assert!(enc("client-ndi", "1, 2").is_err());
+        assert!(enc("client-ndi", "1, 2, 3, 4").is_err());
+        assert_eq!(
+            enc("slp-directory-agent", "true, 192.0.2.1, 192.0.2.2").unwrap(),
+            [1, 192, 0, 2, 1, 192, 0, 2, 2]
+        );
+        assert_eq!(
+            enc("vivco-suboptions", "4491, 0a0b").unwrap(),
+            [0, 0, 0x11, 0x8b, 10, 11]
+        );
+    }
+
+    #[test]
+    fn binary_in_csv_mode_is_hex() {
+        assert_eq!(
+            enc("vendor-encapsulated-options", "01:02:aa").unwrap(),
+            [1, 2, 0xaa]
+        );
+    }
+
+    #[test]
+    fn no_definition_needs_hex() {
+        assert!(encode(None, "abc", true).is_err());
+        assert_eq!(encode(None, "abc", false).unwrap(), [0x0a, 0xbc]);
+    }
+}

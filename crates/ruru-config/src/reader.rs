@@ -1,0 +1,667 @@
+//! Reading a Kea configuration file: comments, includes and positions.
+//!
+//! Kea's configuration is JSON extended with three comment styles (`#` and
+//! `//` to the end of the line, `/* ... */`) and with `<?include "file"?>`
+//! directives that are replaced by the named file's content. [`expand`]
+//! produces plain JSON text (comments replaced by spaces, so byte offsets
+//! inside one file stay unchanged) together with a [`SourceMap`] that maps any
+//! byte offset of that text back to `file:line:column` in the original files.
+//!
+//! [`Node`] / [`parse_spans`] are a small JSON walker over the expanded text
+//! that records where every value and key starts, so that a diagnostic that
+//! only knows a JSON path (`Dhcp4.subnet4[0].pools[1].pool`) can still point
+//! at the offending text.
+
+use std::path::{Path, PathBuf};
+
+use crate::Diagnostic;
+
+/// Maximum include depth, as a guard against pathological nesting that is
+/// not a loop (loops are detected separately and reported as such).
+const MAX_INCLUDE_DEPTH: usize = 32;
+
+/// One original file that contributed text to the expanded configuration.
+#[derive(Debug, Clone)]
+struct SourceFile {
+    path: PathBuf,
+    text: String,
+    /// Byte offset of the start of every line.
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    fn new(path: PathBuf, text: String) -> Self {
+        let line_starts = line_starts(&text);
+        SourceFile {
+            path,
+            text,
+            line_starts,
+        }
+    }
+
+    /// 1-based line and column (in characters) of byte `off`.
+    fn line_col(&self, off: usize) -> (usize, usize) {
+        let off = off.min(self.text.len());
+        let line = match self.line_starts.binary_search(&off) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = self.line_starts[line];
+        let column = self
+            .text
+            .get(start..off)
+            .map_or(off - start, |s| s.chars().count());
+        (line + 1, column + 1)
+    }
+}
+
+fn line_starts(text: &str) -> Vec<usize> {
+    let mut v = vec![0];
+    v.extend(
+        text.bytes()
+            .enumerate()
+            .filter(|&(_, b)| b == b'\n')
+            .map(|(i, _)| i + 1),
+    );
+    v
+}
+
+/// A run of expanded text copied verbatim from one place of one file.
+#[derive(Debug, Clone, Copy)]
+struct Segment {
+    /// Start in the expanded text.
+    out_start: usize,
+    /// Index into [`SourceMap::files`].
+    file: usize,
+    /// Start in that file.
+    file_start: usize,
+    len: usize,
+}
+
+/// Maps byte offsets of the expanded text back to the original files.
+#[derive(Debug, Clone, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+    /// Sorted by `out_start`, contiguous.
+    segments: Vec<Segment>,
+}
+
+/// A position in an original file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Position {
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl SourceMap {
+    /// Where byte `off` of the expanded text came from.
+    pub fn locate(&self, off: usize) -> Position {
+        let Some(first) = self.files.first() else {
+            return Position {
+                file: PathBuf::new(),
+                line: 1,
+                column: 1,
+            };
+        };
+        // The last segment starting at or before `off`; an offset past the
+        // end maps to the end of the last segment.
+        let idx = self
+            .segments
+            .partition_point(|s| s.out_start <= off)
+            .checked_sub(1);
+        let (file, file_off) = match idx.map(|i| self.segments[i]) {
+            Some(s) => (
+                &self.files[s.file],
+                s.file_start + (off - s.out_start).min(s.len),
+            ),
+            None => (first, 0),
+        };
+        let (line, column) = file.line_col(file_off);
+        Position {
+            file: file.path.clone(),
+            line,
+            column,
+        }
+    }
+}
+
+/// The expanded configuration text and where each byte came from.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Plain JSON: comments blanked out, includes expanded.
+    pub text: String,
+    pub map: SourceMap,
+    /// Line starts of `text`, to turn serde_json's line/column into offsets.
+    text_lines: Vec<usize>,
+}
+
+impl Source {
+    /// Byte offset in the expanded text of serde_json's 1-based line and
+    /// column (column 0 means "before the first character" at end of input).
+    pub fn offset_of(&self, line: usize, column: usize) -> usize {
+        let start = self
+            .text_lines
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(self.text.len());
+        (start + column.saturating_sub(1)).min(self.text.len())
+    }
+
+    /// A diagnostic at byte `off` of the expanded text.
+    pub fn diagnostic(&self, off: usize, path: &str, message: String) -> Diagnostic {
+        let p = self.map.locate(off);
+        Diagnostic {
+            file: p.file,
+            line: p.line,
+            column: p.column,
+            path: path.to_string(),
+            message,
+        }
+    }
+}
+
+/// Strips comments from `text` (read from `path`) and expands includes.
+pub fn expand(text: &str, path: &Path) -> Result<Source, Diagnostic> {
+    let mut out = String::with_capacity(text.len());
+    let mut map = SourceMap::default();
+    let mut stack = vec![canonical(path)];
+    expand_file(text.to_string(), path, &mut stack, &mut out, &mut map)?;
+    let text_lines = line_starts(&out);
+    Ok(Source {
+        text: out,
+        map,
+        text_lines,
+    })
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// An `<?include "file"?>` directive found in a file.
+struct Include {
+    /// Byte range of the whole directive.
+    start: usize,
+    end: usize,
+    /// Byte offset of the file name (for error positions).
+    name_at: usize,
+    name: String,
+}
+
+fn expand_file(
+    text: String,
+    path: &Path,
+    stack: &mut Vec<PathBuf>,
+    out: &mut String,
+    map: &mut SourceMap,
+) -> Result<(), Diagnostic> {
+    let file_idx = map.files.len();
+    map.files.push(SourceFile::new(path.to_path_buf(), text));
+    let (clean, includes) = match strip(&map.files[file_idx].text) {
+        Ok(v) => v,
+        Err((off, msg)) => return Err(diag_in(map, file_idx, off, msg)),
+    };
+    let base = path.parent().unwrap_or_else(|| Path::new(""));
+    let mut pos = 0;
+    for inc in includes {
+        push_segment(out, map, file_idx, &clean, pos, inc.start);
+        // The directive itself becomes nothing; the included text replaces it.
+        let target = if Path::new(&inc.name).is_absolute() {
+            PathBuf::from(&inc.name)
+        } else {
+            base.join(&inc.name)
+        };
+        let canon = canonical(&target);
+        if stack.contains(&canon) {
+            return Err(diag_in(
+                map,
+                file_idx,
+                inc.name_at,
+                format!(
+                    "include loop: `{}` includes itself (directly or indirectly)",
+                    target.display()
+                ),
+            ));
+        }
+        if stack.len() >= MAX_INCLUDE_DEPTH {
+            return Err(diag_in(
+                map,
+                file_idx,
+                inc.name_at,
+                format!("includes nested deeper than {MAX_INCLUDE_DEPTH} levels"),
+            ));
+        }
+        let included = std::fs::read_to_string(&target).map_err(|e| {
+            diag_in(
+                map,
+                file_idx,
+                inc.name_at,
+                format!("cannot read included file `{}`: {e}", target.display()),
+            )
+        })?;
+        stack.push(canon);
+        expand_file(included, &target, stack, out, map)?;
+        stack.pop();
+        pos = inc.end;
+    }
+    push_segment(out, map, file_idx, &clean, pos, clean.len());
+    Ok(())
+}
+
+fn push_segment(
+    out: &mut String,
+    map: &mut SourceMap,
+    file: usize,
+    clean: &str,
+    start: usize,
+    end: usize,
+) {
+    if start >= end {
+        return;
+    }
+    map.segments.push(Segment {
+        out_start: out.len(),
+        file,
+        file_start: start,
+        len: end - start,
+    });
+    out.push_str(&clean[start..end]);
+}
+
+fn diag_in(map: &SourceMap, file: usize, off: usize, message: String) -> Diagnostic {
+    let f = &map.files[file];
+    let (line, column) = f.line_col(off);
+    Diagnostic {
+        file: f.path.clone(),
+        line,
+        column,
+        path: String::new(),
+        message,
+    }
+}
+
+const INCLUDE: &str = "<?include";
+
+/// Replaces comments by spaces (newlines are kept, so is every byte offset)
+/// and finds the include directives outside strings and comments.
+fn strip(text: &str) -> Result<(String, Vec<Include>), (usize, String)> {
+    let b = text.as_bytes();
+    let mut out = b.to_vec();
+    let mut includes = Vec::new();
+    let mut i = 0;
+    let blank = |out: &mut Vec<u8>, from: usize, to: usize| {
+        for c in &mut out[from..to] {
+            if *c != b'\n' {
+                *c = b' ';
+            }
+        }
+    };
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                // Skip a JSON string, honouring backslash escapes.
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'#' => {
+                let end = line_end(b, i);
+                blank(&mut out, i, end);
+                i = end;
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                let end = line_end(b, i);
+                blank(&mut out, i, end);
+                i = end;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let Some(rel) = text[i + 2..].find("*/") else {
+                    return Err((i, "unterminated `/*` comment".to_string()));
+                };
+                let end = i + 2 + rel + 2;
+                blank(&mut out, i, end);
+                i = end;
+            }
+            b'<' if text[i..].starts_with(INCLUDE) => {
+                let inc = parse_include(text, i)?;
+                i = inc.end;
+                includes.push(inc);
+            }
+            _ => i += 1,
+        }
+    }
+    // Only ASCII bytes inside comments were replaced by ASCII spaces, but a
+    // comment may contain multi-byte characters: every byte of those was
+    // replaced too, so the result is still valid UTF-8.
+    let out = String::from_utf8(out).map_err(|e| (e.utf8_error().valid_up_to(), e.to_string()))?;
+    Ok((out, includes))
+}
+
+fn line_end(b: &[u8], from: usize) -> usize {
+    b[from..]
+        .iter()
+        .position(|&c| c == b'\n')
+        .map_or(b.len(), |p| from + p)
+}
+
+/// Parses `<?include "name"?>` starting at `start`.
+fn parse_include(text: &str, start: usize) -> Result<Include, (usize, String)> {
+    const EXPECTED: &str = "expected `<?include \"file\"?>`";
+    let b = text.as_bytes();
+    let mut i = start + INCLUDE.len();
+    while i < b.len() && b[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    if b.get(i) != Some(&b'"') {
+        return Err((i, EXPECTED.to_string()));
+    }
+    let name_at = i;
+    let Some(rel) = text[i + 1..].find('"') else {
+        return Err((i, EXPECTED.to_string()));
+    };
+    let name = text[i + 1..i + 1 + rel].to_string();
+    i += rel + 2;
+    while i < b.len() && b[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    if !text[i..].starts_with("?>") {
+        return Err((i, EXPECTED.to_string()));
+    }
+    if name.is_empty() {
+        return Err((name_at, "empty file name in `<?include?>`".to_string()));
+    }
+    Ok(Include {
+        start,
+        end: i + 2,
+        name_at,
+        name,
+    })
+}
+
+/// A JSON value with the byte offset where it starts in the expanded text.
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub start: usize,
+    pub kind: NodeKind,
+}
+
+#[derive(Debug, Clone)]
+pub enum NodeKind {
+    /// Members in file order: key, offset of the key, value.
+    Object(Vec<(String, usize, Node)>),
+    Array(Vec<Node>),
+    Scalar,
+}
+
+/// One step of a JSON path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// Splits `Dhcp4.subnet4[0].pools[1].pool` into steps.
+pub fn split_path(path: &str) -> Vec<Step> {
+    let mut steps = Vec::new();
+    for part in path.split('.').filter(|p| !p.is_empty()) {
+        let (key, mut rest) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        if !key.is_empty() {
+            steps.push(Step::Key(key.to_string()));
+        }
+        while let Some(close) = rest.find(']') {
+            if let Ok(n) = rest[1..close].parse() {
+                steps.push(Step::Index(n));
+            }
+            rest = &rest[close + 1..];
+        }
+    }
+    steps
+}
+
+impl Node {
+    /// Offset of the value at `steps`; when a step does not exist, the
+    /// deepest node that does. With `key`, the last step, if it is an object
+    /// member, gives the key's offset instead of the value's.
+    pub fn find(&self, steps: &[Step], key: bool) -> usize {
+        let Some((first, rest)) = steps.split_first() else {
+            return self.start;
+        };
+        match (&self.kind, first) {
+            (NodeKind::Object(members), Step::Key(k)) => {
+                // The last occurrence: serde reports duplicates at the second.
+                match members.iter().rev().find(|(name, _, _)| name == k) {
+                    Some((_, key_at, v)) if rest.is_empty() && key => *key_at,
+                    Some((_, _, v)) => v.find(rest, key),
+                    None => self.start,
+                }
+            }
+            (NodeKind::Array(items), Step::Index(i)) => match items.get(*i) {
+                Some(v) => v.find(rest, key),
+                None => self.start,
+            },
+            _ => self.start,
+        }
+    }
+}
+
+/// Builds the span tree of (syntactically valid) JSON text. Returns `None`
+/// on a syntax error; the caller then reports serde_json's own position.
+pub fn parse_spans(text: &str) -> Option<Node> {
+    let mut p = SpanParser {
+        b: text.as_bytes(),
+        text,
+        i: 0,
+    };
+    let n = p.value(0)?;
+    p.ws();
+    (p.i == p.b.len()).then_some(n)
+}
+
+struct SpanParser<'a> {
+    b: &'a [u8],
+    text: &'a str,
+    i: usize,
+}
+
+impl SpanParser<'_> {
+    fn ws(&mut self) {
+        while self.i < self.b.len() && self.b[self.i].is_ascii_whitespace() {
+            self.i += 1;
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Option<Node> {
+        if depth > 256 {
+            return None;
+        }
+        self.ws();
+        let start = self.i;
+        match *self.b.get(self.i)? {
+            b'{' => {
+                self.i += 1;
+                let mut members = Vec::new();
+                self.ws();
+                if self.b.get(self.i) == Some(&b'}') {
+                    self.i += 1;
+                } else {
+                    loop {
+                        self.ws();
+                        let key_at = self.i;
+                        let key = self.string()?;
+                        self.ws();
+                        if self.b.get(self.i) != Some(&b':') {
+                            return None;
+                        }
+                        self.i += 1;
+                        let v = self.value(depth + 1)?;
+                        members.push((key, key_at, v));
+                        self.ws();
+                        match self.b.get(self.i)? {
+                            b',' => self.i += 1,
+                            b'}' => {
+                                self.i += 1;
+                                break;
+                            }
+                            _ => return None,
+                        }
+                    }
+                }
+                Some(Node {
+                    start,
+                    kind: NodeKind::Object(members),
+                })
+            }
+            b'[' => {
+                self.i += 1;
+                let mut items = Vec::new();
+                self.ws();
+                if self.b.get(self.i) == Some(&b']') {
+                    self.i += 1;
+                } else {
+                    loop {
+                        items.push(self.value(depth + 1)?);
+                        self.ws();
+                        match self.b.get(self.i)? {
+                            b',' => self.i += 1,
+                            b']' => {
+                                self.i += 1;
+                                break;
+                            }
+                            _ => return None,
+                        }
+                    }
+                }
+                Some(Node {
+                    start,
+                    kind: NodeKind::Array(items),
+                })
+            }
+            b'"' => {
+                self.string()?;
+                Some(Node {
+                    start,
+                    kind: NodeKind::Scalar,
+                })
+            }
+            _ => {
+                while self.i < self.b.len()
+                    && !matches!(self.b[self.i], b',' | b'}' | b']')
+                    && !self.b[self.i].is_ascii_whitespace()
+                {
+                    self.i += 1;
+                }
+                (self.i > start).then_some(Node {
+                    start,
+                    kind: NodeKind::Scalar,
+                })
+            }
+        }
+    }
+
+    /// A JSON string; returns its decoded value (good enough for keys).
+    fn string(&mut self) -> Option<String> {
+        if self.b.get(self.i) != Some(&b'"') {
+            return None;
+        }
+        let start = self.i;
+        self.i += 1;
+        while self.i < self.b.len() && self.b[self.i] != b'"' {
+            self.i += if self.b[self.i] == b'\\' { 2 } else { 1 };
+        }
+        if self.i >= self.b.len() {
+            return None;
+        }
+        self.i += 1;
+        serde_json::from_str(self.text.get(start..self.i)?).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pos(src: &Source, needle: &str) -> (String, usize, usize) {
+        let off = src.text.find(needle).unwrap();
+        let p = src.map.locate(off);
+        (p.file.display().to_string(), p.line, p.column)
+    }
+
+    #[test]
+    fn comments_are_blanked_and_positions_kept() {
+        let text = "# hash\n{ // slashes\n \"a\": /* block\n */ \"x//y#z/*w*/\" }\n";
+        let src = expand(text, Path::new("t.json")).unwrap();
+        assert_eq!(src.text.len(), text.len());
+        let v: serde_json::Value = serde_json::from_str(&src.text).unwrap();
+        assert_eq!(v["a"], "x//y#z/*w*/");
+        assert_eq!(pos(&src, "\"x//"), ("t.json".into(), 4, 5));
+    }
+
+    #[test]
+    fn multibyte_characters_in_comments() {
+        let text = "{ # héllo ✓\n \"a\": 1 }";
+        let src = expand(text, Path::new("t.json")).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&src.text).unwrap();
+        assert_eq!(v["a"], 1);
+        // Columns count characters, not bytes.
+        let text = "{ \"é\": \"ü\", \"b\": 1 }";
+        let src = expand(text, Path::new("t.json")).unwrap();
+        assert_eq!(pos(&src, "\"b\""), ("t.json".into(), 1, 12));
+    }
+
+    #[test]
+    fn unterminated_block_comment() {
+        let e = expand("{\n  /* oops\n}", Path::new("t.json")).unwrap_err();
+        assert_eq!((e.line, e.column), (2, 3));
+        assert!(e.message.contains("unterminated"), "{e}");
+    }
+
+    #[test]
+    fn include_directive_inside_string_or_comment_is_text() {
+        let text = "{ \"a\": \"<?include \\\"x\\\"?>\" # <?include \"nope\"?>\n}";
+        let src = expand(text, Path::new("t.json")).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&src.text).unwrap();
+        assert_eq!(v["a"], "<?include \"x\"?>");
+    }
+
+    #[test]
+    fn malformed_include() {
+        let e = expand("{ <?include nope ?> }", Path::new("t.json")).unwrap_err();
+        assert_eq!((e.line, e.column), (1, 13));
+        assert!(e.message.contains("expected"), "{e}");
+    }
+
+    #[test]
+    fn span_tree_finds_paths() {
+        let text = r#"{"A": {"b": [1, {"c": true}], "d": "x"}}"#;
+        let n = parse_spans(text).unwrap();
+        let at = |p: &str, key: bool| n.find(&split_path(p), key);
+        assert_eq!(at("A.b[1].c", false), text.find("true").unwrap());
+        assert_eq!(at("A.b[1].c", true), text.find("\"c\"").unwrap());
+        assert_eq!(at("A.d", false), text.find("\"x\"").unwrap());
+        // Missing steps stop at the deepest existing node.
+        assert_eq!(at("A.b[7].c", false), text.find('[').unwrap());
+        assert_eq!(at("A.zz", false), text.find("{\"b\"").unwrap());
+        assert!(parse_spans("{\"a\": }").is_none());
+    }
+
+    #[test]
+    fn split_path_steps() {
+        assert_eq!(
+            split_path("Dhcp4.subnet4[0].pools[12].pool"),
+            vec![
+                Step::Key("Dhcp4".into()),
+                Step::Key("subnet4".into()),
+                Step::Index(0),
+                Step::Key("pools".into()),
+                Step::Index(12),
+                Step::Key("pool".into()),
+            ]
+        );
+    }
+}

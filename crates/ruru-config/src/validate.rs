@@ -1,0 +1,882 @@
+//! File model → runtime model: defaults, inheritance (global → subnet) and
+//! the semantic checks serde cannot do.
+//!
+//! Problems are collected (not returned at the first one) with the JSON path
+//! of the offending value; the caller turns paths into `file:line:column`.
+
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+
+use ipnet::Ipv4Net;
+
+use crate::file;
+use crate::model::{self, HostId, HostIdType, Lifetime};
+use crate::options;
+
+/// Kea's default memfile lease file for DHCPv4.
+pub const DEFAULT_LEASE_FILE4: &str = "/var/lib/kea/kea-leases4.csv";
+/// Kea's default `valid-lifetime`.
+pub const DEFAULT_VALID_LIFETIME: u32 = 7200;
+/// Kea's default `lfc-interval`.
+pub const DEFAULT_LFC_INTERVAL: u32 = 3600;
+/// Kea's default `decline-probation-period`.
+pub const DEFAULT_DECLINE_PROBATION: u32 = 86400;
+/// Kea's default `t1-percent`.
+pub const DEFAULT_T1_PERCENT: f64 = 0.5;
+/// Kea's default `t2-percent` (DHCPv4).
+pub const DEFAULT_T2_PERCENT: f64 = 0.875;
+
+/// One semantic problem, located by JSON path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub path: String,
+    pub message: String,
+    /// Point at the key rather than at its value (for keys that are
+    /// refused as such, e.g. "not supported yet").
+    pub at_key: bool,
+}
+
+#[derive(Default)]
+struct V {
+    problems: Vec<Problem>,
+}
+
+impl V {
+    fn err(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem {
+            path: path.into(),
+            message: message.into(),
+            at_key: false,
+        });
+    }
+
+    fn unsupported(&mut self, path: impl Into<String>) {
+        let path = path.into();
+        self.problems.push(Problem {
+            message: format!("not supported yet: {path}"),
+            path,
+            at_key: true,
+        });
+    }
+
+    fn ipv4(&mut self, path: &str, s: &str) -> Option<Ipv4Addr> {
+        match s.trim().parse() {
+            Ok(a) => Some(a),
+            Err(_) => {
+                self.err(
+                    path,
+                    format!("`{s}` is not an IPv4 address: expected e.g. \"192.0.2.1\""),
+                );
+                None
+            }
+        }
+    }
+
+    fn percent(&mut self, path: &str, v: f64) -> f64 {
+        if !(v > 0.0 && v < 1.0) {
+            self.err(path, format!("{v} is out of range: expected a number in (0, 1)"));
+        }
+        v
+    }
+
+    /// Kea's `valid-lifetime` triplet for one scope, if any of it is given.
+    fn lifetime(
+        &mut self,
+        scope: &str,
+        value: Option<u32>,
+        min: Option<u32>,
+        max: Option<u32>,
+    ) -> Option<Lifetime> {
+        let (default, min, max) = match (value, min, max) {
+            (None, None, None) => return None,
+            (Some(v), mn, mx) => (v, mn.unwrap_or(v), mx.unwrap_or(v)),
+            (None, Some(mn), mx) => (mn, mn, mx.unwrap_or(mn)),
+            (None, None, Some(mx)) => (mx, mx, mx),
+        };
+        if min > max {
+            self.err(
+                format!("{scope}.min-valid-lifetime"),
+                format!("min-valid-lifetime ({min}) is greater than max-valid-lifetime ({max})"),
+            );
+        } else if default < min || default > max {
+            self.err(
+                format!("{scope}.valid-lifetime"),
+                format!("valid-lifetime ({default}) is not between min-valid-lifetime ({min}) and max-valid-lifetime ({max})"),
+            );
+        }
+        Some(Lifetime { default, min, max })
+    }
+
+    fn sname_file(&mut self, path: &str, s: &str, max: usize) {
+        if s.len() > max {
+            self.err(
+                path,
+                format!("too long: {} bytes, expected at most {max}", s.len()),
+            );
+        }
+    }
+
+    fn options(&mut self, path: &str, list: &Option<Vec<file::OptionData>>) -> Vec<model::OptionData> {
+        let mut out: Vec<model::OptionData> = Vec::new();
+        let mut seen: HashMap<u8, usize> = HashMap::new();
+        for (i, o) in list.iter().flatten().enumerate() {
+            let p = format!("{path}[{i}]");
+            if let Some(opt) = self.option(&p, o) {
+                if let Some(first) = seen.insert(opt.code, i) {
+                    self.err(
+                        format!("{p}.{}", if o.name.is_some() { "name" } else { "code" }),
+                        format!(
+                            "option {} is already configured at {path}[{first}]: expected one entry per option",
+                            opt.code
+                        ),
+                    );
+                }
+                out.push(opt);
+            }
+        }
+        out
+    }
+
+    fn option(&mut self, p: &str, o: &file::OptionData) -> Option<model::OptionData> {
+        if let Some(space) = &o.space {
+            if space != "dhcp4" {
+                self.err(
+                    format!("{p}.space"),
+                    format!("not supported yet: option space `{space}` (only \"dhcp4\")"),
+                );
+                return None;
+            }
+        }
+        if o.never_send == Some(true) {
+            self.unsupported(format!("{p}.never-send"));
+            return None;
+        }
+        let by_name = match &o.name {
+            Some(n) => match options::by_name(n) {
+                Some(d) => Some(d),
+                None => {
+                    self.err(format!("{p}.name"), format!("unknown option name `{n}` in space dhcp4"));
+                    return None;
+                }
+            },
+            None => None,
+        };
+        let code = match (o.code, by_name) {
+            (Some(c), _) if c == 0 || c > 254 => {
+                let why = options::reserved_reason(c as u8)
+                    .filter(|_| c <= 255)
+                    .map_or_else(|| "expected 1..=254".to_string(), |w| format!("{w}: expected 1..=254"));
+                self.err(format!("{p}.code"), format!("invalid option code {c}: {why}"));
+                return None;
+            }
+            (Some(c), Some(d)) if u32::from(d.code) != c => {
+                self.err(
+                    format!("{p}.code"),
+                    format!("option code {c} does not match name `{}` (code {})", d.name, d.code),
+                );
+                return None;
+            }
+            (Some(c), _) => c as u8,
+            (None, Some(d)) => d.code,
+            (None, None) => {
+                self.err(p, "option has neither `name` nor `code`: expected at least one");
+                return None;
+            }
+        };
+        if let Some(why) = options::reserved_reason(code) {
+            let key = if o.name.is_some() { "name" } else { "code" };
+            self.err(format!("{p}.{key}"), format!("option {code} cannot be configured: {why}"));
+            return None;
+        }
+        if code == 54 {
+            self.err(
+                format!("{p}.{}", if o.name.is_some() { "name" } else { "code" }),
+                "not supported yet: configuring dhcp-server-identifier (54)",
+            );
+            return None;
+        }
+        let def = options::by_code(code);
+        let csv = o.csv_format.unwrap_or(true);
+        let data = o.data.as_deref().unwrap_or("");
+        match options::encode(def, data, csv) {
+            Ok(bytes) => Some(model::OptionData {
+                code,
+                data: bytes,
+                always_send: o.always_send.unwrap_or(false),
+            }),
+            Err(e) => {
+                let what = def.map_or_else(|| format!("option {code}"), |d| format!("option {} ({code})", d.name));
+                let path = if o.data.is_some() { format!("{p}.data") } else { p.to_string() };
+                self.err(path, format!("{what}: {e}"));
+                None
+            }
+        }
+    }
+}
+
+/// Kea's global defaults as resolved values, inherited by every subnet.
+struct Globals {
+    lifetime: Lifetime,
+    renew_timer: Option<u32>,
+    rebind_timer: Option<u32>,
+    calculate_tee_times: bool,
+    t1_percent: f64,
+    t2_percent: f64,
+    authoritative: bool,
+    match_client_id: bool,
+    next_server: Ipv4Addr,
+    server_hostname: String,
+    boot_file_name: String,
+}
+
+/// Validates the file model read from `source`.
+pub fn validate(root: file::Root, source: &Path) -> Result<model::Config, Vec<Problem>> {
+    let mut v = V::default();
+    let dhcp4 = root.dhcp4.map(|d| dhcp4(&mut v, d));
+    if v.problems.is_empty() {
+        Ok(model::Config {
+            source: source.to_path_buf(),
+            dhcp4,
+        })
+    } else {
+        Err(v.problems)
+    }
+}
+
+fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
+    const P: &str = "Dhcp4";
+
+    if let Some(h) = &d.hooks_libraries {
+        if !h.is_empty() {
+            v.unsupported("Dhcp4.hooks-libraries");
+        }
+    }
+
+    let interfaces = match &d.interfaces_config {
+        Some(ic) => {
+            let list = ic.interfaces.clone().unwrap_or_default();
+            for (i, name) in list.iter().enumerate() {
+                if name.trim().is_empty() {
+                    v.err(
+                        format!("{P}.interfaces-config.interfaces[{i}]"),
+                        "empty interface name: expected e.g. \"eth0\" or \"*\"",
+                    );
+                }
+            }
+            model::InterfacesConfig {
+                interfaces: list,
+                socket_type: match ic.dhcp_socket_type {
+                    Some(file::SocketType::Udp) => model::SocketType::Udp,
+                    Some(file::SocketType::Raw) | None => model::SocketType::Raw,
+                },
+            }
+        }
+        None => model::InterfacesConfig {
+            interfaces: Vec::new(),
+            socket_type: model::SocketType::Raw,
+        },
+    };
+
+    let lease_database = lease_database(v, d.lease_database.as_ref());
+
+    let lifetime = v
+        .lifetime(P, d.valid_lifetime, d.min_valid_lifetime, d.max_valid_lifetime)
+        .unwrap_or(Lifetime {
+            default: DEFAULT_VALID_LIFETIME,
+            min: DEFAULT_VALID_LIFETIME,
+            max: DEFAULT_VALID_LIFETIME,
+        });
+    let t1_percent = d
+        .t1_percent
+        .map_or(DEFAULT_T1_PERCENT, |x| v.percent("Dhcp4.t1-percent", x));
+    let t2_percent = d
+        .t2_percent
+        .map_or(DEFAULT_T2_PERCENT, |x| v.percent("Dhcp4.t2-percent", x));
+    let next_server = d
+        .next_server
+        .as_deref()
+        .and_then(|s| v.ipv4("Dhcp4.next-server", s))
+        .unwrap_or(Ipv4Addr::UNSPECIFIED);
+    if let Some(s) = &d.server_hostname {
+        v.sname_file("Dhcp4.server-hostname", s, 63);
+    }
+    if let Some(s) = &d.boot_file_name {
+        v.sname_file("Dhcp4.boot-file-name", s, 127);
+    }
+    let g = Globals {
+        lifetime,
+        renew_timer: d.renew_timer,
+        rebind_timer: d.rebind_timer,
+        calculate_tee_times: d.calculate_tee_times.unwrap_or(false),
+        t1_percent,
+        t2_percent,
+        authoritative: d.authoritative.unwrap_or(false),
+        match_client_id: d.match_client_id.unwrap_or(true),
+        next_server,
+        server_hostname: d.server_hostname.clone().unwrap_or_default(),
+        boot_file_name: d.boot_file_name.clone().unwrap_or_default(),
+    };
+    check_timers(v, P, &g);
+
+    let options = v.options("Dhcp4.option-data", &d.option_data);
+    let subnets = subnets(v, d.subnet4.as_deref().unwrap_or_default(), &g);
+
+    let expired_leases = match &d.expired_leases_processing {
+        None => model::ExpiredLeasesProcessing::default(),
+        Some(e) => {
+            let def = model::ExpiredLeasesProcessing::default();
+            model::ExpiredLeasesProcessing {
+                reclaim_timer_wait_time: e.reclaim_timer_wait_time.unwrap_or(def.reclaim_timer_wait_time),
+                flush_reclaimed_timer_wait_time: e
+                    .flush_reclaimed_timer_wait_time
+                    .unwrap_or(def.flush_reclaimed_timer_wait_time),
+                hold_reclaimed_time: e.hold_reclaimed_time.unwrap_or(def.hold_reclaimed_time),
+                max_reclaim_leases: e.max_reclaim_leases.unwrap_or(def.max_reclaim_leases),
+                max_reclaim_time: e.max_reclaim_time.unwrap_or(def.max_reclaim_time),
+                unwarned_reclaim_cycles: e.unwarned_reclaim_cycles.unwrap_or(def.unwarned_reclaim_cycles),
+            }
+        }
+    };
+
+    let host_reservation_identifiers = match &d.host_reservation_identifiers {
+        None => vec![
+            HostIdType::HwAddress,
+            HostIdType::Duid,
+            HostIdType::CircuitId,
+            HostIdType::ClientId,
+        ],
+        Some(list) => {
+            let path = "Dhcp4.host-reservation-identifiers";
+            if list.is_empty() {
+                v.err(path, "empty list: expected at least one of \"hw-address\", \"duid\", \"circuit-id\", \"client-id\", \"flex-id\"");
+            }
+            let mut out = Vec::new();
+            for (i, s) in list.iter().enumerate() {
+                let t = match s.as_str() {
+                    "hw-address" => HostIdType::HwAddress,
+                    "duid" => HostIdType::Duid,
+                    "circuit-id" => HostIdType::CircuitId,
+                    "client-id" => HostIdType::ClientId,
+                    "flex-id" => HostIdType::Flex,
+                    _ => {
+                        v.err(format!("{path}[{i}]"), format!("unknown identifier type `{s}`: expected one of \"hw-address\", \"duid\", \"circuit-id\", \"client-id\", \"flex-id\""));
+                        continue;
+                    }
+                };
+                if out.contains(&t) {
+                    v.err(format!("{path}[{i}]"), format!("`{s}` is listed twice"));
+                }
+                out.push(t);
+            }
+            out
+        }
+    };
+
+    let loggers = loggers(v, d.loggers.as_deref());
+
+    let multi_threading = match &d.multi_threading {
+        None => model::MultiThreading::default(),
+        Some(m) => {
+            let def = model::MultiThreading::default();
+            model::MultiThreading {
+                enabled: m.enable_multi_threading.unwrap_or(def.enabled),
+                thread_pool_size: m.thread_pool_size.unwrap_or(def.thread_pool_size),
+                packet_queue_size: m.packet_queue_size.unwrap_or(def.packet_queue_size),
+            }
+        }
+    };
+
+    model::Dhcp4 {
+        interfaces,
+        lease_database,
+        subnets,
+        options,
+        decline_probation_period: d.decline_probation_period.unwrap_or(DEFAULT_DECLINE_PROBATION),
+        expired_leases,
+        loggers,
+        echo_client_id: d.echo_client_id.unwrap_or(true),
+        host_reservation_identifiers,
+        multi_threading,
+    }
+}
+
+fn lease_database(v: &mut V, ld: Option<&file::LeaseDatabase>) -> model::LeaseDatabase {
+    let default = model::LeaseDatabase {
+        kind: model::LeaseDbKind::Memfile,
+        name: PathBuf::from(DEFAULT_LEASE_FILE4),
+        persist: true,
+        lfc_interval: DEFAULT_LFC_INTERVAL,
+    };
+    let Some(ld) = ld else { return default };
+    match ld.kind.as_str() {
+        "memfile" => {}
+        "postgresql" | "mysql" | "cql" => v.err(
+            "Dhcp4.lease-database.type",
+            format!("not supported yet: Dhcp4.lease-database.type \"{}\" (only \"memfile\")", ld.kind),
+        ),
+        other => v.err(
+            "Dhcp4.lease-database.type",
+            format!("unknown lease database type `{other}`: expected \"memfile\""),
+        ),
+    }
+    if let Some(n) = &ld.name {
+        if n.is_empty() {
+            v.err("Dhcp4.lease-database.name", "empty file name: expected a path");
+        }
+    }
+    model::LeaseDatabase {
+        name: ld.name.as_ref().map_or(default.name, PathBuf::from),
+        persist: ld.persist.unwrap_or(true),
+        lfc_interval: ld.lfc_interval.unwrap_or(DEFAULT_LFC_INTERVAL),
+        ..default
+    }
+}
+
+fn loggers(v: &mut V, list: Option<&[file::Logger]>) -> Vec<model::Logger> {
+    let Some(list) = list else {
+        return vec![model::Logger {
+            name: "kea-dhcp4".to_string(),
+            outputs: vec![model::LogOutput::Stdout],
+            severity: model::Severity::Info,
+            debuglevel: 0,
+        }];
+    };
+    let mut out = Vec::new();
+    for (i, l) in list.iter().enumerate() {
+        let p = format!("Dhcp4.loggers[{i}]");
+        if l.name.is_empty() {
+            v.err(format!("{p}.name"), "empty logger name: expected e.g. \"kea-dhcp4\"");
+        }
+        let mut outputs = Vec::new();
+        for (j, o) in l.output_options.iter().flatten().enumerate() {
+            let op = format!("{p}.output_options[{j}].output");
+            match o.output.as_str() {
+                "stdout" => outputs.push(model::LogOutput::Stdout),
+                "stderr" => outputs.push(model::LogOutput::Stderr),
+                s if s == "syslog" || s.starts_with("syslog:") => {
+                    v.err(op, format!("not supported yet: {p}.output_options[{j}].output \"syslog\""));
+                }
+                "" => v.err(op, "empty output: expected \"stdout\", \"stderr\" or a file name"),
+                s => outputs.push(model::LogOutput::File(PathBuf::from(s))),
+            }
+        }
+        if outputs.is_empty() && l.output_options.as_ref().is_none_or(|o| o.is_empty()) {
+            outputs.push(model::LogOutput::Stdout);
+        }
+        let debuglevel = l.debuglevel.unwrap_or(0);
+        if debuglevel > 99 {
+            v.err(format!("{p}.debuglevel"), format!("{debuglevel} is out of range: expected 0..=99"));
+        }
+        out.push(model::Logger {
+            name: l.name.clone(),
+            outputs,
+            severity: match l.severity.unwrap_or(file::Severity::Info) {
+                file::Severity::Debug => model::Severity::Debug,
+                file::Severity::Info => model::Severity::Info,
+                file::Severity::Warn => model::Severity::Warn,
+                file::Severity::Error => model::Severity::Error,
+                file::Severity::Fatal => model::Severity::Fatal,
+                file::Severity::None => model::Severity::None,
+            },
+            debuglevel: debuglevel.min(99) as u8,
+        });
+    }
+    out
+}
+
+/// T1 < T2 < valid-lifetime, where given.
+fn check_timers(v: &mut V, scope: &str, g: &Globals) {
+    if g.t1_percent >= g.t2_percent && g.calculate_tee_times {
+        v.err(
+            format!("{scope}.t1-percent"),
+            format!("t1-percent ({}) must be less than t2-percent ({})", g.t1_percent, g.t2_percent),
+        );
+    }
+    let valid = g.lifetime.default;
+    match (g.renew_timer, g.rebind_timer) {
+        (Some(t1), Some(t2)) if t1 >= t2 => v.err(
+            format!("{scope}.renew-timer"),
+            format!("renew-timer ({t1}) must be less than rebind-timer ({t2})"),
+        ),
+        (_, Some(t2)) if t2 >= valid => v.err(
+            format!("{scope}.rebind-timer"),
+            format!("rebind-timer ({t2}) must be less than valid-lifetime ({valid})"),
+        ),
+        (Some(t1), None) if t1 >= valid => v.err(
+            format!("{scope}.renew-timer"),
+            format!("renew-timer ({t1}) must be less than valid-lifetime ({valid})"),
+        ),
+        _ => {}
+    }
+}
+
+fn subnets(v: &mut V, list: &[file::Subnet4], g: &Globals) -> Vec<model::Subnet4> {
+    // Kea numbers subnets without an id after the highest explicit id.
+    let mut next_id = list.iter().filter_map(|s| s.id).max().unwrap_or(0);
+    let mut ids: HashMap<u32, usize> = HashMap::new();
+    let mut prefixes: Vec<(Ipv4Net, usize)> = Vec::new();
+    let mut out = Vec::new();
+    for (i, s) in list.iter().enumerate() {
+        let p = format!("Dhcp4.subnet4[{i}]");
+        let id = match s.id {
+            Some(0) => {
+                v.err(format!("{p}.id"), "subnet id 0 is reserved: expected an integer > 0 (or no `id` to number it automatically)");
+                0
+            }
+            Some(id) => id,
+            None => {
+                next_id = next_id.saturating_add(1);
+                next_id
+            }
+        };
+        if id != 0 {
+            if let Some(first) = ids.insert(id, i) {
+                v.err(
+                    format!("{p}.id"),
+                    format!("duplicate subnet id {id} (also used by Dhcp4.subnet4[{first}]): expected unique ids"),
+                );
+            }
+        }
+        let Some(net) = prefix(v, &format!("{p}.subnet"), &s.subnet) else {
+            continue;
+        };
+        for (other, j) in &prefixes {
+            if other.contains(&net) || net.contains(other) {
+                let how = if *other == net { "is the same as" } else { "overlaps" };
+                v.err(
+                    format!("{p}.subnet"),
+                    format!("{net} {how} {other} of Dhcp4.subnet4[{j}]: expected disjoint subnets"),
+                );
+            }
+        }
+        prefixes.push((net, i));
+        out.push(subnet(v, &p, s, id, net, g));
+    }
+    out
+}
+
+/// A subnet prefix with no host bits set.
+fn prefix(v: &mut V, path: &str, s: &str) -> Option<Ipv4Net> {
+    match s.trim().parse::<Ipv4Net>() {
+        Ok(net) if net.addr() != net.network() => {
+            v.err(
+                path,
+                format!("`{s}` has host bits set: expected the network address, {}/{}", net.network(), net.prefix_len()),
+            );
+            None
+        }
+        Ok(net) => Some(net),
+        Err(_) => {
+            v.err(path, format!("`{s}` is not a subnet: expected a prefix like \"192.0.2.0/24\""));
+            None
+        }
+    }
+}
+
+fn subnet(v: &mut V, p: &str, s: &file::Subnet4, id: u32, net: Ipv4Net, g: &Globals) -> model::Subnet4 {
+    let lifetime = v
+        .lifetime(p, s.valid_lifetime, s.min_valid_lifetime, s.max_valid_lifetime)
+        .unwrap_or(g.lifetime);
+    let t1_percent = s
+        .t1_percent
+        .map_or(g.t1_percent, |x| v.percent(&format!("{p}.t1-percent"), x));
+    let t2_percent = s
+        .t2_percent
+        .map_or(g.t2_percent, |x| v.percent(&format!("{p}.t2-percent"), x));
+    let next_server = match &s.next_server {
+        Some(ns) => v.ipv4(&format!("{p}.next-server"), ns).unwrap_or(g.next_server),
+        None => g.next_server,
+    };
+    if let Some(x) = &s.server_hostname {
+        v.sname_file(&format!("{p}.server-hostname"), x, 63);
+    }
+    if let Some(x) = &s.boot_file_name {
+        v.sname_file(&format!("{p}.boot-file-name"), x, 127);
+    }
+    let r = Globals {
+        lifetime,
+        renew_timer: s.renew_timer.or(g.renew_timer),
+        rebind_timer: s.rebind_timer.or(g.rebind_timer),
+        calculate_tee_times: s.calculate_tee_times.unwrap_or(g.calculate_tee_times),
+        t1_percent,
+        t2_percent,
+        authoritative: s.authoritative.unwrap_or(g.authoritative),
+        match_client_id: s.match_client_id.unwrap_or(g.match_client_id),
+        next_server,
+        server_hostname: s.server_hostname.clone().unwrap_or_else(|| g.server_hostname.clone()),
+        boot_file_name: s.boot_file_name.clone().unwrap_or_else(|| g.boot_file_name.clone()),
+    };
+    // Only report timer problems here when the subnet itself sets something
+    // involved; otherwise the global check already did.
+    if s.renew_timer.is_some()
+        || s.rebind_timer.is_some()
+        || s.valid_lifetime.is_some()
+        || s.min_valid_lifetime.is_some()
+        || s.max_valid_lifetime.is_some()
+        || s.t1_percent.is_some()
+        || s.t2_percent.is_some()
+        || s.calculate_tee_times.is_some()
+    {
+        check_timers(v, p, &r);
+    }
+
+    let relay_addresses = match &s.relay {
+        None => Vec::new(),
+        Some(rel) => {
+            if rel.ip_address.is_some() && rel.ip_addresses.is_some() {
+                v.err(
+                    format!("{p}.relay.ip-address"),
+                    "both `ip-address` and `ip-addresses` given: expected only `ip-addresses`",
+                );
+            }
+            let mut out = Vec::new();
+            if let Some(a) = &rel.ip_address {
+                out.extend(v.ipv4(&format!("{p}.relay.ip-address"), a));
+            }
+            for (i, a) in rel.ip_addresses.iter().flatten().enumerate() {
+                out.extend(v.ipv4(&format!("{p}.relay.ip-addresses[{i}]"), a));
+            }
+            out
+        }
+    };
+    if let Some(ifname) = &s.interface {
+        if ifname.trim().is_empty() {
+            v.err(format!("{p}.interface"), "empty interface name: expected e.g. \"eth0\"");
+        }
+    }
+
+    let pools = pools(v, p, s.pools.as_deref().unwrap_or_default(), net);
+    let options = v.options(&format!("{p}.option-data"), &s.option_data);
+    let reservations = reservations(v, p, s.reservations.as_deref().unwrap_or_default(), net);
+
+    model::Subnet4 {
+        id,
+        addr: net.addr(),
+        prefix_len: net.prefix_len(),
+        pools,
+        options,
+        reservations,
+        relay_addresses,
+        interface: s.interface.clone(),
+        valid_lifetime: r.lifetime,
+        renew_timer: r.renew_timer,
+        rebind_timer: r.rebind_timer,
+        calculate_tee_times: r.calculate_tee_times,
+        t1_percent: r.t1_percent,
+        t2_percent: r.t2_percent,
+        authoritative: r.authoritative,
+        match_client_id: r.match_client_id,
+        next_server: r.next_server,
+        server_hostname: r.server_hostname,
+        boot_file_name: r.boot_file_name,
+    }
+}
+
+fn pools(v: &mut V, sp: &str, list: &[file::Pool], net: Ipv4Net) -> Vec<model::Pool4> {
+    let mut out: Vec<(model::Pool4, usize)> = Vec::new();
+    for (i, pool) in list.iter().enumerate() {
+        let p = format!("{sp}.pools[{i}]");
+        let Some((start, end)) = pool_range(v, &format!("{p}.pool"), &pool.pool) else {
+            continue;
+        };
+        if !net.contains(&start) || !net.contains(&end) {
+            v.err(
+                format!("{p}.pool"),
+                format!("pool {start} - {end} is not inside subnet {net}: expected addresses in {} - {}", net.network(), net.broadcast()),
+            );
+            continue;
+        }
+        if let Some((_, j)) = out.iter().find(|(q, _)| start <= q.end && q.start <= end) {
+            v.err(
+                format!("{p}.pool"),
+                format!("pool {start} - {end} overlaps {sp}.pools[{j}]: expected disjoint pools"),
+            );
+            continue;
+        }
+        let options = v.options(&format!("{p}.option-data"), &pool.option_data);
+        out.push((model::Pool4 { start, end, options }, i));
+    }
+    out.into_iter().map(|(p, _)| p).collect()
+}
+
+/// `"A - B"` or `"a.b.c.d/len"`.
+fn pool_range(v: &mut V, path: &str, s: &str) -> Option<(Ipv4Addr, Ipv4Addr)> {
+    const EXPECTED: &str = "expected \"192.0.2.10 - 192.0.2.20\" or \"192.0.2.64/26\"";
+    if s.contains('/') {
+        return match s.trim().parse::<Ipv4Net>() {
+            Ok(n) => Some((n.network(), n.broadcast())),
+            Err(_) => {
+                v.err(path, format!("`{s}` is not a pool: {EXPECTED}"));
+                None
+            }
+        };
+    }
+    let Some((a, b)) = s.split_once('-') else {
+        v.err(path, format!("`{s}` is not a pool: {EXPECTED}"));
+        return None;
+    };
+    let (Ok(start), Ok(end)) = (a.trim().parse::<Ipv4Addr>(), b.trim().parse::<Ipv4Addr>()) else {
+        v.err(path, format!("`{s}` is not a pool: {EXPECTED}"));
+        return None;
+    };
+    if start > end {
+        v.err(path, format!("pool start {start} is after its end {end}: expected first - last"));
+        return None;
+    }
+    Some((start, end))
+}
+
+fn reservations(v: &mut V, sp: &str, list: &[file::Reservation], net: Ipv4Net) -> model::Reservations4 {
+    let mut hosts = Vec::new();
+    let mut ids: HashMap<HostId, usize> = HashMap::new();
+    let mut addrs: HashMap<Ipv4Addr, usize> = HashMap::new();
+    for (i, r) in list.iter().enumerate() {
+        let p = format!("{sp}.reservations[{i}]");
+        let given: Vec<(&str, &String)> = [
+            ("hw-address", &r.hw_address),
+            ("client-id", &r.client_id),
+            ("circuit-id", &r.circuit_id),
+            ("duid", &r.duid),
+            ("flex-id", &r.flex_id),
+        ]
+        .into_iter()
+        .filter_map(|(k, x)| x.as_ref().map(|x| (k, x)))
+        .collect();
+        let id = match given.as_slice() {
+            [] => {
+                v.err(&p, "no identifier: expected exactly one of `hw-address`, `client-id`, `circuit-id` (`duid`, `flex-id` not supported yet)");
+                None
+            }
+            [(k, val)] => host_id(v, &format!("{p}.{k}"), k, val),
+            [_, (k, _), ..] => {
+                v.err(
+                    format!("{p}.{k}"),
+                    format!(
+                        "more than one identifier ({}): expected exactly one",
+                        given.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
+                    ),
+                );
+                None
+            }
+        };
+        let ip = r.ip_address.as_deref().and_then(|a| {
+            let ap = format!("{p}.ip-address");
+            let addr = v.ipv4(&ap, a)?;
+            if addr.is_unspecified() {
+                return None;
+            }
+            if !net.contains(&addr) {
+                v.err(&ap, format!("{addr} is not inside subnet {net}: expected an address of the subnet"));
+                return None;
+            }
+            if let Some(first) = addrs.insert(addr, i) {
+                v.err(&ap, format!("{addr} is already reserved by {sp}.reservations[{first}]: expected unique addresses"));
+            }
+            Some(addr)
+        });
+        let next_server = r.next_server.as_deref().and_then(|a| v.ipv4(&format!("{p}.next-server"), a));
+        if let Some(x) = &r.server_hostname {
+            v.sname_file(&format!("{p}.server-hostname"), x, 63);
+        }
+        if let Some(x) = &r.boot_file_name {
+            v.sname_file(&format!("{p}.boot-file-name"), x, 127);
+        }
+        let options = v.options(&format!("{p}.option-data"), &r.option_data);
+        let Some(id) = id else { continue };
+        if let Some(first) = ids.insert(id.clone(), i) {
+            let k = given.first().map_or("", |(k, _)| *k);
+            v.err(
+                format!("{p}.{k}"),
+                format!("this {k} is already reserved by {sp}.reservations[{first}]: expected one reservation per client"),
+            );
+        }
+        hosts.push(model::Reservation4 {
+            id,
+            ip_address: ip,
+            hostname: r.hostname.clone(),
+            options,
+            next_server,
+            server_hostname: r.server_hostname.clone(),
+            boot_file_name: r.boot_file_name.clone(),
+        });
+    }
+    model::Reservations4::new(hosts)
+}
+
+fn host_id(v: &mut V, path: &str, kind: &str, s: &str) -> Option<HostId> {
+    match kind {
+        "hw-address" => match parse_hw_address(s) {
+            Some(b) => Some(HostId::HwAddress(b)),
+            None => {
+                v.err(path, format!("`{s}` is not a hardware address: expected e.g. \"aa:bb:cc:dd:ee:ff\""));
+                None
+            }
+        },
+        "client-id" => match options::decode_hex(s) {
+            Ok(b) if (2..=255).contains(&b.len()) => Some(HostId::ClientId(b)),
+            _ => {
+                v.err(path, format!("`{s}` is not a client identifier: expected 2 to 255 bytes of hex, e.g. \"01:aa:bb:cc:dd:ee:ff\""));
+                None
+            }
+        },
+        "circuit-id" => {
+            let bytes = match s.strip_prefix('\'').and_then(|x| x.strip_suffix('\'')) {
+                Some(text) => Ok(text.as_bytes().to_vec()),
+                None => options::decode_hex(s),
+            };
+            match bytes {
+                Ok(b) if (1..=255).contains(&b.len()) => Some(HostId::CircuitId(b)),
+                _ => {
+                    v.err(path, format!("`{s}` is not a circuit id: expected hex (\"0a:0b\") or quoted text (\"'port-1'\")"));
+                    None
+                }
+            }
+        }
+        _ => {
+            v.unsupported(path.to_string());
+            None
+        }
+    }
+}
+
+/// `"aa:bb:cc:dd:ee:ff"`, `"aa-bb-cc-dd-ee-ff"` or `"aabbccddeeff"`; 1..=20 bytes.
+pub fn parse_hw_address(s: &str) -> Option<Vec<u8>> {
+    let s = s.trim();
+    let bytes: Vec<u8> = if s.contains(':') || s.contains('-') {
+        s.split([':', '-'])
+            .map(|g| {
+                if g.is_empty() || g.len() > 2 {
+                    None
+                } else {
+                    u8::from_str_radix(g, 16).ok()
+                }
+            })
+            .collect::<Option<_>>()?
+    } else {
+        if s.len() % 2 != 0 || !s.is_ascii() {
+            return None;
+        }
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
+            .collect::<Option<_>>()?
+    };
+    (1..=20).contains(&bytes.len()).then_some(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hw_address_forms() {
+        let want = vec![0xaa, 0xbb, 0xcc, 0, 0, 1];
+        for s in ["aa:bb:cc:00:00:01", "AA-BB-CC-00-00-01", "aabbcc000001", "aa:bb:cc:0:0:1"] {
+            assert_eq!(parse_hw_address(s), Some(want.clone()), "{s}");
+        }
+        for s in ["", "aa::bb", "aabbc", "zz:00", "aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee"] {
+            assert_eq!(parse_hw_address(s), None, "{s}");
+        }
+    }
+}

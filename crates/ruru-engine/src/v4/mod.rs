@@ -1,0 +1,768 @@
+//! DHCPv4 message handling (RFC 2131/2132), one packet at a time.
+//!
+//! [`Engine4`] is built from one config snapshot and is immutable apart from
+//! its allocation cursors; [`Engine4::process`] takes the received bytes, the
+//! receive metadata, the lease store and `now`, and returns what to send. It
+//! never reads the clock or touches a socket. The stages follow the hook
+//! points of DESIGN.md: `buffer4_receive` → parse → `pkt4_receive` →
+//! `subnet4_select` → `host4_identifier` → `lease4_select` / `lease4_renew` /
+//! `lease4_release` / `lease4_decline` → `pkt4_send` → (`buffer4_send` in the
+//! server).
+//!
+//! Sub-modules: `packet` (decode and wire checks), `alloc` (which address),
+//! `reply` (options, encoding, destination), `reclaim` (expired leases).
+
+pub mod alloc;
+pub mod packet;
+pub mod reclaim;
+pub mod reply;
+
+use std::net::{Ipv4Addr, SocketAddrV4};
+use std::sync::Arc;
+
+use dhcproto::v4::{MessageType, Opcode};
+use ruru_config::{Dhcp4, HostId, HostIdType, OptionData, Reservation4, Subnet4};
+use ruru_lease::{Lease4, LeaseState, LeaseStore};
+use tracing::debug;
+
+use crate::stats::{add, Stat, Stats, SubnetStats};
+use alloc::{ClientKey, PoolCursors};
+use packet::Query4;
+use reply::{Destination, Draft};
+
+/// What the server knows about a received packet besides its bytes.
+#[derive(Debug, Clone)]
+pub struct RecvMeta {
+    /// Sender address and port.
+    pub src: SocketAddrV4,
+    /// The server address the packet arrived on; used as server identifier.
+    pub local: Ipv4Addr,
+    /// Receiving interface name, when known.
+    pub iface: Option<String>,
+}
+
+/// Engine settings that come from the command line, not the config file.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// Port replies to clients go to (Kea's `-P`, default 68).
+    pub client_port: u16,
+    /// Every address this server listens on: a REQUEST naming any of them as
+    /// server identifier is for us.
+    pub server_addrs: Vec<Ipv4Addr>,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            client_port: 68,
+            server_addrs: Vec::new(),
+        }
+    }
+}
+
+/// A reply ready to send.
+#[derive(Debug, Clone)]
+pub struct Reply4 {
+    pub bytes: Vec<u8>,
+    pub dest: Destination,
+    /// Message type of the reply (for counting and logs).
+    pub msg_type: u8,
+    pub chaddr: Vec<u8>,
+}
+
+/// Why a packet got no reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Drop4 {
+    ParseFailed,
+    NotBootRequest,
+    UnknownMessageType,
+    /// A message type a server does not answer (OFFER, ACK, ...).
+    ServerMessage,
+    NoClientIdentity,
+    NotForUs,
+    NoSubnet,
+    /// DISCOVER with the pool exhausted.
+    AllocationFailed,
+    /// INIT-REBOOT from a client we know nothing of, not authoritative.
+    UnknownClient,
+    /// Writing the lease failed: no ACK without a stored lease.
+    StoreFailed,
+    /// Bad RELEASE/DECLINE content.
+    Invalid,
+}
+
+/// The result of processing one packet.
+#[derive(Debug, Clone)]
+pub enum Outcome4 {
+    Reply(Reply4),
+    /// Processed; RELEASE and DECLINE get no answer.
+    Done,
+    Drop(Drop4),
+}
+
+/// The per-config DHCPv4 engine.
+#[derive(Debug)]
+pub struct Engine4 {
+    pub cfg: Arc<Dhcp4>,
+    opts: EngineOptions,
+    stats: Arc<Stats>,
+    /// Parallel to `cfg.subnets`.
+    subnet_stats: Vec<Arc<SubnetStats>>,
+    /// Parallel to `cfg.subnets`.
+    cursors: Vec<PoolCursors>,
+}
+
+/// Everything decided about one query before the reply is built.
+struct Ctx<'a> {
+    q: &'a Query4,
+    subnet: &'a Subnet4,
+    sidx: usize,
+    host: Option<&'a Reservation4>,
+    server_id: Ipv4Addr,
+    now: u64,
+}
+
+impl Engine4 {
+    /// Builds the engine for a config snapshot. Subnet `total-addresses`
+    /// statistics are set here.
+    pub fn new(cfg: Arc<Dhcp4>, opts: EngineOptions, stats: Arc<Stats>) -> Self {
+        let subnet_stats: Vec<_> = cfg.subnets.iter().map(|s| stats.subnet(s.id)).collect();
+        for (s, st) in cfg.subnets.iter().zip(&subnet_stats) {
+            st.total_addresses.store(
+                i64::try_from(s.total_addresses()).unwrap_or(i64::MAX),
+                std::sync::atomic::Ordering::Relaxed,
+            );
+        }
+        let cursors = cfg.subnets.iter().map(PoolCursors::new).collect();
+        Engine4 {
+            cfg,
+            opts,
+            stats,
+            subnet_stats,
+            cursors,
+        }
+    }
+
+    pub fn stats(&self) -> &Arc<Stats> {
+        &self.stats
+    }
+
+    /// Recomputes `assigned-addresses` and `declined-addresses` per subnet
+    /// from the store (at start-up and after a reload), as Kea does.
+    pub fn recount(&self, store: &dyn LeaseStore) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let mut assigned = vec![0i64; self.cfg.subnets.len()];
+        let mut declined = vec![0i64; self.cfg.subnets.len()];
+        let mut total_declined = 0;
+        for l in store.all4() {
+            if let Some(i) = self.cfg.subnets.iter().position(|s| s.id == l.subnet_id) {
+                match l.state {
+                    LeaseState::Default => assigned[i] += 1,
+                    LeaseState::Declined => {
+                        assigned[i] += 1;
+                        declined[i] += 1;
+                        total_declined += 1;
+                    }
+                    LeaseState::ExpiredReclaimed => {}
+                }
+            }
+        }
+        for (i, st) in self.subnet_stats.iter().enumerate() {
+            st.assigned_addresses.store(assigned[i], Relaxed);
+            st.declined_addresses.store(declined[i], Relaxed);
+        }
+        let cur = self.stats.get(Stat::DeclinedAddresses);
+        self.stats
+            .add(Stat::DeclinedAddresses, total_declined - cur);
+    }
+
+    fn drop(&self, q: Option<&Query4>, why: Drop4) -> Outcome4 {
+        match why {
+            Drop4::ParseFailed => self.stats.inc(Stat::Pkt4ParseFailed),
+            Drop4::NoSubnet => self.stats.inc(Stat::Pkt4DropNoSubnet),
+            Drop4::NotForUs => self.stats.inc(Stat::Pkt4DropNotForUs),
+            Drop4::StoreFailed => self.stats.inc(Stat::Pkt4DropStoreFailed),
+            _ => {}
+        }
+        self.stats.inc(Stat::Pkt4ReceiveDrop);
+        if let Some(q) = q {
+            debug!(xid = format_args!("{:#010x}", q.xid()), chaddr = %hex(&q.hwaddr), reason = ?why, "packet dropped");
+        } else {
+            debug!(reason = ?why, "packet dropped");
+        }
+        Outcome4::Drop(why)
+    }
+
+    /// Processes one received packet.
+    pub fn process(
+        &self,
+        store: &dyn LeaseStore,
+        buf: &[u8],
+        meta: &RecvMeta,
+        now: u64,
+    ) -> Outcome4 {
+        self.stats.inc(Stat::Pkt4Received);
+        // buffer4_receive: (hook point) raw bytes.
+        let q = match packet::parse(buf) {
+            Ok(q) => q,
+            Err(e) => {
+                debug!(src = %meta.src, error = %e, "malformed packet");
+                return self.drop(None, Drop4::ParseFailed);
+            }
+        };
+        // pkt4_receive: (hook point) parsed query.
+        let counter = match q.msg_type {
+            MessageType::Discover => Stat::Pkt4DiscoverReceived,
+            MessageType::Request => Stat::Pkt4RequestReceived,
+            MessageType::Release => Stat::Pkt4ReleaseReceived,
+            MessageType::Decline => Stat::Pkt4DeclineReceived,
+            MessageType::Inform => Stat::Pkt4InformReceived,
+            MessageType::Offer => Stat::Pkt4OfferReceived,
+            MessageType::Ack => Stat::Pkt4AckReceived,
+            MessageType::Nak => Stat::Pkt4NakReceived,
+            _ => Stat::Pkt4UnknownReceived,
+        };
+        self.stats.inc(counter);
+        if q.msg.opcode() != Opcode::BootRequest {
+            return self.drop(Some(&q), Drop4::NotBootRequest);
+        }
+        match q.msg_type {
+            MessageType::Discover
+            | MessageType::Request
+            | MessageType::Release
+            | MessageType::Decline
+            | MessageType::Inform => {}
+            MessageType::Offer | MessageType::Ack | MessageType::Nak => {
+                return self.drop(Some(&q), Drop4::ServerMessage)
+            }
+            _ => return self.drop(Some(&q), Drop4::UnknownMessageType),
+        }
+        if q.hwaddr.is_empty() && q.client_id.is_none() {
+            return self.drop(Some(&q), Drop4::NoClientIdentity);
+        }
+        // Kea's acceptServerId: a server identifier that is not ours means
+        // the message is for another server.
+        if let Some(sid) = q.server_id {
+            if sid != meta.local && !self.opts.server_addrs.contains(&sid) {
+                return self.drop(Some(&q), Drop4::NotForUs);
+            }
+        }
+        if q.msg_type == MessageType::Discover && q.server_id.is_some() {
+            return self.drop(Some(&q), Drop4::Invalid);
+        }
+
+        // subnet4_select
+        let Some(sidx) = self.select_subnet(&q, meta) else {
+            return self.drop(Some(&q), Drop4::NoSubnet);
+        };
+        let subnet = &self.cfg.subnets[sidx];
+        // host4_identifier: reservations in identifier order.
+        let host = self.find_host(&q, subnet);
+        let ctx = Ctx {
+            q: &q,
+            subnet,
+            sidx,
+            host,
+            server_id: meta.local,
+            now,
+        };
+        let result = match q.msg_type {
+            MessageType::Discover => self.discover(store, &ctx),
+            MessageType::Request => self.request(store, &ctx),
+            MessageType::Release => self.release(store, &ctx),
+            MessageType::Decline => self.decline(store, &ctx),
+            MessageType::Inform => Ok(self.inform(&ctx)),
+            _ => Err(Drop4::UnknownMessageType),
+        };
+        match result {
+            Ok(Some(d)) => self.finish(&ctx, d),
+            Ok(None) => Outcome4::Done,
+            Err(why) => self.drop(Some(&q), why),
+        }
+    }
+
+    /// Kea's subnet selection for DHCPv4.
+    fn select_subnet(&self, q: &Query4, meta: &RecvMeta) -> Option<usize> {
+        let subnets = &self.cfg.subnets;
+        if let Some(link) = q.link_selection {
+            return subnets.iter().position(|s| s.contains(link));
+        }
+        if q.is_relayed() {
+            let gi = q.giaddr();
+            if let Some(i) = subnets.iter().position(|s| s.relay_addresses.contains(&gi)) {
+                return Some(i);
+            }
+            return subnets.iter().position(|s| s.contains(gi));
+        }
+        let ci = q.ciaddr();
+        if !ci.is_unspecified() {
+            if let Some(i) = subnets.iter().position(|s| s.contains(ci)) {
+                return Some(i);
+            }
+        }
+        if let Some(ifname) = &meta.iface {
+            if let Some(i) = subnets
+                .iter()
+                .position(|s| s.interface.as_deref() == Some(ifname.as_str()))
+            {
+                return Some(i);
+            }
+        }
+        subnets.iter().position(|s| s.contains(meta.local))
+    }
+
+    fn find_host<'a>(&self, q: &Query4, subnet: &'a Subnet4) -> Option<&'a Reservation4> {
+        if subnet.reservations.hosts.is_empty() {
+            return None;
+        }
+        for t in &self.cfg.host_reservation_identifiers {
+            let id = match t {
+                HostIdType::HwAddress if !q.hwaddr.is_empty() => {
+                    HostId::HwAddress(q.hwaddr.clone())
+                }
+                HostIdType::ClientId => match &q.client_id {
+                    Some(c) => HostId::ClientId(c.clone()),
+                    None => continue,
+                },
+                HostIdType::CircuitId => match &q.circuit_id {
+                    Some(c) => HostId::CircuitId(c.clone()),
+                    None => continue,
+                },
+                _ => continue,
+            };
+            if let Some(h) = subnet.reservations.get(&id) {
+                return Some(h);
+            }
+        }
+        None
+    }
+
+    fn key<'a>(&self, ctx: &Ctx<'a>) -> ClientKey<'a> {
+        ClientKey {
+            hwaddr: &ctx.q.hwaddr,
+            client_id: ctx.q.client_id.as_deref(),
+            match_client_id: ctx.subnet.match_client_id,
+        }
+    }
+
+    /// The address to offer or assign, Kea's order. `requested` is the
+    /// address the client asked for (option 50 or ciaddr).
+    fn pick(
+        &self,
+        store: &dyn LeaseStore,
+        ctx: &Ctx<'_>,
+        requested: Option<Ipv4Addr>,
+    ) -> Option<Ipv4Addr> {
+        let key = self.key(ctx);
+        let s = ctx.subnet;
+        if let Some(r) = ctx.host.and_then(|h| h.ip_address) {
+            if s.contains(r) && alloc::available(store, s, &key, ctx.host, r, ctx.now) {
+                return Some(r);
+            }
+            add(&self.subnet_stats[ctx.sidx].v4_reservation_conflicts, 1);
+            self.stats.inc(Stat::V4ReservationConflicts);
+        }
+        if let Some(l) = alloc::existing_lease(store, s, &key) {
+            let reserved_other = s
+                .reservations
+                .by_address(l.addr)
+                .is_some_and(|r| !ctx.host.is_some_and(|h| h.id == r.id));
+            if s.pool_of(l.addr).is_some()
+                && !reserved_other
+                && requested.is_none_or(|r| r == l.addr)
+            {
+                return Some(l.addr);
+            }
+        }
+        if let Some(r) = requested {
+            if s.pool_of(r).is_some() && alloc::available(store, s, &key, ctx.host, r, ctx.now) {
+                return Some(r);
+            }
+        }
+        self.cursors[ctx.sidx].find_free(store, s, &key, ctx.now)
+    }
+
+    fn discover(&self, store: &dyn LeaseStore, ctx: &Ctx<'_>) -> Result<Option<Draft>, Drop4> {
+        // lease4_select (fake allocation: nothing is stored for an OFFER).
+        let Some(addr) = self.pick(store, ctx, ctx.q.requested_ip) else {
+            self.stats.inc(Stat::V4AllocationFail);
+            self.stats.inc(Stat::V4AllocationFailSubnet);
+            debug!(
+                xid = format_args!("{:#010x}", ctx.q.xid()),
+                subnet = ctx.subnet.id,
+                "no address available"
+            );
+            return Err(Drop4::AllocationFailed);
+        };
+        let mut d = Draft::new(2);
+        d.yiaddr = addr;
+        self.lease_options(ctx, &mut d);
+        Ok(Some(d))
+    }
+
+    fn request(&self, store: &dyn LeaseStore, ctx: &Ctx<'_>) -> Result<Option<Draft>, Drop4> {
+        let q = ctx.q;
+        let s = ctx.subnet;
+        let key = self.key(ctx);
+        let ciaddr = q.ciaddr();
+        let (requested, state) = if q.server_id.is_some() {
+            match q.requested_ip {
+                Some(r) => (r, "selecting"),
+                None if !ciaddr.is_unspecified() => (ciaddr, "renewing"),
+                None => return Err(Drop4::Invalid),
+            }
+        } else if let Some(r) = q.requested_ip.filter(|_| ciaddr.is_unspecified()) {
+            (r, "init-reboot")
+        } else if !ciaddr.is_unspecified() {
+            (
+                ciaddr,
+                if q.is_relayed() {
+                    "renewing"
+                } else {
+                    "rebinding"
+                },
+            )
+        } else {
+            return Err(Drop4::Invalid);
+        };
+
+        if state == "init-reboot" {
+            // RFC 2131 §4.3.2: wrong network → NAK; no record → silence,
+            // unless authoritative (Kea).
+            if !s.contains(requested) {
+                return Ok(Some(self.nak(ctx)));
+            }
+            let existing = alloc::existing_lease(store, s, &key);
+            match existing {
+                None if !s.authoritative => return Err(Drop4::UnknownClient),
+                Some(l) if l.addr != requested => return Ok(Some(self.nak(ctx))),
+                _ => {}
+            }
+        }
+        if !s.contains(requested) {
+            return Ok(Some(self.nak(ctx)));
+        }
+
+        // The address must be this client's or free; otherwise NAK.
+        let reserved_addr = ctx.host.and_then(|h| h.ip_address);
+        let ok = alloc::available(store, s, &key, ctx.host, requested, ctx.now)
+            && (s.pool_of(requested).is_some()
+                || reserved_addr == Some(requested)
+                || owned(store, &key, requested));
+        if !ok {
+            debug!(xid = format_args!("{:#010x}", q.xid()), addr = %requested, state, "requested address not available");
+            return Ok(Some(self.nak(ctx)));
+        }
+        // A reservation for another address wins over a renewal: NAK so the
+        // client comes back for its reserved address (Kea's behaviour).
+        if let Some(r) = reserved_addr {
+            if r != requested && alloc::available(store, s, &key, ctx.host, r, ctx.now) {
+                return Ok(Some(self.nak(ctx)));
+            }
+        }
+
+        // lease4_select / lease4_renew: store before reply.
+        let valid = s.valid_lifetime.choose(q.lease_time);
+        let hostname = ctx
+            .host
+            .and_then(|h| h.hostname.clone())
+            .or_else(|| q.hostname.clone())
+            .unwrap_or_default();
+        let lease = Lease4 {
+            addr: requested,
+            hwaddr: q.hwaddr.clone(),
+            client_id: q.client_id.clone(),
+            valid_lifetime: valid,
+            expire: ctx.now + u64::from(valid),
+            subnet_id: s.id,
+            fqdn_fwd: false,
+            fqdn_rev: false,
+            hostname,
+            state: LeaseState::Default,
+            user_context: String::new(),
+        };
+        let st = &self.subnet_stats[ctx.sidx];
+        let old = store.get4(requested);
+        let res = match &old {
+            Some(_) => store.update4(&lease),
+            None => store.add4(&lease),
+        };
+        if let Err(e) = res {
+            tracing::error!(addr = %requested, error = %e, "lease not stored; no ACK");
+            return Err(Drop4::StoreFailed);
+        }
+        match &old {
+            Some(o)
+                if o.subnet_id == s.id
+                    && o.state != LeaseState::ExpiredReclaimed
+                    && key.owns(o) => {}
+            Some(o) => {
+                // Reused an expired lease (of this or another client).
+                if o.state != LeaseState::ExpiredReclaimed {
+                    self.unassign(o);
+                }
+                add(&st.v4_lease_reuses, 1);
+                self.stats.inc(Stat::V4LeaseReuses);
+                self.assigned(st);
+            }
+            None => self.assigned(st),
+        }
+        // The client moved to another address: its old lease goes.
+        if let Some(prev) = alloc::existing_lease(store, s, &key) {
+            if prev.addr != requested && key.owns(&prev) {
+                if let Ok(true) = store.delete4(prev.addr) {
+                    self.unassign(&prev);
+                }
+            }
+        }
+        let mut d = Draft::new(5);
+        d.yiaddr = requested;
+        self.lease_options_with(ctx, &mut d, valid);
+        Ok(Some(d))
+    }
+
+    fn assigned(&self, st: &SubnetStats) {
+        add(&st.assigned_addresses, 1);
+        add(&st.cumulative_assigned_addresses, 1);
+        self.stats.inc(Stat::CumulativeAssignedAddresses);
+    }
+
+    /// Statistics for a lease that stops being assigned.
+    fn unassign(&self, l: &Lease4) {
+        if let Some(i) = self.cfg.subnets.iter().position(|s| s.id == l.subnet_id) {
+            add(&self.subnet_stats[i].assigned_addresses, -1);
+            if l.state == LeaseState::Declined {
+                add(&self.subnet_stats[i].declined_addresses, -1);
+                self.stats.add(Stat::DeclinedAddresses, -1);
+            }
+        }
+    }
+
+    fn nak(&self, ctx: &Ctx<'_>) -> Draft {
+        let mut d = Draft::new(6);
+        // RFC 2131 §4.3.2: a NAK through a relay has the broadcast bit set.
+        d.broadcast = ctx.q.is_relayed();
+        d
+    }
+
+    fn release(&self, store: &dyn LeaseStore, ctx: &Ctx<'_>) -> Result<Option<Draft>, Drop4> {
+        let key = self.key(ctx);
+        let addr = ctx.q.ciaddr();
+        match store.get4(addr) {
+            Some(l) if key.owns(&l) && l.state == LeaseState::Default => {
+                // lease4_release
+                match store.delete4(addr) {
+                    Ok(_) => {
+                        self.unassign(&l);
+                        debug!(xid = format_args!("{:#010x}", ctx.q.xid()), %addr, "released");
+                        Ok(None)
+                    }
+                    Err(e) => {
+                        tracing::error!(%addr, error = %e, "release not stored");
+                        Err(Drop4::StoreFailed)
+                    }
+                }
+            }
+            _ => {
+                debug!(xid = format_args!("{:#010x}", ctx.q.xid()), %addr, "release for unknown lease ignored");
+                Ok(None)
+            }
+        }
+    }
+
+    fn decline(&self, store: &dyn LeaseStore, ctx: &Ctx<'_>) -> Result<Option<Draft>, Drop4> {
+        let key = self.key(ctx);
+        let Some(addr) = ctx.q.requested_ip else {
+            return Err(Drop4::Invalid);
+        };
+        let Some(l) = store.get4(addr) else {
+            return Ok(None);
+        };
+        if !key.owns(&l) || l.state != LeaseState::Default {
+            return Ok(None);
+        }
+        // lease4_decline: hold the address for the probation period, with no
+        // client attached (Kea's Lease4::decline).
+        let probation = self.cfg.decline_probation_period;
+        let declined = Lease4 {
+            hwaddr: Vec::new(),
+            client_id: None,
+            valid_lifetime: probation,
+            expire: ctx.now + u64::from(probation),
+            hostname: String::new(),
+            fqdn_fwd: false,
+            fqdn_rev: false,
+            state: LeaseState::Declined,
+            ..l
+        };
+        if let Err(e) = store.update4(&declined) {
+            tracing::error!(%addr, error = %e, "decline not stored");
+            return Err(Drop4::StoreFailed);
+        }
+        add(&self.subnet_stats[ctx.sidx].declined_addresses, 1);
+        self.stats.inc(Stat::DeclinedAddresses);
+        tracing::info!(%addr, probation, "address declined by client");
+        Ok(None)
+    }
+
+    fn inform(&self, ctx: &Ctx<'_>) -> Option<Draft> {
+        let mut d = Draft::new(5);
+        self.common_options(ctx, &mut d);
+        Some(d)
+    }
+
+    fn lease_options(&self, ctx: &Ctx<'_>, d: &mut Draft) {
+        let valid = ctx.subnet.valid_lifetime.choose(ctx.q.lease_time);
+        self.lease_options_with(ctx, d, valid);
+    }
+
+    /// Lease time, T1/T2 and subnet mask, then the common options.
+    fn lease_options_with(&self, ctx: &Ctx<'_>, d: &mut Draft, valid: u32) {
+        let s = ctx.subnet;
+        d.add(51, valid.to_be_bytes().to_vec());
+        let (t1, t2) = tee_times(s, valid);
+        if let Some(t1) = t1 {
+            d.add(58, t1.to_be_bytes().to_vec());
+        }
+        if let Some(t2) = t2 {
+            d.add(59, t2.to_be_bytes().to_vec());
+        }
+        let mask = if s.prefix_len == 0 {
+            0
+        } else {
+            u32::MAX << (32 - u32::from(s.prefix_len))
+        };
+        d.add(1, mask.to_be_bytes().to_vec());
+        self.common_options(ctx, d);
+    }
+
+    /// Options by precedence (host > pool > subnet > global): requested ones
+    /// (PRL) and always-send ones, plus Kea's always-sent basics (routers,
+    /// domain-name-servers, domain-name); siaddr/sname/file.
+    fn common_options(&self, ctx: &Ctx<'_>, d: &mut Draft) {
+        let s = ctx.subnet;
+        let pool = if d.yiaddr.is_unspecified() {
+            None
+        } else {
+            s.pool_of(d.yiaddr)
+        };
+        let layers: [&[OptionData]; 4] = [
+            ctx.host.map_or(&[][..], |h| &h.options[..]),
+            pool.map_or(&[][..], |p| &p.options[..]),
+            &s.options[..],
+            &self.cfg.options[..],
+        ];
+        let q = ctx.q;
+        let wanted = |o: &OptionData| {
+            o.always_send || matches!(o.code, 3 | 6 | 15) || q.prl.contains(&o.code)
+        };
+        for layer in layers {
+            for o in layer {
+                if wanted(o) {
+                    d.add(o.code, o.data.clone());
+                }
+            }
+        }
+        // Hostname: a reserved one is sent when the client sent option 12 or asked for it.
+        if let Some(h) = ctx.host.and_then(|h| h.hostname.as_ref()) {
+            if q.hostname.is_some() || q.prl.contains(&12) {
+                d.add(12, h.as_bytes().to_vec());
+            }
+        }
+        // RFC 6842: echo the client identifier.
+        if self.cfg.echo_client_id {
+            if let Some(c) = &q.client_id {
+                d.add(61, c.clone());
+            }
+        }
+        d.siaddr = ctx
+            .host
+            .and_then(|h| h.next_server)
+            .unwrap_or(s.next_server);
+        d.sname = ctx
+            .host
+            .and_then(|h| h.server_hostname.clone())
+            .unwrap_or_else(|| s.server_hostname.clone())
+            .into_bytes();
+        d.file = ctx
+            .host
+            .and_then(|h| h.boot_file_name.clone())
+            .unwrap_or_else(|| s.boot_file_name.clone())
+            .into_bytes();
+    }
+
+    /// Adds 53 and 54, encodes, addresses and counts the reply.
+    fn finish(&self, ctx: &Ctx<'_>, mut d: Draft) -> Outcome4 {
+        // pkt4_send: (hook point) the response is final here.
+        d.options.insert(0, (53, vec![d.msg_type]));
+        d.options.insert(1, (54, ctx.server_id.octets().to_vec()));
+        let (bytes, dropped) = reply::encode(ctx.q, &d, ctx.q.relay_info.as_deref());
+        if !dropped.is_empty() {
+            debug!(
+                xid = format_args!("{:#010x}", ctx.q.xid()),
+                ?dropped,
+                "options left out: reply exceeds the client's maximum message size"
+            );
+        }
+        if bytes.is_empty() {
+            return self.drop(Some(ctx.q), Drop4::Invalid);
+        }
+        let dest = reply::destination(ctx.q, &d, self.opts.client_port);
+        self.stats.inc(Stat::Pkt4Sent);
+        match d.msg_type {
+            2 => self.stats.inc(Stat::Pkt4OfferSent),
+            5 => self.stats.inc(Stat::Pkt4AckSent),
+            6 => self.stats.inc(Stat::Pkt4NakSent),
+            _ => {}
+        }
+        debug!(
+            xid = format_args!("{:#010x}", ctx.q.xid()),
+            chaddr = %hex(&ctx.q.hwaddr),
+            msg_type = d.msg_type,
+            yiaddr = %d.yiaddr,
+            dest = %dest.addr,
+            "reply"
+        );
+        Outcome4::Reply(Reply4 {
+            bytes,
+            dest,
+            msg_type: d.msg_type,
+            chaddr: ctx.q.hwaddr.clone(),
+        })
+    }
+}
+
+fn owned(store: &dyn LeaseStore, key: &ClientKey<'_>, addr: Ipv4Addr) -> bool {
+    store.get4(addr).is_some_and(|l| key.owns(&l))
+}
+
+/// T1/T2 for a lease of `valid` seconds: configured timers win; otherwise
+/// computed from the percentages when `calculate-tee-times` is on. A timer
+/// that is not below the next one is not sent (Kea).
+pub fn tee_times(s: &Subnet4, valid: u32) -> (Option<u32>, Option<u32>) {
+    let pct = |p: f64| (f64::from(valid) * p) as u32;
+    let t2 = s
+        .rebind_timer
+        .or_else(|| s.calculate_tee_times.then(|| pct(s.t2_percent)))
+        .filter(|t| *t < valid);
+    let t1 = s
+        .renew_timer
+        .or_else(|| s.calculate_tee_times.then(|| pct(s.t1_percent)))
+        .filter(|t| *t < t2.unwrap_or(valid));
+    (t1, t2)
+}
+
+/// `aa:bb:cc` form of bytes, for logs.
+pub fn hex(b: &[u8]) -> String {
+    let mut s = String::with_capacity(b.len() * 3);
+    for (i, x) in b.iter().enumerate() {
+        if i > 0 {
+            s.push(':');
+        }
+        s.push_str(&format!("{x:02x}"));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,318 @@
+//! Decoding a received DHCPv4 packet into the fields the engine uses.
+//!
+//! `dhcproto` decodes the message; before that, [`check_wire`] walks the raw
+//! option area itself because `dhcproto` silently stops at a malformed option
+//! and does not check the magic cookie: a truncated or garbled packet must be
+//! dropped and counted, not half-processed. The walk also keeps the raw bytes
+//! of option 82 so that it is echoed back byte for byte (RFC 3046 §2.2).
+
+use std::net::Ipv4Addr;
+
+use dhcproto::v4::{self, DhcpOption, MessageType, OptionCode};
+use dhcproto::{Decodable, Decoder};
+
+/// Length of the fixed BOOTP header.
+pub const HEADER_LEN: usize = 236;
+/// RFC 2131 §3: the magic cookie 99.130.83.99.
+pub const MAGIC: [u8; 4] = [99, 130, 83, 99];
+
+/// Why a packet could not be parsed (counted as `pkt4-parse-failed`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("truncated: {0} bytes")]
+    Truncated(usize),
+    #[error("bad magic cookie")]
+    BadMagic,
+    #[error("option {code} at offset {offset} overruns the packet")]
+    BadOptionLength { code: u8, offset: usize },
+    #[error("no message type option")]
+    NoMessageType,
+    #[error("hlen {0} is larger than chaddr")]
+    BadHlen(u8),
+    #[error("decode: {0}")]
+    Decode(String),
+}
+
+/// The raw option area of `buf` after the cookie: validated TLVs.
+/// Returns the raw payload of option 82 if present.
+pub fn check_wire(buf: &[u8]) -> Result<Option<Vec<u8>>, ParseError> {
+    if buf.len() < HEADER_LEN + 4 {
+        return Err(ParseError::Truncated(buf.len()));
+    }
+    if buf[HEADER_LEN..HEADER_LEN + 4] != MAGIC {
+        return Err(ParseError::BadMagic);
+    }
+    if buf[2] > 16 {
+        return Err(ParseError::BadHlen(buf[2]));
+    }
+    let mut i = HEADER_LEN + 4;
+    let mut opt82: Option<Vec<u8>> = None;
+    while i < buf.len() {
+        let code = buf[i];
+        match code {
+            0 => {
+                i += 1;
+                continue;
+            }
+            255 => break,
+            _ => {}
+        }
+        let Some(&len) = buf.get(i + 1) else {
+            return Err(ParseError::BadOptionLength { code, offset: i });
+        };
+        let end = i + 2 + usize::from(len);
+        if end > buf.len() {
+            return Err(ParseError::BadOptionLength { code, offset: i });
+        }
+        if code == 82 {
+            // RFC 3396: a split option is the concatenation of its parts.
+            opt82
+                .get_or_insert_with(Vec::new)
+                .extend_from_slice(&buf[i + 2..end]);
+        }
+        i = end;
+    }
+    Ok(opt82)
+}
+
+/// A received DHCPv4 query with the fields the engine reads, decoded once.
+#[derive(Debug, Clone)]
+pub struct Query4 {
+    pub msg: v4::Message,
+    pub msg_type: MessageType,
+    /// chaddr truncated to hlen.
+    pub hwaddr: Vec<u8>,
+    pub htype: u8,
+    /// Option 61 payload.
+    pub client_id: Option<Vec<u8>>,
+    /// Option 50.
+    pub requested_ip: Option<Ipv4Addr>,
+    /// Option 54.
+    pub server_id: Option<Ipv4Addr>,
+    /// Option 55 codes.
+    pub prl: Vec<u8>,
+    /// Option 57, when present and sane.
+    pub max_size: Option<u16>,
+    /// Option 51 (a lease time hint).
+    pub lease_time: Option<u32>,
+    /// Option 12.
+    pub hostname: Option<String>,
+    /// Raw option 82 payload (echoed back as is).
+    pub relay_info: Option<Vec<u8>>,
+    /// Option 82 sub-option 1.
+    pub circuit_id: Option<Vec<u8>>,
+    /// Option 82 sub-option 5 (RFC 3527) or option 118 (RFC 3011).
+    pub link_selection: Option<Ipv4Addr>,
+}
+
+impl Query4 {
+    pub fn xid(&self) -> u32 {
+        self.msg.xid()
+    }
+    pub fn giaddr(&self) -> Ipv4Addr {
+        self.msg.giaddr()
+    }
+    pub fn ciaddr(&self) -> Ipv4Addr {
+        self.msg.ciaddr()
+    }
+    pub fn is_relayed(&self) -> bool {
+        !self.giaddr().is_unspecified()
+    }
+    pub fn broadcast_flag(&self) -> bool {
+        self.msg.flags().broadcast()
+    }
+}
+
+/// Sub-options of a raw option 82 payload: (code, value) pairs.
+pub fn relay_suboptions(raw: &[u8]) -> Vec<(u8, &[u8])> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 2 <= raw.len() {
+        let code = raw[i];
+        let len = usize::from(raw[i + 1]);
+        let Some(v) = raw.get(i + 2..i + 2 + len) else {
+            break;
+        };
+        out.push((code, v));
+        i += 2 + len;
+    }
+    out
+}
+
+/// Parses `buf` into a [`Query4`]. BOOTREPLY and such are left to the caller
+/// (the op code is in `msg`).
+pub fn parse(buf: &[u8]) -> Result<Query4, ParseError> {
+    let relay_info = check_wire(buf)?;
+    let mut msg = v4::Message::decode(&mut Decoder::new(buf))
+        .map_err(|e| ParseError::Decode(e.to_string()))?;
+    merge_overloaded(&mut msg);
+    let opts = msg.opts();
+    let msg_type = opts.msg_type().ok_or(ParseError::NoMessageType)?;
+    let hlen = usize::from(msg.hlen()).min(16);
+    let hwaddr = msg.chaddr().get(..hlen).unwrap_or_default().to_vec();
+    let htype = u8::from(msg.htype());
+    let client_id = match opts.get(OptionCode::ClientIdentifier) {
+        Some(DhcpOption::ClientIdentifier(c)) if !c.is_empty() => Some(c.clone()),
+        _ => None,
+    };
+    let requested_ip = match opts.get(OptionCode::RequestedIpAddress) {
+        Some(DhcpOption::RequestedIpAddress(a)) => Some(*a),
+        _ => None,
+    };
+    let server_id = match opts.get(OptionCode::ServerIdentifier) {
+        Some(DhcpOption::ServerIdentifier(a)) => Some(*a),
+        _ => None,
+    };
+    let prl = match opts.get(OptionCode::ParameterRequestList) {
+        Some(DhcpOption::ParameterRequestList(v)) => v.iter().map(|c| u8::from(*c)).collect(),
+        _ => Vec::new(),
+    };
+    let max_size = match opts.get(OptionCode::MaxMessageSize) {
+        Some(DhcpOption::MaxMessageSize(n)) => Some(*n),
+        _ => None,
+    };
+    let lease_time = match opts.get(OptionCode::AddressLeaseTime) {
+        Some(DhcpOption::AddressLeaseTime(n)) => Some(*n),
+        _ => None,
+    };
+    let hostname = match opts.get(OptionCode::Hostname) {
+        Some(DhcpOption::Hostname(h)) => Some(h.clone()),
+        _ => None,
+    };
+    let mut circuit_id = None;
+    let mut link_selection = match opts.get(OptionCode::SubnetSelection) {
+        Some(DhcpOption::SubnetSelection(a)) => Some(*a),
+        _ => None,
+    };
+    if let Some(raw) = &relay_info {
+        for (code, v) in relay_suboptions(raw) {
+            match code {
+                1 => circuit_id = Some(v.to_vec()),
+                5 if v.len() == 4 => {
+                    link_selection = Some(Ipv4Addr::new(v[0], v[1], v[2], v[3]));
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(Query4 {
+        msg_type,
+        hwaddr,
+        htype,
+        client_id,
+        requested_ip,
+        server_id,
+        prl,
+        max_size,
+        lease_time,
+        hostname,
+        relay_info,
+        circuit_id,
+        link_selection,
+        msg,
+    })
+}
+
+/// RFC 2132 §9.3: options carried in `file` and/or `sname` when option 52 says so.
+fn merge_overloaded(msg: &mut v4::Message) {
+    let over = match msg.opts().get(OptionCode::OptionOverload) {
+        Some(DhcpOption::OptionOverload(v)) => *v,
+        _ => return,
+    };
+    let mut extra = Vec::new();
+    if over & 1 != 0 {
+        if let Some(f) = msg.fname() {
+            extra.push(f.to_vec());
+        }
+    }
+    if over & 2 != 0 {
+        if let Some(s) = msg.sname() {
+            extra.push(s.to_vec());
+        }
+    }
+    for field in extra {
+        if let Ok(opts) = v4::DhcpOptions::decode(&mut Decoder::new(&field)) {
+            for (_, o) in opts.iter() {
+                if !msg.opts().contains(OptionCode::from(o)) {
+                    msg.opts_mut().insert(o.clone());
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A minimal DISCOVER built by hand (RFC 2131 §2 layout).
+    pub fn discover_bytes(opts: &[u8]) -> Vec<u8> {
+        let mut b = vec![0u8; HEADER_LEN];
+        b[0] = 1;
+        b[1] = 1;
+        b[2] = 6;
+        b[4..8].copy_from_slice(&0x1234_5678u32.to_be_bytes());
+        b[28..34].copy_from_slice(&[0xaa, 0xbb, 0xcc, 0, 0, 1]);
+        b.extend_from_slice(&MAGIC);
+        b.extend_from_slice(&[53, 1, 1]);
+        b.extend_from_slice(opts);
+        b.push(255);
+        b
+    }
+
+    #[test]
+    fn rfc2131_minimal_discover_parses() {
+        let q = parse(&discover_bytes(&[])).unwrap();
+        assert_eq!(q.msg_type, MessageType::Discover);
+        assert_eq!(q.hwaddr, vec![0xaa, 0xbb, 0xcc, 0, 0, 1]);
+        assert_eq!(q.xid(), 0x1234_5678);
+    }
+
+    #[test]
+    fn truncated_and_bad_magic_are_errors() {
+        let b = discover_bytes(&[]);
+        assert!(matches!(parse(&b[..100]), Err(ParseError::Truncated(100))));
+        let mut bad = b.clone();
+        bad[HEADER_LEN] = 0;
+        assert_eq!(parse(&bad).unwrap_err(), ParseError::BadMagic);
+    }
+
+    #[test]
+    fn option_overrunning_packet_is_error() {
+        let mut b = discover_bytes(&[]);
+        b.pop();
+        b.extend_from_slice(&[12, 50, b'x']);
+        assert!(matches!(
+            parse(&b),
+            Err(ParseError::BadOptionLength { code: 12, .. })
+        ));
+    }
+
+    #[test]
+    fn missing_message_type_is_error() {
+        let mut b = discover_bytes(&[]);
+        // replace option 53 by pads
+        b[HEADER_LEN + 4..HEADER_LEN + 7].copy_from_slice(&[0, 0, 0]);
+        assert_eq!(parse(&b).unwrap_err(), ParseError::NoMessageType);
+    }
+
+    #[test]
+    fn rfc3046_relay_info_kept_raw_and_circuit_id_read() {
+        let b = discover_bytes(&[82, 8, 1, 3, b'e', b't', b'h', 2, 1, 9]);
+        let q = parse(&b).unwrap();
+        assert_eq!(
+            q.relay_info.as_deref(),
+            Some(&[1, 3, b'e', b't', b'h', 2, 1, 9][..])
+        );
+        assert_eq!(q.circuit_id.as_deref(), Some(&b"eth"[..]));
+    }
+
+    #[test]
+    fn rfc2132_9_3_overloaded_file_field_is_read() {
+        let mut b = discover_bytes(&[52, 1, 1]);
+        // option 12 "pc" inside the file field (offset 108)
+        b[108..113].copy_from_slice(&[12, 2, b'p', b'c', 255]);
+        let q = parse(&b).unwrap();
+        assert_eq!(q.hostname.as_deref(), Some("pc"));
+    }
+}

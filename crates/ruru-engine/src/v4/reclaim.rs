@@ -1,0 +1,58 @@
+//! Reclamation of expired leases (Kea's `expired-leases-processing`).
+//!
+//! An expired lease is kept in state expired-reclaimed (so a returning client
+//! still finds "its" address) until `hold-reclaimed-time` has passed; declined
+//! addresses come back to the pool after their probation period. Hook points:
+//! `lease4_expire` (and `lease4_recover` once hooks land).
+
+use ruru_lease::{Lease4, LeaseState, LeaseStore};
+use tracing::{debug, warn};
+
+use super::Engine4;
+use crate::stats::{add, Stat};
+
+impl Engine4 {
+    /// Reclaims up to `limit` (0 = all) expired leases at `now`. Returns how
+    /// many were reclaimed and whether more remain.
+    pub fn reclaim(&self, store: &dyn LeaseStore, now: u64, limit: usize) -> (usize, bool) {
+        let fetch = if limit == 0 { 0 } else { limit + 1 };
+        let mut expired = store.expired4(now, fetch);
+        let more = limit != 0 && expired.len() > limit;
+        expired.truncate(if limit == 0 { usize::MAX } else { limit });
+        let mut done = 0;
+        for l in expired {
+            let was_declined = l.state == LeaseState::Declined;
+            let reclaimed = Lease4 {
+                hostname: String::new(),
+                fqdn_fwd: false,
+                fqdn_rev: false,
+                state: LeaseState::ExpiredReclaimed,
+                ..l.clone()
+            };
+            if let Err(e) = store.update4(&reclaimed) {
+                warn!(addr = %l.addr, error = %e, "reclaiming lease failed");
+                continue;
+            }
+            done += 1;
+            let idx = self.cfg.subnets.iter().position(|s| s.id == l.subnet_id);
+            if let Some(i) = idx {
+                let st = &self.subnet_stats[i];
+                add(&st.assigned_addresses, -1);
+                if was_declined {
+                    add(&st.declined_addresses, -1);
+                    add(&st.reclaimed_declined_addresses, 1);
+                } else {
+                    add(&st.reclaimed_leases, 1);
+                }
+            }
+            if was_declined {
+                self.stats.add(Stat::DeclinedAddresses, -1);
+                self.stats.inc(Stat::ReclaimedDeclinedAddresses);
+            } else {
+                self.stats.inc(Stat::ReclaimedLeases);
+            }
+            debug!(addr = %l.addr, declined = was_declined, "lease reclaimed");
+        }
+        (done, more)
+    }
+}

@@ -1,0 +1,242 @@
+//! Building, encoding and addressing a DHCPv4 reply.
+//!
+//! The fixed header is encoded by `dhcproto`; the option area is written here
+//! from `(code, bytes)` pairs because the reply must respect the client's
+//! maximum message size (option 57) and fall back to option overload
+//! (RFC 2132 §9.3) into `file` and `sname`, which `dhcproto`'s encoder does not
+//! do. Long options are split per RFC 3396. Option 82 goes last (RFC 3046 §2.1).
+
+use std::net::Ipv4Addr;
+
+use dhcproto::v4::{self, Flags, Opcode};
+use dhcproto::{Encodable, Encoder};
+
+use super::packet::{Query4, HEADER_LEN, MAGIC};
+
+/// RFC 2131 §2: every client accepts a 576-octet IP datagram.
+pub const MIN_MAX_SIZE: u16 = 576;
+/// IPv4 + UDP header bytes counted in option 57.
+const IP_UDP: usize = 28;
+
+/// A reply under construction.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    pub msg_type: u8,
+    pub yiaddr: Ipv4Addr,
+    pub siaddr: Ipv4Addr,
+    pub sname: Vec<u8>,
+    pub file: Vec<u8>,
+    /// Options in emission order (53 and 54 first, 82 last are handled by encode).
+    pub options: Vec<(u8, Vec<u8>)>,
+    pub broadcast: bool,
+}
+
+impl Draft {
+    pub fn new(msg_type: u8) -> Self {
+        Draft {
+            msg_type,
+            yiaddr: Ipv4Addr::UNSPECIFIED,
+            siaddr: Ipv4Addr::UNSPECIFIED,
+            sname: Vec::new(),
+            file: Vec::new(),
+            options: Vec::new(),
+            broadcast: false,
+        }
+    }
+
+    pub fn has(&self, code: u8) -> bool {
+        self.options.iter().any(|(c, _)| *c == code)
+    }
+
+    /// Adds an option unless one with the same code is present (first wins,
+    /// so callers add in precedence order).
+    pub fn add(&mut self, code: u8, data: Vec<u8>) {
+        if !self.has(code) {
+            self.options.push((code, data));
+        }
+    }
+}
+
+/// Writes one option, split into 255-byte parts (RFC 3396).
+fn put_option(out: &mut Vec<u8>, code: u8, data: &[u8]) {
+    if data.is_empty() {
+        out.extend_from_slice(&[code, 0]);
+        return;
+    }
+    for chunk in data.chunks(255) {
+        out.push(code);
+        out.push(chunk.len() as u8);
+        out.extend_from_slice(chunk);
+    }
+}
+
+fn option_len(data: &[u8]) -> usize {
+    if data.is_empty() {
+        2
+    } else {
+        data.len() + 2 * data.len().div_ceil(255)
+    }
+}
+
+/// Encodes the reply to `q`. Options that fit nowhere (after overload) are
+/// left out, lowest priority (last added) first; the returned list names them.
+pub fn encode(q: &Query4, d: &Draft, relay_info: Option<&[u8]>) -> (Vec<u8>, Vec<u8>) {
+    let max_size = usize::from(q.max_size.unwrap_or(MIN_MAX_SIZE).max(MIN_MAX_SIZE));
+    let budget = max_size - IP_UDP - HEADER_LEN - MAGIC.len();
+
+    // Mandatory head (53, 54) and tail (82, end).
+    let mut head: Vec<(u8, &[u8])> = Vec::new();
+    let mut rest: Vec<(u8, &[u8])> = Vec::new();
+    for (c, v) in &d.options {
+        if *c == 53 || *c == 54 {
+            head.push((*c, v));
+        } else {
+            rest.push((*c, v));
+        }
+    }
+    head.sort_by_key(|(c, _)| *c);
+    let tail_len = relay_info.map_or(0, option_len) + 1;
+    let fixed = head.iter().map(|(_, v)| option_len(v)).sum::<usize>() + tail_len;
+
+    let mut main: Vec<(u8, &[u8])> = head;
+    let mut overflow: Vec<(u8, &[u8])> = Vec::new();
+    let mut used = fixed;
+    for (c, v) in rest {
+        let l = option_len(v);
+        if used + l <= budget {
+            used += l;
+            main.push((c, v));
+        } else {
+            overflow.push((c, v));
+        }
+    }
+
+    // Option overload: file (128) then sname (64), when they are free.
+    let mut file_opts: Vec<u8> = Vec::new();
+    let mut sname_opts: Vec<u8> = Vec::new();
+    let mut dropped = Vec::new();
+    let mut overload = 0u8;
+    if !overflow.is_empty() && used + 3 <= budget {
+        for (c, v) in overflow {
+            let l = option_len(v);
+            if d.file.is_empty() && file_opts.len() + l < 128 {
+                put_option(&mut file_opts, c, v);
+                overload |= 1;
+            } else if d.sname.is_empty() && sname_opts.len() + l < 64 {
+                put_option(&mut sname_opts, c, v);
+                overload |= 2;
+            } else {
+                dropped.push(c);
+            }
+        }
+    } else {
+        dropped.extend(overflow.iter().map(|(c, _)| *c));
+    }
+
+    let mut msg = v4::Message::default();
+    msg.set_opcode(Opcode::BootReply)
+        .set_htype(q.msg.htype())
+        .set_hops(q.msg.hops())
+        .set_xid(q.xid())
+        .set_secs(0)
+        .set_ciaddr(if d.msg_type == 6 {
+            Ipv4Addr::UNSPECIFIED
+        } else {
+            q.ciaddr()
+        })
+        .set_yiaddr(d.yiaddr)
+        .set_siaddr(d.siaddr)
+        .set_giaddr(q.giaddr());
+    let mut flags = q.msg.flags();
+    if d.broadcast {
+        flags = flags.set_broadcast();
+    }
+    msg.set_flags(Flags::new(u16::from(flags)));
+    msg.set_chaddr(q.msg.chaddr());
+    if overload & 1 != 0 {
+        file_opts.push(255);
+        msg.set_fname(&file_opts);
+    } else if !d.file.is_empty() {
+        msg.set_fname(&d.file);
+    } else {
+        msg.clear_fname();
+    }
+    if overload & 2 != 0 {
+        sname_opts.push(255);
+        msg.set_sname(&sname_opts);
+    } else if !d.sname.is_empty() {
+        msg.set_sname(&d.sname);
+    } else {
+        msg.clear_sname();
+    }
+
+    let mut out = Vec::with_capacity(max_size);
+    {
+        let mut e = Encoder::new(&mut out);
+        // Options are empty here, so dhcproto writes the header and cookie only.
+        if msg.encode(&mut e).is_err() {
+            return (Vec::new(), dropped);
+        }
+    }
+    out.truncate(HEADER_LEN);
+    out.extend_from_slice(&MAGIC);
+    for (c, v) in &main {
+        put_option(&mut out, *c, v);
+    }
+    if overload != 0 {
+        put_option(&mut out, 52, &[overload]);
+    }
+    if let Some(ri) = relay_info {
+        put_option(&mut out, 82, ri);
+    }
+    out.push(255);
+    // BOOTP minimum: pad to 300 octets as most servers (and Kea) do.
+    if out.len() < 300 {
+        out.resize(300, 0);
+    }
+    (out, dropped)
+}
+
+/// Where a reply goes (RFC 2131 §4.1, with Kea's choices).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Destination {
+    pub addr: Ipv4Addr,
+    pub port: u16,
+    /// The reply is addressed to a client without an address; a raw socket
+    /// would send it to `chaddr` at link level. A UDP socket sends to `addr`.
+    pub link_unicast: bool,
+}
+
+/// RFC 2131 §4.1 reply destination.
+pub fn destination(q: &Query4, d: &Draft, client_port: u16) -> Destination {
+    let relayed = q.is_relayed();
+    let inform = d.msg_type == 5 && q.msg_type == dhcproto::v4::MessageType::Inform;
+    let ciaddr = q.ciaddr();
+    if relayed && (!inform || ciaddr.is_unspecified()) {
+        // To the relay agent, at the server port.
+        return Destination {
+            addr: q.giaddr(),
+            port: 67,
+            link_unicast: false,
+        };
+    }
+    if !ciaddr.is_unspecified() && d.msg_type != 6 {
+        return Destination {
+            addr: ciaddr,
+            port: client_port,
+            link_unicast: false,
+        };
+    }
+    if d.msg_type == 6 || q.broadcast_flag() || d.yiaddr.is_unspecified() {
+        return Destination {
+            addr: Ipv4Addr::BROADCAST,
+            port: client_port,
+            link_unicast: false,
+        };
+    }
+    Destination {
+        addr: d.yiaddr,
+        port: client_port,
+        link_unicast: true,
+    }
+}

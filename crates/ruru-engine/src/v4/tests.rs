@@ -1,0 +1,321 @@
+//! Engine unit tests: whole exchanges through `Engine4::process` with an
+//! in-memory store and explicit time, plus the pure helpers.
+
+use std::net::{Ipv4Addr, SocketAddrV4};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use dhcproto::v4::{self, DhcpOption, MessageType, OptionCode};
+use dhcproto::{Decodable, Decoder, Encodable, Encoder};
+use ruru_config::*;
+use ruru_lease::{LeaseState, LeaseStore, Memfile};
+
+use super::reply::{destination, Draft};
+use super::*;
+use crate::Stats;
+
+const NOW: u64 = 1_700_000_000;
+const RELAY: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 1);
+
+fn subnet() -> Subnet4 {
+    Subnet4 {
+        id: 1,
+        addr: Ipv4Addr::new(192, 0, 2, 0),
+        prefix_len: 24,
+        pools: vec![Pool4 {
+            start: Ipv4Addr::new(192, 0, 2, 100),
+            end: Ipv4Addr::new(192, 0, 2, 102),
+            options: vec![],
+        }],
+        options: vec![OptionData {
+            code: 3,
+            data: vec![192, 0, 2, 1],
+            always_send: false,
+        }],
+        reservations: Reservations4::new(vec![Reservation4 {
+            id: HostId::HwAddress(vec![2, 0, 0, 0, 0, 0xaa]),
+            ip_address: Some(Ipv4Addr::new(192, 0, 2, 10)),
+            hostname: Some("res".into()),
+            options: vec![],
+            next_server: None,
+            server_hostname: None,
+            boot_file_name: None,
+        }]),
+        relay_addresses: vec![RELAY],
+        interface: None,
+        valid_lifetime: Lifetime {
+            default: 3600,
+            min: 60,
+            max: 7200,
+        },
+        renew_timer: None,
+        rebind_timer: None,
+        calculate_tee_times: true,
+        t1_percent: 0.5,
+        t2_percent: 0.875,
+        authoritative: false,
+        match_client_id: true,
+        next_server: Ipv4Addr::UNSPECIFIED,
+        server_hostname: String::new(),
+        boot_file_name: String::new(),
+    }
+}
+
+fn engine() -> Engine4 {
+    let cfg = Dhcp4 {
+        interfaces: InterfacesConfig {
+            interfaces: vec!["lo".into()],
+            socket_type: SocketType::Udp,
+        },
+        lease_database: LeaseDatabase {
+            kind: LeaseDbKind::Memfile,
+            name: PathBuf::from("x.csv"),
+            persist: false,
+            lfc_interval: 0,
+        },
+        subnets: vec![subnet()],
+        options: vec![OptionData {
+            code: 6,
+            data: vec![192, 0, 2, 53],
+            always_send: false,
+        }],
+        decline_probation_period: 86400,
+        expired_leases: ExpiredLeasesProcessing::default(),
+        loggers: vec![],
+        echo_client_id: true,
+        host_reservation_identifiers: vec![
+            HostIdType::HwAddress,
+            HostIdType::CircuitId,
+            HostIdType::ClientId,
+        ],
+        multi_threading: MultiThreading::default(),
+    };
+    Engine4::new(
+        Arc::new(cfg),
+        EngineOptions::default(),
+        Arc::new(Stats::new()),
+    )
+}
+
+fn meta() -> RecvMeta {
+    RecvMeta {
+        src: SocketAddrV4::new(RELAY, 67),
+        local: Ipv4Addr::new(192, 0, 2, 250),
+        iface: None,
+    }
+}
+
+fn msg(t: MessageType, mac: u8) -> v4::Message {
+    let mut m = v4::Message::new_with_id(
+        0xabcd,
+        Ipv4Addr::UNSPECIFIED,
+        Ipv4Addr::UNSPECIFIED,
+        Ipv4Addr::UNSPECIFIED,
+        RELAY,
+        &[2, 0, 0, 0, 0, mac],
+    );
+    m.opts_mut().insert(DhcpOption::MessageType(t));
+    m
+}
+
+fn run(e: &Engine4, s: &dyn LeaseStore, m: &v4::Message, now: u64) -> Outcome4 {
+    let mut b = Vec::new();
+    m.encode(&mut Encoder::new(&mut b)).unwrap();
+    e.process(s, &b, &meta(), now)
+}
+
+fn reply(o: Outcome4) -> v4::Message {
+    match o {
+        Outcome4::Reply(r) => v4::Message::decode(&mut Decoder::new(&r.bytes)).unwrap(),
+        other => panic!("expected a reply, got {other:?}"),
+    }
+}
+
+fn dora(e: &Engine4, s: &dyn LeaseStore, mac: u8) -> Ipv4Addr {
+    let offer = reply(run(e, s, &msg(MessageType::Discover, mac), NOW));
+    let mut r = msg(MessageType::Request, mac);
+    r.opts_mut()
+        .insert(DhcpOption::RequestedIpAddress(offer.yiaddr()));
+    r.opts_mut()
+        .insert(DhcpOption::ServerIdentifier(meta().local));
+    let ack = reply(run(e, s, &r, NOW));
+    assert_eq!(ack.opts().msg_type(), Some(MessageType::Ack));
+    ack.yiaddr()
+}
+
+#[test]
+fn rfc2131_dora_stores_lease_with_tee_times() {
+    let e = engine();
+    let s = Memfile::open(None).unwrap();
+    let offer = reply(run(&e, &s, &msg(MessageType::Discover, 1), NOW));
+    assert_eq!(offer.yiaddr(), Ipv4Addr::new(192, 0, 2, 100));
+    assert_eq!(s.count4(), 0, "an OFFER stores nothing");
+    let o = offer.opts();
+    assert_eq!(o.get(OptionCode::Renewal), Some(&DhcpOption::Renewal(1800)));
+    assert_eq!(
+        o.get(OptionCode::Rebinding),
+        Some(&DhcpOption::Rebinding(3150))
+    );
+    assert_eq!(
+        o.get(OptionCode::ServerIdentifier),
+        Some(&DhcpOption::ServerIdentifier(meta().local))
+    );
+    let a = dora(&e, &s, 1);
+    let l = s.get4(a).unwrap();
+    assert_eq!(l.expire, NOW + 3600);
+    assert_eq!(l.hwaddr, vec![2, 0, 0, 0, 0, 1]);
+    assert_eq!(e.stats().get(crate::Stat::Pkt4AckSent), 1);
+}
+
+#[test]
+fn pool_exhaustion_and_reservation_exclusion() {
+    let e = engine();
+    let s = Memfile::open(None).unwrap();
+    let got: Vec<_> = (1..=3).map(|m| dora(&e, &s, m)).collect();
+    assert_eq!(got.len(), 3);
+    assert!(matches!(
+        run(&e, &s, &msg(MessageType::Discover, 9), NOW),
+        Outcome4::Drop(Drop4::AllocationFailed)
+    ));
+    assert_eq!(e.stats().get(crate::Stat::V4AllocationFail), 1);
+    // The reserved client still gets its address.
+    assert_eq!(dora(&e, &s, 0xaa), Ipv4Addr::new(192, 0, 2, 10));
+}
+
+#[test]
+fn expired_lease_of_another_client_is_reused() {
+    let e = engine();
+    let s = Memfile::open(None).unwrap();
+    for m in 1..=3 {
+        dora(&e, &s, m);
+    }
+    let later = NOW + 4000;
+    let offer = reply(run(&e, &s, &msg(MessageType::Discover, 9), later));
+    assert!(e.cfg.subnets[0].pool_of(offer.yiaddr()).is_some());
+}
+
+#[test]
+fn decline_then_reclaim_after_probation() {
+    let e = engine();
+    let s = Memfile::open(None).unwrap();
+    let a = dora(&e, &s, 1);
+    let mut d = msg(MessageType::Decline, 1);
+    d.opts_mut().insert(DhcpOption::RequestedIpAddress(a));
+    d.opts_mut()
+        .insert(DhcpOption::ServerIdentifier(meta().local));
+    assert!(matches!(run(&e, &s, &d, NOW), Outcome4::Done));
+    let l = s.get4(a).unwrap();
+    assert_eq!(l.state, LeaseState::Declined);
+    assert!(l.hwaddr.is_empty());
+    assert_eq!(e.stats().get(crate::Stat::DeclinedAddresses), 1);
+    let (n, more) = e.reclaim(&s, NOW + 86400, 10);
+    assert_eq!((n, more), (1, false));
+    assert_eq!(s.get4(a).unwrap().state, LeaseState::ExpiredReclaimed);
+    assert_eq!(e.stats().get(crate::Stat::DeclinedAddresses), 0);
+    assert_eq!(e.stats().get(crate::Stat::ReclaimedDeclinedAddresses), 1);
+}
+
+#[test]
+fn server_id_of_another_server_is_dropped() {
+    let e = engine();
+    let s = Memfile::open(None).unwrap();
+    let mut r = msg(MessageType::Request, 1);
+    r.opts_mut()
+        .insert(DhcpOption::RequestedIpAddress(Ipv4Addr::new(
+            192, 0, 2, 100,
+        )));
+    r.opts_mut()
+        .insert(DhcpOption::ServerIdentifier(Ipv4Addr::new(203, 0, 113, 1)));
+    assert!(matches!(
+        run(&e, &s, &r, NOW),
+        Outcome4::Drop(Drop4::NotForUs)
+    ));
+}
+
+#[test]
+fn unknown_relay_has_no_subnet() {
+    let e = engine();
+    let s = Memfile::open(None).unwrap();
+    let mut m = msg(MessageType::Discover, 1);
+    m.set_giaddr(Ipv4Addr::new(203, 0, 113, 9));
+    assert!(matches!(
+        run(&e, &s, &m, NOW),
+        Outcome4::Drop(Drop4::NoSubnet)
+    ));
+}
+
+#[test]
+fn lease_time_hint_is_clamped() {
+    let e = engine();
+    let s = Memfile::open(None).unwrap();
+    let mut m = msg(MessageType::Discover, 1);
+    m.opts_mut().insert(DhcpOption::AddressLeaseTime(999_999));
+    let o = reply(run(&e, &s, &m, NOW));
+    assert_eq!(
+        o.opts().get(OptionCode::AddressLeaseTime),
+        Some(&DhcpOption::AddressLeaseTime(7200))
+    );
+}
+
+#[test]
+fn tee_times_rules() {
+    let mut s = subnet();
+    assert_eq!(tee_times(&s, 1000), (Some(500), Some(875)));
+    s.renew_timer = Some(100);
+    s.rebind_timer = Some(200);
+    assert_eq!(tee_times(&s, 1000), (Some(100), Some(200)));
+    // T2 not below valid: not sent; T1 then compared with valid.
+    assert_eq!(tee_times(&s, 150), (Some(100), None));
+    s.calculate_tee_times = false;
+    s.renew_timer = None;
+    s.rebind_timer = None;
+    assert_eq!(tee_times(&s, 1000), (None, None));
+}
+
+#[test]
+fn rfc2131_4_1_destinations() {
+    let m = msg(MessageType::Discover, 1);
+    let mut b = Vec::new();
+    m.encode(&mut Encoder::new(&mut b)).unwrap();
+    let q = packet::parse(&b).unwrap();
+    let mut d = Draft::new(2);
+    d.yiaddr = Ipv4Addr::new(192, 0, 2, 100);
+    // Relayed: to giaddr, port 67.
+    assert_eq!(destination(&q, &d, 68).addr, RELAY);
+    assert_eq!(destination(&q, &d, 68).port, 67);
+    // Direct, no broadcast flag: unicast to yiaddr at link level.
+    let mut direct = m.clone();
+    direct.set_giaddr(Ipv4Addr::UNSPECIFIED);
+    let mut b = Vec::new();
+    direct.encode(&mut Encoder::new(&mut b)).unwrap();
+    let q = packet::parse(&b).unwrap();
+    let dd = destination(&q, &d, 68);
+    assert_eq!((dd.addr, dd.port, dd.link_unicast), (d.yiaddr, 68, true));
+    // NAK direct: broadcast.
+    assert_eq!(
+        destination(&q, &Draft::new(6), 68).addr,
+        Ipv4Addr::BROADCAST
+    );
+}
+
+#[test]
+fn rfc2132_9_3_overload_keeps_reply_within_576() {
+    let m = msg(MessageType::Discover, 1);
+    let mut b = Vec::new();
+    m.encode(&mut Encoder::new(&mut b)).unwrap();
+    let q = packet::parse(&b).unwrap();
+    let mut d = Draft::new(2);
+    d.options.push((53, vec![2]));
+    d.options.push((54, vec![1, 2, 3, 4]));
+    for code in [14u8, 17, 18] {
+        d.options.push((code, vec![b'x'; 120]));
+    }
+    let (bytes, dropped) = reply::encode(&q, &d, None);
+    assert!(bytes.len() <= 548, "{}", bytes.len());
+    assert!(dropped.is_empty());
+    let r = v4::Message::decode(&mut Decoder::new(&bytes)).unwrap();
+    assert!(matches!(
+        r.opts().get(OptionCode::OptionOverload),
+        Some(DhcpOption::OptionOverload(1))
+    ));
+}

@@ -1,0 +1,51 @@
+//! The running ruru process.
+//!
+//! Modules:
+//! - [`logging`]: Kea `loggers` → a tracing subscriber.
+//! - [`state`]: the running configuration (one `Arc` snapshot per packet,
+//!   swapped atomically on reload) and reload itself.
+//! - [`workers`]: packet threads: receive, run the engine, send.
+//! - [`timers`]: background jobs: lease reclamation, flushing of reclaimed
+//!   leases, lease-file compaction.
+//! - [`serve`]: start-up, signals (SIGHUP reload, SIGTERM/SIGINT stop) and the
+//!   shutdown sequence.
+
+#![forbid(unsafe_code)]
+
+pub mod logging;
+pub mod serve;
+pub mod state;
+pub mod timers;
+pub mod workers;
+
+pub use serve::{serve, ServeOptions};
+
+/// Errors that stop the server from starting.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServerError {
+    #[error("{0}")]
+    Config(#[from] ruru_config::ConfigError),
+    #[error("configuration has no Dhcp4 section")]
+    NoDhcp4,
+    #[error("lease database: {0}")]
+    Lease(#[from] ruru_lease::LeaseError),
+    #[error("{0}")]
+    Net(#[from] ruru_net::NetError),
+    #[error("no socket could be opened on the configured interfaces {0:?}")]
+    NoSockets(Vec<String>),
+    #[error("reload refused: {0}")]
+    Reload(String),
+    #[error("logging: {0}")]
+    Logging(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Current time in Unix seconds (the one place the server reads the clock
+/// for the engine).
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}

@@ -1,0 +1,76 @@
+//! Kea's `loggers` configuration mapped onto `tracing`.
+//!
+//! The first logger whose name is `kea-dhcp4` (or `ruru`), or else the first
+//! logger, decides the output and level; child loggers (`kea-dhcp4.leases`,
+//! ...) set the level of the matching ruru module. Kea's debuglevel 0-99 maps
+//! to DEBUG below 50 and TRACE from 50. Without loggers, INFO to stdout.
+
+use std::fs::OpenOptions;
+use std::sync::Mutex;
+
+use ruru_config::{LogOutput, Logger, Severity};
+use tracing_subscriber::EnvFilter;
+
+use crate::ServerError;
+
+fn level(sev: Severity, debuglevel: u8) -> &'static str {
+    match sev {
+        Severity::Debug if debuglevel >= 50 => "trace",
+        Severity::Debug => "debug",
+        Severity::Info => "info",
+        Severity::Warn => "warn",
+        Severity::Error | Severity::Fatal => "error",
+        Severity::None => "off",
+    }
+}
+
+/// Kea child logger names → ruru module targets.
+fn target_of(name: &str) -> Option<&'static str> {
+    match name.split_once('.').map(|(_, c)| c) {
+        Some("leases") | Some("alloc-engine") => Some("ruru_engine::v4"),
+        Some("packets") | Some("bad-packets") => Some("ruru_engine::v4"),
+        Some("lease-file") | Some("dhcpsrv") => Some("ruru_lease"),
+        _ => None,
+    }
+}
+
+/// Installs the global subscriber. Call once.
+pub fn init(loggers: &[Logger]) -> Result<(), ServerError> {
+    let main = loggers
+        .iter()
+        .find(|l| l.name == "kea-dhcp4" || l.name == "ruru")
+        .or_else(|| loggers.first());
+    let (output, base) = match main {
+        Some(l) => (
+            l.outputs.first().cloned().unwrap_or(LogOutput::Stdout),
+            level(l.severity, l.debuglevel),
+        ),
+        None => (LogOutput::Stdout, "info"),
+    };
+    let mut filter = base.to_string();
+    for l in loggers {
+        if let Some(t) = target_of(&l.name) {
+            filter.push_str(&format!(",{t}={}", level(l.severity, l.debuglevel)));
+        }
+    }
+    let env = EnvFilter::try_new(&filter).map_err(|e| ServerError::Logging(e.to_string()))?;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(env)
+        .with_target(false);
+    let res = match output {
+        LogOutput::Stdout => builder.with_writer(std::io::stdout).try_init(),
+        LogOutput::Stderr => builder.with_writer(std::io::stderr).try_init(),
+        LogOutput::File(p) => {
+            let f = OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&p)
+                .map_err(|e| ServerError::Logging(format!("{}: {e}", p.display())))?;
+            builder
+                .with_ansi(false)
+                .with_writer(Mutex::new(f))
+                .try_init()
+        }
+    };
+    res.map_err(|e| ServerError::Logging(e.to_string()))
+}

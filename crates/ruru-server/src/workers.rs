@@ -1,0 +1,75 @@
+//! Packet workers: receive, run the engine on one config snapshot, send.
+//!
+//! Each socket gets one or more OS threads doing blocking receives (the
+//! engine and memfile are synchronous, so a thread per core is the simplest
+//! fast design). A receive timeout lets workers see the shutdown flag.
+
+use std::net::SocketAddrV4;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use ruru_engine::{Outcome4, RecvMeta, Stat};
+use ruru_net::udp::PacketSocket;
+use tracing::{debug, warn};
+
+use crate::state::Shared;
+
+/// Largest datagram we read; anything longer is truncated and then fails
+/// to parse (counted).
+const BUF_LEN: usize = 4096;
+
+/// Starts `per_socket` workers on each socket.
+pub fn spawn(
+    shared: Arc<Shared>,
+    sockets: &[PacketSocket],
+    per_socket: usize,
+    stop: Arc<AtomicBool>,
+) -> std::io::Result<Vec<JoinHandle<()>>> {
+    let mut handles = Vec::new();
+    for s in sockets {
+        for i in 0..per_socket.max(1) {
+            let sock = s.try_clone()?;
+            let shared = shared.clone();
+            let stop = stop.clone();
+            let h = std::thread::Builder::new()
+                .name(format!("ruru-{}-{i}", s.iface))
+                .spawn(move || run(&shared, &sock, &stop))?;
+            handles.push(h);
+        }
+    }
+    Ok(handles)
+}
+
+fn run(shared: &Shared, sock: &PacketSocket, stop: &AtomicBool) {
+    let mut buf = vec![0u8; BUF_LEN];
+    while !stop.load(Ordering::Relaxed) {
+        let (n, src) = match sock.recv(&mut buf) {
+            Ok(Some(x)) => x,
+            Ok(None) => continue,
+            Err(e) => {
+                warn!(iface = %sock.iface, error = %e, "receive failed");
+                std::thread::sleep(std::time::Duration::from_millis(10));
+                continue;
+            }
+        };
+        let meta = RecvMeta {
+            src,
+            local: sock.local,
+            iface: Some(sock.iface.clone()),
+        };
+        // One snapshot for the whole packet.
+        let running = shared.snapshot();
+        let out = running
+            .engine
+            .process(shared.store.as_ref(), &buf[..n], &meta, crate::now());
+        if let Outcome4::Reply(r) = out {
+            // buffer4_send: (hook point) the encoded reply.
+            let dest = SocketAddrV4::new(r.dest.addr, r.dest.port);
+            if let Err(e) = sock.send(&r.bytes, dest) {
+                shared.stats.inc(Stat::Pkt4SendFailed);
+                debug!(%dest, error = %e, "send failed");
+            }
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! The `ruru` command line.
+//!
+//! Modules:
+//! - [`cli`]: the clap definition of every subcommand; the man pages in
+//!   `docs/man/` are generated from it (see the `man_pages` test).
+
+#![forbid(unsafe_code)]
+
+pub mod cli;

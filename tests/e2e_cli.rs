@@ -1,0 +1,78 @@
+//! End-to-end tests of the command line: `ruru --version`, `ruru check`
+//! (exit codes and `file:line:column` errors) and `serve` start-up errors.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_ruru");
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let o = Command::new(BIN).args(args).output().unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn version_prints_package_version() {
+    let (code, out, _) = run(&["--version"]);
+    assert_eq!(code, 0);
+    assert!(out.contains(env!("CARGO_PKG_VERSION")), "{out}");
+}
+
+#[test]
+fn check_accepts_the_shipped_examples() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/configs");
+    let mut n = 0;
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "json") {
+            let (code, out, err) = run(&["check", "-c", p.to_str().unwrap()]);
+            assert_eq!(code, 0, "{}: {out}{err}", p.display());
+            n += 1;
+        }
+    }
+    assert!(n >= 1);
+}
+
+#[test]
+fn check_reports_position_path_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bad.json");
+    std::fs::write(
+        &p,
+        "{\n  \"Dhcp4\": {\n    \"subnet4\": [ { \"id\": 1, \"subnet\": \"192.0.2.0/24\",\n      \"pools\": [ { \"pool\": \"198.51.100.1 - 198.51.100.9\" } ] } ],\n    \"valid-lifetim\": 10\n  }\n}\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(&["check", "-c", p.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let file = p.to_str().unwrap();
+    assert!(
+        err.contains(&format!("{file}:5:")),
+        "position of the unknown key: {err}"
+    );
+    assert!(err.contains("valid-lifetim"), "{err}");
+}
+
+#[test]
+fn check_names_unsupported_kea_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("kea.json");
+    std::fs::write(&p, "{ \"Dhcp4\": { \"shared-networks\": [] } }").unwrap();
+    let (code, _, err) = run(&["check", "-c", p.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("not supported yet: Dhcp4.shared-networks"),
+        "{err}"
+    );
+}
+
+#[test]
+fn serve_with_missing_file_fails_cleanly() {
+    let (code, _, err) = run(&["serve", "-c", "/nonexistent/ruru.json", "-p", "1"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("/nonexistent/ruru.json"), "{err}");
+}
