@@ -435,11 +435,16 @@ fn malformed_packets_are_dropped_counted_and_serving_continues() {
     let log = srv.stop();
     assert_eq!(
         Server::stat_from_log(&log, "pkt4-parse-failed"),
-        Some(5),
+        Some(6),
         "{}",
         log.join("\n")
     );
-    assert_eq!(Server::stat_from_log(&log, "pkt4-receive-drop"), Some(7));
+    // The six above, plus the BOOTREPLY and the unknown message type.
+    assert_eq!(Server::stat_from_log(&log, "pkt4-receive-drop"), Some(8));
+    assert_eq!(
+        Server::stat_from_log(&log, "pkt4-unknown-received"),
+        Some(1)
+    );
 }
 
 #[test]
@@ -525,7 +530,7 @@ fn expired_leases_are_reclaimed_on_schedule() {
     let Some((mut srv, relay)) = setup(
         "reclaim",
         r#""expired-leases-processing": { "reclaim-timer-wait-time": 1, "hold-reclaimed-time": 3600 },"#,
-        r#""valid-lifetime": 2, "min-valid-lifetime": 1, "max-valid-lifetime": 4, "renew-timer": 1, "rebind-timer": 1,"#,
+        r#""valid-lifetime": 3, "min-valid-lifetime": 1, "max-valid-lifetime": 4, "renew-timer": 1, "rebind-timer": 2,"#,
     ) else {
         return;
     };

@@ -9,8 +9,45 @@
 //! reports them as unknown and [`kea_known`] tells the caller to say
 //! "not supported yet" instead of "unknown key".
 
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{value::MapAccessDeserializer, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
+
+/// A value that must be a JSON object. serde's derived structs also accept
+/// an array of the fields in order; Kea does not, and neither do we.
+#[derive(Debug, Clone)]
+pub struct Obj<T>(pub T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = Obj<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Obj<T>, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map)).map(Obj)
+            }
+        }
+        d.deserialize_map(V(PhantomData))
+    }
+}
+
+/// `deserialize_with` for an optional object-valued key.
+fn object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    Ok(Option::<Obj<T>>::deserialize(d)?.map(|o| o.0))
+}
+
+/// `deserialize_with` for an optional list of objects.
+fn objects<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Vec<T>>, D::Error> {
+    Ok(Option::<Vec<Obj<T>>>::deserialize(d)?.map(|v| v.into_iter().map(|o| o.0).collect()))
+}
 
 /// The whole file: `{"Dhcp4": {...}}`.
 #[derive(Debug, Clone, Deserialize)]
@@ -18,6 +55,7 @@ use serde_json::Value;
 pub struct Root {
     /// The DHCPv4 server configuration.
     #[serde(rename = "Dhcp4")]
+    #[serde(default, deserialize_with = "object")]
     pub dhcp4: Option<Dhcp4>,
 }
 
@@ -30,8 +68,10 @@ pub struct Dhcp4 {
     /// Arbitrary data for hooks, ignored by ruru itself.
     pub user_context: Option<Value>,
     /// Which interfaces to listen on and how. Default: no interfaces, raw sockets.
+    #[serde(default, deserialize_with = "object")]
     pub interfaces_config: Option<InterfacesConfig>,
     /// Where leases are stored. Default: memfile in Kea's default file.
+    #[serde(default, deserialize_with = "object")]
     pub lease_database: Option<LeaseDatabase>,
     /// Default lease lifetime, seconds. Default 7200.
     pub valid_lifetime: Option<u32>,
@@ -50,8 +90,10 @@ pub struct Dhcp4 {
     /// T2 as a fraction of the lifetime when calculated. Default 0.875.
     pub t2_percent: Option<f64>,
     /// The subnets, in selection order.
+    #[serde(default, deserialize_with = "objects")]
     pub subnet4: Option<Vec<Subnet4>>,
     /// Options sent to every client (lowest precedence).
+    #[serde(default, deserialize_with = "objects")]
     pub option_data: Option<Vec<OptionData>>,
     /// NAK requests for addresses the server does not know. Default false.
     pub authoritative: Option<bool>,
@@ -68,15 +110,18 @@ pub struct Dhcp4 {
     /// Seconds a declined address stays unusable. Default 86400.
     pub decline_probation_period: Option<u32>,
     /// Lease reclamation timing. Default: Kea's defaults.
+    #[serde(default, deserialize_with = "object")]
     pub expired_leases_processing: Option<ExpiredLeasesProcessing>,
     /// Identifier types tried, in order, when looking up reservations.
     /// Default `["hw-address", "duid", "circuit-id", "client-id"]`.
     pub host_reservation_identifiers: Option<Vec<String>>,
     /// Logging. Default: one `kea-dhcp4` logger, INFO, to stdout.
+    #[serde(default, deserialize_with = "objects")]
     pub loggers: Option<Vec<Logger>>,
     /// Hook libraries. Only an empty list is accepted for now.
     pub hooks_libraries: Option<Vec<Value>>,
     /// Worker threads. Default: multi-threading off (Kea 2.2).
+    #[serde(default, deserialize_with = "object")]
     pub multi_threading: Option<MultiThreading>,
 }
 
@@ -106,8 +151,6 @@ pub enum SocketType {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct LeaseDatabase {
-    pub comment: Option<String>,
-    pub user_context: Option<Value>,
     /// Backend: `"memfile"` (`"postgresql"` and `"mysql"` not supported yet). Required.
     #[serde(rename = "type")]
     pub kind: String,
@@ -124,8 +167,6 @@ pub struct LeaseDatabase {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ExpiredLeasesProcessing {
-    pub comment: Option<String>,
-    pub user_context: Option<Value>,
     /// Seconds between reclamation cycles. Default 10.
     pub reclaim_timer_wait_time: Option<u32>,
     /// Seconds between removals of reclaimed leases, 0 = never. Default 25.
@@ -161,7 +202,7 @@ pub struct Logger {
     /// Kea logger name, e.g. `kea-dhcp4` or `kea-dhcp4.leases`. Required.
     pub name: String,
     /// Where to write. Default: stdout.
-    #[serde(rename = "output_options")]
+    #[serde(rename = "output_options", default, deserialize_with = "objects")]
     pub output_options: Option<Vec<OutputOption>>,
     /// Minimum severity. Default INFO.
     pub severity: Option<Severity>,
@@ -208,12 +249,16 @@ pub struct Subnet4 {
     /// The prefix, e.g. `"192.0.2.0/24"`; host bits must be zero. Required.
     pub subnet: String,
     /// Dynamic address pools.
+    #[serde(default, deserialize_with = "objects")]
     pub pools: Option<Vec<Pool>>,
     /// Subnet options (override global ones).
+    #[serde(default, deserialize_with = "objects")]
     pub option_data: Option<Vec<OptionData>>,
     /// Host reservations in this subnet.
+    #[serde(default, deserialize_with = "objects")]
     pub reservations: Option<Vec<Reservation>>,
     /// Relay addresses: packets relayed from these (giaddr) select this subnet.
+    #[serde(default, deserialize_with = "object")]
     pub relay: Option<Relay>,
     /// Directly connected clients on this interface select this subnet.
     pub interface: Option<String>,
@@ -251,6 +296,7 @@ pub struct Pool {
     /// `"192.0.2.10 - 192.0.2.20"` or `"192.0.2.64/26"`. Required.
     pub pool: String,
     /// Pool options (override subnet ones).
+    #[serde(default, deserialize_with = "objects")]
     pub option_data: Option<Vec<OptionData>>,
 }
 
@@ -298,6 +344,7 @@ pub struct Reservation {
     /// Hostname given to this client.
     pub hostname: Option<String>,
     /// Options for this host (highest precedence).
+    #[serde(default, deserialize_with = "objects")]
     pub option_data: Option<Vec<OptionData>>,
     /// `siaddr` for this host.
     pub next_server: Option<String>,
@@ -463,7 +510,10 @@ mod tests {
 
     #[test]
     fn object_kinds() {
-        assert_eq!(object_kind("Dhcp4.subnet4[3].pools[0]"), "Dhcp4.subnet4.pools");
+        assert_eq!(
+            object_kind("Dhcp4.subnet4[3].pools[0]"),
+            "Dhcp4.subnet4.pools"
+        );
         assert_eq!(object_kind(""), "");
         assert!(kea_known("Dhcp4", "shared-networks"));
         assert!(kea_known("", "Dhcp6"));

@@ -50,15 +50,11 @@ pub struct Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}: {}",
-            self.file.display(),
-            self.line,
-            self.column,
-            self.path,
-            self.message
-        )
+        write!(f, "{}:{}:{}: ", self.file.display(), self.line, self.column)?;
+        if !self.path.is_empty() {
+            write!(f, "{}: ", self.path)?;
+        }
+        write!(f, "{}", self.message)
     }
 }
 
@@ -110,9 +106,9 @@ pub fn load_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let diagnostics = problems
             .into_iter()
             .map(|p| {
-                let off = spans.as_ref().map_or(0, |n| {
-                    n.find(&reader::split_path(&p.path), p.at_key)
-                });
+                let off = spans
+                    .as_ref()
+                    .map_or(0, |n| n.find(&reader::split_path(&p.path), p.at_key));
                 source.diagnostic(off, &p.path, p.message)
             })
             .collect();
@@ -124,12 +120,20 @@ pub fn load_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
 /// errors into located diagnostics.
 fn parse(source: &reader::Source) -> Result<file::Root, Diagnostic> {
     let de = &mut serde_json::Deserializer::from_str(&source.text);
-    let err = match serde_path_to_error::deserialize::<_, file::Root>(de) {
-        Ok(root) => return Ok(root),
+    let err = match serde_path_to_error::deserialize::<_, file::Obj<file::Root>>(de) {
+        Ok(root) => return Ok(root.0),
         Err(e) => e,
     };
     let path = err.path().to_string();
-    let path = if path == "." { String::new() } else { path };
+    // serde_path_to_error writes `.` for the root and `?` for a key it had
+    // not read yet (syntax errors); neither helps a reader.
+    let mut path = if path == "." { String::new() } else { path };
+    while path.ends_with('?') {
+        path.truncate(path.len() - 1);
+        if path.ends_with('.') {
+            path.truncate(path.len() - 1);
+        }
+    }
     let inner = err.into_inner();
     let raw = inner.to_string();
     // serde_json appends " at line L column C"; we print our own position.
@@ -137,6 +141,7 @@ fn parse(source: &reader::Source) -> Result<file::Root, Diagnostic> {
         Some(i) => raw[..i].to_string(),
         None => raw,
     };
+    let msg = plain_types(&msg);
     let spans = match inner.classify() {
         serde_json::error::Category::Data => reader::parse_spans(&source.text),
         _ => None,
@@ -148,15 +153,13 @@ fn parse(source: &reader::Source) -> Result<file::Root, Diagnostic> {
     };
     let steps = reader::split_path(&path);
     if let Some(key) = field_name(&msg, "unknown field `") {
-        let full = if path.is_empty() {
-            key.clone()
-        } else {
-            format!("{path}.{key}")
-        };
-        let mut key_steps = steps.clone();
-        key_steps.push(reader::Step::Key(key.clone()));
-        let off = spans.find(&key_steps, true);
-        let message = if file::kea_known(&file::object_kind(&path), &key) {
+        // The path already ends with the unknown key; its object is the parent.
+        let parent = path
+            .strip_suffix(key.as_str())
+            .map_or(path.as_str(), |p| p.strip_suffix('.').unwrap_or(p));
+        let full = path.clone();
+        let off = spans.find(&steps, true);
+        let message = if file::kea_known(&file::object_kind(parent), &key) {
             format!("not supported yet: {full}")
         } else {
             let expected: Vec<String> = msg
@@ -168,16 +171,23 @@ fn parse(source: &reader::Source) -> Result<file::Root, Diagnostic> {
             if expected.is_empty() {
                 format!("unknown key `{key}`: this object takes no keys")
             } else {
-                format!("unknown key `{key}`, expected one of: {}", expected.join(", "))
+                format!(
+                    "unknown key `{key}`, expected one of: {}",
+                    expected.join(", ")
+                )
             }
         };
         return Err(source.diagnostic(off, &full, message));
     }
     if let Some(key) = field_name(&msg, "duplicate field `") {
         let mut key_steps = steps.clone();
-        key_steps.push(reader::Step::Key(key.clone()));
+        if !path.ends_with(key.as_str()) {
+            key_steps.push(reader::Step::Key(key.clone()));
+        }
         let off = spans.find(&key_steps, true);
-        let full = if path.is_empty() {
+        let full = if path.ends_with(key.as_str()) {
+            path.clone()
+        } else if path.is_empty() {
             key.clone()
         } else {
             format!("{path}.{key}")
@@ -190,6 +200,31 @@ fn parse(source: &reader::Source) -> Result<file::Root, Diagnostic> {
         None => msg,
     };
     Err(source.diagnostic(off, &path, message))
+}
+
+/// Says serde's Rust type names in JSON terms.
+fn plain_types(msg: &str) -> String {
+    const NAMES: &[(&str, &str)] = &[
+        ("expected u8", "expected an integer in 0..=255"),
+        ("expected u16", "expected an integer in 0..=65535"),
+        ("expected u32", "expected an integer in 0..=4294967295"),
+        ("expected u64", "expected a non-negative integer"),
+        ("expected f64", "expected a number"),
+        ("expected a sequence", "expected a list"),
+        ("expected a map", "expected an object"),
+    ];
+    let mut out = msg.to_string();
+    for (from, to) in NAMES {
+        if out.ends_with(from) {
+            out.truncate(out.len() - from.len());
+            out.push_str(to);
+        }
+    }
+    if let Some(i) = out.find("expected struct ") {
+        out.truncate(i);
+        out.push_str("expected an object");
+    }
+    out
 }
 
 /// The name in `` prefix`name` `` at the start of a serde message.

@@ -156,10 +156,25 @@ pub const DHCP4_OPTION_DEFS: &[OptionDef] = &[
     def("finger-server", 73, Ipv4Address, true),
     def("irc-server", 74, Ipv4Address, true),
     def("streettalk-server", 75, Ipv4Address, true),
-    def("streettalk-directory-assistance-server", 76, Ipv4Address, true),
+    def(
+        "streettalk-directory-assistance-server",
+        76,
+        Ipv4Address,
+        true,
+    ),
     def("user-class", 77, Binary, false),
-    def("slp-directory-agent", 78, Record(&[Boolean, Ipv4Address]), true),
-    def("slp-service-scope", 79, Record(&[Boolean, DataType::String]), false),
+    def(
+        "slp-directory-agent",
+        78,
+        Record(&[Boolean, Ipv4Address]),
+        true,
+    ),
+    def(
+        "slp-service-scope",
+        79,
+        Record(&[Boolean, DataType::String]),
+        false,
+    ),
     def("dhcp-agent-options", 82, Binary, false),
     def("nds-servers", 85, Ipv4Address, true),
     def("nds-tree-name", 86, DataType::String, false),
@@ -427,7 +442,7 @@ pub fn decode_hex(data: &str) -> Result<Vec<u8>, String> {
         format!("`{data}` is not hex data: expected e.g. \"0A0B0C\", \"0a:0b:0c\" or \"0x0a0b0c\"")
     };
     let byte = |g: &str| {
-        if g.is_empty() || g.len() > 2 {
+        if g.is_empty() || g.len() > 2 || !g.bytes().all(|c| c.is_ascii_hexdigit()) {
             return Err(bad());
         }
         u8::from_str_radix(g, 16).map_err(|_| bad())
@@ -449,7 +464,10 @@ pub fn decode_hex(data: &str) -> Result<Vec<u8>, String> {
     } else {
         s
     };
-    (0..s.len()).step_by(2).map(|i| byte(&s[i..i + 2])).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| byte(&s[i..i + 2]))
+        .collect()
 }
 
 #[cfg(test)]
@@ -500,21 +518,23 @@ mod tests {
     #[test]
     fn hex_when_csv_format_false() {
         for s in ["0A0B", "0a:0b", "0x0a 0b", "0x0A0B", "a:b", "A0B", "0a 0b"] {
-            let want: &[u8] = if s == "A0B" { &[0x0a, 0x0b] } else { &[10, 11] };
-            assert_eq!(encode(by_name("routers"), s, false).unwrap(), want, "{s}");
+            assert_eq!(
+                encode(by_name("routers"), s, false).unwrap(),
+                [10, 11],
+                "{s}"
+            );
         }
         assert_eq!(encode(None, "", false).unwrap(), Vec::<u8>::new());
         assert!(encode(None, "0g", false).is_err());
         assert!(encode(None, "0a::0b", false).is_err());
+        assert!(encode(None, "+a", false).is_err());
+        assert!(encode(None, "+a:0b", false).is_err());
     }
 
     // RFC 2132 §9.2: IP address lease time, 32-bit unsigned.
     #[test]
     fn rfc2132_9_2_uint32() {
-        assert_eq!(
-            enc("dhcp-lease-time", "3600").unwrap(),
-            [0, 0, 0x0e, 0x10]
-        );
+        assert_eq!(enc("dhcp-lease-time", "3600").unwrap(), [0, 0, 0x0e, 0x10]);
         assert_eq!(enc("dhcp-lease-time", "0x10").unwrap(), [0, 0, 0, 16]);
         assert!(enc("dhcp-lease-time", "-1").is_err());
         assert!(enc("dhcp-lease-time", "4294967296").is_err());
@@ -559,7 +579,10 @@ mod tests {
 
     #[test]
     fn strings_and_escaped_commas() {
-        assert_eq!(enc("v4-captive-portal", "https://x/").unwrap(), b"https://x/");
+        assert_eq!(
+            enc("v4-captive-portal", "https://x/").unwrap(),
+            b"https://x/"
+        );
         assert_eq!(enc("host-name", "a\\,b").unwrap(), b"a,b");
         let e = enc("host-name", "a,b").unwrap_err();
         assert!(e.contains("\\\\,"), "{e}");

@@ -436,7 +436,7 @@ impl Node {
             (NodeKind::Object(members), Step::Key(k)) => {
                 // The last occurrence: serde reports duplicates at the second.
                 match members.iter().rev().find(|(name, _, _)| name == k) {
-                    Some((_, key_at, v)) if rest.is_empty() && key => *key_at,
+                    Some((_, key_at, _)) if rest.is_empty() && key => *key_at,
                     Some((_, _, v)) => v.find(rest, key),
                     None => self.start,
                 }
@@ -611,7 +611,7 @@ mod tests {
         // Columns count characters, not bytes.
         let text = "{ \"é\": \"ü\", \"b\": 1 }";
         let src = expand(text, Path::new("t.json")).unwrap();
-        assert_eq!(pos(&src, "\"b\""), ("t.json".into(), 1, 12));
+        assert_eq!(pos(&src, "\"b\""), ("t.json".into(), 1, 13));
     }
 
     #[test]

@@ -75,7 +75,10 @@ impl V {
 
     fn percent(&mut self, path: &str, v: f64) -> f64 {
         if !(v > 0.0 && v < 1.0) {
-            self.err(path, format!("{v} is out of range: expected a number in (0, 1)"));
+            self.err(
+                path,
+                format!("{v} is out of range: expected a number in (0, 1)"),
+            );
         }
         v
     }
@@ -117,7 +120,11 @@ impl V {
         }
     }
 
-    fn options(&mut self, path: &str, list: &Option<Vec<file::OptionData>>) -> Vec<model::OptionData> {
+    fn options(
+        &mut self,
+        path: &str,
+        list: &Option<Vec<file::OptionData>>,
+    ) -> Vec<model::OptionData> {
         let mut out: Vec<model::OptionData> = Vec::new();
         let mut seen: HashMap<u8, usize> = HashMap::new();
         for (i, o) in list.iter().flatten().enumerate() {
@@ -156,7 +163,10 @@ impl V {
             Some(n) => match options::by_name(n) {
                 Some(d) => Some(d),
                 None => {
-                    self.err(format!("{p}.name"), format!("unknown option name `{n}` in space dhcp4"));
+                    self.err(
+                        format!("{p}.name"),
+                        format!("unknown option name `{n}` in space dhcp4"),
+                    );
                     return None;
                 }
             },
@@ -166,27 +176,42 @@ impl V {
             (Some(c), _) if c == 0 || c > 254 => {
                 let why = options::reserved_reason(c as u8)
                     .filter(|_| c <= 255)
-                    .map_or_else(|| "expected 1..=254".to_string(), |w| format!("{w}: expected 1..=254"));
-                self.err(format!("{p}.code"), format!("invalid option code {c}: {why}"));
+                    .map_or_else(
+                        || "expected 1..=254".to_string(),
+                        |w| format!("{w}: expected 1..=254"),
+                    );
+                self.err(
+                    format!("{p}.code"),
+                    format!("invalid option code {c}: {why}"),
+                );
                 return None;
             }
             (Some(c), Some(d)) if u32::from(d.code) != c => {
                 self.err(
                     format!("{p}.code"),
-                    format!("option code {c} does not match name `{}` (code {})", d.name, d.code),
+                    format!(
+                        "option code {c} does not match name `{}` (code {})",
+                        d.name, d.code
+                    ),
                 );
                 return None;
             }
             (Some(c), _) => c as u8,
             (None, Some(d)) => d.code,
             (None, None) => {
-                self.err(p, "option has neither `name` nor `code`: expected at least one");
+                self.err(
+                    p,
+                    "option has neither `name` nor `code`: expected at least one",
+                );
                 return None;
             }
         };
         if let Some(why) = options::reserved_reason(code) {
             let key = if o.name.is_some() { "name" } else { "code" };
-            self.err(format!("{p}.{key}"), format!("option {code} cannot be configured: {why}"));
+            self.err(
+                format!("{p}.{key}"),
+                format!("option {code} cannot be configured: {why}"),
+            );
             return None;
         }
         if code == 54 {
@@ -206,8 +231,15 @@ impl V {
                 always_send: o.always_send.unwrap_or(false),
             }),
             Err(e) => {
-                let what = def.map_or_else(|| format!("option {code}"), |d| format!("option {} ({code})", d.name));
-                let path = if o.data.is_some() { format!("{p}.data") } else { p.to_string() };
+                let what = def.map_or_else(
+                    || format!("option {code}"),
+                    |d| format!("option {} ({code})", d.name),
+                );
+                let path = if o.data.is_some() {
+                    format!("{p}.data")
+                } else {
+                    p.to_string()
+                };
                 self.err(path, format!("{what}: {e}"));
                 None
             }
@@ -281,7 +313,12 @@ fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
     let lease_database = lease_database(v, d.lease_database.as_ref());
 
     let lifetime = v
-        .lifetime(P, d.valid_lifetime, d.min_valid_lifetime, d.max_valid_lifetime)
+        .lifetime(
+            P,
+            d.valid_lifetime,
+            d.min_valid_lifetime,
+            d.max_valid_lifetime,
+        )
         .unwrap_or(Lifetime {
             default: DEFAULT_VALID_LIFETIME,
             min: DEFAULT_VALID_LIFETIME,
@@ -317,7 +354,7 @@ fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
         server_hostname: d.server_hostname.clone().unwrap_or_default(),
         boot_file_name: d.boot_file_name.clone().unwrap_or_default(),
     };
-    check_timers(v, P, &g);
+    check_timers(v, P, &g, &[]);
 
     let options = v.options("Dhcp4.option-data", &d.option_data);
     let subnets = subnets(v, d.subnet4.as_deref().unwrap_or_default(), &g);
@@ -327,14 +364,18 @@ fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
         Some(e) => {
             let def = model::ExpiredLeasesProcessing::default();
             model::ExpiredLeasesProcessing {
-                reclaim_timer_wait_time: e.reclaim_timer_wait_time.unwrap_or(def.reclaim_timer_wait_time),
+                reclaim_timer_wait_time: e
+                    .reclaim_timer_wait_time
+                    .unwrap_or(def.reclaim_timer_wait_time),
                 flush_reclaimed_timer_wait_time: e
                     .flush_reclaimed_timer_wait_time
                     .unwrap_or(def.flush_reclaimed_timer_wait_time),
                 hold_reclaimed_time: e.hold_reclaimed_time.unwrap_or(def.hold_reclaimed_time),
                 max_reclaim_leases: e.max_reclaim_leases.unwrap_or(def.max_reclaim_leases),
                 max_reclaim_time: e.max_reclaim_time.unwrap_or(def.max_reclaim_time),
-                unwarned_reclaim_cycles: e.unwarned_reclaim_cycles.unwrap_or(def.unwarned_reclaim_cycles),
+                unwarned_reclaim_cycles: e
+                    .unwarned_reclaim_cycles
+                    .unwrap_or(def.unwarned_reclaim_cycles),
             }
         }
     };
@@ -392,7 +433,9 @@ fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
         lease_database,
         subnets,
         options,
-        decline_probation_period: d.decline_probation_period.unwrap_or(DEFAULT_DECLINE_PROBATION),
+        decline_probation_period: d
+            .decline_probation_period
+            .unwrap_or(DEFAULT_DECLINE_PROBATION),
         expired_leases,
         loggers,
         echo_client_id: d.echo_client_id.unwrap_or(true),
@@ -413,7 +456,10 @@ fn lease_database(v: &mut V, ld: Option<&file::LeaseDatabase>) -> model::LeaseDa
         "memfile" => {}
         "postgresql" | "mysql" | "cql" => v.err(
             "Dhcp4.lease-database.type",
-            format!("not supported yet: Dhcp4.lease-database.type \"{}\" (only \"memfile\")", ld.kind),
+            format!(
+                "not supported yet: Dhcp4.lease-database.type \"{}\" (only \"memfile\")",
+                ld.kind
+            ),
         ),
         other => v.err(
             "Dhcp4.lease-database.type",
@@ -422,7 +468,10 @@ fn lease_database(v: &mut V, ld: Option<&file::LeaseDatabase>) -> model::LeaseDa
     }
     if let Some(n) = &ld.name {
         if n.is_empty() {
-            v.err("Dhcp4.lease-database.name", "empty file name: expected a path");
+            v.err(
+                "Dhcp4.lease-database.name",
+                "empty file name: expected a path",
+            );
         }
     }
     model::LeaseDatabase {
@@ -446,7 +495,10 @@ fn loggers(v: &mut V, list: Option<&[file::Logger]>) -> Vec<model::Logger> {
     for (i, l) in list.iter().enumerate() {
         let p = format!("Dhcp4.loggers[{i}]");
         if l.name.is_empty() {
-            v.err(format!("{p}.name"), "empty logger name: expected e.g. \"kea-dhcp4\"");
+            v.err(
+                format!("{p}.name"),
+                "empty logger name: expected e.g. \"kea-dhcp4\"",
+            );
         }
         let mut outputs = Vec::new();
         for (j, o) in l.output_options.iter().flatten().enumerate() {
@@ -455,18 +507,27 @@ fn loggers(v: &mut V, list: Option<&[file::Logger]>) -> Vec<model::Logger> {
                 "stdout" => outputs.push(model::LogOutput::Stdout),
                 "stderr" => outputs.push(model::LogOutput::Stderr),
                 s if s == "syslog" || s.starts_with("syslog:") => {
-                    v.err(op, format!("not supported yet: {p}.output_options[{j}].output \"syslog\""));
+                    v.err(
+                        op,
+                        format!("not supported yet: {p}.output_options[{j}].output \"syslog\""),
+                    );
                 }
-                "" => v.err(op, "empty output: expected \"stdout\", \"stderr\" or a file name"),
+                "" => v.err(
+                    op,
+                    "empty output: expected \"stdout\", \"stderr\" or a file name",
+                ),
                 s => outputs.push(model::LogOutput::File(PathBuf::from(s))),
             }
         }
-        if outputs.is_empty() && l.output_options.as_ref().is_none_or(|o| o.is_empty()) {
+        if outputs.is_empty() && l.output_options.as_deref().unwrap_or_default().is_empty() {
             outputs.push(model::LogOutput::Stdout);
         }
         let debuglevel = l.debuglevel.unwrap_or(0);
         if debuglevel > 99 {
-            v.err(format!("{p}.debuglevel"), format!("{debuglevel} is out of range: expected 0..=99"));
+            v.err(
+                format!("{p}.debuglevel"),
+                format!("{debuglevel} is out of range: expected 0..=99"),
+            );
         }
         out.push(model::Logger {
             name: l.name.clone(),
@@ -486,26 +547,52 @@ fn loggers(v: &mut V, list: Option<&[file::Logger]>) -> Vec<model::Logger> {
 }
 
 /// T1 < T2 < valid-lifetime, where given.
-fn check_timers(v: &mut V, scope: &str, g: &Globals) {
+fn check_timers(v: &mut V, scope: &str, g: &Globals, inherited: &[&str]) {
+    // Values a subnet inherits are marked so the reader knows where to look.
+    let from = |key: &str| {
+        if inherited.contains(&key) {
+            ", from Dhcp4"
+        } else {
+            ""
+        }
+    };
     if g.t1_percent >= g.t2_percent && g.calculate_tee_times {
         v.err(
             format!("{scope}.t1-percent"),
-            format!("t1-percent ({}) must be less than t2-percent ({})", g.t1_percent, g.t2_percent),
+            format!(
+                "t1-percent ({}{}) must be less than t2-percent ({}{})",
+                g.t1_percent,
+                from("t1-percent"),
+                g.t2_percent,
+                from("t2-percent")
+            ),
         );
     }
     let valid = g.lifetime.default;
     match (g.renew_timer, g.rebind_timer) {
         (Some(t1), Some(t2)) if t1 >= t2 => v.err(
             format!("{scope}.renew-timer"),
-            format!("renew-timer ({t1}) must be less than rebind-timer ({t2})"),
+            format!(
+                "renew-timer ({t1}{}) must be less than rebind-timer ({t2}{})",
+                from("renew-timer"),
+                from("rebind-timer")
+            ),
         ),
         (_, Some(t2)) if t2 >= valid => v.err(
             format!("{scope}.rebind-timer"),
-            format!("rebind-timer ({t2}) must be less than valid-lifetime ({valid})"),
+            format!(
+                "rebind-timer ({t2}{}) must be less than valid-lifetime ({valid}{})",
+                from("rebind-timer"),
+                from("valid-lifetime")
+            ),
         ),
         (Some(t1), None) if t1 >= valid => v.err(
             format!("{scope}.renew-timer"),
-            format!("renew-timer ({t1}) must be less than valid-lifetime ({valid})"),
+            format!(
+                "renew-timer ({t1}{}) must be less than valid-lifetime ({valid}{})",
+                from("renew-timer"),
+                from("valid-lifetime")
+            ),
         ),
         _ => {}
     }
@@ -543,7 +630,11 @@ fn subnets(v: &mut V, list: &[file::Subnet4], g: &Globals) -> Vec<model::Subnet4
         };
         for (other, j) in &prefixes {
             if other.contains(&net) || net.contains(other) {
-                let how = if *other == net { "is the same as" } else { "overlaps" };
+                let how = if *other == net {
+                    "is the same as"
+                } else {
+                    "overlaps"
+                };
                 v.err(
                     format!("{p}.subnet"),
                     format!("{net} {how} {other} of Dhcp4.subnet4[{j}]: expected disjoint subnets"),
@@ -562,21 +653,40 @@ fn prefix(v: &mut V, path: &str, s: &str) -> Option<Ipv4Net> {
         Ok(net) if net.addr() != net.network() => {
             v.err(
                 path,
-                format!("`{s}` has host bits set: expected the network address, {}/{}", net.network(), net.prefix_len()),
+                format!(
+                    "`{s}` has host bits set: expected the network address, {}/{}",
+                    net.network(),
+                    net.prefix_len()
+                ),
             );
             None
         }
         Ok(net) => Some(net),
         Err(_) => {
-            v.err(path, format!("`{s}` is not a subnet: expected a prefix like \"192.0.2.0/24\""));
+            v.err(
+                path,
+                format!("`{s}` is not a subnet: expected a prefix like \"192.0.2.0/24\""),
+            );
             None
         }
     }
 }
 
-fn subnet(v: &mut V, p: &str, s: &file::Subnet4, id: u32, net: Ipv4Net, g: &Globals) -> model::Subnet4 {
+fn subnet(
+    v: &mut V,
+    p: &str,
+    s: &file::Subnet4,
+    id: u32,
+    net: Ipv4Net,
+    g: &Globals,
+) -> model::Subnet4 {
     let lifetime = v
-        .lifetime(p, s.valid_lifetime, s.min_valid_lifetime, s.max_valid_lifetime)
+        .lifetime(
+            p,
+            s.valid_lifetime,
+            s.min_valid_lifetime,
+            s.max_valid_lifetime,
+        )
         .unwrap_or(g.lifetime);
     let t1_percent = s
         .t1_percent
@@ -585,7 +695,9 @@ fn subnet(v: &mut V, p: &str, s: &file::Subnet4, id: u32, net: Ipv4Net, g: &Glob
         .t2_percent
         .map_or(g.t2_percent, |x| v.percent(&format!("{p}.t2-percent"), x));
     let next_server = match &s.next_server {
-        Some(ns) => v.ipv4(&format!("{p}.next-server"), ns).unwrap_or(g.next_server),
+        Some(ns) => v
+            .ipv4(&format!("{p}.next-server"), ns)
+            .unwrap_or(g.next_server),
         None => g.next_server,
     };
     if let Some(x) = &s.server_hostname {
@@ -604,21 +716,35 @@ fn subnet(v: &mut V, p: &str, s: &file::Subnet4, id: u32, net: Ipv4Net, g: &Glob
         authoritative: s.authoritative.unwrap_or(g.authoritative),
         match_client_id: s.match_client_id.unwrap_or(g.match_client_id),
         next_server,
-        server_hostname: s.server_hostname.clone().unwrap_or_else(|| g.server_hostname.clone()),
-        boot_file_name: s.boot_file_name.clone().unwrap_or_else(|| g.boot_file_name.clone()),
+        server_hostname: s
+            .server_hostname
+            .clone()
+            .unwrap_or_else(|| g.server_hostname.clone()),
+        boot_file_name: s
+            .boot_file_name
+            .clone()
+            .unwrap_or_else(|| g.boot_file_name.clone()),
     };
     // Only report timer problems here when the subnet itself sets something
     // involved; otherwise the global check already did.
-    if s.renew_timer.is_some()
-        || s.rebind_timer.is_some()
-        || s.valid_lifetime.is_some()
+    let own_lifetime = s.valid_lifetime.is_some()
         || s.min_valid_lifetime.is_some()
-        || s.max_valid_lifetime.is_some()
-        || s.t1_percent.is_some()
-        || s.t2_percent.is_some()
-        || s.calculate_tee_times.is_some()
-    {
-        check_timers(v, p, &r);
+        || s.max_valid_lifetime.is_some();
+    let local = [
+        ("renew-timer", s.renew_timer.is_some()),
+        ("rebind-timer", s.rebind_timer.is_some()),
+        ("valid-lifetime", own_lifetime),
+        ("t1-percent", s.t1_percent.is_some()),
+        ("t2-percent", s.t2_percent.is_some()),
+        ("calculate-tee-times", s.calculate_tee_times.is_some()),
+    ];
+    if local.iter().any(|(_, set)| *set) {
+        let inherited: Vec<&str> = local
+            .iter()
+            .filter(|(_, set)| !set)
+            .map(|(k, _)| *k)
+            .collect();
+        check_timers(v, p, &r, &inherited);
     }
 
     let relay_addresses = match &s.relay {
@@ -642,7 +768,10 @@ fn subnet(v: &mut V, p: &str, s: &file::Subnet4, id: u32, net: Ipv4Net, g: &Glob
     };
     if let Some(ifname) = &s.interface {
         if ifname.trim().is_empty() {
-            v.err(format!("{p}.interface"), "empty interface name: expected e.g. \"eth0\"");
+            v.err(
+                format!("{p}.interface"),
+                "empty interface name: expected e.g. \"eth0\"",
+            );
         }
     }
 
@@ -695,7 +824,14 @@ fn pools(v: &mut V, sp: &str, list: &[file::Pool], net: Ipv4Net) -> Vec<model::P
             continue;
         }
         let options = v.options(&format!("{p}.option-data"), &pool.option_data);
-        out.push((model::Pool4 { start, end, options }, i));
+        out.push((
+            model::Pool4 {
+                start,
+                end,
+                options,
+            },
+            i,
+        ));
     }
     out.into_iter().map(|(p, _)| p).collect()
 }
@@ -721,13 +857,21 @@ fn pool_range(v: &mut V, path: &str, s: &str) -> Option<(Ipv4Addr, Ipv4Addr)> {
         return None;
     };
     if start > end {
-        v.err(path, format!("pool start {start} is after its end {end}: expected first - last"));
+        v.err(
+            path,
+            format!("pool start {start} is after its end {end}: expected first - last"),
+        );
         return None;
     }
     Some((start, end))
 }
 
-fn reservations(v: &mut V, sp: &str, list: &[file::Reservation], net: Ipv4Net) -> model::Reservations4 {
+fn reservations(
+    v: &mut V,
+    sp: &str,
+    list: &[file::Reservation],
+    net: Ipv4Net,
+) -> model::Reservations4 {
     let mut hosts = Vec::new();
     let mut ids: HashMap<HostId, usize> = HashMap::new();
     let mut addrs: HashMap<Ipv4Addr, usize> = HashMap::new();
@@ -775,7 +919,10 @@ fn reservations(v: &mut V, sp: &str, list: &[file::Reservation], net: Ipv4Net) -
             }
             Some(addr)
         });
-        let next_server = r.next_server.as_deref().and_then(|a| v.ipv4(&format!("{p}.next-server"), a));
+        let next_server = r
+            .next_server
+            .as_deref()
+            .and_then(|a| v.ipv4(&format!("{p}.next-server"), a));
         if let Some(x) = &r.server_hostname {
             v.sname_file(&format!("{p}.server-hostname"), x, 63);
         }
@@ -809,7 +956,10 @@ fn host_id(v: &mut V, path: &str, kind: &str, s: &str) -> Option<HostId> {
         "hw-address" => match parse_hw_address(s) {
             Some(b) => Some(HostId::HwAddress(b)),
             None => {
-                v.err(path, format!("`{s}` is not a hardware address: expected e.g. \"aa:bb:cc:dd:ee:ff\""));
+                v.err(
+                    path,
+                    format!("`{s}` is not a hardware address: expected e.g. \"aa:bb:cc:dd:ee:ff\""),
+                );
                 None
             }
         },
@@ -846,7 +996,7 @@ pub fn parse_hw_address(s: &str) -> Option<Vec<u8>> {
     let bytes: Vec<u8> = if s.contains(':') || s.contains('-') {
         s.split([':', '-'])
             .map(|g| {
-                if g.is_empty() || g.len() > 2 {
+                if g.is_empty() || g.len() > 2 || !g.bytes().all(|c| c.is_ascii_hexdigit()) {
                     None
                 } else {
                     u8::from_str_radix(g, 16).ok()
@@ -854,7 +1004,7 @@ pub fn parse_hw_address(s: &str) -> Option<Vec<u8>> {
             })
             .collect::<Option<_>>()?
     } else {
-        if s.len() % 2 != 0 || !s.is_ascii() {
+        if s.len() % 2 != 0 || !s.bytes().all(|c| c.is_ascii_hexdigit()) {
             return None;
         }
         (0..s.len())
@@ -872,10 +1022,21 @@ mod tests {
     #[test]
     fn hw_address_forms() {
         let want = vec![0xaa, 0xbb, 0xcc, 0, 0, 1];
-        for s in ["aa:bb:cc:00:00:01", "AA-BB-CC-00-00-01", "aabbcc000001", "aa:bb:cc:0:0:1"] {
+        for s in [
+            "aa:bb:cc:00:00:01",
+            "AA-BB-CC-00-00-01",
+            "aabbcc000001",
+            "aa:bb:cc:0:0:1",
+        ] {
             assert_eq!(parse_hw_address(s), Some(want.clone()), "{s}");
         }
-        for s in ["", "aa::bb", "aabbc", "zz:00", "aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee"] {
+        for s in [
+            "",
+            "aa::bb",
+            "aabbc",
+            "zz:00",
+            "aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee",
+        ] {
             assert_eq!(parse_hw_address(s), None, "{s}");
         }
     }

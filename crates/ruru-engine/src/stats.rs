@@ -58,6 +58,7 @@ global_stats! {
     Pkt4DropNotForUs => "pkt4-drop-not-for-us",
     Pkt4DropStoreFailed => "pkt4-drop-lease-store-failed",
     Pkt4SendFailed => "pkt4-send-failed",
+    Pkt4ProcessingPanic => "pkt4-processing-panic",
 }
 
 macro_rules! subnet_stats {

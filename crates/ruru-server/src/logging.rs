@@ -6,6 +6,7 @@
 //! to DEBUG below 50 and TRACE from 50. Without loggers, INFO to stdout.
 
 use std::fs::OpenOptions;
+use std::io::IsTerminal;
 use std::sync::Mutex;
 
 use ruru_config::{LogOutput, Logger, Severity};
@@ -58,8 +59,14 @@ pub fn init(loggers: &[Logger]) -> Result<(), ServerError> {
         .with_env_filter(env)
         .with_target(false);
     let res = match output {
-        LogOutput::Stdout => builder.with_writer(std::io::stdout).try_init(),
-        LogOutput::Stderr => builder.with_writer(std::io::stderr).try_init(),
+        LogOutput::Stdout => builder
+            .with_ansi(std::io::stdout().is_terminal())
+            .with_writer(std::io::stdout)
+            .try_init(),
+        LogOutput::Stderr => builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .with_writer(std::io::stderr)
+            .try_init(),
         LogOutput::File(p) => {
             let f = OpenOptions::new()
                 .create(true)

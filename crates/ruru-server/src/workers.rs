@@ -5,13 +5,14 @@
 //! fast design). A receive timeout lets workers see the shutdown flag.
 
 use std::net::SocketAddrV4;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use ruru_engine::{Outcome4, RecvMeta, Stat};
 use ruru_net::udp::PacketSocket;
-use tracing::{debug, warn};
+use tracing::{debug, error, warn};
 
 use crate::state::Shared;
 
@@ -60,9 +61,22 @@ fn run(shared: &Shared, sock: &PacketSocket, stop: &AtomicBool) {
         };
         // One snapshot for the whole packet.
         let running = shared.snapshot();
-        let out = running
-            .engine
-            .process(shared.store.as_ref(), &buf[..n], &meta, crate::now());
+        // A panic while handling one packet (a bug, or a decoder assertion on
+        // hostile input) drops that packet and is counted; the worker lives on.
+        let out = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            running
+                .engine
+                .process(shared.store.as_ref(), &buf[..n], &meta, crate::now())
+        }));
+        let out = match out {
+            Ok(o) => o,
+            Err(_) => {
+                shared.stats.inc(Stat::Pkt4ReceiveDrop);
+                shared.stats.inc(Stat::Pkt4ProcessingPanic);
+                error!(%src, "packet processing panicked; packet dropped");
+                continue;
+            }
+        };
         if let Outcome4::Reply(r) = out {
             // buffer4_send: (hook point) the encoded reply.
             let dest = SocketAddrV4::new(r.dest.addr, r.dest.port);

@@ -362,22 +362,28 @@ impl Engine4 {
             add(&self.subnet_stats[ctx.sidx].v4_reservation_conflicts, 1);
             self.stats.inc(Stat::V4ReservationConflicts);
         }
-        if let Some(l) = alloc::existing_lease(store, s, &key) {
-            let reserved_other = s
-                .reservations
-                .by_address(l.addr)
-                .is_some_and(|r| !ctx.host.is_some_and(|h| h.id == r.id));
-            if s.pool_of(l.addr).is_some()
-                && !reserved_other
-                && requested.is_none_or(|r| r == l.addr)
-            {
-                return Some(l.addr);
+        // The client's current lease, when it may keep it.
+        let current = alloc::existing_lease(store, s, &key)
+            .filter(|l| {
+                s.pool_of(l.addr).is_some()
+                    && s.reservations
+                        .by_address(l.addr)
+                        .is_none_or(|r| ctx.host.is_some_and(|h| h.id == r.id))
+            })
+            .map(|l| l.addr);
+        if let Some(c) = current {
+            if requested.is_none_or(|r| r == c) {
+                return Some(c);
             }
         }
         if let Some(r) = requested {
             if s.pool_of(r).is_some() && alloc::available(store, s, &key, ctx.host, r, ctx.now) {
                 return Some(r);
             }
+        }
+        // A hint that could not be honoured falls back to the current lease.
+        if current.is_some() {
+            return current;
         }
         self.cursors[ctx.sidx].find_free(store, s, &key, ctx.now)
     }
@@ -482,6 +488,7 @@ impl Engine4 {
             user_context: String::new(),
         };
         let st = &self.subnet_stats[ctx.sidx];
+        let previous = alloc::existing_lease(store, s, &key).filter(|p| p.addr != requested);
         let old = store.get4(requested);
         let res = match &old {
             Some(_) => store.update4(&lease),
@@ -508,9 +515,9 @@ impl Engine4 {
             None => self.assigned(st),
         }
         // The client moved to another address: its old lease goes.
-        if let Some(prev) = alloc::existing_lease(store, s, &key) {
-            if prev.addr != requested && key.owns(&prev) {
-                if let Ok(true) = store.delete4(prev.addr) {
+        if let Some(prev) = previous {
+            if let Ok(true) = store.delete4(prev.addr) {
+                if prev.state != LeaseState::ExpiredReclaimed {
                     self.unassign(&prev);
                 }
             }

@@ -64,6 +64,9 @@ pub fn check_wire(buf: &[u8]) -> Result<Option<Vec<u8>>, ParseError> {
         if end > buf.len() {
             return Err(ParseError::BadOptionLength { code, offset: i });
         }
+        if !length_ok(code, len) {
+            return Err(ParseError::BadOptionLength { code, offset: i });
+        }
         if code == 82 {
             // RFC 3396: a split option is the concatenation of its parts.
             opt82
@@ -73,6 +76,33 @@ pub fn check_wire(buf: &[u8]) -> Result<Option<Vec<u8>>, ParseError> {
         i = end;
     }
     Ok(opt82)
+}
+
+/// Length rules for options whose content the engine reads, and for those
+/// `dhcproto` decodes with fixed-size reads (it would otherwise stop decoding
+/// silently, or assert in debug builds). A bad length makes the packet
+/// malformed, as in Kea, which drops packets whose options do not unpack.
+fn length_ok(code: u8, len: u8) -> bool {
+    match code {
+        // message type, overload
+        53 | 52 => len == 1,
+        // max message size
+        57 => len == 2,
+        // requested address, lease time, server id, subnet selection,
+        // bulk lease query times
+        50 | 51 | 54 | 118 | 152..=155 => len == 4,
+        // client identifier needs at least a type octet
+        61 => len >= 1,
+        // rapid commit
+        80 => len == 0,
+        // client FQDN: flags and two rcodes
+        81 => len >= 3,
+        // client network interface identifier
+        94 => len == 3,
+        // bulk lease query status code
+        151 => len >= 1,
+        _ => true,
+    }
 }
 
 /// A received DHCPv4 query with the fields the engine reads, decoded once.
@@ -285,6 +315,22 @@ pub(crate) mod tests {
         assert!(matches!(
             parse(&b),
             Err(ParseError::BadOptionLength { code: 12, .. })
+        ));
+    }
+
+    #[test]
+    fn fixed_length_options_with_wrong_length_are_errors() {
+        // RFC 2132 §9.2: option 51 is 4 octets; §9.6: option 53 is 1.
+        let b = discover_bytes(&[51, 2, 0, 1]);
+        assert!(matches!(
+            parse(&b),
+            Err(ParseError::BadOptionLength { code: 51, .. })
+        ));
+        // RFC 4702 §2: option 81 has at least flags and two rcodes.
+        let b = discover_bytes(&[81, 1, 0]);
+        assert!(matches!(
+            parse(&b),
+            Err(ParseError::BadOptionLength { code: 81, .. })
         ));
     }
 

@@ -98,12 +98,19 @@ pub fn encode(q: &Query4, d: &Draft, relay_info: Option<&[u8]>) -> (Vec<u8>, Vec
     let tail_len = relay_info.map_or(0, option_len) + 1;
     let fixed = head.iter().map(|(_, v)| option_len(v)).sum::<usize>() + tail_len;
 
+    // When not everything fits, 3 octets of the option area go to option 52.
+    let all = fixed + rest.iter().map(|(_, v)| option_len(v)).sum::<usize>();
+    let room = if all <= budget {
+        budget
+    } else {
+        budget.saturating_sub(3)
+    };
     let mut main: Vec<(u8, &[u8])> = head;
     let mut overflow: Vec<(u8, &[u8])> = Vec::new();
     let mut used = fixed;
     for (c, v) in rest {
         let l = option_len(v);
-        if used + l <= budget {
+        if used + l <= room {
             used += l;
             main.push((c, v));
         } else {
@@ -116,7 +123,7 @@ pub fn encode(q: &Query4, d: &Draft, relay_info: Option<&[u8]>) -> (Vec<u8>, Vec
     let mut sname_opts: Vec<u8> = Vec::new();
     let mut dropped = Vec::new();
     let mut overload = 0u8;
-    if !overflow.is_empty() && used + 3 <= budget {
+    if !overflow.is_empty() && used + 3 <= budget && (d.file.is_empty() || d.sname.is_empty()) {
         for (c, v) in overflow {
             let l = option_len(v);
             if d.file.is_empty() && file_opts.len() + l < 128 {

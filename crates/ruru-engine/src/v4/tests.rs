@@ -319,3 +319,31 @@ fn rfc2132_9_3_overload_keeps_reply_within_576() {
         Some(DhcpOption::OptionOverload(1))
     ));
 }
+
+#[test]
+fn client_moving_to_requested_address_drops_its_old_lease() {
+    let e = engine();
+    let s = Memfile::open(None).unwrap();
+    let a = dora(&e, &s, 1);
+    let other = Ipv4Addr::new(192, 0, 2, 102);
+    assert_ne!(a, other);
+    let mut r = msg(MessageType::Request, 1);
+    r.opts_mut().insert(DhcpOption::RequestedIpAddress(other));
+    r.opts_mut()
+        .insert(DhcpOption::ServerIdentifier(meta().local));
+    assert_eq!(reply(run(&e, &s, &r, NOW)).yiaddr(), other);
+    assert!(s.get4(a).is_none(), "old lease removed");
+    assert_eq!(s.count4(), 1);
+    assert_eq!(e.stats().subnet(1).values()[1], ("assigned-addresses", 1));
+}
+
+#[test]
+fn discover_hint_taken_falls_back_to_current_lease() {
+    let e = engine();
+    let s = Memfile::open(None).unwrap();
+    let a = dora(&e, &s, 1);
+    let b = dora(&e, &s, 2);
+    let mut d = msg(MessageType::Discover, 1);
+    d.opts_mut().insert(DhcpOption::RequestedIpAddress(b));
+    assert_eq!(reply(run(&e, &s, &d, NOW)).yiaddr(), a);
+}

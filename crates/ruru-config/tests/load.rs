@@ -1,0 +1,1104 @@
+//! Loading whole configurations: defaults, inheritance, includes, and every
+//! error with its exact position and path.
+
+#![allow(clippy::unwrap_used)] // test helpers: a panic is a test failure
+
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+
+use ruru_config::{
+    load, load_str, Config, ConfigError, Diagnostic, HostId, HostIdType, LeaseDbKind, LogOutput,
+    Severity, SocketType,
+};
+
+const FILE: &str = "/etc/ruru/test.json";
+
+fn ok(text: &str) -> Config {
+    match load_str(text, Path::new(FILE)) {
+        Ok(c) => c,
+        Err(e) => panic!("expected a valid config, got:\n{e}"),
+    }
+}
+
+fn errs(text: &str) -> Vec<Diagnostic> {
+    match load_str(text, Path::new(FILE)) {
+        Ok(_) => panic!("expected an error"),
+        Err(ConfigError { diagnostics }) => diagnostics,
+    }
+}
+
+/// The single diagnostic of an invalid config.
+fn err(text: &str) -> Diagnostic {
+    let d = errs(text);
+    assert_eq!(d.len(), 1, "expected one diagnostic, got {d:#?}");
+    d.into_iter().next().unwrap()
+}
+
+/// Asserts position, path and (part of) the message.
+#[track_caller]
+fn check(d: &Diagnostic, line: usize, column: usize, path: &str, msg: &str) {
+    if std::env::var_os("RURU_PRINT").is_some() {
+        eprintln!(
+            "CHECK {} want {line}:{column} got {}:{} {} | {}",
+            std::panic::Location::caller().line(),
+            d.line,
+            d.column,
+            d.path,
+            d.message
+        );
+        return;
+    }
+    assert_eq!(
+        (d.line, d.column, d.path.as_str()),
+        (line, column, path),
+        "diagnostic: {d}"
+    );
+    assert!(
+        d.message.contains(msg),
+        "message {:?} lacks {msg:?}",
+        d.message
+    );
+}
+
+/// A config whose `Dhcp4` body is `body` (starting on line 2).
+fn v4(body: &str) -> String {
+    format!("{{\"Dhcp4\": {{\n{body}\n}}}}")
+}
+
+fn subnet_cfg(subnet_body: &str) -> String {
+    // The subnet object's body starts on line 3.
+    v4(&format!("\"subnet4\": [ {{\n{subnet_body}\n}} ]"))
+}
+
+// ---------------------------------------------------------------- defaults
+
+#[test]
+fn empty_file_has_no_dhcp4() {
+    assert!(ok("{}").dhcp4.is_none());
+    assert_eq!(ok("{}").source, PathBuf::from(FILE));
+}
+
+#[test]
+fn kea_defaults() {
+    let c = ok(r#"{"Dhcp4": {"subnet4": [{"id": 1, "subnet": "10.0.0.0/8"}]}}"#);
+    let d = c.dhcp4.unwrap();
+    assert!(d.interfaces.interfaces.is_empty());
+    assert_eq!(d.interfaces.socket_type, SocketType::Raw);
+    assert_eq!(d.lease_database.kind, LeaseDbKind::Memfile);
+    assert_eq!(
+        d.lease_database.name,
+        PathBuf::from("/var/lib/kea/kea-leases4.csv")
+    );
+    assert!(d.lease_database.persist);
+    assert_eq!(d.lease_database.lfc_interval, 3600);
+    assert_eq!(d.decline_probation_period, 86400);
+    assert_eq!(d.expired_leases, Default::default());
+    assert_eq!(d.expired_leases.reclaim_timer_wait_time, 10);
+    assert!(d.echo_client_id);
+    assert_eq!(
+        d.host_reservation_identifiers,
+        [
+            HostIdType::HwAddress,
+            HostIdType::Duid,
+            HostIdType::CircuitId,
+            HostIdType::ClientId
+        ]
+    );
+    assert!(!d.multi_threading.enabled);
+    assert_eq!(d.multi_threading.packet_queue_size, 64);
+    assert_eq!(d.loggers.len(), 1);
+    assert_eq!(d.loggers[0].name, "kea-dhcp4");
+    assert_eq!(d.loggers[0].severity, Severity::Info);
+    assert_eq!(d.loggers[0].outputs, [LogOutput::Stdout]);
+    assert!(d.options.is_empty());
+
+    let s = &d.subnets[0];
+    assert_eq!(s.valid_lifetime.default, 7200);
+    assert_eq!(s.valid_lifetime.min, 7200);
+    assert_eq!(s.valid_lifetime.max, 7200);
+    assert_eq!(s.renew_timer, None);
+    assert_eq!(s.rebind_timer, None);
+    assert!(!s.calculate_tee_times);
+    assert_eq!(s.t1_percent, 0.5);
+    assert_eq!(s.t2_percent, 0.875);
+    assert!(!s.authoritative);
+    assert!(s.match_client_id);
+    assert_eq!(s.next_server, Ipv4Addr::UNSPECIFIED);
+    assert_eq!(s.server_hostname, "");
+    assert_eq!(s.boot_file_name, "");
+    assert!(s.pools.is_empty());
+    assert!(s.relay_addresses.is_empty());
+    assert_eq!(s.interface, None);
+}
+
+#[test]
+fn min_max_default_to_valid_lifetime() {
+    let d = ok(&v4(
+        r#""valid-lifetime": 600, "subnet4": [{"id": 1, "subnet": "10.0.0.0/8"}]"#,
+    ))
+    .dhcp4
+    .unwrap();
+    let l = d.subnets[0].valid_lifetime;
+    assert_eq!((l.min, l.default, l.max), (600, 600, 600));
+    let d = ok(&v4(
+        r#""valid-lifetime": 600, "max-valid-lifetime": 900, "subnet4": [{"id": 1, "subnet": "10.0.0.0/8"}]"#,
+    ))
+    .dhcp4
+    .unwrap();
+    let l = d.subnets[0].valid_lifetime;
+    assert_eq!((l.min, l.default, l.max), (600, 600, 900));
+    assert_eq!(l.choose(Some(10_000)), 900);
+    assert_eq!(l.choose(None), 600);
+}
+
+// ------------------------------------------------------------- inheritance
+
+#[test]
+fn subnet_inherits_and_overrides_globals() {
+    let c = ok(&v4(r#"
+  "valid-lifetime": 1000, "min-valid-lifetime": 500, "max-valid-lifetime": 2000,
+  "renew-timer": 100, "rebind-timer": 200, "calculate-tee-times": true,
+  "t1-percent": 0.4, "t2-percent": 0.8, "authoritative": true, "match-client-id": false,
+  "next-server": "192.0.2.9", "server-hostname": "srv", "boot-file-name": "pxe.0",
+  "subnet4": [
+    {"id": 1, "subnet": "10.0.0.0/24"},
+    {"id": 2, "subnet": "10.0.1.0/24", "valid-lifetime": 50, "renew-timer": 10,
+     "rebind-timer": 20, "calculate-tee-times": false, "t1-percent": 0.3, "t2-percent": 0.6,
+     "authoritative": false, "match-client-id": true, "next-server": "192.0.2.10",
+     "server-hostname": "other", "boot-file-name": "f"}
+  ]"#));
+    let d = c.dhcp4.unwrap();
+    let a = &d.subnets[0];
+    assert_eq!(
+        (
+            a.valid_lifetime.min,
+            a.valid_lifetime.default,
+            a.valid_lifetime.max
+        ),
+        (500, 1000, 2000)
+    );
+    assert_eq!((a.renew_timer, a.rebind_timer), (Some(100), Some(200)));
+    assert!(a.calculate_tee_times && a.authoritative && !a.match_client_id);
+    assert_eq!((a.t1_percent, a.t2_percent), (0.4, 0.8));
+    assert_eq!(a.next_server, Ipv4Addr::new(192, 0, 2, 9));
+    assert_eq!(
+        (a.server_hostname.as_str(), a.boot_file_name.as_str()),
+        ("srv", "pxe.0")
+    );
+
+    let b = &d.subnets[1];
+    // A subnet's own valid-lifetime replaces the whole global triplet (Kea).
+    assert_eq!(
+        (
+            b.valid_lifetime.min,
+            b.valid_lifetime.default,
+            b.valid_lifetime.max
+        ),
+        (50, 50, 50)
+    );
+    assert_eq!((b.renew_timer, b.rebind_timer), (Some(10), Some(20)));
+    assert!(!b.calculate_tee_times && !b.authoritative && b.match_client_id);
+    assert_eq!((b.t1_percent, b.t2_percent), (0.3, 0.6));
+    assert_eq!(b.next_server, Ipv4Addr::new(192, 0, 2, 10));
+    assert_eq!(
+        (b.server_hostname.as_str(), b.boot_file_name.as_str()),
+        ("other", "f")
+    );
+}
+
+#[test]
+fn options_at_every_level_and_subnet_ids_auto_assigned() {
+    let d = ok(&v4(r#"
+  "option-data": [ {"name": "domain-name-servers", "data": "192.0.2.53, 192.0.2.54", "always-send": true} ],
+  "subnet4": [
+    {"id": 7, "subnet": "10.0.0.0/24",
+     "option-data": [ {"code": 3, "data": "10.0.0.1"} ],
+     "pools": [ {"pool": "10.0.0.10 - 10.0.0.20", "option-data": [ {"name": "domain-name", "data": "pool.example"} ]},
+                {"pool": "10.0.0.128/25"} ],
+     "reservations": [ {"client-id": "01:aa:bb:cc:dd:ee:ff", "ip-address": "10.0.0.5",
+                        "option-data": [ {"code": 200, "csv-format": false, "data": "0102"} ],
+                        "next-server": "10.0.0.2", "server-hostname": "h", "boot-file-name": "b"},
+                       {"circuit-id": "'port-1'"},
+                       {"circuit-id": "0a0b", "ip-address": "0.0.0.0"} ]},
+    {"subnet": "10.0.1.0/24"},
+    {"subnet": "10.0.2.0/24"}
+  ]"#))
+    .dhcp4
+    .unwrap();
+    assert_eq!(d.options.len(), 1);
+    assert_eq!(d.options[0].code, 6);
+    assert_eq!(d.options[0].data, [192, 0, 2, 53, 192, 0, 2, 54]);
+    assert!(d.options[0].always_send);
+    let s = &d.subnets[0];
+    assert_eq!(s.options[0].code, 3);
+    assert!(!s.options[0].always_send);
+    assert_eq!(s.pools[0].options[0].data, b"pool.example");
+    assert_eq!(s.pools[1].start, Ipv4Addr::new(10, 0, 0, 128));
+    assert_eq!(s.pools[1].end, Ipv4Addr::new(10, 0, 0, 255));
+    assert_eq!(s.total_addresses(), 11 + 128);
+    let r = s
+        .reservations
+        .get(&HostId::ClientId(vec![
+            1, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
+        ]))
+        .unwrap();
+    assert_eq!(r.ip_address, Some(Ipv4Addr::new(10, 0, 0, 5)));
+    assert_eq!(r.options[0].code, 200);
+    assert_eq!(r.options[0].data, [1, 2]);
+    assert_eq!(r.next_server, Some(Ipv4Addr::new(10, 0, 0, 2)));
+    assert_eq!(r.server_hostname.as_deref(), Some("h"));
+    assert_eq!(r.boot_file_name.as_deref(), Some("b"));
+    assert!(s
+        .reservations
+        .get(&HostId::CircuitId(b"port-1".to_vec()))
+        .is_some());
+    let c = s
+        .reservations
+        .get(&HostId::CircuitId(vec![10, 11]))
+        .unwrap();
+    assert_eq!(c.ip_address, None);
+    assert_eq!(
+        d.subnets.iter().map(|s| s.id).collect::<Vec<_>>(),
+        [7, 8, 9]
+    );
+}
+
+#[test]
+fn comment_and_user_context_are_accepted() {
+    ok(&v4(r#"
+  "comment": "x", "user-context": {"anything": [1, {"goes": true}]},
+  "option-data": [ {"name": "routers", "data": "10.0.0.1", "comment": "c", "user-context": {}} ],
+  "subnet4": [ {"id": 1, "subnet": "10.0.0.0/24", "comment": "c", "user-context": {"a": 1},
+    "pools": [ {"pool": "10.0.0.5 - 10.0.0.6", "comment": "c", "user-context": {}} ],
+    "reservations": [ {"hw-address": "aa:bb:cc:dd:ee:ff", "comment": "c", "user-context": {}} ] } ]"#));
+}
+
+#[test]
+fn accepted_kea_keys_without_effect() {
+    let d = ok(&v4(r#"
+  "interfaces-config": {"interfaces": ["eth0/192.0.2.1", "*"], "re-detect": true},
+  "hooks-libraries": [],
+  "multi-threading": {"enable-multi-threading": true, "thread-pool-size": 4, "packet-queue-size": 16},
+  "host-reservation-identifiers": ["circuit-id", "hw-address", "duid", "client-id", "flex-id"],
+  "expired-leases-processing": {"reclaim-timer-wait-time": 5, "flush-reclaimed-timer-wait-time": 6,
+     "hold-reclaimed-time": 7, "max-reclaim-leases": 8, "max-reclaim-time": 9, "unwarned-reclaim-cycles": 11},
+  "echo-client-id": false, "decline-probation-period": 5,
+  "lease-database": {"type": "memfile", "persist": false, "name": "rel/leases.csv", "lfc-interval": 0},
+  "loggers": [ {"name": "kea-dhcp4.leases", "severity": "DEBUG", "debuglevel": 99,
+                "output_options": [ {"output": "stderr"}, {"output": "/var/log/x.log", "flush": true,
+                                     "maxsize": 1048576, "maxver": 4, "pattern": "%m\n"} ]} ]"#))
+    .dhcp4
+    .unwrap();
+    assert_eq!(d.interfaces.interfaces, ["eth0/192.0.2.1", "*"]);
+    assert_eq!(
+        d.multi_threading,
+        ruru_config::MultiThreading {
+            enabled: true,
+            thread_pool_size: 4,
+            packet_queue_size: 16
+        }
+    );
+    assert_eq!(d.host_reservation_identifiers[0], HostIdType::CircuitId);
+    assert_eq!(d.host_reservation_identifiers[4], HostIdType::Flex);
+    let e = d.expired_leases;
+    assert_eq!(
+        (
+            e.reclaim_timer_wait_time,
+            e.flush_reclaimed_timer_wait_time,
+            e.hold_reclaimed_time,
+            e.max_reclaim_leases,
+            e.max_reclaim_time,
+            e.unwarned_reclaim_cycles
+        ),
+        (5, 6, 7, 8, 9, 11)
+    );
+    assert!(!d.echo_client_id);
+    assert_eq!(d.decline_probation_period, 5);
+    assert!(!d.lease_database.persist);
+    // Relative lease file names are kept as given (relative to the cwd, as Kea).
+    assert_eq!(d.lease_database.name, PathBuf::from("rel/leases.csv"));
+    assert_eq!(d.lease_database.lfc_interval, 0);
+    let l = &d.loggers[0];
+    assert_eq!((l.severity, l.debuglevel), (Severity::Debug, 99));
+    assert_eq!(
+        l.outputs,
+        [
+            LogOutput::Stderr,
+            LogOutput::File(PathBuf::from("/var/log/x.log"))
+        ]
+    );
+}
+
+#[test]
+fn relay_single_address_form() {
+    let d = ok(&subnet_cfg(
+        r#""id": 1, "subnet": "10.0.0.0/24", "relay": {"ip-address": "10.9.9.9"}"#,
+    ))
+    .dhcp4
+    .unwrap();
+    assert_eq!(d.subnets[0].relay_addresses, [Ipv4Addr::new(10, 9, 9, 9)]);
+}
+
+// ---------------------------------------------------------------- comments
+
+#[test]
+fn all_three_comment_kinds() {
+    let text = r#"# hash comment with "quotes" and { braces
+{ // slash comment
+  /* block
+     comment */ "Dhcp4": {
+    "option-data": [ { "name": "v4-captive-portal", "data": "http://portal.example/#a" } ], # trailing
+    "subnet4": [ /* inline */ { "id": 1, "subnet": "10.0.0.0/8" } ]
+  }
+}
+"#;
+    let d = ok(text).dhcp4.unwrap();
+    // `//` and `#` inside a string are data, not comments.
+    assert_eq!(d.options[0].data, b"http://portal.example/#a");
+}
+
+#[test]
+fn positions_after_comments_are_exact() {
+    let text = "/* a\n b */ {\"Dhcp4\": { # x\n  \"valid-lifetime\": \"long\" } }";
+    check(
+        &err(text),
+        3,
+        21,
+        "Dhcp4.valid-lifetime",
+        "invalid type: string \"long\", expected an integer in 0..=4294967295",
+    );
+}
+
+// ---------------------------------------------------------------- includes
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn nested_relative_includes() {
+    let dir = tempfile::tempdir().unwrap();
+    let main = write(
+        dir.path(),
+        "main.json",
+        "{ \"Dhcp4\": {\n  <?include \"conf.d/subnets.json\"?>,\n  \"valid-lifetime\": 100 } }",
+    );
+    write(
+        dir.path(),
+        "conf.d/subnets.json",
+        "// subnets\n\"subnet4\": [ <?include \"one.json\"?> ]",
+    );
+    write(
+        dir.path(),
+        "conf.d/one.json",
+        "# the only subnet\n{ \"id\": 3, \"subnet\": \"10.1.0.0/16\" }",
+    );
+    let c = load(&main).unwrap();
+    let d = c.dhcp4.unwrap();
+    assert_eq!(d.subnets[0].id, 3);
+    assert_eq!(d.subnets[0].valid_lifetime.default, 100);
+}
+
+#[test]
+fn absolute_include_and_error_position_in_included_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let inc = write(
+        dir.path(),
+        "sub/bad.json",
+        "\n\n  { \"id\": 3,\n    \"subnet\": \"10.1.0.1/16\" }",
+    );
+    let text = format!(
+        "{{ \"Dhcp4\": {{ \"subnet4\": [ <?include \"{}\"?> ] }} }}",
+        inc.display()
+    );
+    let d = errs(&text);
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].file, inc);
+    check(&d[0], 4, 15, "Dhcp4.subnet4[0].subnet", "host bits set");
+}
+
+#[test]
+fn missing_include_is_reported_at_the_directive() {
+    let dir = tempfile::tempdir().unwrap();
+    let main = write(
+        dir.path(),
+        "main.json",
+        "{\n  \"Dhcp4\": <?include \"nope.json\"?>\n}",
+    );
+    let e = load(&main).unwrap_err();
+    let d = &e.diagnostics[0];
+    assert_eq!(d.file, main);
+    assert_eq!((d.line, d.column), (2, 22));
+    assert!(d.message.contains("cannot read included file"), "{d}");
+    assert!(d.message.contains("nope.json"), "{d}");
+}
+
+#[test]
+fn include_loop_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(
+        dir.path(),
+        "a.json",
+        "{ \"Dhcp4\": <?include \"b.json\"?> }",
+    );
+    let b = write(dir.path(), "b.json", "\n <?include \"a.json\"?>");
+    let e = load(&a).unwrap_err();
+    let d = &e.diagnostics[0];
+    assert_eq!(d.file, b);
+    assert_eq!((d.line, d.column), (2, 12));
+    assert!(d.message.contains("include loop"), "{d}");
+}
+
+#[test]
+fn missing_main_file() {
+    let e = load(Path::new("/nonexistent/ruru.json")).unwrap_err();
+    assert!(
+        e.to_string().starts_with("/nonexistent/ruru.json:1:1: "),
+        "{e}"
+    );
+}
+
+// ----------------------------------------------------------- parse errors
+
+#[test]
+fn syntax_error_position() {
+    let d = err("{\"Dhcp4\": {\n  \"valid-lifetime\": 10,\n}}");
+    check(&d, 3, 1, "Dhcp4", "invalid JSON: trailing comma");
+}
+
+#[test]
+fn display_format() {
+    let d = err("{\"Dhcp4\": {\n  \"valid-lifetime\": -1 }}");
+    assert_eq!(
+        d.to_string(),
+        "/etc/ruru/test.json:2:21: Dhcp4.valid-lifetime: invalid value: integer `-1`, expected an integer in 0..=4294967295"
+    );
+}
+
+#[test]
+fn type_errors_speak_json() {
+    check(
+        &err(&v4("  \"subnet4\": {}")),
+        2,
+        14,
+        "Dhcp4.subnet4",
+        "invalid type: map, expected a list",
+    );
+    check(
+        &err(&v4("  \"lease-database\": []")),
+        2,
+        21,
+        "Dhcp4.lease-database",
+        "invalid type: sequence, expected an object",
+    );
+    check(
+        &err(&v4("  \"t1-percent\": \"half\"")),
+        2,
+        17,
+        "Dhcp4.t1-percent",
+        "expected a number",
+    );
+    check(
+        &err(&v4("  \"authoritative\": 1")),
+        2,
+        20,
+        "Dhcp4.authoritative",
+        "invalid type: integer `1`, expected a boolean",
+    );
+}
+
+#[test]
+fn objects_given_as_arrays_are_refused() {
+    // serde's derived structs would accept `["memfile", ...]` positionally.
+    check(
+        &err("[{}]"),
+        1,
+        1,
+        "",
+        "invalid type: sequence, expected an object",
+    );
+    check(
+        &err(&v4("  \"subnet4\": [[1, \"10.0.0.0/8\"]]")),
+        2,
+        15,
+        "Dhcp4.subnet4[0]",
+        "invalid type: sequence, expected an object",
+    );
+}
+
+#[test]
+fn reader_errors_have_no_path() {
+    let e = load_str("{ /* x", Path::new("a.json")).unwrap_err();
+    assert_eq!(e.to_string(), "a.json:1:3: unterminated `/*` comment");
+}
+
+#[test]
+fn unknown_keys() {
+    check(
+        &err(&v4("  \"valid-lifetim\": 10")),
+        2,
+        3,
+        "Dhcp4.valid-lifetim",
+        "unknown key `valid-lifetim`, expected one of: comment, user-context, interfaces-config",
+    );
+    check(
+        &err(&subnet_cfg(
+            r#""id": 1, "subnet": "10.0.0.0/8", "pools": [{"pool": "10.0.0.1-10.0.0.2", "poll": 1}]"#,
+        )),
+        3,
+        74,
+        "Dhcp4.subnet4[0].pools[0].poll",
+        "unknown key `poll`",
+    );
+    check(
+        &err("{\"Dhcp4\": {}, \"dhcp4\": {}}"),
+        1,
+        15,
+        "dhcp4",
+        "unknown key `dhcp4`, expected one of: Dhcp4",
+    );
+}
+
+#[test]
+fn duplicate_key() {
+    check(
+        &err(&v4("  \"valid-lifetime\": 10,\n  \"valid-lifetime\": 20")),
+        3,
+        3,
+        "Dhcp4.valid-lifetime",
+        "duplicate key `valid-lifetime`",
+    );
+}
+
+#[test]
+fn missing_required_key() {
+    check(
+        &err(&subnet_cfg("  \"id\": 1")),
+        2,
+        14,
+        "Dhcp4.subnet4[0]",
+        "missing required key `subnet`",
+    );
+}
+
+#[test]
+fn wrong_enum_value() {
+    check(
+        &err(&v4(
+            "  \"interfaces-config\": {\"dhcp-socket-type\": \"tcp\"}",
+        )),
+        2,
+        45,
+        "Dhcp4.interfaces-config.dhcp-socket-type",
+        "unknown variant `tcp`, expected `raw` or `udp`",
+    );
+    check(
+        &err(&v4(
+            "  \"loggers\": [{\"name\": \"x\", \"severity\": \"info\"}]",
+        )),
+        2,
+        41,
+        "Dhcp4.loggers[0].severity",
+        "unknown variant `info`",
+    );
+}
+
+// ------------------------------------------------------ not supported yet
+
+#[test]
+fn not_supported_yet() {
+    let cases: &[(&str, &str)] = &[
+        ("\"shared-networks\": []", "Dhcp4.shared-networks"),
+        ("\"client-classes\": []", "Dhcp4.client-classes"),
+        ("\"option-def\": []", "Dhcp4.option-def"),
+        ("\"control-socket\": {}", "Dhcp4.control-socket"),
+        ("\"dhcp-ddns\": {}", "Dhcp4.dhcp-ddns"),
+        ("\"sanity-checks\": {}", "Dhcp4.sanity-checks"),
+        ("\"reservations\": []", "Dhcp4.reservations"),
+        ("\"hosts-database\": {}", "Dhcp4.hosts-database"),
+        (
+            "\"hooks-libraries\": [{\"library\": \"/x.so\"}]",
+            "Dhcp4.hooks-libraries",
+        ),
+        (
+            "\"lease-database\": {\"type\": \"memfile\", \"readonly\": true}",
+            "Dhcp4.lease-database.readonly",
+        ),
+        (
+            "\"subnet4\": [{\"subnet\": \"10.0.0.0/8\", \"client-class\": \"a\"}]",
+            "Dhcp4.subnet4[0].client-class",
+        ),
+        (
+            "\"subnet4\": [{\"subnet\": \"10.0.0.0/8\", \"reservations\": [{\"duid\": \"01:02\"}]}]",
+            "Dhcp4.subnet4[0].reservations[0].duid",
+        ),
+        (
+            "\"subnet4\": [{\"subnet\": \"10.0.0.0/8\", \"reservations\": [{\"flex-id\": \"'a'\"}]}]",
+            "Dhcp4.subnet4[0].reservations[0].flex-id",
+        ),
+        (
+            "\"option-data\": [{\"name\": \"routers\", \"data\": \"10.0.0.1\", \"never-send\": true}]",
+            "Dhcp4.option-data[0].never-send",
+        ),
+    ];
+    for (body, path) in cases {
+        let d = err(&v4(body));
+        assert_eq!(d.path, *path, "{d}");
+        assert_eq!(d.message, format!("not supported yet: {path}"), "{d}");
+        assert_eq!(d.line, 2, "{d}");
+    }
+    for top in ["Dhcp6", "Control-agent", "DhcpDdns"] {
+        let d = err(&format!("{{\"Dhcp4\": {{}},\n \"{top}\": {{}}}}"));
+        check(&d, 2, 2, top, &format!("not supported yet: {top}"));
+    }
+    let d = err(&v4(
+        "\"lease-database\": {\"type\": \"postgresql\", \"name\": \"kea\"}",
+    ));
+    check(
+        &d,
+        2,
+        28,
+        "Dhcp4.lease-database.type",
+        "not supported yet: Dhcp4.lease-database.type \"postgresql\"",
+    );
+    let d = err(&v4(
+        "\"loggers\": [{\"name\": \"a\", \"output_options\": [{\"output\": \"syslog\"}]}]",
+    ));
+    check(
+        &d,
+        2,
+        57,
+        "Dhcp4.loggers[0].output_options[0].output",
+        "not supported yet",
+    );
+}
+
+// ------------------------------------------------------ semantic errors
+
+#[test]
+fn subnet_errors() {
+    check(
+        &err(&subnet_cfg("  \"id\": 1, \"subnet\": \"10.0.0.1/8\"")),
+        3,
+        22,
+        "Dhcp4.subnet4[0].subnet",
+        "`10.0.0.1/8` has host bits set: expected the network address, 10.0.0.0/8",
+    );
+    check(
+        &err(&subnet_cfg("  \"id\": 1, \"subnet\": \"10.0.0.0\"")),
+        3,
+        22,
+        "Dhcp4.subnet4[0].subnet",
+        "expected a prefix like \"192.0.2.0/24\"",
+    );
+    check(
+        &err(&subnet_cfg("  \"id\": 0, \"subnet\": \"10.0.0.0/8\"")),
+        3,
+        9,
+        "Dhcp4.subnet4[0].id",
+        "subnet id 0 is reserved",
+    );
+    let d = err(&v4(
+        "\"subnet4\": [ {\"id\": 1, \"subnet\": \"10.0.0.0/8\"},\n {\"id\": 1, \"subnet\": \"11.0.0.0/8\"} ]",
+    ));
+    check(
+        &d,
+        3,
+        9,
+        "Dhcp4.subnet4[1].id",
+        "duplicate subnet id 1 (also used by Dhcp4.subnet4[0])",
+    );
+    let d = err(&v4(
+        "\"subnet4\": [ {\"id\": 1, \"subnet\": \"10.0.0.0/8\"},\n {\"id\": 2, \"subnet\": \"10.1.0.0/16\"} ]",
+    ));
+    check(
+        &d,
+        3,
+        22,
+        "Dhcp4.subnet4[1].subnet",
+        "10.1.0.0/16 overlaps 10.0.0.0/8 of Dhcp4.subnet4[0]",
+    );
+    let d = err(&v4(
+        "\"subnet4\": [ {\"id\": 1, \"subnet\": \"10.0.0.0/8\"},\n {\"id\": 2, \"subnet\": \"10.0.0.0/8\"} ]",
+    ));
+    check(&d, 3, 22, "Dhcp4.subnet4[1].subnet", "is the same as");
+}
+
+#[test]
+fn pool_errors() {
+    let base = "  \"id\": 1, \"subnet\": \"10.0.0.0/24\",\n  \"pools\": [ ";
+    let d = err(&subnet_cfg(&format!(
+        "{base}{{\"pool\": \"10.0.1.1 - 10.0.1.9\"}} ]"
+    )));
+    check(
+        &d,
+        4,
+        23,
+        "Dhcp4.subnet4[0].pools[0].pool",
+        "pool 10.0.1.1 - 10.0.1.9 is not inside subnet 10.0.0.0/24: expected addresses in 10.0.0.0 - 10.0.0.255",
+    );
+    let d = err(&subnet_cfg(&format!(
+        "{base}{{\"pool\": \"10.0.0.1 - 10.0.0.9\"}},\n    {{\"pool\": \"10.0.0.9 - 10.0.0.20\"}} ]"
+    )));
+    check(
+        &d,
+        5,
+        14,
+        "Dhcp4.subnet4[0].pools[1].pool",
+        "pool 10.0.0.9 - 10.0.0.20 overlaps Dhcp4.subnet4[0].pools[0]",
+    );
+    let d = err(&subnet_cfg(&format!(
+        "{base}{{\"pool\": \"10.0.0.9 - 10.0.0.1\"}} ]"
+    )));
+    check(
+        &d,
+        4,
+        23,
+        "Dhcp4.subnet4[0].pools[0].pool",
+        "pool start 10.0.0.9 is after its end 10.0.0.1",
+    );
+    let d = err(&subnet_cfg(&format!("{base}{{\"pool\": \"10.0.0.9\"}} ]")));
+    check(
+        &d,
+        4,
+        23,
+        "Dhcp4.subnet4[0].pools[0].pool",
+        "expected \"192.0.2.10 - 192.0.2.20\" or \"192.0.2.64/26\"",
+    );
+}
+
+#[test]
+fn reservation_errors() {
+    let base = "  \"id\": 1, \"subnet\": \"10.0.0.0/24\",\n  \"reservations\": [\n";
+    let d = err(&subnet_cfg(&format!(
+        "{base}  {{\"hw-address\": \"aa:bb:cc:dd:ee:ff\", \"ip-address\": \"10.0.1.5\"}} ]"
+    )));
+    check(
+        &d,
+        5,
+        53,
+        "Dhcp4.subnet4[0].reservations[0].ip-address",
+        "10.0.1.5 is not inside subnet 10.0.0.0/24",
+    );
+    let d = err(&subnet_cfg(&format!(
+        "{base}  {{\"hw-address\": \"aa:bb:cc:dd:ee:ff\"}},\n  {{\"hw-address\": \"AA-BB-CC-DD-EE-FF\"}} ]"
+    )));
+    check(
+        &d,
+        6,
+        18,
+        "Dhcp4.subnet4[0].reservations[1].hw-address",
+        "this hw-address is already reserved by Dhcp4.subnet4[0].reservations[0]",
+    );
+    let d = err(&subnet_cfg(&format!(
+        "{base}  {{\"hw-address\": \"aa:bb:cc:dd:ee:01\", \"ip-address\": \"10.0.0.5\"}},\n  {{\"client-id\": \"01:02\", \"ip-address\": \"10.0.0.5\"}} ]"
+    )));
+    check(
+        &d,
+        6,
+        40,
+        "Dhcp4.subnet4[0].reservations[1].ip-address",
+        "10.0.0.5 is already reserved by Dhcp4.subnet4[0].reservations[0]",
+    );
+    let d = err(&subnet_cfg(&format!(
+        "{base}  {{\"hw-address\": \"aa:bb:cc:dd:ee:01\", \"client-id\": \"01:02\"}} ]"
+    )));
+    check(
+        &d,
+        5,
+        52,
+        "Dhcp4.subnet4[0].reservations[0].client-id",
+        "more than one identifier (hw-address, client-id)",
+    );
+    let d = err(&subnet_cfg(&format!(
+        "{base}  {{\"ip-address\": \"10.0.0.5\"}} ]"
+    )));
+    check(
+        &d,
+        5,
+        3,
+        "Dhcp4.subnet4[0].reservations[0]",
+        "no identifier",
+    );
+    let d = err(&subnet_cfg(&format!(
+        "{base}  {{\"hw-address\": \"aa:bb:zz\"}} ]"
+    )));
+    check(
+        &d,
+        5,
+        18,
+        "Dhcp4.subnet4[0].reservations[0].hw-address",
+        "`aa:bb:zz` is not a hardware address",
+    );
+    let d = err(&subnet_cfg(&format!("{base}  {{\"client-id\": \"01\"}} ]")));
+    check(
+        &d,
+        5,
+        17,
+        "Dhcp4.subnet4[0].reservations[0].client-id",
+        "expected 2 to 255 bytes of hex",
+    );
+    let d = err(&subnet_cfg(&format!(
+        "{base}  {{\"circuit-id\": \"xyz\"}} ]"
+    )));
+    check(
+        &d,
+        5,
+        18,
+        "Dhcp4.subnet4[0].reservations[0].circuit-id",
+        "not a circuit id",
+    );
+}
+
+#[test]
+fn lifetime_and_timer_errors() {
+    // Kea: an unset max defaults to valid-lifetime.
+    check(
+        &err(&v4("  \"valid-lifetime\": 10, \"min-valid-lifetime\": 20")),
+        2,
+        47,
+        "Dhcp4.min-valid-lifetime",
+        "min-valid-lifetime (20) is greater than max-valid-lifetime (10)",
+    );
+    check(
+        &err(&v4(
+            "  \"valid-lifetime\": 10, \"min-valid-lifetime\": 5, \"max-valid-lifetime\": 8",
+        )),
+        2,
+        21,
+        "Dhcp4.valid-lifetime",
+        "valid-lifetime (10) is not between min-valid-lifetime (5) and max-valid-lifetime (8)",
+    );
+    check(
+        &err(&v4(
+            "  \"min-valid-lifetime\": 30, \"max-valid-lifetime\": 20",
+        )),
+        2,
+        25,
+        "Dhcp4.min-valid-lifetime",
+        "min-valid-lifetime (30) is greater than max-valid-lifetime (20)",
+    );
+    check(
+        &err(&v4("  \"renew-timer\": 200, \"rebind-timer\": 100")),
+        2,
+        18,
+        "Dhcp4.renew-timer",
+        "renew-timer (200) must be less than rebind-timer (100)",
+    );
+    check(
+        &err(&v4("  \"valid-lifetime\": 100, \"rebind-timer\": 100")),
+        2,
+        42,
+        "Dhcp4.rebind-timer",
+        "rebind-timer (100) must be less than valid-lifetime (100)",
+    );
+    check(
+        &err(&v4("  \"renew-timer\": 7200")),
+        2,
+        18,
+        "Dhcp4.renew-timer",
+        "renew-timer (7200) must be less than valid-lifetime (7200)",
+    );
+    ok(&subnet_cfg(
+        "  \"id\": 1, \"subnet\": \"10.0.0.0/8\", \"valid-lifetime\": 60",
+    ));
+}
+
+#[test]
+fn subnet_timer_errors_and_inherited_globals() {
+    // The global rebind-timer (100) is not less than the subnet's lifetime (60).
+    let d = err(&v4(
+        "\"rebind-timer\": 100,\n\"subnet4\": [{\"id\": 1, \"subnet\": \"10.0.0.0/8\", \"valid-lifetime\": 60}]",
+    ));
+    check(
+        &d,
+        3,
+        13,
+        "Dhcp4.subnet4[0].rebind-timer",
+        "rebind-timer (100, from Dhcp4) must be less than valid-lifetime (60)",
+    );
+    check(
+        &err(&v4("  \"t1-percent\": 1.5")),
+        2,
+        17,
+        "Dhcp4.t1-percent",
+        "1.5 is out of range: expected a number in (0, 1)",
+    );
+    check(
+        &err(&v4(
+            "  \"calculate-tee-times\": true, \"t1-percent\": 0.9, \"t2-percent\": 0.8",
+        )),
+        2,
+        46,
+        "Dhcp4.t1-percent",
+        "t1-percent (0.9) must be less than t2-percent (0.8)",
+    );
+}
+
+#[test]
+fn option_errors() {
+    let o = |s: &str| err(&v4(&format!("  \"option-data\": [ {s} ]")));
+    check(
+        &o(r#"{"name": "routerz", "data": "10.0.0.1"}"#),
+        2,
+        29,
+        "Dhcp4.option-data[0].name",
+        "unknown option name `routerz` in space dhcp4",
+    );
+    check(
+        &o(r#"{"name": "routers", "code": 4, "data": "10.0.0.1"}"#),
+        2,
+        48,
+        "Dhcp4.option-data[0].code",
+        "option code 4 does not match name `routers` (code 3)",
+    );
+    check(
+        &o(r#"{"name": "routers", "data": "10.0.0.256"}"#),
+        2,
+        48,
+        "Dhcp4.option-data[0].data",
+        "option routers (3): `10.0.0.256` is not an IPv4 address",
+    );
+    check(
+        &o(r#"{"code": 0, "data": ""}"#),
+        2,
+        29,
+        "Dhcp4.option-data[0].code",
+        "option code 0 is reserved for PAD",
+    );
+    check(
+        &o(r#"{"code": 255, "data": ""}"#),
+        2,
+        29,
+        "Dhcp4.option-data[0].code",
+        "reserved for END",
+    );
+    check(
+        &o(r#"{"code": 256, "data": ""}"#),
+        2,
+        29,
+        "Dhcp4.option-data[0].code",
+        "invalid option code 256: expected 1..=254",
+    );
+    check(
+        &o(r#"{"name": "dhcp-lease-time", "data": "10"}"#),
+        2,
+        29,
+        "Dhcp4.option-data[0].name",
+        "managed by the server",
+    );
+    check(
+        &o(r#"{"code": 54, "data": "10.0.0.1"}"#),
+        2,
+        29,
+        "Dhcp4.option-data[0].code",
+        "not supported yet: configuring dhcp-server-identifier",
+    );
+    check(
+        &o(r#"{"code": 222, "data": "abc"}"#),
+        2,
+        42,
+        "Dhcp4.option-data[0].data",
+        "option 222: no definition for this option code",
+    );
+    check(
+        &o(r#"{"name": "routers", "space": "vendor-4491", "data": "10.0.0.1"}"#),
+        2,
+        49,
+        "Dhcp4.option-data[0].space",
+        "not supported yet: option space `vendor-4491`",
+    );
+    check(
+        &o(r#"{"data": "10.0.0.1"}"#),
+        2,
+        20,
+        "Dhcp4.option-data[0]",
+        "neither `name` nor `code`",
+    );
+    check(
+        &o(r#"{"name": "routers", "data": "10.0.0.1"}, {"code": 3, "data": "10.0.0.2"}"#),
+        2,
+        70,
+        "Dhcp4.option-data[1].code",
+        "option 3 is already configured at Dhcp4.option-data[0]",
+    );
+    check(
+        &o(r#"{"name": "routers", "csv-format": false, "data": "0g"}"#),
+        2,
+        69,
+        "Dhcp4.option-data[0].data",
+        "option routers (3): `0g` is not hex data",
+    );
+}
+
+#[test]
+fn other_value_errors() {
+    check(
+        &err(&v4("  \"next-server\": \"x\"")),
+        2,
+        18,
+        "Dhcp4.next-server",
+        "`x` is not an IPv4 address",
+    );
+    check(
+        &err(&v4(&format!(
+            "  \"boot-file-name\": \"{}\"",
+            "a".repeat(128)
+        ))),
+        2,
+        21,
+        "Dhcp4.boot-file-name",
+        "too long: 128 bytes, expected at most 127",
+    );
+    check(
+        &err(&v4("  \"host-reservation-identifiers\": [\"mac\"]")),
+        2,
+        36,
+        "Dhcp4.host-reservation-identifiers[0]",
+        "unknown identifier type `mac`",
+    );
+    check(
+        &err(&v4(
+            "  \"loggers\": [{\"name\": \"x\", \"debuglevel\": 100}]",
+        )),
+        2,
+        43,
+        "Dhcp4.loggers[0].debuglevel",
+        "100 is out of range: expected 0..=99",
+    );
+    check(
+        &err(&v4("  \"lease-database\": {\"type\": \"cassandra\"}")),
+        2,
+        30,
+        "Dhcp4.lease-database.type",
+        "unknown lease database type `cassandra`: expected \"memfile\"",
+    );
+    check(
+        &err(&subnet_cfg(
+            "  \"id\": 1, \"subnet\": \"10.0.0.0/8\", \"relay\": {\"ip-addresses\": [\"10.0.0.1\", \"nope\"]}",
+        )),
+        3,
+        75,
+        "Dhcp4.subnet4[0].relay.ip-addresses[1]",
+        "`nope` is not an IPv4 address",
+    );
+}
+
+#[test]
+fn several_errors_are_collected() {
+    let d = errs(&v4(
+        "\"next-server\": \"x\",\n\"subnet4\": [{\"id\": 1, \"subnet\": \"10.0.0.0/8\", \"pools\": [{\"pool\": \"11.0.0.1 - 11.0.0.2\"}]}]",
+    ));
+    let paths: Vec<&str> = d.iter().map(|d| d.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["Dhcp4.next-server", "Dhcp4.subnet4[0].pools[0].pool"]
+    );
+    let e = ConfigError { diagnostics: d };
+    assert_eq!(e.to_string().lines().count(), 2);
+}
