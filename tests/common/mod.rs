@@ -24,7 +24,8 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_ruru");
 /// Prints SKIP and returns false when the test cannot run here; panics
 /// instead when RURU_REQUIRE_ALL=1.
 pub fn can_bind_67(test: &str) -> bool {
-    let probe = UdpSocket::bind("127.1.255.254:67");
+    // Probe on the test's own relay address, so parallel tests don't collide.
+    let probe = UdpSocket::bind(SocketAddrV4::new(relay_addr_for(test), 67));
     match probe {
         Ok(_) => true,
         Err(e) => {

@@ -25,41 +25,43 @@ fn man_dir() -> PathBuf {
 
 /// Renders one page. `source` is fixed to `ruru VERSION` for every page
 /// (clap_mangen would use the subcommand's own name and no version).
-fn render(cmd: clap::Command) -> Vec<u8> {
+fn render(cmd: clap::Command) -> std::io::Result<Vec<u8>> {
     let man = clap_mangen::Man::new(cmd)
         .section(SECTION)
         .source(format!("ruru {}", env!("CARGO_PKG_VERSION")))
         .manual("System Manager's Manual");
     let mut out = Vec::new();
-    man.render(&mut out)
-        .expect("rendering to memory cannot fail");
-    out
+    man.render(&mut out)?;
+    Ok(out)
 }
 
 /// Every page as (file name, contents): `ruru.8`, then `ruru-SUBCOMMAND.8`
-/// for each visible subcommand except the generated `help`.
-fn pages() -> Vec<(String, Vec<u8>)> {
-    let mut cmd = ruru::cli::command();
+/// for each visible subcommand.
+fn pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
+    // `ruru help` exists but gets no page of its own; without this, ruru(8)
+    // would point to a ruru-help(8) that does not exist (clap_mangen's own
+    // `generate_to` does the same).
+    let mut cmd = ruru::cli::command().disable_help_subcommand(true);
     // Building fills in each subcommand's display name (`ruru-serve`) and
     // bin name (`ruru serve`, used in the SYNOPSIS).
     cmd.build();
-    let mut pages = vec![(format!("ruru.{SECTION}"), render(cmd.clone()))];
+    let mut pages = vec![(format!("ruru.{SECTION}"), render(cmd.clone())?)];
     for sub in cmd.get_subcommands() {
-        if sub.is_hide_set() || sub.get_name() == "help" {
+        if sub.is_hide_set() {
             continue;
         }
         let name = format!("ruru-{}", sub.get_name());
         let sub = sub.clone().display_name(name.clone());
-        pages.push((format!("{name}.{SECTION}"), render(sub)));
+        pages.push((format!("{name}.{SECTION}"), render(sub)?));
     }
-    pages
+    Ok(pages)
 }
 
 #[test]
 fn man_pages_are_up_to_date() {
     let dir = man_dir();
     let update = std::env::var_os("RURU_UPDATE_MAN").is_some_and(|v| !v.is_empty());
-    let pages = pages();
+    let pages = pages().expect("render the man pages");
     let names: Vec<&str> = pages.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names,

@@ -45,8 +45,31 @@ pub fn check_wire(buf: &[u8]) -> Result<Option<Vec<u8>>, ParseError> {
     if buf[2] > 16 {
         return Err(ParseError::BadHlen(buf[2]));
     }
-    let mut i = HEADER_LEN + 4;
     let mut opt82: Option<Vec<u8>> = None;
+    let overload = walk(buf, HEADER_LEN + 4, &mut opt82)?;
+    // RFC 2132 §9.3: options may continue in `file` (1) and `sname` (2).
+    if let Some(o) = overload {
+        if o & 1 != 0 {
+            walk(&buf[..FILE_END], FILE_START, &mut opt82)?;
+        }
+        if o & 2 != 0 {
+            walk(&buf[..SNAME_END], SNAME_START, &mut opt82)?;
+        }
+    }
+    Ok(opt82)
+}
+
+/// `sname` and `file` field offsets in the BOOTP header.
+const SNAME_START: usize = 44;
+const SNAME_END: usize = 108;
+const FILE_START: usize = 108;
+const FILE_END: usize = 236;
+
+/// Walks the TLVs of `buf[start..]`, checking each length; appends option 82
+/// parts to `opt82` and returns the value of option 52 when present.
+fn walk(buf: &[u8], start: usize, opt82: &mut Option<Vec<u8>>) -> Result<Option<u8>, ParseError> {
+    let mut i = start;
+    let mut overload = None;
     while i < buf.len() {
         let code = buf[i];
         match code {
@@ -61,21 +84,20 @@ pub fn check_wire(buf: &[u8]) -> Result<Option<Vec<u8>>, ParseError> {
             return Err(ParseError::BadOptionLength { code, offset: i });
         };
         let end = i + 2 + usize::from(len);
-        if end > buf.len() {
+        if end > buf.len() || !length_ok(code, len) {
             return Err(ParseError::BadOptionLength { code, offset: i });
         }
-        if !length_ok(code, len) {
-            return Err(ParseError::BadOptionLength { code, offset: i });
-        }
-        if code == 82 {
+        match code {
             // RFC 3396: a split option is the concatenation of its parts.
-            opt82
+            82 => opt82
                 .get_or_insert_with(Vec::new)
-                .extend_from_slice(&buf[i + 2..end]);
+                .extend_from_slice(&buf[i + 2..end]),
+            52 => overload = Some(buf[i + 2]),
+            _ => {}
         }
         i = end;
     }
-    Ok(opt82)
+    Ok(overload)
 }
 
 /// Length rules for options whose content the engine reads, and for those
@@ -175,7 +197,7 @@ pub fn parse(buf: &[u8]) -> Result<Query4, ParseError> {
     let relay_info = check_wire(buf)?;
     let mut msg = v4::Message::decode(&mut Decoder::new(buf))
         .map_err(|e| ParseError::Decode(e.to_string()))?;
-    merge_overloaded(&mut msg);
+    merge_overloaded(buf, &mut msg);
     let opts = msg.opts();
     let msg_type = opts.msg_type().ok_or(ParseError::NoMessageType)?;
     let hlen = usize::from(msg.hlen()).min(16);
@@ -243,25 +265,23 @@ pub fn parse(buf: &[u8]) -> Result<Query4, ParseError> {
     })
 }
 
-/// RFC 2132 §9.3: options carried in `file` and/or `sname` when option 52 says so.
-fn merge_overloaded(msg: &mut v4::Message) {
+/// RFC 2132 §9.3: options carried in `file` and/or `sname` when option 52
+/// says so. Read from the raw bytes (already length-checked by
+/// [`check_wire`]): the decoded fields stop at the first NUL.
+fn merge_overloaded(buf: &[u8], msg: &mut v4::Message) {
     let over = match msg.opts().get(OptionCode::OptionOverload) {
         Some(DhcpOption::OptionOverload(v)) => *v,
         _ => return,
     };
-    let mut extra = Vec::new();
+    let mut fields = Vec::new();
     if over & 1 != 0 {
-        if let Some(f) = msg.fname() {
-            extra.push(f.to_vec());
-        }
+        fields.push(&buf[FILE_START..FILE_END]);
     }
     if over & 2 != 0 {
-        if let Some(s) = msg.sname() {
-            extra.push(s.to_vec());
-        }
+        fields.push(&buf[SNAME_START..SNAME_END]);
     }
-    for field in extra {
-        if let Ok(opts) = v4::DhcpOptions::decode(&mut Decoder::new(&field)) {
+    for field in fields {
+        if let Ok(opts) = v4::DhcpOptions::decode(&mut Decoder::new(field)) {
             for (_, o) in opts.iter() {
                 if !msg.opts().contains(OptionCode::from(o)) {
                     msg.opts_mut().insert(o.clone());

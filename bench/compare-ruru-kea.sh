@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs one DHCPv4 scenario against ISC Kea 2.2 and against ruru in the same
+# run, with the same Kea-format config, and prints one RESULT line per server.
+#   sudo bench/compare-ruru-kea.sh [SCENARIO]      (default dora-memfile)
+# Needs: root, iproute2, perfdhcp (Debian kea-admin), kea-dhcp4-server, and
+# a release build of ruru (cargo build --release).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+scenario=${1:-dora-memfile}
+ruru=${RURU_BIN:-$here/../target/release/ruru}
+[ -x "$ruru" ] || { echo "build ruru first: cargo build --release" >&2; exit 1; }
+cd "$here"
+./run-perfdhcp.sh kea4 "$scenario" | tee /dev/stderr | grep '^RESULT' > /tmp/ruru-bench-kea.$$ || true
+SERVER_NAME=ruru SERVER_VERSION="$("$ruru" --version | awk '{print $2}')" \
+SERVER_CMD="$ruru serve -c {config}" SERVER_CONFIG="configs/kea4-$scenario.json" \
+SERVER_SCENARIO="$scenario" ./run-perfdhcp.sh custom | tee /dev/stderr | grep '^RESULT' > /tmp/ruru-bench-ruru.$$ || true
+echo
+cat /tmp/ruru-bench-kea.$$ /tmp/ruru-bench-ruru.$$
+rm -f /tmp/ruru-bench-kea.$$ /tmp/ruru-bench-ruru.$$
