@@ -137,6 +137,15 @@ pub struct InterfacesConfig {
     pub dhcp_socket_type: Option<SocketType>,
     /// Re-detect interfaces on reconfiguration. Accepted; ruru always does.
     pub re_detect: Option<bool>,
+    /// Fail start-up when a socket cannot be opened on every configured
+    /// interface (after the retries below). Default false: serve on those
+    /// that opened and keep retrying the others.
+    pub service_sockets_require_all: Option<bool>,
+    /// How many times to retry opening a socket that failed (an interface
+    /// that does not exist yet, an address not yet configured). Default 0.
+    pub service_sockets_max_retries: Option<u32>,
+    /// Milliseconds between those retries. Default 5000.
+    pub service_sockets_retry_wait_time: Option<u32>,
 }
 
 /// `dhcp-socket-type` values.
@@ -418,12 +427,7 @@ const DHCP4_KEA: &[&str] = &[
     "dhcp-multi-threading",
 ];
 
-const INTERFACES_KEA: &[&str] = &[
-    "outbound-interface",
-    "service-sockets-require-all",
-    "service-sockets-max-retries",
-    "service-sockets-retry-wait-time",
-];
+const INTERFACES_KEA: &[&str] = &["outbound-interface"];
 
 const LEASE_DB_KEA: &[&str] = &[
     "host",

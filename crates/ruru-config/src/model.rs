@@ -66,6 +66,12 @@ pub struct InterfacesConfig {
     /// Interface names as written: `"eth0"`, `"eth0/192.0.2.1"`, `"*"`.
     pub interfaces: Vec<String>,
     pub socket_type: SocketType,
+    /// `service-sockets-require-all`: fail start-up unless every socket opens.
+    pub require_all: bool,
+    /// `service-sockets-max-retries`: retries for sockets that failed to open.
+    pub max_retries: u32,
+    /// `service-sockets-retry-wait-time`, milliseconds.
+    pub retry_wait_ms: u32,
 }
 
 /// `dhcp-socket-type`.

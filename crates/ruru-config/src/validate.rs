@@ -302,11 +302,17 @@ fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
                     Some(file::SocketType::Udp) => model::SocketType::Udp,
                     Some(file::SocketType::Raw) | None => model::SocketType::Raw,
                 },
+                require_all: ic.service_sockets_require_all.unwrap_or(false),
+                max_retries: ic.service_sockets_max_retries.unwrap_or(0),
+                retry_wait_ms: ic.service_sockets_retry_wait_time.unwrap_or(5000),
             }
         }
         None => model::InterfacesConfig {
             interfaces: Vec::new(),
             socket_type: model::SocketType::Raw,
+            require_all: false,
+            max_retries: 0,
+            retry_wait_ms: 5000,
         },
     };
 

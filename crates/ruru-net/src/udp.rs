@@ -1,79 +1,91 @@
-//! The `udp` socket type: a UDP socket bound to one interface address.
+//! Kea's `udp` socket type: one UDP socket per interface on
+//! `0.0.0.0:port`, bound to the device (SO_BINDTODEVICE) so it receives the
+//! link's broadcasts and nothing from other links. A reply that RFC 2131
+//! wants delivered at link level to a client without an address cannot be
+//! sent through a UDP socket (there is no ARP entry for it), so it is
+//! broadcast on the link instead, as Kea does.
 
 use std::io;
-use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::time::Duration;
 
-use crate::NetError;
+use socket2::{Domain, Protocol, Socket, Type};
+use tracing::warn;
 
-/// A bound DHCPv4 socket and what it is bound to.
+use crate::{quiet, NetError, Received, SendTo};
+
+/// A UDP DHCPv4 socket on one interface.
 #[derive(Debug)]
-pub struct PacketSocket {
-    pub sock: UdpSocket,
-    /// Interface name.
+pub struct UdpSocket4 {
+    /// Configured with socket2, then used through std (no unsafe needed).
+    sock: std::net::UdpSocket,
     pub iface: String,
-    /// The address bound; the server identifier for packets received here.
+    /// The interface address used as server identifier.
     pub local: Ipv4Addr,
 }
 
-impl PacketSocket {
-    /// Binds `addr:port` with broadcast enabled and a receive timeout so
-    /// workers can notice shutdown.
-    pub fn bind(iface: &str, addr: Ipv4Addr, port: u16, poll: Duration) -> Result<Self, NetError> {
-        let sa = SocketAddrV4::new(addr, port);
-        let sock = UdpSocket::bind(sa).map_err(|source| {
-            let hint = if source.kind() == io::ErrorKind::PermissionDenied {
-                " (ports below 1024 need root or CAP_NET_BIND_SERVICE)"
-            } else if source.kind() == io::ErrorKind::AddrInUse {
-                " (another DHCP server is running?)"
-            } else {
-                ""
-            };
-            NetError::Bind {
-                addr: sa,
-                source,
-                hint,
-            }
-        })?;
-        sock.set_broadcast(true)
-            .and_then(|_| sock.set_read_timeout(Some(poll)))
-            .map_err(|source| NetError::Option { addr: sa, source })?;
-        Ok(PacketSocket {
-            sock,
-            iface: iface.to_string(),
-            local: addr,
-        })
-    }
+/// Opens a UDP socket bound to `port` on device `iface`, broadcast-capable,
+/// with a receive timeout so workers can notice shutdown. If binding to the
+/// device is not permitted, falls back to binding `local:port` (relayed and
+/// unicast traffic only) with a warning.
+pub fn open(
+    iface: &str,
+    local: Ipv4Addr,
+    port: u16,
+    poll: Duration,
+) -> Result<UdpSocket4, NetError> {
+    let sock = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))
+        .map_err(|e| NetError::socket("udp socket", iface, e))?;
+    sock.set_reuse_address(true)
+        .and_then(|_| sock.set_broadcast(true))
+        .and_then(|_| sock.set_read_timeout(Some(poll)))
+        .map_err(|e| NetError::socket("socket option", iface, e))?;
+    let bind_to = match sock.bind_device(Some(iface.as_bytes())) {
+        Ok(()) => SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port),
+        Err(e) => {
+            warn!(%iface, error = %e, "cannot bind the socket to the device (needs CAP_NET_RAW on older kernels); binding {local} instead: broadcasts from clients on this link will not be received");
+            SocketAddrV4::new(local, port)
+        }
+    };
+    sock.bind(&SocketAddr::V4(bind_to).into())
+        .map_err(|e| NetError::socket("bind", iface, e))?;
+    Ok(UdpSocket4 {
+        sock: sock.into(),
+        iface: iface.to_string(),
+        local,
+    })
+}
 
-    /// Another handle to the same socket (one per worker thread).
+impl UdpSocket4 {
     pub fn try_clone(&self) -> io::Result<Self> {
-        Ok(PacketSocket {
+        Ok(UdpSocket4 {
             sock: self.sock.try_clone()?,
             iface: self.iface.clone(),
             local: self.local,
         })
     }
 
-    /// Receives one datagram; `Ok(None)` on timeout.
-    pub fn recv(&self, buf: &mut [u8]) -> io::Result<Option<(usize, SocketAddrV4)>> {
-        match self.sock.recv_from(buf) {
-            Ok((n, std::net::SocketAddr::V4(src))) => Ok(Some((n, src))),
-            Ok((_, std::net::SocketAddr::V6(_))) => Ok(None),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                Ok(None)
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(None),
-            Err(e) => Err(e),
-        }
+    pub fn recv(&self, buf: &mut [u8]) -> io::Result<Option<Received>> {
+        let Some((n, from)) = quiet(self.sock.recv_from(buf))? else {
+            return Ok(None);
+        };
+        let SocketAddr::V4(src) = from else {
+            return Ok(None);
+        };
+        Ok(Some(Received {
+            payload: 0..n,
+            src,
+            dst: None,
+        }))
     }
 
-    /// Sends `bytes` to `dest`.
-    pub fn send(&self, bytes: &[u8], dest: SocketAddrV4) -> io::Result<usize> {
-        self.sock.send_to(bytes, dest)
+    pub fn send(&self, bytes: &[u8], to: &SendTo<'_>) -> io::Result<()> {
+        let addr = if to.link_unicast {
+            Ipv4Addr::BROADCAST
+        } else {
+            to.addr
+        };
+        let dest = SocketAddr::V4(SocketAddrV4::new(addr, to.port));
+        self.sock.send_to(bytes, dest).map(|_| ())
     }
 }

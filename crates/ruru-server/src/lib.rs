@@ -4,6 +4,7 @@
 //! - [`logging`]: Kea `loggers` → a tracing subscriber.
 //! - [`state`]: the running configuration (one `Arc` snapshot per packet,
 //!   swapped atomically on reload) and reload itself.
+//! - [`sockets`]: opening the configured interfaces, with Kea's retry rules.
 //! - [`workers`]: packet threads: receive, run the engine, send.
 //! - [`timers`]: background jobs: lease reclamation, flushing of reclaimed
 //!   leases, lease-file compaction.
@@ -14,6 +15,7 @@
 
 pub mod logging;
 pub mod serve;
+pub mod sockets;
 pub mod state;
 pub mod timers;
 pub mod workers;

@@ -10,16 +10,14 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 use ruru_engine::{Engine4, EngineOptions, Stats};
 use ruru_lease::memfile::Memfile;
 use ruru_lease::LeaseStore;
-use ruru_net::udp::PacketSocket;
-use tracing::{error, info, warn};
+use tracing::{error, info};
 
 use crate::state::{Running, Shared};
-use crate::{timers, workers, ServerError};
+use crate::{sockets, timers, workers, ServerError};
 
 /// Command-line settings of `ruru serve`.
 #[derive(Debug, Clone)]
@@ -33,15 +31,19 @@ pub struct ServeOptions {
     pub threads: usize,
 }
 
-/// How often blocked workers look at the stop flag.
-const POLL: Duration = Duration::from_millis(200);
-
 /// Runs the server until SIGTERM/SIGINT.
 pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     let config = ruru_config::load(&opts.config)?;
     let dhcp4 = config.dhcp4.clone().ok_or(ServerError::NoDhcp4)?;
     logging_init(&dhcp4.loggers)?;
     info!(version = env!("CARGO_PKG_VERSION"), config = %opts.config.display(), "ruru starting");
+
+    // Signal handlers first: SIGHUP's default action would kill the process
+    // if it arrived before they are in place.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let signals = rt.block_on(async { Signals::new() })?;
 
     // Lease store.
     let db = &dhcp4.lease_database;
@@ -53,32 +55,27 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     info!(leases = memfile.count4(), file = %db.name.display(), persist = db.persist, "lease database opened");
 
     // Sockets.
-    if dhcp4.interfaces.socket_type == ruru_config::SocketType::Raw {
-        warn!("dhcp-socket-type raw is not implemented yet: using UDP sockets (relayed clients are served; directly connected clients without an address may not be)");
+    let ic = &dhcp4.interfaces.clone();
+    if ic.interfaces.is_empty() {
+        return Err(ServerError::NoSockets(Vec::new()));
     }
+    let opened = sockets::open_all(ic, opts.server_port)?;
+    if opened.sockets.is_empty() && (opened.pending.is_empty() || ic.max_retries == 0) {
+        return Err(ServerError::NoSockets(ic.interfaces.clone()));
+    }
+    let sockets = opened.sockets;
     let all = ruru_net::iface::list()?;
-    let mut sockets = Vec::new();
-    for spec in &dhcp4.interfaces.interfaces {
-        match ruru_net::iface::resolve(spec, &all) {
-            Ok(addrs) => {
-                for a in addrs {
-                    let s = PacketSocket::bind(&a.name, a.addr, opts.server_port, POLL)?;
-                    info!(iface = %a.name, addr = %a.addr, port = opts.server_port, "listening");
-                    sockets.push(s);
-                }
-            }
-            Err(e) => warn!(interface = %spec, error = %e, "interface skipped"),
-        }
-    }
-    if sockets.is_empty() {
-        return Err(ServerError::NoSockets(dhcp4.interfaces.interfaces.clone()));
-    }
+    let mut server_addrs: Vec<_> = sockets
+        .iter()
+        .flat_map(|s| ruru_net::iface::addresses_of(s.iface(), &all))
+        .collect();
+    server_addrs.extend(sockets.iter().map(|s| s.local()));
 
     // Engine.
     let stats = Arc::new(Stats::new());
     let engine_opts = EngineOptions {
         client_port: opts.client_port,
-        server_addrs: sockets.iter().map(|s| s.local).collect(),
+        server_addrs,
     };
     let engine = Engine4::new(Arc::new(dhcp4), engine_opts.clone(), stats.clone());
     let store: Arc<dyn LeaseStore> = memfile.clone();
@@ -102,6 +99,29 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
         opts.threads
     };
     let mut handles = workers::spawn(shared.clone(), &sockets, threads, stop.clone())?;
+    // Interfaces that could not be opened yet are retried in the background;
+    // their workers are detached threads that stop with the stop flag.
+    {
+        let shared = shared.clone();
+        let stop_w = stop.clone();
+        if let Some(h) = sockets::spawn_retries(
+            ic,
+            opts.server_port,
+            opened.pending,
+            stop.clone(),
+            move |s| match workers::spawn(
+                shared.clone(),
+                std::slice::from_ref(&s),
+                threads,
+                stop_w.clone(),
+            ) {
+                Ok(_) => info!(iface = %s.iface(), "socket opened after retry; serving"),
+                Err(e) => error!(iface = %s.iface(), error = %e, "starting workers failed"),
+            },
+        )? {
+            handles.push(h);
+        }
+    }
     handles.push(timers::spawn_reclaim(shared.clone(), stop.clone())?);
     handles.push(timers::spawn_lfc(
         shared.clone(),
@@ -109,12 +129,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
         stop.clone(),
     )?);
     info!(threads, sockets = sockets.len(), "ruru ready");
-
-    // Signals.
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    rt.block_on(wait_for_signals(&shared))?;
+    rt.block_on(wait_for_signals(&shared, signals))?;
 
     // Shutdown sequence: stop flag → workers and timers notice within POLL
     // (timers within 100 ms) → join → final statistics.
@@ -136,21 +151,35 @@ fn logging_init(loggers: &[ruru_config::Logger]) -> Result<(), ServerError> {
     crate::logging::init(loggers)
 }
 
-async fn wait_for_signals(shared: &Shared) -> Result<(), ServerError> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut hup = signal(SignalKind::hangup())?;
-    let mut term = signal(SignalKind::terminate())?;
-    let mut int = signal(SignalKind::interrupt())?;
+/// The signals ruru acts on, registered once at start-up.
+struct Signals {
+    hup: tokio::signal::unix::Signal,
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Self> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Signals {
+            hup: signal(SignalKind::hangup())?,
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+}
+
+async fn wait_for_signals(shared: &Shared, mut s: Signals) -> Result<(), ServerError> {
     loop {
         tokio::select! {
-            _ = hup.recv() => {
+            _ = s.hup.recv() => {
                 info!("SIGHUP: reloading configuration");
                 if let Err(e) = shared.reload() {
                     error!("reload failed, keeping the running configuration: {e}");
                 }
             }
-            _ = term.recv() => return Ok(()),
-            _ = int.recv() => return Ok(()),
+            _ = s.term.recv() => return Ok(()),
+            _ = s.int.recv() => return Ok(()),
         }
     }
 }

@@ -4,14 +4,13 @@
 //! engine and memfile are synchronous, so a thread per core is the simplest
 //! fast design). A receive timeout lets workers see the shutdown flag.
 
-use std::net::SocketAddrV4;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use ruru_engine::{Outcome4, RecvMeta, Stat};
-use ruru_net::udp::PacketSocket;
+use ruru_net::{SendTo, Socket4};
 use tracing::{debug, error, warn};
 
 use crate::state::Shared;
@@ -23,7 +22,7 @@ const BUF_LEN: usize = 4096;
 /// Starts `per_socket` workers on each socket.
 pub fn spawn(
     shared: Arc<Shared>,
-    sockets: &[PacketSocket],
+    sockets: &[Socket4],
     per_socket: usize,
     stop: Arc<AtomicBool>,
 ) -> std::io::Result<Vec<JoinHandle<()>>> {
@@ -34,7 +33,7 @@ pub fn spawn(
             let shared = shared.clone();
             let stop = stop.clone();
             let h = std::thread::Builder::new()
-                .name(format!("ruru-{}-{i}", s.iface))
+                .name(format!("ruru-{}-{i}", s.iface()))
                 .spawn(move || run(&shared, &sock, &stop))?;
             handles.push(h);
         }
@@ -42,31 +41,35 @@ pub fn spawn(
     Ok(handles)
 }
 
-fn run(shared: &Shared, sock: &PacketSocket, stop: &AtomicBool) {
+fn run(shared: &Shared, sock: &Socket4, stop: &AtomicBool) {
     let mut buf = vec![0u8; BUF_LEN];
     while !stop.load(Ordering::Relaxed) {
-        let (n, src) = match sock.recv(&mut buf) {
+        let rx = match sock.recv(&mut buf) {
             Ok(Some(x)) => x,
             Ok(None) => continue,
             Err(e) => {
-                warn!(iface = %sock.iface, error = %e, "receive failed");
+                warn!(iface = %sock.iface(), error = %e, "receive failed");
                 std::thread::sleep(std::time::Duration::from_millis(10));
                 continue;
             }
         };
+        let src = rx.src;
         let meta = RecvMeta {
             src,
-            local: sock.local,
-            iface: Some(sock.iface.clone()),
+            local: sock.local(),
+            iface: Some(sock.iface().to_string()),
         };
         // One snapshot for the whole packet.
         let running = shared.snapshot();
         // A panic while handling one packet (a bug, or a decoder assertion on
         // hostile input) drops that packet and is counted; the worker lives on.
         let out = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            running
-                .engine
-                .process(shared.store.as_ref(), &buf[..n], &meta, crate::now())
+            running.engine.process(
+                shared.store.as_ref(),
+                &buf[rx.payload.clone()],
+                &meta,
+                crate::now(),
+            )
         }));
         let out = match out {
             Ok(o) => o,
@@ -79,10 +82,16 @@ fn run(shared: &Shared, sock: &PacketSocket, stop: &AtomicBool) {
         };
         if let Outcome4::Reply(r) = out {
             // buffer4_send: (hook point) the encoded reply.
-            let dest = SocketAddrV4::new(r.dest.addr, r.dest.port);
-            if let Err(e) = sock.send(&r.bytes, dest) {
+            let dest = SendTo {
+                addr: r.dest.addr,
+                port: r.dest.port,
+                link_unicast: r.dest.link_unicast,
+                chaddr: &r.chaddr,
+                htype: r.htype,
+            };
+            if let Err(e) = sock.send(&r.bytes, &dest) {
                 shared.stats.inc(Stat::Pkt4SendFailed);
-                debug!(%dest, error = %e, "send failed");
+                debug!(dest = %r.dest.addr, error = %e, "send failed");
             }
         }
     }

@@ -67,7 +67,9 @@ pub struct Reply4 {
     pub dest: Destination,
     /// Message type of the reply (for counting and logs).
     pub msg_type: u8,
+    /// Client hardware address and type, for link-level delivery.
     pub chaddr: Vec<u8>,
+    pub htype: u8,
 }
 
 /// Why a packet got no reply.
@@ -735,6 +737,7 @@ impl Engine4 {
             dest,
             msg_type: d.msg_type,
             chaddr: ctx.q.hwaddr.clone(),
+            htype: ctx.q.htype,
         })
     }
 }

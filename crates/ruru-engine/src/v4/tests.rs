@@ -66,6 +66,9 @@ fn engine() -> Engine4 {
         interfaces: InterfacesConfig {
             interfaces: vec!["lo".into()],
             socket_type: SocketType::Udp,
+            require_all: false,
+            max_retries: 0,
+            retry_wait_ms: 5000,
         },
         lease_database: LeaseDatabase {
             kind: LeaseDbKind::Memfile,
