@@ -607,7 +607,7 @@ fn sighup_reloads_and_bad_config_keeps_running_one() {
     let cfg = std::fs::read_to_string(&srv.config).unwrap();
     std::fs::write(&srv.config, cfg.replace("192.0.2.1\" }", "192.0.2.254\" }")).unwrap();
     srv.signal("-HUP");
-    assert!(srv.wait_log("configuration reloaded", Duration::from_secs(5)));
+    assert!(srv.wait_log("configuration applied", Duration::from_secs(5)));
     let offer = relay.exchange(&c.discover()).unwrap();
     assert_eq!(
         raw_option(&common::encode(&offer), 3),
@@ -659,4 +659,60 @@ fn lease_file_compaction_keeps_leases() {
     srv.stop();
     srv.spawn();
     assert_eq!(relay.exchange(&c.discover()).unwrap().yiaddr(), a);
+}
+
+#[test]
+fn twenty_reloads_under_load_lose_no_exchange() {
+    let Some((mut srv, relay)) = setup("reload_under_load", "", "") else {
+        return;
+    };
+    let cfg_path = srv.config.clone();
+    let original = std::fs::read_to_string(&cfg_path).unwrap();
+    let pid = srv.child.as_ref().unwrap().id();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let d2 = done.clone();
+    // 20 reloads, each with a changed router option, while traffic flows.
+    let reloader = std::thread::spawn(move || {
+        for i in 0..20u8 {
+            let text = original.replace("192.0.2.1\" }", &format!("192.0.2.{}\" }}", 200 + i));
+            std::fs::write(&cfg_path, text).unwrap();
+            std::process::Command::new("kill")
+                .args(["-HUP", &pid.to_string()])
+                .status()
+                .unwrap();
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        d2.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
+    let mut exchanges = 0u32;
+    let mut lost = 0u32;
+    let mut mac = 0u8;
+    while !done.load(std::sync::atomic::Ordering::Relaxed) || exchanges < 50 {
+        mac = mac.wrapping_add(1) % 90;
+        let mut c = Client::new(mac, relay.addr);
+        exchanges += 1;
+        let Some(offer) = relay.exchange(&c.discover()) else {
+            lost += 1;
+            continue;
+        };
+        match relay.exchange(&c.request_selecting(offer.yiaddr(), SID)) {
+            Some(a) if msg_type(&a) == Some(MessageType::Ack) => {}
+            _ => lost += 1,
+        }
+        if exchanges > 5000 {
+            break;
+        }
+    }
+    reloader.join().unwrap();
+    assert!(
+        srv.wait_log("configuration applied", Duration::from_secs(1)),
+        "reloads happened"
+    );
+    let applied = srv.log_text().matches("configuration applied").count();
+    assert_eq!(applied, 20, "every SIGHUP applied a configuration");
+    assert_eq!(
+        lost, 0,
+        "{lost} of {exchanges} DORA exchanges unanswered during 20 reloads"
+    );
+    let _ = srv.stop();
 }

@@ -29,14 +29,24 @@ pub fn can_bind_67(test: &str) -> bool {
     match probe {
         Ok(_) => true,
         Err(e) => {
-            let msg = format!("SKIP {test}: needs to bind UDP port 67 on loopback (root or CAP_NET_BIND_SERVICE): {e}");
-            if std::env::var("RURU_REQUIRE_ALL").as_deref() == Ok("1") {
-                panic!("{msg} (RURU_REQUIRE_ALL=1)");
-            }
-            eprintln!("{msg}");
+            skip(
+                test,
+                &format!(
+                    "needs to bind UDP port 67 on loopback (root or CAP_NET_BIND_SERVICE): {e}"
+                ),
+            );
             false
         }
     }
+}
+
+/// Prints `SKIP <test>: <reason>`, or panics when RURU_REQUIRE_ALL=1 (CI).
+pub fn skip(test: &str, reason: &str) {
+    let msg = format!("SKIP {test}: {reason}");
+    if std::env::var("RURU_REQUIRE_ALL").as_deref() == Ok("1") {
+        panic!("{msg} (RURU_REQUIRE_ALL=1)");
+    }
+    eprintln!("{msg}");
 }
 
 /// A stable relay address for a test name, in 127.1.0.0/16.

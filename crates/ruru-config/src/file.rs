@@ -118,11 +118,94 @@ pub struct Dhcp4 {
     /// Logging. Default: one `kea-dhcp4` logger, INFO, to stdout.
     #[serde(default, deserialize_with = "objects")]
     pub loggers: Option<Vec<Logger>>,
-    /// Hook libraries. Only an empty list is accepted for now.
-    pub hooks_libraries: Option<Vec<Value>>,
+    /// Hook libraries. Only Kea's command libraries whose commands ruru has
+    /// built in are accepted (`libdhcp_lease_cmds.so`, `libdhcp_stat_cmds.so`,
+    /// `libdhcp_host_cmds.so`, in any directory); they load nothing.
+    #[serde(default, deserialize_with = "objects")]
+    pub hooks_libraries: Option<Vec<HookLibrary>>,
+    /// Kea 2.2's single control channel. May not be combined with `control-sockets`.
+    #[serde(default, deserialize_with = "object")]
+    pub control_socket: Option<ControlSocket>,
+    /// Recent Kea's list of control channels (UNIX, HTTP, HTTPS).
+    #[serde(default, deserialize_with = "objects")]
+    pub control_sockets: Option<Vec<ControlSocket>>,
     /// Worker threads. Default: multi-threading off (Kea 2.2).
     #[serde(default, deserialize_with = "object")]
     pub multi_threading: Option<MultiThreading>,
+}
+
+/// One `hooks-libraries` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct HookLibrary {
+    pub comment: Option<String>,
+    pub user_context: Option<Value>,
+    /// Path of the library. Required.
+    pub library: String,
+    /// Library parameters; accepted and ignored for the built-in command libraries.
+    pub parameters: Option<Value>,
+}
+
+/// One control channel: `control-socket` or a `control-sockets` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ControlSocket {
+    pub comment: Option<String>,
+    pub user_context: Option<Value>,
+    /// `"unix"`, `"http"` or `"https"`. Required.
+    pub socket_type: String,
+    /// UNIX socket path (unix only). Required for unix.
+    pub socket_name: Option<String>,
+    /// Address to listen on (http/https). Default `127.0.0.1`.
+    pub socket_address: Option<String>,
+    /// TCP port (http/https). Default 8000.
+    pub socket_port: Option<u16>,
+    /// HTTP basic authentication (http/https). Default: none.
+    #[serde(default, deserialize_with = "object")]
+    pub authentication: Option<Authentication>,
+    /// CA certificate file (PEM) that client certificates must chain to.
+    pub trust_anchor: Option<String>,
+    /// Server certificate chain (PEM).
+    pub cert_file: Option<String>,
+    /// Server private key (PEM).
+    pub key_file: Option<String>,
+    /// Require a client certificate (mutual TLS). Default true.
+    pub cert_required: Option<bool>,
+}
+
+/// `authentication` of an HTTP control socket.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Authentication {
+    pub comment: Option<String>,
+    pub user_context: Option<Value>,
+    /// Only `"basic"`. Required.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Realm sent in `WWW-Authenticate`. Default `""`.
+    pub realm: Option<String>,
+    /// Directory that relative `user-file` / `password-file` names are in. Default `""`.
+    pub directory: Option<String>,
+    /// Accepted users. Default none (every request is refused).
+    #[serde(default, deserialize_with = "objects")]
+    pub clients: Option<Vec<AuthClient>>,
+}
+
+/// One `authentication.clients` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AuthClient {
+    pub comment: Option<String>,
+    pub user_context: Option<Value>,
+    /// User name (no `:`).
+    pub user: Option<String>,
+    /// Password.
+    pub password: Option<String>,
+    /// File holding the user name.
+    pub user_file: Option<String>,
+    /// File holding the password, or `user:password` when neither `user` nor
+    /// `user-file` is given.
+    pub password_file: Option<String>,
 }
 
 /// `interfaces-config`.
@@ -388,7 +471,6 @@ const DHCP4_KEA: &[&str] = &[
     "hosts-database",
     "hosts-databases",
     "reservations",
-    "control-socket",
     "dhcp-queue-control",
     "dhcp-ddns",
     "dhcp4o6-port",
@@ -490,6 +572,8 @@ const RESERVATION_KEA: &[&str] = &["client-classes"];
 
 const LOGGER_KEA: &[&str] = &["output-options"];
 
+const CONTROL_SOCKET_KEA: &[&str] = &["http-headers"];
+
 /// Whether Kea knows key `key` in the object of kind `kind` (see
 /// [`object_kind`]) — i.e. ruru should say "not supported yet" rather than
 /// "unknown key".
@@ -503,6 +587,7 @@ pub fn kea_known(kind: &str, key: &str) -> bool {
         "Dhcp4.subnet4.pools" => POOL_KEA,
         "Dhcp4.subnet4.reservations" => RESERVATION_KEA,
         "Dhcp4.loggers" => LOGGER_KEA,
+        "Dhcp4.control-socket" | "Dhcp4.control-sockets" => CONTROL_SOCKET_KEA,
         _ => &[],
     };
     table.contains(&key)

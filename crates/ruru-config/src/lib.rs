@@ -26,8 +26,9 @@ mod validate;
 
 pub use model::*;
 pub use validate::{
-    DEFAULT_DECLINE_PROBATION, DEFAULT_LEASE_FILE4, DEFAULT_LFC_INTERVAL, DEFAULT_T1_PERCENT,
-    DEFAULT_T2_PERCENT, DEFAULT_VALID_LIFETIME,
+    parse_host_id, parse_hw_address, BUILTIN_HOOK_LIBRARIES, DEFAULT_DECLINE_PROBATION,
+    DEFAULT_LEASE_FILE4, DEFAULT_LFC_INTERVAL, DEFAULT_T1_PERCENT, DEFAULT_T2_PERCENT,
+    DEFAULT_VALID_LIFETIME,
 };
 
 use std::fmt;
@@ -101,7 +102,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
 pub fn load_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
     let source = reader::expand(text, path)?;
     let root = parse(&source)?;
-    validate::validate(root, path).map_err(|problems| {
+    let mut config = validate::validate(root, path).map_err(|problems| {
         let spans = reader::parse_spans(&source.text);
         let diagnostics = problems
             .into_iter()
@@ -113,7 +114,9 @@ pub fn load_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
             })
             .collect();
         ConfigError { diagnostics }
-    })
+    })?;
+    config.raw = serde_json::from_str(&source.text).unwrap_or(serde_json::Value::Null);
+    Ok(config)
 }
 
 /// Deserializes the expanded text into the file model, turning serde's

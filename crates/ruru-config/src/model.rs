@@ -16,6 +16,9 @@ pub struct Config {
     pub source: PathBuf,
     /// The `Dhcp4` section, when present.
     pub dhcp4: Option<Dhcp4>,
+    /// The file as JSON after comments and includes were resolved (what
+    /// `config-get` returns and `config-write` writes).
+    pub raw: serde_json::Value,
 }
 
 /// The validated `Dhcp4` section.
@@ -36,6 +39,68 @@ pub struct Dhcp4 {
     pub host_reservation_identifiers: Vec<HostIdType>,
     /// Kea's `multi-threading`.
     pub multi_threading: MultiThreading,
+    /// Control channels (`control-socket` / `control-sockets`), in file order.
+    pub control_sockets: Vec<ControlSocket>,
+}
+
+/// One control channel, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ControlSocket {
+    /// A UNIX stream socket at this path (created with mode 0600).
+    Unix { path: PathBuf },
+    /// HTTP (or HTTPS when `tls` is set).
+    Http(HttpControl),
+}
+
+/// An HTTP/HTTPS control channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpControl {
+    /// `socket-address` (default 127.0.0.1) and `socket-port` (default 8000).
+    pub addr: std::net::SocketAddr,
+    /// TLS, when `trust-anchor`, `cert-file` and `key-file` are set.
+    pub tls: Option<TlsFiles>,
+    /// HTTP basic authentication, when `authentication` is set.
+    pub auth: Option<BasicAuth>,
+}
+
+/// TLS settings of an HTTPS control channel (files are read when the
+/// listener starts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// CA certificate(s), PEM: client certificates must chain to one of them.
+    pub trust_anchor: PathBuf,
+    /// Server certificate chain, PEM.
+    pub cert_file: PathBuf,
+    /// Server private key, PEM.
+    pub key_file: PathBuf,
+    /// `cert-required` (default true): refuse clients without a certificate.
+    pub cert_required: bool,
+}
+
+/// `authentication` with `"type": "basic"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BasicAuth {
+    /// `realm` (default empty), sent in `WWW-Authenticate`.
+    pub realm: String,
+    /// Accepted users; an empty list refuses every request.
+    pub clients: Vec<AuthClient>,
+}
+
+/// One accepted user. File names are already joined with `directory`;
+/// files are read when the listener starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthClient {
+    /// User and password, each given inline or in a file.
+    Split { user: Secret, password: Secret },
+    /// `password-file` alone: the file holds `user:password`.
+    CombinedFile(PathBuf),
+}
+
+/// A credential given inline or as a file name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Secret {
+    Inline(String),
+    File(PathBuf),
 }
 
 /// `multi-threading`, with Kea 2.2's defaults.

@@ -616,15 +616,14 @@ fn not_supported_yet() {
         ("\"shared-networks\": []", "Dhcp4.shared-networks"),
         ("\"client-classes\": []", "Dhcp4.client-classes"),
         ("\"option-def\": []", "Dhcp4.option-def"),
-        ("\"control-socket\": {}", "Dhcp4.control-socket"),
+        (
+            "\"control-socket\": {\"socket-type\": \"http\", \"http-headers\": []}",
+            "Dhcp4.control-socket.http-headers",
+        ),
         ("\"dhcp-ddns\": {}", "Dhcp4.dhcp-ddns"),
         ("\"sanity-checks\": {}", "Dhcp4.sanity-checks"),
         ("\"reservations\": []", "Dhcp4.reservations"),
         ("\"hosts-database\": {}", "Dhcp4.hosts-database"),
-        (
-            "\"hooks-libraries\": [{\"library\": \"/x.so\"}]",
-            "Dhcp4.hooks-libraries",
-        ),
         (
             "\"lease-database\": {\"type\": \"memfile\", \"readonly\": true}",
             "Dhcp4.lease-database.readonly",
@@ -1101,4 +1100,162 @@ fn several_errors_are_collected() {
     );
     let e = ConfigError { diagnostics: d };
     assert_eq!(e.to_string().lines().count(), 2);
+}
+
+// ------------------------------------------------------ control sockets, hooks
+
+#[test]
+fn hook_libraries_builtin_commands_only() {
+    let c = ok(&v4(
+        "\"hooks-libraries\": [{\"library\": \"/usr/lib/kea/hooks/libdhcp_lease_cmds.so\"},\n\
+         {\"library\": \"libdhcp_stat_cmds.so\", \"parameters\": {}}, {\"library\": \"/x/libdhcp_host_cmds.so\"}]",
+    ));
+    assert!(c.dhcp4.is_some());
+    let d = err(&v4(
+        "\"hooks-libraries\": [{\"library\": \"/x/libdhcp_ha.so\"}]",
+    ));
+    check(
+        &d,
+        2,
+        33,
+        "Dhcp4.hooks-libraries[0].library",
+        "not supported yet: hook library `/x/libdhcp_ha.so`",
+    );
+    let d = err(&v4("\"hooks-libraries\": [{\"lib\": \"x\"}]"));
+    assert_eq!(d.path, "Dhcp4.hooks-libraries[0].lib", "{d}");
+}
+
+#[test]
+fn control_sockets_parse_with_defaults() {
+    use ruru_config::{AuthClient, ControlSocket, Secret};
+    let c = ok(&v4(
+        "\"control-socket\": {\"socket-type\": \"unix\", \"socket-name\": \"/run/kea/kea4-ctrl-socket\"}",
+    ));
+    assert_eq!(
+        c.dhcp4.unwrap().control_sockets,
+        [ControlSocket::Unix {
+            path: PathBuf::from("/run/kea/kea4-ctrl-socket")
+        }]
+    );
+    let c = ok(&v4(r#""control-sockets": [
+          {"socket-type": "unix", "socket-name": "/tmp/s"},
+          {"socket-type": "http"},
+          {"socket-type": "https", "socket-address": "::1", "socket-port": 8443,
+           "trust-anchor": "ca.pem", "cert-file": "c.pem", "key-file": "k.pem", "cert-required": false,
+           "authentication": {"type": "basic", "realm": "kea", "directory": "/etc/kea",
+             "clients": [{"user": "a", "password": "b"}, {"user-file": "u", "password-file": "p"},
+                         {"password-file": "both"}]}}
+        ]"#));
+    let socks = c.dhcp4.unwrap().control_sockets;
+    assert_eq!(socks.len(), 3);
+    let ControlSocket::Http(h) = &socks[1] else {
+        panic!("{socks:?}")
+    };
+    assert_eq!(h.addr.to_string(), "127.0.0.1:8000");
+    assert!(h.tls.is_none() && h.auth.is_none());
+    let ControlSocket::Http(h) = &socks[2] else {
+        panic!("{socks:?}")
+    };
+    assert_eq!(h.addr.to_string(), "[::1]:8443");
+    let tls = h.tls.as_ref().unwrap();
+    assert!(!tls.cert_required);
+    assert_eq!(tls.trust_anchor, PathBuf::from("ca.pem"));
+    let auth = h.auth.as_ref().unwrap();
+    assert_eq!(auth.realm, "kea");
+    assert_eq!(
+        auth.clients,
+        [
+            AuthClient::Split {
+                user: Secret::Inline("a".into()),
+                password: Secret::Inline("b".into())
+            },
+            AuthClient::Split {
+                user: Secret::File("/etc/kea/u".into()),
+                password: Secret::File("/etc/kea/p".into())
+            },
+            AuthClient::CombinedFile("/etc/kea/both".into()),
+        ]
+    );
+}
+
+#[test]
+fn control_socket_errors() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            r#""control-socket": {"socket-type": "tcp"}"#,
+            "Dhcp4.control-socket.socket-type",
+            "unknown control socket type `tcp`",
+        ),
+        (
+            r#""control-socket": {"socket-type": "unix"}"#,
+            "Dhcp4.control-socket",
+            "missing required key `socket-name`",
+        ),
+        (
+            r#""control-socket": {"socket-name": "/x"}"#,
+            "Dhcp4.control-socket",
+            "missing required key `socket-type`",
+        ),
+        (
+            r#""control-sockets": [{"socket-type": "unix", "socket-name": "/x", "socket-port": 1}]"#,
+            "Dhcp4.control-sockets[0].socket-port",
+            "not valid for a unix control socket",
+        ),
+        (
+            r#""control-sockets": [{"socket-type": "http", "socket-name": "/x"}]"#,
+            "Dhcp4.control-sockets[0].socket-name",
+            "not valid for an HTTP control socket",
+        ),
+        (
+            r#""control-sockets": [{"socket-type": "https"}]"#,
+            "Dhcp4.control-sockets[0].socket-type",
+            "no TLS setup for an HTTPS control socket",
+        ),
+        (
+            r#""control-sockets": [{"socket-type": "http", "socket-address": "localhost"}]"#,
+            "Dhcp4.control-sockets[0].socket-address",
+            "is not an IP address",
+        ),
+        (
+            r#""control-sockets": [{"socket-type": "http", "socket-port": 70000}]"#,
+            "Dhcp4.control-sockets[0].socket-port",
+            "expected an integer in 0..=65535",
+        ),
+        (
+            r#""control-sockets": [{"socket-type": "https", "cert-file": "c", "key-file": "k"}]"#,
+            "Dhcp4.control-sockets[0]",
+            "`trust-anchor` is missing or empty",
+        ),
+        (
+            r#""control-sockets": [{"socket-type": "http", "authentication": {"type": "digest"}}]"#,
+            "Dhcp4.control-sockets[0].authentication.type",
+            "unknown authentication type `digest`",
+        ),
+        (
+            r#""control-sockets": [{"socket-type": "http", "authentication": {"type": "basic", "clients": [{"user": "a:b", "password": "x"}]}}]"#,
+            "Dhcp4.control-sockets[0].authentication.clients[0].user",
+            "contains `:`",
+        ),
+        (
+            r#""control-sockets": [{"socket-type": "http", "authentication": {"type": "basic", "clients": [{"password": "x"}]}}]"#,
+            "Dhcp4.control-sockets[0].authentication.clients[0]",
+            "no user",
+        ),
+        (
+            r#""control-sockets": [{"socket-type": "http"}, {"socket-type": "http", "socket-port": 8000}]"#,
+            "Dhcp4.control-sockets[1].socket-port",
+            "another control socket already uses this",
+        ),
+        (
+            r#""control-socket": {"socket-type": "unix", "socket-name": "/a"}, "control-sockets": []"#,
+            "Dhcp4.control-sockets",
+            "both set",
+        ),
+    ];
+    for (body, path, msg) in cases {
+        let d = err(&v4(body));
+        assert_eq!(d.path, *path, "{d}");
+        assert!(d.message.contains(msg), "{d}");
+        assert_eq!(d.line, 2, "{d}");
+    }
 }

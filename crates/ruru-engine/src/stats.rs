@@ -5,7 +5,7 @@
 //! the packet path increments them without a lookup. Values are signed because
 //! Kea's gauges (`assigned-addresses`, ...) go up and down.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -74,6 +74,19 @@ macro_rules! subnet_stats {
             pub fn values(&self) -> Vec<(&'static str, i64)> {
                 vec![$(($name, self.$field.load(Ordering::Relaxed))),*]
             }
+
+            /// The counter with Kea name `name`.
+            pub fn field(&self, name: &str) -> Option<&AtomicI64> {
+                match name {
+                    $($name => Some(&self.$field),)*
+                    _ => None,
+                }
+            }
+
+            /// Every counter.
+            pub fn fields(&self) -> Vec<&AtomicI64> {
+                vec![$(&self.$field),*]
+            }
         }
     };
 }
@@ -89,6 +102,16 @@ subnet_stats! {
     v4_lease_reuses => "v4-lease-reuses",
 }
 
+/// The subnet statistics that also exist per pool (Kea's pool statistics).
+pub const POOL_STATS: &[&str] = &[
+    "total-addresses",
+    "assigned-addresses",
+    "cumulative-assigned-addresses",
+    "declined-addresses",
+    "reclaimed-declined-addresses",
+    "reclaimed-leases",
+];
+
 /// Adds `d` to a counter.
 pub fn add(c: &AtomicI64, d: i64) {
     c.fetch_add(d, Ordering::Relaxed);
@@ -100,6 +123,12 @@ pub fn add(c: &AtomicI64, d: i64) {
 pub struct Stats {
     global: Vec<AtomicI64>,
     subnets: Mutex<BTreeMap<u32, Arc<SubnetStats>>>,
+    /// Per-pool statistics, by (subnet id, pool index in the subnet).
+    pools: Mutex<BTreeMap<(u32, usize), Arc<SubnetStats>>>,
+    /// Statistics removed by `statistic-remove`: reset to 0 and hidden until
+    /// the server changes them again (Kea recreates a removed statistic on
+    /// its next update).
+    removed: Mutex<HashSet<String>>,
 }
 
 impl Default for Stats {
@@ -107,6 +136,8 @@ impl Default for Stats {
         Stats {
             global: Stat::ALL.iter().map(|_| AtomicI64::new(0)).collect(),
             subnets: Mutex::new(BTreeMap::new()),
+            pools: Mutex::new(BTreeMap::new()),
+            removed: Mutex::new(HashSet::new()),
         }
     }
 }
@@ -137,27 +168,50 @@ impl Stats {
 
     /// The statistics of subnet `id`, created on first use.
     pub fn subnet(&self, id: u32) -> Arc<SubnetStats> {
-        let mut m = match self.subnets.lock() {
-            Ok(m) => m,
-            Err(p) => p.into_inner(),
-        };
-        m.entry(id).or_default().clone()
+        lock(&self.subnets).entry(id).or_default().clone()
+    }
+
+    /// The statistics of pool `idx` of subnet `id` (`subnet[ID].pool[IDX].*`),
+    /// created on first use.
+    pub fn pool(&self, id: u32, idx: usize) -> Arc<SubnetStats> {
+        lock(&self.pools).entry((id, idx)).or_default().clone()
     }
 
     /// Every statistic as `(kea-name, value)`, globals first, then
-    /// `subnet[ID].name` in subnet order.
+    /// `subnet[ID].name` in subnet order. Removed statistics that have not
+    /// changed since are left out.
     pub fn snapshot(&self) -> Vec<(String, i64)> {
         let mut out: Vec<(String, i64)> = Stat::ALL
             .iter()
             .map(|s| (s.name().to_string(), self.get(*s)))
             .collect();
-        let m = match self.subnets.lock() {
-            Ok(m) => m,
-            Err(p) => p.into_inner(),
-        };
+        let m = lock(&self.subnets);
+        let pools = lock(&self.pools);
         for (id, s) in m.iter() {
             for (name, v) in s.values() {
                 out.push((format!("subnet[{id}].{name}"), v));
+            }
+            for ((_, idx), p) in pools.range((*id, 0)..=(*id, usize::MAX)) {
+                for (name, v) in p.values() {
+                    if POOL_STATS.contains(&name) {
+                        out.push((format!("subnet[{id}].pool[{idx}].{name}"), v));
+                    }
+                }
+            }
+        }
+        drop(pools);
+        drop(m);
+        let mut removed = lock(&self.removed);
+        if !removed.is_empty() {
+            // A removed statistic comes back once its value moves.
+            out.retain(|(n, v)| !(removed.contains(n) && *v == 0));
+            let back: Vec<String> = out
+                .iter()
+                .filter(|(n, _)| removed.contains(n))
+                .map(|(n, _)| n.clone())
+                .collect();
+            for n in back {
+                removed.remove(&n);
             }
         }
         out
@@ -165,10 +219,77 @@ impl Stats {
 
     /// Value by Kea name (global or `subnet[ID].name`), if it exists.
     pub fn lookup(&self, name: &str) -> Option<i64> {
-        self.snapshot()
-            .into_iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v)
+        if lock(&self.removed).contains(name)
+            && self.with_counter(name, |c| c.load(Ordering::Relaxed)) == Some(0)
+        {
+            return None;
+        }
+        self.with_counter(name, |c| c.load(Ordering::Relaxed))
+    }
+
+    /// Runs `f` on the counter named `name`, if there is one.
+    fn with_counter<T>(&self, name: &str, f: impl FnOnce(&AtomicI64) -> T) -> Option<T> {
+        if let Some(s) = Stat::ALL.iter().find(|s| s.name() == name) {
+            return self.global.get(*s as usize).map(f);
+        }
+        let rest = name.strip_prefix("subnet[")?;
+        let (id, field) = rest.split_once("].")?;
+        let id: u32 = id.parse().ok()?;
+        if let Some(p) = field.strip_prefix("pool[") {
+            let (idx, field) = p.split_once("].")?;
+            let idx: usize = idx.parse().ok()?;
+            if !POOL_STATS.contains(&field) {
+                return None;
+            }
+            let pool = lock(&self.pools).get(&(id, idx)).cloned()?;
+            return pool.field(field).map(f);
+        }
+        let sub = lock(&self.subnets).get(&id).cloned()?;
+        sub.field(field).map(f)
+    }
+
+    /// `statistic-reset`: sets one statistic to 0. False if unknown.
+    pub fn reset(&self, name: &str) -> bool {
+        self.with_counter(name, |c| c.store(0, Ordering::Relaxed))
+            .is_some()
+    }
+
+    /// `statistic-reset-all`.
+    pub fn reset_all(&self) {
+        for c in &self.global {
+            c.store(0, Ordering::Relaxed);
+        }
+        for s in lock(&self.subnets)
+            .values()
+            .chain(lock(&self.pools).values())
+        {
+            for c in s.fields() {
+                c.store(0, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// `statistic-remove`: resets and hides one statistic. False if unknown.
+    pub fn remove(&self, name: &str) -> bool {
+        if self.lookup(name).is_none() || !self.reset(name) {
+            return false;
+        }
+        lock(&self.removed).insert(name.to_string());
+        true
+    }
+
+    /// `statistic-remove-all`.
+    pub fn remove_all(&self) {
+        let names: Vec<String> = self.snapshot().into_iter().map(|(n, _)| n).collect();
+        self.reset_all();
+        lock(&self.removed).extend(names);
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
     }
 }
 
@@ -187,5 +308,29 @@ mod tests {
         assert_eq!(s.lookup("pkt4-received"), Some(3));
         assert_eq!(s.lookup("subnet[7].assigned-addresses"), Some(4));
         assert_eq!(s.lookup("subnet[8].assigned-addresses"), None);
+        add(&s.pool(7, 1).assigned_addresses, 3);
+        assert_eq!(s.lookup("subnet[7].pool[1].assigned-addresses"), Some(3));
+        assert_eq!(s.lookup("subnet[7].pool[1].v4-reservation-conflicts"), None);
+    }
+
+    #[test]
+    fn reset_and_remove() {
+        let s = Stats::new();
+        s.add(Stat::Pkt4Received, 5);
+        add(&s.subnet(1).assigned_addresses, 2);
+        assert!(s.reset("subnet[1].assigned-addresses"));
+        assert_eq!(s.lookup("subnet[1].assigned-addresses"), Some(0));
+        assert!(!s.reset("no-such-stat"));
+        assert!(s.remove("pkt4-received"));
+        assert_eq!(s.lookup("pkt4-received"), None);
+        assert!(!s.snapshot().iter().any(|(n, _)| n == "pkt4-received"));
+        s.inc(Stat::Pkt4Received);
+        assert_eq!(
+            s.lookup("pkt4-received"),
+            Some(1),
+            "recreated by the next update"
+        );
+        s.reset_all();
+        assert_eq!(s.get(Stat::Pkt4Received), 0);
     }
 }

@@ -1,6 +1,7 @@
 //! The running ruru process.
 //!
 //! Modules:
+//! - [`control`]: the control API (Kea's commands over UNIX socket / HTTP).
 //! - [`logging`]: Kea `loggers` → a tracing subscriber.
 //! - [`state`]: the running configuration (one `Arc` snapshot per packet,
 //!   swapped atomically on reload) and reload itself.
@@ -13,6 +14,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod control;
 pub mod logging;
 pub mod serve;
 pub mod sockets;

@@ -16,8 +16,9 @@ use ruru_lease::memfile::Memfile;
 use ruru_lease::LeaseStore;
 use tracing::{error, info};
 
+use crate::sockets::{lock, SocketSet};
 use crate::state::{Running, Shared};
-use crate::{sockets, timers, workers, ServerError};
+use crate::{timers, ServerError};
 
 /// Command-line settings of `ruru serve`.
 #[derive(Debug, Clone)]
@@ -29,12 +30,16 @@ pub struct ServeOptions {
     pub client_port: u16,
     /// Worker threads per socket; 0 = one per CPU.
     pub threads: usize,
+    /// Control connection read timeout; `None` = [`crate::control::listener::READ_TIMEOUT`].
+    /// Set only by tests (hidden `--control-timeout-ms`).
+    pub control_timeout: Option<std::time::Duration>,
 }
 
 /// Runs the server until SIGTERM/SIGINT.
 pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     let config = ruru_config::load(&opts.config)?;
     let dhcp4 = config.dhcp4.clone().ok_or(ServerError::NoDhcp4)?;
+    let control_sockets = dhcp4.control_sockets.clone();
     logging_init(&dhcp4.loggers)?;
     info!(version = env!("CARGO_PKG_VERSION"), config = %opts.config.display(), "ruru starting");
 
@@ -54,28 +59,28 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     });
     info!(leases = memfile.count4(), file = %db.name.display(), persist = db.persist, "lease database opened");
 
-    // Sockets.
-    let ic = &dhcp4.interfaces.clone();
+    // Sockets: opened now, served once the shared state exists.
+    let threads = if opts.threads == 0 {
+        std::thread::available_parallelism().map_or(2, |n| n.get())
+    } else {
+        opts.threads
+    };
+    let ic = dhcp4.interfaces.clone();
     if ic.interfaces.is_empty() {
         return Err(ServerError::NoSockets(Vec::new()));
     }
-    let opened = sockets::open_all(ic, opts.server_port)?;
-    if opened.sockets.is_empty() && (opened.pending.is_empty() || ic.max_retries == 0) {
+    let set = SocketSet::new(opts.server_port, threads);
+    let changes = set.open_changes(&ic)?;
+    if changes.opened.is_empty() && (changes.failed.is_empty() || ic.max_retries == 0) {
         return Err(ServerError::NoSockets(ic.interfaces.clone()));
     }
-    let sockets = opened.sockets;
-    let all = ruru_net::iface::list()?;
-    let mut server_addrs: Vec<_> = sockets
-        .iter()
-        .flat_map(|s| ruru_net::iface::addresses_of(s.iface(), &all))
-        .collect();
-    server_addrs.extend(sockets.iter().map(|s| s.local()));
+    let failed = changes.failed.clone();
 
     // Engine.
     let stats = Arc::new(Stats::new());
     let engine_opts = EngineOptions {
         client_port: opts.client_port,
-        server_addrs,
+        server_addrs: set.addrs_with(&changes),
     };
     let engine = Engine4::new(Arc::new(dhcp4), engine_opts.clone(), stats.clone());
     let store: Arc<dyn LeaseStore> = memfile.clone();
@@ -89,52 +94,44 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
         stats.clone(),
         engine_opts,
         opts.config.clone(),
+        set,
     ));
+
+    // Control channels (UNIX / HTTP), served by this thread's runtime.
+    let limits = crate::control::Limits {
+        timeout: opts
+            .control_timeout
+            .unwrap_or(crate::control::listener::READ_TIMEOUT),
+        ..Default::default()
+    };
+    crate::control::listener::start(
+        crate::control::ControlCtx::new(shared.clone()),
+        rt.handle().clone(),
+        limits,
+        &control_sockets,
+    )?;
 
     // Workers and timers.
     let stop = Arc::new(AtomicBool::new(false));
-    let threads = if opts.threads == 0 {
-        std::thread::available_parallelism().map_or(2, |n| n.get())
-    } else {
-        opts.threads
+    let nsockets = {
+        let mut set = lock(&shared.sockets);
+        set.commit(&shared, changes);
+        set.spawn_retries(&shared, &ic, failed);
+        set.len()
     };
-    let mut handles = workers::spawn(shared.clone(), &sockets, threads, stop.clone())?;
-    // Interfaces that could not be opened yet are retried in the background;
-    // their workers are detached threads that stop with the stop flag.
-    {
-        let shared = shared.clone();
-        let stop_w = stop.clone();
-        if let Some(h) = sockets::spawn_retries(
-            ic,
-            opts.server_port,
-            opened.pending,
-            stop.clone(),
-            move |s| match workers::spawn(
-                shared.clone(),
-                std::slice::from_ref(&s),
-                threads,
-                stop_w.clone(),
-            ) {
-                Ok(_) => info!(iface = %s.iface(), "socket opened after retry; serving"),
-                Err(e) => error!(iface = %s.iface(), error = %e, "starting workers failed"),
-            },
-        )? {
-            handles.push(h);
-        }
-    }
-    handles.push(timers::spawn_reclaim(shared.clone(), stop.clone())?);
-    handles.push(timers::spawn_lfc(
-        shared.clone(),
-        memfile.clone(),
-        stop.clone(),
-    )?);
-    info!(threads, sockets = sockets.len(), "ruru ready");
+    let handles = vec![
+        timers::spawn_reclaim(shared.clone(), stop.clone())?,
+        timers::spawn_lfc(shared.clone(), memfile.clone(), stop.clone())?,
+    ];
+    info!(threads, sockets = nsockets, "ruru ready");
     rt.block_on(wait_for_signals(&shared, signals))?;
+    crate::control::listener::stop_all();
 
     // Shutdown sequence: stop flag → workers and timers notice within POLL
     // (timers within 100 ms) → join → final statistics.
     info!("ruru shutting down");
     stop.store(true, Ordering::Relaxed);
+    lock(&shared.sockets).stop_all();
     for h in handles {
         if h.join().is_err() {
             error!("a worker thread panicked");
@@ -169,14 +166,22 @@ impl Signals {
     }
 }
 
-async fn wait_for_signals(shared: &Shared, mut s: Signals) -> Result<(), ServerError> {
+async fn wait_for_signals(shared: &Arc<Shared>, mut s: Signals) -> Result<(), ServerError> {
     loop {
         tokio::select! {
             _ = s.hup.recv() => {
                 info!("SIGHUP: reloading configuration");
-                if let Err(e) = shared.reload() {
-                    error!("reload failed, keeping the running configuration: {e}");
+                // Reloading reads files and opens sockets: off the runtime thread.
+                let sh = shared.clone();
+                match tokio::task::spawn_blocking(move || sh.reload()).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => error!("reload failed, keeping the running configuration: {e}"),
+                    Err(e) => error!("reload task failed: {e}"),
                 }
+            }
+            _ = shared.shutdown.notified() => {
+                info!("shutdown requested by control command");
+                return Ok(());
             }
             _ = s.term.recv() => return Ok(()),
             _ = s.int.recv() => return Ok(()),

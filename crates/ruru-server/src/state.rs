@@ -1,19 +1,21 @@
 //! The running configuration and its atomic replacement.
 //!
 //! Workers call [`Shared::snapshot`] once per packet and use that snapshot to
-//! the end (DESIGN.md principle 4). [`Shared::reload`] builds and validates a
+//! the end (DESIGN.md principle 4). [`Shared::apply`] builds and validates a
 //! complete new engine first and swaps it in only when everything succeeded;
-//! on any error the running configuration stays.
+//! on any error the running configuration stays. Reloads are serialised.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use arc_swap::ArcSwap;
 use ruru_config::Config;
 use ruru_engine::{Engine4, EngineOptions, Stats};
 use ruru_lease::LeaseStore;
-use tracing::{info, warn};
+use tracing::info;
 
+use crate::sockets::{lock, SocketSet};
 use crate::ServerError;
 
 /// One configuration generation.
@@ -23,13 +25,24 @@ pub struct Running {
     pub engine: Engine4,
 }
 
-/// State shared by workers, timers and the signal handler.
+/// State shared by workers, timers, the control API and the signal handler.
 pub struct Shared {
     current: ArcSwap<Running>,
     pub store: Arc<dyn LeaseStore>,
     pub stats: Arc<Stats>,
     pub engine_opts: EngineOptions,
     pub config_path: PathBuf,
+    /// The DHCP sockets and their workers.
+    pub sockets: Mutex<SocketSet>,
+    /// Serialises reloads (SIGHUP, config-set, config-reload, reservation
+    /// changes) so that two never interleave.
+    reload_lock: Mutex<()>,
+    /// Set by the `shutdown` command; the main loop waits on it with the signals.
+    pub shutdown: tokio::sync::Notify,
+    /// When the server started (for `status-get`).
+    pub started: Instant,
+    /// When the configuration was last applied (for `status-get`).
+    pub last_reload: Mutex<Instant>,
 }
 
 impl Shared {
@@ -39,6 +52,7 @@ impl Shared {
         stats: Arc<Stats>,
         engine_opts: EngineOptions,
         config_path: PathBuf,
+        sockets: SocketSet,
     ) -> Self {
         Shared {
             current: ArcSwap::from_pointee(running),
@@ -46,6 +60,11 @@ impl Shared {
             stats,
             engine_opts,
             config_path,
+            sockets: Mutex::new(sockets),
+            reload_lock: Mutex::new(()),
+            shutdown: tokio::sync::Notify::new(),
+            started: Instant::now(),
+            last_reload: Mutex::new(Instant::now()),
         }
     }
 
@@ -54,10 +73,18 @@ impl Shared {
         self.current.load_full()
     }
 
-    /// Re-reads the config file and swaps it in. Parts that need a restart
-    /// (lease database, interfaces) are refused with an error for now.
-    pub fn reload(&self) -> Result<(), ServerError> {
+    /// Re-reads the config file (SIGHUP, `config-reload`) and applies it.
+    pub fn reload(self: &Arc<Self>) -> Result<(), ServerError> {
         let config = ruru_config::load(&self.config_path)?;
+        self.apply(config)
+    }
+
+    /// Applies a validated configuration: checks what cannot change while
+    /// running, opens sockets for new interfaces, builds the new engine
+    /// (keeping allocation cursors of unchanged pools), swaps it in, then
+    /// closes sockets of interfaces no longer configured.
+    pub fn apply(self: &Arc<Self>, config: Config) -> Result<(), ServerError> {
+        let _serial = lock(&self.reload_lock);
         let new4 = config.dhcp4.clone().ok_or(ServerError::NoDhcp4)?;
         let old = self.snapshot();
         if let Some(old4) = &old.config.dhcp4 {
@@ -65,20 +92,35 @@ impl Shared {
                 || old4.lease_database.persist != new4.lease_database.persist
             {
                 return Err(ServerError::Reload(
-                    "lease-database changed: changing the lease database needs a restart (not supported yet by reload)".into(),
+                    "lease-database changed: changing the lease database needs a restart".into(),
                 ));
             }
-            if old4.interfaces.interfaces != new4.interfaces.interfaces {
-                warn!("interfaces-config changed: sockets are kept until restart (not supported yet by reload)");
-            }
         }
-        let engine = Engine4::new(Arc::new(new4), self.engine_opts.clone(), self.stats.clone());
+        let mut sockets = lock(&self.sockets);
+        let changes = sockets.open_changes(&new4.interfaces)?;
+        let failed = changes.failed.clone();
+        let mut opts = self.engine_opts.clone();
+        opts.server_addrs = sockets.addrs_with(&changes);
+        let interfaces = new4.interfaces.clone();
+        let engine =
+            Engine4::with_previous(Arc::new(new4), opts, self.stats.clone(), Some(&old.engine));
         engine.recount(self.store.as_ref());
         self.current.store(Arc::new(Running {
             config: Arc::new(config),
             engine,
         }));
-        info!(path = %self.config_path.display(), "configuration reloaded");
+        sockets.commit(self, changes);
+        sockets.spawn_retries(self, &interfaces, failed);
+        drop(sockets);
+        // Control listeners follow the new configuration (errors are logged;
+        // listeners that could not change keep running).
+        if let Some(d) = &self.snapshot().config.dhcp4 {
+            if let Err(e) = crate::control::apply(&d.control_sockets) {
+                tracing::warn!("control sockets: {e}");
+            }
+        }
+        *lock(&self.last_reload) = Instant::now();
+        info!(path = %self.config_path.display(), "configuration applied");
         Ok(())
     }
 }

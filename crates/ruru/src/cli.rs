@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand};
     about = "ruru: a DHCP server that reads ISC Kea configurations",
     long_about = "ruru serves DHCPv4 from the Dhcp4 section of a Kea-format configuration file, \
 keeps leases in Kea's memfile CSV format, and checks configurations like kea-dhcp4 -t.",
-    after_help = "See ruru-serve(8) and ruru-check(8), and the user guide in docs/."
+    after_help = "See ruru-serve(8), ruru-check(8) and ruru-ctl(8), and the user guide in docs/."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -35,6 +35,59 @@ opening sockets or lease files. Prints every error as FILE:LINE:COLUMN: JSON.PAT
 Exit status 0 when the file is valid, 1 otherwise."
     )]
     Check(CheckArgs),
+    /// Send a control command to a running server and print the answer.
+    #[command(
+        long_about = "Send one Kea control command (e.g. version-get, list-commands, \
+statistic-get-all, config-reload) to a running ruru (or Kea) over its UNIX control socket \
+(--socket) or its HTTP/HTTPS control socket (--url, default http://127.0.0.1:8000/), and print \
+the answer as pretty JSON. HTTP answers, a one-element list, are unwrapped so that both \
+transports print the same object. Exit status 0 when the answer's result is 0 (success) or \
+3 (empty: nothing found), 1 otherwise (an error answer, an unsupported command, or no answer \
+at all, e.g. a refused connection or HTTP 401).",
+        after_help = "Examples:\n  ruru ctl --socket /run/kea/kea4-ctrl-socket version-get\n  \
+ruru ctl --url https://127.0.0.1:8004/ --ca ca.pem --cert me.pem --key me.key --user admin \
+--password secret statistic-get --args '{\"name\": \"pkt4-received\"}'"
+    )]
+    Ctl(CtlArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").args(["socket", "url"])))]
+pub struct CtlArgs {
+    /// The command, e.g. version-get.
+    #[arg(value_name = "COMMAND")]
+    pub command: String,
+    /// The server's UNIX control socket (its `socket-name`).
+    #[arg(long = "socket", value_name = "PATH")]
+    pub socket: Option<PathBuf>,
+    /// The server's HTTP or HTTPS control socket; default http://127.0.0.1:8000/.
+    #[arg(long = "url", value_name = "URL")]
+    pub url: Option<String>,
+    /// Command arguments, a JSON object.
+    #[arg(long = "args", value_name = "JSON")]
+    pub args: Option<String>,
+    /// Add "service": [SERVICE] to the request (as Kea's Control Agent expects).
+    #[arg(long = "service", value_name = "SERVICE")]
+    pub service: Option<String>,
+    /// User for HTTP basic authentication.
+    #[arg(long = "user", value_name = "USER", requires = "url")]
+    pub user: Option<String>,
+    /// Password for HTTP basic authentication.
+    #[arg(long = "password", value_name = "PASSWORD", requires = "user")]
+    pub password: Option<String>,
+    /// CA certificate (PEM) to verify an HTTPS server with, instead of the
+    /// built-in public roots.
+    #[arg(long = "ca", value_name = "FILE", requires = "url")]
+    pub ca: Option<PathBuf>,
+    /// Client certificate (PEM) for mutual TLS.
+    #[arg(long = "cert", value_name = "FILE", requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// Client private key (PEM) for mutual TLS.
+    #[arg(long = "key", value_name = "FILE", requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// Seconds to wait for the answer.
+    #[arg(long = "timeout", value_name = "SECONDS", default_value_t = 30)]
+    pub timeout: u64,
 }
 
 #[derive(Debug, Args)]
@@ -56,6 +109,9 @@ pub struct ServeArgs {
     /// Worker threads per socket; 0 means one per CPU.
     #[arg(long = "threads", value_name = "N", default_value_t = 0)]
     pub threads: usize,
+    /// Control connection read timeout in milliseconds (tests only).
+    #[arg(long = "control-timeout-ms", value_name = "MS", hide = true)]
+    pub control_timeout_ms: Option<u64>,
 }
 
 #[derive(Debug, Args)]

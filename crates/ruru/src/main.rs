@@ -14,6 +14,7 @@ fn main() -> ExitCode {
                 server_port: a.port,
                 client_port: a.client_port,
                 threads: a.threads,
+                control_timeout: a.control_timeout_ms.map(std::time::Duration::from_millis),
             };
             match ruru_server::serve(opts) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -23,6 +24,7 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Ctl(a) => ctl(a),
         Command::Check(a) => match ruru_config::load(&a.config) {
             Ok(_) => {
                 println!("{}: configuration OK", a.config.display());
@@ -33,5 +35,50 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+    }
+}
+
+fn ctl(a: ruru::cli::CtlArgs) -> ExitCode {
+    use ruru::ctl;
+    let args = match a
+        .args
+        .as_deref()
+        .map(serde_json::from_str::<serde_json::Value>)
+    {
+        None => None,
+        Some(Ok(v)) => Some(v),
+        Some(Err(e)) => {
+            eprintln!("ruru ctl: --args is not valid JSON: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let target = match a.socket {
+        Some(p) => ctl::Target::Socket(p),
+        None => ctl::Target::Url {
+            url: a.url.unwrap_or_else(|| "http://127.0.0.1:8000/".into()),
+            user: a.user,
+            password: a.password,
+            ca: a.ca,
+            cert: a.cert,
+            key: a.key,
+        },
+    };
+    let req = ctl::request(&a.command, args, a.service.as_deref());
+    match ctl::send(&target, &req, std::time::Duration::from_secs(a.timeout)) {
+        Ok(answer) => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&answer).unwrap_or_default()
+            );
+            if ctl::success(&answer) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            eprintln!("ruru ctl: {e}");
+            ExitCode::FAILURE
+        }
     }
 }

@@ -93,6 +93,13 @@ impl PoolCursors {
         }
     }
 
+    /// Takes over the positions of `other` (same pools).
+    pub fn continue_from(&self, other: &PoolCursors) {
+        for (a, b) in self.cursors.iter().zip(&other.cursors) {
+            a.store(b.load(Ordering::Relaxed), Ordering::Relaxed);
+        }
+    }
+
     /// A free pool address for this client, or None when every pool is full.
     pub fn find_free(
         &self,

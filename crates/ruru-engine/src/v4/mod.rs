@@ -110,6 +110,8 @@ pub struct Engine4 {
     stats: Arc<Stats>,
     /// Parallel to `cfg.subnets`.
     subnet_stats: Vec<Arc<SubnetStats>>,
+    /// Parallel to `cfg.subnets[i].pools`.
+    pool_stats: Vec<Vec<Arc<SubnetStats>>>,
     /// Parallel to `cfg.subnets`.
     cursors: Vec<PoolCursors>,
 }
@@ -128,6 +130,39 @@ impl Engine4 {
     /// Builds the engine for a config snapshot. Subnet `total-addresses`
     /// statistics are set here.
     pub fn new(cfg: Arc<Dhcp4>, opts: EngineOptions, stats: Arc<Stats>) -> Self {
+        Self::with_previous(cfg, opts, stats, None)
+    }
+
+    /// Like [`Engine4::new`], continuing the allocation cursors of `previous`
+    /// for subnets whose id and pools did not change (so a reload does not
+    /// send the free-address search back to the start of every pool).
+    pub fn with_previous(
+        cfg: Arc<Dhcp4>,
+        opts: EngineOptions,
+        stats: Arc<Stats>,
+        previous: Option<&Engine4>,
+    ) -> Self {
+        let e = Self::build(cfg, opts, stats);
+        if let Some(p) = previous {
+            for (i, s) in e.cfg.subnets.iter().enumerate() {
+                let Some(j) = p.cfg.subnets.iter().position(|o| o.id == s.id) else {
+                    continue;
+                };
+                let o = &p.cfg.subnets[j];
+                let same = o.pools.len() == s.pools.len()
+                    && o.pools
+                        .iter()
+                        .zip(&s.pools)
+                        .all(|(a, b)| a.start == b.start && a.end == b.end);
+                if same {
+                    e.cursors[i].continue_from(&p.cursors[j]);
+                }
+            }
+        }
+        e
+    }
+
+    fn build(cfg: Arc<Dhcp4>, opts: EngineOptions, stats: Arc<Stats>) -> Self {
         let subnet_stats: Vec<_> = cfg.subnets.iter().map(|s| stats.subnet(s.id)).collect();
         for (s, st) in cfg.subnets.iter().zip(&subnet_stats) {
             st.total_addresses.store(
@@ -135,12 +170,31 @@ impl Engine4 {
                 std::sync::atomic::Ordering::Relaxed,
             );
         }
+        let pool_stats: Vec<Vec<_>> = cfg
+            .subnets
+            .iter()
+            .map(|s| {
+                s.pools
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| {
+                        let st = stats.pool(s.id, i);
+                        st.total_addresses.store(
+                            i64::try_from(p.size()).unwrap_or(i64::MAX),
+                            std::sync::atomic::Ordering::Relaxed,
+                        );
+                        st
+                    })
+                    .collect()
+            })
+            .collect();
         let cursors = cfg.subnets.iter().map(PoolCursors::new).collect();
         Engine4 {
             cfg,
             opts,
             stats,
             subnet_stats,
+            pool_stats,
             cursors,
         }
     }
@@ -153,29 +207,66 @@ impl Engine4 {
     /// from the store (at start-up and after a reload), as Kea does.
     pub fn recount(&self, store: &dyn LeaseStore) {
         use std::sync::atomic::Ordering::Relaxed;
-        let mut assigned = vec![0i64; self.cfg.subnets.len()];
-        let mut declined = vec![0i64; self.cfg.subnets.len()];
+        let n = self.cfg.subnets.len();
+        let mut assigned = vec![0i64; n];
+        let mut declined = vec![0i64; n];
+        let mut pool_assigned: Vec<Vec<i64>> = self
+            .cfg
+            .subnets
+            .iter()
+            .map(|s| vec![0; s.pools.len()])
+            .collect();
+        let mut pool_declined = pool_assigned.clone();
         let mut total_declined = 0;
         for l in store.all4() {
-            if let Some(i) = self.cfg.subnets.iter().position(|s| s.id == l.subnet_id) {
-                match l.state {
-                    LeaseState::Default => assigned[i] += 1,
-                    LeaseState::Declined => {
-                        assigned[i] += 1;
-                        declined[i] += 1;
-                        total_declined += 1;
-                    }
-                    LeaseState::ExpiredReclaimed => {}
-                }
+            let Some(i) = self.subnet_index(l.subnet_id) else {
+                continue;
+            };
+            let pool = self.cfg.subnets[i]
+                .pools
+                .iter()
+                .position(|p| p.contains(l.addr));
+            let (a, d) = match l.state {
+                LeaseState::Default => (1, 0),
+                LeaseState::Declined => (1, 1),
+                LeaseState::ExpiredReclaimed => (0, 0),
+            };
+            assigned[i] += a;
+            declined[i] += d;
+            total_declined += d;
+            if let Some(p) = pool {
+                pool_assigned[i][p] += a;
+                pool_declined[i][p] += d;
             }
         }
         for (i, st) in self.subnet_stats.iter().enumerate() {
             st.assigned_addresses.store(assigned[i], Relaxed);
             st.declined_addresses.store(declined[i], Relaxed);
+            for (p, ps) in self.pool_stats[i].iter().enumerate() {
+                ps.assigned_addresses.store(pool_assigned[i][p], Relaxed);
+                ps.declined_addresses.store(pool_declined[i][p], Relaxed);
+            }
         }
         let cur = self.stats.get(Stat::DeclinedAddresses);
         self.stats
             .add(Stat::DeclinedAddresses, total_declined - cur);
+    }
+
+    fn subnet_index(&self, id: u32) -> Option<usize> {
+        self.cfg.subnets.iter().position(|s| s.id == id)
+    }
+
+    /// Applies `f` to the statistics of subnet `sidx` and of the pool
+    /// holding `addr`, if any.
+    fn bump(&self, sidx: usize, addr: Ipv4Addr, f: impl Fn(&SubnetStats)) {
+        f(&self.subnet_stats[sidx]);
+        if let Some(p) = self.cfg.subnets[sidx]
+            .pools
+            .iter()
+            .position(|p| p.contains(addr))
+        {
+            f(&self.pool_stats[sidx][p]);
+        }
     }
 
     fn drop(&self, q: Option<&Query4>, why: Drop4) -> Outcome4 {
@@ -512,9 +603,9 @@ impl Engine4 {
                 }
                 add(&st.v4_lease_reuses, 1);
                 self.stats.inc(Stat::V4LeaseReuses);
-                self.assigned(st);
+                self.assigned(ctx.sidx, requested);
             }
-            None => self.assigned(st),
+            None => self.assigned(ctx.sidx, requested),
         }
         // The client moved to another address: its old lease goes.
         if let Some(prev) = previous {
@@ -530,18 +621,25 @@ impl Engine4 {
         Ok(Some(d))
     }
 
-    fn assigned(&self, st: &SubnetStats) {
-        add(&st.assigned_addresses, 1);
-        add(&st.cumulative_assigned_addresses, 1);
+    fn assigned(&self, sidx: usize, addr: Ipv4Addr) {
+        self.bump(sidx, addr, |st| {
+            add(&st.assigned_addresses, 1);
+            add(&st.cumulative_assigned_addresses, 1);
+        });
         self.stats.inc(Stat::CumulativeAssignedAddresses);
     }
 
     /// Statistics for a lease that stops being assigned.
     fn unassign(&self, l: &Lease4) {
-        if let Some(i) = self.cfg.subnets.iter().position(|s| s.id == l.subnet_id) {
-            add(&self.subnet_stats[i].assigned_addresses, -1);
-            if l.state == LeaseState::Declined {
-                add(&self.subnet_stats[i].declined_addresses, -1);
+        if let Some(i) = self.subnet_index(l.subnet_id) {
+            let declined = l.state == LeaseState::Declined;
+            self.bump(i, l.addr, |st| {
+                add(&st.assigned_addresses, -1);
+                if declined {
+                    add(&st.declined_addresses, -1);
+                }
+            });
+            if declined {
                 self.stats.add(Stat::DeclinedAddresses, -1);
             }
         }
@@ -608,7 +706,7 @@ impl Engine4 {
             tracing::error!(%addr, error = %e, "decline not stored");
             return Err(Drop4::StoreFailed);
         }
-        add(&self.subnet_stats[ctx.sidx].declined_addresses, 1);
+        self.bump(ctx.sidx, addr, |st| add(&st.declined_addresses, 1));
         self.stats.inc(Stat::DeclinedAddresses);
         tracing::info!(%addr, probation, "address declined by client");
         Ok(None)

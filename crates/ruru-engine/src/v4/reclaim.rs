@@ -34,16 +34,16 @@ impl Engine4 {
                 continue;
             }
             done += 1;
-            let idx = self.cfg.subnets.iter().position(|s| s.id == l.subnet_id);
-            if let Some(i) = idx {
-                let st = &self.subnet_stats[i];
-                add(&st.assigned_addresses, -1);
-                if was_declined {
-                    add(&st.declined_addresses, -1);
-                    add(&st.reclaimed_declined_addresses, 1);
-                } else {
-                    add(&st.reclaimed_leases, 1);
-                }
+            if let Some(i) = self.subnet_index(l.subnet_id) {
+                self.bump(i, l.addr, |st| {
+                    add(&st.assigned_addresses, -1);
+                    if was_declined {
+                        add(&st.declined_addresses, -1);
+                        add(&st.reclaimed_declined_addresses, 1);
+                    } else {
+                        add(&st.reclaimed_leases, 1);
+                    }
+                });
             }
             if was_declined {
                 self.stats.add(Stat::DeclinedAddresses, -1);

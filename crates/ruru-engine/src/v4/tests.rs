@@ -92,6 +92,7 @@ fn engine() -> Engine4 {
             HostIdType::ClientId,
         ],
         multi_threading: MultiThreading::default(),
+        control_sockets: Vec::new(),
     };
     Engine4::new(
         Arc::new(cfg),
@@ -168,6 +169,19 @@ fn rfc2131_dora_stores_lease_with_tee_times() {
     assert_eq!(l.expire, NOW + 3600);
     assert_eq!(l.hwaddr, vec![2, 0, 0, 0, 0, 1]);
     assert_eq!(e.stats().get(crate::Stat::Pkt4AckSent), 1);
+    assert_eq!(
+        e.stats().lookup("subnet[1].pool[0].total-addresses"),
+        Some(3)
+    );
+    assert_eq!(
+        e.stats().lookup("subnet[1].pool[0].assigned-addresses"),
+        Some(1)
+    );
+    assert_eq!(
+        e.stats()
+            .lookup("subnet[1].pool[0].cumulative-assigned-addresses"),
+        Some(1)
+    );
 }
 
 #[test]

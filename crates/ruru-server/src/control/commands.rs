@@ -1,0 +1,947 @@
+//! Kea control commands: request parsing, dispatch and responses.
+//!
+//! Every command answers Kea's shape `{"result", "text", "arguments"}` with
+//! Kea's result codes and texts. Commands that change the configuration
+//! (`config-set`, `config-reload`, `reservation-add`, `reservation-del`)
+//! build a complete new configuration, validate it like a file, and apply it
+//! through [`Shared::apply`]; a failure leaves the running configuration.
+//! Reservation commands edit the running configuration's JSON, so
+//! `config-get` and `config-write` show them.
+
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+
+use ruru_config::{HostId, Subnet4};
+use ruru_engine::v4::hex;
+use ruru_lease::{Lease4, LeaseState};
+use serde_json::{json, Map, Value};
+
+use super::samples::Samples;
+use crate::state::Shared;
+
+/// What a command handler can reach.
+#[derive(Clone)]
+pub struct ControlCtx {
+    pub shared: Arc<Shared>,
+    /// Statistic sample history (Kea's `statistic-sample-*`).
+    pub samples: Arc<Samples>,
+}
+
+impl ControlCtx {
+    pub fn new(shared: Arc<Shared>) -> Self {
+        ControlCtx {
+            shared,
+            samples: Arc::new(Samples::default()),
+        }
+    }
+}
+
+/// Kea result codes.
+pub const SUCCESS: i64 = 0;
+pub const ERROR: i64 = 1;
+pub const UNSUPPORTED: i64 = 2;
+pub const EMPTY: i64 = 3;
+
+/// Every command ruru answers, sorted (`list-commands`).
+pub const COMMANDS: &[&str] = &[
+    "build-report",
+    "config-get",
+    "config-reload",
+    "config-set",
+    "config-test",
+    "config-write",
+    "lease4-add",
+    "lease4-del",
+    "lease4-get",
+    "lease4-get-all",
+    "lease4-get-by-client-id",
+    "lease4-get-by-hostname",
+    "lease4-get-by-hw-address",
+    "lease4-get-page",
+    "lease4-update",
+    "lease4-wipe",
+    "leases-reclaim",
+    "list-commands",
+    "reservation-add",
+    "reservation-del",
+    "reservation-get",
+    "reservation-get-all",
+    "reservation-get-page",
+    "shutdown",
+    "statistic-get",
+    "statistic-get-all",
+    "statistic-remove",
+    "statistic-remove-all",
+    "statistic-reset",
+    "statistic-reset-all",
+    "statistic-sample-age-set",
+    "statistic-sample-age-set-all",
+    "statistic-sample-count-set",
+    "statistic-sample-count-set-all",
+    "status-get",
+    "subnet4-get",
+    "subnet4-list",
+    "version-get",
+];
+
+/// A Kea-shaped response.
+pub fn answer(result: i64, text: impl Into<String>, arguments: Option<Value>) -> Value {
+    let mut v = json!({ "result": result, "text": text.into() });
+    if let Some(a) = arguments {
+        v["arguments"] = a;
+    }
+    v
+}
+
+fn ok(text: impl Into<String>, args: Value) -> Value {
+    answer(SUCCESS, text, Some(args))
+}
+
+fn err(text: impl Into<String>) -> Value {
+    answer(ERROR, text, None)
+}
+
+type Res = Result<Value, Value>;
+
+/// Parses and runs one request; never panics on input, always answers.
+pub fn dispatch(ctx: &ControlCtx, body: &[u8]) -> Value {
+    let req: Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(e) => return err(format!("invalid JSON: {e}")),
+    };
+    let Some(obj) = req.as_object() else {
+        return err("the request must be a JSON object with a \"command\"");
+    };
+    let Some(command) = obj.get("command").and_then(Value::as_str) else {
+        return err("missing \"command\" (a string)");
+    };
+    if let Some(svc) = obj.get("service") {
+        let names: Option<Vec<&str>> = svc
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_str).collect());
+        match names {
+            Some(n) if n.is_empty() || n.contains(&"dhcp4") => {}
+            _ => {
+                return err(format!(
+                    "service {svc} is not served here (this server is dhcp4)"
+                ))
+            }
+        }
+    }
+    let empty = Value::Object(Map::new());
+    let args = match obj.get("arguments") {
+        None | Some(Value::Null) => &empty,
+        Some(a @ Value::Object(_)) => a,
+        Some(_) => return err("\"arguments\" must be a JSON object"),
+    };
+    let r = match command {
+        "list-commands" => Ok(ok("List of commands.", json!(COMMANDS))),
+        "version-get" => Ok(ok(
+            env!("CARGO_PKG_VERSION"),
+            json!({ "extended": format!("ruru {} (Kea-compatible DHCPv4 server)", env!("CARGO_PKG_VERSION")) }),
+        )),
+        "build-report" => Ok(answer(SUCCESS, build_report(), None)),
+        "status-get" => Ok(status_get(ctx)),
+        "shutdown" => {
+            // Answer first: the shutdown starts once the answer had time to
+            // be written (the transports write it right after dispatch).
+            let sh = ctx.shared.clone();
+            let _ = std::thread::Builder::new()
+                .name("ruru-shutdown".into())
+                .spawn(move || {
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                    sh.shutdown.notify_one();
+                });
+            Ok(answer(SUCCESS, "Shutting down.", None))
+        }
+        "config-get" => Ok(ok(
+            "Configuration returned.",
+            ctx.shared.snapshot().config.raw.clone(),
+        )),
+        "config-test" => {
+            config_from_args(ctx, args).map(|_| answer(SUCCESS, "Configuration seems sane.", None))
+        }
+        "config-set" => config_set(ctx, args),
+        "config-reload" => ctx
+            .shared
+            .reload()
+            .map(|_| answer(SUCCESS, "Configuration successful.", None))
+            .map_err(|e| err(format!("Config reload failed: {e}"))),
+        "config-write" => config_write(ctx, args),
+        "lease4-add" => lease_add(ctx, args, false),
+        "lease4-update" => lease_add(ctx, args, true),
+        "lease4-get" => lease_get(ctx, args),
+        "lease4-get-all" => lease_get_all(ctx, args),
+        "lease4-get-page" => lease_get_page(ctx, args),
+        "lease4-get-by-hw-address" => lease_get_by(ctx, args, "hw-address"),
+        "lease4-get-by-client-id" => lease_get_by(ctx, args, "client-id"),
+        "lease4-get-by-hostname" => lease_get_by(ctx, args, "hostname"),
+        "lease4-del" => lease_del(ctx, args),
+        "lease4-wipe" => lease_wipe(ctx, args),
+        "leases-reclaim" => leases_reclaim(ctx, args),
+        "reservation-add" => reservation_add(ctx, args),
+        "reservation-get" => reservation_get(ctx, args),
+        "reservation-get-all" => reservation_get_all(ctx, args),
+        "reservation-get-page" => reservation_get_page(ctx, args),
+        "reservation-del" => reservation_del(ctx, args),
+        "subnet4-list" => Ok(subnet_list(ctx)),
+        "subnet4-get" => subnet_get(ctx, args),
+        "statistic-get" => stat_get(ctx, args),
+        "statistic-get-all" => Ok(stat_get_all(ctx)),
+        "statistic-reset" => stat_reset(ctx, args),
+        "statistic-reset-all" => {
+            ctx.shared.stats.reset_all();
+            ctx.samples.clear();
+            Ok(answer(
+                SUCCESS,
+                "All statistics reset to neutral values.",
+                None,
+            ))
+        }
+        "statistic-remove" => stat_remove(ctx, args),
+        "statistic-remove-all" => {
+            ctx.shared.stats.remove_all();
+            ctx.samples.clear();
+            Ok(answer(
+                SUCCESS,
+                "Warning: statistic-remove-all command is deprecated. All statistics removed.",
+                None,
+            ))
+        }
+        "statistic-sample-age-set" => stat_sample_set(ctx, args, "duration", false),
+        "statistic-sample-age-set-all" => stat_sample_set(ctx, args, "duration", true),
+        "statistic-sample-count-set" => stat_sample_set(ctx, args, "max-samples", false),
+        "statistic-sample-count-set-all" => stat_sample_set(ctx, args, "max-samples", true),
+        other => {
+            return answer(
+                UNSUPPORTED,
+                format!("'{other}' command not supported."),
+                None,
+            )
+        }
+    };
+    r.unwrap_or_else(|e| e)
+}
+
+// ---- argument helpers ----
+
+fn arg<'a>(args: &'a Value, key: &str) -> Option<&'a Value> {
+    args.get(key).filter(|v| !v.is_null())
+}
+
+fn req_str<'a>(args: &'a Value, key: &str) -> Result<&'a str, Value> {
+    match arg(args, key) {
+        Some(Value::String(s)) => Ok(s),
+        Some(_) => Err(err(format!("'{key}' is not a string"))),
+        None => Err(err(format!("'{key}' parameter not specified"))),
+    }
+}
+
+fn opt_str<'a>(args: &'a Value, key: &str) -> Result<Option<&'a str>, Value> {
+    match arg(args, key) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(err(format!("'{key}' is not a string"))),
+    }
+}
+
+fn opt_u64(args: &Value, key: &str) -> Result<Option<u64>, Value> {
+    match arg(args, key) {
+        None => Ok(None),
+        Some(v) => v
+            .as_u64()
+            .map(Some)
+            .ok_or_else(|| err(format!("'{key}' is not a non-negative integer"))),
+    }
+}
+
+fn opt_u32(args: &Value, key: &str) -> Result<Option<u32>, Value> {
+    opt_u64(args, key)?
+        .map(|v| u32::try_from(v).map_err(|_| err(format!("'{key}' is out of range"))))
+        .transpose()
+}
+
+fn opt_bool(args: &Value, key: &str) -> Result<Option<bool>, Value> {
+    match arg(args, key) {
+        None => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(err(format!("'{key}' is not a boolean"))),
+    }
+}
+
+fn ip_arg(args: &Value, key: &str) -> Result<Ipv4Addr, Value> {
+    let s = req_str(args, key)?;
+    s.parse()
+        .map_err(|_| err(format!("'{key}' is not an IPv4 address: {s}")))
+}
+
+fn hw_arg(s: &str) -> Result<Vec<u8>, Value> {
+    ruru_config::parse_hw_address(s).ok_or_else(|| err(format!("invalid hw-address: {s}")))
+}
+
+fn cid_arg(s: &str) -> Result<Vec<u8>, Value> {
+    ruru_lease::csv::parse_hex(s).map_err(|e| err(format!("invalid client-id {s}: {e}")))
+}
+
+fn now() -> u64 {
+    crate::now()
+}
+
+// ---- server ----
+
+fn build_report() -> String {
+    format!(
+        "ruru {}\nKea-compatible DHCPv4 server\nlease backends: memfile\ncontrol: unix, http(s)\nbuilt with rustc for {}-{}",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::ARCH,
+        std::env::consts::OS
+    )
+}
+
+fn status_get(ctx: &ControlCtx) -> Value {
+    let sh = &ctx.shared;
+    let running = sh.snapshot();
+    let mt = running.config.dhcp4.as_ref().map(|d| d.multi_threading);
+    let reload = crate::sockets::lock(&sh.last_reload).elapsed().as_secs();
+    let sockets = crate::sockets::lock(&sh.sockets).len();
+    ok(
+        "",
+        json!({
+            "pid": std::process::id(),
+            "uptime": sh.started.elapsed().as_secs(),
+            "reload": reload,
+            "multi-threading-enabled": mt.is_some_and(|m| m.enabled),
+            "thread-pool-size": mt.map_or(0, |m| m.thread_pool_size),
+            "packet-queue-size": mt.map_or(0, |m| m.packet_queue_size),
+            "sockets": { "status": if sockets > 0 { "ready" } else { "failed" }, "count": sockets },
+        }),
+    )
+}
+
+// ---- configuration ----
+
+/// Validates the `{"Dhcp4": ...}` in `args` as a configuration file.
+fn config_from_args(ctx: &ControlCtx, args: &Value) -> Result<ruru_config::Config, Value> {
+    if args.get("Dhcp4").is_none() {
+        return Err(err("Missing mandatory 'Dhcp4' parameter."));
+    }
+    let text = serde_json::to_string_pretty(args).map_err(|e| err(e.to_string()))?;
+    ruru_config::load_str(&text, &ctx.shared.config_path).map_err(|e| err(e.to_string()))
+}
+
+fn config_set(ctx: &ControlCtx, args: &Value) -> Res {
+    let config = config_from_args(ctx, args)?;
+    ctx.shared.apply(config).map_err(|e| err(e.to_string()))?;
+    Ok(answer(SUCCESS, "Configuration successful.", None))
+}
+
+fn config_write(ctx: &ControlCtx, args: &Value) -> Res {
+    let path = match opt_str(args, "filename")? {
+        Some(f) => std::path::PathBuf::from(f),
+        None => ctx.shared.config_path.clone(),
+    };
+    let raw = ctx.shared.snapshot().config.raw.clone();
+    let text = serde_json::to_string_pretty(&raw).map_err(|e| err(e.to_string()))?;
+    // Write next to the target and rename, so a crash never leaves half a file.
+    let tmp = path.with_extension("ruru-write.tmp");
+    std::fs::write(&tmp, text.as_bytes())
+        .and_then(|_| std::fs::rename(&tmp, &path))
+        .map_err(|e| {
+            err(format!(
+                "Unable to write the configuration to {}: {e}",
+                path.display()
+            ))
+        })?;
+    Ok(ok(
+        format!("Configuration written to {} successful", path.display()),
+        json!({ "filename": path.display().to_string(), "size": text.len() }),
+    ))
+}
+
+/// Applies an edited copy of the running configuration's JSON.
+fn apply_raw(ctx: &ControlCtx, raw: &Value) -> Result<(), Value> {
+    let text = serde_json::to_string_pretty(raw).map_err(|e| err(e.to_string()))?;
+    let config =
+        ruru_config::load_str(&text, &ctx.shared.config_path).map_err(|e| err(e.to_string()))?;
+    ctx.shared.apply(config).map_err(|e| err(e.to_string()))
+}
+
+// ---- leases ----
+
+/// Kea's JSON form of a lease.
+pub fn lease_json(l: &Lease4) -> Value {
+    let mut v = json!({
+        "ip-address": l.addr.to_string(),
+        "hw-address": hex(&l.hwaddr),
+        "valid-lft": l.valid_lifetime,
+        "cltt": l.cltt(),
+        "subnet-id": l.subnet_id,
+        "fqdn-fwd": l.fqdn_fwd,
+        "fqdn-rev": l.fqdn_rev,
+        "hostname": l.hostname,
+        "state": l.state.code(),
+    });
+    if let Some(c) = &l.client_id {
+        v["client-id"] = json!(hex(c));
+    }
+    if !l.user_context.is_empty() {
+        if let Ok(u) = serde_json::from_str::<Value>(&l.user_context) {
+            v["user-context"] = u;
+        }
+    }
+    v
+}
+
+fn subnet_for(ctx: &ControlCtx, addr: Ipv4Addr, id: Option<u32>) -> Result<Subnet4, Value> {
+    let running = ctx.shared.snapshot();
+    let subnets = running
+        .config
+        .dhcp4
+        .as_ref()
+        .map_or(&[][..], |d| &d.subnets[..]);
+    match id.filter(|i| *i != 0) {
+        Some(i) => {
+            let s = subnets.iter().find(|s| s.id == i).ok_or_else(|| {
+                err(format!(
+                    "Invalid subnet-id: No IPv4 subnet with subnet-id={i} currently configured."
+                ))
+            })?;
+            if !s.contains(addr) {
+                return Err(err(format!(
+                    "The address {addr} does not belong to subnet {}/{}, subnet-id={i}",
+                    s.addr, s.prefix_len
+                )));
+            }
+            Ok(s.clone())
+        }
+        None => subnets
+            .iter()
+            .find(|s| s.contains(addr))
+            .cloned()
+            .ok_or_else(|| {
+                err(format!(
+                    "subnet-id not specified and failed to find a subnet for address {addr}"
+                ))
+            }),
+    }
+}
+
+fn lease_from_args(ctx: &ControlCtx, args: &Value) -> Result<Lease4, Value> {
+    let addr = ip_arg(args, "ip-address")?;
+    let subnet = subnet_for(ctx, addr, opt_u32(args, "subnet-id")?)?;
+    let hwaddr = hw_arg(req_str(args, "hw-address")?)?;
+    let client_id = opt_str(args, "client-id")?.map(cid_arg).transpose()?;
+    let valid = opt_u32(args, "valid-lft")?.unwrap_or(subnet.valid_lifetime.default);
+    let expire = match opt_u64(args, "expire")? {
+        Some(e) => e,
+        None => now() + u64::from(valid),
+    };
+    let state = match opt_u32(args, "state")? {
+        None => LeaseState::Default,
+        Some(c) => LeaseState::from_code(c)
+            .ok_or_else(|| err(format!("invalid state {c}: expected 0, 1 or 2")))?,
+    };
+    let user_context = match arg(args, "user-context") {
+        None => String::new(),
+        Some(v @ Value::Object(_)) => v.to_string(),
+        Some(_) => return Err(err("'user-context' must be a JSON object")),
+    };
+    Ok(Lease4 {
+        addr,
+        hwaddr,
+        client_id,
+        valid_lifetime: valid,
+        expire,
+        subnet_id: subnet.id,
+        fqdn_fwd: opt_bool(args, "fqdn-fwd")?.unwrap_or(false),
+        fqdn_rev: opt_bool(args, "fqdn-rev")?.unwrap_or(false),
+        hostname: opt_str(args, "hostname")?
+            .unwrap_or_default()
+            .to_lowercase(),
+        state,
+        user_context,
+    })
+}
+
+/// Statistics follow lease changes made by commands.
+fn recount(ctx: &ControlCtx) {
+    ctx.shared
+        .snapshot()
+        .engine
+        .recount(ctx.shared.store.as_ref());
+}
+
+fn lease_add(ctx: &ControlCtx, args: &Value, update: bool) -> Res {
+    let lease = lease_from_args(ctx, args)?;
+    let store = &ctx.shared.store;
+    let res = if update {
+        let force = opt_bool(args, "force-create")?.unwrap_or(false);
+        if store.get4(lease.addr).is_none() && force {
+            store.add4(&lease)
+        } else {
+            store.update4(&lease)
+        }
+    } else {
+        store.add4(&lease)
+    };
+    match res {
+        Ok(()) => {
+            recount(ctx);
+            Ok(answer(SUCCESS, if update { "IPv4 lease updated." } else { "Lease for address {} added." }.replace("{}", &lease.addr.to_string()), None))
+        }
+        Err(ruru_lease::LeaseError::Exists(a)) => Err(err(format!("IPv4 lease already exists for {a}."))),
+        Err(ruru_lease::LeaseError::NotFound(a)) => Err(err(format!(
+            "failed to update the lease with address {a} either because the lease has been deleted or it has changed in the database"
+        ))),
+        Err(e) => Err(err(e.to_string())),
+    }
+}
+
+/// The lease named by `ip-address`, or by `identifier-type` + `identifier`
+/// + `subnet-id`.
+fn find_lease(ctx: &ControlCtx, args: &Value) -> Result<Option<Lease4>, Value> {
+    let store = &ctx.shared.store;
+    if arg(args, "ip-address").is_some() {
+        return Ok(store.get4(ip_arg(args, "ip-address")?));
+    }
+    let kind = req_str(args, "identifier-type")?;
+    let ident = req_str(args, "identifier")?;
+    let subnet =
+        opt_u32(args, "subnet-id")?.ok_or_else(|| err("'subnet-id' parameter not specified"))?;
+    let leases = match kind {
+        "hw-address" => store.get4_by_hwaddr(&hw_arg(ident)?),
+        "client-id" => store.get4_by_client_id(&cid_arg(ident)?),
+        other => return Err(err(format!("Incorrect identifier type: {other}, the only supported values are: address, hw-address, client-id"))),
+    };
+    Ok(leases.into_iter().find(|l| l.subnet_id == subnet))
+}
+
+fn lease_get(ctx: &ControlCtx, args: &Value) -> Res {
+    match find_lease(ctx, args)? {
+        Some(l) => Ok(ok("IPv4 lease found.", lease_json(&l))),
+        None => Ok(answer(EMPTY, "Lease not found.", None)),
+    }
+}
+
+fn leases_answer(leases: Vec<Lease4>) -> Value {
+    let n = leases.len();
+    let list: Vec<Value> = leases.iter().map(lease_json).collect();
+    answer(
+        if n == 0 { EMPTY } else { SUCCESS },
+        format!("{n} IPv4 lease(s) found."),
+        Some(json!({ "leases": list })),
+    )
+}
+
+fn sorted(mut v: Vec<Lease4>) -> Vec<Lease4> {
+    v.sort_by_key(|l| l.addr);
+    v
+}
+
+fn lease_get_all(ctx: &ControlCtx, args: &Value) -> Res {
+    let all = ctx.shared.store.all4();
+    let leases = match arg(args, "subnets") {
+        None => all,
+        Some(Value::Array(ids)) => {
+            let ids: Vec<u64> = ids
+                .iter()
+                .map(|v| {
+                    v.as_u64()
+                        .ok_or_else(|| err("'subnets' must be a list of subnet ids"))
+                })
+                .collect::<Result<_, _>>()?;
+            all.into_iter()
+                .filter(|l| ids.contains(&u64::from(l.subnet_id)))
+                .collect()
+        }
+        Some(_) => return Err(err("'subnets' parameter must be a list")),
+    };
+    Ok(leases_answer(sorted(leases)))
+}
+
+fn lease_get_page(ctx: &ControlCtx, args: &Value) -> Res {
+    let from = match arg(args, "from") {
+        Some(Value::String(s)) if s == "start" => None,
+        Some(Value::String(s)) => Some(s.parse::<Ipv4Addr>().map_err(|_| {
+            err(format!(
+                "'from' parameter value {s} is not a valid IPv4 address"
+            ))
+        })?),
+        Some(_) => return Err(err("'from' parameter must be a string")),
+        None => return Err(err("'from' parameter not specified")),
+    };
+    let limit = opt_u64(args, "limit")?.ok_or_else(|| err("'limit' parameter not specified"))?;
+    if limit == 0 {
+        return Err(err("page size of the retrieved leases must not be 0"));
+    }
+    let page: Vec<Lease4> = sorted(ctx.shared.store.all4())
+        .into_iter()
+        .filter(|l| from.is_none_or(|f| l.addr > f))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .collect();
+    let n = page.len();
+    let list: Vec<Value> = page.iter().map(lease_json).collect();
+    Ok(answer(
+        if n == 0 { EMPTY } else { SUCCESS },
+        format!("{n} IPv4 lease(s) found."),
+        Some(json!({ "leases": list, "count": n })),
+    ))
+}
+
+fn lease_get_by(ctx: &ControlCtx, args: &Value, by: &str) -> Res {
+    let value = req_str(args, by)?;
+    let store = &ctx.shared.store;
+    let leases = match by {
+        "hw-address" => store.get4_by_hwaddr(&hw_arg(value)?),
+        "client-id" => store.get4_by_client_id(&cid_arg(value)?),
+        _ => {
+            let want = value.to_lowercase();
+            if want.is_empty() {
+                return Err(err("'hostname' parameter is empty"));
+            }
+            store
+                .all4()
+                .into_iter()
+                .filter(|l| l.hostname.to_lowercase() == want)
+                .collect()
+        }
+    };
+    Ok(leases_answer(sorted(leases)))
+}
+
+fn lease_del(ctx: &ControlCtx, args: &Value) -> Res {
+    let Some(l) = find_lease(ctx, args)? else {
+        return Ok(answer(EMPTY, "IPv4 lease not found.", None));
+    };
+    match ctx.shared.store.delete4(l.addr) {
+        Ok(true) => {
+            recount(ctx);
+            Ok(answer(SUCCESS, "IPv4 lease deleted.", None))
+        }
+        Ok(false) => Ok(answer(EMPTY, "IPv4 lease not found.", None)),
+        Err(e) => Err(err(e.to_string())),
+    }
+}
+
+fn lease_wipe(ctx: &ControlCtx, args: &Value) -> Res {
+    let subnet = opt_u32(args, "subnet-id")?.filter(|s| *s != 0);
+    let store = &ctx.shared.store;
+    let mut n = 0;
+    for l in store.all4() {
+        if subnet.is_none_or(|s| s == l.subnet_id) {
+            if let Ok(true) = store.delete4(l.addr) {
+                n += 1;
+            }
+        }
+    }
+    recount(ctx);
+    let what = subnet.map_or("all subnets".to_string(), |s| format!("subnet {s}"));
+    Ok(answer(
+        if n == 0 { EMPTY } else { SUCCESS },
+        format!("Deleted {n} IPv4 lease(s) from {what}."),
+        None,
+    ))
+}
+
+fn leases_reclaim(ctx: &ControlCtx, args: &Value) -> Res {
+    let remove =
+        opt_bool(args, "remove")?.ok_or_else(|| err("'remove' parameter not specified"))?;
+    let running = ctx.shared.snapshot();
+    let t = now();
+    let (n, _) = running.engine.reclaim(ctx.shared.store.as_ref(), t, 0);
+    if remove {
+        ctx.shared
+            .store
+            .flush_reclaimed4(t + 1)
+            .map_err(|e| err(e.to_string()))?;
+    }
+    Ok(answer(
+        SUCCESS,
+        format!("Reclamation of expired leases is complete ({n} reclaimed)."),
+        None,
+    ))
+}
+
+// ---- reservations ----
+
+fn subnet_index(raw: &Value, id: u64) -> Option<usize> {
+    raw.get("Dhcp4")?
+        .get("subnet4")?
+        .as_array()?
+        .iter()
+        .position(|s| s.get("id").and_then(Value::as_u64) == Some(id))
+}
+
+/// The identifier in a reservation command's arguments.
+fn host_id_arg(args: &Value) -> Result<HostId, Value> {
+    let kind = req_str(args, "identifier-type")?;
+    let ident = req_str(args, "identifier")?;
+    ruru_config::parse_host_id(kind, ident).map_err(|e| match e {
+        Some(m) => err(m),
+        None => err(format!("identifier-type {kind} is not supported yet")),
+    })
+}
+
+/// The host selected by `ip-address` or identifier in subnet `sid`:
+/// (index of the subnet, index of the host in its reservations).
+fn find_host(ctx: &ControlCtx, args: &Value) -> Result<Option<(usize, usize)>, Value> {
+    let sid =
+        opt_u32(args, "subnet-id")?.ok_or_else(|| err("'subnet-id' parameter not specified"))?;
+    let running = ctx.shared.snapshot();
+    let subnets = running
+        .config
+        .dhcp4
+        .as_ref()
+        .map_or(&[][..], |d| &d.subnets[..]);
+    let Some(si) = subnets.iter().position(|s| s.id == sid) else {
+        return Ok(None);
+    };
+    let r = &subnets[si].reservations;
+    let hi = if arg(args, "ip-address").is_some() {
+        r.by_addr.get(&ip_arg(args, "ip-address")?).copied()
+    } else {
+        r.by_id.get(&host_id_arg(args)?).copied()
+    };
+    Ok(hi.map(|h| (si, h)))
+}
+
+fn host_json(raw: &Value, si: usize, hi: usize, sid: u64) -> Value {
+    let mut h = raw["Dhcp4"]["subnet4"][si]["reservations"][hi].clone();
+    if let Some(o) = h.as_object_mut() {
+        o.insert("subnet-id".into(), json!(sid));
+    }
+    h
+}
+
+fn reservation_add(ctx: &ControlCtx, args: &Value) -> Res {
+    let Some(Value::Object(res)) = arg(args, "reservation") else {
+        return Err(err("missing parameter 'reservation' (a map)"));
+    };
+    let mut res = res.clone();
+    let sid = res
+        .remove("subnet-id")
+        .and_then(|v| v.as_u64())
+        .ok_or_else(|| err("missing or invalid 'subnet-id' in the reservation (global reservations are not supported yet)"))?;
+    let mut raw = ctx.shared.snapshot().config.raw.clone();
+    let si = subnet_index(&raw, sid).ok_or_else(|| {
+        err(format!(
+            "Invalid subnet-id: No IPv4 subnet with subnet-id={sid} currently configured."
+        ))
+    })?;
+    let subnet = &mut raw["Dhcp4"]["subnet4"][si];
+    if !subnet.get("reservations").is_some_and(Value::is_array) {
+        subnet["reservations"] = json!([]);
+    }
+    if let Some(list) = subnet["reservations"].as_array_mut() {
+        list.push(Value::Object(res));
+    }
+    apply_raw(ctx, &raw).map_err(|e| {
+        let t = e["text"].as_str().unwrap_or_default();
+        err(format!("Host not added: {t}"))
+    })?;
+    Ok(answer(SUCCESS, "Host added.", None))
+}
+
+fn reservation_get(ctx: &ControlCtx, args: &Value) -> Res {
+    let sid = opt_u64(args, "subnet-id")?.unwrap_or(0);
+    match find_host(ctx, args)? {
+        Some((si, hi)) => Ok(ok(
+            "Host found.",
+            host_json(&ctx.shared.snapshot().config.raw, si, hi, sid),
+        )),
+        None => Ok(answer(EMPTY, "Host not found.", None)),
+    }
+}
+
+fn hosts_of(ctx: &ControlCtx, sid: u64) -> Result<Vec<Value>, Value> {
+    let raw = ctx.shared.snapshot().config.raw.clone();
+    let si = subnet_index(&raw, sid).ok_or_else(|| {
+        err(format!(
+            "Invalid subnet-id: No IPv4 subnet with subnet-id={sid} currently configured."
+        ))
+    })?;
+    let n = raw["Dhcp4"]["subnet4"][si]["reservations"]
+        .as_array()
+        .map_or(0, Vec::len);
+    Ok((0..n).map(|hi| host_json(&raw, si, hi, sid)).collect())
+}
+
+fn reservation_get_all(ctx: &ControlCtx, args: &Value) -> Res {
+    let sid =
+        opt_u64(args, "subnet-id")?.ok_or_else(|| err("'subnet-id' parameter not specified"))?;
+    let hosts = hosts_of(ctx, sid)?;
+    let n = hosts.len();
+    Ok(answer(
+        if n == 0 { EMPTY } else { SUCCESS },
+        format!("{n} IPv4 host(s) found."),
+        Some(json!({ "hosts": hosts })),
+    ))
+}
+
+fn reservation_get_page(ctx: &ControlCtx, args: &Value) -> Res {
+    let sid =
+        opt_u64(args, "subnet-id")?.ok_or_else(|| err("'subnet-id' parameter not specified"))?;
+    let limit = opt_u64(args, "limit")?.ok_or_else(|| err("'limit' parameter not specified"))?;
+    if limit == 0 {
+        return Err(err("'limit' must not be 0"));
+    }
+    let from = opt_u64(args, "from")?.unwrap_or(0);
+    let hosts: Vec<Value> = hosts_of(ctx, sid)?
+        .into_iter()
+        .skip(usize::try_from(from).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .collect();
+    let n = hosts.len() as u64;
+    Ok(answer(
+        if n == 0 { EMPTY } else { SUCCESS },
+        format!("{n} IPv4 host(s) found."),
+        Some(
+            json!({ "count": n, "hosts": hosts, "next": { "from": from + n, "source-index": 0 } }),
+        ),
+    ))
+}
+
+fn reservation_del(ctx: &ControlCtx, args: &Value) -> Res {
+    let Some((si, hi)) = find_host(ctx, args)? else {
+        return Ok(answer(EMPTY, "Host not deleted (not found).", None));
+    };
+    let mut raw = ctx.shared.snapshot().config.raw.clone();
+    if let Some(list) = raw["Dhcp4"]["subnet4"][si]["reservations"].as_array_mut() {
+        if hi < list.len() {
+            list.remove(hi);
+        }
+    }
+    apply_raw(ctx, &raw)?;
+    Ok(answer(SUCCESS, "Host deleted.", None))
+}
+
+// ---- subnets ----
+
+fn subnet_list(ctx: &ControlCtx) -> Value {
+    let running = ctx.shared.snapshot();
+    let subnets: Vec<Value> = running
+        .config
+        .dhcp4
+        .as_ref()
+        .map_or(&[][..], |d| &d.subnets[..])
+        .iter()
+        .map(|s| json!({ "id": s.id, "subnet": format!("{}/{}", s.addr, s.prefix_len) }))
+        .collect();
+    let n = subnets.len();
+    answer(
+        if n == 0 { EMPTY } else { SUCCESS },
+        format!("{n} IPv4 subnets found"),
+        Some(json!({ "subnets": subnets })),
+    )
+}
+
+fn subnet_get(ctx: &ControlCtx, args: &Value) -> Res {
+    let running = ctx.shared.snapshot();
+    let subnets = running
+        .config
+        .dhcp4
+        .as_ref()
+        .map_or(&[][..], |d| &d.subnets[..]);
+    let idx = if let Some(id) = opt_u64(args, "id")? {
+        subnets.iter().position(|s| u64::from(s.id) == id)
+    } else if let Some(p) = opt_str(args, "subnet")? {
+        subnets
+            .iter()
+            .position(|s| format!("{}/{}", s.addr, s.prefix_len) == p)
+    } else {
+        return Err(err("'id' or 'subnet' parameter required"));
+    };
+    let Some(i) = idx else {
+        return Ok(answer(EMPTY, "No subnet found", None));
+    };
+    let s = &subnets[i];
+    let raw = running.config.raw["Dhcp4"]["subnet4"][i].clone();
+    Ok(ok(
+        format!(
+            "Info about IPv4 subnet {}/{} (id {}) returned",
+            s.addr, s.prefix_len, s.id
+        ),
+        json!({ "subnet4": [raw] }),
+    ))
+}
+
+// ---- statistics ----
+
+fn stat_get(ctx: &ControlCtx, args: &Value) -> Res {
+    let name = req_str(args, "name")?;
+    let mut m = Map::new();
+    if let Some(v) = ctx.shared.stats.lookup(name) {
+        m.insert(name.to_string(), ctx.samples.observe(name, v));
+    }
+    Ok(ok("", Value::Object(m)))
+}
+
+fn stat_get_all(ctx: &ControlCtx) -> Value {
+    let mut m = Map::new();
+    for (name, v) in ctx.shared.stats.snapshot() {
+        let s = ctx.samples.observe(&name, v);
+        m.insert(name, s);
+    }
+    ok("", Value::Object(m))
+}
+
+fn stat_reset(ctx: &ControlCtx, args: &Value) -> Res {
+    let name = req_str(args, "name")?;
+    if ctx.shared.stats.reset(name) {
+        ctx.samples.forget(name);
+        Ok(answer(SUCCESS, format!("Statistic '{name}' reset."), None))
+    } else {
+        Err(err(format!("No '{name}' statistic found")))
+    }
+}
+
+fn stat_remove(ctx: &ControlCtx, args: &Value) -> Res {
+    let name = req_str(args, "name")?;
+    if ctx.shared.stats.remove(name) {
+        ctx.samples.forget(name);
+        Ok(answer(
+            SUCCESS,
+            format!("Statistic '{name}' removed."),
+            None,
+        ))
+    } else {
+        Err(err(format!("No '{name}' statistic found")))
+    }
+}
+
+fn stat_sample_set(ctx: &ControlCtx, args: &Value, key: &str, all: bool) -> Res {
+    let value =
+        opt_u64(args, key)?.ok_or_else(|| err(format!("'{key}' parameter not specified")))?;
+    let name = if all {
+        None
+    } else {
+        Some(req_str(args, "name")?)
+    };
+    if let Some(n) = name {
+        if ctx.shared.stats.lookup(n).is_none() {
+            return Err(err(format!("No '{n}' statistic found")));
+        }
+    }
+    if key == "duration" {
+        ctx.samples.set_age(name, value);
+    } else {
+        if value == 0 {
+            return Err(err("'max-samples' must be greater than 0"));
+        }
+        ctx.samples
+            .set_count(name, usize::try_from(value).unwrap_or(usize::MAX));
+    }
+    let what = if key == "duration" {
+        "duration"
+    } else {
+        "max samples"
+    };
+    Ok(answer(
+        SUCCESS,
+        match name {
+            Some(n) => format!("Statistic '{n}' {what} set."),
+            None => format!("All statistics {what} set."),
+        },
+        None,
+    ))
+}

@@ -1,0 +1,209 @@
+//! Control listeners: starting them from the configuration and
+//! reconciling them after a reload.
+//!
+//! Each configured control socket becomes one accept task on the main
+//! thread's tokio runtime. A listener is identified by what it binds (the
+//! UNIX path, or the TCP address and port): on [`apply`], listeners whose
+//! binding vanished are stopped, new bindings are started, and a listener
+//! whose binding stayed but whose settings (authentication, TLS) changed
+//! keeps its socket and takes the new settings for its next connections.
+//!
+//! Bounds, the same on every transport (Kea closes control connections after
+//! 10 s too):
+//! - [`MAX_REQUEST_BYTES`]: a larger request gets an error answer and the
+//!   connection is closed;
+//! - [`READ_TIMEOUT`]: a client that has not sent a complete request by then
+//!   is closed (`ruru serve --control-timeout-ms`, hidden, changes it for tests);
+//! - [`MAX_CONNECTIONS`] open connections per listener: further connections
+//!   are closed at once, without reading them.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::time::Duration;
+
+use ruru_config::ControlSocket;
+use tokio::runtime::Handle;
+use tokio::task::JoinHandle;
+use tracing::{error, info};
+
+use super::commands::ControlCtx;
+use super::{http, unix};
+
+/// Largest accepted request (bytes): 16 MiB.
+pub const MAX_REQUEST_BYTES: usize = 16 << 20;
+/// Time a client has to send its complete request (and TLS handshake).
+pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Concurrent connections per listener; more are closed immediately.
+pub const MAX_CONNECTIONS: usize = 64;
+
+/// The bounds applied to control connections.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_request: usize,
+    pub timeout: Duration,
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_request: MAX_REQUEST_BYTES,
+            timeout: READ_TIMEOUT,
+            max_connections: MAX_CONNECTIONS,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Binding {
+    Unix(PathBuf),
+    Tcp(std::net::SocketAddr),
+}
+
+fn binding(s: &ControlSocket) -> Binding {
+    match s {
+        ControlSocket::Unix { path } => Binding::Unix(path.clone()),
+        ControlSocket::Http(h) => Binding::Tcp(h.addr),
+    }
+}
+
+fn describe(s: &ControlSocket) -> String {
+    match s {
+        ControlSocket::Unix { path } => format!("unix:{}", path.display()),
+        ControlSocket::Http(h) => format!(
+            "{}://{}",
+            if h.tls.is_some() { "https" } else { "http" },
+            h.addr
+        ),
+    }
+}
+
+struct Active {
+    spec: ControlSocket,
+    /// HTTP only: the settings new connections use.
+    settings: Option<Arc<RwLock<Arc<http::Settings>>>>,
+    task: JoinHandle<()>,
+}
+
+/// The running control listeners.
+pub struct Listeners {
+    ctx: ControlCtx,
+    rt: Handle,
+    limits: Limits,
+    active: Mutex<Vec<Active>>,
+}
+
+static LISTENERS: OnceLock<Listeners> = OnceLock::new();
+
+/// Starts the configured control sockets (at start-up). `rt` is the runtime
+/// the accept tasks run on. Any socket that cannot be started is an error.
+pub fn start(
+    ctx: ControlCtx,
+    rt: Handle,
+    limits: Limits,
+    sockets: &[ControlSocket],
+) -> std::io::Result<()> {
+    let l = Listeners {
+        ctx,
+        rt,
+        limits,
+        active: Mutex::new(Vec::new()),
+    };
+    if LISTENERS.set(l).is_err() {
+        return Err(std::io::Error::other("control listeners already started"));
+    }
+    apply(sockets).map_err(std::io::Error::other)
+}
+
+/// Reload hook: makes the running listeners match `sockets` (call it after
+/// a new configuration was swapped in). Errors (a port in use, an unreadable
+/// certificate) are logged and returned as one message; listeners that could
+/// not be changed keep running as they were. Does nothing before [`start`].
+pub fn apply(sockets: &[ControlSocket]) -> Result<(), String> {
+    let Some(l) = LISTENERS.get() else {
+        return Ok(());
+    };
+    let mut active = l.active.lock().unwrap_or_else(|e| e.into_inner());
+    let mut errors = Vec::new();
+    active.retain(|a| {
+        let keep = sockets.iter().any(|s| binding(s) == binding(&a.spec));
+        if !keep {
+            a.task.abort();
+            info!(socket = %describe(&a.spec), "control socket closed");
+        }
+        keep
+    });
+    for s in sockets {
+        if let Some(a) = active.iter_mut().find(|a| binding(&a.spec) == binding(s)) {
+            if a.spec == *s {
+                continue;
+            }
+            if let (ControlSocket::Http(h), Some(cell)) = (s, &a.settings) {
+                match http::Settings::load(h) {
+                    Ok(new) => {
+                        *cell.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(new);
+                        a.spec = s.clone();
+                        info!(socket = %describe(s), "control socket settings updated");
+                    }
+                    Err(e) => errors.push(format!("control socket {}: {e}", describe(s))),
+                }
+            }
+            continue;
+        }
+        match start_one(l, s) {
+            Ok(a) => {
+                info!(socket = %describe(s), "control socket listening");
+                active.push(a);
+            }
+            Err(e) => errors.push(format!("control socket {}: {e}", describe(s))),
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        for e in &errors {
+            error!("{e}");
+        }
+        Err(errors.join("; "))
+    }
+}
+
+/// Stops every listener (removing UNIX socket files once the runtime drops
+/// the tasks). Called at shutdown.
+pub fn stop_all() {
+    let _ = apply(&[]);
+}
+
+fn start_one(l: &Listeners, s: &ControlSocket) -> Result<Active, String> {
+    let _guard = l.rt.enter();
+    match s {
+        ControlSocket::Unix { path } => {
+            let listener = unix::bind(path).map_err(|e| format!("cannot listen: {e}"))?;
+            let task =
+                l.rt.spawn(unix::serve(listener, path.clone(), l.ctx.clone(), l.limits));
+            Ok(Active {
+                spec: s.clone(),
+                settings: None,
+                task,
+            })
+        }
+        ControlSocket::Http(h) => {
+            let settings = Arc::new(RwLock::new(Arc::new(http::Settings::load(h)?)));
+            let std = std::net::TcpListener::bind(h.addr)
+                .map_err(|e| format!("cannot listen on {}: {e}", h.addr))?;
+            std.set_nonblocking(true).map_err(|e| e.to_string())?;
+            let listener = tokio::net::TcpListener::from_std(std).map_err(|e| e.to_string())?;
+            let task = l.rt.spawn(http::serve(
+                listener,
+                settings.clone(),
+                l.ctx.clone(),
+                l.limits,
+            ));
+            Ok(Active {
+                spec: s.clone(),
+                settings: Some(settings),
+                task,
+            })
+        }
+    }
+}

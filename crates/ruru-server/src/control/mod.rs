@@ -1,0 +1,25 @@
+//! The control API: Kea's management commands over a UNIX socket and HTTP.
+//!
+//! Modules:
+//! - [`commands`]: parsing a request (`{"command", "service", "arguments"}`),
+//!   running it against the running server, and Kea's response shape
+//!   (`{"result": 0|1|2|3, "text", "arguments"}`).
+//! - [`samples`]: statistic sample history.
+//! - [`listener`]: starting the configured control sockets and reconciling
+//!   them on reload ([`apply`]); the request bounds.
+//! - [`unix`]: the UNIX socket transport (one JSON request, one answer).
+//! - [`http`]: HTTP/HTTPS (`POST /`, `GET /metrics`), basic auth, TLS/mTLS.
+//! - [`metrics`]: the Prometheus exposition of the statistics.
+//!
+//! The transports (UNIX socket, HTTP with basic auth and TLS, `/metrics`)
+//! call [`commands::dispatch`] with the raw request body.
+
+pub mod commands;
+pub mod http;
+pub mod listener;
+pub mod metrics;
+pub mod samples;
+pub mod unix;
+
+pub use commands::{dispatch, ControlCtx};
+pub use listener::{apply, Limits};

@@ -1,0 +1,192 @@
+//! Statistic sample history for `statistic-get` and Kea's
+//! `statistic-sample-count-set` / `statistic-sample-age-set`.
+//!
+//! The packet path only bumps atomic counters; samples are taken here when a
+//! statistic is read and its value changed since the last sample, so a
+//! series shows the values seen by readers (dashboards polling through the
+//! control API), newest first, in Kea's `[[value, "timestamp"], ...]` shape.
+//! Each series keeps at most `max-samples` entries (Kea's default 20) or,
+//! once an age was set, the samples younger than that age.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::{json, Value};
+
+/// Kea's default `statistic-default-sample-count`.
+pub const DEFAULT_MAX_SAMPLES: usize = 20;
+
+/// How a series is bounded (setting one replaces the other, as in Kea).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Limit {
+    Count(usize),
+    Age(Duration),
+}
+
+#[derive(Debug)]
+struct Series {
+    samples: VecDeque<(i64, SystemTime)>,
+    limit: Limit,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    series: HashMap<String, Series>,
+    /// Limit for series created later (set by the `-all` commands).
+    default: Option<Limit>,
+}
+
+/// Sample history of every statistic that has been read.
+#[derive(Debug, Default)]
+pub struct Samples {
+    inner: Mutex<Inner>,
+}
+
+impl Samples {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        match self.inner.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    /// Records `value` for `name` if it changed and returns the series.
+    pub fn observe(&self, name: &str, value: i64) -> Value {
+        let now = SystemTime::now();
+        let mut g = self.lock();
+        let default = g.default.unwrap_or(Limit::Count(DEFAULT_MAX_SAMPLES));
+        let s = g.series.entry(name.to_string()).or_insert_with(|| Series {
+            samples: VecDeque::new(),
+            limit: default,
+        });
+        if s.samples.front().is_none_or(|(v, _)| *v != value) {
+            s.samples.push_front((value, now));
+        }
+        trim(s, now);
+        Value::Array(
+            s.samples
+                .iter()
+                .map(|(v, t)| json!([v, timestamp(*t)]))
+                .collect(),
+        )
+    }
+
+    pub fn set_count(&self, name: Option<&str>, n: usize) {
+        self.set(name, Limit::Count(n));
+    }
+
+    pub fn set_age(&self, name: Option<&str>, secs: u64) {
+        self.set(name, Limit::Age(Duration::from_secs(secs)));
+    }
+
+    fn set(&self, name: Option<&str>, limit: Limit) {
+        let mut g = self.lock();
+        let now = SystemTime::now();
+        match name {
+            Some(n) => {
+                let s = g.series.entry(n.to_string()).or_insert_with(|| Series {
+                    samples: VecDeque::new(),
+                    limit,
+                });
+                s.limit = limit;
+                trim(s, now);
+            }
+            None => {
+                g.default = Some(limit);
+                for s in g.series.values_mut() {
+                    s.limit = limit;
+                    trim(s, now);
+                }
+            }
+        }
+    }
+
+    pub fn forget(&self, name: &str) {
+        self.lock().series.remove(name);
+    }
+
+    pub fn clear(&self) {
+        self.lock().series.clear();
+    }
+}
+
+fn trim(s: &mut Series, now: SystemTime) {
+    match s.limit {
+        Limit::Count(n) => s.samples.truncate(n.max(1)),
+        Limit::Age(age) => {
+            // Keep the newest sample whatever its age: the current value.
+            while s.samples.len() > 1
+                && s.samples
+                    .back()
+                    .is_some_and(|(_, t)| now.duration_since(*t).unwrap_or_default() > age)
+            {
+                s.samples.pop_back();
+            }
+        }
+    }
+}
+
+/// Kea's sample timestamp: `YYYY-MM-DD HH:MM:SS.ffffff` (UTC).
+pub fn timestamp(t: SystemTime) -> String {
+    let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = d.as_secs();
+    let (y, m, day) = civil_from_days(i64::try_from(secs / 86_400).unwrap_or(0));
+    let rem = secs % 86_400;
+    format!(
+        "{y:04}-{m:02}-{day:02} {:02}:{:02}:{:02}.{:06}",
+        rem / 3600,
+        (rem / 60) % 60,
+        rem % 60,
+        d.subsec_micros()
+    )
+}
+
+/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian
+/// (H. Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_kea_format() {
+        let t = UNIX_EPOCH + Duration::from_micros(1_795_806_231_000_123);
+        assert_eq!(timestamp(t), "2026-11-27 19:03:51.000123");
+        assert_eq!(timestamp(UNIX_EPOCH), "1970-01-01 00:00:00.000000");
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    }
+
+    #[test]
+    fn series_records_changes_and_respects_count() {
+        let s = Samples::default();
+        s.observe("x", 1);
+        s.observe("x", 1);
+        let v = s.observe("x", 2);
+        assert_eq!(v.as_array().map(Vec::len), Some(2));
+        assert_eq!(v[0][0], 2);
+        s.set_count(Some("x"), 1);
+        assert_eq!(s.observe("x", 3).as_array().map(Vec::len), Some(1));
+        s.set_age(None, 3600);
+        for i in 4..30 {
+            s.observe("x", i);
+        }
+        assert_eq!(
+            s.observe("x", 30).as_array().map(Vec::len),
+            Some(28),
+            "age limit replaces count"
+        );
+    }
+}

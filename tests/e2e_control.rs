@@ -1,0 +1,737 @@
+//! End-to-end tests of the control channels: the real `ruru` binary with
+//! UNIX and HTTP/HTTPS control sockets on loopback, driven by raw sockets and
+//! by `ruru ctl`.
+//!
+//! The read timeout is shortened with the hidden `--control-timeout-ms` flag
+//! so that the idle-connection tests are fast. Tests that send DHCP need to
+//! bind port 67 on loopback (see tests/common/mod.rs) and print SKIP without it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{can_bind_67, free_port, relay_addr_for, Client, Relay, BIN};
+use serde_json::{json, Value};
+
+/// Control timeout given to the servers here (ms).
+const TIMEOUT_MS: u64 = 600;
+
+/// A free TCP port on 127.0.0.1.
+fn free_tcp_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A running `ruru serve` with control sockets.
+struct Srv {
+    child: Child,
+    dir: tempfile::TempDir,
+    port: u16,
+    http: u16,
+}
+
+impl Srv {
+    /// `control` is the `control-sockets` list; `@DIR@` is the temp dir and
+    /// `@HTTP@` a free TCP port.
+    fn start(control: &str, relay: Ipv4Addr) -> Srv {
+        Self::start_in(tempfile::tempdir().unwrap(), control, relay)
+    }
+
+    fn start_in(dir: tempfile::TempDir, control: &str, relay: Ipv4Addr) -> Srv {
+        let http = free_tcp_port();
+        let d = dir.path().to_str().unwrap().to_string();
+        let cfg = config(control, relay)
+            .replace("@DIR@", &d)
+            .replace("@HTTP@", &http.to_string());
+        std::fs::write(dir.path().join("ruru.json"), cfg).unwrap();
+        let port = free_port();
+        let log = std::fs::File::create(dir.path().join("log")).unwrap();
+        let child = Command::new(BIN)
+            .args(["serve", "-c"])
+            .arg(dir.path().join("ruru.json"))
+            .args(["-p", &port.to_string(), "-P", &free_port().to_string()])
+            .args([
+                "--threads",
+                "2",
+                "--control-timeout-ms",
+                &TIMEOUT_MS.to_string(),
+            ])
+            .current_dir(dir.path())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let mut s = Srv {
+            child,
+            dir,
+            port,
+            http,
+        };
+        let t0 = Instant::now();
+        while !s.log().contains("ruru ready") {
+            if t0.elapsed() > Duration::from_secs(20) || s.child.try_wait().unwrap().is_some() {
+                panic!("ruru did not start:\n{}", s.log());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        s
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("log")).unwrap_or_default()
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn sock(&self) -> PathBuf {
+        self.path("ctl.sock")
+    }
+
+    fn url(&self, scheme: &str) -> String {
+        format!("{scheme}://127.0.0.1:{}/", self.http)
+    }
+
+    fn stop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Srv {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn config(control: &str, relay: Ipv4Addr) -> String {
+    format!(
+        r#"{{ "Dhcp4": {{
+  "interfaces-config": {{ "interfaces": ["lo"], "dhcp-socket-type": "udp" }},
+  "lease-database": {{ "type": "memfile", "persist": false }},
+  "control-sockets": {control},
+  "hooks-libraries": [ {{ "library": "/usr/lib/kea/hooks/libdhcp_lease_cmds.so" }} ],
+  "subnet4": [ {{ "id": 1, "subnet": "192.0.2.0/24",
+    "pools": [ {{ "pool": "192.0.2.100 - 192.0.2.199" }} ],
+    "relay": {{ "ip-addresses": ["{relay}"] }} }} ]
+}} }}"#
+    )
+}
+
+const UNIX_ONLY: &str = r#"[ { "socket-type": "unix", "socket-name": "@DIR@/ctl.sock" } ]"#;
+
+/// One request over the UNIX socket; the raw answer bytes.
+fn unix_raw(sock: &Path, body: &[u8]) -> Vec<u8> {
+    let mut s = UnixStream::connect(sock).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(body).unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).unwrap();
+    out
+}
+
+fn unix_cmd(sock: &Path, body: &str) -> Value {
+    let out = unix_raw(sock, body.as_bytes());
+    serde_json::from_slice(&out)
+        .unwrap_or_else(|e| panic!("{e}: {:?}", String::from_utf8_lossy(&out)))
+}
+
+/// A raw HTTP/1.1 exchange (Connection: close): status, head, body.
+fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    auth: Option<&str>,
+    body: &str,
+) -> (u16, String, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if let Some(a) = auth {
+        req.push_str(&format!("Authorization: Basic {a}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    s.write_all(req.as_bytes()).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let (head, body) = out.split_once("\r\n\r\n").unwrap_or((&out, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, head.to_string(), body.to_string())
+}
+
+/// `ruru ctl ARGS`: exit code, stdout, stderr.
+fn ctl(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(BIN)
+        .arg("ctl")
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+// base64 of "admin:s3cret", "admin:wrong", "filed:pw"
+const GOOD: &str = "YWRtaW46czNjcmV0";
+const WRONG: &str = "YWRtaW46d3Jvbmc=";
+const FILED: &str = "ZmlsZWQ6cHc=";
+
+#[test]
+fn unix_socket_is_0600_and_answers_kea_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    // A stale socket file from an earlier run is replaced.
+    drop(std::os::unix::net::UnixListener::bind(dir.path().join("ctl.sock")).unwrap());
+    let mut srv = Srv::start_in(dir, UNIX_ONLY, relay_addr_for("ctl_unix"));
+    let mode = std::fs::metadata(srv.sock()).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+
+    let a = unix_cmd(&srv.sock(), r#"{"command": "version-get"}"#);
+    assert_eq!(a["result"], 0, "{a}");
+    assert!(
+        a["text"]
+            .as_str()
+            .unwrap()
+            .contains(env!("CARGO_PKG_VERSION")),
+        "{a}"
+    );
+    let a = unix_cmd(
+        &srv.sock(),
+        r#"{"command": "list-commands", "service": ["dhcp4"]}"#,
+    );
+    let list: Vec<&str> = a["arguments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(
+        list.contains(&"version-get") && list.contains(&"list-commands"),
+        "{a}"
+    );
+    // The request may arrive in pieces.
+    let mut s = UnixStream::connect(srv.sock()).unwrap();
+    s.write_all(br#"{"command": "#).unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    s.write_all(br#""version-get"}"#).unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).unwrap();
+    assert_eq!(serde_json::from_slice::<Value>(&out).unwrap()["result"], 0);
+
+    let a = unix_cmd(&srv.sock(), r#"{"command": "no-such-command"}"#);
+    assert_eq!(a["result"], 2, "{a}");
+    let a = unix_cmd(&srv.sock(), r#"{"command": "version-get" ]"#);
+    assert_eq!(a["result"], 1, "{a}");
+    let a = unix_cmd(&srv.sock(), r#"["not", "an", "object"]"#);
+    assert_eq!(a["result"], 1, "{a}");
+
+    srv.stop();
+    assert!(!srv.sock().exists(), "socket file left behind");
+}
+
+#[test]
+fn ctl_over_unix_and_http() {
+    let srv = Srv::start(
+        r#"[ { "socket-type": "unix", "socket-name": "@DIR@/ctl.sock" },
+             { "socket-type": "http", "socket-port": @HTTP@ } ]"#,
+        relay_addr_for("ctl_both"),
+    );
+    let sock = srv.sock();
+    let sock = sock.to_str().unwrap();
+    let (code, out, err) = ctl(&["--socket", sock, "version-get"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let a: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(a["result"], 0);
+    assert!(out.contains("\n  \"result\": 0"), "pretty printed: {out}");
+
+    let url = srv.url("http");
+    let (code, out, err) = ctl(&["--url", &url, "version-get", "--service", "dhcp4"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let b: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(a, b, "both transports print the same object");
+
+    let (code, out, _) = ctl(&[
+        "--url",
+        &url,
+        "statistic-get",
+        "--args",
+        r#"{"name": "pkt4-received"}"#,
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out, _) = ctl(&["--socket", sock, "no-such-command"]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(serde_json::from_str::<Value>(&out).unwrap()["result"], 2);
+    let (code, _, err) = ctl(&["--socket", sock, "version-get", "--args", "{nope"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("--args"), "{err}");
+    let (code, _, err) = ctl(&["--socket", "/nonexistent/ruru.sock", "version-get"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("/nonexistent/ruru.sock"), "{err}");
+
+    // Raw HTTP: the answer is a one-element list.
+    let (status, head, body) = http(srv.http, "POST", "/", None, r#"{"command": "version-get"}"#);
+    assert_eq!(status, 200, "{head}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v[0]["result"], 0);
+    let (status, _, body) = http(srv.http, "POST", "/", None, "{");
+    assert_eq!(status, 200);
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()[0]["result"],
+        1
+    );
+    let (status, _, _) = http(srv.http, "GET", "/nope", None, "");
+    assert_eq!(status, 404);
+}
+
+#[test]
+fn http_basic_authentication() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("creds"), "filed:pw\n").unwrap();
+    let srv = Srv::start_in(
+        dir,
+        r#"[ { "socket-type": "http", "socket-port": @HTTP@,
+               "authentication": { "type": "basic", "realm": "ruru-test", "directory": "@DIR@",
+                 "clients": [ { "user": "admin", "password": "s3cret" },
+                              { "password-file": "creds" } ] } } ]"#,
+        relay_addr_for("ctl_auth"),
+    );
+    let cmd = r#"{"command": "version-get"}"#;
+    for auth in [None, Some(WRONG), Some("bm9jb2xvbg==")] {
+        let (status, head, body) = http(srv.http, "POST", "/", auth, cmd);
+        assert_eq!(status, 401, "{auth:?}: {head}");
+        assert!(
+            head.to_ascii_lowercase()
+                .contains("www-authenticate: basic realm=\"ruru-test\""),
+            "{head}"
+        );
+        assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["result"], 401);
+    }
+    let (status, _, _) = http(srv.http, "GET", "/metrics", None, "");
+    assert_eq!(status, 401, "/metrics is protected too");
+    for auth in [GOOD, FILED] {
+        let (status, head, body) = http(srv.http, "POST", "/", Some(auth), cmd);
+        assert_eq!(status, 200, "{head}");
+        assert_eq!(
+            serde_json::from_str::<Value>(&body).unwrap()[0]["result"],
+            0
+        );
+    }
+    let url = srv.url("http");
+    let (code, out, _) = ctl(&[
+        "--url",
+        &url,
+        "--user",
+        "admin",
+        "--password",
+        "s3cret",
+        "version-get",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out, _) = ctl(&[
+        "--url",
+        &url,
+        "--user",
+        "admin",
+        "--password",
+        "x",
+        "version-get",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let (code, _, _) = ctl(&["--url", &url, "version-get"]);
+    assert_eq!(code, 1);
+}
+
+/// A CA, a server certificate for 127.0.0.1 and a client certificate, as
+/// PEM files in `dir`: ca.pem, server.pem, server.key, client.pem, client.key,
+/// and other-ca.pem (an unrelated CA).
+fn make_pki(dir: &Path) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair, SanType};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(rcgen::DnType::CommonName, "ruru test CA");
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::new(ca, ca_key);
+    let w = |n: &str, s: String| std::fs::write(dir.join(n), s).unwrap();
+    w("ca.pem", ca_cert.pem());
+
+    let key = KeyPair::generate().unwrap();
+    let mut p = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    p.subject_alt_names
+        .push(SanType::IpAddress(Ipv4Addr::LOCALHOST.into()));
+    let cert = p.signed_by(&key, &issuer).unwrap();
+    w("server.pem", cert.pem());
+    w("server.key", key.serialize_pem());
+
+    let key = KeyPair::generate().unwrap();
+    let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+    p.distinguished_name
+        .push(rcgen::DnType::CommonName, "ruru ctl");
+    p.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+    let cert = p.signed_by(&key, &issuer).unwrap();
+    w("client.pem", cert.pem());
+    w("client.key", key.serialize_pem());
+
+    let other_key = KeyPair::generate().unwrap();
+    let mut other = CertificateParams::new(Vec::<String>::new()).unwrap();
+    other.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    w("other-ca.pem", other.self_signed(&other_key).unwrap().pem());
+}
+
+#[test]
+fn https_and_mutual_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    make_pki(dir.path());
+    let second = free_tcp_port();
+    let control = format!(
+        r#"[ {{ "socket-type": "https", "socket-port": @HTTP@,
+               "trust-anchor": "@DIR@/ca.pem", "cert-file": "@DIR@/server.pem", "key-file": "@DIR@/server.key" }},
+             {{ "socket-type": "https", "socket-port": {second}, "cert-required": false,
+               "trust-anchor": "@DIR@/ca.pem", "cert-file": "@DIR@/server.pem", "key-file": "@DIR@/server.key" }} ]"#
+    );
+    let srv = Srv::start_in(dir, &control, relay_addr_for("ctl_tls"));
+    let p = |n: &str| srv.path(n).to_str().unwrap().to_string();
+    let (ca, cert, key, other) = (
+        p("ca.pem"),
+        p("client.pem"),
+        p("client.key"),
+        p("other-ca.pem"),
+    );
+    let mtls = srv.url("https");
+
+    let (code, out, err) = ctl(&[
+        "--url",
+        &mtls,
+        "--ca",
+        &ca,
+        "--cert",
+        &cert,
+        "--key",
+        &key,
+        "version-get",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(serde_json::from_str::<Value>(&out).unwrap()["result"], 0);
+    // cert-required (the default): no client certificate, no answer.
+    let (code, out, err) = ctl(&["--url", &mtls, "--ca", &ca, "version-get"]);
+    assert_eq!(code, 1, "{out}{err}");
+    // The server is not trusted without the right CA.
+    let (code, _, _) = ctl(&[
+        "--url",
+        &mtls,
+        "--ca",
+        &other,
+        "--cert",
+        &cert,
+        "--key",
+        &key,
+        "version-get",
+    ]);
+    assert_eq!(code, 1);
+    let (code, _, _) = ctl(&[
+        "--url",
+        &mtls,
+        "--cert",
+        &cert,
+        "--key",
+        &key,
+        "version-get",
+    ]);
+    assert_eq!(code, 1);
+    // Plain HTTP to a TLS port gets nothing useful.
+    let (code, _, _) = ctl(&[
+        "--url",
+        &format!("http://127.0.0.1:{}/", srv.http),
+        "version-get",
+    ]);
+    assert_eq!(code, 1);
+
+    // cert-required false: server authentication only.
+    let tls = format!("https://127.0.0.1:{second}/");
+    let (code, out, err) = ctl(&["--url", &tls, "--ca", &ca, "version-get"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = ctl(&[
+        "--url",
+        &tls,
+        "--ca",
+        &ca,
+        "--cert",
+        &cert,
+        "--key",
+        &key,
+        "version-get",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+#[test]
+fn bad_tls_files_stop_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let http = free_tcp_port();
+    let cfg = config(
+        r#"[ { "socket-type": "https", "socket-port": @HTTP@, "trust-anchor": "@DIR@/none.pem",
+               "cert-file": "@DIR@/none.pem", "key-file": "@DIR@/none.key" } ]"#,
+        relay_addr_for("ctl_badtls"),
+    )
+    .replace("@DIR@", dir.path().to_str().unwrap())
+    .replace("@HTTP@", &http.to_string());
+    std::fs::write(dir.path().join("ruru.json"), cfg).unwrap();
+    let out = Command::new(BIN)
+        .args(["serve", "-c"])
+        .arg(dir.path().join("ruru.json"))
+        .args(["-p", &free_port().to_string()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("none.pem"), "{err}");
+}
+
+#[test]
+fn metrics_after_dhcp_traffic() {
+    let test = "ctl_metrics";
+    if !can_bind_67(test) {
+        return;
+    }
+    let ra = relay_addr_for(test);
+    let srv = Srv::start(
+        r#"[ { "socket-type": "http", "socket-port": @HTTP@ } ]"#,
+        ra,
+    );
+    let relay = Relay::new(ra, srv.port);
+    let a = Client::new(7, relay.addr).dora(&relay);
+    assert!(a.octets()[..3] == [192, 0, 2]);
+    let (status, head, body) = http(srv.http, "GET", "/metrics", None, "");
+    assert_eq!(status, 200, "{head}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: text/plain; version=0.0.4"),
+        "{head}"
+    );
+    for line in [
+        "kea_dhcp4_packets_received_total{operation=\"discover\"} 1",
+        "kea_dhcp4_packets_received_total{operation=\"request\"} 1",
+        "kea_dhcp4_packets_sent_total{operation=\"offer\"} 1",
+        "kea_dhcp4_packets_sent_total{operation=\"ack\"} 1",
+        "ruru_pkt4_received 2",
+        "ruru_pkt4_sent 2",
+        "kea_dhcp4_addresses_assigned_total{subnet=\"192.0.2.0/24\",subnet_id=\"1\",pool=\"\"} 1",
+        "kea_dhcp4_addresses_total{subnet=\"192.0.2.0/24\",subnet_id=\"1\",pool=\"\"} 100",
+        "# TYPE kea_dhcp4_packets_received_total gauge",
+    ] {
+        assert!(
+            body.lines().any(|l| l == line),
+            "missing {line:?} in:\n{body}"
+        );
+    }
+    // Every line is a comment or `name{labels} value`.
+    for l in body.lines().filter(|l| !l.starts_with('#')) {
+        let (name, value) = l.rsplit_once(' ').unwrap();
+        assert!(value.parse::<i64>().is_ok(), "{l}");
+        assert!(
+            name.starts_with("kea_dhcp4_") || name.starts_with("ruru_"),
+            "{l}"
+        );
+    }
+}
+
+#[test]
+fn oversized_requests_are_refused() {
+    let srv = Srv::start(
+        r#"[ { "socket-type": "unix", "socket-name": "@DIR@/ctl.sock" },
+             { "socket-type": "http", "socket-port": @HTTP@ } ]"#,
+        relay_addr_for("ctl_big"),
+    );
+    // 17 MiB of an unfinished JSON string.
+    let mut big = br#"{"command": "version-get", "arguments": {"x": ""#.to_vec();
+    big.resize(17 << 20, b'a');
+    let mut s = UnixStream::connect(srv.sock()).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    // The server stops reading at the limit; the rest may fail to send.
+    let _ = s.write_all(&big);
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let a: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(a["result"], 1, "{a}");
+    assert!(a["text"].as_str().unwrap().contains("too large"), "{a}");
+
+    let mut t = TcpStream::connect(("127.0.0.1", srv.http)).unwrap();
+    t.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        big.len()
+    );
+    t.write_all(head.as_bytes()).unwrap();
+    let _ = t.write_all(&big);
+    let mut out = String::new();
+    let _ = t.read_to_string(&mut out);
+    assert!(
+        out.starts_with("HTTP/1.1 413"),
+        "{}",
+        &out[..out.len().min(200)]
+    );
+    // Still serving.
+    assert_eq!(
+        unix_cmd(&srv.sock(), r#"{"command": "version-get"}"#)["result"],
+        0
+    );
+}
+
+#[test]
+fn idle_connections_are_closed_after_the_timeout() {
+    let srv = Srv::start(
+        r#"[ { "socket-type": "unix", "socket-name": "@DIR@/ctl.sock" },
+             { "socket-type": "http", "socket-port": @HTTP@ } ]"#,
+        relay_addr_for("ctl_idle"),
+    );
+    let limit = Duration::from_millis(TIMEOUT_MS * 5);
+    // UNIX: half a request, then silence.
+    let mut s = UnixStream::connect(srv.sock()).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(br#"{"command": "#).unwrap();
+    let t0 = Instant::now();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).unwrap();
+    assert!(t0.elapsed() < limit, "{:?}", t0.elapsed());
+    assert!(t0.elapsed() >= Duration::from_millis(TIMEOUT_MS / 2));
+    let a: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(a["result"], 1, "{a}");
+    // HTTP: connect and say nothing.
+    let mut t = TcpStream::connect(("127.0.0.1", srv.http)).unwrap();
+    t.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let t0 = Instant::now();
+    let mut out = Vec::new();
+    let _ = t.read_to_end(&mut out);
+    assert!(t0.elapsed() < limit, "{:?}", t0.elapsed());
+    // HTTP: headers, then a body that never comes.
+    let mut t = TcpStream::connect(("127.0.0.1", srv.http)).unwrap();
+    t.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    t.write_all(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+        .unwrap();
+    let t0 = Instant::now();
+    let mut out = String::new();
+    let _ = t.read_to_string(&mut out);
+    assert!(t0.elapsed() < limit, "{:?}", t0.elapsed());
+    assert!(out.starts_with("HTTP/1.1 408"), "{out}");
+}
+
+#[test]
+fn many_connections_do_not_stop_dhcp() {
+    let test = "ctl_flood";
+    let dhcp = can_bind_67(test);
+    let ra = relay_addr_for(test);
+    let srv = Srv::start(
+        r#"[ { "socket-type": "unix", "socket-name": "@DIR@/ctl.sock" },
+             { "socket-type": "http", "socket-port": @HTTP@ } ]"#,
+        ra,
+    );
+    // 100 idle connections on each transport.
+    let unix: Vec<UnixStream> = (0..100)
+        .map(|_| UnixStream::connect(srv.sock()).unwrap())
+        .collect();
+    let tcp: Vec<TcpStream> = (0..100)
+        .map(|_| TcpStream::connect(("127.0.0.1", srv.http)).unwrap())
+        .collect();
+    // Beyond the connection cap, connections are closed at once.
+    std::thread::sleep(Duration::from_millis(100));
+    let closed = unix
+        .iter()
+        .filter(|s| {
+            s.set_read_timeout(Some(Duration::from_millis(20))).unwrap();
+            let mut b = [0u8; 1];
+            matches!((&**s).read(&mut b), Ok(0))
+        })
+        .count();
+    assert!(closed >= 100 - 64, "{closed} closed");
+    // DHCP is served meanwhile.
+    if dhcp {
+        let relay = Relay::new(ra, srv.port);
+        let a = Client::new(9, relay.addr).dora(&relay);
+        assert_eq!(&a.octets()[..3], &[192, 0, 2]);
+    }
+    // Once the idle ones are gone, control works again.
+    drop(unix);
+    drop(tcp);
+    let t0 = Instant::now();
+    loop {
+        let ok = UnixStream::connect(srv.sock())
+            .and_then(|mut s| {
+                s.set_read_timeout(Some(Duration::from_secs(5)))?;
+                s.write_all(br#"{"command": "version-get"}"#)?;
+                let mut out = Vec::new();
+                s.read_to_end(&mut out)?;
+                Ok(serde_json::from_slice::<Value>(&out).ok())
+            })
+            .ok()
+            .flatten()
+            .is_some_and(|a| a["result"] == 0);
+        if ok {
+            break;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(5),
+            "control did not recover"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (status, _, _) = http(srv.http, "POST", "/", None, r#"{"command": "version-get"}"#);
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn reload_starts_and_stops_listeners() {
+    let mut srv = Srv::start(UNIX_ONLY, relay_addr_for("ctl_reload"));
+    assert!(srv.sock().exists());
+    let cfg = std::fs::read_to_string(srv.path("ruru.json")).unwrap();
+    let new = cfg.replace(
+        &format!(
+            r#"[ {{ "socket-type": "unix", "socket-name": "{}/ctl.sock" }} ]"#,
+            srv.dir.path().display()
+        ),
+        &format!(
+            r#"[ {{ "socket-type": "http", "socket-port": {} }} ]"#,
+            srv.http
+        ),
+    );
+    assert_ne!(cfg, new);
+    std::fs::write(srv.path("ruru.json"), new).unwrap();
+    let _ = Command::new("kill")
+        .args(["-HUP", &srv.child.id().to_string()])
+        .status();
+    let t0 = Instant::now();
+    while srv.sock().exists() || TcpStream::connect(("127.0.0.1", srv.http)).is_err() {
+        assert!(t0.elapsed() < Duration::from_secs(5), "{}", srv.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (status, _, body) = http(srv.http, "POST", "/", None, r#"{"command": "version-get"}"#);
+    assert_eq!(status, 200, "{body}");
+    srv.stop();
+    let _ = json!(null);
+}
