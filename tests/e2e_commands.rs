@@ -682,3 +682,54 @@ fn statistic_commands() {
     assert_eq!(g["arguments"]["pkt4-received"][0][0], 1);
     let _ = MessageType::Ack;
 }
+
+#[test]
+fn dhcp_disable_enable_and_stat_lease4_get() {
+    let Some(mut e) = setup("cmd_disable") else {
+        return;
+    };
+    let mut c = Client::new(7, e.relay.addr);
+    c.dora(&e.relay);
+    let s = cmd(&e.sock, "stat-lease4-get", None);
+    assert_eq!(
+        s["arguments"]["result-set"]["columns"][3],
+        "assigned-addresses"
+    );
+    assert_eq!(
+        s["arguments"]["result-set"]["rows"],
+        json!([[1, 100, 1, 1, 0]])
+    );
+    assert_eq!(
+        result(&cmd(
+            &e.sock,
+            "stat-lease4-get",
+            Some(json!({"subnet-id": 9}))
+        )),
+        1
+    );
+    assert_eq!(result(&cmd(&e.sock, "dhcp-disable", None)), 0);
+    assert!(
+        e.relay.exchange(&c.discover()).is_none(),
+        "no answer while disabled"
+    );
+    assert_eq!(result(&cmd(&e.sock, "dhcp-enable", None)), 0);
+    assert!(e.relay.exchange(&c.discover()).is_some(), "served again");
+    assert_eq!(
+        result(&cmd(
+            &e.sock,
+            "dhcp-disable",
+            Some(json!({"max-period": 1}))
+        )),
+        0
+    );
+    std::thread::sleep(Duration::from_millis(1100));
+    assert!(
+        e.relay.exchange(&c.discover()).is_some(),
+        "max-period elapsed"
+    );
+    let log = e.srv.stop();
+    assert_eq!(
+        Server::stat_from_log(&log, "pkt4-drop-service-disabled"),
+        Some(1)
+    );
+}

@@ -1028,3 +1028,113 @@ fn dhcpcd_udp() {
 fn dhcpcd_raw_pool_of_two() {
     pool_exhausted(Kind::Dhcpcd, "raw");
 }
+
+/// Issue 3/4: an interface that does not exist when ruru starts is picked up
+/// when it appears (Kea's `service-sockets-max-retries`), and a reload that
+/// drops an interface closes its socket while one that adds it back opens
+/// it, without a restart.
+#[test]
+fn interface_appearing_later_and_interface_reload() {
+    let Some(mut lab) = Lab::new("iface_lifecycle", Kind::Udhcpc, 1, false) else {
+        return;
+    };
+    let s = lab.srv_ns.clone();
+    let old_br = lab.bridge.clone();
+    let id = old_br[2..].to_string();
+    let new_br = format!("{old_br}n");
+    // The clients' link will be `new_br`, which does not exist yet.
+    run("ip", &["-n", &s, "addr", "flush", "dev", &old_br]);
+    let with = |ifaces: &str| {
+        lab.config("raw", "192.0.2.100 - 192.0.2.150", false)
+            .replace(
+                &format!(r#""interfaces": [ "{old_br}" ]"#),
+                &format!(r#""interfaces": [ {ifaces} ], "service-sockets-max-retries": 200, "service-sockets-retry-wait-time": 100"#),
+            )
+            .replace(&format!(r#""interface": "{old_br}""#), &format!(r#""interface": "{new_br}""#))
+    };
+    let both = with(&format!(r#""lo", "{new_br}""#));
+    let lo_only = with(r#""lo""#);
+    lab.start_server(&both);
+    assert!(
+        lab.server_log().contains("could not open a socket"),
+        "{}",
+        lab.server_log()
+    );
+
+    // The interface appears: a new bridge with the server address, and the
+    // client's link moved onto it.
+    run(
+        "ip",
+        &[
+            "-n",
+            &s,
+            "link",
+            "add",
+            &new_br,
+            "type",
+            "bridge",
+            "forward_delay",
+            "0",
+        ],
+    );
+    run(
+        "ip",
+        &["-n", &s, "addr", "add", "192.0.2.1/24", "dev", &new_br],
+    );
+    run("ip", &["-n", &s, "link", "set", &new_br, "up"]);
+    run(
+        "ip",
+        &[
+            "-n",
+            &s,
+            "link",
+            "set",
+            &format!("rs{id}0"),
+            "master",
+            &new_br,
+        ],
+    );
+    assert!(
+        wait_until(Duration::from_secs(10), || lab
+            .server_log()
+            .contains("socket opened after retry")),
+        "{}",
+        lab.server_log()
+    );
+    lab.start_client(0);
+    let a = lab.wait_bound(0);
+    assert!(in_pool(a, POOL_FIRST, Ipv4Addr::new(192, 0, 2, 150)));
+
+    // Reload without the interface: its socket closes, nothing answers there.
+    let pid = lab.server.as_ref().unwrap().child.id();
+    let cfg = lab.path("server.json");
+    std::fs::write(&cfg, &lo_only).unwrap();
+    signal(pid, "-HUP");
+    assert!(
+        wait_until(Duration::from_secs(10), || lab
+            .server_log()
+            .contains("socket closed (no longer configured)")),
+        "{}",
+        lab.server_log()
+    );
+    lab.stop_client(0);
+    lab.start_client(0);
+    std::thread::sleep(Duration::from_secs(6));
+    assert_eq!(
+        lab.address(0),
+        None,
+        "served on an interface that was removed"
+    );
+
+    // Reload with it again: served, same address back, same process.
+    std::fs::write(&cfg, &both).unwrap();
+    signal(pid, "-HUP");
+    assert_eq!(lab.wait_bound(0), a);
+    let log = lab.stop_server();
+    assert_eq!(
+        log.iter()
+            .filter(|l| l.contains("configuration applied"))
+            .count(),
+        2
+    );
+}

@@ -59,6 +59,7 @@ global_stats! {
     Pkt4DropStoreFailed => "pkt4-drop-lease-store-failed",
     Pkt4SendFailed => "pkt4-send-failed",
     Pkt4ProcessingPanic => "pkt4-processing-panic",
+    Pkt4DropServiceDisabled => "pkt4-drop-service-disabled",
 }
 
 macro_rules! subnet_stats {

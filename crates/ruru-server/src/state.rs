@@ -43,6 +43,9 @@ pub struct Shared {
     pub started: Instant,
     /// When the configuration was last applied (for `status-get`).
     pub last_reload: Mutex<Instant>,
+    /// `dhcp-disable`: 0 = serving; otherwise packets are dropped until this
+    /// Unix time (`u64::MAX`: until `dhcp-enable`).
+    pub disabled_until: std::sync::atomic::AtomicU64,
 }
 
 impl Shared {
@@ -65,7 +68,16 @@ impl Shared {
             shutdown: tokio::sync::Notify::new(),
             started: Instant::now(),
             last_reload: Mutex::new(Instant::now()),
+            disabled_until: std::sync::atomic::AtomicU64::new(0),
         }
+    }
+
+    /// Whether DHCP service is disabled (`dhcp-disable`) at `now`.
+    pub fn disabled(&self, now: u64) -> bool {
+        let until = self
+            .disabled_until
+            .load(std::sync::atomic::Ordering::Relaxed);
+        until != 0 && now < until
     }
 
     /// The configuration for one packet or one timer run.

@@ -59,17 +59,22 @@ fn run(shared: &Shared, sock: &Socket4, stop: &AtomicBool) {
             local: sock.local(),
             iface: Some(sock.iface().to_string()),
         };
+        let now = crate::now();
+        if shared.disabled(now) {
+            // dhcp-disable: received, counted, dropped.
+            shared.stats.inc(Stat::Pkt4Received);
+            shared.stats.inc(Stat::Pkt4ReceiveDrop);
+            shared.stats.inc(Stat::Pkt4DropServiceDisabled);
+            continue;
+        }
         // One snapshot for the whole packet.
         let running = shared.snapshot();
         // A panic while handling one packet (a bug, or a decoder assertion on
         // hostile input) drops that packet and is counted; the worker lives on.
         let out = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            running.engine.process(
-                shared.store.as_ref(),
-                &buf[rx.payload.clone()],
-                &meta,
-                crate::now(),
-            )
+            running
+                .engine
+                .process(shared.store.as_ref(), &buf[rx.payload.clone()], &meta, now)
         }));
         let out = match out {
             Ok(o) => o,

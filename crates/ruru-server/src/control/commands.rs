@@ -50,6 +50,8 @@ pub const COMMANDS: &[&str] = &[
     "config-set",
     "config-test",
     "config-write",
+    "dhcp-disable",
+    "dhcp-enable",
     "lease4-add",
     "lease4-del",
     "lease4-get",
@@ -68,6 +70,7 @@ pub const COMMANDS: &[&str] = &[
     "reservation-get-all",
     "reservation-get-page",
     "shutdown",
+    "stat-lease4-get",
     "statistic-get",
     "statistic-get-all",
     "statistic-remove",
@@ -154,6 +157,14 @@ pub fn dispatch(ctx: &ControlCtx, body: &[u8]) -> Value {
                 });
             Ok(answer(SUCCESS, "Shutting down.", None))
         }
+        "dhcp-disable" => dhcp_disable(ctx, args),
+        "dhcp-enable" => {
+            ctx.shared
+                .disabled_until
+                .store(0, std::sync::atomic::Ordering::Relaxed);
+            Ok(answer(SUCCESS, "DHCP service successfully enabled", None))
+        }
+        "stat-lease4-get" => stat_lease4_get(ctx, args),
         "config-get" => Ok(ok(
             "Configuration returned.",
             ctx.shared.snapshot().config.raw.clone(),
@@ -316,6 +327,75 @@ fn status_get(ctx: &ControlCtx) -> Value {
             "sockets": { "status": if sockets > 0 { "ready" } else { "failed" }, "count": sockets },
         }),
     )
+}
+
+fn dhcp_disable(ctx: &ControlCtx, args: &Value) -> Res {
+    let until = match opt_u64(args, "max-period")? {
+        Some(0) => return Err(err("'max-period' must be positive integer")),
+        Some(p) => now().saturating_add(p),
+        None => u64::MAX,
+    };
+    ctx.shared
+        .disabled_until
+        .store(until, std::sync::atomic::Ordering::Relaxed);
+    Ok(answer(SUCCESS, "DHCPv4 service disabled", None))
+}
+
+/// Kea's stat_cmds `stat-lease4-get`: lease counts per subnet as a result set.
+fn stat_lease4_get(ctx: &ControlCtx, args: &Value) -> Res {
+    let running = ctx.shared.snapshot();
+    let subnets = running
+        .config
+        .dhcp4
+        .as_ref()
+        .map_or(&[][..], |d| &d.subnets[..]);
+    let (first, last) = if let Some(id) = opt_u32(args, "subnet-id")? {
+        if !subnets.iter().any(|s| s.id == id) {
+            return Err(err(format!("subnet-id: {id} does not exist")));
+        }
+        (id, id)
+    } else if let Some(r) = arg(args, "subnet-range") {
+        let f = opt_u32(r, "first-subnet-id")?
+            .ok_or_else(|| err("'first-subnet-id' parameter not specified"))?;
+        let l = opt_u32(r, "last-subnet-id")?
+            .ok_or_else(|| err("'last-subnet-id' parameter not specified"))?;
+        if l < f {
+            return Err(err("last-subnet-id must be greater than first-subnet-id"));
+        }
+        (f, l)
+    } else {
+        (0, u32::MAX)
+    };
+    let stats = &ctx.shared.stats;
+    let get = |id: u32, n: &str| stats.lookup(&format!("subnet[{id}].{n}")).unwrap_or(0);
+    let mut ids: Vec<u32> = subnets
+        .iter()
+        .map(|s| s.id)
+        .filter(|i| (first..=last).contains(i))
+        .collect();
+    ids.sort_unstable();
+    let rows: Vec<Value> = ids
+        .iter()
+        .map(|&id| {
+            json!([
+                id,
+                get(id, "total-addresses"),
+                get(id, "cumulative-assigned-addresses"),
+                get(id, "assigned-addresses"),
+                get(id, "declined-addresses")
+            ])
+        })
+        .collect();
+    let n = rows.len();
+    Ok(answer(
+        if n == 0 { EMPTY } else { SUCCESS },
+        format!("stat-lease4-get: {n} rows found"),
+        Some(json!({ "result-set": {
+            "columns": ["subnet-id", "total-addresses", "cumulative-assigned-addresses", "assigned-addresses", "declined-addresses"],
+            "rows": rows,
+            "timestamp": super::samples::timestamp(std::time::SystemTime::now()),
+        }})),
+    ))
 }
 
 // ---- configuration ----
