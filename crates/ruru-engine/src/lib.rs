@@ -3,6 +3,7 @@
 //! Modules:
 //! - [`v4`]: DHCPv4 message handling: decode, subnet selection, reservations,
 //!   allocation, lease storage, reply building and addressing, reclamation.
+//! - [`hooks`]: hook points, next-step statuses and callout arguments.
 //! - [`stats`]: statistics with Kea's names, shared with the server.
 //!
 //! The engine never reads the clock or touches a socket: callers pass the
@@ -12,8 +13,10 @@
 
 #![forbid(unsafe_code)]
 
+pub mod hooks;
 pub mod stats;
 pub mod v4;
 
+pub use hooks::{HookArgs, HookDispatch, HookPoint, NextStep, PacketContext};
 pub use stats::{Stat, Stats};
 pub use v4::{Drop4, Engine4, EngineOptions, Outcome4, RecvMeta, Reply4};

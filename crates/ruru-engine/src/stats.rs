@@ -60,6 +60,7 @@ global_stats! {
     Pkt4SendFailed => "pkt4-send-failed",
     Pkt4ProcessingPanic => "pkt4-processing-panic",
     Pkt4DropServiceDisabled => "pkt4-drop-service-disabled",
+    Pkt4DropHook => "pkt4-drop-hook",
 }
 
 macro_rules! subnet_stats {

@@ -25,10 +25,12 @@ use ruru_config::{Dhcp4, HostId, HostIdType, OptionData, Reservation4, Subnet4};
 use ruru_lease::{Lease4, LeaseState, LeaseStore};
 use tracing::debug;
 
+use crate::hooks::{HookArgs, HookDispatch, HookPoint, NextStep, PacketContext};
 use crate::stats::{add, Stat, Stats, SubnetStats};
 use alloc::{ClientKey, PoolCursors};
 use packet::Query4;
 use reply::{Destination, Draft};
+use std::cell::RefCell;
 
 /// What the server knows about a received packet besides its bytes.
 #[derive(Debug, Clone)]
@@ -49,6 +51,8 @@ pub struct EngineOptions {
     /// Every address this server listens on: a REQUEST naming any of them as
     /// server identifier is for us.
     pub server_addrs: Vec<Ipv4Addr>,
+    /// Loaded hook libraries, if any (None: every hook point costs nothing).
+    pub hooks: Option<Arc<dyn HookDispatch>>,
 }
 
 impl Default for EngineOptions {
@@ -56,6 +60,7 @@ impl Default for EngineOptions {
         EngineOptions {
             client_port: 68,
             server_addrs: Vec::new(),
+            hooks: None,
         }
     }
 }
@@ -91,6 +96,8 @@ pub enum Drop4 {
     StoreFailed,
     /// Bad RELEASE/DECLINE content.
     Invalid,
+    /// A hook callout said DROP (or SKIP where that means drop), or failed.
+    Hook,
 }
 
 /// The result of processing one packet.
@@ -118,6 +125,8 @@ pub struct Engine4 {
 
 /// Everything decided about one query before the reply is built.
 struct Ctx<'a> {
+    /// Per-packet hook context (shared by one library's callouts).
+    pc: &'a RefCell<PacketContext>,
     q: &'a Query4,
     subnet: &'a Subnet4,
     sidx: usize,
@@ -252,6 +261,33 @@ impl Engine4 {
             .add(Stat::DeclinedAddresses, total_declined - cur);
     }
 
+    /// The dispatcher, when a callout is registered at `point`.
+    fn hooks_at(&self, point: HookPoint) -> Option<&dyn HookDispatch> {
+        self.opts.hooks.as_deref().filter(|h| h.has(point))
+    }
+
+    /// Runs `point` with the query, the subnet and `lease`; returns the
+    /// next step and whether a callout set the lease address.
+    fn lease_hook(
+        &self,
+        ctx: &Ctx<'_>,
+        point: HookPoint,
+        lease: &mut Lease4,
+        fake: Option<bool>,
+    ) -> (NextStep, bool) {
+        let Some(h) = self.hooks_at(point) else {
+            return (NextStep::Continue, false);
+        };
+        let mut pcm = ctx.pc.borrow_mut();
+        let mut a = HookArgs::new(point, &mut pcm);
+        a.query = Some(ctx.q);
+        a.subnet_id = Some(ctx.subnet.id);
+        a.fake_allocation = fake;
+        a.lease = Some(lease);
+        let step = h.call(&mut a);
+        (step, a.lease_address_set)
+    }
+
     fn subnet_index(&self, id: u32) -> Option<usize> {
         self.cfg.subnets.iter().position(|s| s.id == id)
     }
@@ -275,6 +311,7 @@ impl Engine4 {
             Drop4::NoSubnet => self.stats.inc(Stat::Pkt4DropNoSubnet),
             Drop4::NotForUs => self.stats.inc(Stat::Pkt4DropNotForUs),
             Drop4::StoreFailed => self.stats.inc(Stat::Pkt4DropStoreFailed),
+            Drop4::Hook => self.stats.inc(Stat::Pkt4DropHook),
             _ => {}
         }
         self.stats.inc(Stat::Pkt4ReceiveDrop);
@@ -295,7 +332,26 @@ impl Engine4 {
         now: u64,
     ) -> Outcome4 {
         self.stats.inc(Stat::Pkt4Received);
-        // buffer4_receive: (hook point) raw bytes.
+        let pc = RefCell::new(PacketContext::default());
+        // buffer4_receive: the raw bytes, which callouts may rewrite.
+        let rewritten;
+        let buf = match self.hooks_at(HookPoint::Buffer4Receive) {
+            Some(h) => {
+                let mut owned = buf.to_vec();
+                let step = {
+                    let mut pcm = pc.borrow_mut();
+                    let mut a = HookArgs::new(HookPoint::Buffer4Receive, &mut pcm);
+                    a.buffer = Some(&mut owned);
+                    h.call(&mut a)
+                };
+                if step != NextStep::Continue {
+                    return self.drop(None, Drop4::Hook);
+                }
+                rewritten = owned;
+                &rewritten[..]
+            }
+            None => buf,
+        };
         let q = match packet::parse(buf) {
             Ok(q) => q,
             Err(e) => {
@@ -316,6 +372,16 @@ impl Engine4 {
             _ => Stat::Pkt4UnknownReceived,
         };
         self.stats.inc(counter);
+        // pkt4_receive: the parsed query.
+        if let Some(h) = self.hooks_at(HookPoint::Pkt4Receive) {
+            let mut pcm = pc.borrow_mut();
+            let mut a = HookArgs::new(HookPoint::Pkt4Receive, &mut pcm);
+            a.query = Some(&q);
+            if h.call(&mut a) != NextStep::Continue {
+                drop(pcm);
+                return self.drop(Some(&q), Drop4::Hook);
+            }
+        }
         if q.msg.opcode() != Opcode::BootRequest {
             return self.drop(Some(&q), Drop4::NotBootRequest);
         }
@@ -344,14 +410,28 @@ impl Engine4 {
             return self.drop(Some(&q), Drop4::Invalid);
         }
 
-        // subnet4_select
-        let Some(sidx) = self.select_subnet(&q, meta) else {
+        // subnet4_select: callouts may choose another subnet (or none).
+        let mut selected = self.select_subnet(&q, meta);
+        if let Some(h) = self.hooks_at(HookPoint::Subnet4Select) {
+            let mut pcm = pc.borrow_mut();
+            let mut a = HookArgs::new(HookPoint::Subnet4Select, &mut pcm);
+            a.query = Some(&q);
+            a.subnet_id = selected.map(|i| self.cfg.subnets[i].id);
+            let step = h.call(&mut a);
+            if step != NextStep::Continue {
+                drop(pcm);
+                return self.drop(Some(&q), Drop4::Hook);
+            }
+            selected = a.subnet_id.and_then(|id| self.subnet_index(id));
+        }
+        let Some(sidx) = selected else {
             return self.drop(Some(&q), Drop4::NoSubnet);
         };
         let subnet = &self.cfg.subnets[sidx];
         // host4_identifier: reservations in identifier order.
         let host = self.find_host(&q, subnet);
         let ctx = Ctx {
+            pc: &pc,
             q: &q,
             subnet,
             sidx,
@@ -493,10 +573,49 @@ impl Engine4 {
             );
             return Err(Drop4::AllocationFailed);
         };
+        let mut valid = ctx.subnet.valid_lifetime.choose(ctx.q.lease_time);
+        let mut addr = addr;
+        if self.hooks_at(HookPoint::Lease4Select).is_some() {
+            let mut cand = self.candidate(ctx, addr, valid);
+            match self
+                .lease_hook(ctx, HookPoint::Lease4Select, &mut cand, Some(true))
+                .0
+            {
+                NextStep::Continue => {
+                    addr = cand.addr;
+                    valid = cand.valid_lifetime;
+                }
+                // SKIP: no lease for this client, so no offer.
+                NextStep::Skip => return Err(Drop4::AllocationFailed),
+                NextStep::Drop | NextStep::Park => return Err(Drop4::Hook),
+            }
+        }
         let mut d = Draft::new(2);
         d.yiaddr = addr;
-        self.lease_options(ctx, &mut d);
+        self.lease_options_with(ctx, &mut d, valid);
         Ok(Some(d))
+    }
+
+    /// The lease this client would get for `addr`.
+    fn candidate(&self, ctx: &Ctx<'_>, addr: Ipv4Addr, valid: u32) -> Lease4 {
+        let q = ctx.q;
+        Lease4 {
+            addr,
+            hwaddr: q.hwaddr.clone(),
+            client_id: q.client_id.clone(),
+            valid_lifetime: valid,
+            expire: ctx.now + u64::from(valid),
+            subnet_id: ctx.subnet.id,
+            fqdn_fwd: false,
+            fqdn_rev: false,
+            hostname: ctx
+                .host
+                .and_then(|h| h.hostname.clone())
+                .or_else(|| q.hostname.clone())
+                .unwrap_or_default(),
+            state: LeaseState::Default,
+            user_context: String::new(),
+        }
     }
 
     fn request(&self, store: &dyn LeaseStore, ctx: &Ctx<'_>) -> Result<Option<Draft>, Drop4> {
@@ -542,10 +661,45 @@ impl Engine4 {
             return Ok(Some(self.nak(ctx)));
         }
 
-        // The address must be this client's or free; otherwise NAK.
+        // lease4_renew (the client's own active lease) or lease4_select:
+        // callouts may change the lifetime, and at lease4_select the address.
+        let mut lease = self.candidate(ctx, requested, s.valid_lifetime.choose(q.lease_time));
+        let renewing = store
+            .get4(requested)
+            .is_some_and(|l| !l.expired(ctx.now) && l.state == LeaseState::Default && key.owns(&l));
+        let point = if renewing {
+            HookPoint::Lease4Renew
+        } else {
+            HookPoint::Lease4Select
+        };
+        let (step, by_hook) = self.lease_hook(ctx, point, &mut lease, Some(false));
+        match step {
+            NextStep::Continue => {}
+            NextStep::Skip if point == HookPoint::Lease4Select => return Ok(Some(self.nak(ctx))),
+            // SKIP at lease4_renew: the lease is not extended; the client
+            // gets an ACK for what is left of it (Kea).
+            NextStep::Skip => {
+                if let Some(cur) = store.get4(requested) {
+                    let left =
+                        u32::try_from(cur.expire.saturating_sub(ctx.now)).unwrap_or(u32::MAX);
+                    let mut d = Draft::new(5);
+                    d.yiaddr = requested;
+                    self.lease_options_with(ctx, &mut d, left.max(1));
+                    return Ok(Some(d));
+                }
+            }
+            NextStep::Drop | NextStep::Park => return Err(Drop4::Hook),
+        }
+        let requested = lease.addr;
+        let valid = lease.valid_lifetime;
+        lease.expire = ctx.now + u64::from(valid);
+
+        // The address must be this client's or free; otherwise NAK. An
+        // address chosen by a callout need not be in a pool (Kea).
         let reserved_addr = ctx.host.and_then(|h| h.ip_address);
         let ok = alloc::available(store, s, &key, ctx.host, requested, ctx.now)
-            && (s.pool_of(requested).is_some()
+            && (by_hook
+                || s.pool_of(requested).is_some()
                 || reserved_addr == Some(requested)
                 || owned(store, &key, requested));
         if !ok {
@@ -555,31 +709,12 @@ impl Engine4 {
         // A reservation for another address wins over a renewal: NAK so the
         // client comes back for its reserved address (Kea's behaviour).
         if let Some(r) = reserved_addr {
-            if r != requested && alloc::available(store, s, &key, ctx.host, r, ctx.now) {
+            if !by_hook && r != requested && alloc::available(store, s, &key, ctx.host, r, ctx.now)
+            {
                 return Ok(Some(self.nak(ctx)));
             }
         }
 
-        // lease4_select / lease4_renew: store before reply.
-        let valid = s.valid_lifetime.choose(q.lease_time);
-        let hostname = ctx
-            .host
-            .and_then(|h| h.hostname.clone())
-            .or_else(|| q.hostname.clone())
-            .unwrap_or_default();
-        let lease = Lease4 {
-            addr: requested,
-            hwaddr: q.hwaddr.clone(),
-            client_id: q.client_id.clone(),
-            valid_lifetime: valid,
-            expire: ctx.now + u64::from(valid),
-            subnet_id: s.id,
-            fqdn_fwd: false,
-            fqdn_rev: false,
-            hostname,
-            state: LeaseState::Default,
-            user_context: String::new(),
-        };
         let st = &self.subnet_stats[ctx.sidx];
         let previous = alloc::existing_lease(store, s, &key).filter(|p| p.addr != requested);
         let old = store.get4(requested);
@@ -608,11 +743,29 @@ impl Engine4 {
             None => self.assigned(ctx.sidx, requested),
         }
         // The client moved to another address: its old lease goes.
+        let mut deleted = None;
         if let Some(prev) = previous {
             if let Ok(true) = store.delete4(prev.addr) {
                 if prev.state != LeaseState::ExpiredReclaimed {
                     self.unassign(&prev);
                 }
+                deleted = Some(prev);
+            }
+        }
+        // leases4_committed: the stored lease (and the one deleted).
+        if let Some(h) = self.hooks_at(HookPoint::Leases4Committed) {
+            let mut committed = lease.clone();
+            let mut pcm = ctx.pc.borrow_mut();
+            let mut a = HookArgs::new(HookPoint::Leases4Committed, &mut pcm);
+            a.query = Some(ctx.q);
+            a.subnet_id = Some(s.id);
+            a.lease = Some(&mut committed);
+            if let Some(dl) = &deleted {
+                a.text
+                    .push(("deleted_leases4", format!("[\"{}\"]", dl.addr)));
+            }
+            if matches!(h.call(&mut a), NextStep::Drop | NextStep::Park) {
+                return Err(Drop4::Hook);
             }
         }
         let mut d = Draft::new(5);
@@ -656,8 +809,16 @@ impl Engine4 {
         let key = self.key(ctx);
         let addr = ctx.q.ciaddr();
         match store.get4(addr) {
-            Some(l) if key.owns(&l) && l.state == LeaseState::Default => {
-                // lease4_release
+            Some(mut l) if key.owns(&l) && l.state == LeaseState::Default => {
+                // lease4_release: SKIP keeps the lease.
+                match self
+                    .lease_hook(ctx, HookPoint::Lease4Release, &mut l, None)
+                    .0
+                {
+                    NextStep::Continue => {}
+                    NextStep::Skip => return Ok(None),
+                    NextStep::Drop | NextStep::Park => return Err(Drop4::Hook),
+                }
                 match store.delete4(addr) {
                     Ok(_) => {
                         self.unassign(&l);
@@ -682,11 +843,20 @@ impl Engine4 {
         let Some(addr) = ctx.q.requested_ip else {
             return Err(Drop4::Invalid);
         };
-        let Some(l) = store.get4(addr) else {
+        let Some(mut l) = store.get4(addr) else {
             return Ok(None);
         };
         if !key.owns(&l) || l.state != LeaseState::Default {
             return Ok(None);
+        }
+        // lease4_decline: SKIP leaves the lease as it is.
+        match self
+            .lease_hook(ctx, HookPoint::Lease4Decline, &mut l, None)
+            .0
+        {
+            NextStep::Continue => {}
+            NextStep::Skip => return Ok(None),
+            NextStep::Drop | NextStep::Park => return Err(Drop4::Hook),
         }
         // lease4_decline: hold the address for the probation period, with no
         // client attached (Kea's Lease4::decline).
@@ -716,11 +886,6 @@ impl Engine4 {
         let mut d = Draft::new(5);
         self.common_options(ctx, &mut d);
         Some(d)
-    }
-
-    fn lease_options(&self, ctx: &Ctx<'_>, d: &mut Draft) {
-        let valid = ctx.subnet.valid_lifetime.choose(ctx.q.lease_time);
-        self.lease_options_with(ctx, d, valid);
     }
 
     /// Lease time, T1/T2 and subnet mask, then the common options.
@@ -800,10 +965,28 @@ impl Engine4 {
 
     /// Adds 53 and 54, encodes, addresses and counts the reply.
     fn finish(&self, ctx: &Ctx<'_>, mut d: Draft) -> Outcome4 {
-        // pkt4_send: (hook point) the response is final here.
         d.options.insert(0, (53, vec![d.msg_type]));
         d.options.insert(1, (54, ctx.server_id.octets().to_vec()));
-        let (bytes, dropped) = reply::encode(ctx.q, &d, ctx.q.relay_info.as_deref());
+        // pkt4_send: callouts may change the response (options, yiaddr, ...).
+        if let Some(h) = self.hooks_at(HookPoint::Pkt4Send) {
+            let step = {
+                let mut pcm = ctx.pc.borrow_mut();
+                let mut a = HookArgs::new(HookPoint::Pkt4Send, &mut pcm);
+                a.query = Some(ctx.q);
+                a.subnet_id = Some(ctx.subnet.id);
+                a.response = Some(&mut d);
+                h.call(&mut a)
+            };
+            if step != NextStep::Continue {
+                return self.drop(Some(ctx.q), Drop4::Hook);
+            }
+            let t = d.msg_type;
+            match d.options.iter_mut().find(|(c, _)| *c == 53) {
+                Some(o) => o.1 = vec![t],
+                None => d.options.insert(0, (53, vec![t])),
+            }
+        }
+        let (mut bytes, dropped) = reply::encode(ctx.q, &d, ctx.q.relay_info.as_deref());
         if !dropped.is_empty() {
             debug!(
                 xid = format_args!("{:#010x}", ctx.q.xid()),
@@ -813,6 +996,19 @@ impl Engine4 {
         }
         if bytes.is_empty() {
             return self.drop(Some(ctx.q), Drop4::Invalid);
+        }
+        // buffer4_send: the encoded bytes, which callouts may rewrite.
+        if let Some(h) = self.hooks_at(HookPoint::Buffer4Send) {
+            let step = {
+                let mut pcm = ctx.pc.borrow_mut();
+                let mut a = HookArgs::new(HookPoint::Buffer4Send, &mut pcm);
+                a.query = Some(ctx.q);
+                a.buffer = Some(&mut bytes);
+                h.call(&mut a)
+            };
+            if step != NextStep::Continue {
+                return self.drop(Some(ctx.q), Drop4::Hook);
+            }
         }
         let dest = reply::destination(ctx.q, &d, self.opts.client_port);
         self.stats.inc(Stat::Pkt4Sent);

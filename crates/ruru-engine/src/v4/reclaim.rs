@@ -9,6 +9,7 @@ use ruru_lease::{Lease4, LeaseState, LeaseStore};
 use tracing::{debug, warn};
 
 use super::Engine4;
+use crate::hooks::{HookArgs, HookPoint, NextStep, PacketContext};
 use crate::stats::{add, Stat};
 
 impl Engine4 {
@@ -22,6 +23,23 @@ impl Engine4 {
         let mut done = 0;
         for l in expired {
             let was_declined = l.state == LeaseState::Declined;
+            // lease4_expire / lease4_recover (declined): SKIP leaves the lease.
+            let point = if was_declined {
+                HookPoint::Lease4Recover
+            } else {
+                HookPoint::Lease4Expire
+            };
+            if let Some(h) = self.opts.hooks.as_deref().filter(|h| h.has(point)) {
+                let mut pc = PacketContext::default();
+                let mut copy = l.clone();
+                let mut a = HookArgs::new(point, &mut pc);
+                a.lease = Some(&mut copy);
+                a.subnet_id = Some(l.subnet_id);
+                a.remove_lease = Some(false);
+                if h.call(&mut a) != NextStep::Continue {
+                    continue;
+                }
+            }
             let reclaimed = Lease4 {
                 hostname: String::new(),
                 fqdn_fwd: false,
