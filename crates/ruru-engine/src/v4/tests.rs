@@ -364,3 +364,102 @@ fn discover_hint_taken_falls_back_to_current_lease() {
     d.opts_mut().insert(DhcpOption::RequestedIpAddress(b));
     assert_eq!(reply(run(&e, &s, &d, NOW)).yiaddr(), a);
 }
+
+/// A dispatcher written in Rust, to check what the engine does with each
+/// next-step status (the C ABI side is tested end to end in the server).
+#[derive(Debug, Default)]
+struct Mock {
+    drop_mac: Option<u8>,
+    give: Option<Ipv4Addr>,
+    add_option: Option<(u8, Vec<u8>)>,
+    skip_release: bool,
+}
+
+impl crate::HookDispatch for Mock {
+    fn has(&self, _point: crate::HookPoint) -> bool {
+        true
+    }
+    fn call(&self, a: &mut crate::HookArgs<'_>) -> crate::NextStep {
+        use crate::{HookPoint as P, NextStep as N};
+        match a.point {
+            P::Pkt4Receive => {
+                let q = a.query.expect("query at pkt4_receive");
+                if self.drop_mac.is_some_and(|m| q.hwaddr.last() == Some(&m)) {
+                    return N::Drop;
+                }
+            }
+            P::Lease4Select => {
+                if let (Some(g), Some(l)) = (self.give, a.lease.as_deref_mut()) {
+                    l.addr = g;
+                    a.lease_address_set = true;
+                }
+            }
+            P::Pkt4Send => {
+                if let (Some((c, v)), Some(d)) = (&self.add_option, a.response.as_deref_mut()) {
+                    d.options.push((*c, v.clone()));
+                }
+            }
+            P::Lease4Release if self.skip_release => return N::Skip,
+            _ => {}
+        }
+        N::Continue
+    }
+}
+
+fn engine_with(m: Mock) -> Engine4 {
+    let e = engine();
+    let opts = EngineOptions {
+        hooks: Some(Arc::new(m)),
+        ..EngineOptions::default()
+    };
+    Engine4::new(e.cfg.clone(), opts, Arc::new(Stats::new()))
+}
+
+#[test]
+fn hook_drop_at_pkt4_receive_drops_only_that_client() {
+    let e = engine_with(Mock {
+        drop_mac: Some(7),
+        ..Mock::default()
+    });
+    let s = Memfile::open(None).unwrap();
+    assert!(matches!(
+        run(&e, &s, &msg(MessageType::Discover, 7), NOW),
+        Outcome4::Drop(Drop4::Hook)
+    ));
+    assert_eq!(e.stats().get(crate::Stat::Pkt4DropHook), 1);
+    dora(&e, &s, 8);
+}
+
+#[test]
+fn hook_lease4_select_address_is_offered_acked_and_stored() {
+    let given = Ipv4Addr::new(192, 0, 2, 42); // outside the pool
+    let e = engine_with(Mock {
+        give: Some(given),
+        ..Mock::default()
+    });
+    let s = Memfile::open(None).unwrap();
+    assert_eq!(dora(&e, &s, 1), given);
+    assert_eq!(s.get4(given).unwrap().hwaddr, vec![2, 0, 0, 0, 0, 1]);
+}
+
+#[test]
+fn hook_pkt4_send_option_and_release_skip() {
+    let e = engine_with(Mock {
+        add_option: Some((252, b"http://wpad.example/wpad.dat".to_vec())),
+        skip_release: true,
+        ..Mock::default()
+    });
+    let s = Memfile::open(None).unwrap();
+    let offer = reply(run(&e, &s, &msg(MessageType::Discover, 1), NOW));
+    assert!(offer.opts().iter().any(|(c, _)| u8::from(*c) == 252));
+    let a = dora(&e, &s, 1);
+    let mut r = msg(MessageType::Release, 1);
+    r.set_ciaddr(a);
+    r.opts_mut()
+        .insert(DhcpOption::ServerIdentifier(meta().local));
+    assert!(matches!(run(&e, &s, &r, NOW), Outcome4::Done));
+    assert!(
+        s.get4(a).is_some(),
+        "SKIP at lease4_release keeps the lease"
+    );
+}
