@@ -61,17 +61,39 @@ global_stats! {
     Pkt4ProcessingPanic => "pkt4-processing-panic",
     Pkt4DropServiceDisabled => "pkt4-drop-service-disabled",
     Pkt4DropHook => "pkt4-drop-hook",
+    // DHCPv6 (Kea's kea-dhcp6 names).
+    Pkt6Received => "pkt6-received",
+    Pkt6SolicitReceived => "pkt6-solicit-received",
+    Pkt6RequestReceived => "pkt6-request-received",
+    Pkt6RenewReceived => "pkt6-renew-received",
+    Pkt6RebindReceived => "pkt6-rebind-received",
+    Pkt6ReleaseReceived => "pkt6-release-received",
+    Pkt6DeclineReceived => "pkt6-decline-received",
+    Pkt6ConfirmReceived => "pkt6-confirm-received",
+    Pkt6InfrequestReceived => "pkt6-infrequest-received",
+    Pkt6UnknownReceived => "pkt6-unknown-received",
+    Pkt6Sent => "pkt6-sent",
+    Pkt6AdvertiseSent => "pkt6-advertise-sent",
+    Pkt6ReplySent => "pkt6-reply-sent",
+    Pkt6ParseFailed => "pkt6-parse-failed",
+    Pkt6ReceiveDrop => "pkt6-receive-drop",
+    V6AllocationFail => "v6-allocation-fail",
+    V6AllocationFailSubnet => "v6-allocation-fail-subnet",
+    V6IaNaLeaseReuses => "v6-ia-na-lease-reuses",
+    V6IaPdLeaseReuses => "v6-ia-pd-lease-reuses",
+    CumulativeAssignedNas => "cumulative-assigned-nas",
+    CumulativeAssignedPds => "cumulative-assigned-pds",
 }
 
 macro_rules! subnet_stats {
-    ($($field:ident => $name:literal),* $(,)?) => {
+    ($ty:ident: $($field:ident => $name:literal),* $(,)?) => {
         /// One subnet's statistics (`subnet[ID].<name>`).
         #[derive(Debug, Default)]
-        pub struct SubnetStats {
+        pub struct $ty {
             $(pub $field: AtomicI64,)*
         }
 
-        impl SubnetStats {
+        impl $ty {
             /// `(name, value)` for every statistic of the subnet.
             pub fn values(&self) -> Vec<(&'static str, i64)> {
                 vec![$(($name, self.$field.load(Ordering::Relaxed))),*]
@@ -94,6 +116,7 @@ macro_rules! subnet_stats {
 }
 
 subnet_stats! {
+    SubnetStats:
     total_addresses => "total-addresses",
     assigned_addresses => "assigned-addresses",
     cumulative_assigned_addresses => "cumulative-assigned-addresses",
@@ -102,6 +125,21 @@ subnet_stats! {
     reclaimed_leases => "reclaimed-leases",
     v4_reservation_conflicts => "v4-reservation-conflicts",
     v4_lease_reuses => "v4-lease-reuses",
+}
+
+subnet_stats! {
+    SubnetStats6:
+    total_nas => "total-nas",
+    assigned_nas => "assigned-nas",
+    cumulative_assigned_nas => "cumulative-assigned-nas",
+    total_pds => "total-pds",
+    assigned_pds => "assigned-pds",
+    cumulative_assigned_pds => "cumulative-assigned-pds",
+    declined_addresses => "declined-addresses",
+    reclaimed_declined_addresses => "reclaimed-declined-addresses",
+    reclaimed_leases => "reclaimed-leases",
+    v6_ia_na_lease_reuses => "v6-ia-na-lease-reuses",
+    v6_ia_pd_lease_reuses => "v6-ia-pd-lease-reuses",
 }
 
 /// The subnet statistics that also exist per pool (Kea's pool statistics).
@@ -125,6 +163,8 @@ pub fn add(c: &AtomicI64, d: i64) {
 pub struct Stats {
     global: Vec<AtomicI64>,
     subnets: Mutex<BTreeMap<u32, Arc<SubnetStats>>>,
+    /// DHCPv6 subnets (their own id space, as in Kea's separate servers).
+    subnets6: Mutex<BTreeMap<u32, Arc<SubnetStats6>>>,
     /// Per-pool statistics, by (subnet id, pool index in the subnet).
     pools: Mutex<BTreeMap<(u32, usize), Arc<SubnetStats>>>,
     /// Statistics removed by `statistic-remove`: reset to 0 and hidden until
@@ -139,6 +179,7 @@ impl Default for Stats {
             global: Stat::ALL.iter().map(|_| AtomicI64::new(0)).collect(),
             subnets: Mutex::new(BTreeMap::new()),
             pools: Mutex::new(BTreeMap::new()),
+            subnets6: Mutex::new(BTreeMap::new()),
             removed: Mutex::new(HashSet::new()),
         }
     }
@@ -173,6 +214,11 @@ impl Stats {
         lock(&self.subnets).entry(id).or_default().clone()
     }
 
+    /// The statistics of DHCPv6 subnet `id`, created on first use.
+    pub fn subnet6(&self, id: u32) -> Arc<SubnetStats6> {
+        lock(&self.subnets6).entry(id).or_default().clone()
+    }
+
     /// The statistics of pool `idx` of subnet `id` (`subnet[ID].pool[IDX].*`),
     /// created on first use.
     pub fn pool(&self, id: u32, idx: usize) -> Arc<SubnetStats> {
@@ -203,6 +249,11 @@ impl Stats {
         }
         drop(pools);
         drop(m);
+        for (id, s) in lock(&self.subnets6).iter() {
+            for (name, v) in s.values() {
+                out.push((format!("subnet[{id}].{name}"), v));
+            }
+        }
         let mut removed = lock(&self.removed);
         if !removed.is_empty() {
             // A removed statistic comes back once its value moves.
@@ -246,8 +297,13 @@ impl Stats {
             let pool = lock(&self.pools).get(&(id, idx)).cloned()?;
             return pool.field(field).map(f);
         }
-        let sub = lock(&self.subnets).get(&id).cloned()?;
-        sub.field(field).map(f)
+        if let Some(sub) = lock(&self.subnets).get(&id).cloned() {
+            if let Some(c) = sub.field(field) {
+                return Some(f(c));
+            }
+        }
+        let sub6 = lock(&self.subnets6).get(&id).cloned()?;
+        sub6.field(field).map(f)
     }
 
     /// `statistic-reset`: sets one statistic to 0. False if unknown.

@@ -1,25 +1,35 @@
 //! Leases and the stores that keep them.
 //!
 //! Modules:
-//! - this file: [`Lease4`], [`LeaseState`], the [`LeaseStore`] trait every
-//!   backend implements, and [`LeaseError`].
-//! - `csv`: Kea 2.2's `kea-leases4.csv` row format (encode/decode, escaping).
-//! - `memfile`: the embedded backend: in-memory indexes + append-only CSV
-//!   journal + background compaction (Kea's LFC file dance: `.2`, `.1`).
-//! - `conformance`: the one test suite every backend must pass.
+//! - this file: [`Lease4`], [`Lease6`] (with [`LeaseType6`]), [`LeaseState`],
+//!   the [`LeaseStore`] trait every backend implements, and [`LeaseError`].
+//! - `csv`: what Kea's two lease files share (escaping, hex, versioned
+//!   headers, reading a file) and the [`LeaseRow`] trait a lease implements
+//!   to be journaled; `csv::v4` is `kea-leases4.csv`, `csv::v6` is
+//!   `kea-leases6.csv` (Kea 2.2 columns).
+//! - `memfile`: the embedded backend, generic over the row type: in-memory
+//!   indexes + append-only CSV journal + background compaction (Kea's LFC
+//!   file dance: `.2`, `.1`). [`Memfile4`] (alias [`Memfile`]) and
+//!   [`Memfile6`] are its two instances; like Kea, one store holds one
+//!   family's file.
+//! - `conformance`: the one test suite every backend must pass, per family.
 //!
 //! Times are Unix seconds passed in by the caller; no store reads the clock
 //! except to timestamp compaction.
 
 #![forbid(unsafe_code)]
 
-use std::net::Ipv4Addr;
+use std::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 pub mod conformance;
 pub mod csv;
 pub mod memfile;
 
-pub use memfile::{CompactStats, LoadStats, Memfile, MemfileOptions};
+pub use csv::{LeaseRow, Lookup};
+pub use memfile::{
+    CompactStats, LoadStats, Memfile, Memfile4, Memfile6, MemfileOptions, MemfileStore,
+};
 
 /// Kea lease states (the `state` column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -82,6 +92,100 @@ impl Lease4 {
     }
 }
 
+/// The kind of a DHCPv6 lease (Kea's `lease_type` column and `Lease::Type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LeaseType6 {
+    /// 0: a non-temporary address (IA_NA).
+    Na,
+    /// 1: a temporary address (IA_TA).
+    Ta,
+    /// 2: a delegated prefix (IA_PD).
+    Pd,
+}
+
+impl LeaseType6 {
+    pub fn code(self) -> u32 {
+        match self {
+            LeaseType6::Na => 0,
+            LeaseType6::Ta => 1,
+            LeaseType6::Pd => 2,
+        }
+    }
+    pub fn from_code(c: u32) -> Option<Self> {
+        match c {
+            0 => Some(LeaseType6::Na),
+            1 => Some(LeaseType6::Ta),
+            2 => Some(LeaseType6::Pd),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for LeaseType6 {
+    /// Kea's `Lease::typeToText`: `IA_NA`, `IA_TA`, `IA_PD`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LeaseType6::Na => "IA_NA",
+            LeaseType6::Ta => "IA_TA",
+            LeaseType6::Pd => "IA_PD",
+        })
+    }
+}
+
+/// A DHCPv6 lease, with exactly the fields of Kea 2.2's `kea-leases6.csv`
+/// row.
+///
+/// An address holds at most one lease, whatever its type (Kea's storage and
+/// SQL schemas key a v6 lease by address); the API names a lease by
+/// `(lease_type, address)` and a lease of another type at that address is
+/// "not this lease".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease6 {
+    /// The address, or the prefix for `Pd`.
+    pub address: Ipv6Addr,
+    /// The client's DUID. Must be non-empty unless the lease is Declined;
+    /// Kea gives a declined lease the "empty DUID" `[0]` (see
+    /// `csv::v6::EMPTY_DUID`).
+    pub duid: Vec<u8>,
+    /// Seconds.
+    pub valid_lifetime: u32,
+    /// Unix seconds when the lease expires (cltt + valid_lifetime).
+    pub expire: u64,
+    pub subnet_id: u32,
+    /// Preferred lifetime, seconds.
+    pub pref_lifetime: u32,
+    pub lease_type: LeaseType6,
+    pub iaid: u32,
+    /// 128 for `Na` and `Ta` (Kea rejects anything else); the prefix length
+    /// for `Pd`.
+    pub prefix_len: u8,
+    pub fqdn_fwd: bool,
+    pub fqdn_rev: bool,
+    pub hostname: String,
+    /// Hardware address bytes (no htype); empty when unknown.
+    pub hwaddr: Vec<u8>,
+    pub state: LeaseState,
+    /// JSON text of the user context, empty when none.
+    pub user_context: String,
+    /// Hardware type of `hwaddr` (1 = Ethernet); stored as 0 when `hwaddr`
+    /// is empty, since the file keeps it only with a hardware address.
+    pub hwtype: u16,
+    /// How `hwaddr` was learned (Kea's `HWAddr::HWADDR_SOURCE_*` bits);
+    /// stored as 0 when `hwaddr` is empty.
+    pub hwaddr_source: u32,
+}
+
+impl Lease6 {
+    /// Client last transmission time.
+    pub fn cltt(&self) -> u64 {
+        self.expire.saturating_sub(u64::from(self.valid_lifetime))
+    }
+    /// Whether the lease has expired at `now`.
+    pub fn expired(&self, now: u64) -> bool {
+        self.expire <= now
+    }
+}
+
 /// Errors a store reports.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -92,6 +196,21 @@ pub enum LeaseError {
     /// `update4`/`delete4` of an address with no lease.
     #[error("no lease for {0}")]
     NotFound(Ipv4Addr),
+    /// `add6` of an address that already has a lease (of any type).
+    #[error("a lease for {0} already exists")]
+    Exists6(Ipv6Addr),
+    /// `update6` of an address with no lease of that type.
+    #[error("no {0} lease for {1}")]
+    NotFound6(LeaseType6, Ipv6Addr),
+    /// A lease that cannot be stored as given (it would not read back from
+    /// the lease file: e.g. a DHCPv6 lease without DUID, or a user context
+    /// that is not a JSON map). Nothing is stored.
+    #[error("invalid lease: {0}")]
+    Invalid(String),
+    /// The store does not hold this family's leases (e.g. a DHCPv4 write to
+    /// a store opened for `kea-leases6.csv`).
+    #[error("this lease store does not hold {0} leases")]
+    Unsupported(&'static str),
     /// Writing the journal failed: the lease is NOT stored.
     #[error("lease file {path}: {source}")]
     Io {
@@ -111,27 +230,105 @@ pub enum LeaseError {
 /// The lease store every backend implements. All methods are safe to call
 /// from many threads at once. A write returns only after the lease is durable
 /// as the backend defines it (memfile: the journal line is written to the OS).
+///
+/// A backend may hold one family only (memfile does, like Kea: one file per
+/// family). Every method has a default for "this family is not stored
+/// here": reads find nothing, writes return [`LeaseError::Unsupported`]. A
+/// backend overrides every method of each family it stores; the
+/// conformance suite checks that.
 pub trait LeaseStore: Send + Sync {
+    // --- DHCPv4 ---
+
     /// The lease for `addr`, whatever its state.
-    fn get4(&self, addr: Ipv4Addr) -> Option<Lease4>;
+    fn get4(&self, _addr: Ipv4Addr) -> Option<Lease4> {
+        None
+    }
     /// Leases of the client with this client identifier, in any subnet.
-    fn get4_by_client_id(&self, client_id: &[u8]) -> Vec<Lease4>;
+    fn get4_by_client_id(&self, _client_id: &[u8]) -> Vec<Lease4> {
+        Vec::new()
+    }
     /// Leases of the client with this hardware address, in any subnet.
-    fn get4_by_hwaddr(&self, hwaddr: &[u8]) -> Vec<Lease4>;
+    fn get4_by_hwaddr(&self, _hwaddr: &[u8]) -> Vec<Lease4> {
+        Vec::new()
+    }
     /// Stores a new lease; `Exists` if the address already has one.
-    fn add4(&self, lease: &Lease4) -> Result<(), LeaseError>;
+    fn add4(&self, _lease: &Lease4) -> Result<(), LeaseError> {
+        Err(LeaseError::Unsupported("DHCPv4"))
+    }
     /// Replaces the lease for `lease.addr`; `NotFound` if there is none.
-    fn update4(&self, lease: &Lease4) -> Result<(), LeaseError>;
+    fn update4(&self, _lease: &Lease4) -> Result<(), LeaseError> {
+        Err(LeaseError::Unsupported("DHCPv4"))
+    }
     /// Removes the lease for `addr`; `Ok(false)` if there was none.
-    fn delete4(&self, addr: Ipv4Addr) -> Result<bool, LeaseError>;
+    fn delete4(&self, _addr: Ipv4Addr) -> Result<bool, LeaseError> {
+        Err(LeaseError::Unsupported("DHCPv4"))
+    }
     /// Up to `limit` (0 = all) leases in state Default (or Declined) whose
     /// `expire` is <= `now`, oldest first: candidates for reclamation.
-    fn expired4(&self, now: u64, limit: usize) -> Vec<Lease4>;
+    fn expired4(&self, _now: u64, _limit: usize) -> Vec<Lease4> {
+        Vec::new()
+    }
     /// Deletes leases in state ExpiredReclaimed that expired before
     /// `older_than`; returns how many.
-    fn flush_reclaimed4(&self, older_than: u64) -> Result<usize, LeaseError>;
+    fn flush_reclaimed4(&self, _older_than: u64) -> Result<usize, LeaseError> {
+        Err(LeaseError::Unsupported("DHCPv4"))
+    }
     /// Every lease (for statistics at start-up and control commands).
-    fn all4(&self) -> Vec<Lease4>;
+    fn all4(&self) -> Vec<Lease4> {
+        Vec::new()
+    }
     /// Number of leases stored.
-    fn count4(&self) -> usize;
+    fn count4(&self) -> usize {
+        0
+    }
+
+    // --- DHCPv6 ---
+
+    /// The lease of this type for `addr` (the prefix, for `Pd`), whatever
+    /// its state; `None` if there is none or the address holds a lease of
+    /// another type.
+    fn get6(&self, _lease_type: LeaseType6, _addr: Ipv6Addr) -> Option<Lease6> {
+        None
+    }
+    /// Leases of this type for the client's IA (DUID + IAID), in any subnet.
+    fn get6_by_duid_iaid(&self, _lease_type: LeaseType6, _duid: &[u8], _iaid: u32) -> Vec<Lease6> {
+        Vec::new()
+    }
+    /// Every lease of the client with this DUID (all types, IAs, subnets).
+    fn get6_by_duid(&self, _duid: &[u8]) -> Vec<Lease6> {
+        Vec::new()
+    }
+    /// Stores a new lease; `Exists6` if the address already has a lease of
+    /// any type; `Invalid` if the lease cannot be stored (see [`Lease6`]).
+    fn add6(&self, _lease: &Lease6) -> Result<(), LeaseError> {
+        Err(LeaseError::Unsupported("DHCPv6"))
+    }
+    /// Replaces the lease of `lease.lease_type` for `lease.address`;
+    /// `NotFound6` if there is none.
+    fn update6(&self, _lease: &Lease6) -> Result<(), LeaseError> {
+        Err(LeaseError::Unsupported("DHCPv6"))
+    }
+    /// Removes the lease of this type for `addr`; `Ok(false)` if there was
+    /// none.
+    fn delete6(&self, _lease_type: LeaseType6, _addr: Ipv6Addr) -> Result<bool, LeaseError> {
+        Err(LeaseError::Unsupported("DHCPv6"))
+    }
+    /// Up to `limit` (0 = all) leases in state Default (or Declined) whose
+    /// `expire` is <= `now`, oldest first, all types.
+    fn expired6(&self, _now: u64, _limit: usize) -> Vec<Lease6> {
+        Vec::new()
+    }
+    /// Deletes leases in state ExpiredReclaimed that expired before
+    /// `older_than`; returns how many.
+    fn flush_reclaimed6(&self, _older_than: u64) -> Result<usize, LeaseError> {
+        Err(LeaseError::Unsupported("DHCPv6"))
+    }
+    /// Every lease, all types.
+    fn all6(&self) -> Vec<Lease6> {
+        Vec::new()
+    }
+    /// Number of leases stored, all types.
+    fn count6(&self) -> usize {
+        0
+    }
 }

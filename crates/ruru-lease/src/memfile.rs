@@ -1,6 +1,14 @@
 //! The memfile backend: leases in memory, every change appended to a Kea
 //! CSV journal, and Kea's lease file cleanup (LFC) to compact it.
 //!
+//! One [`MemfileStore`] holds one family's leases, as Kea's memfile does
+//! (`kea-leases4.csv` for Dhcp4, `kea-leases6.csv` for Dhcp6). All of the
+//! code below is generic over the row type ([`LeaseRow`]): [`Memfile4`]
+//! (also named [`Memfile`]) = `MemfileStore<Lease4>` and [`Memfile6`] =
+//! `MemfileStore<Lease6>` differ only in their [`LeaseStore`] methods, which
+//! map the trait onto the generic operations. The other family's trait
+//! methods keep their defaults (find nothing, writes are `Unsupported`).
+//!
 //! # Files (Kea's names and protocol)
 //! For a lease file `<name>`:
 //! - `<name>`: the journal being appended to. One row per change; a deleted
@@ -13,10 +21,11 @@
 //!
 //! Loading follows Kea's `Memfile_LeaseMgr::loadLeasesFromFiles`:
 //! `<name>.completed` if it exists, otherwise `<name>.2` then `<name>.1`;
-//! then always `<name>`. Later rows replace earlier ones for an address; a
-//! row with `valid_lifetime` 0 removes the address.
+//! then always `<name>`. Later rows replace earlier ones for an address
+//! (the key, in both files); a row with `valid_lifetime` 0 removes the
+//! address.
 //!
-//! Compaction ([`Memfile::compact`]) does what Kea's server + `kea-lfc` do:
+//! Compaction ([`MemfileStore::compact`]) does what Kea's server + `kea-lfc` do:
 //! 1. if `.completed` exists, an earlier run stopped during cleanup: finish
 //!    it (remove `.2` and `.1`, rename `.completed` to `.2`);
 //! 2. unless `.1` exists (an earlier run stopped before `.completed`), take
@@ -43,31 +52,31 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
-use crate::csv::{self, Schema};
-use crate::{Lease4, LeaseError, LeaseState, LeaseStore};
+use crate::csv::{self, LeaseRow, Lookup, Schema};
+use crate::{Lease4, Lease6, LeaseError, LeaseState, LeaseStore, LeaseType6};
 
 /// Leases copied per read-lock hold while writing a snapshot.
 const SNAPSHOT_CHUNK: usize = 4096;
 
-/// Options for [`Memfile::open_with`].
+/// Options for [`MemfileStore::open_with`].
 #[derive(Debug, Clone, Default)]
 pub struct MemfileOptions {
     /// Kea's `max-row-errors`: how many invalid rows one file may have before
     /// loading fails; 0 (Kea's default) means no limit. Invalid rows are
     /// always skipped with a warning.
     pub max_row_errors: usize,
-    /// fsync the journal after every write (see [`Memfile::set_sync`]).
+    /// fsync the journal after every write (see [`MemfileStore::set_sync`]).
     pub sync: bool,
 }
 
-/// What [`Memfile::open`] loaded.
+/// What [`MemfileStore::open`] loaded.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LoadStats {
     /// The files read, in order.
@@ -83,7 +92,7 @@ pub struct LoadStats {
     pub converted: bool,
 }
 
-/// What one [`Memfile::compact`] did.
+/// What one [`MemfileStore::compact`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CompactStats {
     /// Leases written to the snapshot.
@@ -97,83 +106,78 @@ pub struct CompactStats {
     pub elapsed: Duration,
 }
 
-/// The in-memory indexes. Every lease is in `by_addr`; the other maps hold
-/// addresses only.
-#[derive(Default)]
-struct Index {
-    by_addr: BTreeMap<Ipv4Addr, Lease4>,
-    /// Non-empty hardware address -> its leases (several subnets).
-    by_hwaddr: HashMap<Vec<u8>, BTreeSet<Ipv4Addr>>,
-    /// Non-empty client id -> its leases.
-    by_client_id: HashMap<Vec<u8>, BTreeSet<Ipv4Addr>>,
+/// The in-memory indexes. Every lease is in `by_key`; the other maps hold
+/// keys only.
+struct Index<L: LeaseRow> {
+    by_key: BTreeMap<L::Key, L>,
+    /// Client identifier -> its leases (several subnets, IAs).
+    by_lookup: HashMap<Lookup, BTreeSet<L::Key>>,
     /// Default and Declined leases by expiry: reclamation candidates, so
-    /// `expired4` is a range scan.
-    active_by_expire: BTreeSet<(u64, Ipv4Addr)>,
-    /// ExpiredReclaimed leases by expiry, for `flush_reclaimed4`.
-    reclaimed_by_expire: BTreeSet<(u64, Ipv4Addr)>,
+    /// `expired` is a range scan.
+    active_by_expire: BTreeSet<(u64, L::Key)>,
+    /// ExpiredReclaimed leases by expiry, for `flush_reclaimed`.
+    reclaimed_by_expire: BTreeSet<(u64, L::Key)>,
 }
 
-impl Index {
-    fn expiry_set(&mut self, state: LeaseState) -> &mut BTreeSet<(u64, Ipv4Addr)> {
+impl<L: LeaseRow> Default for Index<L> {
+    fn default() -> Self {
+        Index {
+            by_key: BTreeMap::new(),
+            by_lookup: HashMap::new(),
+            active_by_expire: BTreeSet::new(),
+            reclaimed_by_expire: BTreeSet::new(),
+        }
+    }
+}
+
+impl<L: LeaseRow> Index<L> {
+    fn expiry_set(&mut self, state: LeaseState) -> &mut BTreeSet<(u64, L::Key)> {
         match state {
             LeaseState::ExpiredReclaimed => &mut self.reclaimed_by_expire,
             LeaseState::Default | LeaseState::Declined => &mut self.active_by_expire,
         }
     }
 
-    fn insert(&mut self, lease: Lease4) {
-        let addr = lease.addr;
-        self.remove(addr);
-        if !lease.hwaddr.is_empty() {
-            self.by_hwaddr
-                .entry(lease.hwaddr.clone())
-                .or_default()
-                .insert(addr);
+    fn insert(&mut self, lease: L) {
+        let key = lease.key();
+        self.remove(key);
+        for lookup in lease.lookups() {
+            self.by_lookup.entry(lookup).or_default().insert(key);
         }
-        if let Some(cid) = lease.client_id.as_ref().filter(|c| !c.is_empty()) {
-            self.by_client_id
-                .entry(cid.clone())
-                .or_default()
-                .insert(addr);
-        }
-        self.expiry_set(lease.state).insert((lease.expire, addr));
-        self.by_addr.insert(addr, lease);
+        self.expiry_set(lease.state()).insert((lease.expire(), key));
+        self.by_key.insert(key, lease);
     }
 
-    fn remove(&mut self, addr: Ipv4Addr) -> Option<Lease4> {
-        let old = self.by_addr.remove(&addr)?;
-        unlink(&mut self.by_hwaddr, &old.hwaddr, addr);
-        if let Some(cid) = &old.client_id {
-            unlink(&mut self.by_client_id, cid, addr);
+    fn remove(&mut self, key: L::Key) -> Option<L> {
+        let old = self.by_key.remove(&key)?;
+        for lookup in old.lookups() {
+            if let Some(set) = self.by_lookup.get_mut(&lookup) {
+                set.remove(&key);
+                if set.is_empty() {
+                    self.by_lookup.remove(&lookup);
+                }
+            }
         }
-        self.expiry_set(old.state).remove(&(old.expire, addr));
+        self.expiry_set(old.state()).remove(&(old.expire(), key));
         Some(old)
     }
 
     /// Applies one journal row as Kea's loader does.
-    fn apply(&mut self, lease: Lease4) {
-        if lease.valid_lifetime == 0 {
-            self.remove(lease.addr);
+    fn apply(&mut self, lease: L) {
+        if lease.valid_lifetime() == 0 {
+            self.remove(lease.key());
         } else {
             self.insert(lease);
         }
     }
 
-    fn leases(&self, addrs: Option<&BTreeSet<Ipv4Addr>>) -> Vec<Lease4> {
-        addrs
+    fn find(&self, lookup: &Lookup) -> Vec<L> {
+        self.by_lookup
+            .get(lookup)
             .into_iter()
             .flatten()
-            .filter_map(|a| self.by_addr.get(a).cloned())
+            .filter_map(|k| self.by_key.get(k).cloned())
             .collect()
-    }
-}
-
-fn unlink(map: &mut HashMap<Vec<u8>, BTreeSet<Ipv4Addr>>, key: &[u8], addr: Ipv4Addr) {
-    if let Some(set) = map.get_mut(key) {
-        set.remove(&addr);
-        if set.is_empty() {
-            map.remove(key);
-        }
     }
 }
 
@@ -257,7 +261,7 @@ fn sync_dir(path: &Path) -> Result<(), LeaseError> {
 
 /// Opens `<name>` for appending: creates it with a header when missing or
 /// empty, and ends a torn last line so the next row starts on its own line.
-fn open_append(path: &Path, sync: bool) -> io::Result<(File, u64)> {
+fn open_append(path: &Path, header: &str, sync: bool) -> io::Result<(File, u64)> {
     let mut file = OpenOptions::new()
         .read(true)
         .append(true)
@@ -265,7 +269,7 @@ fn open_append(path: &Path, sync: bool) -> io::Result<(File, u64)> {
         .open(path)?;
     let mut len = file.metadata()?.len();
     if len == 0 {
-        let header = format!("{}\n", csv::HEADER);
+        let header = format!("{header}\n");
         file.write_all(header.as_bytes())?;
         if sync {
             file.sync_all()?;
@@ -288,12 +292,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// The memfile lease store. See the module documentation.
-pub struct Memfile {
+/// The memfile lease store for one family's lease file (`L` is [`Lease4`]
+/// or [`Lease6`]). See the module documentation.
+pub struct MemfileStore<L: LeaseRow> {
     /// `<name>`, or `None` when leases are kept in memory only
     /// (Kea's `persist: false`).
     path: Option<PathBuf>,
-    index: RwLock<Index>,
+    index: RwLock<Index<L>>,
     /// The write path: held while checking, journaling and applying a
     /// change, and while rotating the file.
     journal: Mutex<Journal>,
@@ -303,16 +308,25 @@ pub struct Memfile {
     load_stats: LoadStats,
 }
 
-impl Memfile {
-    /// Opens the store. `None` keeps leases in memory only; a path loads
+/// The DHCPv4 store (`kea-leases4.csv`).
+pub type Memfile4 = MemfileStore<Lease4>;
+/// The DHCPv6 store (`kea-leases6.csv`).
+pub type Memfile6 = MemfileStore<Lease6>;
+/// The DHCPv4 store, under the name its first callers use.
+pub type Memfile = Memfile4;
+
+impl<L: LeaseRow> MemfileStore<L> {
+    /// Opens the store for `L`'s lease file: `Memfile4::open` (or
+    /// `Memfile::open`) for `kea-leases4.csv`, `Memfile6::open` for
+    /// `kea-leases6.csv`. `None` keeps leases in memory only; a path loads
     /// Kea's file set for it (see the module docs) and appends to it.
     pub fn open(path: Option<&Path>) -> Result<Self, LeaseError> {
         Self::open_with(path, MemfileOptions::default())
     }
 
-    /// [`Memfile::open`] with options.
+    /// [`MemfileStore::open`] with options.
     pub fn open_with(path: Option<&Path>, options: MemfileOptions) -> Result<Self, LeaseError> {
-        let mut index = Index::default();
+        let mut index = Index::<L>::default();
         let mut stats = LoadStats::default();
         let mut journal = Journal::Memory;
         let mut needs_conversion = false;
@@ -332,7 +346,8 @@ impl Memfile {
                 sources.push(files.current.clone());
             }
             for source in sources {
-                let read = csv::read_file(&source, options.max_row_errors, |l| index.apply(l))?;
+                let read =
+                    csv::read_file::<L>(&source, options.max_row_errors, |l| index.apply(l))?;
                 stats.rows += read.rows;
                 stats.skipped += read.skipped;
                 if read.header.is_some_and(|h| h.schema != Schema::Current) {
@@ -340,11 +355,11 @@ impl Memfile {
                 }
                 stats.files.push(source);
             }
-            let (file, len) = open_append(path, options.sync).map_err(io_err(path))?;
+            let (file, len) = open_append(path, L::HEADER, options.sync).map_err(io_err(path))?;
             journal = Journal::Open { file, len };
         }
-        stats.leases = index.by_addr.len();
-        let mut store = Memfile {
+        stats.leases = index.by_key.len();
+        let mut store = MemfileStore {
             path: path.map(Path::to_path_buf),
             index: RwLock::new(index),
             journal: Mutex::new(journal),
@@ -355,6 +370,7 @@ impl Memfile {
         if needs_conversion {
             tracing::info!(
                 path = ?store.path,
+                family = L::FAMILY,
                 "lease file written by another Kea version: rewriting it in Kea 2.2 columns"
             );
             // The first run may only recover an interrupted one (no rotation).
@@ -367,6 +383,7 @@ impl Memfile {
         }
         tracing::info!(
             path = ?store.path,
+            family = L::FAMILY,
             leases = store.load_stats.leases,
             rows = store.load_stats.rows,
             skipped = store.load_stats.skipped,
@@ -391,11 +408,11 @@ impl Memfile {
         self.sync.store(sync, Ordering::Relaxed);
     }
 
-    fn read(&self) -> RwLockReadGuard<'_, Index> {
+    fn read(&self) -> RwLockReadGuard<'_, Index<L>> {
         self.index.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn write(&self) -> RwLockWriteGuard<'_, Index> {
+    fn write(&self) -> RwLockWriteGuard<'_, Index<L>> {
         self.index.write().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -407,7 +424,7 @@ impl Memfile {
         };
         let sync = self.sync.load(Ordering::Relaxed);
         if matches!(journal, Journal::Lost) {
-            let (file, len) = open_append(path, sync).map_err(io_err(path))?;
+            let (file, len) = open_append(path, L::HEADER, sync).map_err(io_err(path))?;
             tracing::info!(path = %path.display(), "lease file reopened");
             *journal = Journal::Open { file, len };
         }
@@ -488,7 +505,7 @@ impl Memfile {
         let mut journal = lock(&self.journal);
         fs::rename(&files.current, &files.input).map_err(io_err(&files.current))?;
         let sync = self.sync.load(Ordering::Relaxed);
-        match open_append(&files.current, sync) {
+        match open_append(&files.current, L::HEADER, sync) {
             Ok((file, len)) => {
                 *journal = Journal::Open { file, len };
                 if sync {
@@ -510,7 +527,7 @@ impl Memfile {
     fn write_snapshot(&self, output: &Path) -> Result<usize, LeaseError> {
         let err = io_err(output);
         let mut out = BufWriter::new(File::create(output).map_err(&err)?);
-        writeln!(out, "{}", csv::HEADER).map_err(&err)?;
+        writeln!(out, "{}", L::HEADER).map_err(&err)?;
         let mut from = Bound::Unbounded;
         let mut count = 0;
         loop {
@@ -518,14 +535,14 @@ impl Memfile {
             let mut last = None;
             {
                 let index = self.read();
-                for (addr, lease) in index
-                    .by_addr
+                for (key, lease) in index
+                    .by_key
                     .range((from, Bound::Unbounded))
                     .take(SNAPSHOT_CHUNK)
                 {
-                    chunk.push_str(&csv::encode_row(lease));
+                    chunk.push_str(&lease.encode());
                     chunk.push('\n');
-                    last = Some(*addr);
+                    last = Some(*key);
                     count += 1;
                 }
             }
@@ -546,119 +563,210 @@ impl Memfile {
     }
 }
 
-/// An empty client id is stored as none, as it reads back from the file.
-fn normalized(lease: &Lease4) -> Lease4 {
-    let mut lease = lease.clone();
-    if lease.client_id.as_ref().is_some_and(Vec::is_empty) {
-        lease.client_id = None;
-    }
-    lease
-}
-
-fn row(lease: &Lease4) -> String {
-    let mut row = csv::encode_row(lease);
+fn row<L: LeaseRow>(lease: &L) -> String {
+    let mut row = lease.encode();
     row.push('\n');
     row
 }
 
-impl LeaseStore for Memfile {
-    fn get4(&self, addr: Ipv4Addr) -> Option<Lease4> {
-        self.read().by_addr.get(&addr).cloned()
+/// The generic operations every family's [`LeaseStore`] methods map onto.
+/// Writers hold the journal lock across check, write and apply (see the
+/// module docs).
+impl<L: LeaseRow> MemfileStore<L> {
+    fn get(&self, key: L::Key) -> Option<L> {
+        self.read().by_key.get(&key).cloned()
     }
 
-    fn get4_by_client_id(&self, client_id: &[u8]) -> Vec<Lease4> {
-        let index = self.read();
-        index.leases(index.by_client_id.get(client_id))
+    fn find(&self, lookup: &Lookup) -> Vec<L> {
+        self.read().find(lookup)
     }
 
-    fn get4_by_hwaddr(&self, hwaddr: &[u8]) -> Vec<Lease4> {
-        let index = self.read();
-        index.leases(index.by_hwaddr.get(hwaddr))
-    }
-
+    /// Stores a new lease; `Ok(false)` if its key is taken.
+    ///
     /// Note: with a lease file, a lease with `valid_lifetime` 0 is journaled
     /// as a deletion (Kea's convention) and is gone after a restart.
-    fn add4(&self, lease: &Lease4) -> Result<(), LeaseError> {
-        let lease = normalized(lease);
+    fn insert_new(&self, lease: &L) -> Result<bool, LeaseError> {
+        let lease = lease.prepare().map_err(LeaseError::Invalid)?;
         let mut journal = lock(&self.journal);
-        if self.read().by_addr.contains_key(&lease.addr) {
-            return Err(LeaseError::Exists(lease.addr));
-        }
-        self.append(&mut journal, &row(&lease))?;
-        self.write().insert(lease);
-        Ok(())
-    }
-
-    fn update4(&self, lease: &Lease4) -> Result<(), LeaseError> {
-        let lease = normalized(lease);
-        let mut journal = lock(&self.journal);
-        if !self.read().by_addr.contains_key(&lease.addr) {
-            return Err(LeaseError::NotFound(lease.addr));
-        }
-        self.append(&mut journal, &row(&lease))?;
-        self.write().insert(lease);
-        Ok(())
-    }
-
-    fn delete4(&self, addr: Ipv4Addr) -> Result<bool, LeaseError> {
-        let mut journal = lock(&self.journal);
-        let Some(old) = self.read().by_addr.get(&addr).cloned() else {
+        if self.read().by_key.contains_key(&lease.key()) {
             return Ok(false);
-        };
-        let mut line = csv::encode_delete_row(&old);
-        line.push('\n');
-        self.append(&mut journal, &line)?;
-        self.write().remove(addr);
+        }
+        self.append(&mut journal, &row(&lease))?;
+        self.write().insert(lease);
         Ok(true)
     }
 
-    fn expired4(&self, now: u64, limit: usize) -> Vec<Lease4> {
+    /// Replaces the lease with this key if `same(old)`; `Ok(false)` if there
+    /// is no such lease.
+    fn replace(&self, lease: &L, same: impl Fn(&L) -> bool) -> Result<bool, LeaseError> {
+        let lease = lease.prepare().map_err(LeaseError::Invalid)?;
+        let mut journal = lock(&self.journal);
+        if !self.read().by_key.get(&lease.key()).is_some_and(&same) {
+            return Ok(false);
+        }
+        self.append(&mut journal, &row(&lease))?;
+        self.write().insert(lease);
+        Ok(true)
+    }
+
+    /// Removes the lease with this key if `same(old)`; `Ok(false)` if there
+    /// is no such lease.
+    fn remove(&self, key: L::Key, same: impl Fn(&L) -> bool) -> Result<bool, LeaseError> {
+        let mut journal = lock(&self.journal);
+        let Some(old) = self.read().by_key.get(&key).filter(|l| same(l)).cloned() else {
+            return Ok(false);
+        };
+        self.append(&mut journal, &row(&old.deletion()))?;
+        self.write().remove(key);
+        Ok(true)
+    }
+
+    fn expired(&self, now: u64, limit: usize) -> Vec<L> {
         let limit = if limit == 0 { usize::MAX } else { limit };
         let index = self.read();
         index
             .active_by_expire
-            .range(..=(now, Ipv4Addr::BROADCAST))
+            .iter()
+            .take_while(|(expire, _)| *expire <= now)
             .take(limit)
-            .filter_map(|(_, a)| index.by_addr.get(a).cloned())
+            .filter_map(|(_, k)| index.by_key.get(k).cloned())
             .collect()
     }
 
-    fn flush_reclaimed4(&self, older_than: u64) -> Result<usize, LeaseError> {
+    fn flush_reclaimed(&self, older_than: u64) -> Result<usize, LeaseError> {
         let mut journal = lock(&self.journal);
-        let (addrs, rows) = {
+        let (keys, rows) = {
             let index = self.read();
-            let mut addrs = Vec::new();
+            let mut keys = Vec::new();
             let mut rows = String::new();
-            for (_, addr) in index
+            for (_, key) in index
                 .reclaimed_by_expire
-                .range(..(older_than, Ipv4Addr::UNSPECIFIED))
+                .iter()
+                .take_while(|(expire, _)| *expire < older_than)
             {
-                if let Some(lease) = index.by_addr.get(addr) {
-                    rows.push_str(&csv::encode_delete_row(lease));
-                    rows.push('\n');
-                    addrs.push(*addr);
+                if let Some(lease) = index.by_key.get(key) {
+                    rows.push_str(&row(&lease.deletion()));
+                    keys.push(*key);
                 }
             }
-            (addrs, rows)
+            (keys, rows)
         };
-        if addrs.is_empty() {
+        if keys.is_empty() {
             return Ok(0);
         }
         // One write for all rows: either all are journaled or none is.
         self.append(&mut journal, &rows)?;
         let mut index = self.write();
-        for addr in &addrs {
-            index.remove(*addr);
+        for key in &keys {
+            index.remove(*key);
         }
-        Ok(addrs.len())
+        Ok(keys.len())
+    }
+
+    fn all(&self) -> Vec<L> {
+        self.read().by_key.values().cloned().collect()
+    }
+
+    fn count(&self) -> usize {
+        self.read().by_key.len()
+    }
+}
+
+impl LeaseStore for Memfile4 {
+    fn get4(&self, addr: Ipv4Addr) -> Option<Lease4> {
+        self.get(addr)
+    }
+
+    fn get4_by_client_id(&self, client_id: &[u8]) -> Vec<Lease4> {
+        self.find(&Lookup::ClientId(client_id.to_vec()))
+    }
+
+    fn get4_by_hwaddr(&self, hwaddr: &[u8]) -> Vec<Lease4> {
+        self.find(&Lookup::HwAddr(hwaddr.to_vec()))
+    }
+
+    fn add4(&self, lease: &Lease4) -> Result<(), LeaseError> {
+        match self.insert_new(lease)? {
+            true => Ok(()),
+            false => Err(LeaseError::Exists(lease.addr)),
+        }
+    }
+
+    fn update4(&self, lease: &Lease4) -> Result<(), LeaseError> {
+        match self.replace(lease, |_| true)? {
+            true => Ok(()),
+            false => Err(LeaseError::NotFound(lease.addr)),
+        }
+    }
+
+    fn delete4(&self, addr: Ipv4Addr) -> Result<bool, LeaseError> {
+        self.remove(addr, |_| true)
+    }
+
+    fn expired4(&self, now: u64, limit: usize) -> Vec<Lease4> {
+        self.expired(now, limit)
+    }
+
+    fn flush_reclaimed4(&self, older_than: u64) -> Result<usize, LeaseError> {
+        self.flush_reclaimed(older_than)
     }
 
     fn all4(&self) -> Vec<Lease4> {
-        self.read().by_addr.values().cloned().collect()
+        self.all()
     }
 
     fn count4(&self) -> usize {
-        self.read().by_addr.len()
+        self.count()
+    }
+}
+
+/// An address holds one lease of any type (Kea's key); the type only
+/// filters.
+impl LeaseStore for Memfile6 {
+    fn get6(&self, lease_type: LeaseType6, addr: Ipv6Addr) -> Option<Lease6> {
+        self.get(addr).filter(|l| l.lease_type == lease_type)
+    }
+
+    fn get6_by_duid_iaid(&self, lease_type: LeaseType6, duid: &[u8], iaid: u32) -> Vec<Lease6> {
+        self.find(&Lookup::DuidIaid(lease_type, iaid, duid.to_vec()))
+    }
+
+    fn get6_by_duid(&self, duid: &[u8]) -> Vec<Lease6> {
+        self.find(&Lookup::Duid(duid.to_vec()))
+    }
+
+    fn add6(&self, lease: &Lease6) -> Result<(), LeaseError> {
+        match self.insert_new(lease)? {
+            true => Ok(()),
+            false => Err(LeaseError::Exists6(lease.address)),
+        }
+    }
+
+    fn update6(&self, lease: &Lease6) -> Result<(), LeaseError> {
+        match self.replace(lease, |old| old.lease_type == lease.lease_type)? {
+            true => Ok(()),
+            false => Err(LeaseError::NotFound6(lease.lease_type, lease.address)),
+        }
+    }
+
+    fn delete6(&self, lease_type: LeaseType6, addr: Ipv6Addr) -> Result<bool, LeaseError> {
+        self.remove(addr, |old| old.lease_type == lease_type)
+    }
+
+    fn expired6(&self, now: u64, limit: usize) -> Vec<Lease6> {
+        self.expired(now, limit)
+    }
+
+    fn flush_reclaimed6(&self, older_than: u64) -> Result<usize, LeaseError> {
+        self.flush_reclaimed(older_than)
+    }
+
+    fn all6(&self) -> Vec<Lease6> {
+        self.all()
+    }
+
+    fn count6(&self) -> usize {
+        self.count()
     }
 }
 

@@ -7,8 +7,8 @@
 //! from its start (a /16 pool stays fast; the cost per allocation grows only
 //! with the fraction of the pool in use, never with its size).
 
+use crate::cursor::Cursor;
 use std::net::Ipv4Addr;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use ruru_config::{Reservation4, Subnet4};
 use ruru_lease::{Lease4, LeaseStore};
@@ -83,20 +83,20 @@ pub fn available(
 /// Per-pool search cursors of one subnet.
 #[derive(Debug)]
 pub struct PoolCursors {
-    cursors: Vec<AtomicU64>,
+    cursors: Vec<Cursor>,
 }
 
 impl PoolCursors {
     pub fn new(subnet: &Subnet4) -> Self {
         PoolCursors {
-            cursors: subnet.pools.iter().map(|_| AtomicU64::new(0)).collect(),
+            cursors: subnet.pools.iter().map(|_| Cursor::default()).collect(),
         }
     }
 
     /// Takes over the positions of `other` (same pools).
     pub fn continue_from(&self, other: &PoolCursors) {
         for (a, b) in self.cursors.iter().zip(&other.cursors) {
-            a.store(b.load(Ordering::Relaxed), Ordering::Relaxed);
+            a.continue_from(b);
         }
     }
 
@@ -110,9 +110,9 @@ impl PoolCursors {
     ) -> Option<Ipv4Addr> {
         for (pool, cursor) in subnet.pools.iter().zip(&self.cursors) {
             let size = pool.size();
-            let start = u64::from(u32::from(pool.start));
+            let start = u128::from(u32::from(pool.start));
             for _ in 0..size {
-                let off = cursor.fetch_add(1, Ordering::Relaxed) % size;
+                let off = cursor.next(u128::from(size));
                 let Ok(a) = u32::try_from(start + off) else {
                     continue;
                 };

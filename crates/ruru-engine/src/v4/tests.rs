@@ -93,6 +93,7 @@ fn engine() -> Engine4 {
         ],
         multi_threading: MultiThreading::default(),
         control_sockets: Vec::new(),
+        hooks_libraries: Vec::new(),
     };
     Engine4::new(
         Arc::new(cfg),

@@ -5,10 +5,11 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 
 use super::*;
-use crate::conformance::{self, lease};
-use crate::csv::HEADER;
+use crate::conformance::{self, lease4 as lease, lease6, prefix6};
+use crate::csv::v4::{encode_delete_row, encode_row, HEADER};
+use crate::csv::v6;
 
-fn open(path: &Path) -> Memfile {
+fn open(path: &Path) -> Memfile4 {
     match Memfile::open(Some(path)) {
         Ok(s) => s,
         Err(e) => panic!("open {}: {e}", path.display()),
@@ -46,14 +47,14 @@ fn tmp() -> (tempfile::TempDir, PathBuf) {
 
 #[test]
 fn conformance_in_memory() {
-    conformance::run_all(&|| Box::new(Memfile::open(None).unwrap()));
+    conformance::run_all4(&|| Box::new(Memfile::open(None).unwrap()));
 }
 
 #[test]
 fn conformance_persisted() {
     let dir = tempfile::tempdir().unwrap();
     let n = AtomicUsize::new(0);
-    conformance::run_all(&|| {
+    conformance::run_all4(&|| {
         let path = dir
             .path()
             .join(format!("leases-{}.csv", n.fetch_add(1, Ordering::SeqCst)));
@@ -223,8 +224,8 @@ fn newer_kea_header_is_loaded_and_rewritten() {
 }
 
 fn corrupt_file(path: &Path) {
-    let good1 = csv::encode_row(&lease(1));
-    let good2 = csv::encode_row(&lease(2));
+    let good1 = encode_row(&lease(1));
+    let good2 = encode_row(&lease(2));
     fs::write(
         path,
         format!(
@@ -374,13 +375,13 @@ fn load_order_is_keas() {
     // .2 (oldest) then .1 then <name>.
     put(
         &files.previous,
-        &[csv::encode_row(&lease(1)), csv::encode_row(&lease(2))],
+        &[encode_row(&lease(1)), encode_row(&lease(2))],
     );
     put(
         &files.input,
-        &[csv::encode_row(&a2), csv::encode_delete_row(&lease(2))],
+        &[encode_row(&a2), encode_delete_row(&lease(2))],
     );
-    put(&files.current, &[csv::encode_row(&lease(3))]);
+    put(&files.current, &[encode_row(&lease(3))]);
     // A leftover partial snapshot is ignored.
     fs::write(&files.output, "garbage").unwrap();
     let s = open(&path);
@@ -396,7 +397,7 @@ fn load_order_is_keas() {
     drop(s);
 
     // With .completed present, .2 and .1 are not read.
-    put(&files.completed, &[csv::encode_row(&lease(4))]);
+    put(&files.completed, &[encode_row(&lease(4))]);
     let s = open(&path);
     assert_eq!(s.all4(), vec![lease(3), lease(4)]);
     assert_eq!(
@@ -433,12 +434,18 @@ fn compaction_rotates_and_reloads_equal() {
     assert_eq!(open(&path).all4(), all);
 }
 
-#[test]
-fn compaction_during_concurrent_writes_loses_nothing() {
+/// Compacts in a loop while writers add, update and delete: the generic
+/// journal and compaction, run for each family's row type.
+fn compaction_during_concurrent_writes<L>(file: &str, sample: fn(u16) -> L, bump: fn(&mut L))
+where
+    L: LeaseRow + PartialEq + std::fmt::Debug,
+{
     const THREADS: u16 = 4;
     const PER_THREAD: u16 = 400;
-    let (_dir, path) = tmp();
-    let s = open(&path);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(file);
+    let reopen = || MemfileStore::<L>::open(Some(&path)).unwrap();
+    let s = reopen();
     let done = AtomicBool::new(false);
     let compactions = AtomicUsize::new(0);
     std::thread::scope(|scope| {
@@ -460,12 +467,12 @@ fn compaction_during_concurrent_writes_loses_nothing() {
                                 std::thread::yield_now();
                             }
                         }
-                        let mut l = lease(t * PER_THREAD + i);
-                        s.add4(&l).unwrap();
-                        l.expire += 7;
-                        s.update4(&l).unwrap();
+                        let mut l = sample(t * PER_THREAD + i);
+                        assert!(s.insert_new(&l).unwrap());
+                        bump(&mut l);
+                        assert!(s.replace(&l, |_| true).unwrap());
                         if i % 4 == 0 {
-                            s.delete4(l.addr).unwrap();
+                            assert!(s.remove(l.key(), |_| true).unwrap());
                         }
                     }
                 })
@@ -477,19 +484,41 @@ fn compaction_during_concurrent_writes_loses_nothing() {
         done.store(true, Ordering::SeqCst);
     });
     assert!(compactions.load(Ordering::SeqCst) >= 1);
-    let expected: Vec<Lease4> = (0..THREADS * PER_THREAD)
+    let expected: Vec<L> = (0..THREADS * PER_THREAD)
         .filter(|n| !matches!((n % PER_THREAD) % 4, 0))
         .map(|n| {
-            let mut l = lease(n);
-            l.expire += 7;
+            let mut l = sample(n);
+            bump(&mut l);
             l
         })
         .collect();
-    assert_eq!(s.all4(), expected);
+    let by_key = |mut v: Vec<L>| {
+        v.sort_by_key(|l| l.key());
+        v
+    };
+    let expected = by_key(expected);
+    assert_eq!(s.all(), expected);
     drop(s);
-    let s = open(&path);
-    assert_eq!(s.all4(), expected);
+    let s = reopen();
+    assert_eq!(s.all(), expected);
     assert_eq!(s.load_stats().skipped, 0);
+}
+
+#[test]
+fn compaction_during_concurrent_writes_loses_nothing() {
+    compaction_during_concurrent_writes("kea-leases4.csv", lease, |l| l.expire += 7);
+}
+
+#[test]
+fn compaction_during_concurrent_writes_loses_nothing6() {
+    compaction_during_concurrent_writes(
+        "kea-leases6.csv",
+        |n| if n % 2 == 0 { lease6(n) } else { prefix6(n) },
+        |l| {
+            l.expire += 7;
+            l.pref_lifetime += 1;
+        },
+    );
 }
 
 #[test]
@@ -500,12 +529,9 @@ fn crash_after_rotation_is_recovered() {
     let files = Files::new(&path);
     let mut a2 = lease(1);
     a2.expire += 10;
-    put(&files.previous, &[csv::encode_row(&lease(1))]);
-    put(
-        &files.input,
-        &[csv::encode_row(&a2), csv::encode_row(&lease(2))],
-    );
-    put(&files.current, &[csv::encode_row(&lease(3))]);
+    put(&files.previous, &[encode_row(&lease(1))]);
+    put(&files.input, &[encode_row(&a2), encode_row(&lease(2))]);
+    put(&files.current, &[encode_row(&lease(3))]);
     let s = open(&path);
     let expected = vec![a2, lease(2), lease(3)];
     assert_eq!(s.all4(), expected);
@@ -527,13 +553,13 @@ fn crash_after_completed_is_recovered() {
     // stale .2 and .1 must not be read.
     let (dir, path) = tmp();
     let files = Files::new(&path);
-    put(&files.previous, &[csv::encode_row(&lease(10))]);
-    put(&files.input, &[csv::encode_row(&lease(11))]);
+    put(&files.previous, &[encode_row(&lease(10))]);
+    put(&files.input, &[encode_row(&lease(11))]);
     put(
         &files.completed,
-        &[csv::encode_row(&lease(1)), csv::encode_row(&lease(2))],
+        &[encode_row(&lease(1)), encode_row(&lease(2))],
     );
-    put(&files.current, &[csv::encode_delete_row(&lease(2))]);
+    put(&files.current, &[encode_delete_row(&lease(2))]);
     fs::write(&files.output, "torn").unwrap();
     let s = open(&path);
     assert_eq!(s.all4(), vec![lease(1)]);
@@ -572,7 +598,7 @@ fn every_compaction_step_leaves_loadable_files() {
     // Step 3: snapshot written (it may include later changes).
     put(
         &files.output,
-        &expected.iter().map(csv::encode_row).collect::<Vec<_>>(),
+        &expected.iter().map(encode_row).collect::<Vec<_>>(),
     );
     check("output written");
     fs::rename(&files.output, &files.completed).unwrap();
@@ -584,4 +610,285 @@ fn every_compaction_step_leaves_loadable_files() {
     fs::rename(&files.completed, &files.previous).unwrap();
     check("completed renamed to .2");
     assert_eq!(names(dir.path()), ["kea-leases4.csv", "kea-leases4.csv.2"]);
+}
+
+// --- DHCPv6 ---
+
+fn open6(path: &Path) -> Memfile6 {
+    match Memfile6::open(Some(path)) {
+        Ok(s) => s,
+        Err(e) => panic!("open {}: {e}", path.display()),
+    }
+}
+
+fn tmp6() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kea-leases6.csv");
+    (dir, path)
+}
+
+#[test]
+fn conformance6_in_memory() {
+    conformance::run_all6(&|| Box::new(Memfile6::open(None).unwrap()));
+}
+
+#[test]
+fn conformance6_persisted() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = AtomicUsize::new(0);
+    conformance::run_all6(&|| {
+        let path = dir
+            .path()
+            .join(format!("leases6-{}.csv", n.fetch_add(1, Ordering::SeqCst)));
+        Box::new(Memfile6::open(Some(&path)).unwrap())
+    });
+}
+
+#[test]
+fn one_family_per_store() {
+    let v4: Box<dyn LeaseStore> = Box::new(Memfile::open(None).unwrap());
+    let v6: Box<dyn LeaseStore> = Box::new(Memfile6::open(None).unwrap());
+    v4.add4(&lease(1)).unwrap();
+    v6.add6(&lease6(1)).unwrap();
+    let unsupported = |r: Result<(), LeaseError>| matches!(r, Err(LeaseError::Unsupported(_)));
+    assert!(unsupported(v4.add6(&lease6(2))));
+    assert!(unsupported(v4.update6(&lease6(1))));
+    assert!(unsupported(
+        v4.delete6(LeaseType6::Na, lease6(1).address).map(drop)
+    ));
+    assert!(unsupported(v4.flush_reclaimed6(u64::MAX).map(drop)));
+    assert_eq!(v4.get6(LeaseType6::Na, lease6(1).address), None);
+    assert!(v4.all6().is_empty() && v4.expired6(u64::MAX, 0).is_empty());
+    assert!(v4.get6_by_duid(&lease6(1).duid).is_empty());
+    assert_eq!(v4.count6(), 0);
+    assert!(unsupported(v6.add4(&lease(2))));
+    assert!(unsupported(v6.update4(&lease(1))));
+    assert!(unsupported(v6.delete4(lease(1).addr).map(drop)));
+    assert!(unsupported(v6.flush_reclaimed4(u64::MAX).map(drop)));
+    assert_eq!(v6.get4(lease(1).addr), None);
+    assert!(v6.all4().is_empty() && v6.expired4(u64::MAX, 0).is_empty());
+    assert!(v6.get4_by_hwaddr(&lease(1).hwaddr).is_empty());
+    assert_eq!(v6.count4(), 0);
+    assert_eq!((v4.count4(), v6.count6()), (1, 1));
+}
+
+#[test]
+fn restart_keeps_everything6() {
+    let (_dir, path) = tmp6();
+    let expected = {
+        let s = open6(&path);
+        for n in 1..=10 {
+            s.add6(&lease6(n)).unwrap();
+        }
+        s.add6(&prefix6(20)).unwrap();
+        let mut l = lease6(3);
+        l.hostname = "x,y&z".into();
+        l.user_context = r#"{"a": "b,c"}"#.into();
+        l.hwaddr.clear();
+        l.hwtype = 0;
+        s.update6(&l).unwrap();
+        let mut d = lease6(6);
+        d.duid = v6::EMPTY_DUID.to_vec();
+        d.state = LeaseState::Declined;
+        s.update6(&d).unwrap();
+        let mut r = lease6(4);
+        r.state = LeaseState::ExpiredReclaimed;
+        s.update6(&r).unwrap();
+        assert!(s.delete6(LeaseType6::Na, lease6(5).address).unwrap());
+        s.all6()
+    };
+    let s = open6(&path);
+    assert_eq!(s.all6(), expected);
+    assert_eq!(s.load_stats().skipped, 0);
+    assert_eq!(s.load_stats().rows, 15);
+    assert_eq!(s.load_stats().leases, 10);
+    // The secondary indexes are rebuilt too.
+    assert_eq!(s.get6_by_duid(&lease6(3).duid).len(), 1);
+    assert_eq!(
+        s.get6_by_duid_iaid(LeaseType6::Pd, &prefix6(20).duid, 20),
+        vec![prefix6(20)]
+    );
+    assert!(s.get6_by_duid(&lease6(5).duid).is_empty());
+    assert!(s.get6_by_duid(&lease6(6).duid).is_empty());
+    assert_eq!(s.expired6(u64::MAX, 0).len(), 9);
+    assert_eq!(s.flush_reclaimed6(u64::MAX).unwrap(), 1);
+    drop(s);
+    assert_eq!(open6(&path).count6(), 9);
+}
+
+#[test]
+fn journal_rows_are_kea_format6() {
+    let (_dir, path) = tmp6();
+    let s = open6(&path);
+    let mut l = lease6(1);
+    l.expire = 1_700_003_600;
+    s.add6(&l).unwrap();
+    l.hostname = "a,b".into();
+    l.fqdn_fwd = true;
+    l.hwaddr.clear();
+    s.update6(&l).unwrap();
+    s.delete6(LeaseType6::Na, l.address).unwrap();
+    assert!(
+        !s.delete6(LeaseType6::Na, l.address).unwrap(),
+        "a miss journals nothing"
+    );
+    let text = fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        text,
+        format!(
+            "{}\n\
+             2001:db8::1,00:03:00:01:02:00:00:00:00:01,3600,1700003600,1,1800,0,1,128,0,0,,02:00:00:00:00:01,0,,1,0\n\
+             2001:db8::1,00:03:00:01:02:00:00:00:00:01,3600,1700003600,1,1800,0,1,128,1,0,a&#x2cb,,0,,,\n\
+             2001:db8::1,00:03:00:01:02:00:00:00:00:01,0,1700000000,1,0,0,1,128,1,0,a&#x2cb,,0,,,\n",
+            v6::HEADER
+        )
+    );
+}
+
+/// As Kea 2.2 writes `kea-leases6.csv`: an address with an escaped hostname
+/// and a hardware address, a delegated prefix without hardware address and
+/// with a user context, a lease deleted later (both lifetimes 0), a renewal,
+/// and a declined address with the empty DUID.
+const KEA_LEASES6: &str = "address,duid,valid_lifetime,expire,subnet_id,pref_lifetime,lease_type,iaid,prefix_len,fqdn_fwd,fqdn_rev,hostname,hwaddr,state,user_context,hwtype,hwaddr_source
+2001:db8:1::100,00:01:00:01:2b:5a:4c:3d:08:00:27:aa:bb:cc,4000,1700004000,1,3000,0,123456,128,1,1,host&#x2c one.example.org.,08:00:27:aa:bb:cc,0,,1,4
+2001:db8:8000::,00:01:00:01:2b:5a:4c:3d:08:00:27:aa:bb:cc,7200,1700007200,1,5400,2,7,56,0,0,,,0,{ \"ISC\": { \"foo\": 1 }&#x2c \"bar\": true },,
+2001:db8:1::101,00:03:00:01:08:00:27:00:00:01,4000,1700004100,1,3000,0,1,128,0,0,,08:00:27:00:00:01,0,,1,2
+2001:db8:1::101,00:03:00:01:08:00:27:00:00:01,0,1700000100,1,0,0,1,128,0,0,,08:00:27:00:00:01,0,,1,2
+2001:db8:1::100,00:01:00:01:2b:5a:4c:3d:08:00:27:aa:bb:cc,4000,1700008000,1,3000,0,123456,128,1,1,host&#x2c one.example.org.,08:00:27:aa:bb:cc,0,,1,4
+2001:db8:1::102,00,3600,1700003600,1,0,0,0,128,0,0,,,1,,,
+";
+
+#[test]
+fn loads_a_kea_written_file6() {
+    let (_dir, path) = tmp6();
+    fs::write(&path, KEA_LEASES6).unwrap();
+    let s = open6(&path);
+    assert_eq!(s.count6(), 3);
+    assert_eq!(s.load_stats().skipped, 0);
+    assert!(!s.load_stats().converted);
+    let duid = vec![
+        0x00, 0x01, 0x00, 0x01, 0x2b, 0x5a, 0x4c, 0x3d, 0x08, 0x00, 0x27, 0xaa, 0xbb, 0xcc,
+    ];
+    let na = s
+        .get6(LeaseType6::Na, "2001:db8:1::100".parse().unwrap())
+        .unwrap();
+    assert_eq!(
+        na,
+        Lease6 {
+            address: "2001:db8:1::100".parse().unwrap(),
+            duid: duid.clone(),
+            valid_lifetime: 4000,
+            expire: 1_700_008_000,
+            subnet_id: 1,
+            pref_lifetime: 3000,
+            lease_type: LeaseType6::Na,
+            iaid: 123_456,
+            prefix_len: 128,
+            fqdn_fwd: true,
+            fqdn_rev: true,
+            hostname: "host, one.example.org.".into(),
+            hwaddr: vec![0x08, 0x00, 0x27, 0xaa, 0xbb, 0xcc],
+            state: LeaseState::Default,
+            user_context: String::new(),
+            hwtype: 1,
+            hwaddr_source: 4,
+        }
+    );
+    assert_eq!(na.cltt(), 1_700_004_000);
+    let pd = s
+        .get6(LeaseType6::Pd, "2001:db8:8000::".parse().unwrap())
+        .unwrap();
+    assert_eq!(pd.prefix_len, 56);
+    assert!(pd.hwaddr.is_empty());
+    assert_eq!((pd.hwtype, pd.hwaddr_source), (0, 0));
+    assert_eq!(pd.user_context, r#"{ "ISC": { "foo": 1 }, "bar": true }"#);
+    assert_eq!(sorted6(s.get6_by_duid(&duid)), vec![na.clone(), pd.clone()]);
+    assert_eq!(s.get6_by_duid_iaid(LeaseType6::Pd, &duid, 7), vec![pd]);
+    assert_eq!(
+        s.get6(LeaseType6::Na, "2001:db8:1::101".parse().unwrap()),
+        None
+    );
+    let declined = s
+        .get6(LeaseType6::Na, "2001:db8:1::102".parse().unwrap())
+        .unwrap();
+    assert_eq!(declined.state, LeaseState::Declined);
+    assert_eq!(declined.duid, v6::EMPTY_DUID);
+    // Appending keeps the file as it was, plus our row.
+    s.add6(&lease6(9)).unwrap();
+    let after = fs::read_to_string(&path).unwrap();
+    assert!(after.starts_with(KEA_LEASES6));
+    assert_eq!(after.lines().count(), KEA_LEASES6.lines().count() + 1);
+    // And a compaction writes back what Kea wrote, row for row.
+    s.compact().unwrap();
+    let snapshot = fs::read_to_string(Files::new(&path).previous).unwrap();
+    let kea_rows: Vec<&str> = KEA_LEASES6.lines().collect();
+    for row in [kea_rows[2], kea_rows[5], kea_rows[6]] {
+        assert!(
+            snapshot.lines().any(|l| l == row),
+            "{row} not in\n{snapshot}"
+        );
+    }
+}
+
+fn sorted6(mut v: Vec<Lease6>) -> Vec<Lease6> {
+    v.sort_by_key(|l| (l.lease_type, l.address));
+    v
+}
+
+#[test]
+fn older_kea_header_is_loaded_and_rewritten6() {
+    let (dir, path) = tmp6();
+    // Kea 1.4..1.9 (schema 3.1): no hwtype, hwaddr_source.
+    fs::write(
+        &path,
+        "address,duid,valid_lifetime,expire,subnet_id,pref_lifetime,lease_type,iaid,prefix_len,fqdn_fwd,fqdn_rev,hostname,hwaddr,state,user_context\n\
+         2001:db8::1,01:02:03,4000,1700004000,1,3000,0,1,128,0,0,h,0a:0b:0c:0d:0e:0f,0,\n\
+         2001:db8:1::,01:02:03,4000,1700004000,1,3000,2,2,64,0,0,,,0,\n",
+    )
+    .unwrap();
+    let s = open6(&path);
+    assert_eq!(s.count6(), 2);
+    assert!(s.load_stats().converted);
+    let na = s
+        .get6(LeaseType6::Na, "2001:db8::1".parse().unwrap())
+        .unwrap();
+    assert_eq!((na.hwtype, na.hwaddr_source), (v6::HTYPE_ETHER, 0));
+    assert_eq!(names(dir.path()), ["kea-leases6.csv", "kea-leases6.csv.2"]);
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        format!("{}\n", v6::HEADER)
+    );
+    let all = s.all6();
+    drop(s);
+    let s = open6(&path);
+    assert!(!s.load_stats().converted);
+    assert_eq!(s.all6(), all);
+}
+
+#[test]
+fn a_v4_file_is_not_a_v6_file() {
+    let (_dir, path) = tmp6();
+    fs::write(&path, format!("{HEADER}\n{}\n", encode_row(&lease(1)))).unwrap();
+    match Memfile6::open(Some(&path)) {
+        Err(LeaseError::Corrupt { line, .. }) => assert_eq!(line, 1),
+        Err(e) => panic!("expected Corrupt, got {e}"),
+        Ok(_) => panic!("expected Corrupt, got a store"),
+    }
+}
+
+#[test]
+fn io_error_changes_nothing6() {
+    let (_dir, path) = tmp6();
+    let s = open6(&path);
+    let full = || OpenOptions::new().append(true).open("/dev/full");
+    if full().is_err() {
+        eprintln!("no /dev/full: skipping");
+        return;
+    }
+    s.replace_journal_file(full().unwrap());
+    assert!(matches!(s.add6(&lease6(1)), Err(LeaseError::Io { .. })));
+    assert_eq!(s.get6(LeaseType6::Na, lease6(1).address), None);
+    assert!(s.get6_by_duid(&lease6(1).duid).is_empty());
+    drop(s);
+    assert_eq!(open6(&path).count6(), 0);
 }

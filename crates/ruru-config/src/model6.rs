@@ -1,0 +1,262 @@
+//! The validated runtime model of the `Dhcp6` section.
+//!
+//! Shares the family-independent parts with DHCPv4 (interfaces, lease
+//! database, lifetimes, loggers, expired-leases processing); what differs
+//! (prefixes, PD pools, DUID reservations, 16-bit option codes, preferred
+//! lifetimes, the server DUID) lives here.
+
+use std::collections::HashMap;
+use std::net::Ipv6Addr;
+use std::path::PathBuf;
+
+use crate::model::{ExpiredLeasesProcessing, InterfacesConfig, LeaseDatabase, Lifetime, Logger};
+
+/// The validated `Dhcp6` section.
+#[derive(Debug, Clone)]
+pub struct Dhcp6 {
+    pub interfaces: InterfacesConfig,
+    pub lease_database: LeaseDatabase,
+    /// Subnets in configuration order.
+    pub subnets: Vec<Subnet6>,
+    /// Global `option-data`, encoded.
+    pub options: Vec<OptionData6>,
+    pub decline_probation_period: u32,
+    pub expired_leases: ExpiredLeasesProcessing,
+    pub loggers: Vec<Logger>,
+    /// Kea's `server-id`: how the server DUID is made and where it is kept.
+    pub server_id: ServerId,
+}
+
+/// Kea's `server-id` (the server DUID), generated once and persisted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerId {
+    pub kind: DuidType,
+    /// Explicit identifier bytes (`identifier`), if configured.
+    pub identifier: Option<Vec<u8>>,
+    /// `enterprise-id` for DUID-EN (Kea's default 2495, ISC).
+    pub enterprise_id: u32,
+    /// `htype` for DUID-LLT/LL (default 1, Ethernet).
+    pub htype: u16,
+    /// `time` for DUID-LLT (0: now at generation).
+    pub time: u32,
+    /// `persist`: keep the DUID in a file (default true).
+    pub persist: bool,
+    /// The file (`kea-dhcp6-serverid` next to the lease file by default).
+    pub file: PathBuf,
+}
+
+/// DUID types Kea can generate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DuidType {
+    Llt,
+    En,
+    Ll,
+}
+
+/// A DHCPv6 option, encoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptionData6 {
+    pub code: u16,
+    pub data: Vec<u8>,
+    pub always_send: bool,
+}
+
+/// One subnet, with inherited parameters resolved.
+#[derive(Debug, Clone)]
+pub struct Subnet6 {
+    pub id: u32,
+    pub addr: Ipv6Addr,
+    pub prefix_len: u8,
+    pub pools: Vec<Pool6>,
+    pub pd_pools: Vec<PdPool>,
+    pub options: Vec<OptionData6>,
+    pub reservations: Reservations6,
+    /// `relay.ip-addresses`.
+    pub relay_addresses: Vec<Ipv6Addr>,
+    pub interface: Option<String>,
+    /// `interface-id`: relayed traffic carrying this interface-id option.
+    pub interface_id: Option<Vec<u8>>,
+    pub valid_lifetime: Lifetime,
+    pub preferred_lifetime: Lifetime,
+    pub renew_timer: Option<u32>,
+    pub rebind_timer: Option<u32>,
+    /// v6 default true (Kea).
+    pub calculate_tee_times: bool,
+    /// Default 0.5.
+    pub t1_percent: f64,
+    /// Default 0.8.
+    pub t2_percent: f64,
+    /// `rapid-commit` (default false).
+    pub rapid_commit: bool,
+}
+
+impl Subnet6 {
+    pub fn contains(&self, a: Ipv6Addr) -> bool {
+        prefix_contains(self.addr, self.prefix_len, a)
+    }
+
+    /// Addresses in all address pools (Kea's `total-nas`), saturating.
+    pub fn total_nas(&self) -> u128 {
+        self.pools
+            .iter()
+            .fold(0u128, |t, p| t.saturating_add(p.size()))
+    }
+
+    /// Delegable prefixes in all PD pools (Kea's `total-pds`), saturating.
+    pub fn total_pds(&self) -> u128 {
+        self.pd_pools
+            .iter()
+            .fold(0u128, |t, p| t.saturating_add(p.size()))
+    }
+}
+
+/// Whether `a` is inside `net/len`.
+pub fn prefix_contains(net: Ipv6Addr, len: u8, a: Ipv6Addr) -> bool {
+    let mask = if len == 0 {
+        0
+    } else {
+        u128::MAX << (128 - u32::from(len.min(128)))
+    };
+    (u128::from(a) & mask) == (u128::from(net) & mask)
+}
+
+/// An address pool `start ..= end`.
+#[derive(Debug, Clone)]
+pub struct Pool6 {
+    pub start: Ipv6Addr,
+    pub end: Ipv6Addr,
+    pub options: Vec<OptionData6>,
+}
+
+impl Pool6 {
+    pub fn contains(&self, a: Ipv6Addr) -> bool {
+        a >= self.start && a <= self.end
+    }
+    pub fn size(&self) -> u128 {
+        (u128::from(self.end) - u128::from(self.start)).saturating_add(1)
+    }
+}
+
+/// A prefix-delegation pool: `prefix/prefix_len` cut into `/delegated_len`.
+#[derive(Debug, Clone)]
+pub struct PdPool {
+    pub prefix: Ipv6Addr,
+    pub prefix_len: u8,
+    pub delegated_len: u8,
+    /// `excluded-prefix` (RFC 6603), when configured.
+    pub excluded: Option<(Ipv6Addr, u8)>,
+    pub options: Vec<OptionData6>,
+}
+
+impl PdPool {
+    /// Number of delegable prefixes (saturating).
+    pub fn size(&self) -> u128 {
+        let bits = u32::from(self.delegated_len.saturating_sub(self.prefix_len));
+        if bits >= 128 {
+            u128::MAX
+        } else {
+            1u128 << bits
+        }
+    }
+
+    /// The `n`th delegated prefix.
+    pub fn nth(&self, n: u128) -> Option<Ipv6Addr> {
+        if n >= self.size() || self.delegated_len == 0 {
+            return None;
+        }
+        let shift = 128 - u32::from(self.delegated_len);
+        let base = u128::from(self.prefix);
+        let off = n.checked_shl(shift)?;
+        Some(Ipv6Addr::from(base | off))
+    }
+
+    /// Whether `p/len` is one of this pool's delegated prefixes.
+    pub fn contains(&self, p: Ipv6Addr, len: u8) -> bool {
+        len == self.delegated_len && prefix_contains(self.prefix, self.prefix_len, p)
+    }
+}
+
+/// A DHCPv6 reservation identifier.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum HostId6 {
+    Duid(Vec<u8>),
+    HwAddress(Vec<u8>),
+}
+
+/// One DHCPv6 host reservation.
+#[derive(Debug, Clone)]
+pub struct Reservation6 {
+    pub id: HostId6,
+    pub ip_addresses: Vec<Ipv6Addr>,
+    pub prefixes: Vec<(Ipv6Addr, u8)>,
+    pub hostname: Option<String>,
+    pub options: Vec<OptionData6>,
+}
+
+/// A subnet's reservations with indexes.
+#[derive(Debug, Clone, Default)]
+pub struct Reservations6 {
+    pub hosts: Vec<Reservation6>,
+    pub by_id: HashMap<HostId6, usize>,
+    pub by_addr: HashMap<Ipv6Addr, usize>,
+}
+
+impl Reservations6 {
+    pub fn new(hosts: Vec<Reservation6>) -> Self {
+        let mut by_id = HashMap::new();
+        let mut by_addr = HashMap::new();
+        for (i, h) in hosts.iter().enumerate() {
+            by_id.insert(h.id.clone(), i);
+            for a in &h.ip_addresses {
+                by_addr.insert(*a, i);
+            }
+            for (p, _) in &h.prefixes {
+                by_addr.insert(*p, i);
+            }
+        }
+        Reservations6 {
+            hosts,
+            by_id,
+            by_addr,
+        }
+    }
+
+    pub fn get(&self, id: &HostId6) -> Option<&Reservation6> {
+        self.by_id.get(id).map(|&i| &self.hosts[i])
+    }
+
+    pub fn by_address(&self, a: Ipv6Addr) -> Option<&Reservation6> {
+        self.by_addr.get(&a).map(|&i| &self.hosts[i])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pd_pool_prefixes() {
+        let p = PdPool {
+            prefix: "2001:db8:8::".parse().unwrap(),
+            prefix_len: 48,
+            delegated_len: 56,
+            excluded: None,
+            options: vec![],
+        };
+        assert_eq!(p.size(), 256);
+        assert_eq!(p.nth(0), Some("2001:db8:8::".parse().unwrap()));
+        assert_eq!(p.nth(1), Some("2001:db8:8:100::".parse().unwrap()));
+        assert_eq!(p.nth(255), Some("2001:db8:8:ff00::".parse().unwrap()));
+        assert_eq!(p.nth(256), None);
+        assert!(p.contains("2001:db8:8:300::".parse().unwrap(), 56));
+        assert!(!p.contains("2001:db8:8:300::".parse().unwrap(), 64));
+    }
+
+    #[test]
+    fn prefix_containment() {
+        let n: Ipv6Addr = "2001:db8:1::".parse().unwrap();
+        assert!(prefix_contains(n, 64, "2001:db8:1::5".parse().unwrap()));
+        assert!(!prefix_contains(n, 64, "2001:db8:2::5".parse().unwrap()));
+        assert!(prefix_contains(n, 0, "::1".parse().unwrap()));
+    }
+}

@@ -1,0 +1,998 @@
+//! DHCPv6 message handling (RFC 8415), one message at a time, sans-I/O.
+//!
+//! [`Engine6`] is built from one `Dhcp6` config snapshot. `process` takes the
+//! received bytes (possibly Relay-forward, nested), the receive metadata, the
+//! lease store and `now`, and returns the reply (wrapped back into
+//! Relay-reply messages) and where to send it. Supported: Solicit/Advertise
+//! (and Rapid Commit), Request, Renew, Rebind, Release, Decline, Confirm,
+//! Information-request; IA_NA and IA_PD, several per message; status codes
+//! NoAddrsAvail, NoPrefixAvail, NoBinding, NotOnLink.
+//!
+//! Shared with DHCPv4: the lease store, the allocation cursor
+//! ([`crate::cursor`]), statistics, lifetimes.
+
+pub mod packet;
+
+use std::net::{Ipv6Addr, SocketAddrV6};
+use std::sync::Arc;
+
+use dhcproto::v6::{
+    self, DhcpOption, IAAddr, IAPrefix, MessageType, OptionCode, Status, StatusCode, IANA, IAPD,
+};
+use dhcproto::{Encodable, Encoder};
+use ruru_config::{Dhcp6, HostId6, OptionData6, PdPool, Pool6, Reservation6, Subnet6};
+use ruru_lease::{Lease6, LeaseState, LeaseStore, LeaseType6};
+use tracing::debug;
+
+use crate::cursor::Cursor;
+use crate::stats::{add, Stat, Stats, SubnetStats6};
+use packet::Query6;
+
+/// DHCPv6 ports (RFC 8415 §7.2).
+pub const CLIENT_PORT: u16 = 546;
+pub const SERVER_PORT: u16 = 547;
+
+/// What the server knows about a received datagram besides its bytes.
+#[derive(Debug, Clone)]
+pub struct RecvMeta6 {
+    pub src: SocketAddrV6,
+    /// Receiving interface name, when known.
+    pub iface: Option<String>,
+}
+
+/// Settings from outside the config file.
+#[derive(Debug, Clone)]
+pub struct EngineOptions6 {
+    /// The server DUID (generated once and persisted by the server).
+    pub server_duid: Vec<u8>,
+    /// Port replies to directly connected clients go to (default 546).
+    pub client_port: u16,
+}
+
+/// A reply ready to send.
+#[derive(Debug, Clone)]
+pub struct Reply6 {
+    pub bytes: Vec<u8>,
+    pub dest: SocketAddrV6,
+    pub msg_type: u8,
+}
+
+/// Why a message got no reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Drop6 {
+    ParseFailed,
+    /// A server message (Advertise, Reply, ...), or an unknown type.
+    NotForServer,
+    /// RFC 8415 §16: missing/forbidden Client or Server Identifier.
+    Invalid,
+    /// A Server Identifier that is not ours.
+    NotForUs,
+    NoSubnet,
+    /// Confirm without addresses (RFC 8415 §18.3.3: no reply).
+    NothingToConfirm,
+    StoreFailed,
+}
+
+#[derive(Debug, Clone)]
+pub enum Outcome6 {
+    Reply(Reply6),
+    Drop(Drop6),
+}
+
+/// Per-pool cursors of one subnet.
+#[derive(Debug)]
+struct Cursors6 {
+    na: Vec<Cursor>,
+    pd: Vec<Cursor>,
+}
+
+/// The per-config DHCPv6 engine.
+#[derive(Debug)]
+pub struct Engine6 {
+    pub cfg: Arc<Dhcp6>,
+    opts: EngineOptions6,
+    stats: Arc<Stats>,
+    subnet_stats: Vec<Arc<SubnetStats6>>,
+    cursors: Vec<Cursors6>,
+}
+
+/// Everything decided about one message before the reply is built.
+struct Ctx<'a> {
+    q: &'a Query6,
+    duid: &'a [u8],
+    subnet: &'a Subnet6,
+    sidx: usize,
+    host: Option<&'a Reservation6>,
+    now: u64,
+}
+
+fn status(code: Status, msg: &str) -> DhcpOption {
+    DhcpOption::StatusCode(StatusCode {
+        status: code,
+        msg: msg.to_string(),
+    })
+}
+
+fn sat_i64(v: u128) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+impl Engine6 {
+    pub fn new(cfg: Arc<Dhcp6>, opts: EngineOptions6, stats: Arc<Stats>) -> Self {
+        let subnet_stats: Vec<_> = cfg.subnets.iter().map(|s| stats.subnet6(s.id)).collect();
+        for (s, st) in cfg.subnets.iter().zip(&subnet_stats) {
+            st.total_nas
+                .store(sat_i64(s.total_nas()), std::sync::atomic::Ordering::Relaxed);
+            st.total_pds
+                .store(sat_i64(s.total_pds()), std::sync::atomic::Ordering::Relaxed);
+        }
+        let cursors = cfg
+            .subnets
+            .iter()
+            .map(|s| Cursors6 {
+                na: s.pools.iter().map(|_| Cursor::default()).collect(),
+                pd: s.pd_pools.iter().map(|_| Cursor::default()).collect(),
+            })
+            .collect();
+        Engine6 {
+            cfg,
+            opts,
+            stats,
+            subnet_stats,
+            cursors,
+        }
+    }
+
+    pub fn stats(&self) -> &Arc<Stats> {
+        &self.stats
+    }
+
+    /// Recomputes `assigned-nas`/`assigned-pds` per subnet from the store.
+    pub fn recount(&self, store: &dyn LeaseStore) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let mut nas = vec![0i64; self.cfg.subnets.len()];
+        let mut pds = vec![0i64; self.cfg.subnets.len()];
+        for l in store.all6() {
+            if l.state == LeaseState::ExpiredReclaimed {
+                continue;
+            }
+            if let Some(i) = self.cfg.subnets.iter().position(|s| s.id == l.subnet_id) {
+                match l.lease_type {
+                    LeaseType6::Pd => pds[i] += 1,
+                    _ => nas[i] += 1,
+                }
+            }
+        }
+        for (i, st) in self.subnet_stats.iter().enumerate() {
+            st.assigned_nas.store(nas[i], Relaxed);
+            st.assigned_pds.store(pds[i], Relaxed);
+        }
+    }
+
+    fn drop(&self, q: Option<&Query6>, why: Drop6) -> Outcome6 {
+        if why == Drop6::ParseFailed {
+            self.stats.inc(Stat::Pkt6ParseFailed);
+        }
+        self.stats.inc(Stat::Pkt6ReceiveDrop);
+        match q {
+            Some(q) => {
+                debug!(xid = format_args!("{:#08x}", q.xid()), reason = ?why, "DHCPv6 message dropped")
+            }
+            None => debug!(reason = ?why, "DHCPv6 message dropped"),
+        }
+        Outcome6::Drop(why)
+    }
+
+    /// Processes one received datagram.
+    pub fn process(
+        &self,
+        store: &dyn LeaseStore,
+        buf: &[u8],
+        meta: &RecvMeta6,
+        now: u64,
+    ) -> Outcome6 {
+        self.stats.inc(Stat::Pkt6Received);
+        let q = match packet::parse(buf) {
+            Ok(q) => q,
+            Err(e) => {
+                debug!(src = %meta.src, error = %e, "malformed DHCPv6 message");
+                return self.drop(None, Drop6::ParseFailed);
+            }
+        };
+        let counter = match q.msg_type {
+            MessageType::Solicit => Stat::Pkt6SolicitReceived,
+            MessageType::Request => Stat::Pkt6RequestReceived,
+            MessageType::Renew => Stat::Pkt6RenewReceived,
+            MessageType::Rebind => Stat::Pkt6RebindReceived,
+            MessageType::Release => Stat::Pkt6ReleaseReceived,
+            MessageType::Decline => Stat::Pkt6DeclineReceived,
+            MessageType::Confirm => Stat::Pkt6ConfirmReceived,
+            MessageType::InformationRequest => Stat::Pkt6InfrequestReceived,
+            _ => Stat::Pkt6UnknownReceived,
+        };
+        self.stats.inc(counter);
+
+        // RFC 8415 §16: identifier rules per message type.
+        use MessageType as M;
+        let sid_ok = |sid: &Option<Vec<u8>>| sid.as_deref() == Some(&self.opts.server_duid[..]);
+        match q.msg_type {
+            M::Solicit | M::Rebind | M::Confirm => {
+                if q.client_id.is_none() || q.server_id.is_some() {
+                    return self.drop(Some(&q), Drop6::Invalid);
+                }
+            }
+            M::Request | M::Renew | M::Release | M::Decline => {
+                if q.client_id.is_none() || q.server_id.is_none() {
+                    return self.drop(Some(&q), Drop6::Invalid);
+                }
+                if !sid_ok(&q.server_id) {
+                    return self.drop(Some(&q), Drop6::NotForUs);
+                }
+            }
+            M::InformationRequest => {
+                if q.server_id.is_some() && !sid_ok(&q.server_id) {
+                    return self.drop(Some(&q), Drop6::NotForUs);
+                }
+            }
+            _ => return self.drop(Some(&q), Drop6::NotForServer),
+        }
+
+        let Some(sidx) = self.select_subnet(&q, meta) else {
+            return self.drop(Some(&q), Drop6::NoSubnet);
+        };
+        let subnet = &self.cfg.subnets[sidx];
+        let duid = q.client_id.as_deref().unwrap_or_default();
+        let host = self.find_host(duid, subnet);
+        let ctx = Ctx {
+            q: &q,
+            duid,
+            subnet,
+            sidx,
+            host,
+            now,
+        };
+
+        let mut reply = v6::Message::new_with_id(MessageType::Reply, q.msg.xid());
+        let result = match q.msg_type {
+            M::Solicit if q.rapid_commit && subnet.rapid_commit => {
+                reply.opts_mut().insert(DhcpOption::RapidCommit);
+                self.assign(store, &ctx, &mut reply, true)
+            }
+            M::Solicit => {
+                reply.set_msg_type(MessageType::Advertise);
+                self.assign(store, &ctx, &mut reply, false)
+            }
+            M::Request => self.assign(store, &ctx, &mut reply, true),
+            M::Renew | M::Rebind => self.extend(store, &ctx, &mut reply),
+            M::Release => self.release(store, &ctx, &mut reply),
+            M::Decline => self.decline(store, &ctx, &mut reply),
+            M::Confirm => self.confirm(&ctx, &mut reply),
+            _ => Ok(()),
+        };
+        if let Err(why) = result {
+            return self.drop(Some(&q), why);
+        }
+        self.finish(&ctx, meta, reply)
+    }
+
+    /// Subnet selection (Kea's order): relayed → interface-id, then
+    /// `relay.ip-addresses`, then the subnet containing the innermost
+    /// relay's link-address; direct → the receiving interface.
+    fn select_subnet(&self, q: &Query6, meta: &RecvMeta6) -> Option<usize> {
+        let subnets = &self.cfg.subnets;
+        if let Some(r) = q.inner_relay() {
+            if let Some(id) = &r.interface_id {
+                if let Some(i) = subnets
+                    .iter()
+                    .position(|s| s.interface_id.as_ref() == Some(id))
+                {
+                    return Some(i);
+                }
+            }
+            if let Some(i) = subnets
+                .iter()
+                .position(|s| s.relay_addresses.contains(&r.link_addr))
+            {
+                return Some(i);
+            }
+            if !r.link_addr.is_unspecified() {
+                return subnets.iter().position(|s| s.contains(r.link_addr));
+            }
+            return None;
+        }
+        let ifname = meta.iface.as_deref()?;
+        subnets
+            .iter()
+            .position(|s| s.interface.as_deref() == Some(ifname))
+    }
+
+    /// Reservation by DUID, or by the link-layer address in a DUID-LLT/LL.
+    fn find_host<'a>(&self, duid: &[u8], s: &'a Subnet6) -> Option<&'a Reservation6> {
+        if s.reservations.hosts.is_empty() || duid.is_empty() {
+            return None;
+        }
+        if let Some(h) = s.reservations.get(&HostId6::Duid(duid.to_vec())) {
+            return Some(h);
+        }
+        let ll = match duid {
+            [0, 1, _, _, _, _, _, _, rest @ ..] => rest,
+            [0, 3, _, _, rest @ ..] => rest,
+            _ => return None,
+        };
+        s.reservations.get(&HostId6::HwAddress(ll.to_vec()))
+    }
+
+    fn owner_is(&self, ctx: &Ctx<'_>, l: &Lease6, iaid: u32) -> bool {
+        l.duid == ctx.duid && l.iaid == iaid
+    }
+
+    /// Whether `addr` (of `kind`) may go to this client's IA now.
+    fn free_for(
+        &self,
+        store: &dyn LeaseStore,
+        ctx: &Ctx<'_>,
+        kind: LeaseType6,
+        addr: Ipv6Addr,
+        iaid: u32,
+    ) -> bool {
+        if let Some(r) = ctx.subnet.reservations.by_address(addr) {
+            if !ctx.host.is_some_and(|h| h.id == r.id) {
+                return false;
+            }
+        }
+        match store.get6(kind, addr) {
+            None => true,
+            Some(l) => {
+                l.expired(ctx.now)
+                    || (l.state == LeaseState::Default && self.owner_is(ctx, &l, iaid))
+            }
+        }
+    }
+
+    /// An address for an IA_NA: reservation, current lease, hint, pool.
+    fn pick_na(
+        &self,
+        store: &dyn LeaseStore,
+        ctx: &Ctx<'_>,
+        iaid: u32,
+        hint: Option<Ipv6Addr>,
+    ) -> Option<Ipv6Addr> {
+        let s = ctx.subnet;
+        if let Some(h) = ctx.host {
+            for a in &h.ip_addresses {
+                if self.free_for(store, ctx, LeaseType6::Na, *a, iaid) {
+                    return Some(*a);
+                }
+            }
+        }
+        let current = store
+            .get6_by_duid_iaid(LeaseType6::Na, ctx.duid, iaid)
+            .into_iter()
+            .filter(|l| l.subnet_id == s.id && l.state != LeaseState::Declined)
+            .map(|l| l.address)
+            .find(|a| s.pools.iter().any(|p| p.contains(*a)));
+        if let Some(c) = current {
+            if hint.is_none_or(|h| h == c) {
+                return Some(c);
+            }
+        }
+        if let Some(h) = hint {
+            if s.pools.iter().any(|p| p.contains(h))
+                && self.free_for(store, ctx, LeaseType6::Na, h, iaid)
+            {
+                return Some(h);
+            }
+        }
+        if current.is_some() {
+            return current;
+        }
+        for (pool, cur) in s.pools.iter().zip(&self.cursors[ctx.sidx].na) {
+            if let Some(a) = self.search_pool(store, ctx, pool, cur, iaid) {
+                return Some(a);
+            }
+        }
+        None
+    }
+
+    fn search_pool(
+        &self,
+        store: &dyn LeaseStore,
+        ctx: &Ctx<'_>,
+        pool: &Pool6,
+        cur: &Cursor,
+        iaid: u32,
+    ) -> Option<Ipv6Addr> {
+        let size = pool.size();
+        let start = u128::from(pool.start);
+        for _ in 0..Cursor::search_limit(size) {
+            let a = Ipv6Addr::from(start.wrapping_add(cur.next(size)));
+            if ctx.subnet.reservations.by_address(a).is_none()
+                && self.free_for(store, ctx, LeaseType6::Na, a, iaid)
+            {
+                return Some(a);
+            }
+        }
+        None
+    }
+
+    /// A prefix for an IA_PD: reservation, current lease, hint, PD pools.
+    fn pick_pd(
+        &self,
+        store: &dyn LeaseStore,
+        ctx: &Ctx<'_>,
+        iaid: u32,
+        hint: Option<(Ipv6Addr, u8)>,
+    ) -> Option<(Ipv6Addr, u8)> {
+        let s = ctx.subnet;
+        if let Some(h) = ctx.host {
+            for (p, len) in &h.prefixes {
+                if self.free_for(store, ctx, LeaseType6::Pd, *p, iaid) {
+                    return Some((*p, *len));
+                }
+            }
+        }
+        let current = store
+            .get6_by_duid_iaid(LeaseType6::Pd, ctx.duid, iaid)
+            .into_iter()
+            .filter(|l| l.subnet_id == s.id && l.state != LeaseState::Declined)
+            .map(|l| (l.address, l.prefix_len))
+            .find(|(p, len)| s.pd_pools.iter().any(|pp| pp.contains(*p, *len)));
+        if let Some(c) = current {
+            if hint.is_none_or(|(h, _)| h == c.0 || h.is_unspecified()) {
+                return Some(c);
+            }
+        }
+        if let Some((h, len)) = hint {
+            if !h.is_unspecified()
+                && s.pd_pools.iter().any(|p| p.contains(h, len))
+                && self.free_for(store, ctx, LeaseType6::Pd, h, iaid)
+            {
+                return Some((h, len));
+            }
+        }
+        if current.is_some() {
+            return current;
+        }
+        for (pool, cur) in s.pd_pools.iter().zip(&self.cursors[ctx.sidx].pd) {
+            if let Some(p) = self.search_pd(store, ctx, pool, cur, iaid) {
+                return Some((p, pool.delegated_len));
+            }
+        }
+        None
+    }
+
+    fn search_pd(
+        &self,
+        store: &dyn LeaseStore,
+        ctx: &Ctx<'_>,
+        pool: &PdPool,
+        cur: &Cursor,
+        iaid: u32,
+    ) -> Option<Ipv6Addr> {
+        let size = pool.size();
+        for _ in 0..Cursor::search_limit(size) {
+            let p = pool.nth(cur.next(size))?;
+            if ctx.subnet.reservations.by_address(p).is_none()
+                && self.free_for(store, ctx, LeaseType6::Pd, p, iaid)
+            {
+                return Some(p);
+            }
+        }
+        None
+    }
+
+    /// Preferred and valid lifetimes and T1/T2 for this subnet.
+    fn times(&self, s: &Subnet6) -> (u32, u32, u32, u32) {
+        let valid = s.valid_lifetime.default;
+        let pref = s.preferred_lifetime.default.min(valid);
+        let pct = |p: f64| (f64::from(pref) * p) as u32;
+        let t1 = s.renew_timer.unwrap_or(if s.calculate_tee_times {
+            pct(s.t1_percent)
+        } else {
+            0
+        });
+        let t2 = s.rebind_timer.unwrap_or(if s.calculate_tee_times {
+            pct(s.t2_percent)
+        } else {
+            0
+        });
+        (pref, valid, t1.min(t2.max(t1)), t2)
+    }
+
+    fn lease(
+        &self,
+        ctx: &Ctx<'_>,
+        kind: LeaseType6,
+        addr: Ipv6Addr,
+        prefix_len: u8,
+        iaid: u32,
+    ) -> Lease6 {
+        let (pref, valid, _, _) = self.times(ctx.subnet);
+        Lease6 {
+            address: addr,
+            duid: ctx.duid.to_vec(),
+            valid_lifetime: valid,
+            expire: ctx.now + u64::from(valid),
+            subnet_id: ctx.subnet.id,
+            pref_lifetime: pref,
+            lease_type: kind,
+            iaid,
+            prefix_len,
+            fqdn_fwd: false,
+            fqdn_rev: false,
+            hostname: ctx
+                .host
+                .and_then(|h| h.hostname.clone())
+                .unwrap_or_default(),
+            hwaddr: Vec::new(),
+            state: LeaseState::Default,
+            user_context: String::new(),
+            hwtype: 1,
+            hwaddr_source: 0,
+        }
+    }
+
+    /// Stores a lease (add or replace); statistics for new assignments.
+    fn store(&self, store: &dyn LeaseStore, ctx: &Ctx<'_>, l: &Lease6) -> Result<(), Drop6> {
+        let old = store.get6(l.lease_type, l.address);
+        let res = match &old {
+            Some(_) => store.update6(l),
+            None => store.add6(l),
+        };
+        if let Err(e) = res {
+            tracing::error!(addr = %l.address, error = %e, "DHCPv6 lease not stored; no reply");
+            return Err(Drop6::StoreFailed);
+        }
+        let fresh = old.as_ref().is_none_or(|o| {
+            o.state == LeaseState::ExpiredReclaimed || o.duid != l.duid || o.iaid != l.iaid
+        });
+        if fresh {
+            let st = &self.subnet_stats[ctx.sidx];
+            if old
+                .as_ref()
+                .is_some_and(|o| o.state != LeaseState::ExpiredReclaimed)
+            {
+                // reused another client's expired lease: it stops counting
+                self.unassign(old.as_ref().unwrap_or(l));
+            }
+            match l.lease_type {
+                LeaseType6::Pd => {
+                    add(&st.assigned_pds, 1);
+                    add(&st.cumulative_assigned_pds, 1);
+                    self.stats.inc(Stat::CumulativeAssignedPds);
+                }
+                _ => {
+                    add(&st.assigned_nas, 1);
+                    add(&st.cumulative_assigned_nas, 1);
+                    self.stats.inc(Stat::CumulativeAssignedNas);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn unassign(&self, l: &Lease6) {
+        if let Some(i) = self.cfg.subnets.iter().position(|s| s.id == l.subnet_id) {
+            let st = &self.subnet_stats[i];
+            match l.lease_type {
+                LeaseType6::Pd => add(&st.assigned_pds, -1),
+                _ => add(&st.assigned_nas, -1),
+            }
+        }
+    }
+
+    /// Solicit (commit = rapid commit) and Request: one reply IA per IA.
+    fn assign(
+        &self,
+        store: &dyn LeaseStore,
+        ctx: &Ctx<'_>,
+        reply: &mut v6::Message,
+        commit: bool,
+    ) -> Result<(), Drop6> {
+        let (pref, valid, t1, t2) = self.times(ctx.subnet);
+        for o in ctx.q.msg.opts().iter() {
+            match o {
+                DhcpOption::IANA(ia) => {
+                    let hint = ia.opts.iter().find_map(|x| match x {
+                        DhcpOption::IAAddr(a) if !a.addr.is_unspecified() => Some(a.addr),
+                        _ => None,
+                    });
+                    let mut out = IANA {
+                        id: ia.id,
+                        t1,
+                        t2,
+                        opts: v6::DhcpOptions::new(),
+                    };
+                    match self.pick_na(store, ctx, ia.id, hint) {
+                        Some(a) => {
+                            if commit {
+                                self.store(
+                                    store,
+                                    ctx,
+                                    &self.lease(ctx, LeaseType6::Na, a, 128, ia.id),
+                                )?;
+                            }
+                            out.opts.insert(DhcpOption::IAAddr(IAAddr {
+                                addr: a,
+                                preferred_life: pref,
+                                valid_life: valid,
+                                opts: v6::DhcpOptions::new(),
+                            }));
+                        }
+                        None => {
+                            self.no_space(ctx);
+                            out.t1 = 0;
+                            out.t2 = 0;
+                            out.opts.insert(status(
+                                Status::NoAddrsAvail,
+                                "No addresses available for this IA",
+                            ));
+                        }
+                    }
+                    reply.opts_mut().insert(DhcpOption::IANA(out));
+                }
+                DhcpOption::IAPD(ia) => {
+                    let hint = ia.opts.iter().find_map(|x| match x {
+                        DhcpOption::IAPrefix(p) => Some((p.prefix_ip, p.prefix_len)),
+                        _ => None,
+                    });
+                    let mut out = IAPD {
+                        id: ia.id,
+                        t1,
+                        t2,
+                        opts: v6::DhcpOptions::new(),
+                    };
+                    match self.pick_pd(store, ctx, ia.id, hint) {
+                        Some((p, len)) => {
+                            if commit {
+                                self.store(
+                                    store,
+                                    ctx,
+                                    &self.lease(ctx, LeaseType6::Pd, p, len, ia.id),
+                                )?;
+                            }
+                            out.opts.insert(DhcpOption::IAPrefix(IAPrefix {
+                                preferred_lifetime: pref,
+                                valid_lifetime: valid,
+                                prefix_len: len,
+                                prefix_ip: p,
+                                opts: v6::DhcpOptions::new(),
+                            }));
+                        }
+                        None => {
+                            self.no_space(ctx);
+                            out.t1 = 0;
+                            out.t2 = 0;
+                            out.opts.insert(status(
+                                Status::NoPrefixAvail,
+                                "No prefixes available for this IA",
+                            ));
+                        }
+                    }
+                    reply.opts_mut().insert(DhcpOption::IAPD(out));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn no_space(&self, ctx: &Ctx<'_>) {
+        self.stats.inc(Stat::V6AllocationFail);
+        self.stats.inc(Stat::V6AllocationFailSubnet);
+        debug!(
+            xid = format_args!("{:#08x}", ctx.q.xid()),
+            subnet = ctx.subnet.id,
+            "no address/prefix available"
+        );
+    }
+
+    /// Renew and Rebind: extend the IA's bindings; addresses of the IA that
+    /// are not the client's get lifetimes 0; an IA without binding gets a
+    /// new one when possible (as Kea), else NoBinding.
+    fn extend(
+        &self,
+        store: &dyn LeaseStore,
+        ctx: &Ctx<'_>,
+        reply: &mut v6::Message,
+    ) -> Result<(), Drop6> {
+        let (pref, valid, t1, t2) = self.times(ctx.subnet);
+        for o in ctx.q.msg.opts().iter() {
+            match o {
+                DhcpOption::IANA(ia) => {
+                    let mut out = IANA {
+                        id: ia.id,
+                        t1,
+                        t2,
+                        opts: v6::DhcpOptions::new(),
+                    };
+                    let mine: Vec<Lease6> = store
+                        .get6_by_duid_iaid(LeaseType6::Na, ctx.duid, ia.id)
+                        .into_iter()
+                        .filter(|l| l.subnet_id == ctx.subnet.id && l.state == LeaseState::Default)
+                        .collect();
+                    for x in ia.opts.iter() {
+                        if let DhcpOption::IAAddr(a) = x {
+                            if !mine.iter().any(|l| l.address == a.addr) {
+                                out.opts.insert(DhcpOption::IAAddr(IAAddr {
+                                    addr: a.addr,
+                                    preferred_life: 0,
+                                    valid_life: 0,
+                                    opts: v6::DhcpOptions::new(),
+                                }));
+                            }
+                        }
+                    }
+                    let keep: Vec<Ipv6Addr> = if mine.is_empty() {
+                        self.pick_na(store, ctx, ia.id, None).into_iter().collect()
+                    } else {
+                        mine.iter().map(|l| l.address).collect()
+                    };
+                    if keep.is_empty() {
+                        out.opts
+                            .insert(status(Status::NoBinding, "No binding for this IA"));
+                    }
+                    for a in keep {
+                        self.store(store, ctx, &self.lease(ctx, LeaseType6::Na, a, 128, ia.id))?;
+                        out.opts.insert(DhcpOption::IAAddr(IAAddr {
+                            addr: a,
+                            preferred_life: pref,
+                            valid_life: valid,
+                            opts: v6::DhcpOptions::new(),
+                        }));
+                    }
+                    reply.opts_mut().insert(DhcpOption::IANA(out));
+                }
+                DhcpOption::IAPD(ia) => {
+                    let mut out = IAPD {
+                        id: ia.id,
+                        t1,
+                        t2,
+                        opts: v6::DhcpOptions::new(),
+                    };
+                    let mine: Vec<Lease6> = store
+                        .get6_by_duid_iaid(LeaseType6::Pd, ctx.duid, ia.id)
+                        .into_iter()
+                        .filter(|l| l.subnet_id == ctx.subnet.id && l.state == LeaseState::Default)
+                        .collect();
+                    let keep: Vec<(Ipv6Addr, u8)> = if mine.is_empty() {
+                        self.pick_pd(store, ctx, ia.id, None).into_iter().collect()
+                    } else {
+                        mine.iter().map(|l| (l.address, l.prefix_len)).collect()
+                    };
+                    if keep.is_empty() {
+                        out.opts
+                            .insert(status(Status::NoBinding, "No binding for this IA"));
+                    }
+                    for (p, len) in keep {
+                        self.store(store, ctx, &self.lease(ctx, LeaseType6::Pd, p, len, ia.id))?;
+                        out.opts.insert(DhcpOption::IAPrefix(IAPrefix {
+                            preferred_lifetime: pref,
+                            valid_lifetime: valid,
+                            prefix_len: len,
+                            prefix_ip: p,
+                            opts: v6::DhcpOptions::new(),
+                        }));
+                    }
+                    reply.opts_mut().insert(DhcpOption::IAPD(out));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The (type, address, iaid) of every address/prefix listed in the IAs.
+    fn listed(ctx: &Ctx<'_>) -> Vec<(LeaseType6, Ipv6Addr, u32)> {
+        let mut v = Vec::new();
+        for o in ctx.q.msg.opts().iter() {
+            match o {
+                DhcpOption::IANA(ia) => {
+                    for x in ia.opts.iter() {
+                        if let DhcpOption::IAAddr(a) = x {
+                            v.push((LeaseType6::Na, a.addr, ia.id));
+                        }
+                    }
+                }
+                DhcpOption::IAPD(ia) => {
+                    for x in ia.opts.iter() {
+                        if let DhcpOption::IAPrefix(p) = x {
+                            v.push((LeaseType6::Pd, p.prefix_ip, ia.id));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        v
+    }
+
+    fn release(
+        &self,
+        store: &dyn LeaseStore,
+        ctx: &Ctx<'_>,
+        reply: &mut v6::Message,
+    ) -> Result<(), Drop6> {
+        let mut released = 0;
+        for (kind, addr, iaid) in Self::listed(ctx) {
+            if let Some(l) = store
+                .get6(kind, addr)
+                .filter(|l| self.owner_is(ctx, l, iaid))
+            {
+                match store.delete6(kind, addr) {
+                    Ok(true) => {
+                        if l.state != LeaseState::ExpiredReclaimed {
+                            self.unassign(&l);
+                        }
+                        released += 1;
+                    }
+                    Ok(false) => {}
+                    Err(e) => {
+                        tracing::error!(%addr, error = %e, "release not stored");
+                        return Err(Drop6::StoreFailed);
+                    }
+                }
+            }
+        }
+        reply.opts_mut().insert(if released > 0 {
+            status(Status::Success, "Release successful")
+        } else {
+            status(Status::NoBinding, "No binding for the released addresses")
+        });
+        Ok(())
+    }
+
+    fn decline(
+        &self,
+        store: &dyn LeaseStore,
+        ctx: &Ctx<'_>,
+        reply: &mut v6::Message,
+    ) -> Result<(), Drop6> {
+        let probation = self.cfg.decline_probation_period;
+        for (kind, addr, iaid) in Self::listed(ctx) {
+            if kind != LeaseType6::Na {
+                continue;
+            }
+            if let Some(l) = store
+                .get6(kind, addr)
+                .filter(|l| self.owner_is(ctx, l, iaid) && l.state == LeaseState::Default)
+            {
+                let declined = Lease6 {
+                    duid: vec![0],
+                    valid_lifetime: probation,
+                    pref_lifetime: 0,
+                    expire: ctx.now + u64::from(probation),
+                    hostname: String::new(),
+                    state: LeaseState::Declined,
+                    ..l
+                };
+                if let Err(e) = store.update6(&declined) {
+                    tracing::error!(%addr, error = %e, "decline not stored");
+                    return Err(Drop6::StoreFailed);
+                }
+                add(&self.subnet_stats[ctx.sidx].declined_addresses, 1);
+                self.stats.inc(Stat::DeclinedAddresses);
+                tracing::info!(%addr, probation, "IPv6 address declined by client");
+            }
+        }
+        reply
+            .opts_mut()
+            .insert(status(Status::Success, "Decline successful"));
+        Ok(())
+    }
+
+    /// RFC 8415 §18.3.3: Success when every address is on the link,
+    /// NotOnLink otherwise; no addresses: no reply.
+    fn confirm(&self, ctx: &Ctx<'_>, reply: &mut v6::Message) -> Result<(), Drop6> {
+        let addrs: Vec<Ipv6Addr> = Self::listed(ctx)
+            .into_iter()
+            .filter(|(k, _, _)| *k == LeaseType6::Na)
+            .map(|(_, a, _)| a)
+            .collect();
+        if addrs.is_empty() {
+            return Err(Drop6::NothingToConfirm);
+        }
+        reply
+            .opts_mut()
+            .insert(if addrs.iter().all(|a| ctx.subnet.contains(*a)) {
+                status(Status::Success, "All addresses are on link")
+            } else {
+                status(Status::NotOnLink, "Some addresses are not on link")
+            });
+        Ok(())
+    }
+
+    /// Server and client identifiers, requested options, encoding, relay
+    /// wrapping and the destination.
+    fn finish(&self, ctx: &Ctx<'_>, meta: &RecvMeta6, mut reply: v6::Message) -> Outcome6 {
+        reply
+            .opts_mut()
+            .insert(DhcpOption::ServerId(self.opts.server_duid.clone()));
+        if !ctx.duid.is_empty() {
+            reply
+                .opts_mut()
+                .insert(DhcpOption::ClientId(ctx.duid.to_vec()));
+        }
+        // Options by precedence: host > pool > subnet > global; ORO or always-send.
+        let s = ctx.subnet;
+        let mut added: Vec<u16> = Vec::new();
+        let layers: [&[OptionData6]; 3] = [
+            ctx.host.map_or(&[][..], |h| &h.options[..]),
+            &s.options[..],
+            &self.cfg.options[..],
+        ];
+        for layer in layers {
+            for o in layer {
+                if (o.always_send || ctx.q.oro.contains(&o.code)) && !added.contains(&o.code) {
+                    added.push(o.code);
+                    reply
+                        .opts_mut()
+                        .insert(DhcpOption::Unknown(v6::UnknownOption::new(
+                            OptionCode::from(o.code),
+                            o.data.clone(),
+                        )));
+                }
+            }
+        }
+        let mut inner = Vec::with_capacity(256);
+        if reply.encode(&mut Encoder::new(&mut inner)).is_err() {
+            return self.drop(Some(ctx.q), Drop6::Invalid);
+        }
+        let msg_type = u8::from(reply.msg_type());
+        let (bytes, dest) = if ctx.q.relays.is_empty() {
+            (
+                inner,
+                SocketAddrV6::new(
+                    *meta.src.ip(),
+                    self.opts.client_port,
+                    0,
+                    meta.src.scope_id(),
+                ),
+            )
+        } else {
+            (
+                packet::wrap_relays(inner, &ctx.q.relays),
+                SocketAddrV6::new(*meta.src.ip(), SERVER_PORT, 0, meta.src.scope_id()),
+            )
+        };
+        self.stats.inc(Stat::Pkt6Sent);
+        match msg_type {
+            2 => self.stats.inc(Stat::Pkt6AdvertiseSent),
+            7 => self.stats.inc(Stat::Pkt6ReplySent),
+            _ => {}
+        }
+        debug!(xid = format_args!("{:#08x}", ctx.q.xid()), msg_type, dest = %dest, "DHCPv6 reply");
+        Outcome6::Reply(Reply6 {
+            bytes,
+            dest,
+            msg_type,
+        })
+    }
+
+    /// Reclaims up to `limit` (0 = all) expired leases.
+    pub fn reclaim(&self, store: &dyn LeaseStore, now: u64, limit: usize) -> usize {
+        let mut n = 0;
+        for l in store.expired6(now, limit) {
+            let was_declined = l.state == LeaseState::Declined;
+            let r = Lease6 {
+                state: LeaseState::ExpiredReclaimed,
+                hostname: String::new(),
+                ..l.clone()
+            };
+            if store.update6(&r).is_ok() {
+                n += 1;
+                self.unassign(&l);
+                if was_declined {
+                    self.stats.add(Stat::DeclinedAddresses, -1);
+                    self.stats.inc(Stat::ReclaimedDeclinedAddresses);
+                } else {
+                    self.stats.inc(Stat::ReclaimedLeases);
+                }
+            }
+        }
+        n
+    }
+}
+
+#[cfg(test)]
+mod tests;

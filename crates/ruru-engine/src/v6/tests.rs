@@ -1,0 +1,374 @@
+//! DHCPv6 engine tests: whole exchanges through `Engine6::process` with an
+//! in-memory store and explicit time.
+
+use std::net::{Ipv6Addr, SocketAddrV6};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use dhcproto::v6::{self, DhcpOption, MessageType, OptionCode, Status};
+use dhcproto::{Decodable, Decoder};
+use ruru_config::*;
+use ruru_lease::{LeaseStore, LeaseType6};
+
+use super::packet::put;
+use super::*;
+use crate::Stats;
+
+const NOW: u64 = 1_700_000_000;
+const SERVER_DUID: &[u8] = &[0, 2, 0, 0, 0x09, 0xbf, 1, 2, 3, 4];
+const LINK: &str = "2001:db8:1::1";
+
+fn cfg() -> Dhcp6 {
+    Dhcp6 {
+        interfaces: InterfacesConfig {
+            interfaces: vec!["lo".into()],
+            socket_type: SocketType::Udp,
+            require_all: false,
+            max_retries: 0,
+            retry_wait_ms: 5000,
+        },
+        lease_database: LeaseDatabase {
+            kind: LeaseDbKind::Memfile,
+            name: PathBuf::from("x6.csv"),
+            persist: false,
+            lfc_interval: 0,
+        },
+        subnets: vec![Subnet6 {
+            id: 1,
+            addr: "2001:db8:1::".parse().unwrap(),
+            prefix_len: 64,
+            pools: vec![Pool6 {
+                start: "2001:db8:1::100".parse().unwrap(),
+                end: "2001:db8:1::101".parse().unwrap(),
+                options: vec![],
+            }],
+            pd_pools: vec![PdPool {
+                prefix: "2001:db8:8::".parse().unwrap(),
+                prefix_len: 48,
+                delegated_len: 56,
+                excluded: None,
+                options: vec![],
+            }],
+            options: vec![OptionData6 {
+                code: 23,
+                data: "2001:db8::53"
+                    .parse::<Ipv6Addr>()
+                    .unwrap()
+                    .octets()
+                    .to_vec(),
+                always_send: false,
+            }],
+            reservations: Reservations6::new(vec![Reservation6 {
+                id: HostId6::Duid(vec![0, 3, 0, 1, 2, 0, 0, 0, 0, 0xaa]),
+                ip_addresses: vec!["2001:db8:1::10".parse().unwrap()],
+                prefixes: vec![],
+                hostname: Some("res6".into()),
+                options: vec![],
+            }]),
+            relay_addresses: vec![],
+            interface: None,
+            interface_id: None,
+            valid_lifetime: Lifetime {
+                default: 4000,
+                min: 4000,
+                max: 4000,
+            },
+            preferred_lifetime: Lifetime {
+                default: 3000,
+                min: 3000,
+                max: 3000,
+            },
+            renew_timer: None,
+            rebind_timer: None,
+            calculate_tee_times: true,
+            t1_percent: 0.5,
+            t2_percent: 0.8,
+            rapid_commit: true,
+        }],
+        options: vec![],
+        decline_probation_period: 86400,
+        expired_leases: ExpiredLeasesProcessing::default(),
+        loggers: vec![],
+        server_id: ServerId {
+            kind: DuidType::Llt,
+            identifier: None,
+            enterprise_id: 2495,
+            htype: 1,
+            time: 0,
+            persist: false,
+            file: PathBuf::from("x"),
+        },
+    }
+}
+
+fn engine() -> Engine6 {
+    Engine6::new(
+        Arc::new(cfg()),
+        EngineOptions6 {
+            server_duid: SERVER_DUID.to_vec(),
+            client_port: CLIENT_PORT,
+        },
+        Arc::new(Stats::new()),
+    )
+}
+
+fn duid(n: u8) -> Vec<u8> {
+    vec![0, 3, 0, 1, 2, 0, 0, 0, 0, n]
+}
+
+/// A client message relayed once from LINK.
+fn relayed(t: u8, n: u8, extra: &[(u16, Vec<u8>)], server: bool) -> Vec<u8> {
+    let mut m = vec![t, 0, 0, n];
+    put(&mut m, 1, &duid(n));
+    if server {
+        put(&mut m, 2, SERVER_DUID);
+    }
+    put(&mut m, 6, &[0, 23]);
+    for (c, v) in extra {
+        put(&mut m, *c, v);
+    }
+    packet::tests::relay_forw(&m, LINK.parse().unwrap(), Some(b"port1"))
+}
+
+fn ia_na(iaid: u32, addr: Option<Ipv6Addr>) -> (u16, Vec<u8>) {
+    let mut v = iaid.to_be_bytes().to_vec();
+    v.extend_from_slice(&[0; 8]);
+    if let Some(a) = addr {
+        let mut x = a.octets().to_vec();
+        x.extend_from_slice(&[0; 8]);
+        put(&mut v, 5, &x);
+    }
+    (3, v)
+}
+
+fn ia_pd(iaid: u32) -> (u16, Vec<u8>) {
+    let mut v = iaid.to_be_bytes().to_vec();
+    v.extend_from_slice(&[0; 8]);
+    (25, v)
+}
+
+fn meta() -> RecvMeta6 {
+    RecvMeta6 {
+        src: SocketAddrV6::new("2001:db8:ff::2".parse().unwrap(), 547, 0, 0),
+        iface: None,
+    }
+}
+
+/// Runs a message and returns the client message inside the relay reply.
+fn exchange(e: &Engine6, s: &dyn LeaseStore, msg: &[u8]) -> Option<v6::Message> {
+    match e.process(s, msg, &meta(), NOW) {
+        Outcome6::Reply(r) => {
+            assert_eq!(r.bytes[0], 13, "a relayed message gets a relay-reply");
+            assert_eq!(r.dest.port(), SERVER_PORT);
+            let q = packet::parse(&{
+                // turn the relay-reply into a relay-forward to reuse the parser
+                let mut b = r.bytes.clone();
+                b[0] = 12;
+                b
+            });
+            let inner = q.ok()?;
+            assert_eq!(
+                inner.relays[0].interface_id.as_deref(),
+                Some(&b"port1"[..]),
+                "interface-id echoed"
+            );
+            Some(inner.msg)
+        }
+        Outcome6::Drop(_) => None,
+    }
+}
+
+fn first_addr(m: &v6::Message) -> Option<(Ipv6Addr, u32)> {
+    m.opts().iter().find_map(|o| match o {
+        DhcpOption::IANA(ia) => ia.opts.iter().find_map(|x| match x {
+            DhcpOption::IAAddr(a) => Some((a.addr, a.valid_life)),
+            _ => None,
+        }),
+        _ => None,
+    })
+}
+
+fn ia_status(m: &v6::Message) -> Option<Status> {
+    m.opts().iter().find_map(|o| match o {
+        DhcpOption::IANA(ia) => ia.opts.iter().find_map(|x| match x {
+            DhcpOption::StatusCode(s) => Some(s.status),
+            _ => None,
+        }),
+        DhcpOption::IAPD(ia) => ia.opts.iter().find_map(|x| match x {
+            DhcpOption::StatusCode(s) => Some(s.status),
+            _ => None,
+        }),
+        _ => None,
+    })
+}
+
+fn top_status(m: &v6::Message) -> Option<Status> {
+    match m.opts().get(OptionCode::StatusCode) {
+        Some(DhcpOption::StatusCode(s)) => Some(s.status),
+        _ => None,
+    }
+}
+
+fn store() -> ruru_lease::Memfile6 {
+    ruru_lease::Memfile6::open(None).unwrap()
+}
+
+#[test]
+fn rfc8415_sarr_assigns_and_stores_with_options() {
+    let e = engine();
+    let s = store();
+    let adv = exchange(&e, &s, &relayed(1, 1, &[ia_na(1, None)], false)).unwrap();
+    assert_eq!(adv.msg_type(), MessageType::Advertise);
+    let (a, valid) = first_addr(&adv).unwrap();
+    assert_eq!(valid, 4000);
+    assert_eq!(s.count6(), 0, "an Advertise stores nothing");
+    assert_eq!(
+        adv.opts().get(OptionCode::DomainNameServers),
+        Some(&DhcpOption::DomainNameServers(vec!["2001:db8::53"
+            .parse()
+            .unwrap()])),
+        "requested DNS option"
+    );
+    let rep = exchange(&e, &s, &relayed(3, 1, &[ia_na(1, Some(a))], true)).unwrap();
+    assert_eq!(rep.msg_type(), MessageType::Reply);
+    assert_eq!(first_addr(&rep).unwrap().0, a);
+    let l = s.get6(LeaseType6::Na, a).unwrap();
+    assert_eq!((l.duid.clone(), l.iaid, l.expire), (duid(1), 1, NOW + 4000));
+    assert_eq!(e.stats().lookup("subnet[1].assigned-nas"), Some(1));
+}
+
+#[test]
+fn rapid_commit_reply_and_prefix_delegation() {
+    let e = engine();
+    let s = store();
+    let rep = exchange(
+        &e,
+        &s,
+        &relayed(1, 2, &[ia_na(1, None), ia_pd(2), (14, vec![])], false),
+    )
+    .unwrap();
+    assert_eq!(rep.msg_type(), MessageType::Reply, "rapid commit");
+    let p = rep.opts().iter().find_map(|o| match o {
+        DhcpOption::IAPD(ia) => ia.opts.iter().find_map(|x| match x {
+            DhcpOption::IAPrefix(p) => Some((p.prefix_ip, p.prefix_len)),
+            _ => None,
+        }),
+        _ => None,
+    });
+    let (pfx, len) = p.unwrap();
+    assert_eq!(len, 56);
+    assert!(s.get6(LeaseType6::Pd, pfx).is_some());
+    assert_eq!(e.stats().lookup("subnet[1].assigned-pds"), Some(1));
+}
+
+#[test]
+fn pool_exhaustion_gives_no_addrs_avail_and_reservation_wins() {
+    let e = engine();
+    let s = store();
+    for n in 1..=2 {
+        let rep = exchange(
+            &e,
+            &s,
+            &relayed(1, n, &[ia_na(1, None), (14, vec![])], false),
+        )
+        .unwrap();
+        assert!(first_addr(&rep).is_some());
+    }
+    let adv = exchange(&e, &s, &relayed(1, 3, &[ia_na(1, None)], false)).unwrap();
+    assert_eq!(ia_status(&adv), Some(Status::NoAddrsAvail));
+    let res = exchange(&e, &s, &relayed(1, 0xaa, &[ia_na(1, None)], false)).unwrap();
+    assert_eq!(
+        first_addr(&res).unwrap().0,
+        "2001:db8:1::10".parse::<Ipv6Addr>().unwrap()
+    );
+}
+
+#[test]
+fn renew_release_decline_confirm() {
+    let e = engine();
+    let s = store();
+    let rep = exchange(
+        &e,
+        &s,
+        &relayed(1, 4, &[ia_na(7, None), (14, vec![])], false),
+    )
+    .unwrap();
+    let (a, _) = first_addr(&rep).unwrap();
+    // Renew keeps the address.
+    let ren = exchange(&e, &s, &relayed(5, 4, &[ia_na(7, Some(a))], true)).unwrap();
+    assert_eq!(first_addr(&ren).unwrap(), (a, 4000));
+    // Confirm: on link / not on link; no addresses: no reply.
+    let ok = exchange(&e, &s, &relayed(4, 4, &[ia_na(7, Some(a))], false)).unwrap();
+    assert_eq!(top_status(&ok), Some(Status::Success));
+    let bad = exchange(
+        &e,
+        &s,
+        &relayed(
+            4,
+            4,
+            &[ia_na(7, Some("2001:db8:99::1".parse().unwrap()))],
+            false,
+        ),
+    )
+    .unwrap();
+    assert_eq!(top_status(&bad), Some(Status::NotOnLink));
+    assert!(exchange(&e, &s, &relayed(4, 4, &[ia_na(7, None)], false)).is_none());
+    // Release removes it; a second release finds no binding.
+    let rel = exchange(&e, &s, &relayed(8, 4, &[ia_na(7, Some(a))], true)).unwrap();
+    assert_eq!(top_status(&rel), Some(Status::Success));
+    assert!(s.get6(LeaseType6::Na, a).is_none());
+    let rel2 = exchange(&e, &s, &relayed(8, 4, &[ia_na(7, Some(a))], true)).unwrap();
+    assert_eq!(top_status(&rel2), Some(Status::NoBinding));
+    // Decline holds the address.
+    let rep = exchange(
+        &e,
+        &s,
+        &relayed(1, 5, &[ia_na(1, None), (14, vec![])], false),
+    )
+    .unwrap();
+    let (b, _) = first_addr(&rep).unwrap();
+    let dec = exchange(&e, &s, &relayed(9, 5, &[ia_na(1, Some(b))], true)).unwrap();
+    assert_eq!(top_status(&dec), Some(Status::Success));
+    assert_eq!(
+        s.get6(LeaseType6::Na, b).unwrap().state,
+        ruru_lease::LeaseState::Declined
+    );
+}
+
+#[test]
+fn rfc8415_16_identifier_rules() {
+    let e = engine();
+    let s = store();
+    // Request without server id; Solicit with one; Request for another server.
+    assert!(exchange(&e, &s, &relayed(3, 6, &[ia_na(1, None)], false)).is_none());
+    assert!(exchange(&e, &s, &relayed(1, 6, &[ia_na(1, None)], true)).is_none());
+    let mut m = vec![3, 0, 0, 1];
+    put(&mut m, 1, &duid(6));
+    put(&mut m, 2, &[0, 3, 0, 1, 9, 9, 9, 9, 9, 9]);
+    let r = packet::tests::relay_forw(&m, LINK.parse().unwrap(), None);
+    assert!(matches!(
+        e.process(&s, &r, &meta(), NOW),
+        Outcome6::Drop(Drop6::NotForUs)
+    ));
+    // Information-request gets options without IAs.
+    let info = exchange(&e, &s, &relayed(11, 6, &[], false)).unwrap();
+    assert_eq!(info.msg_type(), MessageType::Reply);
+    assert!(first_addr(&info).is_none());
+    // Unknown relay link: no subnet.
+    let other = packet::tests::relay_forw(
+        &[1, 0, 0, 1, 0, 1, 0, 10, 0, 3, 0, 1, 2, 0, 0, 0, 0, 7],
+        "2001:db8:77::1".parse().unwrap(),
+        None,
+    );
+    assert!(matches!(
+        e.process(&s, &other, &meta(), NOW),
+        Outcome6::Drop(Drop6::NoSubnet)
+    ));
+    // Garbage is counted.
+    assert!(matches!(
+        e.process(&s, &[12, 0, 1], &meta(), NOW),
+        Outcome6::Drop(Drop6::ParseFailed)
+    ));
+    assert_eq!(e.stats().get(crate::Stat::Pkt6ParseFailed), 1);
+    let _ = v6::Message::decode(&mut Decoder::new(&[1, 0, 0, 0]));
+}

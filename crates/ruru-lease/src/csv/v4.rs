@@ -1,0 +1,310 @@
+//! Kea 2.2's `kea-leases4.csv` row (Kea's `CSVLeaseFile4`): the columns,
+//! encode/decode, and [`LeaseRow`] for [`Lease4`].
+
+use std::net::Ipv4Addr;
+
+use super::{
+    check_user_context, escape, format_hex, parse_flag, parse_hex, parse_num, parse_state,
+    parse_user_context, unescape, LeaseRow, Lookup, MAX_HWADDR_LEN,
+};
+use crate::{Lease4, LeaseState};
+
+/// The columns of Kea 2.2's DHCPv4 lease file, in order.
+pub const COLUMNS: [&str; 11] = [
+    "address",
+    "hwaddr",
+    "client_id",
+    "valid_lifetime",
+    "expire",
+    "subnet_id",
+    "fqdn_fwd",
+    "fqdn_rev",
+    "hostname",
+    "state",
+    "user_context",
+];
+
+/// The header line we write (without the newline).
+pub const HEADER: &str =
+    "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state,user_context";
+
+/// Kea's minimum valid columns for v4 (`setMinimumValidColumns("hostname")`).
+pub const MIN_COLUMNS: usize = 9;
+
+/// Encodes a lease as one row (no newline), exactly as Kea 2.2 writes it.
+pub fn encode_row(lease: &Lease4) -> String {
+    let client_id = match &lease.client_id {
+        Some(id) => format_hex(id),
+        None => String::new(),
+    };
+    format!(
+        "{},{},{},{},{},{},{},{},{},{},{}",
+        lease.addr,
+        format_hex(&lease.hwaddr),
+        client_id,
+        lease.valid_lifetime,
+        lease.expire,
+        lease.subnet_id,
+        u8::from(lease.fqdn_fwd),
+        u8::from(lease.fqdn_rev),
+        escape(&lease.hostname),
+        lease.state.code(),
+        escape(&lease.user_context),
+    )
+}
+
+/// The row Kea journals for a deleted lease: the lease with valid lifetime
+/// 0 (and so `expire` = cltt).
+pub fn encode_delete_row(lease: &Lease4) -> String {
+    encode_row(&lease.deletion())
+}
+
+impl LeaseRow for Lease4 {
+    type Key = Ipv4Addr;
+    const FAMILY: &'static str = "DHCPv4";
+    const COLUMNS: &'static [&'static str] = &COLUMNS;
+    const HEADER: &'static str = HEADER;
+    const MIN_COLUMNS: usize = MIN_COLUMNS;
+
+    fn key(&self) -> Ipv4Addr {
+        self.addr
+    }
+    fn expire(&self) -> u64 {
+        self.expire
+    }
+    fn valid_lifetime(&self) -> u32 {
+        self.valid_lifetime
+    }
+    fn state(&self) -> LeaseState {
+        self.state
+    }
+
+    fn lookups(&self) -> Vec<Lookup> {
+        let mut keys = Vec::with_capacity(2);
+        if !self.hwaddr.is_empty() {
+            keys.push(Lookup::HwAddr(self.hwaddr.clone()));
+        }
+        if let Some(cid) = self.client_id.as_ref().filter(|c| !c.is_empty()) {
+            keys.push(Lookup::ClientId(cid.clone()));
+        }
+        keys
+    }
+
+    fn encode(&self) -> String {
+        encode_row(self)
+    }
+
+    fn decode(fields: &[&str]) -> Result<Self, String> {
+        let [address, hwaddr, client_id, valid, expire, subnet, fwd, rev, hostname, state, context] =
+            fields
+        else {
+            return Err(format!(
+                "{} fields, expected {}",
+                fields.len(),
+                COLUMNS.len()
+            ));
+        };
+        let addr: Ipv4Addr = address
+            .parse()
+            .map_err(|_| format!("address '{address}' is not an IPv4 address"))?;
+        let hwaddr = parse_hex(hwaddr).map_err(|e| format!("hwaddr: {e}"))?;
+        if hwaddr.len() > MAX_HWADDR_LEN {
+            return Err(format!(
+                "hwaddr: {} bytes, at most {MAX_HWADDR_LEN}",
+                hwaddr.len()
+            ));
+        }
+        let client_id = if client_id.is_empty() {
+            None
+        } else {
+            Some(parse_hex(client_id).map_err(|e| format!("client_id: {e}"))?)
+        };
+        Ok(Lease4 {
+            addr,
+            hwaddr,
+            client_id,
+            valid_lifetime: parse_num(valid, "valid_lifetime")?,
+            expire: parse_num(expire, "expire")?,
+            subnet_id: parse_num(subnet, "subnet_id")?,
+            fqdn_fwd: parse_flag(fwd, "fqdn_fwd")?,
+            fqdn_rev: parse_flag(rev, "fqdn_rev")?,
+            hostname: unescape(hostname),
+            state: parse_state(state)?,
+            user_context: parse_user_context(context)?,
+        })
+    }
+
+    fn deletion(&self) -> Self {
+        let mut gone = self.clone();
+        gone.expire = self.cltt();
+        gone.valid_lifetime = 0;
+        gone
+    }
+
+    /// An empty client id is stored as none, as it reads back from the file.
+    fn prepare(&self) -> Result<Self, String> {
+        if self.hwaddr.len() > MAX_HWADDR_LEN {
+            return Err(format!(
+                "{}: hardware address of {} bytes, at most {MAX_HWADDR_LEN}",
+                self.addr,
+                self.hwaddr.len()
+            ));
+        }
+        check_user_context(&self.user_context).map_err(|e| format!("{}: {e}", self.addr))?;
+        let mut lease = self.clone();
+        if lease.client_id.as_ref().is_some_and(Vec::is_empty) {
+            lease.client_id = None;
+        }
+        Ok(lease)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::csv::{decode_row, parse_header, Header, Schema};
+
+    fn lease() -> Lease4 {
+        Lease4 {
+            addr: Ipv4Addr::new(192, 0, 2, 10),
+            hwaddr: vec![0xaa, 0xbb, 0xcc, 0x0d, 0xee, 0xff],
+            client_id: Some(vec![0x01, 0xaa, 0xbb, 0xcc, 0x0d, 0xee, 0xff]),
+            valid_lifetime: 4000,
+            expire: 1_700_004_000,
+            subnet_id: 1,
+            fqdn_fwd: true,
+            fqdn_rev: false,
+            hostname: "host.example.org.".into(),
+            state: LeaseState::Default,
+            user_context: String::new(),
+        }
+    }
+
+    fn current() -> Header {
+        Header {
+            columns: 11,
+            schema: Schema::Current,
+        }
+    }
+
+    #[test]
+    fn header_is_kea_2_2() {
+        assert_eq!(HEADER.split(',').collect::<Vec<_>>(), COLUMNS);
+        assert_eq!(parse_header::<Lease4>(HEADER), Ok(current()));
+    }
+
+    #[test]
+    fn older_and_newer_headers() {
+        // Kea 1.0 (no state), Kea 1.1..2.0 (no user_context), Kea 2.6 (pool_id).
+        let v10 =
+            "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname";
+        let v20 = format!("{v10},state");
+        let v26 = format!("{HEADER},pool_id");
+        assert_eq!(
+            parse_header::<Lease4>(v10).map(|h| (h.columns, h.schema)),
+            Ok((9, Schema::Upgrade))
+        );
+        assert_eq!(
+            parse_header::<Lease4>(&v20).map(|h| (h.columns, h.schema)),
+            Ok((10, Schema::Upgrade))
+        );
+        assert_eq!(
+            parse_header::<Lease4>(&v26).map(|h| (h.columns, h.schema)),
+            Ok((12, Schema::Downgrade))
+        );
+    }
+
+    #[test]
+    fn wrong_headers() {
+        for bad in [
+            "",
+            "address,hwaddr",
+            "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev",
+            "address,duid,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname",
+            "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,x",
+        ] {
+            assert!(parse_header::<Lease4>(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn encode_vector() {
+        assert_eq!(
+            encode_row(&lease()),
+            "192.0.2.10,aa:bb:cc:0d:ee:ff,01:aa:bb:cc:0d:ee:ff,4000,1700004000,1,1,0,host.example.org.,0,"
+        );
+        let mut l = lease();
+        l.client_id = None;
+        l.hwaddr.clear();
+        l.state = LeaseState::Declined;
+        l.hostname = "a,b&c".into();
+        l.user_context = r#"{ "a": 1, "b": 2 }"#.into();
+        assert_eq!(
+            encode_row(&l),
+            "192.0.2.10,,,4000,1700004000,1,1,0,a&#x2cb&#x26c,1,{ \"a\": 1&#x2c \"b\": 2 }"
+        );
+    }
+
+    #[test]
+    fn delete_row_has_zero_lifetime_and_cltt_expire() {
+        assert_eq!(
+            encode_delete_row(&lease()),
+            "192.0.2.10,aa:bb:cc:0d:ee:ff,01:aa:bb:cc:0d:ee:ff,0,1700000000,1,1,0,host.example.org.,0,"
+        );
+    }
+
+    #[test]
+    fn decode_roundtrip() {
+        let mut l = lease();
+        l.hostname = "weird,name&#x;\n\u{e9}".into();
+        l.user_context = r#"{"k": "v,w"}"#.into();
+        l.state = LeaseState::ExpiredReclaimed;
+        let row = encode_row(&l);
+        assert!(!row.contains('\n'));
+        assert_eq!(decode_row::<Lease4>(&current(), &row), Ok(l));
+    }
+
+    #[test]
+    fn older_schema_rows_get_defaults() {
+        let v10 = parse_header::<Lease4>(
+            "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname",
+        )
+        .unwrap();
+        let l =
+            decode_row::<Lease4>(&v10, "192.0.2.1,01:02:03:04:05:06,,3600,7200,2,0,0,h").unwrap();
+        assert_eq!(l.state, LeaseState::Default);
+        assert_eq!(l.user_context, "");
+        assert_eq!(l.cltt(), 3600);
+        // A row as long as the current schema is accepted in an older file.
+        assert!(decode_row::<Lease4>(&v10, "192.0.2.1,01:02,,3600,7200,2,0,0,h,1,").is_ok());
+        assert!(decode_row::<Lease4>(&v10, "192.0.2.1,01:02,,3600,7200,2,0,0").is_err());
+        let v26 = parse_header::<Lease4>(&format!("{HEADER},pool_id")).unwrap();
+        let l = decode_row::<Lease4>(&v26, "192.0.2.1,01:02,,3600,7200,2,0,0,h,1,,7").unwrap();
+        assert_eq!(l.state, LeaseState::Declined);
+        assert!(decode_row::<Lease4>(&v26, "192.0.2.1,01:02,,3600,7200,2,0,0,h,1").is_err());
+    }
+
+    #[test]
+    fn bad_rows() {
+        let h = current();
+        let good = "192.0.2.1,01:02:03:04:05:06,,3600,7200,2,0,0,h,0,";
+        assert!(decode_row::<Lease4>(&h, good).is_ok());
+        for bad in [
+            "",
+            "192.0.2.1,01:02:03:04:05:06,,3600,7200,2,0,0,h,0",
+            "192.0.2.1,01:02:03:04:05:06,,3600,7200,2,0,0,h,0,,",
+            "2001:db8::1,01:02:03:04:05:06,,3600,7200,2,0,0,h,0,",
+            "192.0.2.1,01:02:0g,,3600,7200,2,0,0,h,0,",
+            "192.0.2.1,01:02,zz,3600,7200,2,0,0,h,0,",
+            "192.0.2.1,01:02,,-1,7200,2,0,0,h,0,",
+            "192.0.2.1,01:02,,3600,x,2,0,0,h,0,",
+            "192.0.2.1,01:02,,3600,7200,2,2,0,h,0,",
+            "192.0.2.1,01:02,,3600,7200,2,0,true,h,0,",
+            "192.0.2.1,01:02,,3600,7200,2,0,0,h,3,",
+            "192.0.2.1,01:02,,3600,7200,2,0,0,h,0,[1]",
+            "192.0.2.1,01:02,,3600,7200,2,0,0,h,0,{bad",
+        ] {
+            assert!(decode_row::<Lease4>(&h, bad).is_err(), "{bad:?}");
+        }
+    }
+}
