@@ -2,6 +2,7 @@
 //!
 //! Modules:
 //! - [`model`]: the validated runtime model the engine and server use.
+//! - [`model6`]: the runtime model of the `Dhcp6` section.
 //! - `reader`: reads a file, strips `#`, `//` and `/* */` comments, expands
 //!   `<?include "file"?>`, and keeps a source map so any byte of the expanded
 //!   text can be traced back to `file:line:column`.
@@ -20,11 +21,13 @@
 
 pub mod file;
 pub mod model;
+pub mod model6;
 pub mod options;
 mod reader;
 mod validate;
 
 pub use model::*;
+pub use model6::*;
 pub use validate::{
     parse_host_id, parse_hw_address, BUILTIN_HOOK_LIBRARIES, DEFAULT_DECLINE_PROBATION,
     DEFAULT_LEASE_FILE4, DEFAULT_LFC_INTERVAL, DEFAULT_T1_PERCENT, DEFAULT_T2_PERCENT,
