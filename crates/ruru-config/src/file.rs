@@ -118,9 +118,10 @@ pub struct Dhcp4 {
     /// Logging. Default: one `kea-dhcp4` logger, INFO, to stdout.
     #[serde(default, deserialize_with = "objects")]
     pub loggers: Option<Vec<Logger>>,
-    /// Hook libraries. Only Kea's command libraries whose commands ruru has
-    /// built in are accepted (`libdhcp_lease_cmds.so`, `libdhcp_stat_cmds.so`,
-    /// `libdhcp_host_cmds.so`, in any directory); they load nothing.
+    /// Hook libraries, loaded by the server in this order. Kea's command
+    /// libraries whose commands ruru has built in (`libdhcp_lease_cmds.so`,
+    /// `libdhcp_stat_cmds.so`, `libdhcp_host_cmds.so`, in any directory) are
+    /// recognised and load nothing.
     #[serde(default, deserialize_with = "objects")]
     pub hooks_libraries: Option<Vec<HookLibrary>>,
     /// Kea 2.2's single control channel. May not be combined with `control-sockets`.
@@ -142,7 +143,8 @@ pub struct HookLibrary {
     pub user_context: Option<Value>,
     /// Path of the library. Required.
     pub library: String,
-    /// Library parameters; accepted and ignored for the built-in command libraries.
+    /// Library parameters (a JSON object), handed to the library's
+    /// `ruru_hook_load`; ignored for the built-in command libraries.
     pub parameters: Option<Value>,
 }
 

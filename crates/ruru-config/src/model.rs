@@ -41,6 +41,22 @@ pub struct Dhcp4 {
     pub multi_threading: MultiThreading,
     /// Control channels (`control-socket` / `control-sockets`), in file order.
     pub control_sockets: Vec<ControlSocket>,
+    /// Hook libraries, in `hooks-libraries` order.
+    pub hooks_libraries: Vec<HookLibrary>,
+}
+
+/// One hook library to load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookLibrary {
+    /// `library`, as written (absolute, or relative to the working directory
+    /// as with Kea).
+    pub path: PathBuf,
+    /// `parameters` as JSON text (`{}` when absent), handed to the
+    /// library's `ruru_hook_load`.
+    pub parameters_json: String,
+    /// One of Kea's command libraries ([`crate::BUILTIN_HOOK_LIBRARIES`]):
+    /// ruru has their commands built in and loads nothing.
+    pub builtin: bool,
 }
 
 /// One control channel, validated.

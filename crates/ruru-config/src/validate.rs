@@ -280,9 +280,13 @@ pub fn validate(root: file::Root, source: &Path) -> Result<model::Config, Vec<Pr
 fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
     const P: &str = "Dhcp4";
 
-    for (i, h) in d.hooks_libraries.iter().flatten().enumerate() {
-        hook_library(v, &format!("{P}.hooks-libraries[{i}]"), h);
-    }
+    let hooks_libraries = d
+        .hooks_libraries
+        .iter()
+        .flatten()
+        .enumerate()
+        .filter_map(|(i, h)| hook_library(v, &format!("{P}.hooks-libraries[{i}]"), h))
+        .collect();
     let control_sockets = control_sockets(v, &d);
 
     let interfaces = match &d.interfaces_config {
@@ -448,6 +452,7 @@ fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
         host_reservation_identifiers,
         multi_threading,
         control_sockets,
+        hooks_libraries,
     }
 }
 
@@ -458,21 +463,37 @@ pub const BUILTIN_HOOK_LIBRARIES: &[&str] = &[
     "libdhcp_host_cmds.so",
 ];
 
-fn hook_library(v: &mut V, p: &str, h: &file::HookLibrary) {
+/// Validates one `hooks-libraries` entry: the shape only (loading happens in
+/// the server). Kea's built-in command libraries are marked `builtin`: ruru
+/// has their commands built in and loads nothing for them.
+fn hook_library(v: &mut V, p: &str, h: &file::HookLibrary) -> Option<model::HookLibrary> {
+    if h.library.trim().is_empty() {
+        v.err(
+            format!("{p}.library"),
+            "expected the path of a hook library, got an empty string",
+        );
+        return None;
+    }
+    let parameters_json = match &h.parameters {
+        None | Some(serde_json::Value::Null) => "{}".to_string(),
+        Some(o @ serde_json::Value::Object(_)) => o.to_string(),
+        Some(other) => {
+            v.err(
+                format!("{p}.parameters"),
+                format!("expected a JSON object, got {other}"),
+            );
+            return None;
+        }
+    };
     let name = Path::new(&h.library)
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("");
-    if !BUILTIN_HOOK_LIBRARIES.contains(&name) {
-        v.err(
-            format!("{p}.library"),
-            format!(
-                "not supported yet: hook library `{}` (only {}, whose commands ruru has built in)",
-                h.library,
-                BUILTIN_HOOK_LIBRARIES.join(", ")
-            ),
-        );
-    }
+    Some(model::HookLibrary {
+        path: PathBuf::from(&h.library),
+        parameters_json,
+        builtin: BUILTIN_HOOK_LIBRARIES.contains(&name),
+    })
 }
 
 fn control_sockets(v: &mut V, d: &file::Dhcp4) -> Vec<model::ControlSocket> {

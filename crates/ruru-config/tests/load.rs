@@ -1105,22 +1105,28 @@ fn several_errors_are_collected() {
 // ------------------------------------------------------ control sockets, hooks
 
 #[test]
-fn hook_libraries_builtin_commands_only() {
+fn hook_libraries_any_path_with_parameters() {
     let c = ok(&v4(
         "\"hooks-libraries\": [{\"library\": \"/usr/lib/kea/hooks/libdhcp_lease_cmds.so\"},\n\
-         {\"library\": \"libdhcp_stat_cmds.so\", \"parameters\": {}}, {\"library\": \"/x/libdhcp_host_cmds.so\"}]",
+         {\"library\": \"libdhcp_stat_cmds.so\", \"parameters\": {}}, {\"library\": \"/x/libdhcp_host_cmds.so\"},\n\
+         {\"library\": \"/opt/hooks/libmine.so\", \"parameters\": {\"a\": [1, \"b\"]}},\n\
+         {\"library\": \"relative/libother.so\"}]",
     ));
-    assert!(c.dhcp4.is_some());
+    let d = c.dhcp4.expect("dhcp4");
+    let h = &d.hooks_libraries;
+    assert_eq!(h.len(), 5);
+    assert!(h[0].builtin && h[1].builtin && h[2].builtin);
+    assert!(!h[3].builtin && !h[4].builtin);
+    assert_eq!(h[3].path, std::path::PathBuf::from("/opt/hooks/libmine.so"));
+    assert_eq!(h[3].parameters_json, r#"{"a":[1,"b"]}"#);
+    assert_eq!(h[4].path, std::path::PathBuf::from("relative/libother.so"));
+    assert_eq!(h[4].parameters_json, "{}");
     let d = err(&v4(
-        "\"hooks-libraries\": [{\"library\": \"/x/libdhcp_ha.so\"}]",
+        "\"hooks-libraries\": [{\"library\": \"/x/lib.so\", \"parameters\": [1]}]",
     ));
-    check(
-        &d,
-        2,
-        33,
-        "Dhcp4.hooks-libraries[0].library",
-        "not supported yet: hook library `/x/libdhcp_ha.so`",
-    );
+    assert_eq!(d.path, "Dhcp4.hooks-libraries[0].parameters", "{d}");
+    let d = err(&v4("\"hooks-libraries\": [{\"library\": \"\"}]"));
+    assert_eq!(d.path, "Dhcp4.hooks-libraries[0].library", "{d}");
     let d = err(&v4("\"hooks-libraries\": [{\"lib\": \"x\"}]"));
     assert_eq!(d.path, "Dhcp4.hooks-libraries[0].lib", "{d}");
 }

@@ -8,6 +8,7 @@
 //!   to one device, so it receives broadcasts on that link; replies that
 //!   would need a link-level unicast to a client without an address are
 //!   broadcast instead.
+//! - [`udp6`]: DHCPv6 sockets: `[::]:547` per interface, joined to ff02::1:2.
 //! - [`raw`]: Kea's `raw` socket type: an AF_PACKET socket per interface
 //!   (receives broadcasts, sends to a client's hardware address or broadcast
 //!   as RFC 2131 §4.1 says) plus a UDP socket for routed unicast replies.
@@ -24,6 +25,7 @@ pub mod iface;
 pub mod ipv4;
 pub mod raw;
 pub mod udp;
+pub mod udp6;
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddrV4};

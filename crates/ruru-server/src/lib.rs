@@ -11,10 +11,14 @@
 //!   leases, lease-file compaction.
 //! - [`serve`]: start-up, signals (SIGHUP reload, SIGTERM/SIGINT stop) and the
 //!   shutdown sequence.
+//! - [`hooks`]: hook libraries (C ABI v1): loading, the callback table, the
+//!   dispatcher the engine calls, hook statistics. The only module allowed
+//!   `unsafe` (the crate denies it everywhere else).
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub mod control;
+pub mod hooks;
 pub mod logging;
 pub mod serve;
 pub mod sockets;
@@ -40,6 +44,8 @@ pub enum ServerError {
     NoSockets(Vec<String>),
     #[error("reload refused: {0}")]
     Reload(String),
+    #[error("{0}")]
+    Hooks(#[from] hooks::HookError),
     #[error("logging: {0}")]
     Logging(String),
     #[error("{0}")]

@@ -4,6 +4,12 @@
 //! logger, decides the output and level; child loggers (`kea-dhcp4.leases`,
 //! ...) set the level of the matching ruru module. Kea's debuglevel 0-99 maps
 //! to DEBUG below 50 and TRACE from 50. Without loggers, INFO to stdout.
+//!
+//! Hooks (`kea-dhcp4.hooks`, or `hooks` / `ruru.hooks`; else the main
+//! logger) follow Kea's hook debug levels exactly: 40 shows loading and
+//! unloading (`ruru::hooks` at DEBUG), 45 also each callout call with its
+//! status (`ruru::hooks::callouts`), 55 also argument details
+//! (`ruru::hooks::args`, at TRACE).
 
 use std::fs::OpenOptions;
 use std::io::IsTerminal;
@@ -35,6 +41,34 @@ fn target_of(name: &str) -> Option<&'static str> {
     }
 }
 
+fn is_hooks_logger(name: &str) -> bool {
+    matches!(name, "kea-dhcp4.hooks" | "hooks" | "ruru.hooks")
+}
+
+/// Filter directives of the hook targets for a logger's severity and
+/// debuglevel (see the module documentation).
+fn hooks_directives(sev: Severity, debuglevel: u8) -> String {
+    use crate::hooks::dispatch::{ARGS, CALLOUTS};
+    use crate::hooks::TARGET;
+    if sev != Severity::Debug {
+        let l = level(sev, debuglevel);
+        return format!("{TARGET}={l},{CALLOUTS}={l},{ARGS}={l}");
+    }
+    let at = |min: u8, lvl: &str| {
+        if debuglevel >= min {
+            lvl.to_string()
+        } else {
+            "info".into()
+        }
+    };
+    format!(
+        "{TARGET}={},{CALLOUTS}={},{ARGS}={}",
+        at(40, "debug"),
+        at(45, "debug"),
+        at(55, "trace")
+    )
+}
+
 /// Installs the global subscriber. Call once.
 pub fn init(loggers: &[Logger]) -> Result<(), ServerError> {
     let main = loggers
@@ -53,6 +87,10 @@ pub fn init(loggers: &[Logger]) -> Result<(), ServerError> {
         if let Some(t) = target_of(&l.name) {
             filter.push_str(&format!(",{t}={}", level(l.severity, l.debuglevel)));
         }
+    }
+    if let Some(l) = loggers.iter().find(|l| is_hooks_logger(&l.name)).or(main) {
+        filter.push(',');
+        filter.push_str(&hooks_directives(l.severity, l.debuglevel));
     }
     let env = EnvFilter::try_new(&filter).map_err(|e| ServerError::Logging(e.to_string()))?;
     let builder = tracing_subscriber::fmt()

@@ -76,22 +76,33 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     }
     let failed = changes.failed.clone();
 
+    // Hook libraries: a library that cannot be loaded stops the start.
+    let hook_stats = Arc::new(crate::hooks::HookStats::default());
+    let hooks = crate::hooks::load_libraries(&dhcp4.hooks_libraries, &hook_stats)?;
+
     // Engine.
     let stats = Arc::new(Stats::new());
     let engine_opts = EngineOptions {
         client_port: opts.client_port,
         server_addrs: set.addrs_with(&changes),
+        hooks: None,
     };
-    let engine = Engine4::new(Arc::new(dhcp4), engine_opts.clone(), stats.clone());
+    let engine = Engine4::new(
+        Arc::new(dhcp4),
+        crate::state::with_hooks(&engine_opts, &hooks),
+        stats.clone(),
+    );
     let store: Arc<dyn LeaseStore> = memfile.clone();
     engine.recount(store.as_ref());
     let shared = Arc::new(Shared::new(
         Running {
             config: Arc::new(config),
             engine,
+            hooks: hooks.clone(),
         },
         store,
         stats.clone(),
+        hook_stats,
         engine_opts,
         opts.config.clone(),
         set,
@@ -123,6 +134,10 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
         timers::spawn_reclaim(shared.clone(), stop.clone())?,
         timers::spawn_lfc(shared.clone(), memfile.clone(), stop.clone())?,
     ];
+    if let Some(h) = &hooks {
+        h.configured(shared.snapshot().config.raw.to_string());
+    }
+    drop(hooks);
     info!(threads, sockets = nsockets, "ruru ready");
     rt.block_on(wait_for_signals(&shared, signals))?;
     crate::control::listener::stop_all();
@@ -140,6 +155,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     for (name, v) in stats.snapshot() {
         info!(statistic = %name, value = v, "statistic");
     }
+    shared.unload_hooks();
     info!("ruru stopped");
     Ok(())
 }

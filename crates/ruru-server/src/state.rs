@@ -4,6 +4,28 @@
 //! the end (DESIGN.md principle 4). [`Shared::apply`] builds and validates a
 //! complete new engine first and swaps it in only when everything succeeded;
 //! on any error the running configuration stays. Reloads are serialised.
+//!
+//! # Hook libraries across a reload
+//! Each configuration has its own generation of libraries ([`Hooks`]),
+//! loaded before the swap; a library that cannot be loaded rejects the
+//! configuration. When the new configuration loads none of the files the
+//! running one has loaded, the new libraries are loaded first and the old
+//! ones are unloaded when the last packet that took a snapshot of the old
+//! configuration is done (the `Arc` held by [`Running`] and by the old
+//! engine drops; `Hooks`' `Drop` calls `ruru_hook_unload`). In-flight
+//! packets thus finish with the libraries they started with.
+//!
+//! When a file is loaded by both (typically the same library with new
+//! `parameters`), the dynamic loader would hand out the same instance (one
+//! set of globals) to both generations, and the old generation's later
+//! `ruru_hook_unload` would tear down the new one. So the order is then:
+//! open and check every new library (ABI version, symbols: nothing runs),
+//! unload the old generation right away (waiting for callouts still
+//! running; packets of the old configuration that reach a hook point after
+//! that are dropped and counted in `pkt4-receive-drop`), close it (so a
+//! rebuilt file at the same path is really reloaded), then load the new
+//! generation. If that load fails, the old libraries are loaded again with
+//! their old parameters and the old configuration keeps running with them.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -15,6 +37,7 @@ use ruru_engine::{Engine4, EngineOptions, Stats};
 use ruru_lease::LeaseStore;
 use tracing::info;
 
+use crate::hooks::{self, HookStats, Hooks};
 use crate::sockets::{lock, SocketSet};
 use crate::ServerError;
 
@@ -23,6 +46,18 @@ use crate::ServerError;
 pub struct Running {
     pub config: Arc<Config>,
     pub engine: Engine4,
+    /// The hook libraries of this configuration (the engine's options hold
+    /// the same `Arc`); `None` when it loads none.
+    pub hooks: Option<Arc<Hooks>>,
+}
+
+/// Engine options with `hooks` as the dispatcher.
+pub fn with_hooks(opts: &EngineOptions, hooks: &Option<Arc<Hooks>>) -> EngineOptions {
+    let mut o = opts.clone();
+    o.hooks = hooks
+        .clone()
+        .map(|h| h as Arc<dyn ruru_engine::HookDispatch>);
+    o
 }
 
 /// State shared by workers, timers, the control API and the signal handler.
@@ -30,6 +65,10 @@ pub struct Shared {
     current: ArcSwap<Running>,
     pub store: Arc<dyn LeaseStore>,
     pub stats: Arc<Stats>,
+    /// Hook statistics per library and hook point, kept across reloads.
+    pub hook_stats: Arc<HookStats>,
+    /// Options of every engine built (without `hooks`: each configuration
+    /// sets its own).
     pub engine_opts: EngineOptions,
     pub config_path: PathBuf,
     /// The DHCP sockets and their workers.
@@ -53,6 +92,7 @@ impl Shared {
         running: Running,
         store: Arc<dyn LeaseStore>,
         stats: Arc<Stats>,
+        hook_stats: Arc<HookStats>,
         engine_opts: EngineOptions,
         config_path: PathBuf,
         sockets: SocketSet,
@@ -61,6 +101,7 @@ impl Shared {
             current: ArcSwap::from_pointee(running),
             store,
             stats,
+            hook_stats,
             engine_opts,
             config_path,
             sockets: Mutex::new(sockets),
@@ -92,9 +133,11 @@ impl Shared {
     }
 
     /// Applies a validated configuration: checks what cannot change while
-    /// running, opens sockets for new interfaces, builds the new engine
+    /// running, opens sockets for new interfaces, loads the hook libraries
+    /// (see the module documentation for the order), builds the new engine
     /// (keeping allocation cursors of unchanged pools), swaps it in, then
-    /// closes sockets of interfaces no longer configured.
+    /// closes sockets of interfaces no longer configured and runs
+    /// `dhcp4_srv_configured`.
     pub fn apply(self: &Arc<Self>, config: Config) -> Result<(), ServerError> {
         let _serial = lock(&self.reload_lock);
         let new4 = config.dhcp4.clone().ok_or(ServerError::NoDhcp4)?;
@@ -111,16 +154,21 @@ impl Shared {
         let mut sockets = lock(&self.sockets);
         let changes = sockets.open_changes(&new4.interfaces)?;
         let failed = changes.failed.clone();
-        let mut opts = self.engine_opts.clone();
+        let new_hooks = self.load_hooks(&old, &new4.hooks_libraries, &sockets)?;
+        let mut opts = with_hooks(&self.engine_opts, &new_hooks);
         opts.server_addrs = sockets.addrs_with(&changes);
         let interfaces = new4.interfaces.clone();
         let engine =
             Engine4::with_previous(Arc::new(new4), opts, self.stats.clone(), Some(&old.engine));
         engine.recount(self.store.as_ref());
+        let config = Arc::new(config);
         self.current.store(Arc::new(Running {
-            config: Arc::new(config),
+            config: config.clone(),
             engine,
+            hooks: new_hooks.clone(),
         }));
+        // The old generation's libraries go when its last packet is done.
+        drop(old);
         sockets.commit(self, changes);
         sockets.spawn_retries(self, &interfaces, failed);
         drop(sockets);
@@ -133,6 +181,75 @@ impl Shared {
         }
         *lock(&self.last_reload) = Instant::now();
         info!(path = %self.config_path.display(), "configuration applied");
+        if let Some(h) = &new_hooks {
+            h.configured(config.raw.to_string());
+        }
         Ok(())
+    }
+
+    /// Loads the libraries of a new configuration (see the module
+    /// documentation); on an error the running configuration keeps working
+    /// libraries.
+    fn load_hooks(
+        &self,
+        old: &Arc<Running>,
+        libs: &[ruru_config::HookLibrary],
+        sockets: &SocketSet,
+    ) -> Result<Option<Arc<Hooks>>, ServerError> {
+        hooks::check_libraries(libs)?;
+        let shared_file = old
+            .hooks
+            .as_ref()
+            .filter(|h| libs.iter().any(|l| !l.builtin && h.holds(&l.path)));
+        let Some(old_hooks) = shared_file else {
+            return Ok(hooks::load_libraries(libs, &self.hook_stats)?);
+        };
+        old_hooks.retire();
+        match hooks::load_libraries(libs, &self.hook_stats) {
+            Ok(h) => Ok(h),
+            Err(e) => {
+                self.restore_hooks(old, sockets);
+                Err(e.into())
+            }
+        }
+    }
+
+    /// After a failed reload that had unloaded the running libraries:
+    /// loads them again and swaps in the running configuration with them.
+    fn restore_hooks(&self, old: &Arc<Running>, sockets: &SocketSet) {
+        let Some(old4) = &old.config.dhcp4 else {
+            return;
+        };
+        let hooks = match hooks::load_libraries(&old4.hooks_libraries, &self.hook_stats) {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::error!(target: hooks::TARGET, "reloading the running configuration's hook libraries failed, running without them: {e}");
+                None
+            }
+        };
+        let mut opts = with_hooks(&self.engine_opts, &hooks);
+        opts.server_addrs = sockets.addrs_with(&crate::sockets::Changes {
+            opened: Vec::new(),
+            failed: Vec::new(),
+            removed: Vec::new(),
+        });
+        let engine = Engine4::with_previous(
+            old.engine.cfg.clone(),
+            opts,
+            self.stats.clone(),
+            Some(&old.engine),
+        );
+        self.current.store(Arc::new(Running {
+            config: old.config.clone(),
+            engine,
+            hooks,
+        }));
+    }
+
+    /// Unloads the running configuration's libraries (shutdown).
+    pub fn unload_hooks(&self) {
+        if let Some(h) = &self.snapshot().hooks {
+            h.retire();
+        }
     }
 }

@@ -25,8 +25,15 @@ fn main() -> ExitCode {
             }
         }
         Command::Ctl(a) => ctl(a),
+        // Like `kea-dhcp4 -t`, hook libraries are opened and checked (ABI
+        // version, required symbols); their `ruru_hook_load` is not called.
         Command::Check(a) => match ruru_config::load(&a.config) {
-            Ok(_) => {
+            Ok(c) => {
+                let libs = c.dhcp4.as_ref().map_or(&[][..], |d| &d.hooks_libraries[..]);
+                if let Err(e) = ruru_server::hooks::check_libraries(libs) {
+                    eprintln!("{e}");
+                    return ExitCode::FAILURE;
+                }
                 println!("{}: configuration OK", a.config.display());
                 ExitCode::SUCCESS
             }

@@ -90,8 +90,8 @@ fn length_ok(code: u16, len: usize) -> bool {
         14 | 20 => len == 0,               // rapid commit, reconfigure accept
         19 => len == 1,                    // reconfigure message
         32 => len == 4,                    // information refresh time
-        6 => len.is_multiple_of(2),                 // ORO
-        23 => len.is_multiple_of(16),               // DNS servers
+        6 => len.is_multiple_of(2),        // ORO
+        23 => len.is_multiple_of(16),      // DNS servers
         1 | 2 => (2..=130).contains(&len), // DUIDs (RFC 8415 §11.1)
         c => container_header(c).is_none_or(|h| len >= h),
     }

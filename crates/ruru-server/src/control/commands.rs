@@ -107,7 +107,27 @@ fn err(text: impl Into<String>) -> Value {
 type Res = Result<Value, Value>;
 
 /// Parses and runs one request; never panics on input, always answers.
+/// Hook libraries see each processed command at `command_processed` and
+/// may replace the response.
 pub fn dispatch(ctx: &ControlCtx, body: &[u8]) -> Value {
+    let response = run(ctx, body);
+    let Some(hooks) = ctx.shared.snapshot().hooks.clone() else {
+        return response;
+    };
+    if !ruru_engine::HookDispatch::has(&*hooks, ruru_engine::HookPoint::CommandProcessed) {
+        return response;
+    }
+    let Ok(req) = serde_json::from_slice::<Value>(body) else {
+        return response;
+    };
+    let Some(name) = req.get("command").and_then(Value::as_str) else {
+        return response;
+    };
+    let args = req.get("arguments").cloned().unwrap_or(Value::Null);
+    hooks.command_processed(name, &args, response)
+}
+
+fn run(ctx: &ControlCtx, body: &[u8]) -> Value {
     let req: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(e) => return err(format!("invalid JSON: {e}")),
@@ -169,9 +189,11 @@ pub fn dispatch(ctx: &ControlCtx, body: &[u8]) -> Value {
             "Configuration returned.",
             ctx.shared.snapshot().config.raw.clone(),
         )),
-        "config-test" => {
-            config_from_args(ctx, args).map(|_| answer(SUCCESS, "Configuration seems sane.", None))
-        }
+        "config-test" => config_from_args(ctx, args).and_then(|c| {
+            let libs = c.dhcp4.as_ref().map_or(&[][..], |d| &d.hooks_libraries[..]);
+            crate::hooks::check_libraries(libs).map_err(|e| err(e.to_string()))?;
+            Ok(answer(SUCCESS, "Configuration seems sane.", None))
+        }),
         "config-set" => config_set(ctx, args),
         "config-reload" => ctx
             .shared
@@ -202,6 +224,7 @@ pub fn dispatch(ctx: &ControlCtx, body: &[u8]) -> Value {
         "statistic-reset" => stat_reset(ctx, args),
         "statistic-reset-all" => {
             ctx.shared.stats.reset_all();
+            ctx.shared.hook_stats.reset_all();
             ctx.samples.clear();
             Ok(answer(
                 SUCCESS,
@@ -950,7 +973,12 @@ fn subnet_get(ctx: &ControlCtx, args: &Value) -> Res {
 fn stat_get(ctx: &ControlCtx, args: &Value) -> Res {
     let name = req_str(args, "name")?;
     let mut m = Map::new();
-    if let Some(v) = ctx.shared.stats.lookup(name) {
+    if let Some(v) = ctx
+        .shared
+        .stats
+        .lookup(name)
+        .or_else(|| ctx.shared.hook_stats.lookup(name))
+    {
         m.insert(name.to_string(), ctx.samples.observe(name, v));
     }
     Ok(ok("", Value::Object(m)))
@@ -958,7 +986,13 @@ fn stat_get(ctx: &ControlCtx, args: &Value) -> Res {
 
 fn stat_get_all(ctx: &ControlCtx) -> Value {
     let mut m = Map::new();
-    for (name, v) in ctx.shared.stats.snapshot() {
+    for (name, v) in ctx
+        .shared
+        .stats
+        .snapshot()
+        .into_iter()
+        .chain(ctx.shared.hook_stats.snapshot())
+    {
         let s = ctx.samples.observe(&name, v);
         m.insert(name, s);
     }
@@ -967,7 +1001,7 @@ fn stat_get_all(ctx: &ControlCtx) -> Value {
 
 fn stat_reset(ctx: &ControlCtx, args: &Value) -> Res {
     let name = req_str(args, "name")?;
-    if ctx.shared.stats.reset(name) {
+    if ctx.shared.stats.reset(name) || ctx.shared.hook_stats.reset(name) {
         ctx.samples.forget(name);
         Ok(answer(SUCCESS, format!("Statistic '{name}' reset."), None))
     } else {

@@ -25,6 +25,10 @@
 //! `ruru_subnet_<name>{subnet="PREFIX",subnet_id="ID"}`, other per-pool ones
 //! `ruru_subnet_pool_<name>{subnet,subnet_id,pool}`. All are gauges, as
 //! in kea-exporter (Kea's statistics can be reset by commands).
+//!
+//! Hook statistics `hooks.<library>.<point>.calls|errors|time-us` are
+//! `ruru_hook_calls`, `ruru_hook_errors` and `ruru_hook_time_us` with the
+//! labels `library` (file name) and `hook_point`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -152,6 +156,23 @@ pub fn render(shared: &Shared) -> String {
             };
             families.entry(metric).or_default().push((labels, value));
         }
+    }
+    for (name, value) in shared.hook_stats.snapshot() {
+        // hooks.<library>.<point>.<kind>; the library name may hold dots.
+        let Some(rest) = name.strip_prefix("hooks.") else {
+            continue;
+        };
+        let mut parts = rest.rsplitn(3, '.');
+        let (Some(kind), Some(point), Some(lib)) = (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        let metric = ruru_name("ruru_hook_", kind);
+        let lib = lib.replace('\\', "\\\\").replace('"', "\\\"");
+        families
+            .entry(metric)
+            .or_default()
+            .push((format!("library=\"{lib}\",hook_point=\"{point}\""), value));
     }
     let mut out = String::new();
     for (metric, lines) in families {

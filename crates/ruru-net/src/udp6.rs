@@ -1,0 +1,69 @@
+//! DHCPv6 sockets: one UDP socket per interface on `[::]:port`, bound to the
+//! device and joined to All_DHCP_Relay_Agents_and_Servers (ff02::1:2,
+//! RFC 8415 §7.1), so it receives the link's multicast Solicits as well as
+//! unicast and relayed messages. Replies go to the sender's address and
+//! scope (relays at port 547, clients at port 546).
+
+use std::io;
+use std::net::{Ipv6Addr, SocketAddr, SocketAddrV6};
+use std::time::Duration;
+
+use socket2::{Domain, Protocol, Socket, Type};
+use tracing::warn;
+
+use crate::{quiet, NetError};
+
+/// All_DHCP_Relay_Agents_and_Servers.
+pub const ALL_DHCP_SERVERS: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 1, 2);
+
+/// A DHCPv6 socket on one interface.
+#[derive(Debug)]
+pub struct Udp6Socket {
+    sock: std::net::UdpSocket,
+    pub iface: String,
+}
+
+/// Opens the DHCPv6 socket for `iface` on `port`.
+pub fn open(iface: &str, port: u16, poll: Duration) -> Result<Udp6Socket, NetError> {
+    let index = crate::iface::index(iface)?;
+    let sock = Socket::new(Domain::IPV6, Type::DGRAM, Some(Protocol::UDP))
+        .map_err(|e| NetError::socket("udp6 socket", iface, e))?;
+    sock.set_only_v6(true)
+        .and_then(|_| sock.set_reuse_address(true))
+        .and_then(|_| sock.set_read_timeout(Some(poll)))
+        .map_err(|e| NetError::socket("socket option", iface, e))?;
+    if let Err(e) = sock.bind_device(Some(iface.as_bytes())) {
+        warn!(%iface, error = %e, "cannot bind the DHCPv6 socket to the device; it will receive from every interface");
+    }
+    sock.bind(&SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::UNSPECIFIED, port, 0, 0)).into())
+        .map_err(|e| NetError::socket("bind", iface, e))?;
+    if let Err(e) = sock.join_multicast_v6(&ALL_DHCP_SERVERS, index) {
+        // Loopback has no multicast: relayed and unicast traffic still work.
+        warn!(%iface, error = %e, "cannot join ff02::1:2; only unicast and relayed DHCPv6 is received here");
+    }
+    Ok(Udp6Socket {
+        sock: sock.into(),
+        iface: iface.to_string(),
+    })
+}
+
+impl Udp6Socket {
+    pub fn try_clone(&self) -> io::Result<Self> {
+        Ok(Udp6Socket {
+            sock: self.sock.try_clone()?,
+            iface: self.iface.clone(),
+        })
+    }
+
+    /// Receives one datagram; `Ok(None)` on timeout.
+    pub fn recv(&self, buf: &mut [u8]) -> io::Result<Option<(usize, SocketAddrV6)>> {
+        match quiet(self.sock.recv_from(buf))? {
+            Some((n, SocketAddr::V6(src))) => Ok(Some((n, src))),
+            _ => Ok(None),
+        }
+    }
+
+    pub fn send(&self, bytes: &[u8], dest: SocketAddrV6) -> io::Result<()> {
+        self.sock.send_to(bytes, dest).map(|_| ())
+    }
+}

@@ -1,0 +1,738 @@
+//! The [`RuruApi`] table handed to libraries, and what its pointers mean.
+//!
+//! - `RuruLibrary*` points to a [`LibHandle`] (boxed, alive until after the
+//!   library's `ruru_hook_unload`); the API only reads through it.
+//! - `RuruCallout*` points to a [`CalloutCtx`] on the stack of
+//!   [`invoke`], valid during that one call.
+//!
+//! Every function catches panics (never unwinding into C) and answers with
+//! a result code. Fields and their hook points follow Kea's argument names;
+//! writes are allowed where `HookArgs::writable` says so (else
+//! `RURU_EREADONLY`).
+
+use std::ffi::{c_char, CStr};
+use std::fmt;
+use std::net::Ipv4Addr;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Mutex;
+
+use ruru_engine::{HookArgs, HookPoint};
+use ruru_hooks_sdk::{
+    RuruApi, RuruCallout, RuruCalloutFn, RuruLibrary, RURU_EINVAL, RURU_ENOFIELD, RURU_EREADONLY,
+    RURU_ETOOSMALL, RURU_LOG_DEBUG, RURU_LOG_ERROR, RURU_LOG_INFO, RURU_LOG_WARN, RURU_OK,
+};
+use tracing::{debug, error, info, trace, warn};
+
+use super::dispatch::ARGS;
+use super::TARGET;
+
+/// The table every library gets (valid for the life of the process).
+pub static API: RuruApi = RuruApi {
+    abi_version: ruru_hooks_sdk::RURU_HOOKS_ABI_VERSION,
+    // The table is a few pointers long: the cast cannot truncate.
+    #[allow(clippy::cast_possible_truncation)]
+    struct_size: std::mem::size_of::<RuruApi>() as u32,
+    register_callout,
+    log,
+    hook_point,
+    get_u32,
+    set_u32,
+    get_bytes,
+    set_bytes,
+    get_option,
+    set_option,
+    remove_option,
+    context_get,
+    context_set,
+};
+
+/// The server side of a `RuruLibrary*`.
+#[derive(Debug)]
+pub struct LibHandle {
+    /// File name, for messages.
+    pub name: String,
+    /// Callouts registered by `ruru_hook_load`; `None` once it returned
+    /// (registering is refused then).
+    registering: Mutex<Option<Vec<(HookPoint, RuruCalloutFn)>>>,
+}
+
+impl LibHandle {
+    pub fn new(name: String) -> Self {
+        LibHandle {
+            name,
+            registering: Mutex::new(Some(Vec::new())),
+        }
+    }
+
+    /// The pointer handed to the library (only ever read through).
+    pub fn as_ptr(&self) -> *mut RuruLibrary {
+        std::ptr::from_ref(self).cast_mut().cast()
+    }
+
+    /// Ends the registration window; the callouts registered during load.
+    pub fn finish_registration(&self) -> Vec<(HookPoint, RuruCalloutFn)> {
+        self.registering
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+            .unwrap_or_default()
+    }
+}
+
+/// What a `RuruCallout*` points to during one call.
+pub struct CalloutCtx<'a, 'b> {
+    args: &'a mut HookArgs<'b>,
+    /// The library's context key.
+    lib: usize,
+    name: &'a str,
+}
+
+/// Calls `f` with a `RuruCallout*` for `args`.
+pub fn invoke(f: RuruCalloutFn, args: &mut HookArgs<'_>, lib: usize, handle: &LibHandle) -> i32 {
+    let mut ctx = CalloutCtx {
+        args,
+        lib,
+        name: &handle.name,
+    };
+    let p = std::ptr::from_mut(&mut ctx).cast::<RuruCallout>();
+    // SAFETY: `f` is a callout of a library that stays open during the call
+    // (the caller holds the generation's live lock). `p` points to `ctx`,
+    // which outlives the call; the ABI says the pointer is valid only during
+    // it, and the API functions are the only ones to dereference it.
+    unsafe { f(p) }
+}
+
+/// Runs `body` with the callout state, catching panics.
+///
+/// # Safety
+/// `p` must be a pointer made by [`invoke`] during that call (or null).
+unsafe fn with_ctx(p: *mut RuruCallout, body: impl FnOnce(&mut CalloutCtx<'_, '_>) -> i32) -> i32 {
+    if p.is_null() {
+        return RURU_EINVAL;
+    }
+    // SAFETY: by this function's contract `p` points to a live
+    // `CalloutCtx`, used by one thread (the one running the callout).
+    let ctx = unsafe { &mut *p.cast::<CalloutCtx<'_, '_>>() };
+    catch_unwind(AssertUnwindSafe(|| body(ctx))).unwrap_or(RURU_EINVAL)
+}
+
+/// # Safety
+/// `s` is null or a NUL-terminated string valid for the call.
+unsafe fn cstr<'s>(s: *const c_char) -> Option<&'s str> {
+    if s.is_null() {
+        return None;
+    }
+    // SAFETY: see the function's contract.
+    unsafe { CStr::from_ptr(s) }.to_str().ok()
+}
+
+/// Copies `src` out with the `len` protocol of the ABI.
+///
+/// # Safety
+/// `len` is null or valid; `buf` is null or valid for `*len` bytes.
+unsafe fn copy_out(src: &[u8], buf: *mut u8, len: *mut usize) -> i32 {
+    if len.is_null() {
+        return RURU_EINVAL;
+    }
+    // SAFETY: `len` is valid (contract, checked non-null).
+    let cap = unsafe { *len };
+    // SAFETY: as above.
+    unsafe { *len = src.len() };
+    if src.len() > cap {
+        return RURU_ETOOSMALL;
+    }
+    if !src.is_empty() {
+        if buf.is_null() {
+            return RURU_EINVAL;
+        }
+        // SAFETY: `buf` holds `cap >= src.len()` bytes (contract); the two
+        // cannot overlap (ours is server memory the library never sees).
+        unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), buf, src.len()) };
+    }
+    RURU_OK
+}
+
+/// # Safety
+/// `buf` is null or valid for `len` bytes for the call.
+unsafe fn bytes_in<'s>(buf: *const u8, len: usize) -> Option<&'s [u8]> {
+    if len == 0 {
+        return Some(&[]);
+    }
+    if buf.is_null() {
+        return None;
+    }
+    // SAFETY: see the function's contract.
+    Some(unsafe { std::slice::from_raw_parts(buf, len) })
+}
+
+// ---- fields ----
+
+fn ip(a: Ipv4Addr) -> u32 {
+    u32::from(a)
+}
+
+/// A numeric field's value, `RURU_ENOFIELD` where the point lacks it.
+fn read_u32(a: &HookArgs<'_>, field: &str) -> Result<u32, i32> {
+    let q = || a.query.ok_or(RURU_ENOFIELD);
+    let r = || a.response.as_deref().ok_or(RURU_ENOFIELD);
+    let l = || a.lease.as_deref().ok_or(RURU_ENOFIELD);
+    Ok(match field {
+        "query4.xid" => q()?.xid(),
+        "query4.msg_type" => u32::from(u8::from(q()?.msg_type)),
+        "query4.htype" => u32::from(q()?.htype),
+        "query4.ciaddr" => ip(q()?.ciaddr()),
+        "query4.giaddr" => ip(q()?.giaddr()),
+        "query4.yiaddr" => ip(q()?.msg.yiaddr()),
+        "query4.siaddr" => ip(q()?.msg.siaddr()),
+        "response4.msg_type" => u32::from(r()?.msg_type),
+        "response4.yiaddr" => ip(r()?.yiaddr),
+        "response4.siaddr" => ip(r()?.siaddr),
+        "subnet4.id" => match a.subnet_id {
+            Some(id) => id,
+            None if a.point == HookPoint::Subnet4Select => 0,
+            None => return Err(RURU_ENOFIELD),
+        },
+        "lease4.address" => ip(l()?.addr),
+        "lease4.valid_lifetime" => l()?.valid_lifetime,
+        "lease4.subnet_id" => l()?.subnet_id,
+        "lease4.expire" => u32::try_from(l()?.expire).unwrap_or(u32::MAX),
+        "fake_allocation" => u32::from(a.fake_allocation.ok_or(RURU_ENOFIELD)?),
+        "remove_lease" => u32::from(a.remove_lease.ok_or(RURU_ENOFIELD)?),
+        _ => return Err(RURU_ENOFIELD),
+    })
+}
+
+fn write_u32(a: &mut HookArgs<'_>, field: &str, v: u32) -> i32 {
+    if let Err(e) = read_u32(a, field) {
+        return e;
+    }
+    if !a.writable(field) {
+        return RURU_EREADONLY;
+    }
+    let addr = Ipv4Addr::from(v);
+    match field {
+        "subnet4.id" => a.subnet_id = (v != 0).then_some(v),
+        "lease4.address" => {
+            if v == 0 {
+                return RURU_EINVAL;
+            }
+            if let Some(l) = a.lease.as_deref_mut() {
+                l.addr = addr;
+            }
+            a.lease_address_set = true;
+        }
+        "lease4.valid_lifetime" => {
+            if let Some(l) = a.lease.as_deref_mut() {
+                l.valid_lifetime = v;
+            }
+        }
+        "remove_lease" => a.remove_lease = Some(v != 0),
+        "response4.msg_type" => {
+            let Ok(t) = u8::try_from(v) else {
+                return RURU_EINVAL;
+            };
+            if let Some(r) = a.response.as_deref_mut() {
+                r.msg_type = t;
+            }
+        }
+        "response4.yiaddr" => {
+            if let Some(r) = a.response.as_deref_mut() {
+                r.yiaddr = addr;
+            }
+        }
+        "response4.siaddr" => {
+            if let Some(r) = a.response.as_deref_mut() {
+                r.siaddr = addr;
+            }
+        }
+        _ => return RURU_EREADONLY,
+    }
+    RURU_OK
+}
+
+/// A byte field's value.
+fn read_bytes<'x>(a: &'x HookArgs<'_>, field: &str) -> Result<&'x [u8], i32> {
+    let q = || a.query.ok_or(RURU_ENOFIELD);
+    let l = || a.lease.as_deref().ok_or(RURU_ENOFIELD);
+    Ok(match field {
+        "query4.hwaddr" => &q()?.hwaddr,
+        "query4.client_id" => q()?.client_id.as_deref().ok_or(RURU_ENOFIELD)?,
+        "lease4.hwaddr" => &l()?.hwaddr,
+        "lease4.client_id" => l()?.client_id.as_deref().ok_or(RURU_ENOFIELD)?,
+        "lease4.hostname" => l()?.hostname.as_bytes(),
+        "buffer4" => a.buffer.as_deref().ok_or(RURU_ENOFIELD)?,
+        f => a
+            .text
+            .iter()
+            .find(|(k, _)| *k == f)
+            .map(|(_, v)| v.as_bytes())
+            .ok_or(RURU_ENOFIELD)?,
+    })
+}
+
+fn write_bytes(a: &mut HookArgs<'_>, field: &str, v: &[u8]) -> i32 {
+    if let Err(e) = read_bytes(a, field) {
+        return e;
+    }
+    if !a.writable(field) {
+        return RURU_EREADONLY;
+    }
+    if field == "buffer4" {
+        if let Some(b) = a.buffer.as_deref_mut() {
+            b.clear();
+            b.extend_from_slice(v);
+        }
+        return RURU_OK;
+    }
+    let Ok(s) = std::str::from_utf8(v) else {
+        return RURU_EINVAL;
+    };
+    match a.text.iter_mut().find(|(k, _)| *k == field) {
+        Some((_, t)) => {
+            *t = s.to_string();
+            RURU_OK
+        }
+        None => RURU_ENOFIELD,
+    }
+}
+
+/// The payload of option `code` of the query (dhcproto re-encodes it;
+/// options split by RFC 3396 come back joined).
+fn query_option(a: &HookArgs<'_>, code: u8) -> Result<Vec<u8>, i32> {
+    use dhcproto::Encodable;
+    let q = a.query.ok_or(RURU_ENOFIELD)?;
+    let opt = q
+        .msg
+        .opts()
+        .get(dhcproto::v4::OptionCode::from(code))
+        .ok_or(RURU_ENOFIELD)?;
+    let wire = opt.to_vec().map_err(|_| RURU_EINVAL)?;
+    // code, len, data, [code, len, data ...]
+    let mut out = Vec::with_capacity(wire.len());
+    let mut rest = &wire[..];
+    while let [_, len, tail @ ..] = rest {
+        let n = usize::from(*len).min(tail.len());
+        out.extend_from_slice(&tail[..n]);
+        rest = &tail[n..];
+    }
+    Ok(out)
+}
+
+fn option_code(code: u16) -> Result<u8, i32> {
+    match u8::try_from(code) {
+        Ok(c) if c != 0 && c != 255 => Ok(c),
+        _ => Err(RURU_EINVAL),
+    }
+}
+
+/// Argument details for the level-55 log.
+pub struct Summary<'x, 'y>(pub &'x HookArgs<'y>);
+
+impl fmt::Display for Summary<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let a = self.0;
+        if let Some(q) = a.query {
+            write!(
+                f,
+                "query4: xid={:#010x} type={:?} hwaddr={} ",
+                q.xid(),
+                q.msg_type,
+                ruru_engine::v4::hex(&q.hwaddr)
+            )?;
+        }
+        if let Some(r) = a.response.as_deref() {
+            write!(
+                f,
+                "response4: type={} yiaddr={} options={:?} ",
+                r.msg_type,
+                r.yiaddr,
+                r.options.iter().map(|(c, _)| *c).collect::<Vec<_>>()
+            )?;
+        }
+        if let Some(s) = a.subnet_id {
+            write!(f, "subnet4.id={s} ")?;
+        }
+        if let Some(l) = a.lease.as_deref() {
+            write!(
+                f,
+                "lease4: address={} valid_lifetime={} subnet_id={} ",
+                l.addr, l.valid_lifetime, l.subnet_id
+            )?;
+        }
+        if let Some(b) = a.buffer.as_deref() {
+            write!(f, "buffer4: {} bytes ", b.len())?;
+        }
+        if let Some(x) = a.fake_allocation {
+            write!(f, "fake_allocation={x} ")?;
+        }
+        if let Some(x) = a.remove_lease {
+            write!(f, "remove_lease={x} ")?;
+        }
+        for (k, v) in &a.text {
+            write!(f, "{k}={} bytes ", v.len())?;
+        }
+        Ok(())
+    }
+}
+
+// ---- the table ----
+
+unsafe extern "C" fn register_callout(
+    lib: *mut RuruLibrary,
+    hook_point: *const c_char,
+    callout: RuruCalloutFn,
+) -> i32 {
+    if lib.is_null() {
+        return RURU_EINVAL;
+    }
+    catch_unwind(|| {
+        // SAFETY: `lib` is the pointer given to `ruru_hook_load`, a
+        // `LibHandle` alive until after `ruru_hook_unload` (only read).
+        let h = unsafe { &*lib.cast::<LibHandle>() };
+        // SAFETY: ABI: a NUL-terminated string valid for the call.
+        let Some(point) = (unsafe { cstr(hook_point) }).and_then(HookPoint::from_name) else {
+            return RURU_EINVAL;
+        };
+        let mut reg = h
+            .registering
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match reg.as_mut() {
+            Some(list) => {
+                list.push((point, callout));
+                RURU_OK
+            }
+            None => {
+                warn!(target: TARGET, library = %h.name, hook = point.name(), "register_callout outside ruru_hook_load: refused");
+                RURU_EINVAL
+            }
+        }
+    })
+    .unwrap_or(RURU_EINVAL)
+}
+
+unsafe extern "C" fn log(lib: *mut RuruLibrary, level: i32, message: *const c_char) {
+    let _ = catch_unwind(|| {
+        let name = if lib.is_null() {
+            "?"
+        } else {
+            // SAFETY: as in `register_callout`.
+            unsafe { &(*lib.cast::<LibHandle>()).name }.as_str()
+        };
+        if message.is_null() {
+            return;
+        }
+        // SAFETY: ABI: a NUL-terminated string valid for the call.
+        let msg = unsafe { CStr::from_ptr(message) }.to_string_lossy();
+        match level {
+            RURU_LOG_ERROR => error!(target: TARGET, library = name, "{msg}"),
+            RURU_LOG_WARN => warn!(target: TARGET, library = name, "{msg}"),
+            RURU_LOG_INFO => info!(target: TARGET, library = name, "{msg}"),
+            RURU_LOG_DEBUG => debug!(target: TARGET, library = name, "{msg}"),
+            _ => trace!(target: TARGET, library = name, "{msg}"),
+        }
+    });
+}
+
+/// NUL-terminated names, in `HookPoint::ALL` order.
+const POINT_NAMES: [&CStr; 15] = [
+    c"buffer4_receive",
+    c"pkt4_receive",
+    c"subnet4_select",
+    c"host4_identifier",
+    c"lease4_select",
+    c"lease4_renew",
+    c"lease4_release",
+    c"lease4_decline",
+    c"leases4_committed",
+    c"pkt4_send",
+    c"buffer4_send",
+    c"lease4_expire",
+    c"lease4_recover",
+    c"dhcp4_srv_configured",
+    c"command_processed",
+];
+
+fn point_cstr(p: HookPoint) -> &'static CStr {
+    POINT_NAMES.get(p as usize).copied().unwrap_or(c"")
+}
+
+unsafe extern "C" fn hook_point(callout: *mut RuruCallout) -> *const c_char {
+    if callout.is_null() {
+        return c"".as_ptr();
+    }
+    let mut out = c"".as_ptr();
+    // SAFETY: `callout` comes from `invoke` (ABI: valid during the call).
+    unsafe {
+        with_ctx(callout, |c| {
+            out = point_cstr(c.args.point).as_ptr();
+            RURU_OK
+        })
+    };
+    out
+}
+
+unsafe extern "C" fn get_u32(
+    callout: *mut RuruCallout,
+    field: *const c_char,
+    out: *mut u32,
+) -> i32 {
+    // SAFETY: `callout` comes from `invoke`; `field` is a C string and `out`
+    // a valid pointer for the call (ABI).
+    unsafe {
+        with_ctx(callout, |c| {
+            let Some(f) = cstr(field) else {
+                return RURU_EINVAL;
+            };
+            if out.is_null() {
+                return RURU_EINVAL;
+            }
+            match read_u32(c.args, f) {
+                Ok(v) => {
+                    *out = v;
+                    RURU_OK
+                }
+                Err(e) => e,
+            }
+        })
+    }
+}
+
+unsafe extern "C" fn set_u32(callout: *mut RuruCallout, field: *const c_char, value: u32) -> i32 {
+    // SAFETY: as in `get_u32`.
+    unsafe {
+        with_ctx(callout, |c| {
+            let Some(f) = cstr(field) else {
+                return RURU_EINVAL;
+            };
+            let rc = write_u32(c.args, f, value);
+            trace!(target: ARGS, library = %c.name, hook = c.args.point.name(), field = f, value, rc, "set_u32");
+            rc
+        })
+    }
+}
+
+unsafe extern "C" fn get_bytes(
+    callout: *mut RuruCallout,
+    field: *const c_char,
+    buf: *mut u8,
+    len: *mut usize,
+) -> i32 {
+    // SAFETY: `callout` comes from `invoke`; `field`, `buf` and `len` follow
+    // the ABI's `len` protocol.
+    unsafe {
+        with_ctx(callout, |c| {
+            let Some(f) = cstr(field) else {
+                return RURU_EINVAL;
+            };
+            match read_bytes(c.args, f) {
+                Ok(v) => copy_out(v, buf, len),
+                Err(e) => e,
+            }
+        })
+    }
+}
+
+unsafe extern "C" fn set_bytes(
+    callout: *mut RuruCallout,
+    field: *const c_char,
+    buf: *const u8,
+    len: usize,
+) -> i32 {
+    // SAFETY: `callout` comes from `invoke`; `buf` holds `len` bytes (ABI).
+    unsafe {
+        with_ctx(callout, |c| {
+            let (Some(f), Some(v)) = (cstr(field), bytes_in(buf, len)) else {
+                return RURU_EINVAL;
+            };
+            let rc = write_bytes(c.args, f, v);
+            trace!(target: ARGS, library = %c.name, hook = c.args.point.name(), field = f, len, rc, "set_bytes");
+            rc
+        })
+    }
+}
+
+unsafe extern "C" fn get_option(
+    callout: *mut RuruCallout,
+    packet: *const c_char,
+    code: u16,
+    buf: *mut u8,
+    len: *mut usize,
+) -> i32 {
+    // SAFETY: as in `get_bytes`.
+    unsafe {
+        with_ctx(callout, |c| {
+            let Ok(code) = u8::try_from(code) else {
+                return RURU_EINVAL;
+            };
+            match cstr(packet) {
+                Some("query4") => match query_option(c.args, code) {
+                    Ok(v) => copy_out(&v, buf, len),
+                    Err(e) => e,
+                },
+                Some("response4") => {
+                    let Some(r) = c.args.response.as_deref() else {
+                        return RURU_ENOFIELD;
+                    };
+                    match r.options.iter().find(|(k, _)| *k == code) {
+                        Some((_, v)) => copy_out(v, buf, len),
+                        None => RURU_ENOFIELD,
+                    }
+                }
+                _ => RURU_EINVAL,
+            }
+        })
+    }
+}
+
+/// Checks that `packet` is a response that may be changed here.
+///
+/// # Safety
+/// `packet` is null or a NUL-terminated string valid for the call.
+unsafe fn response_writable(c: &CalloutCtx<'_, '_>, packet: *const c_char) -> Result<(), i32> {
+    // SAFETY: see the function's contract.
+    match unsafe { cstr(packet) } {
+        Some("response4") => {}
+        Some("query4") => return Err(RURU_EREADONLY),
+        _ => return Err(RURU_EINVAL),
+    }
+    if c.args.response.is_none() {
+        return Err(RURU_ENOFIELD);
+    }
+    if !c.args.writable("response4.options") {
+        return Err(RURU_EREADONLY);
+    }
+    Ok(())
+}
+
+unsafe extern "C" fn set_option(
+    callout: *mut RuruCallout,
+    packet: *const c_char,
+    code: u16,
+    buf: *const u8,
+    len: usize,
+) -> i32 {
+    // SAFETY: `callout` comes from `invoke`; `packet` is a C string and
+    // `buf` holds `len` bytes (ABI).
+    unsafe {
+        with_ctx(callout, |c| {
+            if let Err(e) = response_writable(c, packet) {
+                return e;
+            }
+            let (Ok(code), Some(v)) = (option_code(code), bytes_in(buf, len)) else {
+                return RURU_EINVAL;
+            };
+            // 53 is re-derived from response4.msg_type after pkt4_send.
+            if code == 53 {
+                return RURU_EINVAL;
+            }
+            trace!(target: ARGS, library = %c.name, hook = c.args.point.name(), code, len, "set_option");
+            let Some(r) = c.args.response.as_deref_mut() else {
+                return RURU_ENOFIELD;
+            };
+            match r.options.iter_mut().find(|(k, _)| *k == code) {
+                Some(o) => o.1 = v.to_vec(),
+                None => r.options.push((code, v.to_vec())),
+            }
+            RURU_OK
+        })
+    }
+}
+
+unsafe extern "C" fn remove_option(
+    callout: *mut RuruCallout,
+    packet: *const c_char,
+    code: u16,
+) -> i32 {
+    // SAFETY: as in `set_option`.
+    unsafe {
+        with_ctx(callout, |c| {
+            if let Err(e) = response_writable(c, packet) {
+                return e;
+            }
+            let Ok(code) = option_code(code) else {
+                return RURU_EINVAL;
+            };
+            if code == 53 {
+                return RURU_EINVAL;
+            }
+            trace!(target: ARGS, library = %c.name, hook = c.args.point.name(), code, "remove_option");
+            let Some(r) = c.args.response.as_deref_mut() else {
+                return RURU_ENOFIELD;
+            };
+            let before = r.options.len();
+            r.options.retain(|(k, _)| *k != code);
+            if r.options.len() == before {
+                RURU_ENOFIELD
+            } else {
+                RURU_OK
+            }
+        })
+    }
+}
+
+unsafe extern "C" fn context_get(
+    callout: *mut RuruCallout,
+    key: *const c_char,
+    buf: *mut u8,
+    len: *mut usize,
+) -> i32 {
+    // SAFETY: as in `get_bytes`.
+    unsafe {
+        with_ctx(callout, |c| {
+            let Some(k) = cstr(key) else {
+                return RURU_EINVAL;
+            };
+            match c
+                .args
+                .context
+                .per_library
+                .get(&c.lib)
+                .and_then(|m| m.get(k))
+            {
+                Some(v) => copy_out(v, buf, len),
+                None => RURU_ENOFIELD,
+            }
+        })
+    }
+}
+
+unsafe extern "C" fn context_set(
+    callout: *mut RuruCallout,
+    key: *const c_char,
+    buf: *const u8,
+    len: usize,
+) -> i32 {
+    // SAFETY: as in `set_bytes`.
+    unsafe {
+        with_ctx(callout, |c| {
+            let (Some(k), Some(v)) = (cstr(key), bytes_in(buf, len)) else {
+                return RURU_EINVAL;
+            };
+            c.args
+                .context
+                .per_library
+                .entry(c.lib)
+                .or_default()
+                .insert(k.to_string(), v.to_vec());
+            RURU_OK
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn point_names_match_the_engine() {
+        for &p in HookPoint::ALL {
+            assert_eq!(point_cstr(p).to_str().ok(), Some(p.name()));
+        }
+        assert_eq!(POINT_NAMES.len(), HookPoint::ALL.len());
+        assert_eq!(ruru_hooks_sdk::HOOK_POINTS.len(), HookPoint::ALL.len());
+        for (a, p) in ruru_hooks_sdk::HOOK_POINTS.iter().zip(HookPoint::ALL) {
+            assert_eq!(*a, p.name());
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! Hook libraries: loading them (C ABI v1 of `ruru-hooks-sdk`), the callback
+//! table they call, and the dispatcher the engine calls at every hook point.
+//!
+//! Modules:
+//! - [`loader`]: opening a library with `libloading`, checking its ABI
+//!   version and symbols, calling `ruru_hook_load` / `ruru_hook_unload`.
+//! - `api`: the [`ruru_hooks_sdk::RuruApi`] table (`extern "C"` functions,
+//!   each catching panics) and the per-call state a `RuruCallout*` points to.
+//! - [`dispatch`]: [`Hooks`], one generation of loaded libraries, which
+//!   implements the engine's `HookDispatch`; statistics per library and
+//!   hook point ([`HookStats`]).
+//!
+//! `unsafe` is allowed in these modules only (the crate denies it); every
+//! block says why it is sound.
+//!
+//! # Life cycle
+//! A configuration's libraries are loaded while the configuration is being
+//! applied, before it is swapped in: any load error rejects the
+//! configuration and the running one keeps its libraries. See
+//! [`crate::state::Shared::apply`] for when old libraries are unloaded.
+//!
+//! # Logging
+//! Everything goes under the `ruru::hooks` target (Kea's `kea-dhcp4.hooks`
+//! logger, or `hooks`, selects it): Kea's debug level 40 (load/unload) →
+//! `ruru::hooks` at DEBUG; 45 (each callout call with its status and time) →
+//! `ruru::hooks::callouts` at DEBUG; 55 (argument details, field writes) →
+//! `ruru::hooks::args` at TRACE. Messages of libraries (`RuruApi::log`) go to
+//! `ruru::hooks` at their own level.
+
+#[allow(unsafe_code)]
+mod api;
+#[allow(unsafe_code)]
+pub mod dispatch;
+#[allow(unsafe_code)]
+pub mod loader;
+
+pub use dispatch::{HookStats, Hooks};
+pub use loader::{check_libraries, load_libraries};
+
+/// Target of load/unload messages and of library messages (level 40).
+pub const TARGET: &str = "ruru::hooks";
+
+/// A hook library could not be loaded (the configuration is rejected).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct HookError(pub String);
