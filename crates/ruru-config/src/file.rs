@@ -49,7 +49,7 @@ fn objects<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     Ok(Option::<Vec<Obj<T>>>::deserialize(d)?.map(|v| v.into_iter().map(|o| o.0).collect()))
 }
 
-/// The whole file: `{"Dhcp4": {...}}`.
+/// The whole file: `{"Dhcp4": {...}, "Dhcp6": {...}}` (either or both).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Root {
@@ -57,6 +57,10 @@ pub struct Root {
     #[serde(rename = "Dhcp4")]
     #[serde(default, deserialize_with = "object")]
     pub dhcp4: Option<Dhcp4>,
+    /// The DHCPv6 server configuration.
+    #[serde(rename = "Dhcp6")]
+    #[serde(default, deserialize_with = "object")]
+    pub dhcp6: Option<Dhcp6>,
 }
 
 /// The `Dhcp4` section.
@@ -241,15 +245,16 @@ pub enum SocketType {
     Udp,
 }
 
-/// `lease-database`.
+/// `lease-database` (both families).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct LeaseDatabase {
     /// Backend: `"memfile"` (`"postgresql"` and `"mysql"` not supported yet). Required.
     #[serde(rename = "type")]
     pub kind: String,
-    /// The lease file. Default `/var/lib/kea/kea-leases4.csv`; a relative
-    /// name is relative to the working directory, as in Kea.
+    /// The lease file. Default `/var/lib/kea/kea-leases4.csv` in `Dhcp4`,
+    /// `/var/lib/kea/kea-leases6.csv` in `Dhcp6`; a relative name is
+    /// relative to the working directory, as in Kea.
     pub name: Option<String>,
     /// Write leases to the file. Default true.
     pub persist: Option<bool>,
@@ -371,23 +376,25 @@ pub struct Subnet4 {
     pub boot_file_name: Option<String>,
 }
 
-/// `relay`.
+/// `relay` (both families).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Relay {
-    /// Relay agent addresses (giaddr values).
+    /// Relay agent addresses: giaddr values in DHCPv4, the relay's
+    /// link-address in DHCPv6.
     pub ip_addresses: Option<Vec<String>>,
     /// Older single-address form; may not be combined with `ip-addresses`.
     pub ip_address: Option<String>,
 }
 
-/// One `pools` entry.
+/// One `pools` entry (both families).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Pool {
     pub comment: Option<String>,
     pub user_context: Option<Value>,
-    /// `"192.0.2.10 - 192.0.2.20"` or `"192.0.2.64/26"`. Required.
+    /// `"192.0.2.10 - 192.0.2.20"` or `"192.0.2.64/26"` (DHCPv6:
+    /// `"2001:db8:1::100 - 2001:db8:1::1ff"` or `"2001:db8:1::/112"`). Required.
     pub pool: String,
     /// Pool options (override subnet ones).
     #[serde(default, deserialize_with = "objects")]
@@ -400,11 +407,12 @@ pub struct Pool {
 pub struct OptionData {
     pub comment: Option<String>,
     pub user_context: Option<Value>,
-    /// Option name in the space (e.g. `"routers"`).
+    /// Option name in the space (e.g. `"routers"`, `"dns-servers"`).
     pub name: Option<String>,
     /// Option code; with `name`, both must designate the same option.
     pub code: Option<u32>,
-    /// Option space. Only `"dhcp4"` (the default) for now.
+    /// Option space. Only the family's standard space for now: `"dhcp4"`
+    /// in `Dhcp4`, `"dhcp6"` in `Dhcp6` (the defaults).
     pub space: Option<String>,
     /// The value: comma-separated values, or hex when `csv-format` is false.
     /// Default empty.
@@ -448,6 +456,234 @@ pub struct Reservation {
     pub boot_file_name: Option<String>,
 }
 
+/// The `Dhcp6` section. Shared objects (`lease-database`, `loggers`,
+/// `option-data`, `hooks-libraries`, control sockets, ...) are the same
+/// types as in [`Dhcp4`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Dhcp6 {
+    /// Free text, ignored.
+    pub comment: Option<String>,
+    /// Arbitrary data for hooks, ignored by ruru itself.
+    pub user_context: Option<Value>,
+    /// Which interfaces to listen on. Default: none.
+    #[serde(default, deserialize_with = "object")]
+    pub interfaces_config: Option<InterfacesConfig6>,
+    /// Where leases are stored. Default: memfile in `/var/lib/kea/kea-leases6.csv`.
+    #[serde(default, deserialize_with = "object")]
+    pub lease_database: Option<LeaseDatabase>,
+    /// Default preferred lifetime, seconds. Default 3600 (Kea 2.2).
+    pub preferred_lifetime: Option<u32>,
+    /// Shortest preferred lifetime granted. Default: `preferred-lifetime`.
+    pub min_preferred_lifetime: Option<u32>,
+    /// Longest preferred lifetime granted. Default: `preferred-lifetime`.
+    pub max_preferred_lifetime: Option<u32>,
+    /// Default valid lifetime, seconds. Default 7200.
+    pub valid_lifetime: Option<u32>,
+    /// Shortest valid lifetime granted. Default: `valid-lifetime`.
+    pub min_valid_lifetime: Option<u32>,
+    /// Longest valid lifetime granted. Default: `valid-lifetime`.
+    pub max_valid_lifetime: Option<u32>,
+    /// T1, seconds. Default: calculated (see `calculate-tee-times`).
+    pub renew_timer: Option<u32>,
+    /// T2, seconds. Default: calculated (see `calculate-tee-times`).
+    pub rebind_timer: Option<u32>,
+    /// Compute T1/T2 from the preferred lifetime when the timers are not
+    /// given. Default true (DHCPv6).
+    pub calculate_tee_times: Option<bool>,
+    /// T1 as a fraction of the preferred lifetime. Default 0.5.
+    pub t1_percent: Option<f64>,
+    /// T2 as a fraction of the preferred lifetime. Default 0.8.
+    pub t2_percent: Option<f64>,
+    /// Seconds a declined address stays unusable. Default 86400.
+    pub decline_probation_period: Option<u32>,
+    /// Lease reclamation timing. Default: Kea's defaults.
+    #[serde(default, deserialize_with = "object")]
+    pub expired_leases_processing: Option<ExpiredLeasesProcessing>,
+    /// Logging. Default: one `kea-dhcp6` logger, INFO, to stdout.
+    #[serde(default, deserialize_with = "objects")]
+    pub loggers: Option<Vec<Logger>>,
+    /// Options sent to every client (lowest precedence).
+    #[serde(default, deserialize_with = "objects")]
+    pub option_data: Option<Vec<OptionData>>,
+    /// How the server DUID is made. Default: DUID-LLT, persisted.
+    #[serde(default, deserialize_with = "object")]
+    pub server_id: Option<ServerId>,
+    /// The subnets, in selection order.
+    #[serde(default, deserialize_with = "objects")]
+    pub subnet6: Option<Vec<Subnet6>>,
+    /// Hook libraries, as in `Dhcp4`.
+    #[serde(default, deserialize_with = "objects")]
+    pub hooks_libraries: Option<Vec<HookLibrary>>,
+    /// Kea 2.2's single control channel. May not be combined with `control-sockets`.
+    #[serde(default, deserialize_with = "object")]
+    pub control_socket: Option<ControlSocket>,
+    /// Recent Kea's list of control channels.
+    #[serde(default, deserialize_with = "objects")]
+    pub control_sockets: Option<Vec<ControlSocket>>,
+    /// Worker threads. Default: multi-threading off (Kea 2.2).
+    #[serde(default, deserialize_with = "object")]
+    pub multi_threading: Option<MultiThreading>,
+}
+
+/// `interfaces-config` in `Dhcp6`: as in `Dhcp4` without
+/// `dhcp-socket-type` (DHCPv6 always uses UDP sockets).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct InterfacesConfig6 {
+    pub comment: Option<String>,
+    pub user_context: Option<Value>,
+    /// Interface names: `"eth0"`, `"eth0/2001:db8::1"` or `"*"`. Default none.
+    pub interfaces: Option<Vec<String>>,
+    /// Accepted; ruru always re-detects.
+    pub re_detect: Option<bool>,
+    /// See [`InterfacesConfig`].
+    pub service_sockets_require_all: Option<bool>,
+    /// See [`InterfacesConfig`].
+    pub service_sockets_max_retries: Option<u32>,
+    /// See [`InterfacesConfig`].
+    pub service_sockets_retry_wait_time: Option<u32>,
+}
+
+impl InterfacesConfig6 {
+    /// The same settings in the shared shape, with UDP sockets.
+    pub fn to_common(&self) -> InterfacesConfig {
+        InterfacesConfig {
+            comment: self.comment.clone(),
+            user_context: self.user_context.clone(),
+            interfaces: self.interfaces.clone(),
+            dhcp_socket_type: Some(SocketType::Udp),
+            re_detect: self.re_detect,
+            service_sockets_require_all: self.service_sockets_require_all,
+            service_sockets_max_retries: self.service_sockets_max_retries,
+            service_sockets_retry_wait_time: self.service_sockets_retry_wait_time,
+        }
+    }
+}
+
+/// `server-id`: how the server DUID is generated (RFC 8415 §11).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ServerId {
+    pub comment: Option<String>,
+    pub user_context: Option<Value>,
+    /// `"LLT"`, `"EN"` or `"LL"`. Required (as in Kea).
+    #[serde(rename = "type")]
+    pub kind: DuidType,
+    /// Link-layer address (LLT, LL) or identifier (EN), hex. Default:
+    /// generated (an interface's MAC address, or random bytes for EN).
+    pub identifier: Option<String>,
+    /// DUID-LLT time. Default 0: the time of generation.
+    pub time: Option<u32>,
+    /// Hardware type for LLT and LL. Default 1 (Ethernet).
+    pub htype: Option<u16>,
+    /// Enterprise number for EN. Default 2495 (ISC).
+    pub enterprise_id: Option<u32>,
+    /// Keep the DUID in a file and reuse it. Default true.
+    pub persist: Option<bool>,
+}
+
+/// `server-id.type` values.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+pub enum DuidType {
+    #[serde(rename = "LLT")]
+    Llt,
+    #[serde(rename = "EN")]
+    En,
+    #[serde(rename = "LL")]
+    Ll,
+}
+
+/// One `subnet6` entry. Unset parameters inherit the global value.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Subnet6 {
+    pub comment: Option<String>,
+    pub user_context: Option<Value>,
+    /// Unique subnet id, > 0. Default: the highest id so far + 1, as Kea.
+    pub id: Option<u32>,
+    /// The prefix, e.g. `"2001:db8:1::/64"`; host bits must be zero. Required.
+    pub subnet: String,
+    /// Address pools (IA_NA).
+    #[serde(default, deserialize_with = "objects")]
+    pub pools: Option<Vec<Pool>>,
+    /// Prefix delegation pools (IA_PD).
+    #[serde(default, deserialize_with = "objects")]
+    pub pd_pools: Option<Vec<PdPool>>,
+    /// Subnet options (override global ones).
+    #[serde(default, deserialize_with = "objects")]
+    pub option_data: Option<Vec<OptionData>>,
+    /// Host reservations in this subnet.
+    #[serde(default, deserialize_with = "objects")]
+    pub reservations: Option<Vec<Reservation6>>,
+    /// Relays whose link-address is one of these select this subnet.
+    #[serde(default, deserialize_with = "object")]
+    pub relay: Option<Relay>,
+    /// Directly connected clients on this interface select this subnet.
+    pub interface: Option<String>,
+    /// Relayed traffic whose Interface-Id option (18) carries these bytes
+    /// (the string's UTF-8 bytes) selects this subnet. Excludes `interface`.
+    pub interface_id: Option<String>,
+    pub preferred_lifetime: Option<u32>,
+    pub min_preferred_lifetime: Option<u32>,
+    pub max_preferred_lifetime: Option<u32>,
+    pub valid_lifetime: Option<u32>,
+    pub min_valid_lifetime: Option<u32>,
+    pub max_valid_lifetime: Option<u32>,
+    pub renew_timer: Option<u32>,
+    pub rebind_timer: Option<u32>,
+    pub calculate_tee_times: Option<bool>,
+    pub t1_percent: Option<f64>,
+    pub t2_percent: Option<f64>,
+    /// Two-message exchange (RFC 8415 §18.2.1) for clients asking for it.
+    /// Default false. (Kea has no global `rapid-commit`.)
+    pub rapid_commit: Option<bool>,
+}
+
+/// One `pd-pools` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PdPool {
+    pub comment: Option<String>,
+    pub user_context: Option<Value>,
+    /// The pool's prefix, e.g. `"2001:db8:8::"`. Required.
+    pub prefix: String,
+    /// Its length, 1..=128. Required.
+    pub prefix_len: u8,
+    /// Length of the delegated prefixes, `prefix-len`..=128. Required.
+    pub delegated_len: u8,
+    /// RFC 6603 excluded prefix, with `excluded-prefix-len`.
+    pub excluded_prefix: Option<String>,
+    /// Length of the excluded prefix, > `delegated-len`.
+    pub excluded_prefix_len: Option<u8>,
+    /// Pool options (override subnet ones).
+    #[serde(default, deserialize_with = "objects")]
+    pub option_data: Option<Vec<OptionData>>,
+}
+
+/// One `subnet6.reservations` entry. Exactly one identifier is required.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Reservation6 {
+    pub comment: Option<String>,
+    pub user_context: Option<Value>,
+    /// The client's DUID in hex, e.g. `"00:03:00:01:aa:bb:cc:dd:ee:ff"`.
+    pub duid: Option<String>,
+    /// MAC address, as in `Dhcp4`.
+    pub hw_address: Option<String>,
+    /// Flexible identifier (needs a hook): not supported yet.
+    pub flex_id: Option<String>,
+    /// Reserved addresses; each must be in the subnet.
+    pub ip_addresses: Option<Vec<String>>,
+    /// Reserved delegated prefixes, e.g. `"2001:db8:8:100::/56"`.
+    pub prefixes: Option<Vec<String>>,
+    /// Hostname given to this client.
+    pub hostname: Option<String>,
+    /// Options for this host (highest precedence).
+    #[serde(default, deserialize_with = "objects")]
+    pub option_data: Option<Vec<OptionData>>,
+}
+
 /// Which object a JSON path designates, for [`kea_known`]: the path with
 /// array indices removed, e.g. `Dhcp4.subnet4.pools`.
 pub fn object_kind(path: &str) -> String {
@@ -464,7 +700,7 @@ pub fn object_kind(path: &str) -> String {
     s
 }
 
-const ROOT_KEA: &[&str] = &["Dhcp6", "Control-agent", "DhcpDdns", "Netconf", "Logging"];
+const ROOT_KEA: &[&str] = &["Control-agent", "DhcpDdns", "Netconf", "Logging"];
 
 const DHCP4_KEA: &[&str] = &[
     "shared-networks",
@@ -509,6 +745,56 @@ const DHCP4_KEA: &[&str] = &[
     "stash-agent-options",
     "server-id",
     "dhcp-multi-threading",
+];
+
+const DHCP6_KEA: &[&str] = &[
+    "data-directory",
+    "shared-networks",
+    "client-classes",
+    "option-def",
+    "hosts-database",
+    "hosts-databases",
+    "mac-sources",
+    "relay-supplied-options",
+    "host-reservation-identifiers",
+    "reservations",
+    "dhcp-queue-control",
+    "dhcp-ddns",
+    "dhcp4o6-port",
+    "sanity-checks",
+    "config-control",
+    "server-tag",
+    "reservation-mode",
+    "reservations-global",
+    "reservations-in-subnet",
+    "reservations-out-of-pool",
+    "early-global-reservations-lookup",
+    "ip-reservations-unique",
+    "reservations-lookup-first",
+    "hostname-char-set",
+    "hostname-char-replacement",
+    "ddns-send-updates",
+    "ddns-override-no-update",
+    "ddns-override-client-update",
+    "ddns-replace-client-name",
+    "ddns-generated-prefix",
+    "ddns-qualifying-suffix",
+    "ddns-update-on-renew",
+    "ddns-use-conflict-resolution",
+    "ddns-conflict-resolution-mode",
+    "ddns-ttl-percent",
+    "ddns-ttl",
+    "ddns-ttl-min",
+    "ddns-ttl-max",
+    "store-extended-info",
+    "statistic-default-sample-count",
+    "statistic-default-sample-age",
+    "compatibility",
+    "parked-packet-limit",
+    "cache-threshold",
+    "cache-max-age",
+    "allocator",
+    "pd-allocator",
 ];
 
 const INTERFACES_KEA: &[&str] = &["outbound-interface"];
@@ -563,6 +849,38 @@ const SUBNET_KEA: &[&str] = &[
     "offer-lifetime",
 ];
 
+const SUBNET6_KEA: &[&str] = &[
+    "client-class",
+    "client-classes",
+    "require-client-classes",
+    "evaluate-additional-classes",
+    "reservation-mode",
+    "reservations-global",
+    "reservations-in-subnet",
+    "reservations-out-of-pool",
+    "store-extended-info",
+    "hostname-char-set",
+    "hostname-char-replacement",
+    "ddns-send-updates",
+    "ddns-override-no-update",
+    "ddns-override-client-update",
+    "ddns-replace-client-name",
+    "ddns-generated-prefix",
+    "ddns-qualifying-suffix",
+    "ddns-update-on-renew",
+    "ddns-use-conflict-resolution",
+    "ddns-conflict-resolution-mode",
+    "ddns-ttl-percent",
+    "ddns-ttl",
+    "ddns-ttl-min",
+    "ddns-ttl-max",
+    "cache-threshold",
+    "cache-max-age",
+    "allocator",
+    "pd-allocator",
+    "metadata",
+];
+
 const POOL_KEA: &[&str] = &[
     "client-class",
     "require-client-classes",
@@ -571,6 +889,8 @@ const POOL_KEA: &[&str] = &[
 ];
 
 const RESERVATION_KEA: &[&str] = &["client-classes"];
+
+const RESERVATION6_KEA: &[&str] = &["client-classes", "excluded-prefixes"];
 
 const LOGGER_KEA: &[&str] = &["output-options"];
 
@@ -590,6 +910,13 @@ pub fn kea_known(kind: &str, key: &str) -> bool {
         "Dhcp4.subnet4.reservations" => RESERVATION_KEA,
         "Dhcp4.loggers" => LOGGER_KEA,
         "Dhcp4.control-socket" | "Dhcp4.control-sockets" => CONTROL_SOCKET_KEA,
+        "Dhcp6" => DHCP6_KEA,
+        "Dhcp6.lease-database" => LEASE_DB_KEA,
+        "Dhcp6.subnet6" => SUBNET6_KEA,
+        "Dhcp6.subnet6.pools" | "Dhcp6.subnet6.pd-pools" => POOL_KEA,
+        "Dhcp6.subnet6.reservations" => RESERVATION6_KEA,
+        "Dhcp6.loggers" => LOGGER_KEA,
+        "Dhcp6.control-socket" | "Dhcp6.control-sockets" => CONTROL_SOCKET_KEA,
         _ => &[],
     };
     table.contains(&key)
@@ -607,7 +934,9 @@ mod tests {
         );
         assert_eq!(object_kind(""), "");
         assert!(kea_known("Dhcp4", "shared-networks"));
-        assert!(kea_known("", "Dhcp6"));
+        assert!(kea_known("", "Control-agent"));
+        assert!(!kea_known("", "Dhcp6"));
+        assert!(kea_known("Dhcp6.subnet6", "client-class"));
         assert!(!kea_known("Dhcp4", "valid-lifetim"));
     }
 }

@@ -1,4 +1,4 @@
-//! Kea-format configuration for ruru.
+//! Kea-format configuration for ruru: the `Dhcp4` and `Dhcp6` sections.
 //!
 //! Modules:
 //! - [`model`]: the validated runtime model the engine and server use.
@@ -10,8 +10,11 @@
 //!   (`deny_unknown_fields` everywhere; Kea keys ruru does not implement yet are
 //!   refused with "not supported yet").
 //! - `options`: the DHCPv4 option-definition table (names, codes, formats) and
-//!   the encoder for `option-data` values.
-//! - `validate`: file model → runtime model (inheritance, defaults, checks).
+//!   the encoder for `option-data` values, shared by both families.
+//! - `options6`: the DHCPv6 option-definition table (space `dhcp6`).
+//! - `validate`: file model → runtime model (inheritance, defaults, checks);
+//!   what both families share is written once there, `validate::v6` adds
+//!   what only `Dhcp6` has.
 //!
 //! Entry points: [`load`] (a file on disk) and [`load_str`] (text, for tests
 //! and `config-set`). Errors are [`ConfigError`], a list of [`Diagnostic`]s,
@@ -23,15 +26,16 @@ pub mod file;
 pub mod model;
 pub mod model6;
 pub mod options;
+pub mod options6;
 mod reader;
 mod validate;
 
 pub use model::*;
 pub use model6::*;
 pub use validate::{
-    parse_host_id, parse_hw_address, BUILTIN_HOOK_LIBRARIES, DEFAULT_DECLINE_PROBATION,
-    DEFAULT_LEASE_FILE4, DEFAULT_LFC_INTERVAL, DEFAULT_T1_PERCENT, DEFAULT_T2_PERCENT,
-    DEFAULT_VALID_LIFETIME,
+    parse_duid, parse_host_id, parse_hw_address, BUILTIN_HOOK_LIBRARIES, DEFAULT_DECLINE_PROBATION,
+    DEFAULT_LEASE_FILE4, DEFAULT_LEASE_FILE6, DEFAULT_LFC_INTERVAL, DEFAULT_PREFERRED_LIFETIME,
+    DEFAULT_T1_PERCENT, DEFAULT_T2_PERCENT, DEFAULT_T2_PERCENT6, DEFAULT_VALID_LIFETIME,
 };
 
 use std::fmt;

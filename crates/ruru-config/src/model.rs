@@ -16,6 +16,9 @@ pub struct Config {
     pub source: PathBuf,
     /// The `Dhcp4` section, when present.
     pub dhcp4: Option<Dhcp4>,
+    /// The `Dhcp6` section, when present. A file may have either section
+    /// or both; one with neither is valid here (the server decides).
+    pub dhcp6: Option<crate::model6::Dhcp6>,
     /// The file as JSON after comments and includes were resolved (what
     /// `config-get` returns and `config-write` writes).
     pub raw: serde_json::Value,

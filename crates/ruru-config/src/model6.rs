@@ -9,7 +9,10 @@ use std::collections::HashMap;
 use std::net::Ipv6Addr;
 use std::path::PathBuf;
 
-use crate::model::{ExpiredLeasesProcessing, InterfacesConfig, LeaseDatabase, Lifetime, Logger};
+use crate::model::{
+    ControlSocket, ExpiredLeasesProcessing, HookLibrary, InterfacesConfig, LeaseDatabase, Lifetime,
+    Logger, MultiThreading,
+};
 
 /// The validated `Dhcp6` section.
 #[derive(Debug, Clone)]
@@ -25,6 +28,12 @@ pub struct Dhcp6 {
     pub loggers: Vec<Logger>,
     /// Kea's `server-id`: how the server DUID is made and where it is kept.
     pub server_id: ServerId,
+    /// Kea's `multi-threading` (Kea 2.2 defaults, as for DHCPv4).
+    pub multi_threading: MultiThreading,
+    /// Control channels (`control-socket` / `control-sockets`), in file order.
+    pub control_sockets: Vec<ControlSocket>,
+    /// Hook libraries, in `hooks-libraries` order.
+    pub hooks_libraries: Vec<HookLibrary>,
 }
 
 /// Kea's `server-id` (the server DUID), generated once and persisted.
@@ -41,7 +50,11 @@ pub struct ServerId {
     pub time: u32,
     /// `persist`: keep the DUID in a file (default true).
     pub persist: bool,
-    /// The file (`kea-dhcp6-serverid` next to the lease file by default).
+    /// The file: `kea-dhcp6-serverid` in the directory of the lease file
+    /// (`lease-database.name`, default `/var/lib/kea/`). Kea keeps it in
+    /// its data directory, which is where its default lease file is too;
+    /// ruru has no `data-directory`, and next to the lease file keeps a
+    /// test's or a relative-path setup self-contained.
     pub file: PathBuf,
 }
 

@@ -1,9 +1,12 @@
-//! The DHCPv4 option-definition table and the `option-data` encoder.
+//! The DHCPv4 option-definition table and the `option-data` encoder shared
+//! by both families.
 //!
 //! Names, codes and formats follow Kea's standard DHCPv4 definitions (space
 //! `dhcp4`), so `{"name": "routers", "data": "192.0.2.1"}` means the same
 //! thing to ruru as to Kea. [`encode`] turns an `option-data` `data` string
-//! into the option's wire payload (without code and length octets).
+//! into the option's wire payload (without code and length octets);
+//! [`encode_as`] is the same encoder for any format, used by the DHCPv6
+//! table in [`crate::options6`].
 
 use std::net::Ipv4Addr;
 
@@ -23,6 +26,11 @@ pub enum DataType {
     Int16,
     Int32,
     Ipv4Address,
+    /// An IPv6 address (16 octets).
+    Ipv6Address,
+    /// Kea's `tuple` in DHCPv6: a 16-bit length followed by that many
+    /// octets of text (RFC 8415 §21.16 "opaque data").
+    Tuple,
     /// Text, sent as its UTF-8 bytes without a terminating NUL.
     String,
     /// A domain name in DNS wire format (RFC 1035 §3.1, uncompressed).
@@ -47,6 +55,8 @@ impl DataType {
             DataType::Int16 => "int16",
             DataType::Int32 => "int32",
             DataType::Ipv4Address => "ipv4-address",
+            DataType::Ipv6Address => "ipv6-address",
+            DataType::Tuple => "tuple",
             DataType::String => "string",
             DataType::Fqdn => "fqdn",
             DataType::Record(_) => "record",
@@ -75,8 +85,8 @@ const fn def(name: &'static str, code: u8, data_type: DataType, array: bool) -> 
 }
 
 use DataType::{
-    Binary, Boolean, ClasslessRoutes, Empty, Fqdn, Int16, Int32, Int8, Ipv4Address, Record, Uint16,
-    Uint32, Uint8,
+    Binary, Boolean, ClasslessRoutes, Empty, Fqdn, Int16, Int32, Int8, Ipv4Address, Ipv6Address,
+    Record, Tuple, Uint16, Uint32, Uint8,
 };
 
 /// Standard DHCPv4 options with Kea's names (space `dhcp4`).
@@ -238,10 +248,16 @@ pub fn reserved_reason(code: u8) -> Option<&'static str> {
 /// comma-separated values in the definition's format; without it, the data
 /// is hex (`"0A0B"`, `"0a:0b"`, `"0x0a 0b"`), whatever the definition.
 pub fn encode(def: Option<&OptionDef>, data: &str, csv: bool) -> Result<Vec<u8>, String> {
+    encode_as(def.map(|d| (d.data_type, d.array)), data, csv)
+}
+
+/// The encoder shared by the DHCPv4 and DHCPv6 tables: `def` is the
+/// option's format and whether it is an array (`None`: no definition).
+pub fn encode_as(def: Option<(DataType, bool)>, data: &str, csv: bool) -> Result<Vec<u8>, String> {
     if !csv {
         return decode_hex(data);
     }
-    let Some(def) = def else {
+    let Some((data_type, array)) = def else {
         return Err(
             "no definition for this option code: give `\"csv-format\": false` and the \
              data as hex"
@@ -249,7 +265,7 @@ pub fn encode(def: Option<&OptionDef>, data: &str, csv: bool) -> Result<Vec<u8>,
         );
     };
     let mut out = Vec::new();
-    match def.data_type {
+    match data_type {
         Empty => {
             if !data.trim().is_empty() {
                 return Err("this option carries no data: expected `\"data\": \"\"`".into());
@@ -260,7 +276,7 @@ pub fn encode(def: Option<&OptionDef>, data: &str, csv: bool) -> Result<Vec<u8>,
         Record(fields) => {
             let values = split_csv(data);
             let (last, fixed) = fields.split_last().ok_or("empty record")?;
-            if values.len() < fields.len() || (!def.array && values.len() > fields.len()) {
+            if values.len() < fields.len() || (!array && values.len() > fields.len()) {
                 return Err(format!(
                     "expected {} comma-separated fields ({}), got {}",
                     fields.len(),
@@ -282,10 +298,10 @@ pub fn encode(def: Option<&OptionDef>, data: &str, csv: bool) -> Result<Vec<u8>,
         t => {
             let values = split_csv(data);
             if values.iter().all(|v| v.is_empty()) {
-                return Err(format!("empty data: expected {}", expected(def)));
+                return Err(format!("empty data: expected {}", expected(t, array)));
             }
-            if !def.array && values.len() > 1 {
-                let hint = if t == DataType::String || t == Fqdn {
+            if !array && values.len() > 1 {
+                let hint = if t == DataType::String || t == Fqdn || t == Tuple {
                     " (write a comma inside a value as `\\\\,`)"
                 } else {
                     ""
@@ -304,11 +320,11 @@ pub fn encode(def: Option<&OptionDef>, data: &str, csv: bool) -> Result<Vec<u8>,
     Ok(out)
 }
 
-fn expected(def: &OptionDef) -> String {
-    if def.array {
-        format!("a comma-separated list of {} values", def.data_type.name())
+fn expected(t: DataType, array: bool) -> String {
+    if array {
+        format!("a comma-separated list of {} values", t.name())
     } else {
-        format!("one {} value", def.data_type.name())
+        format!("one {} value", t.name())
     }
 }
 
@@ -346,6 +362,17 @@ fn encode_value(t: DataType, v: &str, out: &mut Vec<u8>) -> Result<(), String> {
         Int16 => out.extend((int(v, t, i16::MIN.into(), i16::MAX.into())? as i16).to_be_bytes()),
         Int32 => out.extend((int(v, t, i32::MIN.into(), i32::MAX.into())? as i32).to_be_bytes()),
         Ipv4Address => out.extend(ipv4(v)?.octets()),
+        Ipv6Address => out.extend(
+            v.parse::<std::net::Ipv6Addr>()
+                .map_err(|_| format!("`{v}` is not an IPv6 address: expected e.g. 2001:db8::1"))?
+                .octets(),
+        ),
+        Tuple => {
+            let len =
+                u16::try_from(v.len()).map_err(|_| format!("`{v}` is longer than 65535 octets"))?;
+            out.extend(len.to_be_bytes());
+            out.extend(v.as_bytes());
+        }
         DataType::String => {
             if v.is_empty() {
                 return Err("empty string: expected some text".into());

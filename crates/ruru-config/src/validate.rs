@@ -3,16 +3,29 @@
 //!
 //! Problems are collected (not returned at the first one) with the JSON path
 //! of the offending value; the caller turns paths into `file:line:column`.
+//!
+//! This file holds what both families share (the problem collector,
+//! lifetimes and timers, `option-data` through [`OptionSpace`], addresses,
+//! prefixes, pools, relays and subnet ids through [`Family`], and the
+//! section-level objects in [`common`]: interfaces, lease database,
+//! loggers, expired-leases processing, multi-threading, hooks, control
+//! sockets) and the `Dhcp4` section; `v6` holds the `Dhcp6` section.
+
+mod v6;
 
 use std::collections::HashMap;
-use std::net::Ipv4Addr;
+use std::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
-use ipnet::Ipv4Net;
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
 use crate::file;
 use crate::model::{self, HostId, HostIdType, Lifetime};
-use crate::options;
+use crate::{options, options6};
+
+pub use v6::{parse_duid, DEFAULT_LEASE_FILE6, DEFAULT_PREFERRED_LIFETIME, DEFAULT_T2_PERCENT6};
 
 /// Kea's default memfile lease file for DHCPv4.
 pub const DEFAULT_LEASE_FILE4: &str = "/var/lib/kea/kea-leases4.csv";
@@ -61,12 +74,21 @@ impl V {
     }
 
     fn ipv4(&mut self, path: &str, s: &str) -> Option<Ipv4Addr> {
+        self.addr(path, s)
+    }
+
+    /// An address of family `A`.
+    fn addr<A: Family>(&mut self, path: &str, s: &str) -> Option<A> {
         match s.trim().parse() {
             Ok(a) => Some(a),
             Err(_) => {
                 self.err(
                     path,
-                    format!("`{s}` is not an IPv4 address: expected e.g. \"192.0.2.1\""),
+                    format!(
+                        "`{s}` is not an {} address: expected e.g. \"{}\"",
+                        A::VERSION,
+                        A::ADDR_EXAMPLE
+                    ),
                 );
                 None
             }
@@ -83,29 +105,41 @@ impl V {
         v
     }
 
-    /// Kea's `valid-lifetime` triplet for one scope, if any of it is given.
+    /// Kea's lifetime triplet `name`, `min-name`, `max-name` (`name` is
+    /// `valid-lifetime` or `preferred-lifetime`) for one scope, if any of it
+    /// is given.
     fn lifetime(
         &mut self,
         scope: &str,
+        name: &str,
         value: Option<u32>,
         min: Option<u32>,
         max: Option<u32>,
     ) -> Option<Lifetime> {
+        let min_given = min.is_some();
         let (default, min, max) = match (value, min, max) {
             (None, None, None) => return None,
             (Some(v), mn, mx) => (v, mn.unwrap_or(v), mx.unwrap_or(v)),
             (None, Some(mn), mx) => (mn, mn, mx.unwrap_or(mn)),
             (None, None, Some(mx)) => (mx, mx, mx),
         };
-        if min > max {
+        if min > max && !min_given {
+            // The minimum is the default here: blame the key that is there.
             self.err(
-                format!("{scope}.min-valid-lifetime"),
-                format!("min-valid-lifetime ({min}) is greater than max-valid-lifetime ({max})"),
+                format!("{scope}.{name}"),
+                format!("{name} ({default}) is greater than max-{name} ({max})"),
+            );
+        } else if min > max {
+            self.err(
+                format!("{scope}.min-{name}"),
+                format!("min-{name} ({min}) is greater than max-{name} ({max})"),
             );
         } else if default < min || default > max {
             self.err(
-                format!("{scope}.valid-lifetime"),
-                format!("valid-lifetime ({default}) is not between min-valid-lifetime ({min}) and max-valid-lifetime ({max})"),
+                format!("{scope}.{name}"),
+                format!(
+                    "{name} ({default}) is not between min-{name} ({min}) and max-{name} ({max})"
+                ),
             );
         }
         Some(Lifetime { default, min, max })
@@ -120,22 +154,40 @@ impl V {
         }
     }
 
+    /// The DHCPv4 `option-data` list at `path`.
     fn options(
         &mut self,
         path: &str,
         list: &Option<Vec<file::OptionData>>,
     ) -> Vec<model::OptionData> {
-        let mut out: Vec<model::OptionData> = Vec::new();
-        let mut seen: HashMap<u8, usize> = HashMap::new();
+        self.option_list::<Space4>(path, list)
+            .into_iter()
+            .map(|(code, data, always_send)| model::OptionData {
+                code: code as u8,
+                data,
+                always_send,
+            })
+            .collect()
+    }
+
+    /// An `option-data` list of either family, encoded: (code, payload,
+    /// always-send) per entry. One entry per option code.
+    fn option_list<S: OptionSpace>(
+        &mut self,
+        path: &str,
+        list: &Option<Vec<file::OptionData>>,
+    ) -> Vec<(u16, Vec<u8>, bool)> {
+        let mut out = Vec::new();
+        let mut seen: HashMap<u16, usize> = HashMap::new();
         for (i, o) in list.iter().flatten().enumerate() {
             let p = format!("{path}[{i}]");
-            if let Some(opt) = self.option(&p, o) {
-                if let Some(first) = seen.insert(opt.code, i) {
+            if let Some(opt) = self.option::<S>(&p, o) {
+                if let Some(first) = seen.insert(opt.0, i) {
                     self.err(
                         format!("{p}.{}", if o.name.is_some() { "name" } else { "code" }),
                         format!(
                             "option {} is already configured at {path}[{first}]: expected one entry per option",
-                            opt.code
+                            opt.0
                         ),
                     );
                 }
@@ -145,12 +197,19 @@ impl V {
         out
     }
 
-    fn option(&mut self, p: &str, o: &file::OptionData) -> Option<model::OptionData> {
+    fn option<S: OptionSpace>(
+        &mut self,
+        p: &str,
+        o: &file::OptionData,
+    ) -> Option<(u16, Vec<u8>, bool)> {
         if let Some(space) = &o.space {
-            if space != "dhcp4" {
+            if space != S::SPACE {
                 self.err(
                     format!("{p}.space"),
-                    format!("not supported yet: option space `{space}` (only \"dhcp4\")"),
+                    format!(
+                        "not supported yet: option space `{space}` (only \"{}\")",
+                        S::SPACE
+                    ),
                 );
                 return None;
             }
@@ -160,12 +219,12 @@ impl V {
             return None;
         }
         let by_name = match &o.name {
-            Some(n) => match options::by_name(n) {
+            Some(n) => match S::by_name(n) {
                 Some(d) => Some(d),
                 None => {
                     self.err(
                         format!("{p}.name"),
-                        format!("unknown option name `{n}` in space dhcp4"),
+                        format!("unknown option name `{n}` in space {}", S::SPACE),
                     );
                     return None;
                 }
@@ -173,31 +232,27 @@ impl V {
             None => None,
         };
         let code = match (o.code, by_name) {
-            (Some(c), _) if c == 0 || c > 254 => {
-                let why = options::reserved_reason(c as u8)
-                    .filter(|_| c <= 255)
-                    .map_or_else(
-                        || "expected 1..=254".to_string(),
-                        |w| format!("{w}: expected 1..=254"),
-                    );
+            (Some(c), _) if c == 0 || c > S::MAX_CODE => {
+                let max = S::MAX_CODE;
+                let why = S::reserved_reason(c).map_or_else(
+                    || format!("expected 1..={max}"),
+                    |w| format!("{w}: expected 1..={max}"),
+                );
                 self.err(
                     format!("{p}.code"),
                     format!("invalid option code {c}: {why}"),
                 );
                 return None;
             }
-            (Some(c), Some(d)) if u32::from(d.code) != c => {
+            (Some(c), Some((code, name))) if u32::from(code) != c => {
                 self.err(
                     format!("{p}.code"),
-                    format!(
-                        "option code {c} does not match name `{}` (code {})",
-                        d.name, d.code
-                    ),
+                    format!("option code {c} does not match name `{name}` (code {code})"),
                 );
                 return None;
             }
-            (Some(c), _) => c as u8,
-            (None, Some(d)) => d.code,
+            (Some(c), _) => c as u16,
+            (None, Some((code, _))) => code,
             (None, None) => {
                 self.err(
                     p,
@@ -206,34 +261,26 @@ impl V {
                 return None;
             }
         };
-        if let Some(why) = options::reserved_reason(code) {
-            let key = if o.name.is_some() { "name" } else { "code" };
+        let key = if o.name.is_some() { "name" } else { "code" };
+        if let Some(why) = S::reserved_reason(u32::from(code)) {
             self.err(
                 format!("{p}.{key}"),
                 format!("option {code} cannot be configured: {why}"),
             );
             return None;
         }
-        if code == 54 {
-            self.err(
-                format!("{p}.{}", if o.name.is_some() { "name" } else { "code" }),
-                "not supported yet: configuring dhcp-server-identifier (54)",
-            );
+        if let Some(what) = S::not_supported(code) {
+            self.err(format!("{p}.{key}"), format!("not supported yet: {what}"));
             return None;
         }
-        let def = options::by_code(code);
         let csv = o.csv_format.unwrap_or(true);
         let data = o.data.as_deref().unwrap_or("");
-        match options::encode(def, data, csv) {
-            Ok(bytes) => Some(model::OptionData {
-                code,
-                data: bytes,
-                always_send: o.always_send.unwrap_or(false),
-            }),
+        match S::encode(code, data, csv) {
+            Ok(bytes) => Some((code, bytes, o.always_send.unwrap_or(false))),
             Err(e) => {
-                let what = def.map_or_else(
+                let what = S::name_of(code).map_or_else(
                     || format!("option {code}"),
-                    |d| format!("option {} ({code})", d.name),
+                    |n| format!("option {n} ({code})"),
                 );
                 let path = if o.data.is_some() {
                     format!("{p}.data")
@@ -244,6 +291,138 @@ impl V {
                 None
             }
         }
+    }
+}
+
+/// What differs between the DHCPv4 and DHCPv6 `option-data` rules: the
+/// space, the code range and the definition table.
+trait OptionSpace {
+    /// Kea's name of the standard space.
+    const SPACE: &'static str;
+    /// The highest code.
+    const MAX_CODE: u32;
+    /// (code, name) of the option called `name`.
+    fn by_name(name: &str) -> Option<(u16, &'static str)>;
+    /// The name of option `code`, for messages.
+    fn name_of(code: u16) -> Option<&'static str>;
+    /// Why `code` may not be configured (any `u32`, in range or not).
+    fn reserved_reason(code: u32) -> Option<&'static str>;
+    /// What is not supported yet about configuring `code`, if anything.
+    fn not_supported(code: u16) -> Option<&'static str>;
+    fn encode(code: u16, data: &str, csv: bool) -> Result<Vec<u8>, String>;
+}
+
+/// Space `dhcp4`.
+struct Space4;
+
+impl OptionSpace for Space4 {
+    const SPACE: &'static str = "dhcp4";
+    const MAX_CODE: u32 = 254;
+    fn by_name(name: &str) -> Option<(u16, &'static str)> {
+        options::by_name(name).map(|d| (u16::from(d.code), d.name))
+    }
+    fn name_of(code: u16) -> Option<&'static str> {
+        options::by_code(u8::try_from(code).ok()?).map(|d| d.name)
+    }
+    fn reserved_reason(code: u32) -> Option<&'static str> {
+        options::reserved_reason(u8::try_from(code).ok()?)
+    }
+    fn not_supported(code: u16) -> Option<&'static str> {
+        (code == 54).then_some("configuring dhcp-server-identifier (54)")
+    }
+    fn encode(code: u16, data: &str, csv: bool) -> Result<Vec<u8>, String> {
+        let def = u8::try_from(code).ok().and_then(options::by_code);
+        options::encode(def, data, csv)
+    }
+}
+
+/// Space `dhcp6`.
+struct Space6;
+
+impl OptionSpace for Space6 {
+    const SPACE: &'static str = "dhcp6";
+    const MAX_CODE: u32 = 65535;
+    fn by_name(name: &str) -> Option<(u16, &'static str)> {
+        options6::by_name(name).map(|d| (d.code, d.name))
+    }
+    fn name_of(code: u16) -> Option<&'static str> {
+        options6::by_code(code).map(|d| d.name)
+    }
+    fn reserved_reason(code: u32) -> Option<&'static str> {
+        options6::reserved_reason(u16::try_from(code).ok()?)
+    }
+    fn not_supported(_code: u16) -> Option<&'static str> {
+        None
+    }
+    fn encode(code: u16, data: &str, csv: bool) -> Result<Vec<u8>, String> {
+        options6::encode(options6::by_code(code), data, csv)
+    }
+}
+
+/// An address family: what addresses, prefixes, pools, relays and subnet
+/// overlap checks need to know about IPv4 or IPv6.
+trait Family: Copy + Ord + fmt::Display + FromStr {
+    type Net: Copy + PartialEq + fmt::Display + FromStr;
+    /// "IPv4" / "IPv6", for messages.
+    const VERSION: &'static str;
+    const ADDR_EXAMPLE: &'static str;
+    const PREFIX_EXAMPLE: &'static str;
+    const POOL_EXAMPLE: &'static str;
+    /// The address as written (host bits included).
+    fn addr(n: &Self::Net) -> Self;
+    fn first(n: &Self::Net) -> Self;
+    fn last(n: &Self::Net) -> Self;
+    fn prefix_len(n: &Self::Net) -> u8;
+    fn any(n: &Self::Net) -> IpNet;
+    fn contains(n: &Self::Net, a: &Self) -> bool {
+        Self::first(n) <= *a && *a <= Self::last(n)
+    }
+}
+
+impl Family for Ipv4Addr {
+    type Net = Ipv4Net;
+    const VERSION: &'static str = "IPv4";
+    const ADDR_EXAMPLE: &'static str = "192.0.2.1";
+    const PREFIX_EXAMPLE: &'static str = "192.0.2.0/24";
+    const POOL_EXAMPLE: &'static str = "\"192.0.2.10 - 192.0.2.20\" or \"192.0.2.64/26\"";
+    fn addr(n: &Ipv4Net) -> Self {
+        n.addr()
+    }
+    fn first(n: &Ipv4Net) -> Self {
+        n.network()
+    }
+    fn last(n: &Ipv4Net) -> Self {
+        n.broadcast()
+    }
+    fn prefix_len(n: &Ipv4Net) -> u8 {
+        n.prefix_len()
+    }
+    fn any(n: &Ipv4Net) -> IpNet {
+        IpNet::V4(*n)
+    }
+}
+
+impl Family for Ipv6Addr {
+    type Net = Ipv6Net;
+    const VERSION: &'static str = "IPv6";
+    const ADDR_EXAMPLE: &'static str = "2001:db8::1";
+    const PREFIX_EXAMPLE: &'static str = "2001:db8:1::/64";
+    const POOL_EXAMPLE: &'static str =
+        "\"2001:db8:1::100 - 2001:db8:1::1ff\" or \"2001:db8:1::/112\"";
+    fn addr(n: &Ipv6Net) -> Self {
+        n.addr()
+    }
+    fn first(n: &Ipv6Net) -> Self {
+        n.network()
+    }
+    fn last(n: &Ipv6Net) -> Self {
+        n.broadcast()
+    }
+    fn prefix_len(n: &Ipv6Net) -> u8 {
+        n.prefix_len()
+    }
+    fn any(n: &Ipv6Net) -> IpNet {
+        IpNet::V6(*n)
     }
 }
 
@@ -262,14 +441,29 @@ struct Globals {
     boot_file_name: String,
 }
 
+impl Globals {
+    fn timers(&self) -> Timers {
+        Timers {
+            valid: self.lifetime.default,
+            renew: self.renew_timer,
+            rebind: self.rebind_timer,
+            calculate_tee_times: self.calculate_tee_times,
+            t1_percent: self.t1_percent,
+            t2_percent: self.t2_percent,
+        }
+    }
+}
+
 /// Validates the file model read from `source`.
 pub fn validate(root: file::Root, source: &Path) -> Result<model::Config, Vec<Problem>> {
     let mut v = V::default();
     let dhcp4 = root.dhcp4.map(|d| dhcp4(&mut v, d));
+    let dhcp6 = root.dhcp6.map(|d| v6::dhcp6(&mut v, d));
     if v.problems.is_empty() {
         Ok(model::Config {
             source: source.to_path_buf(),
             dhcp4,
+            dhcp6,
             raw: serde_json::Value::Null,
         })
     } else {
@@ -277,54 +471,155 @@ pub fn validate(root: file::Root, source: &Path) -> Result<model::Config, Vec<Pr
     }
 }
 
-fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
-    const P: &str = "Dhcp4";
+/// The section-level objects both families have, as written.
+struct CommonIn<'a> {
+    interfaces_config: Option<file::InterfacesConfig>,
+    lease_database: Option<&'a file::LeaseDatabase>,
+    expired_leases_processing: Option<&'a file::ExpiredLeasesProcessing>,
+    loggers: Option<&'a [file::Logger]>,
+    multi_threading: Option<&'a file::MultiThreading>,
+    hooks_libraries: Option<&'a [file::HookLibrary]>,
+    control_socket: Option<&'a file::ControlSocket>,
+    control_sockets: Option<&'a [file::ControlSocket]>,
+}
 
-    let hooks_libraries = d
+/// The section-level objects both families have, validated.
+struct Common {
+    interfaces: model::InterfacesConfig,
+    lease_database: model::LeaseDatabase,
+    expired_leases: model::ExpiredLeasesProcessing,
+    loggers: Vec<model::Logger>,
+    multi_threading: model::MultiThreading,
+    control_sockets: Vec<model::ControlSocket>,
+    hooks_libraries: Vec<model::HookLibrary>,
+}
+
+/// Which section is being validated, and its family's defaults.
+struct Section {
+    /// `Dhcp4` or `Dhcp6`: the root of every path.
+    name: &'static str,
+    /// Kea's default memfile lease file.
+    lease_file: &'static str,
+    /// Kea's default logger name.
+    logger: &'static str,
+}
+
+const SECTION4: Section = Section {
+    name: "Dhcp4",
+    lease_file: DEFAULT_LEASE_FILE4,
+    logger: "kea-dhcp4",
+};
+
+/// Validates what `Dhcp4` and `Dhcp6` share.
+fn common(v: &mut V, sec: &Section, c: CommonIn<'_>) -> Common {
+    let p = sec.name;
+    let hooks_libraries = c
         .hooks_libraries
+        .unwrap_or_default()
         .iter()
-        .flatten()
         .enumerate()
-        .filter_map(|(i, h)| hook_library(v, &format!("{P}.hooks-libraries[{i}]"), h))
+        .filter_map(|(i, h)| hook_library(v, &format!("{p}.hooks-libraries[{i}]"), h))
         .collect();
-    let control_sockets = control_sockets(v, &d);
-
-    let interfaces = match &d.interfaces_config {
-        Some(ic) => {
-            let list = ic.interfaces.clone().unwrap_or_default();
-            for (i, name) in list.iter().enumerate() {
-                if name.trim().is_empty() {
-                    v.err(
-                        format!("{P}.interfaces-config.interfaces[{i}]"),
-                        "empty interface name: expected e.g. \"eth0\" or \"*\"",
-                    );
-                }
-            }
-            model::InterfacesConfig {
-                interfaces: list,
-                socket_type: match ic.dhcp_socket_type {
-                    Some(file::SocketType::Udp) => model::SocketType::Udp,
-                    Some(file::SocketType::Raw) | None => model::SocketType::Raw,
-                },
-                require_all: ic.service_sockets_require_all.unwrap_or(false),
-                max_retries: ic.service_sockets_max_retries.unwrap_or(0),
-                retry_wait_ms: ic.service_sockets_retry_wait_time.unwrap_or(5000),
+    let control_sockets = control_sockets(v, p, c.control_socket, c.control_sockets);
+    let interfaces = interfaces(v, p, c.interfaces_config.as_ref());
+    let lease_database = lease_database(v, sec, c.lease_database);
+    let expired_leases = match c.expired_leases_processing {
+        None => model::ExpiredLeasesProcessing::default(),
+        Some(e) => {
+            let def = model::ExpiredLeasesProcessing::default();
+            model::ExpiredLeasesProcessing {
+                reclaim_timer_wait_time: e
+                    .reclaim_timer_wait_time
+                    .unwrap_or(def.reclaim_timer_wait_time),
+                flush_reclaimed_timer_wait_time: e
+                    .flush_reclaimed_timer_wait_time
+                    .unwrap_or(def.flush_reclaimed_timer_wait_time),
+                hold_reclaimed_time: e.hold_reclaimed_time.unwrap_or(def.hold_reclaimed_time),
+                max_reclaim_leases: e.max_reclaim_leases.unwrap_or(def.max_reclaim_leases),
+                max_reclaim_time: e.max_reclaim_time.unwrap_or(def.max_reclaim_time),
+                unwarned_reclaim_cycles: e
+                    .unwarned_reclaim_cycles
+                    .unwrap_or(def.unwarned_reclaim_cycles),
             }
         }
-        None => model::InterfacesConfig {
+    };
+    let loggers = loggers(v, sec, c.loggers);
+    let multi_threading = match c.multi_threading {
+        None => model::MultiThreading::default(),
+        Some(m) => {
+            let def = model::MultiThreading::default();
+            model::MultiThreading {
+                enabled: m.enable_multi_threading.unwrap_or(def.enabled),
+                thread_pool_size: m.thread_pool_size.unwrap_or(def.thread_pool_size),
+                packet_queue_size: m.packet_queue_size.unwrap_or(def.packet_queue_size),
+            }
+        }
+    };
+    Common {
+        interfaces,
+        lease_database,
+        expired_leases,
+        loggers,
+        multi_threading,
+        control_sockets,
+        hooks_libraries,
+    }
+}
+
+/// `interfaces-config` (DHCPv6's is converted to this shape first).
+fn interfaces(v: &mut V, p: &str, ic: Option<&file::InterfacesConfig>) -> model::InterfacesConfig {
+    let Some(ic) = ic else {
+        return model::InterfacesConfig {
             interfaces: Vec::new(),
             socket_type: model::SocketType::Raw,
             require_all: false,
             max_retries: 0,
             retry_wait_ms: 5000,
-        },
+        };
     };
+    let list = ic.interfaces.clone().unwrap_or_default();
+    for (i, name) in list.iter().enumerate() {
+        if name.trim().is_empty() {
+            v.err(
+                format!("{p}.interfaces-config.interfaces[{i}]"),
+                "empty interface name: expected e.g. \"eth0\" or \"*\"",
+            );
+        }
+    }
+    model::InterfacesConfig {
+        interfaces: list,
+        socket_type: match ic.dhcp_socket_type {
+            Some(file::SocketType::Udp) => model::SocketType::Udp,
+            Some(file::SocketType::Raw) | None => model::SocketType::Raw,
+        },
+        require_all: ic.service_sockets_require_all.unwrap_or(false),
+        max_retries: ic.service_sockets_max_retries.unwrap_or(0),
+        retry_wait_ms: ic.service_sockets_retry_wait_time.unwrap_or(5000),
+    }
+}
 
-    let lease_database = lease_database(v, d.lease_database.as_ref());
+fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
+    const P: &str = "Dhcp4";
+
+    let common = common(
+        v,
+        &SECTION4,
+        CommonIn {
+            interfaces_config: d.interfaces_config.clone(),
+            lease_database: d.lease_database.as_ref(),
+            expired_leases_processing: d.expired_leases_processing.as_ref(),
+            loggers: d.loggers.as_deref(),
+            multi_threading: d.multi_threading.as_ref(),
+            hooks_libraries: d.hooks_libraries.as_deref(),
+            control_socket: d.control_socket.as_ref(),
+            control_sockets: d.control_sockets.as_deref(),
+        },
+    );
 
     let lifetime = v
         .lifetime(
             P,
+            "valid-lifetime",
             d.valid_lifetime,
             d.min_valid_lifetime,
             d.max_valid_lifetime,
@@ -364,31 +659,10 @@ fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
         server_hostname: d.server_hostname.clone().unwrap_or_default(),
         boot_file_name: d.boot_file_name.clone().unwrap_or_default(),
     };
-    check_timers(v, P, &g, &[]);
+    check_timers(v, P, P, &g.timers(), &[]);
 
     let options = v.options("Dhcp4.option-data", &d.option_data);
     let subnets = subnets(v, d.subnet4.as_deref().unwrap_or_default(), &g);
-
-    let expired_leases = match &d.expired_leases_processing {
-        None => model::ExpiredLeasesProcessing::default(),
-        Some(e) => {
-            let def = model::ExpiredLeasesProcessing::default();
-            model::ExpiredLeasesProcessing {
-                reclaim_timer_wait_time: e
-                    .reclaim_timer_wait_time
-                    .unwrap_or(def.reclaim_timer_wait_time),
-                flush_reclaimed_timer_wait_time: e
-                    .flush_reclaimed_timer_wait_time
-                    .unwrap_or(def.flush_reclaimed_timer_wait_time),
-                hold_reclaimed_time: e.hold_reclaimed_time.unwrap_or(def.hold_reclaimed_time),
-                max_reclaim_leases: e.max_reclaim_leases.unwrap_or(def.max_reclaim_leases),
-                max_reclaim_time: e.max_reclaim_time.unwrap_or(def.max_reclaim_time),
-                unwarned_reclaim_cycles: e
-                    .unwarned_reclaim_cycles
-                    .unwrap_or(def.unwarned_reclaim_cycles),
-            }
-        }
-    };
 
     let host_reservation_identifiers = match &d.host_reservation_identifiers {
         None => vec![
@@ -424,35 +698,21 @@ fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
         }
     };
 
-    let loggers = loggers(v, d.loggers.as_deref());
-
-    let multi_threading = match &d.multi_threading {
-        None => model::MultiThreading::default(),
-        Some(m) => {
-            let def = model::MultiThreading::default();
-            model::MultiThreading {
-                enabled: m.enable_multi_threading.unwrap_or(def.enabled),
-                thread_pool_size: m.thread_pool_size.unwrap_or(def.thread_pool_size),
-                packet_queue_size: m.packet_queue_size.unwrap_or(def.packet_queue_size),
-            }
-        }
-    };
-
     model::Dhcp4 {
-        interfaces,
-        lease_database,
+        interfaces: common.interfaces,
+        lease_database: common.lease_database,
         subnets,
         options,
         decline_probation_period: d
             .decline_probation_period
             .unwrap_or(DEFAULT_DECLINE_PROBATION),
-        expired_leases,
-        loggers,
+        expired_leases: common.expired_leases,
+        loggers: common.loggers,
         echo_client_id: d.echo_client_id.unwrap_or(true),
         host_reservation_identifiers,
-        multi_threading,
-        control_sockets,
-        hooks_libraries,
+        multi_threading: common.multi_threading,
+        control_sockets: common.control_sockets,
+        hooks_libraries: common.hooks_libraries,
     }
 }
 
@@ -496,20 +756,25 @@ fn hook_library(v: &mut V, p: &str, h: &file::HookLibrary) -> Option<model::Hook
     })
 }
 
-fn control_sockets(v: &mut V, d: &file::Dhcp4) -> Vec<model::ControlSocket> {
-    let list: Vec<(String, &file::ControlSocket)> = match (&d.control_socket, &d.control_sockets) {
+fn control_sockets(
+    v: &mut V,
+    p: &str,
+    single: Option<&file::ControlSocket>,
+    list: Option<&[file::ControlSocket]>,
+) -> Vec<model::ControlSocket> {
+    let list: Vec<(String, &file::ControlSocket)> = match (single, list) {
         (Some(_), Some(_)) => {
             v.err(
-                "Dhcp4.control-sockets",
+                format!("{p}.control-sockets"),
                 "`control-socket` and `control-sockets` are both set: expected only one of them",
             );
             return Vec::new();
         }
-        (Some(c), None) => vec![("Dhcp4.control-socket".to_string(), c)],
+        (Some(c), None) => vec![(format!("{p}.control-socket"), c)],
         (None, Some(l)) => l
             .iter()
             .enumerate()
-            .map(|(i, c)| (format!("Dhcp4.control-sockets[{i}]"), c))
+            .map(|(i, c)| (format!("{p}.control-sockets[{i}]"), c))
             .collect(),
         (None, None) => Vec::new(),
     };
@@ -770,10 +1035,15 @@ fn authentication(v: &mut V, p: &str, a: &file::Authentication) -> Option<model:
     })
 }
 
-fn lease_database(v: &mut V, ld: Option<&file::LeaseDatabase>) -> model::LeaseDatabase {
+fn lease_database(
+    v: &mut V,
+    sec: &Section,
+    ld: Option<&file::LeaseDatabase>,
+) -> model::LeaseDatabase {
+    let p = sec.name;
     let default = model::LeaseDatabase {
         kind: model::LeaseDbKind::Memfile,
-        name: PathBuf::from(DEFAULT_LEASE_FILE4),
+        name: PathBuf::from(sec.lease_file),
         persist: true,
         lfc_interval: DEFAULT_LFC_INTERVAL,
     };
@@ -781,21 +1051,21 @@ fn lease_database(v: &mut V, ld: Option<&file::LeaseDatabase>) -> model::LeaseDa
     match ld.kind.as_str() {
         "memfile" => {}
         "postgresql" | "mysql" | "cql" => v.err(
-            "Dhcp4.lease-database.type",
+            format!("{p}.lease-database.type"),
             format!(
-                "not supported yet: Dhcp4.lease-database.type \"{}\" (only \"memfile\")",
+                "not supported yet: {p}.lease-database.type \"{}\" (only \"memfile\")",
                 ld.kind
             ),
         ),
         other => v.err(
-            "Dhcp4.lease-database.type",
+            format!("{p}.lease-database.type"),
             format!("unknown lease database type `{other}`: expected \"memfile\""),
         ),
     }
     if let Some(n) = &ld.name {
         if n.is_empty() {
             v.err(
-                "Dhcp4.lease-database.name",
+                format!("{p}.lease-database.name"),
                 "empty file name: expected a path",
             );
         }
@@ -808,10 +1078,10 @@ fn lease_database(v: &mut V, ld: Option<&file::LeaseDatabase>) -> model::LeaseDa
     }
 }
 
-fn loggers(v: &mut V, list: Option<&[file::Logger]>) -> Vec<model::Logger> {
+fn loggers(v: &mut V, sec: &Section, list: Option<&[file::Logger]>) -> Vec<model::Logger> {
     let Some(list) = list else {
         return vec![model::Logger {
-            name: "kea-dhcp4".to_string(),
+            name: sec.logger.to_string(),
             outputs: vec![model::LogOutput::Stdout],
             severity: model::Severity::Info,
             debuglevel: 0,
@@ -819,11 +1089,11 @@ fn loggers(v: &mut V, list: Option<&[file::Logger]>) -> Vec<model::Logger> {
     };
     let mut out = Vec::new();
     for (i, l) in list.iter().enumerate() {
-        let p = format!("Dhcp4.loggers[{i}]");
+        let p = format!("{}.loggers[{i}]", sec.name);
         if l.name.is_empty() {
             v.err(
                 format!("{p}.name"),
-                "empty logger name: expected e.g. \"kea-dhcp4\"",
+                format!("empty logger name: expected e.g. \"{}\"", sec.logger),
             );
         }
         let mut outputs = Vec::new();
@@ -872,30 +1142,41 @@ fn loggers(v: &mut V, list: Option<&[file::Logger]>) -> Vec<model::Logger> {
     out
 }
 
-/// T1 < T2 < valid-lifetime, where given.
-fn check_timers(v: &mut V, scope: &str, g: &Globals, inherited: &[&str]) {
-    // Values a subnet inherits are marked so the reader knows where to look.
+/// The timer settings of one scope, resolved.
+struct Timers {
+    valid: u32,
+    renew: Option<u32>,
+    rebind: Option<u32>,
+    calculate_tee_times: bool,
+    t1_percent: f64,
+    t2_percent: f64,
+}
+
+/// T1 < T2 < valid-lifetime, where given; t1-percent < t2-percent when
+/// calculated. `inherited` lists the keys whose value came from the
+/// section `root` (for subnets), so the reader knows where to look.
+fn check_timers(v: &mut V, scope: &str, root: &str, t: &Timers, inherited: &[&str]) {
     let from = |key: &str| {
         if inherited.contains(&key) {
-            ", from Dhcp4"
+            format!(", from {root}")
         } else {
-            ""
+            String::new()
         }
     };
-    if g.t1_percent >= g.t2_percent && g.calculate_tee_times {
+    if t.t1_percent >= t.t2_percent && t.calculate_tee_times {
         v.err(
             format!("{scope}.t1-percent"),
             format!(
                 "t1-percent ({}{}) must be less than t2-percent ({}{})",
-                g.t1_percent,
+                t.t1_percent,
                 from("t1-percent"),
-                g.t2_percent,
+                t.t2_percent,
                 from("t2-percent")
             ),
         );
     }
-    let valid = g.lifetime.default;
-    match (g.renew_timer, g.rebind_timer) {
+    let valid = t.valid;
+    match (t.renew, t.rebind) {
         (Some(t1), Some(t2)) if t1 >= t2 => v.err(
             format!("{scope}.renew-timer"),
             format!(
@@ -924,65 +1205,119 @@ fn check_timers(v: &mut V, scope: &str, g: &Globals, inherited: &[&str]) {
     }
 }
 
-fn subnets(v: &mut V, list: &[file::Subnet4], g: &Globals) -> Vec<model::Subnet4> {
-    // Kea numbers subnets without an id after the highest explicit id.
-    let mut next_id = list.iter().filter_map(|s| s.id).max().unwrap_or(0);
-    let mut ids: HashMap<u32, usize> = HashMap::new();
-    let mut prefixes: Vec<(Ipv4Net, usize)> = Vec::new();
-    let mut out = Vec::new();
-    for (i, s) in list.iter().enumerate() {
-        let p = format!("Dhcp4.subnet4[{i}]");
-        let id = match s.id {
+/// A subnet's timer check: only when the subnet itself sets something
+/// involved (`local`: key, set here); otherwise the section check already
+/// covered it.
+fn check_subnet_timers(v: &mut V, p: &str, root: &str, t: &Timers, local: &[(&str, bool)]) {
+    if local.iter().any(|(_, set)| *set) {
+        let inherited: Vec<&str> = local
+            .iter()
+            .filter(|(_, set)| !set)
+            .map(|(k, _)| *k)
+            .collect();
+        check_timers(v, p, root, t, &inherited);
+    }
+}
+
+/// Subnet ids and prefixes of one `subnet4`/`subnet6` list: Kea's
+/// automatic numbering, unique ids, disjoint prefixes.
+struct SubnetList {
+    /// `Dhcp4.subnet4` or `Dhcp6.subnet6`.
+    path: &'static str,
+    /// Kea numbers subnets without an id after the highest explicit id.
+    next_id: u32,
+    ids: HashMap<u32, usize>,
+    prefixes: Vec<(IpNet, usize)>,
+}
+
+impl SubnetList {
+    fn new(path: &'static str, explicit: impl Iterator<Item = Option<u32>>) -> Self {
+        SubnetList {
+            path,
+            next_id: explicit.flatten().max().unwrap_or(0),
+            ids: HashMap::new(),
+            prefixes: Vec::new(),
+        }
+    }
+
+    /// The id of entry `i` (0 after an error).
+    fn id(&mut self, v: &mut V, i: usize, id: Option<u32>) -> u32 {
+        let p = format!("{}[{i}]", self.path);
+        let id = match id {
             Some(0) => {
                 v.err(format!("{p}.id"), "subnet id 0 is reserved: expected an integer > 0 (or no `id` to number it automatically)");
                 0
             }
             Some(id) => id,
             None => {
-                next_id = next_id.saturating_add(1);
-                next_id
+                self.next_id = self.next_id.saturating_add(1);
+                self.next_id
             }
         };
         if id != 0 {
-            if let Some(first) = ids.insert(id, i) {
+            if let Some(first) = self.ids.insert(id, i) {
                 v.err(
                     format!("{p}.id"),
-                    format!("duplicate subnet id {id} (also used by Dhcp4.subnet4[{first}]): expected unique ids"),
+                    format!(
+                        "duplicate subnet id {id} (also used by {}[{first}]): expected unique ids",
+                        self.path
+                    ),
                 );
             }
         }
-        let Some(net) = prefix(v, &format!("{p}.subnet"), &s.subnet) else {
-            continue;
-        };
-        for (other, j) in &prefixes {
-            if other.contains(&net) || net.contains(other) {
-                let how = if *other == net {
+        id
+    }
+
+    /// The prefix of entry `i`, checked against the earlier ones.
+    fn prefix<A: Family>(&mut self, v: &mut V, i: usize, s: &str) -> Option<A::Net> {
+        let path = format!("{}[{i}].subnet", self.path);
+        let net = prefix::<A>(v, &path, s)?;
+        let any = A::any(&net);
+        for (other, j) in &self.prefixes {
+            if other.contains(&any) || any.contains(other) {
+                let how = if *other == any {
                     "is the same as"
                 } else {
                     "overlaps"
                 };
                 v.err(
-                    format!("{p}.subnet"),
-                    format!("{net} {how} {other} of Dhcp4.subnet4[{j}]: expected disjoint subnets"),
+                    &path,
+                    format!(
+                        "{net} {how} {other} of {}[{j}]: expected disjoint subnets",
+                        self.path
+                    ),
                 );
             }
         }
-        prefixes.push((net, i));
+        self.prefixes.push((any, i));
+        Some(net)
+    }
+}
+
+fn subnets(v: &mut V, list: &[file::Subnet4], g: &Globals) -> Vec<model::Subnet4> {
+    let mut all = SubnetList::new("Dhcp4.subnet4", list.iter().map(|s| s.id));
+    let mut out = Vec::new();
+    for (i, s) in list.iter().enumerate() {
+        let p = format!("Dhcp4.subnet4[{i}]");
+        let id = all.id(v, i, s.id);
+        let Some(net) = all.prefix::<Ipv4Addr>(v, i, &s.subnet) else {
+            continue;
+        };
         out.push(subnet(v, &p, s, id, net, g));
     }
     out
 }
 
 /// A subnet prefix with no host bits set.
-fn prefix(v: &mut V, path: &str, s: &str) -> Option<Ipv4Net> {
-    match s.trim().parse::<Ipv4Net>() {
-        Ok(net) if net.addr() != net.network() => {
+fn prefix<A: Family>(v: &mut V, path: &str, s: &str) -> Option<A::Net> {
+    match s.trim().parse::<A::Net>() {
+        Ok(net) if A::addr(&net) != A::first(&net) => {
             v.err(
                 path,
                 format!(
                     "`{s}` has host bits set: expected the network address, {}/{}",
-                    net.network(),
-                    net.prefix_len()
+                    A::first(&net),
+                    A::prefix_len(&net)
                 ),
             );
             None
@@ -991,9 +1326,45 @@ fn prefix(v: &mut V, path: &str, s: &str) -> Option<Ipv4Net> {
         Err(_) => {
             v.err(
                 path,
-                format!("`{s}` is not a subnet: expected a prefix like \"192.0.2.0/24\""),
+                format!(
+                    "`{s}` is not a subnet: expected a prefix like \"{}\"",
+                    A::PREFIX_EXAMPLE
+                ),
             );
             None
+        }
+    }
+}
+
+/// `relay`: `ip-addresses`, or the older single `ip-address`.
+fn relay_addresses<A: Family>(v: &mut V, p: &str, relay: Option<&file::Relay>) -> Vec<A> {
+    let Some(rel) = relay else {
+        return Vec::new();
+    };
+    if rel.ip_address.is_some() && rel.ip_addresses.is_some() {
+        v.err(
+            format!("{p}.relay.ip-address"),
+            "both `ip-address` and `ip-addresses` given: expected only `ip-addresses`",
+        );
+    }
+    let mut out = Vec::new();
+    if let Some(a) = &rel.ip_address {
+        out.extend(v.addr::<A>(&format!("{p}.relay.ip-address"), a));
+    }
+    for (i, a) in rel.ip_addresses.iter().flatten().enumerate() {
+        out.extend(v.addr::<A>(&format!("{p}.relay.ip-addresses[{i}]"), a));
+    }
+    out
+}
+
+/// A subnet's `interface`, if set, must name something.
+fn subnet_interface(v: &mut V, p: &str, ifname: Option<&String>) {
+    if let Some(ifname) = ifname {
+        if ifname.trim().is_empty() {
+            v.err(
+                format!("{p}.interface"),
+                "empty interface name: expected e.g. \"eth0\"",
+            );
         }
     }
 }
@@ -1009,6 +1380,7 @@ fn subnet(
     let lifetime = v
         .lifetime(
             p,
+            "valid-lifetime",
             s.valid_lifetime,
             s.min_valid_lifetime,
             s.max_valid_lifetime,
@@ -1051,55 +1423,25 @@ fn subnet(
             .clone()
             .unwrap_or_else(|| g.boot_file_name.clone()),
     };
-    // Only report timer problems here when the subnet itself sets something
-    // involved; otherwise the global check already did.
     let own_lifetime = s.valid_lifetime.is_some()
         || s.min_valid_lifetime.is_some()
         || s.max_valid_lifetime.is_some();
-    let local = [
-        ("renew-timer", s.renew_timer.is_some()),
-        ("rebind-timer", s.rebind_timer.is_some()),
-        ("valid-lifetime", own_lifetime),
-        ("t1-percent", s.t1_percent.is_some()),
-        ("t2-percent", s.t2_percent.is_some()),
-        ("calculate-tee-times", s.calculate_tee_times.is_some()),
-    ];
-    if local.iter().any(|(_, set)| *set) {
-        let inherited: Vec<&str> = local
-            .iter()
-            .filter(|(_, set)| !set)
-            .map(|(k, _)| *k)
-            .collect();
-        check_timers(v, p, &r, &inherited);
-    }
-
-    let relay_addresses = match &s.relay {
-        None => Vec::new(),
-        Some(rel) => {
-            if rel.ip_address.is_some() && rel.ip_addresses.is_some() {
-                v.err(
-                    format!("{p}.relay.ip-address"),
-                    "both `ip-address` and `ip-addresses` given: expected only `ip-addresses`",
-                );
-            }
-            let mut out = Vec::new();
-            if let Some(a) = &rel.ip_address {
-                out.extend(v.ipv4(&format!("{p}.relay.ip-address"), a));
-            }
-            for (i, a) in rel.ip_addresses.iter().flatten().enumerate() {
-                out.extend(v.ipv4(&format!("{p}.relay.ip-addresses[{i}]"), a));
-            }
-            out
-        }
-    };
-    if let Some(ifname) = &s.interface {
-        if ifname.trim().is_empty() {
-            v.err(
-                format!("{p}.interface"),
-                "empty interface name: expected e.g. \"eth0\"",
-            );
-        }
-    }
+    check_subnet_timers(
+        v,
+        p,
+        "Dhcp4",
+        &r.timers(),
+        &[
+            ("renew-timer", s.renew_timer.is_some()),
+            ("rebind-timer", s.rebind_timer.is_some()),
+            ("valid-lifetime", own_lifetime),
+            ("t1-percent", s.t1_percent.is_some()),
+            ("t2-percent", s.t2_percent.is_some()),
+            ("calculate-tee-times", s.calculate_tee_times.is_some()),
+        ],
+    );
+    let relay_addresses = relay_addresses::<Ipv4Addr>(v, p, s.relay.as_ref());
+    subnet_interface(v, p, s.interface.as_ref());
 
     let pools = pools(v, p, s.pools.as_deref().unwrap_or_default(), net);
     let options = v.options(&format!("{p}.option-data"), &s.option_data);
@@ -1129,57 +1471,79 @@ fn subnet(
 }
 
 fn pools(v: &mut V, sp: &str, list: &[file::Pool], net: Ipv4Net) -> Vec<model::Pool4> {
-    let mut out: Vec<(model::Pool4, usize)> = Vec::new();
+    pool_ranges::<Ipv4Addr>(v, sp, list, &net)
+        .into_iter()
+        .map(|(start, end, i)| model::Pool4 {
+            start,
+            end,
+            options: v.options(
+                &format!("{sp}.pools[{i}].option-data"),
+                &list[i].option_data,
+            ),
+        })
+        .collect()
+}
+
+/// The address ranges of a `pools` list, checked: well-formed, inside the
+/// subnet `net`, disjoint. Each with its index in `list`.
+fn pool_ranges<A: Family>(
+    v: &mut V,
+    sp: &str,
+    list: &[file::Pool],
+    net: &A::Net,
+) -> Vec<(A, A, usize)> {
+    let mut out: Vec<(A, A, usize)> = Vec::new();
     for (i, pool) in list.iter().enumerate() {
-        let p = format!("{sp}.pools[{i}]");
-        let Some((start, end)) = pool_range(v, &format!("{p}.pool"), &pool.pool) else {
+        let p = format!("{sp}.pools[{i}].pool");
+        let Some((start, end)) = pool_range::<A>(v, &p, &pool.pool) else {
             continue;
         };
-        if !net.contains(&start) || !net.contains(&end) {
+        if !A::contains(net, &start) || !A::contains(net, &end) {
             v.err(
-                format!("{p}.pool"),
-                format!("pool {start} - {end} is not inside subnet {net}: expected addresses in {} - {}", net.network(), net.broadcast()),
+                &p,
+                format!(
+                    "pool {start} - {end} is not inside subnet {net}: expected addresses in {} - {}",
+                    A::first(net),
+                    A::last(net)
+                ),
             );
             continue;
         }
-        if let Some((_, j)) = out.iter().find(|(q, _)| start <= q.end && q.start <= end) {
+        if let Some((_, _, j)) = out.iter().find(|(s, e, _)| start <= *e && *s <= end) {
             v.err(
-                format!("{p}.pool"),
+                &p,
                 format!("pool {start} - {end} overlaps {sp}.pools[{j}]: expected disjoint pools"),
             );
             continue;
         }
-        let options = v.options(&format!("{p}.option-data"), &pool.option_data);
-        out.push((
-            model::Pool4 {
-                start,
-                end,
-                options,
-            },
-            i,
-        ));
+        out.push((start, end, i));
     }
-    out.into_iter().map(|(p, _)| p).collect()
+    out
 }
 
-/// `"A - B"` or `"a.b.c.d/len"`.
-fn pool_range(v: &mut V, path: &str, s: &str) -> Option<(Ipv4Addr, Ipv4Addr)> {
-    const EXPECTED: &str = "expected \"192.0.2.10 - 192.0.2.20\" or \"192.0.2.64/26\"";
+/// `"A - B"` or a prefix `"A/len"`.
+fn pool_range<A: Family>(v: &mut V, path: &str, s: &str) -> Option<(A, A)> {
+    let bad = |v: &mut V| {
+        v.err(
+            path,
+            format!("`{s}` is not a pool: expected {}", A::POOL_EXAMPLE),
+        )
+    };
     if s.contains('/') {
-        return match s.trim().parse::<Ipv4Net>() {
-            Ok(n) => Some((n.network(), n.broadcast())),
+        return match s.trim().parse::<A::Net>() {
+            Ok(n) => Some((A::first(&n), A::last(&n))),
             Err(_) => {
-                v.err(path, format!("`{s}` is not a pool: {EXPECTED}"));
+                bad(v);
                 None
             }
         };
     }
     let Some((a, b)) = s.split_once('-') else {
-        v.err(path, format!("`{s}` is not a pool: {EXPECTED}"));
+        bad(v);
         return None;
     };
-    let (Ok(start), Ok(end)) = (a.trim().parse::<Ipv4Addr>(), b.trim().parse::<Ipv4Addr>()) else {
-        v.err(path, format!("`{s}` is not a pool: {EXPECTED}"));
+    let (Ok(start), Ok(end)) = (a.trim().parse::<A>(), b.trim().parse::<A>()) else {
+        bad(v);
         return None;
     };
     if start > end {

@@ -3,10 +3,10 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a panic is a test failure
 
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 
-use ruru_config::{load, load_str, HostId, LogOutput, Severity, SocketType};
+use ruru_config::{load, load_str, DuidType, HostId, HostId6, LogOutput, Severity, SocketType};
 
 fn crate_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -86,6 +86,78 @@ fn kea_bench_configs_load() {
         .unwrap();
     assert!(d.multi_threading.enabled);
     assert_eq!(d.multi_threading.thread_pool_size, 4);
+}
+
+#[test]
+fn loopback6_quick_start() {
+    let p = crate_dir().join("../../examples/configs/loopback6.json");
+    let c = load(&p).unwrap();
+    assert!(c.dhcp4.is_none());
+    let d = c.dhcp6.unwrap();
+    assert_eq!(d.interfaces.interfaces, ["lo"]);
+    assert_eq!(d.interfaces.socket_type, SocketType::Udp);
+    assert_eq!(d.lease_database.name, PathBuf::from("ruru-leases6.csv"));
+    assert_eq!(d.server_id.file, PathBuf::from("kea-dhcp6-serverid"));
+    let s = &d.subnets[0];
+    let ip = |t: &str| t.parse::<Ipv6Addr>().unwrap();
+    assert_eq!((s.id, s.addr, s.prefix_len), (1, ip("2001:db8:1::"), 64));
+    assert_eq!(
+        (s.preferred_lifetime.default, s.valid_lifetime.default),
+        (3000, 4000)
+    );
+    assert_eq!((s.renew_timer, s.rebind_timer), (Some(1000), Some(2000)));
+    assert_eq!(s.relay_addresses, [ip("2001:db8:1::1")]);
+    assert_eq!(
+        (s.pools[0].start, s.pools[0].end),
+        (ip("2001:db8:1::100"), ip("2001:db8:1::1ff"))
+    );
+    assert_eq!(s.total_nas(), 256);
+    assert_eq!(
+        (
+            s.pd_pools[0].prefix,
+            s.pd_pools[0].prefix_len,
+            s.pd_pools[0].delegated_len
+        ),
+        (ip("2001:db8:8::"), 48, 56)
+    );
+    assert_eq!(s.options[0].code, 23);
+    assert_eq!(s.options[0].data, ip("2001:db8:1::53").octets());
+    let r = s
+        .reservations
+        .get(&HostId6::Duid(vec![0, 3, 0, 1, 0xaa, 0xbb, 0xcc, 0, 0, 1]))
+        .unwrap();
+    assert_eq!(r.ip_addresses, [ip("2001:db8:1::10")]);
+    assert_eq!(r.prefixes, [(ip("2001:db8:9:100::"), 56)]);
+    assert_eq!(d.loggers[0].name, "kea-dhcp6");
+}
+
+#[test]
+fn kea6_bench_configs_load() {
+    for (name, mt) in [
+        ("kea6-sarr-memfile.json", false),
+        ("kea6-sarr-memfile-mt.json", true),
+    ] {
+        let d = load(&crate_dir().join("tests/data").join(name))
+            .unwrap()
+            .dhcp6
+            .unwrap();
+        assert_eq!(d.multi_threading.enabled, mt, "{name}");
+        assert_eq!(d.server_id.kind, DuidType::Ll);
+        assert_eq!(d.server_id.identifier, Some(vec![10, 11, 12, 13, 14, 15]));
+        assert!(!d.server_id.persist);
+        assert_eq!(
+            d.server_id.file,
+            PathBuf::from("/tmp/kbench/kea-dhcp6-serverid")
+        );
+        let s = &d.subnets[0];
+        assert_eq!(s.interface.as_deref(), Some("kbv0"));
+        assert_eq!(s.total_nas(), 1 << 32);
+        assert_eq!(
+            (s.preferred_lifetime.default, s.valid_lifetime.default),
+            (3000, 4000)
+        );
+        assert_eq!(d.loggers[0].severity, Severity::Warn);
+    }
 }
 
 /// Where every JSON object of `text` opens (byte offset just after `{`),
@@ -209,8 +281,8 @@ fn unknown_key_in_any_object_is_rejected() {
             checked += 1;
         }
     }
-    // loopback4.json alone has more than a dozen objects.
-    assert!(checked > 20, "{checked}");
+    // loopback4.json and loopback6.json alone have more than a dozen objects each.
+    assert!(checked > 40, "{checked}");
 }
 
 #[test]

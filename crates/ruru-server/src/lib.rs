@@ -6,6 +6,8 @@
 //! - [`state`]: the running configuration (one `Arc` snapshot per packet,
 //!   swapped atomically on reload) and reload itself.
 //! - [`sockets`]: opening the configured interfaces, with Kea's retry rules.
+//! - [`v6`]: the DHCPv6 service (lease file, sockets, workers, reclamation).
+//! - [`duid`]: the persisted DHCPv6 server DUID.
 //! - [`workers`]: packet threads: receive, run the engine, send.
 //! - [`timers`]: background jobs: lease reclamation, flushing of reclaimed
 //!   leases, lease-file compaction.
@@ -18,12 +20,14 @@
 #![deny(unsafe_code)]
 
 pub mod control;
+pub mod duid;
 pub mod hooks;
 pub mod logging;
 pub mod serve;
 pub mod sockets;
 pub mod state;
 pub mod timers;
+pub mod v6;
 pub mod workers;
 
 pub use serve::{serve, ServeOptions};

@@ -38,7 +38,10 @@ pub struct ServeOptions {
 /// Runs the server until SIGTERM/SIGINT.
 pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     let config = ruru_config::load(&opts.config)?;
-    let dhcp4 = config.dhcp4.clone().ok_or(ServerError::NoDhcp4)?;
+    if config.dhcp4.is_none() && config.dhcp6.is_none() {
+        return Err(ServerError::NoDhcp4);
+    }
+    let dhcp4 = config.dhcp4.clone().unwrap_or_else(|| no_dhcp4(&config));
     let control_sockets = dhcp4.control_sockets.clone();
     logging_init(&dhcp4.loggers)?;
     info!(version = env!("CARGO_PKG_VERSION"), config = %opts.config.display(), "ruru starting");
@@ -66,12 +69,13 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
         opts.threads
     };
     let ic = dhcp4.interfaces.clone();
-    if ic.interfaces.is_empty() {
+    let has4 = config.dhcp4.is_some();
+    if has4 && ic.interfaces.is_empty() {
         return Err(ServerError::NoSockets(Vec::new()));
     }
     let set = SocketSet::new(opts.server_port, threads);
     let changes = set.open_changes(&ic)?;
-    if changes.opened.is_empty() && (changes.failed.is_empty() || ic.max_retries == 0) {
+    if has4 && changes.opened.is_empty() && (changes.failed.is_empty() || ic.max_retries == 0) {
         return Err(ServerError::NoSockets(ic.interfaces.clone()));
     }
     let failed = changes.failed.clone();
@@ -107,6 +111,23 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
         opts.config.clone(),
         set,
     ));
+
+    // DHCPv6, when configured: its own lease file, sockets and workers.
+    if let Some(d6) = &shared.snapshot().config.dhcp6 {
+        // -p/-P apply to DHCPv6 too when given (tests); else 547/546.
+        let sport = if opts.server_port == 67 {
+            ruru_engine::v6::SERVER_PORT
+        } else {
+            opts.server_port
+        };
+        let cport = if opts.client_port == 68 {
+            ruru_engine::v6::CLIENT_PORT
+        } else {
+            opts.client_port
+        };
+        let svc = crate::v6::Service6::start(d6, sport, cport, threads, stats.clone())?;
+        *lock(&shared.v6) = Some(svc);
+    }
 
     // Control channels (UNIX / HTTP), served by this thread's runtime.
     let limits = crate::control::Limits {
@@ -147,6 +168,9 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     info!("ruru shutting down");
     stop.store(true, Ordering::Relaxed);
     lock(&shared.sockets).stop_all();
+    if let Some(v6) = lock(&shared.v6).take() {
+        v6.stop();
+    }
     for h in handles {
         if h.join().is_err() {
             error!("a worker thread panicked");
@@ -202,5 +226,36 @@ async fn wait_for_signals(shared: &Arc<Shared>, mut s: Signals) -> Result<(), Se
             _ = s.term.recv() => return Ok(()),
             _ = s.int.recv() => return Ok(()),
         }
+    }
+}
+
+/// The DHCPv4 part of a configuration without a `Dhcp4` section: no
+/// interfaces, no subnets (only DHCPv6 is served).
+pub fn no_dhcp4(config: &ruru_config::Config) -> ruru_config::Dhcp4 {
+    let d6 = config.dhcp6.as_ref();
+    ruru_config::Dhcp4 {
+        interfaces: ruru_config::InterfacesConfig {
+            interfaces: Vec::new(),
+            socket_type: ruru_config::SocketType::Udp,
+            require_all: false,
+            max_retries: 0,
+            retry_wait_ms: 5000,
+        },
+        lease_database: ruru_config::LeaseDatabase {
+            kind: ruru_config::LeaseDbKind::Memfile,
+            name: std::path::PathBuf::new(),
+            persist: false,
+            lfc_interval: 0,
+        },
+        subnets: Vec::new(),
+        options: Vec::new(),
+        decline_probation_period: 86_400,
+        expired_leases: ruru_config::ExpiredLeasesProcessing::default(),
+        loggers: d6.map(|d| d.loggers.clone()).unwrap_or_default(),
+        echo_client_id: true,
+        host_reservation_identifiers: Vec::new(),
+        multi_threading: ruru_config::MultiThreading::default(),
+        control_sockets: Vec::new(),
+        hooks_libraries: Vec::new(),
     }
 }

@@ -82,6 +82,8 @@ pub struct Shared {
     pub started: Instant,
     /// When the configuration was last applied (for `status-get`).
     pub last_reload: Mutex<Instant>,
+    /// The DHCPv6 service, when the configuration has a `Dhcp6` section.
+    pub v6: Mutex<Option<Arc<crate::v6::Service6>>>,
     /// `dhcp-disable`: 0 = serving; otherwise packets are dropped until this
     /// Unix time (`u64::MAX`: until `dhcp-enable`).
     pub disabled_until: std::sync::atomic::AtomicU64,
@@ -109,6 +111,7 @@ impl Shared {
             shutdown: tokio::sync::Notify::new(),
             started: Instant::now(),
             last_reload: Mutex::new(Instant::now()),
+            v6: Mutex::new(None),
             disabled_until: std::sync::atomic::AtomicU64::new(0),
         }
     }
@@ -140,7 +143,13 @@ impl Shared {
     /// `dhcp4_srv_configured`.
     pub fn apply(self: &Arc<Self>, config: Config) -> Result<(), ServerError> {
         let _serial = lock(&self.reload_lock);
-        let new4 = config.dhcp4.clone().ok_or(ServerError::NoDhcp4)?;
+        let new4 = config
+            .dhcp4
+            .clone()
+            .unwrap_or_else(|| crate::serve::no_dhcp4(&config));
+        if config.dhcp4.is_none() && config.dhcp6.is_none() {
+            return Err(ServerError::NoDhcp4);
+        }
         let old = self.snapshot();
         if let Some(old4) = &old.config.dhcp4 {
             if old4.lease_database.name != new4.lease_database.name
@@ -178,6 +187,16 @@ impl Shared {
             if let Err(e) = crate::control::apply(&d.control_sockets) {
                 tracing::warn!("control sockets: {e}");
             }
+        }
+        match (&config.dhcp6, lock(&self.v6).as_ref()) {
+            (Some(d6), Some(svc)) => svc.apply(d6),
+            (Some(_), None) => {
+                tracing::warn!("a Dhcp6 section was added: DHCPv6 starts at the next restart")
+            }
+            (None, Some(_)) => tracing::warn!(
+                "the Dhcp6 section was removed: DHCPv6 keeps its last configuration until restart"
+            ),
+            (None, None) => {}
         }
         *lock(&self.last_reload) = Instant::now();
         info!(path = %self.config_path.display(), "configuration applied");

@@ -89,6 +89,9 @@ fn cfg() -> Dhcp6 {
         decline_probation_period: 86400,
         expired_leases: ExpiredLeasesProcessing::default(),
         loggers: vec![],
+        multi_threading: MultiThreading::default(),
+        control_sockets: vec![],
+        hooks_libraries: vec![],
         server_id: ServerId {
             kind: DuidType::Llt,
             identifier: None,

@@ -1,0 +1,234 @@
+//! The DHCPv6 option-definition table (space `dhcp6`).
+//!
+//! Names, codes and formats are Kea's standard DHCPv6 definitions, so
+//! `{"name": "dns-servers", "data": "2001:db8::53"}` means the same thing to
+//! ruru as to Kea. Values are encoded by the encoder shared with DHCPv4,
+//! [`crate::options::encode_as`].
+//!
+//! Options whose Kea definition encapsulates a sub-option space
+//! (`vendor-opts`, `ntp-server`, `s46-*`) cannot have their sub-options
+//! configured yet (ruru has no option spaces besides `dhcp6`):
+//! `vendor-opts` takes the enterprise number only, as in Kea, and
+//! `ntp-server` is defined here as binary, so its sub-options (RFC 5908
+//! §4: sub-option code, length, value) are written in hex.
+
+use crate::options::{encode_as, DataType};
+
+/// One DHCPv6 option definition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OptionDef6 {
+    pub name: &'static str,
+    pub code: u16,
+    pub data_type: DataType,
+    /// Whether the data is a list of values of `data_type`.
+    pub array: bool,
+}
+
+const fn def(name: &'static str, code: u16, data_type: DataType, array: bool) -> OptionDef6 {
+    OptionDef6 {
+        name,
+        code,
+        data_type,
+        array,
+    }
+}
+
+use DataType::{
+    Binary, Empty, Fqdn, Ipv6Address, Record, String as Str, Tuple, Uint16, Uint32, Uint8,
+};
+
+/// Standard DHCPv6 options with Kea's names (space `dhcp6`), including the
+/// ones the server manages itself (refused by [`reserved_reason`]), so that
+/// naming them gives a precise error rather than "unknown option".
+pub const DHCP6_OPTION_DEFS: &[OptionDef6] = &[
+    def("clientid", 1, Binary, false),
+    def("serverid", 2, Binary, false),
+    def("ia-na", 3, Binary, false),
+    def("ia-ta", 4, Uint32, false),
+    def("iaaddr", 5, Binary, false),
+    def("oro", 6, Uint16, true),
+    def("preference", 7, Uint8, false),
+    def("elapsed-time", 8, Uint16, false),
+    def("relay-msg", 9, Binary, false),
+    def("auth", 11, Binary, false),
+    def("unicast", 12, Ipv6Address, false),
+    def("status-code", 13, Record(&[Uint16, Str]), false),
+    def("rapid-commit", 14, Empty, false),
+    def("user-class", 15, Binary, false),
+    def("vendor-class", 16, Record(&[Uint32, Binary]), false),
+    def("vendor-opts", 17, Uint32, false),
+    def("interface-id", 18, Binary, false),
+    def("reconf-msg", 19, Uint8, false),
+    def("reconf-accept", 20, Empty, false),
+    def("sip-server-dns", 21, Fqdn, true),
+    def("sip-server-addr", 22, Ipv6Address, true),
+    def("dns-servers", 23, Ipv6Address, true),
+    def("domain-search", 24, Fqdn, true),
+    def("ia-pd", 25, Binary, false),
+    def("iaprefix", 26, Binary, false),
+    def("nis-servers", 27, Ipv6Address, true),
+    def("nisp-servers", 28, Ipv6Address, true),
+    def("nis-domain-name", 29, Fqdn, true),
+    def("nisp-domain-name", 30, Fqdn, true),
+    def("sntp-servers", 31, Ipv6Address, true),
+    def("information-refresh-time", 32, Uint32, false),
+    def("bcmcs-server-dns", 33, Fqdn, true),
+    def("bcmcs-server-addr", 34, Ipv6Address, true),
+    def("geoconf-civic", 36, Record(&[Uint8, Uint16, Binary]), false),
+    def("remote-id", 37, Record(&[Uint32, Binary]), false),
+    def("subscriber-id", 38, Binary, false),
+    def("client-fqdn", 39, Binary, false),
+    def("pana-agent", 40, Ipv6Address, true),
+    def("new-posix-timezone", 41, Str, false),
+    def("new-tzdb-timezone", 42, Str, false),
+    def("ero", 43, Uint16, true),
+    def("clt-time", 46, Uint32, false),
+    def("lq-client-link", 48, Ipv6Address, true),
+    def("v6-lost", 51, Fqdn, false),
+    def("capwap-ac-v6", 52, Ipv6Address, true),
+    def("relay-id", 53, Binary, false),
+    def("ntp-server", 56, Binary, false),
+    def("v6-access-domain", 57, Fqdn, false),
+    def("sip-ua-cs-list", 58, Fqdn, true),
+    def("bootfile-url", 59, Str, false),
+    def("bootfile-param", 60, Tuple, true),
+    def("client-arch-type", 61, Uint16, true),
+    def("nii", 62, Record(&[Uint8, Uint8, Uint8]), false),
+    def("aftr-name", 64, Fqdn, false),
+    def("erp-local-domain-name", 65, Fqdn, false),
+    def("pd-exclude", 67, Binary, false),
+    def("client-linklayer-addr", 79, Binary, false),
+    def("link-address", 80, Ipv6Address, false),
+    def("solmax-rt", 82, Uint32, false),
+    def("inf-max-rt", 83, Uint32, false),
+    def("dhcp4o6-server-addr", 88, Ipv6Address, true),
+    def("v6-captive-portal", 103, Str, false),
+    def("ipv6-address-andsf", 143, Ipv6Address, true),
+];
+
+/// The definition named `name` in space `dhcp6`.
+pub fn by_name(name: &str) -> Option<&'static OptionDef6> {
+    DHCP6_OPTION_DEFS.iter().find(|d| d.name == name)
+}
+
+/// The definition of option `code` in space `dhcp6`.
+pub fn by_code(code: u16) -> Option<&'static OptionDef6> {
+    DHCP6_OPTION_DEFS.iter().find(|d| d.code == code)
+}
+
+/// Why an option code may not appear in `option-data`, if it may not.
+pub fn reserved_reason(code: u16) -> Option<&'static str> {
+    match code {
+        0 => Some("option code 0 is reserved"),
+        // Identifiers, IA containers and their contents, message plumbing:
+        // all derived from the client's message, the lease or the server's
+        // own state.
+        1 | 2 | 3 | 4 | 5 | 6 | 8 | 9 | 13 | 14 | 18 | 19 | 20 | 25 | 26 | 39 | 67 | 79 => Some(
+            "this option is managed by the server (derived from the client's \
+             message, the lease or the server's identity) and cannot be configured",
+        ),
+        _ => None,
+    }
+}
+
+/// Encodes `data` for an option with definition `def` (or none); see
+/// [`crate::options::encode`] for the `csv` rules.
+pub fn encode(def: Option<&OptionDef6>, data: &str, csv: bool) -> Result<Vec<u8>, String> {
+    encode_as(def.map(|d| (d.data_type, d.array)), data, csv)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enc(name: &str, data: &str) -> Result<Vec<u8>, String> {
+        encode(by_name(name), data, true)
+    }
+
+    #[test]
+    fn table_is_consistent() {
+        for (i, d) in DHCP6_OPTION_DEFS.iter().enumerate() {
+            assert_ne!(d.code, 0);
+            for e in &DHCP6_OPTION_DEFS[i + 1..] {
+                assert_ne!(d.code, e.code, "{} / {}", d.name, e.name);
+                assert_ne!(d.name, e.name);
+            }
+        }
+        assert_eq!(by_code(23).unwrap().name, "dns-servers");
+        assert_eq!(by_name("domain-search").unwrap().code, 24);
+        for code in [1, 2, 3, 5, 9, 13, 14, 25, 26] {
+            assert!(reserved_reason(code).is_some(), "{code}");
+        }
+        assert!(reserved_reason(23).is_none());
+    }
+
+    // RFC 3646 §3: DNS Recursive Name Server option, a list of addresses.
+    #[test]
+    fn rfc3646_3_dns_servers() {
+        let mut want = "2001:db8::53"
+            .parse::<std::net::Ipv6Addr>()
+            .unwrap()
+            .octets()
+            .to_vec();
+        want.extend(
+            "2001:db8::54"
+                .parse::<std::net::Ipv6Addr>()
+                .unwrap()
+                .octets(),
+        );
+        assert_eq!(
+            enc("dns-servers", "2001:db8::53, 2001:db8::54").unwrap(),
+            want
+        );
+        let e = enc("dns-servers", "192.0.2.53").unwrap_err();
+        assert!(e.contains("not an IPv6 address"), "{e}");
+        assert!(enc("dns-servers", "").is_err());
+    }
+
+    // RFC 3646 §4: Domain Search List, uncompressed names (RFC 8415 §10).
+    #[test]
+    fn rfc3646_4_domain_search() {
+        assert_eq!(
+            enc("domain-search", "example.org, a.b.").unwrap(),
+            b"\x07example\x03org\x00\x01a\x01b\x00"
+        );
+    }
+
+    // RFC 8415 §21.23: Information Refresh Time, 32-bit seconds.
+    #[test]
+    fn rfc8415_21_23_information_refresh_time() {
+        assert_eq!(
+            enc("information-refresh-time", "86400").unwrap(),
+            [0, 1, 0x51, 0x80]
+        );
+        assert!(enc("information-refresh-time", "1, 2").is_err());
+    }
+
+    // RFC 8415 §21.8: Preference, one octet.
+    #[test]
+    fn rfc8415_21_8_preference() {
+        assert_eq!(enc("preference", "255").unwrap(), [255]);
+        assert!(enc("preference", "256").is_err());
+    }
+
+    // RFC 5970 §3.2: Boot File Parameters, 16-bit length-prefixed strings.
+    #[test]
+    fn rfc5970_3_2_bootfile_param() {
+        assert_eq!(
+            enc("bootfile-param", "ab, c").unwrap(),
+            [0, 2, b'a', b'b', 0, 1, b'c']
+        );
+    }
+
+    #[test]
+    fn hex_and_no_definition() {
+        assert_eq!(encode(None, "0a:0b", false).unwrap(), [10, 11]);
+        assert!(encode(None, "0a0b", true).is_err());
+        assert_eq!(
+            encode(by_name("dns-servers"), "20010db8", false).unwrap(),
+            [0x20, 0x01, 0x0d, 0xb8]
+        );
+        // ntp-server sub-options are written in hex.
+        assert_eq!(enc("ntp-server", "00010010").unwrap().len(), 4);
+    }
+}

@@ -1,0 +1,696 @@
+//! The `Dhcp6` section: what only DHCPv6 has (preferred lifetimes, PD
+//! pools, DUID reservations with several addresses and prefixes,
+//! `interface-id`, `rapid-commit`, `server-id`). Everything both families
+//! have goes through the shared helpers of the parent module.
+
+use std::collections::HashMap;
+use std::net::Ipv6Addr;
+use std::path::Path;
+
+use ipnet::Ipv6Net;
+
+use super::{
+    check_subnet_timers, check_timers, common, parse_hw_address, pool_ranges, relay_addresses,
+    subnet_interface, CommonIn, Section, Space6, SubnetList, Timers, DEFAULT_DECLINE_PROBATION,
+    DEFAULT_T1_PERCENT, DEFAULT_VALID_LIFETIME, V,
+};
+use crate::model::Lifetime;
+use crate::model6::{
+    Dhcp6, DuidType, HostId6, OptionData6, PdPool, Pool6, Reservation6, Reservations6, ServerId,
+    Subnet6,
+};
+use crate::{file, options};
+
+/// Kea's default memfile lease file for DHCPv6.
+pub const DEFAULT_LEASE_FILE6: &str = "/var/lib/kea/kea-leases6.csv";
+/// Kea 2.2's default `preferred-lifetime`.
+pub const DEFAULT_PREFERRED_LIFETIME: u32 = 3600;
+/// Kea's default `t2-percent` for DHCPv6.
+pub const DEFAULT_T2_PERCENT6: f64 = 0.8;
+/// Kea's name of the file holding the server DUID.
+const SERVER_ID_FILE: &str = "kea-dhcp6-serverid";
+/// ISC's enterprise number, Kea's default for DUID-EN.
+const ENTERPRISE_ID_ISC: u32 = 2495;
+
+const SECTION6: Section = Section {
+    name: "Dhcp6",
+    lease_file: DEFAULT_LEASE_FILE6,
+    logger: "kea-dhcp6",
+};
+
+const P: &str = "Dhcp6";
+
+/// Section-level values every subnet inherits.
+struct Globals6 {
+    valid: Lifetime,
+    preferred: Lifetime,
+    /// Whether `preferred-lifetime` (or its min/max) is in the file: an
+    /// implicit default never exceeds the valid lifetime (see `preferred`).
+    preferred_explicit: bool,
+    renew_timer: Option<u32>,
+    rebind_timer: Option<u32>,
+    calculate_tee_times: bool,
+    t1_percent: f64,
+    t2_percent: f64,
+}
+
+impl Globals6 {
+    fn timers(&self) -> Timers {
+        Timers {
+            valid: self.valid.default,
+            renew: self.renew_timer,
+            rebind: self.rebind_timer,
+            calculate_tee_times: self.calculate_tee_times,
+            t1_percent: self.t1_percent,
+            t2_percent: self.t2_percent,
+        }
+    }
+}
+
+pub(super) fn dhcp6(v: &mut V, d: file::Dhcp6) -> Dhcp6 {
+    let common = common(
+        v,
+        &SECTION6,
+        CommonIn {
+            interfaces_config: d
+                .interfaces_config
+                .as_ref()
+                .map(file::InterfacesConfig6::to_common),
+            lease_database: d.lease_database.as_ref(),
+            expired_leases_processing: d.expired_leases_processing.as_ref(),
+            loggers: d.loggers.as_deref(),
+            multi_threading: d.multi_threading.as_ref(),
+            hooks_libraries: d.hooks_libraries.as_deref(),
+            control_socket: d.control_socket.as_ref(),
+            control_sockets: d.control_sockets.as_deref(),
+        },
+    );
+
+    let valid = v
+        .lifetime(
+            P,
+            "valid-lifetime",
+            d.valid_lifetime,
+            d.min_valid_lifetime,
+            d.max_valid_lifetime,
+        )
+        .unwrap_or(Lifetime {
+            default: DEFAULT_VALID_LIFETIME,
+            min: DEFAULT_VALID_LIFETIME,
+            max: DEFAULT_VALID_LIFETIME,
+        });
+    let own_preferred = v.lifetime(
+        P,
+        "preferred-lifetime",
+        d.preferred_lifetime,
+        d.min_preferred_lifetime,
+        d.max_preferred_lifetime,
+    );
+    let preferred_explicit = own_preferred.is_some();
+    let preferred = own_preferred.unwrap_or(Lifetime {
+        default: DEFAULT_PREFERRED_LIFETIME,
+        min: DEFAULT_PREFERRED_LIFETIME,
+        max: DEFAULT_PREFERRED_LIFETIME,
+    });
+    let t1_percent = d
+        .t1_percent
+        .map_or(DEFAULT_T1_PERCENT, |x| v.percent("Dhcp6.t1-percent", x));
+    let t2_percent = d
+        .t2_percent
+        .map_or(DEFAULT_T2_PERCENT6, |x| v.percent("Dhcp6.t2-percent", x));
+    let mut g = Globals6 {
+        valid,
+        preferred,
+        preferred_explicit,
+        renew_timer: d.renew_timer,
+        rebind_timer: d.rebind_timer,
+        calculate_tee_times: d.calculate_tee_times.unwrap_or(true),
+        t1_percent,
+        t2_percent,
+    };
+    g.preferred = check_preferred(v, P, &g, preferred_explicit, &[]);
+    check_timers(v, P, P, &g.timers(), &[]);
+
+    let options = options6(v, "Dhcp6.option-data", &d.option_data);
+    let server_id = server_id(v, d.server_id.as_ref(), &common.lease_database.name);
+    let subnets = subnets(v, d.subnet6.as_deref().unwrap_or_default(), &g);
+
+    Dhcp6 {
+        interfaces: model_udp(common.interfaces),
+        lease_database: common.lease_database,
+        subnets,
+        options,
+        decline_probation_period: d
+            .decline_probation_period
+            .unwrap_or(DEFAULT_DECLINE_PROBATION),
+        expired_leases: common.expired_leases,
+        loggers: common.loggers,
+        server_id,
+        multi_threading: common.multi_threading,
+        control_sockets: common.control_sockets,
+        hooks_libraries: common.hooks_libraries,
+    }
+}
+
+/// DHCPv6 always uses UDP sockets (also when `interfaces-config` is absent).
+fn model_udp(mut ic: crate::model::InterfacesConfig) -> crate::model::InterfacesConfig {
+    ic.socket_type = crate::model::SocketType::Udp;
+    ic
+}
+
+/// Checks preferred ≤ valid at `scope` and returns the preferred lifetime
+/// to use. RFC 8415 §21.6: a client discards an address whose preferred
+/// lifetime exceeds its valid lifetime. A configured preferred lifetime
+/// that does so is an error; Kea 2.2's implicit default (3600) is lowered
+/// to the valid lifetime instead, so that a file setting only a short
+/// `valid-lifetime` keeps working. `inherited` is as for timers.
+fn check_preferred(
+    v: &mut V,
+    scope: &str,
+    g: &Globals6,
+    explicit: bool,
+    inherited: &[&str],
+) -> Lifetime {
+    let (p, l) = (g.preferred, g.valid);
+    if p.default <= l.default {
+        return p;
+    }
+    if !explicit {
+        let d = l.default;
+        return Lifetime {
+            default: d,
+            min: p.min.min(d),
+            max: p.max.min(d),
+        };
+    }
+    let from = |k: &str| {
+        if inherited.contains(&k) {
+            format!(", from {P}")
+        } else {
+            String::new()
+        }
+    };
+    let key = if inherited.contains(&"preferred-lifetime") {
+        "valid-lifetime"
+    } else {
+        "preferred-lifetime"
+    };
+    v.err(
+        format!("{scope}.{key}"),
+        format!(
+            "preferred-lifetime ({}{}) is greater than valid-lifetime ({}{}): expected preferred <= valid (RFC 8415 §21.6)",
+            p.default,
+            from("preferred-lifetime"),
+            l.default,
+            from("valid-lifetime")
+        ),
+    );
+    p
+}
+
+/// A DHCPv6 `option-data` list, encoded.
+fn options6(v: &mut V, path: &str, list: &Option<Vec<file::OptionData>>) -> Vec<OptionData6> {
+    v.option_list::<Space6>(path, list)
+        .into_iter()
+        .map(|(code, data, always_send)| OptionData6 {
+            code,
+            data,
+            always_send,
+        })
+        .collect()
+}
+
+fn server_id(v: &mut V, sid: Option<&file::ServerId>, lease_file: &Path) -> ServerId {
+    // Kea keeps the DUID file in its data directory, where its default
+    // lease file is too; ruru puts it next to the configured lease file.
+    let file = lease_file
+        .parent()
+        .unwrap_or(Path::new(""))
+        .join(SERVER_ID_FILE);
+    let Some(s) = sid else {
+        return ServerId {
+            kind: DuidType::Llt,
+            identifier: None,
+            enterprise_id: ENTERPRISE_ID_ISC,
+            htype: 1,
+            time: 0,
+            persist: true,
+            file,
+        };
+    };
+    let kind = match s.kind {
+        file::DuidType::Llt => DuidType::Llt,
+        file::DuidType::En => DuidType::En,
+        file::DuidType::Ll => DuidType::Ll,
+    };
+    let identifier = match s.identifier.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => {
+            // RFC 8415 §11.1: a DUID is at most 130 octets with its header
+            // (type + hardware type + time for LLT, type + enterprise
+            // number for EN, type + hardware type for LL).
+            let header = match kind {
+                DuidType::Llt => 8,
+                DuidType::En => 6,
+                DuidType::Ll => 4,
+            };
+            let path = "Dhcp6.server-id.identifier";
+            match options::decode_hex(text) {
+                Ok(b) if !b.is_empty() && b.len() <= 130 - header => Some(b),
+                Ok(b) => {
+                    v.err(
+                        path,
+                        format!(
+                            "{} bytes: expected 1 to {} bytes of hex for a DUID of this type",
+                            b.len(),
+                            130 - header
+                        ),
+                    );
+                    None
+                }
+                Err(e) => {
+                    v.err(path, e);
+                    None
+                }
+            }
+        }
+    };
+    ServerId {
+        kind,
+        identifier,
+        enterprise_id: s.enterprise_id.unwrap_or(ENTERPRISE_ID_ISC),
+        htype: s.htype.unwrap_or(1),
+        time: s.time.unwrap_or(0),
+        persist: s.persist.unwrap_or(true),
+        file,
+    }
+}
+
+fn subnets(v: &mut V, list: &[file::Subnet6], g: &Globals6) -> Vec<Subnet6> {
+    let mut all = SubnetList::new("Dhcp6.subnet6", list.iter().map(|s| s.id));
+    // Delegated prefixes must not be handed out by two pools, in one subnet
+    // or in two.
+    let mut pd_seen: Vec<(Ipv6Net, String)> = Vec::new();
+    let mut out = Vec::new();
+    for (i, s) in list.iter().enumerate() {
+        let p = format!("Dhcp6.subnet6[{i}]");
+        let id = all.id(v, i, s.id);
+        let Some(net) = all.prefix::<Ipv6Addr>(v, i, &s.subnet) else {
+            continue;
+        };
+        out.push(subnet(v, &p, s, id, net, g, &mut pd_seen));
+    }
+    out
+}
+
+fn subnet(
+    v: &mut V,
+    p: &str,
+    s: &file::Subnet6,
+    id: u32,
+    net: Ipv6Net,
+    g: &Globals6,
+    pd_seen: &mut Vec<(Ipv6Net, String)>,
+) -> Subnet6 {
+    let own_valid = v.lifetime(
+        p,
+        "valid-lifetime",
+        s.valid_lifetime,
+        s.min_valid_lifetime,
+        s.max_valid_lifetime,
+    );
+    let own_preferred = v.lifetime(
+        p,
+        "preferred-lifetime",
+        s.preferred_lifetime,
+        s.min_preferred_lifetime,
+        s.max_preferred_lifetime,
+    );
+    let t1_percent = s
+        .t1_percent
+        .map_or(g.t1_percent, |x| v.percent(&format!("{p}.t1-percent"), x));
+    let t2_percent = s
+        .t2_percent
+        .map_or(g.t2_percent, |x| v.percent(&format!("{p}.t2-percent"), x));
+    let mut r = Globals6 {
+        valid: own_valid.unwrap_or(g.valid),
+        preferred: own_preferred.unwrap_or(g.preferred),
+        preferred_explicit: own_preferred.is_some() || g.preferred_explicit,
+        renew_timer: s.renew_timer.or(g.renew_timer),
+        rebind_timer: s.rebind_timer.or(g.rebind_timer),
+        calculate_tee_times: s.calculate_tee_times.unwrap_or(g.calculate_tee_times),
+        t1_percent,
+        t2_percent,
+    };
+    if !r.preferred_explicit {
+        // Start again from Kea's default: a subnet's own (longer) valid
+        // lifetime must not inherit a default lowered for the global one.
+        r.preferred = Lifetime {
+            default: DEFAULT_PREFERRED_LIFETIME,
+            min: DEFAULT_PREFERRED_LIFETIME,
+            max: DEFAULT_PREFERRED_LIFETIME,
+        };
+    }
+    if own_valid.is_some() || own_preferred.is_some() || !r.preferred_explicit {
+        let mut inherited = Vec::new();
+        if own_valid.is_none() {
+            inherited.push("valid-lifetime");
+        }
+        if own_preferred.is_none() {
+            inherited.push("preferred-lifetime");
+        }
+        r.preferred = check_preferred(v, p, &r, r.preferred_explicit, &inherited);
+    }
+    check_subnet_timers(
+        v,
+        p,
+        P,
+        &r.timers(),
+        &[
+            ("renew-timer", s.renew_timer.is_some()),
+            ("rebind-timer", s.rebind_timer.is_some()),
+            ("valid-lifetime", own_valid.is_some()),
+            ("t1-percent", s.t1_percent.is_some()),
+            ("t2-percent", s.t2_percent.is_some()),
+            ("calculate-tee-times", s.calculate_tee_times.is_some()),
+        ],
+    );
+
+    let relay_addresses = relay_addresses::<Ipv6Addr>(v, p, s.relay.as_ref());
+    subnet_interface(v, p, s.interface.as_ref());
+    let interface_id = match s.interface_id.as_deref() {
+        None | Some("") => None,
+        Some(text) => {
+            if s.interface.as_deref().is_some_and(|i| !i.is_empty()) {
+                v.err(
+                    format!("{p}.interface-id"),
+                    "`interface` and `interface-id` are both set: expected only one (they are mutually exclusive in Kea)",
+                );
+            }
+            Some(text.as_bytes().to_vec())
+        }
+    };
+
+    let pool_list = s.pools.as_deref().unwrap_or_default();
+    let pools = pool_ranges::<Ipv6Addr>(v, p, pool_list, &net)
+        .into_iter()
+        .map(|(start, end, i)| Pool6 {
+            start,
+            end,
+            options: options6(
+                v,
+                &format!("{p}.pools[{i}].option-data"),
+                &pool_list[i].option_data,
+            ),
+        })
+        .collect();
+    let pd_pools = pd_pools(v, p, s.pd_pools.as_deref().unwrap_or_default(), pd_seen);
+    let options = options6(v, &format!("{p}.option-data"), &s.option_data);
+    let reservations = reservations(v, p, s.reservations.as_deref().unwrap_or_default(), net);
+
+    Subnet6 {
+        id,
+        addr: net.addr(),
+        prefix_len: net.prefix_len(),
+        pools,
+        pd_pools,
+        options,
+        reservations,
+        relay_addresses,
+        interface: s.interface.clone().filter(|i| !i.is_empty()),
+        interface_id,
+        valid_lifetime: r.valid,
+        preferred_lifetime: r.preferred,
+        renew_timer: r.renew_timer,
+        rebind_timer: r.rebind_timer,
+        calculate_tee_times: r.calculate_tee_times,
+        t1_percent: r.t1_percent,
+        t2_percent: r.t2_percent,
+        rapid_commit: s.rapid_commit.unwrap_or(false),
+    }
+}
+
+fn pd_pools(
+    v: &mut V,
+    sp: &str,
+    list: &[file::PdPool],
+    seen: &mut Vec<(Ipv6Net, String)>,
+) -> Vec<PdPool> {
+    let mut out = Vec::new();
+    for (i, pd) in list.iter().enumerate() {
+        let p = format!("{sp}.pd-pools[{i}]");
+        let Some(net) = pd_prefix(v, &p, "prefix", &pd.prefix, pd.prefix_len) else {
+            continue;
+        };
+        let (len, dlen) = (pd.prefix_len, pd.delegated_len);
+        if dlen < len || dlen > 128 {
+            v.err(
+                format!("{p}.delegated-len"),
+                format!(
+                    "delegated-len ({dlen}) is out of range: expected prefix-len ({len}) to 128"
+                ),
+            );
+            continue;
+        }
+        let excluded = match (pd.excluded_prefix.as_deref(), pd.excluded_prefix_len) {
+            // Kea's "no exclusion" spelling.
+            (None, None) | (Some("" | "::"), None | Some(0)) => None,
+            (Some(_), None) | (None, Some(_)) => {
+                let key = if pd.excluded_prefix.is_some() {
+                    "excluded-prefix"
+                } else {
+                    "excluded-prefix-len"
+                };
+                v.err(
+                    format!("{p}.{key}"),
+                    "`excluded-prefix` and `excluded-prefix-len` go together: expected both or neither",
+                );
+                continue;
+            }
+            (Some(x), Some(xlen)) => {
+                if xlen <= dlen || xlen > 128 {
+                    v.err(
+                        format!("{p}.excluded-prefix-len"),
+                        format!("excluded-prefix-len ({xlen}) is out of range: expected more than delegated-len ({dlen}), at most 128"),
+                    );
+                    continue;
+                }
+                let Some(xnet) = pd_prefix(v, &p, "excluded-prefix", x, xlen) else {
+                    continue;
+                };
+                if !net.contains(&xnet) {
+                    v.err(
+                        format!("{p}.excluded-prefix"),
+                        format!("{xnet} is not inside the pool's prefix {net}: expected a prefix within it (RFC 6603)"),
+                    );
+                    continue;
+                }
+                Some((xnet.addr(), xlen))
+            }
+        };
+        if let Some((other, where_)) = seen
+            .iter()
+            .find(|(o, _)| o.contains(&net) || net.contains(o))
+        {
+            v.err(
+                format!("{p}.prefix"),
+                format!("{net} overlaps {other} of {where_}: expected disjoint pd-pools"),
+            );
+            continue;
+        }
+        seen.push((net, p.clone()));
+        out.push(PdPool {
+            prefix: net.addr(),
+            prefix_len: len,
+            delegated_len: dlen,
+            excluded,
+            options: options6(v, &format!("{p}.option-data"), &pd.option_data),
+        });
+    }
+    out
+}
+
+/// `key` of pd pool `p` (an address) with length `len`: a prefix without
+/// host bits.
+fn pd_prefix(v: &mut V, p: &str, key: &str, addr: &str, len: u8) -> Option<Ipv6Net> {
+    let a = v.addr::<Ipv6Addr>(&format!("{p}.{key}"), addr)?;
+    let Ok(net) = Ipv6Net::new(a, len) else {
+        v.err(
+            format!("{p}.{key}-len"),
+            format!("{len} is out of range: expected 1..=128"),
+        );
+        return None;
+    };
+    if len == 0 {
+        v.err(
+            format!("{p}.{key}-len"),
+            "0 is out of range: expected 1..=128",
+        );
+        return None;
+    }
+    if net.network() != a {
+        v.err(
+            format!("{p}.{key}"),
+            format!(
+                "`{addr}` has bits set beyond /{len}: expected {}",
+                net.network()
+            ),
+        );
+        return None;
+    }
+    Some(net)
+}
+
+fn reservations(v: &mut V, sp: &str, list: &[file::Reservation6], net: Ipv6Net) -> Reservations6 {
+    let mut hosts = Vec::new();
+    let mut ids: HashMap<HostId6, usize> = HashMap::new();
+    let mut addrs: HashMap<Ipv6Addr, usize> = HashMap::new();
+    let mut prefixes: Vec<(Ipv6Net, usize)> = Vec::new();
+    for (i, r) in list.iter().enumerate() {
+        let p = format!("{sp}.reservations[{i}]");
+        let given: Vec<(&str, &String)> = [
+            ("duid", &r.duid),
+            ("hw-address", &r.hw_address),
+            ("flex-id", &r.flex_id),
+        ]
+        .into_iter()
+        .filter_map(|(k, x)| x.as_ref().map(|x| (k, x)))
+        .collect();
+        let id = match given.as_slice() {
+            [] => {
+                v.err(&p, "no identifier: expected exactly one of `duid`, `hw-address` (`flex-id` not supported yet)");
+                None
+            }
+            [("flex-id", _)] => {
+                v.unsupported(format!("{p}.flex-id"));
+                None
+            }
+            [("duid", s)] => match parse_duid(s) {
+                Some(d) => Some(HostId6::Duid(d)),
+                None => {
+                    v.err(
+                        format!("{p}.duid"),
+                        format!("`{s}` is not a DUID: expected 1 to 130 bytes of hex, e.g. \"00:03:00:01:aa:bb:cc:dd:ee:ff\""),
+                    );
+                    None
+                }
+            },
+            [(k, s)] => {
+                match parse_hw_address(s) {
+                    Some(h) => Some(HostId6::HwAddress(h)),
+                    None => {
+                        v.err(
+                        format!("{p}.{k}"),
+                        format!("`{s}` is not a hardware address: expected e.g. \"aa:bb:cc:dd:ee:ff\""),
+                    );
+                        None
+                    }
+                }
+            }
+            [_, (k, _), ..] => {
+                v.err(
+                    format!("{p}.{k}"),
+                    format!(
+                        "more than one identifier ({}): expected exactly one",
+                        given.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
+                    ),
+                );
+                None
+            }
+        };
+        let mut ip_addresses = Vec::new();
+        for (j, a) in r.ip_addresses.iter().flatten().enumerate() {
+            let ap = format!("{p}.ip-addresses[{j}]");
+            let Some(addr) = v.addr::<Ipv6Addr>(&ap, a) else {
+                continue;
+            };
+            if !net.contains(&addr) {
+                v.err(
+                    &ap,
+                    format!("{addr} is not inside subnet {net}: expected an address of the subnet"),
+                );
+                continue;
+            }
+            if let Some(first) = addrs.insert(addr, i) {
+                v.err(
+                    &ap,
+                    format!("{addr} is already reserved by {sp}.reservations[{first}]: expected unique addresses"),
+                );
+                continue;
+            }
+            ip_addresses.push(addr);
+        }
+        let mut reserved_prefixes = Vec::new();
+        for (j, text) in r.prefixes.iter().flatten().enumerate() {
+            let pp = format!("{p}.prefixes[{j}]");
+            let Some(pfx) = super::prefix::<Ipv6Addr>(v, &pp, text) else {
+                continue;
+            };
+            if let Some((_, first)) = prefixes
+                .iter()
+                .find(|(o, _)| o.contains(&pfx) || pfx.contains(o))
+            {
+                v.err(
+                    &pp,
+                    format!("{pfx} overlaps a prefix reserved by {sp}.reservations[{first}]: expected unique prefixes"),
+                );
+                continue;
+            }
+            prefixes.push((pfx, i));
+            reserved_prefixes.push((pfx.addr(), pfx.prefix_len()));
+        }
+        let options = options6(v, &format!("{p}.option-data"), &r.option_data);
+        let Some(id) = id else { continue };
+        if let Some(first) = ids.insert(id.clone(), i) {
+            let k = given.first().map_or("", |(k, _)| *k);
+            v.err(
+                format!("{p}.{k}"),
+                format!("this {k} is already reserved by {sp}.reservations[{first}]: expected one reservation per client"),
+            );
+        }
+        hosts.push(Reservation6 {
+            id,
+            ip_addresses,
+            prefixes: reserved_prefixes,
+            hostname: r.hostname.clone(),
+            options,
+        });
+    }
+    Reservations6::new(hosts)
+}
+
+/// A DUID in Kea's hex notations (`"00:03:00:01:aa:bb:cc:dd:ee:ff"`,
+/// `"000300..."`): 1 to 130 bytes (RFC 8415 §11.1).
+pub fn parse_duid(s: &str) -> Option<Vec<u8>> {
+    options::decode_hex(s)
+        .ok()
+        .filter(|b| (1..=130).contains(&b.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    #[test]
+    fn duid_forms() {
+        assert_eq!(
+            parse_duid("00:03:00:01:aa:bb"),
+            Some(vec![0, 3, 0, 1, 0xaa, 0xbb])
+        );
+        assert_eq!(parse_duid("000300"), Some(vec![0, 3, 0]));
+        assert_eq!(parse_duid(""), None);
+        assert_eq!(parse_duid("zz"), None);
+        assert_eq!(parse_duid(&"ab".repeat(131)), None);
+    }
+
+    #[test]
+    fn server_id_file_is_next_to_the_lease_file() {
+        let mut v = V::default();
+        let s = server_id(&mut v, None, Path::new("/srv/dhcp/leases6.csv"));
+        assert_eq!(s.file, PathBuf::from("/srv/dhcp/kea-dhcp6-serverid"));
+        let s = server_id(&mut v, None, Path::new("leases6.csv"));
+        assert_eq!(s.file, PathBuf::from("kea-dhcp6-serverid"));
+        assert!(v.problems.is_empty());
+    }
+}

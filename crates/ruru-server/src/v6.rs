@@ -1,0 +1,197 @@
+//! The DHCPv6 service: its lease file, sockets, workers, reclamation and
+//! configuration swaps, beside the DHCPv4 one in the same process.
+//!
+//! One [`Engine6`] snapshot per message (swapped atomically by `apply`), the
+//! server DUID generated once and persisted ([`crate::duid`]), one socket per
+//! configured interface ([`ruru_net::udp6`]). Interface changes on reload
+//! are not applied yet (a warning says so); everything else is.
+
+use std::net::SocketAddrV6;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use ruru_config::Dhcp6;
+use ruru_engine::v6::{Engine6, EngineOptions6, Outcome6, RecvMeta6};
+use ruru_engine::{Stat, Stats};
+use ruru_lease::{LeaseStore, Memfile6};
+use ruru_net::udp6::{self, Udp6Socket};
+use tracing::{debug, error, info, warn};
+
+use crate::sockets::{lock, POLL};
+use crate::ServerError;
+
+/// The running DHCPv6 service.
+pub struct Service6 {
+    engine: ArcSwap<Engine6>,
+    pub store: Arc<Memfile6>,
+    opts: EngineOptions6,
+    stats: Arc<Stats>,
+    interfaces: Mutex<Vec<String>>,
+    stop: Arc<AtomicBool>,
+    handles: Mutex<Vec<JoinHandle<()>>>,
+}
+
+/// Interface names of Kea's interface specs (`"eth0"`, `"eth0/addr"`, `"*"`).
+fn names(specs: &[String]) -> Vec<String> {
+    let all = ruru_net::iface::list().unwrap_or_default();
+    let mut out = Vec::new();
+    for s in specs {
+        if s == "*" {
+            out.extend(all.names.iter().filter(|n| n.as_str() != "lo").cloned());
+        } else {
+            let n = s.split('/').next().unwrap_or(s).to_string();
+            if !out.contains(&n) {
+                out.push(n);
+            }
+        }
+    }
+    out
+}
+
+impl Service6 {
+    /// Opens the lease file and the sockets and starts serving.
+    pub fn start(
+        cfg: &Dhcp6,
+        server_port: u16,
+        client_port: u16,
+        threads: usize,
+        stats: Arc<Stats>,
+    ) -> Result<Arc<Self>, ServerError> {
+        let db = &cfg.lease_database;
+        let store = Arc::new(Memfile6::open(if db.persist {
+            Some(db.name.as_path())
+        } else {
+            None
+        })?);
+        info!(leases = store.count6(), file = %db.name.display(), persist = db.persist, "DHCPv6 lease database opened");
+        let duid = crate::duid::load_or_create(&cfg.server_id, crate::now());
+        let opts = EngineOptions6 {
+            server_duid: duid,
+            client_port,
+        };
+        let engine = Engine6::new(Arc::new(cfg.clone()), opts.clone(), stats.clone());
+        engine.recount(store.as_ref());
+        let svc = Arc::new(Service6 {
+            engine: ArcSwap::from_pointee(engine),
+            store,
+            opts,
+            stats,
+            interfaces: Mutex::new(cfg.interfaces.interfaces.clone()),
+            stop: Arc::new(AtomicBool::new(false)),
+            handles: Mutex::new(Vec::new()),
+        });
+        let mut opened = 0;
+        for name in names(&cfg.interfaces.interfaces) {
+            match udp6::open(&name, server_port, POLL) {
+                Ok(sock) => {
+                    info!(iface = %name, port = server_port, "listening (DHCPv6)");
+                    for i in 0..threads.max(1) {
+                        let s = sock.try_clone()?;
+                        let svc2 = svc.clone();
+                        let h = std::thread::Builder::new()
+                            .name(format!("ruru6-{name}-{i}"))
+                            .spawn(move || svc2.run(&s))?;
+                        lock(&svc.handles).push(h);
+                    }
+                    opened += 1;
+                }
+                Err(e) => warn!(interface = %name, error = %e, "could not open a DHCPv6 socket"),
+            }
+        }
+        if opened == 0 {
+            return Err(ServerError::NoSockets(cfg.interfaces.interfaces.clone()));
+        }
+        let svc2 = svc.clone();
+        let h = std::thread::Builder::new()
+            .name("ruru6-reclaim".into())
+            .spawn(move || svc2.reclaim_loop())?;
+        lock(&svc.handles).push(h);
+        Ok(svc)
+    }
+
+    fn run(&self, sock: &Udp6Socket) {
+        let mut buf = vec![0u8; 65_536];
+        while !self.stop.load(Ordering::Relaxed) {
+            let (n, src) = match sock.recv(&mut buf) {
+                Ok(Some(x)) => x,
+                Ok(None) => continue,
+                Err(e) => {
+                    warn!(iface = %sock.iface, error = %e, "DHCPv6 receive failed");
+                    std::thread::sleep(Duration::from_millis(10));
+                    continue;
+                }
+            };
+            let meta = RecvMeta6 {
+                src,
+                iface: Some(sock.iface.clone()),
+            };
+            let engine = self.engine.load_full();
+            let out = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                engine.process(self.store.as_ref(), &buf[..n], &meta, crate::now())
+            }));
+            match out {
+                Ok(Outcome6::Reply(r)) => {
+                    let dest = SocketAddrV6::new(*r.dest.ip(), r.dest.port(), 0, r.dest.scope_id());
+                    if let Err(e) = sock.send(&r.bytes, dest) {
+                        self.stats.inc(Stat::Pkt4SendFailed);
+                        debug!(%dest, error = %e, "DHCPv6 send failed");
+                    }
+                }
+                Ok(Outcome6::Drop(_)) => {}
+                Err(_) => {
+                    self.stats.inc(Stat::Pkt6ReceiveDrop);
+                    self.stats.inc(Stat::Pkt4ProcessingPanic);
+                    error!(%src, "DHCPv6 processing panicked; message dropped");
+                }
+            }
+        }
+    }
+
+    fn reclaim_loop(&self) {
+        loop {
+            let e = self.engine.load_full();
+            let wait = u64::from(e.cfg.expired_leases.reclaim_timer_wait_time.max(1));
+            for _ in 0..wait * 10 {
+                if self.stop.load(Ordering::Relaxed) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            if e.cfg.expired_leases.reclaim_timer_wait_time == 0 {
+                continue;
+            }
+            let n = e.reclaim(
+                self.store.as_ref(),
+                crate::now(),
+                e.cfg.expired_leases.max_reclaim_leases as usize,
+            );
+            if n > 0 {
+                info!(reclaimed = n, "expired DHCPv6 leases reclaimed");
+            }
+        }
+    }
+
+    /// Swaps in a new `Dhcp6` configuration.
+    pub fn apply(&self, cfg: &Dhcp6) {
+        if *lock(&self.interfaces) != cfg.interfaces.interfaces {
+            warn!("Dhcp6 interfaces-config changed: DHCPv6 sockets are kept until restart (not supported yet by reload)");
+        }
+        let engine = Engine6::new(Arc::new(cfg.clone()), self.opts.clone(), self.stats.clone());
+        engine.recount(self.store.as_ref());
+        self.engine.store(Arc::new(engine));
+    }
+
+    /// Stops the workers and waits for them.
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+        for h in std::mem::take(&mut *lock(&self.handles)) {
+            if h.join().is_err() {
+                error!("a DHCPv6 worker panicked");
+            }
+        }
+    }
+}
