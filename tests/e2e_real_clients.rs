@@ -39,7 +39,7 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -49,6 +49,8 @@ use std::time::{Duration, Instant};
 use common::{csv_rows_for, skip, wait_until, BIN};
 
 const SERVER_ADDR: &str = "192.0.2.1";
+/// The server's address on the bridge of a DHCPv6 lab.
+const SERVER_ADDR6_CIDR: &str = "2001:db8:1::1/64";
 const RESERVED: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 10);
 /// Client n's MAC; the last node of a lab with a reservation gets `RESERVED_MAC`.
 const RESERVED_MAC: &str = "02:72:75:00:00:aa";
@@ -129,7 +131,7 @@ fn find_program(name: &str) -> Option<String> {
 
 /// Whether the tests can run here: prints SKIP (or panics under
 /// RURU_REQUIRE_ALL=1) and returns false otherwise.
-fn prerequisites(test: &str, kind: Kind) -> bool {
+fn prerequisites(test: &str, kind: Kind, v6: bool) -> bool {
     let uid = Command::new("id")
         .arg("-u")
         .output()
@@ -156,8 +158,12 @@ fn prerequisites(test: &str, kind: Kind) -> bool {
         skip(test, &e);
         return false;
     }
-    if server_is_kea() && find_program("kea-dhcp4").is_none() {
-        skip(test, "RURU_E2E_SERVER=kea but kea-dhcp4 is not installed");
+    let kea = if v6 { "kea-dhcp6" } else { "kea-dhcp4" };
+    if server_is_kea() && find_program(kea).is_none() {
+        skip(
+            test,
+            &format!("RURU_E2E_SERVER=kea but {kea} is not installed"),
+        );
         return false;
     }
     true
@@ -257,6 +263,10 @@ struct Node {
     /// config, lease and pid files, the client's log.
     dir: PathBuf,
     child: Option<Child>,
+    /// DHCPv6 labs: the client asks for a delegated prefix (dhclient `-P`,
+    /// dhcpcd `ia_pd`), and dhcpcd's downstream interface for it.
+    pd: bool,
+    pd_if: Option<String>,
 }
 
 struct Daemon {
@@ -267,6 +277,9 @@ struct Daemon {
 struct Lab {
     test: String,
     kind: Kind,
+    /// A DHCPv6 lab: IPv6 on the link, `Dhcp6` config, the clients' `-6`
+    /// modes (see "DHCPv6" below).
+    v6: bool,
     dir: tempfile::TempDir,
     srv_ns: String,
     bridge: String,
@@ -284,7 +297,18 @@ impl Lab {
     /// Creates the server namespace with its bridge and `n` client
     /// namespaces. With `reserved_last`, the last client has RESERVED_MAC.
     fn new(test: &str, kind: Kind, n: usize, reserved_last: bool) -> Option<Lab> {
-        if !prerequisites(test, kind) {
+        Self::build(test, kind, n, reserved_last, false)
+    }
+
+    /// A DHCPv6 lab: the bridge has 2001:db8:1::1/64 (and its link-local
+    /// address), the namespaces keep IPv6 with duplicate address detection
+    /// off (no delays before addresses are usable).
+    fn new6(test: &str, kind: Kind, n: usize) -> Option<Lab> {
+        Self::build(test, kind, n, false, true)
+    }
+
+    fn build(test: &str, kind: Kind, n: usize, reserved_last: bool, v6: bool) -> Option<Lab> {
+        if !prerequisites(test, kind, v6) {
             return None;
         }
         let pid = std::process::id();
@@ -295,6 +319,7 @@ impl Lab {
         let mut lab = Lab {
             test: test.to_string(),
             kind,
+            v6,
             dir,
             srv_ns: format!("rurut-{pid}-{k}-s"),
             bridge: format!("rb{id}"),
@@ -321,10 +346,26 @@ impl Lab {
                 "0",
             ],
         );
-        run(
-            "ip",
-            &["-n", &s, "addr", "add", "192.0.2.1/24", "dev", &lab.bridge],
-        );
+        if v6 {
+            run(
+                "ip",
+                &[
+                    "-n",
+                    &s,
+                    "addr",
+                    "add",
+                    SERVER_ADDR6_CIDR,
+                    "dev",
+                    &lab.bridge,
+                    "nodad",
+                ],
+            );
+        } else {
+            run(
+                "ip",
+                &["-n", &s, "addr", "add", "192.0.2.1/24", "dev", &lab.bridge],
+            );
+        }
         run("ip", &["-n", &s, "link", "set", &lab.bridge, "up"]);
         for i in 0..n {
             let ns = format!("rurut-{pid}-{k}-c{i}");
@@ -362,6 +403,8 @@ impl Lab {
                 mac,
                 dir: ndir,
                 child: None,
+                pd: false,
+                pd_if: None,
             });
         }
         Some(lab)
@@ -383,11 +426,23 @@ impl Lab {
             ok
         });
         assert!(made, "cannot create {}", etc.display());
-        // IPv4 only: no IPv6 link-local/DAD traffic or DHCPv6 attempts.
-        for k in [
-            "net.ipv6.conf.all.disable_ipv6=1",
-            "net.ipv6.conf.default.disable_ipv6=1",
-        ] {
+        // v4 labs: IPv4 only, no IPv6 link-local/DAD traffic or DHCPv6
+        // attempts. v6 labs: no duplicate address detection (addresses are
+        // usable at once) and no router solicitations.
+        let sysctls: &[&str] = if self.v6 {
+            &[
+                "net.ipv6.conf.all.accept_dad=0",
+                "net.ipv6.conf.default.accept_dad=0",
+                "net.ipv6.conf.all.router_solicitations=0",
+                "net.ipv6.conf.default.router_solicitations=0",
+            ]
+        } else {
+            &[
+                "net.ipv6.conf.all.disable_ipv6=1",
+                "net.ipv6.conf.default.disable_ipv6=1",
+            ]
+        };
+        for k in sysctls {
             run_quiet("ip", &["netns", "exec", ns, "sysctl", "-qw", k]);
         }
     }
@@ -397,7 +452,12 @@ impl Lab {
     }
 
     fn lease_file(&self) -> String {
-        std::fs::read_to_string(self.path("leases4.csv")).unwrap_or_default()
+        let name = if self.v6 {
+            "leases6.csv"
+        } else {
+            "leases4.csv"
+        };
+        std::fs::read_to_string(self.path(name)).unwrap_or_default()
     }
 
     /// The Kea-format config: the bridge, `socket` ("raw" or "udp"), a pool
@@ -434,7 +494,7 @@ impl Lab {
         )
     }
 
-    /// Starts ruru (or kea-dhcp4 with RURU_E2E_SERVER=kea) in the server
+    /// Starts ruru (or kea-dhcp4/6 with RURU_E2E_SERVER=kea) in the server
     /// namespace on the standard ports and waits until it is ready.
     fn start_server(&mut self, config: &str) {
         let cfg = self.path("server.json");
@@ -446,8 +506,12 @@ impl Lab {
             cmd.arg("env")
                 .arg(format!("KEA_PIDFILE_DIR={}", self.dir.path().display()))
                 .arg(format!("KEA_LOCKFILE_DIR={}", self.dir.path().display()))
-                .args(["kea-dhcp4", "-c", &cfg]);
-            "DHCP4_STARTED"
+                .args([if self.v6 { "kea-dhcp6" } else { "kea-dhcp4" }, "-c", &cfg]);
+            if self.v6 {
+                "DHCP6_STARTED"
+            } else {
+                "DHCP4_STARTED"
+            }
         } else {
             cmd.args([BIN, "serve", "-c", &cfg]);
             "ruru ready"
@@ -549,6 +613,9 @@ impl Lab {
 
     /// The client's command line (without release flags).
     fn client_argv(&self, i: usize) -> Vec<String> {
+        if self.v6 {
+            return self.client_argv6(i);
+        }
         let n = &self.nodes[i];
         let mut argv = self.kind.program().unwrap();
         let script = self.kind.script().unwrap();
@@ -690,6 +757,12 @@ impl Lab {
         );
         run_quiet(
             "ip",
+            &[
+                "-n", &n.ns, "-6", "addr", "flush", "dev", &n.ifname, "scope", "global",
+            ],
+        );
+        run_quiet(
+            "ip",
             &["-n", &n.ns, "-4", "route", "flush", "dev", &n.ifname],
         );
     }
@@ -702,15 +775,22 @@ impl Lab {
                 // sends the RELEASE itself; `dhcpcd -k` asks the running
                 // dhcpcd (control socket under our /run) to release and exit.
                 let mut argv = self.client_argv(i);
-                let flag = if self.kind == Kind::Dhclient {
-                    "-r"
-                } else {
-                    "-k"
-                };
-                let at = argv.len() - 1;
-                argv.insert(at, flag.to_string());
                 if self.kind == Kind::Dhcpcd {
                     argv.retain(|a| a != "-B");
+                    if self.nodes[i].pd {
+                        // dhcpcd runs in manager mode over two interfaces
+                        // (pid file /run/dhcpcd/pid): `-k IFNAME` would look
+                        // for a per-interface instance, plain `-k` finds it.
+                        let n = &self.nodes[i];
+                        argv.retain(|a| *a != n.ifname && Some(a) != n.pd_if.as_ref());
+                        argv.push("-k".into());
+                    } else {
+                        let at = argv.len() - 1;
+                        argv.insert(at, "-k".into());
+                    }
+                } else {
+                    let at = argv.len() - 1;
+                    argv.insert(at, "-r".into());
                 }
                 let mut r = self.client_command(i, &argv).spawn().unwrap();
                 assert!(
@@ -1137,4 +1217,429 @@ fn interface_appearing_later_and_interface_reload() {
             .count(),
         2
     );
+}
+
+// ---------------------------------------------------------------------------
+// DHCPv6: `dhclient -6` (IA_NA, and `-P` for IA_PD) and dhcpcd (`ia_na` and
+// `ia_pd`) against a `Dhcp6` config on the same kind of lab. The clients
+// multicast to ff02::1:2 from their link-local addresses; ruru answers on
+// the bridge from its link-local address. No router advertisements: the
+// clients are told to run DHCPv6 without them.
+
+const POOL6_FIRST: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 1, 0, 0, 0, 0, 0x100);
+const POOL6_LAST: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 1, 0, 0, 0, 0, 0x1ff);
+/// The pd-pool 2001:db8:8::/48, delegated as /56s.
+const PD_POOL: (Ipv6Addr, u8) = (Ipv6Addr::new(0x2001, 0xdb8, 8, 0, 0, 0, 0, 0), 48);
+const PD_LEN: u8 = 56;
+
+/// Whether `a` lies in `p/len`.
+fn in_prefix(a: Ipv6Addr, p: Ipv6Addr, len: u8) -> bool {
+    let mask = u128::MAX.checked_shl(128 - u32::from(len)).unwrap_or(0);
+    u128::from(a) & mask == u128::from(p) & mask
+}
+
+/// `0:1:0:1:32:9c:...` or `00:01:...` as lowercase two-digit hex.
+fn norm_hex(s: &str) -> String {
+    s.split(':')
+        .map(|b| format!("{:02x}", u8::from_str_radix(b, 16).unwrap_or(0)))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+impl Lab {
+    /// The `Dhcp6` config of the lab: one subnet on the bridge with an
+    /// address pool, a pd-pool and DNS options; short lifetimes (renew
+    /// after 5 s).
+    fn config6(&self) -> String {
+        let br = &self.bridge;
+        let dir = self.dir.path().display();
+        format!(
+            r#"{{
+  "Dhcp6": {{
+    "interfaces-config": {{ "interfaces": [ "{br}" ] }},
+    "lease-database": {{ "type": "memfile", "name": "{dir}/leases6.csv", "lfc-interval": 0 }},
+    "preferred-lifetime": 20, "valid-lifetime": 30, "renew-timer": 5, "rebind-timer": 15,
+    "subnet6": [ {{
+      "id": 1, "subnet": "2001:db8:1::/64", "interface": "{br}",
+      "pools": [ {{ "pool": "{POOL6_FIRST} - {POOL6_LAST}" }} ],
+      "pd-pools": [ {{ "prefix": "{}", "prefix-len": {}, "delegated-len": {PD_LEN} }} ],
+      "option-data": [
+        {{ "name": "dns-servers", "data": "2001:db8::53" }},
+        {{ "name": "domain-search", "data": "example.test" }}
+      ]
+    }} ],
+    "loggers": [ {{ "name": "kea-dhcp6", "severity": "DEBUG", "debuglevel": 0,
+                   "output_options": [ {{ "output": "stdout" }} ] }} ]
+  }}
+}}"#,
+            PD_POOL.0, PD_POOL.1
+        )
+    }
+
+    /// Client `i` asks for a delegated prefix too. dhcpcd gets a
+    /// downstream interface in its namespace (a veth pair: this kernel
+    /// may lack the dummy driver) to put the prefix on.
+    fn enable_pd(&mut self, i: usize) {
+        let n = &mut self.nodes[i];
+        n.pd = true;
+        if self.kind == Kind::Dhcpcd {
+            let down = format!("rp{}", &n.ifname[2..]);
+            let peer = format!("rq{}", &n.ifname[2..]);
+            run(
+                "ip",
+                &[
+                    "-n", &n.ns, "link", "add", &down, "type", "veth", "peer", "name", &peer,
+                ],
+            );
+            for d in [&down, &peer] {
+                run("ip", &["-n", &n.ns, "link", "set", d, "up"]);
+            }
+            n.pd_if = Some(down);
+        }
+    }
+
+    fn client_argv6(&self, i: usize) -> Vec<String> {
+        let n = &self.nodes[i];
+        let mut argv = self.kind.program().unwrap();
+        let s = |x: &str| x.to_string();
+        match self.kind {
+            Kind::Dhclient => {
+                std::fs::write(
+                    self.f(i, "dhclient6.conf"),
+                    "timeout 30;\nrequest dhcp6.name-servers, dhcp6.domain-search;\n",
+                )
+                .unwrap();
+                argv.push(s("-6"));
+                if n.pd {
+                    // -P alone: only a prefix, no address.
+                    argv.push(s("-P"));
+                }
+                argv.extend([
+                    s("-d"),
+                    s("-v"),
+                    s("-cf"),
+                    self.f(i, "dhclient6.conf"),
+                    s("-lf"),
+                    self.f(i, "dhclient6.leases"),
+                    s("-pf"),
+                    self.f(i, "dhclient6.pid"),
+                    s("-sf"),
+                    self.kind.script().unwrap().unwrap(),
+                    n.ifname.clone(),
+                ]);
+            }
+            Kind::Dhcpcd => {
+                // `nodev`: /run is private, so libudev finds no database;
+                // in manager mode (two interfaces) dhcpcd would otherwise
+                // wait forever for udev to "initialise" them. `noipv6rs`:
+                // no router advertisement on this link; with `ia_na`
+                // configured dhcpcd then starts DHCPv6 by itself.
+                let pd = match &n.pd_if {
+                    Some(d) => format!("  ia_pd 2 {d}/1\n"),
+                    None => String::new(),
+                };
+                std::fs::write(
+                    self.f(i, "dhcpcd6.conf"),
+                    format!(
+                        "nodev\nipv6only\nnoipv6rs\n\
+                         option dhcp6_name_servers, dhcp6_domain_search\n\
+                         nohook hostname, ntp-common.conf, chrony.conf, timesyncd.conf, openntpd.conf, test\n\
+                         timeout 30\n\
+                         interface {}\n  ia_na 1\n{pd}",
+                        n.ifname
+                    ),
+                )
+                .unwrap();
+                if n.pd_if.is_none() {
+                    argv.push(s("-6"));
+                }
+                argv.extend([s("-B"), s("-d"), s("-f"), self.f(i, "dhcpcd6.conf")]);
+                argv.push(n.ifname.clone());
+                argv.extend(n.pd_if.clone());
+            }
+            Kind::Udhcpc => panic!("udhcpc has no DHCPv6"),
+        }
+        argv
+    }
+
+    /// The global IPv6 addresses on `dev` in client `i`'s namespace.
+    fn addrs6(&self, i: usize, dev: &str) -> Vec<Ipv6Addr> {
+        let out = run_quiet(
+            "ip",
+            &[
+                "-n",
+                &self.nodes[i].ns,
+                "-6",
+                "-o",
+                "addr",
+                "show",
+                "dev",
+                dev,
+                "scope",
+                "global",
+            ],
+        );
+        out.lines()
+            .filter_map(|l| {
+                l.split_whitespace()
+                    .skip_while(|w| *w != "inet6")
+                    .nth(1)
+                    .and_then(|a| a.split('/').next()?.parse().ok())
+            })
+            .collect()
+    }
+
+    fn address6(&self, i: usize) -> Option<Ipv6Addr> {
+        self.addrs6(i, &self.nodes[i].ifname).first().copied()
+    }
+
+    fn wait_bound6(&self, i: usize) -> Ipv6Addr {
+        let mut got = None;
+        wait_until(BIND_TIMEOUT, || {
+            got = self.address6(i);
+            got.is_some()
+        });
+        got.unwrap_or_else(|| panic!("client {i} ({} -6) got no address", self.kind.name()))
+    }
+
+    /// The client's DUID as it says itself: dhclient's lease file
+    /// (`option dhcp6.client-id 0:1:...;`), dhcpcd's log (`DUID 00:01:...`).
+    fn client_duid(&self, i: usize) -> Option<String> {
+        let (text, key) = match self.kind {
+            Kind::Dhclient => (
+                std::fs::read_to_string(self.f(i, "dhclient6.leases")).unwrap_or_default(),
+                "option dhcp6.client-id ",
+            ),
+            _ => (self.client_log(i), "DUID "),
+        };
+        text.lines()
+            .filter_map(|l| l.trim().strip_prefix(key))
+            .last()
+            .map(|d| norm_hex(d.trim_end_matches(';').trim()))
+    }
+
+    /// The delegated prefix the client reports: dhclient's lease file
+    /// (`iaprefix P/56 {`), dhcpcd's log (`delegated prefix P/56`).
+    fn client_prefix(&self, i: usize) -> Option<(Ipv6Addr, u8)> {
+        let (text, key) = match self.kind {
+            Kind::Dhclient => (
+                std::fs::read_to_string(self.f(i, "dhclient6.leases")).unwrap_or_default(),
+                "iaprefix ",
+            ),
+            _ => (self.client_log(i), "delegated prefix "),
+        };
+        let found = text
+            .lines()
+            .filter_map(|l| l.split_once(key).map(|(_, r)| r))
+            .filter_map(|r| {
+                let (p, len) = r.split_whitespace().next()?.split_once('/')?;
+                Some((p.parse().ok()?, len.parse().ok()?))
+            })
+            .last();
+        found
+    }
+}
+
+/// The latest leases6 row for `addr` (an address or a prefix).
+fn last_row6(lab: &Lab, addr: Ipv6Addr) -> Option<Vec<String>> {
+    let a = addr.to_string();
+    lab.lease_file()
+        .lines()
+        .filter(|l| l.split(',').next() == Some(a.as_str()))
+        .map(|l| l.split(',').map(str::to_string).collect::<Vec<_>>())
+        .last()
+}
+
+/// A live leases6 row (valid lifetime > 0) for `addr` of `lease_type`
+/// (0 IA_NA, 2 IA_PD) and `prefix_len`, owned by client `i`'s DUID.
+fn check_stored6(lab: &Lab, i: usize, addr: Ipv6Addr, lease_type: &str, prefix_len: u8) {
+    let duid = lab.client_duid(i);
+    assert!(
+        duid.is_some(),
+        "client {i}'s DUID not found in its lease file / log"
+    );
+    let ok = wait_until(Duration::from_secs(3), || {
+        last_row6(lab, addr).is_some_and(|r| {
+            Some(&r[1]) == duid.as_ref()
+                && r[2] != "0"
+                && r[6] == lease_type
+                && r[8] == prefix_len.to_string()
+        })
+    });
+    assert!(
+        ok,
+        "no live row for {addr}/{prefix_len} (type {lease_type}) with DUID {duid:?}:\n{}",
+        lab.lease_file()
+    );
+}
+
+/// DNS servers and the search list reached client `i`'s resolv.conf.
+fn check_options6(lab: &Lab, i: usize) {
+    let ok = wait_until(Duration::from_secs(5), || {
+        let r = lab.resolv_conf(i);
+        r.contains("nameserver 2001:db8::53")
+            && r.lines()
+                .any(|l| l.starts_with("search ") && l.contains("example.test"))
+    });
+    assert!(
+        ok,
+        "resolv.conf lacks nameserver 2001:db8::53 / search example.test:\n{}",
+        lab.resolv_conf(i)
+    );
+}
+
+/// The client renews at T1 (5 s): a later expiry in the lease file, the
+/// same address on the interface.
+fn check_renew6(lab: &Lab, i: usize, addr: Ipv6Addr) {
+    let expire = |r: &[String]| r[3].parse::<i64>().unwrap();
+    let before = expire(&last_row6(lab, addr).expect("lease row"));
+    let ok = wait_until(Duration::from_secs(15), || {
+        last_row6(lab, addr).is_some_and(|r| expire(&r) > before && r[2] != "0")
+    });
+    assert!(
+        ok,
+        "no renewal of {addr} within 15 s (expire was {before}):\n{}",
+        lab.lease_file()
+    );
+    assert_eq!(lab.address6(i), Some(addr), "the address changed");
+}
+
+/// The release wrote the deletion row (valid lifetime 0) for `addr`.
+fn check_released6(lab: &Lab, addr: Ipv6Addr) {
+    let ok = wait_until(Duration::from_secs(10), || {
+        last_row6(lab, addr).is_some_and(|r| r[2] == "0")
+    });
+    assert!(
+        ok,
+        "no deletion row (valid_lifetime 0) for {addr} after the release:\n{}",
+        lab.lease_file()
+    );
+}
+
+fn server_ok(lab: &mut Lab) {
+    let log = lab.stop_server();
+    assert!(
+        !log.iter().any(|l| l.contains("panicked")),
+        "the server panicked:\n{}",
+        log.join("\n")
+    );
+}
+
+/// dhclient -6: client 0 asks for an address (IA_NA), client 1 for a
+/// prefix only (`-P`, IA_PD). Address, DNS options, renewal, a restart
+/// (dhclient confirms its lease: Confirm), release of both.
+#[test]
+fn dhclient6() {
+    let Some(mut lab) = Lab::new6("dhclient6", Kind::Dhclient, 2) else {
+        return;
+    };
+    lab.enable_pd(1);
+    let cfg = lab.config6();
+    lab.start_server(&cfg);
+    lab.start_client(0);
+    lab.start_client(1);
+
+    // an address from the pool, configured and stored under the DUID
+    let a0 = lab.wait_bound6(0);
+    assert!(
+        (POOL6_FIRST..=POOL6_LAST).contains(&a0),
+        "{a0} not in the pool"
+    );
+    check_stored6(&lab, 0, a0, "0", 128);
+    check_options6(&lab, 0);
+
+    // a delegated /56 from the pd-pool, in dhclient's lease file and ours
+    let mut pfx = None;
+    assert!(
+        wait_until(BIND_TIMEOUT, || {
+            pfx = lab.client_prefix(1);
+            pfx.is_some()
+        }),
+        "dhclient -P got no prefix"
+    );
+    let (p1, len) = pfx.unwrap();
+    assert_eq!(len, PD_LEN);
+    assert!(
+        in_prefix(p1, PD_POOL.0, PD_POOL.1),
+        "{p1} not in the pd-pool"
+    );
+    check_stored6(&lab, 1, p1, "2", PD_LEN);
+    assert_eq!(lab.address6(1), None, "-P alone configured an address");
+
+    // renewal
+    check_renew6(&lab, 0, a0);
+
+    // restart with the lease file: dhclient confirms (Confirm) and keeps it
+    lab.stop_client(0);
+    assert_eq!(lab.address6(0), None);
+    lab.start_client(0);
+    assert_eq!(lab.wait_bound6(0), a0, "another address after a restart");
+    assert!(
+        lab.server_log().contains("DHCPv6 reply") || server_is_kea(),
+        "{}",
+        lab.server_log()
+    );
+
+    // release
+    lab.release(0);
+    check_released6(&lab, a0);
+    assert!(
+        wait_until(Duration::from_secs(5), || lab.address6(0).is_none()),
+        "dhclient -6 -r left the address"
+    );
+    lab.release(1);
+    check_released6(&lab, p1);
+    server_ok(&mut lab);
+}
+
+/// dhcpcd with `ia_na` and `ia_pd`: an address, DNS options, a delegated
+/// prefix put on its downstream interface, renewal, release (`dhcpcd -k`)
+/// of both.
+#[test]
+fn dhcpcd6() {
+    let Some(mut lab) = Lab::new6("dhcpcd6", Kind::Dhcpcd, 1) else {
+        return;
+    };
+    lab.enable_pd(0);
+    let cfg = lab.config6();
+    lab.start_server(&cfg);
+    lab.start_client(0);
+
+    let a = lab.wait_bound6(0);
+    assert!(
+        (POOL6_FIRST..=POOL6_LAST).contains(&a),
+        "{a} not in the pool"
+    );
+    check_stored6(&lab, 0, a, "0", 128);
+    check_options6(&lab, 0);
+
+    let mut pfx = None;
+    assert!(
+        wait_until(Duration::from_secs(10), || {
+            pfx = lab.client_prefix(0);
+            pfx.is_some()
+        }),
+        "dhcpcd logged no delegated prefix"
+    );
+    let (p, len) = pfx.unwrap();
+    assert_eq!(len, PD_LEN);
+    assert!(in_prefix(p, PD_POOL.0, PD_POOL.1), "{p} not in the pd-pool");
+    check_stored6(&lab, 0, p, "2", PD_LEN);
+    // sla_id 1 of the /56 on the downstream interface, as a /64
+    let down = lab.nodes[0].pd_if.clone().unwrap();
+    assert!(
+        wait_until(Duration::from_secs(5), || lab
+            .addrs6(0, &down)
+            .iter()
+            .any(|x| in_prefix(*x, p, PD_LEN))),
+        "no address from {p}/{PD_LEN} on {down}"
+    );
+
+    check_renew6(&lab, 0, a);
+
+    lab.release(0);
+    check_released6(&lab, a);
+    check_released6(&lab, p);
+    assert_eq!(lab.address6(0), None, "dhcpcd -k left the address");
+    server_ok(&mut lab);
 }

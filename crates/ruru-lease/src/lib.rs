@@ -12,6 +12,11 @@
 //!   file dance: `.2`, `.1`). [`Memfile4`] (alias [`Memfile`]) and
 //!   [`Memfile6`] are its two instances; like Kea, one store holds one
 //!   family's file.
+//! - `sql`: what the SQL backends share: [`DbOptions`], the schema version,
+//!   and the bridge from this synchronous trait to their async clients.
+//! - `postgres`: [`PgStore`], leases in PostgreSQL (`tokio-postgres`).
+//! - `mysql`: [`MySqlStore`], leases in MySQL/MariaDB (`mysql_async`).
+//!   A SQL store holds both families (tables `lease4` and `lease6`).
 //! - `conformance`: the one test suite every backend must pass, per family.
 //!
 //! Times are Unix seconds passed in by the caller; no store reads the clock
@@ -25,8 +30,14 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 pub mod conformance;
 pub mod csv;
 pub mod memfile;
+pub mod mysql;
+pub mod postgres;
+pub mod sql;
 
 pub use csv::{LeaseRow, Lookup};
+pub use mysql::MySqlStore;
+pub use postgres::PgStore;
+pub use sql::{DbOptions, SchemaState, SCHEMA_VERSION};
 pub use memfile::{
     CompactStats, LoadStats, Memfile, Memfile4, Memfile6, MemfileOptions, MemfileStore,
 };
@@ -217,6 +228,16 @@ pub enum LeaseError {
         path: String,
         #[source]
         source: std::io::Error,
+    },
+    /// A database operation failed (connection lost, query refused): a
+    /// write is NOT stored.
+    #[error("lease database: {0}")]
+    Database(String),
+    /// The database's schema is not the one this build uses.
+    #[error("lease database schema is {found}, this ruru needs {}.{}", expected.0, expected.1)]
+    Schema {
+        found: sql::SchemaState,
+        expected: (u32, u32),
     },
     /// A lease file that cannot be loaded.
     #[error("lease file {path}:{line}: {message}")]

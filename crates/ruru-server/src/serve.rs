@@ -176,7 +176,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
             error!("a worker thread panicked");
         }
     }
-    for (name, v) in stats.snapshot() {
+    for (name, v) in stats.snapshot().into_iter().chain(shared.hook_stats.snapshot()) {
         info!(statistic = %name, value = v, "statistic");
     }
     shared.unload_hooks();
