@@ -9,6 +9,11 @@
 //!        |-- veth rs<id><n>  ==  veth rc<id><n> (no address)   client netns n
 //! ```
 //!
+//! The DHCPv6 tests (`dhclient6`, `dhcpcd6`, at the end) use the same lab
+//! with IPv6 instead (`Lab::new6`): the bridge has 2001:db8:1::1/64 and its
+//! link-local address, ruru serves a `Dhcp6` config on port 547, the
+//! clients run `dhclient -6` / dhcpcd's `ia_na`/`ia_pd` on 546.
+//!
 //! Everything lives in namespaces created here (the veth pairs are created
 //! directly inside them and never appear in the host namespace), with
 //! documentation addresses only. The `Lab` guard kills what it started and
@@ -798,6 +803,21 @@ impl Lab {
                     "{} release did not finish",
                     self.kind.name()
                 );
+                // dhcpcd quirk: `dhcpcd -k` signals the running dhcpcd
+                // (SIGALRM) and waits; a signal arriving while dhcpcd runs
+                // a hook script (e.g. RENEW6) is sometimes lost. Ask again.
+                if self.kind == Kind::Dhcpcd {
+                    let gone = |lab: &mut Lab| {
+                        lab.nodes[i]
+                            .child
+                            .as_mut()
+                            .is_none_or(|c| matches!(c.try_wait(), Ok(Some(_))))
+                    };
+                    if !wait_until(Duration::from_secs(5), || gone(self)) {
+                        let mut r = self.client_command(i, &argv).spawn().unwrap();
+                        wait_exit(&mut r, Duration::from_secs(20));
+                    }
+                }
                 if let Some(mut c) = self.nodes[i].child.take() {
                     assert!(
                         wait_exit(&mut c, Duration::from_secs(10)),
@@ -1516,13 +1536,15 @@ fn check_released6(lab: &Lab, addr: Ipv6Addr) {
     );
 }
 
-fn server_ok(lab: &mut Lab) {
+/// Stops the server; checks it did not panic; returns its log.
+fn server_ok(lab: &mut Lab) -> Vec<String> {
     let log = lab.stop_server();
     assert!(
         !log.iter().any(|l| l.contains("panicked")),
         "the server panicked:\n{}",
         log.join("\n")
     );
+    log
 }
 
 /// dhclient -6: client 0 asks for an address (IA_NA), client 1 for a
@@ -1574,11 +1596,6 @@ fn dhclient6() {
     assert_eq!(lab.address6(0), None);
     lab.start_client(0);
     assert_eq!(lab.wait_bound6(0), a0, "another address after a restart");
-    assert!(
-        lab.server_log().contains("DHCPv6 reply") || server_is_kea(),
-        "{}",
-        lab.server_log()
-    );
 
     // release
     lab.release(0);
@@ -1589,7 +1606,13 @@ fn dhclient6() {
     );
     lab.release(1);
     check_released6(&lab, p1);
-    server_ok(&mut lab);
+    let log = server_ok(&mut lab);
+    if !server_is_kea() {
+        let stat = |n| common::Server::stat_from_log(&log, n).unwrap_or(0);
+        assert!(stat("pkt6-confirm-received") >= 1, "no Confirm counted");
+        assert_eq!(stat("subnet[1].assigned-nas"), 0, "{}", log.join("\n"));
+        assert_eq!(stat("subnet[1].assigned-pds"), 0, "{}", log.join("\n"));
+    }
 }
 
 /// dhcpcd with `ia_na` and `ia_pd`: an address, DNS options, a delegated
@@ -1601,8 +1624,28 @@ fn dhcpcd6() {
         return;
     };
     lab.enable_pd(0);
+    // The server starts while its interface is down and has no address
+    // (as at boot): the socket and the ff02::1:2 membership must still
+    // work once the link comes up.
+    let (s, br) = (lab.srv_ns.clone(), lab.bridge.clone());
+    run("ip", &["-n", &s, "link", "set", &br, "down"]);
+    run("ip", &["-n", &s, "addr", "flush", "dev", &br]);
     let cfg = lab.config6();
     lab.start_server(&cfg);
+    run(
+        "ip",
+        &[
+            "-n",
+            &s,
+            "addr",
+            "add",
+            SERVER_ADDR6_CIDR,
+            "dev",
+            &br,
+            "nodad",
+        ],
+    );
+    run("ip", &["-n", &s, "link", "set", &br, "up"]);
     lab.start_client(0);
 
     let a = lab.wait_bound6(0);

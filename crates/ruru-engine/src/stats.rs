@@ -77,6 +77,8 @@ global_stats! {
     Pkt6ReplySent => "pkt6-reply-sent",
     Pkt6ParseFailed => "pkt6-parse-failed",
     Pkt6ReceiveDrop => "pkt6-receive-drop",
+    Pkt6SendFailed => "pkt6-send-failed",
+    Pkt6ProcessingPanic => "pkt6-processing-panic",
     V6AllocationFail => "v6-allocation-fail",
     V6AllocationFailSubnet => "v6-allocation-fail-subnet",
     V6IaNaLeaseReuses => "v6-ia-na-lease-reuses",

@@ -137,14 +137,14 @@ impl Service6 {
                 Ok(Outcome6::Reply(r)) => {
                     let dest = SocketAddrV6::new(*r.dest.ip(), r.dest.port(), 0, r.dest.scope_id());
                     if let Err(e) = sock.send(&r.bytes, dest) {
-                        self.stats.inc(Stat::Pkt4SendFailed);
+                        self.stats.inc(Stat::Pkt6SendFailed);
                         debug!(%dest, error = %e, "DHCPv6 send failed");
                     }
                 }
                 Ok(Outcome6::Drop(_)) => {}
                 Err(_) => {
                     self.stats.inc(Stat::Pkt6ReceiveDrop);
-                    self.stats.inc(Stat::Pkt4ProcessingPanic);
+                    self.stats.inc(Stat::Pkt6ProcessingPanic);
                     error!(%src, "DHCPv6 processing panicked; message dropped");
                 }
             }

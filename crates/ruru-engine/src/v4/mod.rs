@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use dhcproto::v4::{MessageType, Opcode};
 use ruru_config::{Dhcp4, HostId, HostIdType, OptionData, Reservation4, Subnet4};
-use ruru_lease::{Lease4, LeaseState, LeaseStore};
+use ruru_lease::{Lease4, LeaseError, LeaseState, LeaseStore};
 use tracing::debug;
 
 use crate::hooks::{HookArgs, HookDispatch, HookPoint, NextStep, PacketContext};
@@ -718,13 +718,29 @@ impl Engine4 {
         let st = &self.subnet_stats[ctx.sidx];
         let previous = alloc::existing_lease(store, s, &key).filter(|p| p.addr != requested);
         let old = store.get4(requested);
+        // Conditional writes: with several servers on one database, the
+        // lease may have been taken since `available` looked. So the lease
+        // read here is checked again, and the write happens only if the
+        // store still holds exactly it (or, for a new lease, nothing). The
+        // loser NAKs, so its client starts again with another address.
+        let taken = old.as_ref().is_some_and(|o| {
+            !(o.expired(ctx.now) || (o.state != LeaseState::Declined && key.owns(o)))
+        });
         let res = match &old {
-            Some(_) => store.update4(&lease),
-            None => store.add4(&lease),
+            Some(_) if taken => Ok(false),
+            Some(o) => store.update4_if(&lease, o),
+            None => store.add4(&lease).map(|()| true),
         };
-        if let Err(e) = res {
-            tracing::error!(addr = %requested, error = %e, "lease not stored; no ACK");
-            return Err(Drop4::StoreFailed);
+        match res {
+            Ok(true) => {}
+            Ok(false) | Err(LeaseError::Exists(_)) => {
+                debug!(xid = format_args!("{:#010x}", q.xid()), addr = %requested, "address taken meanwhile (another server?): NAK");
+                return Ok(Some(self.nak(ctx)));
+            }
+            Err(e) => {
+                tracing::error!(addr = %requested, error = %e, "lease not stored; no ACK");
+                return Err(Drop4::StoreFailed);
+            }
         }
         match &old {
             Some(o)

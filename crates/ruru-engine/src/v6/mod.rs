@@ -916,8 +916,31 @@ impl Engine6 {
         // Options by precedence: host > pool > subnet > global; ORO or always-send.
         let s = ctx.subnet;
         let mut added: Vec<u16> = Vec::new();
-        let layers: [&[OptionData6]; 3] = [
+        // The pool (or PD pool) of the first address (prefix) given.
+        let first_na = reply.opts().iter().find_map(|o| match o {
+            DhcpOption::IANA(ia) => ia.opts.iter().find_map(|x| match x {
+                DhcpOption::IAAddr(a) => Some(a.addr),
+                _ => None,
+            }),
+            _ => None,
+        });
+        let first_pd = reply.opts().iter().find_map(|o| match o {
+            DhcpOption::IAPD(ia) => ia.opts.iter().find_map(|x| match x {
+                DhcpOption::IAPrefix(p) => Some((p.prefix_ip, p.prefix_len)),
+                _ => None,
+            }),
+            _ => None,
+        });
+        let pool_opts = first_na
+            .and_then(|a| s.pools.iter().find(|p| p.contains(a)))
+            .map_or(&[][..], |p| &p.options[..]);
+        let pd_opts = first_pd
+            .and_then(|(p, l)| s.pd_pools.iter().find(|pp| pp.contains(p, l)))
+            .map_or(&[][..], |p| &p.options[..]);
+        let layers: [&[OptionData6]; 5] = [
             ctx.host.map_or(&[][..], |h| &h.options[..]),
+            pool_opts,
+            pd_opts,
             &s.options[..],
             &self.cfg.options[..],
         ];
@@ -982,11 +1005,24 @@ impl Engine6 {
             if store.update6(&r).is_ok() {
                 n += 1;
                 self.unassign(&l);
+                let st = self
+                    .cfg
+                    .subnets
+                    .iter()
+                    .position(|s| s.id == l.subnet_id)
+                    .map(|i| &self.subnet_stats[i]);
                 if was_declined {
                     self.stats.add(Stat::DeclinedAddresses, -1);
                     self.stats.inc(Stat::ReclaimedDeclinedAddresses);
+                    if let Some(st) = st {
+                        add(&st.declined_addresses, -1);
+                        add(&st.reclaimed_declined_addresses, 1);
+                    }
                 } else {
                     self.stats.inc(Stat::ReclaimedLeases);
+                    if let Some(st) = st {
+                        add(&st.reclaimed_leases, 1);
+                    }
                 }
             }
         }
