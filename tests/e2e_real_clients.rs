@@ -1434,7 +1434,7 @@ impl Lab {
         };
         text.lines()
             .filter_map(|l| l.trim().strip_prefix(key))
-            .last()
+            .next_back()
             .map(|d| norm_hex(d.trim_end_matches(';').trim()))
     }
 
@@ -1455,7 +1455,7 @@ impl Lab {
                 let (p, len) = r.split_whitespace().next()?.split_once('/')?;
                 Some((p.parse().ok()?, len.parse().ok()?))
             })
-            .last();
+            .next_back();
         found
     }
 }
@@ -1467,7 +1467,7 @@ fn last_row6(lab: &Lab, addr: Ipv6Addr) -> Option<Vec<String>> {
         .lines()
         .filter(|l| l.split(',').next() == Some(a.as_str()))
         .map(|l| l.split(',').map(str::to_string).collect::<Vec<_>>())
-        .last()
+        .next_back()
 }
 
 /// A live leases6 row (valid lifetime > 0) for `addr` of `lease_type`

@@ -249,17 +249,38 @@ pub enum SocketType {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct LeaseDatabase {
-    /// Backend: `"memfile"` (`"postgresql"` and `"mysql"` not supported yet). Required.
+    /// Backend: `"memfile"`, `"postgresql"` or `"mysql"`. Required.
     #[serde(rename = "type")]
     pub kind: String,
-    /// The lease file. Default `/var/lib/kea/kea-leases4.csv` in `Dhcp4`,
-    /// `/var/lib/kea/kea-leases6.csv` in `Dhcp6`; a relative name is
-    /// relative to the working directory, as in Kea.
+    /// memfile: the lease file. Default `/var/lib/kea/kea-leases4.csv` in
+    /// `Dhcp4`, `/var/lib/kea/kea-leases6.csv` in `Dhcp6`; a relative name
+    /// is relative to the working directory, as in Kea. postgresql/mysql:
+    /// the database name (required).
     pub name: Option<String>,
-    /// Write leases to the file. Default true.
+    /// memfile: write leases to the file. Default true.
     pub persist: Option<bool>,
-    /// Seconds between lease file compactions, 0 = never. Default 3600.
+    /// memfile: seconds between lease file compactions, 0 = never. Default 3600.
     pub lfc_interval: Option<u32>,
+    /// SQL: server host. Default `localhost`.
+    pub host: Option<String>,
+    /// SQL: server port. Default the backend's (5432, 3306).
+    pub port: Option<u16>,
+    /// SQL: user name.
+    pub user: Option<String>,
+    /// SQL: password.
+    pub password: Option<String>,
+    /// SQL: seconds one connection attempt may take. Default 5.
+    pub connect_timeout: Option<u32>,
+    /// SQL: extra connection attempts. Default 0.
+    pub max_reconnect_tries: Option<u32>,
+    /// SQL: milliseconds between connection attempts. Default 0.
+    pub reconnect_wait_time: Option<u32>,
+    /// SQL: what to do when the connection is lost and cannot be made again
+    /// (`stop-retry-exit`, `serve-retry-exit`, `serve-retry-continue`).
+    /// Default `stop-retry-exit`.
+    pub on_fail: Option<String>,
+    /// SQL: keep retrying at start-up instead of failing. Default false.
+    pub retry_on_startup: Option<bool>,
 }
 
 /// `expired-leases-processing`; defaults in [`crate::model::ExpiredLeasesProcessing`].
@@ -800,16 +821,7 @@ const DHCP6_KEA: &[&str] = &[
 const INTERFACES_KEA: &[&str] = &["outbound-interface"];
 
 const LEASE_DB_KEA: &[&str] = &[
-    "host",
-    "port",
-    "user",
-    "password",
     "readonly",
-    "connect-timeout",
-    "max-reconnect-tries",
-    "reconnect-wait-time",
-    "on-fail",
-    "retry-on-startup",
     "max-row-errors",
     "trust-anchor",
     "cert-file",

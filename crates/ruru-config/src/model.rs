@@ -168,18 +168,60 @@ pub enum SocketType {
 /// `lease-database`.
 #[derive(Debug, Clone)]
 pub struct LeaseDatabase {
-    /// Only memfile for now.
+    /// memfile, or a SQL database with its parameters.
     pub kind: LeaseDbKind,
-    /// The CSV file; Kea's default name when not given.
+    /// memfile: the CSV file; Kea's default name when not given.
     pub name: PathBuf,
     pub persist: bool,
     /// Seconds between compactions; 0 disables them.
     pub lfc_interval: u32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where leases are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LeaseDbKind {
+    /// In memory + a Kea CSV file (`name`, `persist`, `lfc_interval`).
     Memfile,
+    /// PostgreSQL (`type` `"postgresql"`).
+    Postgresql(SqlDatabase),
+    /// MySQL or MariaDB (`type` `"mysql"`).
+    Mysql(SqlDatabase),
+}
+
+/// A SQL `lease-database`'s parameters (Kea's names and defaults).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqlDatabase {
+    /// The database name (`name`).
+    pub name: String,
+    /// Default `localhost`.
+    pub host: String,
+    /// `None`: the backend's default port.
+    pub port: Option<u16>,
+    pub user: Option<String>,
+    pub password: Option<String>,
+    /// Seconds (Kea default 5).
+    pub connect_timeout: u32,
+    /// Kea default 0.
+    pub max_reconnect_tries: u32,
+    /// Milliseconds (Kea default 0).
+    pub reconnect_wait_time: u32,
+    pub on_fail: OnFail,
+    /// Kea default false.
+    pub retry_on_startup: bool,
+}
+
+/// Kea's `on-fail`: what the server does when the database connection is
+/// lost and the reconnection attempts run out. Stored; ruru currently
+/// reports failed writes (no ACK) and retries on the next call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnFail {
+    /// `stop-retry-exit` (Kea's default): stop serving, retry, exit if
+    /// retries run out.
+    StopRetryExit,
+    /// `serve-retry-exit`: keep serving, retry, exit if retries run out.
+    ServeRetryExit,
+    /// `serve-retry-continue`: keep serving and retrying.
+    ServeRetryContinue,
 }
 
 /// `expired-leases-processing`, with Kea's defaults.

@@ -1048,33 +1048,134 @@ fn lease_database(
         lfc_interval: DEFAULT_LFC_INTERVAL,
     };
     let Some(ld) = ld else { return default };
-    match ld.kind.as_str() {
-        "memfile" => {}
-        "postgresql" | "mysql" | "cql" => v.err(
-            format!("{p}.lease-database.type"),
-            format!(
-                "not supported yet: {p}.lease-database.type \"{}\" (only \"memfile\")",
-                ld.kind
-            ),
-        ),
-        other => v.err(
-            format!("{p}.lease-database.type"),
-            format!("unknown lease database type `{other}`: expected \"memfile\""),
-        ),
-    }
+    let kind = match ld.kind.as_str() {
+        "memfile" => {
+            let sql_only = [
+                ("host", ld.host.is_some()),
+                ("port", ld.port.is_some()),
+                ("user", ld.user.is_some()),
+                ("password", ld.password.is_some()),
+                ("connect-timeout", ld.connect_timeout.is_some()),
+                ("max-reconnect-tries", ld.max_reconnect_tries.is_some()),
+                ("reconnect-wait-time", ld.reconnect_wait_time.is_some()),
+                ("on-fail", ld.on_fail.is_some()),
+                ("retry-on-startup", ld.retry_on_startup.is_some()),
+            ];
+            for (key, set) in sql_only {
+                if set {
+                    v.err(
+                        format!("{p}.lease-database.{key}"),
+                        format!("`{key}` is for \"postgresql\" and \"mysql\", not \"memfile\""),
+                    );
+                }
+            }
+            model::LeaseDbKind::Memfile
+        }
+        // The DHCPv6 service keeps its leases in memfile for now.
+        "postgresql" | "mysql" if p == "Dhcp6" => {
+            v.err(
+                format!("{p}.lease-database.type"),
+                format!(
+                    "not supported yet: {p}.lease-database.type \"{}\" (DHCPv6 leases are kept in \"memfile\" for now)",
+                    ld.kind
+                ),
+            );
+            model::LeaseDbKind::Memfile
+        }
+        "postgresql" => model::LeaseDbKind::Postgresql(sql_database(v, p, ld)),
+        "mysql" => model::LeaseDbKind::Mysql(sql_database(v, p, ld)),
+        "cql" => {
+            v.err(
+                format!("{p}.lease-database.type"),
+                "not supported yet: lease-database.type \"cql\" (Kea removed it too)",
+            );
+            model::LeaseDbKind::Memfile
+        }
+        other => {
+            v.err(
+                format!("{p}.lease-database.type"),
+                format!(
+                    "unknown lease database type `{other}`: expected \"memfile\", \"postgresql\" or \"mysql\""
+                ),
+            );
+            model::LeaseDbKind::Memfile
+        }
+    };
     if let Some(n) = &ld.name {
         if n.is_empty() {
             v.err(
                 format!("{p}.lease-database.name"),
-                "empty file name: expected a path",
+                "empty name: expected a path (memfile) or a database name",
             );
         }
+    }
+    if kind != model::LeaseDbKind::Memfile {
+        for (key, set) in [
+            ("persist", ld.persist.is_some()),
+            ("lfc-interval", ld.lfc_interval.is_some()),
+        ] {
+            if set {
+                v.err(
+                    format!("{p}.lease-database.{key}"),
+                    format!("`{key}` is for \"memfile\" only"),
+                );
+            }
+        }
+        return model::LeaseDatabase {
+            kind,
+            name: PathBuf::new(),
+            persist: true,
+            lfc_interval: 0,
+        };
     }
     model::LeaseDatabase {
         name: ld.name.as_ref().map_or(default.name, PathBuf::from),
         persist: ld.persist.unwrap_or(true),
         lfc_interval: ld.lfc_interval.unwrap_or(DEFAULT_LFC_INTERVAL),
         ..default
+    }
+}
+
+/// The parameters of a `postgresql` or `mysql` lease database.
+fn sql_database(v: &mut V, p: &str, ld: &file::LeaseDatabase) -> model::SqlDatabase {
+    let name = match &ld.name {
+        Some(n) => n.clone(),
+        None => {
+            v.err(
+                format!("{p}.lease-database"),
+                "missing `name`: the database name is required for a SQL lease database",
+            );
+            String::new()
+        }
+    };
+    let on_fail = match ld.on_fail.as_deref() {
+        None | Some("stop-retry-exit") => model::OnFail::StopRetryExit,
+        Some("serve-retry-exit") => model::OnFail::ServeRetryExit,
+        Some("serve-retry-continue") => model::OnFail::ServeRetryContinue,
+        Some(other) => {
+            v.err(
+                format!("{p}.lease-database.on-fail"),
+                format!(
+                    "unknown on-fail `{other}`: expected \"stop-retry-exit\", \"serve-retry-exit\" or \"serve-retry-continue\""
+                ),
+            );
+            model::OnFail::StopRetryExit
+        }
+    };
+    if ld.host.as_deref() == Some("") {
+        v.err(format!("{p}.lease-database.host"), "empty host name");
+    }
+    model::SqlDatabase {
+        name,
+        host: ld.host.clone().unwrap_or_else(|| "localhost".into()),
+        port: ld.port,
+        user: ld.user.clone(),
+        password: ld.password.clone(),
+        connect_timeout: ld.connect_timeout.unwrap_or(5),
+        max_reconnect_tries: ld.max_reconnect_tries.unwrap_or(0),
+        reconnect_wait_time: ld.reconnect_wait_time.unwrap_or(0),
+        on_fail,
+        retry_on_startup: ld.retry_on_startup.unwrap_or(false),
     }
 }
 

@@ -656,14 +656,14 @@ fn not_supported_yet() {
         check(&d, 2, 2, top, &format!("not supported yet: {top}"));
     }
     let d = err(&v4(
-        "\"lease-database\": {\"type\": \"postgresql\", \"name\": \"kea\"}",
+        "\"lease-database\": {\"type\": \"postgresql\", \"name\": \"kea\", \"trust-anchor\": \"ca.pem\"}",
     ));
     check(
         &d,
         2,
-        28,
-        "Dhcp4.lease-database.type",
-        "not supported yet: Dhcp4.lease-database.type \"postgresql\"",
+        57,
+        "Dhcp4.lease-database.trust-anchor",
+        "not supported yet: Dhcp4.lease-database.trust-anchor",
     );
     let d = err(&v4(
         "\"loggers\": [{\"name\": \"a\", \"output_options\": [{\"output\": \"syslog\"}]}]",
@@ -1264,4 +1264,75 @@ fn control_socket_errors() {
         assert!(d.message.contains(msg), "{d}");
         assert_eq!(d.line, 2, "{d}");
     }
+}
+
+#[test]
+fn sql_lease_database() {
+    let c = ok(&v4(
+        r#""lease-database": {"type": "postgresql", "name": "kea", "host": "db.example.org",
+        "port": 5433, "user": "kea", "password": "secret", "connect-timeout": 10,
+        "max-reconnect-tries": 3, "reconnect-wait-time": 500, "on-fail": "serve-retry-continue",
+        "retry-on-startup": true}"#,
+    ));
+    let d = c.dhcp4.unwrap();
+    assert_eq!(
+        d.lease_database.kind,
+        LeaseDbKind::Postgresql(ruru_config::SqlDatabase {
+            name: "kea".into(),
+            host: "db.example.org".into(),
+            port: Some(5433),
+            user: Some("kea".into()),
+            password: Some("secret".into()),
+            connect_timeout: 10,
+            max_reconnect_tries: 3,
+            reconnect_wait_time: 500,
+            on_fail: ruru_config::OnFail::ServeRetryContinue,
+            retry_on_startup: true,
+        })
+    );
+    // Kea's defaults.
+    let c = ok(&v4(r#""lease-database": {"type": "mysql", "name": "kea"}"#));
+    match c.dhcp4.unwrap().lease_database.kind {
+        LeaseDbKind::Mysql(s) => {
+            assert_eq!(
+                (s.host.as_str(), s.port, s.connect_timeout),
+                ("localhost", None, 5)
+            );
+            assert_eq!(s.on_fail, ruru_config::OnFail::StopRetryExit);
+            assert!(!s.retry_on_startup);
+        }
+        k => panic!("expected mysql, got {k:?}"),
+    }
+    check(
+        &err(&v4(r#""lease-database": {"type": "mysql"}"#)),
+        2,
+        19,
+        "Dhcp4.lease-database",
+        "missing `name`",
+    );
+    check(
+        &err(&v4(
+            r#""lease-database": {"type": "mysql", "name": "kea", "on-fail": "x"}"#,
+        )),
+        2,
+        63,
+        "Dhcp4.lease-database.on-fail",
+        "unknown on-fail `x`",
+    );
+    check(
+        &err(&v4(r#""lease-database": {"type": "memfile", "host": "h"}"#)),
+        2,
+        47,
+        "Dhcp4.lease-database.host",
+        "not \"memfile\"",
+    );
+    check(
+        &err(&v4(
+            r#""lease-database": {"type": "mysql", "name": "kea", "lfc-interval": 1}"#,
+        )),
+        2,
+        68,
+        "Dhcp4.lease-database.lfc-interval",
+        "for \"memfile\" only",
+    );
 }

@@ -176,6 +176,7 @@ pub const CASES4: &[Case] = &[
     ("add_then_get", add_then_get::<V4>),
     ("add_existing_is_exists", add_existing_is_exists::<V4>),
     ("update_replaces", update_replaces4),
+    ("update_if_compares", update_if_compares4),
     (
         "update_missing_is_not_found",
         update_missing_is_not_found::<V4>,
@@ -550,6 +551,50 @@ fn update_replaces4(s: &dyn LeaseStore) {
         "old client id still indexed"
     );
     assert_eq!(s.count4(), 1);
+}
+
+/// `update4_if` writes only over the lease it was given, and of two writers
+/// that read the same lease exactly one wins.
+fn update_if_compares4(s: &dyn LeaseStore) {
+    let old = lease4(1);
+    ok(s.add4(&old), "add4");
+    let mut mine = lease4(2);
+    mine.addr = old.addr;
+    mine.expire = 9000;
+    let mut stale = old.clone();
+    stale.expire += 1;
+    assert!(!ok(s.update4_if(&mine, &stale), "update4_if stale"));
+    assert_eq!(s.get4(old.addr), Some(old.clone()), "a failed swap wrote");
+    let mut no_cid = old.clone();
+    no_cid.client_id = None;
+    assert!(!ok(
+        s.update4_if(&mine, &no_cid),
+        "update4_if other client id"
+    ));
+    assert!(ok(s.update4_if(&mine, &old), "update4_if"));
+    assert_eq!(s.get4(old.addr), Some(mine.clone()));
+    assert!(
+        !ok(s.update4_if(&mine, &old), "update4_if again"),
+        "swapped twice"
+    );
+    let gone = lease4(3);
+    assert!(!ok(s.update4_if(&gone, &gone), "update4_if missing"));
+    assert_eq!(s.get4(gone.addr), None);
+    // Concurrent takeovers of one lease: one wins.
+    let wins = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for t in 0..4u16 {
+            let (wins, mine) = (&wins, &mine);
+            scope.spawn(move || {
+                let mut l = lease4(10 + t);
+                l.addr = mine.addr;
+                if ok(s.update4_if(&l, mine), "concurrent update4_if") {
+                    wins.fetch_add(1, Ordering::SeqCst);
+                }
+            });
+        }
+    });
+    assert_eq!(wins.load(Ordering::SeqCst), 1);
 }
 
 fn fields_round_trip4(s: &dyn LeaseStore) {

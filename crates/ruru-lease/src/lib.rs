@@ -35,12 +35,12 @@ pub mod postgres;
 pub mod sql;
 
 pub use csv::{LeaseRow, Lookup};
-pub use mysql::MySqlStore;
-pub use postgres::PgStore;
-pub use sql::{DbOptions, SchemaState, SCHEMA_VERSION};
 pub use memfile::{
     CompactStats, LoadStats, Memfile, Memfile4, Memfile6, MemfileOptions, MemfileStore,
 };
+pub use mysql::MySqlStore;
+pub use postgres::PgStore;
+pub use sql::{DbOptions, SchemaState, SCHEMA_VERSION};
 
 /// Kea lease states (the `state` column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -279,6 +279,17 @@ pub trait LeaseStore: Send + Sync {
     /// Replaces the lease for `lease.addr`; `NotFound` if there is none.
     fn update4(&self, _lease: &Lease4) -> Result<(), LeaseError> {
         Err(LeaseError::Unsupported("DHCPv4"))
+    }
+    /// Replaces the lease for `lease.addr` only if the stored lease is still
+    /// `old` (as `get4` returned it): a compare-and-swap, so that two
+    /// servers sharing a store cannot both take over one (expired) lease.
+    /// `Ok(false)` when the stored lease changed or is gone; nothing is
+    /// written then. The default is NOT atomic; every backend overrides it.
+    fn update4_if(&self, lease: &Lease4, old: &Lease4) -> Result<bool, LeaseError> {
+        if self.get4(old.addr).as_ref() != Some(old) {
+            return Ok(false);
+        }
+        self.update4(lease).map(|()| true)
     }
     /// Removes the lease for `addr`; `Ok(false)` if there was none.
     fn delete4(&self, _addr: Ipv4Addr) -> Result<bool, LeaseError> {

@@ -699,6 +699,13 @@ impl LeaseStore for Memfile4 {
         }
     }
 
+    fn update4_if(&self, lease: &Lease4, old: &Lease4) -> Result<bool, LeaseError> {
+        if lease.addr != old.addr {
+            return Ok(false);
+        }
+        self.replace(lease, |cur| cur == old)
+    }
+
     fn delete4(&self, addr: Ipv4Addr) -> Result<bool, LeaseError> {
         self.remove(addr, |_| true)
     }

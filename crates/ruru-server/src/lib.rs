@@ -7,6 +7,8 @@
 //!   swapped atomically on reload) and reload itself.
 //! - [`sockets`]: opening the configured interfaces, with Kea's retry rules.
 //! - [`v6`]: the DHCPv6 service (lease file, sockets, workers, reclamation).
+//! - [`db`]: opening the lease store `lease-database` names (memfile,
+//!   PostgreSQL, MySQL) and the schema operations of `ruru db`.
 //! - [`duid`]: the persisted DHCPv6 server DUID.
 //! - [`workers`]: packet threads: receive, run the engine, send.
 //! - [`timers`]: background jobs: lease reclamation, flushing of reclaimed
@@ -20,6 +22,7 @@
 #![deny(unsafe_code)]
 
 pub mod control;
+pub mod db;
 pub mod duid;
 pub mod hooks;
 pub mod logging;
@@ -42,6 +45,10 @@ pub enum ServerError {
     NoDhcp4,
     #[error("lease database: {0}")]
     Lease(#[from] ruru_lease::LeaseError),
+    /// The SQL lease database's schema is missing or not current; the
+    /// message names the `ruru db` command that fixes it.
+    #[error("{0}")]
+    Schema(String),
     #[error("{0}")]
     Net(#[from] ruru_net::NetError),
     #[error("no socket could be opened on the configured interfaces {0:?}")]

@@ -12,7 +12,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use ruru_engine::{Engine4, EngineOptions, Stats};
-use ruru_lease::memfile::Memfile;
 use ruru_lease::LeaseStore;
 use tracing::{error, info};
 
@@ -54,13 +53,9 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     let signals = rt.block_on(async { Signals::new() })?;
 
     // Lease store.
-    let db = &dhcp4.lease_database;
-    let memfile = Arc::new(if db.persist {
-        Memfile::open(Some(&db.name))?
-    } else {
-        Memfile::open(None)?
-    });
-    info!(leases = memfile.count4(), file = %db.name.display(), persist = db.persist, "lease database opened");
+    // Lease store: memfile (with LFC) or a SQL database.
+    let opened = crate::db::open4(&dhcp4.lease_database, &opts.config)?;
+    info!(leases = opened.store.count4(), database = %opened.describe, persist = dhcp4.lease_database.persist, "lease database opened");
 
     // Sockets: opened now, served once the shared state exists.
     let threads = if opts.threads == 0 {
@@ -96,7 +91,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
         crate::state::with_hooks(&engine_opts, &hooks),
         stats.clone(),
     );
-    let store: Arc<dyn LeaseStore> = memfile.clone();
+    let store: Arc<dyn LeaseStore> = opened.store.clone();
     engine.recount(store.as_ref());
     let shared = Arc::new(Shared::new(
         Running {
@@ -151,10 +146,10 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
         set.spawn_retries(&shared, &ic, failed);
         set.len()
     };
-    let handles = vec![
-        timers::spawn_reclaim(shared.clone(), stop.clone())?,
-        timers::spawn_lfc(shared.clone(), memfile.clone(), stop.clone())?,
-    ];
+    let mut handles = vec![timers::spawn_reclaim(shared.clone(), stop.clone())?];
+    if let Some(m) = &opened.memfile {
+        handles.push(timers::spawn_lfc(shared.clone(), m.clone(), stop.clone())?);
+    }
     if let Some(h) = &hooks {
         h.configured(shared.snapshot().config.raw.to_string());
     }
@@ -176,7 +171,11 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
             error!("a worker thread panicked");
         }
     }
-    for (name, v) in stats.snapshot().into_iter().chain(shared.hook_stats.snapshot()) {
+    for (name, v) in stats
+        .snapshot()
+        .into_iter()
+        .chain(shared.hook_stats.snapshot())
+    {
         info!(statistic = %name, value = v, "statistic");
     }
     shared.unload_hooks();

@@ -154,6 +154,7 @@ impl Shared {
         if let Some(old4) = &old.config.dhcp4 {
             if old4.lease_database.name != new4.lease_database.name
                 || old4.lease_database.persist != new4.lease_database.persist
+                || old4.lease_database.kind != new4.lease_database.kind
             {
                 return Err(ServerError::Reload(
                     "lease-database changed: changing the lease database needs a restart".into(),

@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand};
     about = "ruru: a DHCP server that reads ISC Kea configurations",
     long_about = "ruru serves DHCPv4 from the Dhcp4 section of a Kea-format configuration file, \
 keeps leases in Kea's memfile CSV format, and checks configurations like kea-dhcp4 -t.",
-    after_help = "See ruru-serve(8), ruru-check(8) and ruru-ctl(8), and the user guide in docs/."
+    after_help = "See ruru-serve(8), ruru-check(8), ruru-ctl(8) and ruru-db(8), and the user guide in docs/."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -49,6 +49,38 @@ ruru ctl --url https://127.0.0.1:8004/ --ca ca.pem --cert me.pem --key me.key --
 --password secret statistic-get --args '{\"name\": \"pkt4-received\"}'"
     )]
     Ctl(CtlArgs),
+    /// Manage the schema of the SQL lease database named in a configuration file.
+    #[command(
+        long_about = "Manage the schema of the PostgreSQL or MySQL/MariaDB lease database that \
+the Dhcp4 section's lease-database names (type \"postgresql\" or \"mysql\"; the database \
+itself and its user must exist). `init` creates the tables if the database has none (running it \
+again changes nothing), `upgrade` applies the migrations an older schema lacks, `version` \
+prints the schema version (MAJOR.MINOR, or \"none\"). `ruru serve` refuses to start on a \
+database whose schema is missing or older than its own and names the command to run.",
+        after_help = "Examples:\n  ruru db init -c /etc/ruru/ruru.json\n  ruru db version -c /etc/ruru/ruru.json"
+    )]
+    Db(DbArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DbArgs {
+    /// What to do: init, upgrade or version.
+    #[arg(value_enum, value_name = "ACTION")]
+    pub action: DbActionArg,
+    /// Configuration file whose Dhcp4 lease-database names the database.
+    #[arg(short = 'c', long = "config", value_name = "FILE")]
+    pub config: PathBuf,
+}
+
+/// `ruru db` actions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DbActionArg {
+    /// Create the schema if the database has none.
+    Init,
+    /// Apply the migrations the schema lacks.
+    Upgrade,
+    /// Print the schema version.
+    Version,
 }
 
 #[derive(Debug, Args)]

@@ -25,6 +25,7 @@ fn main() -> ExitCode {
             }
         }
         Command::Ctl(a) => ctl(a),
+        Command::Db(a) => db(a),
         // Like `kea-dhcp4 -t`, hook libraries are opened and checked (ABI
         // version, required symbols); their `ruru_hook_load` is not called.
         Command::Check(a) => match ruru_config::load(&a.config) {
@@ -42,6 +43,48 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+    }
+}
+
+/// `ruru db init|upgrade|version -c FILE`.
+fn db(a: ruru::cli::DbArgs) -> ExitCode {
+    use ruru::cli::DbActionArg;
+    use ruru_server::db::DbAction;
+    let config = match ruru_config::load(&a.config) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let Some(d4) = config.dhcp4.as_ref() else {
+        eprintln!(
+            "ruru db: {}: no Dhcp4 section (its lease-database names the database)",
+            a.config.display()
+        );
+        return ExitCode::FAILURE;
+    };
+    let action = match a.action {
+        DbActionArg::Init => DbAction::Init,
+        DbActionArg::Upgrade => DbAction::Upgrade,
+        DbActionArg::Version => DbAction::Version,
+    };
+    match ruru_server::db::schema(&d4.lease_database, action) {
+        Ok(state) => {
+            let v = match state {
+                ruru_server::db::SchemaState::Missing => "none".to_string(),
+                s => s.to_string(),
+            };
+            match action {
+                DbAction::Version => println!("{v}"),
+                DbAction::Init | DbAction::Upgrade => println!("lease database schema: {v}"),
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("ruru db: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 

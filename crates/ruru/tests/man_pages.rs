@@ -65,7 +65,13 @@ fn man_pages_are_up_to_date() {
     let names: Vec<&str> = pages.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names,
-        ["ruru.8", "ruru-serve.8", "ruru-check.8", "ruru-ctl.8"],
+        [
+            "ruru.8",
+            "ruru-serve.8",
+            "ruru-check.8",
+            "ruru-ctl.8",
+            "ruru-db.8"
+        ],
         "the set of subcommands changed: update this test and docs/src/cli.md"
     );
 
