@@ -23,6 +23,7 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 fn config() -> String {
     r#"{ "Dhcp6": {
     "interfaces-config": { "interfaces": ["lo"] },
+    "control-socket": { "socket-type": "unix", "socket-name": "@DIR@/ctrl6.sock" },
     "lease-database": { "type": "memfile", "name": "@DIR@/leases6.csv", "lfc-interval": 0 },
     "server-id": { "type": "LLT", "persist": true },
     "preferred-lifetime": 3000, "valid-lifetime": 4000,

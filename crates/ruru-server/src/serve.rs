@@ -41,7 +41,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
         return Err(ServerError::NoDhcp4);
     }
     let dhcp4 = config.dhcp4.clone().unwrap_or_else(|| no_dhcp4(&config));
-    let control_sockets = dhcp4.control_sockets.clone();
+    let control_sockets = control_sockets_of(&config);
     logging_init(&dhcp4.loggers)?;
     info!(version = env!("CARGO_PKG_VERSION"), config = %opts.config.display(), "ruru starting");
 
@@ -257,4 +257,18 @@ pub fn no_dhcp4(config: &ruru_config::Config) -> ruru_config::Dhcp4 {
         control_sockets: Vec::new(),
         hooks_libraries: Vec::new(),
     }
+}
+
+/// The control channels of a configuration: those of `Dhcp4` and of
+/// `Dhcp6` (one process serves both; a channel named in both is opened once).
+pub fn control_sockets_of(config: &ruru_config::Config) -> Vec<ruru_config::ControlSocket> {
+    let mut out: Vec<ruru_config::ControlSocket> = Vec::new();
+    let v4 = config.dhcp4.iter().flat_map(|d| d.control_sockets.iter());
+    let v6 = config.dhcp6.iter().flat_map(|d| d.control_sockets.iter());
+    for c in v4.chain(v6) {
+        if !out.contains(c) {
+            out.push(c.clone());
+        }
+    }
+    out
 }

@@ -184,10 +184,8 @@ impl Shared {
         drop(sockets);
         // Control listeners follow the new configuration (errors are logged;
         // listeners that could not change keep running).
-        if let Some(d) = &self.snapshot().config.dhcp4 {
-            if let Err(e) = crate::control::apply(&d.control_sockets) {
-                tracing::warn!("control sockets: {e}");
-            }
+        if let Err(e) = crate::control::apply(&crate::serve::control_sockets_of(&config)) {
+            tracing::warn!("control sockets: {e}");
         }
         match (&config.dhcp6, lock(&self.v6).as_ref()) {
             (Some(d6), Some(svc)) => svc.apply(d6),
