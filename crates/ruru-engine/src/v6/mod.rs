@@ -113,6 +113,78 @@ fn status(code: Status, msg: &str) -> DhcpOption {
     })
 }
 
+/// One IA of a client message, whatever its type: what IA_NA and IA_PD
+/// handling have in common (RFC 8415 §21.4, §21.21).
+struct Ia {
+    kind: LeaseType6,
+    id: u32,
+    /// Addresses (length 128) or prefixes listed in the IA.
+    listed: Vec<(Ipv6Addr, u8)>,
+}
+
+/// The IA_NA and IA_PD options of a message, in order.
+fn ias(q: &Query6) -> Vec<Ia> {
+    q.msg
+        .opts()
+        .iter()
+        .filter_map(|o| match o {
+            DhcpOption::IANA(ia) => Some(Ia {
+                kind: LeaseType6::Na,
+                id: ia.id,
+                listed: ia
+                    .opts
+                    .iter()
+                    .filter_map(|x| match x {
+                        DhcpOption::IAAddr(a) => Some((a.addr, 128)),
+                        _ => None,
+                    })
+                    .collect(),
+            }),
+            DhcpOption::IAPD(ia) => Some(Ia {
+                kind: LeaseType6::Pd,
+                id: ia.id,
+                listed: ia
+                    .opts
+                    .iter()
+                    .filter_map(|x| match x {
+                        DhcpOption::IAPrefix(p) => Some((p.prefix_ip, p.prefix_len)),
+                        _ => None,
+                    })
+                    .collect(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// An IAADDR (or IAPREFIX for a prefix) with its lifetimes.
+fn entry(kind: LeaseType6, a: Ipv6Addr, len: u8, pref: u32, valid: u32) -> DhcpOption {
+    let opts = v6::DhcpOptions::new();
+    match kind {
+        LeaseType6::Pd => DhcpOption::IAPrefix(IAPrefix {
+            preferred_lifetime: pref,
+            valid_lifetime: valid,
+            prefix_len: len,
+            prefix_ip: a,
+            opts,
+        }),
+        _ => DhcpOption::IAAddr(IAAddr {
+            addr: a,
+            preferred_life: pref,
+            valid_life: valid,
+            opts,
+        }),
+    }
+}
+
+/// The reply IA of `kind` around `opts`.
+fn wrap(kind: LeaseType6, id: u32, t1: u32, t2: u32, opts: v6::DhcpOptions) -> DhcpOption {
+    match kind {
+        LeaseType6::Pd => DhcpOption::IAPD(IAPD { id, t1, t2, opts }),
+        _ => DhcpOption::IANA(IANA { id, t1, t2, opts }),
+    }
+}
+
 fn sat_i64(v: u128) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
@@ -581,6 +653,23 @@ impl Engine6 {
         }
     }
 
+    /// An address or a prefix for one IA of `kind`.
+    fn pick(
+        &self,
+        store: &dyn LeaseStore,
+        ctx: &Ctx<'_>,
+        kind: LeaseType6,
+        iaid: u32,
+        hint: Option<(Ipv6Addr, u8)>,
+    ) -> Option<(Ipv6Addr, u8)> {
+        match kind {
+            LeaseType6::Pd => self.pick_pd(store, ctx, iaid, hint),
+            _ => self
+                .pick_na(store, ctx, iaid, hint.map(|(a, _)| a))
+                .map(|a| (a, 128)),
+        }
+    }
+
     /// Solicit (commit = rapid commit) and Request: one reply IA per IA.
     fn assign(
         &self,
@@ -590,89 +679,33 @@ impl Engine6 {
         commit: bool,
     ) -> Result<(), Drop6> {
         let (pref, valid, t1, t2) = self.times(ctx.subnet);
-        for o in ctx.q.msg.opts().iter() {
-            match o {
-                DhcpOption::IANA(ia) => {
-                    let hint = ia.opts.iter().find_map(|x| match x {
-                        DhcpOption::IAAddr(a) if !a.addr.is_unspecified() => Some(a.addr),
-                        _ => None,
-                    });
-                    let mut out = IANA {
-                        id: ia.id,
-                        t1,
-                        t2,
-                        opts: v6::DhcpOptions::new(),
-                    };
-                    match self.pick_na(store, ctx, ia.id, hint) {
-                        Some(a) => {
-                            if commit {
-                                self.store(
-                                    store,
-                                    ctx,
-                                    &self.lease(ctx, LeaseType6::Na, a, 128, ia.id),
-                                )?;
-                            }
-                            out.opts.insert(DhcpOption::IAAddr(IAAddr {
-                                addr: a,
-                                preferred_life: pref,
-                                valid_life: valid,
-                                opts: v6::DhcpOptions::new(),
-                            }));
-                        }
-                        None => {
-                            self.no_space(ctx);
-                            out.t1 = 0;
-                            out.t2 = 0;
-                            out.opts.insert(status(
-                                Status::NoAddrsAvail,
-                                "No addresses available for this IA",
-                            ));
-                        }
+        for ia in ias(ctx.q) {
+            let hint = ia
+                .listed
+                .first()
+                .copied()
+                .filter(|(a, _)| !a.is_unspecified());
+            let mut opts = v6::DhcpOptions::new();
+            let (mut t1, mut t2) = (t1, t2);
+            match self.pick(store, ctx, ia.kind, ia.id, hint) {
+                Some((a, len)) => {
+                    if commit {
+                        self.store(store, ctx, &self.lease(ctx, ia.kind, a, len, ia.id))?;
                     }
-                    reply.opts_mut().insert(DhcpOption::IANA(out));
+                    opts.insert(entry(ia.kind, a, len, pref, valid));
                 }
-                DhcpOption::IAPD(ia) => {
-                    let hint = ia.opts.iter().find_map(|x| match x {
-                        DhcpOption::IAPrefix(p) => Some((p.prefix_ip, p.prefix_len)),
-                        _ => None,
+                None => {
+                    self.no_space(ctx);
+                    (t1, t2) = (0, 0);
+                    opts.insert(match ia.kind {
+                        LeaseType6::Pd => {
+                            status(Status::NoPrefixAvail, "No prefixes available for this IA")
+                        }
+                        _ => status(Status::NoAddrsAvail, "No addresses available for this IA"),
                     });
-                    let mut out = IAPD {
-                        id: ia.id,
-                        t1,
-                        t2,
-                        opts: v6::DhcpOptions::new(),
-                    };
-                    match self.pick_pd(store, ctx, ia.id, hint) {
-                        Some((p, len)) => {
-                            if commit {
-                                self.store(
-                                    store,
-                                    ctx,
-                                    &self.lease(ctx, LeaseType6::Pd, p, len, ia.id),
-                                )?;
-                            }
-                            out.opts.insert(DhcpOption::IAPrefix(IAPrefix {
-                                preferred_lifetime: pref,
-                                valid_lifetime: valid,
-                                prefix_len: len,
-                                prefix_ip: p,
-                                opts: v6::DhcpOptions::new(),
-                            }));
-                        }
-                        None => {
-                            self.no_space(ctx);
-                            out.t1 = 0;
-                            out.t2 = 0;
-                            out.opts.insert(status(
-                                Status::NoPrefixAvail,
-                                "No prefixes available for this IA",
-                            ));
-                        }
-                    }
-                    reply.opts_mut().insert(DhcpOption::IAPD(out));
                 }
-                _ => {}
             }
+            reply.opts_mut().insert(wrap(ia.kind, ia.id, t1, t2, opts));
         }
         Ok(())
     }
@@ -697,114 +730,43 @@ impl Engine6 {
         reply: &mut v6::Message,
     ) -> Result<(), Drop6> {
         let (pref, valid, t1, t2) = self.times(ctx.subnet);
-        for o in ctx.q.msg.opts().iter() {
-            match o {
-                DhcpOption::IANA(ia) => {
-                    let mut out = IANA {
-                        id: ia.id,
-                        t1,
-                        t2,
-                        opts: v6::DhcpOptions::new(),
-                    };
-                    let mine: Vec<Lease6> = store
-                        .get6_by_duid_iaid(LeaseType6::Na, ctx.duid, ia.id)
-                        .into_iter()
-                        .filter(|l| l.subnet_id == ctx.subnet.id && l.state == LeaseState::Default)
-                        .collect();
-                    for x in ia.opts.iter() {
-                        if let DhcpOption::IAAddr(a) = x {
-                            if !mine.iter().any(|l| l.address == a.addr) {
-                                out.opts.insert(DhcpOption::IAAddr(IAAddr {
-                                    addr: a.addr,
-                                    preferred_life: 0,
-                                    valid_life: 0,
-                                    opts: v6::DhcpOptions::new(),
-                                }));
-                            }
-                        }
-                    }
-                    let keep: Vec<Ipv6Addr> = if mine.is_empty() {
-                        self.pick_na(store, ctx, ia.id, None).into_iter().collect()
-                    } else {
-                        mine.iter().map(|l| l.address).collect()
-                    };
-                    if keep.is_empty() {
-                        out.opts
-                            .insert(status(Status::NoBinding, "No binding for this IA"));
-                    }
-                    for a in keep {
-                        self.store(store, ctx, &self.lease(ctx, LeaseType6::Na, a, 128, ia.id))?;
-                        out.opts.insert(DhcpOption::IAAddr(IAAddr {
-                            addr: a,
-                            preferred_life: pref,
-                            valid_life: valid,
-                            opts: v6::DhcpOptions::new(),
-                        }));
-                    }
-                    reply.opts_mut().insert(DhcpOption::IANA(out));
+        for ia in ias(ctx.q) {
+            let mut opts = v6::DhcpOptions::new();
+            let mine: Vec<Lease6> = store
+                .get6_by_duid_iaid(ia.kind, ctx.duid, ia.id)
+                .into_iter()
+                .filter(|l| l.subnet_id == ctx.subnet.id && l.state == LeaseState::Default)
+                .collect();
+            for (a, len) in &ia.listed {
+                if !mine.iter().any(|l| l.address == *a) {
+                    opts.insert(entry(ia.kind, *a, *len, 0, 0));
                 }
-                DhcpOption::IAPD(ia) => {
-                    let mut out = IAPD {
-                        id: ia.id,
-                        t1,
-                        t2,
-                        opts: v6::DhcpOptions::new(),
-                    };
-                    let mine: Vec<Lease6> = store
-                        .get6_by_duid_iaid(LeaseType6::Pd, ctx.duid, ia.id)
-                        .into_iter()
-                        .filter(|l| l.subnet_id == ctx.subnet.id && l.state == LeaseState::Default)
-                        .collect();
-                    let keep: Vec<(Ipv6Addr, u8)> = if mine.is_empty() {
-                        self.pick_pd(store, ctx, ia.id, None).into_iter().collect()
-                    } else {
-                        mine.iter().map(|l| (l.address, l.prefix_len)).collect()
-                    };
-                    if keep.is_empty() {
-                        out.opts
-                            .insert(status(Status::NoBinding, "No binding for this IA"));
-                    }
-                    for (p, len) in keep {
-                        self.store(store, ctx, &self.lease(ctx, LeaseType6::Pd, p, len, ia.id))?;
-                        out.opts.insert(DhcpOption::IAPrefix(IAPrefix {
-                            preferred_lifetime: pref,
-                            valid_lifetime: valid,
-                            prefix_len: len,
-                            prefix_ip: p,
-                            opts: v6::DhcpOptions::new(),
-                        }));
-                    }
-                    reply.opts_mut().insert(DhcpOption::IAPD(out));
-                }
-                _ => {}
             }
+            let keep: Vec<(Ipv6Addr, u8)> = if mine.is_empty() {
+                self.pick(store, ctx, ia.kind, ia.id, None)
+                    .into_iter()
+                    .collect()
+            } else {
+                mine.iter().map(|l| (l.address, l.prefix_len)).collect()
+            };
+            if keep.is_empty() {
+                opts.insert(status(Status::NoBinding, "No binding for this IA"));
+            }
+            for (a, len) in keep {
+                self.store(store, ctx, &self.lease(ctx, ia.kind, a, len, ia.id))?;
+                opts.insert(entry(ia.kind, a, len, pref, valid));
+            }
+            reply.opts_mut().insert(wrap(ia.kind, ia.id, t1, t2, opts));
         }
         Ok(())
     }
 
     /// The (type, address, iaid) of every address/prefix listed in the IAs.
     fn listed(ctx: &Ctx<'_>) -> Vec<(LeaseType6, Ipv6Addr, u32)> {
-        let mut v = Vec::new();
-        for o in ctx.q.msg.opts().iter() {
-            match o {
-                DhcpOption::IANA(ia) => {
-                    for x in ia.opts.iter() {
-                        if let DhcpOption::IAAddr(a) = x {
-                            v.push((LeaseType6::Na, a.addr, ia.id));
-                        }
-                    }
-                }
-                DhcpOption::IAPD(ia) => {
-                    for x in ia.opts.iter() {
-                        if let DhcpOption::IAPrefix(p) = x {
-                            v.push((LeaseType6::Pd, p.prefix_ip, ia.id));
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-        v
+        ias(ctx.q)
+            .into_iter()
+            .flat_map(|ia| ia.listed.into_iter().map(move |(a, _)| (ia.kind, a, ia.id)))
+            .collect()
     }
 
     fn release(
