@@ -201,6 +201,7 @@ pub const CASES6: &[Case] = &[
     ("add_then_get", add_then_get::<V6>),
     ("add_existing_is_exists", add_existing_is_exists::<V6>),
     ("update_replaces", update_replaces6),
+    ("update_if_compares", update_if_compares6),
     (
         "update_missing_is_not_found",
         update_missing_is_not_found::<V6>,
@@ -595,6 +596,33 @@ fn update_if_compares4(s: &dyn LeaseStore) {
         }
     });
     assert_eq!(wins.load(Ordering::SeqCst), 1);
+}
+
+/// `update6_if` writes only over the lease it was given.
+fn update_if_compares6(s: &dyn LeaseStore) {
+    let old = lease6(1);
+    ok(s.add6(&old), "add6");
+    let mut mine = lease6(2);
+    mine.address = old.address;
+    mine.lease_type = old.lease_type;
+    mine.prefix_len = old.prefix_len;
+    mine.expire = 9000;
+    let mut stale = old.clone();
+    stale.expire += 1;
+    assert!(!ok(s.update6_if(&mine, &stale), "update6_if stale"));
+    assert_eq!(
+        s.get6(old.lease_type, old.address),
+        Some(old.clone()),
+        "a failed swap wrote"
+    );
+    assert!(ok(s.update6_if(&mine, &old), "update6_if"));
+    assert_eq!(s.get6(old.lease_type, old.address), Some(mine.clone()));
+    assert!(
+        !ok(s.update6_if(&mine, &old), "update6_if again"),
+        "swapped twice"
+    );
+    let gone = lease6(3);
+    assert!(!ok(s.update6_if(&gone, &gone), "update6_if missing"));
 }
 
 fn fields_round_trip4(s: &dyn LeaseStore) {

@@ -340,6 +340,18 @@ pub trait LeaseStore: Send + Sync {
     fn update6(&self, _lease: &Lease6) -> Result<(), LeaseError> {
         Err(LeaseError::Unsupported("DHCPv6"))
     }
+    /// Compare-and-swap: replaces the lease for `old.address` with `lease`
+    /// only if the stored lease is still exactly `old`; `Ok(false)` when it
+    /// changed meanwhile (another worker or server took the address). The
+    /// default is not atomic; memfile overrides it.
+    fn update6_if(&self, lease: &Lease6, old: &Lease6) -> Result<bool, LeaseError> {
+        if lease.address != old.address
+            || self.get6(old.lease_type, old.address).as_ref() != Some(old)
+        {
+            return Ok(false);
+        }
+        self.update6(lease).map(|()| true)
+    }
     /// Removes the lease of this type for `addr`; `Ok(false)` if there was
     /// none.
     fn delete6(&self, _lease_type: LeaseType6, _addr: Ipv6Addr) -> Result<bool, LeaseError> {

@@ -756,6 +756,13 @@ impl LeaseStore for Memfile6 {
         }
     }
 
+    fn update6_if(&self, lease: &Lease6, old: &Lease6) -> Result<bool, LeaseError> {
+        if lease.address != old.address {
+            return Ok(false);
+        }
+        self.replace(lease, |cur| cur == old)
+    }
+
     fn delete6(&self, lease_type: LeaseType6, addr: Ipv6Addr) -> Result<bool, LeaseError> {
         self.remove(addr, |old| old.lease_type == lease_type)
     }

@@ -606,14 +606,26 @@ impl Engine6 {
 
     /// Stores a lease (add or replace); statistics for new assignments.
     fn store(&self, store: &dyn LeaseStore, ctx: &Ctx<'_>, l: &Lease6) -> Result<(), Drop6> {
+        // Conditional writes: a new lease only if the address is still
+        // free, a replacement only if the stored lease is still the one
+        // checked (another worker, or another server on a shared database,
+        // may have taken the address since). A lost race drops the message;
+        // the client retransmits and gets another address.
         let old = store.get6(l.lease_type, l.address);
         let res = match &old {
-            Some(_) => store.update6(l),
-            None => store.add6(l),
+            Some(o) => store.update6_if(l, o),
+            None => store.add6(l).map(|()| true),
         };
-        if let Err(e) = res {
-            tracing::error!(addr = %l.address, error = %e, "DHCPv6 lease not stored; no reply");
-            return Err(Drop6::StoreFailed);
+        match res {
+            Ok(true) => {}
+            Ok(false) | Err(ruru_lease::LeaseError::Exists6(_)) => {
+                debug!(addr = %l.address, "DHCPv6 lease changed meanwhile; message dropped");
+                return Err(Drop6::StoreFailed);
+            }
+            Err(e) => {
+                tracing::error!(addr = %l.address, error = %e, "DHCPv6 lease not stored; no reply");
+                return Err(Drop6::StoreFailed);
+            }
         }
         let fresh = old.as_ref().is_none_or(|o| {
             o.state == LeaseState::ExpiredReclaimed || o.duid != l.duid || o.iaid != l.iaid
