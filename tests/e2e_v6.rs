@@ -160,7 +160,9 @@ fn server_duid(m: &v6::Message) -> Vec<u8> {
     }
 }
 
-fn setup(test: &str) -> Option<(Server, Relay6, std::sync::MutexGuard<'static, ()>)> {
+/// Returns the guard first: locals are dropped in reverse order, so the
+/// relay socket is closed before the next test may bind the port.
+fn setup(test: &str) -> Option<(std::sync::MutexGuard<'static, ()>, Server, Relay6)> {
     let guard = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let sock = match UdpSocket::bind("[::1]:547") {
         Ok(s) => s,
@@ -178,12 +180,12 @@ fn setup(test: &str) -> Option<(Server, Relay6, std::sync::MutexGuard<'static, (
         sock,
         server: SocketAddrV6::new(Ipv6Addr::LOCALHOST, srv.port, 0, 0),
     };
-    Some((srv, relay, guard))
+    Some((guard, srv, relay))
 }
 
 #[test]
 fn sarr_with_prefix_delegation_renew_release_and_restart() {
-    let Some((mut srv, relay, _g)) = setup("v6_sarr") else {
+    let Some((_g, mut srv, relay)) = setup("v6_sarr") else {
         return;
     };
     let (adv, _) = relay
@@ -287,7 +289,7 @@ fn sarr_with_prefix_delegation_renew_release_and_restart() {
 
 #[test]
 fn information_request_and_malformed_messages() {
-    let Some((mut srv, relay, _g)) = setup("v6_inforeq") else {
+    let Some((_g, mut srv, relay)) = setup("v6_inforeq") else {
         return;
     };
     let (info, _) = relay.exchange(&msg(11, 9, None, &[])).unwrap();
