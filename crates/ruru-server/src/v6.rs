@@ -115,6 +115,7 @@ impl Service6 {
 
     fn run(&self, sock: &Udp6Socket) {
         let mut buf = vec![0u8; 65_536];
+        let iface: Arc<str> = Arc::from(sock.iface.as_str());
         while !self.stop.load(Ordering::Relaxed) {
             let (n, src) = match sock.recv(&mut buf) {
                 Ok(Some(x)) => x,
@@ -127,7 +128,7 @@ impl Service6 {
             };
             let meta = RecvMeta6 {
                 src,
-                iface: Some(sock.iface.clone()),
+                iface: Some(iface.clone()),
             };
             let engine = self.engine.load_full();
             let out = std::panic::catch_unwind(AssertUnwindSafe(|| {

@@ -43,6 +43,7 @@ pub fn spawn(
 
 fn run(shared: &Shared, sock: &Socket4, stop: &AtomicBool) {
     let mut buf = vec![0u8; BUF_LEN];
+    let iface: Arc<str> = Arc::from(sock.iface());
     while !stop.load(Ordering::Relaxed) {
         let rx = match sock.recv(&mut buf) {
             Ok(Some(x)) => x,
@@ -57,7 +58,7 @@ fn run(shared: &Shared, sock: &Socket4, stop: &AtomicBool) {
         let meta = RecvMeta {
             src,
             local: sock.local(),
-            iface: Some(sock.iface().to_string()),
+            iface: Some(iface.clone()),
         };
         let now = crate::now();
         if shared.disabled(now) {

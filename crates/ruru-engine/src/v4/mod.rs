@@ -39,8 +39,9 @@ pub struct RecvMeta {
     pub src: SocketAddrV4,
     /// The server address the packet arrived on; used as server identifier.
     pub local: Ipv4Addr,
-    /// Receiving interface name, when known.
-    pub iface: Option<String>,
+    /// Receiving interface name, when known (shared, so that building the
+    /// metadata for each packet allocates nothing).
+    pub iface: Option<Arc<str>>,
 }
 
 /// Engine settings that come from the command line, not the config file.
@@ -476,7 +477,7 @@ impl Engine4 {
         if let Some(ifname) = &meta.iface {
             if let Some(i) = subnets
                 .iter()
-                .position(|s| s.interface.as_deref() == Some(ifname.as_str()))
+                .position(|s| s.interface.as_deref() == Some(&**ifname))
             {
                 return Some(i);
             }
@@ -644,14 +645,15 @@ impl Engine4 {
             return Err(Drop4::Invalid);
         };
 
+        // The client's current lease, looked up once for the whole request.
+        let existing = alloc::existing_lease(store, s, &key);
         if state == "init-reboot" {
             // RFC 2131 §4.3.2: wrong network → NAK; no record → silence,
             // unless authoritative (Kea).
             if !s.contains(requested) {
                 return Ok(Some(self.nak(ctx)));
             }
-            let existing = alloc::existing_lease(store, s, &key);
-            match existing {
+            match &existing {
                 None if !s.authoritative => return Err(Drop4::UnknownClient),
                 Some(l) if l.addr != requested => return Ok(Some(self.nak(ctx))),
                 _ => {}
@@ -716,7 +718,7 @@ impl Engine4 {
         }
 
         let st = &self.subnet_stats[ctx.sidx];
-        let previous = alloc::existing_lease(store, s, &key).filter(|p| p.addr != requested);
+        let previous = existing.filter(|p| p.addr != requested);
         let old = store.get4(requested);
         // Conditional writes: with several servers on one database, the
         // lease may have been taken since `available` looked. So the lease

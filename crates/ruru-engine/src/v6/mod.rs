@@ -37,7 +37,7 @@ pub const SERVER_PORT: u16 = 547;
 pub struct RecvMeta6 {
     pub src: SocketAddrV6,
     /// Receiving interface name, when known.
-    pub iface: Option<String>,
+    pub iface: Option<Arc<str>>,
 }
 
 /// Settings from outside the config file.
