@@ -9,54 +9,16 @@ mod common;
 use std::io::{Read, Write};
 use std::net::Ipv4Addr;
 use std::os::unix::net::UnixStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::clib::build_lib;
 use common::*;
 use dhcproto::v4::MessageType;
 use serde_json::Value;
 
 const SID: Ipv4Addr = Ipv4Addr::LOCALHOST;
-const INCLUDE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../ruru-hooks-sdk/include");
-
-/// Helpers every test library starts with.
-const PRELUDE: &str = r#"
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include "ruru_hooks.h"
-
-static const RuruApi *api;
-static RuruLibrary *self;
-
-/* "key":NUMBER in the compact parameters JSON. */
-static long param_int(const char *json, const char *key, long dflt) {
-    char pat[64];
-    snprintf(pat, sizeof pat, "\"%s\":", key);
-    const char *p = strstr(json, pat);
-    return p ? strtol(p + strlen(pat), NULL, 10) : dflt;
-}
-
-/* "key":"STRING" in the compact parameters JSON. */
-static void param_str(const char *json, const char *key, char *out, size_t n) {
-    char pat[64];
-    snprintf(pat, sizeof pat, "\"%s\":\"", key);
-    out[0] = 0;
-    const char *p = strstr(json, pat);
-    if (!p) return;
-    p += strlen(pat);
-    size_t i = 0;
-    while (p[i] && p[i] != '"' && i + 1 < n) { out[i] = p[i]; i++; }
-    out[i] = 0;
-}
-
-static void trace_line(const char *path, const char *what, const char *value) {
-    if (!path[0]) return;
-    FILE *f = fopen(path, "a");
-    if (f) { fprintf(f, "%s %s\n", what, value); fclose(f); }
-}
-"#;
 
 /// pkt4_receive: DROP for the MAC ending in `drop`, RURU_ERROR for the one
 /// ending in `fail`; command_processed rewrites version-get's answer;
@@ -181,31 +143,6 @@ int32_t ruru_hook_load(const RuruApi *a, RuruLibrary *l, const char *params) {
     return 0;
 }
 "#;
-
-/// Compiles `src` (after the prelude) into `dir/name`.
-fn build_lib(dir: &Path, name: &str, src: &str) -> PathBuf {
-    let c = dir.join(format!("{name}.c"));
-    std::fs::write(&c, format!("{PRELUDE}\n{src}")).unwrap();
-    let out = dir.join(name);
-    let status = Command::new("cc")
-        .args([
-            "-shared",
-            "-fPIC",
-            "-Wall",
-            "-Werror",
-            "-Wno-unused-function",
-            "-Wno-unused-variable",
-            "-o",
-        ])
-        .arg(&out)
-        .arg("-I")
-        .arg(INCLUDE)
-        .arg(&c)
-        .status()
-        .expect("run cc");
-    assert!(status.success(), "cc failed for {name}");
-    out
-}
 
 fn hook(path: &Path, params: &str) -> String {
     format!(
@@ -507,5 +444,236 @@ fn lease4_select_chooses_an_address_outside_the_pool() {
         stat(&srv, "hooks.libselect.so.lease4_select.calls"),
         Some(2)
     );
+    let _ = srv.stop();
+}
+
+/// leases4_committed: parks every ACK and unparks it from a thread after
+/// `delay` ms (`slow-delay` ms for the MAC ending in `slow`); the MAC
+/// ending in `drop` is unparked with RURU_DROP. Parking ids are logged.
+const PARKER: &str = r#"
+#include <pthread.h>
+#include <unistd.h>
+#include <stdint.h>
+
+static long delay_ms, slow_last, slow_delay_ms, drop_last;
+
+/* Threads started: unload tells them to finish early and joins them (the
+   library's code must not be unmapped under a running thread). */
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static int stopping;
+static pthread_t threads[1024];
+static int nthreads;
+
+struct job { uint64_t id; int32_t action; long ms; };
+
+static void *later(void *p) {
+    struct job *j = p;
+    for (long waited = 0; waited < j->ms; waited += 10) {
+        pthread_mutex_lock(&mu);
+        int stop = stopping;
+        pthread_mutex_unlock(&mu);
+        if (stop) break;
+        usleep(10000);
+    }
+    int32_t rc = api->unpark(self, j->id, j->action);
+    char msg[96];
+    snprintf(msg, sizeof msg, "parker: unparked %llu rc %d", (unsigned long long)j->id, rc);
+    api->log(self, RURU_LOG_INFO, msg);
+    free(j);
+    return NULL;
+}
+
+int32_t ruru_hook_unload(void) {
+    pthread_mutex_lock(&mu);
+    stopping = 1;
+    int n = nthreads;
+    pthread_mutex_unlock(&mu);
+    for (int i = 0; i < n; i++) pthread_join(threads[i], NULL);
+    pthread_mutex_lock(&mu);
+    nthreads = 0;
+    stopping = 0;
+    pthread_mutex_unlock(&mu);
+    return 0;
+}
+
+uint32_t ruru_hook_abi_version(void) { return RURU_HOOKS_ABI_VERSION; }
+
+int32_t ruru_hook_load(const RuruApi *a, RuruLibrary *l, const char *params) {
+    api = a; self = l;
+    delay_ms = param_int(params, "delay", 100);
+    slow_last = param_int(params, "slow", -1);
+    slow_delay_ms = param_int(params, "slow-delay", 3000);
+    drop_last = param_int(params, "drop", -1);
+    return 0;
+}
+
+int32_t ruru_hook_multi_threading_compatible(void) { return 1; }
+
+int32_t leases4_committed(RuruCallout *c) {
+    uint8_t mac[16];
+    size_t len = sizeof mac;
+    uint64_t id = 0;
+    if (api->get_bytes(c, "query4.hwaddr", mac, &len) != RURU_OK || len == 0) return RURU_ERROR;
+    if (api->get_u64(c, "parking_id", &id) != RURU_OK || id == 0) return RURU_ERROR;
+    struct job *j = malloc(sizeof *j);
+    if (!j) return RURU_ERROR;
+    j->id = id;
+    j->action = mac[len - 1] == drop_last ? RURU_DROP : RURU_CONTINUE;
+    j->ms = mac[len - 1] == slow_last ? slow_delay_ms : delay_ms;
+    pthread_mutex_lock(&mu);
+    int ok = nthreads < 1024 && pthread_create(&threads[nthreads], NULL, later, j) == 0;
+    if (ok) nthreads++;
+    pthread_mutex_unlock(&mu);
+    if (!ok) { free(j); return RURU_ERROR; }
+    return RURU_PARK;
+}
+
+/* PARK where packets cannot be parked: dropped. */
+int32_t lease4_release(RuruCallout *c) { (void)c; return RURU_PARK; }
+"#;
+
+/// Waits up to `timeout` for the reply to `xid` (other replies are kept).
+fn wait_reply(
+    relay: &Relay,
+    xid: u32,
+    timeout: Duration,
+    seen: &mut Vec<dhcproto::v4::Message>,
+) -> Option<dhcproto::v4::Message> {
+    if let Some(i) = seen.iter().position(|m| m.xid() == xid) {
+        return Some(seen.remove(i));
+    }
+    let end = Instant::now() + timeout;
+    while Instant::now() < end {
+        if let Some(m) = relay.recv() {
+            if m.xid() == xid {
+                return Some(m);
+            }
+            seen.push(m);
+        }
+    }
+    None
+}
+
+#[test]
+fn park_at_leases4_committed_holds_the_ack_until_the_library_unparks_it() {
+    let test = "hooks_park4";
+    if !can_bind_67(test) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let lib = build_lib(dir.path(), "libparker.so", PARKER);
+    let Some((mut srv, relay)) = setup(
+        test,
+        &[hook(
+            &lib,
+            r#"{"delay": 300, "slow": 72, "slow-delay": 2500, "drop": 73}"#,
+        )],
+        dir,
+    ) else {
+        return;
+    };
+    let mut seen = Vec::new();
+    // A parked ACK arrives once the library's thread unparks it, not before.
+    let mut a = Client::new(70, relay.addr);
+    let offer = relay.exchange(&a.discover()).expect("offer");
+    let req = a.request_selecting(offer.yiaddr(), SID);
+    let sent = Instant::now();
+    relay.send(&req);
+    let ack = wait_reply(&relay, req.xid(), Duration::from_secs(5), &mut seen).expect("parked ACK");
+    assert!(
+        sent.elapsed() >= Duration::from_millis(300),
+        "the ACK waited for the unpark"
+    );
+    assert_eq!(msg_type(&ack), Some(MessageType::Ack));
+    assert_eq!(ack.yiaddr(), offer.yiaddr());
+    // The lease was stored before leases4_committed.
+    assert_eq!(
+        csv_rows_for(&srv.lease_file("leases4.csv"), ack.yiaddr()).len(),
+        1
+    );
+
+    // A slow parked reply does not hold up other clients.
+    let mut slow = Client::new(72, relay.addr);
+    let slow_offer = relay.exchange(&slow.discover()).expect("offer");
+    let slow_req = slow.request_selecting(slow_offer.yiaddr(), SID);
+    relay.send(&slow_req);
+    let mut fast = Client::new(71, relay.addr);
+    let fast_offer = relay
+        .exchange(&fast.discover())
+        .expect("offer while one is parked");
+    let fast_req = fast.request_selecting(fast_offer.yiaddr(), SID);
+    relay.send(&fast_req);
+    let fast_ack = wait_reply(&relay, fast_req.xid(), Duration::from_secs(2), &mut seen)
+        .expect("the fast client's ACK comes first");
+    assert_eq!(msg_type(&fast_ack), Some(MessageType::Ack));
+    assert!(
+        seen.iter().all(|m| m.xid() != slow_req.xid()),
+        "slow ACK not yet sent"
+    );
+    let slow_ack = wait_reply(&relay, slow_req.xid(), Duration::from_secs(6), &mut seen)
+        .expect("the slow ACK after its unpark");
+    assert_eq!(msg_type(&slow_ack), Some(MessageType::Ack));
+
+    // Unparked with DROP: no ACK (the lease is committed, as in Kea).
+    let mut d = Client::new(73, relay.addr);
+    let d_offer = relay.exchange(&d.discover()).expect("offer");
+    let d_req = d.request_selecting(d_offer.yiaddr(), SID);
+    relay.send(&d_req);
+    assert!(wait_reply(&relay, d_req.xid(), Duration::from_secs(2), &mut seen).is_none());
+
+    // PARK at a point that cannot park (lease4_release): the packet is
+    // dropped, the lease kept, and it is said once in the log.
+    relay.send(&a.release(ack.yiaddr(), SID));
+    assert!(srv.wait_log("where packets cannot be parked", Duration::from_secs(5)));
+    assert_eq!(stat(&srv, "hooks.parked-packets"), Some(4));
+    assert_eq!(stat(&srv, "hooks.unparked-packets"), Some(3));
+    assert_eq!(stat(&srv, "hooks.parked-dropped"), Some(1));
+    assert!(srv.log_text().contains("parker: unparked"));
+    let _ = srv.stop();
+}
+
+#[test]
+fn parked_packet_limit_drops_what_does_not_fit_and_reload_drops_the_parked() {
+    let test = "hooks_park_limit";
+    if !can_bind_67(test) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let lib = build_lib(dir.path(), "libparker.so", PARKER);
+    let ra = relay_addr_for(test);
+    let cfg = config(ra, &[hook(&lib, r#"{"delay": 4000}"#)]).replace(
+        r#""valid-lifetime": 3600,"#,
+        r#""valid-lifetime": 3600, "parked-packet-limit": 1,"#,
+    );
+    let mut srv = Server::start_in(dir, &cfg);
+    let relay = Relay::new(ra, srv.port);
+    let mut seen = Vec::new();
+    let mut a = Client::new(80, relay.addr);
+    let oa = relay.exchange(&a.discover()).expect("offer");
+    let ra_ = a.request_selecting(oa.yiaddr(), SID);
+    relay.send(&ra_);
+    assert!(wait_until(Duration::from_secs(5), || stat(
+        &srv,
+        "hooks.parked-packets"
+    ) == Some(1)));
+    // The lot holds one: the next reply to park is dropped.
+    let mut b = Client::new(81, relay.addr);
+    let ob = relay.exchange(&b.discover()).expect("offer");
+    let rb = b.request_selecting(ob.yiaddr(), SID);
+    relay.send(&rb);
+    assert!(srv.wait_log("parking lot full", Duration::from_secs(5)));
+    assert_eq!(stat(&srv, "hooks.park-refused"), Some(1));
+    assert!(wait_reply(&relay, rb.xid(), Duration::from_millis(500), &mut seen).is_none());
+    // A reload replaces the libraries: the parked reply is dropped, and the
+    // library's unpark (its thread is told to finish at unload) finds
+    // nothing.
+    srv.signal("-HUP");
+    assert!(srv.wait_log("parked packets dropped", Duration::from_secs(5)));
+    assert!(
+        srv.wait_log("rc -1", Duration::from_secs(5)),
+        "late unpark: RURU_ENOFIELD"
+    );
+    assert!(wait_reply(&relay, ra_.xid(), Duration::from_secs(2), &mut seen).is_none());
+    assert_eq!(stat(&srv, "hooks.parked-dropped"), Some(1));
     let _ = srv.stop();
 }

@@ -163,6 +163,15 @@ fn server_duid(m: &v6::Message) -> Vec<u8> {
 /// Returns the guard first: locals are dropped in reverse order, so the
 /// relay socket is closed before the next test may bind the port.
 fn setup(test: &str) -> Option<(std::sync::MutexGuard<'static, ()>, Server, Relay6)> {
+    setup_with(test, &config(), None)
+}
+
+/// `setup` with another configuration, started in `dir` when given.
+fn setup_with(
+    test: &str,
+    cfg: &str,
+    dir: Option<tempfile::TempDir>,
+) -> Option<(std::sync::MutexGuard<'static, ()>, Server, Relay6)> {
     let guard = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let sock = match UdpSocket::bind("[::1]:547") {
         Ok(s) => s,
@@ -175,7 +184,10 @@ fn setup(test: &str) -> Option<(std::sync::MutexGuard<'static, ()>, Server, Rela
         }
     };
     sock.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
-    let srv = Server::start(&config());
+    let srv = match dir {
+        Some(d) => Server::start_in(d, cfg),
+        None => Server::start(cfg),
+    };
     let relay = Relay6 {
         sock,
         server: SocketAddrV6::new(Ipv6Addr::LOCALHOST, srv.port, 0, 0),
@@ -309,4 +321,175 @@ fn information_request_and_malformed_messages() {
         "{}",
         log.join("\n")
     );
+}
+
+/// A C hook library at the DHCPv6 hook points: pkt6_receive drops the
+/// client whose DUID ends in `drop`; lease6_select sets the lifetimes;
+/// pkt6_send adds option 65000; leases6_committed parks the Reply and a
+/// thread unparks it after 200 ms; lease6_release SKIPs (the lease stays).
+const HOOK6: &str = r#"
+#include <pthread.h>
+#include <unistd.h>
+#include <stdint.h>
+
+static long drop_last = -1, valid = 0;
+static pthread_t threads[64];
+static int nthreads;
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+
+uint32_t ruru_hook_abi_version(void) { return RURU_HOOKS_ABI_VERSION; }
+
+int32_t ruru_hook_load(const RuruApi *a, RuruLibrary *l, const char *params) {
+    api = a; self = l;
+    drop_last = param_int(params, "drop", -1);
+    valid = param_int(params, "valid", 0);
+    return 0;
+}
+
+int32_t ruru_hook_unload(void) {
+    for (int i = 0; i < nthreads; i++) pthread_join(threads[i], NULL);
+    nthreads = 0;
+    return 0;
+}
+
+int32_t pkt6_receive(RuruCallout *c) {
+    uint8_t duid[130];
+    size_t len = sizeof duid;
+    if (api->get_bytes(c, "query6.duid", duid, &len) != RURU_OK || len == 0) return RURU_ERROR;
+    return duid[len - 1] == drop_last ? RURU_DROP : RURU_CONTINUE;
+}
+
+int32_t lease6_select(RuruCallout *c) {
+    uint8_t addr[16];
+    size_t len = sizeof addr;
+    if (api->get_bytes(c, "lease6.address", addr, &len) != RURU_OK || len != 16) return RURU_ERROR;
+    if (api->set_u32(c, "lease6.valid_lifetime", (uint32_t)valid) != RURU_OK) return RURU_ERROR;
+    if (api->set_u32(c, "lease6.preferred_lifetime", (uint32_t)valid / 2) != RURU_OK) return RURU_ERROR;
+    return RURU_CONTINUE;
+}
+
+int32_t pkt6_send(RuruCallout *c) {
+    const char *v = "v6-hooked";
+    return api->set_option(c, "response6", 65000, (const uint8_t *)v, strlen(v)) == RURU_OK
+        ? RURU_CONTINUE : RURU_ERROR;
+}
+
+static void *later(void *p) {
+    uint64_t id = (uint64_t)(uintptr_t)p;
+    usleep(200000);
+    int32_t rc = api->unpark(self, id, RURU_CONTINUE);
+    char msg[64];
+    snprintf(msg, sizeof msg, "hook6: unparked rc %d", rc);
+    api->log(self, RURU_LOG_INFO, msg);
+    return NULL;
+}
+
+int32_t leases6_committed(RuruCallout *c) {
+    char leases[1024];
+    size_t len = sizeof leases - 1;
+    uint64_t id;
+    if (api->get_bytes(c, "leases6", (uint8_t *)leases, &len) != RURU_OK) return RURU_ERROR;
+    leases[len] = 0;
+    api->log(self, RURU_LOG_INFO, leases);
+    if (api->get_u64(c, "parking_id", &id) != RURU_OK) return RURU_ERROR;
+    if (nthreads >= 64 || pthread_create(&threads[nthreads], NULL, later, (void *)(uintptr_t)id) != 0)
+        return RURU_ERROR;
+    nthreads++;
+    return RURU_PARK;
+}
+
+int32_t lease6_release(RuruCallout *c) { (void)c; return RURU_SKIP; }
+
+int32_t dhcp6_srv_configured(RuruCallout *c) {
+    (void)c;
+    api->log(self, RURU_LOG_INFO, "hook6: configured");
+    return RURU_CONTINUE;
+}
+"#;
+
+fn iaaddr_lifetimes(m: &v6::Message) -> Option<(u32, u32)> {
+    m.opts().iter().find_map(|o| match o {
+        DhcpOption::IANA(ia) => ia.opts.iter().find_map(|x| match x {
+            DhcpOption::IAAddr(a) => Some((a.preferred_life, a.valid_life)),
+            _ => None,
+        }),
+        _ => None,
+    })
+}
+
+fn option_65000(m: &v6::Message) -> Option<Vec<u8>> {
+    m.opts().iter().find_map(|o| match o {
+        DhcpOption::Unknown(u) if u16::from(u.code()) == 65000 => Some(u.data().to_vec()),
+        _ => None,
+    })
+}
+
+#[test]
+fn hook_library_at_the_dhcpv6_hook_points() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = common::clib::build_lib(dir.path(), "libhook6.so", HOOK6);
+    let cfg = config().replace(
+        r#""preferred-lifetime": 3000,"#,
+        &format!(
+            r#""hooks-libraries": [ {{ "library": "{}", "parameters": {{ "drop": 9, "valid": 5000 }} }} ],
+    "loggers": [ {{ "name": "kea-dhcp6", "severity": "INFO" }} ],
+    "preferred-lifetime": 3000,"#,
+            lib.display()
+        ),
+    );
+    let Some((_g, mut srv, relay)) = setup_with("v6_hooks", &cfg, Some(dir)) else {
+        return;
+    };
+    assert!(srv.wait_log("hook6: configured", Duration::from_secs(5)));
+    // pkt6_receive DROP.
+    assert!(relay
+        .exchange(&msg(1, 9, None, &[ia_na(1, None)]))
+        .is_none());
+    // lease6_select lifetimes and the pkt6_send option.
+    let (adv, _) = relay
+        .exchange(&msg(1, 1, None, &[ia_na(1, None)]))
+        .expect("ADVERTISE");
+    assert_eq!(iaaddr_lifetimes(&adv), Some((2500, 5000)));
+    assert_eq!(option_65000(&adv).as_deref(), Some(&b"v6-hooked"[..]));
+    let a = addr_of(&adv).unwrap();
+    let sid = server_duid(&adv);
+    // The Reply is parked at leases6_committed and sent once unparked.
+    let (rep, _) = relay
+        .exchange(&msg(3, 1, Some(&sid), &[ia_na(1, Some(a))]))
+        .expect("parked REPLY, sent after the unpark");
+    assert_eq!(rep.msg_type(), MessageType::Reply);
+    assert_eq!(iaaddr_lifetimes(&rep), Some((2500, 5000)));
+    assert_eq!(option_65000(&rep).as_deref(), Some(&b"v6-hooked"[..]));
+    assert!(srv.wait_log("hook6: unparked rc 0", Duration::from_secs(5)));
+    assert!(srv.log_text().contains(&format!("\"ip-address\":\"{a}\"")));
+    let row = srv
+        .lease_file("leases6.csv")
+        .lines()
+        .find(|l| l.starts_with(&format!("{a},")))
+        .map(str::to_string)
+        .expect("lease row");
+    assert_eq!(row.split(',').nth(2), Some("5000"), "{row}");
+    // lease6_release SKIP: the lease stays.
+    let (rel, _) = relay
+        .exchange(&msg(8, 1, Some(&sid), &[ia_na(1, Some(a))]))
+        .expect("release reply");
+    assert_eq!(rel.msg_type(), MessageType::Reply);
+    let log = srv.stop();
+    assert_eq!(
+        Server::stat_from_log(&log, "hooks.libhook6.so.pkt6_receive.calls"),
+        Some(4)
+    );
+    // Request and Release both reach leases6_committed (as in Kea).
+    assert_eq!(
+        Server::stat_from_log(&log, "hooks.unparked-packets"),
+        Some(2)
+    );
+    assert_eq!(Server::stat_from_log(&log, "pkt6-drop-hook"), Some(1));
+    let text = std::fs::read_to_string(srv.path("leases6.csv")).unwrap();
+    let last = text
+        .lines()
+        .rev()
+        .find(|l| l.starts_with(&format!("{a},")))
+        .unwrap();
+    assert_ne!(last.split(',').nth(2), Some("0"), "not released: {last}");
 }

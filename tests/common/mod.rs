@@ -19,6 +19,8 @@ use std::time::{Duration, Instant};
 use dhcproto::v4::{self, DhcpOption, MessageType, OptionCode};
 use dhcproto::{Decodable, Decoder, Encodable, Encoder};
 
+pub mod clib;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_ruru");
 
 /// Prints SKIP and returns false when the test cannot run here; panics

@@ -137,6 +137,9 @@ pub struct Dhcp4 {
     /// Worker threads. Default: multi-threading off (Kea 2.2).
     #[serde(default, deserialize_with = "object")]
     pub multi_threading: Option<MultiThreading>,
+    /// Most packets parked by hook libraries at once (Kea's PARK); a
+    /// packet that would exceed it is dropped. 0: no limit. Default 256.
+    pub parked_packet_limit: Option<u32>,
 }
 
 /// One `hooks-libraries` entry.
@@ -545,6 +548,9 @@ pub struct Dhcp6 {
     /// Worker threads. Default: multi-threading off (Kea 2.2).
     #[serde(default, deserialize_with = "object")]
     pub multi_threading: Option<MultiThreading>,
+    /// Most packets parked by hook libraries at once (Kea's PARK); a
+    /// packet that would exceed it is dropped. 0: no limit. Default 256.
+    pub parked_packet_limit: Option<u32>,
 }
 
 /// `interfaces-config` in `Dhcp6`: as in `Dhcp4` without
@@ -758,7 +764,6 @@ const DHCP4_KEA: &[&str] = &[
     "statistic-default-sample-count",
     "statistic-default-sample-age",
     "compatibility",
-    "parked-packet-limit",
     "cache-threshold",
     "cache-max-age",
     "allocator",
@@ -811,7 +816,6 @@ const DHCP6_KEA: &[&str] = &[
     "statistic-default-sample-count",
     "statistic-default-sample-age",
     "compatibility",
-    "parked-packet-limit",
     "cache-threshold",
     "cache-max-age",
     "allocator",

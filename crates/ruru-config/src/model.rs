@@ -46,6 +46,8 @@ pub struct Dhcp4 {
     pub control_sockets: Vec<ControlSocket>,
     /// Hook libraries, in `hooks-libraries` order.
     pub hooks_libraries: Vec<HookLibrary>,
+    /// Kea's `parked-packet-limit` (0: no limit; default 256).
+    pub parked_packet_limit: u32,
 }
 
 /// One hook library to load.
@@ -401,6 +403,9 @@ pub enum HostId {
     ClientId(Vec<u8>),
     /// Relay agent circuit-id (option 82 sub-option 1) payload.
     CircuitId(Vec<u8>),
+    /// Kea's flexible identifier: the bytes a `host4_identifier` callout
+    /// computes for the packet.
+    Flex(Vec<u8>),
 }
 
 /// One host reservation.

@@ -34,6 +34,8 @@ pub struct Dhcp6 {
     pub control_sockets: Vec<ControlSocket>,
     /// Hook libraries, in `hooks-libraries` order.
     pub hooks_libraries: Vec<HookLibrary>,
+    /// Kea's `parked-packet-limit` (0: no limit; default 256).
+    pub parked_packet_limit: u32,
 }
 
 /// Kea's `server-id` (the server DUID), generated once and persisted.
@@ -194,6 +196,8 @@ impl PdPool {
 pub enum HostId6 {
     Duid(Vec<u8>),
     HwAddress(Vec<u8>),
+    /// Kea's flexible identifier (computed by a `host6_identifier` callout).
+    Flex(Vec<u8>),
 }
 
 /// One DHCPv6 host reservation.

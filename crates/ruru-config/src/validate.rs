@@ -713,6 +713,7 @@ fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
         multi_threading: common.multi_threading,
         control_sockets: common.control_sockets,
         hooks_libraries: common.hooks_libraries,
+        parked_packet_limit: d.parked_packet_limit.unwrap_or(256),
     }
 }
 
@@ -1680,7 +1681,7 @@ fn reservations(
         .collect();
         let id = match given.as_slice() {
             [] => {
-                v.err(&p, "no identifier: expected exactly one of `hw-address`, `client-id`, `circuit-id` (`duid`, `flex-id` not supported yet)");
+                v.err(&p, "no identifier: expected exactly one of `hw-address`, `client-id`, `circuit-id`, `flex-id` (`duid` not supported yet)");
                 None
             }
             [(k, val)] => host_id(v, &format!("{p}.{k}"), k, val),
@@ -1768,18 +1769,25 @@ pub fn parse_host_id(kind: &str, s: &str) -> Result<HostId, Option<String>> {
             Ok(b) if (2..=255).contains(&b.len()) => Ok(HostId::ClientId(b)),
             _ => Err(Some(format!("`{s}` is not a client identifier: expected 2 to 255 bytes of hex, e.g. \"01:aa:bb:cc:dd:ee:ff\""))),
         },
-        "circuit-id" => {
-            let bytes = match s.strip_prefix('\'').and_then(|x| x.strip_suffix('\'')) {
-                Some(text) => Ok(text.as_bytes().to_vec()),
-                None => options::decode_hex(s),
-            };
-            match bytes {
-                Ok(b) if (1..=255).contains(&b.len()) => Ok(HostId::CircuitId(b)),
-                _ => Err(Some(format!("`{s}` is not a circuit id: expected hex (\"0a:0b\") or quoted text (\"'port-1'\")"))),
-            }
-        }
+        "circuit-id" => match hex_or_text(s) {
+            Some(b) => Ok(HostId::CircuitId(b)),
+            None => Err(Some(format!("`{s}` is not a circuit id: expected hex (\"0a:0b\") or quoted text (\"'port-1'\")"))),
+        },
+        "flex-id" => match hex_or_text(s) {
+            Some(b) => Ok(HostId::Flex(b)),
+            None => Err(Some(format!("`{s}` is not a flex-id: expected 1 to 255 bytes as hex (\"0a:0b\") or quoted text (\"'port-1'\")"))),
+        },
         _ => Err(None),
     }
+}
+
+/// Kea's identifier text: quoted text (`'port-1'`) or hex; 1..=255 bytes.
+pub fn hex_or_text(s: &str) -> Option<Vec<u8>> {
+    let bytes = match s.strip_prefix('\'').and_then(|x| x.strip_suffix('\'')) {
+        Some(text) => Ok(text.as_bytes().to_vec()),
+        None => options::decode_hex(s),
+    };
+    bytes.ok().filter(|b| (1..=255).contains(&b.len()))
 }
 
 /// `"aa:bb:cc:dd:ee:ff"`, `"aa-bb-cc-dd-ee-ff"` or `"aabbccddeeff"`; 1..=20 bytes.

@@ -637,10 +637,6 @@ fn not_supported_yet() {
             "Dhcp4.subnet4[0].reservations[0].duid",
         ),
         (
-            "\"subnet4\": [{\"subnet\": \"10.0.0.0/8\", \"reservations\": [{\"flex-id\": \"'a'\"}]}]",
-            "Dhcp4.subnet4[0].reservations[0].flex-id",
-        ),
-        (
             "\"option-data\": [{\"name\": \"routers\", \"data\": \"10.0.0.1\", \"never-send\": true}]",
             "Dhcp4.option-data[0].never-send",
         ),
@@ -1334,5 +1330,45 @@ fn sql_lease_database() {
         68,
         "Dhcp4.lease-database.lfc-interval",
         "for \"memfile\" only",
+    );
+}
+
+#[test]
+fn flex_id_reservations_and_parked_packet_limit() {
+    let c = ok(&v4(r#""parked-packet-limit": 16,
+  "host-reservation-identifiers": ["hw-address", "flex-id"],
+  "subnet4": [ { "id": 1, "subnet": "192.0.2.0/24",
+    "reservations": [ {"flex-id": "'port-9'", "ip-address": "192.0.2.9"},
+                      {"flex-id": "01:02", "ip-address": "192.0.2.12"} ] } ]"#));
+    let d = c.dhcp4.unwrap();
+    assert_eq!(d.parked_packet_limit, 16);
+    assert_eq!(
+        d.host_reservation_identifiers,
+        vec![HostIdType::HwAddress, HostIdType::Flex]
+    );
+    let r = &d.subnets[0].reservations;
+    assert_eq!(
+        r.get(&HostId::Flex(b"port-9".to_vec())).unwrap().ip_address,
+        Some(Ipv4Addr::new(192, 0, 2, 9))
+    );
+    assert!(r.get(&HostId::Flex(vec![1, 2])).is_some());
+    // Kea's default limit.
+    assert_eq!(
+        ok(&v4(r#""valid-lifetime": 60"#))
+            .dhcp4
+            .unwrap()
+            .parked_packet_limit,
+        256
+    );
+    let e = err(&subnet_cfg(
+        r#""id": 1, "subnet": "192.0.2.0/24",
+"reservations": [ {"flex-id": "zz"} ]"#,
+    ));
+    check(
+        &e,
+        4,
+        31,
+        "Dhcp4.subnet4[0].reservations[0].flex-id",
+        "is not a flex-id",
     );
 }

@@ -379,10 +379,6 @@ fn unknown_and_not_supported_keys() {
             "Dhcp6.subnet6[0].reservations[0].client-classes",
         ),
         (
-            "\"subnet6\": [{\"subnet\": \"2001:db8::/64\", \"reservations\": [{\"flex-id\": \"'a'\"}]}]",
-            "Dhcp6.subnet6[0].reservations[0].flex-id",
-        ),
-        (
             "\"option-data\": [{\"name\": \"dns-servers\", \"data\": \"::1\", \"never-send\": true}]",
             "Dhcp6.option-data[0].never-send",
         ),

@@ -7,14 +7,24 @@
 //! loaded libraries and the C ABI of `ruru-hooks-sdk`; the engine only
 //! prepares [`HookArgs`] and applies the result, and it decides which fields
 //! are writable where ([`HookArgs::writable`]), following Kea.
+//!
+//! Parking (Kea's PARK) is possible where [`HookArgs::park`] is set
+//! (`leases4_committed`, `pkt4_send`, `leases6_committed`, `pkt6_send`): the
+//! dispatcher reserves a slot in its bounded parking lot under that id and
+//! returns [`NextStep::Park`]; the engine hands the half-done reply back as
+//! `Outcome4::Parked` / `Outcome6::Parked`, and the server finishes it
+//! (`resume`) when the library unparks it.
 
 use std::collections::HashMap;
 use std::fmt::Debug;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use ruru_lease::Lease4;
+use dhcproto::v6;
+use ruru_lease::{Lease4, Lease6};
 
 use crate::v4::packet::Query4;
 use crate::v4::reply::Draft;
+use crate::v6::packet::Query6;
 
 macro_rules! hook_points {
     ($($variant:ident => $name:literal),* $(,)?) => {
@@ -54,6 +64,27 @@ hook_points! {
     Lease4Recover => "lease4_recover",
     Dhcp4SrvConfigured => "dhcp4_srv_configured",
     CommandProcessed => "command_processed",
+    Buffer6Receive => "buffer6_receive",
+    Pkt6Receive => "pkt6_receive",
+    Subnet6Select => "subnet6_select",
+    Host6Identifier => "host6_identifier",
+    Lease6Select => "lease6_select",
+    Lease6Renew => "lease6_renew",
+    Lease6Rebind => "lease6_rebind",
+    Lease6Release => "lease6_release",
+    Lease6Decline => "lease6_decline",
+    Leases6Committed => "leases6_committed",
+    Pkt6Send => "pkt6_send",
+    Buffer6Send => "buffer6_send",
+    Lease6Expire => "lease6_expire",
+    Lease6Recover => "lease6_recover",
+    Dhcp6SrvConfigured => "dhcp6_srv_configured",
+}
+
+/// A fresh parking id (never 0, unique in the process).
+pub fn next_park_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 /// Kea's next-step status, the contract of a callout's return value.
@@ -67,14 +98,15 @@ pub enum NextStep {
     Skip,
     /// Drop the packet: no reply.
     Drop,
-    /// Hold the packet until the library resumes it. Not supported yet:
-    /// treated as `Drop` and logged.
+    /// Hold the packet until the library resumes it (only where
+    /// [`HookArgs::park`] is set; the dispatcher turns it into `Drop`
+    /// elsewhere, or when its parking lot is full).
     Park,
 }
 
 /// Per-packet context: one key/value map per library, shared by that
 /// library's callouts for the same packet.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct PacketContext {
     pub per_library: HashMap<usize, HashMap<String, Vec<u8>>>,
 }
@@ -83,18 +115,31 @@ pub struct PacketContext {
 #[derive(Debug)]
 pub struct HookArgs<'a> {
     pub point: HookPoint,
-    /// `buffer4` at buffer4_receive / buffer4_send.
+    /// `buffer4` / `buffer6` at buffer4/6_receive and buffer4/6_send.
     pub buffer: Option<&'a mut Vec<u8>>,
     /// `query4.*`.
     pub query: Option<&'a Query4>,
     /// `response4.*` (the reply before encoding).
     pub response: Option<&'a mut Draft>,
-    /// `subnet4.id`; `Some(0)` or `None` means no subnet.
+    /// `query6.*`.
+    pub query6: Option<&'a Query6>,
+    /// `response6.*` (the reply before encoding, relays not yet added).
+    pub response6: Option<&'a mut v6::Message>,
+    /// `subnet4.id` / `subnet6.id`; `Some(0)` or `None` means no subnet.
     pub subnet_id: Option<u32>,
     /// `lease4.*`.
     pub lease: Option<&'a mut Lease4>,
-    /// Set when a callout wrote `lease4.address`.
+    /// `lease6.*`.
+    pub lease6: Option<&'a mut Lease6>,
+    /// Set when a callout wrote `lease4.address` / `lease6.address`.
     pub lease_address_set: bool,
+    /// `id_type` / `id_value` at host4_identifier / host6_identifier:
+    /// Kea's identifier type (4 = flex-id) and the identifier a callout
+    /// computes (empty: none).
+    pub id_type: Option<u32>,
+    pub id_value: Option<Vec<u8>>,
+    /// `parking_id`: set where this point may park the packet.
+    pub park: Option<u64>,
     /// `fake_allocation` (1 for DISCOVER, 0 for REQUEST) at lease4_select.
     pub fake_allocation: Option<bool>,
     /// `remove_lease` at lease4_expire.
@@ -113,9 +158,15 @@ impl<'a> HookArgs<'a> {
             buffer: None,
             query: None,
             response: None,
+            query6: None,
+            response6: None,
             subnet_id: None,
             lease: None,
+            lease6: None,
             lease_address_set: false,
+            id_type: None,
+            id_value: None,
+            park: None,
             fake_allocation: None,
             remove_lease: None,
             text: Vec::new(),
@@ -128,12 +179,20 @@ impl<'a> HookArgs<'a> {
         use HookPoint::*;
         match field {
             "buffer4" => matches!(self.point, Buffer4Receive | Buffer4Send),
+            "buffer6" => matches!(self.point, Buffer6Receive | Buffer6Send),
             "subnet4.id" => self.point == Subnet4Select,
+            "subnet6.id" => self.point == Subnet6Select,
             "lease4.address" => self.point == Lease4Select,
             "lease4.valid_lifetime" => matches!(self.point, Lease4Select | Lease4Renew),
-            "remove_lease" => self.point == Lease4Expire,
+            "lease6.address" => self.point == Lease6Select,
+            "lease6.valid_lifetime" | "lease6.preferred_lifetime" => {
+                matches!(self.point, Lease6Select | Lease6Renew | Lease6Rebind)
+            }
+            "id_value" => matches!(self.point, Host4Identifier | Host6Identifier),
+            "remove_lease" => matches!(self.point, Lease4Expire | Lease6Expire),
             "command.response" => self.point == CommandProcessed,
             f if f.starts_with("response4.") => self.point == Pkt4Send,
+            f if f.starts_with("response6.") => self.point == Pkt6Send,
             _ => false,
         }
     }
@@ -147,4 +206,15 @@ pub trait HookDispatch: Send + Sync + Debug + std::panic::RefUnwindSafe {
     /// Runs the callouts of `args.point` in library order and returns the
     /// combined next step (the first non-Continue status stops the chain).
     fn call(&self, args: &mut HookArgs<'_>) -> NextStep;
+    /// Keeps a reply parked under `id` (a callout returned PARK and the
+    /// dispatcher reserved `id`) until its library unparks it; then
+    /// `finish(true)` resumes and sends it, `finish(false)` drops it. The
+    /// default has no parking lot: the reply is dropped.
+    fn hold(&self, id: u64, finish: Finish) {
+        let _ = id;
+        finish(false);
+    }
 }
+
+/// What finishes a parked reply: `true` sends it, `false` drops it.
+pub type Finish = Box<dyn FnOnce(bool) + Send>;

@@ -23,4 +23,4 @@ pub mod v6;
 
 pub use hooks::{HookArgs, HookDispatch, HookPoint, NextStep, PacketContext};
 pub use stats::{Stat, Stats};
-pub use v4::{Drop4, Engine4, EngineOptions, Outcome4, RecvMeta, Reply4};
+pub use v4::{Drop4, Engine4, EngineOptions, Outcome4, Parked4, RecvMeta, Reply4};

@@ -79,6 +79,7 @@ global_stats! {
     Pkt6ReceiveDrop => "pkt6-receive-drop",
     Pkt6SendFailed => "pkt6-send-failed",
     Pkt6ProcessingPanic => "pkt6-processing-panic",
+    Pkt6DropHook => "pkt6-drop-hook",
     V6AllocationFail => "v6-allocation-fail",
     V6AllocationFailSubnet => "v6-allocation-fail-subnet",
     V6IaNaLeaseReuses => "v6-ia-na-lease-reuses",

@@ -39,6 +39,7 @@ pub mod harness6 {
                 EngineOptions6 {
                     server_duid: vec![0, 2, 0, 0, 9, 0xbf, 1, 2, 3, 4],
                     client_port: 546,
+                    hooks: None,
                 },
                 Arc::new(Stats::new()),
             );

@@ -112,6 +112,15 @@ typedef struct {
   // Per-packet context of this library: stores `buf` under `key`; the
   // value is visible to this library's later callouts for the same packet.
   int32_t (*context_set)(RuruCallout *callout, const char *key, const uint8_t *buf, size_t len);
+  // Reads a 64-bit field (`parking_id`, `lease4.expire`, `lease6.expire`).
+  int32_t (*get_u64)(RuruCallout *callout, const char *field, uint64_t *out);
+  // Finishes the reply parked under `parking_id`: `action`
+  // `RURU_CONTINUE` sends it (the remaining hook points run first),
+  // `RURU_DROP` drops it. Callable from any thread while the library is
+  // loaded; never runs callouts on the caller's thread. Returns
+  // `RURU_OK`, or `RURU_ENOFIELD` when no reply of this library is parked
+  // under that id (already finished, or dropped at unload).
+  int32_t (*unpark)(RuruLibrary *lib, uint64_t parking_id, int32_t action);
 } RuruApi;
 
 // `ruru_hook_abi_version`.

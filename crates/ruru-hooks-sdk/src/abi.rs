@@ -22,7 +22,17 @@
 //!
 //! # Fields
 //! Callouts read and write the arguments of their hook point by name.
-//! IPv4 addresses are `uint32_t` in host order (192.0.2.1 is `0xC0000201`).
+//! IPv4 addresses are `uint32_t` in host order (192.0.2.1 is `0xC0000201`);
+//! IPv6 addresses are 16 bytes (`get_bytes`/`set_bytes`).
+//!
+//! # Parking
+//! At `leases4_committed`, `pkt4_send`, `leases6_committed` and `pkt6_send`
+//! a callout may return [`RURU_PARK`]: the server holds the reply (in a
+//! parking lot bounded by `parked-packet-limit`) until the library calls
+//! [`RuruApi::unpark`] with the `parking_id` it read ([`RuruApi::get_u64`])
+//! during that callout, from any thread. Parked replies of a library are
+//! dropped when it is unloaded. Elsewhere, and when the lot is full, PARK
+//! drops the packet.
 //! See the hooks developer guide for the fields of each hook point; reading
 //! a field a hook point does not have returns [`RURU_ENOFIELD`].
 
@@ -169,6 +179,16 @@ pub struct RuruApi {
         buf: *const u8,
         len: usize,
     ) -> i32,
+    /// Reads a 64-bit field (`parking_id`, `lease4.expire`, `lease6.expire`).
+    pub get_u64:
+        unsafe extern "C" fn(callout: *mut RuruCallout, field: *const c_char, out: *mut u64) -> i32,
+    /// Finishes the reply parked under `parking_id`: `action`
+    /// `RURU_CONTINUE` sends it (the remaining hook points run first),
+    /// `RURU_DROP` drops it. Callable from any thread while the library is
+    /// loaded; never runs callouts on the caller's thread. Returns
+    /// `RURU_OK`, or `RURU_ENOFIELD` when no reply of this library is parked
+    /// under that id (already finished, or dropped at unload).
+    pub unpark: unsafe extern "C" fn(lib: *mut RuruLibrary, parking_id: u64, action: i32) -> i32,
 }
 
 /// Every hook point, by the name its callout symbol has.
@@ -188,4 +208,19 @@ pub const HOOK_POINTS: &[&str] = &[
     "lease4_recover",
     "dhcp4_srv_configured",
     "command_processed",
+    "buffer6_receive",
+    "pkt6_receive",
+    "subnet6_select",
+    "host6_identifier",
+    "lease6_select",
+    "lease6_renew",
+    "lease6_rebind",
+    "lease6_release",
+    "lease6_decline",
+    "leases6_committed",
+    "pkt6_send",
+    "buffer6_send",
+    "lease6_expire",
+    "lease6_recover",
+    "dhcp6_srv_configured",
 ];

@@ -15,7 +15,7 @@ use crate::log::Logger;
 /// One invocation of a callout. Valid only during the callout; it cannot be
 /// kept or sent to another thread.
 pub struct Callout<'a> {
-    raw: RawCallout<'a>,
+    pub(crate) raw: RawCallout<'a>,
     log: &'a Logger,
 }
 
@@ -145,6 +145,26 @@ impl<'a> Callout<'a> {
     /// Writes any byte or text field by name.
     pub fn set_bytes(&self, field: &str, value: &[u8]) -> Result<(), ApiError> {
         self.raw.set_bytes(&c_name(field)?, value)
+    }
+
+    /// `id_value` at `host4_identifier` / `host6_identifier`: sets the
+    /// flexible identifier of this packet (reservations with a matching
+    /// `flex-id` apply to it).
+    pub fn set_flex_id(&self, id: &[u8]) -> Result<(), ApiError> {
+        self.raw.set_bytes(c"id_value", id)
+    }
+
+    /// Parks this packet: returns the handle to finish it later (from any
+    /// thread); the callout must then return [`crate::Status::Park`].
+    /// [`ApiError::NoField`] where the hook point cannot park.
+    pub fn park(&self) -> Result<crate::ParkedPacket, ApiError> {
+        let id = self.raw.get_u64(c"parking_id")?;
+        Ok(crate::ParkedPacket::new(id, self.log.sink().clone()))
+    }
+
+    /// A raw 64-bit field (`parking_id`, `lease4.expire`, `lease6.expire`).
+    pub fn get_u64(&self, field: &str) -> Result<u64, ApiError> {
+        self.raw.get_u64(&c_name(field)?)
     }
 
     fn addr(&self, field: &CStr) -> Result<Ipv4Addr, ApiError> {

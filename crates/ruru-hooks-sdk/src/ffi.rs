@@ -21,6 +21,7 @@ use crate::error::ApiError;
 /// loaded library.
 pub(crate) struct LogSink {
     log: unsafe extern "C" fn(*mut RuruLibrary, i32, *const c_char),
+    unpark: unsafe extern "C" fn(*mut RuruLibrary, u64, i32) -> i32,
     lib: *mut RuruLibrary,
     /// Cleared at unload: the `lib` handle is valid only until
     /// `ruru_hook_unload` returns.
@@ -38,6 +39,7 @@ impl LogSink {
     pub(crate) fn new(api: &RuruApi, lib: *mut RuruLibrary) -> LogSink {
         LogSink {
             log: api.log,
+            unpark: api.unpark,
             lib,
             alive: AtomicBool::new(true),
         }
@@ -53,6 +55,17 @@ impl LogSink {
         // NUL-terminated string for the duration of the call.
         unsafe { (self.log)(self.lib, level, message.as_ptr()) };
         true
+    }
+
+    /// Unparks through the server; `RURU_ENOFIELD` when the library is
+    /// unloaded (its parked packets were dropped then).
+    pub(crate) fn unpark(&self, id: u64, action: i32) -> i32 {
+        if !self.alive.load(Ordering::Acquire) {
+            return crate::abi::RURU_ENOFIELD;
+        }
+        // SAFETY: as in `write`: `unpark` and `lib` are valid while `alive`;
+        // the server accepts calls from any thread.
+        unsafe { (self.unpark)(self.lib, id, action) }
     }
 
     pub(crate) fn close(&self) {
@@ -110,6 +123,13 @@ impl<'a> RawCallout<'a> {
         let mut out = 0u32;
         // SAFETY: live callout; `field` NUL-terminated; `out` a valid u32.
         let rc = unsafe { (self.api.get_u32)(self.ptr, field.as_ptr(), &mut out) };
+        ApiError::check(rc).map(|()| out)
+    }
+
+    pub(crate) fn get_u64(&self, field: &CStr) -> Result<u64, ApiError> {
+        let mut out = 0u64;
+        // SAFETY: live callout; `field` NUL-terminated; `out` a valid u64.
+        let rc = unsafe { (self.api.get_u64)(self.ptr, field.as_ptr(), &mut out) };
         ApiError::check(rc).map(|()| out)
     }
 

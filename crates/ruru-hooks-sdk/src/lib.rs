@@ -7,7 +7,9 @@
 //! - `ffi` (private): the only `unsafe` code: calls into the server's
 //!   [`abi::RuruApi`] table and the entry points behind [`export_hooks!`],
 //!   which catch every panic at the boundary.
-//! - `callout`: [`Callout`], typed access to a hook point's arguments.
+//! - `callout`: [`Callout`], typed access to a hook point's arguments;
+//!   `callout6`: its DHCPv6 arguments ([`Query6`], [`Response6`], [`Lease6`]).
+//! - `park`: [`ParkedPacket`], a reply parked by a callout (Kea's PARK).
 //! - `error`: [`Status`] (next step), [`ApiError`] (the `RURU_E*` codes),
 //!   [`HookError`] (a failed load or callout).
 //! - `log`: [`Logger`], the server's `hooks` logger.
@@ -49,15 +51,19 @@
 
 pub mod abi;
 mod callout;
+mod callout6;
 mod error;
 mod ffi;
 mod log;
+mod park;
 pub mod util;
 
 pub use abi::*;
 pub use callout::{Callout, Lease, Query, Response};
+pub use callout6::{Lease6, Query6, Response6};
 pub use error::{ApiError, HookError, Outcome, Status};
 pub use log::{Level, Logger};
+pub use park::ParkedPacket;
 /// Re-exported so that libraries use the same version as the SDK.
 pub use serde_json;
 
@@ -129,6 +135,51 @@ pub trait Hooks: Send + Sync + Sized + 'static {
         Ok(Status::Continue)
     }
     fn command_processed(&self, _c: &mut Callout<'_>) -> Outcome {
+        Ok(Status::Continue)
+    }
+    fn buffer6_receive(&self, _c: &mut Callout<'_>) -> Outcome {
+        Ok(Status::Continue)
+    }
+    fn pkt6_receive(&self, _c: &mut Callout<'_>) -> Outcome {
+        Ok(Status::Continue)
+    }
+    fn subnet6_select(&self, _c: &mut Callout<'_>) -> Outcome {
+        Ok(Status::Continue)
+    }
+    fn host6_identifier(&self, _c: &mut Callout<'_>) -> Outcome {
+        Ok(Status::Continue)
+    }
+    fn lease6_select(&self, _c: &mut Callout<'_>) -> Outcome {
+        Ok(Status::Continue)
+    }
+    fn lease6_renew(&self, _c: &mut Callout<'_>) -> Outcome {
+        Ok(Status::Continue)
+    }
+    fn lease6_rebind(&self, _c: &mut Callout<'_>) -> Outcome {
+        Ok(Status::Continue)
+    }
+    fn lease6_release(&self, _c: &mut Callout<'_>) -> Outcome {
+        Ok(Status::Continue)
+    }
+    fn lease6_decline(&self, _c: &mut Callout<'_>) -> Outcome {
+        Ok(Status::Continue)
+    }
+    fn leases6_committed(&self, _c: &mut Callout<'_>) -> Outcome {
+        Ok(Status::Continue)
+    }
+    fn pkt6_send(&self, _c: &mut Callout<'_>) -> Outcome {
+        Ok(Status::Continue)
+    }
+    fn buffer6_send(&self, _c: &mut Callout<'_>) -> Outcome {
+        Ok(Status::Continue)
+    }
+    fn lease6_expire(&self, _c: &mut Callout<'_>) -> Outcome {
+        Ok(Status::Continue)
+    }
+    fn lease6_recover(&self, _c: &mut Callout<'_>) -> Outcome {
+        Ok(Status::Continue)
+    }
+    fn dhcp6_srv_configured(&self, _c: &mut Callout<'_>) -> Outcome {
         Ok(Status::Continue)
     }
 }

@@ -36,6 +36,10 @@ pub struct Logger {
 }
 
 impl Logger {
+    pub(crate) fn sink(&self) -> &Arc<LogSink> {
+        &self.sink
+    }
+
     pub(crate) fn new(sink: Arc<LogSink>) -> Logger {
         Logger { sink }
     }

@@ -74,6 +74,25 @@ impl Hooks for TestHooks {
         Ok(Status::Continue)
     }
 
+    fn leases4_committed(&self, c: &mut Callout<'_>) -> Outcome {
+        self.park_and_finish(c)
+    }
+
+    fn lease6_select(&self, c: &mut Callout<'_>) -> Outcome {
+        let l = c.lease6();
+        assert_eq!(
+            l.address()?,
+            "2001:db8::5".parse::<std::net::Ipv6Addr>().unwrap()
+        );
+        l.set_address("2001:db8::77".parse().unwrap())?;
+        l.set_valid_lifetime(l.valid_lifetime()? * 2)?;
+        assert_eq!(
+            c.query6().duid()?,
+            Some(vec![0, 3, 0, 1, 2, 0, 0, 0, 0, 0xaa])
+        );
+        Ok(Status::Continue)
+    }
+
     fn pkt4_send(&self, c: &mut Callout<'_>) -> Outcome {
         let r = c.response();
         let big = vec![7u8; 300]; // larger than the SDK's first buffer
@@ -89,7 +108,25 @@ impl Hooks for TestHooks {
     }
 }
 
-export_hooks!(TestHooks: pkt4_receive, lease4_select, pkt4_send);
+impl TestHooks {
+    /// Parks the reply and finishes it from another thread (resume for
+    /// even parking ids, drop for odd ones).
+    fn park_and_finish(&self, c: &mut Callout<'_>) -> Outcome {
+        let parked = c.park()?;
+        let id = parked.id();
+        let t = std::thread::spawn(move || {
+            if id % 2 == 0 {
+                parked.resume()
+            } else {
+                parked.drop_packet()
+            }
+        });
+        t.join().map_err(|_| HookError::msg("thread panicked"))??;
+        Ok(Status::Park)
+    }
+}
+
+export_hooks!(TestHooks: pkt4_receive, lease4_select, pkt4_send, leases4_committed, lease6_select);
 
 // ---- the fake server ----
 
@@ -106,6 +143,22 @@ struct Fake {
 }
 
 static LOGS: Mutex<Vec<(i32, String)>> = Mutex::new(Vec::new());
+/// `unpark` calls: (parking id, action).
+static UNPARKS: Mutex<Vec<(u64, i32)>> = Mutex::new(Vec::new());
+
+unsafe extern "C" fn f_get_u64(c: *mut RuruCallout, f: *const c_char, out: *mut u64) -> i32 {
+    match unsafe { fake(c) }.u32s.get(unsafe { s(f) }) {
+        Some(v) => {
+            unsafe { *out = u64::from(*v) };
+            RURU_OK
+        }
+        None => RURU_ENOFIELD,
+    }
+}
+unsafe extern "C" fn f_unpark(_: *mut RuruLibrary, id: u64, action: i32) -> i32 {
+    UNPARKS.lock().unwrap().push((id, action));
+    RURU_OK
+}
 /// One library state per test binary: the tests take turns.
 static SERIAL: Mutex<()> = Mutex::new(());
 
@@ -172,12 +225,21 @@ unsafe extern "C" fn f_get_bytes(
     }
 }
 unsafe extern "C" fn f_set_bytes(
-    _: *mut RuruCallout,
-    _: *const c_char,
-    _: *const u8,
-    _: usize,
+    c: *mut RuruCallout,
+    f: *const c_char,
+    buf: *const u8,
+    len: usize,
 ) -> i32 {
-    RURU_EREADONLY
+    let (fk, f) = unsafe { (fake(c), s(f)) };
+    if !fk.bytes.contains_key(f) {
+        return RURU_ENOFIELD;
+    }
+    if !fk.writable.contains(&f) {
+        return RURU_EREADONLY;
+    }
+    let v = unsafe { std::slice::from_raw_parts(buf, len) }.to_vec();
+    fk.bytes.insert(f.to_string(), v);
+    RURU_OK
 }
 unsafe extern "C" fn f_get_option(
     c: *mut RuruCallout,
@@ -254,6 +316,8 @@ fn fake_api() -> RuruApi {
         remove_option: f_remove_option,
         context_get: f_context_get,
         context_set: f_context_set,
+        get_u64: f_get_u64,
+        unpark: f_unpark,
     }
 }
 
@@ -343,6 +407,63 @@ fn callouts_read_write_and_share_context() {
 
     assert_eq!(ruru_hook_unload(), 0);
     assert!(logs_contain("unloading"));
+}
+
+#[test]
+fn park_hands_a_handle_that_unparks_from_another_thread() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let api = fake_api();
+    assert_eq!(load(&api, GOOD), 0);
+    UNPARKS.lock().unwrap().clear();
+    for id in [40u32, 41] {
+        let mut f = Fake {
+            point: CString::new("leases4_committed").unwrap(),
+            ..Fake::default()
+        };
+        f.u32s.insert("parking_id".into(), id);
+        let rc = unsafe { leases4_committed(&mut f as *mut Fake as *mut RuruCallout) };
+        assert_eq!(rc, RURU_PARK);
+    }
+    assert_eq!(
+        *UNPARKS.lock().unwrap(),
+        vec![(40, RURU_CONTINUE), (41, RURU_DROP)]
+    );
+    // Where the point cannot park (no parking_id), park() is an error.
+    let mut f = Fake {
+        point: CString::new("leases4_committed").unwrap(),
+        ..Fake::default()
+    };
+    let rc = unsafe { leases4_committed(&mut f as *mut Fake as *mut RuruCallout) };
+    assert_eq!(rc, RURU_ERROR);
+    // DHCPv6 lease fields: a 16-byte address, lifetimes.
+    let mut f = Fake {
+        point: CString::new("lease6_select").unwrap(),
+        writable: vec!["lease6.address", "lease6.valid_lifetime"],
+        ..Fake::default()
+    };
+    f.bytes.insert(
+        "lease6.address".into(),
+        "2001:db8::5"
+            .parse::<std::net::Ipv6Addr>()
+            .unwrap()
+            .octets()
+            .to_vec(),
+    );
+    f.bytes
+        .insert("query6.duid".into(), vec![0, 3, 0, 1, 2, 0, 0, 0, 0, 0xaa]);
+    f.u32s.insert("lease6.valid_lifetime".into(), 600);
+    let rc = unsafe { lease6_select(&mut f as *mut Fake as *mut RuruCallout) };
+    assert_eq!(rc, RURU_CONTINUE, "{:?}", LOGS.lock().unwrap());
+    assert_eq!(
+        f.bytes["lease6.address"],
+        "2001:db8::77"
+            .parse::<std::net::Ipv6Addr>()
+            .unwrap()
+            .octets()
+            .to_vec()
+    );
+    assert_eq!(f.u32s["lease6.valid_lifetime"], 1200);
+    assert_eq!(ruru_hook_unload(), 0);
 }
 
 #[test]

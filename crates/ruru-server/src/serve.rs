@@ -77,7 +77,8 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
 
     // Hook libraries: a library that cannot be loaded stops the start.
     let hook_stats = Arc::new(crate::hooks::HookStats::default());
-    let hooks = crate::hooks::load_libraries(&dhcp4.hooks_libraries, &hook_stats)?;
+    let (libs, parked_limit) = crate::hooks::libraries_of(&config)?;
+    let hooks = crate::hooks::load_libraries(&libs, &hook_stats, parked_limit)?;
 
     // Engine.
     let stats = Arc::new(Stats::new());
@@ -120,7 +121,8 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
         } else {
             opts.client_port
         };
-        let svc = crate::v6::Service6::start(d6, sport, cport, threads, stats.clone())?;
+        let svc =
+            crate::v6::Service6::start(d6, sport, cport, threads, stats.clone(), hooks.clone())?;
         *lock(&shared.v6) = Some(svc);
     }
 
@@ -151,7 +153,9 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
         handles.push(timers::spawn_lfc(shared.clone(), m.clone(), stop.clone())?);
     }
     if let Some(h) = &hooks {
-        h.configured(shared.snapshot().config.raw.to_string());
+        let raw = || shared.snapshot().config.raw.to_string();
+        h.configured(ruru_engine::HookPoint::Dhcp4SrvConfigured, &raw);
+        h.configured(ruru_engine::HookPoint::Dhcp6SrvConfigured, &raw);
     }
     drop(hooks);
     info!(threads, sockets = nsockets, "ruru ready");
@@ -256,6 +260,7 @@ pub fn no_dhcp4(config: &ruru_config::Config) -> ruru_config::Dhcp4 {
         multi_threading: ruru_config::MultiThreading::default(),
         control_sockets: Vec::new(),
         hooks_libraries: Vec::new(),
+        parked_packet_limit: 256,
     }
 }
 

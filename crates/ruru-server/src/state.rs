@@ -164,7 +164,8 @@ impl Shared {
         let mut sockets = lock(&self.sockets);
         let changes = sockets.open_changes(&new4.interfaces)?;
         let failed = changes.failed.clone();
-        let new_hooks = self.load_hooks(&old, &new4.hooks_libraries, &sockets)?;
+        let (libs, parked_limit) = hooks::libraries_of(&config)?;
+        let new_hooks = self.load_hooks(&old, &libs, parked_limit, &sockets)?;
         let mut opts = with_hooks(&self.engine_opts, &new_hooks);
         opts.server_addrs = sockets.addrs_with(&changes);
         let interfaces = new4.interfaces.clone();
@@ -177,7 +178,12 @@ impl Shared {
             engine,
             hooks: new_hooks.clone(),
         }));
-        // The old generation's libraries go when its last packet is done.
+        // Replies parked by the old generation's libraries are dropped
+        // (Kea drops them at reconfiguration too); its libraries go when
+        // its last packet is done.
+        if let Some(h) = &old.hooks {
+            h.lot.clear();
+        }
         drop(old);
         sockets.commit(self, changes);
         sockets.spawn_retries(self, &interfaces, failed);
@@ -188,7 +194,7 @@ impl Shared {
             tracing::warn!("control sockets: {e}");
         }
         match (&config.dhcp6, lock(&self.v6).as_ref()) {
-            (Some(d6), Some(svc)) => svc.apply(d6),
+            (Some(d6), Some(svc)) => svc.apply(d6, &new_hooks),
             (Some(_), None) => {
                 tracing::warn!("a Dhcp6 section was added: DHCPv6 starts at the next restart")
             }
@@ -200,7 +206,9 @@ impl Shared {
         *lock(&self.last_reload) = Instant::now();
         info!(path = %self.config_path.display(), "configuration applied");
         if let Some(h) = &new_hooks {
-            h.configured(config.raw.to_string());
+            let raw = || config.raw.to_string();
+            h.configured(ruru_engine::HookPoint::Dhcp4SrvConfigured, &raw);
+            h.configured(ruru_engine::HookPoint::Dhcp6SrvConfigured, &raw);
         }
         Ok(())
     }
@@ -212,6 +220,7 @@ impl Shared {
         &self,
         old: &Arc<Running>,
         libs: &[ruru_config::HookLibrary],
+        parked_limit: u32,
         sockets: &SocketSet,
     ) -> Result<Option<Arc<Hooks>>, ServerError> {
         hooks::check_libraries(libs)?;
@@ -220,10 +229,10 @@ impl Shared {
             .as_ref()
             .filter(|h| libs.iter().any(|l| !l.builtin && h.holds(&l.path)));
         let Some(old_hooks) = shared_file else {
-            return Ok(hooks::load_libraries(libs, &self.hook_stats)?);
+            return Ok(hooks::load_libraries(libs, &self.hook_stats, parked_limit)?);
         };
         old_hooks.retire();
-        match hooks::load_libraries(libs, &self.hook_stats) {
+        match hooks::load_libraries(libs, &self.hook_stats, parked_limit) {
             Ok(h) => Ok(h),
             Err(e) => {
                 self.restore_hooks(old, sockets);
@@ -235,10 +244,9 @@ impl Shared {
     /// After a failed reload that had unloaded the running libraries:
     /// loads them again and swaps in the running configuration with them.
     fn restore_hooks(&self, old: &Arc<Running>, sockets: &SocketSet) {
-        let Some(old4) = &old.config.dhcp4 else {
-            return;
-        };
-        let hooks = match hooks::load_libraries(&old4.hooks_libraries, &self.hook_stats) {
+        let loaded = hooks::libraries_of(&old.config)
+            .and_then(|(libs, limit)| hooks::load_libraries(&libs, &self.hook_stats, limit));
+        let hooks = match loaded {
             Ok(h) => h,
             Err(e) => {
                 tracing::error!(target: hooks::TARGET, "reloading the running configuration's hook libraries failed, running without them: {e}");
@@ -257,6 +265,9 @@ impl Shared {
             self.stats.clone(),
             Some(&old.engine),
         );
+        if let (Some(d6), Some(svc)) = (&old.config.dhcp6, lock(&self.v6).as_ref()) {
+            svc.apply(d6, &hooks);
+        }
         self.current.store(Arc::new(Running {
             config: old.config.clone(),
             engine,

@@ -15,12 +15,13 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use ruru_config::Dhcp6;
-use ruru_engine::v6::{Engine6, EngineOptions6, Outcome6, RecvMeta6};
+use ruru_engine::v6::{Engine6, EngineOptions6, Outcome6, Parked6, RecvMeta6};
 use ruru_engine::{Stat, Stats};
 use ruru_lease::{LeaseStore, Memfile6};
 use ruru_net::udp6::{self, Udp6Socket};
 use tracing::{debug, error, info, warn};
 
+use crate::hooks::Hooks;
 use crate::sockets::{lock, POLL};
 use crate::ServerError;
 
@@ -60,6 +61,7 @@ impl Service6 {
         client_port: u16,
         threads: usize,
         stats: Arc<Stats>,
+        hooks: Option<Arc<Hooks>>,
     ) -> Result<Arc<Self>, ServerError> {
         let db = &cfg.lease_database;
         let store = Arc::new(Memfile6::open(if db.persist {
@@ -72,8 +74,13 @@ impl Service6 {
         let opts = EngineOptions6 {
             server_duid: duid,
             client_port,
+            hooks: None,
         };
-        let engine = Engine6::new(Arc::new(cfg.clone()), opts.clone(), stats.clone());
+        let engine = Engine6::new(
+            Arc::new(cfg.clone()),
+            with_hooks(&opts, &hooks),
+            stats.clone(),
+        );
         engine.recount(store.as_ref());
         let svc = Arc::new(Service6 {
             engine: ArcSwap::from_pointee(engine),
@@ -135,13 +142,14 @@ impl Service6 {
                 engine.process(self.store.as_ref(), &buf[..n], &meta, crate::now())
             }));
             match out {
-                Ok(Outcome6::Reply(r)) => {
-                    let dest = SocketAddrV6::new(*r.dest.ip(), r.dest.port(), 0, r.dest.scope_id());
-                    if let Err(e) = sock.send(&r.bytes, dest) {
-                        self.stats.inc(Stat::Pkt6SendFailed);
-                        debug!(%dest, error = %e, "DHCPv6 send failed");
+                Ok(Outcome6::Reply(r)) => send(sock, &r, &self.stats),
+                Ok(Outcome6::Parked(p)) => match sock.try_clone() {
+                    Ok(s) => park(engine, s, self.stats.clone(), p),
+                    Err(e) => {
+                        warn!(error = %e, "cannot keep a socket for a parked DHCPv6 reply; dropped");
+                        engine.drop_parked(&p);
                     }
-                }
+                },
                 Ok(Outcome6::Drop(_)) => {}
                 Err(_) => {
                     self.stats.inc(Stat::Pkt6ReceiveDrop);
@@ -176,14 +184,23 @@ impl Service6 {
         }
     }
 
-    /// Swaps in a new `Dhcp6` configuration.
-    pub fn apply(&self, cfg: &Dhcp6) {
+    /// Swaps in a new `Dhcp6` configuration and its hook libraries.
+    pub fn apply(&self, cfg: &Dhcp6, hooks: &Option<Arc<Hooks>>) {
         if *lock(&self.interfaces) != cfg.interfaces.interfaces {
             warn!("Dhcp6 interfaces-config changed: DHCPv6 sockets are kept until restart (not supported yet by reload)");
         }
-        let engine = Engine6::new(Arc::new(cfg.clone()), self.opts.clone(), self.stats.clone());
+        let engine = Engine6::new(
+            Arc::new(cfg.clone()),
+            with_hooks(&self.opts, hooks),
+            self.stats.clone(),
+        );
         engine.recount(self.store.as_ref());
         self.engine.store(Arc::new(engine));
+    }
+
+    /// The running engine (control commands).
+    pub fn engine(&self) -> Arc<Engine6> {
+        self.engine.load_full()
     }
 
     /// Stops the workers and waits for them.
@@ -195,4 +212,48 @@ impl Service6 {
             }
         }
     }
+}
+
+/// Engine options with `hooks` as the dispatcher.
+fn with_hooks(opts: &EngineOptions6, hooks: &Option<Arc<Hooks>>) -> EngineOptions6 {
+    let mut o = opts.clone();
+    o.hooks = hooks
+        .clone()
+        .map(|h| h as Arc<dyn ruru_engine::HookDispatch>);
+    o
+}
+
+fn send(sock: &Udp6Socket, r: &ruru_engine::v6::Reply6, stats: &Stats) {
+    let dest = SocketAddrV6::new(*r.dest.ip(), r.dest.port(), 0, r.dest.scope_id());
+    if let Err(e) = sock.send(&r.bytes, dest) {
+        stats.inc(Stat::Pkt6SendFailed);
+        debug!(%dest, error = %e, "DHCPv6 send failed");
+    }
+}
+
+/// Hands a parked reply to the parking lot of the engine that parked it;
+/// when its library unparks it, the reply is finished on that engine (it
+/// may be parked again at `pkt6_send`) and sent on `sock`.
+fn park(engine: Arc<Engine6>, sock: Udp6Socket, stats: Arc<Stats>, p: Box<Parked6>) {
+    let id = p.id;
+    let holder = engine.clone();
+    holder.hold(
+        id,
+        Box::new(move |go| {
+            if !go {
+                engine.drop_parked(&p);
+                return;
+            }
+            match std::panic::catch_unwind(AssertUnwindSafe(|| engine.resume(*p))) {
+                Ok(Outcome6::Reply(r)) => send(&sock, &r, &stats),
+                Ok(Outcome6::Parked(p)) => park(engine, sock, stats, p),
+                Ok(Outcome6::Drop(_)) => {}
+                Err(_) => {
+                    stats.inc(Stat::Pkt6ReceiveDrop);
+                    stats.inc(Stat::Pkt6ProcessingPanic);
+                    error!(id, "finishing a parked DHCPv6 reply panicked; dropped");
+                }
+            }
+        }),
+    );
 }

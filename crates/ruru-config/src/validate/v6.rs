@@ -149,6 +149,7 @@ pub(super) fn dhcp6(v: &mut V, d: file::Dhcp6) -> Dhcp6 {
         multi_threading: common.multi_threading,
         control_sockets: common.control_sockets,
         hooks_libraries: common.hooks_libraries,
+        parked_packet_limit: d.parked_packet_limit.unwrap_or(256),
     }
 }
 
@@ -558,13 +559,22 @@ fn reservations(v: &mut V, sp: &str, list: &[file::Reservation6], net: Ipv6Net) 
         .collect();
         let id = match given.as_slice() {
             [] => {
-                v.err(&p, "no identifier: expected exactly one of `duid`, `hw-address` (`flex-id` not supported yet)");
+                v.err(
+                    &p,
+                    "no identifier: expected exactly one of `duid`, `hw-address`, `flex-id`",
+                );
                 None
             }
-            [("flex-id", _)] => {
-                v.unsupported(format!("{p}.flex-id"));
-                None
-            }
+            [("flex-id", s)] => match crate::validate::hex_or_text(s) {
+                Some(b) => Some(HostId6::Flex(b)),
+                None => {
+                    v.err(
+                        format!("{p}.flex-id"),
+                        format!("`{s}` is not a flex-id: expected 1 to 255 bytes as hex (\"0a:0b\") or quoted text (\"'port-1'\")"),
+                    );
+                    None
+                }
+            },
             [("duid", s)] => match parse_duid(s) {
                 Some(d) => Some(HostId6::Duid(d)),
                 None => {

@@ -25,12 +25,12 @@ use ruru_config::{Dhcp4, HostId, HostIdType, OptionData, Reservation4, Subnet4};
 use ruru_lease::{Lease4, LeaseError, LeaseState, LeaseStore};
 use tracing::debug;
 
-use crate::hooks::{HookArgs, HookDispatch, HookPoint, NextStep, PacketContext};
+use crate::hooks::{next_park_id, HookArgs, HookDispatch, HookPoint, NextStep, PacketContext};
 use crate::stats::{add, Stat, Stats, SubnetStats};
 use alloc::{ClientKey, PoolCursors};
 use packet::Query4;
 use reply::{Destination, Draft};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 /// What the server knows about a received packet besides its bytes.
 #[derive(Debug, Clone)]
@@ -108,6 +108,35 @@ pub enum Outcome4 {
     /// Processed; RELEASE and DECLINE get no answer.
     Done,
     Drop(Drop4),
+    /// A hook library parked the reply (Kea's PARK at `leases4_committed`
+    /// or `pkt4_send`); the server keeps it until the library unparks it,
+    /// then calls [`Engine4::resume`] on this same engine.
+    Parked(Box<Parked4>),
+}
+
+/// Where a parked reply stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage4 {
+    /// After `leases4_committed`: `pkt4_send` and `buffer4_send` still run.
+    Committed,
+    /// After `pkt4_send`: encoding and `buffer4_send` still run.
+    Sent,
+}
+
+/// A reply held by a hook library: everything needed to finish it.
+#[derive(Debug, Clone)]
+pub struct Parked4 {
+    /// The parking id the library was given (`parking_id`).
+    pub id: u64,
+    stage: Stage4,
+    q: Query4,
+    sidx: usize,
+    /// Index of the client's reservation in the subnet's hosts.
+    host: Option<usize>,
+    server_id: Ipv4Addr,
+    now: u64,
+    draft: Draft,
+    pc: PacketContext,
 }
 
 /// The per-config DHCPv4 engine.
@@ -134,6 +163,8 @@ struct Ctx<'a> {
     host: Option<&'a Reservation4>,
     server_id: Ipv4Addr,
     now: u64,
+    /// Set when a `leases4_committed` callout parked the reply.
+    parked: Cell<Option<u64>>,
 }
 
 impl Engine4 {
@@ -430,7 +461,7 @@ impl Engine4 {
         };
         let subnet = &self.cfg.subnets[sidx];
         // host4_identifier: reservations in identifier order.
-        let host = self.find_host(&q, subnet);
+        let host = self.find_host(&q, subnet, &pc);
         let ctx = Ctx {
             pc: &pc,
             q: &q,
@@ -439,6 +470,7 @@ impl Engine4 {
             host,
             server_id: meta.local,
             now,
+            parked: Cell::new(None),
         };
         let result = match q.msg_type {
             MessageType::Discover => self.discover(store, &ctx),
@@ -449,10 +481,79 @@ impl Engine4 {
             _ => Err(Drop4::UnknownMessageType),
         };
         match result {
-            Ok(Some(d)) => self.finish(&ctx, d),
+            Ok(Some(d)) => match ctx.parked.get() {
+                Some(id) => self.park(&ctx, id, Stage4::Committed, d),
+                None => self.finish(&ctx, d),
+            },
             Ok(None) => Outcome4::Done,
             Err(why) => self.drop(Some(&q), why),
         }
+    }
+
+    /// Holds the reply for the library that parked it.
+    fn park(&self, ctx: &Ctx<'_>, id: u64, stage: Stage4, draft: Draft) -> Outcome4 {
+        debug!(
+            xid = format_args!("{:#010x}", ctx.q.xid()),
+            id,
+            ?stage,
+            "reply parked by a hook library"
+        );
+        let host = ctx.host.and_then(|h| {
+            ctx.subnet
+                .reservations
+                .hosts
+                .iter()
+                .position(|x| std::ptr::eq(x, h))
+        });
+        Outcome4::Parked(Box::new(Parked4 {
+            id,
+            stage,
+            q: ctx.q.clone(),
+            sidx: ctx.sidx,
+            host,
+            server_id: ctx.server_id,
+            now: ctx.now,
+            draft,
+            pc: std::mem::take(&mut *ctx.pc.borrow_mut()),
+        }))
+    }
+
+    /// Finishes a parked reply (the library unparked it): the remaining
+    /// hook points run, then the reply is encoded and addressed. Must be
+    /// called on the engine that parked it.
+    pub fn resume(&self, p: Parked4) -> Outcome4 {
+        let Some(subnet) = self.cfg.subnets.get(p.sidx) else {
+            return self.drop(Some(&p.q), Drop4::NoSubnet);
+        };
+        let pc = RefCell::new(p.pc);
+        let ctx = Ctx {
+            pc: &pc,
+            q: &p.q,
+            subnet,
+            sidx: p.sidx,
+            host: p.host.and_then(|i| subnet.reservations.hosts.get(i)),
+            server_id: p.server_id,
+            now: p.now,
+            parked: Cell::new(None),
+        };
+        match p.stage {
+            Stage4::Committed => self.finish(&ctx, p.draft),
+            Stage4::Sent => self.send_out(&ctx, p.draft),
+        }
+    }
+
+    /// Hands a parked reply's `finish` to the dispatcher that parked it.
+    pub fn hold(&self, id: u64, finish: crate::hooks::Finish) {
+        match &self.opts.hooks {
+            Some(h) => h.hold(id, finish),
+            None => finish(false),
+        }
+    }
+
+    /// Counts a parked reply that will never be sent (dropped by its
+    /// library, the library unloaded, or the parking lot full).
+    pub fn drop_parked(&self, p: &Parked4) {
+        self.drop(Some(&p.q), Drop4::Hook);
     }
 
     /// Kea's subnet selection for DHCPv4.
@@ -485,7 +586,32 @@ impl Engine4 {
         subnets.iter().position(|s| s.contains(meta.local))
     }
 
-    fn find_host<'a>(&self, q: &Query4, subnet: &'a Subnet4) -> Option<&'a Reservation4> {
+    fn find_host<'a>(
+        &self,
+        q: &Query4,
+        subnet: &'a Subnet4,
+        pc: &RefCell<PacketContext>,
+    ) -> Option<&'a Reservation4> {
+        // host4_identifier: with `flex-id` among the identifier types, the
+        // callouts compute the flexible identifier (Kea's flex_id).
+        let mut flex = None;
+        if self
+            .cfg
+            .host_reservation_identifiers
+            .contains(&HostIdType::Flex)
+        {
+            if let Some(h) = self.hooks_at(HookPoint::Host4Identifier) {
+                let mut pcm = pc.borrow_mut();
+                let mut a = HookArgs::new(HookPoint::Host4Identifier, &mut pcm);
+                a.query = Some(q);
+                a.id_type = Some(4);
+                a.id_value = Some(Vec::new());
+                // Kea ignores the identifier unless the status is CONTINUE.
+                if h.call(&mut a) == NextStep::Continue {
+                    flex = a.id_value.take().filter(|v| !v.is_empty());
+                }
+            }
+        }
         if subnet.reservations.hosts.is_empty() {
             return None;
         }
@@ -500,6 +626,10 @@ impl Engine4 {
                 },
                 HostIdType::CircuitId => match &q.circuit_id {
                     Some(c) => HostId::CircuitId(c.clone()),
+                    None => continue,
+                },
+                HostIdType::Flex => match flex.take() {
+                    Some(f) => HostId::Flex(f),
                     None => continue,
                 },
                 _ => continue,
@@ -782,8 +912,11 @@ impl Engine4 {
                 a.text
                     .push(("deleted_leases4", format!("[\"{}\"]", dl.addr)));
             }
-            if matches!(h.call(&mut a), NextStep::Drop | NextStep::Park) {
-                return Err(Drop4::Hook);
+            a.park = Some(next_park_id());
+            match h.call(&mut a) {
+                NextStep::Drop => return Err(Drop4::Hook),
+                NextStep::Park => ctx.parked.set(a.park),
+                NextStep::Continue | NextStep::Skip => {}
             }
         }
         let mut d = Draft::new(5);
@@ -993,17 +1126,25 @@ impl Engine4 {
                 a.query = Some(ctx.q);
                 a.subnet_id = Some(ctx.subnet.id);
                 a.response = Some(&mut d);
-                h.call(&mut a)
+                a.park = Some(next_park_id());
+                (h.call(&mut a), a.park)
             };
-            if step != NextStep::Continue {
-                return self.drop(Some(ctx.q), Drop4::Hook);
-            }
             let t = d.msg_type;
             match d.options.iter_mut().find(|(c, _)| *c == 53) {
                 Some(o) => o.1 = vec![t],
                 None => d.options.insert(0, (53, vec![t])),
             }
+            match step {
+                (NextStep::Continue, _) => {}
+                (NextStep::Park, Some(id)) => return self.park(ctx, id, Stage4::Sent, d),
+                _ => return self.drop(Some(ctx.q), Drop4::Hook),
+            }
         }
+        self.send_out(ctx, d)
+    }
+
+    /// Encodes, runs `buffer4_send`, addresses and counts the reply.
+    fn send_out(&self, ctx: &Ctx<'_>, d: Draft) -> Outcome4 {
         let (mut bytes, dropped) = reply::encode(ctx.q, &d, ctx.q.relay_info.as_deref());
         if !dropped.is_empty() {
             debug!(

@@ -3,7 +3,8 @@
 //! An expired lease is kept in state expired-reclaimed (so a returning client
 //! still finds "its" address) until `hold-reclaimed-time` has passed; declined
 //! addresses come back to the pool after their probation period. Hook points:
-//! `lease4_expire` (and `lease4_recover` once hooks land).
+//! `lease4_expire` and `lease4_recover` (declined leases); a callout that
+//! sets `remove_lease` has the lease deleted instead of kept.
 
 use ruru_lease::{Lease4, LeaseState, LeaseStore};
 use tracing::{debug, warn};
@@ -29,6 +30,7 @@ impl Engine4 {
             } else {
                 HookPoint::Lease4Expire
             };
+            let mut remove = false;
             if let Some(h) = self.opts.hooks.as_deref().filter(|h| h.has(point)) {
                 let mut pc = PacketContext::default();
                 let mut copy = l.clone();
@@ -39,6 +41,7 @@ impl Engine4 {
                 if h.call(&mut a) != NextStep::Continue {
                     continue;
                 }
+                remove = a.remove_lease == Some(true);
             }
             let reclaimed = Lease4 {
                 hostname: String::new(),
@@ -47,7 +50,12 @@ impl Engine4 {
                 state: LeaseState::ExpiredReclaimed,
                 ..l.clone()
             };
-            if let Err(e) = store.update4(&reclaimed) {
+            let res = if remove {
+                store.delete4(l.addr).map(|_| ())
+            } else {
+                store.update4(&reclaimed)
+            };
+            if let Err(e) = res {
                 warn!(addr = %l.addr, error = %e, "reclaiming lease failed");
                 continue;
             }

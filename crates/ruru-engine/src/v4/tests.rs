@@ -94,6 +94,7 @@ fn engine() -> Engine4 {
         multi_threading: MultiThreading::default(),
         control_sockets: Vec::new(),
         hooks_libraries: Vec::new(),
+        parked_packet_limit: 256,
     };
     Engine4::new(
         Arc::new(cfg),
@@ -463,4 +464,140 @@ fn hook_pkt4_send_option_and_release_skip() {
         s.get4(a).is_some(),
         "SKIP at lease4_release keeps the lease"
     );
+}
+
+/// Parks at leases4_committed (or pkt4_send), as a library returning PARK.
+#[derive(Debug)]
+struct Parker {
+    at: crate::HookPoint,
+}
+
+impl crate::HookDispatch for Parker {
+    fn has(&self, p: crate::HookPoint) -> bool {
+        p == self.at
+    }
+    fn call(&self, a: &mut crate::HookArgs<'_>) -> crate::NextStep {
+        assert!(a.park.is_some(), "{:?} can park", a.point);
+        if let Some(d) = a.response.as_deref_mut() {
+            d.options.push((252, b"after-park".to_vec()));
+        }
+        crate::NextStep::Park
+    }
+}
+
+#[test]
+fn parked_ack_is_committed_first_and_resumes_into_the_same_reply() {
+    for at in [
+        crate::HookPoint::Leases4Committed,
+        crate::HookPoint::Pkt4Send,
+    ] {
+        let base = engine();
+        let e = Engine4::new(
+            base.cfg.clone(),
+            EngineOptions {
+                hooks: Some(Arc::new(Parker { at })),
+                ..EngineOptions::default()
+            },
+            Arc::new(Stats::new()),
+        );
+        let s = Memfile::open(None).unwrap();
+        let offer = match run(&e, &s, &msg(MessageType::Discover, 3), NOW) {
+            Outcome4::Parked(p) if at == crate::HookPoint::Pkt4Send => reply(e.resume(*p)),
+            o => reply(o),
+        };
+        let mut req = msg(MessageType::Request, 3);
+        req.opts_mut()
+            .insert(DhcpOption::RequestedIpAddress(offer.yiaddr()));
+        req.opts_mut()
+            .insert(DhcpOption::ServerIdentifier(meta().local));
+        let p = match run(&e, &s, &req, NOW) {
+            Outcome4::Parked(p) => p,
+            o => panic!("{at:?}: expected a parked ACK, got {o:?}"),
+        };
+        assert!(
+            s.get4(offer.yiaddr()).is_some(),
+            "lease stored before the ACK"
+        );
+        let ack = match e.resume(*p) {
+            Outcome4::Parked(p) => e.resume(*p), // parked again at pkt4_send
+            o => o,
+        };
+        let ack = reply(ack);
+        assert_eq!(ack.yiaddr(), offer.yiaddr());
+        assert_eq!(
+            ack.opts().get(OptionCode::MessageType),
+            Some(&DhcpOption::MessageType(MessageType::Ack))
+        );
+    }
+}
+
+/// host4_identifier computes a flex-id from the MAC (`port-<last byte>`);
+/// lease4_expire asks for the lease to be removed.
+#[derive(Debug)]
+struct FlexAndRemove;
+
+impl crate::HookDispatch for FlexAndRemove {
+    fn has(&self, p: crate::HookPoint) -> bool {
+        matches!(
+            p,
+            crate::HookPoint::Host4Identifier | crate::HookPoint::Lease4Expire
+        )
+    }
+    fn call(&self, a: &mut crate::HookArgs<'_>) -> crate::NextStep {
+        match a.point {
+            crate::HookPoint::Host4Identifier => {
+                assert_eq!(a.id_type, Some(4), "flex-id");
+                let mac = a.query.expect("query").hwaddr.clone();
+                a.id_value = Some(format!("port-{}", mac[5]).into_bytes());
+            }
+            crate::HookPoint::Lease4Expire => a.remove_lease = Some(true),
+            _ => {}
+        }
+        crate::NextStep::Continue
+    }
+}
+
+#[test]
+fn flex_id_from_host4_identifier_and_remove_lease_at_expire() {
+    let base = engine();
+    let mut cfg = (*base.cfg).clone();
+    cfg.host_reservation_identifiers = vec![HostIdType::HwAddress, HostIdType::Flex];
+    let mut sn = subnet();
+    let mut hosts = sn.reservations.hosts.clone();
+    hosts.push(Reservation4 {
+        id: HostId::Flex(b"port-9".to_vec()),
+        ip_address: Some(Ipv4Addr::new(192, 0, 2, 9)),
+        hostname: None,
+        options: vec![],
+        next_server: None,
+        server_hostname: None,
+        boot_file_name: None,
+    });
+    sn.reservations = Reservations4::new(hosts);
+    cfg.subnets = vec![sn];
+    let e = Engine4::new(
+        Arc::new(cfg),
+        EngineOptions {
+            hooks: Some(Arc::new(FlexAndRemove)),
+            ..EngineOptions::default()
+        },
+        Arc::new(Stats::new()),
+    );
+    let s = Memfile::open(None).unwrap();
+    assert_eq!(
+        dora(&e, &s, 9),
+        Ipv4Addr::new(192, 0, 2, 9),
+        "flex-id reservation"
+    );
+    let other = dora(&e, &s, 8);
+    assert!(
+        (100..=102).contains(&other.octets()[3]),
+        "no flex match: pool"
+    );
+    // After expiry, lease4_expire's remove_lease deletes instead of keeping
+    // the lease as expired-reclaimed.
+    let (n, _) = e.reclaim(&s, NOW + 100_000, 0);
+    assert_eq!(n, 2);
+    assert!(s.get4(other).is_none());
+    assert_eq!(s.count4(), 0);
 }

@@ -9,10 +9,21 @@
 //! NoAddrsAvail, NoPrefixAvail, NoBinding, NotOnLink.
 //!
 //! Shared with DHCPv4: the lease store, the allocation cursor
-//! ([`crate::cursor`]), statistics, lifetimes.
+//! ([`crate::cursor`]), statistics, lifetimes, the hook points
+//! ([`crate::hooks`]: `buffer6_receive` → parse → `pkt6_receive` →
+//! `subnet6_select` → `host6_identifier` → `lease6_select` / `lease6_renew`
+//! / `lease6_rebind` / `lease6_release` / `lease6_decline` per lease →
+//! `leases6_committed` → `pkt6_send` → encode → `buffer6_send`).
+//!
+//! Sub-modules: `packet` (decode, relay wrapping), `park` (replies parked
+//! by hook libraries and their resumption).
 
 pub mod packet;
+mod park;
 
+pub use park::Parked6;
+
+use std::cell::RefCell;
 use std::net::{Ipv6Addr, SocketAddrV6};
 use std::sync::Arc;
 
@@ -25,6 +36,7 @@ use ruru_lease::{Lease6, LeaseState, LeaseStore, LeaseType6};
 use tracing::debug;
 
 use crate::cursor::Cursor;
+use crate::hooks::{next_park_id, HookArgs, HookDispatch, HookPoint, NextStep, PacketContext};
 use crate::stats::{add, Stat, Stats, SubnetStats6};
 use packet::Query6;
 
@@ -47,6 +59,8 @@ pub struct EngineOptions6 {
     pub server_duid: Vec<u8>,
     /// Port replies to directly connected clients go to (default 546).
     pub client_port: u16,
+    /// Loaded hook libraries, if any.
+    pub hooks: Option<Arc<dyn HookDispatch>>,
 }
 
 /// A reply ready to send.
@@ -71,12 +85,17 @@ pub enum Drop6 {
     /// Confirm without addresses (RFC 8415 §18.3.3: no reply).
     NothingToConfirm,
     StoreFailed,
+    /// A hook callout said DROP (or SKIP where that means drop), or failed.
+    Hook,
 }
 
 #[derive(Debug, Clone)]
 pub enum Outcome6 {
     Reply(Reply6),
     Drop(Drop6),
+    /// A hook library parked the reply (at `leases6_committed` or
+    /// `pkt6_send`); see [`Engine6::resume`].
+    Parked(Box<Parked6>),
 }
 
 /// Per-pool cursors of one subnet.
@@ -104,6 +123,11 @@ struct Ctx<'a> {
     sidx: usize,
     host: Option<&'a Reservation6>,
     now: u64,
+    /// Per-packet hook context (shared by one library's callouts).
+    pc: &'a RefCell<PacketContext>,
+    /// Leases written and deleted for this message (`leases6_committed`).
+    committed: RefCell<Vec<Lease6>>,
+    deleted: RefCell<Vec<Lease6>>,
 }
 
 fn status(code: Status, msg: &str) -> DhcpOption {
@@ -241,9 +265,38 @@ impl Engine6 {
         }
     }
 
+    /// The dispatcher, when a callout is registered at `point`.
+    fn hooks_at(&self, point: HookPoint) -> Option<&dyn HookDispatch> {
+        self.opts.hooks.as_deref().filter(|h| h.has(point))
+    }
+
+    /// Runs a per-lease hook point (`lease6_select`, `lease6_renew`, ...)
+    /// with the query, the subnet and `lease`.
+    fn lease_hook(
+        &self,
+        ctx: &Ctx<'_>,
+        point: HookPoint,
+        lease: &mut Lease6,
+        fake: Option<bool>,
+    ) -> NextStep {
+        let Some(h) = self.hooks_at(point) else {
+            return NextStep::Continue;
+        };
+        let mut pcm = ctx.pc.borrow_mut();
+        let mut a = HookArgs::new(point, &mut pcm);
+        a.query6 = Some(ctx.q);
+        a.subnet_id = Some(ctx.subnet.id);
+        a.fake_allocation = fake;
+        a.lease6 = Some(lease);
+        h.call(&mut a)
+    }
+
     fn drop(&self, q: Option<&Query6>, why: Drop6) -> Outcome6 {
         if why == Drop6::ParseFailed {
             self.stats.inc(Stat::Pkt6ParseFailed);
+        }
+        if why == Drop6::Hook {
+            self.stats.inc(Stat::Pkt6DropHook);
         }
         self.stats.inc(Stat::Pkt6ReceiveDrop);
         match q {
@@ -264,6 +317,26 @@ impl Engine6 {
         now: u64,
     ) -> Outcome6 {
         self.stats.inc(Stat::Pkt6Received);
+        let pc = RefCell::new(PacketContext::default());
+        // buffer6_receive: the raw bytes, which callouts may rewrite.
+        let rewritten;
+        let buf = match self.hooks_at(HookPoint::Buffer6Receive) {
+            Some(h) => {
+                let mut owned = buf.to_vec();
+                let step = {
+                    let mut pcm = pc.borrow_mut();
+                    let mut a = HookArgs::new(HookPoint::Buffer6Receive, &mut pcm);
+                    a.buffer = Some(&mut owned);
+                    h.call(&mut a)
+                };
+                if step != NextStep::Continue {
+                    return self.drop(None, Drop6::Hook);
+                }
+                rewritten = owned;
+                &rewritten[..]
+            }
+            None => buf,
+        };
         let q = match packet::parse(buf) {
             Ok(q) => q,
             Err(e) => {
@@ -283,6 +356,16 @@ impl Engine6 {
             _ => Stat::Pkt6UnknownReceived,
         };
         self.stats.inc(counter);
+        // pkt6_receive: the parsed query.
+        if let Some(h) = self.hooks_at(HookPoint::Pkt6Receive) {
+            let mut pcm = pc.borrow_mut();
+            let mut a = HookArgs::new(HookPoint::Pkt6Receive, &mut pcm);
+            a.query6 = Some(&q);
+            if h.call(&mut a) != NextStep::Continue {
+                drop(pcm);
+                return self.drop(Some(&q), Drop6::Hook);
+            }
+        }
 
         // RFC 8415 §16: identifier rules per message type.
         use MessageType as M;
@@ -309,12 +392,27 @@ impl Engine6 {
             _ => return self.drop(Some(&q), Drop6::NotForServer),
         }
 
-        let Some(sidx) = self.select_subnet(&q, meta) else {
+        // subnet6_select: callouts may choose another subnet (or none).
+        let mut selected = self.select_subnet(&q, meta);
+        if let Some(h) = self.hooks_at(HookPoint::Subnet6Select) {
+            let mut pcm = pc.borrow_mut();
+            let mut a = HookArgs::new(HookPoint::Subnet6Select, &mut pcm);
+            a.query6 = Some(&q);
+            a.subnet_id = selected.map(|i| self.cfg.subnets[i].id);
+            if h.call(&mut a) != NextStep::Continue {
+                drop(pcm);
+                return self.drop(Some(&q), Drop6::Hook);
+            }
+            selected = a
+                .subnet_id
+                .and_then(|id| self.cfg.subnets.iter().position(|s| s.id == id));
+        }
+        let Some(sidx) = selected else {
             return self.drop(Some(&q), Drop6::NoSubnet);
         };
         let subnet = &self.cfg.subnets[sidx];
         let duid = q.client_id.as_deref().unwrap_or_default();
-        let host = self.find_host(duid, subnet);
+        let host = self.find_host(&q, duid, subnet, &pc);
         let ctx = Ctx {
             q: &q,
             duid,
@@ -322,6 +420,9 @@ impl Engine6 {
             sidx,
             host,
             now,
+            pc: &pc,
+            committed: RefCell::new(Vec::new()),
+            deleted: RefCell::new(Vec::new()),
         };
 
         let mut reply = v6::Message::new_with_id(MessageType::Reply, q.msg.xid());
@@ -343,6 +444,36 @@ impl Engine6 {
         };
         if let Err(why) = result {
             return self.drop(Some(&q), why);
+        }
+        // leases6_committed: after the leases of a committing exchange are
+        // stored (Request, Renew, Rebind, Release, Decline, rapid commit).
+        let commits = match q.msg_type {
+            M::Solicit => reply.opts().get(OptionCode::RapidCommit).is_some(),
+            M::Request | M::Renew | M::Rebind | M::Release | M::Decline => true,
+            _ => false,
+        };
+        if commits {
+            if let Some(h) = self.hooks_at(HookPoint::Leases6Committed) {
+                let (step, id) = {
+                    let mut pcm = pc.borrow_mut();
+                    let mut a = HookArgs::new(HookPoint::Leases6Committed, &mut pcm);
+                    a.query6 = Some(&q);
+                    a.subnet_id = Some(subnet.id);
+                    a.text
+                        .push(("leases6", park::leases_json(&ctx.committed.borrow())));
+                    a.text
+                        .push(("deleted_leases6", park::leases_json(&ctx.deleted.borrow())));
+                    a.park = Some(next_park_id());
+                    (h.call(&mut a), a.park)
+                };
+                match (step, id) {
+                    (NextStep::Continue | NextStep::Skip, _) => {}
+                    (NextStep::Park, Some(id)) => {
+                        return self.park(&ctx, meta, id, park::Stage6::Committed, reply)
+                    }
+                    _ => return self.drop(Some(&q), Drop6::Hook),
+                }
+            }
         }
         self.finish(&ctx, meta, reply)
     }
@@ -378,20 +509,51 @@ impl Engine6 {
             .position(|s| s.interface.as_deref() == Some(ifname))
     }
 
-    /// Reservation by DUID, or by the link-layer address in a DUID-LLT/LL.
-    fn find_host<'a>(&self, duid: &[u8], s: &'a Subnet6) -> Option<&'a Reservation6> {
-        if s.reservations.hosts.is_empty() || duid.is_empty() {
+    /// Reservation by DUID, by the link-layer address in a DUID-LLT/LL,
+    /// then by the flexible identifier a `host6_identifier` callout
+    /// computes (called only when the subnet has flex-id reservations).
+    fn find_host<'a>(
+        &self,
+        q: &Query6,
+        duid: &[u8],
+        s: &'a Subnet6,
+        pc: &RefCell<PacketContext>,
+    ) -> Option<&'a Reservation6> {
+        if s.reservations.hosts.is_empty() {
             return None;
         }
-        if let Some(h) = s.reservations.get(&HostId6::Duid(duid.to_vec())) {
-            return Some(h);
+        if !duid.is_empty() {
+            if let Some(h) = s.reservations.get(&HostId6::Duid(duid.to_vec())) {
+                return Some(h);
+            }
+            let ll = match duid {
+                [0, 1, _, _, _, _, _, _, rest @ ..] => Some(rest),
+                [0, 3, _, _, rest @ ..] => Some(rest),
+                _ => None,
+            };
+            if let Some(h) = ll.and_then(|ll| s.reservations.get(&HostId6::HwAddress(ll.to_vec())))
+            {
+                return Some(h);
+            }
         }
-        let ll = match duid {
-            [0, 1, _, _, _, _, _, _, rest @ ..] => rest,
-            [0, 3, _, _, rest @ ..] => rest,
-            _ => return None,
-        };
-        s.reservations.get(&HostId6::HwAddress(ll.to_vec()))
+        let has_flex = s
+            .reservations
+            .hosts
+            .iter()
+            .any(|h| matches!(h.id, HostId6::Flex(_)));
+        let h = self
+            .hooks_at(HookPoint::Host6Identifier)
+            .filter(|_| has_flex)?;
+        let mut pcm = pc.borrow_mut();
+        let mut a = HookArgs::new(HookPoint::Host6Identifier, &mut pcm);
+        a.query6 = Some(q);
+        a.id_type = Some(4);
+        a.id_value = Some(Vec::new());
+        if h.call(&mut a) != NextStep::Continue {
+            return None;
+        }
+        let id = a.id_value.take().filter(|v| !v.is_empty())?;
+        s.reservations.get(&HostId6::Flex(id))
     }
 
     fn owner_is(&self, ctx: &Ctx<'_>, l: &Lease6, iaid: u32) -> bool {
@@ -617,7 +779,7 @@ impl Engine6 {
             None => store.add6(l).map(|()| true),
         };
         match res {
-            Ok(true) => {}
+            Ok(true) => ctx.committed.borrow_mut().push(l.clone()),
             Ok(false) | Err(ruru_lease::LeaseError::Exists6(_)) => {
                 debug!(addr = %l.address, "DHCPv6 lease changed meanwhile; message dropped");
                 return Err(Drop6::StoreFailed);
@@ -690,7 +852,7 @@ impl Engine6 {
         reply: &mut v6::Message,
         commit: bool,
     ) -> Result<(), Drop6> {
-        let (pref, valid, t1, t2) = self.times(ctx.subnet);
+        let (_, _, t1, t2) = self.times(ctx.subnet);
         for ia in ias(ctx.q) {
             let hint = ia
                 .listed
@@ -699,12 +861,31 @@ impl Engine6 {
                 .filter(|(a, _)| !a.is_unspecified());
             let mut opts = v6::DhcpOptions::new();
             let (mut t1, mut t2) = (t1, t2);
-            match self.pick(store, ctx, ia.kind, ia.id, hint) {
-                Some((a, len)) => {
-                    if commit {
-                        self.store(store, ctx, &self.lease(ctx, ia.kind, a, len, ia.id))?;
+            // lease6_select: callouts may change the address and lifetimes,
+            // or SKIP (no lease for this IA).
+            let chosen = self
+                .pick(store, ctx, ia.kind, ia.id, hint)
+                .and_then(|(a, len)| {
+                    let mut l = self.lease(ctx, ia.kind, a, len, ia.id);
+                    match self.lease_hook(ctx, HookPoint::Lease6Select, &mut l, Some(!commit)) {
+                        NextStep::Continue => Some(Ok(l)),
+                        NextStep::Skip => None,
+                        NextStep::Drop | NextStep::Park => Some(Err(Drop6::Hook)),
                     }
-                    opts.insert(entry(ia.kind, a, len, pref, valid));
+                });
+            match chosen.transpose()? {
+                Some(mut l) => {
+                    l.expire = ctx.now + u64::from(l.valid_lifetime);
+                    if commit {
+                        self.store(store, ctx, &l)?;
+                    }
+                    opts.insert(entry(
+                        ia.kind,
+                        l.address,
+                        l.prefix_len,
+                        l.pref_lifetime,
+                        l.valid_lifetime,
+                    ));
                 }
                 None => {
                     self.no_space(ctx);
@@ -741,7 +922,7 @@ impl Engine6 {
         ctx: &Ctx<'_>,
         reply: &mut v6::Message,
     ) -> Result<(), Drop6> {
-        let (pref, valid, t1, t2) = self.times(ctx.subnet);
+        let (_, _, t1, t2) = self.times(ctx.subnet);
         for ia in ias(ctx.q) {
             let mut opts = v6::DhcpOptions::new();
             let mine: Vec<Lease6> = store
@@ -764,9 +945,37 @@ impl Engine6 {
             if keep.is_empty() {
                 opts.insert(status(Status::NoBinding, "No binding for this IA"));
             }
+            // lease6_renew / lease6_rebind (lease6_select for a new binding):
+            // callouts may change the lifetimes; SKIP leaves the lease as it
+            // is (the client is told what is left of it).
+            let point = match (mine.is_empty(), ctx.q.msg_type) {
+                (true, _) => HookPoint::Lease6Select,
+                (false, MessageType::Rebind) => HookPoint::Lease6Rebind,
+                (false, _) => HookPoint::Lease6Renew,
+            };
             for (a, len) in keep {
-                self.store(store, ctx, &self.lease(ctx, ia.kind, a, len, ia.id))?;
-                opts.insert(entry(ia.kind, a, len, pref, valid));
+                let mut l = self.lease(ctx, ia.kind, a, len, ia.id);
+                match self.lease_hook(ctx, point, &mut l, Some(false)) {
+                    NextStep::Continue => {
+                        l.expire = ctx.now + u64::from(l.valid_lifetime);
+                        self.store(store, ctx, &l)?;
+                        opts.insert(entry(
+                            ia.kind,
+                            l.address,
+                            l.prefix_len,
+                            l.pref_lifetime,
+                            l.valid_lifetime,
+                        ));
+                    }
+                    NextStep::Skip => {
+                        if let Some(cur) = mine.iter().find(|m| m.address == a) {
+                            let left = u32::try_from(cur.expire.saturating_sub(ctx.now))
+                                .unwrap_or(u32::MAX);
+                            opts.insert(entry(ia.kind, a, len, cur.pref_lifetime.min(left), left));
+                        }
+                    }
+                    NextStep::Drop | NextStep::Park => return Err(Drop6::Hook),
+                }
             }
             reply.opts_mut().insert(wrap(ia.kind, ia.id, t1, t2, opts));
         }
@@ -789,15 +998,25 @@ impl Engine6 {
     ) -> Result<(), Drop6> {
         let mut released = 0;
         for (kind, addr, iaid) in Self::listed(ctx) {
-            if let Some(l) = store
+            if let Some(mut l) = store
                 .get6(kind, addr)
                 .filter(|l| self.owner_is(ctx, l, iaid))
             {
+                // lease6_release: SKIP keeps the lease.
+                match self.lease_hook(ctx, HookPoint::Lease6Release, &mut l, None) {
+                    NextStep::Continue => {}
+                    NextStep::Skip => {
+                        released += 1;
+                        continue;
+                    }
+                    NextStep::Drop | NextStep::Park => return Err(Drop6::Hook),
+                }
                 match store.delete6(kind, addr) {
                     Ok(true) => {
                         if l.state != LeaseState::ExpiredReclaimed {
                             self.unassign(&l);
                         }
+                        ctx.deleted.borrow_mut().push(l);
                         released += 1;
                     }
                     Ok(false) => {}
@@ -827,10 +1046,16 @@ impl Engine6 {
             if kind != LeaseType6::Na {
                 continue;
             }
-            if let Some(l) = store
+            if let Some(mut l) = store
                 .get6(kind, addr)
                 .filter(|l| self.owner_is(ctx, l, iaid) && l.state == LeaseState::Default)
             {
+                // lease6_decline: SKIP leaves the lease as it is.
+                match self.lease_hook(ctx, HookPoint::Lease6Decline, &mut l, None) {
+                    NextStep::Continue => {}
+                    NextStep::Skip => continue,
+                    NextStep::Drop | NextStep::Park => return Err(Drop6::Hook),
+                }
                 let declined = Lease6 {
                     duid: vec![0],
                     valid_lifetime: probation,
@@ -931,12 +1156,37 @@ impl Engine6 {
                 }
             }
         }
+        // pkt6_send: callouts may change the response.
+        if let Some(h) = self.hooks_at(HookPoint::Pkt6Send) {
+            let (step, id) = {
+                let mut pcm = ctx.pc.borrow_mut();
+                let mut a = HookArgs::new(HookPoint::Pkt6Send, &mut pcm);
+                a.query6 = Some(ctx.q);
+                a.subnet_id = Some(ctx.subnet.id);
+                a.response6 = Some(&mut reply);
+                a.park = Some(next_park_id());
+                (h.call(&mut a), a.park)
+            };
+            match (step, id) {
+                (NextStep::Continue, _) => {}
+                (NextStep::Park, Some(id)) => {
+                    return self.park(ctx, meta, id, park::Stage6::Sent, reply)
+                }
+                _ => return self.drop(Some(ctx.q), Drop6::Hook),
+            }
+        }
+        self.send_out(ctx, meta, &reply)
+    }
+
+    /// Encodes, wraps in the relay chain, runs `buffer6_send`, addresses
+    /// and counts the reply.
+    fn send_out(&self, ctx: &Ctx<'_>, meta: &RecvMeta6, reply: &v6::Message) -> Outcome6 {
         let mut inner = Vec::with_capacity(256);
         if reply.encode(&mut Encoder::new(&mut inner)).is_err() {
             return self.drop(Some(ctx.q), Drop6::Invalid);
         }
         let msg_type = u8::from(reply.msg_type());
-        let (bytes, dest) = if ctx.q.relays.is_empty() {
+        let (mut bytes, dest) = if ctx.q.relays.is_empty() {
             (
                 inner,
                 SocketAddrV6::new(
@@ -952,6 +1202,19 @@ impl Engine6 {
                 SocketAddrV6::new(*meta.src.ip(), SERVER_PORT, 0, meta.src.scope_id()),
             )
         };
+        // buffer6_send: the encoded bytes, which callouts may rewrite.
+        if let Some(h) = self.hooks_at(HookPoint::Buffer6Send) {
+            let step = {
+                let mut pcm = ctx.pc.borrow_mut();
+                let mut a = HookArgs::new(HookPoint::Buffer6Send, &mut pcm);
+                a.query6 = Some(ctx.q);
+                a.buffer = Some(&mut bytes);
+                h.call(&mut a)
+            };
+            if step != NextStep::Continue {
+                return self.drop(Some(ctx.q), Drop6::Hook);
+            }
+        }
         self.stats.inc(Stat::Pkt6Sent);
         match msg_type {
             2 => self.stats.inc(Stat::Pkt6AdvertiseSent),
@@ -971,12 +1234,37 @@ impl Engine6 {
         let mut n = 0;
         for l in store.expired6(now, limit) {
             let was_declined = l.state == LeaseState::Declined;
+            // lease6_expire / lease6_recover: SKIP leaves the lease;
+            // `remove_lease` deletes it instead of keeping it reclaimed.
+            let point = if was_declined {
+                HookPoint::Lease6Recover
+            } else {
+                HookPoint::Lease6Expire
+            };
+            let mut remove = false;
+            if let Some(h) = self.hooks_at(point) {
+                let mut pc = PacketContext::default();
+                let mut copy = l.clone();
+                let mut a = HookArgs::new(point, &mut pc);
+                a.lease6 = Some(&mut copy);
+                a.subnet_id = Some(l.subnet_id);
+                a.remove_lease = Some(false);
+                if h.call(&mut a) != NextStep::Continue {
+                    continue;
+                }
+                remove = a.remove_lease == Some(true);
+            }
             let r = Lease6 {
                 state: LeaseState::ExpiredReclaimed,
                 hostname: String::new(),
                 ..l.clone()
             };
-            if store.update6(&r).is_ok() {
+            let res = if remove {
+                store.delete6(l.lease_type, l.address).map(|_| ())
+            } else {
+                store.update6(&r)
+            };
+            if res.is_ok() {
                 n += 1;
                 self.unassign(&l);
                 let st = self

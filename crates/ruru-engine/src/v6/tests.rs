@@ -92,6 +92,7 @@ fn cfg() -> Dhcp6 {
         multi_threading: MultiThreading::default(),
         control_sockets: vec![],
         hooks_libraries: vec![],
+        parked_packet_limit: 256,
         server_id: ServerId {
             kind: DuidType::Llt,
             identifier: None,
@@ -110,6 +111,7 @@ fn engine() -> Engine6 {
         EngineOptions6 {
             server_duid: SERVER_DUID.to_vec(),
             client_port: CLIENT_PORT,
+            hooks: None,
         },
         Arc::new(Stats::new()),
     )
@@ -177,7 +179,7 @@ fn exchange(e: &Engine6, s: &dyn LeaseStore, msg: &[u8]) -> Option<v6::Message> 
             );
             Some(inner.msg)
         }
-        Outcome6::Drop(_) => None,
+        Outcome6::Drop(_) | Outcome6::Parked(_) => None,
     }
 }
 
@@ -374,4 +376,120 @@ fn rfc8415_16_identifier_rules() {
     ));
     assert_eq!(e.stats().get(crate::Stat::Pkt6ParseFailed), 1);
     let _ = v6::Message::decode(&mut Decoder::new(&[1, 0, 0, 0]));
+}
+
+/// A dispatcher in Rust: what the engine does with each next step at the
+/// DHCPv6 hook points (the C ABI side is tested end to end in the server).
+#[derive(Debug, Default)]
+struct Mock6 {
+    drop_client: Option<u8>,
+    valid: Option<u32>,
+    option: Option<(u16, Vec<u8>)>,
+    park_committed: bool,
+    committed: std::sync::Mutex<Vec<String>>,
+}
+
+impl crate::HookDispatch for Mock6 {
+    fn has(&self, _point: crate::HookPoint) -> bool {
+        true
+    }
+    fn call(&self, a: &mut crate::HookArgs<'_>) -> crate::NextStep {
+        use crate::{HookPoint as P, NextStep as N};
+        match a.point {
+            P::Pkt6Receive => {
+                let q = a.query6.expect("query6 at pkt6_receive");
+                if let Some(n) = self.drop_client {
+                    if q.client_id.as_deref() == Some(&duid(n)[..]) {
+                        return N::Drop;
+                    }
+                }
+            }
+            P::Lease6Select => {
+                if let (Some(v), Some(l)) = (self.valid, a.lease6.as_deref_mut()) {
+                    l.valid_lifetime = v;
+                    l.pref_lifetime = v / 2;
+                }
+            }
+            P::Leases6Committed => {
+                let text = a
+                    .text
+                    .iter()
+                    .find(|(k, _)| *k == "leases6")
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default();
+                self.committed.lock().unwrap().push(text);
+                if self.park_committed {
+                    assert!(a.park.is_some(), "leases6_committed can park");
+                    return N::Park;
+                }
+            }
+            P::Pkt6Send => {
+                if let (Some((c, v)), Some(r)) = (&self.option, a.response6.as_deref_mut()) {
+                    r.opts_mut()
+                        .insert(DhcpOption::Unknown(v6::UnknownOption::new(
+                            OptionCode::from(*c),
+                            v.clone(),
+                        )));
+                }
+            }
+            _ => {}
+        }
+        N::Continue
+    }
+}
+
+fn engine_with(m: Arc<Mock6>) -> Engine6 {
+    Engine6::new(
+        Arc::new(cfg()),
+        EngineOptions6 {
+            server_duid: SERVER_DUID.to_vec(),
+            client_port: CLIENT_PORT,
+            hooks: Some(m),
+        },
+        Arc::new(Stats::new()),
+    )
+}
+
+#[test]
+fn hooks_drop_change_lifetimes_add_options_and_park() {
+    let m = Arc::new(Mock6 {
+        drop_client: Some(9),
+        valid: Some(1234),
+        option: Some((65000, b"hooked".to_vec())),
+        park_committed: true,
+        ..Mock6::default()
+    });
+    let e = engine_with(m.clone());
+    let s = store();
+    // pkt6_receive DROP: no answer, counted.
+    assert!(exchange(&e, &s, &relayed(1, 9, &[ia_na(1, None)], false)).is_none());
+    assert_eq!(e.stats().get(crate::Stat::Pkt6DropHook), 1);
+    // lease6_select lifetimes and the pkt6_send option in the Advertise.
+    let adv = exchange(&e, &s, &relayed(1, 1, &[ia_na(1, None)], false)).unwrap();
+    let (a, valid) = first_addr(&adv).unwrap();
+    assert_eq!(valid, 1234);
+    let opt = adv.opts().iter().find_map(|o| match o {
+        DhcpOption::Unknown(u) if u16::from(u.code()) == 65000 => Some(u.data().to_vec()),
+        _ => None,
+    });
+    assert_eq!(opt.as_deref(), Some(&b"hooked"[..]));
+    // Request: leases6_committed parks the Reply; the lease is stored.
+    let req = relayed(3, 1, &[ia_na(1, Some(a))], true);
+    let parked = match e.process(&s, &req, &meta(), NOW) {
+        Outcome6::Parked(p) => p,
+        other => panic!("expected a parked reply, got {other:?}"),
+    };
+    let stored = s
+        .get6(LeaseType6::Na, a)
+        .expect("stored before leases6_committed");
+    assert_eq!(stored.valid_lifetime, 1234);
+    assert!(m.committed.lock().unwrap()[0].contains(&a.to_string()));
+    // Resumed: the Reply, with the pkt6_send option, goes out.
+    match e.resume(*parked) {
+        Outcome6::Reply(r) => {
+            assert_eq!(r.bytes[0], 13, "relay-reply");
+            assert!(r.bytes.windows(6).any(|w| w == b"hooked"));
+        }
+        other => panic!("expected the reply, got {other:?}"),
+    }
 }

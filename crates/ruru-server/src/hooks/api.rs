@@ -12,15 +12,17 @@
 
 use std::ffi::{c_char, CStr};
 use std::fmt;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 
+use dhcproto::v6;
 use ruru_engine::{HookArgs, HookPoint};
 use ruru_hooks_sdk::{
     RuruApi, RuruCallout, RuruCalloutFn, RuruLibrary, RURU_EINVAL, RURU_ENOFIELD, RURU_EREADONLY,
     RURU_ETOOSMALL, RURU_LOG_DEBUG, RURU_LOG_ERROR, RURU_LOG_INFO, RURU_LOG_WARN, RURU_OK,
 };
+use ruru_lease::LeaseType6;
 use tracing::{debug, error, info, trace, warn};
 
 use super::dispatch::ARGS;
@@ -44,6 +46,8 @@ pub static API: RuruApi = RuruApi {
     remove_option,
     context_get,
     context_set,
+    get_u64,
+    unpark,
 };
 
 /// The server side of a `RuruLibrary*`.
@@ -54,6 +58,9 @@ pub struct LibHandle {
     /// Callouts registered by `ruru_hook_load`; `None` once it returned
     /// (registering is refused then).
     registering: Mutex<Option<Vec<(HookPoint, RuruCalloutFn)>>>,
+    /// The parking lot of the library's generation and its index there
+    /// (set once the library is loaded).
+    lot: OnceLock<(Arc<super::park::ParkingLot>, usize)>,
 }
 
 impl LibHandle {
@@ -61,7 +68,13 @@ impl LibHandle {
         LibHandle {
             name,
             registering: Mutex::new(Some(Vec::new())),
+            lot: OnceLock::new(),
         }
+    }
+
+    /// Joins the library to its generation's parking lot.
+    pub fn attach(&self, lot: Arc<super::park::ParkingLot>, index: usize) {
+        let _ = self.lot.set((lot, index));
     }
 
     /// The pointer handed to the library (only ever read through).
@@ -171,12 +184,50 @@ fn ip(a: Ipv4Addr) -> u32 {
     u32::from(a)
 }
 
+fn is_v6(p: HookPoint) -> bool {
+    p.name().contains('6')
+}
+
+fn lease_type_code(t: LeaseType6) -> u32 {
+    t.code()
+}
+
+/// A 64-bit field's value.
+fn read_u64(a: &HookArgs<'_>, field: &str) -> Result<u64, i32> {
+    Ok(match field {
+        "parking_id" => a.park.ok_or(RURU_ENOFIELD)?,
+        "lease4.expire" => a.lease.as_deref().ok_or(RURU_ENOFIELD)?.expire,
+        "lease6.expire" => a.lease6.as_deref().ok_or(RURU_ENOFIELD)?.expire,
+        _ => return Err(RURU_ENOFIELD),
+    })
+}
+
 /// A numeric field's value, `RURU_ENOFIELD` where the point lacks it.
 fn read_u32(a: &HookArgs<'_>, field: &str) -> Result<u32, i32> {
     let q = || a.query.ok_or(RURU_ENOFIELD);
     let r = || a.response.as_deref().ok_or(RURU_ENOFIELD);
     let l = || a.lease.as_deref().ok_or(RURU_ENOFIELD);
+    let q6 = || a.query6.ok_or(RURU_ENOFIELD);
+    let r6 = || a.response6.as_deref().ok_or(RURU_ENOFIELD);
+    let l6 = || a.lease6.as_deref().ok_or(RURU_ENOFIELD);
+    let subnet = |v6: bool| match a.subnet_id {
+        _ if is_v6(a.point) != v6 => Err(RURU_ENOFIELD),
+        Some(id) => Ok(id),
+        None if matches!(a.point, HookPoint::Subnet4Select | HookPoint::Subnet6Select) => Ok(0),
+        None => Err(RURU_ENOFIELD),
+    };
     Ok(match field {
+        "query6.transid" => q6()?.xid(),
+        "query6.msg_type" => u32::from(u8::from(q6()?.msg_type)),
+        "response6.msg_type" => u32::from(u8::from(r6()?.msg_type())),
+        "subnet6.id" => subnet(true)?,
+        "lease6.type" => lease_type_code(l6()?.lease_type),
+        "lease6.prefix_len" => u32::from(l6()?.prefix_len),
+        "lease6.iaid" => l6()?.iaid,
+        "lease6.subnet_id" => l6()?.subnet_id,
+        "lease6.valid_lifetime" => l6()?.valid_lifetime,
+        "lease6.preferred_lifetime" => l6()?.pref_lifetime,
+        "id_type" => a.id_type.ok_or(RURU_ENOFIELD)?,
         "query4.xid" => q()?.xid(),
         "query4.msg_type" => u32::from(u8::from(q()?.msg_type)),
         "query4.htype" => u32::from(q()?.htype),
@@ -187,11 +238,7 @@ fn read_u32(a: &HookArgs<'_>, field: &str) -> Result<u32, i32> {
         "response4.msg_type" => u32::from(r()?.msg_type),
         "response4.yiaddr" => ip(r()?.yiaddr),
         "response4.siaddr" => ip(r()?.siaddr),
-        "subnet4.id" => match a.subnet_id {
-            Some(id) => id,
-            None if a.point == HookPoint::Subnet4Select => 0,
-            None => return Err(RURU_ENOFIELD),
-        },
+        "subnet4.id" => subnet(false)?,
         "lease4.address" => ip(l()?.addr),
         "lease4.valid_lifetime" => l()?.valid_lifetime,
         "lease4.subnet_id" => l()?.subnet_id,
@@ -211,7 +258,21 @@ fn write_u32(a: &mut HookArgs<'_>, field: &str, v: u32) -> i32 {
     }
     let addr = Ipv4Addr::from(v);
     match field {
-        "subnet4.id" => a.subnet_id = (v != 0).then_some(v),
+        "subnet4.id" | "subnet6.id" => a.subnet_id = (v != 0).then_some(v),
+        "lease6.valid_lifetime" => {
+            if let Some(l) = a.lease6.as_deref_mut() {
+                l.valid_lifetime = v;
+                l.pref_lifetime = l.pref_lifetime.min(v);
+            }
+        }
+        "lease6.preferred_lifetime" => {
+            if let Some(l) = a.lease6.as_deref_mut() {
+                if v > l.valid_lifetime {
+                    return RURU_EINVAL;
+                }
+                l.pref_lifetime = v;
+            }
+        }
         "lease4.address" => {
             if v == 0 {
                 return RURU_EINVAL;
@@ -251,10 +312,26 @@ fn write_u32(a: &mut HookArgs<'_>, field: &str, v: u32) -> i32 {
 }
 
 /// A byte field's value.
-fn read_bytes<'x>(a: &'x HookArgs<'_>, field: &str) -> Result<&'x [u8], i32> {
+fn read_bytes<'x>(a: &'x HookArgs<'_>, field: &str) -> Result<std::borrow::Cow<'x, [u8]>, i32> {
+    use std::borrow::Cow;
     let q = || a.query.ok_or(RURU_ENOFIELD);
     let l = || a.lease.as_deref().ok_or(RURU_ENOFIELD);
-    Ok(match field {
+    let l6 = || a.lease6.as_deref().ok_or(RURU_ENOFIELD);
+    Ok(Cow::Borrowed(match field {
+        "query6.duid" => a
+            .query6
+            .ok_or(RURU_ENOFIELD)?
+            .client_id
+            .as_deref()
+            .ok_or(RURU_ENOFIELD)?,
+        "lease6.address" => return Ok(Cow::Owned(l6()?.address.octets().to_vec())),
+        "lease6.duid" => &l6()?.duid,
+        "lease6.hostname" => l6()?.hostname.as_bytes(),
+        "id_value" => a.id_value.as_deref().ok_or(RURU_ENOFIELD)?,
+        "buffer4" | "buffer6" if is_v6(a.point) != (field == "buffer6") => {
+            return Err(RURU_ENOFIELD)
+        }
+        "buffer6" => a.buffer.as_deref().ok_or(RURU_ENOFIELD)?,
         "query4.hwaddr" => &q()?.hwaddr,
         "query4.client_id" => q()?.client_id.as_deref().ok_or(RURU_ENOFIELD)?,
         "lease4.hwaddr" => &l()?.hwaddr,
@@ -267,7 +344,7 @@ fn read_bytes<'x>(a: &'x HookArgs<'_>, field: &str) -> Result<&'x [u8], i32> {
             .find(|(k, _)| *k == f)
             .map(|(_, v)| v.as_bytes())
             .ok_or(RURU_ENOFIELD)?,
-    })
+    }))
 }
 
 fn write_bytes(a: &mut HookArgs<'_>, field: &str, v: &[u8]) -> i32 {
@@ -277,12 +354,36 @@ fn write_bytes(a: &mut HookArgs<'_>, field: &str, v: &[u8]) -> i32 {
     if !a.writable(field) {
         return RURU_EREADONLY;
     }
-    if field == "buffer4" {
-        if let Some(b) = a.buffer.as_deref_mut() {
-            b.clear();
-            b.extend_from_slice(v);
+    match field {
+        "buffer4" | "buffer6" => {
+            if let Some(b) = a.buffer.as_deref_mut() {
+                b.clear();
+                b.extend_from_slice(v);
+            }
+            return RURU_OK;
         }
-        return RURU_OK;
+        "lease6.address" => {
+            let Ok(o) = <[u8; 16]>::try_from(v) else {
+                return RURU_EINVAL;
+            };
+            let addr = Ipv6Addr::from(o);
+            if addr.is_unspecified() || addr.is_multicast() {
+                return RURU_EINVAL;
+            }
+            if let Some(l) = a.lease6.as_deref_mut() {
+                l.address = addr;
+            }
+            a.lease_address_set = true;
+            return RURU_OK;
+        }
+        "id_value" => {
+            if v.len() > 255 {
+                return RURU_EINVAL;
+            }
+            a.id_value = Some(v.to_vec());
+            return RURU_OK;
+        }
+        _ => {}
     }
     let Ok(s) = std::str::from_utf8(v) else {
         return RURU_EINVAL;
@@ -318,6 +419,20 @@ fn query_option(a: &HookArgs<'_>, code: u8) -> Result<Vec<u8>, i32> {
     Ok(out)
 }
 
+/// The payload of option `code` of the DHCPv6 client message (the first
+/// one, at the top level of the message inside the relays).
+fn query6_option(a: &HookArgs<'_>, code: u16) -> Result<Vec<u8>, i32> {
+    let q = a.query6.ok_or(RURU_ENOFIELD)?;
+    v6_option(q.msg.opts(), code)
+}
+
+fn v6_option(opts: &v6::DhcpOptions, code: u16) -> Result<Vec<u8>, i32> {
+    use dhcproto::Encodable;
+    let opt = opts.get(v6::OptionCode::from(code)).ok_or(RURU_ENOFIELD)?;
+    let wire = opt.to_vec().map_err(|_| RURU_EINVAL)?;
+    Ok(wire.get(4..).map(<[u8]>::to_vec).unwrap_or_default())
+}
+
 fn option_code(code: u16) -> Result<u8, i32> {
     match u8::try_from(code) {
         Ok(c) if c != 0 && c != 255 => Ok(c),
@@ -349,8 +464,25 @@ impl fmt::Display for Summary<'_, '_> {
                 r.options.iter().map(|(c, _)| *c).collect::<Vec<_>>()
             )?;
         }
+        if let Some(q) = a.query6 {
+            write!(f, "query6: transid={:#08x} type={:?} ", q.xid(), q.msg_type)?;
+        }
+        if let Some(r) = a.response6.as_deref() {
+            write!(f, "response6: type={:?} ", r.msg_type())?;
+        }
         if let Some(s) = a.subnet_id {
-            write!(f, "subnet4.id={s} ")?;
+            let v = if is_v6(a.point) { 6 } else { 4 };
+            write!(f, "subnet{v}.id={s} ")?;
+        }
+        if let Some(l) = a.lease6.as_deref() {
+            write!(
+                f,
+                "lease6: address={}/{} valid_lifetime={} iaid={} ",
+                l.address, l.prefix_len, l.valid_lifetime, l.iaid
+            )?;
+        }
+        if let Some(id) = a.park {
+            write!(f, "parking_id={id} ")?;
         }
         if let Some(l) = a.lease.as_deref() {
             write!(
@@ -435,7 +567,7 @@ unsafe extern "C" fn log(lib: *mut RuruLibrary, level: i32, message: *const c_ch
 }
 
 /// NUL-terminated names, in `HookPoint::ALL` order.
-const POINT_NAMES: [&CStr; 15] = [
+const POINT_NAMES: [&CStr; 30] = [
     c"buffer4_receive",
     c"pkt4_receive",
     c"subnet4_select",
@@ -451,6 +583,21 @@ const POINT_NAMES: [&CStr; 15] = [
     c"lease4_recover",
     c"dhcp4_srv_configured",
     c"command_processed",
+    c"buffer6_receive",
+    c"pkt6_receive",
+    c"subnet6_select",
+    c"host6_identifier",
+    c"lease6_select",
+    c"lease6_renew",
+    c"lease6_rebind",
+    c"lease6_release",
+    c"lease6_decline",
+    c"leases6_committed",
+    c"pkt6_send",
+    c"buffer6_send",
+    c"lease6_expire",
+    c"lease6_recover",
+    c"dhcp6_srv_configured",
 ];
 
 fn point_cstr(p: HookPoint) -> &'static CStr {
@@ -526,7 +673,7 @@ unsafe extern "C" fn get_bytes(
                 return RURU_EINVAL;
             };
             match read_bytes(c.args, f) {
-                Ok(v) => copy_out(v, buf, len),
+                Ok(v) => copy_out(&v, buf, len),
                 Err(e) => e,
             }
         })
@@ -561,48 +708,73 @@ unsafe extern "C" fn get_option(
 ) -> i32 {
     // SAFETY: as in `get_bytes`.
     unsafe {
-        with_ctx(callout, |c| {
-            let Ok(code) = u8::try_from(code) else {
-                return RURU_EINVAL;
-            };
-            match cstr(packet) {
-                Some("query4") => match query_option(c.args, code) {
+        with_ctx(callout, |c| match cstr(packet) {
+            Some("query6") => match query6_option(c.args, code) {
+                Ok(v) => copy_out(&v, buf, len),
+                Err(e) => e,
+            },
+            Some("response6") => match c.args.response6.as_deref() {
+                Some(r) => match v6_option(r.opts(), code) {
                     Ok(v) => copy_out(&v, buf, len),
                     Err(e) => e,
                 },
-                Some("response4") => {
-                    let Some(r) = c.args.response.as_deref() else {
-                        return RURU_ENOFIELD;
-                    };
-                    match r.options.iter().find(|(k, _)| *k == code) {
-                        Some((_, v)) => copy_out(v, buf, len),
-                        None => RURU_ENOFIELD,
-                    }
+                None => RURU_ENOFIELD,
+            },
+            Some("query4") => match u8::try_from(code).map(|c4| query_option(c.args, c4)) {
+                Ok(Ok(v)) => copy_out(&v, buf, len),
+                Ok(Err(e)) => e,
+                Err(_) => RURU_EINVAL,
+            },
+            Some("response4") => {
+                let Some(r) = c.args.response.as_deref() else {
+                    return RURU_ENOFIELD;
+                };
+                match r.options.iter().find(|(k, _)| u16::from(*k) == code) {
+                    Some((_, v)) => copy_out(v, buf, len),
+                    None => RURU_ENOFIELD,
                 }
-                _ => RURU_EINVAL,
             }
+            _ => RURU_EINVAL,
         })
     }
 }
 
-/// Checks that `packet` is a response that may be changed here.
+/// Checks that `packet` is a response that may be changed here; true for
+/// `"response6"`, false for `"response4"`.
 ///
 /// # Safety
 /// `packet` is null or a NUL-terminated string valid for the call.
-unsafe fn response_writable(c: &CalloutCtx<'_, '_>, packet: *const c_char) -> Result<(), i32> {
+unsafe fn response_writable(c: &CalloutCtx<'_, '_>, packet: *const c_char) -> Result<bool, i32> {
     // SAFETY: see the function's contract.
-    match unsafe { cstr(packet) } {
-        Some("response4") => {}
-        Some("query4") => return Err(RURU_EREADONLY),
+    let v6 = match unsafe { cstr(packet) } {
+        Some("response4") => false,
+        Some("response6") => true,
+        Some("query4" | "query6") => return Err(RURU_EREADONLY),
         _ => return Err(RURU_EINVAL),
-    }
-    if c.args.response.is_none() {
+    };
+    let present = if v6 {
+        c.args.response6.is_some()
+    } else {
+        c.args.response.is_some()
+    };
+    if !present {
         return Err(RURU_ENOFIELD);
     }
-    if !c.args.writable("response4.options") {
+    let field = if v6 {
+        "response6.options"
+    } else {
+        "response4.options"
+    };
+    if !c.args.writable(field) {
         return Err(RURU_EREADONLY);
     }
-    Ok(())
+    Ok(v6)
+}
+
+/// Options of a DHCPv6 response a callout may not set or remove: the
+/// identifiers and the IAs the engine built (RFC 8415 §21.2, §21.4).
+fn v6_protected(code: u16) -> bool {
+    matches!(code, 0 | 1 | 2 | 3 | 4 | 25 | 9)
 }
 
 unsafe extern "C" fn set_option(
@@ -616,8 +788,29 @@ unsafe extern "C" fn set_option(
     // `buf` holds `len` bytes (ABI).
     unsafe {
         with_ctx(callout, |c| {
-            if let Err(e) = response_writable(c, packet) {
-                return e;
+            let v6 = match response_writable(c, packet) {
+                Ok(v6) => v6,
+                Err(e) => return e,
+            };
+            if v6 {
+                let Some(v) = bytes_in(buf, len) else {
+                    return RURU_EINVAL;
+                };
+                if v6_protected(code) {
+                    return RURU_EINVAL;
+                }
+                trace!(target: ARGS, library = %c.name, hook = c.args.point.name(), code, len, "set_option");
+                let Some(r) = c.args.response6.as_deref_mut() else {
+                    return RURU_ENOFIELD;
+                };
+                let oc = v6::OptionCode::from(code);
+                while r.opts_mut().remove(oc).is_some() {}
+                r.opts_mut()
+                    .insert(v6::DhcpOption::Unknown(v6::UnknownOption::new(
+                        oc,
+                        v.to_vec(),
+                    )));
+                return RURU_OK;
             }
             let (Ok(code), Some(v)) = (option_code(code), bytes_in(buf, len)) else {
                 return RURU_EINVAL;
@@ -647,8 +840,23 @@ unsafe extern "C" fn remove_option(
     // SAFETY: as in `set_option`.
     unsafe {
         with_ctx(callout, |c| {
-            if let Err(e) = response_writable(c, packet) {
-                return e;
+            let v6 = match response_writable(c, packet) {
+                Ok(v6) => v6,
+                Err(e) => return e,
+            };
+            if v6 {
+                if v6_protected(code) {
+                    return RURU_EINVAL;
+                }
+                let Some(r) = c.args.response6.as_deref_mut() else {
+                    return RURU_ENOFIELD;
+                };
+                let oc = v6::OptionCode::from(code);
+                let mut removed = false;
+                while r.opts_mut().remove(oc).is_some() {
+                    removed = true;
+                }
+                return if removed { RURU_OK } else { RURU_ENOFIELD };
             }
             let Ok(code) = option_code(code) else {
                 return RURU_EINVAL;
@@ -718,6 +926,58 @@ unsafe extern "C" fn context_set(
             RURU_OK
         })
     }
+}
+
+unsafe extern "C" fn get_u64(
+    callout: *mut RuruCallout,
+    field: *const c_char,
+    out: *mut u64,
+) -> i32 {
+    // SAFETY: as in `get_u32`.
+    unsafe {
+        with_ctx(callout, |c| {
+            let Some(f) = cstr(field) else {
+                return RURU_EINVAL;
+            };
+            if out.is_null() {
+                return RURU_EINVAL;
+            }
+            match read_u64(c.args, f) {
+                Ok(v) => {
+                    *out = v;
+                    RURU_OK
+                }
+                Err(e) => e,
+            }
+        })
+    }
+}
+
+unsafe extern "C" fn unpark(lib: *mut RuruLibrary, parking_id: u64, action: i32) -> i32 {
+    if lib.is_null() {
+        return RURU_EINVAL;
+    }
+    catch_unwind(|| {
+        // SAFETY: as in `register_callout` (any thread may call while the
+        // library is loaded; the handle is only read).
+        let h = unsafe { &*lib.cast::<LibHandle>() };
+        let send = match action {
+            ruru_hooks_sdk::RURU_CONTINUE => true,
+            ruru_hooks_sdk::RURU_DROP => false,
+            _ => return RURU_EINVAL,
+        };
+        let Some((lot, index)) = h.lot.get() else {
+            return RURU_ENOFIELD;
+        };
+        if lot.unpark(*index, parking_id, send) {
+            debug!(target: TARGET, library = %h.name, parking_id, send, "unparked");
+            RURU_OK
+        } else {
+            debug!(target: TARGET, library = %h.name, parking_id, "unpark: no such parked packet");
+            RURU_ENOFIELD
+        }
+    })
+    .unwrap_or(RURU_EINVAL)
 }
 
 #[cfg(test)]

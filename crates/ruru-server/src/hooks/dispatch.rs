@@ -15,6 +15,7 @@ use ruru_hooks_sdk::{
 use tracing::{debug, info, trace, warn};
 
 use super::api::{self, LibHandle};
+use super::park::{ParkStats, ParkingLot};
 use super::TARGET;
 
 /// Target of the per-call messages (Kea debug level 45).
@@ -39,6 +40,8 @@ pub struct PointStats {
 #[derive(Debug, Default)]
 pub struct HookStats {
     map: Mutex<BTreeMap<(String, &'static str), Arc<PointStats>>>,
+    /// Parking lot counters of every generation.
+    pub park: Arc<ParkStats>,
 }
 
 impl HookStats {
@@ -53,7 +56,15 @@ impl HookStats {
     /// Every hook statistic, by name.
     pub fn snapshot(&self) -> Vec<(String, i64)> {
         let map = lock(&self.map);
-        let mut out = Vec::with_capacity(map.len() * 3);
+        let mut out = Vec::with_capacity(map.len() * 3 + 4);
+        // Parking statistics exist once a library with callouts was loaded.
+        if !map.is_empty() {
+            let n = |v: &AtomicU64| i64::try_from(v.load(Relaxed)).unwrap_or(i64::MAX);
+            out.push(("hooks.parked-packets".to_string(), n(&self.park.parked)));
+            out.push(("hooks.unparked-packets".to_string(), n(&self.park.resumed)));
+            out.push(("hooks.parked-dropped".to_string(), n(&self.park.dropped)));
+            out.push(("hooks.park-refused".to_string(), n(&self.park.refused)));
+        }
         for ((lib, point), s) in map.iter() {
             let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
             out.push((
@@ -84,6 +95,14 @@ impl HookStats {
 
     /// Sets every counter to 0 (`statistic-reset-all`).
     pub fn reset_all(&self) {
+        for c in [
+            &self.park.parked,
+            &self.park.resumed,
+            &self.park.dropped,
+            &self.park.refused,
+        ] {
+            c.store(0, Relaxed);
+        }
         for s in lock(&self.map).values() {
             s.calls.store(0, Relaxed);
             s.errors.store(0, Relaxed);
@@ -155,14 +174,18 @@ pub struct Hooks {
     points: Vec<Vec<Callout>>,
     /// true while the libraries are loaded. Callouts hold it for reading.
     live: RwLock<bool>,
+    /// Replies parked by these libraries.
+    pub lot: Arc<ParkingLot>,
 }
 
 impl Hooks {
-    pub(crate) fn empty() -> Self {
+    /// No libraries yet; at most `parked_limit` parked replies (0: no limit).
+    pub(crate) fn empty(parked_limit: u32, stats: &HookStats) -> Self {
         Hooks {
             libs: Vec::new(),
             points: HookPoint::ALL.iter().map(|_| Vec::new()).collect(),
             live: RwLock::new(true),
+            lot: Arc::new(ParkingLot::new(parked_limit, stats.park.clone())),
         }
     }
 
@@ -172,6 +195,7 @@ impl Hooks {
         stats: &HookStats,
     ) {
         let index = self.libs.len();
+        lib.handle.attach(self.lot.clone(), index);
         for (point, f) in callouts {
             self.points[point as usize].push(Callout {
                 lib: index,
@@ -203,6 +227,7 @@ impl Hooks {
             return;
         }
         *live = false;
+        self.lot.clear();
         for l in self.libs.iter().rev() {
             let shown = l.path.display();
             if let Some(unload) = l.unload {
@@ -220,17 +245,18 @@ impl Hooks {
         }
     }
 
-    /// Runs `dhcp4_srv_configured` with the running configuration's JSON.
-    pub fn configured(&self, config_json: String) {
-        if !self.has(HookPoint::Dhcp4SrvConfigured) {
+    /// Runs `dhcp4_srv_configured` or `dhcp6_srv_configured` (`point`)
+    /// with the running configuration's JSON.
+    pub fn configured(&self, point: HookPoint, config_json: &dyn Fn() -> String) {
+        if !self.has(point) {
             return;
         }
         let mut pc = PacketContext::default();
-        let mut a = HookArgs::new(HookPoint::Dhcp4SrvConfigured, &mut pc);
-        a.text.push(("config", config_json));
+        let mut a = HookArgs::new(point, &mut pc);
+        a.text.push(("config", config_json()));
         let step = self.call(&mut a);
         if step != NextStep::Continue {
-            debug!(target: CALLOUTS, status = ?step, "dhcp4_srv_configured: status ignored");
+            debug!(target: CALLOUTS, status = ?step, hook = point.name(), "status ignored");
         }
     }
 
@@ -267,17 +293,31 @@ impl Hooks {
         }
     }
 
-    fn status(&self, lib: &LoadedLib, point: HookPoint, rc: i32) -> Option<NextStep> {
+    fn status(
+        &self,
+        lib: &LoadedLib,
+        index: usize,
+        args: &HookArgs<'_>,
+        rc: i32,
+    ) -> Option<NextStep> {
+        let point = args.point;
         match rc {
             RURU_CONTINUE => None,
             RURU_SKIP => Some(NextStep::Skip),
             RURU_DROP => Some(NextStep::Drop),
-            RURU_PARK => {
-                if !lib.park_warned.swap(true, Relaxed) {
-                    warn!(target: TARGET, library = %lib.path.display(), hook = point.name(), "callout returned PARK, which is not supported yet: the packet is dropped (logged once per library)");
+            RURU_PARK => match args.park {
+                Some(id) if self.lot.reserve(id, index) => Some(NextStep::Park),
+                Some(_) => {
+                    warn!(target: TARGET, library = %lib.path.display(), hook = point.name(), "parking lot full (parked-packet-limit): packet dropped");
+                    Some(NextStep::Drop)
                 }
-                Some(NextStep::Drop)
-            }
+                None => {
+                    if !lib.park_warned.swap(true, Relaxed) {
+                        warn!(target: TARGET, library = %lib.path.display(), hook = point.name(), "callout returned PARK where packets cannot be parked: the packet is dropped (logged once per library)");
+                    }
+                    Some(NextStep::Drop)
+                }
+            },
             _ => {
                 if !lib.error_warned.swap(true, Relaxed) {
                     warn!(target: TARGET, library = %lib.path.display(), hook = point.name(), code = rc, "callout failed: the packet is dropped (further failures are counted in hooks.*.errors and logged at debug level 45)");
@@ -309,6 +349,10 @@ impl HookDispatch for Hooks {
         !self.points[point as usize].is_empty()
     }
 
+    fn hold(&self, id: u64, finish: ruru_engine::hooks::Finish) {
+        self.lot.hold(id, finish);
+    }
+
     fn call(&self, args: &mut HookArgs<'_>) -> NextStep {
         let point = args.point;
         let live = self
@@ -333,7 +377,7 @@ impl HookDispatch for Hooks {
                 c.stats.errors.fetch_add(1, Relaxed);
             }
             debug!(target: CALLOUTS, library = %lib.name, hook = point.name(), status = status_name(rc), code = rc, us = nanos / 1000, "callout called");
-            if let Some(step) = self.status(lib, point, rc) {
+            if let Some(step) = self.status(lib, c.lib, args, rc) {
                 return step;
             }
         }

@@ -105,6 +105,40 @@ fn open_checked(path: &Path) -> Result<Opened, HookError> {
     })
 }
 
+/// The hook libraries of a whole configuration: `Dhcp4`'s, then those of
+/// `Dhcp6` not already listed, and the parking lot bound
+/// (`parked-packet-limit` of `Dhcp4`, else of `Dhcp6`). Both sections run in
+/// this one process, so a library listed in both is loaded once (its
+/// callouts serve both); listing it with different parameters is an error,
+/// since one loaded instance has one set of parameters.
+pub fn libraries_of(config: &ruru_config::Config) -> Result<(Vec<HookLibrary>, u32), HookError> {
+    let mut out: Vec<HookLibrary> = config
+        .dhcp4
+        .as_ref()
+        .map(|d| d.hooks_libraries.clone())
+        .unwrap_or_default();
+    if let Some(d6) = &config.dhcp6 {
+        for l in &d6.hooks_libraries {
+            match out.iter().find(|o| o.path == l.path) {
+                Some(o) if o.parameters_json == l.parameters_json => {}
+                Some(_) => {
+                    return Err(HookError(format!(
+                        "hook library {} is listed in Dhcp4 and Dhcp6 with different parameters: ruru serves both in one process and loads it once; give it the same parameters in both sections",
+                        l.path.display()
+                    )))
+                }
+                None => out.push(l.clone()),
+            }
+        }
+    }
+    let limit = match (&config.dhcp4, &config.dhcp6) {
+        (Some(d4), _) => d4.parked_packet_limit,
+        (None, Some(d6)) => d6.parked_packet_limit,
+        (None, None) => 256,
+    };
+    Ok((out, limit))
+}
+
 /// Opens every library of `libs` and checks its ABI version and required
 /// symbols without calling `ruru_hook_load` (nothing of a running
 /// configuration changes). Used before old libraries are unloaded.
@@ -121,6 +155,7 @@ pub fn check_libraries(libs: &[HookLibrary]) -> Result<(), HookError> {
 pub fn load_libraries(
     libs: &[HookLibrary],
     stats: &HookStats,
+    parked_limit: u32,
 ) -> Result<Option<Arc<Hooks>>, HookError> {
     for l in libs.iter().filter(|l| l.builtin) {
         info!(target: TARGET, library = %l.path.display(), "hook library built into ruru: its commands are always available, nothing is loaded");
@@ -130,7 +165,7 @@ pub fn load_libraries(
         return Ok(None);
     }
     // Dropping `hooks` on an error unloads what was loaded (in reverse order).
-    let mut hooks = Hooks::empty();
+    let mut hooks = Hooks::empty(parked_limit, stats);
     for l in wanted {
         let loaded = load_one(&l.path, &l.parameters_json)?;
         hooks.push(loaded, stats);

@@ -9,6 +9,7 @@
 //! - [`dispatch`]: [`Hooks`], one generation of loaded libraries, which
 //!   implements the engine's `HookDispatch`; statistics per library and
 //!   hook point ([`HookStats`]).
+//! - [`park`]: the bounded parking lot of replies parked by callouts.
 //!
 //! `unsafe` is allowed in these modules only (the crate denies it); every
 //! block says why it is sound.
@@ -33,9 +34,10 @@ mod api;
 pub mod dispatch;
 #[allow(unsafe_code)]
 pub mod loader;
+pub mod park;
 
 pub use dispatch::{HookStats, Hooks};
-pub use loader::{check_libraries, load_libraries};
+pub use loader::{check_libraries, libraries_of, load_libraries};
 
 /// Target of load/unload messages and of library messages (level 40).
 pub const TARGET: &str = "ruru::hooks";
