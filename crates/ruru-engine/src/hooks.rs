@@ -81,6 +81,16 @@ hook_points! {
     Dhcp6SrvConfigured => "dhcp6_srv_configured",
 }
 
+/// The `subnet4collection` / `subnet6collection` argument: the configured
+/// subnets as a JSON list of `{"id": ..., "subnet": "prefix/len"}`, in
+/// selection order.
+pub fn subnet_collection(subnets: impl Iterator<Item = (u32, String)>) -> String {
+    let list: Vec<serde_json::Value> = subnets
+        .map(|(id, net)| serde_json::json!({ "id": id, "subnet": net }))
+        .collect();
+    serde_json::Value::Array(list).to_string()
+}
+
 /// A fresh parking id (never 0, unique in the process).
 pub fn next_park_id() -> u64 {
     static NEXT: AtomicU64 = AtomicU64::new(1);

@@ -151,6 +151,8 @@ pub struct Engine4 {
     pool_stats: Vec<Vec<Arc<SubnetStats>>>,
     /// Parallel to `cfg.subnets`.
     cursors: Vec<PoolCursors>,
+    /// `subnet4collection` for subnet4_select callouts (built on first use).
+    subnet_collection: std::sync::OnceLock<String>,
 }
 
 /// Everything decided about one query before the reply is built.
@@ -237,6 +239,7 @@ impl Engine4 {
             subnet_stats,
             pool_stats,
             cursors,
+            subnet_collection: std::sync::OnceLock::new(),
         }
     }
 
@@ -449,6 +452,15 @@ impl Engine4 {
             let mut a = HookArgs::new(HookPoint::Subnet4Select, &mut pcm);
             a.query = Some(&q);
             a.subnet_id = selected.map(|i| self.cfg.subnets[i].id);
+            let all = self.subnet_collection.get_or_init(|| {
+                crate::hooks::subnet_collection(
+                    self.cfg
+                        .subnets
+                        .iter()
+                        .map(|s| (s.id, format!("{}/{}", s.addr, s.prefix_len))),
+                )
+            });
+            a.text.push(("subnet4collection", all.clone()));
             let step = h.call(&mut a);
             if step != NextStep::Continue {
                 drop(pcm);

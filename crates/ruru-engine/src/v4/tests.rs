@@ -402,6 +402,13 @@ impl crate::HookDispatch for Mock {
                 }
             }
             P::Lease4Release if self.skip_release => return N::Skip,
+            P::Subnet4Select => {
+                let all = a.text.iter().find(|(k, _)| *k == "subnet4collection");
+                assert_eq!(
+                    all.map(|(_, v)| v.as_str()),
+                    Some(r#"[{"id":1,"subnet":"192.0.2.0/24"}]"#)
+                );
+            }
             _ => {}
         }
         N::Continue

@@ -113,6 +113,8 @@ pub struct Engine6 {
     stats: Arc<Stats>,
     subnet_stats: Vec<Arc<SubnetStats6>>,
     cursors: Vec<Cursors6>,
+    /// `subnet6collection` for subnet6_select callouts (built on first use).
+    subnet_collection: std::sync::OnceLock<String>,
 }
 
 /// Everything decided about one message before the reply is built.
@@ -236,6 +238,7 @@ impl Engine6 {
             stats,
             subnet_stats,
             cursors,
+            subnet_collection: std::sync::OnceLock::new(),
         }
     }
 
@@ -399,6 +402,15 @@ impl Engine6 {
             let mut a = HookArgs::new(HookPoint::Subnet6Select, &mut pcm);
             a.query6 = Some(&q);
             a.subnet_id = selected.map(|i| self.cfg.subnets[i].id);
+            let all = self.subnet_collection.get_or_init(|| {
+                crate::hooks::subnet_collection(
+                    self.cfg
+                        .subnets
+                        .iter()
+                        .map(|s| (s.id, format!("{}/{}", s.addr, s.prefix_len))),
+                )
+            });
+            a.text.push(("subnet6collection", all.clone()));
             if h.call(&mut a) != NextStep::Continue {
                 drop(pcm);
                 return self.drop(Some(&q), Drop6::Hook);

@@ -404,6 +404,10 @@ impl crate::HookDispatch for Mock6 {
                     }
                 }
             }
+            P::Subnet6Select => {
+                let all = a.text.iter().find(|(k, _)| *k == "subnet6collection");
+                assert!(all.is_some_and(|(_, v)| v.contains(r#""subnet":"2001:db8:1::/64""#)));
+            }
             P::Lease6Select => {
                 if let (Some(v), Some(l)) = (self.valid, a.lease6.as_deref_mut()) {
                     l.valid_lifetime = v;
