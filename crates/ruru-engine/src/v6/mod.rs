@@ -115,6 +115,9 @@ pub struct Engine6 {
     cursors: Vec<Cursors6>,
     /// `subnet6collection` for subnet6_select callouts (built on first use).
     subnet_collection: std::sync::OnceLock<String>,
+    /// What an Information-request from a link with no subnet is answered
+    /// from: no addresses, no options of its own (the global ones apply).
+    no_subnet: Subnet6,
 }
 
 /// Everything decided about one message before the reply is built.
@@ -146,6 +149,9 @@ struct Ia {
     id: u32,
     /// Addresses (length 128) or prefixes listed in the IA.
     listed: Vec<(Ipv6Addr, u8)>,
+    /// The client's lifetime hints (preferred, valid) from the first listed
+    /// entry (RFC 8415 §18.2.1: a hint the server may follow; 0: none).
+    hint: (u32, u32),
 }
 
 /// The IA_NA and IA_PD options of a message, in order.
@@ -165,6 +171,14 @@ fn ias(q: &Query6) -> Vec<Ia> {
                         _ => None,
                     })
                     .collect(),
+                hint: ia
+                    .opts
+                    .iter()
+                    .find_map(|x| match x {
+                        DhcpOption::IAAddr(a) => Some((a.preferred_life, a.valid_life)),
+                        _ => None,
+                    })
+                    .unwrap_or((0, 0)),
             }),
             DhcpOption::IAPD(ia) => Some(Ia {
                 kind: LeaseType6::Pd,
@@ -177,6 +191,14 @@ fn ias(q: &Query6) -> Vec<Ia> {
                         _ => None,
                     })
                     .collect(),
+                hint: ia
+                    .opts
+                    .iter()
+                    .find_map(|x| match x {
+                        DhcpOption::IAPrefix(p) => Some((p.preferred_lifetime, p.valid_lifetime)),
+                        _ => None,
+                    })
+                    .unwrap_or((0, 0)),
             }),
             _ => None,
         })
@@ -239,6 +261,34 @@ impl Engine6 {
             subnet_stats,
             cursors,
             subnet_collection: std::sync::OnceLock::new(),
+            no_subnet: Subnet6 {
+                id: 0,
+                addr: Ipv6Addr::UNSPECIFIED,
+                prefix_len: 128,
+                pools: Vec::new(),
+                pd_pools: Vec::new(),
+                options: Vec::new(),
+                reservations: Default::default(),
+                relay_addresses: Vec::new(),
+                interface: None,
+                interface_id: None,
+                valid_lifetime: ruru_config::Lifetime {
+                    default: 0,
+                    min: 0,
+                    max: 0,
+                },
+                preferred_lifetime: ruru_config::Lifetime {
+                    default: 0,
+                    min: 0,
+                    max: 0,
+                },
+                renew_timer: None,
+                rebind_timer: None,
+                calculate_tee_times: false,
+                t1_percent: 0.0,
+                t2_percent: 0.0,
+                rapid_commit: false,
+            },
         }
     }
 
@@ -419,10 +469,13 @@ impl Engine6 {
                 .subnet_id
                 .and_then(|id| self.cfg.subnets.iter().position(|s| s.id == id));
         }
-        let Some(sidx) = selected else {
-            return self.drop(Some(&q), Drop6::NoSubnet);
+        // An Information-request needs no subnet (RFC 8415 §18.3.6; Kea
+        // answers it with the global options).
+        let (sidx, subnet) = match selected {
+            Some(i) => (i, &self.cfg.subnets[i]),
+            None if q.msg_type == M::InformationRequest => (usize::MAX, &self.no_subnet),
+            None => return self.drop(Some(&q), Drop6::NoSubnet),
         };
-        let subnet = &self.cfg.subnets[sidx];
         let duid = q.client_id.as_deref().unwrap_or_default();
         let host = self.find_host(&q, duid, subnet, &pc);
         let ctx = Ctx {
@@ -728,9 +781,19 @@ impl Engine6 {
     }
 
     /// Preferred and valid lifetimes and T1/T2 for this subnet.
-    fn times(&self, s: &Subnet6) -> (u32, u32, u32, u32) {
-        let valid = s.valid_lifetime.default;
-        let pref = s.preferred_lifetime.default.min(valid);
+    /// Preferred and valid lifetimes for an IA with the client's `hint`
+    /// (preferred, valid; 0 = none): the subnet's defaults, or the hint
+    /// within `min-`/`max-` (Kea); preferred never above valid.
+    fn lifetimes(&self, s: &Subnet6, hint: (u32, u32)) -> (u32, u32) {
+        let valid = s.valid_lifetime.choose(Some(hint.1));
+        let pref = s.preferred_lifetime.choose(Some(hint.0)).min(valid);
+        (pref, valid)
+    }
+
+    /// T1 and T2 for an IA whose (shortest) preferred lifetime is `pref`:
+    /// configured timers win, else the percentages of `pref` when
+    /// `calculate-tee-times` is on, else 0 (the client chooses).
+    fn tee(&self, s: &Subnet6, pref: u32) -> (u32, u32) {
         let pct = |p: f64| (f64::from(pref) * p) as u32;
         let t1 = s.renew_timer.unwrap_or(if s.calculate_tee_times {
             pct(s.t1_percent)
@@ -742,7 +805,7 @@ impl Engine6 {
         } else {
             0
         });
-        (pref, valid, t1.min(t2.max(t1)), t2)
+        (t1.min(t2.max(t1)), t2)
     }
 
     fn lease(
@@ -752,8 +815,10 @@ impl Engine6 {
         addr: Ipv6Addr,
         prefix_len: u8,
         iaid: u32,
+        hint: (u32, u32),
     ) -> Lease6 {
-        let (pref, valid, _, _) = self.times(ctx.subnet);
+        let (pref, valid) = self.lifetimes(ctx.subnet, hint);
+        let (hwaddr, hwtype, hwaddr_source) = hwaddr_of(ctx.q, ctx.duid);
         Lease6 {
             address: addr,
             duid: ctx.duid.to_vec(),
@@ -770,11 +835,11 @@ impl Engine6 {
                 .host
                 .and_then(|h| h.hostname.clone())
                 .unwrap_or_default(),
-            hwaddr: Vec::new(),
+            hwaddr,
             state: LeaseState::Default,
             user_context: String::new(),
-            hwtype: 1,
-            hwaddr_source: 0,
+            hwtype,
+            hwaddr_source,
         }
     }
 
@@ -812,6 +877,16 @@ impl Engine6 {
             {
                 // reused another client's expired lease: it stops counting
                 self.unassign(old.as_ref().unwrap_or(l));
+            }
+            if old.is_some() {
+                // An expired (or reclaimed) lease given again (Kea's
+                // v6-ia-na-lease-reuses / v6-ia-pd-lease-reuses).
+                let (total, per_subnet) = match l.lease_type {
+                    LeaseType6::Pd => (Stat::V6IaPdLeaseReuses, &st.v6_ia_pd_lease_reuses),
+                    _ => (Stat::V6IaNaLeaseReuses, &st.v6_ia_na_lease_reuses),
+                };
+                self.stats.inc(total);
+                add(per_subnet, 1);
             }
             match l.lease_type {
                 LeaseType6::Pd => {
@@ -864,7 +939,6 @@ impl Engine6 {
         reply: &mut v6::Message,
         commit: bool,
     ) -> Result<(), Drop6> {
-        let (_, _, t1, t2) = self.times(ctx.subnet);
         for ia in ias(ctx.q) {
             let hint = ia
                 .listed
@@ -872,13 +946,13 @@ impl Engine6 {
                 .copied()
                 .filter(|(a, _)| !a.is_unspecified());
             let mut opts = v6::DhcpOptions::new();
-            let (mut t1, mut t2) = (t1, t2);
+            let (mut t1, mut t2) = (0, 0);
             // lease6_select: callouts may change the address and lifetimes,
             // or SKIP (no lease for this IA).
             let chosen = self
                 .pick(store, ctx, ia.kind, ia.id, hint)
                 .and_then(|(a, len)| {
-                    let mut l = self.lease(ctx, ia.kind, a, len, ia.id);
+                    let mut l = self.lease(ctx, ia.kind, a, len, ia.id, ia.hint);
                     match self.lease_hook(ctx, HookPoint::Lease6Select, &mut l, Some(!commit)) {
                         NextStep::Continue => Some(Ok(l)),
                         NextStep::Skip => None,
@@ -891,17 +965,11 @@ impl Engine6 {
                     if commit {
                         self.store(store, ctx, &l)?;
                     }
-                    opts.insert(entry(
-                        ia.kind,
-                        l.address,
-                        l.prefix_len,
-                        l.pref_lifetime,
-                        l.valid_lifetime,
-                    ));
+                    (t1, t2) = self.tee(ctx.subnet, l.pref_lifetime);
+                    opts.insert(self.entry_for(ctx, &l, l.pref_lifetime, l.valid_lifetime));
                 }
                 None => {
                     self.no_space(ctx);
-                    (t1, t2) = (0, 0);
                     opts.insert(match ia.kind {
                         LeaseType6::Pd => {
                             status(Status::NoPrefixAvail, "No prefixes available for this IA")
@@ -913,6 +981,30 @@ impl Engine6 {
             reply.opts_mut().insert(wrap(ia.kind, ia.id, t1, t2, opts));
         }
         Ok(())
+    }
+
+    /// The IAADDR / IAPREFIX for lease `l` with these lifetimes; a
+    /// delegated prefix that contains its pool's `excluded-prefix` carries
+    /// OPTION_PD_EXCLUDE (RFC 6603) when the client asked for it (ORO 67).
+    fn entry_for(&self, ctx: &Ctx<'_>, l: &Lease6, pref: u32, valid: u32) -> DhcpOption {
+        let mut e = entry(l.lease_type, l.address, l.prefix_len, pref, valid);
+        if let DhcpOption::IAPrefix(p) = &mut e {
+            if ctx.q.oro.contains(&67) {
+                let excluded = ctx
+                    .subnet
+                    .pd_pools
+                    .iter()
+                    .find(|pp| pp.contains(l.address, l.prefix_len))
+                    .and_then(|pp| pp.excluded);
+                if let Some(x) = excluded.and_then(|x| pd_exclude(l.address, l.prefix_len, x)) {
+                    p.opts.insert(DhcpOption::Unknown(v6::UnknownOption::new(
+                        OptionCode::from(67),
+                        x,
+                    )));
+                }
+            }
+        }
+        e
     }
 
     fn no_space(&self, ctx: &Ctx<'_>) {
@@ -934,9 +1026,9 @@ impl Engine6 {
         ctx: &Ctx<'_>,
         reply: &mut v6::Message,
     ) -> Result<(), Drop6> {
-        let (_, _, t1, t2) = self.times(ctx.subnet);
         for ia in ias(ctx.q) {
             let mut opts = v6::DhcpOptions::new();
+            let mut shortest: Option<u32> = None;
             let mine: Vec<Lease6> = store
                 .get6_by_duid_iaid(ia.kind, ctx.duid, ia.id)
                 .into_iter()
@@ -966,29 +1058,28 @@ impl Engine6 {
                 (false, _) => HookPoint::Lease6Renew,
             };
             for (a, len) in keep {
-                let mut l = self.lease(ctx, ia.kind, a, len, ia.id);
+                let mut l = self.lease(ctx, ia.kind, a, len, ia.id, ia.hint);
                 match self.lease_hook(ctx, point, &mut l, Some(false)) {
                     NextStep::Continue => {
                         l.expire = ctx.now + u64::from(l.valid_lifetime);
                         self.store(store, ctx, &l)?;
-                        opts.insert(entry(
-                            ia.kind,
-                            l.address,
-                            l.prefix_len,
-                            l.pref_lifetime,
-                            l.valid_lifetime,
-                        ));
+                        shortest =
+                            Some(shortest.map_or(l.pref_lifetime, |s| s.min(l.pref_lifetime)));
+                        opts.insert(self.entry_for(ctx, &l, l.pref_lifetime, l.valid_lifetime));
                     }
                     NextStep::Skip => {
                         if let Some(cur) = mine.iter().find(|m| m.address == a) {
                             let left = u32::try_from(cur.expire.saturating_sub(ctx.now))
                                 .unwrap_or(u32::MAX);
-                            opts.insert(entry(ia.kind, a, len, cur.pref_lifetime.min(left), left));
+                            let pref = cur.pref_lifetime.min(left);
+                            shortest = Some(shortest.map_or(pref, |s| s.min(pref)));
+                            opts.insert(self.entry_for(ctx, cur, pref, left));
                         }
                     }
                     NextStep::Drop | NextStep::Park => return Err(Drop6::Hook),
                 }
             }
+            let (t1, t2) = shortest.map_or((0, 0), |p| self.tee(ctx.subnet, p));
             reply.opts_mut().insert(wrap(ia.kind, ia.id, t1, t2, opts));
         }
         Ok(())
@@ -1306,3 +1397,49 @@ impl Engine6 {
 
 #[cfg(test)]
 mod tests;
+
+/// The client's link-layer address for the lease (Kea's `mac-sources`
+/// "any" order): the innermost relay's client link-layer address option
+/// (RFC 6939), else the one in a DUID-LLT/DUID-LL. (address, hardware
+/// type, Kea's `hwaddr_source` bit).
+fn hwaddr_of(q: &Query6, duid: &[u8]) -> (Vec<u8>, u16, u32) {
+    if let Some([t0, t1, addr @ ..]) = q.inner_relay().and_then(|r| r.client_link_addr.as_deref()) {
+        if !addr.is_empty() {
+            return (addr.to_vec(), u16::from_be_bytes([*t0, *t1]), 0x8);
+        }
+    }
+    match duid {
+        [0, 1, t0, t1, _, _, _, _, ll @ ..] | [0, 3, t0, t1, ll @ ..] if !ll.is_empty() => {
+            (ll.to_vec(), u16::from_be_bytes([*t0, *t1]), 0x2)
+        }
+        _ => (Vec::new(), 0, 0),
+    }
+}
+
+/// OPTION_PD_EXCLUDE's payload (RFC 6603 §4.2) for a prefix delegated
+/// with length `plen` from a pool with `excluded-prefix` `x`: the excluded
+/// prefix length, then its bits after the first `plen` (the "IPv6 subnet
+/// ID"), left-aligned in ceil((xlen - plen) / 8) bytes. As in Kea, the same
+/// subnet ID is excluded from every prefix of the pool. `_p` is the
+/// delegated prefix (its own bits do not appear in the option).
+fn pd_exclude(_p: Ipv6Addr, plen: u8, x: (Ipv6Addr, u8)) -> Option<Vec<u8>> {
+    let (xa, xlen) = x;
+    if xlen <= plen || xlen > 128 {
+        return None;
+    }
+    let mask = |len: u8| {
+        if len == 0 {
+            0
+        } else {
+            u128::MAX << (128 - u32::from(len))
+        }
+    };
+    let xv = u128::from(xa);
+    let bits = u32::from(xlen - plen);
+    let n = usize::try_from(bits.div_ceil(8)).ok()?;
+    // The subnet-id bits, moved to the top of a u128, then the first bytes.
+    let id = (xv << plen) & mask(u8::try_from(bits).ok()?);
+    let mut out = vec![xlen];
+    out.extend_from_slice(&id.to_be_bytes()[..n]);
+    Some(out)
+}

@@ -40,6 +40,9 @@ pub struct Relay {
     pub peer_addr: Ipv6Addr,
     /// Interface-Id option (18), echoed in the reply.
     pub interface_id: Option<Vec<u8>>,
+    /// Client Link-Layer Address option (79, RFC 6939): link-layer type
+    /// (2 bytes) and address.
+    pub client_link_addr: Option<Vec<u8>>,
 }
 
 /// A received client message with its relay chain.
@@ -166,6 +169,7 @@ pub fn parse(buf: &[u8]) -> Result<Query6, ParseError6> {
                 link_addr: Ipv6Addr::from(la),
                 peer_addr: Ipv6Addr::from(pa),
                 interface_id: find(opts, 18).map(<[u8]>::to_vec),
+                client_link_addr: find(opts, 79).map(<[u8]>::to_vec),
             });
             cur = find(opts, 9).ok_or(ParseError6::NoRelayMessage)?;
             continue;

@@ -101,8 +101,13 @@ impl Engine6 {
     /// Finishes a parked reply (the library unparked it). Must be called on
     /// the engine that parked it.
     pub fn resume(&self, p: Parked6) -> Outcome6 {
-        let Some(subnet) = self.cfg.subnets.get(p.sidx) else {
-            return self.drop(Some(&p.q), Drop6::NoSubnet);
+        let subnet = if p.sidx == usize::MAX {
+            &self.no_subnet
+        } else {
+            match self.cfg.subnets.get(p.sidx) {
+                Some(s) => s,
+                None => return self.drop(Some(&p.q), Drop6::NoSubnet),
+            }
         };
         let pc = RefCell::new(p.pc);
         let ctx = Ctx {

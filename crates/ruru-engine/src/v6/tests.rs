@@ -497,3 +497,211 @@ fn hooks_drop_change_lifetimes_add_options_and_park() {
         other => panic!("expected the reply, got {other:?}"),
     }
 }
+
+fn engine_from(c: Dhcp6) -> Engine6 {
+    Engine6::new(
+        Arc::new(c),
+        EngineOptions6 {
+            server_duid: SERVER_DUID.to_vec(),
+            client_port: CLIENT_PORT,
+            hooks: None,
+        },
+        Arc::new(Stats::new()),
+    )
+}
+
+/// An IA_NA with a hint address and lifetimes.
+fn ia_na_hint(iaid: u32, a: Ipv6Addr, pref: u32, valid: u32) -> (u16, Vec<u8>) {
+    let mut v = iaid.to_be_bytes().to_vec();
+    v.extend_from_slice(&[0; 8]);
+    let mut x = a.octets().to_vec();
+    x.extend_from_slice(&pref.to_be_bytes());
+    x.extend_from_slice(&valid.to_be_bytes());
+    put(&mut v, 5, &x);
+    (3, v)
+}
+
+fn ia_lifetimes_and_t(m: &v6::Message) -> Option<(u32, u32, u32, u32)> {
+    m.opts().iter().find_map(|o| match o {
+        DhcpOption::IANA(ia) => ia.opts.iter().find_map(|x| match x {
+            DhcpOption::IAAddr(a) => Some((a.preferred_life, a.valid_life, ia.t1, ia.t2)),
+            _ => None,
+        }),
+        _ => None,
+    })
+}
+
+#[test]
+fn lifetime_hints_are_followed_within_min_and_max() {
+    let mut c = cfg();
+    c.subnets[0].valid_lifetime = Lifetime {
+        default: 4000,
+        min: 1000,
+        max: 8000,
+    };
+    c.subnets[0].preferred_lifetime = Lifetime {
+        default: 3000,
+        min: 500,
+        max: 6000,
+    };
+    let e = engine_from(c);
+    let s = store();
+    let any: Ipv6Addr = "::".parse().unwrap();
+    // Within bounds: as asked; T1/T2 follow the preferred lifetime.
+    let adv = exchange(
+        &e,
+        &s,
+        &relayed(1, 1, &[ia_na_hint(1, any, 2000, 5000)], false),
+    )
+    .unwrap();
+    assert_eq!(ia_lifetimes_and_t(&adv), Some((2000, 5000, 1000, 1600)));
+    // Above max / below min: clamped.
+    let adv = exchange(
+        &e,
+        &s,
+        &relayed(1, 2, &[ia_na_hint(1, any, 100, 100_000)], false),
+    )
+    .unwrap();
+    assert_eq!(
+        ia_lifetimes_and_t(&adv).map(|t| (t.0, t.1)),
+        Some((500, 8000))
+    );
+    // No hint (0): the defaults.
+    let adv = exchange(&e, &s, &relayed(1, 3, &[ia_na(1, None)], false)).unwrap();
+    assert_eq!(
+        ia_lifetimes_and_t(&adv).map(|t| (t.0, t.1)),
+        Some((3000, 4000))
+    );
+}
+
+#[test]
+fn rfc6603_pd_exclude_sent_when_requested() {
+    let mut c = cfg();
+    // Delegated /56s; the excluded /64 has subnet id 0x01 after the /56.
+    c.subnets[0].pd_pools[0].excluded = Some(("2001:db8:8:1::".parse().unwrap(), 64));
+    let e = engine_from(c);
+    let s = store();
+    let prefix_opts = |m: &v6::Message| {
+        m.opts().iter().find_map(|o| match o {
+            DhcpOption::IAPD(ia) => ia.opts.iter().find_map(|x| match x {
+                DhcpOption::IAPrefix(p) => Some(p.opts.clone()),
+                _ => None,
+            }),
+            _ => None,
+        })
+    };
+    // Without OPTION_PD_EXCLUDE in the ORO: not sent.
+    let adv = exchange(&e, &s, &relayed(1, 1, &[ia_pd(1)], false)).unwrap();
+    let o = prefix_opts(&adv).unwrap();
+    assert!(o.get(OptionCode::from(67)).is_none());
+    // Asked for (ORO 67): prefix-len 64, then the 8 bits after /56: 0x01.
+    let mut m = vec![1, 0, 0, 2];
+    put(&mut m, 1, &duid(2));
+    put(&mut m, 6, &[0, 67]);
+    let (c3, v3) = ia_pd(1);
+    put(&mut m, c3, &v3);
+    let adv = exchange(
+        &e,
+        &s,
+        &packet::tests::relay_forw(&m, LINK.parse().unwrap(), Some(b"port1")),
+    )
+    .unwrap();
+    let o = prefix_opts(&adv).unwrap();
+    match o.get(OptionCode::from(67)) {
+        Some(DhcpOption::Unknown(u)) => assert_eq!(u.data(), &[64, 0x01]),
+        other => panic!("no PD exclude: {other:?}"),
+    }
+    assert_eq!(
+        super::pd_exclude(
+            "2001:db8:8:100::".parse().unwrap(),
+            56,
+            ("2001:db8:8:1::".parse().unwrap(), 64)
+        ),
+        Some(vec![64, 1])
+    );
+    assert_eq!(
+        super::pd_exclude(
+            "2001:db8::".parse().unwrap(),
+            48,
+            ("2001:db8:0:ab80::".parse().unwrap(), 57)
+        ),
+        Some(vec![57, 0xab, 0x80])
+    );
+}
+
+#[test]
+fn lease_hwaddr_from_relay_option_79_or_duid_and_reuse_counted() {
+    let e = engine();
+    let s = store();
+    // DUID-LL: hwaddr from the DUID (source DUID = 2).
+    let rep = exchange(
+        &e,
+        &s,
+        &relayed(1, 5, &[ia_na(1, None), (14, vec![])], false),
+    )
+    .unwrap();
+    let (a, _) = first_addr(&rep).unwrap();
+    let l = s.get6(LeaseType6::Na, a).unwrap();
+    assert_eq!(
+        (l.hwaddr.clone(), l.hwtype, l.hwaddr_source),
+        (vec![2, 0, 0, 0, 0, 5], 1, 2)
+    );
+    // RFC 6939 option from the relay wins (source 8).
+    let mut m = vec![1, 0, 0, 6];
+    put(&mut m, 1, &[0, 2, 0, 0, 0, 9, 1]); // DUID-EN: no link-layer address
+    put(&mut m, 14, &[]);
+    let (c3, v3) = ia_na(1, None);
+    put(&mut m, c3, &v3);
+    let mut fw = packet::tests::relay_forw(&m, LINK.parse().unwrap(), Some(b"port1"));
+    put(&mut fw, 79, &[0, 1, 0xaa, 0xbb, 0xcc, 0, 0, 6]);
+    let rep = exchange(&e, &s, &fw).unwrap();
+    let (b, _) = first_addr(&rep).unwrap();
+    let l = s.get6(LeaseType6::Na, b).unwrap();
+    assert_eq!(
+        (l.hwaddr.clone(), l.hwtype, l.hwaddr_source),
+        (vec![0xaa, 0xbb, 0xcc, 0, 0, 6], 1, 8)
+    );
+    // The pool (two addresses) is full; once client 5's lease expires,
+    // another client reuses it: counted.
+    let later = NOW + 10_000;
+    let rep = match e.process(
+        &s,
+        &relayed(1, 7, &[ia_na(1, None), (14, vec![])], false),
+        &meta(),
+        later,
+    ) {
+        Outcome6::Reply(r) => r,
+        o => panic!("{o:?}"),
+    };
+    assert!(!rep.bytes.is_empty());
+    assert_eq!(e.stats().get(crate::Stat::V6IaNaLeaseReuses), 1);
+    assert_eq!(e.stats().lookup("subnet[1].v6-ia-na-lease-reuses"), Some(1));
+}
+
+#[test]
+fn information_request_from_a_link_without_subnet_gets_global_options() {
+    let mut c = cfg();
+    c.options = vec![OptionData6 {
+        code: 23,
+        data: "2001:db8::35"
+            .parse::<Ipv6Addr>()
+            .unwrap()
+            .octets()
+            .to_vec(),
+        always_send: false,
+    }];
+    let e = engine_from(c);
+    let s = store();
+    let mut m = vec![11, 0, 0, 8];
+    put(&mut m, 1, &duid(8));
+    put(&mut m, 6, &[0, 23]);
+    let fw = packet::tests::relay_forw(&m, "2001:db8:99::1".parse().unwrap(), Some(b"port1"));
+    let rep = exchange(&e, &s, &fw).expect("a Reply without a subnet");
+    assert_eq!(rep.msg_type(), MessageType::Reply);
+    assert!(rep.opts().get(OptionCode::DomainNameServers).is_some());
+    // A Solicit from that link still gets nothing.
+    let mut m = vec![1, 0, 0, 9];
+    put(&mut m, 1, &duid(9));
+    let fw = packet::tests::relay_forw(&m, "2001:db8:99::1".parse().unwrap(), Some(b"port1"));
+    assert!(exchange(&e, &s, &fw).is_none());
+}
