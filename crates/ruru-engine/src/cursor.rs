@@ -4,14 +4,92 @@
 //! end): successive clients get successive candidates without rescanning
 //! the pool from its start, and several worker threads never get the same
 //! candidate at the same time. Callers check each candidate for being free.
+//!
+//! Servers sharing a lease database ("spread" cursors) start at a random
+//! place of each pool and jump to another random place the first time a
+//! search meets an address taken by someone else, so that two servers do
+//! not walk a pool in lockstep offering the same addresses (which is what
+//! makes Kea servers on one database NAK each other's clients).
 
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A pool's position.
 #[derive(Debug, Default)]
 pub struct Cursor(AtomicU64);
 
+/// What a search callback says of one candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Candidate {
+    /// Usable: the search ends with it.
+    Free,
+    /// Held by another client (or server).
+    Taken,
+    /// Never usable (reserved, network address, ...).
+    Skip,
+}
+
+/// A random number (std's per-process random hash keys, over a counter
+/// and the clock): good enough to spread cursors, no dependency needed.
+fn random_u64() -> u64 {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    std::collections::hash_map::RandomState::new().hash_one((n, t))
+}
+
 impl Cursor {
+    /// A cursor at a random position (spread cursors).
+    pub fn random() -> Cursor {
+        Cursor(AtomicU64::new(random_u64()))
+    }
+
+    /// A new cursor: at the pool's start, or at a random place if `spread`.
+    pub fn new(spread: bool) -> Cursor {
+        if spread {
+            Cursor::random()
+        } else {
+            Cursor::default()
+        }
+    }
+
+    /// Moves to a random position (spread cursors that met another
+    /// server's search).
+    pub fn jump(&self) {
+        self.0.store(random_u64(), Ordering::Relaxed);
+    }
+
+    /// Looks for a usable candidate in a pool of `size`: the offset of the
+    /// first one `check` calls [`Candidate::Free`], trying at most
+    /// [`Cursor::search_limit`] candidates. With `spread`, the first taken
+    /// candidate sends the cursor to a random place once (and the search
+    /// budget starts again from there).
+    pub fn search(
+        &self,
+        size: u128,
+        spread: bool,
+        mut check: impl FnMut(u128) -> Option<Candidate>,
+    ) -> Option<u128> {
+        let mut budget = Cursor::search_limit(size);
+        let mut jumped = !spread;
+        while budget > 0 {
+            budget -= 1;
+            let off = self.next(size);
+            match check(off)? {
+                Candidate::Free => return Some(off),
+                Candidate::Taken if !jumped => {
+                    jumped = true;
+                    self.jump();
+                    budget = Cursor::search_limit(size);
+                }
+                Candidate::Taken | Candidate::Skip => {}
+            }
+        }
+        None
+    }
+
     /// The next offset into a pool of `size` addresses (or prefixes).
     pub fn next(&self, size: u128) -> u128 {
         if size == 0 {
@@ -37,6 +115,36 @@ impl Cursor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spread_cursors_start_apart_and_search_everything() {
+        let starts: std::collections::BTreeSet<u128> =
+            (0..8).map(|_| Cursor::random().next(1000)).collect();
+        assert!(starts.len() >= 6, "random starts: {starts:?}");
+        // A search that meets a taken candidate jumps once and still finds
+        // the only free offset, wherever it is.
+        for free in [0u128, 5, 9] {
+            let c = Cursor::random();
+            let got = c.search(10, true, |o| {
+                Some(if o == free {
+                    Candidate::Free
+                } else {
+                    Candidate::Taken
+                })
+            });
+            assert_eq!(got, Some(free));
+        }
+        let c = Cursor::default();
+        assert_eq!(c.search(4, false, |_| Some(Candidate::Taken)), None);
+        assert_eq!(
+            c.search(4, false, |o| Some(if o == 2 {
+                Candidate::Free
+            } else {
+                Candidate::Skip
+            })),
+            Some(2)
+        );
+    }
 
     #[test]
     fn wraps_and_advances() {

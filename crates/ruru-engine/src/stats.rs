@@ -49,6 +49,10 @@ global_stats! {
     V4AllocationFailNoPools => "v4-allocation-fail-no-pools",
     V4ReservationConflicts => "v4-reservation-conflicts",
     V4LeaseReuses => "v4-lease-reuses",
+    // ruru addition: a REQUEST NAKed (a DHCPv6 message dropped) because
+    // another server took the address since it was offered.
+    V4AllocationConflicts => "v4-allocation-conflicts",
+    V6AllocationConflicts => "v6-allocation-conflicts",
     DeclinedAddresses => "declined-addresses",
     ReclaimedDeclinedAddresses => "reclaimed-declined-addresses",
     ReclaimedLeases => "reclaimed-leases",

@@ -7,7 +7,7 @@
 //! from its start (a /16 pool stays fast; the cost per allocation grows only
 //! with the fraction of the pool in use, never with its size).
 
-use crate::cursor::Cursor;
+use crate::cursor::{Candidate, Cursor};
 use std::net::Ipv4Addr;
 
 use ruru_config::{Reservation4, Subnet4};
@@ -84,12 +84,32 @@ pub fn available(
 #[derive(Debug)]
 pub struct PoolCursors {
     cursors: Vec<Cursor>,
+    spread: bool,
 }
 
 impl PoolCursors {
-    pub fn new(subnet: &Subnet4) -> Self {
+    /// `spread`: the lease database is shared with other servers (see
+    /// [`crate::cursor`]).
+    pub fn new(subnet: &Subnet4, spread: bool) -> Self {
         PoolCursors {
-            cursors: subnet.pools.iter().map(|_| Cursor::default()).collect(),
+            cursors: subnet.pools.iter().map(|_| Cursor::new(spread)).collect(),
+            spread,
+        }
+    }
+
+    /// Another server took `addr` after we offered it: with spread cursors,
+    /// the search of its pool jumps elsewhere (we were walking in step).
+    pub fn conflict(&self, subnet: &Subnet4, addr: Ipv4Addr) {
+        if !self.spread {
+            return;
+        }
+        if let Some(c) = subnet
+            .pools
+            .iter()
+            .zip(&self.cursors)
+            .find_map(|(p, c)| p.contains(addr).then_some(c))
+        {
+            c.jump();
         }
     }
 
@@ -111,27 +131,27 @@ impl PoolCursors {
         for (pool, cursor) in subnet.pools.iter().zip(&self.cursors) {
             let size = pool.size();
             let start = u128::from(u32::from(pool.start));
-            for _ in 0..size {
-                let off = cursor.next(u128::from(size));
-                let Ok(a) = u32::try_from(start + off) else {
-                    continue;
-                };
-                let addr = Ipv4Addr::from(a);
-                if is_network_or_broadcast(subnet, addr) {
-                    continue;
+            let found = cursor.search(u128::from(size), self.spread, |off| {
+                let addr = Ipv4Addr::from(u32::try_from(start + off).ok()?);
+                if is_network_or_broadcast(subnet, addr)
+                    || subnet.reservations.by_address(addr).is_some()
+                {
+                    return Some(Candidate::Skip);
                 }
-                if subnet.reservations.by_address(addr).is_some() {
-                    continue;
-                }
-                match store.get4(addr) {
-                    None => return Some(addr),
+                Some(match store.get4(addr) {
+                    None => Candidate::Free,
                     Some(l)
                         if l.expired(now)
                             || key.owns(&l) && l.state != ruru_lease::LeaseState::Declined =>
                     {
-                        return Some(addr)
+                        Candidate::Free
                     }
-                    Some(_) => {}
+                    Some(_) => Candidate::Taken,
+                })
+            });
+            if let Some(off) = found {
+                if let Ok(a) = u32::try_from(start + off) {
+                    return Some(Ipv4Addr::from(a));
                 }
             }
         }

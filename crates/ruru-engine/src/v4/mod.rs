@@ -231,7 +231,13 @@ impl Engine4 {
                     .collect()
             })
             .collect();
-        let cursors = cfg.subnets.iter().map(PoolCursors::new).collect();
+        // Servers sharing a SQL lease database spread their searches.
+        let spread = cfg.lease_database.kind != ruru_config::LeaseDbKind::Memfile;
+        let cursors = cfg
+            .subnets
+            .iter()
+            .map(|s| PoolCursors::new(s, spread))
+            .collect();
         Engine4 {
             cfg,
             opts,
@@ -847,6 +853,15 @@ impl Engine4 {
                 || reserved_addr == Some(requested)
                 || owned(store, &key, requested));
         if !ok {
+            // After our OFFER, an address now held by another client was
+            // taken by another server meanwhile: a conflict.
+            if state == "selecting"
+                && store
+                    .get4(requested)
+                    .is_some_and(|l| !l.expired(ctx.now) && !key.owns(&l))
+            {
+                self.conflict(ctx.sidx, requested);
+            }
             debug!(xid = format_args!("{:#010x}", q.xid()), addr = %requested, state, "requested address not available");
             return Ok(Some(self.nak(ctx)));
         }
@@ -878,6 +893,7 @@ impl Engine4 {
         match res {
             Ok(true) => {}
             Ok(false) | Err(LeaseError::Exists(_)) => {
+                self.conflict(ctx.sidx, requested);
                 debug!(xid = format_args!("{:#010x}", q.xid()), addr = %requested, "address taken meanwhile (another server?): NAK");
                 return Ok(Some(self.nak(ctx)));
             }
@@ -935,6 +951,14 @@ impl Engine4 {
         d.yiaddr = requested;
         self.lease_options_with(ctx, &mut d, valid);
         Ok(Some(d))
+    }
+
+    /// Another server took `addr` between our OFFER and this REQUEST:
+    /// counted, and the pool's search leaves the place where it walks in
+    /// step with that server.
+    fn conflict(&self, sidx: usize, addr: Ipv4Addr) {
+        self.stats.inc(Stat::V4AllocationConflicts);
+        self.cursors[sidx].conflict(&self.cfg.subnets[sidx], addr);
     }
 
     fn assigned(&self, sidx: usize, addr: Ipv4Addr) {

@@ -35,7 +35,7 @@ use ruru_config::{Dhcp6, HostId6, OptionData6, PdPool, Pool6, Reservation6, Subn
 use ruru_lease::{Lease6, LeaseState, LeaseStore, LeaseType6};
 use tracing::debug;
 
-use crate::cursor::Cursor;
+use crate::cursor::{Candidate, Cursor};
 use crate::hooks::{next_park_id, HookArgs, HookDispatch, HookPoint, NextStep, PacketContext};
 use crate::stats::{add, Stat, Stats, SubnetStats6};
 use packet::Query6;
@@ -113,6 +113,8 @@ pub struct Engine6 {
     stats: Arc<Stats>,
     subnet_stats: Vec<Arc<SubnetStats6>>,
     cursors: Vec<Cursors6>,
+    /// Spread cursors (a lease database shared with other servers).
+    spread: bool,
     /// `subnet6collection` for subnet6_select callouts (built on first use).
     subnet_collection: std::sync::OnceLock<String>,
     /// What an Information-request from a link with no subnet is answered
@@ -246,12 +248,14 @@ impl Engine6 {
             st.total_pds
                 .store(sat_i64(s.total_pds()), std::sync::atomic::Ordering::Relaxed);
         }
+        // Servers sharing a SQL lease database spread their searches.
+        let spread = cfg.lease_database.kind != ruru_config::LeaseDbKind::Memfile;
         let cursors = cfg
             .subnets
             .iter()
             .map(|s| Cursors6 {
-                na: s.pools.iter().map(|_| Cursor::default()).collect(),
-                pd: s.pd_pools.iter().map(|_| Cursor::default()).collect(),
+                na: s.pools.iter().map(|_| Cursor::new(spread)).collect(),
+                pd: s.pd_pools.iter().map(|_| Cursor::new(spread)).collect(),
             })
             .collect();
         Engine6 {
@@ -260,6 +264,7 @@ impl Engine6 {
             stats,
             subnet_stats,
             cursors,
+            spread,
             subnet_collection: std::sync::OnceLock::new(),
             no_subnet: Subnet6 {
                 id: 0,
@@ -703,15 +708,18 @@ impl Engine6 {
     ) -> Option<Ipv6Addr> {
         let size = pool.size();
         let start = u128::from(pool.start);
-        for _ in 0..Cursor::search_limit(size) {
-            let a = Ipv6Addr::from(start.wrapping_add(cur.next(size)));
-            if ctx.subnet.reservations.by_address(a).is_none()
-                && self.free_for(store, ctx, LeaseType6::Na, a, iaid)
-            {
-                return Some(a);
-            }
-        }
-        None
+        let addr = |off: u128| Ipv6Addr::from(start.wrapping_add(off));
+        cur.search(size, self.spread, |off| {
+            let a = addr(off);
+            Some(if ctx.subnet.reservations.by_address(a).is_some() {
+                Candidate::Skip
+            } else if self.free_for(store, ctx, LeaseType6::Na, a, iaid) {
+                Candidate::Free
+            } else {
+                Candidate::Taken
+            })
+        })
+        .map(addr)
     }
 
     /// A prefix for an IA_PD: reservation, current lease, hint, PD pools.
@@ -769,18 +777,19 @@ impl Engine6 {
         iaid: u32,
     ) -> Option<Ipv6Addr> {
         let size = pool.size();
-        for _ in 0..Cursor::search_limit(size) {
-            let p = pool.nth(cur.next(size))?;
-            if ctx.subnet.reservations.by_address(p).is_none()
-                && self.free_for(store, ctx, LeaseType6::Pd, p, iaid)
-            {
-                return Some(p);
-            }
-        }
-        None
+        let off = cur.search(size, self.spread, |off| {
+            let p = pool.nth(off)?;
+            Some(if ctx.subnet.reservations.by_address(p).is_some() {
+                Candidate::Skip
+            } else if self.free_for(store, ctx, LeaseType6::Pd, p, iaid) {
+                Candidate::Free
+            } else {
+                Candidate::Taken
+            })
+        })?;
+        pool.nth(off)
     }
 
-    /// Preferred and valid lifetimes and T1/T2 for this subnet.
     /// Preferred and valid lifetimes for an IA with the client's `hint`
     /// (preferred, valid; 0 = none): the subnet's defaults, or the hint
     /// within `min-`/`max-` (Kea); preferred never above valid.
@@ -858,6 +867,25 @@ impl Engine6 {
         match res {
             Ok(true) => ctx.committed.borrow_mut().push(l.clone()),
             Ok(false) | Err(ruru_lease::LeaseError::Exists6(_)) => {
+                self.stats.inc(Stat::V6AllocationConflicts);
+                if self.spread && ctx.sidx < self.cursors.len() {
+                    let c = &self.cursors[ctx.sidx];
+                    let s = ctx.subnet;
+                    let cur =
+                        match l.lease_type {
+                            LeaseType6::Pd => s.pd_pools.iter().zip(&c.pd).find_map(|(p, c)| {
+                                p.contains(l.address, l.prefix_len).then_some(c)
+                            }),
+                            _ => s
+                                .pools
+                                .iter()
+                                .zip(&c.na)
+                                .find_map(|(p, c)| p.contains(l.address).then_some(c)),
+                        };
+                    if let Some(cur) = cur {
+                        cur.jump();
+                    }
+                }
                 debug!(addr = %l.address, "DHCPv6 lease changed meanwhile; message dropped");
                 return Err(Drop6::StoreFailed);
             }
