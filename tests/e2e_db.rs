@@ -9,21 +9,44 @@
 //!   serve clients concurrently: every ACKed address is distinct and stored
 //!   once, for the client that got it.
 //!
+//! - DHCPv6 on each database: `ruru db init` with a `Dhcp6`-only
+//!   configuration, Solicit/Request for an address and a prefix, the rows
+//!   committed before the Reply, a restart that keeps them.
+//! - Database outages (Kea's `on-fail`), on a PostgreSQL server of the
+//!   test's own ([`PrivatePg`]: `initdb` + `pg_ctl` in a temporary
+//!   directory, on a free port) that the test really stops and starts — the
+//!   machine's shared server is never touched:
+//!   - stopped mid-traffic under `serve-retry-continue`: the server keeps
+//!     running, acknowledges nothing while the database is away (even past
+//!     `max-reconnect-tries`), logs the loss and the reconnection once
+//!     each, serves again when the database is back, and every
+//!     acknowledged lease is in the database;
+//!   - under `stop-retry-exit`: no reply at all while it reconnects, then
+//!     the server exits with an error when the tries run out;
+//!   - `retry-on-startup`: the server starts while the database is down and
+//!     serves once it is up;
+//!   - DHCPv6 under `stop-retry-exit`: no Reply while the database is away,
+//!     service again when it is back.
+//!
 //! A database that is not reachable is a SKIP (a failure under
-//! `RURU_REQUIRE_ALL=1`).
+//! `RURU_REQUIRE_ALL=1`), and so are PostgreSQL server binaries that are
+//! not installed (for the outage tests).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
 use std::collections::BTreeSet;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV6, UdpSocket};
+use std::path::PathBuf;
 use std::process::Command;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use common::*;
 use dhcproto::v4::MessageType;
-use ruru_lease::{DbOptions, LeaseStore, MySqlStore, PgStore};
+use ruru_lease::{DbOptions, LeaseStore, LeaseType6, MySqlStore, PgStore};
 
 #[derive(Clone, Copy)]
 enum Kind {
@@ -404,4 +427,758 @@ fn mysql_dora_stores_before_ack() {
 #[test]
 fn mysql_two_servers_one_database() {
     two_servers_one_database(Kind::My, "my_two");
+}
+
+// ------------------------------------------------------------------ DHCPv6
+
+impl Db {
+    /// A `Dhcp6`-only config for this database: one subnet with an address
+    /// pool and a prefix pool, reached through the relay link 2001:db8:1::1.
+    fn config6(&self) -> String {
+        format!(
+            r#"{{ "Dhcp6": {{
+  "interfaces-config": {{ "interfaces": ["lo"] }},
+  "lease-database": {{ "type": "{}", "name": "{}", "host": "127.0.0.1", "user": "{}",
+                       "connect-timeout": 3 }},
+  "server-id": {{ "type": "LLT", "persist": false }},
+  "preferred-lifetime": 3000, "valid-lifetime": 4000,
+  "subnet6": [ {{
+    "id": 1, "subnet": "2001:db8:1::/64",
+    "pools": [ {{ "pool": "2001:db8:1::100 - 2001:db8:1::1ff" }} ],
+    "pd-pools": [ {{ "prefix": "2001:db8:8::", "prefix-len": 48, "delegated-len": 56 }} ]
+  }} ]
+}} }}"#,
+            self.kind.type_name(),
+            self.opts.name,
+            self.kind.user(),
+        )
+    }
+}
+
+/// The DHCPv6 tests bind the relay port [::1]:547: one at a time.
+static V6_ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn put(out: &mut Vec<u8>, code: u16, data: &[u8]) {
+    out.extend_from_slice(&code.to_be_bytes());
+    out.extend_from_slice(&(data.len() as u16).to_be_bytes());
+    out.extend_from_slice(data);
+}
+
+/// A DHCPv6 relay agent at [::1]:547 (as in tests/e2e_v6.rs).
+struct Relay6 {
+    sock: UdpSocket,
+    server: SocketAddrV6,
+}
+
+impl Relay6 {
+    /// Sends a client message in a Relay-forward from link 2001:db8:1::1;
+    /// the client message of the Relay-reply.
+    fn exchange(&self, client_msg: &[u8]) -> Option<dhcproto::v6::Message> {
+        use dhcproto::{Decodable, Decoder};
+        let mut fw = vec![12, 0];
+        fw.extend_from_slice(&"2001:db8:1::1".parse::<Ipv6Addr>().unwrap().octets());
+        fw.extend_from_slice(&"fe80::2".parse::<Ipv6Addr>().unwrap().octets());
+        put(&mut fw, 9, client_msg);
+        self.sock.send_to(&fw, self.server).unwrap();
+        let mut buf = [0u8; 4096];
+        let (n, _) = self.sock.recv_from(&mut buf).ok()?;
+        let b = &buf[..n];
+        assert_eq!(b[0], 13, "Relay-reply");
+        let mut i = 34;
+        while i + 4 <= b.len() {
+            let code = u16::from_be_bytes([b[i], b[i + 1]]);
+            let len = usize::from(u16::from_be_bytes([b[i + 2], b[i + 3]]));
+            if code == 9 {
+                let inner = &b[i + 4..i + 4 + len];
+                return Some(dhcproto::v6::Message::decode(&mut Decoder::new(inner)).unwrap());
+            }
+            i += 4 + len;
+        }
+        None
+    }
+}
+
+fn duid6(n: u8) -> Vec<u8> {
+    vec![0, 3, 0, 1, 2, 0, 0, 0, 0, n]
+}
+
+/// A client message of type `t` from client `n`.
+fn msg6(t: u8, n: u8, server: Option<&[u8]>, extra: &[(u16, Vec<u8>)]) -> Vec<u8> {
+    let mut m = vec![t, 0, 1, n];
+    put(&mut m, 1, &duid6(n));
+    if let Some(s) = server {
+        put(&mut m, 2, s);
+    }
+    put(&mut m, 6, &[0, 23]);
+    for (c, v) in extra {
+        put(&mut m, *c, v);
+    }
+    m
+}
+
+fn ia_na(iaid: u32, addr: Option<Ipv6Addr>) -> (u16, Vec<u8>) {
+    let mut v = iaid.to_be_bytes().to_vec();
+    v.extend_from_slice(&[0; 8]);
+    if let Some(a) = addr {
+        let mut x = a.octets().to_vec();
+        x.extend_from_slice(&[0; 8]);
+        put(&mut v, 5, &x);
+    }
+    (3, v)
+}
+
+fn ia_pd(iaid: u32, prefix: Option<(Ipv6Addr, u8)>) -> (u16, Vec<u8>) {
+    let mut v = iaid.to_be_bytes().to_vec();
+    v.extend_from_slice(&[0; 8]);
+    if let Some((p, len)) = prefix {
+        let mut x = vec![0u8; 8];
+        x.push(len);
+        x.extend_from_slice(&p.octets());
+        put(&mut v, 26, &x);
+    }
+    (25, v)
+}
+
+fn addr_of(m: &dhcproto::v6::Message) -> Option<Ipv6Addr> {
+    use dhcproto::v6::DhcpOption;
+    m.opts().iter().find_map(|o| match o {
+        DhcpOption::IANA(ia) => ia.opts.iter().find_map(|x| match x {
+            DhcpOption::IAAddr(a) => Some(a.addr),
+            _ => None,
+        }),
+        _ => None,
+    })
+}
+
+fn prefix_of(m: &dhcproto::v6::Message) -> Option<(Ipv6Addr, u8)> {
+    use dhcproto::v6::DhcpOption;
+    m.opts().iter().find_map(|o| match o {
+        DhcpOption::IAPD(ia) => ia.opts.iter().find_map(|x| match x {
+            DhcpOption::IAPrefix(p) => Some((p.prefix_ip, p.prefix_len)),
+            _ => None,
+        }),
+        _ => None,
+    })
+}
+
+fn server_duid(m: &dhcproto::v6::Message) -> Vec<u8> {
+    use dhcproto::v6::{DhcpOption, OptionCode};
+    match m.opts().get(OptionCode::ServerId) {
+        Some(DhcpOption::ServerId(d)) => d.clone(),
+        _ => panic!("no server id"),
+    }
+}
+
+/// DHCPv6 on a SQL database: `ruru db init` from a `Dhcp6`-only file, an
+/// address and a prefix stored before the Reply, kept across a restart,
+/// deleted by a Release.
+fn v6_on_sql(kind: Kind, test: &str) {
+    let _one = V6_ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let sock = match UdpSocket::bind("[::1]:547") {
+        Ok(s) => s,
+        Err(e) => {
+            skip(
+                test,
+                &format!("needs to bind UDP [::1]:547 (root or CAP_NET_BIND_SERVICE): {e}"),
+            );
+            return;
+        }
+    };
+    sock.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    let Some(db) = Db::new(kind, test) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("ruru.json");
+    std::fs::write(&cfg, db.config6()).unwrap();
+    assert_eq!(ruru_db("version", &cfg), (true, "none\n".to_string()));
+    let (ok, text) = ruru_db("init", &cfg);
+    assert!(ok, "{text}");
+    assert_eq!(ruru_db("version", &cfg), (true, "1.0\n".to_string()));
+
+    let mut srv = Server::start_in(dir, &db.config6());
+    let relay = Relay6 {
+        sock,
+        server: SocketAddrV6::new(Ipv6Addr::LOCALHOST, srv.port, 0, 0),
+    };
+    let store = db.store();
+    let adv = relay
+        .exchange(&msg6(1, 1, None, &[ia_na(1, None), ia_pd(2, None)]))
+        .expect("ADVERTISE");
+    assert_eq!(adv.msg_type(), dhcproto::v6::MessageType::Advertise);
+    let (a, p) = (addr_of(&adv).unwrap(), prefix_of(&adv).unwrap());
+    assert_eq!(p.1, 56);
+    assert_eq!(store.count6(), 0, "an Advertise stores nothing");
+    let sid = server_duid(&adv);
+    let rep = relay
+        .exchange(&msg6(
+            3,
+            1,
+            Some(&sid),
+            &[ia_na(1, Some(a)), ia_pd(2, Some(p))],
+        ))
+        .expect("REPLY");
+    assert_eq!(rep.msg_type(), dhcproto::v6::MessageType::Reply);
+    assert_eq!((addr_of(&rep), prefix_of(&rep)), (Some(a), Some(p)));
+    // Both rows are committed before the Reply.
+    let na = store
+        .get6(LeaseType6::Na, a)
+        .expect("IA_NA row after the Reply");
+    assert_eq!((na.duid.clone(), na.iaid, na.subnet_id), (duid6(1), 1, 1));
+    assert_eq!(
+        (na.valid_lifetime, na.pref_lifetime, na.prefix_len),
+        (4000, 3000, 128)
+    );
+    let pd = store
+        .get6(LeaseType6::Pd, p.0)
+        .expect("IA_PD row after the Reply");
+    assert_eq!((pd.duid.clone(), pd.iaid, pd.prefix_len), (duid6(1), 2, 56));
+    assert_eq!(store.get6_by_duid(&duid6(1)).len(), 2);
+
+    // A restart finds them: the same address for the same client.
+    srv.stop();
+    srv.spawn();
+    let adv2 = relay
+        .exchange(&msg6(1, 1, None, &[ia_na(1, None)]))
+        .expect("ADVERTISE after restart");
+    assert_eq!(addr_of(&adv2), Some(a));
+    // Release deletes the row.
+    let rel = relay
+        .exchange(&msg6(8, 1, Some(&server_duid(&adv2)), &[ia_na(1, Some(a))]))
+        .expect("REPLY to Release");
+    assert_eq!(rel.msg_type(), dhcproto::v6::MessageType::Reply);
+    assert_eq!(store.get6(LeaseType6::Na, a), None);
+    assert!(store.get6(LeaseType6::Pd, p.0).is_some());
+    drop(srv);
+}
+
+#[test]
+fn pg_v6_leases() {
+    v6_on_sql(Kind::Pg, "pg_v6");
+}
+
+#[test]
+fn mysql_v6_leases() {
+    v6_on_sql(Kind::My, "my_v6");
+}
+
+// ----------------------------------------------------------------- outages
+
+/// The newest PostgreSQL server binaries (`initdb`, `pg_ctl`) installed.
+fn pg_bin() -> Option<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+        .filter(|b| b.join("pg_ctl").exists() && b.join("initdb").exists())
+        .collect();
+    dirs.sort_by_key(|d| {
+        d.parent()
+            .and_then(|v| v.file_name())
+            .and_then(|v| v.to_str())
+            .and_then(|v| v.parse::<u32>().ok())
+    });
+    dirs.pop()
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+fn free_tcp_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A PostgreSQL server of the test's own: `initdb` in a temporary
+/// directory, on a free port of 127.0.0.1, trust authentication, database
+/// `ruru`. The test stops and starts it at will; it is stopped when this is
+/// dropped.
+struct PrivatePg {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+    port: u16,
+    /// The server refuses to run as root: as root, its tools run as the
+    /// `postgres` user (`runuser`).
+    as_postgres: bool,
+}
+
+impl PrivatePg {
+    /// `None` (after a SKIP) when PostgreSQL's server binaries are missing.
+    fn new(test: &str) -> Option<PrivatePg> {
+        let Some(bin) = pg_bin() else {
+            skip(
+                test,
+                "needs PostgreSQL's server binaries (/usr/lib/postgresql/*/bin/initdb, pg_ctl) for a private server",
+            );
+            return None;
+        };
+        let as_postgres = is_root();
+        let dir = tempfile::tempdir().unwrap();
+        if as_postgres {
+            let st = Command::new("chown")
+                .args(["-R", "postgres:"])
+                .arg(dir.path())
+                .status()
+                .unwrap();
+            assert!(st.success(), "chown postgres {}", dir.path().display());
+        }
+        let pg = PrivatePg {
+            dir,
+            bin,
+            port: free_tcp_port(),
+            as_postgres,
+        };
+        let out = pg
+            .tool("initdb")
+            .arg("-D")
+            .arg(pg.data())
+            .args(["-A", "trust", "-U", "postgres", "--no-sync"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "initdb: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        pg.start();
+        PgStore::execute_admin(&pg.opts("postgres"), "CREATE DATABASE ruru").unwrap();
+        Some(pg)
+    }
+
+    fn tool(&self, name: &str) -> Command {
+        let path = self.bin.join(name);
+        if self.as_postgres {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(path);
+            c
+        } else {
+            Command::new(path)
+        }
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// `pg_ctl` with its output discarded (the server it starts would hold
+    /// a captured pipe open).
+    fn pg_ctl(&self, args: &[&str]) -> bool {
+        self.tool("pg_ctl")
+            .arg("-D")
+            .arg(self.data())
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("log")).unwrap_or_default()
+    }
+
+    fn start(&self) {
+        let log = self.dir.path().join("log");
+        let o = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            self.port,
+            self.dir.path().display()
+        );
+        let log = log.to_str().unwrap();
+        assert!(
+            self.pg_ctl(&["-l", log, "-w", "-t", "60", "-o", &o, "start"]),
+            "pg_ctl start:\n{}",
+            self.log()
+        );
+    }
+
+    /// Stops the server: its connections are closed, new ones refused.
+    fn stop(&self) {
+        assert!(
+            self.pg_ctl(&["-m", "fast", "-w", "-t", "60", "stop"]),
+            "pg_ctl stop:\n{}",
+            self.log()
+        );
+    }
+
+    fn opts(&self, name: &str) -> DbOptions {
+        let mut o = DbOptions::new(name);
+        o.host = "127.0.0.1".into();
+        o.port = Some(self.port);
+        o.user = Some("postgres".into());
+        o.connect_timeout = Duration::from_secs(3);
+        o
+    }
+
+    /// A `lease-database` for database `ruru` with `more` parameters.
+    fn lease_database(&self, more: &str) -> String {
+        format!(
+            r#"{{ "type": "postgresql", "name": "ruru", "host": "127.0.0.1", "port": {},
+                 "user": "postgres", "connect-timeout": 2, {more} }}"#,
+            self.port
+        )
+    }
+}
+
+impl Drop for PrivatePg {
+    fn drop(&mut self) {
+        let _ = self.pg_ctl(&["-m", "immediate", "-w", "stop"]);
+    }
+}
+
+/// A `Dhcp4` config with `lease_database`, one subnet behind `relays`.
+fn config4(lease_database: &str, relays: &[Ipv4Addr]) -> String {
+    let relays: Vec<String> = relays.iter().map(|r| format!("\"{r}\"")).collect();
+    format!(
+        r#"{{ "Dhcp4": {{
+  "interfaces-config": {{ "interfaces": ["lo"], "dhcp-socket-type": "udp" }},
+  "lease-database": {lease_database},
+  "valid-lifetime": 3600,
+  "subnet4": [ {{
+    "id": 1, "subnet": "192.0.2.0/24",
+    "pools": [ {{ "pool": "192.0.2.100 - 192.0.2.199" }} ],
+    "relay": {{ "ip-addresses": [{}] }}
+  }} ]
+}} }}"#,
+        relays.join(", ")
+    )
+}
+
+/// Writes `config` in a new directory and makes the schema (`ruru db init`).
+fn init_dir(config: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("ruru.json");
+    std::fs::write(&cfg, config).unwrap();
+    let (ok, text) = ruru_db("init", &cfg);
+    assert!(ok, "{text}");
+    (dir, cfg)
+}
+
+/// One DORA: the ACKed address, or `None` (no OFFER, no ACK, or a NAK).
+fn try_dora(c: &mut Client, relay: &Relay) -> Option<Ipv4Addr> {
+    let offer = relay.exchange(&c.discover())?;
+    let sid = server_id(&offer)?;
+    let ack = relay.exchange(&c.request_selecting(offer.yiaddr(), sid))?;
+    (msg_type(&ack) == Some(MessageType::Ack)).then(|| ack.yiaddr())
+}
+
+fn mac(n: u8) -> Vec<u8> {
+    vec![0x02, 0x00, 0x5e, 0x10, 0x00, n]
+}
+
+fn lines_with(log: &str, needle: &str) -> usize {
+    log.lines().filter(|l| l.contains(needle)).count()
+}
+
+fn alive(srv: &mut Server) -> bool {
+    srv.child
+        .as_mut()
+        .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
+}
+
+/// The database is stopped in the middle of traffic and started again
+/// (`on-fail` `serve-retry-continue`, 3 tries 200 ms apart: the outage
+/// outlasts them).
+#[test]
+fn pg_outage_mid_traffic() {
+    let (test, test_bg) = ("pg_outage", "pg_outage_bg");
+    if !can_bind_67(test) || !can_bind_67(test_bg) {
+        return;
+    }
+    let Some(pg) = PrivatePg::new(test) else {
+        return;
+    };
+    let (ra, rb) = (relay_addr_for(test), relay_addr_for(test_bg));
+    let config = config4(
+        &pg.lease_database(
+            r#""max-reconnect-tries": 3, "reconnect-wait-time": 200, "on-fail": "serve-retry-continue""#,
+        ),
+        &[ra, rb],
+    );
+    let (dir, _) = init_dir(&config);
+    let mut srv = Server::start_in(dir, &config);
+    let relay = Relay::new(ra, srv.port);
+    let mut acked: Vec<(u8, Ipv4Addr)> = (1..=5u8)
+        .map(|n| (n, Client::new(n, ra).dora(&relay)))
+        .collect();
+
+    // Traffic from another relay all along: (client, address, when ACKed).
+    let stop = Arc::new(AtomicBool::new(false));
+    let background = {
+        let (stop, port) = (stop.clone(), srv.port);
+        std::thread::spawn(move || {
+            let relay = Relay::new(rb, port);
+            let mut got = Vec::new();
+            let mut n = 100u8;
+            while !stop.load(Ordering::Relaxed) && n < 250 {
+                let mut c = Client::new(n, rb);
+                if let Some(a) = try_dora(&mut c, &relay) {
+                    got.push((n, a, Instant::now()));
+                    n += 1;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            got
+        })
+    };
+    std::thread::sleep(Duration::from_secs(1));
+    pg.stop();
+    let down_since = Instant::now();
+    assert!(
+        srv.wait_log("lease database lost", Duration::from_secs(15)),
+        "{}",
+        srv.log_text()
+    );
+    // Away: the server runs and acknowledges nothing, past max-reconnect-tries.
+    for n in 20..23u8 {
+        let mut c = Client::new(n, ra);
+        assert_eq!(try_dora(&mut c, &relay), None, "ACK without a database");
+    }
+    assert!(srv.wait_log(
+        "still unreachable after max-reconnect-tries",
+        Duration::from_secs(10)
+    ));
+    assert!(alive(&mut srv), "the server exited:\n{}", srv.log_text());
+    let up_from = Instant::now();
+    pg.start();
+    assert!(
+        srv.wait_log("lease database reconnected", Duration::from_secs(15)),
+        "{}",
+        srv.log_text()
+    );
+    // Served again, without a restart.
+    let mut c = Client::new(30, ra);
+    let a = (0..10)
+        .find_map(|_| try_dora(&mut c, &relay))
+        .expect("no ACK after the database came back");
+    acked.push((30, a));
+    std::thread::sleep(Duration::from_millis(500));
+    stop.store(true, Ordering::Relaxed);
+    let background = background.join().unwrap();
+    assert!(
+        background.iter().any(|(_, _, at)| *at < down_since),
+        "no traffic before the outage"
+    );
+    for (n, a, at) in &background {
+        // A reply may still be in flight when the stop completes.
+        let down = *at > down_since + Duration::from_millis(300) && *at < up_from;
+        assert!(
+            !down,
+            "client {n} got {a} ACKed while the database was down"
+        );
+        acked.push((*n, *a));
+    }
+
+    // Every acknowledged lease is in the database, for its client.
+    let store = PgStore::open(&pg.opts("ruru")).unwrap();
+    for (n, a) in &acked {
+        let l = store
+            .get4(*a)
+            .unwrap_or_else(|| panic!("{a} was ACKed to client {n} but is not stored"));
+        assert_eq!(l.hwaddr, mac(*n), "{a}");
+    }
+    let log = srv.stop().join("\n");
+    // Each state change is logged once, not once per packet.
+    assert_eq!(lines_with(&log, "lease database lost"), 1, "{log}");
+    assert_eq!(
+        lines_with(&log, "still unreachable after max-reconnect-tries"),
+        1
+    );
+    assert_eq!(lines_with(&log, "lease database reconnected"), 1);
+    let lines: Vec<String> = log.lines().map(str::to_string).collect();
+    assert!(
+        Server::stat_from_log(&lines, "pkt4-drop-lease-store-failed").unwrap_or(0) >= 3,
+        "{log}"
+    );
+}
+
+/// `on-fail` `stop-retry-exit`: no reply at all while the server
+/// reconnects, and an exit with an error when the tries run out.
+#[test]
+fn pg_outage_stop_retry_exit() {
+    let test = "pg_stop_retry_exit";
+    if !can_bind_67(test) {
+        return;
+    }
+    let Some(pg) = PrivatePg::new(test) else {
+        return;
+    };
+    let ra = relay_addr_for(test);
+    let config = config4(
+        &pg.lease_database(
+            r#""max-reconnect-tries": 10, "reconnect-wait-time": 300, "on-fail": "stop-retry-exit""#,
+        ),
+        &[ra],
+    );
+    let (dir, _) = init_dir(&config);
+    let mut srv = Server::start_in(dir, &config);
+    let relay = Relay::new(ra, srv.port);
+    Client::new(1, ra).dora(&relay);
+
+    pg.stop();
+    // The next packet finds the database gone.
+    let _ = try_dora(&mut Client::new(2, ra), &relay);
+    assert!(
+        srv.wait_log(
+            "service stopped until the lease database is back",
+            Duration::from_secs(10)
+        ),
+        "{}",
+        srv.log_text()
+    );
+    // Stopped: not even an OFFER.
+    assert!(relay.exchange(&Client::new(3, ra).discover()).is_none());
+    // 10 tries 300 ms apart, then the server exits with an error.
+    let child = srv.child.as_mut().unwrap();
+    let end = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < end, "still running:\n{}", srv.log_text());
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(!status.success());
+    std::thread::sleep(Duration::from_millis(200));
+    let log = srv.log_text();
+    assert!(log.contains("ruru: lease database lost: the DHCPv4 lease database could not be reconnected after 10 attempts"), "{log}");
+    let lines: Vec<String> = log.lines().map(str::to_string).collect();
+    assert!(Server::stat_from_log(&lines, "pkt4-drop-service-disabled").unwrap_or(0) >= 1);
+}
+
+/// `retry-on-startup`: the server starts while the database is down, with
+/// its service stopped (`stop-retry-exit`), and serves once the database is
+/// up; without it, the start fails.
+#[test]
+fn pg_retry_on_startup() {
+    let test = "pg_retry_on_startup";
+    if !can_bind_67(test) {
+        return;
+    }
+    let Some(pg) = PrivatePg::new(test) else {
+        return;
+    };
+    let ra = relay_addr_for(test);
+    let tries = r#""max-reconnect-tries": 1000, "reconnect-wait-time": 200"#;
+    let (dir, cfg) = init_dir(&config4(&pg.lease_database(tries), &[ra]));
+    pg.stop();
+    let out = Command::new(BIN)
+        .args(["serve", "-p", "1", "-c"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "started without its database");
+    let config = config4(
+        &pg.lease_database(&format!(r#"{tries}, "retry-on-startup": true"#)),
+        &[ra],
+    );
+    let srv = Server::start_in(dir, &config);
+    assert!(srv.wait_log(
+        "service stopped until the lease database is back",
+        Duration::from_secs(5)
+    ));
+    let relay = Relay::new(ra, srv.port);
+    assert!(
+        relay.exchange(&Client::new(1, ra).discover()).is_none(),
+        "served without its database"
+    );
+    pg.start();
+    assert!(
+        srv.wait_log("lease database reconnected", Duration::from_secs(15)),
+        "{}",
+        srv.log_text()
+    );
+    let mut c = Client::new(2, ra);
+    let a = (0..5)
+        .find_map(|_| try_dora(&mut c, &relay))
+        .expect("no ACK once the database is up");
+    let store = PgStore::open(&pg.opts("ruru")).unwrap();
+    assert_eq!(store.get4(a).map(|l| l.hwaddr), Some(mac(2)));
+}
+
+/// DHCPv6 on a lost database (`stop-retry-exit`): no Reply while it is
+/// away, service again when it is back.
+#[test]
+fn pg_v6_outage() {
+    let test = "pg_v6_outage";
+    let _one = V6_ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let sock = match UdpSocket::bind("[::1]:547") {
+        Ok(s) => s,
+        Err(e) => {
+            skip(
+                test,
+                &format!("needs to bind UDP [::1]:547 (root or CAP_NET_BIND_SERVICE): {e}"),
+            );
+            return;
+        }
+    };
+    sock.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+    let Some(pg) = PrivatePg::new(test) else {
+        return;
+    };
+    let config = format!(
+        r#"{{ "Dhcp6": {{
+  "interfaces-config": {{ "interfaces": ["lo"] }},
+  "lease-database": {},
+  "server-id": {{ "type": "LLT", "persist": false }},
+  "subnet6": [ {{ "id": 1, "subnet": "2001:db8:1::/64",
+                  "pools": [ {{ "pool": "2001:db8:1::100 - 2001:db8:1::1ff" }} ] }} ]
+}} }}"#,
+        pg.lease_database(
+            r#""max-reconnect-tries": 100, "reconnect-wait-time": 200, "on-fail": "stop-retry-exit""#
+        )
+    );
+    let (dir, _) = init_dir(&config);
+    let mut srv = Server::start_in(dir, &config);
+    let relay = Relay6 {
+        sock,
+        server: SocketAddrV6::new(Ipv6Addr::LOCALHOST, srv.port, 0, 0),
+    };
+    // Solicit + Request: the client's address, stored.
+    let sarr = |n: u8| -> Option<Ipv6Addr> {
+        let adv = relay.exchange(&msg6(1, n, None, &[ia_na(1, None)]))?;
+        let a = addr_of(&adv)?;
+        let rep = relay.exchange(&msg6(3, n, Some(&server_duid(&adv)), &[ia_na(1, Some(a))]))?;
+        (addr_of(&rep) == Some(a)).then_some(a)
+    };
+    let a1 = sarr(1).expect("REPLY before the outage");
+    pg.stop();
+    let _ = sarr(2); // finds the database gone
+    assert!(
+        srv.wait_log(
+            "DHCPv6 service stopped until the lease database is back",
+            Duration::from_secs(10)
+        ),
+        "{}",
+        srv.log_text()
+    );
+    assert!(
+        relay
+            .exchange(&msg6(1, 3, None, &[ia_na(1, None)]))
+            .is_none(),
+        "answered while the database is away"
+    );
+    pg.start();
+    assert!(
+        srv.wait_log("DHCPv6 service resumed", Duration::from_secs(15)),
+        "{}",
+        srv.log_text()
+    );
+    let a4 = (0..5)
+        .find_map(|_| sarr(4))
+        .expect("no REPLY after the outage");
+    let store = PgStore::open(&pg.opts("ruru")).unwrap();
+    for (n, a) in [(1, a1), (4, a4)] {
+        let l = store.get6(LeaseType6::Na, a).expect("REPLY'd lease stored");
+        assert_eq!(l.duid, duid6(n));
+    }
+    let log = srv.stop();
+    assert!(Server::stat_from_log(&log, "pkt6-drop-service-disabled").unwrap_or(0) >= 1);
 }

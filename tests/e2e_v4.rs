@@ -716,3 +716,107 @@ fn twenty_reloads_under_load_lose_no_exchange() {
     );
     let _ = srv.stop();
 }
+
+/// kill -9 while clients are being served at full speed from three relays
+/// (three subnets): every lease that was ACKed is in the lease file, for
+/// the client that got it, and the restarted server knows it. An ACK goes
+/// out only after its lease is written to the journal.
+#[test]
+fn kill_9_under_load_loses_no_acknowledged_lease() {
+    let names = ["crash_load_a", "crash_load_b", "crash_load_c"];
+    if names.iter().any(|n| !can_bind_67(n)) {
+        return;
+    }
+    let relays: Vec<Ipv4Addr> = names.iter().map(|n| relay_addr_for(n)).collect();
+    let nets = ["192.0.2", "198.51.100", "203.0.113"];
+    let subnets: Vec<String> = relays
+        .iter()
+        .zip(nets)
+        .enumerate()
+        .map(|(i, (r, n))| {
+            format!(
+                r#"{{ "id": {}, "subnet": "{n}.0/24", "pools": [ {{ "pool": "{n}.10 - {n}.250" }} ],
+                     "relay": {{ "ip-addresses": ["{r}"] }} }}"#,
+                i + 1
+            )
+        })
+        .collect();
+    let cfg = format!(
+        r#"{{ "Dhcp4": {{
+    "interfaces-config": {{ "interfaces": ["lo"], "dhcp-socket-type": "udp" }},
+    "lease-database": {{ "type": "memfile", "name": "@DIR@/leases4.csv", "lfc-interval": 0 }},
+    "valid-lifetime": 3600,
+    "subnet4": [ {} ]
+}} }}"#,
+        subnets.join(", ")
+    );
+    let mut srv = Server::start(&cfg);
+    let port = srv.port;
+    let acked: std::sync::Mutex<Vec<([u8; 6], Ipv4Addr)>> = std::sync::Mutex::new(Vec::new());
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        for (t, &ra) in relays.iter().enumerate() {
+            let (acked, stop) = (&acked, &stop);
+            scope.spawn(move || {
+                let relay = Relay::new(ra, port);
+                relay
+                    .sock
+                    .set_read_timeout(Some(Duration::from_millis(300)))
+                    .unwrap();
+                for i in 0u16..300 {
+                    if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        return;
+                    }
+                    let mut c = Client::new(0, ra);
+                    let [hi, lo] = i.to_be_bytes();
+                    c.mac = [0x02, 0x00, 0x5e, u8::try_from(t).unwrap(), hi, lo];
+                    c.xid = 0x2000_0000 + (u32::try_from(t).unwrap() << 16) + u32::from(i);
+                    let Some(offer) = relay.exchange(&c.discover()) else {
+                        continue;
+                    };
+                    let req = c.request_selecting(offer.yiaddr(), Ipv4Addr::LOCALHOST);
+                    if let Some(ack) = relay.exchange(&req) {
+                        if msg_type(&ack) == Some(MessageType::Ack) {
+                            acked.lock().unwrap().push((c.mac, ack.yiaddr()));
+                        }
+                    }
+                }
+            });
+        }
+        // Kill in the middle of the traffic.
+        assert!(wait_until(Duration::from_secs(30), || acked
+            .lock()
+            .unwrap()
+            .len()
+            >= 250));
+        srv.kill();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
+    let acked = acked.into_inner().unwrap();
+    assert!(acked.len() >= 250);
+    // Every ACKed lease is in the journal, with its client's MAC.
+    let text = std::fs::read_to_string(srv.path("leases4.csv")).unwrap();
+    for (mac, a) in &acked {
+        let rows = csv_rows_for(&text, *a);
+        let want = mac
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(":");
+        assert!(
+            rows.iter().any(|r| r.get(1) == Some(&want)),
+            "ACKed lease {a} for {want} is not in the lease file: {rows:?}"
+        );
+    }
+    // The restarted server loads them all.
+    srv.spawn();
+    let log = srv.stop();
+    let assigned: i64 = (1..=3)
+        .filter_map(|i| Server::stat_from_log(&log, &format!("subnet[{i}].assigned-addresses")))
+        .sum();
+    assert!(
+        assigned >= i64::try_from(acked.len()).unwrap(),
+        "{assigned} < {}",
+        acked.len()
+    );
+}

@@ -274,9 +274,9 @@ pub struct LeaseDatabase {
     pub password: Option<String>,
     /// SQL: seconds one connection attempt may take. Default 5.
     pub connect_timeout: Option<u32>,
-    /// SQL: extra connection attempts. Default 0.
+    /// SQL: reconnection attempts after the database is lost. Default 0.
     pub max_reconnect_tries: Option<u32>,
-    /// SQL: milliseconds between connection attempts. Default 0.
+    /// SQL: milliseconds between reconnection attempts. Default 0.
     pub reconnect_wait_time: Option<u32>,
     /// SQL: what to do when the connection is lost and cannot be made again
     /// (`stop-retry-exit`, `serve-retry-exit`, `serve-retry-continue`).

@@ -203,18 +203,19 @@ pub struct SqlDatabase {
     pub password: Option<String>,
     /// Seconds (Kea default 5).
     pub connect_timeout: u32,
-    /// Kea default 0.
+    /// Reconnection attempts after the database is lost before `on_fail`
+    /// applies (Kea default 0: at once).
     pub max_reconnect_tries: u32,
-    /// Milliseconds (Kea default 0).
+    /// Milliseconds between those attempts (Kea default 0).
     pub reconnect_wait_time: u32,
     pub on_fail: OnFail,
     /// Kea default false.
     pub retry_on_startup: bool,
 }
 
-/// Kea's `on-fail`: what the server does when the database connection is
-/// lost and the reconnection attempts run out. Stored; ruru currently
-/// reports failed writes (no ACK) and retries on the next call.
+/// Kea's `on-fail`: what the server does while the lease database is lost
+/// and when the reconnection attempts run out (see `ruru_server::db::watch`
+/// and docs/src/databases.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnFail {
     /// `stop-retry-exit` (Kea's default): stop serving, retry, exit if

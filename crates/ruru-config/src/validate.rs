@@ -1072,17 +1072,6 @@ fn lease_database(
             }
             model::LeaseDbKind::Memfile
         }
-        // The DHCPv6 service keeps its leases in memfile for now.
-        "postgresql" | "mysql" if p == "Dhcp6" => {
-            v.err(
-                format!("{p}.lease-database.type"),
-                format!(
-                    "not supported yet: {p}.lease-database.type \"{}\" (DHCPv6 leases are kept in \"memfile\" for now)",
-                    ld.kind
-                ),
-            );
-            model::LeaseDbKind::Memfile
-        }
         "postgresql" => model::LeaseDbKind::Postgresql(sql_database(v, p, ld)),
         "mysql" => model::LeaseDbKind::Mysql(sql_database(v, p, ld)),
         "cql" => {

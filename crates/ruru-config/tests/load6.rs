@@ -295,6 +295,43 @@ fn shared_objects_are_the_v4_ones() {
 }
 
 #[test]
+fn sql_lease_database() {
+    let d = ok6(&v6(
+        r#""lease-database": {"type": "postgresql", "name": "kea", "host": "db.example.org",
+        "max-reconnect-tries": 3, "reconnect-wait-time": 500, "on-fail": "serve-retry-exit",
+        "retry-on-startup": true}"#,
+    ));
+    match &d.lease_database.kind {
+        LeaseDbKind::Postgresql(s) => {
+            assert_eq!(
+                (s.name.as_str(), s.host.as_str()),
+                ("kea", "db.example.org")
+            );
+            assert_eq!((s.max_reconnect_tries, s.reconnect_wait_time), (3, 500));
+            assert_eq!(s.on_fail, ruru_config::OnFail::ServeRetryExit);
+            assert!(s.retry_on_startup);
+        }
+        k => panic!("expected postgresql, got {k:?}"),
+    }
+    // No lease file: the server DUID is kept in Kea's data directory.
+    assert_eq!(
+        d.server_id.file,
+        PathBuf::from("/var/lib/kea/kea-dhcp6-serverid")
+    );
+    let d = ok6(&v6(r#""lease-database": {"type": "mysql", "name": "kea"}"#));
+    assert!(matches!(d.lease_database.kind, LeaseDbKind::Mysql(_)));
+    check(
+        &err(&v6(
+            r#""lease-database": {"type": "mysql", "name": "kea", "persist": true}"#,
+        )),
+        2,
+        63,
+        "Dhcp6.lease-database.persist",
+        "for \"memfile\" only",
+    );
+}
+
+#[test]
 fn dhcp4_and_dhcp6_in_one_file() {
     let c = load_str(
         r#"{
@@ -393,15 +430,6 @@ fn unknown_and_not_supported_keys() {
         assert_eq!(d.message, format!("not supported yet: {path}"), "{d}");
         assert_eq!(d.line, 2, "{d}");
     }
-    check(
-        &err(&v6(
-            "\"lease-database\": {\"type\": \"postgresql\", \"name\": \"kea\"}",
-        )),
-        2,
-        28,
-        "Dhcp6.lease-database.type",
-        "not supported yet: Dhcp6.lease-database.type \"postgresql\"",
-    );
 }
 
 #[test]

@@ -24,3 +24,15 @@ pub mod v6;
 pub use hooks::{HookArgs, HookDispatch, HookPoint, NextStep, PacketContext};
 pub use stats::{Stat, Stats};
 pub use v4::{Drop4, Engine4, EngineOptions, Outcome4, Parked4, RecvMeta, Reply4};
+
+/// Logs a lease write that failed (no reply goes out): at error level,
+/// except while the database is known to be unreachable
+/// (`LeaseError::Unavailable`), which the store logs once per state change;
+/// then per packet at debug level only.
+pub(crate) fn store_failed(what: &str, addr: &dyn std::fmt::Display, e: &ruru_lease::LeaseError) {
+    if matches!(e, ruru_lease::LeaseError::Unavailable(_)) {
+        tracing::debug!(%addr, error = %e, "{what}");
+    } else {
+        tracing::error!(%addr, error = %e, "{what}");
+    }
+}

@@ -84,6 +84,9 @@ global_stats! {
     Pkt6SendFailed => "pkt6-send-failed",
     Pkt6ProcessingPanic => "pkt6-processing-panic",
     Pkt6DropHook => "pkt6-drop-hook",
+    // ruru additions, as for DHCPv4 (each also counts in pkt6-receive-drop).
+    Pkt6DropStoreFailed => "pkt6-drop-lease-store-failed",
+    Pkt6DropServiceDisabled => "pkt6-drop-service-disabled",
     V6AllocationFail => "v6-allocation-fail",
     V6AllocationFailSubnet => "v6-allocation-fail-subnet",
     V6IaNaLeaseReuses => "v6-ia-na-lease-reuses",

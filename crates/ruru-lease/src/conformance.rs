@@ -598,7 +598,9 @@ fn update_if_compares4(s: &dyn LeaseStore) {
     assert_eq!(wins.load(Ordering::SeqCst), 1);
 }
 
-/// `update6_if` writes only over the lease it was given.
+/// `update6_if` writes only over the lease it was given (exactly: any
+/// field that changed fails the swap), and of two writers that read the
+/// same lease exactly one wins.
 fn update_if_compares6(s: &dyn LeaseStore) {
     let old = lease6(1);
     ok(s.add6(&old), "add6");
@@ -623,6 +625,41 @@ fn update_if_compares6(s: &dyn LeaseStore) {
     );
     let gone = lease6(3);
     assert!(!ok(s.update6_if(&gone, &gone), "update6_if missing"));
+    assert_eq!(s.get6(gone.lease_type, gone.address), None);
+    // Any other field of the stored lease fails the swap.
+    type Change = (&'static str, fn(&mut Lease6));
+    let changes: [Change; 4] = [
+        ("duid", |l| l.duid = vec![0, 3, 0, 1, 9, 9, 9, 9]),
+        ("iaid", |l| l.iaid += 1),
+        ("hostname", |l| l.hostname = "other.example.org.".into()),
+        ("state", |l| l.state = LeaseState::Declined),
+    ];
+    for (field, change) in changes {
+        let mut other = mine.clone();
+        change(&mut other);
+        let mut next = mine.clone();
+        next.expire += 100;
+        assert!(
+            !ok(s.update6_if(&next, &other), "update6_if other field"),
+            "swapped over a lease with another {field}"
+        );
+        assert_eq!(s.get6(mine.lease_type, mine.address), Some(mine.clone()));
+    }
+    // Concurrent takeovers of one lease: one wins.
+    let wins = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for t in 0..4u16 {
+            let (wins, mine) = (&wins, &mine);
+            scope.spawn(move || {
+                let mut l = lease6(10 + t);
+                l.address = mine.address;
+                if ok(s.update6_if(&l, mine), "concurrent update6_if") {
+                    wins.fetch_add(1, Ordering::SeqCst);
+                }
+            });
+        }
+    });
+    assert_eq!(wins.load(Ordering::SeqCst), 1);
 }
 
 fn fields_round_trip4(s: &dyn LeaseStore) {

@@ -13,7 +13,9 @@
 //!   [`Memfile6`] are its two instances; like Kea, one store holds one
 //!   family's file.
 //! - `sql`: what the SQL backends share: [`DbOptions`], the schema version,
-//!   and the bridge from this synchronous trait to their async clients.
+//!   the statements and the lease ↔ row mapping, the connection state and
+//!   its background reconnection ([`DbEvent`]), and the bridge from this
+//!   synchronous trait to their async clients.
 //! - `postgres`: [`PgStore`], leases in PostgreSQL (`tokio-postgres`).
 //! - `mysql`: [`MySqlStore`], leases in MySQL/MariaDB (`mysql_async`).
 //!   A SQL store holds both families (tables `lease4` and `lease6`).
@@ -40,7 +42,7 @@ pub use memfile::{
 };
 pub use mysql::MySqlStore;
 pub use postgres::PgStore;
-pub use sql::{DbOptions, SchemaState, SCHEMA_VERSION};
+pub use sql::{DbEvent, DbOptions, SchemaState, SCHEMA_VERSION};
 
 /// Kea lease states (the `state` column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -233,6 +235,12 @@ pub enum LeaseError {
     /// write is NOT stored.
     #[error("lease database: {0}")]
     Database(String),
+    /// The lease database is unreachable and the store is reconnecting in
+    /// the background (see [`sql::DbEvent`]): the call was refused at once,
+    /// without a round trip. A write is NOT stored. The text is why the
+    /// last connection attempt failed.
+    #[error("lease database unreachable (reconnecting): {0}")]
+    Unavailable(String),
     /// The database's schema is not the one this build uses.
     #[error("lease database schema is {found}, this ruru needs {}.{}", expected.0, expected.1)]
     Schema {
@@ -343,7 +351,7 @@ pub trait LeaseStore: Send + Sync {
     /// Compare-and-swap: replaces the lease for `old.address` with `lease`
     /// only if the stored lease is still exactly `old`; `Ok(false)` when it
     /// changed meanwhile (another worker or server took the address). The
-    /// default is not atomic; memfile overrides it.
+    /// default is NOT atomic; every backend overrides it.
     fn update6_if(&self, lease: &Lease6, old: &Lease6) -> Result<bool, LeaseError> {
         if lease.address != old.address
             || self.get6(old.lease_type, old.address).as_ref() != Some(old)

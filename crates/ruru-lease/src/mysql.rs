@@ -7,14 +7,20 @@
 //! duplicate-key error (1062) is [`LeaseError::Exists`], so two servers
 //! sharing a database never store one address twice. Connections use
 //! `CLIENT_FOUND_ROWS`, so an `UPDATE` that rewrites a row with the same
-//! values still counts it as found.
+//! values still counts it as found. The statements and the row mapping are
+//! [`crate::sql`]'s, shared with PostgreSQL.
 //!
 //! # Connections
 //! `mysql_async`'s pool, at most `pool_size` connections; a connection that
 //! broke is dropped by the pool and the next call gets a new one. Statements
 //! are prepared once per connection (the pool's statement cache). A write
 //! whose connection broke returns [`LeaseError::Database`] (never retried:
-//! it may have committed); a read is retried once.
+//! it may have committed); a read is retried on another connection. A
+//! one-lease statement
+//! with no answer within `connect_timeout` is abandoned. When the pool
+//! cannot make a new connection, the database is lost: see [`crate::sql`]
+//! ("Outages") and [`MySqlStore::events`]; the pool is replaced by a new one
+//! when the database is back.
 //!
 //! DDL in MySQL is not transactional: `ruru db init|upgrade` applies each
 //! migration statement by statement under `GET_LOCK`, and records the new
@@ -23,13 +29,14 @@
 //! See [`crate::sql`] for how the synchronous trait calls in.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
+use std::sync::{mpsc, Arc, RwLock};
 
 use mysql_async::prelude::{FromValue, Queryable};
 use mysql_async::{Conn, OptsBuilder, Params, Pool, PoolConstraints, PoolOpts, Row, Value};
 
 use crate::csv::LeaseRow;
-use crate::sql::{self, Bridge, DbOptions, SchemaState};
-use crate::{Lease4, Lease6, LeaseError, LeaseState, LeaseStore, LeaseType6};
+use crate::sql::{self, Bridge, Col, DbEvent, DbOptions, Dialect, Health, SchemaState, SqlRow, Q};
+use crate::{Lease4, Lease6, LeaseError, LeaseStore, LeaseType6};
 
 /// MySQL's duplicate-key error.
 const ER_DUP_ENTRY: u16 = 1062;
@@ -77,17 +84,22 @@ pub const MIGRATIONS: &[&str] = &[
     ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4",
 ];
 
-const COLS4: &str = "address, hwaddr, client_id, valid_lifetime, expire, subnet_id, \
-                     fqdn_fwd, fqdn_rev, hostname, state, user_context";
-const COLS6: &str = "address, duid, valid_lifetime, expire, subnet_id, pref_lifetime, \
-                     lease_type, iaid, prefix_len, fqdn_fwd, fqdn_rev, hostname, hwaddr, \
-                     state, user_context, hwtype, hwaddr_source";
-
 /// A lease store in MySQL/MariaDB, holding both families. See the module
 /// documentation.
 pub struct MySqlStore {
-    pool: Pool,
+    inner: Arc<Inner>,
     bridge: Bridge,
+}
+
+struct Inner {
+    opts: DbOptions,
+    /// Replaced as a whole when the database is back after an outage (its
+    /// idle connections are dead then).
+    pool: RwLock<Pool>,
+    /// The statements' texts, indexed by `Q as usize`.
+    texts: Vec<String>,
+    /// Up or down, and the reconnection after an outage.
+    health: Health,
 }
 
 fn db_err(e: mysql_async::Error) -> LeaseError {
@@ -120,18 +132,166 @@ async fn connect_one(opts: &DbOptions) -> Result<Conn, LeaseError> {
     }
 }
 
-/// Connects with Kea's `max-reconnect-tries` and `reconnect-wait-time`.
-async fn connect_retrying(opts: &DbOptions) -> Result<Conn, LeaseError> {
-    let mut tries = 0;
-    loop {
-        match connect_one(opts).await {
-            Ok(c) => return Ok(c),
-            Err(e) if tries < opts.max_reconnect_tries => {
-                tries += 1;
-                tracing::warn!(error = %e, attempt = tries, "cannot connect to MySQL; retrying");
-                tokio::time::sleep(opts.reconnect_wait_time).await;
+/// A pool of at most `pool_size` connections, none made yet. They are
+/// made as needed and then kept: `mysql_async` keeps at most `min` idle
+/// connections when `inactive_connection_ttl` is 0 (its default) and closes
+/// the others as soon as they are returned, so `min` is `pool_size` (with a
+/// `min` of 0, every statement would pay for a new connection).
+fn new_pool(opts: &DbOptions) -> Result<Pool, LeaseError> {
+    let size = opts.pool_size.max(1);
+    let constraints = PoolConstraints::new(size, size)
+        .ok_or_else(|| LeaseError::Database(format!("invalid pool size {size}")))?;
+    let pool_opts = PoolOpts::default().with_constraints(constraints);
+    Ok(Pool::new(builder(opts).pool_opts(pool_opts)))
+}
+
+/// A new pool whose first connection works and finds the current schema.
+async fn working_pool(opts: &DbOptions) -> Result<Pool, LeaseError> {
+    let pool = new_pool(opts)?;
+    let checked = sql::within(opts.connect_timeout, "connecting to MySQL", async {
+        let mut conn = pool.get_conn().await.map_err(db_err)?;
+        schema_state(&mut conn).await?.check()
+    })
+    .await;
+    match checked {
+        Ok(()) => Ok(pool),
+        Err(e) => {
+            tokio::spawn(pool.disconnect());
+            Err(e)
+        }
+    }
+}
+
+/// Why a statement failed.
+enum Failure {
+    /// Refused by the server (e.g. a duplicate key): the connection is fine.
+    Server(mysql_async::Error),
+    /// The connection broke, hung, or could not be had: a read may be
+    /// retried on another one.
+    Connection(LeaseError),
+}
+
+impl Inner {
+    fn pool(&self) -> Pool {
+        match self.pool.read() {
+            Ok(p) => p.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Takes the store down and starts the one reconnection task, unless
+    /// another call did already.
+    fn lost(self: &Arc<Self>, epoch: u64, e: &LeaseError) {
+        if self.health.lost(epoch, e) {
+            tokio::spawn(self.clone().recover());
+        }
+    }
+
+    async fn recover(self: Arc<Self>) {
+        sql::recover(&self.health, || self.replace_pool()).await;
+    }
+
+    /// Swaps in a new, checked pool (to end an outage).
+    async fn replace_pool(&self) -> Result<(), LeaseError> {
+        let fresh = working_pool(&self.opts).await?;
+        let old = match self.pool.write() {
+            Ok(mut p) => std::mem::replace(&mut *p, fresh),
+            Err(poisoned) => std::mem::replace(&mut *poisoned.into_inner(), fresh),
+        };
+        tokio::spawn(old.disconnect());
+        Ok(())
+    }
+
+    /// Runs statement `q` on a pooled connection; a one-lease statement
+    /// gets `connect_timeout`. When no connection can be had, the database
+    /// is lost (for a call that started in `epoch`).
+    async fn run<T, F, Fut>(self: &Arc<Self>, epoch: u64, q: Q, f: F) -> Result<T, Failure>
+    where
+        F: FnOnce(Conn, String) -> Fut,
+        Fut: std::future::Future<Output = Result<T, mysql_async::Error>>,
+    {
+        let limit = self.opts.connect_timeout;
+        let pool = self.pool();
+        let conn = match tokio::time::timeout(limit, pool.get_conn()).await {
+            Ok(Ok(c)) => c,
+            Ok(Err(e)) => {
+                let e = db_err(e);
+                self.lost(epoch, &e);
+                return Err(Failure::Connection(e));
             }
-            Err(e) => return Err(e),
+            Err(_) => {
+                let e =
+                    LeaseError::Database(format!("connecting to MySQL: timed out after {limit:?}"));
+                self.lost(epoch, &e);
+                return Err(Failure::Connection(e));
+            }
+        };
+        let text = self.texts[q as usize].clone();
+        let r = if q.is_point() {
+            match tokio::time::timeout(limit, f(conn, text)).await {
+                Ok(r) => r,
+                Err(_) => {
+                    return Err(Failure::Connection(LeaseError::Database(format!(
+                        "no answer from MySQL within {limit:?}"
+                    ))))
+                }
+            }
+        } else {
+            f(conn, text).await
+        };
+        r.map_err(|e| match e {
+            mysql_async::Error::Server(_) => Failure::Server(e),
+            e => Failure::Connection(db_err(e)),
+        })
+    }
+
+    /// A read, retried on a connection-level error while the pool may hold
+    /// broken idle connections (after the server closed them, each is
+    /// found broken only when used): at most `pool_size + 1` tries, the last
+    /// on a new connection.
+    /// `epoch` is the store's when the call began (`Health::check`).
+    async fn rows(
+        self: Arc<Self>,
+        epoch: u64,
+        q: Q,
+        params: Vec<Value>,
+    ) -> Result<Vec<Row>, LeaseError> {
+        let mut tries = self.opts.pool_size.max(1) + 1;
+        loop {
+            tries -= 1;
+            let p = params.clone();
+            let r = self
+                .run(epoch, q, |mut conn, text| async move {
+                    conn.exec::<Row, _, _>(text, Params::Positional(p)).await
+                })
+                .await;
+            match r {
+                Ok(rows) => return Ok(rows),
+                Err(Failure::Server(e)) => return Err(db_err(e)),
+                Err(Failure::Connection(e)) if tries == 0 || !self.health.is_up() => return Err(e),
+                Err(Failure::Connection(_)) => {}
+            }
+        }
+    }
+
+    /// A write: the rows found (`CLIENT_FOUND_ROWS`), or the server's
+    /// refusal as it is (for the duplicate-key check).
+    async fn write(
+        self: Arc<Self>,
+        epoch: u64,
+        q: Q,
+        params: Vec<Value>,
+    ) -> Result<Result<u64, mysql_async::Error>, LeaseError> {
+        let r = self
+            .run(epoch, q, |mut conn, text| async move {
+                conn.exec_drop(text, Params::Positional(params)).await?;
+                Ok(conn.affected_rows())
+            })
+            .await;
+        match r {
+            Ok(n) => Ok(Ok(n)),
+            Err(Failure::Server(e)) => Ok(Err(e)),
+            Err(Failure::Connection(e)) => Err(e),
         }
     }
 }
@@ -219,22 +379,45 @@ fn migrate(opts: &DbOptions, create: bool) -> Result<SchemaState, LeaseError> {
 
 impl MySqlStore {
     /// Connects to the database and checks that its schema is current
-    /// ([`LeaseError::Schema`] otherwise). Retries the first connection
-    /// `max_reconnect_tries` times.
+    /// ([`LeaseError::Schema`] otherwise). When the database cannot be
+    /// reached: an error, or with `retry_on_startup` a store that starts
+    /// down and reconnects in the background.
     pub fn open(opts: &DbOptions) -> Result<Self, LeaseError> {
         let bridge = Bridge::new("ruru-mysql")?;
         let o = opts.clone();
-        let pool = bridge.run(async move {
-            let mut conn = connect_retrying(&o).await?;
-            schema_state(&mut conn).await?.check()?;
-            drop(conn);
-            let size = o.pool_size.max(1);
-            let constraints = PoolConstraints::new(0, size)
-                .ok_or_else(|| LeaseError::Database(format!("invalid pool size {size}")))?;
-            let pool_opts = PoolOpts::default().with_constraints(constraints);
-            Ok(Pool::new(builder(&o).pool_opts(pool_opts)))
-        })?;
-        Ok(MySqlStore { pool, bridge })
+        let (pool, failed) = match bridge.run(async move { working_pool(&o).await }) {
+            Ok(pool) => (pool, None),
+            Err(e @ LeaseError::Schema { .. }) => return Err(e),
+            Err(e) if opts.retry_on_startup => (new_pool(opts)?, Some(e)),
+            Err(e) => return Err(e),
+        };
+        let port = opts.port.unwrap_or(3306);
+        let inner = Arc::new(Inner {
+            opts: opts.clone(),
+            pool: RwLock::new(pool),
+            texts: sql::ALL_Q
+                .iter()
+                .map(|q| sql::statement(*q, Dialect::MySql))
+                .collect(),
+            health: Health::new(format!("mysql://{}:{port}/{}", opts.host, opts.name), opts),
+        });
+        if let Some(e) = failed {
+            if inner.health.lost(0, &e) {
+                bridge.spawn(inner.clone().recover());
+            }
+        }
+        Ok(MySqlStore { inner, bridge })
+    }
+
+    /// The connection state changes ([`DbEvent`]) from the store's opening
+    /// on, once: `None` after the first call.
+    pub fn events(&self) -> Option<mpsc::Receiver<DbEvent>> {
+        self.inner.health.take_events()
+    }
+
+    /// Whether the database is reachable (false during an outage).
+    pub fn connected(&self) -> bool {
+        self.inner.health.is_up()
     }
 
     /// The schema the database holds.
@@ -268,78 +451,47 @@ impl MySqlStore {
         })
     }
 
-    /// Runs a query, retrying once on a connection-level error.
-    fn rows(&self, sql: String, params: Vec<Value>) -> Result<Vec<Row>, LeaseError> {
-        let pool = self.pool.clone();
-        self.bridge.run(async move {
-            let mut retried = false;
-            loop {
-                let r = async {
-                    let mut conn = pool.get_conn().await?;
-                    conn.exec::<Row, _, _>(sql.as_str(), Params::Positional(params.clone()))
-                        .await
-                }
-                .await;
-                match r {
-                    Ok(rows) => return Ok(rows),
-                    Err(e @ mysql_async::Error::Server(_)) => return Err(db_err(e)),
-                    Err(e) if retried => return Err(db_err(e)),
-                    Err(_) => retried = true,
-                }
-            }
-        })
+    // While the database is lost, a call is refused here, before it goes
+    // to the store's runtime.
+
+    fn write(&self, q: Q, params: Vec<Col>) -> Result<Result<u64, mysql_async::Error>, LeaseError> {
+        let epoch = self.inner.health.check()?;
+        self.bridge
+            .run(self.inner.clone().write(epoch, q, values(params)))
     }
 
-    /// Runs a write; the number of rows found (`CLIENT_FOUND_ROWS`).
-    fn write(
-        &self,
-        sql: String,
-        params: Vec<Value>,
-    ) -> Result<Result<u64, mysql_async::Error>, LeaseError> {
-        let pool = self.pool.clone();
-        self.bridge.run(async move {
-            let r = async {
-                let mut conn = pool.get_conn().await?;
-                conn.exec_drop(sql.as_str(), Params::Positional(params))
-                    .await?;
-                Ok(conn.affected_rows())
-            }
-            .await;
-            Ok(r)
-        })
+    fn execute(&self, q: Q, params: Vec<Col>) -> Result<u64, LeaseError> {
+        self.write(q, params)?.map_err(db_err)
     }
 
-    fn execute(&self, sql: String, params: Vec<Value>) -> Result<u64, LeaseError> {
-        self.write(sql, params)?.map_err(db_err)
+    fn rows(&self, q: Q, params: Vec<Col>) -> Result<Vec<Row>, LeaseError> {
+        let epoch = self.inner.health.check()?;
+        self.bridge
+            .run(self.inner.clone().rows(epoch, q, values(params)))
     }
 
-    fn rows4(&self, what: &str, sql: String, params: Vec<Value>) -> Vec<Lease4> {
-        decode_all(what, sql::or_log(what, self.rows(sql, params)), lease4)
+    fn rows4(&self, what: &str, q: Q, params: Vec<Col>) -> Vec<Lease4> {
+        sql::decode_all(
+            what,
+            sql::or_log(what, self.rows(q, params)),
+            sql::lease4_of,
+        )
     }
 
-    fn rows6(&self, what: &str, sql: String, params: Vec<Value>) -> Vec<Lease6> {
-        decode_all(what, sql::or_log(what, self.rows(sql, params)), lease6)
+    fn rows6(&self, what: &str, q: Q, params: Vec<Col>) -> Vec<Lease6> {
+        sql::decode_all(
+            what,
+            sql::or_log(what, self.rows(q, params)),
+            sql::lease6_of,
+        )
     }
 
-    fn count(&self, what: &str, sql: &str) -> usize {
-        let rows = sql::or_log(what, self.rows(sql.into(), Vec::new()));
-        rows.into_iter()
-            .next()
-            .and_then(|r| r.get::<u64, usize>(0))
-            .map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX))
+    fn count(&self, what: &str, q: Q) -> usize {
+        let rows = sql::or_log(what, self.rows(q, Vec::new()));
+        rows.first()
+            .and_then(|r| sql::count_of(r).ok())
+            .unwrap_or(0)
     }
-}
-
-fn decode_all<L>(what: &str, rows: Vec<Row>, f: fn(Row) -> Result<L, String>) -> Vec<L> {
-    rows.into_iter()
-        .filter_map(|r| match f(r) {
-            Ok(l) => Some(l),
-            Err(e) => {
-                tracing::warn!(error = %e, "unusable lease row skipped: {what}");
-                None
-            }
-        })
-        .collect()
 }
 
 fn get<T: FromValue>(r: &Row, i: usize) -> Result<T, String> {
@@ -350,155 +502,64 @@ fn get<T: FromValue>(r: &Row, i: usize) -> Result<T, String> {
     }
 }
 
-fn state_of(code: u32) -> Result<LeaseState, String> {
-    LeaseState::from_code(code).ok_or_else(|| format!("state {code} is unknown"))
-}
-
-fn lease4(r: Row) -> Result<Lease4, String> {
-    Ok(Lease4 {
-        addr: Ipv4Addr::from(get::<u32>(&r, 0)?),
-        hwaddr: get(&r, 1)?,
-        client_id: get(&r, 2)?,
-        valid_lifetime: get(&r, 3)?,
-        expire: get(&r, 4)?,
-        subnet_id: get(&r, 5)?,
-        fqdn_fwd: get(&r, 6)?,
-        fqdn_rev: get(&r, 7)?,
-        hostname: get(&r, 8)?,
-        state: state_of(get(&r, 9)?)?,
-        user_context: get(&r, 10)?,
-    })
-}
-
-fn lease6(r: Row) -> Result<Lease6, String> {
-    let address: String = get(&r, 0)?;
-    let lease_type: u32 = get(&r, 6)?;
-    Ok(Lease6 {
-        address: address
-            .parse::<Ipv6Addr>()
-            .map_err(|_| format!("address '{address}' is not an IPv6 address"))?,
-        duid: get(&r, 1)?,
-        valid_lifetime: get(&r, 2)?,
-        expire: get(&r, 3)?,
-        subnet_id: get(&r, 4)?,
-        pref_lifetime: get(&r, 5)?,
-        lease_type: LeaseType6::from_code(lease_type)
-            .ok_or_else(|| format!("lease_type {lease_type} is unknown"))?,
-        iaid: get(&r, 7)?,
-        prefix_len: get(&r, 8)?,
-        fqdn_fwd: get(&r, 9)?,
-        fqdn_rev: get(&r, 10)?,
-        hostname: get(&r, 11)?,
-        hwaddr: get(&r, 12)?,
-        state: state_of(get(&r, 13)?)?,
-        user_context: get(&r, 14)?,
-        hwtype: get(&r, 15)?,
-        hwaddr_source: get(&r, 16)?,
-    })
-}
-
-fn addr4(a: Ipv4Addr) -> Value {
-    Value::from(u32::from(a))
-}
-
-/// The v4 columns in `COLS4` order.
-fn values4(l: &Lease4) -> Vec<Value> {
-    vec![
-        addr4(l.addr),
-        Value::from(l.hwaddr.clone()),
-        Value::from(l.client_id.clone()),
-        Value::from(l.valid_lifetime),
-        Value::from(l.expire),
-        Value::from(l.subnet_id),
-        Value::from(l.fqdn_fwd),
-        Value::from(l.fqdn_rev),
-        Value::from(l.hostname.clone()),
-        Value::from(l.state.code()),
-        Value::from(l.user_context.clone()),
-    ]
-}
-
-/// The v6 columns in `COLS6` order.
-fn values6(l: &Lease6) -> Vec<Value> {
-    vec![
-        Value::from(l.address.to_string()),
-        Value::from(l.duid.clone()),
-        Value::from(l.valid_lifetime),
-        Value::from(l.expire),
-        Value::from(l.subnet_id),
-        Value::from(l.pref_lifetime),
-        Value::from(l.lease_type.code()),
-        Value::from(l.iaid),
-        Value::from(l.prefix_len),
-        Value::from(l.fqdn_fwd),
-        Value::from(l.fqdn_rev),
-        Value::from(l.hostname.clone()),
-        Value::from(l.hwaddr.clone()),
-        Value::from(l.state.code()),
-        Value::from(l.user_context.clone()),
-        Value::from(l.hwtype),
-        Value::from(l.hwaddr_source),
-    ]
-}
-
-fn insert(table: &str, cols: &str, n: usize) -> String {
-    let marks = vec!["?"; n].join(", ");
-    format!("INSERT INTO {table} ({cols}) VALUES ({marks})")
-}
-
-/// `UPDATE table SET <all columns but the key> WHERE <key>`, with the
-/// parameters of `values` (in column order) moved to match.
-fn update(table: &str, cols: &str, values: Vec<Value>, key: &[usize]) -> (String, Vec<Value>) {
-    let names: Vec<&str> = cols.split(',').map(str::trim).collect();
-    let mut set = Vec::new();
-    let mut params = Vec::new();
-    let mut key_params = Vec::new();
-    let mut cond = Vec::new();
-    for (i, (name, v)) in names.iter().zip(values).enumerate() {
-        if key.contains(&i) {
-            cond.push(format!("{name} = ?"));
-            key_params.push(v);
-        } else {
-            set.push(format!("{name} = ?"));
-            params.push(v);
-        }
+impl SqlRow for Row {
+    fn int(&self, i: usize) -> Result<i64, String> {
+        get(self, i)
     }
-    params.extend(key_params);
-    (
-        format!(
-            "UPDATE {table} SET {} WHERE {}",
-            set.join(", "),
-            cond.join(" AND ")
-        ),
-        params,
-    )
+    fn boolean(&self, i: usize) -> Result<bool, String> {
+        get(self, i)
+    }
+    fn bytes(&self, i: usize) -> Result<Vec<u8>, String> {
+        get(self, i)
+    }
+    fn opt_bytes(&self, i: usize) -> Result<Option<Vec<u8>>, String> {
+        get(self, i)
+    }
+    fn text(&self, i: usize) -> Result<String, String> {
+        get(self, i)
+    }
+}
+
+/// The shared parameters as MySQL values.
+fn values(params: Vec<Col>) -> Vec<Value> {
+    params
+        .into_iter()
+        .map(|c| match c {
+            Col::Int(n) => Value::Int(n),
+            Col::Bool(b) => Value::from(b),
+            Col::Bytes(b) => Value::Bytes(b),
+            Col::Text(s) => Value::Bytes(s.into_bytes()),
+            Col::Null => Value::NULL,
+        })
+        .collect()
 }
 
 impl LeaseStore for MySqlStore {
     fn get4(&self, addr: Ipv4Addr) -> Option<Lease4> {
-        let q = format!("SELECT {COLS4} FROM lease4 WHERE address = ?");
-        self.rows4("get4", q, vec![addr4(addr)]).into_iter().next()
+        self.rows4("get4", Q::Get4, vec![sql::addr4(addr)])
+            .into_iter()
+            .next()
     }
 
     fn get4_by_client_id(&self, client_id: &[u8]) -> Vec<Lease4> {
         if client_id.is_empty() {
             return Vec::new();
         }
-        let q = format!("SELECT {COLS4} FROM lease4 WHERE client_id = ?");
-        self.rows4("get4_by_client_id", q, vec![Value::from(client_id)])
+        let p = vec![Col::Bytes(client_id.to_vec())];
+        self.rows4("get4_by_client_id", Q::ByClientId4, p)
     }
 
     fn get4_by_hwaddr(&self, hwaddr: &[u8]) -> Vec<Lease4> {
         if hwaddr.is_empty() {
             return Vec::new();
         }
-        let q = format!("SELECT {COLS4} FROM lease4 WHERE hwaddr = ?");
-        self.rows4("get4_by_hwaddr", q, vec![Value::from(hwaddr)])
+        let p = vec![Col::Bytes(hwaddr.to_vec())];
+        self.rows4("get4_by_hwaddr", Q::ByHwaddr4, p)
     }
 
     fn add4(&self, lease: &Lease4) -> Result<(), LeaseError> {
         let l = lease.prepare().map_err(LeaseError::Invalid)?;
-        match self.write(insert("lease4", COLS4, 11), values4(&l))? {
+        match self.write(Q::Add4, sql::values4(&l))? {
             Ok(_) => Ok(()),
             Err(e) if is_dup(&e) => Err(LeaseError::Exists(l.addr)),
             Err(e) => Err(db_err(e)),
@@ -507,8 +568,7 @@ impl LeaseStore for MySqlStore {
 
     fn update4(&self, lease: &Lease4) -> Result<(), LeaseError> {
         let l = lease.prepare().map_err(LeaseError::Invalid)?;
-        let (q, p) = update("lease4", COLS4, values4(&l), &[0]);
-        match self.execute(q, p)? {
+        match self.execute(Q::Update4, sql::update4_params(&l))? {
             0 => Err(LeaseError::NotFound(l.addr)),
             _ => Ok(()),
         }
@@ -519,81 +579,58 @@ impl LeaseStore for MySqlStore {
         if l.addr != old.addr {
             return Ok(false);
         }
-        // Compare-and-swap: the old row's expire, state and identifiers must
-        // still be there (`<=>` matches NULL to NULL).
-        let (mut q, mut p) = update("lease4", COLS4, values4(&l), &[0]);
-        q.push_str(" AND expire = ? AND state = ? AND hwaddr = ? AND client_id <=> ?");
-        p.extend([
-            Value::from(old.expire),
-            Value::from(old.state.code()),
-            Value::from(old.hwaddr.clone()),
-            Value::from(old.client_id.clone()),
-        ]);
-        Ok(self.execute(q, p)? > 0)
+        Ok(self.execute(Q::Update4If, sql::update4_if_params(&l, old))? > 0)
     }
 
     fn delete4(&self, addr: Ipv4Addr) -> Result<bool, LeaseError> {
-        let q = "DELETE FROM lease4 WHERE address = ?".to_string();
-        Ok(self.execute(q, vec![addr4(addr)])? > 0)
+        Ok(self.execute(Q::Delete4, vec![sql::addr4(addr)])? > 0)
     }
 
     fn expired4(&self, now: u64, limit: usize) -> Vec<Lease4> {
-        let q = format!(
-            "SELECT {COLS4} FROM lease4 WHERE state IN (0, 1) AND expire <= ? \
-             ORDER BY expire, address LIMIT ?"
-        );
-        let p = vec![Value::from(now), Value::from(sql::limit_of(limit))];
-        self.rows4("expired4", q, p)
+        let p = vec![sql::time(now), sql::limit(limit)];
+        self.rows4("expired4", Q::Expired4, p)
     }
 
     fn flush_reclaimed4(&self, older_than: u64) -> Result<usize, LeaseError> {
-        let q = "DELETE FROM lease4 WHERE state = 2 AND expire < ?".to_string();
-        let n = self.execute(q, vec![Value::from(older_than)])?;
+        let n = self.execute(Q::Flush4, vec![sql::time(older_than)])?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
 
     fn all4(&self) -> Vec<Lease4> {
-        self.rows4("all4", format!("SELECT {COLS4} FROM lease4"), Vec::new())
+        self.rows4("all4", Q::All4, Vec::new())
     }
 
     fn count4(&self) -> usize {
-        self.count("count4", "SELECT COUNT(*) FROM lease4")
+        self.count("count4", Q::Count4)
     }
 
     fn get6(&self, lease_type: LeaseType6, addr: Ipv6Addr) -> Option<Lease6> {
-        let q = format!("SELECT {COLS6} FROM lease6 WHERE address = ? AND lease_type = ?");
-        let p = vec![
-            Value::from(addr.to_string()),
-            Value::from(lease_type.code()),
-        ];
-        self.rows6("get6", q, p).into_iter().next()
+        let p = vec![sql::addr6(addr), sql::type6(lease_type)];
+        self.rows6("get6", Q::Get6, p).into_iter().next()
     }
 
     fn get6_by_duid_iaid(&self, lease_type: LeaseType6, duid: &[u8], iaid: u32) -> Vec<Lease6> {
-        if duid.is_empty() || duid == crate::csv::v6::EMPTY_DUID {
+        if sql::no_duid(duid) {
             return Vec::new();
         }
-        let q =
-            format!("SELECT {COLS6} FROM lease6 WHERE duid = ? AND iaid = ? AND lease_type = ?");
         let p = vec![
-            Value::from(duid),
-            Value::from(iaid),
-            Value::from(lease_type.code()),
+            Col::Bytes(duid.to_vec()),
+            Col::Int(i64::from(iaid)),
+            sql::type6(lease_type),
         ];
-        self.rows6("get6_by_duid_iaid", q, p)
+        self.rows6("get6_by_duid_iaid", Q::ByDuidIaid6, p)
     }
 
     fn get6_by_duid(&self, duid: &[u8]) -> Vec<Lease6> {
-        if duid.is_empty() || duid == crate::csv::v6::EMPTY_DUID {
+        if sql::no_duid(duid) {
             return Vec::new();
         }
-        let q = format!("SELECT {COLS6} FROM lease6 WHERE duid = ?");
-        self.rows6("get6_by_duid", q, vec![Value::from(duid)])
+        self.rows6("get6_by_duid", Q::ByDuid6, vec![Col::Bytes(duid.to_vec())])
     }
 
     fn add6(&self, lease: &Lease6) -> Result<(), LeaseError> {
         let l = lease.prepare().map_err(LeaseError::Invalid)?;
-        match self.write(insert("lease6", COLS6, 17), values6(&l))? {
+        match self.write(Q::Add6, sql::values6(&l))? {
             Ok(_) => Ok(()),
             Err(e) if is_dup(&e) => Err(LeaseError::Exists6(l.address)),
             Err(e) => Err(db_err(e)),
@@ -602,43 +639,40 @@ impl LeaseStore for MySqlStore {
 
     fn update6(&self, lease: &Lease6) -> Result<(), LeaseError> {
         let l = lease.prepare().map_err(LeaseError::Invalid)?;
-        // Keyed by address and type (columns 0 and 6).
-        let (q, p) = update("lease6", COLS6, values6(&l), &[0, 6]);
-        match self.execute(q, p)? {
+        match self.execute(Q::Update6, sql::update6_params(&l))? {
             0 => Err(LeaseError::NotFound6(l.lease_type, l.address)),
             _ => Ok(()),
         }
     }
 
+    fn update6_if(&self, lease: &Lease6, old: &Lease6) -> Result<bool, LeaseError> {
+        let l = lease.prepare().map_err(LeaseError::Invalid)?;
+        if l.address != old.address {
+            return Ok(false);
+        }
+        Ok(self.execute(Q::Update6If, sql::update6_if_params(&l, old))? > 0)
+    }
+
     fn delete6(&self, lease_type: LeaseType6, addr: Ipv6Addr) -> Result<bool, LeaseError> {
-        let q = "DELETE FROM lease6 WHERE address = ? AND lease_type = ?".to_string();
-        let p = vec![
-            Value::from(addr.to_string()),
-            Value::from(lease_type.code()),
-        ];
-        Ok(self.execute(q, p)? > 0)
+        let p = vec![sql::addr6(addr), sql::type6(lease_type)];
+        Ok(self.execute(Q::Delete6, p)? > 0)
     }
 
     fn expired6(&self, now: u64, limit: usize) -> Vec<Lease6> {
-        let q = format!(
-            "SELECT {COLS6} FROM lease6 WHERE state IN (0, 1) AND expire <= ? \
-             ORDER BY expire, address LIMIT ?"
-        );
-        let p = vec![Value::from(now), Value::from(sql::limit_of(limit))];
-        self.rows6("expired6", q, p)
+        let p = vec![sql::time(now), sql::limit(limit)];
+        self.rows6("expired6", Q::Expired6, p)
     }
 
     fn flush_reclaimed6(&self, older_than: u64) -> Result<usize, LeaseError> {
-        let q = "DELETE FROM lease6 WHERE state = 2 AND expire < ?".to_string();
-        let n = self.execute(q, vec![Value::from(older_than)])?;
+        let n = self.execute(Q::Flush6, vec![sql::time(older_than)])?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
 
     fn all6(&self) -> Vec<Lease6> {
-        self.rows6("all6", format!("SELECT {COLS6} FROM lease6"), Vec::new())
+        self.rows6("all6", Q::All6, Vec::new())
     }
 
     fn count6(&self) -> usize {
-        self.count("count6", "SELECT COUNT(*) FROM lease6")
+        self.count("count6", Q::Count6)
     }
 }

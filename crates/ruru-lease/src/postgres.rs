@@ -9,31 +9,37 @@
 //! Each table's primary key is the address: [`LeaseStore::add4`] is
 //! `INSERT .. ON CONFLICT (address) DO NOTHING`, so two servers sharing a
 //! database can never store one address twice — the second gets
-//! [`LeaseError::Exists`] and picks another address.
+//! [`LeaseError::Exists`] and picks another address. The statements and the
+//! row mapping are [`crate::sql`]'s, shared with MySQL.
 //!
 //! # Connections
 //! `pool_size` clients, used round-robin. A `tokio-postgres` client
 //! pipelines concurrent queries on its one connection, so many worker
 //! threads share a client without waiting for each other's round trips.
 //! Every statement is prepared once per connection (all at once, pipelined)
-//! when the connection is made. A connection found closed is dropped and the
-//! next call on its slot makes a new one; a write whose connection broke
-//! returns [`LeaseError::Database`] (never retried: it may have committed);
-//! a read is retried once on a fresh connection.
+//! when the connection is made. A connection found closed (or hung: a
+//! one-lease statement with no answer within `connect_timeout`) is dropped
+//! and the next call on its slot makes a new one; a write whose connection
+//! broke returns [`LeaseError::Database`] (never retried: it may have
+//! committed); a read is retried on another (or a fresh) connection. When a new
+//! connection cannot be made, the database is lost: see [`crate::sql`]
+//! ("Outages") and [`PgStore::events`].
 //!
 //! See [`crate::sql`] for how the synchronous trait calls in.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
 
+use bytes::BytesMut;
 use tokio_postgres::error::SqlState;
-use tokio_postgres::types::ToSql;
+use tokio_postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use tokio_postgres::{Client, Config, GenericClient, NoTls, Row, Statement};
 
 use crate::csv::LeaseRow;
-use crate::sql::{self, Bridge, DbOptions, SchemaState};
-use crate::{Lease4, Lease6, LeaseError, LeaseState, LeaseStore, LeaseType6};
+use crate::sql::{self, Bridge, Col, DbEvent, DbOptions, Dialect, Health, SchemaState, SqlRow, Q};
+use crate::{Lease4, Lease6, LeaseError, LeaseStore, LeaseType6};
 
 /// The schema migrations: `MIGRATIONS[i]` takes the schema from version `i`
 /// to `i + 1` (minor 0). The runner creates `schema_version` itself.
@@ -78,118 +84,59 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX lease6_by_state_expire ON lease6 (state, expire)",
 ];
 
-const COLS4: &str = "address, hwaddr, client_id, valid_lifetime, expire, subnet_id, \
-                     fqdn_fwd, fqdn_rev, hostname, state, user_context";
-const COLS6: &str = "address, duid, valid_lifetime, expire, subnet_id, pref_lifetime, \
-                     lease_type, iaid, prefix_len, fqdn_fwd, fqdn_rev, hostname, hwaddr, \
-                     state, user_context, hwtype, hwaddr_source";
+/// Binds a shared parameter to the statement's column type: an integer is
+/// narrowed to `SMALLINT`/`INT` when the column is one (out of range is an
+/// error, not a wrap).
+impl ToSql for Col {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self {
+            Col::Int(n) if *ty == Type::INT2 => i16::try_from(*n)?.to_sql_checked(ty, out),
+            Col::Int(n) if *ty == Type::INT4 => i32::try_from(*n)?.to_sql_checked(ty, out),
+            Col::Int(n) => n.to_sql_checked(ty, out),
+            Col::Bool(b) => b.to_sql_checked(ty, out),
+            Col::Bytes(b) => b.to_sql_checked(ty, out),
+            Col::Text(s) => s.to_sql_checked(ty, out),
+            Col::Null => Ok(IsNull::Yes),
+        }
+    }
 
-/// The prepared statements, by index into [`sql_text`].
-#[derive(Debug, Clone, Copy)]
-enum Q {
-    Get4,
-    ByClientId4,
-    ByHwaddr4,
-    Add4,
-    Update4,
-    Update4If,
-    Delete4,
-    Expired4,
-    Flush4,
-    All4,
-    Count4,
-    Get6,
-    ByDuidIaid6,
-    ByDuid6,
-    Add6,
-    Update6,
-    Delete6,
-    Expired6,
-    Flush6,
-    All6,
-    Count6,
+    /// Every type: each variant checks its own in `to_sql`.
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
 }
 
-const ALL_Q: [Q; 21] = [
-    Q::Get4,
-    Q::ByClientId4,
-    Q::ByHwaddr4,
-    Q::Add4,
-    Q::Update4,
-    Q::Update4If,
-    Q::Delete4,
-    Q::Expired4,
-    Q::Flush4,
-    Q::All4,
-    Q::Count4,
-    Q::Get6,
-    Q::ByDuidIaid6,
-    Q::ByDuid6,
-    Q::Add6,
-    Q::Update6,
-    Q::Delete6,
-    Q::Expired6,
-    Q::Flush6,
-    Q::All6,
-    Q::Count6,
-];
+fn get<'a, T: tokio_postgres::types::FromSql<'a>>(r: &'a Row, i: usize) -> Result<T, String> {
+    r.try_get(i).map_err(|e| format!("column {i}: {e}"))
+}
 
-fn sql_text(q: Q) -> String {
-    match q {
-        Q::Get4 => format!("SELECT {COLS4} FROM lease4 WHERE address = $1"),
-        Q::ByClientId4 => format!("SELECT {COLS4} FROM lease4 WHERE client_id = $1"),
-        Q::ByHwaddr4 => format!("SELECT {COLS4} FROM lease4 WHERE hwaddr = $1"),
-        Q::Add4 => format!(
-            "INSERT INTO lease4 ({COLS4}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-             ON CONFLICT (address) DO NOTHING"
-        ),
-        Q::Update4 => "UPDATE lease4 SET hwaddr = $2, client_id = $3, valid_lifetime = $4, \
-                       expire = $5, subnet_id = $6, fqdn_fwd = $7, fqdn_rev = $8, hostname = $9, \
-                       state = $10, user_context = $11 WHERE address = $1"
-            .into(),
-        // Compare-and-swap: the old row's expire, state and identifiers
-        // ($12..$15) must still be there.
-        Q::Update4If => "UPDATE lease4 SET hwaddr = $2, client_id = $3, valid_lifetime = $4, \
-                         expire = $5, subnet_id = $6, fqdn_fwd = $7, fqdn_rev = $8, hostname = $9, \
-                         state = $10, user_context = $11 WHERE address = $1 AND expire = $12 \
-                         AND state = $13 AND hwaddr = $14 AND client_id IS NOT DISTINCT FROM $15"
-            .into(),
-        Q::Delete4 => "DELETE FROM lease4 WHERE address = $1".into(),
-        Q::Expired4 => format!(
-            "SELECT {COLS4} FROM lease4 WHERE state IN (0, 1) AND expire <= $1 \
-             ORDER BY expire, address LIMIT $2"
-        ),
-        Q::Flush4 => "DELETE FROM lease4 WHERE state = 2 AND expire < $1".into(),
-        Q::All4 => format!("SELECT {COLS4} FROM lease4"),
-        Q::Count4 => "SELECT COUNT(*) FROM lease4".into(),
-        Q::Get6 => format!("SELECT {COLS6} FROM lease6 WHERE address = $1 AND lease_type = $2"),
-        Q::ByDuidIaid6 => {
-            format!("SELECT {COLS6} FROM lease6 WHERE duid = $1 AND iaid = $2 AND lease_type = $3")
+impl SqlRow for Row {
+    fn int(&self, i: usize) -> Result<i64, String> {
+        match self.columns().get(i).map(|c| c.type_()) {
+            Some(t) if *t == Type::INT2 => get::<i16>(self, i).map(i64::from),
+            Some(t) if *t == Type::INT4 => get::<i32>(self, i).map(i64::from),
+            _ => get::<i64>(self, i),
         }
-        Q::ByDuid6 => format!("SELECT {COLS6} FROM lease6 WHERE duid = $1"),
-        Q::Add6 => format!(
-            "INSERT INTO lease6 ({COLS6}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
-             $12, $13, $14, $15, $16, $17) ON CONFLICT (address) DO NOTHING"
-        ),
-        Q::Update6 => "UPDATE lease6 SET duid = $2, valid_lifetime = $3, expire = $4, \
-                       subnet_id = $5, pref_lifetime = $6, iaid = $8, prefix_len = $9, \
-                       fqdn_fwd = $10, fqdn_rev = $11, hostname = $12, hwaddr = $13, state = $14, \
-                       user_context = $15, hwtype = $16, hwaddr_source = $17 \
-                       WHERE address = $1 AND lease_type = $7"
-            .into(),
-        Q::Delete6 => "DELETE FROM lease6 WHERE address = $1 AND lease_type = $2".into(),
-        Q::Expired6 => format!(
-            "SELECT {COLS6} FROM lease6 WHERE state IN (0, 1) AND expire <= $1 \
-             ORDER BY expire, address LIMIT $2"
-        ),
-        Q::Flush6 => "DELETE FROM lease6 WHERE state = 2 AND expire < $1".into(),
-        Q::All6 => format!("SELECT {COLS6} FROM lease6"),
-        Q::Count6 => "SELECT COUNT(*) FROM lease6".into(),
+    }
+    fn boolean(&self, i: usize) -> Result<bool, String> {
+        get(self, i)
+    }
+    fn bytes(&self, i: usize) -> Result<Vec<u8>, String> {
+        get(self, i)
+    }
+    fn opt_bytes(&self, i: usize) -> Result<Option<Vec<u8>>, String> {
+        get(self, i)
+    }
+    fn text(&self, i: usize) -> Result<String, String> {
+        get(self, i)
     }
 }
-
-/// An owned statement parameter (the future that uses it must be `'static`).
-type Param = Box<dyn ToSql + Sync + Send>;
 
 /// One connection and its prepared statements.
 struct Conn {
@@ -204,6 +151,10 @@ struct Inner {
     slots: Vec<tokio::sync::Mutex<Option<Arc<Conn>>>>,
     /// Round-robin cursor over `slots`.
     next: AtomicUsize,
+    /// Up or down, and the reconnection after an outage.
+    health: Health,
+    /// The limit of one connection attempt and of one one-lease statement.
+    connect_timeout: Duration,
 }
 
 /// A lease store in PostgreSQL, holding both families. See the module
@@ -241,124 +192,238 @@ async fn connect_client(config: &Config) -> Result<Client, LeaseError> {
     let (client, connection) = config.connect(NoTls).await.map_err(db_err)?;
     tokio::spawn(async move {
         if let Err(e) = connection.await {
-            tracing::warn!(error = %e, "PostgreSQL connection closed");
+            tracing::debug!(error = %e, "PostgreSQL connection closed");
         }
     });
     Ok(client)
 }
 
-async fn connect(config: &Config) -> Result<Conn, LeaseError> {
+/// A new connection with every statement prepared; with `check_schema`,
+/// the schema is checked first (so that a missing one is reported as such,
+/// not as a statement that cannot be prepared).
+async fn connect(config: &Config, check_schema: bool) -> Result<Conn, LeaseError> {
     let client = connect_client(config).await?;
+    if check_schema {
+        schema_state(&client).await?.check()?;
+    }
     // Sent together: one round trip's wait for all of them.
-    let texts: Vec<String> = ALL_Q.iter().map(|q| sql_text(*q)).collect();
+    let texts: Vec<String> = sql::ALL_Q
+        .iter()
+        .map(|q| sql::statement(*q, Dialect::Postgres))
+        .collect();
     let stmts = futures_util::future::try_join_all(texts.iter().map(|t| client.prepare(t)))
         .await
         .map_err(db_err)?;
     Ok(Conn { client, stmts })
 }
 
-/// Connects with Kea's `max-reconnect-tries` and `reconnect-wait-time`.
-async fn connect_retrying(opts: &DbOptions, config: &Config) -> Result<Client, LeaseError> {
-    let mut tries = 0;
-    loop {
-        match connect_client(config).await {
-            Ok(c) => return Ok(c),
-            Err(e) if tries < opts.max_reconnect_tries => {
-                tries += 1;
-                tracing::warn!(error = %e, attempt = tries, "cannot connect to PostgreSQL; retrying");
-                tokio::time::sleep(opts.reconnect_wait_time).await;
-            }
-            Err(e) => return Err(e),
-        }
-    }
+fn refs(params: &[Col]) -> Vec<&(dyn ToSql + Sync)> {
+    params.iter().map(|p| p as &(dyn ToSql + Sync)).collect()
 }
 
 impl Inner {
-    /// The connection of the next slot, made if needed.
-    async fn conn(&self) -> Result<(usize, Arc<Conn>), LeaseError> {
+    /// The connection of the next slot, made if needed. When it cannot be
+    /// made, the database is lost (for a call that started in `epoch`).
+    async fn conn(self: &Arc<Self>, epoch: u64) -> Result<(usize, Arc<Conn>), LeaseError> {
         let i = self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len();
         let mut slot = self.slots[i].lock().await;
         if let Some(c) = slot.as_ref().filter(|c| !c.client.is_closed()) {
             return Ok((i, c.clone()));
         }
-        let c = Arc::new(connect(&self.config).await?);
-        *slot = Some(c.clone());
-        Ok((i, c))
+        // Lost while this call waited for the slot: no new attempt (each
+        // may take `connect_timeout`).
+        self.health.check()?;
+        let made = sql::within(
+            self.connect_timeout,
+            "connecting to PostgreSQL",
+            connect(&self.config, false),
+        )
+        .await;
+        match made {
+            Ok(c) => {
+                let c = Arc::new(c);
+                *slot = Some(c.clone());
+                Ok((i, c))
+            }
+            Err(e) => {
+                drop(slot);
+                self.lost(epoch, &e);
+                Err(e)
+            }
+        }
     }
 
-    /// Forgets slot `i`'s connection if it is `c` and it broke.
-    async fn check(&self, i: usize, c: &Arc<Conn>) -> bool {
-        if !c.client.is_closed() {
-            return false;
+    /// Takes the store down and starts the one reconnection task, unless
+    /// another call did already.
+    fn lost(self: &Arc<Self>, epoch: u64, e: &LeaseError) {
+        if self.health.lost(epoch, e) {
+            tokio::spawn(self.clone().recover());
         }
+    }
+
+    async fn recover(self: Arc<Self>) {
+        sql::recover(&self.health, || self.rebuild()).await;
+    }
+
+    /// Makes every connection anew and checks the schema (when the store
+    /// opens, and to end an outage); the old connections are dropped.
+    async fn rebuild(&self) -> Result<(), LeaseError> {
+        let mut fresh = Vec::with_capacity(self.slots.len());
+        for i in 0..self.slots.len() {
+            let c = sql::within(
+                self.connect_timeout,
+                "connecting to PostgreSQL",
+                connect(&self.config, i == 0),
+            )
+            .await?;
+            fresh.push(Arc::new(c));
+        }
+        for (slot, c) in self.slots.iter().zip(fresh) {
+            *slot.lock().await = Some(c);
+        }
+        Ok(())
+    }
+
+    /// Forgets slot `i`'s connection if it is `c`.
+    async fn forget(&self, i: usize, c: &Arc<Conn>) {
         let mut slot = self.slots[i].lock().await;
         if slot.as_ref().is_some_and(|s| Arc::ptr_eq(s, c)) {
             *slot = None;
         }
-        true
     }
 
-    async fn query(self: Arc<Self>, q: Q, params: Vec<Param>) -> Result<Vec<Row>, LeaseError> {
-        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref() as _).collect();
-        let mut retried = false;
+    /// Runs `f` on connection `c` of slot `i`: a one-lease statement gets
+    /// `connect_timeout`, after which its connection is taken for hung and
+    /// dropped. The error says whether the connection is gone (closed or
+    /// hung), i.e. whether a retry would use another one.
+    async fn on<T>(
+        &self,
+        q: Q,
+        i: usize,
+        c: &Arc<Conn>,
+        f: impl std::future::Future<Output = Result<T, tokio_postgres::Error>>,
+    ) -> Result<T, (LeaseError, bool)> {
+        let r = if q.is_point() {
+            match tokio::time::timeout(self.connect_timeout, f).await {
+                Ok(r) => r,
+                Err(_) => {
+                    self.forget(i, c).await;
+                    return Err((
+                        LeaseError::Database(format!(
+                            "no answer from PostgreSQL within {:?}",
+                            self.connect_timeout
+                        )),
+                        true,
+                    ));
+                }
+            }
+        } else {
+            f.await
+        };
+        r.map_err(|e| (db_err(e), c.client.is_closed()))
+    }
+
+    /// A read; `epoch` is the store's when the call began (`Health::check`).
+    async fn query(
+        self: Arc<Self>,
+        epoch: u64,
+        q: Q,
+        params: Vec<Col>,
+    ) -> Result<Vec<Row>, LeaseError> {
+        let refs = refs(&params);
+        // Each broken connection may be found only when used: up to one try
+        // per slot, and one more on a new connection.
+        let mut tries = self.slots.len() + 1;
         loop {
-            let (i, c) = self.conn().await?;
-            match c.client.query(&c.stmts[q as usize], &refs).await {
+            tries -= 1;
+            let (i, c) = self.conn(epoch).await?;
+            match self
+                .on(q, i, &c, c.client.query(&c.stmts[q as usize], &refs))
+                .await
+            {
                 Ok(rows) => return Ok(rows),
-                Err(e) => {
-                    if self.check(i, &c).await && !retried {
-                        retried = true;
-                        continue;
+                Err((e, gone)) => {
+                    if gone {
+                        self.forget(i, &c).await;
+                        if tries > 0 {
+                            continue;
+                        }
                     }
-                    return Err(db_err(e));
+                    return Err(e);
                 }
             }
         }
     }
 
-    async fn execute(self: Arc<Self>, q: Q, params: Vec<Param>) -> Result<u64, LeaseError> {
-        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref() as _).collect();
-        let (i, c) = self.conn().await?;
-        match c.client.execute(&c.stmts[q as usize], &refs).await {
+    /// A write; `epoch` as for [`Inner::query`].
+    async fn execute(
+        self: Arc<Self>,
+        epoch: u64,
+        q: Q,
+        params: Vec<Col>,
+    ) -> Result<u64, LeaseError> {
+        let refs = refs(&params);
+        let (i, c) = self.conn(epoch).await?;
+        match self
+            .on(q, i, &c, c.client.execute(&c.stmts[q as usize], &refs))
+            .await
+        {
             Ok(n) => Ok(n),
-            Err(e) => {
-                self.check(i, &c).await;
-                Err(db_err(e))
+            Err((e, gone)) => {
+                if gone {
+                    self.forget(i, &c).await;
+                }
+                Err(e)
             }
         }
     }
 }
 
 impl PgStore {
-    /// Connects to the database and checks that its schema is current
-    /// ([`LeaseError::Schema`] otherwise). Retries the first connection
-    /// `max_reconnect_tries` times.
+    /// Connects to the database (`pool_size` connections) and checks that
+    /// its schema is current ([`LeaseError::Schema`] otherwise). When the
+    /// database cannot be reached: an error, or with `retry_on_startup` a
+    /// store that starts down and reconnects in the background.
     pub fn open(opts: &DbOptions) -> Result<Self, LeaseError> {
         let bridge = Bridge::new("ruru-pg")?;
-        let config = config_of(opts);
-        let o = opts.clone();
-        let c = config.clone();
-        bridge.run(async move {
-            let client = connect_retrying(&o, &c).await?;
-            schema_state(&client).await?.check()
-        })?;
         let slots = (0..opts.pool_size.max(1))
             .map(|_| tokio::sync::Mutex::new(None))
             .collect();
+        let port = opts.port.unwrap_or(5432);
         let inner = Arc::new(Inner {
-            config,
+            config: config_of(opts),
             slots,
             next: AtomicUsize::new(0),
+            health: Health::new(
+                format!("postgresql://{}:{port}/{}", opts.host, opts.name),
+                opts,
+            ),
+            connect_timeout: opts.connect_timeout,
         });
         // Make the pool now, so that a start-up problem shows at once.
         let i = inner.clone();
-        bridge.run(async move {
-            for _ in 0..i.slots.len() {
-                i.conn().await?;
+        match bridge.run(async move { i.rebuild().await }) {
+            Ok(()) => {}
+            Err(e @ LeaseError::Schema { .. }) => return Err(e),
+            Err(e) if opts.retry_on_startup => {
+                if inner.health.lost(0, &e) {
+                    bridge.spawn(inner.clone().recover());
+                }
             }
-            Ok(())
-        })?;
+            Err(e) => return Err(e),
+        }
         Ok(PgStore { inner, bridge })
+    }
+
+    /// The connection state changes ([`DbEvent`]) from the store's opening
+    /// on, once: `None` after the first call.
+    pub fn events(&self) -> Option<mpsc::Receiver<DbEvent>> {
+        self.inner.health.take_events()
+    }
+
+    /// Whether the database is reachable (false during an outage).
+    pub fn connected(&self) -> bool {
+        self.inner.health.is_up()
     }
 
     /// The schema the database holds.
@@ -392,27 +457,41 @@ impl PgStore {
         })
     }
 
-    fn query(&self, q: Q, params: Vec<Param>) -> Result<Vec<Row>, LeaseError> {
-        self.bridge.run(self.inner.clone().query(q, params))
+    // While the database is lost, a call is refused here, before it goes
+    // to the store's runtime.
+
+    fn query(&self, q: Q, params: Vec<Col>) -> Result<Vec<Row>, LeaseError> {
+        let epoch = self.inner.health.check()?;
+        self.bridge.run(self.inner.clone().query(epoch, q, params))
     }
 
-    fn execute(&self, q: Q, params: Vec<Param>) -> Result<u64, LeaseError> {
-        self.bridge.run(self.inner.clone().execute(q, params))
+    fn execute(&self, q: Q, params: Vec<Col>) -> Result<u64, LeaseError> {
+        let epoch = self.inner.health.check()?;
+        self.bridge
+            .run(self.inner.clone().execute(epoch, q, params))
     }
 
-    fn rows4(&self, what: &str, q: Q, params: Vec<Param>) -> Vec<Lease4> {
-        decode_all(what, sql::or_log(what, self.query(q, params)), lease4)
+    fn rows4(&self, what: &str, q: Q, params: Vec<Col>) -> Vec<Lease4> {
+        sql::decode_all(
+            what,
+            sql::or_log(what, self.query(q, params)),
+            sql::lease4_of,
+        )
     }
 
-    fn rows6(&self, what: &str, q: Q, params: Vec<Param>) -> Vec<Lease6> {
-        decode_all(what, sql::or_log(what, self.query(q, params)), lease6)
+    fn rows6(&self, what: &str, q: Q, params: Vec<Col>) -> Vec<Lease6> {
+        sql::decode_all(
+            what,
+            sql::or_log(what, self.query(q, params)),
+            sql::lease6_of,
+        )
     }
 
     fn count(&self, what: &str, q: Q) -> usize {
         let rows = sql::or_log(what, self.query(q, Vec::new()));
         rows.first()
-            .and_then(|r| r.try_get::<_, i64>(0).ok())
-            .map_or(0, |n| usize::try_from(n).unwrap_or(0))
+            .and_then(|r| sql::count_of(r).ok())
+            .unwrap_or(0)
     }
 }
 
@@ -493,121 +572,6 @@ fn migrate(opts: &DbOptions, create: bool) -> Result<SchemaState, LeaseError> {
     })
 }
 
-fn decode_all<L>(what: &str, rows: Vec<Row>, f: fn(&Row) -> Result<L, String>) -> Vec<L> {
-    rows.iter()
-        .filter_map(|r| match f(r) {
-            Ok(l) => Some(l),
-            Err(e) => {
-                tracing::warn!(error = %e, "unusable lease row skipped: {what}");
-                None
-            }
-        })
-        .collect()
-}
-
-fn get<'a, T: tokio_postgres::types::FromSql<'a>>(r: &'a Row, i: usize) -> Result<T, String> {
-    r.try_get(i).map_err(|e| format!("column {i}: {e}"))
-}
-
-fn u32_of(n: i64, column: &str) -> Result<u32, String> {
-    u32::try_from(n).map_err(|_| format!("{column} {n} out of range"))
-}
-
-fn state_of(code: i32) -> Result<LeaseState, String> {
-    u32::try_from(code)
-        .ok()
-        .and_then(LeaseState::from_code)
-        .ok_or_else(|| format!("state {code} is unknown"))
-}
-
-fn lease4(r: &Row) -> Result<Lease4, String> {
-    Ok(Lease4 {
-        addr: Ipv4Addr::from(u32_of(get(r, 0)?, "address")?),
-        hwaddr: get(r, 1)?,
-        client_id: get(r, 2)?,
-        valid_lifetime: u32_of(get(r, 3)?, "valid_lifetime")?,
-        expire: u64::try_from(get::<i64>(r, 4)?).map_err(|_| "negative expire")?,
-        subnet_id: u32_of(get(r, 5)?, "subnet_id")?,
-        fqdn_fwd: get(r, 6)?,
-        fqdn_rev: get(r, 7)?,
-        hostname: get(r, 8)?,
-        state: state_of(get(r, 9)?)?,
-        user_context: get(r, 10)?,
-    })
-}
-
-fn lease6(r: &Row) -> Result<Lease6, String> {
-    let address: String = get(r, 0)?;
-    let lease_type: i16 = get(r, 6)?;
-    let prefix_len: i16 = get(r, 8)?;
-    Ok(Lease6 {
-        address: address
-            .parse::<Ipv6Addr>()
-            .map_err(|_| format!("address '{address}' is not an IPv6 address"))?,
-        duid: get(r, 1)?,
-        valid_lifetime: u32_of(get(r, 2)?, "valid_lifetime")?,
-        expire: u64::try_from(get::<i64>(r, 3)?).map_err(|_| "negative expire")?,
-        subnet_id: u32_of(get(r, 4)?, "subnet_id")?,
-        pref_lifetime: u32_of(get(r, 5)?, "pref_lifetime")?,
-        lease_type: u32::try_from(lease_type)
-            .ok()
-            .and_then(LeaseType6::from_code)
-            .ok_or_else(|| format!("lease_type {lease_type} is unknown"))?,
-        iaid: u32_of(get(r, 7)?, "iaid")?,
-        prefix_len: u8::try_from(prefix_len).map_err(|_| "prefix_len out of range")?,
-        fqdn_fwd: get(r, 9)?,
-        fqdn_rev: get(r, 10)?,
-        hostname: get(r, 11)?,
-        hwaddr: get(r, 12)?,
-        state: state_of(get(r, 13)?)?,
-        user_context: get(r, 14)?,
-        hwtype: u16::try_from(get::<i32>(r, 15)?).map_err(|_| "hwtype out of range")?,
-        hwaddr_source: u32_of(get(r, 16)?, "hwaddr_source")?,
-    })
-}
-
-fn params4(l: &Lease4) -> Vec<Param> {
-    vec![
-        Box::new(i64::from(u32::from(l.addr))),
-        Box::new(l.hwaddr.clone()),
-        Box::new(l.client_id.clone()),
-        Box::new(i64::from(l.valid_lifetime)),
-        Box::new(sql::i64_of(l.expire)),
-        Box::new(i64::from(l.subnet_id)),
-        Box::new(l.fqdn_fwd),
-        Box::new(l.fqdn_rev),
-        Box::new(l.hostname.clone()),
-        Box::new(l.state.code() as i32),
-        Box::new(l.user_context.clone()),
-    ]
-}
-
-fn type_param(t: LeaseType6) -> Param {
-    Box::new(t.code() as i16)
-}
-
-fn params6(l: &Lease6) -> Vec<Param> {
-    vec![
-        Box::new(l.address.to_string()),
-        Box::new(l.duid.clone()),
-        Box::new(i64::from(l.valid_lifetime)),
-        Box::new(sql::i64_of(l.expire)),
-        Box::new(i64::from(l.subnet_id)),
-        Box::new(i64::from(l.pref_lifetime)),
-        type_param(l.lease_type),
-        Box::new(i64::from(l.iaid)),
-        Box::new(i16::from(l.prefix_len)),
-        Box::new(l.fqdn_fwd),
-        Box::new(l.fqdn_rev),
-        Box::new(l.hostname.clone()),
-        Box::new(l.hwaddr.clone()),
-        Box::new(l.state.code() as i32),
-        Box::new(l.user_context.clone()),
-        Box::new(i32::from(l.hwtype)),
-        Box::new(i64::from(l.hwaddr_source)),
-    ]
-}
-
 /// A unique violation is "exists" (the conditional insert makes it rare).
 fn exists_or(e: LeaseError, exists: LeaseError) -> LeaseError {
     match &e {
@@ -618,35 +582,30 @@ fn exists_or(e: LeaseError, exists: LeaseError) -> LeaseError {
 
 impl LeaseStore for PgStore {
     fn get4(&self, addr: Ipv4Addr) -> Option<Lease4> {
-        let p: Vec<Param> = vec![Box::new(i64::from(u32::from(addr)))];
-        self.rows4("get4", Q::Get4, p).into_iter().next()
+        self.rows4("get4", Q::Get4, vec![sql::addr4(addr)])
+            .into_iter()
+            .next()
     }
 
     fn get4_by_client_id(&self, client_id: &[u8]) -> Vec<Lease4> {
         if client_id.is_empty() {
             return Vec::new();
         }
-        self.rows4(
-            "get4_by_client_id",
-            Q::ByClientId4,
-            vec![Box::new(client_id.to_vec())],
-        )
+        let p = vec![Col::Bytes(client_id.to_vec())];
+        self.rows4("get4_by_client_id", Q::ByClientId4, p)
     }
 
     fn get4_by_hwaddr(&self, hwaddr: &[u8]) -> Vec<Lease4> {
         if hwaddr.is_empty() {
             return Vec::new();
         }
-        self.rows4(
-            "get4_by_hwaddr",
-            Q::ByHwaddr4,
-            vec![Box::new(hwaddr.to_vec())],
-        )
+        let p = vec![Col::Bytes(hwaddr.to_vec())];
+        self.rows4("get4_by_hwaddr", Q::ByHwaddr4, p)
     }
 
     fn add4(&self, lease: &Lease4) -> Result<(), LeaseError> {
         let l = lease.prepare().map_err(LeaseError::Invalid)?;
-        match self.execute(Q::Add4, params4(&l)) {
+        match self.execute(Q::Add4, sql::values4(&l)) {
             Ok(0) => Err(LeaseError::Exists(l.addr)),
             Ok(_) => Ok(()),
             Err(e) => Err(exists_or(e, LeaseError::Exists(l.addr))),
@@ -655,7 +614,7 @@ impl LeaseStore for PgStore {
 
     fn update4(&self, lease: &Lease4) -> Result<(), LeaseError> {
         let l = lease.prepare().map_err(LeaseError::Invalid)?;
-        match self.execute(Q::Update4, params4(&l))? {
+        match self.execute(Q::Update4, sql::update4_params(&l))? {
             0 => Err(LeaseError::NotFound(l.addr)),
             _ => Ok(()),
         }
@@ -666,26 +625,20 @@ impl LeaseStore for PgStore {
         if l.addr != old.addr {
             return Ok(false);
         }
-        let mut p = params4(&l);
-        p.push(Box::new(sql::i64_of(old.expire)));
-        p.push(Box::new(old.state.code() as i32));
-        p.push(Box::new(old.hwaddr.clone()));
-        p.push(Box::new(old.client_id.clone()));
-        Ok(self.execute(Q::Update4If, p)? > 0)
+        Ok(self.execute(Q::Update4If, sql::update4_if_params(&l, old))? > 0)
     }
 
     fn delete4(&self, addr: Ipv4Addr) -> Result<bool, LeaseError> {
-        let p: Vec<Param> = vec![Box::new(i64::from(u32::from(addr)))];
-        Ok(self.execute(Q::Delete4, p)? > 0)
+        Ok(self.execute(Q::Delete4, vec![sql::addr4(addr)])? > 0)
     }
 
     fn expired4(&self, now: u64, limit: usize) -> Vec<Lease4> {
-        let p: Vec<Param> = vec![Box::new(sql::i64_of(now)), Box::new(sql::limit_of(limit))];
+        let p = vec![sql::time(now), sql::limit(limit)];
         self.rows4("expired4", Q::Expired4, p)
     }
 
     fn flush_reclaimed4(&self, older_than: u64) -> Result<usize, LeaseError> {
-        let n = self.execute(Q::Flush4, vec![Box::new(sql::i64_of(older_than))])?;
+        let n = self.execute(Q::Flush4, vec![sql::time(older_than)])?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
 
@@ -698,32 +651,32 @@ impl LeaseStore for PgStore {
     }
 
     fn get6(&self, lease_type: LeaseType6, addr: Ipv6Addr) -> Option<Lease6> {
-        let p: Vec<Param> = vec![Box::new(addr.to_string()), type_param(lease_type)];
+        let p = vec![sql::addr6(addr), sql::type6(lease_type)];
         self.rows6("get6", Q::Get6, p).into_iter().next()
     }
 
     fn get6_by_duid_iaid(&self, lease_type: LeaseType6, duid: &[u8], iaid: u32) -> Vec<Lease6> {
-        if duid.is_empty() || duid == crate::csv::v6::EMPTY_DUID {
+        if sql::no_duid(duid) {
             return Vec::new();
         }
-        let p: Vec<Param> = vec![
-            Box::new(duid.to_vec()),
-            Box::new(i64::from(iaid)),
-            type_param(lease_type),
+        let p = vec![
+            Col::Bytes(duid.to_vec()),
+            Col::Int(i64::from(iaid)),
+            sql::type6(lease_type),
         ];
         self.rows6("get6_by_duid_iaid", Q::ByDuidIaid6, p)
     }
 
     fn get6_by_duid(&self, duid: &[u8]) -> Vec<Lease6> {
-        if duid.is_empty() || duid == crate::csv::v6::EMPTY_DUID {
+        if sql::no_duid(duid) {
             return Vec::new();
         }
-        self.rows6("get6_by_duid", Q::ByDuid6, vec![Box::new(duid.to_vec())])
+        self.rows6("get6_by_duid", Q::ByDuid6, vec![Col::Bytes(duid.to_vec())])
     }
 
     fn add6(&self, lease: &Lease6) -> Result<(), LeaseError> {
         let l = lease.prepare().map_err(LeaseError::Invalid)?;
-        match self.execute(Q::Add6, params6(&l)) {
+        match self.execute(Q::Add6, sql::values6(&l)) {
             Ok(0) => Err(LeaseError::Exists6(l.address)),
             Ok(_) => Ok(()),
             Err(e) => Err(exists_or(e, LeaseError::Exists6(l.address))),
@@ -732,24 +685,32 @@ impl LeaseStore for PgStore {
 
     fn update6(&self, lease: &Lease6) -> Result<(), LeaseError> {
         let l = lease.prepare().map_err(LeaseError::Invalid)?;
-        match self.execute(Q::Update6, params6(&l))? {
+        match self.execute(Q::Update6, sql::update6_params(&l))? {
             0 => Err(LeaseError::NotFound6(l.lease_type, l.address)),
             _ => Ok(()),
         }
     }
 
+    fn update6_if(&self, lease: &Lease6, old: &Lease6) -> Result<bool, LeaseError> {
+        let l = lease.prepare().map_err(LeaseError::Invalid)?;
+        if l.address != old.address {
+            return Ok(false);
+        }
+        Ok(self.execute(Q::Update6If, sql::update6_if_params(&l, old))? > 0)
+    }
+
     fn delete6(&self, lease_type: LeaseType6, addr: Ipv6Addr) -> Result<bool, LeaseError> {
-        let p: Vec<Param> = vec![Box::new(addr.to_string()), type_param(lease_type)];
+        let p = vec![sql::addr6(addr), sql::type6(lease_type)];
         Ok(self.execute(Q::Delete6, p)? > 0)
     }
 
     fn expired6(&self, now: u64, limit: usize) -> Vec<Lease6> {
-        let p: Vec<Param> = vec![Box::new(sql::i64_of(now)), Box::new(sql::limit_of(limit))];
+        let p = vec![sql::time(now), sql::limit(limit)];
         self.rows6("expired6", Q::Expired6, p)
     }
 
     fn flush_reclaimed6(&self, older_than: u64) -> Result<usize, LeaseError> {
-        let n = self.execute(Q::Flush6, vec![Box::new(sql::i64_of(older_than))])?;
+        let n = self.execute(Q::Flush6, vec![sql::time(older_than)])?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
 

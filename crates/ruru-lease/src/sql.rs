@@ -1,6 +1,8 @@
 //! What the two SQL backends ([`crate::postgres`], [`crate::mysql`]) share:
 //! connection parameters ([`DbOptions`]), the schema version they expect,
-//! and the bridge from the synchronous [`crate::LeaseStore`] trait to the
+//! the statements and the mapping between a lease and a table row, the
+//! connection state with its background reconnection ([`DbEvent`]), and the
+//! bridge from the synchronous [`crate::LeaseStore`] trait to the
 //! asynchronous database clients.
 //!
 //! # Blocking
@@ -13,17 +15,38 @@
 //! block that task's thread for a database round trip, so async code should
 //! call a store through `spawn_blocking`.
 //!
+//! # Rows
+//! Both backends use the same statements ([`Q`], written once with `?`
+//! placeholders; PostgreSQL numbers them) and the same row mapping: a lease
+//! becomes a list of [`Col`] values in the order of [`COLS4`] / [`COLS6`],
+//! and a result row is read back through [`SqlRow`], with every range check
+//! in one place ([`lease4_of`], [`lease6_of`]).
+//!
+//! # Outages
+//! A store is *up* or *down* ([`Health`]). A broken connection alone is
+//! not an outage: it is dropped and replaced on the next call. The database
+//! is *lost* when a new connection cannot be made; from then on every call
+//! fails at once, without a round trip (reads find nothing, writes return
+//! [`LeaseError::Unavailable`], so the engine acknowledges nothing), and one
+//! background task reconnects every `reconnect-wait-time`. The state changes
+//! are logged once each and reported as [`DbEvent`]s; the server acts on
+//! them (Kea's `on-fail`). While up, a call costs two atomic loads more than
+//! before: no extra round trip.
+//!
 //! # Errors on reads
 //! The trait's reads return `Option`/`Vec` (memfile reads cannot fail). A
-//! database read that fails is logged at error level and finds nothing; a
-//! write that fails returns [`LeaseError::Database`], so the engine does
-//! not acknowledge a lease that is not stored.
+//! database read that fails is logged at error level and finds nothing
+//! (not logged while the store is down: the outage was); a write that
+//! fails returns an error, so the engine does not acknowledge a lease that
+//! is not stored.
 
 use std::future::Future;
-use std::sync::mpsc;
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{mpsc, Mutex};
 use std::time::Duration;
 
-use crate::LeaseError;
+use crate::{Lease4, Lease6, LeaseError, LeaseState, LeaseType6};
 
 /// The schema version (major, minor) this build reads and writes; the
 /// number of embedded migrations of each backend.
@@ -41,17 +64,37 @@ pub struct DbOptions {
     pub user: Option<String>,
     pub password: Option<String>,
     /// How long one connection attempt may take (Kea's `connect-timeout`,
-    /// seconds in the file, default 5).
+    /// seconds in the file, default 5). Also the longest a lease lookup or
+    /// write of the packet path may take before its connection is taken
+    /// for broken (scans such as `all4` have no limit).
     pub connect_timeout: Duration,
-    /// Extra connection attempts when opening the store (Kea's
-    /// `max-reconnect-tries`, default 0).
+    /// Reconnection attempts after the database is lost before the store
+    /// reports [`DbEvent::GaveUp`] (Kea's `max-reconnect-tries`, default 0:
+    /// it gives up at once). The store keeps trying after that; whether the
+    /// server exits is its `on-fail`.
     pub max_reconnect_tries: u32,
     /// Wait between those attempts (Kea's `reconnect-wait-time`,
-    /// milliseconds in the file, default 0).
+    /// milliseconds in the file, default 0); at least [`MIN_RECONNECT_WAIT`],
+    /// and at least [`GAVE_UP_RECONNECT_WAIT`] once the store gave up.
     pub reconnect_wait_time: Duration,
+    /// Kea's `retry-on-startup` (default false): a store whose database
+    /// cannot be reached when it is opened starts down and reconnects in
+    /// the background instead of failing to open. A missing or old schema
+    /// still fails.
+    pub retry_on_startup: bool,
     /// Connections kept open; calls are spread over them round-robin.
     pub pool_size: usize,
 }
+
+/// The shortest wait between two reconnection attempts (a
+/// `reconnect-wait-time` of 0 would otherwise spin on a server that refuses
+/// connections at once).
+pub const MIN_RECONNECT_WAIT: Duration = Duration::from_millis(100);
+
+/// The shortest wait between two reconnection attempts after
+/// `max-reconnect-tries` ran out (`on-fail` `serve-retry-continue` keeps
+/// the store trying for as long as the server runs).
+pub const GAVE_UP_RECONNECT_WAIT: Duration = Duration::from_secs(1);
 
 impl DbOptions {
     /// Options with Kea's defaults for database `name`.
@@ -65,6 +108,7 @@ impl DbOptions {
             connect_timeout: Duration::from_secs(5),
             max_reconnect_tries: 0,
             reconnect_wait_time: Duration::ZERO,
+            retry_on_startup: false,
             pool_size: 4,
         }
     }
@@ -140,6 +184,17 @@ impl Bridge {
             ))
         })
     }
+
+    /// Starts `f` on the store's runtime without waiting (a reconnection
+    /// task); it is dropped with the store.
+    pub(crate) fn spawn<F>(&self, f: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        if let Some(rt) = &self.rt {
+            rt.spawn(f);
+        }
+    }
 }
 
 impl Drop for Bridge {
@@ -150,10 +205,619 @@ impl Drop for Bridge {
     }
 }
 
-/// A read's result: the value, or (logged) nothing.
+/// A change of a SQL store's connection state, reported once per change
+/// (`PgStore::events`, `MySqlStore::events`). The store logs each one too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DbEvent {
+    /// The database cannot be reached: a new connection could not be made
+    /// (or, with `retry_on_startup`, not at start-up). Until
+    /// [`DbEvent::Restored`], reads find nothing and writes fail at once with
+    /// [`LeaseError::Unavailable`], and the store reconnects in the
+    /// background.
+    Lost { error: String },
+    /// Reconnected, after `tries` attempts: the store works again.
+    Restored { tries: u32 },
+    /// `max_reconnect_tries` attempts failed (at once when it is 0). The
+    /// store keeps trying; the server decides whether to exit (Kea's
+    /// `on-fail`).
+    GaveUp { tries: u32, error: String },
+}
+
+/// Whether a SQL store can reach its database; see the module
+/// documentation ("Outages").
+pub(crate) struct Health {
+    /// For log lines: `postgresql://host/name`.
+    what: String,
+    up: AtomicBool,
+    /// Incremented at each reconnection: a failure seen by a call that
+    /// started before it (on the old connections) is not a new outage.
+    epoch: AtomicU64,
+    /// Why the store is down (for the errors of the calls refused meanwhile).
+    last_error: Mutex<String>,
+    events: mpsc::Sender<DbEvent>,
+    /// The receiving end, until the server takes it.
+    receiver: Mutex<Option<mpsc::Receiver<DbEvent>>>,
+    max_tries: u32,
+    wait: Duration,
+}
+
+impl Health {
+    pub(crate) fn new(what: String, opts: &DbOptions) -> Self {
+        let (events, receiver) = mpsc::channel();
+        Health {
+            what,
+            up: AtomicBool::new(true),
+            epoch: AtomicU64::new(0),
+            last_error: Mutex::new(String::new()),
+            events,
+            receiver: Mutex::new(Some(receiver)),
+            max_tries: opts.max_reconnect_tries,
+            wait: opts.reconnect_wait_time,
+        }
+    }
+
+    /// The current epoch when the store is up (the caller hands it back to
+    /// [`Health::lost`]); [`LeaseError::Unavailable`] when it is down.
+    pub(crate) fn check(&self) -> Result<u64, LeaseError> {
+        let epoch = self.epoch.load(Ordering::Acquire);
+        if self.up.load(Ordering::Acquire) {
+            return Ok(epoch);
+        }
+        let why = self
+            .last_error
+            .lock()
+            .map(|e| e.clone())
+            .unwrap_or_default();
+        Err(LeaseError::Unavailable(why))
+    }
+
+    pub(crate) fn is_up(&self) -> bool {
+        self.up.load(Ordering::Acquire)
+    }
+
+    /// The events, once (`None` after the first call).
+    pub(crate) fn take_events(&self) -> Option<mpsc::Receiver<DbEvent>> {
+        self.receiver.lock().ok().and_then(|mut r| r.take())
+    }
+
+    fn set_error(&self, error: &LeaseError) {
+        if let Ok(mut e) = self.last_error.lock() {
+            *e = error.to_string();
+        }
+    }
+
+    /// A new connection could not be made by a call that started in
+    /// `epoch`. Returns true when this call took the store down: the caller
+    /// then starts [`recover`] (exactly one task runs).
+    pub(crate) fn lost(&self, epoch: u64, error: &LeaseError) -> bool {
+        if self.epoch.load(Ordering::Acquire) != epoch {
+            return false;
+        }
+        self.set_error(error);
+        if self
+            .up
+            .compare_exchange(true, false, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            return false;
+        }
+        tracing::error!(
+            database = %self.what,
+            error = %error,
+            max_reconnect_tries = self.max_tries,
+            wait_ms = self.wait.max(MIN_RECONNECT_WAIT).as_millis() as u64,
+            "lease database lost: no lease is stored (and no address acknowledged) until it is back; reconnecting"
+        );
+        let _ = self.events.send(DbEvent::Lost {
+            error: error.to_string(),
+        });
+        if self.max_tries == 0 {
+            self.gave_up(0, error);
+        }
+        true
+    }
+
+    fn restored(&self, tries: u32) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        self.up.store(true, Ordering::Release);
+        tracing::info!(database = %self.what, tries, "lease database reconnected");
+        let _ = self.events.send(DbEvent::Restored { tries });
+    }
+
+    fn gave_up(&self, tries: u32, error: &LeaseError) {
+        tracing::error!(
+            database = %self.what,
+            tries,
+            error = %error,
+            "lease database still unreachable after max-reconnect-tries ({}) attempts",
+            self.max_tries
+        );
+        let _ = self.events.send(DbEvent::GaveUp {
+            tries,
+            error: error.to_string(),
+        });
+    }
+}
+
+/// The reconnection task started by the call that took the store down:
+/// every `reconnect_wait_time`, `attempt` (which makes new connections,
+/// checks the schema and installs them) until it succeeds; then the store
+/// is up again. Reports [`DbEvent::GaveUp`] after `max_reconnect_tries`
+/// failures and goes on trying, more slowly.
+pub(crate) async fn recover<F, Fut>(health: &Health, mut attempt: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<(), LeaseError>>,
+{
+    let mut tries: u32 = 0;
+    loop {
+        let wait = if tries >= health.max_tries {
+            health.wait.max(GAVE_UP_RECONNECT_WAIT)
+        } else {
+            health.wait.max(MIN_RECONNECT_WAIT)
+        };
+        tokio::time::sleep(wait).await;
+        tries = tries.saturating_add(1);
+        match attempt().await {
+            Ok(()) => {
+                health.restored(tries);
+                return;
+            }
+            Err(e) => {
+                tracing::debug!(database = %health.what, tries, error = %e, "reconnection attempt failed");
+                health.set_error(&e);
+                if tries == health.max_tries {
+                    health.gave_up(tries, &e);
+                }
+            }
+        }
+    }
+}
+
+/// `f`, abandoned after `limit` (`what` names it in the error).
+pub(crate) async fn within<T, F>(limit: Duration, what: &str, f: F) -> Result<T, LeaseError>
+where
+    F: Future<Output = Result<T, LeaseError>>,
+{
+    tokio::time::timeout(limit, f).await.unwrap_or_else(|_| {
+        Err(LeaseError::Database(format!(
+            "{what}: timed out after {limit:?}"
+        )))
+    })
+}
+
+// --- Rows ---
+
+/// The `lease4` columns, in the order of [`values4`] and [`lease4_of`].
+pub(crate) const COLS4: &str = "address, hwaddr, client_id, valid_lifetime, expire, subnet_id, \
+                                fqdn_fwd, fqdn_rev, hostname, state, user_context";
+/// The `lease6` columns, in the order of [`values6`] and [`lease6_of`].
+pub(crate) const COLS6: &str = "address, duid, valid_lifetime, expire, subnet_id, pref_lifetime, \
+                                lease_type, iaid, prefix_len, fqdn_fwd, fqdn_rev, hostname, hwaddr, \
+                                state, user_context, hwtype, hwaddr_source";
+/// The positions in [`COLS6`] of the key (address, lease type).
+const KEY6: [usize; 2] = [0, 6];
+
+/// One statement parameter, as both backends bind it (PostgreSQL narrows
+/// `Int` to the column's width, checked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Col {
+    Int(i64),
+    Bool(bool),
+    Bytes(Vec<u8>),
+    Text(String),
+    Null,
+}
+
+impl Col {
+    fn int(n: impl Into<i64>) -> Col {
+        Col::Int(n.into())
+    }
+    fn opt_bytes(b: Option<&Vec<u8>>) -> Col {
+        b.map_or(Col::Null, |b| Col::Bytes(b.clone()))
+    }
+}
+
+/// A result row as both backends read it: column `i` of [`COLS4`] or
+/// [`COLS6`] (or of `COUNT(*)`). Errors name the column.
+pub(crate) trait SqlRow {
+    /// Any integer column, widened.
+    fn int(&self, i: usize) -> Result<i64, String>;
+    fn boolean(&self, i: usize) -> Result<bool, String>;
+    fn bytes(&self, i: usize) -> Result<Vec<u8>, String>;
+    fn opt_bytes(&self, i: usize) -> Result<Option<Vec<u8>>, String>;
+    fn text(&self, i: usize) -> Result<String, String>;
+}
+
+fn num<T: TryFrom<i64>>(r: &impl SqlRow, i: usize, column: &str) -> Result<T, String> {
+    let n = r.int(i)?;
+    T::try_from(n).map_err(|_| format!("{column} {n} out of range"))
+}
+
+fn state_of(r: &impl SqlRow, i: usize) -> Result<LeaseState, String> {
+    let code = r.int(i)?;
+    u32::try_from(code)
+        .ok()
+        .and_then(LeaseState::from_code)
+        .ok_or_else(|| format!("state {code} is unknown"))
+}
+
+/// The lease of a `SELECT COLS4` row.
+pub(crate) fn lease4_of<R: SqlRow>(r: &R) -> Result<Lease4, String> {
+    Ok(Lease4 {
+        addr: Ipv4Addr::from(num::<u32>(r, 0, "address")?),
+        hwaddr: r.bytes(1)?,
+        client_id: r.opt_bytes(2)?,
+        valid_lifetime: num(r, 3, "valid_lifetime")?,
+        expire: num(r, 4, "expire")?,
+        subnet_id: num(r, 5, "subnet_id")?,
+        fqdn_fwd: r.boolean(6)?,
+        fqdn_rev: r.boolean(7)?,
+        hostname: r.text(8)?,
+        state: state_of(r, 9)?,
+        user_context: r.text(10)?,
+    })
+}
+
+/// The lease of a `SELECT COLS6` row.
+pub(crate) fn lease6_of<R: SqlRow>(r: &R) -> Result<Lease6, String> {
+    let address = r.text(0)?;
+    let lease_type: u32 = num(r, 6, "lease_type")?;
+    Ok(Lease6 {
+        address: address
+            .parse::<Ipv6Addr>()
+            .map_err(|_| format!("address '{address}' is not an IPv6 address"))?,
+        duid: r.bytes(1)?,
+        valid_lifetime: num(r, 2, "valid_lifetime")?,
+        expire: num(r, 3, "expire")?,
+        subnet_id: num(r, 4, "subnet_id")?,
+        pref_lifetime: num(r, 5, "pref_lifetime")?,
+        lease_type: LeaseType6::from_code(lease_type)
+            .ok_or_else(|| format!("lease_type {lease_type} is unknown"))?,
+        iaid: num(r, 7, "iaid")?,
+        prefix_len: num(r, 8, "prefix_len")?,
+        fqdn_fwd: r.boolean(9)?,
+        fqdn_rev: r.boolean(10)?,
+        hostname: r.text(11)?,
+        hwaddr: r.bytes(12)?,
+        state: state_of(r, 13)?,
+        user_context: r.text(14)?,
+        hwtype: num(r, 15, "hwtype")?,
+        hwaddr_source: num(r, 16, "hwaddr_source")?,
+    })
+}
+
+/// The `COUNT(*)` of a row.
+pub(crate) fn count_of<R: SqlRow>(r: &R) -> Result<usize, String> {
+    num(r, 0, "count")
+}
+
+/// A v4 address as stored (an unsigned 32-bit number).
+pub(crate) fn addr4(a: Ipv4Addr) -> Col {
+    Col::int(u32::from(a))
+}
+
+/// A v6 address as stored (its RFC 5952 text).
+pub(crate) fn addr6(a: Ipv6Addr) -> Col {
+    Col::Text(a.to_string())
+}
+
+pub(crate) fn type6(t: LeaseType6) -> Col {
+    Col::int(t.code())
+}
+
+/// Expiry times and limits as the databases store them (signed 64 bits).
+pub(crate) fn time(n: u64) -> Col {
+    Col::Int(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+/// The `limit` argument of `expired*` as a SQL LIMIT (0 = all).
+pub(crate) fn limit(limit: usize) -> Col {
+    if limit == 0 {
+        Col::Int(i64::MAX)
+    } else {
+        Col::Int(i64::try_from(limit).unwrap_or(i64::MAX))
+    }
+}
+
+/// The row of a lease, in [`COLS4`] order.
+pub(crate) fn values4(l: &Lease4) -> Vec<Col> {
+    vec![
+        addr4(l.addr),
+        Col::Bytes(l.hwaddr.clone()),
+        Col::opt_bytes(l.client_id.as_ref()),
+        Col::int(l.valid_lifetime),
+        time(l.expire),
+        Col::int(l.subnet_id),
+        Col::Bool(l.fqdn_fwd),
+        Col::Bool(l.fqdn_rev),
+        Col::Text(l.hostname.clone()),
+        Col::int(l.state.code()),
+        Col::Text(l.user_context.clone()),
+    ]
+}
+
+/// The row of a lease, in [`COLS6`] order.
+pub(crate) fn values6(l: &Lease6) -> Vec<Col> {
+    vec![
+        addr6(l.address),
+        Col::Bytes(l.duid.clone()),
+        Col::int(l.valid_lifetime),
+        time(l.expire),
+        Col::int(l.subnet_id),
+        Col::int(l.pref_lifetime),
+        type6(l.lease_type),
+        Col::int(l.iaid),
+        Col::int(l.prefix_len),
+        Col::Bool(l.fqdn_fwd),
+        Col::Bool(l.fqdn_rev),
+        Col::Text(l.hostname.clone()),
+        Col::Bytes(l.hwaddr.clone()),
+        Col::int(l.state.code()),
+        Col::Text(l.user_context.clone()),
+        Col::int(l.hwtype),
+        Col::int(l.hwaddr_source),
+    ]
+}
+
+/// The parameters of [`Q::Update4`]: the row without its key, then the key.
+pub(crate) fn update4_params(l: &Lease4) -> Vec<Col> {
+    key_last(values4(l), &[0])
+}
+
+/// The parameters of [`Q::Update4If`]: [`update4_params`], then what must
+/// still be stored (`old`'s expire, state and client identifiers).
+pub(crate) fn update4_if_params(l: &Lease4, old: &Lease4) -> Vec<Col> {
+    let mut p = update4_params(l);
+    p.extend([
+        time(old.expire),
+        Col::int(old.state.code()),
+        Col::Bytes(old.hwaddr.clone()),
+        Col::opt_bytes(old.client_id.as_ref()),
+    ]);
+    p
+}
+
+/// The parameters of [`Q::Update6`]: the row without its key, then the key.
+pub(crate) fn update6_params(l: &Lease6) -> Vec<Col> {
+    key_last(values6(l), &KEY6)
+}
+
+/// The parameters of [`Q::Update6If`]: the new row, then the whole old one.
+pub(crate) fn update6_if_params(l: &Lease6, old: &Lease6) -> Vec<Col> {
+    let mut p = values6(l);
+    p.extend(values6(old));
+    p
+}
+
+fn key_last(values: Vec<Col>, key: &[usize]) -> Vec<Col> {
+    let (mut rest, mut keys) = (Vec::new(), Vec::new());
+    for (i, v) in values.into_iter().enumerate() {
+        if key.contains(&i) {
+            keys.push(v);
+        } else {
+            rest.push(v);
+        }
+    }
+    rest.extend(keys);
+    rest
+}
+
+/// A DUID that finds nothing: empty, or the "empty DUID" of declined
+/// leases (memfile does not index them either).
+pub(crate) fn no_duid(duid: &[u8]) -> bool {
+    duid.is_empty() || duid == crate::csv::v6::EMPTY_DUID
+}
+
+/// Decodes rows, skipping (and logging) those that do not make a lease.
+pub(crate) fn decode_all<R, L>(
+    what: &str,
+    rows: impl IntoIterator<Item = R>,
+    f: fn(&R) -> Result<L, String>,
+) -> Vec<L> {
+    rows.into_iter()
+        .filter_map(|r| match f(&r) {
+            Ok(l) => Some(l),
+            Err(e) => {
+                tracing::warn!(error = %e, "unusable lease row skipped: {what}");
+                None
+            }
+        })
+        .collect()
+}
+
+// --- Statements ---
+
+/// Where the two SQL dialects differ in our statements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    Postgres,
+    MySql,
+}
+
+/// Every statement a store runs; each backend prepares them once per
+/// connection. The parameters are those of the `sql::*_params` helpers or
+/// of the trait method's key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Q {
+    Get4,
+    ByClientId4,
+    ByHwaddr4,
+    Add4,
+    Update4,
+    Update4If,
+    Delete4,
+    Expired4,
+    Flush4,
+    All4,
+    Count4,
+    Get6,
+    ByDuidIaid6,
+    ByDuid6,
+    Add6,
+    Update6,
+    Update6If,
+    Delete6,
+    Expired6,
+    Flush6,
+    All6,
+    Count6,
+}
+
+/// Every [`Q`], indexed by `Q as usize`.
+pub(crate) const ALL_Q: [Q; 22] = [
+    Q::Get4,
+    Q::ByClientId4,
+    Q::ByHwaddr4,
+    Q::Add4,
+    Q::Update4,
+    Q::Update4If,
+    Q::Delete4,
+    Q::Expired4,
+    Q::Flush4,
+    Q::All4,
+    Q::Count4,
+    Q::Get6,
+    Q::ByDuidIaid6,
+    Q::ByDuid6,
+    Q::Add6,
+    Q::Update6,
+    Q::Update6If,
+    Q::Delete6,
+    Q::Expired6,
+    Q::Flush6,
+    Q::All6,
+    Q::Count6,
+];
+
+impl Q {
+    /// Whether this is a one-lease statement of the packet path (bounded by
+    /// `connect_timeout`); scans and bulk deletes are not.
+    pub(crate) fn is_point(self) -> bool {
+        !matches!(
+            self,
+            Q::Expired4
+                | Q::Flush4
+                | Q::All4
+                | Q::Count4
+                | Q::Expired6
+                | Q::Flush6
+                | Q::All6
+                | Q::Count6
+        )
+    }
+}
+
+/// `c1 = ?, c2 = ?` (`sep` `", "`) or `c1 = ? AND ..` over the columns of
+/// `cols` whose position `keep` accepts.
+fn each(cols: &str, sep: &str, keep: impl Fn(usize) -> bool) -> String {
+    cols.split(',')
+        .map(str::trim)
+        .enumerate()
+        .filter(|(i, _)| keep(*i))
+        .map(|(_, c)| format!("{c} = ?"))
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
+fn insert(table: &str, cols: &str, d: Dialect) -> String {
+    let marks = vec!["?"; cols.split(',').count()].join(", ");
+    let text = format!("INSERT INTO {table} ({cols}) VALUES ({marks})");
+    match d {
+        // A taken address inserts nothing (0 rows) instead of failing.
+        Dialect::Postgres => format!("{text} ON CONFLICT (address) DO NOTHING"),
+        // A taken address is error 1062 (duplicate key).
+        Dialect::MySql => text,
+    }
+}
+
+/// The text of `q` in dialect `d` (PostgreSQL's placeholders numbered).
+pub(crate) fn statement(q: Q, d: Dialect) -> String {
+    let null_safe_eq = match d {
+        Dialect::Postgres => "IS NOT DISTINCT FROM",
+        Dialect::MySql => "<=>",
+    };
+    let update4 = format!(
+        "UPDATE lease4 SET {} WHERE address = ?",
+        each(COLS4, ", ", |i| i != 0)
+    );
+    let update6 = format!(
+        "UPDATE lease6 SET {} WHERE address = ? AND lease_type = ?",
+        each(COLS6, ", ", |i| !KEY6.contains(&i))
+    );
+    let text = match q {
+        Q::Get4 => format!("SELECT {COLS4} FROM lease4 WHERE address = ?"),
+        Q::ByClientId4 => format!("SELECT {COLS4} FROM lease4 WHERE client_id = ?"),
+        Q::ByHwaddr4 => format!("SELECT {COLS4} FROM lease4 WHERE hwaddr = ?"),
+        Q::Add4 => insert("lease4", COLS4, d),
+        Q::Update4 => update4,
+        // Compare-and-swap: the old row's expire, state and identifiers
+        // must still be there.
+        Q::Update4If => format!(
+            "{update4} AND expire = ? AND state = ? AND hwaddr = ? AND client_id {null_safe_eq} ?"
+        ),
+        Q::Delete4 => "DELETE FROM lease4 WHERE address = ?".into(),
+        Q::Expired4 => format!(
+            "SELECT {COLS4} FROM lease4 WHERE state IN (0, 1) AND expire <= ? \
+             ORDER BY expire, address LIMIT ?"
+        ),
+        Q::Flush4 => "DELETE FROM lease4 WHERE state = 2 AND expire < ?".into(),
+        Q::All4 => format!("SELECT {COLS4} FROM lease4"),
+        Q::Count4 => "SELECT COUNT(*) FROM lease4".into(),
+        Q::Get6 => format!("SELECT {COLS6} FROM lease6 WHERE address = ? AND lease_type = ?"),
+        Q::ByDuidIaid6 => {
+            format!("SELECT {COLS6} FROM lease6 WHERE duid = ? AND iaid = ? AND lease_type = ?")
+        }
+        Q::ByDuid6 => format!("SELECT {COLS6} FROM lease6 WHERE duid = ?"),
+        Q::Add6 => insert("lease6", COLS6, d),
+        Q::Update6 => update6,
+        // Compare-and-swap on the whole row (no column is nullable): the
+        // stored lease must still be exactly the one read.
+        Q::Update6If => format!(
+            "UPDATE lease6 SET {} WHERE {}",
+            each(COLS6, ", ", |_| true),
+            each(COLS6, " AND ", |_| true)
+        ),
+        Q::Delete6 => "DELETE FROM lease6 WHERE address = ? AND lease_type = ?".into(),
+        Q::Expired6 => format!(
+            "SELECT {COLS6} FROM lease6 WHERE state IN (0, 1) AND expire <= ? \
+             ORDER BY expire, address LIMIT ?"
+        ),
+        Q::Flush6 => "DELETE FROM lease6 WHERE state = 2 AND expire < ?".into(),
+        Q::All6 => format!("SELECT {COLS6} FROM lease6"),
+        Q::Count6 => "SELECT COUNT(*) FROM lease6".into(),
+    };
+    match d {
+        Dialect::MySql => text,
+        Dialect::Postgres => numbered(&text),
+    }
+}
+
+/// `?` → `$1`, `$2`, ... (our statements have no `?` in literals).
+fn numbered(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut n = 0;
+    for ch in text.chars() {
+        if ch == '?' {
+            n += 1;
+            out.push_str(&format!("${n}"));
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+// --- Helpers ---
+
+/// A read's result: the value, or (logged, unless the store is down)
+/// nothing.
 pub(crate) fn or_log<T: Default>(what: &str, r: Result<T, LeaseError>) -> T {
     r.unwrap_or_else(|e| {
-        tracing::error!(error = %e, "lease database read failed: {what}");
+        if !matches!(e, LeaseError::Unavailable(_)) {
+            tracing::error!(error = %e, "lease database read failed: {what}");
+        }
         T::default()
     })
 }
@@ -166,20 +830,6 @@ pub(crate) fn statements(migration: &str) -> impl Iterator<Item = &str> {
         .filter(|s| !s.is_empty())
 }
 
-/// Expiry times and limits as the databases store them (signed 64 bits).
-pub(crate) fn i64_of(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
-}
-
-/// The `limit` argument of `expired*` as a SQL LIMIT (0 = all).
-pub(crate) fn limit_of(limit: usize) -> i64 {
-    if limit == 0 {
-        i64::MAX
-    } else {
-        i64::try_from(limit).unwrap_or(i64::MAX)
-    }
-}
-
 /// For backend tests: report a database that is not reachable as SKIP, or
 /// fail under `RURU_REQUIRE_ALL=1` (the same rule as the end-to-end tests'
 /// `skip`).
@@ -189,4 +839,104 @@ pub fn skip(test: &str, reason: &str) {
         panic!("{msg} (RURU_REQUIRE_ALL=1)");
     }
     eprintln!("{msg}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_number_their_placeholders_for_postgres() {
+        assert_eq!(
+            statement(Q::Get6, Dialect::Postgres),
+            format!("SELECT {COLS6} FROM lease6 WHERE address = $1 AND lease_type = $2")
+        );
+        assert_eq!(
+            statement(Q::Delete4, Dialect::MySql),
+            "DELETE FROM lease4 WHERE address = ?"
+        );
+    }
+
+    #[test]
+    fn parameters_match_placeholders() {
+        let l4 = crate::conformance::lease4(1);
+        let l6 = crate::conformance::lease6(1);
+        let cases: [(Q, usize); 6] = [
+            (Q::Add4, values4(&l4).len()),
+            (Q::Update4, update4_params(&l4).len()),
+            (Q::Update4If, update4_if_params(&l4, &l4).len()),
+            (Q::Add6, values6(&l6).len()),
+            (Q::Update6, update6_params(&l6).len()),
+            (Q::Update6If, update6_if_params(&l6, &l6).len()),
+        ];
+        for (q, n) in cases {
+            let text = statement(q, Dialect::MySql);
+            assert_eq!(text.matches('?').count(), n, "{q:?}: {text}");
+            assert!(statement(q, Dialect::Postgres).contains(&format!("${n}")));
+        }
+        // The key goes last, in the WHERE clause's order.
+        let p = update6_params(&l6);
+        assert_eq!(p[p.len() - 2..], [addr6(l6.address), type6(l6.lease_type)]);
+        assert!(
+            statement(Q::Update6, Dialect::MySql).ends_with("WHERE address = ? AND lease_type = ?")
+        );
+    }
+
+    /// A row as a test double, with the values a backend would return.
+    struct Fake(Vec<Col>);
+
+    impl SqlRow for Fake {
+        fn int(&self, i: usize) -> Result<i64, String> {
+            match self.0.get(i) {
+                Some(Col::Int(n)) => Ok(*n),
+                Some(Col::Bool(b)) => Ok(i64::from(*b)),
+                c => Err(format!("column {i}: {c:?}")),
+            }
+        }
+        fn boolean(&self, i: usize) -> Result<bool, String> {
+            match self.0.get(i) {
+                Some(Col::Bool(b)) => Ok(*b),
+                c => Err(format!("column {i}: {c:?}")),
+            }
+        }
+        fn bytes(&self, i: usize) -> Result<Vec<u8>, String> {
+            match self.0.get(i) {
+                Some(Col::Bytes(b)) => Ok(b.clone()),
+                c => Err(format!("column {i}: {c:?}")),
+            }
+        }
+        fn opt_bytes(&self, i: usize) -> Result<Option<Vec<u8>>, String> {
+            match self.0.get(i) {
+                Some(Col::Null) => Ok(None),
+                _ => self.bytes(i).map(Some),
+            }
+        }
+        fn text(&self, i: usize) -> Result<String, String> {
+            match self.0.get(i) {
+                Some(Col::Text(s)) => Ok(s.clone()),
+                c => Err(format!("column {i}: {c:?}")),
+            }
+        }
+    }
+
+    #[test]
+    fn rows_round_trip_and_ranges_are_checked() {
+        let mut l4 = crate::conformance::lease4(3);
+        l4.client_id = None;
+        assert_eq!(lease4_of(&Fake(values4(&l4))), Ok(l4.clone()));
+        let l6 = crate::conformance::prefix6(3);
+        assert_eq!(lease6_of(&Fake(values6(&l6))), Ok(l6.clone()));
+        let mut bad = values6(&l6);
+        bad[8] = Col::Int(300);
+        assert_eq!(
+            lease6_of(&Fake(bad)),
+            Err("prefix_len 300 out of range".into())
+        );
+        let mut bad = values4(&l4);
+        bad[4] = Col::Int(-1);
+        assert_eq!(lease4_of(&Fake(bad)), Err("expire -1 out of range".into()));
+        let mut bad = values4(&l4);
+        bad[9] = Col::Int(7);
+        assert_eq!(lease4_of(&Fake(bad)), Err("state 7 is unknown".into()));
+    }
 }

@@ -4,14 +4,25 @@
 //! its own, named after the test and the process, and drops it at the end.
 //! A database that is not reachable is a SKIP (a failure under
 //! `RURU_REQUIRE_ALL=1`).
+//!
+//! The outage tests put a TCP proxy ([`Proxy`]) between the store and the
+//! server and cut it (every connection closed, new ones refused) and
+//! restore it: the shared servers themselves are never stopped.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::Duration;
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use ruru_lease::conformance::{run_all4, run_all6};
+use ruru_lease::conformance::{lease4, lease6, run_all4, run_all6};
 use ruru_lease::sql::skip;
-use ruru_lease::{DbOptions, LeaseStore, MySqlStore, PgStore, SchemaState, SCHEMA_VERSION};
+use ruru_lease::{
+    DbEvent, DbOptions, LeaseError, LeaseStore, MySqlStore, PgStore, SchemaState, SCHEMA_VERSION,
+};
 
 #[derive(Clone, Copy)]
 enum Kind {
@@ -173,4 +184,364 @@ fn mysql_conformance6() {
 #[test]
 fn mysql_schema() {
     schema(Kind::My, "mysql_schema");
+}
+
+/// A TCP proxy from a local port to a database server, which a test can
+/// cut (every connection closed, new ones closed at once) and restore.
+struct Proxy {
+    port: u16,
+    open: Arc<AtomicBool>,
+    /// Both ends of every proxied connection, to close them on `cut`.
+    conns: Arc<Mutex<Vec<TcpStream>>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Proxy {
+    fn new(upstream: u16) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let open = Arc::new(AtomicBool::new(true));
+        let conns: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
+        let stop = Arc::new(AtomicBool::new(false));
+        let (o, c, st) = (open.clone(), conns.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !st.load(Ordering::Relaxed) {
+                let client = match listener.accept() {
+                    Ok((s, _)) => s,
+                    Err(_) => {
+                        std::thread::sleep(Duration::from_millis(5));
+                        continue;
+                    }
+                };
+                if !o.load(Ordering::Relaxed) {
+                    let _ = client.shutdown(Shutdown::Both);
+                    continue;
+                }
+                let Ok(up) = TcpStream::connect(("127.0.0.1", upstream)) else {
+                    continue;
+                };
+                client.set_nonblocking(false).unwrap();
+                let mut list = c.lock().unwrap();
+                list.push(client.try_clone().unwrap());
+                list.push(up.try_clone().unwrap());
+                drop(list);
+                pipe(client.try_clone().unwrap(), up.try_clone().unwrap());
+                pipe(up, client);
+            }
+        });
+        Proxy {
+            port,
+            open,
+            conns,
+            stop,
+        }
+    }
+
+    /// The database goes away: connections closed, new ones refused.
+    fn cut(&self) {
+        self.open.store(false, Ordering::SeqCst);
+        for s in self.conns.lock().unwrap().drain(..) {
+            let _ = s.shutdown(Shutdown::Both);
+        }
+    }
+
+    fn restore(&self) {
+        self.open.store(true, Ordering::SeqCst);
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.cut();
+    }
+}
+
+/// Copies `from` to `to` until either side closes.
+fn pipe(mut from: TcpStream, mut to: TcpStream) {
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 16384];
+        loop {
+            match from.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if to.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+        let _ = to.shutdown(Shutdown::Both);
+        let _ = from.shutdown(Shutdown::Both);
+    });
+}
+
+/// The store (as the trait), its events, and its `connected` probe.
+type Opened = (
+    Arc<dyn LeaseStore>,
+    Receiver<DbEvent>,
+    Box<dyn Fn() -> bool>,
+);
+
+fn open_with_events(kind: Kind, opts: &DbOptions) -> Result<Opened, LeaseError> {
+    Ok(match kind {
+        Kind::Pg => {
+            let s = Arc::new(PgStore::open(opts)?);
+            let ev = s.events().unwrap();
+            assert!(s.events().is_none(), "events are taken once");
+            let probe = s.clone();
+            (s, ev, Box::new(move || probe.connected()))
+        }
+        Kind::My => {
+            let s = Arc::new(MySqlStore::open(opts)?);
+            let ev = s.events().unwrap();
+            let probe = s.clone();
+            (s, ev, Box::new(move || probe.connected()))
+        }
+    })
+}
+
+fn next_event(ev: &Receiver<DbEvent>, within: Duration) -> DbEvent {
+    match ev.recv_timeout(within) {
+        Ok(e) => e,
+        Err(RecvTimeoutError::Timeout) => panic!("no database event within {within:?}"),
+        Err(e) => panic!("events: {e}"),
+    }
+}
+
+fn upstream_port(kind: Kind) -> u16 {
+    match kind {
+        Kind::Pg => 5432,
+        Kind::My => 3306,
+    }
+}
+
+/// The database goes away under an open store and comes back: calls fail
+/// at once while it is away (no ACK can be given), each state change is
+/// reported once, and the store works again without being reopened.
+fn outage(kind: Kind, test: &str) {
+    let Some(db) = TestDb::new(kind, test) else {
+        return;
+    };
+    db.init();
+    let proxy = Proxy::new(upstream_port(kind));
+    let mut opts = db.opts.clone();
+    opts.port = Some(proxy.port);
+    opts.max_reconnect_tries = 2;
+    opts.reconnect_wait_time = Duration::from_millis(100);
+    opts.connect_timeout = Duration::from_secs(2);
+    let (s, ev, connected) = open_with_events(kind, &opts).unwrap();
+    s.add4(&lease4(1)).unwrap();
+    s.add6(&lease6(1)).unwrap();
+    assert!(connected());
+
+    proxy.cut();
+    // The calls in flight when it goes fail; the first that cannot
+    // reconnect takes the store down.
+    let end = Instant::now() + Duration::from_secs(10);
+    while connected() {
+        assert!(Instant::now() < end, "the outage was not noticed");
+        assert!(
+            s.add4(&lease4(2)).is_err(),
+            "a write succeeded without a database"
+        );
+    }
+    assert!(matches!(
+        next_event(&ev, Duration::from_secs(1)),
+        DbEvent::Lost { .. }
+    ));
+    // Down: refused at once, no round trip.
+    let t = Instant::now();
+    assert!(matches!(
+        s.add4(&lease4(3)),
+        Err(LeaseError::Unavailable(_))
+    ));
+    assert!(matches!(
+        s.add6(&lease6(3)),
+        Err(LeaseError::Unavailable(_))
+    ));
+    assert_eq!(s.get4(lease4(1).addr), None);
+    assert_eq!(s.count4(), 0);
+    assert!(
+        t.elapsed() < Duration::from_millis(100),
+        "{:?}",
+        t.elapsed()
+    );
+    // max-reconnect-tries (2) run out: reported once, and it keeps trying.
+    match next_event(&ev, Duration::from_secs(5)) {
+        DbEvent::GaveUp { tries, .. } => assert_eq!(tries, 2),
+        e => panic!("expected GaveUp, got {e:?}"),
+    }
+
+    proxy.restore();
+    match next_event(&ev, Duration::from_secs(5)) {
+        DbEvent::Restored { tries } => assert!(tries > 2, "{tries}"),
+        e => panic!("expected Restored, got {e:?}"),
+    }
+    assert!(connected());
+    assert_eq!(s.get4(lease4(1).addr), Some(lease4(1)));
+    s.add4(&lease4(2)).unwrap();
+    s.add6(&lease6(2)).unwrap();
+    assert_eq!(s.count4(), 2);
+    assert_eq!(
+        s.get6(lease6(2).lease_type, lease6(2).address),
+        Some(lease6(2))
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(ev.try_recv().is_err(), "one event per change");
+}
+
+/// `retry_on_startup`: a store opened while its database is away starts
+/// down and comes up when the database does; without it, opening fails.
+fn retry_on_startup(kind: Kind, test: &str) {
+    let Some(db) = TestDb::new(kind, test) else {
+        return;
+    };
+    db.init();
+    let proxy = Proxy::new(upstream_port(kind));
+    proxy.cut();
+    let mut opts = db.opts.clone();
+    opts.port = Some(proxy.port);
+    opts.connect_timeout = Duration::from_secs(2);
+    opts.reconnect_wait_time = Duration::from_millis(100);
+    opts.max_reconnect_tries = 100;
+    assert!(
+        open_with_events(kind, &opts).is_err(),
+        "opened without a database"
+    );
+    opts.retry_on_startup = true;
+    let (s, ev, connected) = open_with_events(kind, &opts).unwrap();
+    assert!(matches!(
+        next_event(&ev, Duration::from_secs(1)),
+        DbEvent::Lost { .. }
+    ));
+    assert!(!connected());
+    assert!(matches!(
+        s.add4(&lease4(1)),
+        Err(LeaseError::Unavailable(_))
+    ));
+    proxy.restore();
+    assert!(matches!(
+        next_event(&ev, Duration::from_secs(5)),
+        DbEvent::Restored { .. }
+    ));
+    s.add4(&lease4(1)).unwrap();
+    assert_eq!(s.get4(lease4(1).addr), Some(lease4(1)));
+    // A missing schema is not an outage: opening fails, retry or not.
+    exec(kind, &db.opts, "DROP TABLE schema_version").unwrap();
+    assert!(matches!(
+        open_with_events(kind, &opts),
+        Err(LeaseError::Schema { .. })
+    ));
+}
+
+#[test]
+fn pg_outage() {
+    outage(Kind::Pg, "pg_outage");
+}
+
+#[test]
+fn mysql_outage() {
+    outage(Kind::My, "mysql_outage");
+}
+
+#[test]
+fn pg_retry_on_startup() {
+    retry_on_startup(Kind::Pg, "pg_retry_on_startup");
+}
+
+#[test]
+fn mysql_retry_on_startup() {
+    retry_on_startup(Kind::My, "mysql_retry_on_startup");
+}
+
+/// Closes, on the server side, every connection to the test's database.
+fn kill_connections(kind: Kind, db: &TestDb) {
+    let name = &db.opts.name;
+    match kind {
+        Kind::Pg => exec(
+            kind,
+            &admin(kind),
+            &format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+            ),
+        )
+        .unwrap(),
+        Kind::My => {
+            use mysql_async::prelude::Queryable;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let opts = mysql_async::OptsBuilder::default()
+                    .ip_or_hostname("127.0.0.1")
+                    .user(Some("root"))
+                    .prefer_socket(false);
+                let mut conn = mysql_async::Conn::new(opts).await.unwrap();
+                let ids: Vec<u64> = conn
+                    .exec(
+                        "SELECT id FROM information_schema.processlist \
+                         WHERE db = ? AND id <> CONNECTION_ID()",
+                        (name.as_str(),),
+                    )
+                    .await
+                    .unwrap();
+                assert!(!ids.is_empty(), "no connection to kill");
+                for id in ids {
+                    let _ = conn.query_drop(format!("KILL {id}")).await;
+                }
+                conn.disconnect().await.unwrap();
+            });
+        }
+    }
+}
+
+/// A connection closed by the server (an idle timeout, an administrator)
+/// is not an outage, even with `max-reconnect-tries` 0 (where an outage
+/// would make the server exit): reads go on working, writes after a
+/// failed one or so, and nothing is reported.
+fn broken_connections_are_not_an_outage(kind: Kind, test: &str) {
+    let Some(db) = TestDb::new(kind, test) else {
+        return;
+    };
+    db.init();
+    let (s, ev, connected) = open_with_events(kind, &db.opts).unwrap();
+    s.add4(&lease4(1)).unwrap();
+    // Use several pooled connections at once.
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                for _ in 0..20 {
+                    assert!(s.get4(lease4(1).addr).is_some());
+                }
+            });
+        }
+    });
+    kill_connections(kind, &db);
+    std::thread::sleep(Duration::from_millis(200));
+    for _ in 0..10 {
+        assert_eq!(s.get4(lease4(1).addr), Some(lease4(1)));
+    }
+    assert!(
+        (2..10).any(|n| s.add4(&lease4(n)).is_ok()),
+        "writes do not recover"
+    );
+    assert!(connected());
+    assert!(
+        ev.try_recv().is_err(),
+        "a closed connection reported as an outage"
+    );
+}
+
+#[test]
+fn pg_broken_connections_are_not_an_outage() {
+    broken_connections_are_not_an_outage(Kind::Pg, "pg_broken_conns");
+}
+
+#[test]
+fn mysql_broken_connections_are_not_an_outage() {
+    broken_connections_are_not_an_outage(Kind::My, "mysql_broken_conns");
 }

@@ -1,5 +1,7 @@
-//! Opening the DHCPv4 lease store named by `lease-database`, and the
-//! schema operations behind `ruru db init|upgrade|version`.
+//! Opening the lease store `lease-database` names (for `Dhcp4` and
+//! `Dhcp6`), what the server does when a SQL database is lost (Kea's
+//! `on-fail`, [`watch`]), and the schema operations behind `ruru db
+//! init|upgrade|version`.
 //!
 //! memfile opens the lease file (and the caller runs LFC on it); PostgreSQL
 //! and MySQL connect and check that the schema is the one this build uses —
@@ -7,22 +9,37 @@
 //! `ruru db` command that fixes it.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Receiver;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ruru_config::{LeaseDatabase, LeaseDbKind, SqlDatabase};
-use ruru_lease::memfile::Memfile;
+use ruru_config::{Config, LeaseDatabase, LeaseDbKind, OnFail, SqlDatabase};
+use ruru_lease::memfile::MemfileStore;
 pub use ruru_lease::SchemaState;
-use ruru_lease::{DbOptions, LeaseError, LeaseStore, MySqlStore, PgStore};
+use ruru_lease::{
+    DbEvent, DbOptions, Lease4, Lease6, LeaseError, LeaseRow, LeaseStore, MySqlStore, PgStore,
+};
+use tracing::{error, info, warn};
 
 use crate::ServerError;
 
-/// An open lease store; `memfile` is set when it is a memfile (for LFC).
-pub struct OpenStore {
+/// An open lease store of one family.
+pub struct OpenStore<L: LeaseRow> {
     pub store: Arc<dyn LeaseStore>,
-    pub memfile: Option<Arc<Memfile>>,
+    /// Set when it is a memfile (for LFC).
+    pub memfile: Option<Arc<MemfileStore<L>>>,
     /// For the start-up log line: the file or `type://host/name`.
     pub describe: String,
+    /// Set when it is a SQL database: its connection state changes, for
+    /// [`watch`].
+    pub sql: Option<SqlWatch>,
+}
+
+/// A SQL store's connection state changes and what to do about them.
+pub struct SqlWatch {
+    pub events: Receiver<DbEvent>,
+    pub on_fail: OnFail,
 }
 
 /// The lease library's connection options for a SQL `lease-database`.
@@ -35,11 +52,26 @@ pub fn db_options(s: &SqlDatabase) -> DbOptions {
     o.connect_timeout = Duration::from_secs(u64::from(s.connect_timeout.max(1)));
     o.max_reconnect_tries = s.max_reconnect_tries;
     o.reconnect_wait_time = Duration::from_millis(u64::from(s.reconnect_wait_time));
+    o.retry_on_startup = s.retry_on_startup;
     o
 }
 
-/// Opens the store `db` names. `config` is the file, for error messages.
-pub fn open4(db: &LeaseDatabase, config: &Path) -> Result<OpenStore, ServerError> {
+/// Opens the DHCPv4 store `db` names. `config` is the file, for error
+/// messages.
+pub fn open4(db: &LeaseDatabase, config: &Path) -> Result<OpenStore<Lease4>, ServerError> {
+    open(db, config)
+}
+
+/// Opens the DHCPv6 store `db` names (a SQL database holds both families,
+/// so `Dhcp4` and `Dhcp6` may name the same one).
+pub fn open6(db: &LeaseDatabase, config: &Path) -> Result<OpenStore<Lease6>, ServerError> {
+    open(db, config)
+}
+
+fn open<L: LeaseRow>(db: &LeaseDatabase, config: &Path) -> Result<OpenStore<L>, ServerError>
+where
+    MemfileStore<L>: LeaseStore,
+{
     let schema_err = |e: LeaseError| {
         match e {
         LeaseError::Schema {
@@ -61,27 +93,131 @@ pub fn open4(db: &LeaseDatabase, config: &Path) -> Result<OpenStore, ServerError
     Ok(match &db.kind {
         LeaseDbKind::Memfile => {
             let m = Arc::new(if db.persist {
-                Memfile::open(Some(&db.name))?
+                MemfileStore::<L>::open(Some(&db.name))?
             } else {
-                Memfile::open(None)?
+                MemfileStore::<L>::open(None)?
             });
             OpenStore {
                 store: m.clone(),
                 memfile: Some(m),
                 describe: db.name.display().to_string(),
+                sql: None,
             }
         }
-        LeaseDbKind::Postgresql(s) => OpenStore {
-            store: Arc::new(PgStore::open(&db_options(s)).map_err(schema_err)?),
-            memfile: None,
-            describe: format!("postgresql://{}/{}", s.host, s.name),
-        },
-        LeaseDbKind::Mysql(s) => OpenStore {
-            store: Arc::new(MySqlStore::open(&db_options(s)).map_err(schema_err)?),
-            memfile: None,
-            describe: format!("mysql://{}/{}", s.host, s.name),
-        },
+        LeaseDbKind::Postgresql(s) => {
+            let store = PgStore::open(&db_options(s)).map_err(schema_err)?;
+            OpenStore {
+                sql: store.events().map(|events| SqlWatch {
+                    events,
+                    on_fail: s.on_fail,
+                }),
+                store: Arc::new(store),
+                memfile: None,
+                describe: format!("postgresql://{}/{}", s.host, s.name),
+            }
+        }
+        LeaseDbKind::Mysql(s) => {
+            let store = MySqlStore::open(&db_options(s)).map_err(schema_err)?;
+            OpenStore {
+                sql: store.events().map(|events| SqlWatch {
+                    events,
+                    on_fail: s.on_fail,
+                }),
+                store: Arc::new(store),
+                memfile: None,
+                describe: format!("mysql://{}/{}", s.host, s.name),
+            }
+        }
     })
+}
+
+/// What the server does for [`watch`].
+pub struct Reactions {
+    /// Set while the database is lost under `stop-retry-exit`: the service
+    /// stops (packets are dropped and counted as with `dhcp-disable`).
+    pub paused: Arc<AtomicBool>,
+    /// When the database is back: count the statistics again.
+    pub restored: Box<dyn Fn() + Send>,
+    /// When the reconnection attempts ran out under `stop-retry-exit` or
+    /// `serve-retry-exit`: stop the server, which exits with this error.
+    pub exit: Box<dyn Fn(String) + Send>,
+}
+
+/// Starts the thread that applies Kea's `on-fail` to a SQL store of
+/// `family` (`"DHCPv4"`, `"DHCPv6"`) while the server runs. The store
+/// reconnects by itself and logs each change of its state; this logs what
+/// the server does about it:
+///
+/// | event | `stop-retry-exit` | `serve-retry-exit` | `serve-retry-continue` |
+/// |---|---|---|---|
+/// | lost | service stopped | serving (no lease stored, so no ACK/Reply) | same |
+/// | reconnected | service resumed | — | — |
+/// | tries run out | exit with an error | exit with an error | serving, still trying |
+///
+/// The thread ends when the store is dropped.
+pub fn watch(family: &'static str, sql: SqlWatch, react: Reactions) -> std::io::Result<()> {
+    let SqlWatch { events, on_fail } = sql;
+    std::thread::Builder::new()
+        .name("ruru-db-watch".into())
+        .spawn(move || {
+            for event in events {
+                match event {
+                    DbEvent::Lost { .. } if on_fail == OnFail::StopRetryExit => {
+                        react.paused.store(true, Ordering::Release);
+                        warn!(
+                            family,
+                            "{family} service stopped until the lease database is back (on-fail stop-retry-exit)"
+                        );
+                    }
+                    DbEvent::Restored { .. } => {
+                        (react.restored)();
+                        if react.paused.swap(false, Ordering::AcqRel) {
+                            info!(family, "{family} service resumed");
+                        }
+                    }
+                    DbEvent::GaveUp { tries, error } => match on_fail {
+                        OnFail::StopRetryExit | OnFail::ServeRetryExit => {
+                            let msg = format!(
+                                "the {family} lease database could not be reconnected after {tries} attempts ({error})"
+                            );
+                            error!(family, "exiting: {msg} (on-fail {})", on_fail_name(on_fail));
+                            (react.exit)(msg);
+                        }
+                        OnFail::ServeRetryContinue => warn!(
+                            family,
+                            "{family} keeps serving without its lease database and keeps trying to reconnect (on-fail serve-retry-continue)"
+                        ),
+                    },
+                    _ => {}
+                }
+            }
+        })
+        .map(drop)
+}
+
+fn on_fail_name(f: OnFail) -> &'static str {
+    match f {
+        OnFail::StopRetryExit => "stop-retry-exit",
+        OnFail::ServeRetryExit => "serve-retry-exit",
+        OnFail::ServeRetryContinue => "serve-retry-continue",
+    }
+}
+
+/// The SQL lease databases of a configuration, for `ruru db`: `Dhcp4`'s
+/// and `Dhcp6`'s, each once (both may name the same database).
+pub fn sql_databases(config: &Config) -> Vec<(&'static str, &LeaseDatabase)> {
+    let mut out: Vec<(&'static str, &LeaseDatabase)> = Vec::new();
+    let sections = [
+        ("Dhcp4", config.dhcp4.as_ref().map(|d| &d.lease_database)),
+        ("Dhcp6", config.dhcp6.as_ref().map(|d| &d.lease_database)),
+    ];
+    for (name, db) in sections {
+        let Some(db) = db else { continue };
+        if db.kind != LeaseDbKind::Memfile && !out.iter().any(|(_, d)| d.kind == db.kind) {
+            out.push((name, db));
+        }
+    }
+    out
 }
 
 /// What `ruru db` does.

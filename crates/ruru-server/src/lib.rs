@@ -6,9 +6,10 @@
 //! - [`state`]: the running configuration (one `Arc` snapshot per packet,
 //!   swapped atomically on reload) and reload itself.
 //! - [`sockets`]: opening the configured interfaces, with Kea's retry rules.
-//! - [`v6`]: the DHCPv6 service (lease file, sockets, workers, reclamation).
+//! - [`v6`]: the DHCPv6 service (lease store, sockets, workers, reclamation).
 //! - [`db`]: opening the lease store `lease-database` names (memfile,
-//!   PostgreSQL, MySQL) and the schema operations of `ruru db`.
+//!   PostgreSQL, MySQL) for each family, Kea's `on-fail` when a SQL
+//!   database is lost, and the schema operations of `ruru db`.
 //! - [`duid`]: the persisted DHCPv6 server DUID.
 //! - [`workers`]: packet threads: receive, run the engine, send.
 //! - [`timers`]: background jobs: lease reclamation, flushing of reclaimed
@@ -61,6 +62,10 @@ pub enum ServerError {
     Logging(String),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// The SQL lease database was lost and could not be reconnected, and
+    /// its `on-fail` says to exit.
+    #[error("lease database lost: {0}")]
+    DatabaseLost(String),
 }
 
 /// Current time in Unix seconds (the one place the server reads the clock

@@ -6,10 +6,13 @@
 //! SIGHUP reloads the file (a bad file is logged and the old config kept),
 //! SIGTERM/SIGINT stop. Shutdown: set the stop flag, join the workers (they
 //! wake within the socket poll interval), join the timers, log statistics.
+//! A SQL lease database that is lost and cannot be reconnected, when its
+//! `on-fail` says so, runs the same shutdown and makes `serve` return
+//! [`ServerError::DatabaseLost`] (see [`crate::db::watch`]).
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use ruru_engine::{Engine4, EngineOptions, Stats};
 use ruru_lease::LeaseStore;
@@ -52,9 +55,9 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
         .build()?;
     let signals = rt.block_on(async { Signals::new() })?;
 
-    // Lease store.
     // Lease store: memfile (with LFC) or a SQL database.
-    let opened = crate::db::open4(&dhcp4.lease_database, &opts.config)?;
+    let mut opened = crate::db::open4(&dhcp4.lease_database, &opts.config)?;
+    let sql4 = opened.sql.take();
     info!(leases = opened.store.count4(), database = %opened.describe, persist = dhcp4.lease_database.persist, "lease database opened");
 
     // Sockets: opened now, served once the shared state exists.
@@ -108,7 +111,27 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
         set,
     ));
 
-    // DHCPv6, when configured: its own lease file, sockets and workers.
+    // A lost SQL lease database: Kea's `on-fail` (crate::db::watch). When
+    // it says to exit, the reason is kept here and the server shuts down.
+    let fatal: Arc<Mutex<Option<String>>> = Arc::default();
+    if let Some(sql) = sql4 {
+        let w = Arc::downgrade(&shared);
+        let recount = move || {
+            if let Some(s) = w.upgrade() {
+                s.snapshot().engine.recount(s.store.as_ref());
+            }
+        };
+        watch_db(
+            &shared,
+            &fatal,
+            "DHCPv4",
+            sql,
+            shared.db_paused.clone(),
+            recount,
+        )?;
+    }
+
+    // DHCPv6, when configured: its own lease store, sockets and workers.
     if let Some(d6) = &shared.snapshot().config.dhcp6 {
         // -p/-P apply to DHCPv6 too when given (tests); else 547/546.
         let sport = if opts.server_port == 67 {
@@ -121,8 +144,33 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
         } else {
             opts.client_port
         };
-        let svc =
-            crate::v6::Service6::start(d6, sport, cport, threads, stats.clone(), hooks.clone())?;
+        let mut db6 = crate::db::open6(&d6.lease_database, &opts.config)?;
+        let sql6 = db6.sql.take();
+        let svc = crate::v6::Service6::start(
+            d6,
+            db6,
+            sport,
+            cport,
+            threads,
+            stats.clone(),
+            hooks.clone(),
+        )?;
+        if let Some(sql) = sql6 {
+            let w = Arc::downgrade(&svc);
+            let recount = move || {
+                if let Some(s) = w.upgrade() {
+                    s.engine().recount(s.store.as_ref());
+                }
+            };
+            watch_db(
+                &shared,
+                &fatal,
+                "DHCPv6",
+                sql,
+                svc.db_paused.clone(),
+                recount,
+            )?;
+        }
         *lock(&shared.v6) = Some(svc);
     }
 
@@ -151,6 +199,9 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     let mut handles = vec![timers::spawn_reclaim(shared.clone(), stop.clone())?];
     if let Some(m) = &opened.memfile {
         handles.push(timers::spawn_lfc(shared.clone(), m.clone(), stop.clone())?);
+    }
+    if let Some(m) = lock(&shared.v6).as_ref().and_then(|v6| v6.memfile.clone()) {
+        handles.push(timers::spawn_lfc6(shared.clone(), m, stop.clone())?);
     }
     if let Some(h) = &hooks {
         let raw = || shared.snapshot().config.raw.to_string();
@@ -184,6 +235,40 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     }
     shared.unload_hooks();
     info!("ruru stopped");
+    let why = lock(&fatal).take();
+    match why {
+        Some(why) => Err(ServerError::DatabaseLost(why)),
+        None => Ok(()),
+    }
+}
+
+/// Applies `on-fail` to a SQL lease store's events ([`crate::db::watch`]);
+/// `recount` counts the statistics again when the database is back. An
+/// exit it calls for keeps its reason in `fatal` and shuts the server down.
+fn watch_db(
+    shared: &Arc<Shared>,
+    fatal: &Arc<Mutex<Option<String>>>,
+    family: &'static str,
+    sql: crate::db::SqlWatch,
+    paused: Arc<AtomicBool>,
+    recount: impl Fn() + Send + 'static,
+) -> Result<(), ServerError> {
+    let (w, fatal) = (Arc::downgrade(shared), fatal.clone());
+    let exit = move |why: String| {
+        lock(&fatal).get_or_insert(why);
+        if let Some(s) = w.upgrade() {
+            s.shutdown.notify_one();
+        }
+    };
+    crate::db::watch(
+        family,
+        sql,
+        crate::db::Reactions {
+            paused,
+            restored: Box::new(recount),
+            exit: Box::new(exit),
+        },
+    )?;
     Ok(())
 }
 
@@ -223,7 +308,7 @@ async fn wait_for_signals(shared: &Arc<Shared>, mut s: Signals) -> Result<(), Se
                 }
             }
             _ = shared.shutdown.notified() => {
-                info!("shutdown requested by control command");
+                info!("shutdown requested (control command, or a lost lease database)");
                 return Ok(());
             }
             _ = s.term.recv() => return Ok(()),

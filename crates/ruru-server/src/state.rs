@@ -87,6 +87,11 @@ pub struct Shared {
     /// `dhcp-disable`: 0 = serving; otherwise packets are dropped until this
     /// Unix time (`u64::MAX`: until `dhcp-enable`).
     pub disabled_until: std::sync::atomic::AtomicU64,
+    /// Set while the DHCPv4 lease database is lost under `on-fail`
+    /// `stop-retry-exit` (Kea stops the service while it reconnects; see
+    /// [`crate::db::watch`]). Apart from `dhcp-disable`: `dhcp-enable` does
+    /// not clear it.
+    pub db_paused: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Shared {
@@ -113,15 +118,17 @@ impl Shared {
             last_reload: Mutex::new(Instant::now()),
             v6: Mutex::new(None),
             disabled_until: std::sync::atomic::AtomicU64::new(0),
+            db_paused: Arc::default(),
         }
     }
 
-    /// Whether DHCP service is disabled (`dhcp-disable`) at `now`.
+    /// Whether DHCP service is disabled (`dhcp-disable`, or the lease
+    /// database lost under `stop-retry-exit`) at `now`.
     pub fn disabled(&self, now: u64) -> bool {
         let until = self
             .disabled_until
             .load(std::sync::atomic::Ordering::Relaxed);
-        until != 0 && now < until
+        until != 0 && now < until || self.db_paused.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The configuration for one packet or one timer run.

@@ -1,15 +1,17 @@
 //! Background jobs on Kea's schedules: reclaim expired leases
 //! (`reclaim-timer-wait-time`), remove old reclaimed leases
 //! (`flush-reclaimed-timer-wait-time`, `hold-reclaimed-time`) and compact the
-//! lease file (`lfc-interval`). Each runs on its own thread and never holds
-//! anything the packet path waits for beyond the store's own short locks.
+//! lease files of both families (`lfc-interval` of `Dhcp4` and `Dhcp6`).
+//! Each runs on its own thread and never holds anything the packet path
+//! waits for beyond the store's own short locks.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use ruru_lease::memfile::Memfile;
+use ruru_lease::memfile::{Memfile, Memfile6, MemfileStore};
+use ruru_lease::LeaseRow;
 use tracing::{info, warn};
 
 use crate::state::Shared;
@@ -83,6 +85,8 @@ pub fn spawn_reclaim(
                 match shared.store.flush_reclaimed4(cutoff) {
                     Ok(n) if n > 0 => info!(removed = n, "reclaimed leases flushed"),
                     Ok(_) => {}
+                    // A lost database was logged once, when it went.
+                    Err(ruru_lease::LeaseError::Unavailable(_)) => {}
                     Err(err) => warn!(error = %err, "flushing reclaimed leases failed"),
                 }
             }
@@ -90,19 +94,61 @@ pub fn spawn_reclaim(
     })
 }
 
-/// Lease-file compaction every `lfc-interval` seconds (0 = never).
+/// Compaction of the DHCPv4 lease file every `lfc-interval` seconds of the
+/// running `Dhcp4` section (0 = never).
 pub fn spawn_lfc(
     shared: Arc<Shared>,
     memfile: Arc<Memfile>,
     stop: Arc<AtomicBool>,
 ) -> std::io::Result<JoinHandle<()>> {
-    std::thread::Builder::new().name("ruru-lfc".into()).spawn(move || loop {
-        let interval = shared
+    spawn_compaction("ruru-lfc", memfile, stop, move || {
+        shared
             .snapshot()
             .config
             .dhcp4
             .as_ref()
-            .map_or(0, |c| if c.lease_database.persist { c.lease_database.lfc_interval } else { 0 });
+            .map_or(0, |c| lfc_interval(&c.lease_database))
+    })
+}
+
+/// Compaction of the DHCPv6 lease file (`kea-leases6.csv`) every
+/// `lfc-interval` seconds of the running `Dhcp6` section (0 = never), on the
+/// same schedule and with the same file protocol as DHCPv4.
+pub fn spawn_lfc6(
+    shared: Arc<Shared>,
+    memfile: Arc<Memfile6>,
+    stop: Arc<AtomicBool>,
+) -> std::io::Result<JoinHandle<()>> {
+    spawn_compaction("ruru6-lfc", memfile, stop, move || {
+        shared
+            .snapshot()
+            .config
+            .dhcp6
+            .as_ref()
+            .map_or(0, |c| lfc_interval(&c.lease_database))
+    })
+}
+
+/// The compaction interval of a lease database: `lfc-interval` when the
+/// leases are kept in a file, else 0.
+fn lfc_interval(db: &ruru_config::LeaseDatabase) -> u32 {
+    if db.persist && db.kind == ruru_config::LeaseDbKind::Memfile {
+        db.lfc_interval
+    } else {
+        0
+    }
+}
+
+/// Compacts `memfile` every `interval()` seconds, read again before each
+/// wait so that a reload takes effect at the next run (0 = never).
+fn spawn_compaction<L: LeaseRow>(
+    name: &str,
+    memfile: Arc<MemfileStore<L>>,
+    stop: Arc<AtomicBool>,
+    interval: impl Fn() -> u32 + Send + 'static,
+) -> std::io::Result<JoinHandle<()>> {
+    std::thread::Builder::new().name(name.into()).spawn(move || loop {
+        let interval = interval();
         if interval == 0 {
             if !nap(&stop, Duration::from_secs(1)) {
                 return;
@@ -114,8 +160,8 @@ pub fn spawn_lfc(
         }
         let t = Instant::now();
         match memfile.compact() {
-            Ok(s) => info!(elapsed_ms = t.elapsed().as_millis() as u64, stats = ?s, "lease file compacted"),
-            Err(e) => warn!(error = %e, "lease file compaction failed"),
+            Ok(s) => info!(family = L::FAMILY, elapsed_ms = t.elapsed().as_millis() as u64, stats = ?s, "lease file compacted"),
+            Err(e) => warn!(family = L::FAMILY, error = %e, "lease file compaction failed"),
         }
     })
 }

@@ -1,5 +1,6 @@
-//! The DHCPv6 service: its lease file, sockets, workers, reclamation and
-//! configuration swaps, beside the DHCPv4 one in the same process.
+//! The DHCPv6 service: its lease store (a file, or a SQL database opened by
+//! [`crate::db::open6`]), sockets, workers, reclamation and configuration
+//! swaps, beside the DHCPv4 one in the same process.
 //!
 //! One [`Engine6`] snapshot per message (swapped atomically by `apply`), the
 //! server DUID generated once and persisted ([`crate::duid`]), one socket per
@@ -17,7 +18,7 @@ use arc_swap::ArcSwap;
 use ruru_config::Dhcp6;
 use ruru_engine::v6::{Engine6, EngineOptions6, Outcome6, Parked6, RecvMeta6};
 use ruru_engine::{Stat, Stats};
-use ruru_lease::{LeaseStore, Memfile6};
+use ruru_lease::{Lease6, LeaseStore, Memfile6};
 use ruru_net::udp6::{self, Udp6Socket};
 use tracing::{debug, error, info, warn};
 
@@ -28,7 +29,13 @@ use crate::ServerError;
 /// The running DHCPv6 service.
 pub struct Service6 {
     engine: ArcSwap<Engine6>,
-    pub store: Arc<Memfile6>,
+    pub store: Arc<dyn LeaseStore>,
+    /// The same store when it is a lease file (for LFC).
+    pub memfile: Option<Arc<Memfile6>>,
+    /// Set while the SQL lease database is lost under `on-fail`
+    /// `stop-retry-exit`: messages are dropped, counted in
+    /// `pkt6-drop-service-disabled` (see [`crate::db::watch`]).
+    pub db_paused: Arc<AtomicBool>,
     opts: EngineOptions6,
     stats: Arc<Stats>,
     interfaces: Mutex<Vec<String>>,
@@ -54,22 +61,18 @@ fn names(specs: &[String]) -> Vec<String> {
 }
 
 impl Service6 {
-    /// Opens the lease file and the sockets and starts serving.
+    /// Opens the sockets and starts serving, with the lease store `db`.
     pub fn start(
         cfg: &Dhcp6,
+        db: crate::db::OpenStore<Lease6>,
         server_port: u16,
         client_port: u16,
         threads: usize,
         stats: Arc<Stats>,
         hooks: Option<Arc<Hooks>>,
     ) -> Result<Arc<Self>, ServerError> {
-        let db = &cfg.lease_database;
-        let store = Arc::new(Memfile6::open(if db.persist {
-            Some(db.name.as_path())
-        } else {
-            None
-        })?);
-        info!(leases = store.count6(), file = %db.name.display(), persist = db.persist, "DHCPv6 lease database opened");
+        let store = db.store;
+        info!(leases = store.count6(), database = %db.describe, persist = cfg.lease_database.persist, "DHCPv6 lease database opened");
         let duid = crate::duid::load_or_create(&cfg.server_id, crate::now());
         let opts = EngineOptions6 {
             server_duid: duid,
@@ -85,6 +88,8 @@ impl Service6 {
         let svc = Arc::new(Service6 {
             engine: ArcSwap::from_pointee(engine),
             store,
+            memfile: db.memfile,
+            db_paused: Arc::default(),
             opts,
             stats,
             interfaces: Mutex::new(cfg.interfaces.interfaces.clone()),
@@ -137,6 +142,12 @@ impl Service6 {
                 src,
                 iface: Some(iface.clone()),
             };
+            if self.db_paused.load(Ordering::Relaxed) {
+                self.stats.inc(Stat::Pkt6Received);
+                self.stats.inc(Stat::Pkt6ReceiveDrop);
+                self.stats.inc(Stat::Pkt6DropServiceDisabled);
+                continue;
+            }
             let engine = self.engine.load_full();
             let out = std::panic::catch_unwind(AssertUnwindSafe(|| {
                 engine.process(self.store.as_ref(), &buf[..n], &meta, crate::now())
@@ -188,6 +199,11 @@ impl Service6 {
     pub fn apply(&self, cfg: &Dhcp6, hooks: &Option<Arc<Hooks>>) {
         if *lock(&self.interfaces) != cfg.interfaces.interfaces {
             warn!("Dhcp6 interfaces-config changed: DHCPv6 sockets are kept until restart (not supported yet by reload)");
+        }
+        let old = &self.engine.load().cfg.lease_database;
+        let new = &cfg.lease_database;
+        if (&old.kind, &old.name, old.persist) != (&new.kind, &new.name, new.persist) {
+            warn!("Dhcp6 lease-database changed: DHCPv6 keeps its lease database until restart");
         }
         let engine = Engine6::new(
             Arc::new(cfg.clone()),

@@ -52,8 +52,9 @@ ruru ctl --url https://127.0.0.1:8004/ --ca ca.pem --cert me.pem --key me.key --
     /// Manage the schema of the SQL lease database named in a configuration file.
     #[command(
         long_about = "Manage the schema of the PostgreSQL or MySQL/MariaDB lease database that \
-the Dhcp4 section's lease-database names (type \"postgresql\" or \"mysql\"; the database \
-itself and its user must exist). `init` creates the tables if the database has none (running it \
+the Dhcp4 and Dhcp6 sections' lease-database names (type \"postgresql\" or \"mysql\"; the \
+database itself and its user must exist; when the two sections name different databases, each \
+is handled and each output line starts with its section). `init` creates the tables if the database has none (running it \
 again changes nothing), `upgrade` applies the migrations an older schema lacks, `version` \
 prints the schema version (MAJOR.MINOR, or \"none\"). `ruru serve` refuses to start on a \
 database whose schema is missing or older than its own and names the command to run.",
@@ -67,7 +68,7 @@ pub struct DbArgs {
     /// What to do: init, upgrade or version.
     #[arg(value_enum, value_name = "ACTION")]
     pub action: DbActionArg,
-    /// Configuration file whose Dhcp4 lease-database names the database.
+    /// Configuration file whose Dhcp4 or Dhcp6 lease-database names the database.
     #[arg(short = 'c', long = "config", value_name = "FILE")]
     pub config: PathBuf,
 }

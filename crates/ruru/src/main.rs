@@ -57,35 +57,55 @@ fn db(a: ruru::cli::DbArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let Some(d4) = config.dhcp4.as_ref() else {
-        eprintln!(
-            "ruru db: {}: no Dhcp4 section (its lease-database names the database)",
-            a.config.display()
-        );
-        return ExitCode::FAILURE;
-    };
     let action = match a.action {
         DbActionArg::Init => DbAction::Init,
         DbActionArg::Upgrade => DbAction::Upgrade,
         DbActionArg::Version => DbAction::Version,
     };
-    match ruru_server::db::schema(&d4.lease_database, action) {
-        Ok(state) => {
-            let v = match state {
-                ruru_server::db::SchemaState::Missing => "none".to_string(),
-                s => s.to_string(),
-            };
-            match action {
-                DbAction::Version => println!("{v}"),
-                DbAction::Init | DbAction::Upgrade => println!("lease database schema: {v}"),
+    // The SQL databases of Dhcp4 and Dhcp6 (each once); with none, the
+    // first section's memfile gets the "no schema" error.
+    let mut dbs = ruru_server::db::sql_databases(&config);
+    if dbs.is_empty() {
+        match (&config.dhcp4, &config.dhcp6) {
+            (Some(d), _) => dbs.push(("Dhcp4", &d.lease_database)),
+            (None, Some(d)) => dbs.push(("Dhcp6", &d.lease_database)),
+            (None, None) => {
+                eprintln!(
+                    "ruru db: {}: no Dhcp4 or Dhcp6 section (its lease-database names the database)",
+                    a.config.display()
+                );
+                return ExitCode::FAILURE;
             }
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("ruru db: {e}");
-            ExitCode::FAILURE
         }
     }
+    let several = dbs.len() > 1;
+    for (section, db) in dbs {
+        // With two databases, each line says whose it is.
+        let prefix = if several {
+            format!("{section}: ")
+        } else {
+            String::new()
+        };
+        match ruru_server::db::schema(db, action) {
+            Ok(state) => {
+                let v = match state {
+                    ruru_server::db::SchemaState::Missing => "none".to_string(),
+                    s => s.to_string(),
+                };
+                match action {
+                    DbAction::Version => println!("{prefix}{v}"),
+                    DbAction::Init | DbAction::Upgrade => {
+                        println!("{prefix}lease database schema: {v}")
+                    }
+                }
+            }
+            Err(e) => {
+                eprintln!("ruru db: {prefix}{e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 fn ctl(a: ruru::cli::CtlArgs) -> ExitCode {

@@ -132,7 +132,13 @@ pub(super) fn dhcp6(v: &mut V, d: file::Dhcp6) -> Dhcp6 {
     check_timers(v, P, P, &g.timers(), &[]);
 
     let options = options6(v, "Dhcp6.option-data", &d.option_data);
-    let server_id = server_id(v, d.server_id.as_ref(), &common.lease_database.name);
+    // With a SQL lease database there is no lease file: the DUID file goes
+    // where Kea's default lease file would be (its data directory).
+    let lease_file = match common.lease_database.kind {
+        crate::model::LeaseDbKind::Memfile => common.lease_database.name.clone(),
+        _ => DEFAULT_LEASE_FILE6.into(),
+    };
+    let server_id = server_id(v, d.server_id.as_ref(), &lease_file);
     let subnets = subnets(v, d.subnet6.as_deref().unwrap_or_default(), &g);
 
     Dhcp6 {

@@ -898,7 +898,7 @@ impl Engine4 {
                 return Ok(Some(self.nak(ctx)));
             }
             Err(e) => {
-                tracing::error!(addr = %requested, error = %e, "lease not stored; no ACK");
+                crate::store_failed("lease not stored; no ACK", &requested, &e);
                 return Err(Drop4::StoreFailed);
             }
         }
@@ -1013,7 +1013,7 @@ impl Engine4 {
                         Ok(None)
                     }
                     Err(e) => {
-                        tracing::error!(%addr, error = %e, "release not stored");
+                        crate::store_failed("release not stored", &addr, &e);
                         Err(Drop4::StoreFailed)
                     }
                 }
@@ -1060,7 +1060,7 @@ impl Engine4 {
             ..l
         };
         if let Err(e) = store.update4(&declined) {
-            tracing::error!(%addr, error = %e, "decline not stored");
+            crate::store_failed("decline not stored", &addr, &e);
             return Err(Drop4::StoreFailed);
         }
         self.bump(ctx.sidx, addr, |st| add(&st.declined_addresses, 1));

@@ -84,7 +84,12 @@ pub enum Drop6 {
     NoSubnet,
     /// Confirm without addresses (RFC 8415 §18.3.3: no reply).
     NothingToConfirm,
+    /// Writing a lease failed: no reply without a stored lease (counted
+    /// in `pkt6-drop-lease-store-failed`).
     StoreFailed,
+    /// Another server (or worker) took the address since it was chosen
+    /// (counted in `v6-allocation-conflicts`); the client retransmits.
+    Conflict,
     /// A hook callout said DROP (or SKIP where that means drop), or failed.
     Hook,
 }
@@ -353,8 +358,10 @@ impl Engine6 {
         if why == Drop6::ParseFailed {
             self.stats.inc(Stat::Pkt6ParseFailed);
         }
-        if why == Drop6::Hook {
-            self.stats.inc(Stat::Pkt6DropHook);
+        match why {
+            Drop6::Hook => self.stats.inc(Stat::Pkt6DropHook),
+            Drop6::StoreFailed => self.stats.inc(Stat::Pkt6DropStoreFailed),
+            _ => {}
         }
         self.stats.inc(Stat::Pkt6ReceiveDrop);
         match q {
@@ -887,10 +894,10 @@ impl Engine6 {
                     }
                 }
                 debug!(addr = %l.address, "DHCPv6 lease changed meanwhile; message dropped");
-                return Err(Drop6::StoreFailed);
+                return Err(Drop6::Conflict);
             }
             Err(e) => {
-                tracing::error!(addr = %l.address, error = %e, "DHCPv6 lease not stored; no reply");
+                crate::store_failed("DHCPv6 lease not stored; no reply", &l.address, &e);
                 return Err(Drop6::StoreFailed);
             }
         }
@@ -1152,7 +1159,7 @@ impl Engine6 {
                     }
                     Ok(false) => {}
                     Err(e) => {
-                        tracing::error!(%addr, error = %e, "release not stored");
+                        crate::store_failed("release not stored", &addr, &e);
                         return Err(Drop6::StoreFailed);
                     }
                 }
@@ -1197,7 +1204,7 @@ impl Engine6 {
                     ..l
                 };
                 if let Err(e) = store.update6(&declined) {
-                    tracing::error!(%addr, error = %e, "decline not stored");
+                    crate::store_failed("decline not stored", &addr, &e);
                     return Err(Drop6::StoreFailed);
                 }
                 add(&self.subnet_stats[ctx.sidx].declined_addresses, 1);

@@ -1,5 +1,9 @@
 //! Kea control commands: request parsing, dispatch and responses.
 //!
+//! The DHCPv6 commands live in `commands6` and what both families' lease,
+//! statistics and subnet commands share in `family`; the argument helpers
+//! and answer builders below serve all three.
+//!
 //! Every command answers Kea's shape `{"result", "text", "arguments"}` with
 //! Kea's result codes and texts. Commands that change the configuration
 //! (`config-set`, `config-reload`, `reservation-add`, `reservation-del`)
@@ -13,9 +17,11 @@ use std::sync::Arc;
 
 use ruru_config::{HostId, Subnet4};
 use ruru_engine::v4::hex;
-use ruru_lease::{Lease4, LeaseState};
+use ruru_lease::{Lease4, LeaseError, LeaseStore};
 use serde_json::{json, Map, Value};
 
+use super::commands6::{self, COMMANDS6};
+use super::family::{self, Family, V4};
 use super::samples::Samples;
 use crate::state::Shared;
 
@@ -42,7 +48,9 @@ pub const ERROR: i64 = 1;
 pub const UNSUPPORTED: i64 = 2;
 pub const EMPTY: i64 = 3;
 
-/// Every command ruru answers, sorted (`list-commands`).
+/// The commands of this module, sorted; with
+/// [`COMMANDS6`](super::commands6::COMMANDS6) every command ruru answers
+/// (`list-commands`).
 pub const COMMANDS: &[&str] = &[
     "build-report",
     "config-get",
@@ -87,6 +95,24 @@ pub const COMMANDS: &[&str] = &[
     "version-get",
 ];
 
+/// Every command, sorted (`list-commands`).
+fn all_commands() -> Vec<&'static str> {
+    let mut all: Vec<&str> = COMMANDS.iter().chain(COMMANDS6).copied().collect();
+    all.sort_unstable();
+    all
+}
+
+/// The Kea services (`"service"` of a request) this process answers for:
+/// `dhcp4` always (its commands work without a `Dhcp4` section too), and
+/// `dhcp6` when the DHCPv6 service runs.
+fn served_services(ctx: &ControlCtx) -> Vec<&'static str> {
+    let mut s = vec!["dhcp4"];
+    if crate::sockets::lock(&ctx.shared.v6).is_some() {
+        s.push("dhcp6");
+    }
+    s
+}
+
 /// A Kea-shaped response.
 pub fn answer(result: i64, text: impl Into<String>, arguments: Option<Value>) -> Value {
     let mut v = json!({ "result": result, "text": text.into() });
@@ -96,15 +122,16 @@ pub fn answer(result: i64, text: impl Into<String>, arguments: Option<Value>) ->
     v
 }
 
-fn ok(text: impl Into<String>, args: Value) -> Value {
+pub(super) fn ok(text: impl Into<String>, args: Value) -> Value {
     answer(SUCCESS, text, Some(args))
 }
 
-fn err(text: impl Into<String>) -> Value {
+pub(super) fn err(text: impl Into<String>) -> Value {
     answer(ERROR, text, None)
 }
 
-type Res = Result<Value, Value>;
+/// A handler's outcome: `Err` holds a ready error answer (result 1).
+pub(super) type Res = Result<Value, Value>;
 
 /// Parses and runs one request; never panics on input, always answers.
 /// Hook libraries see each processed command at `command_processed` and
@@ -142,11 +169,13 @@ fn run(ctx: &ControlCtx, body: &[u8]) -> Value {
         let names: Option<Vec<&str>> = svc
             .as_array()
             .map(|a| a.iter().filter_map(Value::as_str).collect());
+        let served = served_services(ctx);
         match names {
-            Some(n) if n.is_empty() || n.contains(&"dhcp4") => {}
+            Some(n) if n.is_empty() || n.iter().any(|s| served.contains(s)) => {}
             _ => {
                 return err(format!(
-                    "service {svc} is not served here (this server is dhcp4)"
+                    "service {svc} is not served here (this server is {})",
+                    served.join(", ")
                 ))
             }
         }
@@ -158,7 +187,7 @@ fn run(ctx: &ControlCtx, body: &[u8]) -> Value {
         Some(_) => return err("\"arguments\" must be a JSON object"),
     };
     let r = match command {
-        "list-commands" => Ok(ok("List of commands.", json!(COMMANDS))),
+        "list-commands" => Ok(ok("List of commands.", json!(all_commands()))),
         "version-get" => Ok(ok(
             env!("CARGO_PKG_VERSION"),
             json!({ "extended": format!("ruru {} (Kea-compatible DHCPv4 server)", env!("CARGO_PKG_VERSION")) }),
@@ -185,6 +214,7 @@ fn run(ctx: &ControlCtx, body: &[u8]) -> Value {
             Ok(answer(SUCCESS, "DHCP service successfully enabled", None))
         }
         "stat-lease4-get" => stat_lease4_get(ctx, args),
+        c if COMMANDS6.contains(&c) => commands6::run(ctx, c, args),
         "config-get" => Ok(ok(
             "Configuration returned.",
             ctx.shared.snapshot().config.raw.clone(),
@@ -204,20 +234,20 @@ fn run(ctx: &ControlCtx, body: &[u8]) -> Value {
         "lease4-add" => lease_add(ctx, args, false),
         "lease4-update" => lease_add(ctx, args, true),
         "lease4-get" => lease_get(ctx, args),
-        "lease4-get-all" => lease_get_all(ctx, args),
-        "lease4-get-page" => lease_get_page(ctx, args),
+        "lease4-get-all" => family::get_all::<V4>(ctx.shared.store.as_ref(), args),
+        "lease4-get-page" => family::get_page::<V4>(ctx.shared.store.as_ref(), args),
         "lease4-get-by-hw-address" => lease_get_by(ctx, args, "hw-address"),
         "lease4-get-by-client-id" => lease_get_by(ctx, args, "client-id"),
-        "lease4-get-by-hostname" => lease_get_by(ctx, args, "hostname"),
+        "lease4-get-by-hostname" => family::get_by_hostname::<V4>(ctx.shared.store.as_ref(), args),
         "lease4-del" => lease_del(ctx, args),
-        "lease4-wipe" => lease_wipe(ctx, args),
+        "lease4-wipe" => change4(ctx, |c| family::wipe::<V4>(c, args)),
         "leases-reclaim" => leases_reclaim(ctx, args),
         "reservation-add" => reservation_add(ctx, args),
         "reservation-get" => reservation_get(ctx, args),
         "reservation-get-all" => reservation_get_all(ctx, args),
         "reservation-get-page" => reservation_get_page(ctx, args),
         "reservation-del" => reservation_del(ctx, args),
-        "subnet4-list" => Ok(subnet_list(ctx)),
+        "subnet4-list" => Ok(family::subnet_list("IPv4", &subnets4(ctx))),
         "subnet4-get" => subnet_get(ctx, args),
         "statistic-get" => stat_get(ctx, args),
         "statistic-get-all" => Ok(stat_get_all(ctx)),
@@ -259,11 +289,11 @@ fn run(ctx: &ControlCtx, body: &[u8]) -> Value {
 
 // ---- argument helpers ----
 
-fn arg<'a>(args: &'a Value, key: &str) -> Option<&'a Value> {
+pub(super) fn arg<'a>(args: &'a Value, key: &str) -> Option<&'a Value> {
     args.get(key).filter(|v| !v.is_null())
 }
 
-fn req_str<'a>(args: &'a Value, key: &str) -> Result<&'a str, Value> {
+pub(super) fn req_str<'a>(args: &'a Value, key: &str) -> Result<&'a str, Value> {
     match arg(args, key) {
         Some(Value::String(s)) => Ok(s),
         Some(_) => Err(err(format!("'{key}' is not a string"))),
@@ -271,7 +301,7 @@ fn req_str<'a>(args: &'a Value, key: &str) -> Result<&'a str, Value> {
     }
 }
 
-fn opt_str<'a>(args: &'a Value, key: &str) -> Result<Option<&'a str>, Value> {
+pub(super) fn opt_str<'a>(args: &'a Value, key: &str) -> Result<Option<&'a str>, Value> {
     match arg(args, key) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
@@ -279,7 +309,7 @@ fn opt_str<'a>(args: &'a Value, key: &str) -> Result<Option<&'a str>, Value> {
     }
 }
 
-fn opt_u64(args: &Value, key: &str) -> Result<Option<u64>, Value> {
+pub(super) fn opt_u64(args: &Value, key: &str) -> Result<Option<u64>, Value> {
     match arg(args, key) {
         None => Ok(None),
         Some(v) => v
@@ -289,13 +319,13 @@ fn opt_u64(args: &Value, key: &str) -> Result<Option<u64>, Value> {
     }
 }
 
-fn opt_u32(args: &Value, key: &str) -> Result<Option<u32>, Value> {
+pub(super) fn opt_u32(args: &Value, key: &str) -> Result<Option<u32>, Value> {
     opt_u64(args, key)?
         .map(|v| u32::try_from(v).map_err(|_| err(format!("'{key}' is out of range"))))
         .transpose()
 }
 
-fn opt_bool(args: &Value, key: &str) -> Result<Option<bool>, Value> {
+pub(super) fn opt_bool(args: &Value, key: &str) -> Result<Option<bool>, Value> {
     match arg(args, key) {
         None => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
@@ -309,7 +339,7 @@ fn ip_arg(args: &Value, key: &str) -> Result<Ipv4Addr, Value> {
         .map_err(|_| err(format!("'{key}' is not an IPv4 address: {s}")))
 }
 
-fn hw_arg(s: &str) -> Result<Vec<u8>, Value> {
+pub(super) fn hw_arg(s: &str) -> Result<Vec<u8>, Value> {
     ruru_config::parse_hw_address(s).ok_or_else(|| err(format!("invalid hw-address: {s}")))
 }
 
@@ -367,36 +397,17 @@ fn dhcp_disable(ctx: &ControlCtx, args: &Value) -> Res {
 /// Kea's stat_cmds `stat-lease4-get`: lease counts per subnet as a result set.
 fn stat_lease4_get(ctx: &ControlCtx, args: &Value) -> Res {
     let running = ctx.shared.snapshot();
-    let subnets = running
+    let configured: Vec<u32> = running
         .config
         .dhcp4
         .as_ref()
-        .map_or(&[][..], |d| &d.subnets[..]);
-    let (first, last) = if let Some(id) = opt_u32(args, "subnet-id")? {
-        if !subnets.iter().any(|s| s.id == id) {
-            return Err(err(format!("subnet-id: {id} does not exist")));
-        }
-        (id, id)
-    } else if let Some(r) = arg(args, "subnet-range") {
-        let f = opt_u32(r, "first-subnet-id")?
-            .ok_or_else(|| err("'first-subnet-id' parameter not specified"))?;
-        let l = opt_u32(r, "last-subnet-id")?
-            .ok_or_else(|| err("'last-subnet-id' parameter not specified"))?;
-        if l < f {
-            return Err(err("last-subnet-id must be greater than first-subnet-id"));
-        }
-        (f, l)
-    } else {
-        (0, u32::MAX)
-    };
-    let stats = &ctx.shared.stats;
-    let get = |id: u32, n: &str| stats.lookup(&format!("subnet[{id}].{n}")).unwrap_or(0);
-    let mut ids: Vec<u32> = subnets
+        .map_or(&[][..], |d| &d.subnets[..])
         .iter()
         .map(|s| s.id)
-        .filter(|i| (first..=last).contains(i))
         .collect();
-    ids.sort_unstable();
+    let ids = family::stat_subnets(args, &configured)?;
+    let stats = &ctx.shared.stats;
+    let get = |id: u32, n: &str| stats.lookup(&format!("subnet[{id}].{n}")).unwrap_or(0);
     let rows: Vec<Value> = ids
         .iter()
         .map(|&id| {
@@ -409,15 +420,16 @@ fn stat_lease4_get(ctx: &ControlCtx, args: &Value) -> Res {
             ])
         })
         .collect();
-    let n = rows.len();
-    Ok(answer(
-        if n == 0 { EMPTY } else { SUCCESS },
-        format!("stat-lease4-get: {n} rows found"),
-        Some(json!({ "result-set": {
-            "columns": ["subnet-id", "total-addresses", "cumulative-assigned-addresses", "assigned-addresses", "declined-addresses"],
-            "rows": rows,
-            "timestamp": super::samples::timestamp(std::time::SystemTime::now()),
-        }})),
+    Ok(family::result_set(
+        "stat-lease4-get",
+        &[
+            "subnet-id",
+            "total-addresses",
+            "cumulative-assigned-addresses",
+            "assigned-addresses",
+            "declined-addresses",
+        ],
+        rows,
     ))
 }
 
@@ -495,6 +507,43 @@ pub fn lease_json(l: &Lease4) -> Value {
     v
 }
 
+impl Family for V4 {
+    type Lease = Lease4;
+    type Addr = Ipv4Addr;
+    const IP: &'static str = "IPv4";
+
+    fn addr(l: &Lease4) -> Ipv4Addr {
+        l.addr
+    }
+    fn subnet_id(l: &Lease4) -> u32 {
+        l.subnet_id
+    }
+    fn hostname(l: &Lease4) -> &str {
+        &l.hostname
+    }
+    fn json(l: &Lease4) -> Value {
+        lease_json(l)
+    }
+    fn added_text(l: &Lease4) -> String {
+        format!("Lease for address {} added.", l.addr)
+    }
+    fn all(store: &dyn LeaseStore) -> Vec<Lease4> {
+        store.all4()
+    }
+    fn stored(store: &dyn LeaseStore, l: &Lease4) -> Option<Lease4> {
+        store.get4(l.addr)
+    }
+    fn add(store: &dyn LeaseStore, l: &Lease4) -> Result<(), LeaseError> {
+        store.add4(l)
+    }
+    fn update(store: &dyn LeaseStore, l: &Lease4) -> Result<(), LeaseError> {
+        store.update4(l)
+    }
+    fn delete(store: &dyn LeaseStore, l: &Lease4) -> Result<bool, LeaseError> {
+        store.delete4(l.addr)
+    }
+}
+
 fn subnet_for(ctx: &ControlCtx, addr: Ipv4Addr, id: Option<u32>) -> Result<Subnet4, Value> {
     let running = ctx.shared.snapshot();
     let subnets = running
@@ -535,34 +584,20 @@ fn lease_from_args(ctx: &ControlCtx, args: &Value) -> Result<Lease4, Value> {
     let hwaddr = hw_arg(req_str(args, "hw-address")?)?;
     let client_id = opt_str(args, "client-id")?.map(cid_arg).transpose()?;
     let valid = opt_u32(args, "valid-lft")?.unwrap_or(subnet.valid_lifetime.default);
-    let expire = match opt_u64(args, "expire")? {
-        Some(e) => e,
-        None => now() + u64::from(valid),
-    };
-    let state = match opt_u32(args, "state")? {
-        None => LeaseState::Default,
-        Some(c) => LeaseState::from_code(c)
-            .ok_or_else(|| err(format!("invalid state {c}: expected 0, 1 or 2")))?,
-    };
-    let user_context = match arg(args, "user-context") {
-        None => String::new(),
-        Some(v @ Value::Object(_)) => v.to_string(),
-        Some(_) => return Err(err("'user-context' must be a JSON object")),
-    };
+    let fqdn_fwd = opt_bool(args, "fqdn-fwd")?.unwrap_or(false);
+    let fqdn_rev = opt_bool(args, "fqdn-rev")?.unwrap_or(false);
     Ok(Lease4 {
         addr,
         hwaddr,
         client_id,
         valid_lifetime: valid,
-        expire,
+        expire: family::expire_arg(args, valid, now())?,
         subnet_id: subnet.id,
-        fqdn_fwd: opt_bool(args, "fqdn-fwd")?.unwrap_or(false),
-        fqdn_rev: opt_bool(args, "fqdn-rev")?.unwrap_or(false),
-        hostname: opt_str(args, "hostname")?
-            .unwrap_or_default()
-            .to_lowercase(),
-        state,
-        user_context,
+        fqdn_fwd,
+        fqdn_rev,
+        hostname: family::hostname_arg(args, fqdn_fwd || fqdn_rev)?,
+        state: family::state_arg(args)?,
+        user_context: family::user_context_arg(args)?,
     })
 }
 
@@ -574,30 +609,20 @@ fn recount(ctx: &ControlCtx) {
         .recount(ctx.shared.store.as_ref());
 }
 
+/// The store and the statistics recount of the DHCPv4 lease commands.
+fn change4<R>(ctx: &ControlCtx, f: impl FnOnce(&family::Change) -> R) -> R {
+    let recount = || recount(ctx);
+    f(&family::Change {
+        store: ctx.shared.store.as_ref(),
+        recount: &recount,
+    })
+}
+
 fn lease_add(ctx: &ControlCtx, args: &Value, update: bool) -> Res {
     let lease = lease_from_args(ctx, args)?;
-    let store = &ctx.shared.store;
-    let res = if update {
-        let force = opt_bool(args, "force-create")?.unwrap_or(false);
-        if store.get4(lease.addr).is_none() && force {
-            store.add4(&lease)
-        } else {
-            store.update4(&lease)
-        }
-    } else {
-        store.add4(&lease)
-    };
-    match res {
-        Ok(()) => {
-            recount(ctx);
-            Ok(answer(SUCCESS, if update { "IPv4 lease updated." } else { "Lease for address {} added." }.replace("{}", &lease.addr.to_string()), None))
-        }
-        Err(ruru_lease::LeaseError::Exists(a)) => Err(err(format!("IPv4 lease already exists for {a}."))),
-        Err(ruru_lease::LeaseError::NotFound(a)) => Err(err(format!(
-            "failed to update the lease with address {a} either because the lease has been deleted or it has changed in the database"
-        ))),
-        Err(e) => Err(err(e.to_string())),
-    }
+    change4(ctx, |c| {
+        family::add_or_update::<V4>(c, &lease, update, args)
+    })
 }
 
 /// The lease named by `ip-address`, or by `identifier-type` + `identifier`
@@ -626,124 +651,19 @@ fn lease_get(ctx: &ControlCtx, args: &Value) -> Res {
     }
 }
 
-fn leases_answer(leases: Vec<Lease4>) -> Value {
-    let n = leases.len();
-    let list: Vec<Value> = leases.iter().map(lease_json).collect();
-    answer(
-        if n == 0 { EMPTY } else { SUCCESS },
-        format!("{n} IPv4 lease(s) found."),
-        Some(json!({ "leases": list })),
-    )
-}
-
-fn sorted(mut v: Vec<Lease4>) -> Vec<Lease4> {
-    v.sort_by_key(|l| l.addr);
-    v
-}
-
-fn lease_get_all(ctx: &ControlCtx, args: &Value) -> Res {
-    let all = ctx.shared.store.all4();
-    let leases = match arg(args, "subnets") {
-        None => all,
-        Some(Value::Array(ids)) => {
-            let ids: Vec<u64> = ids
-                .iter()
-                .map(|v| {
-                    v.as_u64()
-                        .ok_or_else(|| err("'subnets' must be a list of subnet ids"))
-                })
-                .collect::<Result<_, _>>()?;
-            all.into_iter()
-                .filter(|l| ids.contains(&u64::from(l.subnet_id)))
-                .collect()
-        }
-        Some(_) => return Err(err("'subnets' parameter must be a list")),
-    };
-    Ok(leases_answer(sorted(leases)))
-}
-
-fn lease_get_page(ctx: &ControlCtx, args: &Value) -> Res {
-    let from = match arg(args, "from") {
-        Some(Value::String(s)) if s == "start" => None,
-        Some(Value::String(s)) => Some(s.parse::<Ipv4Addr>().map_err(|_| {
-            err(format!(
-                "'from' parameter value {s} is not a valid IPv4 address"
-            ))
-        })?),
-        Some(_) => return Err(err("'from' parameter must be a string")),
-        None => return Err(err("'from' parameter not specified")),
-    };
-    let limit = opt_u64(args, "limit")?.ok_or_else(|| err("'limit' parameter not specified"))?;
-    if limit == 0 {
-        return Err(err("page size of the retrieved leases must not be 0"));
-    }
-    let page: Vec<Lease4> = sorted(ctx.shared.store.all4())
-        .into_iter()
-        .filter(|l| from.is_none_or(|f| l.addr > f))
-        .take(usize::try_from(limit).unwrap_or(usize::MAX))
-        .collect();
-    let n = page.len();
-    let list: Vec<Value> = page.iter().map(lease_json).collect();
-    Ok(answer(
-        if n == 0 { EMPTY } else { SUCCESS },
-        format!("{n} IPv4 lease(s) found."),
-        Some(json!({ "leases": list, "count": n })),
-    ))
-}
-
 fn lease_get_by(ctx: &ControlCtx, args: &Value, by: &str) -> Res {
     let value = req_str(args, by)?;
     let store = &ctx.shared.store;
     let leases = match by {
         "hw-address" => store.get4_by_hwaddr(&hw_arg(value)?),
-        "client-id" => store.get4_by_client_id(&cid_arg(value)?),
-        _ => {
-            let want = value.to_lowercase();
-            if want.is_empty() {
-                return Err(err("'hostname' parameter is empty"));
-            }
-            store
-                .all4()
-                .into_iter()
-                .filter(|l| l.hostname.to_lowercase() == want)
-                .collect()
-        }
+        _ => store.get4_by_client_id(&cid_arg(value)?),
     };
-    Ok(leases_answer(sorted(leases)))
+    Ok(family::leases_answer::<V4>(leases))
 }
 
 fn lease_del(ctx: &ControlCtx, args: &Value) -> Res {
-    let Some(l) = find_lease(ctx, args)? else {
-        return Ok(answer(EMPTY, "IPv4 lease not found.", None));
-    };
-    match ctx.shared.store.delete4(l.addr) {
-        Ok(true) => {
-            recount(ctx);
-            Ok(answer(SUCCESS, "IPv4 lease deleted.", None))
-        }
-        Ok(false) => Ok(answer(EMPTY, "IPv4 lease not found.", None)),
-        Err(e) => Err(err(e.to_string())),
-    }
-}
-
-fn lease_wipe(ctx: &ControlCtx, args: &Value) -> Res {
-    let subnet = opt_u32(args, "subnet-id")?.filter(|s| *s != 0);
-    let store = &ctx.shared.store;
-    let mut n = 0;
-    for l in store.all4() {
-        if subnet.is_none_or(|s| s == l.subnet_id) {
-            if let Ok(true) = store.delete4(l.addr) {
-                n += 1;
-            }
-        }
-    }
-    recount(ctx);
-    let what = subnet.map_or("all subnets".to_string(), |s| format!("subnet {s}"));
-    Ok(answer(
-        if n == 0 { EMPTY } else { SUCCESS },
-        format!("Deleted {n} IPv4 lease(s) from {what}."),
-        None,
-    ))
+    let found = find_lease(ctx, args)?;
+    change4(ctx, |c| family::delete::<V4>(c, found))
 }
 
 fn leases_reclaim(ctx: &ControlCtx, args: &Value) -> Res {
@@ -920,52 +840,30 @@ fn reservation_del(ctx: &ControlCtx, args: &Value) -> Res {
 
 // ---- subnets ----
 
-fn subnet_list(ctx: &ControlCtx) -> Value {
-    let running = ctx.shared.snapshot();
-    let subnets: Vec<Value> = running
+fn subnets4(ctx: &ControlCtx) -> Vec<family::SubnetRef> {
+    ctx.shared
+        .snapshot()
         .config
         .dhcp4
         .as_ref()
         .map_or(&[][..], |d| &d.subnets[..])
         .iter()
-        .map(|s| json!({ "id": s.id, "subnet": format!("{}/{}", s.addr, s.prefix_len) }))
-        .collect();
-    let n = subnets.len();
-    answer(
-        if n == 0 { EMPTY } else { SUCCESS },
-        format!("{n} IPv4 subnets found"),
-        Some(json!({ "subnets": subnets })),
-    )
+        .map(|s| family::SubnetRef {
+            id: s.id,
+            prefix: format!("{}/{}", s.addr, s.prefix_len),
+        })
+        .collect()
 }
 
 fn subnet_get(ctx: &ControlCtx, args: &Value) -> Res {
-    let running = ctx.shared.snapshot();
-    let subnets = running
-        .config
-        .dhcp4
-        .as_ref()
-        .map_or(&[][..], |d| &d.subnets[..]);
-    let idx = if let Some(id) = opt_u64(args, "id")? {
-        subnets.iter().position(|s| u64::from(s.id) == id)
-    } else if let Some(p) = opt_str(args, "subnet")? {
-        subnets
-            .iter()
-            .position(|s| format!("{}/{}", s.addr, s.prefix_len) == p)
-    } else {
-        return Err(err("'id' or 'subnet' parameter required"));
-    };
-    let Some(i) = idx else {
-        return Ok(answer(EMPTY, "No subnet found", None));
-    };
-    let s = &subnets[i];
-    let raw = running.config.raw["Dhcp4"]["subnet4"][i].clone();
-    Ok(ok(
-        format!(
-            "Info about IPv4 subnet {}/{} (id {}) returned",
-            s.addr, s.prefix_len, s.id
-        ),
-        json!({ "subnet4": [raw] }),
-    ))
+    let raw = &ctx.shared.snapshot().config.raw;
+    family::subnet_get(
+        "IPv4",
+        "subnet4",
+        args,
+        &subnets4(ctx),
+        &raw["Dhcp4"]["subnet4"],
+    )
 }
 
 // ---- statistics ----

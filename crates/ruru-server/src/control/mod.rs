@@ -3,7 +3,12 @@
 //! Modules:
 //! - [`commands`]: parsing a request (`{"command", "service", "arguments"}`),
 //!   running it against the running server, and Kea's response shape
-//!   (`{"result": 0|1|2|3, "text", "arguments"}`).
+//!   (`{"result": 0|1|2|3, "text", "arguments"}`); the DHCPv4 and
+//!   server-wide commands.
+//! - [`commands6`]: the DHCPv6 commands (`lease6-*`, `stat-lease6-get`,
+//!   `subnet6-*`).
+//! - `family`: what the DHCPv4 and DHCPv6 commands share (lease lists,
+//!   paging, add/update/delete/wipe, result sets, subnet lists).
 //! - [`samples`]: statistic sample history.
 //! - [`listener`]: starting the configured control sockets and reconciling
 //!   them on reload ([`apply`]); the request bounds.
@@ -15,6 +20,8 @@
 //! call [`commands::dispatch`] with the raw request body.
 
 pub mod commands;
+pub mod commands6;
+mod family;
 pub mod http;
 pub mod listener;
 pub mod metrics;
