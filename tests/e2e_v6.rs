@@ -493,3 +493,48 @@ fn hook_library_at_the_dhcpv6_hook_points() {
         .unwrap();
     assert_ne!(last.split(',').nth(2), Some("0"), "not released: {last}");
 }
+
+#[test]
+fn unicast_from_a_direct_client_gets_use_multicast() {
+    let cfg = config().replace(
+        r#""id": 1, "subnet": "2001:db8:1::/64","#,
+        r#""id": 1, "subnet": "2001:db8:1::/64", "interface": "lo","#,
+    );
+    let Some((_g, srv, relay)) = setup_with("v6_unicast", &cfg, None) else {
+        return;
+    };
+    // The server DUID, through the relay.
+    let (adv, _) = relay
+        .exchange(&msg(1, 1, None, &[ia_na(1, None)]))
+        .expect("ADVERTISE");
+    let sid = server_duid(&adv);
+    let a = addr_of(&adv).unwrap();
+    // A client on lo, unicasting to the server (no relay); replies to
+    // direct clients go to the server's client port (`-P`).
+    let client = UdpSocket::bind(SocketAddrV6::new(Ipv6Addr::LOCALHOST, srv.client_port, 0, 0))
+        .unwrap();
+    client
+        .set_read_timeout(Some(Duration::from_millis(1500)))
+        .unwrap();
+    let mut buf = [0u8; 2048];
+    // Solicit by unicast: discarded.
+    client
+        .send_to(&msg(1, 2, None, &[ia_na(1, None)]), relay.server)
+        .unwrap();
+    assert!(
+        client.recv_from(&mut buf).is_err(),
+        "no answer to a unicast Solicit"
+    );
+    // Request by unicast: UseMulticast, nothing stored.
+    client
+        .send_to(&msg(3, 1, Some(&sid), &[ia_na(1, Some(a))]), relay.server)
+        .unwrap();
+    let (n, _) = client.recv_from(&mut buf).expect("a Reply");
+    let rep = v6::Message::decode(&mut Decoder::new(&buf[..n])).unwrap();
+    assert_eq!(rep.msg_type(), MessageType::Reply);
+    match rep.opts().get(OptionCode::StatusCode) {
+        Some(DhcpOption::StatusCode(s)) => assert_eq!(s.status, v6::Status::UseMulticast),
+        other => panic!("no UseMulticast: {other:?}"),
+    }
+    assert!(rep.opts().get(OptionCode::IANA).is_none());
+}

@@ -56,6 +56,7 @@ pub mod harness6 {
                     1,
                 ),
                 iface: Some("lo".into()),
+                dst: None,
             };
             self.engine.process(&self.store, data, &meta, 1_700_000_000)
         }

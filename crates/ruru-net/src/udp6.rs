@@ -2,19 +2,33 @@
 //! device and joined to All_DHCP_Relay_Agents_and_Servers (ff02::1:2,
 //! RFC 8415 §7.1), so it receives the link's multicast Solicits as well as
 //! unicast and relayed messages. Replies go to the sender's address and
-//! scope (relays at port 547, clients at port 546).
+//! scope (relays at port 547, clients at port 546). Each datagram comes with
+//! its destination address (IPV6_PKTINFO), so the engine can tell a client's
+//! unicast from its multicast (RFC 8415 §16, UseMulticast).
 
-use std::io;
+use std::io::{self, IoSliceMut};
 use std::net::{Ipv6Addr, SocketAddr, SocketAddrV6};
+use std::os::fd::AsRawFd;
 use std::time::Duration;
 
+use nix::errno::Errno;
+use nix::sys::socket::{recvmsg, setsockopt, sockopt, ControlMessageOwned, MsgFlags, SockaddrIn6};
 use socket2::{Domain, Protocol, Socket, Type};
 use tracing::warn;
 
-use crate::{quiet, NetError};
+use crate::NetError;
 
 /// All_DHCP_Relay_Agents_and_Servers.
 pub const ALL_DHCP_SERVERS: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 1, 2);
+
+/// One received datagram.
+#[derive(Debug, Clone, Copy)]
+pub struct Recv6 {
+    pub len: usize,
+    pub src: SocketAddrV6,
+    /// The address it was sent to (multicast ff02::1:2 or one of ours).
+    pub dst: Option<Ipv6Addr>,
+}
 
 /// A DHCPv6 socket on one interface.
 #[derive(Debug)]
@@ -32,6 +46,9 @@ pub fn open(iface: &str, port: u16, poll: Duration) -> Result<Udp6Socket, NetErr
         .and_then(|_| sock.set_reuse_address(true))
         .and_then(|_| sock.set_read_timeout(Some(poll)))
         .map_err(|e| NetError::socket("socket option", iface, e))?;
+    if let Err(e) = setsockopt(&sock, sockopt::Ipv6RecvPacketInfo, &true) {
+        warn!(%iface, error = %e, "IPV6_RECVPKTINFO not available: unicast and multicast client messages cannot be told apart");
+    }
     if let Err(e) = sock.bind_device(Some(iface.as_bytes())) {
         warn!(%iface, error = %e, "cannot bind the DHCPv6 socket to the device; it will receive from every interface");
     }
@@ -55,12 +72,37 @@ impl Udp6Socket {
         })
     }
 
-    /// Receives one datagram; `Ok(None)` on timeout.
-    pub fn recv(&self, buf: &mut [u8]) -> io::Result<Option<(usize, SocketAddrV6)>> {
-        match quiet(self.sock.recv_from(buf))? {
-            Some((n, SocketAddr::V6(src))) => Ok(Some((n, src))),
-            _ => Ok(None),
-        }
+    /// Receives one datagram: its length, sender and (when the kernel
+    /// says) destination address; `Ok(None)` on timeout.
+    pub fn recv(&self, buf: &mut [u8]) -> io::Result<Option<Recv6>> {
+        let mut cmsg = nix::cmsg_space!(libc::in6_pktinfo);
+        let mut iov = [IoSliceMut::new(buf)];
+        let msg = match recvmsg::<SockaddrIn6>(
+            self.sock.as_raw_fd(),
+            &mut iov,
+            Some(&mut cmsg),
+            MsgFlags::empty(),
+        ) {
+            Ok(m) => m,
+            Err(Errno::EAGAIN | Errno::EINTR) => return Ok(None),
+            Err(e) => return Err(io::Error::from(e)),
+        };
+        let Some(src) = msg.address else {
+            return Ok(None);
+        };
+        let dst = msg.cmsgs().ok().and_then(|mut it| {
+            it.find_map(|c| match c {
+                ControlMessageOwned::Ipv6PacketInfo(pi) => {
+                    Some(Ipv6Addr::from(pi.ipi6_addr.s6_addr))
+                }
+                _ => None,
+            })
+        });
+        Ok(Some(Recv6 {
+            len: msg.bytes,
+            src: SocketAddrV6::new(src.ip(), src.port(), src.flowinfo(), src.scope_id()),
+            dst,
+        }))
     }
 
     pub fn send(&self, bytes: &[u8], dest: SocketAddrV6) -> io::Result<()> {

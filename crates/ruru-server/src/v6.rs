@@ -129,7 +129,7 @@ impl Service6 {
         let mut buf = vec![0u8; 65_536];
         let iface: Arc<str> = Arc::from(sock.iface.as_str());
         while !self.stop.load(Ordering::Relaxed) {
-            let (n, src) = match sock.recv(&mut buf) {
+            let rx = match sock.recv(&mut buf) {
                 Ok(Some(x)) => x,
                 Ok(None) => continue,
                 Err(e) => {
@@ -138,9 +138,11 @@ impl Service6 {
                     continue;
                 }
             };
+            let (n, src) = (rx.len, rx.src);
             let meta = RecvMeta6 {
                 src,
                 iface: Some(iface.clone()),
+                dst: rx.dst,
             };
             if self.db_paused.load(Ordering::Relaxed) {
                 self.stats.inc(Stat::Pkt6Received);

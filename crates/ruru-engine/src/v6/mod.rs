@@ -50,6 +50,10 @@ pub struct RecvMeta6 {
     pub src: SocketAddrV6,
     /// Receiving interface name, when known.
     pub iface: Option<Arc<str>>,
+    /// The destination address of the datagram, when the socket reports
+    /// it: a client's message to one of our unicast addresses is handled as
+    /// RFC 8415 §16/§18.3 say (dropped, or answered with UseMulticast).
+    pub dst: Option<Ipv6Addr>,
 }
 
 /// Settings from outside the config file.
@@ -92,6 +96,9 @@ pub enum Drop6 {
     Conflict,
     /// A hook callout said DROP (or SKIP where that means drop), or failed.
     Hook,
+    /// Solicit, Confirm, Rebind or Information-request sent by a client
+    /// to a unicast address (RFC 8415 §16: discarded).
+    Unicast,
 }
 
 #[derive(Debug, Clone)]
@@ -502,6 +509,24 @@ impl Engine6 {
             deleted: RefCell::new(Vec::new()),
         };
 
+        // RFC 8415 §16 and §18.3: a client (not a relay) may not unicast to
+        // a server that sent it no Server Unicast option (ruru never does).
+        if q.relays.is_empty() && meta.dst.is_some_and(|d| !d.is_multicast()) {
+            match q.msg_type {
+                M::Request | M::Renew | M::Release | M::Decline => {
+                    let mut r = v6::Message::new_with_id(MessageType::Reply, q.msg.xid());
+                    r.opts_mut().insert(status(
+                        Status::UseMulticast,
+                        "Use multicast to reach this server",
+                    ));
+                    r.opts_mut()
+                        .insert(DhcpOption::ServerId(self.opts.server_duid.clone()));
+                    r.opts_mut().insert(DhcpOption::ClientId(duid.to_vec()));
+                    return self.send_out(&ctx, meta, &r);
+                }
+                _ => return self.drop(Some(&q), Drop6::Unicast),
+            }
+        }
         let mut reply = v6::Message::new_with_id(MessageType::Reply, q.msg.xid());
         let result = match q.msg_type {
             M::Solicit if q.rapid_commit && subnet.rapid_commit => {

@@ -156,6 +156,7 @@ fn meta() -> RecvMeta6 {
     RecvMeta6 {
         src: SocketAddrV6::new("2001:db8:ff::2".parse().unwrap(), 547, 0, 0),
         iface: None,
+        dst: Some("2001:db8:ff::1".parse().unwrap()),
     }
 }
 
@@ -704,4 +705,59 @@ fn information_request_from_a_link_without_subnet_gets_global_options() {
     put(&mut m, 1, &duid(9));
     let fw = packet::tests::relay_forw(&m, "2001:db8:99::1".parse().unwrap(), Some(b"port1"));
     assert!(exchange(&e, &s, &fw).is_none());
+}
+
+#[test]
+fn rfc8415_unicast_from_a_client_gets_use_multicast_or_nothing() {
+    let mut c = cfg();
+    c.subnets[0].interface = Some("eth0".into());
+    let e = engine_from(c);
+    let s = store();
+    let direct = |dst: &str| RecvMeta6 {
+        src: SocketAddrV6::new("fe80::2".parse().unwrap(), 546, 0, 2),
+        iface: Some("eth0".into()),
+        dst: Some(dst.parse().unwrap()),
+    };
+    let solicit = {
+        let mut m = vec![1, 0, 0, 1];
+        put(&mut m, 1, &duid(1));
+        let (c3, v3) = ia_na(1, None);
+        put(&mut m, c3, &v3);
+        m
+    };
+    // Multicast: an Advertise.
+    let adv = match e.process(&s, &solicit, &direct("ff02::1:2"), NOW) {
+        Outcome6::Reply(r) => v6::Message::decode(&mut Decoder::new(&r.bytes)).unwrap(),
+        o => panic!("{o:?}"),
+    };
+    assert_eq!(adv.msg_type(), MessageType::Advertise);
+    let (a, _) = first_addr(&adv).unwrap();
+    // Unicast Solicit: discarded.
+    assert!(matches!(
+        e.process(&s, &solicit, &direct("2001:db8:1::1"), NOW),
+        Outcome6::Drop(Drop6::Unicast)
+    ));
+    // Unicast Request: a Reply with only UseMulticast and the identifiers.
+    let mut req = vec![3, 0, 0, 2];
+    put(&mut req, 1, &duid(1));
+    put(&mut req, 2, SERVER_DUID);
+    let (c3, v3) = ia_na(1, Some(a));
+    put(&mut req, c3, &v3);
+    let rep = match e.process(&s, &req, &direct("2001:db8:1::1"), NOW) {
+        Outcome6::Reply(r) => v6::Message::decode(&mut Decoder::new(&r.bytes)).unwrap(),
+        o => panic!("{o:?}"),
+    };
+    assert_eq!(top_status(&rep), Some(Status::UseMulticast));
+    assert_eq!(
+        rep.opts().iter().count(),
+        3,
+        "status, server id, client id only"
+    );
+    assert!(s.get6(LeaseType6::Na, a).is_none(), "nothing stored");
+    // The same Request by multicast is served.
+    let rep = match e.process(&s, &req, &direct("ff02::1:2"), NOW) {
+        Outcome6::Reply(r) => v6::Message::decode(&mut Decoder::new(&r.bytes)).unwrap(),
+        o => panic!("{o:?}"),
+    };
+    assert_eq!(first_addr(&rep).map(|x| x.0), Some(a));
 }
