@@ -511,8 +511,13 @@ fn unicast_from_a_direct_client_gets_use_multicast() {
     let a = addr_of(&adv).unwrap();
     // A client on lo, unicasting to the server (no relay); replies to
     // direct clients go to the server's client port (`-P`).
-    let client = UdpSocket::bind(SocketAddrV6::new(Ipv6Addr::LOCALHOST, srv.client_port, 0, 0))
-        .unwrap();
+    let client = UdpSocket::bind(SocketAddrV6::new(
+        Ipv6Addr::LOCALHOST,
+        srv.client_port,
+        0,
+        0,
+    ))
+    .unwrap();
     client
         .set_read_timeout(Some(Duration::from_millis(1500)))
         .unwrap();
@@ -537,4 +542,36 @@ fn unicast_from_a_direct_client_gets_use_multicast() {
         other => panic!("no UseMulticast: {other:?}"),
     }
     assert!(rep.opts().get(OptionCode::IANA).is_none());
+}
+
+#[test]
+fn reload_closes_and_opens_dhcpv6_sockets() {
+    let Some((_g, srv, relay)) = setup("v6_iface_reload") else {
+        return;
+    };
+    assert!(relay
+        .exchange(&msg(1, 1, None, &[ia_na(1, None)]))
+        .is_some());
+    // lo leaves interfaces-config: its socket closes, nothing answers.
+    let dir = srv.dir.path().to_str().unwrap().to_string();
+    let without = config()
+        .replace(r#""interfaces": ["lo"]"#, r#""interfaces": []"#)
+        .replace("@DIR@", &dir);
+    std::fs::write(&srv.config, without).unwrap();
+    srv.signal("-HUP");
+    assert!(srv.wait_log("DHCPv6 socket closed", Duration::from_secs(10)));
+    assert!(relay
+        .exchange(&msg(1, 2, None, &[ia_na(1, None)]))
+        .is_none());
+    // Back in: served again, without a restart.
+    std::fs::write(&srv.config, config().replace("@DIR@", &dir)).unwrap();
+    srv.signal("-HUP");
+    assert!(wait_until(Duration::from_secs(10), || srv
+        .log_text()
+        .matches("listening (DHCPv6)")
+        .count()
+        >= 2));
+    assert!(relay
+        .exchange(&msg(1, 3, None, &[ia_na(1, None)]))
+        .is_some());
 }

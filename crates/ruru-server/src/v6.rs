@@ -4,9 +4,13 @@
 //!
 //! One [`Engine6`] snapshot per message (swapped atomically by `apply`), the
 //! server DUID generated once and persisted ([`crate::duid`]), one socket per
-//! configured interface ([`ruru_net::udp6`]). Interface changes on reload
-//! are not applied yet (a warning says so); everything else is.
+//! configured interface ([`ruru_net::udp6`]) with its own workers. A reload
+//! closes the sockets of interfaces that left `interfaces-config` and opens
+//! those of new ones; interfaces that cannot be opened are retried as
+//! `service-sockets-max-retries` / `-retry-wait-time` say, and
+//! `service-sockets-require-all` makes a failure at start-up fatal.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddrV6;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -38,9 +42,23 @@ pub struct Service6 {
     pub db_paused: Arc<AtomicBool>,
     opts: EngineOptions6,
     stats: Arc<Stats>,
+    /// `interfaces-config.interfaces` as last applied.
     interfaces: Mutex<Vec<String>>,
+    /// The open sockets by interface name, with their workers.
+    sockets: Mutex<BTreeMap<String, Listener>>,
+    server_port: u16,
+    threads: usize,
+    /// Set to stop the retry thread of the previous configuration.
+    retry_stop: Mutex<Option<Arc<AtomicBool>>>,
     stop: Arc<AtomicBool>,
     handles: Mutex<Vec<JoinHandle<()>>>,
+}
+
+/// The workers of one interface's socket.
+struct Listener {
+    /// Set to close this socket (the interface left the configuration).
+    stop: Arc<AtomicBool>,
+    handles: Vec<JoinHandle<()>>,
 }
 
 /// Interface names of Kea's interface specs (`"eth0"`, `"eth0/addr"`, `"*"`).
@@ -93,30 +111,30 @@ impl Service6 {
             opts,
             stats,
             interfaces: Mutex::new(cfg.interfaces.interfaces.clone()),
+            sockets: Mutex::new(BTreeMap::new()),
+            server_port,
+            threads: threads.max(1),
+            retry_stop: Mutex::new(None),
             stop: Arc::new(AtomicBool::new(false)),
             handles: Mutex::new(Vec::new()),
         });
-        let mut opened = 0;
-        for name in names(&cfg.interfaces.interfaces) {
-            match udp6::open(&name, server_port, POLL) {
-                Ok(sock) => {
-                    info!(iface = %name, port = server_port, "listening (DHCPv6)");
-                    for i in 0..threads.max(1) {
-                        let s = sock.try_clone()?;
-                        let svc2 = svc.clone();
-                        let h = std::thread::Builder::new()
-                            .name(format!("ruru6-{name}-{i}"))
-                            .spawn(move || svc2.run(&s))?;
-                        lock(&svc.handles).push(h);
-                    }
-                    opened += 1;
-                }
-                Err(e) => warn!(interface = %name, error = %e, "could not open a DHCPv6 socket"),
+        let ic = &cfg.interfaces;
+        let mut failed = Vec::new();
+        for name in names(&ic.interfaces) {
+            if let Err(e) = svc.listen(&name) {
+                warn!(interface = %name, error = %e, "could not open a DHCPv6 socket");
+                failed.push(name);
             }
         }
-        if opened == 0 {
-            return Err(ServerError::NoSockets(cfg.interfaces.interfaces.clone()));
+        if !failed.is_empty() && ic.require_all {
+            svc.stop();
+            return Err(ServerError::NoSockets(failed));
         }
+        if lock(&svc.sockets).is_empty() && (failed.is_empty() || ic.max_retries == 0) {
+            svc.stop();
+            return Err(ServerError::NoSockets(ic.interfaces.clone()));
+        }
+        svc.retry(ic, failed);
         let svc2 = svc.clone();
         let h = std::thread::Builder::new()
             .name("ruru6-reclaim".into())
@@ -125,10 +143,102 @@ impl Service6 {
         Ok(svc)
     }
 
-    fn run(&self, sock: &Udp6Socket) {
+    /// Opens the socket of interface `name` and starts its workers.
+    fn listen(self: &Arc<Self>, name: &str) -> Result<(), ServerError> {
+        let sock = udp6::open(name, self.server_port, POLL)?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut handles = Vec::with_capacity(self.threads);
+        for i in 0..self.threads {
+            let s = sock.try_clone()?;
+            let (svc, stop) = (self.clone(), stop.clone());
+            handles.push(
+                std::thread::Builder::new()
+                    .name(format!("ruru6-{name}-{i}"))
+                    .spawn(move || svc.run(&s, &stop))?,
+            );
+        }
+        info!(iface = %name, port = self.server_port, "listening (DHCPv6)");
+        lock(&self.sockets).insert(name.to_string(), Listener { stop, handles });
+        Ok(())
+    }
+
+    /// Closes the socket of interface `name` (its workers end within the
+    /// receive timeout).
+    fn close(&self, name: &str) {
+        let Some(l) = lock(&self.sockets).remove(name) else {
+            return;
+        };
+        l.stop.store(true, Ordering::Relaxed);
+        for h in l.handles {
+            if h.join().is_err() {
+                error!("a DHCPv6 worker panicked");
+            }
+        }
+        info!(iface = %name, "DHCPv6 socket closed");
+    }
+
+    /// Retries opening the `failed` interfaces in the background, Kea's
+    /// `service-sockets-max-retries` times, `service-sockets-retry-wait-time`
+    /// apart (replacing the retries of an earlier configuration).
+    fn retry(self: &Arc<Self>, ic: &ruru_config::InterfacesConfig, failed: Vec<String>) {
+        if let Some(old) = lock(&self.retry_stop).take() {
+            old.store(true, Ordering::Relaxed);
+        }
+        if failed.is_empty() {
+            return;
+        }
+        if ic.max_retries == 0 {
+            for name in &failed {
+                warn!(interface = %name, "not served by DHCPv6 (set interfaces-config.service-sockets-max-retries to retry)");
+            }
+            return;
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        *lock(&self.retry_stop) = Some(stop.clone());
+        let svc = self.clone();
+        let (max, wait) = (
+            ic.max_retries,
+            Duration::from_millis(u64::from(ic.retry_wait_ms)),
+        );
+        let spawned = std::thread::Builder::new()
+            .name("ruru6-sockets".into())
+            .spawn(move || {
+                let mut pending = failed;
+                for attempt in 1..=max {
+                    let end = std::time::Instant::now() + wait;
+                    while std::time::Instant::now() < end {
+                        if stop.load(Ordering::Relaxed) || svc.stop.load(Ordering::Relaxed) {
+                            return;
+                        }
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                    pending.retain(|name| match svc.listen(name) {
+                        Ok(()) => {
+                            info!(interface = %name, attempt, "DHCPv6 socket opened after retry; serving");
+                            false
+                        }
+                        Err(e) => {
+                            debug!(interface = %name, attempt, error = %e, "DHCPv6 socket retry failed");
+                            true
+                        }
+                    });
+                    if pending.is_empty() {
+                        return;
+                    }
+                }
+                for name in pending {
+                    warn!(interface = %name, retries = max, "DHCPv6 socket could not be opened; giving up");
+                }
+            });
+        if let Err(e) = spawned {
+            warn!(error = %e, "cannot start the DHCPv6 socket retry thread");
+        }
+    }
+
+    fn run(&self, sock: &Udp6Socket, closed: &AtomicBool) {
         let mut buf = vec![0u8; 65_536];
         let iface: Arc<str> = Arc::from(sock.iface.as_str());
-        while !self.stop.load(Ordering::Relaxed) {
+        while !self.stop.load(Ordering::Relaxed) && !closed.load(Ordering::Relaxed) {
             let rx = match sock.recv(&mut buf) {
                 Ok(Some(x)) => x,
                 Ok(None) => continue,
@@ -197,10 +307,26 @@ impl Service6 {
         }
     }
 
-    /// Swaps in a new `Dhcp6` configuration and its hook libraries.
-    pub fn apply(&self, cfg: &Dhcp6, hooks: &Option<Arc<Hooks>>) {
-        if *lock(&self.interfaces) != cfg.interfaces.interfaces {
-            warn!("Dhcp6 interfaces-config changed: DHCPv6 sockets are kept until restart (not supported yet by reload)");
+    /// Swaps in a new `Dhcp6` configuration and its hook libraries;
+    /// sockets of interfaces no longer configured are closed and those of
+    /// new interfaces opened (retried as configured when they fail).
+    pub fn apply(self: &Arc<Self>, cfg: &Dhcp6, hooks: &Option<Arc<Hooks>>) {
+        let ic = &cfg.interfaces;
+        if *lock(&self.interfaces) != ic.interfaces {
+            let wanted = names(&ic.interfaces);
+            let open: Vec<String> = lock(&self.sockets).keys().cloned().collect();
+            for name in open.iter().filter(|n| !wanted.contains(n)) {
+                self.close(name);
+            }
+            let mut failed = Vec::new();
+            for name in wanted.iter().filter(|n| !open.contains(n)) {
+                if let Err(e) = self.listen(name) {
+                    warn!(interface = %name, error = %e, "could not open a DHCPv6 socket");
+                    failed.push(name.clone());
+                }
+            }
+            self.retry(ic, failed);
+            *lock(&self.interfaces) = ic.interfaces.clone();
         }
         let old = &self.engine.load().cfg.lease_database;
         let new = &cfg.lease_database;
@@ -224,7 +350,11 @@ impl Service6 {
     /// Stops the workers and waits for them.
     pub fn stop(&self) {
         self.stop.store(true, Ordering::Relaxed);
-        for h in std::mem::take(&mut *lock(&self.handles)) {
+        let listeners: Vec<Listener> = std::mem::take(&mut *lock(&self.sockets))
+            .into_values()
+            .collect();
+        let handles = std::mem::take(&mut *lock(&self.handles));
+        for h in listeners.into_iter().flat_map(|l| l.handles).chain(handles) {
             if h.join().is_err() {
                 error!("a DHCPv6 worker panicked");
             }
