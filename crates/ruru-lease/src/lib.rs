@@ -317,6 +317,14 @@ pub trait LeaseStore: Send + Sync {
     fn all4(&self) -> Vec<Lease4> {
         Vec::new()
     }
+    /// Calls `f` with every lease without copying them all first (the
+    /// statistics recount of a big lease file); the default goes through
+    /// `all4`.
+    fn for_each4(&self, f: &mut dyn FnMut(&Lease4)) {
+        for l in self.all4() {
+            f(&l);
+        }
+    }
     /// Number of leases stored.
     fn count4(&self) -> usize {
         0
@@ -378,6 +386,12 @@ pub trait LeaseStore: Send + Sync {
     /// Every lease, all types.
     fn all6(&self) -> Vec<Lease6> {
         Vec::new()
+    }
+    /// [`LeaseStore::for_each4`] for DHCPv6 leases.
+    fn for_each6(&self, f: &mut dyn FnMut(&Lease6)) {
+        for l in self.all6() {
+            f(&l);
+        }
     }
     /// Number of leases stored, all types.
     fn count6(&self) -> usize {

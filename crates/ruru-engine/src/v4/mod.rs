@@ -268,9 +268,16 @@ impl Engine4 {
             .collect();
         let mut pool_declined = pool_assigned.clone();
         let mut total_declined = 0;
-        for l in store.all4() {
-            let Some(i) = self.subnet_index(l.subnet_id) else {
-                continue;
+        let index: std::collections::HashMap<u32, usize> = self
+            .cfg
+            .subnets
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id, i))
+            .collect();
+        store.for_each4(&mut |l| {
+            let Some(&i) = index.get(&l.subnet_id) else {
+                return;
             };
             let pool = self.cfg.subnets[i]
                 .pools
@@ -288,7 +295,7 @@ impl Engine4 {
                 pool_assigned[i][p] += a;
                 pool_declined[i][p] += d;
             }
-        }
+        });
         for (i, st) in self.subnet_stats.iter().enumerate() {
             st.assigned_addresses.store(assigned[i], Relaxed);
             st.declined_addresses.store(declined[i], Relaxed);

@@ -318,17 +318,24 @@ impl Engine6 {
         use std::sync::atomic::Ordering::Relaxed;
         let mut nas = vec![0i64; self.cfg.subnets.len()];
         let mut pds = vec![0i64; self.cfg.subnets.len()];
-        for l in store.all6() {
+        let index: std::collections::HashMap<u32, usize> = self
+            .cfg
+            .subnets
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id, i))
+            .collect();
+        store.for_each6(&mut |l| {
             if l.state == LeaseState::ExpiredReclaimed {
-                continue;
+                return;
             }
-            if let Some(i) = self.cfg.subnets.iter().position(|s| s.id == l.subnet_id) {
+            if let Some(&i) = index.get(&l.subnet_id) {
                 match l.lease_type {
                     LeaseType6::Pd => pds[i] += 1,
                     _ => nas[i] += 1,
                 }
             }
-        }
+        });
         for (i, st) in self.subnet_stats.iter().enumerate() {
             st.assigned_nas.store(nas[i], Relaxed);
             st.assigned_pds.store(pds[i], Relaxed);
