@@ -9,6 +9,10 @@
 //!   serve clients concurrently: every ACKed address is distinct and stored
 //!   once, for the client that got it.
 //!
+//! - Live reservations (`hosts-database`): a host row inserted directly
+//!   in the database (as an inventory system would) applies to the
+//!   client's next exchange, without reload; no other client gets the
+//!   reserved address; a 1.0 schema is refused until `ruru db upgrade`.
 //! - DHCPv6 on each database: `ruru db init` with a `Dhcp6`-only
 //!   configuration, Solicit/Request for an address and a prefix, the rows
 //!   committed before the Reply, a restart that keeps them.
@@ -194,7 +198,7 @@ fn dora_stores_before_ack(kind: Kind, test: &str) {
     assert_eq!(ruru_db("version", &cfg), (true, "none\n".to_string()));
     let (ok, text) = ruru_db("init", &cfg);
     assert!(ok, "{text}");
-    assert_eq!(ruru_db("version", &cfg), (true, "1.0\n".to_string()));
+    assert_eq!(ruru_db("version", &cfg), (true, "1.1\n".to_string()));
     let (ok, text) = ruru_db("upgrade", &cfg);
     assert!(ok, "{text}");
 
@@ -429,6 +433,250 @@ fn mysql_two_servers_one_database() {
     two_servers_one_database(Kind::My, "my_two");
 }
 
+// ------------------------------------------------------- live reservations
+
+impl Db {
+    /// `config_with_pool` with this database as the hosts database too.
+    fn config_with_hosts(&self, relays: &[Ipv4Addr], pool: &str) -> String {
+        self.config_with_pool(relays, pool).replacen(
+            "  \"valid-lifetime\": 3600,",
+            &format!(
+                "  \"hosts-database\": {{ \"type\": \"{}\", \"name\": \"{}\", \"host\": \"127.0.0.1\", \"user\": \"{}\" }},\n  \"valid-lifetime\": 3600,",
+                self.kind.type_name(),
+                self.opts.name,
+                self.kind.user()
+            ),
+            1,
+        )
+    }
+
+    /// Inserts a host row by SQL, as an inventory system would.
+    fn insert_host(&self, mac: &[u8], addr: Ipv4Addr, options: &str) {
+        let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
+        let id = match self.kind {
+            Kind::Pg => format!("'\\x{hex}'::bytea"),
+            Kind::My => format!("x'{hex}'"),
+        };
+        let sql = format!(
+            "INSERT INTO hosts (dhcp_identifier, dhcp_identifier_type, dhcp4_subnet_id, \
+             ipv4_address, hostname, option_data) VALUES ({id}, 0, 1, {}, 'inventory', '{options}')",
+            u32::from(addr)
+        );
+        self.kind.exec(&self.opts, &sql).unwrap();
+    }
+}
+
+fn live_reservation(kind: Kind, test: &str) {
+    if !can_bind_67(test) {
+        return;
+    }
+    let Some(db) = Db::new(kind, test) else {
+        return;
+    };
+    let ra = relay_addr_for(test);
+    let config = db.config_with_hosts(&[ra], "192.0.2.100 - 192.0.2.103");
+    let (dir, cfg) = init_dir(&config);
+    assert_eq!(ruru_db("version", &cfg), (true, "1.1\n".to_string()));
+    // A 1.0 schema (before hosts) is refused until upgraded.
+    kind.exec(&db.opts, "DROP TABLE hosts").unwrap();
+    kind.exec(&db.opts, "UPDATE schema_version SET minor = 0")
+        .unwrap();
+    let out = Command::new(BIN)
+        .args(["serve", "-p", "1", "-c"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains(&format!("ruru db upgrade -c {}", cfg.display())),
+        "{err}"
+    );
+    let (ok, text) = ruru_db("upgrade", &cfg);
+    assert!(ok && text.contains("1.1"), "{text}");
+
+    let srv = Server::start_in(dir, &config);
+    let relay = Relay::new(ra, srv.port);
+    let store = db.store();
+    // No host row: a pool address.
+    let mut c1 = Client::new(1, relay.addr);
+    let first = c1.dora(&relay);
+    let pool: BTreeSet<Ipv4Addr> = (100..=103).map(|i| Ipv4Addr::new(192, 0, 2, i)).collect();
+    assert!(pool.contains(&first), "{first}");
+
+    // The inventory system reserves another pool address for this client
+    // (no reload).
+    let reserved = *pool.iter().rev().find(|a| **a != first).unwrap();
+    db.insert_host(
+        &mac(1),
+        reserved,
+        r#"[{"code": 42, "data": "c0000205", "always-send": true}]"#,
+    );
+    // Renewing the pool address: NAK, the reservation wins.
+    let nak = relay.exchange(&c1.request_renew(first)).expect("NAK");
+    assert_eq!(msg_type(&nak), Some(MessageType::Nak));
+    // The next DORA gets the reserved address, with the host's option.
+    let offer = relay.exchange(&c1.discover()).expect("OFFER");
+    assert_eq!(offer.yiaddr(), reserved);
+    assert!(
+        offer
+            .opts()
+            .get(dhcproto::v4::OptionCode::NtpServers)
+            .is_some(),
+        "host option 42 in the OFFER"
+    );
+    let ack = relay
+        .exchange(&c1.request_selecting(reserved, server_id(&offer).unwrap()))
+        .expect("ACK");
+    assert_eq!(msg_type(&ack), Some(MessageType::Ack));
+    assert_eq!(ack.yiaddr(), reserved);
+    assert_eq!(store.get4(reserved).map(|l| l.hwaddr), Some(mac(1)));
+    assert!(store.get4(first).is_none(), "the old lease is gone");
+
+    // Other clients share the three other addresses, never the reserved one.
+    let mut got = BTreeSet::new();
+    for n in 2..=4 {
+        got.insert(Client::new(n, relay.addr).dora(&relay));
+    }
+    let others: BTreeSet<Ipv4Addr> = pool.iter().copied().filter(|a| *a != reserved).collect();
+    assert_eq!(got, others);
+    let mut c5 = Client::new(5, relay.addr);
+    assert!(relay.exchange(&c5.discover()).is_none(), "pool exhausted");
+    let sid = server_id(&ack).unwrap();
+    let nak = relay
+        .exchange(&c5.request_selecting(reserved, sid))
+        .expect("NAK");
+    assert_eq!(msg_type(&nak), Some(MessageType::Nak));
+    drop(srv);
+}
+
+/// Sends one control command over the UNIX socket; the answer.
+fn control(sock: &std::path::Path, command: &str, args: serde_json::Value) -> serde_json::Value {
+    use std::io::{Read, Write};
+    let mut s = std::os::unix::net::UnixStream::connect(sock).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let req = serde_json::json!({ "command": command, "arguments": args });
+    s.write_all(req.to_string().as_bytes()).unwrap();
+    s.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    serde_json::from_str(&out).unwrap()
+}
+
+/// `reservation-add|get|get-all|del` with a hosts database work on the
+/// database (Kea's host_cmds), and an added host applies at once.
+fn reservation_commands_db(kind: Kind, test: &str) {
+    use serde_json::json;
+    if !can_bind_67(test) {
+        return;
+    }
+    let Some(db) = Db::new(kind, test) else {
+        return;
+    };
+    let ra = relay_addr_for(test);
+    let config = db
+        .config_with_hosts(&[ra], "192.0.2.100 - 192.0.2.103")
+        .replacen(
+            "  \"valid-lifetime\": 3600,",
+            "  \"control-socket\": { \"socket-type\": \"unix\", \"socket-name\": \"@DIR@/ctrl.sock\" },\n  \"valid-lifetime\": 3600,",
+            1,
+        );
+    let (dir, _cfg) = init_dir(&config);
+    let srv = Server::start_in(dir, &config);
+    let sock = srv.path("ctrl.sock");
+    assert!(wait_until(Duration::from_secs(5), || sock.exists()));
+    let relay = Relay::new(ra, srv.port);
+    let add = control(
+        &sock,
+        "reservation-add",
+        json!({"reservation": {"subnet-id": 1, "hw-address": "02:00:5e:10:00:07",
+            "ip-address": "192.0.2.102", "hostname": "cmd",
+            "option-data": [{"name": "ntp-servers", "data": "192.0.2.53", "always-send": true}]}}),
+    );
+    assert_eq!(add["result"], 0, "{add}");
+    // In the database, not in the configuration.
+    let hosts: Box<dyn ruru_lease::HostStore> = match kind {
+        Kind::Pg => Box::new(PgStore::open(&db.opts).unwrap()),
+        Kind::My => Box::new(MySqlStore::open(&db.opts).unwrap()),
+    };
+    let rows = hosts.all4(1);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].hostname, "cmd");
+    let cfg = control(&sock, "config-get", json!({}));
+    assert!(!cfg.to_string().contains("\"cmd\""), "{cfg}");
+    // The next packet uses it.
+    let mut c = Client::new(7, relay.addr);
+    let offer = relay.exchange(&c.discover()).expect("OFFER");
+    assert_eq!(offer.yiaddr(), Ipv4Addr::new(192, 0, 2, 102));
+    assert!(offer
+        .opts()
+        .get(dhcproto::v4::OptionCode::NtpServers)
+        .is_some());
+    // One address, one host.
+    let dup = control(
+        &sock,
+        "reservation-add",
+        json!({"reservation": {"subnet-id": 1, "hw-address": "02:00:5e:10:00:08", "ip-address": "192.0.2.102"}}),
+    );
+    assert_eq!(dup["result"], 1, "{dup}");
+    // An invalid one is refused by validation.
+    let bad = control(
+        &sock,
+        "reservation-add",
+        json!({"reservation": {"subnet-id": 1, "hw-address": "02:00:5e:10:00:08", "ip-address": "10.9.9.9"}}),
+    );
+    assert_eq!(bad["result"], 1, "{bad}");
+    let g = control(
+        &sock,
+        "reservation-get",
+        json!({"subnet-id": 1, "identifier-type": "hw-address", "identifier": "02:00:5e:10:00:07"}),
+    );
+    assert_eq!(g["result"], 0, "{g}");
+    assert_eq!(g["arguments"]["hostname"], "cmd");
+    assert_eq!(g["arguments"]["ip-address"], "192.0.2.102");
+    assert_eq!(g["arguments"]["option-data"][0]["code"], 42);
+    let all = control(&sock, "reservation-get-all", json!({"subnet-id": 1}));
+    assert_eq!(
+        all["arguments"]["hosts"].as_array().map(Vec::len),
+        Some(1),
+        "{all}"
+    );
+    let del = control(
+        &sock,
+        "reservation-del",
+        json!({"subnet-id": 1, "ip-address": "192.0.2.102"}),
+    );
+    assert_eq!(del["result"], 0, "{del}");
+    assert!(hosts.all4(1).is_empty());
+    let g = control(
+        &sock,
+        "reservation-get",
+        json!({"subnet-id": 1, "ip-address": "192.0.2.102"}),
+    );
+    assert_eq!(g["result"], 3, "{g}");
+    drop(srv);
+}
+
+#[test]
+fn pg_reservation_commands_db() {
+    reservation_commands_db(Kind::Pg, "pg_res_cmds");
+}
+
+#[test]
+fn mysql_reservation_commands_db() {
+    reservation_commands_db(Kind::My, "my_res_cmds");
+}
+
+#[test]
+fn pg_live_reservation() {
+    live_reservation(Kind::Pg, "pg_live_res");
+}
+
+#[test]
+fn mysql_live_reservation() {
+    live_reservation(Kind::My, "my_live_res");
+}
+
 // ------------------------------------------------------------------ DHCPv6
 
 impl Db {
@@ -594,7 +842,7 @@ fn v6_on_sql(kind: Kind, test: &str) {
     assert_eq!(ruru_db("version", &cfg), (true, "none\n".to_string()));
     let (ok, text) = ruru_db("init", &cfg);
     assert!(ok, "{text}");
-    assert_eq!(ruru_db("version", &cfg), (true, "1.0\n".to_string()));
+    assert_eq!(ruru_db("version", &cfg), (true, "1.1\n".to_string()));
 
     let mut srv = Server::start_in(dir, &db.config6());
     let relay = Relay6 {

@@ -77,6 +77,17 @@ pub struct Dhcp4 {
     /// Where leases are stored. Default: memfile in Kea's default file.
     #[serde(default, deserialize_with = "object")]
     pub lease_database: Option<LeaseDatabase>,
+    /// Host reservations in a SQL database (Kea's `hosts-database`): the
+    /// parameters of a `postgresql` or `mysql` `lease-database` (`memfile`
+    /// is not a hosts backend). Looked up after the configuration's own
+    /// reservations, at every packet. Not together with `hosts-databases`.
+    #[serde(default, deserialize_with = "object")]
+    pub hosts_database: Option<LeaseDatabase>,
+    /// Several host databases (Kea's `hosts-databases`), looked up in this
+    /// order after the configuration's reservations; each as
+    /// `hosts-database`.
+    #[serde(default, deserialize_with = "objects")]
+    pub hosts_databases: Option<Vec<LeaseDatabase>>,
     /// Default lease lifetime, seconds. Default 7200.
     pub valid_lifetime: Option<u32>,
     /// Shortest lifetime granted to a client asking for less. Default: `valid-lifetime`.
@@ -733,8 +744,6 @@ const DHCP4_KEA: &[&str] = &[
     "shared-networks",
     "client-classes",
     "option-def",
-    "hosts-database",
-    "hosts-databases",
     "reservations",
     "dhcp-queue-control",
     "dhcp-ddns",
@@ -920,7 +929,7 @@ pub fn kea_known(kind: &str, key: &str) -> bool {
         "" => ROOT_KEA,
         "Dhcp4" => DHCP4_KEA,
         "Dhcp4.interfaces-config" => INTERFACES_KEA,
-        "Dhcp4.lease-database" => LEASE_DB_KEA,
+        "Dhcp4.lease-database" | "Dhcp4.hosts-database" | "Dhcp4.hosts-databases" => LEASE_DB_KEA,
         "Dhcp4.subnet4" => SUBNET_KEA,
         "Dhcp4.subnet4.pools" => POOL_KEA,
         "Dhcp4.subnet4.reservations" => RESERVATION_KEA,

@@ -29,6 +29,10 @@ pub struct Config {
 pub struct Dhcp4 {
     pub interfaces: InterfacesConfig,
     pub lease_database: LeaseDatabase,
+    /// `hosts-database` / `hosts-databases`, in lookup order (after the
+    /// configuration's reservations). Each is `Postgresql` or `Mysql`,
+    /// never `Memfile`.
+    pub hosts_databases: Vec<LeaseDbKind>,
     /// Subnets in configuration order (subnet selection takes the first match).
     pub subnets: Vec<Subnet4>,
     /// Global `option-data`, already encoded.

@@ -698,9 +698,17 @@ fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
         }
     };
 
+    let hosts_databases = hosts_databases(
+        v,
+        P,
+        d.hosts_database.as_ref(),
+        d.hosts_databases.as_deref(),
+    );
+
     model::Dhcp4 {
         interfaces: common.interfaces,
         lease_database: common.lease_database,
+        hosts_databases,
         subnets,
         options,
         decline_probation_period: d
@@ -1072,8 +1080,10 @@ fn lease_database(
             }
             model::LeaseDbKind::Memfile
         }
-        "postgresql" => model::LeaseDbKind::Postgresql(sql_database(v, p, ld)),
-        "mysql" => model::LeaseDbKind::Mysql(sql_database(v, p, ld)),
+        "postgresql" => {
+            model::LeaseDbKind::Postgresql(sql_database(v, &format!("{p}.lease-database"), ld))
+        }
+        "mysql" => model::LeaseDbKind::Mysql(sql_database(v, &format!("{p}.lease-database"), ld)),
         "cql" => {
             v.err(
                 format!("{p}.lease-database.type"),
@@ -1126,14 +1136,71 @@ fn lease_database(
     }
 }
 
-/// The parameters of a `postgresql` or `mysql` lease database.
+/// `hosts-database` / `hosts-databases` (Kea's parameters; SQL only:
+/// Kea has no memfile hosts backend), in lookup order.
+fn hosts_databases(
+    v: &mut V,
+    p: &str,
+    one: Option<&file::LeaseDatabase>,
+    list: Option<&[file::LeaseDatabase]>,
+) -> Vec<model::LeaseDbKind> {
+    if one.is_some() && list.is_some() {
+        v.err(
+            format!("{p}.hosts-databases"),
+            "`hosts-database` and `hosts-databases` are exclusive: use one of them",
+        );
+    }
+    let mut all: Vec<(String, &file::LeaseDatabase)> = Vec::new();
+    if let Some(d) = one {
+        all.push((format!("{p}.hosts-database"), d));
+    }
+    for (i, d) in list.unwrap_or_default().iter().enumerate() {
+        all.push((format!("{p}.hosts-databases[{i}]"), d));
+    }
+    let mut out = Vec::new();
+    for (path, d) in all {
+        if d.name.as_deref() == Some("") {
+            v.err(
+                format!("{path}.name"),
+                "empty name: expected a database name",
+            );
+        }
+        for (key, set) in [
+            ("persist", d.persist.is_some()),
+            ("lfc-interval", d.lfc_interval.is_some()),
+        ] {
+            if set {
+                v.err(
+                    format!("{path}.{key}"),
+                    format!("`{key}` is for a memfile lease database, not a hosts database"),
+                );
+            }
+        }
+        match d.kind.as_str() {
+            "postgresql" => out.push(model::LeaseDbKind::Postgresql(sql_database(v, &path, d))),
+            "mysql" => out.push(model::LeaseDbKind::Mysql(sql_database(v, &path, d))),
+            "memfile" => v.err(
+                format!("{path}.type"),
+                "\"memfile\" is not a hosts backend (as in Kea): reservations in the file go in `reservations`; a hosts database is \"postgresql\" or \"mysql\"",
+            ),
+            other => v.err(
+                format!("{path}.type"),
+                format!("unknown hosts database type `{other}`: expected \"postgresql\" or \"mysql\""),
+            ),
+        }
+    }
+    out
+}
+
+/// The parameters of a `postgresql` or `mysql` lease or hosts database;
+/// `p` is the object's path (`Dhcp4.lease-database`).
 fn sql_database(v: &mut V, p: &str, ld: &file::LeaseDatabase) -> model::SqlDatabase {
     let name = match &ld.name {
         Some(n) => n.clone(),
         None => {
             v.err(
-                format!("{p}.lease-database"),
-                "missing `name`: the database name is required for a SQL lease database",
+                p,
+                "missing `name`: the database name is required for a SQL database",
             );
             String::new()
         }
@@ -1144,7 +1211,7 @@ fn sql_database(v: &mut V, p: &str, ld: &file::LeaseDatabase) -> model::SqlDatab
         Some("serve-retry-continue") => model::OnFail::ServeRetryContinue,
         Some(other) => {
             v.err(
-                format!("{p}.lease-database.on-fail"),
+                format!("{p}.on-fail"),
                 format!(
                     "unknown on-fail `{other}`: expected \"stop-retry-exit\", \"serve-retry-exit\" or \"serve-retry-continue\""
                 ),
@@ -1153,7 +1220,7 @@ fn sql_database(v: &mut V, p: &str, ld: &file::LeaseDatabase) -> model::SqlDatab
         }
     };
     if ld.host.as_deref() == Some("") {
-        v.err(format!("{p}.lease-database.host"), "empty host name");
+        v.err(format!("{p}.host"), "empty host name");
     }
     model::SqlDatabase {
         name,

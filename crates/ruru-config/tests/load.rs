@@ -623,7 +623,10 @@ fn not_supported_yet() {
         ("\"dhcp-ddns\": {}", "Dhcp4.dhcp-ddns"),
         ("\"sanity-checks\": {}", "Dhcp4.sanity-checks"),
         ("\"reservations\": []", "Dhcp4.reservations"),
-        ("\"hosts-database\": {}", "Dhcp4.hosts-database"),
+        (
+            "\"hosts-database\": {\"type\": \"mysql\", \"name\": \"h\", \"readonly\": true}",
+            "Dhcp4.hosts-database.readonly",
+        ),
         (
             "\"lease-database\": {\"type\": \"memfile\", \"readonly\": true}",
             "Dhcp4.lease-database.readonly",
@@ -1259,6 +1262,80 @@ fn control_socket_errors() {
         assert_eq!(d.path, *path, "{d}");
         assert!(d.message.contains(msg), "{d}");
         assert_eq!(d.line, 2, "{d}");
+    }
+}
+
+#[test]
+fn hosts_databases() {
+    let c = ok(&v4(
+        r#""hosts-database": {"type": "postgresql", "name": "hosts", "host": "db", "user": "kea",
+        "max-reconnect-tries": 2}"#,
+    ));
+    let d = c.dhcp4.unwrap();
+    match d.hosts_databases.as_slice() {
+        [LeaseDbKind::Postgresql(s)] => {
+            assert_eq!((s.name.as_str(), s.host.as_str()), ("hosts", "db"));
+            assert_eq!((s.user.as_deref(), s.max_reconnect_tries), (Some("kea"), 2));
+        }
+        k => panic!("expected one postgresql hosts database, got {k:?}"),
+    }
+    // The lease database is unchanged (memfile by default).
+    assert_eq!(d.lease_database.kind, LeaseDbKind::Memfile);
+    let c = ok(&v4(
+        r#""hosts-databases": [{"type": "mysql", "name": "a"}, {"type": "postgresql", "name": "b"}]"#,
+    ));
+    let kinds = c.dhcp4.unwrap().hosts_databases;
+    assert!(matches!(
+        kinds.as_slice(),
+        [LeaseDbKind::Mysql(a), LeaseDbKind::Postgresql(b)] if a.name == "a" && b.name == "b"
+    ));
+    assert!(ok(&v4("")).dhcp4.unwrap().hosts_databases.is_empty());
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            r#""hosts-database": {"type": "memfile"}"#,
+            "Dhcp4.hosts-database.type",
+            "\"memfile\" is not a hosts backend",
+        ),
+        (
+            r#""hosts-databases": [{"type": "mysql", "name": "a"}, {"type": "cql", "name": "b"}]"#,
+            "Dhcp4.hosts-databases[1].type",
+            "unknown hosts database type `cql`",
+        ),
+        (
+            r#""hosts-database": {"type": "mysql"}"#,
+            "Dhcp4.hosts-database",
+            "missing `name`",
+        ),
+        (
+            r#""hosts-database": {"type": "mysql", "name": ""}"#,
+            "Dhcp4.hosts-database.name",
+            "empty name",
+        ),
+        (
+            r#""hosts-database": {"type": "mysql", "name": "a", "lfc-interval": 5}"#,
+            "Dhcp4.hosts-database.lfc-interval",
+            "not a hosts database",
+        ),
+        (
+            r#""hosts-database": {"type": "mysql", "name": "a", "on-fail": "never"}"#,
+            "Dhcp4.hosts-database.on-fail",
+            "unknown on-fail `never`",
+        ),
+        (
+            r#""hosts-database": {"type": "mysql", "name": "a"}, "hosts-databases": []"#,
+            "Dhcp4.hosts-databases",
+            "exclusive",
+        ),
+        (
+            r#""hosts-database": {"type": "mysql", "name": "a", "nmae": "b"}"#,
+            "Dhcp4.hosts-database.nmae",
+            "unknown",
+        ),
+    ];
+    for (body, path, msg) in cases {
+        let d = err(&v4(body));
+        assert_eq!(d.path, *path, "{d}");
+        assert!(d.message.contains(msg), "{d}");
     }
 }
 

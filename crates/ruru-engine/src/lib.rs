@@ -11,7 +11,9 @@
 //! The engine never reads the clock or touches a socket: callers pass the
 //! received bytes, receive metadata and `now` (Unix seconds) and get back the
 //! reply bytes and where to send them. The lease store is the one external
-//! dependency, through the `ruru_lease::LeaseStore` trait.
+//! dependency, through the `ruru_lease::LeaseStore` trait, with the host
+//! databases (`ruru_lease::HostStore`, in `EngineOptions::hosts`) when
+//! `hosts-database(s)` is configured.
 
 #![forbid(unsafe_code)]
 

@@ -19,6 +19,9 @@
 //! - `postgres`: [`PgStore`], leases in PostgreSQL (`tokio-postgres`).
 //! - `mysql`: [`MySqlStore`], leases in MySQL/MariaDB (`mysql_async`).
 //!   A SQL store holds both families (tables `lease4` and `lease6`).
+//! - `hosts`: host reservations in a SQL database (Kea's `hosts-database`):
+//!   [`Host4`], [`IdType`] and the [`HostStore`] trait, implemented by
+//!   [`PgStore`] and [`MySqlStore`] (table `hosts`, schema 1.1).
 //! - `conformance`: the one test suite every backend must pass, per family.
 //!
 //! Times are Unix seconds passed in by the caller; no store reads the clock
@@ -31,12 +34,14 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 pub mod conformance;
 pub mod csv;
+pub mod hosts;
 pub mod memfile;
 pub mod mysql;
 pub mod postgres;
 pub mod sql;
 
 pub use csv::{LeaseRow, Lookup};
+pub use hosts::{Host4, HostStore, IdType};
 pub use memfile::{
     CompactStats, LoadStats, Memfile, Memfile4, Memfile6, MemfileOptions, MemfileStore,
 };
@@ -241,6 +246,10 @@ pub enum LeaseError {
     /// last connection attempt failed.
     #[error("lease database unreachable (reconnecting): {0}")]
     Unavailable(String),
+    /// `HostStore::add4` of a host whose identifier or address is already
+    /// reserved in its subnet. Nothing is stored.
+    #[error("host already exists: {0}")]
+    HostExists(String),
     /// The database's schema is not the one this build uses.
     #[error("lease database schema is {found}, this ruru needs {}.{}", expected.0, expected.1)]
     Schema {

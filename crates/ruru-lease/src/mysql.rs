@@ -35,17 +35,21 @@ use mysql_async::prelude::{FromValue, Queryable};
 use mysql_async::{Conn, OptsBuilder, Params, Pool, PoolConstraints, PoolOpts, Row, Value};
 
 use crate::csv::LeaseRow;
+use crate::hosts::{self, Host4, HostStore, IdType};
 use crate::sql::{self, Bridge, Col, DbEvent, DbOptions, Dialect, Health, SchemaState, SqlRow, Q};
 use crate::{Lease4, Lease6, LeaseError, LeaseStore, LeaseType6};
 
 /// MySQL's duplicate-key error.
 const ER_DUP_ENTRY: u16 = 1062;
 
-/// The schema migrations: `MIGRATIONS[i]` takes the schema from version `i`
-/// to `i + 1` (minor 0). The runner creates `schema_version` itself.
-pub const MIGRATIONS: &[&str] = &[
+/// The schema migrations, oldest first: each takes the schema to its
+/// version (major, minor). The runner creates `schema_version` itself and
+/// applies those newer than the database's version.
+pub const MIGRATIONS: &[((u32, u32), &str)] = &[
     // 1.0: the lease tables.
-    "CREATE TABLE lease4 (
+    (
+        (1, 0),
+        "CREATE TABLE lease4 (
         address INT UNSIGNED PRIMARY KEY NOT NULL,
         hwaddr VARBINARY(20) NOT NULL,
         client_id VARBINARY(255),
@@ -82,6 +86,25 @@ pub const MIGRATIONS: &[&str] = &[
         INDEX lease6_by_duid_iaid (duid, iaid, lease_type),
         INDEX lease6_by_state_expire (state, expire)
     ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4",
+    ),
+    // 1.1: host reservations (`hosts-database`; see `crate::hosts`).
+    (
+        (1, 1),
+        "CREATE TABLE hosts (
+        host_id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY NOT NULL,
+        dhcp_identifier VARBINARY(255) NOT NULL,
+        dhcp_identifier_type TINYINT UNSIGNED NOT NULL,
+        dhcp4_subnet_id INT UNSIGNED NOT NULL,
+        ipv4_address INT UNSIGNED,
+        hostname VARCHAR(255) NOT NULL DEFAULT '',
+        dhcp4_next_server INT UNSIGNED,
+        dhcp4_server_hostname VARCHAR(64) NOT NULL DEFAULT '',
+        dhcp4_boot_file_name VARCHAR(128) NOT NULL DEFAULT '',
+        option_data TEXT,
+        UNIQUE KEY hosts_identifier_unique (dhcp_identifier, dhcp_identifier_type, dhcp4_subnet_id),
+        UNIQUE KEY hosts_address_unique (ipv4_address, dhcp4_subnet_id)
+    ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4",
+    ),
 ];
 
 /// A lease store in MySQL/MariaDB, holding both families. See the module
@@ -326,7 +349,7 @@ async fn migrate_on(conn: &mut Conn, create: bool) -> Result<SchemaState, LeaseE
             conn.query_drop("INSERT INTO schema_version VALUES (0, 0)")
                 .await
                 .map_err(db_err)?;
-            0
+            (0, 0)
         }
         SchemaState::Missing => {
             return Err(LeaseError::Schema {
@@ -343,19 +366,16 @@ async fn migrate_on(conn: &mut Conn, create: bool) -> Result<SchemaState, LeaseE
                     sql::SCHEMA_VERSION.1
                 )));
             }
-            v as usize
+            (v, m)
         }
     };
-    for (i, m) in MIGRATIONS.iter().enumerate().skip(from) {
-        for s in sql::statements(m) {
+    for ((v, m), text) in MIGRATIONS.iter().filter(|(to, _)| *to > from) {
+        for s in sql::statements(text) {
             conn.query_drop(s).await.map_err(db_err)?;
         }
-        conn.exec_drop(
-            "UPDATE schema_version SET version = ?, minor = 0",
-            (u64::try_from(i + 1).unwrap_or(u64::MAX),),
-        )
-        .await
-        .map_err(db_err)?;
+        conn.exec_drop("UPDATE schema_version SET version = ?, minor = ?", (*v, *m))
+            .await
+            .map_err(db_err)?;
     }
     schema_state(conn).await
 }
@@ -486,6 +506,10 @@ impl MySqlStore {
         )
     }
 
+    fn hosts(&self, what: &str, q: Q, params: Vec<Col>) -> Vec<Host4> {
+        sql::decode_all(what, sql::or_log(what, self.rows(q, params)), sql::host4_of)
+    }
+
     fn count(&self, what: &str, q: Q) -> usize {
         let rows = sql::or_log(what, self.rows(q, Vec::new()));
         rows.first()
@@ -516,6 +540,12 @@ impl SqlRow for Row {
         get(self, i)
     }
     fn text(&self, i: usize) -> Result<String, String> {
+        get(self, i)
+    }
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, String> {
+        get(self, i)
+    }
+    fn opt_text(&self, i: usize) -> Result<Option<String>, String> {
         get(self, i)
     }
 }
@@ -674,5 +704,54 @@ impl LeaseStore for MySqlStore {
 
     fn count6(&self) -> usize {
         self.count("count6", Q::Count6)
+    }
+}
+
+impl HostStore for MySqlStore {
+    fn get4(&self, subnet_id: u32, ids: &[(IdType, &[u8])]) -> Option<Host4> {
+        let mut found = Vec::new();
+        for chunk in ids.chunks(hosts::IDS_PER_QUERY) {
+            let p = sql::host_get_params(subnet_id, chunk);
+            found.extend(self.hosts("hosts get4", Q::HostGet4, p));
+        }
+        hosts::first_by_order(found, ids)
+    }
+
+    fn get4_by_address(&self, subnet_id: u32, addr: Ipv4Addr) -> Option<Host4> {
+        let p = vec![Col::Int(i64::from(subnet_id)), sql::addr4(addr)];
+        self.hosts("hosts get4_by_address", Q::HostByAddr4, p)
+            .into_iter()
+            .next()
+    }
+
+    fn all4(&self, subnet_id: u32) -> Vec<Host4> {
+        let p = vec![Col::Int(i64::from(subnet_id))];
+        self.hosts("hosts all4", Q::HostAll4, p)
+    }
+
+    fn add4(&self, host: &Host4) -> Result<(), LeaseError> {
+        match self.write(Q::HostAdd4, sql::host_values(host))? {
+            Ok(_) => Ok(()),
+            Err(e) if is_dup(&e) => Err(LeaseError::HostExists(format!(
+                "subnet {}: this {} or address is already reserved",
+                host.subnet_id,
+                host.id_type.name()
+            ))),
+            Err(e) => Err(db_err(e)),
+        }
+    }
+
+    fn del4_by_address(&self, subnet_id: u32, addr: Ipv4Addr) -> Result<bool, LeaseError> {
+        let p = vec![Col::Int(i64::from(subnet_id)), sql::addr4(addr)];
+        Ok(self.execute(Q::HostDelAddr4, p)? > 0)
+    }
+
+    fn del4_by_id(&self, subnet_id: u32, id_type: IdType, id: &[u8]) -> Result<bool, LeaseError> {
+        let p = vec![
+            Col::Int(i64::from(subnet_id)),
+            Col::Int(i64::from(id_type.code())),
+            Col::Bytes(id.to_vec()),
+        ];
+        Ok(self.execute(Q::HostDelId4, p)? > 0)
     }
 }

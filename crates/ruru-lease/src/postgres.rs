@@ -38,14 +38,16 @@ use tokio_postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use tokio_postgres::{Client, Config, GenericClient, NoTls, Row, Statement};
 
 use crate::csv::LeaseRow;
+use crate::hosts::{self, Host4, HostStore, IdType};
 use crate::sql::{self, Bridge, Col, DbEvent, DbOptions, Dialect, Health, SchemaState, SqlRow, Q};
 use crate::{Lease4, Lease6, LeaseError, LeaseStore, LeaseType6};
 
-/// The schema migrations: `MIGRATIONS[i]` takes the schema from version `i`
-/// to `i + 1` (minor 0). The runner creates `schema_version` itself.
-pub const MIGRATIONS: &[&str] = &[
+/// The schema migrations, oldest first: each takes the schema to its
+/// version (major, minor). The runner creates `schema_version` itself and
+/// applies those newer than the database's version.
+pub const MIGRATIONS: &[((u32, u32), &str)] = &[
     // 1.0: the lease tables.
-    "CREATE TABLE lease4 (
+    ((1, 0), "CREATE TABLE lease4 (
         address BIGINT PRIMARY KEY,
         hwaddr BYTEA NOT NULL,
         client_id BYTEA,
@@ -81,7 +83,22 @@ pub const MIGRATIONS: &[&str] = &[
         hwaddr_source BIGINT NOT NULL
     );
     CREATE INDEX lease6_by_duid_iaid ON lease6 (duid, iaid, lease_type);
-    CREATE INDEX lease6_by_state_expire ON lease6 (state, expire)",
+    CREATE INDEX lease6_by_state_expire ON lease6 (state, expire)"),
+    // 1.1: host reservations (`hosts-database`; see `crate::hosts`).
+    ((1, 1), "CREATE TABLE hosts (
+        host_id BIGSERIAL PRIMARY KEY,
+        dhcp_identifier BYTEA NOT NULL,
+        dhcp_identifier_type SMALLINT NOT NULL,
+        dhcp4_subnet_id BIGINT NOT NULL,
+        ipv4_address BIGINT,
+        hostname VARCHAR(255) NOT NULL DEFAULT '',
+        dhcp4_next_server BIGINT,
+        dhcp4_server_hostname VARCHAR(64) NOT NULL DEFAULT '',
+        dhcp4_boot_file_name VARCHAR(128) NOT NULL DEFAULT '',
+        option_data TEXT,
+        CONSTRAINT hosts_identifier_unique UNIQUE (dhcp_identifier, dhcp_identifier_type, dhcp4_subnet_id),
+        CONSTRAINT hosts_address_unique UNIQUE (ipv4_address, dhcp4_subnet_id)
+    )"),
 ];
 
 /// Binds a shared parameter to the statement's column type: an integer is
@@ -134,6 +151,16 @@ impl SqlRow for Row {
         get(self, i)
     }
     fn text(&self, i: usize) -> Result<String, String> {
+        get(self, i)
+    }
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, String> {
+        match self.columns().get(i).map(|c| c.type_()) {
+            Some(t) if *t == Type::INT2 => get::<Option<i16>>(self, i).map(|n| n.map(i64::from)),
+            Some(t) if *t == Type::INT4 => get::<Option<i32>>(self, i).map(|n| n.map(i64::from)),
+            _ => get::<Option<i64>>(self, i),
+        }
+    }
+    fn opt_text(&self, i: usize) -> Result<Option<String>, String> {
         get(self, i)
     }
 }
@@ -487,6 +514,14 @@ impl PgStore {
         )
     }
 
+    fn hosts(&self, what: &str, q: Q, params: Vec<Col>) -> Vec<Host4> {
+        sql::decode_all(
+            what,
+            sql::or_log(what, self.query(q, params)),
+            sql::host4_of,
+        )
+    }
+
     fn count(&self, what: &str, q: Q) -> usize {
         let rows = sql::or_log(what, self.query(q, Vec::new()));
         rows.first()
@@ -537,7 +572,7 @@ fn migrate(opts: &DbOptions, create: bool) -> Result<SchemaState, LeaseError> {
                 )
                 .await
                 .map_err(db_err)?;
-                0
+                (0, 0)
             }
             SchemaState::Missing => {
                 return Err(LeaseError::Schema {
@@ -554,17 +589,23 @@ fn migrate(opts: &DbOptions, create: bool) -> Result<SchemaState, LeaseError> {
                         sql::SCHEMA_VERSION.1
                     )));
                 }
-                v as usize
+                (v, m)
             }
         };
-        for (i, m) in MIGRATIONS.iter().enumerate().skip(from) {
-            for s in sql::statements(m) {
+        for ((v, m), text) in MIGRATIONS.iter().filter(|(to, _)| *to > from) {
+            for s in sql::statements(text) {
                 tx.batch_execute(s).await.map_err(db_err)?;
             }
-            let v = i32::try_from(i + 1).unwrap_or(i32::MAX);
-            tx.execute("UPDATE schema_version SET version = $1, minor = 0", &[&v])
-                .await
-                .map_err(db_err)?;
+            let (v, m) = (
+                i32::try_from(*v).unwrap_or(i32::MAX),
+                i32::try_from(*m).unwrap_or(i32::MAX),
+            );
+            tx.execute(
+                "UPDATE schema_version SET version = $1, minor = $2",
+                &[&v, &m],
+            )
+            .await
+            .map_err(db_err)?;
         }
         let state = schema_state(&tx).await?;
         tx.commit().await.map_err(db_err)?;
@@ -720,5 +761,56 @@ impl LeaseStore for PgStore {
 
     fn count6(&self) -> usize {
         self.count("count6", Q::Count6)
+    }
+}
+
+impl HostStore for PgStore {
+    fn get4(&self, subnet_id: u32, ids: &[(IdType, &[u8])]) -> Option<Host4> {
+        let mut found = Vec::new();
+        for chunk in ids.chunks(hosts::IDS_PER_QUERY) {
+            let p = sql::host_get_params(subnet_id, chunk);
+            found.extend(self.hosts("hosts get4", Q::HostGet4, p));
+        }
+        hosts::first_by_order(found, ids)
+    }
+
+    fn get4_by_address(&self, subnet_id: u32, addr: Ipv4Addr) -> Option<Host4> {
+        let p = vec![Col::Int(i64::from(subnet_id)), sql::addr4(addr)];
+        self.hosts("hosts get4_by_address", Q::HostByAddr4, p)
+            .into_iter()
+            .next()
+    }
+
+    fn all4(&self, subnet_id: u32) -> Vec<Host4> {
+        let p = vec![Col::Int(i64::from(subnet_id))];
+        self.hosts("hosts all4", Q::HostAll4, p)
+    }
+
+    fn add4(&self, host: &Host4) -> Result<(), LeaseError> {
+        match self.execute(Q::HostAdd4, sql::host_values(host)) {
+            Ok(_) => Ok(()),
+            Err(LeaseError::Database(m)) if m.starts_with(SqlState::UNIQUE_VIOLATION.code()) => {
+                Err(LeaseError::HostExists(format!(
+                    "subnet {}: this {} or address is already reserved",
+                    host.subnet_id,
+                    host.id_type.name()
+                )))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn del4_by_address(&self, subnet_id: u32, addr: Ipv4Addr) -> Result<bool, LeaseError> {
+        let p = vec![Col::Int(i64::from(subnet_id)), sql::addr4(addr)];
+        Ok(self.execute(Q::HostDelAddr4, p)? > 0)
+    }
+
+    fn del4_by_id(&self, subnet_id: u32, id_type: IdType, id: &[u8]) -> Result<bool, LeaseError> {
+        let p = vec![
+            Col::Int(i64::from(subnet_id)),
+            Col::Int(i64::from(id_type.code())),
+            Col::Bytes(id.to_vec()),
+        ];
+        Ok(self.execute(Q::HostDelId4, p)? > 0)
     }
 }

@@ -46,11 +46,13 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Mutex};
 use std::time::Duration;
 
+use crate::hosts::{Host4, IdType, IDS_PER_QUERY};
 use crate::{Lease4, Lease6, LeaseError, LeaseState, LeaseType6};
 
-/// The schema version (major, minor) this build reads and writes; the
-/// number of embedded migrations of each backend.
-pub const SCHEMA_VERSION: (u32, u32) = (1, 0);
+/// The schema version (major, minor) this build reads and writes: the
+/// version of the last embedded migration of each backend (1.0: the lease
+/// tables; 1.1: the `hosts` table, see [`crate::hosts`]).
+pub const SCHEMA_VERSION: (u32, u32) = (1, 1);
 
 /// Kea's `lease-database` parameters for a SQL backend.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -428,6 +430,10 @@ pub(crate) trait SqlRow {
     fn bytes(&self, i: usize) -> Result<Vec<u8>, String>;
     fn opt_bytes(&self, i: usize) -> Result<Option<Vec<u8>>, String>;
     fn text(&self, i: usize) -> Result<String, String>;
+    /// A nullable integer column.
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, String>;
+    /// A nullable text column.
+    fn opt_text(&self, i: usize) -> Result<Option<String>, String>;
 }
 
 fn num<T: TryFrom<i64>>(r: &impl SqlRow, i: usize, column: &str) -> Result<T, String> {
@@ -491,6 +497,67 @@ pub(crate) fn lease6_of<R: SqlRow>(r: &R) -> Result<Lease6, String> {
 /// The `COUNT(*)` of a row.
 pub(crate) fn count_of<R: SqlRow>(r: &R) -> Result<usize, String> {
     num(r, 0, "count")
+}
+
+/// The `hosts` columns, in the order of [`host_values`] and [`host4_of`].
+pub(crate) const COLS_HOST: &str =
+    "host_id, dhcp_identifier, dhcp_identifier_type, dhcp4_subnet_id, \
+                                    ipv4_address, hostname, dhcp4_next_server, \
+                                    dhcp4_server_hostname, dhcp4_boot_file_name, option_data";
+
+/// The host of a `SELECT COLS_HOST` row.
+pub(crate) fn host4_of<R: SqlRow>(r: &R) -> Result<Host4, String> {
+    let code: u8 = num(r, 2, "dhcp_identifier_type")?;
+    let addr = |i: usize, column: &str| -> Result<Option<Ipv4Addr>, String> {
+        match r.opt_int(i)? {
+            None => Ok(None),
+            Some(n) => u32::try_from(n)
+                .map(|a| Some(Ipv4Addr::from(a)))
+                .map_err(|_| format!("{column} {n} out of range")),
+        }
+    };
+    Ok(Host4 {
+        host_id: num(r, 0, "host_id")?,
+        identifier: r.bytes(1)?,
+        id_type: IdType::from_code(code)
+            .ok_or_else(|| format!("dhcp_identifier_type {code} is unknown"))?,
+        subnet_id: num(r, 3, "dhcp4_subnet_id")?,
+        ipv4_address: addr(4, "ipv4_address")?,
+        hostname: r.opt_text(5)?.unwrap_or_default(),
+        next_server: addr(6, "dhcp4_next_server")?,
+        server_hostname: r.opt_text(7)?.unwrap_or_default(),
+        boot_file_name: r.opt_text(8)?.unwrap_or_default(),
+        option_data: r.opt_text(9)?.unwrap_or_default(),
+    })
+}
+
+/// The row of a new host: [`COLS_HOST`] without `host_id`.
+pub(crate) fn host_values(h: &Host4) -> Vec<Col> {
+    let opt_addr = |a: Option<Ipv4Addr>| a.map_or(Col::Null, addr4);
+    vec![
+        Col::Bytes(h.identifier.clone()),
+        Col::int(h.id_type.code()),
+        Col::int(h.subnet_id),
+        opt_addr(h.ipv4_address),
+        Col::Text(h.hostname.clone()),
+        opt_addr(h.next_server),
+        Col::Text(h.server_hostname.clone()),
+        Col::Text(h.boot_file_name.clone()),
+        Col::Text(h.option_data.clone()),
+    ]
+}
+
+/// The parameters of [`Q::HostGet4`]: the subnet, then [`IDS_PER_QUERY`]
+/// (type, identifier) pairs, unused ones with a type no row has.
+pub(crate) fn host_get_params(subnet_id: u32, ids: &[(IdType, &[u8])]) -> Vec<Col> {
+    let mut p = vec![Col::int(subnet_id)];
+    for i in 0..IDS_PER_QUERY {
+        match ids.get(i) {
+            Some((t, id)) => p.extend([Col::int(t.code()), Col::Bytes(id.to_vec())]),
+            None => p.extend([Col::Int(-1), Col::Bytes(Vec::new())]),
+        }
+    }
+    p
 }
 
 /// A v4 address as stored (an unsigned 32-bit number).
@@ -663,10 +730,16 @@ pub(crate) enum Q {
     Flush6,
     All6,
     Count6,
+    HostGet4,
+    HostByAddr4,
+    HostAll4,
+    HostAdd4,
+    HostDelAddr4,
+    HostDelId4,
 }
 
 /// Every [`Q`], indexed by `Q as usize`.
-pub(crate) const ALL_Q: [Q; 22] = [
+pub(crate) const ALL_Q: [Q; 28] = [
     Q::Get4,
     Q::ByClientId4,
     Q::ByHwaddr4,
@@ -689,6 +762,12 @@ pub(crate) const ALL_Q: [Q; 22] = [
     Q::Flush6,
     Q::All6,
     Q::Count6,
+    Q::HostGet4,
+    Q::HostByAddr4,
+    Q::HostAll4,
+    Q::HostAdd4,
+    Q::HostDelAddr4,
+    Q::HostDelId4,
 ];
 
 impl Q {
@@ -705,6 +784,7 @@ impl Q {
                 | Q::Flush6
                 | Q::All6
                 | Q::Count6
+                | Q::HostAll4
         )
     }
 }
@@ -787,6 +867,29 @@ pub(crate) fn statement(q: Q, d: Dialect) -> String {
         Q::Flush6 => "DELETE FROM lease6 WHERE state = 2 AND expire < ?".into(),
         Q::All6 => format!("SELECT {COLS6} FROM lease6"),
         Q::Count6 => "SELECT COUNT(*) FROM lease6".into(),
+        Q::HostGet4 => format!(
+            "SELECT {COLS_HOST} FROM hosts WHERE dhcp4_subnet_id = ? AND ({})",
+            ["(dhcp_identifier_type = ? AND dhcp_identifier = ?)"; IDS_PER_QUERY].join(" OR ")
+        ),
+        Q::HostByAddr4 => {
+            format!("SELECT {COLS_HOST} FROM hosts WHERE dhcp4_subnet_id = ? AND ipv4_address = ?")
+        }
+        Q::HostAll4 => {
+            format!("SELECT {COLS_HOST} FROM hosts WHERE dhcp4_subnet_id = ? ORDER BY host_id")
+        }
+        Q::HostAdd4 => {
+            let cols = COLS_HOST
+                .split_once(',')
+                .map_or("", |(_, rest)| rest.trim());
+            let marks = vec!["?"; cols.split(',').count()].join(", ");
+            format!("INSERT INTO hosts ({cols}) VALUES ({marks})")
+        }
+        Q::HostDelAddr4 => {
+            "DELETE FROM hosts WHERE dhcp4_subnet_id = ? AND ipv4_address = ?".into()
+        }
+        Q::HostDelId4 => "DELETE FROM hosts WHERE dhcp4_subnet_id = ? \
+                          AND dhcp_identifier_type = ? AND dhcp_identifier = ?"
+            .into(),
     };
     match d {
         Dialect::MySql => text,
@@ -917,6 +1020,43 @@ mod tests {
                 c => Err(format!("column {i}: {c:?}")),
             }
         }
+        fn opt_int(&self, i: usize) -> Result<Option<i64>, String> {
+            match self.0.get(i) {
+                Some(Col::Null) => Ok(None),
+                _ => self.int(i).map(Some),
+            }
+        }
+        fn opt_text(&self, i: usize) -> Result<Option<String>, String> {
+            match self.0.get(i) {
+                Some(Col::Null) => Ok(None),
+                _ => self.text(i).map(Some),
+            }
+        }
+    }
+
+    #[test]
+    fn host_rows_round_trip() {
+        let mut h = Host4::new(IdType::HwAddress, vec![1, 2, 3, 4, 5, 6], 7);
+        h.host_id = 9;
+        h.ipv4_address = Some(Ipv4Addr::new(192, 0, 2, 9));
+        h.hostname = "pc".into();
+        h.option_data = r#"[{"code": 6, "data": "c0000201"}]"#.into();
+        let mut row = vec![Col::Int(9)];
+        row.extend(host_values(&h));
+        assert_eq!(host4_of(&Fake(row.clone())), Ok(h));
+        row[2] = Col::Int(9);
+        assert_eq!(
+            host4_of(&Fake(row)),
+            Err("dhcp_identifier_type 9 is unknown".into())
+        );
+        let text = statement(Q::HostGet4, Dialect::MySql);
+        assert_eq!(text.matches('?').count(), host_get_params(1, &[]).len());
+        let add = statement(Q::HostAdd4, Dialect::Postgres);
+        assert!(add.contains(&format!(
+            "${}",
+            host_values(&Host4::new(IdType::Duid, vec![1], 1)).len()
+        )));
+        assert!(!add.contains("host_id"));
     }
 
     #[test]

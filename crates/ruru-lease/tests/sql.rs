@@ -545,3 +545,159 @@ fn pg_broken_connections_are_not_an_outage() {
 fn mysql_broken_connections_are_not_an_outage() {
     broken_connections_are_not_an_outage(Kind::My, "mysql_broken_conns");
 }
+
+// --- Host reservations (`hosts-database`) ---
+
+impl TestDb {
+    fn open_hosts(&self) -> Box<dyn ruru_lease::HostStore> {
+        match self.kind {
+            Kind::Pg => Box::new(PgStore::open(&self.opts).unwrap()),
+            Kind::My => Box::new(MySqlStore::open(&self.opts).unwrap()),
+        }
+    }
+}
+
+fn hosts(kind: Kind, test: &str) {
+    use ruru_lease::{Host4, IdType};
+    use std::net::Ipv4Addr;
+    let Some(db) = TestDb::new(kind, test) else {
+        return;
+    };
+    db.init();
+    let hs = db.open_hosts();
+    let mac = [0x02, 0, 0, 0, 0, 0x01];
+    let cid = [1, 0x02, 0, 0, 0, 0, 0x01];
+    let mut a = Host4::new(IdType::HwAddress, mac.to_vec(), 1);
+    a.ipv4_address = Some(Ipv4Addr::new(192, 0, 2, 10));
+    a.hostname = "alpha".into();
+    a.next_server = Some(Ipv4Addr::new(192, 0, 2, 1));
+    a.boot_file_name = "pxe.0".into();
+    a.option_data = r#"[{"code": 6, "data": "c0000201"}]"#.into();
+    hs.add4(&a).unwrap();
+    let mut b = Host4::new(IdType::ClientId, cid.to_vec(), 1);
+    b.ipv4_address = Some(Ipv4Addr::new(192, 0, 2, 11));
+    hs.add4(&b).unwrap();
+
+    // Lookups by identifier follow the order of the identifiers given.
+    let ids: [(IdType, &[u8]); 2] = [(IdType::HwAddress, &mac), (IdType::ClientId, &cid)];
+    let got = hs.get4(1, &ids).unwrap();
+    assert!(got.host_id > 0);
+    assert_eq!(Host4 { host_id: 0, ..got }, a);
+    let ids: [(IdType, &[u8]); 2] = [(IdType::ClientId, &cid), (IdType::HwAddress, &mac)];
+    assert_eq!(hs.get4(1, &ids).unwrap().id_type, IdType::ClientId);
+    // More identifiers than one query takes.
+    let many: Vec<(IdType, &[u8])> = (0..6)
+        .map(|_| (IdType::Flex, &[9u8][..]))
+        .chain([(IdType::ClientId, &cid[..])])
+        .collect();
+    assert_eq!(hs.get4(1, &many).unwrap().id_type, IdType::ClientId);
+    assert!(hs.get4(2, &ids).is_none(), "another subnet");
+    assert!(
+        hs.get4(1, &[(IdType::Duid, &mac)]).is_none(),
+        "another type"
+    );
+
+    // By address.
+    assert_eq!(
+        hs.get4_by_address(1, Ipv4Addr::new(192, 0, 2, 11))
+            .unwrap()
+            .identifier,
+        cid
+    );
+    assert!(hs
+        .get4_by_address(1, Ipv4Addr::new(192, 0, 2, 12))
+        .is_none());
+    assert!(hs
+        .get4_by_address(2, Ipv4Addr::new(192, 0, 2, 10))
+        .is_none());
+
+    // An identifier or an address is reserved once per subnet.
+    let mut dup = Host4::new(IdType::HwAddress, mac.to_vec(), 1);
+    assert!(matches!(hs.add4(&dup), Err(LeaseError::HostExists(_))));
+    dup.identifier = vec![0x02, 0, 0, 0, 0, 0x99];
+    dup.ipv4_address = Some(Ipv4Addr::new(192, 0, 2, 10));
+    assert!(matches!(hs.add4(&dup), Err(LeaseError::HostExists(_))));
+    dup.subnet_id = 2;
+    hs.add4(&dup).unwrap();
+    // Hosts without an address do not collide.
+    for i in 0..2u8 {
+        hs.add4(&Host4::new(IdType::CircuitId, vec![i], 1)).unwrap();
+    }
+    assert_eq!(hs.all4(1).len(), 4);
+    assert_eq!(hs.all4(2).len(), 1);
+
+    // A row written by another program is read by the next lookup.
+    let insert = match kind {
+        Kind::Pg => {
+            "INSERT INTO hosts (dhcp_identifier, dhcp_identifier_type, dhcp4_subnet_id, \
+                     ipv4_address) VALUES ('\\x0a0b0c0d0e0f'::bytea, 0, 1, 3221225999)"
+        }
+        Kind::My => {
+            "INSERT INTO hosts (dhcp_identifier, dhcp_identifier_type, dhcp4_subnet_id, \
+                     ipv4_address) VALUES (x'0a0b0c0d0e0f', 0, 1, 3221225999)"
+        }
+    };
+    exec(kind, &db.opts, insert).unwrap();
+    let ext = hs
+        .get4(1, &[(IdType::HwAddress, &[10, 11, 12, 13, 14, 15])])
+        .unwrap();
+    assert_eq!(ext.ipv4_address, Some(Ipv4Addr::from(3221225999u32)));
+    assert_eq!((ext.hostname.as_str(), ext.option_data.as_str()), ("", ""));
+    assert_eq!(ext.next_server, None);
+
+    // Deletes.
+    assert!(hs.del4_by_address(1, Ipv4Addr::new(192, 0, 2, 10)).unwrap());
+    assert!(!hs.del4_by_address(1, Ipv4Addr::new(192, 0, 2, 10)).unwrap());
+    assert!(hs.del4_by_id(1, IdType::ClientId, &cid).unwrap());
+    assert!(!hs.del4_by_id(1, IdType::ClientId, &cid).unwrap());
+    assert!(hs.get4(1, &ids).is_none());
+    assert_eq!(hs.all4(2).len(), 1);
+}
+
+/// A 1.0 schema (leases only) is refused until `upgrade` adds `hosts`.
+fn hosts_upgrade(kind: Kind, test: &str) {
+    let Some(db) = TestDb::new(kind, test) else {
+        return;
+    };
+    db.init();
+    exec(kind, &db.opts, "DROP TABLE hosts").unwrap();
+    exec(kind, &db.opts, "UPDATE schema_version SET minor = 0").unwrap();
+    assert_eq!(db.version(), SchemaState::Version(1, 0));
+    match db.open() {
+        Err(LeaseError::Schema { found, expected }) => {
+            assert_eq!(
+                (found, expected),
+                (SchemaState::Version(1, 0), SCHEMA_VERSION)
+            )
+        }
+        Err(e) => panic!("open of a 1.0 schema: {e}"),
+        Ok(_) => panic!("open of a 1.0 schema succeeded"),
+    }
+    let up = match kind {
+        Kind::Pg => PgStore::upgrade(&db.opts).unwrap(),
+        Kind::My => MySqlStore::upgrade(&db.opts).unwrap(),
+    };
+    assert_eq!(up, SchemaState::Version(1, 1));
+    let hs = db.open_hosts();
+    assert!(hs.all4(1).is_empty());
+}
+
+#[test]
+fn pg_hosts() {
+    hosts(Kind::Pg, "pg_hosts");
+}
+
+#[test]
+fn mysql_hosts() {
+    hosts(Kind::My, "mysql_hosts");
+}
+
+#[test]
+fn pg_hosts_upgrade() {
+    hosts_upgrade(Kind::Pg, "pg_hosts_upgrade");
+}
+
+#[test]
+fn mysql_hosts_upgrade() {
+    hosts_upgrade(Kind::My, "mysql_hosts_upgrade");
+}

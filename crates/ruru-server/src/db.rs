@@ -1,5 +1,5 @@
 //! Opening the lease store `lease-database` names (for `Dhcp4` and
-//! `Dhcp6`), what the server does when a SQL database is lost (Kea's
+//! `Dhcp6`) and the hosts databases of `hosts-database(s)`, what the server does when a SQL database is lost (Kea's
 //! `on-fail`, [`watch`]), and the schema operations behind `ruru db
 //! init|upgrade|version`.
 //!
@@ -15,10 +15,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ruru_config::{Config, LeaseDatabase, LeaseDbKind, OnFail, SqlDatabase};
+use ruru_engine::v4::hosts::HostSources;
 use ruru_lease::memfile::MemfileStore;
 pub use ruru_lease::SchemaState;
 use ruru_lease::{
-    DbEvent, DbOptions, Lease4, Lease6, LeaseError, LeaseRow, LeaseStore, MySqlStore, PgStore,
+    DbEvent, DbOptions, HostStore, Lease4, Lease6, LeaseError, LeaseRow, LeaseStore, MySqlStore,
+    PgStore,
 };
 use tracing::{error, info, warn};
 
@@ -68,28 +70,58 @@ pub fn open6(db: &LeaseDatabase, config: &Path) -> Result<OpenStore<Lease6>, Ser
     open(db, config)
 }
 
-fn open<L: LeaseRow>(db: &LeaseDatabase, config: &Path) -> Result<OpenStore<L>, ServerError>
-where
-    MemfileStore<L>: LeaseStore,
-{
-    let schema_err = |e: LeaseError| {
-        match e {
+/// A schema error of the `what` database (`lease`, `hosts`) as the
+/// server reports it: with the `ruru db` command that fixes it.
+fn schema_error(what: &str, config: &Path, e: LeaseError) -> ServerError {
+    match e {
         LeaseError::Schema {
             found: SchemaState::Missing,
             ..
         } => ServerError::Schema(format!(
-            "the lease database has no schema: run `ruru db init -c {}`",
+            "the {what} database has no schema: run `ruru db init -c {}`",
             config.display()
         )),
         LeaseError::Schema { found, expected } => ServerError::Schema(format!(
-            "the lease database schema is {found}, this ruru needs {}.{}: run `ruru db upgrade -c {}`",
+            "the {what} database schema is {found}, this ruru needs {}.{}: run `ruru db upgrade -c {}`",
             expected.0,
             expected.1,
             config.display()
         )),
         e => ServerError::Lease(e),
     }
-    };
+}
+
+/// Opens the hosts databases of `Dhcp4` (`hosts-database(s)`), in lookup
+/// order. Each checks its schema like a lease database. Their connection
+/// state changes are logged by the stores; a host database that is lost
+/// finds no reservation until it is back (no `on-fail` action).
+pub fn open_hosts(dbs: &[LeaseDbKind], config: &Path) -> Result<HostSources, ServerError> {
+    let mut out = HostSources::default();
+    for kind in dbs {
+        let err = |e| schema_error("hosts", config, e);
+        let (store, describe): (Arc<dyn HostStore>, String) = match kind {
+            LeaseDbKind::Postgresql(s) => (
+                Arc::new(PgStore::open(&db_options(s)).map_err(err)?),
+                format!("postgresql://{}/{}", s.host, s.name),
+            ),
+            LeaseDbKind::Mysql(s) => (
+                Arc::new(MySqlStore::open(&db_options(s)).map_err(err)?),
+                format!("mysql://{}/{}", s.host, s.name),
+            ),
+            // Refused by validation (Kea has no memfile hosts backend).
+            LeaseDbKind::Memfile => continue,
+        };
+        info!(database = %describe, "hosts database opened");
+        out.0.push(store);
+    }
+    Ok(out)
+}
+
+fn open<L: LeaseRow>(db: &LeaseDatabase, config: &Path) -> Result<OpenStore<L>, ServerError>
+where
+    MemfileStore<L>: LeaseStore,
+{
+    let schema_err = |e: LeaseError| schema_error("lease", config, e);
     Ok(match &db.kind {
         LeaseDbKind::Memfile => {
             let m = Arc::new(if db.persist {
@@ -203,18 +235,36 @@ fn on_fail_name(f: OnFail) -> &'static str {
     }
 }
 
-/// The SQL lease databases of a configuration, for `ruru db`: `Dhcp4`'s
-/// and `Dhcp6`'s, each once (both may name the same database).
-pub fn sql_databases(config: &Config) -> Vec<(&'static str, &LeaseDatabase)> {
-    let mut out: Vec<(&'static str, &LeaseDatabase)> = Vec::new();
-    let sections = [
-        ("Dhcp4", config.dhcp4.as_ref().map(|d| &d.lease_database)),
-        ("Dhcp6", config.dhcp6.as_ref().map(|d| &d.lease_database)),
-    ];
-    for (name, db) in sections {
-        let Some(db) = db else { continue };
-        if db.kind != LeaseDbKind::Memfile && !out.iter().any(|(_, d)| d.kind == db.kind) {
-            out.push((name, db));
+/// The SQL databases of a configuration, for `ruru db`: `Dhcp4`'s and
+/// `Dhcp6`'s lease databases, then `Dhcp4`'s hosts databases, each once
+/// (several may name the same database), labelled with the section (and
+/// `hosts-database` for a hosts database).
+pub fn sql_databases(config: &Config) -> Vec<(String, &LeaseDbKind)> {
+    let mut all: Vec<(String, &LeaseDbKind)> = Vec::new();
+    if let Some(d) = &config.dhcp4 {
+        all.push(("Dhcp4".into(), &d.lease_database.kind));
+    }
+    if let Some(d) = &config.dhcp6 {
+        all.push(("Dhcp6".into(), &d.lease_database.kind));
+    }
+    if let Some(d) = &config.dhcp4 {
+        for h in &d.hosts_databases {
+            all.push(("Dhcp4 hosts-database".into(), h));
+        }
+    }
+    // One database: same backend, server and name (other parameters, such
+    // as timeouts, may differ between its uses).
+    let same = |a: &LeaseDbKind, b: &LeaseDbKind| match (a, b) {
+        (LeaseDbKind::Postgresql(x), LeaseDbKind::Postgresql(y))
+        | (LeaseDbKind::Mysql(x), LeaseDbKind::Mysql(y)) => {
+            (&x.host, x.port, &x.name) == (&y.host, y.port, &y.name)
+        }
+        _ => false,
+    };
+    let mut out: Vec<(String, &LeaseDbKind)> = Vec::new();
+    for (name, kind) in all {
+        if *kind != LeaseDbKind::Memfile && !out.iter().any(|(_, k)| same(k, kind)) {
+            out.push((name, kind));
         }
     }
     out
@@ -228,9 +278,10 @@ pub enum DbAction {
     Version,
 }
 
-/// Runs `ruru db ACTION` on the SQL lease database `db`; the schema after it.
-pub fn schema(db: &LeaseDatabase, action: DbAction) -> Result<SchemaState, ServerError> {
-    let r = match (&db.kind, action) {
+/// Runs `ruru db ACTION` on the SQL database `db` (a lease or hosts
+/// database: one schema holds both); the schema after it.
+pub fn schema(db: &LeaseDbKind, action: DbAction) -> Result<SchemaState, ServerError> {
+    let r = match (db, action) {
         (LeaseDbKind::Memfile, _) => {
             return Err(ServerError::Schema(
                 "the lease database is \"memfile\": it has no schema (ruru db is for \"postgresql\" and \"mysql\")".into(),

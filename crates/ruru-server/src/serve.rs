@@ -59,6 +59,8 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     let mut opened = crate::db::open4(&dhcp4.lease_database, &opts.config)?;
     let sql4 = opened.sql.take();
     info!(leases = opened.store.count4(), database = %opened.describe, persist = dhcp4.lease_database.persist, "lease database opened");
+    // Hosts databases: asked at every packet after the config's reservations.
+    let hosts = crate::db::open_hosts(&dhcp4.hosts_databases, &opts.config)?;
 
     // Sockets: opened now, served once the shared state exists.
     let threads = if opts.threads == 0 {
@@ -89,6 +91,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
         client_port: opts.client_port,
         server_addrs: set.addrs_with(&changes),
         hooks: None,
+        hosts,
     };
     let engine = Engine4::new(
         Arc::new(dhcp4),
@@ -335,6 +338,7 @@ pub fn no_dhcp4(config: &ruru_config::Config) -> ruru_config::Dhcp4 {
             persist: false,
             lfc_interval: 0,
         },
+        hosts_databases: Vec::new(),
         subnets: Vec::new(),
         options: Vec::new(),
         decline_probation_period: 86_400,

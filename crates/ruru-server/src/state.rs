@@ -167,6 +167,12 @@ impl Shared {
                     "lease-database changed: changing the lease database needs a restart".into(),
                 ));
             }
+            if old4.hosts_databases != new4.hosts_databases {
+                return Err(ServerError::Reload(
+                    "hosts-database(s) changed: changing the hosts databases needs a restart"
+                        .into(),
+                ));
+            }
         }
         let mut sockets = lock(&self.sockets);
         let changes = sockets.open_changes(&new4.interfaces)?;

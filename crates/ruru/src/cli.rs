@@ -49,12 +49,13 @@ ruru ctl --url https://127.0.0.1:8004/ --ca ca.pem --cert me.pem --key me.key --
 --password secret statistic-get --args '{\"name\": \"pkt4-received\"}'"
     )]
     Ctl(CtlArgs),
-    /// Manage the schema of the SQL lease database named in a configuration file.
+    /// Manage the schema of the SQL lease and hosts databases named in a configuration file.
     #[command(
-        long_about = "Manage the schema of the PostgreSQL or MySQL/MariaDB lease database that \
-the Dhcp4 and Dhcp6 sections' lease-database names (type \"postgresql\" or \"mysql\"; the \
-database itself and its user must exist; when the two sections name different databases, each \
-is handled and each output line starts with its section). `init` creates the tables if the database has none (running it \
+        long_about = "Manage the schema of the PostgreSQL or MySQL/MariaDB databases that \
+the Dhcp4 and Dhcp6 sections' lease-database and Dhcp4's hosts-database(s) name (type \
+\"postgresql\" or \"mysql\"; the database itself and its user must exist; one schema holds \
+leases and hosts; when several databases are named, each is handled once and each output line \
+starts with whose it is). `init` creates the tables if the database has none (running it \
 again changes nothing), `upgrade` applies the migrations an older schema lacks, `version` \
 prints the schema version (MAJOR.MINOR, or \"none\"). `ruru serve` refuses to start on a \
 database whose schema is missing or older than its own and names the command to run.",
@@ -68,7 +69,7 @@ pub struct DbArgs {
     /// What to do: init, upgrade or version.
     #[arg(value_enum, value_name = "ACTION")]
     pub action: DbActionArg,
-    /// Configuration file whose Dhcp4 or Dhcp6 lease-database names the database.
+    /// Configuration file whose lease-database (and hosts-database) names the database.
     #[arg(short = 'c', long = "config", value_name = "FILE")]
     pub config: PathBuf,
 }

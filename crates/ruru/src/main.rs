@@ -62,13 +62,13 @@ fn db(a: ruru::cli::DbArgs) -> ExitCode {
         DbActionArg::Upgrade => DbAction::Upgrade,
         DbActionArg::Version => DbAction::Version,
     };
-    // The SQL databases of Dhcp4 and Dhcp6 (each once); with none, the
+    // The SQL databases of Dhcp4 and Dhcp6, lease and hosts (each once); with none, the
     // first section's memfile gets the "no schema" error.
     let mut dbs = ruru_server::db::sql_databases(&config);
     if dbs.is_empty() {
         match (&config.dhcp4, &config.dhcp6) {
-            (Some(d), _) => dbs.push(("Dhcp4", &d.lease_database)),
-            (None, Some(d)) => dbs.push(("Dhcp6", &d.lease_database)),
+            (Some(d), _) => dbs.push(("Dhcp4".into(), &d.lease_database.kind)),
+            (None, Some(d)) => dbs.push(("Dhcp6".into(), &d.lease_database.kind)),
             (None, None) => {
                 eprintln!(
                     "ruru db: {}: no Dhcp4 or Dhcp6 section (its lease-database names the database)",
@@ -95,7 +95,7 @@ fn db(a: ruru::cli::DbArgs) -> ExitCode {
                 match action {
                     DbAction::Version => println!("{prefix}{v}"),
                     DbAction::Init | DbAction::Upgrade => {
-                        println!("{prefix}lease database schema: {v}")
+                        println!("{prefix}database schema: {v}")
                     }
                 }
             }

@@ -13,6 +13,8 @@ use std::net::Ipv4Addr;
 use ruru_config::{Reservation4, Subnet4};
 use ruru_lease::{Lease4, LeaseStore};
 
+use super::hosts::HostSources;
+
 /// Who is asking: the identifiers leases are matched on.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientKey<'a> {
@@ -60,9 +62,11 @@ pub fn existing_lease(
 }
 
 /// Whether `addr` may be given to this client now: not reserved for another
-/// client, and either unleased, leased to this client, or expired.
+/// client (in the configuration or, checked last, a host database), and
+/// either unleased, leased to this client, or expired.
 pub fn available(
     store: &dyn LeaseStore,
+    hosts: &HostSources,
     subnet: &Subnet4,
     key: &ClientKey<'_>,
     own: Option<&Reservation4>,
@@ -74,10 +78,11 @@ pub fn available(
             return false;
         }
     }
-    match store.get4(addr) {
+    let free = match store.get4(addr) {
         None => true,
         Some(l) => l.expired(now) || (l.state != ruru_lease::LeaseState::Declined && key.owns(&l)),
-    }
+    };
+    free && !hosts.reserved_for_other(subnet.id, addr, own)
 }
 
 /// Per-pool search cursors of one subnet.
@@ -121,9 +126,12 @@ impl PoolCursors {
     }
 
     /// A free pool address for this client, or None when every pool is full.
+    /// An address reserved in a host database is skipped like one reserved
+    /// in the configuration (asked only for addresses free of leases).
     pub fn find_free(
         &self,
         store: &dyn LeaseStore,
+        hosts: &HostSources,
         subnet: &Subnet4,
         key: &ClientKey<'_>,
         now: u64,
@@ -138,7 +146,7 @@ impl PoolCursors {
                 {
                     return Some(Candidate::Skip);
                 }
-                Some(match store.get4(addr) {
+                let c = match store.get4(addr) {
                     None => Candidate::Free,
                     Some(l)
                         if l.expired(now)
@@ -147,7 +155,14 @@ impl PoolCursors {
                         Candidate::Free
                     }
                     Some(_) => Candidate::Taken,
-                })
+                };
+                if matches!(c, Candidate::Free)
+                    && !hosts.is_empty()
+                    && hosts.reserved_for_other(subnet.id, addr, None)
+                {
+                    return Some(Candidate::Skip);
+                }
+                Some(c)
             });
             if let Some(off) = found {
                 if let Ok(a) = u32::try_from(start + off) {

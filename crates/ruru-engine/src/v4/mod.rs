@@ -10,13 +10,16 @@
 //! server).
 //!
 //! Sub-modules: `packet` (decode and wire checks), `alloc` (which address),
-//! `reply` (options, encoding, destination), `reclaim` (expired leases).
+//! `hosts` (reservations from host databases), `reply` (options, encoding,
+//! destination), `reclaim` (expired leases).
 
 pub mod alloc;
+pub mod hosts;
 pub mod packet;
 pub mod reclaim;
 pub mod reply;
 
+use std::borrow::Cow;
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::sync::Arc;
 
@@ -54,6 +57,9 @@ pub struct EngineOptions {
     pub server_addrs: Vec<Ipv4Addr>,
     /// Loaded hook libraries, if any (None: every hook point costs nothing).
     pub hooks: Option<Arc<dyn HookDispatch>>,
+    /// The host databases (`hosts-database(s)`), asked after the
+    /// configuration's reservations; empty: no database is asked.
+    pub hosts: hosts::HostSources,
 }
 
 impl Default for EngineOptions {
@@ -62,6 +68,7 @@ impl Default for EngineOptions {
             client_port: 68,
             server_addrs: Vec::new(),
             hooks: None,
+            hosts: hosts::HostSources::default(),
         }
     }
 }
@@ -131,8 +138,8 @@ pub struct Parked4 {
     stage: Stage4,
     q: Query4,
     sidx: usize,
-    /// Index of the client's reservation in the subnet's hosts.
-    host: Option<usize>,
+    /// The client's reservation (a copy: it may come from a host database).
+    host: Option<Reservation4>,
     server_id: Ipv4Addr,
     now: u64,
     draft: Draft,
@@ -162,7 +169,9 @@ struct Ctx<'a> {
     q: &'a Query4,
     subnet: &'a Subnet4,
     sidx: usize,
-    host: Option<&'a Reservation4>,
+    /// The client's reservation: borrowed from the configuration, or read
+    /// from a host database for this packet.
+    host: Option<Cow<'a, Reservation4>>,
     server_id: Ipv4Addr,
     now: u64,
     /// Set when a `leases4_committed` callout parked the reply.
@@ -523,13 +532,7 @@ impl Engine4 {
             ?stage,
             "reply parked by a hook library"
         );
-        let host = ctx.host.and_then(|h| {
-            ctx.subnet
-                .reservations
-                .hosts
-                .iter()
-                .position(|x| std::ptr::eq(x, h))
-        });
+        let host = ctx.host.as_deref().cloned();
         Outcome4::Parked(Box::new(Parked4 {
             id,
             stage,
@@ -556,7 +559,7 @@ impl Engine4 {
             q: &p.q,
             subnet,
             sidx: p.sidx,
-            host: p.host.and_then(|i| subnet.reservations.hosts.get(i)),
+            host: p.host.map(Cow::Owned),
             server_id: p.server_id,
             now: p.now,
             parked: Cell::new(None),
@@ -611,12 +614,15 @@ impl Engine4 {
         subnets.iter().position(|s| s.contains(meta.local))
     }
 
+    /// The client's reservation: the configuration's first (in
+    /// `host-reservation-identifiers` order), then the host databases'
+    /// (Kea's order), asked at every packet.
     fn find_host<'a>(
         &self,
         q: &Query4,
         subnet: &'a Subnet4,
         pc: &RefCell<PacketContext>,
-    ) -> Option<&'a Reservation4> {
+    ) -> Option<Cow<'a, Reservation4>> {
         // host4_identifier: with `flex-id` among the identifier types, the
         // callouts compute the flexible identifier (Kea's flex_id).
         let mut flex = None;
@@ -637,9 +643,10 @@ impl Engine4 {
                 }
             }
         }
-        if subnet.reservations.hosts.is_empty() {
+        if subnet.reservations.hosts.is_empty() && self.opts.hosts.is_empty() {
             return None;
         }
+        let mut ids = Vec::with_capacity(self.cfg.host_reservation_identifiers.len());
         for t in &self.cfg.host_reservation_identifiers {
             let id = match t {
                 HostIdType::HwAddress if !q.hwaddr.is_empty() => {
@@ -660,10 +667,11 @@ impl Engine4 {
                 _ => continue,
             };
             if let Some(h) = subnet.reservations.get(&id) {
-                return Some(h);
+                return Some(Cow::Borrowed(h));
             }
+            ids.push(id);
         }
-        None
+        self.opts.hosts.get4(subnet.id, &ids).map(Cow::Owned)
     }
 
     fn key<'a>(&self, ctx: &Ctx<'a>) -> ClientKey<'a> {
@@ -684,8 +692,9 @@ impl Engine4 {
     ) -> Option<Ipv4Addr> {
         let key = self.key(ctx);
         let s = ctx.subnet;
-        if let Some(r) = ctx.host.and_then(|h| h.ip_address) {
-            if s.contains(r) && alloc::available(store, s, &key, ctx.host, r, ctx.now) {
+        let (own, hosts) = (ctx.host.as_deref(), &self.opts.hosts);
+        if let Some(r) = own.and_then(|h| h.ip_address) {
+            if s.contains(r) && alloc::available(store, hosts, s, &key, own, r, ctx.now) {
                 return Some(r);
             }
             add(&self.subnet_stats[ctx.sidx].v4_reservation_conflicts, 1);
@@ -697,7 +706,8 @@ impl Engine4 {
                 s.pool_of(l.addr).is_some()
                     && s.reservations
                         .by_address(l.addr)
-                        .is_none_or(|r| ctx.host.is_some_and(|h| h.id == r.id))
+                        .is_none_or(|r| own.is_some_and(|h| h.id == r.id))
+                    && !hosts.reserved_for_other(s.id, l.addr, own)
             })
             .map(|l| l.addr);
         if let Some(c) = current {
@@ -706,7 +716,7 @@ impl Engine4 {
             }
         }
         if let Some(r) = requested {
-            if s.pool_of(r).is_some() && alloc::available(store, s, &key, ctx.host, r, ctx.now) {
+            if s.pool_of(r).is_some() && alloc::available(store, hosts, s, &key, own, r, ctx.now) {
                 return Some(r);
             }
         }
@@ -714,7 +724,7 @@ impl Engine4 {
         if current.is_some() {
             return current;
         }
-        self.cursors[ctx.sidx].find_free(store, s, &key, ctx.now)
+        self.cursors[ctx.sidx].find_free(store, hosts, s, &key, ctx.now)
     }
 
     fn discover(&self, store: &dyn LeaseStore, ctx: &Ctx<'_>) -> Result<Option<Draft>, Drop4> {
@@ -766,6 +776,7 @@ impl Engine4 {
             fqdn_rev: false,
             hostname: ctx
                 .host
+                .as_deref()
                 .and_then(|h| h.hostname.clone())
                 .or_else(|| q.hostname.clone())
                 .unwrap_or_default(),
@@ -853,8 +864,9 @@ impl Engine4 {
 
         // The address must be this client's or free; otherwise NAK. An
         // address chosen by a callout need not be in a pool (Kea).
-        let reserved_addr = ctx.host.and_then(|h| h.ip_address);
-        let ok = alloc::available(store, s, &key, ctx.host, requested, ctx.now)
+        let (own, hosts) = (ctx.host.as_deref(), &self.opts.hosts);
+        let reserved_addr = own.and_then(|h| h.ip_address);
+        let ok = alloc::available(store, hosts, s, &key, own, requested, ctx.now)
             && (by_hook
                 || s.pool_of(requested).is_some()
                 || reserved_addr == Some(requested)
@@ -875,7 +887,9 @@ impl Engine4 {
         // A reservation for another address wins over a renewal: NAK so the
         // client comes back for its reserved address (Kea's behaviour).
         if let Some(r) = reserved_addr {
-            if !by_hook && r != requested && alloc::available(store, s, &key, ctx.host, r, ctx.now)
+            if !by_hook
+                && r != requested
+                && alloc::available(store, hosts, s, &key, own, r, ctx.now)
             {
                 return Ok(Some(self.nak(ctx)));
             }
@@ -1113,7 +1127,7 @@ impl Engine4 {
             s.pool_of(d.yiaddr)
         };
         let layers: [&[OptionData]; 4] = [
-            ctx.host.map_or(&[][..], |h| &h.options[..]),
+            ctx.host.as_deref().map_or(&[][..], |h| &h.options[..]),
             pool.map_or(&[][..], |p| &p.options[..]),
             &s.options[..],
             &self.cfg.options[..],
@@ -1130,7 +1144,7 @@ impl Engine4 {
             }
         }
         // Hostname: a reserved one is sent when the client sent option 12 or asked for it.
-        if let Some(h) = ctx.host.and_then(|h| h.hostname.as_ref()) {
+        if let Some(h) = ctx.host.as_deref().and_then(|h| h.hostname.as_ref()) {
             if q.hostname.is_some() || q.prl.contains(&12) {
                 d.add(12, h.as_bytes().to_vec());
             }
@@ -1143,15 +1157,18 @@ impl Engine4 {
         }
         d.siaddr = ctx
             .host
+            .as_deref()
             .and_then(|h| h.next_server)
             .unwrap_or(s.next_server);
         d.sname = ctx
             .host
+            .as_deref()
             .and_then(|h| h.server_hostname.clone())
             .unwrap_or_else(|| s.server_hostname.clone())
             .into_bytes();
         d.file = ctx
             .host
+            .as_deref()
             .and_then(|h| h.boot_file_name.clone())
             .unwrap_or_else(|| s.boot_file_name.clone())
             .into_bytes();

@@ -76,6 +76,7 @@ fn engine() -> Engine4 {
             persist: false,
             lfc_interval: 0,
         },
+        hosts_databases: Vec::new(),
         subnets: vec![subnet()],
         options: vec![OptionData {
             code: 6,
@@ -607,4 +608,115 @@ fn flex_id_from_host4_identifier_and_remove_lease_at_expire() {
     assert_eq!(n, 2);
     assert!(s.get4(other).is_none());
     assert_eq!(s.count4(), 0);
+}
+
+/// A host database in memory: every lookup reads the current rows, as the
+/// SQL stores query at every call.
+#[derive(Default)]
+struct FakeHosts(std::sync::Mutex<Vec<ruru_lease::Host4>>);
+
+impl ruru_lease::HostStore for FakeHosts {
+    fn get4(
+        &self,
+        subnet_id: u32,
+        ids: &[(ruru_lease::IdType, &[u8])],
+    ) -> Option<ruru_lease::Host4> {
+        let rows = self.0.lock().unwrap();
+        ids.iter().find_map(|(t, id)| {
+            rows.iter()
+                .find(|h| h.subnet_id == subnet_id && h.id_type == *t && h.identifier == *id)
+                .cloned()
+        })
+    }
+    fn get4_by_address(&self, subnet_id: u32, addr: Ipv4Addr) -> Option<ruru_lease::Host4> {
+        let rows = self.0.lock().unwrap();
+        rows.iter()
+            .find(|h| h.subnet_id == subnet_id && h.ipv4_address == Some(addr))
+            .cloned()
+    }
+    fn all4(&self, subnet_id: u32) -> Vec<ruru_lease::Host4> {
+        let rows = self.0.lock().unwrap();
+        rows.iter()
+            .filter(|h| h.subnet_id == subnet_id)
+            .cloned()
+            .collect()
+    }
+    fn add4(&self, host: &ruru_lease::Host4) -> Result<(), ruru_lease::LeaseError> {
+        self.0.lock().unwrap().push(host.clone());
+        Ok(())
+    }
+    fn del4_by_address(
+        &self,
+        _subnet_id: u32,
+        _addr: Ipv4Addr,
+    ) -> Result<bool, ruru_lease::LeaseError> {
+        Ok(false)
+    }
+    fn del4_by_id(
+        &self,
+        _subnet_id: u32,
+        _id_type: ruru_lease::IdType,
+        _id: &[u8],
+    ) -> Result<bool, ruru_lease::LeaseError> {
+        Ok(false)
+    }
+}
+
+#[test]
+fn host_database_reservation_applies_at_the_next_packet() {
+    let db = Arc::new(FakeHosts::default());
+    let e = Engine4::new(
+        engine().cfg.clone(),
+        EngineOptions {
+            hosts: hosts::HostSources(vec![db.clone()]),
+            ..EngineOptions::default()
+        },
+        Arc::new(Stats::new()),
+    );
+    let s = Memfile::open(None).unwrap();
+    // No row: a pool address.
+    assert_eq!(dora(&e, &s, 1), Ipv4Addr::new(192, 0, 2, 100));
+    // An inventory system reserves 192.0.2.102 for client 1, with options.
+    let mut h = ruru_lease::Host4::new(ruru_lease::IdType::HwAddress, vec![2, 0, 0, 0, 0, 1], 1);
+    h.ipv4_address = Some(Ipv4Addr::new(192, 0, 2, 102));
+    h.hostname = "inventory".into();
+    h.boot_file_name = "boot.efi".into();
+    h.option_data = r#"[{"code": 42, "data": "c0000205", "always-send": true}]"#.into();
+    db.0.lock().unwrap().push(h);
+    // Renewing the old address: NAK (the reservation wins).
+    let mut renew = msg(MessageType::Request, 1);
+    renew.set_ciaddr(Ipv4Addr::new(192, 0, 2, 100));
+    assert_eq!(
+        reply(run(&e, &s, &renew, NOW + 10)).opts().msg_type(),
+        Some(MessageType::Nak)
+    );
+    // The next DORA gets the reserved address, with the host's options.
+    let offer = reply(run(&e, &s, &msg(MessageType::Discover, 1), NOW));
+    assert_eq!(offer.yiaddr(), Ipv4Addr::new(192, 0, 2, 102));
+    assert!(offer.fname().unwrap_or_default().starts_with(b"boot.efi"));
+    assert!(offer.opts().get(OptionCode::NtpServers).is_some());
+    assert_eq!(dora(&e, &s, 1), Ipv4Addr::new(192, 0, 2, 102));
+    // Other clients never get it: the pool has .100 (freed) and .101.
+    let mut others = [dora(&e, &s, 2), dora(&e, &s, 3)];
+    others.sort();
+    assert_eq!(
+        others,
+        [Ipv4Addr::new(192, 0, 2, 100), Ipv4Addr::new(192, 0, 2, 101)]
+    );
+    assert!(matches!(
+        run(&e, &s, &msg(MessageType::Discover, 4), NOW),
+        Outcome4::Drop(Drop4::AllocationFailed)
+    ));
+    // Nor by asking for it.
+    let mut r = msg(MessageType::Request, 4);
+    r.opts_mut()
+        .insert(DhcpOption::RequestedIpAddress(Ipv4Addr::new(
+            192, 0, 2, 102,
+        )));
+    r.opts_mut()
+        .insert(DhcpOption::ServerIdentifier(meta().local));
+    assert_eq!(
+        reply(run(&e, &s, &r, NOW)).opts().msg_type(),
+        Some(MessageType::Nak)
+    );
 }

@@ -10,7 +10,12 @@
 //! build a complete new configuration, validate it like a file, and apply it
 //! through [`Shared::apply`]; a failure leaves the running configuration.
 //! Reservation commands edit the running configuration's JSON, so
-//! `config-get` and `config-write` show them.
+//! `config-get` and `config-write` show them — except with a hosts database
+//! (`hosts-database(s)`), as Kea's host_cmds: `reservation-add` then
+//! validates the reservation like the file's and writes it to the first
+//! hosts database (no reload: it applies to the next packet);
+//! `reservation-get` and `reservation-del` look in the configuration first,
+//! then in the databases; `reservation-get-all` and `-page` list both.
 
 use std::net::Ipv4Addr;
 use std::sync::Arc;
@@ -736,6 +741,85 @@ fn host_json(raw: &Value, si: usize, hi: usize, sid: u64) -> Value {
     h
 }
 
+/// Kea's JSON form of a host from a hosts database.
+fn db_host_json(h: &ruru_lease::Host4) -> Value {
+    let mut v = json!({ "subnet-id": h.subnet_id });
+    v[h.id_type.name()] = json!(hex(&h.identifier));
+    if let Some(a) = h.ipv4_address {
+        v["ip-address"] = json!(a.to_string());
+    }
+    if !h.hostname.is_empty() {
+        v["hostname"] = json!(h.hostname);
+    }
+    if let Some(a) = h.next_server {
+        v["next-server"] = json!(a.to_string());
+    }
+    if !h.server_hostname.is_empty() {
+        v["server-hostname"] = json!(h.server_hostname);
+    }
+    if !h.boot_file_name.is_empty() {
+        v["boot-file-name"] = json!(h.boot_file_name);
+    }
+    let options = ruru_engine::v4::hosts::options_of(&h.option_data).unwrap_or_default();
+    v["option-data"] = Value::Array(
+        options
+            .iter()
+            .map(|o| {
+                json!({
+                    "code": o.code,
+                    "data": hex(&o.data).replace(':', "").to_uppercase(),
+                    "csv-format": false,
+                    "always-send": o.always_send,
+                })
+            })
+            .collect(),
+    );
+    v
+}
+
+/// The host of a hosts database selected by `ip-address` or identifier in
+/// subnet `subnet-id` (the first database that has it).
+fn find_db_host(ctx: &ControlCtx, args: &Value) -> Result<Option<ruru_lease::Host4>, Value> {
+    let sid =
+        opt_u32(args, "subnet-id")?.ok_or_else(|| err("'subnet-id' parameter not specified"))?;
+    let dbs = &ctx.shared.engine_opts.hosts.0;
+    if arg(args, "ip-address").is_some() {
+        let a = ip_arg(args, "ip-address")?;
+        return Ok(dbs.iter().find_map(|db| db.get4_by_address(sid, a)));
+    }
+    let id = host_id_arg(args)?;
+    let key = ruru_engine::v4::hosts::id_key(&id);
+    Ok(dbs.iter().find_map(|db| db.get4(sid, &[key])))
+}
+
+/// `reservation-add` with a hosts database: the reservation is validated
+/// in a copy of the configuration (as the file's would be), then written
+/// to the first hosts database.
+fn reservation_add_db(
+    ctx: &ControlCtx,
+    db: &dyn ruru_lease::HostStore,
+    raw: &Value,
+    sid: u64,
+) -> Res {
+    let not_added = |t: String| err(format!("Host not added: {t}"));
+    let text = serde_json::to_string_pretty(raw).map_err(|e| not_added(e.to_string()))?;
+    let config = ruru_config::load_str(&text, &ctx.shared.config_path)
+        .map_err(|e| not_added(e.to_string()))?;
+    let r = config
+        .dhcp4
+        .as_ref()
+        .and_then(|d| d.subnets.iter().find(|s| u64::from(s.id) == sid))
+        .and_then(|s| s.reservations.hosts.last().map(|r| (s.id, r)));
+    let Some((id, r)) = r else {
+        return Err(not_added(
+            "the reservation was not kept by validation".into(),
+        ));
+    };
+    db.add4(&ruru_engine::v4::hosts::host_of(id, r))
+        .map_err(|e| not_added(e.to_string()))?;
+    Ok(answer(SUCCESS, "Host added.", None))
+}
+
 fn reservation_add(ctx: &ControlCtx, args: &Value) -> Res {
     let Some(Value::Object(res)) = arg(args, "reservation") else {
         return Err(err("missing parameter 'reservation' (a map)"));
@@ -758,6 +842,9 @@ fn reservation_add(ctx: &ControlCtx, args: &Value) -> Res {
     if let Some(list) = subnet["reservations"].as_array_mut() {
         list.push(Value::Object(res));
     }
+    if let Some(db) = ctx.shared.engine_opts.hosts.0.first() {
+        return reservation_add_db(ctx, db.as_ref(), &raw, sid);
+    }
     apply_raw(ctx, &raw).map_err(|e| {
         let t = e["text"].as_str().unwrap_or_default();
         err(format!("Host not added: {t}"))
@@ -772,7 +859,10 @@ fn reservation_get(ctx: &ControlCtx, args: &Value) -> Res {
             "Host found.",
             host_json(&ctx.shared.snapshot().config.raw, si, hi, sid),
         )),
-        None => Ok(answer(EMPTY, "Host not found.", None)),
+        None => match find_db_host(ctx, args)? {
+            Some(h) => Ok(ok("Host found.", db_host_json(&h))),
+            None => Ok(answer(EMPTY, "Host not found.", None)),
+        },
     }
 }
 
@@ -786,7 +876,13 @@ fn hosts_of(ctx: &ControlCtx, sid: u64) -> Result<Vec<Value>, Value> {
     let n = raw["Dhcp4"]["subnet4"][si]["reservations"]
         .as_array()
         .map_or(0, Vec::len);
-    Ok((0..n).map(|hi| host_json(&raw, si, hi, sid)).collect())
+    let mut out: Vec<Value> = (0..n).map(|hi| host_json(&raw, si, hi, sid)).collect();
+    if let Ok(id) = u32::try_from(sid) {
+        for db in &ctx.shared.engine_opts.hosts.0 {
+            out.extend(db.all4(id).iter().map(db_host_json));
+        }
+    }
+    Ok(out)
 }
 
 fn reservation_get_all(ctx: &ControlCtx, args: &Value) -> Res {
@@ -826,7 +922,10 @@ fn reservation_get_page(ctx: &ControlCtx, args: &Value) -> Res {
 
 fn reservation_del(ctx: &ControlCtx, args: &Value) -> Res {
     let Some((si, hi)) = find_host(ctx, args)? else {
-        return Ok(answer(EMPTY, "Host not deleted (not found).", None));
+        if ctx.shared.engine_opts.hosts.is_empty() {
+            return Ok(answer(EMPTY, "Host not deleted (not found).", None));
+        }
+        return reservation_del_db(ctx, args);
     };
     let mut raw = ctx.shared.snapshot().config.raw.clone();
     if let Some(list) = raw["Dhcp4"]["subnet4"][si]["reservations"].as_array_mut() {
@@ -836,6 +935,38 @@ fn reservation_del(ctx: &ControlCtx, args: &Value) -> Res {
     }
     apply_raw(ctx, &raw)?;
     Ok(answer(SUCCESS, "Host deleted.", None))
+}
+
+/// `reservation-del` of a host that is not in the configuration: from
+/// every hosts database that has it.
+fn reservation_del_db(ctx: &ControlCtx, args: &Value) -> Res {
+    let sid =
+        opt_u32(args, "subnet-id")?.ok_or_else(|| err("'subnet-id' parameter not specified"))?;
+    let by_addr = match arg(args, "ip-address") {
+        Some(_) => Some(ip_arg(args, "ip-address")?),
+        None => None,
+    };
+    let id = match by_addr {
+        Some(_) => None,
+        None => Some(host_id_arg(args)?),
+    };
+    let mut deleted = false;
+    for db in &ctx.shared.engine_opts.hosts.0 {
+        let r = match (&by_addr, &id) {
+            (Some(a), _) => db.del4_by_address(sid, *a),
+            (None, Some(id)) => {
+                let (t, b) = ruru_engine::v4::hosts::id_key(id);
+                db.del4_by_id(sid, t, b)
+            }
+            (None, None) => Ok(false),
+        };
+        deleted |= r.map_err(|e| err(format!("Host not deleted: {e}")))?;
+    }
+    if deleted {
+        Ok(answer(SUCCESS, "Host deleted.", None))
+    } else {
+        Ok(answer(EMPTY, "Host not deleted (not found).", None))
+    }
 }
 
 // ---- subnets ----

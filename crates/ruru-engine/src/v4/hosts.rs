@@ -1,0 +1,270 @@
+//! Reservations from host databases (Kea's `hosts-database(s)`): the
+//! stores the engine asks after the configuration's own reservations
+//! ([`HostSources`]), and the mapping between a `hosts` row
+//! ([`ruru_lease::Host4`]) and a [`Reservation4`].
+//!
+//! Nothing is cached: each packet asks the databases, so a row written by
+//! an inventory system applies to the next packet. With no host database
+//! configured, [`HostSources`] is empty and every lookup returns at once.
+
+use std::fmt;
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+
+use ruru_config::{HostId, HostIdType, OptionData, Reservation4};
+use ruru_lease::{Host4, HostStore, IdType};
+use serde_json::Value;
+use tracing::warn;
+
+/// The host databases, in lookup order (Kea: `hosts-databases` order).
+#[derive(Clone, Default)]
+pub struct HostSources(pub Vec<Arc<dyn HostStore>>);
+
+// A panic inside a lookup leaves nothing half-changed that a later packet
+// could see: a store's state is its connections (a broken one is replaced)
+// and the database, which commits or not. So the engine stays usable across
+// `catch_unwind`, as with the lease store.
+impl std::panic::RefUnwindSafe for HostSources {}
+impl std::panic::UnwindSafe for HostSources {}
+
+impl fmt::Debug for HostSources {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HostSources({} databases)", self.0.len())
+    }
+}
+
+impl HostSources {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The client's reservation in subnet `subnet_id`: the first database
+    /// with a host for one of `ids`, the best identifier of that database
+    /// first. A row that makes no DHCPv4 reservation (a DUID identifier) is
+    /// skipped.
+    pub fn get4(&self, subnet_id: u32, ids: &[HostId]) -> Option<Reservation4> {
+        if ids.is_empty() {
+            return None;
+        }
+        let keys: Vec<(IdType, &[u8])> = ids.iter().map(id_key).collect();
+        self.0
+            .iter()
+            .find_map(|db| db.get4(subnet_id, &keys).and_then(|h| reservation_of(&h)))
+    }
+
+    /// Whether a database reserves `addr` in subnet `subnet_id` for another
+    /// client than the one holding `own`.
+    pub fn reserved_for_other(
+        &self,
+        subnet_id: u32,
+        addr: Ipv4Addr,
+        own: Option<&Reservation4>,
+    ) -> bool {
+        self.0.iter().any(|db| {
+            db.get4_by_address(subnet_id, addr).is_some_and(|h| {
+                !own.is_some_and(|o| id_of(h.id_type, &h.identifier).as_ref() == Some(&o.id))
+            })
+        })
+    }
+}
+
+/// The `hosts` key of a configuration identifier.
+pub fn id_key(id: &HostId) -> (IdType, &[u8]) {
+    match id {
+        HostId::HwAddress(b) => (IdType::HwAddress, b),
+        HostId::ClientId(b) => (IdType::ClientId, b),
+        HostId::CircuitId(b) => (IdType::CircuitId, b),
+        HostId::Flex(b) => (IdType::Flex, b),
+    }
+}
+
+/// The database identifier type of a configuration identifier type.
+pub fn id_type_of(t: HostIdType) -> IdType {
+    match t {
+        HostIdType::HwAddress => IdType::HwAddress,
+        HostIdType::Duid => IdType::Duid,
+        HostIdType::CircuitId => IdType::CircuitId,
+        HostIdType::ClientId => IdType::ClientId,
+        HostIdType::Flex => IdType::Flex,
+    }
+}
+
+/// The configuration identifier of a row's (`None` for a DUID: the
+/// DHCPv4 engine does not identify clients by DUID).
+pub fn id_of(t: IdType, b: &[u8]) -> Option<HostId> {
+    let b = b.to_vec();
+    match t {
+        IdType::HwAddress => Some(HostId::HwAddress(b)),
+        IdType::ClientId => Some(HostId::ClientId(b)),
+        IdType::CircuitId => Some(HostId::CircuitId(b)),
+        IdType::Flex => Some(HostId::Flex(b)),
+        IdType::Duid => None,
+    }
+}
+
+/// The reservation of a `hosts` row. Options that cannot be decoded are
+/// logged and left out (the address still applies).
+pub fn reservation_of(h: &Host4) -> Option<Reservation4> {
+    let id = id_of(h.id_type, &h.identifier)?;
+    let options = match options_of(&h.option_data) {
+        Ok(o) => o,
+        Err(e) => {
+            warn!(host_id = h.host_id, subnet = h.subnet_id, error = %e, "hosts database: option_data ignored");
+            Vec::new()
+        }
+    };
+    let text = |s: &str| (!s.is_empty()).then(|| s.to_string());
+    Some(Reservation4 {
+        id,
+        ip_address: h.ipv4_address,
+        hostname: text(&h.hostname),
+        options,
+        next_server: h.next_server,
+        server_hostname: text(&h.server_hostname),
+        boot_file_name: text(&h.boot_file_name),
+    })
+}
+
+/// The `hosts` row of a reservation in subnet `subnet_id`.
+pub fn host_of(subnet_id: u32, r: &Reservation4) -> Host4 {
+    let (t, b) = id_key(&r.id);
+    let mut h = Host4::new(t, b.to_vec(), subnet_id);
+    h.ipv4_address = r.ip_address;
+    h.hostname = r.hostname.clone().unwrap_or_default();
+    h.next_server = r.next_server;
+    h.server_hostname = r.server_hostname.clone().unwrap_or_default();
+    h.boot_file_name = r.boot_file_name.clone().unwrap_or_default();
+    if !r.options.is_empty() {
+        let list: Vec<Value> = r
+            .options
+            .iter()
+            .map(|o| {
+                serde_json::json!({
+                    "code": o.code,
+                    "data": crate::v4::hex(&o.data).replace(':', ""),
+                    "always-send": o.always_send,
+                })
+            })
+            .collect();
+        h.option_data = Value::Array(list).to_string();
+    }
+    h
+}
+
+/// Decodes the `option_data` column: empty, or a JSON list of
+/// `{"code": 1..254, "data": "hex", "always-send": bool}` (`data` may
+/// separate octets with `:` or spaces; `always-send` defaults to false).
+pub fn options_of(text: &str) -> Result<Vec<OptionData>, String> {
+    if text.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let Value::Array(list) = v else {
+        return Err("expected a JSON list".into());
+    };
+    list.iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let code = o
+                .get("code")
+                .and_then(Value::as_u64)
+                .and_then(|c| u8::try_from(c).ok())
+                .filter(|c| (1..=254).contains(c))
+                .ok_or_else(|| format!("[{i}]: `code` must be 1 to 254"))?;
+            let data = match o.get("data") {
+                None => Vec::new(),
+                Some(Value::String(s)) => {
+                    unhex(s).ok_or_else(|| format!("[{i}]: `data` is not hex"))?
+                }
+                Some(_) => return Err(format!("[{i}]: `data` must be a hex string")),
+            };
+            let always_send = match o.get("always-send") {
+                None => false,
+                Some(Value::Bool(b)) => *b,
+                Some(_) => return Err(format!("[{i}]: `always-send` must be a boolean")),
+            };
+            Ok(OptionData {
+                code,
+                data,
+                always_send,
+            })
+        })
+        .collect()
+}
+
+/// Hex text to bytes; `:` and blanks between octets are allowed.
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    let digits: Vec<u8> = s
+        .bytes()
+        .filter(|b| !matches!(b, b':' | b' ' | b'\t'))
+        .collect();
+    if !digits.len().is_multiple_of(2) {
+        return None;
+    }
+    digits
+        .chunks(2)
+        .map(|p| {
+            let text = std::str::from_utf8(p).ok()?;
+            u8::from_str_radix(text, 16).ok()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_decode() {
+        let o = options_of(r#"[{"code": 6, "data": "c0:00:02:01", "always-send": true}, {"code": 15, "data": "6578"}]"#)
+            .unwrap_or_default();
+        assert_eq!(
+            o,
+            vec![
+                OptionData {
+                    code: 6,
+                    data: vec![192, 0, 2, 1],
+                    always_send: true
+                },
+                OptionData {
+                    code: 15,
+                    data: b"ex".to_vec(),
+                    always_send: false
+                },
+            ]
+        );
+        assert_eq!(options_of(""), Ok(Vec::new()));
+        assert!(options_of("{}").is_err());
+        assert!(options_of(r#"[{"code": 0}]"#).is_err());
+        assert!(options_of(r#"[{"code": 6, "data": "abc"}]"#).is_err());
+        assert!(options_of(r#"[{"code": 6, "data": 5}]"#).is_err());
+    }
+
+    #[test]
+    fn rows_and_reservations_round_trip() {
+        let r = Reservation4 {
+            id: HostId::ClientId(vec![1, 2, 3]),
+            ip_address: Some(Ipv4Addr::new(10, 0, 0, 5)),
+            hostname: Some("h".into()),
+            options: vec![OptionData {
+                code: 42,
+                data: vec![10, 0, 0, 1],
+                always_send: false,
+            }],
+            next_server: None,
+            server_hostname: None,
+            boot_file_name: Some("f".into()),
+        };
+        let h = host_of(3, &r);
+        assert_eq!((h.id_type, h.subnet_id), (IdType::ClientId, 3));
+        let back = reservation_of(&h);
+        assert_eq!(back.as_ref().map(|b| &b.id), Some(&r.id));
+        assert_eq!(back.as_ref().map(|b| &b.options), Some(&r.options));
+        assert_eq!(
+            back.as_ref().and_then(|b| b.boot_file_name.clone()),
+            Some("f".into())
+        );
+        let duid = Host4::new(IdType::Duid, vec![1], 3);
+        assert!(reservation_of(&duid).is_none());
+    }
+}

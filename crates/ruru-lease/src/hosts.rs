@@ -1,0 +1,173 @@
+//! Host reservations kept in a SQL database (Kea's `hosts-database`):
+//! the [`Host4`] row, the identifier types ([`IdType`]) and the
+//! [`HostStore`] trait the PostgreSQL and MySQL stores implement.
+//!
+//! # The `hosts` table
+//! Kea-like, not Kea's (see docs/src/databases.md): one row per DHCPv4
+//! reservation, `host_id` (generated), `dhcp_identifier` (bytes),
+//! `dhcp_identifier_type` ([`IdType`] codes, Kea's: 0 hw-address, 1 duid,
+//! 2 circuit-id, 3 client-id, 4 flex-id), `dhcp4_subnet_id`,
+//! `ipv4_address` (the address as an unsigned 32-bit number, or NULL),
+//! `hostname`, `dhcp4_next_server` (a number, or NULL),
+//! `dhcp4_server_hostname`, `dhcp4_boot_file_name` and `option_data`
+//! (NULL, empty, or a JSON list of `{"code": N, "data": "hex",
+//! "always-send": bool}`). An identifier is unique per subnet, and so is an
+//! address.
+//!
+//! # No cache
+//! Every lookup is a query: a row written by another program applies to the
+//! next packet. A read that fails is logged and finds nothing, as lease
+//! reads do.
+
+use std::net::Ipv4Addr;
+
+use crate::LeaseError;
+
+/// Kea's host identifier types (the `dhcp_identifier_type` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IdType {
+    /// 0: hardware address (without the htype).
+    HwAddress,
+    /// 1: DUID.
+    Duid,
+    /// 2: relay agent circuit-id.
+    CircuitId,
+    /// 3: client identifier (option 61 payload).
+    ClientId,
+    /// 4: flexible identifier (computed by a hook).
+    Flex,
+}
+
+impl IdType {
+    pub fn code(self) -> u8 {
+        match self {
+            IdType::HwAddress => 0,
+            IdType::Duid => 1,
+            IdType::CircuitId => 2,
+            IdType::ClientId => 3,
+            IdType::Flex => 4,
+        }
+    }
+
+    pub fn from_code(c: u8) -> Option<Self> {
+        Some(match c {
+            0 => IdType::HwAddress,
+            1 => IdType::Duid,
+            2 => IdType::CircuitId,
+            3 => IdType::ClientId,
+            4 => IdType::Flex,
+            _ => return None,
+        })
+    }
+
+    /// Kea's name (`hw-address`, `duid`, `circuit-id`, `client-id`, `flex-id`).
+    pub fn name(self) -> &'static str {
+        match self {
+            IdType::HwAddress => "hw-address",
+            IdType::Duid => "duid",
+            IdType::CircuitId => "circuit-id",
+            IdType::ClientId => "client-id",
+            IdType::Flex => "flex-id",
+        }
+    }
+}
+
+/// One DHCPv4 reservation as a `hosts` row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Host4 {
+    /// The row's key (0 for a host not stored yet; `add4` ignores it).
+    pub host_id: u64,
+    pub id_type: IdType,
+    pub identifier: Vec<u8>,
+    pub subnet_id: u32,
+    pub ipv4_address: Option<Ipv4Addr>,
+    /// Empty: none.
+    pub hostname: String,
+    pub next_server: Option<Ipv4Addr>,
+    /// Empty: none.
+    pub server_hostname: String,
+    /// Empty: none.
+    pub boot_file_name: String,
+    /// The options as stored: empty, or a JSON list of
+    /// `{"code": N, "data": "hex", "always-send": bool}` (decoded by the
+    /// engine, which logs a malformed list and ignores it).
+    pub option_data: String,
+}
+
+impl Host4 {
+    /// A host with this identifier in `subnet_id` and nothing else.
+    pub fn new(id_type: IdType, identifier: Vec<u8>, subnet_id: u32) -> Self {
+        Host4 {
+            host_id: 0,
+            id_type,
+            identifier,
+            subnet_id,
+            ipv4_address: None,
+            hostname: String::new(),
+            next_server: None,
+            server_hostname: String::new(),
+            boot_file_name: String::new(),
+            option_data: String::new(),
+        }
+    }
+}
+
+/// A source of DHCPv4 reservations (the SQL stores: [`crate::PgStore`],
+/// [`crate::MySqlStore`]). Safe to call from many threads; every call is a
+/// query (no cache).
+pub trait HostStore: Send + Sync {
+    /// The host of subnet `subnet_id` with one of `ids`; when several
+    /// match, the one whose identifier comes first in `ids` (Kea's
+    /// `host-reservation-identifiers` order).
+    fn get4(&self, subnet_id: u32, ids: &[(IdType, &[u8])]) -> Option<Host4>;
+    /// The host of subnet `subnet_id` that reserves `addr`.
+    fn get4_by_address(&self, subnet_id: u32, addr: Ipv4Addr) -> Option<Host4>;
+    /// Every host of subnet `subnet_id`, by `host_id`.
+    fn all4(&self, subnet_id: u32) -> Vec<Host4>;
+    /// Stores a new host; [`LeaseError::HostExists`] when its identifier or
+    /// address is already reserved in its subnet.
+    fn add4(&self, host: &Host4) -> Result<(), LeaseError>;
+    /// Deletes the host of subnet `subnet_id` reserving `addr`; whether
+    /// there was one.
+    fn del4_by_address(&self, subnet_id: u32, addr: Ipv4Addr) -> Result<bool, LeaseError>;
+    /// Deletes the host of subnet `subnet_id` with this identifier; whether
+    /// there was one.
+    fn del4_by_id(&self, subnet_id: u32, id_type: IdType, id: &[u8]) -> Result<bool, LeaseError>;
+}
+
+/// How many identifiers one [`HostStore::get4`] query takes (more are
+/// looked up by further queries).
+pub(crate) const IDS_PER_QUERY: usize = 5;
+
+/// The best host of `found` for `ids` (see [`HostStore::get4`]).
+pub(crate) fn first_by_order(found: Vec<Host4>, ids: &[(IdType, &[u8])]) -> Option<Host4> {
+    ids.iter().find_map(|(t, id)| {
+        found
+            .iter()
+            .find(|h| h.id_type == *t && h.identifier == *id)
+            .cloned()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip() {
+        for c in 0..=4 {
+            assert_eq!(IdType::from_code(c).map(IdType::code), Some(c));
+        }
+        assert_eq!(IdType::from_code(5), None);
+    }
+
+    #[test]
+    fn first_by_order_follows_the_identifier_order() {
+        let a = Host4::new(IdType::ClientId, vec![1], 1);
+        let b = Host4::new(IdType::HwAddress, vec![2], 1);
+        let ids: [(IdType, &[u8]); 2] = [(IdType::HwAddress, &[2]), (IdType::ClientId, &[1])];
+        assert_eq!(first_by_order(vec![a.clone(), b.clone()], &ids), Some(b));
+        assert_eq!(first_by_order(vec![a.clone()], &ids), Some(a));
+        assert_eq!(first_by_order(Vec::new(), &ids), None);
+    }
+}
