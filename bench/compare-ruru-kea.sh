@@ -11,8 +11,22 @@ ruru=${RURU_BIN:-$here/../target/release/ruru}
 [ -x "$ruru" ] || { echo "build ruru first: cargo build --release" >&2; exit 1; }
 cd "$here"
 ./run-perfdhcp.sh kea4 "$scenario" | tee /dev/stderr | grep '^RESULT' > /tmp/ruru-bench-kea.$$ || true
+# ruru runs on Kea's config, except where configs/ruru4-SCENARIO.json exists
+# (the PostgreSQL scenarios: ruru's leases go to a database of their own,
+# created and given ruru's schema before the server starts).
+config="configs/kea4-$scenario.json"
+cmd="$ruru serve -c {config}"
+if [ -f "configs/ruru4-$scenario.json" ]; then
+    config="configs/ruru4-$scenario.json"
+fi
+case "$scenario" in
+*pgsql*)
+    pgport=${PGPORT:-54329}
+    cmd="sh -c 'psql -X -q -h 127.0.0.1 -p $pgport -U postgres -c \"CREATE DATABASE ruru OWNER kea\" >/dev/null 2>&1; $ruru db init -c {config} >/dev/null 2>&1; exec $ruru serve -c {config}'"
+    ;;
+esac
 SERVER_NAME=ruru SERVER_VERSION="$("$ruru" --version | awk '{print $2}')" \
-SERVER_CMD="$ruru serve -c {config}" SERVER_CONFIG="configs/kea4-$scenario.json" \
+SERVER_CMD="$cmd" SERVER_CONFIG="$config" \
 SERVER_SCENARIO="$scenario" ./run-perfdhcp.sh custom | tee /dev/stderr | grep '^RESULT' > /tmp/ruru-bench-ruru.$$ || true
 echo
 cat /tmp/ruru-bench-kea.$$ /tmp/ruru-bench-ruru.$$
