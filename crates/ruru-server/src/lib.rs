@@ -44,7 +44,9 @@ pub enum ServerError {
     Config(#[from] ruru_config::ConfigError),
     #[error("configuration has no Dhcp4 section")]
     NoDhcp4,
-    #[error("lease database: {0}")]
+    /// A lease store error; its own text says which store (lease file,
+    /// lease database) it is about.
+    #[error(transparent)]
     Lease(#[from] ruru_lease::LeaseError),
     /// The SQL lease database's schema is missing or not current; the
     /// message names the `ruru db` command that fixes it.
