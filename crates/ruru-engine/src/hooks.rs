@@ -91,6 +91,55 @@ pub fn subnet_collection(subnets: impl Iterator<Item = (u32, String)>) -> String
     serde_json::Value::Array(list).to_string()
 }
 
+impl HookPoint {
+    /// Whether this is a DHCPv6 point (its fields are `query6.*`,
+    /// `subnet6.id`, `buffer6`, ...).
+    pub fn is_v6(self) -> bool {
+        use HookPoint::*;
+        matches!(
+            self,
+            Buffer6Receive
+                | Pkt6Receive
+                | Subnet6Select
+                | Host6Identifier
+                | Lease6Select
+                | Lease6Renew
+                | Lease6Rebind
+                | Lease6Release
+                | Lease6Decline
+                | Leases6Committed
+                | Pkt6Send
+                | Buffer6Send
+                | Lease6Expire
+                | Lease6Recover
+                | Dhcp6SrvConfigured
+        )
+    }
+}
+
+/// Runs `buffer4_receive` / `buffer6_receive` (`point`) on the received
+/// bytes: `Ok(None)` when no callout is registered (use `buf` as it is),
+/// `Ok(Some(bytes))` with the bytes the callouts left, `Err(())` when a
+/// callout said anything but CONTINUE (the packet is dropped).
+pub(crate) fn receive_buffer(
+    hooks: Option<&dyn HookDispatch>,
+    point: HookPoint,
+    buf: &[u8],
+    pc: &std::cell::RefCell<PacketContext>,
+) -> Result<Option<Vec<u8>>, ()> {
+    let Some(h) = hooks.filter(|h| h.has(point)) else {
+        return Ok(None);
+    };
+    let mut owned = buf.to_vec();
+    let mut pcm = pc.borrow_mut();
+    let mut a = HookArgs::new(point, &mut pcm);
+    a.buffer = Some(&mut owned);
+    if h.call(&mut a) != NextStep::Continue {
+        return Err(());
+    }
+    Ok(Some(owned))
+}
+
 /// A fresh parking id (never 0, unique in the process).
 pub fn next_park_id() -> u64 {
     static NEXT: AtomicU64 = AtomicU64::new(1);

@@ -28,7 +28,9 @@ use ruru_config::{Dhcp4, HostId, HostIdType, OptionData, Reservation4, Subnet4};
 use ruru_lease::{Lease4, LeaseError, LeaseState, LeaseStore};
 use tracing::debug;
 
-use crate::hooks::{next_park_id, HookArgs, HookDispatch, HookPoint, NextStep, PacketContext};
+use crate::hooks::{
+    next_park_id, receive_buffer, HookArgs, HookDispatch, HookPoint, NextStep, PacketContext,
+};
 use crate::stats::{add, Stat, Stats, SubnetStats};
 use alloc::{ClientKey, PoolCursors};
 use packet::Query4;
@@ -391,24 +393,16 @@ impl Engine4 {
         self.stats.inc(Stat::Pkt4Received);
         let pc = RefCell::new(PacketContext::default());
         // buffer4_receive: the raw bytes, which callouts may rewrite.
-        let rewritten;
-        let buf = match self.hooks_at(HookPoint::Buffer4Receive) {
-            Some(h) => {
-                let mut owned = buf.to_vec();
-                let step = {
-                    let mut pcm = pc.borrow_mut();
-                    let mut a = HookArgs::new(HookPoint::Buffer4Receive, &mut pcm);
-                    a.buffer = Some(&mut owned);
-                    h.call(&mut a)
-                };
-                if step != NextStep::Continue {
-                    return self.drop(None, Drop4::Hook);
-                }
-                rewritten = owned;
-                &rewritten[..]
-            }
-            None => buf,
+        let rewritten = match receive_buffer(
+            self.opts.hooks.as_deref(),
+            HookPoint::Buffer4Receive,
+            buf,
+            &pc,
+        ) {
+            Ok(r) => r,
+            Err(()) => return self.drop(None, Drop4::Hook),
         };
+        let buf = rewritten.as_deref().unwrap_or(buf);
         let q = match packet::parse(buf) {
             Ok(q) => q,
             Err(e) => {

@@ -144,7 +144,9 @@ struct Ctx<'a> {
     now: u64,
     /// Per-packet hook context (shared by one library's callouts).
     pc: &'a RefCell<PacketContext>,
-    /// Leases written and deleted for this message (`leases6_committed`).
+    /// Leases written and deleted for this message, kept only when a
+    /// `leases6_committed` callout will read them (`track_commits`).
+    track_commits: bool,
     committed: RefCell<Vec<Lease6>>,
     deleted: RefCell<Vec<Lease6>>,
 }
@@ -398,24 +400,16 @@ impl Engine6 {
         self.stats.inc(Stat::Pkt6Received);
         let pc = RefCell::new(PacketContext::default());
         // buffer6_receive: the raw bytes, which callouts may rewrite.
-        let rewritten;
-        let buf = match self.hooks_at(HookPoint::Buffer6Receive) {
-            Some(h) => {
-                let mut owned = buf.to_vec();
-                let step = {
-                    let mut pcm = pc.borrow_mut();
-                    let mut a = HookArgs::new(HookPoint::Buffer6Receive, &mut pcm);
-                    a.buffer = Some(&mut owned);
-                    h.call(&mut a)
-                };
-                if step != NextStep::Continue {
-                    return self.drop(None, Drop6::Hook);
-                }
-                rewritten = owned;
-                &rewritten[..]
-            }
-            None => buf,
+        let rewritten = match crate::hooks::receive_buffer(
+            self.opts.hooks.as_deref(),
+            HookPoint::Buffer6Receive,
+            buf,
+            &pc,
+        ) {
+            Ok(r) => r,
+            Err(()) => return self.drop(None, Drop6::Hook),
         };
+        let buf = rewritten.as_deref().unwrap_or(buf);
         let q = match packet::parse(buf) {
             Ok(q) => q,
             Err(e) => {
@@ -512,6 +506,7 @@ impl Engine6 {
             host,
             now,
             pc: &pc,
+            track_commits: self.hooks_at(HookPoint::Leases6Committed).is_some(),
             committed: RefCell::new(Vec::new()),
             deleted: RefCell::new(Vec::new()),
         };
@@ -904,7 +899,8 @@ impl Engine6 {
             None => store.add6(l).map(|()| true),
         };
         match res {
-            Ok(true) => ctx.committed.borrow_mut().push(l.clone()),
+            Ok(true) if ctx.track_commits => ctx.committed.borrow_mut().push(l.clone()),
+            Ok(true) => {}
             Ok(false) | Err(ruru_lease::LeaseError::Exists6(_)) => {
                 self.stats.inc(Stat::V6AllocationConflicts);
                 if self.spread && ctx.sidx < self.cursors.len() {
@@ -1186,7 +1182,9 @@ impl Engine6 {
                         if l.state != LeaseState::ExpiredReclaimed {
                             self.unassign(&l);
                         }
-                        ctx.deleted.borrow_mut().push(l);
+                        if ctx.track_commits {
+                            ctx.deleted.borrow_mut().push(l);
+                        }
                         released += 1;
                     }
                     Ok(false) => {}

@@ -118,6 +118,7 @@ impl Engine6 {
             host: p.host.and_then(|i| subnet.reservations.hosts.get(i)),
             now: p.now,
             pc: &pc,
+            track_commits: false,
             committed: RefCell::new(Vec::new()),
             deleted: RefCell::new(Vec::new()),
         };

@@ -22,7 +22,6 @@ use ruru_hooks_sdk::{
     RuruApi, RuruCallout, RuruCalloutFn, RuruLibrary, RURU_EINVAL, RURU_ENOFIELD, RURU_EREADONLY,
     RURU_ETOOSMALL, RURU_LOG_DEBUG, RURU_LOG_ERROR, RURU_LOG_INFO, RURU_LOG_WARN, RURU_OK,
 };
-use ruru_lease::LeaseType6;
 use tracing::{debug, error, info, trace, warn};
 
 use super::dispatch::ARGS;
@@ -184,14 +183,6 @@ fn ip(a: Ipv4Addr) -> u32 {
     u32::from(a)
 }
 
-fn is_v6(p: HookPoint) -> bool {
-    p.name().contains('6')
-}
-
-fn lease_type_code(t: LeaseType6) -> u32 {
-    t.code()
-}
-
 /// A 64-bit field's value.
 fn read_u64(a: &HookArgs<'_>, field: &str) -> Result<u64, i32> {
     Ok(match field {
@@ -211,7 +202,7 @@ fn read_u32(a: &HookArgs<'_>, field: &str) -> Result<u32, i32> {
     let r6 = || a.response6.as_deref().ok_or(RURU_ENOFIELD);
     let l6 = || a.lease6.as_deref().ok_or(RURU_ENOFIELD);
     let subnet = |v6: bool| match a.subnet_id {
-        _ if is_v6(a.point) != v6 => Err(RURU_ENOFIELD),
+        _ if a.point.is_v6() != v6 => Err(RURU_ENOFIELD),
         Some(id) => Ok(id),
         None if matches!(a.point, HookPoint::Subnet4Select | HookPoint::Subnet6Select) => Ok(0),
         None => Err(RURU_ENOFIELD),
@@ -221,7 +212,7 @@ fn read_u32(a: &HookArgs<'_>, field: &str) -> Result<u32, i32> {
         "query6.msg_type" => u32::from(u8::from(q6()?.msg_type)),
         "response6.msg_type" => u32::from(u8::from(r6()?.msg_type())),
         "subnet6.id" => subnet(true)?,
-        "lease6.type" => lease_type_code(l6()?.lease_type),
+        "lease6.type" => l6()?.lease_type.code(),
         "lease6.prefix_len" => u32::from(l6()?.prefix_len),
         "lease6.iaid" => l6()?.iaid,
         "lease6.subnet_id" => l6()?.subnet_id,
@@ -328,7 +319,7 @@ fn read_bytes<'x>(a: &'x HookArgs<'_>, field: &str) -> Result<std::borrow::Cow<'
         "lease6.duid" => &l6()?.duid,
         "lease6.hostname" => l6()?.hostname.as_bytes(),
         "id_value" => a.id_value.as_deref().ok_or(RURU_ENOFIELD)?,
-        "buffer4" | "buffer6" if is_v6(a.point) != (field == "buffer6") => {
+        "buffer4" | "buffer6" if a.point.is_v6() != (field == "buffer6") => {
             return Err(RURU_ENOFIELD)
         }
         "buffer6" => a.buffer.as_deref().ok_or(RURU_ENOFIELD)?,
@@ -471,7 +462,7 @@ impl fmt::Display for Summary<'_, '_> {
             write!(f, "response6: type={:?} ", r.msg_type())?;
         }
         if let Some(s) = a.subnet_id {
-            let v = if is_v6(a.point) { 6 } else { 4 };
+            let v = if a.point.is_v6() { 6 } else { 4 };
             write!(f, "subnet{v}.id={s} ")?;
         }
         if let Some(l) = a.lease6.as_deref() {
@@ -619,13 +610,18 @@ unsafe extern "C" fn hook_point(callout: *mut RuruCallout) -> *const c_char {
     out
 }
 
-unsafe extern "C" fn get_u32(
+/// Reads a numeric field with `read` into `*out` (`get_u32`, `get_u64`).
+///
+/// # Safety
+/// `callout` comes from `invoke`; `field` is a C string and `out` null or
+/// a valid pointer for the call (ABI).
+unsafe fn get_number<T>(
     callout: *mut RuruCallout,
     field: *const c_char,
-    out: *mut u32,
+    out: *mut T,
+    read: fn(&HookArgs<'_>, &str) -> Result<T, i32>,
 ) -> i32 {
-    // SAFETY: `callout` comes from `invoke`; `field` is a C string and `out`
-    // a valid pointer for the call (ABI).
+    // SAFETY: see the function's contract.
     unsafe {
         with_ctx(callout, |c| {
             let Some(f) = cstr(field) else {
@@ -634,7 +630,7 @@ unsafe extern "C" fn get_u32(
             if out.is_null() {
                 return RURU_EINVAL;
             }
-            match read_u32(c.args, f) {
+            match read(c.args, f) {
                 Ok(v) => {
                     *out = v;
                     RURU_OK
@@ -643,6 +639,15 @@ unsafe extern "C" fn get_u32(
             }
         })
     }
+}
+
+unsafe extern "C" fn get_u32(
+    callout: *mut RuruCallout,
+    field: *const c_char,
+    out: *mut u32,
+) -> i32 {
+    // SAFETY: the ABI's contract is `get_number`'s.
+    unsafe { get_number(callout, field, out, read_u32) }
 }
 
 unsafe extern "C" fn set_u32(callout: *mut RuruCallout, field: *const c_char, value: u32) -> i32 {
@@ -933,24 +938,8 @@ unsafe extern "C" fn get_u64(
     field: *const c_char,
     out: *mut u64,
 ) -> i32 {
-    // SAFETY: as in `get_u32`.
-    unsafe {
-        with_ctx(callout, |c| {
-            let Some(f) = cstr(field) else {
-                return RURU_EINVAL;
-            };
-            if out.is_null() {
-                return RURU_EINVAL;
-            }
-            match read_u64(c.args, f) {
-                Ok(v) => {
-                    *out = v;
-                    RURU_OK
-                }
-                Err(e) => e,
-            }
-        })
-    }
+    // SAFETY: the ABI's contract is `get_number`'s.
+    unsafe { get_number(callout, field, out, read_u64) }
 }
 
 unsafe extern "C" fn unpark(lib: *mut RuruLibrary, parking_id: u64, action: i32) -> i32 {
