@@ -35,9 +35,9 @@ use mysql_async::prelude::{FromValue, Queryable};
 use mysql_async::{Conn, OptsBuilder, Params, Pool, PoolConstraints, PoolOpts, Row, Value};
 
 use crate::csv::LeaseRow;
-use crate::hosts::{self, Host4, HostStore, IdType};
+use crate::hosts::{self, Host4, IdType};
 use crate::sql::{self, Bridge, Col, DbEvent, DbOptions, Dialect, Health, SchemaState, SqlRow, Q};
-use crate::{Lease4, Lease6, LeaseError, LeaseStore, LeaseType6};
+use crate::{Lease4, Lease6, LeaseError, LeaseType6};
 
 /// MySQL's duplicate-key error.
 const ER_DUP_ENTRY: u16 = 1062;
@@ -484,6 +484,15 @@ impl MySqlStore {
         self.write(q, params)?.map_err(db_err)
     }
 
+    /// An INSERT; `false` when a duplicate key refused it.
+    fn insert(&self, q: Q, params: Vec<Col>) -> Result<bool, LeaseError> {
+        match self.write(q, params)? {
+            Ok(_) => Ok(true),
+            Err(e) if is_dup(&e) => Ok(false),
+            Err(e) => Err(db_err(e)),
+        }
+    }
+
     fn rows(&self, q: Q, params: Vec<Col>) -> Result<Vec<Row>, LeaseError> {
         let epoch = self.inner.health.check()?;
         self.bridge
@@ -564,194 +573,4 @@ fn values(params: Vec<Col>) -> Vec<Value> {
         .collect()
 }
 
-impl LeaseStore for MySqlStore {
-    fn get4(&self, addr: Ipv4Addr) -> Option<Lease4> {
-        self.rows4("get4", Q::Get4, vec![sql::addr4(addr)])
-            .into_iter()
-            .next()
-    }
-
-    fn get4_by_client_id(&self, client_id: &[u8]) -> Vec<Lease4> {
-        if client_id.is_empty() {
-            return Vec::new();
-        }
-        let p = vec![Col::Bytes(client_id.to_vec())];
-        self.rows4("get4_by_client_id", Q::ByClientId4, p)
-    }
-
-    fn get4_by_hwaddr(&self, hwaddr: &[u8]) -> Vec<Lease4> {
-        if hwaddr.is_empty() {
-            return Vec::new();
-        }
-        let p = vec![Col::Bytes(hwaddr.to_vec())];
-        self.rows4("get4_by_hwaddr", Q::ByHwaddr4, p)
-    }
-
-    fn add4(&self, lease: &Lease4) -> Result<(), LeaseError> {
-        let l = lease.prepare().map_err(LeaseError::Invalid)?;
-        match self.write(Q::Add4, sql::values4(&l))? {
-            Ok(_) => Ok(()),
-            Err(e) if is_dup(&e) => Err(LeaseError::Exists(l.addr)),
-            Err(e) => Err(db_err(e)),
-        }
-    }
-
-    fn update4(&self, lease: &Lease4) -> Result<(), LeaseError> {
-        let l = lease.prepare().map_err(LeaseError::Invalid)?;
-        match self.execute(Q::Update4, sql::update4_params(&l))? {
-            0 => Err(LeaseError::NotFound(l.addr)),
-            _ => Ok(()),
-        }
-    }
-
-    fn update4_if(&self, lease: &Lease4, old: &Lease4) -> Result<bool, LeaseError> {
-        let l = lease.prepare().map_err(LeaseError::Invalid)?;
-        if l.addr != old.addr {
-            return Ok(false);
-        }
-        Ok(self.execute(Q::Update4If, sql::update4_if_params(&l, old))? > 0)
-    }
-
-    fn delete4(&self, addr: Ipv4Addr) -> Result<bool, LeaseError> {
-        Ok(self.execute(Q::Delete4, vec![sql::addr4(addr)])? > 0)
-    }
-
-    fn expired4(&self, now: u64, limit: usize) -> Vec<Lease4> {
-        let p = vec![sql::time(now), sql::limit(limit)];
-        self.rows4("expired4", Q::Expired4, p)
-    }
-
-    fn flush_reclaimed4(&self, older_than: u64) -> Result<usize, LeaseError> {
-        let n = self.execute(Q::Flush4, vec![sql::time(older_than)])?;
-        Ok(usize::try_from(n).unwrap_or(usize::MAX))
-    }
-
-    fn all4(&self) -> Vec<Lease4> {
-        self.rows4("all4", Q::All4, Vec::new())
-    }
-
-    fn count4(&self) -> usize {
-        self.count("count4", Q::Count4)
-    }
-
-    fn get6(&self, lease_type: LeaseType6, addr: Ipv6Addr) -> Option<Lease6> {
-        let p = vec![sql::addr6(addr), sql::type6(lease_type)];
-        self.rows6("get6", Q::Get6, p).into_iter().next()
-    }
-
-    fn get6_by_duid_iaid(&self, lease_type: LeaseType6, duid: &[u8], iaid: u32) -> Vec<Lease6> {
-        if sql::no_duid(duid) {
-            return Vec::new();
-        }
-        let p = vec![
-            Col::Bytes(duid.to_vec()),
-            Col::Int(i64::from(iaid)),
-            sql::type6(lease_type),
-        ];
-        self.rows6("get6_by_duid_iaid", Q::ByDuidIaid6, p)
-    }
-
-    fn get6_by_duid(&self, duid: &[u8]) -> Vec<Lease6> {
-        if sql::no_duid(duid) {
-            return Vec::new();
-        }
-        self.rows6("get6_by_duid", Q::ByDuid6, vec![Col::Bytes(duid.to_vec())])
-    }
-
-    fn add6(&self, lease: &Lease6) -> Result<(), LeaseError> {
-        let l = lease.prepare().map_err(LeaseError::Invalid)?;
-        match self.write(Q::Add6, sql::values6(&l))? {
-            Ok(_) => Ok(()),
-            Err(e) if is_dup(&e) => Err(LeaseError::Exists6(l.address)),
-            Err(e) => Err(db_err(e)),
-        }
-    }
-
-    fn update6(&self, lease: &Lease6) -> Result<(), LeaseError> {
-        let l = lease.prepare().map_err(LeaseError::Invalid)?;
-        match self.execute(Q::Update6, sql::update6_params(&l))? {
-            0 => Err(LeaseError::NotFound6(l.lease_type, l.address)),
-            _ => Ok(()),
-        }
-    }
-
-    fn update6_if(&self, lease: &Lease6, old: &Lease6) -> Result<bool, LeaseError> {
-        let l = lease.prepare().map_err(LeaseError::Invalid)?;
-        if l.address != old.address {
-            return Ok(false);
-        }
-        Ok(self.execute(Q::Update6If, sql::update6_if_params(&l, old))? > 0)
-    }
-
-    fn delete6(&self, lease_type: LeaseType6, addr: Ipv6Addr) -> Result<bool, LeaseError> {
-        let p = vec![sql::addr6(addr), sql::type6(lease_type)];
-        Ok(self.execute(Q::Delete6, p)? > 0)
-    }
-
-    fn expired6(&self, now: u64, limit: usize) -> Vec<Lease6> {
-        let p = vec![sql::time(now), sql::limit(limit)];
-        self.rows6("expired6", Q::Expired6, p)
-    }
-
-    fn flush_reclaimed6(&self, older_than: u64) -> Result<usize, LeaseError> {
-        let n = self.execute(Q::Flush6, vec![sql::time(older_than)])?;
-        Ok(usize::try_from(n).unwrap_or(usize::MAX))
-    }
-
-    fn all6(&self) -> Vec<Lease6> {
-        self.rows6("all6", Q::All6, Vec::new())
-    }
-
-    fn count6(&self) -> usize {
-        self.count("count6", Q::Count6)
-    }
-}
-
-impl HostStore for MySqlStore {
-    fn get4(&self, subnet_id: u32, ids: &[(IdType, &[u8])]) -> Option<Host4> {
-        let mut found = Vec::new();
-        for chunk in ids.chunks(hosts::IDS_PER_QUERY) {
-            let p = sql::host_get_params(subnet_id, chunk);
-            found.extend(self.hosts("hosts get4", Q::HostGet4, p));
-        }
-        hosts::first_by_order(found, ids)
-    }
-
-    fn get4_by_address(&self, subnet_id: u32, addr: Ipv4Addr) -> Option<Host4> {
-        let p = vec![Col::Int(i64::from(subnet_id)), sql::addr4(addr)];
-        self.hosts("hosts get4_by_address", Q::HostByAddr4, p)
-            .into_iter()
-            .next()
-    }
-
-    fn all4(&self, subnet_id: u32) -> Vec<Host4> {
-        let p = vec![Col::Int(i64::from(subnet_id))];
-        self.hosts("hosts all4", Q::HostAll4, p)
-    }
-
-    fn add4(&self, host: &Host4) -> Result<(), LeaseError> {
-        match self.write(Q::HostAdd4, sql::host_values(host))? {
-            Ok(_) => Ok(()),
-            Err(e) if is_dup(&e) => Err(LeaseError::HostExists(format!(
-                "subnet {}: this {} or address is already reserved",
-                host.subnet_id,
-                host.id_type.name()
-            ))),
-            Err(e) => Err(db_err(e)),
-        }
-    }
-
-    fn del4_by_address(&self, subnet_id: u32, addr: Ipv4Addr) -> Result<bool, LeaseError> {
-        let p = vec![Col::Int(i64::from(subnet_id)), sql::addr4(addr)];
-        Ok(self.execute(Q::HostDelAddr4, p)? > 0)
-    }
-
-    fn del4_by_id(&self, subnet_id: u32, id_type: IdType, id: &[u8]) -> Result<bool, LeaseError> {
-        let p = vec![
-            Col::Int(i64::from(subnet_id)),
-            Col::Int(i64::from(id_type.code())),
-            Col::Bytes(id.to_vec()),
-        ];
-        Ok(self.execute(Q::HostDelId4, p)? > 0)
-    }
-}
+crate::sql::sql_stores!(MySqlStore);
