@@ -7,58 +7,11 @@ use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
 use ruru_config::{
-    load, load_str, Config, ConfigError, Diagnostic, HostId, HostIdType, LeaseDbKind, LogOutput,
-    Severity, SocketType,
+    load, load_str, ConfigError, HostId, HostIdType, LeaseDbKind, LogOutput, Severity, SocketType,
 };
 
-const FILE: &str = "/etc/ruru/test.json";
-
-fn ok(text: &str) -> Config {
-    match load_str(text, Path::new(FILE)) {
-        Ok(c) => c,
-        Err(e) => panic!("expected a valid config, got:\n{e}"),
-    }
-}
-
-fn errs(text: &str) -> Vec<Diagnostic> {
-    match load_str(text, Path::new(FILE)) {
-        Ok(_) => panic!("expected an error"),
-        Err(ConfigError { diagnostics }) => diagnostics,
-    }
-}
-
-/// The single diagnostic of an invalid config.
-fn err(text: &str) -> Diagnostic {
-    let d = errs(text);
-    assert_eq!(d.len(), 1, "expected one diagnostic, got {d:#?}");
-    d.into_iter().next().unwrap()
-}
-
-/// Asserts position, path and (part of) the message.
-#[track_caller]
-fn check(d: &Diagnostic, line: usize, column: usize, path: &str, msg: &str) {
-    if std::env::var_os("RURU_PRINT").is_some() {
-        eprintln!(
-            "CHECK {} want {line}:{column} got {}:{} {} | {}",
-            std::panic::Location::caller().line(),
-            d.line,
-            d.column,
-            d.path,
-            d.message
-        );
-        return;
-    }
-    assert_eq!(
-        (d.line, d.column, d.path.as_str()),
-        (line, column, path),
-        "diagnostic: {d}"
-    );
-    assert!(
-        d.message.contains(msg),
-        "message {:?} lacks {msg:?}",
-        d.message
-    );
-}
+mod common;
+use common::*;
 
 /// A config whose `Dhcp4` body is `body` (starting on line 2).
 fn v4(body: &str) -> String {

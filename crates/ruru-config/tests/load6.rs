@@ -8,55 +8,14 @@ use std::net::Ipv6Addr;
 use std::path::{Path, PathBuf};
 
 use ruru_config::{
-    load_str, ConfigError, ControlSocket, Dhcp6, Diagnostic, DuidType, HostId6, LeaseDbKind,
-    LogOutput, Severity, SocketType,
+    load_str, ControlSocket, Dhcp6, DuidType, HostId6, LeaseDbKind, LogOutput, Severity, SocketType,
 };
 
-const FILE: &str = "/etc/ruru/test6.json";
+mod common;
+use common::*;
 
 fn ok6(text: &str) -> Dhcp6 {
-    match load_str(text, Path::new(FILE)) {
-        Ok(c) => c.dhcp6.unwrap(),
-        Err(e) => panic!("expected a valid config, got:\n{e}"),
-    }
-}
-
-fn errs(text: &str) -> Vec<Diagnostic> {
-    match load_str(text, Path::new(FILE)) {
-        Ok(_) => panic!("expected an error"),
-        Err(ConfigError { diagnostics }) => diagnostics,
-    }
-}
-
-fn err(text: &str) -> Diagnostic {
-    let d = errs(text);
-    assert_eq!(d.len(), 1, "expected one diagnostic, got {d:#?}");
-    d.into_iter().next().unwrap()
-}
-
-#[track_caller]
-fn check(d: &Diagnostic, line: usize, column: usize, path: &str, msg: &str) {
-    if std::env::var_os("RURU_PRINT").is_some() {
-        eprintln!(
-            "CHECK {} want {line}:{column} got {}:{} {} | {}",
-            std::panic::Location::caller().line(),
-            d.line,
-            d.column,
-            d.path,
-            d.message
-        );
-        return;
-    }
-    assert_eq!(
-        (d.line, d.column, d.path.as_str()),
-        (line, column, path),
-        "diagnostic: {d}"
-    );
-    assert!(
-        d.message.contains(msg),
-        "message {:?} lacks {msg:?}",
-        d.message
-    );
+    ok(text).dhcp6.unwrap()
 }
 
 /// A config whose `Dhcp6` body is `body` (starting on line 2).

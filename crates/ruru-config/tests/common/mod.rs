@@ -1,0 +1,57 @@
+//! Helpers shared by the configuration loading tests: load a text, get its
+//! diagnostics, check a diagnostic's position, path and message.
+
+#![allow(dead_code, clippy::unwrap_used)] // each test file uses some of them
+
+use std::path::Path;
+
+use ruru_config::{load_str, Config, ConfigError, Diagnostic};
+
+pub const FILE: &str = "/etc/ruru/test.json";
+
+pub fn ok(text: &str) -> Config {
+    match load_str(text, Path::new(FILE)) {
+        Ok(c) => c,
+        Err(e) => panic!("expected a valid config, got:\n{e}"),
+    }
+}
+
+pub fn errs(text: &str) -> Vec<Diagnostic> {
+    match load_str(text, Path::new(FILE)) {
+        Ok(_) => panic!("expected an error"),
+        Err(ConfigError { diagnostics }) => diagnostics,
+    }
+}
+
+/// The single diagnostic of an invalid config.
+pub fn err(text: &str) -> Diagnostic {
+    let d = errs(text);
+    assert_eq!(d.len(), 1, "expected one diagnostic, got {d:#?}");
+    d.into_iter().next().unwrap()
+}
+
+/// Asserts position, path and (part of) the message.
+#[track_caller]
+pub fn check(d: &Diagnostic, line: usize, column: usize, path: &str, msg: &str) {
+    if std::env::var_os("RURU_PRINT").is_some() {
+        eprintln!(
+            "CHECK {} want {line}:{column} got {}:{} {} | {}",
+            std::panic::Location::caller().line(),
+            d.line,
+            d.column,
+            d.path,
+            d.message
+        );
+        return;
+    }
+    assert_eq!(
+        (d.line, d.column, d.path.as_str()),
+        (line, column, path),
+        "diagnostic: {d}"
+    );
+    assert!(
+        d.message.contains(msg),
+        "message {:?} lacks {msg:?}",
+        d.message
+    );
+}
