@@ -11,14 +11,12 @@
 mod common;
 
 use std::net::{Ipv6Addr, SocketAddrV6, UdpSocket};
-use std::sync::Mutex;
 use std::time::Duration;
 
+use common::v6::*;
 use common::*;
 use dhcproto::v6::{self, DhcpOption, MessageType, OptionCode};
 use dhcproto::{Decodable, Decoder};
-
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 fn config() -> String {
     r#"{ "Dhcp6": {
@@ -37,129 +35,6 @@ fn config() -> String {
         .to_string()
 }
 
-fn put(out: &mut Vec<u8>, code: u16, data: &[u8]) {
-    out.extend_from_slice(&code.to_be_bytes());
-    out.extend_from_slice(&(data.len() as u16).to_be_bytes());
-    out.extend_from_slice(data);
-}
-
-struct Relay6 {
-    sock: UdpSocket,
-    server: SocketAddrV6,
-}
-
-impl Relay6 {
-    /// Sends a client message wrapped in a Relay-forward; returns the
-    /// client message from the Relay-reply.
-    fn exchange(&self, client_msg: &[u8]) -> Option<(v6::Message, Vec<u8>)> {
-        let mut fw = vec![12, 0];
-        fw.extend_from_slice(&"2001:db8:1::1".parse::<Ipv6Addr>().unwrap().octets());
-        fw.extend_from_slice(&"fe80::2".parse::<Ipv6Addr>().unwrap().octets());
-        put(&mut fw, 18, b"port-1");
-        put(&mut fw, 9, client_msg);
-        self.sock.send_to(&fw, self.server).unwrap();
-        let mut buf = [0u8; 4096];
-        let (n, _) = self.sock.recv_from(&mut buf).ok()?;
-        let b = &buf[..n];
-        assert_eq!(b[0], 13, "Relay-reply");
-        // options after the 34-byte relay header: interface-id echoed, relay message
-        let mut i = 34;
-        let mut inner = None;
-        let mut ifid = None;
-        while i + 4 <= b.len() {
-            let code = u16::from_be_bytes([b[i], b[i + 1]]);
-            let len = usize::from(u16::from_be_bytes([b[i + 2], b[i + 3]]));
-            let v = &b[i + 4..i + 4 + len];
-            match code {
-                9 => inner = Some(v.to_vec()),
-                18 => ifid = Some(v.to_vec()),
-                _ => {}
-            }
-            i += 4 + len;
-        }
-        assert_eq!(
-            ifid.as_deref(),
-            Some(&b"port-1"[..]),
-            "interface-id echoed (RFC 8415 §19.3)"
-        );
-        let inner = inner?;
-        Some((
-            v6::Message::decode(&mut Decoder::new(&inner)).unwrap(),
-            inner,
-        ))
-    }
-}
-
-fn duid(n: u8) -> Vec<u8> {
-    vec![0, 3, 0, 1, 2, 0, 0, 0, 0, n]
-}
-
-fn msg(t: u8, n: u8, server: Option<&[u8]>, extra: &[(u16, Vec<u8>)]) -> Vec<u8> {
-    let mut m = vec![t, 0, 1, n];
-    put(&mut m, 1, &duid(n));
-    if let Some(s) = server {
-        put(&mut m, 2, s);
-    }
-    put(&mut m, 6, &[0, 23]);
-    for (c, v) in extra {
-        put(&mut m, *c, v);
-    }
-    m
-}
-
-fn ia_na(iaid: u32, addr: Option<Ipv6Addr>) -> (u16, Vec<u8>) {
-    let mut v = iaid.to_be_bytes().to_vec();
-    v.extend_from_slice(&[0; 8]);
-    if let Some(a) = addr {
-        let mut x = a.octets().to_vec();
-        x.extend_from_slice(&[0; 8]);
-        put(&mut v, 5, &x);
-    }
-    (3, v)
-}
-
-fn ia_pd(iaid: u32) -> (u16, Vec<u8>) {
-    let mut v = iaid.to_be_bytes().to_vec();
-    v.extend_from_slice(&[0; 8]);
-    (25, v)
-}
-
-fn ia_pd_with(iaid: u32, p: Ipv6Addr, len: u8) -> (u16, Vec<u8>) {
-    let (c, mut v) = ia_pd(iaid);
-    let mut x = vec![0u8; 8];
-    x.push(len);
-    x.extend_from_slice(&p.octets());
-    put(&mut v, 26, &x);
-    (c, v)
-}
-
-fn addr_of(m: &v6::Message) -> Option<Ipv6Addr> {
-    m.opts().iter().find_map(|o| match o {
-        DhcpOption::IANA(ia) => ia.opts.iter().find_map(|x| match x {
-            DhcpOption::IAAddr(a) => Some(a.addr),
-            _ => None,
-        }),
-        _ => None,
-    })
-}
-
-fn prefix_of(m: &v6::Message) -> Option<(Ipv6Addr, u8)> {
-    m.opts().iter().find_map(|o| match o {
-        DhcpOption::IAPD(ia) => ia.opts.iter().find_map(|x| match x {
-            DhcpOption::IAPrefix(p) => Some((p.prefix_ip, p.prefix_len)),
-            _ => None,
-        }),
-        _ => None,
-    })
-}
-
-fn server_duid(m: &v6::Message) -> Vec<u8> {
-    match m.opts().get(OptionCode::ServerId) {
-        Some(DhcpOption::ServerId(d)) => d.clone(),
-        _ => panic!("no server id"),
-    }
-}
-
 /// Returns the guard first: locals are dropped in reverse order, so the
 /// relay socket is closed before the next test may bind the port.
 fn setup(test: &str) -> Option<(std::sync::MutexGuard<'static, ()>, Server, Relay6)> {
@@ -173,25 +48,12 @@ fn setup_with(
     dir: Option<tempfile::TempDir>,
 ) -> Option<(std::sync::MutexGuard<'static, ()>, Server, Relay6)> {
     let guard = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    let sock = match UdpSocket::bind("[::1]:547") {
-        Ok(s) => s,
-        Err(e) => {
-            skip(
-                test,
-                &format!("needs to bind UDP [::1]:547 (root or CAP_NET_BIND_SERVICE): {e}"),
-            );
-            return None;
-        }
-    };
-    sock.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    let sock = bind_relay(test)?;
     let srv = match dir {
         Some(d) => Server::start_in(d, cfg),
         None => Server::start(cfg),
     };
-    let relay = Relay6 {
-        sock,
-        server: SocketAddrV6::new(Ipv6Addr::LOCALHOST, srv.port, 0, 0),
-    };
+    let relay = Relay6::new(sock, srv.port);
     Some((guard, srv, relay))
 }
 
@@ -200,8 +62,8 @@ fn sarr_with_prefix_delegation_renew_release_and_restart() {
     let Some((_g, mut srv, relay)) = setup("v6_sarr") else {
         return;
     };
-    let (adv, _) = relay
-        .exchange(&msg(1, 1, None, &[ia_na(1, None), ia_pd(2)]))
+    let adv = relay
+        .exchange(&msg(1, 1, None, &[ia_na(1, None), ia_pd(2, None)]))
         .expect("ADVERTISE");
     assert_eq!(adv.msg_type(), MessageType::Advertise);
     let sid = server_duid(&adv);
@@ -218,12 +80,12 @@ fn sarr_with_prefix_delegation_renew_release_and_restart() {
             .parse()
             .unwrap()]))
     );
-    let (rep, _) = relay
+    let rep = relay
         .exchange(&msg(
             3,
             1,
             Some(&sid),
-            &[ia_na(1, Some(a)), ia_pd_with(2, p, plen)],
+            &[ia_na(1, Some(a)), ia_pd(2, Some((p, plen)))],
         ))
         .expect("REPLY");
     assert_eq!(rep.msg_type(), MessageType::Reply);
@@ -261,12 +123,12 @@ fn sarr_with_prefix_delegation_renew_release_and_restart() {
     assert_eq!(prow.split(',').nth(6), Some("2"));
 
     // Renew keeps both.
-    let (ren, _) = relay
+    let ren = relay
         .exchange(&msg(
             5,
             1,
             Some(&sid),
-            &[ia_na(1, Some(a)), ia_pd_with(2, p, plen)],
+            &[ia_na(1, Some(a)), ia_pd(2, Some((p, plen)))],
         ))
         .unwrap();
     assert_eq!(addr_of(&ren), Some(a));
@@ -274,11 +136,11 @@ fn sarr_with_prefix_delegation_renew_release_and_restart() {
     // Restart: same server DUID, the lease is still the client's.
     srv.stop();
     srv.spawn();
-    let (adv2, _) = relay.exchange(&msg(1, 1, None, &[ia_na(1, None)])).unwrap();
+    let adv2 = relay.exchange(&msg(1, 1, None, &[ia_na(1, None)])).unwrap();
     assert_eq!(server_duid(&adv2), sid, "server DUID persisted");
     assert_eq!(addr_of(&adv2), Some(a));
     // Release: deletion row; the address is free again.
-    let (rel, _) = relay
+    let rel = relay
         .exchange(&msg(8, 1, Some(&sid), &[ia_na(1, Some(a))]))
         .unwrap();
     assert_eq!(rel.msg_type(), MessageType::Reply);
@@ -304,14 +166,14 @@ fn information_request_and_malformed_messages() {
     let Some((_g, mut srv, relay)) = setup("v6_inforeq") else {
         return;
     };
-    let (info, _) = relay.exchange(&msg(11, 9, None, &[])).unwrap();
+    let info = relay.exchange(&msg(11, 9, None, &[])).unwrap();
     assert_eq!(info.msg_type(), MessageType::Reply);
     assert!(addr_of(&info).is_none());
     for junk in [&[12u8, 0][..], &[1, 0][..], &[0xffu8; 40][..]] {
         relay.sock.send_to(junk, relay.server).unwrap();
     }
     // still serving
-    let (adv, _) = relay
+    let adv = relay
         .exchange(&msg(1, 10, None, &[ia_na(1, None)]))
         .unwrap();
     assert!(addr_of(&adv).is_some());
@@ -446,7 +308,7 @@ fn hook_library_at_the_dhcpv6_hook_points() {
         .exchange(&msg(1, 9, None, &[ia_na(1, None)]))
         .is_none());
     // lease6_select lifetimes and the pkt6_send option.
-    let (adv, _) = relay
+    let adv = relay
         .exchange(&msg(1, 1, None, &[ia_na(1, None)]))
         .expect("ADVERTISE");
     assert_eq!(iaaddr_lifetimes(&adv), Some((2500, 5000)));
@@ -454,7 +316,7 @@ fn hook_library_at_the_dhcpv6_hook_points() {
     let a = addr_of(&adv).unwrap();
     let sid = server_duid(&adv);
     // The Reply is parked at leases6_committed and sent once unparked.
-    let (rep, _) = relay
+    let rep = relay
         .exchange(&msg(3, 1, Some(&sid), &[ia_na(1, Some(a))]))
         .expect("parked REPLY, sent after the unpark");
     assert_eq!(rep.msg_type(), MessageType::Reply);
@@ -470,7 +332,7 @@ fn hook_library_at_the_dhcpv6_hook_points() {
         .expect("lease row");
     assert_eq!(row.split(',').nth(2), Some("5000"), "{row}");
     // lease6_release SKIP: the lease stays.
-    let (rel, _) = relay
+    let rel = relay
         .exchange(&msg(8, 1, Some(&sid), &[ia_na(1, Some(a))]))
         .expect("release reply");
     assert_eq!(rel.msg_type(), MessageType::Reply);
@@ -504,7 +366,7 @@ fn unicast_from_a_direct_client_gets_use_multicast() {
         return;
     };
     // The server DUID, through the relay.
-    let (adv, _) = relay
+    let adv = relay
         .exchange(&msg(1, 1, None, &[ia_na(1, None)]))
         .expect("ADVERTISE");
     let sid = server_duid(&adv);

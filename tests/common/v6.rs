@@ -79,17 +79,23 @@ impl Relay6 {
         let (n, _) = self.sock.recv_from(&mut buf).ok()?;
         let b = &buf[..n];
         assert_eq!(b[0], 13, "Relay-reply");
+        // Options after the 34-byte relay header: the interface-id must
+        // come back (RFC 8415 §19.3), and the relay message.
         let mut i = 34;
+        let (mut inner, mut ifid) = (None, None);
         while i + 4 <= b.len() {
             let code = u16::from_be_bytes([b[i], b[i + 1]]);
             let len = usize::from(u16::from_be_bytes([b[i + 2], b[i + 3]]));
             let v = &b[i + 4..i + 4 + len];
-            if code == 9 {
-                return Some(v6::Message::decode(&mut Decoder::new(v)).unwrap());
+            match code {
+                9 => inner = Some(v6::Message::decode(&mut Decoder::new(v)).unwrap()),
+                18 => ifid = Some(v.to_vec()),
+                _ => {}
             }
             i += 4 + len;
         }
-        None
+        assert_eq!(ifid.as_deref(), Some(&b"port-1"[..]), "interface-id echoed");
+        inner
     }
 }
 
