@@ -21,6 +21,12 @@ use crate::NetError;
 /// All_DHCP_Relay_Agents_and_Servers.
 pub const ALL_DHCP_SERVERS: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 1, 2);
 
+/// Room for one IPV6_PKTINFO control message, aligned like `cmsghdr`.
+const CMSG_LEN: usize = nix::sys::socket::cmsg_space::<libc::in6_pktinfo>();
+
+#[repr(C, align(8))]
+struct CmsgBuf([u8; CMSG_LEN]);
+
 /// One received datagram.
 #[derive(Debug, Clone, Copy)]
 pub struct Recv6 {
@@ -75,12 +81,13 @@ impl Udp6Socket {
     /// Receives one datagram: its length, sender and (when the kernel
     /// says) destination address; `Ok(None)` on timeout.
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<Option<Recv6>> {
-        let mut cmsg = nix::cmsg_space!(libc::in6_pktinfo);
+        // On the stack: `nix::cmsg_space!` would allocate a Vec per datagram.
+        let mut cmsg = CmsgBuf([0; CMSG_LEN]);
         let mut iov = [IoSliceMut::new(buf)];
         let msg = match recvmsg::<SockaddrIn6>(
             self.sock.as_raw_fd(),
             &mut iov,
-            Some(&mut cmsg),
+            Some(&mut cmsg.0[..]),
             MsgFlags::empty(),
         ) {
             Ok(m) => m,
