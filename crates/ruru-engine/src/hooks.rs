@@ -40,6 +40,19 @@ macro_rules! hook_points {
             pub fn name(self) -> &'static str {
                 match self { $(HookPoint::$variant => $name),* }
             }
+            /// The name as a C string (for the C ABI's `hook_point`).
+            pub fn c_name(self) -> &'static std::ffi::CStr {
+                match self {
+                    $(HookPoint::$variant => {
+                        const C: &std::ffi::CStr =
+                            match std::ffi::CStr::from_bytes_with_nul(concat!($name, "\0").as_bytes()) {
+                                Ok(c) => c,
+                                Err(_) => panic!("a hook point name has a NUL byte"),
+                            };
+                        C
+                    }),*
+                }
+            }
             /// The point with this name.
             pub fn from_name(name: &str) -> Option<HookPoint> {
                 match name { $($name => Some(HookPoint::$variant),)* _ => None }

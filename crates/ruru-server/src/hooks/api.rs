@@ -557,44 +557,6 @@ unsafe extern "C" fn log(lib: *mut RuruLibrary, level: i32, message: *const c_ch
     });
 }
 
-/// NUL-terminated names, in `HookPoint::ALL` order.
-const POINT_NAMES: [&CStr; 30] = [
-    c"buffer4_receive",
-    c"pkt4_receive",
-    c"subnet4_select",
-    c"host4_identifier",
-    c"lease4_select",
-    c"lease4_renew",
-    c"lease4_release",
-    c"lease4_decline",
-    c"leases4_committed",
-    c"pkt4_send",
-    c"buffer4_send",
-    c"lease4_expire",
-    c"lease4_recover",
-    c"dhcp4_srv_configured",
-    c"command_processed",
-    c"buffer6_receive",
-    c"pkt6_receive",
-    c"subnet6_select",
-    c"host6_identifier",
-    c"lease6_select",
-    c"lease6_renew",
-    c"lease6_rebind",
-    c"lease6_release",
-    c"lease6_decline",
-    c"leases6_committed",
-    c"pkt6_send",
-    c"buffer6_send",
-    c"lease6_expire",
-    c"lease6_recover",
-    c"dhcp6_srv_configured",
-];
-
-fn point_cstr(p: HookPoint) -> &'static CStr {
-    POINT_NAMES.get(p as usize).copied().unwrap_or(c"")
-}
-
 unsafe extern "C" fn hook_point(callout: *mut RuruCallout) -> *const c_char {
     if callout.is_null() {
         return c"".as_ptr();
@@ -603,7 +565,7 @@ unsafe extern "C" fn hook_point(callout: *mut RuruCallout) -> *const c_char {
     // SAFETY: `callout` comes from `invoke` (ABI: valid during the call).
     unsafe {
         with_ctx(callout, |c| {
-            out = point_cstr(c.args.point).as_ptr();
+            out = c.args.point.c_name().as_ptr();
             RURU_OK
         })
     };
@@ -976,9 +938,8 @@ mod tests {
     #[test]
     fn point_names_match_the_engine() {
         for &p in HookPoint::ALL {
-            assert_eq!(point_cstr(p).to_str().ok(), Some(p.name()));
+            assert_eq!(p.c_name().to_str().ok(), Some(p.name()));
         }
-        assert_eq!(POINT_NAMES.len(), HookPoint::ALL.len());
         assert_eq!(ruru_hooks_sdk::HOOK_POINTS.len(), HookPoint::ALL.len());
         for (a, p) in ruru_hooks_sdk::HOOK_POINTS.iter().zip(HookPoint::ALL) {
             assert_eq!(*a, p.name());
