@@ -32,6 +32,7 @@
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+mod batch;
 pub mod conformance;
 pub mod csv;
 pub mod hosts;
@@ -40,6 +41,7 @@ pub mod mysql;
 pub mod postgres;
 pub mod sql;
 
+pub use batch::GroupCommits;
 pub use csv::{LeaseRow, Lookup};
 pub use hosts::{Host4, HostStore, IdType};
 pub use memfile::{

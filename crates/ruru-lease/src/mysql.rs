@@ -22,6 +22,11 @@
 //! ("Outages") and [`MySqlStore::events`]; the pool is replaced by a new one
 //! when the database is back.
 //!
+//! # Group commit
+//! The one-lease writes go to [`crate::batch`]'s queue; two writer tasks
+//! commit what is queued in one transaction each (see
+//! `Inner::write_batch`).
+//!
 //! DDL in MySQL is not transactional: `ruru db init|upgrade` applies each
 //! migration statement by statement under `GET_LOCK`, and records the new
 //! version after the last one.
@@ -32,8 +37,9 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::{mpsc, Arc, RwLock};
 
 use mysql_async::prelude::{FromValue, Queryable};
-use mysql_async::{Conn, OptsBuilder, Params, Pool, PoolConstraints, PoolOpts, Row, Value};
+use mysql_async::{Conn, OptsBuilder, Params, Pool, PoolConstraints, PoolOpts, Row, TxOpts, Value};
 
+use crate::batch::{self, answer_all, Batches, GroupCommits, Write};
 use crate::csv::LeaseRow;
 use crate::hosts::{self, Host4, IdType};
 use crate::sql::{self, Bridge, Col, DbEvent, DbOptions, Dialect, Health, SchemaState, SqlRow, Q};
@@ -123,10 +129,26 @@ struct Inner {
     texts: Vec<String>,
     /// Up or down, and the reconnection after an outage.
     health: Health,
+    /// The one-lease writes waiting for a writer task ([`crate::batch`]).
+    batches: Batches<Written>,
 }
+
+/// The answer to one write: the rows found, or the server's refusal as it
+/// is (for the duplicate-key check).
+type Written = Result<u64, mysql_async::Error>;
 
 fn db_err(e: mysql_async::Error) -> LeaseError {
     LeaseError::Database(e.to_string())
+}
+
+/// How many times a write that lost a deadlock is tried in all.
+const DEADLOCK_TRIES: u32 = 3;
+
+/// Whether the server rolled the statement back as a deadlock's victim
+/// (1213) or after waiting too long for a lock (1205): nothing of it is
+/// stored, it may be run again.
+fn is_deadlock(e: &mysql_async::Error) -> bool {
+    matches!(e, mysql_async::Error::Server(s) if s.code == 1213 || s.code == 1205)
 }
 
 fn is_dup(e: &mysql_async::Error) -> bool {
@@ -304,17 +326,110 @@ impl Inner {
         epoch: u64,
         q: Q,
         params: Vec<Value>,
-    ) -> Result<Result<u64, mysql_async::Error>, LeaseError> {
+    ) -> Result<Written, LeaseError> {
+        // A deadlock's victim (against another server's, or our other
+        // writer's, batch) was rolled back: it is run again.
+        let mut tries = DEADLOCK_TRIES;
+        loop {
+            tries -= 1;
+            let p = params.clone();
+            let r = self
+                .run(epoch, q, |mut conn, text| async move {
+                    conn.exec_drop(text, Params::Positional(p)).await?;
+                    Ok(conn.affected_rows())
+                })
+                .await;
+            match r {
+                Ok(n) => return Ok(Ok(n)),
+                Err(Failure::Server(e)) if tries > 0 && is_deadlock(&e) => {}
+                Err(Failure::Server(e)) => return Ok(Err(e)),
+                Err(Failure::Connection(e)) => return Err(e),
+            }
+        }
+    }
+
+    /// A writer task ([`crate::batch`]): runs batches until the store is
+    /// dropped.
+    async fn writer(self: Arc<Self>) {
+        while let Some(batch) = self.batches.next().await {
+            self.write_batch(batch).await;
+        }
+    }
+
+    /// Commits `batch` and answers each write. One write runs alone.
+    /// Several run in one transaction on one pooled connection (one
+    /// statement after the other: `mysql_async` does not pipeline), and each
+    /// caller is answered only once the `COMMIT` succeeded. A duplicate key
+    /// refuses only its own statement (InnoDB rolls back that statement, not
+    /// the transaction): it is that write's answer. Any other refusal rolls
+    /// the transaction back and each write is run again alone. When the
+    /// connection breaks, every write gets the error (never retried: the
+    /// `COMMIT` may have happened).
+    async fn write_batch(self: &Arc<Self>, batch: Vec<Write<Written>>) {
+        let epoch = match self.health.check() {
+            Ok(e) => e,
+            Err(e) => return answer_all(batch, &e),
+        };
+        if batch.len() == 1 {
+            for w in batch {
+                let r = self
+                    .clone()
+                    .write(epoch, w.q, values(w.params.clone()))
+                    .await;
+                w.answer(r);
+            }
+            return;
+        }
+        let statements: Vec<(String, Vec<Value>)> = batch
+            .iter()
+            .map(|w| (self.texts[w.q as usize].clone(), values(w.params.clone())))
+            .collect();
+        let limit = self.opts.connect_timeout;
         let r = self
-            .run(epoch, q, |mut conn, text| async move {
-                conn.exec_drop(text, Params::Positional(params)).await?;
-                Ok(conn.affected_rows())
+            .run(epoch, Q::Add4, |mut conn, _| async move {
+                // A `Transaction` dropped unfinished (an error, the time
+                // limit) is rolled back before its connection is reused.
+                let mut tx = conn.start_transaction(TxOpts::default()).await?;
+                let mut answers = Vec::with_capacity(statements.len());
+                for (text, params) in statements {
+                    match tx.exec_drop(text, Params::Positional(params)).await {
+                        Ok(()) => answers.push(Ok(tx.affected_rows())),
+                        Err(e) if is_dup(&e) => answers.push(Err(e)),
+                        Err(e @ mysql_async::Error::Server(_)) => {
+                            tx.rollback().await?;
+                            tracing::debug!(error = %e, "a batch of lease writes was rolled back; running them one by one");
+                            return Ok(None);
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                tx.commit().await?;
+                Ok(Some(answers))
             })
             .await;
         match r {
-            Ok(n) => Ok(Ok(n)),
-            Err(Failure::Server(e)) => Ok(Err(e)),
-            Err(Failure::Connection(e)) => Err(e),
+            Ok(Some(answers)) => {
+                for (w, a) in batch.into_iter().zip(answers) {
+                    w.answer(Ok(a));
+                }
+            }
+            Ok(None) | Err(Failure::Server(_)) => {
+                self.batches.rolled_back();
+                for w in batch {
+                    let r = self
+                        .clone()
+                        .write(epoch, w.q, values(w.params.clone()))
+                        .await;
+                    w.answer(r);
+                }
+            }
+            Err(Failure::Connection(e)) => {
+                let e = LeaseError::Database(format!(
+                    "a batch of {} lease writes (limit {limit:?}): {e}",
+                    batch.len()
+                ));
+                answer_all(batch, &e)
+            }
         }
     }
 }
@@ -420,7 +535,11 @@ impl MySqlStore {
                 .map(|q| sql::statement(*q, Dialect::MySql))
                 .collect(),
             health: Health::new(format!("mysql://{}:{port}/{}", opts.host, opts.name), opts),
+            batches: Batches::new(),
         });
+        for _ in 0..batch::WRITERS {
+            bridge.spawn(inner.clone().writer());
+        }
         if let Some(e) = failed {
             if inner.health.lost(0, &e) {
                 bridge.spawn(inner.clone().recover());
@@ -433,6 +552,11 @@ impl MySqlStore {
     /// on, once: `None` after the first call.
     pub fn events(&self) -> Option<mpsc::Receiver<DbEvent>> {
         self.inner.health.take_events()
+    }
+
+    /// What group commit did so far ([`crate::batch`]).
+    pub fn group_commits(&self) -> GroupCommits {
+        self.inner.batches.stats()
     }
 
     /// Whether the database is reachable (false during an outage).
@@ -474,8 +598,13 @@ impl MySqlStore {
     // While the database is lost, a call is refused here, before it goes
     // to the store's runtime.
 
-    fn write(&self, q: Q, params: Vec<Col>) -> Result<Result<u64, mysql_async::Error>, LeaseError> {
+    /// A write; the one-lease writes go through group commit
+    /// ([`crate::batch`]).
+    fn write(&self, q: Q, params: Vec<Col>) -> Result<Written, LeaseError> {
         let epoch = self.inner.health.check()?;
+        if batch::batched(q) {
+            return self.inner.batches.submit(q, params);
+        }
         self.bridge
             .run(self.inner.clone().write(epoch, q, values(params)))
     }

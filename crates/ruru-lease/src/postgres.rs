@@ -25,6 +25,13 @@
 //! connection cannot be made, the database is lost: see [`crate::sql`]
 //! ("Outages") and [`PgStore::events`].
 //!
+//! # Group commit
+//! The one-lease writes go to [`crate::batch`]'s queue; two writer tasks,
+//! each with a connection of its own (not shared with reads, whose
+//! statements would otherwise land in a batch's transaction), commit what
+//! is queued as one pipelined `BEGIN` .. `COMMIT` (see
+//! `Inner::write_batch`).
+//!
 //! See [`crate::sql`] for how the synchronous trait calls in.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -37,6 +44,7 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use tokio_postgres::{Client, Config, GenericClient, NoTls, Row, Statement};
 
+use crate::batch::{self, answer_all, Batches, GroupCommits, Write};
 use crate::csv::LeaseRow;
 use crate::hosts::{self, Host4, IdType};
 use crate::sql::{self, Bridge, Col, DbEvent, DbOptions, Dialect, Health, SchemaState, SqlRow, Q};
@@ -100,6 +108,17 @@ pub const MIGRATIONS: &[((u32, u32), &str)] = &[
         CONSTRAINT hosts_address_unique UNIQUE (ipv4_address, dhcp4_subnet_id)
     )"),
 ];
+
+/// How many times a write that lost a deadlock is tried in all.
+const DEADLOCK_TRIES: u32 = 3;
+
+/// Whether PostgreSQL rolled a statement back as a deadlock's victim (or a
+/// serialization failure): nothing of it is stored, it may be run again.
+fn is_deadlock(e: &LeaseError) -> bool {
+    matches!(e, LeaseError::Database(m)
+        if m.starts_with(SqlState::T_R_DEADLOCK_DETECTED.code())
+            || m.starts_with(SqlState::T_R_SERIALIZATION_FAILURE.code()))
+}
 
 /// Binds a shared parameter to the statement's column type: an integer is
 /// narrowed to `SMALLINT`/`INT` when the column is one (out of range is an
@@ -172,10 +191,18 @@ struct Conn {
     stmts: Vec<Statement>,
 }
 
+/// A pooled connection: `None` until made, or after it broke.
+type Slot = tokio::sync::Mutex<Option<Arc<Conn>>>;
+
 struct Inner {
     config: Config,
-    /// One slot per pooled connection; `None` until made, or after it broke.
-    slots: Vec<tokio::sync::Mutex<Option<Arc<Conn>>>>,
+    /// One slot per pooled connection (reads and the writes not batched).
+    slots: Vec<Slot>,
+    /// The connections of the writer tasks, one each ([`crate::batch`]):
+    /// a batch's transaction must not take in other calls' statements.
+    writers: Vec<Slot>,
+    /// The one-lease writes waiting for a writer task.
+    batches: Batches<u64>,
     /// Round-robin cursor over `slots`.
     next: AtomicUsize,
     /// Up or down, and the reconnection after an outage.
@@ -251,11 +278,17 @@ fn refs(params: &[Col]) -> Vec<&(dyn ToSql + Sync)> {
 impl Inner {
     /// The connection of the next slot, made if needed. When it cannot be
     /// made, the database is lost (for a call that started in `epoch`).
-    async fn conn(self: &Arc<Self>, epoch: u64) -> Result<(usize, Arc<Conn>), LeaseError> {
+    async fn conn(self: &Arc<Self>, epoch: u64) -> Result<(&Slot, Arc<Conn>), LeaseError> {
         let i = self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len();
-        let mut slot = self.slots[i].lock().await;
+        let c = self.conn_in(&self.slots[i], epoch).await?;
+        Ok((&self.slots[i], c))
+    }
+
+    /// The connection of `slot`, made if needed (see [`Inner::conn`]).
+    async fn conn_in(self: &Arc<Self>, slot: &Slot, epoch: u64) -> Result<Arc<Conn>, LeaseError> {
+        let mut slot = slot.lock().await;
         if let Some(c) = slot.as_ref().filter(|c| !c.client.is_closed()) {
-            return Ok((i, c.clone()));
+            return Ok(c.clone());
         }
         // Lost while this call waited for the slot: no new attempt (each
         // may take `connect_timeout`).
@@ -270,7 +303,7 @@ impl Inner {
             Ok(c) => {
                 let c = Arc::new(c);
                 *slot = Some(c.clone());
-                Ok((i, c))
+                Ok(c)
             }
             Err(e) => {
                 drop(slot);
@@ -308,12 +341,16 @@ impl Inner {
         for (slot, c) in self.slots.iter().zip(fresh) {
             *slot.lock().await = Some(c);
         }
+        // The writers' connections are made again when next used.
+        for slot in &self.writers {
+            *slot.lock().await = None;
+        }
         Ok(())
     }
 
-    /// Forgets slot `i`'s connection if it is `c`.
-    async fn forget(&self, i: usize, c: &Arc<Conn>) {
-        let mut slot = self.slots[i].lock().await;
+    /// Forgets `slot`'s connection if it is `c`.
+    async fn forget(&self, slot: &Slot, c: &Arc<Conn>) {
+        let mut slot = slot.lock().await;
         if slot.as_ref().is_some_and(|s| Arc::ptr_eq(s, c)) {
             *slot = None;
         }
@@ -326,7 +363,7 @@ impl Inner {
     async fn on<T>(
         &self,
         q: Q,
-        i: usize,
+        slot: &Slot,
         c: &Arc<Conn>,
         f: impl std::future::Future<Output = Result<T, tokio_postgres::Error>>,
     ) -> Result<T, (LeaseError, bool)> {
@@ -334,7 +371,7 @@ impl Inner {
             match tokio::time::timeout(self.connect_timeout, f).await {
                 Ok(r) => r,
                 Err(_) => {
-                    self.forget(i, c).await;
+                    self.forget(slot, c).await;
                     return Err((
                         LeaseError::Database(format!(
                             "no answer from PostgreSQL within {:?}",
@@ -363,15 +400,15 @@ impl Inner {
         let mut tries = self.slots.len() + 1;
         loop {
             tries -= 1;
-            let (i, c) = self.conn(epoch).await?;
+            let (slot, c) = self.conn(epoch).await?;
             match self
-                .on(q, i, &c, c.client.query(&c.stmts[q as usize], &refs))
+                .on(q, slot, &c, c.client.query(&c.stmts[q as usize], &refs))
                 .await
             {
                 Ok(rows) => return Ok(rows),
                 Err((e, gone)) => {
                     if gone {
-                        self.forget(i, &c).await;
+                        self.forget(slot, &c).await;
                         if tries > 0 {
                             continue;
                         }
@@ -389,19 +426,126 @@ impl Inner {
         q: Q,
         params: Vec<Col>,
     ) -> Result<u64, LeaseError> {
-        let refs = refs(&params);
-        let (i, c) = self.conn(epoch).await?;
-        match self
-            .on(q, i, &c, c.client.execute(&c.stmts[q as usize], &refs))
-            .await
-        {
-            Ok(n) => Ok(n),
-            Err((e, gone)) => {
-                if gone {
-                    self.forget(i, &c).await;
+        let (slot, c) = self.conn(epoch).await?;
+        self.execute_on(q, &params, slot, c).await
+    }
+
+    /// Runs write `q` alone (autocommit) on connection `c` of `slot`. A
+    /// write chosen as a deadlock's victim (against another server's, or
+    /// our other writer's, batch) was rolled back: it is run again, up to
+    /// [`DEADLOCK_TRIES`] times in all.
+    async fn execute_on(
+        &self,
+        q: Q,
+        params: &[Col],
+        slot: &Slot,
+        c: Arc<Conn>,
+    ) -> Result<u64, LeaseError> {
+        let refs = refs(params);
+        let mut tries = DEADLOCK_TRIES;
+        loop {
+            tries -= 1;
+            match self
+                .on(q, slot, &c, c.client.execute(&c.stmts[q as usize], &refs))
+                .await
+            {
+                Ok(n) => return Ok(n),
+                Err((e, false)) if tries > 0 && is_deadlock(&e) => {}
+                Err((e, gone)) => {
+                    if gone {
+                        self.forget(slot, &c).await;
+                    }
+                    return Err(e);
                 }
-                Err(e)
             }
+        }
+    }
+
+    /// Writer task `w` ([`crate::batch`]): runs batches until the store is
+    /// dropped.
+    async fn writer(self: Arc<Self>, w: usize) {
+        while let Some(batch) = self.batches.next().await {
+            self.write_batch(&self.writers[w], batch).await;
+        }
+    }
+
+    /// Commits `batch` on the writer connection of `slot` and answers each
+    /// write. One write runs alone. Several are pipelined in one round
+    /// trip, `BEGIN`, the statements, `COMMIT`; each caller is answered only
+    /// once the `COMMIT` succeeded. When a statement fails, PostgreSQL rolls
+    /// the whole transaction back: nothing of it is stored, so each write
+    /// is run again alone and gets its own answer. When the connection
+    /// breaks, whether it committed is unknown: every write gets the error
+    /// (never retried, as for a single write).
+    async fn write_batch(self: &Arc<Self>, slot: &Slot, batch: Vec<Write<u64>>) {
+        let epoch = match self.health.check() {
+            Ok(e) => e,
+            Err(e) => return answer_all(batch, &e),
+        };
+        let c = match self.conn_in(slot, epoch).await {
+            Ok(c) => c,
+            Err(e) => return answer_all(batch, &e),
+        };
+        if batch.len() == 1 {
+            for w in batch {
+                let r = self.execute_on(w.q, &w.params, slot, c.clone()).await;
+                w.answer(r);
+            }
+            return;
+        }
+        let refs: Vec<_> = batch.iter().map(|w| refs(&w.params)).collect();
+        let statements = batch
+            .iter()
+            .zip(&refs)
+            .map(|(w, r)| c.client.execute(&c.stmts[w.q as usize], r));
+        // Polled in this order, so sent in this order, in one round trip
+        // (`join_all` polls a short list in order: MAX_BATCH is below its
+        // threshold).
+        let all = async {
+            tokio::join!(
+                c.client.batch_execute("BEGIN"),
+                futures_util::future::join_all(statements),
+                c.client.batch_execute("COMMIT"),
+            )
+        };
+        let limit = self.connect_timeout;
+        let (begin, results, commit) = match tokio::time::timeout(limit, all).await {
+            Ok(r) => r,
+            Err(_) => {
+                self.forget(slot, &c).await;
+                let e = LeaseError::Database(format!(
+                    "no answer from PostgreSQL within {limit:?} (a batch of {} lease writes)",
+                    batch.len()
+                ));
+                return answer_all(batch, &e);
+            }
+        };
+        if c.client.is_closed() {
+            self.forget(slot, &c).await;
+            let e = match commit {
+                Err(e) => db_err(e),
+                Ok(()) => LeaseError::Database("the PostgreSQL connection closed".into()),
+            };
+            return answer_all(batch, &e);
+        }
+        let failed = begin.is_err() || commit.is_err() || results.iter().any(|r| r.is_err());
+        if !failed {
+            for (w, r) in batch.into_iter().zip(results) {
+                w.answer(r.map_err(db_err));
+            }
+            return;
+        }
+        drop(refs);
+        self.batches.rolled_back();
+        // Rolled back (a statement failed, so COMMIT ended the aborted
+        // transaction): each write alone.
+        tracing::debug!(
+            writes = batch.len(),
+            "a batch of lease writes was rolled back; running them one by one"
+        );
+        for w in batch {
+            let r = self.execute_on(w.q, &w.params, slot, c.clone()).await;
+            w.answer(r);
         }
     }
 }
@@ -420,6 +564,10 @@ impl PgStore {
         let inner = Arc::new(Inner {
             config: config_of(opts),
             slots,
+            writers: (0..batch::WRITERS)
+                .map(|_| tokio::sync::Mutex::new(None))
+                .collect(),
+            batches: Batches::new(),
             next: AtomicUsize::new(0),
             health: Health::new(
                 format!("postgresql://{}:{port}/{}", opts.host, opts.name),
@@ -439,6 +587,9 @@ impl PgStore {
             }
             Err(e) => return Err(e),
         }
+        for w in 0..batch::WRITERS {
+            bridge.spawn(inner.clone().writer(w));
+        }
         Ok(PgStore { inner, bridge })
     }
 
@@ -446,6 +597,11 @@ impl PgStore {
     /// on, once: `None` after the first call.
     pub fn events(&self) -> Option<mpsc::Receiver<DbEvent>> {
         self.inner.health.take_events()
+    }
+
+    /// What group commit did so far ([`crate::batch`]).
+    pub fn group_commits(&self) -> GroupCommits {
+        self.inner.batches.stats()
     }
 
     /// Whether the database is reachable (false during an outage).
@@ -492,8 +648,13 @@ impl PgStore {
         self.bridge.run(self.inner.clone().query(epoch, q, params))
     }
 
+    /// A write; the one-lease writes go through group commit
+    /// ([`crate::batch`]).
     fn execute(&self, q: Q, params: Vec<Col>) -> Result<u64, LeaseError> {
         let epoch = self.inner.health.check()?;
+        if batch::batched(q) {
+            return self.inner.batches.submit(q, params);
+        }
         self.bridge
             .run(self.inner.clone().execute(epoch, q, params))
     }

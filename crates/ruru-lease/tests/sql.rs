@@ -21,7 +21,8 @@ use std::time::{Duration, Instant};
 use ruru_lease::conformance::{lease4, lease6, run_all4, run_all6};
 use ruru_lease::sql::skip;
 use ruru_lease::{
-    DbEvent, DbOptions, LeaseError, LeaseStore, MySqlStore, PgStore, SchemaState, SCHEMA_VERSION,
+    DbEvent, DbOptions, GroupCommits, LeaseError, LeaseStore, MySqlStore, PgStore, SchemaState,
+    SCHEMA_VERSION,
 };
 
 #[derive(Clone, Copy)]
@@ -544,6 +545,162 @@ fn pg_broken_connections_are_not_an_outage() {
 #[test]
 fn mysql_broken_connections_are_not_an_outage() {
     broken_connections_are_not_an_outage(Kind::My, "mysql_broken_conns");
+}
+
+// --- Group commit (the one-lease writes of concurrent callers are
+// committed together) ---
+
+/// A store opened as its own type, for its group-commit counts.
+enum Counted {
+    Pg(PgStore),
+    My(MySqlStore),
+}
+
+impl Counted {
+    fn open(kind: Kind, opts: &DbOptions) -> Counted {
+        match kind {
+            Kind::Pg => Counted::Pg(PgStore::open(opts).unwrap()),
+            Kind::My => Counted::My(MySqlStore::open(opts).unwrap()),
+        }
+    }
+
+    fn store(&self) -> &dyn LeaseStore {
+        match self {
+            Counted::Pg(s) => s,
+            Counted::My(s) => s,
+        }
+    }
+
+    fn commits(&self) -> GroupCommits {
+        match self {
+            Counted::Pg(s) => s.group_commits(),
+            Counted::My(s) => s.group_commits(),
+        }
+    }
+}
+
+/// 16 threads write at once, so that writes are batched: each write still
+/// gets its own answer, and exactly what was answered Ok is stored. Some
+/// writes are refused by a CHECK constraint, which rolls back the batch
+/// they are in: the others of that batch must still be stored (run again
+/// one by one), the refused ones not. Threads also race for the same
+/// addresses (one `add4` wins each) and for one `update4_if` (one wins).
+/// Rounds repeat until a batch and a rolled-back batch were both seen.
+fn group_commit(kind: Kind, test: &str) {
+    let Some(db) = TestDb::new(kind, test) else {
+        return;
+    };
+    db.init();
+    exec(
+        kind,
+        &db.opts,
+        "ALTER TABLE lease4 ADD CONSTRAINT test_refused CHECK (hostname <> 'refused')",
+    )
+    .unwrap();
+    let counted = Counted::open(kind, &db.opts);
+    let s = counted.store();
+    const THREADS: u16 = 16;
+    const EACH: u16 = 20;
+    for round in 0..20u16 {
+        let base = round * 2000;
+        let contested = |i: u16| lease4(base + 1500 + i);
+        let shared = lease4(base + 1900);
+        s.add4(&shared).unwrap();
+        let answers = std::sync::Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            for t in 0..THREADS {
+                let answers = &answers;
+                let shared = &shared;
+                scope.spawn(move || {
+                    for i in 0..EACH {
+                        let n = base + t * EACH + i;
+                        let mut l = lease4(n);
+                        if i % 7 == 3 {
+                            l.hostname = "refused".into();
+                        }
+                        let r = s.add4(&l);
+                        let mut c = contested(i);
+                        c.hwaddr = vec![0x0a, 0, 0, 0, 0, t as u8];
+                        let won = s.add4(&c);
+                        let mut u = shared.clone();
+                        u.expire = shared.expire + 1 + u64::from(t * EACH + i);
+                        let updated = s.update4_if(&u, shared);
+                        answers.lock().unwrap().push((l, r, c, won, u, updated));
+                    }
+                });
+            }
+        });
+        let answers = answers.into_inner().unwrap();
+        let mut winners = std::collections::HashMap::new();
+        let mut updates = Vec::new();
+        for (l, r, c, won, u, updated) in answers {
+            if l.hostname == "refused" {
+                assert!(
+                    matches!(r, Err(LeaseError::Database(_))),
+                    "{}: a refused write answered {r:?}",
+                    l.addr
+                );
+                assert_eq!(s.get4(l.addr), None, "{}: refused yet stored", l.addr);
+            } else {
+                assert!(r.is_ok(), "{}: {r:?}", l.addr);
+                assert_eq!(
+                    s.get4(l.addr),
+                    Some(l),
+                    "an acknowledged write is not stored"
+                );
+            }
+            match won {
+                Ok(()) => assert!(
+                    winners.insert(c.addr, c).is_none(),
+                    "two callers won one address"
+                ),
+                Err(LeaseError::Exists(a)) => assert_eq!(a, c.addr),
+                Err(e) => panic!("{}: {e}", c.addr),
+            }
+            if updated.unwrap() {
+                updates.push(u);
+            }
+        }
+        assert_eq!(
+            winners.len(),
+            usize::from(EACH),
+            "an address was won by no one"
+        );
+        for (addr, c) in winners {
+            assert_eq!(
+                s.get4(addr),
+                Some(c),
+                "the stored lease is not the winner's"
+            );
+        }
+        assert_eq!(
+            updates.len(),
+            1,
+            "update4_if won by {} callers",
+            updates.len()
+        );
+        assert_eq!(s.get4(shared.addr).as_ref(), updates.first());
+        let seen = counted.commits();
+        eprintln!("{test}: round {round}: {seen:?}");
+        if seen.batches > 0 && seen.rolled_back > 0 {
+            assert!(seen.writes >= 2 * seen.batches);
+            return;
+        }
+    }
+    panic!(
+        "no batch, or no rolled-back batch, in 20 rounds: {:?}",
+        counted.commits()
+    );
+}
+
+#[test]
+fn pg_group_commit() {
+    group_commit(Kind::Pg, "pg_group_commit");
+}
+
+#[test]
+fn mysql_group_commit() {
+    group_commit(Kind::My, "mysql_group_commit");
 }
 
 // --- Host reservations (`hosts-database`) ---

@@ -30,11 +30,38 @@ pub struct ServeOptions {
     pub server_port: u16,
     /// Client port (Kea's `-P`), default 68.
     pub client_port: u16,
-    /// Worker threads per socket; 0 = one per CPU.
+    /// Worker threads per socket; 0 = the default ([`default_threads`]).
     pub threads: usize,
     /// Control connection read timeout; `None` = [`crate::control::listener::READ_TIMEOUT`].
     /// Set only by tests (hidden `--control-timeout-ms`).
     pub control_timeout: Option<std::time::Duration>,
+}
+
+/// Worker threads per socket when `--threads` is not given.
+pub const SQL_THREADS: usize = 16;
+
+/// The default worker count per socket: one per CPU; with a SQL lease or
+/// hosts database, at least [`SQL_THREADS`]. A worker waits for each
+/// database round trip, so a few workers would leave the database idle;
+/// with many, their lease writes are committed together (group commit),
+/// which is what makes a SQL database fast (see docs/src/databases.md).
+pub fn default_threads(config: &ruru_config::Config) -> usize {
+    use ruru_config::LeaseDbKind;
+    let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let sql = |k: &LeaseDbKind| !matches!(k, LeaseDbKind::Memfile);
+    let v4 = config
+        .dhcp4
+        .as_ref()
+        .is_some_and(|d| sql(&d.lease_database.kind) || d.hosts_databases.iter().any(sql));
+    let v6 = config
+        .dhcp6
+        .as_ref()
+        .is_some_and(|d| sql(&d.lease_database.kind));
+    if v4 || v6 {
+        cpus.max(SQL_THREADS)
+    } else {
+        cpus
+    }
 }
 
 /// Runs the server until SIGTERM/SIGINT.
@@ -64,7 +91,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
 
     // Sockets: opened now, served once the shared state exists.
     let threads = if opts.threads == 0 {
-        std::thread::available_parallelism().map_or(2, |n| n.get())
+        default_threads(&config)
     } else {
         opts.threads
     };

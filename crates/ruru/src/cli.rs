@@ -140,7 +140,8 @@ pub struct ServeArgs {
         default_value_t = 68
     )]
     pub client_port: u16,
-    /// Worker threads per socket; 0 means one per CPU.
+    /// Worker threads per socket; 0 means one per CPU, and at least 16
+    /// with a SQL lease or hosts database.
     #[arg(long = "threads", value_name = "N", default_value_t = 0)]
     pub threads: usize,
     /// Control connection read timeout in milliseconds (tests only).
