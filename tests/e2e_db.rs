@@ -13,6 +13,9 @@
 //!   in the database (as an inventory system would) applies to the
 //!   client's next exchange, without reload; no other client gets the
 //!   reserved address; a 1.0 schema is refused until `ruru db upgrade`.
+//!   The same for DHCPv6 (`Dhcp6`'s `hosts-database`: a DUID host with an
+//!   address, a prefix and an option, inserted by SQL), and
+//!   `reservation-get` of the DHCPv6 service reads it.
 //! - DHCPv6 on each database: `ruru db init` with a `Dhcp6`-only
 //!   configuration, Solicit/Request for an address and a prefix, the rows
 //!   committed before the Reply, a restart that keeps them.
@@ -198,7 +201,7 @@ fn dora_stores_before_ack(kind: Kind, test: &str) {
     assert_eq!(ruru_db("version", &cfg), (true, "none\n".to_string()));
     let (ok, text) = ruru_db("init", &cfg);
     assert!(ok, "{text}");
-    assert_eq!(ruru_db("version", &cfg), (true, "1.1\n".to_string()));
+    assert_eq!(ruru_db("version", &cfg), (true, "1.2\n".to_string()));
     let (ok, text) = ruru_db("upgrade", &cfg);
     assert!(ok, "{text}");
 
@@ -476,8 +479,9 @@ fn live_reservation(kind: Kind, test: &str) {
     let ra = relay_addr_for(test);
     let config = db.config_with_hosts(&[ra], "192.0.2.100 - 192.0.2.103");
     let (dir, cfg) = init_dir(&config);
-    assert_eq!(ruru_db("version", &cfg), (true, "1.1\n".to_string()));
+    assert_eq!(ruru_db("version", &cfg), (true, "1.2\n".to_string()));
     // A 1.0 schema (before hosts) is refused until upgraded.
+    kind.exec(&db.opts, "DROP TABLE ipv6_reservations").unwrap();
     kind.exec(&db.opts, "DROP TABLE hosts").unwrap();
     kind.exec(&db.opts, "UPDATE schema_version SET minor = 0")
         .unwrap();
@@ -493,7 +497,7 @@ fn live_reservation(kind: Kind, test: &str) {
         "{err}"
     );
     let (ok, text) = ruru_db("upgrade", &cfg);
-    assert!(ok && text.contains("1.1"), "{text}");
+    assert!(ok && text.contains("1.2"), "{text}");
 
     let srv = Server::start_in(dir, &config);
     let relay = Relay::new(ra, srv.port);
@@ -703,6 +707,289 @@ impl Db {
     }
 }
 
+impl Db {
+    /// `config6` with a four-address pool, this database as the hosts
+    /// database and a control socket.
+    fn config6_with_hosts(&self) -> String {
+        self.config6()
+            .replacen(
+                "2001:db8:1::100 - 2001:db8:1::1ff",
+                "2001:db8:1::100 - 2001:db8:1::103",
+                1,
+            )
+            .replacen(
+                "  \"preferred-lifetime\"",
+                &format!(
+                    "  \"hosts-database\": {{ \"type\": \"{}\", \"name\": \"{}\", \"host\": \"127.0.0.1\", \"user\": \"{}\" }},\n  \"control-socket\": {{ \"socket-type\": \"unix\", \"socket-name\": \"@DIR@/ctrl6.sock\" }},\n  \"preferred-lifetime\"",
+                    self.kind.type_name(),
+                    self.opts.name,
+                    self.kind.user()
+                ),
+                1,
+            )
+    }
+
+    /// Inserts a DHCPv6 host by SQL, as an inventory system would: the
+    /// `hosts` row, then its `ipv6_reservations` rows.
+    fn insert_host6(
+        &self,
+        duid: &[u8],
+        addrs: &[Ipv6Addr],
+        prefixes: &[(Ipv6Addr, u8)],
+        options: &str,
+    ) {
+        let hex: String = duid.iter().map(|b| format!("{b:02x}")).collect();
+        let id = match self.kind {
+            Kind::Pg => format!("'\\x{hex}'::bytea"),
+            Kind::My => format!("x'{hex}'"),
+        };
+        let host = format!(
+            "INSERT INTO hosts (dhcp_identifier, dhcp_identifier_type, dhcp6_subnet_id, \
+             hostname, dhcp6_option_data) VALUES ({id}, 1, 1, 'inventory6', '{options}')"
+        );
+        self.kind.exec(&self.opts, &host).unwrap();
+        let rows = addrs
+            .iter()
+            .map(|a| (*a, 128, 0))
+            .chain(prefixes.iter().map(|(p, l)| (*p, *l, 2)));
+        for (a, len, t) in rows {
+            let sql = format!(
+                "INSERT INTO ipv6_reservations (address, prefix_len, type, host_id) \
+                 SELECT '{a}', {len}, {t}, host_id FROM hosts \
+                 WHERE dhcp6_subnet_id = 1 AND dhcp_identifier_type = 1 AND dhcp_identifier = {id}"
+            );
+            self.kind.exec(&self.opts, &sql).unwrap();
+        }
+    }
+}
+
+/// `Dhcp6`'s `hosts-database`: a host inserted by SQL applies to the
+/// client's next Solicit/Request (address, prefix, option, hostname), no
+/// other client gets its address, and `reservation-get` reads it.
+fn live_reservation6(kind: Kind, test: &str) {
+    use dhcproto::v6::{MessageType as M6, OptionCode};
+    let _one = V6_ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let sock = match UdpSocket::bind("[::1]:547") {
+        Ok(s) => s,
+        Err(e) => {
+            skip(
+                test,
+                &format!("needs to bind UDP [::1]:547 (root or CAP_NET_BIND_SERVICE): {e}"),
+            );
+            return;
+        }
+    };
+    sock.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    let Some(db) = Db::new(kind, test) else {
+        return;
+    };
+    let config = db.config6_with_hosts();
+    let (dir, cfg) = init_dir(&config);
+    assert_eq!(ruru_db("version", &cfg), (true, "1.2\n".to_string()));
+    let srv = Server::start_in(dir, &config);
+    let relay = Relay6 {
+        sock,
+        server: SocketAddrV6::new(Ipv6Addr::LOCALHOST, srv.port, 0, 0),
+    };
+    let store = db.store();
+    let pool: BTreeSet<Ipv6Addr> = (0x100..=0x103)
+        .map(|i| Ipv6Addr::new(0x2001, 0xdb8, 1, 0, 0, 0, 0, i))
+        .collect();
+    // No host row: a pool address.
+    let adv = relay
+        .exchange(&msg6(1, 1, None, &[ia_na(1, None)]))
+        .expect("ADVERTISE");
+    let first = addr_of(&adv).unwrap();
+    assert!(pool.contains(&first), "{first}");
+
+    // The inventory system reserves another pool address and a prefix for
+    // this client, with the DNS servers option (no reload).
+    let reserved = *pool.iter().rev().find(|a| **a != first).unwrap();
+    let prefix: Ipv6Addr = "2001:db8:8:ff00::".parse().unwrap();
+    db.insert_host6(
+        &duid6(1),
+        &[reserved],
+        &[(prefix, 56)],
+        r#"[{"code": 23, "data": "20010db8000000000000000000000053", "always-send": true}]"#,
+    );
+    // The next Solicit gets them, with the host's option; Request commits.
+    let adv = relay
+        .exchange(&msg6(1, 1, None, &[ia_na(1, None), ia_pd(2, None)]))
+        .expect("ADVERTISE");
+    assert_eq!(adv.msg_type(), M6::Advertise);
+    assert_eq!(
+        (addr_of(&adv), prefix_of(&adv)),
+        (Some(reserved), Some((prefix, 56)))
+    );
+    assert!(
+        adv.opts().get(OptionCode::DomainNameServers).is_some(),
+        "host option 23 in the Advertise"
+    );
+    let sid = server_duid(&adv);
+    let rep = relay
+        .exchange(&msg6(
+            3,
+            1,
+            Some(&sid),
+            &[ia_na(1, Some(reserved)), ia_pd(2, Some((prefix, 56)))],
+        ))
+        .expect("REPLY");
+    assert_eq!(rep.msg_type(), M6::Reply);
+    assert_eq!(
+        (addr_of(&rep), prefix_of(&rep)),
+        (Some(reserved), Some((prefix, 56)))
+    );
+    let l = store.get6(LeaseType6::Na, reserved).expect("stored");
+    assert_eq!(
+        (l.duid.clone(), l.hostname.as_str()),
+        (duid6(1), "inventory6")
+    );
+
+    // Other clients share the three other addresses, never the reserved
+    // one, even when they ask for it.
+    let mut got = BTreeSet::new();
+    for n in 2..=4 {
+        let adv = relay
+            .exchange(&msg6(1, n, None, &[ia_na(1, Some(reserved))]))
+            .expect("ADVERTISE");
+        let a = addr_of(&adv).expect("an address");
+        let rep = relay
+            .exchange(&msg6(3, n, Some(&sid), &[ia_na(1, Some(a))]))
+            .expect("REPLY");
+        assert_eq!(addr_of(&rep), Some(a));
+        got.insert(a);
+    }
+    let others: BTreeSet<Ipv6Addr> = pool.iter().copied().filter(|a| *a != reserved).collect();
+    assert_eq!(got, others);
+    let adv = relay
+        .exchange(&msg6(1, 5, None, &[ia_na(1, Some(reserved))]))
+        .expect("ADVERTISE");
+    assert_eq!(addr_of(&adv), None, "pool exhausted: {adv:?}");
+
+    // reservation-get of the DHCPv6 service reads the database.
+    let ctrl = srv.path("ctrl6.sock");
+    assert!(wait_until(Duration::from_secs(5), || ctrl.exists()));
+    let g = control(
+        &ctrl,
+        "reservation-get",
+        serde_json::json!({"subnet-id": 1, "ip-address": reserved.to_string()}),
+    );
+    assert_eq!(g["result"], 0, "{g}");
+    assert_eq!(g["arguments"]["hostname"], "inventory6");
+    assert_eq!(g["arguments"]["prefixes"][0], "2001:db8:8:ff00::/56", "{g}");
+    assert_eq!(g["arguments"]["option-data"][0]["code"], 23, "{g}");
+    let g = control(
+        &ctrl,
+        "reservation-get",
+        serde_json::json!({"subnet-id": 1, "identifier-type": "duid",
+            "identifier": duid6(1).iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")}),
+    );
+    assert_eq!(
+        g["arguments"]["ip-addresses"][0],
+        reserved.to_string(),
+        "{g}"
+    );
+
+    // reservation-add writes a DHCPv6 host to the database (an address
+    // outside the pools); the client's next message gets it.
+    let add = control(
+        &ctrl,
+        "reservation-add",
+        serde_json::json!({"reservation": {"subnet-id": 1, "duid": "00:03:00:01:02:00:00:00:00:09",
+            "ip-addresses": ["2001:db8:1::50"], "hostname": "cmd6"}}),
+    );
+    assert_eq!(add["result"], 0, "{add}");
+    let adv = relay
+        .exchange(&msg6(1, 9, None, &[ia_na(1, None)]))
+        .expect("ADVERTISE");
+    assert_eq!(addr_of(&adv), Some("2001:db8:1::50".parse().unwrap()));
+    let dup = control(
+        &ctrl,
+        "reservation-add",
+        serde_json::json!({"reservation": {"subnet-id": 1, "duid": "0a:0b",
+            "ip-addresses": ["2001:db8:1::50"]}}),
+    );
+    assert_eq!(dup["result"], 1, "{dup}");
+    let all = control(
+        &ctrl,
+        "reservation-get-all",
+        serde_json::json!({"subnet-id": 1}),
+    );
+    assert_eq!(
+        all["arguments"]["hosts"].as_array().map(Vec::len),
+        Some(2),
+        "{all}"
+    );
+    let del = control(
+        &ctrl,
+        "reservation-del",
+        serde_json::json!({"subnet-id": 1, "ip-address": "2001:db8:1::50"}),
+    );
+    assert_eq!(del["result"], 0, "{del}");
+    let g = control(
+        &ctrl,
+        "reservation-get",
+        serde_json::json!({"subnet-id": 1, "identifier-type": "duid",
+            "identifier": "00:03:00:01:02:00:00:00:00:09"}),
+    );
+    assert_eq!(g["result"], 3, "{g}");
+    drop(srv);
+}
+
+#[test]
+fn pg_live_reservation6() {
+    live_reservation6(Kind::Pg, "pg_live_res6");
+}
+
+#[test]
+fn mysql_live_reservation6() {
+    live_reservation6(Kind::My, "my_live_res6");
+}
+
+/// A hosts database that cannot be reached is logged as a hosts database
+/// (not as the lease database, which is a file here); with
+/// `retry-on-startup` the server starts and serves meanwhile.
+#[test]
+fn unreachable_hosts_database6_is_named_so() {
+    // A port nothing listens on.
+    let port = free_port();
+    let config = format!(
+        r#"{{ "Dhcp6": {{
+  "interfaces-config": {{ "interfaces": ["lo"] }},
+  "lease-database": {{ "type": "memfile", "persist": false }},
+  "hosts-database": {{ "type": "postgresql", "name": "nowhere", "host": "127.0.0.1",
+                       "port": {port}, "connect-timeout": 1, "retry-on-startup": true,
+                       "max-reconnect-tries": 1, "reconnect-wait-time": 100 }},
+  "server-id": {{ "type": "LLT", "persist": false }},
+  "subnet6": [ {{ "id": 1, "subnet": "2001:db8:1::/64",
+                 "pools": [ {{ "pool": "2001:db8:1::100 - 2001:db8:1::1ff" }} ] }} ]
+}} }}"#
+    );
+    let mut srv = Server::start(&config);
+    assert!(
+        srv.wait_log("hosts database lost", Duration::from_secs(10)),
+        "{}",
+        srv.log_text()
+    );
+    assert!(
+        srv.wait_log(
+            "hosts database still unreachable after max-reconnect-tries",
+            Duration::from_secs(10)
+        ),
+        "{}",
+        srv.log_text()
+    );
+    let log = srv.stop().join("\n");
+    assert_eq!(lines_with(&log, "hosts database lost"), 1, "{log}");
+    assert_eq!(lines_with(&log, "lease database lost"), 0, "{log}");
+    assert!(
+        log.lines()
+            .filter(|l| l.contains("nowhere"))
+            .all(|l| !l.contains("lease database")),
+        "{log}"
+    );
+}
+
 /// The DHCPv6 tests bind the relay port [::1]:547: one at a time.
 static V6_ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
@@ -842,7 +1129,7 @@ fn v6_on_sql(kind: Kind, test: &str) {
     assert_eq!(ruru_db("version", &cfg), (true, "none\n".to_string()));
     let (ok, text) = ruru_db("init", &cfg);
     assert!(ok, "{text}");
-    assert_eq!(ruru_db("version", &cfg), (true, "1.1\n".to_string()));
+    assert_eq!(ruru_db("version", &cfg), (true, "1.2\n".to_string()));
 
     let mut srv = Server::start_in(dir, &db.config6());
     let relay = Relay6 {

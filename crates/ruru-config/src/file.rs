@@ -507,6 +507,17 @@ pub struct Dhcp6 {
     /// Where leases are stored. Default: memfile in `/var/lib/kea/kea-leases6.csv`.
     #[serde(default, deserialize_with = "object")]
     pub lease_database: Option<LeaseDatabase>,
+    /// Host reservations in a SQL database (Kea's `hosts-database`), as in
+    /// `Dhcp4`: DUID, hw-address and flex-id reservations with addresses,
+    /// prefixes, hostname and options, looked up after the subnets'
+    /// `reservations` at every message. Not together with
+    /// `hosts-databases`.
+    #[serde(default, deserialize_with = "object")]
+    pub hosts_database: Option<LeaseDatabase>,
+    /// Several host databases (Kea's `hosts-databases`), looked up in this
+    /// order; each as `hosts-database`.
+    #[serde(default, deserialize_with = "objects")]
+    pub hosts_databases: Option<Vec<LeaseDatabase>>,
     /// Default preferred lifetime, seconds. Default 3600 (Kea 2.2).
     pub preferred_lifetime: Option<u32>,
     /// Shortest preferred lifetime granted. Default: `preferred-lifetime`.
@@ -787,8 +798,6 @@ const DHCP6_KEA: &[&str] = &[
     "shared-networks",
     "client-classes",
     "option-def",
-    "hosts-database",
-    "hosts-databases",
     "mac-sources",
     "relay-supplied-options",
     "host-reservation-identifiers",
@@ -936,7 +945,7 @@ pub fn kea_known(kind: &str, key: &str) -> bool {
         "Dhcp4.loggers" => LOGGER_KEA,
         "Dhcp4.control-socket" | "Dhcp4.control-sockets" => CONTROL_SOCKET_KEA,
         "Dhcp6" => DHCP6_KEA,
-        "Dhcp6.lease-database" => LEASE_DB_KEA,
+        "Dhcp6.lease-database" | "Dhcp6.hosts-database" | "Dhcp6.hosts-databases" => LEASE_DB_KEA,
         "Dhcp6.subnet6" => SUBNET6_KEA,
         "Dhcp6.subnet6.pools" | "Dhcp6.subnet6.pd-pools" => POOL_KEA,
         "Dhcp6.subnet6.reservations" => RESERVATION6_KEA,

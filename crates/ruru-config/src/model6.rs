@@ -10,8 +10,8 @@ use std::net::Ipv6Addr;
 use std::path::PathBuf;
 
 use crate::model::{
-    ControlSocket, ExpiredLeasesProcessing, HookLibrary, InterfacesConfig, LeaseDatabase, Lifetime,
-    Logger, MultiThreading,
+    ControlSocket, ExpiredLeasesProcessing, HookLibrary, InterfacesConfig, LeaseDatabase,
+    LeaseDbKind, Lifetime, Logger, MultiThreading,
 };
 
 /// The validated `Dhcp6` section.
@@ -19,6 +19,10 @@ use crate::model::{
 pub struct Dhcp6 {
     pub interfaces: InterfacesConfig,
     pub lease_database: LeaseDatabase,
+    /// `hosts-database` / `hosts-databases`, in lookup order (after the
+    /// subnets' reservations). Each is `Postgresql` or `Mysql`, never
+    /// `Memfile`.
+    pub hosts_databases: Vec<LeaseDbKind>,
     /// Subnets in configuration order.
     pub subnets: Vec<Subnet6>,
     /// Global `option-data`, encoded.

@@ -965,3 +965,70 @@ fn shared_checks_speak_dhcp6_paths() {
         "unknown control socket type `tcp`",
     );
 }
+
+// ---------------------------------------------------------- hosts databases
+
+#[test]
+fn hosts_databases6() {
+    let d = ok6(&v6(
+        r#""hosts-database": {"type": "mysql", "name": "hosts", "host": "db", "user": "kea",
+        "reconnect-wait-time": 500}"#,
+    ));
+    match d.hosts_databases.as_slice() {
+        [LeaseDbKind::Mysql(s)] => {
+            assert_eq!((s.name.as_str(), s.host.as_str()), ("hosts", "db"));
+            assert_eq!(
+                (s.user.as_deref(), s.reconnect_wait_time),
+                (Some("kea"), 500)
+            );
+        }
+        k => panic!("expected one mysql hosts database, got {k:?}"),
+    }
+    assert_eq!(d.lease_database.kind, LeaseDbKind::Memfile);
+    let d = ok6(&v6(
+        r#""hosts-databases": [{"type": "postgresql", "name": "a"}, {"type": "mysql", "name": "b"}]"#,
+    ));
+    assert!(matches!(
+        d.hosts_databases.as_slice(),
+        [LeaseDbKind::Postgresql(a), LeaseDbKind::Mysql(b)] if a.name == "a" && b.name == "b"
+    ));
+    assert!(ok6(&v6("")).hosts_databases.is_empty());
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            r#""hosts-database": {"type": "memfile"}"#,
+            "Dhcp6.hosts-database.type",
+            "\"memfile\" is not a hosts backend",
+        ),
+        (
+            r#""hosts-databases": [{"type": "mysql", "name": "a"}, {"type": "cql", "name": "b"}]"#,
+            "Dhcp6.hosts-databases[1].type",
+            "unknown hosts database type `cql`",
+        ),
+        (
+            r#""hosts-database": {"type": "postgresql", "name": "a", "persist": true}"#,
+            "Dhcp6.hosts-database.persist",
+            "not a hosts database",
+        ),
+        (
+            r#""hosts-database": {"type": "mysql", "name": "a"}, "hosts-databases": []"#,
+            "Dhcp6.hosts-databases",
+            "exclusive",
+        ),
+        (
+            r#""hosts-database": {"type": "mysql", "name": "a", "nmae": "b"}"#,
+            "Dhcp6.hosts-database.nmae",
+            "unknown",
+        ),
+        (
+            r#""hosts-database": {"type": "mysql", "name": "a", "readonly": true}"#,
+            "Dhcp6.hosts-database.readonly",
+            "not supported yet: Dhcp6.hosts-database.readonly",
+        ),
+    ];
+    for (body, path, msg) in cases {
+        let d = err(&v6(body));
+        assert_eq!(d.path, *path, "{d}");
+        assert!(d.message.contains(msg), "{d}");
+        assert_eq!(d.line, 2, "{d}");
+    }
+}

@@ -18,6 +18,8 @@
 #![forbid(unsafe_code)]
 
 pub mod cursor;
+#[cfg(test)]
+mod fake_hosts;
 pub mod hooks;
 pub mod stats;
 pub mod v4;

@@ -40,6 +40,7 @@ pub mod harness6 {
                     server_duid: vec![0, 2, 0, 0, 9, 0xbf, 1, 2, 3, 4],
                     client_port: 546,
                     hooks: None,
+                    hosts: Default::default(),
                 },
                 Arc::new(Stats::new()),
             );

@@ -1,25 +1,33 @@
 //! Host reservations kept in a SQL database (Kea's `hosts-database`):
-//! the [`Host4`] row, the identifier types ([`IdType`]) and the
-//! [`HostStore`] trait the PostgreSQL and MySQL stores implement.
+//! the [`Host4`] and [`Host6`] rows, the identifier types ([`IdType`]) and
+//! the [`HostStore`] trait the PostgreSQL and MySQL stores implement.
 //!
 //! # The `hosts` table
-//! Kea-like, not Kea's (see docs/src/databases.md): one row per DHCPv4
+//! Kea-like, not Kea's (see docs/src/databases.md): one row per
 //! reservation, `host_id` (generated), `dhcp_identifier` (bytes),
 //! `dhcp_identifier_type` ([`IdType`] codes, Kea's: 0 hw-address, 1 duid,
-//! 2 circuit-id, 3 client-id, 4 flex-id), `dhcp4_subnet_id`,
-//! `ipv4_address` (the address as an unsigned 32-bit number, or NULL),
-//! `hostname`, `dhcp4_next_server` (a number, or NULL),
-//! `dhcp4_server_hostname`, `dhcp4_boot_file_name` and `option_data`
-//! (NULL, empty, or a JSON list of `{"code": N, "data": "hex",
-//! "always-send": bool}`). An identifier is unique per subnet, and so is an
-//! address.
+//! 2 circuit-id, 3 client-id, 4 flex-id), `hostname`, then per family:
+//! - DHCPv4 (schema 1.1): `dhcp4_subnet_id`, `ipv4_address` (the address
+//!   as an unsigned 32-bit number, or NULL), `dhcp4_next_server` (a
+//!   number, or NULL), `dhcp4_server_hostname`, `dhcp4_boot_file_name` and
+//!   `option_data` (NULL, empty, or a JSON list of `{"code": N, "data":
+//!   "hex", "always-send": bool}`);
+//! - DHCPv6 (schema 1.2): `dhcp6_subnet_id` and `dhcp6_option_data` (the
+//!   same JSON list, 16-bit codes); the addresses and prefixes are rows of
+//!   `ipv6_reservations` (`address` as RFC 5952 text, `prefix_len`, `type`
+//!   0 address / 2 prefix as Kea's, `host_id`; deleted with their host).
+//!
+//! A row is a DHCPv4 reservation when `dhcp4_subnet_id` is set, a DHCPv6
+//! one when `dhcp6_subnet_id` is (both: both, as in Kea). An identifier is
+//! unique per subnet of each family; an IPv4 address is unique per subnet,
+//! an IPv6 address or prefix (with its length) in the whole table.
 //!
 //! # No cache
 //! Every lookup is a query: a row written by another program applies to the
 //! next packet. A read that fails is logged and finds nothing, as lease
 //! reads do.
 
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::LeaseError;
 
@@ -112,7 +120,61 @@ impl Host4 {
     }
 }
 
-/// A source of DHCPv4 reservations (the SQL stores: [`crate::PgStore`],
+/// One DHCPv6 reservation: a `hosts` row with `dhcp6_subnet_id` and its
+/// `ipv6_reservations` rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Host6 {
+    /// The row's key (0 for a host not stored yet; `add6` ignores it).
+    pub host_id: u64,
+    pub id_type: IdType,
+    pub identifier: Vec<u8>,
+    pub subnet_id: u32,
+    /// Reserved addresses (`type` 0), in the order they were stored.
+    pub ip_addresses: Vec<Ipv6Addr>,
+    /// Reserved prefixes (`type` 2) with their lengths.
+    pub prefixes: Vec<(Ipv6Addr, u8)>,
+    /// Empty: none.
+    pub hostname: String,
+    /// The options as stored (`dhcp6_option_data`): empty, or a JSON list
+    /// of `{"code": N, "data": "hex", "always-send": bool}` with DHCPv6
+    /// codes (decoded by the engine).
+    pub option_data: String,
+}
+
+impl Host6 {
+    /// A host with this identifier in `subnet_id` and nothing else.
+    pub fn new(id_type: IdType, identifier: Vec<u8>, subnet_id: u32) -> Self {
+        Host6 {
+            host_id: 0,
+            id_type,
+            identifier,
+            subnet_id,
+            ip_addresses: Vec::new(),
+            prefixes: Vec::new(),
+            hostname: String::new(),
+            option_data: String::new(),
+        }
+    }
+}
+
+/// A host's identifier, for [`first_by_order`].
+pub(crate) trait Keyed {
+    fn key(&self) -> (IdType, &[u8]);
+}
+
+impl Keyed for Host4 {
+    fn key(&self) -> (IdType, &[u8]) {
+        (self.id_type, &self.identifier)
+    }
+}
+
+impl Keyed for Host6 {
+    fn key(&self) -> (IdType, &[u8]) {
+        (self.id_type, &self.identifier)
+    }
+}
+
+/// A source of reservations (the SQL stores: [`crate::PgStore`],
 /// [`crate::MySqlStore`]). Safe to call from many threads; every call is a
 /// query (no cache).
 pub trait HostStore: Send + Sync {
@@ -133,20 +195,40 @@ pub trait HostStore: Send + Sync {
     /// Deletes the host of subnet `subnet_id` with this identifier; whether
     /// there was one.
     fn del4_by_id(&self, subnet_id: u32, id_type: IdType, id: &[u8]) -> Result<bool, LeaseError>;
+
+    /// The DHCPv6 host of subnet `subnet_id` with one of `ids`, with its
+    /// addresses and prefixes; when several match, the one whose
+    /// identifier comes first in `ids`.
+    fn get6(&self, subnet_id: u32, ids: &[(IdType, &[u8])]) -> Option<Host6>;
+    /// The DHCPv6 host of subnet `subnet_id` that reserves `addr` (an
+    /// address, or the first address of a prefix).
+    fn get6_by_address(&self, subnet_id: u32, addr: Ipv6Addr) -> Option<Host6>;
+    /// Every DHCPv6 host of subnet `subnet_id`, by `host_id`.
+    fn all6(&self, subnet_id: u32) -> Vec<Host6>;
+    /// Stores a new DHCPv6 host with its addresses and prefixes;
+    /// [`LeaseError::HostExists`] (and nothing stored) when its identifier
+    /// is already reserved in its subnet or one of its addresses or
+    /// prefixes is reserved already.
+    fn add6(&self, host: &Host6) -> Result<(), LeaseError>;
+    /// Deletes the DHCPv6 host of subnet `subnet_id` reserving `addr` (with
+    /// all its addresses and prefixes); whether there was one.
+    fn del6_by_address(&self, subnet_id: u32, addr: Ipv6Addr) -> Result<bool, LeaseError>;
+    /// Deletes the DHCPv6 host of subnet `subnet_id` with this identifier;
+    /// whether there was one.
+    fn del6_by_id(&self, subnet_id: u32, id_type: IdType, id: &[u8]) -> Result<bool, LeaseError>;
 }
 
-/// How many identifiers one [`HostStore::get4`] query takes (more are
-/// looked up by further queries).
+/// How many identifiers one [`HostStore::get4`] / [`HostStore::get6`]
+/// query takes (more are looked up by further queries).
 pub(crate) const IDS_PER_QUERY: usize = 5;
 
 /// The best host of `found` for `ids` (see [`HostStore::get4`]).
-pub(crate) fn first_by_order(found: Vec<Host4>, ids: &[(IdType, &[u8])]) -> Option<Host4> {
-    ids.iter().find_map(|(t, id)| {
-        found
-            .iter()
-            .find(|h| h.id_type == *t && h.identifier == *id)
-            .cloned()
-    })
+pub(crate) fn first_by_order<H: Keyed + Clone>(
+    found: Vec<H>,
+    ids: &[(IdType, &[u8])],
+) -> Option<H> {
+    ids.iter()
+        .find_map(|(t, id)| found.iter().find(|h| h.key() == (*t, *id)).cloned())
 }
 
 #[cfg(test)]
@@ -168,6 +250,6 @@ mod tests {
         let ids: [(IdType, &[u8]); 2] = [(IdType::HwAddress, &[2]), (IdType::ClientId, &[1])];
         assert_eq!(first_by_order(vec![a.clone(), b.clone()], &ids), Some(b));
         assert_eq!(first_by_order(vec![a.clone()], &ids), Some(a));
-        assert_eq!(first_by_order(Vec::new(), &ids), None);
+        assert_eq!(first_by_order(Vec::<Host4>::new(), &ids), None);
     }
 }

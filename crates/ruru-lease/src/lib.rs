@@ -20,8 +20,9 @@
 //! - `mysql`: [`MySqlStore`], leases in MySQL/MariaDB (`mysql_async`).
 //!   A SQL store holds both families (tables `lease4` and `lease6`).
 //! - `hosts`: host reservations in a SQL database (Kea's `hosts-database`):
-//!   [`Host4`], [`IdType`] and the [`HostStore`] trait, implemented by
-//!   [`PgStore`] and [`MySqlStore`] (table `hosts`, schema 1.1).
+//!   [`Host4`], [`Host6`], [`IdType`] and the [`HostStore`] trait,
+//!   implemented by [`PgStore`] and [`MySqlStore`] (table `hosts`, schema
+//!   1.1; DHCPv6 columns and table `ipv6_reservations`, schema 1.2).
 //! - `conformance`: the one test suite every backend must pass, per family.
 //!
 //! Times are Unix seconds passed in by the caller; no store reads the clock
@@ -43,13 +44,13 @@ pub mod sql;
 
 pub use batch::GroupCommits;
 pub use csv::{LeaseRow, Lookup};
-pub use hosts::{Host4, HostStore, IdType};
+pub use hosts::{Host4, Host6, HostStore, IdType};
 pub use memfile::{
     CompactStats, LoadStats, Memfile, Memfile4, Memfile6, MemfileOptions, MemfileStore,
 };
 pub use mysql::MySqlStore;
 pub use postgres::PgStore;
-pub use sql::{DbEvent, DbOptions, SchemaState, SCHEMA_VERSION};
+pub use sql::{DbEvent, DbOptions, DbRole, SchemaState, SCHEMA_VERSION};
 
 /// Kea lease states (the `state` column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

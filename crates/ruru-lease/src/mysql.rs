@@ -41,8 +41,10 @@ use mysql_async::{Conn, OptsBuilder, Params, Pool, PoolConstraints, PoolOpts, Ro
 
 use crate::batch::{self, answer_all, Batches, GroupCommits, Write};
 use crate::csv::LeaseRow;
-use crate::hosts::{self, Host4, IdType};
-use crate::sql::{self, Bridge, Col, DbEvent, DbOptions, Dialect, Health, SchemaState, SqlRow, Q};
+use crate::hosts::{self, Host4, Host6, IdType};
+use crate::sql::{
+    self, Bridge, Col, DbEvent, DbOptions, DbRole, Dialect, Health, SchemaState, SqlRow, Q,
+};
 use crate::{Lease4, Lease6, LeaseError, LeaseType6};
 
 /// MySQL's duplicate-key error.
@@ -109,6 +111,30 @@ pub const MIGRATIONS: &[((u32, u32), &str)] = &[
         option_data TEXT,
         UNIQUE KEY hosts_identifier_unique (dhcp_identifier, dhcp_identifier_type, dhcp4_subnet_id),
         UNIQUE KEY hosts_address_unique (ipv4_address, dhcp4_subnet_id)
+    ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4",
+    ),
+    // 1.2: DHCPv6 host reservations (`crate::hosts`): a host is a DHCPv4
+    // one when `dhcp4_subnet_id` is set, a DHCPv6 one when
+    // `dhcp6_subnet_id` is; its addresses and prefixes are rows of
+    // `ipv6_reservations` (Kea's table and types: 0 address, 2 prefix).
+    (
+        (1, 2),
+        "ALTER TABLE hosts MODIFY dhcp4_subnet_id INT UNSIGNED NULL;
+    ALTER TABLE hosts
+        ADD COLUMN dhcp6_subnet_id INT UNSIGNED NULL,
+        ADD COLUMN dhcp6_option_data TEXT,
+        ADD UNIQUE KEY hosts_identifier6_unique (dhcp_identifier, dhcp_identifier_type, dhcp6_subnet_id),
+        ADD INDEX hosts_by_dhcp6_subnet (dhcp6_subnet_id);
+    CREATE TABLE ipv6_reservations (
+        reservation_id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY NOT NULL,
+        address VARCHAR(39) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+        prefix_len TINYINT UNSIGNED NOT NULL DEFAULT 128,
+        type TINYINT UNSIGNED NOT NULL DEFAULT 0,
+        host_id BIGINT UNSIGNED NOT NULL,
+        UNIQUE KEY ipv6_reservations_unique (address, prefix_len),
+        INDEX ipv6_reservations_by_host (host_id),
+        CONSTRAINT ipv6_reservations_host FOREIGN KEY (host_id)
+            REFERENCES hosts (host_id) ON DELETE CASCADE
     ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4",
     ),
 ];
@@ -645,7 +671,13 @@ impl MySqlStore {
     }
 
     fn hosts(&self, what: &str, q: Q, params: Vec<Col>) -> Vec<Host4> {
-        sql::decode_all(what, sql::or_log(what, self.rows(q, params)), sql::host4_of)
+        let rows = sql::or_log_as(DbRole::Hosts, what, self.rows(q, params));
+        sql::decode_all(what, rows, sql::host4_of)
+    }
+
+    fn hosts6(&self, what: &str, q: Q, params: Vec<Col>) -> Vec<Host6> {
+        let rows = sql::or_log_as(DbRole::Hosts, what, self.rows(q, params));
+        sql::hosts6_of(what, rows)
     }
 
     fn count(&self, what: &str, q: Q) -> usize {

@@ -46,8 +46,10 @@ use tokio_postgres::{Client, Config, GenericClient, NoTls, Row, Statement};
 
 use crate::batch::{self, answer_all, Batches, GroupCommits, Write};
 use crate::csv::LeaseRow;
-use crate::hosts::{self, Host4, IdType};
-use crate::sql::{self, Bridge, Col, DbEvent, DbOptions, Dialect, Health, SchemaState, SqlRow, Q};
+use crate::hosts::{self, Host4, Host6, IdType};
+use crate::sql::{
+    self, Bridge, Col, DbEvent, DbOptions, DbRole, Dialect, Health, SchemaState, SqlRow, Q,
+};
 use crate::{Lease4, Lease6, LeaseError, LeaseType6};
 
 /// The schema migrations, oldest first: each takes the schema to its
@@ -107,6 +109,25 @@ pub const MIGRATIONS: &[((u32, u32), &str)] = &[
         CONSTRAINT hosts_identifier_unique UNIQUE (dhcp_identifier, dhcp_identifier_type, dhcp4_subnet_id),
         CONSTRAINT hosts_address_unique UNIQUE (ipv4_address, dhcp4_subnet_id)
     )"),
+    // 1.2: DHCPv6 host reservations (`crate::hosts`): a host is a DHCPv4
+    // one when `dhcp4_subnet_id` is set, a DHCPv6 one when
+    // `dhcp6_subnet_id` is; its addresses and prefixes are rows of
+    // `ipv6_reservations` (Kea's table and types: 0 address, 2 prefix).
+    ((1, 2), "ALTER TABLE hosts ALTER COLUMN dhcp4_subnet_id DROP NOT NULL;
+    ALTER TABLE hosts ADD COLUMN dhcp6_subnet_id BIGINT;
+    ALTER TABLE hosts ADD COLUMN dhcp6_option_data TEXT;
+    ALTER TABLE hosts ADD CONSTRAINT hosts_identifier6_unique
+        UNIQUE (dhcp_identifier, dhcp_identifier_type, dhcp6_subnet_id);
+    CREATE TABLE ipv6_reservations (
+        reservation_id BIGSERIAL PRIMARY KEY,
+        address VARCHAR(39) NOT NULL,
+        prefix_len SMALLINT NOT NULL DEFAULT 128,
+        type SMALLINT NOT NULL DEFAULT 0,
+        host_id BIGINT NOT NULL REFERENCES hosts (host_id) ON DELETE CASCADE,
+        CONSTRAINT ipv6_reservations_unique UNIQUE (address, prefix_len)
+    );
+    CREATE INDEX ipv6_reservations_by_host ON ipv6_reservations (host_id);
+    CREATE INDEX hosts_by_dhcp6_subnet ON hosts (dhcp6_subnet_id)"),
 ];
 
 /// How many times a write that lost a deadlock is tried in all.
@@ -691,9 +712,14 @@ impl PgStore {
     fn hosts(&self, what: &str, q: Q, params: Vec<Col>) -> Vec<Host4> {
         sql::decode_all(
             what,
-            sql::or_log(what, self.query(q, params)),
+            sql::or_log_as(DbRole::Hosts, what, self.query(q, params)),
             sql::host4_of,
         )
+    }
+
+    fn hosts6(&self, what: &str, q: Q, params: Vec<Col>) -> Vec<Host6> {
+        let rows = sql::or_log_as(DbRole::Hosts, what, self.query(q, params));
+        sql::hosts6_of(what, rows)
     }
 
     fn count(&self, what: &str, q: Q) -> usize {

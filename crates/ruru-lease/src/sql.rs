@@ -20,7 +20,9 @@
 //! placeholders; PostgreSQL numbers them) and the same row mapping: a lease
 //! becomes a list of [`Col`] values in the order of [`COLS4`] / [`COLS6`],
 //! and a result row is read back through [`SqlRow`], with every range check
-//! in one place ([`lease4_of`], [`lease6_of`]).
+//! in one place ([`lease4_of`], [`lease6_of`]; for host reservations
+//! [`host4_of`], and [`hosts6_of`], which gathers a DHCPv6 host's
+//! `ipv6_reservations` rows).
 //!
 //! # Outages
 //! A store is *up* or *down* ([`Health`]). A broken connection alone is
@@ -46,13 +48,35 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Mutex};
 use std::time::Duration;
 
-use crate::hosts::{Host4, IdType, IDS_PER_QUERY};
+use crate::hosts::{Host4, Host6, IdType, IDS_PER_QUERY};
 use crate::{Lease4, Lease6, LeaseError, LeaseState, LeaseType6};
 
 /// The schema version (major, minor) this build reads and writes: the
 /// version of the last embedded migration of each backend (1.0: the lease
-/// tables; 1.1: the `hosts` table, see [`crate::hosts`]).
-pub const SCHEMA_VERSION: (u32, u32) = (1, 1);
+/// tables; 1.1: the `hosts` table; 1.2: its DHCPv6 columns and the
+/// `ipv6_reservations` table, see [`crate::hosts`]).
+pub const SCHEMA_VERSION: (u32, u32) = (1, 2);
+
+/// What a SQL store is opened for: its log lines name it so (`lease
+/// database lost`, `hosts database lost`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DbRole {
+    /// Kea's `lease-database` (the default).
+    #[default]
+    Lease,
+    /// Kea's `hosts-database(s)`: only its reservations are read.
+    Hosts,
+}
+
+impl DbRole {
+    /// `lease` or `hosts`, as in "lease database".
+    pub fn name(self) -> &'static str {
+        match self {
+            DbRole::Lease => "lease",
+            DbRole::Hosts => "hosts",
+        }
+    }
+}
 
 /// Kea's `lease-database` parameters for a SQL backend.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +110,9 @@ pub struct DbOptions {
     pub retry_on_startup: bool,
     /// Connections kept open; calls are spread over them round-robin.
     pub pool_size: usize,
+    /// What the store is for (its log lines say so); default
+    /// [`DbRole::Lease`].
+    pub role: DbRole,
 }
 
 /// The shortest wait between two reconnection attempts (a
@@ -112,6 +139,7 @@ impl DbOptions {
             reconnect_wait_time: Duration::ZERO,
             retry_on_startup: false,
             pool_size: 4,
+            role: DbRole::Lease,
         }
     }
 }
@@ -231,6 +259,8 @@ pub enum DbEvent {
 pub(crate) struct Health {
     /// For log lines: `postgresql://host/name`.
     what: String,
+    /// For log lines: a lease or a hosts database.
+    role: DbRole,
     up: AtomicBool,
     /// Incremented at each reconnection: a failure seen by a call that
     /// started before it (on the old connections) is not a new outage.
@@ -249,6 +279,7 @@ impl Health {
         let (events, receiver) = mpsc::channel();
         Health {
             what,
+            role: opts.role,
             up: AtomicBool::new(true),
             epoch: AtomicU64::new(0),
             last_error: Mutex::new(String::new()),
@@ -304,12 +335,19 @@ impl Health {
         {
             return false;
         }
+        let (role, meanwhile) = match self.role {
+            DbRole::Lease => (
+                "lease",
+                "no lease is stored (and no address acknowledged) until it is back",
+            ),
+            DbRole::Hosts => ("hosts", "its reservations are not found until it is back"),
+        };
         tracing::error!(
             database = %self.what,
-            error = %error,
+            error = %detail(error),
             max_reconnect_tries = self.max_tries,
             wait_ms = self.wait.max(MIN_RECONNECT_WAIT).as_millis() as u64,
-            "lease database lost: no lease is stored (and no address acknowledged) until it is back; reconnecting"
+            "{role} database lost: {meanwhile}; reconnecting"
         );
         let _ = self.events.send(DbEvent::Lost {
             error: error.to_string(),
@@ -323,7 +361,7 @@ impl Health {
     fn restored(&self, tries: u32) {
         self.epoch.fetch_add(1, Ordering::AcqRel);
         self.up.store(true, Ordering::Release);
-        tracing::info!(database = %self.what, tries, "lease database reconnected");
+        tracing::info!(database = %self.what, tries, "{} database reconnected", self.role.name());
         let _ = self.events.send(DbEvent::Restored { tries });
     }
 
@@ -331,14 +369,25 @@ impl Health {
         tracing::error!(
             database = %self.what,
             tries,
-            error = %error,
-            "lease database still unreachable after max-reconnect-tries ({}) attempts",
+            error = %detail(error),
+            "{} database still unreachable after max-reconnect-tries ({}) attempts",
+            self.role.name(),
             self.max_tries
         );
         let _ = self.events.send(DbEvent::GaveUp {
             tries,
             error: error.to_string(),
         });
+    }
+}
+
+/// What went wrong, for a log line that already says which database: the
+/// message of a database error without the "lease database" of its
+/// `Display` (a hosts database's errors are the same variants).
+fn detail(e: &LeaseError) -> std::borrow::Cow<'_, str> {
+    match e {
+        LeaseError::Database(m) | LeaseError::Unavailable(m) => m.as_str().into(),
+        e => e.to_string().into(),
     }
 }
 
@@ -367,7 +416,7 @@ where
                 return;
             }
             Err(e) => {
-                tracing::debug!(database = %health.what, tries, error = %e, "reconnection attempt failed");
+                tracing::debug!(database = %health.what, tries, error = %detail(&e), "reconnection attempt failed");
                 health.set_error(&e);
                 if tries == health.max_tries {
                     health.gave_up(tries, &e);
@@ -545,6 +594,141 @@ pub(crate) fn host_values(h: &Host4) -> Vec<Col> {
         Col::Text(h.boot_file_name.clone()),
         Col::Text(h.option_data.clone()),
     ]
+}
+
+/// The columns of a DHCPv6 host read: the `hosts` row (`h`), then one of
+/// its `ipv6_reservations` (`r`, NULL when it has none), in the order of
+/// [`host6_row_of`]. One result row per reservation, ordered by host.
+pub(crate) const COLS_HOST6: &str =
+    "h.host_id, h.dhcp_identifier, h.dhcp_identifier_type, h.dhcp6_subnet_id, h.hostname, \
+     h.dhcp6_option_data, r.address, r.prefix_len, r.type";
+
+/// `ipv6_reservations.type` of an address and of a prefix (Kea's).
+pub(crate) const RES6_ADDRESS: i64 = 0;
+pub(crate) const RES6_PREFIX: i64 = 2;
+
+/// One reservation of an `ipv6_reservations` row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Res6 {
+    Address(Ipv6Addr),
+    Prefix(Ipv6Addr, u8),
+}
+
+/// A `SELECT COLS_HOST6` row: its host (without reservations) and its
+/// reservation — `Ok(None)` when the host has none, `Err` (the host still
+/// applies) when the reservation cannot be read.
+pub(crate) fn host6_row_of<R: SqlRow>(
+    r: &R,
+) -> Result<(Host6, Result<Option<Res6>, String>), String> {
+    let code: u8 = num(r, 2, "dhcp_identifier_type")?;
+    let host = Host6 {
+        host_id: num(r, 0, "host_id")?,
+        identifier: r.bytes(1)?,
+        id_type: IdType::from_code(code)
+            .ok_or_else(|| format!("dhcp_identifier_type {code} is unknown"))?,
+        subnet_id: num(r, 3, "dhcp6_subnet_id")?,
+        ip_addresses: Vec::new(),
+        prefixes: Vec::new(),
+        hostname: r.opt_text(4)?.unwrap_or_default(),
+        option_data: r.opt_text(5)?.unwrap_or_default(),
+    };
+    let res = (|| {
+        let Some(text) = r.opt_text(6)? else {
+            return Ok(None);
+        };
+        let addr: Ipv6Addr = text
+            .trim()
+            .parse()
+            .map_err(|_| format!("address '{text}' is not an IPv6 address"))?;
+        let kind = r.opt_int(8)?.unwrap_or(RES6_ADDRESS);
+        match kind {
+            RES6_ADDRESS => Ok(Some(Res6::Address(addr))),
+            RES6_PREFIX => {
+                let len = r.opt_int(7)?.unwrap_or(128);
+                let len = u8::try_from(len)
+                    .ok()
+                    .filter(|l| (1..=128).contains(l))
+                    .ok_or_else(|| format!("prefix_len {len} out of range"))?;
+                Ok(Some(Res6::Prefix(addr, len)))
+            }
+            t => Err(format!("type {t} is unknown (0: address, 2: prefix)")),
+        }
+    })();
+    Ok((host, res))
+}
+
+/// The DHCPv6 hosts of `SELECT COLS_HOST6 .. ORDER BY h.host_id` rows:
+/// one per host, with its reservations gathered. Unusable rows and
+/// reservations are logged and skipped.
+pub(crate) fn hosts6_of<R: SqlRow>(what: &str, rows: impl IntoIterator<Item = R>) -> Vec<Host6> {
+    let mut out: Vec<Host6> = Vec::new();
+    for r in rows {
+        let (host, res) = match host6_row_of(&r) {
+            Ok(x) => x,
+            Err(e) => {
+                tracing::warn!(error = %e, "unusable hosts row skipped: {what}");
+                continue;
+            }
+        };
+        let h = match out.last_mut() {
+            Some(last) if last.host_id == host.host_id => last,
+            _ => {
+                out.push(host);
+                let Some(last) = out.last_mut() else {
+                    continue;
+                };
+                last
+            }
+        };
+        match res {
+            Ok(None) => {}
+            Ok(Some(Res6::Address(a))) => h.ip_addresses.push(a),
+            Ok(Some(Res6::Prefix(p, len))) => h.prefixes.push((p, len)),
+            Err(e) => tracing::warn!(
+                host_id = h.host_id,
+                error = %e,
+                "unusable ipv6_reservations row skipped: {what}"
+            ),
+        }
+    }
+    out
+}
+
+/// The parameters of [`Q::HostAdd6`]: the `hosts` row of a new DHCPv6 host.
+pub(crate) fn host6_values(h: &Host6) -> Vec<Col> {
+    vec![
+        Col::Bytes(h.identifier.clone()),
+        Col::int(h.id_type.code()),
+        Col::int(h.subnet_id),
+        Col::Text(h.hostname.clone()),
+        Col::Text(h.option_data.clone()),
+    ]
+}
+
+/// The parameters of [`Q::HostAddRes6`]: one reservation of host `h`
+/// (which is found by its subnet and identifier).
+pub(crate) fn res6_values(h: &Host6, res: Res6) -> Vec<Col> {
+    let (addr, len, kind) = match res {
+        Res6::Address(a) => (a, 128, RES6_ADDRESS),
+        Res6::Prefix(p, len) => (p, len, RES6_PREFIX),
+    };
+    vec![
+        addr6(addr),
+        Col::int(len),
+        Col::Int(kind),
+        Col::int(h.subnet_id),
+        Col::int(h.id_type.code()),
+        Col::Bytes(h.identifier.clone()),
+    ]
+}
+
+/// The reservations of `h` as [`Res6`], addresses first.
+pub(crate) fn res6_of(h: &Host6) -> Vec<Res6> {
+    h.ip_addresses
+        .iter()
+        .map(|a| Res6::Address(*a))
+        .chain(h.prefixes.iter().map(|(p, l)| Res6::Prefix(*p, *l)))
+        .collect()
 }
 
 /// The parameters of [`Q::HostGet4`]: the subnet, then [`IDS_PER_QUERY`]
@@ -736,10 +920,17 @@ pub(crate) enum Q {
     HostAdd4,
     HostDelAddr4,
     HostDelId4,
+    HostGet6,
+    HostByAddr6,
+    HostAll6,
+    HostAdd6,
+    HostAddRes6,
+    HostDelAddr6,
+    HostDelId6,
 }
 
 /// Every [`Q`], indexed by `Q as usize`.
-pub(crate) const ALL_Q: [Q; 28] = [
+pub(crate) const ALL_Q: [Q; 35] = [
     Q::Get4,
     Q::ByClientId4,
     Q::ByHwaddr4,
@@ -768,6 +959,13 @@ pub(crate) const ALL_Q: [Q; 28] = [
     Q::HostAdd4,
     Q::HostDelAddr4,
     Q::HostDelId4,
+    Q::HostGet6,
+    Q::HostByAddr6,
+    Q::HostAll6,
+    Q::HostAdd6,
+    Q::HostAddRes6,
+    Q::HostDelAddr6,
+    Q::HostDelId6,
 ];
 
 impl Q {
@@ -785,6 +983,7 @@ impl Q {
                 | Q::All6
                 | Q::Count6
                 | Q::HostAll4
+                | Q::HostAll6
         )
     }
 }
@@ -826,6 +1025,10 @@ pub(crate) fn statement(q: Q, d: Dialect) -> String {
         "UPDATE lease6 SET {} WHERE address = ? AND lease_type = ?",
         each(COLS6, ", ", |i| !KEY6.contains(&i))
     );
+    let select6 = format!(
+        "SELECT {COLS_HOST6} FROM hosts h LEFT JOIN ipv6_reservations r ON r.host_id = h.host_id"
+    );
+    let order6 = "ORDER BY h.host_id, r.reservation_id";
     let text = match q {
         Q::Get4 => format!("SELECT {COLS4} FROM lease4 WHERE address = ?"),
         Q::ByClientId4 => format!("SELECT {COLS4} FROM lease4 WHERE client_id = ?"),
@@ -890,6 +1093,31 @@ pub(crate) fn statement(q: Q, d: Dialect) -> String {
         Q::HostDelId4 => "DELETE FROM hosts WHERE dhcp4_subnet_id = ? \
                           AND dhcp_identifier_type = ? AND dhcp_identifier = ?"
             .into(),
+        Q::HostGet6 => format!(
+            "{select6} WHERE h.dhcp6_subnet_id = ? AND ({}) {order6}",
+            ["(h.dhcp_identifier_type = ? AND h.dhcp_identifier = ?)"; IDS_PER_QUERY].join(" OR ")
+        ),
+        Q::HostByAddr6 => format!(
+            "{select6} WHERE h.dhcp6_subnet_id = ? AND h.host_id IN \
+             (SELECT host_id FROM ipv6_reservations WHERE address = ?) {order6}"
+        ),
+        Q::HostAll6 => format!("{select6} WHERE h.dhcp6_subnet_id = ? {order6}"),
+        Q::HostAdd6 => "INSERT INTO hosts (dhcp_identifier, dhcp_identifier_type, \
+                        dhcp6_subnet_id, hostname, dhcp6_option_data) VALUES (?, ?, ?, ?, ?)"
+            .into(),
+        // The host is found by its key: the statements of one call may run
+        // on different connections, so no "last insert id".
+        Q::HostAddRes6 => "INSERT INTO ipv6_reservations (address, prefix_len, type, host_id) \
+                           VALUES (?, ?, ?, (SELECT host_id FROM hosts WHERE dhcp6_subnet_id = ? \
+                           AND dhcp_identifier_type = ? AND dhcp_identifier = ?))"
+            .into(),
+        // Its reservations go with it (ON DELETE CASCADE).
+        Q::HostDelAddr6 => "DELETE FROM hosts WHERE dhcp6_subnet_id = ? AND host_id IN \
+                            (SELECT host_id FROM ipv6_reservations WHERE address = ?)"
+            .into(),
+        Q::HostDelId6 => "DELETE FROM hosts WHERE dhcp6_subnet_id = ? \
+                          AND dhcp_identifier_type = ? AND dhcp_identifier = ?"
+            .into(),
     };
     match d {
         Dialect::MySql => text,
@@ -914,12 +1142,17 @@ fn numbered(text: &str) -> String {
 
 // --- Helpers ---
 
-/// A read's result: the value, or (logged, unless the store is down)
+/// A lease read's result: the value, or (logged, unless the store is down)
 /// nothing.
 pub(crate) fn or_log<T: Default>(what: &str, r: Result<T, LeaseError>) -> T {
+    or_log_as(DbRole::Lease, what, r)
+}
+
+/// A read's result as [`or_log`], logged as a read of a `role` database.
+pub(crate) fn or_log_as<T: Default>(role: DbRole, what: &str, r: Result<T, LeaseError>) -> T {
     r.unwrap_or_else(|e| {
         if !matches!(e, LeaseError::Unavailable(_)) {
-            tracing::error!(error = %e, "lease database read failed: {what}");
+            tracing::error!(error = %detail(&e), "{} database read failed: {what}", role.name());
         }
         T::default()
     })
@@ -947,7 +1180,8 @@ pub fn skip(test: &str, reason: &str) {
 /// `LeaseStore` and `HostStore` for a SQL backend, written once for
 /// PostgreSQL and MySQL. The backend type `$t` provides the statements'
 /// runners: `execute` (rows affected), `insert` (`false`: the key or a
-/// unique column exists already), `rows4`, `rows6`, `hosts` and `count`;
+/// unique column exists already), `rows4`, `rows6`, `hosts`, `hosts6` and
+/// `count`;
 /// the names the bodies use (`Q`, `Col`, `sql`, `hosts`, the lease types)
 /// are imported where the macro is invoked.
 macro_rules! sql_stores {
@@ -1152,6 +1386,84 @@ macro_rules! sql_stores {
                 ];
                 Ok(self.execute(Q::HostDelId4, p)? > 0)
             }
+
+            fn get6(&self, subnet_id: u32, ids: &[(IdType, &[u8])]) -> Option<$crate::Host6> {
+                let mut found = Vec::new();
+                for chunk in ids.chunks(hosts::IDS_PER_QUERY) {
+                    let p = sql::host_get_params(subnet_id, chunk);
+                    found.extend(self.hosts6("hosts get6", Q::HostGet6, p));
+                }
+                hosts::first_by_order(found, ids)
+            }
+
+            fn get6_by_address(&self, subnet_id: u32, addr: Ipv6Addr) -> Option<$crate::Host6> {
+                let p = vec![Col::Int(i64::from(subnet_id)), sql::addr6(addr)];
+                self.hosts6("hosts get6_by_address", Q::HostByAddr6, p)
+                    .into_iter()
+                    .next()
+            }
+
+            fn all6(&self, subnet_id: u32) -> Vec<$crate::Host6> {
+                let p = vec![Col::Int(i64::from(subnet_id))];
+                self.hosts6("hosts all6", Q::HostAll6, p)
+            }
+
+            fn add6(&self, host: &$crate::Host6) -> Result<(), LeaseError> {
+                let exists = || {
+                    LeaseError::HostExists(format!(
+                        "subnet {}: this {} or one of its addresses or prefixes is already reserved",
+                        host.subnet_id,
+                        host.id_type.name()
+                    ))
+                };
+                if !self.insert(Q::HostAdd6, sql::host6_values(host))? {
+                    return Err(exists());
+                }
+                for res in sql::res6_of(host) {
+                    let stored = self.insert(Q::HostAddRes6, sql::res6_values(host, res));
+                    if matches!(stored, Ok(true)) {
+                        continue;
+                    }
+                    // Not stored: nothing of the host stays (the
+                    // reservations stored so far go with it).
+                    let key = vec![
+                        Col::Int(i64::from(host.subnet_id)),
+                        Col::Int(i64::from(host.id_type.code())),
+                        Col::Bytes(host.identifier.clone()),
+                    ];
+                    if let Err(e) = self.execute(Q::HostDelId6, key) {
+                        tracing::error!(
+                            error = %e,
+                            subnet = host.subnet_id,
+                            "hosts database: a DHCPv6 host whose reservations could not all be stored was not removed"
+                        );
+                    }
+                    return Err(match stored {
+                        Err(e) => e,
+                        Ok(_) => exists(),
+                    });
+                }
+                Ok(())
+            }
+
+            fn del6_by_address(&self, subnet_id: u32, addr: Ipv6Addr) -> Result<bool, LeaseError> {
+                let p = vec![Col::Int(i64::from(subnet_id)), sql::addr6(addr)];
+                Ok(self.execute(Q::HostDelAddr6, p)? > 0)
+            }
+
+            fn del6_by_id(
+                &self,
+                subnet_id: u32,
+                id_type: IdType,
+                id: &[u8],
+            ) -> Result<bool, LeaseError> {
+                let p = vec![
+                    Col::Int(i64::from(subnet_id)),
+                    Col::Int(i64::from(id_type.code())),
+                    Col::Bytes(id.to_vec()),
+                ];
+                Ok(self.execute(Q::HostDelId6, p)? > 0)
+            }
         }
     };
 }
@@ -1270,6 +1582,61 @@ mod tests {
             host_values(&Host4::new(IdType::Duid, vec![1], 1)).len()
         )));
         assert!(!add.contains("host_id"));
+    }
+
+    #[test]
+    fn host6_rows_are_grouped_by_host() {
+        let row = |id: i64, res: [Col; 3]| {
+            let mut r = vec![
+                Col::Int(id),
+                Col::Bytes(vec![0, 1, 2]),
+                Col::Int(1),
+                Col::Int(5),
+                Col::Text("h".into()),
+                Col::Null,
+            ];
+            r.extend(res);
+            Fake(r)
+        };
+        let a: Ipv6Addr = "2001:db8::10".parse().unwrap_or(Ipv6Addr::UNSPECIFIED);
+        let p: Ipv6Addr = "2001:db8:8::".parse().unwrap_or(Ipv6Addr::UNSPECIFIED);
+        let rows = vec![
+            row(1, [Col::Text(a.to_string()), Col::Int(128), Col::Int(0)]),
+            row(1, [Col::Text(p.to_string()), Col::Int(56), Col::Int(2)]),
+            // Unusable reservations are skipped, their host kept.
+            row(1, [Col::Text("nope".into()), Col::Int(128), Col::Int(0)]),
+            row(1, [Col::Text(p.to_string()), Col::Int(129), Col::Int(2)]),
+            row(2, [Col::Null, Col::Null, Col::Null]),
+            row(3, [Col::Text(a.to_string()), Col::Int(128), Col::Int(7)]),
+        ];
+        let hosts = hosts6_of("test", rows);
+        assert_eq!(hosts.len(), 3);
+        assert_eq!(hosts[0].ip_addresses, vec![a]);
+        assert_eq!(hosts[0].prefixes, vec![(p, 56)]);
+        assert_eq!((hosts[0].subnet_id, hosts[0].hostname.as_str()), (5, "h"));
+        assert_eq!(hosts[0].option_data, "");
+        assert!(hosts[1].ip_addresses.is_empty() && hosts[1].prefixes.is_empty());
+        assert!(hosts[2].ip_addresses.is_empty());
+        // The parameters match the placeholders.
+        let mut h = Host6::new(IdType::Duid, vec![1], 5);
+        h.ip_addresses.push(a);
+        let cases = [
+            (Q::HostAdd6, host6_values(&h).len()),
+            (Q::HostAddRes6, res6_values(&h, Res6::Address(a)).len()),
+            (Q::HostGet6, host_get_params(5, &[]).len()),
+            (Q::HostByAddr6, 2),
+            (Q::HostAll6, 1),
+            (Q::HostDelAddr6, 2),
+            (Q::HostDelId6, 3),
+        ];
+        for (q, n) in cases {
+            assert_eq!(
+                statement(q, Dialect::MySql).matches('?').count(),
+                n,
+                "{q:?}"
+            );
+        }
+        assert_eq!(res6_of(&h), vec![Res6::Address(a)]);
     }
 
     #[test]

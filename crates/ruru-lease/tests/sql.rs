@@ -817,6 +817,7 @@ fn hosts_upgrade(kind: Kind, test: &str) {
         return;
     };
     db.init();
+    exec(kind, &db.opts, "DROP TABLE ipv6_reservations").unwrap();
     exec(kind, &db.opts, "DROP TABLE hosts").unwrap();
     exec(kind, &db.opts, "UPDATE schema_version SET minor = 0").unwrap();
     assert_eq!(db.version(), SchemaState::Version(1, 0));
@@ -834,9 +835,226 @@ fn hosts_upgrade(kind: Kind, test: &str) {
         Kind::Pg => PgStore::upgrade(&db.opts).unwrap(),
         Kind::My => MySqlStore::upgrade(&db.opts).unwrap(),
     };
-    assert_eq!(up, SchemaState::Version(1, 1));
+    assert_eq!(up, SchemaState::Version(SCHEMA_VERSION.0, SCHEMA_VERSION.1));
     let hs = db.open_hosts();
     assert!(hs.all4(1).is_empty());
+    assert!(hs.all6(1).is_empty());
+}
+
+/// The DHCPv6 side of the host store: lookups by identifier and address,
+/// uniqueness, rows written by another program, deletes.
+fn hosts6(kind: Kind, test: &str) {
+    use ruru_lease::{Host4, Host6, IdType};
+    use std::net::{Ipv4Addr, Ipv6Addr};
+    let Some(db) = TestDb::new(kind, test) else {
+        return;
+    };
+    db.init();
+    let hs = db.open_hosts();
+    let a6 = |s: &str| s.parse::<Ipv6Addr>().unwrap();
+    let duid = [0, 1, 0, 1, 0x2a, 0x2b, 0x2c, 0x2d, 2, 0, 0, 0, 0, 1];
+    let mac = [2, 0, 0, 0, 0, 2];
+    let mut a = Host6::new(IdType::Duid, duid.to_vec(), 1);
+    a.ip_addresses = vec![a6("2001:db8:1::10"), a6("2001:db8:1::11")];
+    a.prefixes = vec![(a6("2001:db8:8:100::"), 56)];
+    a.hostname = "alpha".into();
+    a.option_data = r#"[{"code": 23, "data": "20010db8000000000000000000000001"}]"#.into();
+    hs.add6(&a).unwrap();
+    let mut b = Host6::new(IdType::HwAddress, mac.to_vec(), 1);
+    b.ip_addresses = vec![a6("2001:db8:1::12")];
+    hs.add6(&b).unwrap();
+    // A DHCPv4 host with the same identifier is another reservation.
+    let mut v4 = Host4::new(IdType::HwAddress, mac.to_vec(), 1);
+    v4.ipv4_address = Some(Ipv4Addr::new(192, 0, 2, 12));
+    hs.add4(&v4).unwrap();
+
+    // By identifier, in the order of the identifiers given.
+    let ids: [(IdType, &[u8]); 2] = [(IdType::Duid, &duid), (IdType::HwAddress, &mac)];
+    let got = hs.get6(1, &ids).unwrap();
+    assert!(got.host_id > 0);
+    assert_eq!(Host6 { host_id: 0, ..got }, a);
+    let ids: [(IdType, &[u8]); 2] = [(IdType::HwAddress, &mac), (IdType::Duid, &duid)];
+    assert_eq!(hs.get6(1, &ids).unwrap().ip_addresses, b.ip_addresses);
+    let many: Vec<(IdType, &[u8])> = (0..6)
+        .map(|_| (IdType::Flex, &[9u8][..]))
+        .chain([(IdType::HwAddress, &mac[..])])
+        .collect();
+    assert_eq!(hs.get6(1, &many).unwrap().id_type, IdType::HwAddress);
+    assert!(hs.get6(2, &ids).is_none(), "another subnet");
+    assert!(hs.get6(1, &[(IdType::ClientId, &mac)]).is_none());
+    // DHCPv4 and DHCPv6 lookups do not see each other's hosts.
+    assert!(hs.get4(1, &[(IdType::Duid, &duid)]).is_none());
+    assert_eq!(
+        hs.get4(1, &[(IdType::HwAddress, &mac)])
+            .unwrap()
+            .ipv4_address,
+        v4.ipv4_address
+    );
+    assert_eq!(hs.all4(1).len(), 1);
+
+    // By address or prefix.
+    assert_eq!(
+        hs.get6_by_address(1, a6("2001:db8:1::11"))
+            .unwrap()
+            .identifier,
+        duid
+    );
+    assert_eq!(
+        hs.get6_by_address(1, a6("2001:db8:8:100::"))
+            .unwrap()
+            .prefixes,
+        a.prefixes
+    );
+    assert!(hs.get6_by_address(1, a6("2001:db8:1::13")).is_none());
+    assert!(hs.get6_by_address(2, a6("2001:db8:1::10")).is_none());
+
+    // An identifier is reserved once per subnet, an address once.
+    let dup = Host6::new(IdType::Duid, duid.to_vec(), 1);
+    assert!(matches!(hs.add6(&dup), Err(LeaseError::HostExists(_))));
+    let mut dup = Host6::new(IdType::Duid, vec![9, 9], 1);
+    dup.ip_addresses = vec![a6("2001:db8:1::20"), a6("2001:db8:1::12")];
+    assert!(matches!(hs.add6(&dup), Err(LeaseError::HostExists(_))));
+    // ... and nothing of a refused host stays.
+    assert!(hs.get6(1, &[(IdType::Duid, &[9, 9])]).is_none());
+    assert!(hs.get6_by_address(1, a6("2001:db8:1::20")).is_none());
+    dup.ip_addresses = vec![a6("2001:db8:1::20")];
+    dup.subnet_id = 2;
+    hs.add6(&dup).unwrap();
+    // Hosts without reservations.
+    for i in 0..2u8 {
+        hs.add6(&Host6::new(IdType::Flex, vec![i], 1)).unwrap();
+    }
+    assert_eq!(hs.all6(1).len(), 4);
+    assert_eq!(hs.all6(2).len(), 1);
+    assert!(hs.all6(1).windows(2).all(|w| w[0].host_id < w[1].host_id));
+
+    // Rows written by another program are read by the next lookup.
+    let host = match kind {
+        Kind::Pg => {
+            "INSERT INTO hosts (dhcp_identifier, dhcp_identifier_type, dhcp6_subnet_id) \
+             VALUES ('\\x000300010a0b0c0d0e0f'::bytea, 1, 1)"
+        }
+        Kind::My => {
+            "INSERT INTO hosts (dhcp_identifier, dhcp_identifier_type, dhcp6_subnet_id) \
+             VALUES (x'000300010a0b0c0d0e0f', 1, 1)"
+        }
+    };
+    exec(kind, &db.opts, host).unwrap();
+    exec(
+        kind,
+        &db.opts,
+        "INSERT INTO ipv6_reservations (address, prefix_len, type, host_id) \
+         SELECT '2001:db8:1::30', 128, 0, host_id FROM hosts WHERE dhcp6_subnet_id = 1 \
+         AND dhcp_identifier_type = 1 AND hostname = '' AND dhcp6_option_data IS NULL",
+    )
+    .unwrap();
+    let ext = hs
+        .get6(1, &[(IdType::Duid, &[0, 3, 0, 1, 10, 11, 12, 13, 14, 15])])
+        .unwrap();
+    assert_eq!(ext.ip_addresses, vec![a6("2001:db8:1::30")]);
+    assert_eq!((ext.hostname.as_str(), ext.option_data.as_str()), ("", ""));
+
+    // Deletes take the host's addresses and prefixes with it.
+    assert!(hs.del6_by_address(1, a6("2001:db8:1::10")).unwrap());
+    assert!(!hs.del6_by_address(1, a6("2001:db8:1::10")).unwrap());
+    assert!(hs.get6_by_address(1, a6("2001:db8:8:100::")).is_none());
+    let mut again = Host6::new(IdType::Duid, vec![7], 1);
+    again.prefixes = vec![(a6("2001:db8:8:100::"), 56)];
+    hs.add6(&again).unwrap();
+    assert!(hs.del6_by_id(1, IdType::HwAddress, &mac).unwrap());
+    assert!(!hs.del6_by_id(1, IdType::HwAddress, &mac).unwrap());
+    assert!(hs.get6_by_address(1, a6("2001:db8:1::12")).is_none());
+    // The DHCPv4 host of that identifier stays.
+    assert!(hs.get4(1, &[(IdType::HwAddress, &mac)]).is_some());
+    assert_eq!(hs.all6(2).len(), 1);
+}
+
+/// A 1.1 database (DHCPv4 hosts only) with a host in it is refused until
+/// `upgrade` takes it to 1.2; its DHCPv4 host is kept.
+fn hosts6_upgrade(kind: Kind, test: &str) {
+    use ruru_lease::{Host6, IdType};
+    use std::net::Ipv4Addr;
+    let Some(db) = TestDb::new(kind, test) else {
+        return;
+    };
+    // A true 1.1 schema: the migrations up to 1.1, as an older ruru made it.
+    let (migrations, schema_version) = match kind {
+        Kind::Pg => (
+            ruru_lease::postgres::MIGRATIONS,
+            "CREATE TABLE schema_version (version INT NOT NULL, minor INT NOT NULL)",
+        ),
+        Kind::My => (
+            ruru_lease::mysql::MIGRATIONS,
+            "CREATE TABLE schema_version (version INT UNSIGNED NOT NULL, minor INT UNSIGNED NOT NULL)",
+        ),
+    };
+    exec(kind, &db.opts, schema_version).unwrap();
+    exec(kind, &db.opts, "INSERT INTO schema_version VALUES (1, 1)").unwrap();
+    for (to, text) in migrations.iter().filter(|(to, _)| *to <= (1, 1)) {
+        for s in text.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+            exec(kind, &db.opts, s).unwrap_or_else(|e| panic!("migration {to:?}: {e}"));
+        }
+    }
+    exec(
+        kind,
+        &db.opts,
+        "INSERT INTO hosts (dhcp_identifier, dhcp_identifier_type, dhcp4_subnet_id, ipv4_address) \
+         VALUES (x'0a0b0c0d0e0f', 0, 1, 3221225999)"
+            .replace(
+                "x'0a0b0c0d0e0f'",
+                match kind {
+                    Kind::Pg => "'\\x0a0b0c0d0e0f'::bytea",
+                    Kind::My => "x'0a0b0c0d0e0f'",
+                },
+            )
+            .as_str(),
+    )
+    .unwrap();
+    assert_eq!(db.version(), SchemaState::Version(1, 1));
+    match db.open() {
+        Err(LeaseError::Schema { found, expected }) => assert_eq!(
+            (found, expected),
+            (SchemaState::Version(1, 1), SCHEMA_VERSION)
+        ),
+        Err(e) => panic!("open of a 1.1 schema: {e}"),
+        Ok(_) => panic!("open of a 1.1 schema succeeded"),
+    }
+    let up = match kind {
+        Kind::Pg => PgStore::upgrade(&db.opts).unwrap(),
+        Kind::My => MySqlStore::upgrade(&db.opts).unwrap(),
+    };
+    assert_eq!(up, SchemaState::Version(1, 2));
+    let hs = db.open_hosts();
+    let v4 = hs.get4(1, &[(IdType::HwAddress, &[10, 11, 12, 13, 14, 15])]);
+    assert_eq!(
+        v4.and_then(|h| h.ipv4_address),
+        Some(Ipv4Addr::from(3221225999u32))
+    );
+    let mut h = Host6::new(IdType::Duid, vec![1, 2, 3], 1);
+    h.ip_addresses = vec!["2001:db8::1".parse().unwrap()];
+    hs.add6(&h).unwrap();
+    assert_eq!(hs.all6(1).len(), 1);
+    assert!(hs.all4(1).len() == 1, "the DHCPv6 host is not a DHCPv4 one");
+}
+
+#[test]
+fn pg_hosts6() {
+    hosts6(Kind::Pg, "pg_hosts6");
+}
+
+#[test]
+fn mysql_hosts6() {
+    hosts6(Kind::My, "mysql_hosts6");
+}
+
+#[test]
+fn pg_hosts6_upgrade() {
+    hosts6_upgrade(Kind::Pg, "pg_hosts6_upgrade");
+}
+
+#[test]
+fn mysql_hosts6_upgrade() {
+    hosts6_upgrade(Kind::My, "mysql_hosts6_upgrade");
 }
 
 #[test]

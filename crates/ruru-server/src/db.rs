@@ -19,8 +19,8 @@ use ruru_engine::v4::hosts::HostSources;
 use ruru_lease::memfile::MemfileStore;
 pub use ruru_lease::SchemaState;
 use ruru_lease::{
-    DbEvent, DbOptions, HostStore, Lease4, Lease6, LeaseError, LeaseRow, LeaseStore, MySqlStore,
-    PgStore,
+    DbEvent, DbOptions, DbRole, HostStore, Lease4, Lease6, LeaseError, LeaseRow, LeaseStore,
+    MySqlStore, PgStore,
 };
 use tracing::{error, info, warn};
 
@@ -91,27 +91,40 @@ fn schema_error(what: &str, config: &Path, e: LeaseError) -> ServerError {
     }
 }
 
-/// Opens the hosts databases of `Dhcp4` (`hosts-database(s)`), in lookup
-/// order. Each checks its schema like a lease database. Their connection
-/// state changes are logged by the stores; a host database that is lost
-/// finds no reservation until it is back (no `on-fail` action).
-pub fn open_hosts(dbs: &[LeaseDbKind], config: &Path) -> Result<HostSources, ServerError> {
+/// Opens the hosts databases of a section (`hosts-database(s)` of `Dhcp4`
+/// or `Dhcp6`; `family` names it in the log), in lookup order. Each checks
+/// its schema like a lease database. Their connection state changes are
+/// logged by the stores as a hosts database's; a host database that is
+/// lost finds no reservation until it is back (no `on-fail` action).
+pub fn open_hosts(
+    family: &str,
+    dbs: &[LeaseDbKind],
+    config: &Path,
+) -> Result<HostSources, ServerError> {
     let mut out = HostSources::default();
     for kind in dbs {
-        let err = |e| schema_error("hosts", config, e);
+        let err = |e| match e {
+            e @ LeaseError::Schema { .. } => schema_error("hosts", config, e),
+            LeaseError::Database(m) => ServerError::HostsDatabase(m),
+            e => ServerError::HostsDatabase(e.to_string()),
+        };
+        let opts = |s: &SqlDatabase| DbOptions {
+            role: DbRole::Hosts,
+            ..db_options(s)
+        };
         let (store, describe): (Arc<dyn HostStore>, String) = match kind {
             LeaseDbKind::Postgresql(s) => (
-                Arc::new(PgStore::open(&db_options(s)).map_err(err)?),
+                Arc::new(PgStore::open(&opts(s)).map_err(err)?),
                 format!("postgresql://{}/{}", s.host, s.name),
             ),
             LeaseDbKind::Mysql(s) => (
-                Arc::new(MySqlStore::open(&db_options(s)).map_err(err)?),
+                Arc::new(MySqlStore::open(&opts(s)).map_err(err)?),
                 format!("mysql://{}/{}", s.host, s.name),
             ),
             // Refused by validation (Kea has no memfile hosts backend).
             LeaseDbKind::Memfile => continue,
         };
-        info!(database = %describe, "hosts database opened");
+        info!(family, database = %describe, "{family} hosts database opened");
         out.0.push(store);
     }
     Ok(out)
@@ -236,7 +249,7 @@ fn on_fail_name(f: OnFail) -> &'static str {
 }
 
 /// The SQL databases of a configuration, for `ruru db`: `Dhcp4`'s and
-/// `Dhcp6`'s lease databases, then `Dhcp4`'s hosts databases, each once
+/// `Dhcp6`'s lease databases, then their hosts databases, each once
 /// (several may name the same database), labelled with the section (and
 /// `hosts-database` for a hosts database).
 pub fn sql_databases(config: &Config) -> Vec<(String, &LeaseDbKind)> {
@@ -250,6 +263,11 @@ pub fn sql_databases(config: &Config) -> Vec<(String, &LeaseDbKind)> {
     if let Some(d) = &config.dhcp4 {
         for h in &d.hosts_databases {
             all.push(("Dhcp4 hosts-database".into(), h));
+        }
+    }
+    if let Some(d) = &config.dhcp6 {
+        for h in &d.hosts_databases {
+            all.push(("Dhcp6 hosts-database".into(), h));
         }
     }
     // One database: same backend, server and name (other parameters, such

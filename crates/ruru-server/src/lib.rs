@@ -52,6 +52,9 @@ pub enum ServerError {
     /// message names the `ruru db` command that fixes it.
     #[error("{0}")]
     Schema(String),
+    /// A hosts database (`hosts-database(s)`) could not be opened.
+    #[error("hosts database: {0}")]
+    HostsDatabase(String),
     #[error("{0}")]
     Net(#[from] ruru_net::NetError),
     #[error("no socket could be opened on the configured interfaces {0:?}")]

@@ -56,7 +56,7 @@ pub fn default_threads(config: &ruru_config::Config) -> usize {
     let v6 = config
         .dhcp6
         .as_ref()
-        .is_some_and(|d| sql(&d.lease_database.kind));
+        .is_some_and(|d| sql(&d.lease_database.kind) || d.hosts_databases.iter().any(sql));
     if v4 || v6 {
         cpus.max(SQL_THREADS)
     } else {
@@ -87,7 +87,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     let sql4 = opened.sql.take();
     info!(leases = opened.store.count4(), database = %opened.describe, persist = dhcp4.lease_database.persist, "lease database opened");
     // Hosts databases: asked at every packet after the config's reservations.
-    let hosts = crate::db::open_hosts(&dhcp4.hosts_databases, &opts.config)?;
+    let hosts = crate::db::open_hosts("DHCPv4", &dhcp4.hosts_databases, &opts.config)?;
 
     // Sockets: opened now, served once the shared state exists.
     let threads = if opts.threads == 0 {
@@ -176,9 +176,13 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
         };
         let mut db6 = crate::db::open6(&d6.lease_database, &opts.config)?;
         let sql6 = db6.sql.take();
+        let hosts6 = crate::db::open_hosts("DHCPv6", &d6.hosts_databases, &opts.config)?;
         let svc = crate::v6::Service6::start(
             d6,
-            db6,
+            crate::v6::Databases6 {
+                leases: db6,
+                hosts: hosts6,
+            },
             sport,
             cport,
             threads,

@@ -174,6 +174,14 @@ impl Shared {
                 ));
             }
         }
+        if let (Some(old6), Some(new6)) = (&old.config.dhcp6, &config.dhcp6) {
+            if old6.hosts_databases != new6.hosts_databases {
+                return Err(ServerError::Reload(
+                    "Dhcp6 hosts-database(s) changed: changing the hosts databases needs a restart"
+                        .into(),
+                ));
+            }
+        }
         let mut sockets = lock(&self.sockets);
         let changes = sockets.open_changes(&new4.interfaces)?;
         let failed = changes.failed.clone();

@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use ruru_config::Dhcp6;
+use ruru_engine::v4::hosts::HostSources;
 use ruru_engine::v6::{Engine6, EngineOptions6, Outcome6, Parked6, RecvMeta6};
 use ruru_engine::{Stat, Stats};
 use ruru_lease::{Lease6, LeaseStore, Memfile6};
@@ -29,6 +30,13 @@ use tracing::{debug, error, info, warn};
 use crate::hooks::Hooks;
 use crate::sockets::{lock, POLL};
 use crate::ServerError;
+
+/// What the DHCPv6 service stores and reads: its lease store and the host
+/// databases of `Dhcp6`'s `hosts-database(s)` (empty without one).
+pub struct Databases6 {
+    pub leases: crate::db::OpenStore<Lease6>,
+    pub hosts: HostSources,
+}
 
 /// The running DHCPv6 service.
 pub struct Service6 {
@@ -79,16 +87,18 @@ fn names(specs: &[String]) -> Vec<String> {
 }
 
 impl Service6 {
-    /// Opens the sockets and starts serving, with the lease store `db`.
+    /// Opens the sockets and starts serving, with the lease store and the
+    /// host databases of `dbs`.
     pub fn start(
         cfg: &Dhcp6,
-        db: crate::db::OpenStore<Lease6>,
+        dbs: Databases6,
         server_port: u16,
         client_port: u16,
         threads: usize,
         stats: Arc<Stats>,
         hooks: Option<Arc<Hooks>>,
     ) -> Result<Arc<Self>, ServerError> {
+        let Databases6 { leases: db, hosts } = dbs;
         let store = db.store;
         info!(leases = store.count6(), database = %db.describe, persist = cfg.lease_database.persist, "DHCPv6 lease database opened");
         let duid = crate::duid::load_or_create(&cfg.server_id, crate::now());
@@ -96,6 +106,7 @@ impl Service6 {
             server_duid: duid,
             client_port,
             hooks: None,
+            hosts,
         };
         let engine = Engine6::new(
             Arc::new(cfg.clone()),
@@ -345,6 +356,11 @@ impl Service6 {
     /// The running engine (control commands).
     pub fn engine(&self) -> Arc<Engine6> {
         self.engine.load_full()
+    }
+
+    /// The host databases of `Dhcp6` (control commands).
+    pub fn hosts(&self) -> &HostSources {
+        &self.opts.hosts
     }
 
     /// Stops the workers and waits for them.

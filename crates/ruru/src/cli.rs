@@ -52,7 +52,7 @@ ruru ctl --url https://127.0.0.1:8004/ --ca ca.pem --cert me.pem --key me.key --
     /// Manage the schema of the SQL lease and hosts databases named in a configuration file.
     #[command(
         long_about = "Manage the schema of the PostgreSQL or MySQL/MariaDB databases that \
-the Dhcp4 and Dhcp6 sections' lease-database and Dhcp4's hosts-database(s) name (type \
+the Dhcp4 and Dhcp6 sections' lease-database and hosts-database(s) name (type \
 \"postgresql\" or \"mysql\"; the database itself and its user must exist; one schema holds \
 leases and hosts; when several databases are named, each is handled once and each output line \
 starts with whose it is). `init` creates the tables if the database has none (running it \

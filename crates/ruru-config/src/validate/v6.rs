@@ -10,9 +10,9 @@ use std::path::Path;
 use ipnet::Ipv6Net;
 
 use super::{
-    check_subnet_timers, check_timers, common, parse_hw_address, pool_ranges, relay_addresses,
-    subnet_interface, CommonIn, Section, Space6, SubnetList, Timers, DEFAULT_DECLINE_PROBATION,
-    DEFAULT_T1_PERCENT, DEFAULT_VALID_LIFETIME, V,
+    check_subnet_timers, check_timers, common, hosts_databases, parse_hw_address, pool_ranges,
+    relay_addresses, subnet_interface, CommonIn, Section, Space6, SubnetList, Timers,
+    DEFAULT_DECLINE_PROBATION, DEFAULT_T1_PERCENT, DEFAULT_VALID_LIFETIME, V,
 };
 use crate::model::Lifetime;
 use crate::model6::{
@@ -140,10 +140,17 @@ pub(super) fn dhcp6(v: &mut V, d: file::Dhcp6) -> Dhcp6 {
     };
     let server_id = server_id(v, d.server_id.as_ref(), &lease_file);
     let subnets = subnets(v, d.subnet6.as_deref().unwrap_or_default(), &g);
+    let hosts_databases = hosts_databases(
+        v,
+        P,
+        d.hosts_database.as_ref(),
+        d.hosts_databases.as_deref(),
+    );
 
     Dhcp6 {
         interfaces: model_udp(common.interfaces),
         lease_database: common.lease_database,
+        hosts_databases,
         subnets,
         options,
         decline_probation_period: d

@@ -1,7 +1,8 @@
 //! Reservations from host databases (Kea's `hosts-database(s)`): the
 //! stores the engine asks after the configuration's own reservations
-//! ([`HostSources`]), and the mapping between a `hosts` row
-//! ([`ruru_lease::Host4`]) and a [`Reservation4`].
+//! ([`HostSources`], shared with DHCPv6: see `crate::v6::hosts`), the
+//! mapping between a `hosts` row ([`ruru_lease::Host4`]) and a
+//! [`Reservation4`], and the `option_data` list both families use.
 //!
 //! Nothing is cached: each packet asks the databases, so a row written by
 //! an inventory system applies to the next packet. With no host database
@@ -16,7 +17,8 @@ use ruru_lease::{Host4, HostStore, IdType};
 use serde_json::Value;
 use tracing::warn;
 
-/// The host databases, in lookup order (Kea: `hosts-databases` order).
+/// The host databases, in lookup order (Kea: `hosts-databases` order), of
+/// one family (`Dhcp4`'s or `Dhcp6`'s).
 #[derive(Clone, Default)]
 pub struct HostSources(pub Vec<Arc<dyn HostStore>>);
 
@@ -134,27 +136,57 @@ pub fn host_of(subnet_id: u32, r: &Reservation4) -> Host4 {
     h.next_server = r.next_server;
     h.server_hostname = r.server_hostname.clone().unwrap_or_default();
     h.boot_file_name = r.boot_file_name.clone().unwrap_or_default();
-    if !r.options.is_empty() {
-        let list: Vec<Value> = r
-            .options
+    h.option_data = options_text(
+        r.options
             .iter()
-            .map(|o| {
-                serde_json::json!({
-                    "code": o.code,
-                    "data": crate::v4::hex(&o.data).replace(':', ""),
-                    "always-send": o.always_send,
-                })
-            })
-            .collect();
-        h.option_data = Value::Array(list).to_string();
-    }
+            .map(|o| (u16::from(o.code), &o.data[..], o.always_send)),
+    );
     h
+}
+
+/// The `option_data` text of (code, data, always-send) options: empty
+/// when there are none.
+pub(crate) fn options_text<'a>(options: impl Iterator<Item = (u16, &'a [u8], bool)>) -> String {
+    let list: Vec<Value> = options
+        .map(|(code, data, always_send)| {
+            serde_json::json!({
+                "code": code,
+                "data": crate::v4::hex(data).replace(':', ""),
+                "always-send": always_send,
+            })
+        })
+        .collect();
+    if list.is_empty() {
+        String::new()
+    } else {
+        Value::Array(list).to_string()
+    }
 }
 
 /// Decodes the `option_data` column: empty, or a JSON list of
 /// `{"code": 1..254, "data": "hex", "always-send": bool}` (`data` may
 /// separate octets with `:` or spaces; `always-send` defaults to false).
 pub fn options_of(text: &str) -> Result<Vec<OptionData>, String> {
+    let list = option_list(text, "1 to 254", |c| {
+        u8::try_from(c).ok().filter(|c| (1..=254).contains(c))
+    })?;
+    Ok(list
+        .into_iter()
+        .map(|(code, data, always_send)| OptionData {
+            code,
+            data,
+            always_send,
+        })
+        .collect())
+}
+
+/// An `option_data` list as (code, data, always-send); `code` accepts
+/// the codes of a family (`what` says which, for errors).
+pub(crate) fn option_list<C>(
+    text: &str,
+    what: &str,
+    code: impl Fn(u64) -> Option<C>,
+) -> Result<Vec<(C, Vec<u8>, bool)>, String> {
     if text.trim().is_empty() {
         return Ok(Vec::new());
     }
@@ -168,9 +200,8 @@ pub fn options_of(text: &str) -> Result<Vec<OptionData>, String> {
             let code = o
                 .get("code")
                 .and_then(Value::as_u64)
-                .and_then(|c| u8::try_from(c).ok())
-                .filter(|c| (1..=254).contains(c))
-                .ok_or_else(|| format!("[{i}]: `code` must be 1 to 254"))?;
+                .and_then(&code)
+                .ok_or_else(|| format!("[{i}]: `code` must be {what}"))?;
             let data = match o.get("data") {
                 None => Vec::new(),
                 Some(Value::String(s)) => {
@@ -183,11 +214,7 @@ pub fn options_of(text: &str) -> Result<Vec<OptionData>, String> {
                 Some(Value::Bool(b)) => *b,
                 Some(_) => return Err(format!("[{i}]: `always-send` must be a boolean")),
             };
-            Ok(OptionData {
-                code,
-                data,
-                always_send,
-            })
+            Ok((code, data, always_send))
         })
         .collect()
 }

@@ -610,57 +610,7 @@ fn flex_id_from_host4_identifier_and_remove_lease_at_expire() {
     assert_eq!(s.count4(), 0);
 }
 
-/// A host database in memory: every lookup reads the current rows, as the
-/// SQL stores query at every call.
-#[derive(Default)]
-struct FakeHosts(std::sync::Mutex<Vec<ruru_lease::Host4>>);
-
-impl ruru_lease::HostStore for FakeHosts {
-    fn get4(
-        &self,
-        subnet_id: u32,
-        ids: &[(ruru_lease::IdType, &[u8])],
-    ) -> Option<ruru_lease::Host4> {
-        let rows = self.0.lock().unwrap();
-        ids.iter().find_map(|(t, id)| {
-            rows.iter()
-                .find(|h| h.subnet_id == subnet_id && h.id_type == *t && h.identifier == *id)
-                .cloned()
-        })
-    }
-    fn get4_by_address(&self, subnet_id: u32, addr: Ipv4Addr) -> Option<ruru_lease::Host4> {
-        let rows = self.0.lock().unwrap();
-        rows.iter()
-            .find(|h| h.subnet_id == subnet_id && h.ipv4_address == Some(addr))
-            .cloned()
-    }
-    fn all4(&self, subnet_id: u32) -> Vec<ruru_lease::Host4> {
-        let rows = self.0.lock().unwrap();
-        rows.iter()
-            .filter(|h| h.subnet_id == subnet_id)
-            .cloned()
-            .collect()
-    }
-    fn add4(&self, host: &ruru_lease::Host4) -> Result<(), ruru_lease::LeaseError> {
-        self.0.lock().unwrap().push(host.clone());
-        Ok(())
-    }
-    fn del4_by_address(
-        &self,
-        _subnet_id: u32,
-        _addr: Ipv4Addr,
-    ) -> Result<bool, ruru_lease::LeaseError> {
-        Ok(false)
-    }
-    fn del4_by_id(
-        &self,
-        _subnet_id: u32,
-        _id_type: ruru_lease::IdType,
-        _id: &[u8],
-    ) -> Result<bool, ruru_lease::LeaseError> {
-        Ok(false)
-    }
-}
+use crate::fake_hosts::FakeHosts;
 
 #[test]
 fn host_database_reservation_applies_at_the_next_packet() {
@@ -682,7 +632,7 @@ fn host_database_reservation_applies_at_the_next_packet() {
     h.hostname = "inventory".into();
     h.boot_file_name = "boot.efi".into();
     h.option_data = r#"[{"code": 42, "data": "c0000205", "always-send": true}]"#.into();
-    db.0.lock().unwrap().push(h);
+    db.v4.lock().unwrap().push(h);
     // Renewing the old address: NAK (the reservation wins).
     let mut renew = msg(MessageType::Request, 1);
     renew.set_ciaddr(Ipv4Addr::new(192, 0, 2, 100));

@@ -16,13 +16,16 @@
 //! `leases6_committed` → `pkt6_send` → encode → `buffer6_send`).
 //!
 //! Sub-modules: `packet` (decode, relay wrapping), `park` (replies parked
-//! by hook libraries and their resumption).
+//! by hook libraries and their resumption), `hosts` (reservations from
+//! host databases, asked after the subnet's own at every message).
 
+pub mod hosts;
 pub mod packet;
 mod park;
 
 pub use park::Parked6;
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::net::{Ipv6Addr, SocketAddrV6};
 use std::sync::Arc;
@@ -65,6 +68,9 @@ pub struct EngineOptions6 {
     pub client_port: u16,
     /// Loaded hook libraries, if any.
     pub hooks: Option<Arc<dyn HookDispatch>>,
+    /// The host databases of `Dhcp6` (`hosts-database(s)`), asked after the
+    /// subnet's reservations; empty: no database is asked.
+    pub hosts: crate::v4::hosts::HostSources,
 }
 
 /// A reply ready to send.
@@ -503,7 +509,7 @@ impl Engine6 {
             duid,
             subnet,
             sidx,
-            host,
+            host: host.as_deref(),
             now,
             pc: &pc,
             track_commits: self.hooks_at(HookPoint::Leases6Committed).is_some(),
@@ -615,56 +621,72 @@ impl Engine6 {
 
     /// Reservation by DUID, by the link-layer address in a DUID-LLT/LL,
     /// then by the flexible identifier a `host6_identifier` callout
-    /// computes (called only when the subnet has flex-id reservations).
+    /// computes (called only when the subnet has flex-id reservations or
+    /// there is a host database): in the subnet's reservations at each
+    /// step, then with all those identifiers in the host databases.
     fn find_host<'a>(
         &self,
         q: &Query6,
         duid: &[u8],
         s: &'a Subnet6,
         pc: &RefCell<PacketContext>,
-    ) -> Option<&'a Reservation6> {
-        if s.reservations.hosts.is_empty() {
+    ) -> Option<Cow<'a, Reservation6>> {
+        // Subnet 0 is the no-subnet of an Information-request.
+        let dbs = Some(&self.opts.hosts).filter(|h| !h.is_empty() && s.id != 0);
+        if s.reservations.hosts.is_empty() && dbs.is_none() {
             return None;
         }
+        let mut ids: Vec<HostId6> = Vec::new();
         if !duid.is_empty() {
-            if let Some(h) = s.reservations.get(&HostId6::Duid(duid.to_vec())) {
-                return Some(h);
-            }
             let ll = match duid {
                 [0, 1, _, _, _, _, _, _, rest @ ..] => Some(rest),
                 [0, 3, _, _, rest @ ..] => Some(rest),
                 _ => None,
             };
-            if let Some(h) = ll.and_then(|ll| s.reservations.get(&HostId6::HwAddress(ll.to_vec())))
-            {
-                return Some(h);
+            let from_duid = std::iter::once(HostId6::Duid(duid.to_vec()))
+                .chain(ll.map(|ll| HostId6::HwAddress(ll.to_vec())));
+            for id in from_duid {
+                if let Some(h) = s.reservations.get(&id) {
+                    return Some(Cow::Borrowed(h));
+                }
+                ids.push(id);
             }
         }
-        let has_flex = s
-            .reservations
-            .hosts
-            .iter()
-            .any(|h| matches!(h.id, HostId6::Flex(_)));
-        let h = self
+        let has_flex = dbs.is_some()
+            || s.reservations
+                .hosts
+                .iter()
+                .any(|h| matches!(h.id, HostId6::Flex(_)));
+        if let Some(h) = self
             .hooks_at(HookPoint::Host6Identifier)
-            .filter(|_| has_flex)?;
-        let mut pcm = pc.borrow_mut();
-        let mut a = HookArgs::new(HookPoint::Host6Identifier, &mut pcm);
-        a.query6 = Some(q);
-        a.id_type = Some(4);
-        a.id_value = Some(Vec::new());
-        if h.call(&mut a) != NextStep::Continue {
-            return None;
+            .filter(|_| has_flex)
+        {
+            let mut pcm = pc.borrow_mut();
+            let mut a = HookArgs::new(HookPoint::Host6Identifier, &mut pcm);
+            a.query6 = Some(q);
+            a.id_type = Some(4);
+            a.id_value = Some(Vec::new());
+            if h.call(&mut a) != NextStep::Continue {
+                return None;
+            }
+            if let Some(id) = a.id_value.take().filter(|v| !v.is_empty()) {
+                let id = HostId6::Flex(id);
+                if let Some(h) = s.reservations.get(&id) {
+                    return Some(Cow::Borrowed(h));
+                }
+                ids.push(id);
+            }
         }
-        let id = a.id_value.take().filter(|v| !v.is_empty())?;
-        s.reservations.get(&HostId6::Flex(id))
+        dbs?.get6(s.id, &ids).map(Cow::Owned)
     }
 
     fn owner_is(&self, ctx: &Ctx<'_>, l: &Lease6, iaid: u32) -> bool {
         l.duid == ctx.duid && l.iaid == iaid
     }
 
-    /// Whether `addr` (of `kind`) may go to this client's IA now.
+    /// Whether `addr` (of `kind`) may go to this client's IA now: not
+    /// reserved for another client (in the subnet or, checked last, in a
+    /// host database), and free of leases for it.
     fn free_for(
         &self,
         store: &dyn LeaseStore,
@@ -678,6 +700,27 @@ impl Engine6 {
                 return false;
             }
         }
+        self.lease_free(store, ctx, kind, addr, iaid) && !self.db_reserved(ctx, addr)
+    }
+
+    /// Whether a host database reserves `addr` for another client (one
+    /// query per database; none without a host database).
+    fn db_reserved(&self, ctx: &Ctx<'_>, addr: Ipv6Addr) -> bool {
+        let dbs = &self.opts.hosts;
+        !dbs.is_empty()
+            && ctx.subnet.id != 0
+            && dbs.reserved_for_other6(ctx.subnet.id, addr, ctx.host)
+    }
+
+    /// Whether no lease keeps `addr` from this client's IA.
+    fn lease_free(
+        &self,
+        store: &dyn LeaseStore,
+        ctx: &Ctx<'_>,
+        kind: LeaseType6,
+        addr: Ipv6Addr,
+        iaid: u32,
+    ) -> bool {
         match store.get6(kind, addr) {
             None => true,
             Some(l) => {
@@ -745,13 +788,7 @@ impl Engine6 {
         let addr = |off: u128| Ipv6Addr::from(start.wrapping_add(off));
         cur.search(size, self.spread, |off| {
             let a = addr(off);
-            Some(if ctx.subnet.reservations.by_address(a).is_some() {
-                Candidate::Skip
-            } else if self.free_for(store, ctx, LeaseType6::Na, a, iaid) {
-                Candidate::Free
-            } else {
-                Candidate::Taken
-            })
+            Some(self.candidate(store, ctx, LeaseType6::Na, a, iaid))
         })
         .map(addr)
     }
@@ -813,15 +850,31 @@ impl Engine6 {
         let size = pool.size();
         let off = cur.search(size, self.spread, |off| {
             let p = pool.nth(off)?;
-            Some(if ctx.subnet.reservations.by_address(p).is_some() {
-                Candidate::Skip
-            } else if self.free_for(store, ctx, LeaseType6::Pd, p, iaid) {
-                Candidate::Free
-            } else {
-                Candidate::Taken
-            })
+            Some(self.candidate(store, ctx, LeaseType6::Pd, p, iaid))
         })?;
         pool.nth(off)
+    }
+
+    /// What a pool search makes of `a`: reserved addresses are skipped (the
+    /// client's own were tried first), those of a host database asked only
+    /// once the address is free of leases.
+    fn candidate(
+        &self,
+        store: &dyn LeaseStore,
+        ctx: &Ctx<'_>,
+        kind: LeaseType6,
+        a: Ipv6Addr,
+        iaid: u32,
+    ) -> Candidate {
+        if ctx.subnet.reservations.by_address(a).is_some() {
+            Candidate::Skip
+        } else if !self.lease_free(store, ctx, kind, a, iaid) {
+            Candidate::Taken
+        } else if self.db_reserved(ctx, a) {
+            Candidate::Skip
+        } else {
+            Candidate::Free
+        }
     }
 
     /// Preferred and valid lifetimes for an IA with the client's `hint`

@@ -9,6 +9,7 @@
 use std::cell::RefCell;
 
 use dhcproto::v6;
+use ruru_config::Reservation6;
 use ruru_lease::{Lease6, LeaseType6};
 use serde_json::json;
 use tracing::debug;
@@ -35,8 +36,8 @@ pub struct Parked6 {
     q: Query6,
     meta: RecvMeta6,
     sidx: usize,
-    /// Index of the client's reservation in the subnet's hosts.
-    host: Option<usize>,
+    /// The client's reservation (from the subnet or a host database).
+    host: Option<Reservation6>,
     now: u64,
     reply: v6::Message,
     pc: crate::hooks::PacketContext,
@@ -78,13 +79,7 @@ impl Engine6 {
             ?stage,
             "DHCPv6 reply parked by a hook library"
         );
-        let host = ctx.host.and_then(|h| {
-            ctx.subnet
-                .reservations
-                .hosts
-                .iter()
-                .position(|x| std::ptr::eq(x, h))
-        });
+        let host = ctx.host.cloned();
         Outcome6::Parked(Box::new(Parked6 {
             id,
             stage,
@@ -115,7 +110,7 @@ impl Engine6 {
             duid: p.q.client_id.as_deref().unwrap_or_default(),
             subnet,
             sidx: p.sidx,
-            host: p.host.and_then(|i| subnet.reservations.hosts.get(i)),
+            host: p.host.as_ref(),
             now: p.now,
             pc: &pc,
             track_commits: false,

@@ -33,6 +33,7 @@ fn cfg() -> Dhcp6 {
             persist: false,
             lfc_interval: 0,
         },
+        hosts_databases: vec![],
         subnets: vec![Subnet6 {
             id: 1,
             addr: "2001:db8:1::".parse().unwrap(),
@@ -112,6 +113,7 @@ fn engine() -> Engine6 {
             server_duid: SERVER_DUID.to_vec(),
             client_port: CLIENT_PORT,
             hooks: None,
+            hosts: Default::default(),
         },
         Arc::new(Stats::new()),
     )
@@ -450,6 +452,7 @@ fn engine_with(m: Arc<Mock6>) -> Engine6 {
             server_duid: SERVER_DUID.to_vec(),
             client_port: CLIENT_PORT,
             hooks: Some(m),
+            hosts: Default::default(),
         },
         Arc::new(Stats::new()),
     )
@@ -506,6 +509,7 @@ fn engine_from(c: Dhcp6) -> Engine6 {
             server_duid: SERVER_DUID.to_vec(),
             client_port: CLIENT_PORT,
             hooks: None,
+            hosts: Default::default(),
         },
         Arc::new(Stats::new()),
     )
@@ -760,4 +764,71 @@ fn rfc8415_unicast_from_a_client_gets_use_multicast_or_nothing() {
         o => panic!("{o:?}"),
     };
     assert_eq!(first_addr(&rep).map(|x| x.0), Some(a));
+}
+
+#[test]
+fn host_database_reservation6_applies_at_the_next_message() {
+    let db = Arc::new(crate::fake_hosts::FakeHosts::default());
+    let e = Engine6::new(
+        Arc::new(cfg()),
+        EngineOptions6 {
+            server_duid: SERVER_DUID.to_vec(),
+            client_port: CLIENT_PORT,
+            hooks: None,
+            hosts: crate::v4::hosts::HostSources(vec![db.clone()]),
+        },
+        Arc::new(Stats::new()),
+    );
+    let s = store();
+    let a100: Ipv6Addr = "2001:db8:1::100".parse().unwrap();
+    let a101: Ipv6Addr = "2001:db8:1::101".parse().unwrap();
+    let p500: Ipv6Addr = "2001:db8:8:500::".parse().unwrap();
+    let commit = |n: u8, extra: &[(u16, Vec<u8>)]| {
+        let mut opts = vec![(14, vec![])];
+        opts.extend_from_slice(extra);
+        exchange(&e, &s, &relayed(1, n, &opts, false)).unwrap()
+    };
+    // No row: an Advertise from the pool.
+    let adv = exchange(&e, &s, &relayed(1, 5, &[ia_na(1, None)], false)).unwrap();
+    assert_eq!(first_addr(&adv).map(|a| a.0), Some(a100));
+    // An inventory system reserves ::101 and a prefix for client 5.
+    let mut h = ruru_lease::Host6::new(ruru_lease::IdType::Duid, duid(5), 1);
+    h.ip_addresses = vec![a101];
+    h.prefixes = vec![(p500, 56)];
+    h.hostname = "inventory6".into();
+    h.option_data = r#"[{"code": 65001, "data": "0102", "always-send": true}]"#.into();
+    db.v6.lock().unwrap().push(h);
+    // Other clients never get the reserved address or prefix.
+    let rep = commit(1, &[ia_na(1, None)]);
+    assert_eq!(first_addr(&rep).map(|a| a.0), Some(a100));
+    let rep = commit(2, &[ia_na(1, Some(a101))]);
+    assert_eq!(ia_status(&rep), Some(Status::NoAddrsAvail));
+    // The next message of client 5 gets them, with the host's option.
+    let rep = commit(5, &[ia_na(1, None), ia_pd(2)]);
+    assert_eq!(first_addr(&rep).map(|a| a.0), Some(a101));
+    let prefix = rep.opts().iter().find_map(|o| match o {
+        DhcpOption::IAPD(ia) => ia.opts.iter().find_map(|x| match x {
+            DhcpOption::IAPrefix(p) => Some((p.prefix_ip, p.prefix_len)),
+            _ => None,
+        }),
+        _ => None,
+    });
+    assert_eq!(prefix, Some((p500, 56)));
+    let opt = rep.opts().iter().find_map(|o| match o {
+        DhcpOption::Unknown(u) if u16::from(u.code()) == 65001 => Some(u.data().to_vec()),
+        _ => None,
+    });
+    assert_eq!(opt, Some(vec![1, 2]));
+    let l = s.get6(LeaseType6::Na, a101).unwrap();
+    assert_eq!((l.duid, l.hostname.as_str()), (duid(5), "inventory6"));
+    // A pool search skips it too (prefixes: another client gets another one).
+    let rep = commit(3, &[ia_pd(1)]);
+    let other = rep.opts().iter().find_map(|o| match o {
+        DhcpOption::IAPD(ia) => ia.opts.iter().find_map(|x| match x {
+            DhcpOption::IAPrefix(p) => Some(p.prefix_ip),
+            _ => None,
+        }),
+        _ => None,
+    });
+    assert!(other.is_some_and(|p| p != p500), "{other:?}");
 }

@@ -16,6 +16,8 @@
 //! hosts database (no reload: it applies to the next packet);
 //! `reservation-get` and `reservation-del` look in the configuration first,
 //! then in the databases; `reservation-get-all` and `-page` list both.
+//! Those of the DHCPv6 service (`"service": ["dhcp6"]`, or a server with
+//! only `Dhcp6`) are in `hosts6`.
 
 use std::net::Ipv4Addr;
 use std::sync::Arc;
@@ -27,6 +29,7 @@ use serde_json::{json, Map, Value};
 
 use super::commands6::{self, COMMANDS6};
 use super::family::{self, Family, V4};
+use super::hosts6;
 use super::samples::Samples;
 use crate::state::Shared;
 
@@ -247,6 +250,9 @@ fn run(ctx: &ControlCtx, body: &[u8]) -> Value {
         "lease4-del" => lease_del(ctx, args),
         "lease4-wipe" => change4(ctx, |c| family::wipe::<V4>(c, args)),
         "leases-reclaim" => leases_reclaim(ctx, args),
+        c if c.starts_with("reservation-") && hosts6::is_v6(ctx, obj.get("service")) => {
+            hosts6::run(ctx, c, args)
+        }
         "reservation-add" => reservation_add(ctx, args),
         "reservation-get" => reservation_get(ctx, args),
         "reservation-get-all" => reservation_get_all(ctx, args),
@@ -479,7 +485,7 @@ fn config_write(ctx: &ControlCtx, args: &Value) -> Res {
 }
 
 /// Applies an edited copy of the running configuration's JSON.
-fn apply_raw(ctx: &ControlCtx, raw: &Value) -> Result<(), Value> {
+pub(super) fn apply_raw(ctx: &ControlCtx, raw: &Value) -> Result<(), Value> {
     let text = serde_json::to_string_pretty(raw).map_err(|e| err(e.to_string()))?;
     let config =
         ruru_config::load_str(&text, &ctx.shared.config_path).map_err(|e| err(e.to_string()))?;

@@ -1,0 +1,155 @@
+//! DHCPv6 reservations from host databases (Kea's `hosts-database(s)` in
+//! `Dhcp6`): the DHCPv6 lookups of [`HostSources`] (the same type as
+//! DHCPv4's, see [`crate::v4::hosts`]) and the mapping between a DHCPv6
+//! host row ([`ruru_lease::Host6`]) and a [`Reservation6`].
+//!
+//! Nothing is cached: each message asks the databases, so a row written
+//! by an inventory system applies to the client's next message. With no
+//! host database configured, every lookup returns at once.
+
+use std::net::Ipv6Addr;
+
+use ruru_config::{HostId6, OptionData6, Reservation6};
+use ruru_lease::{Host6, IdType};
+use tracing::warn;
+
+use crate::v4::hosts::{option_list, options_text, HostSources};
+
+impl HostSources {
+    /// The client's DHCPv6 reservation in subnet `subnet_id`: the first
+    /// database with a host for one of `ids`, the best identifier of that
+    /// database first. A row that makes no DHCPv6 reservation (a
+    /// client-id or circuit-id identifier) is skipped.
+    pub fn get6(&self, subnet_id: u32, ids: &[HostId6]) -> Option<Reservation6> {
+        if ids.is_empty() || self.is_empty() {
+            return None;
+        }
+        let keys: Vec<(IdType, &[u8])> = ids.iter().map(id_key6).collect();
+        self.0
+            .iter()
+            .find_map(|db| db.get6(subnet_id, &keys).and_then(|h| reservation6_of(&h)))
+    }
+
+    /// Whether a database reserves `addr` (an address, or a prefix by its
+    /// first address) in subnet `subnet_id` for another client than the one
+    /// holding `own`.
+    pub fn reserved_for_other6(
+        &self,
+        subnet_id: u32,
+        addr: Ipv6Addr,
+        own: Option<&Reservation6>,
+    ) -> bool {
+        self.0.iter().any(|db| {
+            db.get6_by_address(subnet_id, addr).is_some_and(|h| {
+                !own.is_some_and(|o| id6_of(h.id_type, &h.identifier).as_ref() == Some(&o.id))
+            })
+        })
+    }
+}
+
+/// The `hosts` key of a DHCPv6 configuration identifier.
+pub fn id_key6(id: &HostId6) -> (IdType, &[u8]) {
+    match id {
+        HostId6::Duid(b) => (IdType::Duid, b),
+        HostId6::HwAddress(b) => (IdType::HwAddress, b),
+        HostId6::Flex(b) => (IdType::Flex, b),
+    }
+}
+
+/// The DHCPv6 configuration identifier of a row's (`None` for a client-id
+/// or circuit-id: DHCPv4 only).
+pub fn id6_of(t: IdType, b: &[u8]) -> Option<HostId6> {
+    let b = b.to_vec();
+    match t {
+        IdType::Duid => Some(HostId6::Duid(b)),
+        IdType::HwAddress => Some(HostId6::HwAddress(b)),
+        IdType::Flex => Some(HostId6::Flex(b)),
+        IdType::ClientId | IdType::CircuitId => None,
+    }
+}
+
+/// The reservation of a DHCPv6 host row. Options that cannot be decoded
+/// are logged and left out (the addresses and prefixes still apply).
+pub fn reservation6_of(h: &Host6) -> Option<Reservation6> {
+    let id = id6_of(h.id_type, &h.identifier)?;
+    let options = match options6_of(&h.option_data) {
+        Ok(o) => o,
+        Err(e) => {
+            warn!(host_id = h.host_id, subnet = h.subnet_id, error = %e, "hosts database: dhcp6_option_data ignored");
+            Vec::new()
+        }
+    };
+    Some(Reservation6 {
+        id,
+        ip_addresses: h.ip_addresses.clone(),
+        prefixes: h.prefixes.clone(),
+        hostname: (!h.hostname.is_empty()).then(|| h.hostname.clone()),
+        options,
+    })
+}
+
+/// The DHCPv6 host row of a reservation in subnet `subnet_id`.
+pub fn host6_of(subnet_id: u32, r: &Reservation6) -> Host6 {
+    let (t, b) = id_key6(&r.id);
+    let mut h = Host6::new(t, b.to_vec(), subnet_id);
+    h.ip_addresses = r.ip_addresses.clone();
+    h.prefixes = r.prefixes.clone();
+    h.hostname = r.hostname.clone().unwrap_or_default();
+    h.option_data = options_text(
+        r.options
+            .iter()
+            .map(|o| (o.code, &o.data[..], o.always_send)),
+    );
+    h
+}
+
+/// Decodes the `dhcp6_option_data` column: as DHCPv4's `option_data`
+/// ([`crate::v4::hosts::options_of`]) with DHCPv6 codes, 1 to 65535.
+pub fn options6_of(text: &str) -> Result<Vec<OptionData6>, String> {
+    let list = option_list(text, "1 to 65535", |c| {
+        u16::try_from(c).ok().filter(|c| *c != 0)
+    })?;
+    Ok(list
+        .into_iter()
+        .map(|(code, data, always_send)| OptionData6 {
+            code,
+            data,
+            always_send,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_and_reservations_round_trip() {
+        let r = Reservation6 {
+            id: HostId6::Duid(vec![0, 3, 0, 1, 1, 2, 3, 4, 5, 6]),
+            ip_addresses: vec![Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 5)],
+            prefixes: vec![(Ipv6Addr::new(0x2001, 0xdb8, 8, 0, 0, 0, 0, 0), 56)],
+            hostname: Some("h6".into()),
+            options: vec![OptionData6 {
+                code: 23,
+                data: vec![0x20, 0x01, 0x0d, 0xb8],
+                always_send: true,
+            }],
+        };
+        let h = host6_of(4, &r);
+        assert_eq!((h.id_type, h.subnet_id), (IdType::Duid, 4));
+        let back = reservation6_of(&h);
+        assert_eq!(back.as_ref().map(|b| &b.id), Some(&r.id));
+        assert_eq!(back.as_ref().map(|b| &b.prefixes), Some(&r.prefixes));
+        assert_eq!(back.as_ref().map(|b| &b.options), Some(&r.options));
+        assert_eq!(back.and_then(|b| b.hostname), Some("h6".into()));
+        assert!(reservation6_of(&Host6::new(IdType::ClientId, vec![1], 4)).is_none());
+        assert_eq!(
+            options6_of(r#"[{"code": 1000, "data": "01"}]"#).map(|o| o[0].code),
+            Ok(1000)
+        );
+        assert!(options6_of(r#"[{"code": 0}]"#).is_err());
+        assert!(options6_of(r#"[{"code": 65536}]"#).is_err());
+        assert_eq!(options6_of(""), Ok(Vec::new()));
+    }
+}
