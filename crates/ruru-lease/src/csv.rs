@@ -36,6 +36,8 @@ pub trait LeaseRow: Clone + Send + Sync + 'static {
     /// What identifies the lease in the file: a later row with the same key
     /// replaces an earlier one (the address, in both of Kea's files).
     type Key: Ord + Copy + std::fmt::Debug + Send + Sync;
+    /// The compact form the memfile store keeps the lease in.
+    type Stored: crate::memfile::StoredLease<Row = Self>;
     /// `"DHCPv4"` or `"DHCPv6"`, for messages.
     const FAMILY: &'static str;
     /// The columns we write, in order (Kea 2.2's).
@@ -77,6 +79,38 @@ pub enum Lookup {
     Duid(Vec<u8>),
     /// DHCPv6 IA: type, IAID, DUID.
     DuidIaid(LeaseType6, u32, Vec<u8>),
+}
+
+impl Lookup {
+    pub fn borrowed(&self) -> LookupRef<'_> {
+        match self {
+            Lookup::HwAddr(b) => LookupRef::HwAddr(b),
+            Lookup::ClientId(b) => LookupRef::ClientId(b),
+            Lookup::Duid(b) => LookupRef::Duid(b),
+            Lookup::DuidIaid(t, iaid, b) => LookupRef::DuidIaid(*t, *iaid, b),
+        }
+    }
+}
+
+/// A [`Lookup`] that borrows its identifier: what the memfile indexes hash
+/// (a stored lease yields these without allocating).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LookupRef<'a> {
+    HwAddr(&'a [u8]),
+    ClientId(&'a [u8]),
+    Duid(&'a [u8]),
+    DuidIaid(LeaseType6, u32, &'a [u8]),
+}
+
+impl LookupRef<'_> {
+    pub fn to_lookup(self) -> Lookup {
+        match self {
+            LookupRef::HwAddr(b) => Lookup::HwAddr(b.to_vec()),
+            LookupRef::ClientId(b) => Lookup::ClientId(b.to_vec()),
+            LookupRef::Duid(b) => Lookup::Duid(b.to_vec()),
+            LookupRef::DuidIaid(t, iaid, b) => Lookup::DuidIaid(t, iaid, b.to_vec()),
+        }
+    }
 }
 
 /// Kea's escape tag.
@@ -141,15 +175,47 @@ pub fn parse_header<L: LeaseRow>(line: &str) -> Result<Header, String> {
     })
 }
 
+/// The most columns either file has (`kea-leases6.csv`'s 17): the size of
+/// the field array a row is split into without allocating.
+pub const MAX_COLUMNS: usize = 17;
+
 /// Splits a data row of a file with this header into exactly
 /// `L::COLUMNS.len()` fields: checks the column count as Kea's
 /// `VersionedCSVFile::next` does, pads the columns an older file lacks with
 /// Kea's defaults (only `state` has one, `0`; the others are empty) and
 /// drops a newer file's extra columns.
 pub fn split_row<'a, L: LeaseRow>(header: &Header, line: &'a str) -> Result<Vec<&'a str>, String> {
+    let mut fields = [""; MAX_COLUMNS];
+    let n = split_fields::<L>(header, line, &mut fields)?;
+    Ok(fields[..n].to_vec())
+}
+
+/// [`split_row`] into an array; returns how many fields it holds
+/// (`L::COLUMNS.len()`).
+fn split_fields<'a, L: LeaseRow>(
+    header: &Header,
+    line: &'a str,
+    fields: &mut [&'a str; MAX_COLUMNS],
+) -> Result<usize, String> {
     let columns = L::COLUMNS;
-    let mut fields: Vec<&str> = line.split(',').collect();
-    let n = fields.len();
+    let wanted = columns.len().min(MAX_COLUMNS);
+    // Split on every ',' (no quoting in Kea's files), keeping the first
+    // `wanted` fields and counting all of them.
+    let mut n = 0;
+    let mut start = 0;
+    for (i, b) in line.bytes().enumerate() {
+        if b == b',' {
+            if let Some(field) = fields.get_mut(n).filter(|_| n < wanted) {
+                *field = line.get(start..i).unwrap_or_default();
+            }
+            n += 1;
+            start = i + 1;
+        }
+    }
+    if let Some(field) = fields.get_mut(n).filter(|_| n < wanted) {
+        *field = line.get(start..).unwrap_or_default();
+    }
+    n += 1;
     match header.schema {
         Schema::Current if n != columns.len() => {
             return Err(format!(
@@ -172,21 +238,18 @@ pub fn split_row<'a, L: LeaseRow>(header: &Header, line: &'a str) -> Result<Vec<
         }
         _ => {}
     }
-    while fields.len() < columns.len() {
-        fields.push(if columns[fields.len()] == "state" {
-            "0"
-        } else {
-            ""
-        });
+    for (field, name) in fields.iter_mut().zip(columns).skip(n) {
+        *field = if *name == "state" { "0" } else { "" };
     }
-    fields.truncate(columns.len());
-    Ok(fields)
+    Ok(wanted)
 }
 
 /// Decodes one data row of a file with this header. A lease whose
 /// `valid_lifetime` is 0 is a deletion record.
 pub fn decode_row<L: LeaseRow>(header: &Header, line: &str) -> Result<L, String> {
-    L::decode(&split_row::<L>(header, line)?)
+    let mut fields = [""; MAX_COLUMNS];
+    let n = split_fields::<L>(header, line, &mut fields)?;
+    L::decode(&fields[..n])
 }
 
 /// Escapes a field as Kea's `CSVRow::escapeCharacters` does (newer, superset
@@ -466,6 +529,55 @@ mod tests {
         assert!(parse_hex("abc:d").is_err());
         assert!(parse_hex("zz").is_err());
         assert_eq!(format_hex(&[0, 0xab, 0x1]), "00:ab:01");
+    }
+
+    #[test]
+    fn columns_fit_the_split_array() {
+        assert!(crate::Lease4::COLUMNS.len() <= MAX_COLUMNS);
+        assert!(crate::Lease6::COLUMNS.len() <= MAX_COLUMNS);
+    }
+
+    #[test]
+    fn rows_split_like_str_split() {
+        let upgrade = parse_header::<crate::Lease4>(
+            "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname",
+        )
+        .unwrap();
+        let current = parse_header::<crate::Lease4>(crate::Lease4::HEADER).unwrap();
+        let downgrade =
+            parse_header::<crate::Lease4>(&format!("{},pool_id", crate::Lease4::HEADER)).unwrap();
+        for line in [
+            "a,b,c,d,e,f,g,h,i,j,k",
+            ",,,,,,,,,,",
+            "a,,c,,e,,g,,i,,",
+            "a,b,c,d,e,f,g,h,i",
+            "a,b,c,d,e,f,g,h,i,j",
+            "a,b,c,d,e,f,g,h,i,j,k,l",
+            "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u",
+            "a,b,c",
+            "",
+            "\u{e9},\u{e9}\u{e9},,,,,,,,,",
+        ] {
+            for header in [&upgrade, &current, &downgrade] {
+                let got = split_row::<crate::Lease4>(header, line);
+                let mut all: Vec<&str> = line.split(',').collect();
+                let n = all.len();
+                let fits = match header.schema {
+                    Schema::Current => n == 11,
+                    Schema::Upgrade => (header.columns..=11).contains(&n),
+                    Schema::Downgrade => n >= 11,
+                };
+                if !fits {
+                    assert!(got.is_err(), "{line:?} {header:?}");
+                    continue;
+                }
+                while all.len() < 11 {
+                    all.push(if all.len() == 9 { "0" } else { "" });
+                }
+                all.truncate(11);
+                assert_eq!(got, Ok(all), "{line:?} {header:?}");
+            }
+        }
     }
 
     #[test]

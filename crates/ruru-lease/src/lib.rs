@@ -43,7 +43,7 @@ pub mod postgres;
 pub mod sql;
 
 pub use batch::GroupCommits;
-pub use csv::{LeaseRow, Lookup};
+pub use csv::{LeaseRow, Lookup, LookupRef};
 pub use hosts::{Host4, Host6, HostStore, IdType};
 pub use memfile::{
     CompactStats, LoadStats, Memfile, Memfile4, Memfile6, MemfileOptions, MemfileStore,

@@ -48,9 +48,18 @@
 //! the file, and only then take the write lock to apply the change, so the
 //! journal order is the order of the in-memory changes and a failed write
 //! changes nothing. Lock order is always journal, then indexes.
+//!
+//! # Memory and start-up
+//! A store may hold millions of leases and must load them quickly at
+//! start-up (issue 8: a million in under 2 s and 300 MB). So the leases
+//! are kept in a compact form (`stored`: identifiers inline, empty text
+//! columns free) in numbered slots, the indexes hold slot numbers and keys,
+//! the secondary-key index holds hashes only, and a lease file is parsed on
+//! a second thread while this one builds the indexes (`load_file`).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{btree_map, hash_map, BTreeMap, BTreeSet, HashMap};
 use std::fs::{self, File, OpenOptions};
+use std::hash::BuildHasher;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::Bound;
@@ -59,11 +68,21 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
-use crate::csv::{self, LeaseRow, Lookup, Schema};
+use crate::csv::{self, LeaseRow, LookupRef, Schema};
 use crate::{Lease4, Lease6, LeaseError, LeaseState, LeaseStore, LeaseType6};
+
+mod stored;
+
+pub use stored::{Stored4, Stored6, StoredLease};
 
 /// Leases copied per read-lock hold while writing a snapshot.
 const SNAPSHOT_CHUNK: usize = 4096;
+
+/// About the length of a short lease row (a DHCPv4 row with a MAC address
+/// and nothing else is 55 to 60 bytes), to guess from the files' sizes how
+/// many leases loading them makes room for. A guess too small costs a
+/// rehash while loading; one too large costs memory.
+const ROW_BYTES: u64 = 64;
 
 /// Options for [`MemfileStore::open_with`].
 #[derive(Debug, Clone, Default)]
@@ -106,36 +125,161 @@ pub struct CompactStats {
     pub elapsed: Duration,
 }
 
-/// The in-memory indexes. Every lease is in `by_key`; the other maps hold
-/// keys only.
+/// Secondary key ([`LookupRef`]) -> the slots of the leases that have it.
+/// Only a hash of the key is kept: a lookup checks each candidate's own
+/// keys, so a collision costs a comparison, never a wrong answer. Nearly
+/// every key has one lease, kept in `first` (16 bytes an entry); a key's
+/// further leases (and those of a colliding key) are in `more`.
+#[derive(Default)]
+struct LookupIndex {
+    /// foldhash (seeded per process) is several times faster than std's
+    /// SipHash on these short keys; it dominated loading a big lease file.
+    hasher: foldhash::fast::RandomState,
+    first: HashMap<u64, u32, foldhash::fast::RandomState>,
+    more: HashMap<u64, Vec<u32>, foldhash::fast::RandomState>,
+}
+
+impl LookupIndex {
+    fn hash(&self, lookup: LookupRef<'_>) -> u64 {
+        self.hasher.hash_one(lookup)
+    }
+
+    fn reserve(&mut self, keys: usize) {
+        self.first.reserve(keys);
+    }
+
+    fn add(&mut self, lookup: LookupRef<'_>, slot: u32) {
+        let hash = self.hash(lookup);
+        match self.first.entry(hash) {
+            hash_map::Entry::Vacant(e) => {
+                e.insert(slot);
+            }
+            hash_map::Entry::Occupied(e) if *e.get() == slot => {}
+            hash_map::Entry::Occupied(_) => {
+                let more = self.more.entry(hash).or_default();
+                if !more.contains(&slot) {
+                    more.push(slot);
+                }
+            }
+        }
+    }
+
+    fn remove(&mut self, lookup: LookupRef<'_>, slot: u32) {
+        let hash = self.hash(lookup);
+        let Some(first) = self.first.get_mut(&hash) else {
+            return;
+        };
+        let more = self.more.get_mut(&hash);
+        if *first == slot {
+            match more.and_then(Vec::pop) {
+                Some(next) => *first = next,
+                None => {
+                    self.first.remove(&hash);
+                }
+            }
+        } else if let Some(more) = more {
+            more.retain(|s| *s != slot);
+        }
+        if self.more.get(&hash).is_some_and(Vec::is_empty) {
+            self.more.remove(&hash);
+        }
+    }
+
+    /// The slots of the leases that may have this key.
+    fn get(&self, lookup: LookupRef<'_>) -> impl Iterator<Item = u32> + '_ {
+        let hash = self.hash(lookup);
+        let more = self.more.get(&hash).into_iter().flatten().copied();
+        self.first.get(&hash).copied().into_iter().chain(more)
+    }
+}
+
+/// The in-memory indexes. Every lease is in `slots`, in its compact form
+/// ([`StoredLease`]), at a slot that does not change while it is stored;
+/// the maps hold keys and slot numbers only.
 struct Index<L: LeaseRow> {
-    by_key: BTreeMap<L::Key, L>,
-    /// Client identifier -> its leases (several subnets, IAs), sorted. A
-    /// client has one or a few: a small vector costs far less than a tree
-    /// per client (a million leases load faster and take less memory).
-    /// Hashed with foldhash (seeded per process, several times faster
-    /// than std's SipHash on these short keys: it dominated loading a big
-    /// lease file).
-    by_lookup: HashMap<Lookup, Vec<L::Key>, foldhash::fast::RandomState>,
+    /// The leases; `None` is a free slot (listed in `free`). A slot number
+    /// takes 4 bytes where a key may take 16, and keeps the lookup map
+    /// free of identifier copies.
+    slots: Vec<Option<L::Stored>>,
+    free: Vec<u32>,
+    /// Key -> slot, in key order (snapshots and listings are by key).
+    by_key: BTreeMap<L::Key, u32>,
+    by_lookup: LookupIndex,
     /// Default and Declined leases by expiry: reclamation candidates, so
     /// `expired` is a range scan.
     active_by_expire: BTreeSet<(u64, L::Key)>,
     /// ExpiredReclaimed leases by expiry, for `flush_reclaimed`.
     reclaimed_by_expire: BTreeSet<(u64, L::Key)>,
+    /// While loading files, the expiry sets are left empty and built once
+    /// at the end ([`Index::index_expiry`]): a million inserts in expiry
+    /// order (random, in a real file) took a quarter of the load.
+    expiry_deferred: bool,
 }
 
 impl<L: LeaseRow> Default for Index<L> {
     fn default() -> Self {
         Index {
+            slots: Vec::new(),
+            free: Vec::new(),
             by_key: BTreeMap::new(),
-            by_lookup: HashMap::default(),
+            by_lookup: LookupIndex::default(),
             active_by_expire: BTreeSet::new(),
             reclaimed_by_expire: BTreeSet::new(),
+            expiry_deferred: false,
         }
     }
 }
 
 impl<L: LeaseRow> Index<L> {
+    /// Makes room for about `leases` leases up front, so that loading a big
+    /// file does not grow (and rehash) the tables step by step.
+    fn reserve(&mut self, leases: usize) {
+        self.slots.reserve(leases);
+        self.by_lookup.reserve(leases);
+    }
+
+    fn len(&self) -> usize {
+        self.by_key.len()
+    }
+
+    /// Leaves the expiry sets alone until [`Index::index_expiry`].
+    fn defer_expiry(&mut self) {
+        self.expiry_deferred = true;
+    }
+
+    /// Builds the expiry sets from every stored lease at once: sorted, then
+    /// built bottom-up (`BTreeSet`'s `FromIterator`), which also packs the
+    /// tree's nodes full.
+    fn index_expiry(&mut self) {
+        let mut active = Vec::new();
+        let mut reclaimed = Vec::new();
+        for lease in self.slots.iter().flatten() {
+            let entry = (lease.expire(), lease.key());
+            match lease.state() {
+                LeaseState::ExpiredReclaimed => reclaimed.push(entry),
+                LeaseState::Default | LeaseState::Declined => active.push(entry),
+            }
+        }
+        active.sort_unstable();
+        reclaimed.sort_unstable();
+        self.active_by_expire = active.into_iter().collect();
+        self.reclaimed_by_expire = reclaimed.into_iter().collect();
+        self.expiry_deferred = false;
+    }
+
+    fn stored(&self, slot: u32) -> Option<&L::Stored> {
+        self.slots.get(slot as usize).and_then(Option::as_ref)
+    }
+
+    fn get(&self, key: &L::Key) -> Option<&L::Stored> {
+        self.by_key.get(key).and_then(|slot| self.stored(*slot))
+    }
+
+    /// The stored leases in key order.
+    fn iter(&self) -> impl Iterator<Item = &L::Stored> + '_ {
+        self.by_key.values().filter_map(|slot| self.stored(*slot))
+    }
+
     fn expiry_set(&mut self, state: LeaseState) -> &mut BTreeSet<(u64, L::Key)> {
         match state {
             LeaseState::ExpiredReclaimed => &mut self.reclaimed_by_expire,
@@ -143,37 +287,61 @@ impl<L: LeaseRow> Index<L> {
         }
     }
 
-    fn insert(&mut self, lease: L) {
+    fn insert(&mut self, lease: L::Stored) {
         let key = lease.key();
-        self.remove(key);
-        for lookup in lease.lookups() {
-            let keys = self.by_lookup.entry(lookup).or_default();
-            if let Err(i) = keys.binary_search(&key) {
-                keys.insert(i, key);
+        let slot = match self.by_key.entry(key) {
+            // Replaced in place: the key keeps its slot.
+            btree_map::Entry::Occupied(e) => {
+                let slot = *e.get();
+                self.unlink(slot);
+                slot
             }
+            btree_map::Entry::Vacant(e) => {
+                let slot = match self.free.pop() {
+                    Some(slot) => slot,
+                    None => {
+                        // More than 2^32 leases do not fit in memory anyway.
+                        let slot = u32::try_from(self.slots.len()).unwrap_or(u32::MAX);
+                        self.slots.push(None);
+                        slot
+                    }
+                };
+                e.insert(slot);
+                slot
+            }
+        };
+        let by_lookup = &mut self.by_lookup;
+        lease.for_each_lookup(|lookup| by_lookup.add(lookup, slot));
+        if !self.expiry_deferred {
+            self.expiry_set(lease.state()).insert((lease.expire(), key));
         }
-        self.expiry_set(lease.state()).insert((lease.expire(), key));
-        self.by_key.insert(key, lease);
+        if let Some(place) = self.slots.get_mut(slot as usize) {
+            *place = Some(lease);
+        }
     }
 
-    fn remove(&mut self, key: L::Key) -> Option<L> {
-        let old = self.by_key.remove(&key)?;
-        for lookup in old.lookups() {
-            if let Some(set) = self.by_lookup.get_mut(&lookup) {
-                if let Ok(i) = set.binary_search(&key) {
-                    set.remove(i);
-                }
-                if set.is_empty() {
-                    self.by_lookup.remove(&lookup);
-                }
-            }
+    /// Takes the lease out of `slot` and out of the secondary indexes (not
+    /// out of `by_key`).
+    fn unlink(&mut self, slot: u32) -> Option<L::Stored> {
+        let old = self.slots.get_mut(slot as usize)?.take()?;
+        let by_lookup = &mut self.by_lookup;
+        old.for_each_lookup(|lookup| by_lookup.remove(lookup, slot));
+        if !self.expiry_deferred {
+            self.expiry_set(old.state())
+                .remove(&(old.expire(), old.key()));
         }
-        self.expiry_set(old.state()).remove(&(old.expire(), key));
         Some(old)
     }
 
+    fn remove(&mut self, key: L::Key) -> Option<L> {
+        let slot = self.by_key.remove(&key)?;
+        let old = self.unlink(slot)?;
+        self.free.push(slot);
+        Some(old.to_row())
+    }
+
     /// Applies one journal row as Kea's loader does.
-    fn apply(&mut self, lease: L) {
+    fn apply(&mut self, lease: L::Stored) {
         if lease.valid_lifetime() == 0 {
             self.remove(lease.key());
         } else {
@@ -181,13 +349,20 @@ impl<L: LeaseRow> Index<L> {
         }
     }
 
-    fn find(&self, lookup: &Lookup) -> Vec<L> {
-        self.by_lookup
+    /// The leases with this secondary key, in key order.
+    fn find(&self, lookup: LookupRef<'_>) -> Vec<L> {
+        let mut found: Vec<&L::Stored> = self
+            .by_lookup
             .get(lookup)
-            .into_iter()
-            .flatten()
-            .filter_map(|k| self.by_key.get(k).cloned())
-            .collect()
+            .filter_map(|slot| self.stored(slot))
+            .filter(|stored| {
+                let mut has = false;
+                stored.for_each_lookup(|l| has |= l == lookup);
+                has
+            })
+            .collect();
+        found.sort_by_key(|stored| stored.key());
+        found.into_iter().map(StoredLease::to_row).collect()
     }
 }
 
@@ -296,6 +471,67 @@ fn open_append(path: &Path, header: &str, sync: bool) -> io::Result<(File, u64)>
     Ok((file, len))
 }
 
+/// Leases passed at once from the parsing thread to the indexing one.
+const LOAD_BATCH: usize = 1024;
+
+/// Reads one lease file into `index`, in file order. Parsing rows and
+/// building the indexes take about as long as each other, so a second
+/// thread parses (and makes the compact leases) while this one indexes;
+/// batches keep the hand-over cheap, and the bounded channel keeps the
+/// memory in flight small. Without a second thread, both run here.
+fn load_file<L: LeaseRow>(
+    path: &Path,
+    max_row_errors: usize,
+    index: &mut Index<L>,
+) -> Result<csv::FileStats, LeaseError> {
+    let parse = |send: &mut dyn FnMut(Vec<L::Stored>)| {
+        let mut batch = Vec::with_capacity(LOAD_BATCH);
+        let read = csv::read_file::<L>(path, max_row_errors, |lease| {
+            batch.push(L::Stored::from_row(lease));
+            if batch.len() == LOAD_BATCH {
+                send(std::mem::replace(
+                    &mut batch,
+                    Vec::with_capacity(LOAD_BATCH),
+                ));
+            }
+        });
+        send(batch);
+        read
+    };
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<L::Stored>>(4);
+        let parser = std::thread::Builder::new()
+            .name("lease-load".into())
+            .spawn_scoped(scope, move || {
+                // A send fails only when the receiver is gone, which it
+                // is not before this thread ends.
+                parse(&mut |batch| {
+                    let _ = tx.send(batch);
+                })
+            });
+        match parser {
+            Ok(parser) => {
+                for batch in rx {
+                    for lease in batch {
+                        index.apply(lease);
+                    }
+                }
+                parser
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "no thread to parse the lease file: loading on one");
+                parse(&mut |batch| {
+                    for lease in batch {
+                        index.apply(lease);
+                    }
+                })
+            }
+        }
+    })
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // No critical section here can leave the data half-changed by a panic,
     // so a poisoned lock is still usable.
@@ -355,9 +591,15 @@ impl<L: LeaseRow> MemfileStore<L> {
             if exists(&files.current)? {
                 sources.push(files.current.clone());
             }
+            let bytes: u64 = sources
+                .iter()
+                .filter_map(|p| fs::metadata(p).ok())
+                .map(|m| m.len())
+                .sum();
+            index.reserve(usize::try_from(bytes / ROW_BYTES).unwrap_or(0));
+            index.defer_expiry();
             for source in sources {
-                let read =
-                    csv::read_file::<L>(&source, options.max_row_errors, |l| index.apply(l))?;
+                let read = load_file(&source, options.max_row_errors, &mut index)?;
                 stats.rows += read.rows;
                 stats.skipped += read.skipped;
                 if read.header.is_some_and(|h| h.schema != Schema::Current) {
@@ -365,10 +607,11 @@ impl<L: LeaseRow> MemfileStore<L> {
                 }
                 stats.files.push(source);
             }
+            index.index_expiry();
             let (file, len) = open_append(path, L::HEADER, options.sync).map_err(io_err(path))?;
             journal = Journal::Open { file, len };
         }
-        stats.leases = index.by_key.len();
+        stats.leases = index.len();
         let mut store = MemfileStore {
             path: path.map(Path::to_path_buf),
             index: RwLock::new(index),
@@ -545,15 +788,17 @@ impl<L: LeaseRow> MemfileStore<L> {
             let mut last = None;
             {
                 let index = self.read();
-                for (key, lease) in index
+                for (key, slot) in index
                     .by_key
                     .range((from, Bound::Unbounded))
                     .take(SNAPSHOT_CHUNK)
                 {
-                    chunk.push_str(&lease.encode());
-                    chunk.push('\n');
                     last = Some(*key);
-                    count += 1;
+                    if let Some(lease) = index.stored(*slot) {
+                        chunk.push_str(&lease.to_row().encode());
+                        chunk.push('\n');
+                        count += 1;
+                    }
                 }
             }
             let Some(last) = last else { break };
@@ -584,10 +829,10 @@ fn row<L: LeaseRow>(lease: &L) -> String {
 /// module docs).
 impl<L: LeaseRow> MemfileStore<L> {
     fn get(&self, key: L::Key) -> Option<L> {
-        self.read().by_key.get(&key).cloned()
+        self.read().get(&key).map(StoredLease::to_row)
     }
 
-    fn find(&self, lookup: &Lookup) -> Vec<L> {
+    fn find(&self, lookup: LookupRef<'_>) -> Vec<L> {
         self.read().find(lookup)
     }
 
@@ -598,11 +843,11 @@ impl<L: LeaseRow> MemfileStore<L> {
     fn insert_new(&self, lease: &L) -> Result<bool, LeaseError> {
         let lease = lease.prepare().map_err(LeaseError::Invalid)?;
         let mut journal = lock(&self.journal);
-        if self.read().by_key.contains_key(&lease.key()) {
+        if self.read().get(&lease.key()).is_some() {
             return Ok(false);
         }
         self.append(&mut journal, &row(&lease))?;
-        self.write().insert(lease);
+        self.write().insert(L::Stored::from_row(lease));
         Ok(true)
     }
 
@@ -611,11 +856,15 @@ impl<L: LeaseRow> MemfileStore<L> {
     fn replace(&self, lease: &L, same: impl Fn(&L) -> bool) -> Result<bool, LeaseError> {
         let lease = lease.prepare().map_err(LeaseError::Invalid)?;
         let mut journal = lock(&self.journal);
-        if !self.read().by_key.get(&lease.key()).is_some_and(&same) {
+        if !self
+            .read()
+            .get(&lease.key())
+            .is_some_and(|old| same(&old.to_row()))
+        {
             return Ok(false);
         }
         self.append(&mut journal, &row(&lease))?;
-        self.write().insert(lease);
+        self.write().insert(L::Stored::from_row(lease));
         Ok(true)
     }
 
@@ -623,7 +872,12 @@ impl<L: LeaseRow> MemfileStore<L> {
     /// is no such lease.
     fn remove(&self, key: L::Key, same: impl Fn(&L) -> bool) -> Result<bool, LeaseError> {
         let mut journal = lock(&self.journal);
-        let Some(old) = self.read().by_key.get(&key).filter(|l| same(l)).cloned() else {
+        let Some(old) = self
+            .read()
+            .get(&key)
+            .map(StoredLease::to_row)
+            .filter(|l| same(l))
+        else {
             return Ok(false);
         };
         self.append(&mut journal, &row(&old.deletion()))?;
@@ -639,7 +893,7 @@ impl<L: LeaseRow> MemfileStore<L> {
             .iter()
             .take_while(|(expire, _)| *expire <= now)
             .take(limit)
-            .filter_map(|(_, k)| index.by_key.get(k).cloned())
+            .filter_map(|(_, k)| index.get(k).map(StoredLease::to_row))
             .collect()
     }
 
@@ -654,8 +908,8 @@ impl<L: LeaseRow> MemfileStore<L> {
                 .iter()
                 .take_while(|(expire, _)| *expire < older_than)
             {
-                if let Some(lease) = index.by_key.get(key) {
-                    rows.push_str(&row(&lease.deletion()));
+                if let Some(lease) = index.get(key) {
+                    rows.push_str(&row(&lease.to_row().deletion()));
                     keys.push(*key);
                 }
             }
@@ -674,18 +928,29 @@ impl<L: LeaseRow> MemfileStore<L> {
     }
 
     fn all(&self) -> Vec<L> {
-        self.read().by_key.values().cloned().collect()
+        self.read().iter().map(StoredLease::to_row).collect()
     }
 
-    /// Calls `f` with every lease, under the read lock, copying none.
+    /// Calls `f` with every lease, under the read lock, without a copy of
+    /// them all.
     fn each(&self, f: &mut dyn FnMut(&L)) {
-        for l in self.read().by_key.values() {
-            f(l);
+        let index = self.read();
+        // One lease value, refilled for each stored lease: no allocation
+        // per lease.
+        let mut row: Option<L> = None;
+        for stored in index.iter() {
+            match &mut row {
+                Some(row) => stored.fill_row(row),
+                None => row = Some(stored.to_row()),
+            }
+            if let Some(row) = &row {
+                f(row);
+            }
         }
     }
 
     fn count(&self) -> usize {
-        self.read().by_key.len()
+        self.read().len()
     }
 }
 
@@ -695,11 +960,11 @@ impl LeaseStore for Memfile4 {
     }
 
     fn get4_by_client_id(&self, client_id: &[u8]) -> Vec<Lease4> {
-        self.find(&Lookup::ClientId(client_id.to_vec()))
+        self.find(LookupRef::ClientId(client_id))
     }
 
     fn get4_by_hwaddr(&self, hwaddr: &[u8]) -> Vec<Lease4> {
-        self.find(&Lookup::HwAddr(hwaddr.to_vec()))
+        self.find(LookupRef::HwAddr(hwaddr))
     }
 
     fn add4(&self, lease: &Lease4) -> Result<(), LeaseError> {
@@ -756,11 +1021,11 @@ impl LeaseStore for Memfile6 {
     }
 
     fn get6_by_duid_iaid(&self, lease_type: LeaseType6, duid: &[u8], iaid: u32) -> Vec<Lease6> {
-        self.find(&Lookup::DuidIaid(lease_type, iaid, duid.to_vec()))
+        self.find(LookupRef::DuidIaid(lease_type, iaid, duid))
     }
 
     fn get6_by_duid(&self, duid: &[u8]) -> Vec<Lease6> {
-        self.find(&Lookup::Duid(duid.to_vec()))
+        self.find(LookupRef::Duid(duid))
     }
 
     fn add6(&self, lease: &Lease6) -> Result<(), LeaseError> {

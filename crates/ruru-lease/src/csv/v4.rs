@@ -61,6 +61,7 @@ pub fn encode_delete_row(lease: &Lease4) -> String {
 
 impl LeaseRow for Lease4 {
     type Key = Ipv4Addr;
+    type Stored = crate::memfile::Stored4;
     const FAMILY: &'static str = "DHCPv4";
     const COLUMNS: &'static [&'static str] = &COLUMNS;
     const HEADER: &'static str = HEADER;

@@ -143,6 +143,7 @@ fn check_type_and_len(lease_type: LeaseType6, prefix_len: u8) -> Result<(), Stri
 
 impl LeaseRow for Lease6 {
     type Key = Ipv6Addr;
+    type Stored = crate::memfile::Stored6;
     const FAMILY: &'static str = "DHCPv6";
     const COLUMNS: &'static [&'static str] = &COLUMNS;
     const HEADER: &'static str = HEADER;

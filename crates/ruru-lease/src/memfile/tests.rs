@@ -407,6 +407,132 @@ fn load_order_is_keas() {
     drop(dir);
 }
 
+/// A file of several load batches (parsed on one thread, indexed on
+/// another) loads as if row by row: later rows win across batch
+/// boundaries, deletions apply in order, and the secondary keys follow.
+#[test]
+fn big_file_loads_in_file_order() {
+    let (dir, path) = tmp();
+    let n = u16::try_from(3 * LOAD_BATCH + 7).unwrap();
+    let mut rows = Vec::new();
+    let mut want = BTreeMap::new();
+    for i in 1..=n {
+        rows.push(encode_row(&lease(i)));
+        want.insert(lease(i).addr, lease(i));
+    }
+    // Rewrite every third lease with another client and delete every
+    // fifth, in a later batch than its first row.
+    for i in (1..=n).rev() {
+        if i % 3 == 0 {
+            let mut l = lease(i);
+            l.hwaddr = vec![0x0e, 0, 0, 0, 0, 1];
+            l.client_id = None;
+            l.hostname = format!("h{i}");
+            l.state = LeaseState::ExpiredReclaimed;
+            rows.push(encode_row(&l));
+            want.insert(l.addr, l);
+        }
+        if i % 5 == 0 {
+            rows.push(encode_delete_row(&lease(i)));
+            want.remove(&lease(i).addr);
+        }
+    }
+    // A deleted lease that comes back.
+    rows.push(encode_row(&lease(5)));
+    want.insert(lease(5).addr, lease(5));
+    put(&path, &rows);
+    let s = open(&path);
+    let want: Vec<Lease4> = want.into_values().collect();
+    assert_eq!(s.all4(), want);
+    assert_eq!(s.load_stats().rows, rows.len());
+    assert_eq!(s.load_stats().leases, want.len());
+    let shared: Vec<Lease4> = want
+        .iter()
+        .filter(|l| l.hwaddr == [0x0e, 0, 0, 0, 0, 1])
+        .cloned()
+        .collect();
+    assert_eq!(
+        shared.len(),
+        want.iter().filter(|l| l.client_id.is_none()).count()
+    );
+    assert_eq!(s.get4_by_hwaddr(&[0x0e, 0, 0, 0, 0, 1]), shared);
+    for l in &want {
+        if let Some(cid) = &l.client_id {
+            assert_eq!(s.get4_by_client_id(cid), vec![l.clone()]);
+            assert_eq!(s.get4_by_hwaddr(&l.hwaddr), vec![l.clone()]);
+        }
+    }
+    assert!(s.get4_by_client_id(&lease(3).client_id.unwrap()).is_empty());
+    assert!(s.get4_by_hwaddr(&lease(10).hwaddr).is_empty());
+    let expired: Vec<Lease4> = want
+        .iter()
+        .filter(|l| l.state != LeaseState::ExpiredReclaimed)
+        .cloned()
+        .collect();
+    let mut by_expiry = s.expired4(u64::MAX, 0);
+    assert!(by_expiry.windows(2).all(|w| w[0].expire <= w[1].expire));
+    by_expiry.sort_by_key(|l| l.addr);
+    assert_eq!(by_expiry, expired);
+    // The reclaimed ones are indexed for flushing.
+    let reclaimed = want.len() - expired.len();
+    assert!(reclaimed > 0);
+    assert_eq!(s.flush_reclaimed4(u64::MAX).unwrap(), reclaimed);
+    assert_eq!(s.all4(), expired);
+    drop(dir);
+}
+
+/// A key with several leases, and keys whose hashes collide (forced here
+/// by adding slots under one key), keep every slot until it is removed.
+#[test]
+fn lookup_index_keeps_every_slot() {
+    let mut index = LookupIndex::default();
+    let a = LookupRef::HwAddr(&[1, 2, 3]);
+    let b = LookupRef::ClientId(&[1, 2, 3]);
+    let slots = |index: &LookupIndex, key| {
+        let mut v: Vec<u32> = index.get(key).collect();
+        v.sort();
+        v
+    };
+    index.add(a, 7);
+    index.add(a, 7);
+    index.add(b, 7);
+    assert_eq!(slots(&index, a), [7]);
+    index.add(a, 3);
+    index.add(a, 9);
+    index.add(a, 3);
+    assert_eq!(slots(&index, a), [3, 7, 9]);
+    index.remove(a, 4);
+    index.remove(a, 7);
+    assert_eq!(slots(&index, a), [3, 9]);
+    index.remove(a, 9);
+    assert_eq!(slots(&index, a), [3]);
+    index.remove(a, 3);
+    assert!(slots(&index, a).is_empty());
+    assert!(index.first.len() == 1 && index.more.is_empty());
+    assert_eq!(slots(&index, b), [7]);
+    index.remove(b, 7);
+    assert!(index.first.is_empty());
+}
+
+/// The scan that recounts statistics sees every lease, exactly, though it
+/// refills one value for all of them.
+#[test]
+fn for_each_sees_every_lease_exactly() {
+    let s = Memfile::open(None).unwrap();
+    let mut odd = lease(2);
+    odd.client_id = None;
+    odd.hwaddr.clear();
+    odd.hostname = "x".into();
+    odd.user_context = r#"{"a":1}"#.into();
+    for l in [lease(1), odd, lease(3)] {
+        s.add4(&l).unwrap();
+    }
+    let mut seen = Vec::new();
+    s.for_each4(&mut |l| seen.push(l.clone()));
+    assert_eq!(seen, s.all4());
+    assert_eq!(seen.len(), 3);
+}
+
 #[test]
 fn compaction_rotates_and_reloads_equal() {
     let (dir, path) = tmp();

@@ -1,0 +1,460 @@
+//! How the memfile store keeps a lease in memory: [`Stored4`] and
+//! [`Stored6`], compact forms of [`Lease4`] and [`Lease6`].
+//!
+//! A store may hold millions of leases, and the public lease types spend a
+//! heap allocation on every identifier (`Vec<u8>`) and 24 bytes on every
+//! empty `String`. The stored forms keep short identifiers inline
+//! ([`SmallBytes`]) and the text columns, usually empty, behind one optional
+//! box ([`Text`]). Converting back gives exactly the lease that was stored.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use crate::csv::v6::EMPTY_DUID;
+use crate::csv::{LeaseRow, LookupRef};
+use crate::{Lease4, Lease6, LeaseState, LeaseType6};
+
+/// A lease as the memfile store keeps it (see the module docs). Every method
+/// answers as the lease it was made from would.
+pub trait StoredLease: Send + Sync + Sized + 'static {
+    /// The lease type this is the stored form of.
+    type Row: LeaseRow<Stored = Self>;
+    fn from_row(row: Self::Row) -> Self;
+    fn to_row(&self) -> Self::Row;
+    /// Overwrites `row` with this lease, reusing its buffers (a scan over
+    /// every lease then allocates nothing).
+    fn fill_row(&self, row: &mut Self::Row);
+    fn key(&self) -> <Self::Row as LeaseRow>::Key;
+    fn expire(&self) -> u64;
+    fn valid_lifetime(&self) -> u32;
+    fn state(&self) -> LeaseState;
+    /// Calls `f` with each secondary key: those of [`LeaseRow::lookups`].
+    fn for_each_lookup(&self, f: impl FnMut(LookupRef<'_>));
+}
+
+/// Bytes kept inline up to [`SmallBytes::INLINE`] long (MAC addresses,
+/// client identifiers, most DUIDs), on the heap when longer. 24 bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SmallBytes {
+    Inline {
+        len: u8,
+        bytes: [u8; SmallBytes::INLINE],
+    },
+    Heap(Box<[u8]>),
+}
+
+impl SmallBytes {
+    /// The most bytes kept inline: what fits beside the tag and the length
+    /// in the size of a boxed slice plus its tag.
+    pub const INLINE: usize = 22;
+
+    pub fn new(data: &[u8]) -> Self {
+        match u8::try_from(data.len()) {
+            Ok(len) if data.len() <= Self::INLINE => {
+                let mut bytes = [0; Self::INLINE];
+                bytes[..data.len()].copy_from_slice(data);
+                SmallBytes::Inline { len, bytes }
+            }
+            _ => SmallBytes::Heap(data.into()),
+        }
+    }
+
+    pub fn as_slice(&self) -> &[u8] {
+        match self {
+            SmallBytes::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            SmallBytes::Heap(b) => b,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.as_slice().is_empty()
+    }
+
+    fn fill(&self, out: &mut Vec<u8>) {
+        out.clear();
+        out.extend_from_slice(self.as_slice());
+    }
+}
+
+/// The text columns, boxed together because they are usually both empty:
+/// `None` then, and no allocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    hostname: Box<str>,
+    user_context: Box<str>,
+}
+
+fn text(hostname: String, user_context: String) -> Option<Box<Text>> {
+    if hostname.is_empty() && user_context.is_empty() {
+        return None;
+    }
+    Some(Box::new(Text {
+        hostname: hostname.into_boxed_str(),
+        user_context: user_context.into_boxed_str(),
+    }))
+}
+
+fn fill_text(text: &Option<Box<Text>>, hostname: &mut String, user_context: &mut String) {
+    hostname.clear();
+    user_context.clear();
+    if let Some(t) = text {
+        hostname.push_str(&t.hostname);
+        user_context.push_str(&t.user_context);
+    }
+}
+
+const FQDN_FWD: u8 = 1;
+const FQDN_REV: u8 = 2;
+
+fn flags(fwd: bool, rev: bool) -> u8 {
+    (if fwd { FQDN_FWD } else { 0 }) | (if rev { FQDN_REV } else { 0 })
+}
+
+/// A [`Lease4`] in memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored4 {
+    expire: u64,
+    addr: Ipv4Addr,
+    valid_lifetime: u32,
+    subnet_id: u32,
+    /// `FQDN_FWD` | `FQDN_REV`.
+    flags: u8,
+    state: LeaseState,
+    hwaddr: SmallBytes,
+    client_id: Option<SmallBytes>,
+    text: Option<Box<Text>>,
+}
+
+impl StoredLease for Stored4 {
+    type Row = Lease4;
+
+    fn from_row(l: Lease4) -> Self {
+        Stored4 {
+            expire: l.expire,
+            addr: l.addr,
+            valid_lifetime: l.valid_lifetime,
+            subnet_id: l.subnet_id,
+            flags: flags(l.fqdn_fwd, l.fqdn_rev),
+            state: l.state,
+            hwaddr: SmallBytes::new(&l.hwaddr),
+            client_id: l.client_id.as_deref().map(SmallBytes::new),
+            text: text(l.hostname, l.user_context),
+        }
+    }
+
+    fn to_row(&self) -> Lease4 {
+        let mut l = Lease4 {
+            addr: self.addr,
+            hwaddr: Vec::new(),
+            client_id: None,
+            valid_lifetime: 0,
+            expire: 0,
+            subnet_id: 0,
+            fqdn_fwd: false,
+            fqdn_rev: false,
+            hostname: String::new(),
+            state: LeaseState::Default,
+            user_context: String::new(),
+        };
+        self.fill_row(&mut l);
+        l
+    }
+
+    fn fill_row(&self, l: &mut Lease4) {
+        l.addr = self.addr;
+        self.hwaddr.fill(&mut l.hwaddr);
+        match (&self.client_id, &mut l.client_id) {
+            (None, out) => *out = None,
+            (Some(id), Some(out)) => id.fill(out),
+            (Some(id), out) => *out = Some(id.as_slice().to_vec()),
+        }
+        l.valid_lifetime = self.valid_lifetime;
+        l.expire = self.expire;
+        l.subnet_id = self.subnet_id;
+        l.fqdn_fwd = self.flags & FQDN_FWD != 0;
+        l.fqdn_rev = self.flags & FQDN_REV != 0;
+        l.state = self.state;
+        fill_text(&self.text, &mut l.hostname, &mut l.user_context);
+    }
+
+    fn key(&self) -> Ipv4Addr {
+        self.addr
+    }
+    fn expire(&self) -> u64 {
+        self.expire
+    }
+    fn valid_lifetime(&self) -> u32 {
+        self.valid_lifetime
+    }
+    fn state(&self) -> LeaseState {
+        self.state
+    }
+
+    fn for_each_lookup(&self, mut f: impl FnMut(LookupRef<'_>)) {
+        if !self.hwaddr.is_empty() {
+            f(LookupRef::HwAddr(self.hwaddr.as_slice()));
+        }
+        if let Some(cid) = self.client_id.as_ref().filter(|c| !c.is_empty()) {
+            f(LookupRef::ClientId(cid.as_slice()));
+        }
+    }
+}
+
+/// A [`Lease6`] in memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored6 {
+    address: Ipv6Addr,
+    expire: u64,
+    valid_lifetime: u32,
+    subnet_id: u32,
+    pref_lifetime: u32,
+    iaid: u32,
+    hwaddr_source: u32,
+    hwtype: u16,
+    lease_type: LeaseType6,
+    prefix_len: u8,
+    /// `FQDN_FWD` | `FQDN_REV`.
+    flags: u8,
+    state: LeaseState,
+    duid: SmallBytes,
+    hwaddr: SmallBytes,
+    text: Option<Box<Text>>,
+}
+
+impl StoredLease for Stored6 {
+    type Row = Lease6;
+
+    fn from_row(l: Lease6) -> Self {
+        Stored6 {
+            address: l.address,
+            expire: l.expire,
+            valid_lifetime: l.valid_lifetime,
+            subnet_id: l.subnet_id,
+            pref_lifetime: l.pref_lifetime,
+            iaid: l.iaid,
+            hwaddr_source: l.hwaddr_source,
+            hwtype: l.hwtype,
+            lease_type: l.lease_type,
+            prefix_len: l.prefix_len,
+            flags: flags(l.fqdn_fwd, l.fqdn_rev),
+            state: l.state,
+            duid: SmallBytes::new(&l.duid),
+            hwaddr: SmallBytes::new(&l.hwaddr),
+            text: text(l.hostname, l.user_context),
+        }
+    }
+
+    fn to_row(&self) -> Lease6 {
+        let mut l = Lease6 {
+            address: self.address,
+            duid: Vec::new(),
+            valid_lifetime: 0,
+            expire: 0,
+            subnet_id: 0,
+            pref_lifetime: 0,
+            lease_type: LeaseType6::Na,
+            iaid: 0,
+            prefix_len: 0,
+            fqdn_fwd: false,
+            fqdn_rev: false,
+            hostname: String::new(),
+            hwaddr: Vec::new(),
+            state: LeaseState::Default,
+            user_context: String::new(),
+            hwtype: 0,
+            hwaddr_source: 0,
+        };
+        self.fill_row(&mut l);
+        l
+    }
+
+    fn fill_row(&self, l: &mut Lease6) {
+        l.address = self.address;
+        self.duid.fill(&mut l.duid);
+        l.valid_lifetime = self.valid_lifetime;
+        l.expire = self.expire;
+        l.subnet_id = self.subnet_id;
+        l.pref_lifetime = self.pref_lifetime;
+        l.lease_type = self.lease_type;
+        l.iaid = self.iaid;
+        l.prefix_len = self.prefix_len;
+        l.fqdn_fwd = self.flags & FQDN_FWD != 0;
+        l.fqdn_rev = self.flags & FQDN_REV != 0;
+        self.hwaddr.fill(&mut l.hwaddr);
+        l.state = self.state;
+        fill_text(&self.text, &mut l.hostname, &mut l.user_context);
+        l.hwtype = self.hwtype;
+        l.hwaddr_source = self.hwaddr_source;
+    }
+
+    fn key(&self) -> Ipv6Addr {
+        self.address
+    }
+    fn expire(&self) -> u64 {
+        self.expire
+    }
+    fn valid_lifetime(&self) -> u32 {
+        self.valid_lifetime
+    }
+    fn state(&self) -> LeaseState {
+        self.state
+    }
+
+    /// The DUID and the IA; none for a declined lease's empty DUID.
+    fn for_each_lookup(&self, mut f: impl FnMut(LookupRef<'_>)) {
+        let duid = self.duid.as_slice();
+        if duid.is_empty() || duid == EMPTY_DUID {
+            return;
+        }
+        f(LookupRef::Duid(duid));
+        f(LookupRef::DuidIaid(self.lease_type, self.iaid, duid));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::csv::Lookup;
+
+    fn lookups<S: StoredLease>(s: &S) -> Vec<Lookup> {
+        let mut out = Vec::new();
+        s.for_each_lookup(|l| out.push(l.to_lookup()));
+        out
+    }
+
+    #[test]
+    fn sizes_stay_small() {
+        assert_eq!(std::mem::size_of::<SmallBytes>(), 24);
+        assert_eq!(std::mem::size_of::<Option<SmallBytes>>(), 24);
+        assert!(std::mem::size_of::<Option<Stored4>>() <= 80);
+        assert!(std::mem::size_of::<Option<Stored6>>() <= 112);
+    }
+
+    #[test]
+    fn small_bytes_inline_and_heap() {
+        for n in [0, 1, 6, 21, 22, 23, 130, 300] {
+            let data: Vec<u8> = (0..n).map(|i| i as u8).collect();
+            let b = SmallBytes::new(&data);
+            assert_eq!(b.as_slice(), &data[..]);
+            assert_eq!(b.is_empty(), n == 0);
+            assert_eq!(
+                matches!(b, SmallBytes::Inline { .. }),
+                n <= SmallBytes::INLINE
+            );
+            let mut out = vec![9; 40];
+            b.fill(&mut out);
+            assert_eq!(out, data);
+        }
+    }
+
+    fn lease4() -> Lease4 {
+        Lease4 {
+            addr: Ipv4Addr::new(192, 0, 2, 10),
+            hwaddr: vec![0xaa, 0xbb, 0xcc, 0x0d, 0xee, 0xff],
+            client_id: Some(vec![0x01, 0xaa, 0xbb, 0xcc, 0x0d, 0xee, 0xff]),
+            valid_lifetime: 4000,
+            expire: 1_700_004_000,
+            subnet_id: 7,
+            fqdn_fwd: true,
+            fqdn_rev: false,
+            hostname: "host.example.org.".into(),
+            state: LeaseState::Declined,
+            user_context: r#"{"a":1}"#.into(),
+        }
+    }
+
+    #[test]
+    fn lease4_round_trips() {
+        let mut variants = vec![lease4()];
+        let mut l = lease4();
+        l.hwaddr.clear();
+        l.client_id = None;
+        l.hostname.clear();
+        l.user_context.clear();
+        l.fqdn_fwd = false;
+        l.fqdn_rev = true;
+        l.state = LeaseState::ExpiredReclaimed;
+        variants.push(l.clone());
+        l.client_id = Some(Vec::new());
+        l.user_context = "{}".into();
+        variants.push(l.clone());
+        l.client_id = Some((0..=200).collect());
+        l.hwaddr = (0..20).collect();
+        l.hostname = "only-a-hostname".into();
+        l.user_context.clear();
+        variants.push(l);
+        // `fill_row` over every other variant leaves nothing behind.
+        let mut scratch = lease4();
+        for l in &variants {
+            let s = Stored4::from_row(l.clone());
+            assert_eq!(&s.to_row(), l);
+            assert_eq!(s.key(), l.addr);
+            assert_eq!(s.expire(), l.expire);
+            assert_eq!(s.valid_lifetime(), l.valid_lifetime);
+            assert_eq!(s.state(), l.state);
+            assert_eq!(lookups(&s), l.lookups());
+            for other in &variants {
+                Stored4::from_row(other.clone()).fill_row(&mut scratch);
+                s.fill_row(&mut scratch);
+                assert_eq!(&scratch, l);
+            }
+        }
+    }
+
+    fn lease6() -> Lease6 {
+        Lease6 {
+            address: "2001:db8:1::10".parse().unwrap(),
+            duid: vec![0x00, 0x03, 0x00, 0x01, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f],
+            valid_lifetime: 4000,
+            expire: 1_700_004_000,
+            subnet_id: 1,
+            pref_lifetime: 3000,
+            lease_type: LeaseType6::Ta,
+            iaid: 0x0102_0304,
+            prefix_len: 128,
+            fqdn_fwd: true,
+            fqdn_rev: true,
+            hostname: "host.example.org.".into(),
+            hwaddr: vec![0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f],
+            state: LeaseState::Default,
+            user_context: String::new(),
+            hwtype: 1,
+            hwaddr_source: 2,
+        }
+    }
+
+    #[test]
+    fn lease6_round_trips() {
+        let mut variants = vec![lease6()];
+        let mut l = lease6();
+        l.lease_type = LeaseType6::Pd;
+        l.prefix_len = 56;
+        l.duid = (0..128).collect();
+        l.hwaddr.clear();
+        l.hwtype = 0;
+        l.hwaddr_source = 0;
+        l.hostname.clear();
+        l.user_context = r#"{"b":[1,2]}"#.into();
+        variants.push(l.clone());
+        l.duid = EMPTY_DUID.to_vec();
+        l.state = LeaseState::Declined;
+        l.fqdn_fwd = false;
+        l.fqdn_rev = false;
+        l.user_context.clear();
+        variants.push(l);
+        let mut scratch = lease6();
+        for l in &variants {
+            let s = Stored6::from_row(l.clone());
+            assert_eq!(&s.to_row(), l);
+            assert_eq!(s.key(), l.address);
+            assert_eq!(s.expire(), l.expire);
+            assert_eq!(s.valid_lifetime(), l.valid_lifetime);
+            assert_eq!(s.state(), l.state);
+            assert_eq!(lookups(&s), l.lookups());
+            for other in &variants {
+                Stored6::from_row(other.clone()).fill_row(&mut scratch);
+                s.fill_row(&mut scratch);
+                assert_eq!(&scratch, l);
+            }
+        }
+    }
+}
