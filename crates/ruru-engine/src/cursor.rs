@@ -25,6 +25,9 @@ pub enum Candidate {
     Free,
     /// Held by another client (or server).
     Taken,
+    /// Taken, and so are the next `n - 1` candidates (a block the store
+    /// knows is full): the search moves past all `n` at the cost of one.
+    TakenRun(u64),
     /// Never usable (reserved, network address, ...).
     Skip,
 }
@@ -79,15 +82,21 @@ impl Cursor {
             let off = self.next(size);
             match check(off)? {
                 Candidate::Free => return Some(off),
-                Candidate::Taken if !jumped => {
+                Candidate::Taken | Candidate::TakenRun(_) if !jumped => {
                     jumped = true;
                     self.jump();
                     budget = Cursor::search_limit(size);
                 }
+                Candidate::TakenRun(n) => self.skip(n.saturating_sub(1)),
                 Candidate::Taken | Candidate::Skip => {}
             }
         }
         None
+    }
+
+    /// Moves `n` candidates ahead without looking at them.
+    pub fn skip(&self, n: u64) {
+        self.0.fetch_add(n, Ordering::Relaxed);
     }
 
     /// The next offset into a pool of `size` addresses (or prefixes).
@@ -98,11 +107,13 @@ impl Cursor {
         u128::from(self.0.fetch_add(1, Ordering::Relaxed)) % size
     }
 
-    /// How many candidates a full search of a pool of `size` may look at
-    /// (all of a small pool; a bounded number of a huge IPv6 pool, where a
-    /// free address is found quickly unless something is badly wrong).
+    /// How many candidates a full search of a pool of `size` may look at:
+    /// all of any IPv4 pool up to a /8 (a DHCPv4 client must not be told
+    /// the pool is full when it is not), a bounded number of a huge IPv6
+    /// pool, where a free address is found quickly unless something is
+    /// badly wrong.
     pub fn search_limit(size: u128) -> u64 {
-        u64::try_from(size).unwrap_or(u64::MAX).min(1 << 20)
+        u64::try_from(size).unwrap_or(u64::MAX).min(1 << 24)
     }
 
     /// Takes over another cursor's position (same pool after a reload).
@@ -146,12 +157,31 @@ mod tests {
         );
     }
 
+    /// A run of taken candidates costs one step of the search budget, and
+    /// the search goes on right after it.
+    #[test]
+    fn a_taken_run_is_skipped_whole() {
+        let c = Cursor::default();
+        let mut looked = Vec::new();
+        let got = c.search(1000, false, |o| {
+            looked.push(o);
+            Some(match o {
+                0 | 256 => Candidate::TakenRun(256),
+                o if o < 600 => Candidate::Taken,
+                _ => Candidate::Free,
+            })
+        });
+        assert_eq!(got, Some(600));
+        assert_eq!(&looked[..3], &[0, 256, 512]);
+        assert_eq!(looked.len(), 3 + (600 - 512));
+    }
+
     #[test]
     fn wraps_and_advances() {
         let c = Cursor::default();
         let got: Vec<u128> = (0..5).map(|_| c.next(3)).collect();
         assert_eq!(got, vec![0, 1, 2, 0, 1]);
         assert_eq!(Cursor::search_limit(10), 10);
-        assert_eq!(Cursor::search_limit(u128::MAX), 1 << 20);
+        assert_eq!(Cursor::search_limit(u128::MAX), 1 << 24);
     }
 }

@@ -49,6 +49,12 @@ pub trait LeaseRow: Clone + Send + Sync + 'static {
     const MIN_COLUMNS: usize;
 
     fn key(&self) -> Self::Key;
+    /// The [`crate::BLOCK4`]-address block a key falls in, for the block
+    /// counts the allocator uses ([`crate::LeaseStore::leases_in_block4`]);
+    /// `None` (the default) keeps no counts.
+    fn block(_key: Self::Key) -> Option<u32> {
+        None
+    }
     fn expire(&self) -> u64;
     fn valid_lifetime(&self) -> u32;
     fn state(&self) -> LeaseState;

@@ -268,6 +268,14 @@ pub enum LeaseError {
     },
 }
 
+/// The size of the address blocks of [`LeaseStore::leased_in_block4`]
+/// (aligned: a block's first address is a multiple of it).
+pub const BLOCK4: u32 = 256;
+
+/// Which addresses of a [`BLOCK4`]-address block have a lease record: bit
+/// `i % 64` of word `i / 64` for the block's `i`-th address.
+pub type Block4 = [u64; (BLOCK4 / 64) as usize];
+
 /// The lease store every backend implements. All methods are safe to call
 /// from many threads at once. A write returns only after the lease is durable
 /// as the backend defines it (memfile: the journal line is written to the OS).
@@ -291,6 +299,14 @@ pub trait LeaseStore: Send + Sync {
     /// Leases of the client with this hardware address, in any subnet.
     fn get4_by_hwaddr(&self, _hwaddr: &[u8]) -> Vec<Lease4> {
         Vec::new()
+    }
+    /// Which of the [`BLOCK4`] addresses from `first` (a multiple of
+    /// [`BLOCK4`]) have a lease record, in any state, if the store can tell
+    /// without reading the leases: the allocator steps over runs of leased
+    /// addresses at once. `None` (the default): it cannot, and the
+    /// allocator looks at each address.
+    fn leased_in_block4(&self, _first: Ipv4Addr) -> Option<Block4> {
+        None
     }
     /// Stores a new lease; `Exists` if the address already has one.
     fn add4(&self, _lease: &Lease4) -> Result<(), LeaseError> {

@@ -69,7 +69,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockW
 use std::time::{Duration, Instant};
 
 use crate::csv::{self, LeaseRow, LookupRef, Schema};
-use crate::{Lease4, Lease6, LeaseError, LeaseState, LeaseStore, LeaseType6};
+use crate::{Block4, Lease4, Lease6, LeaseError, LeaseState, LeaseStore, LeaseType6};
 
 mod stored;
 
@@ -204,6 +204,10 @@ struct Index<L: LeaseRow> {
     free: Vec<u32>,
     /// Key -> slot, in key order (snapshots and listings are by key).
     by_key: BTreeMap<L::Key, u32>,
+    /// How many leases each [`crate::BLOCK4`]-address block holds
+    /// ([`LeaseRow::block`]; DHCPv4 only), so that the allocator can step
+    /// over a full block without looking at its addresses.
+    blocks: HashMap<u32, u16, foldhash::fast::RandomState>,
     by_lookup: LookupIndex,
     /// Default and Declined leases by expiry: reclamation candidates, so
     /// `expired` is a range scan.
@@ -222,6 +226,7 @@ impl<L: LeaseRow> Default for Index<L> {
             slots: Vec::new(),
             free: Vec::new(),
             by_key: BTreeMap::new(),
+            blocks: HashMap::default(),
             by_lookup: LookupIndex::default(),
             active_by_expire: BTreeSet::new(),
             reclaimed_by_expire: BTreeSet::new(),
@@ -275,6 +280,31 @@ impl<L: LeaseRow> Index<L> {
         self.by_key.get(key).and_then(|slot| self.stored(*slot))
     }
 
+    /// Which addresses of block `block` have a lease: from the counts
+    /// when the block is empty or full, otherwise from the keys.
+    fn leased_in(&self, block: u32) -> Block4
+    where
+        L: LeaseRow<Key = Ipv4Addr>,
+    {
+        match self.blocks.get(&block).map_or(0, |n| u32::from(*n)) {
+            0 => [0; 4],
+            n if n >= crate::BLOCK4 => [u64::MAX; 4],
+            _ => {
+                let first = block * crate::BLOCK4;
+                let last = first + (crate::BLOCK4 - 1);
+                let mut bits = [0u64; 4];
+                for key in self
+                    .by_key
+                    .range(Ipv4Addr::from(first)..=Ipv4Addr::from(last))
+                    .map(|(k, _)| u32::from(*k) - first)
+                {
+                    bits[(key / 64) as usize] |= 1 << (key % 64);
+                }
+                bits
+            }
+        }
+    }
+
     /// The stored leases in key order.
     fn iter(&self) -> impl Iterator<Item = &L::Stored> + '_ {
         self.by_key.values().filter_map(|slot| self.stored(*slot))
@@ -307,6 +337,9 @@ impl<L: LeaseRow> Index<L> {
                     }
                 };
                 e.insert(slot);
+                if let Some(b) = L::block(key) {
+                    *self.blocks.entry(b).or_insert(0) += 1;
+                }
                 slot
             }
         };
@@ -335,6 +368,14 @@ impl<L: LeaseRow> Index<L> {
 
     fn remove(&mut self, key: L::Key) -> Option<L> {
         let slot = self.by_key.remove(&key)?;
+        if let Some(b) = L::block(key) {
+            if let hash_map::Entry::Occupied(mut e) = self.blocks.entry(b) {
+                *e.get_mut() -= 1;
+                if *e.get() == 0 {
+                    e.remove();
+                }
+            }
+        }
         let old = self.unlink(slot)?;
         self.free.push(slot);
         Some(old.to_row())
@@ -957,6 +998,10 @@ impl<L: LeaseRow> MemfileStore<L> {
 impl LeaseStore for Memfile4 {
     fn get4(&self, addr: Ipv4Addr) -> Option<Lease4> {
         self.get(addr)
+    }
+
+    fn leased_in_block4(&self, first: Ipv4Addr) -> Option<Block4> {
+        Some(self.read().leased_in(u32::from(first) / crate::BLOCK4))
     }
 
     fn get4_by_client_id(&self, client_id: &[u8]) -> Vec<Lease4> {

@@ -11,7 +11,7 @@ use crate::cursor::{Candidate, Cursor};
 use std::net::Ipv4Addr;
 
 use ruru_config::{Reservation4, Subnet4};
-use ruru_lease::{Lease4, LeaseStore};
+use ruru_lease::{Block4, Lease4, LeaseStore, BLOCK4};
 
 use super::hosts::HostSources;
 
@@ -128,6 +128,14 @@ impl PoolCursors {
     /// A free pool address for this client, or None when every pool is full.
     /// An address reserved in a host database is skipped like one reserved
     /// in the configuration (asked only for addresses free of leases).
+    ///
+    /// When the store can tell which addresses of an aligned block of
+    /// [`BLOCK4`] have a lease ([`LeaseStore::leased_in_block4`]: memfile),
+    /// the search steps over each run of leased addresses at once, so that
+    /// an allocation costs about the same in a nearly full pool as in an
+    /// empty one. A leased address may still hold an expired lease, which is
+    /// as good as a free one: when no address free of leases is left, a
+    /// second search looks at every address.
     pub fn find_free(
         &self,
         store: &dyn LeaseStore,
@@ -136,42 +144,85 @@ impl PoolCursors {
         key: &ClientKey<'_>,
         now: u64,
     ) -> Option<Ipv4Addr> {
-        for (pool, cursor) in subnet.pools.iter().zip(&self.cursors) {
-            let size = pool.size();
-            let start = u128::from(u32::from(pool.start));
-            let found = cursor.search(u128::from(size), self.spread, |off| {
-                let addr = Ipv4Addr::from(u32::try_from(start + off).ok()?);
-                if is_network_or_broadcast(subnet, addr)
-                    || subnet.reservations.by_address(addr).is_some()
-                {
-                    return Some(Candidate::Skip);
-                }
-                let c = match store.get4(addr) {
-                    None => Candidate::Free,
-                    Some(l)
-                        if l.expired(now)
-                            || key.owns(&l) && l.state != ruru_lease::LeaseState::Declined =>
-                    {
-                        Candidate::Free
+        let mut stepped = false;
+        for by_blocks in [true, false] {
+            for (pool, cursor) in subnet.pools.iter().zip(&self.cursors) {
+                let size = u128::from(pool.size());
+                let start = u128::from(u32::from(pool.start));
+                // The last block asked about, during this search.
+                let mut block: Option<(u32, Option<Block4>)> = None;
+                let found = cursor.search(size, self.spread, |off| {
+                    let a = u32::try_from(start + off).ok()?;
+                    if by_blocks {
+                        let b = a / BLOCK4;
+                        let bits = match block {
+                            Some((cached, bits)) if cached == b => bits,
+                            _ => {
+                                let bits = store.leased_in_block4(Ipv4Addr::from(b * BLOCK4));
+                                block = Some((b, bits));
+                                bits
+                            }
+                        };
+                        let run = bits.map_or(0, |bits| leased_run(&bits, a % BLOCK4));
+                        if run > 0 {
+                            stepped = true;
+                            let run = u128::from(run).min(size - off);
+                            return Some(Candidate::TakenRun(u64::try_from(run).ok()?));
+                        }
                     }
-                    Some(_) => Candidate::Taken,
-                };
-                if matches!(c, Candidate::Free)
-                    && !hosts.is_empty()
-                    && hosts.reserved_for_other(subnet.id, addr, None)
-                {
-                    return Some(Candidate::Skip);
+                    let addr = Ipv4Addr::from(a);
+                    if is_network_or_broadcast(subnet, addr)
+                        || subnet.reservations.by_address(addr).is_some()
+                    {
+                        return Some(Candidate::Skip);
+                    }
+                    let c = match store.get4(addr) {
+                        None => Candidate::Free,
+                        Some(l)
+                            if l.expired(now)
+                                || key.owns(&l) && l.state != ruru_lease::LeaseState::Declined =>
+                        {
+                            Candidate::Free
+                        }
+                        Some(_) => Candidate::Taken,
+                    };
+                    if matches!(c, Candidate::Free)
+                        && !hosts.is_empty()
+                        && hosts.reserved_for_other(subnet.id, addr, None)
+                    {
+                        return Some(Candidate::Skip);
+                    }
+                    Some(c)
+                });
+                if let Some(off) = found {
+                    if let Ok(a) = u32::try_from(start + off) {
+                        return Some(Ipv4Addr::from(a));
+                    }
                 }
-                Some(c)
-            });
-            if let Some(off) = found {
-                if let Ok(a) = u32::try_from(start + off) {
-                    return Some(Ipv4Addr::from(a));
-                }
+            }
+            if !stepped {
+                break;
             }
         }
         None
     }
+}
+
+/// How many addresses from the block's `i`-th on have a lease, in a row
+/// (0 when the `i`-th has none).
+fn leased_run(bits: &Block4, i: u32) -> u32 {
+    let mut run = 0;
+    let mut i = i;
+    while i < BLOCK4 {
+        let (word, bit) = ((i / 64) as usize, i % 64);
+        let ones = (bits[word] >> bit).trailing_ones().min(64 - bit);
+        run += ones;
+        if ones < 64 - bit {
+            break;
+        }
+        i += ones;
+    }
+    run
 }
 
 /// Kea never hands out a subnet's network or broadcast address from a pool
@@ -183,4 +234,27 @@ fn is_network_or_broadcast(subnet: &Subnet4, addr: Ipv4Addr) -> bool {
     let host_mask = u32::MAX >> u32::from(subnet.prefix_len);
     let a = u32::from(addr);
     a & host_mask == 0 || a & host_mask == host_mask
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leased_runs() {
+        let mut bits: Block4 = [0; 4];
+        assert_eq!(leased_run(&bits, 0), 0);
+        // Addresses 3..70 and 250..256 leased.
+        for i in (3..70).chain(250..256) {
+            bits[i / 64] |= 1 << (i % 64);
+        }
+        assert_eq!(leased_run(&bits, 2), 0);
+        assert_eq!(leased_run(&bits, 3), 67);
+        assert_eq!(leased_run(&bits, 63), 7);
+        assert_eq!(leased_run(&bits, 64), 6);
+        assert_eq!(leased_run(&bits, 70), 0);
+        assert_eq!(leased_run(&bits, 250), 6);
+        assert_eq!(leased_run(&[u64::MAX; 4], 0), 256);
+        assert_eq!(leased_run(&[u64::MAX; 4], 255), 1);
+    }
 }

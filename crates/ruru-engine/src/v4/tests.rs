@@ -670,3 +670,101 @@ fn host_database_reservation_applies_at_the_next_packet() {
         Some(MessageType::Nak)
     );
 }
+
+/// A store that counts its `get4` calls and knows how many leases each
+/// block holds (as memfile does), over a memfile.
+struct BlockCounting {
+    inner: Memfile,
+    gets: std::sync::atomic::AtomicUsize,
+}
+
+impl LeaseStore for BlockCounting {
+    fn get4(&self, addr: Ipv4Addr) -> Option<ruru_lease::Lease4> {
+        self.gets.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.inner.get4(addr)
+    }
+    fn leased_in_block4(&self, first: Ipv4Addr) -> Option<ruru_lease::Block4> {
+        self.inner.leased_in_block4(first)
+    }
+}
+
+fn fill_lease(addr: u32, expire: u64) -> ruru_lease::Lease4 {
+    let [a, b, c, d] = addr.to_be_bytes();
+    ruru_lease::Lease4 {
+        addr: Ipv4Addr::from(addr),
+        hwaddr: vec![0x02, 0x09, a, b, c, d],
+        client_id: None,
+        valid_lifetime: 3600,
+        expire,
+        subnet_id: 1,
+        fqdn_fwd: false,
+        fqdn_rev: false,
+        hostname: String::new(),
+        state: LeaseState::Default,
+        user_context: String::new(),
+    }
+}
+
+/// In a pool whose first three blocks are full of leases, the search steps
+/// over each full block at once; when only an expired lease among leased
+/// addresses is left, the second search finds it.
+#[test]
+fn find_free_steps_over_full_blocks() {
+    let mut sn = subnet();
+    sn.addr = Ipv4Addr::new(10, 0, 0, 0);
+    sn.prefix_len = 22;
+    sn.relay_addresses = vec![];
+    sn.reservations = Reservations4::new(vec![]);
+    sn.pools = vec![Pool4 {
+        start: Ipv4Addr::new(10, 0, 0, 0),
+        end: Ipv4Addr::new(10, 0, 3, 255),
+        options: vec![],
+    }];
+    let store = BlockCounting {
+        inner: Memfile::open(None).unwrap(),
+        gets: Default::default(),
+    };
+    let base = u32::from(Ipv4Addr::new(10, 0, 0, 0));
+    for a in base..base + 3 * 256 {
+        store.inner.add4(&fill_lease(a, NOW + 3600)).unwrap();
+    }
+    let key = alloc::ClientKey {
+        hwaddr: &[2, 0, 0, 0, 0, 7],
+        client_id: None,
+        match_client_id: true,
+    };
+    let hosts = hosts::HostSources::default();
+    let cursors = alloc::PoolCursors::new(&sn, false);
+    let got = cursors.find_free(&store, &hosts, &sn, &key, NOW);
+    // 10.0.3.0 is the first address free of leases (not the /22's
+    // network address).
+    assert_eq!(got, Some(Ipv4Addr::new(10, 0, 3, 0)));
+    let gets = store.gets.load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(gets, 1, "addresses looked at one by one");
+
+    // Leased runs inside a block are stepped over too: with 10.0.3.0-99
+    // leased, the next search looks only at 10.0.3.100.
+    for a in base + 3 * 256..base + 3 * 256 + 100 {
+        store.inner.add4(&fill_lease(a, NOW + 3600)).unwrap();
+    }
+    store.gets.store(0, std::sync::atomic::Ordering::Relaxed);
+    let cursors = alloc::PoolCursors::new(&sn, false);
+    assert_eq!(
+        cursors.find_free(&store, &hosts, &sn, &key, NOW),
+        Some(Ipv4Addr::new(10, 0, 3, 100))
+    );
+    assert_eq!(store.gets.load(std::sync::atomic::Ordering::Relaxed), 1);
+
+    // Now the last block is full too, and one lease of the second block
+    // has expired: found by the second search.
+    for a in base + 3 * 256 + 100..base + 4 * 256 {
+        store.inner.add4(&fill_lease(a, NOW + 3600)).unwrap();
+    }
+    let expired = base + 256 + 17;
+    store.inner.update4(&fill_lease(expired, NOW - 1)).unwrap();
+    let cursors = alloc::PoolCursors::new(&sn, false);
+    assert_eq!(
+        cursors.find_free(&store, &hosts, &sn, &key, NOW),
+        Some(Ipv4Addr::from(expired))
+    );
+}

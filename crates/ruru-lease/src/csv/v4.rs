@@ -70,6 +70,9 @@ impl LeaseRow for Lease4 {
     fn key(&self) -> Ipv4Addr {
         self.addr
     }
+    fn block(key: Ipv4Addr) -> Option<u32> {
+        Some(u32::from(key) / crate::BLOCK4)
+    }
     fn expire(&self) -> u64 {
         self.expire
     }

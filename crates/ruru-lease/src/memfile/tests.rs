@@ -1090,3 +1090,52 @@ fn crash_after_rotation_is_recovered6() {
     again.sort_by_key(|l| l.address);
     assert_eq!(again, expected);
 }
+
+/// The leased-address bitmaps follow adds, replacements and deletes, and
+/// are rebuilt by a load (journal rows, including deletions).
+#[test]
+fn block_bitmaps_follow_the_leases() {
+    let (_dir, path) = tmp();
+    let block = |n: u16| Ipv4Addr::from(u32::from(lease(n).addr) / crate::BLOCK4 * crate::BLOCK4);
+    let count = |s: &dyn LeaseStore, n: u16| {
+        s.leased_in_block4(block(n))
+            .map(|b| b.iter().map(|w| w.count_ones()).sum::<u32>())
+    };
+    let bit = |s: &dyn LeaseStore, n: u16| {
+        let i = u32::from(lease(n).addr) % crate::BLOCK4;
+        s.leased_in_block4(block(n))
+            .is_some_and(|b| b[(i / 64) as usize] & (1 << (i % 64)) != 0)
+    };
+    {
+        let s = open(&path);
+        assert_eq!(s.leased_in_block4(block(1)), Some([0; 4]));
+        for n in 1..=300 {
+            s.add4(&lease(n)).unwrap();
+        }
+        // 10.0.0.1-255 and 10.0.1.0-44 (lease(n) is 10.0.hi.lo).
+        assert_eq!(count(&s, 1), Some(255));
+        assert!(!bit(&s, 0) && bit(&s, 1) && bit(&s, 255));
+        assert_eq!(count(&s, 300), Some(45));
+        assert!(bit(&s, 300) && !bit(&s, 301));
+        let mut l = lease(5);
+        l.hostname = "again".into();
+        s.update4(&l).unwrap();
+        assert_eq!(count(&s, 1), Some(255));
+        assert!(s.delete4(lease(7).addr).unwrap());
+        assert!(!s.delete4(lease(7).addr).unwrap());
+        assert_eq!(count(&s, 1), Some(254));
+        assert!(!bit(&s, 7));
+        s.add4(&lease(0)).unwrap();
+        s.add4(&lease(7)).unwrap();
+        assert_eq!(s.leased_in_block4(block(1)), Some([u64::MAX; 4]));
+        assert!(s.delete4(lease(64).addr).unwrap());
+    }
+    let s = open(&path);
+    assert_eq!(count(&s, 1), Some(255));
+    assert!(!bit(&s, 64) && bit(&s, 63) && bit(&s, 65));
+    assert_eq!(count(&s, 300), Some(45));
+    assert_eq!(s.leased_in_block4(Ipv4Addr::new(10, 0, 9, 0)), Some([0; 4]));
+    // DHCPv6 stores keep none.
+    let s6 = Memfile6::open(None).unwrap();
+    assert_eq!(s6.leased_in_block4(block(1)), None);
+}
