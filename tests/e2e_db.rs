@@ -35,9 +35,20 @@
 //!   - DHCPv6 under `stop-retry-exit`: no Reply while the database is away,
 //!     service again when it is back.
 //!
+//! - TLS (`trust-anchor`, `cert-file`, `key-file`), on a private
+//!   PostgreSQL ([`PrivatePg::with_tls`]) and a private MariaDB
+//!   ([`PrivateMy`]) that take TLS connections only, with certificates made
+//!   by `rcgen`: with the right CA the store passes the conformance suite;
+//!   with another CA the error says that certificate verification failed;
+//!   a missing CA file is named; without TLS the server refuses; a client
+//!   certificate gets past PostgreSQL's `cert` authentication and MySQL's
+//!   `REQUIRE X509` (an RSA key made by `openssl`: the MySQL driver's
+//!   limit); `ruru db version` takes the keys from the file.
+//!
 //! A database that is not reachable is a SKIP (a failure under
 //! `RURU_REQUIRE_ALL=1`), and so are PostgreSQL server binaries that are
-//! not installed (for the outage tests).
+//! not installed (for the outage and TLS tests), MariaDB's (`mariadbd`,
+//! `mariadb-install-db`) and `openssl` (for the TLS tests).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -1241,11 +1252,62 @@ struct PrivatePg {
     /// The server refuses to run as root: as root, its tools run as the
     /// `postgres` user (`runuser`).
     as_postgres: bool,
+    /// More server options (`-c ssl=on ...`).
+    extra: String,
+    /// TLS for [`PrivatePg::opts`] (a server that requires it).
+    tls: Option<ruru_lease::sql::DbTls>,
 }
 
 impl PrivatePg {
     /// `None` (after a SKIP) when PostgreSQL's server binaries are missing.
     fn new(test: &str) -> Option<PrivatePg> {
+        let pg = PrivatePg::initdb(test)?;
+        pg.start();
+        PgStore::execute_admin(&pg.opts("postgres"), "CREATE DATABASE ruru").unwrap();
+        Some(pg)
+    }
+
+    /// A server that takes TLS connections only (`hostssl` lines alone in
+    /// `pg_hba.conf`, trust authentication), with the certificate and key
+    /// of `pki` ([`make_pki`]); its `ssl_ca_file` is `pki`'s CA, for
+    /// client certificates.
+    fn with_tls(test: &str, pki: &std::path::Path) -> Option<PrivatePg> {
+        let mut pg = PrivatePg::initdb(test)?;
+        let data = pg.data();
+        for f in ["server.pem", "server.key", "ca.pem"] {
+            std::fs::copy(pki.join(f), data.join(f)).unwrap();
+        }
+        std::fs::write(
+            data.join("pg_hba.conf"),
+            "local all all trust\nhostssl all all 127.0.0.1/32 trust\n",
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            data.join("server.key"),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .unwrap();
+        if pg.as_postgres {
+            let st = Command::new("chown")
+                .args(["-R", "postgres:"])
+                .arg(&data)
+                .status()
+                .unwrap();
+            assert!(st.success());
+        }
+        pg.extra = "-c ssl=on -c ssl_cert_file=server.pem -c ssl_key_file=server.key -c ssl_ca_file=ca.pem".into();
+        pg.tls = Some(ruru_lease::sql::DbTls {
+            trust_anchor: pki.join("ca.pem"),
+            client: None,
+        });
+        pg.start();
+        PgStore::execute_admin(&pg.opts("postgres"), "CREATE DATABASE ruru").unwrap();
+        Some(pg)
+    }
+
+    /// `initdb` in a new temporary directory; not started.
+    fn initdb(test: &str) -> Option<PrivatePg> {
         let Some(bin) = pg_bin() else {
             skip(
                 test,
@@ -1268,6 +1330,8 @@ impl PrivatePg {
             bin,
             port: free_tcp_port(),
             as_postgres,
+            extra: String::new(),
+            tls: None,
         };
         let out = pg
             .tool("initdb")
@@ -1281,8 +1345,6 @@ impl PrivatePg {
             "initdb: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        pg.start();
-        PgStore::execute_admin(&pg.opts("postgres"), "CREATE DATABASE ruru").unwrap();
         Some(pg)
     }
 
@@ -1322,9 +1384,10 @@ impl PrivatePg {
     fn start(&self) {
         let log = self.dir.path().join("log");
         let o = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off {}",
             self.port,
-            self.dir.path().display()
+            self.dir.path().display(),
+            self.extra
         );
         let log = log.to_str().unwrap();
         assert!(
@@ -1349,6 +1412,7 @@ impl PrivatePg {
         o.port = Some(self.port);
         o.user = Some("postgres".into());
         o.connect_timeout = Duration::from_secs(3);
+        o.tls = self.tls.clone();
         o
     }
 
@@ -1716,4 +1780,443 @@ fn pg_v6_outage() {
     }
     let log = srv.stop();
     assert!(Server::stat_from_log(&log, "pkt6-drop-service-disabled").unwrap_or(0) >= 1);
+}
+
+// --------------------------------------------------------------------- TLS
+
+/// A CA and certificates made with `rcgen` (already the workspace's test
+/// PKI maker, see tests/e2e_control.rs; no `openssl` needed), as PEM files
+/// in `dir`: ca.pem (and its ca.key); server.pem and server.key for `localhost` and
+/// 127.0.0.1; client.pem and client.key with CN `user` (PostgreSQL's
+/// `cert` authentication takes the CN as the user name); other-ca.pem, an
+/// unrelated CA.
+fn make_pki(dir: &std::path::Path, user: &str) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, SanType};
+    let w = |n: &str, s: String| std::fs::write(dir.join(n), s).unwrap();
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name.push(DnType::CommonName, "ruru db CA");
+    w("ca.pem", ca.self_signed(&ca_key).unwrap().pem());
+    w("ca.key", ca_key.serialize_pem());
+    let issuer = Issuer::new(ca, ca_key);
+
+    let key = KeyPair::generate().unwrap();
+    let mut p = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    p.subject_alt_names
+        .push(SanType::IpAddress(Ipv4Addr::LOCALHOST.into()));
+    p.distinguished_name.push(DnType::CommonName, "localhost");
+    w("server.pem", p.signed_by(&key, &issuer).unwrap().pem());
+    w("server.key", key.serialize_pem());
+
+    let key = KeyPair::generate().unwrap();
+    let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+    p.distinguished_name.push(DnType::CommonName, user);
+    p.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+    w("client.pem", p.signed_by(&key, &issuer).unwrap().pem());
+    w("client.key", key.serialize_pem());
+
+    let other_key = KeyPair::generate().unwrap();
+    let mut other = CertificateParams::new(Vec::<String>::new()).unwrap();
+    other.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    other
+        .distinguished_name
+        .push(DnType::CommonName, "another CA");
+    w("other-ca.pem", other.self_signed(&other_key).unwrap().pem());
+}
+
+/// The error of `r`, as text ("" when it is `Ok`).
+fn err_text<T>(r: Result<T, ruru_lease::LeaseError>) -> String {
+    r.err().map(|e| e.to_string()).unwrap_or_default()
+}
+
+/// A store over TLS passes the DHCPv4 conformance suite (each case on an
+/// emptied table), and a lease written through one is read by another.
+fn tls_store_works(open: &dyn Fn() -> Box<dyn LeaseStore>, clear: &dyn Fn()) {
+    ruru_lease::conformance::run_all4(&|| {
+        clear();
+        open()
+    });
+    clear();
+    let l = ruru_lease::conformance::lease4(7);
+    open().add4(&l).unwrap();
+    assert_eq!(open().get4(l.addr), Some(l));
+}
+
+/// TLS to PostgreSQL (Kea's `trust-anchor`, `cert-file`, `key-file`), on
+/// a private server that takes TLS connections only: with the CA that
+/// signed its certificate the store works (conformance suite); with
+/// another CA, or a CA file that is missing, or without TLS, it does not
+/// open, and the error says why. Then the server requires a client
+/// certificate (`cert` authentication): it works with `cert-file` and
+/// `key-file`, not without. `ruru db init|version` take the keys from the
+/// configuration file.
+#[test]
+fn pg_tls() {
+    let test = "pg_tls";
+    let pki = tempfile::tempdir().unwrap();
+    make_pki(pki.path(), "postgres");
+    let Some(pg) = PrivatePg::with_tls(test, pki.path()) else {
+        return;
+    };
+    let ca = pki.path().join("ca.pem");
+    let opts = pg.opts("ruru");
+    assert_eq!(
+        PgStore::init(&opts).unwrap(),
+        ruru_lease::SchemaState::Version(1, 2)
+    );
+    tls_store_works(&|| Box::new(PgStore::open(&opts).unwrap()), &|| {
+        PgStore::execute_admin(&opts, "DELETE FROM lease4").unwrap()
+    });
+
+    // Another CA: the server's certificate is not trusted.
+    let mut wrong = opts.clone();
+    wrong.tls = Some(ruru_lease::sql::DbTls {
+        trust_anchor: pki.path().join("other-ca.pem"),
+        client: None,
+    });
+    let e = err_text(PgStore::open(&wrong));
+    assert!(e.contains("certificate verification failed"), "{e}");
+    assert!(e.contains("other-ca.pem"), "{e}");
+    // With retry-on-startup, a failed handshake is a database that cannot
+    // be reached (the server may get its new certificate): the store opens
+    // down and tries again.
+    let store = PgStore::open(&DbOptions {
+        retry_on_startup: true,
+        ..wrong.clone()
+    })
+    .unwrap();
+    assert!(!store.connected());
+    match store.events().unwrap().try_recv() {
+        Ok(ruru_lease::DbEvent::Lost { error }) => {
+            assert!(error.contains("certificate verification failed"), "{error}")
+        }
+        e => panic!("expected Lost, got {e:?}"),
+    }
+    drop(store);
+    // A trust anchor that is not there: named.
+    let missing = pki.path().join("missing-ca.pem");
+    wrong.tls = Some(ruru_lease::sql::DbTls {
+        trust_anchor: missing.clone(),
+        client: None,
+    });
+    let e = err_text(PgStore::open(&wrong));
+    assert!(
+        e.contains("trust-anchor") && e.contains(&missing.display().to_string()),
+        "{e}"
+    );
+    // The CA's directory is a trust anchor too.
+    let cas = tempfile::tempdir().unwrap();
+    std::fs::copy(&ca, cas.path().join("ca.pem")).unwrap();
+    std::fs::write(cas.path().join("README"), "not a certificate\n").unwrap();
+    let by_dir = DbOptions {
+        tls: Some(ruru_lease::sql::DbTls {
+            trust_anchor: cas.path().to_path_buf(),
+            client: None,
+        }),
+        ..opts.clone()
+    };
+    assert!(PgStore::open(&by_dir).unwrap().connected());
+    // Without TLS: the server refuses (no `host` line for plain
+    // connections).
+    let plain = DbOptions {
+        tls: None,
+        ..opts.clone()
+    };
+    let e = err_text(PgStore::open(&plain));
+    assert!(e.contains("no encryption"), "{e}");
+
+    // The binary: the keys of the configuration file.
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("ruru.json");
+    let db = |ca: &std::path::Path| {
+        format!(
+            r#"{{ "type": "postgresql", "name": "ruru", "host": "localhost", "port": {},
+                 "user": "postgres", "connect-timeout": 3, "trust-anchor": "{}" }}"#,
+            pg.port,
+            ca.display()
+        )
+    };
+    std::fs::write(&cfg, config4(&db(&ca), &[Ipv4Addr::new(127, 0, 0, 1)])).unwrap();
+    let (ok, text) = ruru_db("version", &cfg);
+    assert!(ok && text.contains("1.2"), "{text}");
+    std::fs::write(&cfg, config4(&db(&missing), &[Ipv4Addr::new(127, 0, 0, 1)])).unwrap();
+    let (ok, text) = ruru_db("version", &cfg);
+    assert!(!ok && text.contains("missing-ca.pem"), "{text}");
+
+    // A client certificate required (`cert` authentication, against
+    // `ssl_ca_file`).
+    std::fs::write(
+        pg.data().join("pg_hba.conf"),
+        "local all all trust\nhostssl all all 127.0.0.1/32 cert\n",
+    )
+    .unwrap();
+    assert!(pg.pg_ctl(&["reload"]), "pg_ctl reload:\n{}", pg.log());
+    std::thread::sleep(Duration::from_millis(500));
+    let e = err_text(PgStore::open(&opts));
+    assert!(!e.is_empty(), "opened without a client certificate");
+    let with_cert = DbOptions {
+        tls: Some(ruru_lease::sql::DbTls {
+            trust_anchor: ca.clone(),
+            client: Some((pki.path().join("client.pem"), pki.path().join("client.key"))),
+        }),
+        ..opts.clone()
+    };
+    let store = PgStore::open(&with_cert).unwrap();
+    let l = ruru_lease::conformance::lease4(8);
+    store.add4(&l).unwrap();
+    assert_eq!(store.get4(l.addr), Some(l));
+}
+
+/// A MariaDB server of the test's own that takes TLS connections only
+/// (`--require-secure-transport`), with the certificate and key of a
+/// [`make_pki`] directory: `mariadb-install-db` in a temporary directory,
+/// `mariadbd` on a free port of 127.0.0.1 (user `root`, no password). It is
+/// stopped (and its directory removed) when this is dropped, also when the
+/// test fails.
+struct PrivateMy {
+    dir: tempfile::TempDir,
+    port: u16,
+    child: std::process::Child,
+}
+
+/// A MariaDB server program: in `PATH`, or in /usr/sbin and /usr/bin.
+fn mariadb_tool(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/usr/bin")])
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+impl PrivateMy {
+    /// `None` (after a SKIP) when MariaDB's server programs are missing.
+    fn with_tls(test: &str, pki: &std::path::Path) -> Option<PrivateMy> {
+        let (Some(install), Some(server)) =
+            (mariadb_tool("mariadb-install-db"), mariadb_tool("mariadbd"))
+        else {
+            skip(
+                test,
+                "needs MariaDB's server programs (mariadb-install-db, mariadbd) for a private server",
+            );
+            return None;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        // `--no-defaults`: not the machine's my.cnf (its user, its log
+        // file). As root, the server runs as root (`--user=root`).
+        let user = is_root().then_some("--user=root");
+        let out = Command::new(install)
+            .arg("--no-defaults")
+            .arg(format!("--datadir={}", data.display()))
+            .args(["--auth-root-authentication-method=normal", "--skip-test-db"])
+            .args(user)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "mariadb-install-db: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let port = free_tcp_port();
+        let p = |f: &str| pki.join(f).display().to_string();
+        let d = |f: &str| dir.path().join(f).display().to_string();
+        let child = Command::new(server)
+            .arg("--no-defaults")
+            .args(user)
+            .arg(format!("--datadir={}", data.display()))
+            .arg(format!("--socket={}", d("sock")))
+            .arg(format!("--pid-file={}", d("pid")))
+            .arg(format!("--log-error={}", d("log")))
+            .arg(format!("--port={port}"))
+            .args(["--bind-address=127.0.0.1", "--skip-log-bin"])
+            .arg("--innodb-flush-log-at-trx-commit=0")
+            .arg(format!("--ssl-ca={}", p("ca.pem")))
+            .arg(format!("--ssl-cert={}", p("server.pem")))
+            .arg(format!("--ssl-key={}", p("server.key")))
+            .arg("--require-secure-transport=ON")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut my = PrivateMy { dir, port, child };
+        // Ready when it takes connections.
+        let until = Instant::now() + Duration::from_secs(60);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(st)) = my.child.try_wait() {
+                panic!("mariadbd exited ({st}):\n{}", my.log());
+            }
+            assert!(
+                Instant::now() < until,
+                "mariadbd did not start:\n{}",
+                my.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let admin = my.opts("", pki);
+        MySqlStore::execute_admin(&admin, "CREATE DATABASE ruru")
+            .unwrap_or_else(|e| panic!("{e}\n{}", my.log()));
+        Some(my)
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("log")).unwrap_or_default()
+    }
+
+    /// Database `name` as `root`, over TLS with `pki`'s CA.
+    fn opts(&self, name: &str, pki: &std::path::Path) -> DbOptions {
+        let mut o = DbOptions::new(name);
+        o.host = "127.0.0.1".into();
+        o.port = Some(self.port);
+        o.user = Some("root".into());
+        o.connect_timeout = Duration::from_secs(3);
+        o.tls = Some(ruru_lease::sql::DbTls {
+            trust_anchor: pki.join("ca.pem"),
+            client: None,
+        });
+        o
+    }
+}
+
+impl Drop for PrivateMy {
+    fn drop(&mut self) {
+        // Only the server this test started, by its process.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// TLS to MariaDB, on a private server that takes TLS connections only:
+/// with the CA that signed its certificate the store works (conformance
+/// suite); with another CA, a missing CA file, or without TLS, it does not
+/// open, and the error says why.
+#[test]
+fn mysql_tls() {
+    let test = "mysql_tls";
+    let pki = tempfile::tempdir().unwrap();
+    make_pki(pki.path(), "root");
+    let Some(my) = PrivateMy::with_tls(test, pki.path()) else {
+        return;
+    };
+    let opts = my.opts("ruru", pki.path());
+    assert_eq!(
+        MySqlStore::init(&opts).unwrap(),
+        ruru_lease::SchemaState::Version(1, 2)
+    );
+    tls_store_works(&|| Box::new(MySqlStore::open(&opts).unwrap()), &|| {
+        MySqlStore::execute_admin(&opts, "DELETE FROM lease4").unwrap()
+    });
+    // The host name is checked too: `localhost` is in the certificate.
+    let by_name = DbOptions {
+        host: "localhost".into(),
+        ..opts.clone()
+    };
+    assert!(MySqlStore::open(&by_name).unwrap().connected());
+
+    let other = |trust_anchor: PathBuf| DbOptions {
+        tls: Some(ruru_lease::sql::DbTls {
+            trust_anchor,
+            client: None,
+        }),
+        ..opts.clone()
+    };
+    let e = err_text(MySqlStore::open(&other(pki.path().join("other-ca.pem"))));
+    assert!(e.contains("certificate verification failed"), "{e}");
+    assert!(e.contains("other-ca.pem"), "{e}");
+    let missing = pki.path().join("missing-ca.pem");
+    let e = err_text(MySqlStore::open(&other(missing.clone())));
+    assert!(
+        e.contains("trust-anchor") && e.contains(&missing.display().to_string()),
+        "{e}"
+    );
+    let e = err_text(MySqlStore::open(&DbOptions {
+        tls: None,
+        ..opts.clone()
+    }));
+    // (MariaDB refuses it as "Access denied"; the same user gets in with
+    // TLS above.)
+    assert!(e.contains("Access denied"), "opened without TLS: {e}");
+
+    // A client certificate required (`REQUIRE X509`). The MySQL driver
+    // takes RSA client keys only: one made by `openssl` (PKCS#8, as
+    // OpenSSL 3 writes it), signed by the CA.
+    MySqlStore::execute_admin(
+        &opts,
+        "CREATE USER 'x509'@'%' REQUIRE X509; GRANT ALL ON ruru.* TO 'x509'@'%'",
+    )
+    .unwrap();
+    let user = DbOptions {
+        user: Some("x509".into()),
+        ..opts.clone()
+    };
+    let e = err_text(MySqlStore::open(&user));
+    assert!(
+        e.contains("Access denied"),
+        "opened without a client certificate: {e}"
+    );
+    let client = |cert: &str, key: &str| DbOptions {
+        tls: Some(ruru_lease::sql::DbTls {
+            trust_anchor: pki.path().join("ca.pem"),
+            client: Some((pki.path().join(cert), pki.path().join(key))),
+        }),
+        ..user.clone()
+    };
+    let e = err_text(MySqlStore::open(&client("client.pem", "client.key")));
+    assert!(
+        e.contains("client.key") && e.contains("RSA") && e.contains("not supported yet"),
+        "an EC key: {e}"
+    );
+    if !openssl_rsa_client(pki.path(), "x509") {
+        skip(test, "needs `openssl` for an RSA client certificate");
+        return;
+    }
+    let store = MySqlStore::open(&client("rsa.pem", "rsa.key")).unwrap();
+    let l = ruru_lease::conformance::lease4(9);
+    store.add4(&l).unwrap();
+    assert_eq!(store.get4(l.addr), Some(l));
+}
+
+/// rsa.pem and rsa.key in `dir`, a [`make_pki`] directory: an RSA client
+/// certificate with CN `cn` signed by its CA, made with `openssl`; false
+/// when `openssl` is not there.
+fn openssl_rsa_client(dir: &std::path::Path, cn: &str) -> bool {
+    let run = |args: &[&str]| {
+        Command::new("openssl")
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .map(|o| {
+                assert!(
+                    o.status.success(),
+                    "openssl {args:?}: {}",
+                    String::from_utf8_lossy(&o.stderr)
+                )
+            })
+            .is_ok()
+    };
+    // An extension makes it a version 3 certificate (rustls takes no other).
+    std::fs::write(dir.join("rsa.ext"), "extendedKeyUsage=clientAuth\n").unwrap();
+    let subject = format!("/CN={cn}");
+    run(&[
+        "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "rsa.key", "-subj", &subject, "-out",
+        "rsa.csr",
+    ]) && run(&[
+        "x509",
+        "-req",
+        "-in",
+        "rsa.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "1",
+        "-extfile",
+        "rsa.ext",
+        "-out",
+        "rsa.pem",
+    ])
 }

@@ -295,6 +295,18 @@ pub struct LeaseDatabase {
     pub on_fail: Option<String>,
     /// SQL: keep retrying at start-up instead of failing. Default false.
     pub retry_on_startup: Option<bool>,
+    /// SQL: TLS to the database server. The CA certificates (a PEM file, or
+    /// a directory of PEM files) that the server's certificate must chain
+    /// to; TLS is used when this is set. The files are read when the
+    /// database is opened, not here.
+    pub trust_anchor: Option<String>,
+    /// SQL: TLS: the client certificate chain (PEM) presented to a server
+    /// that asks for one; with `key-file`, and only with `trust-anchor`.
+    pub cert_file: Option<String>,
+    /// SQL: TLS: the private key (PEM, unencrypted) of `cert-file`.
+    /// (`key-password` and `cipher-list` are Kea keys that ruru refuses as
+    /// not supported yet.)
+    pub key_file: Option<String>,
 }
 
 /// `expired-leases-processing`; defaults in [`crate::model::ExpiredLeasesProcessing`].
@@ -845,9 +857,7 @@ const INTERFACES_KEA: &[&str] = &["outbound-interface"];
 const LEASE_DB_KEA: &[&str] = &[
     "readonly",
     "max-row-errors",
-    "trust-anchor",
-    "cert-file",
-    "key-file",
+    "key-password",
     "cipher-list",
     "read-timeout",
     "write-timeout",

@@ -215,6 +215,23 @@ pub struct SqlDatabase {
     pub on_fail: OnFail,
     /// Kea default false.
     pub retry_on_startup: bool,
+    /// TLS to the database (`trust-anchor`, `cert-file`, `key-file`); `None`:
+    /// a plain connection.
+    pub tls: Option<DbTls>,
+}
+
+/// TLS to a SQL database: Kea's `trust-anchor`, `cert-file` and `key-file`
+/// of a `lease-database` or `hosts-database`. Only the paths: the files are
+/// read when the database is opened (`ruru_lease::sql::DbTls`), so a
+/// missing or unreadable one is reported then, naming the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DbTls {
+    /// The CA certificates (a PEM file, or a directory of PEM files) the
+    /// server's certificate must chain to.
+    pub trust_anchor: PathBuf,
+    /// The client certificate chain and its key (PEM), for a server that
+    /// asks for a client certificate; both or neither.
+    pub client: Option<(PathBuf, PathBuf)>,
 }
 
 /// Kea's `on-fail`: what the server does while the lease database is lost

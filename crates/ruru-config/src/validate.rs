@@ -1069,6 +1069,9 @@ fn lease_database(
                 ("reconnect-wait-time", ld.reconnect_wait_time.is_some()),
                 ("on-fail", ld.on_fail.is_some()),
                 ("retry-on-startup", ld.retry_on_startup.is_some()),
+                ("trust-anchor", ld.trust_anchor.is_some()),
+                ("cert-file", ld.cert_file.is_some()),
+                ("key-file", ld.key_file.is_some()),
             ];
             for (key, set) in sql_only {
                 if set {
@@ -1222,6 +1225,7 @@ fn sql_database(v: &mut V, p: &str, ld: &file::LeaseDatabase) -> model::SqlDatab
     if ld.host.as_deref() == Some("") {
         v.err(format!("{p}.host"), "empty host name");
     }
+    let tls = db_tls(v, p, ld);
     model::SqlDatabase {
         name,
         host: ld.host.clone().unwrap_or_else(|| "localhost".into()),
@@ -1233,7 +1237,64 @@ fn sql_database(v: &mut V, p: &str, ld: &file::LeaseDatabase) -> model::SqlDatab
         reconnect_wait_time: ld.reconnect_wait_time.unwrap_or(0),
         on_fail,
         retry_on_startup: ld.retry_on_startup.unwrap_or(false),
+        tls,
     }
+}
+
+/// TLS to a SQL database (Kea's `trust-anchor`, `cert-file`, `key-file`):
+/// used when `trust-anchor` is set, and then the server's certificate is
+/// verified against it. `cert-file` and `key-file` go together, and only
+/// with a `trust-anchor` (a client certificate without verifying the
+/// server would give the key to whoever answers). The files are read when
+/// the database is opened, as the control socket's are.
+fn db_tls(v: &mut V, p: &str, ld: &file::LeaseDatabase) -> Option<model::DbTls> {
+    let mut ok = true;
+    for (key, val) in [
+        ("trust-anchor", &ld.trust_anchor),
+        ("cert-file", &ld.cert_file),
+        ("key-file", &ld.key_file),
+    ] {
+        if val.as_deref() == Some("") {
+            v.err(
+                format!("{p}.{key}"),
+                format!("empty `{key}`: expected a path"),
+            );
+            ok = false;
+        }
+    }
+    let client = match (&ld.cert_file, &ld.key_file) {
+        (None, None) => None,
+        (Some(c), Some(k)) => Some((PathBuf::from(c), PathBuf::from(k))),
+        (Some(_), None) => {
+            v.err(
+                format!("{p}.cert-file"),
+                "`cert-file` without `key-file`: expected both (the client certificate and its key) or neither",
+            );
+            ok = false;
+            None
+        }
+        (None, Some(_)) => {
+            v.err(
+                format!("{p}.key-file"),
+                "`key-file` without `cert-file`: expected both (the client certificate and its key) or neither",
+            );
+            ok = false;
+            None
+        }
+    };
+    let Some(ca) = &ld.trust_anchor else {
+        if client.is_some() {
+            v.err(
+                format!("{p}.cert-file"),
+                "TLS without `trust-anchor`: expected `trust-anchor` too, the CA that signed the database server's certificate",
+            );
+        }
+        return None;
+    };
+    ok.then(|| model::DbTls {
+        trust_anchor: PathBuf::from(ca),
+        client,
+    })
 }
 
 fn loggers(v: &mut V, sec: &Section, list: Option<&[file::Logger]>) -> Vec<model::Logger> {

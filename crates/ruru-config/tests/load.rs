@@ -608,14 +608,24 @@ fn not_supported_yet() {
         check(&d, 2, 2, top, &format!("not supported yet: {top}"));
     }
     let d = err(&v4(
-        "\"lease-database\": {\"type\": \"postgresql\", \"name\": \"kea\", \"trust-anchor\": \"ca.pem\"}",
+        "\"lease-database\": {\"type\": \"postgresql\", \"name\": \"kea\", \"cipher-list\": \"AES\"}",
     ));
     check(
         &d,
         2,
         57,
-        "Dhcp4.lease-database.trust-anchor",
-        "not supported yet: Dhcp4.lease-database.trust-anchor",
+        "Dhcp4.lease-database.cipher-list",
+        "not supported yet: Dhcp4.lease-database.cipher-list",
+    );
+    let d = err(&v4(
+        "\"hosts-database\": {\"type\": \"mysql\", \"name\": \"kea\", \"key-password\": \"x\"}",
+    ));
+    check(
+        &d,
+        2,
+        52,
+        "Dhcp4.hosts-database.key-password",
+        "not supported yet: Dhcp4.hosts-database.key-password",
     );
     let d = err(&v4(
         "\"loggers\": [{\"name\": \"a\", \"output_options\": [{\"output\": \"syslog\"}]}]",
@@ -1314,6 +1324,7 @@ fn sql_lease_database() {
             reconnect_wait_time: 500,
             on_fail: ruru_config::OnFail::ServeRetryContinue,
             retry_on_startup: true,
+            tls: None,
         })
     );
     // Kea's defaults.
@@ -1361,6 +1372,91 @@ fn sql_lease_database() {
         "Dhcp4.lease-database.lfc-interval",
         "for \"memfile\" only",
     );
+}
+
+/// Kea's `trust-anchor`, `cert-file` and `key-file` of a SQL lease or hosts
+/// database. The files are only named here: they are read when the database
+/// is opened (ruru-lease's `sql::tls`, tests/e2e_db.rs), as the control
+/// socket's are.
+#[test]
+fn sql_database_tls() {
+    let c = ok(&v4(
+        r#""lease-database": {"type": "postgresql", "name": "kea", "trust-anchor": "/etc/kea/ca.pem",
+        "cert-file": "/etc/kea/client.pem", "key-file": "/etc/kea/client.key"},
+  "hosts-databases": [ {"type": "mysql", "name": "kea", "trust-anchor": "/etc/kea/cas"},
+                       {"type": "mysql", "name": "kea2"} ]"#,
+    ));
+    let d = c.dhcp4.unwrap();
+    let LeaseDbKind::Postgresql(s) = &d.lease_database.kind else {
+        panic!("expected postgresql, got {:?}", d.lease_database.kind);
+    };
+    assert_eq!(
+        s.tls,
+        Some(ruru_config::DbTls {
+            trust_anchor: PathBuf::from("/etc/kea/ca.pem"),
+            client: Some((
+                PathBuf::from("/etc/kea/client.pem"),
+                PathBuf::from("/etc/kea/client.key")
+            )),
+        })
+    );
+    let tls: Vec<_> = d
+        .hosts_databases
+        .iter()
+        .map(|h| match h {
+            LeaseDbKind::Mysql(s) => s.tls.clone(),
+            k => panic!("expected mysql, got {k:?}"),
+        })
+        .collect();
+    assert_eq!(
+        tls,
+        [
+            Some(ruru_config::DbTls {
+                trust_anchor: PathBuf::from("/etc/kea/cas"),
+                client: None,
+            }),
+            None
+        ]
+    );
+    // A missing file is not an error here (it is when the database opens).
+    ok(&v4(
+        r#""lease-database": {"type": "mysql", "name": "kea", "trust-anchor": "/nonexistent/ca.pem"}"#,
+    ));
+    let cases: &[(&str, usize, &str, &str)] = &[
+        (
+            r#""lease-database": {"type": "mysql", "name": "k", "trust-anchor": "a", "cert-file": "c"}"#,
+            84,
+            "Dhcp4.lease-database.cert-file",
+            "`cert-file` without `key-file`",
+        ),
+        (
+            r#""lease-database": {"type": "mysql", "name": "k", "trust-anchor": "a", "key-file": "k"}"#,
+            83,
+            "Dhcp4.lease-database.key-file",
+            "`key-file` without `cert-file`",
+        ),
+        (
+            r#""lease-database": {"type": "mysql", "name": "k", "cert-file": "c", "key-file": "k"}"#,
+            63,
+            "Dhcp4.lease-database.cert-file",
+            "expected `trust-anchor` too",
+        ),
+        (
+            r#""hosts-database": {"type": "postgresql", "name": "k", "trust-anchor": ""}"#,
+            71,
+            "Dhcp4.hosts-database.trust-anchor",
+            "empty `trust-anchor`",
+        ),
+        (
+            r#""lease-database": {"type": "memfile", "trust-anchor": "a"}"#,
+            55,
+            "Dhcp4.lease-database.trust-anchor",
+            "not \"memfile\"",
+        ),
+    ];
+    for (body, col, path, msg) in cases {
+        check(&err(&v4(body)), 2, *col, path, msg);
+    }
 }
 
 #[test]

@@ -31,6 +31,14 @@
 //! migration statement by statement under `GET_LOCK`, and records the new
 //! version after the last one.
 //!
+//! # TLS
+//! With [`crate::sql::DbTls`] (Kea's `trust-anchor`, ...), connections are
+//! TLS (`mysql_async` with rustls; it refuses a server without TLS) and the
+//! server's certificate is verified against the trust anchor alone and the
+//! host name (module `sql::tls`). The files are read each time a pool is
+//! made: when the store opens and when the database is back after an
+//! outage.
+//!
 //! See [`crate::sql`] for how the synchronous trait calls in.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -43,7 +51,7 @@ use crate::batch::{self, answer_all, Batches, GroupCommits, Write};
 use crate::csv::LeaseRow;
 use crate::hosts::{self, Host4, Host6, IdType};
 use crate::sql::{
-    self, Bridge, Col, DbEvent, DbOptions, DbRole, Dialect, Health, SchemaState, SqlRow, Q,
+    self, tls, Bridge, Col, DbEvent, DbOptions, DbRole, Dialect, Health, SchemaState, SqlRow, Q,
 };
 use crate::{Lease4, Lease6, LeaseError, LeaseType6};
 
@@ -181,8 +189,14 @@ fn is_dup(e: &mysql_async::Error) -> bool {
     matches!(e, mysql_async::Error::Server(s) if s.code == ER_DUP_ENTRY)
 }
 
-fn builder(opts: &DbOptions) -> OptsBuilder {
-    OptsBuilder::default()
+/// The connection settings of `opts`; with TLS, its files are read now
+/// (an error names the one that is missing or wrong).
+fn builder(opts: &DbOptions) -> Result<OptsBuilder, LeaseError> {
+    let ssl = match &opts.tls {
+        None => None,
+        Some(t) => Some(tls::load(t)?.ssl_opts()?),
+    };
+    Ok(OptsBuilder::default()
         .ip_or_hostname(opts.host.clone())
         .tcp_port(opts.port.unwrap_or(3306))
         .user(opts.user.clone())
@@ -191,11 +205,20 @@ fn builder(opts: &DbOptions) -> OptsBuilder {
         .prefer_socket(false)
         .client_found_rows(true)
         .stmt_cache_size(64)
+        .ssl_opts(ssl))
+}
+
+/// The error for a connection that could not be made: with TLS, one that
+/// says so when the handshake failed on a certificate.
+fn connect_err(opts: &DbOptions, e: mysql_async::Error) -> LeaseError {
+    let tls = opts.tls.as_ref();
+    tls.and_then(|t| tls::connect_error(&t.trust_anchor, &e))
+        .unwrap_or_else(|| db_err(e))
 }
 
 async fn connect_one(opts: &DbOptions) -> Result<Conn, LeaseError> {
-    match tokio::time::timeout(opts.connect_timeout, Conn::new(builder(opts))).await {
-        Ok(r) => r.map_err(db_err),
+    match tokio::time::timeout(opts.connect_timeout, Conn::new(builder(opts)?)).await {
+        Ok(r) => r.map_err(|e| connect_err(opts, e)),
         Err(_) => Err(LeaseError::Database(format!(
             "connecting to {}: timed out after {:?}",
             opts.host, opts.connect_timeout
@@ -213,14 +236,14 @@ fn new_pool(opts: &DbOptions) -> Result<Pool, LeaseError> {
     let constraints = PoolConstraints::new(size, size)
         .ok_or_else(|| LeaseError::Database(format!("invalid pool size {size}")))?;
     let pool_opts = PoolOpts::default().with_constraints(constraints);
-    Ok(Pool::new(builder(opts).pool_opts(pool_opts)))
+    Ok(Pool::new(builder(opts)?.pool_opts(pool_opts)))
 }
 
 /// A new pool whose first connection works and finds the current schema.
 async fn working_pool(opts: &DbOptions) -> Result<Pool, LeaseError> {
     let pool = new_pool(opts)?;
     let checked = sql::within(opts.connect_timeout, "connecting to MySQL", async {
-        let mut conn = pool.get_conn().await.map_err(db_err)?;
+        let mut conn = pool.get_conn().await.map_err(|e| connect_err(opts, e))?;
         schema_state(&mut conn).await?.check()
     })
     .await;

@@ -32,23 +32,33 @@
 //! is queued as one pipelined `BEGIN` .. `COMMIT` (see
 //! `Inner::write_batch`).
 //!
+//! # TLS
+//! With [`crate::sql::DbTls`] (Kea's `trust-anchor`, ...), every connection
+//! is TLS (`sslmode=require`, never plain instead) through
+//! `tokio-postgres-rustls`, which also gives SCRAM its channel binding; the
+//! server's certificate is verified against the trust anchor and the host
+//! name (module `sql::tls`).
+//!
 //! See [`crate::sql`] for how the synchronous trait calls in.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 use bytes::BytesMut;
+use tokio_postgres::config::SslMode;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use tokio_postgres::{Client, Config, GenericClient, NoTls, Row, Statement};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::batch::{self, answer_all, Batches, GroupCommits, Write};
 use crate::csv::LeaseRow;
 use crate::hosts::{self, Host4, Host6, IdType};
 use crate::sql::{
-    self, Bridge, Col, DbEvent, DbOptions, DbRole, Dialect, Health, SchemaState, SqlRow, Q,
+    self, tls, Bridge, Col, DbEvent, DbOptions, DbRole, Dialect, Health, SchemaState, SqlRow, Q,
 };
 use crate::{Lease4, Lease6, LeaseError, LeaseType6};
 
@@ -216,7 +226,7 @@ struct Conn {
 type Slot = tokio::sync::Mutex<Option<Arc<Conn>>>;
 
 struct Inner {
-    config: Config,
+    config: PgConnect,
     /// One slot per pooled connection (reads and the writes not batched).
     slots: Vec<Slot>,
     /// The connections of the writer tasks, one each ([`crate::batch`]):
@@ -246,7 +256,22 @@ fn db_err(e: tokio_postgres::Error) -> LeaseError {
     })
 }
 
-fn config_of(opts: &DbOptions) -> Config {
+/// How to connect: the client's settings, and TLS when the store has a
+/// `trust-anchor`.
+struct PgConnect {
+    config: Config,
+    tls: Option<PgTls>,
+}
+
+struct PgTls {
+    connector: MakeRustlsConnect,
+    /// For errors.
+    trust_anchor: PathBuf,
+}
+
+/// The connection settings of `opts`; with TLS, its files are read now
+/// (an error names the one that is missing or wrong).
+fn config_of(opts: &DbOptions) -> Result<PgConnect, LeaseError> {
     let mut c = Config::new();
     c.host(&opts.host)
         .port(opts.port.unwrap_or(5432))
@@ -259,15 +284,42 @@ fn config_of(opts: &DbOptions) -> Config {
     if let Some(p) = &opts.password {
         c.password(p);
     }
-    c
+    let tls = match &opts.tls {
+        None => None,
+        Some(t) => {
+            // TLS or nothing: never a plain connection instead.
+            c.ssl_mode(SslMode::Require);
+            Some(PgTls {
+                connector: MakeRustlsConnect::new(tls::load(t)?.client_config()?),
+                trust_anchor: t.trust_anchor.clone(),
+            })
+        }
+    };
+    Ok(PgConnect { config: c, tls })
 }
 
 /// Connects once; the connection task runs on the current runtime.
-async fn connect_client(config: &Config) -> Result<Client, LeaseError> {
-    let (client, connection) = config.connect(NoTls).await.map_err(db_err)?;
+async fn connect_client(config: &PgConnect) -> Result<Client, LeaseError> {
+    fn closed(e: tokio_postgres::Error) {
+        tracing::debug!(error = %e, "PostgreSQL connection closed");
+    }
+    let Some(tls) = &config.tls else {
+        let (client, connection) = config.config.connect(NoTls).await.map_err(db_err)?;
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                closed(e);
+            }
+        });
+        return Ok(client);
+    };
+    let (client, connection) = config
+        .config
+        .connect(tls.connector.clone())
+        .await
+        .map_err(|e| tls::connect_error(&tls.trust_anchor, &e).unwrap_or_else(|| db_err(e)))?;
     tokio::spawn(async move {
         if let Err(e) = connection.await {
-            tracing::debug!(error = %e, "PostgreSQL connection closed");
+            closed(e);
         }
     });
     Ok(client)
@@ -276,7 +328,7 @@ async fn connect_client(config: &Config) -> Result<Client, LeaseError> {
 /// A new connection with every statement prepared; with `check_schema`,
 /// the schema is checked first (so that a missing one is reported as such,
 /// not as a statement that cannot be prepared).
-async fn connect(config: &Config, check_schema: bool) -> Result<Conn, LeaseError> {
+async fn connect(config: &PgConnect, check_schema: bool) -> Result<Conn, LeaseError> {
     let client = connect_client(config).await?;
     if check_schema {
         schema_state(&client).await?.check()?;
@@ -583,7 +635,7 @@ impl PgStore {
             .collect();
         let port = opts.port.unwrap_or(5432);
         let inner = Arc::new(Inner {
-            config: config_of(opts),
+            config: config_of(opts)?,
             slots,
             writers: (0..batch::WRITERS)
                 .map(|_| tokio::sync::Mutex::new(None))
@@ -632,7 +684,7 @@ impl PgStore {
 
     /// The schema the database holds.
     pub fn schema_version(opts: &DbOptions) -> Result<SchemaState, LeaseError> {
-        let (bridge, config) = (Bridge::new("ruru-pg")?, config_of(opts));
+        let (bridge, config) = (Bridge::new("ruru-pg")?, config_of(opts)?);
         bridge.run(async move { schema_state(&connect_client(&config).await?).await })
     }
 
@@ -650,7 +702,7 @@ impl PgStore {
     /// Runs one SQL statement on database `opts.name` (for tools and tests:
     /// e.g. `CREATE DATABASE` while connected to `postgres`).
     pub fn execute_admin(opts: &DbOptions, statement: &str) -> Result<(), LeaseError> {
-        let (bridge, config) = (Bridge::new("ruru-pg")?, config_of(opts));
+        let (bridge, config) = (Bridge::new("ruru-pg")?, config_of(opts)?);
         let statement = statement.to_string();
         bridge.run(async move {
             connect_client(&config)
@@ -757,7 +809,7 @@ async fn schema_state(client: &impl GenericClient) -> Result<SchemaState, LeaseE
 /// advisory lock so that two `ruru db` runs do not race. With `create`, a
 /// database without schema gets one and an existing schema is left alone.
 fn migrate(opts: &DbOptions, create: bool) -> Result<SchemaState, LeaseError> {
-    let (bridge, config) = (Bridge::new("ruru-pg")?, config_of(opts));
+    let (bridge, config) = (Bridge::new("ruru-pg")?, config_of(opts)?);
     bridge.run(async move {
         let mut client = connect_client(&config).await?;
         let tx = client.transaction().await.map_err(db_err)?;

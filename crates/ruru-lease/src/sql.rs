@@ -41,15 +41,22 @@
 //! (not logged while the store is down: the outage was); a write that
 //! fails returns an error, so the engine does not acknowledge a lease that
 //! is not stored.
+//!
+//! # TLS
+//! [`DbTls`] (Kea's `trust-anchor`, `cert-file`, `key-file`): module
+//! `tls` reads the files and makes each driver's TLS settings.
 
 use std::future::Future;
 use std::net::{Ipv4Addr, Ipv6Addr};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Mutex};
 use std::time::Duration;
 
 use crate::hosts::{Host4, Host6, IdType, IDS_PER_QUERY};
 use crate::{Lease4, Lease6, LeaseError, LeaseState, LeaseType6};
+
+pub(crate) mod tls;
 
 /// The schema version (major, minor) this build reads and writes: the
 /// version of the last embedded migration of each backend (1.0: the lease
@@ -113,6 +120,24 @@ pub struct DbOptions {
     /// What the store is for (its log lines say so); default
     /// [`DbRole::Lease`].
     pub role: DbRole,
+    /// TLS to the server (Kea's `trust-anchor`, `cert-file`, `key-file`);
+    /// `None` (the default): a plain connection.
+    pub tls: Option<DbTls>,
+}
+
+/// TLS to a SQL database: the server's certificate must chain to
+/// `trust_anchor` and name the host connected to (module `sql::tls`). The files
+/// are read when the store opens (or a `ruru db` command connects): one
+/// that is missing or not PEM fails it, with an error naming the file,
+/// also with `retry_on_startup`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DbTls {
+    /// Kea's `trust-anchor`: a PEM file of CA certificates, or a directory
+    /// of such files.
+    pub trust_anchor: PathBuf,
+    /// Kea's `cert-file` and `key-file` (PEM; the key unencrypted): the
+    /// client certificate, for a server that asks for one.
+    pub client: Option<(PathBuf, PathBuf)>,
 }
 
 /// The shortest wait between two reconnection attempts (a
@@ -140,6 +165,7 @@ impl DbOptions {
             retry_on_startup: false,
             pool_size: 4,
             role: DbRole::Lease,
+            tls: None,
         }
     }
 }
