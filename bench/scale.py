@@ -8,7 +8,7 @@ the median (min-max) is printed, with the peak RSS (VmHWM) of the server.
 
     python3 bench/scale.py                  # all scenarios
     python3 bench/scale.py leases-1m        # one of: leases-1m, pool-8,
-                                            # subnets-10k
+                                            # pool-8-99, subnets-10k
 
 Scenarios:
 - leases-1m: 1,000,000 leases in a Kea-format lease file (one /8 subnet);
@@ -17,6 +17,9 @@ Scenarios:
 - pool-8: an empty /8 pool (16.7 M addresses): start-up time and RSS (no
   per-address structure may be built at start), then the cost of DORA-less
   allocation is not measured here (see the note in bench/README.md).
+- pool-8-99: the /8 pool with 99% of its addresses leased (16.6 M leases,
+  the free ones spread evenly): start-up time and RSS. Not in the default
+  list (the file is 1.3 GB and takes minutes to write); run it by name.
 - subnets-10k: 10,000 subnets with 10 reservations each (100,000
   reservations): start-up time, then `config-reload` round-trip time
   through the control socket (parse, validate, build the engine, swap).
@@ -107,27 +110,46 @@ def summary(name, values, unit):
     return f"{name}: {med:.3f} {unit} [{min(values):.3f}-{max(values):.3f}]"
 
 
+def write_leases(path, offsets):
+    """A Kea lease file with one lease per offset into 10.0.0.0/8."""
+    now = int(time.time())
+    with open(path, "w") as f:
+        f.write(HEADER + "\n")
+        for i in offsets:
+            a = 0x0A000000 + i
+            addr = f"{a >> 24}.{(a >> 16) & 255}.{(a >> 8) & 255}.{a & 255}"
+            mac = f"02:00:{(i >> 24) & 255:02x}:{(i >> 16) & 255:02x}:{(i >> 8) & 255:02x}:{i & 255:02x}"
+            f.write(f"{addr},{mac},,3600,{now + 3600},1,0,0,,0,\n")
+
+
+def restarts(name, d, cfg):
+    times, rss = [], []
+    for _ in range(REPEAT):
+        p, t = start(d, cfg)
+        times.append(t)
+        rss.append(rss_mib(p))
+        stop(p)
+    print(summary(name, times, "s"), f"| peak RSS {statistics.median(rss):.0f} MiB")
+
+
 def leases_1m():
-    n = 1_000_000
     with tempfile.TemporaryDirectory() as d:
-        now = int(time.time())
-        with open(os.path.join(d, "leases4.csv"), "w") as f:
-            f.write(HEADER + "\n")
-            for i in range(n):
-                a = 0x0A000001 + i
-                addr = f"{a >> 24}.{(a >> 16) & 255}.{(a >> 8) & 255}.{a & 255}"
-                mac = f"02:00:{(i >> 24) & 255:02x}:{(i >> 16) & 255:02x}:{(i >> 8) & 255:02x}:{i & 255:02x}"
-                f.write(f"{addr},{mac},,3600,{now + 3600},1,0,0,,0,\n")
+        write_leases(os.path.join(d, "leases4.csv"), range(1, 1_000_001))
         cfg = base_config(d, [{"id": 1, "subnet": "10.0.0.0/8",
                                "pools": [{"pool": "10.0.0.1 - 10.255.255.254"}]}])
-        times, rss = [], []
-        for _ in range(REPEAT):
-            p, t = start(d, cfg)
-            times.append(t)
-            rss.append(rss_mib(p))
-            stop(p)
-        print(summary("leases-1m start-up (1,000,000 leases)", times, "s"),
-              f"| peak RSS {statistics.median(rss):.0f} MiB")
+        restarts("leases-1m start-up (1,000,000 leases)", d, cfg)
+
+
+def pool_8_99():
+    # 99% of the /8 pool leased, the free addresses spread evenly (1 in
+    # 100); the cost of each allocation as the pool fills is measured by
+    # crates/ruru-engine/examples/alloc_fill.rs (see bench/README.md).
+    with tempfile.TemporaryDirectory() as d:
+        write_leases(os.path.join(d, "leases4.csv"),
+                     (i for i in range(1, 0xFFFFFF) if i % 100 != 50))
+        cfg = base_config(d, [{"id": 1, "subnet": "10.0.0.0/8",
+                               "pools": [{"pool": "10.0.0.1 - 10.255.255.254"}]}])
+        restarts("pool-8-99 start-up (/8 pool, 16.6 M leases: 99%)", d, cfg)
 
 
 def pool_8():
@@ -176,10 +198,11 @@ def subnets_10k():
               f"| peak RSS {statistics.median(rss):.0f} MiB")
 
 
-SCENARIOS = {"leases-1m": leases_1m, "pool-8": pool_8, "subnets-10k": subnets_10k}
+SCENARIOS = {"leases-1m": leases_1m, "pool-8": pool_8, "pool-8-99": pool_8_99,
+             "subnets-10k": subnets_10k}
 
 if __name__ == "__main__":
     if not os.path.exists(BIN):
         raise SystemExit(f"{BIN} not found: run `cargo build --release` first")
-    for name in sys.argv[1:] or list(SCENARIOS):
+    for name in sys.argv[1:] or [s for s in SCENARIOS if s != "pool-8-99"]:
         SCENARIOS[name]()

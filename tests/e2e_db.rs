@@ -1647,7 +1647,65 @@ fn pg_outage_stop_retry_exit() {
     assert!(!status.success());
     std::thread::sleep(Duration::from_millis(200));
     let log = srv.log_text();
-    assert!(log.contains("ruru: lease database lost: the DHCPv4 lease database could not be reconnected after 10 attempts"), "{log}");
+    assert!(log.contains("ruru: database lost: the DHCPv4 lease database could not be reconnected after 10 attempts"), "{log}");
+    let lines: Vec<String> = log.lines().map(str::to_string).collect();
+    assert!(Server::stat_from_log(&lines, "pkt4-drop-service-disabled").unwrap_or(0) >= 1);
+}
+
+/// `on-fail` applies to a hosts database too: with the default
+/// `stop-retry-exit`, the DHCPv4 service stops while the hosts database is
+/// lost (its reservations cannot be seen, so a reserved address could go
+/// to someone else) and resumes when it is back, without a restart.
+#[test]
+fn pg_hosts_outage_stops_service() {
+    let test = "pg_hosts_outage";
+    if !can_bind_67(test) {
+        return;
+    }
+    let Some(pg) = PrivatePg::new(test) else {
+        return;
+    };
+    let ra = relay_addr_for(test);
+    let hosts = format!(
+        r#"{{ "type": "postgresql", "name": "ruru", "host": "127.0.0.1", "port": {},
+             "user": "postgres", "connect-timeout": 2, "max-reconnect-tries": 1000,
+             "reconnect-wait-time": 200 }}"#,
+        pg.port
+    );
+    let config = config4(r#"{ "type": "memfile", "persist": false }"#, &[ra]).replacen(
+        "\"valid-lifetime\"",
+        &format!("\"hosts-database\": {hosts},\n  \"valid-lifetime\""),
+        1,
+    );
+    let (dir, _) = init_dir(&config);
+    let mut srv = Server::start_in(dir, &config);
+    let relay = Relay::new(ra, srv.port);
+    assert!(try_dora(&mut Client::new(1, ra), &relay).is_some());
+
+    pg.stop();
+    // The next packet finds the hosts database gone.
+    let _ = try_dora(&mut Client::new(2, ra), &relay);
+    assert!(
+        srv.wait_log(
+            "DHCPv4 service stopped until the hosts database is back",
+            Duration::from_secs(10)
+        ),
+        "{}",
+        srv.log_text()
+    );
+    // Stopped: not even an OFFER.
+    assert!(relay.exchange(&Client::new(3, ra).discover()).is_none());
+
+    pg.start();
+    assert!(
+        srv.wait_log("DHCPv4 service resumed", Duration::from_secs(20)),
+        "{}",
+        srv.log_text()
+    );
+    assert!(try_dora(&mut Client::new(4, ra), &relay).is_some());
+    let log = srv.stop().join("\n");
+    assert_eq!(lines_with(&log, "hosts database lost"), 1, "{log}");
+    assert_eq!(lines_with(&log, "hosts database reconnected"), 1, "{log}");
     let lines: Vec<String> = log.lines().map(str::to_string).collect();
     assert!(Server::stat_from_log(&lines, "pkt4-drop-service-disabled").unwrap_or(0) >= 1);
 }

@@ -9,7 +9,7 @@
 //! `ruru db` command that fixes it.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::Receiver;
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,6 +42,20 @@ pub struct OpenStore<L: LeaseRow> {
 pub struct SqlWatch {
     pub events: Receiver<DbEvent>,
     pub on_fail: OnFail,
+    /// `"lease"` or `"hosts"`, for the log.
+    pub what: &'static str,
+}
+
+/// Whether a family's service is stopped because a database it needs is
+/// lost under `on-fail` `stop-retry-exit` ([`watch`]). Its lease database
+/// and each hosts database may hold it; the service resumes when none does.
+#[derive(Debug, Default)]
+pub struct Pause(AtomicUsize);
+
+impl Pause {
+    pub fn is_paused(&self) -> bool {
+        self.0.load(Ordering::Acquire) > 0
+    }
 }
 
 /// The lease library's connection options for a SQL `lease-database`.
@@ -98,14 +112,17 @@ fn schema_error(what: &str, config: &Path, e: LeaseError) -> ServerError {
 /// Opens the hosts databases of a section (`hosts-database(s)` of `Dhcp4`
 /// or `Dhcp6`; `family` names it in the log), in lookup order. Each checks
 /// its schema like a lease database. Their connection state changes are
-/// logged by the stores as a hosts database's; a host database that is
-/// lost finds no reservation until it is back (no `on-fail` action).
+/// logged by the stores as a hosts database's, and returned for [`watch`]:
+/// `on-fail` applies to a hosts database as to a lease database (Kea's),
+/// because a lost hosts database finds no reservation, so that a reserved
+/// address could be given to another client.
 pub fn open_hosts(
     family: &str,
     dbs: &[LeaseDbKind],
     config: &Path,
-) -> Result<HostSources, ServerError> {
+) -> Result<(HostSources, Vec<SqlWatch>), ServerError> {
     let mut out = HostSources::default();
+    let mut watches = Vec::new();
     for kind in dbs {
         let err = |e| match e {
             e @ LeaseError::Schema { .. } => schema_error("hosts", config, e),
@@ -116,22 +133,40 @@ pub fn open_hosts(
             role: DbRole::Hosts,
             ..db_options(s)
         };
-        let (store, describe): (Arc<dyn HostStore>, String) = match kind {
-            LeaseDbKind::Postgresql(s) => (
-                Arc::new(PgStore::open(&opts(s)).map_err(err)?),
-                format!("postgresql://{}/{}", s.host, s.name),
-            ),
-            LeaseDbKind::Mysql(s) => (
-                Arc::new(MySqlStore::open(&opts(s)).map_err(err)?),
-                format!("mysql://{}/{}", s.host, s.name),
-            ),
+        let watch = |events: Option<Receiver<DbEvent>>, s: &SqlDatabase| {
+            events.map(|events| SqlWatch {
+                events,
+                on_fail: s.on_fail,
+                what: "hosts",
+            })
+        };
+        let (store, describe, events): (Arc<dyn HostStore>, String, _) = match kind {
+            LeaseDbKind::Postgresql(s) => {
+                let store = PgStore::open(&opts(s)).map_err(err)?;
+                let events = watch(store.events(), s);
+                (
+                    Arc::new(store),
+                    format!("postgresql://{}/{}", s.host, s.name),
+                    events,
+                )
+            }
+            LeaseDbKind::Mysql(s) => {
+                let store = MySqlStore::open(&opts(s)).map_err(err)?;
+                let events = watch(store.events(), s);
+                (
+                    Arc::new(store),
+                    format!("mysql://{}/{}", s.host, s.name),
+                    events,
+                )
+            }
             // Refused by validation (Kea has no memfile hosts backend).
             LeaseDbKind::Memfile => continue,
         };
         info!(family, database = %describe, "{family} hosts database opened");
         out.0.push(store);
+        watches.extend(events);
     }
-    Ok(out)
+    Ok((out, watches))
 }
 
 fn open<L: LeaseRow>(db: &LeaseDatabase, config: &Path) -> Result<OpenStore<L>, ServerError>
@@ -159,6 +194,7 @@ where
                 sql: store.events().map(|events| SqlWatch {
                     events,
                     on_fail: s.on_fail,
+                    what: "lease",
                 }),
                 store: Arc::new(store),
                 memfile: None,
@@ -171,6 +207,7 @@ where
                 sql: store.events().map(|events| SqlWatch {
                     events,
                     on_fail: s.on_fail,
+                    what: "lease",
                 }),
                 store: Arc::new(store),
                 memfile: None,
@@ -182,9 +219,9 @@ where
 
 /// What the server does for [`watch`].
 pub struct Reactions {
-    /// Set while the database is lost under `stop-retry-exit`: the service
+    /// Held while the database is lost under `stop-retry-exit`: the service
     /// stops (packets are dropped and counted as with `dhcp-disable`).
-    pub paused: Arc<AtomicBool>,
+    pub paused: Arc<Pause>,
     /// When the database is back: count the statistics again.
     pub restored: Box<dyn Fn() + Send>,
     /// When the reconnection attempts ran out under `stop-retry-exit` or
@@ -192,8 +229,9 @@ pub struct Reactions {
     pub exit: Box<dyn Fn(String) + Send>,
 }
 
-/// Starts the thread that applies Kea's `on-fail` to a SQL store of
-/// `family` (`"DHCPv4"`, `"DHCPv6"`) while the server runs. The store
+/// Starts the thread that applies Kea's `on-fail` to a SQL store (lease or
+/// hosts database) of `family` (`"DHCPv4"`, `"DHCPv6"`) while the server
+/// runs. The store
 /// reconnects by itself and logs each change of its state; this logs what
 /// the server does about it:
 ///
@@ -205,36 +243,48 @@ pub struct Reactions {
 ///
 /// The thread ends when the store is dropped.
 pub fn watch(family: &'static str, sql: SqlWatch, react: Reactions) -> std::io::Result<()> {
-    let SqlWatch { events, on_fail } = sql;
+    let SqlWatch {
+        events,
+        on_fail,
+        what,
+    } = sql;
     std::thread::Builder::new()
         .name("ruru-db-watch".into())
         .spawn(move || {
+            // Whether this database holds the pause.
+            let mut holding = false;
             for event in events {
                 match event {
                     DbEvent::Lost { .. } if on_fail == OnFail::StopRetryExit => {
-                        react.paused.store(true, Ordering::Release);
+                        if !holding {
+                            holding = true;
+                            react.paused.0.fetch_add(1, Ordering::AcqRel);
+                        }
                         warn!(
                             family,
-                            "{family} service stopped until the lease database is back (on-fail stop-retry-exit)"
+                            "{family} service stopped until the {what} database is back (on-fail stop-retry-exit)"
                         );
                     }
                     DbEvent::Restored { .. } => {
                         (react.restored)();
-                        if react.paused.swap(false, Ordering::AcqRel) {
-                            info!(family, "{family} service resumed");
+                        if holding {
+                            holding = false;
+                            if react.paused.0.fetch_sub(1, Ordering::AcqRel) == 1 {
+                                info!(family, "{family} service resumed");
+                            }
                         }
                     }
                     DbEvent::GaveUp { tries, error } => match on_fail {
                         OnFail::StopRetryExit | OnFail::ServeRetryExit => {
                             let msg = format!(
-                                "the {family} lease database could not be reconnected after {tries} attempts ({error})"
+                                "the {family} {what} database could not be reconnected after {tries} attempts ({error})"
                             );
                             error!(family, "exiting: {msg} (on-fail {})", on_fail_name(on_fail));
                             (react.exit)(msg);
                         }
                         OnFail::ServeRetryContinue => warn!(
                             family,
-                            "{family} keeps serving without its lease database and keeps trying to reconnect (on-fail serve-retry-continue)"
+                            "{family} keeps serving without its {what} database and keeps trying to reconnect (on-fail serve-retry-continue)"
                         ),
                     },
                     _ => {}

@@ -67,9 +67,9 @@ pub enum ServerError {
     Logging(String),
     #[error("{0}")]
     Io(#[from] std::io::Error),
-    /// The SQL lease database was lost and could not be reconnected, and
-    /// its `on-fail` says to exit.
-    #[error("lease database lost: {0}")]
+    /// A SQL lease or hosts database was lost and could not be
+    /// reconnected, and its `on-fail` says to exit.
+    #[error("database lost: {0}")]
     DatabaseLost(String),
 }
 

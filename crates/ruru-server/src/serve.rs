@@ -87,7 +87,8 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     let sql4 = opened.sql.take();
     info!(leases = opened.store.count4(), database = %opened.describe, persist = dhcp4.lease_database.persist, "lease database opened");
     // Hosts databases: asked at every packet after the config's reservations.
-    let hosts = crate::db::open_hosts("DHCPv4", &dhcp4.hosts_databases, &opts.config)?;
+    let (hosts, hosts_watch4) =
+        crate::db::open_hosts("DHCPv4", &dhcp4.hosts_databases, &opts.config)?;
 
     // Sockets: opened now, served once the shared state exists.
     let threads = if opts.threads == 0 {
@@ -160,6 +161,17 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
             recount,
         )?;
     }
+    // A lost hosts database: `on-fail` too (nothing to recount).
+    for sql in hosts_watch4 {
+        watch_db(
+            &shared,
+            &fatal,
+            "DHCPv4",
+            sql,
+            shared.db_paused.clone(),
+            || {},
+        )?;
+    }
 
     // DHCPv6, when configured: its own lease store, sockets and workers.
     if let Some(d6) = &shared.snapshot().config.dhcp6 {
@@ -176,7 +188,8 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
         };
         let mut db6 = crate::db::open6(&d6.lease_database, &opts.config)?;
         let sql6 = db6.sql.take();
-        let hosts6 = crate::db::open_hosts("DHCPv6", &d6.hosts_databases, &opts.config)?;
+        let (hosts6, hosts_watch6) =
+            crate::db::open_hosts("DHCPv6", &d6.hosts_databases, &opts.config)?;
         let svc = crate::v6::Service6::start(
             d6,
             crate::v6::Databases6 {
@@ -204,6 +217,9 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
                 svc.db_paused.clone(),
                 recount,
             )?;
+        }
+        for sql in hosts_watch6 {
+            watch_db(&shared, &fatal, "DHCPv6", sql, svc.db_paused.clone(), || {})?;
         }
         *lock(&shared.v6) = Some(svc);
     }
@@ -284,7 +300,7 @@ fn watch_db(
     fatal: &Arc<Mutex<Option<String>>>,
     family: &'static str,
     sql: crate::db::SqlWatch,
-    paused: Arc<AtomicBool>,
+    paused: Arc<crate::db::Pause>,
     recount: impl Fn() + Send + 'static,
 ) -> Result<(), ServerError> {
     let (w, fatal) = (Arc::downgrade(shared), fatal.clone());

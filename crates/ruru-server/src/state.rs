@@ -87,11 +87,11 @@ pub struct Shared {
     /// `dhcp-disable`: 0 = serving; otherwise packets are dropped until this
     /// Unix time (`u64::MAX`: until `dhcp-enable`).
     pub disabled_until: std::sync::atomic::AtomicU64,
-    /// Set while the DHCPv4 lease database is lost under `on-fail`
+    /// Held while a DHCPv4 lease or hosts database is lost under `on-fail`
     /// `stop-retry-exit` (Kea stops the service while it reconnects; see
     /// [`crate::db::watch`]). Apart from `dhcp-disable`: `dhcp-enable` does
     /// not clear it.
-    pub db_paused: Arc<std::sync::atomic::AtomicBool>,
+    pub db_paused: Arc<crate::db::Pause>,
 }
 
 impl Shared {
@@ -122,13 +122,13 @@ impl Shared {
         }
     }
 
-    /// Whether DHCP service is disabled (`dhcp-disable`, or the lease
-    /// database lost under `stop-retry-exit`) at `now`.
+    /// Whether DHCP service is disabled (`dhcp-disable`, or a lease or
+    /// hosts database lost under `stop-retry-exit`) at `now`.
     pub fn disabled(&self, now: u64) -> bool {
         let until = self
             .disabled_until
             .load(std::sync::atomic::Ordering::Relaxed);
-        until != 0 && now < until || self.db_paused.load(std::sync::atomic::Ordering::Relaxed)
+        until != 0 && now < until || self.db_paused.is_paused()
     }
 
     /// The configuration for one packet or one timer run.

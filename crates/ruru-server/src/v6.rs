@@ -47,7 +47,7 @@ pub struct Service6 {
     /// Set while the SQL lease database is lost under `on-fail`
     /// `stop-retry-exit`: messages are dropped, counted in
     /// `pkt6-drop-service-disabled` (see [`crate::db::watch`]).
-    pub db_paused: Arc<AtomicBool>,
+    pub db_paused: Arc<crate::db::Pause>,
     opts: EngineOptions6,
     stats: Arc<Stats>,
     /// `interfaces-config.interfaces` as last applied.
@@ -265,7 +265,7 @@ impl Service6 {
                 iface: Some(iface.clone()),
                 dst: rx.dst,
             };
-            if self.db_paused.load(Ordering::Relaxed) {
+            if self.db_paused.is_paused() {
                 self.stats.inc(Stat::Pkt6Received);
                 self.stats.inc(Stat::Pkt6ReceiveDrop);
                 self.stats.inc(Stat::Pkt6DropServiceDisabled);
