@@ -12,8 +12,8 @@ ruru=${RURU_BIN:-$here/../target/release/ruru}
 cd "$here"
 ./run-perfdhcp.sh kea4 "$scenario" | tee /dev/stderr | grep '^RESULT' > /tmp/ruru-bench-kea.$$ || true
 # ruru runs on Kea's config, except where configs/ruru4-SCENARIO.json exists
-# (the PostgreSQL scenarios: ruru's leases go to a database of their own,
-# created and given ruru's schema before the server starts).
+# (the PostgreSQL and MySQL scenarios: ruru's leases go to a database of
+# their own, created and given ruru's schema before the server starts).
 config="configs/kea4-$scenario.json"
 cmd="$ruru serve -c {config}"
 if [ -f "configs/ruru4-$scenario.json" ]; then
@@ -23,6 +23,12 @@ case "$scenario" in
 *pgsql*)
     pgport=${PGPORT:-54329}
     cmd="sh -c 'psql -X -q -h 127.0.0.1 -p $pgport -U postgres -c \"CREATE DATABASE ruru OWNER kea\" >/dev/null 2>&1; $ruru db init -c {config} >/dev/null 2>&1; exec $ruru serve -c {config}'"
+    ;;
+*mysql*)
+    # kbench.py's throw-away MariaDB (127.0.0.1:MYSQL_PORT inside kbench-srv)
+    # already has an empty database "ruru" for user kea; create it if not.
+    myport=${MYSQL_PORT:-33069}
+    cmd="sh -c 'mariadb --no-defaults -h 127.0.0.1 -P $myport -u kea -pkea -e \"CREATE DATABASE IF NOT EXISTS ruru\" >/dev/null 2>&1; $ruru db init -c {config} >/dev/null 2>&1; exec $ruru serve -c {config}'"
     ;;
 esac
 SERVER_NAME=ruru SERVER_VERSION="$("$ruru" --version | awk '{print $2}')" \
