@@ -226,16 +226,30 @@ async fn connect_one(opts: &DbOptions) -> Result<Conn, LeaseError> {
     }
 }
 
-/// A pool of at most `pool_size` connections, none made yet. They are
-/// made as needed and then kept: `mysql_async` keeps at most `min` idle
-/// connections when `inactive_connection_ttl` is 0 (its default) and closes
-/// the others as soon as they are returned, so `min` is `pool_size` (with a
-/// `min` of 0, every statement would pay for a new connection).
+/// The fewest connections a MySQL pool has: a `mysql_async` connection
+/// runs one statement at a time (no pipelining, unlike PostgreSQL's), so
+/// each packet worker (16 by default with a SQL database) and each writer
+/// task needs one to itself, or they queue for connections.
+pub const MIN_POOL: usize = 16 + crate::batch::WRITERS;
+
+/// A pool of at most `pool_size` connections (at least [`MIN_POOL`]), none
+/// made yet. They are made as needed and then kept: `mysql_async` keeps at
+/// most `min` idle connections when `inactive_connection_ttl` is 0 (its
+/// default) and closes the others as soon as they are returned, so `min` is
+/// the size (with a `min` of 0, every statement would pay for a new
+/// connection).
 fn new_pool(opts: &DbOptions) -> Result<Pool, LeaseError> {
-    let size = opts.pool_size.max(1);
+    let size = opts.pool_size.max(MIN_POOL);
     let constraints = PoolConstraints::new(size, size)
         .ok_or_else(|| LeaseError::Database(format!("invalid pool size {size}")))?;
-    let pool_opts = PoolOpts::default().with_constraints(constraints);
+    // No COM_RESET_CONNECTION when a connection goes back to the pool (on
+    // by default in mysql_async): it costs a round trip per statement and
+    // drops the connection's prepared statements, so that every statement
+    // was prepared again. ruru changes no session state; a transaction left
+    // unfinished is rolled back by mysql_async itself.
+    let pool_opts = PoolOpts::default()
+        .with_constraints(constraints)
+        .with_reset_connection(false);
     Ok(Pool::new(builder(opts)?.pool_opts(pool_opts)))
 }
 

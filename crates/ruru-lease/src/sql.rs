@@ -8,12 +8,14 @@
 //! # Blocking
 //! The trait is synchronous: it is called from packet worker OS threads and
 //! from tokio's blocking pool. Each SQL store owns a small multi-thread tokio
-//! runtime that drives its connections; a trait method spawns its future on
-//! that runtime and waits for the answer on a plain channel
-//! ([`Bridge::run`]). It never calls `Runtime::block_on`, so calling a store
-//! from inside some other runtime's async task does not panic — but it does
-//! block that task's thread for a database round trip, so async code should
-//! call a store through `spawn_blocking`.
+//! runtime that drives its connections (and its group-commit writers); a
+//! trait method polls its query future on the calling thread, within that
+//! runtime's context, parking the thread until the runtime's reactor or the
+//! connection's task wakes it ([`Bridge::run`]). It never calls
+//! `Runtime::block_on`, so calling a store from inside some other runtime's
+//! async task does not panic — but it does block that task's thread for a
+//! database round trip, so async code should call a store through
+//! `spawn_blocking`.
 //!
 //! # Rows
 //! Both backends use the same statements ([`Q`], written once with `?`
@@ -221,24 +223,18 @@ impl Bridge {
         Ok(Bridge { rt: Some(rt) })
     }
 
-    /// Runs `f` on the store's runtime and waits for its result.
+    /// Runs `f` to its end on the calling thread, within the store's
+    /// runtime context (its connections, timers and spawned tasks are the
+    /// runtime's), and returns its result.
     pub(crate) fn run<T, F>(&self, f: F) -> Result<T, LeaseError>
     where
-        T: Send + 'static,
-        F: Future<Output = Result<T, LeaseError>> + Send + 'static,
+        F: Future<Output = Result<T, LeaseError>>,
     {
         let Some(rt) = &self.rt else {
             return Err(LeaseError::Database("the store is closed".into()));
         };
-        let (tx, rx) = mpsc::sync_channel(1);
-        rt.spawn(async move {
-            let _ = tx.send(f.await);
-        });
-        rx.recv().unwrap_or_else(|_| {
-            Err(LeaseError::Database(
-                "the database task stopped without an answer".into(),
-            ))
-        })
+        let _context = rt.enter();
+        block_on(f)
     }
 
     /// Starts `f` on the store's runtime without waiting (a reconnection
@@ -251,6 +247,45 @@ impl Bridge {
             rt.spawn(f);
         }
     }
+}
+
+/// Wakes the thread that waits in [`block_on`].
+struct Unpark(std::thread::Thread);
+
+impl std::task::Wake for Unpark {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.unpark();
+    }
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+thread_local! {
+    /// This thread's waker for [`block_on`], made once.
+    static WAKER: std::task::Waker =
+        std::task::Waker::from(std::sync::Arc::new(Unpark(std::thread::current())));
+}
+
+/// Polls `f` on this thread until it is ready, parking the thread in
+/// between (not `Runtime::block_on`, which panics inside another runtime).
+/// A query future needs no runtime thread of its own: it hands its request
+/// to the connection's task (PostgreSQL) or does its I/O through the
+/// runtime's reactor (MySQL), which wakes this thread when the answer is
+/// there — one thread switch each way, where spawning the future on the
+/// runtime and waiting on a channel took two.
+fn block_on<F: Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    WAKER.with(|waker| {
+        let mut cx = std::task::Context::from_waker(waker);
+        loop {
+            if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+                return v;
+            }
+            // A stale unpark only costs one more poll.
+            std::thread::park();
+        }
+    })
 }
 
 impl Drop for Bridge {
