@@ -277,7 +277,12 @@ fn config_of(opts: &DbOptions) -> Result<PgConnect, LeaseError> {
         .port(opts.port.unwrap_or(5432))
         .dbname(&opts.name)
         .connect_timeout(opts.connect_timeout)
-        .application_name("ruru");
+        .application_name("ruru")
+        // Plan each lookup with the table as it is now: a generic plan made
+        // while the table was empty (a new database, or statistics from an
+        // ANALYZE of an empty table) keeps scanning the whole table once it
+        // holds many leases.
+        .options("-c plan_cache_mode=force_custom_plan");
     if let Some(u) = &opts.user {
         c.user(u);
     }
