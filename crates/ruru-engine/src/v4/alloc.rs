@@ -73,14 +73,36 @@ pub fn available(
     addr: Ipv4Addr,
     now: u64,
 ) -> bool {
+    if subnet
+        .reservations
+        .by_address(addr)
+        .is_some_and(|r| !own.is_some_and(|o| o.id == r.id))
+    {
+        return false;
+    }
+    let current = store.get4(addr);
+    available_with(hosts, subnet, key, own, addr, now, current.as_ref())
+}
+
+/// [`available`] with the lease of `addr` already read (`current`), so
+/// that a REQUEST reads its address's lease once.
+pub fn available_with(
+    hosts: &HostSources,
+    subnet: &Subnet4,
+    key: &ClientKey<'_>,
+    own: Option<&Reservation4>,
+    addr: Ipv4Addr,
+    now: u64,
+    current: Option<&Lease4>,
+) -> bool {
     if let Some(r) = subnet.reservations.by_address(addr) {
         if !own.is_some_and(|o| o.id == r.id) {
             return false;
         }
     }
-    let free = match store.get4(addr) {
+    let free = match current {
         None => true,
-        Some(l) => l.expired(now) || (l.state != ruru_lease::LeaseState::Declined && key.owns(&l)),
+        Some(l) => l.expired(now) || (l.state != ruru_lease::LeaseState::Declined && key.owns(l)),
     };
     free && !hosts.reserved_for_other(subnet.id, addr, own)
 }

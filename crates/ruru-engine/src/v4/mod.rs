@@ -826,9 +826,13 @@ impl Engine4 {
         // lease4_renew (the client's own active lease) or lease4_select:
         // callouts may change the lifetime, and at lease4_select the address.
         let mut lease = self.candidate(ctx, requested, s.valid_lifetime.choose(q.lease_time));
-        let renewing = store
-            .get4(requested)
-            .is_some_and(|l| !l.expired(ctx.now) && l.state == LeaseState::Default && key.owns(&l));
+        // The address's lease, read once for the checks and the write below
+        // (with a SQL database each read is a round trip).
+        let asked = requested;
+        let mut current = store.get4(requested);
+        let renewing = current
+            .as_ref()
+            .is_some_and(|l| !l.expired(ctx.now) && l.state == LeaseState::Default && key.owns(l));
         let point = if renewing {
             HookPoint::Lease4Renew
         } else {
@@ -853,6 +857,10 @@ impl Engine4 {
             NextStep::Drop | NextStep::Park => return Err(Drop4::Hook),
         }
         let requested = lease.addr;
+        if requested != asked {
+            // A callout chose another address.
+            current = store.get4(requested);
+        }
         let valid = lease.valid_lifetime;
         lease.expire = ctx.now + u64::from(valid);
 
@@ -860,18 +868,18 @@ impl Engine4 {
         // address chosen by a callout need not be in a pool (Kea).
         let (own, hosts) = (ctx.host.as_deref(), &self.opts.hosts);
         let reserved_addr = own.and_then(|h| h.ip_address);
-        let ok = alloc::available(store, hosts, s, &key, own, requested, ctx.now)
+        let ok = alloc::available_with(hosts, s, &key, own, requested, ctx.now, current.as_ref())
             && (by_hook
                 || s.pool_of(requested).is_some()
                 || reserved_addr == Some(requested)
-                || owned(store, &key, requested));
+                || current.as_ref().is_some_and(|l| key.owns(l)));
         if !ok {
             // After our OFFER, an address now held by another client was
             // taken by another server meanwhile: a conflict.
             if state == "selecting"
-                && store
-                    .get4(requested)
-                    .is_some_and(|l| !l.expired(ctx.now) && !key.owns(&l))
+                && current
+                    .as_ref()
+                    .is_some_and(|l| !l.expired(ctx.now) && !key.owns(l))
             {
                 self.conflict(ctx.sidx, requested);
             }
@@ -891,12 +899,12 @@ impl Engine4 {
 
         let st = &self.subnet_stats[ctx.sidx];
         let previous = existing.filter(|p| p.addr != requested);
-        let old = store.get4(requested);
+        let old = current;
         // Conditional writes: with several servers on one database, the
-        // lease may have been taken since `available` looked. So the lease
-        // read here is checked again, and the write happens only if the
-        // store still holds exactly it (or, for a new lease, nothing). The
-        // loser NAKs, so its client starts again with another address.
+        // lease may have been taken since it was read above. So the write
+        // happens only if the store still holds exactly the lease read (or,
+        // for a new lease, nothing). The loser NAKs, so its client starts
+        // again with another address.
         let taken = old.as_ref().is_some_and(|o| {
             !(o.expired(ctx.now) || (o.state != LeaseState::Declined && key.owns(o)))
         });
@@ -1247,10 +1255,6 @@ impl Engine4 {
             htype: ctx.q.htype,
         })
     }
-}
-
-fn owned(store: &dyn LeaseStore, key: &ClientKey<'_>, addr: Ipv4Addr) -> bool {
-    store.get4(addr).is_some_and(|l| key.owns(&l))
 }
 
 /// T1/T2 for a lease of `valid` seconds: configured timers win; otherwise
