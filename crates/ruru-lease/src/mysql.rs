@@ -411,6 +411,17 @@ impl Inner {
         }
     }
 
+    /// Runs each write of `batch` alone and answers it.
+    async fn write_each(self: &Arc<Self>, epoch: u64, batch: Vec<Write<Written>>) {
+        for w in batch {
+            let r = self
+                .clone()
+                .write(epoch, w.q, values(w.params.clone()))
+                .await;
+            w.answer(r);
+        }
+    }
+
     /// A writer task ([`crate::batch`]): runs batches until the store is
     /// dropped.
     async fn writer(self: Arc<Self>) {
@@ -434,14 +445,7 @@ impl Inner {
             Err(e) => return answer_all(batch, &e),
         };
         if batch.len() == 1 {
-            for w in batch {
-                let r = self
-                    .clone()
-                    .write(epoch, w.q, values(w.params.clone()))
-                    .await;
-                w.answer(r);
-            }
-            return;
+            return self.write_each(epoch, batch).await;
         }
         let statements: Vec<(String, Vec<Value>)> = batch
             .iter()
@@ -478,13 +482,7 @@ impl Inner {
             }
             Ok(None) | Err(Failure::Server(_)) => {
                 self.batches.rolled_back();
-                for w in batch {
-                    let r = self
-                        .clone()
-                        .write(epoch, w.q, values(w.params.clone()))
-                        .await;
-                    w.answer(r);
-                }
+                self.write_each(epoch, batch).await;
             }
             Err(Failure::Connection(e)) => {
                 let e = LeaseError::Database(format!(

@@ -145,13 +145,15 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     // A lost SQL lease database: Kea's `on-fail` (crate::db::watch). When
     // it says to exit, the reason is kept here and the server shuts down.
     let fatal: Arc<Mutex<Option<String>>> = Arc::default();
-    if let Some(sql) = sql4 {
-        let w = Arc::downgrade(&shared);
-        let recount = move || {
-            if let Some(s) = w.upgrade() {
-                s.snapshot().engine.recount(s.store.as_ref());
-            }
-        };
+    // A lost lease database recounts the statistics when it is back; a
+    // hosts database has nothing to recount.
+    let w = Arc::downgrade(&shared);
+    let recount4 = move || {
+        if let Some(s) = w.upgrade() {
+            s.snapshot().engine.recount(s.store.as_ref());
+        }
+    };
+    for (sql, recount) in with_recount(sql4, recount4, hosts_watch4) {
         watch_db(
             &shared,
             &fatal,
@@ -159,17 +161,6 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
             sql,
             shared.db_paused.clone(),
             recount,
-        )?;
-    }
-    // A lost hosts database: `on-fail` too (nothing to recount).
-    for sql in hosts_watch4 {
-        watch_db(
-            &shared,
-            &fatal,
-            "DHCPv4",
-            sql,
-            shared.db_paused.clone(),
-            || {},
         )?;
     }
 
@@ -202,13 +193,13 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
             stats.clone(),
             hooks.clone(),
         )?;
-        if let Some(sql) = sql6 {
-            let w = Arc::downgrade(&svc);
-            let recount = move || {
-                if let Some(s) = w.upgrade() {
-                    s.engine().recount(s.store.as_ref());
-                }
-            };
+        let w = Arc::downgrade(&svc);
+        let recount6 = move || {
+            if let Some(s) = w.upgrade() {
+                s.engine().recount(s.store.as_ref());
+            }
+        };
+        for (sql, recount) in with_recount(sql6, recount6, hosts_watch6) {
             watch_db(
                 &shared,
                 &fatal,
@@ -217,9 +208,6 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
                 svc.db_paused.clone(),
                 recount,
             )?;
-        }
-        for sql in hosts_watch6 {
-            watch_db(&shared, &fatal, "DHCPv6", sql, svc.db_paused.clone(), || {})?;
         }
         *lock(&shared.v6) = Some(svc);
     }
@@ -290,6 +278,21 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
         Some(why) => Err(ServerError::DatabaseLost(why)),
         None => Ok(()),
     }
+}
+
+/// The databases of one family to watch: its SQL lease database (if any)
+/// with `recount`, and its hosts databases with nothing to do when back.
+fn with_recount(
+    lease: Option<crate::db::SqlWatch>,
+    recount: impl Fn() + Send + 'static,
+    hosts: Vec<crate::db::SqlWatch>,
+) -> Vec<(crate::db::SqlWatch, Box<dyn Fn() + Send>)> {
+    let none = || Box::new(|| {}) as Box<dyn Fn() + Send>;
+    lease
+        .map(|sql| (sql, Box::new(recount) as Box<dyn Fn() + Send>))
+        .into_iter()
+        .chain(hosts.into_iter().map(|sql| (sql, none())))
+        .collect()
 }
 
 /// Applies `on-fail` to a SQL lease store's events ([`crate::db::watch`]);

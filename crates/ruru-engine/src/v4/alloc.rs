@@ -73,15 +73,26 @@ pub fn available(
     addr: Ipv4Addr,
     now: u64,
 ) -> bool {
-    if subnet
+    // Reserved in the configuration for another client: no read needed.
+    !reserved_for_other(subnet, own, addr)
+        && available_with(
+            hosts,
+            subnet,
+            key,
+            own,
+            addr,
+            now,
+            store.get4(addr).as_ref(),
+        )
+}
+
+/// Whether the configuration reserves `addr` for a client other than the
+/// one `own` reserves for.
+fn reserved_for_other(subnet: &Subnet4, own: Option<&Reservation4>, addr: Ipv4Addr) -> bool {
+    subnet
         .reservations
         .by_address(addr)
         .is_some_and(|r| !own.is_some_and(|o| o.id == r.id))
-    {
-        return false;
-    }
-    let current = store.get4(addr);
-    available_with(hosts, subnet, key, own, addr, now, current.as_ref())
 }
 
 /// [`available`] with the lease of `addr` already read (`current`), so
@@ -95,10 +106,8 @@ pub fn available_with(
     now: u64,
     current: Option<&Lease4>,
 ) -> bool {
-    if let Some(r) = subnet.reservations.by_address(addr) {
-        if !own.is_some_and(|o| o.id == r.id) {
-            return false;
-        }
+    if reserved_for_other(subnet, own, addr) {
+        return false;
     }
     let free = match current {
         None => true,

@@ -892,18 +892,39 @@ fn hosts_of(ctx: &ControlCtx, sid: u64) -> Result<Vec<Value>, Value> {
 }
 
 fn reservation_get_all(ctx: &ControlCtx, args: &Value) -> Res {
+    hosts_all_answer("IPv4", args, |sid| hosts_of(ctx, sid))
+}
+
+fn reservation_get_page(ctx: &ControlCtx, args: &Value) -> Res {
+    hosts_page_answer("IPv4", args, |sid| hosts_of(ctx, sid))
+}
+
+/// `reservation-get-all` of either family: every host of the subnet
+/// `args` names, as `hosts` (the configuration's, then the databases') lists
+/// them; `family` ("IPv4", "IPv6") is for the text.
+pub(super) fn hosts_all_answer(
+    family: &str,
+    args: &Value,
+    hosts: impl FnOnce(u64) -> Result<Vec<Value>, Value>,
+) -> Res {
     let sid =
         opt_u64(args, "subnet-id")?.ok_or_else(|| err("'subnet-id' parameter not specified"))?;
-    let hosts = hosts_of(ctx, sid)?;
+    let hosts = hosts(sid)?;
     let n = hosts.len();
     Ok(answer(
         if n == 0 { EMPTY } else { SUCCESS },
-        format!("{n} IPv4 host(s) found."),
+        format!("{n} {family} host(s) found."),
         Some(json!({ "hosts": hosts })),
     ))
 }
 
-fn reservation_get_page(ctx: &ControlCtx, args: &Value) -> Res {
+/// `reservation-get-page` of either family: the page of `hosts`' list that
+/// `args` asks for (`from`, `limit`), as [`hosts_all_answer`].
+pub(super) fn hosts_page_answer(
+    family: &str,
+    args: &Value,
+    hosts: impl FnOnce(u64) -> Result<Vec<Value>, Value>,
+) -> Res {
     let sid =
         opt_u64(args, "subnet-id")?.ok_or_else(|| err("'subnet-id' parameter not specified"))?;
     let limit = opt_u64(args, "limit")?.ok_or_else(|| err("'limit' parameter not specified"))?;
@@ -911,7 +932,7 @@ fn reservation_get_page(ctx: &ControlCtx, args: &Value) -> Res {
         return Err(err("'limit' must not be 0"));
     }
     let from = opt_u64(args, "from")?.unwrap_or(0);
-    let hosts: Vec<Value> = hosts_of(ctx, sid)?
+    let hosts: Vec<Value> = hosts(sid)?
         .into_iter()
         .skip(usize::try_from(from).unwrap_or(usize::MAX))
         .take(usize::try_from(limit).unwrap_or(usize::MAX))
@@ -919,7 +940,7 @@ fn reservation_get_page(ctx: &ControlCtx, args: &Value) -> Res {
     let n = hosts.len() as u64;
     Ok(answer(
         if n == 0 { EMPTY } else { SUCCESS },
-        format!("{n} IPv4 host(s) found."),
+        format!("{n} {family} host(s) found."),
         Some(
             json!({ "count": n, "hosts": hosts, "next": { "from": from + n, "source-index": 0 } }),
         ),

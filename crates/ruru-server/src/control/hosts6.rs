@@ -19,8 +19,8 @@ use ruru_lease::Host6;
 use serde_json::{json, Value};
 
 use super::commands::{
-    answer, apply_raw, arg, err, opt_u32, opt_u64, req_str, ControlCtx, Res, EMPTY, SUCCESS,
-    UNSUPPORTED,
+    answer, apply_raw, arg, err, hosts_all_answer, hosts_page_answer, opt_u32, req_str, ControlCtx,
+    Res, EMPTY, SUCCESS, UNSUPPORTED,
 };
 
 /// Whether a `reservation-*` command is for the DHCPv6 service: its
@@ -230,38 +230,11 @@ fn hosts_of(v: &View, sid: u64) -> Result<Vec<Value>, Value> {
 }
 
 fn get_all(v: &View, args: &Value) -> Res {
-    let sid =
-        opt_u64(args, "subnet-id")?.ok_or_else(|| err("'subnet-id' parameter not specified"))?;
-    let hosts = hosts_of(v, sid)?;
-    let n = hosts.len();
-    Ok(answer(
-        if n == 0 { EMPTY } else { SUCCESS },
-        format!("{n} IPv6 host(s) found."),
-        Some(json!({ "hosts": hosts })),
-    ))
+    hosts_all_answer("IPv6", args, |sid| hosts_of(v, sid))
 }
 
 fn get_page(v: &View, args: &Value) -> Res {
-    let sid =
-        opt_u64(args, "subnet-id")?.ok_or_else(|| err("'subnet-id' parameter not specified"))?;
-    let limit = opt_u64(args, "limit")?.ok_or_else(|| err("'limit' parameter not specified"))?;
-    if limit == 0 {
-        return Err(err("'limit' must not be 0"));
-    }
-    let from = opt_u64(args, "from")?.unwrap_or(0);
-    let hosts: Vec<Value> = hosts_of(v, sid)?
-        .into_iter()
-        .skip(usize::try_from(from).unwrap_or(usize::MAX))
-        .take(usize::try_from(limit).unwrap_or(usize::MAX))
-        .collect();
-    let n = hosts.len() as u64;
-    Ok(answer(
-        if n == 0 { EMPTY } else { SUCCESS },
-        format!("{n} IPv6 host(s) found."),
-        Some(
-            json!({ "count": n, "hosts": hosts, "next": { "from": from + n, "source-index": 0 } }),
-        ),
-    ))
+    hosts_page_answer("IPv6", args, |sid| hosts_of(v, sid))
 }
 
 fn add(ctx: &ControlCtx, v: &View, args: &Value) -> Res {
