@@ -42,16 +42,16 @@
 //! See [`crate::sql`] for how the synchronous trait calls in.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
-use std::sync::{mpsc, Arc, RwLock};
+use std::sync::{Arc, RwLock};
 
 use mysql_async::prelude::{FromValue, Queryable};
 use mysql_async::{Conn, OptsBuilder, Params, Pool, PoolConstraints, PoolOpts, Row, TxOpts, Value};
 
-use crate::batch::{self, answer_all, Batches, GroupCommits, Write};
+use crate::batch::{self, answer_all, Batches, Write};
 use crate::csv::LeaseRow;
 use crate::hosts::{self, Host4, Host6, IdType};
 use crate::sql::{
-    self, tls, Bridge, Col, DbEvent, DbOptions, DbRole, Dialect, Health, SchemaState, SqlRow, Q,
+    self, tls, Bridge, Col, DbOptions, DbRole, Dialect, Health, SchemaState, SqlRow, Q,
 };
 use crate::{Lease4, Lease6, LeaseError, LeaseType6};
 
@@ -226,20 +226,17 @@ async fn connect_one(opts: &DbOptions) -> Result<Conn, LeaseError> {
     }
 }
 
-/// The fewest connections a MySQL pool has: a `mysql_async` connection
-/// runs one statement at a time (no pipelining, unlike PostgreSQL's), so
-/// each packet worker (16 by default with a SQL database) and each writer
-/// task needs one to itself, or they queue for connections.
-pub const MIN_POOL: usize = 16 + crate::batch::WRITERS;
-
-/// A pool of at most `pool_size` connections (at least [`MIN_POOL`]), none
-/// made yet. They are made as needed and then kept: `mysql_async` keeps at
+/// A pool of `pool_size` connections plus one per writer task, none made
+/// yet. A `mysql_async` connection runs one statement at a time (no
+/// pipelining, unlike PostgreSQL's), so the caller sizes `pool_size` to
+/// how many threads may call the store at once (the server: its packet
+/// workers), or they queue for connections. They are made as needed and then kept: `mysql_async` keeps at
 /// most `min` idle connections when `inactive_connection_ttl` is 0 (its
 /// default) and closes the others as soon as they are returned, so `min` is
 /// the size (with a `min` of 0, every statement would pay for a new
 /// connection).
 fn new_pool(opts: &DbOptions) -> Result<Pool, LeaseError> {
-    let size = opts.pool_size.max(MIN_POOL);
+    let size = opts.pool_size.max(1) + crate::batch::WRITERS;
     let constraints = PoolConstraints::new(size, size)
         .ok_or_else(|| LeaseError::Database(format!("invalid pool size {size}")))?;
     // No COM_RESET_CONNECTION when a connection goes back to the pool (on
@@ -607,22 +604,6 @@ impl MySqlStore {
             }
         }
         Ok(MySqlStore { inner, bridge })
-    }
-
-    /// The connection state changes ([`DbEvent`]) from the store's opening
-    /// on, once: `None` after the first call.
-    pub fn events(&self) -> Option<mpsc::Receiver<DbEvent>> {
-        self.inner.health.take_events()
-    }
-
-    /// What group commit did so far ([`crate::batch`]).
-    pub fn group_commits(&self) -> GroupCommits {
-        self.inner.batches.stats()
-    }
-
-    /// Whether the database is reachable (false during an outage).
-    pub fn connected(&self) -> bool {
-        self.inner.health.is_up()
     }
 
     /// The schema the database holds.

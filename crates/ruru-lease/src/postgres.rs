@@ -44,7 +44,7 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
@@ -54,11 +54,11 @@ use tokio_postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 use tokio_postgres::{Client, Config, GenericClient, NoTls, Row, Statement};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-use crate::batch::{self, answer_all, Batches, GroupCommits, Write};
+use crate::batch::{self, answer_all, Batches, Write};
 use crate::csv::LeaseRow;
 use crate::hosts::{self, Host4, Host6, IdType};
 use crate::sql::{
-    self, tls, Bridge, Col, DbEvent, DbOptions, DbRole, Dialect, Health, SchemaState, SqlRow, Q,
+    self, tls, Bridge, Col, DbOptions, DbRole, Dialect, Health, SchemaState, SqlRow, Q,
 };
 use crate::{Lease4, Lease6, LeaseError, LeaseType6};
 
@@ -669,22 +669,6 @@ impl PgStore {
             bridge.spawn(inner.clone().writer(w));
         }
         Ok(PgStore { inner, bridge })
-    }
-
-    /// The connection state changes ([`DbEvent`]) from the store's opening
-    /// on, once: `None` after the first call.
-    pub fn events(&self) -> Option<mpsc::Receiver<DbEvent>> {
-        self.inner.health.take_events()
-    }
-
-    /// What group commit did so far ([`crate::batch`]).
-    pub fn group_commits(&self) -> GroupCommits {
-        self.inner.batches.stats()
-    }
-
-    /// Whether the database is reachable (false during an outage).
-    pub fn connected(&self) -> bool {
-        self.inner.health.is_up()
     }
 
     /// The schema the database holds.

@@ -117,7 +117,10 @@ pub struct DbOptions {
     /// the background instead of failing to open. A missing or old schema
     /// still fails.
     pub retry_on_startup: bool,
-    /// Connections kept open; calls are spread over them round-robin.
+    /// Connections kept open. PostgreSQL: calls are spread over them
+    /// round-robin (each pipelines). MySQL: one per thread that may call
+    /// the store at once (a connection runs one statement at a time); the
+    /// group-commit writers get theirs on top.
     pub pool_size: usize,
     /// What the store is for (its log lines say so); default
     /// [`DbRole::Lease`].
@@ -1239,7 +1242,9 @@ pub fn skip(test: &str, reason: &str) {
 }
 
 /// `LeaseStore` and `HostStore` for a SQL backend, written once for
-/// PostgreSQL and MySQL. The backend type `$t` provides the statements'
+/// PostgreSQL and MySQL, with the store's `events`, `group_commits` and
+/// `connected` (its `inner` holds `health` and `batches`). The backend
+/// type `$t` provides the statements'
 /// runners: `execute` (rows affected), `insert` (`false`: the key or a
 /// unique column exists already), `rows4`, `rows6`, `hosts`, `hosts6` and
 /// `count`;
@@ -1247,6 +1252,24 @@ pub fn skip(test: &str, reason: &str) {
 /// are imported where the macro is invoked.
 macro_rules! sql_stores {
     ($t:ty) => {
+        impl $t {
+            /// The connection state changes ([`DbEvent`]) from the store's
+            /// opening on, once: `None` after the first call.
+            pub fn events(&self) -> Option<std::sync::mpsc::Receiver<$crate::sql::DbEvent>> {
+                self.inner.health.take_events()
+            }
+
+            /// What group commit did so far ([`crate::batch`]).
+            pub fn group_commits(&self) -> $crate::GroupCommits {
+                self.inner.batches.stats()
+            }
+
+            /// Whether the database is reachable (false during an outage).
+            pub fn connected(&self) -> bool {
+                self.inner.health.is_up()
+            }
+        }
+
         impl $crate::LeaseStore for $t {
             fn get4(&self, addr: Ipv4Addr) -> Option<Lease4> {
                 self.rows4("get4", Q::Get4, vec![sql::addr4(addr)])

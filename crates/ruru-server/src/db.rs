@@ -77,15 +77,25 @@ pub fn db_options(s: &SqlDatabase) -> DbOptions {
 }
 
 /// Opens the DHCPv4 store `db` names. `config` is the file, for error
-/// messages.
-pub fn open4(db: &LeaseDatabase, config: &Path) -> Result<OpenStore<Lease4>, ServerError> {
-    open(db, config)
+/// messages; `callers` is how many packet workers may call the store at
+/// once (a MySQL pool has a connection for each: see
+/// [`ruru_lease::mysql`]).
+pub fn open4(
+    db: &LeaseDatabase,
+    config: &Path,
+    callers: usize,
+) -> Result<OpenStore<Lease4>, ServerError> {
+    open(db, config, callers)
 }
 
 /// Opens the DHCPv6 store `db` names (a SQL database holds both families,
 /// so `Dhcp4` and `Dhcp6` may name the same one).
-pub fn open6(db: &LeaseDatabase, config: &Path) -> Result<OpenStore<Lease6>, ServerError> {
-    open(db, config)
+pub fn open6(
+    db: &LeaseDatabase,
+    config: &Path,
+    callers: usize,
+) -> Result<OpenStore<Lease6>, ServerError> {
+    open(db, config, callers)
 }
 
 /// A schema error of the `what` database (`lease`, `hosts`) as the
@@ -120,6 +130,7 @@ pub fn open_hosts(
     family: &str,
     dbs: &[LeaseDbKind],
     config: &Path,
+    callers: usize,
 ) -> Result<(HostSources, Vec<SqlWatch>), ServerError> {
     let mut out = HostSources::default();
     let mut watches = Vec::new();
@@ -151,7 +162,11 @@ pub fn open_hosts(
                 )
             }
             LeaseDbKind::Mysql(s) => {
-                let store = MySqlStore::open(&opts(s)).map_err(err)?;
+                let o = DbOptions {
+                    pool_size: callers,
+                    ..opts(s)
+                };
+                let store = MySqlStore::open(&o).map_err(err)?;
                 let events = watch(store.events(), s);
                 (
                     Arc::new(store),
@@ -169,7 +184,11 @@ pub fn open_hosts(
     Ok((out, watches))
 }
 
-fn open<L: LeaseRow>(db: &LeaseDatabase, config: &Path) -> Result<OpenStore<L>, ServerError>
+fn open<L: LeaseRow>(
+    db: &LeaseDatabase,
+    config: &Path,
+    callers: usize,
+) -> Result<OpenStore<L>, ServerError>
 where
     MemfileStore<L>: LeaseStore,
 {
@@ -202,7 +221,11 @@ where
             }
         }
         LeaseDbKind::Mysql(s) => {
-            let store = MySqlStore::open(&db_options(s)).map_err(schema_err)?;
+            let o = DbOptions {
+                pool_size: callers,
+                ..db_options(s)
+            };
+            let store = MySqlStore::open(&o).map_err(schema_err)?;
             OpenStore {
                 sql: store.events().map(|events| SqlWatch {
                     events,

@@ -82,20 +82,23 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
         .build()?;
     let signals = rt.block_on(async { Signals::new() })?;
 
-    // Lease store: memfile (with LFC) or a SQL database.
-    let mut opened = crate::db::open4(&dhcp4.lease_database, &opts.config)?;
-    let sql4 = opened.sql.take();
-    info!(leases = opened.store.count4(), database = %opened.describe, persist = dhcp4.lease_database.persist, "lease database opened");
-    // Hosts databases: asked at every packet after the config's reservations.
-    let (hosts, hosts_watch4) =
-        crate::db::open_hosts("DHCPv4", &dhcp4.hosts_databases, &opts.config)?;
-
-    // Sockets: opened now, served once the shared state exists.
+    // Workers per socket; each may call the stores at once.
     let threads = if opts.threads == 0 {
         default_threads(&config)
     } else {
         opts.threads
     };
+    let callers4 = threads * dhcp4.interfaces.interfaces.len().max(1);
+
+    // Lease store: memfile (with LFC) or a SQL database.
+    let mut opened = crate::db::open4(&dhcp4.lease_database, &opts.config, callers4)?;
+    let sql4 = opened.sql.take();
+    info!(leases = opened.store.count4(), database = %opened.describe, persist = dhcp4.lease_database.persist, "lease database opened");
+    // Hosts databases: asked at every packet after the config's reservations.
+    let (hosts, hosts_watch4) =
+        crate::db::open_hosts("DHCPv4", &dhcp4.hosts_databases, &opts.config, callers4)?;
+
+    // Sockets: opened now, served once the shared state exists.
     let ic = dhcp4.interfaces.clone();
     let has4 = config.dhcp4.is_some();
     if has4 && ic.interfaces.is_empty() {
@@ -177,10 +180,11 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
         } else {
             opts.client_port
         };
-        let mut db6 = crate::db::open6(&d6.lease_database, &opts.config)?;
+        let callers6 = threads * d6.interfaces.interfaces.len().max(1);
+        let mut db6 = crate::db::open6(&d6.lease_database, &opts.config, callers6)?;
         let sql6 = db6.sql.take();
         let (hosts6, hosts_watch6) =
-            crate::db::open_hosts("DHCPv6", &d6.hosts_databases, &opts.config)?;
+            crate::db::open_hosts("DHCPv6", &d6.hosts_databases, &opts.config, callers6)?;
         let svc = crate::v6::Service6::start(
             d6,
             crate::v6::Databases6 {
