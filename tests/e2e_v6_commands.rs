@@ -515,3 +515,89 @@ fn lease6_file_cleanup_compacts_and_keeps_leases() {
     assert_eq!(addrs(&l).len(), 2);
     let _ = e.srv.stop();
 }
+
+/// The reservation commands of the DHCPv6 service without a hosts
+/// database (`"service": ["dhcp6"]`, or none on a server that runs only
+/// `Dhcp6`): `reservation-add` changes the running configuration (so the
+/// client gets the reserved address at once and `config-get` shows it),
+/// `-get` finds it by DUID and by address, `-get-all` and `-get-page` list
+/// it, `-del` removes it; bad arguments are refused with Kea's result codes.
+#[test]
+fn reservation6_commands_change_the_running_configuration() {
+    let Some(env) = setup("reservation6_commands", 0) else {
+        return;
+    };
+    let sock = &env.sock;
+    let reserved = "2001:db8:1::77";
+    let add = json!({ "reservation": {
+        "subnet-id": 1, "duid": duid_text(7), "ip-addresses": [reserved], "hostname": "seven"
+    } });
+    let a = cmd(sock, "reservation-add", add.clone());
+    assert_eq!(a["result"], 0, "{a}");
+    // Not twice.
+    assert_eq!(cmd(sock, "reservation-add", add)["result"], 1);
+    // Unknown subnet.
+    let a = cmd(
+        sock,
+        "reservation-add",
+        json!({ "reservation": { "subnet-id": 9, "duid": duid_text(8) } }),
+    );
+    assert_eq!(a["result"], 1, "{a}");
+    assert!(
+        a["text"]
+            .as_str()
+            .unwrap()
+            .contains("No IPv6 subnet with subnet-id=9"),
+        "{a}"
+    );
+
+    // The client gets its reserved address over the wire.
+    let (addr, _) = sarr(&env.relay, 7, false);
+    assert_eq!(addr, reserved.parse::<Ipv6Addr>().unwrap());
+
+    let by_duid = json!({ "subnet-id": 1, "identifier-type": "duid", "identifier": duid_text(7) });
+    let by_addr = json!({ "subnet-id": 1, "ip-address": reserved });
+    for args in [&by_duid, &by_addr] {
+        let a = ok(sock, "reservation-get", args.clone());
+        assert_eq!(a["arguments"]["hostname"], "seven", "{a}");
+        assert_eq!(a["arguments"]["subnet-id"], 1, "{a}");
+    }
+    let a = cmd(
+        sock,
+        "reservation-get",
+        json!({ "subnet-id": 1, "ip-address": "192.0.2.1" }),
+    );
+    assert_eq!(a["result"], 1, "an IPv4 address: {a}");
+    let a = cmd(
+        sock,
+        "reservation-get",
+        json!({ "subnet-id": 1, "identifier-type": "circuit-id", "identifier": "01" }),
+    );
+    assert_eq!(a["result"], 1, "not a DHCPv6 identifier: {a}");
+    let a = ok(sock, "reservation-get-all", json!({ "subnet-id": 1 }));
+    assert_eq!(
+        a["arguments"]["hosts"].as_array().map(Vec::len),
+        Some(1),
+        "{a}"
+    );
+    let a = cmd(sock, "reservation-get-all", json!({ "subnet-id": 2 }));
+    assert_eq!(a["result"], 3, "{a}");
+    let a = ok(
+        sock,
+        "reservation-get-page",
+        json!({ "subnet-id": 1, "limit": 10 }),
+    );
+    assert_eq!(a["arguments"]["count"], 1, "{a}");
+    let a = ok(sock, "config-get", json!({}));
+    assert_eq!(
+        a["arguments"]["Dhcp6"]["subnet6"][0]["reservations"][0]["hostname"], "seven",
+        "{a}"
+    );
+
+    // The same with the service named.
+    let req = json!({ "command": "reservation-del", "service": ["dhcp6"], "arguments": by_duid });
+    let a = raw(sock, req.to_string().as_bytes());
+    assert_eq!(a["result"], 0, "{a}");
+    assert_eq!(cmd(sock, "reservation-get", by_addr.clone())["result"], 3);
+    assert_eq!(cmd(sock, "reservation-del", by_addr)["result"], 3);
+}

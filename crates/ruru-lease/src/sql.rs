@@ -808,6 +808,16 @@ pub(crate) fn host_get_params(subnet_id: u32, ids: &[(IdType, &[u8])]) -> Vec<Co
     p
 }
 
+/// The parameters that name one host: its subnet and identifier
+/// ([`Q::HostDelId4`], [`Q::HostDelId6`]).
+pub(crate) fn host_key(subnet_id: u32, id_type: IdType, id: &[u8]) -> Vec<Col> {
+    vec![
+        Col::int(subnet_id),
+        Col::int(id_type.code()),
+        Col::Bytes(id.to_vec()),
+    ]
+}
+
 /// A v4 address as stored (an unsigned 32-bit number).
 pub(crate) fn addr4(a: Ipv4Addr) -> Col {
     Col::int(u32::from(a))
@@ -1463,11 +1473,7 @@ macro_rules! sql_stores {
                 id_type: IdType,
                 id: &[u8],
             ) -> Result<bool, LeaseError> {
-                let p = vec![
-                    Col::Int(i64::from(subnet_id)),
-                    Col::Int(i64::from(id_type.code())),
-                    Col::Bytes(id.to_vec()),
-                ];
+                let p = sql::host_key(subnet_id, id_type, id);
                 Ok(self.execute(Q::HostDelId4, p)? > 0)
             }
 
@@ -1510,11 +1516,7 @@ macro_rules! sql_stores {
                     }
                     // Not stored: nothing of the host stays (the
                     // reservations stored so far go with it).
-                    let key = vec![
-                        Col::Int(i64::from(host.subnet_id)),
-                        Col::Int(i64::from(host.id_type.code())),
-                        Col::Bytes(host.identifier.clone()),
-                    ];
+                    let key = sql::host_key(host.subnet_id, host.id_type, &host.identifier);
                     if let Err(e) = self.execute(Q::HostDelId6, key) {
                         tracing::error!(
                             error = %e,
@@ -1541,11 +1543,7 @@ macro_rules! sql_stores {
                 id_type: IdType,
                 id: &[u8],
             ) -> Result<bool, LeaseError> {
-                let p = vec![
-                    Col::Int(i64::from(subnet_id)),
-                    Col::Int(i64::from(id_type.code())),
-                    Col::Bytes(id.to_vec()),
-                ];
+                let p = sql::host_key(subnet_id, id_type, id);
                 Ok(self.execute(Q::HostDelId6, p)? > 0)
             }
         }

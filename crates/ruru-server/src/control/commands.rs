@@ -9,27 +9,20 @@
 //! (`config-set`, `config-reload`, `reservation-add`, `reservation-del`)
 //! build a complete new configuration, validate it like a file, and apply it
 //! through [`Shared::apply`]; a failure leaves the running configuration.
-//! Reservation commands edit the running configuration's JSON, so
-//! `config-get` and `config-write` show them — except with a hosts database
-//! (`hosts-database(s)`), as Kea's host_cmds: `reservation-add` then
-//! validates the reservation like the file's and writes it to the first
-//! hosts database (no reload: it applies to the next packet);
-//! `reservation-get` and `reservation-del` look in the configuration first,
-//! then in the databases; `reservation-get-all` and `-page` list both.
-//! Those of the DHCPv6 service (`"service": ["dhcp6"]`, or a server with
-//! only `Dhcp6`) are in `hosts6`.
+//! The reservation commands (`reservation-*`, Kea's host_cmds) of both
+//! families are in `reservations`.
 
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
-use ruru_config::{HostId, Subnet4};
+use ruru_config::Subnet4;
 use ruru_engine::v4::hex;
 use ruru_lease::{Lease4, LeaseError, LeaseStore};
 use serde_json::{json, Map, Value};
 
 use super::commands6::{self, COMMANDS6};
 use super::family::{self, Family, V4};
-use super::hosts6;
+use super::reservations;
 use super::samples::Samples;
 use crate::state::Shared;
 
@@ -250,14 +243,7 @@ fn run(ctx: &ControlCtx, body: &[u8]) -> Value {
         "lease4-del" => lease_del(ctx, args),
         "lease4-wipe" => change4(ctx, |c| family::wipe::<V4>(c, args)),
         "leases-reclaim" => leases_reclaim(ctx, args),
-        c if c.starts_with("reservation-") && hosts6::is_v6(ctx, obj.get("service")) => {
-            hosts6::run(ctx, c, args)
-        }
-        "reservation-add" => reservation_add(ctx, args),
-        "reservation-get" => reservation_get(ctx, args),
-        "reservation-get-all" => reservation_get_all(ctx, args),
-        "reservation-get-page" => reservation_get_page(ctx, args),
-        "reservation-del" => reservation_del(ctx, args),
+        c if c.starts_with("reservation-") => reservations::run(ctx, c, obj.get("service"), args),
         "subnet4-list" => Ok(family::subnet_list("IPv4", &subnets4(ctx))),
         "subnet4-get" => subnet_get(ctx, args),
         "statistic-get" => stat_get(ctx, args),
@@ -694,306 +680,6 @@ fn leases_reclaim(ctx: &ControlCtx, args: &Value) -> Res {
         format!("Reclamation of expired leases is complete ({n} reclaimed)."),
         None,
     ))
-}
-
-// ---- reservations ----
-
-fn subnet_index(raw: &Value, id: u64) -> Option<usize> {
-    raw.get("Dhcp4")?
-        .get("subnet4")?
-        .as_array()?
-        .iter()
-        .position(|s| s.get("id").and_then(Value::as_u64) == Some(id))
-}
-
-/// The identifier in a reservation command's arguments.
-fn host_id_arg(args: &Value) -> Result<HostId, Value> {
-    let kind = req_str(args, "identifier-type")?;
-    let ident = req_str(args, "identifier")?;
-    ruru_config::parse_host_id(kind, ident).map_err(|e| match e {
-        Some(m) => err(m),
-        None => err(format!("identifier-type {kind} is not supported yet")),
-    })
-}
-
-/// The host selected by `ip-address` or identifier in subnet `sid`:
-/// (index of the subnet, index of the host in its reservations).
-fn find_host(ctx: &ControlCtx, args: &Value) -> Result<Option<(usize, usize)>, Value> {
-    let sid =
-        opt_u32(args, "subnet-id")?.ok_or_else(|| err("'subnet-id' parameter not specified"))?;
-    let running = ctx.shared.snapshot();
-    let subnets = running
-        .config
-        .dhcp4
-        .as_ref()
-        .map_or(&[][..], |d| &d.subnets[..]);
-    let Some(si) = subnets.iter().position(|s| s.id == sid) else {
-        return Ok(None);
-    };
-    let r = &subnets[si].reservations;
-    let hi = if arg(args, "ip-address").is_some() {
-        r.by_addr.get(&ip_arg(args, "ip-address")?).copied()
-    } else {
-        r.by_id.get(&host_id_arg(args)?).copied()
-    };
-    Ok(hi.map(|h| (si, h)))
-}
-
-fn host_json(raw: &Value, si: usize, hi: usize, sid: u64) -> Value {
-    let mut h = raw["Dhcp4"]["subnet4"][si]["reservations"][hi].clone();
-    if let Some(o) = h.as_object_mut() {
-        o.insert("subnet-id".into(), json!(sid));
-    }
-    h
-}
-
-/// Kea's JSON form of a host from a hosts database.
-fn db_host_json(h: &ruru_lease::Host4) -> Value {
-    let mut v = json!({ "subnet-id": h.subnet_id });
-    v[h.id_type.name()] = json!(hex(&h.identifier));
-    if let Some(a) = h.ipv4_address {
-        v["ip-address"] = json!(a.to_string());
-    }
-    if !h.hostname.is_empty() {
-        v["hostname"] = json!(h.hostname);
-    }
-    if let Some(a) = h.next_server {
-        v["next-server"] = json!(a.to_string());
-    }
-    if !h.server_hostname.is_empty() {
-        v["server-hostname"] = json!(h.server_hostname);
-    }
-    if !h.boot_file_name.is_empty() {
-        v["boot-file-name"] = json!(h.boot_file_name);
-    }
-    let options = ruru_engine::v4::hosts::options_of(&h.option_data).unwrap_or_default();
-    v["option-data"] = Value::Array(
-        options
-            .iter()
-            .map(|o| {
-                json!({
-                    "code": o.code,
-                    "data": hex(&o.data).replace(':', "").to_uppercase(),
-                    "csv-format": false,
-                    "always-send": o.always_send,
-                })
-            })
-            .collect(),
-    );
-    v
-}
-
-/// The host of a hosts database selected by `ip-address` or identifier in
-/// subnet `subnet-id` (the first database that has it).
-fn find_db_host(ctx: &ControlCtx, args: &Value) -> Result<Option<ruru_lease::Host4>, Value> {
-    let sid =
-        opt_u32(args, "subnet-id")?.ok_or_else(|| err("'subnet-id' parameter not specified"))?;
-    let dbs = &ctx.shared.engine_opts.hosts.0;
-    if arg(args, "ip-address").is_some() {
-        let a = ip_arg(args, "ip-address")?;
-        return Ok(dbs.iter().find_map(|db| db.get4_by_address(sid, a)));
-    }
-    let id = host_id_arg(args)?;
-    let key = ruru_engine::v4::hosts::id_key(&id);
-    Ok(dbs.iter().find_map(|db| db.get4(sid, &[key])))
-}
-
-/// `reservation-add` with a hosts database: the reservation is validated
-/// in a copy of the configuration (as the file's would be), then written
-/// to the first hosts database.
-fn reservation_add_db(
-    ctx: &ControlCtx,
-    db: &dyn ruru_lease::HostStore,
-    raw: &Value,
-    sid: u64,
-) -> Res {
-    let not_added = |t: String| err(format!("Host not added: {t}"));
-    let text = serde_json::to_string_pretty(raw).map_err(|e| not_added(e.to_string()))?;
-    let config = ruru_config::load_str(&text, &ctx.shared.config_path)
-        .map_err(|e| not_added(e.to_string()))?;
-    let r = config
-        .dhcp4
-        .as_ref()
-        .and_then(|d| d.subnets.iter().find(|s| u64::from(s.id) == sid))
-        .and_then(|s| s.reservations.hosts.last().map(|r| (s.id, r)));
-    let Some((id, r)) = r else {
-        return Err(not_added(
-            "the reservation was not kept by validation".into(),
-        ));
-    };
-    db.add4(&ruru_engine::v4::hosts::host_of(id, r))
-        .map_err(|e| not_added(e.to_string()))?;
-    Ok(answer(SUCCESS, "Host added.", None))
-}
-
-fn reservation_add(ctx: &ControlCtx, args: &Value) -> Res {
-    let Some(Value::Object(res)) = arg(args, "reservation") else {
-        return Err(err("missing parameter 'reservation' (a map)"));
-    };
-    let mut res = res.clone();
-    let sid = res
-        .remove("subnet-id")
-        .and_then(|v| v.as_u64())
-        .ok_or_else(|| err("missing or invalid 'subnet-id' in the reservation (global reservations are not supported yet)"))?;
-    let mut raw = ctx.shared.snapshot().config.raw.clone();
-    let si = subnet_index(&raw, sid).ok_or_else(|| {
-        err(format!(
-            "Invalid subnet-id: No IPv4 subnet with subnet-id={sid} currently configured."
-        ))
-    })?;
-    let subnet = &mut raw["Dhcp4"]["subnet4"][si];
-    if !subnet.get("reservations").is_some_and(Value::is_array) {
-        subnet["reservations"] = json!([]);
-    }
-    if let Some(list) = subnet["reservations"].as_array_mut() {
-        list.push(Value::Object(res));
-    }
-    if let Some(db) = ctx.shared.engine_opts.hosts.0.first() {
-        return reservation_add_db(ctx, db.as_ref(), &raw, sid);
-    }
-    apply_raw(ctx, &raw).map_err(|e| {
-        let t = e["text"].as_str().unwrap_or_default();
-        err(format!("Host not added: {t}"))
-    })?;
-    Ok(answer(SUCCESS, "Host added.", None))
-}
-
-fn reservation_get(ctx: &ControlCtx, args: &Value) -> Res {
-    let sid = opt_u64(args, "subnet-id")?.unwrap_or(0);
-    match find_host(ctx, args)? {
-        Some((si, hi)) => Ok(ok(
-            "Host found.",
-            host_json(&ctx.shared.snapshot().config.raw, si, hi, sid),
-        )),
-        None => match find_db_host(ctx, args)? {
-            Some(h) => Ok(ok("Host found.", db_host_json(&h))),
-            None => Ok(answer(EMPTY, "Host not found.", None)),
-        },
-    }
-}
-
-fn hosts_of(ctx: &ControlCtx, sid: u64) -> Result<Vec<Value>, Value> {
-    let raw = ctx.shared.snapshot().config.raw.clone();
-    let si = subnet_index(&raw, sid).ok_or_else(|| {
-        err(format!(
-            "Invalid subnet-id: No IPv4 subnet with subnet-id={sid} currently configured."
-        ))
-    })?;
-    let n = raw["Dhcp4"]["subnet4"][si]["reservations"]
-        .as_array()
-        .map_or(0, Vec::len);
-    let mut out: Vec<Value> = (0..n).map(|hi| host_json(&raw, si, hi, sid)).collect();
-    if let Ok(id) = u32::try_from(sid) {
-        for db in &ctx.shared.engine_opts.hosts.0 {
-            out.extend(db.all4(id).iter().map(db_host_json));
-        }
-    }
-    Ok(out)
-}
-
-fn reservation_get_all(ctx: &ControlCtx, args: &Value) -> Res {
-    hosts_all_answer("IPv4", args, |sid| hosts_of(ctx, sid))
-}
-
-fn reservation_get_page(ctx: &ControlCtx, args: &Value) -> Res {
-    hosts_page_answer("IPv4", args, |sid| hosts_of(ctx, sid))
-}
-
-/// `reservation-get-all` of either family: every host of the subnet
-/// `args` names, as `hosts` (the configuration's, then the databases') lists
-/// them; `family` ("IPv4", "IPv6") is for the text.
-pub(super) fn hosts_all_answer(
-    family: &str,
-    args: &Value,
-    hosts: impl FnOnce(u64) -> Result<Vec<Value>, Value>,
-) -> Res {
-    let sid =
-        opt_u64(args, "subnet-id")?.ok_or_else(|| err("'subnet-id' parameter not specified"))?;
-    let hosts = hosts(sid)?;
-    let n = hosts.len();
-    Ok(answer(
-        if n == 0 { EMPTY } else { SUCCESS },
-        format!("{n} {family} host(s) found."),
-        Some(json!({ "hosts": hosts })),
-    ))
-}
-
-/// `reservation-get-page` of either family: the page of `hosts`' list that
-/// `args` asks for (`from`, `limit`), as [`hosts_all_answer`].
-pub(super) fn hosts_page_answer(
-    family: &str,
-    args: &Value,
-    hosts: impl FnOnce(u64) -> Result<Vec<Value>, Value>,
-) -> Res {
-    let sid =
-        opt_u64(args, "subnet-id")?.ok_or_else(|| err("'subnet-id' parameter not specified"))?;
-    let limit = opt_u64(args, "limit")?.ok_or_else(|| err("'limit' parameter not specified"))?;
-    if limit == 0 {
-        return Err(err("'limit' must not be 0"));
-    }
-    let from = opt_u64(args, "from")?.unwrap_or(0);
-    let hosts: Vec<Value> = hosts(sid)?
-        .into_iter()
-        .skip(usize::try_from(from).unwrap_or(usize::MAX))
-        .take(usize::try_from(limit).unwrap_or(usize::MAX))
-        .collect();
-    let n = hosts.len() as u64;
-    Ok(answer(
-        if n == 0 { EMPTY } else { SUCCESS },
-        format!("{n} {family} host(s) found."),
-        Some(
-            json!({ "count": n, "hosts": hosts, "next": { "from": from + n, "source-index": 0 } }),
-        ),
-    ))
-}
-
-fn reservation_del(ctx: &ControlCtx, args: &Value) -> Res {
-    let Some((si, hi)) = find_host(ctx, args)? else {
-        if ctx.shared.engine_opts.hosts.is_empty() {
-            return Ok(answer(EMPTY, "Host not deleted (not found).", None));
-        }
-        return reservation_del_db(ctx, args);
-    };
-    let mut raw = ctx.shared.snapshot().config.raw.clone();
-    if let Some(list) = raw["Dhcp4"]["subnet4"][si]["reservations"].as_array_mut() {
-        if hi < list.len() {
-            list.remove(hi);
-        }
-    }
-    apply_raw(ctx, &raw)?;
-    Ok(answer(SUCCESS, "Host deleted.", None))
-}
-
-/// `reservation-del` of a host that is not in the configuration: from
-/// every hosts database that has it.
-fn reservation_del_db(ctx: &ControlCtx, args: &Value) -> Res {
-    let sid =
-        opt_u32(args, "subnet-id")?.ok_or_else(|| err("'subnet-id' parameter not specified"))?;
-    let by_addr = match arg(args, "ip-address") {
-        Some(_) => Some(ip_arg(args, "ip-address")?),
-        None => None,
-    };
-    let id = match by_addr {
-        Some(_) => None,
-        None => Some(host_id_arg(args)?),
-    };
-    let mut deleted = false;
-    for db in &ctx.shared.engine_opts.hosts.0 {
-        let r = match (&by_addr, &id) {
-            (Some(a), _) => db.del4_by_address(sid, *a),
-            (None, Some(id)) => {
-                let (t, b) = ruru_engine::v4::hosts::id_key(id);
-                db.del4_by_id(sid, t, b)
-            }
-            (None, None) => Ok(false),
-        };
-        deleted |= r.map_err(|e| err(format!("Host not deleted: {e}")))?;
-    }
-    if deleted {
-        Ok(answer(SUCCESS, "Host deleted.", None))
-    } else {
-        Ok(answer(EMPTY, "Host not deleted (not found).", None))
-    }
 }
 
 // ---- subnets ----

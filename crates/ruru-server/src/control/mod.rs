@@ -9,8 +9,8 @@
 //!   `subnet6-*`).
 //! - `family`: what the DHCPv4 and DHCPv6 commands share (lease lists,
 //!   paging, add/update/delete/wipe, result sets, subnet lists).
-//! - `hosts6`: the `reservation-*` commands of the DHCPv6 service
-//!   (`"service": ["dhcp6"]`), on its configuration and host databases.
+//! - `reservations`: the `reservation-*` commands of both families, on the
+//!   running configuration and the host databases.
 //! - [`samples`]: statistic sample history.
 //! - [`listener`]: starting the configured control sockets and reconciling
 //!   them on reload ([`apply`]); the request bounds.
@@ -24,10 +24,10 @@
 pub mod commands;
 pub mod commands6;
 mod family;
-mod hosts6;
 pub mod http;
 pub mod listener;
 pub mod metrics;
+mod reservations;
 pub mod samples;
 pub mod unix;
 

@@ -1,0 +1,546 @@
+//! The reservation commands of both families: Kea's host_cmds
+//! (`reservation-add`, `-get`, `-get-all`, `-get-page`, `-del`).
+//!
+//! A command is for the DHCPv6 service when its `service` names `dhcp6`
+//! and not `dhcp4`, or names none and the server runs only `Dhcp6`
+//! ([`is_v6`]); otherwise for DHCPv4. [`Hosts`] names what differs between
+//! the families (the section and subnet list, the address and identifier
+//! types, the host database calls and the database host's JSON); the
+//! commands are written once below:
+//! - a reservation is looked up in the running configuration's subnet
+//!   first, then in the family's host databases (`hosts-database(s)`);
+//! - `reservation-get-all` and `-get-page` list the configuration's hosts,
+//!   then the databases';
+//! - without a host database, `reservation-add` and `-del` edit the running
+//!   configuration's JSON and apply it like `config-set` (so `config-get`
+//!   and `config-write` show the change); with one, `reservation-add`
+//!   validates the reservation as one in the file would be and writes it
+//!   to the first database (it applies to the next message, no reload),
+//!   and `reservation-del` of a host that is not in the configuration
+//!   deletes it from every database that has it.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::str::FromStr;
+use std::sync::Arc;
+
+use ruru_config::{Config, HostId, HostId6};
+use ruru_engine::v4::hex;
+use ruru_engine::v4::hosts::{self as hosts4, HostSources};
+use ruru_engine::v6::hosts::{host6_of, id_key6, options6_of};
+use ruru_lease::{Host4, Host6, HostStore, IdType, LeaseError};
+use serde_json::{json, Value};
+
+use super::commands::{
+    answer, apply_raw, arg, err, opt_u32, opt_u64, req_str, ControlCtx, Res, EMPTY, SUCCESS,
+    UNSUPPORTED,
+};
+use super::family::{V4, V6};
+
+/// Whether a `reservation-*` command is for the DHCPv6 service: its
+/// `service` names `dhcp6` and not `dhcp4`, or it names none and the server
+/// runs `Dhcp6` without `Dhcp4`.
+pub(super) fn is_v6(ctx: &ControlCtx, service: Option<&Value>) -> bool {
+    let names: Vec<&str> = service
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    if !names.is_empty() {
+        return names.contains(&"dhcp6") && !names.contains(&"dhcp4");
+    }
+    let running = ctx.shared.snapshot();
+    running.config.dhcp4.is_none() && running.config.dhcp6.is_some()
+}
+
+/// Runs a `reservation-*` command of the family `service` selects.
+pub(super) fn run(ctx: &ControlCtx, command: &str, service: Option<&Value>, args: &Value) -> Res {
+    if is_v6(ctx, service) {
+        run_family::<V6>(ctx, command, args)
+    } else {
+        run_family::<V4>(ctx, command, args)
+    }
+}
+
+/// A host selected by a command's `ip-address` or its `identifier-type`
+/// and `identifier`.
+enum Select<F: Hosts> {
+    Addr(F::Addr),
+    Id(F::Id),
+}
+
+/// One family's reservations as the commands see them.
+trait Hosts: Sized {
+    type Addr: Copy + FromStr;
+    type Id;
+    type Host;
+    /// `IPv4` or `IPv6`, as Kea's texts say it.
+    const IP: &'static str;
+    /// The configuration section (`Dhcp4`) and its subnet list (`subnet4`).
+    const SECTION: &'static str;
+    const SUBNETS: &'static str;
+
+    /// The host databases of this family's service, or the answer when the
+    /// service does not run.
+    fn hosts(ctx: &ControlCtx, command: &str) -> Result<HostSources, Value>;
+    /// The identifier in a command's arguments.
+    fn id_arg(args: &Value) -> Result<Self::Id, Value>;
+    /// The index in its subnet's `reservations` of the configured host
+    /// `sel` of subnet `sid`.
+    fn config_host(config: &Config, sid: u32, sel: &Select<Self>) -> Option<usize>;
+    fn db_get(db: &dyn HostStore, sid: u32, sel: &Select<Self>) -> Option<Self::Host>;
+    fn db_all(db: &dyn HostStore, sid: u32) -> Vec<Self::Host>;
+    fn db_del(db: &dyn HostStore, sid: u32, sel: &Select<Self>) -> Result<bool, LeaseError>;
+    /// Writes the last reservation of subnet `sid` in the validated
+    /// `config` to `db`; `Ok(false)` when validation did not keep it.
+    fn db_add(db: &dyn HostStore, config: &Config, sid: u64) -> Result<bool, LeaseError>;
+    /// Kea's JSON form of a host from a hosts database.
+    fn db_json(h: &Self::Host) -> Value;
+}
+
+impl Hosts for V4 {
+    type Addr = Ipv4Addr;
+    type Id = HostId;
+    type Host = Host4;
+    const IP: &'static str = "IPv4";
+    const SECTION: &'static str = "Dhcp4";
+    const SUBNETS: &'static str = "subnet4";
+
+    // The DHCPv4 commands work without a `Dhcp4` section too: there is no
+    // subnet to find.
+    fn hosts(ctx: &ControlCtx, _command: &str) -> Result<HostSources, Value> {
+        Ok(ctx.shared.engine_opts.hosts.clone())
+    }
+
+    fn id_arg(args: &Value) -> Result<HostId, Value> {
+        let kind = req_str(args, "identifier-type")?;
+        let ident = req_str(args, "identifier")?;
+        ruru_config::parse_host_id(kind, ident).map_err(|e| match e {
+            Some(m) => err(m),
+            None => err(format!("identifier-type {kind} is not supported yet")),
+        })
+    }
+
+    fn config_host(config: &Config, sid: u32, sel: &Select<Self>) -> Option<usize> {
+        let r = &config
+            .dhcp4
+            .as_ref()?
+            .subnets
+            .iter()
+            .find(|s| s.id == sid)?
+            .reservations;
+        match sel {
+            Select::Addr(a) => r.by_addr.get(a).copied(),
+            Select::Id(id) => r.by_id.get(id).copied(),
+        }
+    }
+
+    fn db_get(db: &dyn HostStore, sid: u32, sel: &Select<Self>) -> Option<Host4> {
+        match sel {
+            Select::Addr(a) => db.get4_by_address(sid, *a),
+            Select::Id(id) => db.get4(sid, &[hosts4::id_key(id)]),
+        }
+    }
+
+    fn db_all(db: &dyn HostStore, sid: u32) -> Vec<Host4> {
+        db.all4(sid)
+    }
+
+    fn db_del(db: &dyn HostStore, sid: u32, sel: &Select<Self>) -> Result<bool, LeaseError> {
+        match sel {
+            Select::Addr(a) => db.del4_by_address(sid, *a),
+            Select::Id(id) => {
+                let (t, b) = hosts4::id_key(id);
+                db.del4_by_id(sid, t, b)
+            }
+        }
+    }
+
+    fn db_add(db: &dyn HostStore, config: &Config, sid: u64) -> Result<bool, LeaseError> {
+        let last = config
+            .dhcp4
+            .as_ref()
+            .and_then(|d| d.subnets.iter().find(|s| u64::from(s.id) == sid))
+            .and_then(|s| s.reservations.hosts.last().map(|r| (s.id, r)));
+        match last {
+            Some((id, r)) => db.add4(&hosts4::host_of(id, r)).map(|()| true),
+            None => Ok(false),
+        }
+    }
+
+    fn db_json(h: &Host4) -> Value {
+        let mut v = json!({ "subnet-id": h.subnet_id });
+        v[h.id_type.name()] = json!(hex(&h.identifier));
+        if let Some(a) = h.ipv4_address {
+            v["ip-address"] = json!(a.to_string());
+        }
+        if !h.hostname.is_empty() {
+            v["hostname"] = json!(h.hostname);
+        }
+        if let Some(a) = h.next_server {
+            v["next-server"] = json!(a.to_string());
+        }
+        if !h.server_hostname.is_empty() {
+            v["server-hostname"] = json!(h.server_hostname);
+        }
+        if !h.boot_file_name.is_empty() {
+            v["boot-file-name"] = json!(h.boot_file_name);
+        }
+        let options = hosts4::options_of(&h.option_data).unwrap_or_default();
+        v["option-data"] = options_json(
+            options
+                .iter()
+                .map(|o| (u16::from(o.code), &o.data[..], o.always_send)),
+        );
+        v
+    }
+}
+
+impl Hosts for V6 {
+    type Addr = Ipv6Addr;
+    type Id = HostId6;
+    type Host = Host6;
+    const IP: &'static str = "IPv6";
+    const SECTION: &'static str = "Dhcp6";
+    const SUBNETS: &'static str = "subnet6";
+
+    fn hosts(ctx: &ControlCtx, command: &str) -> Result<HostSources, Value> {
+        match crate::sockets::lock(&ctx.shared.v6).as_ref() {
+            Some(svc) => Ok(svc.hosts().clone()),
+            None => Err(answer(
+                UNSUPPORTED,
+                format!("'{command}' command not supported: this server runs no Dhcp6 section."),
+                None,
+            )),
+        }
+    }
+
+    /// `duid`, `hw-address` or `flex-id`.
+    fn id_arg(args: &Value) -> Result<HostId6, Value> {
+        let kind = req_str(args, "identifier-type")?;
+        let ident = req_str(args, "identifier")?;
+        match kind {
+            "duid" => ruru_config::parse_duid(ident).map(HostId6::Duid).ok_or_else(|| {
+                err(format!(
+                    "`{ident}` is not a DUID: expected hex, e.g. \"00:03:00:01:aa:bb:cc:dd:ee:ff\""
+                ))
+            }),
+            "hw-address" | "flex-id" => match ruru_config::parse_host_id(kind, ident) {
+                Ok(HostId::HwAddress(b)) => Ok(HostId6::HwAddress(b)),
+                Ok(HostId::Flex(b)) => Ok(HostId6::Flex(b)),
+                Ok(_) => Err(err(format!(
+                    "identifier-type {kind} is not a DHCPv6 identifier"
+                ))),
+                Err(Some(m)) => Err(err(m)),
+                Err(None) => Err(err(format!("identifier-type {kind} is not supported yet"))),
+            },
+            other => Err(err(format!(
+                "identifier-type {other} is not a DHCPv6 identifier: expected duid, hw-address or flex-id"
+            ))),
+        }
+    }
+
+    fn config_host(config: &Config, sid: u32, sel: &Select<Self>) -> Option<usize> {
+        let r = &config
+            .dhcp6
+            .as_ref()?
+            .subnets
+            .iter()
+            .find(|s| s.id == sid)?
+            .reservations;
+        match sel {
+            Select::Addr(a) => r.by_addr.get(a).copied(),
+            Select::Id(id) => r.by_id.get(id).copied(),
+        }
+    }
+
+    fn db_get(db: &dyn HostStore, sid: u32, sel: &Select<Self>) -> Option<Host6> {
+        match sel {
+            Select::Addr(a) => db.get6_by_address(sid, *a),
+            Select::Id(id) => db.get6(sid, &[id_key6(id)]),
+        }
+    }
+
+    fn db_all(db: &dyn HostStore, sid: u32) -> Vec<Host6> {
+        db.all6(sid)
+    }
+
+    fn db_del(db: &dyn HostStore, sid: u32, sel: &Select<Self>) -> Result<bool, LeaseError> {
+        match sel {
+            Select::Addr(a) => db.del6_by_address(sid, *a),
+            Select::Id(id) => {
+                let (t, b): (IdType, &[u8]) = id_key6(id);
+                db.del6_by_id(sid, t, b)
+            }
+        }
+    }
+
+    fn db_add(db: &dyn HostStore, config: &Config, sid: u64) -> Result<bool, LeaseError> {
+        let last = config
+            .dhcp6
+            .as_ref()
+            .and_then(|d| d.subnets.iter().find(|s| u64::from(s.id) == sid))
+            .and_then(|s| s.reservations.hosts.last().map(|r| (s.id, r)));
+        match last {
+            Some((id, r)) => db.add6(&host6_of(id, r)).map(|()| true),
+            None => Ok(false),
+        }
+    }
+
+    fn db_json(h: &Host6) -> Value {
+        let mut v = json!({ "subnet-id": h.subnet_id });
+        v[h.id_type.name()] = json!(hex(&h.identifier));
+        v["ip-addresses"] = json!(h
+            .ip_addresses
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>());
+        v["prefixes"] = json!(h
+            .prefixes
+            .iter()
+            .map(|(p, l)| format!("{p}/{l}"))
+            .collect::<Vec<_>>());
+        if !h.hostname.is_empty() {
+            v["hostname"] = json!(h.hostname);
+        }
+        let options = options6_of(&h.option_data).unwrap_or_default();
+        v["option-data"] =
+            options_json(options.iter().map(|o| (o.code, &o.data[..], o.always_send)));
+        v
+    }
+}
+
+/// A database host's options as Kea lists them: code, hex data (upper
+/// case, no separators), `csv-format` false.
+fn options_json<'a>(options: impl Iterator<Item = (u16, &'a [u8], bool)>) -> Value {
+    Value::Array(
+        options
+            .map(|(code, data, always_send)| {
+                json!({
+                    "code": code,
+                    "data": hex(data).replace(':', "").to_uppercase(),
+                    "csv-format": false,
+                    "always-send": always_send,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// What a command works on: the running configuration (model and JSON) and
+/// the family's host databases.
+struct View {
+    config: Arc<Config>,
+    hosts: HostSources,
+}
+
+impl View {
+    fn of<F: Hosts>(ctx: &ControlCtx, command: &str) -> Result<View, Value> {
+        let hosts = F::hosts(ctx, command)?;
+        Ok(View {
+            config: ctx.shared.snapshot().config.clone(),
+            hosts,
+        })
+    }
+
+    /// The index in the configuration's JSON of subnet `sid`.
+    fn subnet_index<F: Hosts>(&self, sid: u64) -> Option<usize> {
+        subnet_index::<F>(&self.config.raw, sid)
+    }
+
+    /// The configured host `sel` of subnet `sid`: (index of the subnet in
+    /// the JSON, index of the host in its `reservations`).
+    fn config_host<F: Hosts>(&self, sid: u32, sel: &Select<F>) -> Option<(usize, usize)> {
+        let hi = F::config_host(&self.config, sid, sel)?;
+        Some((self.subnet_index::<F>(u64::from(sid))?, hi))
+    }
+
+    /// The configured host at (`si`, `hi`) with its `subnet-id`.
+    fn config_json<F: Hosts>(&self, si: usize, hi: usize, sid: u64) -> Value {
+        let mut h = self.config.raw[F::SECTION][F::SUBNETS][si]["reservations"][hi].clone();
+        if let Some(o) = h.as_object_mut() {
+            o.insert("subnet-id".into(), json!(sid));
+        }
+        h
+    }
+}
+
+fn subnet_index<F: Hosts>(raw: &Value, sid: u64) -> Option<usize> {
+    raw.get(F::SECTION)?
+        .get(F::SUBNETS)?
+        .as_array()?
+        .iter()
+        .position(|s| s.get("id").and_then(Value::as_u64) == Some(sid))
+}
+
+fn no_subnet<F: Hosts>(sid: u64) -> Value {
+    err(format!(
+        "Invalid subnet-id: No {} subnet with subnet-id={sid} currently configured.",
+        F::IP
+    ))
+}
+
+fn sid_arg(args: &Value) -> Result<u32, Value> {
+    opt_u32(args, "subnet-id")?.ok_or_else(|| err("'subnet-id' parameter not specified"))
+}
+
+/// The host a command selects: by `ip-address` when given, else by
+/// identifier.
+fn select_arg<F: Hosts>(args: &Value) -> Result<Select<F>, Value> {
+    if arg(args, "ip-address").is_none() {
+        return F::id_arg(args).map(Select::Id);
+    }
+    let s = req_str(args, "ip-address")?;
+    s.parse()
+        .map(Select::Addr)
+        .map_err(|_| err(format!("'ip-address' is not an {} address: {s}", F::IP)))
+}
+
+fn run_family<F: Hosts>(ctx: &ControlCtx, command: &str, args: &Value) -> Res {
+    let v = View::of::<F>(ctx, command)?;
+    match command {
+        "reservation-add" => add::<F>(ctx, &v, args),
+        "reservation-get" => get::<F>(&v, args),
+        "reservation-get-all" => get_all::<F>(&v, args),
+        "reservation-get-page" => get_page::<F>(&v, args),
+        "reservation-del" => del::<F>(ctx, &v, args),
+        other => Ok(answer(
+            UNSUPPORTED,
+            format!("'{other}' command not supported."),
+            None,
+        )),
+    }
+}
+
+fn get<F: Hosts>(v: &View, args: &Value) -> Res {
+    let sid = sid_arg(args)?;
+    let sel = select_arg::<F>(args)?;
+    let host = match v.config_host(sid, &sel) {
+        Some((si, hi)) => Some(v.config_json::<F>(si, hi, u64::from(sid))),
+        None => v
+            .hosts
+            .0
+            .iter()
+            .find_map(|db| F::db_get(db.as_ref(), sid, &sel))
+            .map(|h| F::db_json(&h)),
+    };
+    Ok(match host {
+        Some(h) => answer(SUCCESS, "Host found.", Some(h)),
+        None => answer(EMPTY, "Host not found.", None),
+    })
+}
+
+/// The configuration's hosts of subnet `sid`, then the databases'.
+fn hosts_of<F: Hosts>(v: &View, sid: u64) -> Result<Vec<Value>, Value> {
+    let si = v
+        .subnet_index::<F>(sid)
+        .ok_or_else(|| no_subnet::<F>(sid))?;
+    let n = v.config.raw[F::SECTION][F::SUBNETS][si]["reservations"]
+        .as_array()
+        .map_or(0, Vec::len);
+    let mut out: Vec<Value> = (0..n).map(|hi| v.config_json::<F>(si, hi, sid)).collect();
+    if let Ok(id) = u32::try_from(sid) {
+        for db in &v.hosts.0 {
+            out.extend(F::db_all(db.as_ref(), id).iter().map(F::db_json));
+        }
+    }
+    Ok(out)
+}
+
+/// `reservation-get-all`: every host of the subnet `args` names.
+fn get_all<F: Hosts>(v: &View, args: &Value) -> Res {
+    let sid =
+        opt_u64(args, "subnet-id")?.ok_or_else(|| err("'subnet-id' parameter not specified"))?;
+    let hosts = hosts_of::<F>(v, sid)?;
+    let n = hosts.len();
+    Ok(answer(
+        if n == 0 { EMPTY } else { SUCCESS },
+        format!("{n} {} host(s) found.", F::IP),
+        Some(json!({ "hosts": hosts })),
+    ))
+}
+
+/// `reservation-get-page`: the page of the subnet's hosts that `args` asks
+/// for (`from`, `limit`).
+fn get_page<F: Hosts>(v: &View, args: &Value) -> Res {
+    let sid =
+        opt_u64(args, "subnet-id")?.ok_or_else(|| err("'subnet-id' parameter not specified"))?;
+    let limit = opt_u64(args, "limit")?.ok_or_else(|| err("'limit' parameter not specified"))?;
+    if limit == 0 {
+        return Err(err("'limit' must not be 0"));
+    }
+    let from = opt_u64(args, "from")?.unwrap_or(0);
+    let hosts: Vec<Value> = hosts_of::<F>(v, sid)?
+        .into_iter()
+        .skip(usize::try_from(from).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .collect();
+    let n = hosts.len() as u64;
+    Ok(answer(
+        if n == 0 { EMPTY } else { SUCCESS },
+        format!("{n} {} host(s) found.", F::IP),
+        Some(
+            json!({ "count": n, "hosts": hosts, "next": { "from": from + n, "source-index": 0 } }),
+        ),
+    ))
+}
+
+fn add<F: Hosts>(ctx: &ControlCtx, v: &View, args: &Value) -> Res {
+    let Some(Value::Object(res)) = arg(args, "reservation") else {
+        return Err(err("missing parameter 'reservation' (a map)"));
+    };
+    let mut res = res.clone();
+    let sid = res
+        .remove("subnet-id")
+        .and_then(|v| v.as_u64())
+        .ok_or_else(|| err("missing or invalid 'subnet-id' in the reservation (global reservations are not supported yet)"))?;
+    let mut raw = v.config.raw.clone();
+    let si = subnet_index::<F>(&raw, sid).ok_or_else(|| no_subnet::<F>(sid))?;
+    let subnet = &mut raw[F::SECTION][F::SUBNETS][si];
+    if !subnet.get("reservations").is_some_and(Value::is_array) {
+        subnet["reservations"] = json!([]);
+    }
+    if let Some(list) = subnet["reservations"].as_array_mut() {
+        list.push(Value::Object(res));
+    }
+    let not_added = |t: String| err(format!("Host not added: {t}"));
+    let Some(db) = v.hosts.0.first() else {
+        apply_raw(ctx, &raw)
+            .map_err(|e| not_added(e["text"].as_str().unwrap_or_default().to_string()))?;
+        return Ok(answer(SUCCESS, "Host added.", None));
+    };
+    // Validated as the file's would be, then written to the database.
+    let text = serde_json::to_string_pretty(&raw).map_err(|e| not_added(e.to_string()))?;
+    let config = ruru_config::load_str(&text, &ctx.shared.config_path)
+        .map_err(|e| not_added(e.to_string()))?;
+    match F::db_add(db.as_ref(), &config, sid) {
+        Ok(true) => Ok(answer(SUCCESS, "Host added.", None)),
+        Ok(false) => Err(not_added(
+            "the reservation was not kept by validation".into(),
+        )),
+        Err(e) => Err(not_added(e.to_string())),
+    }
+}
+
+fn del<F: Hosts>(ctx: &ControlCtx, v: &View, args: &Value) -> Res {
+    let sid = sid_arg(args)?;
+    let sel = select_arg::<F>(args)?;
+    if let Some((si, hi)) = v.config_host(sid, &sel) {
+        let mut raw = v.config.raw.clone();
+        if let Some(list) = raw[F::SECTION][F::SUBNETS][si]["reservations"].as_array_mut() {
+            if hi < list.len() {
+                list.remove(hi);
+            }
+        }
+        apply_raw(ctx, &raw)?;
+        return Ok(answer(SUCCESS, "Host deleted.", None));
+    }
+    let mut deleted = false;
+    for db in &v.hosts.0 {
+        deleted |=
+            F::db_del(db.as_ref(), sid, &sel).map_err(|e| err(format!("Host not deleted: {e}")))?;
+    }
+    Ok(if deleted {
+        answer(SUCCESS, "Host deleted.", None)
+    } else {
+        answer(EMPTY, "Host not deleted (not found).", None)
+    })
+}
