@@ -1741,6 +1741,13 @@ fn pg_retry_on_startup() {
         "service stopped until the lease database is back",
         Duration::from_secs(5)
     ));
+    // The start-up line says the database was not reached, not "opened".
+    let log = srv.log_text();
+    assert!(
+        log.contains("lease database not reachable at start-up; retrying"),
+        "{log}"
+    );
+    assert!(!log.contains("lease database opened"), "{log}");
     let relay = Relay::new(ra, srv.port);
     assert!(
         relay.exchange(&Client::new(1, ra).discover()).is_none(),

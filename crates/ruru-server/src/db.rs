@@ -33,9 +33,28 @@ pub struct OpenStore<L: LeaseRow> {
     pub memfile: Option<Arc<MemfileStore<L>>>,
     /// For the start-up log line: the file or `type://host/name`.
     pub describe: String,
+    /// False when a SQL database was not reached at start-up (with
+    /// `retry-on-startup`; it keeps trying).
+    pub up: bool,
     /// Set when it is a SQL database: its connection state changes, for
     /// [`watch`].
     pub sql: Option<SqlWatch>,
+}
+
+/// Logs the start-up state of a lease database: opened with its lease
+/// count, or not reached yet (`retry-on-startup`).
+pub fn log_opened(
+    what: &str,
+    describe: &str,
+    up: bool,
+    persist: bool,
+    leases: impl FnOnce() -> usize,
+) {
+    if up {
+        info!(leases = leases(), database = %describe, persist, "{what} opened");
+    } else {
+        warn!(database = %describe, "{what} not reachable at start-up; retrying (retry-on-startup)");
+    }
 }
 
 /// A SQL store's connection state changes and what to do about them.
@@ -151,14 +170,16 @@ pub fn open_hosts(
                 what: "hosts",
             })
         };
-        let (store, describe, events): (Arc<dyn HostStore>, String, _) = match kind {
+        let (store, describe, events, up): (Arc<dyn HostStore>, String, _, bool) = match kind {
             LeaseDbKind::Postgresql(s) => {
                 let store = PgStore::open(&opts(s)).map_err(err)?;
                 let events = watch(store.events(), s);
+                let up = store.connected();
                 (
                     Arc::new(store),
                     format!("postgresql://{}/{}", s.host, s.name),
                     events,
+                    up,
                 )
             }
             LeaseDbKind::Mysql(s) => {
@@ -168,16 +189,24 @@ pub fn open_hosts(
                 };
                 let store = MySqlStore::open(&o).map_err(err)?;
                 let events = watch(store.events(), s);
+                let up = store.connected();
                 (
                     Arc::new(store),
                     format!("mysql://{}/{}", s.host, s.name),
                     events,
+                    up,
                 )
             }
             // Refused by validation (Kea has no memfile hosts backend).
             LeaseDbKind::Memfile => continue,
         };
-        info!(family, database = %describe, "{family} hosts database opened");
+        if up {
+            info!(family, database = %describe, "{family} hosts database opened");
+        } else {
+            // retry-on-startup: the store keeps trying; its on-fail watch
+            // logs when it is reached.
+            warn!(family, database = %describe, "{family} hosts database not reachable at start-up; retrying (retry-on-startup)");
+        }
         out.0.push(store);
         watches.extend(events);
     }
@@ -204,12 +233,14 @@ where
                 store: m.clone(),
                 memfile: Some(m),
                 describe: db.name.display().to_string(),
+                up: true,
                 sql: None,
             }
         }
         LeaseDbKind::Postgresql(s) => {
             let store = PgStore::open(&db_options(s)).map_err(schema_err)?;
             OpenStore {
+                up: store.connected(),
                 sql: store.events().map(|events| SqlWatch {
                     events,
                     on_fail: s.on_fail,
@@ -227,6 +258,7 @@ where
             };
             let store = MySqlStore::open(&o).map_err(schema_err)?;
             OpenStore {
+                up: store.connected(),
                 sql: store.events().map(|events| SqlWatch {
                     events,
                     on_fail: s.on_fail,

@@ -93,7 +93,13 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     // Lease store: memfile (with LFC) or a SQL database.
     let mut opened = crate::db::open4(&dhcp4.lease_database, &opts.config, callers4)?;
     let sql4 = opened.sql.take();
-    info!(leases = opened.store.count4(), database = %opened.describe, persist = dhcp4.lease_database.persist, "lease database opened");
+    crate::db::log_opened(
+        "lease database",
+        &opened.describe,
+        opened.up,
+        dhcp4.lease_database.persist,
+        || opened.store.count4(),
+    );
     // Hosts databases: asked at every packet after the config's reservations.
     let (hosts, hosts_watch4) =
         crate::db::open_hosts("DHCPv4", &dhcp4.hosts_databases, &opts.config, callers4)?;

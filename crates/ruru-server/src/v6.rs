@@ -100,7 +100,13 @@ impl Service6 {
     ) -> Result<Arc<Self>, ServerError> {
         let Databases6 { leases: db, hosts } = dbs;
         let store = db.store;
-        info!(leases = store.count6(), database = %db.describe, persist = cfg.lease_database.persist, "DHCPv6 lease database opened");
+        crate::db::log_opened(
+            "DHCPv6 lease database",
+            &db.describe,
+            db.up,
+            cfg.lease_database.persist,
+            || store.count6(),
+        );
         let duid = crate::duid::load_or_create(&cfg.server_id, crate::now());
         let opts = EngineOptions6 {
             server_duid: duid,
