@@ -31,6 +31,21 @@ use std::io;
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::ops::Range;
 
+/// The receive buffer ruru asks for on each DHCP socket: 4 MiB, so that a
+/// burst (clients after a power cut, a relay flushing its queue) waits in
+/// the kernel instead of being dropped while every worker is busy. The
+/// kernel caps it at `net.core.rmem_max` (212,992 bytes on a default
+/// system: raise it to get the whole buffer).
+pub const RECV_BUFFER: usize = 4 << 20;
+
+/// Asks for [`RECV_BUFFER`] on `sock`; a refusal only costs the bigger
+/// buffer (logged at debug).
+pub(crate) fn deep_receive_buffer(sock: &socket2::Socket, iface: &str) {
+    if let Err(e) = sock.set_recv_buffer_size(RECV_BUFFER) {
+        tracing::debug!(%iface, error = %e, "cannot enlarge the socket's receive buffer");
+    }
+}
+
 /// Errors opening sockets or reading interfaces.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

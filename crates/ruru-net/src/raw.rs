@@ -99,6 +99,7 @@ pub fn open(
         .attach_filter(&filter(port))
         .and_then(|_| packet.set_read_timeout(Some(poll)))
         .map_err(|e| NetError::socket("raw socket option", iface, e))?;
+    crate::deep_receive_buffer(&packet, iface);
     let addr =
         link_addr(ifindex, None).ok_or_else(|| NetError::NoSuchInterface(iface.to_string()))?;
     socket::bind(packet.as_raw_fd(), &addr)

@@ -40,6 +40,7 @@ pub fn open(
         .and_then(|_| sock.set_broadcast(true))
         .and_then(|_| sock.set_read_timeout(Some(poll)))
         .map_err(|e| NetError::socket("socket option", iface, e))?;
+    crate::deep_receive_buffer(&sock, iface);
     let bind_to = match sock.bind_device(Some(iface.as_bytes())) {
         Ok(()) => SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port),
         Err(e) => {
@@ -87,5 +88,27 @@ impl UdpSocket4 {
         };
         let dest = SocketAddr::V4(SocketAddrV4::new(addr, to.port));
         self.sock.send_to(bytes, dest).map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The socket asks for a deep receive buffer: it gets what
+    /// `net.core.rmem_max` allows (Linux reports twice the size set).
+    #[test]
+    fn receive_buffer_is_enlarged() {
+        let max: usize = std::fs::read_to_string("/proc/sys/net/core/rmem_max")
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(212_992);
+        let s = open("lo", Ipv4Addr::LOCALHOST, 0, Duration::from_millis(10)).unwrap();
+        let sock = socket2::SockRef::from(&s.sock);
+        let got = sock.recv_buffer_size().unwrap();
+        assert!(
+            got >= 2 * crate::RECV_BUFFER.min(max),
+            "receive buffer {got} bytes, rmem_max {max}"
+        );
     }
 }

@@ -52,6 +52,7 @@ pub fn open(iface: &str, port: u16, poll: Duration) -> Result<Udp6Socket, NetErr
         .and_then(|_| sock.set_reuse_address(true))
         .and_then(|_| sock.set_read_timeout(Some(poll)))
         .map_err(|e| NetError::socket("socket option", iface, e))?;
+    crate::deep_receive_buffer(&sock, iface);
     if let Err(e) = setsockopt(&sock, sockopt::Ipv6RecvPacketInfo, &true) {
         warn!(%iface, error = %e, "IPV6_RECVPKTINFO not available: unicast and multicast client messages cannot be told apart");
     }
