@@ -11,9 +11,12 @@
 //! [`crate::sql`]'s, shared with PostgreSQL.
 //!
 //! # Connections
-//! `mysql_async`'s pool, at most `pool_size` connections; a connection that
+//! A packet worker (a thread outside any tokio runtime) reads on a
+//! connection of its own (module `local`). Everything else uses
+//! `mysql_async`'s pool, at most `pool_size` connections plus one per
+//! writer task; a connection that
 //! broke is dropped by the pool and the next call gets a new one. Statements
-//! are prepared once per connection (the pool's statement cache). A write
+//! are prepared once per connection (its statement cache). A write
 //! whose connection broke returns [`LeaseError::Database`] (never retried:
 //! it may have committed); a read is retried on another connection. A
 //! one-lease statement
@@ -36,8 +39,8 @@
 //! TLS (`mysql_async` with rustls; it refuses a server without TLS) and the
 //! server's certificate is verified against the trust anchor alone and the
 //! host name (module `sql::tls`). The files are read each time a pool is
-//! made: when the store opens and when the database is back after an
-//! outage.
+//! made (when the store opens and when the database is back after an
+//! outage) and when a thread makes its own connection.
 //!
 //! See [`crate::sql`] for how the synchronous trait calls in.
 
@@ -54,6 +57,8 @@ use crate::sql::{
     self, tls, Bridge, Col, DbOptions, DbRole, Dialect, Health, SchemaState, SqlRow, Q,
 };
 use crate::{Lease4, Lease6, LeaseError, LeaseType6};
+
+mod local;
 
 /// MySQL's duplicate-key error.
 const ER_DUP_ENTRY: u16 = 1062;
@@ -155,6 +160,8 @@ pub struct MySqlStore {
 }
 
 struct Inner {
+    /// This store's number, for the threads' own connections (`local`).
+    id: u64,
     opts: DbOptions,
     /// Replaced as a whole when the database is back after an outage (its
     /// idle connections are dead then).
@@ -586,6 +593,7 @@ impl MySqlStore {
         };
         let port = opts.port.unwrap_or(3306);
         let inner = Arc::new(Inner {
+            id: local::store_id(),
             opts: opts.clone(),
             pool: RwLock::new(pool),
             texts: sql::ALL_Q
@@ -664,10 +672,15 @@ impl MySqlStore {
         }
     }
 
+    /// A read: on the calling thread's own connection when it has one
+    /// (a packet worker), otherwise (or when that fails) on the pool.
     fn rows(&self, q: Q, params: Vec<Col>) -> Result<Vec<Row>, LeaseError> {
         let epoch = self.inner.health.check()?;
-        self.bridge
-            .run(self.inner.clone().rows(epoch, q, values(params)))
+        let params = values(params);
+        if let Some(r) = local::rows(&self.inner, epoch, q, &params) {
+            return r;
+        }
+        self.bridge.run(self.inner.clone().rows(epoch, q, params))
     }
 
     fn rows4(&self, what: &str, q: Q, params: Vec<Col>) -> Vec<Lease4> {

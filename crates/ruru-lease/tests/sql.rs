@@ -500,6 +500,82 @@ fn kill_connections(kind: Kind, db: &TestDb) {
     }
 }
 
+/// The connections to the test's MySQL database, other than the asker's.
+fn mysql_connections(db: &TestDb) -> usize {
+    use mysql_async::prelude::Queryable;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let opts = mysql_async::OptsBuilder::default()
+            .ip_or_hostname("127.0.0.1")
+            .user(Some("root"))
+            .prefer_socket(false);
+        let mut conn = mysql_async::Conn::new(opts).await.unwrap();
+        let n: Option<usize> = conn
+            .exec_first(
+                "SELECT COUNT(*) FROM information_schema.processlist \
+                 WHERE db = ? AND id <> CONNECTION_ID()",
+                (db.opts.name.as_str(),),
+            )
+            .await
+            .unwrap();
+        conn.disconnect().await.unwrap();
+        n.unwrap_or(0)
+    })
+}
+
+/// A thread outside any tokio runtime (a packet worker) reads on a MySQL
+/// connection of its own, not on the pool: five threads reading at once
+/// hold five connections, where the pool (`pool_size` 1, plus its
+/// writers') would hold at most three; they close with their threads.
+#[test]
+fn mysql_threads_read_on_their_own_connections() {
+    let Some(db) = TestDb::new(Kind::My, "mysql_own_conns") else {
+        return;
+    };
+    db.init();
+    let opts = DbOptions {
+        pool_size: 1,
+        ..db.opts.clone()
+    };
+    let s = MySqlStore::open(&opts).unwrap();
+    s.add4(&lease4(1)).unwrap();
+    const THREADS: usize = 5;
+    let read = std::sync::Barrier::new(THREADS + 1);
+    let counted = std::sync::Barrier::new(THREADS + 1);
+    let during = std::thread::scope(|scope| {
+        for _ in 0..THREADS {
+            scope.spawn(|| {
+                assert_eq!(s.get4(lease4(1).addr), Some(lease4(1)));
+                read.wait();
+                counted.wait();
+                // The same connection again.
+                assert_eq!(s.get4(lease4(1).addr), Some(lease4(1)));
+            });
+        }
+        read.wait();
+        let n = mysql_connections(&db);
+        counted.wait();
+        n
+    });
+    assert!(
+        during >= THREADS,
+        "{during} connections for {THREADS} reading threads"
+    );
+    let end = std::time::Instant::now() + Duration::from_secs(5);
+    let mut after = mysql_connections(&db);
+    while after > 3 && std::time::Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(50));
+        after = mysql_connections(&db);
+    }
+    assert!(
+        after <= 3,
+        "{after} connections left after the threads ended"
+    );
+}
+
 /// A connection closed by the server (an idle timeout, an administrator)
 /// is not an outage, even with `max-reconnect-tries` 0 (where an outage
 /// would make the server exit): reads go on working, writes after a
