@@ -18,6 +18,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use mysql_async::prelude::Queryable;
 use ruru_lease::conformance::{lease4, lease6, run_all4, run_all6};
 use ruru_lease::sql::skip;
 use ruru_lease::{
@@ -470,39 +471,18 @@ fn kill_connections(kind: Kind, db: &TestDb) {
             ),
         )
         .unwrap(),
-        Kind::My => {
-            use mysql_async::prelude::Queryable;
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
-                let opts = mysql_async::OptsBuilder::default()
-                    .ip_or_hostname("127.0.0.1")
-                    .user(Some("root"))
-                    .prefer_socket(false);
-                let mut conn = mysql_async::Conn::new(opts).await.unwrap();
-                let ids: Vec<u64> = conn
-                    .exec(
-                        "SELECT id FROM information_schema.processlist \
-                         WHERE db = ? AND id <> CONNECTION_ID()",
-                        (name.as_str(),),
-                    )
-                    .await
-                    .unwrap();
-                assert!(!ids.is_empty(), "no connection to kill");
-                for id in ids {
-                    let _ = conn.query_drop(format!("KILL {id}")).await;
-                }
-                conn.disconnect().await.unwrap();
-            });
-        }
+        Kind::My => mysql_admin(async |conn| {
+            let ids = mysql_connection_ids(conn, name).await;
+            assert!(!ids.is_empty(), "no connection to kill");
+            for id in ids {
+                let _ = conn.query_drop(format!("KILL {id}")).await;
+            }
+        }),
     }
 }
 
-/// The connections to the test's MySQL database, other than the asker's.
-fn mysql_connections(db: &TestDb) -> usize {
-    use mysql_async::prelude::Queryable;
+/// Runs `f` on a new root connection to the test MySQL server.
+fn mysql_admin<T>(f: impl AsyncFnOnce(&mut mysql_async::Conn) -> T) -> T {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -513,17 +493,26 @@ fn mysql_connections(db: &TestDb) -> usize {
             .user(Some("root"))
             .prefer_socket(false);
         let mut conn = mysql_async::Conn::new(opts).await.unwrap();
-        let n: Option<usize> = conn
-            .exec_first(
-                "SELECT COUNT(*) FROM information_schema.processlist \
-                 WHERE db = ? AND id <> CONNECTION_ID()",
-                (db.opts.name.as_str(),),
-            )
-            .await
-            .unwrap();
+        let r = f(&mut conn).await;
         conn.disconnect().await.unwrap();
-        n.unwrap_or(0)
+        r
     })
+}
+
+/// The ids of the connections to database `name`, other than `conn`'s.
+async fn mysql_connection_ids(conn: &mut mysql_async::Conn, name: &str) -> Vec<u64> {
+    conn.exec(
+        "SELECT id FROM information_schema.processlist \
+         WHERE db = ? AND id <> CONNECTION_ID()",
+        (name,),
+    )
+    .await
+    .unwrap()
+}
+
+/// How many connections the test's MySQL database has.
+fn mysql_connections(db: &TestDb) -> usize {
+    mysql_admin(async |conn| mysql_connection_ids(conn, &db.opts.name).await.len())
 }
 
 /// A thread outside any tokio runtime (a packet worker) reads on a MySQL

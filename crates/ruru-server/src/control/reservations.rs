@@ -27,7 +27,7 @@ use ruru_config::{Config, HostId, HostId6};
 use ruru_engine::v4::hex;
 use ruru_engine::v4::hosts::{self as hosts4, HostSources};
 use ruru_engine::v6::hosts::{host6_of, id_key6, options6_of};
-use ruru_lease::{Host4, Host6, HostStore, IdType, LeaseError};
+use ruru_lease::{Host4, Host6, HostStore, LeaseError};
 use serde_json::{json, Value};
 
 use super::commands::{
@@ -96,6 +96,56 @@ trait Hosts: Sized {
     fn db_json(h: &Self::Host) -> Value;
 }
 
+/// The methods of [`Hosts`] that differ between the families only in the
+/// names they call: the configuration section, the [`HostStore`] methods,
+/// and the identifier key and host conversions.
+macro_rules! store_calls {
+    ($section:ident, $by_addr:ident, $get:ident, $all:ident, $del_addr:ident, $del_id:ident,
+     $add:ident, $id_key:path, $host_of:path) => {
+        fn config_host(config: &Config, sid: u32, sel: &Select<Self>) -> Option<usize> {
+            let subnets = &config.$section.as_ref()?.subnets;
+            let r = &subnets.iter().find(|s| s.id == sid)?.reservations;
+            match sel {
+                Select::Addr(a) => r.by_addr.get(a).copied(),
+                Select::Id(id) => r.by_id.get(id).copied(),
+            }
+        }
+
+        fn db_get(db: &dyn HostStore, sid: u32, sel: &Select<Self>) -> Option<Self::Host> {
+            match sel {
+                Select::Addr(a) => db.$by_addr(sid, *a),
+                Select::Id(id) => db.$get(sid, &[$id_key(id)]),
+            }
+        }
+
+        fn db_all(db: &dyn HostStore, sid: u32) -> Vec<Self::Host> {
+            db.$all(sid)
+        }
+
+        fn db_del(db: &dyn HostStore, sid: u32, sel: &Select<Self>) -> Result<bool, LeaseError> {
+            match sel {
+                Select::Addr(a) => db.$del_addr(sid, *a),
+                Select::Id(id) => {
+                    let (t, b) = $id_key(id);
+                    db.$del_id(sid, t, b)
+                }
+            }
+        }
+
+        fn db_add(db: &dyn HostStore, config: &Config, sid: u64) -> Result<bool, LeaseError> {
+            let last = config
+                .$section
+                .as_ref()
+                .and_then(|d| d.subnets.iter().find(|s| u64::from(s.id) == sid))
+                .and_then(|s| s.reservations.hosts.last().map(|r| (s.id, r)));
+            match last {
+                Some((id, r)) => db.$add(&$host_of(id, r)).map(|()| true),
+                None => Ok(false),
+            }
+        }
+    };
+}
+
 impl Hosts for V4 {
     type Addr = Ipv4Addr;
     type Id = HostId;
@@ -119,52 +169,17 @@ impl Hosts for V4 {
         })
     }
 
-    fn config_host(config: &Config, sid: u32, sel: &Select<Self>) -> Option<usize> {
-        let r = &config
-            .dhcp4
-            .as_ref()?
-            .subnets
-            .iter()
-            .find(|s| s.id == sid)?
-            .reservations;
-        match sel {
-            Select::Addr(a) => r.by_addr.get(a).copied(),
-            Select::Id(id) => r.by_id.get(id).copied(),
-        }
-    }
-
-    fn db_get(db: &dyn HostStore, sid: u32, sel: &Select<Self>) -> Option<Host4> {
-        match sel {
-            Select::Addr(a) => db.get4_by_address(sid, *a),
-            Select::Id(id) => db.get4(sid, &[hosts4::id_key(id)]),
-        }
-    }
-
-    fn db_all(db: &dyn HostStore, sid: u32) -> Vec<Host4> {
-        db.all4(sid)
-    }
-
-    fn db_del(db: &dyn HostStore, sid: u32, sel: &Select<Self>) -> Result<bool, LeaseError> {
-        match sel {
-            Select::Addr(a) => db.del4_by_address(sid, *a),
-            Select::Id(id) => {
-                let (t, b) = hosts4::id_key(id);
-                db.del4_by_id(sid, t, b)
-            }
-        }
-    }
-
-    fn db_add(db: &dyn HostStore, config: &Config, sid: u64) -> Result<bool, LeaseError> {
-        let last = config
-            .dhcp4
-            .as_ref()
-            .and_then(|d| d.subnets.iter().find(|s| u64::from(s.id) == sid))
-            .and_then(|s| s.reservations.hosts.last().map(|r| (s.id, r)));
-        match last {
-            Some((id, r)) => db.add4(&hosts4::host_of(id, r)).map(|()| true),
-            None => Ok(false),
-        }
-    }
+    store_calls!(
+        dhcp4,
+        get4_by_address,
+        get4,
+        all4,
+        del4_by_address,
+        del4_by_id,
+        add4,
+        hosts4::id_key,
+        hosts4::host_of
+    );
 
     fn db_json(h: &Host4) -> Value {
         let mut v = json!({ "subnet-id": h.subnet_id });
@@ -238,52 +253,17 @@ impl Hosts for V6 {
         }
     }
 
-    fn config_host(config: &Config, sid: u32, sel: &Select<Self>) -> Option<usize> {
-        let r = &config
-            .dhcp6
-            .as_ref()?
-            .subnets
-            .iter()
-            .find(|s| s.id == sid)?
-            .reservations;
-        match sel {
-            Select::Addr(a) => r.by_addr.get(a).copied(),
-            Select::Id(id) => r.by_id.get(id).copied(),
-        }
-    }
-
-    fn db_get(db: &dyn HostStore, sid: u32, sel: &Select<Self>) -> Option<Host6> {
-        match sel {
-            Select::Addr(a) => db.get6_by_address(sid, *a),
-            Select::Id(id) => db.get6(sid, &[id_key6(id)]),
-        }
-    }
-
-    fn db_all(db: &dyn HostStore, sid: u32) -> Vec<Host6> {
-        db.all6(sid)
-    }
-
-    fn db_del(db: &dyn HostStore, sid: u32, sel: &Select<Self>) -> Result<bool, LeaseError> {
-        match sel {
-            Select::Addr(a) => db.del6_by_address(sid, *a),
-            Select::Id(id) => {
-                let (t, b): (IdType, &[u8]) = id_key6(id);
-                db.del6_by_id(sid, t, b)
-            }
-        }
-    }
-
-    fn db_add(db: &dyn HostStore, config: &Config, sid: u64) -> Result<bool, LeaseError> {
-        let last = config
-            .dhcp6
-            .as_ref()
-            .and_then(|d| d.subnets.iter().find(|s| u64::from(s.id) == sid))
-            .and_then(|s| s.reservations.hosts.last().map(|r| (s.id, r)));
-        match last {
-            Some((id, r)) => db.add6(&host6_of(id, r)).map(|()| true),
-            None => Ok(false),
-        }
-    }
+    store_calls!(
+        dhcp6,
+        get6_by_address,
+        get6,
+        all6,
+        del6_by_address,
+        del6_by_id,
+        add6,
+        id_key6,
+        host6_of
+    );
 
     fn db_json(h: &Host6) -> Value {
         let mut v = json!({ "subnet-id": h.subnet_id });
