@@ -75,7 +75,7 @@ pub fn available(
 ) -> bool {
     // Reserved in the configuration for another client: no read needed.
     !reserved_for_other(subnet, own, addr)
-        && available_with(
+        && lease_and_hosts_allow(
             hosts,
             subnet,
             key,
@@ -106,9 +106,22 @@ pub fn available_with(
     now: u64,
     current: Option<&Lease4>,
 ) -> bool {
-    if reserved_for_other(subnet, own, addr) {
-        return false;
-    }
+    !reserved_for_other(subnet, own, addr)
+        && lease_and_hosts_allow(hosts, subnet, key, own, addr, now, current)
+}
+
+/// The checks of [`available`] after the configuration's reservations:
+/// the lease of `addr` (`current`) is free, this client's or expired, and
+/// no host database reserves `addr` for another client.
+fn lease_and_hosts_allow(
+    hosts: &HostSources,
+    subnet: &Subnet4,
+    key: &ClientKey<'_>,
+    own: Option<&Reservation4>,
+    addr: Ipv4Addr,
+    now: u64,
+    current: Option<&Lease4>,
+) -> bool {
     let free = match current {
         None => true,
         Some(l) => l.expired(now) || (l.state != ruru_lease::LeaseState::Declined && key.owns(l)),
