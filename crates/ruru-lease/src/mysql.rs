@@ -160,8 +160,6 @@ pub struct MySqlStore {
 }
 
 struct Inner {
-    /// This store's number, for the threads' own connections (`local`).
-    id: u64,
     opts: DbOptions,
     /// Replaced as a whole when the database is back after an outage (its
     /// idle connections are dead then).
@@ -274,6 +272,20 @@ async fn working_pool(opts: &DbOptions) -> Result<Pool, LeaseError> {
     }
 }
 
+/// Runs statement `q`'s future; a one-lease statement gets `limit`
+/// (`Err` when it has no answer by then), a list or count does not.
+async fn bounded<T>(
+    q: Q,
+    limit: std::time::Duration,
+    f: impl std::future::Future<Output = T>,
+) -> Result<T, tokio::time::error::Elapsed> {
+    if q.is_point() {
+        tokio::time::timeout(limit, f).await
+    } else {
+        Ok(f.await)
+    }
+}
+
 /// Why a statement failed.
 enum Failure {
     /// Refused by the server (e.g. a duplicate key): the connection is fine.
@@ -339,17 +351,10 @@ impl Inner {
             }
         };
         let text = self.texts[q as usize].clone();
-        let r = if q.is_point() {
-            match tokio::time::timeout(limit, f(conn, text)).await {
-                Ok(r) => r,
-                Err(_) => {
-                    return Err(Failure::Connection(LeaseError::Database(format!(
-                        "no answer from MySQL within {limit:?}"
-                    ))))
-                }
-            }
-        } else {
-            f(conn, text).await
+        let Ok(r) = bounded(q, limit, f(conn, text)).await else {
+            return Err(Failure::Connection(LeaseError::Database(format!(
+                "no answer from MySQL within {limit:?}"
+            ))));
         };
         r.map_err(|e| match e {
             mysql_async::Error::Server(_) => Failure::Server(e),
@@ -417,11 +422,9 @@ impl Inner {
 
     /// Runs each write of `batch` alone and answers it.
     async fn write_each(self: &Arc<Self>, epoch: u64, batch: Vec<Write<Written>>) {
-        for w in batch {
-            let r = self
-                .clone()
-                .write(epoch, w.q, values(w.params.clone()))
-                .await;
+        for mut w in batch {
+            let params = values(std::mem::take(&mut w.params));
+            let r = self.clone().write(epoch, w.q, params).await;
             w.answer(r);
         }
     }
@@ -593,7 +596,6 @@ impl MySqlStore {
         };
         let port = opts.port.unwrap_or(3306);
         let inner = Arc::new(Inner {
-            id: local::store_id(),
             opts: opts.clone(),
             pool: RwLock::new(pool),
             texts: sql::ALL_Q

@@ -10,38 +10,43 @@
 //! for the answer, and nothing else runs.
 //!
 //! Only reads take this way; the writes keep group commit. When the
-//! thread's connection cannot be made, breaks or hangs, it is dropped and
-//! the read goes the pool's way ([`None`]), which retries on the pool and
-//! notices an outage. A connection made before a reconnection (an older
+//! thread's connection breaks or hangs, it is dropped and the read goes
+//! the pool's way ([`None`]), which retries on the pool and notices an
+//! outage. When it cannot be made (the server refuses more connections, a
+//! certificate is wrong), the thread reads on the pool for [`RETRY_AFTER`]
+//! before it tries again, so that a refusal does not cost every read a
+//! connection attempt. A connection made before a reconnection (an older
 //! epoch of the store's health) is replaced; those of stores that are gone
 //! are closed at the thread's next read.
 
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
 
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Params, Row, Value};
 
-use super::{connect_one, db_err, Inner};
+use super::{bounded, connect_one, db_err, Inner};
 use crate::sql::Q;
 use crate::LeaseError;
 
-/// Numbers the stores, so that a thread finds its connection to each.
-static NEXT_STORE: AtomicU64 = AtomicU64::new(1);
+/// How long a thread whose connection could not be made reads on the pool.
+const RETRY_AFTER: Duration = Duration::from_secs(10);
 
-/// A new store's number.
-pub(super) fn store_id() -> u64 {
-    NEXT_STORE.fetch_add(1, Ordering::Relaxed)
+/// A thread's connection to one store (the store is the one `owner`
+/// points to: the weak reference keeps its address from being reused).
+struct Slot {
+    owner: Weak<Inner>,
+    /// The store's health epoch when it was made (or failed).
+    epoch: u64,
+    /// The connection, or when the last attempt to make one failed.
+    conn: Result<Conn, Instant>,
 }
 
-/// A thread's connection to one store.
-struct Slot {
-    store: u64,
-    owner: Weak<Inner>,
-    /// The store's health epoch when it was made.
-    epoch: u64,
-    conn: Conn,
+impl Slot {
+    fn of(&self, inner: &Arc<Inner>) -> bool {
+        std::ptr::eq(self.owner.as_ptr(), Arc::as_ptr(inner))
+    }
 }
 
 /// A thread's connections and the runtime that drives them (the
@@ -95,19 +100,18 @@ fn run(
     q: Q,
     params: &[Value],
 ) -> Option<Result<Vec<Row>, LeaseError>> {
+    let limit = inner.opts.connect_timeout;
     // Connections of dropped stores, or from before a reconnection.
     let mut stale = Vec::new();
     let mut i = 0;
     while i < slots.len() {
         let s = &slots[i];
-        let gone = s.owner.strong_count() == 0;
-        if gone || (s.store == inner.id && s.epoch != epoch) {
-            stale.push(slots.swap_remove(i).conn);
+        if s.owner.strong_count() == 0 || (s.of(inner) && s.epoch != epoch) {
+            stale.extend(slots.swap_remove(i).conn.ok());
         } else {
             i += 1;
         }
     }
-    let limit = inner.opts.connect_timeout;
     if !stale.is_empty() {
         rt.block_on(async {
             for c in stale {
@@ -115,35 +119,40 @@ fn run(
             }
         });
     }
-    let i = match slots.iter().position(|s| s.store == inner.id) {
+    let i = match slots.iter().position(|s| s.of(inner)) {
         Some(i) => i,
         None => {
-            let conn = rt.block_on(connect_one(&inner.opts)).ok()?;
             slots.push(Slot {
-                store: inner.id,
                 owner: Arc::downgrade(inner),
                 epoch,
-                conn,
+                conn: Err(Instant::now() - RETRY_AFTER),
             });
             slots.len() - 1
         }
     };
-    let text = inner.texts[q as usize].as_str();
-    let conn = &mut slots[i].conn;
-    // A one-lease read gets `connect_timeout`, as on the pool.
-    let answer = rt.block_on(async {
-        let exec = conn.exec::<Row, _, _>(text, Params::Positional(params.to_vec()));
-        if q.is_point() {
-            tokio::time::timeout(limit, exec).await
-        } else {
-            Ok(exec.await)
+    let slot = &mut slots[i];
+    if let Err(failed) = slot.conn {
+        if failed.elapsed() < RETRY_AFTER {
+            return None;
         }
-    });
+        slot.conn = rt
+            .block_on(connect_one(&inner.opts))
+            .map_err(|_| Instant::now());
+    }
+    let conn = slot.conn.as_mut().ok()?;
+    let text = inner.texts[q as usize].as_str();
+    // A one-lease read gets `connect_timeout`, as on the pool.
+    let answer = rt.block_on(bounded(
+        q,
+        limit,
+        conn.exec::<Row, _, _>(text, Params::Positional(params.to_vec())),
+    ));
     match answer {
         Ok(Ok(rows)) => Some(Ok(rows)),
         // Refused by the server (the connection is fine).
         Ok(Err(e @ mysql_async::Error::Server(_))) => Some(Err(db_err(e))),
-        // Broken or hung: closed; the pool's way decides.
+        // Broken or hung: closed; the pool's way decides, and the next
+        // read makes a new connection.
         Ok(Err(_)) | Err(_) => {
             drop(slots.swap_remove(i).conn);
             None
