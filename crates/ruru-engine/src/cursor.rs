@@ -14,6 +14,10 @@
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// How many candidates one search may look at one by one (each costs a
+/// lease lookup: a lock, or a database round trip): 2^20.
+pub const LOOKUP_LIMIT: u64 = 1 << 20;
+
 /// A pool's position.
 #[derive(Debug, Default)]
 pub struct Cursor(AtomicU64);
@@ -65,10 +69,14 @@ impl Cursor {
     }
 
     /// Looks for a usable candidate in a pool of `size`: the offset of the
-    /// first one `check` calls [`Candidate::Free`], trying at most
-    /// [`Cursor::search_limit`] candidates. With `spread`, the first taken
-    /// candidate sends the cursor to a random place once (and the search
-    /// budget starts again from there).
+    /// first one `check` calls [`Candidate::Free`]. The search ends after
+    /// one lap of the pool (a [`Candidate::TakenRun`] covers its run), after
+    /// [`Cursor::search_limit`] candidates, or after [`LOOKUP_LIMIT`]
+    /// candidates looked at one by one (not runs), whichever comes first:
+    /// a whole /8 of full blocks is stepped over, but a pool walked address
+    /// by address costs at most that many lookups per message. With
+    /// `spread`, the first taken candidate sends the cursor to a random
+    /// place once (and the search starts again from there).
     pub fn search(
         &self,
         size: u128,
@@ -76,16 +84,28 @@ impl Cursor {
         mut check: impl FnMut(u128) -> Option<Candidate>,
     ) -> Option<u128> {
         let mut budget = Cursor::search_limit(size);
+        let mut lookups = LOOKUP_LIMIT;
+        let mut covered: u128 = 0;
         let mut jumped = !spread;
-        while budget > 0 {
+        while budget > 0 && lookups > 0 && covered < size {
             budget -= 1;
             let off = self.next(size);
-            match check(off)? {
+            let c = check(off)?;
+            match c {
+                Candidate::TakenRun(n) => covered += u128::from(n.max(1)),
+                _ => {
+                    covered += 1;
+                    lookups -= 1;
+                }
+            }
+            match c {
                 Candidate::Free => return Some(off),
                 Candidate::Taken | Candidate::TakenRun(_) if !jumped => {
                     jumped = true;
                     self.jump();
                     budget = Cursor::search_limit(size);
+                    lookups = LOOKUP_LIMIT;
+                    covered = 0;
                 }
                 Candidate::TakenRun(n) => self.skip(n.saturating_sub(1)),
                 Candidate::Taken | Candidate::Skip => {}

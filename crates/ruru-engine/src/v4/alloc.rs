@@ -179,7 +179,8 @@ impl PoolCursors {
     /// an allocation costs about the same in a nearly full pool as in an
     /// empty one. A leased address may still hold an expired lease, which is
     /// as good as a free one: when no address free of leases is left, a
-    /// second search looks at every address.
+    /// second search looks at the addresses one by one (at most
+    /// [`crate::cursor::LOOKUP_LIMIT`] of them per message).
     pub fn find_free(
         &self,
         store: &dyn LeaseStore,
