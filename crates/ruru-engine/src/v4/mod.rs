@@ -828,7 +828,6 @@ impl Engine4 {
         let mut lease = self.candidate(ctx, requested, s.valid_lifetime.choose(q.lease_time));
         // The address's lease, read once for the checks and the write below
         // (with a SQL database each read is a round trip).
-        let asked = requested;
         let mut current = store.get4(requested);
         let renewing = current
             .as_ref()
@@ -845,7 +844,7 @@ impl Engine4 {
             // SKIP at lease4_renew: the lease is not extended; the client
             // gets an ACK for what is left of it (Kea).
             NextStep::Skip => {
-                if let Some(cur) = store.get4(requested) {
+                if let Some(cur) = current.as_ref() {
                     let left =
                         u32::try_from(cur.expire.saturating_sub(ctx.now)).unwrap_or(u32::MAX);
                     let mut d = Draft::new(5);
@@ -856,11 +855,11 @@ impl Engine4 {
             }
             NextStep::Drop | NextStep::Park => return Err(Drop4::Hook),
         }
-        let requested = lease.addr;
-        if requested != asked {
+        if lease.addr != requested {
             // A callout chose another address.
-            current = store.get4(requested);
+            current = store.get4(lease.addr);
         }
+        let requested = lease.addr;
         let valid = lease.valid_lifetime;
         lease.expire = ctx.now + u64::from(valid);
 

@@ -427,8 +427,7 @@ fn hosts_of<F: Hosts>(v: &View, sid: u64) -> Result<Vec<Value>, Value> {
 
 /// `reservation-get-all`: every host of the subnet `args` names.
 fn get_all<F: Hosts>(v: &View, args: &Value) -> Res {
-    let sid =
-        opt_u64(args, "subnet-id")?.ok_or_else(|| err("'subnet-id' parameter not specified"))?;
+    let sid = u64::from(sid_arg(args)?);
     let hosts = hosts_of::<F>(v, sid)?;
     let n = hosts.len();
     Ok(answer(
@@ -441,8 +440,7 @@ fn get_all<F: Hosts>(v: &View, args: &Value) -> Res {
 /// `reservation-get-page`: the page of the subnet's hosts that `args` asks
 /// for (`from`, `limit`).
 fn get_page<F: Hosts>(v: &View, args: &Value) -> Res {
-    let sid =
-        opt_u64(args, "subnet-id")?.ok_or_else(|| err("'subnet-id' parameter not specified"))?;
+    let sid = u64::from(sid_arg(args)?);
     let limit = opt_u64(args, "limit")?.ok_or_else(|| err("'limit' parameter not specified"))?;
     if limit == 0 {
         return Err(err("'limit' must not be 0"));
