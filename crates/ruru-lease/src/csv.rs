@@ -50,7 +50,7 @@ pub trait LeaseRow: Clone + Send + Sync + 'static {
 
     fn key(&self) -> Self::Key;
     /// The [`crate::BLOCK4`]-address block a key falls in, for the block
-    /// counts the allocator uses ([`crate::LeaseStore::leases_in_block4`]);
+    /// counts the allocator uses ([`crate::LeaseStore::leased_in_block4`]);
     /// `None` (the default) keeps no counts.
     fn block(_key: Self::Key) -> Option<u32> {
         None

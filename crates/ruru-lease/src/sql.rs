@@ -1263,7 +1263,7 @@ pub fn skip(test: &str, reason: &str) {
 macro_rules! sql_stores {
     ($t:ty) => {
         impl $t {
-            /// The connection state changes ([`DbEvent`]) from the store's
+            /// The connection state changes ([`DbEvent`](crate::sql::DbEvent)) from the store's
             /// opening on, once: `None` after the first call.
             pub fn events(&self) -> Option<std::sync::mpsc::Receiver<$crate::sql::DbEvent>> {
                 self.inner.health.take_events()
