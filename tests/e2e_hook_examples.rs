@@ -83,25 +83,33 @@ fn config(relay: Ipv4Addr, hooks: &str) -> String {
     )
 }
 
-fn hooks(entries: &[(&Path, &str)]) -> String {
+/// The `hooks-libraries` list for `entries`, each library installed into
+/// the hooks directory of a server to start in `dir` and named by its file
+/// name alone (a relative `library` resolves in the hooks directory).
+fn hooks(dir: &Path, entries: &[(&Path, &str)]) -> String {
     let items: Vec<String> = entries
         .iter()
         .map(|(lib, params)| {
+            let installed = install_hook(dir, lib);
+            let name = installed.file_name().unwrap().to_str().unwrap().to_string();
             format!(
                 r#"{{ "library": {}, "parameters": {params} }}"#,
-                serde_json::Value::String(lib.display().to_string())
+                serde_json::Value::String(name)
             )
         })
         .collect();
     format!("[{}]", items.join(", "))
 }
 
-fn start(test: &str, hooks: &str) -> Option<(Server, Relay)> {
+/// Starts a server with `entries` as its hook libraries.
+fn start(test: &str, entries: &[(&Path, &str)]) -> Option<(Server, Relay)> {
     if !can_bind_67(test) {
         return None;
     }
     let ra = relay_addr_for(test);
-    let srv = Server::start(&config(ra, hooks));
+    let dir = tempfile::tempdir().unwrap();
+    let h = hooks(dir.path(), entries);
+    let srv = Server::start_in(dir, &config(ra, &h));
     let relay = Relay::new(ra, srv.port);
     Some((srv, relay))
 }
@@ -131,8 +139,8 @@ fn deny_mac_drops_listed_mac_and_serves_others() {
     let Some(lib) = rust_lib(test, "libruru_hook_deny_mac.so") else {
         return;
     };
-    let h = hooks(&[(&lib, r#"{"macs": ["02:00:00:00:00:aa"]}"#)]);
-    let Some((mut srv, relay)) = start(test, &h) else {
+    let Some((mut srv, relay)) = start(test, &[(&lib, r#"{"macs": ["02:00:00:00:00:aa"]}"#)])
+    else {
         return;
     };
     let mut denied = with_mac(Client::new(1, relay.addr), [2, 0, 0, 0, 0, 0xaa]);
@@ -174,8 +182,8 @@ fn c_option_adds_its_option_to_offer_and_ack() {
         return;
     };
     let url = "http://wpad.example/wpad.dat";
-    let h = hooks(&[(&lib, &format!(r#"{{"code": 252, "text": "{url}"}}"#))]);
-    let Some((_srv, relay)) = start(test, &h) else {
+    let params = format!(r#"{{"code": 252, "text": "{url}"}}"#);
+    let Some((_srv, relay)) = start(test, &[(&lib, &params)]) else {
         return;
     };
     let mut c = Client::new(3, relay.addr);
@@ -221,7 +229,8 @@ fn inventory_assigns_listed_addresses_and_follows_edits() {
         serde_json::Value::String(inv.display().to_string())
     );
     let ra = relay_addr_for(test);
-    let mut srv = Server::start_in(dir, &config(ra, &hooks(&[(&lib, &params)])));
+    let h = hooks(dir.path(), &[(&lib, &params)]);
+    let mut srv = Server::start_in(dir, &config(ra, &h));
     let relay = Relay::new(ra, srv.port);
 
     // Listed: the inventory's address, outside the pool, stored as a lease.
@@ -268,8 +277,7 @@ fn panicking_callout_drops_only_that_packet_and_server_keeps_serving() {
     let Some(lib) = rust_lib(test, "libruru_test_hook_panic.so") else {
         return;
     };
-    let h = hooks(&[(&lib, r#"{"mac": "02:00:00:00:00:ee"}"#)]);
-    let Some((mut srv, relay)) = start(test, &h) else {
+    let Some((mut srv, relay)) = start(test, &[(&lib, r#"{"mac": "02:00:00:00:00:ee"}"#)]) else {
         return;
     };
     let mut bad = with_mac(Client::new(5, relay.addr), [2, 0, 0, 0, 0, 0xee]);
@@ -310,7 +318,7 @@ fn bad_parameters_stop_the_server_from_starting() {
     };
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("ruru.json");
-    let h = hooks(&[(&lib, r#"{"macs": ["not-a-mac"]}"#)]);
+    let h = hooks(dir.path(), &[(&lib, r#"{"macs": ["not-a-mac"]}"#)]);
     std::fs::write(
         &cfg,
         config(relay_addr_for(test), &h).replace("@DIR@", dir.path().to_str().unwrap()),
@@ -326,6 +334,7 @@ fn bad_parameters_stop_the_server_from_starting() {
             &free_port().to_string(),
         ])
         .current_dir(dir.path())
+        .env("RURU_HOOKS_PATH", hooks_dir(dir.path()))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -363,8 +372,8 @@ fn reload_unloads_and_loads_the_library_with_new_parameters() {
         return;
     };
     let ra = relay_addr_for(test);
-    let h = hooks(&[(&lib, r#"{"macs": ["02:00:00:00:00:aa"]}"#)]);
-    let Some((mut srv, relay)) = start(test, &h) else {
+    let Some((mut srv, relay)) = start(test, &[(&lib, r#"{"macs": ["02:00:00:00:00:aa"]}"#)])
+    else {
         return;
     };
     let mut a = with_mac(Client::new(1, relay.addr), [2, 0, 0, 0, 0, 0xaa]);
@@ -373,10 +382,13 @@ fn reload_unloads_and_loads_the_library_with_new_parameters() {
     assert!(relay.exchange(&b.discover()).is_some());
 
     // Same library file, new parameters: SIGHUP.
-    let h = hooks(&[(
-        &lib,
-        r#"{"macs": ["02:00:00:00:00:bb", "02:00:00:00:00:cc"]}"#,
-    )]);
+    let h = hooks(
+        srv.dir.path(),
+        &[(
+            &lib,
+            r#"{"macs": ["02:00:00:00:00:bb", "02:00:00:00:00:cc"]}"#,
+        )],
+    );
     std::fs::write(
         &srv.config,
         config(ra, &h).replace("@DIR@", srv.dir.path().to_str().unwrap()),

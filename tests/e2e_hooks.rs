@@ -130,6 +130,7 @@ int32_t lease4_select(RuruCallout *c) {
 /// Built for another ABI version.
 const VERSION99: &str = r#"
 uint32_t ruru_hook_abi_version(void) { return 99; }
+const uint32_t ruru_hook_abi = 99;
 int32_t ruru_hook_load(const RuruApi *a, RuruLibrary *l, const char *params) {
     (void)a; (void)l; (void)params;
     return 0;
@@ -198,6 +199,7 @@ fn serve_fails(dir: &Path, cfg: &str) -> String {
             &free_port().to_string(),
         ])
         .current_dir(dir)
+        .env("RURU_HOOKS_PATH", hooks_dir(dir))
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -251,15 +253,16 @@ fn library_for_another_abi_version_is_refused_at_start_and_on_reload() {
     let bad = build_lib(dir.path(), "libv99.so", VERSION99);
     let ra = relay_addr_for(test);
     let expected = format!(
-        "hook library {} was built for ruru hook ABI version 99; this server implements version 1",
+        "hook library {}: was built for ruru hook ABI version 99; this server implements version 1",
         bad.display()
     );
     let err = serve_fails(dir.path(), &config(ra, &[hook(&bad, "{}")]));
     assert!(err.contains(&expected), "{err}");
-    // `ruru check` opens and checks libraries too.
+    // `ruru check` checks libraries too (from the file, without loading).
     let out = Command::new(BIN)
         .args(["check", "-c"])
         .arg(dir.path().join("refused.json"))
+        .env("RURU_HOOKS_PATH", hooks_dir(dir.path()))
         .output()
         .unwrap();
     assert!(!out.status.success());

@@ -45,8 +45,12 @@ static void trace_line(const char *path, const char *what, const char *value) {
 }
 "#;
 
-/// Compiles `src` (after the prelude) into `dir/name`.
+/// Compiles `src` (after the prelude) into `dir/hooks/name`: `dir/hooks` is
+/// the hooks directory of a server started in `dir` (`RURU_HOOKS_PATH`, see
+/// `Server::spawn`).
 pub fn build_lib(dir: &Path, name: &str, src: &str) -> PathBuf {
+    let dir = &super::hooks_dir(dir);
+    std::fs::create_dir_all(dir).unwrap();
     let c = dir.join(format!("{name}.c"));
     std::fs::write(&c, format!("{PRELUDE}\n{src}")).unwrap();
     let out = dir.join(name);

@@ -62,6 +62,25 @@ pub fn relay_addr_for(name: &str) -> Ipv4Addr {
     Ipv4Addr::new(127, 1, (x >> 8) as u8, (x & 0xff) as u8)
 }
 
+/// The hooks directory of a server started in `dir` (its `RURU_HOOKS_PATH`):
+/// hook libraries load only from there.
+pub fn hooks_dir(dir: &Path) -> PathBuf {
+    dir.join("hooks")
+}
+
+/// Copies a built hook library into the hooks directory of a server started
+/// in `dir`, as an administrator installs one; returns the installed path.
+/// An installed file is left alone: a running server may have it mapped.
+pub fn install_hook(dir: &Path, lib: &Path) -> PathBuf {
+    let hooks = hooks_dir(dir);
+    std::fs::create_dir_all(&hooks).unwrap();
+    let to = hooks.join(lib.file_name().unwrap());
+    if !to.exists() {
+        std::fs::copy(lib, &to).unwrap();
+    }
+    to
+}
+
 /// A free UDP port on 127.0.0.1.
 pub fn free_port() -> u16 {
     let s = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -120,6 +139,7 @@ impl Server {
                 "2",
             ])
             .current_dir(self.dir.path())
+            .env("RURU_HOOKS_PATH", hooks_dir(self.dir.path()))
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

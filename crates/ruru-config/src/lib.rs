@@ -12,6 +12,8 @@
 //! - `options`: the DHCPv4 option-definition table (names, codes, formats) and
 //!   the encoder for `option-data` values, shared by both families.
 //! - `options6`: the DHCPv6 option-definition table (space `dhcp6`).
+//! - [`places`]: ruru's hooks, data, log and socket directories (defaults
+//!   and the environment variables that override them).
 //! - `validate`: file model → runtime model (inheritance, defaults, checks);
 //!   what both families share is written once there, `validate::v6` adds
 //!   what only `Dhcp6` has.
@@ -27,11 +29,13 @@ pub mod model;
 pub mod model6;
 pub mod options;
 pub mod options6;
+pub mod places;
 mod reader;
 mod validate;
 
 pub use model::*;
 pub use model6::*;
+pub use places::Places;
 pub use validate::{
     parse_duid, parse_host_id, parse_hw_address, BUILTIN_HOOK_LIBRARIES, DEFAULT_DECLINE_PROBATION,
     DEFAULT_LEASE_FILE4, DEFAULT_LEASE_FILE6, DEFAULT_LFC_INTERVAL, DEFAULT_PREFERRED_LIFETIME,
@@ -92,8 +96,15 @@ impl From<Diagnostic> for ConfigError {
     }
 }
 
-/// Loads and validates the configuration file at `path`.
+/// Loads and validates the configuration file at `path`, with the
+/// directories the environment names ([`Places::from_env`]).
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    load_with(path, &Places::from_env())
+}
+
+/// Loads and validates the configuration file at `path`; hook libraries
+/// resolve in `places.hooks`.
+pub fn load_with(path: &Path, places: &Places) -> Result<Config, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|e| Diagnostic {
         file: path.to_path_buf(),
         line: 1,
@@ -101,15 +112,21 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         path: String::new(),
         message: format!("cannot read the configuration file: {e}"),
     })?;
-    load_str(&text, path)
+    load_str_with(&text, path, places)
 }
 
 /// Validates configuration text as if it had been read from `path`
-/// (includes are resolved relative to `path`'s directory).
+/// (includes are resolved relative to `path`'s directory), with the
+/// directories the environment names.
 pub fn load_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    load_str_with(text, path, &Places::from_env())
+}
+
+/// [`load_str`] with the given directories.
+pub fn load_str_with(text: &str, path: &Path, places: &Places) -> Result<Config, ConfigError> {
     let source = reader::expand(text, path)?;
     let root = parse(&source)?;
-    let mut config = validate::validate(root, path).map_err(|problems| {
+    let mut config = validate::validate(root, path, places).map_err(|problems| {
         let spans = reader::parse_spans(&source.text);
         let diagnostics = problems
             .into_iter()

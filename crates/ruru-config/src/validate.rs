@@ -53,6 +53,8 @@ pub struct Problem {
 #[derive(Default)]
 struct V {
     problems: Vec<Problem>,
+    /// ruru's directories: hook libraries resolve in `places.hooks`.
+    places: crate::Places,
 }
 
 impl V {
@@ -455,8 +457,15 @@ impl Globals {
 }
 
 /// Validates the file model read from `source`.
-pub fn validate(root: file::Root, source: &Path) -> Result<model::Config, Vec<Problem>> {
-    let mut v = V::default();
+pub fn validate(
+    root: file::Root,
+    source: &Path,
+    places: &crate::Places,
+) -> Result<model::Config, Vec<Problem>> {
+    let mut v = V {
+        problems: Vec::new(),
+        places: places.clone(),
+    };
     let dhcp4 = root.dhcp4.map(|d| dhcp4(&mut v, d));
     let dhcp6 = root.dhcp6.map(|d| v6::dhcp6(&mut v, d));
     if v.problems.is_empty() {
@@ -758,11 +767,26 @@ fn hook_library(v: &mut V, p: &str, h: &file::HookLibrary) -> Option<model::Hook
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("");
-    Some(model::HookLibrary {
-        path: PathBuf::from(&h.library),
-        parameters_json,
-        builtin: BUILTIN_HOOK_LIBRARIES.contains(&name),
-    })
+    // Kea's libraries that ruru has built in are accepted from any
+    // directory: nothing is loaded for them.
+    if BUILTIN_HOOK_LIBRARIES.contains(&name) {
+        return Some(model::HookLibrary {
+            path: PathBuf::from(&h.library),
+            parameters_json,
+            builtin: true,
+        });
+    }
+    match v.places.hook_library(&h.library) {
+        Ok(path) => Some(model::HookLibrary {
+            path,
+            parameters_json,
+            builtin: false,
+        }),
+        Err(e) => {
+            v.err(format!("{p}.library"), e);
+            None
+        }
+    }
 }
 
 fn control_sockets(

@@ -1067,22 +1067,53 @@ fn several_errors_are_collected() {
 // ------------------------------------------------------ control sockets, hooks
 
 #[test]
-fn hook_libraries_any_path_with_parameters() {
-    let c = ok(&v4(
+fn hook_libraries_resolve_in_the_hooks_directory() {
+    let places = ruru_config::Places {
+        hooks: "/usr/lib/ruru/hooks".into(),
+        ..Default::default()
+    };
+    let load = |t: &str| ruru_config::load_str_with(&v4(t), std::path::Path::new(FILE), &places);
+    let c = load(
         "\"hooks-libraries\": [{\"library\": \"/usr/lib/kea/hooks/libdhcp_lease_cmds.so\"},\n\
          {\"library\": \"libdhcp_stat_cmds.so\", \"parameters\": {}}, {\"library\": \"/x/libdhcp_host_cmds.so\"},\n\
-         {\"library\": \"/opt/hooks/libmine.so\", \"parameters\": {\"a\": [1, \"b\"]}},\n\
-         {\"library\": \"relative/libother.so\"}]",
-    ));
+         {\"library\": \"/usr/lib/ruru/hooks/libmine.so\", \"parameters\": {\"a\": [1, \"b\"]}},\n\
+         {\"library\": \"libother.so\"}]",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let d = c.dhcp4.expect("dhcp4");
     let h = &d.hooks_libraries;
     assert_eq!(h.len(), 5);
+    // Kea's built-in libraries: any directory, nothing loaded.
     assert!(h[0].builtin && h[1].builtin && h[2].builtin);
     assert!(!h[3].builtin && !h[4].builtin);
-    assert_eq!(h[3].path, std::path::PathBuf::from("/opt/hooks/libmine.so"));
+    assert_eq!(
+        h[3].path,
+        std::path::PathBuf::from("/usr/lib/ruru/hooks/libmine.so")
+    );
     assert_eq!(h[3].parameters_json, r#"{"a":[1,"b"]}"#);
-    assert_eq!(h[4].path, std::path::PathBuf::from("relative/libother.so"));
+    // A relative name resolves in the hooks directory.
+    assert_eq!(
+        h[4].path,
+        std::path::PathBuf::from("/usr/lib/ruru/hooks/libother.so")
+    );
     assert_eq!(h[4].parameters_json, "{}");
+    // Anywhere else is refused, naming the directory and the variable.
+    for lib in [
+        "/opt/hooks/libmine.so",
+        "relative/libother.so",
+        "../libx.so",
+        "/usr/lib/ruru/hooks/../libx.so",
+    ] {
+        let e = load(&format!(
+            "\"hooks-libraries\": [{{\"library\": \"{lib}\"}}]"
+        ))
+        .unwrap_err();
+        let d = &e.diagnostics[0];
+        assert_eq!(d.path, "Dhcp4.hooks-libraries[0].library", "{d}");
+        assert!(d.message.contains("/usr/lib/ruru/hooks"), "{d}");
+    }
+    let e = load("\"hooks-libraries\": [{\"library\": \"/opt/libmine.so\"}]").unwrap_err();
+    assert!(e.diagnostics[0].message.contains("RURU_HOOKS_PATH"), "{e}");
     let d = err(&v4(
         "\"hooks-libraries\": [{\"library\": \"/x/lib.so\", \"parameters\": [1]}]",
     ));

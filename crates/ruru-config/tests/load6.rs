@@ -215,7 +215,7 @@ fn shared_objects_are_the_v4_ones() {
   "decline-probation-period": 7,
   "server-id": {"type": "EN", "identifier": "0102030405", "enterprise-id": 4491, "persist": false,
                 "htype": 6, "time": 99, "comment": "c", "user-context": {}},
-  "hooks-libraries": [{"library": "/usr/lib/kea/hooks/libdhcp_lease_cmds.so"}, {"library": "/x/libmine.so", "parameters": {"k": 1}}],
+  "hooks-libraries": [{"library": "/usr/lib/kea/hooks/libdhcp_lease_cmds.so"}, {"library": "libmine.so", "parameters": {"k": 1}}],
   "control-socket": {"socket-type": "unix", "socket-name": "/run/kea/kea6-ctrl-socket"},
   "loggers": [{"name": "kea-dhcp6.packets", "severity": "DEBUG", "debuglevel": 50,
                "output_options": [{"output": "stderr"}]}]"#));

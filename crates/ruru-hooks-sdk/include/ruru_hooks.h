@@ -144,6 +144,15 @@ extern "C" {
 uint32_t ruru_hook_abi_version(void);
 
 /*
+ * Recommended: the same version as data, defined in the library as
+ *     const uint32_t ruru_hook_abi = RURU_HOOKS_ABI_VERSION;
+ * ruru reads it from the file before loading anything, so that a library
+ * built for another ABI is refused without running any of its code, and
+ * `ruru check` / `config-test` can check it without loading it at all.
+ */
+extern const uint32_t ruru_hook_abi;
+
+/*
  * Required: called once per load (again after each unload, e.g. on reload).
  * api: the function table, valid until ruru_hook_unload returns (keep the
  * pointer). lib: this library's handle for api->log and api->register_callout,

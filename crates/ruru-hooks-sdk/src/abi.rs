@@ -99,6 +99,10 @@ pub type RuruNoArgFn = unsafe extern "C" fn() -> i32;
 
 /// Symbol names a library exports.
 pub const SYM_ABI_VERSION: &str = "ruru_hook_abi_version";
+/// The ABI version as data (`const uint32_t`), read from the file without
+/// loading it; optional, but [`export_hooks!`](crate::export_hooks) and the
+/// C examples define it.
+pub const SYM_ABI_DATA: &str = "ruru_hook_abi";
 pub const SYM_LOAD: &str = "ruru_hook_load";
 pub const SYM_UNLOAD: &str = "ruru_hook_unload";
 pub const SYM_MULTI_THREADING: &str = "ruru_hook_multi_threading_compatible";

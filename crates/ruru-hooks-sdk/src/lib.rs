@@ -186,7 +186,7 @@ pub trait Hooks: Send + Sync + Sized + 'static {
 
 /// Exports a [`Hooks`] type as a hook library: defines, in the module where
 /// it is used (the crate root of a `cdylib`), the C symbols ruru looks up:
-/// `ruru_hook_abi_version`, `ruru_hook_load`, `ruru_hook_unload`,
+/// `ruru_hook_abi_version`, `ruru_hook_abi`, `ruru_hook_load`, `ruru_hook_unload`,
 /// `ruru_hook_multi_threading_compatible`, and one callout per hook point
 /// listed after the colon.
 ///
@@ -207,6 +207,12 @@ macro_rules! export_hooks {
         pub extern "C" fn ruru_hook_abi_version() -> u32 {
             $crate::abi::RURU_HOOKS_ABI_VERSION
         }
+
+        /// The same version as data: ruru reads it from the file before
+        /// loading the library (and `ruru check` without loading it).
+        #[unsafe(no_mangle)]
+        #[used]
+        pub static ruru_hook_abi: u32 = $crate::abi::RURU_HOOKS_ABI_VERSION;
 
         /// Loads the library with its parameters (JSON text).
         ///

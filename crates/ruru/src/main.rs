@@ -26,12 +26,12 @@ fn main() -> ExitCode {
         }
         Command::Ctl(a) => ctl(a),
         Command::Db(a) => db(a),
-        // Like `kea-dhcp4 -t`, hook libraries are opened and checked (ABI
-        // version, required symbols); their `ruru_hook_load` is not called.
+        // Like `kea-dhcp4 -t`, hook libraries of both sections are checked
+        // (ELF type, required symbols, ABI version) from their files: no
+        // code of theirs runs.
         Command::Check(a) => match ruru_config::load(&a.config) {
             Ok(c) => {
-                let libs = c.dhcp4.as_ref().map_or(&[][..], |d| &d.hooks_libraries[..]);
-                if let Err(e) = ruru_server::hooks::check_libraries(libs) {
+                if let Err(e) = ruru_server::hooks::check_config(&c) {
                     eprintln!("{e}");
                     return ExitCode::FAILURE;
                 }

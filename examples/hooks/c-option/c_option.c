@@ -295,6 +295,9 @@ uint32_t ruru_hook_abi_version(void)
     return RURU_HOOKS_ABI_VERSION;
 }
 
+/* The same version as data: ruru reads it from the file before loading it. */
+const uint32_t ruru_hook_abi = RURU_HOOKS_ABI_VERSION;
+
 int32_t ruru_hook_load(const RuruApi *a, RuruLibrary *lib, const char *params_json)
 {
     char msg[128];

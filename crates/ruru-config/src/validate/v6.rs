@@ -709,7 +709,10 @@ mod tests {
 
     #[test]
     fn server_id_file_is_next_to_the_lease_file() {
-        let mut v = V::default();
+        let mut v = V {
+            problems: Vec::new(),
+            places: crate::Places::default(),
+        };
         let s = server_id(&mut v, None, Path::new("/srv/dhcp/leases6.csv"));
         assert_eq!(s.file, PathBuf::from("/srv/dhcp/kea-dhcp6-serverid"));
         let s = server_id(&mut v, None, Path::new("leases6.csv"));

@@ -221,8 +221,7 @@ fn run(ctx: &ControlCtx, body: &[u8]) -> Value {
             ctx.shared.snapshot().config.raw.clone(),
         )),
         "config-test" => config_from_args(ctx, args).and_then(|c| {
-            let libs = c.dhcp4.as_ref().map_or(&[][..], |d| &d.hooks_libraries[..]);
-            crate::hooks::check_libraries(libs).map_err(|e| err(e.to_string()))?;
+            crate::hooks::check_config(&c).map_err(|e| err(e.to_string()))?;
             Ok(answer(SUCCESS, "Configuration seems sane.", None))
         }),
         "config-set" => config_set(ctx, args),

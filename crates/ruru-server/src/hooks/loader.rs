@@ -1,7 +1,11 @@
 //! Opening hook libraries and calling their `ruru_hook_load`.
 //!
-//! A library is checked before anything of it runs besides its
-//! initialisers: `ruru_hook_abi_version` must exist and return
+//! A library's file is inspected first ([`super::inspect`]): nothing is
+//! opened (so none of its initialisers runs) unless it is an ELF shared
+//! object for this machine with the required symbols and, where it says,
+//! the right ABI version. Only libraries of the hooks directory get here
+//! (`ruru_config::Places::hook_library`). Once opened, before anything of
+//! it runs besides its initialisers, `ruru_hook_abi_version` must return
 //! [`RURU_HOOKS_ABI_VERSION`], and `ruru_hook_load` must exist. Then
 //! `ruru_hook_load` is called with the [`RuruApi`](ruru_hooks_sdk::RuruApi)
 //! table, the library's handle and its `parameters` as JSON text; callouts
@@ -54,6 +58,7 @@ pub fn file_id(path: &Path) -> Option<(u64, u64)> {
 
 fn open_checked(path: &Path) -> Result<Opened, HookError> {
     let shown = path.display();
+    super::inspect::inspect(path)?;
     // SAFETY: opening a library runs its initialisers. Hook libraries are
     // code the administrator chose to run inside the server (as with Kea);
     // nothing else of the library runs before its ABI version is checked.
@@ -73,7 +78,7 @@ fn open_checked(path: &Path) -> Result<Opened, HookError> {
     let v = unsafe { version() };
     if v != RURU_HOOKS_ABI_VERSION {
         return Err(HookError(format!(
-            "hook library {shown} was built for ruru hook ABI version {v}; this server implements version {RURU_HOOKS_ABI_VERSION}"
+            "hook library {shown}: was built for ruru hook ABI version {v}; this server implements version {RURU_HOOKS_ABI_VERSION}"
         )));
     }
     // SAFETY: the ABI gives `ruru_hook_load` the type `RuruLoadFn`; it is
@@ -139,14 +144,21 @@ pub fn libraries_of(config: &ruru_config::Config) -> Result<(Vec<HookLibrary>, u
     Ok((out, limit))
 }
 
-/// Opens every library of `libs` and checks its ABI version and required
-/// symbols without calling `ruru_hook_load` (nothing of a running
-/// configuration changes). Used before old libraries are unloaded.
+/// Checks every library of `libs` from its file (ELF type, required
+/// symbols, ABI version) without loading it: no code of the library runs.
+/// Used by the check-only paths (`ruru check`, `config-test`) and before
+/// old libraries are unloaded.
 pub fn check_libraries(libs: &[HookLibrary]) -> Result<(), HookError> {
     for l in libs.iter().filter(|l| !l.builtin) {
-        drop(open_checked(&l.path)?);
+        super::inspect::inspect(&l.path)?;
     }
     Ok(())
+}
+
+/// [`check_libraries`] for every library of both sections of `config`.
+pub fn check_config(config: &ruru_config::Config) -> Result<(), HookError> {
+    let (libs, _) = libraries_of(config)?;
+    check_libraries(&libs)
 }
 
 /// Loads `libs` in order. `None` when there is nothing to load (the engine

@@ -32,12 +32,13 @@
 mod api;
 #[allow(unsafe_code)]
 pub mod dispatch;
+pub mod inspect;
 #[allow(unsafe_code)]
 pub mod loader;
 pub mod park;
 
 pub use dispatch::{HookStats, Hooks};
-pub use loader::{check_libraries, libraries_of, load_libraries};
+pub use loader::{check_config, check_libraries, libraries_of, load_libraries};
 
 /// Target of load/unload messages and of library messages (level 40).
 pub const TARGET: &str = "ruru::hooks";
