@@ -10,7 +10,9 @@ ruru=${RURU_BIN:-$here/../target/release/ruru}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cc -O2 -shared -fPIC -I"$here/../crates/ruru-hooks-sdk/include" -o "$work/empty.so" "$here/hooks/empty.c"
-sed "s#@HOOKLIB@#$work/empty.so#" "$here/configs/ruru4-dora-memfile-hooks.json" > "$work/hooks.json"
+# ruru loads libraries only from its hooks directory: $work is that here.
+export RURU_HOOKS_PATH="$work"
+sed "s#@HOOKLIB@#empty.so#" "$here/configs/ruru4-dora-memfile-hooks.json" > "$work/hooks.json"
 cd "$here"
 v=$("$ruru" --version | awk '{print $2}')
 SERVER_NAME=ruru SERVER_VERSION="$v" SERVER_CMD="$ruru serve -c {config}" \
