@@ -36,6 +36,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 mod batch;
 pub mod conformance;
 pub mod csv;
+pub mod files;
 pub mod hosts;
 pub mod memfile;
 pub mod mysql;

@@ -58,7 +58,7 @@
 //! a second thread while this one builds the indexes (`load_file`).
 
 use std::collections::{btree_map, hash_map, BTreeMap, BTreeSet, HashMap};
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::hash::BuildHasher;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -488,11 +488,12 @@ fn sync_dir(path: &Path) -> Result<(), LeaseError> {
 /// Opens `<name>` for appending: creates it with a header when missing or
 /// empty, and ends a torn last line so the next row starts on its own line.
 fn open_append(path: &Path, header: &str, sync: bool) -> io::Result<(File, u64)> {
-    let mut file = OpenOptions::new()
-        .read(true)
-        .append(true)
-        .create(true)
-        .open(path)?;
+    open_append_mode(path, header, sync, crate::files::FILE_MODE)
+}
+
+/// [`open_append`] creating a missing file with `mode`.
+fn open_append_mode(path: &Path, header: &str, sync: bool, mode: u32) -> io::Result<(File, u64)> {
+    let mut file = crate::files::open_append(path, mode)?;
     let mut len = file.metadata()?.len();
     if len == 0 {
         let header = format!("{header}\n");
@@ -778,7 +779,8 @@ impl<L: LeaseRow> MemfileStore<L> {
             self.rotate(&files)?;
             stats.rotated = true;
         }
-        stats.leases = self.write_snapshot(&files.output)?;
+        let mode = crate::files::replacement_mode(path, crate::files::FILE_MODE);
+        stats.leases = self.write_snapshot(&files.output, mode)?;
         fs::rename(&files.output, &files.completed).map_err(io_err(&files.output))?;
         sync_dir(path)?;
         files.finish()?;
@@ -797,9 +799,12 @@ impl<L: LeaseRow> MemfileStore<L> {
     /// Under the journal lock: `<name>` -> `<name>.1`, fresh `<name>`.
     fn rotate(&self, files: &Files) -> Result<(), LeaseError> {
         let mut journal = lock(&self.journal);
+        // The new journal keeps the old one's mode (an administrator's
+        // stricter mode stays).
+        let mode = crate::files::replacement_mode(&files.current, crate::files::FILE_MODE);
         fs::rename(&files.current, &files.input).map_err(io_err(&files.current))?;
         let sync = self.sync.load(Ordering::Relaxed);
-        match open_append(&files.current, L::HEADER, sync) {
+        match open_append_mode(&files.current, L::HEADER, sync, mode) {
             Ok((file, len)) => {
                 *journal = Journal::Open { file, len };
                 if sync {
@@ -818,9 +823,10 @@ impl<L: LeaseRow> MemfileStore<L> {
     }
 
     /// Writes every lease to `output` (header first) and fsyncs it.
-    fn write_snapshot(&self, output: &Path) -> Result<usize, LeaseError> {
+    /// The file is created with `mode`.
+    fn write_snapshot(&self, output: &Path, mode: u32) -> Result<usize, LeaseError> {
         let err = io_err(output);
-        let mut out = BufWriter::new(File::create(output).map_err(&err)?);
+        let mut out = BufWriter::new(crate::files::create(output, mode).map_err(&err)?);
         writeln!(out, "{}", L::HEADER).map_err(&err)?;
         let mut from = Bound::Unbounded;
         let mut count = 0;

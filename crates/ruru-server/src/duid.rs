@@ -22,7 +22,13 @@ pub fn load_or_create(cfg: &ServerId, now: u64) -> Vec<u8> {
     let duid = generate(cfg, now);
     if cfg.persist {
         let text = ruru_lease::csv::format_hex(&duid);
-        match std::fs::write(&cfg.file, format!("{text}\n")) {
+        // Created 0640 whatever the umask (docs/src/security.md).
+        let write = |t: &str| {
+            use std::io::Write as _;
+            ruru_lease::files::create(&cfg.file, ruru_lease::files::FILE_MODE)?
+                .write_all(t.as_bytes())
+        };
+        match write(&format!("{text}\n")) {
             Ok(()) => {
                 info!(file = %cfg.file.display(), duid = %text, "server DUID generated and stored")
             }

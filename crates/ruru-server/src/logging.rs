@@ -11,7 +11,6 @@
 //! status (`ruru::hooks::callouts`), 55 also argument details
 //! (`ruru::hooks::args`, at TRACE).
 
-use std::fs::OpenOptions;
 use std::io::IsTerminal;
 use std::sync::Mutex;
 
@@ -106,10 +105,8 @@ pub fn init(loggers: &[Logger]) -> Result<(), ServerError> {
             .with_writer(std::io::stderr)
             .try_init(),
         LogOutput::File(p) => {
-            let f = OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&p)
+            // Created 0640 whatever the umask (docs/src/security.md).
+            let f = ruru_lease::files::open_append(&p, ruru_lease::files::FILE_MODE)
                 .map_err(|e| ServerError::Logging(format!("{}: {e}", p.display())))?;
             builder
                 .with_ansi(false)

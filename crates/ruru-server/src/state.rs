@@ -71,6 +71,10 @@ pub struct Shared {
     /// sets its own).
     pub engine_opts: EngineOptions,
     pub config_path: PathBuf,
+    /// The directories a configuration received through the control API
+    /// may write in (ruru's own and those of configurations read from
+    /// disk).
+    pub allowed: crate::control::paths::Allowed,
     /// The DHCP sockets and their workers.
     pub sockets: Mutex<SocketSet>,
     /// Serialises reloads (SIGHUP, config-set, config-reload, reservation
@@ -104,7 +108,10 @@ impl Shared {
         config_path: PathBuf,
         sockets: SocketSet,
     ) -> Self {
+        let allowed =
+            crate::control::paths::Allowed::new(ruru_config::Places::from_env(), &running.config);
         Shared {
+            allowed,
             current: ArcSwap::from_pointee(running),
             store,
             stats,
@@ -139,6 +146,9 @@ impl Shared {
     /// Re-reads the config file (SIGHUP, `config-reload`) and applies it.
     pub fn reload(self: &Arc<Self>) -> Result<(), ServerError> {
         let config = ruru_config::load(&self.config_path)?;
+        // A file is the administrator's word: its directories become
+        // directories API configurations may use too.
+        self.allowed.remember(&config);
         self.apply(config)
     }
 

@@ -218,7 +218,7 @@ fn run(ctx: &ControlCtx, body: &[u8]) -> Value {
         c if COMMANDS6.contains(&c) => commands6::run(ctx, c, args),
         "config-get" => Ok(ok(
             "Configuration returned.",
-            ctx.shared.snapshot().config.raw.clone(),
+            super::secrets::redact(&ctx.shared.snapshot().config.raw),
         )),
         "config-test" => config_from_args(ctx, args).and_then(|c| {
             crate::hooks::check_config(&c).map_err(|e| err(e.to_string()))?;
@@ -431,13 +431,22 @@ fn stat_lease4_get(ctx: &ControlCtx, args: &Value) -> Res {
 
 // ---- configuration ----
 
-/// Validates the `{"Dhcp4": ...}` in `args` as a configuration file.
+/// Validates the `{"Dhcp4": ...}` in `args` as a configuration file:
+/// secrets left as `config-get`'s placeholder keep their running values,
+/// and the files it would write must lie in the allowed directories
+/// ([`super::paths`]).
 fn config_from_args(ctx: &ControlCtx, args: &Value) -> Result<ruru_config::Config, Value> {
     if args.get("Dhcp4").is_none() {
         return Err(err("Missing mandatory 'Dhcp4' parameter."));
     }
-    let text = serde_json::to_string_pretty(args).map_err(|e| err(e.to_string()))?;
-    ruru_config::load_str(&text, &ctx.shared.config_path).map_err(|e| err(e.to_string()))
+    let mut args = args.clone();
+    super::secrets::restore(&mut args, &ctx.shared.snapshot().config.raw);
+    let text = serde_json::to_string_pretty(&args).map_err(|e| err(e.to_string()))?;
+    let config =
+        ruru_config::load_str_with(&text, &ctx.shared.config_path, ctx.shared.allowed.places())
+            .map_err(|e| err(e.to_string()))?;
+    ctx.shared.allowed.check(&config).map_err(err)?;
+    Ok(config)
 }
 
 fn config_set(ctx: &ControlCtx, args: &Value) -> Res {
@@ -446,23 +455,24 @@ fn config_set(ctx: &ControlCtx, args: &Value) -> Res {
     Ok(answer(SUCCESS, "Configuration successful.", None))
 }
 
+/// Kea's `config-write`, within the startup configuration's directory
+/// ([`super::paths::write_target`]).
 fn config_write(ctx: &ControlCtx, args: &Value) -> Res {
-    let path = match opt_str(args, "filename")? {
-        Some(f) => std::path::PathBuf::from(f),
-        None => ctx.shared.config_path.clone(),
-    };
+    let path = super::paths::write_target(&ctx.shared.config_path, opt_str(args, "filename")?)
+        .map_err(|e| err(format!("Unable to write the configuration: {e}")))?;
     let raw = ctx.shared.snapshot().config.raw.clone();
     let text = serde_json::to_string_pretty(&raw).map_err(|e| err(e.to_string()))?;
-    // Write next to the target and rename, so a crash never leaves half a file.
-    let tmp = path.with_extension("ruru-write.tmp");
-    std::fs::write(&tmp, text.as_bytes())
-        .and_then(|_| std::fs::rename(&tmp, &path))
-        .map_err(|e| {
-            err(format!(
-                "Unable to write the configuration to {}: {e}",
-                path.display()
-            ))
-        })?;
+    let mode = if super::secrets::has_secrets(&raw) {
+        ruru_lease::files::SECRET_MODE
+    } else {
+        ruru_lease::files::FILE_MODE
+    };
+    super::paths::write_file(&path, text.as_bytes(), mode).map_err(|e| {
+        err(format!(
+            "Unable to write the configuration to {}: {e}",
+            path.display()
+        ))
+    })?;
     Ok(ok(
         format!("Configuration written to {} successful", path.display()),
         json!({ "filename": path.display().to_string(), "size": text.len() }),
@@ -473,7 +483,8 @@ fn config_write(ctx: &ControlCtx, args: &Value) -> Res {
 pub(super) fn apply_raw(ctx: &ControlCtx, raw: &Value) -> Result<(), Value> {
     let text = serde_json::to_string_pretty(raw).map_err(|e| err(e.to_string()))?;
     let config =
-        ruru_config::load_str(&text, &ctx.shared.config_path).map_err(|e| err(e.to_string()))?;
+        ruru_config::load_str_with(&text, &ctx.shared.config_path, ctx.shared.allowed.places())
+            .map_err(|e| err(e.to_string()))?;
     ctx.shared.apply(config).map_err(|e| err(e.to_string()))
 }
 

@@ -12,6 +12,9 @@
 //! - `reservations`: the `reservation-*` commands of both families, on the
 //!   running configuration and the host databases.
 //! - [`samples`]: statistic sample history.
+//! - [`paths`]: the directories an API configuration may write in, and
+//!   `config-write`'s safe writing.
+//! - [`secrets`]: hiding passwords and secrets in `config-get`.
 //! - [`listener`]: starting the configured control sockets and reconciling
 //!   them on reload ([`apply`]); the request bounds.
 //! - [`unix`]: the UNIX socket transport (one JSON request, one answer).
@@ -27,8 +30,10 @@ mod family;
 pub mod http;
 pub mod listener;
 pub mod metrics;
+pub mod paths;
 mod reservations;
 pub mod samples;
+pub mod secrets;
 pub mod unix;
 
 pub use commands::{dispatch, ControlCtx};

@@ -487,8 +487,9 @@ fn add<F: Hosts>(ctx: &ControlCtx, v: &View, args: &Value) -> Res {
     };
     // Validated as the file's would be, then written to the database.
     let text = serde_json::to_string_pretty(&raw).map_err(|e| not_added(e.to_string()))?;
-    let config = ruru_config::load_str(&text, &ctx.shared.config_path)
-        .map_err(|e| not_added(e.to_string()))?;
+    let config =
+        ruru_config::load_str_with(&text, &ctx.shared.config_path, ctx.shared.allowed.places())
+            .map_err(|e| not_added(e.to_string()))?;
     match F::db_add(db.as_ref(), &config, sid) {
         Ok(true) => Ok(answer(SUCCESS, "Host added.", None)),
         Ok(false) => Err(not_added(
