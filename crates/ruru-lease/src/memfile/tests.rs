@@ -2,6 +2,7 @@
 //! persistence, Kea-written files, corrupt rows, I/O errors, and compaction
 //! including crash leftovers.
 
+use std::fs::OpenOptions;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 
 use super::*;
