@@ -49,6 +49,17 @@ impl Srv {
     }
 
     fn start_in(dir: tempfile::TempDir, control: &str, relay: Ipv4Addr) -> Srv {
+        Self::start_with(dir, control, relay, Some(TIMEOUT_MS))
+    }
+
+    /// `timeout_ms`: the `--control-timeout-ms` to pass; `None` runs with
+    /// the production timeouts.
+    fn start_with(
+        dir: tempfile::TempDir,
+        control: &str,
+        relay: Ipv4Addr,
+        timeout_ms: Option<u64>,
+    ) -> Srv {
         let http = free_tcp_port();
         let d = dir.path().to_str().unwrap().to_string();
         let cfg = config(control, relay)
@@ -61,12 +72,12 @@ impl Srv {
             .args(["serve", "-c"])
             .arg(dir.path().join("ruru.json"))
             .args(["-p", &port.to_string(), "-P", &free_port().to_string()])
-            .args([
-                "--threads",
-                "2",
-                "--control-timeout-ms",
-                &TIMEOUT_MS.to_string(),
-            ])
+            .args(["--threads", "2"])
+            .args(
+                timeout_ms
+                    .map(|t| vec!["--control-timeout-ms".to_string(), t.to_string()])
+                    .unwrap_or_default(),
+            )
             .current_dir(dir.path())
             .stdout(log.try_clone().unwrap())
             .stderr(log)
@@ -734,4 +745,38 @@ fn reload_starts_and_stops_listeners() {
     assert_eq!(status, 200, "{body}");
     srv.stop();
     let _ = json!(null);
+}
+
+#[test]
+fn unix_clients_must_start_within_the_header_deadline() {
+    // Request timeout 4 s, header deadline 2 s.
+    let srv = Srv::start_with(
+        tempfile::tempdir().unwrap(),
+        UNIX_ONLY,
+        relay_addr_for("ctl_unix_deadline"),
+        Some(4000),
+    );
+    let timed = |first: &'static [u8]| {
+        let mut s = UnixStream::connect(srv.sock()).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s.write_all(first).unwrap();
+        let t0 = Instant::now();
+        let mut out = Vec::new();
+        s.read_to_end(&mut out).unwrap();
+        let a: Value = serde_json::from_slice(&out).unwrap();
+        assert!(a["text"].as_str().unwrap().contains("timed out"), "{a}");
+        t0.elapsed()
+    };
+    let (silent, started) = std::thread::scope(|t| {
+        let silent = t.spawn(|| timed(b""));
+        let started = t.spawn(|| timed(b"{"));
+        (silent.join().unwrap(), started.join().unwrap())
+    });
+    // Saying nothing: closed at the header deadline; a request that has
+    // started gets the whole request timeout.
+    assert!(
+        silent >= Duration::from_millis(1500) && silent < Duration::from_millis(3500),
+        "{silent:?}"
+    );
+    assert!(started >= Duration::from_millis(3500), "{started:?}");
 }

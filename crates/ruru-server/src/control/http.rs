@@ -158,11 +158,13 @@ pub async fn serve(
         tokio::spawn(async move {
             let _permit = permit;
             match &st.tls {
-                Some(acc) => match tokio::time::timeout(limits.timeout, acc.accept(stream)).await {
-                    Ok(Ok(s)) => connection(TokioIo::new(s), st.clone(), ctx, limits).await,
-                    Ok(Err(e)) => debug!(error = %e, "TLS handshake failed"),
-                    Err(_) => debug!("TLS handshake timed out"),
-                },
+                Some(acc) => {
+                    match tokio::time::timeout(limits.header_timeout, acc.accept(stream)).await {
+                        Ok(Ok(s)) => connection(TokioIo::new(s), st.clone(), ctx, limits).await,
+                        Ok(Err(e)) => debug!(error = %e, "TLS handshake failed"),
+                        Err(_) => debug!("TLS handshake timed out"),
+                    }
+                }
                 None => connection(TokioIo::new(stream), st.clone(), ctx, limits).await,
             }
         });
@@ -180,7 +182,7 @@ where
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
-        .header_read_timeout(limits.timeout)
+        .header_read_timeout(limits.header_timeout)
         .keep_alive(true)
         .serve_connection(io, svc);
     // A request must arrive and be answered within the timeout, but a
