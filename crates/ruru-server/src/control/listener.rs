@@ -17,8 +17,11 @@
 //! - [`READ_TIMEOUT`]: a UNIX client that has not sent a complete request by
 //!   then, or an HTTP client whose body has not arrived by then (after its
 //!   headers), is closed;
-//! - [`MAX_CONNECTIONS`] open connections per listener: further connections
-//!   are closed at once, without reading them.
+//! - connection budgets: per UNIX listener [`MAX_CONNECTIONS`] open
+//!   connections, further ones are closed at once without reading them; per
+//!   HTTP listener [`MAX_PENDING`] connections that have not made an
+//!   authorized request yet and [`MAX_CONNECTIONS`] that have, with eviction
+//!   of the oldest pending connection (why: [`super::http`]).
 //!
 //! `ruru serve --control-timeout-ms T` (hidden, for tests) sets the request
 //! timeout to T and the header deadline to T/2, as 10 s and 5 s are by
@@ -44,8 +47,13 @@ pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Time a client has for the TLS handshake, and then for the request line
 /// and headers of each HTTP request (UNIX: for the first byte).
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
-/// Concurrent connections per listener; more are closed immediately.
+/// Concurrent connections per UNIX listener, and HTTP connections per
+/// listener that have made an authorized request.
 pub const MAX_CONNECTIONS: usize = 64;
+/// HTTP connections per listener that have not made an authorized request
+/// yet (with authentication configured: valid credentials; without: one
+/// complete request).
+pub const MAX_PENDING: usize = 256;
 
 /// The bounds applied to control connections.
 #[derive(Debug, Clone, Copy)]
@@ -57,6 +65,8 @@ pub struct Limits {
     pub header_timeout: Duration,
     /// [`MAX_CONNECTIONS`]
     pub max_connections: usize,
+    /// [`MAX_PENDING`]
+    pub max_pending: usize,
 }
 
 impl Limits {
@@ -78,6 +88,7 @@ impl Default for Limits {
             timeout: READ_TIMEOUT,
             header_timeout: HEADER_TIMEOUT,
             max_connections: MAX_CONNECTIONS,
+            max_pending: MAX_PENDING,
         }
     }
 }
