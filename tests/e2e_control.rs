@@ -1078,3 +1078,46 @@ fn unix_clients_must_start_within_the_header_deadline() {
     );
     assert!(started >= Duration::from_millis(3500), "{started:?}");
 }
+
+#[test]
+fn repeated_keys_are_refused_and_not_run() {
+    let test = "ctl_dup_keys";
+    let ra = relay_addr_for(test);
+    let srv = Srv::start(
+        r#"[ { "socket-type": "unix", "socket-name": "@DIR@/ctl.sock" },
+             { "socket-type": "http", "socket-port": @HTTP@ } ]"#,
+        ra,
+    );
+    // serde_json alone would keep the last "command" (dhcp-disable).
+    let requests = [
+        (
+            r#"{"command": "version-get", "command": "dhcp-disable"}"#,
+            r#"duplicate key "command" in the request"#,
+        ),
+        (
+            r#"{"command": "dhcp-disable", "arguments": {"max-period": 3600, "max-period": 0}}"#,
+            r#"duplicate key "max-period" in the request"#,
+        ),
+    ];
+    for (req, text) in requests {
+        let a = unix_cmd(&srv.sock(), req);
+        assert_eq!(a["result"], 1, "{a}");
+        assert!(a["text"].as_str().unwrap().starts_with(text), "{a}");
+        let (status, head, body) = http(srv.http, "POST", "/", None, req);
+        assert_eq!(status, 200, "{head}");
+        let a: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(a[0]["result"], 1, "{a}");
+        assert!(a[0]["text"].as_str().unwrap().starts_with(text), "{a}");
+    }
+    // DHCP is still served: dhcp-disable did not run.
+    if !can_bind_67(test) {
+        return;
+    }
+    let relay = Relay::new(ra, srv.port);
+    let mut c = Client::new(11, relay.addr);
+    assert!(relay.exchange(&c.discover()).is_some(), "DHCP was disabled");
+    // (The check above can tell: after a real dhcp-disable, no answer.)
+    let a = unix_cmd(&srv.sock(), r#"{"command": "dhcp-disable"}"#);
+    assert_eq!(a["result"], 0, "{a}");
+    assert!(relay.exchange(&c.discover()).is_none());
+}
