@@ -49,6 +49,17 @@ impl Srv {
     }
 
     fn start_in(dir: tempfile::TempDir, control: &str, relay: Ipv4Addr) -> Srv {
+        Self::start_with(dir, control, relay, Some(TIMEOUT_MS))
+    }
+
+    /// `timeout_ms`: the `--control-timeout-ms` to pass; `None` runs with
+    /// the production timeouts.
+    fn start_with(
+        dir: tempfile::TempDir,
+        control: &str,
+        relay: Ipv4Addr,
+        timeout_ms: Option<u64>,
+    ) -> Srv {
         let http = free_tcp_port();
         let d = dir.path().to_str().unwrap().to_string();
         let cfg = config(control, relay)
@@ -61,12 +72,12 @@ impl Srv {
             .args(["serve", "-c"])
             .arg(dir.path().join("ruru.json"))
             .args(["-p", &port.to_string(), "-P", &free_port().to_string()])
-            .args([
-                "--threads",
-                "2",
-                "--control-timeout-ms",
-                &TIMEOUT_MS.to_string(),
-            ])
+            .args(["--threads", "2"])
+            .args(
+                timeout_ms
+                    .map(|t| vec!["--control-timeout-ms".to_string(), t.to_string()])
+                    .unwrap_or_default(),
+            )
             .current_dir(dir.path())
             .stdout(log.try_clone().unwrap())
             .stderr(log)
@@ -734,4 +745,379 @@ fn reload_starts_and_stops_listeners() {
     assert_eq!(status, 200, "{body}");
     srv.stop();
     let _ = json!(null);
+}
+
+/// Slow unauthenticated HTTP clients ("slowloris"): threads that keep `n`
+/// connections open to 127.0.0.1:`port`, each sending one byte of a header
+/// that never ends every 0.5-2 s and reconnecting as soon as the server
+/// closes it, until stopped or `max` has passed.
+struct Slowloris {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    threads: Vec<std::thread::JoinHandle<SlowStats>>,
+    t0: Instant,
+    max: Duration,
+}
+
+#[derive(Debug, Default)]
+struct SlowStats {
+    /// Connections made.
+    connects: usize,
+    /// Connections the server closed.
+    closed: usize,
+    /// The longest time the server kept one of them open.
+    longest: Duration,
+}
+
+impl Slowloris {
+    fn start(port: u16, n: usize, threads: usize, max: Duration) -> Slowloris {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let t0 = Instant::now();
+        let threads = (0..threads)
+            .map(|t| {
+                let stop = stop.clone();
+                let count = n / threads + usize::from(t < n % threads);
+                std::thread::spawn(move || {
+                    const HEAD: &[u8] = b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
+                    // (stream, connected at, bytes sent, next byte at)
+                    let mut conns: Vec<Option<(TcpStream, Instant, usize, Instant)>> =
+                        (0..count).map(|_| None).collect();
+                    let mut stats = SlowStats::default();
+                    let mut rng = 0x9e37_79b9_7f4a_7c15_u64 ^ (t as u64 + 1);
+                    let mut pause = move || {
+                        rng ^= rng << 13;
+                        rng ^= rng >> 7;
+                        rng ^= rng << 17;
+                        Duration::from_millis(500 + rng % 1500)
+                    };
+                    while !stop.load(Ordering::Relaxed) && t0.elapsed() < max {
+                        let now = Instant::now();
+                        for c in conns.iter_mut() {
+                            if c.is_none() {
+                                if let Ok(s) = TcpStream::connect(("127.0.0.1", port)) {
+                                    s.set_nonblocking(true).unwrap();
+                                    stats.connects += 1;
+                                    *c = Some((s, Instant::now(), 0, now));
+                                }
+                            }
+                            let Some((s, since, sent, next)) = c else {
+                                continue;
+                            };
+                            // Closed by the server (or answered: also done)?
+                            let mut b = [0u8; 512];
+                            let gone = match (&*s).read(&mut b) {
+                                Err(e) => e.kind() != std::io::ErrorKind::WouldBlock,
+                                Ok(_) => true,
+                            };
+                            if !gone && now >= *next {
+                                let byte = HEAD.get(*sent).copied().unwrap_or(b'a');
+                                match (&*s).write(&[byte]) {
+                                    Ok(_) => {
+                                        *sent += 1;
+                                        *next = now + pause();
+                                    }
+                                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                                    Err(_) => {}
+                                }
+                            }
+                            if gone {
+                                stats.closed += 1;
+                                stats.longest = stats.longest.max(since.elapsed());
+                                *c = None;
+                            }
+                        }
+                        std::thread::sleep(Duration::from_millis(100));
+                    }
+                    stats
+                })
+            })
+            .collect();
+        Slowloris {
+            stop,
+            threads,
+            t0,
+            max,
+        }
+    }
+
+    /// True while the attack runs.
+    fn running(&self) -> bool {
+        self.t0.elapsed() < self.max
+    }
+
+    fn finish(self) -> SlowStats {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let mut all = SlowStats::default();
+        for t in self.threads {
+            let s = t.join().unwrap();
+            all.connects += s.connects;
+            all.closed += s.closed;
+            all.longest = all.longest.max(s.longest);
+        }
+        all
+    }
+}
+
+/// One authenticated `version-get` over HTTP with a client timeout; true
+/// when it got a successful answer.
+fn version_get_within(port: u16, auth: &str, timeout: Duration) -> bool {
+    let Ok(mut s) = TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), timeout) else {
+        return false;
+    };
+    let deadline = Instant::now() + timeout;
+    let body = r#"{"command": "version-get"}"#;
+    let req = format!(
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: Basic {auth}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    if s.set_write_timeout(Some(timeout)).is_err() || s.write_all(req.as_bytes()).is_err() {
+        return false;
+    }
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() || s.set_read_timeout(Some(left)).is_err() {
+            return false;
+        }
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(_) => return false,
+        }
+    }
+    let out = String::from_utf8_lossy(&out);
+    let Some((head, body)) = out.split_once("\r\n\r\n") else {
+        return false;
+    };
+    head.starts_with("HTTP/1.1 200")
+        && serde_json::from_str::<Value>(body).is_ok_and(|v| v[0]["result"] == 0)
+}
+
+#[test]
+fn slow_unauthenticated_clients_do_not_lock_out_administrators() {
+    // Production timeouts: 5 s for the headers, 10 s for a request.
+    let srv = Srv::start_with(
+        tempfile::tempdir().unwrap(),
+        r#"[ { "socket-type": "http", "socket-port": @HTTP@,
+               "authentication": { "type": "basic", "realm": "ruru-test",
+                 "clients": [ { "user": "admin", "password": "s3cret" } ] } } ]"#,
+        relay_addr_for("ctl_slowloris"),
+        None,
+    );
+    let attack = Slowloris::start(srv.http, 200, 4, Duration::from_secs(20));
+    // Let the slow connections take their places.
+    std::thread::sleep(Duration::from_secs(1));
+    let mut answered = 0;
+    let mut tries = 0;
+    for _ in 0..30 {
+        let ok = version_get_within(srv.http, GOOD, Duration::from_secs(3));
+        // Only what happened under attack counts.
+        assert!(attack.running(), "the attack ended before request {tries}");
+        tries += 1;
+        answered += usize::from(ok);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // Keep the attack up past the 10 s request timeout, so that a slow
+    // connection held to it (and not to the header deadline) shows.
+    while attack.t0.elapsed() < Duration::from_secs(12) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let stats = attack.finish();
+    eprintln!(
+        "{answered} of {tries} requests answered under 200 slow connections; attack: {stats:?}"
+    );
+    assert_eq!(answered, 30, "{answered} of 30 answered; attack: {stats:?}");
+    // The slow connections were held to the header deadline (5 s), not to
+    // the request timeout (10 s).
+    assert!(stats.closed > 0, "{stats:?}");
+    assert!(stats.longest < Duration::from_secs(8), "{stats:?}");
+}
+
+/// Whether the server has closed `s` (without waiting).
+fn closed_by_server(s: &TcpStream) -> bool {
+    s.set_nonblocking(true).unwrap();
+    let mut b = [0u8; 64];
+    let closed = match (&*s).read(&mut b) {
+        Ok(_) => true,
+        Err(e) => e.kind() != std::io::ErrorKind::WouldBlock,
+    };
+    s.set_nonblocking(false).unwrap();
+    closed
+}
+
+/// One request on an open keep-alive connection: status and head.
+fn keep_alive_request(s: &mut TcpStream, auth: &str) -> (u16, String) {
+    let body = r#"{"command": "version-get"}"#;
+    let req = format!(
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic {auth}\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.write_all(req.as_bytes()).unwrap();
+    // The answer: a head with Content-Length, then that many bytes.
+    let mut out = Vec::new();
+    let mut b = [0u8; 1];
+    while !out.ends_with(b"\r\n\r\n") {
+        assert_eq!(s.read(&mut b).unwrap(), 1, "closed mid-answer");
+        out.push(b[0]);
+    }
+    let head = String::from_utf8(out).unwrap();
+    let len: usize = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse().unwrap())
+        })
+        .unwrap();
+    let mut body = vec![0u8; len];
+    s.read_exact(&mut body).unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, head)
+}
+
+#[test]
+fn http_connection_budgets() {
+    // Production timeouts, so that nothing here times out on its own.
+    let srv = Srv::start_with(
+        tempfile::tempdir().unwrap(),
+        r#"[ { "socket-type": "http", "socket-port": @HTTP@,
+               "authentication": { "type": "basic", "realm": "ruru-test",
+                 "clients": [ { "user": "admin", "password": "s3cret" } ] } } ]"#,
+        relay_addr_for("ctl_budgets"),
+        None,
+    );
+    // 64 authorized keep-alive connections: the authorized budget.
+    let mut admins: Vec<TcpStream> = (0..64)
+        .map(|_| {
+            let mut s = TcpStream::connect(("127.0.0.1", srv.http)).unwrap();
+            let (status, head) = keep_alive_request(&mut s, GOOD);
+            assert_eq!(status, 200, "{head}");
+            assert!(
+                !head.to_ascii_lowercase().contains("connection: close"),
+                "{head}"
+            );
+            s
+        })
+        .collect();
+    // A 65th is answered, then closed.
+    let mut s = TcpStream::connect(("127.0.0.1", srv.http)).unwrap();
+    let (status, head) = keep_alive_request(&mut s, GOOD);
+    assert_eq!(status, 200, "{head}");
+    assert!(
+        head.to_ascii_lowercase().contains("connection: close"),
+        "{head}"
+    );
+    // A request without valid credentials closes its connection too.
+    let mut s = TcpStream::connect(("127.0.0.1", srv.http)).unwrap();
+    let (status, head) = keep_alive_request(&mut s, WRONG);
+    assert_eq!(status, 401, "{head}");
+    assert!(
+        head.to_ascii_lowercase().contains("connection: close"),
+        "{head}"
+    );
+
+    // 300 idle connections: the 44 oldest are evicted from the pending
+    // budget (256), the rest stay.
+    let idle: Vec<TcpStream> = (0..300)
+        .map(|_| TcpStream::connect(("127.0.0.1", srv.http)).unwrap())
+        .collect();
+    let t0 = Instant::now();
+    while !closed_by_server(&idle[43]) {
+        assert!(t0.elapsed() < Duration::from_secs(3), "nothing evicted");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let closed: Vec<usize> = (0..300).filter(|&i| closed_by_server(&idle[i])).collect();
+    assert_eq!(closed, (0..44).collect::<Vec<_>>());
+    // A new administrator connection gets in (evicting one more idle one).
+    assert!(version_get_within(srv.http, GOOD, Duration::from_secs(3)));
+    // And the authorized connections were not touched.
+    for s in &mut admins {
+        assert_eq!(keep_alive_request(s, GOOD).0, 200);
+    }
+    let t0 = Instant::now();
+    while !closed_by_server(&idle[44]) {
+        assert!(t0.elapsed() < Duration::from_secs(3), "45th not evicted");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!closed_by_server(&idle[45]));
+}
+
+#[test]
+fn unix_clients_must_start_within_the_header_deadline() {
+    // Request timeout 4 s, header deadline 2 s.
+    let srv = Srv::start_with(
+        tempfile::tempdir().unwrap(),
+        UNIX_ONLY,
+        relay_addr_for("ctl_unix_deadline"),
+        Some(4000),
+    );
+    let timed = |first: &'static [u8]| {
+        let mut s = UnixStream::connect(srv.sock()).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s.write_all(first).unwrap();
+        let t0 = Instant::now();
+        let mut out = Vec::new();
+        s.read_to_end(&mut out).unwrap();
+        let a: Value = serde_json::from_slice(&out).unwrap();
+        assert!(a["text"].as_str().unwrap().contains("timed out"), "{a}");
+        t0.elapsed()
+    };
+    let (silent, started) = std::thread::scope(|t| {
+        let silent = t.spawn(|| timed(b""));
+        let started = t.spawn(|| timed(b"{"));
+        (silent.join().unwrap(), started.join().unwrap())
+    });
+    // Saying nothing: closed at the header deadline; a request that has
+    // started gets the whole request timeout.
+    assert!(
+        silent >= Duration::from_millis(1500) && silent < Duration::from_millis(3500),
+        "{silent:?}"
+    );
+    assert!(started >= Duration::from_millis(3500), "{started:?}");
+}
+
+#[test]
+fn repeated_keys_are_refused_and_not_run() {
+    let test = "ctl_dup_keys";
+    let ra = relay_addr_for(test);
+    let srv = Srv::start(
+        r#"[ { "socket-type": "unix", "socket-name": "@DIR@/ctl.sock" },
+             { "socket-type": "http", "socket-port": @HTTP@ } ]"#,
+        ra,
+    );
+    // serde_json alone would keep the last "command" (dhcp-disable).
+    let requests = [
+        (
+            r#"{"command": "version-get", "command": "dhcp-disable"}"#,
+            r#"duplicate key "command" in the request"#,
+        ),
+        (
+            r#"{"command": "dhcp-disable", "arguments": {"max-period": 3600, "max-period": 0}}"#,
+            r#"duplicate key "max-period" in the request"#,
+        ),
+    ];
+    for (req, text) in requests {
+        let a = unix_cmd(&srv.sock(), req);
+        assert_eq!(a["result"], 1, "{a}");
+        assert!(a["text"].as_str().unwrap().starts_with(text), "{a}");
+        let (status, head, body) = http(srv.http, "POST", "/", None, req);
+        assert_eq!(status, 200, "{head}");
+        let a: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(a[0]["result"], 1, "{a}");
+        assert!(a[0]["text"].as_str().unwrap().starts_with(text), "{a}");
+    }
+    // DHCP is still served: dhcp-disable did not run.
+    if !can_bind_67(test) {
+        return;
+    }
+    let relay = Relay::new(ra, srv.port);
+    let mut c = Client::new(11, relay.addr);
+    assert!(relay.exchange(&c.discover()).is_some(), "DHCP was disabled");
+    // (The check above can tell: after a real dhcp-disable, no answer.)
+    let a = unix_cmd(&srv.sock(), r#"{"command": "dhcp-disable"}"#);
+    assert_eq!(a["result"], 0, "{a}");
+    assert!(relay.exchange(&c.discover()).is_none());
 }

@@ -223,12 +223,10 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     }
 
     // Control channels (UNIX / HTTP), served by this thread's runtime.
-    let limits = crate::control::Limits {
-        timeout: opts
-            .control_timeout
-            .unwrap_or(crate::control::listener::READ_TIMEOUT),
-        ..Default::default()
-    };
+    let limits = opts.control_timeout.map_or_else(
+        crate::control::Limits::default,
+        crate::control::Limits::with_timeout,
+    );
     crate::control::listener::start(
         crate::control::ControlCtx::new(shared.clone()),
         rt.handle().clone(),

@@ -135,19 +135,24 @@ pub(super) fn err(text: impl Into<String>) -> Value {
 pub(super) type Res = Result<Value, Value>;
 
 /// Parses and runs one request; never panics on input, always answers.
-/// Hook libraries see each processed command at `command_processed` and
-/// may replace the response.
+/// A request that is not JSON, or that repeats a key in any object, is
+/// answered with result 1 and not run. Hook libraries see each processed
+/// command at `command_processed` and may replace the response.
 pub fn dispatch(ctx: &ControlCtx, body: &[u8]) -> Value {
-    let response = run(ctx, body);
+    let req = match super::json::from_slice(body) {
+        Ok(v) => v,
+        // A repeated key (the only data error the parser makes) is valid
+        // JSON, just not an acceptable request.
+        Err(e) if e.classify() == serde_json::error::Category::Data => return err(e.to_string()),
+        Err(e) => return err(format!("invalid JSON: {e}")),
+    };
+    let response = run(ctx, &req);
     let Some(hooks) = ctx.shared.snapshot().hooks.clone() else {
         return response;
     };
     if !ruru_engine::HookDispatch::has(&*hooks, ruru_engine::HookPoint::CommandProcessed) {
         return response;
     }
-    let Ok(req) = serde_json::from_slice::<Value>(body) else {
-        return response;
-    };
     let Some(name) = req.get("command").and_then(Value::as_str) else {
         return response;
     };
@@ -155,11 +160,7 @@ pub fn dispatch(ctx: &ControlCtx, body: &[u8]) -> Value {
     hooks.command_processed(name, &args, response)
 }
 
-fn run(ctx: &ControlCtx, body: &[u8]) -> Value {
-    let req: Value = match serde_json::from_slice(body) {
-        Ok(v) => v,
-        Err(e) => return err(format!("invalid JSON: {e}")),
-    };
+fn run(ctx: &ControlCtx, req: &Value) -> Value {
     let Some(obj) = req.as_object() else {
         return err("the request must be a JSON object with a \"command\"");
     };

@@ -8,14 +8,24 @@
 //! whose binding stayed but whose settings (authentication, TLS) changed
 //! keeps its socket and takes the new settings for its next connections.
 //!
-//! Bounds, the same on every transport (Kea closes control connections after
-//! 10 s too):
+//! Bounds (Kea closes control connections after 10 s too):
 //! - [`MAX_REQUEST_BYTES`]: a larger request gets an error answer and the
 //!   connection is closed;
-//! - [`READ_TIMEOUT`]: a client that has not sent a complete request by then
-//!   is closed (`ruru serve --control-timeout-ms`, hidden, changes it for tests);
-//! - [`MAX_CONNECTIONS`] open connections per listener: further connections
-//!   are closed at once, without reading them.
+//! - [`HEADER_TIMEOUT`]: a client has this long to start its request: the
+//!   HTTP request line and headers (and, before them, the TLS handshake)
+//!   must be complete, a UNIX client must have sent its first byte;
+//! - [`READ_TIMEOUT`]: a UNIX client that has not sent a complete request by
+//!   then, or an HTTP client whose body has not arrived by then (after its
+//!   headers), is closed;
+//! - connection budgets: per UNIX listener [`MAX_CONNECTIONS`] open
+//!   connections, further ones are closed at once without reading them; per
+//!   HTTP listener [`MAX_PENDING`] connections that have not made an
+//!   authorized request yet and [`MAX_CONNECTIONS`] that have, with eviction
+//!   of the oldest pending connection (why: [`super::http`]).
+//!
+//! `ruru serve --control-timeout-ms T` (hidden, for tests) sets the request
+//! timeout to T and the header deadline to T/2, as 10 s and 5 s are by
+//! default ([`Limits::with_timeout`]).
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
@@ -31,17 +41,44 @@ use super::{http, unix};
 
 /// Largest accepted request (bytes): 16 MiB.
 pub const MAX_REQUEST_BYTES: usize = 16 << 20;
-/// Time a client has to send its complete request (and TLS handshake).
+/// Time a client has to send its complete request (HTTP: its body, once
+/// the headers are in).
 pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
-/// Concurrent connections per listener; more are closed immediately.
+/// Time a client has for the TLS handshake, and then for the request line
+/// and headers of each HTTP request (UNIX: for the first byte).
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+/// Concurrent connections per UNIX listener, and HTTP connections per
+/// listener that have made an authorized request.
 pub const MAX_CONNECTIONS: usize = 64;
+/// HTTP connections per listener that have not made an authorized request
+/// yet (with authentication configured: valid credentials; without: one
+/// complete request).
+pub const MAX_PENDING: usize = 256;
 
 /// The bounds applied to control connections.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub max_request: usize,
+    /// [`READ_TIMEOUT`]
     pub timeout: Duration,
+    /// [`HEADER_TIMEOUT`]
+    pub header_timeout: Duration,
+    /// [`MAX_CONNECTIONS`]
     pub max_connections: usize,
+    /// [`MAX_PENDING`]
+    pub max_pending: usize,
+}
+
+impl Limits {
+    /// The default bounds with the request timeout `timeout` and the header
+    /// deadline half of it (as 5 s is of 10 s).
+    pub fn with_timeout(timeout: Duration) -> Limits {
+        Limits {
+            timeout,
+            header_timeout: timeout / 2,
+            ..Default::default()
+        }
+    }
 }
 
 impl Default for Limits {
@@ -49,7 +86,9 @@ impl Default for Limits {
         Limits {
             max_request: MAX_REQUEST_BYTES,
             timeout: READ_TIMEOUT,
+            header_timeout: HEADER_TIMEOUT,
             max_connections: MAX_CONNECTIONS,
+            max_pending: MAX_PENDING,
         }
     }
 }

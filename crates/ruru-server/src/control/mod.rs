@@ -5,6 +5,7 @@
 //!   running it against the running server, and Kea's response shape
 //!   (`{"result": 0|1|2|3, "text", "arguments"}`); the DHCPv4 and
 //!   server-wide commands.
+//! - `json`: parsing a request, with a repeated key an error.
 //! - [`commands6`]: the DHCPv6 commands (`lease6-*`, `stat-lease6-get`,
 //!   `subnet6-*`).
 //! - `family`: what the DHCPv4 and DHCPv6 commands share (lease lists,
@@ -28,6 +29,7 @@ pub mod commands;
 pub mod commands6;
 mod family;
 pub mod http;
+mod json;
 pub mod listener;
 pub mod metrics;
 pub mod paths;

@@ -6,6 +6,12 @@
 //! permissions). A stale socket file left by a previous run is removed; any
 //! other kind of file at that path is left alone and is an error. The file
 //! is removed when the listener stops.
+//!
+//! Bounds ([`Limits`]): at most `max_connections` connections at a time
+//! (more are closed at once, unread); the first byte within the header
+//! deadline, the complete request within the request timeout, at most
+//! `max_request` bytes. The socket is local and owner-only, so there is no
+//! separate budget for clients that are slow to send.
 
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -156,13 +162,18 @@ impl Scan {
     }
 }
 
+/// Reads one request and answers it. The request must start within the
+/// header deadline and be complete within the request timeout.
 async fn connection(mut s: UnixStream, ctx: ControlCtx, limits: Limits) {
-    let deadline = Instant::now() + limits.timeout;
+    let start = Instant::now();
+    let first = start + limits.header_timeout.min(limits.timeout);
+    let deadline = start + limits.timeout;
     let mut buf = Vec::new();
     let mut scan = Scan::default();
     let mut chunk = vec![0u8; 64 * 1024];
     loop {
-        match tokio::time::timeout_at(deadline, s.read(&mut chunk)).await {
+        let until = if buf.is_empty() { first } else { deadline };
+        match tokio::time::timeout_at(until, s.read(&mut chunk)).await {
             Err(_) => {
                 let a = answer(ERROR, "Connection over control channel timed out", None);
                 reply(&mut s, &a, limits).await;
