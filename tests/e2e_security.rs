@@ -486,3 +486,99 @@ fn config_write_writes_only_beside_the_startup_configuration() {
     assert_eq!(mode(&srv.config), 0o600);
     assert_eq!(mode(&dir.join("out.json")) & 0o027, 0);
 }
+
+#[test]
+fn a_second_server_on_the_same_configuration_touches_nothing_of_the_first() {
+    use std::os::unix::fs::MetadataExt;
+    let srv = Server::start(&config("[]"));
+    let dir = srv.dir.path().to_path_buf();
+    let sock = dir.join("ctl.sock");
+    let inode = std::fs::metadata(&sock).unwrap().ino();
+    let pid = srv.child.as_ref().unwrap().id();
+    let out = Command::new(BIN)
+        .args(["serve", "-c"])
+        .arg(&srv.config)
+        .args(["-p", &free_port().to_string()])
+        .env("RURU_HOOKS_PATH", hooks_dir(&dir))
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains(&format!("in use by another ruru process (pid {pid})")),
+        "{text}"
+    );
+    // The first server's socket is the same file and still answers.
+    assert_eq!(std::fs::metadata(&sock).unwrap().ino(), inode);
+    let a = cmd(&srv, &json!({"command": "version-get"}));
+    assert_eq!(a["result"], 0, "{a}");
+
+    // Sharing only the lease file is refused too (the lease file's lock),
+    // before the second server opens any socket.
+    let other = tempfile::tempdir().unwrap();
+    let cfg = other.path().join("ruru.json");
+    let text = config("[]")
+        .replace(
+            "@DIR@/leases4.csv",
+            dir.join("leases4.csv").to_str().unwrap(),
+        )
+        .replace("@DIR@", other.path().to_str().unwrap());
+    std::fs::write(&cfg, text).unwrap();
+    let out = Command::new(BIN)
+        .args(["serve", "-c"])
+        .arg(&cfg)
+        .args(["-p", &free_port().to_string()])
+        .current_dir(other.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("leases4.csv"), "{text}");
+    assert!(
+        text.contains(&format!("in use by another ruru process (pid {pid})")),
+        "{text}"
+    );
+    assert!(!other.path().join("ctl.sock").exists());
+}
+
+#[test]
+fn a_socket_another_process_listens_on_is_never_taken_over() {
+    let srv = Server::start(&config("[]"));
+    let dir = srv.dir.path().to_path_buf();
+    // Another daemon's socket in the same directory.
+    let theirs = dir.join("other-daemon.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&theirs).unwrap();
+    let running = cmd(&srv, &json!({"command": "config-get"}))["arguments"].clone();
+    let mut args = running.clone();
+    args["Dhcp4"]["control-sockets"] = json!([
+        { "socket-type": "unix", "socket-name": dir.join("ctl.sock").display().to_string() },
+        { "socket-type": "unix", "socket-name": theirs.display().to_string() }]);
+    args["Dhcp4"]
+        .as_object_mut()
+        .unwrap()
+        .remove("control-socket");
+    let a = cmd(&srv, &json!({"command": "config-set", "arguments": args}));
+    assert_eq!(a["result"], 1, "{a}");
+    assert!(
+        a["text"]
+            .as_str()
+            .unwrap()
+            .contains("another process listens on it"),
+        "{a}"
+    );
+    // A later configuration without it leaves it alone too.
+    let a = cmd(
+        &srv,
+        &json!({"command": "config-set", "arguments": running}),
+    );
+    assert_eq!(a["result"], 0, "{a}");
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(theirs.exists(), "the other daemon's socket was removed");
+    let client = std::os::unix::net::UnixStream::connect(&theirs);
+    assert!(
+        client.is_ok(),
+        "the other daemon no longer gets connections"
+    );
+    drop(listener);
+}

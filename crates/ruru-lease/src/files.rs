@@ -7,9 +7,13 @@
 //! another (compaction, `config-write`) gets the old file's mode limited to
 //! the same bits, so an administrator's stricter mode is kept. The umask
 //! can only take bits away from these modes, never add any.
+//!
+//! [`InstanceLock`] keeps a second server off a file one server owns (a
+//! lease file, a control socket): an exclusive lock on `<file>.lock`,
+//! which holds the owner's pid for the error message.
 
 use std::fs::{File, OpenOptions};
-use std::io;
+use std::io::{self, Read, Seek, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
@@ -60,6 +64,57 @@ pub fn create_new(path: &Path, mode: u32) -> io::Result<File> {
     Ok(f)
 }
 
+/// An exclusive lock on `<file>.lock`, held while this value lives (the
+/// lock file stays; only the lock goes).
+#[derive(Debug)]
+pub struct InstanceLock {
+    _file: File,
+}
+
+/// The lock file of `path`: `<path>.lock`.
+pub fn lock_path(path: &Path) -> std::path::PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(".lock");
+    std::path::PathBuf::from(p)
+}
+
+/// Takes the instance lock of `path` (see the module doc) without waiting.
+/// When another process (or another part of this one) holds it, the error
+/// (kind `WouldBlock`) names the holder's pid as its lock file says.
+pub fn lock_instance(path: &Path) -> io::Result<InstanceLock> {
+    let lock = lock_path(path);
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(FILE_MODE)
+        .open(&lock)?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut text = String::new();
+            let _ = file.take(32).read_to_string(&mut text);
+            let pid = text
+                .trim()
+                .parse::<u32>()
+                .map_or_else(|_| String::new(), |p| format!(" (pid {p})"));
+            return Err(io::Error::new(
+                io::ErrorKind::WouldBlock,
+                format!(
+                    "in use by another ruru process{pid} (lock {}): one file, one server",
+                    lock.display()
+                ),
+            ));
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(e),
+    }
+    file.set_len(0)?;
+    file.rewind()?;
+    writeln!(file, "{}", std::process::id())?;
+    Ok(InstanceLock { _file: file })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,5 +144,21 @@ mod tests {
         std::os::unix::fs::symlink(dir.path().join("target"), &link).unwrap();
         assert!(create_new(&link, FILE_MODE).is_err());
         assert!(!dir.path().join("target").exists());
+    }
+
+    #[test]
+    fn an_instance_lock_is_held_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("leases4.csv");
+        let held = lock_instance(&f).unwrap();
+        let e = lock_instance(&f).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::WouldBlock);
+        assert!(
+            e.to_string()
+                .contains(&format!("(pid {})", std::process::id())),
+            "{e}"
+        );
+        drop(held);
+        drop(lock_instance(&f).unwrap());
     }
 }

@@ -583,6 +583,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// The memfile lease store for one family's lease file (`L` is [`Lease4`]
 /// or [`Lease6`]). See the module documentation.
 pub struct MemfileStore<L: LeaseRow> {
+    /// The lease file's instance lock, held while the store is open.
+    _instance: Option<crate::files::InstanceLock>,
     /// `<name>`, or `None` when leases are kept in memory only
     /// (Kea's `persist: false`).
     path: Option<PathBuf>,
@@ -618,7 +620,11 @@ impl<L: LeaseRow> MemfileStore<L> {
         let mut stats = LoadStats::default();
         let mut journal = Journal::Memory;
         let mut needs_conversion = false;
+        let mut instance = None;
         if let Some(path) = path {
+            // One server per lease file: a second one would interleave its
+            // rows and compactions with ours.
+            instance = Some(crate::files::lock_instance(path).map_err(io_err(path))?);
             let files = Files::new(path);
             let mut sources = Vec::new();
             if exists(&files.completed)? {
@@ -655,6 +661,7 @@ impl<L: LeaseRow> MemfileStore<L> {
         }
         stats.leases = index.len();
         let mut store = MemfileStore {
+            _instance: instance,
             path: path.map(Path::to_path_buf),
             index: RwLock::new(index),
             journal: Mutex::new(journal),

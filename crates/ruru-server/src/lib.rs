@@ -65,6 +65,9 @@ pub enum ServerError {
     Hooks(#[from] hooks::HookError),
     #[error("logging: {0}")]
     Logging(String),
+    /// A control channel could not be claimed or opened.
+    #[error("{0}")]
+    Control(String),
     #[error("{0}")]
     Io(#[from] std::io::Error),
     /// A SQL lease or hosts database was lost and could not be

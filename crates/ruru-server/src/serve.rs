@@ -72,6 +72,12 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     }
     let dhcp4 = config.dhcp4.clone().unwrap_or_else(|| no_dhcp4(&config));
     let control_sockets = control_sockets_of(&config);
+    // One server per configuration: claim the control sockets before
+    // anything is opened (the lease files are locked when their stores
+    // open), so that a second `ruru serve` stops here, touching nothing of
+    // a running one.
+    let claims =
+        crate::control::listener::claim_all(&control_sockets).map_err(ServerError::Control)?;
     logging_init(&dhcp4.loggers)?;
     info!(version = env!("CARGO_PKG_VERSION"), config = %opts.config.display(), "ruru starting");
 
@@ -232,6 +238,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
         rt.handle().clone(),
         limits,
         &control_sockets,
+        claims,
     )?;
 
     // Workers and timers.

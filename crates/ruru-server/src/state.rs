@@ -192,6 +192,10 @@ impl Shared {
                 ));
             }
         }
+        // New UNIX control sockets are claimed before anything changes: a
+        // path another process listens on refuses the configuration.
+        crate::control::listener::claim_new(&crate::serve::control_sockets_of(&config))
+            .map_err(ServerError::Reload)?;
         let mut sockets = lock(&self.sockets);
         let changes = sockets.open_changes(&new4.interfaces)?;
         let failed = changes.failed.clone();

@@ -22,10 +22,12 @@ fn sorted(mut v: Vec<Lease4>) -> Vec<Lease4> {
     v
 }
 
+/// The lease files in `dir` (the instance lock file aside).
 fn names(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.ends_with(".lock"))
         .collect();
     v.sort();
     v
@@ -1139,4 +1141,14 @@ fn block_bitmaps_follow_the_leases() {
     // DHCPv6 stores keep none.
     let s6 = Memfile6::open(None).unwrap();
     assert_eq!(s6.leased_in_block4(block(1)), None);
+}
+
+#[test]
+fn a_lease_file_serves_one_store_at_a_time() {
+    let (_dir, path) = tmp();
+    let s = open(&path);
+    let e = Memfile4::open(Some(&path)).err().unwrap().to_string();
+    assert!(e.contains("in use by another ruru process"), "{e}");
+    drop(s);
+    drop(open(&path));
 }

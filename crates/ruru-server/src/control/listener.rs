@@ -124,8 +124,59 @@ struct Active {
     task: JoinHandle<()>,
 }
 
+/// UNIX socket paths claimed at start-up, before anything else was
+/// opened ([`claim_all`]); [`start`] binds them.
+#[derive(Debug, Default)]
+pub struct Claims(Mutex<Vec<unix::Claim>>);
+
+/// Claims every UNIX socket of `sockets` (see [`unix::claim`]): at
+/// start-up, first of all, so that a second server on the same
+/// configuration stops before it touches anything of the first.
+pub fn claim_all(sockets: &[ControlSocket]) -> Result<Claims, String> {
+    let mut out = Vec::new();
+    for s in sockets {
+        if let ControlSocket::Unix { path } = s {
+            out.push(
+                unix::claim(path).map_err(|e| format!("control socket {}: {e}", describe(s)))?,
+            );
+        }
+    }
+    Ok(Claims(Mutex::new(out)))
+}
+
+/// Claims the UNIX sockets of `sockets` that no listener serves yet, for
+/// the [`apply`] that follows (a reload). All or none: on an error nothing
+/// new stays claimed. Does nothing before [`start`].
+pub fn claim_new(sockets: &[ControlSocket]) -> Result<(), String> {
+    let Some(l) = LISTENERS.get() else {
+        return Ok(());
+    };
+    let active: Vec<Binding> = l
+        .active
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .map(|a| binding(&a.spec))
+        .collect();
+    let mut claims = l.claims.0.lock().unwrap_or_else(|e| e.into_inner());
+    let mut new = Vec::new();
+    for s in sockets {
+        let ControlSocket::Unix { path } = s else {
+            continue;
+        };
+        if active.contains(&binding(s)) || claims.iter().any(|c| c.path() == path.as_path()) {
+            continue;
+        }
+        new.push(unix::claim(path).map_err(|e| format!("control socket {}: {e}", describe(s)))?);
+    }
+    claims.extend(new);
+    Ok(())
+}
+
 /// The running control listeners.
 pub struct Listeners {
+    /// Claimed at start-up, not bound yet.
+    claims: Claims,
     ctx: ControlCtx,
     rt: Handle,
     limits: Limits,
@@ -141,8 +192,10 @@ pub fn start(
     rt: Handle,
     limits: Limits,
     sockets: &[ControlSocket],
+    claims: Claims,
 ) -> std::io::Result<()> {
     let l = Listeners {
+        claims,
         ctx,
         rt,
         limits,
@@ -217,9 +270,19 @@ fn start_one(l: &Listeners, s: &ControlSocket) -> Result<Active, String> {
     let _guard = l.rt.enter();
     match s {
         ControlSocket::Unix { path } => {
-            let listener = unix::bind(path).map_err(|e| format!("cannot listen: {e}"))?;
+            let claimed = {
+                let mut c = l.claims.0.lock().unwrap_or_else(|e| e.into_inner());
+                c.iter()
+                    .position(|c| c.path() == path.as_path())
+                    .map(|i| c.swap_remove(i))
+            };
+            let claim = match claimed {
+                Some(c) => c,
+                None => unix::claim(path).map_err(|e| e.to_string())?,
+            };
+            let listener = unix::bind(&claim).map_err(|e| format!("cannot listen: {e}"))?;
             let task =
-                l.rt.spawn(unix::serve(listener, path.clone(), l.ctx.clone(), l.limits));
+                l.rt.spawn(unix::serve(listener, claim, l.ctx.clone(), l.limits));
             Ok(Active {
                 spec: s.clone(),
                 settings: None,

@@ -3,9 +3,12 @@
 //!
 //! The socket file is created with mode 0600 (bound under a temporary name,
 //! restricted, then renamed into place, so it is never reachable with wider
-//! permissions). A stale socket file left by a previous run is removed; any
-//! other kind of file at that path is left alone and is an error. The file
-//! is removed when the listener stops.
+//! permissions). A path is first claimed ([`claim`]): its instance lock
+//! `<path>.lock` keeps a second ruru off it, and a socket file that still
+//! answers (another ruru, a Kea daemon) is never replaced. A stale socket
+//! file left by a previous run is replaced; any other kind of file at that
+//! path is left alone and is an error. The file is removed when the
+//! listener stops.
 //!
 //! Bounds ([`Limits`]): at most `max_connections` connections at a time
 //! (more are closed at once, unread); the first byte within the header
@@ -27,10 +30,25 @@ use tracing::{debug, warn};
 use super::commands::{answer, dispatch, ControlCtx, ERROR};
 use super::listener::Limits;
 
-/// Binds the socket at `path` with mode 0600.
-pub fn bind(path: &Path) -> std::io::Result<std::os::unix::net::UnixListener> {
+/// Claims the socket path `path` for this process: its instance lock
+/// (`<path>.lock`, [`ruru_lease::files::lock_instance`]), and nothing
+/// listening there. A socket file that still answers belongs to a live
+/// process (another ruru, a Kea daemon) and is never replaced; one that
+/// does not answer is left over and is replaced by [`bind`].
+pub fn claim(path: &Path) -> std::io::Result<Claim> {
+    let lock = ruru_lease::files::lock_instance(path)?;
     match std::fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_socket() => std::fs::remove_file(path)?,
+        Ok(m) if m.file_type().is_socket() => {
+            if std::os::unix::net::UnixStream::connect(path).is_ok() {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::AddrInUse,
+                    format!(
+                        "{} is in use: another process listens on it",
+                        path.display()
+                    ),
+                ));
+            }
+        }
         Ok(_) => {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::AlreadyExists,
@@ -38,6 +56,34 @@ pub fn bind(path: &Path) -> std::io::Result<std::os::unix::net::UnixListener> {
             ))
         }
         Err(_) => {}
+    }
+    Ok(Claim {
+        path: path.to_path_buf(),
+        _lock: lock,
+    })
+}
+
+/// A socket path this process may (re)create: see [`claim`].
+#[derive(Debug)]
+pub struct Claim {
+    path: PathBuf,
+    _lock: ruru_lease::files::InstanceLock,
+}
+
+impl Claim {
+    /// The claimed path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Binds the claimed socket with mode 0600, replacing a left-over socket
+/// file (through a temporary name and a rename, so the path never names a
+/// socket of the wrong mode).
+pub fn bind(claim: &Claim) -> std::io::Result<std::os::unix::net::UnixListener> {
+    let path = &claim.path;
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_socket()) {
+        std::fs::remove_file(path)?;
     }
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(format!(".{}.tmp", std::process::id()));
@@ -54,23 +100,25 @@ pub fn bind(path: &Path) -> std::io::Result<std::os::unix::net::UnixListener> {
     Ok(l)
 }
 
-/// Removes the socket file when the accept task ends (or is aborted).
-struct Unlink(PathBuf);
+/// Removes the socket file when the accept task ends (or is aborted), then
+/// releases the claim.
+struct Unlink(Claim);
 
 impl Drop for Unlink {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
+        let _ = std::fs::remove_file(&self.0.path);
     }
 }
 
 /// Accepts connections until the task is aborted.
 pub async fn serve(
     std: std::os::unix::net::UnixListener,
-    path: PathBuf,
+    claim: Claim,
     ctx: ControlCtx,
     limits: Limits,
 ) {
-    let _unlink = Unlink(path.clone());
+    let path = claim.path.clone();
+    let _unlink = Unlink(claim);
     let listener = match UnixListener::from_std(std) {
         Ok(l) => l,
         Err(e) => {
