@@ -1945,7 +1945,7 @@ pub fn parse_hw_address(s: &str) -> Option<Vec<u8>> {
             })
             .collect::<Option<_>>()?
     } else {
-        if s.len() % 2 != 0 || !s.bytes().all(|c| c.is_ascii_hexdigit()) {
+        if !s.len().is_multiple_of(2) || !s.bytes().all(|c| c.is_ascii_hexdigit()) {
             return None;
         }
         (0..s.len())
