@@ -19,20 +19,37 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The `Environment` section of `serve` and `check`, with the directories
+/// this binary was built with.
+fn environment() -> String {
+    use ruru_config::places::*;
+    format!(
+        "Environment (read once at start; see docs/src/security.md):\n  \
+{HOOKS_ENV}   hook libraries load only from this directory (default {DEFAULT_HOOKS_DIR})\n  \
+{DATA_ENV}     lease files and server DUID a configuration from the control API may use (default {DEFAULT_DATA_DIR})\n  \
+{LOG_ENV}      log files a configuration from the control API may use (default {DEFAULT_LOG_DIR})\n  \
+{SOCKET_ENV}   UNIX control sockets a configuration from the control API may use (default {DEFAULT_SOCKET_DIR})"
+    )
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the DHCP server on the configuration file.
     #[command(
         long_about = "Run the Dhcp4 section of the configuration file. SIGHUP re-reads the file and \
 applies it atomically (a file with errors is refused and the running configuration kept); \
-SIGTERM and SIGINT stop the server cleanly and log its statistics."
+SIGTERM and SIGINT stop the server cleanly and log its statistics. A second server on the same \
+lease file or control socket refuses to start.",
+        after_help = environment()
     )]
     Serve(ServeArgs),
     /// Check a configuration file and exit (like kea-dhcp4 -t).
     #[command(
         long_about = "Validate the configuration file completely, as `serve` would load it, without \
 opening sockets or lease files. Prints every error as FILE:LINE:COLUMN: JSON.PATH: message. \
-Exit status 0 when the file is valid, 1 otherwise."
+Hook libraries are checked from their files (ELF type, required symbols, ABI version) \
+without being loaded. Exit status 0 when the file is valid, 1 otherwise.",
+        after_help = environment()
     )]
     Check(CheckArgs),
     /// Send a control command to a running server and print the answer.
