@@ -64,7 +64,8 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use dhcproto::v4::MessageType;
-use ruru_lease::{DbOptions, LeaseStore, LeaseType6, MySqlStore, PgStore};
+use ruru_lease::{LeaseStore, LeaseType6};
+use ruru_lease_sql::{DbOptions, MySqlStore, PgStore};
 
 #[derive(Clone, Copy)]
 enum Kind {
@@ -1255,7 +1256,7 @@ struct PrivatePg {
     /// More server options (`-c ssl=on ...`).
     extra: String,
     /// TLS for [`PrivatePg::opts`] (a server that requires it).
-    tls: Option<ruru_lease::sql::DbTls>,
+    tls: Option<ruru_lease_sql::sql::DbTls>,
 }
 
 impl PrivatePg {
@@ -1297,7 +1298,7 @@ impl PrivatePg {
             assert!(st.success());
         }
         pg.extra = "-c ssl=on -c ssl_cert_file=server.pem -c ssl_key_file=server.key -c ssl_ca_file=ca.pem".into();
-        pg.tls = Some(ruru_lease::sql::DbTls {
+        pg.tls = Some(ruru_lease_sql::sql::DbTls {
             trust_anchor: pki.join("ca.pem"),
             client: None,
         });
@@ -1936,7 +1937,7 @@ fn pg_tls() {
 
     // Another CA: the server's certificate is not trusted.
     let mut wrong = opts.clone();
-    wrong.tls = Some(ruru_lease::sql::DbTls {
+    wrong.tls = Some(ruru_lease_sql::sql::DbTls {
         trust_anchor: pki.path().join("other-ca.pem"),
         client: None,
     });
@@ -1953,7 +1954,7 @@ fn pg_tls() {
     .unwrap();
     assert!(!store.connected());
     match store.events().unwrap().try_recv() {
-        Ok(ruru_lease::DbEvent::Lost { error }) => {
+        Ok(ruru_lease_sql::DbEvent::Lost { error }) => {
             assert!(error.contains("certificate verification failed"), "{error}")
         }
         e => panic!("expected Lost, got {e:?}"),
@@ -1961,7 +1962,7 @@ fn pg_tls() {
     drop(store);
     // A trust anchor that is not there: named.
     let missing = pki.path().join("missing-ca.pem");
-    wrong.tls = Some(ruru_lease::sql::DbTls {
+    wrong.tls = Some(ruru_lease_sql::sql::DbTls {
         trust_anchor: missing.clone(),
         client: None,
     });
@@ -1975,7 +1976,7 @@ fn pg_tls() {
     std::fs::copy(&ca, cas.path().join("ca.pem")).unwrap();
     std::fs::write(cas.path().join("README"), "not a certificate\n").unwrap();
     let by_dir = DbOptions {
-        tls: Some(ruru_lease::sql::DbTls {
+        tls: Some(ruru_lease_sql::sql::DbTls {
             trust_anchor: cas.path().to_path_buf(),
             client: None,
         }),
@@ -2021,7 +2022,7 @@ fn pg_tls() {
     let e = err_text(PgStore::open(&opts));
     assert!(!e.is_empty(), "opened without a client certificate");
     let with_cert = DbOptions {
-        tls: Some(ruru_lease::sql::DbTls {
+        tls: Some(ruru_lease_sql::sql::DbTls {
             trust_anchor: ca.clone(),
             client: Some((pki.path().join("client.pem"), pki.path().join("client.key"))),
         }),
@@ -2137,7 +2138,7 @@ impl PrivateMy {
         o.port = Some(self.port);
         o.user = Some("root".into());
         o.connect_timeout = Duration::from_secs(3);
-        o.tls = Some(ruru_lease::sql::DbTls {
+        o.tls = Some(ruru_lease_sql::sql::DbTls {
             trust_anchor: pki.join("ca.pem"),
             client: None,
         });
@@ -2181,7 +2182,7 @@ fn mysql_tls() {
     assert!(MySqlStore::open(&by_name).unwrap().connected());
 
     let other = |trust_anchor: PathBuf| DbOptions {
-        tls: Some(ruru_lease::sql::DbTls {
+        tls: Some(ruru_lease_sql::sql::DbTls {
             trust_anchor,
             client: None,
         }),
@@ -2222,7 +2223,7 @@ fn mysql_tls() {
         "opened without a client certificate: {e}"
     );
     let client = |cert: &str, key: &str| DbOptions {
-        tls: Some(ruru_lease::sql::DbTls {
+        tls: Some(ruru_lease_sql::sql::DbTls {
             trust_anchor: pki.path().join("ca.pem"),
             client: Some((pki.path().join(cert), pki.path().join(key))),
         }),

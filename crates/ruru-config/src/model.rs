@@ -222,7 +222,7 @@ pub struct SqlDatabase {
 
 /// TLS to a SQL database: Kea's `trust-anchor`, `cert-file` and `key-file`
 /// of a `lease-database` or `hosts-database`. Only the paths: the files are
-/// read when the database is opened (`ruru_lease::sql::DbTls`), so a
+/// read when the database is opened (`ruru_lease_sql::sql::DbTls`), so a
 /// missing or unreadable one is reported then, naming the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DbTls {

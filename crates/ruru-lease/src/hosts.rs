@@ -158,7 +158,8 @@ impl Host6 {
 }
 
 /// A host's identifier, for [`first_by_order`].
-pub(crate) trait Keyed {
+pub trait Keyed {
+    /// The identifier type and bytes.
     fn key(&self) -> (IdType, &[u8]);
 }
 
@@ -220,13 +221,10 @@ pub trait HostStore: Send + Sync {
 
 /// How many identifiers one [`HostStore::get4`] / [`HostStore::get6`]
 /// query takes (more are looked up by further queries).
-pub(crate) const IDS_PER_QUERY: usize = 5;
+pub const IDS_PER_QUERY: usize = 5;
 
 /// The best host of `found` for `ids` (see [`HostStore::get4`]).
-pub(crate) fn first_by_order<H: Keyed + Clone>(
-    found: Vec<H>,
-    ids: &[(IdType, &[u8])],
-) -> Option<H> {
+pub fn first_by_order<H: Keyed + Clone>(found: Vec<H>, ids: &[(IdType, &[u8])]) -> Option<H> {
     ids.iter()
         .find_map(|(t, id)| found.iter().find(|h| h.key() == (*t, *id)).cloned())
 }

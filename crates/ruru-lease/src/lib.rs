@@ -12,18 +12,17 @@
 //!   file dance: `.2`, `.1`). [`Memfile4`] (alias [`Memfile`]) and
 //!   [`Memfile6`] are its two instances; like Kea, one store holds one
 //!   family's file.
-//! - `sql`: what the SQL backends share: [`DbOptions`], the schema version,
-//!   the statements and the lease ↔ row mapping, the connection state and
-//!   its background reconnection ([`DbEvent`]), and the bridge from this
-//!   synchronous trait to their async clients.
-//! - `postgres`: [`PgStore`], leases in PostgreSQL (`tokio-postgres`).
-//! - `mysql`: [`MySqlStore`], leases in MySQL/MariaDB (`mysql_async`).
-//!   A SQL store holds both families (tables `lease4` and `lease6`).
-//! - `hosts`: host reservations in a SQL database (Kea's `hosts-database`):
+//! - `files`: how ruru creates files (private modes) and the instance lock
+//!   that keeps a second server off a lease file or control socket.
+//! - `hosts`: host reservations in a database (Kea's `hosts-database`):
 //!   [`Host4`], [`Host6`], [`IdType`] and the [`HostStore`] trait,
-//!   implemented by [`PgStore`] and [`MySqlStore`] (table `hosts`, schema
-//!   1.1; DHCPv6 columns and table `ipv6_reservations`, schema 1.2).
-//! - `conformance`: the one test suite every backend must pass, per family.
+//!   implemented by the SQL stores of the `ruru-lease-sql` crate.
+//! - `conformance` (feature `conformance`, test support): the one test
+//!   suite every backend must pass, per family.
+//!
+//! The SQL stores (PostgreSQL, MySQL/MariaDB) live in `ruru-lease-sql`, so
+//! that this crate, and the engine that depends on it, is plain synchronous
+//! code without an async runtime or a database driver.
 //!
 //! Times are Unix seconds passed in by the caller; no store reads the clock
 //! except to timestamp compaction.
@@ -33,25 +32,18 @@
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-mod batch;
+#[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 pub mod csv;
 pub mod files;
 pub mod hosts;
 pub mod memfile;
-pub mod mysql;
-pub mod postgres;
-pub mod sql;
 
-pub use batch::GroupCommits;
 pub use csv::{LeaseRow, Lookup, LookupRef};
 pub use hosts::{Host4, Host6, HostStore, IdType};
 pub use memfile::{
     CompactStats, LoadStats, Memfile, Memfile4, Memfile6, MemfileOptions, MemfileStore,
 };
-pub use mysql::MySqlStore;
-pub use postgres::PgStore;
-pub use sql::{DbEvent, DbOptions, DbRole, SchemaState, SCHEMA_VERSION};
 
 /// Kea lease states (the `state` column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -245,7 +237,7 @@ pub enum LeaseError {
     #[error("lease database: {0}")]
     Database(String),
     /// The lease database is unreachable and the store is reconnecting in
-    /// the background (see [`sql::DbEvent`]): the call was refused at once,
+    /// the background (`ruru_lease_sql::DbEvent`): the call was refused at once,
     /// without a round trip. A write is NOT stored. The text is why the
     /// last connection attempt failed.
     #[error("lease database unreachable (reconnecting): {0}")]
@@ -257,7 +249,7 @@ pub enum LeaseError {
     /// The database's schema is not the one this build uses.
     #[error("lease database schema is {found}, this ruru needs {}.{}", expected.0, expected.1)]
     Schema {
-        found: sql::SchemaState,
+        found: SchemaState,
         expected: (u32, u32),
     },
     /// A lease file that cannot be loaded.
@@ -267,6 +259,44 @@ pub enum LeaseError {
         line: usize,
         message: String,
     },
+}
+
+/// The schema version (major, minor) this build reads and writes: the
+/// version of the last embedded migration of each backend (1.0: the lease
+/// tables; 1.1: the `hosts` table; 1.2: its DHCPv6 columns and the
+/// `ipv6_reservations` table, see [`crate::hosts`] and the `ruru-lease-sql` crate).
+pub const SCHEMA_VERSION: (u32, u32) = (1, 2);
+
+/// Which schema a database holds, as `ruru db version` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaState {
+    /// No `schema_version` table: `ruru db init` creates the schema.
+    Missing,
+    /// This version; [`SCHEMA_VERSION`] is current.
+    Version(u32, u32),
+}
+
+impl SchemaState {
+    /// `Ok` when the store can be used as is; otherwise the error the
+    /// server reports (it names the command that fixes it).
+    pub fn check(self) -> Result<(), LeaseError> {
+        match self {
+            SchemaState::Version(v, m) if (v, m) == SCHEMA_VERSION => Ok(()),
+            found => Err(LeaseError::Schema {
+                found,
+                expected: SCHEMA_VERSION,
+            }),
+        }
+    }
+}
+
+impl std::fmt::Display for SchemaState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SchemaState::Missing => f.write_str("no schema"),
+            SchemaState::Version(v, m) => write!(f, "{v}.{m}"),
+        }
+    }
 }
 
 /// The size of the address blocks of [`LeaseStore::leased_in_block4`]

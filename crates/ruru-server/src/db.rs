@@ -18,10 +18,8 @@ use ruru_config::{Config, LeaseDatabase, LeaseDbKind, OnFail, SqlDatabase};
 use ruru_engine::v4::hosts::HostSources;
 use ruru_lease::memfile::MemfileStore;
 pub use ruru_lease::SchemaState;
-use ruru_lease::{
-    DbEvent, DbOptions, DbRole, HostStore, Lease4, Lease6, LeaseError, LeaseRow, LeaseStore,
-    MySqlStore, PgStore,
-};
+use ruru_lease::{HostStore, Lease4, Lease6, LeaseError, LeaseRow, LeaseStore};
+use ruru_lease_sql::{DbEvent, DbOptions, DbRole, MySqlStore, PgStore};
 use tracing::{error, info, warn};
 
 use crate::ServerError;
@@ -88,7 +86,7 @@ pub fn db_options(s: &SqlDatabase) -> DbOptions {
     o.max_reconnect_tries = s.max_reconnect_tries;
     o.reconnect_wait_time = Duration::from_millis(u64::from(s.reconnect_wait_time));
     o.retry_on_startup = s.retry_on_startup;
-    o.tls = s.tls.as_ref().map(|t| ruru_lease::sql::DbTls {
+    o.tls = s.tls.as_ref().map(|t| ruru_lease_sql::sql::DbTls {
         trust_anchor: t.trust_anchor.clone(),
         client: t.client.clone(),
     });
@@ -98,7 +96,7 @@ pub fn db_options(s: &SqlDatabase) -> DbOptions {
 /// Opens the DHCPv4 store `db` names. `config` is the file, for error
 /// messages; `callers` is how many packet workers may call the store at
 /// once (a MySQL pool has a connection for each: see
-/// [`ruru_lease::mysql`]).
+/// [`ruru_lease_sql::mysql`]).
 pub fn open4(
     db: &LeaseDatabase,
     config: &Path,

@@ -20,11 +20,9 @@ use std::time::{Duration, Instant};
 
 use mysql_async::prelude::Queryable;
 use ruru_lease::conformance::{lease4, lease6, run_all4, run_all6};
-use ruru_lease::sql::skip;
-use ruru_lease::{
-    DbEvent, DbOptions, GroupCommits, LeaseError, LeaseStore, MySqlStore, PgStore, SchemaState,
-    SCHEMA_VERSION,
-};
+use ruru_lease::{LeaseError, LeaseStore, SchemaState, SCHEMA_VERSION};
+use ruru_lease_sql::sql::skip;
+use ruru_lease_sql::{DbEvent, DbOptions, GroupCommits, MySqlStore, PgStore};
 
 #[derive(Clone, Copy)]
 enum Kind {
@@ -1045,11 +1043,11 @@ fn hosts6_upgrade(kind: Kind, test: &str) {
     // A true 1.1 schema: the migrations up to 1.1, as an older ruru made it.
     let (migrations, schema_version) = match kind {
         Kind::Pg => (
-            ruru_lease::postgres::MIGRATIONS,
+            ruru_lease_sql::postgres::MIGRATIONS,
             "CREATE TABLE schema_version (version INT NOT NULL, minor INT NOT NULL)",
         ),
         Kind::My => (
-            ruru_lease::mysql::MIGRATIONS,
+            ruru_lease_sql::mysql::MIGRATIONS,
             "CREATE TABLE schema_version (version INT UNSIGNED NOT NULL, minor INT UNSIGNED NOT NULL)",
         ),
     };

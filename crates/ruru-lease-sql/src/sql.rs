@@ -60,11 +60,7 @@ use crate::{Lease4, Lease6, LeaseError, LeaseState, LeaseType6};
 
 pub(crate) mod tls;
 
-/// The schema version (major, minor) this build reads and writes: the
-/// version of the last embedded migration of each backend (1.0: the lease
-/// tables; 1.1: the `hosts` table; 1.2: its DHCPv6 columns and the
-/// `ipv6_reservations` table, see [`crate::hosts`]).
-pub const SCHEMA_VERSION: (u32, u32) = (1, 2);
+pub use ruru_lease::{SchemaState, SCHEMA_VERSION};
 
 /// What a SQL store is opened for: its log lines name it so (`lease
 /// database lost`, `hosts database lost`).
@@ -171,38 +167,6 @@ impl DbOptions {
             pool_size: 4,
             role: DbRole::Lease,
             tls: None,
-        }
-    }
-}
-
-/// Which schema a database holds, as `ruru db version` reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SchemaState {
-    /// No `schema_version` table: `ruru db init` creates the schema.
-    Missing,
-    /// This version; [`SCHEMA_VERSION`] is current.
-    Version(u32, u32),
-}
-
-impl SchemaState {
-    /// `Ok` when the store can be used as is; otherwise the error the
-    /// server reports (it names the command that fixes it).
-    pub fn check(self) -> Result<(), LeaseError> {
-        match self {
-            SchemaState::Version(v, m) if (v, m) == SCHEMA_VERSION => Ok(()),
-            found => Err(LeaseError::Schema {
-                found,
-                expected: SCHEMA_VERSION,
-            }),
-        }
-    }
-}
-
-impl std::fmt::Display for SchemaState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            SchemaState::Missing => f.write_str("no schema"),
-            SchemaState::Version(v, m) => write!(f, "{v}.{m}"),
         }
     }
 }
