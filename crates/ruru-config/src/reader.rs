@@ -30,9 +30,10 @@ pub const MAX_INCLUDE_DEPTH: usize = 32;
 /// Maximum bytes read for one configuration: the main file and every
 /// included file, each time it is included. A file of 100,000 subnets,
 /// each with a pool and a reservation, is 18 MB (DHCPv4) to 35 MB (DHCPv6,
-/// with a pd-pool and a reserved prefix too); loading takes about 20 times
-/// its size in memory.
-pub const MAX_CONFIG_BYTES: u64 = 64 << 20;
+/// with a pd-pool and a reserved prefix too), and twice that when the
+/// server re-reads it pretty-printed (`config-set`, `reservation-add`);
+/// loading takes about 20 times the compact size in memory.
+pub const MAX_CONFIG_BYTES: u64 = 128 << 20;
 
 /// Maximum include directives expanded for one configuration, counting a
 /// file included twice twice: without it, files that each include the next
@@ -57,7 +58,7 @@ pub(crate) const LIMITS: Limits = Limits {
     depth: MAX_INCLUDE_DEPTH,
 };
 
-/// `limit` bytes for messages: "64 MiB (67108864 bytes)".
+/// `limit` bytes for messages: "128 MiB (134217728 bytes)".
 pub(crate) fn size_limit(limit: u64) -> String {
     if limit >= 1 << 20 && limit.is_multiple_of(1 << 20) {
         format!("{} MiB ({limit} bytes)", limit >> 20)
@@ -916,13 +917,13 @@ mod tests {
         let (_, e) = include_error(dir.path(), &big);
         assert!(
             e.message
-                .contains("makes the configuration larger than 64 MiB (67108864 bytes)"),
+                .contains("makes the configuration larger than 128 MiB (134217728 bytes)"),
             "{e}"
         );
         let e = crate::load(&big).unwrap_err();
         assert_eq!(
             e.diagnostics[0].message,
-            "the configuration file is larger than 64 MiB (67108864 bytes): expected at most that, with all its includes"
+            "the configuration file is larger than 128 MiB (134217728 bytes): expected at most that, with all its includes"
         );
         let e = crate::load(Path::new("/dev/zero")).unwrap_err();
         assert_eq!(
