@@ -74,16 +74,45 @@ struct SourceFile {
     text: String,
     /// Byte offset of the start of every line.
     line_starts: Vec<usize>,
+    /// The characters before every [`CHAR_BLOCK`]-th byte, so that a column
+    /// is counted from the nearest one: counting from the start of the line
+    /// made each diagnostic cost the length of its line, and a minified
+    /// file (one long line) with many errors took minutes.
+    chars_before_block: Vec<usize>,
+}
+
+/// Bytes between two entries of [`SourceFile::chars_before_block`].
+const CHAR_BLOCK: usize = 1024;
+
+/// Whether `b` starts a character (is not a UTF-8 continuation byte).
+fn starts_char(b: u8) -> bool {
+    b & 0xc0 != 0x80
 }
 
 impl SourceFile {
     fn new(path: PathBuf, text: String) -> Self {
         let line_starts = line_starts(&text);
+        let mut chars_before_block = vec![0];
+        let mut chars = 0;
+        for block in text.as_bytes().chunks(CHAR_BLOCK) {
+            chars += block.iter().filter(|&&b| starts_char(b)).count();
+            chars_before_block.push(chars);
+        }
         SourceFile {
             path,
             text,
             line_starts,
+            chars_before_block,
         }
+    }
+
+    /// Characters that start before byte `off` (`off` ≤ the length).
+    fn chars_before(&self, off: usize) -> usize {
+        let block = off / CHAR_BLOCK;
+        let from = block * CHAR_BLOCK;
+        let rest = self.text.as_bytes().get(from..off).unwrap_or_default();
+        self.chars_before_block.get(block).copied().unwrap_or(0)
+            + rest.iter().filter(|&&b| starts_char(b)).count()
     }
 
     /// 1-based line and column (in characters) of byte `off`.
@@ -94,10 +123,7 @@ impl SourceFile {
             Err(i) => i - 1,
         };
         let start = self.line_starts[line];
-        let column = self
-            .text
-            .get(start..off)
-            .map_or(off - start, |s| s.chars().count());
+        let column = self.chars_before(off) - self.chars_before(start);
         (line + 1, column + 1)
     }
 }
@@ -733,6 +759,20 @@ mod tests {
         let text = "{ \"é\": \"ü\", \"b\": 1 }";
         let src = expand(text, Path::new("t.json")).unwrap();
         assert_eq!(pos(&src, "\"b\""), ("t.json".into(), 1, 13));
+    }
+
+    #[test]
+    fn columns_count_characters_across_blocks() {
+        // A long line of mixed one- to four-byte characters: the column of
+        // every character is its index, wherever the blocks fall.
+        let line: String = "aé✓😀".repeat(CHAR_BLOCK);
+        let text = format!("x\n{line}\n");
+        let f = SourceFile::new(PathBuf::from("t.json"), text.clone());
+        for (column, (off, _)) in (1..).zip(text.char_indices().skip(2)) {
+            assert_eq!(f.line_col(off), (2, column), "byte {off}");
+        }
+        assert_eq!(f.line_col(text.len()), (3, 1));
+        assert_eq!(f.line_col(0), (1, 1));
     }
 
     #[test]
