@@ -16,7 +16,7 @@
 mod overlap;
 mod v6;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
@@ -708,8 +708,9 @@ fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
                 };
                 if out.contains(&t) {
                     v.err(format!("{path}[{i}]"), format!("`{s}` is listed twice"));
+                } else {
+                    out.push(t);
                 }
-                out.push(t);
             }
             out
         }
@@ -820,18 +821,22 @@ fn control_sockets(
         (None, None) => Vec::new(),
     };
     let mut out: Vec<model::ControlSocket> = Vec::new();
+    /// What a socket of `out` uses.
+    #[derive(PartialEq, Eq, Hash)]
+    enum Used {
+        Path(PathBuf),
+        Addr(std::net::SocketAddr),
+    }
+    let mut used: HashSet<Used> = HashSet::new();
     for (p, c) in list {
         let Some(sock) = control_socket(v, &p, c) else {
             continue;
         };
-        let clash = out.iter().any(|o| match (o, &sock) {
-            (model::ControlSocket::Unix { path: a }, model::ControlSocket::Unix { path: b }) => {
-                a == b
-            }
-            (model::ControlSocket::Http(a), model::ControlSocket::Http(b)) => a.addr == b.addr,
-            _ => false,
-        });
-        if clash {
+        let key = match &sock {
+            model::ControlSocket::Unix { path } => Used::Path(path.clone()),
+            model::ControlSocket::Http(h) => Used::Addr(h.addr),
+        };
+        if !used.insert(key) {
             let key = match sock {
                 model::ControlSocket::Unix { .. } => "socket-name",
                 model::ControlSocket::Http(_) => "socket-port",
@@ -2071,6 +2076,32 @@ mod tests {
                 "Dhcp4.subnet4[0].pools[4].pool: pool 10.0.0.5 - 10.0.0.150 overlaps Dhcp4.subnet4[0].pools[0]: expected disjoint pools",
                 "Dhcp4.subnet4[0].pools[6].pool: pool 10.0.0.48 - 10.0.0.63 overlaps Dhcp4.subnet4[0].pools[5]: expected disjoint pools",
                 "Dhcp4.subnet4[0].pools[8].pool: pool 10.0.0.199 - 10.0.0.200 overlaps Dhcp4.subnet4[0].pools[2]: expected disjoint pools",
+            ]
+        );
+    }
+
+    #[test]
+    fn repeated_identifier_types_and_control_sockets() {
+        let p = problems(
+            r#"{"Dhcp4": {
+                "host-reservation-identifiers": ["duid", "hw-address", "duid", "duid"],
+                "control-sockets": [
+                    {"socket-type": "unix", "socket-name": "/run/a"},
+                    {"socket-type": "http", "socket-port": 8001},
+                    {"socket-type": "unix", "socket-name": "/run/b"},
+                    {"socket-type": "unix", "socket-name": "/run/a"},
+                    {"socket-type": "http", "socket-address": "127.0.0.1", "socket-port": 8001},
+                    {"socket-type": "http", "socket-port": 8002}
+                ]
+            }}"#,
+        );
+        assert_eq!(
+            p,
+            [
+                "Dhcp4.control-sockets[3].socket-name: another control socket already uses this: expected each socket once",
+                "Dhcp4.control-sockets[4].socket-port: another control socket already uses this: expected each socket once",
+                "Dhcp4.host-reservation-identifiers[2]: `duid` is listed twice",
+                "Dhcp4.host-reservation-identifiers[3]: `duid` is listed twice",
             ]
         );
     }
