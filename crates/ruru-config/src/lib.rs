@@ -3,9 +3,13 @@
 //! Modules:
 //! - [`model`]: the validated runtime model the engine and server use.
 //! - [`model6`]: the runtime model of the `Dhcp6` section.
-//! - `reader`: reads a file, strips `#`, `//` and `/* */` comments, expands
-//!   `<?include "file"?>`, and keeps a source map so any byte of the expanded
-//!   text can be traced back to `file:line:column`.
+//! - `input`: reads one file from disk: regular files only, opened without
+//!   blocking, never more than a given number of bytes.
+//! - `reader`: strips `#`, `//` and `/* */` comments, expands
+//!   `<?include "file"?>` within bounds on size, count and depth
+//!   ([`MAX_CONFIG_BYTES`], [`MAX_INCLUDES`], [`MAX_INCLUDE_DEPTH`]), and
+//!   keeps a source map so any byte of the expanded text can be traced back
+//!   to `file:line:column`.
 //! - `file`: the serde file model mirroring Kea's JSON exactly
 //!   (`deny_unknown_fields` everywhere; Kea keys ruru does not implement yet are
 //!   refused with "not supported yet").
@@ -25,6 +29,7 @@
 #![forbid(unsafe_code)]
 
 pub mod file;
+mod input;
 pub mod model;
 pub mod model6;
 pub mod options;
@@ -36,6 +41,7 @@ mod validate;
 pub use model::*;
 pub use model6::*;
 pub use places::Places;
+pub use reader::{MAX_CONFIG_BYTES, MAX_INCLUDES, MAX_INCLUDE_DEPTH};
 pub use validate::{
     parse_duid, parse_host_id, parse_hw_address, BUILTIN_HOOK_LIBRARIES, DEFAULT_DECLINE_PROBATION,
     DEFAULT_LEASE_FILE4, DEFAULT_LEASE_FILE6, DEFAULT_LFC_INTERVAL, DEFAULT_PREFERRED_LIFETIME,
@@ -102,15 +108,28 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
     load_with(path, &Places::from_env())
 }
 
-/// Loads and validates the configuration file at `path`; hook libraries
-/// resolve in `places.hooks`.
+/// Loads and validates the configuration file at `path` (a regular file of
+/// at most [`MAX_CONFIG_BYTES`] with its includes); hook libraries resolve
+/// in `places.hooks`.
 pub fn load_with(path: &Path, places: &Places) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| Diagnostic {
+    let text = input::read_regular(path, MAX_CONFIG_BYTES).map_err(|e| Diagnostic {
         file: path.to_path_buf(),
         line: 1,
         column: 1,
         path: String::new(),
-        message: format!("cannot read the configuration file: {e}"),
+        message: match e {
+            input::ReadError::NotRegular(what) => {
+                format!("the configuration file is {what}: expected a regular file")
+            }
+            input::ReadError::TooLarge => format!(
+                "the configuration file is larger than {}: expected at most that, with all its includes",
+                reader::size_limit(MAX_CONFIG_BYTES)
+            ),
+            input::ReadError::NotUtf8(off) => format!(
+                "cannot read the configuration file: invalid UTF-8 at byte {off}, expected UTF-8 text"
+            ),
+            input::ReadError::Io(e) => format!("cannot read the configuration file: {e}"),
+        },
     })?;
     load_str_with(&text, path, places)
 }

@@ -11,14 +11,61 @@
 //! that records where every value and key starts, so that a diagnostic that
 //! only knows a JSON path (`Dhcp4.subnet4[0].pools[1].pool`) can still point
 //! at the offending text.
+//!
+//! Reading is bounded by [`LIMITS`]: included files are read through
+//! [`crate::input`] (regular files only, never more than the bytes left),
+//! and the bytes read, the include directives expanded and their nesting
+//! are counted, so that no file, however written, makes the reader loop,
+//! block or run out of memory.
 
 use std::path::{Path, PathBuf};
 
+use crate::input::{self, ReadError};
 use crate::Diagnostic;
 
 /// Maximum include depth, as a guard against pathological nesting that is
 /// not a loop (loops are detected separately and reported as such).
-const MAX_INCLUDE_DEPTH: usize = 32;
+pub const MAX_INCLUDE_DEPTH: usize = 32;
+
+/// Maximum bytes read for one configuration: the main file and every
+/// included file, each time it is included. A file of 100,000 subnets,
+/// each with a pool and a reservation, is 18 MB (DHCPv4) to 35 MB (DHCPv6,
+/// with a pd-pool and a reserved prefix too), and twice that when the
+/// server re-reads it pretty-printed (`config-set`, `reservation-add`);
+/// loading takes about 20 times the compact size in memory.
+pub const MAX_CONFIG_BYTES: u64 = 128 << 20;
+
+/// Maximum include directives expanded for one configuration, counting a
+/// file included twice twice: without it, files that each include the next
+/// one twice would expand to 2^depth copies.
+pub const MAX_INCLUDES: usize = 1000;
+
+/// The bounds on reading one configuration.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    /// Bytes read in all (see [`MAX_CONFIG_BYTES`]).
+    pub bytes: u64,
+    /// Include directives expanded in all (see [`MAX_INCLUDES`]).
+    pub includes: usize,
+    /// Includes nested in one another (see [`MAX_INCLUDE_DEPTH`]).
+    pub depth: usize,
+}
+
+/// The bounds used for every configuration.
+pub(crate) const LIMITS: Limits = Limits {
+    bytes: MAX_CONFIG_BYTES,
+    includes: MAX_INCLUDES,
+    depth: MAX_INCLUDE_DEPTH,
+};
+
+/// `limit` bytes for messages: "128 MiB (134217728 bytes)".
+pub(crate) fn size_limit(limit: u64) -> String {
+    if limit >= 1 << 20 && limit.is_multiple_of(1 << 20) {
+        format!("{} MiB ({limit} bytes)", limit >> 20)
+    } else {
+        format!("{limit} bytes")
+    }
+}
 
 /// One original file that contributed text to the expanded configuration.
 #[derive(Debug, Clone)]
@@ -27,16 +74,45 @@ struct SourceFile {
     text: String,
     /// Byte offset of the start of every line.
     line_starts: Vec<usize>,
+    /// The characters before every [`CHAR_BLOCK`]-th byte, so that a column
+    /// is counted from the nearest one: counting from the start of the line
+    /// made each diagnostic cost the length of its line, and a minified
+    /// file (one long line) with many errors took minutes.
+    chars_before_block: Vec<usize>,
+}
+
+/// Bytes between two entries of [`SourceFile::chars_before_block`].
+const CHAR_BLOCK: usize = 1024;
+
+/// Whether `b` starts a character (is not a UTF-8 continuation byte).
+fn starts_char(b: u8) -> bool {
+    b & 0xc0 != 0x80
 }
 
 impl SourceFile {
     fn new(path: PathBuf, text: String) -> Self {
         let line_starts = line_starts(&text);
+        let mut chars_before_block = vec![0];
+        let mut chars = 0;
+        for block in text.as_bytes().chunks(CHAR_BLOCK) {
+            chars += block.iter().filter(|&&b| starts_char(b)).count();
+            chars_before_block.push(chars);
+        }
         SourceFile {
             path,
             text,
             line_starts,
+            chars_before_block,
         }
+    }
+
+    /// Characters that start before byte `off` (`off` ≤ the length).
+    fn chars_before(&self, off: usize) -> usize {
+        let block = off / CHAR_BLOCK;
+        let from = block * CHAR_BLOCK;
+        let rest = self.text.as_bytes().get(from..off).unwrap_or_default();
+        self.chars_before_block.get(block).copied().unwrap_or(0)
+            + rest.iter().filter(|&&b| starts_char(b)).count()
     }
 
     /// 1-based line and column (in characters) of byte `off`.
@@ -47,10 +123,7 @@ impl SourceFile {
             Err(i) => i - 1,
         };
         let start = self.line_starts[line];
-        let column = self
-            .text
-            .get(start..off)
-            .map_or(off - start, |s| s.chars().count());
+        let column = self.chars_before(off) - self.chars_before(start);
         (line + 1, column + 1)
     }
 }
@@ -161,16 +234,42 @@ impl Source {
     }
 }
 
-/// Strips comments from `text` (read from `path`) and expands includes.
+/// Strips comments from `text` (read from `path`) and expands includes,
+/// within [`LIMITS`].
 pub fn expand(text: &str, path: &Path) -> Result<Source, Diagnostic> {
-    let mut out = String::with_capacity(text.len());
-    let mut map = SourceMap::default();
-    let mut stack = vec![canonical(path)];
-    expand_file(text.to_string(), path, &mut stack, &mut out, &mut map)?;
-    let text_lines = line_starts(&out);
+    expand_within(text, path, LIMITS)
+}
+
+/// [`expand`] within `limits`.
+pub(crate) fn expand_within(text: &str, path: &Path, limits: Limits) -> Result<Source, Diagnostic> {
+    // usize → u64 never truncates on the platforms Rust supports.
+    let len = text.len() as u64;
+    if len > limits.bytes {
+        return Err(Diagnostic {
+            file: path.to_path_buf(),
+            line: 1,
+            column: 1,
+            path: String::new(),
+            message: format!(
+                "the configuration is {} bytes: expected at most {}, with all its includes",
+                text.len(),
+                size_limit(limits.bytes)
+            ),
+        });
+    }
+    let mut x = Expander {
+        limits,
+        stack: vec![canonical(path)],
+        out: String::with_capacity(text.len()),
+        map: SourceMap::default(),
+        bytes: len,
+        includes: 0,
+    };
+    x.file(text.to_string(), path)?;
+    let text_lines = line_starts(&x.out);
     Ok(Source {
-        text: out,
-        map,
+        text: x.out,
+        map: x.map,
         text_lines,
     })
 }
@@ -189,64 +288,112 @@ struct Include {
     name: String,
 }
 
-fn expand_file(
-    text: String,
-    path: &Path,
-    stack: &mut Vec<PathBuf>,
-    out: &mut String,
-    map: &mut SourceMap,
-) -> Result<(), Diagnostic> {
-    let file_idx = map.files.len();
-    map.files.push(SourceFile::new(path.to_path_buf(), text));
-    let (clean, includes) = match strip(&map.files[file_idx].text) {
-        Ok(v) => v,
-        Err((off, msg)) => return Err(diag_in(map, file_idx, off, msg)),
-    };
-    let base = path.parent().unwrap_or_else(|| Path::new(""));
-    let mut pos = 0;
-    for inc in includes {
-        push_segment(out, map, file_idx, &clean, pos, inc.start);
-        // The directive itself becomes nothing; the included text replaces it.
-        let target = if Path::new(&inc.name).is_absolute() {
-            PathBuf::from(&inc.name)
-        } else {
-            base.join(&inc.name)
+/// The state of one expansion.
+struct Expander {
+    limits: Limits,
+    /// The files being expanded, outermost first (canonical paths).
+    stack: Vec<PathBuf>,
+    /// The expanded text so far.
+    out: String,
+    map: SourceMap,
+    /// Bytes read so far, the main text included.
+    bytes: u64,
+    /// Include directives expanded so far.
+    includes: usize,
+}
+
+impl Expander {
+    /// Appends `text`, read from `path`, with its includes expanded.
+    fn file(&mut self, text: String, path: &Path) -> Result<(), Diagnostic> {
+        let file_idx = self.map.files.len();
+        self.map
+            .files
+            .push(SourceFile::new(path.to_path_buf(), text));
+        let (clean, includes) = match strip(&self.map.files[file_idx].text) {
+            Ok(v) => v,
+            Err((off, msg)) => return Err(diag_in(&self.map, file_idx, off, msg)),
         };
-        let canon = canonical(&target);
-        if stack.contains(&canon) {
-            return Err(diag_in(
-                map,
+        let base = path.parent().unwrap_or_else(|| Path::new(""));
+        let mut pos = 0;
+        for inc in includes {
+            push_segment(
+                &mut self.out,
+                &mut self.map,
                 file_idx,
-                inc.name_at,
-                format!(
-                    "include loop: `{}` includes itself (directly or indirectly)",
-                    target.display()
-                ),
-            ));
+                &clean,
+                pos,
+                inc.start,
+            );
+            // The directive itself becomes nothing; the included text replaces it.
+            let target = if Path::new(&inc.name).is_absolute() {
+                PathBuf::from(&inc.name)
+            } else {
+                base.join(&inc.name)
+            };
+            let canon = canonical(&target);
+            let at =
+                |map: &SourceMap, message: String| diag_in(map, file_idx, inc.name_at, message);
+            if self.stack.contains(&canon) {
+                return Err(at(
+                    &self.map,
+                    format!(
+                        "include loop: `{}` includes itself (directly or indirectly)",
+                        target.display()
+                    ),
+                ));
+            }
+            if self.stack.len() >= self.limits.depth {
+                return Err(at(
+                    &self.map,
+                    format!("includes nested deeper than {} levels", self.limits.depth),
+                ));
+            }
+            self.includes += 1;
+            if self.includes > self.limits.includes {
+                return Err(at(
+                    &self.map,
+                    format!(
+                        "more than {} include directives expanded: expected at most {} in all (a file included twice counts twice)",
+                        self.limits.includes, self.limits.includes
+                    ),
+                ));
+            }
+            let left = self.limits.bytes.saturating_sub(self.bytes);
+            let included = input::read_regular(&target, left).map_err(|e| {
+                let t = target.display();
+                at(
+                    &self.map,
+                    match e {
+                        ReadError::NotRegular(what) => {
+                            format!("included file `{t}` is {what}: expected a regular file")
+                        }
+                        ReadError::TooLarge => format!(
+                            "including `{t}` makes the configuration larger than {}: expected at most that in all, counting the main file and every included file each time it is included",
+                            size_limit(self.limits.bytes)
+                        ),
+                        ReadError::NotUtf8(off) => format!(
+                            "cannot read included file `{t}`: invalid UTF-8 at byte {off}, expected UTF-8 text"
+                        ),
+                        ReadError::Io(e) => format!("cannot read included file `{t}`: {e}"),
+                    },
+                )
+            })?;
+            self.bytes += included.len() as u64;
+            self.stack.push(canon);
+            self.file(included, &target)?;
+            self.stack.pop();
+            pos = inc.end;
         }
-        if stack.len() >= MAX_INCLUDE_DEPTH {
-            return Err(diag_in(
-                map,
-                file_idx,
-                inc.name_at,
-                format!("includes nested deeper than {MAX_INCLUDE_DEPTH} levels"),
-            ));
-        }
-        let included = std::fs::read_to_string(&target).map_err(|e| {
-            diag_in(
-                map,
-                file_idx,
-                inc.name_at,
-                format!("cannot read included file `{}`: {e}", target.display()),
-            )
-        })?;
-        stack.push(canon);
-        expand_file(included, &target, stack, out, map)?;
-        stack.pop();
-        pos = inc.end;
+        push_segment(
+            &mut self.out,
+            &mut self.map,
+            file_idx,
+            &clean,
+            pos,
+            clean.len(),
+        );
+        Ok(())
     }
-    push_segment(out, map, file_idx, &clean, pos, clean.len());
-    Ok(())
 }
 
 fn push_segment(
@@ -615,6 +762,20 @@ mod tests {
     }
 
     #[test]
+    fn columns_count_characters_across_blocks() {
+        // A long line of mixed one- to four-byte characters: the column of
+        // every character is its index, wherever the blocks fall.
+        let line: String = "aé✓😀".repeat(CHAR_BLOCK);
+        let text = format!("x\n{line}\n");
+        let f = SourceFile::new(PathBuf::from("t.json"), text.clone());
+        for (column, (off, _)) in (1..).zip(text.char_indices().skip(2)) {
+            assert_eq!(f.line_col(off), (2, column), "byte {off}");
+        }
+        assert_eq!(f.line_col(text.len()), (3, 1));
+        assert_eq!(f.line_col(0), (1, 1));
+    }
+
+    #[test]
     fn unterminated_block_comment() {
         let e = expand("{\n  /* oops\n}", Path::new("t.json")).unwrap_err();
         assert_eq!((e.line, e.column), (2, 3));
@@ -634,6 +795,196 @@ mod tests {
         let e = expand("{ <?include nope ?> }", Path::new("t.json")).unwrap_err();
         assert_eq!((e.line, e.column), (1, 13));
         assert!(e.message.contains("expected"), "{e}");
+    }
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    /// Expands the file at `main` within `limits`.
+    fn expand_file_within(main: &Path, limits: Limits) -> Result<Source, Diagnostic> {
+        let text = std::fs::read_to_string(main).unwrap();
+        expand_within(&text, main, limits)
+    }
+
+    /// The error of including `target` (an absolute path) from a new main
+    /// file, which is returned too.
+    fn include_error(dir: &Path, target: &Path) -> (PathBuf, Diagnostic) {
+        let main = write(
+            dir,
+            "main.json",
+            &format!("{{\n  \"Dhcp4\": <?include \"{}\"?>\n}}", target.display()),
+        );
+        let e = expand_file_within(&main, LIMITS).unwrap_err();
+        (main, e)
+    }
+
+    #[test]
+    fn an_included_device_is_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let (main, e) = include_error(dir.path(), Path::new("/dev/zero"));
+        assert_eq!((&e.file, e.line, e.column), (&main, 2, 22));
+        assert_eq!(
+            e.message,
+            "included file `/dev/zero` is a character device: expected a regular file"
+        );
+    }
+
+    #[test]
+    fn an_included_directory_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("conf.d");
+        std::fs::create_dir(&sub).unwrap();
+        let (_, e) = include_error(dir.path(), &sub);
+        assert!(
+            e.message
+                .ends_with("is a directory: expected a regular file"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn an_included_fifo_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo.json");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("no mkfifo here: skipped");
+            return;
+        }
+        let base = dir.path().to_path_buf();
+        let (tx, rx) = std::sync::mpsc::channel();
+        // Reading a FIFO without a writer would block: a thread, so that a
+        // regression fails this test instead of hanging the test run.
+        std::thread::spawn(move || {
+            let _ = tx.send(include_error(&base, &fifo).1);
+        });
+        let e = rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("expanding an include of a FIFO blocked");
+        assert!(
+            e.message.ends_with("is a FIFO: expected a regular file"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn an_include_fan_out_stops_at_the_count() {
+        // File k includes file k + 1 twice: 2^30 expansions without a bound.
+        let dir = tempfile::tempdir().unwrap();
+        for k in 0..30 {
+            write(
+                dir.path(),
+                &format!("f{k}.json"),
+                &format!(
+                    "[<?include \"f{}.json\"?>, <?include \"f{}.json\"?>]",
+                    k + 1,
+                    k + 1
+                ),
+            );
+        }
+        write(dir.path(), "f30.json", "1");
+        let main = dir.path().join("f0.json");
+        let e = expand_file_within(&main, LIMITS).unwrap_err();
+        assert_eq!(
+            e.message,
+            "more than 1000 include directives expanded: expected at most 1000 in all (a file included twice counts twice)"
+        );
+        assert!(e.file.starts_with(dir.path()), "{e}");
+        // Within the bound, the same files expand.
+        let limits = Limits {
+            includes: 2 + 4 + 8,
+            ..LIMITS
+        };
+        write(dir.path(), "f3.json", "1");
+        let src = expand_file_within(&main, limits).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&src.text).unwrap();
+        assert_eq!(v, serde_json::json!([[[1, 1], [1, 1]], [[1, 1], [1, 1]]]));
+        let limits = Limits {
+            includes: 2 + 4 + 8 - 1,
+            ..LIMITS
+        };
+        let e = expand_file_within(&main, limits).unwrap_err();
+        assert!(
+            e.message.starts_with("more than 13 include directives"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_total_size_is_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let part = write(dir.path(), "part.json", &format!("\"{}\"", "x".repeat(398)));
+        let main = write(
+            dir.path(),
+            "main.json",
+            "[ <?include \"part.json\"?>,\n  <?include \"part.json\"?> ]",
+        );
+        let main_len = std::fs::metadata(&main).unwrap().len();
+        let limits = |bytes| Limits { bytes, ..LIMITS };
+        // Exactly enough: the main file and the part twice.
+        let src = expand_file_within(&main, limits(main_len + 800)).unwrap();
+        let directive = "<?include \"part.json\"?>".len() as u64;
+        assert_eq!(src.text.len() as u64, main_len - 2 * directive + 800);
+        // One byte less: the second include crosses the bound.
+        let e = expand_file_within(&main, limits(main_len + 799)).unwrap_err();
+        assert_eq!((&e.file, e.line, e.column), (&main, 2, 13));
+        assert_eq!(
+            e.message,
+            format!(
+                "including `{}` makes the configuration larger than {} bytes: expected at most that in all, counting the main file and every included file each time it is included",
+                part.display(),
+                main_len + 799
+            )
+        );
+        // The main text alone.
+        let e = expand_within("[1, 2, 3]", Path::new("t.json"), limits(8)).unwrap_err();
+        assert_eq!(
+            e.message,
+            "the configuration is 9 bytes: expected at most 8 bytes, with all its includes"
+        );
+    }
+
+    #[test]
+    fn a_file_larger_than_the_bound_is_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        // Sparse: nothing is written, and nothing must be read.
+        let big = dir.path().join("big.json");
+        let f = std::fs::File::create(&big).unwrap();
+        f.set_len(MAX_CONFIG_BYTES + 1).unwrap();
+        let (_, e) = include_error(dir.path(), &big);
+        assert!(
+            e.message
+                .contains("makes the configuration larger than 128 MiB (134217728 bytes)"),
+            "{e}"
+        );
+        let e = crate::load(&big).unwrap_err();
+        assert_eq!(
+            e.diagnostics[0].message,
+            "the configuration file is larger than 128 MiB (134217728 bytes): expected at most that, with all its includes"
+        );
+        let e = crate::load(Path::new("/dev/zero")).unwrap_err();
+        assert_eq!(
+            e.diagnostics[0].message,
+            "the configuration file is a character device: expected a regular file"
+        );
+    }
+
+    #[test]
+    fn includes_within_the_bounds_still_expand() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "one.json", "# one\n1");
+        write(dir.path(), "two.json", "[<?include \"one.json\"?>, 2]");
+        let main = write(
+            dir.path(),
+            "main.json",
+            "{\"a\": <?include \"two.json\"?>, \"b\": <?include \"one.json\"?>}",
+        );
+        let src = expand_file_within(&main, LIMITS).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&src.text).unwrap();
+        assert_eq!(v, serde_json::json!({"a": [1, 2], "b": 1}));
     }
 
     #[test]

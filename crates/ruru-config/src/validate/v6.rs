@@ -9,6 +9,7 @@ use std::path::Path;
 
 use ipnet::Ipv6Net;
 
+use super::overlap::Disjoint;
 use super::{
     check_subnet_timers, check_timers, common, hosts_databases, parse_hw_address, pool_ranges,
     relay_addresses, subnet_interface, CommonIn, Section, Space6, SubnetList, Timers,
@@ -301,20 +302,47 @@ fn server_id(v: &mut V, sid: Option<&file::ServerId>, lease_file: &Path) -> Serv
 }
 
 fn subnets(v: &mut V, list: &[file::Subnet6], g: &Globals6) -> Vec<Subnet6> {
-    let mut all = SubnetList::new("Dhcp6.subnet6", list.iter().map(|s| s.id));
+    let mut all = SubnetList::<Ipv6Addr>::new(
+        "Dhcp6.subnet6",
+        list.iter().map(|s| (s.id, s.subnet.as_str())),
+    );
     // Delegated prefixes must not be handed out by two pools, in one subnet
     // or in two.
-    let mut pd_seen: Vec<(Ipv6Net, String)> = Vec::new();
+    let mut pd_seen = PdSeen::new(list);
     let mut out = Vec::new();
     for (i, s) in list.iter().enumerate() {
         let p = format!("Dhcp6.subnet6[{i}]");
         let id = all.id(v, i, s.id);
-        let Some(net) = all.prefix::<Ipv6Addr>(v, i, &s.subnet) else {
+        let Some(net) = all.prefix(v, i) else {
             continue;
         };
         out.push(subnet(v, &p, s, id, net, g, &mut pd_seen));
     }
     out
+}
+
+/// The pd-pools accepted so far, in every subnet.
+struct PdSeen {
+    /// Their prefixes, tagged by index into `pools`.
+    prefixes: Disjoint,
+    /// Each one's prefix and path, in the order they were accepted.
+    pools: Vec<(Ipv6Net, String)>,
+}
+
+impl PdSeen {
+    fn new(subnets: &[file::Subnet6]) -> Self {
+        // Every pd-pool prefix that reads as an address: a pool is accepted
+        // only when its prefix is that address.
+        let starts = subnets
+            .iter()
+            .flat_map(|s| s.pd_pools.as_deref().unwrap_or_default())
+            .filter_map(|pd| pd.prefix.trim().parse::<Ipv6Addr>().ok())
+            .map(u128::from);
+        PdSeen {
+            prefixes: Disjoint::new(starts),
+            pools: Vec::new(),
+        }
+    }
 }
 
 fn subnet(
@@ -324,7 +352,7 @@ fn subnet(
     id: u32,
     net: Ipv6Net,
     g: &Globals6,
-    pd_seen: &mut Vec<(Ipv6Net, String)>,
+    pd_seen: &mut PdSeen,
 ) -> Subnet6 {
     let own_valid = v.lifetime(
         p,
@@ -444,12 +472,7 @@ fn subnet(
     }
 }
 
-fn pd_pools(
-    v: &mut V,
-    sp: &str,
-    list: &[file::PdPool],
-    seen: &mut Vec<(Ipv6Net, String)>,
-) -> Vec<PdPool> {
+fn pd_pools(v: &mut V, sp: &str, list: &[file::PdPool], seen: &mut PdSeen) -> Vec<PdPool> {
     let mut out = Vec::new();
     for (i, pd) in list.iter().enumerate() {
         let p = format!("{sp}.pd-pools[{i}]");
@@ -502,9 +525,11 @@ fn pd_pools(
                 Some((xnet.addr(), xlen))
             }
         };
+        let range = (u128::from(net.network()), u128::from(net.broadcast()));
         if let Some((other, where_)) = seen
-            .iter()
-            .find(|(o, _)| o.contains(&net) || net.contains(o))
+            .prefixes
+            .first_overlap(range)
+            .and_then(|k| seen.pools.get(k))
         {
             v.err(
                 format!("{p}.prefix"),
@@ -512,7 +537,8 @@ fn pd_pools(
             );
             continue;
         }
-        seen.push((net, p.clone()));
+        seen.prefixes.insert(range, seen.pools.len());
+        seen.pools.push((net, p.clone()));
         out.push(PdPool {
             prefix: net.addr(),
             prefix_len: len,
@@ -559,7 +585,13 @@ fn reservations(v: &mut V, sp: &str, list: &[file::Reservation6], net: Ipv6Net) 
     let mut hosts = Vec::new();
     let mut ids: HashMap<HostId6, usize> = HashMap::new();
     let mut addrs: HashMap<Ipv6Addr, usize> = HashMap::new();
-    let mut prefixes: Vec<(Ipv6Net, usize)> = Vec::new();
+    // The reserved prefixes, tagged by their reservation's index.
+    let mut prefixes = Disjoint::new(
+        list.iter()
+            .flat_map(|r| r.prefixes.iter().flatten())
+            .filter_map(|text| text.trim().parse::<Ipv6Net>().ok())
+            .map(|n| u128::from(n.network())),
+    );
     for (i, r) in list.iter().enumerate() {
         let p = format!("{sp}.reservations[{i}]");
         let given: Vec<(&str, &String)> = [
@@ -649,17 +681,15 @@ fn reservations(v: &mut V, sp: &str, list: &[file::Reservation6], net: Ipv6Net) 
             let Some(pfx) = super::prefix::<Ipv6Addr>(v, &pp, text) else {
                 continue;
             };
-            if let Some((_, first)) = prefixes
-                .iter()
-                .find(|(o, _)| o.contains(&pfx) || pfx.contains(o))
-            {
+            let range = (u128::from(pfx.network()), u128::from(pfx.broadcast()));
+            if let Some(first) = prefixes.first_overlap(range) {
                 v.err(
                     &pp,
                     format!("{pfx} overlaps a prefix reserved by {sp}.reservations[{first}]: expected unique prefixes"),
                 );
                 continue;
             }
-            prefixes.push((pfx, i));
+            prefixes.insert(range, i);
             reserved_prefixes.push((pfx.addr(), pfx.prefix_len()));
         }
         let options = options6(v, &format!("{p}.option-data"), &r.option_data);
@@ -694,6 +724,99 @@ pub fn parse_duid(s: &str) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
     use std::path::PathBuf;
+
+    /// Every diagnostic of a `Dhcp6` section with these subnets (JSON
+    /// objects), as `path: message`, in order.
+    fn problems(subnets: &[&str]) -> Vec<String> {
+        let text = format!("{{\"Dhcp6\": {{\"subnet6\": [{}]}}}}", subnets.join(",\n"));
+        match crate::load_str(&text, Path::new("t.json")) {
+            Ok(_) => Vec::new(),
+            Err(e) => e
+                .diagnostics
+                .iter()
+                .map(|d| format!("{}: {}", d.path, d.message))
+                .collect(),
+        }
+    }
+
+    fn pd(prefix: &str, len: u8) -> String {
+        format!("{{\"prefix\": \"{prefix}\", \"prefix-len\": {len}, \"delegated-len\": 64}}")
+    }
+
+    #[test]
+    fn an_overlapping_pd_pool_names_the_first_pool_it_overlaps() {
+        let s1 = format!(
+            "{{\"id\": 1, \"subnet\": \"2001:db8:1::/64\", \"pd-pools\": [{}, {}]}}",
+            pd("3000:0:0:200::", 56),
+            pd("3000:0:0:100::", 56)
+        );
+        let s2 = format!(
+            "{{\"id\": 2, \"subnet\": \"2001:db8:2::/64\", \"pd-pools\": [{}, {}, {}, {}]}}",
+            pd("3000:0:0:300::", 56),
+            // Covers all three: named after the first one accepted.
+            pd("3000::", 48),
+            pd("3000:0:0:140::", 58),
+            pd("3000:1::", 48)
+        );
+        let s3 = format!(
+            "{{\"id\": 3, \"subnet\": \"2001:db8:3::/64\", \"pd-pools\": [{}]}}",
+            pd("3000:1:0:100::", 56)
+        );
+        assert_eq!(
+            problems(&[&s1, &s2, &s3]),
+            [
+                "Dhcp6.subnet6[1].pd-pools[1].prefix: 3000::/48 overlaps 3000:0:0:200::/56 of Dhcp6.subnet6[0].pd-pools[0]: expected disjoint pd-pools",
+                "Dhcp6.subnet6[1].pd-pools[2].prefix: 3000:0:0:140::/58 overlaps 3000:0:0:100::/56 of Dhcp6.subnet6[0].pd-pools[1]: expected disjoint pd-pools",
+                "Dhcp6.subnet6[2].pd-pools[0].prefix: 3000:1:0:100::/56 overlaps 3000:1::/48 of Dhcp6.subnet6[1].pd-pools[3]: expected disjoint pd-pools",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_overlapping_reserved_prefix_names_the_first_reservation() {
+        let r = |duid: &str, prefixes: &[&str]| {
+            let list: Vec<String> = prefixes.iter().map(|p| format!("\"{p}\"")).collect();
+            format!(
+                "{{\"duid\": \"{duid}\", \"prefixes\": [{}]}}",
+                list.join(", ")
+            )
+        };
+        let s = format!(
+            "{{\"id\": 1, \"subnet\": \"2001:db8:1::/64\", \"reservations\": [{}]}}",
+            [
+                r("01:01", &["3000:0:0:300::/56"]),
+                r("01:02", &["3000:0:0:100::/56", "3000:0:0:100::/60"]),
+                r("01:03", &["3000::/48", "3000:0:0:200::/56"]),
+                r("01:04", &["3000:0:0:400::/60", "3000:0:0:200::/60"]),
+            ]
+            .join(", ")
+        );
+        assert_eq!(
+            problems(&[&s]),
+            [
+                "Dhcp6.subnet6[0].reservations[1].prefixes[1]: 3000:0:0:100::/60 overlaps a prefix reserved by Dhcp6.subnet6[0].reservations[1]: expected unique prefixes",
+                "Dhcp6.subnet6[0].reservations[2].prefixes[0]: 3000::/48 overlaps a prefix reserved by Dhcp6.subnet6[0].reservations[0]: expected unique prefixes",
+                "Dhcp6.subnet6[0].reservations[3].prefixes[1]: 3000:0:0:200::/60 overlaps a prefix reserved by Dhcp6.subnet6[0].reservations[2]: expected unique prefixes",
+            ]
+        );
+    }
+
+    #[test]
+    fn every_earlier_overlapping_subnet_is_named() {
+        let s = |id: u32, net: &str| format!("{{\"id\": {id}, \"subnet\": \"{net}\"}}");
+        assert_eq!(
+            problems(&[
+                &s(1, "2001:db8:1::/64"),
+                &s(2, "2001:db8::/32"),
+                &s(3, "2001:db8:1::/64"),
+            ]),
+            [
+                "Dhcp6.subnet6[1].subnet: 2001:db8::/32 overlaps 2001:db8:1::/64 of Dhcp6.subnet6[0]: expected disjoint subnets",
+                "Dhcp6.subnet6[2].subnet: 2001:db8:1::/64 is the same as 2001:db8:1::/64 of Dhcp6.subnet6[0]: expected disjoint subnets",
+                "Dhcp6.subnet6[2].subnet: 2001:db8:1::/64 overlaps 2001:db8::/32 of Dhcp6.subnet6[1]: expected disjoint subnets",
+            ]
+        );
+    }
 
     #[test]
     fn duid_forms() {
