@@ -482,7 +482,7 @@ fn config_write(ctx: &ControlCtx, args: &Value) -> Res {
 
 /// Applies an edited copy of the running configuration's JSON.
 pub(super) fn apply_raw(ctx: &ControlCtx, raw: &Value) -> Result<(), Value> {
-    let text = serde_json::to_string_pretty(raw).map_err(|e| err(e.to_string()))?;
+    let text = serde_json::to_string(raw).map_err(|e| err(e.to_string()))?;
     let config =
         ruru_config::load_str_with(&text, &ctx.shared.config_path, ctx.shared.allowed.places())
             .map_err(|e| err(e.to_string()))?;

@@ -486,7 +486,7 @@ fn add<F: Hosts>(ctx: &ControlCtx, v: &View, args: &Value) -> Res {
         return Ok(answer(SUCCESS, "Host added.", None));
     };
     // Validated as the file's would be, then written to the database.
-    let text = serde_json::to_string_pretty(&raw).map_err(|e| not_added(e.to_string()))?;
+    let text = serde_json::to_string(&raw).map_err(|e| not_added(e.to_string()))?;
     let config =
         ruru_config::load_str_with(&text, &ctx.shared.config_path, ctx.shared.allowed.places())
             .map_err(|e| not_added(e.to_string()))?;
