@@ -30,6 +30,7 @@ pub mod logging;
 pub mod serve;
 pub mod sockets;
 pub mod state;
+pub mod switch;
 pub mod timers;
 pub mod v6;
 pub mod workers;

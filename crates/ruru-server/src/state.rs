@@ -88,9 +88,9 @@ pub struct Shared {
     pub last_reload: Mutex<Instant>,
     /// The DHCPv6 service, when the configuration has a `Dhcp6` section.
     pub v6: Mutex<Option<Arc<crate::v6::Service6>>>,
-    /// `dhcp-disable`: 0 = serving; otherwise packets are dropped until this
-    /// Unix time (`u64::MAX`: until `dhcp-enable`).
-    pub disabled_until: std::sync::atomic::AtomicU64,
+    /// DHCPv4's `dhcp-disable` / `dhcp-enable` (DHCPv6 has its own, in
+    /// [`crate::v6::Service6`]).
+    pub switch4: crate::switch::Switch,
     /// Held while a DHCPv4 lease or hosts database is lost under `on-fail`
     /// `stop-retry-exit` (Kea stops the service while it reconnects; see
     /// [`crate::db::watch`]). Apart from `dhcp-disable`: `dhcp-enable` does
@@ -124,18 +124,15 @@ impl Shared {
             started: Instant::now(),
             last_reload: Mutex::new(Instant::now()),
             v6: Mutex::new(None),
-            disabled_until: std::sync::atomic::AtomicU64::new(0),
+            switch4: crate::switch::Switch::default(),
             db_paused: Arc::default(),
         }
     }
 
-    /// Whether DHCP service is disabled (`dhcp-disable`, or a lease or
+    /// Whether DHCPv4 service is disabled (`dhcp-disable`, or a lease or
     /// hosts database lost under `stop-retry-exit`) at `now`.
     pub fn disabled(&self, now: u64) -> bool {
-        let until = self
-            .disabled_until
-            .load(std::sync::atomic::Ordering::Relaxed);
-        until != 0 && now < until || self.db_paused.is_paused()
+        self.switch4.is_disabled(now) || self.db_paused.is_paused()
     }
 
     /// The configuration for one packet or one timer run.

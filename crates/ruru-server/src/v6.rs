@@ -48,6 +48,8 @@ pub struct Service6 {
     /// `stop-retry-exit`: messages are dropped, counted in
     /// `pkt6-drop-service-disabled` (see [`crate::db::watch`]).
     pub db_paused: Arc<crate::db::Pause>,
+    /// DHCPv6's `dhcp-disable` / `dhcp-enable`.
+    pub switch: crate::switch::Switch,
     opts: EngineOptions6,
     stats: Arc<Stats>,
     /// `interfaces-config.interfaces` as last applied.
@@ -125,6 +127,7 @@ impl Service6 {
             store,
             memfile: db.memfile,
             db_paused: Arc::default(),
+            switch: crate::switch::Switch::default(),
             opts,
             stats,
             interfaces: Mutex::new(cfg.interfaces.interfaces.clone()),
@@ -271,7 +274,7 @@ impl Service6 {
                 iface: Some(iface.clone()),
                 dst: rx.dst,
             };
-            if self.db_paused.is_paused() {
+            if self.db_paused.is_paused() || self.switch.is_disabled(crate::now()) {
                 self.stats.inc(Stat::Pkt6Received);
                 self.stats.inc(Stat::Pkt6ReceiveDrop);
                 self.stats.inc(Stat::Pkt6DropServiceDisabled);

@@ -32,6 +32,12 @@ pub struct ControlCtx {
     pub shared: Arc<Shared>,
     /// Statistic sample history (Kea's `statistic-sample-*`).
     pub samples: Arc<Samples>,
+    /// The control socket the request came in on (`None`: from inside the
+    /// process). Its sections (`Dhcp4`, `Dhcp6`, or both when both list
+    /// it) are the families a family-specific command acts on when the
+    /// request names no `service`, as each Kea daemon answers on its own
+    /// socket.
+    pub socket: Option<ruru_config::ControlSocket>,
 }
 
 impl ControlCtx {
@@ -39,6 +45,74 @@ impl ControlCtx {
         ControlCtx {
             shared,
             samples: Arc::new(Samples::default()),
+            socket: None,
+        }
+    }
+
+    /// This context for requests arriving on `socket`.
+    pub fn on_socket(&self, socket: &ruru_config::ControlSocket) -> Self {
+        ControlCtx {
+            socket: Some(socket.clone()),
+            ..self.clone()
+        }
+    }
+}
+
+/// The families a family-specific command acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Targets {
+    pub v4: bool,
+    pub v6: bool,
+}
+
+/// The families `service` names (`dhcp4`, `dhcp6`), or, without one, those
+/// of the sections that list the socket the request came in on; only
+/// families this server runs. Neither: the families it runs.
+pub(super) fn targets(ctx: &ControlCtx, service: Option<&Value>) -> Targets {
+    let running = ctx.shared.snapshot();
+    let runs4 = running.config.dhcp4.is_some();
+    let runs6 = crate::sockets::lock(&ctx.shared.v6).is_some();
+    let names: Vec<&str> = service
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let (want4, want6) = if !names.is_empty() {
+        (names.contains(&"dhcp4"), names.contains(&"dhcp6"))
+    } else if let Some(s) = &ctx.socket {
+        let same = |c: &ruru_config::ControlSocket| match (c, s) {
+            (
+                ruru_config::ControlSocket::Unix { path: a },
+                ruru_config::ControlSocket::Unix { path: b },
+            ) => a == b,
+            (ruru_config::ControlSocket::Http(a), ruru_config::ControlSocket::Http(b)) => {
+                a.addr == b.addr
+            }
+            _ => false,
+        };
+        let in4 = running
+            .config
+            .dhcp4
+            .as_ref()
+            .is_some_and(|d| d.control_sockets.iter().any(same));
+        let in6 = running
+            .config
+            .dhcp6
+            .as_ref()
+            .is_some_and(|d| d.control_sockets.iter().any(same));
+        (in4, in6)
+    } else {
+        (true, true)
+    };
+    let t = Targets {
+        v4: want4 && runs4,
+        v6: want6 && runs6,
+    };
+    if t.v4 || t.v6 {
+        t
+    } else {
+        Targets {
+            v4: runs4,
+            v6: runs6,
         }
     }
 }
@@ -208,11 +282,17 @@ fn run(ctx: &ControlCtx, req: &Value) -> Value {
                 });
             Ok(answer(SUCCESS, "Shutting down.", None))
         }
-        "dhcp-disable" => dhcp_disable(ctx, args),
+        "dhcp-disable" => dhcp_disable(ctx, targets(ctx, obj.get("service")), args),
         "dhcp-enable" => {
-            ctx.shared
-                .disabled_until
-                .store(0, std::sync::atomic::Ordering::Relaxed);
+            let t = targets(ctx, obj.get("service"));
+            if t.v4 {
+                ctx.shared.switch4.enable();
+            }
+            if t.v6 {
+                if let Some(v6) = crate::sockets::lock(&ctx.shared.v6).as_ref() {
+                    v6.switch.enable();
+                }
+            }
             Ok(answer(SUCCESS, "DHCP service successfully enabled", None))
         }
         "stat-lease4-get" => stat_lease4_get(ctx, args),
@@ -379,16 +459,29 @@ fn status_get(ctx: &ControlCtx) -> Value {
     )
 }
 
-fn dhcp_disable(ctx: &ControlCtx, args: &Value) -> Res {
-    let until = match opt_u64(args, "max-period")? {
+/// Kea's `dhcp-disable` for the families of `t` (`max-period`: seconds).
+fn dhcp_disable(ctx: &ControlCtx, t: Targets, args: &Value) -> Res {
+    let period = match opt_u64(args, "max-period")? {
         Some(0) => return Err(err("'max-period' must be positive integer")),
-        Some(p) => now().saturating_add(p),
-        None => u64::MAX,
+        p => p,
     };
-    ctx.shared
-        .disabled_until
-        .store(until, std::sync::atomic::Ordering::Relaxed);
-    Ok(answer(SUCCESS, "DHCPv4 service disabled", None))
+    let now = now();
+    let mut names = Vec::new();
+    if t.v4 {
+        ctx.shared.switch4.disable(now, period);
+        names.push("DHCPv4");
+    }
+    if t.v6 {
+        if let Some(v6) = crate::sockets::lock(&ctx.shared.v6).as_ref() {
+            v6.switch.disable(now, period);
+            names.push("DHCPv6");
+        }
+    }
+    Ok(answer(
+        SUCCESS,
+        format!("{} service disabled", names.join(" and ")),
+        None,
+    ))
 }
 
 /// Kea's stat_cmds `stat-lease4-get`: lease counts per subnet as a result set.

@@ -282,7 +282,7 @@ fn start_one(l: &Listeners, s: &ControlSocket) -> Result<Active, String> {
             };
             let listener = unix::bind(&claim).map_err(|e| format!("cannot listen: {e}"))?;
             let task =
-                l.rt.spawn(unix::serve(listener, claim, l.ctx.clone(), l.limits));
+                l.rt.spawn(unix::serve(listener, claim, l.ctx.on_socket(s), l.limits));
             Ok(Active {
                 spec: s.clone(),
                 settings: None,
@@ -298,7 +298,7 @@ fn start_one(l: &Listeners, s: &ControlSocket) -> Result<Active, String> {
             let task = l.rt.spawn(http::serve(
                 listener,
                 settings.clone(),
-                l.ctx.clone(),
+                l.ctx.on_socket(s),
                 l.limits,
             ));
             Ok(Active {

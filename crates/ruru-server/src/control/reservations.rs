@@ -1,8 +1,9 @@
 //! The reservation commands of both families: Kea's host_cmds
 //! (`reservation-add`, `-get`, `-get-all`, `-get-page`, `-del`).
 //!
-//! A command is for the DHCPv6 service when its `service` names `dhcp6`
-//! and not `dhcp4`, or names none and the server runs only `Dhcp6`
+//! A command is for the DHCPv6 service when it targets DHCPv6 alone: its
+//! `service` names `dhcp6` and not `dhcp4`, or it names none and came in
+//! on a socket of the `Dhcp6` section only, or the server runs only `Dhcp6`
 //! ([`is_v6`]); otherwise for DHCPv4. [`Hosts`] names what differs between
 //! the families (the section and subnet list, the address and identifier
 //! types, the host database calls and the database host's JSON); the
@@ -36,19 +37,12 @@ use super::commands::{
 };
 use super::family::{V4, V6};
 
-/// Whether a `reservation-*` command is for the DHCPv6 service: its
-/// `service` names `dhcp6` and not `dhcp4`, or it names none and the server
-/// runs `Dhcp6` without `Dhcp4`.
+/// Whether a `reservation-*` command is for the DHCPv6 service: it targets
+/// DHCPv6 alone ([`super::commands::targets`]: its `service`, else the
+/// section of the socket it came in on, else the families the server runs).
 pub(super) fn is_v6(ctx: &ControlCtx, service: Option<&Value>) -> bool {
-    let names: Vec<&str> = service
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    if !names.is_empty() {
-        return names.contains(&"dhcp6") && !names.contains(&"dhcp4");
-    }
-    let running = ctx.shared.snapshot();
-    running.config.dhcp4.is_none() && running.config.dhcp6.is_some()
+    let t = super::commands::targets(ctx, service);
+    t.v6 && !t.v4
 }
 
 /// Runs a `reservation-*` command of the family `service` selects.
