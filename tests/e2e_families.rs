@@ -114,3 +114,107 @@ fn each_family_is_disabled_and_enabled_on_its_own() {
     assert_eq!(get("pkt4-drop-service-disabled"), 2, "{stats}");
     assert_eq!(get("pkt6-drop-service-disabled"), 3, "{stats}");
 }
+
+#[test]
+fn kea_per_daemon_files_run_in_one_process() {
+    let test = "families_files";
+    let _g = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if !can_bind_67(test) {
+        return;
+    }
+    let Some(sock6) = bind_relay(test) else {
+        return;
+    };
+    let ra = relay_addr_for(test);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let both: Value =
+        serde_json::from_str(&config(ra).replace("@DIR@", d.to_str().unwrap())).unwrap();
+    let f4 = d.join("kea-dhcp4.conf");
+    let f6 = d.join("kea-dhcp6.conf");
+    std::fs::write(&f4, json!({"Dhcp4": both["Dhcp4"]}).to_string()).unwrap();
+    std::fs::write(&f6, json!({"Dhcp6": both["Dhcp6"]}).to_string()).unwrap();
+
+    // `ruru check` takes both; the same section twice is an error.
+    let check = |files: &[&Path]| {
+        let mut c = std::process::Command::new(BIN);
+        c.arg("check");
+        for f in files {
+            c.arg("-c").arg(f);
+        }
+        c.output().unwrap()
+    };
+    assert!(check(&[&f4, &f6]).status.success());
+    let out = check(&[&f4, &f6, &f4]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("section `Dhcp4` is also in"));
+
+    let port = free_port();
+    let mut child = std::process::Command::new(BIN)
+        .args(["serve", "-c"])
+        .arg(&f4)
+        .arg("-c")
+        .arg(&f6)
+        .args(["-p", &port.to_string(), "-P", &free_port().to_string()])
+        .current_dir(d)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let (ctl4, ctl6) = (d.join("ctl4.sock"), d.join("ctl6.sock"));
+    let up = (0..200).any(|_| {
+        std::thread::sleep(Duration::from_millis(50));
+        UnixStream::connect(&ctl4).is_ok() && UnixStream::connect(&ctl6).is_ok()
+    });
+    assert!(up, "ruru did not start on two files");
+    let relay4 = Relay::new(ra, port);
+    let relay6 = Relay6::new(sock6, port);
+    let serves = |n: u8| {
+        let v4 = relay4.exchange(&Client::new(n, ra).discover()).is_some();
+        let v6 = relay6
+            .exchange(&msg(1, n, None, &[ia_na(1, None)]))
+            .is_some_and(|m| m.msg_type() == M6::Advertise);
+        (v4, v6)
+    };
+    assert_eq!(serves(1), (true, true));
+
+    // config-write puts each section back into its own file.
+    let a = cmd(&ctl6, json!({"command": "config-write"}));
+    assert_eq!(a["result"], 0, "{a}");
+    let read =
+        |p: &Path| -> Value { serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap() };
+    let (w4, w6) = (read(&f4), read(&f6));
+    assert_eq!(
+        w4.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["Dhcp4"]
+    );
+    assert_eq!(
+        w6.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["Dhcp6"]
+    );
+
+    // SIGHUP re-reads both files: a change in the DHCPv6 file applies.
+    let mut edited = w6.clone();
+    edited["Dhcp6"]["subnet6"][0]["pools"] =
+        json!([{ "pool": "2001:db8:1::900 - 2001:db8:1::9ff" }]);
+    std::fs::write(&f6, edited.to_string()).unwrap();
+    std::process::Command::new("kill")
+        .args(["-HUP", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let applied = (0..100).any(|_| {
+        std::thread::sleep(Duration::from_millis(100));
+        let got = cmd(&ctl4, json!({"command": "config-get"}));
+        got["arguments"]["Dhcp6"]["subnet6"][0]["pools"][0]["pool"]
+            == "2001:db8:1::900 - 2001:db8:1::9ff"
+    });
+    assert!(applied, "SIGHUP did not re-read the DHCPv6 file");
+    let adv = relay6
+        .exchange(&msg(1, 9, None, &[ia_na(1, None)]))
+        .expect("ADVERTISE");
+    let a = addr_of(&adv).unwrap();
+    assert!(a.segments()[7] >= 0x900 && a.segments()[7] <= 0x9ff, "{a}");
+    assert!(serves(10).0);
+    let _ = child.kill();
+    let _ = child.wait();
+}

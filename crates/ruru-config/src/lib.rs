@@ -134,6 +134,85 @@ pub fn load_with(path: &Path, places: &Places) -> Result<Config, ConfigError> {
     load_str_with(&text, path, places)
 }
 
+/// Loads several files as one configuration, as a Kea site keeps
+/// `kea-dhcp4.conf` and `kea-dhcp6.conf` apart: each file is read and
+/// validated on its own (every problem of every file is reported), then
+/// their sections are put together. A section in two files is an error
+/// naming both. With one file this is [`load_with`].
+pub fn load_files(paths: &[PathBuf], places: &Places) -> Result<Config, ConfigError> {
+    let mut diagnostics = Vec::new();
+    let mut merged: Option<Config> = None;
+    for path in paths {
+        let c = match load_with(path, places) {
+            Ok(c) => c,
+            Err(e) => {
+                diagnostics.extend(e.diagnostics);
+                continue;
+            }
+        };
+        let Some(m) = merged.as_mut() else {
+            merged = Some(c);
+            continue;
+        };
+        for (name, file) in &c.sections {
+            if let Some((_, first)) = m.sections.iter().find(|(n, _)| n == name) {
+                diagnostics.push(section_twice(name, file, first));
+            }
+        }
+        if diagnostics.is_empty() {
+            merge(m, c);
+        }
+    }
+    match merged {
+        Some(m) if diagnostics.is_empty() => Ok(m),
+        _ if !diagnostics.is_empty() => Err(ConfigError { diagnostics }),
+        _ => Err(ConfigError::from(Diagnostic {
+            file: PathBuf::new(),
+            line: 1,
+            column: 1,
+            path: String::new(),
+            message: "no configuration file given".into(),
+        })),
+    }
+}
+
+/// Adds the sections of `c` (none of which `m` has) to `m`.
+fn merge(m: &mut Config, c: Config) {
+    if c.dhcp4.is_some() {
+        m.dhcp4 = c.dhcp4;
+    }
+    if c.dhcp6.is_some() {
+        m.dhcp6 = c.dhcp6;
+    }
+    if let (serde_json::Value::Object(into), serde_json::Value::Object(from)) = (&mut m.raw, c.raw)
+    {
+        into.extend(from);
+    }
+    m.sections.extend(c.sections);
+}
+
+/// The error for section `name` given in `file` and in `first` already,
+/// located at the section's key in `file` where it can be found.
+fn section_twice(name: &str, file: &Path, first: &Path) -> Diagnostic {
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    let (line, column) = text.find(&format!("\"{name}\"")).map_or((1, 1), |off| {
+        let before = &text[..off];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rfind('\n').map_or(off, |n| off - n - 1) + 1;
+        (line, column)
+    });
+    Diagnostic {
+        file: file.to_path_buf(),
+        line,
+        column,
+        path: name.to_string(),
+        message: format!(
+            "section `{name}` is also in {}: expected each section in one file only",
+            first.display()
+        ),
+    }
+}
+
 /// Validates configuration text as if it had been read from `path`
 /// (includes are resolved relative to `path`'s directory), with the
 /// directories the environment names.

@@ -12,8 +12,11 @@ use std::path::PathBuf;
 /// A whole configuration file, validated.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The file this was loaded from (SIGHUP and `config-reload` read it again).
+    /// The file this was loaded from (SIGHUP and `config-reload` read it
+    /// again); with several files ([`crate::load_files`]), the first.
     pub source: PathBuf,
+    /// Each section present (`Dhcp4`, `Dhcp6`) and the file it came from.
+    pub sections: Vec<(String, PathBuf)>,
     /// The `Dhcp4` section, when present.
     pub dhcp4: Option<Dhcp4>,
     /// The `Dhcp6` section, when present. A file may have either section

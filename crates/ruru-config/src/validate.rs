@@ -479,6 +479,11 @@ pub fn validate(
     if v.problems.is_empty() {
         Ok(model::Config {
             source: source.to_path_buf(),
+            sections: [("Dhcp4", dhcp4.is_some()), ("Dhcp6", dhcp6.is_some())]
+                .into_iter()
+                .filter(|(_, present)| *present)
+                .map(|(name, _)| (name.to_string(), source.to_path_buf()))
+                .collect(),
             dhcp4,
             dhcp6,
             raw: serde_json::Value::Null,

@@ -1529,3 +1529,48 @@ fn flex_id_reservations_and_parked_packet_limit() {
         "is not a flex-id",
     );
 }
+
+#[test]
+fn several_files_make_one_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let f4 = dir.path().join("kea-dhcp4.conf");
+    let f6 = dir.path().join("kea-dhcp6.conf");
+    let again = dir.path().join("again.conf");
+    std::fs::write(
+        &f4,
+        r#"{ "Dhcp4": { "subnet4": [ { "id": 1, "subnet": "192.0.2.0/24" } ] } }"#,
+    )
+    .unwrap();
+    std::fs::write(
+        &f6,
+        "// DHCPv6\n{ \"Dhcp6\": { \"subnet6\": [ { \"id\": 1, \"subnet\": \"2001:db8:1::/64\" } ] } }",
+    )
+    .unwrap();
+    std::fs::write(&again, "{\n  \"Dhcp4\": {}\n}").unwrap();
+    let places = ruru_config::Places::default();
+    let c = ruru_config::load_files(&[f4.clone(), f6.clone()], &places).unwrap();
+    assert!(c.dhcp4.is_some() && c.dhcp6.is_some());
+    assert_eq!(
+        c.sections,
+        [
+            ("Dhcp4".to_string(), f4.clone()),
+            ("Dhcp6".to_string(), f6.clone())
+        ]
+    );
+    assert!(c.raw["Dhcp4"]["subnet4"].is_array() && c.raw["Dhcp6"]["subnet6"].is_array());
+    // A section in two files names both, at the second file's key.
+    let e = ruru_config::load_files(&[f4.clone(), f6.clone(), again.clone()], &places).unwrap_err();
+    let d = &e.diagnostics[0];
+    assert_eq!(
+        (d.file.as_path(), d.line, d.column),
+        (again.as_path(), 2, 3),
+        "{d}"
+    );
+    assert!(d.message.contains(f4.to_str().unwrap()), "{d}");
+    // Every file's problems are reported in one run.
+    std::fs::write(&f6, "{ \"Dhcp6\": { \"valid-lifetim\": 1 } }").unwrap();
+    std::fs::write(&f4, "{ \"Dhcp4\": { \"renew-timr\": 1 } }").unwrap();
+    let e = ruru_config::load_files(&[f4.clone(), f6.clone()], &places).unwrap_err();
+    let files: Vec<_> = e.diagnostics.iter().map(|d| d.file.clone()).collect();
+    assert_eq!(files, [f4, f6]);
+}

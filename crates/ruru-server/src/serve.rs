@@ -25,7 +25,9 @@ use crate::{timers, ServerError};
 /// Command-line settings of `ruru serve`.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
-    pub config: PathBuf,
+    /// The configuration files (`-c`, one or more): each holds top-level
+    /// sections (`Dhcp4`, `Dhcp6`), as a Kea site's per-daemon files do.
+    pub config: Vec<PathBuf>,
     /// Server port (Kea's `-p`), default 67.
     pub server_port: u16,
     /// Client port (Kea's `-P`), default 68.
@@ -66,7 +68,16 @@ pub fn default_threads(config: &ruru_config::Config) -> usize {
 
 /// Runs the server until SIGTERM/SIGINT.
 pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
-    let config = ruru_config::load(&opts.config)?;
+    let config = ruru_config::load_files(&opts.config, &ruru_config::Places::from_env())?;
+    // Error messages name the file that holds the section concerned.
+    let file_of = |section: &str| -> PathBuf {
+        config
+            .sections
+            .iter()
+            .find(|(n, _)| n == section)
+            .map_or_else(|| config.source.clone(), |(_, f)| f.clone())
+    };
+    let (file4, file6) = (file_of("Dhcp4"), file_of("Dhcp6"));
     if config.dhcp4.is_none() && config.dhcp6.is_none() {
         return Err(ServerError::NoDhcp4);
     }
@@ -79,7 +90,12 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     let claims =
         crate::control::listener::claim_all(&control_sockets).map_err(ServerError::Control)?;
     logging_init(&dhcp4.loggers)?;
-    info!(version = env!("CARGO_PKG_VERSION"), config = %opts.config.display(), "ruru starting");
+    let files: Vec<String> = opts
+        .config
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    info!(version = env!("CARGO_PKG_VERSION"), config = %files.join(", "), "ruru starting");
 
     // Signal handlers first: SIGHUP's default action would kill the process
     // if it arrived before they are in place.
@@ -97,7 +113,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     let callers4 = threads * dhcp4.interfaces.interfaces.len().max(1);
 
     // Lease store: memfile (with LFC) or a SQL database.
-    let mut opened = crate::db::open4(&dhcp4.lease_database, &opts.config, callers4)?;
+    let mut opened = crate::db::open4(&dhcp4.lease_database, &file4, callers4)?;
     let sql4 = opened.sql.take();
     crate::db::log_opened(
         "lease database",
@@ -108,7 +124,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     );
     // Hosts databases: asked at every packet after the config's reservations.
     let (hosts, hosts_watch4) =
-        crate::db::open_hosts("DHCPv4", &dhcp4.hosts_databases, &opts.config, callers4)?;
+        crate::db::open_hosts("DHCPv4", &dhcp4.hosts_databases, &file4, callers4)?;
 
     // Sockets: opened now, served once the shared state exists.
     let ic = dhcp4.interfaces.clone();
@@ -193,10 +209,10 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
             opts.client_port
         };
         let callers6 = threads * d6.interfaces.interfaces.len().max(1);
-        let mut db6 = crate::db::open6(&d6.lease_database, &opts.config, callers6)?;
+        let mut db6 = crate::db::open6(&d6.lease_database, &file6, callers6)?;
         let sql6 = db6.sql.take();
         let (hosts6, hosts_watch6) =
-            crate::db::open_hosts("DHCPv6", &d6.hosts_databases, &opts.config, callers6)?;
+            crate::db::open_hosts("DHCPv6", &d6.hosts_databases, &file6, callers6)?;
         let svc = crate::v6::Service6::start(
             d6,
             crate::v6::Databases6 {

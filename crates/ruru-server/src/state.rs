@@ -70,7 +70,12 @@ pub struct Shared {
     /// Options of every engine built (without `hooks`: each configuration
     /// sets its own).
     pub engine_opts: EngineOptions,
+    /// The first configuration file (includes of configurations from the
+    /// API resolve in its directory).
     pub config_path: PathBuf,
+    /// Every configuration file (`-c`), read again by SIGHUP and
+    /// `config-reload`.
+    pub config_paths: Vec<PathBuf>,
     /// The directories a configuration received through the control API
     /// may write in (ruru's own and those of configurations read from
     /// disk).
@@ -105,7 +110,7 @@ impl Shared {
         stats: Arc<Stats>,
         hook_stats: Arc<HookStats>,
         engine_opts: EngineOptions,
-        config_path: PathBuf,
+        config_paths: Vec<PathBuf>,
         sockets: SocketSet,
     ) -> Self {
         let allowed =
@@ -117,7 +122,8 @@ impl Shared {
             stats,
             hook_stats,
             engine_opts,
-            config_path,
+            config_path: config_paths.first().cloned().unwrap_or_default(),
+            config_paths,
             sockets: Mutex::new(sockets),
             reload_lock: Mutex::new(()),
             shutdown: tokio::sync::Notify::new(),
@@ -140,9 +146,9 @@ impl Shared {
         self.current.load_full()
     }
 
-    /// Re-reads the config file (SIGHUP, `config-reload`) and applies it.
+    /// Re-reads the config files (SIGHUP, `config-reload`) and applies them.
     pub fn reload(self: &Arc<Self>) -> Result<(), ServerError> {
-        let config = ruru_config::load(&self.config_path)?;
+        let config = ruru_config::load_files(&self.config_paths, self.allowed.places())?;
         // A file is the administrator's word: its directories become
         // directories API configurations may use too.
         self.allowed.remember(&config);
@@ -236,7 +242,7 @@ impl Shared {
             (None, None) => {}
         }
         *lock(&self.last_reload) = Instant::now();
-        info!(path = %self.config_path.display(), "configuration applied");
+        info!(path = %config.source.display(), "configuration applied");
         if let Some(h) = &new_hooks {
             let raw = || config.raw.to_string();
             h.configured(ruru_engine::HookPoint::Dhcp4SrvConfigured, &raw);

@@ -143,9 +143,10 @@ pub struct CtlArgs {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Configuration file (Kea format: {"Dhcp4": {...}}).
-    #[arg(short = 'c', long = "config", value_name = "FILE")]
-    pub config: PathBuf,
+    /// Configuration file (Kea format: {"Dhcp4": {...}, "Dhcp6": {...}}); repeat -c to run
+    /// several files (e.g. kea-dhcp4.conf and kea-dhcp6.conf) in one process.
+    #[arg(short = 'c', long = "config", value_name = "FILE", required = true)]
+    pub config: Vec<PathBuf>,
     /// Port the server listens on (Kea's -p); default 67. Replies to relays still go to port 67.
     #[arg(short = 'p', long = "port", value_name = "PORT", default_value_t = 67)]
     pub port: u16,
@@ -168,9 +169,9 @@ pub struct ServeArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Configuration file to check.
-    #[arg(short = 'c', long = "config", value_name = "FILE")]
-    pub config: PathBuf,
+    /// Configuration file to check; repeat -c to check several files as one configuration.
+    #[arg(short = 'c', long = "config", value_name = "FILE", required = true)]
+    pub config: Vec<PathBuf>,
 }
 
 /// The clap command, for man page generation.

@@ -29,20 +29,24 @@ fn main() -> ExitCode {
         // Like `kea-dhcp4 -t`, hook libraries of both sections are checked
         // (ELF type, required symbols, ABI version) from their files: no
         // code of theirs runs.
-        Command::Check(a) => match ruru_config::load(&a.config) {
-            Ok(c) => {
-                if let Err(e) = ruru_server::hooks::check_config(&c) {
-                    eprintln!("{e}");
-                    return ExitCode::FAILURE;
+        Command::Check(a) => {
+            match ruru_config::load_files(&a.config, &ruru_config::Places::from_env()) {
+                Ok(c) => {
+                    if let Err(e) = ruru_server::hooks::check_config(&c) {
+                        eprintln!("{e}");
+                        return ExitCode::FAILURE;
+                    }
+                    let files: Vec<String> =
+                        a.config.iter().map(|p| p.display().to_string()).collect();
+                    println!("{}: configuration OK", files.join(", "));
+                    ExitCode::SUCCESS
                 }
-                println!("{}: configuration OK", a.config.display());
-                ExitCode::SUCCESS
+                Err(e) => {
+                    eprintln!("{e}");
+                    ExitCode::FAILURE
+                }
             }
-            Err(e) => {
-                eprintln!("{e}");
-                ExitCode::FAILURE
-            }
-        },
+        }
     }
 }
 

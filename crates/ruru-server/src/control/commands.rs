@@ -19,6 +19,7 @@ use ruru_config::Subnet4;
 use ruru_engine::v4::hex;
 use ruru_lease::{Lease4, LeaseError, LeaseStore};
 use serde_json::{json, Map, Value};
+use std::path::PathBuf;
 
 use super::commands6::{self, COMMANDS6};
 use super::family::{self, Family, V4};
@@ -550,26 +551,57 @@ fn config_set(ctx: &ControlCtx, args: &Value) -> Res {
 }
 
 /// Kea's `config-write`, within the startup configuration's directory
-/// ([`super::paths::write_target`]).
+/// ([`super::paths::write_target`]). Without `filename`, each startup file
+/// gets back the sections it held (one file: the whole configuration).
 fn config_write(ctx: &ControlCtx, args: &Value) -> Res {
-    let path = super::paths::write_target(&ctx.shared.config_path, opt_str(args, "filename")?)
-        .map_err(|e| err(format!("Unable to write the configuration: {e}")))?;
     let raw = ctx.shared.snapshot().config.raw.clone();
-    let text = serde_json::to_string_pretty(&raw).map_err(|e| err(e.to_string()))?;
-    let mode = if super::secrets::has_secrets(&raw) {
-        ruru_lease::files::SECRET_MODE
-    } else {
-        ruru_lease::files::FILE_MODE
+    let filename = opt_str(args, "filename")?;
+    let targets: Vec<(PathBuf, Value)> = match filename {
+        Some(_) => vec![(ctx.shared.config_path.clone(), raw)],
+        None if ctx.shared.config_paths.len() <= 1 => {
+            vec![(ctx.shared.config_path.clone(), raw)]
+        }
+        None => {
+            let running = ctx.shared.snapshot();
+            ctx.shared
+                .config_paths
+                .iter()
+                .map(|file| {
+                    let part: Map<String, Value> = running
+                        .config
+                        .sections
+                        .iter()
+                        .filter(|(_, f)| f == file)
+                        .filter_map(|(name, _)| raw.get(name).map(|v| (name.clone(), v.clone())))
+                        .collect();
+                    (file.clone(), Value::Object(part))
+                })
+                .collect()
+        }
     };
-    super::paths::write_file(&path, text.as_bytes(), mode).map_err(|e| {
-        err(format!(
-            "Unable to write the configuration to {}: {e}",
-            path.display()
-        ))
-    })?;
+    let mut written = Vec::new();
+    let mut size = 0;
+    for (startup, value) in targets {
+        let path = super::paths::write_target(&startup, filename)
+            .map_err(|e| err(format!("Unable to write the configuration: {e}")))?;
+        let text = serde_json::to_string_pretty(&value).map_err(|e| err(e.to_string()))?;
+        let mode = if super::secrets::has_secrets(&value) {
+            ruru_lease::files::SECRET_MODE
+        } else {
+            ruru_lease::files::FILE_MODE
+        };
+        super::paths::write_file(&path, text.as_bytes(), mode).map_err(|e| {
+            err(format!(
+                "Unable to write the configuration to {}: {e}",
+                path.display()
+            ))
+        })?;
+        size += text.len();
+        written.push(path.display().to_string());
+    }
     Ok(ok(
-        format!("Configuration written to {} successful", path.display()),
-        json!({ "filename": path.display().to_string(), "size": text.len() }),
+        format!("Configuration written to {} successful", written.join(", ")),
+        json!({ "filename": written.join(", "), "size": size }),
     ))
 }
 
