@@ -8,6 +8,12 @@
 //! from the bytes and only the innermost client message goes to `dhcproto`.
 //! Replies are wrapped back into Relay-reply messages here, echoing each
 //! relay's Interface-Id (RFC 8415 §19.3).
+//!
+//! A message is also cut to the bounds here, before it is decoded: at most
+//! [`MAX_IAS`] IA options, and in each at most [`MAX_IA_ENTRIES`] addresses
+//! or prefixes, in the order the client sent them; the rest is left out
+//! (and reported in [`Query6::cut`]), so that one datagram costs the engine
+//! no more than a message at the bounds.
 
 use std::net::Ipv6Addr;
 
@@ -16,6 +22,18 @@ use dhcproto::{Decodable, Decoder};
 
 /// RFC 8415 §7.6 HOP_COUNT_LIMIT.
 pub const HOP_COUNT_LIMIT: u8 = 8;
+
+/// At most this many IA options (IA_NA, IA_TA and IA_PD together) of a
+/// client message are read, the first in the message; the others are
+/// ignored, as if the client had not sent them. Real clients send one to
+/// three; RFC 8415 sets no limit (nor does Kea), but each IA costs an
+/// allocation (and, in a Request, a lease).
+pub const MAX_IAS: usize = 32;
+
+/// At most this many addresses (IAADDR) or prefixes (IAPREFIX) of one IA
+/// are read, the first in the IA; the others are ignored. A client lists
+/// the one or two bindings it holds or wants in an IA.
+pub const MAX_IA_ENTRIES: usize = 16;
 
 /// Why a message could not be parsed (counted as `pkt6-parse-failed`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -56,6 +74,26 @@ pub struct Query6 {
     pub server_id: Option<Vec<u8>>,
     pub oro: Vec<u16>,
     pub rapid_commit: bool,
+    /// What was left out to stay within [`MAX_IAS`] and [`MAX_IA_ENTRIES`]
+    /// (`msg` holds only what was kept).
+    pub cut: Cut6,
+}
+
+/// What [`parse`] left out of a client message (counted, per message, in
+/// `pkt6-ia-limit`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cut6 {
+    /// IA options after the first [`MAX_IAS`].
+    pub ias: usize,
+    /// Addresses and prefixes after the first [`MAX_IA_ENTRIES`] of a kept IA.
+    pub entries: usize,
+}
+
+impl Cut6 {
+    /// Whether anything was left out.
+    pub fn any(&self) -> bool {
+        self.ias > 0 || self.entries > 0
+    }
 }
 
 impl Query6 {
@@ -127,6 +165,83 @@ fn walk(area: &[u8], base: usize) -> Result<(), ParseError6> {
     Ok(())
 }
 
+/// The options of an area checked by [`walk`]: (code, the whole TLV).
+fn tlvs(area: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
+    let mut rest = area;
+    std::iter::from_fn(move || {
+        let code = be16(rest, 0)?;
+        let len = usize::from(be16(rest, 2)?);
+        let (tlv, tail) = rest.split_at_checked(4 + len)?;
+        rest = tail;
+        Some((code, tlv))
+    })
+}
+
+fn is_ia(code: u16) -> bool {
+    matches!(code, 3 | 4 | 25)
+}
+
+/// IAADDR, IAPREFIX.
+fn is_entry(code: u16) -> bool {
+    matches!(code, 5 | 26)
+}
+
+/// The header (option code, length, IA fields) and the options of an IA
+/// option `tlv`.
+fn ia_parts(code: u16, tlv: &[u8]) -> Option<(&[u8], &[u8])> {
+    tlv.split_at_checked(4 + container_header(code)?)
+}
+
+/// What cutting a message's option area (checked by [`walk`]) to the
+/// bounds would leave out.
+fn cut_of(area: &[u8]) -> Cut6 {
+    let mut cut = Cut6::default();
+    for (i, (code, tlv)) in tlvs(area).filter(|(c, _)| is_ia(*c)).enumerate() {
+        if i >= MAX_IAS {
+            cut.ias += 1;
+        } else if let Some((_, opts)) = ia_parts(code, tlv) {
+            let n = tlvs(opts).filter(|(c, _)| is_entry(*c)).count();
+            cut.entries += n.saturating_sub(MAX_IA_ENTRIES);
+        }
+    }
+    cut
+}
+
+/// The option area cut to the bounds: the other options as they are, the
+/// first [`MAX_IAS`] IA options with their first [`MAX_IA_ENTRIES`]
+/// addresses or prefixes (and their other options).
+fn cut_area(area: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(area.len().min(4096));
+    let mut ias = 0;
+    for (code, tlv) in tlvs(area) {
+        if !is_ia(code) {
+            out.extend_from_slice(tlv);
+            continue;
+        }
+        ias += 1;
+        if ias > MAX_IAS {
+            continue;
+        }
+        let Some((head, opts)) = ia_parts(code, tlv) else {
+            out.extend_from_slice(tlv);
+            continue;
+        };
+        let mut body = head.get(4..).unwrap_or_default().to_vec();
+        let mut entries = 0;
+        for (c, sub) in tlvs(opts) {
+            if is_entry(c) {
+                entries += 1;
+                if entries > MAX_IA_ENTRIES {
+                    continue;
+                }
+            }
+            body.extend_from_slice(sub);
+        }
+        put(&mut out, code, &body);
+    }
+    out
+}
+
 /// Finds the first option `code` in a flat option area.
 fn find(area: &[u8], code: u16) -> Option<&[u8]> {
     let mut i = 0;
@@ -178,6 +293,14 @@ pub fn parse(buf: &[u8]) -> Result<Query6, ParseError6> {
             return Err(ParseError6::Truncated(cur.len()));
         }
         walk(&cur[4..], buf.len() - cur.len() + 4)?;
+        let cut = cut_of(&cur[4..]);
+        let kept;
+        let cur = if cut.any() {
+            kept = [&cur[..4], &cut_area(&cur[4..])].concat();
+            &kept[..]
+        } else {
+            cur
+        };
         let msg = v6::Message::decode(&mut Decoder::new(cur))
             .map_err(|e| ParseError6::Decode(e.to_string()))?;
         let opts = msg.opts();
@@ -201,6 +324,7 @@ pub fn parse(buf: &[u8]) -> Result<Query6, ParseError6> {
             server_id,
             oro,
             rapid_commit,
+            cut,
             msg,
         });
     }
@@ -340,5 +464,74 @@ pub(crate) mod tests {
         let mut r = vec![12, 0];
         r.extend_from_slice(&[0; 32]);
         assert_eq!(parse(&r).unwrap_err(), ParseError6::NoRelayMessage);
+    }
+
+    /// An IA option `code` (IA_NA or IA_PD) with `n` IAADDR entries.
+    fn ia(code: u16, iaid: u32, n: u16) -> Vec<u8> {
+        let mut v = iaid.to_be_bytes().to_vec();
+        v.extend_from_slice(&[0; 8]);
+        for k in 0..n {
+            let mut x = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, k)
+                .octets()
+                .to_vec();
+            x.extend_from_slice(&[0; 8]);
+            put(&mut v, 5, &x);
+        }
+        let mut o = Vec::new();
+        put(&mut o, code, &v);
+        o
+    }
+
+    #[test]
+    fn ias_and_entries_past_the_bounds_are_left_out_in_message_order() {
+        let mut m = vec![3, 0, 0, 9];
+        put(&mut m, 1, &[0, 3, 0, 1, 2, 0, 0, 0, 0, 1]);
+        // IAIDs descending, an IA_PD among the first, one with too many entries.
+        m.extend_from_slice(&ia(25, 5000, 0));
+        m.extend_from_slice(&ia(3, 4000, 100));
+        for i in (0..1000).rev() {
+            m.extend_from_slice(&ia(3, i, 1));
+        }
+        put(&mut m, 6, &[0, 23]); // an ORO after them all
+        let q = parse(&m).unwrap();
+        assert_eq!(
+            q.cut,
+            Cut6 {
+                ias: 1002 - MAX_IAS,
+                entries: 100 - MAX_IA_ENTRIES
+            }
+        );
+        assert_eq!(q.oro, vec![23]);
+        let ids: Vec<u32> = q
+            .msg
+            .opts()
+            .iter()
+            .filter_map(|o| match o {
+                DhcpOption::IANA(ia) => Some(ia.id),
+                DhcpOption::IAPD(ia) => Some(ia.id),
+                _ => None,
+            })
+            .collect();
+        let mut want = vec![4000];
+        want.extend((1000 - (MAX_IAS as u32 - 2)..1000).rev());
+        want.push(5000);
+        let mut got = ids.clone();
+        got.sort_unstable_by(|a, b| b.cmp(a));
+        want.sort_unstable_by(|a, b| b.cmp(a));
+        assert_eq!(got, want, "the first IAs of the message");
+        let big = q.msg.opts().iter().find_map(|o| match o {
+            DhcpOption::IANA(ia) if ia.id == 4000 => Some(ia.opts.iter().count()),
+            _ => None,
+        });
+        assert_eq!(big, Some(MAX_IA_ENTRIES));
+        // At the bounds nothing is cut and the bytes are decoded as they are.
+        let mut b = vec![1, 0, 0, 9];
+        put(&mut b, 1, &[0, 3, 0, 1, 2, 0, 0, 0, 0, 1]);
+        for i in 0..MAX_IAS as u32 {
+            b.extend_from_slice(&ia(3, i, MAX_IA_ENTRIES as u16));
+        }
+        let q = parse(&b).unwrap();
+        assert!(!q.cut.any());
+        assert_eq!(q.msg.opts().iter().count(), 1 + MAX_IAS);
     }
 }
