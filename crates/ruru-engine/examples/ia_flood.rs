@@ -1,6 +1,7 @@
 //! What one DHCPv6 message with absurd counts costs the engine: relayed
 //! messages near the 64 KiB UDP limit with thousands of IA_NA options, an
-//! IA listing thousands of addresses, an ORO listing thousands of codes.
+//! IA listing thousands of addresses, an ORO listing thousands of codes
+//! (with 100 configured options to look up in it).
 //! Each kind is sent N times (default 20) from distinct clients through
 //! [`Engine6::process`] on an in-memory memfile store, and the time per
 //! message is printed. ruru serves at most [`MAX_IAS`] IAs per message and
@@ -27,17 +28,27 @@ const NOW: u64 = 1_700_000_000;
 const SERVER_DUID: &[u8] = &[0, 2, 0, 0, 9, 0xbf, 1, 2, 3, 4];
 const LINK: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 1, 0, 0, 0, 0, 1);
 
-const CONFIG: &str = r#"{
-  "Dhcp6": {
-    "interfaces-config": { "interfaces": [ "lo" ] },
-    "lease-database": { "type": "memfile", "persist": false },
-    "subnet6": [ { "id": 1, "subnet": "2001:db8:1::/64",
-                   "pools": [ { "pool": "2001:db8:1::/80" } ],
-                   "pd-pools": [ { "prefix": "2001:db8:100::", "prefix-len": 40, "delegated-len": 56 } ],
-                   "option-data": [ { "name": "dns-servers", "data": "2001:db8::53" },
-                                    { "name": "domain-search", "data": "example.org" } ] } ]
-  }
-}"#;
+/// The configuration: one subnet with a large pool and a pd-pool, two
+/// named options and `extra` options with codes from 1000, as a site with
+/// many vendor options would have.
+fn config(extra: u16) -> String {
+    let opts: String = (1000..1000 + extra)
+        .map(|c| format!(r#", {{ "code": {c}, "csv-format": false, "data": "01" }}"#))
+        .collect();
+    format!(
+        r#"{{
+  "Dhcp6": {{
+    "interfaces-config": {{ "interfaces": [ "lo" ] }},
+    "lease-database": {{ "type": "memfile", "persist": false }},
+    "subnet6": [ {{ "id": 1, "subnet": "2001:db8:1::/64",
+                   "pools": [ {{ "pool": "2001:db8:1::/80" }} ],
+                   "pd-pools": [ {{ "prefix": "2001:db8:100::", "prefix-len": 40, "delegated-len": 56 }} ],
+                   "option-data": [ {{ "name": "dns-servers", "data": "2001:db8::53" }},
+                                    {{ "name": "domain-search", "data": "example.org" }}{opts} ] }} ]
+  }}
+}}"#
+    )
+}
 
 fn put(out: &mut Vec<u8>, code: u16, data: &[u8]) {
     out.extend_from_slice(&code.to_be_bytes());
@@ -94,7 +105,7 @@ fn many_addrs(n: u16, i: u32) -> Vec<u8> {
 }
 
 fn long_oro(n: u16, i: u32) -> Vec<u8> {
-    let codes: Vec<u8> = (0..n).flat_map(|k| (k % 300).to_be_bytes()).collect();
+    let codes: Vec<u8> = (0..n).flat_map(|k| (k % 1200).to_be_bytes()).collect();
     let mut b = Vec::new();
     put(&mut b, 6, &codes);
     put(&mut b, 3, &ia_na(i, &[]));
@@ -106,7 +117,7 @@ fn main() -> Result<(), String> {
         Some(a) => a.parse().map_err(|e| format!("N {a}: {e}"))?,
         None => 20,
     };
-    let cfg = ruru_config::load_str(CONFIG, Path::new("ia_flood.json"))
+    let cfg = ruru_config::load_str(&config(100), Path::new("ia_flood.json"))
         .map_err(|e| format!("config: {e}"))?;
     let d6 = Arc::new(cfg.dhcp6.ok_or("no Dhcp6")?);
     let meta = RecvMeta6 {
