@@ -437,3 +437,81 @@ fn reload_closes_and_opens_dhcpv6_sockets() {
         .exchange(&msg(1, 3, None, &[ia_na(1, None)]))
         .is_some());
 }
+
+/// The IA_NA options of a reply: (IAID, whether it holds an address).
+fn ia_nas(m: &v6::Message) -> Vec<(u32, bool)> {
+    m.opts()
+        .iter()
+        .filter_map(|o| match o {
+            DhcpOption::IANA(ia) => Some((
+                ia.id,
+                ia.opts.iter().any(|x| matches!(x, DhcpOption::IAAddr(_))),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn messages_with_thousands_of_ias_are_answered_for_the_first_32() {
+    let cfg = config().replace(
+        r#""subnet6": ["#,
+        r#""loggers": [ { "name": "kea-dhcp6", "severity": "DEBUG", "debuglevel": 0,
+                    "output_options": [ { "output": "stdout" } ] } ],
+    "subnet6": ["#,
+    );
+    let Some((_g, mut srv, relay)) = setup_with("v6_ia_limit", &cfg, None) else {
+        return;
+    };
+    // A Solicit as large as a datagram allows: 4000 IA_NA.
+    let many: Vec<(u16, Vec<u8>)> = (0..4000).map(|i| ia_na(i, None)).collect();
+    let solicit = msg(1, 0x41, None, &many);
+    assert!(solicit.len() > 64_000);
+    let adv = relay.exchange(&solicit).expect("ADVERTISE");
+    assert_eq!(adv.msg_type(), MessageType::Advertise);
+    let ias = ia_nas(&adv);
+    assert_eq!(ias.len(), 32, "exactly 32 IAs answered");
+    assert!(ias.iter().all(|(id, has)| *id < 32 && *has), "{ias:?}");
+    // A Request with them all stores 32 leases, before the Reply.
+    let sid = server_duid(&adv);
+    let rep = relay
+        .exchange(&msg(3, 0x41, Some(&sid), &many))
+        .expect("REPLY");
+    assert_eq!(rep.msg_type(), MessageType::Reply);
+    assert_eq!(ia_nas(&rep).len(), 32);
+    let rows = srv
+        .lease_file("leases6.csv")
+        .lines()
+        .filter(|l| l.contains(&duid_text(0x41)))
+        .count();
+    assert_eq!(rows, 32, "one lease per IA served");
+    // Options nested as deep as a datagram allows (4000 IA_NA in each
+    // other): malformed, and the server is still there to answer.
+    let mut nest = Vec::new();
+    for i in 0..4000u32 {
+        let mut ia = i.to_be_bytes().to_vec();
+        ia.extend_from_slice(&[0; 8]);
+        ia.extend_from_slice(&nest);
+        nest.clear();
+        put(&mut nest, 3, &ia);
+    }
+    let mut deep = msg(1, 0x42, None, &[]);
+    deep.extend_from_slice(&nest);
+    assert!(
+        relay.exchange(&deep).is_none(),
+        "no reply to a malformed message"
+    );
+    let adv = relay
+        .exchange(&msg(1, 0x43, None, &[ia_na(1, None)]))
+        .expect("still serving");
+    assert_eq!(ia_nas(&adv).len(), 1);
+    let log = srv.stop();
+    assert_eq!(Server::stat_from_log(&log, "pkt6-ia-limit"), Some(2));
+    assert_eq!(Server::stat_from_log(&log, "pkt6-receive-drop"), Some(1));
+    assert_eq!(Server::stat_from_log(&log, "pkt6-parse-failed"), Some(1));
+    let cut = log
+        .iter()
+        .filter(|l| l.contains("xid=0x000141") && l.contains("ias_ignored=3968"))
+        .count();
+    assert_eq!(cut, 2, "each cut logged with its xid:\n{}", log.join("\n"));
+}

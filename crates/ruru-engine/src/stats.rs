@@ -87,6 +87,9 @@ global_stats! {
     // ruru additions, as for DHCPv4 (each also counts in pkt6-receive-drop).
     Pkt6DropStoreFailed => "pkt6-drop-lease-store-failed",
     Pkt6DropServiceDisabled => "pkt6-drop-service-disabled",
+    // ruru addition: a message with more IAs (or addresses/prefixes in an
+    // IA) than ruru reads; the rest was ignored, the message answered.
+    Pkt6IaLimit => "pkt6-ia-limit",
     V6AllocationFail => "v6-allocation-fail",
     V6AllocationFailSubnet => "v6-allocation-fail-subnet",
     V6IaNaLeaseReuses => "v6-ia-na-lease-reuses",

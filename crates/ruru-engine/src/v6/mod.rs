@@ -176,7 +176,9 @@ struct Ia {
     hint: (u32, u32),
 }
 
-/// The IA_NA and IA_PD options of a message, in order.
+/// The IA_NA and IA_PD options of a message (at most
+/// [`packet::MAX_IAS`], each with at most [`packet::MAX_IA_ENTRIES`]
+/// addresses or prefixes: the parser left out the rest).
 fn ias(q: &Query6) -> Vec<Ia> {
     q.msg
         .opts()
@@ -435,6 +437,17 @@ impl Engine6 {
             _ => Stat::Pkt6UnknownReceived,
         };
         self.stats.inc(counter);
+        if q.cut.any() {
+            self.stats.inc(Stat::Pkt6IaLimit);
+            debug!(
+                xid = format_args!("{:#08x}", q.xid()),
+                ias_ignored = q.cut.ias,
+                entries_ignored = q.cut.entries,
+                max_ias = packet::MAX_IAS,
+                max_entries = packet::MAX_IA_ENTRIES,
+                "DHCPv6 message cut: IAs or addresses past the bound ignored"
+            );
+        }
         // pkt6_receive: the parsed query.
         if let Some(h) = self.hooks_at(HookPoint::Pkt6Receive) {
             let mut pcm = pc.borrow_mut();

@@ -1,13 +1,25 @@
 //! Decoding DHCPv6 messages (RFC 8415 §8, §9) and relay wrapping.
 //!
 //! The option area is walked here first (every TLV inside its parent,
-//! recursively into IA_NA/IA_TA/IA_PD/IAADDR/IAPREFIX), because `dhcproto`
-//! silently stops at a malformed option. Relay-forward messages are
+//! recursively into every option `dhcproto` decodes as options: IA_NA,
+//! IA_TA, IA_PD, IAADDR, IAPREFIX, Relay Message, and Vendor-specific
+//! Information below the top level), because `dhcproto` silently stops at a
+//! malformed option, and recurses without a limit: options nested
+//! [`MAX_OPTION_DEPTH`] deep make the message malformed. A Vendor-specific
+//! Information option of the message itself is kept as raw bytes (an
+//! `Unknown` option with code 17): its sub-options are the vendor's, which
+//! `dhcproto` would read with the DHCPv6 option table. Relay-forward messages are
 //! unwrapped here too: `dhcproto` decodes the Relay Message option as a relay
 //! message even when it carries a client message, so the relay chain is read
 //! from the bytes and only the innermost client message goes to `dhcproto`.
 //! Replies are wrapped back into Relay-reply messages here, echoing each
 //! relay's Interface-Id (RFC 8415 §19.3).
+//!
+//! A message is also cut to the bounds here, before it is decoded: at most
+//! [`MAX_IAS`] IA options, and in each at most [`MAX_IA_ENTRIES`] addresses
+//! or prefixes, in the order the client sent them; the rest is left out
+//! (and reported in [`Query6::cut`]), so that one datagram costs the engine
+//! no more than a message at the bounds.
 
 use std::net::Ipv6Addr;
 
@@ -16,6 +28,24 @@ use dhcproto::{Decodable, Decoder};
 
 /// RFC 8415 §7.6 HOP_COUNT_LIMIT.
 pub const HOP_COUNT_LIMIT: u8 = 8;
+
+/// At most this many IA options (IA_NA, IA_TA and IA_PD together) of a
+/// client message are read, the first in the message; the others are
+/// ignored, as if the client had not sent them. Real clients send one to
+/// three; RFC 8415 sets no limit (nor does Kea), but each IA costs an
+/// allocation (and, in a Request, a lease).
+pub const MAX_IAS: usize = 32;
+
+/// At most this many addresses (IAADDR) or prefixes (IAPREFIX) of one IA
+/// are read, the first in the IA; the others are ignored. A client lists
+/// the one or two bindings it holds or wants in an IA.
+pub const MAX_IA_ENTRIES: usize = 16;
+
+/// Options nested deeper than this, counted from the message's own options
+/// (IA_PD → IAPREFIX → PD_EXCLUDE is 2), make the message malformed. Kea
+/// stops at 10 levels of recursion. Without a bound, one 64 KiB message of
+/// nested options overflows the stack of the decoder and aborts the process.
+pub const MAX_OPTION_DEPTH: usize = 8;
 
 /// Why a message could not be parsed (counted as `pkt6-parse-failed`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -28,6 +58,8 @@ pub enum ParseError6 {
     NoRelayMessage,
     #[error("relays nested deeper than the hop count limit")]
     TooManyHops,
+    #[error("option {code} at offset {offset} nested deeper than {MAX_OPTION_DEPTH} levels")]
+    TooDeep { code: u16, offset: usize },
     #[error("decode: {0}")]
     Decode(String),
 }
@@ -56,6 +88,26 @@ pub struct Query6 {
     pub server_id: Option<Vec<u8>>,
     pub oro: Vec<u16>,
     pub rapid_commit: bool,
+    /// What was left out to stay within [`MAX_IAS`] and [`MAX_IA_ENTRIES`]
+    /// (`msg` holds only what was kept).
+    pub cut: Cut6,
+}
+
+/// What [`parse`] left out of a client message (counted, per message, in
+/// `pkt6-ia-limit`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cut6 {
+    /// IA options after the first [`MAX_IAS`].
+    pub ias: usize,
+    /// Addresses and prefixes after the first [`MAX_IA_ENTRIES`] of a kept IA.
+    pub entries: usize,
+}
+
+impl Cut6 {
+    /// Whether anything was left out.
+    pub fn any(&self) -> bool {
+        self.ias > 0 || self.entries > 0
+    }
 }
 
 impl Query6 {
@@ -79,6 +131,8 @@ fn container_header(code: u16) -> Option<usize> {
         4 => Some(4),       // IA_TA: IAID
         5 => Some(24),      // IAADDR: address, preferred, valid
         26 => Some(25),     // IAPREFIX: preferred, valid, length, prefix
+        9 => Some(34),      // Relay Message: a relay message's header
+        17 => Some(4),      // Vendor-specific Information: enterprise number
         _ => None,
     }
 }
@@ -96,13 +150,15 @@ fn length_ok(code: u16, len: usize) -> bool {
         6 => len.is_multiple_of(2),        // ORO
         23 => len.is_multiple_of(16),      // DNS servers
         1 | 2 => (2..=130).contains(&len), // DUIDs (RFC 8415 §11.1)
+        16 => len >= 4,                    // vendor class: enterprise number
         c => container_header(c).is_none_or(|h| len >= h),
     }
 }
 
 /// Checks every option TLV in `area` (recursively), reporting offsets
-/// relative to `base`.
-fn walk(area: &[u8], base: usize) -> Result<(), ParseError6> {
+/// relative to `base`. `depth` is 0 for the message's own options, whose
+/// Vendor-specific Information options are not decoded (see the module).
+fn walk(area: &[u8], base: usize, depth: usize) -> Result<(), ParseError6> {
     let mut i = 0;
     while i < area.len() {
         let (Some(code), Some(len)) = (be16(area, i), be16(area, i + 2)) else {
@@ -119,12 +175,99 @@ fn walk(area: &[u8], base: usize) -> Result<(), ParseError6> {
                 offset: base + i,
             });
         }
-        if let Some(h) = container_header(code) {
-            walk(&area[i + 4 + h..end], base + i + 4 + h)?;
+        if let Some(h) = container_header(code).filter(|_| !(code == 17 && depth == 0)) {
+            if depth >= MAX_OPTION_DEPTH {
+                return Err(ParseError6::TooDeep {
+                    code,
+                    offset: base + i,
+                });
+            }
+            walk(&area[i + 4 + h..end], base + i + 4 + h, depth + 1)?;
         }
         i = end;
     }
     Ok(())
+}
+
+/// The options of an area checked by [`walk`]: (code, the whole TLV).
+fn tlvs(area: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
+    let mut rest = area;
+    std::iter::from_fn(move || {
+        let code = be16(rest, 0)?;
+        let len = usize::from(be16(rest, 2)?);
+        let (tlv, tail) = rest.split_at_checked(4 + len)?;
+        rest = tail;
+        Some((code, tlv))
+    })
+}
+
+fn is_ia(code: u16) -> bool {
+    matches!(code, 3 | 4 | 25)
+}
+
+/// IAADDR, IAPREFIX.
+fn is_entry(code: u16) -> bool {
+    matches!(code, 5 | 26)
+}
+
+/// The header (option code, length, IA fields) and the options of an IA
+/// option `tlv`.
+fn ia_parts(code: u16, tlv: &[u8]) -> Option<(&[u8], &[u8])> {
+    tlv.split_at_checked(4 + container_header(code)?)
+}
+
+/// What cutting a message's option area (checked by [`walk`]) to the
+/// bounds would leave out.
+fn cut_of(area: &[u8]) -> Cut6 {
+    let mut cut = Cut6::default();
+    for (i, (code, tlv)) in tlvs(area).filter(|(c, _)| is_ia(*c)).enumerate() {
+        if i >= MAX_IAS {
+            cut.ias += 1;
+        } else if let Some((_, opts)) = ia_parts(code, tlv) {
+            let n = tlvs(opts).filter(|(c, _)| is_entry(*c)).count();
+            cut.entries += n.saturating_sub(MAX_IA_ENTRIES);
+        }
+    }
+    cut
+}
+
+/// The option area handed to `dhcproto`: the first [`MAX_IAS`] IA options
+/// with their first [`MAX_IA_ENTRIES`] addresses or prefixes (and their
+/// other options), the other options as they are but for Vendor-specific
+/// Information, which the caller keeps raw.
+fn kept_area(area: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(area.len().min(4096));
+    let mut ias = 0;
+    for (code, tlv) in tlvs(area) {
+        if code == u16::from(OptionCode::VendorOpts) {
+            continue;
+        }
+        if !is_ia(code) {
+            out.extend_from_slice(tlv);
+            continue;
+        }
+        ias += 1;
+        if ias > MAX_IAS {
+            continue;
+        }
+        let Some((head, opts)) = ia_parts(code, tlv) else {
+            out.extend_from_slice(tlv);
+            continue;
+        };
+        let mut body = head.get(4..).unwrap_or_default().to_vec();
+        let mut entries = 0;
+        for (c, sub) in tlvs(opts) {
+            if is_entry(c) {
+                entries += 1;
+                if entries > MAX_IA_ENTRIES {
+                    continue;
+                }
+            }
+            body.extend_from_slice(sub);
+        }
+        put(&mut out, code, &body);
+    }
+    out
 }
 
 /// Finds the first option `code` in a flat option area.
@@ -177,9 +320,28 @@ pub fn parse(buf: &[u8]) -> Result<Query6, ParseError6> {
         if cur.len() < 4 {
             return Err(ParseError6::Truncated(cur.len()));
         }
-        walk(&cur[4..], buf.len() - cur.len() + 4)?;
-        let msg = v6::Message::decode(&mut Decoder::new(cur))
+        walk(&cur[4..], buf.len() - cur.len() + 4, 0)?;
+        let cut = cut_of(&cur[4..]);
+        let vendor: Vec<&[u8]> = tlvs(&cur[4..])
+            .filter(|(c, _)| *c == u16::from(OptionCode::VendorOpts))
+            .filter_map(|(_, tlv)| tlv.get(4..))
+            .collect();
+        let kept;
+        let cur = if cut.any() || !vendor.is_empty() {
+            kept = [&cur[..4], &kept_area(&cur[4..])].concat();
+            &kept[..]
+        } else {
+            cur
+        };
+        let mut msg = v6::Message::decode(&mut Decoder::new(cur))
             .map_err(|e| ParseError6::Decode(e.to_string()))?;
+        for v in vendor {
+            msg.opts_mut()
+                .insert(DhcpOption::Unknown(v6::UnknownOption::new(
+                    OptionCode::VendorOpts,
+                    v.to_vec(),
+                )));
+        }
         let opts = msg.opts();
         let client_id = match opts.get(OptionCode::ClientId) {
             Some(DhcpOption::ClientId(d)) => Some(d.clone()),
@@ -201,6 +363,7 @@ pub fn parse(buf: &[u8]) -> Result<Query6, ParseError6> {
             server_id,
             oro,
             rapid_commit,
+            cut,
             msg,
         });
     }
@@ -340,5 +503,157 @@ pub(crate) mod tests {
         let mut r = vec![12, 0];
         r.extend_from_slice(&[0; 32]);
         assert_eq!(parse(&r).unwrap_err(), ParseError6::NoRelayMessage);
+    }
+
+    /// An IA option `code` (IA_NA or IA_PD) with `n` IAADDR entries.
+    fn ia(code: u16, iaid: u32, n: u16) -> Vec<u8> {
+        let mut v = iaid.to_be_bytes().to_vec();
+        v.extend_from_slice(&[0; 8]);
+        for k in 0..n {
+            let mut x = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, k)
+                .octets()
+                .to_vec();
+            x.extend_from_slice(&[0; 8]);
+            put(&mut v, 5, &x);
+        }
+        let mut o = Vec::new();
+        put(&mut o, code, &v);
+        o
+    }
+
+    #[test]
+    fn ias_and_entries_past_the_bounds_are_left_out_in_message_order() {
+        let mut m = vec![3, 0, 0, 9];
+        put(&mut m, 1, &[0, 3, 0, 1, 2, 0, 0, 0, 0, 1]);
+        // IAIDs descending, an IA_PD among the first, one with too many entries.
+        m.extend_from_slice(&ia(25, 5000, 0));
+        m.extend_from_slice(&ia(3, 4000, 100));
+        for i in (0..1000).rev() {
+            m.extend_from_slice(&ia(3, i, 1));
+        }
+        put(&mut m, 6, &[0, 23]); // an ORO after them all
+        let q = parse(&m).unwrap();
+        assert_eq!(
+            q.cut,
+            Cut6 {
+                ias: 1002 - MAX_IAS,
+                entries: 100 - MAX_IA_ENTRIES
+            }
+        );
+        assert_eq!(q.oro, vec![23]);
+        let ids: Vec<u32> = q
+            .msg
+            .opts()
+            .iter()
+            .filter_map(|o| match o {
+                DhcpOption::IANA(ia) => Some(ia.id),
+                DhcpOption::IAPD(ia) => Some(ia.id),
+                _ => None,
+            })
+            .collect();
+        let mut want = vec![4000];
+        want.extend((1000 - (MAX_IAS as u32 - 2)..1000).rev());
+        want.push(5000);
+        let mut got = ids.clone();
+        got.sort_unstable_by(|a, b| b.cmp(a));
+        want.sort_unstable_by(|a, b| b.cmp(a));
+        assert_eq!(got, want, "the first IAs of the message");
+        let big = q.msg.opts().iter().find_map(|o| match o {
+            DhcpOption::IANA(ia) if ia.id == 4000 => Some(ia.opts.iter().count()),
+            _ => None,
+        });
+        assert_eq!(big, Some(MAX_IA_ENTRIES));
+        // At the bounds nothing is cut and the bytes are decoded as they are.
+        let mut b = vec![1, 0, 0, 9];
+        put(&mut b, 1, &[0, 3, 0, 1, 2, 0, 0, 0, 0, 1]);
+        for i in 0..MAX_IAS as u32 {
+            b.extend_from_slice(&ia(3, i, MAX_IA_ENTRIES as u16));
+        }
+        let q = parse(&b).unwrap();
+        assert!(!q.cut.any());
+        assert_eq!(q.msg.opts().iter().count(), 1 + MAX_IAS);
+    }
+
+    /// `levels` options of `code` nested in each other, each with a
+    /// `header` of zeros before the next, as the only option of a Solicit.
+    fn nested(code: u16, header: usize, levels: usize) -> Vec<u8> {
+        let mut inner = Vec::new();
+        for _ in 0..levels {
+            let mut o = vec![0u8; header];
+            if code == 9 {
+                o[0] = 1; // a Solicit in the Relay Message
+            }
+            o.extend_from_slice(&inner);
+            inner.clear();
+            put(&mut inner, code, &o);
+        }
+        let mut m = vec![1, 0, 0, 9];
+        put(&mut m, 1, &[0, 3, 0, 1, 2, 0, 0, 0, 0, 1]);
+        m.extend_from_slice(&inner);
+        m
+    }
+
+    #[test]
+    fn options_nested_past_the_depth_bound_are_malformed_and_never_overflow_the_stack() {
+        // The deepest legitimate message nests 2; 8 levels pass, 9 do not.
+        for (code, header) in [(3, 12), (4, 4), (5, 24), (25, 12), (26, 25), (9, 34)] {
+            assert!(
+                parse(&nested(code, header, MAX_OPTION_DEPTH)).is_ok(),
+                "{code}"
+            );
+            assert!(
+                matches!(
+                    parse(&nested(code, header, MAX_OPTION_DEPTH + 1)),
+                    Err(ParseError6::TooDeep { .. })
+                ),
+                "{code}"
+            );
+            // As deep as a 64 KiB datagram allows: an error, not a crash.
+            let levels = 65_000 / (4 + header);
+            let m = nested(code, header, levels);
+            assert!(m.len() < 65_507);
+            assert!(
+                matches!(parse(&m), Err(ParseError6::TooDeep { .. })),
+                "{code}"
+            );
+        }
+        // Inside an IA, a Vendor-specific Information option is decoded, so
+        // it is walked and bounded too.
+        let mut ia = vec![0u8; 12];
+        ia.extend_from_slice(&nested(17, 4, 8000)[18..]);
+        let mut m = vec![1, 0, 0, 9];
+        put(&mut m, 1, &[0, 3, 0, 1, 2, 0, 0, 0, 0, 1]);
+        put(&mut m, 3, &ia);
+        assert!(matches!(parse(&m), Err(ParseError6::TooDeep { .. })));
+    }
+
+    #[test]
+    fn the_messages_vendor_options_are_kept_byte_for_byte() {
+        // CableLabs (4491) sub-options the DHCPv6 table would misread:
+        // 7 (a string here, Preference there), 8 (an OUI, Elapsed Time there).
+        let mut cl = 4491u32.to_be_bytes().to_vec();
+        put(&mut cl, 7, b"2.3.1");
+        put(&mut cl, 8, &[0, 0x10, 0x95, 0, 0, 1]);
+        let mut m = vec![1, 0, 0, 9];
+        put(&mut m, 1, &[0, 3, 0, 1, 2, 0, 0, 0, 0, 1]);
+        put(&mut m, 17, &cl);
+        put(&mut m, 8, &[0, 0]);
+        let q = parse(&m).unwrap();
+        match q.msg.opts().get(OptionCode::VendorOpts) {
+            Some(DhcpOption::Unknown(u)) => assert_eq!(u.data(), &cl[..]),
+            other => panic!("vendor option: {other:?}"),
+        }
+        assert_eq!(
+            q.msg.opts().get(OptionCode::ElapsedTime),
+            Some(&DhcpOption::ElapsedTime(0))
+        );
+        // However deep the vendor's own sub-options go: not decoded.
+        let deep = nested(17, 4, 8000);
+        let q = parse(&deep).unwrap();
+        assert!(q.msg.opts().get(OptionCode::VendorOpts).is_some());
+        // Shorter than its enterprise number: malformed.
+        let mut m = vec![1, 0, 0, 9];
+        put(&mut m, 17, &[0, 0]);
+        assert!(parse(&m).is_err());
     }
 }

@@ -832,3 +832,189 @@ fn host_database_reservation6_applies_at_the_next_message() {
     });
     assert!(other.is_some_and(|p| p != p500), "{other:?}");
 }
+
+/// The IAIDs of the reply's IA options of `code`, in order.
+fn reply_iaids(m: &v6::Message, code: OptionCode) -> Vec<u32> {
+    m.opts()
+        .get_all(code)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|o| match o {
+            DhcpOption::IANA(ia) => Some(ia.id),
+            DhcpOption::IAPD(ia) => Some(ia.id),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The addresses of every IA_NA of `m`.
+fn reply_addrs(m: &v6::Message) -> Vec<Ipv6Addr> {
+    m.opts()
+        .iter()
+        .flat_map(|o| match o {
+            DhcpOption::IANA(ia) => ia.opts.iter().collect::<Vec<_>>(),
+            _ => Vec::new(),
+        })
+        .filter_map(|x| match x {
+            DhcpOption::IAAddr(a) if a.valid_life > 0 => Some(a.addr),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A configuration whose pool has room for thousands of addresses.
+fn big_pool() -> Dhcp6 {
+    let mut c = cfg();
+    c.subnets[0].pools[0].end = "2001:db8:1::ffff".parse().unwrap();
+    c
+}
+
+#[test]
+fn solicit_with_4000_ia_na_gets_an_advertise_for_the_first_max_ias() {
+    let e = engine_from(big_pool());
+    let s = store();
+    // 4000 IA_NA (IAIDs in descending order, so that the order kept is
+    // visibly the message's), then an IA_PD past the bound.
+    let mut opts: Vec<(u16, Vec<u8>)> = (0..4000u32).rev().map(|i| ia_na(i, None)).collect();
+    opts.push(ia_pd(9999));
+    let msg = relayed(1, 40, &opts, false);
+    assert!(msg.len() < 65_507, "fits in one UDP datagram");
+    let adv = exchange(&e, &s, &msg).unwrap();
+    assert_eq!(adv.msg_type(), MessageType::Advertise);
+    let mut ids = reply_iaids(&adv, OptionCode::IANA);
+    assert_eq!(ids.len(), packet::MAX_IAS, "exactly MAX_IAS IAs answered");
+    ids.sort_unstable();
+    let first: Vec<u32> = (4000 - packet::MAX_IAS as u32..4000).collect();
+    assert_eq!(ids, first, "the first IAs of the message");
+    assert!(
+        reply_iaids(&adv, OptionCode::IAPD).is_empty(),
+        "IA_PD past the bound"
+    );
+    assert_eq!(
+        reply_addrs(&adv).len(),
+        packet::MAX_IAS,
+        "each kept IA got an address"
+    );
+    assert_eq!(e.stats().lookup("pkt6-ia-limit"), Some(1));
+    assert_eq!(e.stats().lookup("pkt6-advertise-sent"), Some(1));
+    assert_eq!(e.stats().lookup("pkt6-receive-drop"), Some(0));
+    // Other options after the IAs are still read: the ORO asked for DNS.
+    assert!(adv.opts().get(OptionCode::DomainNameServers).is_some());
+    // A message at the bound is not cut.
+    let at: Vec<(u16, Vec<u8>)> = (0..packet::MAX_IAS as u32)
+        .map(|i| ia_na(i, None))
+        .collect();
+    let adv = exchange(&e, &s, &relayed(1, 41, &at, false)).unwrap();
+    assert_eq!(reply_iaids(&adv, OptionCode::IANA).len(), packet::MAX_IAS);
+    assert_eq!(e.stats().lookup("pkt6-ia-limit"), Some(1));
+}
+
+#[test]
+fn request_and_renew_with_many_ias_store_and_extend_at_most_max_ias() {
+    let e = engine_from(big_pool());
+    let s = store();
+    let many: Vec<(u16, Vec<u8>)> = (0..4000u32).map(|i| ia_na(i, None)).collect();
+    let rep = exchange(&e, &s, &relayed(3, 42, &many, true)).unwrap();
+    assert_eq!(rep.msg_type(), MessageType::Reply);
+    assert_eq!(reply_iaids(&rep, OptionCode::IANA).len(), packet::MAX_IAS);
+    let held = reply_addrs(&rep);
+    assert_eq!(held.len(), packet::MAX_IAS);
+    assert_eq!(
+        s.count6(),
+        packet::MAX_IAS,
+        "one Request stores MAX_IAS leases at most"
+    );
+    assert_eq!(
+        e.stats().lookup("subnet[1].assigned-nas"),
+        Some(packet::MAX_IAS as i64)
+    );
+    assert_eq!(e.stats().lookup("pkt6-ia-limit"), Some(1));
+    // Renew: the same 4000 IAs, the first MAX_IAS listing their address.
+    let renew: Vec<(u16, Vec<u8>)> = (0..4000u32)
+        .map(|i| {
+            let a = s
+                .get6_by_duid_iaid(LeaseType6::Na, &duid(42), i)
+                .first()
+                .map(|l| l.address);
+            ia_na(i, a)
+        })
+        .collect();
+    let ren = exchange(&e, &s, &relayed(5, 42, &renew, true)).unwrap();
+    assert_eq!(reply_iaids(&ren, OptionCode::IANA).len(), packet::MAX_IAS);
+    let mut renewed = reply_addrs(&ren);
+    let mut held = held;
+    renewed.sort_unstable();
+    held.sort_unstable();
+    assert_eq!(renewed, held, "the same bindings extended, no new one");
+    assert_eq!(s.count6(), packet::MAX_IAS);
+    // Release of all 4000: the first MAX_IAS are released (all there is).
+    let rel = exchange(&e, &s, &relayed(8, 42, &renew, true)).unwrap();
+    assert_eq!(top_status(&rel), Some(Status::Success));
+    assert_eq!(s.count6(), 0);
+    assert_eq!(e.stats().lookup("pkt6-ia-limit"), Some(3));
+}
+
+/// An IA_NA listing `addrs`.
+fn ia_na_listing(iaid: u32, addrs: &[Ipv6Addr]) -> (u16, Vec<u8>) {
+    let mut v = iaid.to_be_bytes().to_vec();
+    v.extend_from_slice(&[0; 8]);
+    for a in addrs {
+        let mut x = a.octets().to_vec();
+        x.extend_from_slice(&[0; 8]);
+        put(&mut v, 5, &x);
+    }
+    (3, v)
+}
+
+#[test]
+fn an_ia_listing_thousands_of_addresses_is_read_up_to_max_ia_entries() {
+    let e = engine_from(big_pool());
+    let s = store();
+    let rep = exchange(
+        &e,
+        &s,
+        &relayed(1, 43, &[ia_na(1, None), (14, vec![])], false),
+    )
+    .unwrap();
+    let (mine, _) = first_addr(&rep).unwrap();
+    let others: Vec<Ipv6Addr> = (0..2000u16)
+        .map(|k| Ipv6Addr::new(0x2001, 0xdb8, 1, 0, 0, 0, 0x10, k))
+        .collect();
+    // Renew: the foreign addresses get lifetimes 0, but only the first
+    // MAX_IA_ENTRIES listed are read.
+    let mut listed = others.clone();
+    listed.insert(0, mine);
+    let ren = exchange(&e, &s, &relayed(5, 43, &[ia_na_listing(1, &listed)], true)).unwrap();
+    let entries = ren
+        .opts()
+        .iter()
+        .find_map(|o| match o {
+            DhcpOption::IANA(ia) => Some(
+                ia.opts
+                    .iter()
+                    .filter(|x| matches!(x, DhcpOption::IAAddr(_)))
+                    .count(),
+            ),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        entries,
+        packet::MAX_IA_ENTRIES,
+        "its binding and 15 zero-lifetime entries"
+    );
+    assert_eq!(reply_addrs(&ren), vec![mine]);
+    assert_eq!(e.stats().lookup("pkt6-ia-limit"), Some(1));
+    // Release with the binding past the bound: nothing is released.
+    let mut late = others[..packet::MAX_IA_ENTRIES].to_vec();
+    late.push(mine);
+    let rel = exchange(&e, &s, &relayed(8, 43, &[ia_na_listing(1, &late)], true)).unwrap();
+    assert_eq!(top_status(&rel), Some(Status::NoBinding));
+    assert!(s.get6(LeaseType6::Na, mine).is_some());
+    // Within the bound it is.
+    late.remove(0);
+    let rel = exchange(&e, &s, &relayed(8, 43, &[ia_na_listing(1, &late)], true)).unwrap();
+    assert_eq!(top_status(&rel), Some(Status::Success));
+    assert!(s.get6(LeaseType6::Na, mine).is_none());
+    assert_eq!(e.stats().lookup("pkt6-ia-limit"), Some(2));
+}

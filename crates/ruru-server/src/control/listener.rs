@@ -21,7 +21,9 @@
 //!   connections, further ones are closed at once without reading them; per
 //!   HTTP listener [`MAX_PENDING`] connections that have not made an
 //!   authorized request yet and [`MAX_CONNECTIONS`] that have, with eviction
-//!   of the oldest pending connection (why: [`super::http`]).
+//!   of the oldest pending connection (why: [`super::http`]);
+//! - [`HTTP_BACKLOG`]: connections the kernel queues for an HTTP listener
+//!   before they are accepted.
 //!
 //! `ruru serve --control-timeout-ms T` (hidden, for tests) sets the request
 //! timeout to T and the header deadline to T/2, as 10 s and 5 s are by
@@ -54,6 +56,14 @@ pub const MAX_CONNECTIONS: usize = 64;
 /// yet (with authentication configured: valid credentials; without: one
 /// complete request).
 pub const MAX_PENDING: usize = 256;
+
+/// Listen backlog of an HTTP listener: connections the kernel completes
+/// and queues until they are accepted. The standard library's 128 let a
+/// burst of connections (a monitoring fleet scraping `/metrics` at once)
+/// overflow the queue, and the kernel then drops the SYNs of the others,
+/// who retry after a second or more. The kernel caps it at
+/// `net.core.somaxconn` (4096 by default since Linux 5.4).
+pub const HTTP_BACKLOG: u32 = 1024;
 
 /// The bounds applied to control connections.
 #[derive(Debug, Clone, Copy)]
@@ -266,6 +276,20 @@ pub fn stop_all() {
     let _ = apply(&[]);
 }
 
+/// A TCP listener on `addr` with [`HTTP_BACKLOG`], on the current runtime.
+fn bind_http(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let sock = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    // As the standard library's bind does: a restarted server binds again
+    // while connections of the previous one are in TIME_WAIT.
+    sock.set_reuseaddr(true)?;
+    sock.bind(addr)?;
+    sock.listen(HTTP_BACKLOG)
+}
+
 fn start_one(l: &Listeners, s: &ControlSocket) -> Result<Active, String> {
     let _guard = l.rt.enter();
     match s {
@@ -291,10 +315,8 @@ fn start_one(l: &Listeners, s: &ControlSocket) -> Result<Active, String> {
         }
         ControlSocket::Http(h) => {
             let settings = Arc::new(RwLock::new(Arc::new(http::Settings::load(h)?)));
-            let std = std::net::TcpListener::bind(h.addr)
-                .map_err(|e| format!("cannot listen on {}: {e}", h.addr))?;
-            std.set_nonblocking(true).map_err(|e| e.to_string())?;
-            let listener = tokio::net::TcpListener::from_std(std).map_err(|e| e.to_string())?;
+            let listener =
+                bind_http(h.addr).map_err(|e| format!("cannot listen on {}: {e}", h.addr))?;
             let task = l.rt.spawn(http::serve(
                 listener,
                 settings.clone(),
@@ -307,5 +329,31 @@ fn start_one(l: &Listeners, s: &ControlSocket) -> Result<Active, String> {
                 task,
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_listener_queues_a_burst_of_connections_beyond_128() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()
+            .unwrap();
+        let _guard = rt.enter();
+        let listener = bind_http("127.0.0.1:0".parse().unwrap()).unwrap();
+        let addr = listener.local_addr().unwrap();
+        // Nothing accepts: every connection waits in the kernel's queue. With
+        // a backlog of 128 the 130th connect times out (its SYN dropped).
+        let mut held = Vec::new();
+        for i in 0..512 {
+            match std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(500)) {
+                Ok(c) => held.push(c),
+                Err(e) => panic!("connection {i} not queued: {e}"),
+            }
+        }
+        assert_eq!(held.len(), 512);
     }
 }
