@@ -113,6 +113,25 @@ fn each_family_is_disabled_and_enabled_on_its_own() {
     let get = |name: &str| stats["arguments"][name][0][0].as_i64().unwrap_or(0);
     assert_eq!(get("pkt4-drop-service-disabled"), 2, "{stats}");
     assert_eq!(get("pkt6-drop-service-disabled"), 3, "{stats}");
+
+    // The reload rules are the same for both families: what needs a
+    // restart is refused, and the running configuration stays.
+    let running = cmd(&ctl4, json!({"command": "config-get"}))["arguments"].clone();
+    let mut lease6 = running.clone();
+    lease6["Dhcp6"]["lease-database"]["name"] = json!(srv.path("other6.csv").display().to_string());
+    let mut no6 = running.clone();
+    no6.as_object_mut().unwrap().remove("Dhcp6");
+    for (args, why) in [
+        (lease6, "Dhcp6 lease-database changed: that needs a restart"),
+        (no6, "the Dhcp6 section was removed: that needs a restart"),
+    ] {
+        let a = cmd(&ctl6, json!({"command": "config-set", "arguments": args}));
+        assert_eq!(a["result"], 1, "{a}");
+        assert!(a["text"].as_str().unwrap().contains(why), "{a}");
+    }
+    let now = cmd(&ctl4, json!({"command": "config-get"}))["arguments"].clone();
+    assert_eq!(now, running);
+    assert_eq!(answers(&relay4, &relay6), (true, true));
 }
 
 #[test]

@@ -60,6 +60,49 @@ pub fn with_hooks(opts: &EngineOptions, hooks: &Option<Arc<Hooks>>) -> EngineOpt
     o
 }
 
+/// What a reload may not change, the same rules for both families: a
+/// change that needs a restart refuses the whole configuration (it is
+/// never accepted and ignored).
+fn restart_needed(old: &Config, new: &Config) -> Result<(), ServerError> {
+    let refuse = |what: String| Err(ServerError::Reload(format!("{what}: that needs a restart")));
+    let sections = [
+        (
+            "Dhcp4",
+            old.dhcp4
+                .as_ref()
+                .map(|d| (&d.lease_database, &d.hosts_databases)),
+            new.dhcp4
+                .as_ref()
+                .map(|d| (&d.lease_database, &d.hosts_databases)),
+        ),
+        (
+            "Dhcp6",
+            old.dhcp6
+                .as_ref()
+                .map(|d| (&d.lease_database, &d.hosts_databases)),
+            new.dhcp6
+                .as_ref()
+                .map(|d| (&d.lease_database, &d.hosts_databases)),
+        ),
+    ];
+    for (name, before, after) in sections {
+        match (before, after) {
+            (None, Some(_)) => return refuse(format!("the {name} section was added")),
+            (Some(_), None) => return refuse(format!("the {name} section was removed")),
+            (Some((l0, h0)), Some((l1, h1))) => {
+                if (&l0.kind, &l0.name, l0.persist) != (&l1.kind, &l1.name, l1.persist) {
+                    return refuse(format!("{name} lease-database changed"));
+                }
+                if h0 != h1 {
+                    return refuse(format!("{name} hosts-database(s) changed"));
+                }
+            }
+            (None, None) => {}
+        }
+    }
+    Ok(())
+}
+
 /// State shared by workers, timers, the control API and the signal handler.
 pub struct Shared {
     current: ArcSwap<Running>,
@@ -171,30 +214,7 @@ impl Shared {
             return Err(ServerError::NoDhcp4);
         }
         let old = self.snapshot();
-        if let Some(old4) = &old.config.dhcp4 {
-            if old4.lease_database.name != new4.lease_database.name
-                || old4.lease_database.persist != new4.lease_database.persist
-                || old4.lease_database.kind != new4.lease_database.kind
-            {
-                return Err(ServerError::Reload(
-                    "lease-database changed: changing the lease database needs a restart".into(),
-                ));
-            }
-            if old4.hosts_databases != new4.hosts_databases {
-                return Err(ServerError::Reload(
-                    "hosts-database(s) changed: changing the hosts databases needs a restart"
-                        .into(),
-                ));
-            }
-        }
-        if let (Some(old6), Some(new6)) = (&old.config.dhcp6, &config.dhcp6) {
-            if old6.hosts_databases != new6.hosts_databases {
-                return Err(ServerError::Reload(
-                    "Dhcp6 hosts-database(s) changed: changing the hosts databases needs a restart"
-                        .into(),
-                ));
-            }
-        }
+        restart_needed(&old.config, &config)?;
         // New UNIX control sockets are claimed before anything changes: a
         // path another process listens on refuses the configuration.
         crate::control::listener::claim_new(&crate::serve::control_sockets_of(&config))
@@ -231,15 +251,9 @@ impl Shared {
         if let Err(e) = crate::control::apply(&crate::serve::control_sockets_of(&config)) {
             tracing::warn!("control sockets: {e}");
         }
-        match (&config.dhcp6, lock(&self.v6).as_ref()) {
-            (Some(d6), Some(svc)) => svc.apply(d6, &new_hooks),
-            (Some(_), None) => {
-                tracing::warn!("a Dhcp6 section was added: DHCPv6 starts at the next restart")
-            }
-            (None, Some(_)) => tracing::warn!(
-                "the Dhcp6 section was removed: DHCPv6 keeps its last configuration until restart"
-            ),
-            (None, None) => {}
+        // Sections are neither added nor removed here (restart_needed).
+        if let (Some(d6), Some(svc)) = (&config.dhcp6, lock(&self.v6).as_ref()) {
+            svc.apply(d6, &new_hooks);
         }
         *lock(&self.last_reload) = Instant::now();
         info!(path = %config.source.display(), "configuration applied");

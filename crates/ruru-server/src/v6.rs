@@ -348,11 +348,6 @@ impl Service6 {
             self.retry(ic, failed);
             *lock(&self.interfaces) = ic.interfaces.clone();
         }
-        let old = &self.engine.load().cfg.lease_database;
-        let new = &cfg.lease_database;
-        if (&old.kind, &old.name, old.persist) != (&new.kind, &new.name, new.persist) {
-            warn!("Dhcp6 lease-database changed: DHCPv6 keeps its lease database until restart");
-        }
         let engine = Engine6::new(
             Arc::new(cfg.clone()),
             with_hooks(&self.opts, hooks),
