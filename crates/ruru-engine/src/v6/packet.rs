@@ -90,6 +90,7 @@ fn length_ok(code: u16, len: usize) -> bool {
         8 => len == 2,                     // elapsed time
         12 => len == 16,                   // server unicast
         13 => len >= 2,                    // status code
+        16 | 17 => len >= 4,               // vendor class, vendor options
         14 | 20 => len == 0,               // rapid commit, reconfigure accept
         19 => len == 1,                    // reconfigure message
         32 => len == 4,                    // information refresh time
@@ -330,6 +331,17 @@ pub(crate) mod tests {
         let mut c = vec![1, 0, 0, 1];
         put(&mut c, 3, &[0, 0, 0, 1]);
         assert!(parse(&c).is_err());
+        // Vendor class and vendor options shorter than their enterprise
+        // number (dhcproto reads 4 octets, then subtracts 4 from the length).
+        for code in [16, 17] {
+            let mut m = solicit(&[0, 3, 0, 1, 2, 0, 0, 0, 0, 1], 7);
+            put(&mut m, code, &[0, 0]);
+            put(&mut m, 8, &[0, 0]);
+            assert!(
+                matches!(parse(&m), Err(ParseError6::BadOptionLength { .. })),
+                "option {code}"
+            );
+        }
         // relay chain deeper than the limit
         let mut m = solicit(&[0, 3, 0, 1, 2, 0, 0, 0, 0, 1], 7);
         for _ in 0..10 {
