@@ -7,7 +7,8 @@
 //! message even when it carries a client message, so the relay chain is read
 //! from the bytes and only the innermost client message goes to `dhcproto`.
 //! Replies are wrapped back into Relay-reply messages here, echoing each
-//! relay's Interface-Id (RFC 8415 §19.3).
+//! relay's Interface-Id (RFC 8415 §19.3). `ruru probe` plays the relay
+//! agent with the other direction: [`wrap_relay_forward`] and [`parse_reply`].
 
 use std::net::Ipv6Addr;
 
@@ -145,14 +146,50 @@ fn find(area: &[u8], code: u16) -> Option<&[u8]> {
 
 /// Parses a received datagram: relays unwrapped, client message decoded.
 pub fn parse(buf: &[u8]) -> Result<Query6, ParseError6> {
+    let (relays, msg) = unwrap(buf, 12)?;
+    let opts = msg.opts();
+    let client_id = match opts.get(OptionCode::ClientId) {
+        Some(DhcpOption::ClientId(d)) => Some(d.clone()),
+        _ => None,
+    };
+    let server_id = match opts.get(OptionCode::ServerId) {
+        Some(DhcpOption::ServerId(d)) => Some(d.clone()),
+        _ => None,
+    };
+    let oro = match opts.get(OptionCode::ORO) {
+        Some(DhcpOption::ORO(o)) => o.opts.iter().map(|c| u16::from(*c)).collect(),
+        _ => Vec::new(),
+    };
+    let rapid_commit = opts.get(OptionCode::RapidCommit).is_some();
+    Ok(Query6 {
+        msg_type: msg.msg_type(),
+        relays,
+        client_id,
+        server_id,
+        oro,
+        rapid_commit,
+        msg,
+    })
+}
+
+/// Parses a datagram as a client or a relay agent receives it (`ruru
+/// probe`): Relay-reply messages (RFC 8415 §9.2) unwrapped, outermost first,
+/// and the message inside decoded, with the same checks as [`parse`].
+pub fn parse_reply(buf: &[u8]) -> Result<(Vec<Relay>, v6::Message), ParseError6> {
+    unwrap(buf, 13)
+}
+
+/// Unwraps the relay messages of type `relay_type` (RELAY-FORW for a
+/// server, RELAY-REPL for a relay agent) and decodes the message inside.
+fn unwrap(buf: &[u8], relay_type: u8) -> Result<(Vec<Relay>, v6::Message), ParseError6> {
     let mut relays = Vec::new();
     let mut cur = buf;
     loop {
         let Some(&t) = cur.first() else {
             return Err(ParseError6::Truncated(buf.len()));
         };
-        if t == 12 {
-            // RELAY-FORW: msg-type, hop-count, link-address, peer-address, options.
+        if t == relay_type {
+            // msg-type, hop-count, link-address, peer-address, options.
             if cur.len() < 34 {
                 return Err(ParseError6::Truncated(cur.len()));
             }
@@ -181,29 +218,7 @@ pub fn parse(buf: &[u8]) -> Result<Query6, ParseError6> {
         walk(&cur[4..], buf.len() - cur.len() + 4)?;
         let msg = v6::Message::decode(&mut Decoder::new(cur))
             .map_err(|e| ParseError6::Decode(e.to_string()))?;
-        let opts = msg.opts();
-        let client_id = match opts.get(OptionCode::ClientId) {
-            Some(DhcpOption::ClientId(d)) => Some(d.clone()),
-            _ => None,
-        };
-        let server_id = match opts.get(OptionCode::ServerId) {
-            Some(DhcpOption::ServerId(d)) => Some(d.clone()),
-            _ => None,
-        };
-        let oro = match opts.get(OptionCode::ORO) {
-            Some(DhcpOption::ORO(o)) => o.opts.iter().map(|c| u16::from(*c)).collect(),
-            _ => Vec::new(),
-        };
-        let rapid_commit = opts.get(OptionCode::RapidCommit).is_some();
-        return Ok(Query6 {
-            msg_type: msg.msg_type(),
-            relays,
-            client_id,
-            server_id,
-            oro,
-            rapid_commit,
-            msg,
-        });
+        return Ok((relays, msg));
     }
 }
 
@@ -248,6 +263,29 @@ pub fn wrap_relays(mut inner: Vec<u8>, relays: &[Relay]) -> Vec<u8> {
     inner
 }
 
+/// Wraps a client message into a Relay-forward message (RFC 8415 §9.1) from
+/// a relay agent at hop count 0, as `ruru probe --relay` sends it:
+/// `link` is the address that identifies the client's link (Kea selects
+/// the subnet with it), `peer` the client's address, `interface_id` an
+/// Interface-Id option the server echoes.
+pub fn wrap_relay_forward(
+    inner: &[u8],
+    link: Ipv6Addr,
+    peer: Ipv6Addr,
+    interface_id: Option<&[u8]>,
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(inner.len() + 64);
+    out.push(12); // RELAY-FORW
+    out.push(0);
+    out.extend_from_slice(&link.octets());
+    out.extend_from_slice(&peer.octets());
+    if let Some(id) = interface_id {
+        put(&mut out, 18, id);
+    }
+    put(&mut out, 9, inner);
+    out
+}
+
 /// Appends one option TLV.
 pub fn put(out: &mut Vec<u8>, code: u16, data: &[u8]) {
     out.extend_from_slice(&code.to_be_bytes());
@@ -271,14 +309,7 @@ pub(crate) mod tests {
     }
 
     pub fn relay_forw(inner: &[u8], link: Ipv6Addr, ifid: Option<&[u8]>) -> Vec<u8> {
-        let mut b = vec![12, 0];
-        b.extend_from_slice(&link.octets());
-        b.extend_from_slice(&"fe80::1".parse::<Ipv6Addr>().unwrap().octets());
-        if let Some(i) = ifid {
-            put(&mut b, 18, i);
-        }
-        put(&mut b, 9, inner);
-        b
+        wrap_relay_forward(inner, link, "fe80::1".parse().unwrap(), ifid)
     }
 
     #[test]
@@ -315,6 +346,35 @@ pub(crate) mod tests {
         assert_eq!(inner_repl[0], 13);
         assert_eq!(find(&inner_repl[34..], 18), Some(&b"eth0"[..]));
         assert_eq!(find(&inner_repl[34..], 9), Some(&[7u8, 1, 2, 3][..]));
+    }
+
+    #[test]
+    fn rfc8415_9_relay_agent_side_forward_and_reply() {
+        // What a relay agent (ruru probe) sends and gets back.
+        let inner = solicit(&[0, 3, 0, 1, 2, 0, 0, 0, 0, 1], 7);
+        let link: Ipv6Addr = "2001:db8:1::1".parse().unwrap();
+        let peer: Ipv6Addr = "fe80::2".parse().unwrap();
+        let fw = wrap_relay_forward(&inner, link, peer, Some(b"probe"));
+        let q = parse(&fw).unwrap();
+        assert_eq!(q.relays[0].link_addr, link);
+        assert_eq!(q.relays[0].peer_addr, peer);
+        assert_eq!(q.relays[0].hop_count, 0);
+        let mut advertise = vec![2, 0x12, 0x34, 0x56];
+        put(&mut advertise, 2, &[0, 3, 0, 1, 2, 0, 0, 0, 0, 9]);
+        let (relays, msg) = parse_reply(&wrap_relays(advertise, &q.relays)).unwrap();
+        assert_eq!(relays.len(), 1);
+        assert_eq!(relays[0].interface_id.as_deref(), Some(&b"probe"[..]));
+        assert_eq!(msg.msg_type(), MessageType::Advertise);
+        assert_eq!(msg.xid_num(), 0x123456);
+        // Not a relay-reply: the message itself.
+        let (relays, msg) = parse_reply(&inner).unwrap();
+        assert!(relays.is_empty());
+        assert_eq!(msg.msg_type(), MessageType::Solicit);
+        // A malformed option inside a reply is an error, not a panic
+        // (dhcproto would underflow on a status code shorter than 2).
+        let mut bad = vec![7, 0, 0, 1];
+        put(&mut bad, 13, &[0]);
+        assert!(parse_reply(&bad).is_err());
     }
 
     #[test]
