@@ -3,12 +3,13 @@
 //! interface.
 //!
 //! As a relay agent the probe sends from `ADDR:67` with `giaddr` = ADDR and
-//! `hops` = 1, and the server answers at `ADDR:67` (§4.1). An INFORM answer
-//! goes to `ciaddr` instead, at the client port (ruru) or port 67 (Kea, for a
-//! relayed INFORM): the probe listens at both when `ciaddr` is the relay
-//! address, its default. As a client on an interface it broadcasts from port
-//! 68 with the broadcast flag set, so that the answers, too, are broadcast
-//! (the probe does not configure the address it gets).
+//! `hops` = 1, and the server answers at `ADDR:67` (§4.1). ruru and Kea send
+//! the answer to a relayed INFORM to its `ciaddr` instead, at the client port
+//! (68, or the server's `-P`): the probe listens there too (`ciaddr` is the
+//! relay address unless `--request-address` says otherwise). As a client on
+//! an interface it broadcasts from port 68 with the broadcast flag set, so
+//! that the answers, too, are broadcast (the probe does not configure the
+//! address it gets).
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
 use std::time::Duration;
@@ -559,7 +560,8 @@ pub fn options(m: &v4::Message) -> Vec<OptionLine> {
         .iter()
         .map(|(code, o)| OptionLine {
             code: u16::from(u8::from(*code)),
-            name: match code {
+            // By number: an `Unknown` option whose code has a name gets it.
+            name: match OptionCode::from(u8::from(*code)) {
                 OptionCode::Unknown(_) => "unknown".to_string(),
                 c => format!("{c:?}"),
             },
@@ -759,11 +761,21 @@ mod tests {
                 OptionCode::Unknown(224),
                 vec![1],
             )));
-        let o = options(&m);
-        assert_eq!(o[0].name, "Router");
-        assert_eq!(o[0].code, 3);
-        assert_eq!(o[1].name, "unknown");
-        assert_eq!(o[1].code, 224);
+        m.opts_mut()
+            .insert(DhcpOption::Unknown(v4::UnknownOption::new(
+                OptionCode::Unknown(77),
+                vec![1],
+            )));
+        // By number: an `Unknown` option whose code has a name gets it.
+        let o: Vec<(u16, String)> = options(&m).into_iter().map(|o| (o.code, o.name)).collect();
+        assert_eq!(
+            o,
+            [
+                (3, "Router".to_string()),
+                (77, "UserClass".to_string()),
+                (224, "unknown".to_string())
+            ]
+        );
     }
 
     #[test]

@@ -727,7 +727,9 @@ pub fn options(m: &v6::Message) -> Vec<OptionLine> {
             )
         })
         .map(|o| {
-            let code = OptionCode::from(o);
+            // An option dhcproto has no type for is `Unknown` even when
+            // its code has a name (39, ClientFqdn): name it by its number.
+            let code = OptionCode::from(u16::from(OptionCode::from(o)));
             OptionLine {
                 code: u16::from(code),
                 name: match code {
@@ -835,6 +837,12 @@ mod tests {
         assert_eq!(o[0].name, "DomainNameServers");
         assert_eq!(o[0].value, "2001:db8:1::53");
         assert_eq!(value(&unknown(39, vec![1, 0])), "01:00");
+        let mut m = v6::Message::new(MessageType::Reply);
+        m.opts_mut().insert(unknown(39, vec![1, 0]));
+        m.opts_mut().insert(unknown(65000, vec![2]));
+        let o = options(&m);
+        assert_eq!((o[0].code, o[0].name.as_str()), (39, "ClientFqdn"));
+        assert_eq!((o[1].code, o[1].name.as_str()), (65000, "unknown"));
         assert_eq!(
             vendor_class("2495:probe").unwrap(),
             [0, 0, 9, 0xbf, 0, 5, b'p', b'r', b'o', b'b', b'e']
