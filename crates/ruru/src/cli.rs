@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand};
     about = "ruru: a DHCP server that reads ISC Kea configurations",
     long_about = "ruru serves DHCPv4 from the Dhcp4 section of a Kea-format configuration file, \
 keeps leases in Kea's memfile CSV format, and checks configurations like kea-dhcp4 -t.",
-    after_help = "See ruru-serve(8), ruru-check(8), ruru-ctl(8) and ruru-db(8), and the user guide in docs/."
+    after_help = "See ruru-serve(8), ruru-check(8), ruru-ctl(8), ruru-db(8) and ruru-probe(8), and the user guide in docs/."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -79,6 +79,126 @@ database whose schema is missing or older than its own and names the command to 
         after_help = "Examples:\n  ruru db init -c /etc/ruru/ruru.json\n  ruru db version -c /etc/ruru/ruru.json"
     )]
     Db(DbArgs),
+    /// Act as a DHCP client (or relay agent) once and show the exchange and the lease.
+    #[command(
+        long_about = "A small diagnostic DHCP client, in the spirit of dhcping and dhtest, for \
+watching any DHCP server (ruru, Kea, ...) work. By default it runs one DHCPv4 \
+DISCOVER/OFFER/REQUEST/ACK exchange; --inform sends a DHCPINFORM instead, and --release \
+releases the lease it just obtained (or, with --request-address, a given address, without an \
+exchange first). With -6 it runs DHCPv6 Solicit/Advertise/Request/Reply (--prefix adds an \
+IA_PD; --inform sends an Information-request; --release releases the leases obtained).\n\n\
+It either plays a relay agent (--relay ADDR: it sends from ADDR, port 67 (DHCPv4, with \
+giaddr = ADDR) or 547 (DHCPv6, in a Relay-forward message), to the server at --server \
+(default 127.0.0.1 or ::1) and --server-port; the server answers the relay at port 67 or \
+547 of ADDR, so binding it needs root or CAP_NET_BIND_SERVICE), or a client on a link \
+(--interface IFACE: DHCPv4 from port 68 to the broadcast address, with the broadcast flag \
+set so that replies are broadcast; DHCPv6 from port 546 to ff02::1:2 port 547; this needs \
+root, and a DHCPv6 client needs a link-local address on IFACE).\n\n\
+It prints each message sent and received with the time since the start, then the lease \
+and every option of the final reply (named after dhcproto's option types; options it does \
+not know in hex). --json prints one JSON object instead. Each request is sent up to \
+1 + --retries times, waiting --timeout seconds for the answer each time. Exit status 0 \
+when a lease (or, with --inform, an answer; with --release, the release) was obtained, \
+1 on a NAK, a refusal, no answer or a socket error, 2 on a command-line usage error.",
+        after_help = "Examples:\n  \
+ruru probe --relay 127.0.0.2 --server-port 1067\n  \
+ruru probe --relay 127.0.0.2 --server-port 1067 --mac aa:bb:cc:00:00:01 --json\n  \
+ruru probe --relay 127.0.0.2 --server-port 1067 --release\n  \
+ruru probe -6 --relay ::1 --link-address 2001:db8:1::1 --server-port 1547 --prefix\n  \
+ruru probe --interface eth0 --hostname probe --option 77=68656c6c6f"
+    )]
+    Probe(ProbeArgs),
+}
+
+/// `ruru probe`: who the probe is and where it sends. Parsed values are
+/// checked again by `ruru::probe`, which knows the family.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("via").args(["relay", "interface"]).required(true)))]
+pub struct ProbeArgs {
+    /// DHCPv6 (Solicit, Advertise, Request, Reply) instead of DHCPv4.
+    #[arg(short = '6', long = "v6")]
+    pub v6: bool,
+    /// Play a relay agent at this local address (127.0.0.2, ::1, ...): send
+    /// from it and receive the server's answer at its port 67 (DHCPv6: 547).
+    #[arg(long = "relay", value_name = "ADDR")]
+    pub relay: Option<std::net::IpAddr>,
+    /// Be a client on this interface: broadcast (DHCPv6: multicast to
+    /// ff02::1:2) from port 68 (546). Needs root.
+    #[arg(long = "interface", value_name = "IFACE")]
+    pub interface: Option<String>,
+    /// The server to send to; default 127.0.0.1 (::1) with --relay,
+    /// 255.255.255.255 (ff02::1:2) with --interface.
+    #[arg(long = "server", value_name = "ADDR")]
+    pub server: Option<std::net::IpAddr>,
+    /// The server's port (the port given to `ruru serve -p`); default 67 (547).
+    #[arg(long = "server-port", value_name = "PORT")]
+    pub server_port: Option<u16>,
+    /// The client port the probe listens on with --interface, and with
+    /// --relay --inform at the INFORM's ciaddr (`ruru serve -P`); default 68 (546).
+    #[arg(long = "client-port", value_name = "PORT")]
+    pub client_port: Option<u16>,
+    /// DHCPv6 relay: the link-address of the Relay-forward message, which
+    /// selects the subnet (a subnet's prefix or its "relay" ip-addresses);
+    /// default the --relay address.
+    #[arg(long = "link-address", value_name = "ADDR")]
+    pub link_address: Option<std::net::Ipv6Addr>,
+    /// Send a DHCPINFORM (DHCPv6: an Information-request) instead of asking
+    /// for a lease. Its ciaddr is --request-address, else the --relay address
+    /// or the interface's first IPv4 address.
+    #[arg(long = "inform", conflicts_with_all = ["release", "prefix"])]
+    pub inform: bool,
+    /// Release the lease after obtaining it; DHCPv4 with --request-address:
+    /// release that address (of --mac/--client-id) without an exchange first.
+    #[arg(long = "release")]
+    pub release: bool,
+    /// DHCPv4: the server identifier of a RELEASE without an exchange first;
+    /// default the --server address.
+    #[arg(long = "server-id", value_name = "ADDR")]
+    pub server_id: Option<std::net::Ipv4Addr>,
+    /// DHCPv6: ask for a delegated prefix (IA_PD) as well as an address.
+    #[arg(long = "prefix")]
+    pub prefix: bool,
+    /// The client's hardware address (chaddr; in DHCPv6, in the default
+    /// DUID); default the interface's, or 00:00:5e:00:53:01 (RFC 7042 documentation range) with --relay.
+    #[arg(long = "mac", value_name = "MAC", value_parser = crate::probe::parse_mac)]
+    pub mac: Option<crate::probe::Mac>,
+    /// The client's DUID, in hex; default DUID-LL of --mac. In DHCPv4 it
+    /// makes an RFC 4361 client identifier (255, IAID 1, DUID) unless
+    /// --client-id is given.
+    #[arg(long = "duid", value_name = "HEX", value_parser = crate::probe::parse_hex)]
+    pub duid: Option<crate::probe::Hex>,
+    /// DHCPv4 client identifier (option 61), in hex, type octet first
+    /// (e.g. 01:aa:bb:cc:00:00:01).
+    #[arg(long = "client-id", value_name = "HEX", value_parser = crate::probe::parse_hex)]
+    pub client_id: Option<crate::probe::Hex>,
+    /// Host name to send (DHCPv4 option 12).
+    #[arg(long = "hostname", value_name = "NAME")]
+    pub hostname: Option<String>,
+    /// Vendor class: DHCPv4 option 60 (the text), DHCPv6 option 16
+    /// ([ENTERPRISE-NUMBER:]TEXT, enterprise number default 0).
+    #[arg(long = "vendor-class", value_name = "TEXT")]
+    pub vendor_class: Option<String>,
+    /// Address to ask for (DHCPv4 option 50; DHCPv6 an IA_NA address hint).
+    #[arg(long = "request-address", value_name = "ADDR")]
+    pub request_address: Option<std::net::IpAddr>,
+    /// Client FQDN (DHCPv4 option 81, DHCPv6 option 39), with the S flag
+    /// set: the server should update DNS.
+    #[arg(long = "fqdn", value_name = "NAME")]
+    pub fqdn: Option<String>,
+    /// Any other option, as its code and payload in hex (e.g. 77=68656c6c6f);
+    /// may be repeated; replaces an option the probe would send itself.
+    #[arg(long = "option", value_name = "CODE=HEX", value_parser = crate::probe::parse_option)]
+    pub options: Vec<crate::probe::RawOption>,
+    /// Seconds to wait for each answer before sending again (fractions allowed).
+    #[arg(long = "timeout", value_name = "SECONDS", default_value = "2",
+          value_parser = crate::probe::parse_seconds)]
+    pub timeout: std::time::Duration,
+    /// How many times to send a message again when no answer came.
+    #[arg(long = "retries", value_name = "N", default_value_t = 2)]
+    pub retries: u32,
+    /// Print one JSON object (result, lease, options, exchange) instead of text.
+    #[arg(long = "json")]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -26,6 +26,7 @@ fn main() -> ExitCode {
         }
         Command::Ctl(a) => ctl(a),
         Command::Db(a) => db(a),
+        Command::Probe(a) => ExitCode::from(ruru::probe::run(&a)),
         // Like `kea-dhcp4 -t`, hook libraries of both sections are checked
         // (ELF type, required symbols, ABI version) from their files: no
         // code of theirs runs.

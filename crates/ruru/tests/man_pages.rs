@@ -1,6 +1,7 @@
 //! The man pages in `docs/man/` are generated from the clap definition in
 //! `ruru::cli` (DESIGN.md, "The CLI contract"): `ruru(8)` and one page per
-//! subcommand, `ruru-serve(8)`, `ruru-check(8)` and `ruru-ctl(8)`.
+//! subcommand, `ruru-serve(8)`, `ruru-check(8)`, `ruru-ctl(8)`, `ruru-db(8)`
+//! and `ruru-probe(8)`.
 //!
 //! This test renders them and compares them with the committed files, so a
 //! CLI change that forgets the man pages fails CI. To rewrite the files after
@@ -70,7 +71,8 @@ fn man_pages_are_up_to_date() {
             "ruru-serve.8",
             "ruru-check.8",
             "ruru-ctl.8",
-            "ruru-db.8"
+            "ruru-db.8",
+            "ruru-probe.8"
         ],
         "the set of subcommands changed: update this test and docs/src/cli.md"
     );

@@ -20,6 +20,9 @@
 //! or prefixes, in the order the client sent them; the rest is left out
 //! (and reported in [`Query6::cut`]), so that one datagram costs the engine
 //! no more than a message at the bounds.
+//!
+//! `ruru probe` plays the relay agent with the other direction:
+//! [`wrap_relay_forward`] and [`parse_reply`].
 
 use std::net::Ipv6Addr;
 
@@ -150,7 +153,7 @@ fn length_ok(code: u16, len: usize) -> bool {
         6 => len.is_multiple_of(2),        // ORO
         23 => len.is_multiple_of(16),      // DNS servers
         1 | 2 => (2..=130).contains(&len), // DUIDs (RFC 8415 §11.1)
-        16 => len >= 4,                    // vendor class: enterprise number
+        16 | 17 => len >= 4,               // vendor class / options: enterprise number
         c => container_header(c).is_none_or(|h| len >= h),
     }
 }
@@ -287,14 +290,53 @@ fn find(area: &[u8], code: u16) -> Option<&[u8]> {
 
 /// Parses a received datagram: relays unwrapped, client message decoded.
 pub fn parse(buf: &[u8]) -> Result<Query6, ParseError6> {
+    let (relays, msg, cut) = unwrap(buf, 12)?;
+    let opts = msg.opts();
+    let client_id = match opts.get(OptionCode::ClientId) {
+        Some(DhcpOption::ClientId(d)) => Some(d.clone()),
+        _ => None,
+    };
+    let server_id = match opts.get(OptionCode::ServerId) {
+        Some(DhcpOption::ServerId(d)) => Some(d.clone()),
+        _ => None,
+    };
+    let oro = match opts.get(OptionCode::ORO) {
+        Some(DhcpOption::ORO(o)) => o.opts.iter().map(|c| u16::from(*c)).collect(),
+        _ => Vec::new(),
+    };
+    let rapid_commit = opts.get(OptionCode::RapidCommit).is_some();
+    Ok(Query6 {
+        msg_type: msg.msg_type(),
+        relays,
+        client_id,
+        server_id,
+        oro,
+        rapid_commit,
+        cut,
+        msg,
+    })
+}
+
+/// Parses a datagram as a client or a relay agent receives it (`ruru
+/// probe`): Relay-reply messages (RFC 8415 §9.2) unwrapped, outermost first,
+/// and the message inside decoded, with the same checks and bounds as
+/// [`parse`].
+pub fn parse_reply(buf: &[u8]) -> Result<(Vec<Relay>, v6::Message), ParseError6> {
+    unwrap(buf, 13).map(|(relays, msg, _)| (relays, msg))
+}
+
+/// Unwraps the relay messages of type `relay_type` (RELAY-FORW for a
+/// server, RELAY-REPL for a relay agent) and decodes the message inside,
+/// cut to the bounds (what was left out is the [`Cut6`]).
+fn unwrap(buf: &[u8], relay_type: u8) -> Result<(Vec<Relay>, v6::Message, Cut6), ParseError6> {
     let mut relays = Vec::new();
     let mut cur = buf;
     loop {
         let Some(&t) = cur.first() else {
             return Err(ParseError6::Truncated(buf.len()));
         };
-        if t == 12 {
-            // RELAY-FORW: msg-type, hop-count, link-address, peer-address, options.
+        if t == relay_type {
+            // msg-type, hop-count, link-address, peer-address, options.
             if cur.len() < 34 {
                 return Err(ParseError6::Truncated(cur.len()));
             }
@@ -342,30 +384,7 @@ pub fn parse(buf: &[u8]) -> Result<Query6, ParseError6> {
                     v.to_vec(),
                 )));
         }
-        let opts = msg.opts();
-        let client_id = match opts.get(OptionCode::ClientId) {
-            Some(DhcpOption::ClientId(d)) => Some(d.clone()),
-            _ => None,
-        };
-        let server_id = match opts.get(OptionCode::ServerId) {
-            Some(DhcpOption::ServerId(d)) => Some(d.clone()),
-            _ => None,
-        };
-        let oro = match opts.get(OptionCode::ORO) {
-            Some(DhcpOption::ORO(o)) => o.opts.iter().map(|c| u16::from(*c)).collect(),
-            _ => Vec::new(),
-        };
-        let rapid_commit = opts.get(OptionCode::RapidCommit).is_some();
-        return Ok(Query6 {
-            msg_type: msg.msg_type(),
-            relays,
-            client_id,
-            server_id,
-            oro,
-            rapid_commit,
-            cut,
-            msg,
-        });
+        return Ok((relays, msg, cut));
     }
 }
 
@@ -410,6 +429,29 @@ pub fn wrap_relays(mut inner: Vec<u8>, relays: &[Relay]) -> Vec<u8> {
     inner
 }
 
+/// Wraps a client message into a Relay-forward message (RFC 8415 §9.1) from
+/// a relay agent at hop count 0, as `ruru probe --relay` sends it:
+/// `link` is the address that identifies the client's link (Kea selects
+/// the subnet with it), `peer` the client's address, `interface_id` an
+/// Interface-Id option the server echoes.
+pub fn wrap_relay_forward(
+    inner: &[u8],
+    link: Ipv6Addr,
+    peer: Ipv6Addr,
+    interface_id: Option<&[u8]>,
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(inner.len() + 64);
+    out.push(12); // RELAY-FORW
+    out.push(0);
+    out.extend_from_slice(&link.octets());
+    out.extend_from_slice(&peer.octets());
+    if let Some(id) = interface_id {
+        put(&mut out, 18, id);
+    }
+    put(&mut out, 9, inner);
+    out
+}
+
 /// Appends one option TLV.
 pub fn put(out: &mut Vec<u8>, code: u16, data: &[u8]) {
     out.extend_from_slice(&code.to_be_bytes());
@@ -433,14 +475,7 @@ pub(crate) mod tests {
     }
 
     pub fn relay_forw(inner: &[u8], link: Ipv6Addr, ifid: Option<&[u8]>) -> Vec<u8> {
-        let mut b = vec![12, 0];
-        b.extend_from_slice(&link.octets());
-        b.extend_from_slice(&"fe80::1".parse::<Ipv6Addr>().unwrap().octets());
-        if let Some(i) = ifid {
-            put(&mut b, 18, i);
-        }
-        put(&mut b, 9, inner);
-        b
+        wrap_relay_forward(inner, link, "fe80::1".parse().unwrap(), ifid)
     }
 
     #[test]
@@ -477,6 +512,35 @@ pub(crate) mod tests {
         assert_eq!(inner_repl[0], 13);
         assert_eq!(find(&inner_repl[34..], 18), Some(&b"eth0"[..]));
         assert_eq!(find(&inner_repl[34..], 9), Some(&[7u8, 1, 2, 3][..]));
+    }
+
+    #[test]
+    fn rfc8415_9_relay_agent_side_forward_and_reply() {
+        // What a relay agent (ruru probe) sends and gets back.
+        let inner = solicit(&[0, 3, 0, 1, 2, 0, 0, 0, 0, 1], 7);
+        let link: Ipv6Addr = "2001:db8:1::1".parse().unwrap();
+        let peer: Ipv6Addr = "fe80::2".parse().unwrap();
+        let fw = wrap_relay_forward(&inner, link, peer, Some(b"probe"));
+        let q = parse(&fw).unwrap();
+        assert_eq!(q.relays[0].link_addr, link);
+        assert_eq!(q.relays[0].peer_addr, peer);
+        assert_eq!(q.relays[0].hop_count, 0);
+        let mut advertise = vec![2, 0x12, 0x34, 0x56];
+        put(&mut advertise, 2, &[0, 3, 0, 1, 2, 0, 0, 0, 0, 9]);
+        let (relays, msg) = parse_reply(&wrap_relays(advertise, &q.relays)).unwrap();
+        assert_eq!(relays.len(), 1);
+        assert_eq!(relays[0].interface_id.as_deref(), Some(&b"probe"[..]));
+        assert_eq!(msg.msg_type(), MessageType::Advertise);
+        assert_eq!(msg.xid_num(), 0x123456);
+        // Not a relay-reply: the message itself.
+        let (relays, msg) = parse_reply(&inner).unwrap();
+        assert!(relays.is_empty());
+        assert_eq!(msg.msg_type(), MessageType::Solicit);
+        // A malformed option inside a reply is an error, not a panic
+        // (dhcproto would underflow on a status code shorter than 2).
+        let mut bad = vec![7, 0, 0, 1];
+        put(&mut bad, 13, &[0]);
+        assert!(parse_reply(&bad).is_err());
     }
 
     #[test]
