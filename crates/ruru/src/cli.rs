@@ -10,8 +10,9 @@ use clap::{Args, Parser, Subcommand};
     name = "ruru",
     version,
     about = "ruru: a DHCP server that reads ISC Kea configurations",
-    long_about = "ruru serves DHCPv4 from the Dhcp4 section of a Kea-format configuration file, \
-keeps leases in Kea's memfile CSV format, and checks configurations like kea-dhcp4 -t.",
+    long_about = "ruru serves DHCPv4 and DHCPv6 from the Dhcp4 and Dhcp6 sections of Kea-format \
+configuration files in one process, keeps leases in Kea's memfile CSV format or in PostgreSQL or \
+MySQL, answers Kea's control commands, and checks configurations like kea-dhcp4 -t / kea-dhcp6 -t.",
     after_help = "See ruru-serve(8), ruru-check(8), ruru-ctl(8), ruru-db(8) and ruru-probe(8), and the user guide in docs/."
 )]
 pub struct Cli {
@@ -36,8 +37,9 @@ fn environment() -> String {
 pub enum Command {
     /// Run the DHCP server on the configuration file.
     #[command(
-        long_about = "Run the Dhcp4 section of the configuration file. SIGHUP re-reads the file and \
-applies it atomically (a file with errors is refused and the running configuration kept); \
+        long_about = "Run the Dhcp4 and Dhcp6 sections of the configuration files (one -c file with \
+both sections, or one file per section as a Kea site keeps them). SIGHUP re-reads the files and \
+applies them atomically (a file with errors is refused and the running configuration kept); \
 SIGTERM and SIGINT stop the server cleanly and log its statistics. A second server on the same \
 lease file or control socket refuses to start.",
         after_help = environment()

@@ -267,7 +267,7 @@ fn run(ctx: &ControlCtx, req: &Value) -> Value {
         "list-commands" => Ok(ok("List of commands.", json!(all_commands()))),
         "version-get" => Ok(ok(
             env!("CARGO_PKG_VERSION"),
-            json!({ "extended": format!("ruru {} (Kea-compatible DHCPv4 server)", env!("CARGO_PKG_VERSION")) }),
+            json!({ "extended": format!("ruru {} (Kea-compatible DHCPv4 and DHCPv6 server)", env!("CARGO_PKG_VERSION")) }),
         )),
         "build-report" => Ok(answer(SUCCESS, build_report(), None)),
         "status-get" => Ok(status_get(ctx)),
@@ -433,7 +433,7 @@ fn now() -> u64 {
 
 fn build_report() -> String {
     format!(
-        "ruru {}\nKea-compatible DHCPv4 server\nlease backends: memfile\ncontrol: unix, http(s)\nbuilt with rustc for {}-{}",
+        "ruru {}\nKea-compatible DHCPv4 and DHCPv6 server\nlease backends: memfile, postgresql, mysql\ncontrol: unix, http(s)\nbuilt with rustc for {}-{}",
         env!("CARGO_PKG_VERSION"),
         std::env::consts::ARCH,
         std::env::consts::OS
