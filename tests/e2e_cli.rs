@@ -76,3 +76,34 @@ fn serve_with_missing_file_fails_cleanly() {
     assert_eq!(code, 1);
     assert!(err.contains("/nonexistent/ruru.json"), "{err}");
 }
+
+#[test]
+fn serve_says_why_no_socket_could_be_opened() {
+    // Another process holds the port (no SO_REUSEADDR): ruru names the
+    // interface and the reason, not just "no socket could be opened".
+    let holder = std::net::UdpSocket::bind("0.0.0.0:0").unwrap();
+    let port = holder.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("ruru.json");
+    std::fs::write(
+        &cfg,
+        format!(
+            r#"{{ "Dhcp4": {{
+  "interfaces-config": {{ "interfaces": ["lo"], "dhcp-socket-type": "udp" }},
+  "lease-database": {{ "type": "memfile", "persist": false }},
+  "subnet4": [ {{ "id": 1, "subnet": "192.0.2.0/24" }} ] }} }}"#
+        ),
+    )
+    .unwrap();
+    let (code, _, err) = run(&[
+        "serve",
+        "-c",
+        cfg.to_str().unwrap(),
+        "-p",
+        &port.to_string(),
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("no socket could be opened: lo: "), "{err}");
+    assert!(err.contains("in use"), "{err}");
+    drop(holder);
+}

@@ -58,7 +58,9 @@ pub enum ServerError {
     HostsDatabase(String),
     #[error("{0}")]
     Net(#[from] ruru_net::NetError),
-    #[error("no socket could be opened on the configured interfaces {0:?}")]
+    /// No DHCP socket could be opened; each entry says which interface and
+    /// why (`eth0: bind on eth0: Address in use (...)`).
+    #[error("no socket could be opened: {}", .0.join("; "))]
     NoSockets(Vec<String>),
     #[error("reload refused: {0}")]
     Reload(String),

@@ -130,12 +130,18 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     let ic = dhcp4.interfaces.clone();
     let has4 = config.dhcp4.is_some();
     if has4 && ic.interfaces.is_empty() {
-        return Err(ServerError::NoSockets(Vec::new()));
+        return Err(ServerError::NoSockets(vec![
+            "Dhcp4.interfaces-config.interfaces is empty: expected at least one interface".into(),
+        ]));
     }
     let set = SocketSet::new(opts.server_port, threads);
     let changes = set.open_changes(&ic)?;
     if has4 && changes.opened.is_empty() && (changes.failed.is_empty() || ic.max_retries == 0) {
-        return Err(ServerError::NoSockets(ic.interfaces.clone()));
+        return Err(ServerError::NoSockets(if changes.errors.is_empty() {
+            ic.interfaces.clone()
+        } else {
+            changes.errors.clone()
+        }));
     }
     let failed = changes.failed.clone();
 

@@ -53,6 +53,9 @@ pub struct Changes {
     pub opened: Vec<Opened>,
     /// Specs that could not be opened (to retry).
     pub failed: Vec<String>,
+    /// Why each of `failed` could not be opened (`spec: error`), for the
+    /// start-up error when nothing could be opened.
+    pub errors: Vec<String>,
     /// Specs being served that the new config no longer has.
     pub removed: Vec<String>,
 }
@@ -92,6 +95,7 @@ impl SocketSet {
     pub fn open_changes(&self, cfg: &InterfacesConfig) -> Result<Changes, NetError> {
         let mut opened = Vec::new();
         let mut failed = Vec::new();
+        let mut errors = Vec::new();
         let mut last_err = None;
         for spec in &cfg.interfaces {
             if self
@@ -110,6 +114,7 @@ impl SocketSet {
                 Err(e) => {
                     warn!(interface = %spec, error = %e, "could not open a socket");
                     failed.push(spec.clone());
+                    errors.push(format!("{spec}: {e}"));
                     last_err = Some(e);
                 }
             }
@@ -150,6 +155,7 @@ impl SocketSet {
         Ok(Changes {
             opened,
             failed,
+            errors,
             removed,
         })
     }

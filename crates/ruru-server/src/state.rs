@@ -309,6 +309,7 @@ impl Shared {
         opts.server_addrs = sockets.addrs_with(&crate::sockets::Changes {
             opened: Vec::new(),
             failed: Vec::new(),
+            errors: Vec::new(),
             removed: Vec::new(),
         });
         let engine = Engine4::with_previous(

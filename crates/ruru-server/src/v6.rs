@@ -140,19 +140,25 @@ impl Service6 {
         });
         let ic = &cfg.interfaces;
         let mut failed = Vec::new();
+        let mut errors = Vec::new();
         for name in names(&ic.interfaces) {
             if let Err(e) = svc.listen(&name) {
                 warn!(interface = %name, error = %e, "could not open a DHCPv6 socket");
+                errors.push(format!("DHCPv6 on {name}: {e}"));
                 failed.push(name);
             }
         }
         if !failed.is_empty() && ic.require_all {
             svc.stop();
-            return Err(ServerError::NoSockets(failed));
+            return Err(ServerError::NoSockets(errors));
         }
         if lock(&svc.sockets).is_empty() && (failed.is_empty() || ic.max_retries == 0) {
             svc.stop();
-            return Err(ServerError::NoSockets(ic.interfaces.clone()));
+            return Err(ServerError::NoSockets(if errors.is_empty() {
+                vec!["Dhcp6.interfaces-config.interfaces names no usable interface".into()]
+            } else {
+                errors
+            }));
         }
         svc.retry(ic, failed);
         let svc2 = svc.clone();
