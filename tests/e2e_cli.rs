@@ -87,12 +87,10 @@ fn serve_says_why_no_socket_could_be_opened() {
     let cfg = dir.path().join("ruru.json");
     std::fs::write(
         &cfg,
-        format!(
-            r#"{{ "Dhcp4": {{
-  "interfaces-config": {{ "interfaces": ["lo"], "dhcp-socket-type": "udp" }},
-  "lease-database": {{ "type": "memfile", "persist": false }},
-  "subnet4": [ {{ "id": 1, "subnet": "192.0.2.0/24" }} ] }} }}"#
-        ),
+        r#"{ "Dhcp4": {
+  "interfaces-config": { "interfaces": ["lo"], "dhcp-socket-type": "udp" },
+  "lease-database": { "type": "memfile", "persist": false },
+  "subnet4": [ { "id": 1, "subnet": "192.0.2.0/24" } ] } }"#,
     )
     .unwrap();
     let (code, _, err) = run(&[
