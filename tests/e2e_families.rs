@@ -237,3 +237,50 @@ fn kea_per_daemon_files_run_in_one_process() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[test]
+fn dhcpv6_reclamation_follows_expired_leases_processing() {
+    let test = "families_reclaim6";
+    let _g = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(sock6) = bind_relay(test) else {
+        return;
+    };
+    let cfg = r#"{ "Dhcp6": {
+    "interfaces-config": { "interfaces": ["lo"] },
+    "control-socket": { "socket-type": "unix", "socket-name": "@DIR@/ctl6.sock" },
+    "lease-database": { "type": "memfile", "name": "@DIR@/leases6.csv", "lfc-interval": 0 },
+    "preferred-lifetime": 1, "valid-lifetime": 2,
+    "expired-leases-processing": { "reclaim-timer-wait-time": 1, "max-reclaim-leases": 1,
+        "max-reclaim-time": 0, "flush-reclaimed-timer-wait-time": 1, "hold-reclaimed-time": 1 },
+    "subnet6": [ { "id": 1, "subnet": "2001:db8:1::/64",
+      "pools": [ { "pool": "2001:db8:1::100 - 2001:db8:1::1ff" } ] } ]
+} }"#;
+    let srv = Server::start(cfg);
+    let relay6 = Relay6::new(sock6, srv.port);
+    let ctl6 = srv.path("ctl6.sock");
+    for n in 1..=3u8 {
+        let adv = relay6
+            .exchange(&msg(1, n, None, &[ia_na(1, None)]))
+            .expect("ADVERTISE");
+        let sid = server_duid(&adv);
+        let a = addr_of(&adv).unwrap();
+        let rep = relay6
+            .exchange(&msg(3, n, Some(&sid), &[ia_na(1, Some(a))]))
+            .expect("REPLY");
+        assert_eq!(rep.msg_type(), M6::Reply);
+    }
+    let leases = || {
+        let a = cmd(&ctl6, json!({"command": "lease6-get-all"}));
+        a["arguments"]["leases"].as_array().map_or(0, Vec::len)
+    };
+    assert_eq!(leases(), 3);
+    // Reclaimed one per second (max-reclaim-leases 1), then flushed after
+    // hold-reclaimed-time: the leases are gone from the store.
+    let gone = (0..300).any(|_| {
+        std::thread::sleep(Duration::from_millis(100));
+        leases() == 0
+    });
+    let stats = cmd(&ctl6, json!({"command": "statistic-get-all"}));
+    assert!(gone, "reclaimed DHCPv6 leases were not flushed: {stats}");
+    assert_eq!(stats["arguments"]["reclaimed-leases"][0][0], 3, "{stats}");
+}

@@ -271,7 +271,11 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
         set.spawn_retries(&shared, &ic, failed);
         set.len()
     };
-    let mut handles = vec![timers::spawn_reclaim(shared.clone(), stop.clone())?];
+    let mut handles = vec![timers::spawn_reclaimer(
+        "ruru-reclaim",
+        timers::Reclaim4(shared.clone()),
+        stop.clone(),
+    )?];
     if let Some(m) = &opened.memfile {
         handles.push(timers::spawn_lfc(shared.clone(), m.clone(), stop.clone())?);
     }

@@ -28,18 +28,64 @@ fn nap(stop: &AtomicBool, d: Duration) -> bool {
     !stop.load(Ordering::Relaxed)
 }
 
-/// Reclamation and flushing, reading intervals from the current config.
-pub fn spawn_reclaim(
-    shared: Arc<Shared>,
+/// What reclamation needs of one family; [`spawn_reclaimer`] runs Kea's
+/// schedule over it, the same for DHCPv4 and DHCPv6.
+pub trait Reclaim: Send + 'static {
+    /// The family, for log lines (`DHCPv4`, `DHCPv6`).
+    const FAMILY: &'static str;
+    /// The running `expired-leases-processing`; `None` when the family is
+    /// no longer served (the thread ends).
+    fn settings(&self) -> Option<ruru_config::ExpiredLeasesProcessing>;
+    /// Reclaims up to `limit` (0: all) leases expired at `now`: how many,
+    /// and whether more remain.
+    fn reclaim(&self, now: u64, limit: usize) -> (usize, bool);
+    /// Removes reclaimed leases that expired before `cutoff`.
+    fn flush(&self, cutoff: u64) -> Result<usize, ruru_lease::LeaseError>;
+}
+
+/// DHCPv4's reclamation: the running engine and the DHCPv4 store.
+pub struct Reclaim4(pub Arc<Shared>);
+
+impl Reclaim for Reclaim4 {
+    const FAMILY: &'static str = "DHCPv4";
+    fn settings(&self) -> Option<ruru_config::ExpiredLeasesProcessing> {
+        self.0
+            .snapshot()
+            .config
+            .dhcp4
+            .as_ref()
+            .map(|c| c.expired_leases)
+    }
+    fn reclaim(&self, now: u64, limit: usize) -> (usize, bool) {
+        self.0
+            .snapshot()
+            .engine
+            .reclaim(self.0.store.as_ref(), now, limit)
+    }
+    fn flush(&self, cutoff: u64) -> Result<usize, ruru_lease::LeaseError> {
+        self.0.store.flush_reclaimed4(cutoff)
+    }
+}
+
+/// Runs reclamation and flushing on Kea's schedule
+/// (`expired-leases-processing`, read from the running configuration at
+/// every cycle): every `reclaim-timer-wait-time` seconds (0: never) a cycle
+/// reclaims at most `max-reclaim-leases` leases (0: no limit, then batches
+/// until none remain or `max-reclaim-time` ms have passed, 0: no limit);
+/// after `unwarned-reclaim-cycles` cycles that left expired leases behind,
+/// a warning says to raise the limits; every
+/// `flush-reclaimed-timer-wait-time` seconds, reclaimed leases older than
+/// `hold-reclaimed-time` are removed.
+pub fn spawn_reclaimer<R: Reclaim>(
+    name: &str,
+    r: R,
     stop: Arc<AtomicBool>,
 ) -> std::io::Result<JoinHandle<()>> {
-    std::thread::Builder::new().name("ruru-reclaim".into()).spawn(move || {
+    std::thread::Builder::new().name(name.into()).spawn(move || {
         let mut last_flush = Instant::now();
         let mut unwarned = 0u32;
         loop {
-            let running = shared.snapshot();
-            let Some(cfg) = running.config.dhcp4.as_ref() else { return };
-            let e = cfg.expired_leases;
+            let Some(e) = r.settings() else { return };
             if e.reclaim_timer_wait_time == 0 {
                 if !nap(&stop, Duration::from_secs(1)) {
                     return;
@@ -54,7 +100,7 @@ pub fn spawn_reclaim(
             let mut total = 0;
             let mut more;
             loop {
-                let (n, m) = running.engine.reclaim(shared.store.as_ref(), now, e.max_reclaim_leases as usize);
+                let (n, m) = r.reclaim(now, e.max_reclaim_leases as usize);
                 total += n;
                 more = m;
                 let over_time = e.max_reclaim_time != 0
@@ -65,12 +111,12 @@ pub fn spawn_reclaim(
                 }
             }
             if total > 0 {
-                info!(reclaimed = total, "expired leases reclaimed");
+                info!(family = R::FAMILY, reclaimed = total, "expired leases reclaimed");
             }
             if more {
                 unwarned += 1;
                 if e.unwarned_reclaim_cycles != 0 && unwarned >= e.unwarned_reclaim_cycles {
-                    warn!(cycles = unwarned, "expired leases remain after several reclamation cycles; consider raising max-reclaim-leases or max-reclaim-time");
+                    warn!(family = R::FAMILY, cycles = unwarned, "expired leases remain after several reclamation cycles; consider raising max-reclaim-leases or max-reclaim-time");
                     unwarned = 0;
                 }
             } else {
@@ -82,12 +128,12 @@ pub fn spawn_reclaim(
             {
                 last_flush = Instant::now();
                 let cutoff = now.saturating_sub(u64::from(e.hold_reclaimed_time));
-                match shared.store.flush_reclaimed4(cutoff) {
-                    Ok(n) if n > 0 => info!(removed = n, "reclaimed leases flushed"),
+                match r.flush(cutoff) {
+                    Ok(n) if n > 0 => info!(family = R::FAMILY, removed = n, "reclaimed leases flushed"),
                     Ok(_) => {}
                     // A lost database was logged once, when it went.
                     Err(ruru_lease::LeaseError::Unavailable(_)) => {}
-                    Err(err) => warn!(error = %err, "flushing reclaimed leases failed"),
+                    Err(err) => warn!(family = R::FAMILY, error = %err, "flushing reclaimed leases failed"),
                 }
             }
         }

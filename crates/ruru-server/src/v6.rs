@@ -161,10 +161,11 @@ impl Service6 {
             }));
         }
         svc.retry(ic, failed);
-        let svc2 = svc.clone();
-        let h = std::thread::Builder::new()
-            .name("ruru6-reclaim".into())
-            .spawn(move || svc2.reclaim_loop())?;
+        let h = crate::timers::spawn_reclaimer(
+            "ruru6-reclaim",
+            Reclaim6(Arc::downgrade(&svc)),
+            svc.stop.clone(),
+        )?;
         lock(&svc.handles).push(h);
         Ok(svc)
     }
@@ -309,30 +310,6 @@ impl Service6 {
         }
     }
 
-    fn reclaim_loop(&self) {
-        loop {
-            let e = self.engine.load_full();
-            let wait = u64::from(e.cfg.expired_leases.reclaim_timer_wait_time.max(1));
-            for _ in 0..wait * 10 {
-                if self.stop.load(Ordering::Relaxed) {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            if e.cfg.expired_leases.reclaim_timer_wait_time == 0 {
-                continue;
-            }
-            let n = e.reclaim(
-                self.store.as_ref(),
-                crate::now(),
-                e.cfg.expired_leases.max_reclaim_leases as usize,
-            );
-            if n > 0 {
-                info!(reclaimed = n, "expired DHCPv6 leases reclaimed");
-            }
-        }
-    }
-
     /// Swaps in a new `Dhcp6` configuration and its hook libraries;
     /// sockets of interfaces no longer configured are closed and those of
     /// new interfaces opened (retried as configured when they fail).
@@ -430,4 +407,26 @@ fn park(engine: Arc<Engine6>, sock: Udp6Socket, stats: Arc<Stats>, p: Box<Parked
             }
         }),
     );
+}
+
+/// DHCPv6's reclamation ([`crate::timers::spawn_reclaimer`]): the running
+/// engine and the DHCPv6 store. Holds the service weakly, so that the
+/// thread ends with it.
+struct Reclaim6(std::sync::Weak<Service6>);
+
+impl crate::timers::Reclaim for Reclaim6 {
+    const FAMILY: &'static str = "DHCPv6";
+    fn settings(&self) -> Option<ruru_config::ExpiredLeasesProcessing> {
+        self.0.upgrade().map(|s| s.engine().cfg.expired_leases)
+    }
+    fn reclaim(&self, now: u64, limit: usize) -> (usize, bool) {
+        self.0.upgrade().map_or((0, false), |s| {
+            s.engine().reclaim(s.store.as_ref(), now, limit)
+        })
+    }
+    fn flush(&self, cutoff: u64) -> Result<usize, ruru_lease::LeaseError> {
+        self.0
+            .upgrade()
+            .map_or(Ok(0), |s| s.store.flush_reclaimed6(cutoff))
+    }
 }

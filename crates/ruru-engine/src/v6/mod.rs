@@ -1464,9 +1464,15 @@ impl Engine6 {
     }
 
     /// Reclaims up to `limit` (0 = all) expired leases.
-    pub fn reclaim(&self, store: &dyn LeaseStore, now: u64, limit: usize) -> usize {
+    /// Reclaims up to `limit` (0: all) expired leases; how many were
+    /// reclaimed, and whether expired leases remain beyond the limit.
+    pub fn reclaim(&self, store: &dyn LeaseStore, now: u64, limit: usize) -> (usize, bool) {
+        let fetch = if limit == 0 { 0 } else { limit + 1 };
+        let mut expired = store.expired6(now, fetch);
+        let more = limit != 0 && expired.len() > limit;
+        expired.truncate(if limit == 0 { usize::MAX } else { limit });
         let mut n = 0;
-        for l in store.expired6(now, limit) {
+        for l in expired {
             let was_declined = l.state == LeaseState::Declined;
             // lease6_expire / lease6_recover: SKIP leaves the lease;
             // `remove_lease` deletes it instead of keeping it reclaimed.
@@ -1522,7 +1528,7 @@ impl Engine6 {
                 }
             }
         }
-        n
+        (n, more)
     }
 }
 

@@ -1018,3 +1018,23 @@ fn an_ia_listing_thousands_of_addresses_is_read_up_to_max_ia_entries() {
     assert!(s.get6(LeaseType6::Na, mine).is_none());
     assert_eq!(e.stats().lookup("pkt6-ia-limit"), Some(2));
 }
+
+#[test]
+fn reclaim_honours_the_limit_and_says_whether_more_remain() {
+    let e = engine();
+    let s = store();
+    // Two clients with a lease each (Solicit with Rapid Commit is not
+    // configured: Solicit + Request).
+    for n in [1, 2] {
+        let adv = exchange(&e, &s, &relayed(1, n, &[ia_na(1, None)], false)).unwrap();
+        let (a, _) = first_addr(&adv).unwrap();
+        let rep = exchange(&e, &s, &relayed(3, n, &[ia_na(1, Some(a))], true)).unwrap();
+        assert_eq!(rep.msg_type(), MessageType::Reply);
+    }
+    let later = NOW + 5000;
+    assert_eq!(e.reclaim(&s, later, 1), (1, true));
+    assert_eq!(e.reclaim(&s, later, 1), (1, false));
+    assert_eq!(e.reclaim(&s, later, 0), (0, false));
+    assert_eq!(e.stats().lookup("reclaimed-leases"), Some(2));
+    assert_eq!(e.stats().lookup("subnet[1].assigned-nas"), Some(0));
+}

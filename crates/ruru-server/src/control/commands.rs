@@ -323,7 +323,7 @@ fn run(ctx: &ControlCtx, req: &Value) -> Value {
         "lease4-get-by-hostname" => family::get_by_hostname::<V4>(ctx.shared.store.as_ref(), args),
         "lease4-del" => lease_del(ctx, args),
         "lease4-wipe" => change4(ctx, |c| family::wipe::<V4>(c, args)),
-        "leases-reclaim" => leases_reclaim(ctx, args),
+        "leases-reclaim" => leases_reclaim(ctx, obj.get("service"), args),
         c if c.starts_with("reservation-") => reservations::run(ctx, c, obj.get("service"), args),
         "subnet4-list" => Ok(family::subnet_list("IPv4", &subnets4(ctx))),
         "subnet4-get" => subnet_get(ctx, args),
@@ -799,17 +799,35 @@ fn lease_del(ctx: &ControlCtx, args: &Value) -> Res {
     change4(ctx, |c| family::delete::<V4>(c, found))
 }
 
-fn leases_reclaim(ctx: &ControlCtx, args: &Value) -> Res {
+/// Kea's `leases-reclaim`, in the targeted families ([`targets`]).
+fn leases_reclaim(ctx: &ControlCtx, service: Option<&Value>, args: &Value) -> Res {
     let remove =
         opt_bool(args, "remove")?.ok_or_else(|| err("'remove' parameter not specified"))?;
-    let running = ctx.shared.snapshot();
     let t = now();
-    let (n, _) = running.engine.reclaim(ctx.shared.store.as_ref(), t, 0);
-    if remove {
-        ctx.shared
-            .store
-            .flush_reclaimed4(t + 1)
-            .map_err(|e| err(e.to_string()))?;
+    let which = targets(ctx, service);
+    let mut n = 0;
+    if which.v4 {
+        n += ctx
+            .shared
+            .snapshot()
+            .engine
+            .reclaim(ctx.shared.store.as_ref(), t, 0)
+            .0;
+        if remove {
+            ctx.shared
+                .store
+                .flush_reclaimed4(t + 1)
+                .map_err(|e| err(e.to_string()))?;
+        }
+    }
+    let v6 = crate::sockets::lock(&ctx.shared.v6).clone();
+    if let Some(v6) = v6.filter(|_| which.v6) {
+        n += v6.engine().reclaim(v6.store.as_ref(), t, 0).0;
+        if remove {
+            v6.store
+                .flush_reclaimed6(t + 1)
+                .map_err(|e| err(e.to_string()))?;
+        }
     }
     Ok(answer(
         SUCCESS,
