@@ -207,7 +207,21 @@ impl SocketSet {
             .iter()
             .map(|s| (s.iface().to_string(), iface::addresses_of(s.iface(), &all)))
             .collect();
-        let handles = match workers::spawn(shared.clone(), &o.sockets, self.threads, stop.clone()) {
+        let spawned: std::io::Result<Vec<_>> = o
+            .sockets
+            .iter()
+            .map(|sock| {
+                workers::spawn::<workers::V4, Shared>(
+                    shared.clone(),
+                    sock,
+                    self.threads,
+                    stop.clone(),
+                    stop.clone(),
+                )
+            })
+            .collect::<std::io::Result<Vec<_>>>()
+            .map(|v| v.into_iter().flatten().collect());
+        let handles = match spawned {
             Ok(h) => h,
             Err(e) => {
                 error!(interface = %o.spec, error = %e, "starting workers failed");

@@ -12,7 +12,6 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddrV6;
-use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -21,7 +20,7 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 use ruru_config::Dhcp6;
 use ruru_engine::v4::hosts::HostSources;
-use ruru_engine::v6::{Engine6, EngineOptions6, Outcome6, Parked6, RecvMeta6};
+use ruru_engine::v6::{Engine6, EngineOptions6, Outcome6, Parked6, RecvMeta6, Reply6};
 use ruru_engine::{Stat, Stats};
 use ruru_lease::{Lease6, LeaseStore, Memfile6};
 use ruru_net::udp6::{self, Udp6Socket};
@@ -29,6 +28,7 @@ use tracing::{debug, error, info, warn};
 
 use crate::hooks::Hooks;
 use crate::sockets::{lock, POLL};
+use crate::workers::{Family, Outcome, Service};
 use crate::ServerError;
 
 /// What the DHCPv6 service stores and reads: its lease store and the host
@@ -174,16 +174,13 @@ impl Service6 {
     fn listen(self: &Arc<Self>, name: &str) -> Result<(), ServerError> {
         let sock = udp6::open(name, self.server_port, POLL)?;
         let stop = Arc::new(AtomicBool::new(false));
-        let mut handles = Vec::with_capacity(self.threads);
-        for i in 0..self.threads {
-            let s = sock.try_clone()?;
-            let (svc, stop) = (self.clone(), stop.clone());
-            handles.push(
-                std::thread::Builder::new()
-                    .name(format!("ruru6-{name}-{i}"))
-                    .spawn(move || svc.run(&s, &stop))?,
-            );
-        }
+        let handles = crate::workers::spawn::<V6, Service6>(
+            self.clone(),
+            &sock,
+            self.threads,
+            self.stop.clone(),
+            stop.clone(),
+        )?;
         info!(iface = %name, port = self.server_port, "listening (DHCPv6)");
         lock(&self.sockets).insert(name.to_string(), Listener { stop, handles });
         Ok(())
@@ -262,54 +259,6 @@ impl Service6 {
         }
     }
 
-    fn run(&self, sock: &Udp6Socket, closed: &AtomicBool) {
-        let mut buf = vec![0u8; 65_536];
-        let iface: Arc<str> = Arc::from(sock.iface.as_str());
-        while !self.stop.load(Ordering::Relaxed) && !closed.load(Ordering::Relaxed) {
-            let rx = match sock.recv(&mut buf) {
-                Ok(Some(x)) => x,
-                Ok(None) => continue,
-                Err(e) => {
-                    warn!(iface = %sock.iface, error = %e, "DHCPv6 receive failed");
-                    std::thread::sleep(Duration::from_millis(10));
-                    continue;
-                }
-            };
-            let (n, src) = (rx.len, rx.src);
-            let meta = RecvMeta6 {
-                src,
-                iface: Some(iface.clone()),
-                dst: rx.dst,
-            };
-            if self.db_paused.is_paused() || self.switch.is_disabled(crate::now()) {
-                self.stats.inc(Stat::Pkt6Received);
-                self.stats.inc(Stat::Pkt6ReceiveDrop);
-                self.stats.inc(Stat::Pkt6DropServiceDisabled);
-                continue;
-            }
-            let engine = self.engine.load_full();
-            let out = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                engine.process(self.store.as_ref(), &buf[..n], &meta, crate::now())
-            }));
-            match out {
-                Ok(Outcome6::Reply(r)) => send(sock, &r, &self.stats),
-                Ok(Outcome6::Parked(p)) => match sock.try_clone() {
-                    Ok(s) => park(engine, s, self.stats.clone(), p),
-                    Err(e) => {
-                        warn!(error = %e, "cannot keep a socket for a parked DHCPv6 reply; dropped");
-                        engine.drop_parked(&p);
-                    }
-                },
-                Ok(Outcome6::Drop(_)) => {}
-                Err(_) => {
-                    self.stats.inc(Stat::Pkt6ReceiveDrop);
-                    self.stats.inc(Stat::Pkt6ProcessingPanic);
-                    error!(%src, "DHCPv6 processing panicked; message dropped");
-                }
-            }
-        }
-    }
-
     /// Swaps in a new `Dhcp6` configuration and its hook libraries;
     /// sockets of interfaces no longer configured are closed and those of
     /// new interfaces opened (retried as configured when they fail).
@@ -374,39 +323,95 @@ fn with_hooks(opts: &EngineOptions6, hooks: &Option<Arc<Hooks>>) -> EngineOption
     o
 }
 
-fn send(sock: &Udp6Socket, r: &ruru_engine::v6::Reply6, stats: &Stats) {
-    let dest = SocketAddrV6::new(*r.dest.ip(), r.dest.port(), 0, r.dest.scope_id());
-    if let Err(e) = sock.send(&r.bytes, dest) {
-        stats.inc(Stat::Pkt6SendFailed);
-        debug!(%dest, error = %e, "DHCPv6 send failed");
+/// DHCPv6 for the generic workers ([`crate::workers`]): UDP sockets,
+/// [`Engine6`] (each packet holds the engine it started with).
+pub struct V6;
+
+impl From<Outcome6> for Outcome<Reply6, Parked6> {
+    fn from(o: Outcome6) -> Self {
+        match o {
+            Outcome6::Reply(r) => Outcome::Reply(r),
+            Outcome6::Parked(p) => Outcome::Parked(p),
+            Outcome6::Drop(_) => Outcome::Done,
+        }
     }
 }
 
-/// Hands a parked reply to the parking lot of the engine that parked it;
-/// when its library unparks it, the reply is finished on that engine (it
-/// may be parked again at `pkt6_send`) and sent on `sock`.
-fn park(engine: Arc<Engine6>, sock: Udp6Socket, stats: Arc<Stats>, p: Box<Parked6>) {
-    let id = p.id;
-    let holder = engine.clone();
-    holder.hold(
-        id,
-        Box::new(move |go| {
-            if !go {
-                engine.drop_parked(&p);
-                return;
-            }
-            match std::panic::catch_unwind(AssertUnwindSafe(|| engine.resume(*p))) {
-                Ok(Outcome6::Reply(r)) => send(&sock, &r, &stats),
-                Ok(Outcome6::Parked(p)) => park(engine, sock, stats, p),
-                Ok(Outcome6::Drop(_)) => {}
-                Err(_) => {
-                    stats.inc(Stat::Pkt6ReceiveDrop);
-                    stats.inc(Stat::Pkt6ProcessingPanic);
-                    error!(id, "finishing a parked DHCPv6 reply panicked; dropped");
-                }
-            }
-        }),
-    );
+impl Family for V6 {
+    const NAME: &'static str = "DHCPv6";
+    const THREAD: &'static str = "ruru6";
+    const BUF_LEN: usize = 65_536;
+    const RECEIVED: Stat = Stat::Pkt6Received;
+    const RECEIVE_DROP: Stat = Stat::Pkt6ReceiveDrop;
+    const DROP_DISABLED: Stat = Stat::Pkt6DropServiceDisabled;
+    const PROCESSING_PANIC: Stat = Stat::Pkt6ProcessingPanic;
+    const SEND_FAILED: Stat = Stat::Pkt6SendFailed;
+    type Socket = Udp6Socket;
+    type Meta = RecvMeta6;
+    type Snap = Arc<Engine6>;
+    type Reply = Reply6;
+    type Parked = Parked6;
+
+    fn iface(sock: &Udp6Socket) -> &str {
+        &sock.iface
+    }
+    fn try_clone(sock: &Udp6Socket) -> std::io::Result<Udp6Socket> {
+        sock.try_clone()
+    }
+    fn recv(
+        sock: &Udp6Socket,
+        buf: &mut [u8],
+        iface: &Arc<str>,
+    ) -> std::io::Result<Option<(std::ops::Range<usize>, RecvMeta6)>> {
+        Ok(sock.recv(buf)?.map(|rx| {
+            let meta = RecvMeta6 {
+                src: rx.src,
+                iface: Some(iface.clone()),
+                dst: rx.dst,
+            };
+            (0..rx.len, meta)
+        }))
+    }
+    fn process(
+        snap: &Arc<Engine6>,
+        store: &dyn LeaseStore,
+        bytes: &[u8],
+        meta: &RecvMeta6,
+        now: u64,
+    ) -> Outcome<Reply6, Parked6> {
+        snap.process(store, bytes, meta, now).into()
+    }
+    fn resume(snap: &Arc<Engine6>, p: Parked6) -> Outcome<Reply6, Parked6> {
+        snap.resume(p).into()
+    }
+    fn parked_id(p: &Parked6) -> u64 {
+        p.id
+    }
+    fn drop_parked(snap: &Arc<Engine6>, p: &Parked6) {
+        snap.drop_parked(p);
+    }
+    fn hold(snap: &Arc<Engine6>, id: u64, finish: ruru_engine::hooks::Finish) {
+        snap.hold(id, finish);
+    }
+    fn send(sock: &Udp6Socket, r: &Reply6) -> std::io::Result<()> {
+        let dest = SocketAddrV6::new(*r.dest.ip(), r.dest.port(), 0, r.dest.scope_id());
+        sock.send(&r.bytes, dest)
+    }
+}
+
+impl Service<V6> for Service6 {
+    fn disabled(&self, now: u64) -> bool {
+        self.db_paused.is_paused() || self.switch.is_disabled(now)
+    }
+    fn snapshot(&self) -> Arc<Engine6> {
+        self.engine.load_full()
+    }
+    fn store(&self) -> &dyn LeaseStore {
+        self.store.as_ref()
+    }
+    fn stats(&self) -> &Arc<Stats> {
+        &self.stats
+    }
 }
 
 /// DHCPv6's reclamation ([`crate::timers::spawn_reclaimer`]): the running

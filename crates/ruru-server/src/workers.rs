@@ -1,147 +1,308 @@
-//! Packet workers: receive, run the engine on one config snapshot, send.
+//! Packet workers of both families, written once: receive, run the engine
+//! on one configuration snapshot, send (DESIGN.md principle 7).
 //!
 //! Each socket gets one or more OS threads doing blocking receives (the
 //! engine and memfile are synchronous, so a thread per core is the simplest
-//! fast design). A receive timeout lets workers see the shutdown flag.
+//! fast design). A receive timeout lets workers see the stop flags.
+//!
+//! What differs between DHCPv4 and DHCPv6 (the socket, the engine, the
+//! statistic names) is the [`Family`] trait; its two implementations are
+//! [`V4`] here (the DHCPv4 service state is [`Shared`]) and
+//! `crate::v6::V6`. The service a worker serves ([`Service`]) says whether
+//! it is disabled and hands out the snapshot a packet uses to its end.
 //!
 //! A reply parked by a hook library goes to the engine's parking lot with
-//! a closure that finishes it on the same engine and socket when the
+//! a closure that finishes it on the same snapshot and socket when the
 //! library unparks it ([`park`]).
 
+use std::ops::Range;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use ruru_engine::{Outcome4, Parked4, RecvMeta, Reply4, Stat, Stats};
+use ruru_lease::LeaseStore;
 use ruru_net::{SendTo, Socket4};
 use tracing::{debug, error, warn};
 
 use crate::state::{Running, Shared};
 
-/// Largest datagram we read; anything longer is truncated and then fails
-/// to parse (counted).
-const BUF_LEN: usize = 4096;
+/// What the engine made of one packet, in either family.
+pub enum Outcome<R, P> {
+    /// Send this reply.
+    Reply(R),
+    /// A hook library parked the reply; see [`park`].
+    Parked(Box<P>),
+    /// Nothing to send (processed without an answer, or dropped: the
+    /// engine counted and logged why).
+    Done,
+}
 
-/// Starts `per_socket` workers on each socket.
-pub fn spawn(
-    shared: Arc<Shared>,
-    sockets: &[Socket4],
+/// What differs between the families' workers.
+pub trait Family: Sized + 'static {
+    /// `DHCPv4`, `DHCPv6` (log lines and thread names).
+    const NAME: &'static str;
+    /// Thread name prefix (`ruru`, `ruru6`).
+    const THREAD: &'static str;
+    /// Largest datagram read.
+    const BUF_LEN: usize;
+    /// `pkt4-received` / `pkt6-received`, counted for packets dropped while
+    /// the service is disabled (the engine counts the others).
+    const RECEIVED: Stat;
+    const RECEIVE_DROP: Stat;
+    const DROP_DISABLED: Stat;
+    const PROCESSING_PANIC: Stat;
+    const SEND_FAILED: Stat;
+    type Socket: Send + 'static;
+    type Meta;
+    /// What one packet holds on to from start to end (the configuration
+    /// generation and its engine).
+    type Snap: Clone + Send + Sync + 'static;
+    type Reply;
+    type Parked: Send + 'static;
+
+    /// The socket's interface name.
+    fn iface(sock: &Self::Socket) -> &str;
+    fn try_clone(sock: &Self::Socket) -> std::io::Result<Self::Socket>;
+    /// Receives one datagram into `buf`: the payload's range and what the
+    /// engine needs to know of it; `None` on a receive timeout.
+    fn recv(
+        sock: &Self::Socket,
+        buf: &mut [u8],
+        iface: &Arc<str>,
+    ) -> std::io::Result<Option<(Range<usize>, Self::Meta)>>;
+    fn process(
+        snap: &Self::Snap,
+        store: &dyn LeaseStore,
+        bytes: &[u8],
+        meta: &Self::Meta,
+        now: u64,
+    ) -> Outcome<Self::Reply, Self::Parked>;
+    fn resume(snap: &Self::Snap, p: Self::Parked) -> Outcome<Self::Reply, Self::Parked>;
+    fn parked_id(p: &Self::Parked) -> u64;
+    fn drop_parked(snap: &Self::Snap, p: &Self::Parked);
+    fn hold(snap: &Self::Snap, id: u64, finish: ruru_engine::hooks::Finish);
+    /// Sends a reply; the error is counted in [`Family::SEND_FAILED`].
+    fn send(sock: &Self::Socket, r: &Self::Reply) -> std::io::Result<()>;
+}
+
+/// The service a family's workers serve.
+pub trait Service<F: Family>: Send + Sync + 'static {
+    /// `dhcp-disable`, or a lost database under `stop-retry-exit`.
+    fn disabled(&self, now: u64) -> bool;
+    /// The snapshot one packet uses to its end.
+    fn snapshot(&self) -> F::Snap;
+    fn store(&self) -> &dyn LeaseStore;
+    fn stats(&self) -> &Arc<Stats>;
+}
+
+/// Starts `per_socket` workers on `sock`; they end when `stop` or
+/// `closed` is set.
+pub fn spawn<F: Family, S: Service<F>>(
+    svc: Arc<S>,
+    sock: &F::Socket,
     per_socket: usize,
     stop: Arc<AtomicBool>,
+    closed: Arc<AtomicBool>,
 ) -> std::io::Result<Vec<JoinHandle<()>>> {
     let mut handles = Vec::new();
-    for s in sockets {
-        for i in 0..per_socket.max(1) {
-            let sock = s.try_clone()?;
-            let shared = shared.clone();
-            let stop = stop.clone();
-            let h = std::thread::Builder::new()
-                .name(format!("ruru-{}-{i}", s.iface()))
-                .spawn(move || run(&shared, &sock, &stop))?;
-            handles.push(h);
-        }
+    for i in 0..per_socket.max(1) {
+        let s = F::try_clone(sock)?;
+        let (svc, stop, closed) = (svc.clone(), stop.clone(), closed.clone());
+        let h = std::thread::Builder::new()
+            .name(format!("{}-{}-{i}", F::THREAD, F::iface(sock)))
+            .spawn(move || run::<F, S>(&*svc, &s, &stop, &closed))?;
+        handles.push(h);
     }
     Ok(handles)
 }
 
-fn run(shared: &Shared, sock: &Socket4, stop: &AtomicBool) {
-    let mut buf = vec![0u8; BUF_LEN];
-    let iface: Arc<str> = Arc::from(sock.iface());
-    while !stop.load(Ordering::Relaxed) {
-        let rx = match sock.recv(&mut buf) {
+fn run<F: Family, S: Service<F>>(
+    svc: &S,
+    sock: &F::Socket,
+    stop: &AtomicBool,
+    closed: &AtomicBool,
+) {
+    let mut buf = vec![0u8; F::BUF_LEN];
+    let iface: Arc<str> = Arc::from(F::iface(sock));
+    while !stop.load(Ordering::Relaxed) && !closed.load(Ordering::Relaxed) {
+        let (payload, meta) = match F::recv(sock, &mut buf, &iface) {
             Ok(Some(x)) => x,
             Ok(None) => continue,
             Err(e) => {
-                warn!(iface = %sock.iface(), error = %e, "receive failed");
+                warn!(family = F::NAME, iface = %iface, error = %e, "receive failed");
                 std::thread::sleep(std::time::Duration::from_millis(10));
                 continue;
             }
         };
-        let src = rx.src;
-        let meta = RecvMeta {
-            src,
-            local: sock.local(),
-            iface: Some(iface.clone()),
-        };
         let now = crate::now();
-        if shared.disabled(now) {
+        let stats = svc.stats();
+        if svc.disabled(now) {
             // dhcp-disable: received, counted, dropped.
-            shared.stats.inc(Stat::Pkt4Received);
-            shared.stats.inc(Stat::Pkt4ReceiveDrop);
-            shared.stats.inc(Stat::Pkt4DropServiceDisabled);
+            stats.inc(F::RECEIVED);
+            stats.inc(F::RECEIVE_DROP);
+            stats.inc(F::DROP_DISABLED);
             continue;
         }
         // One snapshot for the whole packet.
-        let running = shared.snapshot();
+        let snap = svc.snapshot();
         // A panic while handling one packet (a bug, or a decoder assertion on
         // hostile input) drops that packet and is counted; the worker lives on.
         let out = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            running
-                .engine
-                .process(shared.store.as_ref(), &buf[rx.payload.clone()], &meta, now)
+            F::process(&snap, svc.store(), &buf[payload.clone()], &meta, now)
         }));
-        let out = match out {
-            Ok(o) => o,
-            Err(_) => {
-                shared.stats.inc(Stat::Pkt4ReceiveDrop);
-                shared.stats.inc(Stat::Pkt4ProcessingPanic);
-                error!(%src, "packet processing panicked; packet dropped");
-                continue;
-            }
-        };
         match out {
-            Outcome4::Reply(r) => send(sock, &r, &shared.stats),
-            Outcome4::Parked(p) => match sock.try_clone() {
-                Ok(s) => park(running, s, shared.stats.clone(), p),
+            Ok(Outcome::Reply(r)) => send::<F>(sock, &r, stats),
+            Ok(Outcome::Parked(p)) => match F::try_clone(sock) {
+                Ok(s) => park::<F>(snap, s, stats.clone(), p),
                 Err(e) => {
-                    warn!(error = %e, "cannot keep a socket for a parked reply; dropped");
-                    running.engine.drop_parked(&p);
+                    warn!(family = F::NAME, error = %e, "cannot keep a socket for a parked reply; dropped");
+                    F::drop_parked(&snap, &p);
                 }
             },
-            Outcome4::Done | Outcome4::Drop(_) => {}
+            Ok(Outcome::Done) => {}
+            Err(_) => {
+                stats.inc(F::RECEIVE_DROP);
+                stats.inc(F::PROCESSING_PANIC);
+                error!(family = F::NAME, iface = %iface, "packet processing panicked; packet dropped");
+            }
         }
     }
 }
 
-fn send(sock: &Socket4, r: &Reply4, stats: &Stats) {
-    let dest = SendTo {
-        addr: r.dest.addr,
-        port: r.dest.port,
-        link_unicast: r.dest.link_unicast,
-        chaddr: &r.chaddr,
-        htype: r.htype,
-    };
-    if let Err(e) = sock.send(&r.bytes, &dest) {
-        stats.inc(Stat::Pkt4SendFailed);
-        debug!(dest = %r.dest.addr, error = %e, "send failed");
+fn send<F: Family>(sock: &F::Socket, r: &F::Reply, stats: &Stats) {
+    if let Err(e) = F::send(sock, r) {
+        stats.inc(F::SEND_FAILED);
+        debug!(family = F::NAME, error = %e, "send failed");
     }
 }
 
 /// Hands a parked reply to the parking lot of the engine that parked it;
 /// when its library unparks it, the reply is finished there (it may be
-/// parked again at `pkt4_send`) and sent on `sock`.
-fn park(running: Arc<Running>, sock: Socket4, stats: Arc<Stats>, p: Box<Parked4>) {
-    let id = p.id;
-    let engine_of = running.clone();
-    engine_of.engine.hold(
+/// parked again at the send hook point) and sent on `sock`.
+fn park<F: Family>(snap: F::Snap, sock: F::Socket, stats: Arc<Stats>, p: Box<F::Parked>) {
+    let id = F::parked_id(&p);
+    let holder = snap.clone();
+    F::hold(
+        &holder,
         id,
         Box::new(move |go| {
             if !go {
-                running.engine.drop_parked(&p);
+                F::drop_parked(&snap, &p);
                 return;
             }
-            let out = std::panic::catch_unwind(AssertUnwindSafe(|| running.engine.resume(*p)));
-            match out {
-                Ok(Outcome4::Reply(r)) => send(&sock, &r, &stats),
-                Ok(Outcome4::Parked(p)) => park(running, sock, stats, p),
-                Ok(Outcome4::Done | Outcome4::Drop(_)) => {}
+            match std::panic::catch_unwind(AssertUnwindSafe(|| F::resume(&snap, *p))) {
+                Ok(Outcome::Reply(r)) => send::<F>(&sock, &r, &stats),
+                Ok(Outcome::Parked(p)) => park::<F>(snap, sock, stats, p),
+                Ok(Outcome::Done) => {}
                 Err(_) => {
-                    stats.inc(Stat::Pkt4ReceiveDrop);
-                    stats.inc(Stat::Pkt4ProcessingPanic);
-                    error!(id, "finishing a parked reply panicked; dropped");
+                    stats.inc(F::RECEIVE_DROP);
+                    stats.inc(F::PROCESSING_PANIC);
+                    error!(
+                        family = F::NAME,
+                        id, "finishing a parked reply panicked; dropped"
+                    );
                 }
             }
         }),
     );
+}
+
+/// DHCPv4: raw or UDP sockets, [`ruru_engine::Engine4`] in the running
+/// configuration generation.
+pub struct V4;
+
+impl From<Outcome4> for Outcome<Reply4, Parked4> {
+    fn from(o: Outcome4) -> Self {
+        match o {
+            Outcome4::Reply(r) => Outcome::Reply(r),
+            Outcome4::Parked(p) => Outcome::Parked(p),
+            Outcome4::Done | Outcome4::Drop(_) => Outcome::Done,
+        }
+    }
+}
+
+impl Family for V4 {
+    const NAME: &'static str = "DHCPv4";
+    const THREAD: &'static str = "ruru";
+    /// Anything longer is truncated and then fails to parse (counted).
+    const BUF_LEN: usize = 4096;
+    const RECEIVED: Stat = Stat::Pkt4Received;
+    const RECEIVE_DROP: Stat = Stat::Pkt4ReceiveDrop;
+    const DROP_DISABLED: Stat = Stat::Pkt4DropServiceDisabled;
+    const PROCESSING_PANIC: Stat = Stat::Pkt4ProcessingPanic;
+    const SEND_FAILED: Stat = Stat::Pkt4SendFailed;
+    type Socket = Socket4;
+    type Meta = RecvMeta;
+    type Snap = Arc<Running>;
+    type Reply = Reply4;
+    type Parked = Parked4;
+
+    fn iface(sock: &Socket4) -> &str {
+        sock.iface()
+    }
+    fn try_clone(sock: &Socket4) -> std::io::Result<Socket4> {
+        sock.try_clone()
+    }
+    fn recv(
+        sock: &Socket4,
+        buf: &mut [u8],
+        iface: &Arc<str>,
+    ) -> std::io::Result<Option<(Range<usize>, RecvMeta)>> {
+        Ok(sock.recv(buf)?.map(|rx| {
+            let meta = RecvMeta {
+                src: rx.src,
+                local: sock.local(),
+                iface: Some(iface.clone()),
+            };
+            (rx.payload, meta)
+        }))
+    }
+    fn process(
+        snap: &Arc<Running>,
+        store: &dyn LeaseStore,
+        bytes: &[u8],
+        meta: &RecvMeta,
+        now: u64,
+    ) -> Outcome<Reply4, Parked4> {
+        snap.engine.process(store, bytes, meta, now).into()
+    }
+    fn resume(snap: &Arc<Running>, p: Parked4) -> Outcome<Reply4, Parked4> {
+        snap.engine.resume(p).into()
+    }
+    fn parked_id(p: &Parked4) -> u64 {
+        p.id
+    }
+    fn drop_parked(snap: &Arc<Running>, p: &Parked4) {
+        snap.engine.drop_parked(p);
+    }
+    fn hold(snap: &Arc<Running>, id: u64, finish: ruru_engine::hooks::Finish) {
+        snap.engine.hold(id, finish);
+    }
+    fn send(sock: &Socket4, r: &Reply4) -> std::io::Result<()> {
+        let dest = SendTo {
+            addr: r.dest.addr,
+            port: r.dest.port,
+            link_unicast: r.dest.link_unicast,
+            chaddr: &r.chaddr,
+            htype: r.htype,
+        };
+        sock.send(&r.bytes, &dest)
+    }
+}
+
+impl Service<V4> for Shared {
+    fn disabled(&self, now: u64) -> bool {
+        Shared::disabled(self, now)
+    }
+    fn snapshot(&self) -> Arc<Running> {
+        Shared::snapshot(self)
+    }
+    fn store(&self) -> &dyn LeaseStore {
+        self.store.as_ref()
+    }
+    fn stats(&self) -> &Arc<Stats> {
+        &self.stats
+    }
 }
