@@ -551,11 +551,11 @@ fn metrics_after_dhcp_traffic() {
         "kea_dhcp4_packets_received_total{operation=\"request\"} 1",
         "kea_dhcp4_packets_sent_total{operation=\"offer\"} 1",
         "kea_dhcp4_packets_sent_total{operation=\"ack\"} 1",
-        "ruru_pkt4_received 2",
-        "ruru_pkt4_sent 2",
-        "kea_dhcp4_addresses_assigned_total{subnet=\"192.0.2.0/24\",subnet_id=\"1\",pool=\"\"} 1",
-        "kea_dhcp4_addresses_total{subnet=\"192.0.2.0/24\",subnet_id=\"1\",pool=\"\"} 100",
-        "# TYPE kea_dhcp4_packets_received_total gauge",
+        "ruru_pkt4_received_total 2",
+        "ruru_pkt4_sent_total 2",
+        "kea_dhcp4_addresses_assigned{subnet=\"192.0.2.0/24\",subnet_id=\"1\",pool=\"\"} 1",
+        "kea_dhcp4_addresses{subnet=\"192.0.2.0/24\",subnet_id=\"1\",pool=\"\"} 100",
+        "# TYPE kea_dhcp4_packets_received_total counter",
     ] {
         assert!(
             body.lines().any(|l| l == line),
