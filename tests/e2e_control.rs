@@ -18,7 +18,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{can_bind_67, free_port, relay_addr_for, Client, Relay, BIN};
+use common::clib::build_lib;
+use common::v6::{
+    addr_of, bind_relay, ia_na, ia_pd, msg, prefix_of, server_duid, Relay6, ONE_AT_A_TIME,
+};
+use common::{
+    can_bind_67, free_port, relay_addr_for, skip, wait_until, Client, Relay, Server, BIN,
+};
 use serde_json::{json, Value};
 
 /// Control timeout given to the servers here (ms).
@@ -551,11 +557,11 @@ fn metrics_after_dhcp_traffic() {
         "kea_dhcp4_packets_received_total{operation=\"request\"} 1",
         "kea_dhcp4_packets_sent_total{operation=\"offer\"} 1",
         "kea_dhcp4_packets_sent_total{operation=\"ack\"} 1",
-        "ruru_pkt4_received 2",
-        "ruru_pkt4_sent 2",
-        "kea_dhcp4_addresses_assigned_total{subnet=\"192.0.2.0/24\",subnet_id=\"1\",pool=\"\"} 1",
-        "kea_dhcp4_addresses_total{subnet=\"192.0.2.0/24\",subnet_id=\"1\",pool=\"\"} 100",
-        "# TYPE kea_dhcp4_packets_received_total gauge",
+        "ruru_pkt4_received_total 2",
+        "ruru_pkt4_sent_total 2",
+        "kea_dhcp4_addresses_assigned{subnet=\"192.0.2.0/24\",subnet_id=\"1\",pool=\"\"} 1",
+        "kea_dhcp4_addresses{subnet=\"192.0.2.0/24\",subnet_id=\"1\",pool=\"\"} 100",
+        "# TYPE kea_dhcp4_packets_received_total counter",
     ] {
         assert!(
             body.lines().any(|l| l == line),
@@ -571,6 +577,204 @@ fn metrics_after_dhcp_traffic() {
             "{l}"
         );
     }
+}
+
+/// A C hook library with a callout per family, so that the scrape below
+/// has hook statistics too (`Dhcp4` lists it; it serves both families).
+const COUNT_HOOK: &str = r#"
+uint32_t ruru_hook_abi_version(void) { return RURU_HOOKS_ABI_VERSION; }
+
+int32_t ruru_hook_load(const RuruApi *a, RuruLibrary *l, const char *params) {
+    api = a; self = l;
+    return 0;
+}
+
+int32_t ruru_hook_multi_threading_compatible(void) { return 1; }
+
+int32_t pkt4_receive(RuruCallout *c) { return RURU_CONTINUE; }
+
+int32_t pkt6_receive(RuruCallout *c) { return RURU_CONTINUE; }
+"#;
+
+/// Both sections, subnet id 1 in each (the same Kea statistic names,
+/// two metrics), two DHCPv4 pools (one written as a prefix) and a PD pool.
+fn config_both(relay: Ipv4Addr, http: u16) -> String {
+    format!(
+        r#"{{
+  "Dhcp4": {{
+    "interfaces-config": {{ "interfaces": ["lo"], "dhcp-socket-type": "udp" }},
+    "lease-database": {{ "type": "memfile", "persist": false }},
+    "control-socket": {{ "socket-type": "http", "socket-port": {http} }},
+    "hooks-libraries": [ {{ "library": "libcount.so" }} ],
+    "subnet4": [ {{ "id": 1, "subnet": "192.0.2.0/24",
+      "pools": [ {{ "pool": "192.0.2.100 - 192.0.2.199" }}, {{ "pool": "192.0.2.208/28" }} ],
+      "relay": {{ "ip-addresses": ["{relay}"] }} }} ]
+  }},
+  "Dhcp6": {{
+    "interfaces-config": {{ "interfaces": ["lo"] }},
+    "lease-database": {{ "type": "memfile", "persist": false }},
+    "subnet6": [ {{ "id": 1, "subnet": "2001:db8:1::/64",
+      "pools": [ {{ "pool": "2001:db8:1::100 - 2001:db8:1::1ff" }} ],
+      "pd-pools": [ {{ "prefix": "2001:db8:8000::", "prefix-len": 48, "delegated-len": 56 }} ] }} ]
+  }}
+}}"#
+    )
+}
+
+/// `promtool check metrics` on `text`: its exit status and everything it
+/// printed.
+fn promtool_check(text: &str) -> (bool, String) {
+    let mut child = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), said)
+}
+
+/// `/metrics` of a server running both families, after DHCPv4 and DHCPv6
+/// traffic, passes `promtool check metrics` without a warning, has each
+/// series once and one HELP and TYPE per family, and shows the values
+/// of both families apart.
+#[test]
+fn metrics_of_both_families_pass_promtool() {
+    let test = "ctl_metrics_promtool";
+    if Command::new("promtool").arg("--version").output().is_err() {
+        skip(test, "needs promtool (Debian package prometheus)");
+        return;
+    }
+    // Port 547 is one per machine: the guard first, so that the relay
+    // socket is closed before it is released.
+    let _g = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if !can_bind_67(test) {
+        return;
+    }
+    let Some(sock6) = bind_relay(test) else {
+        return;
+    };
+    let ra = relay_addr_for(test);
+    let http_port = free_tcp_port();
+    let dir = tempfile::tempdir().unwrap();
+    build_lib(dir.path(), "libcount.so", COUNT_HOOK);
+    let srv = Server::start_in(dir, &config_both(ra, http_port));
+
+    // DHCPv4: two clients get a lease; one malformed packet.
+    let relay = Relay::new(ra, srv.port);
+    for n in [1, 2] {
+        let a = Client::new(n, relay.addr).dora(&relay);
+        assert!(a.octets()[..3] == [192, 0, 2], "{a}");
+    }
+    relay.send_raw(&[1, 2, 3]);
+    // DHCPv6: one client gets an address and a prefix; one malformed
+    // message.
+    let relay6 = Relay6::new(sock6, srv.port);
+    let adv = relay6
+        .exchange(&msg(1, 1, None, &[ia_na(1, None), ia_pd(2, None)]))
+        .expect("ADVERTISE");
+    let sid = server_duid(&adv);
+    let (a, p) = (addr_of(&adv).unwrap(), prefix_of(&adv).unwrap());
+    let rep = relay6
+        .exchange(&msg(
+            3,
+            1,
+            Some(&sid),
+            &[ia_na(1, Some(a)), ia_pd(2, Some(p))],
+        ))
+        .expect("REPLY");
+    assert_eq!(addr_of(&rep), Some(a));
+    relay6.sock.send_to(&[1, 0], relay6.server).unwrap();
+
+    let v4 = r#"subnet="192.0.2.0/24",subnet_id="1""#;
+    let v6 = r#"subnet="2001:db8:1::/64",subnet_id="1""#;
+    let expected = [
+        r#"# TYPE kea_dhcp4_packets_received_total counter"#.to_string(),
+        r#"kea_dhcp4_packets_received_total{operation="discover"} 2"#.into(),
+        r#"kea_dhcp4_packets_received_total{operation="request"} 2"#.into(),
+        r#"kea_dhcp4_packets_received_total{operation="parse-failed"} 1"#.into(),
+        r#"kea_dhcp4_packets_received_total{operation="drop"} 1"#.into(),
+        r#"kea_dhcp4_packets_sent_total{operation="offer"} 2"#.into(),
+        r#"kea_dhcp4_packets_sent_total{operation="ack"} 2"#.into(),
+        r#"# TYPE kea_dhcp4_addresses_assigned gauge"#.into(),
+        format!(r#"kea_dhcp4_addresses{{{v4},pool=""}} 116"#),
+        format!(r#"kea_dhcp4_addresses{{{v4},pool="192.0.2.100-192.0.2.199"}} 100"#),
+        format!(r#"kea_dhcp4_addresses{{{v4},pool="192.0.2.208/28"}} 16"#),
+        format!(r#"kea_dhcp4_addresses_assigned{{{v4},pool=""}} 2"#),
+        format!(r#"kea_dhcp4_addresses_assigned{{{v4},pool="192.0.2.100-192.0.2.199"}} 2"#),
+        format!(r#"kea_dhcp4_addresses_declined{{{v4},pool=""}} 0"#),
+        format!(r#"kea_dhcp4_leases_reused_total{{{v4}}} 0"#),
+        "ruru_pkt4_received_total 5".into(),
+        r#"# TYPE kea_dhcp6_packets_sent_total counter"#.into(),
+        r#"kea_dhcp6_packets_received_total{operation="solicit"} 1"#.into(),
+        r#"kea_dhcp6_packets_received_total{operation="request"} 1"#.into(),
+        r#"kea_dhcp6_packets_received_total{operation="parse-failed"} 1"#.into(),
+        r#"kea_dhcp6_packets_received_total{operation="drop"} 1"#.into(),
+        r#"kea_dhcp6_packets_sent_total{operation="advertise"} 1"#.into(),
+        r#"kea_dhcp6_packets_sent_total{operation="reply"} 1"#.into(),
+        r#"# TYPE kea_dhcp6_na_assigned gauge"#.into(),
+        format!(r#"kea_dhcp6_na{{{v6},pool=""}} 256"#),
+        format!(r#"kea_dhcp6_na_assigned{{{v6},pool=""}} 1"#),
+        format!(r#"kea_dhcp6_pd{{{v6}}} 256"#),
+        format!(r#"kea_dhcp6_pd_assigned{{{v6}}} 1"#),
+        format!(r#"kea_dhcp6_addresses_declined{{{v6},pool=""}} 0"#),
+        format!(r#"ruru_dhcp6_subnet_cumulative_assigned_nas_total{{{v6}}} 1"#),
+        "ruru_pkt6_received_total 3".into(),
+        r#"# TYPE ruru_hook_calls_total counter"#.into(),
+        r#"ruru_hook_calls_total{library="libcount.so",hook_point="pkt4_receive"} 4"#.into(),
+        r#"ruru_hook_calls_total{library="libcount.so",hook_point="pkt6_receive"} 2"#.into(),
+    ];
+    // The malformed packets are counted by the workers after we sent them.
+    let mut body = String::new();
+    let complete = wait_until(Duration::from_secs(10), || {
+        let (status, head, b) = http(http_port, "GET", "/metrics", None, "");
+        assert_eq!(status, 200, "{head}");
+        body = b;
+        expected.iter().all(|e| body.lines().any(|l| l == e))
+    });
+    let missing: Vec<&String> = expected
+        .iter()
+        .filter(|e| !body.lines().any(|l| l == e.as_str()))
+        .collect();
+    assert!(complete, "missing {missing:#?} in:\n{body}");
+
+    // Each family: one HELP, then one TYPE, then its samples; each series once.
+    let mut families = std::collections::HashSet::new();
+    let mut series = std::collections::HashSet::new();
+    let mut current = String::new();
+    for l in body.lines() {
+        if let Some(rest) = l.strip_prefix("# HELP ") {
+            current = rest.split(' ').next().unwrap().to_string();
+            assert!(families.insert(current.clone()), "second HELP: {l}");
+        } else if let Some(rest) = l.strip_prefix("# TYPE ") {
+            let (name, kind) = rest.split_once(' ').unwrap();
+            assert_eq!(name, current, "{l}");
+            assert_eq!(kind == "counter", name.ends_with("_total"), "{l}");
+        } else {
+            let (s, _value) = l.rsplit_once(' ').unwrap();
+            let name = s.split('{').next().unwrap();
+            assert_eq!(name, current, "sample outside its family: {l}");
+            assert!(series.insert(s.to_string()), "duplicate series: {l}");
+        }
+    }
+
+    let (ok, said) = promtool_check(&body);
+    assert!(
+        ok && said.is_empty(),
+        "promtool check metrics: {said}\n{body}"
+    );
 }
 
 #[test]

@@ -170,6 +170,31 @@ pub fn add(c: &AtomicI64, d: i64) {
     c.fetch_add(d, Ordering::Relaxed);
 }
 
+/// What a statistic of [`Stats::scoped_snapshot`] belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The server (`pkt4-received`, `declined-addresses`, ...).
+    Global,
+    /// A DHCPv4 subnet, by id: `subnet[ID].NAME`.
+    Subnet4(u32),
+    /// A pool of a DHCPv4 subnet, by subnet id and pool index (from 0 in
+    /// the subnet's `pools`): `subnet[ID].pool[N].NAME`.
+    Pool4(u32, usize),
+    /// A DHCPv6 subnet, by id: `subnet[ID].NAME`.
+    Subnet6(u32),
+}
+
+impl Scope {
+    /// Kea's name of the statistic `name` of this scope.
+    pub fn kea_name(self, name: &str) -> String {
+        match self {
+            Scope::Global => name.to_string(),
+            Scope::Subnet4(id) | Scope::Subnet6(id) => format!("subnet[{id}].{name}"),
+            Scope::Pool4(id, idx) => format!("subnet[{id}].pool[{idx}].{name}"),
+        }
+    }
+}
+
 /// The statistics registry shared by the engine, the server and (later) the
 /// control API.
 #[derive(Debug)]
@@ -242,20 +267,31 @@ impl Stats {
     /// `subnet[ID].name` in subnet order. Removed statistics that have not
     /// changed since are left out.
     pub fn snapshot(&self) -> Vec<(String, i64)> {
-        let mut out: Vec<(String, i64)> = Stat::ALL
+        self.scoped_snapshot()
+            .into_iter()
+            .map(|(scope, name, v)| (scope.kea_name(name), v))
+            .collect()
+    }
+
+    /// [`Stats::snapshot`] with what each statistic belongs to, so that a
+    /// reader can tell a DHCPv4 subnet's `subnet[1].declined-addresses`
+    /// from a DHCPv6 subnet's (their ids are separate spaces). Each entry is
+    /// `(scope, name within the scope, value)`.
+    pub fn scoped_snapshot(&self) -> Vec<(Scope, &'static str, i64)> {
+        let mut out: Vec<(Scope, &'static str, i64)> = Stat::ALL
             .iter()
-            .map(|s| (s.name().to_string(), self.get(*s)))
+            .map(|s| (Scope::Global, s.name(), self.get(*s)))
             .collect();
         let m = lock(&self.subnets);
         let pools = lock(&self.pools);
         for (id, s) in m.iter() {
             for (name, v) in s.values() {
-                out.push((format!("subnet[{id}].{name}"), v));
+                out.push((Scope::Subnet4(*id), name, v));
             }
             for ((_, idx), p) in pools.range((*id, 0)..=(*id, usize::MAX)) {
                 for (name, v) in p.values() {
                     if POOL_STATS.contains(&name) {
-                        out.push((format!("subnet[{id}].pool[{idx}].{name}"), v));
+                        out.push((Scope::Pool4(*id, *idx), name, v));
                     }
                 }
             }
@@ -264,20 +300,15 @@ impl Stats {
         drop(m);
         for (id, s) in lock(&self.subnets6).iter() {
             for (name, v) in s.values() {
-                out.push((format!("subnet[{id}].{name}"), v));
+                out.push((Scope::Subnet6(*id), name, v));
             }
         }
         let mut removed = lock(&self.removed);
         if !removed.is_empty() {
             // A removed statistic comes back once its value moves.
-            out.retain(|(n, v)| !(removed.contains(n) && *v == 0));
-            let back: Vec<String> = out
-                .iter()
-                .filter(|(n, _)| removed.contains(n))
-                .map(|(n, _)| n.clone())
-                .collect();
-            for n in back {
-                removed.remove(&n);
+            out.retain(|(scope, n, v)| !(*v == 0 && removed.contains(&scope.kea_name(n))));
+            for (scope, n, _) in &out {
+                removed.remove(&scope.kea_name(n));
             }
         }
         out
@@ -403,5 +434,31 @@ mod tests {
         );
         s.reset_all();
         assert_eq!(s.get(Stat::Pkt4Received), 0);
+    }
+
+    #[test]
+    fn scoped_snapshot_tells_the_families_apart() {
+        let s = Stats::new();
+        add(&s.subnet(1).declined_addresses, 2);
+        add(&s.subnet6(1).declined_addresses, 3);
+        add(&s.pool(1, 0).assigned_addresses, 4);
+        let scoped = s.scoped_snapshot();
+        let find = |scope: Scope, name: &str| {
+            scoped
+                .iter()
+                .find(|(sc, n, _)| *sc == scope && *n == name)
+                .map(|(_, _, v)| *v)
+        };
+        assert_eq!(find(Scope::Subnet4(1), "declined-addresses"), Some(2));
+        assert_eq!(find(Scope::Subnet6(1), "declined-addresses"), Some(3));
+        assert_eq!(find(Scope::Pool4(1, 0), "assigned-addresses"), Some(4));
+        assert_eq!(find(Scope::Global, "pkt6-received"), Some(0));
+        // The same entries, in the same order, under Kea's names.
+        let named: Vec<(String, i64)> = scoped
+            .iter()
+            .map(|(sc, n, v)| (sc.kea_name(n), *v))
+            .collect();
+        assert_eq!(named, s.snapshot());
+        assert!(named.contains(&("subnet[1].pool[0].assigned-addresses".to_string(), 4)));
     }
 }
