@@ -290,7 +290,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     drop(hooks);
     info!(threads, sockets = nsockets, "ruru ready");
     rt.block_on(wait_for_signals(&shared, signals))?;
-    crate::control::listener::stop_all();
+    crate::control::listener::stop_all(&shared);
 
     // Shutdown sequence: stop flag → workers and timers notice within POLL
     // (timers within 100 ms) → join → final statistics.

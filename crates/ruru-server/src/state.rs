@@ -123,6 +123,8 @@ pub struct Shared {
     /// may write in (ruru's own and those of configurations read from
     /// disk).
     pub allowed: crate::control::paths::Allowed,
+    /// The control listeners (UNIX and HTTP), once started.
+    pub listeners: std::sync::OnceLock<crate::control::listener::Listeners>,
     /// The DHCP sockets and their workers.
     pub sockets: Mutex<SocketSet>,
     /// Serialises reloads (SIGHUP, config-set, config-reload, reservation
@@ -167,6 +169,7 @@ impl Shared {
             engine_opts,
             config_path: config_paths.first().cloned().unwrap_or_default(),
             config_paths,
+            listeners: std::sync::OnceLock::new(),
             sockets: Mutex::new(sockets),
             reload_lock: Mutex::new(()),
             shutdown: tokio::sync::Notify::new(),
@@ -217,7 +220,7 @@ impl Shared {
         restart_needed(&old.config, &config)?;
         // New UNIX control sockets are claimed before anything changes: a
         // path another process listens on refuses the configuration.
-        crate::control::listener::claim_new(&crate::serve::control_sockets_of(&config))
+        crate::control::listener::claim_new(self, &crate::serve::control_sockets_of(&config))
             .map_err(ServerError::Reload)?;
         let mut sockets = lock(&self.sockets);
         let changes = sockets.open_changes(&new4.interfaces)?;
@@ -248,7 +251,7 @@ impl Shared {
         drop(sockets);
         // Control listeners follow the new configuration (errors are logged;
         // listeners that could not change keep running).
-        if let Err(e) = crate::control::apply(&crate::serve::control_sockets_of(&config)) {
+        if let Err(e) = crate::control::apply(self, &crate::serve::control_sockets_of(&config)) {
             tracing::warn!("control sockets: {e}");
         }
         // Sections are neither added nor removed here (restart_needed).

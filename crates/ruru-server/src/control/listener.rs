@@ -30,7 +30,7 @@
 //! default ([`Limits::with_timeout`]).
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use ruru_config::ControlSocket;
@@ -40,6 +40,7 @@ use tracing::{error, info};
 
 use super::commands::ControlCtx;
 use super::{http, unix};
+use crate::state::Shared;
 
 /// Largest accepted request (bytes): 16 MiB.
 pub const MAX_REQUEST_BYTES: usize = 16 << 20;
@@ -157,8 +158,8 @@ pub fn claim_all(sockets: &[ControlSocket]) -> Result<Claims, String> {
 /// Claims the UNIX sockets of `sockets` that no listener serves yet, for
 /// the [`apply`] that follows (a reload). All or none: on an error nothing
 /// new stays claimed. Does nothing before [`start`].
-pub fn claim_new(sockets: &[ControlSocket]) -> Result<(), String> {
-    let Some(l) = LISTENERS.get() else {
+pub fn claim_new(shared: &Shared, sockets: &[ControlSocket]) -> Result<(), String> {
+    let Some(l) = shared.listeners.get() else {
         return Ok(());
     };
     let active: Vec<Binding> = l
@@ -193,10 +194,9 @@ pub struct Listeners {
     active: Mutex<Vec<Active>>,
 }
 
-static LISTENERS: OnceLock<Listeners> = OnceLock::new();
-
 /// Starts the configured control sockets (at start-up). `rt` is the runtime
 /// the accept tasks run on. Any socket that cannot be started is an error.
+/// The listeners are kept in `ctx.shared` ([`Shared::listeners`]).
 pub fn start(
     ctx: ControlCtx,
     rt: Handle,
@@ -204,6 +204,7 @@ pub fn start(
     sockets: &[ControlSocket],
     claims: Claims,
 ) -> std::io::Result<()> {
+    let shared = ctx.shared.clone();
     let l = Listeners {
         claims,
         ctx,
@@ -211,18 +212,18 @@ pub fn start(
         limits,
         active: Mutex::new(Vec::new()),
     };
-    if LISTENERS.set(l).is_err() {
+    if shared.listeners.set(l).is_err() {
         return Err(std::io::Error::other("control listeners already started"));
     }
-    apply(sockets).map_err(std::io::Error::other)
+    apply(&shared, sockets).map_err(std::io::Error::other)
 }
 
 /// Reload hook: makes the running listeners match `sockets` (call it after
 /// a new configuration was swapped in). Errors (a port in use, an unreadable
 /// certificate) are logged and returned as one message; listeners that could
 /// not be changed keep running as they were. Does nothing before [`start`].
-pub fn apply(sockets: &[ControlSocket]) -> Result<(), String> {
-    let Some(l) = LISTENERS.get() else {
+pub fn apply(shared: &Shared, sockets: &[ControlSocket]) -> Result<(), String> {
+    let Some(l) = shared.listeners.get() else {
         return Ok(());
     };
     let mut active = l.active.lock().unwrap_or_else(|e| e.into_inner());
@@ -272,8 +273,8 @@ pub fn apply(sockets: &[ControlSocket]) -> Result<(), String> {
 
 /// Stops every listener (removing UNIX socket files once the runtime drops
 /// the tasks). Called at shutdown.
-pub fn stop_all() {
-    let _ = apply(&[]);
+pub fn stop_all(shared: &Shared) {
+    let _ = apply(shared, &[]);
 }
 
 /// A TCP listener on `addr` with [`HTTP_BACKLOG`], on the current runtime.
