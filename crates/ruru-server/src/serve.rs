@@ -18,7 +18,8 @@ use ruru_engine::{Engine4, EngineOptions, Stats};
 use ruru_lease::LeaseStore;
 use tracing::{error, info};
 
-use crate::sockets::{lock, SocketSet};
+use crate::lock;
+use crate::sockets::SocketSet;
 use crate::state::{Running, Shared};
 use crate::{timers, ServerError};
 
@@ -81,8 +82,11 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     if config.dhcp4.is_none() && config.dhcp6.is_none() {
         return Err(ServerError::NoDhcp4);
     }
-    let dhcp4 = config.dhcp4.clone().unwrap_or_else(|| no_dhcp4(&config));
-    let control_sockets = control_sockets_of(&config);
+    let dhcp4 = config
+        .dhcp4
+        .clone()
+        .unwrap_or_else(|| crate::state::no_dhcp4(&config));
+    let control_sockets = crate::control::listener::sockets_of(&config);
     // One server per configuration: claim the control sockets before
     // anything is opened (the lease files are locked when their stores
     // open), so that a second `ruru serve` stops here, touching nothing of
@@ -409,51 +413,4 @@ async fn wait_for_signals(shared: &Arc<Shared>, mut s: Signals) -> Result<(), Se
             _ = s.int.recv() => return Ok(()),
         }
     }
-}
-
-/// The DHCPv4 part of a configuration without a `Dhcp4` section: no
-/// interfaces, no subnets (only DHCPv6 is served).
-pub fn no_dhcp4(config: &ruru_config::Config) -> ruru_config::Dhcp4 {
-    let d6 = config.dhcp6.as_ref();
-    ruru_config::Dhcp4 {
-        interfaces: ruru_config::InterfacesConfig {
-            interfaces: Vec::new(),
-            socket_type: ruru_config::SocketType::Udp,
-            require_all: false,
-            max_retries: 0,
-            retry_wait_ms: 5000,
-        },
-        lease_database: ruru_config::LeaseDatabase {
-            kind: ruru_config::LeaseDbKind::Memfile,
-            name: std::path::PathBuf::new(),
-            persist: false,
-            lfc_interval: 0,
-        },
-        hosts_databases: Vec::new(),
-        subnets: Vec::new(),
-        options: Vec::new(),
-        decline_probation_period: 86_400,
-        expired_leases: ruru_config::ExpiredLeasesProcessing::default(),
-        loggers: d6.map(|d| d.loggers.clone()).unwrap_or_default(),
-        echo_client_id: true,
-        host_reservation_identifiers: Vec::new(),
-        multi_threading: ruru_config::MultiThreading::default(),
-        control_sockets: Vec::new(),
-        hooks_libraries: Vec::new(),
-        parked_packet_limit: 256,
-    }
-}
-
-/// The control channels of a configuration: those of `Dhcp4` and of
-/// `Dhcp6` (one process serves both; a channel named in both is opened once).
-pub fn control_sockets_of(config: &ruru_config::Config) -> Vec<ruru_config::ControlSocket> {
-    let mut out: Vec<ruru_config::ControlSocket> = Vec::new();
-    let v4 = config.dhcp4.iter().flat_map(|d| d.control_sockets.iter());
-    let v6 = config.dhcp6.iter().flat_map(|d| d.control_sockets.iter());
-    for c in v4.chain(v6) {
-        if !out.contains(c) {
-            out.push(c.clone());
-        }
-    }
-    out
 }

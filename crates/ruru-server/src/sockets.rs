@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -20,6 +20,7 @@ use ruru_config::{InterfacesConfig, SocketType};
 use ruru_net::{iface, raw, udp, NetError, Socket4};
 use tracing::{error, info, warn};
 
+use crate::lock;
 use crate::state::Shared;
 use crate::workers;
 
@@ -326,14 +327,5 @@ impl SocketSet {
                 }
             }
         }
-    }
-}
-
-/// Locks a mutex, recovering from poisoning (a panicked holder leaves the
-/// socket table itself consistent: every change is a single insert/remove).
-pub fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    match m.lock() {
-        Ok(g) => g,
-        Err(p) => p.into_inner(),
     }
 }

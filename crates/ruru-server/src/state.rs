@@ -38,7 +38,8 @@ use ruru_lease::LeaseStore;
 use tracing::info;
 
 use crate::hooks::{self, HookStats, Hooks};
-use crate::sockets::{lock, SocketSet};
+use crate::lock;
+use crate::sockets::SocketSet;
 use crate::ServerError;
 
 /// One configuration generation.
@@ -212,7 +213,7 @@ impl Shared {
         let new4 = config
             .dhcp4
             .clone()
-            .unwrap_or_else(|| crate::serve::no_dhcp4(&config));
+            .unwrap_or_else(|| crate::state::no_dhcp4(&config));
         if config.dhcp4.is_none() && config.dhcp6.is_none() {
             return Err(ServerError::NoDhcp4);
         }
@@ -220,7 +221,7 @@ impl Shared {
         restart_needed(&old.config, &config)?;
         // New UNIX control sockets are claimed before anything changes: a
         // path another process listens on refuses the configuration.
-        crate::control::listener::claim_new(self, &crate::serve::control_sockets_of(&config))
+        crate::control::listener::claim_new(self, &crate::control::listener::sockets_of(&config))
             .map_err(ServerError::Reload)?;
         let mut sockets = lock(&self.sockets);
         let changes = sockets.open_changes(&new4.interfaces)?;
@@ -251,7 +252,8 @@ impl Shared {
         drop(sockets);
         // Control listeners follow the new configuration (errors are logged;
         // listeners that could not change keep running).
-        if let Err(e) = crate::control::apply(self, &crate::serve::control_sockets_of(&config)) {
+        if let Err(e) = crate::control::apply(self, &crate::control::listener::sockets_of(&config))
+        {
             tracing::warn!("control sockets: {e}");
         }
         // Sections are neither added nor removed here (restart_needed).
@@ -336,5 +338,38 @@ impl Shared {
         if let Some(h) = &self.snapshot().hooks {
             h.retire();
         }
+    }
+}
+
+/// The DHCPv4 part of a configuration without a `Dhcp4` section: no
+/// interfaces, no subnets (only DHCPv6 is served).
+pub fn no_dhcp4(config: &ruru_config::Config) -> ruru_config::Dhcp4 {
+    let d6 = config.dhcp6.as_ref();
+    ruru_config::Dhcp4 {
+        interfaces: ruru_config::InterfacesConfig {
+            interfaces: Vec::new(),
+            socket_type: ruru_config::SocketType::Udp,
+            require_all: false,
+            max_retries: 0,
+            retry_wait_ms: 5000,
+        },
+        lease_database: ruru_config::LeaseDatabase {
+            kind: ruru_config::LeaseDbKind::Memfile,
+            name: std::path::PathBuf::new(),
+            persist: false,
+            lfc_interval: 0,
+        },
+        hosts_databases: Vec::new(),
+        subnets: Vec::new(),
+        options: Vec::new(),
+        decline_probation_period: 86_400,
+        expired_leases: ruru_config::ExpiredLeasesProcessing::default(),
+        loggers: d6.map(|d| d.loggers.clone()).unwrap_or_default(),
+        echo_client_id: true,
+        host_reservation_identifiers: Vec::new(),
+        multi_threading: ruru_config::MultiThreading::default(),
+        control_sockets: Vec::new(),
+        hooks_libraries: Vec::new(),
+        parked_packet_limit: 256,
     }
 }

@@ -27,7 +27,8 @@ use ruru_net::udp6::{self, Udp6Socket};
 use tracing::{debug, error, info, warn};
 
 use crate::hooks::Hooks;
-use crate::sockets::{lock, POLL};
+use crate::lock;
+use crate::sockets::POLL;
 use crate::workers::{Family, Outcome, Service};
 use crate::ServerError;
 

@@ -72,7 +72,7 @@ pub(super) struct Targets {
 pub(super) fn targets(ctx: &ControlCtx, service: Option<&Value>) -> Targets {
     let running = ctx.shared.snapshot();
     let runs4 = running.config.dhcp4.is_some();
-    let runs6 = crate::sockets::lock(&ctx.shared.v6).is_some();
+    let runs6 = crate::lock(&ctx.shared.v6).is_some();
     let names: Vec<&str> = service
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).collect())
@@ -183,7 +183,7 @@ fn all_commands() -> Vec<&'static str> {
 /// `dhcp6` when the DHCPv6 service runs.
 fn served_services(ctx: &ControlCtx) -> Vec<&'static str> {
     let mut s = vec!["dhcp4"];
-    if crate::sockets::lock(&ctx.shared.v6).is_some() {
+    if crate::lock(&ctx.shared.v6).is_some() {
         s.push("dhcp6");
     }
     s
@@ -290,7 +290,7 @@ fn run(ctx: &ControlCtx, req: &Value) -> Value {
                 ctx.shared.switch4.enable();
             }
             if t.v6 {
-                if let Some(v6) = crate::sockets::lock(&ctx.shared.v6).as_ref() {
+                if let Some(v6) = crate::lock(&ctx.shared.v6).as_ref() {
                     v6.switch.enable();
                 }
             }
@@ -444,8 +444,8 @@ fn status_get(ctx: &ControlCtx) -> Value {
     let sh = &ctx.shared;
     let running = sh.snapshot();
     let mt = running.config.dhcp4.as_ref().map(|d| d.multi_threading);
-    let reload = crate::sockets::lock(&sh.last_reload).elapsed().as_secs();
-    let sockets = crate::sockets::lock(&sh.sockets).len();
+    let reload = crate::lock(&sh.last_reload).elapsed().as_secs();
+    let sockets = crate::lock(&sh.sockets).len();
     ok(
         "",
         json!({
@@ -473,7 +473,7 @@ fn dhcp_disable(ctx: &ControlCtx, t: Targets, args: &Value) -> Res {
         names.push("DHCPv4");
     }
     if t.v6 {
-        if let Some(v6) = crate::sockets::lock(&ctx.shared.v6).as_ref() {
+        if let Some(v6) = crate::lock(&ctx.shared.v6).as_ref() {
             v6.switch.disable(now, period);
             names.push("DHCPv6");
         }
@@ -820,7 +820,7 @@ fn leases_reclaim(ctx: &ControlCtx, service: Option<&Value>, args: &Value) -> Re
                 .map_err(|e| err(e.to_string()))?;
         }
     }
-    let v6 = crate::sockets::lock(&ctx.shared.v6).clone();
+    let v6 = crate::lock(&ctx.shared.v6).clone();
     if let Some(v6) = v6.filter(|_| which.v6) {
         n += v6.engine().reclaim(v6.store.as_ref(), t, 0).0;
         if remove {

@@ -72,7 +72,7 @@ pub(super) struct View6<'a> {
 
 /// Runs a DHCPv6 command against the running server.
 pub(super) fn run(ctx: &ControlCtx, command: &str, args: &Value) -> Res {
-    let Some(svc) = crate::sockets::lock(&ctx.shared.v6).clone() else {
+    let Some(svc) = crate::lock(&ctx.shared.v6).clone() else {
         return Ok(answer(
             UNSUPPORTED,
             format!("'{command}' command not supported: this server runs no Dhcp6 section."),

@@ -23,7 +23,7 @@ use std::sync::Mutex;
 use ruru_config::{Config, ControlSocket, LeaseDbKind, LogOutput, Places};
 use ruru_lease::files;
 
-use crate::sockets::lock;
+use crate::lock;
 
 /// The directories API configurations may write in.
 #[derive(Debug)]

@@ -212,7 +212,7 @@ impl Hosts for V6 {
     const SUBNETS: &'static str = "subnet6";
 
     fn hosts(ctx: &ControlCtx, command: &str) -> Result<HostSources, Value> {
-        match crate::sockets::lock(&ctx.shared.v6).as_ref() {
+        match crate::lock(&ctx.shared.v6).as_ref() {
             Some(svc) => Ok(svc.hosts().clone()),
             None => Err(answer(
                 UNSUPPORTED,

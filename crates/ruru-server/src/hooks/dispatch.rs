@@ -1,10 +1,11 @@
 //! [`Hooks`]: one generation of loaded libraries, the engine's
 //! `HookDispatch`, and the per-library statistics.
 
+use crate::lock;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
 use libloading::Library;
@@ -22,10 +23,6 @@ use super::TARGET;
 pub const CALLOUTS: &str = "ruru::hooks::callouts";
 /// Target of argument details (Kea debug level 55).
 pub const ARGS: &str = "ruru::hooks::args";
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
 
 /// Counters of one library at one hook point.
 #[derive(Debug, Default)]
