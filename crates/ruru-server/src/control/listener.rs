@@ -333,6 +333,20 @@ fn start_one(l: &Listeners, s: &ControlSocket) -> Result<Active, String> {
     }
 }
 
+/// The control channels of a configuration: those of `Dhcp4` and of
+/// `Dhcp6` (one process serves both; a channel named in both is opened once).
+pub fn sockets_of(config: &ruru_config::Config) -> Vec<ruru_config::ControlSocket> {
+    let mut out: Vec<ruru_config::ControlSocket> = Vec::new();
+    let v4 = config.dhcp4.iter().flat_map(|d| d.control_sockets.iter());
+    let v6 = config.dhcp6.iter().flat_map(|d| d.control_sockets.iter());
+    for c in v4.chain(v6) {
+        if !out.contains(c) {
+            out.push(c.clone());
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -357,18 +371,4 @@ mod tests {
         }
         assert_eq!(held.len(), 512);
     }
-}
-
-/// The control channels of a configuration: those of `Dhcp4` and of
-/// `Dhcp6` (one process serves both; a channel named in both is opened once).
-pub fn sockets_of(config: &ruru_config::Config) -> Vec<ruru_config::ControlSocket> {
-    let mut out: Vec<ruru_config::ControlSocket> = Vec::new();
-    let v4 = config.dhcp4.iter().flat_map(|d| d.control_sockets.iter());
-    let v6 = config.dhcp6.iter().flat_map(|d| d.control_sockets.iter());
-    for c in v4.chain(v6) {
-        if !out.contains(c) {
-            out.push(c.clone());
-        }
-    }
-    out
 }
