@@ -1,12 +1,15 @@
 //! Kea's `loggers` configuration mapped onto `tracing`.
 //!
-//! The first logger whose name is `kea-dhcp4` (or `ruru`), or else the first
-//! logger, decides the output and level; child loggers (`kea-dhcp4.leases`,
-//! ...) set the level of the matching ruru module. Kea's debuglevel 0-99 maps
-//! to DEBUG below 50 and TRACE from 50. Without loggers, INFO to stdout.
+//! The loggers of both sections are read (`Dhcp4`'s first). The first
+//! logger named `kea-dhcp4`, `kea-dhcp6` or `ruru`, or else the first
+//! logger, decides the output and level: one process writes one log.
+//! Child loggers (`kea-dhcp4.leases`, `kea-dhcp6.packets`, ...) set the
+//! level of the matching ruru module of their family. Kea's debuglevel 0-99
+//! maps to DEBUG below 50 and TRACE from 50. Without loggers, INFO to
+//! stdout.
 //!
-//! Hooks (`kea-dhcp4.hooks`, or `hooks` / `ruru.hooks`; else the main
-//! logger) follow Kea's hook debug levels exactly: 40 shows loading and
+//! Hooks (`kea-dhcp4.hooks`, `kea-dhcp6.hooks`, or `hooks` / `ruru.hooks`;
+//! else the main logger) follow Kea's hook debug levels exactly: 40 shows loading and
 //! unloading (`ruru::hooks` at DEBUG), 45 also each callout call with its
 //! status (`ruru::hooks::callouts`), 55 also argument details
 //! (`ruru::hooks::args`, at TRACE).
@@ -32,16 +35,24 @@ fn level(sev: Severity, debuglevel: u8) -> &'static str {
 
 /// Kea child logger names → ruru module targets.
 fn target_of(name: &str) -> Option<&'static str> {
-    match name.split_once('.').map(|(_, c)| c) {
-        Some("leases") | Some("alloc-engine") => Some("ruru_engine::v4"),
-        Some("packets") | Some("bad-packets") => Some("ruru_engine::v4"),
-        Some("lease-file") | Some("dhcpsrv") => Some("ruru_lease"),
+    let (root, child) = name.split_once('.')?;
+    let engine = if root == "kea-dhcp6" {
+        "ruru_engine::v6"
+    } else {
+        "ruru_engine::v4"
+    };
+    match child {
+        "leases" | "alloc-engine" | "packets" | "bad-packets" => Some(engine),
+        "lease-file" | "dhcpsrv" => Some("ruru_lease"),
         _ => None,
     }
 }
 
 fn is_hooks_logger(name: &str) -> bool {
-    matches!(name, "kea-dhcp4.hooks" | "hooks" | "ruru.hooks")
+    matches!(
+        name,
+        "kea-dhcp4.hooks" | "kea-dhcp6.hooks" | "hooks" | "ruru.hooks"
+    )
 }
 
 /// Filter directives of the hook targets for a logger's severity and
@@ -72,7 +83,7 @@ fn hooks_directives(sev: Severity, debuglevel: u8) -> String {
 pub fn init(loggers: &[Logger]) -> Result<(), ServerError> {
     let main = loggers
         .iter()
-        .find(|l| l.name == "kea-dhcp4" || l.name == "ruru")
+        .find(|l| matches!(l.name.as_str(), "kea-dhcp4" | "kea-dhcp6" | "ruru"))
         .or_else(|| loggers.first());
     let (output, base) = match main {
         Some(l) => (
@@ -115,4 +126,18 @@ pub fn init(loggers: &[Logger]) -> Result<(), ServerError> {
         }
     };
     res.map_err(|e| ServerError::Logging(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn child_loggers_of_both_families_have_their_targets() {
+        assert_eq!(target_of("kea-dhcp4.leases"), Some("ruru_engine::v4"));
+        assert_eq!(target_of("kea-dhcp6.packets"), Some("ruru_engine::v6"));
+        assert_eq!(target_of("kea-dhcp6.dhcpsrv"), Some("ruru_lease"));
+        assert_eq!(target_of("kea-dhcp6"), None);
+        assert!(is_hooks_logger("kea-dhcp6.hooks"));
+    }
 }

@@ -85,7 +85,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     let dhcp4 = config
         .dhcp4
         .clone()
-        .unwrap_or_else(|| crate::state::no_dhcp4(&config));
+        .unwrap_or_else(|| crate::state::no_dhcp4());
     let control_sockets = crate::control::listener::sockets_of(&config);
     // One server per configuration: claim the control sockets before
     // anything is opened (the lease files are locked when their stores
@@ -93,7 +93,15 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     // a running one.
     let claims =
         crate::control::listener::claim_all(&control_sockets).map_err(ServerError::Control)?;
-    logging_init(&dhcp4.loggers)?;
+    // One log for the process: the loggers of both sections.
+    let loggers: Vec<ruru_config::Logger> = config
+        .dhcp4
+        .iter()
+        .flat_map(|d| d.loggers.iter())
+        .chain(config.dhcp6.iter().flat_map(|d| d.loggers.iter()))
+        .cloned()
+        .collect();
+    logging_init(&loggers)?;
     let files: Vec<String> = opts
         .config
         .iter()

@@ -213,7 +213,7 @@ impl Shared {
         let new4 = config
             .dhcp4
             .clone()
-            .unwrap_or_else(|| crate::state::no_dhcp4(&config));
+            .unwrap_or_else(|| crate::state::no_dhcp4());
         if config.dhcp4.is_none() && config.dhcp6.is_none() {
             return Err(ServerError::NoDhcp4);
         }
@@ -343,8 +343,7 @@ impl Shared {
 
 /// The DHCPv4 part of a configuration without a `Dhcp4` section: no
 /// interfaces, no subnets (only DHCPv6 is served).
-pub fn no_dhcp4(config: &ruru_config::Config) -> ruru_config::Dhcp4 {
-    let d6 = config.dhcp6.as_ref();
+pub fn no_dhcp4() -> ruru_config::Dhcp4 {
     ruru_config::Dhcp4 {
         interfaces: ruru_config::InterfacesConfig {
             interfaces: Vec::new(),
@@ -364,7 +363,7 @@ pub fn no_dhcp4(config: &ruru_config::Config) -> ruru_config::Dhcp4 {
         options: Vec::new(),
         decline_probation_period: 86_400,
         expired_leases: ruru_config::ExpiredLeasesProcessing::default(),
-        loggers: d6.map(|d| d.loggers.clone()).unwrap_or_default(),
+        loggers: Vec::new(),
         echo_client_id: true,
         host_reservation_identifiers: Vec::new(),
         multi_threading: ruru_config::MultiThreading::default(),
