@@ -82,10 +82,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     if config.dhcp4.is_none() && config.dhcp6.is_none() {
         return Err(ServerError::NoDhcp4);
     }
-    let dhcp4 = config
-        .dhcp4
-        .clone()
-        .unwrap_or_else(|| crate::state::no_dhcp4());
+    let dhcp4 = config.dhcp4.clone().unwrap_or_else(crate::state::no_dhcp4);
     let control_sockets = crate::control::listener::sockets_of(&config);
     // One server per configuration: claim the control sockets before
     // anything is opened (the lease files are locked when their stores

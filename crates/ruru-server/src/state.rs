@@ -210,10 +210,7 @@ impl Shared {
     /// `dhcp4_srv_configured`.
     pub fn apply(self: &Arc<Self>, config: Config) -> Result<(), ServerError> {
         let _serial = lock(&self.reload_lock);
-        let new4 = config
-            .dhcp4
-            .clone()
-            .unwrap_or_else(|| crate::state::no_dhcp4());
+        let new4 = config.dhcp4.clone().unwrap_or_else(crate::state::no_dhcp4);
         if config.dhcp4.is_none() && config.dhcp6.is_none() {
             return Err(ServerError::NoDhcp4);
         }
