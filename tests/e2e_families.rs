@@ -30,6 +30,7 @@ fn config(relay4: std::net::Ipv4Addr) -> String {
   }},
   "Dhcp6": {{
     "interfaces-config": {{ "interfaces": ["lo"] }},
+    "multi-threading": {{ "enable-multi-threading": true, "thread-pool-size": 3 }},
     "control-socket": {{ "socket-type": "unix", "socket-name": "@DIR@/ctl6.sock" }},
     "lease-database": {{ "type": "memfile", "name": "@DIR@/leases6.csv", "lfc-interval": 0 }},
     "subnet6": [ {{ "id": 1, "subnet": "2001:db8:1::/64",
@@ -73,6 +74,14 @@ fn each_family_is_disabled_and_enabled_on_its_own() {
         (v4, v6)
     };
     assert_eq!(answers(&relay4, &relay6), (true, true));
+
+    // status-get answers for the family of the socket, as each Kea daemon.
+    let st6 = cmd(&ctl6, json!({"command": "status-get"}));
+    let st4 = cmd(&ctl4, json!({"command": "status-get"}));
+    assert_eq!(st6["arguments"]["thread-pool-size"], 3, "{st6}");
+    assert_eq!(st6["arguments"]["multi-threading-enabled"], true, "{st6}");
+    assert_eq!(st4["arguments"]["multi-threading-enabled"], false, "{st4}");
+    assert_eq!(st6["arguments"]["sockets"]["count"], 1, "{st6}");
 
     // To the Dhcp6 section's socket: DHCPv6 stops, DHCPv4 goes on.
     let a = cmd(&ctl6, json!({"command": "dhcp-disable"}));

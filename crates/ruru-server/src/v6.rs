@@ -260,6 +260,11 @@ impl Service6 {
         }
     }
 
+    /// How many interfaces have a DHCPv6 socket (`status-get`).
+    pub fn socket_count(&self) -> usize {
+        lock(&self.sockets).len()
+    }
+
     /// Swaps in a new `Dhcp6` configuration and its hook libraries;
     /// sockets of interfaces no longer configured are closed and those of
     /// new interfaces opened (retried as configured when they fail).

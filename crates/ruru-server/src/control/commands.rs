@@ -270,7 +270,7 @@ fn run(ctx: &ControlCtx, req: &Value) -> Value {
             json!({ "extended": format!("ruru {} (Kea-compatible DHCPv4 and DHCPv6 server)", env!("CARGO_PKG_VERSION")) }),
         )),
         "build-report" => Ok(answer(SUCCESS, build_report(), None)),
-        "status-get" => Ok(status_get(ctx)),
+        "status-get" => Ok(status_get(ctx, targets(ctx, obj.get("service")))),
         "shutdown" => {
             // Answer first: the shutdown starts once the answer had time to
             // be written (the transports write it right after dispatch).
@@ -440,12 +440,26 @@ fn build_report() -> String {
     )
 }
 
-fn status_get(ctx: &ControlCtx) -> Value {
+/// Kea's `status-get` of the targeted family (DHCPv4 when both are
+/// targeted, as the first section): its multi-threading settings and
+/// sockets.
+fn status_get(ctx: &ControlCtx, t: Targets) -> Value {
     let sh = &ctx.shared;
     let running = sh.snapshot();
-    let mt = running.config.dhcp4.as_ref().map(|d| d.multi_threading);
     let reload = crate::lock(&sh.last_reload).elapsed().as_secs();
-    let sockets = crate::lock(&sh.sockets).len();
+    let (mt, sockets) = if t.v4 {
+        (
+            running.config.dhcp4.as_ref().map(|d| d.multi_threading),
+            crate::lock(&sh.sockets).len(),
+        )
+    } else {
+        (
+            running.config.dhcp6.as_ref().map(|d| d.multi_threading),
+            crate::lock(&sh.v6)
+                .as_ref()
+                .map_or(0, |v6| v6.socket_count()),
+        )
+    };
     ok(
         "",
         json!({
