@@ -545,16 +545,40 @@ fn stat_lease4_get(ctx: &ControlCtx, args: &Value) -> Res {
 /// and the files it would write must lie in the allowed directories
 /// ([`super::paths`]).
 fn config_from_args(ctx: &ControlCtx, args: &Value) -> Result<ruru_config::Config, Value> {
-    if args.get("Dhcp4").is_none() {
-        return Err(err("Missing mandatory 'Dhcp4' parameter."));
+    if args.get("Dhcp4").is_none() && args.get("Dhcp6").is_none() {
+        return Err(err("Missing mandatory 'Dhcp4' or 'Dhcp6' parameter."));
     }
+    let running = ctx.shared.snapshot();
     let mut args = args.clone();
-    super::secrets::restore(&mut args, &ctx.shared.snapshot().config.raw);
-    let text = serde_json::to_string_pretty(&args).map_err(|e| err(e.to_string()))?;
-    let config =
+    // As each Kea daemon takes its own section: a section the request
+    // leaves out stays as it runs.
+    if let (Value::Object(new), Value::Object(old)) = (&mut args, &running.config.raw) {
+        for (name, section) in old {
+            if name.starts_with("Dhcp") && !new.contains_key(name) {
+                new.insert(name.clone(), section.clone());
+            }
+        }
+    }
+    super::secrets::restore(&mut args, &running.config.raw);
+    let config = load_api(ctx, &args)?;
+    ctx.shared.allowed.check(&config).map_err(err)?;
+    Ok(config)
+}
+
+/// Validates a configuration received through the API (or an edited copy
+/// of the running one) as the startup files would be; each section keeps
+/// the file it came from (for `config-write`), a new one goes to the first.
+pub(super) fn load_api(ctx: &ControlCtx, value: &Value) -> Result<ruru_config::Config, Value> {
+    let text = serde_json::to_string(value).map_err(|e| err(e.to_string()))?;
+    let mut config =
         ruru_config::load_str_with(&text, &ctx.shared.config_path, ctx.shared.allowed.places())
             .map_err(|e| err(e.to_string()))?;
-    ctx.shared.allowed.check(&config).map_err(err)?;
+    let running = ctx.shared.snapshot();
+    for (name, file) in config.sections.iter_mut() {
+        if let Some((_, f)) = running.config.sections.iter().find(|(n, _)| n == name) {
+            file.clone_from(f);
+        }
+    }
     Ok(config)
 }
 
@@ -621,10 +645,7 @@ fn config_write(ctx: &ControlCtx, args: &Value) -> Res {
 
 /// Applies an edited copy of the running configuration's JSON.
 pub(super) fn apply_raw(ctx: &ControlCtx, raw: &Value) -> Result<(), Value> {
-    let text = serde_json::to_string(raw).map_err(|e| err(e.to_string()))?;
-    let config =
-        ruru_config::load_str_with(&text, &ctx.shared.config_path, ctx.shared.allowed.places())
-            .map_err(|e| err(e.to_string()))?;
+    let config = load_api(ctx, raw)?;
     ctx.shared.apply(config).map_err(|e| err(e.to_string()))
 }
 

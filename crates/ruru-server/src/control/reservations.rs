@@ -480,10 +480,8 @@ fn add<F: Hosts>(ctx: &ControlCtx, v: &View, args: &Value) -> Res {
         return Ok(answer(SUCCESS, "Host added.", None));
     };
     // Validated as the file's would be, then written to the database.
-    let text = serde_json::to_string(&raw).map_err(|e| not_added(e.to_string()))?;
-    let config =
-        ruru_config::load_str_with(&text, &ctx.shared.config_path, ctx.shared.allowed.places())
-            .map_err(|e| not_added(e.to_string()))?;
+    let config = super::commands::load_api(ctx, &raw)
+        .map_err(|e| not_added(e["text"].as_str().unwrap_or_default().to_string()))?;
     match F::db_add(db.as_ref(), &config, sid) {
         Ok(true) => Ok(answer(SUCCESS, "Host added.", None)),
         Ok(false) => Err(not_added(
