@@ -31,15 +31,15 @@
 pub mod file;
 mod input;
 pub mod model;
-pub mod model6;
 pub mod options;
 pub mod options6;
 pub mod places;
 mod reader;
 mod validate;
 
+/// The `Dhcp6` runtime model under its former path.
+pub use model::v6 as model6;
 pub use model::*;
-pub use model6::*;
 pub use places::Places;
 pub use reader::{MAX_CONFIG_BYTES, MAX_INCLUDES, MAX_INCLUDE_DEPTH};
 pub use validate::{
