@@ -1,8 +1,12 @@
 //! Kea-format configuration for ruru: the `Dhcp4` and `Dhcp6` sections.
 //!
 //! Modules:
-//! - [`model`]: the validated runtime model the engine and server use.
-//! - [`model6`]: the runtime model of the `Dhcp6` section.
+//! - [`model`]: the validated runtime model the engine and server use:
+//!   [`Config`], with `model::common` (what both sections share:
+//!   interfaces, databases, control sockets, hooks, loggers, ...),
+//!   `model::v4` (the `Dhcp4` section) and `model::v6` (the `Dhcp6`
+//!   section, also at its former path [`model6`]). Every type is
+//!   re-exported at the crate root.
 //! - `input`: reads one file from disk: regular files only, opened without
 //!   blocking, never more than a given number of bytes.
 //! - `reader`: strips `#`, `//` and `/* */` comments, expands

@@ -1,0 +1,281 @@
+//! The runtime model of what `Dhcp4` and `Dhcp6` share: interfaces, the
+//! lease and hosts databases (SQL parameters and TLS), control sockets
+//! (HTTP, TLS, basic authentication), hook libraries, loggers,
+//! expired-leases processing, multi-threading and lifetime triplets.
+//!
+//! Both family modules (`v4`, `v6`) take these types from here; nothing
+//! here refers to either family.
+
+use std::path::PathBuf;
+
+/// One hook library to load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookLibrary {
+    /// `library`, as written (absolute, or relative to the working directory
+    /// as with Kea).
+    pub path: PathBuf,
+    /// `parameters` as JSON text (`{}` when absent), handed to the
+    /// library's `ruru_hook_load`.
+    pub parameters_json: String,
+    /// One of Kea's command libraries ([`crate::BUILTIN_HOOK_LIBRARIES`]):
+    /// ruru has their commands built in and loads nothing.
+    pub builtin: bool,
+}
+
+/// One control channel, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ControlSocket {
+    /// A UNIX stream socket at this path (created with mode 0600).
+    Unix { path: PathBuf },
+    /// HTTP (or HTTPS when `tls` is set).
+    Http(HttpControl),
+}
+
+/// An HTTP/HTTPS control channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpControl {
+    /// `socket-address` (default 127.0.0.1) and `socket-port` (default 8000).
+    pub addr: std::net::SocketAddr,
+    /// TLS, when `trust-anchor`, `cert-file` and `key-file` are set.
+    pub tls: Option<TlsFiles>,
+    /// HTTP basic authentication, when `authentication` is set.
+    pub auth: Option<BasicAuth>,
+}
+
+/// TLS settings of an HTTPS control channel (files are read when the
+/// listener starts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// CA certificate(s), PEM: client certificates must chain to one of them.
+    pub trust_anchor: PathBuf,
+    /// Server certificate chain, PEM.
+    pub cert_file: PathBuf,
+    /// Server private key, PEM.
+    pub key_file: PathBuf,
+    /// `cert-required` (default true): refuse clients without a certificate.
+    pub cert_required: bool,
+}
+
+/// `authentication` with `"type": "basic"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BasicAuth {
+    /// `realm` (default empty), sent in `WWW-Authenticate`.
+    pub realm: String,
+    /// Accepted users; an empty list refuses every request.
+    pub clients: Vec<AuthClient>,
+}
+
+/// One accepted user. File names are already joined with `directory`;
+/// files are read when the listener starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthClient {
+    /// User and password, each given inline or in a file.
+    Split { user: Secret, password: Secret },
+    /// `password-file` alone: the file holds `user:password`.
+    CombinedFile(PathBuf),
+}
+
+/// A credential given inline or as a file name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Secret {
+    Inline(String),
+    File(PathBuf),
+}
+
+/// `multi-threading`, with Kea 2.2's defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MultiThreading {
+    /// `enable-multi-threading` (Kea 2.2 default false).
+    pub enabled: bool,
+    /// `thread-pool-size`: worker threads, 0 = one per CPU (default 0).
+    pub thread_pool_size: u32,
+    /// `packet-queue-size`: packets queued per thread before dropping,
+    /// 0 = unlimited (default 64).
+    pub packet_queue_size: u32,
+}
+
+impl Default for MultiThreading {
+    fn default() -> Self {
+        MultiThreading {
+            enabled: false,
+            thread_pool_size: 0,
+            packet_queue_size: 64,
+        }
+    }
+}
+
+/// `interfaces-config`.
+#[derive(Debug, Clone)]
+pub struct InterfacesConfig {
+    /// Interface names as written: `"eth0"`, `"eth0/192.0.2.1"`, `"*"`.
+    pub interfaces: Vec<String>,
+    pub socket_type: SocketType,
+    /// `service-sockets-require-all`: fail start-up unless every socket opens.
+    pub require_all: bool,
+    /// `service-sockets-max-retries`: retries for sockets that failed to open.
+    pub max_retries: u32,
+    /// `service-sockets-retry-wait-time`, milliseconds.
+    pub retry_wait_ms: u32,
+}
+
+/// `dhcp-socket-type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SocketType {
+    Raw,
+    Udp,
+}
+
+/// `lease-database`.
+#[derive(Debug, Clone)]
+pub struct LeaseDatabase {
+    /// memfile, or a SQL database with its parameters.
+    pub kind: LeaseDbKind,
+    /// memfile: the CSV file; Kea's default name when not given.
+    pub name: PathBuf,
+    pub persist: bool,
+    /// Seconds between compactions; 0 disables them.
+    pub lfc_interval: u32,
+}
+
+/// Where leases are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeaseDbKind {
+    /// In memory + a Kea CSV file (`name`, `persist`, `lfc_interval`).
+    Memfile,
+    /// PostgreSQL (`type` `"postgresql"`).
+    Postgresql(SqlDatabase),
+    /// MySQL or MariaDB (`type` `"mysql"`).
+    Mysql(SqlDatabase),
+}
+
+/// A SQL `lease-database`'s parameters (Kea's names and defaults).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqlDatabase {
+    /// The database name (`name`).
+    pub name: String,
+    /// Default `localhost`.
+    pub host: String,
+    /// `None`: the backend's default port.
+    pub port: Option<u16>,
+    pub user: Option<String>,
+    pub password: Option<String>,
+    /// Seconds (Kea default 5).
+    pub connect_timeout: u32,
+    /// Reconnection attempts after the database is lost before `on_fail`
+    /// applies (Kea default 0: at once).
+    pub max_reconnect_tries: u32,
+    /// Milliseconds between those attempts (Kea default 0).
+    pub reconnect_wait_time: u32,
+    pub on_fail: OnFail,
+    /// Kea default false.
+    pub retry_on_startup: bool,
+    /// TLS to the database (`trust-anchor`, `cert-file`, `key-file`); `None`:
+    /// a plain connection.
+    pub tls: Option<DbTls>,
+}
+
+/// TLS to a SQL database: Kea's `trust-anchor`, `cert-file` and `key-file`
+/// of a `lease-database` or `hosts-database`. Only the paths: the files are
+/// read when the database is opened (`ruru_lease_sql::sql::DbTls`), so a
+/// missing or unreadable one is reported then, naming the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DbTls {
+    /// The CA certificates (a PEM file, or a directory of PEM files) the
+    /// server's certificate must chain to.
+    pub trust_anchor: PathBuf,
+    /// The client certificate chain and its key (PEM), for a server that
+    /// asks for a client certificate; both or neither.
+    pub client: Option<(PathBuf, PathBuf)>,
+}
+
+/// Kea's `on-fail`: what the server does while the lease database is lost
+/// and when the reconnection attempts run out (see `ruru_server::db::watch`
+/// and docs/src/databases.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnFail {
+    /// `stop-retry-exit` (Kea's default): stop serving, retry, exit if
+    /// retries run out.
+    StopRetryExit,
+    /// `serve-retry-exit`: keep serving, retry, exit if retries run out.
+    ServeRetryExit,
+    /// `serve-retry-continue`: keep serving and retrying.
+    ServeRetryContinue,
+}
+
+/// `expired-leases-processing`, with Kea's defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExpiredLeasesProcessing {
+    /// Seconds between reclamation cycles (Kea default 10).
+    pub reclaim_timer_wait_time: u32,
+    /// Seconds between removals of reclaimed leases (Kea default 25; 0 = never).
+    pub flush_reclaimed_timer_wait_time: u32,
+    /// How long reclaimed leases are kept, seconds (Kea default 3600; 0 = forever).
+    pub hold_reclaimed_time: u32,
+    /// Leases reclaimed per cycle, 0 = no limit (Kea default 100).
+    pub max_reclaim_leases: u32,
+    /// Milliseconds one cycle may take, 0 = no limit (Kea default 250).
+    pub max_reclaim_time: u32,
+    /// Cycles with leases left over before a warning (Kea default 5).
+    pub unwarned_reclaim_cycles: u32,
+}
+
+impl Default for ExpiredLeasesProcessing {
+    fn default() -> Self {
+        ExpiredLeasesProcessing {
+            reclaim_timer_wait_time: 10,
+            flush_reclaimed_timer_wait_time: 25,
+            hold_reclaimed_time: 3600,
+            max_reclaim_leases: 100,
+            max_reclaim_time: 250,
+            unwarned_reclaim_cycles: 5,
+        }
+    }
+}
+
+/// One `loggers` entry.
+#[derive(Debug, Clone)]
+pub struct Logger {
+    /// Kea logger name, e.g. `kea-dhcp4` or `kea-dhcp4.leases`.
+    pub name: String,
+    pub outputs: Vec<LogOutput>,
+    pub severity: Severity,
+    /// 0..=99, only meaningful with `Severity::Debug`.
+    pub debuglevel: u8,
+}
+
+/// Where a logger writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogOutput {
+    Stdout,
+    Stderr,
+    /// Kea also accepts `syslog`; refused for now.
+    File(PathBuf),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Debug,
+    Info,
+    Warn,
+    Error,
+    Fatal,
+    None,
+}
+
+/// A valid-lifetime triple (`valid-lifetime`, `min-…`, `max-…`), seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lifetime {
+    pub default: u32,
+    pub min: u32,
+    pub max: u32,
+}
+
+impl Lifetime {
+    /// Kea's rule: a client hint is clamped to [min, max]; no hint gives the default.
+    pub fn choose(&self, hint: Option<u32>) -> u32 {
+        match hint {
+            None | Some(0) => self.default,
+            Some(h) => h.clamp(self.min, self.max),
+        }
+    }
+}
