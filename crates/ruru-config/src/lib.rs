@@ -22,9 +22,12 @@
 //! - `options6`: the DHCPv6 option-definition table (space `dhcp6`).
 //! - [`places`]: ruru's hooks, data, log and socket directories (defaults
 //!   and the environment variables that override them).
-//! - `validate`: file model → runtime model (inheritance, defaults, checks);
-//!   what both families share is written once there, `validate::v6` adds
-//!   what only `Dhcp6` has.
+//! - `validate`: file model → runtime model (inheritance, defaults, checks).
+//!   The entry point and its problem collector are in `validate.rs`; the
+//!   checks are in modules by concern, what both families share written
+//!   once (`common`, `control`, `databases`, `option_data`, `timers`,
+//!   `subnets`, `host_ids`, `overlap`), and `validate::v4` / `validate::v6`
+//!   hold what only `Dhcp4` / `Dhcp6` has.
 //!
 //! Entry points: [`load`] (a file on disk) and [`load_str`] (text, for tests
 //! and `config-set`). Errors are [`ConfigError`], a list of [`Diagnostic`]s,
