@@ -1,8 +1,12 @@
 //! Kea-format configuration for ruru: the `Dhcp4` and `Dhcp6` sections.
 //!
 //! Modules:
-//! - [`model`]: the validated runtime model the engine and server use.
-//! - [`model6`]: the runtime model of the `Dhcp6` section.
+//! - [`model`]: the validated runtime model the engine and server use:
+//!   [`Config`], with `model::common` (what both sections share:
+//!   interfaces, databases, control sockets, hooks, loggers, ...),
+//!   `model::v4` (the `Dhcp4` section) and `model::v6` (the `Dhcp6`
+//!   section, also at its former path [`model6`]). Every type is
+//!   re-exported at the crate root.
 //! - `input`: reads one file from disk: regular files only, opened without
 //!   blocking, never more than a given number of bytes.
 //! - `reader`: strips `#`, `//` and `/* */` comments, expands
@@ -18,9 +22,12 @@
 //! - `options6`: the DHCPv6 option-definition table (space `dhcp6`).
 //! - [`places`]: ruru's hooks, data, log and socket directories (defaults
 //!   and the environment variables that override them).
-//! - `validate`: file model → runtime model (inheritance, defaults, checks);
-//!   what both families share is written once there, `validate::v6` adds
-//!   what only `Dhcp6` has.
+//! - `validate`: file model → runtime model (inheritance, defaults, checks).
+//!   The entry point and its problem collector are in `validate.rs`; the
+//!   checks are in modules by concern, what both families share written
+//!   once (`common`, `control`, `databases`, `option_data`, `timers`,
+//!   `subnets`, `host_ids`, `overlap`), and `validate::v4` / `validate::v6`
+//!   hold what only `Dhcp4` / `Dhcp6` has.
 //!
 //! Entry points: [`load`] (a file on disk) and [`load_str`] (text, for tests
 //! and `config-set`). Errors are [`ConfigError`], a list of [`Diagnostic`]s,
@@ -31,15 +38,15 @@
 pub mod file;
 mod input;
 pub mod model;
-pub mod model6;
 pub mod options;
 pub mod options6;
 pub mod places;
 mod reader;
 mod validate;
 
+/// The `Dhcp6` runtime model under its former path.
+pub use model::v6 as model6;
 pub use model::*;
-pub use model6::*;
 pub use places::Places;
 pub use reader::{MAX_CONFIG_BYTES, MAX_INCLUDES, MAX_INCLUDE_DEPTH};
 pub use validate::{

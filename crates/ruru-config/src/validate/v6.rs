@@ -1,7 +1,8 @@
 //! The `Dhcp6` section: what only DHCPv6 has (preferred lifetimes, PD
 //! pools, DUID reservations with several addresses and prefixes,
 //! `interface-id`, `rapid-commit`, `server-id`). Everything both families
-//! have goes through the shared helpers of the parent module.
+//! have goes through the sibling modules (`common`, `subnets`, `timers`,
+//! `option_data`, `databases`, `host_ids`).
 
 use std::collections::HashMap;
 use std::net::Ipv6Addr;
@@ -9,15 +10,18 @@ use std::path::Path;
 
 use ipnet::Ipv6Net;
 
+use super::common::{common, CommonIn, DEFAULT_DECLINE_PROBATION};
+use super::databases::hosts_databases;
+use super::host_ids::{hex_or_text, parse_duid, parse_hw_address};
+use super::option_data::options6;
 use super::overlap::Disjoint;
-use super::{
-    check_subnet_timers, check_timers, common, hosts_databases, parse_hw_address, pool_ranges,
-    relay_addresses, subnet_interface, CommonIn, Section, Space6, SubnetList, Timers,
-    DEFAULT_DECLINE_PROBATION, DEFAULT_T1_PERCENT, DEFAULT_VALID_LIFETIME, V,
+use super::subnets::{pool_ranges, prefix, relay_addresses, subnet_interface, SubnetList};
+use super::timers::{
+    check_subnet_timers, check_timers, Timers, DEFAULT_T1_PERCENT, DEFAULT_VALID_LIFETIME,
 };
-use crate::model::Lifetime;
-use crate::model6::{
-    Dhcp6, DuidType, HostId6, OptionData6, PdPool, Pool6, Reservation6, Reservations6, ServerId,
+use super::{Section, V};
+use crate::model::{
+    Dhcp6, DuidType, HostId6, Lifetime, PdPool, Pool6, Reservation6, Reservations6, ServerId,
     Subnet6,
 };
 use crate::{file, options};
@@ -221,18 +225,6 @@ fn check_preferred(
         ),
     );
     p
-}
-
-/// A DHCPv6 `option-data` list, encoded.
-fn options6(v: &mut V, path: &str, list: &Option<Vec<file::OptionData>>) -> Vec<OptionData6> {
-    v.option_list::<Space6>(path, list)
-        .into_iter()
-        .map(|(code, data, always_send)| OptionData6 {
-            code,
-            data,
-            always_send,
-        })
-        .collect()
 }
 
 fn server_id(v: &mut V, sid: Option<&file::ServerId>, lease_file: &Path) -> ServerId {
@@ -610,7 +602,7 @@ fn reservations(v: &mut V, sp: &str, list: &[file::Reservation6], net: Ipv6Net) 
                 );
                 None
             }
-            [("flex-id", s)] => match crate::validate::hex_or_text(s) {
+            [("flex-id", s)] => match hex_or_text(s) {
                 Some(b) => Some(HostId6::Flex(b)),
                 None => {
                     v.err(
@@ -678,7 +670,7 @@ fn reservations(v: &mut V, sp: &str, list: &[file::Reservation6], net: Ipv6Net) 
         let mut reserved_prefixes = Vec::new();
         for (j, text) in r.prefixes.iter().flatten().enumerate() {
             let pp = format!("{p}.prefixes[{j}]");
-            let Some(pfx) = super::prefix::<Ipv6Addr>(v, &pp, text) else {
+            let Some(pfx) = prefix::<Ipv6Addr>(v, &pp, text) else {
                 continue;
             };
             let range = (u128::from(pfx.network()), u128::from(pfx.broadcast()));
@@ -710,14 +702,6 @@ fn reservations(v: &mut V, sp: &str, list: &[file::Reservation6], net: Ipv6Net) 
         });
     }
     Reservations6::new(hosts)
-}
-
-/// A DUID in Kea's hex notations (`"00:03:00:01:aa:bb:cc:dd:ee:ff"`,
-/// `"000300..."`): 1 to 130 bytes (RFC 8415 §11.1).
-pub fn parse_duid(s: &str) -> Option<Vec<u8>> {
-    options::decode_hex(s)
-        .ok()
-        .filter(|b| (1..=130).contains(&b.len()))
 }
 
 #[cfg(test)]
@@ -816,18 +800,6 @@ mod tests {
                 "Dhcp6.subnet6[2].subnet: 2001:db8:1::/64 overlaps 2001:db8::/32 of Dhcp6.subnet6[1]: expected disjoint subnets",
             ]
         );
-    }
-
-    #[test]
-    fn duid_forms() {
-        assert_eq!(
-            parse_duid("00:03:00:01:aa:bb"),
-            Some(vec![0, 3, 0, 1, 0xaa, 0xbb])
-        );
-        assert_eq!(parse_duid("000300"), Some(vec![0, 3, 0]));
-        assert_eq!(parse_duid(""), None);
-        assert_eq!(parse_duid("zz"), None);
-        assert_eq!(parse_duid(&"ab".repeat(131)), None);
     }
 
     #[test]

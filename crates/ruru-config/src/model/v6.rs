@@ -1,15 +1,16 @@
-//! The validated runtime model of the `Dhcp6` section.
-//!
-//! Shares the family-independent parts with DHCPv4 (interfaces, lease
-//! database, lifetimes, loggers, expired-leases processing); what differs
+//! The runtime model of the `Dhcp6` section: what differs from DHCPv4
 //! (prefixes, PD pools, DUID reservations, 16-bit option codes, preferred
-//! lifetimes, the server DUID) lives here.
+//! lifetimes, the server DUID).
+//!
+//! What `Dhcp6` shares with `Dhcp4` (interfaces, databases, control
+//! sockets, lifetimes, loggers, expired-leases processing, ...) is in
+//! `common`.
 
 use std::collections::HashMap;
 use std::net::Ipv6Addr;
 use std::path::PathBuf;
 
-use crate::model::{
+use super::common::{
     ControlSocket, ExpiredLeasesProcessing, HookLibrary, InterfacesConfig, LeaseDatabase,
     LeaseDbKind, Lifetime, Logger, MultiThreading,
 };

@@ -1,0 +1,45 @@
+//! The validated runtime model: what the engine and server use.
+//!
+//! Every value here has been checked and every inherited parameter (global →
+//! subnet) has been resolved, so the engine never sees a half-checked value or
+//! has to know Kea's inheritance rules. Built from the file model by
+//! [`crate::validate`].
+//!
+//! - [`Config`] (here): a whole file, with its `Dhcp4` and `Dhcp6` sections.
+//! - [`common`]: what both sections share (interfaces, lease and hosts
+//!   databases, control sockets, hook libraries, loggers, expired-leases
+//!   processing, multi-threading, lifetimes).
+//! - [`v4`]: the `Dhcp4` section.
+//! - [`v6`]: the `Dhcp6` section.
+//!
+//! Imports go one way: `v4` and `v6` use `common`, this module uses all
+//! three, and `common` uses neither family. Every type is re-exported here
+//! and at the crate root.
+
+use std::path::PathBuf;
+
+pub mod common;
+pub mod v4;
+pub mod v6;
+
+pub use common::*;
+pub use v4::*;
+pub use v6::*;
+
+/// A whole configuration file, validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file this was loaded from (SIGHUP and `config-reload` read it
+    /// again); with several files ([`crate::load_files`]), the first.
+    pub source: PathBuf,
+    /// Each section present (`Dhcp4`, `Dhcp6`) and the file it came from.
+    pub sections: Vec<(String, PathBuf)>,
+    /// The `Dhcp4` section, when present.
+    pub dhcp4: Option<Dhcp4>,
+    /// The `Dhcp6` section, when present. A file may have either section
+    /// or both; one with neither is valid here (the server decides).
+    pub dhcp6: Option<Dhcp6>,
+    /// The file as JSON after comments and includes were resolved (what
+    /// `config-get` returns and `config-write` writes).
+    pub raw: serde_json::Value,
+}

@@ -1,0 +1,196 @@
+//! The runtime model of the `Dhcp4` section: subnets, pools, encoded
+//! options with 8-bit codes, host reservations and their identifiers.
+//!
+//! What `Dhcp4` shares with `Dhcp6` (interfaces, databases, control
+//! sockets, loggers, ...) is in `common`.
+
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+
+use super::common::{
+    ControlSocket, ExpiredLeasesProcessing, HookLibrary, InterfacesConfig, LeaseDatabase,
+    LeaseDbKind, Lifetime, Logger, MultiThreading,
+};
+
+/// The validated `Dhcp4` section.
+#[derive(Debug, Clone)]
+pub struct Dhcp4 {
+    pub interfaces: InterfacesConfig,
+    pub lease_database: LeaseDatabase,
+    /// `hosts-database` / `hosts-databases`, in lookup order (after the
+    /// configuration's reservations). Each is `Postgresql` or `Mysql`,
+    /// never `Memfile`.
+    pub hosts_databases: Vec<LeaseDbKind>,
+    /// Subnets in configuration order (subnet selection takes the first match).
+    pub subnets: Vec<Subnet4>,
+    /// Global `option-data`, already encoded.
+    pub options: Vec<OptionData>,
+    pub decline_probation_period: u32,
+    pub expired_leases: ExpiredLeasesProcessing,
+    pub loggers: Vec<Logger>,
+    /// Kea's `echo-client-id` (RFC 6842), default true.
+    pub echo_client_id: bool,
+    /// Kea's `host-reservation-identifiers`, in lookup order.
+    pub host_reservation_identifiers: Vec<HostIdType>,
+    /// Kea's `multi-threading`.
+    pub multi_threading: MultiThreading,
+    /// Control channels (`control-socket` / `control-sockets`), in file order.
+    pub control_sockets: Vec<ControlSocket>,
+    /// Hook libraries, in `hooks-libraries` order.
+    pub hooks_libraries: Vec<HookLibrary>,
+    /// Kea's `parked-packet-limit` (0: no limit; default 256).
+    pub parked_packet_limit: u32,
+}
+
+/// One subnet, with every inherited parameter resolved.
+#[derive(Debug, Clone)]
+pub struct Subnet4 {
+    pub id: u32,
+    /// Network address (host bits zero).
+    pub addr: Ipv4Addr,
+    pub prefix_len: u8,
+    pub pools: Vec<Pool4>,
+    /// Subnet-level `option-data` (encoded).
+    pub options: Vec<OptionData>,
+    pub reservations: Reservations4,
+    /// `relay.ip-addresses`.
+    pub relay_addresses: Vec<Ipv4Addr>,
+    /// `interface`: directly connected clients on this interface use this subnet.
+    pub interface: Option<String>,
+    pub valid_lifetime: Lifetime,
+    /// `renew-timer` (T1) when configured.
+    pub renew_timer: Option<u32>,
+    /// `rebind-timer` (T2) when configured.
+    pub rebind_timer: Option<u32>,
+    pub calculate_tee_times: bool,
+    pub t1_percent: f64,
+    pub t2_percent: f64,
+    pub authoritative: bool,
+    pub match_client_id: bool,
+    pub next_server: Ipv4Addr,
+    pub server_hostname: String,
+    pub boot_file_name: String,
+}
+
+impl Subnet4 {
+    /// Whether `a` is inside this subnet's prefix.
+    pub fn contains(&self, a: Ipv4Addr) -> bool {
+        let mask = if self.prefix_len == 0 {
+            0
+        } else {
+            u32::MAX << (32 - u32::from(self.prefix_len))
+        };
+        (u32::from(a) & mask) == u32::from(self.addr)
+    }
+
+    /// The pool holding `a`, if any.
+    pub fn pool_of(&self, a: Ipv4Addr) -> Option<&Pool4> {
+        self.pools.iter().find(|p| p.contains(a))
+    }
+
+    /// Number of addresses in all pools (Kea's `total-addresses`).
+    pub fn total_addresses(&self) -> u64 {
+        self.pools.iter().map(Pool4::size).sum()
+    }
+}
+
+/// An address pool: `start` ..= `end`.
+#[derive(Debug, Clone)]
+pub struct Pool4 {
+    pub start: Ipv4Addr,
+    pub end: Ipv4Addr,
+    /// Pool-level `option-data` (encoded).
+    pub options: Vec<OptionData>,
+}
+
+impl Pool4 {
+    pub fn contains(&self, a: Ipv4Addr) -> bool {
+        a >= self.start && a <= self.end
+    }
+    pub fn size(&self) -> u64 {
+        u64::from(u32::from(self.end)) - u64::from(u32::from(self.start)) + 1
+    }
+}
+
+/// One `option-data` entry, validated and encoded to its wire bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptionData {
+    pub code: u8,
+    /// The option payload (without code and length octets).
+    pub data: Vec<u8>,
+    /// Kea's `always-send`: include even when not in the parameter request list.
+    pub always_send: bool,
+}
+
+/// Host identifier types usable in DHCPv4 reservations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HostIdType {
+    HwAddress,
+    Duid,
+    CircuitId,
+    ClientId,
+    Flex,
+}
+
+/// A reservation's identifier, as raw bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum HostId {
+    /// Hardware address (without the htype).
+    HwAddress(Vec<u8>),
+    /// Client identifier, option 61 payload exactly as the client sends it.
+    ClientId(Vec<u8>),
+    /// Relay agent circuit-id (option 82 sub-option 1) payload.
+    CircuitId(Vec<u8>),
+    /// Kea's flexible identifier: the bytes a `host4_identifier` callout
+    /// computes for the packet.
+    Flex(Vec<u8>),
+}
+
+/// One host reservation.
+#[derive(Debug, Clone)]
+pub struct Reservation4 {
+    pub id: HostId,
+    pub ip_address: Option<Ipv4Addr>,
+    pub hostname: Option<String>,
+    pub options: Vec<OptionData>,
+    pub next_server: Option<Ipv4Addr>,
+    pub server_hostname: Option<String>,
+    pub boot_file_name: Option<String>,
+}
+
+/// A subnet's reservations with lookup indexes.
+#[derive(Debug, Clone, Default)]
+pub struct Reservations4 {
+    pub hosts: Vec<Reservation4>,
+    /// identifier → index into `hosts`.
+    pub by_id: HashMap<HostId, usize>,
+    /// reserved address → index into `hosts`.
+    pub by_addr: HashMap<Ipv4Addr, usize>,
+}
+
+impl Reservations4 {
+    /// Builds the indexes. Duplicates are rejected earlier by validation.
+    pub fn new(hosts: Vec<Reservation4>) -> Self {
+        let mut by_id = HashMap::with_capacity(hosts.len());
+        let mut by_addr = HashMap::with_capacity(hosts.len());
+        for (i, h) in hosts.iter().enumerate() {
+            by_id.insert(h.id.clone(), i);
+            if let Some(a) = h.ip_address {
+                by_addr.insert(a, i);
+            }
+        }
+        Reservations4 {
+            hosts,
+            by_id,
+            by_addr,
+        }
+    }
+
+    pub fn get(&self, id: &HostId) -> Option<&Reservation4> {
+        self.by_id.get(id).map(|&i| &self.hosts[i])
+    }
+
+    pub fn by_address(&self, a: Ipv4Addr) -> Option<&Reservation4> {
+        self.by_addr.get(&a).map(|&i| &self.hosts[i])
+    }
+}

@@ -1,0 +1,245 @@
+//! The section-level objects both families have, validated once for
+//! `Dhcp4` and `Dhcp6`: `interfaces-config`, `hooks-libraries`,
+//! `loggers`, `expired-leases-processing` and `multi-threading`; control
+//! sockets and the lease database through `control` and `databases`.
+//! `v4` and `v6` gather them with [`common`].
+
+use std::path::{Path, PathBuf};
+
+use super::control::control_sockets;
+use super::databases::lease_database;
+use super::{Section, V};
+use crate::{file, model};
+
+/// Kea's default `decline-probation-period`.
+pub const DEFAULT_DECLINE_PROBATION: u32 = 86400;
+
+/// The section-level objects both families have, as written.
+pub(super) struct CommonIn<'a> {
+    pub(super) interfaces_config: Option<file::InterfacesConfig>,
+    pub(super) lease_database: Option<&'a file::LeaseDatabase>,
+    pub(super) expired_leases_processing: Option<&'a file::ExpiredLeasesProcessing>,
+    pub(super) loggers: Option<&'a [file::Logger]>,
+    pub(super) multi_threading: Option<&'a file::MultiThreading>,
+    pub(super) hooks_libraries: Option<&'a [file::HookLibrary]>,
+    pub(super) control_socket: Option<&'a file::ControlSocket>,
+    pub(super) control_sockets: Option<&'a [file::ControlSocket]>,
+}
+
+/// The section-level objects both families have, validated.
+pub(super) struct Common {
+    pub(super) interfaces: model::InterfacesConfig,
+    pub(super) lease_database: model::LeaseDatabase,
+    pub(super) expired_leases: model::ExpiredLeasesProcessing,
+    pub(super) loggers: Vec<model::Logger>,
+    pub(super) multi_threading: model::MultiThreading,
+    pub(super) control_sockets: Vec<model::ControlSocket>,
+    pub(super) hooks_libraries: Vec<model::HookLibrary>,
+}
+
+/// Validates what `Dhcp4` and `Dhcp6` share.
+pub(super) fn common(v: &mut V, sec: &Section, c: CommonIn<'_>) -> Common {
+    let p = sec.name;
+    let hooks_libraries = c
+        .hooks_libraries
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| hook_library(v, &format!("{p}.hooks-libraries[{i}]"), h))
+        .collect();
+    let control_sockets = control_sockets(v, p, c.control_socket, c.control_sockets);
+    let interfaces = interfaces(v, p, c.interfaces_config.as_ref());
+    let lease_database = lease_database(v, sec, c.lease_database);
+    let expired_leases = match c.expired_leases_processing {
+        None => model::ExpiredLeasesProcessing::default(),
+        Some(e) => {
+            let def = model::ExpiredLeasesProcessing::default();
+            model::ExpiredLeasesProcessing {
+                reclaim_timer_wait_time: e
+                    .reclaim_timer_wait_time
+                    .unwrap_or(def.reclaim_timer_wait_time),
+                flush_reclaimed_timer_wait_time: e
+                    .flush_reclaimed_timer_wait_time
+                    .unwrap_or(def.flush_reclaimed_timer_wait_time),
+                hold_reclaimed_time: e.hold_reclaimed_time.unwrap_or(def.hold_reclaimed_time),
+                max_reclaim_leases: e.max_reclaim_leases.unwrap_or(def.max_reclaim_leases),
+                max_reclaim_time: e.max_reclaim_time.unwrap_or(def.max_reclaim_time),
+                unwarned_reclaim_cycles: e
+                    .unwarned_reclaim_cycles
+                    .unwrap_or(def.unwarned_reclaim_cycles),
+            }
+        }
+    };
+    let loggers = loggers(v, sec, c.loggers);
+    let multi_threading = match c.multi_threading {
+        None => model::MultiThreading::default(),
+        Some(m) => {
+            let def = model::MultiThreading::default();
+            model::MultiThreading {
+                enabled: m.enable_multi_threading.unwrap_or(def.enabled),
+                thread_pool_size: m.thread_pool_size.unwrap_or(def.thread_pool_size),
+                packet_queue_size: m.packet_queue_size.unwrap_or(def.packet_queue_size),
+            }
+        }
+    };
+    Common {
+        interfaces,
+        lease_database,
+        expired_leases,
+        loggers,
+        multi_threading,
+        control_sockets,
+        hooks_libraries,
+    }
+}
+
+/// `interfaces-config` (DHCPv6's is converted to this shape first).
+fn interfaces(v: &mut V, p: &str, ic: Option<&file::InterfacesConfig>) -> model::InterfacesConfig {
+    let Some(ic) = ic else {
+        return model::InterfacesConfig {
+            interfaces: Vec::new(),
+            socket_type: model::SocketType::Raw,
+            require_all: false,
+            max_retries: 0,
+            retry_wait_ms: 5000,
+        };
+    };
+    let list = ic.interfaces.clone().unwrap_or_default();
+    for (i, name) in list.iter().enumerate() {
+        if name.trim().is_empty() {
+            v.err(
+                format!("{p}.interfaces-config.interfaces[{i}]"),
+                "empty interface name: expected e.g. \"eth0\" or \"*\"",
+            );
+        }
+    }
+    model::InterfacesConfig {
+        interfaces: list,
+        socket_type: match ic.dhcp_socket_type {
+            Some(file::SocketType::Udp) => model::SocketType::Udp,
+            Some(file::SocketType::Raw) | None => model::SocketType::Raw,
+        },
+        require_all: ic.service_sockets_require_all.unwrap_or(false),
+        max_retries: ic.service_sockets_max_retries.unwrap_or(0),
+        retry_wait_ms: ic.service_sockets_retry_wait_time.unwrap_or(5000),
+    }
+}
+
+/// Kea's command hook libraries whose commands ruru has built in.
+pub const BUILTIN_HOOK_LIBRARIES: &[&str] = &[
+    "libdhcp_lease_cmds.so",
+    "libdhcp_stat_cmds.so",
+    "libdhcp_host_cmds.so",
+];
+
+/// Validates one `hooks-libraries` entry: the shape only (loading happens in
+/// the server). Kea's built-in command libraries are marked `builtin`: ruru
+/// has their commands built in and loads nothing for them.
+fn hook_library(v: &mut V, p: &str, h: &file::HookLibrary) -> Option<model::HookLibrary> {
+    if h.library.trim().is_empty() {
+        v.err(
+            format!("{p}.library"),
+            "expected the path of a hook library, got an empty string",
+        );
+        return None;
+    }
+    let parameters_json = match &h.parameters {
+        None | Some(serde_json::Value::Null) => "{}".to_string(),
+        Some(o @ serde_json::Value::Object(_)) => o.to_string(),
+        Some(other) => {
+            v.err(
+                format!("{p}.parameters"),
+                format!("expected a JSON object, got {other}"),
+            );
+            return None;
+        }
+    };
+    let name = Path::new(&h.library)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("");
+    // Kea's libraries that ruru has built in are accepted from any
+    // directory: nothing is loaded for them.
+    if BUILTIN_HOOK_LIBRARIES.contains(&name) {
+        return Some(model::HookLibrary {
+            path: PathBuf::from(&h.library),
+            parameters_json,
+            builtin: true,
+        });
+    }
+    match v.places.hook_library(&h.library) {
+        Ok(path) => Some(model::HookLibrary {
+            path,
+            parameters_json,
+            builtin: false,
+        }),
+        Err(e) => {
+            v.err(format!("{p}.library"), e);
+            None
+        }
+    }
+}
+
+fn loggers(v: &mut V, sec: &Section, list: Option<&[file::Logger]>) -> Vec<model::Logger> {
+    let Some(list) = list else {
+        return vec![model::Logger {
+            name: sec.logger.to_string(),
+            outputs: vec![model::LogOutput::Stdout],
+            severity: model::Severity::Info,
+            debuglevel: 0,
+        }];
+    };
+    let mut out = Vec::new();
+    for (i, l) in list.iter().enumerate() {
+        let p = format!("{}.loggers[{i}]", sec.name);
+        if l.name.is_empty() {
+            v.err(
+                format!("{p}.name"),
+                format!("empty logger name: expected e.g. \"{}\"", sec.logger),
+            );
+        }
+        let mut outputs = Vec::new();
+        for (j, o) in l.output_options.iter().flatten().enumerate() {
+            let op = format!("{p}.output_options[{j}].output");
+            match o.output.as_str() {
+                "stdout" => outputs.push(model::LogOutput::Stdout),
+                "stderr" => outputs.push(model::LogOutput::Stderr),
+                s if s == "syslog" || s.starts_with("syslog:") => {
+                    v.err(
+                        op,
+                        format!("not supported yet: {p}.output_options[{j}].output \"syslog\""),
+                    );
+                }
+                "" => v.err(
+                    op,
+                    "empty output: expected \"stdout\", \"stderr\" or a file name",
+                ),
+                s => outputs.push(model::LogOutput::File(PathBuf::from(s))),
+            }
+        }
+        if outputs.is_empty() && l.output_options.as_deref().unwrap_or_default().is_empty() {
+            outputs.push(model::LogOutput::Stdout);
+        }
+        let debuglevel = l.debuglevel.unwrap_or(0);
+        if debuglevel > 99 {
+            v.err(
+                format!("{p}.debuglevel"),
+                format!("{debuglevel} is out of range: expected 0..=99"),
+            );
+        }
+        out.push(model::Logger {
+            name: l.name.clone(),
+            outputs,
+            severity: match l.severity.unwrap_or(file::Severity::Info) {
+                file::Severity::Debug => model::Severity::Debug,
+                file::Severity::Info => model::Severity::Info,
+                file::Severity::Warn => model::Severity::Warn,
+                file::Severity::Error => model::Severity::Error,
+                file::Severity::Fatal => model::Severity::Fatal,
+                file::Severity::None => model::Severity::None,
+            },
+            debuglevel: debuglevel.min(99) as u8,
+        });
+    }
+    out
+}

@@ -1,0 +1,584 @@
+//! The `Dhcp4` section: its globals (`next-server`, `server-hostname`,
+//! `boot-file-name`, `authoritative`, `match-client-id`,
+//! `host-reservation-identifiers`, ...), subnets with their inherited
+//! parameters, pools, options and host reservations. Everything both
+//! families have goes through the sibling modules (`common`, `subnets`,
+//! `timers`, `option_data`, `databases`, `host_ids`).
+
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+
+use ipnet::Ipv4Net;
+
+use super::common::{common, CommonIn, DEFAULT_DECLINE_PROBATION};
+use super::databases::hosts_databases;
+use super::host_ids::parse_host_id;
+use super::subnets::{pool_ranges, relay_addresses, subnet_interface, SubnetList};
+use super::timers::{
+    check_subnet_timers, check_timers, Timers, DEFAULT_T1_PERCENT, DEFAULT_VALID_LIFETIME,
+};
+use super::{Section, V};
+use crate::file;
+use crate::model::{self, HostId, HostIdType, Lifetime};
+
+/// Kea's default memfile lease file for DHCPv4.
+pub const DEFAULT_LEASE_FILE4: &str = "/var/lib/kea/kea-leases4.csv";
+/// Kea's default `t2-percent` (DHCPv4).
+pub const DEFAULT_T2_PERCENT: f64 = 0.875;
+
+const SECTION4: Section = Section {
+    name: "Dhcp4",
+    lease_file: DEFAULT_LEASE_FILE4,
+    logger: "kea-dhcp4",
+};
+
+/// Kea's global defaults as resolved values, inherited by every subnet.
+struct Globals {
+    lifetime: Lifetime,
+    renew_timer: Option<u32>,
+    rebind_timer: Option<u32>,
+    calculate_tee_times: bool,
+    t1_percent: f64,
+    t2_percent: f64,
+    authoritative: bool,
+    match_client_id: bool,
+    next_server: Ipv4Addr,
+    server_hostname: String,
+    boot_file_name: String,
+}
+
+impl Globals {
+    fn timers(&self) -> Timers {
+        Timers {
+            valid: self.lifetime.default,
+            renew: self.renew_timer,
+            rebind: self.rebind_timer,
+            calculate_tee_times: self.calculate_tee_times,
+            t1_percent: self.t1_percent,
+            t2_percent: self.t2_percent,
+        }
+    }
+}
+
+pub(super) fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
+    const P: &str = "Dhcp4";
+
+    let common = common(
+        v,
+        &SECTION4,
+        CommonIn {
+            interfaces_config: d.interfaces_config.clone(),
+            lease_database: d.lease_database.as_ref(),
+            expired_leases_processing: d.expired_leases_processing.as_ref(),
+            loggers: d.loggers.as_deref(),
+            multi_threading: d.multi_threading.as_ref(),
+            hooks_libraries: d.hooks_libraries.as_deref(),
+            control_socket: d.control_socket.as_ref(),
+            control_sockets: d.control_sockets.as_deref(),
+        },
+    );
+
+    let lifetime = v
+        .lifetime(
+            P,
+            "valid-lifetime",
+            d.valid_lifetime,
+            d.min_valid_lifetime,
+            d.max_valid_lifetime,
+        )
+        .unwrap_or(Lifetime {
+            default: DEFAULT_VALID_LIFETIME,
+            min: DEFAULT_VALID_LIFETIME,
+            max: DEFAULT_VALID_LIFETIME,
+        });
+    let t1_percent = d
+        .t1_percent
+        .map_or(DEFAULT_T1_PERCENT, |x| v.percent("Dhcp4.t1-percent", x));
+    let t2_percent = d
+        .t2_percent
+        .map_or(DEFAULT_T2_PERCENT, |x| v.percent("Dhcp4.t2-percent", x));
+    let next_server = d
+        .next_server
+        .as_deref()
+        .and_then(|s| v.ipv4("Dhcp4.next-server", s))
+        .unwrap_or(Ipv4Addr::UNSPECIFIED);
+    if let Some(s) = &d.server_hostname {
+        v.sname_file("Dhcp4.server-hostname", s, 63);
+    }
+    if let Some(s) = &d.boot_file_name {
+        v.sname_file("Dhcp4.boot-file-name", s, 127);
+    }
+    let g = Globals {
+        lifetime,
+        renew_timer: d.renew_timer,
+        rebind_timer: d.rebind_timer,
+        calculate_tee_times: d.calculate_tee_times.unwrap_or(false),
+        t1_percent,
+        t2_percent,
+        authoritative: d.authoritative.unwrap_or(false),
+        match_client_id: d.match_client_id.unwrap_or(true),
+        next_server,
+        server_hostname: d.server_hostname.clone().unwrap_or_default(),
+        boot_file_name: d.boot_file_name.clone().unwrap_or_default(),
+    };
+    check_timers(v, P, P, &g.timers(), &[]);
+
+    let options = v.options("Dhcp4.option-data", &d.option_data);
+    let subnets = subnets(v, d.subnet4.as_deref().unwrap_or_default(), &g);
+
+    let host_reservation_identifiers = match &d.host_reservation_identifiers {
+        None => vec![
+            HostIdType::HwAddress,
+            HostIdType::Duid,
+            HostIdType::CircuitId,
+            HostIdType::ClientId,
+        ],
+        Some(list) => {
+            let path = "Dhcp4.host-reservation-identifiers";
+            if list.is_empty() {
+                v.err(path, "empty list: expected at least one of \"hw-address\", \"duid\", \"circuit-id\", \"client-id\", \"flex-id\"");
+            }
+            let mut out = Vec::new();
+            for (i, s) in list.iter().enumerate() {
+                let t = match s.as_str() {
+                    "hw-address" => HostIdType::HwAddress,
+                    "duid" => HostIdType::Duid,
+                    "circuit-id" => HostIdType::CircuitId,
+                    "client-id" => HostIdType::ClientId,
+                    "flex-id" => HostIdType::Flex,
+                    _ => {
+                        v.err(format!("{path}[{i}]"), format!("unknown identifier type `{s}`: expected one of \"hw-address\", \"duid\", \"circuit-id\", \"client-id\", \"flex-id\""));
+                        continue;
+                    }
+                };
+                if out.contains(&t) {
+                    v.err(format!("{path}[{i}]"), format!("`{s}` is listed twice"));
+                } else {
+                    out.push(t);
+                }
+            }
+            out
+        }
+    };
+
+    let hosts_databases = hosts_databases(
+        v,
+        P,
+        d.hosts_database.as_ref(),
+        d.hosts_databases.as_deref(),
+    );
+
+    model::Dhcp4 {
+        interfaces: common.interfaces,
+        lease_database: common.lease_database,
+        hosts_databases,
+        subnets,
+        options,
+        decline_probation_period: d
+            .decline_probation_period
+            .unwrap_or(DEFAULT_DECLINE_PROBATION),
+        expired_leases: common.expired_leases,
+        loggers: common.loggers,
+        echo_client_id: d.echo_client_id.unwrap_or(true),
+        host_reservation_identifiers,
+        multi_threading: common.multi_threading,
+        control_sockets: common.control_sockets,
+        hooks_libraries: common.hooks_libraries,
+        parked_packet_limit: d.parked_packet_limit.unwrap_or(256),
+    }
+}
+
+fn subnets(v: &mut V, list: &[file::Subnet4], g: &Globals) -> Vec<model::Subnet4> {
+    let mut all = SubnetList::<Ipv4Addr>::new(
+        "Dhcp4.subnet4",
+        list.iter().map(|s| (s.id, s.subnet.as_str())),
+    );
+    let mut out = Vec::new();
+    for (i, s) in list.iter().enumerate() {
+        let p = format!("Dhcp4.subnet4[{i}]");
+        let id = all.id(v, i, s.id);
+        let Some(net) = all.prefix(v, i) else {
+            continue;
+        };
+        out.push(subnet(v, &p, s, id, net, g));
+    }
+    out
+}
+
+fn subnet(
+    v: &mut V,
+    p: &str,
+    s: &file::Subnet4,
+    id: u32,
+    net: Ipv4Net,
+    g: &Globals,
+) -> model::Subnet4 {
+    let lifetime = v
+        .lifetime(
+            p,
+            "valid-lifetime",
+            s.valid_lifetime,
+            s.min_valid_lifetime,
+            s.max_valid_lifetime,
+        )
+        .unwrap_or(g.lifetime);
+    let t1_percent = s
+        .t1_percent
+        .map_or(g.t1_percent, |x| v.percent(&format!("{p}.t1-percent"), x));
+    let t2_percent = s
+        .t2_percent
+        .map_or(g.t2_percent, |x| v.percent(&format!("{p}.t2-percent"), x));
+    let next_server = match &s.next_server {
+        Some(ns) => v
+            .ipv4(&format!("{p}.next-server"), ns)
+            .unwrap_or(g.next_server),
+        None => g.next_server,
+    };
+    if let Some(x) = &s.server_hostname {
+        v.sname_file(&format!("{p}.server-hostname"), x, 63);
+    }
+    if let Some(x) = &s.boot_file_name {
+        v.sname_file(&format!("{p}.boot-file-name"), x, 127);
+    }
+    let r = Globals {
+        lifetime,
+        renew_timer: s.renew_timer.or(g.renew_timer),
+        rebind_timer: s.rebind_timer.or(g.rebind_timer),
+        calculate_tee_times: s.calculate_tee_times.unwrap_or(g.calculate_tee_times),
+        t1_percent,
+        t2_percent,
+        authoritative: s.authoritative.unwrap_or(g.authoritative),
+        match_client_id: s.match_client_id.unwrap_or(g.match_client_id),
+        next_server,
+        server_hostname: s
+            .server_hostname
+            .clone()
+            .unwrap_or_else(|| g.server_hostname.clone()),
+        boot_file_name: s
+            .boot_file_name
+            .clone()
+            .unwrap_or_else(|| g.boot_file_name.clone()),
+    };
+    let own_lifetime = s.valid_lifetime.is_some()
+        || s.min_valid_lifetime.is_some()
+        || s.max_valid_lifetime.is_some();
+    check_subnet_timers(
+        v,
+        p,
+        "Dhcp4",
+        &r.timers(),
+        &[
+            ("renew-timer", s.renew_timer.is_some()),
+            ("rebind-timer", s.rebind_timer.is_some()),
+            ("valid-lifetime", own_lifetime),
+            ("t1-percent", s.t1_percent.is_some()),
+            ("t2-percent", s.t2_percent.is_some()),
+            ("calculate-tee-times", s.calculate_tee_times.is_some()),
+        ],
+    );
+    let relay_addresses = relay_addresses::<Ipv4Addr>(v, p, s.relay.as_ref());
+    subnet_interface(v, p, s.interface.as_ref());
+
+    let pools = pools(v, p, s.pools.as_deref().unwrap_or_default(), net);
+    let options = v.options(&format!("{p}.option-data"), &s.option_data);
+    let reservations = reservations(v, p, s.reservations.as_deref().unwrap_or_default(), net);
+
+    model::Subnet4 {
+        id,
+        addr: net.addr(),
+        prefix_len: net.prefix_len(),
+        pools,
+        options,
+        reservations,
+        relay_addresses,
+        interface: s.interface.clone(),
+        valid_lifetime: r.lifetime,
+        renew_timer: r.renew_timer,
+        rebind_timer: r.rebind_timer,
+        calculate_tee_times: r.calculate_tee_times,
+        t1_percent: r.t1_percent,
+        t2_percent: r.t2_percent,
+        authoritative: r.authoritative,
+        match_client_id: r.match_client_id,
+        next_server: r.next_server,
+        server_hostname: r.server_hostname,
+        boot_file_name: r.boot_file_name,
+    }
+}
+
+fn pools(v: &mut V, sp: &str, list: &[file::Pool], net: Ipv4Net) -> Vec<model::Pool4> {
+    pool_ranges::<Ipv4Addr>(v, sp, list, &net)
+        .into_iter()
+        .map(|(start, end, i)| model::Pool4 {
+            start,
+            end,
+            options: v.options(
+                &format!("{sp}.pools[{i}].option-data"),
+                &list[i].option_data,
+            ),
+        })
+        .collect()
+}
+
+fn reservations(
+    v: &mut V,
+    sp: &str,
+    list: &[file::Reservation],
+    net: Ipv4Net,
+) -> model::Reservations4 {
+    let mut hosts = Vec::new();
+    let mut ids: HashMap<HostId, usize> = HashMap::new();
+    let mut addrs: HashMap<Ipv4Addr, usize> = HashMap::new();
+    for (i, r) in list.iter().enumerate() {
+        let p = format!("{sp}.reservations[{i}]");
+        let given: Vec<(&str, &String)> = [
+            ("hw-address", &r.hw_address),
+            ("client-id", &r.client_id),
+            ("circuit-id", &r.circuit_id),
+            ("duid", &r.duid),
+            ("flex-id", &r.flex_id),
+        ]
+        .into_iter()
+        .filter_map(|(k, x)| x.as_ref().map(|x| (k, x)))
+        .collect();
+        let id = match given.as_slice() {
+            [] => {
+                v.err(&p, "no identifier: expected exactly one of `hw-address`, `client-id`, `circuit-id`, `flex-id` (`duid` not supported yet)");
+                None
+            }
+            [(k, val)] => host_id(v, &format!("{p}.{k}"), k, val),
+            [_, (k, _), ..] => {
+                v.err(
+                    format!("{p}.{k}"),
+                    format!(
+                        "more than one identifier ({}): expected exactly one",
+                        given.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
+                    ),
+                );
+                None
+            }
+        };
+        let ip = r.ip_address.as_deref().and_then(|a| {
+            let ap = format!("{p}.ip-address");
+            let addr = v.ipv4(&ap, a)?;
+            if addr.is_unspecified() {
+                return None;
+            }
+            if !net.contains(&addr) {
+                v.err(&ap, format!("{addr} is not inside subnet {net}: expected an address of the subnet"));
+                return None;
+            }
+            if let Some(first) = addrs.insert(addr, i) {
+                v.err(&ap, format!("{addr} is already reserved by {sp}.reservations[{first}]: expected unique addresses"));
+            }
+            Some(addr)
+        });
+        let next_server = r
+            .next_server
+            .as_deref()
+            .and_then(|a| v.ipv4(&format!("{p}.next-server"), a));
+        if let Some(x) = &r.server_hostname {
+            v.sname_file(&format!("{p}.server-hostname"), x, 63);
+        }
+        if let Some(x) = &r.boot_file_name {
+            v.sname_file(&format!("{p}.boot-file-name"), x, 127);
+        }
+        let options = v.options(&format!("{p}.option-data"), &r.option_data);
+        let Some(id) = id else { continue };
+        if let Some(first) = ids.insert(id.clone(), i) {
+            let k = given.first().map_or("", |(k, _)| *k);
+            v.err(
+                format!("{p}.{k}"),
+                format!("this {k} is already reserved by {sp}.reservations[{first}]: expected one reservation per client"),
+            );
+        }
+        hosts.push(model::Reservation4 {
+            id,
+            ip_address: ip,
+            hostname: r.hostname.clone(),
+            options,
+            next_server,
+            server_hostname: r.server_hostname.clone(),
+            boot_file_name: r.boot_file_name.clone(),
+        });
+    }
+    model::Reservations4::new(hosts)
+}
+
+fn host_id(v: &mut V, path: &str, kind: &str, s: &str) -> Option<HostId> {
+    match parse_host_id(kind, s) {
+        Ok(id) => Some(id),
+        Err(None) => {
+            v.unsupported(path.to_string());
+            None
+        }
+        Err(Some(msg)) => {
+            v.err(path, msg);
+            None
+        }
+    }
+}
+
+impl V {
+    fn ipv4(&mut self, path: &str, s: &str) -> Option<Ipv4Addr> {
+        self.addr(path, s)
+    }
+
+    fn sname_file(&mut self, path: &str, s: &str, max: usize) {
+        if s.len() > max {
+            self.err(
+                path,
+                format!("too long: {} bytes, expected at most {max}", s.len()),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    /// Every diagnostic of `text` as `path: message`, in order.
+    fn problems(text: &str) -> Vec<String> {
+        match crate::load_str(text, Path::new("t.json")) {
+            Ok(_) => Vec::new(),
+            Err(e) => e
+                .diagnostics
+                .iter()
+                .map(|d| format!("{}: {}", d.path, d.message))
+                .collect(),
+        }
+    }
+
+    /// A `Dhcp4` config with these subnets (`(subnet, pools)`).
+    fn config4(subnets: &[(&str, &[&str])]) -> String {
+        let list: Vec<String> = subnets
+            .iter()
+            .enumerate()
+            .map(|(i, (net, pools))| {
+                let pools: Vec<String> = pools
+                    .iter()
+                    .map(|p| format!("{{\"pool\": \"{p}\"}}"))
+                    .collect();
+                format!(
+                    "{{\"id\": {}, \"subnet\": \"{net}\", \"pools\": [{}]}}",
+                    i + 1,
+                    pools.join(", ")
+                )
+            })
+            .collect();
+        format!("{{\"Dhcp4\": {{\"subnet4\": [{}]}}}}", list.join(",\n"))
+    }
+
+    #[test]
+    fn every_earlier_overlapping_subnet_is_named_in_order() {
+        let p = problems(&config4(&[
+            ("10.1.0.0/16", &[]),
+            ("10.2.0.0/16", &[]),
+            ("10.0.0.0/8", &[]),
+            ("10.1.2.0/24", &[]),
+            ("10.1.0.0/16", &["10.1.0.1 - 10.1.0.2"]),
+            ("bad", &[]),
+            ("11.0.0.0/8", &[]),
+        ]));
+        assert_eq!(
+            p,
+            [
+                "Dhcp4.subnet4[2].subnet: 10.0.0.0/8 overlaps 10.1.0.0/16 of Dhcp4.subnet4[0]: expected disjoint subnets",
+                "Dhcp4.subnet4[2].subnet: 10.0.0.0/8 overlaps 10.2.0.0/16 of Dhcp4.subnet4[1]: expected disjoint subnets",
+                "Dhcp4.subnet4[3].subnet: 10.1.2.0/24 overlaps 10.1.0.0/16 of Dhcp4.subnet4[0]: expected disjoint subnets",
+                "Dhcp4.subnet4[3].subnet: 10.1.2.0/24 overlaps 10.0.0.0/8 of Dhcp4.subnet4[2]: expected disjoint subnets",
+                "Dhcp4.subnet4[4].subnet: 10.1.0.0/16 is the same as 10.1.0.0/16 of Dhcp4.subnet4[0]: expected disjoint subnets",
+                "Dhcp4.subnet4[4].subnet: 10.1.0.0/16 overlaps 10.0.0.0/8 of Dhcp4.subnet4[2]: expected disjoint subnets",
+                "Dhcp4.subnet4[4].subnet: 10.1.0.0/16 overlaps 10.1.2.0/24 of Dhcp4.subnet4[3]: expected disjoint subnets",
+                "Dhcp4.subnet4[5].subnet: `bad` is not a subnet: expected a prefix like \"192.0.2.0/24\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_overlapping_pool_names_the_first_pool_it_overlaps() {
+        let p = problems(&config4(&[(
+            "10.0.0.0/24",
+            &[
+                "10.0.0.100 - 10.0.0.109",
+                "10.0.0.10 - 10.0.0.19",
+                "10.0.0.200 - 10.0.0.209",
+                // Covers pools 1, 0 and 2: named after pool 0.
+                "10.0.0.0 - 10.0.0.255",
+                // Reaches into pool 1 from before, and covers pool 0.
+                "10.0.0.5 - 10.0.0.150",
+                "10.0.0.20 - 10.0.0.99",
+                // Overlaps pool 5 only (pool 3, 4 were refused).
+                "10.0.0.50/28",
+                "10.0.0.110 - 10.0.0.199",
+                "10.0.0.199 - 10.0.0.200",
+            ],
+        )]));
+        assert_eq!(
+            p,
+            [
+                "Dhcp4.subnet4[0].pools[3].pool: pool 10.0.0.0 - 10.0.0.255 overlaps Dhcp4.subnet4[0].pools[0]: expected disjoint pools",
+                "Dhcp4.subnet4[0].pools[4].pool: pool 10.0.0.5 - 10.0.0.150 overlaps Dhcp4.subnet4[0].pools[0]: expected disjoint pools",
+                "Dhcp4.subnet4[0].pools[6].pool: pool 10.0.0.48 - 10.0.0.63 overlaps Dhcp4.subnet4[0].pools[5]: expected disjoint pools",
+                "Dhcp4.subnet4[0].pools[8].pool: pool 10.0.0.199 - 10.0.0.200 overlaps Dhcp4.subnet4[0].pools[2]: expected disjoint pools",
+            ]
+        );
+    }
+
+    #[test]
+    fn repeated_identifier_types_and_control_sockets() {
+        let p = problems(
+            r#"{"Dhcp4": {
+                "host-reservation-identifiers": ["duid", "hw-address", "duid", "duid"],
+                "control-sockets": [
+                    {"socket-type": "unix", "socket-name": "/run/a"},
+                    {"socket-type": "http", "socket-port": 8001},
+                    {"socket-type": "unix", "socket-name": "/run/b"},
+                    {"socket-type": "unix", "socket-name": "/run/a"},
+                    {"socket-type": "http", "socket-address": "127.0.0.1", "socket-port": 8001},
+                    {"socket-type": "http", "socket-port": 8002}
+                ]
+            }}"#,
+        );
+        assert_eq!(
+            p,
+            [
+                "Dhcp4.control-sockets[3].socket-name: another control socket already uses this: expected each socket once",
+                "Dhcp4.control-sockets[4].socket-port: another control socket already uses this: expected each socket once",
+                "Dhcp4.host-reservation-identifiers[2]: `duid` is listed twice",
+                "Dhcp4.host-reservation-identifiers[3]: `duid` is listed twice",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_generated_config_of_20000_subnets_loads() {
+        let subnets: Vec<String> = (0..20_000u32)
+            .map(|i| {
+                let net = Ipv4Addr::from((10 << 24) + (i << 8));
+                let o = net.octets();
+                let at = |last: u8| format!("{}.{}.{}.{last}", o[0], o[1], o[2]);
+                format!(
+                    "{{\"id\": {}, \"subnet\": \"{net}/24\", \"pools\": [{{\"pool\": \"{} - {}\"}}], \"reservations\": [{{\"hw-address\": \"02:00:00:00:{:02x}:{:02x}\", \"ip-address\": \"{}\"}}]}}",
+                    i + 1,
+                    at(10),
+                    at(200),
+                    o[1],
+                    o[2],
+                    at(5)
+                )
+            })
+            .collect();
+        let text = format!(
+            "{{\"Dhcp4\": {{\"subnet4\": [\n{}\n]}}}}",
+            subnets.join(",\n")
+        );
+        let c = crate::load_str(&text, Path::new("big.json")).unwrap();
+        let d = c.dhcp4.unwrap();
+        assert_eq!(d.subnets.len(), 20_000);
+        assert_eq!(d.subnets[19_999].id, 20_000);
+        assert_eq!(d.subnets[19_999].pools.len(), 1);
+    }
+}
