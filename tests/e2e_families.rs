@@ -75,7 +75,20 @@ fn each_family_is_disabled_and_enabled_on_its_own() {
     };
     assert_eq!(answers(&relay4, &relay6), (true, true));
 
-    // status-get answers for the family of the socket, as each Kea daemon.
+    // list-commands and status-get answer for the family of the socket, as
+    // each Kea daemon.
+    let names = |sock: &Path| -> Vec<String> {
+        cmd(sock, json!({"command": "list-commands"}))["arguments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_string())
+            .collect()
+    };
+    let (l4, l6) = (names(&ctl4), names(&ctl6));
+    assert!(l4.iter().any(|c| c == "lease4-get") && !l4.iter().any(|c| c == "lease6-get"));
+    assert!(l6.iter().any(|c| c == "lease6-get") && !l6.iter().any(|c| c == "lease4-get"));
+    assert!(l6.iter().any(|c| c == "config-get") && l4.iter().any(|c| c == "config-get"));
     let st6 = cmd(&ctl6, json!({"command": "status-get"}));
     let st4 = cmd(&ctl4, json!({"command": "status-get"}));
     assert_eq!(st6["arguments"]["thread-pool-size"], 3, "{st6}");

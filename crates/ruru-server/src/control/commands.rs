@@ -171,10 +171,19 @@ pub const COMMANDS: &[&str] = &[
     "version-get",
 ];
 
-/// Every command, sorted (`list-commands`).
-fn all_commands() -> Vec<&'static str> {
-    let mut all: Vec<&str> = COMMANDS.iter().chain(COMMANDS6).copied().collect();
+/// The commands of the targeted families, sorted (`list-commands`): a
+/// socket of the `Dhcp6` section lists no `lease4-*`, as kea-dhcp6 would.
+fn commands_for(t: Targets) -> Vec<&'static str> {
+    // lease4-*, stat-lease4-get, subnet4-*: the DHCPv4-only commands.
+    let v4_only = |c: &str| c.contains("4-");
+    let mut all: Vec<&str> = COMMANDS
+        .iter()
+        .filter(|c| t.v4 || !v4_only(c))
+        .chain(COMMANDS6.iter().filter(|_| t.v6))
+        .copied()
+        .collect();
     all.sort_unstable();
+    all.dedup();
     all
 }
 
@@ -264,7 +273,10 @@ fn run(ctx: &ControlCtx, req: &Value) -> Value {
         Some(_) => return err("\"arguments\" must be a JSON object"),
     };
     let r = match command {
-        "list-commands" => Ok(ok("List of commands.", json!(all_commands()))),
+        "list-commands" => Ok(ok(
+            "List of commands.",
+            json!(commands_for(targets(ctx, obj.get("service")))),
+        )),
         "version-get" => Ok(ok(
             env!("CARGO_PKG_VERSION"),
             json!({ "extended": format!("ruru {} (Kea-compatible DHCPv4 and DHCPv6 server)", env!("CARGO_PKG_VERSION")) }),
