@@ -369,6 +369,11 @@ impl Stats {
                 c.store(0, Ordering::Relaxed);
             }
         }
+        for s in lock(&self.subnets6).values() {
+            for c in s.fields() {
+                c.store(0, Ordering::Relaxed);
+            }
+        }
     }
 
     /// `statistic-remove`: resets and hides one statistic. False if unknown.
@@ -432,8 +437,14 @@ mod tests {
             Some(1),
             "recreated by the next update"
         );
+        add(&s.subnet6(1).assigned_nas, 3);
         s.reset_all();
         assert_eq!(s.get(Stat::Pkt4Received), 0);
+        assert_eq!(
+            s.subnet6(1).assigned_nas.load(Ordering::Relaxed),
+            0,
+            "DHCPv6 subnets are reset too"
+        );
     }
 
     #[test]
