@@ -21,11 +21,13 @@ pub mod cursor;
 #[cfg(test)]
 mod fake_hosts;
 pub mod hooks;
+pub mod rng;
 pub mod stats;
 pub mod v4;
 pub mod v6;
 
 pub use hooks::{HookArgs, HookDispatch, HookPoint, NextStep, PacketContext};
+pub use rng::Rng;
 pub use stats::{Stat, Stats};
 pub use v4::{Drop4, Engine4, EngineOptions, Outcome4, Parked4, RecvMeta, Reply4};
 
