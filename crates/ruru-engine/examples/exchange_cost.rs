@@ -67,6 +67,7 @@ fn main() -> Result<(), String> {
             client_port: 546,
             hooks: None,
             hosts: Default::default(),
+            rng: Arc::new(ruru_engine::Rng::new(0)),
         },
         Arc::new(Stats::new()),
     );

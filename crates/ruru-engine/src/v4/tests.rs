@@ -734,7 +734,7 @@ fn find_free_steps_over_full_blocks() {
         match_client_id: true,
     };
     let hosts = hosts::HostSources::default();
-    let cursors = alloc::PoolCursors::new(&sn, false);
+    let cursors = alloc::PoolCursors::new(&sn, None);
     let got = cursors.find_free(&store, &hosts, &sn, &key, NOW);
     // 10.0.3.0 is the first address free of leases (not the /22's
     // network address).
@@ -748,7 +748,7 @@ fn find_free_steps_over_full_blocks() {
         store.inner.add4(&fill_lease(a, NOW + 3600)).unwrap();
     }
     store.gets.store(0, std::sync::atomic::Ordering::Relaxed);
-    let cursors = alloc::PoolCursors::new(&sn, false);
+    let cursors = alloc::PoolCursors::new(&sn, None);
     assert_eq!(
         cursors.find_free(&store, &hosts, &sn, &key, NOW),
         Some(Ipv4Addr::new(10, 0, 3, 100))
@@ -762,7 +762,7 @@ fn find_free_steps_over_full_blocks() {
     }
     let expired = base + 256 + 17;
     store.inner.update4(&fill_lease(expired, NOW - 1)).unwrap();
-    let cursors = alloc::PoolCursors::new(&sn, false);
+    let cursors = alloc::PoolCursors::new(&sn, None);
     assert_eq!(
         cursors.find_free(&store, &hosts, &sn, &key, NOW),
         Some(Ipv4Addr::from(expired))

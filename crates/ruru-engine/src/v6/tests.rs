@@ -114,6 +114,7 @@ fn engine() -> Engine6 {
             client_port: CLIENT_PORT,
             hooks: None,
             hosts: Default::default(),
+            rng: Arc::new(crate::Rng::new(0)),
         },
         Arc::new(Stats::new()),
     )
@@ -453,6 +454,7 @@ fn engine_with(m: Arc<Mock6>) -> Engine6 {
             client_port: CLIENT_PORT,
             hooks: Some(m),
             hosts: Default::default(),
+            rng: Arc::new(crate::Rng::new(0)),
         },
         Arc::new(Stats::new()),
     )
@@ -510,6 +512,7 @@ fn engine_from(c: Dhcp6) -> Engine6 {
             client_port: CLIENT_PORT,
             hooks: None,
             hosts: Default::default(),
+            rng: Arc::new(crate::Rng::new(0)),
         },
         Arc::new(Stats::new()),
     )
@@ -776,6 +779,7 @@ fn host_database_reservation6_applies_at_the_next_message() {
             client_port: CLIENT_PORT,
             hooks: None,
             hosts: crate::v4::hosts::HostSources(vec![db.clone()]),
+            rng: Arc::new(crate::Rng::new(0)),
         },
         Arc::new(Stats::new()),
     );
