@@ -289,7 +289,7 @@ impl Engine4 {
             .collect();
         let mut pool_declined = pool_assigned.clone();
         let mut total_declined = 0;
-        let index: std::collections::HashMap<u32, usize> = self
+        let index: std::collections::BTreeMap<u32, usize> = self
             .cfg
             .subnets
             .iter()

@@ -342,7 +342,7 @@ impl Engine6 {
         use std::sync::atomic::Ordering::Relaxed;
         let mut nas = vec![0i64; self.cfg.subnets.len()];
         let mut pds = vec![0i64; self.cfg.subnets.len()];
-        let index: std::collections::HashMap<u32, usize> = self
+        let index: std::collections::BTreeMap<u32, usize> = self
             .cfg
             .subnets
             .iter()
