@@ -11,6 +11,11 @@
 //!
 //! The addresses are values in memory only; no packet leaves the process.
 
+#![allow(
+    clippy::disallowed_types,
+    reason = "a benchmark times the engine from outside, as the server does"
+)]
+
 use std::net::{Ipv4Addr, SocketAddrV4, SocketAddrV6};
 use std::path::Path;
 use std::sync::Arc;
