@@ -21,6 +21,11 @@
 //! No packet leaves the process: the addresses (10.0.0.0/8) are only ever
 //! values in memory.
 
+#![allow(
+    clippy::disallowed_types,
+    reason = "a benchmark times the engine from outside, as the server does"
+)]
+
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::path::Path;
 use std::sync::Arc;

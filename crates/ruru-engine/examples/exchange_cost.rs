@@ -11,6 +11,11 @@
 //!
 //! The addresses are values in memory only; no packet leaves the process.
 
+#![allow(
+    clippy::disallowed_types,
+    reason = "a benchmark times the engine from outside, as the server does"
+)]
+
 use std::net::{Ipv4Addr, SocketAddrV4, SocketAddrV6};
 use std::path::Path;
 use std::sync::Arc;
@@ -67,6 +72,7 @@ fn main() -> Result<(), String> {
             client_port: 546,
             hooks: None,
             hosts: Default::default(),
+            rng: Arc::new(ruru_engine::Rng::new(0)),
         },
         Arc::new(Stats::new()),
     );

@@ -15,6 +15,11 @@
 //! [`MAX_IAS`]: ruru_engine::v6::packet::MAX_IAS
 //! [`MAX_IA_ENTRIES`]: ruru_engine::v6::packet::MAX_IA_ENTRIES
 
+#![allow(
+    clippy::disallowed_types,
+    reason = "a benchmark times the engine from outside, as the server does"
+)]
+
 use std::net::{Ipv6Addr, SocketAddrV6};
 use std::path::Path;
 use std::sync::Arc;
@@ -146,6 +151,7 @@ fn main() -> Result<(), String> {
                 client_port: 546,
                 hooks: None,
                 hosts: Default::default(),
+                rng: Arc::new(ruru_engine::Rng::new(0)),
             },
             stats.clone(),
         );

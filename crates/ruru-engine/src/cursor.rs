@@ -9,10 +9,13 @@
 //! place of each pool and jump to another random place the first time a
 //! search meets an address taken by someone else, so that two servers do
 //! not walk a pool in lockstep offering the same addresses (which is what
-//! makes Kea servers on one database NAK each other's clients).
+//! makes Kea servers on one database NAK each other's clients). Those
+//! random places are drawn from the caller's [`Rng`]: the same seed gives
+//! the same places.
 
-use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::rng::Rng;
 
 /// How many candidates one search may look at one by one (each costs a
 /// lease lookup: a lock, or a database round trip): 2^20.
@@ -36,36 +39,20 @@ pub enum Candidate {
     Skip,
 }
 
-/// A random number (std's per-process random hash keys, over a counter
-/// and the clock): good enough to spread cursors, no dependency needed.
-fn random_u64() -> u64 {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    std::collections::hash_map::RandomState::new().hash_one((n, t))
-}
-
 impl Cursor {
-    /// A cursor at a random position (spread cursors).
-    pub fn random() -> Cursor {
-        Cursor(AtomicU64::new(random_u64()))
-    }
-
-    /// A new cursor: at the pool's start, or at a random place if `spread`.
-    pub fn new(spread: bool) -> Cursor {
-        if spread {
-            Cursor::random()
-        } else {
-            Cursor::default()
+    /// A new cursor: at the pool's start, or with `spread` (a spread
+    /// cursor), at a place drawn from that generator.
+    pub fn new(spread: Option<&Rng>) -> Cursor {
+        match spread {
+            Some(rng) => Cursor(AtomicU64::new(rng.next_u64())),
+            None => Cursor::default(),
         }
     }
 
-    /// Moves to a random position (spread cursors that met another
+    /// Moves to a place drawn from `rng` (spread cursors that met another
     /// server's search).
-    pub fn jump(&self) {
-        self.0.store(random_u64(), Ordering::Relaxed);
+    pub fn jump(&self, rng: &Rng) {
+        self.0.store(rng.next_u64(), Ordering::Relaxed);
     }
 
     /// Looks for a usable candidate in a pool of `size`: the offset of the
@@ -75,18 +62,19 @@ impl Cursor {
     /// candidates looked at one by one (not runs), whichever comes first:
     /// a whole /8 of full blocks is stepped over, but a pool walked address
     /// by address costs at most that many lookups per message. With
-    /// `spread`, the first taken candidate sends the cursor to a random
-    /// place once (and the search starts again from there).
+    /// `spread`, the first taken candidate sends the cursor once to a place
+    /// drawn from that generator (and the search starts again from there).
     pub fn search(
         &self,
         size: u128,
-        spread: bool,
+        spread: Option<&Rng>,
         mut check: impl FnMut(u128) -> Option<Candidate>,
     ) -> Option<u128> {
         let mut budget = Cursor::search_limit(size);
         let mut lookups = LOOKUP_LIMIT;
         let mut covered: u128 = 0;
-        let mut jumped = !spread;
+        // The generator of the one jump still allowed (spread cursors).
+        let mut jump = spread;
         while budget > 0 && lookups > 0 && covered < size {
             budget -= 1;
             let off = self.next(size);
@@ -98,17 +86,17 @@ impl Cursor {
                     lookups -= 1;
                 }
             }
-            match c {
-                Candidate::Free => return Some(off),
-                Candidate::Taken | Candidate::TakenRun(_) if !jumped => {
-                    jumped = true;
-                    self.jump();
+            match (c, jump) {
+                (Candidate::Free, _) => return Some(off),
+                (Candidate::Taken | Candidate::TakenRun(_), Some(rng)) => {
+                    jump = None;
+                    self.jump(rng);
                     budget = Cursor::search_limit(size);
                     lookups = LOOKUP_LIMIT;
                     covered = 0;
                 }
-                Candidate::TakenRun(n) => self.skip(n.saturating_sub(1)),
-                Candidate::Taken | Candidate::Skip => {}
+                (Candidate::TakenRun(n), None) => self.skip(n.saturating_sub(1)),
+                (Candidate::Taken | Candidate::Skip, _) => {}
             }
         }
         None
@@ -149,14 +137,15 @@ mod tests {
 
     #[test]
     fn spread_cursors_start_apart_and_search_everything() {
+        let rng = Rng::new(1);
         let starts: std::collections::BTreeSet<u128> =
-            (0..8).map(|_| Cursor::random().next(1000)).collect();
+            (0..8).map(|_| Cursor::new(Some(&rng)).next(1000)).collect();
         assert!(starts.len() >= 6, "random starts: {starts:?}");
         // A search that meets a taken candidate jumps once and still finds
         // the only free offset, wherever it is.
         for free in [0u128, 5, 9] {
-            let c = Cursor::random();
-            let got = c.search(10, true, |o| {
+            let c = Cursor::new(Some(&rng));
+            let got = c.search(10, Some(&rng), |o| {
                 Some(if o == free {
                     Candidate::Free
                 } else {
@@ -166,9 +155,9 @@ mod tests {
             assert_eq!(got, Some(free));
         }
         let c = Cursor::default();
-        assert_eq!(c.search(4, false, |_| Some(Candidate::Taken)), None);
+        assert_eq!(c.search(4, None, |_| Some(Candidate::Taken)), None);
         assert_eq!(
-            c.search(4, false, |o| Some(if o == 2 {
+            c.search(4, None, |o| Some(if o == 2 {
                 Candidate::Free
             } else {
                 Candidate::Skip
@@ -183,7 +172,7 @@ mod tests {
     fn a_taken_run_is_skipped_whole() {
         let c = Cursor::default();
         let mut looked = Vec::new();
-        let got = c.search(1000, false, |o| {
+        let got = c.search(1000, None, |o| {
             looked.push(o);
             Some(match o {
                 0 | 256 => Candidate::TakenRun(256),

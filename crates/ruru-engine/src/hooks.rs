@@ -15,7 +15,7 @@
 //! `Outcome4::Parked` / `Outcome6::Parked`, and the server finishes it
 //! (`resume`) when the library unparks it.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -177,10 +177,12 @@ pub enum NextStep {
 }
 
 /// Per-packet context: one key/value map per library, shared by that
-/// library's callouts for the same packet.
+/// library's callouts for the same packet. (B-tree maps: a `HashMap`'s
+/// std `RandomState` is OS randomness, and the engine takes none but the
+/// caller's.)
 #[derive(Debug, Default, Clone)]
 pub struct PacketContext {
-    pub per_library: HashMap<usize, HashMap<String, Vec<u8>>>,
+    pub per_library: BTreeMap<usize, BTreeMap<String, Vec<u8>>>,
 }
 
 /// The arguments of one hook point.

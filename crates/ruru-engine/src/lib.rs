@@ -1,19 +1,47 @@
 //! The sans-I/O DHCP engine of ruru.
 //!
+//! # Contract
+//!
+//! The engine is deterministic: what it decides depends only on what the
+//! caller hands it (like quinn-proto's protocol core: no I/O, time and
+//! randomness passed in).
+//! - **No I/O.** It never touches a socket or a file: callers pass the
+//!   received bytes, receive metadata and `now`, and get back the reply
+//!   bytes and where to send them. It reaches outside only through traits
+//!   the caller provides: the lease store (`ruru_lease::LeaseStore`), the
+//!   host databases (`ruru_lease::HostStore`, in `EngineOptions::hosts`)
+//!   when `hosts-database(s)` is configured, and the hook libraries
+//!   ([`HookDispatch`]).
+//! - **Time passed in.** It never reads the clock: every operation that
+//!   needs the time takes `now` (Unix seconds) — `process`, `reclaim`,
+//!   lease expiry checks — and a parked reply keeps the `now` of its
+//!   packet. Measuring time is the caller's too: the server times hook
+//!   callouts (the `hooks.*.time-us` statistics) around its
+//!   [`HookDispatch`].
+//! - **Randomness passed in.** It never seeds any randomness of its own
+//!   (no OS randomness, no clock, no std `RandomState`, hence no
+//!   `HashMap`). Its one random choice, where spread pool cursors start
+//!   and jump ([`cursor`]), draws from the [`Rng`] of `EngineOptions::rng`
+//!   / `EngineOptions6::rng`, which the caller seeds: the server from the
+//!   OS at start, tests with a fixed seed.
+//!
+//! So the same configuration, seed, store contents and sequence of calls
+//! give the same replies and leases, and a test replays an exchange by
+//! running it again (`same_seed_replays_spread_allocations` in the v4 and
+//! v6 tests). Worker threads sharing one engine draw numbers and step
+//! cursors in whatever order they run: determinism is per sequence of
+//! calls. Hook libraries and stores are outside the contract, and so are
+//! parking ids (`hooks::next_park_id`), unique in the process rather than
+//! per engine.
+//!
 //! Modules:
 //! - [`v4`]: DHCPv4 message handling: decode, subnet selection, reservations,
 //!   allocation, lease storage, reply building and addressing, reclamation.
 //! - [`cursor`]: the iterative pool cursor shared by v4 and v6 allocation.
+//! - [`rng`]: the caller-seeded generator, the engine's only randomness.
 //! - [`hooks`]: hook points, next-step statuses and callout arguments.
 //! - [`v6`]: DHCPv6 message handling (RFC 8415), relays, IA_NA and IA_PD.
 //! - [`stats`]: statistics with Kea's names, shared with the server.
-//!
-//! The engine never reads the clock or touches a socket: callers pass the
-//! received bytes, receive metadata and `now` (Unix seconds) and get back the
-//! reply bytes and where to send them. The lease store is the one external
-//! dependency, through the `ruru_lease::LeaseStore` trait, with the host
-//! databases (`ruru_lease::HostStore`, in `EngineOptions::hosts`) when
-//! `hosts-database(s)` is configured.
 
 #![forbid(unsafe_code)]
 
@@ -21,11 +49,13 @@ pub mod cursor;
 #[cfg(test)]
 mod fake_hosts;
 pub mod hooks;
+pub mod rng;
 pub mod stats;
 pub mod v4;
 pub mod v6;
 
 pub use hooks::{HookArgs, HookDispatch, HookPoint, NextStep, PacketContext};
+pub use rng::Rng;
 pub use stats::{Stat, Stats};
 pub use v4::{Drop4, Engine4, EngineOptions, Outcome4, Parked4, RecvMeta, Reply4};
 

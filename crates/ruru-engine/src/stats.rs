@@ -5,7 +5,7 @@
 //! the packet path increments them without a lookup. Values are signed because
 //! Kea's gauges (`assigned-addresses`, ...) go up and down.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -208,7 +208,7 @@ pub struct Stats {
     /// Statistics removed by `statistic-remove`: reset to 0 and hidden until
     /// the server changes them again (Kea recreates a removed statistic on
     /// its next update).
-    removed: Mutex<HashSet<String>>,
+    removed: Mutex<BTreeSet<String>>,
 }
 
 impl Default for Stats {
@@ -218,7 +218,7 @@ impl Default for Stats {
             subnets: Mutex::new(BTreeMap::new()),
             pools: Mutex::new(BTreeMap::new()),
             subnets6: Mutex::new(BTreeMap::new()),
-            removed: Mutex::new(HashSet::new()),
+            removed: Mutex::new(BTreeSet::new()),
         }
     }
 }

@@ -41,6 +41,7 @@ pub mod harness6 {
                     client_port: 546,
                     hooks: None,
                     hosts: Default::default(),
+                    rng: Arc::new(ruru_engine::Rng::new(0)),
                 },
                 Arc::new(Stats::new()),
             );

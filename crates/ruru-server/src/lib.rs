@@ -79,6 +79,20 @@ pub enum ServerError {
     DatabaseLost(String),
 }
 
+/// The randomness of one family's engines (the one place the server seeds
+/// it; the engine never does): seeded once at start from std's random hash
+/// keys, which come from the operating system, so that servers sharing a
+/// lease database spread their pool searches differently. The seed is
+/// logged at debug level: with it, a run's allocation order can be replayed.
+pub fn engine_rng(family: &str) -> std::sync::Arc<ruru_engine::Rng> {
+    use std::hash::{BuildHasher, Hasher};
+    let seed = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    tracing::debug!(family, seed, "engine randomness seeded");
+    std::sync::Arc::new(ruru_engine::Rng::new(seed))
+}
+
 /// Current time in Unix seconds (the one place the server reads the clock
 /// for the engine).
 pub fn now() -> u64 {

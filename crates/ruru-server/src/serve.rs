@@ -166,6 +166,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
         server_addrs: set.addrs_with(&changes),
         hooks: None,
         hosts,
+        rng: crate::engine_rng("DHCPv4"),
     };
     let engine = Engine4::new(
         Arc::new(dhcp4),

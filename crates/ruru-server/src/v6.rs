@@ -116,6 +116,7 @@ impl Service6 {
             client_port,
             hooks: None,
             hosts,
+            rng: crate::engine_rng("DHCPv6"),
         };
         let engine = Engine6::new(
             Arc::new(cfg.clone()),

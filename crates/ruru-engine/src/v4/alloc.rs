@@ -8,7 +8,9 @@
 //! with the fraction of the pool in use, never with its size).
 
 use crate::cursor::{Candidate, Cursor};
+use crate::rng::Rng;
 use std::net::Ipv4Addr;
+use std::sync::Arc;
 
 use ruru_config::{Reservation4, Subnet4};
 use ruru_lease::{Block4, Lease4, LeaseStore, BLOCK4};
@@ -133,15 +135,21 @@ fn lease_and_hosts_allow(
 #[derive(Debug)]
 pub struct PoolCursors {
     cursors: Vec<Cursor>,
-    spread: bool,
+    /// Spread cursors: the generator their random places come from.
+    spread: Option<Arc<Rng>>,
 }
 
 impl PoolCursors {
-    /// `spread`: the lease database is shared with other servers (see
+    /// `spread`: the lease database is shared with other servers, and the
+    /// cursors' random places come from this generator (see
     /// [`crate::cursor`]).
-    pub fn new(subnet: &Subnet4, spread: bool) -> Self {
+    pub fn new(subnet: &Subnet4, spread: Option<Arc<Rng>>) -> Self {
         PoolCursors {
-            cursors: subnet.pools.iter().map(|_| Cursor::new(spread)).collect(),
+            cursors: subnet
+                .pools
+                .iter()
+                .map(|_| Cursor::new(spread.as_deref()))
+                .collect(),
             spread,
         }
     }
@@ -149,16 +157,16 @@ impl PoolCursors {
     /// Another server took `addr` after we offered it: with spread cursors,
     /// the search of its pool jumps elsewhere (we were walking in step).
     pub fn conflict(&self, subnet: &Subnet4, addr: Ipv4Addr) {
-        if !self.spread {
+        let Some(rng) = &self.spread else {
             return;
-        }
+        };
         if let Some(c) = subnet
             .pools
             .iter()
             .zip(&self.cursors)
             .find_map(|(p, c)| p.contains(addr).then_some(c))
         {
-            c.jump();
+            c.jump(rng);
         }
     }
 
@@ -196,7 +204,7 @@ impl PoolCursors {
                 let start = u128::from(u32::from(pool.start));
                 // The last block asked about, during this search.
                 let mut block: Option<(u32, Option<Block4>)> = None;
-                let found = cursor.search(size, self.spread, |off| {
+                let found = cursor.search(size, self.spread.as_deref(), |off| {
                     let a = u32::try_from(start + off).ok()?;
                     if by_blocks {
                         let b = a / BLOCK4;

@@ -31,6 +31,7 @@ use tracing::debug;
 use crate::hooks::{
     next_park_id, receive_buffer, HookArgs, HookDispatch, HookPoint, NextStep, PacketContext,
 };
+use crate::rng::Rng;
 use crate::stats::{add, Stat, Stats, SubnetStats};
 use alloc::{ClientKey, PoolCursors};
 use packet::Query4;
@@ -62,6 +63,13 @@ pub struct EngineOptions {
     /// The host databases (`hosts-database(s)`), asked after the
     /// configuration's reservations; empty: no database is asked.
     pub hosts: hosts::HostSources,
+    /// The engine's randomness (where spread pool cursors start and jump
+    /// to), seeded by the caller: the server from its own randomness, so
+    /// that servers sharing a lease database do not walk pools in step;
+    /// tests with a fixed seed, to replay exchanges. Shared (an `Arc`) so
+    /// that the engines of successive configurations go on drawing from
+    /// one sequence instead of repeating it. The default is seed 0.
+    pub rng: Arc<Rng>,
 }
 
 impl Default for EngineOptions {
@@ -71,6 +79,7 @@ impl Default for EngineOptions {
             server_addrs: Vec::new(),
             hooks: None,
             hosts: hosts::HostSources::default(),
+            rng: Arc::new(Rng::new(0)),
         }
     }
 }
@@ -243,11 +252,12 @@ impl Engine4 {
             })
             .collect();
         // Servers sharing a SQL lease database spread their searches.
-        let spread = cfg.lease_database.kind != ruru_config::LeaseDbKind::Memfile;
+        let spread = (cfg.lease_database.kind != ruru_config::LeaseDbKind::Memfile)
+            .then(|| Arc::clone(&opts.rng));
         let cursors = cfg
             .subnets
             .iter()
-            .map(|s| PoolCursors::new(s, spread))
+            .map(|s| PoolCursors::new(s, spread.clone()))
             .collect();
         Engine4 {
             cfg,
@@ -279,7 +289,7 @@ impl Engine4 {
             .collect();
         let mut pool_declined = pool_assigned.clone();
         let mut total_declined = 0;
-        let index: std::collections::HashMap<u32, usize> = self
+        let index: std::collections::BTreeMap<u32, usize> = self
             .cfg
             .subnets
             .iter()

@@ -734,7 +734,7 @@ fn find_free_steps_over_full_blocks() {
         match_client_id: true,
     };
     let hosts = hosts::HostSources::default();
-    let cursors = alloc::PoolCursors::new(&sn, false);
+    let cursors = alloc::PoolCursors::new(&sn, None);
     let got = cursors.find_free(&store, &hosts, &sn, &key, NOW);
     // 10.0.3.0 is the first address free of leases (not the /22's
     // network address).
@@ -748,7 +748,7 @@ fn find_free_steps_over_full_blocks() {
         store.inner.add4(&fill_lease(a, NOW + 3600)).unwrap();
     }
     store.gets.store(0, std::sync::atomic::Ordering::Relaxed);
-    let cursors = alloc::PoolCursors::new(&sn, false);
+    let cursors = alloc::PoolCursors::new(&sn, None);
     assert_eq!(
         cursors.find_free(&store, &hosts, &sn, &key, NOW),
         Some(Ipv4Addr::new(10, 0, 3, 100))
@@ -762,9 +762,96 @@ fn find_free_steps_over_full_blocks() {
     }
     let expired = base + 256 + 17;
     store.inner.update4(&fill_lease(expired, NOW - 1)).unwrap();
-    let cursors = alloc::PoolCursors::new(&sn, false);
+    let cursors = alloc::PoolCursors::new(&sn, None);
     assert_eq!(
         cursors.find_free(&store, &hosts, &sn, &key, NOW),
         Some(Ipv4Addr::from(expired))
     );
+}
+
+/// An engine of a server sharing a SQL lease database (spread cursors),
+/// with a pool of 64 addresses and its randomness seeded with `seed`.
+fn spread_engine(seed: u64) -> Engine4 {
+    let mut cfg = (*engine().cfg).clone();
+    cfg.lease_database.kind = LeaseDbKind::Postgresql(SqlDatabase {
+        name: "kea".into(),
+        host: "localhost".into(),
+        port: None,
+        user: None,
+        password: None,
+        connect_timeout: 5,
+        max_reconnect_tries: 0,
+        reconnect_wait_time: 0,
+        on_fail: OnFail::StopRetryExit,
+        retry_on_startup: false,
+        tls: None,
+    });
+    cfg.subnets[0].pools[0].end = Ipv4Addr::new(192, 0, 2, 163);
+    Engine4::new(
+        Arc::new(cfg),
+        EngineOptions {
+            rng: Arc::new(crate::Rng::new(seed)),
+            ..EngineOptions::default()
+        },
+        Arc::new(Stats::new()),
+    )
+}
+
+/// One scripted run: this server (randomness seeded with `seed`) and
+/// another one (always seed 7) take turns on one shared lease store, 24
+/// clients in all; once, the other server takes the address this one has
+/// just offered (REQUEST NAKed, this pool's cursor jumps), and that client
+/// starts again. Returns every address this server offered or acked, in
+/// order.
+fn spread_run(seed: u64) -> Vec<Ipv4Addr> {
+    let (us, other) = (spread_engine(seed), spread_engine(7));
+    let store = Memfile::open(None).unwrap();
+    let mut ours = Vec::new();
+    for mac in 1..=24 {
+        if mac % 2 == 0 {
+            dora(&other, &store, mac);
+            continue;
+        }
+        let offer = reply(run(&us, &store, &msg(MessageType::Discover, mac), NOW));
+        ours.push(offer.yiaddr());
+        if mac == 11 {
+            // Another server gives the offered address to its own client.
+            store
+                .add4(&fill_lease(u32::from(offer.yiaddr()), NOW + 3600))
+                .unwrap();
+        }
+        let mut r = msg(MessageType::Request, mac);
+        r.opts_mut()
+            .insert(DhcpOption::RequestedIpAddress(offer.yiaddr()));
+        r.opts_mut()
+            .insert(DhcpOption::ServerIdentifier(meta().local));
+        let answer = reply(run(&us, &store, &r, NOW));
+        if mac == 11 {
+            assert_eq!(answer.opts().msg_type(), Some(MessageType::Nak));
+            ours.push(dora(&us, &store, mac));
+        } else {
+            assert_eq!(answer.opts().msg_type(), Some(MessageType::Ack));
+            ours.push(answer.yiaddr());
+        }
+    }
+    ours
+}
+
+/// Replay (the engine's randomness comes from the caller): two engines
+/// seeded alike, given the same exchanges on spread cursors, hand out the
+/// same addresses in the same order, jumps included; another seed gives
+/// another order.
+#[test]
+fn same_seed_replays_spread_allocations() {
+    let first = spread_run(42);
+    assert_eq!(first.len(), 12 * 2);
+    assert_eq!(first, spread_run(42));
+    assert_ne!(first, spread_run(43));
+    // The cursors did spread: a memfile engine (cursor at the pool's start,
+    // no jumps) would have begun with the pool's first address, and its
+    // acked addresses would have been one run, unlike those of a cursor
+    // that jumped on meeting the other server's leases.
+    assert_ne!(first[0], Ipv4Addr::new(192, 0, 2, 100));
+    let acked: Vec<u32> = first.iter().skip(1).step_by(2).map(|&a| a.into()).collect();
+    assert!(acked.windows(2).any(|w| w[1] != w[0] + 1), "{first:?}");
 }

@@ -40,6 +40,7 @@ use tracing::debug;
 
 use crate::cursor::{Candidate, Cursor};
 use crate::hooks::{next_park_id, HookArgs, HookDispatch, HookPoint, NextStep, PacketContext};
+use crate::rng::Rng;
 use crate::stats::{add, Stat, Stats, SubnetStats6};
 use packet::Query6;
 
@@ -71,6 +72,9 @@ pub struct EngineOptions6 {
     /// The host databases of `Dhcp6` (`hosts-database(s)`), asked after the
     /// subnet's reservations; empty: no database is asked.
     pub hosts: crate::v4::hosts::HostSources,
+    /// The engine's randomness, seeded by the caller (see
+    /// [`crate::EngineOptions::rng`]).
+    pub rng: Arc<Rng>,
 }
 
 /// A reply ready to send.
@@ -131,8 +135,9 @@ pub struct Engine6 {
     stats: Arc<Stats>,
     subnet_stats: Vec<Arc<SubnetStats6>>,
     cursors: Vec<Cursors6>,
-    /// Spread cursors (a lease database shared with other servers).
-    spread: bool,
+    /// Spread cursors (a lease database shared with other servers): the
+    /// generator their random places come from (`opts.rng`).
+    spread: Option<Arc<Rng>>,
     /// `subnet6collection` for subnet6_select callouts (built on first use).
     subnet_collection: std::sync::OnceLock<String>,
     /// What an Information-request from a link with no subnet is answered
@@ -271,13 +276,22 @@ impl Engine6 {
                 .store(sat_i64(s.total_pds()), std::sync::atomic::Ordering::Relaxed);
         }
         // Servers sharing a SQL lease database spread their searches.
-        let spread = cfg.lease_database.kind != ruru_config::LeaseDbKind::Memfile;
+        let spread = (cfg.lease_database.kind != ruru_config::LeaseDbKind::Memfile)
+            .then(|| Arc::clone(&opts.rng));
         let cursors = cfg
             .subnets
             .iter()
             .map(|s| Cursors6 {
-                na: s.pools.iter().map(|_| Cursor::new(spread)).collect(),
-                pd: s.pd_pools.iter().map(|_| Cursor::new(spread)).collect(),
+                na: s
+                    .pools
+                    .iter()
+                    .map(|_| Cursor::new(spread.as_deref()))
+                    .collect(),
+                pd: s
+                    .pd_pools
+                    .iter()
+                    .map(|_| Cursor::new(spread.as_deref()))
+                    .collect(),
             })
             .collect();
         Engine6 {
@@ -328,7 +342,7 @@ impl Engine6 {
         use std::sync::atomic::Ordering::Relaxed;
         let mut nas = vec![0i64; self.cfg.subnets.len()];
         let mut pds = vec![0i64; self.cfg.subnets.len()];
-        let index: std::collections::HashMap<u32, usize> = self
+        let index: std::collections::BTreeMap<u32, usize> = self
             .cfg
             .subnets
             .iter()
@@ -799,7 +813,7 @@ impl Engine6 {
         let size = pool.size();
         let start = u128::from(pool.start);
         let addr = |off: u128| Ipv6Addr::from(start.wrapping_add(off));
-        cur.search(size, self.spread, |off| {
+        cur.search(size, self.spread.as_deref(), |off| {
             let a = addr(off);
             Some(self.candidate(store, ctx, LeaseType6::Na, a, iaid))
         })
@@ -861,7 +875,7 @@ impl Engine6 {
         iaid: u32,
     ) -> Option<Ipv6Addr> {
         let size = pool.size();
-        let off = cur.search(size, self.spread, |off| {
+        let off = cur.search(size, self.spread.as_deref(), |off| {
             let p = pool.nth(off)?;
             Some(self.candidate(store, ctx, LeaseType6::Pd, p, iaid))
         })?;
@@ -969,8 +983,7 @@ impl Engine6 {
             Ok(true) => {}
             Ok(false) | Err(ruru_lease::LeaseError::Exists6(_)) => {
                 self.stats.inc(Stat::V6AllocationConflicts);
-                if self.spread && ctx.sidx < self.cursors.len() {
-                    let c = &self.cursors[ctx.sidx];
+                if let (Some(rng), Some(c)) = (self.spread.as_deref(), self.cursors.get(ctx.sidx)) {
                     let s = ctx.subnet;
                     let cur =
                         match l.lease_type {
@@ -984,7 +997,7 @@ impl Engine6 {
                                 .find_map(|(p, c)| p.contains(l.address).then_some(c)),
                         };
                     if let Some(cur) = cur {
-                        cur.jump();
+                        cur.jump(rng);
                     }
                 }
                 debug!(addr = %l.address, "DHCPv6 lease changed meanwhile; message dropped");
