@@ -4,8 +4,9 @@
 //! Modules:
 //! - [`loader`]: opening a library with `libloading`, checking its ABI
 //!   version and symbols, calling `ruru_hook_load` / `ruru_hook_unload`.
-//! - `api`: the [`ruru_hooks_sdk::RuruApi`] table (`extern "C"` functions,
-//!   each catching panics) and the per-call state a `RuruCallout*` points to.
+//! - `fields`: the [`ruru_hooks_sdk::RuruApi`] table (`extern "C"` functions,
+//!   each catching panics), the per-call state a `RuruCallout*` points to,
+//!   and what the fields of each hook point mean.
 //! - [`dispatch`]: [`Hooks`], one generation of loaded libraries, which
 //!   implements the engine's `HookDispatch`; statistics per library and
 //!   hook point ([`HookStats`]).
@@ -29,9 +30,9 @@
 //! `ruru::hooks` at their own level.
 
 #[allow(unsafe_code)]
-mod api;
-#[allow(unsafe_code)]
 pub mod dispatch;
+#[allow(unsafe_code)]
+mod fields;
 pub mod inspect;
 #[allow(unsafe_code)]
 pub mod loader;
