@@ -5,22 +5,27 @@
 //! - `RuruCallout*` points to a [`CalloutCtx`] on the stack of
 //!   [`invoke`], valid during that one call.
 //!
-//! Every function catches panics (never unwinding into C) and answers with
+//! Every exported function runs its body inside [`boundary`] (a panic never
+//! unwinds into C) and checks its pointer arguments with [`call_ctx`],
+//! [`lib_handle`], [`cstr`], [`bytes_in`] and [`copy_out`]; it answers with
 //! a result code. Fields and their hook points follow Kea's argument names;
 //! writes are allowed where `HookArgs::writable` says so (else
 //! `RURU_EREADONLY`).
 
+use std::borrow::Cow;
 use std::ffi::{c_char, CStr};
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::ptr::NonNull;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use dhcproto::v6;
 use ruru_engine::{HookArgs, HookPoint};
 use ruru_hooks_sdk::{
-    RuruApi, RuruCallout, RuruCalloutFn, RuruLibrary, RURU_EINVAL, RURU_ENOFIELD, RURU_EREADONLY,
-    RURU_ETOOSMALL, RURU_LOG_DEBUG, RURU_LOG_ERROR, RURU_LOG_INFO, RURU_LOG_WARN, RURU_OK,
+    RuruApi, RuruCallout, RuruCalloutFn, RuruLibrary, RURU_CONTINUE, RURU_DROP, RURU_EINVAL,
+    RURU_ENOFIELD, RURU_EREADONLY, RURU_ETOOSMALL, RURU_LOG_DEBUG, RURU_LOG_ERROR, RURU_LOG_INFO,
+    RURU_LOG_WARN, RURU_OK,
 };
 use tracing::{debug, error, info, trace, warn};
 
@@ -85,9 +90,48 @@ impl LibHandle {
     pub fn finish_registration(&self) -> Vec<(HookPoint, RuruCalloutFn)> {
         self.registering
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(PoisonError::into_inner)
             .take()
             .unwrap_or_default()
+    }
+
+    /// Adds a callout (`register_callout`); refused once `ruru_hook_load`
+    /// returned.
+    fn register(&self, point: HookPoint, callout: RuruCalloutFn) -> Result<(), i32> {
+        let mut reg = self
+            .registering
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        match reg.as_mut() {
+            Some(list) => {
+                list.push((point, callout));
+                Ok(())
+            }
+            None => {
+                warn!(target: TARGET, library = %self.name, hook = point.name(), "register_callout outside ruru_hook_load: refused");
+                Err(RURU_EINVAL)
+            }
+        }
+    }
+
+    /// Resumes (`RURU_CONTINUE`) or drops (`RURU_DROP`) a packet the
+    /// library parked (`unpark`).
+    fn unpark(&self, parking_id: u64, action: i32) -> Result<(), i32> {
+        let send = match action {
+            RURU_CONTINUE => true,
+            RURU_DROP => false,
+            _ => return Err(RURU_EINVAL),
+        };
+        let Some((lot, index)) = self.lot.get() else {
+            return Err(RURU_ENOFIELD);
+        };
+        if lot.unpark(*index, parking_id, send) {
+            debug!(target: TARGET, library = %self.name, parking_id, send, "unparked");
+            Ok(())
+        } else {
+            debug!(target: TARGET, library = %self.name, parking_id, "unpark: no such parked packet");
+            Err(RURU_ENOFIELD)
+        }
     }
 }
 
@@ -114,67 +158,142 @@ pub fn invoke(f: RuruCalloutFn, args: &mut HookArgs<'_>, lib: usize, handle: &Li
     unsafe { f(p) }
 }
 
-/// Runs `body` with the callout state, catching panics.
+// ---- the panic boundary ----
+
+/// What the body of an exported function gives back: how it is answered
+/// to C, and what C gets instead if the body panicked.
+trait Answer {
+    type C;
+    fn to_c(self) -> Self::C;
+    fn panicked() -> Self::C;
+}
+
+/// A result code: `Ok` is `RURU_OK`; a panic is `RURU_EINVAL`.
+impl Answer for Result<(), i32> {
+    type C = i32;
+    fn to_c(self) -> i32 {
+        self.err().unwrap_or(RURU_OK)
+    }
+    fn panicked() -> i32 {
+        RURU_EINVAL
+    }
+}
+
+/// `log` answers nothing.
+impl Answer for () {
+    type C = ();
+    fn to_c(self) {}
+    fn panicked() {}
+}
+
+/// `hook_point`: a static name; the empty string if the body panicked.
+impl Answer for &'static CStr {
+    type C = *const c_char;
+    fn to_c(self) -> *const c_char {
+        self.as_ptr()
+    }
+    fn panicked() -> *const c_char {
+        c"".as_ptr()
+    }
+}
+
+/// The panic boundary: every exported function runs its body in here, so
+/// that a panic (a bug of ours) never unwinds into the library.
+///
+/// Asserting unwind safety is sound: what a panicking body can leave half
+/// changed is the packet's `HookArgs`, which holds no invariant a callout
+/// could not break through the API anyway, or a mutex (the registration
+/// list, the parking lot), which every user recovers from poisoning.
+fn boundary<R: Answer>(body: impl FnOnce() -> R) -> R::C {
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(r) => r.to_c(),
+        Err(_) => R::panicked(),
+    }
+}
+
+// ---- the argument checks ----
+
+/// The call state behind a `RuruCallout*`; `RURU_EINVAL` if null.
 ///
 /// # Safety
-/// `p` must be a pointer made by [`invoke`] during that call (or null).
-unsafe fn with_ctx(p: *mut RuruCallout, body: impl FnOnce(&mut CalloutCtx<'_, '_>) -> i32) -> i32 {
+/// `p` is null or a pointer made by [`invoke`], used during that call.
+unsafe fn call_ctx<'c>(p: *mut RuruCallout) -> Result<&'c mut CalloutCtx<'c, 'c>, i32> {
     if p.is_null() {
-        return RURU_EINVAL;
+        return Err(RURU_EINVAL);
     }
     // SAFETY: by this function's contract `p` points to a live
     // `CalloutCtx`, used by one thread (the one running the callout).
-    let ctx = unsafe { &mut *p.cast::<CalloutCtx<'_, '_>>() };
-    catch_unwind(AssertUnwindSafe(|| body(ctx))).unwrap_or(RURU_EINVAL)
+    Ok(unsafe { &mut *p.cast::<CalloutCtx<'c, 'c>>() })
 }
 
+/// The handle behind a `RuruLibrary*`; `RURU_EINVAL` if null.
+///
+/// # Safety
+/// `p` is null or the pointer given to the library's `ruru_hook_load`.
+unsafe fn lib_handle<'l>(p: *mut RuruLibrary) -> Result<&'l LibHandle, i32> {
+    if p.is_null() {
+        return Err(RURU_EINVAL);
+    }
+    // SAFETY: the pointer given to `ruru_hook_load` is a `LibHandle`, alive
+    // until after `ruru_hook_unload`, only ever read.
+    Ok(unsafe { &*p.cast::<LibHandle>() })
+}
+
+/// A string argument; `RURU_EINVAL` if null or not UTF-8.
+///
 /// # Safety
 /// `s` is null or a NUL-terminated string valid for the call.
-unsafe fn cstr<'s>(s: *const c_char) -> Option<&'s str> {
+unsafe fn cstr<'s>(s: *const c_char) -> Result<&'s str, i32> {
     if s.is_null() {
-        return None;
+        return Err(RURU_EINVAL);
     }
     // SAFETY: see the function's contract.
-    unsafe { CStr::from_ptr(s) }.to_str().ok()
+    unsafe { CStr::from_ptr(s) }
+        .to_str()
+        .map_err(|_| RURU_EINVAL)
 }
 
-/// Copies `src` out with the `len` protocol of the ABI.
+/// An input buffer of `len` bytes; `RURU_EINVAL` if null with a length.
+///
+/// # Safety
+/// `buf` is null or valid for `len` bytes for the call.
+unsafe fn bytes_in<'s>(buf: *const u8, len: usize) -> Result<&'s [u8], i32> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if buf.is_null() {
+        return Err(RURU_EINVAL);
+    }
+    // SAFETY: see the function's contract.
+    Ok(unsafe { std::slice::from_raw_parts(buf, len) })
+}
+
+/// Copies `src` out with the `len` protocol of the ABI: `*len` is the
+/// capacity of `buf` on entry and the size of the value on return
+/// (`RURU_ETOOSMALL` when it did not fit).
 ///
 /// # Safety
 /// `len` is null or valid; `buf` is null or valid for `*len` bytes.
-unsafe fn copy_out(src: &[u8], buf: *mut u8, len: *mut usize) -> i32 {
+unsafe fn copy_out(src: &[u8], buf: *mut u8, len: *mut usize) -> Result<(), i32> {
     if len.is_null() {
-        return RURU_EINVAL;
+        return Err(RURU_EINVAL);
     }
     // SAFETY: `len` is valid (contract, checked non-null).
     let cap = unsafe { *len };
     // SAFETY: as above.
     unsafe { *len = src.len() };
     if src.len() > cap {
-        return RURU_ETOOSMALL;
+        return Err(RURU_ETOOSMALL);
     }
     if !src.is_empty() {
         if buf.is_null() {
-            return RURU_EINVAL;
+            return Err(RURU_EINVAL);
         }
         // SAFETY: `buf` holds `cap >= src.len()` bytes (contract); the two
         // cannot overlap (ours is server memory the library never sees).
         unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), buf, src.len()) };
     }
-    RURU_OK
-}
-
-/// # Safety
-/// `buf` is null or valid for `len` bytes for the call.
-unsafe fn bytes_in<'s>(buf: *const u8, len: usize) -> Option<&'s [u8]> {
-    if len == 0 {
-        return Some(&[]);
-    }
-    if buf.is_null() {
-        return None;
-    }
-    // SAFETY: see the function's contract.
-    Some(unsafe { std::slice::from_raw_parts(buf, len) })
+    Ok(())
 }
 
 // ---- fields ----
@@ -183,8 +302,8 @@ fn ip(a: Ipv4Addr) -> u32 {
     u32::from(a)
 }
 
-/// A 64-bit field's value.
-fn read_u64(a: &HookArgs<'_>, field: &str) -> Result<u64, i32> {
+/// A 64-bit field's value (`get_u64`).
+pub fn read_u64(a: &HookArgs<'_>, field: &str) -> Result<u64, i32> {
     Ok(match field {
         "parking_id" => a.park.ok_or(RURU_ENOFIELD)?,
         "lease4.expire" => a.lease.as_deref().ok_or(RURU_ENOFIELD)?.expire,
@@ -193,8 +312,9 @@ fn read_u64(a: &HookArgs<'_>, field: &str) -> Result<u64, i32> {
     })
 }
 
-/// A numeric field's value, `RURU_ENOFIELD` where the point lacks it.
-fn read_u32(a: &HookArgs<'_>, field: &str) -> Result<u32, i32> {
+/// A numeric field's value, `RURU_ENOFIELD` where the point lacks it
+/// (`get_u32`).
+pub fn read_u32(a: &HookArgs<'_>, field: &str) -> Result<u32, i32> {
     let q = || a.query.ok_or(RURU_ENOFIELD);
     let r = || a.response.as_deref().ok_or(RURU_ENOFIELD);
     let l = || a.lease.as_deref().ok_or(RURU_ENOFIELD);
@@ -240,12 +360,11 @@ fn read_u32(a: &HookArgs<'_>, field: &str) -> Result<u32, i32> {
     })
 }
 
-fn write_u32(a: &mut HookArgs<'_>, field: &str, v: u32) -> i32 {
-    if let Err(e) = read_u32(a, field) {
-        return e;
-    }
+/// Changes a numeric field (`set_u32`).
+pub fn write_u32(a: &mut HookArgs<'_>, field: &str, v: u32) -> Result<(), i32> {
+    read_u32(a, field)?;
     if !a.writable(field) {
-        return RURU_EREADONLY;
+        return Err(RURU_EREADONLY);
     }
     let addr = Ipv4Addr::from(v);
     match field {
@@ -259,14 +378,14 @@ fn write_u32(a: &mut HookArgs<'_>, field: &str, v: u32) -> i32 {
         "lease6.preferred_lifetime" => {
             if let Some(l) = a.lease6.as_deref_mut() {
                 if v > l.valid_lifetime {
-                    return RURU_EINVAL;
+                    return Err(RURU_EINVAL);
                 }
                 l.pref_lifetime = v;
             }
         }
         "lease4.address" => {
             if v == 0 {
-                return RURU_EINVAL;
+                return Err(RURU_EINVAL);
             }
             if let Some(l) = a.lease.as_deref_mut() {
                 l.addr = addr;
@@ -281,7 +400,7 @@ fn write_u32(a: &mut HookArgs<'_>, field: &str, v: u32) -> i32 {
         "remove_lease" => a.remove_lease = Some(v != 0),
         "response4.msg_type" => {
             let Ok(t) = u8::try_from(v) else {
-                return RURU_EINVAL;
+                return Err(RURU_EINVAL);
             };
             if let Some(r) = a.response.as_deref_mut() {
                 r.msg_type = t;
@@ -297,14 +416,13 @@ fn write_u32(a: &mut HookArgs<'_>, field: &str, v: u32) -> i32 {
                 r.siaddr = addr;
             }
         }
-        _ => return RURU_EREADONLY,
+        _ => return Err(RURU_EREADONLY),
     }
-    RURU_OK
+    Ok(())
 }
 
-/// A byte field's value.
-fn read_bytes<'x>(a: &'x HookArgs<'_>, field: &str) -> Result<std::borrow::Cow<'x, [u8]>, i32> {
-    use std::borrow::Cow;
+/// A byte field's value (`get_bytes`).
+pub fn read_bytes<'x>(a: &'x HookArgs<'_>, field: &str) -> Result<Cow<'x, [u8]>, i32> {
     let q = || a.query.ok_or(RURU_ENOFIELD);
     let l = || a.lease.as_deref().ok_or(RURU_ENOFIELD);
     let l6 = || a.lease6.as_deref().ok_or(RURU_ENOFIELD);
@@ -338,12 +456,11 @@ fn read_bytes<'x>(a: &'x HookArgs<'_>, field: &str) -> Result<std::borrow::Cow<'
     }))
 }
 
-fn write_bytes(a: &mut HookArgs<'_>, field: &str, v: &[u8]) -> i32 {
-    if let Err(e) = read_bytes(a, field) {
-        return e;
-    }
+/// Changes a byte field (`set_bytes`); text fields take UTF-8.
+pub fn write_bytes(a: &mut HookArgs<'_>, field: &str, v: &[u8]) -> Result<(), i32> {
+    read_bytes(a, field)?;
     if !a.writable(field) {
-        return RURU_EREADONLY;
+        return Err(RURU_EREADONLY);
     }
     match field {
         "buffer4" | "buffer6" => {
@@ -351,40 +468,161 @@ fn write_bytes(a: &mut HookArgs<'_>, field: &str, v: &[u8]) -> i32 {
                 b.clear();
                 b.extend_from_slice(v);
             }
-            return RURU_OK;
+            return Ok(());
         }
         "lease6.address" => {
             let Ok(o) = <[u8; 16]>::try_from(v) else {
-                return RURU_EINVAL;
+                return Err(RURU_EINVAL);
             };
             let addr = Ipv6Addr::from(o);
             if addr.is_unspecified() || addr.is_multicast() {
-                return RURU_EINVAL;
+                return Err(RURU_EINVAL);
             }
             if let Some(l) = a.lease6.as_deref_mut() {
                 l.address = addr;
             }
             a.lease_address_set = true;
-            return RURU_OK;
+            return Ok(());
         }
         "id_value" => {
             if v.len() > 255 {
-                return RURU_EINVAL;
+                return Err(RURU_EINVAL);
             }
             a.id_value = Some(v.to_vec());
-            return RURU_OK;
+            return Ok(());
         }
         _ => {}
     }
     let Ok(s) = std::str::from_utf8(v) else {
-        return RURU_EINVAL;
+        return Err(RURU_EINVAL);
     };
     match a.text.iter_mut().find(|(k, _)| *k == field) {
         Some((_, t)) => {
             *t = s.to_string();
-            RURU_OK
+            Ok(())
         }
-        None => RURU_ENOFIELD,
+        None => Err(RURU_ENOFIELD),
+    }
+}
+
+// ---- options ----
+
+/// The payload of option `code` of `packet` (`"query4"`, `"response4"`,
+/// `"query6"` or `"response6"`; `get_option`).
+pub fn read_option<'x>(a: &'x HookArgs<'_>, packet: &str, code: u16) -> Result<Cow<'x, [u8]>, i32> {
+    match packet {
+        "query6" => query6_option(a, code).map(Cow::Owned),
+        "response6" => match a.response6.as_deref() {
+            Some(r) => v6_option(r.opts(), code).map(Cow::Owned),
+            None => Err(RURU_ENOFIELD),
+        },
+        "query4" => {
+            let code = u8::try_from(code).map_err(|_| RURU_EINVAL)?;
+            query_option(a, code).map(Cow::Owned)
+        }
+        "response4" => {
+            let r = a.response.as_deref().ok_or(RURU_ENOFIELD)?;
+            match r.options.iter().find(|(k, _)| u16::from(*k) == code) {
+                Some((_, v)) => Ok(Cow::Borrowed(v)),
+                None => Err(RURU_ENOFIELD),
+            }
+        }
+        _ => Err(RURU_EINVAL),
+    }
+}
+
+/// Sets option `code` of the response `packet` names to `value`, replacing
+/// any option of that code (`set_option`).
+///
+/// `value` is `None` when the library's buffer was invalid: that is
+/// `RURU_EINVAL`, answered only once `packet` passed its checks.
+/// `library` names the caller in the level-55 log.
+pub fn write_option(
+    a: &mut HookArgs<'_>,
+    library: &str,
+    packet: &str,
+    code: u16,
+    value: Option<&[u8]>,
+) -> Result<(), i32> {
+    let v6 = response_writable(a, packet)?;
+    if v6 {
+        let Some(v) = value else {
+            return Err(RURU_EINVAL);
+        };
+        if v6_protected(code) {
+            return Err(RURU_EINVAL);
+        }
+        trace!(target: ARGS, library = %library, hook = a.point.name(), code, len = v.len(), "set_option");
+        let Some(r) = a.response6.as_deref_mut() else {
+            return Err(RURU_ENOFIELD);
+        };
+        let oc = v6::OptionCode::from(code);
+        while r.opts_mut().remove(oc).is_some() {}
+        r.opts_mut()
+            .insert(v6::DhcpOption::Unknown(v6::UnknownOption::new(
+                oc,
+                v.to_vec(),
+            )));
+        return Ok(());
+    }
+    let (Ok(code), Some(v)) = (option_code(code), value) else {
+        return Err(RURU_EINVAL);
+    };
+    // 53 is re-derived from response4.msg_type after pkt4_send.
+    if code == 53 {
+        return Err(RURU_EINVAL);
+    }
+    trace!(target: ARGS, library = %library, hook = a.point.name(), code, len = v.len(), "set_option");
+    let Some(r) = a.response.as_deref_mut() else {
+        return Err(RURU_ENOFIELD);
+    };
+    match r.options.iter_mut().find(|(k, _)| *k == code) {
+        Some(o) => o.1 = v.to_vec(),
+        None => r.options.push((code, v.to_vec())),
+    }
+    Ok(())
+}
+
+/// Removes every option `code` of the response `packet` names
+/// (`remove_option`); `RURU_ENOFIELD` when there was none. `library` names
+/// the caller in the level-55 log.
+pub fn delete_option(
+    a: &mut HookArgs<'_>,
+    library: &str,
+    packet: &str,
+    code: u16,
+) -> Result<(), i32> {
+    let v6 = response_writable(a, packet)?;
+    if v6 {
+        if v6_protected(code) {
+            return Err(RURU_EINVAL);
+        }
+        let Some(r) = a.response6.as_deref_mut() else {
+            return Err(RURU_ENOFIELD);
+        };
+        let oc = v6::OptionCode::from(code);
+        let mut removed = false;
+        while r.opts_mut().remove(oc).is_some() {
+            removed = true;
+        }
+        return if removed { Ok(()) } else { Err(RURU_ENOFIELD) };
+    }
+    let Ok(code) = option_code(code) else {
+        return Err(RURU_EINVAL);
+    };
+    if code == 53 {
+        return Err(RURU_EINVAL);
+    }
+    trace!(target: ARGS, library = %library, hook = a.point.name(), code, "remove_option");
+    let Some(r) = a.response.as_deref_mut() else {
+        return Err(RURU_ENOFIELD);
+    };
+    let before = r.options.len();
+    r.options.retain(|(k, _)| *k != code);
+    if r.options.len() == before {
+        Err(RURU_ENOFIELD)
+    } else {
+        Ok(())
     }
 }
 
@@ -424,12 +662,72 @@ fn v6_option(opts: &v6::DhcpOptions, code: u16) -> Result<Vec<u8>, i32> {
     Ok(wire.get(4..).map(<[u8]>::to_vec).unwrap_or_default())
 }
 
+/// A DHCPv4 option code a callout may set or remove (not Pad or End).
 fn option_code(code: u16) -> Result<u8, i32> {
     match u8::try_from(code) {
         Ok(c) if c != 0 && c != 255 => Ok(c),
         _ => Err(RURU_EINVAL),
     }
 }
+
+/// Checks that `packet` is a response that may be changed here; true for
+/// `"response6"`, false for `"response4"`.
+fn response_writable(a: &HookArgs<'_>, packet: &str) -> Result<bool, i32> {
+    let v6 = match packet {
+        "response4" => false,
+        "response6" => true,
+        "query4" | "query6" => return Err(RURU_EREADONLY),
+        _ => return Err(RURU_EINVAL),
+    };
+    let present = if v6 {
+        a.response6.is_some()
+    } else {
+        a.response.is_some()
+    };
+    if !present {
+        return Err(RURU_ENOFIELD);
+    }
+    let field = if v6 {
+        "response6.options"
+    } else {
+        "response4.options"
+    };
+    if !a.writable(field) {
+        return Err(RURU_EREADONLY);
+    }
+    Ok(v6)
+}
+
+/// Options of a DHCPv6 response a callout may not set or remove: the
+/// identifiers and the IAs the engine built (RFC 8415 §21.2, §21.4).
+fn v6_protected(code: u16) -> bool {
+    matches!(code, 0 | 1 | 2 | 3 | 4 | 25 | 9)
+}
+
+// ---- the library's context ----
+
+/// The value library `lib` stored under `key` for this packet
+/// (`context_get`).
+pub fn read_context<'x>(a: &'x HookArgs<'_>, lib: usize, key: &str) -> Result<&'x [u8], i32> {
+    a.context
+        .per_library
+        .get(&lib)
+        .and_then(|m| m.get(key))
+        .map(Vec::as_slice)
+        .ok_or(RURU_ENOFIELD)
+}
+
+/// Stores `value` under `key` for library `lib`, for the rest of the
+/// packet's life (`context_set`).
+pub fn write_context(a: &mut HookArgs<'_>, lib: usize, key: &str, value: &[u8]) {
+    a.context
+        .per_library
+        .entry(lib)
+        .or_default()
+        .insert(key.to_string(), value.to_vec());
+}
+
+// ---- the level-55 log ----
 
 /// Argument details for the level-55 log.
 pub struct Summary<'x, 'y>(pub &'x HookArgs<'y>);
@@ -505,43 +803,22 @@ unsafe extern "C" fn register_callout(
     hook_point: *const c_char,
     callout: RuruCalloutFn,
 ) -> i32 {
-    if lib.is_null() {
-        return RURU_EINVAL;
-    }
-    catch_unwind(|| {
-        // SAFETY: `lib` is the pointer given to `ruru_hook_load`, a
-        // `LibHandle` alive until after `ruru_hook_unload` (only read).
-        let h = unsafe { &*lib.cast::<LibHandle>() };
-        // SAFETY: ABI: a NUL-terminated string valid for the call.
-        let Some(point) = (unsafe { cstr(hook_point) }).and_then(HookPoint::from_name) else {
-            return RURU_EINVAL;
-        };
-        let mut reg = h
-            .registering
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        match reg.as_mut() {
-            Some(list) => {
-                list.push((point, callout));
-                RURU_OK
-            }
-            None => {
-                warn!(target: TARGET, library = %h.name, hook = point.name(), "register_callout outside ruru_hook_load: refused");
-                RURU_EINVAL
-            }
-        }
+    boundary(|| {
+        // SAFETY: ABI: `lib` is the pointer given to `ruru_hook_load`;
+        // `hook_point` a NUL-terminated string valid for the call.
+        let (h, name) = unsafe { (lib_handle(lib)?, cstr(hook_point)) };
+        let point = name
+            .ok()
+            .and_then(HookPoint::from_name)
+            .ok_or(RURU_EINVAL)?;
+        h.register(point, callout)
     })
-    .unwrap_or(RURU_EINVAL)
 }
 
 unsafe extern "C" fn log(lib: *mut RuruLibrary, level: i32, message: *const c_char) {
-    let _ = catch_unwind(|| {
-        let name = if lib.is_null() {
-            "?"
-        } else {
-            // SAFETY: as in `register_callout`.
-            unsafe { &(*lib.cast::<LibHandle>()).name }.as_str()
-        };
+    boundary(|| {
+        // SAFETY: as in `register_callout`.
+        let name = unsafe { lib_handle(lib) }.map_or("?", |h| h.name.as_str());
         if message.is_null() {
             return;
         }
@@ -558,49 +835,32 @@ unsafe extern "C" fn log(lib: *mut RuruLibrary, level: i32, message: *const c_ch
 }
 
 unsafe extern "C" fn hook_point(callout: *mut RuruCallout) -> *const c_char {
-    if callout.is_null() {
-        return c"".as_ptr();
-    }
-    let mut out = c"".as_ptr();
-    // SAFETY: `callout` comes from `invoke` (ABI: valid during the call).
-    unsafe {
-        with_ctx(callout, |c| {
-            out = c.args.point.c_name().as_ptr();
-            RURU_OK
-        })
-    };
-    out
+    boundary(|| {
+        // SAFETY: `callout` comes from `invoke` (ABI: valid during the call).
+        unsafe { call_ctx(callout) }.map_or(c"", |c| c.args.point.c_name())
+    })
 }
 
 /// Reads a numeric field with `read` into `*out` (`get_u32`, `get_u64`).
 ///
 /// # Safety
 /// `callout` comes from `invoke`; `field` is a C string and `out` null or
-/// a valid pointer for the call (ABI).
+/// valid for writes, for the call (ABI).
 unsafe fn get_number<T>(
     callout: *mut RuruCallout,
     field: *const c_char,
     out: *mut T,
     read: fn(&HookArgs<'_>, &str) -> Result<T, i32>,
 ) -> i32 {
-    // SAFETY: see the function's contract.
-    unsafe {
-        with_ctx(callout, |c| {
-            let Some(f) = cstr(field) else {
-                return RURU_EINVAL;
-            };
-            if out.is_null() {
-                return RURU_EINVAL;
-            }
-            match read(c.args, f) {
-                Ok(v) => {
-                    *out = v;
-                    RURU_OK
-                }
-                Err(e) => e,
-            }
-        })
-    }
+    boundary(|| {
+        // SAFETY: see the function's contract.
+        let (c, f) = unsafe { (call_ctx(callout)?, cstr(field)?) };
+        let out = NonNull::new(out).ok_or(RURU_EINVAL)?;
+        let v = read(c.args, f)?;
+        // SAFETY: `out` is valid for writes (contract, checked non-null).
+        unsafe { out.write(v) };
+        Ok(())
+    })
 }
 
 unsafe extern "C" fn get_u32(
@@ -613,17 +873,14 @@ unsafe extern "C" fn get_u32(
 }
 
 unsafe extern "C" fn set_u32(callout: *mut RuruCallout, field: *const c_char, value: u32) -> i32 {
-    // SAFETY: as in `get_u32`.
-    unsafe {
-        with_ctx(callout, |c| {
-            let Some(f) = cstr(field) else {
-                return RURU_EINVAL;
-            };
-            let rc = write_u32(c.args, f, value);
-            trace!(target: ARGS, library = %c.name, hook = c.args.point.name(), field = f, value, rc, "set_u32");
-            rc
-        })
-    }
+    boundary(|| {
+        // SAFETY: `callout` comes from `invoke`; `field` is a C string valid
+        // for the call (ABI).
+        let (c, f) = unsafe { (call_ctx(callout)?, cstr(field)?) };
+        let r = write_u32(c.args, f, value);
+        trace!(target: ARGS, library = %c.name, hook = c.args.point.name(), field = f, value, rc = r.to_c(), "set_u32");
+        r
+    })
 }
 
 unsafe extern "C" fn get_bytes(
@@ -632,19 +889,13 @@ unsafe extern "C" fn get_bytes(
     buf: *mut u8,
     len: *mut usize,
 ) -> i32 {
-    // SAFETY: `callout` comes from `invoke`; `field`, `buf` and `len` follow
-    // the ABI's `len` protocol.
-    unsafe {
-        with_ctx(callout, |c| {
-            let Some(f) = cstr(field) else {
-                return RURU_EINVAL;
-            };
-            match read_bytes(c.args, f) {
-                Ok(v) => copy_out(&v, buf, len),
-                Err(e) => e,
-            }
-        })
-    }
+    boundary(|| {
+        // SAFETY: as in `set_u32`.
+        let (c, f) = unsafe { (call_ctx(callout)?, cstr(field)?) };
+        let v = read_bytes(c.args, f)?;
+        // SAFETY: `buf` and `len` follow the ABI's `len` protocol.
+        unsafe { copy_out(&v, buf, len) }
+    })
 }
 
 unsafe extern "C" fn set_bytes(
@@ -653,17 +904,13 @@ unsafe extern "C" fn set_bytes(
     buf: *const u8,
     len: usize,
 ) -> i32 {
-    // SAFETY: `callout` comes from `invoke`; `buf` holds `len` bytes (ABI).
-    unsafe {
-        with_ctx(callout, |c| {
-            let (Some(f), Some(v)) = (cstr(field), bytes_in(buf, len)) else {
-                return RURU_EINVAL;
-            };
-            let rc = write_bytes(c.args, f, v);
-            trace!(target: ARGS, library = %c.name, hook = c.args.point.name(), field = f, len, rc, "set_bytes");
-            rc
-        })
-    }
+    boundary(|| {
+        // SAFETY: as in `set_u32`; `buf` holds `len` bytes (ABI).
+        let (c, f, v) = unsafe { (call_ctx(callout)?, cstr(field)?, bytes_in(buf, len)?) };
+        let r = write_bytes(c.args, f, v);
+        trace!(target: ARGS, library = %c.name, hook = c.args.point.name(), field = f, len, rc = r.to_c(), "set_bytes");
+        r
+    })
 }
 
 unsafe extern "C" fn get_option(
@@ -673,75 +920,13 @@ unsafe extern "C" fn get_option(
     buf: *mut u8,
     len: *mut usize,
 ) -> i32 {
-    // SAFETY: as in `get_bytes`.
-    unsafe {
-        with_ctx(callout, |c| match cstr(packet) {
-            Some("query6") => match query6_option(c.args, code) {
-                Ok(v) => copy_out(&v, buf, len),
-                Err(e) => e,
-            },
-            Some("response6") => match c.args.response6.as_deref() {
-                Some(r) => match v6_option(r.opts(), code) {
-                    Ok(v) => copy_out(&v, buf, len),
-                    Err(e) => e,
-                },
-                None => RURU_ENOFIELD,
-            },
-            Some("query4") => match u8::try_from(code).map(|c4| query_option(c.args, c4)) {
-                Ok(Ok(v)) => copy_out(&v, buf, len),
-                Ok(Err(e)) => e,
-                Err(_) => RURU_EINVAL,
-            },
-            Some("response4") => {
-                let Some(r) = c.args.response.as_deref() else {
-                    return RURU_ENOFIELD;
-                };
-                match r.options.iter().find(|(k, _)| u16::from(*k) == code) {
-                    Some((_, v)) => copy_out(v, buf, len),
-                    None => RURU_ENOFIELD,
-                }
-            }
-            _ => RURU_EINVAL,
-        })
-    }
-}
-
-/// Checks that `packet` is a response that may be changed here; true for
-/// `"response6"`, false for `"response4"`.
-///
-/// # Safety
-/// `packet` is null or a NUL-terminated string valid for the call.
-unsafe fn response_writable(c: &CalloutCtx<'_, '_>, packet: *const c_char) -> Result<bool, i32> {
-    // SAFETY: see the function's contract.
-    let v6 = match unsafe { cstr(packet) } {
-        Some("response4") => false,
-        Some("response6") => true,
-        Some("query4" | "query6") => return Err(RURU_EREADONLY),
-        _ => return Err(RURU_EINVAL),
-    };
-    let present = if v6 {
-        c.args.response6.is_some()
-    } else {
-        c.args.response.is_some()
-    };
-    if !present {
-        return Err(RURU_ENOFIELD);
-    }
-    let field = if v6 {
-        "response6.options"
-    } else {
-        "response4.options"
-    };
-    if !c.args.writable(field) {
-        return Err(RURU_EREADONLY);
-    }
-    Ok(v6)
-}
-
-/// Options of a DHCPv6 response a callout may not set or remove: the
-/// identifiers and the IAs the engine built (RFC 8415 §21.2, §21.4).
-fn v6_protected(code: u16) -> bool {
-    matches!(code, 0 | 1 | 2 | 3 | 4 | 25 | 9)
+    boundary(|| {
+        // SAFETY: as in `set_u32`.
+        let (c, packet) = unsafe { (call_ctx(callout)?, cstr(packet)?) };
+        let v = read_option(c.args, packet, code)?;
+        // SAFETY: as in `get_bytes`.
+        unsafe { copy_out(&v, buf, len) }
+    })
 }
 
 unsafe extern "C" fn set_option(
@@ -751,52 +936,13 @@ unsafe extern "C" fn set_option(
     buf: *const u8,
     len: usize,
 ) -> i32 {
-    // SAFETY: `callout` comes from `invoke`; `packet` is a C string and
-    // `buf` holds `len` bytes (ABI).
-    unsafe {
-        with_ctx(callout, |c| {
-            let v6 = match response_writable(c, packet) {
-                Ok(v6) => v6,
-                Err(e) => return e,
-            };
-            if v6 {
-                let Some(v) = bytes_in(buf, len) else {
-                    return RURU_EINVAL;
-                };
-                if v6_protected(code) {
-                    return RURU_EINVAL;
-                }
-                trace!(target: ARGS, library = %c.name, hook = c.args.point.name(), code, len, "set_option");
-                let Some(r) = c.args.response6.as_deref_mut() else {
-                    return RURU_ENOFIELD;
-                };
-                let oc = v6::OptionCode::from(code);
-                while r.opts_mut().remove(oc).is_some() {}
-                r.opts_mut()
-                    .insert(v6::DhcpOption::Unknown(v6::UnknownOption::new(
-                        oc,
-                        v.to_vec(),
-                    )));
-                return RURU_OK;
-            }
-            let (Ok(code), Some(v)) = (option_code(code), bytes_in(buf, len)) else {
-                return RURU_EINVAL;
-            };
-            // 53 is re-derived from response4.msg_type after pkt4_send.
-            if code == 53 {
-                return RURU_EINVAL;
-            }
-            trace!(target: ARGS, library = %c.name, hook = c.args.point.name(), code, len, "set_option");
-            let Some(r) = c.args.response.as_deref_mut() else {
-                return RURU_ENOFIELD;
-            };
-            match r.options.iter_mut().find(|(k, _)| *k == code) {
-                Some(o) => o.1 = v.to_vec(),
-                None => r.options.push((code, v.to_vec())),
-            }
-            RURU_OK
-        })
-    }
+    boundary(|| {
+        // SAFETY: as in `set_bytes`. A bad `buf` is reported after the
+        // checks of `packet` (see `write_option`).
+        let (c, packet, v) =
+            unsafe { (call_ctx(callout)?, cstr(packet)?, bytes_in(buf, len).ok()) };
+        write_option(c.args, c.name, packet, code, v)
+    })
 }
 
 unsafe extern "C" fn remove_option(
@@ -804,46 +950,11 @@ unsafe extern "C" fn remove_option(
     packet: *const c_char,
     code: u16,
 ) -> i32 {
-    // SAFETY: as in `set_option`.
-    unsafe {
-        with_ctx(callout, |c| {
-            let v6 = match response_writable(c, packet) {
-                Ok(v6) => v6,
-                Err(e) => return e,
-            };
-            if v6 {
-                if v6_protected(code) {
-                    return RURU_EINVAL;
-                }
-                let Some(r) = c.args.response6.as_deref_mut() else {
-                    return RURU_ENOFIELD;
-                };
-                let oc = v6::OptionCode::from(code);
-                let mut removed = false;
-                while r.opts_mut().remove(oc).is_some() {
-                    removed = true;
-                }
-                return if removed { RURU_OK } else { RURU_ENOFIELD };
-            }
-            let Ok(code) = option_code(code) else {
-                return RURU_EINVAL;
-            };
-            if code == 53 {
-                return RURU_EINVAL;
-            }
-            trace!(target: ARGS, library = %c.name, hook = c.args.point.name(), code, "remove_option");
-            let Some(r) = c.args.response.as_deref_mut() else {
-                return RURU_ENOFIELD;
-            };
-            let before = r.options.len();
-            r.options.retain(|(k, _)| *k != code);
-            if r.options.len() == before {
-                RURU_ENOFIELD
-            } else {
-                RURU_OK
-            }
-        })
-    }
+    boundary(|| {
+        // SAFETY: as in `set_u32`.
+        let (c, packet) = unsafe { (call_ctx(callout)?, cstr(packet)?) };
+        delete_option(c.args, c.name, packet, code)
+    })
 }
 
 unsafe extern "C" fn context_get(
@@ -852,24 +963,13 @@ unsafe extern "C" fn context_get(
     buf: *mut u8,
     len: *mut usize,
 ) -> i32 {
-    // SAFETY: as in `get_bytes`.
-    unsafe {
-        with_ctx(callout, |c| {
-            let Some(k) = cstr(key) else {
-                return RURU_EINVAL;
-            };
-            match c
-                .args
-                .context
-                .per_library
-                .get(&c.lib)
-                .and_then(|m| m.get(k))
-            {
-                Some(v) => copy_out(v, buf, len),
-                None => RURU_ENOFIELD,
-            }
-        })
-    }
+    boundary(|| {
+        // SAFETY: as in `set_u32`.
+        let (c, k) = unsafe { (call_ctx(callout)?, cstr(key)?) };
+        let v = read_context(c.args, c.lib, k)?;
+        // SAFETY: as in `get_bytes`.
+        unsafe { copy_out(v, buf, len) }
+    })
 }
 
 unsafe extern "C" fn context_set(
@@ -878,21 +978,12 @@ unsafe extern "C" fn context_set(
     buf: *const u8,
     len: usize,
 ) -> i32 {
-    // SAFETY: as in `set_bytes`.
-    unsafe {
-        with_ctx(callout, |c| {
-            let (Some(k), Some(v)) = (cstr(key), bytes_in(buf, len)) else {
-                return RURU_EINVAL;
-            };
-            c.args
-                .context
-                .per_library
-                .entry(c.lib)
-                .or_default()
-                .insert(k.to_string(), v.to_vec());
-            RURU_OK
-        })
-    }
+    boundary(|| {
+        // SAFETY: as in `set_bytes`.
+        let (c, k, v) = unsafe { (call_ctx(callout)?, cstr(key)?, bytes_in(buf, len)?) };
+        write_context(c.args, c.lib, k, v);
+        Ok(())
+    })
 }
 
 unsafe extern "C" fn get_u64(
@@ -905,30 +996,11 @@ unsafe extern "C" fn get_u64(
 }
 
 unsafe extern "C" fn unpark(lib: *mut RuruLibrary, parking_id: u64, action: i32) -> i32 {
-    if lib.is_null() {
-        return RURU_EINVAL;
-    }
-    catch_unwind(|| {
+    boundary(|| {
         // SAFETY: as in `register_callout` (any thread may call while the
         // library is loaded; the handle is only read).
-        let h = unsafe { &*lib.cast::<LibHandle>() };
-        let send = match action {
-            ruru_hooks_sdk::RURU_CONTINUE => true,
-            ruru_hooks_sdk::RURU_DROP => false,
-            _ => return RURU_EINVAL,
-        };
-        let Some((lot, index)) = h.lot.get() else {
-            return RURU_ENOFIELD;
-        };
-        if lot.unpark(*index, parking_id, send) {
-            debug!(target: TARGET, library = %h.name, parking_id, send, "unparked");
-            RURU_OK
-        } else {
-            debug!(target: TARGET, library = %h.name, parking_id, "unpark: no such parked packet");
-            RURU_ENOFIELD
-        }
+        unsafe { lib_handle(lib) }?.unpark(parking_id, action)
     })
-    .unwrap_or(RURU_EINVAL)
 }
 
 #[cfg(test)]
