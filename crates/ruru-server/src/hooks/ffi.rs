@@ -507,6 +507,9 @@ unsafe extern "C" fn unpark(lib: *mut RuruLibrary, parking_id: u64, action: i32)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ruru_engine::PacketContext;
+    use std::cell::RefCell;
+    use std::ptr::{null, null_mut};
 
     #[test]
     fn point_names_match_the_engine() {
@@ -517,5 +520,148 @@ mod tests {
         for (a, p) in ruru_hooks_sdk::HOOK_POINTS.iter().zip(HookPoint::ALL) {
             assert_eq!(*a, p.name());
         }
+    }
+
+    #[test]
+    fn a_panic_stops_at_the_boundary() {
+        assert_eq!(
+            boundary(|| -> Result<(), i32> { panic!("a bug of ours") }),
+            RURU_EINVAL
+        );
+        assert_eq!(boundary(|| Err::<(), i32>(RURU_ENOFIELD)), RURU_ENOFIELD);
+        assert_eq!(boundary(|| Ok::<(), i32>(())), RURU_OK);
+        let name = boundary(|| -> &'static CStr { panic!("a bug of ours") });
+        // SAFETY: `panicked` answers a static C string.
+        assert_eq!(unsafe { CStr::from_ptr(name) }, c"");
+        boundary::<()>(|| panic!("a bug of ours"));
+    }
+
+    #[test]
+    fn null_pointers_are_refused() {
+        let mut v32 = 0u32;
+        let mut v64 = 0u64;
+        let mut len = 0usize;
+        let f = c"query4.xid".as_ptr();
+        // SAFETY: every pointer is null or valid for the call, as the ABI
+        // allows.
+        unsafe {
+            assert_eq!(
+                register_callout(null_mut(), c"pkt4_receive".as_ptr(), noop),
+                RURU_EINVAL
+            );
+            assert_eq!(get_u32(null_mut(), f, &mut v32), RURU_EINVAL);
+            assert_eq!(set_u32(null_mut(), f, 1), RURU_EINVAL);
+            assert_eq!(get_u64(null_mut(), f, &mut v64), RURU_EINVAL);
+            assert_eq!(get_bytes(null_mut(), f, null_mut(), &mut len), RURU_EINVAL);
+            assert_eq!(set_bytes(null_mut(), f, null(), 0), RURU_EINVAL);
+            assert_eq!(
+                get_option(null_mut(), f, 1, null_mut(), &mut len),
+                RURU_EINVAL
+            );
+            assert_eq!(set_option(null_mut(), f, 1, null(), 0), RURU_EINVAL);
+            assert_eq!(remove_option(null_mut(), f, 1), RURU_EINVAL);
+            assert_eq!(
+                context_get(null_mut(), f, null_mut(), &mut len),
+                RURU_EINVAL
+            );
+            assert_eq!(context_set(null_mut(), f, null(), 0), RURU_EINVAL);
+            assert_eq!(unpark(null_mut(), 1, RURU_CONTINUE), RURU_EINVAL);
+            assert_eq!(CStr::from_ptr(hook_point(null_mut())), c"");
+            log(null_mut(), RURU_LOG_INFO, null());
+        }
+    }
+
+    unsafe extern "C" fn noop(_: *mut RuruCallout) -> i32 {
+        RURU_CONTINUE
+    }
+
+    thread_local! {
+        /// What [`probe`] saw: result codes and `*len` values, in order.
+        static SEEN: RefCell<Vec<i64>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// A callout that calls the table as a library would (it must not
+    /// panic: it is called from C's side of the boundary).
+    unsafe extern "C" fn probe(c: *mut RuruCallout) -> i32 {
+        let mut seen = Vec::new();
+        let mut out = 0u32;
+        let mut buf = [0u8; 8];
+        let mut len: usize;
+        // SAFETY: `c` is valid during the call; every other pointer is
+        // null or valid for the call.
+        unsafe {
+            let name = CStr::from_ptr(hook_point(c));
+            seen.push(i64::from(name == c"pkt4_receive"));
+            seen.push(i64::from(get_u32(c, c"query4.nope".as_ptr(), &mut out)));
+            seen.push(i64::from(get_u32(c, c"\xff".as_ptr(), &mut out)));
+            seen.push(i64::from(get_u32(c, c"parking_id".as_ptr(), null_mut())));
+            seen.push(i64::from(set_u32(c, null(), 1)));
+            seen.push(i64::from(set_bytes(c, c"buffer4".as_ptr(), null(), 3)));
+            // A bad buffer is reported after the packet's checks.
+            seen.push(i64::from(set_option(c, c"query4".as_ptr(), 12, null(), 3)));
+            // The `len` protocol: too small, then the size, then the bytes.
+            seen.push(i64::from(context_set(
+                c,
+                c"k".as_ptr(),
+                c"value".as_ptr().cast(),
+                5,
+            )));
+            len = 2;
+            seen.push(i64::from(context_get(
+                c,
+                c"k".as_ptr(),
+                buf.as_mut_ptr(),
+                &mut len,
+            )));
+            seen.push(i64::try_from(len).unwrap_or(-1));
+            len = buf.len();
+            seen.push(i64::from(context_get(
+                c,
+                c"k".as_ptr(),
+                buf.as_mut_ptr(),
+                &mut len,
+            )));
+            seen.push(i64::try_from(len).unwrap_or(-1));
+            seen.push(i64::from(context_get(
+                c,
+                c"k".as_ptr(),
+                buf.as_mut_ptr(),
+                null_mut(),
+            )));
+        }
+        seen.push(i64::from(buf[..5] == *b"value"));
+        SEEN.with(|s| *s.borrow_mut() = seen);
+        RURU_CONTINUE
+    }
+
+    #[test]
+    fn the_table_checks_arguments_and_follows_the_len_protocol() {
+        let handle = LibHandle::new("probe".to_string());
+        let mut pc = PacketContext::default();
+        let mut args = HookArgs::new(HookPoint::Pkt4Receive, &mut pc);
+        assert_eq!(invoke(probe, &mut args, 3, &handle), RURU_CONTINUE);
+        let [true_, einval, etoosmall, enofield, ereadonly, ok] = [
+            1,
+            RURU_EINVAL,
+            RURU_ETOOSMALL,
+            RURU_ENOFIELD,
+            ruru_hooks_sdk::RURU_EREADONLY,
+            RURU_OK,
+        ]
+        .map(i64::from);
+        assert_eq!(
+            SEEN.with(|s| s.borrow().clone()),
+            [
+                true_, enofield, einval, einval, einval, einval, ereadonly, ok, etoosmall, 5, ok,
+                5, einval, true_
+            ]
+        );
+        assert_eq!(
+            pc.per_library
+                .get(&3)
+                .and_then(|m| m.get("k"))
+                .map(Vec::as_slice),
+            Some(&b"value"[..])
+        );
     }
 }

@@ -527,3 +527,392 @@ impl fmt::Display for Summary<'_, '_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dhcproto::v6::{DhcpOption, Message, MessageType};
+    use ruru_engine::v4::packet::Query4;
+    use ruru_engine::v4::reply::Draft;
+    use ruru_engine::v6::packet::Query6;
+    use ruru_engine::PacketContext;
+    use ruru_lease::{Lease4, Lease6, LeaseState, LeaseType6};
+
+    /// A DISCOVER from 02:00:00:00:00:01, xid 0x12345678, relayed through
+    /// 10.0.0.1, with a hostname (12) long enough to be split in two by
+    /// RFC 3396.
+    fn query4() -> Query4 {
+        let mut b = vec![0u8; 236];
+        b[0] = 1; // BOOTREQUEST
+        b[1] = 1; // Ethernet
+        b[2] = 6;
+        b[4..8].copy_from_slice(&0x1234_5678u32.to_be_bytes());
+        b[24..28].copy_from_slice(&[10, 0, 0, 1]);
+        b[28..34].copy_from_slice(&[2, 0, 0, 0, 0, 1]);
+        b.extend_from_slice(&[99, 130, 83, 99, 53, 1, 1]);
+        b.extend_from_slice(&[12, 3, b'a', b'b', b'c', 12, 2, b'd', b'e']);
+        b.push(255);
+        ruru_engine::v4::packet::parse(&b).expect("a valid DISCOVER")
+    }
+
+    /// A SOLICIT, transaction id 0x123456, with a client DUID and one IA_NA.
+    fn query6() -> Query6 {
+        let mut b = vec![1, 0x12, 0x34, 0x56];
+        b.extend_from_slice(&[0, 1, 0, 4, 0, 3, 0, 1]); // client id: 00 03 00 01
+        b.extend_from_slice(&[0, 3, 0, 12, 0, 0, 0, 7]); // IA_NA, iaid 7
+        b.extend_from_slice(&[0; 8]);
+        ruru_engine::v6::packet::parse(&b).expect("a valid SOLICIT")
+    }
+
+    fn lease4() -> Lease4 {
+        Lease4 {
+            addr: Ipv4Addr::new(10, 0, 0, 9),
+            hwaddr: vec![2, 0, 0, 0, 0, 1],
+            client_id: None,
+            valid_lifetime: 3600,
+            expire: 5000,
+            subnet_id: 1,
+            fqdn_fwd: false,
+            fqdn_rev: false,
+            hostname: "host".to_string(),
+            state: LeaseState::Default,
+            user_context: String::new(),
+        }
+    }
+
+    fn lease6() -> Lease6 {
+        Lease6 {
+            address: "2001:db8::9".parse().expect("an address"),
+            duid: vec![0, 3, 0, 1],
+            valid_lifetime: 3600,
+            expire: 5000,
+            subnet_id: 2,
+            pref_lifetime: 1800,
+            lease_type: LeaseType6::Na,
+            iaid: 7,
+            prefix_len: 128,
+            fqdn_fwd: false,
+            fqdn_rev: false,
+            hostname: String::new(),
+            hwaddr: Vec::new(),
+            state: LeaseState::Default,
+            user_context: String::new(),
+            hwtype: 0,
+            hwaddr_source: 0,
+        }
+    }
+
+    #[test]
+    fn v4_query_fields_read_and_refuse_writes() {
+        let q = query4();
+        let mut pc = PacketContext::default();
+        let mut a = HookArgs::new(HookPoint::Pkt4Receive, &mut pc);
+        a.query = Some(&q);
+        assert_eq!(read_u32(&a, "query4.xid"), Ok(0x1234_5678));
+        assert_eq!(read_u32(&a, "query4.msg_type"), Ok(1));
+        assert_eq!(read_u32(&a, "query4.htype"), Ok(1));
+        assert_eq!(
+            read_u32(&a, "query4.giaddr"),
+            Ok(u32::from(Ipv4Addr::new(10, 0, 0, 1)))
+        );
+        assert_eq!(
+            read_bytes(&a, "query4.hwaddr").as_deref(),
+            Ok(&[2, 0, 0, 0, 0, 1][..])
+        );
+        // Present but not writable here; absent; unknown.
+        assert_eq!(write_u32(&mut a, "query4.xid", 1), Err(RURU_EREADONLY));
+        assert_eq!(read_u32(&a, "query4.xid"), Ok(0x1234_5678));
+        assert_eq!(read_bytes(&a, "query4.client_id"), Err(RURU_ENOFIELD));
+        assert_eq!(read_u32(&a, "lease4.address"), Err(RURU_ENOFIELD));
+        assert_eq!(write_u32(&mut a, "lease4.address", 1), Err(RURU_ENOFIELD));
+        assert_eq!(read_u32(&a, "query4.nope"), Err(RURU_ENOFIELD));
+        assert_eq!(read_u64(&a, "parking_id"), Err(RURU_ENOFIELD));
+        assert_eq!(read_bytes(&a, "nope"), Err(RURU_ENOFIELD));
+        // The family's fields only.
+        assert_eq!(read_u32(&a, "query6.transid"), Err(RURU_ENOFIELD));
+        assert_eq!(read_u32(&a, "subnet6.id"), Err(RURU_ENOFIELD));
+    }
+
+    #[test]
+    fn v4_lease_fields_are_written_where_kea_allows() {
+        let mut l = lease4();
+        let mut pc = PacketContext::default();
+        let mut a = HookArgs::new(HookPoint::Lease4Select, &mut pc);
+        a.lease = Some(&mut l);
+        a.park = Some(42);
+        assert_eq!(read_u32(&a, "lease4.valid_lifetime"), Ok(3600));
+        assert_eq!(read_u64(&a, "lease4.expire"), Ok(5000));
+        assert_eq!(read_u64(&a, "parking_id"), Ok(42));
+        assert_eq!(
+            read_bytes(&a, "lease4.hostname").as_deref(),
+            Ok(&b"host"[..])
+        );
+        assert_eq!(write_u32(&mut a, "lease4.valid_lifetime", 600), Ok(()));
+        assert_eq!(write_u32(&mut a, "lease4.address", 0), Err(RURU_EINVAL));
+        assert!(!a.lease_address_set);
+        let addr = Ipv4Addr::new(10, 0, 0, 20);
+        assert_eq!(write_u32(&mut a, "lease4.address", u32::from(addr)), Ok(()));
+        assert!(a.lease_address_set);
+        assert_eq!(
+            write_u32(&mut a, "lease4.subnet_id", 2),
+            Err(RURU_EREADONLY)
+        );
+        drop(a);
+        assert_eq!((l.addr, l.valid_lifetime, l.subnet_id), (addr, 600, 1));
+    }
+
+    #[test]
+    fn subnet_id_reads_zero_and_clears_at_subnet_select() {
+        let mut pc = PacketContext::default();
+        let mut a = HookArgs::new(HookPoint::Subnet4Select, &mut pc);
+        assert_eq!(read_u32(&a, "subnet4.id"), Ok(0));
+        assert_eq!(write_u32(&mut a, "subnet4.id", 5), Ok(()));
+        assert_eq!(a.subnet_id, Some(5));
+        assert_eq!(write_u32(&mut a, "subnet4.id", 0), Ok(()));
+        assert_eq!(a.subnet_id, None);
+        let mut pc = PacketContext::default();
+        let a = HookArgs::new(HookPoint::Pkt4Receive, &mut pc);
+        assert_eq!(read_u32(&a, "subnet4.id"), Err(RURU_ENOFIELD));
+    }
+
+    #[test]
+    fn v6_lease_fields_keep_preferred_within_valid() {
+        let q = query6();
+        let mut l = lease6();
+        let mut pc = PacketContext::default();
+        let mut a = HookArgs::new(HookPoint::Lease6Select, &mut pc);
+        a.query6 = Some(&q);
+        a.lease6 = Some(&mut l);
+        a.subnet_id = Some(2);
+        assert_eq!(read_u32(&a, "query6.transid"), Ok(0x12_3456));
+        assert_eq!(read_u32(&a, "query6.msg_type"), Ok(1));
+        assert_eq!(
+            read_bytes(&a, "query6.duid").as_deref(),
+            Ok(&[0, 3, 0, 1][..])
+        );
+        assert_eq!(read_u32(&a, "subnet6.id"), Ok(2));
+        assert_eq!(read_u32(&a, "subnet4.id"), Err(RURU_ENOFIELD));
+        assert_eq!(read_u32(&a, "lease6.iaid"), Ok(7));
+        assert_eq!(read_u32(&a, "lease6.type"), Ok(0));
+        assert_eq!(read_u64(&a, "lease6.expire"), Ok(5000));
+        assert_eq!(
+            read_bytes(&a, "lease6.address").as_deref(),
+            Ok(&Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 9).octets()[..])
+        );
+        // A shorter valid lifetime pulls the preferred one down; a preferred
+        // lifetime beyond the valid one is refused.
+        assert_eq!(write_u32(&mut a, "lease6.valid_lifetime", 1000), Ok(()));
+        assert_eq!(read_u32(&a, "lease6.preferred_lifetime"), Ok(1000));
+        assert_eq!(
+            write_u32(&mut a, "lease6.preferred_lifetime", 1001),
+            Err(RURU_EINVAL)
+        );
+        assert_eq!(write_u32(&mut a, "lease6.preferred_lifetime", 500), Ok(()));
+        // lease6.address: 16 bytes, unicast.
+        assert_eq!(
+            write_bytes(&mut a, "lease6.address", &[1; 4]),
+            Err(RURU_EINVAL)
+        );
+        let mcast = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1).octets();
+        assert_eq!(
+            write_bytes(&mut a, "lease6.address", &mcast),
+            Err(RURU_EINVAL)
+        );
+        assert!(!a.lease_address_set);
+        let new = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x20);
+        assert_eq!(write_bytes(&mut a, "lease6.address", &new.octets()), Ok(()));
+        assert!(a.lease_address_set);
+        assert_eq!(
+            write_bytes(&mut a, "lease6.duid", &[1]),
+            Err(RURU_EREADONLY)
+        );
+        drop(a);
+        assert_eq!(
+            (l.address, l.valid_lifetime, l.pref_lifetime),
+            (new, 1000, 500)
+        );
+    }
+
+    #[test]
+    fn buffers_belong_to_their_family() {
+        let mut buf = vec![1, 2, 3];
+        let mut pc = PacketContext::default();
+        let mut a = HookArgs::new(HookPoint::Buffer6Receive, &mut pc);
+        a.buffer = Some(&mut buf);
+        assert_eq!(read_bytes(&a, "buffer4"), Err(RURU_ENOFIELD));
+        assert_eq!(write_bytes(&mut a, "buffer4", &[9]), Err(RURU_ENOFIELD));
+        assert_eq!(read_bytes(&a, "buffer6").as_deref(), Ok(&[1, 2, 3][..]));
+        assert_eq!(write_bytes(&mut a, "buffer6", &[9, 8]), Ok(()));
+        drop(a);
+        assert_eq!(buf, [9, 8]);
+    }
+
+    #[test]
+    fn text_fields_take_utf8_where_writable() {
+        let mut pc = PacketContext::default();
+        let mut a = HookArgs::new(HookPoint::CommandProcessed, &mut pc);
+        a.text.push(("command.name", "list-commands".to_string()));
+        a.text.push(("command.response", "{}".to_string()));
+        assert_eq!(
+            read_bytes(&a, "command.name").as_deref(),
+            Ok(&b"list-commands"[..])
+        );
+        assert_eq!(
+            write_bytes(&mut a, "command.name", b"x"),
+            Err(RURU_EREADONLY)
+        );
+        assert_eq!(
+            write_bytes(&mut a, "command.response", &[0xff]),
+            Err(RURU_EINVAL)
+        );
+        assert_eq!(write_bytes(&mut a, "command.response", b"[1]"), Ok(()));
+        assert_eq!(a.text[1], ("command.response", "[1]".to_string()));
+    }
+
+    #[test]
+    fn id_value_is_at_most_255_bytes() {
+        let mut pc = PacketContext::default();
+        let mut a = HookArgs::new(HookPoint::Host4Identifier, &mut pc);
+        a.id_value = Some(Vec::new());
+        assert_eq!(write_bytes(&mut a, "id_value", &[0; 256]), Err(RURU_EINVAL));
+        assert_eq!(write_bytes(&mut a, "id_value", &[7; 255]), Ok(()));
+        assert_eq!(a.id_value.as_deref().map(<[u8]>::len), Some(255));
+    }
+
+    #[test]
+    fn v4_options_of_query_and_response() {
+        let q = query4();
+        let mut r = Draft::new(2);
+        let mut pc = PacketContext::default();
+        let mut a = HookArgs::new(HookPoint::Pkt4Send, &mut pc);
+        a.query = Some(&q);
+        a.response = Some(&mut r);
+        // RFC 3396: the two parts of option 12 come back joined.
+        assert_eq!(read_option(&a, "query4", 12).as_deref(), Ok(&b"abcde"[..]));
+        assert_eq!(read_option(&a, "query4", 256), Err(RURU_EINVAL));
+        assert_eq!(read_option(&a, "query4", 60), Err(RURU_ENOFIELD));
+        assert_eq!(read_option(&a, "reply4", 12), Err(RURU_EINVAL));
+        let set = |a: &mut HookArgs<'_>, packet, code, v: Option<&[u8]>| {
+            write_option(a, "test", packet, code, v)
+        };
+        assert_eq!(set(&mut a, "query4", 12, Some(b"x")), Err(RURU_EREADONLY));
+        assert_eq!(set(&mut a, "response6", 12, Some(b"x")), Err(RURU_ENOFIELD));
+        assert_eq!(set(&mut a, "response4", 12, None), Err(RURU_EINVAL));
+        for code in [0, 53, 255, 256] {
+            assert_eq!(set(&mut a, "response4", code, Some(b"x")), Err(RURU_EINVAL));
+        }
+        assert_eq!(set(&mut a, "response4", 15, Some(b"old")), Ok(()));
+        assert_eq!(set(&mut a, "response4", 15, Some(b"example")), Ok(()));
+        assert_eq!(
+            read_option(&a, "response4", 15).as_deref(),
+            Ok(&b"example"[..])
+        );
+        assert_eq!(
+            delete_option(&mut a, "test", "response4", 53),
+            Err(RURU_EINVAL)
+        );
+        assert_eq!(delete_option(&mut a, "test", "response4", 15), Ok(()));
+        assert_eq!(
+            delete_option(&mut a, "test", "response4", 15),
+            Err(RURU_ENOFIELD)
+        );
+        drop(a);
+        assert!(r.options.is_empty());
+    }
+
+    #[test]
+    fn v4_response_options_are_read_only_before_pkt4_send() {
+        let mut r = Draft::new(2);
+        r.options.push((15, b"example".to_vec()));
+        let mut pc = PacketContext::default();
+        let mut a = HookArgs::new(HookPoint::Leases4Committed, &mut pc);
+        a.response = Some(&mut r);
+        assert_eq!(
+            read_option(&a, "response4", 15).as_deref(),
+            Ok(&b"example"[..])
+        );
+        assert_eq!(
+            write_option(&mut a, "test", "response4", 15, Some(b"x")),
+            Err(RURU_EREADONLY)
+        );
+        assert_eq!(
+            delete_option(&mut a, "test", "response4", 15),
+            Err(RURU_EREADONLY)
+        );
+        assert_eq!(
+            write_u32(&mut a, "response4.msg_type", 5),
+            Err(RURU_EREADONLY)
+        );
+    }
+
+    #[test]
+    fn v6_response_options_protect_identifiers_and_ias() {
+        let q = query6();
+        let mut r = Message::new_with_id(MessageType::Reply, [0x12, 0x34, 0x56]);
+        r.opts_mut()
+            .insert(DhcpOption::ServerId(vec![0, 3, 0, 1, 9]));
+        let mut pc = PacketContext::default();
+        let mut a = HookArgs::new(HookPoint::Pkt6Send, &mut pc);
+        a.query6 = Some(&q);
+        a.response6 = Some(&mut r);
+        assert_eq!(read_u32(&a, "response6.msg_type"), Ok(7));
+        assert_eq!(
+            read_option(&a, "query6", 1).as_deref(),
+            Ok(&[0, 3, 0, 1][..])
+        );
+        assert_eq!(read_option(&a, "query6", 23), Err(RURU_ENOFIELD));
+        assert_eq!(
+            read_option(&a, "response6", 2).as_deref(),
+            Ok(&[0, 3, 0, 1, 9][..])
+        );
+        // Client and server id, IA_NA, IA_TA, IA_PD, relay message.
+        for code in [0, 1, 2, 3, 4, 9, 25] {
+            assert_eq!(
+                write_option(&mut a, "test", "response6", code, Some(&[1])),
+                Err(RURU_EINVAL),
+                "set {code}"
+            );
+            assert_eq!(
+                delete_option(&mut a, "test", "response6", code),
+                Err(RURU_EINVAL),
+                "remove {code}"
+            );
+        }
+        assert_eq!(
+            read_option(&a, "response6", 2).as_deref(),
+            Ok(&[0, 3, 0, 1, 9][..])
+        );
+        assert_eq!(
+            write_option(&mut a, "test", "query6", 23, Some(&[1])),
+            Err(RURU_EREADONLY)
+        );
+        assert_eq!(
+            write_option(&mut a, "test", "response4", 23, Some(&[1])),
+            Err(RURU_ENOFIELD)
+        );
+        let dns = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x53).octets();
+        assert_eq!(
+            write_option(&mut a, "test", "response6", 23, Some(&dns)),
+            Ok(())
+        );
+        assert_eq!(read_option(&a, "response6", 23).as_deref(), Ok(&dns[..]));
+        assert_eq!(delete_option(&mut a, "test", "response6", 23), Ok(()));
+        assert_eq!(
+            delete_option(&mut a, "test", "response6", 23),
+            Err(RURU_ENOFIELD)
+        );
+        assert_eq!(read_option(&a, "response6", 23), Err(RURU_ENOFIELD));
+    }
+
+    #[test]
+    fn context_is_kept_per_library() {
+        let mut pc = PacketContext::default();
+        let mut a = HookArgs::new(HookPoint::Pkt6Receive, &mut pc);
+        assert_eq!(read_context(&a, 0, "k"), Err(RURU_ENOFIELD));
+        write_context(&mut a, 0, "k", b"zero");
+        write_context(&mut a, 1, "k", b"one");
+        assert_eq!(read_context(&a, 0, "k"), Ok(&b"zero"[..]));
+        assert_eq!(read_context(&a, 1, "k"), Ok(&b"one"[..]));
+        assert_eq!(read_context(&a, 1, "other"), Err(RURU_ENOFIELD));
+    }
+}
