@@ -15,7 +15,8 @@ use ruru_hooks_sdk::{
 };
 use tracing::{debug, info, trace, warn};
 
-use super::api::{self, LibHandle};
+use super::ffi::{self, LibHandle};
+use super::fields;
 use super::park::{ParkStats, ParkingLot};
 use super::TARGET;
 
@@ -363,9 +364,9 @@ impl HookDispatch for Hooks {
         for c in &self.points[point as usize] {
             let lib = &self.libs[c.lib];
             let _serial = lib.serial.as_ref().map(lock);
-            trace!(target: ARGS, library = %lib.name, hook = point.name(), args = %api::Summary(args), "callout arguments");
+            trace!(target: ARGS, library = %lib.name, hook = point.name(), args = %fields::Summary(args), "callout arguments");
             let started = Instant::now();
-            let rc = api::invoke(c.f, args, c.lib, &lib.handle);
+            let rc = ffi::invoke(c.f, args, c.lib, &lib.handle);
             let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
             c.stats.calls.fetch_add(1, Relaxed);
             c.stats.nanos.fetch_add(nanos, Relaxed);

@@ -29,8 +29,8 @@ use ruru_hooks_sdk::{
 };
 use tracing::{debug, info, warn};
 
-use super::api::{self, LibHandle};
 use super::dispatch::{HookStats, Hooks, LoadedLib};
+use super::ffi::{self, LibHandle};
 use super::{HookError, TARGET};
 
 /// A library opened and checked, whose `ruru_hook_load` has not run yet.
@@ -203,7 +203,7 @@ fn load_one(
     // open). `API` is a static table; `handle` is boxed and kept in the
     // `LoadedLib` until after `ruru_hook_unload` returns; `params` outlives
     // the call.
-    let rc = unsafe { (opened.load)(&api::API, handle.as_ptr(), params.as_ptr()) };
+    let rc = unsafe { (opened.load)(&ffi::API, handle.as_ptr(), params.as_ptr()) };
     let mut callouts = handle.finish_registration();
     if rc != 0 {
         if let Some(unload) = opened.unload {

@@ -4,15 +4,23 @@
 //! Modules:
 //! - [`loader`]: opening a library with `libloading`, checking its ABI
 //!   version and symbols, calling `ruru_hook_load` / `ruru_hook_unload`.
-//! - `api`: the [`ruru_hooks_sdk::RuruApi`] table (`extern "C"` functions,
-//!   each catching panics) and the per-call state a `RuruCallout*` points to.
+//! - `ffi`: the C boundary: the [`ruru_hooks_sdk::RuruApi`] table of
+//!   `extern "C"` functions, the pointer, string and length checks of their
+//!   arguments, the one panic boundary they all run in, and what the
+//!   `RuruLibrary*` / `RuruCallout*` pointers point to.
+//! - `fields`: what those functions mean, in safe Rust: Kea's field names
+//!   (`query4.xid`, `lease6.address`, ...), the options of the query and
+//!   response and the per-library context, mapped to reads and writes of
+//!   the engine's `HookArgs`, with the ABI's result codes.
 //! - [`dispatch`]: [`Hooks`], one generation of loaded libraries, which
 //!   implements the engine's `HookDispatch`; statistics per library and
 //!   hook point ([`HookStats`]).
 //! - [`park`]: the bounded parking lot of replies parked by callouts.
+//! - [`inspect`]: checking a hook library from its file, without loading
+//!   it (before it is opened, and on the check-only paths).
 //!
-//! `unsafe` is allowed in these modules only (the crate denies it); every
-//! block says why it is sound.
+//! `unsafe` is allowed in `ffi`, [`dispatch`] and [`loader`] only (the crate
+//! denies it; `fields` forbids it); every block says why it is sound.
 //!
 //! # Life cycle
 //! A configuration's libraries are loaded while the configuration is being
@@ -29,9 +37,10 @@
 //! `ruru::hooks` at their own level.
 
 #[allow(unsafe_code)]
-mod api;
-#[allow(unsafe_code)]
 pub mod dispatch;
+#[allow(unsafe_code)]
+mod ffi;
+mod fields;
 pub mod inspect;
 #[allow(unsafe_code)]
 pub mod loader;
