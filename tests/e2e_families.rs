@@ -7,7 +7,6 @@
 
 mod common;
 
-use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::time::Duration;
@@ -41,12 +40,7 @@ fn config(relay4: std::net::Ipv4Addr) -> String {
 }
 
 fn cmd(sock: &Path, body: Value) -> Value {
-    let mut s = UnixStream::connect(sock).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    s.write_all(body.to_string().as_bytes()).unwrap();
-    let mut out = Vec::new();
-    s.read_to_end(&mut out).unwrap();
-    serde_json::from_slice(&out).unwrap()
+    unix_cmd(sock, &body)
 }
 
 #[test]

@@ -39,12 +39,7 @@ fn config(hooks: &str) -> String {
 }
 
 fn cmd(srv: &Server, body: &Value) -> Value {
-    let mut s = UnixStream::connect(srv.path("ctl.sock")).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    s.write_all(body.to_string().as_bytes()).unwrap();
-    let mut out = Vec::new();
-    s.read_to_end(&mut out).unwrap();
-    serde_json::from_slice(&out).unwrap()
+    unix_cmd(&srv.path("ctl.sock"), body)
 }
 
 /// The running configuration with `hooks-libraries` replaced.
@@ -260,15 +255,6 @@ impl Drop for Umask0 {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn unix_cmd(sock: &Path, body: &Value) -> Value {
-    let mut s = UnixStream::connect(sock).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    s.write_all(body.to_string().as_bytes()).unwrap();
-    let mut out = Vec::new();
-    s.read_to_end(&mut out).unwrap();
-    serde_json::from_slice(&out).unwrap()
 }
 
 fn mode(p: &Path) -> u32 {

@@ -62,6 +62,18 @@ pub fn relay_addr_for(name: &str) -> Ipv4Addr {
     Ipv4Addr::new(127, 1, (x >> 8) as u8, (x & 0xff) as u8)
 }
 
+/// Sends one control command over the UNIX socket `sock` and returns the
+/// answer.
+pub fn unix_cmd(sock: &Path, body: &serde_json::Value) -> serde_json::Value {
+    use std::io::{Read, Write};
+    let mut s = std::os::unix::net::UnixStream::connect(sock).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(body.to_string().as_bytes()).unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).unwrap();
+    serde_json::from_slice(&out).unwrap()
+}
+
 /// The hooks directory of a server started in `dir` (its `RURU_HOOKS_PATH`):
 /// hook libraries load only from there.
 pub fn hooks_dir(dir: &Path) -> PathBuf {
