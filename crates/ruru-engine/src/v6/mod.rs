@@ -15,13 +15,20 @@
 //! / `lease6_rebind` / `lease6_release` / `lease6_decline` per lease →
 //! `leases6_committed` → `pkt6_send` → encode → `buffer6_send`).
 //!
-//! Sub-modules: `packet` (decode, relay wrapping), `park` (replies parked
-//! by hook libraries and their resumption), `hosts` (reservations from
-//! host databases, asked after the subnet's own at every message).
+//! Sub-modules: `packet` (decode, relay wrapping), `alloc` (address and
+//! prefix selection for IA_NA/IA_PD, lease writes), `reply` (IA options,
+//! status codes, requested options, encoding and addressing the reply),
+//! `reclaim` (expired leases), `park` (replies parked by hook libraries and
+//! their resumption), `hosts` (reservations from host databases, asked
+//! after the subnet's own at every message). This module keeps the types,
+//! construction, `process` and the per-message handlers.
 
+mod alloc;
 pub mod hosts;
 pub mod packet;
 mod park;
+mod reclaim;
+mod reply;
 
 pub use park::Parked6;
 
@@ -30,19 +37,20 @@ use std::cell::RefCell;
 use std::net::{Ipv6Addr, SocketAddrV6};
 use std::sync::Arc;
 
-use dhcproto::v6::{
-    self, DhcpOption, IAAddr, IAPrefix, MessageType, OptionCode, Status, StatusCode, IANA, IAPD,
-};
-use dhcproto::{Encodable, Encoder};
-use ruru_config::{Dhcp6, HostId6, OptionData6, PdPool, Pool6, Reservation6, Subnet6};
+use dhcproto::v6::{self, DhcpOption, MessageType, OptionCode, Status};
+use ruru_config::{Dhcp6, HostId6, Reservation6, Subnet6};
 use ruru_lease::{Lease6, LeaseState, LeaseStore, LeaseType6};
 use tracing::debug;
 
-use crate::cursor::{Candidate, Cursor};
+use crate::cursor::Cursor;
 use crate::hooks::{next_park_id, HookArgs, HookDispatch, HookPoint, NextStep, PacketContext};
 use crate::rng::Rng;
 use crate::stats::{add, Stat, Stats, SubnetStats6};
+use alloc::Cursors6;
 use packet::Query6;
+#[cfg(test)]
+use reply::pd_exclude;
+use reply::{entry, status, wrap};
 
 /// DHCPv6 ports (RFC 8415 §7.2).
 pub const CLIENT_PORT: u16 = 546;
@@ -120,13 +128,6 @@ pub enum Outcome6 {
     Parked(Box<Parked6>),
 }
 
-/// Per-pool cursors of one subnet.
-#[derive(Debug)]
-struct Cursors6 {
-    na: Vec<Cursor>,
-    pd: Vec<Cursor>,
-}
-
 /// The per-config DHCPv6 engine.
 #[derive(Debug)]
 pub struct Engine6 {
@@ -160,13 +161,6 @@ struct Ctx<'a> {
     track_commits: bool,
     committed: RefCell<Vec<Lease6>>,
     deleted: RefCell<Vec<Lease6>>,
-}
-
-fn status(code: Status, msg: &str) -> DhcpOption {
-    DhcpOption::StatusCode(StatusCode {
-        status: code,
-        msg: msg.to_string(),
-    })
 }
 
 /// One IA of a client message, whatever its type: what IA_NA and IA_PD
@@ -232,34 +226,6 @@ fn ias(q: &Query6) -> Vec<Ia> {
             _ => None,
         })
         .collect()
-}
-
-/// An IAADDR (or IAPREFIX for a prefix) with its lifetimes.
-fn entry(kind: LeaseType6, a: Ipv6Addr, len: u8, pref: u32, valid: u32) -> DhcpOption {
-    let opts = v6::DhcpOptions::new();
-    match kind {
-        LeaseType6::Pd => DhcpOption::IAPrefix(IAPrefix {
-            preferred_lifetime: pref,
-            valid_lifetime: valid,
-            prefix_len: len,
-            prefix_ip: a,
-            opts,
-        }),
-        _ => DhcpOption::IAAddr(IAAddr {
-            addr: a,
-            preferred_life: pref,
-            valid_life: valid,
-            opts,
-        }),
-    }
-}
-
-/// The reply IA of `kind` around `opts`.
-fn wrap(kind: LeaseType6, id: u32, t1: u32, t2: u32, opts: v6::DhcpOptions) -> DhcpOption {
-    match kind {
-        LeaseType6::Pd => DhcpOption::IAPD(IAPD { id, t1, t2, opts }),
-        _ => DhcpOption::IANA(IANA { id, t1, t2, opts }),
-    }
 }
 
 fn sat_i64(v: u128) -> i64 {
@@ -707,372 +673,6 @@ impl Engine6 {
         dbs?.get6(s.id, &ids).map(Cow::Owned)
     }
 
-    fn owner_is(&self, ctx: &Ctx<'_>, l: &Lease6, iaid: u32) -> bool {
-        l.duid == ctx.duid && l.iaid == iaid
-    }
-
-    /// Whether `addr` (of `kind`) may go to this client's IA now: not
-    /// reserved for another client (in the subnet or, checked last, in a
-    /// host database), and free of leases for it.
-    fn free_for(
-        &self,
-        store: &dyn LeaseStore,
-        ctx: &Ctx<'_>,
-        kind: LeaseType6,
-        addr: Ipv6Addr,
-        iaid: u32,
-    ) -> bool {
-        if let Some(r) = ctx.subnet.reservations.by_address(addr) {
-            if !ctx.host.is_some_and(|h| h.id == r.id) {
-                return false;
-            }
-        }
-        self.lease_free(store, ctx, kind, addr, iaid) && !self.db_reserved(ctx, addr)
-    }
-
-    /// Whether a host database reserves `addr` for another client (one
-    /// query per database; none without a host database).
-    fn db_reserved(&self, ctx: &Ctx<'_>, addr: Ipv6Addr) -> bool {
-        let dbs = &self.opts.hosts;
-        !dbs.is_empty()
-            && ctx.subnet.id != 0
-            && dbs.reserved_for_other6(ctx.subnet.id, addr, ctx.host)
-    }
-
-    /// Whether no lease keeps `addr` from this client's IA.
-    fn lease_free(
-        &self,
-        store: &dyn LeaseStore,
-        ctx: &Ctx<'_>,
-        kind: LeaseType6,
-        addr: Ipv6Addr,
-        iaid: u32,
-    ) -> bool {
-        match store.get6(kind, addr) {
-            None => true,
-            Some(l) => {
-                l.expired(ctx.now)
-                    || (l.state == LeaseState::Default && self.owner_is(ctx, &l, iaid))
-            }
-        }
-    }
-
-    /// An address for an IA_NA: reservation, current lease, hint, pool.
-    fn pick_na(
-        &self,
-        store: &dyn LeaseStore,
-        ctx: &Ctx<'_>,
-        iaid: u32,
-        hint: Option<Ipv6Addr>,
-    ) -> Option<Ipv6Addr> {
-        let s = ctx.subnet;
-        if let Some(h) = ctx.host {
-            for a in &h.ip_addresses {
-                if self.free_for(store, ctx, LeaseType6::Na, *a, iaid) {
-                    return Some(*a);
-                }
-            }
-        }
-        let current = store
-            .get6_by_duid_iaid(LeaseType6::Na, ctx.duid, iaid)
-            .into_iter()
-            .filter(|l| l.subnet_id == s.id && l.state != LeaseState::Declined)
-            .map(|l| l.address)
-            .find(|a| s.pools.iter().any(|p| p.contains(*a)));
-        if let Some(c) = current {
-            if hint.is_none_or(|h| h == c) {
-                return Some(c);
-            }
-        }
-        if let Some(h) = hint {
-            if s.pools.iter().any(|p| p.contains(h))
-                && self.free_for(store, ctx, LeaseType6::Na, h, iaid)
-            {
-                return Some(h);
-            }
-        }
-        if current.is_some() {
-            return current;
-        }
-        for (pool, cur) in s.pools.iter().zip(&self.cursors[ctx.sidx].na) {
-            if let Some(a) = self.search_pool(store, ctx, pool, cur, iaid) {
-                return Some(a);
-            }
-        }
-        None
-    }
-
-    fn search_pool(
-        &self,
-        store: &dyn LeaseStore,
-        ctx: &Ctx<'_>,
-        pool: &Pool6,
-        cur: &Cursor,
-        iaid: u32,
-    ) -> Option<Ipv6Addr> {
-        let size = pool.size();
-        let start = u128::from(pool.start);
-        let addr = |off: u128| Ipv6Addr::from(start.wrapping_add(off));
-        cur.search(size, self.spread.as_deref(), |off| {
-            let a = addr(off);
-            Some(self.candidate(store, ctx, LeaseType6::Na, a, iaid))
-        })
-        .map(addr)
-    }
-
-    /// A prefix for an IA_PD: reservation, current lease, hint, PD pools.
-    fn pick_pd(
-        &self,
-        store: &dyn LeaseStore,
-        ctx: &Ctx<'_>,
-        iaid: u32,
-        hint: Option<(Ipv6Addr, u8)>,
-    ) -> Option<(Ipv6Addr, u8)> {
-        let s = ctx.subnet;
-        if let Some(h) = ctx.host {
-            for (p, len) in &h.prefixes {
-                if self.free_for(store, ctx, LeaseType6::Pd, *p, iaid) {
-                    return Some((*p, *len));
-                }
-            }
-        }
-        let current = store
-            .get6_by_duid_iaid(LeaseType6::Pd, ctx.duid, iaid)
-            .into_iter()
-            .filter(|l| l.subnet_id == s.id && l.state != LeaseState::Declined)
-            .map(|l| (l.address, l.prefix_len))
-            .find(|(p, len)| s.pd_pools.iter().any(|pp| pp.contains(*p, *len)));
-        if let Some(c) = current {
-            if hint.is_none_or(|(h, _)| h == c.0 || h.is_unspecified()) {
-                return Some(c);
-            }
-        }
-        if let Some((h, len)) = hint {
-            if !h.is_unspecified()
-                && s.pd_pools.iter().any(|p| p.contains(h, len))
-                && self.free_for(store, ctx, LeaseType6::Pd, h, iaid)
-            {
-                return Some((h, len));
-            }
-        }
-        if current.is_some() {
-            return current;
-        }
-        for (pool, cur) in s.pd_pools.iter().zip(&self.cursors[ctx.sidx].pd) {
-            if let Some(p) = self.search_pd(store, ctx, pool, cur, iaid) {
-                return Some((p, pool.delegated_len));
-            }
-        }
-        None
-    }
-
-    fn search_pd(
-        &self,
-        store: &dyn LeaseStore,
-        ctx: &Ctx<'_>,
-        pool: &PdPool,
-        cur: &Cursor,
-        iaid: u32,
-    ) -> Option<Ipv6Addr> {
-        let size = pool.size();
-        let off = cur.search(size, self.spread.as_deref(), |off| {
-            let p = pool.nth(off)?;
-            Some(self.candidate(store, ctx, LeaseType6::Pd, p, iaid))
-        })?;
-        pool.nth(off)
-    }
-
-    /// What a pool search makes of `a`: reserved addresses are skipped (the
-    /// client's own were tried first), those of a host database asked only
-    /// once the address is free of leases.
-    fn candidate(
-        &self,
-        store: &dyn LeaseStore,
-        ctx: &Ctx<'_>,
-        kind: LeaseType6,
-        a: Ipv6Addr,
-        iaid: u32,
-    ) -> Candidate {
-        if ctx.subnet.reservations.by_address(a).is_some() {
-            Candidate::Skip
-        } else if !self.lease_free(store, ctx, kind, a, iaid) {
-            Candidate::Taken
-        } else if self.db_reserved(ctx, a) {
-            Candidate::Skip
-        } else {
-            Candidate::Free
-        }
-    }
-
-    /// Preferred and valid lifetimes for an IA with the client's `hint`
-    /// (preferred, valid; 0 = none): the subnet's defaults, or the hint
-    /// within `min-`/`max-` (Kea); preferred never above valid.
-    fn lifetimes(&self, s: &Subnet6, hint: (u32, u32)) -> (u32, u32) {
-        let valid = s.valid_lifetime.choose(Some(hint.1));
-        let pref = s.preferred_lifetime.choose(Some(hint.0)).min(valid);
-        (pref, valid)
-    }
-
-    /// T1 and T2 for an IA whose (shortest) preferred lifetime is `pref`:
-    /// configured timers win, else the percentages of `pref` when
-    /// `calculate-tee-times` is on, else 0 (the client chooses).
-    fn tee(&self, s: &Subnet6, pref: u32) -> (u32, u32) {
-        let pct = |p: f64| (f64::from(pref) * p) as u32;
-        let t1 = s.renew_timer.unwrap_or(if s.calculate_tee_times {
-            pct(s.t1_percent)
-        } else {
-            0
-        });
-        let t2 = s.rebind_timer.unwrap_or(if s.calculate_tee_times {
-            pct(s.t2_percent)
-        } else {
-            0
-        });
-        (t1.min(t2.max(t1)), t2)
-    }
-
-    fn lease(
-        &self,
-        ctx: &Ctx<'_>,
-        kind: LeaseType6,
-        addr: Ipv6Addr,
-        prefix_len: u8,
-        iaid: u32,
-        hint: (u32, u32),
-    ) -> Lease6 {
-        let (pref, valid) = self.lifetimes(ctx.subnet, hint);
-        let (hwaddr, hwtype, hwaddr_source) = hwaddr_of(ctx.q, ctx.duid);
-        Lease6 {
-            address: addr,
-            duid: ctx.duid.to_vec(),
-            valid_lifetime: valid,
-            expire: ctx.now + u64::from(valid),
-            subnet_id: ctx.subnet.id,
-            pref_lifetime: pref,
-            lease_type: kind,
-            iaid,
-            prefix_len,
-            fqdn_fwd: false,
-            fqdn_rev: false,
-            hostname: ctx
-                .host
-                .and_then(|h| h.hostname.clone())
-                .unwrap_or_default(),
-            hwaddr,
-            state: LeaseState::Default,
-            user_context: String::new(),
-            hwtype,
-            hwaddr_source,
-        }
-    }
-
-    /// Stores a lease (add or replace); statistics for new assignments.
-    fn store(&self, store: &dyn LeaseStore, ctx: &Ctx<'_>, l: &Lease6) -> Result<(), Drop6> {
-        // Conditional writes: a new lease only if the address is still
-        // free, a replacement only if the stored lease is still the one
-        // checked (another worker, or another server on a shared database,
-        // may have taken the address since). A lost race drops the message;
-        // the client retransmits and gets another address.
-        let old = store.get6(l.lease_type, l.address);
-        let res = match &old {
-            Some(o) => store.update6_if(l, o),
-            None => store.add6(l).map(|()| true),
-        };
-        match res {
-            Ok(true) if ctx.track_commits => ctx.committed.borrow_mut().push(l.clone()),
-            Ok(true) => {}
-            Ok(false) | Err(ruru_lease::LeaseError::Exists6(_)) => {
-                self.stats.inc(Stat::V6AllocationConflicts);
-                if let (Some(rng), Some(c)) = (self.spread.as_deref(), self.cursors.get(ctx.sidx)) {
-                    let s = ctx.subnet;
-                    let cur =
-                        match l.lease_type {
-                            LeaseType6::Pd => s.pd_pools.iter().zip(&c.pd).find_map(|(p, c)| {
-                                p.contains(l.address, l.prefix_len).then_some(c)
-                            }),
-                            _ => s
-                                .pools
-                                .iter()
-                                .zip(&c.na)
-                                .find_map(|(p, c)| p.contains(l.address).then_some(c)),
-                        };
-                    if let Some(cur) = cur {
-                        cur.jump(rng);
-                    }
-                }
-                debug!(addr = %l.address, "DHCPv6 lease changed meanwhile; message dropped");
-                return Err(Drop6::Conflict);
-            }
-            Err(e) => {
-                crate::store_failed("DHCPv6 lease not stored; no reply", &l.address, &e);
-                return Err(Drop6::StoreFailed);
-            }
-        }
-        let fresh = old.as_ref().is_none_or(|o| {
-            o.state == LeaseState::ExpiredReclaimed || o.duid != l.duid || o.iaid != l.iaid
-        });
-        if fresh {
-            let st = &self.subnet_stats[ctx.sidx];
-            if old
-                .as_ref()
-                .is_some_and(|o| o.state != LeaseState::ExpiredReclaimed)
-            {
-                // reused another client's expired lease: it stops counting
-                self.unassign(old.as_ref().unwrap_or(l));
-            }
-            if old.is_some() {
-                // An expired (or reclaimed) lease given again (Kea's
-                // v6-ia-na-lease-reuses / v6-ia-pd-lease-reuses).
-                let (total, per_subnet) = match l.lease_type {
-                    LeaseType6::Pd => (Stat::V6IaPdLeaseReuses, &st.v6_ia_pd_lease_reuses),
-                    _ => (Stat::V6IaNaLeaseReuses, &st.v6_ia_na_lease_reuses),
-                };
-                self.stats.inc(total);
-                add(per_subnet, 1);
-            }
-            match l.lease_type {
-                LeaseType6::Pd => {
-                    add(&st.assigned_pds, 1);
-                    add(&st.cumulative_assigned_pds, 1);
-                    self.stats.inc(Stat::CumulativeAssignedPds);
-                }
-                _ => {
-                    add(&st.assigned_nas, 1);
-                    add(&st.cumulative_assigned_nas, 1);
-                    self.stats.inc(Stat::CumulativeAssignedNas);
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn unassign(&self, l: &Lease6) {
-        if let Some(i) = self.cfg.subnets.iter().position(|s| s.id == l.subnet_id) {
-            let st = &self.subnet_stats[i];
-            match l.lease_type {
-                LeaseType6::Pd => add(&st.assigned_pds, -1),
-                _ => add(&st.assigned_nas, -1),
-            }
-        }
-    }
-
-    /// An address or a prefix for one IA of `kind`.
-    fn pick(
-        &self,
-        store: &dyn LeaseStore,
-        ctx: &Ctx<'_>,
-        kind: LeaseType6,
-        iaid: u32,
-        hint: Option<(Ipv6Addr, u8)>,
-    ) -> Option<(Ipv6Addr, u8)> {
-        match kind {
-            LeaseType6::Pd => self.pick_pd(store, ctx, iaid, hint),
-            _ => self
-                .pick_na(store, ctx, iaid, hint.map(|(a, _)| a))
-                .map(|a| (a, 128)),
-        }
-    }
-
     /// Solicit (commit = rapid commit) and Request: one reply IA per IA.
     fn assign(
         &self,
@@ -1123,40 +723,6 @@ impl Engine6 {
             reply.opts_mut().insert(wrap(ia.kind, ia.id, t1, t2, opts));
         }
         Ok(())
-    }
-
-    /// The IAADDR / IAPREFIX for lease `l` with these lifetimes; a
-    /// delegated prefix that contains its pool's `excluded-prefix` carries
-    /// OPTION_PD_EXCLUDE (RFC 6603) when the client asked for it (ORO 67).
-    fn entry_for(&self, ctx: &Ctx<'_>, l: &Lease6, pref: u32, valid: u32) -> DhcpOption {
-        let mut e = entry(l.lease_type, l.address, l.prefix_len, pref, valid);
-        if let DhcpOption::IAPrefix(p) = &mut e {
-            if ctx.q.oro.contains(&67) {
-                let excluded = ctx
-                    .subnet
-                    .pd_pools
-                    .iter()
-                    .find(|pp| pp.contains(l.address, l.prefix_len))
-                    .and_then(|pp| pp.excluded);
-                if let Some(x) = excluded.and_then(|x| pd_exclude(l.address, l.prefix_len, x)) {
-                    p.opts.insert(DhcpOption::Unknown(v6::UnknownOption::new(
-                        OptionCode::from(67),
-                        x,
-                    )));
-                }
-            }
-        }
-        e
-    }
-
-    fn no_space(&self, ctx: &Ctx<'_>) {
-        self.stats.inc(Stat::V6AllocationFail);
-        self.stats.inc(Stat::V6AllocationFailSubnet);
-        debug!(
-            xid = format_args!("{:#08x}", ctx.q.xid()),
-            subnet = ctx.subnet.id,
-            "no address/prefix available"
-        );
     }
 
     /// Renew and Rebind: extend the IA's bindings; addresses of the IA that
@@ -1347,249 +913,7 @@ impl Engine6 {
             });
         Ok(())
     }
-
-    /// Server and client identifiers, requested options, encoding, relay
-    /// wrapping and the destination.
-    fn finish(&self, ctx: &Ctx<'_>, meta: &RecvMeta6, mut reply: v6::Message) -> Outcome6 {
-        reply
-            .opts_mut()
-            .insert(DhcpOption::ServerId(self.opts.server_duid.clone()));
-        if !ctx.duid.is_empty() {
-            reply
-                .opts_mut()
-                .insert(DhcpOption::ClientId(ctx.duid.to_vec()));
-        }
-        // Options by precedence: host > pool > subnet > global; ORO or always-send.
-        let s = ctx.subnet;
-        let mut added: Vec<u16> = Vec::new();
-        // The pool (or PD pool) of the first address (prefix) given.
-        let first_na = reply.opts().iter().find_map(|o| match o {
-            DhcpOption::IANA(ia) => ia.opts.iter().find_map(|x| match x {
-                DhcpOption::IAAddr(a) => Some(a.addr),
-                _ => None,
-            }),
-            _ => None,
-        });
-        let first_pd = reply.opts().iter().find_map(|o| match o {
-            DhcpOption::IAPD(ia) => ia.opts.iter().find_map(|x| match x {
-                DhcpOption::IAPrefix(p) => Some((p.prefix_ip, p.prefix_len)),
-                _ => None,
-            }),
-            _ => None,
-        });
-        let pool_opts = first_na
-            .and_then(|a| s.pools.iter().find(|p| p.contains(a)))
-            .map_or(&[][..], |p| &p.options[..]);
-        let pd_opts = first_pd
-            .and_then(|(p, l)| s.pd_pools.iter().find(|pp| pp.contains(p, l)))
-            .map_or(&[][..], |p| &p.options[..]);
-        let layers: [&[OptionData6]; 5] = [
-            ctx.host.map_or(&[][..], |h| &h.options[..]),
-            pool_opts,
-            pd_opts,
-            &s.options[..],
-            &self.cfg.options[..],
-        ];
-        for layer in layers {
-            for o in layer {
-                if (o.always_send || ctx.q.oro.contains(&o.code)) && !added.contains(&o.code) {
-                    added.push(o.code);
-                    reply
-                        .opts_mut()
-                        .insert(DhcpOption::Unknown(v6::UnknownOption::new(
-                            OptionCode::from(o.code),
-                            o.data.clone(),
-                        )));
-                }
-            }
-        }
-        // pkt6_send: callouts may change the response.
-        if let Some(h) = self.hooks_at(HookPoint::Pkt6Send) {
-            let (step, id) = {
-                let mut pcm = ctx.pc.borrow_mut();
-                let mut a = HookArgs::new(HookPoint::Pkt6Send, &mut pcm);
-                a.query6 = Some(ctx.q);
-                a.subnet_id = Some(ctx.subnet.id);
-                a.response6 = Some(&mut reply);
-                a.park = Some(next_park_id());
-                (h.call(&mut a), a.park)
-            };
-            match (step, id) {
-                (NextStep::Continue, _) => {}
-                (NextStep::Park, Some(id)) => {
-                    return self.park(ctx, meta, id, park::Stage6::Sent, reply)
-                }
-                _ => return self.drop(Some(ctx.q), Drop6::Hook),
-            }
-        }
-        self.send_out(ctx, meta, &reply)
-    }
-
-    /// Encodes, wraps in the relay chain, runs `buffer6_send`, addresses
-    /// and counts the reply.
-    fn send_out(&self, ctx: &Ctx<'_>, meta: &RecvMeta6, reply: &v6::Message) -> Outcome6 {
-        let mut inner = Vec::with_capacity(256);
-        if reply.encode(&mut Encoder::new(&mut inner)).is_err() {
-            return self.drop(Some(ctx.q), Drop6::Invalid);
-        }
-        let msg_type = u8::from(reply.msg_type());
-        let (mut bytes, dest) = if ctx.q.relays.is_empty() {
-            (
-                inner,
-                SocketAddrV6::new(
-                    *meta.src.ip(),
-                    self.opts.client_port,
-                    0,
-                    meta.src.scope_id(),
-                ),
-            )
-        } else {
-            (
-                packet::wrap_relays(inner, &ctx.q.relays),
-                SocketAddrV6::new(*meta.src.ip(), SERVER_PORT, 0, meta.src.scope_id()),
-            )
-        };
-        // buffer6_send: the encoded bytes, which callouts may rewrite.
-        if let Some(h) = self.hooks_at(HookPoint::Buffer6Send) {
-            let step = {
-                let mut pcm = ctx.pc.borrow_mut();
-                let mut a = HookArgs::new(HookPoint::Buffer6Send, &mut pcm);
-                a.query6 = Some(ctx.q);
-                a.buffer = Some(&mut bytes);
-                h.call(&mut a)
-            };
-            if step != NextStep::Continue {
-                return self.drop(Some(ctx.q), Drop6::Hook);
-            }
-        }
-        self.stats.inc(Stat::Pkt6Sent);
-        match msg_type {
-            2 => self.stats.inc(Stat::Pkt6AdvertiseSent),
-            7 => self.stats.inc(Stat::Pkt6ReplySent),
-            _ => {}
-        }
-        debug!(xid = format_args!("{:#08x}", ctx.q.xid()), msg_type, dest = %dest, "DHCPv6 reply");
-        Outcome6::Reply(Reply6 {
-            bytes,
-            dest,
-            msg_type,
-        })
-    }
-
-    /// Reclaims up to `limit` (0 = all) expired leases.
-    /// Reclaims up to `limit` (0: all) expired leases; how many were
-    /// reclaimed, and whether expired leases remain beyond the limit.
-    pub fn reclaim(&self, store: &dyn LeaseStore, now: u64, limit: usize) -> (usize, bool) {
-        let fetch = if limit == 0 { 0 } else { limit + 1 };
-        let mut expired = store.expired6(now, fetch);
-        let more = limit != 0 && expired.len() > limit;
-        expired.truncate(if limit == 0 { usize::MAX } else { limit });
-        let mut n = 0;
-        for l in expired {
-            let was_declined = l.state == LeaseState::Declined;
-            // lease6_expire / lease6_recover: SKIP leaves the lease;
-            // `remove_lease` deletes it instead of keeping it reclaimed.
-            let point = if was_declined {
-                HookPoint::Lease6Recover
-            } else {
-                HookPoint::Lease6Expire
-            };
-            let mut remove = false;
-            if let Some(h) = self.hooks_at(point) {
-                let mut pc = PacketContext::default();
-                let mut copy = l.clone();
-                let mut a = HookArgs::new(point, &mut pc);
-                a.lease6 = Some(&mut copy);
-                a.subnet_id = Some(l.subnet_id);
-                a.remove_lease = Some(false);
-                if h.call(&mut a) != NextStep::Continue {
-                    continue;
-                }
-                remove = a.remove_lease == Some(true);
-            }
-            let r = Lease6 {
-                state: LeaseState::ExpiredReclaimed,
-                hostname: String::new(),
-                ..l.clone()
-            };
-            let res = if remove {
-                store.delete6(l.lease_type, l.address).map(|_| ())
-            } else {
-                store.update6(&r)
-            };
-            if res.is_ok() {
-                n += 1;
-                self.unassign(&l);
-                let st = self
-                    .cfg
-                    .subnets
-                    .iter()
-                    .position(|s| s.id == l.subnet_id)
-                    .map(|i| &self.subnet_stats[i]);
-                if was_declined {
-                    self.stats.add(Stat::DeclinedAddresses, -1);
-                    self.stats.inc(Stat::ReclaimedDeclinedAddresses);
-                    if let Some(st) = st {
-                        add(&st.declined_addresses, -1);
-                        add(&st.reclaimed_declined_addresses, 1);
-                    }
-                } else {
-                    self.stats.inc(Stat::ReclaimedLeases);
-                    if let Some(st) = st {
-                        add(&st.reclaimed_leases, 1);
-                    }
-                }
-            }
-        }
-        (n, more)
-    }
 }
 
 #[cfg(test)]
 mod tests;
-
-/// The client's link-layer address for the lease (Kea's `mac-sources`
-/// "any" order): the innermost relay's client link-layer address option
-/// (RFC 6939), else the one in a DUID-LLT/DUID-LL. (address, hardware
-/// type, Kea's `hwaddr_source` bit).
-fn hwaddr_of(q: &Query6, duid: &[u8]) -> (Vec<u8>, u16, u32) {
-    if let Some([t0, t1, addr @ ..]) = q.inner_relay().and_then(|r| r.client_link_addr.as_deref()) {
-        if !addr.is_empty() {
-            return (addr.to_vec(), u16::from_be_bytes([*t0, *t1]), 0x8);
-        }
-    }
-    match duid {
-        [0, 1, t0, t1, _, _, _, _, ll @ ..] | [0, 3, t0, t1, ll @ ..] if !ll.is_empty() => {
-            (ll.to_vec(), u16::from_be_bytes([*t0, *t1]), 0x2)
-        }
-        _ => (Vec::new(), 0, 0),
-    }
-}
-
-/// OPTION_PD_EXCLUDE's payload (RFC 6603 §4.2) for a prefix delegated
-/// with length `plen` from a pool with `excluded-prefix` `x`: the excluded
-/// prefix length, then its bits after the first `plen` (the "IPv6 subnet
-/// ID"), left-aligned in ceil((xlen - plen) / 8) bytes. As in Kea, the same
-/// subnet ID is excluded from every prefix of the pool. `_p` is the
-/// delegated prefix (its own bits do not appear in the option).
-fn pd_exclude(_p: Ipv6Addr, plen: u8, x: (Ipv6Addr, u8)) -> Option<Vec<u8>> {
-    let (xa, xlen) = x;
-    if xlen <= plen || xlen > 128 {
-        return None;
-    }
-    let mask = |len: u8| {
-        if len == 0 {
-            0
-        } else {
-            u128::MAX << (128 - u32::from(len))
-        }
-    };
-    let xv = u128::from(xa);
-    let bits = u32::from(xlen - plen);
-    let n = usize::try_from(bits.div_ceil(8)).ok()?;
-    // The subnet-id bits, moved to the top of a u128, then the first bytes.
-    let id = (xv << plen) & mask(u8::try_from(bits).ok()?);
-    let mut out = vec![xlen];
-    out.extend_from_slice(&id.to_be_bytes()[..n]);
-    Some(out)
-}

@@ -1,0 +1,410 @@
+//! Address and prefix allocation for IA_NA and IA_PD: which address or
+//! prefix one IA of a client gets, and how its lease is written.
+//!
+//! Order (Kea's): the client's reservation; the client's current lease; the
+//! client's hint; then a free address (prefix) from the pools, searched
+//! from a per-pool cursor ([`crate::cursor`]) that only moves forward. Also
+//! here: the lease record (lifetimes, the client's link-layer address), the
+//! conditional lease write (a lost race moves a spread cursor and drops the
+//! message) and the `assigned-nas`/`assigned-pds` statistics.
+
+use std::net::Ipv6Addr;
+
+use ruru_config::{PdPool, Pool6, Subnet6};
+use ruru_lease::{Lease6, LeaseState, LeaseStore, LeaseType6};
+use tracing::debug;
+
+use super::packet::Query6;
+use super::{Ctx, Drop6, Engine6};
+use crate::cursor::{Candidate, Cursor};
+use crate::stats::{add, Stat};
+
+/// Per-pool cursors of one subnet.
+#[derive(Debug)]
+pub(super) struct Cursors6 {
+    pub(super) na: Vec<Cursor>,
+    pub(super) pd: Vec<Cursor>,
+}
+
+impl Engine6 {
+    pub(super) fn owner_is(&self, ctx: &Ctx<'_>, l: &Lease6, iaid: u32) -> bool {
+        l.duid == ctx.duid && l.iaid == iaid
+    }
+
+    /// Whether `addr` (of `kind`) may go to this client's IA now: not
+    /// reserved for another client (in the subnet or, checked last, in a
+    /// host database), and free of leases for it.
+    fn free_for(
+        &self,
+        store: &dyn LeaseStore,
+        ctx: &Ctx<'_>,
+        kind: LeaseType6,
+        addr: Ipv6Addr,
+        iaid: u32,
+    ) -> bool {
+        if let Some(r) = ctx.subnet.reservations.by_address(addr) {
+            if !ctx.host.is_some_and(|h| h.id == r.id) {
+                return false;
+            }
+        }
+        self.lease_free(store, ctx, kind, addr, iaid) && !self.db_reserved(ctx, addr)
+    }
+
+    /// Whether a host database reserves `addr` for another client (one
+    /// query per database; none without a host database).
+    fn db_reserved(&self, ctx: &Ctx<'_>, addr: Ipv6Addr) -> bool {
+        let dbs = &self.opts.hosts;
+        !dbs.is_empty()
+            && ctx.subnet.id != 0
+            && dbs.reserved_for_other6(ctx.subnet.id, addr, ctx.host)
+    }
+
+    /// Whether no lease keeps `addr` from this client's IA.
+    fn lease_free(
+        &self,
+        store: &dyn LeaseStore,
+        ctx: &Ctx<'_>,
+        kind: LeaseType6,
+        addr: Ipv6Addr,
+        iaid: u32,
+    ) -> bool {
+        match store.get6(kind, addr) {
+            None => true,
+            Some(l) => {
+                l.expired(ctx.now)
+                    || (l.state == LeaseState::Default && self.owner_is(ctx, &l, iaid))
+            }
+        }
+    }
+
+    /// An address for an IA_NA: reservation, current lease, hint, pool.
+    fn pick_na(
+        &self,
+        store: &dyn LeaseStore,
+        ctx: &Ctx<'_>,
+        iaid: u32,
+        hint: Option<Ipv6Addr>,
+    ) -> Option<Ipv6Addr> {
+        let s = ctx.subnet;
+        if let Some(h) = ctx.host {
+            for a in &h.ip_addresses {
+                if self.free_for(store, ctx, LeaseType6::Na, *a, iaid) {
+                    return Some(*a);
+                }
+            }
+        }
+        let current = store
+            .get6_by_duid_iaid(LeaseType6::Na, ctx.duid, iaid)
+            .into_iter()
+            .filter(|l| l.subnet_id == s.id && l.state != LeaseState::Declined)
+            .map(|l| l.address)
+            .find(|a| s.pools.iter().any(|p| p.contains(*a)));
+        if let Some(c) = current {
+            if hint.is_none_or(|h| h == c) {
+                return Some(c);
+            }
+        }
+        if let Some(h) = hint {
+            if s.pools.iter().any(|p| p.contains(h))
+                && self.free_for(store, ctx, LeaseType6::Na, h, iaid)
+            {
+                return Some(h);
+            }
+        }
+        if current.is_some() {
+            return current;
+        }
+        for (pool, cur) in s.pools.iter().zip(&self.cursors[ctx.sidx].na) {
+            if let Some(a) = self.search_pool(store, ctx, pool, cur, iaid) {
+                return Some(a);
+            }
+        }
+        None
+    }
+
+    fn search_pool(
+        &self,
+        store: &dyn LeaseStore,
+        ctx: &Ctx<'_>,
+        pool: &Pool6,
+        cur: &Cursor,
+        iaid: u32,
+    ) -> Option<Ipv6Addr> {
+        let size = pool.size();
+        let start = u128::from(pool.start);
+        let addr = |off: u128| Ipv6Addr::from(start.wrapping_add(off));
+        cur.search(size, self.spread.as_deref(), |off| {
+            let a = addr(off);
+            Some(self.candidate(store, ctx, LeaseType6::Na, a, iaid))
+        })
+        .map(addr)
+    }
+
+    /// A prefix for an IA_PD: reservation, current lease, hint, PD pools.
+    fn pick_pd(
+        &self,
+        store: &dyn LeaseStore,
+        ctx: &Ctx<'_>,
+        iaid: u32,
+        hint: Option<(Ipv6Addr, u8)>,
+    ) -> Option<(Ipv6Addr, u8)> {
+        let s = ctx.subnet;
+        if let Some(h) = ctx.host {
+            for (p, len) in &h.prefixes {
+                if self.free_for(store, ctx, LeaseType6::Pd, *p, iaid) {
+                    return Some((*p, *len));
+                }
+            }
+        }
+        let current = store
+            .get6_by_duid_iaid(LeaseType6::Pd, ctx.duid, iaid)
+            .into_iter()
+            .filter(|l| l.subnet_id == s.id && l.state != LeaseState::Declined)
+            .map(|l| (l.address, l.prefix_len))
+            .find(|(p, len)| s.pd_pools.iter().any(|pp| pp.contains(*p, *len)));
+        if let Some(c) = current {
+            if hint.is_none_or(|(h, _)| h == c.0 || h.is_unspecified()) {
+                return Some(c);
+            }
+        }
+        if let Some((h, len)) = hint {
+            if !h.is_unspecified()
+                && s.pd_pools.iter().any(|p| p.contains(h, len))
+                && self.free_for(store, ctx, LeaseType6::Pd, h, iaid)
+            {
+                return Some((h, len));
+            }
+        }
+        if current.is_some() {
+            return current;
+        }
+        for (pool, cur) in s.pd_pools.iter().zip(&self.cursors[ctx.sidx].pd) {
+            if let Some(p) = self.search_pd(store, ctx, pool, cur, iaid) {
+                return Some((p, pool.delegated_len));
+            }
+        }
+        None
+    }
+
+    fn search_pd(
+        &self,
+        store: &dyn LeaseStore,
+        ctx: &Ctx<'_>,
+        pool: &PdPool,
+        cur: &Cursor,
+        iaid: u32,
+    ) -> Option<Ipv6Addr> {
+        let size = pool.size();
+        let off = cur.search(size, self.spread.as_deref(), |off| {
+            let p = pool.nth(off)?;
+            Some(self.candidate(store, ctx, LeaseType6::Pd, p, iaid))
+        })?;
+        pool.nth(off)
+    }
+
+    /// What a pool search makes of `a`: reserved addresses are skipped (the
+    /// client's own were tried first), those of a host database asked only
+    /// once the address is free of leases.
+    fn candidate(
+        &self,
+        store: &dyn LeaseStore,
+        ctx: &Ctx<'_>,
+        kind: LeaseType6,
+        a: Ipv6Addr,
+        iaid: u32,
+    ) -> Candidate {
+        if ctx.subnet.reservations.by_address(a).is_some() {
+            Candidate::Skip
+        } else if !self.lease_free(store, ctx, kind, a, iaid) {
+            Candidate::Taken
+        } else if self.db_reserved(ctx, a) {
+            Candidate::Skip
+        } else {
+            Candidate::Free
+        }
+    }
+
+    /// Preferred and valid lifetimes for an IA with the client's `hint`
+    /// (preferred, valid; 0 = none): the subnet's defaults, or the hint
+    /// within `min-`/`max-` (Kea); preferred never above valid.
+    fn lifetimes(&self, s: &Subnet6, hint: (u32, u32)) -> (u32, u32) {
+        let valid = s.valid_lifetime.choose(Some(hint.1));
+        let pref = s.preferred_lifetime.choose(Some(hint.0)).min(valid);
+        (pref, valid)
+    }
+
+    pub(super) fn lease(
+        &self,
+        ctx: &Ctx<'_>,
+        kind: LeaseType6,
+        addr: Ipv6Addr,
+        prefix_len: u8,
+        iaid: u32,
+        hint: (u32, u32),
+    ) -> Lease6 {
+        let (pref, valid) = self.lifetimes(ctx.subnet, hint);
+        let (hwaddr, hwtype, hwaddr_source) = hwaddr_of(ctx.q, ctx.duid);
+        Lease6 {
+            address: addr,
+            duid: ctx.duid.to_vec(),
+            valid_lifetime: valid,
+            expire: ctx.now + u64::from(valid),
+            subnet_id: ctx.subnet.id,
+            pref_lifetime: pref,
+            lease_type: kind,
+            iaid,
+            prefix_len,
+            fqdn_fwd: false,
+            fqdn_rev: false,
+            hostname: ctx
+                .host
+                .and_then(|h| h.hostname.clone())
+                .unwrap_or_default(),
+            hwaddr,
+            state: LeaseState::Default,
+            user_context: String::new(),
+            hwtype,
+            hwaddr_source,
+        }
+    }
+
+    /// Stores a lease (add or replace); statistics for new assignments.
+    pub(super) fn store(
+        &self,
+        store: &dyn LeaseStore,
+        ctx: &Ctx<'_>,
+        l: &Lease6,
+    ) -> Result<(), Drop6> {
+        // Conditional writes: a new lease only if the address is still
+        // free, a replacement only if the stored lease is still the one
+        // checked (another worker, or another server on a shared database,
+        // may have taken the address since). A lost race drops the message;
+        // the client retransmits and gets another address.
+        let old = store.get6(l.lease_type, l.address);
+        let res = match &old {
+            Some(o) => store.update6_if(l, o),
+            None => store.add6(l).map(|()| true),
+        };
+        match res {
+            Ok(true) if ctx.track_commits => ctx.committed.borrow_mut().push(l.clone()),
+            Ok(true) => {}
+            Ok(false) | Err(ruru_lease::LeaseError::Exists6(_)) => {
+                self.stats.inc(Stat::V6AllocationConflicts);
+                if let (Some(rng), Some(c)) = (self.spread.as_deref(), self.cursors.get(ctx.sidx)) {
+                    let s = ctx.subnet;
+                    let cur =
+                        match l.lease_type {
+                            LeaseType6::Pd => s.pd_pools.iter().zip(&c.pd).find_map(|(p, c)| {
+                                p.contains(l.address, l.prefix_len).then_some(c)
+                            }),
+                            _ => s
+                                .pools
+                                .iter()
+                                .zip(&c.na)
+                                .find_map(|(p, c)| p.contains(l.address).then_some(c)),
+                        };
+                    if let Some(cur) = cur {
+                        cur.jump(rng);
+                    }
+                }
+                debug!(addr = %l.address, "DHCPv6 lease changed meanwhile; message dropped");
+                return Err(Drop6::Conflict);
+            }
+            Err(e) => {
+                crate::store_failed("DHCPv6 lease not stored; no reply", &l.address, &e);
+                return Err(Drop6::StoreFailed);
+            }
+        }
+        let fresh = old.as_ref().is_none_or(|o| {
+            o.state == LeaseState::ExpiredReclaimed || o.duid != l.duid || o.iaid != l.iaid
+        });
+        if fresh {
+            let st = &self.subnet_stats[ctx.sidx];
+            if old
+                .as_ref()
+                .is_some_and(|o| o.state != LeaseState::ExpiredReclaimed)
+            {
+                // reused another client's expired lease: it stops counting
+                self.unassign(old.as_ref().unwrap_or(l));
+            }
+            if old.is_some() {
+                // An expired (or reclaimed) lease given again (Kea's
+                // v6-ia-na-lease-reuses / v6-ia-pd-lease-reuses).
+                let (total, per_subnet) = match l.lease_type {
+                    LeaseType6::Pd => (Stat::V6IaPdLeaseReuses, &st.v6_ia_pd_lease_reuses),
+                    _ => (Stat::V6IaNaLeaseReuses, &st.v6_ia_na_lease_reuses),
+                };
+                self.stats.inc(total);
+                add(per_subnet, 1);
+            }
+            match l.lease_type {
+                LeaseType6::Pd => {
+                    add(&st.assigned_pds, 1);
+                    add(&st.cumulative_assigned_pds, 1);
+                    self.stats.inc(Stat::CumulativeAssignedPds);
+                }
+                _ => {
+                    add(&st.assigned_nas, 1);
+                    add(&st.cumulative_assigned_nas, 1);
+                    self.stats.inc(Stat::CumulativeAssignedNas);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn unassign(&self, l: &Lease6) {
+        if let Some(i) = self.cfg.subnets.iter().position(|s| s.id == l.subnet_id) {
+            let st = &self.subnet_stats[i];
+            match l.lease_type {
+                LeaseType6::Pd => add(&st.assigned_pds, -1),
+                _ => add(&st.assigned_nas, -1),
+            }
+        }
+    }
+
+    /// An address or a prefix for one IA of `kind`.
+    pub(super) fn pick(
+        &self,
+        store: &dyn LeaseStore,
+        ctx: &Ctx<'_>,
+        kind: LeaseType6,
+        iaid: u32,
+        hint: Option<(Ipv6Addr, u8)>,
+    ) -> Option<(Ipv6Addr, u8)> {
+        match kind {
+            LeaseType6::Pd => self.pick_pd(store, ctx, iaid, hint),
+            _ => self
+                .pick_na(store, ctx, iaid, hint.map(|(a, _)| a))
+                .map(|a| (a, 128)),
+        }
+    }
+
+    pub(super) fn no_space(&self, ctx: &Ctx<'_>) {
+        self.stats.inc(Stat::V6AllocationFail);
+        self.stats.inc(Stat::V6AllocationFailSubnet);
+        debug!(
+            xid = format_args!("{:#08x}", ctx.q.xid()),
+            subnet = ctx.subnet.id,
+            "no address/prefix available"
+        );
+    }
+}
+
+/// The client's link-layer address for the lease (Kea's `mac-sources`
+/// "any" order): the innermost relay's client link-layer address option
+/// (RFC 6939), else the one in a DUID-LLT/DUID-LL. (address, hardware
+/// type, Kea's `hwaddr_source` bit).
+fn hwaddr_of(q: &Query6, duid: &[u8]) -> (Vec<u8>, u16, u32) {
+    if let Some([t0, t1, addr @ ..]) = q.inner_relay().and_then(|r| r.client_link_addr.as_deref()) {
+        if !addr.is_empty() {
+            return (addr.to_vec(), u16::from_be_bytes([*t0, *t1]), 0x8);
+        }
+    }
+    match duid {
+        [0, 1, t0, t1, _, _, _, _, ll @ ..] | [0, 3, t0, t1, ll @ ..] if !ll.is_empty() => {
+            (ll.to_vec(), u16::from_be_bytes([*t0, *t1]), 0x2)
+        }
+        _ => (Vec::new(), 0, 0),
+    }
+}

@@ -1,0 +1,272 @@
+//! Building, encoding and addressing a DHCPv6 reply.
+//!
+//! Status codes; the IA options (IAADDR / IAPREFIX with OPTION_PD_EXCLUDE,
+//! RFC 6603, inside IA_NA / IA_PD with their T1 and T2); then, once the
+//! handlers have filled the IAs, the identifiers and requested options
+//! (host > pool > subnet > global), `pkt6_send`, encoding, Relay-reply
+//! wrapping, `buffer6_send` and the destination.
+
+use std::net::{Ipv6Addr, SocketAddrV6};
+
+use dhcproto::v6::{
+    self, DhcpOption, IAAddr, IAPrefix, OptionCode, Status, StatusCode, IANA, IAPD,
+};
+use dhcproto::{Encodable, Encoder};
+use ruru_config::{OptionData6, Subnet6};
+use ruru_lease::{Lease6, LeaseType6};
+use tracing::debug;
+
+use super::{packet, park, Ctx, Drop6, Engine6, Outcome6, RecvMeta6, Reply6, SERVER_PORT};
+use crate::hooks::{next_park_id, HookArgs, HookPoint, NextStep};
+use crate::stats::Stat;
+
+pub(super) fn status(code: Status, msg: &str) -> DhcpOption {
+    DhcpOption::StatusCode(StatusCode {
+        status: code,
+        msg: msg.to_string(),
+    })
+}
+
+/// An IAADDR (or IAPREFIX for a prefix) with its lifetimes.
+pub(super) fn entry(kind: LeaseType6, a: Ipv6Addr, len: u8, pref: u32, valid: u32) -> DhcpOption {
+    let opts = v6::DhcpOptions::new();
+    match kind {
+        LeaseType6::Pd => DhcpOption::IAPrefix(IAPrefix {
+            preferred_lifetime: pref,
+            valid_lifetime: valid,
+            prefix_len: len,
+            prefix_ip: a,
+            opts,
+        }),
+        _ => DhcpOption::IAAddr(IAAddr {
+            addr: a,
+            preferred_life: pref,
+            valid_life: valid,
+            opts,
+        }),
+    }
+}
+
+/// The reply IA of `kind` around `opts`.
+pub(super) fn wrap(
+    kind: LeaseType6,
+    id: u32,
+    t1: u32,
+    t2: u32,
+    opts: v6::DhcpOptions,
+) -> DhcpOption {
+    match kind {
+        LeaseType6::Pd => DhcpOption::IAPD(IAPD { id, t1, t2, opts }),
+        _ => DhcpOption::IANA(IANA { id, t1, t2, opts }),
+    }
+}
+
+impl Engine6 {
+    /// T1 and T2 for an IA whose (shortest) preferred lifetime is `pref`:
+    /// configured timers win, else the percentages of `pref` when
+    /// `calculate-tee-times` is on, else 0 (the client chooses).
+    pub(super) fn tee(&self, s: &Subnet6, pref: u32) -> (u32, u32) {
+        let pct = |p: f64| (f64::from(pref) * p) as u32;
+        let t1 = s.renew_timer.unwrap_or(if s.calculate_tee_times {
+            pct(s.t1_percent)
+        } else {
+            0
+        });
+        let t2 = s.rebind_timer.unwrap_or(if s.calculate_tee_times {
+            pct(s.t2_percent)
+        } else {
+            0
+        });
+        (t1.min(t2.max(t1)), t2)
+    }
+
+    /// The IAADDR / IAPREFIX for lease `l` with these lifetimes; a
+    /// delegated prefix that contains its pool's `excluded-prefix` carries
+    /// OPTION_PD_EXCLUDE (RFC 6603) when the client asked for it (ORO 67).
+    pub(super) fn entry_for(&self, ctx: &Ctx<'_>, l: &Lease6, pref: u32, valid: u32) -> DhcpOption {
+        let mut e = entry(l.lease_type, l.address, l.prefix_len, pref, valid);
+        if let DhcpOption::IAPrefix(p) = &mut e {
+            if ctx.q.oro.contains(&67) {
+                let excluded = ctx
+                    .subnet
+                    .pd_pools
+                    .iter()
+                    .find(|pp| pp.contains(l.address, l.prefix_len))
+                    .and_then(|pp| pp.excluded);
+                if let Some(x) = excluded.and_then(|x| pd_exclude(l.address, l.prefix_len, x)) {
+                    p.opts.insert(DhcpOption::Unknown(v6::UnknownOption::new(
+                        OptionCode::from(67),
+                        x,
+                    )));
+                }
+            }
+        }
+        e
+    }
+
+    /// Server and client identifiers, requested options, encoding, relay
+    /// wrapping and the destination.
+    pub(super) fn finish(
+        &self,
+        ctx: &Ctx<'_>,
+        meta: &RecvMeta6,
+        mut reply: v6::Message,
+    ) -> Outcome6 {
+        reply
+            .opts_mut()
+            .insert(DhcpOption::ServerId(self.opts.server_duid.clone()));
+        if !ctx.duid.is_empty() {
+            reply
+                .opts_mut()
+                .insert(DhcpOption::ClientId(ctx.duid.to_vec()));
+        }
+        // Options by precedence: host > pool > subnet > global; ORO or always-send.
+        let s = ctx.subnet;
+        let mut added: Vec<u16> = Vec::new();
+        // The pool (or PD pool) of the first address (prefix) given.
+        let first_na = reply.opts().iter().find_map(|o| match o {
+            DhcpOption::IANA(ia) => ia.opts.iter().find_map(|x| match x {
+                DhcpOption::IAAddr(a) => Some(a.addr),
+                _ => None,
+            }),
+            _ => None,
+        });
+        let first_pd = reply.opts().iter().find_map(|o| match o {
+            DhcpOption::IAPD(ia) => ia.opts.iter().find_map(|x| match x {
+                DhcpOption::IAPrefix(p) => Some((p.prefix_ip, p.prefix_len)),
+                _ => None,
+            }),
+            _ => None,
+        });
+        let pool_opts = first_na
+            .and_then(|a| s.pools.iter().find(|p| p.contains(a)))
+            .map_or(&[][..], |p| &p.options[..]);
+        let pd_opts = first_pd
+            .and_then(|(p, l)| s.pd_pools.iter().find(|pp| pp.contains(p, l)))
+            .map_or(&[][..], |p| &p.options[..]);
+        let layers: [&[OptionData6]; 5] = [
+            ctx.host.map_or(&[][..], |h| &h.options[..]),
+            pool_opts,
+            pd_opts,
+            &s.options[..],
+            &self.cfg.options[..],
+        ];
+        for layer in layers {
+            for o in layer {
+                if (o.always_send || ctx.q.oro.contains(&o.code)) && !added.contains(&o.code) {
+                    added.push(o.code);
+                    reply
+                        .opts_mut()
+                        .insert(DhcpOption::Unknown(v6::UnknownOption::new(
+                            OptionCode::from(o.code),
+                            o.data.clone(),
+                        )));
+                }
+            }
+        }
+        // pkt6_send: callouts may change the response.
+        if let Some(h) = self.hooks_at(HookPoint::Pkt6Send) {
+            let (step, id) = {
+                let mut pcm = ctx.pc.borrow_mut();
+                let mut a = HookArgs::new(HookPoint::Pkt6Send, &mut pcm);
+                a.query6 = Some(ctx.q);
+                a.subnet_id = Some(ctx.subnet.id);
+                a.response6 = Some(&mut reply);
+                a.park = Some(next_park_id());
+                (h.call(&mut a), a.park)
+            };
+            match (step, id) {
+                (NextStep::Continue, _) => {}
+                (NextStep::Park, Some(id)) => {
+                    return self.park(ctx, meta, id, park::Stage6::Sent, reply)
+                }
+                _ => return self.drop(Some(ctx.q), Drop6::Hook),
+            }
+        }
+        self.send_out(ctx, meta, &reply)
+    }
+
+    /// Encodes, wraps in the relay chain, runs `buffer6_send`, addresses
+    /// and counts the reply.
+    pub(super) fn send_out(
+        &self,
+        ctx: &Ctx<'_>,
+        meta: &RecvMeta6,
+        reply: &v6::Message,
+    ) -> Outcome6 {
+        let mut inner = Vec::with_capacity(256);
+        if reply.encode(&mut Encoder::new(&mut inner)).is_err() {
+            return self.drop(Some(ctx.q), Drop6::Invalid);
+        }
+        let msg_type = u8::from(reply.msg_type());
+        let (mut bytes, dest) = if ctx.q.relays.is_empty() {
+            (
+                inner,
+                SocketAddrV6::new(
+                    *meta.src.ip(),
+                    self.opts.client_port,
+                    0,
+                    meta.src.scope_id(),
+                ),
+            )
+        } else {
+            (
+                packet::wrap_relays(inner, &ctx.q.relays),
+                SocketAddrV6::new(*meta.src.ip(), SERVER_PORT, 0, meta.src.scope_id()),
+            )
+        };
+        // buffer6_send: the encoded bytes, which callouts may rewrite.
+        if let Some(h) = self.hooks_at(HookPoint::Buffer6Send) {
+            let step = {
+                let mut pcm = ctx.pc.borrow_mut();
+                let mut a = HookArgs::new(HookPoint::Buffer6Send, &mut pcm);
+                a.query6 = Some(ctx.q);
+                a.buffer = Some(&mut bytes);
+                h.call(&mut a)
+            };
+            if step != NextStep::Continue {
+                return self.drop(Some(ctx.q), Drop6::Hook);
+            }
+        }
+        self.stats.inc(Stat::Pkt6Sent);
+        match msg_type {
+            2 => self.stats.inc(Stat::Pkt6AdvertiseSent),
+            7 => self.stats.inc(Stat::Pkt6ReplySent),
+            _ => {}
+        }
+        debug!(xid = format_args!("{:#08x}", ctx.q.xid()), msg_type, dest = %dest, "DHCPv6 reply");
+        Outcome6::Reply(Reply6 {
+            bytes,
+            dest,
+            msg_type,
+        })
+    }
+}
+
+/// OPTION_PD_EXCLUDE's payload (RFC 6603 §4.2) for a prefix delegated
+/// with length `plen` from a pool with `excluded-prefix` `x`: the excluded
+/// prefix length, then its bits after the first `plen` (the "IPv6 subnet
+/// ID"), left-aligned in ceil((xlen - plen) / 8) bytes. As in Kea, the same
+/// subnet ID is excluded from every prefix of the pool. `_p` is the
+/// delegated prefix (its own bits do not appear in the option).
+pub(super) fn pd_exclude(_p: Ipv6Addr, plen: u8, x: (Ipv6Addr, u8)) -> Option<Vec<u8>> {
+    let (xa, xlen) = x;
+    if xlen <= plen || xlen > 128 {
+        return None;
+    }
+    let mask = |len: u8| {
+        if len == 0 {
+            0
+        } else {
+            u128::MAX << (128 - u32::from(len))
+        }
+    };
+    let xv = u128::from(xa);
+    let bits = u32::from(xlen - plen);
+    let n = usize::try_from(bits.div_ceil(8)).ok()?;
+    // The subnet-id bits, moved to the top of a u128, then the first bytes.
+    let id = (xv << plen) & mask(u8::try_from(bits).ok()?);
+    let mut out = vec![xlen];
+    out.extend_from_slice(&id.to_be_bytes()[..n]);
+    Some(out)
+}
