@@ -294,8 +294,13 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     }
     if let Some(h) = &hooks {
         let raw = || shared.snapshot().config.raw.to_string();
-        h.configured(ruru_engine::HookPoint::Dhcp4SrvConfigured, &raw);
-        h.configured(ruru_engine::HookPoint::Dhcp6SrvConfigured, &raw);
+        // Each family's point, when that family is configured.
+        if shared.snapshot().config.dhcp4.is_some() {
+            h.configured(ruru_engine::HookPoint::Dhcp4SrvConfigured, &raw);
+        }
+        if shared.snapshot().config.dhcp6.is_some() {
+            h.configured(ruru_engine::HookPoint::Dhcp6SrvConfigured, &raw);
+        }
     }
     drop(hooks);
     info!(threads, sockets = nsockets, "ruru ready");

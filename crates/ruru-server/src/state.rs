@@ -261,8 +261,13 @@ impl Shared {
         info!(path = %config.source.display(), "configuration applied");
         if let Some(h) = &new_hooks {
             let raw = || config.raw.to_string();
-            h.configured(ruru_engine::HookPoint::Dhcp4SrvConfigured, &raw);
-            h.configured(ruru_engine::HookPoint::Dhcp6SrvConfigured, &raw);
+            // Each family's point, when that family is configured.
+            if config.dhcp4.is_some() {
+                h.configured(ruru_engine::HookPoint::Dhcp4SrvConfigured, &raw);
+            }
+            if config.dhcp6.is_some() {
+                h.configured(ruru_engine::HookPoint::Dhcp6SrvConfigured, &raw);
+            }
         }
         Ok(())
     }

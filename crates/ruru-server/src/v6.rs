@@ -287,10 +287,12 @@ impl Service6 {
             self.retry(ic, failed);
             *lock(&self.interfaces) = ic.interfaces.clone();
         }
-        let engine = Engine6::new(
+        let previous = self.engine.load_full();
+        let engine = Engine6::with_previous(
             Arc::new(cfg.clone()),
             with_hooks(&self.opts, hooks),
             self.stats.clone(),
+            Some(&previous),
         );
         engine.recount(self.store.as_ref());
         self.engine.store(Arc::new(engine));

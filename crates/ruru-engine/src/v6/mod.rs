@@ -233,6 +233,48 @@ fn sat_i64(v: u128) -> i64 {
 }
 
 impl Engine6 {
+    /// [`Engine6::new`] for a reload: the allocation cursors of subnets
+    /// whose pools and prefix-delegation pools are unchanged (same id, same
+    /// ranges) continue where `previous` was, as DHCPv4's do
+    /// (`Engine4::with_previous`).
+    pub fn with_previous(
+        cfg: Arc<Dhcp6>,
+        opts: EngineOptions6,
+        stats: Arc<Stats>,
+        previous: Option<&Engine6>,
+    ) -> Self {
+        let e = Self::new(cfg, opts, stats);
+        if let Some(p) = previous {
+            for (i, s) in e.cfg.subnets.iter().enumerate() {
+                let Some(j) = p.cfg.subnets.iter().position(|o| o.id == s.id) else {
+                    continue;
+                };
+                let o = &p.cfg.subnets[j];
+                let same_na = o.pools.len() == s.pools.len()
+                    && o.pools
+                        .iter()
+                        .zip(&s.pools)
+                        .all(|(a, b)| a.start == b.start && a.end == b.end);
+                if same_na {
+                    for (c, pc) in e.cursors[i].na.iter().zip(&p.cursors[j].na) {
+                        c.continue_from(pc);
+                    }
+                }
+                let same_pd = o.pd_pools.len() == s.pd_pools.len()
+                    && o.pd_pools.iter().zip(&s.pd_pools).all(|(a, b)| {
+                        (a.prefix, a.prefix_len, a.delegated_len)
+                            == (b.prefix, b.prefix_len, b.delegated_len)
+                    });
+                if same_pd {
+                    for (c, pc) in e.cursors[i].pd.iter().zip(&p.cursors[j].pd) {
+                        c.continue_from(pc);
+                    }
+                }
+            }
+        }
+        e
+    }
+
     pub fn new(cfg: Arc<Dhcp6>, opts: EngineOptions6, stats: Arc<Stats>) -> Self {
         let subnet_stats: Vec<_> = cfg.subnets.iter().map(|s| stats.subnet6(s.id)).collect();
         for (s, st) in cfg.subnets.iter().zip(&subnet_stats) {

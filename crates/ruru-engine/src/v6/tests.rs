@@ -1113,3 +1113,28 @@ fn same_seed_replays_spread_allocations() {
     // The cursors did spread (a memfile engine starts at each pool's start).
     assert_ne!(first[0].0, "2001:db8:1::100".parse::<Ipv6Addr>().unwrap());
 }
+
+#[test]
+fn a_reload_keeps_the_allocation_cursors_of_unchanged_pools() {
+    let e = engine();
+    let s = store();
+    let first = |e: &Engine6, n: u8| {
+        let adv = exchange(e, &s, &relayed(1, n, &[ia_na(1, None)], false)).unwrap();
+        first_addr(&adv).unwrap().0
+    };
+    let a = first(&e, 1);
+    let opts = || EngineOptions6 {
+        server_duid: SERVER_DUID.to_vec(),
+        client_port: CLIENT_PORT,
+        hooks: None,
+        hosts: Default::default(),
+        rng: Arc::new(crate::Rng::new(0)),
+    };
+    // An Advertise stores nothing: a fresh engine offers the same address
+    // again, the reloaded one moves on from where the old one was.
+    let fresh = Engine6::new(Arc::new(cfg()), opts(), Arc::new(Stats::new()));
+    assert_eq!(first(&fresh, 2), a);
+    let reloaded =
+        Engine6::with_previous(Arc::new(cfg()), opts(), Arc::new(Stats::new()), Some(&e));
+    assert_ne!(first(&reloaded, 3), a);
+}
