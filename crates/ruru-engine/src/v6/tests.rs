@@ -106,18 +106,19 @@ fn cfg() -> Dhcp6 {
     }
 }
 
+/// The engine options of these tests: no hooks, no host databases, seed 0.
+fn opts() -> EngineOptions6 {
+    EngineOptions6 {
+        server_duid: SERVER_DUID.to_vec(),
+        client_port: CLIENT_PORT,
+        hooks: None,
+        hosts: Default::default(),
+        rng: Arc::new(crate::Rng::new(0)),
+    }
+}
+
 fn engine() -> Engine6 {
-    Engine6::new(
-        Arc::new(cfg()),
-        EngineOptions6 {
-            server_duid: SERVER_DUID.to_vec(),
-            client_port: CLIENT_PORT,
-            hooks: None,
-            hosts: Default::default(),
-            rng: Arc::new(crate::Rng::new(0)),
-        },
-        Arc::new(Stats::new()),
-    )
+    Engine6::new(Arc::new(cfg()), opts(), Arc::new(Stats::new()))
 }
 
 fn duid(n: u8) -> Vec<u8> {
@@ -450,11 +451,8 @@ fn engine_with(m: Arc<Mock6>) -> Engine6 {
     Engine6::new(
         Arc::new(cfg()),
         EngineOptions6 {
-            server_duid: SERVER_DUID.to_vec(),
-            client_port: CLIENT_PORT,
             hooks: Some(m),
-            hosts: Default::default(),
-            rng: Arc::new(crate::Rng::new(0)),
+            ..opts()
         },
         Arc::new(Stats::new()),
     )
@@ -505,17 +503,7 @@ fn hooks_drop_change_lifetimes_add_options_and_park() {
 }
 
 fn engine_from(c: Dhcp6) -> Engine6 {
-    Engine6::new(
-        Arc::new(c),
-        EngineOptions6 {
-            server_duid: SERVER_DUID.to_vec(),
-            client_port: CLIENT_PORT,
-            hooks: None,
-            hosts: Default::default(),
-            rng: Arc::new(crate::Rng::new(0)),
-        },
-        Arc::new(Stats::new()),
-    )
+    Engine6::new(Arc::new(c), opts(), Arc::new(Stats::new()))
 }
 
 /// An IA_NA with a hint address and lifetimes.
@@ -775,11 +763,8 @@ fn host_database_reservation6_applies_at_the_next_message() {
     let e = Engine6::new(
         Arc::new(cfg()),
         EngineOptions6 {
-            server_duid: SERVER_DUID.to_vec(),
-            client_port: CLIENT_PORT,
-            hooks: None,
             hosts: crate::v4::hosts::HostSources(vec![db.clone()]),
-            rng: Arc::new(crate::Rng::new(0)),
+            ..opts()
         },
         Arc::new(Stats::new()),
     );
@@ -1065,11 +1050,8 @@ fn spread_engine(seed: u64) -> Engine6 {
     Engine6::new(
         Arc::new(c),
         EngineOptions6 {
-            server_duid: SERVER_DUID.to_vec(),
-            client_port: CLIENT_PORT,
-            hooks: None,
-            hosts: Default::default(),
             rng: Arc::new(crate::Rng::new(seed)),
+            ..opts()
         },
         Arc::new(Stats::new()),
     )
@@ -1123,13 +1105,6 @@ fn a_reload_keeps_the_allocation_cursors_of_unchanged_pools() {
         first_addr(&adv).unwrap().0
     };
     let a = first(&e, 1);
-    let opts = || EngineOptions6 {
-        server_duid: SERVER_DUID.to_vec(),
-        client_port: CLIENT_PORT,
-        hooks: None,
-        hosts: Default::default(),
-        rng: Arc::new(crate::Rng::new(0)),
-    };
     // An Advertise stores nothing: a fresh engine offers the same address
     // again, the reloaded one moves on from where the old one was.
     let fresh = Engine6::new(Arc::new(cfg()), opts(), Arc::new(Stats::new()));
