@@ -101,7 +101,10 @@ fn serve_says_why_no_socket_could_be_opened() {
         &port.to_string(),
     ]);
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("no socket could be opened: lo: "), "{err}");
+    assert!(
+        err.contains("no socket could be opened: DHCPv4 on lo: "),
+        "{err}"
+    );
     assert!(err.contains("in use"), "{err}");
     drop(holder);
 }

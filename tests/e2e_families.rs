@@ -124,11 +124,30 @@ fn each_family_is_disabled_and_enabled_on_its_own() {
     );
     assert_eq!(answers(&relay4, &relay6), (true, true));
 
-    // The drops were counted per family.
-    let stats = cmd(&ctl4, json!({"command": "statistic-get-all"}));
-    let get = |name: &str| stats["arguments"][name][0][0].as_i64().unwrap_or(0);
-    assert_eq!(get("pkt4-drop-service-disabled"), 2, "{stats}");
-    assert_eq!(get("pkt6-drop-service-disabled"), 3, "{stats}");
+    // The drops were counted per family, each in its own statistics, as
+    // each Kea daemon keeps its own: a section's socket answers with its
+    // family's, `service` naming both with both answers (Kea's Control
+    // Agent's shape).
+    let stats4 = cmd(&ctl4, json!({"command": "statistic-get-all"}));
+    let stats6 = cmd(&ctl6, json!({"command": "statistic-get-all"}));
+    let get = |a: &Value, name: &str| a["arguments"][name][0][0].as_i64();
+    assert_eq!(
+        get(&stats4, "pkt4-drop-service-disabled"),
+        Some(2),
+        "{stats4}"
+    );
+    assert_eq!(
+        get(&stats6, "pkt6-drop-service-disabled"),
+        Some(3),
+        "{stats6}"
+    );
+    assert_eq!(get(&stats4, "pkt6-received"), None, "{stats4}");
+    assert_eq!(get(&stats6, "pkt4-received"), None, "{stats6}");
+    let both = cmd(
+        &ctl4,
+        json!({"command": "statistic-get", "service": ["dhcp4", "dhcp6"], "arguments": {"name": "declined-addresses"}}),
+    );
+    assert_eq!(both.as_array().map(Vec::len), Some(2), "{both}");
 
     // The reload rules are the same for both families: what needs a
     // restart is refused, and the running configuration stays.
@@ -317,4 +336,106 @@ fn dhcpv6_reclamation_follows_expired_leases_processing() {
     let stats = cmd(&ctl6, json!({"command": "statistic-get-all"}));
     assert!(gone, "reclaimed DHCPv6 leases were not flushed: {stats}");
     assert_eq!(stats["arguments"]["reclaimed-leases"][0][0], 3, "{stats}");
+}
+
+/// A reload is all or nothing across the families: a Dhcp6 change that
+/// cannot be met (`service-sockets-require-all` with an interface that
+/// does not exist) refuses the whole configuration, the Dhcp4 change with
+/// it. What may change does: loggers (here to DEBUG) and the DHCPv6
+/// server DUID of `server-id`.
+#[test]
+fn reload_is_all_or_nothing_and_applies_loggers_and_server_id() {
+    let test = "families_reload";
+    let _g = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    if !can_bind_67(test) {
+        return;
+    }
+    let Some(sock6) = bind_relay(test) else {
+        return;
+    };
+    let ra = relay_addr_for(test);
+    let mut base: Value = serde_json::from_str(&config(ra)).unwrap();
+    base["Dhcp4"]["loggers"] = json!([{
+        "name": "kea-dhcp4",
+        "output_options": [{ "output": "stdout" }],
+        "severity": "INFO"
+    }]);
+    let srv = Server::start(&base.to_string());
+    let relay4 = Relay::new(ra, srv.port);
+    let relay6 = Relay6::new(sock6, srv.port);
+    let ctl4 = srv.path("ctl4.sock");
+    let sid = |relay6: &Relay6, n: u8| {
+        server_duid(
+            &relay6
+                .exchange(&msg(1, n, None, &[ia_na(1, None)]))
+                .expect("ADVERTISE"),
+        )
+    };
+    let before = sid(&relay6, 1);
+    let running = cmd(&ctl4, json!({"command": "config-get"}))["arguments"].clone();
+
+    // Refused as a whole: the DHCPv6 interface cannot be opened.
+    let mut bad = running.clone();
+    bad["Dhcp4"]["valid-lifetime"] = json!(1234);
+    bad["Dhcp6"]["interfaces-config"] = json!({
+        "interfaces": ["lo", "rurunosuch0"],
+        "service-sockets-require-all": true
+    });
+    let a = cmd(&ctl4, json!({"command": "config-set", "arguments": bad}));
+    assert_eq!(a["result"], 1, "{a}");
+    let now = cmd(&ctl4, json!({"command": "config-get"}))["arguments"].clone();
+    assert_eq!(now, running, "the running configuration stays");
+    assert!(relay4.exchange(&Client::new(1, ra).discover()).is_some());
+
+    // Loggers and server-id change at run time.
+    assert!(!srv.log_text().contains("DEBUG"), "{}", srv.log_text());
+    let mut good = running.clone();
+    good["Dhcp4"]["loggers"][0]["severity"] = json!("DEBUG");
+    good["Dhcp6"]["server-id"] = json!({
+        "type": "LL", "identifier": "020000000099", "htype": 1, "persist": false
+    });
+    let a = cmd(&ctl4, json!({"command": "config-set", "arguments": good}));
+    assert_eq!(a["result"], 0, "{a}");
+    assert!(relay4.exchange(&Client::new(2, ra).discover()).is_some());
+    assert!(
+        srv.wait_log("DEBUG", Duration::from_secs(5)),
+        "no debug line after the loggers changed: {}",
+        srv.log_text()
+    );
+    let after = sid(&relay6, 2);
+    assert_ne!(after, before);
+    assert_eq!(after, vec![0, 3, 0, 1, 2, 0, 0, 0, 0, 0x99], "DUID-LL");
+}
+
+/// A configuration with only `Dhcp6` runs DHCPv6 alone: no DHCPv4 service
+/// is made up, so DHCPv4 commands and `"service": ["dhcp4"]` are answered
+/// as by a server without it.
+#[test]
+fn a_dhcp6_only_server_runs_no_dhcpv4() {
+    let test = "families_v6_only";
+    let _g = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(sock6) = bind_relay(test) else {
+        return;
+    };
+    let mut c: Value = serde_json::from_str(&config(relay_addr_for(test))).unwrap();
+    c.as_object_mut().unwrap().remove("Dhcp4");
+    let srv = Server::start(&c.to_string());
+    let relay6 = Relay6::new(sock6, srv.port);
+    assert!(relay6
+        .exchange(&msg(1, 1, None, &[ia_na(1, None)]))
+        .is_some());
+    let ctl6 = srv.path("ctl6.sock");
+    let l = cmd(&ctl6, json!({"command": "list-commands"}));
+    assert!(!l.to_string().contains("lease4-"), "{l}");
+    let a = cmd(&ctl6, json!({"command": "lease4-get-all"}));
+    assert_eq!(a["result"], 2, "{a}");
+    let a = cmd(
+        &ctl6,
+        json!({"command": "version-get", "service": ["dhcp4"]}),
+    );
+    assert_eq!(a["result"], 1, "{a}");
+    let stats = cmd(&ctl6, json!({"command": "statistic-get-all"}));
+    assert!(stats["arguments"]["pkt6-received"].is_array(), "{stats}");
+    assert!(stats["arguments"].get("pkt4-received").is_none(), "{stats}");
+    assert!(!srv.log_text().contains("DHCPv4"), "{}", srv.log_text());
 }

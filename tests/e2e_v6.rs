@@ -421,7 +421,11 @@ fn reload_closes_and_opens_dhcpv6_sockets() {
         .replace("@DIR@", &dir);
     std::fs::write(&srv.config, without).unwrap();
     srv.signal("-HUP");
-    assert!(srv.wait_log("DHCPv6 socket closed", Duration::from_secs(10)));
+    assert!(
+        srv.wait_log("DHCPv6 socket closed", Duration::from_secs(10)),
+        "{}",
+        srv.log_text()
+    );
     assert!(relay
         .exchange(&msg(1, 2, None, &[ia_na(1, None)]))
         .is_none());

@@ -23,6 +23,14 @@ macro_rules! global_stats {
             pub fn name(self) -> &'static str {
                 match self { $(Stat::$variant => $name),* }
             }
+
+            /// The family whose Kea daemon has this statistic: `Some(V4)`
+            /// for kea-dhcp4's, `Some(V6)` for kea-dhcp6's, `None` for
+            /// those both daemons have (`declined-addresses`,
+            /// `reclaimed-leases`, `reclaimed-declined-addresses`).
+            pub fn family(self) -> Option<StatFamily> {
+                family_of_name(self.name())
+            }
         }
     };
 }
@@ -96,6 +104,32 @@ global_stats! {
     V6IaPdLeaseReuses => "v6-ia-pd-lease-reuses",
     CumulativeAssignedNas => "cumulative-assigned-nas",
     CumulativeAssignedPds => "cumulative-assigned-pds",
+}
+
+/// A DHCP family, as far as statistics are concerned: each family's
+/// service has its own [`Stats`], holding what that Kea daemon holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatFamily {
+    V4,
+    V6,
+}
+
+/// The family of a server-wide statistic by its Kea name (see
+/// [`Stat::family`]).
+fn family_of_name(name: &str) -> Option<StatFamily> {
+    if name.starts_with("pkt4-")
+        || name.starts_with("v4-")
+        || name == "cumulative-assigned-addresses"
+    {
+        Some(StatFamily::V4)
+    } else if name.starts_with("pkt6-")
+        || name.starts_with("v6-")
+        || name.starts_with("cumulative-assigned-")
+    {
+        Some(StatFamily::V6)
+    } else {
+        None
+    }
 }
 
 macro_rules! subnet_stats {
@@ -209,6 +243,10 @@ pub struct Stats {
     /// the server changes them again (Kea recreates a removed statistic on
     /// its next update).
     removed: Mutex<BTreeSet<String>>,
+    /// The family these statistics are of (`None`: both, for tests and
+    /// tools): the other family's server-wide statistics are not listed
+    /// nor found by name.
+    family: Option<StatFamily>,
 }
 
 impl Default for Stats {
@@ -219,13 +257,32 @@ impl Default for Stats {
             pools: Mutex::new(BTreeMap::new()),
             subnets6: Mutex::new(BTreeMap::new()),
             removed: Mutex::new(BTreeSet::new()),
+            family: None,
         }
     }
 }
 
 impl Stats {
+    /// Statistics of both families (tests and tools).
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The statistics of one family's service: its Kea daemon's server-wide
+    /// statistics (and those both daemons have), and its subnets.
+    pub fn of_family(family: StatFamily) -> Self {
+        Stats {
+            family: Some(family),
+            ..Self::default()
+        }
+    }
+
+    /// Whether the server-wide statistic `s` is one of this family's.
+    fn lists(&self, s: Stat) -> bool {
+        match (self.family, s.family()) {
+            (Some(mine), Some(its)) => mine == its,
+            _ => true,
+        }
     }
 
     /// Increments a global statistic by one.
@@ -280,6 +337,7 @@ impl Stats {
     pub fn scoped_snapshot(&self) -> Vec<(Scope, &'static str, i64)> {
         let mut out: Vec<(Scope, &'static str, i64)> = Stat::ALL
             .iter()
+            .filter(|s| self.lists(**s))
             .map(|s| (Scope::Global, s.name(), self.get(*s)))
             .collect();
         let m = lock(&self.subnets);
@@ -327,6 +385,9 @@ impl Stats {
     /// Runs `f` on the counter named `name`, if there is one.
     fn with_counter<T>(&self, name: &str, f: impl FnOnce(&AtomicI64) -> T) -> Option<T> {
         if let Some(s) = Stat::ALL.iter().find(|s| s.name() == name) {
+            if !self.lists(*s) {
+                return None;
+            }
             return self.global.get(*s as usize).map(f);
         }
         let rest = name.strip_prefix("subnet[")?;
@@ -445,6 +506,30 @@ mod tests {
             0,
             "DHCPv6 subnets are reset too"
         );
+    }
+
+    #[test]
+    fn a_family_lists_its_own_daemons_statistics() {
+        let v4 = Stats::of_family(StatFamily::V4);
+        let v6 = Stats::of_family(StatFamily::V6);
+        v6.inc(Stat::DeclinedAddresses);
+        assert_eq!(v4.lookup("pkt4-received"), Some(0));
+        assert_eq!(v4.lookup("pkt6-received"), None);
+        assert_eq!(v6.lookup("pkt4-received"), None);
+        assert_eq!(v6.lookup("cumulative-assigned-nas"), Some(0));
+        assert_eq!(v4.lookup("cumulative-assigned-nas"), None);
+        assert_eq!(
+            v4.lookup("declined-addresses"),
+            Some(0),
+            "both daemons have it"
+        );
+        assert_eq!(v6.lookup("declined-addresses"), Some(1), "each its own");
+        let names: Vec<String> = v4.snapshot().into_iter().map(|(n, _)| n).collect();
+        assert!(names.iter().any(|n| n == "pkt4-received"));
+        assert!(!names
+            .iter()
+            .any(|n| n.starts_with("pkt6-") || n.starts_with("v6-")));
+        assert!(!v6.reset("pkt4-received"), "not one of DHCPv6's");
     }
 
     #[test]

@@ -3,15 +3,21 @@
 //! Modules:
 //! - [`control`]: the control API (Kea's commands over UNIX socket / HTTP).
 //! - [`logging`]: Kea `loggers` → a tracing subscriber.
-//! - [`state`]: the running configuration (one `Arc` snapshot per packet,
-//!   swapped atomically on reload) and reload itself.
-//! - [`sockets`]: opening the configured interfaces, with Kea's retry rules.
-//! - [`v6`]: the DHCPv6 service (lease store, sockets, workers, reclamation).
+//! - [`state`]: the process: what both families share (the configuration
+//!   snapshot, hook libraries, control channels) and reload itself.
+//! - [`service`]: one family's service, written once (lease store,
+//!   statistics, sockets, workers, `dhcp-disable`, reclamation, lease-file
+//!   compaction, the engine swap on reload), instantiated as [`v4`] and
+//!   [`v6`].
+//! - [`sockets`]: opening a family's interfaces, with Kea's retry rules.
+//! - [`v4`], [`v6`]: what the families differ in (sockets, engine, section).
 //! - [`db`]: opening the lease store `lease-database` names (memfile,
 //!   PostgreSQL, MySQL) for each family, Kea's `on-fail` when a SQL
 //!   database is lost, and the schema operations of `ruru db`.
 //! - [`duid`]: the persisted DHCPv6 server DUID.
-//! - [`workers`]: packet threads: receive, run the engine, send.
+//! - [`workers`]: packet threads of either family: receive, run the
+//!   engine, send.
+//! - [`switch`]: `dhcp-disable` / `dhcp-enable` of one family.
 //! - [`timers`]: background jobs: lease reclamation, flushing of reclaimed
 //!   leases, lease-file compaction.
 //! - [`serve`]: start-up, signals (SIGHUP reload, SIGTERM/SIGINT stop) and the
@@ -28,10 +34,12 @@ pub mod duid;
 pub mod hooks;
 pub mod logging;
 pub mod serve;
+pub mod service;
 pub mod sockets;
 pub mod state;
 pub mod switch;
 pub mod timers;
+pub mod v4;
 pub mod v6;
 pub mod workers;
 
@@ -43,8 +51,8 @@ pub use serve::{serve, ServeOptions};
 pub enum ServerError {
     #[error("{0}")]
     Config(#[from] ruru_config::ConfigError),
-    #[error("configuration has no Dhcp4 section")]
-    NoDhcp4,
+    #[error("configuration has neither a Dhcp4 nor a Dhcp6 section")]
+    NoService,
     /// A lease store error; its own text says which store (lease file,
     /// lease database) it is about.
     #[error(transparent)]

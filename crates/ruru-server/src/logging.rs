@@ -13,12 +13,18 @@
 //! unloading (`ruru::hooks` at DEBUG), 45 also each callout call with its
 //! status (`ruru::hooks::callouts`), 55 also argument details
 //! (`ruru::hooks::args`, at TRACE).
+//!
+//! A reload (SIGHUP, `config-set`, `config-reload`) applies changed loggers
+//! (level, child loggers, output) as Kea does: the new output is opened
+//! before the configuration is applied, and a failure refuses it.
 
 use std::io::IsTerminal;
 use std::sync::Mutex;
 
 use ruru_config::{LogOutput, Logger, Severity};
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::{Layered, SubscriberExt};
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{reload, EnvFilter, Layer, Registry};
 
 use crate::ServerError;
 
@@ -79,8 +85,28 @@ fn hooks_directives(sev: Severity, debuglevel: u8) -> String {
     )
 }
 
-/// Installs the global subscriber. Call once.
-pub fn init(loggers: &[Logger]) -> Result<(), ServerError> {
+/// What the loggers of a configuration ask for: one output and the filter
+/// directives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    output: LogOutput,
+    filter: String,
+}
+
+/// The loggers of both sections of `config`, `Dhcp4`'s first.
+pub fn loggers_of(config: &ruru_config::Config) -> Vec<Logger> {
+    config
+        .dhcp4
+        .iter()
+        .flat_map(|d| d.loggers.iter())
+        .chain(config.dhcp6.iter().flat_map(|d| d.loggers.iter()))
+        .cloned()
+        .collect()
+}
+
+/// Reads `loggers` (see the module documentation) into a [`Plan`]; an
+/// invalid filter is an error.
+fn plan(loggers: &[Logger]) -> Result<Plan, ServerError> {
     let main = loggers
         .iter()
         .find(|l| matches!(l.name.as_str(), "kea-dhcp4" | "kea-dhcp6" | "ruru"))
@@ -102,30 +128,118 @@ pub fn init(loggers: &[Logger]) -> Result<(), ServerError> {
         filter.push(',');
         filter.push_str(&hooks_directives(l.severity, l.debuglevel));
     }
-    let env = EnvFilter::try_new(&filter).map_err(|e| ServerError::Logging(e.to_string()))?;
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(env)
-        .with_target(false);
-    let res = match output {
-        LogOutput::Stdout => builder
+    EnvFilter::try_new(&filter).map_err(|e| ServerError::Logging(e.to_string()))?;
+    Ok(Plan { output, filter })
+}
+
+/// The subscriber below the writing layer: the registry and the filter.
+type Base = Layered<reload::Layer<EnvFilter, Registry>, Registry>;
+
+/// The layer that writes the log (its output): replaced when the output
+/// changes.
+type LogLayer = Box<dyn Layer<Base> + Send + Sync>;
+
+/// The installed filter's and writer's reload handles and the plan they
+/// follow (the subscriber is process-global, and so is this).
+struct Installed {
+    filter: reload::Handle<EnvFilter, Registry>,
+    writer: reload::Handle<LogLayer, Base>,
+    plan: Plan,
+}
+
+static INSTALLED: Mutex<Option<Installed>> = Mutex::new(None);
+
+fn filter(plan: &Plan) -> Result<EnvFilter, ServerError> {
+    EnvFilter::try_new(&plan.filter).map_err(|e| ServerError::Logging(e.to_string()))
+}
+
+/// Builds the writing layer of `output` (opening its log file).
+fn writer(output: &LogOutput) -> Result<LogLayer, ServerError> {
+    let fmt = tracing_subscriber::fmt::layer().with_target(false);
+    Ok(match output {
+        LogOutput::Stdout => fmt
             .with_ansi(std::io::stdout().is_terminal())
             .with_writer(std::io::stdout)
-            .try_init(),
-        LogOutput::Stderr => builder
+            .boxed(),
+        LogOutput::Stderr => fmt
             .with_ansi(std::io::stderr().is_terminal())
             .with_writer(std::io::stderr)
-            .try_init(),
+            .boxed(),
         LogOutput::File(p) => {
             // Created 0640 whatever the umask (docs/src/security.md).
-            let f = ruru_lease::files::open_append(&p, ruru_lease::files::FILE_MODE)
+            let f = ruru_lease::files::open_append(p, ruru_lease::files::FILE_MODE)
                 .map_err(|e| ServerError::Logging(format!("{}: {e}", p.display())))?;
-            builder
-                .with_ansi(false)
-                .with_writer(Mutex::new(f))
-                .try_init()
+            fmt.with_ansi(false).with_writer(Mutex::new(f)).boxed()
         }
+    })
+}
+
+/// Installs the global subscriber. Call once.
+pub fn init(loggers: &[Logger]) -> Result<(), ServerError> {
+    let plan = plan(loggers)?;
+    let (filter_layer, filter_handle) = reload::Layer::new(filter(&plan)?);
+    let (writer_layer, writer_handle) = reload::Layer::new(writer(&plan.output)?);
+    tracing_subscriber::registry()
+        .with(filter_layer)
+        .with(writer_layer)
+        .try_init()
+        .map_err(|e| ServerError::Logging(e.to_string()))?;
+    *crate::lock(&INSTALLED) = Some(Installed {
+        filter: filter_handle,
+        writer: writer_handle,
+        plan,
+    });
+    Ok(())
+}
+
+/// The loggers of a new configuration, checked, with their new output
+/// opened (when it changed) but not yet in use.
+pub struct Prepared {
+    plan: Plan,
+    writer: Option<LogLayer>,
+}
+
+/// First step of a reload: checks the loggers of a new configuration and
+/// opens their output when it changed. An error refuses the configuration.
+pub fn prepare(loggers: &[Logger]) -> Result<Prepared, ServerError> {
+    let plan = plan(loggers)?;
+    let same_output = crate::lock(&INSTALLED)
+        .as_ref()
+        .is_none_or(|i| i.plan.output == plan.output);
+    let writer = if same_output {
+        None
+    } else {
+        Some(writer(&plan.output)?)
     };
-    res.map_err(|e| ServerError::Logging(e.to_string()))
+    Ok(Prepared { plan, writer })
+}
+
+/// Second step: the new loggers take over (Kea applies `loggers` on
+/// reconfiguration too).
+pub fn apply(p: Prepared) {
+    let mut installed = crate::lock(&INSTALLED);
+    let Some(i) = installed.as_mut() else { return };
+    if i.plan == p.plan {
+        return;
+    }
+    let result = filter(&p.plan).and_then(|f| {
+        i.filter
+            .reload(f)
+            .map_err(|e| ServerError::Logging(e.to_string()))?;
+        if let Some(w) = p.writer {
+            i.writer
+                .reload(w)
+                .map_err(|e| ServerError::Logging(e.to_string()))?;
+        }
+        Ok(())
+    });
+    match result {
+        Ok(()) => {
+            i.plan = p.plan;
+            tracing::info!(filter = %i.plan.filter, output = ?i.plan.output, "loggers changed");
+        }
+        Err(e) => tracing::warn!(error = %e, "the new loggers could not be applied"),
+    }
 }
 
 #[cfg(test)]

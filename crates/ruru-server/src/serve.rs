@@ -1,27 +1,28 @@
 //! `ruru serve`: start-up, signals and shutdown.
 //!
-//! Start-up: load and validate the config; set up logging; open the lease
-//! store (loading the lease file); open sockets; build the engine; start
-//! workers and timers. Then wait for signals on a small tokio runtime:
+//! Start-up: load and validate the config; set up logging; open each
+//! configured family's lease store (loading the lease file) and hosts
+//! databases; load the hook libraries; start each family's service
+//! ([`crate::service`]: sockets, engine, workers and timers). Then wait for signals on a small tokio runtime:
 //! SIGHUP reloads the file (a bad file is logged and the old config kept),
-//! SIGTERM/SIGINT stop. Shutdown: set the stop flag, join the workers (they
-//! wake within the socket poll interval), join the timers, log statistics.
+//! SIGTERM/SIGINT stop. Shutdown: stop each family's service (its workers wake
+//! within the socket poll interval; its timers are joined), log statistics.
 //! A SQL lease database that is lost and cannot be reconnected, when its
 //! `on-fail` says so, runs the same shutdown and makes `serve` return
 //! [`ServerError::DatabaseLost`] (see [`crate::db::watch`]).
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use ruru_engine::{Engine4, EngineOptions, Stats};
-use ruru_lease::LeaseStore;
+use ruru_engine::Stats;
 use tracing::{error, info};
 
 use crate::lock;
-use crate::sockets::SocketSet;
+use crate::service::{FamilyService, ServiceFamily};
 use crate::state::{Running, Shared};
-use crate::{timers, ServerError};
+use crate::v4::V4;
+use crate::v6::V6;
+use crate::ServerError;
 
 /// Command-line settings of `ruru serve`.
 #[derive(Debug, Clone)]
@@ -70,19 +71,9 @@ pub fn default_threads(config: &ruru_config::Config) -> usize {
 /// Runs the server until SIGTERM/SIGINT.
 pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     let config = ruru_config::load_files(&opts.config, &ruru_config::Places::from_env())?;
-    // Error messages name the file that holds the section concerned.
-    let file_of = |section: &str| -> PathBuf {
-        config
-            .sections
-            .iter()
-            .find(|(n, _)| n == section)
-            .map_or_else(|| config.source.clone(), |(_, f)| f.clone())
-    };
-    let (file4, file6) = (file_of("Dhcp4"), file_of("Dhcp6"));
     if config.dhcp4.is_none() && config.dhcp6.is_none() {
-        return Err(ServerError::NoDhcp4);
+        return Err(ServerError::NoService);
     }
-    let dhcp4 = config.dhcp4.clone().unwrap_or_else(crate::state::no_dhcp4);
     let control_sockets = crate::control::listener::sockets_of(&config);
     // One server per configuration: claim the control sockets before
     // anything is opened (the lease files are locked when their stores
@@ -91,14 +82,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     let claims =
         crate::control::listener::claim_all(&control_sockets).map_err(ServerError::Control)?;
     // One log for the process: the loggers of both sections.
-    let loggers: Vec<ruru_config::Logger> = config
-        .dhcp4
-        .iter()
-        .flat_map(|d| d.loggers.iter())
-        .chain(config.dhcp6.iter().flat_map(|d| d.loggers.iter()))
-        .cloned()
-        .collect();
-    logging_init(&loggers)?;
+    crate::logging::init(&crate::logging::loggers_of(&config))?;
     let files: Vec<String> = opts
         .config
         .iter()
@@ -119,145 +103,99 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     } else {
         opts.threads
     };
-    let callers4 = threads * dhcp4.interfaces.interfaces.len().max(1);
 
-    // Lease store: memfile (with LFC) or a SQL database.
-    let mut opened = crate::db::open4(&dhcp4.lease_database, &file4, callers4)?;
-    let sql4 = opened.sql.take();
-    crate::db::log_opened(
-        "lease database",
-        &opened.describe,
-        opened.up,
-        dhcp4.lease_database.persist,
-        || opened.store.count4(),
-    );
-    // Hosts databases: asked at every packet after the config's reservations.
-    let (hosts, hosts_watch4) =
-        crate::db::open_hosts("DHCPv4", &dhcp4.hosts_databases, &file4, callers4)?;
-
-    // Sockets: opened now, served once the shared state exists.
-    let ic = dhcp4.interfaces.clone();
-    let has4 = config.dhcp4.is_some();
-    if has4 && ic.interfaces.is_empty() {
-        return Err(ServerError::NoSockets(vec![
-            "Dhcp4.interfaces-config.interfaces is empty: expected at least one interface".into(),
-        ]));
-    }
-    let set = SocketSet::new(opts.server_port, threads);
-    let changes = set.open_changes(&ic)?;
-    if has4 && changes.opened.is_empty() && (changes.failed.is_empty() || ic.max_retries == 0) {
-        return Err(ServerError::NoSockets(if changes.errors.is_empty() {
-            ic.interfaces.clone()
-        } else {
-            changes.errors.clone()
-        }));
-    }
-    let failed = changes.failed.clone();
+    // Each family's databases: its lease store (memfile with LFC, or a SQL
+    // database) and its hosts databases, asked at every packet after the
+    // configuration's reservations.
+    let dbs4 = config
+        .dhcp4
+        .as_ref()
+        .map(|d| open_dbs::<V4>(d, &config, threads))
+        .transpose()?;
+    let dbs6 = config
+        .dhcp6
+        .as_ref()
+        .map(|d| open_dbs::<V6>(d, &config, threads))
+        .transpose()?;
 
     // Hook libraries: a library that cannot be loaded stops the start.
     let hook_stats = Arc::new(crate::hooks::HookStats::default());
     let (libs, parked_limit) = crate::hooks::libraries_of(&config)?;
     let hooks = crate::hooks::load_libraries(&libs, &hook_stats, parked_limit)?;
 
-    // Engine.
-    let stats = Arc::new(Stats::new());
-    let engine_opts = EngineOptions {
-        client_port: opts.client_port,
-        server_addrs: set.addrs_with(&changes),
-        hooks: None,
-        hosts,
-        rng: crate::engine_rng("DHCPv4"),
+    // The family services: sockets, workers, reclamation, compaction.
+    let mut watches = Vec::new();
+    let v4 = match (&config.dhcp4, dbs4) {
+        (Some(d4), Some(dbs)) => {
+            let engine_opts = ruru_engine::EngineOptions {
+                client_port: opts.client_port,
+                server_addrs: Vec::new(),
+                hooks: None,
+                hosts: dbs.hosts.clone(),
+                rng: crate::engine_rng("DHCPv4"),
+            };
+            let (svc, w) = start::<V4>(d4, dbs, engine_opts, opts.server_port, threads, &hooks)?;
+            watches.push(w);
+            Some(svc)
+        }
+        _ => None,
     };
-    let engine = Engine4::new(
-        Arc::new(dhcp4),
-        crate::state::with_hooks(&engine_opts, &hooks),
-        stats.clone(),
-    );
-    let store: Arc<dyn LeaseStore> = opened.store.clone();
-    engine.recount(store.as_ref());
+    let v6 = match (&config.dhcp6, dbs6) {
+        (Some(d6), Some(dbs)) => {
+            // -p/-P apply to DHCPv6 too when given (tests); else 547/546.
+            let sport = if opts.server_port == 67 {
+                ruru_engine::v6::SERVER_PORT
+            } else {
+                opts.server_port
+            };
+            let cport = if opts.client_port == 68 {
+                ruru_engine::v6::CLIENT_PORT
+            } else {
+                opts.client_port
+            };
+            let engine_opts = ruru_engine::v6::EngineOptions6 {
+                server_duid: crate::v6::server_duid(d6),
+                client_port: cport,
+                hooks: None,
+                hosts: dbs.hosts.clone(),
+                rng: crate::engine_rng("DHCPv6"),
+            };
+            let started = start::<V6>(d6, dbs, engine_opts, sport, threads, &hooks);
+            match started {
+                Ok((svc, w)) => {
+                    watches.push(w);
+                    Some(svc)
+                }
+                Err(e) => {
+                    if let Some(v4) = &v4 {
+                        v4.stop();
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        _ => None,
+    };
+    let nsockets =
+        v4.as_ref().map_or(0, |s| s.socket_count()) + v6.as_ref().map_or(0, |s| s.socket_count());
     let shared = Arc::new(Shared::new(
         Running {
             config: Arc::new(config),
-            engine,
             hooks: hooks.clone(),
         },
-        store,
-        stats.clone(),
+        v4,
+        v6,
         hook_stats,
-        engine_opts,
         opts.config.clone(),
-        set,
     ));
 
-    // A lost SQL lease database: Kea's `on-fail` (crate::db::watch). When
-    // it says to exit, the reason is kept here and the server shuts down.
+    // A lost SQL database: Kea's `on-fail` (crate::db::watch). When it says
+    // to exit, the reason is kept here and the server shuts down.
     let fatal: Arc<Mutex<Option<String>>> = Arc::default();
-    // A lost lease database recounts the statistics when it is back; a
-    // hosts database has nothing to recount.
-    let w = Arc::downgrade(&shared);
-    let recount4 = move || {
-        if let Some(s) = w.upgrade() {
-            s.snapshot().engine.recount(s.store.as_ref());
+    for w in watches {
+        for (sql, recount) in w.databases {
+            watch_db(&shared, &fatal, w.family, sql, w.paused.clone(), recount)?;
         }
-    };
-    for (sql, recount) in with_recount(sql4, recount4, hosts_watch4) {
-        watch_db(
-            &shared,
-            &fatal,
-            "DHCPv4",
-            sql,
-            shared.db_paused.clone(),
-            recount,
-        )?;
-    }
-
-    // DHCPv6, when configured: its own lease store, sockets and workers.
-    if let Some(d6) = &shared.snapshot().config.dhcp6 {
-        // -p/-P apply to DHCPv6 too when given (tests); else 547/546.
-        let sport = if opts.server_port == 67 {
-            ruru_engine::v6::SERVER_PORT
-        } else {
-            opts.server_port
-        };
-        let cport = if opts.client_port == 68 {
-            ruru_engine::v6::CLIENT_PORT
-        } else {
-            opts.client_port
-        };
-        let callers6 = threads * d6.interfaces.interfaces.len().max(1);
-        let mut db6 = crate::db::open6(&d6.lease_database, &file6, callers6)?;
-        let sql6 = db6.sql.take();
-        let (hosts6, hosts_watch6) =
-            crate::db::open_hosts("DHCPv6", &d6.hosts_databases, &file6, callers6)?;
-        let svc = crate::v6::Service6::start(
-            d6,
-            crate::v6::Databases6 {
-                leases: db6,
-                hosts: hosts6,
-            },
-            sport,
-            cport,
-            threads,
-            stats.clone(),
-            hooks.clone(),
-        )?;
-        let w = Arc::downgrade(&svc);
-        let recount6 = move || {
-            if let Some(s) = w.upgrade() {
-                s.engine().recount(s.store.as_ref());
-            }
-        };
-        for (sql, recount) in with_recount(sql6, recount6, hosts_watch6) {
-            watch_db(
-                &shared,
-                &fatal,
-                "DHCPv6",
-                sql,
-                svc.db_paused.clone(),
-                recount,
-            )?;
-        }
-        *lock(&shared.v6) = Some(svc);
     }
 
     // Control channels (UNIX / HTTP), served by this thread's runtime.
@@ -273,58 +211,28 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
         claims,
     )?;
 
-    // Workers and timers.
-    let stop = Arc::new(AtomicBool::new(false));
-    let nsockets = {
-        let mut set = lock(&shared.sockets);
-        set.commit(&shared, changes);
-        set.spawn_retries(&shared, &ic, failed);
-        set.len()
-    };
-    let mut handles = vec![timers::spawn_reclaimer(
-        "ruru-reclaim",
-        timers::Reclaim4(shared.clone()),
-        stop.clone(),
-    )?];
-    if let Some(m) = &opened.memfile {
-        handles.push(timers::spawn_lfc(shared.clone(), m.clone(), stop.clone())?);
-    }
-    if let Some(m) = lock(&shared.v6).as_ref().and_then(|v6| v6.memfile.clone()) {
-        handles.push(timers::spawn_lfc6(shared.clone(), m, stop.clone())?);
-    }
     if let Some(h) = &hooks {
-        let raw = || shared.snapshot().config.raw.to_string();
-        // Each family's point, when that family is configured.
-        if shared.snapshot().config.dhcp4.is_some() {
-            h.configured(ruru_engine::HookPoint::Dhcp4SrvConfigured, &raw);
-        }
-        if shared.snapshot().config.dhcp6.is_some() {
-            h.configured(ruru_engine::HookPoint::Dhcp6SrvConfigured, &raw);
-        }
+        crate::state::configured(h, &shared.snapshot().config);
     }
     drop(hooks);
     info!(threads, sockets = nsockets, "ruru ready");
     rt.block_on(wait_for_signals(&shared, signals))?;
     crate::control::listener::stop_all(&shared);
 
-    // Shutdown sequence: stop flag → workers and timers notice within POLL
+    // Shutdown sequence: stop flags → workers and timers notice within POLL
     // (timers within 100 ms) → join → final statistics.
     info!("ruru shutting down");
-    stop.store(true, Ordering::Relaxed);
-    lock(&shared.sockets).stop_all();
-    if let Some(v6) = lock(&shared.v6).take() {
-        v6.stop();
-    }
-    for h in handles {
-        if h.join().is_err() {
-            error!("a worker thread panicked");
+    shared.stop_services();
+    let families = [
+        shared.v4.as_ref().map(|s| s.stats.clone()),
+        shared.v6.as_ref().map(|s| s.stats.clone()),
+    ];
+    for stats in families.into_iter().flatten() {
+        for (name, v) in stats.snapshot() {
+            info!(statistic = %name, value = v, "statistic");
         }
     }
-    for (name, v) in stats
-        .snapshot()
-        .into_iter()
-        .chain(shared.hook_stats.snapshot())
-    {
+    for (name, v) in shared.hook_stats.snapshot() {
         info!(statistic = %name, value = v, "statistic");
     }
     shared.unload_hooks();
@@ -334,6 +242,90 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
         Some(why) => Err(ServerError::DatabaseLost(why)),
         None => Ok(()),
     }
+}
+
+/// One family's databases, opened: its lease store and its hosts
+/// databases, with the SQL ones to watch.
+struct Dbs<F: ServiceFamily> {
+    leases: crate::db::OpenStore<F::Row>,
+    hosts: ruru_engine::v4::hosts::HostSources,
+    hosts_watch: Vec<crate::db::SqlWatch>,
+}
+
+/// Opens the lease store and the hosts databases of `section`; errors
+/// name the file that holds the section.
+fn open_dbs<F: ServiceFamily>(
+    section: &F::Section,
+    config: &ruru_config::Config,
+    threads: usize,
+) -> Result<Dbs<F>, ServerError> {
+    let file = config
+        .sections
+        .iter()
+        .find(|(n, _)| n == F::SECTION)
+        .map_or_else(|| config.source.clone(), |(_, f)| f.clone());
+    let callers = threads * F::interfaces(section).interfaces.len().max(1);
+    let db = F::lease_database(section);
+    let leases = F::open_store(db, &file, callers)?;
+    crate::db::log_opened(
+        &format!("{} lease database", F::NAME),
+        &leases.describe,
+        leases.up,
+        db.persist,
+        || F::count(leases.store.as_ref()),
+    );
+    let (hosts, hosts_watch) =
+        crate::db::open_hosts(F::NAME, F::hosts_databases(section), &file, callers)?;
+    Ok(Dbs {
+        leases,
+        hosts,
+        hosts_watch,
+    })
+}
+
+/// What to watch of a started family's SQL databases.
+struct Watch {
+    family: &'static str,
+    paused: Arc<crate::db::Pause>,
+    databases: Vec<(crate::db::SqlWatch, Box<dyn Fn() + Send>)>,
+}
+
+/// Starts one family's service on its opened databases.
+fn start<F: ServiceFamily>(
+    section: &F::Section,
+    mut dbs: Dbs<F>,
+    opts: F::Opts,
+    port: u16,
+    threads: usize,
+    hooks: &Option<Arc<crate::hooks::Hooks>>,
+) -> Result<(Arc<FamilyService<F>>, Watch), ServerError> {
+    let sql = dbs.leases.sql.take();
+    let svc = FamilyService::start(
+        crate::service::Start {
+            section: section.clone(),
+            store: dbs.leases.store,
+            memfile: dbs.leases.memfile,
+            opts,
+            stats: Arc::new(Stats::of_family(F::STATS)),
+            port,
+            threads,
+        },
+        hooks,
+    )?;
+    // A lost lease database recounts the statistics when it is back; a
+    // hosts database has nothing to recount.
+    let w = Arc::downgrade(&svc);
+    let recount = move || {
+        if let Some(s) = w.upgrade() {
+            s.recount();
+        }
+    };
+    let watch = Watch {
+        family: F::NAME,
+        paused: svc.db_paused.clone(),
+        databases: with_recount(sql, recount, dbs.hosts_watch),
+    };
+    Ok((svc, watch))
 }
 
 /// The databases of one family to watch: its SQL lease database (if any)
@@ -379,10 +371,6 @@ fn watch_db(
         },
     )?;
     Ok(())
-}
-
-fn logging_init(loggers: &[ruru_config::Logger]) -> Result<(), ServerError> {
-    crate::logging::init(loggers)
 }
 
 /// The signals ruru acts on, registered once at start-up.

@@ -1,57 +1,55 @@
-//! The DHCPv4 sockets named in `interfaces-config`: opening them with Kea's
-//! `service-sockets-*` retry rules, their worker threads, and changing them
-//! on reload (only interfaces that changed are opened or closed).
+//! The DHCP sockets of one family named in `interfaces-config`, written
+//! once for both families: opening them with Kea's `service-sockets-*`
+//! retry rules, their worker threads, and changing them on reload (only
+//! interface specs that changed are opened or closed).
 //!
-//! Each interface gets one socket of the configured type. An interface that
-//! does not exist yet or has no address is retried every
+//! Each interface spec (`"eth0"`, `"eth0/192.0.2.1"`, `"*"`) gets the
+//! sockets [`SocketFamily::open`] makes of it. A spec that cannot be opened
+//! yet (the interface does not exist or has no address) is retried every
 //! `service-sockets-retry-wait-time` ms up to `service-sockets-max-retries`
-//! times; with `service-sockets-require-all` those retries happen before the
-//! server starts and a failure stops it, otherwise they happen in the
-//! background and each socket starts serving as soon as it opens.
+//! times; with `service-sockets-require-all` those retries happen in the
+//! foreground (before the server starts, or before a reload is applied) and
+//! a failure stops the start or refuses the reload; otherwise they happen in
+//! the background and each socket starts serving as soon as it opens.
 
 use std::collections::BTreeMap;
-use std::net::Ipv4Addr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use ruru_config::{InterfacesConfig, SocketType};
-use ruru_net::{iface, raw, udp, NetError, Socket4};
+use ruru_net::NetError;
 use tracing::{error, info, warn};
 
-use crate::lock;
-use crate::state::Shared;
-use crate::workers;
+use crate::service::{FamilyService, ServiceFamily};
+use crate::workers::{self, Family};
 
 /// How often blocked workers look at their stop flag.
 pub const POLL: Duration = Duration::from_millis(200);
 
-/// Opens the sockets for one interface spec.
-pub fn open_spec(spec: &str, kind: SocketType, port: u16) -> Result<Vec<Socket4>, NetError> {
-    let all = iface::list()?;
-    let mut out = Vec::new();
-    for a in iface::resolve(spec, &all)? {
-        let s = match kind {
-            SocketType::Raw => Socket4::Raw(raw::open(&a.name, a.addr, port, POLL)?),
-            SocketType::Udp => Socket4::Udp(udp::open(&a.name, a.addr, port, POLL)?),
-        };
-        info!(iface = %a.name, addr = %a.addr, port, socket_type = ?kind, "listening");
-        out.push(s);
-    }
-    Ok(out)
+/// What opening sockets differs in between the families.
+pub trait SocketFamily: Family {
+    /// An address of this family (the server identifiers of DHCPv4).
+    type Addr: Copy + Ord + Send + Sync + 'static;
+    /// Opens the sockets of one interface spec (`kind`: Kea's
+    /// `dhcp-socket-type`, DHCPv4 only).
+    fn open(spec: &str, kind: SocketType, port: u16) -> Result<Vec<Self::Socket>, NetError>;
+    /// The addresses a socket serves (its interface's), which the engine
+    /// recognises as its own.
+    fn addresses(sock: &Self::Socket) -> Vec<Self::Addr>;
 }
 
 /// Sockets of one spec, opened but not yet served.
-pub struct Opened {
+pub struct Opened<S> {
     pub spec: String,
     pub kind: SocketType,
-    pub sockets: Vec<Socket4>,
+    pub sockets: Vec<S>,
 }
 
-/// What `open_changes` found.
-pub struct Changes {
-    pub opened: Vec<Opened>,
+/// What [`SocketSet::open_changes`] found.
+pub struct Changes<S> {
+    pub opened: Vec<Opened<S>>,
     /// Specs that could not be opened (to retry).
     pub failed: Vec<String>,
     /// Why each of `failed` could not be opened (`spec: error`), for the
@@ -61,29 +59,41 @@ pub struct Changes {
     pub removed: Vec<String>,
 }
 
+impl<S> Changes<S> {
+    /// No change (a rebuild of the engine on the same sockets).
+    pub fn none() -> Self {
+        Changes {
+            opened: Vec::new(),
+            failed: Vec::new(),
+            errors: Vec::new(),
+            removed: Vec::new(),
+        }
+    }
+}
+
 /// One served spec.
-struct Served {
+struct Served<A> {
     kind: SocketType,
-    /// (interface, its addresses) for server identifiers.
-    ifaces: Vec<(String, Vec<Ipv4Addr>)>,
+    /// (interface, its addresses) of each socket.
+    ifaces: Vec<(String, Vec<A>)>,
     stop: Arc<AtomicBool>,
     handles: Vec<JoinHandle<()>>,
 }
 
-/// Every socket being served, by interface spec.
-pub struct SocketSet {
+/// Every socket of one family being served, by interface spec.
+pub struct SocketSet<F: SocketFamily> {
     port: u16,
     threads: usize,
-    served: BTreeMap<String, Served>,
+    served: BTreeMap<String, Served<F::Addr>>,
     /// Stops the background retry thread of the previous configuration.
     retry_stop: Option<Arc<AtomicBool>>,
 }
 
-impl SocketSet {
+impl<F: ServiceFamily> SocketSet<F> {
     pub fn new(port: u16, threads: usize) -> Self {
         SocketSet {
             port,
-            threads,
+            threads: threads.max(1),
             served: BTreeMap::new(),
             retry_stop: None,
         }
@@ -93,7 +103,7 @@ impl SocketSet {
     /// type changed). Nothing is served or closed yet. With `require-all`,
     /// failures are retried in the foreground and the first remaining one
     /// is returned as an error.
-    pub fn open_changes(&self, cfg: &InterfacesConfig) -> Result<Changes, NetError> {
+    pub fn open_changes(&self, cfg: &InterfacesConfig) -> Result<Changes<F::Socket>, NetError> {
         let mut opened = Vec::new();
         let mut failed = Vec::new();
         let mut errors = Vec::new();
@@ -106,16 +116,16 @@ impl SocketSet {
             {
                 continue;
             }
-            match open_spec(spec, cfg.socket_type, self.port) {
+            match F::open(spec, cfg.socket_type, self.port) {
                 Ok(sockets) => opened.push(Opened {
                     spec: spec.clone(),
                     kind: cfg.socket_type,
                     sockets,
                 }),
                 Err(e) => {
-                    warn!(interface = %spec, error = %e, "could not open a socket");
+                    warn!(family = F::NAME, interface = %spec, error = %e, "could not open a socket");
                     failed.push(spec.clone());
-                    errors.push(format!("{spec}: {e}"));
+                    errors.push(format!("{} on {spec}: {e}", F::NAME));
                     last_err = Some(e);
                 }
             }
@@ -125,14 +135,14 @@ impl SocketSet {
                 std::thread::sleep(Duration::from_millis(u64::from(cfg.retry_wait_ms)));
                 let mut still = Vec::new();
                 for spec in failed {
-                    match open_spec(&spec, cfg.socket_type, self.port) {
+                    match F::open(&spec, cfg.socket_type, self.port) {
                         Ok(sockets) => opened.push(Opened {
                             spec,
                             kind: cfg.socket_type,
                             sockets,
                         }),
                         Err(e) => {
-                            warn!(interface = %spec, attempt, error = %e, "retry failed");
+                            warn!(family = F::NAME, interface = %spec, attempt, error = %e, "retry failed");
                             last_err = Some(e);
                             still.push(spec);
                         }
@@ -161,11 +171,10 @@ impl SocketSet {
         })
     }
 
-    /// Server addresses after `changes` are applied: every address of every
-    /// served interface.
-    pub fn addrs_with(&self, changes: &Changes) -> Vec<Ipv4Addr> {
-        let all = iface::list().unwrap_or_default();
-        let mut out: Vec<Ipv4Addr> = self
+    /// The server's addresses after `changes` are applied: every address of
+    /// every served interface.
+    pub fn addrs_with(&self, changes: &Changes<F::Socket>) -> Vec<F::Addr> {
+        let mut out: Vec<F::Addr> = self
             .served
             .iter()
             .filter(|(spec, _)| !changes.removed.contains(spec))
@@ -173,8 +182,7 @@ impl SocketSet {
             .collect();
         for o in &changes.opened {
             for s in &o.sockets {
-                out.extend(iface::addresses_of(s.iface(), &all));
-                out.push(s.local());
+                out.extend(F::addresses(s));
             }
         }
         out.sort();
@@ -183,40 +191,42 @@ impl SocketSet {
     }
 
     /// Starts workers for the opened sockets and stops the removed ones.
-    pub fn commit(&mut self, shared: &Arc<Shared>, changes: Changes) {
+    pub fn commit(&mut self, svc: &Arc<FamilyService<F>>, changes: Changes<F::Socket>) {
         for spec in &changes.removed {
             if let Some(s) = self.served.remove(spec) {
                 s.stop.store(true, Ordering::Relaxed);
-                info!(interface = %spec, "socket closed (no longer configured)");
                 // Workers exit within POLL; their threads are joined here so
-                // the socket is really closed when this returns.
+                // the socket is really closed when this returns (and when
+                // the log says so).
                 for h in s.handles {
-                    let _ = h.join();
+                    if h.join().is_err() {
+                        error!(family = F::NAME, "a worker thread panicked");
+                    }
                 }
+                info!(interface = %spec, "{} socket closed (no longer configured)", F::NAME);
             }
         }
         for o in changes.opened {
-            self.serve(shared, o);
+            self.serve(svc, o);
         }
     }
 
-    fn serve(&mut self, shared: &Arc<Shared>, o: Opened) {
-        let all = iface::list().unwrap_or_default();
+    fn serve(&mut self, svc: &Arc<FamilyService<F>>, o: Opened<F::Socket>) {
         let stop = Arc::new(AtomicBool::new(false));
         let ifaces = o
             .sockets
             .iter()
-            .map(|s| (s.iface().to_string(), iface::addresses_of(s.iface(), &all)))
+            .map(|s| (F::iface(s).to_string(), F::addresses(s)))
             .collect();
         let spawned: std::io::Result<Vec<_>> = o
             .sockets
             .iter()
             .map(|sock| {
-                workers::spawn::<workers::V4, Shared>(
-                    shared.clone(),
+                workers::spawn::<F, FamilyService<F>>(
+                    svc.clone(),
                     sock,
                     self.threads,
-                    stop.clone(),
+                    svc.stop_flag(),
                     stop.clone(),
                 )
             })
@@ -225,7 +235,7 @@ impl SocketSet {
         let handles = match spawned {
             Ok(h) => h,
             Err(e) => {
-                error!(interface = %o.spec, error = %e, "starting workers failed");
+                error!(family = F::NAME, interface = %o.spec, error = %e, "starting workers failed");
                 stop.store(true, Ordering::Relaxed);
                 Vec::new()
             }
@@ -251,10 +261,11 @@ impl SocketSet {
     }
 
     /// Retries `failed` specs in the background (replacing any earlier
-    /// retry thread); each that opens starts serving.
+    /// retry thread); each that opens starts serving. The thread holds the
+    /// service weakly and ends with it.
     pub fn spawn_retries(
         &mut self,
-        shared: &Arc<Shared>,
+        svc: &Arc<FamilyService<F>>,
         cfg: &InterfacesConfig,
         failed: Vec<String>,
     ) {
@@ -266,50 +277,60 @@ impl SocketSet {
         }
         if cfg.max_retries == 0 {
             for spec in &failed {
-                warn!(interface = %spec, "not served (set interfaces-config.service-sockets-max-retries to retry)");
+                warn!(family = F::NAME, interface = %spec, "not served (set interfaces-config.service-sockets-max-retries to retry)");
             }
             return;
         }
         let stop = Arc::new(AtomicBool::new(false));
         self.retry_stop = Some(stop.clone());
-        let shared = shared.clone();
+        let weak: Weak<FamilyService<F>> = Arc::downgrade(svc);
         let (kind, port, max) = (cfg.socket_type, self.port, cfg.max_retries);
         let wait = Duration::from_millis(u64::from(cfg.retry_wait_ms));
-        let spawned = std::thread::Builder::new().name("ruru-sockets".into()).spawn(move || {
-            let mut pending = failed;
-            for attempt in 1..=max {
-                let end = std::time::Instant::now() + wait;
-                while std::time::Instant::now() < end {
-                    if stop.load(Ordering::Relaxed) {
+        let spawned = std::thread::Builder::new()
+            .name(format!("{}-sockets", F::THREAD))
+            .spawn(move || {
+                let mut pending = failed;
+                for attempt in 1..=max {
+                    let end = std::time::Instant::now() + wait;
+                    while std::time::Instant::now() < end {
+                        if stop.load(Ordering::Relaxed) {
+                            return;
+                        }
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                    let mut still = Vec::new();
+                    for spec in pending {
+                        let Some(svc) = weak.upgrade().filter(|s| !s.stopping()) else {
+                            return;
+                        };
+                        match F::open(&spec, kind, port) {
+                            Ok(sockets) => {
+                                info!(family = F::NAME, interface = %spec, attempt, "socket opened after retry; serving");
+                                svc.serve_opened(Opened { spec, kind, sockets });
+                            }
+                            Err(e) => {
+                                tracing::debug!(family = F::NAME, interface = %spec, attempt, error = %e, "socket retry failed");
+                                still.push(spec);
+                            }
+                        }
+                    }
+                    pending = still;
+                    if pending.is_empty() {
                         return;
                     }
-                    std::thread::sleep(Duration::from_millis(50));
                 }
-                let mut still = Vec::new();
-                for spec in pending {
-                    match open_spec(&spec, kind, port) {
-                        Ok(sockets) => {
-                            info!(interface = %spec, attempt, "socket opened after retry; serving");
-                            lock(&shared.sockets).serve(&shared, Opened { spec, kind, sockets });
-                        }
-                        Err(e) => {
-                            tracing::debug!(interface = %spec, attempt, error = %e, "socket retry failed");
-                            still.push(spec);
-                        }
-                    }
+                for spec in &pending {
+                    warn!(family = F::NAME, interface = %spec, retries = max, "giving up opening a socket");
                 }
-                pending = still;
-                if pending.is_empty() {
-                    return;
-                }
-            }
-            for spec in &pending {
-                warn!(interface = %spec, retries = max, "giving up opening a socket");
-            }
-        });
+            });
         if let Err(e) = spawned {
-            error!(error = %e, "cannot start the socket retry thread");
+            error!(family = F::NAME, error = %e, "cannot start the socket retry thread");
         }
+    }
+
+    /// Serves sockets opened by a retry.
+    pub(crate) fn serve_retried(&mut self, svc: &Arc<FamilyService<F>>, o: Opened<F::Socket>) {
+        self.serve(svc, o);
     }
 
     /// Stops every worker and waits for them (shutdown).
@@ -323,7 +344,7 @@ impl SocketSet {
         for (_, s) in std::mem::take(&mut self.served) {
             for h in s.handles {
                 if h.join().is_err() {
-                    error!("a worker thread panicked");
+                    error!(family = F::NAME, "a worker thread panicked");
                 }
             }
         }

@@ -1,9 +1,13 @@
-//! The running configuration and its atomic replacement.
+//! The process: what both families share (the configuration snapshot, hook
+//! libraries, control channels, the shutdown signal) and the family
+//! services it runs ([`crate::service::FamilyService`], one per configured
+//! section), with the reload that changes them all at once.
 //!
-//! Workers call [`Shared::snapshot`] once per packet and use that snapshot to
-//! the end (DESIGN.md principle 4). [`Shared::apply`] builds and validates a
-//! complete new engine first and swaps it in only when everything succeeded;
-//! on any error the running configuration stays. Reloads are serialised.
+//! Each family's workers take one engine snapshot per packet and use it to
+//! the end (DESIGN.md principle 4). [`Shared::apply`] prepares everything
+//! first (sockets of new interfaces in every family, hook libraries) and
+//! swaps the families' new engines in only when all of it succeeded; on any
+//! error the running configuration stays. Reloads are serialised.
 //!
 //! # Hook libraries across a reload
 //! Each configuration has its own generation of libraries ([`Hooks`]),
@@ -33,32 +37,23 @@ use std::time::Instant;
 
 use arc_swap::ArcSwap;
 use ruru_config::Config;
-use ruru_engine::{Engine4, EngineOptions, Stats};
-use ruru_lease::LeaseStore;
 use tracing::info;
 
 use crate::hooks::{self, HookStats, Hooks};
 use crate::lock;
-use crate::sockets::SocketSet;
+use crate::service::{FamilyService, ServiceFamily};
+use crate::v4::V4;
+use crate::v6::V6;
 use crate::ServerError;
 
-/// One configuration generation.
+/// One configuration generation, as the control API sees it (each family's
+/// engine is in its service).
 #[derive(Debug)]
 pub struct Running {
     pub config: Arc<Config>,
-    pub engine: Engine4,
-    /// The hook libraries of this configuration (the engine's options hold
+    /// The hook libraries of this configuration (each family's engine holds
     /// the same `Arc`); `None` when it loads none.
     pub hooks: Option<Arc<Hooks>>,
-}
-
-/// Engine options with `hooks` as the dispatcher.
-pub fn with_hooks(opts: &EngineOptions, hooks: &Option<Arc<Hooks>>) -> EngineOptions {
-    let mut o = opts.clone();
-    o.hooks = hooks
-        .clone()
-        .map(|h| h as Arc<dyn ruru_engine::HookDispatch>);
-    o
 }
 
 /// What a reload may not change, the same rules for both families: a
@@ -104,16 +99,16 @@ fn restart_needed(old: &Config, new: &Config) -> Result<(), ServerError> {
     Ok(())
 }
 
-/// State shared by workers, timers, the control API and the signal handler.
+/// State shared by the family services, the control API and the signal
+/// handler.
 pub struct Shared {
     current: ArcSwap<Running>,
-    pub store: Arc<dyn LeaseStore>,
-    pub stats: Arc<Stats>,
+    /// The DHCPv4 service, when the configuration has a `Dhcp4` section.
+    pub v4: Option<Arc<FamilyService<V4>>>,
+    /// The DHCPv6 service, when the configuration has a `Dhcp6` section.
+    pub v6: Option<Arc<FamilyService<V6>>>,
     /// Hook statistics per library and hook point, kept across reloads.
     pub hook_stats: Arc<HookStats>,
-    /// Options of every engine built (without `hooks`: each configuration
-    /// sets its own).
-    pub engine_opts: EngineOptions,
     /// The first configuration file (includes of configurations from the
     /// API resolve in its directory).
     pub config_path: PathBuf,
@@ -126,8 +121,6 @@ pub struct Shared {
     pub allowed: crate::control::paths::Allowed,
     /// The control listeners (UNIX and HTTP), once started.
     pub listeners: std::sync::OnceLock<crate::control::listener::Listeners>,
-    /// The DHCP sockets and their workers.
-    pub sockets: Mutex<SocketSet>,
     /// Serialises reloads (SIGHUP, config-set, config-reload, reservation
     /// changes) so that two never interleave.
     reload_lock: Mutex<()>,
@@ -137,58 +130,66 @@ pub struct Shared {
     pub started: Instant,
     /// When the configuration was last applied (for `status-get`).
     pub last_reload: Mutex<Instant>,
-    /// The DHCPv6 service, when the configuration has a `Dhcp6` section.
-    pub v6: Mutex<Option<Arc<crate::v6::Service6>>>,
-    /// DHCPv4's `dhcp-disable` / `dhcp-enable` (DHCPv6 has its own, in
-    /// [`crate::v6::Service6`]).
-    pub switch4: crate::switch::Switch,
-    /// Held while a DHCPv4 lease or hosts database is lost under `on-fail`
-    /// `stop-retry-exit` (Kea stops the service while it reconnects; see
-    /// [`crate::db::watch`]). Apart from `dhcp-disable`: `dhcp-enable` does
-    /// not clear it.
-    pub db_paused: Arc<crate::db::Pause>,
+}
+
+/// A family's part of a reload: its new section and the sockets opened
+/// for it.
+struct Prepared<F: ServiceFamily> {
+    svc: Arc<FamilyService<F>>,
+    section: F::Section,
+    changes: crate::sockets::Changes<F::Socket>,
+}
+
+impl<F: ServiceFamily> Prepared<F> {
+    /// Opens the sockets `config`'s section of this family adds (nothing
+    /// when the family is not served).
+    fn of(
+        svc: &Option<Arc<FamilyService<F>>>,
+        config: &Config,
+    ) -> Result<Option<Self>, ServerError> {
+        let (Some(svc), Some(section)) = (svc, F::section(config)) else {
+            return Ok(None);
+        };
+        let changes = svc.prepare(section)?;
+        Ok(Some(Prepared {
+            svc: svc.clone(),
+            section: section.clone(),
+            changes,
+        }))
+    }
+
+    fn commit(self, hooks: &Option<Arc<Hooks>>) {
+        self.svc.commit(self.section, hooks, self.changes);
+    }
 }
 
 impl Shared {
     pub fn new(
         running: Running,
-        store: Arc<dyn LeaseStore>,
-        stats: Arc<Stats>,
+        v4: Option<Arc<FamilyService<V4>>>,
+        v6: Option<Arc<FamilyService<V6>>>,
         hook_stats: Arc<HookStats>,
-        engine_opts: EngineOptions,
         config_paths: Vec<PathBuf>,
-        sockets: SocketSet,
     ) -> Self {
         let allowed =
             crate::control::paths::Allowed::new(ruru_config::Places::from_env(), &running.config);
         Shared {
             allowed,
             current: ArcSwap::from_pointee(running),
-            store,
-            stats,
+            v4,
+            v6,
             hook_stats,
-            engine_opts,
             config_path: config_paths.first().cloned().unwrap_or_default(),
             config_paths,
             listeners: std::sync::OnceLock::new(),
-            sockets: Mutex::new(sockets),
             reload_lock: Mutex::new(()),
             shutdown: tokio::sync::Notify::new(),
             started: Instant::now(),
             last_reload: Mutex::new(Instant::now()),
-            v6: Mutex::new(None),
-            switch4: crate::switch::Switch::default(),
-            db_paused: Arc::default(),
         }
     }
 
-    /// Whether DHCPv4 service is disabled (`dhcp-disable`, or a lease or
-    /// hosts database lost under `stop-retry-exit`) at `now`.
-    pub fn disabled(&self, now: u64) -> bool {
-        self.switch4.is_disabled(now) || self.db_paused.is_paused()
-    }
-
-    /// The configuration for one packet or one timer run.
+    /// The configuration (for the control API).
     pub fn snapshot(&self) -> Arc<Running> {
         self.current.load_full()
     }
@@ -203,16 +204,16 @@ impl Shared {
     }
 
     /// Applies a validated configuration: checks what cannot change while
-    /// running, opens sockets for new interfaces, loads the hook libraries
-    /// (see the module documentation for the order), builds the new engine
-    /// (keeping allocation cursors of unchanged pools), swaps it in, then
-    /// closes sockets of interfaces no longer configured and runs
-    /// `dhcp4_srv_configured`.
+    /// running, opens the sockets of new interfaces in every family, loads
+    /// the hook libraries (see the module documentation for the order),
+    /// applies the loggers, then swaps in each family's new engine (keeping
+    /// allocation cursors of unchanged pools), closes sockets of interfaces
+    /// no longer configured and runs `dhcp4_srv_configured` /
+    /// `dhcp6_srv_configured`.
     pub fn apply(self: &Arc<Self>, config: Config) -> Result<(), ServerError> {
         let _serial = lock(&self.reload_lock);
-        let new4 = config.dhcp4.clone().unwrap_or_else(crate::state::no_dhcp4);
         if config.dhcp4.is_none() && config.dhcp6.is_none() {
-            return Err(ServerError::NoDhcp4);
+            return Err(ServerError::NoService);
         }
         let old = self.snapshot();
         restart_needed(&old.config, &config)?;
@@ -220,21 +221,23 @@ impl Shared {
         // path another process listens on refuses the configuration.
         crate::control::listener::claim_new(self, &crate::control::listener::sockets_of(&config))
             .map_err(ServerError::Reload)?;
-        let mut sockets = lock(&self.sockets);
-        let changes = sockets.open_changes(&new4.interfaces)?;
-        let failed = changes.failed.clone();
+        let logging = crate::logging::prepare(&crate::logging::loggers_of(&config))?;
+        // Sockets of both families first: dropping a `Prepared` closes what
+        // it opened, so a failure here changes nothing.
+        let p4 = Prepared::of(&self.v4, &config)?;
+        let p6 = Prepared::of(&self.v6, &config)?;
         let (libs, parked_limit) = hooks::libraries_of(&config)?;
-        let new_hooks = self.load_hooks(&old, &libs, parked_limit, &sockets)?;
-        let mut opts = with_hooks(&self.engine_opts, &new_hooks);
-        opts.server_addrs = sockets.addrs_with(&changes);
-        let interfaces = new4.interfaces.clone();
-        let engine =
-            Engine4::with_previous(Arc::new(new4), opts, self.stats.clone(), Some(&old.engine));
-        engine.recount(self.store.as_ref());
+        let new_hooks = self.load_hooks(&old, &libs, parked_limit)?;
+        crate::logging::apply(logging);
+        if let Some(p) = p4 {
+            p.commit(&new_hooks);
+        }
+        if let Some(p) = p6 {
+            p.commit(&new_hooks);
+        }
         let config = Arc::new(config);
         self.current.store(Arc::new(Running {
             config: config.clone(),
-            engine,
             hooks: new_hooks.clone(),
         }));
         // Replies parked by the old generation's libraries are dropped
@@ -244,30 +247,16 @@ impl Shared {
             h.lot.clear();
         }
         drop(old);
-        sockets.commit(self, changes);
-        sockets.spawn_retries(self, &interfaces, failed);
-        drop(sockets);
         // Control listeners follow the new configuration (errors are logged;
         // listeners that could not change keep running).
         if let Err(e) = crate::control::apply(self, &crate::control::listener::sockets_of(&config))
         {
             tracing::warn!("control sockets: {e}");
         }
-        // Sections are neither added nor removed here (restart_needed).
-        if let (Some(d6), Some(svc)) = (&config.dhcp6, lock(&self.v6).as_ref()) {
-            svc.apply(d6, &new_hooks);
-        }
         *lock(&self.last_reload) = Instant::now();
         info!(path = %config.source.display(), "configuration applied");
         if let Some(h) = &new_hooks {
-            let raw = || config.raw.to_string();
-            // Each family's point, when that family is configured.
-            if config.dhcp4.is_some() {
-                h.configured(ruru_engine::HookPoint::Dhcp4SrvConfigured, &raw);
-            }
-            if config.dhcp6.is_some() {
-                h.configured(ruru_engine::HookPoint::Dhcp6SrvConfigured, &raw);
-            }
+            configured(h, &config);
         }
         Ok(())
     }
@@ -280,7 +269,6 @@ impl Shared {
         old: &Arc<Running>,
         libs: &[ruru_config::HookLibrary],
         parked_limit: u32,
-        sockets: &SocketSet,
     ) -> Result<Option<Arc<Hooks>>, ServerError> {
         hooks::check_libraries(libs)?;
         let shared_file = old
@@ -294,15 +282,15 @@ impl Shared {
         match hooks::load_libraries(libs, &self.hook_stats, parked_limit) {
             Ok(h) => Ok(h),
             Err(e) => {
-                self.restore_hooks(old, sockets);
+                self.restore_hooks(old);
                 Err(e.into())
             }
         }
     }
 
     /// After a failed reload that had unloaded the running libraries:
-    /// loads them again and swaps in the running configuration with them.
-    fn restore_hooks(&self, old: &Arc<Running>, sockets: &SocketSet) {
+    /// loads them again and rebuilds each family's running engine with them.
+    fn restore_hooks(&self, old: &Arc<Running>) {
         let loaded = hooks::libraries_of(&old.config)
             .and_then(|(libs, limit)| hooks::load_libraries(&libs, &self.hook_stats, limit));
         let hooks = match loaded {
@@ -312,27 +300,26 @@ impl Shared {
                 None
             }
         };
-        let mut opts = with_hooks(&self.engine_opts, &hooks);
-        opts.server_addrs = sockets.addrs_with(&crate::sockets::Changes {
-            opened: Vec::new(),
-            failed: Vec::new(),
-            errors: Vec::new(),
-            removed: Vec::new(),
-        });
-        let engine = Engine4::with_previous(
-            old.engine.cfg.clone(),
-            opts,
-            self.stats.clone(),
-            Some(&old.engine),
-        );
-        if let (Some(d6), Some(svc)) = (&old.config.dhcp6, lock(&self.v6).as_ref()) {
-            svc.apply(d6, &hooks);
+        if let Some(v4) = &self.v4 {
+            v4.rehook(&hooks);
+        }
+        if let Some(v6) = &self.v6 {
+            v6.rehook(&hooks);
         }
         self.current.store(Arc::new(Running {
             config: old.config.clone(),
-            engine,
             hooks,
         }));
+    }
+
+    /// Stops both families' workers and timers (shutdown).
+    pub fn stop_services(&self) {
+        if let Some(v4) = &self.v4 {
+            v4.stop();
+        }
+        if let Some(v6) = &self.v6 {
+            v6.stop();
+        }
     }
 
     /// Unloads the running configuration's libraries (shutdown).
@@ -343,34 +330,14 @@ impl Shared {
     }
 }
 
-/// The DHCPv4 part of a configuration without a `Dhcp4` section: no
-/// interfaces, no subnets (only DHCPv6 is served).
-pub fn no_dhcp4() -> ruru_config::Dhcp4 {
-    ruru_config::Dhcp4 {
-        interfaces: ruru_config::InterfacesConfig {
-            interfaces: Vec::new(),
-            socket_type: ruru_config::SocketType::Udp,
-            require_all: false,
-            max_retries: 0,
-            retry_wait_ms: 5000,
-        },
-        lease_database: ruru_config::LeaseDatabase {
-            kind: ruru_config::LeaseDbKind::Memfile,
-            name: std::path::PathBuf::new(),
-            persist: false,
-            lfc_interval: 0,
-        },
-        hosts_databases: Vec::new(),
-        subnets: Vec::new(),
-        options: Vec::new(),
-        decline_probation_period: 86_400,
-        expired_leases: ruru_config::ExpiredLeasesProcessing::default(),
-        loggers: Vec::new(),
-        echo_client_id: true,
-        host_reservation_identifiers: Vec::new(),
-        multi_threading: ruru_config::MultiThreading::default(),
-        control_sockets: Vec::new(),
-        hooks_libraries: Vec::new(),
-        parked_packet_limit: 256,
+/// Runs `dhcp4_srv_configured` / `dhcp6_srv_configured`, each when its
+/// family is configured.
+pub fn configured(h: &Hooks, config: &Config) {
+    let raw = || config.raw.to_string();
+    if config.dhcp4.is_some() {
+        h.configured(ruru_engine::HookPoint::Dhcp4SrvConfigured, &raw);
+    }
+    if config.dhcp6.is_some() {
+        h.configured(ruru_engine::HookPoint::Dhcp6SrvConfigured, &raw);
     }
 }

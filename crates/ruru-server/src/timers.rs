@@ -1,7 +1,8 @@
-//! Background jobs on Kea's schedules: reclaim expired leases
+//! Background jobs on Kea's schedules, for either family (each family's
+//! service, [`crate::service`], starts its own): reclaim expired leases
 //! (`reclaim-timer-wait-time`), remove old reclaimed leases
 //! (`flush-reclaimed-timer-wait-time`, `hold-reclaimed-time`) and compact the
-//! lease files of both families (`lfc-interval` of `Dhcp4` and `Dhcp6`).
+//! lease file (`lfc-interval`).
 //! Each runs on its own thread and never holds anything the packet path
 //! waits for beyond the store's own short locks.
 
@@ -10,11 +11,9 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use ruru_lease::memfile::{Memfile, Memfile6, MemfileStore};
+use ruru_lease::memfile::MemfileStore;
 use ruru_lease::LeaseRow;
 use tracing::{info, warn};
-
-use crate::state::Shared;
 
 /// Sleeps up to `d`, waking early on stop. Returns false when stopping.
 fn nap(stop: &AtomicBool, d: Duration) -> bool {
@@ -41,30 +40,6 @@ pub trait Reclaim: Send + 'static {
     fn reclaim(&self, now: u64, limit: usize) -> (usize, bool);
     /// Removes reclaimed leases that expired before `cutoff`.
     fn flush(&self, cutoff: u64) -> Result<usize, ruru_lease::LeaseError>;
-}
-
-/// DHCPv4's reclamation: the running engine and the DHCPv4 store.
-pub struct Reclaim4(pub Arc<Shared>);
-
-impl Reclaim for Reclaim4 {
-    const FAMILY: &'static str = "DHCPv4";
-    fn settings(&self) -> Option<ruru_config::ExpiredLeasesProcessing> {
-        self.0
-            .snapshot()
-            .config
-            .dhcp4
-            .as_ref()
-            .map(|c| c.expired_leases)
-    }
-    fn reclaim(&self, now: u64, limit: usize) -> (usize, bool) {
-        self.0
-            .snapshot()
-            .engine
-            .reclaim(self.0.store.as_ref(), now, limit)
-    }
-    fn flush(&self, cutoff: u64) -> Result<usize, ruru_lease::LeaseError> {
-        self.0.store.flush_reclaimed4(cutoff)
-    }
 }
 
 /// Runs reclamation and flushing on Kea's schedule
@@ -140,54 +115,9 @@ pub fn spawn_reclaimer<R: Reclaim>(
     })
 }
 
-/// Compaction of the DHCPv4 lease file every `lfc-interval` seconds of the
-/// running `Dhcp4` section (0 = never).
-pub fn spawn_lfc(
-    shared: Arc<Shared>,
-    memfile: Arc<Memfile>,
-    stop: Arc<AtomicBool>,
-) -> std::io::Result<JoinHandle<()>> {
-    spawn_compaction("ruru-lfc", memfile, stop, move || {
-        shared
-            .snapshot()
-            .config
-            .dhcp4
-            .as_ref()
-            .map_or(0, |c| lfc_interval(&c.lease_database))
-    })
-}
-
-/// Compaction of the DHCPv6 lease file (`kea-leases6.csv`) every
-/// `lfc-interval` seconds of the running `Dhcp6` section (0 = never), on the
-/// same schedule and with the same file protocol as DHCPv4.
-pub fn spawn_lfc6(
-    shared: Arc<Shared>,
-    memfile: Arc<Memfile6>,
-    stop: Arc<AtomicBool>,
-) -> std::io::Result<JoinHandle<()>> {
-    spawn_compaction("ruru6-lfc", memfile, stop, move || {
-        shared
-            .snapshot()
-            .config
-            .dhcp6
-            .as_ref()
-            .map_or(0, |c| lfc_interval(&c.lease_database))
-    })
-}
-
-/// The compaction interval of a lease database: `lfc-interval` when the
-/// leases are kept in a file, else 0.
-fn lfc_interval(db: &ruru_config::LeaseDatabase) -> u32 {
-    if db.persist && db.kind == ruru_config::LeaseDbKind::Memfile {
-        db.lfc_interval
-    } else {
-        0
-    }
-}
-
 /// Compacts `memfile` every `interval()` seconds, read again before each
 /// wait so that a reload takes effect at the next run (0 = never).
-fn spawn_compaction<L: LeaseRow>(
+pub fn spawn_compaction<L: LeaseRow>(
     name: &str,
     memfile: Arc<MemfileStore<L>>,
     stop: Arc<AtomicBool>,

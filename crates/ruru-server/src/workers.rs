@@ -7,9 +7,10 @@
 //!
 //! What differs between DHCPv4 and DHCPv6 (the socket, the engine, the
 //! statistic names) is the [`Family`] trait; its two implementations are
-//! [`V4`] here (the DHCPv4 service state is [`Shared`]) and
-//! `crate::v6::V6`. The service a worker serves ([`Service`]) says whether
-//! it is disabled and hands out the snapshot a packet uses to its end.
+//! [`crate::v4::V4`] and [`crate::v6::V6`]. The service a worker serves
+//! ([`Service`], implemented by [`crate::service::FamilyService`]) says
+//! whether it is disabled and hands out the snapshot a packet uses to its
+//! end.
 //!
 //! A reply parked by a hook library goes to the engine's parking lot with
 //! a closure that finishes it on the same snapshot and socket when the
@@ -21,12 +22,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use ruru_engine::{Outcome4, Parked4, RecvMeta, Reply4, Stat, Stats};
+use ruru_engine::{Stat, Stats};
 use ruru_lease::LeaseStore;
-use ruru_net::{SendTo, Socket4};
 use tracing::{debug, error, warn};
-
-use crate::state::{Running, Shared};
 
 /// What the engine made of one packet, in either family.
 pub enum Outcome<R, P> {
@@ -207,102 +205,4 @@ fn park<F: Family>(snap: F::Snap, sock: F::Socket, stats: Arc<Stats>, p: Box<F::
             }
         }),
     );
-}
-
-/// DHCPv4: raw or UDP sockets, [`ruru_engine::Engine4`] in the running
-/// configuration generation.
-pub struct V4;
-
-impl From<Outcome4> for Outcome<Reply4, Parked4> {
-    fn from(o: Outcome4) -> Self {
-        match o {
-            Outcome4::Reply(r) => Outcome::Reply(r),
-            Outcome4::Parked(p) => Outcome::Parked(p),
-            Outcome4::Done | Outcome4::Drop(_) => Outcome::Done,
-        }
-    }
-}
-
-impl Family for V4 {
-    const NAME: &'static str = "DHCPv4";
-    const THREAD: &'static str = "ruru";
-    /// Anything longer is truncated and then fails to parse (counted).
-    const BUF_LEN: usize = 4096;
-    const RECEIVED: Stat = Stat::Pkt4Received;
-    const RECEIVE_DROP: Stat = Stat::Pkt4ReceiveDrop;
-    const DROP_DISABLED: Stat = Stat::Pkt4DropServiceDisabled;
-    const PROCESSING_PANIC: Stat = Stat::Pkt4ProcessingPanic;
-    const SEND_FAILED: Stat = Stat::Pkt4SendFailed;
-    type Socket = Socket4;
-    type Meta = RecvMeta;
-    type Snap = Arc<Running>;
-    type Reply = Reply4;
-    type Parked = Parked4;
-
-    fn iface(sock: &Socket4) -> &str {
-        sock.iface()
-    }
-    fn try_clone(sock: &Socket4) -> std::io::Result<Socket4> {
-        sock.try_clone()
-    }
-    fn recv(
-        sock: &Socket4,
-        buf: &mut [u8],
-        iface: &Arc<str>,
-    ) -> std::io::Result<Option<(Range<usize>, RecvMeta)>> {
-        Ok(sock.recv(buf)?.map(|rx| {
-            let meta = RecvMeta {
-                src: rx.src,
-                local: sock.local(),
-                iface: Some(iface.clone()),
-            };
-            (rx.payload, meta)
-        }))
-    }
-    fn process(
-        snap: &Arc<Running>,
-        store: &dyn LeaseStore,
-        bytes: &[u8],
-        meta: &RecvMeta,
-        now: u64,
-    ) -> Outcome<Reply4, Parked4> {
-        snap.engine.process(store, bytes, meta, now).into()
-    }
-    fn resume(snap: &Arc<Running>, p: Parked4) -> Outcome<Reply4, Parked4> {
-        snap.engine.resume(p).into()
-    }
-    fn parked_id(p: &Parked4) -> u64 {
-        p.id
-    }
-    fn drop_parked(snap: &Arc<Running>, p: &Parked4) {
-        snap.engine.drop_parked(p);
-    }
-    fn hold(snap: &Arc<Running>, id: u64, finish: ruru_engine::hooks::Finish) {
-        snap.engine.hold(id, finish);
-    }
-    fn send(sock: &Socket4, r: &Reply4) -> std::io::Result<()> {
-        let dest = SendTo {
-            addr: r.dest.addr,
-            port: r.dest.port,
-            link_unicast: r.dest.link_unicast,
-            chaddr: &r.chaddr,
-            htype: r.htype,
-        };
-        sock.send(&r.bytes, &dest)
-    }
-}
-
-impl Service<V4> for Shared {
-    fn disabled(&self, now: u64) -> bool {
-        Shared::disabled(self, now)
-    }
-    fn snapshot(&self) -> Arc<Running> {
-        Shared::snapshot(self)
-    }
-    fn store(&self) -> &dyn LeaseStore {
-        self.store.as_ref()
-    }
-    fn stats(&self) -> &Arc<Stats> {
-        &self.stats
-    }
 }

@@ -25,14 +25,17 @@ use super::commands6::{self, COMMANDS6};
 use super::family::{self, Family, V4};
 use super::reservations;
 use super::samples::Samples;
+use crate::service::FamilyService;
 use crate::state::Shared;
+use crate::v4::V4 as V4s;
 
 /// What a command handler can reach.
 #[derive(Clone)]
 pub struct ControlCtx {
     pub shared: Arc<Shared>,
-    /// Statistic sample history (Kea's `statistic-sample-*`).
-    pub samples: Arc<Samples>,
+    /// Statistic sample history (Kea's `statistic-sample-*`), one per
+    /// family (DHCPv4's, DHCPv6's), as each Kea daemon keeps its own.
+    pub samples: Arc<[Samples; 2]>,
     /// The control socket the request came in on (`None`: from inside the
     /// process). Its sections (`Dhcp4`, `Dhcp6`, or both when both list
     /// it) are the families a family-specific command acts on when the
@@ -45,7 +48,7 @@ impl ControlCtx {
     pub fn new(shared: Arc<Shared>) -> Self {
         ControlCtx {
             shared,
-            samples: Arc::new(Samples::default()),
+            samples: Arc::default(),
             socket: None,
         }
     }
@@ -71,8 +74,8 @@ pub(super) struct Targets {
 /// families this server runs. Neither: the families it runs.
 pub(super) fn targets(ctx: &ControlCtx, service: Option<&Value>) -> Targets {
     let running = ctx.shared.snapshot();
-    let runs4 = running.config.dhcp4.is_some();
-    let runs6 = crate::lock(&ctx.shared.v6).is_some();
+    let runs4 = ctx.shared.v4.is_some();
+    let runs6 = ctx.shared.v6.is_some();
     let names: Vec<&str> = service
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).collect())
@@ -188,14 +191,29 @@ fn commands_for(t: Targets) -> Vec<&'static str> {
 }
 
 /// The Kea services (`"service"` of a request) this process answers for:
-/// `dhcp4` always (its commands work without a `Dhcp4` section too), and
-/// `dhcp6` when the DHCPv6 service runs.
+/// `dhcp4` when it runs a `Dhcp4` section, `dhcp6` when it runs a `Dhcp6`
+/// one.
 fn served_services(ctx: &ControlCtx) -> Vec<&'static str> {
-    let mut s = vec!["dhcp4"];
-    if crate::lock(&ctx.shared.v6).is_some() {
+    let mut s = Vec::new();
+    if ctx.shared.v4.is_some() {
+        s.push("dhcp4");
+    }
+    if ctx.shared.v6.is_some() {
         s.push("dhcp6");
     }
     s
+}
+
+/// The DHCPv4 service, or the answer a DHCPv4 command gets from a server
+/// without a `Dhcp4` section.
+fn service4(ctx: &ControlCtx, command: &str) -> Result<Arc<FamilyService<V4s>>, Value> {
+    ctx.shared.v4.clone().ok_or_else(|| {
+        answer(
+            UNSUPPORTED,
+            format!("'{command}' command not supported: this server runs no Dhcp4 section."),
+            None,
+        )
+    })
 }
 
 /// A Kea-shaped response.
@@ -298,17 +316,18 @@ fn run(ctx: &ControlCtx, req: &Value) -> Value {
         "dhcp-disable" => dhcp_disable(ctx, targets(ctx, obj.get("service")), args),
         "dhcp-enable" => {
             let t = targets(ctx, obj.get("service"));
-            if t.v4 {
-                ctx.shared.switch4.enable();
+            if let Some(v4) = ctx.shared.v4.as_ref().filter(|_| t.v4) {
+                v4.switch.enable();
             }
-            if t.v6 {
-                if let Some(v6) = crate::lock(&ctx.shared.v6).as_ref() {
-                    v6.switch.enable();
-                }
+            if let Some(v6) = ctx.shared.v6.as_ref().filter(|_| t.v6) {
+                v6.switch.enable();
             }
             Ok(answer(SUCCESS, "DHCP service successfully enabled", None))
         }
-        "stat-lease4-get" => stat_lease4_get(ctx, args),
+        c if c.contains("4-") && COMMANDS.contains(&c) => match service4(ctx, c) {
+            Ok(v4) => run4(ctx, &v4, c, args),
+            Err(e) => Err(e),
+        },
         c if COMMANDS6.contains(&c) => commands6::run(ctx, c, args),
         "config-get" => Ok(ok(
             "Configuration returned.",
@@ -325,47 +344,14 @@ fn run(ctx: &ControlCtx, req: &Value) -> Value {
             .map(|_| answer(SUCCESS, "Configuration successful.", None))
             .map_err(|e| err(format!("Config reload failed: {e}"))),
         "config-write" => config_write(ctx, args),
-        "lease4-add" => lease_add(ctx, args, false),
-        "lease4-update" => lease_add(ctx, args, true),
-        "lease4-get" => lease_get(ctx, args),
-        "lease4-get-all" => family::get_all::<V4>(ctx.shared.store.as_ref(), args),
-        "lease4-get-page" => family::get_page::<V4>(ctx.shared.store.as_ref(), args),
-        "lease4-get-by-hw-address" => lease_get_by(ctx, args, "hw-address"),
-        "lease4-get-by-client-id" => lease_get_by(ctx, args, "client-id"),
-        "lease4-get-by-hostname" => family::get_by_hostname::<V4>(ctx.shared.store.as_ref(), args),
-        "lease4-del" => lease_del(ctx, args),
-        "lease4-wipe" => change4(ctx, |c| family::wipe::<V4>(c, args)),
         "leases-reclaim" => leases_reclaim(ctx, obj.get("service"), args),
         c if c.starts_with("reservation-") => reservations::run(ctx, c, obj.get("service"), args),
-        "subnet4-list" => Ok(family::subnet_list("IPv4", &subnets4(ctx))),
-        "subnet4-get" => subnet_get(ctx, args),
-        "statistic-get" => stat_get(ctx, args),
-        "statistic-get-all" => Ok(stat_get_all(ctx)),
-        "statistic-reset" => stat_reset(ctx, args),
-        "statistic-reset-all" => {
-            ctx.shared.stats.reset_all();
-            ctx.shared.hook_stats.reset_all();
-            ctx.samples.clear();
-            Ok(answer(
-                SUCCESS,
-                "All statistics reset to neutral values.",
-                None,
-            ))
-        }
-        "statistic-remove" => stat_remove(ctx, args),
-        "statistic-remove-all" => {
-            ctx.shared.stats.remove_all();
-            ctx.samples.clear();
-            Ok(answer(
-                SUCCESS,
-                "Warning: statistic-remove-all command is deprecated. All statistics removed.",
-                None,
-            ))
-        }
-        "statistic-sample-age-set" => stat_sample_set(ctx, args, "duration", false),
-        "statistic-sample-age-set-all" => stat_sample_set(ctx, args, "duration", true),
-        "statistic-sample-count-set" => stat_sample_set(ctx, args, "max-samples", false),
-        "statistic-sample-count-set-all" => stat_sample_set(ctx, args, "max-samples", true),
+        c if c.starts_with("statistic-") => Ok(super::statistics::run(
+            ctx,
+            targets(ctx, obj.get("service")),
+            c,
+            args,
+        )),
         other => {
             return answer(
                 UNSUPPORTED,
@@ -375,6 +361,32 @@ fn run(ctx: &ControlCtx, req: &Value) -> Value {
         }
     };
     r.unwrap_or_else(|e| e)
+}
+
+/// Runs one of the DHCPv4 commands (`lease4-*`, `stat-lease4-get`,
+/// `subnet4-*`) on the DHCPv4 service.
+fn run4(ctx: &ControlCtx, v4: &FamilyService<V4s>, command: &str, args: &Value) -> Res {
+    let store = v4.store.as_ref();
+    match command {
+        "lease4-add" => lease_add(ctx, v4, args, false),
+        "lease4-update" => lease_add(ctx, v4, args, true),
+        "lease4-get" => lease_get(v4, args),
+        "lease4-get-all" => family::get_all::<V4>(store, args),
+        "lease4-get-page" => family::get_page::<V4>(store, args),
+        "lease4-get-by-hw-address" => lease_get_by(v4, args, "hw-address"),
+        "lease4-get-by-client-id" => lease_get_by(v4, args, "client-id"),
+        "lease4-get-by-hostname" => family::get_by_hostname::<V4>(store, args),
+        "lease4-del" => lease_del(v4, args),
+        "lease4-wipe" => change4(v4, |c| family::wipe::<V4>(c, args)),
+        "stat-lease4-get" => stat_lease4_get(ctx, v4, args),
+        "subnet4-list" => Ok(family::subnet_list("IPv4", &subnets4(ctx))),
+        "subnet4-get" => subnet_get(ctx, args),
+        other => Ok(answer(
+            UNSUPPORTED,
+            format!("'{other}' command not supported."),
+            None,
+        )),
+    }
 }
 
 // ---- argument helpers ----
@@ -462,14 +474,12 @@ fn status_get(ctx: &ControlCtx, t: Targets) -> Value {
     let (mt, sockets) = if t.v4 {
         (
             running.config.dhcp4.as_ref().map(|d| d.multi_threading),
-            crate::lock(&sh.sockets).len(),
+            sh.v4.as_ref().map_or(0, |v4| v4.socket_count()),
         )
     } else {
         (
             running.config.dhcp6.as_ref().map(|d| d.multi_threading),
-            crate::lock(&sh.v6)
-                .as_ref()
-                .map_or(0, |v6| v6.socket_count()),
+            sh.v6.as_ref().map_or(0, |v6| v6.socket_count()),
         )
     };
     ok(
@@ -494,15 +504,13 @@ fn dhcp_disable(ctx: &ControlCtx, t: Targets, args: &Value) -> Res {
     };
     let now = now();
     let mut names = Vec::new();
-    if t.v4 {
-        ctx.shared.switch4.disable(now, period);
+    if let Some(v4) = ctx.shared.v4.as_ref().filter(|_| t.v4) {
+        v4.switch.disable(now, period);
         names.push("DHCPv4");
     }
-    if t.v6 {
-        if let Some(v6) = crate::lock(&ctx.shared.v6).as_ref() {
-            v6.switch.disable(now, period);
-            names.push("DHCPv6");
-        }
+    if let Some(v6) = ctx.shared.v6.as_ref().filter(|_| t.v6) {
+        v6.switch.disable(now, period);
+        names.push("DHCPv6");
     }
     Ok(answer(
         SUCCESS,
@@ -512,7 +520,7 @@ fn dhcp_disable(ctx: &ControlCtx, t: Targets, args: &Value) -> Res {
 }
 
 /// Kea's stat_cmds `stat-lease4-get`: lease counts per subnet as a result set.
-fn stat_lease4_get(ctx: &ControlCtx, args: &Value) -> Res {
+fn stat_lease4_get(ctx: &ControlCtx, v4: &FamilyService<V4s>, args: &Value) -> Res {
     let running = ctx.shared.snapshot();
     let configured: Vec<u32> = running
         .config
@@ -523,7 +531,7 @@ fn stat_lease4_get(ctx: &ControlCtx, args: &Value) -> Res {
         .map(|s| s.id)
         .collect();
     let ids = family::stat_subnets(args, &configured)?;
-    let stats = &ctx.shared.stats;
+    let stats = &v4.stats;
     let get = |id: u32, n: &str| stats.lookup(&format!("subnet[{id}].{n}")).unwrap_or(0);
     let rows: Vec<Value> = ids
         .iter()
@@ -781,34 +789,25 @@ fn lease_from_args(ctx: &ControlCtx, args: &Value) -> Result<Lease4, Value> {
     })
 }
 
-/// Statistics follow lease changes made by commands.
-fn recount(ctx: &ControlCtx) {
-    ctx.shared
-        .snapshot()
-        .engine
-        .recount(ctx.shared.store.as_ref());
-}
-
 /// The store and the statistics recount of the DHCPv4 lease commands.
-fn change4<R>(ctx: &ControlCtx, f: impl FnOnce(&family::Change) -> R) -> R {
-    let recount = || recount(ctx);
+fn change4<R>(v4: &FamilyService<V4s>, f: impl FnOnce(&family::Change) -> R) -> R {
+    // Statistics follow lease changes made by commands.
+    let recount = || v4.recount();
     f(&family::Change {
-        store: ctx.shared.store.as_ref(),
+        store: v4.store.as_ref(),
         recount: &recount,
     })
 }
 
-fn lease_add(ctx: &ControlCtx, args: &Value, update: bool) -> Res {
+fn lease_add(ctx: &ControlCtx, v4: &FamilyService<V4s>, args: &Value, update: bool) -> Res {
     let lease = lease_from_args(ctx, args)?;
-    change4(ctx, |c| {
-        family::add_or_update::<V4>(c, &lease, update, args)
-    })
+    change4(v4, |c| family::add_or_update::<V4>(c, &lease, update, args))
 }
 
 /// The lease named by `ip-address`, or by `identifier-type` + `identifier`
 /// + `subnet-id`.
-fn find_lease(ctx: &ControlCtx, args: &Value) -> Result<Option<Lease4>, Value> {
-    let store = &ctx.shared.store;
+fn find_lease(v4: &FamilyService<V4s>, args: &Value) -> Result<Option<Lease4>, Value> {
+    let store = &v4.store;
     if arg(args, "ip-address").is_some() {
         return Ok(store.get4(ip_arg(args, "ip-address")?));
     }
@@ -824,16 +823,16 @@ fn find_lease(ctx: &ControlCtx, args: &Value) -> Result<Option<Lease4>, Value> {
     Ok(leases.into_iter().find(|l| l.subnet_id == subnet))
 }
 
-fn lease_get(ctx: &ControlCtx, args: &Value) -> Res {
-    match find_lease(ctx, args)? {
+fn lease_get(v4: &FamilyService<V4s>, args: &Value) -> Res {
+    match find_lease(v4, args)? {
         Some(l) => Ok(ok("IPv4 lease found.", lease_json(&l))),
         None => Ok(answer(EMPTY, "Lease not found.", None)),
     }
 }
 
-fn lease_get_by(ctx: &ControlCtx, args: &Value, by: &str) -> Res {
+fn lease_get_by(v4: &FamilyService<V4s>, args: &Value, by: &str) -> Res {
     let value = req_str(args, by)?;
-    let store = &ctx.shared.store;
+    let store = &v4.store;
     let leases = match by {
         "hw-address" => store.get4_by_hwaddr(&hw_arg(value)?),
         _ => store.get4_by_client_id(&cid_arg(value)?),
@@ -841,9 +840,9 @@ fn lease_get_by(ctx: &ControlCtx, args: &Value, by: &str) -> Res {
     Ok(family::leases_answer::<V4>(leases))
 }
 
-fn lease_del(ctx: &ControlCtx, args: &Value) -> Res {
-    let found = find_lease(ctx, args)?;
-    change4(ctx, |c| family::delete::<V4>(c, found))
+fn lease_del(v4: &FamilyService<V4s>, args: &Value) -> Res {
+    let found = find_lease(v4, args)?;
+    change4(v4, |c| family::delete::<V4>(c, found))
 }
 
 /// Kea's `leases-reclaim`, in the targeted families ([`targets`]).
@@ -853,28 +852,11 @@ fn leases_reclaim(ctx: &ControlCtx, service: Option<&Value>, args: &Value) -> Re
     let t = now();
     let which = targets(ctx, service);
     let mut n = 0;
-    if which.v4 {
-        n += ctx
-            .shared
-            .snapshot()
-            .engine
-            .reclaim(ctx.shared.store.as_ref(), t, 0)
-            .0;
-        if remove {
-            ctx.shared
-                .store
-                .flush_reclaimed4(t + 1)
-                .map_err(|e| err(e.to_string()))?;
-        }
+    if let Some(v4) = ctx.shared.v4.as_ref().filter(|_| which.v4) {
+        n += v4.reclaim_all(t, remove).map_err(|e| err(e.to_string()))?;
     }
-    let v6 = crate::lock(&ctx.shared.v6).clone();
-    if let Some(v6) = v6.filter(|_| which.v6) {
-        n += v6.engine().reclaim(v6.store.as_ref(), t, 0).0;
-        if remove {
-            v6.store
-                .flush_reclaimed6(t + 1)
-                .map_err(|e| err(e.to_string()))?;
-        }
+    if let Some(v6) = ctx.shared.v6.as_ref().filter(|_| which.v6) {
+        n += v6.reclaim_all(t, remove).map_err(|e| err(e.to_string()))?;
     }
     Ok(answer(
         SUCCESS,
@@ -909,96 +891,4 @@ fn subnet_get(ctx: &ControlCtx, args: &Value) -> Res {
         &subnets4(ctx),
         &raw["Dhcp4"]["subnet4"],
     )
-}
-
-// ---- statistics ----
-
-fn stat_get(ctx: &ControlCtx, args: &Value) -> Res {
-    let name = req_str(args, "name")?;
-    let mut m = Map::new();
-    if let Some(v) = ctx
-        .shared
-        .stats
-        .lookup(name)
-        .or_else(|| ctx.shared.hook_stats.lookup(name))
-    {
-        m.insert(name.to_string(), ctx.samples.observe(name, v));
-    }
-    Ok(ok("", Value::Object(m)))
-}
-
-fn stat_get_all(ctx: &ControlCtx) -> Value {
-    let mut m = Map::new();
-    for (name, v) in ctx
-        .shared
-        .stats
-        .snapshot()
-        .into_iter()
-        .chain(ctx.shared.hook_stats.snapshot())
-    {
-        let s = ctx.samples.observe(&name, v);
-        m.insert(name, s);
-    }
-    ok("", Value::Object(m))
-}
-
-fn stat_reset(ctx: &ControlCtx, args: &Value) -> Res {
-    let name = req_str(args, "name")?;
-    if ctx.shared.stats.reset(name) || ctx.shared.hook_stats.reset(name) {
-        ctx.samples.forget(name);
-        Ok(answer(SUCCESS, format!("Statistic '{name}' reset."), None))
-    } else {
-        Err(err(format!("No '{name}' statistic found")))
-    }
-}
-
-fn stat_remove(ctx: &ControlCtx, args: &Value) -> Res {
-    let name = req_str(args, "name")?;
-    if ctx.shared.stats.remove(name) {
-        ctx.samples.forget(name);
-        Ok(answer(
-            SUCCESS,
-            format!("Statistic '{name}' removed."),
-            None,
-        ))
-    } else {
-        Err(err(format!("No '{name}' statistic found")))
-    }
-}
-
-fn stat_sample_set(ctx: &ControlCtx, args: &Value, key: &str, all: bool) -> Res {
-    let value =
-        opt_u64(args, key)?.ok_or_else(|| err(format!("'{key}' parameter not specified")))?;
-    let name = if all {
-        None
-    } else {
-        Some(req_str(args, "name")?)
-    };
-    if let Some(n) = name {
-        if ctx.shared.stats.lookup(n).is_none() {
-            return Err(err(format!("No '{n}' statistic found")));
-        }
-    }
-    if key == "duration" {
-        ctx.samples.set_age(name, value);
-    } else {
-        if value == 0 {
-            return Err(err("'max-samples' must be greater than 0"));
-        }
-        ctx.samples
-            .set_count(name, usize::try_from(value).unwrap_or(usize::MAX));
-    }
-    let what = if key == "duration" {
-        "duration"
-    } else {
-        "max samples"
-    };
-    Ok(answer(
-        SUCCESS,
-        match name {
-            Some(n) => format!("Statistic '{n}' {what} set."),
-            None => format!("All statistics {what} set."),
-        },
-        None,
-    ))
 }

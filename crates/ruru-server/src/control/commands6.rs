@@ -72,7 +72,7 @@ pub(super) struct View6<'a> {
 
 /// Runs a DHCPv6 command against the running server.
 pub(super) fn run(ctx: &ControlCtx, command: &str, args: &Value) -> Res {
-    let Some(svc) = crate::lock(&ctx.shared.v6).clone() else {
+    let Some(svc) = ctx.shared.v6.clone() else {
         return Ok(answer(
             UNSUPPORTED,
             format!("'{command}' command not supported: this server runs no Dhcp6 section."),
@@ -84,12 +84,11 @@ pub(super) fn run(ctx: &ControlCtx, command: &str, args: &Value) -> Res {
     let store: &dyn LeaseStore = svc.store.as_ref();
     let recount = || engine.recount(store);
     let view = View6 {
-        // The configuration and its JSON of one snapshot; the engine's
-        // when a reload removed the section (DHCPv6 keeps running then).
+        // The configuration and its JSON of one snapshot.
         cfg: running.config.dhcp6.as_ref().unwrap_or(&engine.cfg),
         raw: &running.config.raw["Dhcp6"],
         store,
-        stats: &ctx.shared.stats,
+        stats: &svc.stats,
         recount: &recount,
         now: crate::now(),
     };

@@ -64,7 +64,8 @@ use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 
 use ruru_config::Config;
-use ruru_engine::stats::Scope;
+use ruru_engine::stats::{Scope, StatFamily};
+use ruru_engine::Stat;
 
 use crate::state::Shared;
 
@@ -86,42 +87,64 @@ impl Kind {
     }
 }
 
-/// Renders every statistic of `shared`.
+/// Renders every statistic of `shared`: each served family's and the hook
+/// libraries'.
 pub fn render(shared: &Shared) -> String {
     let running = shared.snapshot();
-    render_with(
-        &running.config,
-        &shared.stats.scoped_snapshot(),
-        &shared.hook_stats.snapshot(),
-    )
+    let families: Vec<FamilyStats> = [
+        shared
+            .v4
+            .as_ref()
+            .map(|s| (Some(StatFamily::V4), s.stats.scoped_snapshot())),
+        shared
+            .v6
+            .as_ref()
+            .map(|s| (Some(StatFamily::V6), s.stats.scoped_snapshot())),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    render_with(&running.config, &families, &shared.hook_stats.snapshot())
 }
 
-/// Renders `stats` (from [`ruru_engine::Stats::scoped_snapshot`]) and the
-/// hook statistics `hooks` (`(kea-name, value)`), labelling subnets and
-/// pools from `config`.
-fn render_with(
-    config: &Config,
-    stats: &[(Scope, &'static str, i64)],
-    hooks: &[(String, i64)],
-) -> String {
+/// One family's statistics (from [`ruru_engine::Stats::scoped_snapshot`]);
+/// `None`: statistics of both families in one set (tests).
+type FamilyStats = (Option<StatFamily>, Vec<(Scope, &'static str, i64)>);
+
+/// Renders the statistics of `families` and the hook statistics `hooks`
+/// (`(kea-name, value)`), labelling subnets and pools from `config`. The
+/// server-wide statistics both Kea daemons have (`declined-addresses`,
+/// `reclaimed-leases`, `reclaimed-declined-addresses`) get a `family`
+/// label (`dhcp4`, `dhcp6`) when the families are apart.
+fn render_with(config: &Config, families: &[FamilyStats], hooks: &[(String, i64)]) -> String {
     let subnets = Subnets::of(config);
     let mut out = Exposition::default();
+    for (family, stats) in families {
+        render_family(&mut out, &subnets, *family, stats);
+    }
+    for (name, value) in hooks {
+        hook(&mut out, name, *value);
+    }
+    out.text()
+}
+
+fn render_family(
+    out: &mut Exposition,
+    subnets: &Subnets,
+    family: Option<StatFamily>,
+    stats: &[(Scope, &'static str, i64)],
+) {
+    let label = match family {
+        Some(StatFamily::V4) => Some("dhcp4"),
+        Some(StatFamily::V6) => Some("dhcp6"),
+        None => None,
+    };
     for &(scope, name, value) in stats {
         match scope {
-            Scope::Global => {
-                // A family's own statistics only when it is served.
-                let served = match family_of(name) {
-                    Some(4) => config.dhcp4.is_some(),
-                    Some(_) => config.dhcp6.is_some(),
-                    None => true,
-                };
-                if served {
-                    global(&mut out, name, value);
-                }
-            }
+            Scope::Global => global(out, name, value, label),
             Scope::Subnet4(id) => {
                 if let Some((prefix, _)) = subnets.v4.get(&id) {
-                    subnet4(&mut out, name, value, prefix, id, "");
+                    subnet4(out, name, value, prefix, id, "");
                 }
             }
             Scope::Pool4(id, idx) => {
@@ -130,20 +153,16 @@ fn render_with(
                     .get(&id)
                     .and_then(|(p, pools)| Some((p, pools.get(idx)?)))
                 {
-                    subnet4(&mut out, name, value, prefix, id, pool);
+                    subnet4(out, name, value, prefix, id, pool);
                 }
             }
             Scope::Subnet6(id) => {
                 if let Some(prefix) = subnets.v6.get(&id) {
-                    subnet6(&mut out, name, value, prefix, id);
+                    subnet6(out, name, value, prefix, id);
                 }
             }
         }
     }
-    for (name, value) in hooks {
-        hook(&mut out, name, *value);
-    }
-    out.text()
 }
 
 /// The labels of the configured subnets: id → prefix (and, for DHCPv4, the
@@ -185,25 +204,6 @@ fn pool4_text(start: Ipv4Addr, end: Ipv4Addr) -> String {
 }
 
 // ---- where each statistic goes ----
-
-/// The family a server-wide statistic belongs to (4 or 6); `None` for
-/// those both families count in (`declined-addresses`, `reclaimed-leases`,
-/// `reclaimed-declined-addresses`).
-fn family_of(name: &str) -> Option<u8> {
-    if name.starts_with("pkt4-")
-        || name.starts_with("v4-")
-        || name == "cumulative-assigned-addresses"
-    {
-        Some(4)
-    } else if name.starts_with("pkt6-")
-        || name.starts_with("v6-")
-        || name.starts_with("cumulative-assigned-")
-    {
-        Some(6)
-    } else {
-        None
-    }
-}
 
 /// `pkt<4|6>-<type>-received|sent` and the two drop counters: kea-exporter's
 /// `kea_dhcp<4|6>_packets_received_total` / `_sent_total{operation}`.
@@ -260,7 +260,8 @@ fn packets(name: &str) -> Option<(&'static str, &str)> {
     sent_types.contains(&t).then_some((sent, t))
 }
 
-fn global(out: &mut Exposition, name: &str, value: i64) {
+/// A server-wide statistic; `family` labels one both families have.
+fn global(out: &mut Exposition, name: &str, value: i64, family: Option<&str>) {
     if let Some((metric, operation)) = packets(name) {
         let help = if metric.ends_with("_sent_total") {
             "Packets sent, by message type"
@@ -283,7 +284,17 @@ fn global(out: &mut Exposition, name: &str, value: i64) {
         "pkt4-drop-not-for-us" => "ruru_pkt4_drop_not_for_this_server_total".to_string(),
         _ => ruru_name("ruru_", name, kind),
     };
-    out.add(&metric, kind, help, &[], Value::Int(value));
+    let labels: &[(&str, &str)] = match family {
+        Some(f)
+            if Stat::ALL
+                .iter()
+                .any(|s| s.name() == name && s.family().is_none()) =>
+        {
+            &[("family", f)]
+        }
+        _ => &[],
+    };
+    out.add(&metric, kind, help, labels, Value::Int(value));
 }
 
 /// A kea-exporter metric of a subnet statistic: name, type, help, and
@@ -689,7 +700,6 @@ fn escape_help(v: &str) -> String {
 mod tests {
     use super::*;
     use ruru_engine::stats::{add, Stats};
-    use ruru_engine::Stat;
 
     const CONFIG: &str = r#"{
       "Dhcp4": {
@@ -740,7 +750,7 @@ mod tests {
                 1_500_042,
             ),
         ];
-        render_with(&config(), &s.scoped_snapshot(), &hooks)
+        render_with(&config(), &[(None, s.scoped_snapshot())], &hooks)
     }
 
     /// `(name, labels)` of a sample line, and its value.
@@ -904,7 +914,7 @@ mod tests {
         add(&s.subnet(7).assigned_addresses, 1);
         add(&s.pool(1, 5).assigned_addresses, 1);
         add(&s.subnet6(9).assigned_nas, 1);
-        let text = render_with(&config(), &s.scoped_snapshot(), &[]);
+        let text = render_with(&config(), &[(None, s.scoped_snapshot())], &[]);
         assert!(!text.contains("subnet_id=\"7\""), "{text}");
         assert!(!text.contains("subnet_id=\"9\""), "{text}");
         assert!(!text.contains("pool=\"5\""), "{text}");
@@ -917,8 +927,8 @@ mod tests {
             std::path::Path::new("metrics-test.json"),
         )
         .unwrap();
-        let s = Stats::new();
-        let text = render_with(&v4_only, &s.scoped_snapshot(), &[]);
+        let s = Stats::of_family(StatFamily::V4);
+        let text = render_with(&v4_only, &[(None, s.scoped_snapshot())], &[]);
         assert!(text.contains("\nruru_pkt4_received_total 0\n"), "{text}");
         assert!(text.contains("\nruru_declined_addresses 0\n"), "{text}");
         assert!(

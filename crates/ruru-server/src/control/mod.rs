@@ -13,6 +13,7 @@
 //! - `reservations`: the `reservation-*` commands of both families, on the
 //!   running configuration and the host databases.
 //! - [`samples`]: statistic sample history.
+//! - `statistics`: the `statistic-*` commands, per family.
 //! - [`paths`]: the directories an API configuration may write in, and
 //!   `config-write`'s safe writing.
 //! - [`secrets`]: hiding passwords and secrets in `config-get`.
@@ -36,6 +37,7 @@ pub mod paths;
 mod reservations;
 pub mod samples;
 pub mod secrets;
+mod statistics;
 pub mod unix;
 
 pub use commands::{dispatch, ControlCtx};

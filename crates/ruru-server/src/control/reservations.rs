@@ -148,10 +148,15 @@ impl Hosts for V4 {
     const SECTION: &'static str = "Dhcp4";
     const SUBNETS: &'static str = "subnet4";
 
-    // The DHCPv4 commands work without a `Dhcp4` section too: there is no
-    // subnet to find.
-    fn hosts(ctx: &ControlCtx, _command: &str) -> Result<HostSources, Value> {
-        Ok(ctx.shared.engine_opts.hosts.clone())
+    fn hosts(ctx: &ControlCtx, command: &str) -> Result<HostSources, Value> {
+        match ctx.shared.v4.as_ref() {
+            Some(svc) => Ok(svc.hosts()),
+            None => Err(answer(
+                UNSUPPORTED,
+                format!("'{command}' command not supported: this server runs no Dhcp4 section."),
+                None,
+            )),
+        }
     }
 
     fn id_arg(args: &Value) -> Result<HostId, Value> {
@@ -212,8 +217,8 @@ impl Hosts for V6 {
     const SUBNETS: &'static str = "subnet6";
 
     fn hosts(ctx: &ControlCtx, command: &str) -> Result<HostSources, Value> {
-        match crate::lock(&ctx.shared.v6).as_ref() {
-            Some(svc) => Ok(svc.hosts().clone()),
+        match ctx.shared.v6.as_ref() {
+            Some(svc) => Ok(svc.hosts()),
             None => Err(answer(
                 UNSUPPORTED,
                 format!("'{command}' command not supported: this server runs no Dhcp6 section."),

@@ -230,10 +230,9 @@ impl Hooks {
             let shown = l.path.display();
             if let Some(unload) = l.unload {
                 debug!(target: TARGET, library = %shown, "calling {SYM_UNLOAD}");
-                // SAFETY: the library's `ruru_hook_unload` (type checked at
-                // load by name and ABI); the library is still open and no
-                // callout is running (write lock held).
-                let rc = unsafe { unload() };
+                // The library is still open and no callout is running
+                // (write lock held).
+                let rc = super::loader::call_unload(unload);
                 if rc != 0 {
                     warn!(target: TARGET, library = %shown, code = rc, "{SYM_UNLOAD} failed");
                 }

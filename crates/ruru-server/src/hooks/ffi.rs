@@ -208,7 +208,15 @@ impl Answer for &'static CStr {
 fn boundary<R: Answer>(body: impl FnOnce() -> R) -> R::C {
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(r) => r.to_c(),
-        Err(_) => R::panicked(),
+        Err(p) => {
+            let why = p
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            error!(target: crate::hooks::TARGET, panic = %why, "a hook API function panicked (a bug of ruru's): the call was answered as invalid");
+            R::panicked()
+        }
     }
 }
 

@@ -207,8 +207,7 @@ fn load_one(
     let mut callouts = handle.finish_registration();
     if rc != 0 {
         if let Some(unload) = opened.unload {
-            // SAFETY: the library's `ruru_hook_unload`, library still open.
-            let urc = unsafe { unload() };
+            let urc = call_unload(unload);
             debug!(target: TARGET, library = %shown, code = urc, "{SYM_UNLOAD} after a failed load");
         }
         return Err(HookError(format!(
@@ -241,4 +240,14 @@ fn load_one(
         error_warned: Default::default(),
     };
     Ok((lib, callouts))
+}
+
+/// Calls a library's `ruru_hook_unload`. The caller keeps the library open
+/// until this returns and runs no callout of it meanwhile (the dispatcher
+/// holds its write lock; a failed load never registered any).
+pub(super) fn call_unload(unload: RuruNoArgFn) -> i32 {
+    // SAFETY: `unload` was looked up by name in a library that is still
+    // open, with the type the ABI gives `ruru_hook_unload`
+    // (`int32_t (void)`), and no callout of the library is running.
+    unsafe { unload() }
 }

@@ -19,8 +19,9 @@
 //! - [`inspect`]: checking a hook library from its file, without loading
 //!   it (before it is opened, and on the check-only paths).
 //!
-//! `unsafe` is allowed in `ffi`, [`dispatch`] and [`loader`] only (the crate
-//! denies it; `fields` forbids it); every block says why it is sound.
+//! `unsafe` is allowed in `ffi` (the C table) and [`loader`] (opening,
+//! loading and unloading a library) only: the crate denies it and `fields`
+//! forbids it; every block says why it is sound.
 //!
 //! # Life cycle
 //! A configuration's libraries are loaded while the configuration is being
@@ -36,7 +37,6 @@
 //! `ruru::hooks::args` at TRACE. Messages of libraries (`RuruApi::log`) go to
 //! `ruru::hooks` at their own level.
 
-#[allow(unsafe_code)]
 pub mod dispatch;
 #[allow(unsafe_code)]
 mod ffi;
