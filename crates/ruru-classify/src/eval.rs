@@ -272,7 +272,8 @@ fn str_node<'a, P: Packet + ?Sized>(n: &'a StrNode, pkt: &'a P) -> R<Value<'a>> 
             let s = str_node(s, pkt)?;
             let sep = str_node(sep, pkt)?;
             const DIGITS: &[u8; 16] = b"0123456789abcdef";
-            let mut out = Builder::new();
+            let n = s.len();
+            let mut out = Builder::with_capacity(n * 2 + n.saturating_sub(1) * sep.len());
             for (i, &b) in s.iter().enumerate() {
                 if i > 0 {
                     out.push(&sep);

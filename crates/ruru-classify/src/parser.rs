@@ -825,3 +825,343 @@ fn compile_regex(pattern: &str) -> Result<Regex, String> {
     build(pattern).map_err(|e| format!("invalid regular expression: {e}"))?;
     build(&format!(r"\A(?:{pattern})\z")).map_err(|e| format!("invalid regular expression: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{parse, parse_bool, parse_string, ExprError, Family, Kind, StdOptionNames};
+
+    fn err4(text: &str) -> ExprError {
+        match parse_bool(text, Family::V4, &StdOptionNames) {
+            Ok(_) => panic!("{text:?} parsed"),
+            Err(e) => e,
+        }
+    }
+
+    fn err_at(text: &str, family: Family, line: usize, column: usize, needle: &str) {
+        let e = match parse_bool(text, family, &StdOptionNames) {
+            Ok(_) => panic!("{text:?} parsed"),
+            Err(e) => e,
+        };
+        assert_eq!(
+            (e.line, e.column),
+            (line, column),
+            "{text:?}: {} (want {line}:{column})",
+            e.message
+        );
+        assert!(
+            e.message.contains(needle),
+            "{text:?}: {:?} lacks {needle:?}",
+            e.message
+        );
+    }
+
+    /// Positions from Kea's context_unittest.cc scanParseErrors,
+    /// parseErrors and typeErrors (Kea's column of the offending token).
+    #[test]
+    fn errors_point_where_kea_points() {
+        use Family::{V4, V6};
+        err_at("", V4, 1, 1, "expected an expression");
+        err_at(" ", V4, 1, 2, "expected an expression");
+        err_at("10.0.1", V4, 1, 3, "expected '==' or '+'");
+        err_at("10.256.0.1", V4, 1, 1, "IP address");
+        err_at("===", V4, 1, 1, "expected an expression");
+        err_at("option[-1].text", V4, 1, 8, "0..255");
+        err_at("option[256].text", V4, 1, 8, "0..255");
+        err_at("option[65536].text", V6, 1, 8, "0..65535");
+        err_at("option[12345678901234567890].text", V4, 1, 8, "integer");
+        err_at("option[123]", V4, 1, 12, "expected '.'");
+        err_at(
+            "option[123].text < 'foo'",
+            V4,
+            1,
+            18,
+            "invalid character '<'",
+        );
+        err_at("option[0ab].text", V4, 1, 9, "expected ']'");
+        err_at(
+            "substring('foo',12345678901234567890,1)",
+            V4,
+            1,
+            17,
+            "integer",
+        );
+        err_at("'foo''bar'", V4, 1, 6, "expected '==' or '+'");
+        err_at("'foo' (", V4, 1, 7, "expected '==' or '+'");
+        err_at("== 'ab'", V4, 1, 1, "expected an expression");
+        err_at("'foo' ==", V4, 1, 9, "expected an expression");
+        err_at("('foo' == 'bar') ''", V4, 1, 18, "end of the expression");
+        err_at("not", V4, 1, 4, "expected an expression");
+        err_at("not 'foo'", V4, 1, 10, "expected '==' or '+'");
+        err_at("not()", V4, 1, 5, "expected an expression");
+        err_at("(not('foo' 'bar')", V4, 1, 12, "expected ')'");
+        err_at("and", V4, 1, 1, "expected an expression");
+        err_at("'foo' and", V4, 1, 7, "expected '==' or '+'");
+        err_at("'foo' == 'bar' and", V4, 1, 19, "expected an expression");
+        err_at("'foo' == 'bar' and ''", V4, 1, 22, "expected '==' or '+'");
+        err_at("'foo' or", V4, 1, 7, "expected '==' or '+'");
+        err_at("option 'ab'", V4, 1, 8, "expected '['");
+        err_at("option(10) == 'ab'", V4, 1, 7, "expected '['");
+        err_at(
+            "option['ab'].text == 'foo'",
+            V4,
+            1,
+            8,
+            "option code or name",
+        );
+        err_at(
+            "option[ab].text == 'foo'",
+            V4,
+            1,
+            8,
+            "option 'ab' is not defined",
+        );
+        err_at("option[0xa].text == 'ab'", V4, 1, 8, "option code or name");
+        err_at("option[10].bin", V4, 1, 12, "invalid character 'b'");
+        err_at("option[10].exists == 'foo'", V4, 1, 19, "'=='");
+        err_at("substring('foobar') == 'f'", V4, 1, 19, "expected ','");
+        err_at("substring('foobar',3) == 'bar'", V4, 1, 21, "expected ','");
+        err_at(
+            "substring('foobar','3',3) == 'bar'",
+            V4,
+            1,
+            20,
+            "expected an integer",
+        );
+        err_at(
+            "substring('foobar',1,a) == 'foo'",
+            V4,
+            1,
+            22,
+            "invalid character 'a'",
+        );
+        err_at("concat('foobar') == 'f'", V4, 1, 16, "expected ','");
+        err_at(
+            "concat('foo','bar','') == 'foobar'",
+            V4,
+            1,
+            19,
+            "expected ')'",
+        );
+        err_at("ifelse('foo'=='bar','foo')", V4, 1, 26, "expected ','");
+        err_at(
+            "ifelse('foo'=='bar','foo','bar','')",
+            V4,
+            1,
+            32,
+            "expected ')'",
+        );
+        err_at("+ 'a' = 'a'", V4, 1, 1, "expected an expression");
+        err_at("'a' + == 'a'", V4, 1, 7, "expected an expression");
+        err_at("'a' ++ 'b' == 'ab'", V4, 1, 6, "expected an expression");
+        err_at("addrtotext(10.0.0.1, 10.0.0.2)", V4, 1, 20, "expected ')'");
+        err_at(
+            "addrtotext('cafebabecafebabe')",
+            V4,
+            1,
+            31,
+            "expected '==' or '+'",
+        );
+        err_at("int8totext('01', '01')", V4, 1, 16, "expected ')'");
+        err_at("'foobar'", V4, 1, 9, "expected '==' or '+'");
+        err_at(
+            "substring('foobar',all,1) == 'foo'",
+            V4,
+            1,
+            20,
+            "expected an integer",
+        );
+        err_at(
+            "substring('foobar',0x32,1) == 'foo'",
+            V4,
+            1,
+            20,
+            "expected an integer",
+        );
+        err_at("('foo' == 'bar') == 'false'", V4, 1, 18, "'=='");
+        err_at("not 'true'", V4, 1, 11, "expected '==' or '+'");
+        err_at("'true' and 'false'", V4, 1, 8, "expected '==' or '+'");
+        err_at("'true' or 'false'", V4, 1, 8, "expected '==' or '+'");
+        err_at(
+            "ifelse('foobar','foo','bar')",
+            V4,
+            1,
+            16,
+            "expected '==' or '+'",
+        );
+        err_at(
+            "ifelse('foo'=='bar','foo'=='foo','bar')",
+            V4,
+            1,
+            21,
+            "expected a string",
+        );
+        err_at("member(foo)", V4, 1, 8, "invalid character 'f'");
+        err_at(
+            "option[123].option[host-name].exists",
+            V4,
+            1,
+            20,
+            "sub-option",
+        );
+        err_at(
+            "option[\nhost-name\n].hex =\n= 'foo'",
+            V4,
+            3,
+            7,
+            "invalid character '='",
+        );
+    }
+
+    #[test]
+    fn family_specific_tokens() {
+        use Family::{V4, V6};
+        err_at(
+            "relay4[1].exists",
+            V6,
+            1,
+            1,
+            "relay4 can only be used in DHCPv6"
+                .replace("v6", "v4")
+                .as_str(),
+        );
+        err_at(
+            "pkt4.mac == 0x01",
+            V6,
+            1,
+            1,
+            "pkt4 can only be used in DHCPv4",
+        );
+        err_at(
+            "pkt6.msgtype == 1",
+            V4,
+            1,
+            1,
+            "pkt6 can only be used in DHCPv6",
+        );
+        err_at(
+            "relay6[0].peeraddr == ::",
+            V4,
+            1,
+            1,
+            "relay6 can only be used in DHCPv6",
+        );
+        err_at("relay6[32].peeraddr == ::", V6, 1, 8, "-32..31");
+        err_at("relay6[-33].peeraddr == ::", V6, 1, 8, "-32..31");
+        err_at(
+            "relay6[0].option[host-name].exists",
+            V6,
+            1,
+            18,
+            "sub-option",
+        );
+        err_at("option[host-name].exists", V6, 1, 8, "not defined");
+        err_at("vendor[4294967296].exists", V4, 1, 8, "0..4294967295");
+        err_at("vendor[-1].exists", V4, 1, 8, "0..4294967295");
+        err_at("vendor-class[1].data[256] == ''", V4, 1, 22, "0..255");
+        err_at("vendor.option[1].exists", V4, 1, 8, "expected 'enterprise'");
+        err_at("4294967296 == 0", V4, 1, 1, "0..4294967295");
+        err_at("4294967295 == -1", V4, 1, 15, "0..4294967295");
+        err_at("match('[bad', 'x')", V4, 1, 7, "invalid regular expression");
+        // Backreferences: accepted by std::regex, not by this engine.
+        err_at(
+            "match('f(.)\\1bar', 'x')",
+            V4,
+            1,
+            7,
+            "invalid regular expression",
+        );
+        // A pattern cannot escape the anchoring group.
+        err_at(
+            "match('a)|(b', 'x')",
+            V4,
+            1,
+            7,
+            "invalid regular expression",
+        );
+        err_at(
+            "match('(?x)a#', 'x')",
+            V4,
+            1,
+            7,
+            "invalid regular expression",
+        );
+    }
+
+    #[test]
+    fn top_level_kinds() {
+        let e = parse("'a' + 'b'", Family::V4, &StdOptionNames).unwrap();
+        assert_eq!(e.kind(), Kind::String);
+        let e = parse("'a' == 'b'", Family::V4, &StdOptionNames).unwrap();
+        assert_eq!(e.kind(), Kind::Bool);
+        // Kea's evaluate_unittest: a condition is not a string expression.
+        let e = parse_string("pkt4.msgtype == 1", Family::V4, &StdOptionNames).unwrap_err();
+        assert!(e.message.contains("expected a string expression"), "{e}");
+        assert!(parse_string("option[100].hex", Family::V6, &StdOptionNames).is_ok());
+        assert_eq!(err4("option[100].hex").column, 16);
+    }
+
+    #[test]
+    fn accepted_forms() {
+        let ok = |t: &str, f: Family| {
+            parse(t, f, &StdOptionNames).unwrap_or_else(|e| panic!("{t}: {e}"));
+        };
+        for t in [
+            "option[ 12 ].hex == 'a'",
+            "option[host-name].text == 'a'",
+            "option[\n host-name \n].text == 'a'",
+            "option[1].option[2].option[3].option[4].hex == 'a'",
+            "relay4[1].option[2].option[host-name].exists",
+            "notmember('a')",
+            "member('a')and member('b')",
+            "vendor[*].option[1].option[2].text == ''",
+            "vendor-class[*].data[255] == ''",
+            "vendor-class.enterprise == 4491",
+            "ifelse(option[1].exists, 'a', 'b') == sifelse(not option[1].exists, 'b', 'a')",
+            "(('a'))+(('b')) == 'ab'",
+            "split(option[12].text, '.', 1) == 'host'",
+            "'a' == 'a' sand 'b' == 'b' sor 'c' == 'c'",
+            "substring('foobar', -1, -3) == 'oba'",
+            "match('[[:alpha:]]{1,9}', 'Foobar')",
+            "0XAB == 0xab",
+        ] {
+            ok(t, Family::V4);
+        }
+        for t in [
+            "relay6[-1].option[18].option[interface-id].hex == ''",
+            "relay6[31].linkaddr == ::",
+            "pkt6.transid == 0 and pkt.iface == 'eth0'",
+            "option[clientid].hex == 0x0001",
+            "option[1].option[65535].exists",
+        ] {
+            ok(t, Family::V6);
+        }
+        // 128 chained sub-options (Kea's vendor4SuboptionMultiple).
+        let mut t = String::from("vendor[4491]");
+        for i in 0..128 {
+            t.push_str(&format!(".option[{i}]"));
+        }
+        t.push_str(".text == 'foo'");
+        ok(&t, Family::V4);
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let deep = |n: usize| format!("{}'a' == 'a'{}", "(".repeat(n), ")".repeat(n));
+        assert!(parse_bool(&deep(crate::MAX_DEPTH - 2), Family::V4, &StdOptionNames).is_ok());
+        let e = parse_bool(&deep(100_000), Family::V4, &StdOptionNames).unwrap_err();
+        assert!(e.message.contains("nested too deeply"), "{e}");
+        let e = parse_bool(&"not ".repeat(100_000), Family::V4, &StdOptionNames).unwrap_err();
+        assert!(e.message.contains("nested too deeply"), "{e}");
+        let lcase = format!(
+            "{}'A'{} == 'a'",
+            "lcase(".repeat(100_000),
+            ")".repeat(100_000)
+        );
+        assert!(parse_bool(&lcase, Family::V4, &StdOptionNames).is_err());
+        // Long flat chains are not nesting.
+        let chain = vec!["member('a')"; 10_000].join(" or ");
+        assert!(parse_bool(&chain, Family::V4, &StdOptionNames).is_ok());
+        let cat = vec!["'a'"; 10_000].join(" + ") + " == 'a'";
+        assert!(parse_bool(&cat, Family::V4, &StdOptionNames).is_ok());
+    }
+}

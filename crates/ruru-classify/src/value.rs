@@ -155,6 +155,16 @@ impl Builder {
         }
     }
 
+    /// A builder for about `n` bytes: on the heap from the start when `n`
+    /// does not fit inline.
+    pub(crate) fn with_capacity(n: usize) -> Builder {
+        let mut b = Builder::new();
+        if n > INLINE_CAP {
+            b.heap = Some(Vec::with_capacity(n));
+        }
+        b
+    }
+
     pub(crate) fn push(&mut self, b: &[u8]) {
         if let Some(h) = &mut self.heap {
             h.extend_from_slice(b);
