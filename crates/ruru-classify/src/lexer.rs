@@ -264,7 +264,10 @@ impl<'s> Lexer<'s> {
         let token_text = self.text.get(start..start + len).unwrap_or("");
         let (tok, consumed) = match rule {
             Rule::Str => (Tok::Str(token_text.get(1..len - 1).unwrap_or("")), len),
-            Rule::HexStr => (Tok::HexStr(decode_hex(&token_text[2..])), len),
+            Rule::HexStr => (
+                Tok::HexStr(decode_hex(token_text.get(2..).unwrap_or(""))),
+                len,
+            ),
             Rule::Int => match token_text.parse::<i64>() {
                 Ok(n) => (Tok::Int(n), len),
                 Err(_) => {
