@@ -95,3 +95,16 @@ pub fn parse_string(
 ) -> Result<Expr, ExprError> {
     parser::Parser::new(text, family, names).parse(Some(Kind::String))
 }
+
+#[cfg(test)]
+mod tests {
+    fn shareable<T: Send + Sync + 'static>() {}
+
+    /// A parsed configuration is shared between packet-processing threads.
+    #[test]
+    fn expr_is_send_and_sync() {
+        shareable::<crate::Expr>();
+        shareable::<crate::ExprError>();
+        shareable::<crate::EvalError>();
+    }
+}
