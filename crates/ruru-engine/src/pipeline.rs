@@ -46,6 +46,8 @@ pub(crate) const NO_SUBNET: usize = usize::MAX;
 pub(crate) trait Family: Sized {
     /// A parsed query (`Query4`, `Query6`).
     type Query: Clone + Debug;
+    /// Why received bytes are not a query.
+    type ParseError;
     /// What the server knows of a received packet besides its bytes.
     type Meta: Clone + Debug;
     type Subnet;
@@ -91,8 +93,8 @@ pub(crate) trait Family: Sized {
     /// anything (its index is [`NO_SUBNET`]); `None`: it is dropped.
     fn no_subnet(&self, q: &Self::Query) -> Option<&Self::Subnet>;
 
-    /// Parses the received bytes (logging why not).
-    fn parse(buf: &[u8], meta: &Self::Meta) -> Option<Self::Query>;
+    /// Parses the received bytes.
+    fn parse(buf: &[u8]) -> Result<Self::Query, Self::ParseError>;
     /// Counts the query in its message type's received counter.
     fn count_received(&self, q: &Self::Query);
     /// Sets the query argument (`query4` / `query6`) of a hook point.
@@ -126,6 +128,7 @@ pub(crate) trait Family: Sized {
 
     /// The counter of a drop reason, besides `pktN-receive-drop`.
     fn drop_stat(why: Self::Drop) -> Option<Stat>;
+    fn log_malformed(meta: &Self::Meta, e: &Self::ParseError);
     fn log_drop(q: Option<&Self::Query>, why: Self::Drop);
     fn log_parked(q: &Self::Query, id: u64, stage: Stage);
     fn replied(r: Self::Reply) -> Self::Outcome;
@@ -232,8 +235,12 @@ pub(crate) fn process<F: Family>(
         Err(()) => return drop(e, None, F::HOOK),
     };
     let buf = rewritten.as_deref().unwrap_or(buf);
-    let Some(q) = F::parse(buf, meta) else {
-        return drop(e, None, F::PARSE_FAILED);
+    let q = match F::parse(buf) {
+        Ok(q) => q,
+        Err(err) => {
+            F::log_malformed(meta, &err);
+            return drop(e, None, F::PARSE_FAILED);
+        }
     };
     e.count_received(&q);
     // pktN_receive: the parsed query.

@@ -153,6 +153,7 @@ type Ctx<'a> = pipeline::Ctx<'a, Engine6>;
 
 impl<'a> Ctx<'a> {
     /// The client's DUID (empty: none, as in an Information-request).
+    #[inline]
     fn duid(&self) -> &'a [u8] {
         self.q.client_id.as_deref().unwrap_or_default()
     }

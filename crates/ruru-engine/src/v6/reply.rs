@@ -162,6 +162,7 @@ impl Engine6 {
 
 /// The reply's bytes, wrapped in the relay chain's Relay-reply messages;
 /// `None` if it cannot be encoded.
+#[inline]
 pub(super) fn encode(reply: &v6::Message, relays: &[packet::Relay]) -> Option<Vec<u8>> {
     let mut inner = Vec::with_capacity(256);
     reply.encode(&mut Encoder::new(&mut inner)).ok()?;
@@ -174,6 +175,7 @@ pub(super) fn encode(reply: &v6::Message, relays: &[packet::Relay]) -> Option<Ve
 
 /// Where the reply goes: to the client's port, or to the relay's server
 /// port when the query was relayed.
+#[inline]
 pub(super) fn destination(q: &Query6, meta: &RecvMeta6, client_port: u16) -> SocketAddrV6 {
     let port = if q.relays.is_empty() {
         client_port
