@@ -40,6 +40,8 @@
 //! - [`cursor`]: the iterative pool cursor shared by v4 and v6 allocation.
 //! - [`rng`]: the caller-seeded generator, the engine's only randomness.
 //! - [`hooks`]: hook points, next-step statuses and callout arguments.
+//! - `pipeline`: the sequence of hook stages a packet goes through, with
+//!   parking and resumption, written once for both families.
 //! - [`v6`]: DHCPv6 message handling (RFC 8415), relays, IA_NA and IA_PD.
 //! - [`stats`]: statistics with Kea's names, shared with the server.
 
@@ -49,6 +51,7 @@ pub mod cursor;
 #[cfg(test)]
 mod fake_hosts;
 pub mod hooks;
+mod pipeline;
 pub mod rng;
 pub mod stats;
 pub mod v4;

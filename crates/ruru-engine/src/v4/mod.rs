@@ -6,37 +6,37 @@
 //! never reads the clock or touches a socket. The stages follow the hook
 //! points of DESIGN.md: `buffer4_receive` → parse → `pkt4_receive` →
 //! `subnet4_select` → `host4_identifier` → `lease4_select` / `lease4_renew` /
-//! `lease4_release` / `lease4_decline` → `pkt4_send` → (`buffer4_send` in the
-//! server).
+//! `lease4_release` / `lease4_decline` → `leases4_committed` → `pkt4_send` →
+//! `buffer4_send`; their sequence, parking and resumption are
+//! `crate::pipeline`'s, shared with DHCPv6.
 //!
-//! Sub-modules: `packet` (decode and wire checks), `alloc` (which address),
-//! `hosts` (reservations from host databases), `reply` (options, encoding,
-//! destination), `reclaim` (expired leases).
+//! Sub-modules: `family` (DHCPv4's steps of the pipeline: checks, subnet
+//! selection, reservation lookup, the reply's last steps), `packet` (decode
+//! and wire checks), `alloc` (which address), `hosts` (reservations from
+//! host databases), `reply` (options, encoding, destination), `reclaim`
+//! (expired leases). This module keeps the types, construction and the
+//! per-message handlers.
 
 pub mod alloc;
+mod family;
 pub mod hosts;
 pub mod packet;
 pub mod reclaim;
 pub mod reply;
 
-use std::borrow::Cow;
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::sync::Arc;
 
-use dhcproto::v4::{MessageType, Opcode};
-use ruru_config::{Dhcp4, HostId, HostIdType, OptionData, Reservation4, Subnet4};
+use ruru_config::{Dhcp4, OptionData, Subnet4};
 use ruru_lease::{Lease4, LeaseError, LeaseState, LeaseStore};
 use tracing::debug;
 
-use crate::hooks::{
-    next_park_id, receive_buffer, HookArgs, HookDispatch, HookPoint, NextStep, PacketContext,
-};
+use crate::hooks::{next_park_id, HookArgs, HookDispatch, HookPoint, NextStep};
+use crate::pipeline::{self, Parked};
 use crate::rng::Rng;
 use crate::stats::{add, Stat, Stats, SubnetStats};
 use alloc::{ClientKey, PoolCursors};
-use packet::Query4;
 use reply::{Destination, Draft};
-use std::cell::{Cell, RefCell};
 
 /// What the server knows about a received packet besides its bytes.
 #[derive(Debug, Clone)]
@@ -132,30 +132,9 @@ pub enum Outcome4 {
     Parked(Box<Parked4>),
 }
 
-/// Where a parked reply stopped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Stage4 {
-    /// After `leases4_committed`: `pkt4_send` and `buffer4_send` still run.
-    Committed,
-    /// After `pkt4_send`: encoding and `buffer4_send` still run.
-    Sent,
-}
-
-/// A reply held by a hook library: everything needed to finish it.
-#[derive(Debug, Clone)]
-pub struct Parked4 {
-    /// The parking id the library was given (`parking_id`).
-    pub id: u64,
-    stage: Stage4,
-    q: Query4,
-    sidx: usize,
-    /// The client's reservation (a copy: it may come from a host database).
-    host: Option<Reservation4>,
-    server_id: Ipv4Addr,
-    now: u64,
-    draft: Draft,
-    pc: PacketContext,
-}
+/// A reply held by a hook library: everything needed to finish it (its
+/// parking id is the pub `id` field).
+pub type Parked4 = Parked<Engine4>;
 
 /// The per-config DHCPv4 engine.
 #[derive(Debug)]
@@ -174,20 +153,7 @@ pub struct Engine4 {
 }
 
 /// Everything decided about one query before the reply is built.
-struct Ctx<'a> {
-    /// Per-packet hook context (shared by one library's callouts).
-    pc: &'a RefCell<PacketContext>,
-    q: &'a Query4,
-    subnet: &'a Subnet4,
-    sidx: usize,
-    /// The client's reservation: borrowed from the configuration, or read
-    /// from a host database for this packet.
-    host: Option<Cow<'a, Reservation4>>,
-    server_id: Ipv4Addr,
-    now: u64,
-    /// Set when a `leases4_committed` callout parked the reply.
-    parked: Cell<Option<u64>>,
-}
+type Ctx<'a> = pipeline::Ctx<'a, Engine4>;
 
 impl Engine4 {
     /// Builds the engine for a config snapshot. Subnet `total-addresses`
@@ -374,25 +340,7 @@ impl Engine4 {
         }
     }
 
-    fn drop(&self, q: Option<&Query4>, why: Drop4) -> Outcome4 {
-        match why {
-            Drop4::ParseFailed => self.stats.inc(Stat::Pkt4ParseFailed),
-            Drop4::NoSubnet => self.stats.inc(Stat::Pkt4DropNoSubnet),
-            Drop4::NotForUs => self.stats.inc(Stat::Pkt4DropNotForUs),
-            Drop4::StoreFailed => self.stats.inc(Stat::Pkt4DropStoreFailed),
-            Drop4::Hook => self.stats.inc(Stat::Pkt4DropHook),
-            _ => {}
-        }
-        self.stats.inc(Stat::Pkt4ReceiveDrop);
-        if let Some(q) = q {
-            debug!(xid = format_args!("{:#010x}", q.xid()), chaddr = %hex(&q.hwaddr), reason = ?why, "packet dropped");
-        } else {
-            debug!(reason = ?why, "packet dropped");
-        }
-        Outcome4::Drop(why)
-    }
-
-    /// Processes one received packet.
+    /// Processes one received packet: the stages of `crate::pipeline`.
     pub fn process(
         &self,
         store: &dyn LeaseStore,
@@ -400,282 +348,25 @@ impl Engine4 {
         meta: &RecvMeta,
         now: u64,
     ) -> Outcome4 {
-        self.stats.inc(Stat::Pkt4Received);
-        let pc = RefCell::new(PacketContext::default());
-        // buffer4_receive: the raw bytes, which callouts may rewrite.
-        let rewritten = match receive_buffer(
-            self.opts.hooks.as_deref(),
-            HookPoint::Buffer4Receive,
-            buf,
-            &pc,
-        ) {
-            Ok(r) => r,
-            Err(()) => return self.drop(None, Drop4::Hook),
-        };
-        let buf = rewritten.as_deref().unwrap_or(buf);
-        let q = match packet::parse(buf) {
-            Ok(q) => q,
-            Err(e) => {
-                debug!(src = %meta.src, error = %e, "malformed packet");
-                return self.drop(None, Drop4::ParseFailed);
-            }
-        };
-        // pkt4_receive: (hook point) parsed query.
-        let counter = match q.msg_type {
-            MessageType::Discover => Stat::Pkt4DiscoverReceived,
-            MessageType::Request => Stat::Pkt4RequestReceived,
-            MessageType::Release => Stat::Pkt4ReleaseReceived,
-            MessageType::Decline => Stat::Pkt4DeclineReceived,
-            MessageType::Inform => Stat::Pkt4InformReceived,
-            MessageType::Offer => Stat::Pkt4OfferReceived,
-            MessageType::Ack => Stat::Pkt4AckReceived,
-            MessageType::Nak => Stat::Pkt4NakReceived,
-            _ => Stat::Pkt4UnknownReceived,
-        };
-        self.stats.inc(counter);
-        // pkt4_receive: the parsed query.
-        if let Some(h) = self.hooks_at(HookPoint::Pkt4Receive) {
-            let mut pcm = pc.borrow_mut();
-            let mut a = HookArgs::new(HookPoint::Pkt4Receive, &mut pcm);
-            a.query = Some(&q);
-            if h.call(&mut a) != NextStep::Continue {
-                drop(pcm);
-                return self.drop(Some(&q), Drop4::Hook);
-            }
-        }
-        if q.msg.opcode() != Opcode::BootRequest {
-            return self.drop(Some(&q), Drop4::NotBootRequest);
-        }
-        match q.msg_type {
-            MessageType::Discover
-            | MessageType::Request
-            | MessageType::Release
-            | MessageType::Decline
-            | MessageType::Inform => {}
-            MessageType::Offer | MessageType::Ack | MessageType::Nak => {
-                return self.drop(Some(&q), Drop4::ServerMessage)
-            }
-            _ => return self.drop(Some(&q), Drop4::UnknownMessageType),
-        }
-        if q.hwaddr.is_empty() && q.client_id.is_none() {
-            return self.drop(Some(&q), Drop4::NoClientIdentity);
-        }
-        // Kea's acceptServerId: a server identifier that is not ours means
-        // the message is for another server.
-        if let Some(sid) = q.server_id {
-            if sid != meta.local && !self.opts.server_addrs.contains(&sid) {
-                return self.drop(Some(&q), Drop4::NotForUs);
-            }
-        }
-        if q.msg_type == MessageType::Discover && q.server_id.is_some() {
-            return self.drop(Some(&q), Drop4::Invalid);
-        }
-
-        // subnet4_select: callouts may choose another subnet (or none).
-        let mut selected = self.select_subnet(&q, meta);
-        if let Some(h) = self.hooks_at(HookPoint::Subnet4Select) {
-            let mut pcm = pc.borrow_mut();
-            let mut a = HookArgs::new(HookPoint::Subnet4Select, &mut pcm);
-            a.query = Some(&q);
-            a.subnet_id = selected.map(|i| self.cfg.subnets[i].id);
-            let all = self.subnet_collection.get_or_init(|| {
-                crate::hooks::subnet_collection(
-                    self.cfg
-                        .subnets
-                        .iter()
-                        .map(|s| (s.id, format!("{}/{}", s.addr, s.prefix_len))),
-                )
-            });
-            a.text.push(("subnet4collection", all.clone()));
-            let step = h.call(&mut a);
-            if step != NextStep::Continue {
-                drop(pcm);
-                return self.drop(Some(&q), Drop4::Hook);
-            }
-            selected = a.subnet_id.and_then(|id| self.subnet_index(id));
-        }
-        let Some(sidx) = selected else {
-            return self.drop(Some(&q), Drop4::NoSubnet);
-        };
-        let subnet = &self.cfg.subnets[sidx];
-        // host4_identifier: reservations in identifier order.
-        let host = self.find_host(&q, subnet, &pc);
-        let ctx = Ctx {
-            pc: &pc,
-            q: &q,
-            subnet,
-            sidx,
-            host,
-            server_id: meta.local,
-            now,
-            parked: Cell::new(None),
-        };
-        let result = match q.msg_type {
-            MessageType::Discover => self.discover(store, &ctx),
-            MessageType::Request => self.request(store, &ctx),
-            MessageType::Release => self.release(store, &ctx),
-            MessageType::Decline => self.decline(store, &ctx),
-            MessageType::Inform => Ok(self.inform(&ctx)),
-            _ => Err(Drop4::UnknownMessageType),
-        };
-        match result {
-            Ok(Some(d)) => match ctx.parked.get() {
-                Some(id) => self.park(&ctx, id, Stage4::Committed, d),
-                None => self.finish(&ctx, d),
-            },
-            Ok(None) => Outcome4::Done,
-            Err(why) => self.drop(Some(&q), why),
-        }
-    }
-
-    /// Holds the reply for the library that parked it.
-    fn park(&self, ctx: &Ctx<'_>, id: u64, stage: Stage4, draft: Draft) -> Outcome4 {
-        debug!(
-            xid = format_args!("{:#010x}", ctx.q.xid()),
-            id,
-            ?stage,
-            "reply parked by a hook library"
-        );
-        let host = ctx.host.as_deref().cloned();
-        Outcome4::Parked(Box::new(Parked4 {
-            id,
-            stage,
-            q: ctx.q.clone(),
-            sidx: ctx.sidx,
-            host,
-            server_id: ctx.server_id,
-            now: ctx.now,
-            draft,
-            pc: std::mem::take(&mut *ctx.pc.borrow_mut()),
-        }))
+        pipeline::process(self, store, buf, meta, now)
     }
 
     /// Finishes a parked reply (the library unparked it): the remaining
     /// hook points run, then the reply is encoded and addressed. Must be
     /// called on the engine that parked it.
     pub fn resume(&self, p: Parked4) -> Outcome4 {
-        let Some(subnet) = self.cfg.subnets.get(p.sidx) else {
-            return self.drop(Some(&p.q), Drop4::NoSubnet);
-        };
-        let pc = RefCell::new(p.pc);
-        let ctx = Ctx {
-            pc: &pc,
-            q: &p.q,
-            subnet,
-            sidx: p.sidx,
-            host: p.host.map(Cow::Owned),
-            server_id: p.server_id,
-            now: p.now,
-            parked: Cell::new(None),
-        };
-        match p.stage {
-            Stage4::Committed => self.finish(&ctx, p.draft),
-            Stage4::Sent => self.send_out(&ctx, p.draft),
-        }
+        pipeline::resume(self, p)
     }
 
     /// Hands a parked reply's `finish` to the dispatcher that parked it.
     pub fn hold(&self, id: u64, finish: crate::hooks::Finish) {
-        match &self.opts.hooks {
-            Some(h) => h.hold(id, finish),
-            None => finish(false),
-        }
+        pipeline::hold(self, id, finish);
     }
 
     /// Counts a parked reply that will never be sent (dropped by its
     /// library, the library unloaded, or the parking lot full).
     pub fn drop_parked(&self, p: &Parked4) {
-        self.drop(Some(&p.q), Drop4::Hook);
-    }
-
-    /// Kea's subnet selection for DHCPv4.
-    fn select_subnet(&self, q: &Query4, meta: &RecvMeta) -> Option<usize> {
-        let subnets = &self.cfg.subnets;
-        if let Some(link) = q.link_selection {
-            return subnets.iter().position(|s| s.contains(link));
-        }
-        if q.is_relayed() {
-            let gi = q.giaddr();
-            if let Some(i) = subnets.iter().position(|s| s.relay_addresses.contains(&gi)) {
-                return Some(i);
-            }
-            return subnets.iter().position(|s| s.contains(gi));
-        }
-        let ci = q.ciaddr();
-        if !ci.is_unspecified() {
-            if let Some(i) = subnets.iter().position(|s| s.contains(ci)) {
-                return Some(i);
-            }
-        }
-        if let Some(ifname) = &meta.iface {
-            if let Some(i) = subnets
-                .iter()
-                .position(|s| s.interface.as_deref() == Some(&**ifname))
-            {
-                return Some(i);
-            }
-        }
-        subnets.iter().position(|s| s.contains(meta.local))
-    }
-
-    /// The client's reservation: the configuration's first (in
-    /// `host-reservation-identifiers` order), then the host databases'
-    /// (Kea's order), asked at every packet.
-    fn find_host<'a>(
-        &self,
-        q: &Query4,
-        subnet: &'a Subnet4,
-        pc: &RefCell<PacketContext>,
-    ) -> Option<Cow<'a, Reservation4>> {
-        // host4_identifier: with `flex-id` among the identifier types, the
-        // callouts compute the flexible identifier (Kea's flex_id).
-        let mut flex = None;
-        if self
-            .cfg
-            .host_reservation_identifiers
-            .contains(&HostIdType::Flex)
-        {
-            if let Some(h) = self.hooks_at(HookPoint::Host4Identifier) {
-                let mut pcm = pc.borrow_mut();
-                let mut a = HookArgs::new(HookPoint::Host4Identifier, &mut pcm);
-                a.query = Some(q);
-                a.id_type = Some(4);
-                a.id_value = Some(Vec::new());
-                // Kea ignores the identifier unless the status is CONTINUE.
-                if h.call(&mut a) == NextStep::Continue {
-                    flex = a.id_value.take().filter(|v| !v.is_empty());
-                }
-            }
-        }
-        if subnet.reservations.hosts.is_empty() && self.opts.hosts.is_empty() {
-            return None;
-        }
-        let mut ids = Vec::with_capacity(self.cfg.host_reservation_identifiers.len());
-        for t in &self.cfg.host_reservation_identifiers {
-            let id = match t {
-                HostIdType::HwAddress if !q.hwaddr.is_empty() => {
-                    HostId::HwAddress(q.hwaddr.clone())
-                }
-                HostIdType::ClientId => match &q.client_id {
-                    Some(c) => HostId::ClientId(c.clone()),
-                    None => continue,
-                },
-                HostIdType::CircuitId => match &q.circuit_id {
-                    Some(c) => HostId::CircuitId(c.clone()),
-                    None => continue,
-                },
-                HostIdType::Flex => match flex.take() {
-                    Some(f) => HostId::Flex(f),
-                    None => continue,
-                },
-                _ => continue,
-            };
-            if let Some(h) = subnet.reservations.get(&id) {
-                return Some(Cow::Borrowed(h));
-            }
-            ids.push(id);
-        }
-        self.opts.hosts.get4(subnet.id, &ids).map(Cow::Owned)
+        pipeline::drop_parked(self, p);
     }
 
     fn key<'a>(&self, ctx: &Ctx<'a>) -> ClientKey<'a> {
@@ -975,7 +666,7 @@ impl Engine4 {
             a.park = Some(next_park_id());
             match h.call(&mut a) {
                 NextStep::Drop => return Err(Drop4::Hook),
-                NextStep::Park => ctx.parked.set(a.park),
+                NextStep::Park => ctx.fam.set(a.park),
                 NextStep::Continue | NextStep::Skip => {}
             }
         }
@@ -1183,86 +874,6 @@ impl Engine4 {
             .and_then(|h| h.boot_file_name.clone())
             .unwrap_or_else(|| s.boot_file_name.clone())
             .into_bytes();
-    }
-
-    /// Adds 53 and 54, encodes, addresses and counts the reply.
-    fn finish(&self, ctx: &Ctx<'_>, mut d: Draft) -> Outcome4 {
-        d.options.insert(0, (53, vec![d.msg_type]));
-        d.options.insert(1, (54, ctx.server_id.octets().to_vec()));
-        // pkt4_send: callouts may change the response (options, yiaddr, ...).
-        if let Some(h) = self.hooks_at(HookPoint::Pkt4Send) {
-            let step = {
-                let mut pcm = ctx.pc.borrow_mut();
-                let mut a = HookArgs::new(HookPoint::Pkt4Send, &mut pcm);
-                a.query = Some(ctx.q);
-                a.subnet_id = Some(ctx.subnet.id);
-                a.response = Some(&mut d);
-                a.park = Some(next_park_id());
-                (h.call(&mut a), a.park)
-            };
-            let t = d.msg_type;
-            match d.options.iter_mut().find(|(c, _)| *c == 53) {
-                Some(o) => o.1 = vec![t],
-                None => d.options.insert(0, (53, vec![t])),
-            }
-            match step {
-                (NextStep::Continue, _) => {}
-                (NextStep::Park, Some(id)) => return self.park(ctx, id, Stage4::Sent, d),
-                _ => return self.drop(Some(ctx.q), Drop4::Hook),
-            }
-        }
-        self.send_out(ctx, d)
-    }
-
-    /// Encodes, runs `buffer4_send`, addresses and counts the reply.
-    fn send_out(&self, ctx: &Ctx<'_>, d: Draft) -> Outcome4 {
-        let (mut bytes, dropped) = reply::encode(ctx.q, &d, ctx.q.relay_info.as_deref());
-        if !dropped.is_empty() {
-            debug!(
-                xid = format_args!("{:#010x}", ctx.q.xid()),
-                ?dropped,
-                "options left out: reply exceeds the client's maximum message size"
-            );
-        }
-        if bytes.is_empty() {
-            return self.drop(Some(ctx.q), Drop4::Invalid);
-        }
-        // buffer4_send: the encoded bytes, which callouts may rewrite.
-        if let Some(h) = self.hooks_at(HookPoint::Buffer4Send) {
-            let step = {
-                let mut pcm = ctx.pc.borrow_mut();
-                let mut a = HookArgs::new(HookPoint::Buffer4Send, &mut pcm);
-                a.query = Some(ctx.q);
-                a.buffer = Some(&mut bytes);
-                h.call(&mut a)
-            };
-            if step != NextStep::Continue {
-                return self.drop(Some(ctx.q), Drop4::Hook);
-            }
-        }
-        let dest = reply::destination(ctx.q, &d, self.opts.client_port);
-        self.stats.inc(Stat::Pkt4Sent);
-        match d.msg_type {
-            2 => self.stats.inc(Stat::Pkt4OfferSent),
-            5 => self.stats.inc(Stat::Pkt4AckSent),
-            6 => self.stats.inc(Stat::Pkt4NakSent),
-            _ => {}
-        }
-        debug!(
-            xid = format_args!("{:#010x}", ctx.q.xid()),
-            chaddr = %hex(&ctx.q.hwaddr),
-            msg_type = d.msg_type,
-            yiaddr = %d.yiaddr,
-            dest = %dest.addr,
-            "reply"
-        );
-        Outcome4::Reply(Reply4 {
-            bytes,
-            dest,
-            msg_type: d.msg_type,
-            chaddr: ctx.q.hwaddr.clone(),
-            htype: ctx.q.htype,
-        })
     }
 }
 

@@ -28,7 +28,7 @@ pub(super) struct Cursors6 {
 
 impl Engine6 {
     pub(super) fn owner_is(&self, ctx: &Ctx<'_>, l: &Lease6, iaid: u32) -> bool {
-        l.duid == ctx.duid && l.iaid == iaid
+        l.duid == ctx.duid() && l.iaid == iaid
     }
 
     /// Whether `addr` (of `kind`) may go to this client's IA now: not
@@ -43,7 +43,7 @@ impl Engine6 {
         iaid: u32,
     ) -> bool {
         if let Some(r) = ctx.subnet.reservations.by_address(addr) {
-            if !ctx.host.is_some_and(|h| h.id == r.id) {
+            if !ctx.host.as_deref().is_some_and(|h| h.id == r.id) {
                 return false;
             }
         }
@@ -56,7 +56,7 @@ impl Engine6 {
         let dbs = &self.opts.hosts;
         !dbs.is_empty()
             && ctx.subnet.id != 0
-            && dbs.reserved_for_other6(ctx.subnet.id, addr, ctx.host)
+            && dbs.reserved_for_other6(ctx.subnet.id, addr, ctx.host.as_deref())
     }
 
     /// Whether no lease keeps `addr` from this client's IA.
@@ -86,7 +86,7 @@ impl Engine6 {
         hint: Option<Ipv6Addr>,
     ) -> Option<Ipv6Addr> {
         let s = ctx.subnet;
-        if let Some(h) = ctx.host {
+        if let Some(h) = ctx.host.as_deref() {
             for a in &h.ip_addresses {
                 if self.free_for(store, ctx, LeaseType6::Na, *a, iaid) {
                     return Some(*a);
@@ -94,7 +94,7 @@ impl Engine6 {
             }
         }
         let current = store
-            .get6_by_duid_iaid(LeaseType6::Na, ctx.duid, iaid)
+            .get6_by_duid_iaid(LeaseType6::Na, ctx.duid(), iaid)
             .into_iter()
             .filter(|l| l.subnet_id == s.id && l.state != LeaseState::Declined)
             .map(|l| l.address)
@@ -149,7 +149,7 @@ impl Engine6 {
         hint: Option<(Ipv6Addr, u8)>,
     ) -> Option<(Ipv6Addr, u8)> {
         let s = ctx.subnet;
-        if let Some(h) = ctx.host {
+        if let Some(h) = ctx.host.as_deref() {
             for (p, len) in &h.prefixes {
                 if self.free_for(store, ctx, LeaseType6::Pd, *p, iaid) {
                     return Some((*p, *len));
@@ -157,7 +157,7 @@ impl Engine6 {
             }
         }
         let current = store
-            .get6_by_duid_iaid(LeaseType6::Pd, ctx.duid, iaid)
+            .get6_by_duid_iaid(LeaseType6::Pd, ctx.duid(), iaid)
             .into_iter()
             .filter(|l| l.subnet_id == s.id && l.state != LeaseState::Declined)
             .map(|l| (l.address, l.prefix_len))
@@ -243,10 +243,10 @@ impl Engine6 {
         hint: (u32, u32),
     ) -> Lease6 {
         let (pref, valid) = self.lifetimes(ctx.subnet, hint);
-        let (hwaddr, hwtype, hwaddr_source) = hwaddr_of(ctx.q, ctx.duid);
+        let (hwaddr, hwtype, hwaddr_source) = hwaddr_of(ctx.q, ctx.duid());
         Lease6 {
             address: addr,
-            duid: ctx.duid.to_vec(),
+            duid: ctx.duid().to_vec(),
             valid_lifetime: valid,
             expire: ctx.now + u64::from(valid),
             subnet_id: ctx.subnet.id,
@@ -258,6 +258,7 @@ impl Engine6 {
             fqdn_rev: false,
             hostname: ctx
                 .host
+                .as_deref()
                 .and_then(|h| h.hostname.clone())
                 .unwrap_or_default(),
             hwaddr,
@@ -286,7 +287,7 @@ impl Engine6 {
             None => store.add6(l).map(|()| true),
         };
         match res {
-            Ok(true) if ctx.track_commits => ctx.committed.borrow_mut().push(l.clone()),
+            Ok(true) if ctx.fam.track => ctx.fam.committed.borrow_mut().push(l.clone()),
             Ok(true) => {}
             Ok(false) | Err(ruru_lease::LeaseError::Exists6(_)) => {
                 self.stats.inc(Stat::V6AllocationConflicts);

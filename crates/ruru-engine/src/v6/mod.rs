@@ -15,35 +15,37 @@
 //! / `lease6_rebind` / `lease6_release` / `lease6_decline` per lease →
 //! `leases6_committed` → `pkt6_send` → encode → `buffer6_send`).
 //!
-//! Sub-modules: `packet` (decode, relay wrapping), `alloc` (address and
-//! prefix selection for IA_NA/IA_PD, lease writes), `reply` (IA options,
-//! status codes, requested options, encoding and addressing the reply),
-//! `reclaim` (expired leases), `park` (replies parked by hook libraries and
-//! their resumption), `hosts` (reservations from host databases, asked
-//! after the subnet's own at every message). This module keeps the types,
-//! construction, `process` and the per-message handlers.
+//! Their sequence, parking and resumption are `crate::pipeline`'s,
+//! shared with DHCPv4.
+//!
+//! Sub-modules: `family` (DHCPv6's steps of the pipeline: identifier
+//! rules, subnet selection, reservation lookup, unicast rules,
+//! `leases6_committed`, the reply's last steps), `packet` (decode, relay
+//! wrapping), `alloc` (address and prefix selection for IA_NA/IA_PD, lease
+//! writes), `reply` (IA options, status codes, requested options, encoding
+//! and addressing the reply), `reclaim` (expired leases), `hosts`
+//! (reservations from host databases, asked after the subnet's own at
+//! every message). This module keeps the types, construction and the
+//! per-message handlers.
 
 mod alloc;
+mod family;
 pub mod hosts;
 pub mod packet;
-mod park;
 mod reclaim;
 mod reply;
 
-pub use park::Parked6;
-
-use std::borrow::Cow;
 use std::cell::RefCell;
 use std::net::{Ipv6Addr, SocketAddrV6};
 use std::sync::Arc;
 
-use dhcproto::v6::{self, DhcpOption, MessageType, OptionCode, Status};
-use ruru_config::{Dhcp6, HostId6, Reservation6, Subnet6};
+use dhcproto::v6::{self, DhcpOption, MessageType, Status};
+use ruru_config::{Dhcp6, Subnet6};
 use ruru_lease::{Lease6, LeaseState, LeaseStore, LeaseType6};
-use tracing::debug;
 
 use crate::cursor::Cursor;
-use crate::hooks::{next_park_id, HookArgs, HookDispatch, HookPoint, NextStep, PacketContext};
+use crate::hooks::{HookArgs, HookDispatch, HookPoint, NextStep};
+use crate::pipeline::{self, Parked};
 use crate::rng::Rng;
 use crate::stats::{add, Stat, Stats, SubnetStats6};
 use alloc::Cursors6;
@@ -147,21 +149,29 @@ pub struct Engine6 {
 }
 
 /// Everything decided about one message before the reply is built.
-struct Ctx<'a> {
-    q: &'a Query6,
-    duid: &'a [u8],
-    subnet: &'a Subnet6,
-    sidx: usize,
-    host: Option<&'a Reservation6>,
-    now: u64,
-    /// Per-packet hook context (shared by one library's callouts).
-    pc: &'a RefCell<PacketContext>,
-    /// Leases written and deleted for this message, kept only when a
-    /// `leases6_committed` callout will read them (`track_commits`).
-    track_commits: bool,
+type Ctx<'a> = pipeline::Ctx<'a, Engine6>;
+
+impl<'a> Ctx<'a> {
+    /// The client's DUID (empty: none, as in an Information-request).
+    #[inline]
+    fn duid(&self) -> &'a [u8] {
+        self.q.client_id.as_deref().unwrap_or_default()
+    }
+}
+
+/// The leases written and deleted for a message, kept only when a
+/// `leases6_committed` callout will read them (`track`): DHCPv6's own
+/// state of an exchange in the pipeline.
+#[derive(Default)]
+pub(crate) struct Commits {
+    track: bool,
     committed: RefCell<Vec<Lease6>>,
     deleted: RefCell<Vec<Lease6>>,
 }
+
+/// A reply held by a hook library: everything needed to finish it (its
+/// parking id is the pub `id` field).
+pub type Parked6 = Parked<Engine6>;
 
 /// One IA of a client message, whatever its type: what IA_NA and IA_PD
 /// handling have in common (RFC 8415 §21.4, §21.21).
@@ -400,26 +410,7 @@ impl Engine6 {
         h.call(&mut a)
     }
 
-    fn drop(&self, q: Option<&Query6>, why: Drop6) -> Outcome6 {
-        if why == Drop6::ParseFailed {
-            self.stats.inc(Stat::Pkt6ParseFailed);
-        }
-        match why {
-            Drop6::Hook => self.stats.inc(Stat::Pkt6DropHook),
-            Drop6::StoreFailed => self.stats.inc(Stat::Pkt6DropStoreFailed),
-            _ => {}
-        }
-        self.stats.inc(Stat::Pkt6ReceiveDrop);
-        match q {
-            Some(q) => {
-                debug!(xid = format_args!("{:#08x}", q.xid()), reason = ?why, "DHCPv6 message dropped")
-            }
-            None => debug!(reason = ?why, "DHCPv6 message dropped"),
-        }
-        Outcome6::Drop(why)
-    }
-
-    /// Processes one received datagram.
+    /// Processes one received datagram: the stages of `crate::pipeline`.
     pub fn process(
         &self,
         store: &dyn LeaseStore,
@@ -427,292 +418,23 @@ impl Engine6 {
         meta: &RecvMeta6,
         now: u64,
     ) -> Outcome6 {
-        self.stats.inc(Stat::Pkt6Received);
-        let pc = RefCell::new(PacketContext::default());
-        // buffer6_receive: the raw bytes, which callouts may rewrite.
-        let rewritten = match crate::hooks::receive_buffer(
-            self.opts.hooks.as_deref(),
-            HookPoint::Buffer6Receive,
-            buf,
-            &pc,
-        ) {
-            Ok(r) => r,
-            Err(()) => return self.drop(None, Drop6::Hook),
-        };
-        let buf = rewritten.as_deref().unwrap_or(buf);
-        let q = match packet::parse(buf) {
-            Ok(q) => q,
-            Err(e) => {
-                debug!(src = %meta.src, error = %e, "malformed DHCPv6 message");
-                return self.drop(None, Drop6::ParseFailed);
-            }
-        };
-        let counter = match q.msg_type {
-            MessageType::Solicit => Stat::Pkt6SolicitReceived,
-            MessageType::Request => Stat::Pkt6RequestReceived,
-            MessageType::Renew => Stat::Pkt6RenewReceived,
-            MessageType::Rebind => Stat::Pkt6RebindReceived,
-            MessageType::Release => Stat::Pkt6ReleaseReceived,
-            MessageType::Decline => Stat::Pkt6DeclineReceived,
-            MessageType::Confirm => Stat::Pkt6ConfirmReceived,
-            MessageType::InformationRequest => Stat::Pkt6InfrequestReceived,
-            _ => Stat::Pkt6UnknownReceived,
-        };
-        self.stats.inc(counter);
-        if q.cut.any() {
-            self.stats.inc(Stat::Pkt6IaLimit);
-            debug!(
-                xid = format_args!("{:#08x}", q.xid()),
-                ias_ignored = q.cut.ias,
-                entries_ignored = q.cut.entries,
-                max_ias = packet::MAX_IAS,
-                max_entries = packet::MAX_IA_ENTRIES,
-                "DHCPv6 message cut: IAs or addresses past the bound ignored"
-            );
-        }
-        // pkt6_receive: the parsed query.
-        if let Some(h) = self.hooks_at(HookPoint::Pkt6Receive) {
-            let mut pcm = pc.borrow_mut();
-            let mut a = HookArgs::new(HookPoint::Pkt6Receive, &mut pcm);
-            a.query6 = Some(&q);
-            if h.call(&mut a) != NextStep::Continue {
-                drop(pcm);
-                return self.drop(Some(&q), Drop6::Hook);
-            }
-        }
-
-        // RFC 8415 §16: identifier rules per message type.
-        use MessageType as M;
-        let sid_ok = |sid: &Option<Vec<u8>>| sid.as_deref() == Some(&self.opts.server_duid[..]);
-        match q.msg_type {
-            M::Solicit | M::Rebind | M::Confirm => {
-                if q.client_id.is_none() || q.server_id.is_some() {
-                    return self.drop(Some(&q), Drop6::Invalid);
-                }
-            }
-            M::Request | M::Renew | M::Release | M::Decline => {
-                if q.client_id.is_none() || q.server_id.is_none() {
-                    return self.drop(Some(&q), Drop6::Invalid);
-                }
-                if !sid_ok(&q.server_id) {
-                    return self.drop(Some(&q), Drop6::NotForUs);
-                }
-            }
-            M::InformationRequest => {
-                if q.server_id.is_some() && !sid_ok(&q.server_id) {
-                    return self.drop(Some(&q), Drop6::NotForUs);
-                }
-            }
-            _ => return self.drop(Some(&q), Drop6::NotForServer),
-        }
-
-        // subnet6_select: callouts may choose another subnet (or none).
-        let mut selected = self.select_subnet(&q, meta);
-        if let Some(h) = self.hooks_at(HookPoint::Subnet6Select) {
-            let mut pcm = pc.borrow_mut();
-            let mut a = HookArgs::new(HookPoint::Subnet6Select, &mut pcm);
-            a.query6 = Some(&q);
-            a.subnet_id = selected.map(|i| self.cfg.subnets[i].id);
-            let all = self.subnet_collection.get_or_init(|| {
-                crate::hooks::subnet_collection(
-                    self.cfg
-                        .subnets
-                        .iter()
-                        .map(|s| (s.id, format!("{}/{}", s.addr, s.prefix_len))),
-                )
-            });
-            a.text.push(("subnet6collection", all.clone()));
-            if h.call(&mut a) != NextStep::Continue {
-                drop(pcm);
-                return self.drop(Some(&q), Drop6::Hook);
-            }
-            selected = a
-                .subnet_id
-                .and_then(|id| self.cfg.subnets.iter().position(|s| s.id == id));
-        }
-        // An Information-request needs no subnet (RFC 8415 §18.3.6; Kea
-        // answers it with the global options).
-        let (sidx, subnet) = match selected {
-            Some(i) => (i, &self.cfg.subnets[i]),
-            None if q.msg_type == M::InformationRequest => (usize::MAX, &self.no_subnet),
-            None => return self.drop(Some(&q), Drop6::NoSubnet),
-        };
-        let duid = q.client_id.as_deref().unwrap_or_default();
-        let host = self.find_host(&q, duid, subnet, &pc);
-        let ctx = Ctx {
-            q: &q,
-            duid,
-            subnet,
-            sidx,
-            host: host.as_deref(),
-            now,
-            pc: &pc,
-            track_commits: self.hooks_at(HookPoint::Leases6Committed).is_some(),
-            committed: RefCell::new(Vec::new()),
-            deleted: RefCell::new(Vec::new()),
-        };
-
-        // RFC 8415 §16 and §18.3: a client (not a relay) may not unicast to
-        // a server that sent it no Server Unicast option (ruru never does).
-        if q.relays.is_empty() && meta.dst.is_some_and(|d| !d.is_multicast()) {
-            match q.msg_type {
-                M::Request | M::Renew | M::Release | M::Decline => {
-                    let mut r = v6::Message::new_with_id(MessageType::Reply, q.msg.xid());
-                    r.opts_mut().insert(status(
-                        Status::UseMulticast,
-                        "Use multicast to reach this server",
-                    ));
-                    r.opts_mut()
-                        .insert(DhcpOption::ServerId(self.opts.server_duid.clone()));
-                    r.opts_mut().insert(DhcpOption::ClientId(duid.to_vec()));
-                    return self.send_out(&ctx, meta, &r);
-                }
-                _ => return self.drop(Some(&q), Drop6::Unicast),
-            }
-        }
-        let mut reply = v6::Message::new_with_id(MessageType::Reply, q.msg.xid());
-        let result = match q.msg_type {
-            M::Solicit if q.rapid_commit && subnet.rapid_commit => {
-                reply.opts_mut().insert(DhcpOption::RapidCommit);
-                self.assign(store, &ctx, &mut reply, true)
-            }
-            M::Solicit => {
-                reply.set_msg_type(MessageType::Advertise);
-                self.assign(store, &ctx, &mut reply, false)
-            }
-            M::Request => self.assign(store, &ctx, &mut reply, true),
-            M::Renew | M::Rebind => self.extend(store, &ctx, &mut reply),
-            M::Release => self.release(store, &ctx, &mut reply),
-            M::Decline => self.decline(store, &ctx, &mut reply),
-            M::Confirm => self.confirm(&ctx, &mut reply),
-            _ => Ok(()),
-        };
-        if let Err(why) = result {
-            return self.drop(Some(&q), why);
-        }
-        // leases6_committed: after the leases of a committing exchange are
-        // stored (Request, Renew, Rebind, Release, Decline, rapid commit).
-        let commits = match q.msg_type {
-            M::Solicit => reply.opts().get(OptionCode::RapidCommit).is_some(),
-            M::Request | M::Renew | M::Rebind | M::Release | M::Decline => true,
-            _ => false,
-        };
-        if commits {
-            if let Some(h) = self.hooks_at(HookPoint::Leases6Committed) {
-                let (step, id) = {
-                    let mut pcm = pc.borrow_mut();
-                    let mut a = HookArgs::new(HookPoint::Leases6Committed, &mut pcm);
-                    a.query6 = Some(&q);
-                    a.subnet_id = Some(subnet.id);
-                    a.text
-                        .push(("leases6", park::leases_json(&ctx.committed.borrow())));
-                    a.text
-                        .push(("deleted_leases6", park::leases_json(&ctx.deleted.borrow())));
-                    a.park = Some(next_park_id());
-                    (h.call(&mut a), a.park)
-                };
-                match (step, id) {
-                    (NextStep::Continue | NextStep::Skip, _) => {}
-                    (NextStep::Park, Some(id)) => {
-                        return self.park(&ctx, meta, id, park::Stage6::Committed, reply)
-                    }
-                    _ => return self.drop(Some(&q), Drop6::Hook),
-                }
-            }
-        }
-        self.finish(&ctx, meta, reply)
+        pipeline::process(self, store, buf, meta, now)
     }
 
-    /// Subnet selection (Kea's order): relayed → interface-id, then
-    /// `relay.ip-addresses`, then the subnet containing the innermost
-    /// relay's link-address; direct → the receiving interface.
-    fn select_subnet(&self, q: &Query6, meta: &RecvMeta6) -> Option<usize> {
-        let subnets = &self.cfg.subnets;
-        if let Some(r) = q.inner_relay() {
-            if let Some(id) = &r.interface_id {
-                if let Some(i) = subnets
-                    .iter()
-                    .position(|s| s.interface_id.as_ref() == Some(id))
-                {
-                    return Some(i);
-                }
-            }
-            if let Some(i) = subnets
-                .iter()
-                .position(|s| s.relay_addresses.contains(&r.link_addr))
-            {
-                return Some(i);
-            }
-            if !r.link_addr.is_unspecified() {
-                return subnets.iter().position(|s| s.contains(r.link_addr));
-            }
-            return None;
-        }
-        let ifname = meta.iface.as_deref()?;
-        subnets
-            .iter()
-            .position(|s| s.interface.as_deref() == Some(ifname))
+    /// Finishes a parked reply (the library unparked it). Must be called on
+    /// the engine that parked it.
+    pub fn resume(&self, p: Parked6) -> Outcome6 {
+        pipeline::resume(self, p)
     }
 
-    /// Reservation by DUID, by the link-layer address in a DUID-LLT/LL,
-    /// then by the flexible identifier a `host6_identifier` callout
-    /// computes (called only when the subnet has flex-id reservations or
-    /// there is a host database): in the subnet's reservations at each
-    /// step, then with all those identifiers in the host databases.
-    fn find_host<'a>(
-        &self,
-        q: &Query6,
-        duid: &[u8],
-        s: &'a Subnet6,
-        pc: &RefCell<PacketContext>,
-    ) -> Option<Cow<'a, Reservation6>> {
-        // Subnet 0 is the no-subnet of an Information-request.
-        let dbs = Some(&self.opts.hosts).filter(|h| !h.is_empty() && s.id != 0);
-        if s.reservations.hosts.is_empty() && dbs.is_none() {
-            return None;
-        }
-        let mut ids: Vec<HostId6> = Vec::new();
-        if !duid.is_empty() {
-            let ll = match duid {
-                [0, 1, _, _, _, _, _, _, rest @ ..] => Some(rest),
-                [0, 3, _, _, rest @ ..] => Some(rest),
-                _ => None,
-            };
-            let from_duid = std::iter::once(HostId6::Duid(duid.to_vec()))
-                .chain(ll.map(|ll| HostId6::HwAddress(ll.to_vec())));
-            for id in from_duid {
-                if let Some(h) = s.reservations.get(&id) {
-                    return Some(Cow::Borrowed(h));
-                }
-                ids.push(id);
-            }
-        }
-        let has_flex = dbs.is_some()
-            || s.reservations
-                .hosts
-                .iter()
-                .any(|h| matches!(h.id, HostId6::Flex(_)));
-        if let Some(h) = self
-            .hooks_at(HookPoint::Host6Identifier)
-            .filter(|_| has_flex)
-        {
-            let mut pcm = pc.borrow_mut();
-            let mut a = HookArgs::new(HookPoint::Host6Identifier, &mut pcm);
-            a.query6 = Some(q);
-            a.id_type = Some(4);
-            a.id_value = Some(Vec::new());
-            if h.call(&mut a) != NextStep::Continue {
-                return None;
-            }
-            if let Some(id) = a.id_value.take().filter(|v| !v.is_empty()) {
-                let id = HostId6::Flex(id);
-                if let Some(h) = s.reservations.get(&id) {
-                    return Some(Cow::Borrowed(h));
-                }
-                ids.push(id);
-            }
-        }
-        dbs?.get6(s.id, &ids).map(Cow::Owned)
+    /// Hands a parked reply's `finish` to the dispatcher that parked it.
+    pub fn hold(&self, id: u64, finish: crate::hooks::Finish) {
+        pipeline::hold(self, id, finish);
+    }
+
+    /// Counts a parked reply that will never be sent.
+    pub fn drop_parked(&self, p: &Parked6) {
+        pipeline::drop_parked(self, p);
     }
 
     /// Solicit (commit = rapid commit) and Request: one reply IA per IA.
@@ -780,7 +502,7 @@ impl Engine6 {
             let mut opts = v6::DhcpOptions::new();
             let mut shortest: Option<u32> = None;
             let mine: Vec<Lease6> = store
-                .get6_by_duid_iaid(ia.kind, ctx.duid, ia.id)
+                .get6_by_duid_iaid(ia.kind, ctx.duid(), ia.id)
                 .into_iter()
                 .filter(|l| l.subnet_id == ctx.subnet.id && l.state == LeaseState::Default)
                 .collect();
@@ -869,8 +591,8 @@ impl Engine6 {
                         if l.state != LeaseState::ExpiredReclaimed {
                             self.unassign(&l);
                         }
-                        if ctx.track_commits {
-                            ctx.deleted.borrow_mut().push(l);
+                        if ctx.fam.track {
+                            ctx.fam.deleted.borrow_mut().push(l);
                         }
                         released += 1;
                     }

@@ -3,8 +3,9 @@
 //! Status codes; the IA options (IAADDR / IAPREFIX with OPTION_PD_EXCLUDE,
 //! RFC 6603, inside IA_NA / IA_PD with their T1 and T2); then, once the
 //! handlers have filled the IAs, the identifiers and requested options
-//! (host > pool > subnet > global), `pkt6_send`, encoding, Relay-reply
-//! wrapping, `buffer6_send` and the destination.
+//! (host > pool > subnet > global); encoding with Relay-reply wrapping, and
+//! the destination. (`pkt6_send` and `buffer6_send` run between these, in
+//! `crate::pipeline`.)
 
 use std::net::{Ipv6Addr, SocketAddrV6};
 
@@ -14,11 +15,9 @@ use dhcproto::v6::{
 use dhcproto::{Encodable, Encoder};
 use ruru_config::{OptionData6, Subnet6};
 use ruru_lease::{Lease6, LeaseType6};
-use tracing::debug;
 
-use super::{packet, park, Ctx, Drop6, Engine6, Outcome6, RecvMeta6, Reply6, SERVER_PORT};
-use crate::hooks::{next_park_id, HookArgs, HookPoint, NextStep};
-use crate::stats::Stat;
+use super::packet::{self, Query6};
+use super::{Ctx, Engine6, RecvMeta6, SERVER_PORT};
 
 pub(super) fn status(code: Status, msg: &str) -> DhcpOption {
     DhcpOption::StatusCode(StatusCode {
@@ -104,21 +103,15 @@ impl Engine6 {
         e
     }
 
-    /// Server and client identifiers, requested options, encoding, relay
-    /// wrapping and the destination.
-    pub(super) fn finish(
-        &self,
-        ctx: &Ctx<'_>,
-        meta: &RecvMeta6,
-        mut reply: v6::Message,
-    ) -> Outcome6 {
+    /// The server and client identifiers and the requested options, added
+    /// to every reply before `pkt6_send`.
+    pub(super) fn reply_options(&self, ctx: &Ctx<'_>, reply: &mut v6::Message) {
         reply
             .opts_mut()
             .insert(DhcpOption::ServerId(self.opts.server_duid.clone()));
-        if !ctx.duid.is_empty() {
-            reply
-                .opts_mut()
-                .insert(DhcpOption::ClientId(ctx.duid.to_vec()));
+        let duid = ctx.duid();
+        if !duid.is_empty() {
+            reply.opts_mut().insert(DhcpOption::ClientId(duid.to_vec()));
         }
         // Options by precedence: host > pool > subnet > global; ORO or always-send.
         let s = ctx.subnet;
@@ -145,7 +138,7 @@ impl Engine6 {
             .and_then(|(p, l)| s.pd_pools.iter().find(|pp| pp.contains(p, l)))
             .map_or(&[][..], |p| &p.options[..]);
         let layers: [&[OptionData6]; 5] = [
-            ctx.host.map_or(&[][..], |h| &h.options[..]),
+            ctx.host.as_deref().map_or(&[][..], |h| &h.options[..]),
             pool_opts,
             pd_opts,
             &s.options[..],
@@ -164,83 +157,32 @@ impl Engine6 {
                 }
             }
         }
-        // pkt6_send: callouts may change the response.
-        if let Some(h) = self.hooks_at(HookPoint::Pkt6Send) {
-            let (step, id) = {
-                let mut pcm = ctx.pc.borrow_mut();
-                let mut a = HookArgs::new(HookPoint::Pkt6Send, &mut pcm);
-                a.query6 = Some(ctx.q);
-                a.subnet_id = Some(ctx.subnet.id);
-                a.response6 = Some(&mut reply);
-                a.park = Some(next_park_id());
-                (h.call(&mut a), a.park)
-            };
-            match (step, id) {
-                (NextStep::Continue, _) => {}
-                (NextStep::Park, Some(id)) => {
-                    return self.park(ctx, meta, id, park::Stage6::Sent, reply)
-                }
-                _ => return self.drop(Some(ctx.q), Drop6::Hook),
-            }
-        }
-        self.send_out(ctx, meta, &reply)
     }
+}
 
-    /// Encodes, wraps in the relay chain, runs `buffer6_send`, addresses
-    /// and counts the reply.
-    pub(super) fn send_out(
-        &self,
-        ctx: &Ctx<'_>,
-        meta: &RecvMeta6,
-        reply: &v6::Message,
-    ) -> Outcome6 {
-        let mut inner = Vec::with_capacity(256);
-        if reply.encode(&mut Encoder::new(&mut inner)).is_err() {
-            return self.drop(Some(ctx.q), Drop6::Invalid);
-        }
-        let msg_type = u8::from(reply.msg_type());
-        let (mut bytes, dest) = if ctx.q.relays.is_empty() {
-            (
-                inner,
-                SocketAddrV6::new(
-                    *meta.src.ip(),
-                    self.opts.client_port,
-                    0,
-                    meta.src.scope_id(),
-                ),
-            )
-        } else {
-            (
-                packet::wrap_relays(inner, &ctx.q.relays),
-                SocketAddrV6::new(*meta.src.ip(), SERVER_PORT, 0, meta.src.scope_id()),
-            )
-        };
-        // buffer6_send: the encoded bytes, which callouts may rewrite.
-        if let Some(h) = self.hooks_at(HookPoint::Buffer6Send) {
-            let step = {
-                let mut pcm = ctx.pc.borrow_mut();
-                let mut a = HookArgs::new(HookPoint::Buffer6Send, &mut pcm);
-                a.query6 = Some(ctx.q);
-                a.buffer = Some(&mut bytes);
-                h.call(&mut a)
-            };
-            if step != NextStep::Continue {
-                return self.drop(Some(ctx.q), Drop6::Hook);
-            }
-        }
-        self.stats.inc(Stat::Pkt6Sent);
-        match msg_type {
-            2 => self.stats.inc(Stat::Pkt6AdvertiseSent),
-            7 => self.stats.inc(Stat::Pkt6ReplySent),
-            _ => {}
-        }
-        debug!(xid = format_args!("{:#08x}", ctx.q.xid()), msg_type, dest = %dest, "DHCPv6 reply");
-        Outcome6::Reply(Reply6 {
-            bytes,
-            dest,
-            msg_type,
-        })
-    }
+/// The reply's bytes, wrapped in the relay chain's Relay-reply messages;
+/// `None` if it cannot be encoded.
+#[inline]
+pub(super) fn encode(reply: &v6::Message, relays: &[packet::Relay]) -> Option<Vec<u8>> {
+    let mut inner = Vec::with_capacity(256);
+    reply.encode(&mut Encoder::new(&mut inner)).ok()?;
+    Some(if relays.is_empty() {
+        inner
+    } else {
+        packet::wrap_relays(inner, relays)
+    })
+}
+
+/// Where the reply goes: to the client's port, or to the relay's server
+/// port when the query was relayed.
+#[inline]
+pub(super) fn destination(q: &Query6, meta: &RecvMeta6, client_port: u16) -> SocketAddrV6 {
+    let port = if q.relays.is_empty() {
+        client_port
+    } else {
+        SERVER_PORT
+    };
+    SocketAddrV6::new(*meta.src.ip(), port, 0, meta.src.scope_id())
 }
 
 /// OPTION_PD_EXCLUDE's payload (RFC 6603 §4.2) for a prefix delegated

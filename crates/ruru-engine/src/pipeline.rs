@@ -1,0 +1,428 @@
+//! The packet pipeline: the sequence of Kea hook stages every received
+//! packet goes through, written once for DHCPv4 and DHCPv6.
+//!
+//! [`process`] runs, in this order: the received counter;
+//! `bufferN_receive` (the raw bytes, which callouts may rewrite); parsing
+//! (a failure is counted and dropped); the per-message-type received
+//! counter; `pktN_receive`; the family's checks of the query (opcode,
+//! message type, identifiers, server identifier); subnet selection and
+//! `subnetN_select` (with the `subnetNcollection` argument); the host
+//! lookup; the message's handler, which may park the reply at
+//! `leasesN_committed`; then [`finish`]: the reply's identifiers and
+//! options and `pktN_send` (which may park it); and [`send_out`]: encoding,
+//! `bufferN_send`, the sent counters and the destination. A drop is counted
+//! (its reason, then `pktN-receive-drop`) and logged at debug level.
+//!
+//! A parked reply ([`Parked`]) keeps everything the remaining stages need;
+//! [`resume`] runs them on the engine that parked it, [`hold`] hands it to
+//! the dispatcher's parking lot and [`drop_parked`] counts one that will
+//! never be sent.
+//!
+//! What differs between the families is behind [`Family`], implemented by
+//! `Engine4` (`v4/family.rs`) and `Engine6` (`v6/family.rs`). The code here
+//! is generic and monomorphised for each: no stage is a dynamic call, and
+//! nothing is allocated or cloned that the family code did not need. Log
+//! lines are written by the family, so that they keep their targets
+//! (`ruru_engine::v4`, `ruru_engine::v6`), to which Kea's logger names map.
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::fmt::Debug;
+
+use ruru_lease::LeaseStore;
+
+use crate::hooks::{
+    next_park_id, receive_buffer, Finish, HookArgs, HookDispatch, HookPoint, NextStep,
+    PacketContext,
+};
+use crate::stats::{Stat, Stats};
+
+/// The subnet index of an exchange answered without a subnet (DHCPv6's
+/// Information-request from a link with none: [`Family::no_subnet`]).
+pub(crate) const NO_SUBNET: usize = usize::MAX;
+
+/// One address family's half of the pipeline: its types, the hook points
+/// and statistics of the shared stages, and the steps that differ.
+pub(crate) trait Family: Sized {
+    /// A parsed query (`Query4`, `Query6`).
+    type Query: Clone + Debug;
+    /// Why received bytes are not a query.
+    type ParseError;
+    /// What the server knows of a received packet besides its bytes.
+    type Meta: Clone + Debug;
+    type Subnet;
+    /// A reservation (from the configuration or a host database).
+    type Host: Clone + Debug;
+    /// A reply before encoding (`Draft`, `v6::Message`).
+    type Draft: Clone + Debug;
+    /// Why a packet got no reply.
+    type Drop: Copy + Debug;
+    /// What the family's handlers keep per exchange beside [`Ctx`]; a
+    /// resumed reply starts from the default.
+    type State: Default;
+    type Reply;
+    type Outcome;
+
+    /// `pktN-received`, `pktN-receive-drop`, `pktN-sent`.
+    const RECEIVED: Stat;
+    const RECEIVE_DROP: Stat;
+    const SENT: Stat;
+    const BUFFER_RECEIVE: HookPoint;
+    const PKT_RECEIVE: HookPoint;
+    const SUBNET_SELECT: HookPoint;
+    /// The name of `subnetN_select`'s subnet list argument.
+    const SUBNET_COLLECTION: &'static str;
+    const PKT_SEND: HookPoint;
+    const BUFFER_SEND: HookPoint;
+    /// The drop reasons of the shared stages: a parse failure, no subnet,
+    /// a callout's status, a reply that cannot be encoded.
+    const PARSE_FAILED: Self::Drop;
+    const NO_SUBNET: Self::Drop;
+    const HOOK: Self::Drop;
+    const UNENCODABLE: Self::Drop;
+
+    fn counters(&self) -> &Stats;
+    /// The loaded hook libraries, if any.
+    fn hooks(&self) -> Option<&dyn HookDispatch>;
+    /// The configured subnets, in selection order.
+    fn subnets(&self) -> &[Self::Subnet];
+    fn subnet_id(s: &Self::Subnet) -> u32;
+    /// The `subnetNcollection` argument (built once per engine).
+    fn subnet_collection(&self) -> &str;
+    /// What a query for which no subnet was selected is answered from, if
+    /// anything (its index is [`NO_SUBNET`]); `None`: it is dropped.
+    fn no_subnet(&self, q: &Self::Query) -> Option<&Self::Subnet>;
+
+    /// Parses the received bytes.
+    fn parse(buf: &[u8]) -> Result<Self::Query, Self::ParseError>;
+    /// Counts the query in its message type's received counter.
+    fn count_received(&self, q: &Self::Query);
+    /// Sets the query argument (`query4` / `query6`) of a hook point.
+    fn set_query<'a>(a: &mut HookArgs<'a>, q: &'a Self::Query);
+    /// Sets the response argument (`response4` / `response6`).
+    fn set_response<'a>(a: &mut HookArgs<'a>, d: &'a mut Self::Draft);
+    /// Whether the query is one this server answers, before any subnet.
+    fn check(&self, q: &Self::Query, meta: &Self::Meta) -> Result<(), Self::Drop>;
+    /// The subnet's index in [`Family::subnets`], before `subnetN_select`.
+    fn select_subnet(&self, q: &Self::Query, meta: &Self::Meta) -> Option<usize>;
+    /// The client's reservation (`hostN_identifier` runs here).
+    fn find_host<'a>(
+        &'a self,
+        q: &Self::Query,
+        subnet: &'a Self::Subnet,
+        pc: &RefCell<PacketContext>,
+    ) -> Option<Cow<'a, Self::Host>>;
+    /// The per-exchange state of a new exchange.
+    fn new_state(&self) -> Self::State;
+    /// Handles the message: the reply, or why there is none.
+    fn handle(&self, store: &dyn LeaseStore, ctx: &Ctx<'_, Self>) -> Handled<Self>;
+    /// Adds what every reply carries (identifiers, requested options)
+    /// before `pktN_send`.
+    fn complete(&self, ctx: &Ctx<'_, Self>, d: &mut Self::Draft);
+    /// Repairs what `pktN_send` callouts may have left inconsistent.
+    fn after_pkt_send(_d: &mut Self::Draft) {}
+    /// The reply's bytes; `None` if it cannot be encoded.
+    fn encode(&self, ctx: &Ctx<'_, Self>, d: &Self::Draft) -> Option<Vec<u8>>;
+    /// Addresses the encoded reply, counts it by message type and logs it.
+    fn reply(&self, ctx: &Ctx<'_, Self>, d: Self::Draft, bytes: Vec<u8>) -> Self::Reply;
+
+    /// The counter of a drop reason, besides `pktN-receive-drop`.
+    fn drop_stat(why: Self::Drop) -> Option<Stat>;
+    fn log_malformed(meta: &Self::Meta, e: &Self::ParseError);
+    fn log_drop(q: Option<&Self::Query>, why: Self::Drop);
+    fn log_parked(q: &Self::Query, id: u64, stage: Stage);
+    fn replied(r: Self::Reply) -> Self::Outcome;
+    fn dropped(why: Self::Drop) -> Self::Outcome;
+    fn parked(p: Box<Parked<Self>>) -> Self::Outcome;
+}
+
+/// Everything decided about one query before its reply is built.
+pub(crate) struct Ctx<'a, F: Family> {
+    /// Per-packet hook context (shared by one library's callouts).
+    pub pc: &'a RefCell<PacketContext>,
+    pub q: &'a F::Query,
+    pub meta: &'a F::Meta,
+    pub subnet: &'a F::Subnet,
+    /// The subnet's index ([`NO_SUBNET`]: none).
+    pub sidx: usize,
+    /// The client's reservation: borrowed from the configuration, or read
+    /// from a host database for this packet.
+    pub host: Option<Cow<'a, F::Host>>,
+    pub now: u64,
+    /// The family's own state of the exchange.
+    pub fam: F::State,
+}
+
+/// What a family's handler made of a message.
+pub(crate) enum Handled<F: Family> {
+    /// A reply for `pktN_send` and the stages after it.
+    Reply(F::Draft),
+    /// A reply a `leasesN_committed` callout parked under this id.
+    Parked(u64, F::Draft),
+    /// A reply that skips `pktN_send`: straight to encoding (DHCPv6's
+    /// UseMulticast answer).
+    Encode(F::Draft),
+    /// Handled, nothing to send (DHCPv4's RELEASE and DECLINE).
+    Done(F::Outcome),
+    Drop(F::Drop),
+}
+
+/// Where a parked reply stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// After `leasesN_committed`: the reply's options, `pktN_send` and
+    /// `bufferN_send` still run.
+    Committed,
+    /// After `pktN_send`: encoding and `bufferN_send` still run.
+    Sent,
+}
+
+/// A reply held by a hook library (Kea's PARK at `leasesN_committed` or
+/// `pktN_send`): everything needed to finish it. `Parked4` and `Parked6`.
+#[derive(Debug)]
+#[expect(
+    private_bounds,
+    reason = "`Family` is the engine's own: outside, a Parked is only kept and handed back"
+)]
+pub struct Parked<F: Family> {
+    /// The parking id the library was given (`parking_id`).
+    pub id: u64,
+    stage: Stage,
+    q: F::Query,
+    meta: F::Meta,
+    sidx: usize,
+    /// The client's reservation (a copy: it may come from a host database).
+    host: Option<F::Host>,
+    now: u64,
+    draft: F::Draft,
+    pc: PacketContext,
+}
+
+impl<F: Family> Clone for Parked<F> {
+    fn clone(&self) -> Self {
+        Parked {
+            id: self.id,
+            stage: self.stage,
+            q: self.q.clone(),
+            meta: self.meta.clone(),
+            sidx: self.sidx,
+            host: self.host.clone(),
+            now: self.now,
+            draft: self.draft.clone(),
+            pc: self.pc.clone(),
+        }
+    }
+}
+
+/// The dispatcher, when a callout is registered at `point`.
+fn hooks_at<F: Family>(e: &F, point: HookPoint) -> Option<&dyn HookDispatch> {
+    e.hooks().filter(|h| h.has(point))
+}
+
+/// Processes one received packet.
+pub(crate) fn process<F: Family>(
+    e: &F,
+    store: &dyn LeaseStore,
+    buf: &[u8],
+    meta: &F::Meta,
+    now: u64,
+) -> F::Outcome {
+    e.counters().inc(F::RECEIVED);
+    let pc = RefCell::new(PacketContext::default());
+    // bufferN_receive: the raw bytes, which callouts may rewrite.
+    let rewritten = match receive_buffer(e.hooks(), F::BUFFER_RECEIVE, buf, &pc) {
+        Ok(r) => r,
+        Err(()) => return drop(e, None, F::HOOK),
+    };
+    let buf = rewritten.as_deref().unwrap_or(buf);
+    let q = match F::parse(buf) {
+        Ok(q) => q,
+        Err(err) => {
+            F::log_malformed(meta, &err);
+            return drop(e, None, F::PARSE_FAILED);
+        }
+    };
+    e.count_received(&q);
+    // pktN_receive: the parsed query.
+    if let Some(h) = hooks_at(e, F::PKT_RECEIVE) {
+        let mut pcm = pc.borrow_mut();
+        let mut a = HookArgs::new(F::PKT_RECEIVE, &mut pcm);
+        F::set_query(&mut a, &q);
+        if h.call(&mut a) != NextStep::Continue {
+            std::mem::drop(pcm);
+            return drop(e, Some(&q), F::HOOK);
+        }
+    }
+    if let Err(why) = e.check(&q, meta) {
+        return drop(e, Some(&q), why);
+    }
+    // subnetN_select: callouts may choose another subnet (or none).
+    let mut selected = e.select_subnet(&q, meta);
+    if let Some(h) = hooks_at(e, F::SUBNET_SELECT) {
+        let mut pcm = pc.borrow_mut();
+        let mut a = HookArgs::new(F::SUBNET_SELECT, &mut pcm);
+        F::set_query(&mut a, &q);
+        a.subnet_id = selected.map(|i| F::subnet_id(&e.subnets()[i]));
+        a.text
+            .push((F::SUBNET_COLLECTION, e.subnet_collection().to_owned()));
+        if h.call(&mut a) != NextStep::Continue {
+            std::mem::drop(pcm);
+            return drop(e, Some(&q), F::HOOK);
+        }
+        selected = a
+            .subnet_id
+            .and_then(|id| e.subnets().iter().position(|s| F::subnet_id(s) == id));
+    }
+    let (sidx, subnet) = match selected {
+        Some(i) => (i, &e.subnets()[i]),
+        None => match e.no_subnet(&q) {
+            Some(s) => (NO_SUBNET, s),
+            None => return drop(e, Some(&q), F::NO_SUBNET),
+        },
+    };
+    // hostN_identifier: the reservation.
+    let host = e.find_host(&q, subnet, &pc);
+    let ctx = Ctx {
+        pc: &pc,
+        q: &q,
+        meta,
+        subnet,
+        sidx,
+        host,
+        now,
+        fam: e.new_state(),
+    };
+    match e.handle(store, &ctx) {
+        Handled::Reply(d) => finish(e, &ctx, d),
+        Handled::Parked(id, d) => park(&ctx, id, Stage::Committed, d),
+        Handled::Encode(d) => send_out(e, &ctx, d),
+        Handled::Done(o) => o,
+        Handled::Drop(why) => drop(e, Some(&q), why),
+    }
+}
+
+/// Holds the reply for the library that parked it.
+fn park<F: Family>(ctx: &Ctx<'_, F>, id: u64, stage: Stage, draft: F::Draft) -> F::Outcome {
+    F::log_parked(ctx.q, id, stage);
+    let host = ctx.host.as_deref().cloned();
+    F::parked(Box::new(Parked {
+        id,
+        stage,
+        q: ctx.q.clone(),
+        meta: ctx.meta.clone(),
+        sidx: ctx.sidx,
+        host,
+        now: ctx.now,
+        draft,
+        pc: std::mem::take(&mut *ctx.pc.borrow_mut()),
+    }))
+}
+
+/// Finishes a parked reply (the library unparked it): the remaining
+/// stages run. Must be called on the engine that parked it.
+pub(crate) fn resume<F: Family>(e: &F, p: Parked<F>) -> F::Outcome {
+    let Parked {
+        id: _,
+        stage,
+        q,
+        meta,
+        sidx,
+        host,
+        now,
+        draft,
+        pc,
+    } = p;
+    let subnet = if sidx == NO_SUBNET {
+        e.no_subnet(&q)
+    } else {
+        e.subnets().get(sidx)
+    };
+    let Some(subnet) = subnet else {
+        return drop(e, Some(&q), F::NO_SUBNET);
+    };
+    let pc = RefCell::new(pc);
+    let ctx = Ctx {
+        pc: &pc,
+        q: &q,
+        meta: &meta,
+        subnet,
+        sidx,
+        host: host.map(Cow::Owned),
+        now,
+        fam: F::State::default(),
+    };
+    match stage {
+        Stage::Committed => finish(e, &ctx, draft),
+        Stage::Sent => send_out(e, &ctx, draft),
+    }
+}
+
+/// Hands a parked reply's `finish` to the dispatcher that parked it.
+pub(crate) fn hold<F: Family>(e: &F, id: u64, finish: Finish) {
+    match e.hooks() {
+        Some(h) => h.hold(id, finish),
+        None => finish(false),
+    }
+}
+
+/// Counts a parked reply that will never be sent (dropped by its library,
+/// the library unloaded, or the parking lot full).
+pub(crate) fn drop_parked<F: Family>(e: &F, p: &Parked<F>) {
+    drop(e, Some(&p.q), F::HOOK);
+}
+
+/// The reply's identifiers and options, `pktN_send`, then [`send_out`].
+fn finish<F: Family>(e: &F, ctx: &Ctx<'_, F>, mut d: F::Draft) -> F::Outcome {
+    e.complete(ctx, &mut d);
+    // pktN_send: callouts may change the response, or park it.
+    if let Some(h) = hooks_at(e, F::PKT_SEND) {
+        let step = {
+            let mut pcm = ctx.pc.borrow_mut();
+            let mut a = HookArgs::new(F::PKT_SEND, &mut pcm);
+            F::set_query(&mut a, ctx.q);
+            a.subnet_id = Some(F::subnet_id(ctx.subnet));
+            F::set_response(&mut a, &mut d);
+            a.park = Some(next_park_id());
+            (h.call(&mut a), a.park)
+        };
+        F::after_pkt_send(&mut d);
+        match step {
+            (NextStep::Continue, _) => {}
+            (NextStep::Park, Some(id)) => return park(ctx, id, Stage::Sent, d),
+            _ => return drop(e, Some(ctx.q), F::HOOK),
+        }
+    }
+    send_out(e, ctx, d)
+}
+
+/// Encodes, runs `bufferN_send`, addresses and counts the reply.
+fn send_out<F: Family>(e: &F, ctx: &Ctx<'_, F>, d: F::Draft) -> F::Outcome {
+    let Some(mut bytes) = e.encode(ctx, &d) else {
+        return drop(e, Some(ctx.q), F::UNENCODABLE);
+    };
+    // bufferN_send: the encoded bytes, which callouts may rewrite.
+    if let Some(h) = hooks_at(e, F::BUFFER_SEND) {
+        let step = {
+            let mut pcm = ctx.pc.borrow_mut();
+            let mut a = HookArgs::new(F::BUFFER_SEND, &mut pcm);
+            F::set_query(&mut a, ctx.q);
+            a.buffer = Some(&mut bytes);
+            h.call(&mut a)
+        };
+        if step != NextStep::Continue {
+            return drop(e, Some(ctx.q), F::HOOK);
+        }
+    }
+    e.counters().inc(F::SENT);
+    F::replied(e.reply(ctx, d, bytes))
+}
+
+/// Counts the reason and `pktN-receive-drop`, logs at debug level.
+fn drop<F: Family>(e: &F, q: Option<&F::Query>, why: F::Drop) -> F::Outcome {
+    if let Some(s) = F::drop_stat(why) {
+        e.counters().inc(s);
+    }
+    e.counters().inc(F::RECEIVE_DROP);
+    F::log_drop(q, why);
+    F::dropped(why)
+}
