@@ -268,7 +268,7 @@ impl Shared {
         &self,
         old: &Arc<Running>,
         libs: &[ruru_config::HookLibrary],
-        parked_limit: u32,
+        parked_limit: hooks::park::ParkLimits,
     ) -> Result<Option<Arc<Hooks>>, ServerError> {
         hooks::check_libraries(libs)?;
         let shared_file = old

@@ -177,13 +177,14 @@ pub struct Hooks {
 }
 
 impl Hooks {
-    /// No libraries yet; at most `parked_limit` parked replies (0: no limit).
-    pub(crate) fn empty(parked_limit: u32, stats: &HookStats) -> Self {
+    /// No libraries yet; at most `limits` parked replies of each family
+    /// (0: no limit).
+    pub(crate) fn empty(limits: super::park::ParkLimits, stats: &HookStats) -> Self {
         Hooks {
             libs: Vec::new(),
             points: HookPoint::ALL.iter().map(|_| Vec::new()).collect(),
             live: RwLock::new(true),
-            lot: Arc::new(ParkingLot::new(parked_limit, stats.park.clone())),
+            lot: Arc::new(ParkingLot::new(limits, stats.park.clone())),
         }
     }
 
@@ -303,7 +304,7 @@ impl Hooks {
             RURU_SKIP => Some(NextStep::Skip),
             RURU_DROP => Some(NextStep::Drop),
             RURU_PARK => match args.park {
-                Some(id) if self.lot.reserve(id, index) => Some(NextStep::Park),
+                Some(id) if self.lot.reserve(id, index, point.is_v6()) => Some(NextStep::Park),
                 Some(_) => {
                     warn!(target: TARGET, library = %lib.path.display(), hook = point.name(), "parking lot full (parked-packet-limit): packet dropped");
                     Some(NextStep::Drop)

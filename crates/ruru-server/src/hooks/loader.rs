@@ -31,6 +31,7 @@ use tracing::{debug, info, warn};
 
 use super::dispatch::{HookStats, Hooks, LoadedLib};
 use super::ffi::{self, LibHandle};
+use super::park::ParkLimits;
 use super::{HookError, TARGET};
 
 /// A library opened and checked, whose `ruru_hook_load` has not run yet.
@@ -111,12 +112,14 @@ fn open_checked(path: &Path) -> Result<Opened, HookError> {
 }
 
 /// The hook libraries of a whole configuration: `Dhcp4`'s, then those of
-/// `Dhcp6` not already listed, and the parking lot bound
-/// (`parked-packet-limit` of `Dhcp4`, else of `Dhcp6`). Both sections run in
+/// `Dhcp6` not already listed, and the parking lot bounds (each family's
+/// `parked-packet-limit`). Both sections run in
 /// this one process, so a library listed in both is loaded once (its
 /// callouts serve both); listing it with different parameters is an error,
 /// since one loaded instance has one set of parameters.
-pub fn libraries_of(config: &ruru_config::Config) -> Result<(Vec<HookLibrary>, u32), HookError> {
+pub fn libraries_of(
+    config: &ruru_config::Config,
+) -> Result<(Vec<HookLibrary>, ParkLimits), HookError> {
     let mut out: Vec<HookLibrary> = config
         .dhcp4
         .as_ref()
@@ -136,12 +139,11 @@ pub fn libraries_of(config: &ruru_config::Config) -> Result<(Vec<HookLibrary>, u
             }
         }
     }
-    let limit = match (&config.dhcp4, &config.dhcp6) {
-        (Some(d4), _) => d4.parked_packet_limit,
-        (None, Some(d6)) => d6.parked_packet_limit,
-        (None, None) => 256,
+    let limits = ParkLimits {
+        v4: config.dhcp4.as_ref().map_or(256, |d| d.parked_packet_limit),
+        v6: config.dhcp6.as_ref().map_or(256, |d| d.parked_packet_limit),
     };
-    Ok((out, limit))
+    Ok((out, limits))
 }
 
 /// Checks every library of `libs` from its file (ELF type, required
@@ -167,7 +169,7 @@ pub fn check_config(config: &ruru_config::Config) -> Result<(), HookError> {
 pub fn load_libraries(
     libs: &[HookLibrary],
     stats: &HookStats,
-    parked_limit: u32,
+    parked_limits: ParkLimits,
 ) -> Result<Option<Arc<Hooks>>, HookError> {
     for l in libs.iter().filter(|l| l.builtin) {
         info!(target: TARGET, library = %l.path.display(), "hook library built into ruru: its commands are always available, nothing is loaded");
@@ -177,7 +179,7 @@ pub fn load_libraries(
         return Ok(None);
     }
     // Dropping `hooks` on an error unloads what was loaded (in reverse order).
-    let mut hooks = Hooks::empty(parked_limit, stats);
+    let mut hooks = Hooks::empty(parked_limits, stats);
     for l in wanted {
         let loaded = load_one(&l.path, &l.parameters_json)?;
         hooks.push(loaded, stats);

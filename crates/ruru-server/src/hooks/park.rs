@@ -31,11 +31,40 @@ enum Slot {
     Reserved {
         lib: usize,
         early: Option<bool>,
+        v6: bool,
     },
     Held {
         lib: usize,
         finish: Finish,
+        v6: bool,
     },
+}
+
+impl Slot {
+    /// Whether it holds a DHCPv6 reply.
+    fn is_v6(&self) -> bool {
+        match self {
+            Slot::Reserved { v6, .. } | Slot::Held { v6, .. } => *v6,
+        }
+    }
+}
+
+/// Each family's `parked-packet-limit` (0: no limit), as each Kea daemon
+/// has its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParkLimits {
+    pub v4: u32,
+    pub v6: u32,
+}
+
+impl ParkLimits {
+    /// The same limit for both families.
+    pub fn both(limit: u32) -> Self {
+        ParkLimits {
+            v4: limit,
+            v6: limit,
+        }
+    }
 }
 
 /// Counters of a lot (statistics `hooks.parked-packets`, ...).
@@ -49,8 +78,8 @@ pub struct ParkStats {
 
 /// The parking lot of one generation of hook libraries.
 pub struct ParkingLot {
-    /// Most slots at once; 0: no limit.
-    limit: usize,
+    /// Most slots of each family at once; 0: no limit.
+    limits: ParkLimits,
     slots: Mutex<HashMap<u64, Slot>>,
     exec: Mutex<Option<Sender<(Finish, bool)>>>,
     pub stats: std::sync::Arc<ParkStats>,
@@ -59,16 +88,16 @@ pub struct ParkingLot {
 impl std::fmt::Debug for ParkingLot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ParkingLot")
-            .field("limit", &self.limit)
+            .field("limits", &self.limits)
             .field("slots", &self.lock().len())
             .finish()
     }
 }
 
 impl ParkingLot {
-    pub fn new(limit: u32, stats: std::sync::Arc<ParkStats>) -> Self {
+    pub fn new(limits: ParkLimits, stats: std::sync::Arc<ParkStats>) -> Self {
         ParkingLot {
-            limit: usize::try_from(limit).unwrap_or(usize::MAX),
+            limits,
             slots: Mutex::new(HashMap::new()),
             exec: Mutex::new(None),
             stats,
@@ -121,15 +150,25 @@ impl ParkingLot {
         }
     }
 
-    /// Step 1 (in the callout's dispatch): reserves `id` for library `lib`;
-    /// false when the lot is full.
-    pub fn reserve(&self, id: u64, lib: usize) -> bool {
+    /// Step 1 (in the callout's dispatch): reserves `id` for library `lib`
+    /// (a DHCPv6 reply when `v6`); false when that family's part of the lot
+    /// is full.
+    pub fn reserve(&self, id: u64, lib: usize, v6: bool) -> bool {
         let mut slots = self.lock();
-        if self.limit != 0 && slots.len() >= self.limit {
+        let limit = if v6 { self.limits.v6 } else { self.limits.v4 };
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        if limit != 0 && slots.values().filter(|s| s.is_v6() == v6).count() >= limit {
             self.stats.refused.fetch_add(1, Relaxed);
             return false;
         }
-        slots.insert(id, Slot::Reserved { lib, early: None });
+        slots.insert(
+            id,
+            Slot::Reserved {
+                lib,
+                early: None,
+                v6,
+            },
+        );
         self.stats.parked.fetch_add(1, Relaxed);
         true
     }
@@ -140,8 +179,12 @@ impl ParkingLot {
     pub fn hold(&self, id: u64, finish: Finish) {
         let mut slots = self.lock();
         match slots.remove(&id) {
-            Some(Slot::Reserved { lib, early: None }) => {
-                slots.insert(id, Slot::Held { lib, finish });
+            Some(Slot::Reserved {
+                lib,
+                early: None,
+                v6,
+            }) => {
+                slots.insert(id, Slot::Held { lib, finish, v6 });
             }
             Some(Slot::Reserved {
                 early: Some(send), ..
@@ -168,7 +211,7 @@ impl ParkingLot {
     pub fn unpark(&self, lib: usize, id: u64, send: bool) -> bool {
         let mut slots = self.lock();
         match slots.get_mut(&id) {
-            Some(Slot::Reserved { lib: l, early }) if *l == lib && early.is_none() => {
+            Some(Slot::Reserved { lib: l, early, .. }) if *l == lib && early.is_none() => {
                 *early = Some(send);
                 true
             }
@@ -220,7 +263,7 @@ mod tests {
     use std::time::Duration;
 
     fn lot(limit: u32) -> ParkingLot {
-        ParkingLot::new(limit, Arc::new(ParkStats::default()))
+        ParkingLot::new(ParkLimits::both(limit), Arc::new(ParkStats::default()))
     }
 
     fn finisher(tx: &Sender<(u64, bool)>, id: u64) -> Finish {
@@ -235,13 +278,13 @@ mod tests {
         let l = lot(0);
         let (tx, rx) = channel();
         // unpark after hold
-        assert!(l.reserve(1, 0));
+        assert!(l.reserve(1, 0, false));
         l.hold(1, finisher(&tx, 1));
         assert!(l.unpark(0, 1, true));
         assert_eq!(rx.recv_timeout(Duration::from_secs(5)), Ok((1, true)));
         assert!(!l.unpark(0, 1, true), "a second unpark finds nothing");
         // unpark between reserve and hold
-        assert!(l.reserve(2, 0));
+        assert!(l.reserve(2, 0, false));
         assert!(l.unpark(0, 2, false));
         l.hold(2, finisher(&tx, 2));
         assert_eq!(rx.recv_timeout(Duration::from_secs(5)), Ok((2, false)));
@@ -249,12 +292,23 @@ mod tests {
     }
 
     #[test]
+    fn each_family_has_its_own_limit() {
+        let l = ParkingLot::new(ParkLimits { v4: 1, v6: 2 }, Arc::new(ParkStats::default()));
+        assert!(l.reserve(1, 0, false));
+        assert!(!l.reserve(2, 0, false), "DHCPv4's one slot is taken");
+        assert!(l.reserve(3, 0, true));
+        assert!(l.reserve(4, 0, true));
+        assert!(!l.reserve(5, 0, true), "DHCPv6's two slots are taken");
+        assert_eq!(l.stats.refused.load(Relaxed), 2);
+    }
+
+    #[test]
     fn bounded_owned_and_cleared() {
         let l = lot(2);
         let (tx, rx) = channel();
-        assert!(l.reserve(1, 0));
-        assert!(l.reserve(2, 1));
-        assert!(!l.reserve(3, 0), "full");
+        assert!(l.reserve(1, 0, false));
+        assert!(l.reserve(2, 1, false));
+        assert!(!l.reserve(3, 0, false), "full");
         assert_eq!(l.stats.refused.load(Relaxed), 1);
         l.hold(1, finisher(&tx, 1));
         l.hold(2, finisher(&tx, 2));
@@ -269,7 +323,7 @@ mod tests {
         ];
         got.sort_by_key(|r| r.as_ref().map(|x| x.0).unwrap_or(0));
         assert_eq!(got, vec![Ok((1, false)), Ok((2, false))]);
-        assert!(l.reserve(3, 0), "room again after clear");
+        assert!(l.reserve(3, 0, false), "room again after clear");
         // held after a clear: finished as dropped at once
         l.clear();
         l.hold(3, finisher(&tx, 3));
