@@ -47,6 +47,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod classify;
 pub mod cursor;
 #[cfg(test)]
 mod fake_hosts;

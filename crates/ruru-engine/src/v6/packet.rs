@@ -128,7 +128,7 @@ fn be16(b: &[u8], i: usize) -> Option<u16> {
 }
 
 /// Options whose payload is itself a list of options, after a fixed header.
-fn container_header(code: u16) -> Option<usize> {
+pub(crate) fn container_header(code: u16) -> Option<usize> {
     match code {
         3 | 25 => Some(12), // IA_NA, IA_PD: IAID, T1, T2
         4 => Some(4),       // IA_TA: IAID

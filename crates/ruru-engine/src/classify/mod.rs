@@ -1,0 +1,425 @@
+//! Client classification on the packet path (issue 16): which classes a
+//! received packet is in, and the packet as Kea's expression language
+//! sees it.
+//!
+//! This module owns:
+//! - [`ClassSet`]: the client's classes for one packet, in the order they
+//!   were assigned (Kea's `ClientClasses`: an insertion-ordered set; the
+//!   order decides option precedence between classes). It stores names
+//!   borrowed from the configuration or the packet, inline up to
+//!   [`INLINE`] classes, so that classifying a packet allocates nothing in
+//!   the common cases.
+//! - [`ClassDef`]: what the engine reads of a configured class (its name,
+//!   test, `only-if-required`, whether it depends on `KNOWN`/`UNKNOWN`),
+//!   so that the evaluation order is written once for both families and
+//!   for any class type (the configuration's `ClientClass4` /
+//!   `ClientClass6`).
+//! - Kea's evaluation order ("Classification Steps" in Kea's ARM): the
+//!   classes on receipt ([`on_receive`]), after the host reservation
+//!   lookup ([`after_host`]) and the required classes after the subnet and
+//!   pool are chosen ([`required`]).
+//! - The packet views, [`view4::Pkt4View`] and [`view6::Pkt6View`], which
+//!   implement `ruru_classify::Packet` over the received bytes (borrowed,
+//!   never copied), the parsed query, the receive metadata and the
+//!   classes so far.
+//!
+//! Where the classes act (subnet and pool guards, options, fixed fields,
+//! lifetimes) is the families' (`v4`, `v6`).
+
+pub mod view4;
+pub mod view6;
+
+use std::fmt;
+
+use ruru_classify::{Expr, Packet};
+
+/// Classes kept inline before [`ClassSet`] spills to the heap.
+pub const INLINE: usize = 8;
+
+/// Kea's built-in vendor class prefix (`VENDOR_CLASS_<option 60 / 16>`).
+pub const VENDOR_CLASS_PREFIX: &str = "VENDOR_CLASS_";
+/// Prefix of the classes template classes spawn.
+pub const SPAWN_PREFIX: &str = "SPAWN_";
+/// The class every packet is in.
+pub const ALL: &str = "ALL";
+/// A reservation was found for the client.
+pub const KNOWN: &str = "KNOWN";
+/// No reservation was found for the client.
+pub const UNKNOWN: &str = "UNKNOWN";
+/// Packets in this class are dropped.
+pub const DROP: &str = "DROP";
+
+/// No configured class behind a [`ClassSet`] entry (built-in, reservation
+/// or hook class without a definition).
+const NO_DEF: u16 = u16::MAX;
+
+/// One class name in a [`ClassSet`].
+#[derive(Clone, PartialEq, Eq)]
+pub enum Name<'a> {
+    /// Borrowed from the configuration, or a built-in constant.
+    Str(&'a str),
+    /// `VENDOR_CLASS_` followed by these bytes of the packet (option 60's
+    /// content in DHCPv4, the first vendor class data of option 16 in
+    /// DHCPv6).
+    Vendor(&'a [u8]),
+    /// Built for this packet (a spawned class, or a parked reply's copy).
+    Owned(Box<str>),
+}
+
+impl Name<'_> {
+    /// Whether this is the class called `name`.
+    pub fn is(&self, name: &str) -> bool {
+        match self {
+            Name::Str(s) => *s == name,
+            Name::Owned(s) => &**s == name,
+            Name::Vendor(v) => name
+                .strip_prefix(VENDOR_CLASS_PREFIX)
+                .is_some_and(|rest| rest.as_bytes() == *v),
+        }
+    }
+
+    /// A copy that borrows nothing.
+    pub fn to_owned_name(&self) -> Name<'static> {
+        Name::Owned(self.to_string().into_boxed_str())
+    }
+}
+
+impl fmt::Display for Name<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Name::Str(s) => f.write_str(s),
+            Name::Owned(s) => f.write_str(s),
+            Name::Vendor(v) => {
+                f.write_str(VENDOR_CLASS_PREFIX)?;
+                f.write_str(&String::from_utf8_lossy(v))
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Name<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.to_string())
+    }
+}
+
+/// The classes of one packet, in the order they were assigned, each once.
+/// `ALL` is always the first. Each entry remembers the index of its
+/// definition in the configuration's class list, when it has one, so that
+/// what classes carry (options, fixed fields, lifetimes) is found without
+/// searching by name.
+#[derive(Clone)]
+pub struct ClassSet<'a> {
+    inline: [(Name<'a>, u16); INLINE],
+    len: usize,
+    spill: Vec<(Name<'a>, u16)>,
+}
+
+impl Default for ClassSet<'_> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<'a> ClassSet<'a> {
+    /// A set holding `ALL` only.
+    pub fn new() -> Self {
+        let mut s = ClassSet {
+            inline: [const { (Name::Str(""), NO_DEF) }; INLINE],
+            len: 0,
+            spill: Vec::new(),
+        };
+        s.push(Name::Str(ALL), NO_DEF);
+        s
+    }
+
+    /// Number of classes.
+    pub fn len(&self) -> usize {
+        self.len + self.spill.len()
+    }
+
+    /// Never: `ALL` is always in.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    fn push(&mut self, n: Name<'a>, def: u16) {
+        if self.len < INLINE {
+            self.inline[self.len] = (n, def);
+            self.len += 1;
+        } else {
+            self.spill.push((n, def));
+        }
+    }
+
+    fn entries(&self) -> impl Iterator<Item = &(Name<'a>, u16)> {
+        self.inline[..self.len].iter().chain(&self.spill)
+    }
+
+    /// Whether the packet is in class `name`.
+    pub fn contains(&self, name: &str) -> bool {
+        self.entries().any(|(n, _)| n.is(name))
+    }
+
+    /// Adds a class without a definition (built-in, or a reservation's or
+    /// a hook's class that is not defined), unless already in.
+    pub fn insert(&mut self, n: Name<'a>) {
+        if !self.entries().any(|(m, _)| m.same(&n)) {
+            self.push(n, NO_DEF);
+        }
+    }
+
+    /// Adds configured class number `def`, named `name`, unless already in
+    /// (it may have been added by name before: it gets its index).
+    pub fn insert_def(&mut self, name: &'a str, def: usize) {
+        let def = u16::try_from(def).unwrap_or(NO_DEF);
+        let slots = self.inline[..self.len].iter_mut().chain(&mut self.spill);
+        for (n, d) in slots {
+            if n.is(name) {
+                if *d == NO_DEF {
+                    *d = def;
+                }
+                return;
+            }
+        }
+        self.push(Name::Str(name), def);
+    }
+
+    /// The classes, in assignment order.
+    pub fn names(&self) -> impl Iterator<Item = &Name<'a>> {
+        self.entries().map(|(n, _)| n)
+    }
+
+    /// The configuration indexes of the classes that have a definition,
+    /// in assignment order (what option precedence and the class fixed
+    /// fields and lifetimes walk).
+    pub fn defs(&self) -> impl Iterator<Item = usize> + '_ {
+        self.entries()
+            .filter(|(_, d)| *d != NO_DEF)
+            .map(|(_, d)| usize::from(*d))
+    }
+
+    /// A copy that borrows nothing (for a parked reply).
+    pub fn to_owned_set(&self) -> ClassSet<'static> {
+        let mut s = ClassSet {
+            inline: [const { (Name::Str(""), NO_DEF) }; INLINE],
+            len: 0,
+            spill: Vec::new(),
+        };
+        for (n, d) in self.entries() {
+            s.push(n.to_owned_name(), *d);
+        }
+        s
+    }
+
+    /// The names as strings (Kea's `ClientClasses::toText` list), for
+    /// logs and hook libraries.
+    pub fn to_strings(&self) -> Vec<String> {
+        self.names().map(ToString::to_string).collect()
+    }
+}
+
+impl Name<'_> {
+    /// Whether both are the same class, without building either name.
+    fn same(&self, other: &Name<'_>) -> bool {
+        match (self, other) {
+            (Name::Vendor(a), Name::Vendor(b)) => a == b,
+            (_, Name::Str(s)) => self.is(s),
+            (_, Name::Owned(s)) => self.is(s),
+            (Name::Str(s), Name::Vendor(_)) => other.is(s),
+            (Name::Owned(s), Name::Vendor(_)) => other.is(s),
+        }
+    }
+}
+
+impl fmt::Debug for ClassSet<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.names().map(ToString::to_string))
+            .finish()
+    }
+}
+
+/// How a class is assigned by evaluation.
+#[derive(Debug, Clone, Copy)]
+pub enum Test<'d> {
+    /// No expression: only reservations, hooks or (`only-if-required`)
+    /// a requiring subnet or pool put packets in it.
+    None,
+    /// `test`: in the class when true.
+    Bool(&'d Expr),
+    /// `template-test`: a non-empty value `v` puts the packet in the class
+    /// and in `SPAWN_<name>_<v>`.
+    Template(&'d Expr),
+}
+
+/// What the engine reads of a configured class.
+pub trait ClassDef {
+    fn name(&self) -> &str;
+    fn test(&self) -> Test<'_>;
+    /// `only-if-required`: evaluated only when a subnet or pool requires it.
+    fn only_if_required(&self) -> bool;
+    /// The test uses `KNOWN`/`UNKNOWN`, directly or through another class:
+    /// evaluated after the host reservation lookup.
+    fn depends_on_known(&self) -> bool;
+}
+
+/// Received packet data the class tests are evaluated on: builds the
+/// `ruru_classify::Packet` view with the classes assigned so far.
+pub trait Source {
+    type View<'s>: Packet
+    where
+        Self: 's;
+    fn view<'s>(&'s self, classes: &'s ClassSet<'s>) -> Self::View<'s>;
+    /// The built-in vendor class content (`VENDOR_CLASS_<it>`), if any.
+    fn vendor_class(&self) -> Option<&[u8]>;
+}
+
+/// Evaluates class `d` (number `i`) and adds it (and what it spawns) to
+/// `set` on a match. An evaluation error counts as no match and is logged,
+/// as in Kea.
+fn evaluate<'a, S: Source, D: ClassDef>(src: &S, set: &mut ClassSet<'a>, i: usize, d: &'a D) {
+    match d.test() {
+        Test::None => {}
+        Test::Bool(e) => {
+            let r = e.eval_bool(&src.view(set));
+            match r {
+                Ok(true) => set.insert_def(d.name(), i),
+                Ok(false) => {}
+                Err(err) => {
+                    tracing::error!(class = d.name(), error = %err, "class test failed");
+                }
+            }
+        }
+        Test::Template(e) => {
+            let spawned = {
+                let view = src.view(set);
+                match e.eval_string(&view) {
+                    Ok(v) if !v.as_bytes().is_empty() => Some(format!(
+                        "{SPAWN_PREFIX}{}_{}",
+                        d.name(),
+                        String::from_utf8_lossy(v.as_bytes())
+                    )),
+                    Ok(_) => None,
+                    Err(err) => {
+                        tracing::error!(class = d.name(), error = %err, "class template-test failed");
+                        None
+                    }
+                }
+            };
+            if let Some(s) = spawned {
+                set.insert_def(d.name(), i);
+                set.insert(Name::Owned(s.into_boxed_str()));
+            }
+        }
+    }
+}
+
+/// Kea's classification on receipt (`classifyPacket`): `ALL` (already in
+/// a new set), the built-in vendor class, then the configured classes in
+/// order, skipping those evaluated later (`only-if-required`, depending on
+/// `KNOWN`/`UNKNOWN`). A class whose test is true joins the set before the
+/// next is evaluated, so `member()` sees it.
+pub fn on_receive<'a, S: Source, D: ClassDef>(src: &'a S, defs: &'a [D], set: &mut ClassSet<'a>) {
+    if let Some(v) = src.vendor_class() {
+        set.insert(Name::Vendor(v));
+    }
+    for (i, d) in defs.iter().enumerate() {
+        if !d.only_if_required() && !d.depends_on_known() {
+            evaluate(src, set, i, d);
+        }
+    }
+}
+
+/// After the host reservation lookup (Kea's second pass): `KNOWN` or
+/// `UNKNOWN`, the reservation's classes, then the classes that depend on
+/// `KNOWN`/`UNKNOWN`, in order.
+pub fn after_host<'a, S: Source, D: ClassDef>(
+    src: &'a S,
+    defs: &'a [D],
+    set: &mut ClassSet<'a>,
+    host: Option<HostClasses<'a, '_>>,
+) {
+    match host {
+        Some(hc) => {
+            add_named(defs, set, KNOWN);
+            match hc {
+                HostClasses::Borrowed(cs) => {
+                    for c in cs {
+                        add_named(defs, set, c);
+                    }
+                }
+                HostClasses::Copied(cs) => {
+                    for c in cs {
+                        match defs.iter().position(|d| d.name() == c) {
+                            Some(i) => set.insert_def(defs[i].name(), i),
+                            None => set.insert(Name::Owned(c.clone().into_boxed_str())),
+                        }
+                    }
+                }
+            }
+        }
+        None => add_named(defs, set, UNKNOWN),
+    }
+    for (i, d) in defs.iter().enumerate() {
+        if !d.only_if_required() && d.depends_on_known() {
+            evaluate(src, set, i, d);
+        }
+    }
+}
+
+/// The `client-classes` of the client's reservation.
+#[derive(Debug, Clone, Copy)]
+pub enum HostClasses<'a, 'h> {
+    /// A reservation of the configuration: the names are borrowed.
+    Borrowed(&'a [String]),
+    /// A reservation read from a host database for this packet: names
+    /// without a definition are copied.
+    Copied(&'h [String]),
+}
+
+/// Adds class `name`, with its definition's index when it is configured.
+pub fn add_named<'a, D: ClassDef>(defs: &'a [D], set: &mut ClassSet<'a>, name: &'a str) {
+    match defs.iter().position(|d| d.name() == name) {
+        Some(i) => set.insert_def(name, i),
+        None => set.insert(Name::Str(name)),
+    }
+}
+
+/// Kea's `requiredClassify`: the classes `required` names (shared network,
+/// subnet, then pool lists, each in order, each once), evaluated in that
+/// order; a required class without a test is added unconditionally. Names
+/// without a definition are ignored.
+pub fn required<'a, 'r, S: Source, D: ClassDef>(
+    src: &'a S,
+    defs: &'a [D],
+    set: &mut ClassSet<'a>,
+    required: impl IntoIterator<Item = &'r [String]>,
+) {
+    for list in required {
+        for name in list {
+            // Each once: a class already in (listed earlier, or assigned
+            // before) stays in and is not evaluated again.
+            if set.contains(name) {
+                continue;
+            }
+            let Some(i) = defs.iter().position(|d| d.name() == name) else {
+                continue;
+            };
+            let d = &defs[i];
+            match d.test() {
+                Test::None => set.insert_def(d.name(), i),
+                _ => evaluate(src, set, i, d),
+            }
+        }
+    }
+}
+
+/// Whether a subnet or pool guard (`client-class` / `client-classes`)
+/// lets a packet in `set` use it: no guard, or one of its classes.
+pub fn allowed(guard: &[String], set: &ClassSet<'_>) -> bool {
+    guard.is_empty() || guard.iter().any(|c| set.contains(c))
+}
+
+#[cfg(test)]
+mod tests;

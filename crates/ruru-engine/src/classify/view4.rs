@@ -1,0 +1,179 @@
+//! A received DHCPv4 packet as the expression language sees it.
+//!
+//! Options are read from the received bytes (walked per lookup, nothing
+//! copied): the option area after the magic cookie, then `file` and
+//! `sname` when option 52 says they hold options. `relay4[..]` reads the
+//! parsed option 82 (its parts already joined), the header fields come
+//! from the parsed [`Query4`].
+
+use std::net::IpAddr;
+
+use ruru_classify::{find_option4, Family, Packet, Pkt4Fields, Scope};
+
+use super::{ClassSet, Source};
+use crate::v4::packet::{Query4, HEADER_LEN};
+use crate::v4::RecvMeta;
+
+/// Offsets of `sname` and `file` in the BOOTP header.
+const SNAME: std::ops::Range<usize> = 44..108;
+const FILE: std::ops::Range<usize> = 108..236;
+
+/// What the class tests of a DHCPv4 packet read: its bytes (as received,
+/// or as a `buffer4_receive` callout rewrote them), the parsed query and
+/// the receive metadata.
+#[derive(Debug, Clone, Copy)]
+pub struct Raw4<'a> {
+    pub buf: &'a [u8],
+    pub q: &'a Query4,
+    pub meta: &'a RecvMeta,
+}
+
+impl<'a> Raw4<'a> {
+    pub fn new(buf: &'a [u8], q: &'a Query4, meta: &'a RecvMeta) -> Self {
+        Raw4 { buf, q, meta }
+    }
+
+    /// The first option `code` of the packet (option area, then `file`
+    /// and `sname` when overloaded).
+    fn find(&self, code: u8) -> Option<&'a [u8]> {
+        let opts = self.buf.get(HEADER_LEN + 4..)?;
+        if let Some(o) = find_option4(opts, code) {
+            return Some(o);
+        }
+        let overload = find_option4(opts, 52).and_then(|o| o.first().copied())?;
+        let file = (overload & 1 != 0)
+            .then(|| self.buf.get(FILE).and_then(|b| find_option4(b, code)))
+            .flatten();
+        file.or_else(|| {
+            (overload & 2 != 0)
+                .then(|| self.buf.get(SNAME).and_then(|b| find_option4(b, code)))
+                .flatten()
+        })
+    }
+
+    /// The first record of a vendor option (125 or 124): enterprise and
+    /// the rest of the payload after it.
+    fn vendor_record(&self, code: u8) -> Option<(u32, &'a [u8])> {
+        let p = self.find(code)?;
+        let ent = u32::from_be_bytes(p.get(..4)?.try_into().ok()?);
+        Some((ent, &p[4..]))
+    }
+}
+
+/// Walks `path` down sub-option buffers (1-byte codes and lengths).
+fn descend<'a>(mut data: &'a [u8], path: &[u16]) -> Option<&'a [u8]> {
+    for &c in path {
+        data = find_option4(data, u8::try_from(c).ok()?)?;
+    }
+    Some(data)
+}
+
+/// The DHCPv4 [`Packet`]: [`Raw4`] and the classes assigned so far.
+#[derive(Debug, Clone, Copy)]
+pub struct Pkt4View<'s> {
+    raw: &'s Raw4<'s>,
+    classes: &'s ClassSet<'s>,
+}
+
+impl<'a> Source for Raw4<'a> {
+    type View<'s>
+        = Pkt4View<'s>
+    where
+        Self: 's;
+
+    fn view<'s>(&'s self, classes: &'s ClassSet<'s>) -> Pkt4View<'s> {
+        Pkt4View { raw: self, classes }
+    }
+
+    /// Option 60's content, trailing NULs cut (Kea's `OptionString`).
+    fn vendor_class(&self) -> Option<&[u8]> {
+        let mut v = self.find(60)?;
+        while let [rest @ .., 0] = v {
+            v = rest;
+        }
+        Some(v).filter(|v| !v.is_empty())
+    }
+}
+
+impl Packet for Pkt4View<'_> {
+    fn family(&self) -> Family {
+        Family::V4
+    }
+
+    fn option(&self, scope: Scope, path: &[u16]) -> Option<&[u8]> {
+        let (&first, rest) = path.split_first()?;
+        let first = u8::try_from(first).ok()?;
+        let top = match scope {
+            Scope::Packet => self.raw.find(first)?,
+            Scope::Relay4 => find_option4(self.raw.q.relay_info.as_deref()?, first)?,
+            Scope::Vendor => {
+                // One record: enterprise(4), data-len(1), data.
+                let (_, r) = self.raw.vendor_record(125)?;
+                let (&len, r) = r.split_first()?;
+                find_option4(r.get(..usize::from(len))?, first)?
+            }
+            Scope::Relay6(_) => return None,
+        };
+        descend(top, rest)
+    }
+
+    fn vendor(&self) -> Option<u32> {
+        self.raw.vendor_record(125).map(|(e, _)| e)
+    }
+
+    fn vendor_class(&self) -> Option<u32> {
+        self.raw.vendor_record(124).map(|(e, _)| e)
+    }
+
+    /// Kea's DHCPv4 `OptionVendorClass`: data chunks of 1-byte length,
+    /// each after the first preceded by another enterprise number.
+    fn vendor_class_data(&self, index: usize) -> Option<&[u8]> {
+        let (_, mut r) = self.raw.vendor_record(124)?;
+        let mut i = 0;
+        loop {
+            let (&len, tail) = r.split_first()?;
+            let data = tail.get(..usize::from(len))?;
+            if i == index {
+                return Some(data);
+            }
+            r = tail.get(usize::from(len)..)?.get(4..)?;
+            i += 1;
+        }
+    }
+
+    fn pkt4(&self) -> Option<Pkt4Fields<'_>> {
+        let q = self.raw.q;
+        Some(Pkt4Fields {
+            mac: &q.hwaddr,
+            hlen: self.raw.buf.get(2).copied().unwrap_or(0),
+            htype: q.htype,
+            ciaddr: q.msg.ciaddr(),
+            giaddr: q.msg.giaddr(),
+            yiaddr: q.msg.yiaddr(),
+            siaddr: q.msg.siaddr(),
+            msgtype: u8::from(q.msg_type),
+            transid: q.xid(),
+        })
+    }
+
+    fn iface(&self) -> &str {
+        self.raw.meta.iface.as_deref().unwrap_or("")
+    }
+
+    fn src(&self) -> IpAddr {
+        IpAddr::V4(*self.raw.meta.src.ip())
+    }
+
+    /// The server address the packet arrived on.
+    fn dst(&self) -> IpAddr {
+        IpAddr::V4(self.raw.meta.local)
+    }
+
+    fn wire_len(&self) -> usize {
+        self.raw.buf.len()
+    }
+
+    fn member(&self, class: &str) -> bool {
+        self.classes.contains(class)
+    }
+}

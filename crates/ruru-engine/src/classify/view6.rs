@@ -1,0 +1,219 @@
+//! A received DHCPv6 packet as the expression language sees it.
+//!
+//! [`Raw6::new`] finds, once, the client's message inside the relay
+//! encapsulations of the received bytes; relay levels are found again by
+//! walking from the outermost (a few option headers per level). Options
+//! and sub-options are read from the bytes (nothing copied), sub-options
+//! after the fixed header of their container (IA_NA, IAADDR, ...).
+
+use std::net::{IpAddr, Ipv6Addr};
+
+use ruru_classify::{find_option6, Family, Packet, Pkt6Fields, Relay6Addr, Scope};
+
+use super::{ClassSet, Source};
+use crate::v6::packet::{container_header, Query6};
+use crate::v6::RecvMeta6;
+
+/// RELAY-FORW's message type and header length.
+const RELAY_FORW: u8 = 12;
+const RELAY_HEADER: usize = 34;
+/// Relay Message option.
+const RELAY_MSG: u16 = 9;
+/// Vendor class (16) and vendor-specific information (17).
+const VENDOR_CLASS: u16 = 16;
+const VENDOR_OPTS: u16 = 17;
+/// Kea's DOCSIS vendor classes, preferred over the first data chunk.
+const DOCSIS_MODEM: &[u8] = b"docsis3.0";
+const DOCSIS_EROUTER: &[u8] = b"eRouter1.0";
+
+/// What the class tests of a DHCPv6 packet read.
+#[derive(Debug, Clone, Copy)]
+pub struct Raw6<'a> {
+    pub buf: &'a [u8],
+    pub q: &'a Query6,
+    pub meta: &'a RecvMeta6,
+    /// The client's message (type, transaction id, options).
+    client: &'a [u8],
+    /// Number of relay encapsulations around it.
+    relays: usize,
+}
+
+impl<'a> Raw6<'a> {
+    pub fn new(buf: &'a [u8], q: &'a Query6, meta: &'a RecvMeta6) -> Self {
+        let mut client = buf;
+        let mut relays = 0;
+        while client.first() == Some(&RELAY_FORW) {
+            match client
+                .get(RELAY_HEADER..)
+                .and_then(|o| find_option6(o, RELAY_MSG))
+            {
+                Some(inner) => {
+                    client = inner;
+                    relays += 1;
+                }
+                None => break,
+            }
+        }
+        Raw6 {
+            buf,
+            q,
+            meta,
+            client,
+            relays,
+        }
+    }
+
+    /// The RELAY-FORW message of level `n` (0: outermost).
+    fn relay(&self, n: usize) -> Option<&'a [u8]> {
+        if n >= self.relays {
+            return None;
+        }
+        let mut m = self.buf;
+        for _ in 0..n {
+            m = find_option6(m.get(RELAY_HEADER..)?, RELAY_MSG)?;
+        }
+        Some(m)
+    }
+
+    fn client_options(&self) -> &'a [u8] {
+        self.client.get(4..).unwrap_or(&[])
+    }
+
+    /// The enterprise and the rest of the first option `code` (16, 17).
+    fn vendor_record(&self, code: u16) -> Option<(u32, &'a [u8])> {
+        let p = find_option6(self.client_options(), code)?;
+        let ent = u32::from_be_bytes(p.get(..4)?.try_into().ok()?);
+        Some((ent, &p[4..]))
+    }
+
+    /// Data chunk `index` of the vendor class option (2-byte lengths).
+    fn vendor_class_chunk(&self, index: usize) -> Option<&'a [u8]> {
+        chunks(self.vendor_record(VENDOR_CLASS)?.1).nth(index)
+    }
+}
+
+/// The length-prefixed (2 bytes) chunks of a vendor class option.
+fn chunks(mut r: &[u8]) -> impl Iterator<Item = &[u8]> {
+    std::iter::from_fn(move || {
+        let len = usize::from(u16::from_be_bytes([*r.first()?, *r.get(1)?]));
+        let data = r.get(2..2 + len)?;
+        r = &r[2 + len..];
+        Some(data)
+    })
+}
+
+/// Option `path[0]` of `opts`, then each further code a sub-option of the
+/// one before (after its container header).
+fn descend<'a>(opts: &'a [u8], path: &[u16]) -> Option<&'a [u8]> {
+    let (&first, rest) = path.split_first()?;
+    let mut data = find_option6(opts, first)?;
+    let mut code = first;
+    for &c in rest {
+        let skip = container_header(code).unwrap_or(0);
+        data = find_option6(data.get(skip..)?, c)?;
+        code = c;
+    }
+    Some(data)
+}
+
+/// The DHCPv6 [`Packet`]: [`Raw6`] and the classes assigned so far.
+#[derive(Debug, Clone, Copy)]
+pub struct Pkt6View<'s> {
+    raw: &'s Raw6<'s>,
+    classes: &'s ClassSet<'s>,
+}
+
+impl<'a> Source for Raw6<'a> {
+    type View<'s>
+        = Pkt6View<'s>
+    where
+        Self: 's;
+
+    fn view<'s>(&'s self, classes: &'s ClassSet<'s>) -> Pkt6View<'s> {
+        Pkt6View { raw: self, classes }
+    }
+
+    /// Kea's `classifyByVendor`: `docsis3.0` or `eRouter1.0` when one of
+    /// the vendor class data chunks is that, else the first chunk.
+    fn vendor_class(&self) -> Option<&[u8]> {
+        let (_, r) = self.vendor_record(VENDOR_CLASS)?;
+        if chunks(r).any(|c| c == DOCSIS_MODEM) {
+            return Some(DOCSIS_MODEM);
+        }
+        if chunks(r).any(|c| c == DOCSIS_EROUTER) {
+            return Some(DOCSIS_EROUTER);
+        }
+        chunks(r).next()
+    }
+}
+
+impl Packet for Pkt6View<'_> {
+    fn family(&self) -> Family {
+        Family::V6
+    }
+
+    fn option(&self, scope: Scope, path: &[u16]) -> Option<&[u8]> {
+        match scope {
+            Scope::Packet => descend(self.raw.client_options(), path),
+            Scope::Relay6(n) => descend(self.raw.relay(n)?.get(RELAY_HEADER..)?, path),
+            Scope::Vendor => {
+                let (_, r) = self.raw.vendor_record(VENDOR_OPTS)?;
+                descend(r, path)
+            }
+            Scope::Relay4 => None,
+        }
+    }
+
+    fn relay6_count(&self) -> usize {
+        self.raw.relays
+    }
+
+    fn relay6_addr(&self, level: usize, which: Relay6Addr) -> Option<Ipv6Addr> {
+        let m = self.raw.relay(level)?;
+        let r = match which {
+            Relay6Addr::Link => m.get(2..18)?,
+            Relay6Addr::Peer => m.get(18..34)?,
+        };
+        Some(Ipv6Addr::from(<[u8; 16]>::try_from(r).ok()?))
+    }
+
+    fn vendor(&self) -> Option<u32> {
+        self.raw.vendor_record(VENDOR_OPTS).map(|(e, _)| e)
+    }
+
+    fn vendor_class(&self) -> Option<u32> {
+        self.raw.vendor_record(VENDOR_CLASS).map(|(e, _)| e)
+    }
+
+    fn vendor_class_data(&self, index: usize) -> Option<&[u8]> {
+        self.raw.vendor_class_chunk(index)
+    }
+
+    fn pkt6(&self) -> Option<Pkt6Fields> {
+        let c = self.raw.client;
+        Some(Pkt6Fields {
+            msgtype: c.first().copied().unwrap_or(0),
+            transid: u32::from_be_bytes([0, *c.get(1)?, *c.get(2)?, *c.get(3)?]),
+        })
+    }
+
+    fn iface(&self) -> &str {
+        self.raw.meta.iface.as_deref().unwrap_or("")
+    }
+
+    fn src(&self) -> IpAddr {
+        IpAddr::V6(*self.raw.meta.src.ip())
+    }
+
+    fn dst(&self) -> IpAddr {
+        IpAddr::V6(self.raw.meta.dst.unwrap_or(Ipv6Addr::UNSPECIFIED))
+    }
+
+    fn wire_len(&self) -> usize {
+        self.raw.buf.len()
+    }
+
+    fn member(&self, class: &str) -> bool {
+        self.classes.contains(class)
+    }
+}
