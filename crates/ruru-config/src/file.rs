@@ -151,6 +151,73 @@ pub struct Dhcp4 {
     /// Most packets parked by hook libraries at once (Kea's PARK); a
     /// packet that would exceed it is dropped. 0: no limit. Default 256.
     pub parked_packet_limit: Option<u32>,
+    /// Client classes, in evaluation order. Default none.
+    #[serde(default, deserialize_with = "objects")]
+    pub client_classes: Option<Vec<ClientClass4>>,
+}
+
+/// One `client-classes` entry of `Dhcp4`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ClientClass4 {
+    pub comment: Option<String>,
+    /// Data for hooks: a JSON object.
+    pub user_context: Option<Value>,
+    /// The class name, unique in the list. Required, not empty.
+    pub name: String,
+    /// A condition in Kea's expression language; packets for which it is
+    /// true join the class. Not together with `template-test`.
+    pub test: Option<String>,
+    /// Kea 2.6 template class: a string expression whose value names the
+    /// spawned class `SPAWN_<name>_<value>`. Not together with `test`.
+    pub template_test: Option<String>,
+    /// Kea 2.2: evaluate only when a subnet or pool requires the class.
+    /// Default false. Not together with `only-in-additional-list`.
+    pub only_if_required: Option<bool>,
+    /// Kea 3.0's name of `only-if-required`.
+    pub only_in_additional_list: Option<bool>,
+    /// Options for members (space `dhcp4`).
+    #[serde(default, deserialize_with = "objects")]
+    pub option_data: Option<Vec<OptionData>>,
+    /// `siaddr` for members.
+    pub next_server: Option<String>,
+    /// `sname` for members (at most 63 bytes).
+    pub server_hostname: Option<String>,
+    /// `file` for members (at most 127 bytes).
+    pub boot_file_name: Option<String>,
+    pub valid_lifetime: Option<u32>,
+    pub min_valid_lifetime: Option<u32>,
+    pub max_valid_lifetime: Option<u32>,
+    /// Kea 2.6: seconds an offered address is held for members.
+    pub offer_lifetime: Option<u32>,
+}
+
+/// One `client-classes` entry of `Dhcp6`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ClientClass6 {
+    pub comment: Option<String>,
+    /// Data for hooks: a JSON object.
+    pub user_context: Option<Value>,
+    /// The class name, unique in the list. Required, not empty.
+    pub name: String,
+    /// See [`ClientClass4::test`].
+    pub test: Option<String>,
+    /// See [`ClientClass4::template_test`].
+    pub template_test: Option<String>,
+    /// See [`ClientClass4::only_if_required`].
+    pub only_if_required: Option<bool>,
+    /// Kea 3.0's name of `only-if-required`.
+    pub only_in_additional_list: Option<bool>,
+    /// Options for members (space `dhcp6`).
+    #[serde(default, deserialize_with = "objects")]
+    pub option_data: Option<Vec<OptionData>>,
+    pub preferred_lifetime: Option<u32>,
+    pub min_preferred_lifetime: Option<u32>,
+    pub max_preferred_lifetime: Option<u32>,
+    pub valid_lifetime: Option<u32>,
+    pub min_valid_lifetime: Option<u32>,
+    pub max_valid_lifetime: Option<u32>,
 }
 
 /// One `hooks-libraries` entry.
@@ -421,6 +488,17 @@ pub struct Subnet4 {
     pub next_server: Option<String>,
     pub server_hostname: Option<String>,
     pub boot_file_name: Option<String>,
+    /// Kea 2.2: the one class whose members may use this subnet
+    /// (`""` or absent: everyone). Not together with `client-classes`.
+    pub client_class: Option<String>,
+    /// Kea 3.0: the classes whose members may use this subnet (a member
+    /// of any one may). Not together with `client-class`.
+    pub client_classes: Option<Vec<String>>,
+    /// Kea 2.2: classes evaluated for packets that use this subnet,
+    /// after it is chosen. Not together with `evaluate-additional-classes`.
+    pub require_client_classes: Option<Vec<String>>,
+    /// Kea 3.0's name of `require-client-classes`.
+    pub evaluate_additional_classes: Option<Vec<String>>,
 }
 
 /// `relay` (both families).
@@ -446,6 +524,17 @@ pub struct Pool {
     /// Pool options (override subnet ones).
     #[serde(default, deserialize_with = "objects")]
     pub option_data: Option<Vec<OptionData>>,
+    /// Kea 2.2: the one class whose members may use this pool
+    /// (`""` or absent: everyone). Not together with `client-classes`.
+    pub client_class: Option<String>,
+    /// Kea 3.0: the classes whose members may use this pool (a member
+    /// of any one may). Not together with `client-class`.
+    pub client_classes: Option<Vec<String>>,
+    /// Kea 2.2: classes evaluated for packets that use this pool,
+    /// after it is chosen. Not together with `evaluate-additional-classes`.
+    pub require_client_classes: Option<Vec<String>>,
+    /// Kea 3.0's name of `require-client-classes`.
+    pub evaluate_additional_classes: Option<Vec<String>>,
 }
 
 /// One `option-data` entry.
@@ -501,6 +590,8 @@ pub struct Reservation {
     pub server_hostname: Option<String>,
     /// `file` for this host.
     pub boot_file_name: Option<String>,
+    /// Classes this host is put in.
+    pub client_classes: Option<Vec<String>>,
 }
 
 /// The `Dhcp6` section. Shared objects (`lease-database`, `loggers`,
@@ -585,6 +676,9 @@ pub struct Dhcp6 {
     /// Most packets parked by hook libraries at once (Kea's PARK); a
     /// packet that would exceed it is dropped. 0: no limit. Default 256.
     pub parked_packet_limit: Option<u32>,
+    /// Client classes, in evaluation order. Default none.
+    #[serde(default, deserialize_with = "objects")]
+    pub client_classes: Option<Vec<ClientClass6>>,
 }
 
 /// `interfaces-config` in `Dhcp6`: as in `Dhcp4` without
@@ -699,6 +793,17 @@ pub struct Subnet6 {
     /// Two-message exchange (RFC 8415 §18.2.1) for clients asking for it.
     /// Default false. (Kea has no global `rapid-commit`.)
     pub rapid_commit: Option<bool>,
+    /// Kea 2.2: the one class whose members may use this subnet
+    /// (`""` or absent: everyone). Not together with `client-classes`.
+    pub client_class: Option<String>,
+    /// Kea 3.0: the classes whose members may use this subnet (a member
+    /// of any one may). Not together with `client-class`.
+    pub client_classes: Option<Vec<String>>,
+    /// Kea 2.2: classes evaluated for packets that use this subnet,
+    /// after it is chosen. Not together with `evaluate-additional-classes`.
+    pub require_client_classes: Option<Vec<String>>,
+    /// Kea 3.0's name of `require-client-classes`.
+    pub evaluate_additional_classes: Option<Vec<String>>,
 }
 
 /// One `pd-pools` entry.
@@ -720,6 +825,17 @@ pub struct PdPool {
     /// Pool options (override subnet ones).
     #[serde(default, deserialize_with = "objects")]
     pub option_data: Option<Vec<OptionData>>,
+    /// Kea 2.2: the one class whose members may use this pd-pool
+    /// (`""` or absent: everyone). Not together with `client-classes`.
+    pub client_class: Option<String>,
+    /// Kea 3.0: the classes whose members may use this pd-pool (a member
+    /// of any one may). Not together with `client-class`.
+    pub client_classes: Option<Vec<String>>,
+    /// Kea 2.2: classes evaluated for packets that use this pd-pool,
+    /// after it is chosen. Not together with `evaluate-additional-classes`.
+    pub require_client_classes: Option<Vec<String>>,
+    /// Kea 3.0's name of `require-client-classes`.
+    pub evaluate_additional_classes: Option<Vec<String>>,
 }
 
 /// One `subnet6.reservations` entry. Exactly one identifier is required.
@@ -743,6 +859,8 @@ pub struct Reservation6 {
     /// Options for this host (highest precedence).
     #[serde(default, deserialize_with = "objects")]
     pub option_data: Option<Vec<OptionData>>,
+    /// Classes this host is put in.
+    pub client_classes: Option<Vec<String>>,
 }
 
 /// Which object a JSON path designates, for [`kea_known`]: the path with
@@ -765,7 +883,6 @@ const ROOT_KEA: &[&str] = &["Control-agent", "DhcpDdns", "Netconf", "Logging"];
 
 const DHCP4_KEA: &[&str] = &[
     "shared-networks",
-    "client-classes",
     "option-def",
     "reservations",
     "dhcp-queue-control",
@@ -808,7 +925,6 @@ const DHCP4_KEA: &[&str] = &[
 const DHCP6_KEA: &[&str] = &[
     "data-directory",
     "shared-networks",
-    "client-classes",
     "option-def",
     "mac-sources",
     "relay-supplied-options",
@@ -865,9 +981,6 @@ const LEASE_DB_KEA: &[&str] = &[
 ];
 
 const SUBNET_KEA: &[&str] = &[
-    "client-class",
-    "require-client-classes",
-    "evaluate-additional-classes",
     "reservation-mode",
     "reservations-global",
     "reservations-in-subnet",
@@ -894,10 +1007,6 @@ const SUBNET_KEA: &[&str] = &[
 ];
 
 const SUBNET6_KEA: &[&str] = &[
-    "client-class",
-    "client-classes",
-    "require-client-classes",
-    "evaluate-additional-classes",
     "reservation-mode",
     "reservations-global",
     "reservations-in-subnet",
@@ -925,16 +1034,13 @@ const SUBNET6_KEA: &[&str] = &[
     "metadata",
 ];
 
-const POOL_KEA: &[&str] = &[
-    "client-class",
-    "require-client-classes",
-    "evaluate-additional-classes",
-    "pool-id",
-];
+const POOL_KEA: &[&str] = &["pool-id"];
 
-const RESERVATION_KEA: &[&str] = &["client-classes"];
+const RESERVATION6_KEA: &[&str] = &["excluded-prefixes"];
 
-const RESERVATION6_KEA: &[&str] = &["client-classes", "excluded-prefixes"];
+/// Class-level `option-def` (DHCPv4 only in Kea): ruru has no option
+/// definitions yet, global or per class.
+const CLIENT_CLASS4_KEA: &[&str] = &["option-def"];
 
 const LOGGER_KEA: &[&str] = &["output-options"];
 
@@ -951,7 +1057,7 @@ pub fn kea_known(kind: &str, key: &str) -> bool {
         "Dhcp4.lease-database" | "Dhcp4.hosts-database" | "Dhcp4.hosts-databases" => LEASE_DB_KEA,
         "Dhcp4.subnet4" => SUBNET_KEA,
         "Dhcp4.subnet4.pools" => POOL_KEA,
-        "Dhcp4.subnet4.reservations" => RESERVATION_KEA,
+        "Dhcp4.client-classes" => CLIENT_CLASS4_KEA,
         "Dhcp4.loggers" => LOGGER_KEA,
         "Dhcp4.control-socket" | "Dhcp4.control-sockets" => CONTROL_SOCKET_KEA,
         "Dhcp6" => DHCP6_KEA,
@@ -980,7 +1086,9 @@ mod tests {
         assert!(kea_known("Dhcp4", "shared-networks"));
         assert!(kea_known("", "Control-agent"));
         assert!(!kea_known("", "Dhcp6"));
-        assert!(kea_known("Dhcp6.subnet6", "client-class"));
+        assert!(kea_known("Dhcp6.subnet6", "ddns-ttl"));
+        assert!(kea_known("Dhcp4.client-classes", "option-def"));
+        assert!(!kea_known("Dhcp6.client-classes", "option-def"));
         assert!(!kea_known("Dhcp4", "valid-lifetim"));
     }
 }

@@ -236,9 +236,12 @@ pub fn load_str_with(text: &str, path: &Path, places: &Places) -> Result<Config,
         let diagnostics = problems
             .into_iter()
             .map(|p| {
-                let off = spans
+                let mut off = spans
                     .as_ref()
                     .map_or(0, |n| n.find(&reader::split_path(&p.path), p.at_key));
+                if let Some(inner) = p.inner {
+                    off = reader::string_offset(&source.text, off, inner);
+                }
                 source.diagnostic(off, &p.path, p.message)
             })
             .collect();

@@ -528,6 +528,58 @@ fn parse_include(text: &str, start: usize) -> Result<Include, (usize, String)> {
     })
 }
 
+/// The offset in `text` of the byte that is at `decoded` in the decoded
+/// value of the JSON string whose opening quote is at `quote`: escapes
+/// (`\n`, `\u00e9`, surrogate pairs) are counted as the bytes they
+/// decode to, and an offset inside an escape gives the escape's start.
+/// Past the end of the string, its closing quote; not a string, `quote`.
+pub fn string_offset(text: &str, quote: usize, decoded: usize) -> usize {
+    let b = text.as_bytes();
+    if b.get(quote) != Some(&b'"') {
+        return quote;
+    }
+    let mut i = quote + 1;
+    let mut out = 0;
+    while i < b.len() && b[i] != b'"' {
+        if out >= decoded {
+            return i;
+        }
+        let (raw, dec) = if b[i] == b'\\' {
+            escape_len(b, i)
+        } else {
+            // One character: its bytes are copied as they are.
+            let n = text[i..].chars().next().map_or(1, char::len_utf8);
+            (n, n)
+        };
+        if out + dec > decoded {
+            return i;
+        }
+        i += raw;
+        out += dec;
+    }
+    i.min(b.len())
+}
+
+/// The escape at `b[i]` (a backslash): (bytes in the text, bytes decoded).
+fn escape_len(b: &[u8], i: usize) -> (usize, usize) {
+    let hex = |at: usize| {
+        b.get(at..at + 4)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u32::from_str_radix(h, 16).ok())
+    };
+    if b.get(i + 1) != Some(&b'u') {
+        return (2, 1);
+    }
+    match hex(i + 2) {
+        // A surrogate pair: one character of four bytes.
+        Some(0xd800..=0xdbff) if b.get(i + 6) == Some(&b'\\') && b.get(i + 7) == Some(&b'u') => {
+            (12, 4)
+        }
+        Some(c) => (6, char::from_u32(c).map_or(3, char::len_utf8)),
+        None => (2, 1),
+    }
+}
+
 /// A JSON value with the byte offset where it starts in the expanded text.
 #[derive(Debug, Clone)]
 pub struct Node {
@@ -999,6 +1051,25 @@ mod tests {
         assert_eq!(at("A.b[7].c", false), text.find('[').unwrap());
         assert_eq!(at("A.zz", false), text.find("{\"b\"").unwrap());
         assert!(parse_spans("{\"a\": }").is_none());
+    }
+
+    #[test]
+    fn offsets_inside_strings() {
+        let text = r#"{"t": "a\"b\u00e9c\ud83d\ude00d", "n": 1}"#;
+        let q = text.find("\"a").unwrap();
+        let at = |d| string_offset(text, q, d);
+        // Decoded: a " b é c 😀 d  (é is 2 bytes, 😀 is 4).
+        assert_eq!(at(0), q + 1);
+        assert_eq!(at(1), text.find("\\\"").unwrap());
+        assert_eq!(at(2), text.find('b').unwrap());
+        assert_eq!(at(3), text.find("\\u00e9").unwrap());
+        assert_eq!(at(4), text.find("\\u00e9").unwrap());
+        assert_eq!(at(5), text.find('c').unwrap());
+        assert_eq!(at(6), text.find("\\ud83d").unwrap());
+        assert_eq!(at(10), text.find("00d\"").unwrap() + 2);
+        assert_eq!(at(11), text.find("\", \"n").unwrap());
+        assert_eq!(at(99), text.find("\", \"n").unwrap());
+        assert_eq!(string_offset(text, 0, 3), 0);
     }
 
     #[test]

@@ -19,6 +19,9 @@
 //! - `timers`: lifetime triplets, T1/T2 and their percentages;
 //! - `subnets`: addresses, prefixes, subnet ids, pools and relays of
 //!   either address family;
+//! - `classes`: `client-classes` (class tests compiled with
+//!   `ruru_classify`, `member()` references, Kea 2.2 and 3.0 spellings)
+//!   and the class guards of subnets, pools, pd-pools and reservations;
 //! - `host_ids`: reservation identifiers (`hw-address`, `client-id`,
 //!   `circuit-id`, `flex-id`, `duid`);
 //! - `overlap`: the O(n log n) overlap checks of subnets, pools, pd-pools
@@ -27,6 +30,7 @@
 //! - `v6`: the `Dhcp6` section (preferred lifetimes, PD pools, DUID
 //!   reservations, `server-id`).
 
+mod classes;
 mod common;
 mod control;
 mod databases;
@@ -57,6 +61,9 @@ pub struct Problem {
     /// Point at the key rather than at its value (for keys that are
     /// refused as such, e.g. "not supported yet").
     pub at_key: bool,
+    /// For a string value: point at this byte offset of its decoded
+    /// text rather than at the opening quote (an expression error).
+    pub inner: Option<usize>,
 }
 
 /// The problem collector: every check reports to it, with the JSON path,
@@ -76,6 +83,23 @@ impl V {
             path: path.into(),
             message: message.into(),
             at_key: false,
+            inner: None,
+        });
+    }
+
+    /// A problem at byte `offset` of the decoded text of the string value
+    /// at `path` (an expression error inside a `test`).
+    fn err_in_string(
+        &mut self,
+        path: impl Into<String>,
+        offset: usize,
+        message: impl Into<String>,
+    ) {
+        self.problems.push(Problem {
+            path: path.into(),
+            message: message.into(),
+            at_key: false,
+            inner: Some(offset),
         });
     }
 
@@ -85,6 +109,7 @@ impl V {
             message: format!("not supported yet: {path}"),
             path,
             at_key: true,
+            inner: None,
         });
     }
 }

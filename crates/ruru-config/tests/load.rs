@@ -567,7 +567,10 @@ fn wrong_enum_value() {
 fn not_supported_yet() {
     let cases: &[(&str, &str)] = &[
         ("\"shared-networks\": []", "Dhcp4.shared-networks"),
-        ("\"client-classes\": []", "Dhcp4.client-classes"),
+        (
+            "\"client-classes\": [{\"name\": \"a\", \"option-def\": []}]",
+            "Dhcp4.client-classes[0].option-def",
+        ),
         ("\"option-def\": []", "Dhcp4.option-def"),
         (
             "\"control-socket\": {\"socket-type\": \"http\", \"http-headers\": []}",
@@ -585,8 +588,8 @@ fn not_supported_yet() {
             "Dhcp4.lease-database.readonly",
         ),
         (
-            "\"subnet4\": [{\"subnet\": \"10.0.0.0/8\", \"client-class\": \"a\"}]",
-            "Dhcp4.subnet4[0].client-class",
+            "\"subnet4\": [{\"subnet\": \"10.0.0.0/8\", \"pools\": [{\"pool\": \"10.0.0.0/24\", \"pool-id\": 1}]}]",
+            "Dhcp4.subnet4[0].pools[0].pool-id",
         ),
         (
             "\"subnet4\": [{\"subnet\": \"10.0.0.0/8\", \"reservations\": [{\"duid\": \"01:02\"}]}]",

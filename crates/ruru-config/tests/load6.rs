@@ -350,7 +350,6 @@ fn unknown_and_not_supported_keys() {
     );
     let cases: &[(&str, &str)] = &[
         ("\"shared-networks\": []", "Dhcp6.shared-networks"),
-        ("\"client-classes\": []", "Dhcp6.client-classes"),
         ("\"option-def\": []", "Dhcp6.option-def"),
         ("\"mac-sources\": []", "Dhcp6.mac-sources"),
         ("\"relay-supplied-options\": []", "Dhcp6.relay-supplied-options"),
@@ -363,16 +362,16 @@ fn unknown_and_not_supported_keys() {
             "Dhcp6.lease-database.readonly",
         ),
         (
-            "\"subnet6\": [{\"subnet\": \"2001:db8::/64\", \"client-class\": \"a\"}]",
-            "Dhcp6.subnet6[0].client-class",
+            "\"subnet6\": [{\"subnet\": \"2001:db8::/64\", \"ddns-ttl\": 100}]",
+            "Dhcp6.subnet6[0].ddns-ttl",
         ),
         (
-            "\"subnet6\": [{\"subnet\": \"2001:db8::/64\", \"pd-pools\": [{\"prefix\": \"2001:db8:8::\", \"prefix-len\": 48, \"delegated-len\": 56, \"client-class\": \"a\"}]}]",
-            "Dhcp6.subnet6[0].pd-pools[0].client-class",
+            "\"subnet6\": [{\"subnet\": \"2001:db8::/64\", \"pd-pools\": [{\"prefix\": \"2001:db8:8::\", \"prefix-len\": 48, \"delegated-len\": 56, \"pool-id\": 1}]}]",
+            "Dhcp6.subnet6[0].pd-pools[0].pool-id",
         ),
         (
-            "\"subnet6\": [{\"subnet\": \"2001:db8::/64\", \"reservations\": [{\"duid\": \"01:02\", \"client-classes\": []}]}]",
-            "Dhcp6.subnet6[0].reservations[0].client-classes",
+            "\"subnet6\": [{\"subnet\": \"2001:db8::/64\", \"reservations\": [{\"duid\": \"01:02\", \"excluded-prefixes\": []}]}]",
+            "Dhcp6.subnet6[0].reservations[0].excluded-prefixes",
         ),
         (
             "\"option-data\": [{\"name\": \"dns-servers\", \"data\": \"::1\", \"never-send\": true}]",

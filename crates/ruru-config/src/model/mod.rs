@@ -9,19 +9,25 @@
 //! - [`common`]: what both sections share (interfaces, lease and hosts
 //!   databases, control sockets, hook libraries, loggers, expired-leases
 //!   processing, multi-threading, lifetimes).
+//! - [`classes`]: what both sections share of client classification
+//!   (compiled class tests, the class guards of subnets and pools,
+//!   built-in class names).
 //! - [`v4`]: the `Dhcp4` section.
 //! - [`v6`]: the `Dhcp6` section.
 //!
-//! Imports go one way: `v4` and `v6` use `common`, this module uses all
-//! three, and `common` uses neither family. Every type is re-exported here
+//! Imports go one way: `v4` and `v6` use `common` and `classes`, this
+//! module uses them all, and neither `common` nor `classes` uses a
+//! family. Every type is re-exported here
 //! and at the crate root.
 
 use std::path::PathBuf;
 
+pub mod classes;
 pub mod common;
 pub mod v4;
 pub mod v6;
 
+pub use classes::*;
 pub use common::*;
 pub use v4::*;
 pub use v6::*;

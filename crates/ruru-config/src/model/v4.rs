@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
+use super::classes::{ClassGuard, ClassTest};
 use super::common::{
     ControlSocket, ExpiredLeasesProcessing, HookLibrary, InterfacesConfig, LeaseDatabase,
     LeaseDbKind, Lifetime, Logger, MultiThreading,
@@ -40,6 +41,52 @@ pub struct Dhcp4 {
     pub hooks_libraries: Vec<HookLibrary>,
     /// Kea's `parked-packet-limit` (0: no limit; default 256).
     pub parked_packet_limit: u32,
+    /// Kea's `client-classes`, in definition order (the order Kea
+    /// evaluates them in); names are unique.
+    pub client_classes: Vec<ClientClass4>,
+}
+
+impl Dhcp4 {
+    /// The class defined as `name` in `client-classes`, if any.
+    pub fn client_class(&self, name: &str) -> Option<&ClientClass4> {
+        self.client_classes.iter().find(|c| c.name == name)
+    }
+}
+
+/// One `client-classes` entry of `Dhcp4`, validated, its test compiled.
+#[derive(Debug, Clone)]
+pub struct ClientClass4 {
+    /// `name`: unique in the list. It may be a built-in name (`KNOWN`,
+    /// ...) to attach options to it, but then has no test.
+    pub name: String,
+    /// `test` or `template-test`, compiled for DHCPv4.
+    pub test: ClassTest,
+    /// Kea 2.2's `only-if-required` / Kea 3.0's
+    /// `only-in-additional-list` (default false): the class is not
+    /// evaluated with the others but only when a subnet, pool or pd-pool
+    /// requires it (`require-client-classes` /
+    /// `evaluate-additional-classes`).
+    pub only_if_required: bool,
+    /// Whether the test uses `member('KNOWN')` / `member('UNKNOWN')`,
+    /// directly or through an earlier class that does: Kea evaluates
+    /// such classes after the host reservation lookup, not on receipt.
+    pub depends_on_known: bool,
+    /// `option-data`, encoded (space `dhcp4`).
+    pub options: Vec<OptionData>,
+    /// `next-server`: `siaddr` for members (`None`: not set by the class).
+    pub next_server: Option<Ipv4Addr>,
+    /// `server-hostname`: `sname` for members.
+    pub server_hostname: Option<String>,
+    /// `boot-file-name`: `file` for members.
+    pub boot_file_name: Option<String>,
+    /// `valid-lifetime`, `min-valid-lifetime`, `max-valid-lifetime`, when
+    /// any is given: they override the subnet's for members.
+    pub valid_lifetime: Option<Lifetime>,
+    /// `offer-lifetime` (Kea 2.6): seconds an offered address is held
+    /// for members (0: no hold).
+    pub offer_lifetime: Option<u32>,
+    /// `user-context` (a JSON object), for hooks.
+    pub user_context: Option<serde_json::Value>,
 }
 
 /// One subnet, with every inherited parameter resolved.
@@ -70,6 +117,9 @@ pub struct Subnet4 {
     pub next_server: Ipv4Addr,
     pub server_hostname: String,
     pub boot_file_name: String,
+    /// `client-class` / `client-classes` and `require-client-classes` /
+    /// `evaluate-additional-classes` of the subnet.
+    pub classes: ClassGuard,
 }
 
 impl Subnet4 {
@@ -101,6 +151,9 @@ pub struct Pool4 {
     pub end: Ipv4Addr,
     /// Pool-level `option-data` (encoded).
     pub options: Vec<OptionData>,
+    /// `client-class` / `client-classes` and `require-client-classes` /
+    /// `evaluate-additional-classes` of the pool.
+    pub classes: ClassGuard,
 }
 
 impl Pool4 {
@@ -156,6 +209,9 @@ pub struct Reservation4 {
     pub next_server: Option<Ipv4Addr>,
     pub server_hostname: Option<String>,
     pub boot_file_name: Option<String>,
+    /// `client-classes`: classes the host is put in once its reservation
+    /// is found (Kea's "class reservations"), in file order, each once.
+    pub client_classes: Vec<String>,
 }
 
 /// A subnet's reservations with lookup indexes.

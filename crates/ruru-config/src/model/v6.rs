@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::net::Ipv6Addr;
 use std::path::PathBuf;
 
+use super::classes::{ClassGuard, ClassTest};
 use super::common::{
     ControlSocket, ExpiredLeasesProcessing, HookLibrary, InterfacesConfig, LeaseDatabase,
     LeaseDbKind, Lifetime, Logger, MultiThreading,
@@ -41,6 +42,45 @@ pub struct Dhcp6 {
     pub hooks_libraries: Vec<HookLibrary>,
     /// Kea's `parked-packet-limit` (0: no limit; default 256).
     pub parked_packet_limit: u32,
+    /// Kea's `client-classes`, in definition order (the order Kea
+    /// evaluates them in); names are unique.
+    pub client_classes: Vec<ClientClass6>,
+}
+
+impl Dhcp6 {
+    /// The class defined as `name` in `client-classes`, if any.
+    pub fn client_class(&self, name: &str) -> Option<&ClientClass6> {
+        self.client_classes.iter().find(|c| c.name == name)
+    }
+}
+
+/// One `client-classes` entry of `Dhcp6`, validated, its test compiled.
+#[derive(Debug, Clone)]
+pub struct ClientClass6 {
+    /// `name`: unique in the list. It may be a built-in name (`KNOWN`,
+    /// ...) to attach options to it, but then has no test.
+    pub name: String,
+    /// `test` or `template-test`, compiled for DHCPv6.
+    pub test: ClassTest,
+    /// Kea 2.2's `only-if-required` / Kea 3.0's
+    /// `only-in-additional-list` (default false): the class is evaluated
+    /// only when a subnet, pool or pd-pool requires it
+    /// (`require-client-classes` / `evaluate-additional-classes`).
+    pub only_if_required: bool,
+    /// Whether the test uses `member('KNOWN')` / `member('UNKNOWN')`,
+    /// directly or through an earlier class that does: Kea evaluates
+    /// such classes after the host reservation lookup, not on receipt.
+    pub depends_on_known: bool,
+    /// `option-data`, encoded (space `dhcp6`).
+    pub options: Vec<OptionData6>,
+    /// `valid-lifetime`, `min-valid-lifetime`, `max-valid-lifetime`, when
+    /// any is given: they override the subnet's for members.
+    pub valid_lifetime: Option<Lifetime>,
+    /// `preferred-lifetime`, `min-preferred-lifetime`,
+    /// `max-preferred-lifetime`, when any is given.
+    pub preferred_lifetime: Option<Lifetime>,
+    /// `user-context` (a JSON object), for hooks.
+    pub user_context: Option<serde_json::Value>,
 }
 
 /// Kea's `server-id` (the server DUID), generated once and persisted.
@@ -108,6 +148,9 @@ pub struct Subnet6 {
     pub t2_percent: f64,
     /// `rapid-commit` (default false).
     pub rapid_commit: bool,
+    /// `client-class` / `client-classes` and `require-client-classes` /
+    /// `evaluate-additional-classes` of the subnet.
+    pub classes: ClassGuard,
 }
 
 impl Subnet6 {
@@ -146,6 +189,9 @@ pub struct Pool6 {
     pub start: Ipv6Addr,
     pub end: Ipv6Addr,
     pub options: Vec<OptionData6>,
+    /// `client-class` / `client-classes` and `require-client-classes` /
+    /// `evaluate-additional-classes` of the pool.
+    pub classes: ClassGuard,
 }
 
 impl Pool6 {
@@ -166,6 +212,9 @@ pub struct PdPool {
     /// `excluded-prefix` (RFC 6603), when configured.
     pub excluded: Option<(Ipv6Addr, u8)>,
     pub options: Vec<OptionData6>,
+    /// `client-class` / `client-classes` and `require-client-classes` /
+    /// `evaluate-additional-classes` of the pd-pool.
+    pub classes: ClassGuard,
 }
 
 impl PdPool {
@@ -213,6 +262,9 @@ pub struct Reservation6 {
     pub prefixes: Vec<(Ipv6Addr, u8)>,
     pub hostname: Option<String>,
     pub options: Vec<OptionData6>,
+    /// `client-classes`: classes the host is put in once its reservation
+    /// is found (Kea's "class reservations"), in file order, each once.
+    pub client_classes: Vec<String>,
 }
 
 /// A subnet's reservations with indexes.
@@ -264,6 +316,7 @@ mod tests {
             delegated_len: 56,
             excluded: None,
             options: vec![],
+            classes: ClassGuard::default(),
         };
         assert_eq!(p.size(), 256);
         assert_eq!(p.nth(0), Some("2001:db8:8::".parse().unwrap()));

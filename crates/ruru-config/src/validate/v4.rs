@@ -9,7 +9,9 @@ use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
 use ipnet::Ipv4Net;
+use ruru_classify::Family;
 
+use super::classes::{guard, names, ClassIn, ClassList};
 use super::common::{common, CommonIn, DEFAULT_DECLINE_PROBATION};
 use super::databases::hosts_databases;
 use super::host_ids::parse_host_id;
@@ -124,6 +126,7 @@ pub(super) fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
     check_timers(v, P, P, &g.timers(), &[]);
 
     let options = v.options("Dhcp4.option-data", &d.option_data);
+    let client_classes = client_classes(v, d.client_classes.as_deref().unwrap_or_default());
     let subnets = subnets(v, d.subnet4.as_deref().unwrap_or_default(), &g);
 
     let host_reservation_identifiers = match &d.host_reservation_identifiers {
@@ -185,7 +188,65 @@ pub(super) fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
         control_sockets: common.control_sockets,
         hooks_libraries: common.hooks_libraries,
         parked_packet_limit: d.parked_packet_limit.unwrap_or(256),
+        client_classes,
     }
+}
+
+/// `Dhcp4.client-classes`.
+fn client_classes(v: &mut V, list: &[file::ClientClass4]) -> Vec<model::ClientClass4> {
+    const CP: &str = "Dhcp4.client-classes";
+    let mut classes = ClassList::new(CP, Family::V4, list.iter().map(|c| c.name.as_str()));
+    let mut out = Vec::with_capacity(list.len());
+    for (i, c) in list.iter().enumerate() {
+        let p = format!("{CP}[{i}]");
+        let common = classes.class(
+            v,
+            i,
+            ClassIn {
+                name: &c.name,
+                test: c.test.as_deref(),
+                template_test: c.template_test.as_deref(),
+                only_if_required: c.only_if_required,
+                only_in_additional_list: c.only_in_additional_list,
+                valid_lifetime: c.valid_lifetime,
+                min_valid_lifetime: c.min_valid_lifetime,
+                max_valid_lifetime: c.max_valid_lifetime,
+                user_context: c.user_context.as_ref(),
+            },
+        );
+        let options = v.options(&format!("{p}.option-data"), &c.option_data);
+        let next_server = c.next_server.as_deref().and_then(|s| {
+            let path = format!("{p}.next-server");
+            let a = v.ipv4(&path, s)?;
+            if a.is_broadcast() {
+                v.err(
+                    &path,
+                    "255.255.255.255 cannot be a next-server: expected a unicast address",
+                );
+            }
+            Some(a)
+        });
+        if let Some(x) = &c.server_hostname {
+            v.sname_file(&format!("{p}.server-hostname"), x, 63);
+        }
+        if let Some(x) = &c.boot_file_name {
+            v.sname_file(&format!("{p}.boot-file-name"), x, 127);
+        }
+        out.push(model::ClientClass4 {
+            name: common.name,
+            test: common.test,
+            only_if_required: common.only_if_required,
+            depends_on_known: common.depends_on_known,
+            options,
+            next_server,
+            server_hostname: c.server_hostname.clone(),
+            boot_file_name: c.boot_file_name.clone(),
+            valid_lifetime: common.valid_lifetime,
+            offer_lifetime: c.offer_lifetime,
+            user_context: common.user_context,
+        });
+    }
+    out
 }
 
 fn subnets(v: &mut V, list: &[file::Subnet4], g: &Globals) -> Vec<model::Subnet4> {
@@ -279,6 +340,7 @@ fn subnet(
     let relay_addresses = relay_addresses::<Ipv4Addr>(v, p, s.relay.as_ref());
     subnet_interface(v, p, s.interface.as_ref());
 
+    let classes = guard(v, p, s);
     let pools = pools(v, p, s.pools.as_deref().unwrap_or_default(), net);
     let options = v.options(&format!("{p}.option-data"), &s.option_data);
     let reservations = reservations(v, p, s.reservations.as_deref().unwrap_or_default(), net);
@@ -303,6 +365,7 @@ fn subnet(
         next_server: r.next_server,
         server_hostname: r.server_hostname,
         boot_file_name: r.boot_file_name,
+        classes,
     }
 }
 
@@ -316,6 +379,7 @@ fn pools(v: &mut V, sp: &str, list: &[file::Pool], net: Ipv4Net) -> Vec<model::P
                 &format!("{sp}.pools[{i}].option-data"),
                 &list[i].option_data,
             ),
+            classes: guard(v, &format!("{sp}.pools[{i}]"), &list[i]),
         })
         .collect()
 }
@@ -400,6 +464,7 @@ fn reservations(
             next_server,
             server_hostname: r.server_hostname.clone(),
             boot_file_name: r.boot_file_name.clone(),
+            client_classes: r.client_classes.as_deref().map_or_else(Vec::new, names),
         });
     }
     model::Reservations4::new(hosts)

@@ -9,7 +9,9 @@ use std::net::Ipv6Addr;
 use std::path::Path;
 
 use ipnet::Ipv6Net;
+use ruru_classify::Family;
 
+use super::classes::{guard, names, ClassIn, ClassList};
 use super::common::{common, CommonIn, DEFAULT_DECLINE_PROBATION};
 use super::databases::hosts_databases;
 use super::host_ids::{hex_or_text, parse_duid, parse_hw_address};
@@ -21,8 +23,8 @@ use super::timers::{
 };
 use super::{Section, V};
 use crate::model::{
-    Dhcp6, DuidType, HostId6, Lifetime, PdPool, Pool6, Reservation6, Reservations6, ServerId,
-    Subnet6,
+    ClientClass6, Dhcp6, DuidType, HostId6, Lifetime, PdPool, Pool6, Reservation6, Reservations6,
+    ServerId, Subnet6,
 };
 use crate::{file, options};
 
@@ -144,6 +146,7 @@ pub(super) fn dhcp6(v: &mut V, d: file::Dhcp6) -> Dhcp6 {
         _ => DEFAULT_LEASE_FILE6.into(),
     };
     let server_id = server_id(v, d.server_id.as_ref(), &lease_file);
+    let client_classes = client_classes(v, d.client_classes.as_deref().unwrap_or_default());
     let subnets = subnets(v, d.subnet6.as_deref().unwrap_or_default(), &g);
     let hosts_databases = hosts_databases(
         v,
@@ -168,7 +171,52 @@ pub(super) fn dhcp6(v: &mut V, d: file::Dhcp6) -> Dhcp6 {
         control_sockets: common.control_sockets,
         hooks_libraries: common.hooks_libraries,
         parked_packet_limit: d.parked_packet_limit.unwrap_or(256),
+        client_classes,
     }
+}
+
+/// `Dhcp6.client-classes`.
+fn client_classes(v: &mut V, list: &[file::ClientClass6]) -> Vec<ClientClass6> {
+    const CP: &str = "Dhcp6.client-classes";
+    let mut classes = ClassList::new(CP, Family::V6, list.iter().map(|c| c.name.as_str()));
+    let mut out = Vec::with_capacity(list.len());
+    for (i, c) in list.iter().enumerate() {
+        let p = format!("{CP}[{i}]");
+        let common = classes.class(
+            v,
+            i,
+            ClassIn {
+                name: &c.name,
+                test: c.test.as_deref(),
+                template_test: c.template_test.as_deref(),
+                only_if_required: c.only_if_required,
+                only_in_additional_list: c.only_in_additional_list,
+                valid_lifetime: c.valid_lifetime,
+                min_valid_lifetime: c.min_valid_lifetime,
+                max_valid_lifetime: c.max_valid_lifetime,
+                user_context: c.user_context.as_ref(),
+            },
+        );
+        let preferred_lifetime = v.lifetime(
+            &p,
+            "preferred-lifetime",
+            c.preferred_lifetime,
+            c.min_preferred_lifetime,
+            c.max_preferred_lifetime,
+        );
+        let options = options6(v, &format!("{p}.option-data"), &c.option_data);
+        out.push(ClientClass6 {
+            name: common.name,
+            test: common.test,
+            only_if_required: common.only_if_required,
+            depends_on_known: common.depends_on_known,
+            options,
+            valid_lifetime: common.valid_lifetime,
+            preferred_lifetime,
+            user_context: common.user_context,
+        });
+    }
+    out
 }
 
 /// DHCPv6 always uses UDP sockets (also when `interfaces-config` is absent).
@@ -412,6 +460,7 @@ fn subnet(
 
     let relay_addresses = relay_addresses::<Ipv6Addr>(v, p, s.relay.as_ref());
     subnet_interface(v, p, s.interface.as_ref());
+    let classes = guard(v, p, s);
     let interface_id = match s.interface_id.as_deref() {
         None | Some("") => None,
         Some(text) => {
@@ -436,6 +485,7 @@ fn subnet(
                 &format!("{p}.pools[{i}].option-data"),
                 &pool_list[i].option_data,
             ),
+            classes: guard(v, &format!("{p}.pools[{i}]"), &pool_list[i]),
         })
         .collect();
     let pd_pools = pd_pools(v, p, s.pd_pools.as_deref().unwrap_or_default(), pd_seen);
@@ -461,6 +511,7 @@ fn subnet(
         t1_percent: r.t1_percent,
         t2_percent: r.t2_percent,
         rapid_commit: s.rapid_commit.unwrap_or(false),
+        classes,
     }
 }
 
@@ -537,6 +588,7 @@ fn pd_pools(v: &mut V, sp: &str, list: &[file::PdPool], seen: &mut PdSeen) -> Ve
             delegated_len: dlen,
             excluded,
             options: options6(v, &format!("{p}.option-data"), &pd.option_data),
+            classes: guard(v, &p, pd),
         });
     }
     out
@@ -699,6 +751,7 @@ fn reservations(v: &mut V, sp: &str, list: &[file::Reservation6], net: Ipv6Net) 
             prefixes: reserved_prefixes,
             hostname: r.hostname.clone(),
             options,
+            client_classes: r.client_classes.as_deref().map_or_else(Vec::new, names),
         });
     }
     Reservations6::new(hosts)

@@ -124,6 +124,7 @@ pub fn reservation_of(h: &Host4) -> Option<Reservation4> {
         next_server: h.next_server,
         server_hostname: text(&h.server_hostname),
         boot_file_name: text(&h.boot_file_name),
+        client_classes: Vec::new(),
     })
 }
 
@@ -281,6 +282,7 @@ mod tests {
             next_server: None,
             server_hostname: None,
             boot_file_name: Some("f".into()),
+            client_classes: Vec::new(),
         };
         let h = host_of(3, &r);
         assert_eq!((h.id_type, h.subnet_id), (IdType::ClientId, 3));

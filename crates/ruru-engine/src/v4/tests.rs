@@ -26,6 +26,7 @@ fn subnet() -> Subnet4 {
             start: Ipv4Addr::new(192, 0, 2, 100),
             end: Ipv4Addr::new(192, 0, 2, 102),
             options: vec![],
+            classes: Default::default(),
         }],
         options: vec![OptionData {
             code: 3,
@@ -40,6 +41,7 @@ fn subnet() -> Subnet4 {
             next_server: None,
             server_hostname: None,
             boot_file_name: None,
+            client_classes: Vec::new(),
         }]),
         relay_addresses: vec![RELAY],
         interface: None,
@@ -58,6 +60,7 @@ fn subnet() -> Subnet4 {
         next_server: Ipv4Addr::UNSPECIFIED,
         server_hostname: String::new(),
         boot_file_name: String::new(),
+        classes: Default::default(),
     }
 }
 
@@ -96,6 +99,7 @@ fn engine() -> Engine4 {
         control_sockets: Vec::new(),
         hooks_libraries: Vec::new(),
         parked_packet_limit: 256,
+        client_classes: Vec::new(),
     };
     Engine4::new(
         Arc::new(cfg),
@@ -580,6 +584,7 @@ fn flex_id_from_host4_identifier_and_remove_lease_at_expire() {
         next_server: None,
         server_hostname: None,
         boot_file_name: None,
+        client_classes: Vec::new(),
     });
     sn.reservations = Reservations4::new(hosts);
     cfg.subnets = vec![sn];
@@ -719,6 +724,7 @@ fn find_free_steps_over_full_blocks() {
         start: Ipv4Addr::new(10, 0, 0, 0),
         end: Ipv4Addr::new(10, 0, 3, 255),
         options: vec![],
+        classes: Default::default(),
     }];
     let store = BlockCounting {
         inner: Memfile::open(None).unwrap(),

@@ -85,6 +85,7 @@ pub fn reservation6_of(h: &Host6) -> Option<Reservation6> {
         prefixes: h.prefixes.clone(),
         hostname: (!h.hostname.is_empty()).then(|| h.hostname.clone()),
         options,
+        client_classes: Vec::new(),
     })
 }
 
@@ -135,6 +136,7 @@ mod tests {
                 data: vec![0x20, 0x01, 0x0d, 0xb8],
                 always_send: true,
             }],
+            client_classes: Vec::new(),
         };
         let h = host6_of(4, &r);
         assert_eq!((h.id_type, h.subnet_id), (IdType::Duid, 4));

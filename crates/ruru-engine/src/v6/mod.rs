@@ -347,6 +347,7 @@ impl Engine6 {
                 t1_percent: 0.0,
                 t2_percent: 0.0,
                 rapid_commit: false,
+                classes: Default::default(),
             },
         }
     }

@@ -42,6 +42,7 @@ fn cfg() -> Dhcp6 {
                 start: "2001:db8:1::100".parse().unwrap(),
                 end: "2001:db8:1::101".parse().unwrap(),
                 options: vec![],
+                classes: Default::default(),
             }],
             pd_pools: vec![PdPool {
                 prefix: "2001:db8:8::".parse().unwrap(),
@@ -49,6 +50,7 @@ fn cfg() -> Dhcp6 {
                 delegated_len: 56,
                 excluded: None,
                 options: vec![],
+                classes: Default::default(),
             }],
             options: vec![OptionData6 {
                 code: 23,
@@ -65,6 +67,7 @@ fn cfg() -> Dhcp6 {
                 prefixes: vec![],
                 hostname: Some("res6".into()),
                 options: vec![],
+                client_classes: Vec::new(),
             }]),
             relay_addresses: vec![],
             interface: None,
@@ -85,6 +88,7 @@ fn cfg() -> Dhcp6 {
             t1_percent: 0.5,
             t2_percent: 0.8,
             rapid_commit: true,
+            classes: Default::default(),
         }],
         options: vec![],
         decline_probation_period: 86400,
@@ -103,6 +107,7 @@ fn cfg() -> Dhcp6 {
             persist: false,
             file: PathBuf::from("x"),
         },
+        client_classes: Vec::new(),
     }
 }
 

@@ -1,0 +1,71 @@
+//! Kea's own classification examples load: `doc/examples/kea4/classify.json`,
+//! `classify2.json`, `kea6/classify.json`, `classify2.json` and `iPXE.json`
+//! of Kea 2.2.
+//!
+//! They are ISC's files and are not copied into ruru's tree: set
+//! `RURU_KEA_EXAMPLES` to the `doc/examples` directory of a Kea source tree
+//! (e.g. `git -C kea worktree add /tmp/kea-2.2 Kea-2.2.0`, then
+//! `RURU_KEA_EXAMPLES=/tmp/kea-2.2/doc/examples`). Without it, this test
+//! says so and checks nothing.
+
+#![allow(clippy::unwrap_used)] // test helpers: a panic is a test failure
+
+use std::path::PathBuf;
+
+use ruru_config::load;
+
+/// Each example and the diagnostics it must give: none, or `(path,
+/// message)` of each.
+const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
+    // The VoIP class defines option 43's format for its members
+    // (`option-def` in a class): ruru has no option definitions yet.
+    (
+        "kea4/classify.json",
+        &[(
+            "Dhcp4.client-classes[3].option-def",
+            "not supported yet: Dhcp4.client-classes[3].option-def",
+        )],
+    ),
+    (
+        "kea4/classify2.json",
+        &[(
+            "Dhcp4.client-classes[3].option-def",
+            "not supported yet: Dhcp4.client-classes[3].option-def",
+        )],
+    ),
+    ("kea6/classify.json", &[]),
+    ("kea6/classify2.json", &[]),
+    ("kea6/iPXE.json", &[]),
+];
+
+#[test]
+fn kea_classification_examples() {
+    let Some(dir) = std::env::var_os("RURU_KEA_EXAMPLES") else {
+        eprintln!("RURU_KEA_EXAMPLES is not set: Kea's examples not checked");
+        return;
+    };
+    let dir = PathBuf::from(dir);
+    for (name, want) in EXAMPLES {
+        let path = dir.join(name);
+        let got: Vec<(String, String)> = match load(&path) {
+            Ok(c) => {
+                let (n4, n6) = (
+                    c.dhcp4.map_or(0, |d| d.client_classes.len()),
+                    c.dhcp6.map_or(0, |d| d.client_classes.len()),
+                );
+                assert!(n4 + n6 > 0, "{name}: no classes");
+                Vec::new()
+            }
+            Err(e) => e
+                .diagnostics
+                .into_iter()
+                .map(|d| (d.path, d.message))
+                .collect(),
+        };
+        let want: Vec<(String, String)> = want
+            .iter()
+            .map(|(p, m)| (p.to_string(), m.to_string()))
+            .collect();
+        assert_eq!(got, want, "{}", path.display());
+    }
+}
