@@ -218,6 +218,10 @@ pub struct HookArgs<'a> {
     pub fake_allocation: Option<bool>,
     /// `remove_lease` at lease4_expire.
     pub remove_lease: Option<bool>,
+    /// The query's client classes so far (Kea's `query4->getClasses()` /
+    /// `query6->getClasses()`), in assignment order; `None` before
+    /// classification.
+    pub classes: Option<&'a crate::classify::ClassSet<'a>>,
     /// Text fields: `deleted_leases4` (JSON), `command.name`,
     /// `command.arguments`, `command.response`, `config` (JSON).
     pub text: Vec<(&'static str, String)>,
@@ -243,6 +247,7 @@ impl<'a> HookArgs<'a> {
             park: None,
             fake_allocation: None,
             remove_lease: None,
+            classes: None,
             text: Vec::new(),
             context,
         }

@@ -13,6 +13,15 @@
 //! `bufferN_send`, the sent counters and the destination. A drop is counted
 //! (its reason, then `pktN-receive-drop`) and logged at debug level.
 //!
+//! Client classification (`crate::classify`) follows Kea's steps: the
+//! classes not depending on `KNOWN`/`UNKNOWN` after parsing (before
+//! `pktN_receive`, whose callouts see them), a packet in `DROP` dropped
+//! after `pktN_receive`; subnet selection skips subnets whose
+//! `client-class` the packet is not in; after the host lookup `KNOWN` or
+//! `UNKNOWN`, the reservation's classes and the classes depending on
+//! them, then `DROP` again. The classes go with the exchange in
+//! [`Ctx::classes`]; the handlers add the required classes.
+//!
 //! A parked reply ([`Parked`]) keeps everything the remaining stages need;
 //! [`resume`] runs them on the engine that parked it, [`hold`] hands it to
 //! the dispatcher's parking lot and [`drop_parked`] counts one that will
@@ -31,6 +40,7 @@ use std::fmt::Debug;
 
 use ruru_lease::LeaseStore;
 
+use crate::classify::{self, ClassDef, ClassSet, HostClasses, Source, DROP};
 use crate::hooks::{
     next_park_id, receive_buffer, Finish, HookArgs, HookDispatch, HookPoint, NextStep,
     PacketContext,
@@ -62,6 +72,13 @@ pub(crate) trait Family: Sized {
     type State: Default;
     type Reply;
     type Outcome;
+    /// What class tests read of a received packet (`Raw4`, `Raw6`):
+    /// borrowed views, hence `Copy`.
+    type Raw<'a>: Source + Copy
+    where
+        Self: 'a;
+    /// A configured client class.
+    type Class: ClassDef;
 
     /// `pktN-received`, `pktN-receive-drop`, `pktN-sent`.
     const RECEIVED: Stat;
@@ -80,6 +97,8 @@ pub(crate) trait Family: Sized {
     const NO_SUBNET: Self::Drop;
     const HOOK: Self::Drop;
     const UNENCODABLE: Self::Drop;
+    /// The packet is in class `DROP`.
+    const CLASS_DROP: Self::Drop;
 
     fn counters(&self) -> &Stats;
     /// The loaded hook libraries, if any.
@@ -95,6 +114,12 @@ pub(crate) trait Family: Sized {
 
     /// Parses the received bytes.
     fn parse(buf: &[u8]) -> Result<Self::Query, Self::ParseError>;
+    /// The packet as class tests see it.
+    fn raw<'a>(buf: &'a [u8], q: &'a Self::Query, meta: &'a Self::Meta) -> Self::Raw<'a>;
+    /// The configured client classes, in definition order.
+    fn class_defs(&self) -> &[Self::Class];
+    /// A reservation's `client-classes`.
+    fn host_classes(h: &Self::Host) -> &[String];
     /// Counts the query in its message type's received counter.
     fn count_received(&self, q: &Self::Query);
     /// Sets the query argument (`query4` / `query6`) of a hook point.
@@ -103,8 +128,15 @@ pub(crate) trait Family: Sized {
     fn set_response<'a>(a: &mut HookArgs<'a>, d: &'a mut Self::Draft);
     /// Whether the query is one this server answers, before any subnet.
     fn check(&self, q: &Self::Query, meta: &Self::Meta) -> Result<(), Self::Drop>;
-    /// The subnet's index in [`Family::subnets`], before `subnetN_select`.
-    fn select_subnet(&self, q: &Self::Query, meta: &Self::Meta) -> Option<usize>;
+    /// The subnet's index in [`Family::subnets`], before `subnetN_select`:
+    /// Kea's selection among the subnets whose `client-class` guard lets
+    /// a packet in `classes` in.
+    fn select_subnet(
+        &self,
+        q: &Self::Query,
+        meta: &Self::Meta,
+        classes: &ClassSet<'_>,
+    ) -> Option<usize>;
     /// The client's reservation (`hostN_identifier` runs here).
     fn find_host<'a>(
         &'a self,
@@ -137,7 +169,7 @@ pub(crate) trait Family: Sized {
 }
 
 /// Everything decided about one query before its reply is built.
-pub(crate) struct Ctx<'a, F: Family> {
+pub(crate) struct Ctx<'a, F: Family + 'a> {
     /// Per-packet hook context (shared by one library's callouts).
     pub pc: &'a RefCell<PacketContext>,
     pub q: &'a F::Query,
@@ -151,6 +183,11 @@ pub(crate) struct Ctx<'a, F: Family> {
     pub now: u64,
     /// The family's own state of the exchange.
     pub fam: F::State,
+    /// The client's classes (the handlers add the required ones).
+    pub classes: RefCell<ClassSet<'a>>,
+    /// The packet for class tests; `None` in a resumed exchange, which
+    /// evaluates no more classes.
+    pub raw: Option<&'a F::Raw<'a>>,
 }
 
 /// What a family's handler made of a message.
@@ -196,6 +233,7 @@ pub struct Parked<F: Family> {
     now: u64,
     draft: F::Draft,
     pc: PacketContext,
+    classes: ClassSet<'static>,
 }
 
 impl<F: Family> Clone for Parked<F> {
@@ -210,6 +248,7 @@ impl<F: Family> Clone for Parked<F> {
             now: self.now,
             draft: self.draft.clone(),
             pc: self.pc.clone(),
+            classes: self.classes.clone(),
         }
     }
 }
@@ -243,25 +282,35 @@ pub(crate) fn process<F: Family>(
         }
     };
     e.count_received(&q);
+    // Classification, first pass: what does not depend on KNOWN/UNKNOWN.
+    let raw = F::raw(buf, &q, meta);
+    let defs = e.class_defs();
+    let mut classes = ClassSet::new();
+    classify::on_receive(&raw, defs, &mut classes);
     // pktN_receive: the parsed query.
     if let Some(h) = hooks_at(e, F::PKT_RECEIVE) {
         let mut pcm = pc.borrow_mut();
         let mut a = HookArgs::new(F::PKT_RECEIVE, &mut pcm);
         F::set_query(&mut a, &q);
+        a.classes = Some(&classes);
         if h.call(&mut a) != NextStep::Continue {
             std::mem::drop(pcm);
             return drop(e, Some(&q), F::HOOK);
         }
     }
+    if classes.contains(DROP) {
+        return drop(e, Some(&q), F::CLASS_DROP);
+    }
     if let Err(why) = e.check(&q, meta) {
         return drop(e, Some(&q), why);
     }
     // subnetN_select: callouts may choose another subnet (or none).
-    let mut selected = e.select_subnet(&q, meta);
+    let mut selected = e.select_subnet(&q, meta, &classes);
     if let Some(h) = hooks_at(e, F::SUBNET_SELECT) {
         let mut pcm = pc.borrow_mut();
         let mut a = HookArgs::new(F::SUBNET_SELECT, &mut pcm);
         F::set_query(&mut a, &q);
+        a.classes = Some(&classes);
         a.subnet_id = selected.map(|i| F::subnet_id(&e.subnets()[i]));
         a.text
             .push((F::SUBNET_COLLECTION, e.subnet_collection().to_owned()));
@@ -282,6 +331,16 @@ pub(crate) fn process<F: Family>(
     };
     // hostN_identifier: the reservation.
     let host = e.find_host(&q, subnet, &pc);
+    // Classification, second pass: KNOWN/UNKNOWN and what depends on them.
+    let hc = match &host {
+        Some(Cow::Borrowed(h)) => Some(HostClasses::Borrowed(F::host_classes(h))),
+        Some(Cow::Owned(h)) => Some(HostClasses::Copied(F::host_classes(h))),
+        None => None,
+    };
+    classify::after_host(&raw, defs, &mut classes, hc);
+    if classes.contains(DROP) {
+        return drop(e, Some(&q), F::CLASS_DROP);
+    }
     let ctx = Ctx {
         pc: &pc,
         q: &q,
@@ -291,6 +350,8 @@ pub(crate) fn process<F: Family>(
         host,
         now,
         fam: e.new_state(),
+        classes: RefCell::new(classes),
+        raw: Some(&raw),
     };
     match e.handle(store, &ctx) {
         Handled::Reply(d) => finish(e, &ctx, d),
@@ -315,6 +376,7 @@ fn park<F: Family>(ctx: &Ctx<'_, F>, id: u64, stage: Stage, draft: F::Draft) -> 
         now: ctx.now,
         draft,
         pc: std::mem::take(&mut *ctx.pc.borrow_mut()),
+        classes: ctx.classes.borrow().to_owned_set(),
     }))
 }
 
@@ -331,6 +393,7 @@ pub(crate) fn resume<F: Family>(e: &F, p: Parked<F>) -> F::Outcome {
         now,
         draft,
         pc,
+        classes,
     } = p;
     let subnet = if sidx == NO_SUBNET {
         e.no_subnet(&q)
@@ -350,6 +413,8 @@ pub(crate) fn resume<F: Family>(e: &F, p: Parked<F>) -> F::Outcome {
         host: host.map(Cow::Owned),
         now,
         fam: F::State::default(),
+        classes: RefCell::new(classes),
+        raw: None,
     };
     match stage {
         Stage::Committed => finish(e, &ctx, draft),
@@ -377,10 +442,12 @@ fn finish<F: Family>(e: &F, ctx: &Ctx<'_, F>, mut d: F::Draft) -> F::Outcome {
     // pktN_send: callouts may change the response, or park it.
     if let Some(h) = hooks_at(e, F::PKT_SEND) {
         let step = {
+            let classes = ctx.classes.borrow();
             let mut pcm = ctx.pc.borrow_mut();
             let mut a = HookArgs::new(F::PKT_SEND, &mut pcm);
             F::set_query(&mut a, ctx.q);
             a.subnet_id = Some(F::subnet_id(ctx.subnet));
+            a.classes = Some(&classes);
             F::set_response(&mut a, &mut d);
             a.park = Some(next_park_id());
             (h.call(&mut a), a.park)

@@ -73,6 +73,9 @@ global_stats! {
     Pkt4ProcessingPanic => "pkt4-processing-panic",
     Pkt4DropServiceDisabled => "pkt4-drop-service-disabled",
     Pkt4DropHook => "pkt4-drop-hook",
+    // ruru addition: the packet is in class DROP (Kea counts it in
+    // pkt4-receive-drop only).
+    Pkt4DropClass => "pkt4-drop-class",
     // DHCPv6 (Kea's kea-dhcp6 names).
     Pkt6Received => "pkt6-received",
     Pkt6SolicitReceived => "pkt6-solicit-received",
@@ -95,6 +98,7 @@ global_stats! {
     // ruru additions, as for DHCPv4 (each also counts in pkt6-receive-drop).
     Pkt6DropStoreFailed => "pkt6-drop-lease-store-failed",
     Pkt6DropServiceDisabled => "pkt6-drop-service-disabled",
+    Pkt6DropClass => "pkt6-drop-class",
     // ruru addition: a message with more IAs (or addresses/prefixes in an
     // IA) than ruru reads; the rest was ignored, the message answered.
     Pkt6IaLimit => "pkt6-ia-limit",

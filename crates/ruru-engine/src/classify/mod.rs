@@ -32,6 +32,7 @@ pub mod view6;
 use std::fmt;
 
 use ruru_classify::{Expr, Packet};
+use ruru_config::ClassTest;
 
 /// Classes kept inline before [`ClassSet`] spills to the heap.
 pub const INLINE: usize = 8;
@@ -264,6 +265,36 @@ pub trait ClassDef {
     fn depends_on_known(&self) -> bool;
 }
 
+/// The configuration's classes, both families.
+macro_rules! class_def {
+    ($t:ty) => {
+        impl ClassDef for $t {
+            #[inline]
+            fn name(&self) -> &str {
+                &self.name
+            }
+            #[inline]
+            fn test(&self) -> Test<'_> {
+                match &self.test {
+                    ClassTest::None => Test::None,
+                    ClassTest::Test(e) => Test::Bool(e),
+                    ClassTest::Template(e) => Test::Template(e),
+                }
+            }
+            #[inline]
+            fn only_if_required(&self) -> bool {
+                self.only_if_required
+            }
+            #[inline]
+            fn depends_on_known(&self) -> bool {
+                self.depends_on_known
+            }
+        }
+    };
+}
+class_def!(ruru_config::ClientClass4);
+class_def!(ruru_config::ClientClass6);
+
 /// Received packet data the class tests are evaluated on: builds the
 /// `ruru_classify::Packet` view with the classes assigned so far.
 pub trait Source {
@@ -275,16 +306,22 @@ pub trait Source {
     fn vendor_class(&self) -> Option<&[u8]>;
 }
 
-/// Evaluates class `d` (number `i`) and adds it (and what it spawns) to
-/// `set` on a match. An evaluation error counts as no match and is logged,
-/// as in Kea.
-fn evaluate<'a, S: Source, D: ClassDef>(src: &S, set: &mut ClassSet<'a>, i: usize, d: &'a D) {
+/// Evaluates class `d` (number `i`) and adds it, as `name`, (and what it
+/// spawns) to `set` on a match. An evaluation error counts as no match
+/// and is logged, as in Kea.
+fn evaluate<'a, S: Source, D: ClassDef>(
+    src: &S,
+    set: &mut ClassSet<'a>,
+    i: usize,
+    d: &D,
+    name: &'a str,
+) {
     match d.test() {
         Test::None => {}
         Test::Bool(e) => {
             let r = e.eval_bool(&src.view(set));
             match r {
-                Ok(true) => set.insert_def(d.name(), i),
+                Ok(true) => set.insert_def(name, i),
                 Ok(false) => {}
                 Err(err) => {
                     tracing::error!(class = d.name(), error = %err, "class test failed");
@@ -308,7 +345,7 @@ fn evaluate<'a, S: Source, D: ClassDef>(src: &S, set: &mut ClassSet<'a>, i: usiz
                 }
             };
             if let Some(s) = spawned {
-                set.insert_def(d.name(), i);
+                set.insert_def(name, i);
                 set.insert(Name::Owned(s.into_boxed_str()));
             }
         }
@@ -326,7 +363,7 @@ pub fn on_receive<'a, S: Source, D: ClassDef>(src: &'a S, defs: &'a [D], set: &m
     }
     for (i, d) in defs.iter().enumerate() {
         if !d.only_if_required() && !d.depends_on_known() {
-            evaluate(src, set, i, d);
+            evaluate(src, set, i, d, d.name());
         }
     }
 }
@@ -363,7 +400,7 @@ pub fn after_host<'a, S: Source, D: ClassDef>(
     }
     for (i, d) in defs.iter().enumerate() {
         if !d.only_if_required() && d.depends_on_known() {
-            evaluate(src, set, i, d);
+            evaluate(src, set, i, d, d.name());
         }
     }
 }
@@ -389,12 +426,13 @@ pub fn add_named<'a, D: ClassDef>(defs: &'a [D], set: &mut ClassSet<'a>, name: &
 /// Kea's `requiredClassify`: the classes `required` names (shared network,
 /// subnet, then pool lists, each in order, each once), evaluated in that
 /// order; a required class without a test is added unconditionally. Names
-/// without a definition are ignored.
-pub fn required<'a, 'r, S: Source, D: ClassDef>(
-    src: &'a S,
-    defs: &'a [D],
+/// without a definition are ignored. The set borrows the names from the
+/// lists (so `defs` need not outlive it).
+pub fn required<'a, S: Source, D: ClassDef>(
+    src: &S,
+    defs: &[D],
     set: &mut ClassSet<'a>,
-    required: impl IntoIterator<Item = &'r [String]>,
+    required: impl IntoIterator<Item = &'a [String]>,
 ) {
     for list in required {
         for name in list {
@@ -408,8 +446,8 @@ pub fn required<'a, 'r, S: Source, D: ClassDef>(
             };
             let d = &defs[i];
             match d.test() {
-                Test::None => set.insert_def(d.name(), i),
-                _ => evaluate(src, set, i, d),
+                Test::None => set.insert_def(name, i),
+                _ => evaluate(src, set, i, d, name),
             }
         }
     }

@@ -12,7 +12,7 @@ use crate::rng::Rng;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
-use ruru_config::{Reservation4, Subnet4};
+use ruru_config::{Pool4, Reservation4, Subnet4};
 use ruru_lease::{Block4, Lease4, LeaseStore, BLOCK4};
 
 use super::hosts::HostSources;
@@ -177,7 +177,8 @@ impl PoolCursors {
         }
     }
 
-    /// A free pool address for this client, or None when every pool is full.
+    /// A free pool address for this client, or None when every pool it may
+    /// use (`pool_ok`) is full.
     /// An address reserved in a host database is skipped like one reserved
     /// in the configuration (asked only for addresses free of leases).
     ///
@@ -196,10 +197,16 @@ impl PoolCursors {
         subnet: &Subnet4,
         key: &ClientKey<'_>,
         now: u64,
+        pool_ok: &dyn Fn(&Pool4) -> bool,
     ) -> Option<Ipv4Addr> {
         let mut stepped = false;
         for by_blocks in [true, false] {
             for (pool, cursor) in subnet.pools.iter().zip(&self.cursors) {
+                // A pool whose client-class guard the client fails is never
+                // used, even when the others are full (Kea).
+                if !pool_ok(pool) {
+                    continue;
+                }
                 let size = u128::from(pool.size());
                 let start = u128::from(u32::from(pool.start));
                 // The last block asked about, during this search.

@@ -9,13 +9,14 @@ use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 
 use dhcproto::v4::{MessageType, Opcode};
-use ruru_config::{HostId, HostIdType, Reservation4, Subnet4};
+use ruru_config::{ClientClass4, HostId, HostIdType, Reservation4, Subnet4};
 use ruru_lease::LeaseStore;
 use tracing::debug;
 
 use super::packet::{self, Query4};
 use super::reply::{self, Draft};
 use super::{hex, Ctx, Drop4, Engine4, Outcome4, Parked4, RecvMeta, Reply4};
+use crate::classify::{self, view4::Raw4, ClassSet};
 use crate::hooks::{HookArgs, HookDispatch, HookPoint, NextStep, PacketContext};
 use crate::pipeline::{Family, Handled, Stage};
 use crate::stats::{Stat, Stats};
@@ -36,6 +37,8 @@ impl Family for Engine4 {
     /// Set when a `leases4_committed` callout parked the reply.
     type State = Cell<Option<u64>>;
     type Reply = Reply4;
+    type Raw<'a> = Raw4<'a>;
+    type Class = ClientClass4;
     type Outcome = Outcome4;
 
     const RECEIVED: Stat = Stat::Pkt4Received;
@@ -51,6 +54,7 @@ impl Family for Engine4 {
     const NO_SUBNET: Drop4 = Drop4::NoSubnet;
     const HOOK: Drop4 = Drop4::Hook;
     const UNENCODABLE: Drop4 = Drop4::Invalid;
+    const CLASS_DROP: Drop4 = Drop4::Class;
 
     #[inline]
     fn counters(&self) -> &Stats {
@@ -91,6 +95,21 @@ impl Family for Engine4 {
     #[inline]
     fn parse(buf: &[u8]) -> Result<Query4, packet::ParseError> {
         packet::parse(buf)
+    }
+
+    #[inline]
+    fn raw<'a>(buf: &'a [u8], q: &'a Query4, meta: &'a RecvMeta) -> Raw4<'a> {
+        Raw4::new(buf, q, meta)
+    }
+
+    #[inline]
+    fn class_defs(&self) -> &[ClientClass4] {
+        &self.cfg.client_classes
+    }
+
+    #[inline]
+    fn host_classes(h: &Reservation4) -> &[String] {
+        &h.client_classes
     }
 
     #[inline]
@@ -152,33 +171,36 @@ impl Family for Engine4 {
 
     /// Kea's subnet selection for DHCPv4.
     #[inline]
-    fn select_subnet(&self, q: &Query4, meta: &RecvMeta) -> Option<usize> {
+    fn select_subnet(&self, q: &Query4, meta: &RecvMeta, classes: &ClassSet<'_>) -> Option<usize> {
         let subnets = &self.cfg.subnets;
+        // Kea skips the subnets whose client-class the packet is not in.
+        let find = |f: &dyn Fn(&Subnet4) -> bool| {
+            subnets
+                .iter()
+                .position(|s| f(s) && classify::allowed(&s.classes.client_classes, classes))
+        };
         if let Some(link) = q.link_selection {
-            return subnets.iter().position(|s| s.contains(link));
+            return find(&|s| s.contains(link));
         }
         if q.is_relayed() {
             let gi = q.giaddr();
-            if let Some(i) = subnets.iter().position(|s| s.relay_addresses.contains(&gi)) {
+            if let Some(i) = find(&|s| s.relay_addresses.contains(&gi)) {
                 return Some(i);
             }
-            return subnets.iter().position(|s| s.contains(gi));
+            return find(&|s| s.contains(gi));
         }
         let ci = q.ciaddr();
         if !ci.is_unspecified() {
-            if let Some(i) = subnets.iter().position(|s| s.contains(ci)) {
+            if let Some(i) = find(&|s| s.contains(ci)) {
                 return Some(i);
             }
         }
         if let Some(ifname) = &meta.iface {
-            if let Some(i) = subnets
-                .iter()
-                .position(|s| s.interface.as_deref() == Some(&**ifname))
-            {
+            if let Some(i) = find(&|s| s.interface.as_deref() == Some(&**ifname)) {
                 return Some(i);
             }
         }
-        subnets.iter().position(|s| s.contains(meta.local))
+        find(&|s| s.contains(meta.local))
     }
 
     /// The client's reservation: the configuration's first (in
@@ -331,6 +353,7 @@ impl Family for Engine4 {
             Drop4::NotForUs => Some(Stat::Pkt4DropNotForUs),
             Drop4::StoreFailed => Some(Stat::Pkt4DropStoreFailed),
             Drop4::Hook => Some(Stat::Pkt4DropHook),
+            Drop4::Class => Some(Stat::Pkt4DropClass),
             _ => None,
         }
     }

@@ -27,10 +27,11 @@ pub mod reply;
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::sync::Arc;
 
-use ruru_config::{Dhcp4, OptionData, Subnet4};
+use ruru_config::{ClientClass4, Dhcp4, OptionData, Pool4, Subnet4};
 use ruru_lease::{Lease4, LeaseError, LeaseState, LeaseStore};
 use tracing::debug;
 
+use crate::classify;
 use crate::hooks::{next_park_id, HookArgs, HookDispatch, HookPoint, NextStep};
 use crate::pipeline::{self, Parked};
 use crate::rng::Rng;
@@ -117,6 +118,8 @@ pub enum Drop4 {
     Invalid,
     /// A hook callout said DROP (or SKIP where that means drop), or failed.
     Hook,
+    /// The packet is in class `DROP` (counted in `pkt4-drop-class`).
+    Class,
 }
 
 /// The result of processing one packet.
@@ -369,6 +372,58 @@ impl Engine4 {
         pipeline::drop_parked(self, p);
     }
 
+    /// Whether the client's classes let it use `pool` (its guard).
+    fn pool_allowed(ctx: &Ctx<'_>, pool: &Pool4) -> bool {
+        pool.classes.client_classes.is_empty()
+            || classify::allowed(&pool.classes.client_classes, &ctx.classes.borrow())
+    }
+
+    /// Whether `addr` is in a pool of the subnet the client may use.
+    fn in_allowed_pool(ctx: &Ctx<'_>, addr: Ipv4Addr) -> bool {
+        ctx.subnet
+            .pools
+            .iter()
+            .any(|p| p.contains(addr) && Self::pool_allowed(ctx, p))
+    }
+
+    /// Kea's `requiredClassify`, once the address is chosen: the
+    /// `require-client-classes` of the subnet, then of the address's pool.
+    fn require_classes(&self, ctx: &Ctx<'_>, yiaddr: Ipv4Addr) {
+        let Some(raw) = ctx.raw else {
+            return;
+        };
+        let s = ctx.subnet;
+        let pool = if yiaddr.is_unspecified() {
+            None
+        } else {
+            s.pool_of(yiaddr)
+        };
+        let pool_req = pool.map_or(&[][..], |p| &p.classes.required_classes[..]);
+        if s.classes.required_classes.is_empty() && pool_req.is_empty() {
+            return;
+        }
+        classify::required(
+            raw,
+            &self.cfg.client_classes,
+            &mut ctx.classes.borrow_mut(),
+            [&s.classes.required_classes[..], pool_req],
+        );
+    }
+
+    /// The valid-lifetime triple: the first of the client's classes that
+    /// sets one, else the subnet's (Kea's `getValidLft`).
+    fn valid_lifetime(&self, ctx: &Ctx<'_>) -> ruru_config::Lifetime {
+        let defs = &self.cfg.client_classes;
+        if !defs.is_empty() {
+            let classes = ctx.classes.borrow();
+            let found = classes.defs().find_map(|i| defs.get(i)?.valid_lifetime);
+            if let Some(l) = found {
+                return l;
+            }
+        }
+        ctx.subnet.valid_lifetime
+    }
+
     fn key<'a>(&self, ctx: &Ctx<'a>) -> ClientKey<'a> {
         ClientKey {
             hwaddr: &ctx.q.hwaddr,
@@ -398,7 +453,7 @@ impl Engine4 {
         // The client's current lease, when it may keep it.
         let current = alloc::existing_lease(store, s, &key)
             .filter(|l| {
-                s.pool_of(l.addr).is_some()
+                Self::in_allowed_pool(ctx, l.addr)
                     && s.reservations
                         .by_address(l.addr)
                         .is_none_or(|r| own.is_some_and(|h| h.id == r.id))
@@ -411,7 +466,9 @@ impl Engine4 {
             }
         }
         if let Some(r) = requested {
-            if s.pool_of(r).is_some() && alloc::available(store, hosts, s, &key, own, r, ctx.now) {
+            if Self::in_allowed_pool(ctx, r)
+                && alloc::available(store, hosts, s, &key, own, r, ctx.now)
+            {
                 return Some(r);
             }
         }
@@ -419,7 +476,9 @@ impl Engine4 {
         if current.is_some() {
             return current;
         }
-        self.cursors[ctx.sidx].find_free(store, hosts, s, &key, ctx.now)
+        self.cursors[ctx.sidx].find_free(store, hosts, s, &key, ctx.now, &|p| {
+            Self::pool_allowed(ctx, p)
+        })
     }
 
     fn discover(&self, store: &dyn LeaseStore, ctx: &Ctx<'_>) -> Result<Option<Draft>, Drop4> {
@@ -434,7 +493,7 @@ impl Engine4 {
             );
             return Err(Drop4::AllocationFailed);
         };
-        let mut valid = ctx.subnet.valid_lifetime.choose(ctx.q.lease_time);
+        let mut valid = self.valid_lifetime(ctx).choose(ctx.q.lease_time);
         let mut addr = addr;
         if self.hooks_at(HookPoint::Lease4Select).is_some() {
             let mut cand = self.candidate(ctx, addr, valid);
@@ -453,6 +512,7 @@ impl Engine4 {
         }
         let mut d = Draft::new(2);
         d.yiaddr = addr;
+        self.require_classes(ctx, addr);
         self.lease_options_with(ctx, &mut d, valid);
         Ok(Some(d))
     }
@@ -526,7 +586,11 @@ impl Engine4 {
 
         // lease4_renew (the client's own active lease) or lease4_select:
         // callouts may change the lifetime, and at lease4_select the address.
-        let mut lease = self.candidate(ctx, requested, s.valid_lifetime.choose(q.lease_time));
+        let mut lease = self.candidate(
+            ctx,
+            requested,
+            self.valid_lifetime(ctx).choose(q.lease_time),
+        );
         // The address's lease, read once for the checks and the write below
         // (with a SQL database each read is a round trip).
         let mut current = store.get4(requested);
@@ -550,6 +614,7 @@ impl Engine4 {
                         u32::try_from(cur.expire.saturating_sub(ctx.now)).unwrap_or(u32::MAX);
                     let mut d = Draft::new(5);
                     d.yiaddr = requested;
+                    self.require_classes(ctx, requested);
                     self.lease_options_with(ctx, &mut d, left.max(1));
                     return Ok(Some(d));
                 }
@@ -565,14 +630,17 @@ impl Engine4 {
         lease.expire = ctx.now + u64::from(valid);
 
         // The address must be this client's or free; otherwise NAK. An
-        // address chosen by a callout need not be in a pool (Kea).
+        // address chosen by a callout need not be in a pool (Kea); one in
+        // a pool must be in a pool the client's classes allow, even when
+        // it is the client's (Kea's `inAllowedPool`).
         let (own, hosts) = (ctx.host.as_deref(), &self.opts.hosts);
         let reserved_addr = own.and_then(|h| h.ip_address);
         let ok = alloc::available_with(hosts, s, &key, own, requested, ctx.now, current.as_ref())
             && (by_hook
-                || s.pool_of(requested).is_some()
+                || Self::in_allowed_pool(ctx, requested)
                 || reserved_addr == Some(requested)
-                || current.as_ref().is_some_and(|l| key.owns(l)));
+                || (s.pool_of(requested).is_none()
+                    && current.as_ref().is_some_and(|l| key.owns(l))));
         if !ok {
             // After our OFFER, an address now held by another client was
             // taken by another server meanwhile: a conflict.
@@ -672,6 +740,7 @@ impl Engine4 {
         }
         let mut d = Draft::new(5);
         d.yiaddr = requested;
+        self.require_classes(ctx, requested);
         self.lease_options_with(ctx, &mut d, valid);
         Ok(Some(d))
     }
@@ -794,6 +863,7 @@ impl Engine4 {
 
     fn inform(&self, ctx: &Ctx<'_>) -> Option<Draft> {
         let mut d = Draft::new(5);
+        self.require_classes(ctx, Ipv4Addr::UNSPECIFIED);
         self.common_options(ctx, &mut d);
         Some(d)
     }
@@ -818,9 +888,11 @@ impl Engine4 {
         self.common_options(ctx, d);
     }
 
-    /// Options by precedence (host > pool > subnet > global): requested ones
-    /// (PRL) and always-send ones, plus Kea's always-sent basics (routers,
-    /// domain-name-servers, domain-name); siaddr/sname/file.
+    /// Options by precedence (host > pool > subnet > the client's classes,
+    /// in assignment order > global; Kea's `buildCfgOptionList`):
+    /// requested ones (PRL) and always-send ones, plus Kea's always-sent
+    /// basics (routers, domain-name-servers, domain-name);
+    /// siaddr/sname/file (host > first class that sets it > subnet).
     fn common_options(&self, ctx: &Ctx<'_>, d: &mut Draft) {
         let s = ctx.subnet;
         let pool = if d.yiaddr.is_unspecified() {
@@ -828,23 +900,33 @@ impl Engine4 {
         } else {
             s.pool_of(d.yiaddr)
         };
-        let layers: [&[OptionData]; 4] = [
+        let layers: [&[OptionData]; 3] = [
             ctx.host.as_deref().map_or(&[][..], |h| &h.options[..]),
             pool.map_or(&[][..], |p| &p.options[..]),
             &s.options[..],
-            &self.cfg.options[..],
         ];
         let q = ctx.q;
         let wanted = |o: &OptionData| {
             o.always_send || matches!(o.code, 3 | 6 | 15) || q.prl.contains(&o.code)
         };
-        for layer in layers {
+        let mut add = |layer: &[OptionData]| {
             for o in layer {
                 if wanted(o) {
                     d.add(o.code, o.data.clone());
                 }
             }
+        };
+        for layer in layers {
+            add(layer);
         }
+        let defs = &self.cfg.client_classes;
+        let classes = ctx.classes.borrow();
+        if !defs.is_empty() {
+            for c in classes.defs().filter_map(|i| defs.get(i)) {
+                add(&c.options);
+            }
+        }
+        add(&self.cfg.options);
         // Hostname: a reserved one is sent when the client sent option 12 or asked for it.
         if let Some(h) = ctx.host.as_deref().and_then(|h| h.hostname.as_ref()) {
             if q.hostname.is_some() || q.prl.contains(&12) {
@@ -857,21 +939,33 @@ impl Engine4 {
                 d.add(61, c.clone());
             }
         }
-        d.siaddr = ctx
-            .host
-            .as_deref()
+        // Kea's setFixedFields: the subnet's, overridden by the first class
+        // that sets each, overridden by the reservation's.
+        let host = ctx.host.as_deref();
+        let class = |f: &dyn Fn(&ClientClass4) -> bool| {
+            classes.defs().filter_map(|i| defs.get(i)).find(|c| f(c))
+        };
+        d.siaddr = host
             .and_then(|h| h.next_server)
+            .or_else(|| {
+                class(&|c| c.next_server.is_some_and(|a| !a.is_unspecified()))
+                    .and_then(|c| c.next_server)
+            })
             .unwrap_or(s.next_server);
-        d.sname = ctx
-            .host
-            .as_deref()
+        d.sname = host
             .and_then(|h| h.server_hostname.clone())
+            .or_else(|| {
+                class(&|c| c.server_hostname.as_ref().is_some_and(|n| !n.is_empty()))
+                    .and_then(|c| c.server_hostname.clone())
+            })
             .unwrap_or_else(|| s.server_hostname.clone())
             .into_bytes();
-        d.file = ctx
-            .host
-            .as_deref()
+        d.file = host
             .and_then(|h| h.boot_file_name.clone())
+            .or_else(|| {
+                class(&|c| c.boot_file_name.as_ref().is_some_and(|n| !n.is_empty()))
+                    .and_then(|c| c.boot_file_name.clone())
+            })
             .unwrap_or_else(|| s.boot_file_name.clone())
             .into_bytes();
     }

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 
 use dhcproto::v6::{self, DhcpOption, MessageType, OptionCode, Status};
-use ruru_config::{HostId6, Reservation6, Subnet6};
+use ruru_config::{ClientClass6, HostId6, Reservation6, Subnet6};
 use ruru_lease::{Lease6, LeaseStore, LeaseType6};
 use serde_json::json;
 use tracing::debug;
@@ -18,6 +18,7 @@ use tracing::debug;
 use super::packet::{self, Query6};
 use super::reply::{self, status};
 use super::{Commits, Ctx, Drop6, Engine6, Outcome6, Parked6, RecvMeta6, Reply6};
+use crate::classify::{self, view6::Raw6, ClassSet};
 use crate::hooks::{next_park_id, HookArgs, HookDispatch, HookPoint, NextStep, PacketContext};
 use crate::pipeline::{Family, Handled, Stage};
 use crate::stats::{Stat, Stats};
@@ -37,6 +38,8 @@ impl Family for Engine6 {
     type Drop = Drop6;
     type State = Commits;
     type Reply = Reply6;
+    type Raw<'a> = Raw6<'a>;
+    type Class = ClientClass6;
     type Outcome = Outcome6;
 
     const RECEIVED: Stat = Stat::Pkt6Received;
@@ -52,6 +55,7 @@ impl Family for Engine6 {
     const NO_SUBNET: Drop6 = Drop6::NoSubnet;
     const HOOK: Drop6 = Drop6::Hook;
     const UNENCODABLE: Drop6 = Drop6::Invalid;
+    const CLASS_DROP: Drop6 = Drop6::Class;
 
     #[inline]
     fn counters(&self) -> &Stats {
@@ -92,6 +96,20 @@ impl Family for Engine6 {
     }
 
     #[inline]
+    fn raw<'a>(buf: &'a [u8], q: &'a Query6, meta: &'a RecvMeta6) -> Raw6<'a> {
+        Raw6::new(buf, q, meta)
+    }
+
+    #[inline]
+    fn class_defs(&self) -> &[ClientClass6] {
+        &self.cfg.client_classes
+    }
+
+    #[inline]
+    fn host_classes(h: &Reservation6) -> &[String] {
+        &h.client_classes
+    }
+
     fn parse(buf: &[u8]) -> Result<Query6, packet::ParseError6> {
         packet::parse(buf)
     }
@@ -165,32 +183,30 @@ impl Family for Engine6 {
     /// `relay.ip-addresses`, then the subnet containing the innermost
     /// relay's link-address; direct → the receiving interface.
     #[inline]
-    fn select_subnet(&self, q: &Query6, meta: &RecvMeta6) -> Option<usize> {
+    fn select_subnet(&self, q: &Query6, meta: &RecvMeta6, classes: &ClassSet<'_>) -> Option<usize> {
         let subnets = &self.cfg.subnets;
+        // Kea skips the subnets whose client-class the packet is not in.
+        let find = |f: &dyn Fn(&Subnet6) -> bool| {
+            subnets
+                .iter()
+                .position(|s| f(s) && classify::allowed(&s.classes.client_classes, classes))
+        };
         if let Some(r) = q.inner_relay() {
             if let Some(id) = &r.interface_id {
-                if let Some(i) = subnets
-                    .iter()
-                    .position(|s| s.interface_id.as_ref() == Some(id))
-                {
+                if let Some(i) = find(&|s| s.interface_id.as_ref() == Some(id)) {
                     return Some(i);
                 }
             }
-            if let Some(i) = subnets
-                .iter()
-                .position(|s| s.relay_addresses.contains(&r.link_addr))
-            {
+            if let Some(i) = find(&|s| s.relay_addresses.contains(&r.link_addr)) {
                 return Some(i);
             }
             if !r.link_addr.is_unspecified() {
-                return subnets.iter().position(|s| s.contains(r.link_addr));
+                return find(&|s| s.contains(r.link_addr));
             }
             return None;
         }
         let ifname = meta.iface.as_deref()?;
-        subnets
-            .iter()
-            .position(|s| s.interface.as_deref() == Some(ifname))
+        find(&|s| s.interface.as_deref() == Some(ifname))
     }
 
     /// Reservation by DUID, by the link-layer address in a DUID-LLT/LL,
@@ -372,6 +388,7 @@ impl Family for Engine6 {
         match why {
             Drop6::ParseFailed => Some(Stat::Pkt6ParseFailed),
             Drop6::Hook => Some(Stat::Pkt6DropHook),
+            Drop6::Class => Some(Stat::Pkt6DropClass),
             Drop6::StoreFailed => Some(Stat::Pkt6DropStoreFailed),
             _ => None,
         }

@@ -119,6 +119,8 @@ pub enum Drop6 {
     /// Solicit, Confirm, Rebind or Information-request sent by a client
     /// to a unicast address (RFC 8415 §16: discarded).
     Unicast,
+    /// The packet is in class `DROP` (counted in `pkt6-drop-class`).
+    Class,
 }
 
 #[derive(Debug, Clone)]
