@@ -461,3 +461,6 @@ pub fn allowed(guard: &[String], set: &ClassSet<'_>) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod engine_tests;

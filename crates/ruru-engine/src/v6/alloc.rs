@@ -10,12 +10,14 @@
 
 use std::net::Ipv6Addr;
 
-use ruru_config::{PdPool, Pool6, Subnet6};
+use dhcproto::v6::{self, DhcpOption};
+use ruru_config::{ClassGuard, ClientClass6, Lifetime, PdPool, Pool6};
 use ruru_lease::{Lease6, LeaseState, LeaseStore, LeaseType6};
 use tracing::debug;
 
 use super::packet::Query6;
 use super::{Ctx, Drop6, Engine6};
+use crate::classify;
 use crate::cursor::{Candidate, Cursor};
 use crate::stats::{add, Stat};
 
@@ -98,14 +100,20 @@ impl Engine6 {
             .into_iter()
             .filter(|l| l.subnet_id == s.id && l.state != LeaseState::Declined)
             .map(|l| l.address)
-            .find(|a| s.pools.iter().any(|p| p.contains(*a)));
+            .find(|a| {
+                s.pools
+                    .iter()
+                    .any(|p| p.contains(*a) && Self::allowed(ctx, &p.classes))
+            });
         if let Some(c) = current {
             if hint.is_none_or(|h| h == c) {
                 return Some(c);
             }
         }
         if let Some(h) = hint {
-            if s.pools.iter().any(|p| p.contains(h))
+            if s.pools
+                .iter()
+                .any(|p| p.contains(h) && Self::allowed(ctx, &p.classes))
                 && self.free_for(store, ctx, LeaseType6::Na, h, iaid)
             {
                 return Some(h);
@@ -115,6 +123,11 @@ impl Engine6 {
             return current;
         }
         for (pool, cur) in s.pools.iter().zip(&self.cursors[ctx.sidx].na) {
+            // A pool the client's classes do not allow is never used, even
+            // when the others are full (Kea).
+            if !Self::allowed(ctx, &pool.classes) {
+                continue;
+            }
             if let Some(a) = self.search_pool(store, ctx, pool, cur, iaid) {
                 return Some(a);
             }
@@ -161,7 +174,11 @@ impl Engine6 {
             .into_iter()
             .filter(|l| l.subnet_id == s.id && l.state != LeaseState::Declined)
             .map(|l| (l.address, l.prefix_len))
-            .find(|(p, len)| s.pd_pools.iter().any(|pp| pp.contains(*p, *len)));
+            .find(|(p, len)| {
+                s.pd_pools
+                    .iter()
+                    .any(|pp| pp.contains(*p, *len) && Self::allowed(ctx, &pp.classes))
+            });
         if let Some(c) = current {
             if hint.is_none_or(|(h, _)| h == c.0 || h.is_unspecified()) {
                 return Some(c);
@@ -169,7 +186,9 @@ impl Engine6 {
         }
         if let Some((h, len)) = hint {
             if !h.is_unspecified()
-                && s.pd_pools.iter().any(|p| p.contains(h, len))
+                && s.pd_pools
+                    .iter()
+                    .any(|p| p.contains(h, len) && Self::allowed(ctx, &p.classes))
                 && self.free_for(store, ctx, LeaseType6::Pd, h, iaid)
             {
                 return Some((h, len));
@@ -179,6 +198,9 @@ impl Engine6 {
             return current;
         }
         for (pool, cur) in s.pd_pools.iter().zip(&self.cursors[ctx.sidx].pd) {
+            if !Self::allowed(ctx, &pool.classes) {
+                continue;
+            }
             if let Some(p) = self.search_pd(store, ctx, pool, cur, iaid) {
                 return Some((p, pool.delegated_len));
             }
@@ -224,13 +246,88 @@ impl Engine6 {
         }
     }
 
+    /// Whether the client's classes let it use a pool with this guard.
+    fn allowed(ctx: &Ctx<'_>, g: &ClassGuard) -> bool {
+        g.client_classes.is_empty() || classify::allowed(&g.client_classes, &ctx.classes.borrow())
+    }
+
     /// Preferred and valid lifetimes for an IA with the client's `hint`
-    /// (preferred, valid; 0 = none): the subnet's defaults, or the hint
-    /// within `min-`/`max-` (Kea); preferred never above valid.
-    fn lifetimes(&self, s: &Subnet6, hint: (u32, u32)) -> (u32, u32) {
-        let valid = s.valid_lifetime.choose(Some(hint.1));
-        let pref = s.preferred_lifetime.choose(Some(hint.0)).min(valid);
+    /// (preferred, valid; 0 = none): the defaults, or the hint within
+    /// `min-`/`max-` (Kea); preferred never above valid. Each triple is
+    /// the first of the client's classes' that sets it, else the subnet's
+    /// (Kea's `getValidLft` / `getPreferredLft`).
+    fn lifetimes(&self, ctx: &Ctx<'_>, hint: (u32, u32)) -> (u32, u32) {
+        let s = ctx.subnet;
+        let (mut vl, mut pl) = (s.valid_lifetime, s.preferred_lifetime);
+        let defs = &self.cfg.client_classes;
+        if !defs.is_empty() {
+            let classes = ctx.classes.borrow();
+            let first = |f: fn(&ClientClass6) -> Option<Lifetime>| {
+                classes.defs().find_map(|i| f(defs.get(i)?))
+            };
+            vl = first(|c| c.valid_lifetime).unwrap_or(vl);
+            pl = first(|c| c.preferred_lifetime).unwrap_or(pl);
+        }
+        let valid = vl.choose(Some(hint.1));
+        let pref = pl.choose(Some(hint.0)).min(valid);
         (pref, valid)
+    }
+
+    /// Kea's `requiredClassify`: the `require-client-classes` of the
+    /// subnet, then of the pools of every address and prefix in `reply`.
+    pub(super) fn require_classes(&self, ctx: &Ctx<'_>, reply: &v6::Message) {
+        let Some(raw) = ctx.raw else {
+            return;
+        };
+        let s = ctx.subnet;
+        let mut lists: Vec<&[String]> = Vec::new();
+        if !s.classes.required_classes.is_empty() {
+            lists.push(&s.classes.required_classes);
+        }
+        let pools = s
+            .pools
+            .iter()
+            .any(|p| !p.classes.required_classes.is_empty());
+        let pd_pools = s
+            .pd_pools
+            .iter()
+            .any(|p| !p.classes.required_classes.is_empty());
+        if pools || pd_pools {
+            for o in reply.opts().iter() {
+                let (DhcpOption::IANA(v6::IANA { opts, .. })
+                | DhcpOption::IAPD(v6::IAPD { opts, .. })) = o
+                else {
+                    continue;
+                };
+                for x in opts.iter() {
+                    let g = match x {
+                        DhcpOption::IAAddr(a) if pools => s
+                            .pools
+                            .iter()
+                            .find(|p| p.contains(a.addr))
+                            .map(|p| &p.classes),
+                        DhcpOption::IAPrefix(p) if pd_pools => s
+                            .pd_pools
+                            .iter()
+                            .find(|pp| pp.contains(p.prefix_ip, p.prefix_len))
+                            .map(|p| &p.classes),
+                        _ => None,
+                    };
+                    if let Some(g) = g.filter(|g| !g.required_classes.is_empty()) {
+                        lists.push(&g.required_classes);
+                    }
+                }
+            }
+        }
+        if lists.is_empty() {
+            return;
+        }
+        classify::required(
+            raw,
+            &self.cfg.client_classes,
+            &mut ctx.classes.borrow_mut(),
+            lists,
+        );
     }
 
     pub(super) fn lease(
@@ -242,7 +339,7 @@ impl Engine6 {
         iaid: u32,
         hint: (u32, u32),
     ) -> Lease6 {
-        let (pref, valid) = self.lifetimes(ctx.subnet, hint);
+        let (pref, valid) = self.lifetimes(ctx, hint);
         let (hwaddr, hwtype, hwaddr_source) = hwaddr_of(ctx.q, ctx.duid());
         Lease6 {
             address: addr,

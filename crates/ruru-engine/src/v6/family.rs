@@ -325,6 +325,9 @@ impl Family for Engine6 {
         if let Err(why) = result {
             return Handled::Drop(why);
         }
+        // Kea's requiredClassify, once the leases are chosen (before
+        // leases6_committed may park the reply with its classes).
+        self.require_classes(ctx, &reply);
         // leases6_committed: after the leases of a committing exchange are
         // stored (Request, Renew, Rebind, Release, Decline, rapid commit).
         let commits = match q.msg_type {

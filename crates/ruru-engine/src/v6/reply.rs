@@ -113,7 +113,8 @@ impl Engine6 {
         if !duid.is_empty() {
             reply.opts_mut().insert(DhcpOption::ClientId(duid.to_vec()));
         }
-        // Options by precedence: host > pool > subnet > global; ORO or always-send.
+        // Options by precedence: host > pool > subnet > classes > global;
+        // ORO or always-send.
         let s = ctx.subnet;
         let mut added: Vec<u16> = Vec::new();
         // The pool (or PD pool) of the first address (prefix) given.
@@ -137,14 +138,26 @@ impl Engine6 {
         let pd_opts = first_pd
             .and_then(|(p, l)| s.pd_pools.iter().find(|pp| pp.contains(p, l)))
             .map_or(&[][..], |p| &p.options[..]);
-        let layers: [&[OptionData6]; 5] = [
+        // ... > the client's classes, in assignment order > global (Kea's
+        // buildCfgOptionList).
+        let defs = &self.cfg.client_classes;
+        let classes = ctx.classes.borrow();
+        let class_layers = classes
+            .defs()
+            .filter(|_| !defs.is_empty())
+            .filter_map(|i| defs.get(i))
+            .map(|c| &c.options[..]);
+        let layers: [&[OptionData6]; 4] = [
             ctx.host.as_deref().map_or(&[][..], |h| &h.options[..]),
             pool_opts,
             pd_opts,
             &s.options[..],
-            &self.cfg.options[..],
         ];
-        for layer in layers {
+        let all = layers
+            .into_iter()
+            .chain(class_layers)
+            .chain([&self.cfg.options[..]]);
+        for layer in all {
             for o in layer {
                 if (o.always_send || ctx.q.oro.contains(&o.code)) && !added.contains(&o.code) {
                     added.push(o.code);
