@@ -9,6 +9,15 @@
 //! perf record -g target/release/examples/exchange_cost 200000
 //! ```
 //!
+//! A second argument K adds K client classes to each family's
+//! configuration (tests that read options, header fields, relay
+//! sub-options and earlier classes; the last matches every packet and
+//! carries an option), to measure what classification costs per exchange:
+//!
+//! ```sh
+//! valgrind --tool=callgrind target/release/examples/exchange_cost 20000 20
+//! ```
+//!
 //! The addresses are values in memory only; no packet leaves the process.
 
 #![allow(
@@ -51,7 +60,11 @@ fn main() -> Result<(), String> {
         Some(a) => a.parse().map_err(|e| format!("N {a}: {e}"))?,
         None => 100_000,
     };
-    let cfg = ruru_config::load_str(CONFIG, Path::new("exchange_cost.json"))
+    let k: usize = match std::env::args().nth(2) {
+        Some(a) => a.parse().map_err(|e| format!("K {a}: {e}"))?,
+        None => 0,
+    };
+    let cfg = ruru_config::load_str(&with_classes(k), Path::new("exchange_cost.json"))
         .map_err(|e| format!("config: {e}"))?;
     let d4 = Arc::new(cfg.dhcp4.ok_or("no Dhcp4")?);
     let d6 = Arc::new(cfg.dhcp6.ok_or("no Dhcp6")?);
@@ -84,6 +97,47 @@ fn main() -> Result<(), String> {
     let per = t.elapsed().as_secs_f64() * 1e6 / f64::from(n);
     println!("DHCPv6 SARR: {n} exchanges, {per:.2} µs each (engine + in-memory store)");
     Ok(())
+}
+
+/// [`CONFIG`] with `k` client classes in each family.
+fn with_classes(k: usize) -> String {
+    if k == 0 {
+        return CONFIG.to_owned();
+    }
+    let class = |v6: bool, j: usize| -> String {
+        let test = match (v6, j % 4) {
+            _ if j + 1 == k => {
+                return if v6 {
+                    r#"{"name": "last", "test": "option[1].exists", "option-data": [{"name": "domain-search", "data": "example.org"}]}"#.to_owned()
+                } else {
+                    r#"{"name": "last", "test": "option[53].exists", "option-data": [{"name": "domain-name", "data": "example.org"}]}"#.to_owned()
+                };
+            }
+            (false, 0) => "substring(option[60].hex, 0, 9) == 'PXEClient'".to_owned(),
+            (false, 1) => format!("pkt4.mac == 0x0a02ffffff{j:02x}"),
+            (false, 2) => format!("relay4[2].hex == 'remote{j}'"),
+            (true, 0) => "substring(option[16].hex, 0, 4) == 0x0000118b".to_owned(),
+            (true, 1) => format!("option[1].hex == 0x00030001ffff{j:02x}"),
+            (true, 2) => format!("relay6[0].option[37].hex == 'remote{j}'"),
+            (_, _) => format!("member('c{}') or option[93].exists", j - 1),
+        };
+        format!(r#"{{"name": "c{j}", "test": "{test}"}}"#)
+    };
+    let list = |v6: bool| (0..k).map(|j| class(v6, j)).collect::<Vec<_>>().join(",\n");
+    CONFIG
+        .replacen(
+            r#""valid-lifetime": 3600,"#,
+            &format!(
+                r#""valid-lifetime": 3600, "client-classes": [{}],"#,
+                list(false)
+            ),
+            1,
+        )
+        .replacen(
+            r#""Dhcp6": {"#,
+            &format!(r#""Dhcp6": {{ "client-classes": [{}],"#, list(true)),
+            1,
+        )
 }
 
 fn encode4(m: &v4::Message) -> Result<Vec<u8>, String> {

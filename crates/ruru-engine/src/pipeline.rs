@@ -116,6 +116,10 @@ pub(crate) trait Family: Sized {
     fn parse(buf: &[u8]) -> Result<Self::Query, Self::ParseError>;
     /// The packet as class tests see it.
     fn raw<'a>(buf: &'a [u8], q: &'a Self::Query, meta: &'a Self::Meta) -> Self::Raw<'a>;
+    /// Whether packets are classified: something reads the classes
+    /// (definitions, guards, hook libraries). If not, a packet's set
+    /// holds `ALL` only.
+    fn classifies(&self) -> bool;
     /// The configured client classes, in definition order.
     fn class_defs(&self) -> &[Self::Class];
     /// A reservation's `client-classes`.
@@ -285,8 +289,11 @@ pub(crate) fn process<F: Family>(
     // Classification, first pass: what does not depend on KNOWN/UNKNOWN.
     let raw = F::raw(buf, &q, meta);
     let defs = e.class_defs();
+    let classifies = e.classifies();
     let mut classes = ClassSet::new();
-    classify::on_receive(&raw, defs, &mut classes);
+    if classifies {
+        classify::on_receive(&raw, defs, &mut classes);
+    }
     // pktN_receive: the parsed query.
     if let Some(h) = hooks_at(e, F::PKT_RECEIVE) {
         let mut pcm = pc.borrow_mut();
@@ -298,7 +305,7 @@ pub(crate) fn process<F: Family>(
             return drop(e, Some(&q), F::HOOK);
         }
     }
-    if classes.contains(DROP) {
+    if classifies && classes.contains(DROP) {
         return drop(e, Some(&q), F::CLASS_DROP);
     }
     if let Err(why) = e.check(&q, meta) {
@@ -332,14 +339,16 @@ pub(crate) fn process<F: Family>(
     // hostN_identifier: the reservation.
     let host = e.find_host(&q, subnet, &pc);
     // Classification, second pass: KNOWN/UNKNOWN and what depends on them.
-    let hc = match &host {
-        Some(Cow::Borrowed(h)) => Some(HostClasses::Borrowed(F::host_classes(h))),
-        Some(Cow::Owned(h)) => Some(HostClasses::Copied(F::host_classes(h))),
-        None => None,
-    };
-    classify::after_host(&raw, defs, &mut classes, hc);
-    if classes.contains(DROP) {
-        return drop(e, Some(&q), F::CLASS_DROP);
+    if classifies {
+        let hc = match &host {
+            Some(Cow::Borrowed(h)) => Some(HostClasses::Borrowed(F::host_classes(h))),
+            Some(Cow::Owned(h)) => Some(HostClasses::Copied(F::host_classes(h))),
+            None => None,
+        };
+        classify::after_host(&raw, defs, &mut classes, hc);
+        if classes.contains(DROP) {
+            return drop(e, Some(&q), F::CLASS_DROP);
+        }
     }
     let ctx = Ctx {
         pc: &pc,

@@ -1,8 +1,11 @@
 //! A received DHCPv4 packet as the expression language sees it.
 //!
-//! Options are read from the received bytes (walked per lookup, nothing
-//! copied): the option area after the magic cookie, then `file` and
-//! `sname` when option 52 says they hold options. `relay4[..]` reads the
+//! Options are read from the received bytes (nothing copied): the option
+//! area after the magic cookie, then `file` and `sname` when option 52
+//! says they hold options. [`Raw4::new`] walks them once to note which
+//! codes are present, so that a test of an absent option (the common
+//! case: most class tests look for what most clients do not send) costs
+//! a bit test; a present one is found by walking again. `relay4[..]` reads the
 //! parsed option 82 (its parts already joined), the header fields come
 //! from the parsed [`Query4`].
 
@@ -26,21 +29,68 @@ pub struct Raw4<'a> {
     pub buf: &'a [u8],
     pub q: &'a Query4,
     pub meta: &'a RecvMeta,
+    /// Bit `c` set: option `c` is in the packet.
+    present: [u64; 4],
+    /// Option 52's value (0: none).
+    overload: u8,
+}
+
+/// Notes the codes of a TLV area in `present`; returns option 52's value.
+fn scan(area: &[u8], present: &mut [u64; 4]) -> u8 {
+    let mut overload = 0;
+    let mut rest = area;
+    while let Some((&c, tail)) = rest.split_first() {
+        match c {
+            0 => rest = tail,
+            255 => break,
+            _ => {
+                let Some((&len, tail)) = tail.split_first() else {
+                    break;
+                };
+                let Some(data) = tail.get(..usize::from(len)) else {
+                    break;
+                };
+                present[usize::from(c / 64)] |= 1 << (c % 64);
+                if c == 52 {
+                    overload = data.first().copied().unwrap_or(0);
+                }
+                rest = &tail[usize::from(len)..];
+            }
+        }
+    }
+    overload
 }
 
 impl<'a> Raw4<'a> {
     pub fn new(buf: &'a [u8], q: &'a Query4, meta: &'a RecvMeta) -> Self {
-        Raw4 { buf, q, meta }
+        let mut present = [0; 4];
+        let overload = scan(buf.get(HEADER_LEN + 4..).unwrap_or(&[]), &mut present);
+        if overload & 1 != 0 {
+            scan(buf.get(FILE).unwrap_or(&[]), &mut present);
+        }
+        if overload & 2 != 0 {
+            scan(buf.get(SNAME).unwrap_or(&[]), &mut present);
+        }
+        Raw4 {
+            buf,
+            q,
+            meta,
+            present,
+            overload,
+        }
     }
 
     /// The first option `code` of the packet (option area, then `file`
     /// and `sname` when overloaded).
     fn find(&self, code: u8) -> Option<&'a [u8]> {
+        if self.present[usize::from(code / 64)] & (1 << (code % 64)) == 0 {
+            return None;
+        }
         let opts = self.buf.get(HEADER_LEN + 4..)?;
         if let Some(o) = find_option4(opts, code) {
             return Some(o);
         }
-        let overload = find_option4(opts, 52).and_then(|o| o.first().copied())?;
+        let overload = self.overload;
         let file = (overload & 1 != 0)
             .then(|| self.buf.get(FILE).and_then(|b| find_option4(b, code)))
             .flatten();

@@ -36,6 +36,9 @@ pub struct Raw6<'a> {
     client: &'a [u8],
     /// Number of relay encapsulations around it.
     relays: usize,
+    /// Bit `c` set: the client's message has option `c` (codes below 256;
+    /// the others are always looked for).
+    present: [u64; 4],
 }
 
 impl<'a> Raw6<'a> {
@@ -54,13 +57,34 @@ impl<'a> Raw6<'a> {
                 None => break,
             }
         }
+        let mut present = [0u64; 4];
+        let mut rest = client.get(4..).unwrap_or(&[]);
+        while rest.len() >= 4 {
+            let c = u16::from_be_bytes([rest[0], rest[1]]);
+            let len = usize::from(u16::from_be_bytes([rest[2], rest[3]]));
+            if let Ok(c) = u8::try_from(c) {
+                present[usize::from(c / 64)] |= 1 << (c % 64);
+            }
+            rest = rest.get(4 + len..).unwrap_or(&[]);
+        }
         Raw6 {
             buf,
             q,
             meta,
             client,
             relays,
+            present,
         }
+    }
+
+    /// The first option `code` of the client's message.
+    fn find(&self, code: u16) -> Option<&'a [u8]> {
+        if let Ok(c) = u8::try_from(code) {
+            if self.present[usize::from(c / 64)] & (1 << (c % 64)) == 0 {
+                return None;
+            }
+        }
+        find_option6(self.client_options(), code)
     }
 
     /// The RELAY-FORW message of level `n` (0: outermost).
@@ -81,7 +105,7 @@ impl<'a> Raw6<'a> {
 
     /// The enterprise and the rest of the first option `code` (16, 17).
     fn vendor_record(&self, code: u16) -> Option<(u32, &'a [u8])> {
-        let p = find_option6(self.client_options(), code)?;
+        let p = self.find(code)?;
         let ent = u32::from_be_bytes(p.get(..4)?.try_into().ok()?);
         Some((ent, &p[4..]))
     }
@@ -106,9 +130,13 @@ fn chunks(mut r: &[u8]) -> impl Iterator<Item = &[u8]> {
 /// one before (after its container header).
 fn descend<'a>(opts: &'a [u8], path: &[u16]) -> Option<&'a [u8]> {
     let (&first, rest) = path.split_first()?;
-    let mut data = find_option6(opts, first)?;
-    let mut code = first;
-    for &c in rest {
+    descend_in(find_option6(opts, first)?, first, rest)
+}
+
+/// The sub-option at `path` of option `code`, whose payload is `data`.
+fn descend_in<'a>(mut data: &'a [u8], code: u16, path: &[u16]) -> Option<&'a [u8]> {
+    let mut code = code;
+    for &c in path {
         let skip = container_header(code).unwrap_or(0);
         data = find_option6(data.get(skip..)?, c)?;
         code = c;
@@ -154,7 +182,11 @@ impl Packet for Pkt6View<'_> {
 
     fn option(&self, scope: Scope, path: &[u16]) -> Option<&[u8]> {
         match scope {
-            Scope::Packet => descend(self.raw.client_options(), path),
+            Scope::Packet => {
+                let (&first, rest) = path.split_first()?;
+                let top = self.raw.find(first)?;
+                descend_in(top, first, rest)
+            }
             Scope::Relay6(n) => descend(self.raw.relay(n)?.get(RELAY_HEADER..)?, path),
             Scope::Vendor => {
                 let (_, r) = self.raw.vendor_record(VENDOR_OPTS)?;

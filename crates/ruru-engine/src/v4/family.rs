@@ -103,6 +103,11 @@ impl Family for Engine4 {
     }
 
     #[inline]
+    fn classifies(&self) -> bool {
+        self.classify
+    }
+
+    #[inline]
     fn class_defs(&self) -> &[ClientClass4] {
         &self.cfg.client_classes
     }

@@ -153,6 +153,10 @@ pub struct Engine4 {
     cursors: Vec<PoolCursors>,
     /// `subnet4collection` for subnet4_select callouts (built on first use).
     subnet_collection: std::sync::OnceLock<String>,
+    /// Whether anything reads the client's classes (class definitions,
+    /// subnet or pool guards, hook libraries); if not, packets are not
+    /// classified.
+    classify: bool,
 }
 
 /// Everything decided about one query before the reply is built.
@@ -228,6 +232,12 @@ impl Engine4 {
             .iter()
             .map(|s| PoolCursors::new(s, spread.clone()))
             .collect();
+        let classify = !cfg.client_classes.is_empty()
+            || opts.hooks.is_some()
+            || cfg.subnets.iter().any(|s| {
+                !s.classes.client_classes.is_empty()
+                    || s.pools.iter().any(|p| !p.classes.client_classes.is_empty())
+            });
         Engine4 {
             cfg,
             opts,
@@ -236,6 +246,7 @@ impl Engine4 {
             pool_stats,
             cursors,
             subnet_collection: std::sync::OnceLock::new(),
+            classify,
         }
     }
 

@@ -101,6 +101,11 @@ impl Family for Engine6 {
     }
 
     #[inline]
+    fn classifies(&self) -> bool {
+        self.classify
+    }
+
+    #[inline]
     fn class_defs(&self) -> &[ClientClass6] {
         &self.cfg.client_classes
     }

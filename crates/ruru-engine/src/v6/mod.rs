@@ -145,6 +145,8 @@ pub struct Engine6 {
     spread: Option<Arc<Rng>>,
     /// `subnet6collection` for subnet6_select callouts (built on first use).
     subnet_collection: std::sync::OnceLock<String>,
+    /// Whether anything reads the client's classes (see `Engine4`).
+    classify: bool,
     /// What an Information-request from a link with no subnet is answered
     /// from: no addresses, no options of its own (the global ones apply).
     no_subnet: Subnet6,
@@ -314,7 +316,17 @@ impl Engine6 {
                     .collect(),
             })
             .collect();
+        let classify = !cfg.client_classes.is_empty()
+            || opts.hooks.is_some()
+            || cfg.subnets.iter().any(|s| {
+                !s.classes.client_classes.is_empty()
+                    || s.pools.iter().any(|p| !p.classes.client_classes.is_empty())
+                    || s.pd_pools
+                        .iter()
+                        .any(|p| !p.classes.client_classes.is_empty())
+            });
         Engine6 {
+            classify,
             cfg,
             opts,
             stats,
