@@ -287,12 +287,12 @@ pub(crate) fn process<F: Family>(
     };
     e.count_received(&q);
     // Classification, first pass: what does not depend on KNOWN/UNKNOWN.
-    let raw = F::raw(buf, &q, meta);
     let defs = e.class_defs();
     let classifies = e.classifies();
+    let raw = classifies.then(|| F::raw(buf, &q, meta));
     let mut classes = ClassSet::new();
-    if classifies {
-        classify::on_receive(&raw, defs, &mut classes);
+    if let Some(raw) = &raw {
+        classify::on_receive(raw, defs, &mut classes);
     }
     // pktN_receive: the parsed query.
     if let Some(h) = hooks_at(e, F::PKT_RECEIVE) {
@@ -305,7 +305,7 @@ pub(crate) fn process<F: Family>(
             return drop(e, Some(&q), F::HOOK);
         }
     }
-    if classifies && classes.contains(DROP) {
+    if raw.is_some() && classes.contains(DROP) {
         return drop(e, Some(&q), F::CLASS_DROP);
     }
     if let Err(why) = e.check(&q, meta) {
@@ -339,13 +339,13 @@ pub(crate) fn process<F: Family>(
     // hostN_identifier: the reservation.
     let host = e.find_host(&q, subnet, &pc);
     // Classification, second pass: KNOWN/UNKNOWN and what depends on them.
-    if classifies {
+    if let Some(raw) = &raw {
         let hc = match &host {
             Some(Cow::Borrowed(h)) => Some(HostClasses::Borrowed(F::host_classes(h))),
             Some(Cow::Owned(h)) => Some(HostClasses::Copied(F::host_classes(h))),
             None => None,
         };
-        classify::after_host(&raw, defs, &mut classes, hc);
+        classify::after_host(raw, defs, &mut classes, hc);
         if classes.contains(DROP) {
             return drop(e, Some(&q), F::CLASS_DROP);
         }
@@ -360,7 +360,7 @@ pub(crate) fn process<F: Family>(
         now,
         fam: e.new_state(),
         classes: RefCell::new(classes),
-        raw: Some(&raw),
+        raw: raw.as_ref(),
     };
     match e.handle(store, &ctx) {
         Handled::Reply(d) => finish(e, &ctx, d),

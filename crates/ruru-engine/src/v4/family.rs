@@ -179,33 +179,29 @@ impl Family for Engine4 {
     fn select_subnet(&self, q: &Query4, meta: &RecvMeta, classes: &ClassSet<'_>) -> Option<usize> {
         let subnets = &self.cfg.subnets;
         // Kea skips the subnets whose client-class the packet is not in.
-        let find = |f: &dyn Fn(&Subnet4) -> bool| {
-            subnets
-                .iter()
-                .position(|s| f(s) && classify::allowed(&s.classes.client_classes, classes))
-        };
+        let find = |f: &dyn Fn(&Subnet4) -> bool| first_allowed(subnets, classes, f);
         if let Some(link) = q.link_selection {
-            return find(&|s| s.contains(link));
+            return find(&|s: &Subnet4| s.contains(link));
         }
         if q.is_relayed() {
             let gi = q.giaddr();
-            if let Some(i) = find(&|s| s.relay_addresses.contains(&gi)) {
+            if let Some(i) = find(&|s: &Subnet4| s.relay_addresses.contains(&gi)) {
                 return Some(i);
             }
-            return find(&|s| s.contains(gi));
+            return find(&|s: &Subnet4| s.contains(gi));
         }
         let ci = q.ciaddr();
         if !ci.is_unspecified() {
-            if let Some(i) = find(&|s| s.contains(ci)) {
+            if let Some(i) = find(&|s: &Subnet4| s.contains(ci)) {
                 return Some(i);
             }
         }
         if let Some(ifname) = &meta.iface {
-            if let Some(i) = find(&|s| s.interface.as_deref() == Some(&**ifname)) {
+            if let Some(i) = find(&|s: &Subnet4| s.interface.as_deref() == Some(&**ifname)) {
                 return Some(i);
             }
         }
-        find(&|s| s.contains(meta.local))
+        find(&|s: &Subnet4| s.contains(meta.local))
     }
 
     /// The client's reservation: the configuration's first (in
@@ -398,4 +394,18 @@ impl Family for Engine4 {
     fn parked(p: Box<Parked4>) -> Outcome4 {
         Outcome4::Parked(p)
     }
+}
+
+/// The index of the first subnet that `f` accepts and whose
+/// `client-class` guard lets a packet in `classes` in.
+#[inline]
+fn first_allowed(
+    subnets: &[Subnet4],
+    classes: &ClassSet<'_>,
+    f: &dyn Fn(&Subnet4) -> bool,
+) -> Option<usize> {
+    subnets.iter().position(|s| {
+        f(s) && (s.classes.client_classes.is_empty()
+            || classify::allowed(&s.classes.client_classes, classes))
+    })
 }

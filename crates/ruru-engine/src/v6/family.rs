@@ -191,27 +191,23 @@ impl Family for Engine6 {
     fn select_subnet(&self, q: &Query6, meta: &RecvMeta6, classes: &ClassSet<'_>) -> Option<usize> {
         let subnets = &self.cfg.subnets;
         // Kea skips the subnets whose client-class the packet is not in.
-        let find = |f: &dyn Fn(&Subnet6) -> bool| {
-            subnets
-                .iter()
-                .position(|s| f(s) && classify::allowed(&s.classes.client_classes, classes))
-        };
+        let find = |f: &dyn Fn(&Subnet6) -> bool| first_allowed(subnets, classes, f);
         if let Some(r) = q.inner_relay() {
             if let Some(id) = &r.interface_id {
-                if let Some(i) = find(&|s| s.interface_id.as_ref() == Some(id)) {
+                if let Some(i) = find(&|s: &Subnet6| s.interface_id.as_ref() == Some(id)) {
                     return Some(i);
                 }
             }
-            if let Some(i) = find(&|s| s.relay_addresses.contains(&r.link_addr)) {
+            if let Some(i) = find(&|s: &Subnet6| s.relay_addresses.contains(&r.link_addr)) {
                 return Some(i);
             }
             if !r.link_addr.is_unspecified() {
-                return find(&|s| s.contains(r.link_addr));
+                return find(&|s: &Subnet6| s.contains(r.link_addr));
             }
             return None;
         }
         let ifname = meta.iface.as_deref()?;
-        find(&|s| s.interface.as_deref() == Some(ifname))
+        find(&|s: &Subnet6| s.interface.as_deref() == Some(ifname))
     }
 
     /// Reservation by DUID, by the link-layer address in a DUID-LLT/LL,
@@ -458,4 +454,18 @@ fn leases_json(leases: &[Lease6]) -> String {
         })
         .collect();
     serde_json::Value::Array(list).to_string()
+}
+
+/// The index of the first subnet that `f` accepts and whose
+/// `client-class` guard lets a packet in `classes` in.
+#[inline]
+fn first_allowed(
+    subnets: &[Subnet6],
+    classes: &ClassSet<'_>,
+    f: &dyn Fn(&Subnet6) -> bool,
+) -> Option<usize> {
+    subnets.iter().position(|s| {
+        f(s) && (s.classes.client_classes.is_empty()
+            || classify::allowed(&s.classes.client_classes, classes))
+    })
 }
