@@ -108,3 +108,40 @@ fn serve_says_why_no_socket_could_be_opened() {
     assert!(err.contains("in use"), "{err}");
     drop(holder);
 }
+
+/// Client classes are read and checked, but not yet applied to packets:
+/// a configuration that uses them is refused as not supported yet, never
+/// served as if they were not there; an error in a class's expression is
+/// reported at its position in the file.
+#[test]
+fn client_classes_are_checked_and_not_yet_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("ruru.json");
+    let with = |test: &str| {
+        format!(
+            r#"{{ "Dhcp4": {{
+  "interfaces-config": {{ "interfaces": ["lo"], "dhcp-socket-type": "udp" }},
+  "lease-database": {{ "type": "memfile", "persist": false }},
+  "client-classes": [ {{ "name": "pxe", "test": "{test}" }} ],
+  "subnet4": [ {{ "id": 1, "subnet": "192.0.2.0/24" }} ] }} }}"#
+        )
+    };
+    std::fs::write(&cfg, with("substring(option[60].hex,0,9) == 'PXEClient'")).unwrap();
+    let (code, _, err) = run(&["check", "-c", cfg.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("not supported yet: Dhcp4.client-classes"),
+        "{err}"
+    );
+    let (code, _, err) = run(&["serve", "-c", cfg.to_str().unwrap(), "-p", "1"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("not supported yet: Dhcp4.client-classes"),
+        "{err}"
+    );
+    // A bad expression: the column of the bad token inside the string.
+    std::fs::write(&cfg, with("option[60].hex == ")).unwrap();
+    let (code, _, err) = run(&["check", "-c", cfg.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("ruru.json:4:"), "{err}");
+}

@@ -414,8 +414,15 @@ pub struct Logger {
     pub user_context: Option<Value>,
     /// Kea logger name, e.g. `kea-dhcp4` or `kea-dhcp4.leases`. Required.
     pub name: String,
-    /// Where to write. Default: stdout.
-    #[serde(rename = "output_options", default, deserialize_with = "objects")]
+    /// Where to write. Default: stdout. Kea 2.2 spells it
+    /// `output_options`, Kea 2.6/3.0 `output-options`: both are read (one
+    /// logger may not give both).
+    #[serde(
+        rename = "output_options",
+        alias = "output-options",
+        default,
+        deserialize_with = "objects"
+    )]
     pub output_options: Option<Vec<OutputOption>>,
     /// Minimum severity. Default INFO.
     pub severity: Option<Severity>,
@@ -1042,8 +1049,6 @@ const RESERVATION6_KEA: &[&str] = &["excluded-prefixes"];
 /// definitions yet, global or per class.
 const CLIENT_CLASS4_KEA: &[&str] = &["option-def"];
 
-const LOGGER_KEA: &[&str] = &["output-options"];
-
 const CONTROL_SOCKET_KEA: &[&str] = &["http-headers"];
 
 /// Whether Kea knows key `key` in the object of kind `kind` (see
@@ -1058,14 +1063,12 @@ pub fn kea_known(kind: &str, key: &str) -> bool {
         "Dhcp4.subnet4" => SUBNET_KEA,
         "Dhcp4.subnet4.pools" => POOL_KEA,
         "Dhcp4.client-classes" => CLIENT_CLASS4_KEA,
-        "Dhcp4.loggers" => LOGGER_KEA,
         "Dhcp4.control-socket" | "Dhcp4.control-sockets" => CONTROL_SOCKET_KEA,
         "Dhcp6" => DHCP6_KEA,
         "Dhcp6.lease-database" | "Dhcp6.hosts-database" | "Dhcp6.hosts-databases" => LEASE_DB_KEA,
         "Dhcp6.subnet6" => SUBNET6_KEA,
         "Dhcp6.subnet6.pools" | "Dhcp6.subnet6.pd-pools" => POOL_KEA,
         "Dhcp6.subnet6.reservations" => RESERVATION6_KEA,
-        "Dhcp6.loggers" => LOGGER_KEA,
         "Dhcp6.control-socket" | "Dhcp6.control-sockets" => CONTROL_SOCKET_KEA,
         _ => &[],
     };

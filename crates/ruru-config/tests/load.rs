@@ -1577,3 +1577,36 @@ fn several_files_make_one_configuration() {
     let files: Vec<_> = e.diagnostics.iter().map(|d| d.file.clone()).collect();
     assert_eq!(files, [f4, f6]);
 }
+
+/// Kea 2.6/3.0 spell the loggers' outputs `output-options`; Kea 2.2
+/// `output_options`: both read the same.
+#[test]
+fn logger_outputs_in_either_spelling() {
+    for key in ["output_options", "output-options"] {
+        let c = ruru_config::load_str(
+            &v4(&format!(
+                "\"loggers\": [{{\"name\": \"kea-dhcp4\", \"{key}\": [{{\"output\": \"stderr\"}}]}}]"
+            )),
+            std::path::Path::new(FILE),
+        )
+        .unwrap_or_else(|e| panic!("{key}: {e}"));
+        let d = c.dhcp4.expect("dhcp4");
+        assert_eq!(d.loggers[0].outputs, [LogOutput::Stderr], "{key}");
+    }
+}
+
+/// Kea 3.0 lists its SQL backend libraries in `hooks-libraries` for a
+/// `postgresql` or `mysql` database: ruru has them built in.
+#[test]
+fn kea_3_sql_backend_libraries_are_built_in() {
+    let c = ruru_config::load_str(
+        &v4(
+            "\"hooks-libraries\": [{\"library\": \"/usr/lib/kea/hooks/libdhcp_pgsql.so\"},\n\
+             {\"library\": \"libdhcp_mysql.so\"}]",
+        ),
+        std::path::Path::new(FILE),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let d = c.dhcp4.expect("dhcp4");
+    assert!(d.hooks_libraries.iter().all(|h| h.builtin));
+}

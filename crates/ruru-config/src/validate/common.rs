@@ -125,11 +125,17 @@ fn interfaces(v: &mut V, p: &str, ic: Option<&file::InterfacesConfig>) -> model:
     }
 }
 
-/// Kea's command hook libraries whose commands ruru has built in.
+/// Kea's hook libraries whose function ruru has built in: the command
+/// libraries, and Kea 3.0's SQL backend libraries (`libdhcp_pgsql.so`,
+/// `libdhcp_mysql.so`, which a Kea 3.0 configuration lists for a
+/// `postgresql` or `mysql` lease or hosts database; ruru's SQL stores are
+/// part of the server).
 pub const BUILTIN_HOOK_LIBRARIES: &[&str] = &[
     "libdhcp_lease_cmds.so",
     "libdhcp_stat_cmds.so",
     "libdhcp_host_cmds.so",
+    "libdhcp_pgsql.so",
+    "libdhcp_mysql.so",
 ];
 
 /// Validates one `hooks-libraries` entry: the shape only (loading happens in
