@@ -109,12 +109,10 @@ fn serve_says_why_no_socket_could_be_opened() {
     drop(holder);
 }
 
-/// Client classes are read and checked, but not yet applied to packets:
-/// a configuration that uses them is refused as not supported yet, never
-/// served as if they were not there; an error in a class's expression is
-/// reported at its position in the file.
+/// `ruru check` accepts client classes and reports an error in a class's
+/// expression at its position in the file.
 #[test]
-fn client_classes_are_checked_and_not_yet_served() {
+fn check_reads_client_classes_and_points_into_expressions() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("ruru.json");
     let with = |test: &str| {
@@ -127,19 +125,11 @@ fn client_classes_are_checked_and_not_yet_served() {
         )
     };
     std::fs::write(&cfg, with("substring(option[60].hex,0,9) == 'PXEClient'")).unwrap();
-    let (code, _, err) = run(&["check", "-c", cfg.to_str().unwrap()]);
-    assert_eq!(code, 1, "{err}");
-    assert!(
-        err.contains("not supported yet: Dhcp4.client-classes"),
-        "{err}"
-    );
-    let (code, _, err) = run(&["serve", "-c", cfg.to_str().unwrap(), "-p", "1"]);
-    assert_eq!(code, 1, "{err}");
-    assert!(
-        err.contains("not supported yet: Dhcp4.client-classes"),
-        "{err}"
-    );
-    // A bad expression: the column of the bad token inside the string.
+    let (code, out, err) = run(&["check", "-c", cfg.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("configuration OK"), "{out}");
+    // A bad expression: line 4, the column of the end of the expression
+    // inside the string.
     std::fs::write(&cfg, with("option[60].hex == ")).unwrap();
     let (code, _, err) = run(&["check", "-c", cfg.to_str().unwrap()]);
     assert_eq!(code, 1, "{err}");

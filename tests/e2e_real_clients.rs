@@ -272,6 +272,8 @@ struct Node {
     /// dhcpcd `ia_pd`), and dhcpcd's downstream interface for it.
     pd: bool,
     pd_if: Option<String>,
+    /// Lines added to dhclient's configuration (e.g. a vendor class).
+    dhclient_extra: String,
 }
 
 struct Daemon {
@@ -410,6 +412,7 @@ impl Lab {
                 child: None,
                 pd: false,
                 pd_if: None,
+                dhclient_extra: String::new(),
             });
         }
         Some(lab)
@@ -631,9 +634,12 @@ impl Lab {
                 // dhclient's default backoff; everything else is stock.
                 std::fs::write(
                     self.f(i, "dhclient.conf"),
-                    "initial-interval 1;\nbackoff-cutoff 2;\ntimeout 30;\nretry 5;\n\
-                     request subnet-mask, broadcast-address, routers, domain-name,\n\
-                     \tdomain-name-servers, domain-search, host-name, interface-mtu;\n",
+                    format!(
+                        "initial-interval 1;\nbackoff-cutoff 2;\ntimeout 30;\nretry 5;\n\
+                         request subnet-mask, broadcast-address, routers, domain-name,\n\
+                         \tdomain-name-servers, domain-search, host-name, interface-mtu;\n{}",
+                        n.dhclient_extra
+                    ),
                 )
                 .unwrap();
                 argv.extend([
@@ -1089,6 +1095,48 @@ fn pool_exhausted(kind: Kind, socket: &str) {
             log.join("\n")
         );
     }
+}
+
+/// Client classification with a real client: dhclient sending a PXE
+/// vendor class identifier (option 60) is in the class whose test matches
+/// it and gets the class's boot file and TFTP server (option 66); a
+/// client without it does not.
+#[test]
+fn dhclient_pxe_class() {
+    let Some(mut lab) = Lab::new("dhclient_pxe_class", Kind::Dhclient, 2, false) else {
+        return;
+    };
+    let mut cfg: serde_json::Value =
+        serde_json::from_str(&lab.config("raw", "192.0.2.100 - 192.0.2.150", false)).unwrap();
+    cfg["Dhcp4"]["client-classes"] = serde_json::json!([{
+        "name": "pxe",
+        "test": "substring(option[vendor-class-identifier].hex, 0, 9) == 'PXEClient'",
+        "boot-file-name": "pxelinux.0",
+        "option-data": [ { "name": "tftp-server-name", "data": "tftp.example" } ]
+    }]);
+    lab.start_server(&cfg.to_string());
+    let want = "request subnet-mask, routers, domain-name-servers, tftp-server-name;\n";
+    lab.nodes[0].dhclient_extra =
+        format!("send vendor-class-identifier \"PXEClient:Arch:00000:UNDI:002001\";\n{want}");
+    lab.nodes[1].dhclient_extra = want.to_string();
+    lab.start_client(0);
+    lab.start_client(1);
+    lab.wait_bound(0);
+    lab.wait_bound(1);
+    let leases =
+        |i: usize| std::fs::read_to_string(lab.f(i, "dhclient.leases")).unwrap_or_default();
+    let pxe = leases(0);
+    assert!(pxe.contains("filename \"pxelinux.0\";"), "{pxe}");
+    assert!(
+        pxe.contains("option tftp-server-name \"tftp.example\";"),
+        "{pxe}"
+    );
+    let other = leases(1);
+    assert!(
+        !other.contains("pxelinux.0") && !other.contains("tftp.example"),
+        "{other}"
+    );
+    lab.stop_server();
 }
 
 #[test]

@@ -204,6 +204,17 @@ impl Query<'_, '_> {
             .map(|v| u8::try_from(v).unwrap_or(0))
     }
 
+    /// `query4.classes`: the client classes the packet is in so far
+    /// (Kea's `getClasses()`), in the order they were assigned; empty where
+    /// the server has not classified it (before `pkt4_receive`, or without
+    /// classes in the configuration and no library to show them to).
+    pub fn classes(&self) -> Result<Vec<String>, ApiError> {
+        let Some(json) = optional(self.c.raw.get_bytes(c"query4.classes"))? else {
+            return Ok(Vec::new());
+        };
+        Ok(serde_json::from_slice(&json).unwrap_or_default())
+    }
+
     /// `query4.client_id`: option 61, if the client sent one.
     pub fn client_id(&self) -> Result<Option<Vec<u8>>, ApiError> {
         optional(self.c.raw.get_bytes(c"query4.client_id"))

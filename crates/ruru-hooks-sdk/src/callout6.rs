@@ -61,6 +61,17 @@ impl Query6<'_, '_> {
             .map(|v| u8::try_from(v).unwrap_or(0))
     }
 
+    /// `query6.classes`: the client classes the packet is in so far
+    /// (Kea's `getClasses()`), in the order they were assigned; empty where
+    /// the server has not classified it (before `pkt6_receive`, or without
+    /// classes in the configuration and no library to show them to).
+    pub fn classes(&self) -> Result<Vec<String>, ApiError> {
+        let Some(json) = optional(self.c.raw.get_bytes(c"query6.classes"))? else {
+            return Ok(Vec::new());
+        };
+        Ok(serde_json::from_slice(&json).unwrap_or_default())
+    }
+
     /// `query6.duid`: the client identifier (option 1), if sent.
     pub fn duid(&self) -> Result<Option<Vec<u8>>, ApiError> {
         optional(self.c.raw.get_bytes(c"query6.duid"))

@@ -72,10 +72,6 @@ pub enum ServerError {
     NoSockets(Vec<String>),
     #[error("reload refused: {0}")]
     Reload(String),
-    /// A key the configuration crate accepts but the server does not act
-    /// on yet.
-    #[error("{0}")]
-    NotYet(String),
     #[error("{0}")]
     Hooks(#[from] hooks::HookError),
     #[error("logging: {0}")]

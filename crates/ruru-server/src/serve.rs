@@ -74,7 +74,6 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     if config.dhcp4.is_none() && config.dhcp6.is_none() {
         return Err(ServerError::NoService);
     }
-    crate::state::not_acted_on(&config)?;
     let control_sockets = crate::control::listener::sockets_of(&config);
     // One server per configuration: claim the control sockets before
     // anything is opened (the lease files are locked when their stores

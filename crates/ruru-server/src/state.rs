@@ -215,7 +215,6 @@ impl Shared {
         if config.dhcp4.is_none() && config.dhcp6.is_none() {
             return Err(ServerError::NoService);
         }
-        not_acted_on(&config)?;
         let old = self.snapshot();
         restart_needed(&old.config, &config)?;
         // New UNIX control sockets are claimed before anything changes: a
@@ -329,69 +328,6 @@ impl Shared {
             h.retire();
         }
     }
-}
-
-/// Refuses what the configuration crate parses and checks but the engine
-/// does not act on yet (client classification: `client-classes`, the
-/// `client-class(es)` and `require-client-classes` guards of subnets and
-/// pools, reservation `client-classes`), so that no setting is accepted and
-/// ignored. `ruru serve`, every reload, `config-test` and `ruru check` call
-/// it.
-pub fn not_acted_on(config: &Config) -> Result<(), ServerError> {
-    let guarded = |g: &ruru_config::ClassGuard| {
-        !g.client_classes.is_empty() || !g.required_classes.is_empty()
-    };
-    let mut found = Vec::new();
-    if let Some(d) = &config.dhcp4 {
-        if !d.client_classes.is_empty() {
-            found.push("Dhcp4.client-classes".to_string());
-        }
-        for s in &d.subnets {
-            if guarded(&s.classes) || s.pools.iter().any(|p| guarded(&p.classes)) {
-                found.push(format!("client-class guards of Dhcp4 subnet {}", s.id));
-            }
-            if s.reservations
-                .hosts
-                .iter()
-                .any(|h| !h.client_classes.is_empty())
-            {
-                found.push(format!(
-                    "reservation client-classes of Dhcp4 subnet {}",
-                    s.id
-                ));
-            }
-        }
-    }
-    if let Some(d) = &config.dhcp6 {
-        if !d.client_classes.is_empty() {
-            found.push("Dhcp6.client-classes".to_string());
-        }
-        for s in &d.subnets {
-            if guarded(&s.classes)
-                || s.pools.iter().any(|p| guarded(&p.classes))
-                || s.pd_pools.iter().any(|p| guarded(&p.classes))
-            {
-                found.push(format!("client-class guards of Dhcp6 subnet {}", s.id));
-            }
-            if s.reservations
-                .hosts
-                .iter()
-                .any(|h| !h.client_classes.is_empty())
-            {
-                found.push(format!(
-                    "reservation client-classes of Dhcp6 subnet {}",
-                    s.id
-                ));
-            }
-        }
-    }
-    if found.is_empty() {
-        return Ok(());
-    }
-    Err(ServerError::NotYet(format!(
-        "not supported yet: {} (client classification is checked but not yet applied to packets)",
-        found.join(", ")
-    )))
 }
 
 /// Runs `dhcp4_srv_configured` / `dhcp6_srv_configured`, each when its

@@ -37,10 +37,6 @@ fn main() -> ExitCode {
                         eprintln!("{e}");
                         return ExitCode::FAILURE;
                     }
-                    if let Err(e) = ruru_server::state::not_acted_on(&c) {
-                        eprintln!("{e}");
-                        return ExitCode::FAILURE;
-                    }
                     let files: Vec<String> =
                         a.config.iter().map(|p| p.display().to_string()).collect();
                     println!("{}: configuration OK", files.join(", "));

@@ -173,6 +173,14 @@ pub fn read_bytes<'x>(a: &'x HookArgs<'_>, field: &str) -> Result<Cow<'x, [u8]>,
             return Err(RURU_ENOFIELD)
         }
         "buffer6" => a.buffer.as_deref().ok_or(RURU_ENOFIELD)?,
+        // The client's classes so far (Kea's `getClasses()`), as a JSON
+        // array of names in assignment order.
+        "query4.classes" | "query6.classes" if a.point.is_v6() == (field == "query6.classes") => {
+            let names = a.classes.ok_or(RURU_ENOFIELD)?.to_strings();
+            return Ok(Cow::Owned(
+                serde_json::Value::from(names).to_string().into_bytes(),
+            ));
+        }
         "query4.hwaddr" => &q()?.hwaddr,
         "query4.client_id" => q()?.client_id.as_deref().ok_or(RURU_ENOFIELD)?,
         "lease4.hwaddr" => &l()?.hwaddr,
@@ -631,6 +639,29 @@ mod tests {
         // The family's fields only.
         assert_eq!(read_u32(&a, "query6.transid"), Err(RURU_ENOFIELD));
         assert_eq!(read_u32(&a, "subnet6.id"), Err(RURU_ENOFIELD));
+    }
+
+    #[test]
+    fn query_classes_are_a_json_list_of_the_familys() {
+        use ruru_engine::classify::{ClassSet, Name};
+        let q = query4();
+        let mut set = ClassSet::new();
+        set.insert(Name::Str("ALL"));
+        set.insert(Name::Str("pxe \"x\""));
+        let mut pc = PacketContext::default();
+        let mut a = HookArgs::new(HookPoint::Pkt4Receive, &mut pc);
+        a.query = Some(&q);
+        assert_eq!(read_bytes(&a, "query4.classes"), Err(RURU_ENOFIELD));
+        a.classes = Some(&set);
+        assert_eq!(
+            read_bytes(&a, "query4.classes").as_deref(),
+            Ok(&br#"["ALL","pxe \"x\""]"#[..])
+        );
+        assert_eq!(read_bytes(&a, "query6.classes"), Err(RURU_ENOFIELD));
+        assert_eq!(
+            write_bytes(&mut a, "query4.classes", b"[]"),
+            Err(RURU_EREADONLY)
+        );
     }
 
     #[test]
