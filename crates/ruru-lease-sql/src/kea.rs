@@ -28,8 +28,6 @@ pub(crate) const CREATE_PG: &str = include_str!("../schema/kea-2.2-dhcpdb_create
 /// [`mysql_statements`]).
 pub(crate) const CREATE_MYSQL: &str = include_str!("../schema/kea-2.2-dhcpdb_create.mysql");
 
-
-
 /// The schema of a database from its `schema_version` row (`None`: no
 /// such table or row) and whether it has Kea's `lease_state` table.
 pub(crate) fn classify(version: Option<(u32, u32)>, has_lease_state: bool) -> SchemaState {

@@ -33,7 +33,7 @@ pub mod postgres;
 pub mod sql;
 
 pub use batch::GroupCommits;
+pub use kea::{KEA_MYSQL, KEA_PG};
 pub use mysql::MySqlStore;
 pub use postgres::PgStore;
-pub use kea::{KEA_MYSQL, KEA_PG};
 pub use sql::{DbEvent, DbOptions, DbRole, SchemaState, SCHEMA_VERSION};

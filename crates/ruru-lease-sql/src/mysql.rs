@@ -67,7 +67,6 @@ mod local;
 /// MySQL's duplicate-key error.
 const ER_DUP_ENTRY: u16 = 1062;
 
-
 /// A lease store in MySQL/MariaDB, holding both families. See the module
 /// documentation.
 pub struct MySqlStore {
@@ -438,7 +437,10 @@ async fn schema_state(conn: &mut Conn) -> Result<SchemaState, LeaseError> {
         .query_first("SELECT version, minor FROM schema_version")
         .await
         .map_err(db_err)?;
-    Ok(kea::classify(row, tables.iter().any(|t| t == "lease_state")))
+    Ok(kea::classify(
+        row,
+        tables.iter().any(|t| t == "lease_state"),
+    ))
 }
 
 /// `ruru db init` (`create`): Kea 2.2's schema in a database without one,
@@ -452,7 +454,7 @@ async fn migrate_on(conn: &mut Conn, create: bool) -> Result<SchemaState, LeaseE
             }
             schema_state(conn).await
         }
-        found @ SchemaState::Version(..) if create => Ok(found),
+        found if create => Ok(found),
         found => found.check(kea::KEA_MYSQL).map(|()| found),
     }
 }

@@ -745,7 +745,7 @@ fn migrate(opts: &DbOptions, create: bool) -> Result<SchemaState, LeaseError> {
                     client.batch_execute(kea::CREATE_PG).await.map_err(db_err)?;
                     schema_state(&client).await
                 }
-                found @ SchemaState::Version(..) if create => Ok(found),
+                found if create => Ok(found),
                 found => found.check(kea::KEA_PG).map(|()| found),
             }
         }

@@ -1229,7 +1229,10 @@ fn each(cols: &str, d: Dialect, keep: impl Fn(usize) -> bool) -> String {
 }
 
 fn insert(table: &str, cols: &str, d: Dialect) -> String {
-    let marks = names(cols).map(|c| mark(c, d)).collect::<Vec<_>>().join(", ");
+    let marks = names(cols)
+        .map(|c| mark(c, d))
+        .collect::<Vec<_>>()
+        .join(", ");
     let text = format!("INSERT INTO {table} ({cols}) VALUES ({marks})");
     match d {
         // A taken address inserts nothing (0 rows) instead of failing.
@@ -1310,7 +1313,10 @@ pub(crate) fn statement(q: Q, d: Dialect) -> String {
         Q::Update6If => format!(
             "UPDATE lease6 SET {} WHERE {}",
             each(COLS6, d, |_| true),
-            names(COLS6).map(|c| same(c, d)).collect::<Vec<_>>().join(" AND ")
+            names(COLS6)
+                .map(|c| same(c, d))
+                .collect::<Vec<_>>()
+                .join(" AND ")
         ),
         Q::Delete6 => "DELETE FROM lease6 WHERE address = ? AND lease_type = ?".into(),
         Q::Expired6 => format!(
@@ -1896,7 +1902,9 @@ mod tests {
         assert!(!add.contains("host_id"));
         assert!(add.contains("$1::bytea"));
         assert_eq!(
-            statement(Q::HostAddOpt4, Dialect::MySql).matches('?').count(),
+            statement(Q::HostAddOpt4, Dialect::MySql)
+                .matches('?')
+                .count(),
             option_values(&(1, vec![1], false), host_key(1, IdType::Duid, &[1])).len()
         );
     }

@@ -158,7 +158,12 @@ fn schema(kind: Kind, test: &str) {
     };
     assert_eq!(up, current, "upgrade of a current schema changes nothing");
     // Another Kea version is refused (and never changed).
-    exec(kind, &db.opts, "UPDATE schema_version SET version = version + 5").unwrap();
+    exec(
+        kind,
+        &db.opts,
+        "UPDATE schema_version SET version = version + 5",
+    )
+    .unwrap();
     let newer = SchemaState::Version(kea.0 + 5, kea.1);
     match db.open() {
         Err(ruru_lease::LeaseError::Schema { found, expected }) => {
@@ -168,7 +173,12 @@ fn schema(kind: Kind, test: &str) {
         Ok(_) => panic!("open of a newer schema succeeded"),
     }
     assert_eq!(db.init(), newer, "init leaves a schema alone");
-    exec(kind, &db.opts, "UPDATE schema_version SET version = version - 5").unwrap();
+    exec(
+        kind,
+        &db.opts,
+        "UPDATE schema_version SET version = version - 5",
+    )
+    .unwrap();
     assert!(db.open().is_ok());
 }
 
@@ -924,7 +934,6 @@ fn hosts(kind: Kind, test: &str) {
     assert_eq!(hs.all4(2).len(), 1);
 }
 
-
 /// The DHCPv6 side of the host store: lookups by identifier and address,
 /// uniqueness, rows written by another program, deletes.
 fn hosts6(kind: Kind, test: &str) {
@@ -1024,12 +1033,18 @@ fn hosts6(kind: Kind, test: &str) {
         }
     };
     exec(kind, &db.opts, host).unwrap();
+    let id = match kind {
+        Kind::Pg => "'\\x000300010a0b0c0d0e0f'::bytea",
+        Kind::My => "x'000300010a0b0c0d0e0f'",
+    };
     exec(
         kind,
         &db.opts,
-        "INSERT INTO ipv6_reservations (address, prefix_len, type, host_id) \
-         SELECT '2001:db8:1::30', 128, 0, host_id FROM hosts WHERE dhcp6_subnet_id = 1 \
-         AND dhcp_identifier_type = 1 AND hostname = '' AND dhcp6_option_data IS NULL",
+        &format!(
+            "INSERT INTO ipv6_reservations (address, prefix_len, type, host_id) \
+             SELECT '2001:db8:1::30', 128, 0, host_id FROM hosts WHERE dhcp6_subnet_id = 1 \
+             AND dhcp_identifier_type = 1 AND dhcp_identifier = {id}"
+        ),
     )
     .unwrap();
     let ext = hs
@@ -1053,7 +1068,6 @@ fn hosts6(kind: Kind, test: &str) {
     assert_eq!(hs.all6(2).len(), 1);
 }
 
-
 #[test]
 fn pg_hosts6() {
     hosts6(Kind::Pg, "pg_hosts6");
@@ -1063,8 +1077,6 @@ fn pg_hosts6() {
 fn mysql_hosts6() {
     hosts6(Kind::My, "mysql_hosts6");
 }
-
-
 
 #[test]
 fn pg_hosts() {
@@ -1076,8 +1088,6 @@ fn mysql_hosts() {
     hosts(Kind::My, "mysql_hosts");
 }
 
-
-
 // --- Kea's own database: made by `kea-admin db-init`, read the way Kea reads it ---
 
 /// A database made by Kea 2.2's own `kea-admin db-init`, or `None` (after
@@ -1086,17 +1096,38 @@ fn kea_admin_db(kind: Kind, test: &str) -> Option<TestDb> {
     let db = TestDb::new(kind, test)?;
     let name = db.opts.name.clone();
     let args: Vec<&str> = match kind {
-        Kind::Pg => vec!["db-init", "pgsql", "-u", "postgres", "-n", &name, "-h", "127.0.0.1"],
+        Kind::Pg => vec![
+            "db-init",
+            "pgsql",
+            "-u",
+            "postgres",
+            "-n",
+            &name,
+            "-h",
+            "127.0.0.1",
+        ],
         // A password-less root needs `-p ''` (kea-admin asks otherwise).
         Kind::My => vec![
-            "db-init", "mysql", "-u", "root", "-p", "", "-n", &name, "-h", "127.0.0.1",
+            "db-init",
+            "mysql",
+            "-u",
+            "root",
+            "-p",
+            "",
+            "-n",
+            &name,
+            "-h",
+            "127.0.0.1",
         ],
     };
     let run = |bin: &str| std::process::Command::new(bin).args(&args).output();
     let out = match run("kea-admin").or_else(|_| run("/usr/sbin/kea-admin")) {
         Ok(o) => o,
         Err(e) => {
-            skip(test, &format!("kea-admin (package kea-admin) not found: {e}"));
+            skip(
+                test,
+                &format!("kea-admin (package kea-admin) not found: {e}"),
+            );
             return None;
         }
     };
@@ -1121,10 +1152,7 @@ fn rows(kind: Kind, db: &TestDb, sql: &str) -> Vec<Vec<Option<String>>> {
     rt.block_on(async {
         match kind {
             Kind::Pg => {
-                let conf = format!(
-                    "host=127.0.0.1 user=postgres dbname={}",
-                    db.opts.name
-                );
+                let conf = format!("host=127.0.0.1 user=postgres dbname={}", db.opts.name);
                 let (client, conn) = tokio_postgres::connect(&conf, tokio_postgres::NoTls)
                     .await
                     .unwrap();
@@ -1135,11 +1163,9 @@ fn rows(kind: Kind, db: &TestDb, sql: &str) -> Vec<Vec<Option<String>>> {
                     .unwrap()
                     .into_iter()
                     .filter_map(|m| match m {
-                        tokio_postgres::SimpleQueryMessage::Row(r) => Some(
-                            (0..r.len())
-                                .map(|i| r.get(i).map(str::to_string))
-                                .collect(),
-                        ),
+                        tokio_postgres::SimpleQueryMessage::Row(r) => {
+                            Some((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect())
+                        }
                         _ => None,
                     })
                     .collect()
@@ -1265,19 +1291,28 @@ fn kea_rows(kind: Kind, test: &str) {
 
     // A row as Kea writes it: empty client id, NULL user context.
     let insert = match kind {
-        Kind::Pg => "INSERT INTO lease4 (address, hwaddr, client_id, valid_lifetime, expire, \
+        Kind::Pg => {
+            "INSERT INTO lease4 (address, hwaddr, client_id, valid_lifetime, expire, \
                      subnet_id, fqdn_fwd, fqdn_rev, hostname, state, user_context) VALUES \
                      (3221225990, '\\x020000000006'::bytea, ''::bytea, 3600, \
-                     to_timestamp(2000003600), 7, false, false, '', 0, NULL)",
-        Kind::My => "INSERT INTO lease4 (address, hwaddr, client_id, valid_lifetime, expire, \
+                     to_timestamp(2000003600), 7, false, false, '', 0, NULL)"
+        }
+        Kind::My => {
+            "INSERT INTO lease4 (address, hwaddr, client_id, valid_lifetime, expire, \
                      subnet_id, fqdn_fwd, fqdn_rev, hostname, state, user_context) VALUES \
                      (3221225990, x'020000000006', x'', 3600, FROM_UNIXTIME(2000003600), 7, \
-                     0, 0, '', 0, NULL)",
+                     0, 0, '', 0, NULL)"
+        }
     };
     exec(kind, &db.opts, insert).unwrap();
     let k = store.get4(std::net::Ipv4Addr::from(3221225990u32)).unwrap();
     assert_eq!(
-        (k.client_id.clone(), k.expire, k.valid_lifetime, k.user_context.as_str()),
+        (
+            k.client_id.clone(),
+            k.expire,
+            k.valid_lifetime,
+            k.user_context.as_str()
+        ),
         (None, 2000003600, 3600, "")
     );
     let mut renewed = k.clone();
