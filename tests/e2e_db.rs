@@ -12,7 +12,8 @@
 //! - Live reservations (`hosts-database`): a host row inserted directly
 //!   in the database (as an inventory system would) applies to the
 //!   client's next exchange, without reload; no other client gets the
-//!   reserved address; a 1.0 schema is refused until `ruru db upgrade`.
+//!   reserved address; an older Kea schema is refused, naming Kea's
+//!   `kea-admin db-upgrade` (never a `ruru db` command that would fail).
 //!   The same for DHCPv6 (`Dhcp6`'s `hosts-database`: a DUID host with an
 //!   address, a prefix and an option, inserted by SQL), and
 //!   `reservation-get` of the DHCPv6 service reads it.
@@ -74,6 +75,14 @@ enum Kind {
 }
 
 impl Kind {
+    /// What `ruru db version` prints for Kea 2.2's schema of this backend.
+    fn kea_version(self) -> String {
+        let (v, m) = match self {
+            Kind::Pg => ruru_lease_sql::KEA_PG,
+            Kind::My => ruru_lease_sql::KEA_MYSQL,
+        };
+        format!("{v}.{m}\n")
+    }
     fn type_name(self) -> &'static str {
         match self {
             Kind::Pg => "postgresql",
@@ -213,7 +222,7 @@ fn dora_stores_before_ack(kind: Kind, test: &str) {
     assert_eq!(ruru_db("version", &cfg), (true, "none\n".to_string()));
     let (ok, text) = ruru_db("init", &cfg);
     assert!(ok, "{text}");
-    assert_eq!(ruru_db("version", &cfg), (true, "1.2\n".to_string()));
+    assert_eq!(ruru_db("version", &cfg), (true, kind.kea_version()));
     let (ok, text) = ruru_db("upgrade", &cfg);
     assert!(ok, "{text}");
 
@@ -474,10 +483,36 @@ impl Db {
         };
         let sql = format!(
             "INSERT INTO hosts (dhcp_identifier, dhcp_identifier_type, dhcp4_subnet_id, \
-             ipv4_address, hostname, option_data) VALUES ({id}, 0, 1, {}, 'inventory', '{options}')",
+             ipv4_address, hostname) VALUES ({id}, 0, 1, {}, 'inventory')",
             u32::from(addr)
         );
         self.kind.exec(&self.opts, &sql).unwrap();
+        self.insert_options("dhcp4", &id, options);
+    }
+}
+
+impl Db {
+    /// Kea's rows of the options of host `id` (a SQL literal) of `space`
+    /// (`dhcp4`, `dhcp6`: Kea's `dhcp4_options`/`dhcp6_options`), from a
+    /// JSON list of `{"code", "data" (hex), "always-send"}`, as an
+    /// inventory system writes them for Kea (binary `value`, host scope 3).
+    fn insert_options(&self, space: &str, id: &str, options: &str) {
+        let list: serde_json::Value = serde_json::from_str(options).unwrap();
+        for o in list.as_array().unwrap() {
+            let code = o["code"].as_u64().unwrap();
+            let data = o["data"].as_str().unwrap().replace(':', "");
+            let persistent = o["always-send"].as_bool().unwrap_or(false);
+            let value = match self.kind {
+                Kind::Pg => format!("'\\x{data}'::bytea"),
+                Kind::My => format!("x'{data}'"),
+            };
+            let sql = format!(
+                "INSERT INTO {space}_options (code, value, persistent, space, scope_id, host_id) \
+                 SELECT {code}, {value}, {persistent}, '{space}', 3, host_id FROM hosts \
+                 WHERE {space}_subnet_id = 1 AND dhcp_identifier = {id}"
+            );
+            self.kind.exec(&self.opts, &sql).unwrap();
+        }
     }
 }
 
@@ -491,11 +526,10 @@ fn live_reservation(kind: Kind, test: &str) {
     let ra = relay_addr_for(test);
     let config = db.config_with_hosts(&[ra], "192.0.2.100 - 192.0.2.103");
     let (dir, cfg) = init_dir(&config);
-    assert_eq!(ruru_db("version", &cfg), (true, "1.2\n".to_string()));
-    // A 1.0 schema (before hosts) is refused until upgraded.
-    kind.exec(&db.opts, "DROP TABLE ipv6_reservations").unwrap();
-    kind.exec(&db.opts, "DROP TABLE hosts").unwrap();
-    kind.exec(&db.opts, "UPDATE schema_version SET minor = 0")
+    assert_eq!(ruru_db("version", &cfg), (true, kind.kea_version()));
+    // An older Kea schema is refused, with Kea's upgrade tool named (ruru
+    // never changes a schema unless told to).
+    kind.exec(&db.opts, "UPDATE schema_version SET version = version - 1")
         .unwrap();
     let out = Command::new(BIN)
         .args(["serve", "-p", "1", "-c"])
@@ -504,12 +538,10 @@ fn live_reservation(kind: Kind, test: &str) {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(
-        err.contains(&format!("ruru db upgrade -c {}", cfg.display())),
-        "{err}"
-    );
-    let (ok, text) = ruru_db("upgrade", &cfg);
-    assert!(ok && text.contains("1.2"), "{text}");
+    assert!(err.contains("kea-admin db-upgrade"), "{err}");
+    assert!(!err.contains("ruru db upgrade"), "{err}");
+    kind.exec(&db.opts, "UPDATE schema_version SET version = version + 1")
+        .unwrap();
 
     let srv = Server::start_in(dir, &config);
     let relay = Relay::new(ra, srv.port);
@@ -757,9 +789,10 @@ impl Db {
         };
         let host = format!(
             "INSERT INTO hosts (dhcp_identifier, dhcp_identifier_type, dhcp6_subnet_id, \
-             hostname, dhcp6_option_data) VALUES ({id}, 1, 1, 'inventory6', '{options}')"
+             hostname) VALUES ({id}, 1, 1, 'inventory6')"
         );
         self.kind.exec(&self.opts, &host).unwrap();
+        self.insert_options("dhcp6", &id, options);
         let rows = addrs
             .iter()
             .map(|a| (*a, 128, 0))
@@ -797,7 +830,7 @@ fn live_reservation6(kind: Kind, test: &str) {
     };
     let config = db.config6_with_hosts();
     let (dir, cfg) = init_dir(&config);
-    assert_eq!(ruru_db("version", &cfg), (true, "1.2\n".to_string()));
+    assert_eq!(ruru_db("version", &cfg), (true, kind.kea_version()));
     let srv = Server::start_in(dir, &config);
     let relay = Relay6 {
         sock,
@@ -1141,7 +1174,7 @@ fn v6_on_sql(kind: Kind, test: &str) {
     assert_eq!(ruru_db("version", &cfg), (true, "none\n".to_string()));
     let (ok, text) = ruru_db("init", &cfg);
     assert!(ok, "{text}");
-    assert_eq!(ruru_db("version", &cfg), (true, "1.2\n".to_string()));
+    assert_eq!(ruru_db("version", &cfg), (true, kind.kea_version()));
 
     let mut srv = Server::start_in(dir, &db.config6());
     let relay = Relay6 {
@@ -2005,7 +2038,7 @@ fn pg_tls() {
     };
     std::fs::write(&cfg, config4(&db(&ca), &[Ipv4Addr::new(127, 0, 0, 1)])).unwrap();
     let (ok, text) = ruru_db("version", &cfg);
-    assert!(ok && text.contains("1.2"), "{text}");
+    assert!(ok && text.contains("13.0"), "{text}");
     std::fs::write(&cfg, config4(&db(&missing), &[Ipv4Addr::new(127, 0, 0, 1)])).unwrap();
     let (ok, text) = ruru_db("version", &cfg);
     assert!(!ok && text.contains("missing-ca.pem"), "{text}");

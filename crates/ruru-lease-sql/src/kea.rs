@@ -13,7 +13,8 @@
 //! Before it used Kea's, ruru had a schema of its own (its versions 1.0 to
 //! 1.2, [`crate::SCHEMA_VERSION`]). Such a database has a `schema_version`
 //! table but not Kea's `lease_state` table; it is reported as
-//! [`SchemaState::Ruru`] and refused, with what to do.
+//! [`SchemaState::Ruru`] and refused, with what to do (moving its rows
+//! into Kea's schema is not done yet).
 
 use crate::SchemaState;
 
@@ -58,7 +59,9 @@ pub fn advice(found: SchemaState, expected: (u32, u32), config: &str) -> String 
         ),
         SchemaState::Ruru(v, m) => format!(
             "the database holds ruru's former schema {v}.{m}, not Kea's schema {ev}.{em} that \
-             ruru now uses: `ruru db upgrade -c {config}` moves its leases into Kea's schema"
+             ruru now uses; this ruru does not move its rows into Kea's schema yet: point the \
+             configuration ({config}) at a new database made by `ruru db init` (or Kea's \
+             `kea-admin db-init`), or keep running the ruru version that made this one"
         ),
     }
 }
@@ -129,7 +132,8 @@ mod tests {
         assert_eq!(classify(None, true), SchemaState::Missing);
         assert_eq!(classify(Some((13, 0)), true), SchemaState::Version(13, 0));
         assert_eq!(classify(Some((1, 2)), false), SchemaState::Ruru(1, 2));
-        assert!(advice(SchemaState::Ruru(1, 2), KEA_PG, "k.json").contains("ruru db upgrade"));
+        let former = advice(SchemaState::Ruru(1, 2), KEA_PG, "k.json");
+        assert!(former.contains("ruru db init") && !former.contains("upgrade"));
         assert!(advice(SchemaState::Version(18, 0), KEA_PG, "k.json").contains("newer Kea"));
         assert!(!advice(SchemaState::Version(12, 0), KEA_PG, "k.json").contains("ruru db upgrade"));
     }
