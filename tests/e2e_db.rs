@@ -1962,7 +1962,7 @@ fn pg_tls() {
     let opts = pg.opts("ruru");
     assert_eq!(
         PgStore::init(&opts).unwrap(),
-        ruru_lease::SchemaState::Version(1, 2)
+        ruru_lease::SchemaState::Version(ruru_lease_sql::KEA_PG.0, ruru_lease_sql::KEA_PG.1)
     );
     tls_store_works(&|| Box::new(PgStore::open(&opts).unwrap()), &|| {
         PgStore::execute_admin(&opts, "DELETE FROM lease4").unwrap()
@@ -2202,7 +2202,7 @@ fn mysql_tls() {
     let opts = my.opts("ruru", pki.path());
     assert_eq!(
         MySqlStore::init(&opts).unwrap(),
-        ruru_lease::SchemaState::Version(1, 2)
+        ruru_lease::SchemaState::Version(ruru_lease_sql::KEA_MYSQL.0, ruru_lease_sql::KEA_MYSQL.1)
     );
     tls_store_works(&|| Box::new(MySqlStore::open(&opts).unwrap()), &|| {
         MySqlStore::execute_admin(&opts, "DELETE FROM lease4").unwrap()

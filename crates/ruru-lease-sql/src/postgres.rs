@@ -604,13 +604,14 @@ impl PgStore {
         bridge.run(async move { schema_state(&connect_client(&config).await?).await })
     }
 
-    /// Creates the schema if the database has none (`ruru db init`);
+    /// Creates Kea 2.2's schema if the database has none (`ruru db init`);
     /// otherwise leaves it as it is. Returns the schema now there.
     pub fn init(opts: &DbOptions) -> Result<SchemaState, LeaseError> {
         migrate(opts, true)
     }
 
-    /// Applies the migrations the schema lacks (`ruru db upgrade`).
+    /// `ruru db upgrade`: accepts Kea 2.2's schema as it is; any other is
+    /// refused ([`LeaseError::Schema`], see [`kea::advice`]).
     pub fn upgrade(opts: &DbOptions) -> Result<SchemaState, LeaseError> {
         migrate(opts, false)
     }
