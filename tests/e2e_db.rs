@@ -5,6 +5,9 @@
 //! - `ruru db init|version` make and report the schema; `ruru serve` refuses
 //!   a database without schema and names the command that fixes it.
 //! - A DORA stores the lease row before the ACK arrives.
+//! - `ruru serve` on a database made by Kea 2.2's `kea-admin db-init`: the
+//!   lease is stored in Kea's table, counted by Kea's statistics, and its
+//!   row deleted on RELEASE (as Kea 2.2 does).
 //! - Two servers on one database, each behind its own relay on one subnet,
 //!   serve clients concurrently: every ACKed address is distinct and stored
 //!   once, for the client that got it.
@@ -435,6 +438,110 @@ fn pg_three_servers_first_attempt() {
 #[test]
 fn mysql_three_servers_first_attempt() {
     three_servers_first_attempt(Kind::My, "my_three");
+}
+
+/// `ruru serve` on a database made by Kea 2.2's own `kea-admin db-init`,
+/// with no extra step: a DORA stores the lease where Kea reads it (Kea's
+/// statistics table counts it), and a RELEASE deletes the row, as Kea 2.2
+/// does.
+fn kea_admin_database(kind: Kind, test: &str) {
+    if !can_bind_67(test) {
+        return;
+    }
+    let Some(db) = Db::new(kind, test) else {
+        return;
+    };
+    let name = db.opts.name.clone();
+    let args: Vec<&str> = match kind {
+        Kind::Pg => vec![
+            "db-init",
+            "pgsql",
+            "-u",
+            "postgres",
+            "-n",
+            &name,
+            "-h",
+            "127.0.0.1",
+        ],
+        Kind::My => vec![
+            "db-init",
+            "mysql",
+            "-u",
+            "root",
+            "-p",
+            "",
+            "-n",
+            &name,
+            "-h",
+            "127.0.0.1",
+        ],
+    };
+    let run = |bin: &str| Command::new(bin).args(&args).output();
+    let out = match run("kea-admin").or_else(|_| run("/usr/sbin/kea-admin")) {
+        Ok(o) => o,
+        Err(e) => {
+            skip(
+                test,
+                &format!("kea-admin (package kea-admin) not found: {e}"),
+            );
+            return;
+        }
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ra = relay_addr_for(test);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("ruru.json");
+    std::fs::write(&cfg, db.config(&[ra])).unwrap();
+    assert_eq!(ruru_db("version", &cfg), (true, kind.kea_version()));
+
+    let srv = Server::start_in(dir, &db.config(&[ra]));
+    let relay = Relay::new(ra, srv.port);
+    let store = db.store();
+    let mut c = Client::new(1, relay.addr);
+    let offer = relay.exchange(&c.discover()).expect("OFFER");
+    let sid = server_id(&offer).unwrap();
+    let a = c.dora(&relay);
+    let lease = store.get4(a).expect("lease row after ACK");
+    assert_eq!(lease.hwaddr, vec![0x02, 0x00, 0x5e, 0x10, 0x00, 0x01]);
+    // Kea's triggers counted it in lease4_stat. (`exec` returns no rows: a
+    // scalar subquery of two rows fails in both databases, so the
+    // statement fails exactly when the expected statistics row exists.)
+    let stat = |n: u32| {
+        kind.exec(
+            &db.opts,
+            &format!(
+                "SELECT (SELECT 1 UNION ALL SELECT 1 FROM lease4_stat \
+                 WHERE subnet_id = 1 AND state = 0 AND leases = {n})"
+            ),
+        )
+        .is_err()
+    };
+    assert!(stat(1), "lease4_stat counts the lease");
+    relay.send(&c.release(a, sid));
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while store.get4(a).is_some() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "released lease row still there"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(stat(0), "lease4_stat counts the release");
+    drop(srv);
+}
+
+#[test]
+fn pg_kea_admin_database() {
+    kea_admin_database(Kind::Pg, "pg_kea_admin");
+}
+
+#[test]
+fn mysql_kea_admin_database() {
+    kea_admin_database(Kind::My, "my_kea_admin");
 }
 
 #[test]
