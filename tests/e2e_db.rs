@@ -5,6 +5,9 @@
 //! - `ruru db init|version` make and report the schema; `ruru serve` refuses
 //!   a database without schema and names the command that fixes it.
 //! - A DORA stores the lease row before the ACK arrives.
+//! - `ruru serve` on a database made by Kea 2.2's `kea-admin db-init`: the
+//!   lease is stored in Kea's table, counted by Kea's statistics, and its
+//!   row deleted on RELEASE (as Kea 2.2 does).
 //! - Two servers on one database, each behind its own relay on one subnet,
 //!   serve clients concurrently: every ACKed address is distinct and stored
 //!   once, for the client that got it.
@@ -12,7 +15,8 @@
 //! - Live reservations (`hosts-database`): a host row inserted directly
 //!   in the database (as an inventory system would) applies to the
 //!   client's next exchange, without reload; no other client gets the
-//!   reserved address; a 1.0 schema is refused until `ruru db upgrade`.
+//!   reserved address; an older Kea schema is refused, naming Kea's
+//!   `kea-admin db-upgrade` (never a `ruru db` command that would fail).
 //!   The same for DHCPv6 (`Dhcp6`'s `hosts-database`: a DUID host with an
 //!   address, a prefix and an option, inserted by SQL), and
 //!   `reservation-get` of the DHCPv6 service reads it.
@@ -74,6 +78,14 @@ enum Kind {
 }
 
 impl Kind {
+    /// What `ruru db version` prints for Kea 2.2's schema of this backend.
+    fn kea_version(self) -> String {
+        let (v, m) = match self {
+            Kind::Pg => ruru_lease_sql::KEA_PG,
+            Kind::My => ruru_lease_sql::KEA_MYSQL,
+        };
+        format!("{v}.{m}\n")
+    }
     fn type_name(self) -> &'static str {
         match self {
             Kind::Pg => "postgresql",
@@ -213,7 +225,7 @@ fn dora_stores_before_ack(kind: Kind, test: &str) {
     assert_eq!(ruru_db("version", &cfg), (true, "none\n".to_string()));
     let (ok, text) = ruru_db("init", &cfg);
     assert!(ok, "{text}");
-    assert_eq!(ruru_db("version", &cfg), (true, "1.2\n".to_string()));
+    assert_eq!(ruru_db("version", &cfg), (true, kind.kea_version()));
     let (ok, text) = ruru_db("upgrade", &cfg);
     assert!(ok, "{text}");
 
@@ -428,6 +440,110 @@ fn mysql_three_servers_first_attempt() {
     three_servers_first_attempt(Kind::My, "my_three");
 }
 
+/// `ruru serve` on a database made by Kea 2.2's own `kea-admin db-init`,
+/// with no extra step: a DORA stores the lease where Kea reads it (Kea's
+/// statistics table counts it), and a RELEASE deletes the row, as Kea 2.2
+/// does.
+fn kea_admin_database(kind: Kind, test: &str) {
+    if !can_bind_67(test) {
+        return;
+    }
+    let Some(db) = Db::new(kind, test) else {
+        return;
+    };
+    let name = db.opts.name.clone();
+    let args: Vec<&str> = match kind {
+        Kind::Pg => vec![
+            "db-init",
+            "pgsql",
+            "-u",
+            "postgres",
+            "-n",
+            &name,
+            "-h",
+            "127.0.0.1",
+        ],
+        Kind::My => vec![
+            "db-init",
+            "mysql",
+            "-u",
+            "root",
+            "-p",
+            "",
+            "-n",
+            &name,
+            "-h",
+            "127.0.0.1",
+        ],
+    };
+    let run = |bin: &str| Command::new(bin).args(&args).output();
+    let out = match run("kea-admin").or_else(|_| run("/usr/sbin/kea-admin")) {
+        Ok(o) => o,
+        Err(e) => {
+            skip(
+                test,
+                &format!("kea-admin (package kea-admin) not found: {e}"),
+            );
+            return;
+        }
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ra = relay_addr_for(test);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("ruru.json");
+    std::fs::write(&cfg, db.config(&[ra])).unwrap();
+    assert_eq!(ruru_db("version", &cfg), (true, kind.kea_version()));
+
+    let srv = Server::start_in(dir, &db.config(&[ra]));
+    let relay = Relay::new(ra, srv.port);
+    let store = db.store();
+    let mut c = Client::new(1, relay.addr);
+    let offer = relay.exchange(&c.discover()).expect("OFFER");
+    let sid = server_id(&offer).unwrap();
+    let a = c.dora(&relay);
+    let lease = store.get4(a).expect("lease row after ACK");
+    assert_eq!(lease.hwaddr, vec![0x02, 0x00, 0x5e, 0x10, 0x00, 0x01]);
+    // Kea's triggers counted it in lease4_stat. (`exec` returns no rows: a
+    // scalar subquery of two rows fails in both databases, so the
+    // statement fails exactly when the expected statistics row exists.)
+    let stat = |n: u32| {
+        kind.exec(
+            &db.opts,
+            &format!(
+                "SELECT (SELECT 1 UNION ALL SELECT 1 FROM lease4_stat \
+                 WHERE subnet_id = 1 AND state = 0 AND leases = {n})"
+            ),
+        )
+        .is_err()
+    };
+    assert!(stat(1), "lease4_stat counts the lease");
+    relay.send(&c.release(a, sid));
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while store.get4(a).is_some() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "released lease row still there"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(stat(0), "lease4_stat counts the release");
+    drop(srv);
+}
+
+#[test]
+fn pg_kea_admin_database() {
+    kea_admin_database(Kind::Pg, "pg_kea_admin");
+}
+
+#[test]
+fn mysql_kea_admin_database() {
+    kea_admin_database(Kind::My, "my_kea_admin");
+}
+
 #[test]
 fn pg_dora_stores_before_ack() {
     dora_stores_before_ack(Kind::Pg, "pg_dora");
@@ -474,10 +590,36 @@ impl Db {
         };
         let sql = format!(
             "INSERT INTO hosts (dhcp_identifier, dhcp_identifier_type, dhcp4_subnet_id, \
-             ipv4_address, hostname, option_data) VALUES ({id}, 0, 1, {}, 'inventory', '{options}')",
+             ipv4_address, hostname) VALUES ({id}, 0, 1, {}, 'inventory')",
             u32::from(addr)
         );
         self.kind.exec(&self.opts, &sql).unwrap();
+        self.insert_options("dhcp4", &id, options);
+    }
+}
+
+impl Db {
+    /// Kea's rows of the options of host `id` (a SQL literal) of `space`
+    /// (`dhcp4`, `dhcp6`: Kea's `dhcp4_options`/`dhcp6_options`), from a
+    /// JSON list of `{"code", "data" (hex), "always-send"}`, as an
+    /// inventory system writes them for Kea (binary `value`, host scope 3).
+    fn insert_options(&self, space: &str, id: &str, options: &str) {
+        let list: serde_json::Value = serde_json::from_str(options).unwrap();
+        for o in list.as_array().unwrap() {
+            let code = o["code"].as_u64().unwrap();
+            let data = o["data"].as_str().unwrap().replace(':', "");
+            let persistent = o["always-send"].as_bool().unwrap_or(false);
+            let value = match self.kind {
+                Kind::Pg => format!("'\\x{data}'::bytea"),
+                Kind::My => format!("x'{data}'"),
+            };
+            let sql = format!(
+                "INSERT INTO {space}_options (code, value, persistent, space, scope_id, host_id) \
+                 SELECT {code}, {value}, {persistent}, '{space}', 3, host_id FROM hosts \
+                 WHERE {space}_subnet_id = 1 AND dhcp_identifier = {id}"
+            );
+            self.kind.exec(&self.opts, &sql).unwrap();
+        }
     }
 }
 
@@ -491,11 +633,10 @@ fn live_reservation(kind: Kind, test: &str) {
     let ra = relay_addr_for(test);
     let config = db.config_with_hosts(&[ra], "192.0.2.100 - 192.0.2.103");
     let (dir, cfg) = init_dir(&config);
-    assert_eq!(ruru_db("version", &cfg), (true, "1.2\n".to_string()));
-    // A 1.0 schema (before hosts) is refused until upgraded.
-    kind.exec(&db.opts, "DROP TABLE ipv6_reservations").unwrap();
-    kind.exec(&db.opts, "DROP TABLE hosts").unwrap();
-    kind.exec(&db.opts, "UPDATE schema_version SET minor = 0")
+    assert_eq!(ruru_db("version", &cfg), (true, kind.kea_version()));
+    // An older Kea schema is refused, with Kea's upgrade tool named (ruru
+    // never changes a schema unless told to).
+    kind.exec(&db.opts, "UPDATE schema_version SET version = version - 1")
         .unwrap();
     let out = Command::new(BIN)
         .args(["serve", "-p", "1", "-c"])
@@ -504,12 +645,10 @@ fn live_reservation(kind: Kind, test: &str) {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(
-        err.contains(&format!("ruru db upgrade -c {}", cfg.display())),
-        "{err}"
-    );
-    let (ok, text) = ruru_db("upgrade", &cfg);
-    assert!(ok && text.contains("1.2"), "{text}");
+    assert!(err.contains("kea-admin db-upgrade"), "{err}");
+    assert!(!err.contains("ruru db upgrade"), "{err}");
+    kind.exec(&db.opts, "UPDATE schema_version SET version = version + 1")
+        .unwrap();
 
     let srv = Server::start_in(dir, &config);
     let relay = Relay::new(ra, srv.port);
@@ -757,9 +896,10 @@ impl Db {
         };
         let host = format!(
             "INSERT INTO hosts (dhcp_identifier, dhcp_identifier_type, dhcp6_subnet_id, \
-             hostname, dhcp6_option_data) VALUES ({id}, 1, 1, 'inventory6', '{options}')"
+             hostname) VALUES ({id}, 1, 1, 'inventory6')"
         );
         self.kind.exec(&self.opts, &host).unwrap();
+        self.insert_options("dhcp6", &id, options);
         let rows = addrs
             .iter()
             .map(|a| (*a, 128, 0))
@@ -797,7 +937,7 @@ fn live_reservation6(kind: Kind, test: &str) {
     };
     let config = db.config6_with_hosts();
     let (dir, cfg) = init_dir(&config);
-    assert_eq!(ruru_db("version", &cfg), (true, "1.2\n".to_string()));
+    assert_eq!(ruru_db("version", &cfg), (true, kind.kea_version()));
     let srv = Server::start_in(dir, &config);
     let relay = Relay6 {
         sock,
@@ -1141,7 +1281,7 @@ fn v6_on_sql(kind: Kind, test: &str) {
     assert_eq!(ruru_db("version", &cfg), (true, "none\n".to_string()));
     let (ok, text) = ruru_db("init", &cfg);
     assert!(ok, "{text}");
-    assert_eq!(ruru_db("version", &cfg), (true, "1.2\n".to_string()));
+    assert_eq!(ruru_db("version", &cfg), (true, kind.kea_version()));
 
     let mut srv = Server::start_in(dir, &db.config6());
     let relay = Relay6 {
@@ -1929,7 +2069,7 @@ fn pg_tls() {
     let opts = pg.opts("ruru");
     assert_eq!(
         PgStore::init(&opts).unwrap(),
-        ruru_lease::SchemaState::Version(1, 2)
+        ruru_lease::SchemaState::Version(ruru_lease_sql::KEA_PG.0, ruru_lease_sql::KEA_PG.1)
     );
     tls_store_works(&|| Box::new(PgStore::open(&opts).unwrap()), &|| {
         PgStore::execute_admin(&opts, "DELETE FROM lease4").unwrap()
@@ -2005,7 +2145,7 @@ fn pg_tls() {
     };
     std::fs::write(&cfg, config4(&db(&ca), &[Ipv4Addr::new(127, 0, 0, 1)])).unwrap();
     let (ok, text) = ruru_db("version", &cfg);
-    assert!(ok && text.contains("1.2"), "{text}");
+    assert!(ok && text.contains("13.0"), "{text}");
     std::fs::write(&cfg, config4(&db(&missing), &[Ipv4Addr::new(127, 0, 0, 1)])).unwrap();
     let (ok, text) = ruru_db("version", &cfg);
     assert!(!ok && text.contains("missing-ca.pem"), "{text}");
@@ -2169,7 +2309,7 @@ fn mysql_tls() {
     let opts = my.opts("ruru", pki.path());
     assert_eq!(
         MySqlStore::init(&opts).unwrap(),
-        ruru_lease::SchemaState::Version(1, 2)
+        ruru_lease::SchemaState::Version(ruru_lease_sql::KEA_MYSQL.0, ruru_lease_sql::KEA_MYSQL.1)
     );
     tls_store_works(&|| Box::new(MySqlStore::open(&opts).unwrap()), &|| {
         MySqlStore::execute_admin(&opts, "DELETE FROM lease4").unwrap()

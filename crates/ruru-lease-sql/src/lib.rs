@@ -9,6 +9,8 @@
 //!   the statements and the lease ↔ row mapping, the connection state and
 //!   its background reconnection ([`DbEvent`]), and the bridge from the
 //!   synchronous store traits to the async clients.
+//! - `kea`: Kea's schema, which is ruru's: the versions opened, Kea's
+//!   create scripts, and what to do about another schema.
 //! - `batch`: group commit: one-lease writes queued and committed together
 //!   ([`GroupCommits`]).
 //! - `postgres`: [`PgStore`], leases and hosts in PostgreSQL
@@ -25,11 +27,13 @@
 pub(crate) use ruru_lease::*;
 
 mod batch;
+pub mod kea;
 pub mod mysql;
 pub mod postgres;
 pub mod sql;
 
 pub use batch::GroupCommits;
+pub use kea::{KEA_MYSQL, KEA_PG};
 pub use mysql::MySqlStore;
 pub use postgres::PgStore;
 pub use sql::{DbEvent, DbOptions, DbRole, SchemaState, SCHEMA_VERSION};

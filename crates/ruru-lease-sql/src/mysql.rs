@@ -1,8 +1,11 @@
 //! Leases in MySQL or MariaDB ([`MySqlStore`]), with `mysql_async`.
 //!
 //! # Schema
-//! The same tables as [`crate::postgres`] (Kea's column names, `expire` in
-//! Unix seconds, a v6 address as text; not Kea's schema), InnoDB, with the
+//! Kea's, exactly as Kea 2.2's `kea-admin db-init mysql` makes it (schema
+//! 14.0, [`crate::kea`]; `expire` a `TIMESTAMP`, written with `FROM_UNIXTIME`
+//! and read with `UNIX_TIMESTAMP` in a session whose time zone is UTC, so
+//! that no daylight-saving change makes a time ambiguous; Kea's triggers
+//! keep `lease4_stat`/`lease6_stat` consistent), with the
 //! address as primary key: [`LeaseStore::add4`] is a plain `INSERT` whose
 //! duplicate-key error (1062) is [`LeaseError::Exists`], so two servers
 //! sharing a database never store one address twice. Connections use
@@ -30,9 +33,9 @@
 //! commit what is queued in one transaction each (see
 //! `Inner::write_batch`).
 //!
-//! DDL in MySQL is not transactional: `ruru db init|upgrade` applies each
-//! migration statement by statement under `GET_LOCK`, and records the new
-//! version after the last one.
+//! DDL in MySQL is not transactional: `ruru db init` runs Kea's create
+//! script statement by statement under `GET_LOCK` (its last statement
+//! records the version).
 //!
 //! # TLS
 //! With [`crate::sql::DbTls`] (Kea's `trust-anchor`, ...), connections are
@@ -53,6 +56,7 @@ use mysql_async::{Conn, OptsBuilder, Params, Pool, PoolConstraints, PoolOpts, Ro
 use crate::batch::{self, answer_all, Batches, Write};
 use crate::csv::LeaseRow;
 use crate::hosts::{self, Host4, Host6, IdType};
+use crate::kea;
 use crate::sql::{
     self, tls, Bridge, Col, DbOptions, DbRole, Dialect, Health, SchemaState, SqlRow, Q,
 };
@@ -62,95 +66,6 @@ mod local;
 
 /// MySQL's duplicate-key error.
 const ER_DUP_ENTRY: u16 = 1062;
-
-/// The schema migrations, oldest first: each takes the schema to its
-/// version (major, minor). The runner creates `schema_version` itself and
-/// applies those newer than the database's version.
-pub const MIGRATIONS: &[((u32, u32), &str)] = &[
-    // 1.0: the lease tables.
-    (
-        (1, 0),
-        "CREATE TABLE lease4 (
-        address INT UNSIGNED PRIMARY KEY NOT NULL,
-        hwaddr VARBINARY(20) NOT NULL,
-        client_id VARBINARY(255),
-        valid_lifetime INT UNSIGNED NOT NULL,
-        expire BIGINT UNSIGNED NOT NULL,
-        subnet_id INT UNSIGNED NOT NULL,
-        fqdn_fwd BOOL NOT NULL,
-        fqdn_rev BOOL NOT NULL,
-        hostname VARCHAR(255) NOT NULL,
-        state INT UNSIGNED NOT NULL DEFAULT 0,
-        user_context TEXT NOT NULL,
-        INDEX lease4_by_hwaddr (hwaddr),
-        INDEX lease4_by_client_id (client_id),
-        INDEX lease4_by_state_expire (state, expire)
-    ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4;
-    CREATE TABLE lease6 (
-        address VARCHAR(39) CHARACTER SET ascii COLLATE ascii_bin PRIMARY KEY NOT NULL,
-        duid VARBINARY(130) NOT NULL,
-        valid_lifetime INT UNSIGNED NOT NULL,
-        expire BIGINT UNSIGNED NOT NULL,
-        subnet_id INT UNSIGNED NOT NULL,
-        pref_lifetime INT UNSIGNED NOT NULL,
-        lease_type TINYINT UNSIGNED NOT NULL,
-        iaid INT UNSIGNED NOT NULL,
-        prefix_len TINYINT UNSIGNED NOT NULL,
-        fqdn_fwd BOOL NOT NULL,
-        fqdn_rev BOOL NOT NULL,
-        hostname VARCHAR(255) NOT NULL,
-        hwaddr VARBINARY(20) NOT NULL,
-        state INT UNSIGNED NOT NULL DEFAULT 0,
-        user_context TEXT NOT NULL,
-        hwtype SMALLINT UNSIGNED NOT NULL,
-        hwaddr_source INT UNSIGNED NOT NULL,
-        INDEX lease6_by_duid_iaid (duid, iaid, lease_type),
-        INDEX lease6_by_state_expire (state, expire)
-    ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4",
-    ),
-    // 1.1: host reservations (`hosts-database`; see `crate::hosts`).
-    (
-        (1, 1),
-        "CREATE TABLE hosts (
-        host_id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY NOT NULL,
-        dhcp_identifier VARBINARY(255) NOT NULL,
-        dhcp_identifier_type TINYINT UNSIGNED NOT NULL,
-        dhcp4_subnet_id INT UNSIGNED NOT NULL,
-        ipv4_address INT UNSIGNED,
-        hostname VARCHAR(255) NOT NULL DEFAULT '',
-        dhcp4_next_server INT UNSIGNED,
-        dhcp4_server_hostname VARCHAR(64) NOT NULL DEFAULT '',
-        dhcp4_boot_file_name VARCHAR(128) NOT NULL DEFAULT '',
-        option_data TEXT,
-        UNIQUE KEY hosts_identifier_unique (dhcp_identifier, dhcp_identifier_type, dhcp4_subnet_id),
-        UNIQUE KEY hosts_address_unique (ipv4_address, dhcp4_subnet_id)
-    ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4",
-    ),
-    // 1.2: DHCPv6 host reservations (`crate::hosts`): a host is a DHCPv4
-    // one when `dhcp4_subnet_id` is set, a DHCPv6 one when
-    // `dhcp6_subnet_id` is; its addresses and prefixes are rows of
-    // `ipv6_reservations` (Kea's table and types: 0 address, 2 prefix).
-    (
-        (1, 2),
-        "ALTER TABLE hosts MODIFY dhcp4_subnet_id INT UNSIGNED NULL;
-    ALTER TABLE hosts
-        ADD COLUMN dhcp6_subnet_id INT UNSIGNED NULL,
-        ADD COLUMN dhcp6_option_data TEXT,
-        ADD UNIQUE KEY hosts_identifier6_unique (dhcp_identifier, dhcp_identifier_type, dhcp6_subnet_id),
-        ADD INDEX hosts_by_dhcp6_subnet (dhcp6_subnet_id);
-    CREATE TABLE ipv6_reservations (
-        reservation_id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY NOT NULL,
-        address VARCHAR(39) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
-        prefix_len TINYINT UNSIGNED NOT NULL DEFAULT 128,
-        type TINYINT UNSIGNED NOT NULL DEFAULT 0,
-        host_id BIGINT UNSIGNED NOT NULL,
-        UNIQUE KEY ipv6_reservations_unique (address, prefix_len),
-        INDEX ipv6_reservations_by_host (host_id),
-        CONSTRAINT ipv6_reservations_host FOREIGN KEY (host_id)
-            REFERENCES hosts (host_id) ON DELETE CASCADE
-    ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4",
-    ),
-];
 
 /// A lease store in MySQL/MariaDB, holding both families. See the module
 /// documentation.
@@ -209,6 +124,9 @@ fn builder(opts: &DbOptions) -> Result<OptsBuilder, LeaseError> {
         .db_name((!opts.name.is_empty()).then(|| opts.name.clone()))
         .prefer_socket(false)
         .client_found_rows(true)
+        // Kea's `expire` is a TIMESTAMP: Unix seconds convert without a
+        // local time in between.
+        .init(vec!["SET time_zone = '+00:00'"])
         .stmt_cache_size(64)
         .ssl_opts(ssl))
 }
@@ -260,7 +178,7 @@ async fn working_pool(opts: &DbOptions) -> Result<Pool, LeaseError> {
     let pool = new_pool(opts)?;
     let checked = sql::within(opts.connect_timeout, "connecting to MySQL", async {
         let mut conn = pool.get_conn().await.map_err(|e| connect_err(opts, e))?;
-        schema_state(&mut conn).await?.check()
+        schema_state(&mut conn).await?.check(kea::KEA_MYSQL)
     })
     .await;
     match checked {
@@ -502,70 +420,46 @@ impl Inner {
     }
 }
 
+/// The schema of the database: Kea's (with its `lease_state` table), ruru's
+/// former one, or none ([`kea::classify`]).
 async fn schema_state(conn: &mut Conn) -> Result<SchemaState, LeaseError> {
-    let n: Option<u64> = conn
-        .query_first(
-            "SELECT COUNT(*) FROM information_schema.tables \
-             WHERE table_schema = DATABASE() AND table_name = 'schema_version'",
+    let tables: Vec<String> = conn
+        .query(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() \
+             AND table_name IN ('schema_version', 'lease_state')",
         )
         .await
         .map_err(db_err)?;
-    if n.unwrap_or(0) == 0 {
+    if !tables.iter().any(|t| t == "schema_version") {
         return Ok(SchemaState::Missing);
     }
     let row: Option<(u32, u32)> = conn
         .query_first("SELECT version, minor FROM schema_version")
         .await
         .map_err(db_err)?;
-    Ok(row.map_or(SchemaState::Missing, |(v, m)| SchemaState::Version(v, m)))
+    Ok(kea::classify(
+        row,
+        tables.iter().any(|t| t == "lease_state"),
+    ))
 }
 
+/// `ruru db init` (`create`): Kea 2.2's schema in a database without one,
+/// any schema left alone; `ruru db upgrade`: Kea 2.2's schema accepted as
+/// it is, any other refused, saying what to do.
 async fn migrate_on(conn: &mut Conn, create: bool) -> Result<SchemaState, LeaseError> {
-    let from = match schema_state(conn).await? {
+    match schema_state(conn).await? {
         SchemaState::Missing if create => {
-            conn.query_drop(
-                "CREATE TABLE IF NOT EXISTS schema_version \
-                 (version INT UNSIGNED NOT NULL, minor INT UNSIGNED NOT NULL) ENGINE = InnoDB",
-            )
-            .await
-            .map_err(db_err)?;
-            conn.query_drop("INSERT INTO schema_version VALUES (0, 0)")
-                .await
-                .map_err(db_err)?;
-            (0, 0)
-        }
-        SchemaState::Missing => {
-            return Err(LeaseError::Schema {
-                found: SchemaState::Missing,
-                expected: sql::SCHEMA_VERSION,
-            })
-        }
-        SchemaState::Version(v, m) if create && v > 0 => return Ok(SchemaState::Version(v, m)),
-        SchemaState::Version(v, m) => {
-            if (v, m) > sql::SCHEMA_VERSION {
-                return Err(LeaseError::Database(format!(
-                    "the schema is {v}.{m}, newer than this ruru's {}.{}",
-                    sql::SCHEMA_VERSION.0,
-                    sql::SCHEMA_VERSION.1
-                )));
+            for s in kea::mysql_statements(kea::CREATE_MYSQL) {
+                conn.query_drop(s).await.map_err(db_err)?;
             }
-            (v, m)
+            schema_state(conn).await
         }
-    };
-    for ((v, m), text) in MIGRATIONS.iter().filter(|(to, _)| *to > from) {
-        for s in sql::statements(text) {
-            conn.query_drop(s).await.map_err(db_err)?;
-        }
-        conn.exec_drop("UPDATE schema_version SET version = ?, minor = ?", (*v, *m))
-            .await
-            .map_err(db_err)?;
+        found if create => Ok(found),
+        found => found.check(kea::KEA_MYSQL).map(|()| found),
     }
-    schema_state(conn).await
 }
 
-/// Brings the schema to [`sql::SCHEMA_VERSION`] under a named lock, so that
-/// two `ruru db` runs do not race. With `create`, a database without schema
-/// gets one and an existing schema is left alone.
+/// [`migrate_on`] under a named lock, so that two `ruru db` runs do not race.
 fn migrate(opts: &DbOptions, create: bool) -> Result<SchemaState, LeaseError> {
     let bridge = Bridge::new("ruru-mysql")?;
     let opts = opts.clone();
@@ -623,13 +517,14 @@ impl MySqlStore {
         bridge.run(async move { schema_state(&mut connect_one(&opts).await?).await })
     }
 
-    /// Creates the schema if the database has none (`ruru db init`);
+    /// Creates Kea 2.2's schema if the database has none (`ruru db init`);
     /// otherwise leaves it as it is. Returns the schema now there.
     pub fn init(opts: &DbOptions) -> Result<SchemaState, LeaseError> {
         migrate(opts, true)
     }
 
-    /// Applies the migrations the schema lacks (`ruru db upgrade`).
+    /// `ruru db upgrade`: accepts Kea 2.2's schema as it is; any other is
+    /// refused ([`LeaseError::Schema`], see [`kea::advice`]).
     pub fn upgrade(opts: &DbOptions) -> Result<SchemaState, LeaseError> {
         migrate(opts, false)
     }
@@ -668,6 +563,9 @@ impl MySqlStore {
     /// An INSERT; `false` when a duplicate key refused it.
     fn insert(&self, q: Q, params: Vec<Col>) -> Result<bool, LeaseError> {
         match self.write(q, params)? {
+            // A conditional insert (`INSERT .. SELECT .. WHERE NOT EXISTS`)
+            // that found its key taken.
+            Ok(0) => Ok(false),
             Ok(_) => Ok(true),
             Err(e) if is_dup(&e) => Ok(false),
             Err(e) => Err(db_err(e)),

@@ -1,12 +1,13 @@
 //! Leases in PostgreSQL ([`PgStore`]), with `tokio-postgres`.
 //!
 //! # Schema
-//! Tables `lease4` and `lease6` with Kea's column names, and
-//! `schema_version (version, minor)`. The schema is "Kea-like", not Kea's:
-//! `expire` is Unix seconds (Kea: a timestamp), a v6 `address` is its text
-//! form, and there are no Kea stored procedures or statistics tables, so a
-//! database made by `kea-admin` cannot be used, nor the other way round.
-//! Each table's primary key is the address: [`LeaseStore::add4`] is
+//! Kea's, exactly as Kea 2.2's `kea-admin db-init pgsql` makes it (schema
+//! 13.0, [`crate::kea`]): `lease4` and `lease6` with Kea's column meanings
+//! (`expire` a timestamp, written with `to_timestamp` and read with Kea's
+//! own `extract(epoch from expire)`; `iaid` a signed `INTEGER` holding the
+//! IAID's bits), and Kea's triggers keep `lease4_stat`/`lease6_stat`
+//! consistent with every INSERT, UPDATE and DELETE ruru makes, as with
+//! Kea's own. Each table's primary key is the address: [`LeaseStore::add4`] is
 //! `INSERT .. ON CONFLICT (address) DO NOTHING`, so two servers sharing a
 //! database can never store one address twice — the second gets
 //! [`LeaseError::Exists`] and picks another address. The statements and the
@@ -57,88 +58,11 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 use crate::batch::{self, answer_all, Batches, Write};
 use crate::csv::LeaseRow;
 use crate::hosts::{self, Host4, Host6, IdType};
+use crate::kea;
 use crate::sql::{
     self, tls, Bridge, Col, DbOptions, DbRole, Dialect, Health, SchemaState, SqlRow, Q,
 };
 use crate::{Lease4, Lease6, LeaseError, LeaseType6};
-
-/// The schema migrations, oldest first: each takes the schema to its
-/// version (major, minor). The runner creates `schema_version` itself and
-/// applies those newer than the database's version.
-pub const MIGRATIONS: &[((u32, u32), &str)] = &[
-    // 1.0: the lease tables.
-    ((1, 0), "CREATE TABLE lease4 (
-        address BIGINT PRIMARY KEY,
-        hwaddr BYTEA NOT NULL,
-        client_id BYTEA,
-        valid_lifetime BIGINT NOT NULL,
-        expire BIGINT NOT NULL,
-        subnet_id BIGINT NOT NULL,
-        fqdn_fwd BOOLEAN NOT NULL,
-        fqdn_rev BOOLEAN NOT NULL,
-        hostname VARCHAR(255) NOT NULL,
-        state INT NOT NULL DEFAULT 0,
-        user_context TEXT NOT NULL DEFAULT ''
-    );
-    CREATE INDEX lease4_by_hwaddr ON lease4 (hwaddr);
-    CREATE INDEX lease4_by_client_id ON lease4 (client_id);
-    CREATE INDEX lease4_by_state_expire ON lease4 (state, expire);
-    CREATE TABLE lease6 (
-        address VARCHAR(39) PRIMARY KEY,
-        duid BYTEA NOT NULL,
-        valid_lifetime BIGINT NOT NULL,
-        expire BIGINT NOT NULL,
-        subnet_id BIGINT NOT NULL,
-        pref_lifetime BIGINT NOT NULL,
-        lease_type SMALLINT NOT NULL,
-        iaid BIGINT NOT NULL,
-        prefix_len SMALLINT NOT NULL,
-        fqdn_fwd BOOLEAN NOT NULL,
-        fqdn_rev BOOLEAN NOT NULL,
-        hostname VARCHAR(255) NOT NULL,
-        hwaddr BYTEA NOT NULL,
-        state INT NOT NULL DEFAULT 0,
-        user_context TEXT NOT NULL DEFAULT '',
-        hwtype INT NOT NULL,
-        hwaddr_source BIGINT NOT NULL
-    );
-    CREATE INDEX lease6_by_duid_iaid ON lease6 (duid, iaid, lease_type);
-    CREATE INDEX lease6_by_state_expire ON lease6 (state, expire)"),
-    // 1.1: host reservations (`hosts-database`; see `crate::hosts`).
-    ((1, 1), "CREATE TABLE hosts (
-        host_id BIGSERIAL PRIMARY KEY,
-        dhcp_identifier BYTEA NOT NULL,
-        dhcp_identifier_type SMALLINT NOT NULL,
-        dhcp4_subnet_id BIGINT NOT NULL,
-        ipv4_address BIGINT,
-        hostname VARCHAR(255) NOT NULL DEFAULT '',
-        dhcp4_next_server BIGINT,
-        dhcp4_server_hostname VARCHAR(64) NOT NULL DEFAULT '',
-        dhcp4_boot_file_name VARCHAR(128) NOT NULL DEFAULT '',
-        option_data TEXT,
-        CONSTRAINT hosts_identifier_unique UNIQUE (dhcp_identifier, dhcp_identifier_type, dhcp4_subnet_id),
-        CONSTRAINT hosts_address_unique UNIQUE (ipv4_address, dhcp4_subnet_id)
-    )"),
-    // 1.2: DHCPv6 host reservations (`crate::hosts`): a host is a DHCPv4
-    // one when `dhcp4_subnet_id` is set, a DHCPv6 one when
-    // `dhcp6_subnet_id` is; its addresses and prefixes are rows of
-    // `ipv6_reservations` (Kea's table and types: 0 address, 2 prefix).
-    ((1, 2), "ALTER TABLE hosts ALTER COLUMN dhcp4_subnet_id DROP NOT NULL;
-    ALTER TABLE hosts ADD COLUMN dhcp6_subnet_id BIGINT;
-    ALTER TABLE hosts ADD COLUMN dhcp6_option_data TEXT;
-    ALTER TABLE hosts ADD CONSTRAINT hosts_identifier6_unique
-        UNIQUE (dhcp_identifier, dhcp_identifier_type, dhcp6_subnet_id);
-    CREATE TABLE ipv6_reservations (
-        reservation_id BIGSERIAL PRIMARY KEY,
-        address VARCHAR(39) NOT NULL,
-        prefix_len SMALLINT NOT NULL DEFAULT 128,
-        type SMALLINT NOT NULL DEFAULT 0,
-        host_id BIGINT NOT NULL REFERENCES hosts (host_id) ON DELETE CASCADE,
-        CONSTRAINT ipv6_reservations_unique UNIQUE (address, prefix_len)
-    );
-    CREATE INDEX ipv6_reservations_by_host ON ipv6_reservations (host_id);
-    CREATE INDEX hosts_by_dhcp6_subnet ON hosts (dhcp6_subnet_id)"),
-];
 
 /// How many times a write that lost a deadlock is tried in all.
 const DEADLOCK_TRIES: u32 = 3;
@@ -162,7 +86,10 @@ impl ToSql for Col {
     ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
         match self {
             Col::Int(n) if *ty == Type::INT2 => i16::try_from(*n)?.to_sql_checked(ty, out),
-            Col::Int(n) if *ty == Type::INT4 => i32::try_from(*n)?.to_sql_checked(ty, out),
+            // Kea's `lease6.iaid` is an INTEGER holding a u32's bits.
+            Col::Int(n) if *ty == Type::INT4 => i32::try_from(*n)
+                .or_else(|_| u32::try_from(*n).map(|u| i32::from_ne_bytes(u.to_ne_bytes())))?
+                .to_sql_checked(ty, out),
             Col::Int(n) => n.to_sql_checked(ty, out),
             Col::Bool(b) => b.to_sql_checked(ty, out),
             Col::Bytes(b) => b.to_sql_checked(ty, out),
@@ -336,7 +263,7 @@ async fn connect_client(config: &PgConnect) -> Result<Client, LeaseError> {
 async fn connect(config: &PgConnect, check_schema: bool) -> Result<Conn, LeaseError> {
     let client = connect_client(config).await?;
     if check_schema {
-        schema_state(&client).await?.check()?;
+        schema_state(&client).await?.check(kea::KEA_PG)?;
     }
     // Sent together: one round trip's wait for all of them.
     let texts: Vec<String> = sql::ALL_Q
@@ -677,13 +604,14 @@ impl PgStore {
         bridge.run(async move { schema_state(&connect_client(&config).await?).await })
     }
 
-    /// Creates the schema if the database has none (`ruru db init`);
+    /// Creates Kea 2.2's schema if the database has none (`ruru db init`);
     /// otherwise leaves it as it is. Returns the schema now there.
     pub fn init(opts: &DbOptions) -> Result<SchemaState, LeaseError> {
         migrate(opts, true)
     }
 
-    /// Applies the migrations the schema lacks (`ruru db upgrade`).
+    /// `ruru db upgrade`: accepts Kea 2.2's schema as it is; any other is
+    /// refused ([`LeaseError::Schema`], see [`kea::advice`]).
     pub fn upgrade(opts: &DbOptions) -> Result<SchemaState, LeaseError> {
         migrate(opts, false)
     }
@@ -771,14 +699,21 @@ impl PgStore {
     }
 }
 
+/// The schema of the database: Kea's (with its `lease_state` table), ruru's
+/// former one, or none ([`kea::classify`]).
 async fn schema_state(client: &impl GenericClient) -> Result<SchemaState, LeaseError> {
     let exists = client
-        .query_one("SELECT to_regclass('schema_version') IS NOT NULL", &[])
+        .query_one(
+            "SELECT to_regclass('schema_version') IS NOT NULL, \
+             to_regclass('lease_state') IS NOT NULL",
+            &[],
+        )
         .await
         .map_err(db_err)?;
     if !exists.try_get::<_, bool>(0).map_err(db_err)? {
         return Ok(SchemaState::Missing);
     }
+    let kea_tables: bool = exists.try_get(1).map_err(db_err)?;
     let rows = client
         .query("SELECT version, minor FROM schema_version", &[])
         .await
@@ -788,69 +723,38 @@ async fn schema_state(client: &impl GenericClient) -> Result<SchemaState, LeaseE
     };
     let v: i32 = r.try_get(0).map_err(db_err)?;
     let m: i32 = r.try_get(1).map_err(db_err)?;
-    Ok(SchemaState::Version(
-        u32::try_from(v).unwrap_or(0),
-        u32::try_from(m).unwrap_or(0),
-    ))
+    let version = (u32::try_from(v).unwrap_or(0), u32::try_from(m).unwrap_or(0));
+    Ok(kea::classify(Some(version), kea_tables))
 }
 
-/// Brings the schema to [`sql::SCHEMA_VERSION`] in one transaction, under an
-/// advisory lock so that two `ruru db` runs do not race. With `create`, a
-/// database without schema gets one and an existing schema is left alone.
+/// `ruru db init` (`create`) or `ruru db upgrade`, under an advisory lock
+/// so that two `ruru db` runs do not race. `init` creates Kea 2.2's schema
+/// in a database without one (Kea's own script, in its own transaction)
+/// and leaves any schema alone; `upgrade` accepts Kea 2.2's schema as it
+/// is and refuses any other, saying what to do.
 fn migrate(opts: &DbOptions, create: bool) -> Result<SchemaState, LeaseError> {
     let (bridge, config) = (Bridge::new("ruru-pg")?, config_of(opts)?);
     bridge.run(async move {
-        let mut client = connect_client(&config).await?;
-        let tx = client.transaction().await.map_err(db_err)?;
-        tx.batch_execute("SELECT pg_advisory_xact_lock(7411893)")
+        let client = connect_client(&config).await?;
+        client
+            .batch_execute("SELECT pg_advisory_lock(7411893)")
             .await
             .map_err(db_err)?;
-        let from = match schema_state(&tx).await? {
-            SchemaState::Missing if create => {
-                tx.batch_execute(
-                    "CREATE TABLE schema_version (version INT NOT NULL, minor INT NOT NULL);
-                     INSERT INTO schema_version VALUES (0, 0)",
-                )
-                .await
-                .map_err(db_err)?;
-                (0, 0)
-            }
-            SchemaState::Missing => {
-                return Err(LeaseError::Schema {
-                    found: SchemaState::Missing,
-                    expected: sql::SCHEMA_VERSION,
-                })
-            }
-            SchemaState::Version(v, m) if create && v > 0 => return Ok(SchemaState::Version(v, m)),
-            SchemaState::Version(v, m) => {
-                if (v, m) > sql::SCHEMA_VERSION {
-                    return Err(LeaseError::Database(format!(
-                        "the schema is {v}.{m}, newer than this ruru's {}.{}",
-                        sql::SCHEMA_VERSION.0,
-                        sql::SCHEMA_VERSION.1
-                    )));
+        let r = async {
+            match schema_state(&client).await? {
+                SchemaState::Missing if create => {
+                    client.batch_execute(kea::CREATE_PG).await.map_err(db_err)?;
+                    schema_state(&client).await
                 }
-                (v, m)
+                found if create => Ok(found),
+                found => found.check(kea::KEA_PG).map(|()| found),
             }
-        };
-        for ((v, m), text) in MIGRATIONS.iter().filter(|(to, _)| *to > from) {
-            for s in sql::statements(text) {
-                tx.batch_execute(s).await.map_err(db_err)?;
-            }
-            let (v, m) = (
-                i32::try_from(*v).unwrap_or(i32::MAX),
-                i32::try_from(*m).unwrap_or(i32::MAX),
-            );
-            tx.execute(
-                "UPDATE schema_version SET version = $1, minor = $2",
-                &[&v, &m],
-            )
-            .await
-            .map_err(db_err)?;
         }
-        let state = schema_state(&tx).await?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(state)
+        .await;
+        let _ = client
+            .batch_execute("SELECT pg_advisory_unlock(7411893)")
+            .await;
+        r
     })
 }
 

@@ -526,48 +526,94 @@ fn state_of(r: &impl SqlRow, i: usize) -> Result<LeaseState, String> {
         .ok_or_else(|| format!("state {code} is unknown"))
 }
 
-/// The lease of a `SELECT COLS4` row.
+/// ruru's `expire` (Unix seconds) of Kea's: Kea stores `cltt` instead of
+/// `cltt + valid_lifetime` for an infinite lifetime (`0xffffffff`), so
+/// that it stays within the column's range.
+fn expire_of(kea: u64, valid_lifetime: u32) -> u64 {
+    if valid_lifetime == u32::MAX {
+        kea.saturating_add(u64::from(valid_lifetime))
+    } else {
+        kea
+    }
+}
+
+/// Kea's `expire` of ruru's (the inverse of [`expire_of`]).
+pub(crate) fn kea_expire(expire: u64, valid_lifetime: u32) -> Col {
+    if valid_lifetime == u32::MAX {
+        time(expire.saturating_sub(u64::from(valid_lifetime)))
+    } else {
+        time(expire)
+    }
+}
+
+/// A nullable integer column of Kea's (written by Kea as NULL when it has
+/// no value), `0` when NULL.
+fn num_or_zero<T: TryFrom<i64> + Default>(
+    r: &impl SqlRow,
+    i: usize,
+    column: &str,
+) -> Result<T, String> {
+    match r.opt_int(i)? {
+        None => Ok(T::default()),
+        Some(n) => T::try_from(n).map_err(|_| format!("{column} {n} out of range")),
+    }
+}
+
+/// Kea's `iaid`: PostgreSQL's column is a signed `INTEGER` that holds the
+/// IAID's 32 bits (negative above 2^31), MySQL's an unsigned one.
+fn iaid_of(r: &impl SqlRow, i: usize) -> Result<u32, String> {
+    let n = r.int(i)?;
+    u32::try_from(n)
+        .or_else(|_| i32::try_from(n).map(|v| u32::from_ne_bytes(v.to_ne_bytes())))
+        .map_err(|_| format!("iaid {n} out of range"))
+}
+
+/// The lease of a `SELECT COLS4` row of Kea's `lease4` (its nullable
+/// columns read as empty when NULL; an empty `client_id` is none, as Kea
+/// reads it).
 pub(crate) fn lease4_of<R: SqlRow>(r: &R) -> Result<Lease4, String> {
+    let valid_lifetime = num(r, 3, "valid_lifetime")?;
     Ok(Lease4 {
         addr: Ipv4Addr::from(num::<u32>(r, 0, "address")?),
-        hwaddr: r.bytes(1)?,
-        client_id: r.opt_bytes(2)?,
-        valid_lifetime: num(r, 3, "valid_lifetime")?,
-        expire: num(r, 4, "expire")?,
+        hwaddr: r.opt_bytes(1)?.unwrap_or_default(),
+        client_id: r.opt_bytes(2)?.filter(|c| !c.is_empty()),
+        valid_lifetime,
+        expire: expire_of(num(r, 4, "expire")?, valid_lifetime),
         subnet_id: num(r, 5, "subnet_id")?,
         fqdn_fwd: r.boolean(6)?,
         fqdn_rev: r.boolean(7)?,
-        hostname: r.text(8)?,
+        hostname: r.opt_text(8)?.unwrap_or_default(),
         state: state_of(r, 9)?,
-        user_context: r.text(10)?,
+        user_context: r.opt_text(10)?.unwrap_or_default(),
     })
 }
 
-/// The lease of a `SELECT COLS6` row.
+/// The lease of a `SELECT COLS6` row of Kea's `lease6` (as [`lease4_of`]).
 pub(crate) fn lease6_of<R: SqlRow>(r: &R) -> Result<Lease6, String> {
     let address = r.text(0)?;
     let lease_type: u32 = num(r, 6, "lease_type")?;
+    let valid_lifetime = num(r, 2, "valid_lifetime")?;
     Ok(Lease6 {
         address: address
             .parse::<Ipv6Addr>()
             .map_err(|_| format!("address '{address}' is not an IPv6 address"))?,
-        duid: r.bytes(1)?,
-        valid_lifetime: num(r, 2, "valid_lifetime")?,
-        expire: num(r, 3, "expire")?,
+        duid: r.opt_bytes(1)?.unwrap_or_default(),
+        valid_lifetime,
+        expire: expire_of(num(r, 3, "expire")?, valid_lifetime),
         subnet_id: num(r, 4, "subnet_id")?,
         pref_lifetime: num(r, 5, "pref_lifetime")?,
         lease_type: LeaseType6::from_code(lease_type)
             .ok_or_else(|| format!("lease_type {lease_type} is unknown"))?,
-        iaid: num(r, 7, "iaid")?,
+        iaid: iaid_of(r, 7)?,
         prefix_len: num(r, 8, "prefix_len")?,
         fqdn_fwd: r.boolean(9)?,
         fqdn_rev: r.boolean(10)?,
-        hostname: r.text(11)?,
-        hwaddr: r.bytes(12)?,
+        hostname: r.opt_text(11)?.unwrap_or_default(),
+        hwaddr: r.opt_bytes(12)?.unwrap_or_default(),
         state: state_of(r, 13)?,
-        user_context: r.text(14)?,
-        hwtype: num(r, 15, "hwtype")?,
-        hwaddr_source: num(r, 16, "hwaddr_source")?,
+        user_context: r.opt_text(14)?.unwrap_or_default(),
+        hwtype: num_or_zero(r, 15, "hwtype")?,
+        hwaddr_source: num_or_zero(r, 16, "hwaddr_source")?,
     })
 }
 
@@ -576,11 +622,13 @@ pub(crate) fn count_of<R: SqlRow>(r: &R) -> Result<usize, String> {
     num(r, 0, "count")
 }
 
-/// The `hosts` columns, in the order of [`host_values`] and [`host4_of`].
+/// The `hosts` columns, in the order of [`host_values`] and [`host4_of`];
+/// the options (`option_data`, last in [`host4_of`]) are read from Kea's
+/// `dhcp4_options` ([`options_select`]).
 pub(crate) const COLS_HOST: &str =
     "host_id, dhcp_identifier, dhcp_identifier_type, dhcp4_subnet_id, \
                                     ipv4_address, hostname, dhcp4_next_server, \
-                                    dhcp4_server_hostname, dhcp4_boot_file_name, option_data";
+                                    dhcp4_server_hostname, dhcp4_boot_file_name";
 
 /// The host of a `SELECT COLS_HOST` row.
 pub(crate) fn host4_of<R: SqlRow>(r: &R) -> Result<Host4, String> {
@@ -608,7 +656,9 @@ pub(crate) fn host4_of<R: SqlRow>(r: &R) -> Result<Host4, String> {
     })
 }
 
-/// The row of a new host: [`COLS_HOST`] without `host_id`.
+/// The parameters of [`Q::HostAdd4`]: the row of a new host ([`COLS_HOST`]
+/// without `host_id`; empty texts as NULL, as Kea writes them), then its
+/// subnet and address (which no other host of the subnet may have).
 pub(crate) fn host_values(h: &Host4) -> Vec<Col> {
     let opt_addr = |a: Option<Ipv4Addr>| a.map_or(Col::Null, addr4);
     vec![
@@ -616,20 +666,93 @@ pub(crate) fn host_values(h: &Host4) -> Vec<Col> {
         Col::int(h.id_type.code()),
         Col::int(h.subnet_id),
         opt_addr(h.ipv4_address),
-        Col::Text(h.hostname.clone()),
+        context(&h.hostname),
         opt_addr(h.next_server),
-        Col::Text(h.server_hostname.clone()),
-        Col::Text(h.boot_file_name.clone()),
-        Col::Text(h.option_data.clone()),
+        context(&h.server_hostname),
+        context(&h.boot_file_name),
+        Col::int(h.subnet_id),
+        opt_addr(h.ipv4_address),
     ]
+}
+
+/// The options of a host's `option_data` (empty, or a JSON list of
+/// `{"code": N, "data": "hex", "always-send": bool}`) as rows of Kea's
+/// `dhcp4_options`/`dhcp6_options`: (code, value, persistent).
+pub(crate) fn option_rows(text: &str) -> Result<Vec<(u16, Vec<u8>, bool)>, String> {
+    if text.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let v: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("option_data is not JSON: {e}"))?;
+    let list = v.as_array().ok_or("option_data is not a JSON list")?;
+    list.iter()
+        .map(|o| {
+            let code = o
+                .get("code")
+                .and_then(serde_json::Value::as_u64)
+                .and_then(|c| u16::try_from(c).ok())
+                .ok_or_else(|| format!("option {o}: no valid code"))?;
+            let hex: String = o
+                .get("data")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("")
+                .chars()
+                .filter(|c| !matches!(c, ':' | ' '))
+                .collect();
+            let data = (0..hex.len())
+                .step_by(2)
+                .map(|i| {
+                    hex.get(i..i + 2)
+                        .and_then(|b| u8::from_str_radix(b, 16).ok())
+                        .ok_or_else(|| format!("option {code}: data is not hex"))
+                })
+                .collect::<Result<Vec<u8>, String>>()?;
+            let always = o
+                .get("always-send")
+                .and_then(serde_json::Value::as_bool)
+                .unwrap_or(false);
+            Ok((code, data, always))
+        })
+        .collect()
+}
+
+/// The parameters of [`Q::HostAddOpt4`] / [`Q::HostAddOpt6`]: one option
+/// of the host with this key ([`host_key`]).
+pub(crate) fn option_values(opt: &(u16, Vec<u8>, bool), key: Vec<Col>) -> Vec<Col> {
+    let mut p = vec![Col::int(opt.0), Col::Bytes(opt.1.clone()), Col::Bool(opt.2)];
+    p.extend(key);
+    p
+}
+
+/// The `option_data` of a host as a subquery over Kea's options table
+/// `table` (`dhcp4_options`, `dhcp6_options`): the JSON list of its
+/// options stored as binary `value` (those Kea stores only as
+/// `formatted_value`, its CSV form, are not read), NULL when none.
+/// `always-send` is written only when true (its default is false).
+fn options_select(table: &str, host: &str, d: Dialect) -> String {
+    let (one, list) = match d {
+        Dialect::Postgres => (
+            r#"'{"code": ' || o.code || ', "data": "' || encode(o.value, 'hex') || '"' || CASE WHEN o.persistent THEN ', "always-send": true' ELSE '' END || '}'"#,
+            "'[' || string_agg(ONE, ', ' ORDER BY o.option_id) || ']'",
+        ),
+        Dialect::MySql => (
+            r#"CONCAT('{"code": ', o.code, ', "data": "', LOWER(HEX(o.value)), '"', IF(o.persistent, ', "always-send": true', ''), '}')"#,
+            "CONCAT('[', GROUP_CONCAT(ONE ORDER BY o.option_id SEPARATOR ', '), ']')",
+        ),
+    };
+    format!(
+        "(SELECT {} FROM {table} o WHERE o.host_id = {host} AND o.value IS NOT NULL)",
+        list.replace("ONE", one)
+    )
 }
 
 /// The columns of a DHCPv6 host read: the `hosts` row (`h`), then one of
 /// its `ipv6_reservations` (`r`, NULL when it has none), in the order of
 /// [`host6_row_of`]. One result row per reservation, ordered by host.
+/// (`OPTIONS` stands for [`options_select`] over `dhcp6_options`.)
 pub(crate) const COLS_HOST6: &str =
     "h.host_id, h.dhcp_identifier, h.dhcp_identifier_type, h.dhcp6_subnet_id, h.hostname, \
-     h.dhcp6_option_data, r.address, r.prefix_len, r.type";
+     OPTIONS, r.address, r.prefix_len, r.type";
 
 /// `ipv6_reservations.type` of an address and of a prefix (Kea's).
 pub(crate) const RES6_ADDRESS: i64 = 0;
@@ -722,14 +845,14 @@ pub(crate) fn hosts6_of<R: SqlRow>(what: &str, rows: impl IntoIterator<Item = R>
     out
 }
 
-/// The parameters of [`Q::HostAdd6`]: the `hosts` row of a new DHCPv6 host.
+/// The parameters of [`Q::HostAdd6`]: the `hosts` row of a new DHCPv6 host
+/// (its options are rows of `dhcp6_options`).
 pub(crate) fn host6_values(h: &Host6) -> Vec<Col> {
     vec![
         Col::Bytes(h.identifier.clone()),
         Col::int(h.id_type.code()),
         Col::int(h.subnet_id),
-        Col::Text(h.hostname.clone()),
-        Col::Text(h.option_data.clone()),
+        context(&h.hostname),
     ]
 }
 
@@ -747,6 +870,8 @@ pub(crate) fn res6_values(h: &Host6, res: Res6) -> Vec<Col> {
         Col::int(h.subnet_id),
         Col::int(h.id_type.code()),
         Col::Bytes(h.identifier.clone()),
+        addr6(addr),
+        Col::int(len),
     ]
 }
 
@@ -810,30 +935,39 @@ pub(crate) fn limit(limit: usize) -> Col {
     }
 }
 
-/// The row of a lease, in [`COLS4`] order.
+/// A `user_context` as Kea stores it: NULL when there is none.
+fn context(c: &str) -> Col {
+    if c.is_empty() {
+        Col::Null
+    } else {
+        Col::Text(c.to_string())
+    }
+}
+
+/// The row of a lease, in [`COLS4`] order, as Kea writes it.
 pub(crate) fn values4(l: &Lease4) -> Vec<Col> {
     vec![
         addr4(l.addr),
         Col::Bytes(l.hwaddr.clone()),
         Col::opt_bytes(l.client_id.as_ref()),
         Col::int(l.valid_lifetime),
-        time(l.expire),
+        kea_expire(l.expire, l.valid_lifetime),
         Col::int(l.subnet_id),
         Col::Bool(l.fqdn_fwd),
         Col::Bool(l.fqdn_rev),
         Col::Text(l.hostname.clone()),
         Col::int(l.state.code()),
-        Col::Text(l.user_context.clone()),
+        context(&l.user_context),
     ]
 }
 
-/// The row of a lease, in [`COLS6`] order.
+/// The row of a lease, in [`COLS6`] order, as Kea writes it.
 pub(crate) fn values6(l: &Lease6) -> Vec<Col> {
     vec![
         addr6(l.address),
         Col::Bytes(l.duid.clone()),
         Col::int(l.valid_lifetime),
-        time(l.expire),
+        kea_expire(l.expire, l.valid_lifetime),
         Col::int(l.subnet_id),
         Col::int(l.pref_lifetime),
         type6(l.lease_type),
@@ -844,7 +978,7 @@ pub(crate) fn values6(l: &Lease6) -> Vec<Col> {
         Col::Text(l.hostname.clone()),
         Col::Bytes(l.hwaddr.clone()),
         Col::int(l.state.code()),
-        Col::Text(l.user_context.clone()),
+        context(&l.user_context),
         Col::int(l.hwtype),
         Col::int(l.hwaddr_source),
     ]
@@ -860,7 +994,7 @@ pub(crate) fn update4_params(l: &Lease4) -> Vec<Col> {
 pub(crate) fn update4_if_params(l: &Lease4, old: &Lease4) -> Vec<Col> {
     let mut p = update4_params(l);
     p.extend([
-        time(old.expire),
+        kea_expire(old.expire, old.valid_lifetime),
         Col::int(old.state.code()),
         Col::Bytes(old.hwaddr.clone()),
         Col::opt_bytes(old.client_id.as_ref()),
@@ -965,10 +1099,12 @@ pub(crate) enum Q {
     HostAddRes6,
     HostDelAddr6,
     HostDelId6,
+    HostAddOpt4,
+    HostAddOpt6,
 }
 
 /// Every [`Q`], indexed by `Q as usize`.
-pub(crate) const ALL_Q: [Q; 35] = [
+pub(crate) const ALL_Q: [Q; 37] = [
     Q::Get4,
     Q::ByClientId4,
     Q::ByHwaddr4,
@@ -1004,6 +1140,8 @@ pub(crate) const ALL_Q: [Q; 35] = [
     Q::HostAddRes6,
     Q::HostDelAddr6,
     Q::HostDelId6,
+    Q::HostAddOpt4,
+    Q::HostAddOpt6,
 ];
 
 impl Q {
@@ -1026,20 +1164,75 @@ impl Q {
     }
 }
 
-/// `c1 = ?, c2 = ?` (`sep` `", "`) or `c1 = ? AND ..` over the columns of
-/// `cols` whose position `keep` accepts.
-fn each(cols: &str, sep: &str, keep: impl Fn(usize) -> bool) -> String {
-    cols.split(',')
-        .map(str::trim)
+/// The columns of a list such as [`COLS4`].
+fn names(cols: &str) -> impl Iterator<Item = &str> {
+    cols.split(',').map(str::trim)
+}
+
+/// How column `c` of a lease table is read: Kea's `expire` is a timestamp,
+/// ruru's Unix seconds (PostgreSQL's `extract(epoch ..)` is Kea's own).
+fn read_col(c: &str, d: Dialect) -> String {
+    match (c, d) {
+        ("expire", Dialect::Postgres) => "extract(epoch from expire)::bigint".into(),
+        ("expire", Dialect::MySql) => "UNIX_TIMESTAMP(expire)".into(),
+        (c, _) => c.into(),
+    }
+}
+
+/// The SELECT list of a lease table's columns `cols`.
+fn select_list(cols: &str, d: Dialect) -> String {
+    names(cols)
+        .map(|c| read_col(c, d))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The placeholder of column `c` in a write: Unix seconds become Kea's
+/// timestamp (the MySQL session's time zone is UTC, see `mysql`).
+fn mark(c: &str, d: Dialect) -> &'static str {
+    match (c, d) {
+        ("expire", Dialect::Postgres) => "to_timestamp(?::bigint)",
+        ("expire", Dialect::MySql) => "FROM_UNIXTIME(?)",
+        _ => "?",
+    }
+}
+
+/// What a NULL of column `c` reads as, for a column Kea leaves NULL when
+/// it has no value (`None`: a column Kea always writes).
+fn empty_of(c: &str, d: Dialect) -> Option<&'static str> {
+    match (c, d) {
+        ("hwaddr" | "client_id", Dialect::Postgres) => Some("''::bytea"),
+        ("hwaddr" | "client_id" | "hostname" | "user_context", _) => Some("''"),
+        ("hwtype" | "hwaddr_source", _) => Some("0"),
+        _ => None,
+    }
+}
+
+/// `c = ?` as a condition of a compare-and-swap: a NULL Kea wrote equals
+/// the empty value ruru read it as.
+fn same(c: &str, d: Dialect) -> String {
+    match empty_of(c, d) {
+        Some(e) => format!("COALESCE({c}, {e}) = COALESCE({}, {e})", mark(c, d)),
+        None => format!("{c} = {}", mark(c, d)),
+    }
+}
+
+/// `c1 = ?, c2 = ?` over the columns of `cols` whose position `keep`
+/// accepts (a SET list).
+fn each(cols: &str, d: Dialect, keep: impl Fn(usize) -> bool) -> String {
+    names(cols)
         .enumerate()
         .filter(|(i, _)| keep(*i))
-        .map(|(_, c)| format!("{c} = ?"))
+        .map(|(_, c)| format!("{c} = {}", mark(c, d)))
         .collect::<Vec<_>>()
-        .join(sep)
+        .join(", ")
 }
 
 fn insert(table: &str, cols: &str, d: Dialect) -> String {
-    let marks = vec!["?"; cols.split(',').count()].join(", ");
+    let marks = names(cols)
+        .map(|c| mark(c, d))
+        .collect::<Vec<_>>()
+        .join(", ");
     let text = format!("INSERT INTO {table} ({cols}) VALUES ({marks})");
     match d {
         // A taken address inserts nothing (0 rows) instead of failing.
@@ -1051,79 +1244,113 @@ fn insert(table: &str, cols: &str, d: Dialect) -> String {
 
 /// The text of `q` in dialect `d` (PostgreSQL's placeholders numbered).
 pub(crate) fn statement(q: Q, d: Dialect) -> String {
-    let null_safe_eq = match d {
-        Dialect::Postgres => "IS NOT DISTINCT FROM",
-        Dialect::MySql => "<=>",
-    };
     let update4 = format!(
         "UPDATE lease4 SET {} WHERE address = ?",
-        each(COLS4, ", ", |i| i != 0)
+        each(COLS4, d, |i| i != 0)
     );
     let update6 = format!(
         "UPDATE lease6 SET {} WHERE address = ? AND lease_type = ?",
-        each(COLS6, ", ", |i| !KEY6.contains(&i))
+        each(COLS6, d, |i| !KEY6.contains(&i))
+    );
+    let (cols4, cols6) = (select_list(COLS4, d), select_list(COLS6, d));
+    // A time compared with `expire`, bounded to what the column holds
+    // (MySQL's TIMESTAMP ends in 2038; a later time finds every lease).
+    let expire = match d {
+        Dialect::Postgres => "to_timestamp(LEAST(?::bigint, 100000000000))",
+        Dialect::MySql => "FROM_UNIXTIME(LEAST(?, 2147483647))",
+    };
+    let host4 = format!(
+        "{COLS_HOST}, {}",
+        options_select("dhcp4_options", "hosts.host_id", d)
     );
     let select6 = format!(
-        "SELECT {COLS_HOST6} FROM hosts h LEFT JOIN ipv6_reservations r ON r.host_id = h.host_id"
+        "SELECT {} FROM hosts h LEFT JOIN ipv6_reservations r ON r.host_id = h.host_id",
+        COLS_HOST6.replace("OPTIONS", &options_select("dhcp6_options", "h.host_id", d))
     );
+    // A typed placeholder: PostgreSQL cannot infer the type of a parameter
+    // in the SELECT list of an `INSERT .. SELECT`.
+    let typed = |t: &str| match d {
+        Dialect::Postgres => format!("?::{t}"),
+        Dialect::MySql => "?".to_string(),
+    };
+    let from_dual = match d {
+        Dialect::Postgres => "",
+        Dialect::MySql => " FROM DUAL",
+    };
     let order6 = "ORDER BY h.host_id, r.reservation_id";
     let text = match q {
-        Q::Get4 => format!("SELECT {COLS4} FROM lease4 WHERE address = ?"),
-        Q::ByClientId4 => format!("SELECT {COLS4} FROM lease4 WHERE client_id = ?"),
-        Q::ByHwaddr4 => format!("SELECT {COLS4} FROM lease4 WHERE hwaddr = ?"),
+        Q::Get4 => format!("SELECT {cols4} FROM lease4 WHERE address = ?"),
+        Q::ByClientId4 => format!("SELECT {cols4} FROM lease4 WHERE client_id = ?"),
+        Q::ByHwaddr4 => format!("SELECT {cols4} FROM lease4 WHERE hwaddr = ?"),
         Q::Add4 => insert("lease4", COLS4, d),
         Q::Update4 => update4,
         // Compare-and-swap: the old row's expire, state and identifiers
         // must still be there.
         Q::Update4If => format!(
-            "{update4} AND expire = ? AND state = ? AND hwaddr = ? AND client_id {null_safe_eq} ?"
+            "{update4} AND {} AND state = ? AND {} AND {}",
+            same("expire", d),
+            same("hwaddr", d),
+            same("client_id", d)
         ),
         Q::Delete4 => "DELETE FROM lease4 WHERE address = ?".into(),
+        // Kea's: a lease of infinite lifetime never expires.
         Q::Expired4 => format!(
-            "SELECT {COLS4} FROM lease4 WHERE state IN (0, 1) AND expire <= ? \
-             ORDER BY expire, address LIMIT ?"
+            "SELECT {cols4} FROM lease4 WHERE state IN (0, 1) AND valid_lifetime != 4294967295 \
+             AND expire <= {expire} ORDER BY expire, address LIMIT ?"
         ),
-        Q::Flush4 => "DELETE FROM lease4 WHERE state = 2 AND expire < ?".into(),
-        Q::All4 => format!("SELECT {COLS4} FROM lease4"),
+        Q::Flush4 => format!("DELETE FROM lease4 WHERE state = 2 AND expire < {expire}"),
+        Q::All4 => format!("SELECT {cols4} FROM lease4"),
         Q::Count4 => "SELECT COUNT(*) FROM lease4".into(),
-        Q::Get6 => format!("SELECT {COLS6} FROM lease6 WHERE address = ? AND lease_type = ?"),
+        Q::Get6 => format!("SELECT {cols6} FROM lease6 WHERE address = ? AND lease_type = ?"),
         Q::ByDuidIaid6 => {
-            format!("SELECT {COLS6} FROM lease6 WHERE duid = ? AND iaid = ? AND lease_type = ?")
+            format!("SELECT {cols6} FROM lease6 WHERE duid = ? AND iaid = ? AND lease_type = ?")
         }
-        Q::ByDuid6 => format!("SELECT {COLS6} FROM lease6 WHERE duid = ?"),
+        Q::ByDuid6 => format!("SELECT {cols6} FROM lease6 WHERE duid = ?"),
         Q::Add6 => insert("lease6", COLS6, d),
         Q::Update6 => update6,
-        // Compare-and-swap on the whole row (no column is nullable): the
-        // stored lease must still be exactly the one read.
+        // Compare-and-swap on the whole row: the stored lease must still be
+        // exactly the one read.
         Q::Update6If => format!(
             "UPDATE lease6 SET {} WHERE {}",
-            each(COLS6, ", ", |_| true),
-            each(COLS6, " AND ", |_| true)
+            each(COLS6, d, |_| true),
+            names(COLS6)
+                .map(|c| same(c, d))
+                .collect::<Vec<_>>()
+                .join(" AND ")
         ),
         Q::Delete6 => "DELETE FROM lease6 WHERE address = ? AND lease_type = ?".into(),
         Q::Expired6 => format!(
-            "SELECT {COLS6} FROM lease6 WHERE state IN (0, 1) AND expire <= ? \
-             ORDER BY expire, address LIMIT ?"
+            "SELECT {cols6} FROM lease6 WHERE state IN (0, 1) AND valid_lifetime != 4294967295 \
+             AND expire <= {expire} ORDER BY expire, address LIMIT ?"
         ),
-        Q::Flush6 => "DELETE FROM lease6 WHERE state = 2 AND expire < ?".into(),
-        Q::All6 => format!("SELECT {COLS6} FROM lease6"),
+        Q::Flush6 => format!("DELETE FROM lease6 WHERE state = 2 AND expire < {expire}"),
+        Q::All6 => format!("SELECT {cols6} FROM lease6"),
         Q::Count6 => "SELECT COUNT(*) FROM lease6".into(),
         Q::HostGet4 => format!(
-            "SELECT {COLS_HOST} FROM hosts WHERE dhcp4_subnet_id = ? AND ({})",
+            "SELECT {host4} FROM hosts WHERE dhcp4_subnet_id = ? AND ({})",
             ["(dhcp_identifier_type = ? AND dhcp_identifier = ?)"; IDS_PER_QUERY].join(" OR ")
         ),
         Q::HostByAddr4 => {
-            format!("SELECT {COLS_HOST} FROM hosts WHERE dhcp4_subnet_id = ? AND ipv4_address = ?")
+            format!("SELECT {host4} FROM hosts WHERE dhcp4_subnet_id = ? AND ipv4_address = ?")
         }
         Q::HostAll4 => {
-            format!("SELECT {COLS_HOST} FROM hosts WHERE dhcp4_subnet_id = ? ORDER BY host_id")
+            format!("SELECT {host4} FROM hosts WHERE dhcp4_subnet_id = ? ORDER BY host_id")
         }
+        // Kea's schema does not make an address unique per subnet (Kea
+        // checks it itself, unless `ip-reservations-unique` is false): the
+        // insert is conditional.
         Q::HostAdd4 => {
             let cols = COLS_HOST
                 .split_once(',')
                 .map_or("", |(_, rest)| rest.trim());
-            let marks = vec!["?"; cols.split(',').count()].join(", ");
-            format!("INSERT INTO hosts ({cols}) VALUES ({marks})")
+            let types = [
+                "bytea", "smallint", "bigint", "bigint", "varchar", "bigint", "varchar", "varchar",
+            ];
+            let marks = types.map(typed).join(", ");
+            format!(
+                "INSERT INTO hosts ({cols}) SELECT {marks}{from_dual} WHERE NOT EXISTS \
+                 (SELECT 1 FROM hosts WHERE dhcp4_subnet_id = ? AND ipv4_address = ?)"
+            )
         }
         Q::HostDelAddr4 => {
             "DELETE FROM hosts WHERE dhcp4_subnet_id = ? AND ipv4_address = ?".into()
@@ -1141,13 +1368,30 @@ pub(crate) fn statement(q: Q, d: Dialect) -> String {
         ),
         Q::HostAll6 => format!("{select6} WHERE h.dhcp6_subnet_id = ? {order6}"),
         Q::HostAdd6 => "INSERT INTO hosts (dhcp_identifier, dhcp_identifier_type, \
-                        dhcp6_subnet_id, hostname, dhcp6_option_data) VALUES (?, ?, ?, ?, ?)"
+                        dhcp6_subnet_id, hostname) VALUES (?, ?, ?, ?)"
             .into(),
         // The host is found by its key: the statements of one call may run
-        // on different connections, so no "last insert id".
-        Q::HostAddRes6 => "INSERT INTO ipv6_reservations (address, prefix_len, type, host_id) \
-                           VALUES (?, ?, ?, (SELECT host_id FROM hosts WHERE dhcp6_subnet_id = ? \
-                           AND dhcp_identifier_type = ? AND dhcp_identifier = ?))"
+        // on different connections, so no "last insert id". Kea's schema
+        // does not make a reservation unique: the insert is conditional.
+        Q::HostAddRes6 => format!(
+            "INSERT INTO ipv6_reservations (address, prefix_len, type, host_id) \
+             SELECT {}, {}, {}, (SELECT host_id FROM hosts WHERE dhcp6_subnet_id = ? \
+             AND dhcp_identifier_type = ? AND dhcp_identifier = ?){from_dual} WHERE NOT EXISTS \
+             (SELECT 1 FROM ipv6_reservations WHERE address = ? AND prefix_len = ?)",
+            typed("varchar"),
+            typed("smallint"),
+            typed("smallint")
+        ),
+        // Scope 3: a host's option (Kea's `dhcp_option_scope`).
+        Q::HostAddOpt4 => "INSERT INTO dhcp4_options (code, value, persistent, space, scope_id, \
+                           host_id) VALUES (?, ?, ?, 'dhcp4', 3, (SELECT host_id FROM hosts \
+                           WHERE dhcp4_subnet_id = ? AND dhcp_identifier_type = ? \
+                           AND dhcp_identifier = ?))"
+            .into(),
+        Q::HostAddOpt6 => "INSERT INTO dhcp6_options (code, value, persistent, space, scope_id, \
+                           host_id) VALUES (?, ?, ?, 'dhcp6', 3, (SELECT host_id FROM hosts \
+                           WHERE dhcp6_subnet_id = ? AND dhcp_identifier_type = ? \
+                           AND dhcp_identifier = ?))"
             .into(),
         // Its reservations go with it (ON DELETE CASCADE).
         Q::HostDelAddr6 => "DELETE FROM hosts WHERE dhcp6_subnet_id = ? AND host_id IN \
@@ -1194,14 +1438,6 @@ pub(crate) fn or_log_as<T: Default>(role: DbRole, what: &str, r: Result<T, Lease
         }
         T::default()
     })
-}
-
-/// Splits a migration into statements (ours contain no `;` in literals).
-pub(crate) fn statements(migration: &str) -> impl Iterator<Item = &str> {
-    migration
-        .split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
 }
 
 /// For backend tests: report a database that is not reachable as SKIP, or
@@ -1415,15 +1651,29 @@ macro_rules! sql_stores {
             }
 
             fn add4(&self, host: &Host4) -> Result<(), LeaseError> {
-                if self.insert(Q::HostAdd4, sql::host_values(host))? {
-                    Ok(())
-                } else {
-                    Err(LeaseError::HostExists(format!(
+                let options = sql::option_rows(&host.option_data).map_err(LeaseError::Invalid)?;
+                if !self.insert(Q::HostAdd4, sql::host_values(host))? {
+                    return Err(LeaseError::HostExists(format!(
                         "subnet {}: this {} or address is already reserved",
                         host.subnet_id,
                         host.id_type.name()
-                    )))
+                    )));
                 }
+                let key = || sql::host_key(host.subnet_id, host.id_type, &host.identifier);
+                for o in &options {
+                    if let Err(e) = self.execute(Q::HostAddOpt4, sql::option_values(o, key())) {
+                        // Nothing of the host stays (its options go with it).
+                        if let Err(e) = self.execute(Q::HostDelId4, key()) {
+                            tracing::error!(
+                                error = %e,
+                                subnet = host.subnet_id,
+                                "hosts database: a DHCPv4 host whose options could not all be stored was not removed"
+                            );
+                        }
+                        return Err(e);
+                    }
+                }
+                Ok(())
             }
 
             fn del4_by_address(&self, subnet_id: u32, addr: Ipv4Addr) -> Result<bool, LeaseError> {
@@ -1463,6 +1713,7 @@ macro_rules! sql_stores {
             }
 
             fn add6(&self, host: &$crate::Host6) -> Result<(), LeaseError> {
+                let options = sql::option_rows(&host.option_data).map_err(LeaseError::Invalid)?;
                 let exists = || {
                     LeaseError::HostExists(format!(
                         "subnet {}: this {} or one of its addresses or prefixes is already reserved",
@@ -1473,8 +1724,15 @@ macro_rules! sql_stores {
                 if !self.insert(Q::HostAdd6, sql::host6_values(host))? {
                     return Err(exists());
                 }
-                for res in sql::res6_of(host) {
-                    let stored = self.insert(Q::HostAddRes6, sql::res6_values(host, res));
+                let key = || sql::host_key(host.subnet_id, host.id_type, &host.identifier);
+                let res = sql::res6_of(host)
+                    .into_iter()
+                    .map(|r| (Q::HostAddRes6, sql::res6_values(host, r)));
+                let opts = options
+                    .iter()
+                    .map(|o| (Q::HostAddOpt6, sql::option_values(o, key())));
+                for (q, p) in res.chain(opts).collect::<Vec<_>>() {
+                    let stored = self.insert(q, p);
                     if matches!(stored, Ok(true)) {
                         continue;
                     }
@@ -1523,7 +1781,10 @@ mod tests {
     fn statements_number_their_placeholders_for_postgres() {
         assert_eq!(
             statement(Q::Get6, Dialect::Postgres),
-            format!("SELECT {COLS6} FROM lease6 WHERE address = $1 AND lease_type = $2")
+            format!(
+                "SELECT {} FROM lease6 WHERE address = $1 AND lease_type = $2",
+                COLS6.replace("expire", "extract(epoch from expire)::bigint")
+            )
         );
         assert_eq!(
             statement(Q::Delete4, Dialect::MySql),
@@ -1612,9 +1873,20 @@ mod tests {
         h.ipv4_address = Some(Ipv4Addr::new(192, 0, 2, 9));
         h.hostname = "pc".into();
         h.option_data = r#"[{"code": 6, "data": "c0000201"}]"#.into();
+        // The row read: the host's columns, then its options' list.
         let mut row = vec![Col::Int(9)];
-        row.extend(host_values(&h));
-        assert_eq!(host4_of(&Fake(row.clone())), Ok(h));
+        row.extend(host_values(&h).into_iter().take(8));
+        row.push(Col::Text(h.option_data.clone()));
+        assert_eq!(host4_of(&Fake(row.clone())), Ok(h.clone()));
+        assert_eq!(
+            option_rows(&h.option_data),
+            Ok(vec![(6, vec![0xc0, 0, 2, 1], false)])
+        );
+        assert_eq!(
+            option_rows(r#"[{"code": 7, "data": "01:0a", "always-send": true}]"#),
+            Ok(vec![(7, vec![1, 10], true)])
+        );
+        assert!(option_rows(r#"[{"code": 7, "data": "0g"}]"#).is_err());
         row[2] = Col::Int(9);
         assert_eq!(
             host4_of(&Fake(row)),
@@ -1628,6 +1900,13 @@ mod tests {
             host_values(&Host4::new(IdType::Duid, vec![1], 1)).len()
         )));
         assert!(!add.contains("host_id"));
+        assert!(add.contains("$1::bytea"));
+        assert_eq!(
+            statement(Q::HostAddOpt4, Dialect::MySql)
+                .matches('?')
+                .count(),
+            option_values(&(1, vec![1], false), host_key(1, IdType::Duid, &[1])).len()
+        );
     }
 
     #[test]

@@ -20,14 +20,24 @@ use std::time::{Duration, Instant};
 
 use mysql_async::prelude::Queryable;
 use ruru_lease::conformance::{lease4, lease6, run_all4, run_all6};
-use ruru_lease::{LeaseError, LeaseStore, SchemaState, SCHEMA_VERSION};
+use ruru_lease::{LeaseError, LeaseStore, SchemaState};
 use ruru_lease_sql::sql::skip;
-use ruru_lease_sql::{DbEvent, DbOptions, GroupCommits, MySqlStore, PgStore};
+use ruru_lease_sql::{DbEvent, DbOptions, GroupCommits, MySqlStore, PgStore, KEA_MYSQL, KEA_PG};
 
 #[derive(Clone, Copy)]
 enum Kind {
     Pg,
     My,
+}
+
+impl Kind {
+    /// The Kea 2.2 schema version of this backend.
+    fn kea(self) -> (u32, u32) {
+        match self {
+            Kind::Pg => KEA_PG,
+            Kind::My => KEA_MYSQL,
+        }
+    }
 }
 
 fn admin(kind: Kind) -> DbOptions {
@@ -137,8 +147,9 @@ fn schema(kind: Kind, test: &str) {
         Err(e) => panic!("open without schema: {e}"),
         Ok(_) => panic!("open without schema succeeded"),
     }
-    let current = SchemaState::Version(SCHEMA_VERSION.0, SCHEMA_VERSION.1);
-    assert_eq!(db.init(), current);
+    let kea = kind.kea();
+    let current = SchemaState::Version(kea.0, kea.1);
+    assert_eq!(db.init(), current, "Kea 2.2's schema");
     assert_eq!(db.init(), current, "init is idempotent");
     assert_eq!(db.version(), current);
     let up = match kind {
@@ -146,14 +157,63 @@ fn schema(kind: Kind, test: &str) {
         Kind::My => MySqlStore::upgrade(&db.opts).unwrap(),
     };
     assert_eq!(up, current, "upgrade of a current schema changes nothing");
-    // An older schema is refused until upgraded.
-    exec(kind, &db.opts, "UPDATE schema_version SET version = 0").unwrap();
-    assert!(matches!(
-        db.open(),
-        Err(ruru_lease::LeaseError::Schema { .. })
-    ));
-    exec(kind, &db.opts, "UPDATE schema_version SET version = 1").unwrap();
+    // Another Kea version is refused (and never changed).
+    exec(
+        kind,
+        &db.opts,
+        "UPDATE schema_version SET version = version + 5",
+    )
+    .unwrap();
+    let newer = SchemaState::Version(kea.0 + 5, kea.1);
+    match db.open() {
+        Err(ruru_lease::LeaseError::Schema { found, expected }) => {
+            assert_eq!((found, expected), (newer, kea))
+        }
+        Err(e) => panic!("open of a newer schema: {e}"),
+        Ok(_) => panic!("open of a newer schema succeeded"),
+    }
+    assert_eq!(db.init(), newer, "init leaves a schema alone");
+    exec(
+        kind,
+        &db.opts,
+        "UPDATE schema_version SET version = version - 5",
+    )
+    .unwrap();
     assert!(db.open().is_ok());
+}
+
+/// ruru's former schema of its own (a `schema_version` table without Kea's
+/// other tables) is recognised as such and refused.
+fn former_schema(kind: Kind, test: &str) {
+    let Some(db) = TestDb::new(kind, test) else {
+        return;
+    };
+    exec(
+        kind,
+        &db.opts,
+        "CREATE TABLE schema_version (version INT NOT NULL, minor INT NOT NULL)",
+    )
+    .unwrap();
+    exec(kind, &db.opts, "INSERT INTO schema_version VALUES (1, 2)").unwrap();
+    assert_eq!(db.version(), SchemaState::Ruru(1, 2));
+    match db.open() {
+        Err(ruru_lease::LeaseError::Schema { found, .. }) => {
+            assert_eq!(found, SchemaState::Ruru(1, 2))
+        }
+        Err(e) => panic!("open of ruru's former schema: {e}"),
+        Ok(_) => panic!("open of ruru's former schema succeeded"),
+    }
+    assert_eq!(db.init(), SchemaState::Ruru(1, 2), "init changes nothing");
+}
+
+#[test]
+fn pg_former_schema() {
+    former_schema(Kind::Pg, "pg_former_schema");
+}
+
+#[test]
+fn mysql_former_schema() {
+    former_schema(Kind::My, "mysql_former_schema");
 }
 
 #[test]
@@ -874,36 +934,6 @@ fn hosts(kind: Kind, test: &str) {
     assert_eq!(hs.all4(2).len(), 1);
 }
 
-/// A 1.0 schema (leases only) is refused until `upgrade` adds `hosts`.
-fn hosts_upgrade(kind: Kind, test: &str) {
-    let Some(db) = TestDb::new(kind, test) else {
-        return;
-    };
-    db.init();
-    exec(kind, &db.opts, "DROP TABLE ipv6_reservations").unwrap();
-    exec(kind, &db.opts, "DROP TABLE hosts").unwrap();
-    exec(kind, &db.opts, "UPDATE schema_version SET minor = 0").unwrap();
-    assert_eq!(db.version(), SchemaState::Version(1, 0));
-    match db.open() {
-        Err(LeaseError::Schema { found, expected }) => {
-            assert_eq!(
-                (found, expected),
-                (SchemaState::Version(1, 0), SCHEMA_VERSION)
-            )
-        }
-        Err(e) => panic!("open of a 1.0 schema: {e}"),
-        Ok(_) => panic!("open of a 1.0 schema succeeded"),
-    }
-    let up = match kind {
-        Kind::Pg => PgStore::upgrade(&db.opts).unwrap(),
-        Kind::My => MySqlStore::upgrade(&db.opts).unwrap(),
-    };
-    assert_eq!(up, SchemaState::Version(SCHEMA_VERSION.0, SCHEMA_VERSION.1));
-    let hs = db.open_hosts();
-    assert!(hs.all4(1).is_empty());
-    assert!(hs.all6(1).is_empty());
-}
-
 /// The DHCPv6 side of the host store: lookups by identifier and address,
 /// uniqueness, rows written by another program, deletes.
 fn hosts6(kind: Kind, test: &str) {
@@ -1003,12 +1033,18 @@ fn hosts6(kind: Kind, test: &str) {
         }
     };
     exec(kind, &db.opts, host).unwrap();
+    let id = match kind {
+        Kind::Pg => "'\\x000300010a0b0c0d0e0f'::bytea",
+        Kind::My => "x'000300010a0b0c0d0e0f'",
+    };
     exec(
         kind,
         &db.opts,
-        "INSERT INTO ipv6_reservations (address, prefix_len, type, host_id) \
-         SELECT '2001:db8:1::30', 128, 0, host_id FROM hosts WHERE dhcp6_subnet_id = 1 \
-         AND dhcp_identifier_type = 1 AND hostname = '' AND dhcp6_option_data IS NULL",
+        &format!(
+            "INSERT INTO ipv6_reservations (address, prefix_len, type, host_id) \
+             SELECT '2001:db8:1::30', 128, 0, host_id FROM hosts WHERE dhcp6_subnet_id = 1 \
+             AND dhcp_identifier_type = 1 AND dhcp_identifier = {id}"
+        ),
     )
     .unwrap();
     let ext = hs
@@ -1032,74 +1068,6 @@ fn hosts6(kind: Kind, test: &str) {
     assert_eq!(hs.all6(2).len(), 1);
 }
 
-/// A 1.1 database (DHCPv4 hosts only) with a host in it is refused until
-/// `upgrade` takes it to 1.2; its DHCPv4 host is kept.
-fn hosts6_upgrade(kind: Kind, test: &str) {
-    use ruru_lease::{Host6, IdType};
-    use std::net::Ipv4Addr;
-    let Some(db) = TestDb::new(kind, test) else {
-        return;
-    };
-    // A true 1.1 schema: the migrations up to 1.1, as an older ruru made it.
-    let (migrations, schema_version) = match kind {
-        Kind::Pg => (
-            ruru_lease_sql::postgres::MIGRATIONS,
-            "CREATE TABLE schema_version (version INT NOT NULL, minor INT NOT NULL)",
-        ),
-        Kind::My => (
-            ruru_lease_sql::mysql::MIGRATIONS,
-            "CREATE TABLE schema_version (version INT UNSIGNED NOT NULL, minor INT UNSIGNED NOT NULL)",
-        ),
-    };
-    exec(kind, &db.opts, schema_version).unwrap();
-    exec(kind, &db.opts, "INSERT INTO schema_version VALUES (1, 1)").unwrap();
-    for (to, text) in migrations.iter().filter(|(to, _)| *to <= (1, 1)) {
-        for s in text.split(';').map(str::trim).filter(|s| !s.is_empty()) {
-            exec(kind, &db.opts, s).unwrap_or_else(|e| panic!("migration {to:?}: {e}"));
-        }
-    }
-    exec(
-        kind,
-        &db.opts,
-        "INSERT INTO hosts (dhcp_identifier, dhcp_identifier_type, dhcp4_subnet_id, ipv4_address) \
-         VALUES (x'0a0b0c0d0e0f', 0, 1, 3221225999)"
-            .replace(
-                "x'0a0b0c0d0e0f'",
-                match kind {
-                    Kind::Pg => "'\\x0a0b0c0d0e0f'::bytea",
-                    Kind::My => "x'0a0b0c0d0e0f'",
-                },
-            )
-            .as_str(),
-    )
-    .unwrap();
-    assert_eq!(db.version(), SchemaState::Version(1, 1));
-    match db.open() {
-        Err(LeaseError::Schema { found, expected }) => assert_eq!(
-            (found, expected),
-            (SchemaState::Version(1, 1), SCHEMA_VERSION)
-        ),
-        Err(e) => panic!("open of a 1.1 schema: {e}"),
-        Ok(_) => panic!("open of a 1.1 schema succeeded"),
-    }
-    let up = match kind {
-        Kind::Pg => PgStore::upgrade(&db.opts).unwrap(),
-        Kind::My => MySqlStore::upgrade(&db.opts).unwrap(),
-    };
-    assert_eq!(up, SchemaState::Version(1, 2));
-    let hs = db.open_hosts();
-    let v4 = hs.get4(1, &[(IdType::HwAddress, &[10, 11, 12, 13, 14, 15])]);
-    assert_eq!(
-        v4.and_then(|h| h.ipv4_address),
-        Some(Ipv4Addr::from(3221225999u32))
-    );
-    let mut h = Host6::new(IdType::Duid, vec![1, 2, 3], 1);
-    h.ip_addresses = vec!["2001:db8::1".parse().unwrap()];
-    hs.add6(&h).unwrap();
-    assert_eq!(hs.all6(1).len(), 1);
-    assert!(hs.all4(1).len() == 1, "the DHCPv6 host is not a DHCPv4 one");
-}
-
 #[test]
 fn pg_hosts6() {
     hosts6(Kind::Pg, "pg_hosts6");
@@ -1108,16 +1076,6 @@ fn pg_hosts6() {
 #[test]
 fn mysql_hosts6() {
     hosts6(Kind::My, "mysql_hosts6");
-}
-
-#[test]
-fn pg_hosts6_upgrade() {
-    hosts6_upgrade(Kind::Pg, "pg_hosts6_upgrade");
-}
-
-#[test]
-fn mysql_hosts6_upgrade() {
-    hosts6_upgrade(Kind::My, "mysql_hosts6_upgrade");
 }
 
 #[test]
@@ -1130,12 +1088,281 @@ fn mysql_hosts() {
     hosts(Kind::My, "mysql_hosts");
 }
 
-#[test]
-fn pg_hosts_upgrade() {
-    hosts_upgrade(Kind::Pg, "pg_hosts_upgrade");
+// --- Kea's own database: made by `kea-admin db-init`, read the way Kea reads it ---
+
+/// A database made by Kea 2.2's own `kea-admin db-init`, or `None` (after
+/// reporting SKIP) when kea-admin or the database server is missing.
+fn kea_admin_db(kind: Kind, test: &str) -> Option<TestDb> {
+    let db = TestDb::new(kind, test)?;
+    let name = db.opts.name.clone();
+    let args: Vec<&str> = match kind {
+        Kind::Pg => vec![
+            "db-init",
+            "pgsql",
+            "-u",
+            "postgres",
+            "-n",
+            &name,
+            "-h",
+            "127.0.0.1",
+        ],
+        // A password-less root needs `-p ''` (kea-admin asks otherwise).
+        Kind::My => vec![
+            "db-init",
+            "mysql",
+            "-u",
+            "root",
+            "-p",
+            "",
+            "-n",
+            &name,
+            "-h",
+            "127.0.0.1",
+        ],
+    };
+    let run = |bin: &str| std::process::Command::new(bin).args(&args).output();
+    let out = match run("kea-admin").or_else(|_| run("/usr/sbin/kea-admin")) {
+        Ok(o) => o,
+        Err(e) => {
+            skip(
+                test,
+                &format!("kea-admin (package kea-admin) not found: {e}"),
+            );
+            return None;
+        }
+    };
+    assert!(
+        out.status.success(),
+        "kea-admin db-init: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let kea = kind.kea();
+    assert_eq!(db.version(), SchemaState::Version(kea.0, kea.1));
+    Some(db)
+}
+
+/// The rows of `sql` on the test's database, each column as text (NULL:
+/// `None`), the way a script (or Kea's own reads) sees them.
+fn rows(kind: Kind, db: &TestDb, sql: &str) -> Vec<Vec<Option<String>>> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        match kind {
+            Kind::Pg => {
+                let conf = format!("host=127.0.0.1 user=postgres dbname={}", db.opts.name);
+                let (client, conn) = tokio_postgres::connect(&conf, tokio_postgres::NoTls)
+                    .await
+                    .unwrap();
+                tokio::spawn(conn);
+                client
+                    .simple_query(sql)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .filter_map(|m| match m {
+                        tokio_postgres::SimpleQueryMessage::Row(r) => {
+                            Some((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect())
+                        }
+                        _ => None,
+                    })
+                    .collect()
+            }
+            Kind::My => {
+                let opts = mysql_async::OptsBuilder::default()
+                    .ip_or_hostname("127.0.0.1")
+                    .user(Some("root"))
+                    .db_name(Some(db.opts.name.clone()))
+                    .prefer_socket(false);
+                let mut conn = mysql_async::Conn::new(opts).await.unwrap();
+                let rows: Vec<mysql_async::Row> = conn.query(sql).await.unwrap();
+                conn.disconnect().await.unwrap();
+                rows.into_iter()
+                    .map(|r| {
+                        (0..r.len())
+                            .map(|i| r.get::<Option<String>, _>(i).flatten())
+                            .collect()
+                    })
+                    .collect()
+            }
+        }
+    })
+}
+
+fn kea_admin_conformance(kind: Kind, test: &str, v6: bool) {
+    let Some(db) = kea_admin_db(kind, test) else {
+        return;
+    };
+    if v6 {
+        run_all6(&|| db.fresh());
+    } else {
+        run_all4(&|| db.fresh());
+    }
 }
 
 #[test]
-fn mysql_hosts_upgrade() {
-    hosts_upgrade(Kind::My, "mysql_hosts_upgrade");
+fn pg_kea_admin_conformance4() {
+    kea_admin_conformance(Kind::Pg, "pg_kea_admin_conformance4", false);
+}
+
+#[test]
+fn pg_kea_admin_conformance6() {
+    kea_admin_conformance(Kind::Pg, "pg_kea_admin_conformance6", true);
+}
+
+#[test]
+fn mysql_kea_admin_conformance4() {
+    kea_admin_conformance(Kind::My, "mysql_kea_admin_conformance4", false);
+}
+
+#[test]
+fn mysql_kea_admin_conformance6() {
+    kea_admin_conformance(Kind::My, "mysql_kea_admin_conformance6", true);
+}
+
+/// Leases ruru writes into a kea-admin-made database read back by plain
+/// SQL as Kea reads them (address as a number, `expire` a timestamp whose
+/// epoch is ruru's expiry, `state`), Kea's statistics tables kept by Kea's
+/// triggers, and a row written the way Kea writes it (NULL user context,
+/// empty client id, negative IAID) read by ruru.
+fn kea_rows(kind: Kind, test: &str) {
+    use ruru_lease::{LeaseState, LeaseType6};
+    let Some(db) = kea_admin_db(kind, test) else {
+        return;
+    };
+    let store = db.open().unwrap();
+    let epoch = match kind {
+        Kind::Pg => "extract(epoch from expire)::bigint",
+        Kind::My => "UNIX_TIMESTAMP(expire)",
+    };
+    let hex = match kind {
+        Kind::Pg => "encode(hwaddr, 'hex')",
+        Kind::My => "LOWER(HEX(hwaddr))",
+    };
+    let mut a = lease4(1);
+    a.subnet_id = 7;
+    a.user_context = String::new();
+    store.add4(&a).unwrap();
+    let mut b = lease4(2);
+    b.subnet_id = 7;
+    store.add4(&b).unwrap();
+    let got = rows(
+        kind,
+        &db,
+        &format!(
+            "SELECT address, {hex}, {epoch}, valid_lifetime, state, subnet_id, user_context \
+             FROM lease4 ORDER BY address"
+        ),
+    );
+    let text = |s: String| Some(s);
+    let hw: String = a.hwaddr.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(
+        got[0],
+        vec![
+            text(u32::from(a.addr).to_string()),
+            text(hw),
+            text(a.expire.to_string()),
+            text(a.valid_lifetime.to_string()),
+            text("0".into()),
+            text("7".into()),
+            None,
+        ]
+    );
+    assert_eq!(got.len(), 2);
+    let stat = |kind: Kind| {
+        rows(
+            kind,
+            &db,
+            "SELECT state, leases FROM lease4_stat WHERE subnet_id = 7 AND leases > 0 ORDER BY state",
+        )
+    };
+    let s = |st: &str, n: &str| vec![text(st.into()), text(n.into())];
+    assert_eq!(stat(kind), vec![s("0", "2")]);
+    // Declined: Kea's triggers move it to state 1.
+    let mut declined = b.clone();
+    declined.state = LeaseState::Declined;
+    assert!(store.update4_if(&declined, &b).unwrap());
+    assert_eq!(stat(kind), vec![s("0", "1"), s("1", "1")]);
+    // RELEASE as Kea 2.2 does it: the row is deleted.
+    assert!(store.delete4(a.addr).unwrap());
+    assert_eq!(stat(kind), vec![s("1", "1")]);
+
+    // A row as Kea writes it: empty client id, NULL user context.
+    let insert = match kind {
+        Kind::Pg => {
+            "INSERT INTO lease4 (address, hwaddr, client_id, valid_lifetime, expire, \
+                     subnet_id, fqdn_fwd, fqdn_rev, hostname, state, user_context) VALUES \
+                     (3221225990, '\\x020000000006'::bytea, ''::bytea, 3600, \
+                     to_timestamp(2000003600), 7, false, false, '', 0, NULL)"
+        }
+        Kind::My => {
+            "INSERT INTO lease4 (address, hwaddr, client_id, valid_lifetime, expire, \
+                     subnet_id, fqdn_fwd, fqdn_rev, hostname, state, user_context) VALUES \
+                     (3221225990, x'020000000006', x'', 3600, FROM_UNIXTIME(2000003600), 7, \
+                     0, 0, '', 0, NULL)"
+        }
+    };
+    exec(kind, &db.opts, insert).unwrap();
+    let k = store.get4(std::net::Ipv4Addr::from(3221225990u32)).unwrap();
+    assert_eq!(
+        (
+            k.client_id.clone(),
+            k.expire,
+            k.valid_lifetime,
+            k.user_context.as_str()
+        ),
+        (None, 2000003600, 3600, "")
+    );
+    let mut renewed = k.clone();
+    renewed.expire += 100;
+    assert!(store.update4_if(&renewed, &k).unwrap(), "CAS on a Kea row");
+
+    // DHCPv6: an IAID above 2^31 and an infinite lifetime.
+    let mut l6 = lease6(1);
+    l6.iaid = 0xfffffff0;
+    l6.subnet_id = 7;
+    l6.valid_lifetime = u32::MAX;
+    l6.expire = 2_000_000_000 + u64::from(u32::MAX);
+    store.add6(&l6).unwrap();
+    let got = rows(
+        kind,
+        &db,
+        &format!("SELECT address, iaid, {epoch}, lease_type FROM lease6"),
+    );
+    let iaid = match kind {
+        Kind::Pg => (-16i32).to_string(),
+        Kind::My => 0xfffffff0u32.to_string(),
+    };
+    assert_eq!(
+        got,
+        vec![vec![
+            text(l6.address.to_string()),
+            text(iaid),
+            text("2000000000".into()),
+            text("0".into())
+        ]]
+    );
+    assert_eq!(store.get6(LeaseType6::Na, l6.address), Some(l6.clone()));
+    assert!(store.expired6(u64::from(u32::MAX), 0).is_empty());
+    let stat6 = rows(
+        kind,
+        &db,
+        "SELECT lease_type, state, leases FROM lease6_stat WHERE subnet_id = 7 AND leases > 0",
+    );
+    assert_eq!(
+        stat6,
+        vec![vec![text("0".into()), text("0".into()), text("1".into())]]
+    );
+}
+
+#[test]
+fn pg_kea_rows() {
+    kea_rows(Kind::Pg, "pg_kea_rows");
+}
+
+#[test]
+fn mysql_kea_rows() {
+    kea_rows(Kind::My, "mysql_kea_rows");
 }

@@ -3,24 +3,27 @@
 //! the [`HostStore`] trait the PostgreSQL and MySQL stores implement.
 //!
 //! # The `hosts` table
-//! Kea-like, not Kea's (see docs/src/databases.md): one row per
-//! reservation, `host_id` (generated), `dhcp_identifier` (bytes),
-//! `dhcp_identifier_type` ([`IdType`] codes, Kea's: 0 hw-address, 1 duid,
-//! 2 circuit-id, 3 client-id, 4 flex-id), `hostname`, then per family:
-//! - DHCPv4 (schema 1.1): `dhcp4_subnet_id`, `ipv4_address` (the address
-//!   as an unsigned 32-bit number, or NULL), `dhcp4_next_server` (a
-//!   number, or NULL), `dhcp4_server_hostname`, `dhcp4_boot_file_name` and
-//!   `option_data` (NULL, empty, or a JSON list of `{"code": N, "data":
-//!   "hex", "always-send": bool}`);
-//! - DHCPv6 (schema 1.2): `dhcp6_subnet_id` and `dhcp6_option_data` (the
-//!   same JSON list, 16-bit codes); the addresses and prefixes are rows of
+//! Kea's (see docs/src/databases.md): one row per reservation, `host_id`
+//! (generated), `dhcp_identifier` (bytes), `dhcp_identifier_type`
+//! ([`IdType`] codes, Kea's: 0 hw-address, 1 duid, 2 circuit-id, 3
+//! client-id, 4 flex-id), `hostname`, then per family:
+//! - DHCPv4: `dhcp4_subnet_id`, `ipv4_address` (the address as an unsigned
+//!   32-bit number, or NULL), `dhcp4_next_server` (a number, or NULL),
+//!   `dhcp4_server_hostname`, `dhcp4_boot_file_name`;
+//! - DHCPv6: `dhcp6_subnet_id`; the addresses and prefixes are rows of
 //!   `ipv6_reservations` (`address` as RFC 5952 text, `prefix_len`, `type`
-//!   0 address / 2 prefix as Kea's, `host_id`; deleted with their host).
+//!   0 address / 2 prefix, `host_id`; deleted with their host).
+//!
+//! A host's options are rows of Kea's `dhcp4_options`/`dhcp6_options`
+//! (scope 3, binary `value`, `persistent`); [`Host4::option_data`] and
+//! [`Host6::option_data`] hold them as a JSON list of `{"code": N, "data":
+//! "hex", "always-send": bool}`.
 //!
 //! A row is a DHCPv4 reservation when `dhcp4_subnet_id` is set, a DHCPv6
 //! one when `dhcp6_subnet_id` is (both: both, as in Kea). An identifier is
-//! unique per subnet of each family; an IPv4 address is unique per subnet,
-//! an IPv6 address or prefix (with its length) in the whole table.
+//! unique per subnet of each family (Kea's keys); an IPv4 address is kept
+//! unique per subnet, an IPv6 address or prefix (with its length) in the
+//! whole table, by the SQL stores' conditional inserts.
 //!
 //! # No cache
 //! Every lookup is a query: a row written by another program applies to the
@@ -135,7 +138,7 @@ pub struct Host6 {
     pub prefixes: Vec<(Ipv6Addr, u8)>,
     /// Empty: none.
     pub hostname: String,
-    /// The options as stored (`dhcp6_option_data`): empty, or a JSON list
+    /// The options (rows of `dhcp6_options`): empty, or a JSON list
     /// of `{"code": N, "data": "hex", "always-send": bool}` with DHCPv6
     /// codes (decoded by the engine).
     pub option_data: String,

@@ -247,7 +247,7 @@ pub enum LeaseError {
     #[error("host already exists: {0}")]
     HostExists(String),
     /// The database's schema is not the one this build uses.
-    #[error("lease database schema is {found}, this ruru needs {}.{}", expected.0, expected.1)]
+    #[error("lease database holds {found}, this ruru needs Kea's schema {}.{}", expected.0, expected.1)]
     Schema {
         found: SchemaState,
         expected: (u32, u32),
@@ -261,10 +261,10 @@ pub enum LeaseError {
     },
 }
 
-/// The schema version (major, minor) this build reads and writes: the
-/// version of the last embedded migration of each backend (1.0: the lease
-/// tables; 1.1: the `hosts` table; 1.2: its DHCPv6 columns and the
-/// `ipv6_reservations` table, see [`crate::hosts`] and the `ruru-lease-sql` crate).
+/// The last version (major, minor) of ruru's former schema of its own (1.0:
+/// the lease tables; 1.1: the `hosts` table; 1.2: its DHCPv6 columns and
+/// `ipv6_reservations`). ruru now uses Kea's schema (the `ruru-lease-sql`
+/// crate); a database of its former schema is [`SchemaState::Ruru`].
 pub const SCHEMA_VERSION: (u32, u32) = (1, 2);
 
 /// Which schema a database holds, as `ruru db version` reports it.
@@ -272,20 +272,21 @@ pub const SCHEMA_VERSION: (u32, u32) = (1, 2);
 pub enum SchemaState {
     /// No `schema_version` table: `ruru db init` creates the schema.
     Missing,
-    /// This version; [`SCHEMA_VERSION`] is current.
+    /// Kea's schema (made by `kea-admin db-init`, or `ruru db init`), at
+    /// this version of Kea's `schema_version` table.
     Version(u32, u32),
+    /// ruru's former schema of its own (the tables of ruru 1.x, before it
+    /// used Kea's), at this version.
+    Ruru(u32, u32),
 }
 
 impl SchemaState {
-    /// `Ok` when the store can be used as is; otherwise the error the
-    /// server reports (it names the command that fixes it).
-    pub fn check(self) -> Result<(), LeaseError> {
+    /// `Ok` when the store can be used as is: Kea's schema at `expected`;
+    /// otherwise the error the server reports.
+    pub fn check(self, expected: (u32, u32)) -> Result<(), LeaseError> {
         match self {
-            SchemaState::Version(v, m) if (v, m) == SCHEMA_VERSION => Ok(()),
-            found => Err(LeaseError::Schema {
-                found,
-                expected: SCHEMA_VERSION,
-            }),
+            SchemaState::Version(v, m) if (v, m) == expected => Ok(()),
+            found => Err(LeaseError::Schema { found, expected }),
         }
     }
 }
@@ -294,7 +295,8 @@ impl std::fmt::Display for SchemaState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             SchemaState::Missing => f.write_str("no schema"),
-            SchemaState::Version(v, m) => write!(f, "{v}.{m}"),
+            SchemaState::Version(v, m) => write!(f, "Kea's schema {v}.{m}"),
+            SchemaState::Ruru(v, m) => write!(f, "ruru's former schema {v}.{m}"),
         }
     }
 }

@@ -116,21 +116,13 @@ pub fn open6(
 }
 
 /// A schema error of the `what` database (`lease`, `hosts`) as the
-/// server reports it: with the `ruru db` command that fixes it.
+/// server reports it: what it found and what to do, naming only commands
+/// that work ([`ruru_lease_sql::kea::advice`]).
 fn schema_error(what: &str, config: &Path, e: LeaseError) -> ServerError {
     match e {
-        LeaseError::Schema {
-            found: SchemaState::Missing,
-            ..
-        } => ServerError::Schema(format!(
-            "the {what} database has no schema: run `ruru db init -c {}`",
-            config.display()
-        )),
         LeaseError::Schema { found, expected } => ServerError::Schema(format!(
-            "the {what} database schema is {found}, this ruru needs {}.{}: run `ruru db upgrade -c {}`",
-            expected.0,
-            expected.1,
-            config.display()
+            "{what} database: {}",
+            ruru_lease_sql::kea::advice(found, expected, &config.display().to_string())
         )),
         e => ServerError::Lease(e),
     }
@@ -424,6 +416,9 @@ pub fn schema(db: &LeaseDbKind, action: DbAction) -> Result<SchemaState, ServerE
             found: SchemaState::Missing,
             ..
         } => ServerError::Schema("the database has no schema: run `ruru db init` first".into()),
+        LeaseError::Schema { found, expected } => ServerError::Schema(
+            ruru_lease_sql::kea::advice(found, expected, "CONFIG").replace(" -c CONFIG", ""),
+        ),
         e => ServerError::Lease(e),
     })
 }

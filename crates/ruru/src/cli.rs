@@ -74,10 +74,12 @@ ruru ctl --url https://127.0.0.1:8004/ --ca ca.pem --cert me.pem --key me.key --
 the Dhcp4 and Dhcp6 sections' lease-database and hosts-database(s) name (type \
 \"postgresql\" or \"mysql\"; the database itself and its user must exist; one schema holds \
 leases and hosts; when several databases are named, each is handled once and each output line \
-starts with whose it is). `init` creates the tables if the database has none (running it \
-again changes nothing), `upgrade` applies the migrations an older schema lacks, `version` \
-prints the schema version (MAJOR.MINOR, or \"none\"). `ruru serve` refuses to start on a \
-database whose schema is missing or older than its own and names the command to run.",
+starts with whose it is). The schema is Kea's: Kea 2.2's (13.0 on PostgreSQL, 14.0 on MySQL), \
+as `kea-admin db-init` makes it, so ruru also runs on a database made by kea-admin. `init` \
+creates Kea 2.2's tables if the database has none (running it again changes nothing), \
+`upgrade` accepts Kea 2.2's schema and refuses any other, saying what to do, `version` prints \
+Kea's schema version (MAJOR.MINOR, or \"none\"). `ruru serve` refuses to start on a database \
+with no schema or another one, says what it found and names what to do.",
         after_help = "Examples:\n  ruru db init -c /etc/ruru/ruru.json\n  ruru db version -c /etc/ruru/ruru.json"
     )]
     Db(DbArgs),

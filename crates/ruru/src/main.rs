@@ -93,8 +93,13 @@ fn db(a: ruru::cli::DbArgs) -> ExitCode {
         };
         match ruru_server::db::schema(db, action) {
             Ok(state) => {
+                // `version` prints Kea's version alone, as `kea-admin
+                // db-version` does.
                 let v = match state {
                     ruru_server::db::SchemaState::Missing => "none".to_string(),
+                    ruru_server::db::SchemaState::Version(v, m) if action == DbAction::Version => {
+                        format!("{v}.{m}")
+                    }
                     s => s.to_string(),
                 };
                 match action {
