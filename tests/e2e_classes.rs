@@ -257,3 +257,80 @@ fn dhcpv6_classes_choose_pools_and_options() {
 
     assert!(relay.exchange(&solicit(3, Some("evil"))).is_none(), "DROP");
 }
+
+/// Kea's class_cmds, built in: `class-list`/`class-get` show the classes,
+/// `class-add` adds one (validated: a duplicate or a bad expression is
+/// refused), `class-update` changes one and the change acts on the next
+/// packet, `class-del` removes one, and a class in use cannot be deleted.
+#[test]
+fn class_commands_change_classes_at_run_time() {
+    let test = "classes_cmds";
+    if !can_bind_67(test) {
+        return;
+    }
+    let ra = relay_addr_for(test);
+    let srv = Server::start(&config4(ra));
+    let relay = Relay::new(ra, srv.port);
+    let ctl = srv.path("ctl.sock");
+    let cmd = |c: serde_json::Value| unix_cmd(&ctl, &c);
+    let printer = |n: u8| {
+        relay
+            .exchange(&discover(n, ra, Some("ABC-printer")))
+            .is_some()
+    };
+    assert!(printer(1));
+
+    let list = cmd(json!({"command": "class-list"}));
+    assert_eq!(list["result"], 0, "{list}");
+    assert!(list["arguments"]["client-classes"]
+        .as_array()
+        .unwrap()
+        .contains(&json!({"name": "pxe"})));
+    let a = cmd(
+        json!({"command": "class-add", "arguments": {"client-classes": [
+        {"name": "no-printers", "test": "substring(option[60].hex,0,3) == 'ABC'"}]}}),
+    );
+    assert_eq!(a["result"], 0, "{a}");
+    let a = cmd(
+        json!({"command": "class-add", "arguments": {"client-classes": [
+        {"name": "no-printers", "test": "'a' == 'a'"}]}}),
+    );
+    assert_eq!(a["result"], 1, "already exists: {a}");
+    // An invalid expression is refused, with its position.
+    let a = cmd(
+        json!({"command": "class-update", "arguments": {"client-classes": [
+        {"name": "no-printers", "test": "option[60].hex =="}]}}),
+    );
+    assert_eq!(a["result"], 1, "{a}");
+    let got = cmd(json!({"command": "class-get", "arguments": {"name": "no-printers"}}));
+    assert_eq!(
+        got["arguments"]["client-classes"][0]["test"], "substring(option[60].hex,0,3) == 'ABC'",
+        "{got}"
+    );
+
+    // A class may only name classes defined before it.
+    let a = cmd(
+        json!({"command": "class-update", "arguments": {"client-classes": [
+        {"name": "DROP", "test": "option[vendor-class-identifier].text == 'evil' or member('no-printers')"}]}}),
+    );
+    assert_eq!(a["result"], 1, "no-printers is defined after DROP: {a}");
+    let a = cmd(json!({"command": "class-del", "arguments": {"name": "phones"}}));
+    assert_eq!(a["result"], 1, "phones is used by a class and a pool: {a}");
+
+    // The template now spawns SPAWN_vendor_AB for ABC printers: the pool
+    // of SPAWN_vendor_ABC is closed to them, the plain pool open.
+    let a = cmd(
+        json!({"command": "class-update", "arguments": {"client-classes": [
+        {"name": "vendor", "template-test": "substring(option[60].hex,0,2)"}]}}),
+    );
+    assert_eq!(a["result"], 0, "{a}");
+    let offer = relay
+        .exchange(&discover(2, ra, Some("ABC-printer")))
+        .expect("OFFER");
+    assert!(in_range(offer.yiaddr(), 100, 102), "{}", offer.yiaddr());
+
+    let a = cmd(json!({"command": "class-del", "arguments": {"name": "no-printers"}}));
+    assert_eq!(a["result"], 0, "{a}");
+    let got = cmd(json!({"command": "class-get", "arguments": {"name": "no-printers"}}));
+    assert_eq!(got["result"], 3, "{got}");
+}

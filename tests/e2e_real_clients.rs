@@ -1125,6 +1125,14 @@ fn dhclient_pxe_class() {
     lab.wait_bound(1);
     let leases =
         |i: usize| std::fs::read_to_string(lab.f(i, "dhclient.leases")).unwrap_or_default();
+    // dhclient writes its lease file after configuring the address.
+    let written = |i: usize| leases(i).contains("lease {") && leases(i).contains('}');
+    assert!(
+        wait_until(Duration::from_secs(10), || written(0) && written(1)),
+        "no lease written:\n{}\n{}",
+        leases(0),
+        leases(1)
+    );
     let pxe = leases(0);
     assert!(pxe.contains("filename \"pxelinux.0\";"), "{pxe}");
     assert!(

@@ -134,6 +134,7 @@ pub const BUILTIN_HOOK_LIBRARIES: &[&str] = &[
     "libdhcp_lease_cmds.so",
     "libdhcp_stat_cmds.so",
     "libdhcp_host_cmds.so",
+    "libdhcp_class_cmds.so",
     "libdhcp_pgsql.so",
     "libdhcp_mysql.so",
 ];

@@ -183,6 +183,7 @@ fn commands_for(t: Targets) -> Vec<&'static str> {
         .iter()
         .filter(|c| t.v4 || !v4_only(c))
         .chain(COMMANDS6.iter().filter(|_| t.v6))
+        .chain(super::classes::COMMANDS.iter())
         .copied()
         .collect();
     all.sort_unstable();
@@ -346,6 +347,9 @@ fn run(ctx: &ControlCtx, req: &Value) -> Value {
         "config-write" => config_write(ctx, args),
         "leases-reclaim" => leases_reclaim(ctx, obj.get("service"), args),
         c if c.starts_with("reservation-") => reservations::run(ctx, c, obj.get("service"), args),
+        c if super::classes::COMMANDS.contains(&c) => {
+            super::classes::run(ctx, c, obj.get("service"), args)
+        }
         c if c.starts_with("statistic-") => Ok(super::statistics::run(
             ctx,
             targets(ctx, obj.get("service")),

@@ -12,6 +12,7 @@
 //!   paging, add/update/delete/wipe, result sets, subnet lists).
 //! - `reservations`: the `reservation-*` commands of both families, on the
 //!   running configuration and the host databases.
+//! - [`classes`]: Kea's class_cmds (`class-add`, ...), built in.
 //! - [`samples`]: statistic sample history.
 //! - `statistics`: the `statistic-*` commands, per family.
 //! - [`paths`]: the directories an API configuration may write in, and
@@ -26,6 +27,7 @@
 //! The transports (UNIX socket, HTTP with basic auth and TLS, `/metrics`)
 //! call [`commands::dispatch`] with the raw request body.
 
+pub mod classes;
 pub mod commands;
 pub mod commands6;
 mod family;
