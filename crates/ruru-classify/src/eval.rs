@@ -25,15 +25,12 @@ impl Expr {
     ///
     /// On a string expression the value must be `true` or `false` (Kea's
     /// `evaluateBool`), else [`EvalError::NotBoolean`].
+    #[inline]
     pub fn eval_bool<P: Packet + ?Sized>(&self, pkt: &P) -> R<bool> {
         self.check_family(pkt)?;
         match &self.root {
             Root::Bool(b) => bool_node(b, pkt),
-            Root::Str(s) => match &*str_node(s, pkt)? {
-                TRUE => Ok(true),
-                FALSE => Ok(false),
-                _ => Err(EvalError::NotBoolean),
-            },
+            Root::Str(s) => str_bool(s, pkt),
         }
     }
 
@@ -43,7 +40,7 @@ impl Expr {
     pub fn eval_string<'a, P: Packet + ?Sized>(&'a self, pkt: &'a P) -> R<Value<'a>> {
         self.check_family(pkt)?;
         match &self.root {
-            Root::Bool(b) => Ok(Value::borrowed(if bool_node(b, pkt)? {
+            Root::Bool(b) => Ok(Value::borrowed(if bool_rec(b, pkt)? {
                 TRUE
             } else {
                 FALSE
@@ -52,15 +49,22 @@ impl Expr {
         }
     }
 
+    #[inline]
     fn check_family<P: Packet + ?Sized>(&self, pkt: &P) -> R<()> {
-        let packet = pkt.family();
-        if packet != self.family {
-            return Err(EvalError::WrongFamily {
-                expr: self.family,
-                packet,
-            });
+        if pkt.family() != self.family {
+            return Err(wrong_family(self.family, pkt));
         }
         Ok(())
+    }
+}
+
+/// A string expression's value as a condition (Kea's `evaluateBool`).
+#[inline(never)]
+fn str_bool<P: Packet + ?Sized>(s: &StrNode, pkt: &P) -> R<bool> {
+    match &*str_node(s, pkt)? {
+        TRUE => Ok(true),
+        FALSE => Ok(false),
+        _ => Err(EvalError::NotBoolean),
     }
 }
 
@@ -81,19 +85,40 @@ fn enterprise_matches(found: Option<u32>, ent: u32) -> bool {
     found.is_some_and(|id| ent == 0 || id == ent)
 }
 
+/// The common nodes (literal comparisons in place, `.exists`, `member`,
+/// `and`/`or`), with a small frame; the others, which build [`Value`]s,
+/// are in [`bool_other`]. Inlined into [`Expr::eval_bool`] (and so into
+/// the caller's loop over its classes); the operands of `not`, `and`,
+/// `or` go through [`bool_rec`].
+#[inline(always)]
 fn bool_node<P: Packet + ?Sized>(n: &BoolNode, pkt: &P) -> R<bool> {
     Ok(match n {
-        BoolNode::Const(b) => *b,
-        BoolNode::Eq(a, b) => {
-            let a = str_node(a, pkt)?;
-            let b = str_node(b, pkt)?;
-            a.as_bytes() == b.as_bytes()
+        BoolNode::EqLit(bytes, prefix, lit) => {
+            let b = match bytes {
+                Bytes::Option(scope, path) => pkt.option(*scope, path),
+                Bytes::Relay6Option(nest, path) => {
+                    relay_level(pkt, *nest).and_then(|l| pkt.option(Scope::Relay6(l), path))
+                }
+                Bytes::Mac => match pkt.hwaddr() {
+                    Some(mac) => Some(mac),
+                    None => return Err(wrong_family(crate::Family::V4, pkt)),
+                },
+            };
+            let b = b.unwrap_or(&[]);
+            let b = match prefix {
+                Some(n) => b.get(..*n).unwrap_or(b),
+                None => b,
+            };
+            b == &**lit
         }
-        BoolNode::Not(b) => !bool_node(b, pkt)?,
+        BoolNode::OptionExists(scope, path) => pkt.option(*scope, path).is_some(),
+        BoolNode::Member(class) => pkt.member(class),
+        BoolNode::Const(b) => *b,
+        BoolNode::Not(b) => !bool_rec(b, pkt)?,
         BoolNode::And(items, strict) => {
             let mut all = true;
             for item in items {
-                if !bool_node(item, pkt)? {
+                if !bool_rec(item, pkt)? {
                     all = false;
                     if !strict {
                         break;
@@ -105,7 +130,7 @@ fn bool_node<P: Packet + ?Sized>(n: &BoolNode, pkt: &P) -> R<bool> {
         BoolNode::Or(items, strict) => {
             let mut any = false;
             for item in items {
-                if bool_node(item, pkt)? {
+                if bool_rec(item, pkt)? {
                     any = true;
                     if !strict {
                         break;
@@ -114,7 +139,32 @@ fn bool_node<P: Packet + ?Sized>(n: &BoolNode, pkt: &P) -> R<bool> {
             }
             any
         }
-        BoolNode::OptionExists(scope, path) => pkt.option(*scope, path).is_some(),
+        _ => bool_other(n, pkt)?,
+    })
+}
+
+/// [`bool_node`] as a function of its own, for the recursion.
+#[inline(never)]
+fn bool_rec<P: Packet + ?Sized>(n: &BoolNode, pkt: &P) -> R<bool> {
+    bool_node(n, pkt)
+}
+
+#[cold]
+fn wrong_family<P: Packet + ?Sized>(expr: crate::Family, pkt: &P) -> EvalError {
+    EvalError::WrongFamily {
+        expr,
+        packet: pkt.family(),
+    }
+}
+
+#[inline(never)]
+fn bool_other<P: Packet + ?Sized>(n: &BoolNode, pkt: &P) -> R<bool> {
+    Ok(match n {
+        BoolNode::Eq(a, b) => {
+            let a = str_node(a, pkt)?;
+            let b = str_node(b, pkt)?;
+            a.as_bytes() == b.as_bytes()
+        }
         BoolNode::Relay6Exists(nest, path) => relay_level(pkt, *nest)
             .and_then(|l| pkt.option(Scope::Relay6(l), path))
             .is_some(),
@@ -123,8 +173,14 @@ fn bool_node<P: Packet + ?Sized>(n: &BoolNode, pkt: &P) -> R<bool> {
             enterprise_matches(pkt.vendor(), *ent) && pkt.option(Scope::Vendor, path).is_some()
         }
         BoolNode::VendorClassExists(ent) => enterprise_matches(pkt.vendor_class(), *ent),
-        BoolNode::Member(class) => pkt.member(class),
         BoolNode::Match(re, value) => re.is_match(&str_node(value, pkt)?),
+        BoolNode::EqLit(..)
+        | BoolNode::OptionExists(..)
+        | BoolNode::Member(_)
+        | BoolNode::Const(_)
+        | BoolNode::Not(_)
+        | BoolNode::And(..)
+        | BoolNode::Or(..) => bool_rec(n, pkt)?,
     })
 }
 
@@ -253,7 +309,7 @@ fn str_node<'a, P: Packet + ?Sized>(n: &'a StrNode, pkt: &'a P) -> R<Value<'a>> 
             }
         }
         StrNode::IfElse(c, a, b, strict) => {
-            let cond = bool_node(c, pkt)?;
+            let cond = bool_rec(c, pkt)?;
             if *strict {
                 let a = str_node(a, pkt)?;
                 let b = str_node(b, pkt)?;

@@ -131,6 +131,73 @@ pub(crate) enum BoolNode {
     Member(Box<str>),
     /// `match('regex', string)`.
     Match(Box<regex::bytes::Regex>, Box<StrNode>),
+    /// `x == 'lit'` (either way round) where `x` is bytes of the packet
+    /// read in place ([`Bytes`]), cut to its first `n` bytes when `Some(n)`
+    /// (`substring(x, 0, n)`, `0 <= n <= i32::MAX`): the common class
+    /// tests, compared without building [`crate::Value`]s.
+    EqLit(Bytes, Option<usize>, Box<[u8]>),
+}
+
+/// Packet bytes an [`BoolNode::EqLit`] compares in place; absent is `""`.
+#[derive(Debug)]
+pub(crate) enum Bytes {
+    /// `option[..]...hex` and `relay4[..]...hex` ([`Scope::Packet`] and
+    /// [`Scope::Relay4`] only).
+    Option(Scope, Box<[u16]>),
+    /// `relay6[nest].option[..]...hex`.
+    Relay6Option(i8, Box<[u16]>),
+    /// `pkt4.mac`.
+    Mac,
+}
+
+impl BoolNode {
+    /// `a == b`, as [`BoolNode::EqLit`] when it has that shape (same
+    /// results, errors and evaluation order as [`BoolNode::Eq`]: the
+    /// shapes it takes evaluate without error on a packet of their
+    /// family, except `pkt4.mac`, whose error is kept).
+    pub(crate) fn eq(a: StrNode, b: StrNode) -> BoolNode {
+        match (a, b) {
+            (StrNode::Lit(lit), x) | (x, StrNode::Lit(lit)) => match Bytes::of(x) {
+                Ok((bytes, prefix)) => BoolNode::EqLit(bytes, prefix, lit),
+                Err(x) => BoolNode::Eq(Box::new(x), Box::new(StrNode::Lit(lit))),
+            },
+            (a, b) => BoolNode::Eq(Box::new(a), Box::new(b)),
+        }
+    }
+}
+
+impl Bytes {
+    /// `n` as bytes read in place, with the prefix length of a
+    /// `substring(.., 0, k)`; `n` back when it is not of that shape.
+    fn of(n: StrNode) -> Result<(Bytes, Option<usize>), StrNode> {
+        match n {
+            StrNode::Substring(inner, 0, len) => {
+                let prefix = match len {
+                    SubLen::All => None,
+                    SubLen::N(k) => match usize::try_from(k) {
+                        Ok(k) if i32::try_from(k).is_ok() => Some(k),
+                        _ => return Err(StrNode::Substring(inner, 0, len)),
+                    },
+                };
+                match Bytes::whole(*inner) {
+                    Ok(b) => Ok((b, prefix)),
+                    Err(inner) => Err(StrNode::Substring(Box::new(inner), 0, len)),
+                }
+            }
+            n => Bytes::whole(n).map(|b| (b, None)),
+        }
+    }
+
+    fn whole(n: StrNode) -> Result<Bytes, StrNode> {
+        match n {
+            StrNode::Option(scope @ (Scope::Packet | Scope::Relay4), path, Repr::Hex) => {
+                Ok(Bytes::Option(scope, path))
+            }
+            StrNode::Relay6Option(nest, path, Repr::Hex) => Ok(Bytes::Relay6Option(nest, path)),
+            StrNode::Pkt4(Pkt4Field::Mac) => Ok(Bytes::Mac),
+            n => Err(n),
+        }
+    }
 }
 
 /// A string-valued node (a byte string, as in Kea).

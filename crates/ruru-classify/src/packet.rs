@@ -118,6 +118,12 @@ pub trait Packet {
         None
     }
 
+    /// `pkt4.mac` alone (what [`Packet::pkt4`]'s `mac` is), for the
+    /// comparisons that read only it; `None` for DHCPv6.
+    fn hwaddr(&self) -> Option<&[u8]> {
+        self.pkt4().map(|h| h.mac)
+    }
+
     /// The DHCPv6 header of the client's message; `None` for DHCPv4.
     fn pkt6(&self) -> Option<Pkt6Fields> {
         None

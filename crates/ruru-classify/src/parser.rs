@@ -248,7 +248,7 @@ impl<'s, 'n> Parser<'s, 'n> {
         };
         let rhs = self.concat()?;
         let r = self.need_str(rhs, op.start + op.len)?;
-        Ok(Typed::Bool(BoolNode::Eq(Box::new(l), Box::new(r))))
+        Ok(Typed::Bool(BoolNode::eq(l, r)))
     }
 
     /// `a + b + ...` (Kea 1.9.8), left-associative string concatenation.

@@ -506,3 +506,77 @@ fn default_text_is_the_payload() {
     let e = parse_bool("option[7].hex == 'seven'", Family::V6, &StdOptionNames).unwrap();
     assert!(e.eval_bool(dynp).unwrap());
 }
+
+/// The comparisons compiled to in-place compares (`x == 'lit'` and
+/// `substring(x, 0, k) == 'lit'` on options, relay sub-options and
+/// `pkt4.mac`) give what the general path gives: `concat(x, '')` is the
+/// same value but not of that shape.
+#[test]
+fn literal_comparisons_match_the_general_path() {
+    let v4 = [
+        "option[60].hex",
+        "option[100].option[1].hex",
+        "option[77].hex",
+        "relay4[1].hex",
+        "relay4[13].option[7].hex",
+        "relay4[2].hex",
+        "pkt4.mac",
+    ];
+    let v6 = [
+        "option[1].hex",
+        "option[3].option[5].hex",
+        "option[77].hex",
+        "relay6[0].option[100].hex",
+        "relay6[-1].option[102].option[1].hex",
+        "relay6[1].option[100].hex",
+        "relay6[5].option[100].hex",
+        "relay6[-3].option[100].hex",
+    ];
+    let lits = [
+        "''",
+        "'PXEClient'",
+        "'PXE'",
+        "'sub-one'",
+        "'one'",
+        "'deeper'",
+        "0x01020304050607",
+        "0x010203",
+        "0x0002aabbccddeeff",
+        "0x0002",
+        "'hundred.one'",
+        "'sub.one'",
+        "'hundred'",
+    ];
+    let cuts = [
+        "", "0, 0", "0, 3", "0, 7", "0, 9", "0, 100", "0, all", "1, 3", "0, -2",
+    ];
+    for (pkt, xs) in [(FakePacket::v4(), &v4[..]), (FakePacket::v6(), &v6[..])] {
+        for x in xs {
+            for cut in cuts {
+                let (fast, slow) = if cut.is_empty() {
+                    (x.to_string(), format!("concat({x}, '')"))
+                } else {
+                    (
+                        format!("substring({x}, {cut})"),
+                        format!("substring(concat({x}, ''), {cut})"),
+                    )
+                };
+                for lit in lits {
+                    for (a, b) in [
+                        (format!("{fast} == {lit}"), format!("{slow} == {lit}")),
+                        (format!("{lit} == {fast}"), format!("{lit} == {slow}")),
+                    ] {
+                        assert_eq!(on(&pkt, &a), on(&pkt, &b), "{a} vs {b}");
+                    }
+                }
+            }
+        }
+    }
+    // pkt4.mac on a DHCPv6 packet is refused at parse time; the error of
+    // a v4 expression on a v6 packet is kept.
+    let e = parse_bool("pkt4.mac == 0x01", Family::V4, &StdOptionNames).unwrap();
+    assert!(matches!(
+        e.eval_bool(&FakePacket::v6()),
+        Err(EvalError::WrongFamily { .. })
+    ));
+}

@@ -122,6 +122,8 @@ pub(crate) trait Family: Sized {
     fn classifies(&self) -> bool;
     /// The configured client classes, in definition order.
     fn class_defs(&self) -> &[Self::Class];
+    /// Their evaluation order ([`classify::Plan::new`] of them).
+    fn class_plan(&self) -> &classify::Plan;
     /// A reservation's `client-classes`.
     fn host_classes(h: &Self::Host) -> &[String];
     /// Counts the query in its message type's received counter.
@@ -292,7 +294,7 @@ pub(crate) fn process<F: Family>(
     let raw = classifies.then(|| F::raw(buf, &q, meta));
     let mut classes = ClassSet::new();
     if let Some(raw) = &raw {
-        classify::on_receive(raw, defs, &mut classes);
+        classify::on_receive(raw, defs, e.class_plan(), &mut classes);
     }
     // pktN_receive: the parsed query.
     if let Some(h) = hooks_at(e, F::PKT_RECEIVE) {
@@ -345,7 +347,7 @@ pub(crate) fn process<F: Family>(
             Some(Cow::Owned(h)) => Some(HostClasses::Copied(F::host_classes(h))),
             None => None,
         };
-        classify::after_host(raw, defs, &mut classes, hc);
+        classify::after_host(raw, defs, e.class_plan(), &mut classes, hc);
         if classes.contains(DROP) {
             return drop(e, Some(&q), F::CLASS_DROP);
         }

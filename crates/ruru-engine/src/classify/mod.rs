@@ -306,9 +306,42 @@ pub trait Source {
     fn vendor_class(&self) -> Option<&[u8]>;
 }
 
+/// What the evaluation order needs of a class list, found once per
+/// configuration ([`Plan::new`]) rather than per packet: the classes
+/// evaluated on receipt and after the host reservation lookup, in order,
+/// and the configured classes named `KNOWN` and `UNKNOWN`, if any.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    receive: Box<[usize]>,
+    after_host: Box<[usize]>,
+    known: Option<usize>,
+    unknown: Option<usize>,
+}
+
+impl Plan {
+    /// The plan of `defs`; the functions that take both must be given
+    /// the same list.
+    pub fn new<D: ClassDef>(defs: &[D]) -> Plan {
+        let pass = |after: bool| {
+            defs.iter()
+                .enumerate()
+                .filter(|(_, d)| !d.only_if_required() && d.depends_on_known() == after)
+                .map(|(i, _)| i)
+                .collect()
+        };
+        Plan {
+            receive: pass(false),
+            after_host: pass(true),
+            known: defs.iter().position(|d| d.name() == KNOWN),
+            unknown: defs.iter().position(|d| d.name() == UNKNOWN),
+        }
+    }
+}
+
 /// Evaluates class `d` (number `i`) and adds it, as `name`, (and what it
 /// spawns) to `set` on a match. An evaluation error counts as no match
 /// and is logged, as in Kea.
+#[inline(always)]
 fn evaluate<'a, S: Source, D: ClassDef>(
     src: &S,
     set: &mut ClassSet<'a>,
@@ -323,32 +356,48 @@ fn evaluate<'a, S: Source, D: ClassDef>(
             match r {
                 Ok(true) => set.insert_def(name, i),
                 Ok(false) => {}
-                Err(err) => {
-                    tracing::error!(class = d.name(), error = %err, "class test failed");
-                }
+                Err(err) => test_failed(d.name(), &err),
             }
         }
-        Test::Template(e) => {
-            let spawned = {
-                let view = src.view(set);
-                match e.eval_string(&view) {
-                    Ok(v) if !v.as_bytes().is_empty() => Some(format!(
-                        "{SPAWN_PREFIX}{}_{}",
-                        d.name(),
-                        String::from_utf8_lossy(v.as_bytes())
-                    )),
-                    Ok(_) => None,
-                    Err(err) => {
-                        tracing::error!(class = d.name(), error = %err, "class template-test failed");
-                        None
-                    }
-                }
-            };
-            if let Some(s) = spawned {
-                set.insert_def(name, i);
-                set.insert(Name::Owned(s.into_boxed_str()));
+        Test::Template(e) => template(src, set, i, d, name, e),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn test_failed(class: &str, err: &ruru_classify::EvalError) {
+    tracing::error!(class, error = %err, "class test failed");
+}
+
+/// A `template-test`: the class and `SPAWN_<name>_<value>` on a non-empty
+/// value.
+#[inline(never)]
+fn template<'a, S: Source, D: ClassDef>(
+    src: &S,
+    set: &mut ClassSet<'a>,
+    i: usize,
+    d: &D,
+    name: &'a str,
+    e: &Expr,
+) {
+    let spawned = {
+        let view = src.view(set);
+        match e.eval_string(&view) {
+            Ok(v) if !v.as_bytes().is_empty() => Some(format!(
+                "{SPAWN_PREFIX}{}_{}",
+                d.name(),
+                String::from_utf8_lossy(v.as_bytes())
+            )),
+            Ok(_) => None,
+            Err(err) => {
+                tracing::error!(class = d.name(), error = %err, "class template-test failed");
+                None
             }
         }
+    };
+    if let Some(s) = spawned {
+        set.insert_def(name, i);
+        set.insert(Name::Owned(s.into_boxed_str()));
     }
 }
 
@@ -356,13 +405,19 @@ fn evaluate<'a, S: Source, D: ClassDef>(
 /// a new set), the built-in vendor class, then the configured classes in
 /// order, skipping those evaluated later (`only-if-required`, depending on
 /// `KNOWN`/`UNKNOWN`). A class whose test is true joins the set before the
-/// next is evaluated, so `member()` sees it.
-pub fn on_receive<'a, S: Source, D: ClassDef>(src: &'a S, defs: &'a [D], set: &mut ClassSet<'a>) {
+/// next is evaluated, so `member()` sees it. `plan` is [`Plan::new`] of
+/// `defs`.
+pub fn on_receive<'a, S: Source, D: ClassDef>(
+    src: &'a S,
+    defs: &'a [D],
+    plan: &Plan,
+    set: &mut ClassSet<'a>,
+) {
     if let Some(v) = src.vendor_class() {
         set.insert(Name::Vendor(v));
     }
-    for (i, d) in defs.iter().enumerate() {
-        if !d.only_if_required() && !d.depends_on_known() {
+    for &i in &plan.receive {
+        if let Some(d) = defs.get(i) {
             evaluate(src, set, i, d, d.name());
         }
     }
@@ -370,16 +425,23 @@ pub fn on_receive<'a, S: Source, D: ClassDef>(src: &'a S, defs: &'a [D], set: &m
 
 /// After the host reservation lookup (Kea's second pass): `KNOWN` or
 /// `UNKNOWN`, the reservation's classes, then the classes that depend on
-/// `KNOWN`/`UNKNOWN`, in order.
+/// `KNOWN`/`UNKNOWN`, in order. `plan` is [`Plan::new`] of `defs`.
 pub fn after_host<'a, S: Source, D: ClassDef>(
     src: &'a S,
     defs: &'a [D],
+    plan: &Plan,
     set: &mut ClassSet<'a>,
     host: Option<HostClasses<'a, '_>>,
 ) {
+    let builtin = |set: &mut ClassSet<'a>, def: Option<usize>, name: &'static str| match def
+        .and_then(|i| Some((i, defs.get(i)?)))
+    {
+        Some((i, d)) => set.insert_def(d.name(), i),
+        None => set.insert(Name::Str(name)),
+    };
     match host {
         Some(hc) => {
-            add_named(defs, set, KNOWN);
+            builtin(set, plan.known, KNOWN);
             match hc {
                 HostClasses::Borrowed(cs) => {
                     for c in cs {
@@ -396,10 +458,10 @@ pub fn after_host<'a, S: Source, D: ClassDef>(
                 }
             }
         }
-        None => add_named(defs, set, UNKNOWN),
+        None => builtin(set, plan.unknown, UNKNOWN),
     }
-    for (i, d) in defs.iter().enumerate() {
-        if !d.only_if_required() && d.depends_on_known() {
+    for &i in &plan.after_host {
+        if let Some(d) = defs.get(i) {
             evaluate(src, set, i, d, d.name());
         }
     }

@@ -268,7 +268,7 @@ fn kea_order_receive_host_required() {
         def("no-test", ""),
     ];
     let mut s = ClassSet::new();
-    on_receive(&raw, &defs, &mut s);
+    on_receive(&raw, &defs, &Plan::new(&defs), &mut s);
     assert_eq!(
         names(&s),
         [
@@ -282,7 +282,13 @@ fn kea_order_receive_host_required() {
     );
     assert!(s.contains("VENDOR_CLASS_PXEClient:Arch:00007:UNDI:003016"));
     let host = vec!["no-test".to_string(), "undefined".to_string()];
-    after_host(&raw, &defs, &mut s, Some(HostClasses::Borrowed(&host)));
+    after_host(
+        &raw,
+        &defs,
+        &Plan::new(&defs),
+        &mut s,
+        Some(HostClasses::Borrowed(&host)),
+    );
     assert!(s.contains("KNOWN") && s.contains("known-pxe") && !s.contains("unknown"));
     assert!(s.contains("no-test") && s.contains("undefined"));
     assert!(!s.contains("req"));
@@ -307,9 +313,9 @@ fn unknown_client_and_drop() {
         def("pxe", "option[60].exists"),
     ];
     let mut s = ClassSet::new();
-    on_receive(&raw, &defs, &mut s);
+    on_receive(&raw, &defs, &Plan::new(&defs), &mut s);
     assert!(!s.contains(DROP));
-    after_host(&raw, &defs, &mut s, None);
+    after_host(&raw, &defs, &Plan::new(&defs), &mut s, None);
     // "pxe" is defined after DROP but evaluated in the first pass.
     assert!(s.contains(UNKNOWN) && s.contains(DROP));
 }
@@ -340,6 +346,6 @@ fn evaluation_error_is_no_match() {
     let raw = Raw4::new(&b, &q, &meta);
     let defs = [def("bad", "uint16totext(option[60].hex) == '1'")];
     let mut s = ClassSet::new();
-    on_receive(&raw, &defs, &mut s);
+    on_receive(&raw, &defs, &Plan::new(&defs), &mut s);
     assert!(!s.contains("bad"));
 }

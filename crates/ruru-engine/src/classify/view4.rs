@@ -82,6 +82,7 @@ impl<'a> Raw4<'a> {
 
     /// The first option `code` of the packet (option area, then `file`
     /// and `sname` when overloaded).
+    #[inline]
     fn find(&self, code: u8) -> Option<&'a [u8]> {
         if self.present[usize::from(code / 64)] & (1 << (code % 64)) == 0 {
             return None;
@@ -146,10 +147,12 @@ impl<'a> Source for Raw4<'a> {
 }
 
 impl Packet for Pkt4View<'_> {
+    #[inline]
     fn family(&self) -> Family {
         Family::V4
     }
 
+    #[inline]
     fn option(&self, scope: Scope, path: &[u16]) -> Option<&[u8]> {
         let (&first, rest) = path.split_first()?;
         let first = u8::try_from(first).ok()?;
@@ -189,6 +192,10 @@ impl Packet for Pkt4View<'_> {
             r = tail.get(usize::from(len)..)?.get(4..)?;
             i += 1;
         }
+    }
+
+    fn hwaddr(&self) -> Option<&[u8]> {
+        Some(&self.raw.q.hwaddr)
     }
 
     fn pkt4(&self) -> Option<Pkt4Fields<'_>> {

@@ -78,6 +78,7 @@ impl<'a> Raw6<'a> {
     }
 
     /// The first option `code` of the client's message.
+    #[inline]
     fn find(&self, code: u16) -> Option<&'a [u8]> {
         if let Ok(c) = u8::try_from(code) {
             if self.present[usize::from(c / 64)] & (1 << (c % 64)) == 0 {
@@ -176,10 +177,12 @@ impl<'a> Source for Raw6<'a> {
 }
 
 impl Packet for Pkt6View<'_> {
+    #[inline]
     fn family(&self) -> Family {
         Family::V6
     }
 
+    #[inline]
     fn option(&self, scope: Scope, path: &[u16]) -> Option<&[u8]> {
         match scope {
             Scope::Packet => {

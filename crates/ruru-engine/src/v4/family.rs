@@ -108,6 +108,11 @@ impl Family for Engine4 {
     }
 
     #[inline]
+    fn class_plan(&self) -> &classify::Plan {
+        &self.class_plan
+    }
+
+    #[inline]
     fn class_defs(&self) -> &[ClientClass4] {
         &self.cfg.client_classes
     }

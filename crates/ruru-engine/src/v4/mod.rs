@@ -157,6 +157,8 @@ pub struct Engine4 {
     /// subnet or pool guards, hook libraries); if not, packets are not
     /// classified.
     classify: bool,
+    /// The evaluation order of `cfg.client_classes`.
+    class_plan: classify::Plan,
 }
 
 /// Everything decided about one query before the reply is built.
@@ -238,7 +240,9 @@ impl Engine4 {
                 !s.classes.client_classes.is_empty()
                     || s.pools.iter().any(|p| !p.classes.client_classes.is_empty())
             });
+        let class_plan = classify::Plan::new(&cfg.client_classes);
         Engine4 {
+            class_plan,
             cfg,
             opts,
             stats,

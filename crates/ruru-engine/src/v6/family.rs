@@ -106,6 +106,11 @@ impl Family for Engine6 {
     }
 
     #[inline]
+    fn class_plan(&self) -> &classify::Plan {
+        &self.class_plan
+    }
+
+    #[inline]
     fn class_defs(&self) -> &[ClientClass6] {
         &self.cfg.client_classes
     }

@@ -147,6 +147,8 @@ pub struct Engine6 {
     subnet_collection: std::sync::OnceLock<String>,
     /// Whether anything reads the client's classes (see `Engine4`).
     classify: bool,
+    /// The evaluation order of `cfg.client_classes`.
+    class_plan: crate::classify::Plan,
     /// What an Information-request from a link with no subnet is answered
     /// from: no addresses, no options of its own (the global ones apply).
     no_subnet: Subnet6,
@@ -325,7 +327,9 @@ impl Engine6 {
                         .iter()
                         .any(|p| !p.classes.client_classes.is_empty())
             });
+        let class_plan = crate::classify::Plan::new(&cfg.client_classes);
         Engine6 {
+            class_plan,
             classify,
             cfg,
             opts,
