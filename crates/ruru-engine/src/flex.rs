@@ -160,3 +160,6 @@ impl FlexReply for v6::Message {
         while self.opts_mut().remove(c).is_some() {}
     }
 }
+
+#[cfg(test)]
+mod tests;
