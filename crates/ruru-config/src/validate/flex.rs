@@ -44,7 +44,7 @@ fn compile(v: &mut V, key: &str, text: &str, family: Family, cond: bool) -> Opti
 }
 
 /// The parameters as a map (`{}` when absent), or `None` after reporting.
-fn params<'a>(v: &mut V, p: &str, parameters: Option<&'a Value>) -> Option<Map<String, Value>> {
+fn params(v: &mut V, p: &str, parameters: Option<&Value>) -> Option<Map<String, Value>> {
     match parameters {
         None | Some(Value::Null) => Some(Map::new()),
         Some(Value::Object(m)) => Some(m.clone()),
