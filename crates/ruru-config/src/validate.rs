@@ -34,6 +34,7 @@ mod classes;
 mod common;
 mod control;
 mod databases;
+mod flex;
 mod host_ids;
 mod option_data;
 mod overlap;

@@ -51,6 +51,7 @@ pub mod classify;
 pub mod cursor;
 #[cfg(test)]
 mod fake_hosts;
+pub mod flex;
 pub mod hooks;
 mod pipeline;
 pub mod rng;

@@ -64,7 +64,7 @@ pub(crate) trait Family: Sized {
     /// A reservation (from the configuration or a host database).
     type Host: Clone + Debug;
     /// A reply before encoding (`Draft`, `v6::Message`).
-    type Draft: Clone + Debug;
+    type Draft: Clone + Debug + crate::flex::FlexReply;
     /// Why a packet got no reply.
     type Drop: Copy + Debug;
     /// What the family's handlers keep per exchange beside [`Ctx`]; a
@@ -143,13 +143,20 @@ pub(crate) trait Family: Sized {
         meta: &Self::Meta,
         classes: &ClassSet<'_>,
     ) -> Option<usize>;
-    /// The client's reservation (`hostN_identifier` runs here).
+    /// The client's reservation (`hostN_identifier` runs here); `flex`:
+    /// the flexible identifier the built-in flex-id computed, if any.
     fn find_host<'a>(
         &'a self,
         q: &Self::Query,
         subnet: &'a Self::Subnet,
         pc: &RefCell<PacketContext>,
+        flex: Option<Vec<u8>>,
     ) -> Option<Cow<'a, Self::Host>>;
+    /// The built-in flex-id's `identifier-expression`, when it is
+    /// configured and used for reservations.
+    fn flex_id_expr(&self) -> Option<&ruru_classify::Expr>;
+    /// The built-in flex-option's entries (empty: not configured).
+    fn flex_options(&self) -> &[ruru_config::FlexOption];
     /// The per-exchange state of a new exchange.
     fn new_state(&self) -> Self::State;
     /// Handles the message: the reply, or why there is none.
@@ -240,6 +247,9 @@ pub struct Parked<F: Family> {
     draft: F::Draft,
     pc: PacketContext,
     classes: ClassSet<'static>,
+    /// The query's bytes, kept only when the built-in flex-option still
+    /// has to evaluate on them (a reply parked before `pktN_send`).
+    buf: Option<Box<[u8]>>,
 }
 
 impl<F: Family> Clone for Parked<F> {
@@ -255,6 +265,7 @@ impl<F: Family> Clone for Parked<F> {
             draft: self.draft.clone(),
             pc: self.pc.clone(),
             classes: self.classes.clone(),
+            buf: self.buf.clone(),
         }
     }
 }
@@ -338,8 +349,13 @@ pub(crate) fn process<F: Family>(
             None => return drop(e, Some(&q), F::NO_SUBNET),
         },
     };
-    // hostN_identifier: the reservation.
-    let host = e.find_host(&q, subnet, &pc);
+    // hostN_identifier: the reservation, with the built-in flex-id's
+    // identifier.
+    let flex = match (e.flex_id_expr(), &raw) {
+        (Some(x), Some(raw)) => crate::flex::flex_id(raw, &classes, x),
+        _ => None,
+    };
+    let host = e.find_host(&q, subnet, &pc, flex);
     // Classification, second pass: KNOWN/UNKNOWN and what depends on them.
     if let Some(raw) = &raw {
         let hc = match &host {
@@ -366,7 +382,12 @@ pub(crate) fn process<F: Family>(
     };
     match e.handle(store, &ctx) {
         Handled::Reply(d) => finish(e, &ctx, d),
-        Handled::Parked(id, d) => park(&ctx, id, Stage::Committed, d),
+        Handled::Parked(id, d) => {
+            // The built-in flex-option evaluates on the query at pktN_send,
+            // after the library unparks the reply: keep the bytes.
+            let keep = (!e.flex_options().is_empty()).then(|| Box::<[u8]>::from(buf));
+            park(&ctx, id, Stage::Committed, d, keep)
+        }
         Handled::Encode(d) => send_out(e, &ctx, d),
         Handled::Done(o) => o,
         Handled::Drop(why) => drop(e, Some(&q), why),
@@ -374,7 +395,13 @@ pub(crate) fn process<F: Family>(
 }
 
 /// Holds the reply for the library that parked it.
-fn park<F: Family>(ctx: &Ctx<'_, F>, id: u64, stage: Stage, draft: F::Draft) -> F::Outcome {
+fn park<F: Family>(
+    ctx: &Ctx<'_, F>,
+    id: u64,
+    stage: Stage,
+    draft: F::Draft,
+    buf: Option<Box<[u8]>>,
+) -> F::Outcome {
     F::log_parked(ctx.q, id, stage);
     let host = ctx.host.as_deref().cloned();
     F::parked(Box::new(Parked {
@@ -388,6 +415,7 @@ fn park<F: Family>(ctx: &Ctx<'_, F>, id: u64, stage: Stage, draft: F::Draft) -> 
         draft,
         pc: std::mem::take(&mut *ctx.pc.borrow_mut()),
         classes: ctx.classes.borrow().to_owned_set(),
+        buf,
     }))
 }
 
@@ -405,6 +433,7 @@ pub(crate) fn resume<F: Family>(e: &F, p: Parked<F>) -> F::Outcome {
         draft,
         pc,
         classes,
+        buf,
     } = p;
     let subnet = if sidx == NO_SUBNET {
         e.no_subnet(&q)
@@ -415,6 +444,7 @@ pub(crate) fn resume<F: Family>(e: &F, p: Parked<F>) -> F::Outcome {
         return drop(e, Some(&q), F::NO_SUBNET);
     };
     let pc = RefCell::new(pc);
+    let raw = buf.as_deref().map(|b| F::raw(b, &q, &meta));
     let ctx = Ctx {
         pc: &pc,
         q: &q,
@@ -425,7 +455,7 @@ pub(crate) fn resume<F: Family>(e: &F, p: Parked<F>) -> F::Outcome {
         now,
         fam: F::State::default(),
         classes: RefCell::new(classes),
-        raw: None,
+        raw: raw.as_ref(),
     };
     match stage {
         Stage::Committed => finish(e, &ctx, draft),
@@ -450,6 +480,17 @@ pub(crate) fn drop_parked<F: Family>(e: &F, p: &Parked<F>) {
 /// The reply's identifiers and options, `pktN_send`, then [`send_out`].
 fn finish<F: Family>(e: &F, ctx: &Ctx<'_, F>, mut d: F::Draft) -> F::Outcome {
     e.complete(ctx, &mut d);
+    // The built-in flex-option acts where Kea's library does, at
+    // pktN_send (before the callouts of the libraries loaded).
+    let fo = e.flex_options();
+    if !fo.is_empty() {
+        match ctx.raw {
+            Some(raw) => crate::flex::apply(fo, raw, &ctx.classes.borrow(), &mut d),
+            None => {
+                tracing::debug!("flex-option: the query of a resumed reply is no longer available")
+            }
+        }
+    }
     // pktN_send: callouts may change the response, or park it.
     if let Some(h) = hooks_at(e, F::PKT_SEND) {
         let step = {
@@ -466,7 +507,7 @@ fn finish<F: Family>(e: &F, ctx: &Ctx<'_, F>, mut d: F::Draft) -> F::Outcome {
         F::after_pkt_send(&mut d);
         match step {
             (NextStep::Continue, _) => {}
-            (NextStep::Park, Some(id)) => return park(ctx, id, Stage::Sent, d),
+            (NextStep::Park, Some(id)) => return park(ctx, id, Stage::Sent, d, None),
             _ => return drop(e, Some(ctx.q), F::HOOK),
         }
     }

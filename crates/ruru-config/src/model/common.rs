@@ -279,3 +279,39 @@ impl Lifetime {
         }
     }
 }
+
+/// Kea's `libdhcp_flex_id.so`, built in: the flexible identifier of host
+/// reservations computed by an expression on the query.
+#[derive(Debug, Clone)]
+pub struct FlexId {
+    /// `identifier-expression`, a string expression compiled for the
+    /// section's family; `None` when absent or empty (Kea: no flex-id is
+    /// computed, the library does nothing).
+    pub expr: Option<std::sync::Arc<ruru_classify::Expr>>,
+    /// `replace-client-id` (accepted only as `false` for now).
+    pub replace_client_id: bool,
+}
+
+/// What one `libdhcp_flex_option.so` entry does to the response.
+#[derive(Debug, Clone)]
+pub enum FlexAction {
+    /// `add`: put the option (its value: the string's bytes) when the
+    /// response has none and the value is not empty.
+    Add(std::sync::Arc<ruru_classify::Expr>),
+    /// `supersede`: replace (or add) the option when the value is not
+    /// empty.
+    Supersede(std::sync::Arc<ruru_classify::Expr>),
+    /// `remove`: remove the option when the condition is true.
+    Remove(std::sync::Arc<ruru_classify::Expr>),
+}
+
+/// One `options` entry of Kea's `libdhcp_flex_option.so`, built in.
+#[derive(Debug, Clone)]
+pub struct FlexOption {
+    /// The option code (`code`, or the code of the standard option
+    /// `name`), in the section's option space (`dhcp4` / `dhcp6`).
+    pub code: u16,
+    pub action: FlexAction,
+    /// `client-class`: the entry acts only for queries in this class.
+    pub client_class: Option<String>,
+}

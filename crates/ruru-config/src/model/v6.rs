@@ -12,8 +12,8 @@ use std::path::PathBuf;
 
 use super::classes::{ClassGuard, ClassTest};
 use super::common::{
-    ControlSocket, ExpiredLeasesProcessing, HookLibrary, InterfacesConfig, LeaseDatabase,
-    LeaseDbKind, Lifetime, Logger, MultiThreading,
+    ControlSocket, ExpiredLeasesProcessing, FlexId, FlexOption, HookLibrary, InterfacesConfig,
+    LeaseDatabase, LeaseDbKind, Lifetime, Logger, MultiThreading,
 };
 
 /// The validated `Dhcp6` section.
@@ -40,6 +40,11 @@ pub struct Dhcp6 {
     pub control_sockets: Vec<ControlSocket>,
     /// Hook libraries, in `hooks-libraries` order.
     pub hooks_libraries: Vec<HookLibrary>,
+    /// Kea's `libdhcp_flex_id.so` in `hooks-libraries`, built in.
+    pub flex_id: Option<FlexId>,
+    /// Kea's `libdhcp_flex_option.so` `options`, built in, in the order
+    /// they act (Kea's: by option code, then list order).
+    pub flex_options: Vec<FlexOption>,
     /// Kea's `parked-packet-limit` (0: no limit; default 256).
     pub parked_packet_limit: u32,
     /// Kea's `client-classes`, in definition order (the order Kea

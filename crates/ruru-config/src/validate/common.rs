@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::control::control_sockets;
 use super::databases::lease_database;
+use super::flex;
 use super::{Section, V};
 use crate::{file, model};
 
@@ -35,18 +36,54 @@ pub(super) struct Common {
     pub(super) multi_threading: model::MultiThreading,
     pub(super) control_sockets: Vec<model::ControlSocket>,
     pub(super) hooks_libraries: Vec<model::HookLibrary>,
+    /// `libdhcp_flex_id.so`'s parameters, compiled.
+    pub(super) flex_id: Option<model::FlexId>,
+    /// `libdhcp_flex_option.so`'s `options`, compiled.
+    pub(super) flex_options: Vec<model::FlexOption>,
 }
 
 /// Validates what `Dhcp4` and `Dhcp6` share.
 pub(super) fn common(v: &mut V, sec: &Section, c: CommonIn<'_>) -> Common {
     let p = sec.name;
-    let hooks_libraries = c
-        .hooks_libraries
-        .unwrap_or_default()
-        .iter()
-        .enumerate()
-        .filter_map(|(i, h)| hook_library(v, &format!("{p}.hooks-libraries[{i}]"), h))
-        .collect();
+    let family = if p == "Dhcp4" {
+        ruru_classify::Family::V4
+    } else {
+        ruru_classify::Family::V6
+    };
+    let mut hooks_libraries = Vec::new();
+    let mut flex_id = None;
+    let mut flex_options = Vec::new();
+    // The index of the flex-id and flex-option entries seen, to refuse a
+    // second one.
+    let mut seen: [Option<usize>; 2] = [None, None];
+    for (i, h) in c.hooks_libraries.unwrap_or_default().iter().enumerate() {
+        let hp = format!("{p}.hooks-libraries[{i}]");
+        let Some(lib) = hook_library(v, &hp, h) else {
+            continue;
+        };
+        let name = lib.path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let slot = match name {
+            flex::FLEX_ID => Some(0),
+            flex::FLEX_OPTION => Some(1),
+            _ => None,
+        };
+        if let Some(slot) = slot {
+            if let Some(first) = seen[slot] {
+                v.err(
+                    format!("{hp}.library"),
+                    format!("{name} is already listed at {p}.hooks-libraries[{first}]: expected it once"),
+                );
+            } else {
+                seen[slot] = Some(i);
+                if slot == 0 {
+                    flex_id = flex::flex_id(v, &hp, family, h.parameters.as_ref());
+                } else {
+                    flex_options = flex::flex_options(v, &hp, family, h.parameters.as_ref());
+                }
+            }
+        }
+        hooks_libraries.push(lib);
+    }
     let control_sockets = control_sockets(v, p, c.control_socket, c.control_sockets);
     let interfaces = interfaces(v, p, c.interfaces_config.as_ref());
     let lease_database = lease_database(v, sec, c.lease_database);
@@ -90,6 +127,8 @@ pub(super) fn common(v: &mut V, sec: &Section, c: CommonIn<'_>) -> Common {
         multi_threading,
         control_sockets,
         hooks_libraries,
+        flex_id,
+        flex_options,
     }
 }
 
@@ -126,7 +165,8 @@ fn interfaces(v: &mut V, p: &str, ic: Option<&file::InterfacesConfig>) -> model:
 }
 
 /// Kea's hook libraries whose function ruru has built in: the command
-/// libraries, and Kea 3.0's SQL backend libraries (`libdhcp_pgsql.so`,
+/// libraries, flex-id and flex-option (their parameters are checked and
+/// compiled here, see `flex`), and Kea 3.0's SQL backend libraries (`libdhcp_pgsql.so`,
 /// `libdhcp_mysql.so`, which a Kea 3.0 configuration lists for a
 /// `postgresql` or `mysql` lease or hosts database; ruru's SQL stores are
 /// part of the server).
@@ -137,6 +177,8 @@ pub const BUILTIN_HOOK_LIBRARIES: &[&str] = &[
     "libdhcp_class_cmds.so",
     "libdhcp_pgsql.so",
     "libdhcp_mysql.so",
+    flex::FLEX_ID,
+    flex::FLEX_OPTION,
 ];
 
 /// Validates one `hooks-libraries` entry: the shape only (loading happens in

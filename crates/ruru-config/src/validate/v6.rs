@@ -170,6 +170,8 @@ pub(super) fn dhcp6(v: &mut V, d: file::Dhcp6) -> Dhcp6 {
         multi_threading: common.multi_threading,
         control_sockets: common.control_sockets,
         hooks_libraries: common.hooks_libraries,
+        flex_id: common.flex_id,
+        flex_options: common.flex_options,
         parked_packet_limit: d.parked_packet_limit.unwrap_or(256),
         client_classes,
     }

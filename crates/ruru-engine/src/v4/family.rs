@@ -218,10 +218,13 @@ impl Family for Engine4 {
         q: &Query4,
         subnet: &'a Subnet4,
         pc: &RefCell<PacketContext>,
+        builtin: Option<Vec<u8>>,
     ) -> Option<Cow<'a, Reservation4>> {
         // host4_identifier: with `flex-id` among the identifier types, the
-        // callouts compute the flexible identifier (Kea's flex_id).
-        let mut flex = None;
+        // built-in flex-id (`builtin`) then the callouts compute the
+        // flexible identifier, as if the built-in library were listed
+        // first: a callout sees its value and may replace it.
+        let mut flex = builtin;
         if self
             .cfg
             .host_reservation_identifiers
@@ -232,7 +235,7 @@ impl Family for Engine4 {
                 let mut a = HookArgs::new(HookPoint::Host4Identifier, &mut pcm);
                 a.query = Some(q);
                 a.id_type = Some(4);
-                a.id_value = Some(Vec::new());
+                a.id_value = Some(flex.take().unwrap_or_default());
                 // Kea ignores the identifier unless the status is CONTINUE.
                 if h.call(&mut a) == NextStep::Continue {
                     flex = a.id_value.take().filter(|v| !v.is_empty());
@@ -268,6 +271,24 @@ impl Family for Engine4 {
             ids.push(id);
         }
         self.opts.hosts.get4(subnet.id, &ids).map(Cow::Owned)
+    }
+
+    #[inline]
+    fn flex_id_expr(&self) -> Option<&ruru_classify::Expr> {
+        self.cfg
+            .flex_id
+            .as_ref()
+            .and_then(|f| f.expr.as_deref())
+            .filter(|_| {
+                self.cfg
+                    .host_reservation_identifiers
+                    .contains(&HostIdType::Flex)
+            })
+    }
+
+    #[inline]
+    fn flex_options(&self) -> &[ruru_config::FlexOption] {
+        &self.cfg.flex_options
     }
 
     #[inline]

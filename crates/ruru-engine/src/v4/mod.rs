@@ -236,6 +236,8 @@ impl Engine4 {
             .collect();
         let classify = !cfg.client_classes.is_empty()
             || opts.hooks.is_some()
+            || cfg.flex_id.as_ref().is_some_and(|f| f.expr.is_some())
+            || !cfg.flex_options.is_empty()
             || cfg.subnets.iter().any(|s| {
                 !s.classes.client_classes.is_empty()
                     || s.pools.iter().any(|p| !p.classes.client_classes.is_empty())

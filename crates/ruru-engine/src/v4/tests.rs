@@ -99,6 +99,8 @@ fn engine() -> Engine4 {
         control_sockets: Vec::new(),
         hooks_libraries: Vec::new(),
         parked_packet_limit: 256,
+        flex_id: None,
+        flex_options: Vec::new(),
         client_classes: Vec::new(),
     };
     Engine4::new(
@@ -860,4 +862,54 @@ fn same_seed_replays_spread_allocations() {
     assert_ne!(first[0], Ipv4Addr::new(192, 0, 2, 100));
     let acked: Vec<u32> = first.iter().skip(1).step_by(2).map(|&a| a.into()).collect();
     assert!(acked.windows(2).any(|w| w[1] != w[0] + 1), "{first:?}");
+}
+
+/// The built-in flex-option still evaluates on the query when the reply
+/// was parked at leases4_committed and resumed (it acts at pkt4_send).
+#[test]
+fn flex_option_acts_on_a_reply_resumed_after_leases4_committed() {
+    let base = engine();
+    let mut cfg = (*base.cfg).clone();
+    let expr = ruru_classify::parse_string(
+        "hexstring(pkt4.mac, ':')",
+        ruru_classify::Family::V4,
+        &ruru_classify::StdOptionNames,
+    )
+    .unwrap();
+    cfg.flex_options = vec![ruru_config::FlexOption {
+        code: 224,
+        action: ruru_config::FlexAction::Add(Arc::new(expr)),
+        client_class: None,
+    }];
+    let e = Engine4::new(
+        Arc::new(cfg),
+        EngineOptions {
+            hooks: Some(Arc::new(Parker {
+                at: crate::HookPoint::Leases4Committed,
+            })),
+            ..EngineOptions::default()
+        },
+        Arc::new(Stats::new()),
+    );
+    let s = Memfile::open(None).unwrap();
+    let offer = reply(run(&e, &s, &msg(MessageType::Discover, 3), NOW));
+    let mut req = msg(MessageType::Request, 3);
+    req.opts_mut()
+        .insert(DhcpOption::RequestedIpAddress(offer.yiaddr()));
+    req.opts_mut()
+        .insert(DhcpOption::ServerIdentifier(meta().local));
+    let p = match run(&e, &s, &req, NOW) {
+        Outcome4::Parked(p) => p,
+        o => panic!("expected a parked ACK, got {o:?}"),
+    };
+    let ack = reply(e.resume(*p));
+    let want = DhcpOption::Unknown(dhcproto::v4::UnknownOption::new(
+        OptionCode::from(224),
+        b"02:00:00:00:00:03".to_vec(),
+    ));
+    assert_eq!(
+        ack.opts().get(OptionCode::from(224)),
+        Some(&want),
+        "{ack:?}"
+    );
 }

@@ -226,6 +226,7 @@ impl Family for Engine6 {
         q: &Query6,
         s: &'a Subnet6,
         pc: &RefCell<PacketContext>,
+        builtin: Option<Vec<u8>>,
     ) -> Option<Cow<'a, Reservation6>> {
         let duid = q.client_id.as_deref().unwrap_or_default();
         // Subnet 0 is the no-subnet of an Information-request.
@@ -254,6 +255,9 @@ impl Family for Engine6 {
                 .hosts
                 .iter()
                 .any(|h| matches!(h.id, HostId6::Flex(_)));
+        // The built-in flex-id's identifier, which the callouts see and
+        // may replace (as if the built-in library were listed first).
+        let mut flex = builtin.filter(|_| has_flex);
         if let Some(h) = self
             .hooks_at(HookPoint::Host6Identifier)
             .filter(|_| has_flex)
@@ -262,19 +266,30 @@ impl Family for Engine6 {
             let mut a = HookArgs::new(HookPoint::Host6Identifier, &mut pcm);
             a.query6 = Some(q);
             a.id_type = Some(4);
-            a.id_value = Some(Vec::new());
+            a.id_value = Some(flex.take().unwrap_or_default());
             if h.call(&mut a) != NextStep::Continue {
                 return None;
             }
-            if let Some(id) = a.id_value.take().filter(|v| !v.is_empty()) {
-                let id = HostId6::Flex(id);
-                if let Some(h) = s.reservations.get(&id) {
-                    return Some(Cow::Borrowed(h));
-                }
-                ids.push(id);
+            flex = a.id_value.take().filter(|v| !v.is_empty());
+        }
+        if let Some(id) = flex {
+            let id = HostId6::Flex(id);
+            if let Some(h) = s.reservations.get(&id) {
+                return Some(Cow::Borrowed(h));
             }
+            ids.push(id);
         }
         dbs?.get6(s.id, &ids).map(Cow::Owned)
+    }
+
+    #[inline]
+    fn flex_id_expr(&self) -> Option<&ruru_classify::Expr> {
+        self.cfg.flex_id.as_ref().and_then(|f| f.expr.as_deref())
+    }
+
+    #[inline]
+    fn flex_options(&self) -> &[ruru_config::FlexOption] {
+        &self.cfg.flex_options
     }
 
     #[inline]

@@ -98,6 +98,8 @@ fn cfg() -> Dhcp6 {
         control_sockets: vec![],
         hooks_libraries: vec![],
         parked_packet_limit: 256,
+        flex_id: None,
+        flex_options: Vec::new(),
         server_id: ServerId {
             kind: DuidType::Llt,
             identifier: None,

@@ -172,7 +172,7 @@ pub fn load_libraries(
     parked_limits: ParkLimits,
 ) -> Result<Option<Arc<Hooks>>, HookError> {
     for l in libs.iter().filter(|l| l.builtin) {
-        info!(target: TARGET, library = %l.path.display(), "hook library built into ruru: its commands are always available, nothing is loaded");
+        info!(target: TARGET, library = %l.path.display(), "hook library built into ruru: nothing is loaded");
     }
     let wanted: Vec<&HookLibrary> = libs.iter().filter(|l| !l.builtin).collect();
     if wanted.is_empty() {
