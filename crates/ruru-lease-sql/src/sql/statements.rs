@@ -1,0 +1,375 @@
+//! The statements of both SQL backends, written once with `?`
+//! placeholders ([`Q`], [`statement`]); PostgreSQL's are numbered, and the
+//! few places where the dialects differ are in [`Dialect`].
+
+use super::*;
+
+/// Where the two SQL dialects differ in our statements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    Postgres,
+    MySql,
+}
+
+/// Every statement a store runs; each backend prepares them once per
+/// connection. The parameters are those of the `sql::*_params` helpers or
+/// of the trait method's key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Q {
+    Get4,
+    ByClientId4,
+    ByHwaddr4,
+    Add4,
+    Update4,
+    Update4If,
+    Delete4,
+    Expired4,
+    Flush4,
+    All4,
+    Count4,
+    Get6,
+    ByDuidIaid6,
+    ByDuid6,
+    Add6,
+    Update6,
+    Update6If,
+    Delete6,
+    Expired6,
+    Flush6,
+    All6,
+    Count6,
+    HostGet4,
+    HostByAddr4,
+    HostAll4,
+    HostAdd4,
+    HostDelAddr4,
+    HostDelId4,
+    HostGet6,
+    HostByAddr6,
+    HostAll6,
+    HostAdd6,
+    HostAddRes6,
+    HostDelAddr6,
+    HostDelId6,
+    HostAddOpt4,
+    HostAddOpt6,
+}
+
+/// Every [`Q`], indexed by `Q as usize`.
+pub(crate) const ALL_Q: [Q; 37] = [
+    Q::Get4,
+    Q::ByClientId4,
+    Q::ByHwaddr4,
+    Q::Add4,
+    Q::Update4,
+    Q::Update4If,
+    Q::Delete4,
+    Q::Expired4,
+    Q::Flush4,
+    Q::All4,
+    Q::Count4,
+    Q::Get6,
+    Q::ByDuidIaid6,
+    Q::ByDuid6,
+    Q::Add6,
+    Q::Update6,
+    Q::Update6If,
+    Q::Delete6,
+    Q::Expired6,
+    Q::Flush6,
+    Q::All6,
+    Q::Count6,
+    Q::HostGet4,
+    Q::HostByAddr4,
+    Q::HostAll4,
+    Q::HostAdd4,
+    Q::HostDelAddr4,
+    Q::HostDelId4,
+    Q::HostGet6,
+    Q::HostByAddr6,
+    Q::HostAll6,
+    Q::HostAdd6,
+    Q::HostAddRes6,
+    Q::HostDelAddr6,
+    Q::HostDelId6,
+    Q::HostAddOpt4,
+    Q::HostAddOpt6,
+];
+
+impl Q {
+    /// Whether this is a one-lease statement of the packet path (bounded by
+    /// `connect_timeout`); scans and bulk deletes are not.
+    pub(crate) fn is_point(self) -> bool {
+        !matches!(
+            self,
+            Q::Expired4
+                | Q::Flush4
+                | Q::All4
+                | Q::Count4
+                | Q::Expired6
+                | Q::Flush6
+                | Q::All6
+                | Q::Count6
+                | Q::HostAll4
+                | Q::HostAll6
+        )
+    }
+}
+
+/// The columns of a list such as [`COLS4`].
+pub(super) fn names(cols: &str) -> impl Iterator<Item = &str> {
+    cols.split(',').map(str::trim)
+}
+
+/// How column `c` of a lease table is read: Kea's `expire` is a timestamp,
+/// ruru's Unix seconds (PostgreSQL's `extract(epoch ..)` is Kea's own).
+pub(super) fn read_col(c: &str, d: Dialect) -> String {
+    match (c, d) {
+        ("expire", Dialect::Postgres) => "extract(epoch from expire)::bigint".into(),
+        ("expire", Dialect::MySql) => "UNIX_TIMESTAMP(expire)".into(),
+        (c, _) => c.into(),
+    }
+}
+
+/// The SELECT list of a lease table's columns `cols`.
+pub(super) fn select_list(cols: &str, d: Dialect) -> String {
+    names(cols)
+        .map(|c| read_col(c, d))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The placeholder of column `c` in a write: Unix seconds become Kea's
+/// timestamp (the MySQL session's time zone is UTC, see `mysql`).
+pub(super) fn mark(c: &str, d: Dialect) -> &'static str {
+    match (c, d) {
+        ("expire", Dialect::Postgres) => "to_timestamp(?::bigint)",
+        ("expire", Dialect::MySql) => "FROM_UNIXTIME(?)",
+        _ => "?",
+    }
+}
+
+/// What a NULL of column `c` reads as, for a column Kea leaves NULL when
+/// it has no value (`None`: a column Kea always writes).
+pub(super) fn empty_of(c: &str, d: Dialect) -> Option<&'static str> {
+    match (c, d) {
+        ("hwaddr" | "client_id", Dialect::Postgres) => Some("''::bytea"),
+        ("hwaddr" | "client_id" | "hostname" | "user_context", _) => Some("''"),
+        ("hwtype" | "hwaddr_source", _) => Some("0"),
+        _ => None,
+    }
+}
+
+/// `c = ?` as a condition of a compare-and-swap: a NULL Kea wrote equals
+/// the empty value ruru read it as.
+pub(super) fn same(c: &str, d: Dialect) -> String {
+    match empty_of(c, d) {
+        Some(e) => format!("COALESCE({c}, {e}) = COALESCE({}, {e})", mark(c, d)),
+        None => format!("{c} = {}", mark(c, d)),
+    }
+}
+
+/// `c1 = ?, c2 = ?` over the columns of `cols` whose position `keep`
+/// accepts (a SET list).
+pub(super) fn each(cols: &str, d: Dialect, keep: impl Fn(usize) -> bool) -> String {
+    names(cols)
+        .enumerate()
+        .filter(|(i, _)| keep(*i))
+        .map(|(_, c)| format!("{c} = {}", mark(c, d)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub(super) fn insert(table: &str, cols: &str, d: Dialect) -> String {
+    let marks = names(cols)
+        .map(|c| mark(c, d))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let text = format!("INSERT INTO {table} ({cols}) VALUES ({marks})");
+    match d {
+        // A taken address inserts nothing (0 rows) instead of failing.
+        Dialect::Postgres => format!("{text} ON CONFLICT (address) DO NOTHING"),
+        // A taken address is error 1062 (duplicate key).
+        Dialect::MySql => text,
+    }
+}
+
+/// The text of `q` in dialect `d` (PostgreSQL's placeholders numbered).
+pub(crate) fn statement(q: Q, d: Dialect) -> String {
+    let update4 = format!(
+        "UPDATE lease4 SET {} WHERE address = ?",
+        each(COLS4, d, |i| i != 0)
+    );
+    let update6 = format!(
+        "UPDATE lease6 SET {} WHERE address = ? AND lease_type = ?",
+        each(COLS6, d, |i| !KEY6.contains(&i))
+    );
+    let (cols4, cols6) = (select_list(COLS4, d), select_list(COLS6, d));
+    // A time compared with `expire`, bounded to what the column holds
+    // (MySQL's TIMESTAMP ends in 2038; a later time finds every lease).
+    let expire = match d {
+        Dialect::Postgres => "to_timestamp(LEAST(?::bigint, 100000000000))",
+        Dialect::MySql => "FROM_UNIXTIME(LEAST(?, 2147483647))",
+    };
+    let host4 = format!(
+        "{COLS_HOST}, {}",
+        options_select("dhcp4_options", "hosts.host_id", d)
+    );
+    let select6 = format!(
+        "SELECT {} FROM hosts h LEFT JOIN ipv6_reservations r ON r.host_id = h.host_id",
+        COLS_HOST6.replace("OPTIONS", &options_select("dhcp6_options", "h.host_id", d))
+    );
+    // A typed placeholder: PostgreSQL cannot infer the type of a parameter
+    // in the SELECT list of an `INSERT .. SELECT`.
+    let typed = |t: &str| match d {
+        Dialect::Postgres => format!("?::{t}"),
+        Dialect::MySql => "?".to_string(),
+    };
+    let from_dual = match d {
+        Dialect::Postgres => "",
+        Dialect::MySql => " FROM DUAL",
+    };
+    let order6 = "ORDER BY h.host_id, r.reservation_id";
+    let text = match q {
+        Q::Get4 => format!("SELECT {cols4} FROM lease4 WHERE address = ?"),
+        Q::ByClientId4 => format!("SELECT {cols4} FROM lease4 WHERE client_id = ?"),
+        Q::ByHwaddr4 => format!("SELECT {cols4} FROM lease4 WHERE hwaddr = ?"),
+        Q::Add4 => insert("lease4", COLS4, d),
+        Q::Update4 => update4,
+        // Compare-and-swap: the old row's expire, state and identifiers
+        // must still be there.
+        Q::Update4If => format!(
+            "{update4} AND {} AND state = ? AND {} AND {}",
+            same("expire", d),
+            same("hwaddr", d),
+            same("client_id", d)
+        ),
+        Q::Delete4 => "DELETE FROM lease4 WHERE address = ?".into(),
+        // Kea's: a lease of infinite lifetime never expires.
+        Q::Expired4 => format!(
+            "SELECT {cols4} FROM lease4 WHERE state IN (0, 1) AND valid_lifetime != 4294967295 \
+             AND expire <= {expire} ORDER BY expire, address LIMIT ?"
+        ),
+        Q::Flush4 => format!("DELETE FROM lease4 WHERE state = 2 AND expire < {expire}"),
+        Q::All4 => format!("SELECT {cols4} FROM lease4"),
+        Q::Count4 => "SELECT COUNT(*) FROM lease4".into(),
+        Q::Get6 => format!("SELECT {cols6} FROM lease6 WHERE address = ? AND lease_type = ?"),
+        Q::ByDuidIaid6 => {
+            format!("SELECT {cols6} FROM lease6 WHERE duid = ? AND iaid = ? AND lease_type = ?")
+        }
+        Q::ByDuid6 => format!("SELECT {cols6} FROM lease6 WHERE duid = ?"),
+        Q::Add6 => insert("lease6", COLS6, d),
+        Q::Update6 => update6,
+        // Compare-and-swap on the whole row: the stored lease must still be
+        // exactly the one read.
+        Q::Update6If => format!(
+            "UPDATE lease6 SET {} WHERE {}",
+            each(COLS6, d, |_| true),
+            names(COLS6)
+                .map(|c| same(c, d))
+                .collect::<Vec<_>>()
+                .join(" AND ")
+        ),
+        Q::Delete6 => "DELETE FROM lease6 WHERE address = ? AND lease_type = ?".into(),
+        Q::Expired6 => format!(
+            "SELECT {cols6} FROM lease6 WHERE state IN (0, 1) AND valid_lifetime != 4294967295 \
+             AND expire <= {expire} ORDER BY expire, address LIMIT ?"
+        ),
+        Q::Flush6 => format!("DELETE FROM lease6 WHERE state = 2 AND expire < {expire}"),
+        Q::All6 => format!("SELECT {cols6} FROM lease6"),
+        Q::Count6 => "SELECT COUNT(*) FROM lease6".into(),
+        Q::HostGet4 => format!(
+            "SELECT {host4} FROM hosts WHERE dhcp4_subnet_id = ? AND ({})",
+            ["(dhcp_identifier_type = ? AND dhcp_identifier = ?)"; IDS_PER_QUERY].join(" OR ")
+        ),
+        Q::HostByAddr4 => {
+            format!("SELECT {host4} FROM hosts WHERE dhcp4_subnet_id = ? AND ipv4_address = ?")
+        }
+        Q::HostAll4 => {
+            format!("SELECT {host4} FROM hosts WHERE dhcp4_subnet_id = ? ORDER BY host_id")
+        }
+        // Kea's schema does not make an address unique per subnet (Kea
+        // checks it itself, unless `ip-reservations-unique` is false): the
+        // insert is conditional.
+        Q::HostAdd4 => {
+            let cols = COLS_HOST
+                .split_once(',')
+                .map_or("", |(_, rest)| rest.trim());
+            let types = [
+                "bytea", "smallint", "bigint", "bigint", "varchar", "bigint", "varchar", "varchar",
+            ];
+            let marks = types.map(typed).join(", ");
+            format!(
+                "INSERT INTO hosts ({cols}) SELECT {marks}{from_dual} WHERE NOT EXISTS \
+                 (SELECT 1 FROM hosts WHERE dhcp4_subnet_id = ? AND ipv4_address = ?)"
+            )
+        }
+        Q::HostDelAddr4 => {
+            "DELETE FROM hosts WHERE dhcp4_subnet_id = ? AND ipv4_address = ?".into()
+        }
+        Q::HostDelId4 => "DELETE FROM hosts WHERE dhcp4_subnet_id = ? \
+                          AND dhcp_identifier_type = ? AND dhcp_identifier = ?"
+            .into(),
+        Q::HostGet6 => format!(
+            "{select6} WHERE h.dhcp6_subnet_id = ? AND ({}) {order6}",
+            ["(h.dhcp_identifier_type = ? AND h.dhcp_identifier = ?)"; IDS_PER_QUERY].join(" OR ")
+        ),
+        Q::HostByAddr6 => format!(
+            "{select6} WHERE h.dhcp6_subnet_id = ? AND h.host_id IN \
+             (SELECT host_id FROM ipv6_reservations WHERE address = ?) {order6}"
+        ),
+        Q::HostAll6 => format!("{select6} WHERE h.dhcp6_subnet_id = ? {order6}"),
+        Q::HostAdd6 => "INSERT INTO hosts (dhcp_identifier, dhcp_identifier_type, \
+                        dhcp6_subnet_id, hostname) VALUES (?, ?, ?, ?)"
+            .into(),
+        // The host is found by its key: the statements of one call may run
+        // on different connections, so no "last insert id". Kea's schema
+        // does not make a reservation unique: the insert is conditional.
+        Q::HostAddRes6 => format!(
+            "INSERT INTO ipv6_reservations (address, prefix_len, type, host_id) \
+             SELECT {}, {}, {}, (SELECT host_id FROM hosts WHERE dhcp6_subnet_id = ? \
+             AND dhcp_identifier_type = ? AND dhcp_identifier = ?){from_dual} WHERE NOT EXISTS \
+             (SELECT 1 FROM ipv6_reservations WHERE address = ? AND prefix_len = ?)",
+            typed("varchar"),
+            typed("smallint"),
+            typed("smallint")
+        ),
+        // Scope 3: a host's option (Kea's `dhcp_option_scope`).
+        Q::HostAddOpt4 => "INSERT INTO dhcp4_options (code, value, persistent, space, scope_id, \
+                           host_id) VALUES (?, ?, ?, 'dhcp4', 3, (SELECT host_id FROM hosts \
+                           WHERE dhcp4_subnet_id = ? AND dhcp_identifier_type = ? \
+                           AND dhcp_identifier = ?))"
+            .into(),
+        Q::HostAddOpt6 => "INSERT INTO dhcp6_options (code, value, persistent, space, scope_id, \
+                           host_id) VALUES (?, ?, ?, 'dhcp6', 3, (SELECT host_id FROM hosts \
+                           WHERE dhcp6_subnet_id = ? AND dhcp_identifier_type = ? \
+                           AND dhcp_identifier = ?))"
+            .into(),
+        // Its reservations go with it (ON DELETE CASCADE).
+        Q::HostDelAddr6 => "DELETE FROM hosts WHERE dhcp6_subnet_id = ? AND host_id IN \
+                            (SELECT host_id FROM ipv6_reservations WHERE address = ?)"
+            .into(),
+        Q::HostDelId6 => "DELETE FROM hosts WHERE dhcp6_subnet_id = ? \
+                          AND dhcp_identifier_type = ? AND dhcp_identifier = ?"
+            .into(),
+    };
+    match d {
+        Dialect::MySql => text,
+        Dialect::Postgres => numbered(&text),
+    }
+}
+
+/// `?` → `$1`, `$2`, ... (our statements have no `?` in literals).
+pub(super) fn numbered(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut n = 0;
+    for ch in text.chars() {
+        if ch == '?' {
+            n += 1;
+            out.push_str(&format!("${n}"));
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
