@@ -179,12 +179,21 @@ impl Engine6 {
 pub(super) fn encode(reply: &v6::Message, relays: &[packet::Relay]) -> Option<Vec<u8>> {
     let mut inner = Vec::with_capacity(256);
     reply.encode(&mut Encoder::new(&mut inner)).ok()?;
-    Some(if relays.is_empty() {
+    let out = if relays.is_empty() {
         inner
     } else {
         packet::wrap_relays(inner, relays)
-    })
+    };
+    // Larger than a UDP datagram can carry: the encoder would also have cut
+    // some option's 16-bit length, so the bytes are not a valid message.
+    // Not sent (the pipeline drops it as unencodable, counted).
+    (out.len() <= MAX_UDP6_PAYLOAD).then_some(out)
 }
+
+/// The largest UDP payload over IPv6 without jumbograms: 65,535 bytes of
+/// IPv6 payload less the 8-byte UDP header. A reply (with its relay
+/// encapsulations) that does not fit is not sent.
+pub(super) const MAX_UDP6_PAYLOAD: usize = 65_527;
 
 /// Where the reply goes: to the client's port, or to the relay's server
 /// port when the query was relayed.
@@ -224,4 +233,30 @@ pub(super) fn pd_exclude(_p: Ipv6Addr, plen: u8, x: (Ipv6Addr, u8)) -> Option<Ve
     let mut out = vec![xlen];
     out.extend_from_slice(&id.to_be_bytes()[..n]);
     Some(out)
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    /// A reply too large for one datagram is not encoded (before, option
+    /// lengths wrapped and a malformed message went out).
+    #[test]
+    fn a_reply_larger_than_a_datagram_is_not_encoded() {
+        let msg = |n: usize, len: usize| {
+            let mut m = v6::Message::new(v6::MessageType::Reply);
+            for i in 0..n {
+                m.opts_mut()
+                    .insert(DhcpOption::Unknown(v6::UnknownOption::new(
+                        OptionCode::from(200 + i as u16),
+                        vec![0xab; len],
+                    )));
+            }
+            m
+        };
+        let fits = encode(&msg(1, 1000), &[]).expect("a small reply");
+        assert!(fits.len() < 1100);
+        assert_eq!(encode(&msg(2, 40_000), &[]), None, "80 kB of options");
+        assert_eq!(encode(&msg(1, 70_000), &[]), None, "one option over 64 KiB");
+    }
 }
