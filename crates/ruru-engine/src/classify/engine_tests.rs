@@ -18,8 +18,8 @@ use crate::{Stat, Stats};
 const NOW: u64 = 1_700_000_000;
 const RELAY: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 1);
 
-fn load(text: &str) -> ruru_config::Config {
-    match ruru_config::load_str(text, Path::new("/tmp/classes-test.json")) {
+pub(crate) fn load(text: &str) -> ruru_config::Config {
+    match ruru_config::load_str(text, Path::new("/tmp/engine-test.json")) {
         Ok(c) => c,
         Err(e) => panic!("{e}"),
     }
@@ -98,7 +98,7 @@ fn offer(e: &Engine4, s: &Memfile, buf: &[u8]) -> Result<v4::Message, Drop4> {
     }
 }
 
-fn opt(m: &v4::Message, code: u8) -> Option<Vec<u8>> {
+pub(crate) fn opt(m: &v4::Message, code: u8) -> Option<Vec<u8>> {
     let mut b = Vec::new();
     m.opts()
         .get(v4::OptionCode::from(code))?
@@ -194,7 +194,7 @@ const CFG6: &str = r#"{"Dhcp6": {
   ]
 }}"#;
 
-fn solicit6(duid: &[u8]) -> Vec<u8> {
+pub(crate) fn solicit6(duid: &[u8]) -> Vec<u8> {
     let mut m = vec![1, 0, 0, 9];
     put(&mut m, 1, duid);
     put(&mut m, 6, &[0, 23]);
@@ -202,7 +202,7 @@ fn solicit6(duid: &[u8]) -> Vec<u8> {
     relay_forw(&m, "2001:db8:1::1".parse().unwrap(), None)
 }
 
-fn advertise(e: &Engine6, s: &Memfile6, buf: &[u8]) -> v6::Message {
+pub(crate) fn advertise(e: &Engine6, s: &Memfile6, buf: &[u8]) -> v6::Message {
     let meta = RecvMeta6 {
         src: SocketAddrV6::new("fe80::1".parse().unwrap(), 547, 0, 0),
         iface: None,

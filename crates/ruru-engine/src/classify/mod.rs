@@ -525,4 +525,4 @@ pub fn allowed(guard: &[String], set: &ClassSet<'_>) -> bool {
 mod tests;
 
 #[cfg(test)]
-mod engine_tests;
+pub(crate) mod engine_tests;

@@ -1,8 +1,7 @@
 //! The built-in flex-id and flex-option through `Engine4::process` /
 //! `Engine6::process`, with configurations loaded from Kea JSON.
 
-use std::net::{Ipv4Addr, SocketAddrV4, SocketAddrV6};
-use std::path::Path;
+use std::net::{Ipv4Addr, SocketAddrV4};
 use std::sync::Arc;
 
 use dhcproto::v4::{self, DhcpOption, MessageType};
@@ -10,20 +9,13 @@ use dhcproto::v6;
 use dhcproto::{Decodable, Decoder, Encodable, Encoder};
 use ruru_lease::{Memfile, Memfile6};
 
+use crate::classify::engine_tests::{advertise, load, opt, solicit6};
 use crate::v4::{Engine4, EngineOptions, Outcome4, RecvMeta};
-use crate::v6::packet::{put, tests::relay_forw};
-use crate::v6::{Engine6, EngineOptions6, Outcome6, RecvMeta6};
+use crate::v6::{Engine6, EngineOptions6};
 use crate::Stats;
 
 const NOW: u64 = 1_700_000_000;
 const RELAY: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 1);
-
-fn load(text: &str) -> ruru_config::Config {
-    match ruru_config::load_str(text, Path::new("/tmp/flex-test.json")) {
-        Ok(c) => c,
-        Err(e) => panic!("{e}"),
-    }
-}
 
 fn engine4(text: &str) -> Engine4 {
     Engine4::new(
@@ -90,16 +82,6 @@ fn offer(e: &Engine4, s: &Memfile, buf: &[u8]) -> v4::Message {
         Outcome4::Reply(r) => v4::Message::decode(&mut Decoder::new(&r.bytes)).unwrap(),
         o => panic!("unexpected {o:?}"),
     }
-}
-
-/// Option `code`'s data in `m`.
-fn opt(m: &v4::Message, code: u8) -> Option<Vec<u8>> {
-    let mut b = Vec::new();
-    m.opts()
-        .get(v4::OptionCode::from(code))?
-        .encode(&mut Encoder::new(&mut b))
-        .unwrap();
-    Some(b[2..].to_vec())
 }
 
 fn flex_id4(expr: &str) -> String {
@@ -192,29 +174,6 @@ fn v4_flex_option_add_supersede_remove() {
     // client-class: the entry acts for the class's members only.
     let m = offer(&e, &s, &discover(5, None, Some("kiosk")));
     assert_eq!(opt(&m, 15).as_deref(), Some(&b"kiosk.example"[..]));
-}
-
-fn solicit6(duid: &[u8]) -> Vec<u8> {
-    let mut m = vec![1, 0, 0, 9];
-    put(&mut m, 1, duid);
-    put(&mut m, 6, &[0, 23]);
-    put(&mut m, 3, &[0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
-    relay_forw(&m, "2001:db8:1::1".parse().unwrap(), None)
-}
-
-fn advertise(e: &Engine6, s: &Memfile6, buf: &[u8]) -> v6::Message {
-    let meta = RecvMeta6 {
-        src: SocketAddrV6::new("fe80::1".parse().unwrap(), 547, 0, 0),
-        iface: None,
-        dst: None,
-    };
-    match e.process(s, buf, &meta, NOW) {
-        Outcome6::Reply(r) => {
-            let (_, m) = crate::v6::packet::parse_reply(&r.bytes).unwrap();
-            m
-        }
-        o => panic!("unexpected {o:?}"),
-    }
 }
 
 fn addr(m: &v6::Message) -> Option<std::net::Ipv6Addr> {
