@@ -82,10 +82,6 @@ fn discover(n: u8, relay: Ipv4Addr, vc: Option<&str>) -> v4::Message {
     m
 }
 
-fn text(m: &v4::Message, code: u8) -> Option<String> {
-    raw_option(&encode(m), code).map(|b| String::from_utf8_lossy(&b).into_owned())
-}
-
 #[test]
 fn dhcpv4_classes_choose_pools_options_and_boot_fields() {
     let test = "classes_v4";
@@ -107,7 +103,7 @@ fn dhcpv4_classes_choose_pools_options_and_boot_fields() {
             .to_string()
     });
     assert_eq!(file.as_deref(), Some("pxelinux.0"), "{offer:?}");
-    assert_eq!(text(&offer, 66).as_deref(), Some("tftp.example"));
+    assert_eq!(option_text(&offer, 66).as_deref(), Some("tftp.example"));
     assert_eq!(raw_option(&encode(&offer), 6), Some(vec![192, 0, 2, 53]));
 
     // Phones get the phone pool; known clients theirs; the template class
@@ -129,9 +125,9 @@ fn dhcpv4_classes_choose_pools_options_and_boot_fields() {
     let vip = relay
         .exchange(&discover(4, ra, Some("VIP")))
         .expect("OFFER");
-    assert_eq!(text(&vip, 15).as_deref(), Some("vip.example"));
+    assert_eq!(option_text(&vip, 15).as_deref(), Some("vip.example"));
     assert_eq!(
-        text(&vip, 40),
+        option_text(&vip, 40),
         None,
         "an only-if-required class nobody requires"
     );
@@ -153,7 +149,7 @@ fn dhcpv4_classes_choose_pools_options_and_boot_fields() {
     bytes.splice(end..end, [82, 7, 2, 5, b'r', b'a', b'c', b'k', b'7']);
     relay.send_raw(&bytes);
     let r = relay.recv().expect("OFFER with the remote-id's class");
-    assert_eq!(text(&r, 15).as_deref(), Some("rack7.example"));
+    assert_eq!(option_text(&r, 15).as_deref(), Some("rack7.example"));
 
     // DROP: no answer, counted.
     assert!(relay.exchange(&discover(6, ra, Some("evil"))).is_none());

@@ -52,10 +52,6 @@ fn discover(n: u8, relay: Ipv4Addr, host: Option<&str>) -> v4::Message {
     m
 }
 
-fn text(m: &v4::Message, code: u8) -> Option<String> {
-    raw_option(&encode(m), code).map(|b| String::from_utf8_lossy(&b).into_owned())
-}
-
 #[test]
 fn dhcpv4_builtin_flex_id_and_flex_option_act_on_the_wire() {
     let test = "flex_v4";
@@ -72,18 +68,18 @@ fn dhcpv4_builtin_flex_id_and_flex_option_act_on_the_wire() {
         .exchange(&discover(1, ra, Some("printer")))
         .expect("OFFER to the printer");
     assert_eq!(offer.yiaddr(), Ipv4Addr::new(192, 0, 2, 42));
-    assert_eq!(text(&offer, 67).as_deref(), Some("printer.boot"));
-    assert_eq!(text(&offer, 15).as_deref(), Some("example.org"));
+    assert_eq!(option_text(&offer, 67).as_deref(), Some("printer.boot"));
+    assert_eq!(option_text(&offer, 15).as_deref(), Some("example.org"));
 
     // No host name: a pool address, no option 67 (empty value).
     let offer = relay.exchange(&discover(2, ra, None)).expect("OFFER");
     assert!((100..=110).contains(&offer.yiaddr().octets()[3]));
-    assert_eq!(text(&offer, 67), None);
+    assert_eq!(option_text(&offer, 67), None);
 
     // remove: the domain name goes when the condition holds.
     let offer = relay
         .exchange(&discover(3, ra, Some("quiet")))
         .expect("OFFER");
-    assert_eq!(text(&offer, 67).as_deref(), Some("quiet.boot"));
-    assert_eq!(text(&offer, 15), None);
+    assert_eq!(option_text(&offer, 67).as_deref(), Some("quiet.boot"));
+    assert_eq!(option_text(&offer, 15), None);
 }

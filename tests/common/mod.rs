@@ -456,6 +456,11 @@ pub fn server_id(m: &v4::Message) -> Option<Ipv4Addr> {
 
 /// Raw option payload from an encoded reply (walks the option area itself,
 /// so it sees exactly what was on the wire).
+/// Option `code` of `m` as text (lossy UTF-8), if present.
+pub fn option_text(m: &v4::Message, code: u8) -> Option<String> {
+    raw_option(&encode(m), code).map(|b| String::from_utf8_lossy(&b).into_owned())
+}
+
 pub fn raw_option(bytes: &[u8], code: u8) -> Option<Vec<u8>> {
     let mut i = 240;
     while i < bytes.len() {
