@@ -17,6 +17,12 @@ use crate::value::{Builder, Value};
 
 type R<T> = Result<T, EvalError>;
 
+/// What the condition nodes return inside the evaluator: the error boxed,
+/// so that the common result (a `bool`) comes back in registers rather
+/// than through memory, on every node of every class test. Errors are
+/// rare (and only then allocate); the public functions unbox them.
+type RB = Result<bool, Box<EvalError>>;
+
 const TRUE: &[u8] = b"true";
 const FALSE: &[u8] = b"false";
 
@@ -25,11 +31,12 @@ impl Expr {
     ///
     /// On a string expression the value must be `true` or `false` (Kea's
     /// `evaluateBool`), else [`EvalError::NotBoolean`].
-    #[inline]
+    /// Inlined into the caller's loop over its classes.
+    #[inline(always)]
     pub fn eval_bool<P: Packet + ?Sized>(&self, pkt: &P) -> R<bool> {
         self.check_family(pkt)?;
         match &self.root {
-            Root::Bool(b) => bool_node(b, pkt),
+            Root::Bool(b) => bool_node(b, pkt).map_err(|e| *e),
             Root::Str(s) => str_bool(s, pkt),
         }
     }
@@ -40,7 +47,7 @@ impl Expr {
     pub fn eval_string<'a, P: Packet + ?Sized>(&'a self, pkt: &'a P) -> R<Value<'a>> {
         self.check_family(pkt)?;
         match &self.root {
-            Root::Bool(b) => Ok(Value::borrowed(if bool_rec(b, pkt)? {
+            Root::Bool(b) => Ok(Value::borrowed(if bool_rec(b, pkt).map_err(|e| *e)? {
                 TRUE
             } else {
                 FALSE
@@ -91,7 +98,7 @@ fn enterprise_matches(found: Option<u32>, ent: u32) -> bool {
 /// the caller's loop over its classes); the operands of `not`, `and`,
 /// `or` go through [`bool_rec`].
 #[inline(always)]
-fn bool_node<P: Packet + ?Sized>(n: &BoolNode, pkt: &P) -> R<bool> {
+fn bool_node<P: Packet + ?Sized>(n: &BoolNode, pkt: &P) -> RB {
     Ok(match n {
         BoolNode::EqLit(bytes, prefix, lit) => {
             let b = match bytes {
@@ -101,7 +108,7 @@ fn bool_node<P: Packet + ?Sized>(n: &BoolNode, pkt: &P) -> R<bool> {
                 }
                 Bytes::Mac => match pkt.hwaddr() {
                     Some(mac) => Some(mac),
-                    None => return Err(wrong_family(crate::Family::V4, pkt)),
+                    None => return Err(Box::new(wrong_family(crate::Family::V4, pkt))),
                 },
             };
             let b = b.unwrap_or(&[]);
@@ -109,16 +116,19 @@ fn bool_node<P: Packet + ?Sized>(n: &BoolNode, pkt: &P) -> R<bool> {
                 Some(n) => b.get(..*n).unwrap_or(b),
                 None => b,
             };
-            b == &**lit
+            bytes_eq(b, lit)
         }
         BoolNode::OptionExists(scope, path) => pkt.option(*scope, path).is_some(),
-        BoolNode::Member(class) => pkt.member(class),
+        BoolNode::Member(class, def) => match def {
+            Some(i) => pkt.member_def(*i as usize, class),
+            None => pkt.member(class),
+        },
         BoolNode::Const(b) => *b,
         BoolNode::Not(b) => !bool_rec(b, pkt)?,
         BoolNode::And(items, strict) => {
             let mut all = true;
             for item in items {
-                if !bool_rec(item, pkt)? {
+                if !operand(item, pkt)? {
                     all = false;
                     if !strict {
                         break;
@@ -130,7 +140,7 @@ fn bool_node<P: Packet + ?Sized>(n: &BoolNode, pkt: &P) -> R<bool> {
         BoolNode::Or(items, strict) => {
             let mut any = false;
             for item in items {
-                if bool_rec(item, pkt)? {
+                if operand(item, pkt)? {
                     any = true;
                     if !strict {
                         break;
@@ -143,9 +153,44 @@ fn bool_node<P: Packet + ?Sized>(n: &BoolNode, pkt: &P) -> R<bool> {
     })
 }
 
+/// An operand of `and` / `or`: the leaves that cost a bit test or an
+/// option lookup in place, the others through [`bool_rec`].
+#[inline(always)]
+fn operand<P: Packet + ?Sized>(n: &BoolNode, pkt: &P) -> RB {
+    match n {
+        BoolNode::Member(class, def) => Ok(match def {
+            Some(i) => pkt.member_def(*i as usize, class),
+            None => pkt.member(class),
+        }),
+        BoolNode::OptionExists(scope, path) => Ok(pkt.option(*scope, path).is_some()),
+        _ => bool_rec(n, pkt),
+    }
+}
+
+/// `a == b` for the short values class tests compare (MAC addresses,
+/// option prefixes): lengths first, then 8 bytes at a time, without a
+/// call to `memcmp`.
+#[inline(always)]
+fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.len() > 16 {
+        return a == b;
+    }
+    let word = |s: &[u8]| {
+        let mut w = [0u8; 8];
+        w[..s.len()].copy_from_slice(s);
+        u64::from_ne_bytes(w)
+    };
+    let (a1, a2) = a.split_at(a.len().min(8));
+    let (b1, b2) = b.split_at(b.len().min(8));
+    word(a1) == word(b1) && word(a2) == word(b2)
+}
+
 /// [`bool_node`] as a function of its own, for the recursion.
 #[inline(never)]
-fn bool_rec<P: Packet + ?Sized>(n: &BoolNode, pkt: &P) -> R<bool> {
+fn bool_rec<P: Packet + ?Sized>(n: &BoolNode, pkt: &P) -> RB {
     bool_node(n, pkt)
 }
 
@@ -158,7 +203,7 @@ fn wrong_family<P: Packet + ?Sized>(expr: crate::Family, pkt: &P) -> EvalError {
 }
 
 #[inline(never)]
-fn bool_other<P: Packet + ?Sized>(n: &BoolNode, pkt: &P) -> R<bool> {
+fn bool_other<P: Packet + ?Sized>(n: &BoolNode, pkt: &P) -> RB {
     Ok(match n {
         BoolNode::Eq(a, b) => {
             let a = str_node(a, pkt)?;
@@ -176,7 +221,7 @@ fn bool_other<P: Packet + ?Sized>(n: &BoolNode, pkt: &P) -> R<bool> {
         BoolNode::Match(re, value) => re.is_match(&str_node(value, pkt)?),
         BoolNode::EqLit(..)
         | BoolNode::OptionExists(..)
-        | BoolNode::Member(_)
+        | BoolNode::Member(..)
         | BoolNode::Const(_)
         | BoolNode::Not(_)
         | BoolNode::And(..)
@@ -309,7 +354,7 @@ fn str_node<'a, P: Packet + ?Sized>(n: &'a StrNode, pkt: &'a P) -> R<Value<'a>> 
             }
         }
         StrNode::IfElse(c, a, b, strict) => {
-            let cond = bool_rec(c, pkt)?;
+            let cond = bool_rec(c, pkt).map_err(|e| *e)?;
             if *strict {
                 let a = str_node(a, pkt)?;
                 let b = str_node(b, pkt)?;
@@ -514,6 +559,21 @@ fn int_to_text(conv: IntConv, v: Value<'_>) -> R<Value<'_>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bytes_eq_is_slice_eq() {
+        let a: Vec<u8> = (0..24).collect();
+        for n in 0..=20 {
+            for m in 0..=20 {
+                assert_eq!(bytes_eq(&a[..n], &a[..m]), n == m, "{n} {m}");
+            }
+            for i in 0..n {
+                let mut b = a[..n].to_vec();
+                b[i] ^= 0x80;
+                assert!(!bytes_eq(&a[..n], &b), "{n} differs at {i}");
+            }
+        }
+    }
 
     fn sub(s: &str, start: i64, len: Option<i64>) -> String {
         let len = len.map_or(SubLen::All, SubLen::N);

@@ -127,8 +127,10 @@ pub(crate) enum BoolNode {
     VendorOptionExists(u32, Box<[u16]>),
     /// `vendor-class[ent].exists`.
     VendorClassExists(u32),
-    /// `member('class')`.
-    Member(Box<str>),
+    /// `member('class')`, with the index of the class's definition in the
+    /// configuration's class list once [`Expr::resolve_members`] has found
+    /// it (`None`: a built-in or not yet resolved class, looked up by name).
+    Member(Box<str>, Option<u32>),
     /// `match('regex', string)`.
     Match(Box<regex::bytes::Regex>, Box<StrNode>),
     /// `x == 'lit'` (either way round) where `x` is bytes of the packet
@@ -296,6 +298,143 @@ impl Expr {
     pub fn members(&self) -> &[MemberRef] {
         &self.members
     }
+
+    /// Gives every `member('name')` the index `index_of(name)` of the
+    /// class's definition, so that evaluation asks the packet
+    /// [`crate::Packet::member_def`] (a bit test) instead of comparing
+    /// names. `index_of` returns `None` for names without a definition
+    /// (built-in classes), which stay looked up by name. Called once per
+    /// configuration, with the list the packet's classes refer to.
+    pub fn resolve_members(&mut self, index_of: &dyn Fn(&str) -> Option<usize>) {
+        fn bool_node(n: &mut BoolNode, f: &dyn Fn(&str) -> Option<usize>) {
+            match n {
+                BoolNode::Member(name, def) => {
+                    *def = f(name).and_then(|i| u32::try_from(i).ok());
+                }
+                BoolNode::Not(b) => bool_node(b, f),
+                BoolNode::And(items, _) | BoolNode::Or(items, _) => {
+                    items.iter_mut().for_each(|b| bool_node(b, f));
+                }
+                BoolNode::Eq(a, b) => {
+                    str_node(a, f);
+                    str_node(b, f);
+                }
+                BoolNode::Match(_, s) => str_node(s, f),
+                BoolNode::Const(_)
+                | BoolNode::OptionExists(..)
+                | BoolNode::Relay6Exists(..)
+                | BoolNode::VendorExists(_)
+                | BoolNode::VendorOptionExists(..)
+                | BoolNode::VendorClassExists(_)
+                | BoolNode::EqLit(..) => {}
+            }
+        }
+        fn str_node(n: &mut StrNode, f: &dyn Fn(&str) -> Option<usize>) {
+            match n {
+                StrNode::IfElse(c, a, b, _) => {
+                    bool_node(c, f);
+                    str_node(a, f);
+                    str_node(b, f);
+                }
+                StrNode::Substring(s, ..)
+                | StrNode::Lcase(s)
+                | StrNode::Ucase(s)
+                | StrNode::AddrToText(s)
+                | StrNode::IntToText(_, s) => str_node(s, f),
+                StrNode::Split(a, b, _) | StrNode::HexString(a, b) => {
+                    str_node(a, f);
+                    str_node(b, f);
+                }
+                StrNode::Concat(parts) => parts.iter_mut().for_each(|p| str_node(p, f)),
+                StrNode::Lit(_)
+                | StrNode::Option(..)
+                | StrNode::Relay6Option(..)
+                | StrNode::Relay6Addr(..)
+                | StrNode::Pkt(_)
+                | StrNode::Pkt4(_)
+                | StrNode::Pkt6(_)
+                | StrNode::Enterprise(_)
+                | StrNode::VendorOption(..)
+                | StrNode::VendorClassData(..) => {}
+            }
+        }
+        match &mut self.root {
+            Root::Bool(b) => bool_node(b, index_of),
+            Root::Str(s) => str_node(s, index_of),
+        }
+    }
+
+    /// A cheap necessary condition for this test: the test can only be
+    /// true when at least one of the returned [`Cond`]s holds, so a caller
+    /// that finds none holding may skip the evaluation (the result is the
+    /// same, and the skipped evaluation could not have failed). `None`
+    /// when there is no such condition (string expressions, or tests that
+    /// may hold without any one option or class).
+    ///
+    /// - a comparison of an option (`option[c]`, `relay4[c]`, `relay6[n]`
+    ///   with `n >= 0`) with a non-empty literal, and `.exists`: the option;
+    /// - `member('c')` resolved by [`Expr::resolve_members`]: the class;
+    /// - `a and ...` (short-circuit): the condition of `a`;
+    /// - `a or b or ...`: the conditions of all operands, when each has
+    ///   one.
+    pub fn gate(&self) -> Option<Vec<Cond>> {
+        fn gate(n: &BoolNode, out: &mut Vec<Cond>) -> bool {
+            match n {
+                BoolNode::EqLit(Bytes::Option(scope, path), _, lit) if !lit.is_empty() => {
+                    push_option(out, *scope, path)
+                }
+                // `relay6[n]` counted from the server side: a packet with
+                // fewer relays has no such option.
+                BoolNode::EqLit(Bytes::Relay6Option(nest, path), _, lit)
+                    if !lit.is_empty() && *nest >= 0 =>
+                {
+                    push_option(out, Scope::Relay6(usize::from(nest.unsigned_abs())), path)
+                }
+                BoolNode::Relay6Exists(nest, path) if *nest >= 0 => {
+                    push_option(out, Scope::Relay6(usize::from(nest.unsigned_abs())), path)
+                }
+                BoolNode::OptionExists(scope @ (Scope::Packet | Scope::Relay4), path) => {
+                    push_option(out, *scope, path)
+                }
+                BoolNode::Member(_, Some(def)) => {
+                    out.push(Cond::Member(*def as usize));
+                    true
+                }
+                // Short-circuit `and`: when its first operand is false,
+                // nothing else is evaluated.
+                BoolNode::And(items, false) => items.first().is_some_and(|a| gate(a, out)),
+                // An `or` is false when all its operands are.
+                BoolNode::Or(items, _) => !items.is_empty() && items.iter().all(|a| gate(a, out)),
+                _ => false,
+            }
+        }
+        fn push_option(out: &mut Vec<Cond>, scope: Scope, path: &[u16]) -> bool {
+            match path.first() {
+                Some(&code) => {
+                    out.push(Cond::Option(scope, code));
+                    true
+                }
+                None => false,
+            }
+        }
+        let mut out = Vec::new();
+        match &self.root {
+            Root::Bool(b) if gate(b, &mut out) => Some(out),
+            _ => None,
+        }
+    }
+}
+
+/// One condition of [`Expr::gate`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cond {
+    /// The packet has this option (for [`Scope::Relay4`], this sub-option
+    /// of option 82; for [`Scope::Relay6`], this option of that relay
+    /// level).
+    Option(Scope, u16),
+    /// The packet is in the class with this definition index (see
+    /// [`Expr::resolve_members`]).
+    Member(usize),
 }
 
 /// Bytes of an address literal: 4 for IPv4, 16 for IPv6.

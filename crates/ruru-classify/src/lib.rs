@@ -43,7 +43,7 @@ mod value;
 use std::fmt;
 
 pub use error::{EvalError, ExprError};
-pub use expr::{Expr, Kind, MemberRef, Relay6Addr, Scope};
+pub use expr::{Cond, Expr, Kind, MemberRef, Relay6Addr, Scope};
 pub use names::{std_option_code, OptionNames, StdOptionNames, V4_NAMES, V6_NAMES};
 pub use packet::{find_option4, find_option6, Packet, Pkt4Fields, Pkt6Fields};
 pub use value::{Value, INLINE_CAP};

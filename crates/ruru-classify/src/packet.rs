@@ -148,6 +148,16 @@ pub trait Packet {
     /// a reservation; the caller must evaluate expressions that use them
     /// after that lookup, as Kea does.
     fn member(&self, class: &str) -> bool;
+
+    /// `member('name')` for a class that [`crate::Expr::resolve_members`]
+    /// resolved to entry `def` of the configuration's class list: whether
+    /// the packet is in that class. The default asks [`Packet::member`];
+    /// a packet that keeps its classes by definition index answers
+    /// without comparing names.
+    fn member_def(&self, def: usize, class: &str) -> bool {
+        let _ = def;
+        self.member(class)
+    }
 }
 
 /// The payload of the first option `code` in a DHCPv4 option buffer

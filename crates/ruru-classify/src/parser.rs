@@ -725,7 +725,7 @@ impl<'s, 'n> Parser<'s, 'n> {
         Ok(Typed::Bool(if name == "ALL" {
             BoolNode::Const(true)
         } else {
-            BoolNode::Member(name.into())
+            BoolNode::Member(name.into(), None)
         }))
     }
 

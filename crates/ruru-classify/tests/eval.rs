@@ -263,6 +263,111 @@ fn member() {
     assert!(t6("member('ALL')"));
 }
 
+/// `member()` resolved to a definition index asks the packet by index;
+/// names without an index stay looked up by name.
+#[test]
+fn member_resolved_by_index() {
+    let mut pkt = FakePacket::v4();
+    pkt.defs = vec![7];
+    let index_of = |n: &str| match n {
+        "X" => Some(3),
+        "Z" => Some(7),
+        _ => None,
+    };
+    let resolved = |text: &str| {
+        let mut e = parse_bool(text, Family::V4, &StdOptionNames).unwrap();
+        e.resolve_members(&index_of);
+        e.eval_bool(&pkt).unwrap()
+    };
+    // X is in `classes` by name but not by index 3: the index decides.
+    assert!(!resolved("member('X')"));
+    assert!(resolved("member('Z')"));
+    // KNOWN has no index: by name.
+    assert!(resolved("member('KNOWN')"));
+    assert!(resolved(
+        "ifelse(member('Z') and member('KNOWN'), 'a', 'b') == 'a'"
+    ));
+    assert!(!resolved("not member('Z') or member('X')"));
+}
+
+/// The gate: conditions without which the test is false.
+#[test]
+fn gates() {
+    use ruru_classify::Cond::{Member, Option as Opt};
+    let gate = |text: &str| {
+        parse_bool(text, Family::V4, &StdOptionNames)
+            .unwrap()
+            .gate()
+    };
+    assert_eq!(
+        gate("option[60].hex == 'PXE'"),
+        Some(vec![Opt(Scope::Packet, 60)])
+    );
+    assert_eq!(
+        gate("substring(option[60].hex, 0, 3) == 'PXE'"),
+        Some(vec![Opt(Scope::Packet, 60)])
+    );
+    assert_eq!(
+        gate("'x' == relay4[2].hex"),
+        Some(vec![Opt(Scope::Relay4, 2)])
+    );
+    assert_eq!(
+        gate("option[93].exists"),
+        Some(vec![Opt(Scope::Packet, 93)])
+    );
+    assert_eq!(
+        gate("option[43].option[1].exists and pkt4.htype == 1"),
+        Some(vec![Opt(Scope::Packet, 43)])
+    );
+    assert_eq!(
+        gate("option[60].exists or option[61].hex == 0x01"),
+        Some(vec![Opt(Scope::Packet, 60), Opt(Scope::Packet, 61)])
+    );
+    // Absent is '' and equal to an empty literal: no gate.
+    assert_eq!(gate("option[60].hex == ''"), None);
+    assert_eq!(gate("not option[60].exists"), None);
+    assert_eq!(gate("option[60].exists or pkt4.htype == 1"), None);
+    // `sand` evaluates its second operand even when the first is false.
+    assert_eq!(gate("option[60].exists sand option[61].exists"), None);
+    assert_eq!(gate("pkt4.mac == 0x010203040506"), None);
+    assert_eq!(gate("option[60].text == 'PXE'"), None);
+    // member() gates once resolved to a definition.
+    assert_eq!(gate("member('X') or option[93].exists"), None);
+    let mut e = parse_bool(
+        "member('X') or option[93].exists",
+        Family::V4,
+        &StdOptionNames,
+    )
+    .unwrap();
+    e.resolve_members(&|n| (n == "X").then_some(4));
+    assert_eq!(e.gate(), Some(vec![Member(4), Opt(Scope::Packet, 93)]));
+    let gate6 = |text: &str| {
+        parse_bool(text, Family::V6, &StdOptionNames)
+            .unwrap()
+            .gate()
+    };
+    assert_eq!(
+        gate6("relay6[1].option[37].hex == 'x'"),
+        Some(vec![Opt(Scope::Relay6(1), 37)])
+    );
+    assert_eq!(
+        gate6("relay6[0].option[18].exists"),
+        Some(vec![Opt(Scope::Relay6(0), 18)])
+    );
+    assert_eq!(gate6("relay6[-1].option[37].hex == 'x'"), None);
+    // A gated test is false without the option, as the gate promises.
+    let pkt = FakePacket::v4();
+    for text in [
+        "option[201].hex == 'x'",
+        "option[201].exists and 'a' == 'a'",
+        "option[201].exists or option[202].hex == 'y'",
+    ] {
+        let e = parse_bool(text, Family::V4, &StdOptionNames).unwrap();
+        assert!(e.gate().is_some(), "{text}");
+        assert_eq!(e.eval_bool(&pkt), Ok(false), "{text}");
+    }
+}
+
 #[test]
 fn logic() {
     assert!(t4("not ('foo' == 'bar')"));

@@ -40,7 +40,7 @@ use std::fmt::Debug;
 
 use ruru_lease::LeaseStore;
 
-use crate::classify::{self, ClassDef, ClassSet, HostClasses, Source, DROP};
+use crate::classify::{self, ClassDef, ClassSet, HostClasses, Source};
 use crate::hooks::{
     next_park_id, receive_buffer, Finish, HookArgs, HookDispatch, HookPoint, NextStep,
     PacketContext,
@@ -318,7 +318,7 @@ pub(crate) fn process<F: Family>(
             return drop(e, Some(&q), F::HOOK);
         }
     }
-    if raw.is_some() && classes.contains(DROP) {
+    if raw.is_some() && classes.has_drop() {
         return drop(e, Some(&q), F::CLASS_DROP);
     }
     if let Err(why) = e.check(&q, meta) {
@@ -364,7 +364,7 @@ pub(crate) fn process<F: Family>(
             None => None,
         };
         classify::after_host(raw, defs, e.class_plan(), &mut classes, hc);
-        if classes.contains(DROP) {
+        if classes.has_drop() {
             return drop(e, Some(&q), F::CLASS_DROP);
         }
     }

@@ -31,6 +31,9 @@ pub struct FakePacket {
     pub dst: IpAddr,
     pub len: usize,
     pub classes: Vec<String>,
+    /// Definition indexes the packet is in, for `member()` resolved by
+    /// `Expr::resolve_members` (answered from here, not from `classes`).
+    pub defs: Vec<usize>,
 }
 
 fn v4(s: &str) -> Ipv4Addr {
@@ -88,6 +91,7 @@ impl FakePacket {
             dst: IpAddr::V4(v4("10.0.0.2")),
             len: 300,
             classes: vec!["X".into(), "KNOWN".into()],
+            defs: Vec::new(),
         }
     }
 
@@ -133,6 +137,7 @@ impl FakePacket {
             dst: IpAddr::V6(v6("ff02::1:2")),
             len: 120,
             classes: vec!["X".into()],
+            defs: Vec::new(),
         }
     }
 }
@@ -219,5 +224,9 @@ impl Packet for FakePacket {
 
     fn member(&self, class: &str) -> bool {
         self.classes.iter().any(|c| c == class)
+    }
+
+    fn member_def(&self, def: usize, _class: &str) -> bool {
+        self.defs.contains(&def)
     }
 }

@@ -186,9 +186,10 @@ impl ClassList {
                     );
                 }
                 match self.compile(v, &key, text, false) {
-                    Some(e) => {
+                    Some(mut e) => {
                         depends_on_known = self.members(v, &key, i, &e, true);
-                        ClassTest::Test(e)
+                        self.resolve_members(&mut e);
+                        ClassTest::Test(Arc::new(e))
                     }
                     None => ClassTest::None,
                 }
@@ -205,11 +206,12 @@ impl ClassList {
                     );
                 }
                 match self.compile(v, &key, text, true) {
-                    Some(e) => {
+                    Some(mut e) => {
                         // Kea checks no member() of a template test; a
                         // dependency on KNOWN/UNKNOWN is still recorded.
                         depends_on_known = self.members(v, &key, i, &e, false);
-                        ClassTest::Template(e)
+                        self.resolve_members(&mut e);
+                        ClassTest::Template(Arc::new(e))
                     }
                     None => ClassTest::None,
                 }
@@ -253,7 +255,7 @@ impl ClassList {
 
     /// Compiles the expression `text` at `key`: a condition, or with
     /// `template` a string expression.
-    fn compile(&self, v: &mut V, key: &str, text: &str, template: bool) -> Option<Arc<Expr>> {
+    fn compile(&self, v: &mut V, key: &str, text: &str, template: bool) -> Option<Expr> {
         let parsed = if template {
             if text.is_empty() {
                 v.err(key, "empty template-test: expected a string expression");
@@ -264,12 +266,21 @@ impl ClassList {
             parse_bool(text, self.family, &StdOptionNames)
         };
         match parsed {
-            Ok(e) => Some(Arc::new(e)),
+            Ok(e) => Some(e),
             Err(e) => {
                 expr_error(v, key, &e);
                 None
             }
         }
+    }
+
+    /// Resolves the `member()` names of `e` that name classes defined
+    /// so far to their index in the list (the engine then tests a bit of
+    /// the packet's class set instead of comparing names). A class's
+    /// index in the list is its index in the configuration's
+    /// `client_classes`.
+    fn resolve_members(&self, e: &mut Expr) {
+        e.resolve_members(&|name| self.defined.get(name).map(|d| d.index));
     }
 
     /// Checks the `member()` names of the expression of entry `i` (with

@@ -177,6 +177,56 @@ fn v4_drop_class_drops_and_counts() {
     assert_eq!(e.stats().get(Stat::Pkt4ReceiveDrop), 1);
 }
 
+/// A configured `VENDOR_CLASS_<option 60>` class (Kea's way of giving
+/// one vendor's clients options, as in Kea's `vendor-specific.json`)
+/// carries its options; a later class's `member()` of it (resolved to its
+/// index) sees it.
+#[test]
+fn v4_defined_vendor_class_gives_its_options() {
+    let e = engine4(
+        r#"{"Dhcp4": {
+  "client-classes": [
+    {"name": "VENDOR_CLASS_acme-phone",
+     "option-data": [{"name": "domain-name-servers", "data": "192.0.2.77"}]},
+    {"name": "phone-boot", "test": "member('VENDOR_CLASS_acme-phone')",
+     "boot-file-name": "phone.cfg"}
+  ],
+  "subnet4": [{"id": 1, "subnet": "10.0.0.0/24",
+    "relay": {"ip-addresses": ["198.51.100.1"]},
+    "option-data": [{"name": "domain-name-servers", "data": "192.0.2.53"}],
+    "pools": [{"pool": "10.0.0.10 - 10.0.0.20"}]}]
+}}"#,
+    );
+    let s = Memfile::open(None).unwrap();
+    let file = |o: &v4::Message| {
+        let f = o.fname().unwrap_or_default().to_vec();
+        f.split(|&b| b == 0).next().unwrap_or_default().to_vec()
+    };
+    let o = offer(&e, &s, &discover(1, Some(b"acme-phone"))).unwrap();
+    // Subnet options come before class options (Kea's precedence); the
+    // class's option fills what the subnet does not set, so check with a
+    // subnet without it below. Here: the boot file of the member() class.
+    assert_eq!(file(&o), b"phone.cfg".to_vec());
+    let o = offer(&e, &s, &discover(2, Some(b"other"))).unwrap();
+    assert_eq!(file(&o), Vec::<u8>::new());
+    // Without a subnet option, the vendor class's own option is sent.
+    let e = engine4(
+        r#"{"Dhcp4": {
+  "client-classes": [
+    {"name": "VENDOR_CLASS_acme-phone",
+     "option-data": [{"name": "domain-name-servers", "data": "192.0.2.77"}]}
+  ],
+  "subnet4": [{"id": 1, "subnet": "10.0.0.0/24",
+    "relay": {"ip-addresses": ["198.51.100.1"]},
+    "pools": [{"pool": "10.0.0.10 - 10.0.0.20"}]}]
+}}"#,
+    );
+    let o = offer(&e, &s, &discover(3, Some(b"acme-phone"))).unwrap();
+    assert_eq!(opt(&o, 6), Some(vec![192, 0, 2, 77]));
+    let o = offer(&e, &s, &discover(4, Some(b"acme-phonex"))).unwrap();
+    assert_eq!(opt(&o, 6), None);
+}
+
 const CFG6: &str = r#"{"Dhcp6": {
   "preferred-lifetime": 3000, "valid-lifetime": 4000,
   "client-classes": [

@@ -30,12 +30,13 @@ pub mod view4;
 pub mod view6;
 
 use std::fmt;
+use std::sync::Arc;
 
-use ruru_classify::{Expr, Packet};
+use ruru_classify::{Cond, Expr, Packet, Scope};
 use ruru_config::ClassTest;
 
 /// Classes kept inline before [`ClassSet`] spills to the heap.
-pub const INLINE: usize = 8;
+pub const INLINE: usize = 6;
 
 /// Kea's built-in vendor class prefix (`VENDOR_CLASS_<option 60 / 16>`).
 pub const VENDOR_CLASS_PREFIX: &str = "VENDOR_CLASS_";
@@ -109,12 +110,27 @@ impl fmt::Debug for Name<'_> {
 /// definition in the configuration's class list, when it has one, so that
 /// what classes carry (options, fixed fields, lifetimes) is found without
 /// searching by name.
+///
+/// The configured classes among them are also kept as a bit set of their
+/// indexes (the first [`DEF_BITS`]), so that `member()` of a configured
+/// class, resolved to its index when the configuration loads, and the
+/// "already in" check of each match are bit tests, not name comparisons.
+/// A configured class always enters with its index ([`ClassSet::insert_def`]);
+/// [`ClassSet::insert`] is for names without a definition.
 #[derive(Clone)]
 pub struct ClassSet<'a> {
     inline: [(Name<'a>, u16); INLINE],
     len: usize,
     spill: Vec<(Name<'a>, u16)>,
+    /// Bit `i`: configured class `i` (`i < DEF_BITS`) is in.
+    defs: u128,
+    /// `DROP` is in.
+    drop: bool,
 }
+
+/// Configured classes whose membership is a bit of [`ClassSet`]; the
+/// others (a configuration with more classes) are found by index.
+pub const DEF_BITS: usize = 128;
 
 impl Default for ClassSet<'_> {
     fn default() -> Self {
@@ -125,13 +141,19 @@ impl Default for ClassSet<'_> {
 impl<'a> ClassSet<'a> {
     /// A set holding `ALL` only.
     pub fn new() -> Self {
-        let mut s = ClassSet {
+        let mut s = ClassSet::empty();
+        s.push(Name::Str(ALL), NO_DEF);
+        s
+    }
+
+    fn empty() -> Self {
+        ClassSet {
             inline: [const { (Name::Str(""), NO_DEF) }; INLINE],
             len: 0,
             spill: Vec::new(),
-        };
-        s.push(Name::Str(ALL), NO_DEF);
-        s
+            defs: 0,
+            drop: false,
+        }
     }
 
     /// Number of classes.
@@ -145,6 +167,10 @@ impl<'a> ClassSet<'a> {
     }
 
     fn push(&mut self, n: Name<'a>, def: u16) {
+        self.drop |= n.is(DROP);
+        if usize::from(def) < DEF_BITS {
+            self.defs |= 1 << def;
+        }
         if self.len < INLINE {
             self.inline[self.len] = (n, def);
             self.len += 1;
@@ -170,9 +196,22 @@ impl<'a> ClassSet<'a> {
         }
     }
 
+    /// Adds a class without a definition that is known not to be in yet
+    /// (a built-in class assigned once per packet).
+    fn insert_new(&mut self, n: Name<'a>) {
+        debug_assert!(!self.entries().any(|(m, _)| m.same(&n)));
+        self.push(n, NO_DEF);
+    }
+
     /// Adds configured class number `def`, named `name`, unless already in
     /// (it may have been added by name before: it gets its index).
     pub fn insert_def(&mut self, name: &'a str, def: usize) {
+        if def < DEF_BITS {
+            if self.defs & (1 << def) == 0 {
+                self.push(Name::Str(name), def as u16);
+            }
+            return;
+        }
         let def = u16::try_from(def).unwrap_or(NO_DEF);
         let slots = self.inline[..self.len].iter_mut().chain(&mut self.spill);
         for (n, d) in slots {
@@ -184,6 +223,22 @@ impl<'a> ClassSet<'a> {
             }
         }
         self.push(Name::Str(name), def);
+    }
+
+    /// Whether configured class number `def` is in.
+    #[inline(always)]
+    pub fn has_def(&self, def: usize) -> bool {
+        if def < DEF_BITS {
+            self.defs & (1 << def) != 0
+        } else {
+            self.entries().any(|(_, d)| usize::from(*d) == def)
+        }
+    }
+
+    /// Whether the packet is in class `DROP` (to be dropped).
+    #[inline]
+    pub fn has_drop(&self) -> bool {
+        self.drop
     }
 
     /// The classes, in assignment order.
@@ -202,11 +257,7 @@ impl<'a> ClassSet<'a> {
 
     /// A copy that borrows nothing (for a parked reply).
     pub fn to_owned_set(&self) -> ClassSet<'static> {
-        let mut s = ClassSet {
-            inline: [const { (Name::Str(""), NO_DEF) }; INLINE],
-            len: 0,
-            spill: Vec::new(),
-        };
+        let mut s = ClassSet::empty();
         for (n, d) in self.entries() {
             s.push(n.to_owned_name(), *d);
         }
@@ -263,6 +314,8 @@ pub trait ClassDef {
     /// The test uses `KNOWN`/`UNKNOWN`, directly or through another class:
     /// evaluated after the host reservation lookup.
     fn depends_on_known(&self) -> bool;
+    /// The compiled `test` or `template-test`, shared.
+    fn expr(&self) -> Option<&Arc<Expr>>;
 }
 
 /// The configuration's classes, both families.
@@ -289,6 +342,9 @@ macro_rules! class_def {
             fn depends_on_known(&self) -> bool {
                 self.depends_on_known
             }
+            fn expr(&self) -> Option<&Arc<Expr>> {
+                self.test.expr()
+            }
         }
     };
 }
@@ -304,18 +360,44 @@ pub trait Source {
     fn view<'s>(&'s self, classes: &'s ClassSet<'s>) -> Self::View<'s>;
     /// The built-in vendor class content (`VENDOR_CLASS_<it>`), if any.
     fn vendor_class(&self) -> Option<&[u8]>;
+    /// Whether the packet certainly lacks option `code` of `scope` (a
+    /// class [`Gate`]): a quick test, before evaluating; `false` when it
+    /// cannot tell.
+    fn lacks(&self, scope: Scope, code: u16) -> bool;
+}
+
+/// One class of a pass: its index in the class list, its test and its
+/// gate ([`Expr::gate`]: the test is not evaluated when none of these
+/// conditions holds; empty: always evaluated).
+#[derive(Debug, Clone)]
+struct Step {
+    def: usize,
+    test: StepTest,
+    gate: Box<[Cond]>,
+}
+
+/// A class's test, held by the plan so that the per-packet loop reads it
+/// without going through the class definition.
+#[derive(Debug, Clone)]
+enum StepTest {
+    None,
+    Bool(Arc<Expr>),
+    Template(Arc<Expr>),
 }
 
 /// What the evaluation order needs of a class list, found once per
 /// configuration ([`Plan::new`]) rather than per packet: the classes
 /// evaluated on receipt and after the host reservation lookup, in order,
-/// and the configured classes named `KNOWN` and `UNKNOWN`, if any.
+/// each with its gate; the configured classes named `KNOWN` and
+/// `UNKNOWN`, if any; and the configured `VENDOR_CLASS_...` classes (a
+/// class that gives options to one vendor's clients).
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
-    receive: Box<[usize]>,
-    after_host: Box<[usize]>,
+    receive: Box<[Step]>,
+    after_host: Box<[Step]>,
     known: Option<usize>,
     unknown: Option<usize>,
+    vendor: Box<[usize]>,
 }
 
 impl Plan {
@@ -326,7 +408,18 @@ impl Plan {
             defs.iter()
                 .enumerate()
                 .filter(|(_, d)| !d.only_if_required() && d.depends_on_known() == after)
-                .map(|(i, _)| i)
+                .map(|(i, d)| {
+                    let test = match (d.test(), d.expr()) {
+                        (Test::Bool(_), Some(e)) => StepTest::Bool(Arc::clone(e)),
+                        (Test::Template(_), Some(e)) => StepTest::Template(Arc::clone(e)),
+                        _ => StepTest::None,
+                    };
+                    let gate = match &test {
+                        StepTest::Bool(e) => e.gate().unwrap_or_default().into(),
+                        StepTest::None | StepTest::Template(_) => Box::default(),
+                    };
+                    Step { def: i, test, gate }
+                })
                 .collect()
         };
         Plan {
@@ -334,6 +427,13 @@ impl Plan {
             after_host: pass(true),
             known: defs.iter().position(|d| d.name() == KNOWN),
             unknown: defs.iter().position(|d| d.name() == UNKNOWN),
+            vendor: defs
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| d.name().len() > VENDOR_CLASS_PREFIX.len())
+                .filter(|(_, d)| d.name().starts_with(VENDOR_CLASS_PREFIX))
+                .map(|(i, _)| i)
+                .collect(),
         }
     }
 }
@@ -360,6 +460,66 @@ fn evaluate<'a, S: Source, D: ClassDef>(
             }
         }
         Test::Template(e) => template(src, set, i, d, name, e),
+    }
+}
+
+/// The classes of one pass, in order: those whose gate option the
+/// packet has are evaluated.
+#[inline(always)]
+fn run<'a, S: Source, D: ClassDef>(
+    src: &'a S,
+    defs: &'a [D],
+    steps: &[Step],
+    set: &mut ClassSet<'a>,
+) {
+    for st in steps {
+        let skip = match &*st.gate {
+            [] => false,
+            [c] => !holds(src, set, c),
+            [a, b] => !holds(src, set, a) && !holds(src, set, b),
+            cs => {
+                let mut none = true;
+                for c in cs {
+                    if holds(src, set, c) {
+                        none = false;
+                        break;
+                    }
+                }
+                none
+            }
+        };
+        if skip {
+            continue;
+        }
+        match &st.test {
+            StepTest::None => {}
+            StepTest::Bool(e) => {
+                let r = e.eval_bool(&src.view(set));
+                match r {
+                    Ok(true) => {
+                        if let Some(d) = defs.get(st.def) {
+                            set.insert_def(d.name(), st.def);
+                        }
+                    }
+                    Ok(false) => {}
+                    Err(err) => test_failed(defs.get(st.def).map_or("", |d| d.name()), &err),
+                }
+            }
+            StepTest::Template(e) => {
+                if let Some(d) = defs.get(st.def) {
+                    template(src, set, st.def, d, d.name(), e);
+                }
+            }
+        }
+    }
+}
+
+/// Whether a gate condition may hold for the packet.
+#[inline(always)]
+fn holds<S: Source>(src: &S, set: &ClassSet<'_>, c: &Cond) -> bool {
+    match *c {
+        Cond::Option(scope, code) => !src.lacks(scope, code),
+        Cond::Member(def) => set.has_def(def),
     }
 }
 
@@ -402,11 +562,11 @@ fn template<'a, S: Source, D: ClassDef>(
 }
 
 /// Kea's classification on receipt (`classifyPacket`): `ALL` (already in
-/// a new set), the built-in vendor class, then the configured classes in
-/// order, skipping those evaluated later (`only-if-required`, depending on
-/// `KNOWN`/`UNKNOWN`). A class whose test is true joins the set before the
-/// next is evaluated, so `member()` sees it. `plan` is [`Plan::new`] of
-/// `defs`.
+/// a new set), the built-in vendor class (with its definition when one is
+/// configured), then the configured classes in order, skipping those
+/// evaluated later (`only-if-required`, depending on `KNOWN`/`UNKNOWN`).
+/// A class whose test is true joins the set before the next is
+/// evaluated, so `member()` sees it. `plan` is [`Plan::new`] of `defs`.
 pub fn on_receive<'a, S: Source, D: ClassDef>(
     src: &'a S,
     defs: &'a [D],
@@ -414,13 +574,17 @@ pub fn on_receive<'a, S: Source, D: ClassDef>(
     set: &mut ClassSet<'a>,
 ) {
     if let Some(v) = src.vendor_class() {
-        set.insert(Name::Vendor(v));
-    }
-    for &i in &plan.receive {
-        if let Some(d) = defs.get(i) {
-            evaluate(src, set, i, d, d.name());
+        let defined = plan.vendor.iter().find_map(|&i| {
+            let d = defs.get(i)?;
+            let rest = d.name().strip_prefix(VENDOR_CLASS_PREFIX)?;
+            (rest.as_bytes() == v).then_some((i, d))
+        });
+        match defined {
+            Some((i, d)) => set.insert_def(d.name(), i),
+            None => set.insert(Name::Vendor(v)),
         }
     }
+    run(src, defs, &plan.receive, set);
 }
 
 /// After the host reservation lookup (Kea's second pass): `KNOWN` or
@@ -437,7 +601,8 @@ pub fn after_host<'a, S: Source, D: ClassDef>(
         .and_then(|i| Some((i, defs.get(i)?)))
     {
         Some((i, d)) => set.insert_def(d.name(), i),
-        None => set.insert(Name::Str(name)),
+        // Nothing before this pass assigns KNOWN or UNKNOWN.
+        None => set.insert_new(Name::Str(name)),
     };
     match host {
         Some(hc) => {
@@ -460,11 +625,7 @@ pub fn after_host<'a, S: Source, D: ClassDef>(
         }
         None => builtin(set, plan.unknown, UNKNOWN),
     }
-    for &i in &plan.after_host {
-        if let Some(d) = defs.get(i) {
-            evaluate(src, set, i, d, d.name());
-        }
-    }
+    run(src, defs, &plan.after_host, set);
 }
 
 /// The `client-classes` of the client's reservation.

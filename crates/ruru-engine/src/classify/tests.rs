@@ -207,7 +207,7 @@ fn v6_views_read_client_relay_and_vendor_options() {
 /// A class definition for the tests.
 struct Def {
     name: &'static str,
-    test: Option<Expr>,
+    test: Option<std::sync::Arc<Expr>>,
     template: bool,
     required: bool,
     known: bool,
@@ -224,6 +224,9 @@ impl ClassDef for Def {
             Some(e) => Test::Bool(e),
         }
     }
+    fn expr(&self) -> Option<&std::sync::Arc<Expr>> {
+        self.test.as_ref()
+    }
     fn only_if_required(&self) -> bool {
         self.required
     }
@@ -235,7 +238,7 @@ impl ClassDef for Def {
 fn def(name: &'static str, test: &str) -> Def {
     Def {
         name,
-        test: (!test.is_empty()).then(|| e4(test)),
+        test: (!test.is_empty()).then(|| std::sync::Arc::new(e4(test))),
         template: false,
         required: false,
         known: test.contains("KNOWN"),
@@ -253,7 +256,9 @@ fn kea_order_receive_host_required() {
     let meta = meta4();
     let raw = Raw4::new(&b, &q, &meta);
     let mut tmpl = def("by-circuit", "");
-    tmpl.test = Some(parse("relay4[1].hex", Family::V4, &StdOptionNames).unwrap());
+    tmpl.test = Some(std::sync::Arc::new(
+        parse("relay4[1].hex", Family::V4, &StdOptionNames).unwrap(),
+    ));
     tmpl.template = true;
     let mut req = def("req", "member('pxe')");
     req.required = true;

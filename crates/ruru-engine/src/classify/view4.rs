@@ -136,6 +136,24 @@ impl<'a> Source for Raw4<'a> {
         Pkt4View { raw: self, classes }
     }
 
+    /// A packet option is absent when its presence bit is clear; a
+    /// `relay4` sub-option when there is no option 82 or it lacks the
+    /// sub-option.
+    #[inline(always)]
+    fn lacks(&self, scope: Scope, code: u16) -> bool {
+        match scope {
+            Scope::Packet => match u8::try_from(code) {
+                Ok(c) => self.present[usize::from(c / 64)] & (1 << (c % 64)) == 0,
+                Err(_) => true,
+            },
+            Scope::Relay4 => match (&self.q.relay_info, u8::try_from(code)) {
+                (Some(ri), Ok(c)) => find_option4(ri, c).is_none(),
+                _ => true,
+            },
+            Scope::Relay6(_) | Scope::Vendor => false,
+        }
+    }
+
     /// Option 60's content, trailing NULs cut (Kea's `OptionString`).
     fn vendor_class(&self) -> Option<&[u8]> {
         let mut v = self.find(60)?;
@@ -232,5 +250,10 @@ impl Packet for Pkt4View<'_> {
 
     fn member(&self, class: &str) -> bool {
         self.classes.contains(class)
+    }
+
+    #[inline]
+    fn member_def(&self, def: usize, _class: &str) -> bool {
+        self.classes.has_def(def)
     }
 }

@@ -162,6 +162,18 @@ impl<'a> Source for Raw6<'a> {
         Pkt6View { raw: self, classes }
     }
 
+    /// An option of the client's message with a code below 256 is absent
+    /// when its presence bit is clear, the options of relay level `l`
+    /// when the packet has no such level; nothing else is known cheaply.
+    #[inline(always)]
+    fn lacks(&self, scope: Scope, code: u16) -> bool {
+        match (scope, u8::try_from(code)) {
+            (Scope::Packet, Ok(c)) => self.present[usize::from(c / 64)] & (1 << (c % 64)) == 0,
+            (Scope::Relay6(l), _) => l >= self.relays,
+            _ => false,
+        }
+    }
+
     /// Kea's `classifyByVendor`: `docsis3.0` or `eRouter1.0` when one of
     /// the vendor class data chunks is that, else the first chunk.
     fn vendor_class(&self) -> Option<&[u8]> {
@@ -250,5 +262,10 @@ impl Packet for Pkt6View<'_> {
 
     fn member(&self, class: &str) -> bool {
         self.classes.contains(class)
+    }
+
+    #[inline]
+    fn member_def(&self, def: usize, _class: &str) -> bool {
+        self.classes.has_def(def)
     }
 }

@@ -159,6 +159,10 @@ pub struct Engine4 {
     classify: bool,
     /// The evaluation order of `cfg.client_classes`.
     class_plan: classify::Plan,
+    /// Whether some class sets `next-server`, `server-hostname`,
+    /// `boot-file-name` (else replies do not look through the client's
+    /// classes for them).
+    class_fixed: [bool; 3],
 }
 
 /// Everything decided about one query before the reply is built.
@@ -243,8 +247,18 @@ impl Engine4 {
                     || s.pools.iter().any(|p| !p.classes.client_classes.is_empty())
             });
         let class_plan = classify::Plan::new(&cfg.client_classes);
+        let cc = &cfg.client_classes;
+        let class_fixed = [
+            cc.iter()
+                .any(|c| c.next_server.is_some_and(|a| !a.is_unspecified())),
+            cc.iter()
+                .any(|c| c.server_hostname.as_ref().is_some_and(|n| !n.is_empty())),
+            cc.iter()
+                .any(|c| c.boot_file_name.as_ref().is_some_and(|n| !n.is_empty())),
+        ];
         Engine4 {
             class_plan,
+            class_fixed,
             cfg,
             opts,
             stats,
@@ -959,29 +973,39 @@ impl Engine4 {
         // Kea's setFixedFields: the subnet's, overridden by the first class
         // that sets each, overridden by the reservation's.
         let host = ctx.host.as_deref();
-        let class = |f: &dyn Fn(&ClientClass4) -> bool| {
+        let [by_next_server, by_sname, by_file] = self.class_fixed;
+        let class = |set: bool, f: &dyn Fn(&ClientClass4) -> bool| {
+            if !set {
+                return None;
+            }
             classes.defs().filter_map(|i| defs.get(i)).find(|c| f(c))
         };
         d.siaddr = host
             .and_then(|h| h.next_server)
             .or_else(|| {
-                class(&|c| c.next_server.is_some_and(|a| !a.is_unspecified()))
-                    .and_then(|c| c.next_server)
+                class(by_next_server, &|c| {
+                    c.next_server.is_some_and(|a| !a.is_unspecified())
+                })
+                .and_then(|c| c.next_server)
             })
             .unwrap_or(s.next_server);
         d.sname = host
             .and_then(|h| h.server_hostname.clone())
             .or_else(|| {
-                class(&|c| c.server_hostname.as_ref().is_some_and(|n| !n.is_empty()))
-                    .and_then(|c| c.server_hostname.clone())
+                class(by_sname, &|c| {
+                    c.server_hostname.as_ref().is_some_and(|n| !n.is_empty())
+                })
+                .and_then(|c| c.server_hostname.clone())
             })
             .unwrap_or_else(|| s.server_hostname.clone())
             .into_bytes();
         d.file = host
             .and_then(|h| h.boot_file_name.clone())
             .or_else(|| {
-                class(&|c| c.boot_file_name.as_ref().is_some_and(|n| !n.is_empty()))
-                    .and_then(|c| c.boot_file_name.clone())
+                class(by_file, &|c| {
+                    c.boot_file_name.as_ref().is_some_and(|n| !n.is_empty())
+                })
+                .and_then(|c| c.boot_file_name.clone())
             })
             .unwrap_or_else(|| s.boot_file_name.clone())
             .into_bytes();

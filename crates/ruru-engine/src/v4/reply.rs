@@ -39,7 +39,8 @@ impl Draft {
             siaddr: Ipv4Addr::UNSPECIFIED,
             sname: Vec::new(),
             file: Vec::new(),
-            options: Vec::new(),
+            // Room for a reply's usual options without regrowing.
+            options: Vec::with_capacity(16),
             broadcast: false,
         }
     }
