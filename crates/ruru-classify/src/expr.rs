@@ -425,6 +425,22 @@ impl Expr {
     }
 }
 
+impl Expr {
+    /// Whether the test is exactly `option[c].exists` (or `relay4[c].exists`,
+    /// `relay6[n].option[c].exists` with `n >= 0`): then it is true exactly
+    /// when the packet has the one option of its [`Expr::gate`], and a
+    /// caller that knows that may skip the evaluation.
+    pub fn is_exists(&self) -> bool {
+        match &self.root {
+            Root::Bool(BoolNode::OptionExists(Scope::Packet | Scope::Relay4, path)) => {
+                path.len() == 1
+            }
+            Root::Bool(BoolNode::Relay6Exists(nest, path)) => *nest >= 0 && path.len() == 1,
+            _ => false,
+        }
+    }
+}
+
 /// One condition of [`Expr::gate`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cond {

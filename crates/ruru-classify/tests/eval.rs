@@ -355,6 +355,24 @@ fn gates() {
         Some(vec![Opt(Scope::Relay6(0), 18)])
     );
     assert_eq!(gate6("relay6[-1].option[37].hex == 'x'"), None);
+    // Tests that are exactly their gate option's .exists.
+    let exists = |text: &str| {
+        parse_bool(text, Family::V4, &StdOptionNames)
+            .unwrap()
+            .is_exists()
+    };
+    assert!(exists("option[77].exists"));
+    assert!(exists("relay4[1].exists"));
+    assert!(!exists("option[43].option[1].exists"));
+    assert!(!exists("option[77].exists and option[1].exists"));
+    assert!(!exists("option[77].hex == 'x'"));
+    let exists6 = |text: &str| {
+        parse_bool(text, Family::V6, &StdOptionNames)
+            .unwrap()
+            .is_exists()
+    };
+    assert!(exists6("relay6[0].option[18].exists"));
+    assert!(!exists6("relay6[-1].option[18].exists"));
     // A gated test is false without the option, as the gate promises.
     let pkt = FakePacket::v4();
     for text in [

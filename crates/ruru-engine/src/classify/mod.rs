@@ -360,10 +360,11 @@ pub trait Source {
     fn view<'s>(&'s self, classes: &'s ClassSet<'s>) -> Self::View<'s>;
     /// The built-in vendor class content (`VENDOR_CLASS_<it>`), if any.
     fn vendor_class(&self) -> Option<&[u8]>;
-    /// Whether the packet certainly lacks option `code` of `scope` (a
-    /// class [`Gate`]): a quick test, before evaluating; `false` when it
-    /// cannot tell.
-    fn lacks(&self, scope: Scope, code: u16) -> bool;
+    /// Whether the packet has option `code` of `scope` (a class gate
+    /// [`Cond`]), when that is known without a search: `Some(false)` lets
+    /// a gated class be skipped, `Some(true)` decides an
+    /// `option[c].exists` test; `None` when it cannot tell cheaply.
+    fn has(&self, scope: Scope, code: u16) -> Option<bool>;
 }
 
 /// One class of a pass: its index in the class list, its test and its
@@ -374,6 +375,8 @@ struct Step {
     def: usize,
     test: StepTest,
     gate: Box<[Cond]>,
+    /// The test is its one gate option's `.exists` ([`Expr::is_exists`]).
+    exists: bool,
 }
 
 /// A class's test, held by the plan so that the per-packet loop reads it
@@ -418,7 +421,13 @@ impl Plan {
                         StepTest::Bool(e) => e.gate().unwrap_or_default().into(),
                         StepTest::None | StepTest::Template(_) => Box::default(),
                     };
-                    Step { def: i, test, gate }
+                    let exists = matches!(&test, StepTest::Bool(e) if e.is_exists());
+                    Step {
+                        def: i,
+                        test,
+                        gate,
+                        exists,
+                    }
                 })
                 .collect()
         };
@@ -491,6 +500,16 @@ fn run<'a, S: Source, D: ClassDef>(
         if skip {
             continue;
         }
+        if st.exists {
+            if let [Cond::Option(scope, code)] = &*st.gate {
+                if src.has(*scope, *code) == Some(true) {
+                    if let Some(d) = defs.get(st.def) {
+                        set.insert_def(d.name(), st.def);
+                    }
+                    continue;
+                }
+            }
+        }
         match &st.test {
             StepTest::None => {}
             StepTest::Bool(e) => {
@@ -518,7 +537,7 @@ fn run<'a, S: Source, D: ClassDef>(
 #[inline(always)]
 fn holds<S: Source>(src: &S, set: &ClassSet<'_>, c: &Cond) -> bool {
     match *c {
-        Cond::Option(scope, code) => !src.lacks(scope, code),
+        Cond::Option(scope, code) => src.has(scope, code) != Some(false),
         Cond::Member(def) => set.has_def(def),
     }
 }

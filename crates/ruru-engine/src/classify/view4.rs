@@ -2,8 +2,8 @@
 //!
 //! Options are read from the received bytes (nothing copied): the option
 //! area after the magic cookie, then `file` and `sname` when option 52
-//! says they hold options. [`Raw4::new`] walks them once to note which
-//! codes are present, so that a test of an absent option (the common
+//! says they hold options. The parser notes which codes are present
+//! ([`Query4::present`]), so that a test of an absent option (the common
 //! case: most class tests look for what most clients do not send) costs
 //! a bit test; a present one is found by walking again. `relay4[..]` reads the
 //! parsed option 82 (its parts already joined), the header fields come
@@ -62,15 +62,17 @@ fn scan(area: &[u8], present: &mut [u64; 4]) -> u8 {
 }
 
 impl<'a> Raw4<'a> {
+    /// The view of `buf`, which `q` was parsed from: the codes present
+    /// are the parser's ([`Query4::present`]).
     pub fn new(buf: &'a [u8], q: &'a Query4, meta: &'a RecvMeta) -> Self {
-        let mut present = [0; 4];
-        let overload = scan(buf.get(HEADER_LEN + 4..).unwrap_or(&[]), &mut present);
-        if overload & 1 != 0 {
-            scan(buf.get(FILE).unwrap_or(&[]), &mut present);
-        }
-        if overload & 2 != 0 {
-            scan(buf.get(SNAME).unwrap_or(&[]), &mut present);
-        }
+        let present = q.present;
+        // Option 52's value, when the packet has it.
+        let overload = if present[0] & (1 << 52) != 0 {
+            let mut none = [0; 4];
+            scan(buf.get(HEADER_LEN + 4..).unwrap_or(&[]), &mut none)
+        } else {
+            0
+        };
         Raw4 {
             buf,
             q,
@@ -136,21 +138,20 @@ impl<'a> Source for Raw4<'a> {
         Pkt4View { raw: self, classes }
     }
 
-    /// A packet option is absent when its presence bit is clear; a
-    /// `relay4` sub-option when there is no option 82 or it lacks the
-    /// sub-option.
+    /// A packet option by its presence bit; a `relay4` sub-option by a
+    /// search of option 82 (absent when there is none).
     #[inline(always)]
-    fn lacks(&self, scope: Scope, code: u16) -> bool {
+    fn has(&self, scope: Scope, code: u16) -> Option<bool> {
         match scope {
-            Scope::Packet => match u8::try_from(code) {
-                Ok(c) => self.present[usize::from(c / 64)] & (1 << (c % 64)) == 0,
-                Err(_) => true,
-            },
-            Scope::Relay4 => match (&self.q.relay_info, u8::try_from(code)) {
-                (Some(ri), Ok(c)) => find_option4(ri, c).is_none(),
-                _ => true,
-            },
-            Scope::Relay6(_) | Scope::Vendor => false,
+            Scope::Packet => Some(
+                u8::try_from(code)
+                    .is_ok_and(|c| self.present[usize::from(c / 64)] & (1 << (c % 64)) != 0),
+            ),
+            Scope::Relay4 => Some(match (&self.q.relay_info, u8::try_from(code)) {
+                (Some(ri), Ok(c)) => find_option4(ri, c).is_some(),
+                _ => false,
+            }),
+            Scope::Relay6(_) | Scope::Vendor => None,
         }
     }
 

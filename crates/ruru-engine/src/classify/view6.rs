@@ -59,13 +59,18 @@ impl<'a> Raw6<'a> {
         }
         let mut present = [0u64; 4];
         let mut rest = client.get(4..).unwrap_or(&[]);
+        // As find_option6 walks: an option is present when it is whole;
+        // the walk stops at the first one that is not.
         while rest.len() >= 4 {
             let c = u16::from_be_bytes([rest[0], rest[1]]);
             let len = usize::from(u16::from_be_bytes([rest[2], rest[3]]));
+            if rest.len() < 4 + len {
+                break;
+            }
             if let Ok(c) = u8::try_from(c) {
                 present[usize::from(c / 64)] |= 1 << (c % 64);
             }
-            rest = rest.get(4 + len..).unwrap_or(&[]);
+            rest = &rest[4 + len..];
         }
         Raw6 {
             buf,
@@ -162,15 +167,17 @@ impl<'a> Source for Raw6<'a> {
         Pkt6View { raw: self, classes }
     }
 
-    /// An option of the client's message with a code below 256 is absent
-    /// when its presence bit is clear, the options of relay level `l`
-    /// when the packet has no such level; nothing else is known cheaply.
+    /// An option of the client's message with a code below 256 by its
+    /// presence bit; relay level `l` is known to lack every option when
+    /// the packet has no such level; nothing else is known cheaply.
     #[inline(always)]
-    fn lacks(&self, scope: Scope, code: u16) -> bool {
+    fn has(&self, scope: Scope, code: u16) -> Option<bool> {
         match (scope, u8::try_from(code)) {
-            (Scope::Packet, Ok(c)) => self.present[usize::from(c / 64)] & (1 << (c % 64)) == 0,
-            (Scope::Relay6(l), _) => l >= self.relays,
-            _ => false,
+            (Scope::Packet, Ok(c)) => {
+                Some(self.present[usize::from(c / 64)] & (1 << (c % 64)) != 0)
+            }
+            (Scope::Relay6(l), _) if l >= self.relays => Some(false),
+            _ => None,
         }
     }
 

@@ -36,6 +36,13 @@ pub enum ParseError {
 /// The raw option area of `buf` after the cookie: validated TLVs.
 /// Returns the raw payload of option 82 if present.
 pub fn check_wire(buf: &[u8]) -> Result<Option<Vec<u8>>, ParseError> {
+    check_wire_present(buf).map(|(opt82, _)| opt82)
+}
+
+/// [`check_wire`], also returning which option codes the packet has (bit
+/// `c` of the bit set: option `c`, in the option area or, when option 52
+/// says so, in `file` or `sname`), noted on the way for the class tests.
+fn check_wire_present(buf: &[u8]) -> Result<(Option<Vec<u8>>, [u64; 4]), ParseError> {
     if buf.len() < HEADER_LEN + 4 {
         return Err(ParseError::Truncated(buf.len()));
     }
@@ -46,17 +53,18 @@ pub fn check_wire(buf: &[u8]) -> Result<Option<Vec<u8>>, ParseError> {
         return Err(ParseError::BadHlen(buf[2]));
     }
     let mut opt82: Option<Vec<u8>> = None;
-    let overload = walk(buf, HEADER_LEN + 4, &mut opt82)?;
+    let mut present = [0u64; 4];
+    let overload = walk(buf, HEADER_LEN + 4, &mut opt82, &mut present)?;
     // RFC 2132 §9.3: options may continue in `file` (1) and `sname` (2).
     if let Some(o) = overload {
         if o & 1 != 0 {
-            walk(&buf[..FILE_END], FILE_START, &mut opt82)?;
+            walk(&buf[..FILE_END], FILE_START, &mut opt82, &mut present)?;
         }
         if o & 2 != 0 {
-            walk(&buf[..SNAME_END], SNAME_START, &mut opt82)?;
+            walk(&buf[..SNAME_END], SNAME_START, &mut opt82, &mut present)?;
         }
     }
-    Ok(opt82)
+    Ok((opt82, present))
 }
 
 /// `sname` and `file` field offsets in the BOOTP header.
@@ -67,7 +75,12 @@ const FILE_END: usize = 236;
 
 /// Walks the TLVs of `buf[start..]`, checking each length; appends option 82
 /// parts to `opt82` and returns the value of option 52 when present.
-fn walk(buf: &[u8], start: usize, opt82: &mut Option<Vec<u8>>) -> Result<Option<u8>, ParseError> {
+fn walk(
+    buf: &[u8],
+    start: usize,
+    opt82: &mut Option<Vec<u8>>,
+    present: &mut [u64; 4],
+) -> Result<Option<u8>, ParseError> {
     let mut i = start;
     let mut overload = None;
     while i < buf.len() {
@@ -87,6 +100,7 @@ fn walk(buf: &[u8], start: usize, opt82: &mut Option<Vec<u8>>) -> Result<Option<
         if end > buf.len() || !length_ok(code, len) {
             return Err(ParseError::BadOptionLength { code, offset: i });
         }
+        present[usize::from(code / 64)] |= 1 << (code % 64);
         match code {
             // RFC 3396: a split option is the concatenation of its parts.
             82 => opt82
@@ -155,6 +169,9 @@ pub struct Query4 {
     pub circuit_id: Option<Vec<u8>>,
     /// Option 82 sub-option 5 (RFC 3527) or option 118 (RFC 3011).
     pub link_selection: Option<Ipv4Addr>,
+    /// Bit `c` set: the packet has option `c` (in the option area, or in
+    /// `file`/`sname` when overloaded).
+    pub present: [u64; 4],
 }
 
 impl Query4 {
@@ -194,7 +211,7 @@ pub fn relay_suboptions(raw: &[u8]) -> Vec<(u8, &[u8])> {
 /// Parses `buf` into a [`Query4`]. BOOTREPLY and such are left to the caller
 /// (the op code is in `msg`).
 pub fn parse(buf: &[u8]) -> Result<Query4, ParseError> {
-    let relay_info = check_wire(buf)?;
+    let (relay_info, present) = check_wire_present(buf)?;
     let mut msg = v4::Message::decode(&mut Decoder::new(buf))
         .map_err(|e| ParseError::Decode(e.to_string()))?;
     merge_overloaded(buf, &mut msg);
@@ -261,6 +278,7 @@ pub fn parse(buf: &[u8]) -> Result<Query4, ParseError> {
         relay_info,
         circuit_id,
         link_selection,
+        present,
         msg,
     })
 }
