@@ -66,137 +66,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::db::*;
 use common::*;
 use dhcproto::v4::MessageType;
 use ruru_lease::{LeaseStore, LeaseType6};
 use ruru_lease_sql::{DbOptions, MySqlStore, PgStore};
-
-#[derive(Clone, Copy)]
-enum Kind {
-    Pg,
-    My,
-}
-
-impl Kind {
-    /// What `ruru db version` prints for Kea 2.2's schema of this backend.
-    fn kea_version(self) -> String {
-        let (v, m) = match self {
-            Kind::Pg => ruru_lease_sql::KEA_PG,
-            Kind::My => ruru_lease_sql::KEA_MYSQL,
-        };
-        format!("{v}.{m}\n")
-    }
-    fn type_name(self) -> &'static str {
-        match self {
-            Kind::Pg => "postgresql",
-            Kind::My => "mysql",
-        }
-    }
-    fn user(self) -> &'static str {
-        match self {
-            Kind::Pg => "postgres",
-            Kind::My => "root",
-        }
-    }
-    fn admin(self) -> DbOptions {
-        let mut o = DbOptions::new(match self {
-            Kind::Pg => "postgres",
-            Kind::My => "",
-        });
-        o.host = "127.0.0.1".into();
-        o.user = Some(self.user().into());
-        o.connect_timeout = Duration::from_secs(3);
-        o
-    }
-    fn exec(self, opts: &DbOptions, sql: &str) -> Result<(), ruru_lease::LeaseError> {
-        match self {
-            Kind::Pg => PgStore::execute_admin(opts, sql),
-            Kind::My => MySqlStore::execute_admin(opts, sql),
-        }
-    }
-}
-
-/// A database for one test, dropped with this value.
-struct Db {
-    kind: Kind,
-    opts: DbOptions,
-}
-
-impl Db {
-    fn new(kind: Kind, test: &str) -> Option<Db> {
-        let admin = kind.admin();
-        if let Err(e) = kind.exec(&admin, "SELECT 1") {
-            skip(test, &format!("{} not reachable: {e}", kind.type_name()));
-            return None;
-        }
-        let name = format!("ruru_e2e_{test}_{}", std::process::id());
-        let _ = kind.exec(&admin, &format!("DROP DATABASE IF EXISTS {name}"));
-        kind.exec(&admin, &format!("CREATE DATABASE {name}"))
-            .unwrap();
-        let mut opts = admin;
-        opts.name = name;
-        Some(Db { kind, opts })
-    }
-
-    fn store(&self) -> Box<dyn LeaseStore> {
-        match self.kind {
-            Kind::Pg => Box::new(PgStore::open(&self.opts).unwrap()),
-            Kind::My => Box::new(MySqlStore::open(&self.opts).unwrap()),
-        }
-    }
-
-    /// A config for this database with one subnet behind `relays`.
-    fn config(&self, relays: &[Ipv4Addr]) -> String {
-        self.config_with_pool(relays, "192.0.2.100 - 192.0.2.199")
-    }
-
-    /// `config` with another pool.
-    fn config_with_pool(&self, relays: &[Ipv4Addr], pool: &str) -> String {
-        let relays: Vec<String> = relays.iter().map(|r| format!("\"{r}\"")).collect();
-        format!(
-            r#"{{ "Dhcp4": {{
-  "interfaces-config": {{ "interfaces": ["lo"], "dhcp-socket-type": "udp" }},
-  "lease-database": {{ "type": "{}", "name": "{}", "host": "127.0.0.1", "user": "{}",
-                       "connect-timeout": 3, "max-reconnect-tries": 2, "reconnect-wait-time": 100 }},
-  "valid-lifetime": 3600,
-  "subnet4": [ {{
-    "id": 1, "subnet": "192.0.2.0/24",
-    "pools": [ {{ "pool": "{pool}" }} ],
-    "relay": {{ "ip-addresses": [{}] }}
-  }} ]
-}} }}"#,
-            self.kind.type_name(),
-            self.opts.name,
-            self.kind.user(),
-            relays.join(", ")
-        )
-    }
-}
-
-impl Drop for Db {
-    fn drop(&mut self) {
-        let name = &self.opts.name;
-        let sql = match self.kind {
-            Kind::Pg => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-            Kind::My => format!("DROP DATABASE IF EXISTS {name}"),
-        };
-        let _ = self.kind.exec(&self.kind.admin(), &sql);
-    }
-}
-
-fn ruru_db(action: &str, config: &std::path::Path) -> (bool, String) {
-    let out = Command::new(BIN)
-        .args(["db", action, "-c"])
-        .arg(config)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
 
 fn dora_stores_before_ack(kind: Kind, test: &str) {
     if !can_bind_67(test) {
@@ -246,26 +120,6 @@ fn dora_stores_before_ack(kind: Kind, test: &str) {
     assert_eq!(lease.subnet_id, 1);
     assert_eq!(lease.valid_lifetime, 3600);
     drop(srv);
-}
-
-/// One client's DORA, started again after a NAK or a lost reply (the other
-/// server may have taken the offered address meanwhile: both servers'
-/// allocators walk the pool in the same order, so in this lock-step test a
-/// client can lose several races in a row).
-fn dora_retrying(c: &mut Client, relay: &Relay) -> Option<Ipv4Addr> {
-    for _ in 0..40 {
-        let Some(offer) = relay.exchange(&c.discover()) else {
-            continue;
-        };
-        let Some(sid) = server_id(&offer) else {
-            continue;
-        };
-        match relay.exchange(&c.request_selecting(offer.yiaddr(), sid)) {
-            Some(ack) if msg_type(&ack) == Some(MessageType::Ack) => return Some(ack.yiaddr()),
-            _ => continue,
-        }
-    }
-    None
 }
 
 fn two_servers_one_database(kind: Kind, test: &str) {
@@ -451,47 +305,10 @@ fn kea_admin_database(kind: Kind, test: &str) {
     let Some(db) = Db::new(kind, test) else {
         return;
     };
-    let name = db.opts.name.clone();
-    let args: Vec<&str> = match kind {
-        Kind::Pg => vec![
-            "db-init",
-            "pgsql",
-            "-u",
-            "postgres",
-            "-n",
-            &name,
-            "-h",
-            "127.0.0.1",
-        ],
-        Kind::My => vec![
-            "db-init",
-            "mysql",
-            "-u",
-            "root",
-            "-p",
-            "",
-            "-n",
-            &name,
-            "-h",
-            "127.0.0.1",
-        ],
-    };
-    let run = |bin: &str| Command::new(bin).args(&args).output();
-    let out = match run("kea-admin").or_else(|_| run("/usr/sbin/kea-admin")) {
-        Ok(o) => o,
-        Err(e) => {
-            skip(
-                test,
-                &format!("kea-admin (package kea-admin) not found: {e}"),
-            );
-            return;
-        }
-    };
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    if let Err(why) = kea_admin_init(&db) {
+        skip(test, &why);
+        return;
+    }
     let ra = relay_addr_for(test);
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("ruru.json");

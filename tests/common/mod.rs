@@ -20,6 +20,7 @@ use dhcproto::v4::{self, DhcpOption, MessageType, OptionCode};
 use dhcproto::{Decodable, Decoder, Encodable, Encoder};
 
 pub mod clib;
+pub mod db;
 pub mod v6;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_ruru");

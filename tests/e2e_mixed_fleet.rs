@@ -1,0 +1,244 @@
+//! Mixed fleets (issue 19): ISC Kea 2.2's `kea-dhcp4` and ruru on one lease
+//! database in Kea's own schema (made by Kea's `kea-admin db-init`), serving
+//! one subnet at the same time, each behind its own relay:
+//!
+//! - clients of both servers at once: every ACKed address is distinct and
+//!   stored once, for the client that got it;
+//! - a lease from one server is confirmed through the other (INIT-REBOOT):
+//!   same address, ACKed;
+//! - Kea's statistics table stays consistent with the leases both wrote:
+//!   `kea-admin stats-recount` changes nothing.
+//!
+//! For PostgreSQL and MySQL/MariaDB. Kea (`kea-dhcp4`, Debian package
+//! `kea-dhcp4-server`), `kea-admin` or a database missing is a SKIP (a
+//! failure under `RURU_REQUIRE_ALL=1`). Kea runs on loopback on a port of
+//! its own (`-p`), with its pid and lock files in a temporary directory.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::net::Ipv4Addr;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use common::db::*;
+use common::*;
+use dhcproto::v4::MessageType;
+
+/// A `kea-dhcp4` process, stopped when dropped.
+struct Kea {
+    child: Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Kea {
+    /// Starts `kea-dhcp4` on `config` (Kea's format; its loggers go to
+    /// stdout), listening on a free port of 127.0.0.1; `None` (SKIP) when
+    /// Kea is not installed.
+    fn start(config: &str, test: &str) -> Option<Kea> {
+        let bin = ["kea-dhcp4", "/usr/sbin/kea-dhcp4"]
+            .into_iter()
+            .find(|b| Command::new(b).arg("-v").output().is_ok());
+        let Some(bin) = bin else {
+            skip(test, "kea-dhcp4 (Debian package kea-dhcp4-server) not found");
+            return None;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("kea-dhcp4.json");
+        let config = config.replacen(
+            r#""valid-lifetime": 3600,"#,
+            r#""valid-lifetime": 3600,
+  "loggers": [ { "name": "kea-dhcp4", "severity": "INFO",
+                 "output_options": [ { "output": "stdout" } ] } ],"#,
+            1,
+        );
+        std::fs::write(&cfg, config).unwrap();
+        let port = free_port();
+        let mut child = Command::new(bin)
+            .arg("-c")
+            .arg(&cfg)
+            .args(["-p", &port.to_string()])
+            .env("KEA_PIDFILE_DIR", dir.path())
+            .env("KEA_LOCKFILE_DIR", dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start kea-dhcp4");
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (tx, rx) = mpsc::channel();
+        for out in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let (tx, log) = (tx.clone(), log.clone());
+            std::thread::spawn(move || {
+                for line in BufReader::new(out).lines().map_while(Result::ok) {
+                    if line.contains("DHCP4_STARTED") {
+                        let _ = tx.send(());
+                    }
+                    log.lock().unwrap().push(line);
+                }
+            });
+        }
+        if rx.recv_timeout(Duration::from_secs(20)).is_err() {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "kea-dhcp4 did not start:\n{}",
+                log.lock().unwrap().join("\n")
+            );
+        }
+        Some(Kea {
+            child,
+            port,
+            _dir: dir,
+            log,
+        })
+    }
+}
+
+impl Drop for Kea {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!("kea-dhcp4 log:\n{}", self.log.lock().unwrap().join("\n"));
+        }
+    }
+}
+
+/// Kea's `lease4_stat` rows (subnet, state, count), read with the
+/// database's command-line client.
+fn lease4_stat(db: &Db) -> String {
+    let sql = "SELECT subnet_id, state, leases FROM lease4_stat ORDER BY subnet_id, state";
+    let out = match db.kind {
+        Kind::Pg => Command::new("psql")
+            .args(["-X", "-A", "-t", "-F", " ", "-h", "127.0.0.1", "-U", "postgres", "-d"])
+            .arg(&db.opts.name)
+            .args(["-c", sql])
+            .output(),
+        Kind::My => Command::new("mariadb")
+            .args(["-N", "-h", "127.0.0.1", "-u", "root", "-D"])
+            .arg(&db.opts.name)
+            .args(["-e", sql])
+            .output(),
+    }
+    .expect("database command-line client (postgresql-client / mariadb-client)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn stats_recount(db: &Db) {
+    let name = db.opts.name.clone();
+    let args: Vec<&str> = match db.kind {
+        Kind::Pg => vec!["stats-recount", "pgsql", "-u", "postgres", "-n", &name, "-h", "127.0.0.1"],
+        Kind::My => vec![
+            "stats-recount", "mysql", "-u", "root", "-p", "", "-n", &name, "-h", "127.0.0.1",
+        ],
+    };
+    let out = Command::new("kea-admin").args(&args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn mixed_fleet(kind: Kind, test: &str) {
+    let (ta, tb) = (format!("{test}_kea"), format!("{test}_ruru"));
+    if !can_bind_67(&ta) || !can_bind_67(&tb) {
+        return;
+    }
+    let Some(db) = Db::new(kind, test) else {
+        return;
+    };
+    if let Err(why) = kea_admin_init(&db) {
+        skip(test, &why);
+        return;
+    }
+    let (ra, rb) = (relay_addr_for(&ta), relay_addr_for(&tb));
+    let config = db.config_with_pool(&[ra, rb], "192.0.2.10 - 192.0.2.249");
+    let Some(kea) = Kea::start(&config, test) else {
+        return;
+    };
+    let ruru = Server::start(&config);
+
+    // 40 clients, 20 per server, both servers at once.
+    const PER_SERVER: u8 = 20;
+    let sides = [(ra, kea.port, 0u8), (rb, ruru.port, 1u8)];
+    let results: Vec<(u8, u8, Ipv4Addr)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = sides
+            .into_iter()
+            .map(|(addr, port, side)| {
+                scope.spawn(move || {
+                    let relay = Relay::new(addr, port);
+                    (0..PER_SERVER)
+                        .map(|i| {
+                            let n = 10 + side * PER_SERVER + i;
+                            let mut c = Client::new(n, addr);
+                            let got = dora_retrying(&mut c, &relay).unwrap_or_else(|| {
+                                panic!("client {n} (server {side}): no ACK")
+                            });
+                            (side, n, got)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    let distinct: BTreeSet<Ipv4Addr> = results.iter().map(|r| r.2).collect();
+    assert_eq!(distinct.len(), results.len(), "an address was given twice: {results:?}");
+    let rows = db.store().all4();
+    assert_eq!(rows.len(), results.len(), "{rows:?}");
+    for (_, n, a) in &results {
+        let row = rows.iter().find(|l| l.addr == *a).expect("ACKed lease stored");
+        assert_eq!(row.hwaddr, vec![0x02, 0x00, 0x5e, 0x10, 0x00, *n], "{a}");
+    }
+
+    // A lease of each server confirmed through the other (INIT-REBOOT).
+    for (from, via, port) in [(0u8, rb, ruru.port), (1u8, ra, kea.port)] {
+        let &(_, n, a) = results.iter().find(|r| r.0 == from).unwrap();
+        let relay = Relay::new(via, port);
+        let mut c = Client::new(n, via);
+        let ack = relay
+            .exchange(&c.request_init_reboot(a))
+            .unwrap_or_else(|| panic!("no reply to client {n}'s INIT-REBOOT for {a}"));
+        assert_eq!(msg_type(&ack), Some(MessageType::Ack), "client {n}, {a}");
+        assert_eq!(ack.yiaddr(), a);
+    }
+    assert_eq!(db.store().all4().len(), results.len());
+
+    // Kea's statistics agree with the leases: a recount changes nothing.
+    let before = lease4_stat(&db);
+    assert_eq!(before, format!("1 0 {}", results.len()), "lease4_stat");
+    stats_recount(&db);
+    assert_eq!(lease4_stat(&db), before, "kea-admin stats-recount");
+    drop((kea, ruru));
+}
+
+#[test]
+fn pg_mixed_fleet() {
+    mixed_fleet(Kind::Pg, "pg_mixed");
+}
+
+#[test]
+fn mysql_mixed_fleet() {
+    mixed_fleet(Kind::My, "my_mixed");
+}
