@@ -125,6 +125,7 @@ pub(super) fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
     };
     check_timers(v, P, P, &g.timers(), &[]);
 
+    v.option_defs.list = v.option_defs(true, "Dhcp4.option-def", &d.option_def);
     let options = v.options("Dhcp4.option-data", &d.option_data);
     let client_classes = client_classes(v, d.client_classes.as_deref().unwrap_or_default());
     let subnets = subnets(v, d.subnet4.as_deref().unwrap_or_default(), &g);
@@ -216,7 +217,9 @@ fn client_classes(v: &mut V, list: &[file::ClientClass4]) -> Vec<model::ClientCl
                 user_context: c.user_context.as_ref(),
             },
         );
+        v.class_defs = v.option_defs(true, &format!("{p}.option-def"), &c.option_def);
         let options = v.options(&format!("{p}.option-data"), &c.option_data);
+        v.class_defs.clear();
         let next_server = c.next_server.as_deref().and_then(|s| {
             let path = format!("{p}.next-server");
             let a = v.ipv4(&path, s)?;

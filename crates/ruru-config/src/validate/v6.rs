@@ -138,6 +138,7 @@ pub(super) fn dhcp6(v: &mut V, d: file::Dhcp6) -> Dhcp6 {
     g.preferred = check_preferred(v, P, &g, preferred_explicit, &[]);
     check_timers(v, P, P, &g.timers(), &[]);
 
+    v.option_defs.list = v.option_defs(false, "Dhcp6.option-def", &d.option_def);
     let options = options6(v, "Dhcp6.option-data", &d.option_data);
     // With a SQL lease database there is no lease file: the DUID file goes
     // where Kea's default lease file would be (its data directory).
@@ -859,10 +860,7 @@ mod tests {
 
     #[test]
     fn server_id_file_is_next_to_the_lease_file() {
-        let mut v = V {
-            problems: Vec::new(),
-            places: crate::Places::default(),
-        };
+        let mut v = V::default();
         let s = server_id(&mut v, None, Path::new("/srv/dhcp/leases6.csv"));
         assert_eq!(s.file, PathBuf::from("/srv/dhcp/kea-dhcp6-serverid"));
         let s = server_id(&mut v, None, Path::new("leases6.csv"));
