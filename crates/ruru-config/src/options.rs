@@ -782,6 +782,105 @@ mod tests {
         );
     }
 
+    fn kea(t: &str, array: bool, data: &str) -> Result<Vec<u8>, String> {
+        let t = DataType::from_kea(t, true).unwrap();
+        encode_format(Some((Format::One(t), array)), data, true)
+    }
+
+    fn hex(s: &str) -> Vec<u8> {
+        decode_hex(s).unwrap()
+    }
+
+    // Expected bytes below are what Kea 2.2 (kea-dhcp4 on loopback) sends
+    // for option-def entries of these types with the same data.
+    #[test]
+    fn kea_custom_types() {
+        assert_eq!(
+            kea("ipv6-prefix", false, "2001:db8::1/33").unwrap(),
+            hex("2120010db800")
+        );
+        // Host bits of the last octet are cleared.
+        assert_eq!(
+            kea("ipv6-prefix", false, "2001:db8:ffff::/33").unwrap(),
+            hex("2120010db880")
+        );
+        assert_eq!(
+            kea("ipv6-prefix", true, "2001:db8::/0, 2001:db8::/128").unwrap(),
+            hex("008020010db8000000000000000000000000")
+        );
+        assert!(kea("ipv6-prefix", false, "2001:db8::").is_err());
+        assert!(kea("ipv6-prefix", false, "2001:db8::/129").is_err());
+        assert_eq!(kea("psid", false, "3/4").unwrap(), hex("043000"));
+        assert_eq!(kea("psid", false, "0/0").unwrap(), hex("000000"));
+        assert_eq!(kea("psid", false, "1/16").unwrap(), hex("100001"));
+        assert!(kea("psid", false, "3/1").is_err());
+        assert!(kea("psid", false, "3/17").is_err());
+        assert!(kea("psid", false, "3").is_err());
+        // A DHCPv4 tuple has a one-octet length; an empty one is allowed.
+        assert_eq!(kea("tuple", false, "abc").unwrap(), hex("03616263"));
+        assert_eq!(kea("tuple", true, "ab, , c").unwrap(), hex("026162000163"));
+        assert_eq!(
+            encode_format(
+                Some((
+                    Format::One(DataType::from_kea("tuple", false).unwrap()),
+                    false
+                )),
+                "abc",
+                true
+            )
+            .unwrap(),
+            hex("0003616263")
+        );
+        // Case is kept in domain names.
+        assert_eq!(
+            kea("fqdn", true, "Example.ORG., b.c").unwrap(),
+            hex("074578616d706c65034f5247000162016300")
+        );
+        assert!(kea("fqdn", false, ".").is_err());
+        assert_eq!(
+            kea("int16", true, "-2, 0x10, 300").unwrap(),
+            hex("fffe0010012c")
+        );
+        assert_eq!(kea("boolean", true, "true,false,1").unwrap(), hex("010001"));
+        // Strings are trimmed, inner spaces kept.
+        assert_eq!(kea("string", false, " x y ").unwrap(), hex("782079"));
+        assert!(kea("int8", false, "-129").is_err());
+        assert!(kea("uint8", false, "256").is_err());
+        assert!(kea("empty", false, "abc").is_err());
+        assert!(kea("uint8", true, "").is_err());
+        assert_eq!(DataType::from_kea("record", true), None);
+        assert_eq!(DataType::from_kea("internal", true), None);
+    }
+
+    #[test]
+    fn kea_custom_records() {
+        let rec = |fields: &[&str], array: bool, data: &str| {
+            let f: Vec<DataType> = fields
+                .iter()
+                .map(|t| DataType::from_kea(t, true).unwrap())
+                .collect();
+            encode_format(Some((Format::Record(&f), array)), data, true)
+        };
+        assert_eq!(
+            rec(
+                &["uint8", "ipv4-address", "string"],
+                false,
+                "7, 192.0.2.1, hi there"
+            )
+            .unwrap(),
+            hex("07c00002016869207468657265")
+        );
+        assert_eq!(
+            rec(&["uint16", "binary"], false, "5, 0a0b").unwrap(),
+            hex("00050a0b")
+        );
+        assert!(rec(&["uint8", "uint16"], false, "1").is_err());
+        assert_eq!(
+            rec(&["uint8", "uint16"], true, "1, 2, 3").unwrap(),
+            hex("01 00 02 00 03")
+        );
+    }
+
     #[test]
     fn no_definition_needs_hex() {
         assert!(encode(None, "abc", true).is_err());
