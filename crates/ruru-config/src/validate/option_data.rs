@@ -262,8 +262,13 @@ impl V {
         let def: Option<Def> = by_name.or_else(|| self.def_by_code(v4, space, code));
         let csv = o.csv_format.unwrap_or(true);
         let data = o.data.as_deref().unwrap_or("");
-        let encoded =
-            options::encode_format(def.as_ref().map(|d| (d.format(), d.array)), data, csv);
+        let never_send = o.never_send.unwrap_or(false);
+        // A never-sent option needs no data.
+        let encoded = if never_send && o.data.is_none() {
+            Ok(Vec::new())
+        } else {
+            options::encode_format(def.as_ref().map(|d| (d.format(), d.array)), data, csv)
+        };
         let mut bytes = match encoded {
             Ok(b) => b,
             Err(e) => {
@@ -292,7 +297,7 @@ impl V {
             code,
             data: bytes,
             always_send: o.always_send.unwrap_or(false),
-            never_send: o.never_send.unwrap_or(false),
+            never_send,
             encapsulate: def.and_then(|d| d.encapsulate),
             path: p.to_string(),
         })

@@ -188,7 +188,9 @@ impl Engine6 {
                 }
             }
         }
+        // The packet parser keeps the client's option 17 raw.
         let from_query = match ctx.q.msg.opts().get(OptionCode::VendorOpts) {
+            Some(DhcpOption::Unknown(u)) => crate::vendor::vendor_id(u.data()),
             Some(DhcpOption::VendorOpts(v)) => Some(v.num),
             _ => None,
         };
