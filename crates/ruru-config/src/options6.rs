@@ -5,12 +5,12 @@
 //! ruru as to Kea. Values are encoded by the encoder shared with DHCPv4,
 //! [`crate::options::encode_as`].
 //!
-//! Options whose Kea definition encapsulates a sub-option space
-//! (`vendor-opts`, `ntp-server`, `s46-*`) cannot have their sub-options
-//! configured yet (ruru has no option spaces besides `dhcp6`):
-//! `vendor-opts` takes the enterprise number only, as in Kea, and
-//! `ntp-server` is defined here as binary, so its sub-options (RFC 5908
-//! §4: sub-option code, length, value) are written in hex.
+//! `vendor-opts` takes the enterprise number, as in Kea; its sub-options
+//! are the options of space `vendor-N`, added by the engine at reply time.
+//! Kea's standard sub-option spaces (`v6-ntp-server-suboptions`, `s46-*`,
+//! `docsis3-v6`) are not defined: `ntp-server` is binary here, so its
+//! sub-options (RFC 5908 §4: sub-option code, length, value) are written
+//! in hex.
 
 use crate::options::{encode_as, DataType};
 

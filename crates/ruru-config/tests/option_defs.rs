@@ -290,3 +290,16 @@ fn data_errors() {
         "this option carries no data",
     );
 }
+
+#[test]
+fn class_tests_know_option_def_names() {
+    let c = ok(&v4(r#"
+"option-def": [{"name": "site-id", "code": 224, "type": "string"}],
+"client-classes": [{"name": "site", "test": "option[site-id].text == 'a'"}]"#));
+    assert_eq!(c.dhcp4.unwrap().client_classes.len(), 1);
+    // Without the definition the name is unknown.
+    let e = err(&v4(
+        r#""client-classes": [{"name": "site", "test": "option[site-id].text == 'a'"}]"#,
+    ));
+    assert_eq!(e.path, "Dhcp4.client-classes[0].test", "{e}");
+}

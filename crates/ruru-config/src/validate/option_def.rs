@@ -55,6 +55,23 @@ pub(super) struct Defs {
     pub list: Vec<(String, Def)>,
 }
 
+/// The option names of class expressions (`option[name]`): Kea's
+/// standard names, then the section's `option-def` names of the family's
+/// standard space.
+pub(super) struct DefNames<'a>(pub &'a [(String, Def)]);
+
+impl ruru_classify::OptionNames for DefNames<'_> {
+    fn option_code(&self, family: ruru_classify::Family, name: &str) -> Option<u16> {
+        let top = top_space(family == ruru_classify::Family::V4);
+        ruru_classify::std_option_code(family, name).or_else(|| {
+            self.0
+                .iter()
+                .find(|(s, d)| s == top && d.name == name)
+                .map(|(_, d)| d.code)
+        })
+    }
+}
+
 /// The family's standard space (`dhcp4` / `dhcp6`).
 pub(super) fn top_space(v4: bool) -> &'static str {
     if v4 {
