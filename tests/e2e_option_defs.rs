@@ -56,7 +56,8 @@ fn config4(relay: Ipv4Addr) -> String {
       {{ "name": "vivso-suboptions", "data": "339" }},
       {{ "name": "vi-port", "space": "vendor-339", "data": "5", "always-send": true }},
       {{ "name": "vi-other", "space": "vendor-339", "data": "not always" }},
-      {{ "name": "domain-name", "data": "example.org" }}
+      {{ "name": "domain-name", "data": "example.org" }},
+      {{ "name": "tftp-servers", "space": "vendor-4491", "data": "192.0.2.1" }}
     ],
     "subnet4": [ {{ "id": 1, "subnet": "192.0.2.0/24",
       "relay": {{ "ip-addresses": ["{relay}"] }},
@@ -136,6 +137,12 @@ fn dhcpv4_custom_options_sub_options_and_vendor_options() {
     let (xid, q) = discover(4, ra, &[1, 3], &[125, 5, 0, 0, 0x11, 0x8b, 0]);
     let r = exchange_raw(&relay, xid, &q).expect("OFFER");
     assert_eq!(raw_option(&r, 125), None);
+    // A DOCSIS client (vendor 4491) asks for its sub-option 2 (TFTP
+    // servers, Kea's standard definition) in its option request
+    // sub-option.
+    let (xid, q) = discover(5, ra, &[1, 3], &[125, 8, 0, 0, 0x11, 0x8b, 3, 1, 1, 2]);
+    let r = exchange_raw(&relay, xid, &q).expect("OFFER");
+    assert_eq!(raw_option(&r, 125), Some(hex("0000118b 06 02 04 c0000201")));
 }
 
 fn config6() -> &'static str {
@@ -160,7 +167,8 @@ fn config6() -> &'static str {
       { "name": "rec", "data": "2001:db8::/48, 3/4, a.b" },
       { "name": "motd", "data": "hello", "always-send": true },
       { "name": "vendor-opts", "data": "339" },
-      { "name": "vi-port", "space": "vendor-339", "data": "5", "always-send": true }
+      { "name": "vi-port", "space": "vendor-339", "data": "5", "always-send": true },
+      { "name": "config-file", "space": "vendor-4491", "data": "cm.cfg" }
     ],
     "subnet6": [ { "id": 1, "subnet": "2001:db8:1::/64",
       "pools": [ { "pool": "2001:db8:1::100 - 2001:db8:1::1ff" } ] } ]
@@ -249,4 +257,12 @@ fn dhcpv6_custom_options_sub_options_and_vendor_options() {
     // always-send sub-options.
     let r = exchange6(&relay, &solicit(3, &[23], &[(17, vec![0, 0, 1, 0x53])])).expect("ADVERTISE");
     assert_eq!(get(&r, 17), Some(hex("00000153 0007 0002 0005")));
+
+    // A DOCSIS client (vendor 4491) asks for sub-option 33 (config file).
+    let r = exchange6(
+        &relay,
+        &solicit(4, &[23], &[(17, hex("0000118b 0001 0004 0021 001f"))]),
+    )
+    .expect("ADVERTISE");
+    assert_eq!(get(&r, 17), Some(hex("0000118b 0021 0006 636d2e636667")));
 }

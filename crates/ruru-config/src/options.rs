@@ -263,6 +263,24 @@ pub const DHCP4_OPTION_DEFS: &[OptionDef] = &[
     def("v4-lost", 137, Fqdn, false),
     def("capwap-ac-v4", 138, Ipv4Address, true),
     def("sip-ua-cs-domains", 141, Fqdn, true),
+    def(
+        "rdnss-selection",
+        146,
+        Record(&[Uint8, Ipv4Address, Ipv4Address, Fqdn]),
+        true,
+    ),
+    def(
+        "v4-portparams",
+        159,
+        Record(&[Uint8, DataType::Psid]),
+        false,
+    ),
+    def(
+        "option-6rd",
+        212,
+        Record(&[Uint8, Uint8, Ipv6Address, Ipv4Address]),
+        true,
+    ),
     def("v4-access-domain", 213, Fqdn, false),
 ];
 
@@ -275,6 +293,14 @@ pub fn by_name(name: &str) -> Option<&'static OptionDef> {
 pub fn by_code(code: u8) -> Option<&'static OptionDef> {
     DHCP4_OPTION_DEFS.iter().find(|d| d.code == code)
 }
+
+/// Kea's standard definitions of DHCPv4 sub-option spaces: DOCSIS 3
+/// (CableLabs, space `docsis3-v4`, which is also vendor 4491's
+/// `vendor-4491`): (space, name, code, type, array).
+pub const DHCP4_SUB_DEFS: &[(&str, &str, u8, DataType, bool)] = &[
+    ("docsis3-v4", "oro", 1, Uint8, true),
+    ("docsis3-v4", "tftp-servers", 2, Ipv4Address, true),
+];
 
 /// Kea's space of the sub-options of option 43 (its standard definition
 /// encapsulates it).
@@ -850,6 +876,24 @@ mod tests {
         assert!(kea("uint8", true, "").is_err());
         assert_eq!(DataType::from_kea("record", true), None);
         assert_eq!(DataType::from_kea("internal", true), None);
+    }
+
+    // RFC 6731, RFC 7618, RFC 5969; bytes from Kea 2.2.
+    #[test]
+    fn rdnss_selection_portparams_6rd() {
+        assert_eq!(
+            enc(
+                "rdnss-selection",
+                "1, 192.0.2.1, 192.0.2.2, a.example, b.example"
+            )
+            .unwrap(),
+            hex("01c0000201c00002020161076578616d706c65000162076578616d706c6500")
+        );
+        assert_eq!(enc("v4-portparams", "6, 52/6").unwrap(), hex("0606d000"));
+        assert_eq!(
+            enc("option-6rd", "0, 32, 2001:db8::, 192.0.2.1, 192.0.2.2").unwrap(),
+            hex("002020010db8000000000000000000000000c0000201c0000202")
+        );
     }
 
     #[test]

@@ -303,3 +303,52 @@ fn class_tests_know_option_def_names() {
     ));
     assert_eq!(e.path, "Dhcp4.client-classes[0].test", "{e}");
 }
+
+#[test]
+fn v6_standard_sub_option_spaces() {
+    // Kea's softwire 46 containers (RFC 7598) and DOCSIS 3 definitions,
+    // nested three levels deep.
+    let c = ok(&v6(r#"
+"option-data": [
+  {"name": "s46-cont-mape"},
+  {"name": "s46-rule", "space": "s46-cont-mape-options", "data": "1, 0, 24, 192.0.2.0, 2001:db8:1::/64"},
+  {"name": "s46-br", "space": "s46-cont-mape-options", "data": "2001:db8:cafe::1"},
+  {"name": "s46-portparams", "space": "s46-rule-options", "data": "0, 1/8"},
+  {"name": "s46-cont-lw"},
+  {"name": "s46-br", "space": "s46-cont-lw-options", "data": "2001:db8:cafe::2"},
+  {"name": "s46-v4v6bind", "space": "s46-cont-lw-options", "data": "192.0.2.3, 2001:db8:1:cafe::/64"},
+  {"name": "s46-portparams", "space": "s46-v4v6bind-options", "data": "0, 1234/16"},
+  {"name": "s46-cont-mapt"},
+  {"name": "s46-dmr", "space": "s46-cont-mapt-options", "data": "2001:db8:cafe::/64"},
+  {"name": "tftp-servers", "space": "docsis3-v6", "data": "2001:db8::1"},
+  {"name": "config-file", "space": "vendor-4491", "data": "cm.cfg", "always-send": true},
+  {"name": "vendor-opts", "data": "4491"}
+]"#));
+    let o = &c.dhcp6.unwrap().options;
+    assert_eq!(
+        opt6(o, 94).data,
+        hex("00590018010018c00002004020010db800010000005d000400080100005a001020010db8cafe00000000000000000001")
+    );
+    assert_eq!(opt6(o, 95).data, hex("005b00094020010db8cafe0000"));
+    assert_eq!(
+        opt6(o, 96).data,
+        hex("005a001020010db8cafe00000000000000000002005c0015c00002034020010db80001cafe005d0004001004d2")
+    );
+    let cfg: Vec<_> = o.iter().filter(|x| x.vendor == Some(4491)).collect();
+    assert_eq!((cfg[0].code, &cfg[0].data[..]), (33, &b"cm.cfg"[..]));
+}
+
+#[test]
+fn v4_docsis_definitions() {
+    let c = ok(&v4(r#"
+"option-data": [
+  {"name": "tftp-servers", "space": "docsis3-v4", "data": "192.0.2.76, 192.0.2.77"},
+  {"name": "oro", "space": "vendor-4491", "data": "2, 3"}
+]"#));
+    let o = &c.dhcp4.unwrap().options;
+    assert_eq!(o.len(), 1);
+    assert_eq!(
+        (o[0].vendor, o[0].code, &o[0].data[..]),
+        (Some(4491), 1, &[2, 3][..])
+    );
+}

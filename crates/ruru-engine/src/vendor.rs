@@ -8,16 +8,18 @@
 //! always sent), else the one of the client's V-I option. Its `always-send`
 //! sub-options are added, each code from the first level (host, pool,
 //! subnet, classes, global) that configures it; the option is then added
-//! to the reply if it was not there. Sub-options go in code order, as Kea
-//! packs them. The per-vendor option request sub-option of DOCSIS (vendor
-//! 4491) is not read.
+//! to the reply if it was not there; so are the sub-options the client
+//! requests in the DOCSIS option request sub-option (sub-option 1 of its
+//! own V-I option for vendor 4491, the only vendor Kea reads it for).
+//! Sub-options go in code order, as Kea packs them.
 
 /// One vendor sub-option of a configuration level: (vendor, code, data,
 /// always-send).
 pub type VendorItem<'a> = (u32, u16, &'a [u8], bool);
 
-/// The V-I option payload for vendor `id` with the always-send
-/// sub-options of `items` (levels in precedence order) added to the
+/// The V-I option payload for vendor `id` with the sub-options
+/// `requested` by the client and the always-send ones of `items` (levels
+/// in precedence order) added to the
 /// sub-options of `existing` (the payload of the V-I option already in the
 /// reply, if any); `None` when nothing is added. `v4`: option 125 (one
 /// octet codes and lengths, a data-length octet after the enterprise
@@ -26,9 +28,15 @@ pub fn vendor_option(
     v4: bool,
     id: u32,
     existing: Option<&[u8]>,
+    requested: &[u16],
     items: &[VendorItem<'_>],
 ) -> Option<Vec<u8>> {
     let mut codes: Vec<u16> = Vec::new();
+    for &code in requested {
+        if !codes.contains(&code) {
+            codes.push(code);
+        }
+    }
     for &(v, code, _, always) in items {
         if v == id && always && !codes.contains(&code) {
             codes.push(code);
@@ -80,6 +88,25 @@ pub fn vendor_option(
     Some(out)
 }
 
+/// The codes a client's V-I option payload requests in the DOCSIS option
+/// request sub-option (1): one octet each in DHCPv4, two in DHCPv6; none
+/// unless the option is vendor 4491's.
+pub fn docsis_oro(v4: bool, payload: &[u8]) -> Vec<u16> {
+    if vendor_id(payload) != Some(4491) {
+        return Vec::new();
+    }
+    let Some((_, oro)) = parse_subs(v4, payload).into_iter().find(|(c, _)| *c == 1) else {
+        return Vec::new();
+    };
+    if v4 {
+        oro.iter().map(|c| u16::from(*c)).collect()
+    } else {
+        oro.chunks_exact(2)
+            .map(|c| u16::from_be_bytes([c[0], c[1]]))
+            .collect()
+    }
+}
+
 /// The vendor (enterprise number) of a V-I option payload.
 pub fn vendor_id(payload: &[u8]) -> Option<u32> {
     Some(u32::from_be_bytes(payload.get(..4)?.try_into().ok()?))
@@ -128,21 +155,37 @@ mod tests {
         let items: &[VendorItem] = &[(339, 3, &[0xaa], false), (339, 7, &[0, 5], true)];
         let configured = [0, 0, 1, 0x53, 0];
         assert_eq!(
-            vendor_option(true, 339, Some(&configured), items).unwrap(),
+            vendor_option(true, 339, Some(&configured), &[], items).unwrap(),
             [0, 0, 1, 0x53, 4, 7, 2, 0, 5]
         );
         assert_eq!(
-            vendor_option(true, 339, None, items).unwrap(),
+            vendor_option(true, 339, None, &[], items).unwrap(),
             [0, 0, 1, 0x53, 4, 7, 2, 0, 5]
         );
-        assert_eq!(vendor_option(true, 4491, None, items), None);
+        assert_eq!(vendor_option(true, 4491, None, &[], items), None);
+    }
+
+    #[test]
+    fn docsis_option_request() {
+        // Vendor 4491 asks for sub-options 2 and 5 (DHCPv4: one octet each).
+        let q = [0, 0, 0x11, 0x8b, 4, 1, 2, 2, 5];
+        assert_eq!(docsis_oro(true, &q), [2, 5]);
+        let q6 = [0, 0, 0x11, 0x8b, 0, 1, 0, 4, 0, 32, 0, 33];
+        assert_eq!(docsis_oro(false, &q6), [32, 33]);
+        // Another vendor's sub-option 1 is not an option request.
+        assert!(docsis_oro(true, &[0, 0, 1, 0x53, 3, 1, 1, 2]).is_empty());
+        let items: &[VendorItem] = &[(4491, 2, &[192, 0, 2, 1], false), (4491, 9, &[1], false)];
+        assert_eq!(
+            vendor_option(true, 4491, None, &docsis_oro(true, &q), items).unwrap(),
+            [0, 0, 0x11, 0x8b, 6, 2, 4, 192, 0, 2, 1]
+        );
     }
 
     #[test]
     fn first_level_wins_and_code_order() {
         let items: &[VendorItem] = &[(9, 5, &[1], true), (9, 2, &[2], true), (9, 5, &[3], true)];
         assert_eq!(
-            vendor_option(false, 9, None, items).unwrap(),
+            vendor_option(false, 9, None, &[], items).unwrap(),
             [0, 0, 0, 9, 0, 2, 0, 1, 2, 0, 5, 0, 1, 1]
         );
     }
@@ -152,7 +195,7 @@ mod tests {
         let items: &[VendorItem] = &[(9, 1, &[7], true)];
         let existing = [0, 0, 0, 9, 3, 4, 1, 0xee];
         assert_eq!(
-            vendor_option(true, 9, Some(&existing), items).unwrap(),
+            vendor_option(true, 9, Some(&existing), &[], items).unwrap(),
             [0, 0, 0, 9, 6, 1, 1, 7, 4, 1, 0xee]
         );
         assert_eq!(vendor_id(&existing), Some(9));

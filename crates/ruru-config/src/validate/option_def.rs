@@ -366,7 +366,27 @@ pub(super) fn valid_name(n: &str) -> bool {
 /// The standard definition in `space` matching `f(name, code)`.
 fn standard(v4: bool, space: &str, f: impl Fn(&str, u16) -> bool) -> Option<Def> {
     if space != top_space(v4) {
-        return None;
+        // Vendor 4491's space has the DOCSIS 3 definitions.
+        let space = if space == "vendor-4491" {
+            if v4 {
+                "docsis3-v4"
+            } else {
+                "docsis3-v6"
+            }
+        } else {
+            space
+        };
+        return if v4 {
+            options::DHCP4_SUB_DEFS
+                .iter()
+                .find(|d| d.0 == space && f(d.1, u16::from(d.2)))
+                .map(|d| Def::standard(d.1, u16::from(d.2), d.3, d.4, None))
+        } else {
+            options6::DHCP6_SUB_DEFS
+                .iter()
+                .find(|d| d.0 == space && f(d.1, d.2))
+                .map(|d| Def::standard(d.1, d.2, d.3, d.4, d.5))
+        };
     }
     if v4 {
         options::DHCP4_OPTION_DEFS
@@ -385,7 +405,15 @@ fn standard(v4: bool, space: &str, f: impl Fn(&str, u16) -> bool) -> Option<Def>
         options6::DHCP6_OPTION_DEFS
             .iter()
             .find(|d| f(d.name, d.code))
-            .map(|d| Def::standard(d.name, d.code, d.data_type, d.array, None))
+            .map(|d| {
+                Def::standard(
+                    d.name,
+                    d.code,
+                    d.data_type,
+                    d.array,
+                    options6::encapsulated_space(d.code),
+                )
+            })
     }
 }
 

@@ -1034,10 +1034,12 @@ mod tests;
 /// (see [`crate::vendor`]); `layers` in precedence order.
 fn vendor_options(layers: &[&[OptionData]], q: &packet::Query4, d: &mut Draft) {
     let rsp = d.options.iter().position(|(c, _)| *c == 125);
-    let from_query = match q.msg.opts().get(dhcproto::v4::OptionCode::Unknown(125)) {
-        Some(dhcproto::v4::DhcpOption::Unknown(u)) => crate::vendor::vendor_id(u.data()),
+    let query = match q.msg.opts().get(dhcproto::v4::OptionCode::Unknown(125)) {
+        Some(dhcproto::v4::DhcpOption::Unknown(u)) => Some(u.data()),
         _ => None,
     };
+    let from_query = query.and_then(crate::vendor::vendor_id);
+    let requested = query.map_or_else(Vec::new, |p| crate::vendor::docsis_oro(true, p));
     let from_reply = rsp.and_then(|i| crate::vendor::vendor_id(&d.options[i].1));
     let Some(id) = from_reply.or(from_query) else {
         return;
@@ -1048,7 +1050,7 @@ fn vendor_options(layers: &[&[OptionData]], q: &packet::Query4, d: &mut Draft) {
         .filter_map(|o| Some((o.vendor?, u16::from(o.code), &o.data[..], o.always_send)))
         .collect();
     let existing = rsp.map(|i| &d.options[i].1[..]);
-    if let Some(payload) = crate::vendor::vendor_option(true, id, existing, &items) {
+    if let Some(payload) = crate::vendor::vendor_option(true, id, existing, &requested, &items) {
         match rsp {
             Some(i) => d.options[i].1 = payload,
             None => d.options.push((125, payload)),

@@ -189,10 +189,13 @@ impl Engine6 {
             }
         }
         // The packet parser keeps the client's option 17 raw.
-        let from_query = match ctx.q.msg.opts().get(OptionCode::VendorOpts) {
-            Some(DhcpOption::Unknown(u)) => crate::vendor::vendor_id(u.data()),
-            Some(DhcpOption::VendorOpts(v)) => Some(v.num),
-            _ => None,
+        let (from_query, requested) = match ctx.q.msg.opts().get(OptionCode::VendorOpts) {
+            Some(DhcpOption::Unknown(u)) => (
+                crate::vendor::vendor_id(u.data()),
+                crate::vendor::docsis_oro(false, u.data()),
+            ),
+            Some(DhcpOption::VendorOpts(v)) => (Some(v.num), Vec::new()),
+            _ => (None, Vec::new()),
         };
         let from_reply = vendor_opts.as_deref().and_then(crate::vendor::vendor_id);
         if let Some(id) = from_reply.or(from_query) {
@@ -201,7 +204,8 @@ impl Engine6 {
                 .flat_map(|l| l.iter())
                 .filter_map(|o| Some((o.vendor?, o.code, &o.data[..], o.always_send)))
                 .collect();
-            if let Some(p) = crate::vendor::vendor_option(false, id, vendor_opts.as_deref(), &items)
+            if let Some(p) =
+                crate::vendor::vendor_option(false, id, vendor_opts.as_deref(), &requested, &items)
             {
                 vendor_opts = Some(p);
             }
