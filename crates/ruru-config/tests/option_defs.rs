@@ -352,3 +352,22 @@ fn v4_docsis_definitions() {
         (Some(4491), 1, &[2, 3][..])
     );
 }
+
+#[test]
+fn encapsulation_is_per_list() {
+    // As Kea 2.2 does (checked on the wire): the subnet's option 43 does
+    // not take the global sub-options, nor the global 43 the subnet's.
+    let c = ok(&v4(r#"
+"option-def": [{"name": "v1", "code": 2, "space": "vendor-encapsulated-options-space", "type": "uint8"}],
+"option-data": [
+  {"name": "vendor-encapsulated-options"},
+  {"name": "v1", "space": "vendor-encapsulated-options-space", "data": "5"}
+],
+"subnet4": [{"id": 1, "subnet": "192.0.2.0/24", "option-data": [
+  {"name": "vendor-encapsulated-options"},
+  {"code": 3, "space": "vendor-encapsulated-options-space", "data": "07", "csv-format": false}
+]}]"#));
+    let d = c.dhcp4.unwrap();
+    assert_eq!(opt4(&d.options, 43).data, hex("020105"));
+    assert_eq!(opt4(&d.subnets[0].options, 43).data, hex("030107"));
+}
