@@ -283,6 +283,15 @@ fn data_errors() {
         "option sp.9: no definition for this option code",
     );
     check(
+        &e(
+            r#"{"name": "bar", "space": "sp", "data": "1/8"}, {"code": 1, "space": "sp", "data": "2/8"}"#,
+        ),
+        3,
+        73,
+        "Dhcp4.option-data[1].code",
+        "option sp.1 is already configured at Dhcp4.option-data[0]",
+    );
+    check(
         &e(r#"{"name": "vendor-encapsulated-options", "data": "01:02"}"#),
         3,
         65,

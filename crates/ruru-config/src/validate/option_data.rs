@@ -66,11 +66,15 @@ impl V {
             let p = format!("{path}[{i}]");
             if let Some(e) = self.option(v4, &p, o) {
                 if let Some(first) = seen.insert((e.space.clone(), e.code), i) {
+                    let what = if e.space == top_space(v4) {
+                        e.code.to_string()
+                    } else {
+                        format!("{}.{}", e.space, e.code)
+                    };
                     self.err(
                         format!("{p}.{}", if o.name.is_some() { "name" } else { "code" }),
                         format!(
-                            "option {} is already configured at {path}[{first}]: expected one entry per option",
-                            e.code
+                            "option {what} is already configured at {path}[{first}]: expected one entry per option",
                         ),
                     );
                 }
