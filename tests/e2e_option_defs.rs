@@ -41,7 +41,9 @@ fn config4(relay: Ipv4Addr) -> String {
       {{ "name": "s-num", "code": 1, "space": "sp", "type": "uint32" }},
       {{ "name": "vlan", "code": 2, "space": "vendor-encapsulated-options-space", "type": "uint32" }},
       {{ "name": "vi-port", "code": 7, "space": "vendor-339", "type": "uint16" }},
-      {{ "name": "vi-other", "code": 3, "space": "vendor-339", "type": "string" }}
+      {{ "name": "vi-other", "code": 3, "space": "vendor-339", "type": "string" }},
+      {{ "name": "vlanid", "code": 2, "space": "339", "type": "uint32" }},
+      {{ "name": "dls", "code": 3, "space": "339", "type": "string" }}
     ],
     "option-data": [
       {{ "name": "prefix", "data": "2001:db8:ffff::/33" }},
@@ -59,6 +61,14 @@ fn config4(relay: Ipv4Addr) -> String {
       {{ "name": "domain-name", "data": "example.org" }},
       {{ "name": "tftp-servers", "space": "vendor-4491", "data": "192.0.2.1" }}
     ],
+    "client-classes": [ {{
+      "name": "VENDOR_CLASS_339",
+      "option-def": [ {{ "name": "vendor-encapsulated-options", "code": 43, "type": "empty", "encapsulate": "339" }} ],
+      "option-data": [
+        {{ "name": "vendor-encapsulated-options" }},
+        {{ "name": "vlanid", "space": "339", "data": "123" }},
+        {{ "name": "dls", "space": "339", "data": "sdlp://192.0.2.11:18443" }}
+      ] }} ],
     "subnet4": [ {{ "id": 1, "subnet": "192.0.2.0/24",
       "relay": {{ "ip-addresses": ["{relay}"] }},
       "pools": [ {{ "pool": "192.0.2.10 - 192.0.2.50" }} ],
@@ -143,6 +153,15 @@ fn dhcpv4_custom_options_sub_options_and_vendor_options() {
     let (xid, q) = discover(5, ra, &[1, 3], &[125, 8, 0, 0, 0x11, 0x8b, 3, 1, 1, 2]);
     let r = exchange_raw(&relay, xid, &q).expect("OFFER");
     assert_eq!(raw_option(&r, 125), Some(hex("0000118b 06 02 04 c0000201")));
+
+    // Kea's vendor-specific.json: the class VENDOR_CLASS_339 (vendor class
+    // identifier "339") redefines option 43 to carry space "339"; the
+    // class's 43 wins over the global one.
+    let (xid, q) = discover(6, ra, &[1, 3, 43], &[60, 3, b'3', b'3', b'9']);
+    let r = exchange_raw(&relay, xid, &q).expect("OFFER");
+    let mut want = hex("02 04 0000007b 03 17");
+    want.extend(b"sdlp://192.0.2.11:18443");
+    assert_eq!(raw_option(&r, 43), Some(want));
 }
 
 fn config6() -> &'static str {
