@@ -380,3 +380,13 @@ fn encapsulation_is_per_list() {
     assert_eq!(opt4(&d.options, 43).data, hex("020105"));
     assert_eq!(opt4(&d.subnets[0].options, 43).data, hex("030107"));
 }
+
+#[test]
+fn flex_option_knows_option_def_names() {
+    let c = ok(&v4(r#"
+"option-def": [{"name": "site-id", "code": 224, "type": "string"}],
+"hooks-libraries": [{"library": "libdhcp_flex_option.so", "parameters": {"options": [
+  {"name": "site-id", "add": "ifelse(option[site-id].exists, 'seen', 'new')"}
+]}}]"#));
+    assert_eq!(c.dhcp4.unwrap().flex_options[0].code, 224);
+}

@@ -65,6 +65,8 @@ impl Globals {
 pub(super) fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
     const P: &str = "Dhcp4";
 
+    // First: option-data and expressions everywhere may use these names.
+    v.option_defs.list = v.option_defs(true, "Dhcp4.option-def", &d.option_def);
     let common = common(
         v,
         &SECTION4,
@@ -125,7 +127,6 @@ pub(super) fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
     };
     check_timers(v, P, P, &g.timers(), &[]);
 
-    v.option_defs.list = v.option_defs(true, "Dhcp4.option-def", &d.option_def);
     let options = v.options("Dhcp4.option-data", &d.option_data);
     let client_classes = client_classes(v, d.client_classes.as_deref().unwrap_or_default());
     let subnets = subnets(v, d.subnet4.as_deref().unwrap_or_default(), &g);

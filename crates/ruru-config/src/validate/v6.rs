@@ -75,6 +75,8 @@ impl Globals6 {
 }
 
 pub(super) fn dhcp6(v: &mut V, d: file::Dhcp6) -> Dhcp6 {
+    // First: option-data and expressions everywhere may use these names.
+    v.option_defs.list = v.option_defs(false, "Dhcp6.option-def", &d.option_def);
     let common = common(
         v,
         &SECTION6,
@@ -138,7 +140,6 @@ pub(super) fn dhcp6(v: &mut V, d: file::Dhcp6) -> Dhcp6 {
     g.preferred = check_preferred(v, P, &g, preferred_explicit, &[]);
     check_timers(v, P, P, &g.timers(), &[]);
 
-    v.option_defs.list = v.option_defs(false, "Dhcp6.option-def", &d.option_def);
     let options = options6(v, "Dhcp6.option-data", &d.option_data);
     // With a SQL lease database there is no lease file: the DUID file goes
     // where Kea's default lease file would be (its data directory).
