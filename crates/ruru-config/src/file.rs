@@ -110,6 +110,9 @@ pub struct Dhcp4 {
     /// Options sent to every client (lowest precedence).
     #[serde(default, deserialize_with = "objects")]
     pub option_data: Option<Vec<OptionData>>,
+    /// Custom option definitions (any space). Default none.
+    #[serde(default, deserialize_with = "objects")]
+    pub option_def: Option<Vec<OptionDef>>,
     /// NAK requests for addresses the server does not know. Default false.
     pub authoritative: Option<bool>,
     /// Use the client identifier (option 61) to identify clients. Default true.
@@ -176,9 +179,13 @@ pub struct ClientClass4 {
     pub only_if_required: Option<bool>,
     /// Kea 3.0's name of `only-if-required`.
     pub only_in_additional_list: Option<bool>,
-    /// Options for members (space `dhcp4`).
+    /// Options for members (space `dhcp4` and custom spaces).
     #[serde(default, deserialize_with = "objects")]
     pub option_data: Option<Vec<OptionData>>,
+    /// Option definitions used by this class's `option-data` only (Kea:
+    /// DHCPv4 only, typically to give option 43 a vendor's format).
+    #[serde(default, deserialize_with = "objects")]
+    pub option_def: Option<Vec<OptionDef>>,
     /// `siaddr` for members.
     pub next_server: Option<String>,
     /// `sname` for members (at most 63 bytes).
@@ -554,8 +561,9 @@ pub struct OptionData {
     pub name: Option<String>,
     /// Option code; with `name`, both must designate the same option.
     pub code: Option<u32>,
-    /// Option space. Only the family's standard space for now: `"dhcp4"`
-    /// in `Dhcp4`, `"dhcp6"` in `Dhcp6` (the defaults).
+    /// Option space: `"dhcp4"` in `Dhcp4`, `"dhcp6"` in `Dhcp6` (the
+    /// defaults), or a custom space of `option-def` (sub-options of the
+    /// options that encapsulate it, or `vendor-N` vendor sub-options).
     pub space: Option<String>,
     /// The value: comma-separated values, or hex when `csv-format` is false.
     /// Default empty.
@@ -564,8 +572,34 @@ pub struct OptionData {
     pub csv_format: Option<bool>,
     /// Send even when the client did not ask for it. Default false.
     pub always_send: Option<bool>,
-    /// Never send this option. Only false (the default) for now.
+    /// Kea 2.6: never send this option, whatever the other levels say.
+    /// Default false.
     pub never_send: Option<bool>,
+}
+
+/// One `option-def` entry: a custom option's name, code, space and format.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct OptionDef {
+    pub comment: Option<String>,
+    pub user_context: Option<Value>,
+    /// The option's name in its space. Required.
+    pub name: Option<String>,
+    /// The option's code in its space. Required.
+    pub code: Option<u32>,
+    /// The space. Default `"dhcp4"` / `"dhcp6"`.
+    pub space: Option<String>,
+    /// Kea's data type name (`uint8`, `string`, `record`, ...). Required.
+    #[serde(rename = "type")]
+    pub data_type: Option<String>,
+    /// For `type: "record"`: the fields' types, comma-separated.
+    pub record_types: Option<String>,
+    /// A list of values (of the type, or of the record's last field).
+    /// Default false.
+    pub array: Option<bool>,
+    /// The space whose options this option carries as sub-options.
+    /// Default none.
+    pub encapsulate: Option<String>,
 }
 
 /// One `reservations` entry. Exactly one identifier is required.
@@ -662,6 +696,9 @@ pub struct Dhcp6 {
     /// Options sent to every client (lowest precedence).
     #[serde(default, deserialize_with = "objects")]
     pub option_data: Option<Vec<OptionData>>,
+    /// Custom option definitions (any space). Default none.
+    #[serde(default, deserialize_with = "objects")]
+    pub option_def: Option<Vec<OptionDef>>,
     /// How the server DUID is made. Default: DUID-LLT, persisted.
     #[serde(default, deserialize_with = "object")]
     pub server_id: Option<ServerId>,
@@ -890,7 +927,6 @@ const ROOT_KEA: &[&str] = &["Control-agent", "DhcpDdns", "Netconf", "Logging"];
 
 const DHCP4_KEA: &[&str] = &[
     "shared-networks",
-    "option-def",
     "reservations",
     "dhcp-queue-control",
     "dhcp-ddns",
@@ -932,7 +968,6 @@ const DHCP4_KEA: &[&str] = &[
 const DHCP6_KEA: &[&str] = &[
     "data-directory",
     "shared-networks",
-    "option-def",
     "mac-sources",
     "relay-supplied-options",
     "host-reservation-identifiers",
@@ -1045,9 +1080,8 @@ const POOL_KEA: &[&str] = &["pool-id"];
 
 const RESERVATION6_KEA: &[&str] = &["excluded-prefixes"];
 
-/// Class-level `option-def` (DHCPv4 only in Kea): ruru has no option
-/// definitions yet, global or per class.
-const CLIENT_CLASS4_KEA: &[&str] = &["option-def"];
+/// Kea keys of a DHCPv4 class that ruru does not support yet: none.
+const CLIENT_CLASS4_KEA: &[&str] = &[];
 
 const CONTROL_SOCKET_KEA: &[&str] = &["http-headers"];
 
@@ -1090,7 +1124,6 @@ mod tests {
         assert!(kea_known("", "Control-agent"));
         assert!(!kea_known("", "Dhcp6"));
         assert!(kea_known("Dhcp6.subnet6", "ddns-ttl"));
-        assert!(kea_known("Dhcp4.client-classes", "option-def"));
         assert!(!kea_known("Dhcp6.client-classes", "option-def"));
         assert!(!kea_known("Dhcp4", "valid-lifetim"));
     }

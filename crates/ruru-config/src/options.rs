@@ -31,6 +31,15 @@ pub enum DataType {
     /// Kea's `tuple` in DHCPv6: a 16-bit length followed by that many
     /// octets of text (RFC 8415 §21.16 "opaque data").
     Tuple,
+    /// Kea's `tuple` in DHCPv4: one length octet followed by that many
+    /// octets of text.
+    TupleV4,
+    /// An IPv6 prefix, written `2001:db8::/48`: the length octet, then
+    /// the prefix's significant octets (host bits cleared).
+    Ipv6Prefix,
+    /// A port-set identifier (RFC 7597 §5.1), written `psid/length`: the
+    /// length octet, then the PSID left-aligned in 16 bits.
+    Psid,
     /// Text, sent as its UTF-8 bytes without a terminating NUL.
     String,
     /// A domain name in DNS wire format (RFC 1035 §3.1, uncompressed).
@@ -56,13 +65,51 @@ impl DataType {
             DataType::Int32 => "int32",
             DataType::Ipv4Address => "ipv4-address",
             DataType::Ipv6Address => "ipv6-address",
-            DataType::Tuple => "tuple",
+            DataType::Tuple | DataType::TupleV4 => "tuple",
+            DataType::Ipv6Prefix => "ipv6-prefix",
+            DataType::Psid => "psid",
             DataType::String => "string",
             DataType::Fqdn => "fqdn",
             DataType::Record(_) => "record",
             DataType::ClasslessRoutes => "internal",
         }
     }
+
+    /// The type Kea calls `name` in an `option-def` (`record` aside), for
+    /// options of DHCPv4 (`v4`) or DHCPv6: `tuple` has a one-octet length
+    /// in DHCPv4 and a two-octet length in DHCPv6.
+    pub fn from_kea(name: &str, v4: bool) -> Option<DataType> {
+        Some(match name {
+            "empty" => DataType::Empty,
+            "binary" => DataType::Binary,
+            "boolean" => DataType::Boolean,
+            "uint8" => DataType::Uint8,
+            "uint16" => DataType::Uint16,
+            "uint32" => DataType::Uint32,
+            "int8" => DataType::Int8,
+            "int16" => DataType::Int16,
+            "int32" => DataType::Int32,
+            "ipv4-address" => DataType::Ipv4Address,
+            "ipv6-address" => DataType::Ipv6Address,
+            "ipv6-prefix" => DataType::Ipv6Prefix,
+            "psid" => DataType::Psid,
+            "tuple" if v4 => DataType::TupleV4,
+            "tuple" => DataType::Tuple,
+            "string" => DataType::String,
+            "fqdn" => DataType::Fqdn,
+            _ => return None,
+        })
+    }
+}
+
+/// The shape of an option's payload: one type (a value, or a list of
+/// values with `array`), or a record of fields (with `array`, the last
+/// field repeats). Records of the standard tables and of `option-def`
+/// entries alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format<'a> {
+    One(DataType),
+    Record(&'a [DataType]),
 }
 
 /// One option definition.
@@ -133,7 +180,7 @@ pub const DHCP4_OPTION_DEFS: &[OptionDef] = &[
     def("nis-domain", 40, DataType::String, false),
     def("nis-servers", 41, Ipv4Address, true),
     def("ntp-servers", 42, Ipv4Address, true),
-    def("vendor-encapsulated-options", 43, Binary, false),
+    def("vendor-encapsulated-options", 43, Empty, false),
     def("netbios-name-servers", 44, Ipv4Address, true),
     def("netbios-dd-server", 45, Ipv4Address, true),
     def("netbios-node-type", 46, Uint8, false),
@@ -216,6 +263,24 @@ pub const DHCP4_OPTION_DEFS: &[OptionDef] = &[
     def("v4-lost", 137, Fqdn, false),
     def("capwap-ac-v4", 138, Ipv4Address, true),
     def("sip-ua-cs-domains", 141, Fqdn, true),
+    def(
+        "rdnss-selection",
+        146,
+        Record(&[Uint8, Ipv4Address, Ipv4Address, Fqdn]),
+        true,
+    ),
+    def(
+        "v4-portparams",
+        159,
+        Record(&[Uint8, DataType::Psid]),
+        false,
+    ),
+    def(
+        "option-6rd",
+        212,
+        Record(&[Uint8, Uint8, Ipv6Address, Ipv4Address]),
+        true,
+    ),
     def("v4-access-domain", 213, Fqdn, false),
 ];
 
@@ -227,6 +292,23 @@ pub fn by_name(name: &str) -> Option<&'static OptionDef> {
 /// The definition of option `code` in space `dhcp4`.
 pub fn by_code(code: u8) -> Option<&'static OptionDef> {
     DHCP4_OPTION_DEFS.iter().find(|d| d.code == code)
+}
+
+/// Kea's standard definitions of DHCPv4 sub-option spaces: DOCSIS 3
+/// (CableLabs, space `docsis3-v4`, which is also vendor 4491's
+/// `vendor-4491`): (space, name, code, type, array).
+pub const DHCP4_SUB_DEFS: &[(&str, &str, u8, DataType, bool)] = &[
+    ("docsis3-v4", "oro", 1, Uint8, true),
+    ("docsis3-v4", "tftp-servers", 2, Ipv4Address, true),
+];
+
+/// Kea's space of the sub-options of option 43 (its standard definition
+/// encapsulates it).
+pub const VENDOR_ENCAPSULATED_SPACE: &str = "vendor-encapsulated-options-space";
+
+/// The space a standard DHCPv4 option carries as sub-options, if any.
+pub fn encapsulated_space(code: u8) -> Option<&'static str> {
+    (code == 43).then_some(VENDOR_ENCAPSULATED_SPACE)
 }
 
 /// Why an option code may not appear in `option-data`, if it may not.
@@ -254,10 +336,25 @@ pub fn encode(def: Option<&OptionDef>, data: &str, csv: bool) -> Result<Vec<u8>,
 /// The encoder shared by the DHCPv4 and DHCPv6 tables: `def` is the
 /// option's format and whether it is an array (`None`: no definition).
 pub fn encode_as(def: Option<(DataType, bool)>, data: &str, csv: bool) -> Result<Vec<u8>, String> {
+    let def = def.map(|(t, array)| match t {
+        Record(fields) => (Format::Record(fields), array),
+        t => (Format::One(t), array),
+    });
+    encode_format(def, data, csv)
+}
+
+/// The encoder of every definition, standard or `option-def`: `def` is
+/// the option's format and whether it is an array (`None`: no
+/// definition, the data must be hex).
+pub fn encode_format(
+    def: Option<(Format<'_>, bool)>,
+    data: &str,
+    csv: bool,
+) -> Result<Vec<u8>, String> {
     if !csv {
         return decode_hex(data);
     }
-    let Some((data_type, array)) = def else {
+    let Some((format, array)) = def else {
         return Err(
             "no definition for this option code: give `\"csv-format\": false` and the \
              data as hex"
@@ -265,6 +362,13 @@ pub fn encode_as(def: Option<(DataType, bool)>, data: &str, csv: bool) -> Result
         );
     };
     let mut out = Vec::new();
+    let data_type = match format {
+        Format::Record(fields) => {
+            encode_record(fields, array, data, &mut out)?;
+            return Ok(out);
+        }
+        Format::One(t) => t,
+    };
     match data_type {
         Empty => {
             if !data.trim().is_empty() {
@@ -273,35 +377,14 @@ pub fn encode_as(def: Option<(DataType, bool)>, data: &str, csv: bool) -> Result
         }
         ClasslessRoutes => encode_classless_routes(data, &mut out)?,
         Binary => out = decode_hex(data)?,
-        Record(fields) => {
-            let values = split_csv(data);
-            let (last, fixed) = fields.split_last().ok_or("empty record")?;
-            if values.len() < fields.len() || (!array && values.len() > fields.len()) {
-                return Err(format!(
-                    "expected {} comma-separated fields ({}), got {}",
-                    fields.len(),
-                    fields
-                        .iter()
-                        .map(DataType::name)
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    values.len()
-                ));
-            }
-            for (t, v) in fixed.iter().zip(&values) {
-                encode_value(*t, v, &mut out)?;
-            }
-            for v in &values[fixed.len()..] {
-                encode_value(*last, v, &mut out)?;
-            }
-        }
+        Record(fields) => encode_record(fields, array, data, &mut out)?,
         t => {
             let values = split_csv(data);
             if values.iter().all(|v| v.is_empty()) {
                 return Err(format!("empty data: expected {}", expected(t, array)));
             }
             if !array && values.len() > 1 {
-                let hint = if t == DataType::String || t == Fqdn || t == Tuple {
+                let hint = if matches!(t, DataType::String | Fqdn | Tuple | DataType::TupleV4) {
                     " (write a comma inside a value as `\\\\,`)"
                 } else {
                     ""
@@ -318,6 +401,37 @@ pub fn encode_as(def: Option<(DataType, bool)>, data: &str, csv: bool) -> Result
         }
     }
     Ok(out)
+}
+
+/// A record's comma-separated values, one per field (with `array`, the
+/// last field takes the remaining values).
+fn encode_record(
+    fields: &[DataType],
+    array: bool,
+    data: &str,
+    out: &mut Vec<u8>,
+) -> Result<(), String> {
+    let values = split_csv(data);
+    let (last, fixed) = fields.split_last().ok_or("empty record")?;
+    if values.len() < fields.len() || (!array && values.len() > fields.len()) {
+        return Err(format!(
+            "expected {} comma-separated fields ({}), got {}",
+            fields.len(),
+            fields
+                .iter()
+                .map(DataType::name)
+                .collect::<Vec<_>>()
+                .join(", "),
+            values.len()
+        ));
+    }
+    for (t, v) in fixed.iter().zip(&values) {
+        encode_value(*t, v, out)?;
+    }
+    for v in &values[fixed.len()..] {
+        encode_value(*last, v, out)?;
+    }
+    Ok(())
 }
 
 fn expected(t: DataType, array: bool) -> String {
@@ -373,6 +487,14 @@ fn encode_value(t: DataType, v: &str, out: &mut Vec<u8>) -> Result<(), String> {
             out.extend(len.to_be_bytes());
             out.extend(v.as_bytes());
         }
+        DataType::TupleV4 => {
+            let len =
+                u8::try_from(v.len()).map_err(|_| format!("`{v}` is longer than 255 octets"))?;
+            out.push(len);
+            out.extend(v.as_bytes());
+        }
+        DataType::Ipv6Prefix => encode_ipv6_prefix(v, out)?,
+        DataType::Psid => encode_psid(v, out)?,
         DataType::String => {
             if v.is_empty() {
                 return Err("empty string: expected some text".into());
@@ -385,6 +507,45 @@ fn encode_value(t: DataType, v: &str, out: &mut Vec<u8>) -> Result<(), String> {
             return Err(format!("{} cannot be a record field", t.name()))
         }
     }
+    Ok(())
+}
+
+/// `2001:db8::/48`: the length octet, then the significant octets of the
+/// prefix with the bits past the length cleared (as Kea writes it).
+fn encode_ipv6_prefix(v: &str, out: &mut Vec<u8>) -> Result<(), String> {
+    let bad = || format!("`{v}` is not an IPv6 prefix: expected e.g. 2001:db8::/48");
+    let (addr, len) = v.split_once('/').ok_or_else(bad)?;
+    let addr: std::net::Ipv6Addr = addr.trim().parse().map_err(|_| bad())?;
+    let len: u8 = len.trim().parse().map_err(|_| bad())?;
+    if len > 128 {
+        return Err(format!("`{v}`: a prefix length is at most 128"));
+    }
+    let masked = if len == 0 {
+        0
+    } else {
+        u128::from(addr) & (u128::MAX << (128 - u32::from(len)))
+    };
+    out.push(len);
+    out.extend(&masked.to_be_bytes()[..usize::from(len.div_ceil(8))]);
+    Ok(())
+}
+
+/// `psid/length` (RFC 7597 §5.1): the length octet (0..=16), then the
+/// PSID left-aligned in 16 bits (0 when the length is 0, as Kea writes it).
+fn encode_psid(v: &str, out: &mut Vec<u8>) -> Result<(), String> {
+    let bad = || format!("`{v}` is not a PSID: expected `psid/length`, e.g. 3/4");
+    let (psid, len) = v.split_once('/').ok_or_else(bad)?;
+    let psid: u16 = psid.trim().parse().map_err(|_| bad())?;
+    let len: u8 = len.trim().parse().map_err(|_| bad())?;
+    if len > 16 {
+        return Err(format!("`{v}`: a PSID length is at most 16"));
+    }
+    if len > 0 && len < 16 && psid >= 1 << len {
+        return Err(format!("`{v}`: PSID {psid} does not fit in {len} bits"));
+    }
+    out.push(len);
+    let wire = if len == 0 { 0 } else { psid << (16 - len) };
+    out.extend(wire.to_be_bytes());
     Ok(())
 }
 
@@ -636,9 +797,131 @@ mod tests {
 
     #[test]
     fn binary_in_csv_mode_is_hex() {
+        assert_eq!(enc("dhcp-agent-options", "01:02:aa").unwrap(), [1, 2, 0xaa]);
+        // Kea: option 43 is `empty` (its content is sub-options); raw
+        // bytes need `csv-format: false`.
+        assert!(enc("vendor-encapsulated-options", "01:02:aa").is_err());
+        assert!(enc("vendor-encapsulated-options", "").unwrap().is_empty());
         assert_eq!(
-            enc("vendor-encapsulated-options", "01:02:aa").unwrap(),
-            [1, 2, 0xaa]
+            encode(by_name("vendor-encapsulated-options"), "0102", false).unwrap(),
+            [1, 2]
+        );
+    }
+
+    fn kea(t: &str, array: bool, data: &str) -> Result<Vec<u8>, String> {
+        let t = DataType::from_kea(t, true).unwrap();
+        encode_format(Some((Format::One(t), array)), data, true)
+    }
+
+    fn hex(s: &str) -> Vec<u8> {
+        decode_hex(s).unwrap()
+    }
+
+    // Expected bytes below are what Kea 2.2 (kea-dhcp4 on loopback) sends
+    // for option-def entries of these types with the same data.
+    #[test]
+    fn kea_custom_types() {
+        assert_eq!(
+            kea("ipv6-prefix", false, "2001:db8::1/33").unwrap(),
+            hex("2120010db800")
+        );
+        // Host bits of the last octet are cleared.
+        assert_eq!(
+            kea("ipv6-prefix", false, "2001:db8:ffff::/33").unwrap(),
+            hex("2120010db880")
+        );
+        assert_eq!(
+            kea("ipv6-prefix", true, "2001:db8::/0, 2001:db8::/128").unwrap(),
+            hex("008020010db8000000000000000000000000")
+        );
+        assert!(kea("ipv6-prefix", false, "2001:db8::").is_err());
+        assert!(kea("ipv6-prefix", false, "2001:db8::/129").is_err());
+        assert_eq!(kea("psid", false, "3/4").unwrap(), hex("043000"));
+        assert_eq!(kea("psid", false, "0/0").unwrap(), hex("000000"));
+        assert_eq!(kea("psid", false, "1/16").unwrap(), hex("100001"));
+        assert!(kea("psid", false, "3/1").is_err());
+        assert!(kea("psid", false, "3/17").is_err());
+        assert!(kea("psid", false, "3").is_err());
+        // A DHCPv4 tuple has a one-octet length; an empty one is allowed.
+        assert_eq!(kea("tuple", false, "abc").unwrap(), hex("03616263"));
+        assert_eq!(kea("tuple", true, "ab, , c").unwrap(), hex("026162000163"));
+        assert_eq!(
+            encode_format(
+                Some((
+                    Format::One(DataType::from_kea("tuple", false).unwrap()),
+                    false
+                )),
+                "abc",
+                true
+            )
+            .unwrap(),
+            hex("0003616263")
+        );
+        // Case is kept in domain names.
+        assert_eq!(
+            kea("fqdn", true, "Example.ORG., b.c").unwrap(),
+            hex("074578616d706c65034f5247000162016300")
+        );
+        assert!(kea("fqdn", false, ".").is_err());
+        assert_eq!(
+            kea("int16", true, "-2, 0x10, 300").unwrap(),
+            hex("fffe0010012c")
+        );
+        assert_eq!(kea("boolean", true, "true,false,1").unwrap(), hex("010001"));
+        // Strings are trimmed, inner spaces kept.
+        assert_eq!(kea("string", false, " x y ").unwrap(), hex("782079"));
+        assert!(kea("int8", false, "-129").is_err());
+        assert!(kea("uint8", false, "256").is_err());
+        assert!(kea("empty", false, "abc").is_err());
+        assert!(kea("uint8", true, "").is_err());
+        assert_eq!(DataType::from_kea("record", true), None);
+        assert_eq!(DataType::from_kea("internal", true), None);
+    }
+
+    // RFC 6731, RFC 7618, RFC 5969; bytes from Kea 2.2.
+    #[test]
+    fn rdnss_selection_portparams_6rd() {
+        assert_eq!(
+            enc(
+                "rdnss-selection",
+                "1, 192.0.2.1, 192.0.2.2, a.example, b.example"
+            )
+            .unwrap(),
+            hex("01c0000201c00002020161076578616d706c65000162076578616d706c6500")
+        );
+        assert_eq!(enc("v4-portparams", "6, 52/6").unwrap(), hex("0606d000"));
+        assert_eq!(
+            enc("option-6rd", "0, 32, 2001:db8::, 192.0.2.1, 192.0.2.2").unwrap(),
+            hex("002020010db8000000000000000000000000c0000201c0000202")
+        );
+    }
+
+    #[test]
+    fn kea_custom_records() {
+        let rec = |fields: &[&str], array: bool, data: &str| {
+            let f: Vec<DataType> = fields
+                .iter()
+                .map(|t| DataType::from_kea(t, true).unwrap())
+                .collect();
+            encode_format(Some((Format::Record(&f), array)), data, true)
+        };
+        assert_eq!(
+            rec(
+                &["uint8", "ipv4-address", "string"],
+                false,
+                "7, 192.0.2.1, hi there"
+            )
+            .unwrap(),
+            hex("07c00002016869207468657265")
+        );
+        assert_eq!(
+            rec(&["uint16", "binary"], false, "5, 0a0b").unwrap(),
+            hex("00050a0b")
+        );
+        assert!(rec(&["uint8", "uint16"], false, "1").is_err());
+        assert_eq!(
+            rec(&["uint8", "uint16"], true, "1, 2, 3").unwrap(),
+            hex("01 00 02 00 03")
         );
     }
 

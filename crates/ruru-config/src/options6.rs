@@ -5,12 +5,12 @@
 //! ruru as to Kea. Values are encoded by the encoder shared with DHCPv4,
 //! [`crate::options::encode_as`].
 //!
-//! Options whose Kea definition encapsulates a sub-option space
-//! (`vendor-opts`, `ntp-server`, `s46-*`) cannot have their sub-options
-//! configured yet (ruru has no option spaces besides `dhcp6`):
-//! `vendor-opts` takes the enterprise number only, as in Kea, and
-//! `ntp-server` is defined here as binary, so its sub-options (RFC 5908
-//! §4: sub-option code, length, value) are written in hex.
+//! `vendor-opts` takes the enterprise number, as in Kea; its sub-options
+//! are the options of space `vendor-N`, added by the engine at reply time.
+//! Kea's standard sub-option spaces (`v6-ntp-server-suboptions`, `s46-*`,
+//! `docsis3-v6`) are not defined: `ntp-server` is binary here, so its
+//! sub-options (RFC 5908 §4: sub-option code, length, value) are written
+//! in hex.
 
 use crate::options::{encode_as, DataType};
 
@@ -103,7 +103,135 @@ pub const DHCP6_OPTION_DEFS: &[OptionDef6] = &[
     def("inf-max-rt", 83, Uint32, false),
     def("dhcp4o6-server-addr", 88, Ipv6Address, true),
     def("v6-captive-portal", 103, Str, false),
+    def(
+        "rdnss-selection",
+        74,
+        Record(&[Ipv6Address, Uint8, Fqdn]),
+        true,
+    ),
     def("ipv6-address-andsf", 143, Ipv6Address, true),
+    def("s46-cont-mape", 94, Empty, false),
+    def("s46-cont-mapt", 95, Empty, false),
+    def("s46-cont-lw", 96, Empty, false),
+];
+
+/// The space a standard DHCPv6 option carries as sub-options, if any
+/// (the softwire 46 containers of RFC 7598).
+pub fn encapsulated_space(code: u16) -> Option<&'static str> {
+    match code {
+        94 => Some("s46-cont-mape-options"),
+        95 => Some("s46-cont-mapt-options"),
+        96 => Some("s46-cont-lw-options"),
+        _ => None,
+    }
+}
+
+/// One standard definition of a sub-option space: (space, name, code,
+/// type, array, encapsulated space).
+pub type SubDef = (
+    &'static str,
+    &'static str,
+    u16,
+    DataType,
+    bool,
+    Option<&'static str>,
+);
+
+const S46_RULE: DataType = Record(&[
+    Uint8,
+    Uint8,
+    Uint8,
+    DataType::Ipv4Address,
+    DataType::Ipv6Prefix,
+]);
+const S46_V4V6BIND: DataType = Record(&[DataType::Ipv4Address, DataType::Ipv6Prefix]);
+const S46_PORTPARAMS: DataType = Record(&[Uint8, DataType::Psid]);
+
+/// Kea's standard definitions of DHCPv6 sub-option spaces: softwire 46
+/// (RFC 7598) and DOCSIS 3 (CableLabs, space `docsis3-v6`, which is also
+/// vendor 4491's `vendor-4491`).
+pub const DHCP6_SUB_DEFS: &[SubDef] = &[
+    (
+        "s46-cont-mape-options",
+        "s46-br",
+        90,
+        Ipv6Address,
+        false,
+        None,
+    ),
+    (
+        "s46-cont-mape-options",
+        "s46-rule",
+        89,
+        S46_RULE,
+        false,
+        Some("s46-rule-options"),
+    ),
+    (
+        "s46-cont-mapt-options",
+        "s46-rule",
+        89,
+        S46_RULE,
+        false,
+        Some("s46-rule-options"),
+    ),
+    (
+        "s46-cont-mapt-options",
+        "s46-dmr",
+        91,
+        DataType::Ipv6Prefix,
+        false,
+        None,
+    ),
+    (
+        "s46-cont-lw-options",
+        "s46-br",
+        90,
+        Ipv6Address,
+        false,
+        None,
+    ),
+    (
+        "s46-cont-lw-options",
+        "s46-v4v6bind",
+        92,
+        S46_V4V6BIND,
+        false,
+        Some("s46-v4v6bind-options"),
+    ),
+    (
+        "s46-rule-options",
+        "s46-portparams",
+        93,
+        S46_PORTPARAMS,
+        false,
+        None,
+    ),
+    (
+        "s46-v4v6bind-options",
+        "s46-portparams",
+        93,
+        S46_PORTPARAMS,
+        false,
+        None,
+    ),
+    ("docsis3-v6", "oro", 1, Uint16, true, None),
+    ("docsis3-v6", "device-type", 2, Str, false, None),
+    ("docsis3-v6", "vendor-type", 10, Str, false, None),
+    ("docsis3-v6", "tftp-servers", 32, Ipv6Address, true, None),
+    ("docsis3-v6", "config-file", 33, Str, false, None),
+    ("docsis3-v6", "syslog-servers", 34, Ipv6Address, true, None),
+    ("docsis3-v6", "device-id", 36, Binary, false, None),
+    ("docsis3-v6", "time-servers", 37, Ipv6Address, true, None),
+    (
+        "docsis3-v6",
+        "time-offset",
+        38,
+        DataType::Int32,
+        false,
+        None,
+    ),
+    ("docsis3-v6", "cmts-cm-mac", 1026, Binary, false, None),
 ];
 
 /// The definition named `name` in space `dhcp6`.
@@ -217,6 +345,18 @@ mod tests {
         assert_eq!(
             enc("bootfile-param", "ab, c").unwrap(),
             [0, 2, b'a', b'b', 0, 1, b'c']
+        );
+    }
+
+    // RFC 6731 §4.2: RDNSS selection; bytes from Kea 2.2.
+    #[test]
+    fn rfc6731_rdnss_selection() {
+        assert_eq!(
+            enc("rdnss-selection", "2001:db8::1, 3, a.example, b.example").unwrap(),
+            crate::options::decode_hex(
+                "20010db8000000000000000000000001030161076578616d706c65000162076578616d706c6500"
+            )
+            .unwrap()
         );
     }
 

@@ -15,7 +15,10 @@
 //!   authentication);
 //! - `databases`: `lease-database` and `hosts-database(s)`: memfile, SQL
 //!   parameters, TLS;
-//! - `option_data`: `option-data` lists of both option spaces;
+//! - `option_def`: `option-def` lists (custom option definitions) and
+//!   the lookup of definitions, custom then standard;
+//! - `option_data`: `option-data` lists of both families, custom spaces
+//!   and encapsulation;
 //! - `timers`: lifetime triplets, T1/T2 and their percentages;
 //! - `subnets`: addresses, prefixes, subnet ids, pools and relays of
 //!   either address family;
@@ -37,6 +40,7 @@ mod databases;
 mod flex;
 mod host_ids;
 mod option_data;
+mod option_def;
 mod overlap;
 mod subnets;
 mod timers;
@@ -76,6 +80,10 @@ struct V {
     problems: Vec<Problem>,
     /// ruru's directories: hook libraries resolve in `places.hooks`.
     places: crate::Places,
+    /// The section's `option-def` entries (set before its `option-data`).
+    option_defs: option_def::Defs,
+    /// The `option-def` entries of the class being validated (DHCPv4).
+    class_defs: Vec<(String, option_def::Def)>,
 }
 
 impl V {
@@ -132,8 +140,8 @@ pub fn validate(
     places: &crate::Places,
 ) -> Result<model::Config, Vec<Problem>> {
     let mut v = V {
-        problems: Vec::new(),
         places: places.clone(),
+        ..V::default()
     };
     let dhcp4 = root.dhcp4.map(|d| v4::dhcp4(&mut v, d));
     let dhcp6 = root.dhcp6.map(|d| v6::dhcp6(&mut v, d));

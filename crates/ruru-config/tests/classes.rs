@@ -497,13 +497,14 @@ fn class_values_are_checked_like_elsewhere() {
         "Dhcp6.client-classes[0].next-server",
         "unknown key `next-server`",
     );
-    // Class-level option definitions are not supported yet (ruru has no
-    // option-def at all).
+    // Class-level option definitions are checked like the section's.
     check(
-        &err(&classes4(&[r#"  {"name": "a", "option-def": []}"#])),
+        &err(&classes4(&[
+            r#"  {"name": "a", "option-def": [{"name": "x", "code": 43, "type": "bogus"}]}"#,
+        ])),
         3,
-        17,
-        "Dhcp4.client-classes[0].option-def",
-        "not supported yet: Dhcp4.client-classes[0].option-def",
+        66,
+        "Dhcp4.client-classes[0].option-def[0].type",
+        "option type 'bogus' not supported",
     );
 }

@@ -44,6 +44,7 @@
 //!   parking and resumption, written once for both families.
 //! - [`v6`]: DHCPv6 message handling (RFC 8415), relays, IA_NA and IA_PD.
 //! - [`stats`]: statistics with Kea's names, shared with the server.
+//! - `vendor`: vendor sub-options in option 125 (DHCPv4) and 17 (DHCPv6).
 
 #![forbid(unsafe_code)]
 
@@ -58,6 +59,7 @@ pub mod rng;
 pub mod stats;
 pub mod v4;
 pub mod v6;
+mod vendor;
 
 pub use hooks::{HookArgs, HookDispatch, HookPoint, NextStep, PacketContext};
 pub use rng::Rng;

@@ -178,6 +178,12 @@ pub struct OptionData {
     pub data: Vec<u8>,
     /// Kea's `always-send`: include even when not in the parameter request list.
     pub always_send: bool,
+    /// Kea 2.6's `never-send`: the option is not sent, whatever the other
+    /// levels say.
+    pub never_send: bool,
+    /// `Some(n)`: a sub-option of space `vendor-n`, sent inside option 125
+    /// for vendor `n` (not a top-level option).
+    pub vendor: Option<u32>,
 }
 
 /// Host identifier types usable in DHCPv4 reservations.

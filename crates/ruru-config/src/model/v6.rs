@@ -124,6 +124,12 @@ pub struct OptionData6 {
     pub code: u16,
     pub data: Vec<u8>,
     pub always_send: bool,
+    /// Kea 2.6's `never-send`: the option is not sent, whatever the other
+    /// levels say.
+    pub never_send: bool,
+    /// `Some(n)`: a sub-option of space `vendor-n`, sent inside option 17
+    /// for vendor `n` (not a top-level option).
+    pub vendor: Option<u32>,
 }
 
 /// One subnet, with inherited parameters resolved.

@@ -18,9 +18,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use ruru_classify::{parse_bool, parse_string, Expr, ExprError, Family, StdOptionNames};
+use ruru_classify::{parse_bool, parse_string, Expr, ExprError, Family};
 use serde_json::Value;
 
+use super::option_def::DefNames;
 use super::V;
 use crate::file;
 use crate::model::{builtin_class, ClassGuard, ClassTest, Lifetime, BUILTIN_CLASSES, SPAWN_PREFIX};
@@ -261,9 +262,9 @@ impl ClassList {
                 v.err(key, "empty template-test: expected a string expression");
                 return None;
             }
-            parse_string(text, self.family, &StdOptionNames)
+            parse_string(text, self.family, &DefNames(&v.option_defs.list))
         } else {
-            parse_bool(text, self.family, &StdOptionNames)
+            parse_bool(text, self.family, &DefNames(&v.option_defs.list))
         };
         match parsed {
             Ok(e) => Some(e),

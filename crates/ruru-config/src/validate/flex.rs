@@ -15,9 +15,10 @@
 
 use std::sync::Arc;
 
-use ruru_classify::{parse_bool, parse_string, Expr, Family, StdOptionNames};
+use ruru_classify::{parse_bool, parse_string, Expr, Family};
 use serde_json::{Map, Value};
 
+use super::option_def::DefNames;
 use super::V;
 use crate::model::{FlexAction, FlexId, FlexOption};
 
@@ -29,10 +30,11 @@ pub(super) const FLEX_OPTION: &str = "libdhcp_flex_option.so";
 /// The compiled expression at `key` (a string expression, or with `cond`
 /// a condition), or `None` after reporting its error.
 fn compile(v: &mut V, key: &str, text: &str, family: Family, cond: bool) -> Option<Arc<Expr>> {
+    let names = DefNames(&v.option_defs.list);
     let parsed = if cond {
-        parse_bool(text, family, &StdOptionNames)
+        parse_bool(text, family, &names)
     } else {
-        parse_string(text, family, &StdOptionNames)
+        parse_string(text, family, &names)
     };
     match parsed {
         Ok(e) => Some(Arc::new(e)),
@@ -212,10 +214,10 @@ fn option(v: &mut V, ep: &str, family: Family, e: &Value) -> Option<FlexOption> 
                 }
             },
             ("name", Value::String(s)) => {
-                let c = match family {
-                    Family::V4 => crate::options::by_name(s).map(|d| u16::from(d.code)),
-                    Family::V6 => crate::options6::by_name(s).map(|d| d.code),
-                };
+                // Standard names and the section's option-def names.
+                let c = v
+                    .def_by_name(family == Family::V4, space, s)
+                    .map(|d| d.code);
                 match c {
                     Some(c) => name = Some((c, s.clone())),
                     None => {

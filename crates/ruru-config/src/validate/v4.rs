@@ -65,6 +65,8 @@ impl Globals {
 pub(super) fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
     const P: &str = "Dhcp4";
 
+    // First: option-data and expressions everywhere may use these names.
+    v.option_defs.list = v.option_defs(true, "Dhcp4.option-def", &d.option_def);
     let common = common(
         v,
         &SECTION4,
@@ -216,7 +218,9 @@ fn client_classes(v: &mut V, list: &[file::ClientClass4]) -> Vec<model::ClientCl
                 user_context: c.user_context.as_ref(),
             },
         );
+        v.class_defs = v.option_defs(true, &format!("{p}.option-def"), &c.option_def);
         let options = v.options(&format!("{p}.option-data"), &c.option_data);
+        v.class_defs.clear();
         let next_server = c.next_server.as_deref().and_then(|s| {
             let path = format!("{p}.next-server");
             let a = v.ipv4(&path, s)?;

@@ -75,6 +75,8 @@ impl Globals6 {
 }
 
 pub(super) fn dhcp6(v: &mut V, d: file::Dhcp6) -> Dhcp6 {
+    // First: option-data and expressions everywhere may use these names.
+    v.option_defs.list = v.option_defs(false, "Dhcp6.option-def", &d.option_def);
     let common = common(
         v,
         &SECTION6,
@@ -859,10 +861,7 @@ mod tests {
 
     #[test]
     fn server_id_file_is_next_to_the_lease_file() {
-        let mut v = V {
-            problems: Vec::new(),
-            places: crate::Places::default(),
-        };
+        let mut v = V::default();
         let s = server_id(&mut v, None, Path::new("/srv/dhcp/leases6.csv"));
         assert_eq!(s.file, PathBuf::from("/srv/dhcp/kea-dhcp6-serverid"));
         let s = server_id(&mut v, None, Path::new("leases6.csv"));

@@ -140,6 +140,8 @@ pub fn host_of(subnet_id: u32, r: &Reservation4) -> Host4 {
     h.option_data = options_text(
         r.options
             .iter()
+            // Vendor sub-options have no place in this (code, data) form.
+            .filter(|o| o.vendor.is_none())
             .map(|o| (u16::from(o.code), &o.data[..], o.always_send)),
     );
     h
@@ -177,6 +179,8 @@ pub fn options_of(text: &str) -> Result<Vec<OptionData>, String> {
             code,
             data,
             always_send,
+            never_send: false,
+            vendor: None,
         })
         .collect())
 }
@@ -252,12 +256,16 @@ mod tests {
                 OptionData {
                     code: 6,
                     data: vec![192, 0, 2, 1],
-                    always_send: true
+                    always_send: true,
+                    never_send: false,
+                    vendor: None,
                 },
                 OptionData {
                     code: 15,
                     data: b"ex".to_vec(),
-                    always_send: false
+                    always_send: false,
+                    never_send: false,
+                    vendor: None,
                 },
             ]
         );
@@ -278,6 +286,8 @@ mod tests {
                 code: 42,
                 data: vec![10, 0, 0, 1],
                 always_send: false,
+                never_send: false,
+                vendor: None,
             }],
             next_server: None,
             server_hostname: None,

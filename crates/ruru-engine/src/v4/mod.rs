@@ -937,27 +937,38 @@ impl Engine4 {
             &s.options[..],
         ];
         let q = ctx.q;
+        let defs = &self.cfg.client_classes;
+        let classes = ctx.classes.borrow();
+        let class_layers = classes
+            .defs()
+            .filter(|_| !defs.is_empty())
+            .filter_map(|i| defs.get(i))
+            .map(|c| &c.options[..]);
+        let all: Vec<&[OptionData]> = layers
+            .into_iter()
+            .chain(class_layers)
+            .chain([&self.cfg.options[..]])
+            .collect();
+        // Kea 2.6's never-send: an option cancelled at any level is not sent.
+        let never: Vec<u8> = all
+            .iter()
+            .flat_map(|l| l.iter())
+            .filter(|o| o.never_send && o.vendor.is_none())
+            .map(|o| o.code)
+            .collect();
         let wanted = |o: &OptionData| {
-            o.always_send || matches!(o.code, 3 | 6 | 15) || q.prl.contains(&o.code)
+            o.vendor.is_none()
+                && !never.contains(&o.code)
+                && (o.always_send || matches!(o.code, 3 | 6 | 15) || q.prl.contains(&o.code))
         };
-        let mut add = |layer: &[OptionData]| {
-            for o in layer {
+        for layer in &all {
+            for o in layer.iter() {
                 if wanted(o) {
                     d.add(o.code, o.data.clone());
                 }
             }
-        };
-        for layer in layers {
-            add(layer);
         }
-        let defs = &self.cfg.client_classes;
-        let classes = ctx.classes.borrow();
-        if !defs.is_empty() {
-            for c in classes.defs().filter_map(|i| defs.get(i)) {
-                add(&c.options);
-            }
-        }
-        add(&self.cfg.options);
+        vendor_options(&all, q, d);
         // Hostname: a reserved one is sent when the client sent option 12 or asked for it.
         if let Some(h) = ctx.host.as_deref().and_then(|h| h.hostname.as_ref()) {
             if q.hostname.is_some() || q.prl.contains(&12) {
@@ -1042,3 +1053,31 @@ pub fn hex(b: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// Option 125 with the always-send sub-options of the reply's vendor
+/// (see [`crate::vendor`]); `layers` in precedence order.
+fn vendor_options(layers: &[&[OptionData]], q: &packet::Query4, d: &mut Draft) {
+    let rsp = d.options.iter().position(|(c, _)| *c == 125);
+    let query = match q.msg.opts().get(dhcproto::v4::OptionCode::Unknown(125)) {
+        Some(dhcproto::v4::DhcpOption::Unknown(u)) => Some(u.data()),
+        _ => None,
+    };
+    let from_query = query.and_then(crate::vendor::vendor_id);
+    let requested = query.map_or_else(Vec::new, |p| crate::vendor::docsis_oro(true, p));
+    let from_reply = rsp.and_then(|i| crate::vendor::vendor_id(&d.options[i].1));
+    let Some(id) = from_reply.or(from_query) else {
+        return;
+    };
+    let items: Vec<crate::vendor::VendorItem<'_>> = layers
+        .iter()
+        .flat_map(|l| l.iter())
+        .filter_map(|o| Some((o.vendor?, u16::from(o.code), &o.data[..], o.always_send)))
+        .collect();
+    let existing = rsp.map(|i| &d.options[i].1[..]);
+    if let Some(payload) = crate::vendor::vendor_option(true, id, existing, &requested, &items) {
+        match rsp {
+            Some(i) => d.options[i].1 = payload,
+            None => d.options.push((125, payload)),
+        }
+    }
+}

@@ -32,6 +32,8 @@ fn subnet() -> Subnet4 {
             code: 3,
             data: vec![192, 0, 2, 1],
             always_send: false,
+            never_send: false,
+            vendor: None,
         }],
         reservations: Reservations4::new(vec![Reservation4 {
             id: HostId::HwAddress(vec![2, 0, 0, 0, 0, 0xaa]),
@@ -85,6 +87,8 @@ fn engine() -> Engine4 {
             code: 6,
             data: vec![192, 0, 2, 53],
             always_send: false,
+            never_send: false,
+            vendor: None,
         }],
         decline_probation_period: 86400,
         expired_leases: ExpiredLeasesProcessing::default(),

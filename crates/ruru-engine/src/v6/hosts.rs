@@ -99,6 +99,8 @@ pub fn host6_of(subnet_id: u32, r: &Reservation6) -> Host6 {
     h.option_data = options_text(
         r.options
             .iter()
+            // Vendor sub-options have no place in this (code, data) form.
+            .filter(|o| o.vendor.is_none())
             .map(|o| (o.code, &o.data[..], o.always_send)),
     );
     h
@@ -116,6 +118,8 @@ pub fn options6_of(text: &str) -> Result<Vec<OptionData6>, String> {
             code,
             data,
             always_send,
+            never_send: false,
+            vendor: None,
         })
         .collect())
 }
@@ -135,6 +139,8 @@ mod tests {
                 code: 23,
                 data: vec![0x20, 0x01, 0x0d, 0xb8],
                 always_send: true,
+                never_send: false,
+                vendor: None,
             }],
             client_classes: Vec::new(),
         };

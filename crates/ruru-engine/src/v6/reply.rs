@@ -153,14 +153,32 @@ impl Engine6 {
             pd_opts,
             &s.options[..],
         ];
-        let all = layers
+        let all: Vec<&[OptionData6]> = layers
             .into_iter()
             .chain(class_layers)
-            .chain([&self.cfg.options[..]]);
-        for layer in all {
-            for o in layer {
-                if (o.always_send || ctx.q.oro.contains(&o.code)) && !added.contains(&o.code) {
+            .chain([&self.cfg.options[..]])
+            .collect();
+        // Kea 2.6's never-send: an option cancelled at any level is not sent.
+        let never: Vec<u16> = all
+            .iter()
+            .flat_map(|l| l.iter())
+            .filter(|o| o.never_send && o.vendor.is_none())
+            .map(|o| o.code)
+            .collect();
+        // Option 17 is completed with vendor sub-options below.
+        let mut vendor_opts: Option<Vec<u8>> = None;
+        for layer in &all {
+            for o in layer.iter() {
+                if o.vendor.is_none()
+                    && !never.contains(&o.code)
+                    && (o.always_send || ctx.q.oro.contains(&o.code))
+                    && !added.contains(&o.code)
+                {
                     added.push(o.code);
+                    if o.code == 17 {
+                        vendor_opts = Some(o.data.clone());
+                        continue;
+                    }
                     reply
                         .opts_mut()
                         .insert(DhcpOption::Unknown(v6::UnknownOption::new(
@@ -169,6 +187,36 @@ impl Engine6 {
                         )));
                 }
             }
+        }
+        // The packet parser keeps the client's option 17 raw.
+        let (from_query, requested) = match ctx.q.msg.opts().get(OptionCode::VendorOpts) {
+            Some(DhcpOption::Unknown(u)) => (
+                crate::vendor::vendor_id(u.data()),
+                crate::vendor::docsis_oro(false, u.data()),
+            ),
+            Some(DhcpOption::VendorOpts(v)) => (Some(v.num), Vec::new()),
+            _ => (None, Vec::new()),
+        };
+        let from_reply = vendor_opts.as_deref().and_then(crate::vendor::vendor_id);
+        if let Some(id) = from_reply.or(from_query) {
+            let items: Vec<crate::vendor::VendorItem<'_>> = all
+                .iter()
+                .flat_map(|l| l.iter())
+                .filter_map(|o| Some((o.vendor?, o.code, &o.data[..], o.always_send)))
+                .collect();
+            if let Some(p) =
+                crate::vendor::vendor_option(false, id, vendor_opts.as_deref(), &requested, &items)
+            {
+                vendor_opts = Some(p);
+            }
+        }
+        if let Some(data) = vendor_opts {
+            reply
+                .opts_mut()
+                .insert(DhcpOption::Unknown(v6::UnknownOption::new(
+                    OptionCode::from(17),
+                    data,
+                )));
         }
     }
 }

@@ -60,6 +60,8 @@ fn cfg() -> Dhcp6 {
                     .octets()
                     .to_vec(),
                 always_send: false,
+                never_send: false,
+                vendor: None,
             }],
             reservations: Reservations6::new(vec![Reservation6 {
                 id: HostId6::Duid(vec![0, 3, 0, 1, 2, 0, 0, 0, 0, 0xaa]),
@@ -692,6 +694,8 @@ fn information_request_from_a_link_without_subnet_gets_global_options() {
             .octets()
             .to_vec(),
         always_send: false,
+        never_send: false,
+        vendor: None,
     }];
     let e = engine_from(c);
     let s = store();
