@@ -459,15 +459,9 @@ fn evaluate<'a, S: Source, D: ClassDef>(
     name: &'a str,
 ) {
     match d.test() {
-        // A class without a test is joined by name: a built-in one the
-        // packet is already in (`VENDOR_CLASS_<option 60>`, as Kea's
-        // vendor-specific.json and vivso.json define) gets its definition
-        // (options, fields) here, as Kea finds definitions by name.
-        Test::None => {
-            if set.contains(name) {
-                set.insert_def(name, i);
-            }
-        }
+        // Assigned by the callers (a required class without a test) or by
+        // name (`VENDOR_CLASS_...`, reservations: with their definition).
+        Test::None => {}
         Test::Bool(e) => {
             let r = e.eval_bool(&src.view(set));
             match r {
