@@ -42,6 +42,7 @@
 //! - [`hooks`]: hook points, next-step statuses and callout arguments.
 //! - `pipeline`: the sequence of hook stages a packet goes through, with
 //!   parking and resumption, written once for both families.
+//! - `networks`: shared networks: the subnets of each subnet's network.
 //! - [`v6`]: DHCPv6 message handling (RFC 8415), relays, IA_NA and IA_PD.
 //! - [`stats`]: statistics with Kea's names, shared with the server.
 
@@ -53,6 +54,7 @@ pub mod cursor;
 mod fake_hosts;
 pub mod flex;
 pub mod hooks;
+mod networks;
 mod pipeline;
 pub mod rng;
 pub mod stats;

@@ -159,6 +159,9 @@ pub struct Engine4 {
     classify: bool,
     /// The evaluation order of `cfg.client_classes`.
     class_plan: classify::Plan,
+    /// Parallel to `cfg.subnets`: the indices of the subnets of its shared
+    /// network, in configuration order (empty: in none).
+    members: Vec<Arc<[usize]>>,
 }
 
 /// Everything decided about one query before the reply is built.
@@ -240,11 +243,16 @@ impl Engine4 {
             || !cfg.flex_options.is_empty()
             || cfg.subnets.iter().any(|s| {
                 !s.classes.client_classes.is_empty()
+                    || s.network
+                        .as_ref()
+                        .is_some_and(|n| !n.client_classes.is_empty())
                     || s.pools.iter().any(|p| !p.classes.client_classes.is_empty())
             });
         let class_plan = classify::Plan::new(&cfg.client_classes);
+        let members = crate::networks::members(cfg.subnets.iter().map(|s| s.network.as_deref()));
         Engine4 {
             class_plan,
+            members,
             cfg,
             opts,
             stats,
@@ -501,8 +509,12 @@ impl Engine4 {
     fn discover(&self, store: &dyn LeaseStore, ctx: &Ctx<'_>) -> Result<Option<Draft>, Drop4> {
         // lease4_select (fake allocation: nothing is stored for an OFFER).
         let Some(addr) = self.pick(store, ctx, ctx.q.requested_ip) else {
-            self.stats.inc(Stat::V4AllocationFail);
-            self.stats.inc(Stat::V4AllocationFailSubnet);
+            // In a shared network, counted once every subnet failed
+            // (`Family::exhausted`).
+            if ctx.subnet.network.is_none() {
+                self.stats.inc(Stat::V4AllocationFail);
+                self.stats.inc(Stat::V4AllocationFailSubnet);
+            }
             debug!(
                 xid = format_args!("{:#010x}", ctx.q.xid()),
                 subnet = ctx.subnet.id,
@@ -905,8 +917,9 @@ impl Engine4 {
         self.common_options(ctx, d);
     }
 
-    /// Options by precedence (host > pool > subnet > the client's classes,
-    /// in assignment order > global; Kea's `buildCfgOptionList`):
+    /// Options by precedence (host > pool > subnet > shared network > the
+    /// client's classes, in assignment order > global; Kea's
+    /// `buildCfgOptionList`):
     /// requested ones (PRL) and always-send ones, plus Kea's always-sent
     /// basics (routers, domain-name-servers, domain-name);
     /// siaddr/sname/file (host > first class that sets it > subnet).
@@ -917,10 +930,11 @@ impl Engine4 {
         } else {
             s.pool_of(d.yiaddr)
         };
-        let layers: [&[OptionData]; 3] = [
+        let layers: [&[OptionData]; 4] = [
             ctx.host.as_deref().map_or(&[][..], |h| &h.options[..]),
             pool.map_or(&[][..], |p| &p.options[..]),
             &s.options[..],
+            s.network.as_ref().map_or(&[][..], |n| &n.options[..]),
         ];
         let q = ctx.q;
         let wanted = |o: &OptionData| {

@@ -35,7 +35,7 @@ pub mod packet;
 mod reclaim;
 mod reply;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::net::{Ipv6Addr, SocketAddrV6};
 use std::sync::Arc;
 
@@ -152,6 +152,9 @@ pub struct Engine6 {
     /// What an Information-request from a link with no subnet is answered
     /// from: no addresses, no options of its own (the global ones apply).
     no_subnet: Subnet6,
+    /// Parallel to `cfg.subnets`: the indices of the subnets of its shared
+    /// network, in configuration order (empty: in none).
+    members: Vec<Arc<[usize]>>,
 }
 
 /// Everything decided about one message before the reply is built.
@@ -173,6 +176,11 @@ pub(crate) struct Commits {
     track: bool,
     committed: RefCell<Vec<Lease6>>,
     deleted: RefCell<Vec<Lease6>>,
+    /// IAs of a Solicit or Request that got an address or prefix, and
+    /// those that got none: in a shared network, a message none of whose
+    /// IAs got anything tries the next subnet.
+    served: Cell<u32>,
+    unserved: Cell<u32>,
 }
 
 /// A reply held by a hook library: everything needed to finish it (its
@@ -324,14 +332,19 @@ impl Engine6 {
             || !cfg.flex_options.is_empty()
             || cfg.subnets.iter().any(|s| {
                 !s.classes.client_classes.is_empty()
+                    || s.network
+                        .as_ref()
+                        .is_some_and(|n| !n.client_classes.is_empty())
                     || s.pools.iter().any(|p| !p.classes.client_classes.is_empty())
                     || s.pd_pools
                         .iter()
                         .any(|p| !p.classes.client_classes.is_empty())
             });
         let class_plan = crate::classify::Plan::new(&cfg.client_classes);
+        let members = crate::networks::members(cfg.subnets.iter().map(|s| s.network.as_deref()));
         Engine6 {
             class_plan,
+            members,
             classify,
             cfg,
             opts,
@@ -368,6 +381,7 @@ impl Engine6 {
                 t2_percent: 0.0,
                 rapid_commit: false,
                 classes: Default::default(),
+                network: None,
             },
         }
     }
@@ -492,10 +506,12 @@ impl Engine6 {
                     if commit {
                         self.store(store, ctx, &l)?;
                     }
+                    ctx.fam.served.set(ctx.fam.served.get() + 1);
                     (t1, t2) = self.tee(ctx.subnet, l.pref_lifetime);
                     opts.insert(self.entry_for(ctx, &l, l.pref_lifetime, l.valid_lifetime));
                 }
                 None => {
+                    ctx.fam.unserved.set(ctx.fam.unserved.get() + 1);
                     self.no_space(ctx);
                     opts.insert(match ia.kind {
                         LeaseType6::Pd => {

@@ -138,8 +138,8 @@ impl Engine6 {
         let pd_opts = first_pd
             .and_then(|(p, l)| s.pd_pools.iter().find(|pp| pp.contains(p, l)))
             .map_or(&[][..], |p| &p.options[..]);
-        // ... > the client's classes, in assignment order > global (Kea's
-        // buildCfgOptionList).
+        // ... > shared network > the client's classes, in assignment order
+        // > global (Kea's buildCfgOptionList).
         let defs = &self.cfg.client_classes;
         let classes = ctx.classes.borrow();
         let class_layers = classes
@@ -147,11 +147,12 @@ impl Engine6 {
             .filter(|_| !defs.is_empty())
             .filter_map(|i| defs.get(i))
             .map(|c| &c.options[..]);
-        let layers: [&[OptionData6]; 4] = [
+        let layers: [&[OptionData6]; 5] = [
             ctx.host.as_deref().map_or(&[][..], |h| &h.options[..]),
             pool_opts,
             pd_opts,
             &s.options[..],
+            s.network.as_ref().map_or(&[][..], |n| &n.options[..]),
         ];
         let all = layers
             .into_iter()
