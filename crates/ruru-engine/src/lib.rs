@@ -54,6 +54,8 @@ pub mod cursor;
 mod fake_hosts;
 pub mod flex;
 pub mod hooks;
+#[cfg(test)]
+mod network_tests;
 mod networks;
 mod pipeline;
 pub mod rng;
