@@ -5,7 +5,7 @@
 //! `crate::pipeline`'s; which one a client starts with is each family's
 //! (`v4/family.rs`, `v6/family.rs`).
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ruru_config::SharedNetwork;
@@ -18,13 +18,13 @@ pub(crate) fn members<'a, O: 'a>(
     networks: impl Iterator<Item = Option<&'a SharedNetwork<O>>>,
 ) -> Vec<Arc<[usize]>> {
     let names: Vec<Option<&str>> = networks.map(|n| n.map(|n| n.name.as_str())).collect();
-    let mut groups: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, n) in names.iter().enumerate() {
         if let Some(n) = n {
             groups.entry(n).or_default().push(i);
         }
     }
-    let shared: HashMap<&str, Arc<[usize]>> = groups
+    let shared: BTreeMap<&str, Arc<[usize]>> = groups
         .into_iter()
         .map(|(n, list)| (n, Arc::from(list)))
         .collect();
