@@ -338,6 +338,21 @@ fn v6_clients_spill_over_and_renew_in_any_subnet() {
     // Its Renew is answered from the second subnet.
     let ren = run6(&e, &s, &msg6(5, 2, Some(b6)));
     assert_eq!(ia_addr(&ren), Ok((b6, 500, 600)));
+    // A Confirm listing addresses of both subnets: all on the link.
+    let mut m = vec![4, 0, 0, 9];
+    put(&mut m, 1, &[0, 3, 0, 1, 2, 0, 0, 0, 0, 1]);
+    let mut ia = vec![0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0];
+    for a in [a6, b6] {
+        put(&mut ia, 5, &[&a.octets()[..], &[0; 8]].concat());
+    }
+    put(&mut m, 3, &ia);
+    let link = "2001:db8:1::1".parse().unwrap_or(Ipv6Addr::UNSPECIFIED);
+    let conf = run6(&e, &s, &relay_forw(&m, link, None));
+    let code = conf.opts().iter().find_map(|o| match o {
+        v6::DhcpOption::StatusCode(c) => Some(u16::from(c.status)),
+        _ => None,
+    });
+    assert_eq!(code, Some(0), "{conf:?}");
     // Client 3: nothing left anywhere: NoAddrsAvail (2), counted once.
     let adv = run6(&e, &s, &msg6(1, 3, None));
     assert_eq!(ia_addr(&adv), Err(2));

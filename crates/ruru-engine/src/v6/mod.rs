@@ -705,9 +705,17 @@ impl Engine6 {
         if addrs.is_empty() {
             return Err(Drop6::NothingToConfirm);
         }
+        // On the link: in the subnet, or in any subnet of its shared network.
+        let members = self.members.get(ctx.sidx).map_or(&[][..], |m| &m[..]);
+        let on_link = |a: Ipv6Addr| {
+            ctx.subnet.contains(a)
+                || members
+                    .iter()
+                    .any(|&m| self.cfg.subnets.get(m).is_some_and(|s| s.contains(a)))
+        };
         reply
             .opts_mut()
-            .insert(if addrs.iter().all(|a| ctx.subnet.contains(*a)) {
+            .insert(if addrs.iter().all(|a| on_link(*a)) {
                 status(Status::Success, "All addresses are on link")
             } else {
                 status(Status::NotOnLink, "Some addresses are not on link")
