@@ -468,6 +468,7 @@ struct Exchange<'a, F: Family> {
 }
 
 impl<'a, F: Family> Exchange<'a, F> {
+    #[inline]
     fn run(
         self,
         e: &'a F,
