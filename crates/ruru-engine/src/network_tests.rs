@@ -359,3 +359,38 @@ fn v6_clients_spill_over_and_renew_in_any_subnet() {
     assert_eq!(e.stats().get(Stat::V6AllocationFailSharedNetwork), 1);
     assert_eq!(e.stats().get(Stat::V6AllocationFailSubnet), 0);
 }
+
+#[test]
+fn v4_a_reservation_in_a_later_subnet_is_where_its_client_starts() {
+    // The configuration reserves 198.51.100.20 in the third subnet for
+    // client 5; a host database reserves 198.51.100.21 there for client 6.
+    let text = CFG4.replace(
+        r#""valid-lifetime": 900,"#,
+        r#""valid-lifetime": 900,
+       "reservations": [{"hw-address": "02:00:00:00:00:05", "ip-address": "198.51.100.20"}],"#,
+    );
+    let db = Arc::new(crate::fake_hosts::FakeHosts::default());
+    let mut h = ruru_lease::Host4::new(ruru_lease::IdType::HwAddress, vec![2, 0, 0, 0, 0, 6], 3);
+    h.ipv4_address = Some(Ipv4Addr::new(198, 51, 100, 21));
+    if let Ok(mut rows) = db.v4.lock() {
+        rows.push(h);
+    }
+    let e = Engine4::new(
+        Arc::new(load(&text).dhcp4.unwrap_or_else(|| panic!("no Dhcp4"))),
+        EngineOptions {
+            hosts: crate::v4::hosts::HostSources(vec![db]),
+            ..EngineOptions::default()
+        },
+        Arc::new(Stats::new()),
+    );
+    let s = Memfile::open(None).unwrap_or_else(|e| panic!("{e}"));
+    // The first subnet has a free address, yet each gets its reservation.
+    let a = lease4(&e, &s, 5).unwrap_or_else(|d| panic!("{d:?}"));
+    assert_eq!(a.yiaddr(), Ipv4Addr::new(198, 51, 100, 20));
+    assert_eq!(lifetime(&a), Some(900));
+    let b = lease4(&e, &s, 6).unwrap_or_else(|d| panic!("{d:?}"));
+    assert_eq!(b.yiaddr(), Ipv4Addr::new(198, 51, 100, 21));
+    // Another client still starts in the first subnet.
+    let c = lease4(&e, &s, 7).unwrap_or_else(|d| panic!("{d:?}"));
+    assert_eq!(c.yiaddr(), Ipv4Addr::new(192, 0, 2, 10));
+}

@@ -219,8 +219,9 @@ impl Family for Engine4 {
 
     /// The subnet holding the address the client names (REQUEST,
     /// RELEASE, DECLINE, INFORM), else the one holding its lease, else the
-    /// one with its reservation (in the configuration), else the one whose
-    /// pool holds the address a DISCOVER asks for.
+    /// one with its reservation (in the configuration, then in the host
+    /// databases), else the one whose pool holds the address a DISCOVER
+    /// asks for.
     fn preferred_member(
         &self,
         store: &dyn LeaseStore,
@@ -270,6 +271,16 @@ impl Family for Engine4 {
             !r.hosts.is_empty() && ids.iter().any(|id| r.get(id).is_some())
         }) {
             return m;
+        }
+        // Then the host databases, subnet by subnet (one query each).
+        if !self.opts.hosts.is_empty() {
+            if let Some(m) = members
+                .iter()
+                .copied()
+                .find(|&m| self.opts.hosts.get4(subnets[m].id, &ids).is_some())
+            {
+                return m;
+            }
         }
         if let Some(hint) = q.requested_ip {
             if let Some(m) = members

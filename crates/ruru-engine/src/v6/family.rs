@@ -223,7 +223,8 @@ impl Family for Engine6 {
 
     /// The subnet holding an address or prefix the client lists (not in
     /// a Solicit), else the one holding its lease, else the one with its
-    /// DUID reservation (in the configuration), else the one whose pool
+    /// DUID reservation (in the configuration, then in the host
+    /// databases), else the one whose pool
     /// holds an address or prefix a Solicit asks for.
     fn preferred_member(
         &self,
@@ -279,6 +280,17 @@ impl Family for Engine6 {
                 .find(|&m| subnets[m].reservations.get(&id).is_some())
             {
                 return m;
+            }
+            // Then the host databases, subnet by subnet (one query each).
+            if !self.opts.hosts.is_empty() {
+                let ids = [id];
+                if let Some(m) = members
+                    .iter()
+                    .copied()
+                    .find(|&m| self.opts.hosts.get6(subnets[m].id, &ids).is_some())
+                {
+                    return m;
+                }
             }
         }
         for &(kind, a, len) in listed.iter().filter(|_| solicit) {
