@@ -284,6 +284,27 @@ mod tests {
                 "Dhcp4.shared-networks[0].t1-percent: 1.5 is out of range: expected a number in (0, 1)",
             ]
         );
+        // An inherited value is traced to where it was set.
+        let p = problems(
+            r#"{"Dhcp4": {"renew-timer": 100, "shared-networks": [{
+                "name": "n", "valid-lifetime": 600,
+                "subnet4": [{"id": 1, "subnet": "192.0.2.0/24", "rebind-timer": 700}]
+            }]}}"#,
+        );
+        assert_eq!(
+            p,
+            ["Dhcp4.shared-networks[0].subnet4[0].rebind-timer: rebind-timer (700) must be less than valid-lifetime (600, from Dhcp4.shared-networks[0])"]
+        );
+        let p = problems(
+            r#"{"Dhcp6": {"preferred-lifetime": 900, "shared-networks": [{
+                "name": "n", "valid-lifetime": 800,
+                "subnet6": [{"id": 1, "subnet": "2001:db8::/64", "rapid-commit": true, "renew-timer": 10}]
+            }]}}"#,
+        );
+        assert_eq!(
+            p,
+            ["Dhcp6.shared-networks[0].valid-lifetime: preferred-lifetime (900, from Dhcp6) is greater than valid-lifetime (800): expected preferred <= valid (RFC 8415 §21.6)"]
+        );
         for key in ["reservations-in-subnet", "ddns-send-updates", "allocator"] {
             let p = problems(&format!(
                 r#"{{"Dhcp4": {{"shared-networks": [{{"name": "n", "{key}": true}}]}}}}"#

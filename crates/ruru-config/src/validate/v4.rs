@@ -19,7 +19,7 @@ use super::host_ids::parse_host_id;
 use super::networks::{network_entries, network_names, network_required, NetworkInterfaces};
 use super::subnets::{pool_ranges, relay_addresses, subnet_interface, SubnetList};
 use super::timers::{
-    check_subnet_timers, check_timers, Timers, DEFAULT_T1_PERCENT, DEFAULT_VALID_LIFETIME,
+    check_subnet_timers, check_timers, Origin, Timers, DEFAULT_T1_PERCENT, DEFAULT_VALID_LIFETIME,
 };
 use super::{Section, V};
 use crate::file;
@@ -125,7 +125,7 @@ pub(super) fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
         server_hostname: d.server_hostname.clone().unwrap_or_default(),
         boot_file_name: d.boot_file_name.clone().unwrap_or_default(),
     };
-    check_timers(v, P, P, &g.timers(), &[]);
+    check_timers(v, P, &Origin::section(P), &g.timers(), &[]);
 
     let options = v.options("Dhcp4.option-data", &d.option_data);
     let client_classes = client_classes(v, d.client_classes.as_deref().unwrap_or_default());
@@ -293,11 +293,15 @@ fn subnets(
             continue;
         };
         let Some(k) = *k else {
-            out.push(subnet(v, p, s, id, net, g));
+            out.push(subnet(v, p, s, id, net, g, &Origin::section("Dhcp4")));
             continue;
         };
         let n = &scopes[k];
-        let mut sub = subnet(v, p, s, id, net, &n.globals);
+        let origin = Origin {
+            section: "Dhcp4",
+            network: Some((&n.path, &n.sets)),
+        };
+        let mut sub = subnet(v, p, s, id, net, &n.globals, &origin);
         sub.interface = interfaces.member(v, k, p, s.interface.as_deref());
         if s.relay.is_none() {
             sub.relay_addresses.clone_from(&n.relay_addresses);
@@ -312,6 +316,10 @@ fn subnets(
 
 /// One shared network's scope: the parameters its subnets inherit.
 struct Network4 {
+    /// `Dhcp4.shared-networks[k]`.
+    path: String,
+    /// The inheritable timer keys the network sets (for messages).
+    sets: Vec<&'static str>,
     globals: Globals,
     relay_addresses: Vec<Ipv4Addr>,
     interface: Option<String>,
@@ -373,7 +381,7 @@ fn network(v: &mut V, p: &str, n: &file::SharedNetwork4, g: &Globals) -> Network
     check_subnet_timers(
         v,
         p,
-        "Dhcp4",
+        &Origin::section("Dhcp4"),
         &globals.timers(),
         &[
             ("renew-timer", n.renew_timer.is_some()),
@@ -388,7 +396,20 @@ fn network(v: &mut V, p: &str, n: &file::SharedNetwork4, g: &Globals) -> Network
     subnet_interface(v, p, n.interface.as_ref());
     let classes = guard(v, p, n);
     let options = v.options(&format!("{p}.option-data"), &n.option_data);
+    let sets = [
+        ("renew-timer", n.renew_timer.is_some()),
+        ("rebind-timer", n.rebind_timer.is_some()),
+        ("valid-lifetime", own_lifetime),
+        ("t1-percent", n.t1_percent.is_some()),
+        ("t2-percent", n.t2_percent.is_some()),
+        ("calculate-tee-times", n.calculate_tee_times.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(k, set)| set.then_some(k))
+    .collect();
     Network4 {
+        path: p.to_string(),
+        sets,
         globals,
         relay_addresses,
         interface: n.interface.clone(),
@@ -408,6 +429,7 @@ fn subnet(
     id: u32,
     net: Ipv4Net,
     g: &Globals,
+    origin: &Origin<'_>,
 ) -> model::Subnet4 {
     let lifetime = v
         .lifetime(
@@ -461,7 +483,7 @@ fn subnet(
     check_subnet_timers(
         v,
         p,
-        "Dhcp4",
+        origin,
         &r.timers(),
         &[
             ("renew-timer", s.renew_timer.is_some()),

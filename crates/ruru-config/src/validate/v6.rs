@@ -21,7 +21,7 @@ use super::option_data::options6;
 use super::overlap::Disjoint;
 use super::subnets::{pool_ranges, prefix, relay_addresses, subnet_interface, SubnetList};
 use super::timers::{
-    check_subnet_timers, check_timers, Timers, DEFAULT_T1_PERCENT, DEFAULT_VALID_LIFETIME,
+    check_subnet_timers, check_timers, Origin, Timers, DEFAULT_T1_PERCENT, DEFAULT_VALID_LIFETIME,
 };
 use super::{Section, V};
 use crate::model::{
@@ -137,8 +137,8 @@ pub(super) fn dhcp6(v: &mut V, d: file::Dhcp6) -> Dhcp6 {
         t1_percent,
         t2_percent,
     };
-    g.preferred = check_preferred(v, P, &g, preferred_explicit, &[]);
-    check_timers(v, P, P, &g.timers(), &[]);
+    g.preferred = check_preferred(v, P, &Origin::section(P), &g, preferred_explicit, &[]);
+    check_timers(v, P, &Origin::section(P), &g.timers(), &[]);
 
     let options = options6(v, "Dhcp6.option-data", &d.option_data);
     // With a SQL lease database there is no lease file: the DUID file goes
@@ -243,6 +243,7 @@ fn model_udp(mut ic: crate::model::InterfacesConfig) -> crate::model::Interfaces
 fn check_preferred(
     v: &mut V,
     scope: &str,
+    root: &Origin<'_>,
     g: &Globals6,
     explicit: bool,
     inherited: &[&str],
@@ -261,7 +262,7 @@ fn check_preferred(
     }
     let from = |k: &str| {
         if inherited.contains(&k) {
-            format!(", from {P}")
+            format!(", from {}", root.of(k))
         } else {
             String::new()
         }
@@ -383,11 +384,24 @@ fn subnets(
             continue;
         };
         let Some(k) = *k else {
-            out.push(subnet(v, p, s, id, net, g, &mut pd_seen));
+            out.push(subnet(
+                v,
+                p,
+                s,
+                id,
+                net,
+                g,
+                &Origin::section(P),
+                &mut pd_seen,
+            ));
             continue;
         };
         let n = &scopes[k];
-        let mut sub = subnet(v, p, s, id, net, &n.globals, &mut pd_seen);
+        let origin = Origin {
+            section: P,
+            network: Some((&n.path, &n.sets)),
+        };
+        let mut sub = subnet(v, p, s, id, net, &n.globals, &origin, &mut pd_seen);
         sub.interface = interfaces.member(v, k, p, sub.interface.as_deref());
         if s.relay.is_none() {
             sub.relay_addresses.clone_from(&n.relay_addresses);
@@ -408,6 +422,11 @@ fn subnets(
 
 /// One shared network's scope: the parameters its subnets inherit.
 struct Network6 {
+    /// `Dhcp6.shared-networks[k]`.
+    path: String,
+    /// The inheritable lifetime and timer keys the network sets (for
+    /// messages).
+    sets: Vec<&'static str>,
     globals: Globals6,
     relay_addresses: Vec<Ipv6Addr>,
     interface: Option<String>,
@@ -464,12 +483,19 @@ fn network(v: &mut V, p: &str, n: &file::SharedNetwork6, g: &Globals6) -> Networ
         if own_preferred.is_none() {
             inherited.push("preferred-lifetime");
         }
-        r.preferred = check_preferred(v, p, &r, r.preferred_explicit, &inherited);
+        r.preferred = check_preferred(
+            v,
+            p,
+            &Origin::section(P),
+            &r,
+            r.preferred_explicit,
+            &inherited,
+        );
     }
     check_subnet_timers(
         v,
         p,
-        P,
+        &Origin::section(P),
         &r.timers(),
         &[
             ("renew-timer", n.renew_timer.is_some()),
@@ -496,7 +522,21 @@ fn network(v: &mut V, p: &str, n: &file::SharedNetwork6, g: &Globals6) -> Networ
     };
     let classes = guard(v, p, n);
     let options = options6(v, &format!("{p}.option-data"), &n.option_data);
+    let sets = [
+        ("renew-timer", n.renew_timer.is_some()),
+        ("rebind-timer", n.rebind_timer.is_some()),
+        ("valid-lifetime", own_valid.is_some()),
+        ("preferred-lifetime", own_preferred.is_some()),
+        ("t1-percent", n.t1_percent.is_some()),
+        ("t2-percent", n.t2_percent.is_some()),
+        ("calculate-tee-times", n.calculate_tee_times.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(k, set)| set.then_some(k))
+    .collect();
     Network6 {
+        path: p.to_string(),
+        sets,
         globals: r,
         relay_addresses,
         interface: n.interface.clone().filter(|i| !i.is_empty()),
@@ -541,6 +581,7 @@ fn subnet(
     id: u32,
     net: Ipv6Net,
     g: &Globals6,
+    origin: &Origin<'_>,
     pd_seen: &mut PdSeen,
 ) -> Subnet6 {
     let own_valid = v.lifetime(
@@ -590,12 +631,12 @@ fn subnet(
         if own_preferred.is_none() {
             inherited.push("preferred-lifetime");
         }
-        r.preferred = check_preferred(v, p, &r, r.preferred_explicit, &inherited);
+        r.preferred = check_preferred(v, p, origin, &r, r.preferred_explicit, &inherited);
     }
     check_subnet_timers(
         v,
         p,
-        P,
+        origin,
         &r.timers(),
         &[
             ("renew-timer", s.renew_timer.is_some()),
