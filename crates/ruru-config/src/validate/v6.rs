@@ -390,8 +390,7 @@ fn subnets(
                 s,
                 id,
                 net,
-                g,
-                &Origin::section(P),
+                (g, &Origin::section(P)),
                 &mut pd_seen,
             ));
             continue;
@@ -401,7 +400,7 @@ fn subnets(
             section: P,
             network: Some((&n.path, &n.sets)),
         };
-        let mut sub = subnet(v, p, s, id, net, &n.globals, &origin, &mut pd_seen);
+        let mut sub = subnet(v, p, s, id, net, (&n.globals, &origin), &mut pd_seen);
         sub.interface = interfaces.member(v, k, p, sub.interface.as_deref());
         if s.relay.is_none() {
             sub.relay_addresses.clone_from(&n.relay_addresses);
@@ -580,8 +579,7 @@ fn subnet(
     s: &file::Subnet6,
     id: u32,
     net: Ipv6Net,
-    g: &Globals6,
-    origin: &Origin<'_>,
+    (g, origin): (&Globals6, &Origin<'_>),
     pd_seen: &mut PdSeen,
 ) -> Subnet6 {
     let own_valid = v.lifetime(
