@@ -61,11 +61,11 @@ fn check_reports_position_path_and_exits_1() {
 fn check_names_unsupported_kea_keys() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("kea.json");
-    std::fs::write(&p, "{ \"Dhcp4\": { \"shared-networks\": [] } }").unwrap();
+    std::fs::write(&p, "{ \"Dhcp4\": { \"config-control\": {} } }").unwrap();
     let (code, _, err) = run(&["check", "-c", p.to_str().unwrap()]);
     assert_eq!(code, 1);
     assert!(
-        err.contains("not supported yet: Dhcp4.shared-networks"),
+        err.contains("not supported yet: Dhcp4.config-control"),
         "{err}"
     );
 }

@@ -216,7 +216,7 @@ fn config_commands() {
     let l = cmd(&e.sock, "subnet4-list", None);
     assert_eq!(
         l["arguments"]["subnets"],
-        json!([{"id": 1, "subnet": "192.0.2.0/24"}])
+        json!([{"id": 1, "subnet": "192.0.2.0/24", "shared-network-name": null}])
     );
     let g = cmd(
         &e.sock,

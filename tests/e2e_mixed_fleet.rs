@@ -46,7 +46,10 @@ impl Kea {
             .into_iter()
             .find(|b| Command::new(b).arg("-v").output().is_ok());
         let Some(bin) = bin else {
-            skip(test, "kea-dhcp4 (Debian package kea-dhcp4-server) not found");
+            skip(
+                test,
+                "kea-dhcp4 (Debian package kea-dhcp4-server) not found",
+            );
             return None;
         };
         let dir = tempfile::tempdir().unwrap();
@@ -119,7 +122,18 @@ fn lease4_stat(db: &Db) -> String {
     let sql = "SELECT subnet_id, state, leases FROM lease4_stat ORDER BY subnet_id, state";
     let out = match db.kind {
         Kind::Pg => Command::new("psql")
-            .args(["-X", "-A", "-t", "-F", " ", "-h", "127.0.0.1", "-U", "postgres", "-d"])
+            .args([
+                "-X",
+                "-A",
+                "-t",
+                "-F",
+                " ",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-d",
+            ])
             .arg(&db.opts.name)
             .args(["-c", sql])
             .output(),
@@ -144,9 +158,27 @@ fn lease4_stat(db: &Db) -> String {
 fn stats_recount(db: &Db) {
     let name = db.opts.name.clone();
     let args: Vec<&str> = match db.kind {
-        Kind::Pg => vec!["stats-recount", "pgsql", "-u", "postgres", "-n", &name, "-h", "127.0.0.1"],
+        Kind::Pg => vec![
+            "stats-recount",
+            "pgsql",
+            "-u",
+            "postgres",
+            "-n",
+            &name,
+            "-h",
+            "127.0.0.1",
+        ],
         Kind::My => vec![
-            "stats-recount", "mysql", "-u", "root", "-p", "", "-n", &name, "-h", "127.0.0.1",
+            "stats-recount",
+            "mysql",
+            "-u",
+            "root",
+            "-p",
+            "",
+            "-n",
+            &name,
+            "-h",
+            "127.0.0.1",
         ],
     };
     let out = Command::new("kea-admin").args(&args).output().unwrap();
@@ -189,9 +221,8 @@ fn mixed_fleet(kind: Kind, test: &str) {
                         .map(|i| {
                             let n = 10 + side * PER_SERVER + i;
                             let mut c = Client::new(n, addr);
-                            let got = dora_retrying(&mut c, &relay).unwrap_or_else(|| {
-                                panic!("client {n} (server {side}): no ACK")
-                            });
+                            let got = dora_retrying(&mut c, &relay)
+                                .unwrap_or_else(|| panic!("client {n} (server {side}): no ACK"));
                             (side, n, got)
                         })
                         .collect::<Vec<_>>()
@@ -204,11 +235,18 @@ fn mixed_fleet(kind: Kind, test: &str) {
             .collect()
     });
     let distinct: BTreeSet<Ipv4Addr> = results.iter().map(|r| r.2).collect();
-    assert_eq!(distinct.len(), results.len(), "an address was given twice: {results:?}");
+    assert_eq!(
+        distinct.len(),
+        results.len(),
+        "an address was given twice: {results:?}"
+    );
     let rows = db.store().all4();
     assert_eq!(rows.len(), results.len(), "{rows:?}");
     for (_, n, a) in &results {
-        let row = rows.iter().find(|l| l.addr == *a).expect("ACKed lease stored");
+        let row = rows
+            .iter()
+            .find(|l| l.addr == *a)
+            .expect("ACKed lease stored");
         assert_eq!(row.hwaddr, vec![0x02, 0x00, 0x5e, 0x10, 0x00, *n], "{a}");
     }
 

@@ -343,7 +343,10 @@ fn lease6_commands_see_and_change_the_servers_leases() {
     let sl = ok(&s, "subnet6-list", json!({}));
     assert_eq!(
         sl["arguments"]["subnets"],
-        json!([{ "id": 1, "subnet": "2001:db8:1::/64" }, { "id": 2, "subnet": "2001:db8:2::/64" }])
+        json!([
+            { "id": 1, "subnet": "2001:db8:1::/64", "shared-network-name": null },
+            { "id": 2, "subnet": "2001:db8:2::/64", "shared-network-name": null }
+        ])
     );
     let sg = ok(&s, "subnet6-get", json!({ "subnet": "2001:db8:2::/64" }));
     assert_eq!(sg["arguments"]["subnet6"][0]["id"], 2);

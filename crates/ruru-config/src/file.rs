@@ -107,6 +107,10 @@ pub struct Dhcp4 {
     /// The subnets, in selection order.
     #[serde(default, deserialize_with = "objects")]
     pub subnet4: Option<Vec<Subnet4>>,
+    /// Shared networks: subnets on one link, each network's subnets
+    /// tried in order when allocating. See [`SharedNetwork4`].
+    #[serde(default, deserialize_with = "objects")]
+    pub shared_networks: Option<Vec<SharedNetwork4>>,
     /// Options sent to every client (lowest precedence).
     #[serde(default, deserialize_with = "objects")]
     pub option_data: Option<Vec<OptionData>>,
@@ -515,6 +519,94 @@ pub struct Subnet4 {
     pub evaluate_additional_classes: Option<Vec<String>>,
 }
 
+/// One `shared-networks` entry of `Dhcp4`: subnets on one link. Its
+/// parameters are inherited by its subnets (which may override them) and
+/// inherit the global ones; its `option-data` ranks between the subnets'
+/// and the classes'.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SharedNetwork4 {
+    pub comment: Option<String>,
+    pub user_context: Option<Value>,
+    /// The network's name, unique among the section's networks. Required.
+    pub name: Option<String>,
+    /// The network's subnets, in the order allocation tries them.
+    #[serde(default, deserialize_with = "objects")]
+    pub subnet4: Option<Vec<Subnet4>>,
+    /// Directly connected clients on this interface select the network
+    /// (its subnets may repeat it, not name another).
+    pub interface: Option<String>,
+    /// Relay addresses selecting the network (inherited by subnets
+    /// without their own).
+    #[serde(default, deserialize_with = "object")]
+    pub relay: Option<Relay>,
+    /// Options of the network (below the subnets', above the classes').
+    #[serde(default, deserialize_with = "objects")]
+    pub option_data: Option<Vec<OptionData>>,
+    pub valid_lifetime: Option<u32>,
+    pub min_valid_lifetime: Option<u32>,
+    pub max_valid_lifetime: Option<u32>,
+    pub renew_timer: Option<u32>,
+    pub rebind_timer: Option<u32>,
+    pub calculate_tee_times: Option<bool>,
+    pub t1_percent: Option<f64>,
+    pub t2_percent: Option<f64>,
+    pub authoritative: Option<bool>,
+    pub match_client_id: Option<bool>,
+    pub next_server: Option<String>,
+    pub server_hostname: Option<String>,
+    pub boot_file_name: Option<String>,
+    /// Kea 2.2: only members of this class may use the network's subnets.
+    pub client_class: Option<String>,
+    /// Kea 3.0: the classes whose members may use the network.
+    pub client_classes: Option<Vec<String>>,
+    /// Kea 2.2: classes evaluated for packets using the network, before
+    /// the subnet's and the pool's.
+    pub require_client_classes: Option<Vec<String>>,
+    /// Kea 3.0's name of `require-client-classes`.
+    pub evaluate_additional_classes: Option<Vec<String>>,
+}
+
+/// One `shared-networks` entry of `Dhcp6`, as [`SharedNetwork4`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SharedNetwork6 {
+    pub comment: Option<String>,
+    pub user_context: Option<Value>,
+    /// The network's name, unique among the section's networks. Required.
+    pub name: Option<String>,
+    /// The network's subnets, in the order allocation tries them.
+    #[serde(default, deserialize_with = "objects")]
+    pub subnet6: Option<Vec<Subnet6>>,
+    /// Directly connected clients on this interface select the network.
+    pub interface: Option<String>,
+    /// Relayed traffic with this Interface-Id selects the network.
+    pub interface_id: Option<String>,
+    /// Relay link-addresses selecting the network.
+    #[serde(default, deserialize_with = "object")]
+    pub relay: Option<Relay>,
+    /// Options of the network (below the subnets', above the classes').
+    #[serde(default, deserialize_with = "objects")]
+    pub option_data: Option<Vec<OptionData>>,
+    pub preferred_lifetime: Option<u32>,
+    pub min_preferred_lifetime: Option<u32>,
+    pub max_preferred_lifetime: Option<u32>,
+    pub valid_lifetime: Option<u32>,
+    pub min_valid_lifetime: Option<u32>,
+    pub max_valid_lifetime: Option<u32>,
+    pub renew_timer: Option<u32>,
+    pub rebind_timer: Option<u32>,
+    pub calculate_tee_times: Option<bool>,
+    pub t1_percent: Option<f64>,
+    pub t2_percent: Option<f64>,
+    pub rapid_commit: Option<bool>,
+    /// See [`SharedNetwork4::client_class`].
+    pub client_class: Option<String>,
+    pub client_classes: Option<Vec<String>>,
+    pub require_client_classes: Option<Vec<String>>,
+    pub evaluate_additional_classes: Option<Vec<String>>,
+}
+
 /// `relay` (both families).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -705,6 +797,9 @@ pub struct Dhcp6 {
     /// The subnets, in selection order.
     #[serde(default, deserialize_with = "objects")]
     pub subnet6: Option<Vec<Subnet6>>,
+    /// Shared networks. See [`SharedNetwork6`].
+    #[serde(default, deserialize_with = "objects")]
+    pub shared_networks: Option<Vec<SharedNetwork6>>,
     /// Hook libraries, as in `Dhcp4`.
     #[serde(default, deserialize_with = "objects")]
     pub hooks_libraries: Option<Vec<HookLibrary>>,
@@ -926,7 +1021,6 @@ pub fn object_kind(path: &str) -> String {
 const ROOT_KEA: &[&str] = &["Control-agent", "DhcpDdns", "Netconf", "Logging"];
 
 const DHCP4_KEA: &[&str] = &[
-    "shared-networks",
     "reservations",
     "dhcp-queue-control",
     "dhcp-ddns",
@@ -967,7 +1061,6 @@ const DHCP4_KEA: &[&str] = &[
 
 const DHCP6_KEA: &[&str] = &[
     "data-directory",
-    "shared-networks",
     "mac-sources",
     "relay-supplied-options",
     "host-reservation-identifiers",
@@ -1076,6 +1169,37 @@ const SUBNET6_KEA: &[&str] = &[
     "metadata",
 ];
 
+/// Kea keys of a `shared-networks` entry that ruru does not implement
+/// at network level.
+const SHARED_NETWORK_KEA: &[&str] = &[
+    "reservation-mode",
+    "reservations-global",
+    "reservations-in-subnet",
+    "reservations-out-of-pool",
+    "store-extended-info",
+    "hostname-char-set",
+    "hostname-char-replacement",
+    "ddns-send-updates",
+    "ddns-override-no-update",
+    "ddns-override-client-update",
+    "ddns-replace-client-name",
+    "ddns-generated-prefix",
+    "ddns-qualifying-suffix",
+    "ddns-update-on-renew",
+    "ddns-use-conflict-resolution",
+    "ddns-conflict-resolution-mode",
+    "ddns-ttl-percent",
+    "ddns-ttl",
+    "ddns-ttl-min",
+    "ddns-ttl-max",
+    "cache-threshold",
+    "cache-max-age",
+    "allocator",
+    "pd-allocator",
+    "offer-lifetime",
+    "metadata",
+];
+
 const POOL_KEA: &[&str] = &["pool-id"];
 
 const RESERVATION6_KEA: &[&str] = &["excluded-prefixes"];
@@ -1094,15 +1218,21 @@ pub fn kea_known(kind: &str, key: &str) -> bool {
         "Dhcp4" => DHCP4_KEA,
         "Dhcp4.interfaces-config" => INTERFACES_KEA,
         "Dhcp4.lease-database" | "Dhcp4.hosts-database" | "Dhcp4.hosts-databases" => LEASE_DB_KEA,
-        "Dhcp4.subnet4" => SUBNET_KEA,
-        "Dhcp4.subnet4.pools" => POOL_KEA,
+        "Dhcp4.subnet4" | "Dhcp4.shared-networks.subnet4" => SUBNET_KEA,
+        "Dhcp4.subnet4.pools" | "Dhcp4.shared-networks.subnet4.pools" => POOL_KEA,
+        "Dhcp4.shared-networks" | "Dhcp6.shared-networks" => SHARED_NETWORK_KEA,
         "Dhcp4.client-classes" => CLIENT_CLASS4_KEA,
         "Dhcp4.control-socket" | "Dhcp4.control-sockets" => CONTROL_SOCKET_KEA,
         "Dhcp6" => DHCP6_KEA,
         "Dhcp6.lease-database" | "Dhcp6.hosts-database" | "Dhcp6.hosts-databases" => LEASE_DB_KEA,
-        "Dhcp6.subnet6" => SUBNET6_KEA,
-        "Dhcp6.subnet6.pools" | "Dhcp6.subnet6.pd-pools" => POOL_KEA,
-        "Dhcp6.subnet6.reservations" => RESERVATION6_KEA,
+        "Dhcp6.subnet6" | "Dhcp6.shared-networks.subnet6" => SUBNET6_KEA,
+        "Dhcp6.subnet6.pools"
+        | "Dhcp6.subnet6.pd-pools"
+        | "Dhcp6.shared-networks.subnet6.pools"
+        | "Dhcp6.shared-networks.subnet6.pd-pools" => POOL_KEA,
+        "Dhcp6.subnet6.reservations" | "Dhcp6.shared-networks.subnet6.reservations" => {
+            RESERVATION6_KEA
+        }
         "Dhcp6.control-socket" | "Dhcp6.control-sockets" => CONTROL_SOCKET_KEA,
         _ => &[],
     };
@@ -1120,7 +1250,9 @@ mod tests {
             "Dhcp4.subnet4.pools"
         );
         assert_eq!(object_kind(""), "");
-        assert!(kea_known("Dhcp4", "shared-networks"));
+        assert!(!kea_known("Dhcp4", "shared-networks"));
+        assert!(kea_known("Dhcp4.shared-networks", "reservations-global"));
+        assert!(kea_known("Dhcp6.shared-networks.subnet6", "ddns-ttl"));
         assert!(kea_known("", "Control-agent"));
         assert!(!kea_known("", "Dhcp6"));
         assert!(kea_known("Dhcp6.subnet6", "ddns-ttl"));

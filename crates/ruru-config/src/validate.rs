@@ -1,4 +1,5 @@
-//! File model → runtime model: defaults, inheritance (global → subnet) and
+//! File model → runtime model: defaults, inheritance (global → shared
+//! network → subnet) and
 //! the semantic checks serde cannot do.
 //!
 //! Problems are collected (not returned at the first one) with the JSON path
@@ -22,6 +23,9 @@
 //! - `timers`: lifetime triplets, T1/T2 and their percentages;
 //! - `subnets`: addresses, prefixes, subnet ids, pools and relays of
 //!   either address family;
+//! - `networks`: what both families' `shared-networks` share (the list of
+//!   all subnets with their paths, unique names, one interface per
+//!   network, required classes network-first);
 //! - `classes`: `client-classes` (class tests compiled with
 //!   `ruru_classify`, `member()` references, Kea 2.2 and 3.0 spellings)
 //!   and the class guards of subnets, pools, pd-pools and reservations;
@@ -39,6 +43,7 @@ mod control;
 mod databases;
 mod flex;
 mod host_ids;
+mod networks;
 mod option_data;
 mod option_def;
 mod overlap;

@@ -566,7 +566,10 @@ fn wrong_enum_value() {
 #[test]
 fn not_supported_yet() {
     let cases: &[(&str, &str)] = &[
-        ("\"shared-networks\": []", "Dhcp4.shared-networks"),
+        (
+            "\"shared-networks\": [{\"name\": \"n\", \"reservations-global\": false}]",
+            "Dhcp4.shared-networks[0].reservations-global",
+        ),
         (
             "\"control-socket\": {\"socket-type\": \"http\", \"http-headers\": []}",
             "Dhcp4.control-socket.http-headers",

@@ -349,7 +349,10 @@ fn unknown_and_not_supported_keys() {
         "unknown key `rapid-commit`",
     );
     let cases: &[(&str, &str)] = &[
-        ("\"shared-networks\": []", "Dhcp6.shared-networks"),
+        (
+            "\"shared-networks\": [{\"name\": \"n\", \"reservations-global\": false}]",
+            "Dhcp6.shared-networks[0].reservations-global",
+        ),
         ("\"mac-sources\": []", "Dhcp6.mac-sources"),
         ("\"relay-supplied-options\": []", "Dhcp6.relay-supplied-options"),
         ("\"host-reservation-identifiers\": []", "Dhcp6.host-reservation-identifiers"),

@@ -42,6 +42,7 @@
 //! - [`hooks`]: hook points, next-step statuses and callout arguments.
 //! - `pipeline`: the sequence of hook stages a packet goes through, with
 //!   parking and resumption, written once for both families.
+//! - `networks`: shared networks: the subnets of each subnet's network.
 //! - [`v6`]: DHCPv6 message handling (RFC 8415), relays, IA_NA and IA_PD.
 //! - [`stats`]: statistics with Kea's names, shared with the server.
 //! - `vendor`: vendor sub-options in option 125 (DHCPv4) and 17 (DHCPv6).
@@ -54,6 +55,9 @@ pub mod cursor;
 mod fake_hosts;
 pub mod flex;
 pub mod hooks;
+#[cfg(test)]
+mod network_tests;
+mod networks;
 mod pipeline;
 pub mod rng;
 pub mod stats;

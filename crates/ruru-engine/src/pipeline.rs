@@ -6,8 +6,10 @@
 //! (a failure is counted and dropped); the per-message-type received
 //! counter; `pktN_receive`; the family's checks of the query (opcode,
 //! message type, identifiers, server identifier); subnet selection and
-//! `subnetN_select` (with the `subnetNcollection` argument); the host
-//! lookup; the message's handler, which may park the reply at
+//! `subnetN_select` (with the `subnetNcollection` argument); for a subnet
+//! in a shared network, the order its subnets are tried in (the one the
+//! client is known in first; the next when one has nothing for it); the
+//! host lookup; the message's handler, which may park the reply at
 //! `leasesN_committed`; then [`finish`]: the reply's identifiers and
 //! options and `pktN_send` (which may park it); and [`send_out`]: encoding,
 //! `bufferN_send`, the sent counters and the destination. A drop is counted
@@ -152,6 +154,36 @@ pub(crate) trait Family: Sized {
         pc: &RefCell<PacketContext>,
         flex: Option<Vec<u8>>,
     ) -> Option<Cow<'a, Self::Host>>;
+    /// The subnets of the shared network subnet `sidx` is in (indices
+    /// into [`Family::subnets`], `sidx` among them), in the order
+    /// allocation tries them; empty when it is in none.
+    fn network_members(&self, _sidx: usize) -> &[usize] {
+        &[]
+    }
+    /// Which of `members` (the shared network of the selected subnet
+    /// `sidx`) the client starts with: the one holding the address it
+    /// names, its lease or its reservation; else `sidx`.
+    fn preferred_member(
+        &self,
+        _store: &dyn LeaseStore,
+        _q: &Self::Query,
+        _members: &[usize],
+        sidx: usize,
+    ) -> usize {
+        sidx
+    }
+    /// Whether the guards of subnet `sidx` (its own and its shared
+    /// network's `client-class`) let a packet in `classes` use it.
+    fn subnet_allows(&self, _sidx: usize, _classes: &ClassSet<'_>) -> bool {
+        true
+    }
+    /// Whether `h`, the handling of a query in a subnet of a shared
+    /// network, means that the subnet had nothing for the client (so the
+    /// next subnet of the network is tried). `last`: no subnet is left
+    /// (the family counts the failure then).
+    fn exhausted(&self, _ctx: &Ctx<'_, Self>, _h: &Handled<Self>, _last: bool) -> bool {
+        false
+    }
     /// The built-in flex-id's `identifier-expression`, when it is
     /// configured and used for reservations.
     fn flex_id_expr(&self) -> Option<&ruru_classify::Expr>;
@@ -355,42 +387,138 @@ pub(crate) fn process<F: Family>(
         (Some(x), Some(raw)) => crate::flex::flex_id(raw, &classes, x),
         _ => None,
     };
-    let host = e.find_host(&q, subnet, &pc, flex);
-    // Classification, second pass: KNOWN/UNKNOWN and what depends on them.
-    if let Some(raw) = &raw {
-        let hc = match &host {
-            Some(Cow::Borrowed(h)) => Some(HostClasses::Borrowed(F::host_classes(h))),
-            Some(Cow::Owned(h)) => Some(HostClasses::Copied(F::host_classes(h))),
-            None => None,
-        };
-        classify::after_host(raw, defs, e.class_plan(), &mut classes, hc);
-        if classes.has_drop() {
-            return drop(e, Some(&q), F::CLASS_DROP);
+    // A subnet in a shared network: each subnet of the network the packet
+    // may use is a candidate, starting with the one the client has a lease
+    // or reservation in, or names an address of; the next one is tried
+    // when one has nothing for the client.
+    let members = if sidx == NO_SUBNET {
+        &[][..]
+    } else {
+        e.network_members(sidx)
+    };
+    if members.len() > 1 {
+        let start = e.preferred_member(store, &q, members, sidx);
+        let pos = members.iter().position(|&m| m == start).unwrap_or(0);
+        let order: Vec<usize> = members[pos..]
+            .iter()
+            .chain(&members[..pos])
+            .copied()
+            .filter(|&m| m == sidx || e.subnet_allows(m, &classes))
+            .collect();
+        let last = order.len().saturating_sub(1);
+        for (n, &m) in order.iter().enumerate() {
+            let Some(subnet) = e.subnets().get(m) else {
+                continue;
+            };
+            let cl = if n < last {
+                classes.clone()
+            } else {
+                std::mem::take(&mut classes)
+            };
+            let exchange = Exchange {
+                buf,
+                q: &q,
+                meta,
+                pc: &pc,
+                sidx: m,
+                subnet,
+                now,
+                in_network: true,
+                try_next: n < last,
+            };
+            if let Some(o) = exchange.run(e, store, flex.clone(), cl, raw.as_ref()) {
+                return o;
+            }
         }
+        return drop(e, Some(&q), F::NO_SUBNET);
     }
-    let ctx = Ctx {
-        pc: &pc,
+    let exchange = Exchange {
+        buf,
         q: &q,
         meta,
-        subnet,
+        pc: &pc,
         sidx,
-        host,
+        subnet,
         now,
-        fam: e.new_state(),
-        classes: RefCell::new(classes),
-        raw: raw.as_ref(),
+        in_network: !members.is_empty(),
+        try_next: false,
     };
-    match e.handle(store, &ctx) {
-        Handled::Reply(d) => finish(e, &ctx, d),
-        Handled::Parked(id, d) => {
-            // The built-in flex-option evaluates on the query at pktN_send,
-            // after the library unparks the reply: keep the bytes.
-            let keep = (!e.flex_options().is_empty()).then(|| Box::<[u8]>::from(buf));
-            park(&ctx, id, Stage::Committed, d, keep)
+    match exchange.run(e, store, flex, classes, raw.as_ref()) {
+        Some(o) => o,
+        None => drop(e, Some(&q), F::NO_SUBNET),
+    }
+}
+
+/// One exchange with the subnet chosen: the host lookup, the second
+/// classification pass, the message's handler and what follows.
+struct Exchange<'a, F: Family> {
+    buf: &'a [u8],
+    q: &'a F::Query,
+    meta: &'a F::Meta,
+    pc: &'a RefCell<PacketContext>,
+    sidx: usize,
+    subnet: &'a F::Subnet,
+    now: u64,
+    /// The subnet is in a shared network: the family says whether it had
+    /// nothing for the client ([`Family::exhausted`]).
+    in_network: bool,
+    /// Another subnet of the network is left to try: `None` is returned
+    /// instead of a reply when this one has nothing for the client.
+    try_next: bool,
+}
+
+impl<'a, F: Family> Exchange<'a, F> {
+    #[inline]
+    fn run(
+        self,
+        e: &'a F,
+        store: &dyn LeaseStore,
+        flex: Option<Vec<u8>>,
+        mut classes: ClassSet<'a>,
+        raw: Option<&'a F::Raw<'a>>,
+    ) -> Option<F::Outcome> {
+        let q = self.q;
+        let host = e.find_host(q, self.subnet, self.pc, flex);
+        // Classification, second pass: KNOWN/UNKNOWN and what depends on them.
+        if let Some(raw) = raw {
+            let hc = match &host {
+                Some(Cow::Borrowed(h)) => Some(HostClasses::Borrowed(F::host_classes(h))),
+                Some(Cow::Owned(h)) => Some(HostClasses::Copied(F::host_classes(h))),
+                None => None,
+            };
+            classify::after_host(raw, e.class_defs(), e.class_plan(), &mut classes, hc);
+            if classes.has_drop() {
+                return Some(drop(e, Some(q), F::CLASS_DROP));
+            }
         }
-        Handled::Encode(d) => send_out(e, &ctx, d),
-        Handled::Done(o) => o,
-        Handled::Drop(why) => drop(e, Some(&q), why),
+        let ctx = Ctx {
+            pc: self.pc,
+            q,
+            meta: self.meta,
+            subnet: self.subnet,
+            sidx: self.sidx,
+            host,
+            now: self.now,
+            fam: e.new_state(),
+            classes: RefCell::new(classes),
+            raw,
+        };
+        let handled = e.handle(store, &ctx);
+        if self.in_network && e.exhausted(&ctx, &handled, !self.try_next) && self.try_next {
+            return None;
+        }
+        Some(match handled {
+            Handled::Reply(d) => finish(e, &ctx, d),
+            Handled::Parked(id, d) => {
+                // The built-in flex-option evaluates on the query at pktN_send,
+                // after the library unparks the reply: keep the bytes.
+                let keep = (!e.flex_options().is_empty()).then(|| Box::<[u8]>::from(self.buf));
+                park(&ctx, id, Stage::Committed, d, keep)
+            }
+            Handled::Encode(d) => send_out(e, &ctx, d),
+            Handled::Done(o) => o,
+            Handled::Drop(why) => drop(e, Some(q), why),
+        })
     }
 }
 

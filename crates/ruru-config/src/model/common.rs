@@ -1,7 +1,8 @@
 //! The runtime model of what `Dhcp4` and `Dhcp6` share: interfaces, the
 //! lease and hosts databases (SQL parameters and TLS), control sockets
 //! (HTTP, TLS, basic authentication), hook libraries, loggers,
-//! expired-leases processing, multi-threading and lifetime triplets.
+//! expired-leases processing, multi-threading, lifetime triplets and what
+//! a subnet takes from its shared network.
 //!
 //! Both family modules (`v4`, `v6`) take these types from here; nothing
 //! here refers to either family.
@@ -314,4 +315,30 @@ pub struct FlexOption {
     pub action: FlexAction,
     /// `client-class`: the entry acts only for queries in this class.
     pub client_class: Option<String>,
+}
+
+/// What a subnet in a shared network (Kea's `shared-networks`) keeps of
+/// it besides the parameters it inherited (those are resolved into the
+/// subnet): `O` is the family's encoded option. One value is shared (an
+/// `Arc`) by the network's subnets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedNetwork<O> {
+    /// `name`, unique among the section's networks.
+    pub name: String,
+    /// The network's `option-data`: below the subnet's, above the
+    /// classes' (Kea 2.2's order: host, pool, subnet, shared network,
+    /// class, global).
+    pub options: Vec<O>,
+    /// The network's `client-class` / `client-classes`: when not empty,
+    /// only packets in one of these classes may use its subnets (on top
+    /// of each subnet's own guard).
+    pub client_classes: Vec<String>,
+}
+
+impl<O> SharedNetwork<O> {
+    /// Whether a packet may use the network; `in_class` says whether it
+    /// is in the class it is given.
+    pub fn allows(&self, mut in_class: impl FnMut(&str) -> bool) -> bool {
+        self.client_classes.is_empty() || self.client_classes.iter().any(|c| in_class(c))
+    }
 }

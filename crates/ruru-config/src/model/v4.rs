@@ -10,7 +10,7 @@ use std::net::Ipv4Addr;
 use super::classes::{ClassGuard, ClassTest};
 use super::common::{
     ControlSocket, ExpiredLeasesProcessing, FlexId, FlexOption, HookLibrary, InterfacesConfig,
-    LeaseDatabase, LeaseDbKind, Lifetime, Logger, MultiThreading,
+    LeaseDatabase, LeaseDbKind, Lifetime, Logger, MultiThreading, SharedNetwork,
 };
 
 /// The validated `Dhcp4` section.
@@ -123,8 +123,11 @@ pub struct Subnet4 {
     pub server_hostname: String,
     pub boot_file_name: String,
     /// `client-class` / `client-classes` and `require-client-classes` /
-    /// `evaluate-additional-classes` of the subnet.
+    /// `evaluate-additional-classes` of the subnet (a shared network's
+    /// required classes come first in `required_classes`).
     pub classes: ClassGuard,
+    /// The shared network the subnet is in, if any.
+    pub network: Option<std::sync::Arc<SharedNetwork<OptionData>>>,
 }
 
 impl Subnet4 {

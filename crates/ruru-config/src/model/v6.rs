@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use super::classes::{ClassGuard, ClassTest};
 use super::common::{
     ControlSocket, ExpiredLeasesProcessing, FlexId, FlexOption, HookLibrary, InterfacesConfig,
-    LeaseDatabase, LeaseDbKind, Lifetime, Logger, MultiThreading,
+    LeaseDatabase, LeaseDbKind, Lifetime, Logger, MultiThreading, SharedNetwork,
 };
 
 /// The validated `Dhcp6` section.
@@ -160,8 +160,11 @@ pub struct Subnet6 {
     /// `rapid-commit` (default false).
     pub rapid_commit: bool,
     /// `client-class` / `client-classes` and `require-client-classes` /
-    /// `evaluate-additional-classes` of the subnet.
+    /// `evaluate-additional-classes` of the subnet (a shared network's
+    /// required classes come first in `required_classes`).
     pub classes: ClassGuard,
+    /// The shared network the subnet is in, if any.
+    pub network: Option<std::sync::Arc<SharedNetwork<OptionData6>>>,
 }
 
 impl Subnet6 {

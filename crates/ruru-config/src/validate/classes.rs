@@ -355,7 +355,14 @@ macro_rules! guard_keys {
     )*};
 }
 
-guard_keys!(file::Subnet4, file::Subnet6, file::Pool, file::PdPool);
+guard_keys!(
+    file::Subnet4,
+    file::Subnet6,
+    file::Pool,
+    file::PdPool,
+    file::SharedNetwork4,
+    file::SharedNetwork6
+);
 
 /// The class keys of the subnet, pool or pd-pool at `p`: Kea 2.2's
 /// `client-class` (one name) or Kea 3.0's `client-classes`, and Kea

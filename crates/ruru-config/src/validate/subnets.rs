@@ -108,8 +108,9 @@ impl Family for Ipv6Addr {
 /// Subnet ids and prefixes of one `subnet4`/`subnet6` list: Kea's
 /// automatic numbering, unique ids, disjoint prefixes.
 pub(super) struct SubnetList<A: Family> {
-    /// `Dhcp4.subnet4` or `Dhcp6.subnet6`.
-    path: &'static str,
+    /// Every entry's path, e.g. `Dhcp4.subnet4[0]` or
+    /// `Dhcp4.shared-networks[1].subnet4[0]`.
+    paths: Vec<String>,
     /// Kea numbers subnets without an id after the highest explicit id.
     next_id: u32,
     ids: HashMap<u32, usize>,
@@ -122,21 +123,24 @@ pub(super) struct SubnetList<A: Family> {
 }
 
 impl<A: Family> SubnetList<A> {
-    /// `list`: the `id` and `subnet` of every entry.
-    pub(super) fn new<'a>(
-        path: &'static str,
-        list: impl Iterator<Item = (Option<u32>, &'a str)>,
+    /// `list`: the path, `id` and `subnet` of every entry, wherever it is
+    /// (top-level subnets and those of shared networks share ids and must
+    /// not overlap).
+    pub(super) fn with_paths<'a>(
+        list: impl Iterator<Item = (String, Option<u32>, &'a str)>,
     ) -> Self {
         let mut next_id = 0;
         let mut nets = Vec::new();
-        for (id, subnet) in list {
+        let mut paths = Vec::new();
+        for (path, id, subnet) in list {
             next_id = next_id.max(id.unwrap_or(0));
             nets.push(parse_prefix::<A>(subnet));
+            paths.push(path);
         }
         let ranges: Vec<Option<overlap::Range>> =
             nets.iter().map(|n| n.as_ref().ok().map(A::range)).collect();
         SubnetList {
-            path,
+            paths,
             next_id,
             ids: HashMap::new(),
             overlaps: overlap::earlier_overlaps(&ranges),
@@ -146,7 +150,7 @@ impl<A: Family> SubnetList<A> {
 
     /// The id of entry `i` (0 after an error).
     pub(super) fn id(&mut self, v: &mut V, i: usize, id: Option<u32>) -> u32 {
-        let p = format!("{}[{i}]", self.path);
+        let p = self.paths.get(i).cloned().unwrap_or_default();
         let id = match id {
             Some(0) => {
                 v.err(format!("{p}.id"), "subnet id 0 is reserved: expected an integer > 0 (or no `id` to number it automatically)");
@@ -163,8 +167,8 @@ impl<A: Family> SubnetList<A> {
                 v.err(
                     format!("{p}.id"),
                     format!(
-                        "duplicate subnet id {id} (also used by {}[{first}]): expected unique ids",
-                        self.path
+                        "duplicate subnet id {id} (also used by {}): expected unique ids",
+                        self.paths.get(first).map_or("", |s| s.as_str())
                     ),
                 );
             }
@@ -174,7 +178,7 @@ impl<A: Family> SubnetList<A> {
 
     /// The prefix of entry `i`, checked against the earlier ones.
     pub(super) fn prefix(&self, v: &mut V, i: usize) -> Option<A::Net> {
-        let path = format!("{}[{i}].subnet", self.path);
+        let path = format!("{}.subnet", self.paths.get(i)?);
         let net = match self.nets.get(i)? {
             Ok(net) => *net,
             Err(e) => {
@@ -194,8 +198,8 @@ impl<A: Family> SubnetList<A> {
             v.err(
                 &path,
                 format!(
-                    "{net} {how} {other} of {}[{j}]: expected disjoint subnets",
-                    self.path
+                    "{net} {how} {other} of {}: expected disjoint subnets",
+                    self.paths.get(j).map_or("", |s| s.as_str())
                 ),
             );
         }

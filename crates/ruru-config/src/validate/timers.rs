@@ -73,13 +73,47 @@ pub(super) struct Timers {
     pub(super) t2_percent: f64,
 }
 
+/// Where a scope's inherited values come from: the section (`Dhcp4`,
+/// `Dhcp6`), or for a subnet of a shared network, the network (its path)
+/// for the keys the network sets.
+#[derive(Clone, Copy)]
+pub(super) struct Origin<'a> {
+    pub(super) section: &'a str,
+    /// The network's path and the keys it sets.
+    pub(super) network: Option<(&'a str, &'a [&'static str])>,
+}
+
+impl<'a> Origin<'a> {
+    /// Every inherited value comes from `section`.
+    pub(super) fn section(section: &'a str) -> Self {
+        Origin {
+            section,
+            network: None,
+        }
+    }
+
+    /// Where the inherited value of `key` comes from.
+    pub(super) fn of(&self, key: &str) -> &'a str {
+        match self.network {
+            Some((path, keys)) if keys.contains(&key) => path,
+            _ => self.section,
+        }
+    }
+}
+
 /// T1 < T2 < valid-lifetime, where given; t1-percent < t2-percent when
-/// calculated. `inherited` lists the keys whose value came from the
-/// section `root` (for subnets), so the reader knows where to look.
-pub(super) fn check_timers(v: &mut V, scope: &str, root: &str, t: &Timers, inherited: &[&str]) {
+/// calculated. `inherited` lists the keys whose value was inherited (for
+/// subnets, from where `root` says), so the reader knows where to look.
+pub(super) fn check_timers(
+    v: &mut V,
+    scope: &str,
+    root: &Origin<'_>,
+    t: &Timers,
+    inherited: &[&str],
+) {
     let from = |key: &str| {
         if inherited.contains(&key) {
-            format!(", from {root}")
+            format!(", from {}", root.of(key))
         } else {
             String::new()
         }
@@ -132,7 +166,7 @@ pub(super) fn check_timers(v: &mut V, scope: &str, root: &str, t: &Timers, inher
 pub(super) fn check_subnet_timers(
     v: &mut V,
     p: &str,
-    root: &str,
+    root: &Origin<'_>,
     t: &Timers,
     local: &[(&str, bool)],
 ) {

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
+use std::sync::Arc;
 
 use ipnet::Ipv4Net;
 use ruru_classify::Family;
@@ -15,9 +16,10 @@ use super::classes::{guard, names, ClassIn, ClassList};
 use super::common::{common, CommonIn, DEFAULT_DECLINE_PROBATION};
 use super::databases::hosts_databases;
 use super::host_ids::parse_host_id;
+use super::networks::{network_entries, network_names, network_required, NetworkInterfaces};
 use super::subnets::{pool_ranges, relay_addresses, subnet_interface, SubnetList};
 use super::timers::{
-    check_subnet_timers, check_timers, Timers, DEFAULT_T1_PERCENT, DEFAULT_VALID_LIFETIME,
+    check_subnet_timers, check_timers, Origin, Timers, DEFAULT_T1_PERCENT, DEFAULT_VALID_LIFETIME,
 };
 use super::{Section, V};
 use crate::file;
@@ -125,11 +127,16 @@ pub(super) fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
         server_hostname: d.server_hostname.clone().unwrap_or_default(),
         boot_file_name: d.boot_file_name.clone().unwrap_or_default(),
     };
-    check_timers(v, P, P, &g.timers(), &[]);
+    check_timers(v, P, &Origin::section(P), &g.timers(), &[]);
 
     let options = v.options("Dhcp4.option-data", &d.option_data);
     let client_classes = client_classes(v, d.client_classes.as_deref().unwrap_or_default());
-    let subnets = subnets(v, d.subnet4.as_deref().unwrap_or_default(), &g);
+    let subnets = subnets(
+        v,
+        d.subnet4.as_deref().unwrap_or_default(),
+        d.shared_networks.as_deref().unwrap_or_default(),
+        &g,
+    );
 
     let host_reservation_identifiers = match &d.host_reservation_identifiers {
         None => vec![
@@ -255,21 +262,168 @@ fn client_classes(v: &mut V, list: &[file::ClientClass4]) -> Vec<model::ClientCl
     out
 }
 
-fn subnets(v: &mut V, list: &[file::Subnet4], g: &Globals) -> Vec<model::Subnet4> {
-    let mut all = SubnetList::<Ipv4Addr>::new(
-        "Dhcp4.subnet4",
-        list.iter().map(|s| (s.id, s.subnet.as_str())),
+/// The top-level subnets, then those of each shared network: one list of
+/// ids and prefixes (unique ids, disjoint prefixes across all of them).
+fn subnets(
+    v: &mut V,
+    list: &[file::Subnet4],
+    networks: &[file::SharedNetwork4],
+    g: &Globals,
+) -> Vec<model::Subnet4> {
+    let entries = network_entries(
+        "Dhcp4",
+        "subnet4",
+        list,
+        networks,
+        |n: &file::SharedNetwork4| n.subnet4.as_deref(),
     );
+    let mut all = SubnetList::<Ipv4Addr>::with_paths(
+        entries
+            .iter()
+            .map(|(p, s, _)| (p.clone(), s.id, s.subnet.as_str())),
+    );
+    network_names(v, "Dhcp4", networks.iter().map(|n| n.name.as_deref()));
+    let scopes: Vec<Network4> = networks
+        .iter()
+        .enumerate()
+        .map(|(k, n)| network(v, &format!("Dhcp4.shared-networks[{k}]"), n, g))
+        .collect();
+    let mut interfaces =
+        NetworkInterfaces::new("Dhcp4", scopes.iter().map(|n| n.interface.clone()));
     let mut out = Vec::new();
-    for (i, s) in list.iter().enumerate() {
-        let p = format!("Dhcp4.subnet4[{i}]");
+    for (i, (p, s, k)) in entries.iter().enumerate() {
         let id = all.id(v, i, s.id);
         let Some(net) = all.prefix(v, i) else {
             continue;
         };
-        out.push(subnet(v, &p, s, id, net, g));
+        let Some(k) = *k else {
+            out.push(subnet(v, p, s, id, net, g, &Origin::section("Dhcp4")));
+            continue;
+        };
+        let n = &scopes[k];
+        let origin = Origin {
+            section: "Dhcp4",
+            network: Some((&n.path, &n.sets)),
+        };
+        let mut sub = subnet(v, p, s, id, net, &n.globals, &origin);
+        sub.interface = interfaces.member(v, k, p, s.interface.as_deref());
+        if s.relay.is_none() {
+            sub.relay_addresses.clone_from(&n.relay_addresses);
+        }
+        sub.classes.required_classes =
+            network_required(&n.required_classes, &sub.classes.required_classes);
+        sub.network = Some(Arc::clone(&n.shared));
+        out.push(sub);
     }
     out
+}
+
+/// One shared network's scope: the parameters its subnets inherit.
+struct Network4 {
+    /// `Dhcp4.shared-networks[k]`.
+    path: String,
+    /// The inheritable timer keys the network sets (for messages).
+    sets: Vec<&'static str>,
+    globals: Globals,
+    relay_addresses: Vec<Ipv4Addr>,
+    interface: Option<String>,
+    required_classes: Vec<String>,
+    shared: Arc<model::SharedNetwork<model::OptionData>>,
+}
+
+/// A `Dhcp4.shared-networks` entry at `p`, inheriting `g`.
+fn network(v: &mut V, p: &str, n: &file::SharedNetwork4, g: &Globals) -> Network4 {
+    let lifetime = v
+        .lifetime(
+            p,
+            "valid-lifetime",
+            n.valid_lifetime,
+            n.min_valid_lifetime,
+            n.max_valid_lifetime,
+        )
+        .unwrap_or(g.lifetime);
+    let t1_percent = n
+        .t1_percent
+        .map_or(g.t1_percent, |x| v.percent(&format!("{p}.t1-percent"), x));
+    let t2_percent = n
+        .t2_percent
+        .map_or(g.t2_percent, |x| v.percent(&format!("{p}.t2-percent"), x));
+    let next_server = match &n.next_server {
+        Some(ns) => v
+            .ipv4(&format!("{p}.next-server"), ns)
+            .unwrap_or(g.next_server),
+        None => g.next_server,
+    };
+    if let Some(x) = &n.server_hostname {
+        v.sname_file(&format!("{p}.server-hostname"), x, 63);
+    }
+    if let Some(x) = &n.boot_file_name {
+        v.sname_file(&format!("{p}.boot-file-name"), x, 127);
+    }
+    let globals = Globals {
+        lifetime,
+        renew_timer: n.renew_timer.or(g.renew_timer),
+        rebind_timer: n.rebind_timer.or(g.rebind_timer),
+        calculate_tee_times: n.calculate_tee_times.unwrap_or(g.calculate_tee_times),
+        t1_percent,
+        t2_percent,
+        authoritative: n.authoritative.unwrap_or(g.authoritative),
+        match_client_id: n.match_client_id.unwrap_or(g.match_client_id),
+        next_server,
+        server_hostname: n
+            .server_hostname
+            .clone()
+            .unwrap_or_else(|| g.server_hostname.clone()),
+        boot_file_name: n
+            .boot_file_name
+            .clone()
+            .unwrap_or_else(|| g.boot_file_name.clone()),
+    };
+    let own_lifetime = n.valid_lifetime.is_some()
+        || n.min_valid_lifetime.is_some()
+        || n.max_valid_lifetime.is_some();
+    check_subnet_timers(
+        v,
+        p,
+        &Origin::section("Dhcp4"),
+        &globals.timers(),
+        &[
+            ("renew-timer", n.renew_timer.is_some()),
+            ("rebind-timer", n.rebind_timer.is_some()),
+            ("valid-lifetime", own_lifetime),
+            ("t1-percent", n.t1_percent.is_some()),
+            ("t2-percent", n.t2_percent.is_some()),
+            ("calculate-tee-times", n.calculate_tee_times.is_some()),
+        ],
+    );
+    let relay_addresses = relay_addresses::<Ipv4Addr>(v, p, n.relay.as_ref());
+    subnet_interface(v, p, n.interface.as_ref());
+    let classes = guard(v, p, n);
+    let options = v.options(&format!("{p}.option-data"), &n.option_data);
+    let sets = [
+        ("renew-timer", n.renew_timer.is_some()),
+        ("rebind-timer", n.rebind_timer.is_some()),
+        ("valid-lifetime", own_lifetime),
+        ("t1-percent", n.t1_percent.is_some()),
+        ("t2-percent", n.t2_percent.is_some()),
+        ("calculate-tee-times", n.calculate_tee_times.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(k, set)| set.then_some(k))
+    .collect();
+    Network4 {
+        path: p.to_string(),
+        sets,
+        globals,
+        relay_addresses,
+        interface: n.interface.clone(),
+        required_classes: classes.required_classes,
+        shared: Arc::new(model::SharedNetwork {
+            name: n.name.clone().unwrap_or_default(),
+            options,
+            client_classes: classes.client_classes,
+        }),
+    }
 }
 
 fn subnet(
@@ -279,6 +433,7 @@ fn subnet(
     id: u32,
     net: Ipv4Net,
     g: &Globals,
+    origin: &Origin<'_>,
 ) -> model::Subnet4 {
     let lifetime = v
         .lifetime(
@@ -332,7 +487,7 @@ fn subnet(
     check_subnet_timers(
         v,
         p,
-        "Dhcp4",
+        origin,
         &r.timers(),
         &[
             ("renew-timer", s.renew_timer.is_some()),
@@ -372,6 +527,7 @@ fn subnet(
         server_hostname: r.server_hostname,
         boot_file_name: r.boot_file_name,
         classes,
+        network: None,
     }
 }
 

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::net::Ipv6Addr;
 use std::path::Path;
+use std::sync::Arc;
 
 use ipnet::Ipv6Net;
 use ruru_classify::Family;
@@ -15,11 +16,12 @@ use super::classes::{guard, names, ClassIn, ClassList};
 use super::common::{common, CommonIn, DEFAULT_DECLINE_PROBATION};
 use super::databases::hosts_databases;
 use super::host_ids::{hex_or_text, parse_duid, parse_hw_address};
+use super::networks::{network_entries, network_names, network_required, NetworkInterfaces};
 use super::option_data::options6;
 use super::overlap::Disjoint;
 use super::subnets::{pool_ranges, prefix, relay_addresses, subnet_interface, SubnetList};
 use super::timers::{
-    check_subnet_timers, check_timers, Timers, DEFAULT_T1_PERCENT, DEFAULT_VALID_LIFETIME,
+    check_subnet_timers, check_timers, Origin, Timers, DEFAULT_T1_PERCENT, DEFAULT_VALID_LIFETIME,
 };
 use super::{Section, V};
 use crate::model::{
@@ -137,8 +139,8 @@ pub(super) fn dhcp6(v: &mut V, d: file::Dhcp6) -> Dhcp6 {
         t1_percent,
         t2_percent,
     };
-    g.preferred = check_preferred(v, P, &g, preferred_explicit, &[]);
-    check_timers(v, P, P, &g.timers(), &[]);
+    g.preferred = check_preferred(v, P, &Origin::section(P), &g, preferred_explicit, &[]);
+    check_timers(v, P, &Origin::section(P), &g.timers(), &[]);
 
     let options = options6(v, "Dhcp6.option-data", &d.option_data);
     // With a SQL lease database there is no lease file: the DUID file goes
@@ -149,7 +151,12 @@ pub(super) fn dhcp6(v: &mut V, d: file::Dhcp6) -> Dhcp6 {
     };
     let server_id = server_id(v, d.server_id.as_ref(), &lease_file);
     let client_classes = client_classes(v, d.client_classes.as_deref().unwrap_or_default());
-    let subnets = subnets(v, d.subnet6.as_deref().unwrap_or_default(), &g);
+    let subnets = subnets(
+        v,
+        d.subnet6.as_deref().unwrap_or_default(),
+        d.shared_networks.as_deref().unwrap_or_default(),
+        &g,
+    );
     let hosts_databases = hosts_databases(
         v,
         P,
@@ -238,6 +245,7 @@ fn model_udp(mut ic: crate::model::InterfacesConfig) -> crate::model::Interfaces
 fn check_preferred(
     v: &mut V,
     scope: &str,
+    root: &Origin<'_>,
     g: &Globals6,
     explicit: bool,
     inherited: &[&str],
@@ -256,7 +264,7 @@ fn check_preferred(
     }
     let from = |k: &str| {
         if inherited.contains(&k) {
-            format!(", from {P}")
+            format!(", from {}", root.of(k))
         } else {
             String::new()
         }
@@ -345,24 +353,203 @@ fn server_id(v: &mut V, sid: Option<&file::ServerId>, lease_file: &Path) -> Serv
     }
 }
 
-fn subnets(v: &mut V, list: &[file::Subnet6], g: &Globals6) -> Vec<Subnet6> {
-    let mut all = SubnetList::<Ipv6Addr>::new(
-        "Dhcp6.subnet6",
-        list.iter().map(|s| (s.id, s.subnet.as_str())),
+/// The top-level subnets, then those of each shared network: one list of
+/// ids and prefixes (unique ids, disjoint prefixes across all of them).
+fn subnets(
+    v: &mut V,
+    list: &[file::Subnet6],
+    networks: &[file::SharedNetwork6],
+    g: &Globals6,
+) -> Vec<Subnet6> {
+    let entries = network_entries(P, "subnet6", list, networks, |n: &file::SharedNetwork6| {
+        n.subnet6.as_deref()
+    });
+    let mut all = SubnetList::<Ipv6Addr>::with_paths(
+        entries
+            .iter()
+            .map(|(p, s, _)| (p.clone(), s.id, s.subnet.as_str())),
     );
+    network_names(v, P, networks.iter().map(|n| n.name.as_deref()));
+    let scopes: Vec<Network6> = networks
+        .iter()
+        .enumerate()
+        .map(|(k, n)| network(v, &format!("Dhcp6.shared-networks[{k}]"), n, g))
+        .collect();
+    let mut interfaces = NetworkInterfaces::new(P, scopes.iter().map(|n| n.interface.clone()));
     // Delegated prefixes must not be handed out by two pools, in one subnet
     // or in two.
-    let mut pd_seen = PdSeen::new(list);
+    let mut pd_seen = PdSeen::new(entries.iter().map(|(_, s, _)| *s));
     let mut out = Vec::new();
-    for (i, s) in list.iter().enumerate() {
-        let p = format!("Dhcp6.subnet6[{i}]");
+    for (i, (p, s, k)) in entries.iter().enumerate() {
         let id = all.id(v, i, s.id);
         let Some(net) = all.prefix(v, i) else {
             continue;
         };
-        out.push(subnet(v, &p, s, id, net, g, &mut pd_seen));
+        let Some(k) = *k else {
+            out.push(subnet(
+                v,
+                p,
+                s,
+                id,
+                net,
+                (g, &Origin::section(P)),
+                &mut pd_seen,
+            ));
+            continue;
+        };
+        let n = &scopes[k];
+        let origin = Origin {
+            section: P,
+            network: Some((&n.path, &n.sets)),
+        };
+        let mut sub = subnet(v, p, s, id, net, (&n.globals, &origin), &mut pd_seen);
+        sub.interface = interfaces.member(v, k, p, sub.interface.as_deref());
+        if s.relay.is_none() {
+            sub.relay_addresses.clone_from(&n.relay_addresses);
+        }
+        if sub.interface_id.is_none() {
+            sub.interface_id.clone_from(&n.interface_id);
+        }
+        if s.rapid_commit.is_none() {
+            sub.rapid_commit = n.rapid_commit;
+        }
+        sub.classes.required_classes =
+            network_required(&n.required_classes, &sub.classes.required_classes);
+        sub.network = Some(Arc::clone(&n.shared));
+        out.push(sub);
     }
     out
+}
+
+/// One shared network's scope: the parameters its subnets inherit.
+struct Network6 {
+    /// `Dhcp6.shared-networks[k]`.
+    path: String,
+    /// The inheritable lifetime and timer keys the network sets (for
+    /// messages).
+    sets: Vec<&'static str>,
+    globals: Globals6,
+    relay_addresses: Vec<Ipv6Addr>,
+    interface: Option<String>,
+    interface_id: Option<Vec<u8>>,
+    rapid_commit: bool,
+    required_classes: Vec<String>,
+    shared: Arc<crate::model::SharedNetwork<crate::model::OptionData6>>,
+}
+
+/// A `Dhcp6.shared-networks` entry at `p`, inheriting `g`.
+fn network(v: &mut V, p: &str, n: &file::SharedNetwork6, g: &Globals6) -> Network6 {
+    let own_valid = v.lifetime(
+        p,
+        "valid-lifetime",
+        n.valid_lifetime,
+        n.min_valid_lifetime,
+        n.max_valid_lifetime,
+    );
+    let own_preferred = v.lifetime(
+        p,
+        "preferred-lifetime",
+        n.preferred_lifetime,
+        n.min_preferred_lifetime,
+        n.max_preferred_lifetime,
+    );
+    let t1_percent = n
+        .t1_percent
+        .map_or(g.t1_percent, |x| v.percent(&format!("{p}.t1-percent"), x));
+    let t2_percent = n
+        .t2_percent
+        .map_or(g.t2_percent, |x| v.percent(&format!("{p}.t2-percent"), x));
+    let mut r = Globals6 {
+        valid: own_valid.unwrap_or(g.valid),
+        preferred: own_preferred.unwrap_or(g.preferred),
+        preferred_explicit: own_preferred.is_some() || g.preferred_explicit,
+        renew_timer: n.renew_timer.or(g.renew_timer),
+        rebind_timer: n.rebind_timer.or(g.rebind_timer),
+        calculate_tee_times: n.calculate_tee_times.unwrap_or(g.calculate_tee_times),
+        t1_percent,
+        t2_percent,
+    };
+    if !r.preferred_explicit {
+        r.preferred = Lifetime {
+            default: DEFAULT_PREFERRED_LIFETIME,
+            min: DEFAULT_PREFERRED_LIFETIME,
+            max: DEFAULT_PREFERRED_LIFETIME,
+        };
+    }
+    if own_valid.is_some() || own_preferred.is_some() || !r.preferred_explicit {
+        let mut inherited = Vec::new();
+        if own_valid.is_none() {
+            inherited.push("valid-lifetime");
+        }
+        if own_preferred.is_none() {
+            inherited.push("preferred-lifetime");
+        }
+        r.preferred = check_preferred(
+            v,
+            p,
+            &Origin::section(P),
+            &r,
+            r.preferred_explicit,
+            &inherited,
+        );
+    }
+    check_subnet_timers(
+        v,
+        p,
+        &Origin::section(P),
+        &r.timers(),
+        &[
+            ("renew-timer", n.renew_timer.is_some()),
+            ("rebind-timer", n.rebind_timer.is_some()),
+            ("valid-lifetime", own_valid.is_some()),
+            ("t1-percent", n.t1_percent.is_some()),
+            ("t2-percent", n.t2_percent.is_some()),
+            ("calculate-tee-times", n.calculate_tee_times.is_some()),
+        ],
+    );
+    let relay_addresses = relay_addresses::<Ipv6Addr>(v, p, n.relay.as_ref());
+    subnet_interface(v, p, n.interface.as_ref());
+    let interface_id = match n.interface_id.as_deref() {
+        None | Some("") => None,
+        Some(text) => {
+            if n.interface.as_deref().is_some_and(|i| !i.is_empty()) {
+                v.err(
+                    format!("{p}.interface-id"),
+                    "`interface` and `interface-id` are both set: expected only one (they are mutually exclusive in Kea)",
+                );
+            }
+            Some(text.as_bytes().to_vec())
+        }
+    };
+    let classes = guard(v, p, n);
+    let options = options6(v, &format!("{p}.option-data"), &n.option_data);
+    let sets = [
+        ("renew-timer", n.renew_timer.is_some()),
+        ("rebind-timer", n.rebind_timer.is_some()),
+        ("valid-lifetime", own_valid.is_some()),
+        ("preferred-lifetime", own_preferred.is_some()),
+        ("t1-percent", n.t1_percent.is_some()),
+        ("t2-percent", n.t2_percent.is_some()),
+        ("calculate-tee-times", n.calculate_tee_times.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(k, set)| set.then_some(k))
+    .collect();
+    Network6 {
+        path: p.to_string(),
+        sets,
+        globals: r,
+        relay_addresses,
+        interface: n.interface.clone().filter(|i| !i.is_empty()),
+        interface_id,
+        rapid_commit: n.rapid_commit.unwrap_or(false),
+        required_classes: classes.required_classes,
+        shared: Arc::new(crate::model::SharedNetwork {
+            name: n.name.clone().unwrap_or_default(),
+            options,
+            client_classes: classes.client_classes,
+        }),
+    }
 }
 
 /// The pd-pools accepted so far, in every subnet.
@@ -374,11 +561,10 @@ struct PdSeen {
 }
 
 impl PdSeen {
-    fn new(subnets: &[file::Subnet6]) -> Self {
+    fn new<'a>(subnets: impl Iterator<Item = &'a file::Subnet6>) -> Self {
         // Every pd-pool prefix that reads as an address: a pool is accepted
         // only when its prefix is that address.
         let starts = subnets
-            .iter()
             .flat_map(|s| s.pd_pools.as_deref().unwrap_or_default())
             .filter_map(|pd| pd.prefix.trim().parse::<Ipv6Addr>().ok())
             .map(u128::from);
@@ -395,7 +581,7 @@ fn subnet(
     s: &file::Subnet6,
     id: u32,
     net: Ipv6Net,
-    g: &Globals6,
+    (g, origin): (&Globals6, &Origin<'_>),
     pd_seen: &mut PdSeen,
 ) -> Subnet6 {
     let own_valid = v.lifetime(
@@ -445,12 +631,12 @@ fn subnet(
         if own_preferred.is_none() {
             inherited.push("preferred-lifetime");
         }
-        r.preferred = check_preferred(v, p, &r, r.preferred_explicit, &inherited);
+        r.preferred = check_preferred(v, p, origin, &r, r.preferred_explicit, &inherited);
     }
     check_subnet_timers(
         v,
         p,
-        P,
+        origin,
         &r.timers(),
         &[
             ("renew-timer", s.renew_timer.is_some()),
@@ -516,6 +702,7 @@ fn subnet(
         t2_percent: r.t2_percent,
         rapid_commit: s.rapid_commit.unwrap_or(false),
         classes,
+        network: None,
     }
 }
 

@@ -1,18 +1,21 @@
 //! DHCPv4's half of the packet pipeline (`crate::pipeline`): the hook
 //! points and counters of its stages, the checks of a query (opcode,
 //! message type, client identity, server identifier), Kea's subnet
-//! selection, the reservation lookup (`host4_identifier`), the dispatch to
+//! selection (and which subnet of a shared network a client starts with),
+//! the reservation lookup (`host4_identifier`), the dispatch to
 //! the message handlers, and the reply's last steps (options 53 and 54,
 //! encoding, destination, sent counters) and log lines.
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
+use std::net::Ipv4Addr;
 
 use dhcproto::v4::{MessageType, Opcode};
 use ruru_config::{ClientClass4, HostId, HostIdType, Reservation4, Subnet4};
 use ruru_lease::LeaseStore;
 use tracing::debug;
 
+use super::alloc::ClientKey;
 use super::packet::{self, Query4};
 use super::reply::{self, Draft};
 use super::{hex, Ctx, Drop4, Engine4, Outcome4, Parked4, RecvMeta, Reply4};
@@ -207,6 +210,111 @@ impl Family for Engine4 {
             }
         }
         find(&|s: &Subnet4| s.contains(meta.local))
+    }
+
+    #[inline]
+    fn network_members(&self, sidx: usize) -> &[usize] {
+        self.members.get(sidx).map_or(&[], |m| &m[..])
+    }
+
+    /// The subnet holding the address the client names (REQUEST,
+    /// RELEASE, DECLINE, INFORM), else the one holding its lease, else the
+    /// one with its reservation (in the configuration, then in the host
+    /// databases), else the one whose pool holds the address a DISCOVER
+    /// asks for.
+    fn preferred_member(
+        &self,
+        store: &dyn LeaseStore,
+        q: &Query4,
+        members: &[usize],
+        sidx: usize,
+    ) -> usize {
+        let subnets = &self.cfg.subnets;
+        let holding = |a: Ipv4Addr| members.iter().copied().find(|&m| subnets[m].contains(a));
+        let ci = Some(q.ciaddr()).filter(|a| !a.is_unspecified());
+        if q.msg_type != MessageType::Discover {
+            if let Some(m) = q.requested_ip.or(ci).and_then(holding) {
+                return m;
+            }
+        }
+        let key = ClientKey {
+            hwaddr: &q.hwaddr,
+            client_id: q.client_id.as_deref(),
+            match_client_id: subnets[sidx].match_client_id,
+        };
+        let mut leases = Vec::new();
+        if key.match_client_id {
+            if let Some(cid) = key.client_id {
+                leases = store.get4_by_client_id(cid);
+            }
+        }
+        if !q.hwaddr.is_empty() {
+            leases.extend(store.get4_by_hwaddr(&q.hwaddr));
+        }
+        let leased = leases
+            .iter()
+            .filter(|l| l.state != ruru_lease::LeaseState::Declined && key.owns(l))
+            .filter_map(|l| {
+                let m = members
+                    .iter()
+                    .copied()
+                    .find(|&m| subnets[m].id == l.subnet_id)?;
+                Some((l.expire, m))
+            })
+            .max_by_key(|(expire, _)| *expire);
+        if let Some((_, m)) = leased {
+            return m;
+        }
+        let ids = self.host_ids(q);
+        if let Some(m) = members.iter().copied().find(|&m| {
+            let r = &subnets[m].reservations;
+            !r.hosts.is_empty() && ids.iter().any(|id| r.get(id).is_some())
+        }) {
+            return m;
+        }
+        // Then the host databases, subnet by subnet (one query each).
+        if !self.opts.hosts.is_empty() {
+            if let Some(m) = members
+                .iter()
+                .copied()
+                .find(|&m| self.opts.hosts.get4(subnets[m].id, &ids).is_some())
+            {
+                return m;
+            }
+        }
+        if let Some(hint) = q.requested_ip {
+            if let Some(m) = members
+                .iter()
+                .copied()
+                .find(|&m| subnets[m].pool_of(hint).is_some())
+            {
+                return m;
+            }
+        }
+        sidx
+    }
+
+    #[inline]
+    fn subnet_allows(&self, sidx: usize, classes: &ClassSet<'_>) -> bool {
+        self.cfg
+            .subnets
+            .get(sidx)
+            .is_some_and(|s| allowed(s, classes))
+    }
+
+    /// A DISCOVER that found no address in the subnet.
+    fn exhausted(&self, ctx: &Ctx<'_>, h: &Handled<Self>, last: bool) -> bool {
+        let none = ctx.q.msg_type == MessageType::Discover
+            && matches!(h, Handled::Drop(Drop4::AllocationFailed));
+        if none && last {
+            self.stats.inc(Stat::V4AllocationFail);
+            self.stats.inc(Stat::V4AllocationFailSharedNetwork);
+            debug!(
+                xid = format_args!("{:#010x}", ctx.q.xid()),
+                "no address available in any subnet of the shared network"
+            );
+        }
+        none
     }
 
     /// The client's reservation: the configuration's first (in
@@ -423,15 +531,42 @@ impl Family for Engine4 {
 }
 
 /// The index of the first subnet that `f` accepts and whose
-/// `client-class` guard lets a packet in `classes` in.
+/// `client-class` guards (its own, its shared network's) let a packet in
+/// `classes` in.
 #[inline]
 fn first_allowed(
     subnets: &[Subnet4],
     classes: &ClassSet<'_>,
     f: &dyn Fn(&Subnet4) -> bool,
 ) -> Option<usize> {
-    subnets.iter().position(|s| {
-        f(s) && (s.classes.client_classes.is_empty()
-            || classify::allowed(&s.classes.client_classes, classes))
-    })
+    subnets.iter().position(|s| f(s) && allowed(s, classes))
+}
+
+/// Whether the `client-class` guards of `s` and of its shared network let
+/// a packet in `classes` use it.
+#[inline]
+fn allowed(s: &Subnet4, classes: &ClassSet<'_>) -> bool {
+    (s.classes.client_classes.is_empty() || classify::allowed(&s.classes.client_classes, classes))
+        && s.network.as_ref().is_none_or(|n| {
+            n.client_classes.is_empty() || classify::allowed(&n.client_classes, classes)
+        })
+}
+
+impl Engine4 {
+    /// The client's reservation identifiers present in `q`, in
+    /// `host-reservation-identifiers` order (without flex-id).
+    fn host_ids(&self, q: &Query4) -> Vec<HostId> {
+        self.cfg
+            .host_reservation_identifiers
+            .iter()
+            .filter_map(|t| match t {
+                HostIdType::HwAddress if !q.hwaddr.is_empty() => {
+                    Some(HostId::HwAddress(q.hwaddr.clone()))
+                }
+                HostIdType::ClientId => q.client_id.clone().map(HostId::ClientId),
+                HostIdType::CircuitId => q.circuit_id.clone().map(HostId::CircuitId),
+                _ => None,
+            })
+            .collect()
+    }
 }

@@ -163,6 +163,12 @@ pub struct Engine4 {
     /// `boot-file-name` (else replies do not look through the client's
     /// classes for them).
     class_fixed: [bool; 3],
+    /// Whether some option data of the configuration is `never-send`, is
+    /// a vendor (`vendor-N`) sub-option: else replies skip that work.
+    option_uses: [bool; 2],
+    /// Parallel to `cfg.subnets`: the indices of the subnets of its shared
+    /// network, in configuration order (empty: in none).
+    members: Vec<Arc<[usize]>>,
 }
 
 /// Everything decided about one query before the reply is built.
@@ -244,6 +250,9 @@ impl Engine4 {
             || !cfg.flex_options.is_empty()
             || cfg.subnets.iter().any(|s| {
                 !s.classes.client_classes.is_empty()
+                    || s.network
+                        .as_ref()
+                        .is_some_and(|n| !n.client_classes.is_empty())
                     || s.pools.iter().any(|p| !p.classes.client_classes.is_empty())
             });
         let class_plan = classify::Plan::new(&cfg.client_classes);
@@ -256,9 +265,13 @@ impl Engine4 {
             cc.iter()
                 .any(|c| c.boot_file_name.as_ref().is_some_and(|n| !n.is_empty())),
         ];
+        let members = crate::networks::members(cfg.subnets.iter().map(|s| s.network.as_deref()));
+        let option_uses = option_uses(&cfg);
         Engine4 {
             class_plan,
             class_fixed,
+            option_uses,
+            members,
             cfg,
             opts,
             stats,
@@ -515,8 +528,12 @@ impl Engine4 {
     fn discover(&self, store: &dyn LeaseStore, ctx: &Ctx<'_>) -> Result<Option<Draft>, Drop4> {
         // lease4_select (fake allocation: nothing is stored for an OFFER).
         let Some(addr) = self.pick(store, ctx, ctx.q.requested_ip) else {
-            self.stats.inc(Stat::V4AllocationFail);
-            self.stats.inc(Stat::V4AllocationFailSubnet);
+            // In a shared network, counted once every subnet failed
+            // (`Family::exhausted`).
+            if ctx.subnet.network.is_none() {
+                self.stats.inc(Stat::V4AllocationFail);
+                self.stats.inc(Stat::V4AllocationFailSubnet);
+            }
             debug!(
                 xid = format_args!("{:#010x}", ctx.q.xid()),
                 subnet = ctx.subnet.id,
@@ -919,8 +936,9 @@ impl Engine4 {
         self.common_options(ctx, d);
     }
 
-    /// Options by precedence (host > pool > subnet > the client's classes,
-    /// in assignment order > global; Kea's `buildCfgOptionList`):
+    /// Options by precedence (host > pool > subnet > shared network > the
+    /// client's classes, in assignment order > global; Kea's
+    /// `buildCfgOptionList`):
     /// requested ones (PRL) and always-send ones, plus Kea's always-sent
     /// basics (routers, domain-name-servers, domain-name);
     /// siaddr/sname/file (host > first class that sets it > subnet).
@@ -931,44 +949,54 @@ impl Engine4 {
         } else {
             s.pool_of(d.yiaddr)
         };
-        let layers: [&[OptionData]; 3] = [
+        let layers: [&[OptionData]; 4] = [
             ctx.host.as_deref().map_or(&[][..], |h| &h.options[..]),
             pool.map_or(&[][..], |p| &p.options[..]),
             &s.options[..],
+            s.network.as_ref().map_or(&[][..], |n| &n.options[..]),
         ];
         let q = ctx.q;
         let defs = &self.cfg.client_classes;
         let classes = ctx.classes.borrow();
-        let class_layers = classes
-            .defs()
-            .filter(|_| !defs.is_empty())
-            .filter_map(|i| defs.get(i))
-            .map(|c| &c.options[..]);
-        let all: Vec<&[OptionData]> = layers
-            .into_iter()
-            .chain(class_layers)
-            .chain([&self.cfg.options[..]])
-            .collect();
+        let all = || {
+            layers
+                .iter()
+                .copied()
+                .chain(
+                    classes
+                        .defs()
+                        .filter(|_| !defs.is_empty())
+                        .filter_map(|i| defs.get(i))
+                        .map(|c| &c.options[..]),
+                )
+                .chain([&self.cfg.options[..]])
+        };
+        let [never_used, vendor_used] = self.option_uses;
         // Kea 2.6's never-send: an option cancelled at any level is not sent.
-        let never: Vec<u8> = all
-            .iter()
-            .flat_map(|l| l.iter())
-            .filter(|o| o.never_send && o.vendor.is_none())
-            .map(|o| o.code)
-            .collect();
+        let never: Vec<u8> = if never_used {
+            all()
+                .flat_map(|l| l.iter())
+                .filter(|o| o.never_send && o.vendor.is_none())
+                .map(|o| o.code)
+                .collect()
+        } else {
+            Vec::new()
+        };
         let wanted = |o: &OptionData| {
             o.vendor.is_none()
                 && !never.contains(&o.code)
                 && (o.always_send || matches!(o.code, 3 | 6 | 15) || q.prl.contains(&o.code))
         };
-        for layer in &all {
-            for o in layer.iter() {
-                if wanted(o) {
+        for layer in all() {
+            for o in layer {
+                if wanted(o) && !d.has(o.code) {
                     d.add(o.code, o.data.clone());
                 }
             }
         }
-        vendor_options(&all, q, d);
+        if vendor_used {
+            vendor_options(&all().collect::<Vec<_>>(), q, d);
+        }
         // Hostname: a reserved one is sent when the client sent option 12 or asked for it.
         if let Some(h) = ctx.host.as_deref().and_then(|h| h.hostname.as_ref()) {
             if q.hostname.is_some() || q.prl.contains(&12) {
@@ -1053,6 +1081,24 @@ pub fn hex(b: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// `[never-send used, vendor sub-options used]` by any option data of
+/// `cfg` (global, classes, subnets, pools, networks, reservations; a hosts
+/// database's options are plain).
+fn option_uses(cfg: &Dhcp4) -> [bool; 2] {
+    let mut lists: Vec<&[OptionData]> = vec![&cfg.options];
+    lists.extend(cfg.client_classes.iter().map(|c| &c.options[..]));
+    for s in &cfg.subnets {
+        lists.push(&s.options);
+        lists.extend(s.pools.iter().map(|p| &p.options[..]));
+        lists.extend(s.reservations.hosts.iter().map(|h| &h.options[..]));
+        if let Some(n) = &s.network {
+            lists.push(&n.options);
+        }
+    }
+    let any = |f: &dyn Fn(&OptionData) -> bool| lists.iter().any(|l| l.iter().any(f));
+    [any(&|o| o.never_send), any(&|o| o.vendor.is_some())]
+}
 
 /// Option 125 with the always-send sub-options of the reply's vendor
 /// (see [`crate::vendor`]); `layers` in precedence order.

@@ -63,6 +63,7 @@ fn subnet() -> Subnet4 {
         server_hostname: String::new(),
         boot_file_name: String::new(),
         classes: Default::default(),
+        network: None,
     }
 }
 

@@ -479,8 +479,12 @@ impl Engine6 {
     }
 
     pub(super) fn no_space(&self, ctx: &Ctx<'_>) {
-        self.stats.inc(Stat::V6AllocationFail);
-        self.stats.inc(Stat::V6AllocationFailSubnet);
+        // In a shared network, counted once every subnet failed
+        // (`Family::exhausted`).
+        if ctx.subnet.network.is_none() {
+            self.stats.inc(Stat::V6AllocationFail);
+            self.stats.inc(Stat::V6AllocationFailSubnet);
+        }
         debug!(
             xid = format_args!("{:#08x}", ctx.q.xid()),
             subnet = ctx.subnet.id,

@@ -7,7 +7,8 @@
 //! and log lines.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::net::Ipv6Addr;
 
 use dhcproto::v6::{self, DhcpOption, MessageType, OptionCode, Status};
 use ruru_config::{ClientClass6, HostId6, Reservation6, Subnet6};
@@ -17,7 +18,7 @@ use tracing::debug;
 
 use super::packet::{self, Query6};
 use super::reply::{self, status};
-use super::{Commits, Ctx, Drop6, Engine6, Outcome6, Parked6, RecvMeta6, Reply6};
+use super::{ias, Commits, Ctx, Drop6, Engine6, Outcome6, Parked6, RecvMeta6, Reply6};
 use crate::classify::{self, view6::Raw6, ClassSet};
 use crate::hooks::{next_park_id, HookArgs, HookDispatch, HookPoint, NextStep, PacketContext};
 use crate::pipeline::{Family, Handled, Stage};
@@ -215,6 +216,122 @@ impl Family for Engine6 {
         find(&|s: &Subnet6| s.interface.as_deref() == Some(ifname))
     }
 
+    #[inline]
+    fn network_members(&self, sidx: usize) -> &[usize] {
+        self.members.get(sidx).map_or(&[], |m| &m[..])
+    }
+
+    /// The subnet holding an address or prefix the client lists (not in
+    /// a Solicit), else the one holding its lease, else the one with its
+    /// DUID reservation (in the configuration, then in the host
+    /// databases), else the one whose pool
+    /// holds an address or prefix a Solicit asks for.
+    fn preferred_member(
+        &self,
+        store: &dyn LeaseStore,
+        q: &Query6,
+        members: &[usize],
+        sidx: usize,
+    ) -> usize {
+        let subnets = &self.cfg.subnets;
+        let listed: Vec<(LeaseType6, Ipv6Addr, u8)> = ias(q)
+            .into_iter()
+            .flat_map(|ia| ia.listed.into_iter().map(move |(a, l)| (ia.kind, a, l)))
+            .filter(|(_, a, _)| !a.is_unspecified())
+            .collect();
+        let holds = |s: &Subnet6, kind: LeaseType6, a: Ipv6Addr, len: u8, pool: bool| match kind {
+            LeaseType6::Pd => s.pd_pools.iter().any(|p| p.contains(a, len)),
+            _ if pool => s.pools.iter().any(|p| p.contains(a)),
+            _ => s.contains(a),
+        };
+        let solicit = q.msg_type == MessageType::Solicit;
+        if !solicit {
+            for &(kind, a, len) in &listed {
+                if let Some(m) = members
+                    .iter()
+                    .copied()
+                    .find(|&m| holds(&subnets[m], kind, a, len, false))
+                {
+                    return m;
+                }
+            }
+        }
+        let duid = q.client_id.as_deref().unwrap_or_default();
+        if !duid.is_empty() {
+            let leased = store
+                .get6_by_duid(duid)
+                .into_iter()
+                .filter(|l| l.state == ruru_lease::LeaseState::Default)
+                .filter_map(|l| {
+                    let m = members
+                        .iter()
+                        .copied()
+                        .find(|&m| subnets[m].id == l.subnet_id)?;
+                    Some((l.expire, m))
+                })
+                .max_by_key(|(expire, _)| *expire);
+            if let Some((_, m)) = leased {
+                return m;
+            }
+            let id = HostId6::Duid(duid.to_vec());
+            if let Some(m) = members
+                .iter()
+                .copied()
+                .find(|&m| subnets[m].reservations.get(&id).is_some())
+            {
+                return m;
+            }
+            // Then the host databases, subnet by subnet (one query each).
+            if !self.opts.hosts.is_empty() {
+                let ids = [id];
+                if let Some(m) = members
+                    .iter()
+                    .copied()
+                    .find(|&m| self.opts.hosts.get6(subnets[m].id, &ids).is_some())
+                {
+                    return m;
+                }
+            }
+        }
+        for &(kind, a, len) in listed.iter().filter(|_| solicit) {
+            if let Some(m) = members
+                .iter()
+                .copied()
+                .find(|&m| holds(&subnets[m], kind, a, len, true))
+            {
+                return m;
+            }
+        }
+        sidx
+    }
+
+    #[inline]
+    fn subnet_allows(&self, sidx: usize, classes: &ClassSet<'_>) -> bool {
+        self.cfg
+            .subnets
+            .get(sidx)
+            .is_some_and(|s| allowed(s, classes))
+    }
+
+    /// A Solicit or Request none of whose IAs got an address or prefix.
+    fn exhausted(&self, ctx: &Ctx<'_>, h: &Handled<Self>, last: bool) -> bool {
+        let none = matches!(ctx.q.msg_type, MessageType::Solicit | MessageType::Request)
+            && matches!(h, Handled::Reply(_))
+            && ctx.fam.served.get() == 0
+            && ctx.fam.unserved.get() > 0;
+        if none && last {
+            for _ in 0..ctx.fam.unserved.get() {
+                self.stats.inc(Stat::V6AllocationFail);
+                self.stats.inc(Stat::V6AllocationFailSharedNetwork);
+            }
+            debug!(
+                xid = format_args!("{:#08x}", ctx.q.xid()),
+                "no address/prefix available in any subnet of the shared network"
+            );
+        }
+        none
+    }
+
     /// Reservation by DUID, by the link-layer address in a DUID-LLT/LL,
     /// then by the flexible identifier a `host6_identifier` callout
     /// computes (called only when the subnet has flex-id reservations or
@@ -298,6 +415,8 @@ impl Family for Engine6 {
             track: self.hooks_at(HookPoint::Leases6Committed).is_some(),
             committed: RefCell::new(Vec::new()),
             deleted: RefCell::new(Vec::new()),
+            served: Cell::new(0),
+            unserved: Cell::new(0),
         }
     }
 
@@ -484,8 +603,15 @@ fn first_allowed(
     classes: &ClassSet<'_>,
     f: &dyn Fn(&Subnet6) -> bool,
 ) -> Option<usize> {
-    subnets.iter().position(|s| {
-        f(s) && (s.classes.client_classes.is_empty()
-            || classify::allowed(&s.classes.client_classes, classes))
-    })
+    subnets.iter().position(|s| f(s) && allowed(s, classes))
+}
+
+/// Whether the `client-class` guards of `s` and of its shared network let
+/// a packet in `classes` use it.
+#[inline]
+fn allowed(s: &Subnet6, classes: &ClassSet<'_>) -> bool {
+    (s.classes.client_classes.is_empty() || classify::allowed(&s.classes.client_classes, classes))
+        && s.network.as_ref().is_none_or(|n| {
+            n.client_classes.is_empty() || classify::allowed(&n.client_classes, classes)
+        })
 }

@@ -35,7 +35,7 @@ pub mod packet;
 mod reclaim;
 mod reply;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::net::{Ipv6Addr, SocketAddrV6};
 use std::sync::Arc;
 
@@ -152,6 +152,12 @@ pub struct Engine6 {
     /// What an Information-request from a link with no subnet is answered
     /// from: no addresses, no options of its own (the global ones apply).
     no_subnet: Subnet6,
+    /// Parallel to `cfg.subnets`: the indices of the subnets of its shared
+    /// network, in configuration order (empty: in none).
+    /// Whether some option data of the configuration is `never-send`, is
+    /// a vendor (`vendor-N`) sub-option: else replies skip that work.
+    pub(super) option_uses: [bool; 2],
+    members: Vec<Arc<[usize]>>,
 }
 
 /// Everything decided about one message before the reply is built.
@@ -173,6 +179,11 @@ pub(crate) struct Commits {
     track: bool,
     committed: RefCell<Vec<Lease6>>,
     deleted: RefCell<Vec<Lease6>>,
+    /// IAs of a Solicit or Request that got an address or prefix, and
+    /// those that got none: in a shared network, a message none of whose
+    /// IAs got anything tries the next subnet.
+    served: Cell<u32>,
+    unserved: Cell<u32>,
 }
 
 /// A reply held by a hook library: everything needed to finish it (its
@@ -324,14 +335,21 @@ impl Engine6 {
             || !cfg.flex_options.is_empty()
             || cfg.subnets.iter().any(|s| {
                 !s.classes.client_classes.is_empty()
+                    || s.network
+                        .as_ref()
+                        .is_some_and(|n| !n.client_classes.is_empty())
                     || s.pools.iter().any(|p| !p.classes.client_classes.is_empty())
                     || s.pd_pools
                         .iter()
                         .any(|p| !p.classes.client_classes.is_empty())
             });
         let class_plan = crate::classify::Plan::new(&cfg.client_classes);
+        let members = crate::networks::members(cfg.subnets.iter().map(|s| s.network.as_deref()));
+        let option_uses = option_uses(&cfg);
         Engine6 {
             class_plan,
+            members,
+            option_uses,
             classify,
             cfg,
             opts,
@@ -368,6 +386,7 @@ impl Engine6 {
                 t2_percent: 0.0,
                 rapid_commit: false,
                 classes: Default::default(),
+                network: None,
             },
         }
     }
@@ -492,10 +511,12 @@ impl Engine6 {
                     if commit {
                         self.store(store, ctx, &l)?;
                     }
+                    ctx.fam.served.set(ctx.fam.served.get() + 1);
                     (t1, t2) = self.tee(ctx.subnet, l.pref_lifetime);
                     opts.insert(self.entry_for(ctx, &l, l.pref_lifetime, l.valid_lifetime));
                 }
                 None => {
+                    ctx.fam.unserved.set(ctx.fam.unserved.get() + 1);
                     self.no_space(ctx);
                     opts.insert(match ia.kind {
                         LeaseType6::Pd => {
@@ -689,9 +710,17 @@ impl Engine6 {
         if addrs.is_empty() {
             return Err(Drop6::NothingToConfirm);
         }
+        // On the link: in the subnet, or in any subnet of its shared network.
+        let members = self.members.get(ctx.sidx).map_or(&[][..], |m| &m[..]);
+        let on_link = |a: Ipv6Addr| {
+            ctx.subnet.contains(a)
+                || members
+                    .iter()
+                    .any(|&m| self.cfg.subnets.get(m).is_some_and(|s| s.contains(a)))
+        };
         reply
             .opts_mut()
-            .insert(if addrs.iter().all(|a| ctx.subnet.contains(*a)) {
+            .insert(if addrs.iter().all(|a| on_link(*a)) {
                 status(Status::Success, "All addresses are on link")
             } else {
                 status(Status::NotOnLink, "Some addresses are not on link")
@@ -702,3 +731,23 @@ impl Engine6 {
 
 #[cfg(test)]
 mod tests;
+
+/// `[never-send used, vendor sub-options used]` by any option data of
+/// `cfg` (global, classes, subnets, pools, prefix pools, networks,
+/// reservations; a hosts database's options are plain).
+fn option_uses(cfg: &Dhcp6) -> [bool; 2] {
+    use ruru_config::OptionData6;
+    let mut lists: Vec<&[OptionData6]> = vec![&cfg.options];
+    lists.extend(cfg.client_classes.iter().map(|c| &c.options[..]));
+    for s in &cfg.subnets {
+        lists.push(&s.options);
+        lists.extend(s.pools.iter().map(|p| &p.options[..]));
+        lists.extend(s.pd_pools.iter().map(|p| &p.options[..]));
+        lists.extend(s.reservations.hosts.iter().map(|h| &h.options[..]));
+        if let Some(n) = &s.network {
+            lists.push(&n.options);
+        }
+    }
+    let any = |f: &dyn Fn(&OptionData6) -> bool| lists.iter().any(|l| l.iter().any(f));
+    [any(&|o| o.never_send), any(&|o| o.vendor.is_some())]
+}

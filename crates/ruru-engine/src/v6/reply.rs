@@ -138,37 +138,45 @@ impl Engine6 {
         let pd_opts = first_pd
             .and_then(|(p, l)| s.pd_pools.iter().find(|pp| pp.contains(p, l)))
             .map_or(&[][..], |p| &p.options[..]);
-        // ... > the client's classes, in assignment order > global (Kea's
-        // buildCfgOptionList).
+        // ... > shared network > the client's classes, in assignment order
+        // > global (Kea's buildCfgOptionList).
         let defs = &self.cfg.client_classes;
         let classes = ctx.classes.borrow();
-        let class_layers = classes
-            .defs()
-            .filter(|_| !defs.is_empty())
-            .filter_map(|i| defs.get(i))
-            .map(|c| &c.options[..]);
-        let layers: [&[OptionData6]; 4] = [
+        let layers: [&[OptionData6]; 5] = [
             ctx.host.as_deref().map_or(&[][..], |h| &h.options[..]),
             pool_opts,
             pd_opts,
             &s.options[..],
+            s.network.as_ref().map_or(&[][..], |n| &n.options[..]),
         ];
-        let all: Vec<&[OptionData6]> = layers
-            .into_iter()
-            .chain(class_layers)
-            .chain([&self.cfg.options[..]])
-            .collect();
+        let all = || {
+            layers
+                .iter()
+                .copied()
+                .chain(
+                    classes
+                        .defs()
+                        .filter(|_| !defs.is_empty())
+                        .filter_map(|i| defs.get(i))
+                        .map(|c| &c.options[..]),
+                )
+                .chain([&self.cfg.options[..]])
+        };
+        let [never_used, vendor_used] = self.option_uses;
         // Kea 2.6's never-send: an option cancelled at any level is not sent.
-        let never: Vec<u16> = all
-            .iter()
-            .flat_map(|l| l.iter())
-            .filter(|o| o.never_send && o.vendor.is_none())
-            .map(|o| o.code)
-            .collect();
+        let never: Vec<u16> = if never_used {
+            all()
+                .flat_map(|l| l.iter())
+                .filter(|o| o.never_send && o.vendor.is_none())
+                .map(|o| o.code)
+                .collect()
+        } else {
+            Vec::new()
+        };
         // Option 17 is completed with vendor sub-options below.
         let mut vendor_opts: Option<Vec<u8>> = None;
-        for layer in &all {
-            for o in layer.iter() {
+        for layer in all() {
+            for o in layer {
                 if o.vendor.is_none()
                     && !never.contains(&o.code)
                     && (o.always_send || ctx.q.oro.contains(&o.code))
@@ -190,6 +198,7 @@ impl Engine6 {
         }
         // The packet parser keeps the client's option 17 raw.
         let (from_query, requested) = match ctx.q.msg.opts().get(OptionCode::VendorOpts) {
+            _ if !vendor_used => (None, Vec::new()),
             Some(DhcpOption::Unknown(u)) => (
                 crate::vendor::vendor_id(u.data()),
                 crate::vendor::docsis_oro(false, u.data()),
@@ -197,10 +206,12 @@ impl Engine6 {
             Some(DhcpOption::VendorOpts(v)) => (Some(v.num), Vec::new()),
             _ => (None, Vec::new()),
         };
-        let from_reply = vendor_opts.as_deref().and_then(crate::vendor::vendor_id);
+        let from_reply = vendor_opts
+            .as_deref()
+            .filter(|_| vendor_used)
+            .and_then(crate::vendor::vendor_id);
         if let Some(id) = from_reply.or(from_query) {
-            let items: Vec<crate::vendor::VendorItem<'_>> = all
-                .iter()
+            let items: Vec<crate::vendor::VendorItem<'_>> = all()
                 .flat_map(|l| l.iter())
                 .filter_map(|o| Some((o.vendor?, o.code, &o.data[..], o.always_send)))
                 .collect();

@@ -91,6 +91,7 @@ fn cfg() -> Dhcp6 {
             t2_percent: 0.8,
             rapid_commit: true,
             classes: Default::default(),
+            network: None,
         }],
         options: vec![],
         decline_probation_period: 86400,

@@ -882,6 +882,7 @@ fn subnets4(ctx: &ControlCtx) -> Vec<family::SubnetRef> {
         .map(|s| family::SubnetRef {
             id: s.id,
             prefix: format!("{}/{}", s.addr, s.prefix_len),
+            network: s.network.as_ref().map(|n| n.name.clone()),
         })
         .collect()
 }
@@ -893,6 +894,6 @@ fn subnet_get(ctx: &ControlCtx, args: &Value) -> Res {
         "subnet4",
         args,
         &subnets4(ctx),
-        &raw["Dhcp4"]["subnet4"],
+        &family::raw_subnets(&raw["Dhcp4"], "subnet4"),
     )
 }

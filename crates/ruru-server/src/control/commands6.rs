@@ -119,9 +119,13 @@ pub(super) fn handle(v: &View6, command: &str, args: &Value) -> Res {
         "lease6-wipe" => family::wipe::<V6>(&c, args),
         "stat-lease6-get" => stat_lease6_get(v, args),
         "subnet6-list" => Ok(family::subnet_list("IPv6", &subnets6(v.cfg))),
-        "subnet6-get" => {
-            family::subnet_get("IPv6", "subnet6", args, &subnets6(v.cfg), &v.raw["subnet6"])
-        }
+        "subnet6-get" => family::subnet_get(
+            "IPv6",
+            "subnet6",
+            args,
+            &subnets6(v.cfg),
+            &family::raw_subnets(v.raw, "subnet6"),
+        ),
         other => Ok(answer(
             UNSUPPORTED,
             format!("'{other}' command not supported."),
@@ -420,6 +424,7 @@ fn subnets6(cfg: &Dhcp6) -> Vec<SubnetRef> {
         .map(|s| SubnetRef {
             id: s.id,
             prefix: format!("{}/{}", s.addr, s.prefix_len),
+            network: s.network.as_ref().map(|n| n.name.clone()),
         })
         .collect()
 }

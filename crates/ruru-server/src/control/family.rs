@@ -343,13 +343,16 @@ pub(super) struct SubnetRef {
     pub id: u32,
     /// `prefix/len`, as in the configuration.
     pub prefix: String,
+    /// The name of the shared network the subnet is in, if any.
+    pub network: Option<String>,
 }
 
-/// `subnetX-list`: `{"subnets": [{"id", "subnet"}]}`.
+/// `subnetX-list`: `{"subnets": [{"id", "subnet", "shared-network-name"}]}`
+/// (the name is `null` for a subnet in no shared network, as in Kea 3.0).
 pub(super) fn subnet_list(ip: &str, subnets: &[SubnetRef]) -> Value {
     let list: Vec<Value> = subnets
         .iter()
-        .map(|s| json!({ "id": s.id, "subnet": s.prefix }))
+        .map(|s| json!({ "id": s.id, "subnet": s.prefix, "shared-network-name": s.network }))
         .collect();
     let n = list.len();
     answer(
@@ -359,15 +362,26 @@ pub(super) fn subnet_list(ip: &str, subnets: &[SubnetRef]) -> Value {
     )
 }
 
+/// Every subnet entry of a section of the running configuration, in the
+/// order of the model's subnets: the top-level `key` list (`subnet4` /
+/// `subnet6`), then each shared network's.
+pub(super) fn raw_subnets<'a>(section: &'a Value, key: &str) -> Vec<&'a Value> {
+    let mut out: Vec<&Value> = section[key].as_array().into_iter().flatten().collect();
+    for n in section["shared-networks"].as_array().into_iter().flatten() {
+        out.extend(n[key].as_array().into_iter().flatten());
+    }
+    out
+}
+
 /// `subnetX-get` by `id` or `subnet` (`prefix/len`): the subnet's entry
-/// of `raw_list` (the `subnet4`/`subnet6` list of the running
-/// configuration, in the order of `subnets`) under `key`.
+/// of `raw_list` (from [`raw_subnets`], in the order of `subnets`) under
+/// `key`.
 pub(super) fn subnet_get(
     ip: &str,
     key: &str,
     args: &Value,
     subnets: &[SubnetRef],
-    raw_list: &Value,
+    raw_list: &[&Value],
 ) -> Res {
     let idx = if let Some(id) = opt_u64(args, "id")? {
         subnets.iter().position(|s| u64::from(s.id) == id)
@@ -382,6 +396,6 @@ pub(super) fn subnet_get(
     let s = &subnets[i];
     Ok(ok(
         format!("Info about {ip} subnet {} (id {}) returned", s.prefix, s.id),
-        json!({ key: [raw_list.get(i).cloned().unwrap_or(Value::Null)] }),
+        json!({ key: [raw_list.get(i).map_or(Value::Null, |v| (*v).clone())] }),
     ))
 }

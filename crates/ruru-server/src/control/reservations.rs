@@ -320,21 +320,25 @@ impl View {
         })
     }
 
-    /// The index in the configuration's JSON of subnet `sid`.
-    fn subnet_index<F: Hosts>(&self, sid: u64) -> Option<usize> {
+    /// Where subnet `sid` is in the configuration's JSON (a JSON pointer).
+    fn subnet_index<F: Hosts>(&self, sid: u64) -> Option<String> {
         subnet_index::<F>(&self.config.raw, sid)
     }
 
-    /// The configured host `sel` of subnet `sid`: (index of the subnet in
+    /// The configured host `sel` of subnet `sid`: (where the subnet is in
     /// the JSON, index of the host in its `reservations`).
-    fn config_host<F: Hosts>(&self, sid: u32, sel: &Select<F>) -> Option<(usize, usize)> {
+    fn config_host<F: Hosts>(&self, sid: u32, sel: &Select<F>) -> Option<(String, usize)> {
         let hi = F::config_host(&self.config, sid, sel)?;
         Some((self.subnet_index::<F>(u64::from(sid))?, hi))
     }
 
     /// The configured host at (`si`, `hi`) with its `subnet-id`.
-    fn config_json<F: Hosts>(&self, si: usize, hi: usize, sid: u64) -> Value {
-        let mut h = self.config.raw[F::SECTION][F::SUBNETS][si]["reservations"][hi].clone();
+    fn config_json<F: Hosts>(&self, si: &str, hi: usize, sid: u64) -> Value {
+        let mut h = self
+            .config
+            .raw
+            .pointer(si)
+            .map_or(Value::Null, |s| s["reservations"][hi].clone());
         if let Some(o) = h.as_object_mut() {
             o.insert("subnet-id".into(), json!(sid));
         }
@@ -342,12 +346,29 @@ impl View {
     }
 }
 
-fn subnet_index<F: Hosts>(raw: &Value, sid: u64) -> Option<usize> {
-    raw.get(F::SECTION)?
-        .get(F::SUBNETS)?
-        .as_array()?
-        .iter()
-        .position(|s| s.get("id").and_then(Value::as_u64) == Some(sid))
+/// Where subnet `sid` is in the configuration's JSON, as a JSON pointer:
+/// in the section's subnet list (`/Dhcp4/subnet4/0`) or in a shared
+/// network's (`/Dhcp4/shared-networks/1/subnet4/0`).
+fn subnet_index<F: Hosts>(raw: &Value, sid: u64) -> Option<String> {
+    let section = raw.get(F::SECTION)?;
+    let find = |list: Option<&Value>| {
+        list?
+            .as_array()?
+            .iter()
+            .position(|s| s.get("id").and_then(Value::as_u64) == Some(sid))
+    };
+    if let Some(i) = find(section.get(F::SUBNETS)) {
+        return Some(format!("/{}/{}/{i}", F::SECTION, F::SUBNETS));
+    }
+    let networks = section.get("shared-networks")?.as_array()?;
+    networks.iter().enumerate().find_map(|(k, n)| {
+        let j = find(n.get(F::SUBNETS))?;
+        Some(format!(
+            "/{}/shared-networks/{k}/{}/{j}",
+            F::SECTION,
+            F::SUBNETS
+        ))
+    })
 }
 
 fn no_subnet<F: Hosts>(sid: u64) -> Value {
@@ -393,7 +414,7 @@ fn get<F: Hosts>(v: &View, args: &Value) -> Res {
     let sid = sid_arg(args)?;
     let sel = select_arg::<F>(args)?;
     let host = match v.config_host(sid, &sel) {
-        Some((si, hi)) => Some(v.config_json::<F>(si, hi, u64::from(sid))),
+        Some((si, hi)) => Some(v.config_json::<F>(&si, hi, u64::from(sid))),
         None => v
             .hosts
             .0
@@ -412,10 +433,13 @@ fn hosts_of<F: Hosts>(v: &View, sid: u64) -> Result<Vec<Value>, Value> {
     let si = v
         .subnet_index::<F>(sid)
         .ok_or_else(|| no_subnet::<F>(sid))?;
-    let n = v.config.raw[F::SECTION][F::SUBNETS][si]["reservations"]
-        .as_array()
+    let n = v
+        .config
+        .raw
+        .pointer(&si)
+        .and_then(|s| s["reservations"].as_array())
         .map_or(0, Vec::len);
-    let mut out: Vec<Value> = (0..n).map(|hi| v.config_json::<F>(si, hi, sid)).collect();
+    let mut out: Vec<Value> = (0..n).map(|hi| v.config_json::<F>(&si, hi, sid)).collect();
     if let Ok(id) = u32::try_from(sid) {
         for db in &v.hosts.0 {
             out.extend(F::db_all(db.as_ref(), id).iter().map(F::db_json));
@@ -471,7 +495,7 @@ fn add<F: Hosts>(ctx: &ControlCtx, v: &View, args: &Value) -> Res {
         .ok_or_else(|| err("missing or invalid 'subnet-id' in the reservation (global reservations are not supported yet)"))?;
     let mut raw = v.config.raw.clone();
     let si = subnet_index::<F>(&raw, sid).ok_or_else(|| no_subnet::<F>(sid))?;
-    let subnet = &mut raw[F::SECTION][F::SUBNETS][si];
+    let subnet = raw.pointer_mut(&si).ok_or_else(|| no_subnet::<F>(sid))?;
     if !subnet.get("reservations").is_some_and(Value::is_array) {
         subnet["reservations"] = json!([]);
     }
@@ -501,7 +525,10 @@ fn del<F: Hosts>(ctx: &ControlCtx, v: &View, args: &Value) -> Res {
     let sel = select_arg::<F>(args)?;
     if let Some((si, hi)) = v.config_host(sid, &sel) {
         let mut raw = v.config.raw.clone();
-        if let Some(list) = raw[F::SECTION][F::SUBNETS][si]["reservations"].as_array_mut() {
+        if let Some(list) = raw
+            .pointer_mut(&si)
+            .and_then(|s| s["reservations"].as_array_mut())
+        {
             if hi < list.len() {
                 list.remove(hi);
             }

@@ -641,7 +641,10 @@ fn subnet6_list_and_get() {
     assert_eq!(l["text"], "2 IPv6 subnets found");
     assert_eq!(
         l["arguments"]["subnets"],
-        json!([{ "id": 1, "subnet": "2001:db8:1::/64" }, { "id": 2, "subnet": "2001:db8:2::/64" }])
+        json!([
+            { "id": 1, "subnet": "2001:db8:1::/64", "shared-network-name": null },
+            { "id": 2, "subnet": "2001:db8:2::/64", "shared-network-name": null }
+        ])
     );
     let g = f.ok("subnet6-get", json!({ "id": 2 }));
     assert_eq!(

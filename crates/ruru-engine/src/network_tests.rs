@@ -1,0 +1,396 @@
+//! Shared networks through `Engine4::process` / `Engine6::process`, with
+//! configurations loaded from Kea JSON: which subnet of a network a client
+//! gets, spill-over when one is full, renewals in any member, class
+//! guards, options and lifetimes by scope.
+
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
+use std::sync::Arc;
+
+use dhcproto::v4::{self, DhcpOption, MessageType};
+use dhcproto::v6;
+use dhcproto::{Decodable, Decoder, Encodable, Encoder};
+use ruru_lease::{LeaseStore, Memfile, Memfile6};
+
+use crate::classify::engine_tests::{load, opt};
+use crate::v4::{Drop4, Engine4, EngineOptions, Outcome4, RecvMeta};
+use crate::v6::packet::{put, tests::relay_forw};
+use crate::v6::{Engine6, EngineOptions6, Outcome6, RecvMeta6};
+use crate::{Stat, Stats};
+
+const NOW: u64 = 1_700_000_000;
+const RELAY: Ipv4Addr = Ipv4Addr::new(203, 0, 113, 1);
+const SERVER: Ipv4Addr = Ipv4Addr::new(203, 0, 113, 250);
+
+/// A network of three subnets behind relay 203.0.113.1, one address each;
+/// the second is only for class `vip` (MAC 02:..:77); a plain subnet
+/// behind another relay.
+const CFG4: &str = r#"{"Dhcp4": {
+  "valid-lifetime": 7200,
+  "option-data": [{"name": "domain-name", "data": "global.example"},
+                  {"name": "domain-name-servers", "data": "192.0.2.53"}],
+  "client-classes": [{"name": "vip", "test": "pkt4.mac == 0x020000000077"}],
+  "subnet4": [{"id": 9, "subnet": "10.9.0.0/24",
+               "relay": {"ip-addresses": ["203.0.113.9"]},
+               "pools": [{"pool": "10.9.0.10 - 10.9.0.19"}]}],
+  "shared-networks": [{
+    "name": "floor1",
+    "relay": {"ip-addresses": ["203.0.113.1"]},
+    "valid-lifetime": 600,
+    "option-data": [{"name": "domain-name", "data": "net.example"},
+                    {"name": "routers", "data": "192.0.2.1"}],
+    "subnet4": [
+      {"id": 1, "subnet": "192.0.2.0/26", "pools": [{"pool": "192.0.2.10 - 192.0.2.10"}],
+       "option-data": [{"name": "routers", "data": "192.0.2.62"}]},
+      {"id": 2, "subnet": "192.0.2.64/26", "client-class": "vip",
+       "pools": [{"pool": "192.0.2.70 - 192.0.2.70"}]},
+      {"id": 3, "subnet": "198.51.100.0/26", "valid-lifetime": 900,
+       "pools": [{"pool": "198.51.100.10 - 198.51.100.10"}]}
+    ]
+  }]
+}}"#;
+
+fn engine4(text: &str) -> Engine4 {
+    Engine4::new(
+        Arc::new(load(text).dhcp4.unwrap_or_else(|| panic!("no Dhcp4"))),
+        EngineOptions::default(),
+        Arc::new(Stats::new()),
+    )
+}
+
+/// A relayed message from MAC 02:00:00:00:00:`mac` asking for routers,
+/// domain name and DNS servers.
+fn msg4(
+    t: MessageType,
+    mac: u8,
+    giaddr: Ipv4Addr,
+    ciaddr: Ipv4Addr,
+    requested: Option<Ipv4Addr>,
+) -> Vec<u8> {
+    let mut m = v4::Message::new_with_id(
+        0x1234,
+        ciaddr,
+        Ipv4Addr::UNSPECIFIED,
+        Ipv4Addr::UNSPECIFIED,
+        giaddr,
+        &[2, 0, 0, 0, 0, mac],
+    );
+    m.opts_mut().insert(DhcpOption::MessageType(t));
+    if let Some(r) = requested {
+        m.opts_mut().insert(DhcpOption::RequestedIpAddress(r));
+        m.opts_mut().insert(DhcpOption::ServerIdentifier(SERVER));
+    }
+    m.opts_mut().insert(DhcpOption::ParameterRequestList(vec![
+        v4::OptionCode::Router,
+        v4::OptionCode::DomainName,
+        v4::OptionCode::DomainNameServer,
+    ]));
+    let mut b = Vec::new();
+    m.encode(&mut Encoder::new(&mut b))
+        .unwrap_or_else(|e| panic!("{e}"));
+    b
+}
+
+fn run4(e: &Engine4, s: &Memfile, buf: &[u8]) -> Result<v4::Message, Drop4> {
+    let meta = RecvMeta {
+        src: SocketAddrV4::new(RELAY, 67),
+        local: SERVER,
+        iface: None,
+    };
+    match e.process(s, buf, &meta, NOW) {
+        Outcome4::Reply(r) => {
+            Ok(v4::Message::decode(&mut Decoder::new(&r.bytes)).unwrap_or_else(|e| panic!("{e}")))
+        }
+        Outcome4::Drop(d) => Err(d),
+        o => panic!("unexpected {o:?}"),
+    }
+}
+
+/// DISCOVER then REQUEST through relay 203.0.113.1: the ACK.
+fn lease4(e: &Engine4, s: &Memfile, mac: u8) -> Result<v4::Message, Drop4> {
+    let offer = run4(
+        e,
+        s,
+        &msg4(
+            MessageType::Discover,
+            mac,
+            RELAY,
+            Ipv4Addr::UNSPECIFIED,
+            None,
+        ),
+    )?;
+    let ack = run4(
+        e,
+        s,
+        &msg4(
+            MessageType::Request,
+            mac,
+            RELAY,
+            Ipv4Addr::UNSPECIFIED,
+            Some(offer.yiaddr()),
+        ),
+    )?;
+    assert_eq!(opt(&ack, 53), Some(vec![5]), "not an ACK");
+    Ok(ack)
+}
+
+fn lifetime(m: &v4::Message) -> Option<u32> {
+    let b: [u8; 4] = opt(m, 51)?.try_into().ok()?;
+    Some(u32::from_be_bytes(b))
+}
+
+#[test]
+fn v4_clients_spill_over_to_the_next_subnet_and_guards_hold() {
+    let e = engine4(CFG4);
+    let s = Memfile::open(None).unwrap_or_else(|e| panic!("{e}"));
+    // The first subnet's only address; its routers and the network's
+    // domain name; the network's lifetime.
+    let a = lease4(&e, &s, 1).unwrap_or_else(|d| panic!("{d:?}"));
+    assert_eq!(a.yiaddr(), Ipv4Addr::new(192, 0, 2, 10));
+    assert_eq!(opt(&a, 3), Some(vec![192, 0, 2, 62]));
+    assert_eq!(opt(&a, 15), Some(b"net.example".to_vec()));
+    assert_eq!(opt(&a, 6), Some(vec![192, 0, 2, 53]));
+    assert_eq!(lifetime(&a), Some(600));
+    // The first is full: an outsider skips the vip subnet for the third,
+    // whose own lifetime and the network's routers apply.
+    let b = lease4(&e, &s, 2).unwrap_or_else(|d| panic!("{d:?}"));
+    assert_eq!(b.yiaddr(), Ipv4Addr::new(198, 51, 100, 10));
+    assert_eq!(opt(&b, 3), Some(vec![192, 0, 2, 1]));
+    assert_eq!(lifetime(&b), Some(900));
+    // All it may use is full: no offer, counted once for the network.
+    assert_eq!(lease4(&e, &s, 3).err(), Some(Drop4::AllocationFailed));
+    assert_eq!(e.stats().get(Stat::V4AllocationFail), 1);
+    assert_eq!(e.stats().get(Stat::V4AllocationFailSharedNetwork), 1);
+    assert_eq!(e.stats().get(Stat::V4AllocationFailSubnet), 0);
+    // The vip client gets the guarded subnet.
+    let v = lease4(&e, &s, 0x77).unwrap_or_else(|d| panic!("{d:?}"));
+    assert_eq!(v.yiaddr(), Ipv4Addr::new(192, 0, 2, 70));
+    // A plain subnet elsewhere is not part of it.
+    let p = run4(
+        &e,
+        &s,
+        &msg4(
+            MessageType::Discover,
+            9,
+            Ipv4Addr::new(203, 0, 113, 9),
+            Ipv4Addr::UNSPECIFIED,
+            None,
+        ),
+    )
+    .unwrap_or_else(|d| panic!("{d:?}"));
+    assert_eq!(p.yiaddr(), Ipv4Addr::new(10, 9, 0, 10));
+    assert_eq!(lifetime(&p), Some(7200));
+    assert_eq!(opt(&p, 15), Some(b"global.example".to_vec()));
+}
+
+#[test]
+fn v4_a_client_keeps_and_renews_its_lease_in_any_subnet() {
+    let e = engine4(CFG4);
+    let s = Memfile::open(None).unwrap_or_else(|e| panic!("{e}"));
+    lease4(&e, &s, 1).unwrap_or_else(|d| panic!("{d:?}"));
+    let b = lease4(&e, &s, 2).unwrap_or_else(|d| panic!("{d:?}"));
+    let addr = b.yiaddr();
+    assert_eq!(addr, Ipv4Addr::new(198, 51, 100, 10));
+    // The first subnet frees up; the client still gets its own lease back.
+    assert_eq!(s.delete4(Ipv4Addr::new(192, 0, 2, 10)).ok(), Some(true));
+    let again = lease4(&e, &s, 2).unwrap_or_else(|d| panic!("{d:?}"));
+    assert_eq!(again.yiaddr(), addr);
+    // A renewal (ciaddr, no server id) through the relay is acknowledged
+    // by the third subnet.
+    let renew = run4(&e, &s, &msg4(MessageType::Request, 2, RELAY, addr, None))
+        .unwrap_or_else(|d| panic!("{d:?}"));
+    assert_eq!(opt(&renew, 53), Some(vec![5]));
+    assert_eq!(renew.yiaddr(), addr);
+    assert_eq!(lifetime(&renew), Some(900));
+    let l = s.get4(addr).unwrap_or_else(|| panic!("no lease"));
+    assert_eq!(l.subnet_id, 3);
+    // An address outside every subnet of the network is NAKed.
+    let nak = run4(
+        &e,
+        &s,
+        &msg4(
+            MessageType::Request,
+            2,
+            RELAY,
+            Ipv4Addr::new(10, 9, 0, 10),
+            None,
+        ),
+    )
+    .unwrap_or_else(|d| panic!("{d:?}"));
+    assert_eq!(opt(&nak, 53), Some(vec![6]));
+}
+
+/// Two subnets of one network behind relay link 2001:db8:1::1, one
+/// address each; the network's DNS servers, the second's own.
+const CFG6: &str = r#"{"Dhcp6": {
+  "preferred-lifetime": 3000, "valid-lifetime": 4000,
+  "shared-networks": [{
+    "name": "six",
+    "relay": {"ip-addresses": ["2001:db8:1::1"]},
+    "preferred-lifetime": 200, "valid-lifetime": 300,
+    "option-data": [{"name": "dns-servers", "data": "2001:db8::53"}],
+    "subnet6": [
+      {"id": 1, "subnet": "2001:db8:a::/64", "pools": [{"pool": "2001:db8:a::10 - 2001:db8:a::10"}]},
+      {"id": 2, "subnet": "2001:db8:b::/64", "pools": [{"pool": "2001:db8:b::10 - 2001:db8:b::10"}],
+       "preferred-lifetime": 500, "valid-lifetime": 600,
+       "option-data": [{"name": "dns-servers", "data": "2001:db8::54"}]}
+    ]
+  }]
+}}"#;
+
+fn engine6(text: &str) -> Engine6 {
+    Engine6::new(
+        Arc::new(load(text).dhcp6.unwrap_or_else(|| panic!("no Dhcp6"))),
+        EngineOptions6 {
+            server_duid: vec![0, 2, 0, 0, 0, 9, 1],
+            client_port: 546,
+            hooks: None,
+            hosts: Default::default(),
+            rng: Arc::new(crate::Rng::new(0)),
+        },
+        Arc::new(Stats::new()),
+    )
+}
+
+/// A relayed message of type `t` from DUID 00:03:00:01:..:`n`, one IA_NA
+/// (IAID 1) listing `addr` if given, asking for DNS servers.
+fn msg6(t: u8, n: u8, addr: Option<Ipv6Addr>) -> Vec<u8> {
+    let mut m = vec![t, 0, 0, 9];
+    put(&mut m, 1, &[0, 3, 0, 1, 2, 0, 0, 0, 0, n]);
+    if t != 1 {
+        put(&mut m, 2, &[0, 2, 0, 0, 0, 9, 1]);
+    }
+    put(&mut m, 6, &[0, 23]);
+    let mut ia = vec![0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0];
+    if let Some(a) = addr {
+        put(&mut ia, 5, &[&a.octets()[..], &[0; 8]].concat());
+    }
+    put(&mut m, 3, &ia);
+    relay_forw(
+        &m,
+        "2001:db8:1::1".parse().unwrap_or(Ipv6Addr::UNSPECIFIED),
+        None,
+    )
+}
+
+fn run6(e: &Engine6, s: &Memfile6, buf: &[u8]) -> v6::Message {
+    let meta = RecvMeta6 {
+        src: SocketAddrV6::new(
+            "fe80::1".parse().unwrap_or(Ipv6Addr::UNSPECIFIED),
+            547,
+            0,
+            0,
+        ),
+        iface: None,
+        dst: None,
+    };
+    match e.process(s, buf, &meta, NOW) {
+        Outcome6::Reply(r) => match crate::v6::packet::parse_reply(&r.bytes) {
+            Ok((_, m)) => m,
+            Err(e) => panic!("{e:?}"),
+        },
+        o => panic!("unexpected {o:?}"),
+    }
+}
+
+/// The first IA_NA address with its lifetimes, or the IA's status code.
+fn ia_addr(m: &v6::Message) -> Result<(Ipv6Addr, u32, u32), u16> {
+    for o in m.opts().iter() {
+        if let v6::DhcpOption::IANA(ia) = o {
+            for x in ia.opts.iter() {
+                match x {
+                    v6::DhcpOption::IAAddr(a) => {
+                        return Ok((a.addr, a.preferred_life, a.valid_life))
+                    }
+                    v6::DhcpOption::StatusCode(c) => return Err(u16::from(c.status)),
+                    _ => {}
+                }
+            }
+        }
+    }
+    Err(u16::MAX)
+}
+
+fn dns(m: &v6::Message) -> Option<Vec<Ipv6Addr>> {
+    m.opts().iter().find_map(|o| match o {
+        v6::DhcpOption::DomainNameServers(l) => Some(l.clone()),
+        _ => None,
+    })
+}
+
+#[test]
+fn v6_clients_spill_over_and_renew_in_any_subnet() {
+    let e = engine6(CFG6);
+    let s = Memfile6::open(None).unwrap_or_else(|e| panic!("{e}"));
+    let a6: Ipv6Addr = "2001:db8:a::10".parse().unwrap_or(Ipv6Addr::UNSPECIFIED);
+    let b6: Ipv6Addr = "2001:db8:b::10".parse().unwrap_or(Ipv6Addr::UNSPECIFIED);
+    // Client 1: Solicit, Request: the first subnet, the network's values.
+    let adv = run6(&e, &s, &msg6(1, 1, None));
+    assert_eq!(ia_addr(&adv), Ok((a6, 200, 300)));
+    assert_eq!(dns(&adv), Some(vec!["2001:db8::53".parse().unwrap_or(a6)]));
+    let rep = run6(&e, &s, &msg6(3, 1, Some(a6)));
+    assert_eq!(ia_addr(&rep), Ok((a6, 200, 300)));
+    // Client 2: the first is full, the second subnet and its own values.
+    let adv = run6(&e, &s, &msg6(1, 2, None));
+    assert_eq!(ia_addr(&adv), Ok((b6, 500, 600)));
+    assert_eq!(dns(&adv), Some(vec!["2001:db8::54".parse().unwrap_or(a6)]));
+    let rep = run6(&e, &s, &msg6(3, 2, Some(b6)));
+    assert_eq!(ia_addr(&rep), Ok((b6, 500, 600)));
+    // Its Renew is answered from the second subnet.
+    let ren = run6(&e, &s, &msg6(5, 2, Some(b6)));
+    assert_eq!(ia_addr(&ren), Ok((b6, 500, 600)));
+    // A Confirm listing addresses of both subnets: all on the link.
+    let mut m = vec![4, 0, 0, 9];
+    put(&mut m, 1, &[0, 3, 0, 1, 2, 0, 0, 0, 0, 1]);
+    let mut ia = vec![0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0];
+    for a in [a6, b6] {
+        put(&mut ia, 5, &[&a.octets()[..], &[0; 8]].concat());
+    }
+    put(&mut m, 3, &ia);
+    let link = "2001:db8:1::1".parse().unwrap_or(Ipv6Addr::UNSPECIFIED);
+    let conf = run6(&e, &s, &relay_forw(&m, link, None));
+    let code = conf.opts().iter().find_map(|o| match o {
+        v6::DhcpOption::StatusCode(c) => Some(u16::from(c.status)),
+        _ => None,
+    });
+    assert_eq!(code, Some(0), "{conf:?}");
+    // Client 3: nothing left anywhere: NoAddrsAvail (2), counted once.
+    let adv = run6(&e, &s, &msg6(1, 3, None));
+    assert_eq!(ia_addr(&adv), Err(2));
+    assert_eq!(e.stats().get(Stat::V6AllocationFailSharedNetwork), 1);
+    assert_eq!(e.stats().get(Stat::V6AllocationFailSubnet), 0);
+}
+
+#[test]
+fn v4_a_reservation_in_a_later_subnet_is_where_its_client_starts() {
+    // The configuration reserves 198.51.100.20 in the third subnet for
+    // client 5; a host database reserves 198.51.100.21 there for client 6.
+    let text = CFG4.replace(
+        r#""valid-lifetime": 900,"#,
+        r#""valid-lifetime": 900,
+       "reservations": [{"hw-address": "02:00:00:00:00:05", "ip-address": "198.51.100.20"}],"#,
+    );
+    let db = Arc::new(crate::fake_hosts::FakeHosts::default());
+    let mut h = ruru_lease::Host4::new(ruru_lease::IdType::HwAddress, vec![2, 0, 0, 0, 0, 6], 3);
+    h.ipv4_address = Some(Ipv4Addr::new(198, 51, 100, 21));
+    if let Ok(mut rows) = db.v4.lock() {
+        rows.push(h);
+    }
+    let e = Engine4::new(
+        Arc::new(load(&text).dhcp4.unwrap_or_else(|| panic!("no Dhcp4"))),
+        EngineOptions {
+            hosts: crate::v4::hosts::HostSources(vec![db]),
+            ..EngineOptions::default()
+        },
+        Arc::new(Stats::new()),
+    );
+    let s = Memfile::open(None).unwrap_or_else(|e| panic!("{e}"));
+    // The first subnet has a free address, yet each gets its reservation.
+    let a = lease4(&e, &s, 5).unwrap_or_else(|d| panic!("{d:?}"));
+    assert_eq!(a.yiaddr(), Ipv4Addr::new(198, 51, 100, 20));
+    assert_eq!(lifetime(&a), Some(900));
+    let b = lease4(&e, &s, 6).unwrap_or_else(|d| panic!("{d:?}"));
+    assert_eq!(b.yiaddr(), Ipv4Addr::new(198, 51, 100, 21));
+    // Another client still starts in the first subnet.
+    let c = lease4(&e, &s, 7).unwrap_or_else(|d| panic!("{d:?}"));
+    assert_eq!(c.yiaddr(), Ipv4Addr::new(192, 0, 2, 10));
+}
