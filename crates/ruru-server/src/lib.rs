@@ -32,6 +32,7 @@ pub mod control;
 pub mod db;
 pub mod duid;
 pub mod hooks;
+pub mod lease_tools;
 pub mod logging;
 pub mod serve;
 pub mod service;

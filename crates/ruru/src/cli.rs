@@ -207,12 +207,24 @@ pub struct ProbeArgs {
 
 #[derive(Debug, Args)]
 pub struct DbArgs {
-    /// What to do: init, upgrade or version.
+    /// What to do: init, upgrade, version, lease-dump, lease-upload or stats-recount.
     #[arg(value_enum, value_name = "ACTION")]
     pub action: DbActionArg,
     /// Configuration file whose lease-database (and hosts-database) names the database.
     #[arg(short = 'c', long = "config", value_name = "FILE")]
     pub config: PathBuf,
+    /// lease-dump, lease-upload: the DHCPv4 leases (Dhcp4's lease-database; the default).
+    #[arg(short = '4', conflicts_with = "v6")]
+    pub v4: bool,
+    /// lease-dump, lease-upload: the DHCPv6 leases (Dhcp6's lease-database).
+    #[arg(short = '6')]
+    pub v6: bool,
+    /// lease-dump: the file to write (Kea's lease file format); default standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// lease-upload: the lease file to read (a dump, or a Kea or ruru memfile).
+    #[arg(short = 'i', long = "input", value_name = "FILE")]
+    pub input: Option<PathBuf>,
 }
 
 /// `ruru db` actions.
@@ -224,6 +236,12 @@ pub enum DbActionArg {
     Upgrade,
     /// Print the schema version.
     Version,
+    /// Write the leases to a file in Kea's lease file format (kea-admin lease-dump).
+    LeaseDump,
+    /// Write the leases of a lease file to the database (kea-admin lease-upload).
+    LeaseUpload,
+    /// Recount Kea's lease statistics tables from the leases (kea-admin stats-recount).
+    StatsRecount,
 }
 
 #[derive(Debug, Args)]

@@ -66,6 +66,9 @@ fn db(a: ruru::cli::DbArgs) -> ExitCode {
         DbActionArg::Init => DbAction::Init,
         DbActionArg::Upgrade => DbAction::Upgrade,
         DbActionArg::Version => DbAction::Version,
+        DbActionArg::LeaseDump | DbActionArg::LeaseUpload | DbActionArg::StatsRecount => {
+            return lease_tool(&a, &config);
+        }
     };
     // The SQL databases of Dhcp4 and Dhcp6, lease and hosts (each once); with none, the
     // first section's memfile gets the "no schema" error.
@@ -116,6 +119,70 @@ fn db(a: ruru::cli::DbArgs) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// `ruru db lease-dump | lease-upload | stats-recount`.
+fn lease_tool(a: &ruru::cli::DbArgs, config: &ruru_config::Config) -> ExitCode {
+    use ruru::cli::DbActionArg;
+    use ruru_server::lease_tools::{self, Family};
+    let family = if a.v6 { Family::V6 } else { Family::V4 };
+    let result = match a.action {
+        DbActionArg::LeaseDump => {
+            let written = match &a.output {
+                Some(path) => std::fs::File::create(path)
+                    .map_err(|e| format!("{}: {e}", path.display()))
+                    .and_then(|f| {
+                        let mut w = std::io::BufWriter::new(f);
+                        lease_tools::lease_dump(config, &a.config, family, &mut w)
+                            .map_err(|e| e.to_string())
+                    }),
+                None => {
+                    let stdout = std::io::stdout();
+                    let mut w = stdout.lock();
+                    lease_tools::lease_dump(config, &a.config, family, &mut w)
+                        .map_err(|e| e.to_string())
+                }
+            };
+            written.map(|n| {
+                if a.output.is_some() {
+                    println!("{n} leases dumped");
+                }
+            })
+        }
+        DbActionArg::LeaseUpload => match &a.input {
+            None => Err("lease-upload needs the lease file: -i FILE".to_string()),
+            Some(path) => std::fs::read_to_string(path)
+                .map_err(|e| format!("{}: {e}", path.display()))
+                .and_then(|text| {
+                    let source = path.display().to_string();
+                    lease_tools::lease_upload(config, &a.config, family, &text, &source)
+                        .map_err(|e| e.to_string())
+                })
+                .map(|n| println!("{n} leases uploaded")),
+        },
+        _ => {
+            let mut dbs: Vec<&ruru_config::LeaseDbKind> = Vec::new();
+            for (_, db) in ruru_server::db::sql_databases(config) {
+                if !dbs.contains(&db) {
+                    dbs.push(db);
+                }
+            }
+            if dbs.is_empty() {
+                Err("no SQL lease database in the configuration (stats-recount is for \"postgresql\" and \"mysql\")".to_string())
+            } else {
+                dbs.into_iter()
+                    .try_for_each(|db| lease_tools::stats_recount(db).map_err(|e| e.to_string()))
+                    .map(|()| println!("lease statistics recounted"))
+            }
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ruru db: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn ctl(a: ruru::cli::CtlArgs) -> ExitCode {
