@@ -292,7 +292,7 @@ fn mixed_fleet(kind: Kind, test: &str) {
     kea_admin_dump(&db, &theirs);
     let rows = |p: &std::path::Path| {
         let text = std::fs::read_to_string(p).unwrap();
-        let mut lines: Vec<String> = text.lines().map(|l| normalize_row(l)).collect();
+        let mut lines: Vec<String> = text.lines().map(normalize_row).collect();
         let header = lines.remove(0);
         lines.sort();
         (header, lines)
