@@ -1610,3 +1610,23 @@ fn kea_3_sql_backend_libraries_are_built_in() {
     let d = c.dhcp4.expect("dhcp4");
     assert!(d.hooks_libraries.iter().all(|h| h.builtin));
 }
+
+// ------------------------------------------------------------ numbers
+
+#[test]
+fn numbers_as_kea_writes_them() {
+    // Kea's own tee-times example writes `.45`.
+    let c = ok(&subnet_cfg(
+        "\"id\": 1, \"subnet\": \"192.0.2.0/24\", \"calculate-tee-times\": true, \"t1-percent\": .45, \"t2-percent\": +.8, \"valid-lifetime\": 0400",
+    ));
+    let s = &c.dhcp4.unwrap().subnets[0];
+    assert_eq!((s.t1_percent, s.t2_percent), (0.45, 0.8));
+    assert_eq!(s.valid_lifetime.default, 400);
+    // A float where Kea wants an integer is refused, at its place.
+    for (text, col) in [("7.", 19), ("+7", 19), ("1e2", 19)] {
+        let d = err(&v4(&format!("\"valid-lifetime\": {text}")));
+        check(&d, 2, col, "Dhcp4.valid-lifetime", "floating point");
+    }
+    let d = err(&v4("\"t1-percent\": ."));
+    check(&d, 2, 15, "", "`.` is not a number");
+}
