@@ -616,11 +616,54 @@ fn strip(text: &str) -> Result<(String, Vec<Include>, Vec<Number>), (usize, Stri
             _ => i += 1,
         }
     }
+    blank_extra_commas(&mut out);
     // Only ASCII bytes inside comments were replaced by ASCII spaces, but a
     // comment may contain multi-byte characters: every byte of those was
     // replaced too, so the result is still valid UTF-8.
     let out = String::from_utf8(out).map_err(|e| (e.utf8_error().valid_up_to(), e.to_string()))?;
     Ok((out, includes, numbers))
+}
+
+/// Replaces by a space every comma that Kea's parser takes as extraneous
+/// (it warns "Extraneous comma"): one after an element that is followed by
+/// `}`, `]` or another comma (`[1, 2,]`, `{"a": 1,, "b": 2}`). A comma
+/// with no element before it (`[, 1]`, `{,}`) stays, and is an error as in
+/// Kea. `b` has its comments blanked already.
+fn blank_extra_commas(b: &mut [u8]) {
+    let mut i = 0;
+    // The last byte that is not white space (outside strings: a string
+    // counts as its closing quote).
+    let mut last = 0u8;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                last = b'"';
+                i += 1;
+            }
+            b',' => {
+                let next = b[i + 1..]
+                    .iter()
+                    .find(|c| !c.is_ascii_whitespace())
+                    .copied();
+                let after_element = !matches!(last, 0 | b'{' | b'[' | b',' | b':');
+                if after_element && matches!(next, Some(b'}' | b']' | b',')) {
+                    b[i] = b' ';
+                } else {
+                    last = b',';
+                }
+                i += 1;
+            }
+            c if c.is_ascii_whitespace() => i += 1,
+            c => {
+                last = c;
+                i += 1;
+            }
+        }
+    }
 }
 
 fn line_end(b: &[u8], from: usize) -> usize {
@@ -1214,6 +1257,20 @@ mod tests {
         assert_eq!(pos(&src, "\"l\""), ("t.json".into(), 2, 79));
         // The rewritten number points at itself.
         assert_eq!(pos(&src, "0.45"), ("t.json".into(), 1, 7));
+    }
+
+    #[test]
+    fn extraneous_commas_are_dropped_as_kea_does() {
+        let text = "{\"a\": [1, 2,], /* c */ \"b\": {\"x\": 1,, \"y\": \",]\",\n // z\n },}";
+        let src = expand(text, Path::new("t.json")).unwrap();
+        assert_eq!(src.text.len(), text.len());
+        let v: serde_json::Value = serde_json::from_str(&src.text).unwrap();
+        assert_eq!(v, serde_json::json!({"a": [1, 2], "b": {"x": 1, "y": ",]"}}));
+        // No element before the comma: left for the JSON reader to refuse.
+        for bad in ["[, 1]", "{,}", "[,]", "{\"a\":, 1}"] {
+            let src = expand(bad, Path::new("t.json")).unwrap();
+            assert!(serde_json::from_str::<serde_json::Value>(&src.text).is_err(), "{bad}");
+        }
     }
 
     #[test]
