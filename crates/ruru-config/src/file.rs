@@ -1072,7 +1072,7 @@ pub fn kea_known(kind: &str, key: &str) -> bool {
         "Dhcp6.control-socket" | "Dhcp6.control-sockets" => CONTROL_SOCKET_KEA,
         _ => &[],
     };
-    table.contains(&key)
+    table.contains(&key) || crate::kea_keys::kea_keys(kind).contains(&key)
 }
 
 #[cfg(test)]
