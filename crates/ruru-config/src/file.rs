@@ -154,6 +154,14 @@ pub struct Dhcp4 {
     /// Client classes, in evaluation order. Default none.
     #[serde(default, deserialize_with = "objects")]
     pub client_classes: Option<Vec<ClientClass4>>,
+    /// Samples each statistic keeps (Kea's
+    /// `statistic-default-sample-count`): default 20; 0 keeps samples by
+    /// age instead (`statistic-default-sample-age`).
+    pub statistic_default_sample_count: Option<u32>,
+    /// Seconds of samples each statistic keeps when
+    /// `statistic-default-sample-count` is 0 (Kea's
+    /// `statistic-default-sample-age`). Default 0.
+    pub statistic_default_sample_age: Option<u32>,
 }
 
 /// One `client-classes` entry of `Dhcp4`.
@@ -686,6 +694,19 @@ pub struct Dhcp6 {
     /// Client classes, in evaluation order. Default none.
     #[serde(default, deserialize_with = "objects")]
     pub client_classes: Option<Vec<ClientClass6>>,
+    /// Kea's data directory (DHCPv6 only, as in Kea): where the default
+    /// lease file (`kea-leases6.csv`) and the server DUID file
+    /// (`kea-dhcp6-serverid`) go. Default: the lease file is
+    /// `/var/lib/kea/kea-leases6.csv` and the DUID file is next to it.
+    pub data_directory: Option<String>,
+    /// Samples each statistic keeps (Kea's
+    /// `statistic-default-sample-count`): default 20; 0 keeps samples by
+    /// age instead (`statistic-default-sample-age`).
+    pub statistic_default_sample_count: Option<u32>,
+    /// Seconds of samples each statistic keeps when
+    /// `statistic-default-sample-count` is 0 (Kea's
+    /// `statistic-default-sample-age`). Default 0.
+    pub statistic_default_sample_age: Option<u32>,
 }
 
 /// `interfaces-config` in `Dhcp6`: as in `Dhcp4` without

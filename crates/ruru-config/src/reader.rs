@@ -1265,11 +1265,17 @@ mod tests {
         let src = expand(text, Path::new("t.json")).unwrap();
         assert_eq!(src.text.len(), text.len());
         let v: serde_json::Value = serde_json::from_str(&src.text).unwrap();
-        assert_eq!(v, serde_json::json!({"a": [1, 2], "b": {"x": 1, "y": ",]"}}));
+        assert_eq!(
+            v,
+            serde_json::json!({"a": [1, 2], "b": {"x": 1, "y": ",]"}})
+        );
         // No element before the comma: left for the JSON reader to refuse.
         for bad in ["[, 1]", "{,}", "[,]", "{\"a\":, 1}"] {
             let src = expand(bad, Path::new("t.json")).unwrap();
-            assert!(serde_json::from_str::<serde_json::Value>(&src.text).is_err(), "{bad}");
+            assert!(
+                serde_json::from_str::<serde_json::Value>(&src.text).is_err(),
+                "{bad}"
+            );
         }
     }
 

@@ -424,7 +424,13 @@ fn syntax_error_position() {
     check(&d, 3, 3, "Dhcp4", "invalid JSON: expected `,` or `}`");
     // A comma with no element before it is an error, as in Kea.
     let d = err("{\"Dhcp4\": {\n  \"subnet4\": [, {}]}}");
-    check(&d, 2, 15, "Dhcp4.subnet4[0]", "invalid JSON: expected value");
+    check(
+        &d,
+        2,
+        15,
+        "Dhcp4.subnet4[0]",
+        "invalid JSON: expected value",
+    );
 }
 
 #[test]
@@ -1642,7 +1648,9 @@ fn kea_keys_anywhere_are_not_supported_yet() {
         assert_eq!(d.line, 2, "{d}");
     }
     // A Kea key in an object that does not take it stays unknown.
-    let d = err(&v4("\"option-data\": [{\"name\": \"routers\", \"data\": \"192.0.2.1\", \"pools\": []}]"));
+    let d = err(&v4(
+        "\"option-data\": [{\"name\": \"routers\", \"data\": \"192.0.2.1\", \"pools\": []}]",
+    ));
     assert!(d.message.starts_with("unknown key `pools`"), "{d}");
 }
 

@@ -104,6 +104,24 @@ impl Default for MultiThreading {
     }
 }
 
+/// Kea's `statistic-default-sample-count` and
+/// `statistic-default-sample-age`: how much history each statistic keeps.
+/// As in Kea, a count of 0 means "by age"; the age is ignored otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatisticSamples {
+    /// Samples kept per statistic (Kea's default 20); 0: by age.
+    pub count: u32,
+    /// Seconds of samples kept when `count` is 0 (Kea's default 0: the
+    /// latest sample only).
+    pub age: u32,
+}
+
+impl Default for StatisticSamples {
+    fn default() -> Self {
+        StatisticSamples { count: 20, age: 0 }
+    }
+}
+
 /// `interfaces-config`.
 #[derive(Debug, Clone)]
 pub struct InterfacesConfig {

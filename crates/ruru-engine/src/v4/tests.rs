@@ -99,6 +99,7 @@ fn engine() -> Engine4 {
         control_sockets: Vec::new(),
         hooks_libraries: Vec::new(),
         parked_packet_limit: 256,
+        statistic_samples: Default::default(),
         flex_id: None,
         flex_options: Vec::new(),
         client_classes: Vec::new(),

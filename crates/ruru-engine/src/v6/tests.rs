@@ -98,6 +98,7 @@ fn cfg() -> Dhcp6 {
         control_sockets: vec![],
         hooks_libraries: vec![],
         parked_packet_limit: 256,
+        statistic_samples: Default::default(),
         flex_id: None,
         flex_options: Vec::new(),
         server_id: ServerId {
