@@ -162,6 +162,10 @@ pub struct Dhcp4 {
     /// `statistic-default-sample-count` is 0 (Kea's
     /// `statistic-default-sample-age`). Default 0.
     pub statistic_default_sample_age: Option<u32>,
+    /// Checks of the leases loaded from the lease file (Kea's
+    /// `sanity-checks`).
+    #[serde(default, deserialize_with = "object")]
+    pub sanity_checks: Option<SanityChecks>,
 }
 
 /// One `client-classes` entry of `Dhcp4`.
@@ -400,6 +404,19 @@ pub struct ExpiredLeasesProcessing {
     pub max_reclaim_time: Option<u32>,
     /// Cycles with leases left before warning, 0 = never warn. Default 5.
     pub unwarned_reclaim_cycles: Option<u32>,
+}
+
+/// `sanity-checks` (both families).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SanityChecks {
+    /// What to do with a loaded lease whose subnet ID does not name the
+    /// subnet holding its address: `none`, `warn`, `fix`, `fix-del` or
+    /// `del`. Default `warn`.
+    pub lease_checks: Option<String>,
+    /// Kea 2.6's checks of the extended information in leases' user
+    /// context: only `none` (ruru does not store extended information yet).
+    pub extended_info_checks: Option<String>,
 }
 
 /// `multi-threading`.
@@ -707,6 +724,10 @@ pub struct Dhcp6 {
     /// `statistic-default-sample-count` is 0 (Kea's
     /// `statistic-default-sample-age`). Default 0.
     pub statistic_default_sample_age: Option<u32>,
+    /// Checks of the leases loaded from the lease file (Kea's
+    /// `sanity-checks`).
+    #[serde(default, deserialize_with = "object")]
+    pub sanity_checks: Option<SanityChecks>,
 }
 
 /// `interfaces-config` in `Dhcp6`: as in `Dhcp4` without

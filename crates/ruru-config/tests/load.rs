@@ -1673,3 +1673,41 @@ fn numbers_as_kea_writes_them() {
     let d = err(&v4("\"t1-percent\": ."));
     check(&d, 2, 15, "", "`.` is not a number");
 }
+
+#[test]
+fn sanity_checks() {
+    use ruru_config::LeaseChecks;
+    assert_eq!(ok(&v4("")).dhcp4.unwrap().lease_checks, LeaseChecks::Warn);
+    for (text, want) in [
+        ("none", LeaseChecks::None),
+        ("warn", LeaseChecks::Warn),
+        ("fix", LeaseChecks::Fix),
+        ("fix-del", LeaseChecks::FixDel),
+        ("del", LeaseChecks::Del),
+    ] {
+        let c = ok(&v4(&format!(
+            "\"sanity-checks\": {{\"lease-checks\": \"{text}\", \"extended-info-checks\": \"none\"}}"
+        )));
+        assert_eq!(c.dhcp4.unwrap().lease_checks, want, "{text}");
+    }
+    let d = err(&v4("\"sanity-checks\": {\"lease-checks\": \"fixdel\"}"));
+    check(
+        &d,
+        2,
+        35,
+        "Dhcp4.sanity-checks.lease-checks",
+        "unknown lease-checks `fixdel`: expected",
+    );
+    let d = err(&v4(
+        "\"sanity-checks\": {\"extended-info-checks\": \"fix\"}",
+    ));
+    check(
+        &d,
+        2,
+        43,
+        "Dhcp4.sanity-checks.extended-info-checks",
+        "not supported yet: extended-info-checks \"fix\"",
+    );
+    let d = err(&v4("\"sanity-checks\": {\"lease-check\": \"del\"}"));
+    assert!(d.message.starts_with("unknown key `lease-check`"), "{d}");
+}

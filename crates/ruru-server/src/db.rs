@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use ruru_config::{Config, LeaseDatabase, LeaseDbKind, OnFail, SqlDatabase};
 use ruru_engine::v4::hosts::HostSources;
-use ruru_lease::memfile::MemfileStore;
+use ruru_lease::memfile::{LoadCheck, MemfileOptions, MemfileStore};
 pub use ruru_lease::SchemaState;
 use ruru_lease::{HostStore, Lease4, Lease6, LeaseError, LeaseRow, LeaseStore};
 use ruru_lease_sql::{DbEvent, DbOptions, DbRole, MySqlStore, PgStore};
@@ -101,8 +101,9 @@ pub fn open4(
     db: &LeaseDatabase,
     config: &Path,
     callers: usize,
+    check: Option<LoadCheck<'_, Lease4>>,
 ) -> Result<OpenStore<Lease4>, ServerError> {
-    open(db, config, callers)
+    open(db, config, callers, check)
 }
 
 /// Opens the DHCPv6 store `db` names (a SQL database holds both families,
@@ -111,8 +112,9 @@ pub fn open6(
     db: &LeaseDatabase,
     config: &Path,
     callers: usize,
+    check: Option<LoadCheck<'_, Lease6>>,
 ) -> Result<OpenStore<Lease6>, ServerError> {
-    open(db, config, callers)
+    open(db, config, callers, check)
 }
 
 /// A schema error of the `what` database (`lease`, `hosts`) as the
@@ -207,6 +209,7 @@ fn open<L: LeaseRow>(
     db: &LeaseDatabase,
     config: &Path,
     callers: usize,
+    check: Option<LoadCheck<'_, L>>,
 ) -> Result<OpenStore<L>, ServerError>
 where
     MemfileStore<L>: LeaseStore,
@@ -214,11 +217,12 @@ where
     let schema_err = |e: LeaseError| schema_error("lease", config, e);
     Ok(match &db.kind {
         LeaseDbKind::Memfile => {
-            let m = Arc::new(if db.persist {
-                MemfileStore::<L>::open(Some(&db.name))?
-            } else {
-                MemfileStore::<L>::open(None)?
-            });
+            let path = db.persist.then_some(db.name.as_path());
+            let m = Arc::new(MemfileStore::<L>::open_checked(
+                path,
+                MemfileOptions::default(),
+                check,
+            )?);
             OpenStore {
                 store: m.clone(),
                 memfile: Some(m),

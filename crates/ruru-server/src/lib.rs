@@ -33,6 +33,7 @@ pub mod db;
 pub mod duid;
 pub mod hooks;
 pub mod logging;
+pub mod sanity;
 pub mod serve;
 pub mod service;
 pub mod sockets;

@@ -266,7 +266,7 @@ fn open_dbs<F: ServiceFamily>(
         .map_or_else(|| config.source.clone(), |(_, f)| f.clone());
     let callers = threads * F::interfaces(section).interfaces.len().max(1);
     let db = F::lease_database(section);
-    let leases = F::open_store(db, &file, callers)?;
+    let leases = F::open_store(section, &file, callers)?;
     crate::db::log_opened(
         &format!("{} lease database", F::NAME),
         &leases.describe,

@@ -54,9 +54,11 @@ pub trait ServiceFamily: SocketFamily<Snap = Arc<Self::Engine>> {
     fn hosts_databases(s: &Self::Section) -> &[ruru_config::LeaseDbKind];
     /// How many leases of this family `store` holds.
     fn count(store: &dyn LeaseStore) -> usize;
-    /// Opens the lease store `db` names ([`crate::db::open4`], `open6`).
+    /// Opens the lease store the section's `lease-database` names
+    /// ([`crate::db::open4`], `open6`), a memfile with the section's
+    /// `sanity-checks` ([`crate::sanity`]).
     fn open_store(
-        db: &LeaseDatabase,
+        section: &Self::Section,
         config: &std::path::Path,
         callers: usize,
     ) -> Result<crate::db::OpenStore<Self::Row>, ServerError>;

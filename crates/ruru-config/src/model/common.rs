@@ -122,6 +122,26 @@ impl Default for StatisticSamples {
     }
 }
 
+/// Kea's `sanity-checks.lease-checks`: what happens to a lease loaded from
+/// the lease file whose subnet ID does not name a subnet holding its
+/// address (DHCPv6: addresses only, not prefixes, as in Kea).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LeaseChecks {
+    /// Loaded as it is.
+    None,
+    /// Loaded as it is, with a warning (Kea's default).
+    #[default]
+    Warn,
+    /// Given the ID of the subnet holding its address; with none, loaded
+    /// as it is with a warning.
+    Fix,
+    /// Given the ID of the subnet holding its address; with none, not
+    /// loaded.
+    FixDel,
+    /// Not loaded.
+    Del,
+}
+
 /// `interfaces-config`.
 #[derive(Debug, Clone)]
 pub struct InterfacesConfig {

@@ -49,6 +49,8 @@ pub struct Dhcp6 {
     pub parked_packet_limit: u32,
     /// Kea's `statistic-default-sample-count` / `-age`.
     pub statistic_samples: crate::model::StatisticSamples,
+    /// Kea's `sanity-checks.lease-checks` (default `warn`).
+    pub lease_checks: crate::model::LeaseChecks,
     /// Kea's `client-classes`, in definition order (the order Kea
     /// evaluates them in); names are unique.
     pub client_classes: Vec<ClientClass6>,

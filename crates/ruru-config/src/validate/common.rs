@@ -43,6 +43,46 @@ pub(super) struct Common {
 }
 
 /// Validates what `Dhcp4` and `Dhcp6` share.
+/// `sanity-checks` of section `p`: its `lease-checks` (Kea's default
+/// `warn`); `extended-info-checks` other than `none` is not supported yet.
+pub(super) fn sanity_checks(
+    v: &mut V,
+    p: &str,
+    s: Option<&file::SanityChecks>,
+) -> model::LeaseChecks {
+    let Some(s) = s else {
+        return model::LeaseChecks::default();
+    };
+    if let Some(e) = s.extended_info_checks.as_deref() {
+        let path = format!("{p}.sanity-checks.extended-info-checks");
+        match e {
+            "none" => {}
+            "fix" | "strict" | "pedantic" => v.err(
+                path,
+                format!("not supported yet: extended-info-checks \"{e}\" (ruru does not store extended information in leases yet); expected \"none\""),
+            ),
+            other => v.err(
+                path,
+                format!("unknown extended-info-checks `{other}`: expected \"none\", \"fix\", \"strict\" or \"pedantic\""),
+            ),
+        }
+    }
+    match s.lease_checks.as_deref() {
+        None | Some("warn") => model::LeaseChecks::Warn,
+        Some("none") => model::LeaseChecks::None,
+        Some("fix") => model::LeaseChecks::Fix,
+        Some("fix-del") => model::LeaseChecks::FixDel,
+        Some("del") => model::LeaseChecks::Del,
+        Some(other) => {
+            v.err(
+                format!("{p}.sanity-checks.lease-checks"),
+                format!("unknown lease-checks `{other}`: expected \"none\", \"warn\", \"fix\", \"fix-del\" or \"del\""),
+            );
+            model::LeaseChecks::Warn
+        }
+    }
+}
+
 pub(super) fn common(v: &mut V, sec: &Section, c: CommonIn<'_>) -> Common {
     let p = sec.name;
     let family = if p == "Dhcp4" {

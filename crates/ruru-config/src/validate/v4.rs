@@ -194,6 +194,7 @@ pub(super) fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
             count: d.statistic_default_sample_count.unwrap_or(20),
             age: d.statistic_default_sample_age.unwrap_or(0),
         },
+        lease_checks: super::common::sanity_checks(v, P, d.sanity_checks.as_ref()),
         client_classes,
     }
 }

@@ -189,6 +189,7 @@ pub(super) fn dhcp6(v: &mut V, d: file::Dhcp6) -> Dhcp6 {
             count: d.statistic_default_sample_count.unwrap_or(20),
             age: d.statistic_default_sample_age.unwrap_or(0),
         },
+        lease_checks: super::common::sanity_checks(v, P, d.sanity_checks.as_ref()),
         client_classes,
     }
 }

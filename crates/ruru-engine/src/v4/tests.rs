@@ -100,6 +100,7 @@ fn engine() -> Engine4 {
         hooks_libraries: Vec::new(),
         parked_packet_limit: 256,
         statistic_samples: Default::default(),
+        lease_checks: Default::default(),
         flex_id: None,
         flex_options: Vec::new(),
         client_classes: Vec::new(),

@@ -99,6 +99,7 @@ fn cfg() -> Dhcp6 {
         hooks_libraries: vec![],
         parked_packet_limit: 256,
         statistic_samples: Default::default(),
+        lease_checks: Default::default(),
         flex_id: None,
         flex_options: Vec::new(),
         server_id: ServerId {
