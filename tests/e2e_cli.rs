@@ -135,3 +135,42 @@ fn check_reads_client_classes_and_points_into_expressions() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("ruru.json:4:"), "{err}");
 }
+
+#[test]
+fn serve_refuses_a_lease_file_with_more_bad_rows_than_max_row_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let leases = dir.path().join("leases4.csv");
+    std::fs::write(
+        &leases,
+        "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state,user_context\n\
+         192.0.2.300,,,3600,1,1,0,0,,0,\n\
+         not-an-address,,,3600,1,1,0,0,,0,\n",
+    )
+    .unwrap();
+    let cfg = dir.path().join("ruru.json");
+    let write = |max: u32| {
+        std::fs::write(
+            &cfg,
+            format!(
+                r#"{{ "Dhcp4": {{
+  "interfaces-config": {{ "interfaces": ["lo"], "dhcp-socket-type": "udp" }},
+  "lease-database": {{ "type": "memfile", "name": "{}", "max-row-errors": {max} }},
+  "subnet4": [ {{ "id": 1, "subnet": "192.0.2.0/24" }} ] }} }}"#,
+                leases.display()
+            ),
+        )
+        .unwrap();
+    };
+    // Two bad rows, at most one allowed: Kea's "exceeded maximum number of
+    // failures"; ruru does not start.
+    write(1);
+    let (code, _, err) = run(&["serve", "-c", cfg.to_str().unwrap(), "-p", "1"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("more than 1 invalid rows (max-row-errors)"),
+        "{err}"
+    );
+    // `ruru check` takes the key (it does not read the lease file).
+    let (code, _, err) = run(&["check", "-c", cfg.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+}

@@ -386,6 +386,10 @@ pub struct LeaseDatabase {
     /// (`key-password` and `cipher-list` are Kea keys that ruru refuses as
     /// not supported yet.)
     pub key_file: Option<String>,
+    /// memfile: invalid rows one lease file may have before loading fails
+    /// (Kea's `max-row-errors`); 0: no limit. Default 0. Taken and ignored
+    /// with a SQL lease database, as in Kea; not a hosts database key.
+    pub max_row_errors: Option<u32>,
 }
 
 /// `expired-leases-processing`; defaults in [`crate::model::ExpiredLeasesProcessing`].

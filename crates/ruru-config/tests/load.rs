@@ -1711,3 +1711,26 @@ fn sanity_checks() {
     let d = err(&v4("\"sanity-checks\": {\"lease-check\": \"del\"}"));
     assert!(d.message.starts_with("unknown key `lease-check`"), "{d}");
 }
+
+#[test]
+fn max_row_errors() {
+    let c = ok(&v4(
+        "\"lease-database\": {\"type\": \"memfile\", \"max-row-errors\": 5}",
+    ));
+    assert_eq!(c.dhcp4.unwrap().lease_database.max_row_errors, 5);
+    assert_eq!(ok(&v4("")).dhcp4.unwrap().lease_database.max_row_errors, 0);
+    // Taken and ignored with a SQL database, as in Kea.
+    ok(&v4(
+        "\"lease-database\": {\"type\": \"postgresql\", \"name\": \"kea\", \"max-row-errors\": 5}",
+    ));
+    let d = err(&v4(
+        "\"hosts-database\": {\"type\": \"mysql\", \"name\": \"kea\", \"max-row-errors\": 5}",
+    ));
+    check(
+        &d,
+        2,
+        70,
+        "Dhcp4.hosts-database.max-row-errors",
+        "is for a memfile lease database",
+    );
+}

@@ -218,11 +218,11 @@ where
     Ok(match &db.kind {
         LeaseDbKind::Memfile => {
             let path = db.persist.then_some(db.name.as_path());
-            let m = Arc::new(MemfileStore::<L>::open_checked(
-                path,
-                MemfileOptions::default(),
-                check,
-            )?);
+            let options = MemfileOptions {
+                max_row_errors: usize::try_from(db.max_row_errors).unwrap_or(usize::MAX),
+                ..MemfileOptions::default()
+            };
+            let m = Arc::new(MemfileStore::<L>::open_checked(path, options, check)?);
             OpenStore {
                 store: m.clone(),
                 memfile: Some(m),

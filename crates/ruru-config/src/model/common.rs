@@ -173,6 +173,9 @@ pub struct LeaseDatabase {
     pub persist: bool,
     /// Seconds between compactions; 0 disables them.
     pub lfc_interval: u32,
+    /// memfile: invalid rows one lease file may have before loading it
+    /// fails (Kea's `max-row-errors`); 0, Kea's default: no limit.
+    pub max_row_errors: u32,
 }
 
 /// Where leases are kept.

@@ -22,6 +22,7 @@ pub(super) fn lease_database(
         name: PathBuf::from(sec.lease_file),
         persist: true,
         lfc_interval: DEFAULT_LFC_INTERVAL,
+        max_row_errors: 0,
     };
     let Some(ld) = ld else { return default };
     let kind = match ld.kind.as_str() {
@@ -80,6 +81,8 @@ pub(super) fn lease_database(
         }
     }
     if kind != model::LeaseDbKind::Memfile {
+        // `max-row-errors` is taken and ignored with a SQL database, as in
+        // Kea (only the memfile backend reads rows from a file).
         for (key, set) in [
             ("persist", ld.persist.is_some()),
             ("lfc-interval", ld.lfc_interval.is_some()),
@@ -96,12 +99,14 @@ pub(super) fn lease_database(
             name: PathBuf::new(),
             persist: true,
             lfc_interval: 0,
+            max_row_errors: 0,
         };
     }
     model::LeaseDatabase {
         name: ld.name.as_ref().map_or(default.name, PathBuf::from),
         persist: ld.persist.unwrap_or(true),
         lfc_interval: ld.lfc_interval.unwrap_or(DEFAULT_LFC_INTERVAL),
+        max_row_errors: ld.max_row_errors.unwrap_or(0),
         ..default
     }
 }
@@ -138,6 +143,7 @@ pub(super) fn hosts_databases(
         for (key, set) in [
             ("persist", d.persist.is_some()),
             ("lfc-interval", d.lfc_interval.is_some()),
+            ("max-row-errors", d.max_row_errors.is_some()),
         ] {
             if set {
                 v.err(

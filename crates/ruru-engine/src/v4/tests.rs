@@ -78,6 +78,7 @@ fn engine() -> Engine4 {
             name: PathBuf::from("x.csv"),
             persist: false,
             lfc_interval: 0,
+            max_row_errors: 0,
         },
         hosts_databases: Vec::new(),
         subnets: vec![subnet()],

@@ -32,6 +32,7 @@ fn cfg() -> Dhcp6 {
             name: PathBuf::from("x6.csv"),
             persist: false,
             lfc_interval: 0,
+            max_row_errors: 0,
         },
         hosts_databases: vec![],
         subnets: vec![Subnet6 {
