@@ -246,11 +246,19 @@ fn accepted_kea_keys_without_effect() {
     assert_eq!(
         d.multi_threading,
         ruru_config::MultiThreading {
+            configured: true,
             enabled: true,
             thread_pool_size: 4,
             packet_queue_size: 16
         }
     );
+    assert_eq!(d.multi_threading.workers(), Some(4));
+    let off = ruru_config::MultiThreading {
+        enabled: false,
+        ..d.multi_threading
+    };
+    assert_eq!(off.workers(), Some(1));
+    assert_eq!(ruru_config::MultiThreading::default().workers(), None);
     assert_eq!(d.host_reservation_identifiers[0], HostIdType::CircuitId);
     assert_eq!(d.host_reservation_identifiers[4], HostIdType::Flex);
     let e = d.expired_leases;

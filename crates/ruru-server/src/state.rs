@@ -253,6 +253,15 @@ impl Shared {
             p.commit(&new_hooks);
         }
         self.configure_samples(&config);
+        let mt = |c: &Config| {
+            (
+                c.dhcp4.as_ref().map(|d| d.multi_threading),
+                c.dhcp6.as_ref().map(|d| d.multi_threading),
+            )
+        };
+        if mt(&old.config) != mt(&config) {
+            tracing::warn!("multi-threading changed: the worker count is set at start-up; restart ruru to apply it");
+        }
         let config = Arc::new(config);
         self.current.store(Arc::new(Running {
             config: config.clone(),

@@ -85,6 +85,10 @@ pub enum Secret {
 /// `multi-threading`, with Kea 2.2's defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MultiThreading {
+    /// The section has a `multi-threading` object. Without one, ruru
+    /// sizes its workers as Kea 2.6/3.0's default (multi-threading on,
+    /// one thread per CPU) does; see [`MultiThreading::workers`].
+    pub configured: bool,
     /// `enable-multi-threading` (Kea 2.2 default false).
     pub enabled: bool,
     /// `thread-pool-size`: worker threads, 0 = one per CPU (default 0).
@@ -97,9 +101,30 @@ pub struct MultiThreading {
 impl Default for MultiThreading {
     fn default() -> Self {
         MultiThreading {
+            configured: false,
             enabled: false,
             thread_pool_size: 0,
             packet_queue_size: 64,
+        }
+    }
+}
+
+impl MultiThreading {
+    /// Packet workers per socket that this asks for: 1 with
+    /// multi-threading disabled (Kea then handles one packet at a time),
+    /// `thread-pool-size` with it enabled, `None` for the default count
+    /// (`thread-pool-size` 0, Kea's "as many as CPUs", or no
+    /// `multi-threading` object: Kea 2.6/3.0's default is enabled).
+    pub fn workers(&self) -> Option<usize> {
+        if !self.configured {
+            return None;
+        }
+        if !self.enabled {
+            return Some(1);
+        }
+        match self.thread_pool_size {
+            0 => None,
+            n => Some(usize::try_from(n).unwrap_or(usize::MAX)),
         }
     }
 }

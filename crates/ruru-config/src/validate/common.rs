@@ -42,7 +42,6 @@ pub(super) struct Common {
     pub(super) flex_options: Vec<model::FlexOption>,
 }
 
-/// Validates what `Dhcp4` and `Dhcp6` share.
 /// `sanity-checks` of section `p`: its `lease-checks` (Kea's default
 /// `warn`); `extended-info-checks` other than `none` is not supported yet.
 pub(super) fn sanity_checks(
@@ -83,6 +82,7 @@ pub(super) fn sanity_checks(
     }
 }
 
+/// Validates what `Dhcp4` and `Dhcp6` share.
 pub(super) fn common(v: &mut V, sec: &Section, c: CommonIn<'_>) -> Common {
     let p = sec.name;
     let family = if p == "Dhcp4" {
@@ -153,6 +153,7 @@ pub(super) fn common(v: &mut V, sec: &Section, c: CommonIn<'_>) -> Common {
         Some(m) => {
             let def = model::MultiThreading::default();
             model::MultiThreading {
+                configured: true,
                 enabled: m.enable_multi_threading.unwrap_or(def.enabled),
                 thread_pool_size: m.thread_pool_size.unwrap_or(def.thread_pool_size),
                 packet_queue_size: m.packet_queue_size.unwrap_or(def.packet_queue_size),
