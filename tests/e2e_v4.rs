@@ -895,3 +895,31 @@ fn sanity_checks_decide_whether_a_misplaced_lease_holds_its_address() {
         assert!(log.contains(said), "{mode}: {log}");
     }
 }
+
+#[test]
+fn dhcp_queue_control_serves_through_kea_s_ring() {
+    // Packets go through the ring (a receiver thread, then the workers);
+    // DORA works as without it, and a reload keeps serving.
+    let Some((mut srv, relay)) = setup(
+        "queue_ring",
+        r#""dhcp-queue-control": { "enable-queue": true, "queue-type": "kea-ring4", "capacity": 8 },"#,
+        "",
+    ) else {
+        return;
+    };
+    let mut c = Client::new(3, relay.addr);
+    let a = c.dora(&relay);
+    assert!(a >= Ipv4Addr::new(192, 0, 2, 100), "{a}");
+    let pid = srv.child.as_ref().unwrap().id();
+    let rx = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap()
+        .filter_map(|t| std::fs::read_to_string(t.unwrap().path().join("comm")).ok())
+        .filter(|n| n.trim() == "ruru-lo-rx")
+        .count();
+    assert_eq!(rx, 1, "one receiver thread for the socket");
+    let mut c2 = Client::new(4, relay.addr);
+    assert_ne!(c2.dora(&relay), a);
+    let log = srv.stop();
+    assert_eq!(Server::stat_from_log(&log, "pkt4-receive-drop"), Some(0));
+    assert_eq!(Server::stat_from_log(&log, "pkt4-received"), Some(4));
+}

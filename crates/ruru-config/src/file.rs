@@ -166,6 +166,9 @@ pub struct Dhcp4 {
     /// `sanity-checks`).
     #[serde(default, deserialize_with = "object")]
     pub sanity_checks: Option<SanityChecks>,
+    /// Kea's packet queue (`dhcp-queue-control`).
+    #[serde(default, deserialize_with = "object")]
+    pub dhcp_queue_control: Option<DhcpQueueControl>,
 }
 
 /// One `client-classes` entry of `Dhcp4`.
@@ -408,6 +411,22 @@ pub struct ExpiredLeasesProcessing {
     pub max_reclaim_time: Option<u32>,
     /// Cycles with leases left before warning, 0 = never warn. Default 5.
     pub unwarned_reclaim_cycles: Option<u32>,
+}
+
+/// `dhcp-queue-control` (both families). Kea takes other keys too, for
+/// the queue types of hook libraries; ruru has only Kea's ring.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DhcpQueueControl {
+    pub comment: Option<String>,
+    pub user_context: Option<Value>,
+    /// Queue received packets. Default false.
+    pub enable_queue: Option<bool>,
+    /// `kea-ring4` (Dhcp4) or `kea-ring6` (Dhcp6); required with
+    /// `enable-queue` true, as in Kea.
+    pub queue_type: Option<String>,
+    /// Packets the ring holds; when full the oldest is dropped. Default 64.
+    pub capacity: Option<u32>,
 }
 
 /// `sanity-checks` (both families).
@@ -732,6 +751,9 @@ pub struct Dhcp6 {
     /// `sanity-checks`).
     #[serde(default, deserialize_with = "object")]
     pub sanity_checks: Option<SanityChecks>,
+    /// Kea's packet queue (`dhcp-queue-control`).
+    #[serde(default, deserialize_with = "object")]
+    pub dhcp_queue_control: Option<DhcpQueueControl>,
 }
 
 /// `interfaces-config` in `Dhcp6`: as in `Dhcp4` without

@@ -1742,3 +1742,48 @@ fn max_row_errors() {
         "is for a memfile lease database",
     );
 }
+
+#[test]
+fn dhcp_queue_control() {
+    let q = |body: &str| ok(&v4(body)).dhcp4.unwrap().queue_capacity;
+    assert_eq!(q(""), None);
+    assert_eq!(
+        q("\"dhcp-queue-control\": {\"enable-queue\": true, \"queue-type\": \"kea-ring4\"}"),
+        Some(64)
+    );
+    assert_eq!(
+        q("\"dhcp-queue-control\": {\"enable-queue\": true, \"queue-type\": \"kea-ring4\", \"capacity\": 250}"),
+        Some(250)
+    );
+    assert_eq!(
+        q("\"dhcp-queue-control\": {\"enable-queue\": false, \"queue-type\": \"kea-ring4\", \"capacity\": 250}"),
+        None
+    );
+    // Kea turns the queue off when multi-threading is enabled.
+    assert_eq!(
+        q("\"multi-threading\": {\"enable-multi-threading\": true},\n\"dhcp-queue-control\": {\"enable-queue\": true, \"queue-type\": \"kea-ring4\"}"),
+        None
+    );
+    let d = err(&v4("\"dhcp-queue-control\": {\"enable-queue\": true}"));
+    check(
+        &d,
+        2,
+        23,
+        "Dhcp4.dhcp-queue-control",
+        "`queue-type` is required",
+    );
+    let d = err(&v4(
+        "\"dhcp-queue-control\": {\"enable-queue\": true, \"queue-type\": \"kea-ring6\"}",
+    ));
+    check(
+        &d,
+        2,
+        60,
+        "Dhcp4.dhcp-queue-control.queue-type",
+        "not supported yet: queue-type \"kea-ring6\"",
+    );
+    let d = err(&v4(
+        "\"dhcp-queue-control\": {\"enable-queue\": true, \"queue-type\": \"kea-ring4\", \"capacity\": 0}",
+    ));
+    assert_eq!(d.path, "Dhcp4.dhcp-queue-control.capacity", "{d}");
+}

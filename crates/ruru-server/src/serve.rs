@@ -329,6 +329,7 @@ fn start<F: ServiceFamily>(
             stats: Arc::new(Stats::of_family(F::STATS)),
             port,
             threads,
+            queue: F::queue(section),
         },
         hooks,
     )?;

@@ -143,6 +143,9 @@ impl ServiceFamily for V4 {
     fn section(config: &Config) -> Option<&Dhcp4> {
         config.dhcp4.as_ref()
     }
+    fn queue(s: &Dhcp4) -> Option<usize> {
+        s.queue_capacity
+    }
     fn interfaces(s: &Dhcp4) -> &InterfacesConfig {
         &s.interfaces
     }

@@ -144,6 +144,9 @@ impl ServiceFamily for V6 {
     fn section(config: &Config) -> Option<&Dhcp6> {
         config.dhcp6.as_ref()
     }
+    fn queue(s: &Dhcp6) -> Option<usize> {
+        s.queue_capacity
+    }
     fn interfaces(s: &Dhcp6) -> &InterfacesConfig {
         &s.interfaces
     }

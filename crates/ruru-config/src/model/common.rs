@@ -109,6 +109,13 @@ impl Default for MultiThreading {
     }
 }
 
+/// Kea's `dhcp-queue-control`: with `enable-queue`, and unless
+/// multi-threading is enabled in the section (Kea then turns the queue
+/// off), a receiver thread per socket puts packets in a ring of this
+/// capacity that the socket's workers take them from; when the ring is
+/// full, the oldest packet is dropped (Kea's `kea-ring4` / `kea-ring6`).
+pub type QueueCapacity = Option<usize>;
+
 impl MultiThreading {
     /// Packet workers per socket that this asks for: 1 with
     /// multi-threading disabled (Kea then handles one packet at a time),

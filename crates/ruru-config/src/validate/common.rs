@@ -82,6 +82,53 @@ pub(super) fn sanity_checks(
     }
 }
 
+/// `dhcp-queue-control` of section `p` (see [`model::QueueCapacity`]):
+/// the ring's capacity when it queues. As in Kea, `queue-type` is required
+/// with `enable-queue` true; ruru has Kea's own ring only (the other types
+/// come from hook libraries), and a section with multi-threading enabled
+/// does not queue.
+pub(super) fn queue_control(
+    v: &mut V,
+    p: &str,
+    q: Option<&file::DhcpQueueControl>,
+    mt: &model::MultiThreading,
+) -> model::QueueCapacity {
+    let q = q?;
+    let ring = if p == "Dhcp4" {
+        "kea-ring4"
+    } else {
+        "kea-ring6"
+    };
+    let path = |k: &str| format!("{p}.dhcp-queue-control.{k}");
+    if q.capacity == Some(0) {
+        v.err(path("capacity"), "capacity 0: expected at least 1 packet");
+    }
+    if !q.enable_queue.unwrap_or(false) {
+        return None;
+    }
+    match q.queue_type.as_deref() {
+        None => {
+            v.err(
+                format!("{p}.dhcp-queue-control"),
+                format!("when the queue is enabled, `queue-type` is required (as in Kea): expected \"{ring}\""),
+            );
+            return None;
+        }
+        Some(t) if t == ring => {}
+        Some(t) => {
+            v.err(
+                path("queue-type"),
+                format!("not supported yet: queue-type \"{t}\" (queue types of hook libraries); expected \"{ring}\""),
+            );
+            return None;
+        }
+    }
+    if mt.configured && mt.enabled {
+        return None;
+    }
+    Some(usize::try_from(q.capacity.unwrap_or(64)).unwrap_or(usize::MAX))
+}
+
 /// Validates what `Dhcp4` and `Dhcp6` share.
 pub(super) fn common(v: &mut V, sec: &Section, c: CommonIn<'_>) -> Common {
     let p = sec.name;

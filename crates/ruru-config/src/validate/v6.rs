@@ -190,6 +190,12 @@ pub(super) fn dhcp6(v: &mut V, d: file::Dhcp6) -> Dhcp6 {
             age: d.statistic_default_sample_age.unwrap_or(0),
         },
         lease_checks: super::common::sanity_checks(v, P, d.sanity_checks.as_ref()),
+        queue_capacity: super::common::queue_control(
+            v,
+            P,
+            d.dhcp_queue_control.as_ref(),
+            &common.multi_threading,
+        ),
         client_classes,
     }
 }

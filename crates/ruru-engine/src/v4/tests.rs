@@ -102,6 +102,7 @@ fn engine() -> Engine4 {
         parked_packet_limit: 256,
         statistic_samples: Default::default(),
         lease_checks: Default::default(),
+        queue_capacity: None,
         flex_id: None,
         flex_options: Vec::new(),
         client_classes: Vec::new(),

@@ -101,6 +101,7 @@ fn cfg() -> Dhcp6 {
         parked_packet_limit: 256,
         statistic_samples: Default::default(),
         lease_checks: Default::default(),
+        queue_capacity: None,
         flex_id: None,
         flex_options: Vec::new(),
         server_id: ServerId {
