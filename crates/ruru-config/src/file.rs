@@ -273,6 +273,22 @@ pub struct ControlSocket {
     pub key_file: Option<String>,
     /// Require a client certificate (mutual TLS). Default true.
     pub cert_required: Option<bool>,
+    /// Extra headers of every HTTP response (http/https, Kea 2.6+).
+    /// Default none.
+    #[serde(default, deserialize_with = "objects")]
+    pub http_headers: Option<Vec<HttpHeader>>,
+}
+
+/// One `http-headers` entry of an HTTP control socket.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct HttpHeader {
+    pub comment: Option<String>,
+    pub user_context: Option<Value>,
+    /// The header's name. Required.
+    pub name: String,
+    /// Its value. Required.
+    pub value: String,
 }
 
 /// `authentication` of an HTTP control socket.

@@ -597,10 +597,6 @@ fn not_supported_yet() {
             "Dhcp4.client-classes[0].option-def",
         ),
         ("\"option-def\": []", "Dhcp4.option-def"),
-        (
-            "\"control-socket\": {\"socket-type\": \"http\", \"http-headers\": []}",
-            "Dhcp4.control-socket.http-headers",
-        ),
         ("\"dhcp-ddns\": {}", "Dhcp4.dhcp-ddns"),
         ("\"config-control\": {}", "Dhcp4.config-control"),
         ("\"reservations\": []", "Dhcp4.reservations"),
@@ -1786,4 +1782,32 @@ fn dhcp_queue_control() {
         "\"dhcp-queue-control\": {\"enable-queue\": true, \"queue-type\": \"kea-ring4\", \"capacity\": 0}",
     ));
     assert_eq!(d.path, "Dhcp4.dhcp-queue-control.capacity", "{d}");
+}
+
+#[test]
+fn http_headers() {
+    let c = ok(&v4(
+        r#""control-socket": {"socket-type": "http", "http-headers": [{"name": "X-A", "value": "1 2", "user-context": {}}]}"#,
+    ));
+    match &c.dhcp4.unwrap().control_sockets[0] {
+        ruru_config::ControlSocket::Http(h) => {
+            assert_eq!(h.headers, [("X-A".to_string(), "1 2".to_string())]);
+        }
+        s => panic!("{s:?}"),
+    }
+    let d = err(&v4(
+        r#""control-socket": {"socket-type": "http", "http-headers": [{"name": "X A", "value": "1"}]}"#,
+    ));
+    assert_eq!(d.path, "Dhcp4.control-socket.http-headers[0].name", "{d}");
+    let d = err(&v4(
+        r#""control-socket": {"socket-type": "http", "http-headers": [{"name": "X", "value": "a\nb"}]}"#,
+    ));
+    assert_eq!(d.path, "Dhcp4.control-socket.http-headers[0].value", "{d}");
+    let d = err(&v4(
+        r#""control-socket": {"socket-type": "unix", "socket-name": "/tmp/s", "http-headers": []}"#,
+    ));
+    assert!(
+        d.message.contains("not valid for a unix control socket"),
+        "{d}"
+    );
 }

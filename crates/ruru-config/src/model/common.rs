@@ -40,6 +40,8 @@ pub struct HttpControl {
     pub tls: Option<TlsFiles>,
     /// HTTP basic authentication, when `authentication` is set.
     pub auth: Option<BasicAuth>,
+    /// `http-headers`: (name, value) added to every response.
+    pub headers: Vec<(String, String)>,
 }
 
 /// TLS settings of an HTTPS control channel (files are read when the
