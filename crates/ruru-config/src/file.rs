@@ -409,6 +409,9 @@ pub struct LeaseDatabase {
     /// (Kea's `max-row-errors`); 0: no limit. Default 0. Taken and ignored
     /// with a SQL lease database, as in Kea; not a hosts database key.
     pub max_row_errors: Option<u32>,
+    /// Hosts databases: reservations are only read from it; the
+    /// reservation commands do not write it. Default false.
+    pub readonly: Option<bool>,
 }
 
 /// `expired-leases-processing`; defaults in [`crate::model::ExpiredLeasesProcessing`].

@@ -601,14 +601,6 @@ fn not_supported_yet() {
         ("\"config-control\": {}", "Dhcp4.config-control"),
         ("\"reservations\": []", "Dhcp4.reservations"),
         (
-            "\"hosts-database\": {\"type\": \"mysql\", \"name\": \"h\", \"readonly\": true}",
-            "Dhcp4.hosts-database.readonly",
-        ),
-        (
-            "\"lease-database\": {\"type\": \"memfile\", \"readonly\": true}",
-            "Dhcp4.lease-database.readonly",
-        ),
-        (
             "\"subnet4\": [{\"subnet\": \"10.0.0.0/8\", \"pools\": [{\"pool\": \"10.0.0.0/24\", \"pool-id\": 1}]}]",
             "Dhcp4.subnet4[0].pools[0].pool-id",
         ),
@@ -1380,6 +1372,7 @@ fn sql_lease_database() {
             on_fail: ruru_config::OnFail::ServeRetryContinue,
             retry_on_startup: true,
             tls: None,
+            readonly: false,
         })
     );
     // Kea's defaults.
@@ -1810,4 +1803,20 @@ fn http_headers() {
         d.message.contains("not valid for a unix control socket"),
         "{d}"
     );
+}
+
+#[test]
+fn hosts_database_readonly() {
+    let c = ok(&v4(
+        "\"hosts-database\": {\"type\": \"mysql\", \"name\": \"h\", \"readonly\": true}",
+    ));
+    match &c.dhcp4.unwrap().hosts_databases[..] {
+        [ruru_config::LeaseDbKind::Mysql(s)] => assert!(s.readonly),
+        k => panic!("{k:?}"),
+    }
+    let d = err(&v4(
+        "\"lease-database\": {\"type\": \"memfile\", \"readonly\": true}",
+    ));
+    assert_eq!(d.path, "Dhcp4.lease-database.readonly", "{d}");
+    assert!(d.message.contains("is for a hosts database"), "{d}");
 }

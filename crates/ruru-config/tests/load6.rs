@@ -357,10 +357,6 @@ fn unknown_and_not_supported_keys() {
         ("\"pd-allocator\": \"random\"", "Dhcp6.pd-allocator"),
         ("\"reservations\": []", "Dhcp6.reservations"),
         (
-            "\"lease-database\": {\"type\": \"memfile\", \"readonly\": true}",
-            "Dhcp6.lease-database.readonly",
-        ),
-        (
             "\"subnet6\": [{\"subnet\": \"2001:db8::/64\", \"ddns-ttl\": 100}]",
             "Dhcp6.subnet6[0].ddns-ttl",
         ),
@@ -1076,9 +1072,9 @@ fn hosts_databases6() {
             "unknown",
         ),
         (
-            r#""hosts-database": {"type": "mysql", "name": "a", "readonly": true}"#,
-            "Dhcp6.hosts-database.readonly",
-            "not supported yet: Dhcp6.hosts-database.readonly",
+            r#""lease-database": {"type": "mysql", "name": "a", "readonly": true}"#,
+            "Dhcp6.lease-database.readonly",
+            "is for a hosts database",
         ),
     ];
     for (body, path, msg) in cases {

@@ -247,6 +247,9 @@ pub struct SqlDatabase {
     /// TLS to the database (`trust-anchor`, `cert-file`, `key-file`); `None`:
     /// a plain connection.
     pub tls: Option<DbTls>,
+    /// Hosts databases (Kea's `readonly`): never written (the reservation
+    /// commands refuse to add or delete there). Default false.
+    pub readonly: bool,
 }
 
 /// TLS to a SQL database: Kea's `trust-anchor`, `cert-file` and `key-file`

@@ -25,6 +25,12 @@ pub(super) fn lease_database(
         max_row_errors: 0,
     };
     let Some(ld) = ld else { return default };
+    if ld.readonly.is_some() {
+        v.err(
+            format!("{p}.lease-database.readonly"),
+            "`readonly` is for a hosts database (`hosts-database`, `hosts-databases`), not `lease-database` (as in Kea)",
+        );
+    }
     let kind = match ld.kind.as_str() {
         "memfile" => {
             let sql_only = [
@@ -211,6 +217,7 @@ fn sql_database(v: &mut V, p: &str, ld: &file::LeaseDatabase) -> model::SqlDatab
         on_fail,
         retry_on_startup: ld.retry_on_startup.unwrap_or(false),
         tls,
+        readonly: ld.readonly.unwrap_or(false),
     }
 }
 

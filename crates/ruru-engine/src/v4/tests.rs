@@ -797,6 +797,7 @@ fn spread_engine(seed: u64) -> Engine4 {
         on_fail: OnFail::StopRetryExit,
         retry_on_startup: false,
         tls: None,
+        readonly: false,
     });
     cfg.subnets[0].pools[0].end = Ipv4Addr::new(192, 0, 2, 163);
     Engine4::new(

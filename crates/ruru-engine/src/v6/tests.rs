@@ -1056,6 +1056,7 @@ fn spread_engine(seed: u64) -> Engine6 {
         on_fail: OnFail::StopRetryExit,
         retry_on_startup: false,
         tls: None,
+        readonly: false,
     });
     c.subnets[0].pools[0].end = "2001:db8:1::13f".parse().unwrap();
     Engine6::new(
