@@ -412,6 +412,16 @@ pub struct LeaseDatabase {
     /// Hosts databases: reservations are only read from it; the
     /// reservation commands do not write it. Default false.
     pub readonly: Option<bool>,
+    /// PostgreSQL: seconds transmitted data may stay unacknowledged before
+    /// the connection is dropped (TCP_USER_TIMEOUT); 0: the system's.
+    /// Taken and without effect with MySQL, as in Kea. Default 0.
+    pub tcp_user_timeout: Option<u32>,
+    /// MySQL: Kea's socket read timeout, seconds; only 0 (not used, Kea's
+    /// default) is supported yet. Taken and without effect with
+    /// PostgreSQL, as in Kea.
+    pub read_timeout: Option<u32>,
+    /// MySQL: Kea's socket write timeout, as `read-timeout`.
+    pub write_timeout: Option<u32>,
 }
 
 /// `expired-leases-processing`; defaults in [`crate::model::ExpiredLeasesProcessing`].

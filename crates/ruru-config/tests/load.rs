@@ -1373,6 +1373,7 @@ fn sql_lease_database() {
             retry_on_startup: true,
             tls: None,
             readonly: false,
+            tcp_user_timeout: 0,
         })
     );
     // Kea's defaults.
@@ -1819,4 +1820,41 @@ fn hosts_database_readonly() {
     ));
     assert_eq!(d.path, "Dhcp4.lease-database.readonly", "{d}");
     assert!(d.message.contains("is for a hosts database"), "{d}");
+}
+
+#[test]
+fn sql_socket_timeouts() {
+    let pg = |extra: &str| {
+        let c = ok(&v4(&format!(
+            "\"lease-database\": {{\"type\": \"postgresql\", \"name\": \"kea\"{extra}}}"
+        )));
+        match c.dhcp4.unwrap().lease_database.kind {
+            LeaseDbKind::Postgresql(s) => s.tcp_user_timeout,
+            k => panic!("{k:?}"),
+        }
+    };
+    assert_eq!(pg(""), 0);
+    assert_eq!(pg(", \"tcp-user-timeout\": 30"), 30);
+    // Kea's PostgreSQL backend takes and ignores the MySQL timeouts.
+    assert_eq!(pg(", \"read-timeout\": 5, \"write-timeout\": 5"), 0);
+    // MySQL: 0 (Kea's default) only; tcp-user-timeout ignored as in Kea.
+    ok(&v4(
+        "\"lease-database\": {\"type\": \"mysql\", \"name\": \"kea\", \"read-timeout\": 0, \"tcp-user-timeout\": 9}",
+    ));
+    let d = err(&v4(
+        "\"lease-database\": {\"type\": \"mysql\", \"name\": \"kea\", \"write-timeout\": 3}",
+    ));
+    assert_eq!(d.path, "Dhcp4.lease-database.write-timeout", "{d}");
+    assert!(
+        d.message
+            .starts_with("not supported yet: write-timeout with mysql"),
+        "{d}"
+    );
+    let d = err(&v4(
+        "\"lease-database\": {\"type\": \"memfile\", \"tcp-user-timeout\": 3}",
+    ));
+    assert!(
+        d.message.contains("is for \"postgresql\" and \"mysql\""),
+        "{d}"
+    );
 }

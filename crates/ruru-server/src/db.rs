@@ -89,6 +89,8 @@ pub fn db_options(s: &SqlDatabase) -> DbOptions {
     o.max_reconnect_tries = s.max_reconnect_tries;
     o.reconnect_wait_time = Duration::from_millis(u64::from(s.reconnect_wait_time));
     o.retry_on_startup = s.retry_on_startup;
+    o.tcp_user_timeout =
+        (s.tcp_user_timeout > 0).then(|| Duration::from_secs(u64::from(s.tcp_user_timeout)));
     o.tls = s.tls.as_ref().map(|t| ruru_lease_sql::sql::DbTls {
         trust_anchor: t.trust_anchor.clone(),
         client: t.client.clone(),

@@ -250,6 +250,8 @@ pub struct SqlDatabase {
     /// Hosts databases (Kea's `readonly`): never written (the reservation
     /// commands refuse to add or delete there). Default false.
     pub readonly: bool,
+    /// PostgreSQL's `tcp-user-timeout`, seconds; 0 (default): the system's.
+    pub tcp_user_timeout: u32,
 }
 
 /// TLS to a SQL database: Kea's `trust-anchor`, `cert-file` and `key-file`

@@ -46,6 +46,9 @@ pub(super) fn lease_database(
                 ("trust-anchor", ld.trust_anchor.is_some()),
                 ("cert-file", ld.cert_file.is_some()),
                 ("key-file", ld.key_file.is_some()),
+                ("tcp-user-timeout", ld.tcp_user_timeout.is_some()),
+                ("read-timeout", ld.read_timeout.is_some()),
+                ("write-timeout", ld.write_timeout.is_some()),
             ];
             for (key, set) in sql_only {
                 if set {
@@ -205,6 +208,22 @@ fn sql_database(v: &mut V, p: &str, ld: &file::LeaseDatabase) -> model::SqlDatab
         v.err(format!("{p}.host"), "empty host name");
     }
     let tls = db_tls(v, p, ld);
+    // Kea's MySQL client sets socket read/write timeouts; the MySQL client
+    // ruru uses has none (each statement is bounded by connect-timeout).
+    // PostgreSQL takes and ignores them, as in Kea.
+    if ld.kind == "mysql" {
+        for (key, val) in [
+            ("read-timeout", ld.read_timeout),
+            ("write-timeout", ld.write_timeout),
+        ] {
+            if val.is_some_and(|t| t > 0) {
+                v.err(
+                    format!("{p}.{key}"),
+                    format!("not supported yet: {key} with mysql (ruru bounds each statement by connect-timeout); expected 0 (Kea's default: not used)"),
+                );
+            }
+        }
+    }
     model::SqlDatabase {
         name,
         host: ld.host.clone().unwrap_or_else(|| "localhost".into()),
@@ -218,6 +237,12 @@ fn sql_database(v: &mut V, p: &str, ld: &file::LeaseDatabase) -> model::SqlDatab
         retry_on_startup: ld.retry_on_startup.unwrap_or(false),
         tls,
         readonly: ld.readonly.unwrap_or(false),
+        // Without effect with MySQL, as in Kea.
+        tcp_user_timeout: if ld.kind == "postgresql" {
+            ld.tcp_user_timeout.unwrap_or(0)
+        } else {
+            0
+        },
     }
 }
 

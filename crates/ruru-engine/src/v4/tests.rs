@@ -798,6 +798,7 @@ fn spread_engine(seed: u64) -> Engine4 {
         retry_on_startup: false,
         tls: None,
         readonly: false,
+        tcp_user_timeout: 0,
     });
     cfg.subnets[0].pools[0].end = Ipv4Addr::new(192, 0, 2, 163);
     Engine4::new(

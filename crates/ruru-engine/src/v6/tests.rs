@@ -1057,6 +1057,7 @@ fn spread_engine(seed: u64) -> Engine6 {
         retry_on_startup: false,
         tls: None,
         readonly: false,
+        tcp_user_timeout: 0,
     });
     c.subnets[0].pools[0].end = "2001:db8:1::13f".parse().unwrap();
     Engine6::new(
