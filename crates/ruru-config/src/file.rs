@@ -347,6 +347,10 @@ pub struct InterfacesConfig {
     pub service_sockets_max_retries: Option<u32>,
     /// Milliseconds between those retries. Default 5000.
     pub service_sockets_retry_wait_time: Option<u32>,
+    /// `Dhcp4` only: where replies leave, `same-as-inbound` (the default:
+    /// the interface the query came in on, ruru's only way yet) or
+    /// `use-routing` (not supported yet).
+    pub outbound_interface: Option<String>,
 }
 
 /// `dhcp-socket-type` values.
@@ -816,6 +820,7 @@ impl InterfacesConfig6 {
             service_sockets_require_all: self.service_sockets_require_all,
             service_sockets_max_retries: self.service_sockets_max_retries,
             service_sockets_retry_wait_time: self.service_sockets_retry_wait_time,
+            outbound_interface: None,
         }
     }
 }

@@ -1858,3 +1858,34 @@ fn sql_socket_timeouts() {
         "{d}"
     );
 }
+
+#[test]
+fn outbound_interface() {
+    ok(&v4(
+        "\"interfaces-config\": {\"interfaces\": [\"lo\"], \"outbound-interface\": \"same-as-inbound\"}",
+    ));
+    let d = err(&v4(
+        "\"interfaces-config\": {\"dhcp-socket-type\": \"udp\", \"outbound-interface\": \"use-routing\"}",
+    ));
+    assert_eq!(d.path, "Dhcp4.interfaces-config.outbound-interface", "{d}");
+    assert!(
+        d.message
+            .starts_with("not supported yet: outbound-interface \"use-routing\""),
+        "{d}"
+    );
+    let d = err(&v4(
+        "\"interfaces-config\": {\"outbound-interface\": \"routing\"}",
+    ));
+    assert!(
+        d.message
+            .starts_with("unknown outbound-interface `routing`"),
+        "{d}"
+    );
+    // Kea's DHCPv6 server has no such key.
+    let d =
+        err("{\"Dhcp6\": {\"interfaces-config\": {\"outbound-interface\": \"same-as-inbound\"}}}");
+    assert!(
+        d.message.starts_with("unknown key `outbound-interface`"),
+        "{d}"
+    );
+}

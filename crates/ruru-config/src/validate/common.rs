@@ -231,6 +231,17 @@ fn interfaces(v: &mut V, p: &str, ic: Option<&file::InterfacesConfig>) -> model:
             retry_wait_ms: 5000,
         };
     };
+    match ic.outbound_interface.as_deref() {
+        None | Some("same-as-inbound") => {}
+        Some("use-routing") => v.err(
+            format!("{p}.interfaces-config.outbound-interface"),
+            "not supported yet: outbound-interface \"use-routing\" (replies leave by the interface the query came in on); expected \"same-as-inbound\"",
+        ),
+        Some(other) => v.err(
+            format!("{p}.interfaces-config.outbound-interface"),
+            format!("unknown outbound-interface `{other}`: expected \"same-as-inbound\" or \"use-routing\""),
+        ),
+    }
     let list = ic.interfaces.clone().unwrap_or_default();
     for (i, name) in list.iter().enumerate() {
         if name.trim().is_empty() {
