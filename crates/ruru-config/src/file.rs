@@ -479,6 +479,8 @@ pub struct SanityChecks {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct MultiThreading {
+    pub comment: Option<String>,
+    pub user_context: Option<Value>,
     /// Process packets on a thread pool. Default false.
     pub enable_multi_threading: Option<bool>,
     /// Threads in the pool, 0 = one per CPU. Default 0.

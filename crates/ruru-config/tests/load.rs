@@ -1889,3 +1889,11 @@ fn outbound_interface() {
         "{d}"
     );
 }
+
+#[test]
+fn multi_threading_takes_comment_and_user_context_as_kea() {
+    let c = ok(&v4(
+        "\"multi-threading\": {\"comment\": \"x\", \"user-context\": {\"a\": 1}, \"thread-pool-size\": 2}",
+    ));
+    assert_eq!(c.dhcp4.unwrap().multi_threading.thread_pool_size, 2);
+}
