@@ -206,13 +206,28 @@ fn dhcp4_workers(cfg: &std::path::Path, extra: &[&str]) -> Vec<String> {
         .lines()
         .map_while(Result::ok)
         .any(|l| l.contains("ruru ready"));
-    let mut names = Vec::new();
-    if ready {
+    // A thread names itself once it runs, which may be just after "ruru
+    // ready": read until two reads a while apart agree.
+    let read = || {
+        let mut names = Vec::new();
         for t in std::fs::read_dir(format!("/proc/{}/task", child.id())).unwrap() {
             let comm = std::fs::read_to_string(t.unwrap().path().join("comm")).unwrap_or_default();
             if comm.starts_with("ruru-lo-") {
                 names.push(comm.trim().to_string());
             }
+        }
+        names.sort();
+        names
+    };
+    let mut names = Vec::new();
+    if ready {
+        for _ in 0..50 {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            let now = read();
+            if !now.is_empty() && now == names {
+                break;
+            }
+            names = now;
         }
     }
     let _ = child.kill();
