@@ -135,3 +135,133 @@ fn check_reads_client_classes_and_points_into_expressions() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("ruru.json:4:"), "{err}");
 }
+
+#[test]
+fn serve_refuses_a_lease_file_with_more_bad_rows_than_max_row_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let leases = dir.path().join("leases4.csv");
+    std::fs::write(
+        &leases,
+        "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state,user_context\n\
+         192.0.2.300,,,3600,1,1,0,0,,0,\n\
+         not-an-address,,,3600,1,1,0,0,,0,\n",
+    )
+    .unwrap();
+    let cfg = dir.path().join("ruru.json");
+    let write = |max: u32| {
+        std::fs::write(
+            &cfg,
+            format!(
+                r#"{{ "Dhcp4": {{
+  "interfaces-config": {{ "interfaces": ["lo"], "dhcp-socket-type": "udp" }},
+  "lease-database": {{ "type": "memfile", "name": "{}", "max-row-errors": {max} }},
+  "subnet4": [ {{ "id": 1, "subnet": "192.0.2.0/24" }} ] }} }}"#,
+                leases.display()
+            ),
+        )
+        .unwrap();
+    };
+    // Two bad rows, at most one allowed: Kea's "exceeded maximum number of
+    // failures"; ruru does not start.
+    write(1);
+    let (code, _, err) = run(&["serve", "-c", cfg.to_str().unwrap(), "-p", "1"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("more than 1 invalid rows (max-row-errors)"),
+        "{err}"
+    );
+    // `ruru check` takes the key (it does not read the lease file).
+    let (code, _, err) = run(&["check", "-c", cfg.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+}
+
+/// Starts `ruru serve` on `cfg` with `extra` arguments, waits for "ruru
+/// ready" and returns the names of its packet workers (threads
+/// `ruru-<iface>-<n>` for DHCPv4), then stops it.
+fn dhcp4_workers(cfg: &std::path::Path, extra: &[&str]) -> Vec<String> {
+    use std::io::BufRead as _;
+    let port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "-c",
+            cfg.to_str().unwrap(),
+            "-p",
+            &port,
+            "-P",
+            &port,
+        ])
+        .args(extra)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let ready = std::io::BufReader::new(out)
+        .lines()
+        .map_while(Result::ok)
+        .any(|l| l.contains("ruru ready"));
+    // A thread names itself once it runs, which may be just after "ruru
+    // ready": read until two reads a while apart agree.
+    let read = || {
+        let mut names = Vec::new();
+        for t in std::fs::read_dir(format!("/proc/{}/task", child.id())).unwrap() {
+            let comm = std::fs::read_to_string(t.unwrap().path().join("comm")).unwrap_or_default();
+            if comm.starts_with("ruru-lo-") {
+                names.push(comm.trim().to_string());
+            }
+        }
+        names.sort();
+        names
+    };
+    let mut names = Vec::new();
+    if ready {
+        for _ in 0..50 {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            let now = read();
+            if !now.is_empty() && now == names {
+                break;
+            }
+            names = now;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(ready, "ruru did not start");
+    names.sort();
+    names
+}
+
+#[test]
+fn multi_threading_sizes_the_workers_and_threads_overrides_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("ruru.json");
+    let write = |mt: &str| {
+        std::fs::write(
+            &cfg,
+            format!(
+                r#"{{ "Dhcp4": {{
+  "interfaces-config": {{ "interfaces": ["lo"], "dhcp-socket-type": "udp" }},
+  "lease-database": {{ "type": "memfile", "persist": false }},
+  {mt}
+  "subnet4": [ {{ "id": 1, "subnet": "192.0.2.0/24" }} ] }} }}"#
+            ),
+        )
+        .unwrap();
+    };
+    write(r#""multi-threading": { "enable-multi-threading": true, "thread-pool-size": 3 },"#);
+    assert_eq!(dhcp4_workers(&cfg, &[]).len(), 3);
+    assert_eq!(dhcp4_workers(&cfg, &["--threads", "2"]).len(), 2);
+    // Kea without multi-threading handles one packet at a time.
+    write(r#""multi-threading": { "enable-multi-threading": false, "thread-pool-size": 3 },"#);
+    assert_eq!(dhcp4_workers(&cfg, &[]), ["ruru-lo-0"]);
+    // No multi-threading object: one worker per CPU (Kea 2.6/3.0's default).
+    write("");
+    let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+    assert_eq!(dhcp4_workers(&cfg, &[]).len(), cpus);
+}

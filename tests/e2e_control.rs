@@ -1325,3 +1325,40 @@ fn repeated_keys_are_refused_and_not_run() {
     assert_eq!(a["result"], 0, "{a}");
     assert!(relay.exchange(&c.discover()).is_none());
 }
+
+#[test]
+fn http_headers_are_added_to_every_response() {
+    // Kea's `http-headers`: on answers, on /metrics and on the 401.
+    let srv = Srv::start(
+        r#"[ { "socket-type": "http", "socket-port": @HTTP@,
+               "http-headers": [ { "name": "Strict-Transport-Security", "value": "max-age=31536000" },
+                                 { "name": "X-Site", "value": "lab 1", "comment": "ours" } ],
+               "authentication": { "type": "basic", "realm": "r",
+                 "clients": [ { "user": "a", "password": "b" } ] } } ]"#,
+        relay_addr_for("http_headers"),
+    );
+    let auth = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, "a:b");
+    for (method, path, cred, status) in [
+        ("POST", "/", Some(auth.as_str()), 200),
+        ("GET", "/metrics", Some(auth.as_str()), 200),
+        ("POST", "/", None, 401),
+    ] {
+        let (code, head, _) = http(
+            srv.http,
+            method,
+            path,
+            cred,
+            r#"{"command": "version-get"}"#,
+        );
+        assert_eq!(code, status, "{head}");
+        let head = head.to_ascii_lowercase();
+        assert!(
+            head.contains("\r\nstrict-transport-security: max-age=31536000"),
+            "{method} {path}: {head}"
+        );
+        assert!(
+            head.contains("\r\nx-site: lab 1"),
+            "{method} {path}: {head}"
+        );
+    }
+}

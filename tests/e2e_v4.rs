@@ -820,3 +820,106 @@ fn kill_9_under_load_loses_no_acknowledged_lease() {
         acked.len()
     );
 }
+
+/// A server whose only pool address, 192.0.2.100, is in the lease file
+/// with subnet ID 7 (no such subnet), under `lease-checks` `mode`.
+fn sanity_server(test: &str, mode: &str) -> Option<(Server, Relay)> {
+    if !can_bind_67(test) {
+        return None;
+    }
+    let ra = relay_addr_for(test);
+    let dir = tempfile::tempdir().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    write(
+        &dir.path().join("leases4.csv"),
+        &format!(
+            "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state,user_context\n\
+             192.0.2.100,02:00:5e:10:00:01,,3600,{},7,0,0,,0,\n",
+            now + 3600
+        ),
+    );
+    let cfg = format!(
+        r#"{{ "Dhcp4": {{
+    "interfaces-config": {{ "interfaces": ["lo"], "dhcp-socket-type": "udp" }},
+    "lease-database": {{ "type": "memfile", "name": "@DIR@/leases4.csv", "lfc-interval": 0 }},
+    "sanity-checks": {{ "lease-checks": "{mode}" }},
+    "subnet4": [ {{
+      "id": 1, "subnet": "192.0.2.0/24",
+      "pools": [ {{ "pool": "192.0.2.100 - 192.0.2.100" }} ],
+      "relay": {{ "ip-addresses": ["{ra}"] }}
+    }} ]
+}} }}"#
+    );
+    let srv = Server::start_in(dir, &cfg);
+    let relay = Relay::new(ra, srv.port);
+    Some((srv, relay))
+}
+
+#[test]
+fn sanity_checks_decide_whether_a_misplaced_lease_holds_its_address() {
+    // `del`: the lease is not loaded, so another client is offered the
+    // address; the lease file is left as it was (as in Kea).
+    let Some((srv, relay)) = sanity_server("sanity_del", "del") else {
+        return;
+    };
+    let mut c = Client::new(2, relay.addr);
+    let offer = relay.exchange(&c.discover()).expect("OFFER");
+    assert_eq!(offer.yiaddr(), Ipv4Addr::new(192, 0, 2, 100));
+    assert!(srv
+        .lease_file("leases4.csv")
+        .contains("192.0.2.100,02:00:5e:10:00:01,"));
+    assert!(
+        srv.log_text().contains("lease not loaded"),
+        "{}",
+        srv.log_text()
+    );
+    drop(srv);
+
+    // `warn` (Kea's default) and `fix`: loaded, so the address stays the
+    // other client's and the single-address pool has nothing to offer.
+    for mode in ["warn", "fix"] {
+        let Some((srv, relay)) = sanity_server(&format!("sanity_{mode}"), mode) else {
+            return;
+        };
+        let mut c = Client::new(2, relay.addr);
+        assert!(relay.exchange(&c.discover()).is_none(), "{mode}");
+        let log = srv.log_text();
+        let said = if mode == "warn" {
+            "lease sanity check failed"
+        } else {
+            "subnet-id 7 replaced by 1"
+        };
+        assert!(log.contains(said), "{mode}: {log}");
+    }
+}
+
+#[test]
+fn dhcp_queue_control_serves_through_kea_s_ring() {
+    // Packets go through the ring (a receiver thread, then the workers);
+    // DORA works as without it, and a reload keeps serving.
+    let Some((mut srv, relay)) = setup(
+        "queue_ring",
+        r#""dhcp-queue-control": { "enable-queue": true, "queue-type": "kea-ring4", "capacity": 8 },"#,
+        "",
+    ) else {
+        return;
+    };
+    let mut c = Client::new(3, relay.addr);
+    let a = c.dora(&relay);
+    assert!(a >= Ipv4Addr::new(192, 0, 2, 100), "{a}");
+    let pid = srv.child.as_ref().unwrap().id();
+    let rx = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap()
+        .filter_map(|t| std::fs::read_to_string(t.unwrap().path().join("comm")).ok())
+        .filter(|n| n.trim() == "ruru-lo-rx")
+        .count();
+    assert_eq!(rx, 1, "one receiver thread for the socket");
+    let mut c2 = Client::new(4, relay.addr);
+    assert_ne!(c2.dora(&relay), a);
+    let log = srv.stop();
+    assert_eq!(Server::stat_from_log(&log, "pkt4-receive-drop"), Some(0));
+    assert_eq!(Server::stat_from_log(&log, "pkt4-received"), Some(4));
+}

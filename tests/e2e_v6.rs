@@ -519,3 +519,41 @@ fn messages_with_thousands_of_ias_are_answered_for_the_first_32() {
         .count();
     assert_eq!(cut, 2, "each cut logged with its xid:\n{}", log.join("\n"));
 }
+
+#[test]
+fn data_directory_holds_the_lease_file_and_the_server_duid() {
+    // Kea's `data-directory`: the default lease file and the DUID file go
+    // there (the directory must exist, as in Kea).
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    let cfg = r#"{ "Dhcp6": {
+    "interfaces-config": { "interfaces": ["lo"] },
+    "data-directory": "@DIR@/data",
+    "preferred-lifetime": 3000, "valid-lifetime": 4000,
+    "subnet6": [ {
+      "id": 1, "subnet": "2001:db8:1::/64",
+      "pools": [ { "pool": "2001:db8:1::100 - 2001:db8:1::1ff" } ]
+    } ]
+} }"#;
+    let Some((_g, srv, relay)) = setup_with("v6_data_directory", cfg, Some(dir)) else {
+        return;
+    };
+    let adv = relay
+        .exchange(&msg(1, 1, None, &[ia_na(1, None)]))
+        .expect("ADVERTISE");
+    let sid = server_duid(&adv);
+    let a = addr_of(&adv).unwrap();
+    let rep = relay
+        .exchange(&msg(3, 1, Some(&sid), &[ia_na(1, Some(a))]))
+        .expect("REPLY");
+    assert_eq!(addr_of(&rep), Some(a));
+    let leases = srv.lease_file("data/kea-leases6.csv");
+    assert!(
+        leases.lines().any(|l| l.starts_with(&format!("{a},"))),
+        "{leases}"
+    );
+    let stored = srv.lease_file("data/kea-dhcp6-serverid");
+    let hex: Vec<String> = sid.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(stored.trim(), hex.join(":"));
+    assert!(!srv.path("kea-dhcp6-serverid").exists());
+}

@@ -161,6 +161,21 @@ pub struct Dhcp4 {
     /// Client classes, in evaluation order. Default none.
     #[serde(default, deserialize_with = "objects")]
     pub client_classes: Option<Vec<ClientClass4>>,
+    /// Samples each statistic keeps (Kea's
+    /// `statistic-default-sample-count`): default 20; 0 keeps samples by
+    /// age instead (`statistic-default-sample-age`).
+    pub statistic_default_sample_count: Option<u32>,
+    /// Seconds of samples each statistic keeps when
+    /// `statistic-default-sample-count` is 0 (Kea's
+    /// `statistic-default-sample-age`). Default 0.
+    pub statistic_default_sample_age: Option<u32>,
+    /// Checks of the leases loaded from the lease file (Kea's
+    /// `sanity-checks`).
+    #[serde(default, deserialize_with = "object")]
+    pub sanity_checks: Option<SanityChecks>,
+    /// Kea's packet queue (`dhcp-queue-control`).
+    #[serde(default, deserialize_with = "object")]
+    pub dhcp_queue_control: Option<DhcpQueueControl>,
 }
 
 /// One `client-classes` entry of `Dhcp4`.
@@ -269,6 +284,22 @@ pub struct ControlSocket {
     pub key_file: Option<String>,
     /// Require a client certificate (mutual TLS). Default true.
     pub cert_required: Option<bool>,
+    /// Extra headers of every HTTP response (http/https, Kea 2.6+).
+    /// Default none.
+    #[serde(default, deserialize_with = "objects")]
+    pub http_headers: Option<Vec<HttpHeader>>,
+}
+
+/// One `http-headers` entry of an HTTP control socket.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct HttpHeader {
+    pub comment: Option<String>,
+    pub user_context: Option<Value>,
+    /// The header's name. Required.
+    pub name: String,
+    /// Its value. Required.
+    pub value: String,
 }
 
 /// `authentication` of an HTTP control socket.
@@ -327,6 +358,10 @@ pub struct InterfacesConfig {
     pub service_sockets_max_retries: Option<u32>,
     /// Milliseconds between those retries. Default 5000.
     pub service_sockets_retry_wait_time: Option<u32>,
+    /// `Dhcp4` only: where replies leave, `same-as-inbound` (the default:
+    /// the interface the query came in on, ruru's only way yet) or
+    /// `use-routing` (not supported yet).
+    pub outbound_interface: Option<String>,
 }
 
 /// `dhcp-socket-type` values.
@@ -385,6 +420,23 @@ pub struct LeaseDatabase {
     /// (`key-password` and `cipher-list` are Kea keys that ruru refuses as
     /// not supported yet.)
     pub key_file: Option<String>,
+    /// memfile: invalid rows one lease file may have before loading fails
+    /// (Kea's `max-row-errors`); 0: no limit. Default 0. Taken and ignored
+    /// with a SQL lease database, as in Kea; not a hosts database key.
+    pub max_row_errors: Option<u32>,
+    /// Hosts databases: reservations are only read from it; the
+    /// reservation commands do not write it. Default false.
+    pub readonly: Option<bool>,
+    /// PostgreSQL: seconds transmitted data may stay unacknowledged before
+    /// the connection is dropped (TCP_USER_TIMEOUT); 0: the system's.
+    /// Taken and without effect with MySQL, as in Kea. Default 0.
+    pub tcp_user_timeout: Option<u32>,
+    /// MySQL: Kea's socket read timeout, seconds; only 0 (not used, Kea's
+    /// default) is supported yet. Taken and without effect with
+    /// PostgreSQL, as in Kea.
+    pub read_timeout: Option<u32>,
+    /// MySQL: Kea's socket write timeout, as `read-timeout`.
+    pub write_timeout: Option<u32>,
 }
 
 /// `expired-leases-processing`; defaults in [`crate::model::ExpiredLeasesProcessing`].
@@ -405,10 +457,41 @@ pub struct ExpiredLeasesProcessing {
     pub unwarned_reclaim_cycles: Option<u32>,
 }
 
+/// `dhcp-queue-control` (both families). Kea takes other keys too, for
+/// the queue types of hook libraries; ruru has only Kea's ring.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DhcpQueueControl {
+    pub comment: Option<String>,
+    pub user_context: Option<Value>,
+    /// Queue received packets. Default false.
+    pub enable_queue: Option<bool>,
+    /// `kea-ring4` (Dhcp4) or `kea-ring6` (Dhcp6); required with
+    /// `enable-queue` true, as in Kea.
+    pub queue_type: Option<String>,
+    /// Packets the ring holds; when full the oldest is dropped. Default 64.
+    pub capacity: Option<u32>,
+}
+
+/// `sanity-checks` (both families).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SanityChecks {
+    /// What to do with a loaded lease whose subnet ID does not name the
+    /// subnet holding its address: `none`, `warn`, `fix`, `fix-del` or
+    /// `del`. Default `warn`.
+    pub lease_checks: Option<String>,
+    /// Kea 2.6's checks of the extended information in leases' user
+    /// context: only `none` (ruru does not store extended information yet).
+    pub extended_info_checks: Option<String>,
+}
+
 /// `multi-threading`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct MultiThreading {
+    pub comment: Option<String>,
+    pub user_context: Option<Value>,
     /// Process packets on a thread pool. Default false.
     pub enable_multi_threading: Option<bool>,
     /// Threads in the pool, 0 = one per CPU. Default 0.
@@ -818,6 +901,26 @@ pub struct Dhcp6 {
     /// Client classes, in evaluation order. Default none.
     #[serde(default, deserialize_with = "objects")]
     pub client_classes: Option<Vec<ClientClass6>>,
+    /// Kea's data directory (DHCPv6 only, as in Kea): where the default
+    /// lease file (`kea-leases6.csv`) and the server DUID file
+    /// (`kea-dhcp6-serverid`) go. Default: the lease file is
+    /// `/var/lib/kea/kea-leases6.csv` and the DUID file is next to it.
+    pub data_directory: Option<String>,
+    /// Samples each statistic keeps (Kea's
+    /// `statistic-default-sample-count`): default 20; 0 keeps samples by
+    /// age instead (`statistic-default-sample-age`).
+    pub statistic_default_sample_count: Option<u32>,
+    /// Seconds of samples each statistic keeps when
+    /// `statistic-default-sample-count` is 0 (Kea's
+    /// `statistic-default-sample-age`). Default 0.
+    pub statistic_default_sample_age: Option<u32>,
+    /// Checks of the leases loaded from the lease file (Kea's
+    /// `sanity-checks`).
+    #[serde(default, deserialize_with = "object")]
+    pub sanity_checks: Option<SanityChecks>,
+    /// Kea's packet queue (`dhcp-queue-control`).
+    #[serde(default, deserialize_with = "object")]
+    pub dhcp_queue_control: Option<DhcpQueueControl>,
 }
 
 /// `interfaces-config` in `Dhcp6`: as in `Dhcp4` without
@@ -851,6 +954,7 @@ impl InterfacesConfig6 {
             service_sockets_require_all: self.service_sockets_require_all,
             service_sockets_max_retries: self.service_sockets_max_retries,
             service_sockets_retry_wait_time: self.service_sockets_retry_wait_time,
+            outbound_interface: None,
         }
     }
 }
@@ -1236,7 +1340,7 @@ pub fn kea_known(kind: &str, key: &str) -> bool {
         "Dhcp6.control-socket" | "Dhcp6.control-sockets" => CONTROL_SOCKET_KEA,
         _ => &[],
     };
-    table.contains(&key)
+    table.contains(&key) || crate::kea_keys::kea_keys(kind).contains(&key)
 }
 
 #[cfg(test)]
@@ -1250,7 +1354,8 @@ mod tests {
             "Dhcp4.subnet4.pools"
         );
         assert_eq!(object_kind(""), "");
-        assert!(!kea_known("Dhcp4", "shared-networks"));
+        // Any key Kea knows, handled or not (only unknown fields ask).
+        assert!(kea_known("Dhcp4", "shared-networks"));
         assert!(kea_known("Dhcp4.shared-networks", "reservations-global"));
         assert!(kea_known("Dhcp6.shared-networks.subnet6", "ddns-ttl"));
         assert!(kea_known("", "Control-agent"));

@@ -37,6 +37,7 @@
 
 pub mod file;
 mod input;
+mod kea_keys;
 pub mod model;
 pub mod options;
 pub mod options6;

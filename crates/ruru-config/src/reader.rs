@@ -309,13 +309,19 @@ impl Expander {
         self.map
             .files
             .push(SourceFile::new(path.to_path_buf(), text));
-        let (clean, includes) = match strip(&self.map.files[file_idx].text) {
+        let (clean, includes, numbers) = match strip(&self.map.files[file_idx].text) {
             Ok(v) => v,
             Err((off, msg)) => return Err(diag_in(&self.map, file_idx, off, msg)),
         };
         let base = path.parent().unwrap_or_else(|| Path::new(""));
         let mut pos = 0;
+        let mut numbers = numbers.into_iter().peekable();
         for inc in includes {
+            while let Some(n) = numbers.next_if(|n| n.start < inc.start) {
+                push_segment(&mut self.out, &mut self.map, file_idx, &clean, pos, n.start);
+                push_rewritten(&mut self.out, &mut self.map, file_idx, &n);
+                pos = n.end;
+            }
             push_segment(
                 &mut self.out,
                 &mut self.map,
@@ -384,6 +390,11 @@ impl Expander {
             self.stack.pop();
             pos = inc.end;
         }
+        for n in numbers {
+            push_segment(&mut self.out, &mut self.map, file_idx, &clean, pos, n.start);
+            push_rewritten(&mut self.out, &mut self.map, file_idx, &n);
+            pos = n.end;
+        }
         push_segment(
             &mut self.out,
             &mut self.map,
@@ -416,6 +427,106 @@ fn push_segment(
     out.push_str(&clean[start..end]);
 }
 
+/// Appends the JSON spelling of a number Kea writes differently; every
+/// byte of it maps to the number's place in the file.
+fn push_rewritten(out: &mut String, map: &mut SourceMap, file: usize, n: &Number) {
+    map.segments.push(Segment {
+        out_start: out.len(),
+        file,
+        file_start: n.start,
+        len: (n.end - n.start).min(n.json.len()),
+    });
+    out.push_str(&n.json);
+}
+
+/// A number written as Kea reads it but not as JSON does (`.45`, `+1`,
+/// `5.`, `007`): its byte range in the file and its JSON spelling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Number {
+    start: usize,
+    end: usize,
+    json: String,
+}
+
+/// The number token at `b[start]` (a sign, a digit or a dot), as Kea's
+/// lexer (Kea 2.2 to 3.0) reads it: an integer is `-?[0-9]+` (leading
+/// zeros allowed), anything else that matches
+/// `[-+]?[0-9]*\.?[0-9]*([eE][-+]?[0-9]+)?` is a floating point number.
+/// Returns where the token ends and, when JSON spells it differently, its
+/// JSON spelling (a float stays a float: `+7` is `7.0`, which an integer
+/// key refuses as Kea does); a token without any digit is an error, as in
+/// Kea ("Failed to convert . to a floating point").
+fn number(b: &[u8], start: usize) -> Result<(usize, Option<String>), (usize, String)> {
+    let digits = |mut i: usize| {
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        i
+    };
+    let mut i = start;
+    let sign = match b[i] {
+        c @ (b'-' | b'+') => {
+            i += 1;
+            Some(c)
+        }
+        _ => None,
+    };
+    let int = (i, digits(i));
+    i = int.1;
+    let dot = b.get(i) == Some(&b'.');
+    if dot {
+        i += 1;
+    }
+    let frac = (i, digits(i));
+    i = frac.1;
+    // An exponent only counts with its digits (`1e` is `1` then `e`).
+    let mut exp = None;
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        let mut j = i + 1;
+        if matches!(b.get(j), Some(b'-' | b'+')) {
+            j += 1;
+        }
+        let end = digits(j);
+        if end > j {
+            exp = Some((i, end));
+            i = end;
+        }
+    }
+    let text = |r: (usize, usize)| String::from_utf8_lossy(&b[r.0..r.1]).into_owned();
+    if int.0 == int.1 && frac.0 == frac.1 {
+        return Err((
+            start,
+            format!(
+                "`{}` is not a number: expected digits (Kea: \"Failed to convert {0} to a floating point\")",
+                text((start, i))
+            ),
+        ));
+    }
+    let float = sign == Some(b'+') || dot || exp.is_some();
+    let int_digits = text(int);
+    let trimmed = int_digits.trim_start_matches('0');
+    let json_int = if trimmed.is_empty() { "0" } else { trimmed };
+    let mut json = String::new();
+    // `-0` is the integer 0 for Kea; JSON readers make it a float.
+    if sign == Some(b'-') && (float || json_int != "0") {
+        json.push('-');
+    }
+    json.push_str(json_int);
+    if dot || (float && exp.is_none()) {
+        json.push('.');
+        if frac.0 == frac.1 {
+            json.push('0');
+        } else {
+            json.push_str(&text(frac));
+        }
+    }
+    if let Some(e) = exp {
+        json.push_str(&text(e));
+    }
+    let same = json.as_bytes() == &b[start..i];
+    Ok((i, (!same).then_some(json)))
+}
+
 fn diag_in(map: &SourceMap, file: usize, off: usize, message: String) -> Diagnostic {
     let f = &map.files[file];
     let (line, column) = f.line_col(off);
@@ -432,10 +543,14 @@ const INCLUDE: &str = "<?include";
 
 /// Replaces comments by spaces (newlines are kept, so is every byte offset)
 /// and finds the include directives outside strings and comments.
-fn strip(text: &str) -> Result<(String, Vec<Include>), (usize, String)> {
+/// Also finds the numbers written as Kea reads them but not as JSON does
+/// (see [`number`]).
+#[allow(clippy::type_complexity)]
+fn strip(text: &str) -> Result<(String, Vec<Include>, Vec<Number>), (usize, String)> {
     let b = text.as_bytes();
     let mut out = b.to_vec();
     let mut includes = Vec::new();
+    let mut numbers = Vec::new();
     let mut i = 0;
     let blank = |out: &mut Vec<u8>, from: usize, to: usize| {
         for c in &mut out[from..to] {
@@ -477,14 +592,78 @@ fn strip(text: &str) -> Result<(String, Vec<Include>), (usize, String)> {
                 i = inc.end;
                 includes.push(inc);
             }
+            b'-' | b'+' | b'.' | b'0'..=b'9' => {
+                let (end, json) = number(b, i)?;
+                if let Some(json) = json {
+                    numbers.push(Number {
+                        start: i,
+                        end,
+                        json,
+                    });
+                }
+                i = end;
+            }
+            // A word (`true`, `null`, or a mistake) is read whole, so that a
+            // digit in it is not taken for a number.
+            c if c.is_ascii_alphabetic() || c == b'_' => {
+                while b
+                    .get(i)
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+                {
+                    i += 1;
+                }
+            }
             _ => i += 1,
         }
     }
+    blank_extra_commas(&mut out);
     // Only ASCII bytes inside comments were replaced by ASCII spaces, but a
     // comment may contain multi-byte characters: every byte of those was
     // replaced too, so the result is still valid UTF-8.
     let out = String::from_utf8(out).map_err(|e| (e.utf8_error().valid_up_to(), e.to_string()))?;
-    Ok((out, includes))
+    Ok((out, includes, numbers))
+}
+
+/// Replaces by a space every comma that Kea's parser takes as extraneous
+/// (it warns "Extraneous comma"): one after an element that is followed by
+/// `}`, `]` or another comma (`[1, 2,]`, `{"a": 1,, "b": 2}`). A comma
+/// with no element before it (`[, 1]`, `{,}`) stays, and is an error as in
+/// Kea. `b` has its comments blanked already.
+fn blank_extra_commas(b: &mut [u8]) {
+    let mut i = 0;
+    // The last byte that is not white space (outside strings: a string
+    // counts as its closing quote).
+    let mut last = 0u8;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                last = b'"';
+                i += 1;
+            }
+            b',' => {
+                let next = b[i + 1..]
+                    .iter()
+                    .find(|c| !c.is_ascii_whitespace())
+                    .copied();
+                let after_element = !matches!(last, 0 | b'{' | b'[' | b',' | b':');
+                if after_element && matches!(next, Some(b'}' | b']' | b',')) {
+                    b[i] = b' ';
+                } else {
+                    last = b',';
+                }
+                i += 1;
+            }
+            c if c.is_ascii_whitespace() => i += 1,
+            c => {
+                last = c;
+                i += 1;
+            }
+        }
+    }
 }
 
 fn line_end(b: &[u8], from: usize) -> usize {
@@ -1051,6 +1230,82 @@ mod tests {
         assert_eq!(at("A.b[7].c", false), text.find('[').unwrap());
         assert_eq!(at("A.zz", false), text.find("{\"b\"").unwrap());
         assert!(parse_spans("{\"a\": }").is_none());
+    }
+
+    #[test]
+    fn numbers_as_kea_reads_them() {
+        let text = "{\"a\": .45, \"b\": +.5, \"c\": 5., \"d\": -.5, \"e\": 007,\n \"f\": -007, \"g\": +7, \"h\": 1.e2, \"i\": 0.5, \"j\": [1E3, -0, 1e+2], \"k\": \".5 +1\", \"l\": true}";
+        let src = expand(text, Path::new("t.json")).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&src.text).unwrap();
+        assert_eq!(v["a"], 0.45);
+        assert_eq!(v["b"], 0.5);
+        assert_eq!(v["c"], 5.0);
+        assert!(v["c"].is_f64());
+        assert_eq!(v["d"], -0.5);
+        assert_eq!(v["e"], 7);
+        assert!(v["e"].is_u64());
+        assert_eq!(v["f"], -7);
+        // `+7` is a float for Kea: an integer key refuses it.
+        assert!(v["g"].is_f64());
+        assert_eq!(v["h"], 100.0);
+        assert_eq!(v["i"], 0.5);
+        assert_eq!(v["j"], serde_json::json!([1000.0, 0, 100.0]));
+        assert_eq!(v["k"], ".5 +1");
+        assert_eq!(v["l"], true);
+        // Positions after a rewritten number (one byte longer) stay right.
+        assert_eq!(pos(&src, "\"b\""), ("t.json".into(), 1, 12));
+        assert_eq!(pos(&src, "\"l\""), ("t.json".into(), 2, 79));
+        // The rewritten number points at itself.
+        assert_eq!(pos(&src, "0.45"), ("t.json".into(), 1, 7));
+    }
+
+    #[test]
+    fn extraneous_commas_are_dropped_as_kea_does() {
+        let text = "{\"a\": [1, 2,], /* c */ \"b\": {\"x\": 1,, \"y\": \",]\",\n // z\n },}";
+        let src = expand(text, Path::new("t.json")).unwrap();
+        assert_eq!(src.text.len(), text.len());
+        let v: serde_json::Value = serde_json::from_str(&src.text).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"a": [1, 2], "b": {"x": 1, "y": ",]"}})
+        );
+        // No element before the comma: left for the JSON reader to refuse.
+        for bad in ["[, 1]", "{,}", "[,]", "{\"a\":, 1}"] {
+            let src = expand(bad, Path::new("t.json")).unwrap();
+            assert!(
+                serde_json::from_str::<serde_json::Value>(&src.text).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_number_without_digits_is_refused_at_its_place() {
+        for (text, col) in [("{\"a\": .}", 7), ("{\"a\":\n  -}", 3), ("[+ 1]", 2)] {
+            let e = expand(text, Path::new("t.json")).unwrap_err();
+            assert!(
+                e.message.contains("is not a number"),
+                "{text}: {}",
+                e.message
+            );
+            assert_eq!(e.column, col, "{text}");
+        }
+    }
+
+    #[test]
+    fn numbers_in_an_included_file() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "inc.json", "{\"t1\": .5}");
+        let main = write(
+            dir.path(),
+            "main.json",
+            "[ <?include \"inc.json\"?>, +.25 ]",
+        );
+        let src = expand_file_within(&main, LIMITS).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&src.text).unwrap();
+        assert_eq!(v, serde_json::json!([{"t1": 0.5}, 0.25]));
+        assert_eq!(pos(&src, "0.25").2, 27);
+        assert!(pos(&src, "0.5").0.ends_with("inc.json"));
     }
 
     #[test]

@@ -246,11 +246,19 @@ fn accepted_kea_keys_without_effect() {
     assert_eq!(
         d.multi_threading,
         ruru_config::MultiThreading {
+            configured: true,
             enabled: true,
             thread_pool_size: 4,
             packet_queue_size: 16
         }
     );
+    assert_eq!(d.multi_threading.workers(), Some(4));
+    let off = ruru_config::MultiThreading {
+        enabled: false,
+        ..d.multi_threading
+    };
+    assert_eq!(off.workers(), Some(1));
+    assert_eq!(ruru_config::MultiThreading::default().workers(), None);
     assert_eq!(d.host_reservation_identifiers[0], HostIdType::CircuitId);
     assert_eq!(d.host_reservation_identifiers[4], HostIdType::Flex);
     let e = d.expired_leases;
@@ -420,8 +428,25 @@ fn missing_main_file() {
 
 #[test]
 fn syntax_error_position() {
-    let d = err("{\"Dhcp4\": {\n  \"valid-lifetime\": 10,\n}}");
-    check(&d, 3, 1, "Dhcp4", "invalid JSON: trailing comma");
+    let d = err("{\"Dhcp4\": {\n  \"valid-lifetime\": 10\n  \"renew-timer\": 5}}");
+    check(&d, 3, 3, "Dhcp4", "invalid JSON: expected `,` or `}`");
+    // A comma with no element before it is an error, as in Kea.
+    let d = err("{\"Dhcp4\": {\n  \"subnet4\": [, {}]}}");
+    check(
+        &d,
+        2,
+        15,
+        "Dhcp4.subnet4[0]",
+        "invalid JSON: expected value",
+    );
+}
+
+#[test]
+fn extraneous_commas_are_accepted_as_kea_does() {
+    // Kea warns "Extraneous comma" and reads on; Debian's stock
+    // kea-dhcp4.conf has one.
+    let c = ok("{\"Dhcp4\": {\n  \"decline-probation-period\": 10,\n  \"subnet4\": [],,\n},}");
+    assert_eq!(c.dhcp4.unwrap().decline_probation_period, 10);
 }
 
 #[test]
@@ -570,21 +595,9 @@ fn not_supported_yet() {
             "\"shared-networks\": [{\"name\": \"n\", \"reservations-global\": false}]",
             "Dhcp4.shared-networks[0].reservations-global",
         ),
-        (
-            "\"control-socket\": {\"socket-type\": \"http\", \"http-headers\": []}",
-            "Dhcp4.control-socket.http-headers",
-        ),
         ("\"dhcp-ddns\": {}", "Dhcp4.dhcp-ddns"),
-        ("\"sanity-checks\": {}", "Dhcp4.sanity-checks"),
+        ("\"config-control\": {}", "Dhcp4.config-control"),
         ("\"reservations\": []", "Dhcp4.reservations"),
-        (
-            "\"hosts-database\": {\"type\": \"mysql\", \"name\": \"h\", \"readonly\": true}",
-            "Dhcp4.hosts-database.readonly",
-        ),
-        (
-            "\"lease-database\": {\"type\": \"memfile\", \"readonly\": true}",
-            "Dhcp4.lease-database.readonly",
-        ),
         (
             "\"subnet4\": [{\"subnet\": \"10.0.0.0/8\", \"pools\": [{\"pool\": \"10.0.0.0/24\", \"pool-id\": 1}]}]",
             "Dhcp4.subnet4[0].pools[0].pool-id",
@@ -1353,6 +1366,8 @@ fn sql_lease_database() {
             on_fail: ruru_config::OnFail::ServeRetryContinue,
             retry_on_startup: true,
             tls: None,
+            readonly: false,
+            tcp_user_timeout: 0,
         })
     );
     // Kea's defaults.
@@ -1603,4 +1618,276 @@ fn kea_3_sql_backend_libraries_are_built_in() {
     .unwrap_or_else(|e| panic!("{e}"));
     let d = c.dhcp4.expect("dhcp4");
     assert!(d.hooks_libraries.iter().all(|h| h.builtin));
+}
+
+#[test]
+fn kea_keys_anywhere_are_not_supported_yet() {
+    // Keys Kea 2.2 to 3.0 know in objects where ruru does not take them
+    // yet: "not supported yet", never "unknown key".
+    let cases = [
+        (
+            v4("\"option-data\": [{\"name\": \"routers\", \"data\": \"192.0.2.1\", \"client-classes\": [\"a\"]}]"),
+            "Dhcp4.option-data[0].client-classes",
+        ),
+        (
+            "{\"Dhcp6\": {\n\"subnet6\": [{\"id\": 1, \"subnet\": \"2001:db8::/64\", \"option-data\": [{\"code\": 23, \"data\": \"2001:db8::1\", \"client-classes\": []}]}]}}".to_string(),
+            "Dhcp6.subnet6[0].option-data[0].client-classes",
+        ),
+    ];
+    for (text, path) in cases {
+        let d = err(&text);
+        assert_eq!(d.message, format!("not supported yet: {path}"), "{d}");
+        assert_eq!(d.line, 2, "{d}");
+    }
+    // A Kea key in an object that does not take it stays unknown.
+    let d = err(&v4(
+        "\"option-data\": [{\"name\": \"routers\", \"data\": \"192.0.2.1\", \"pools\": []}]",
+    ));
+    assert!(d.message.starts_with("unknown key `pools`"), "{d}");
+}
+
+// ------------------------------------------------------------ numbers
+
+#[test]
+fn numbers_as_kea_writes_them() {
+    // Kea's own tee-times example writes `.45`.
+    let c = ok(&subnet_cfg(
+        "\"id\": 1, \"subnet\": \"192.0.2.0/24\", \"calculate-tee-times\": true, \"t1-percent\": .45, \"t2-percent\": +.8, \"valid-lifetime\": 0400",
+    ));
+    let s = &c.dhcp4.unwrap().subnets[0];
+    assert_eq!((s.t1_percent, s.t2_percent), (0.45, 0.8));
+    assert_eq!(s.valid_lifetime.default, 400);
+    // A float where Kea wants an integer is refused, at its place.
+    for (text, col) in [("7.", 19), ("+7", 19), ("1e2", 19)] {
+        let d = err(&v4(&format!("\"valid-lifetime\": {text}")));
+        check(&d, 2, col, "Dhcp4.valid-lifetime", "floating point");
+    }
+    let d = err(&v4("\"t1-percent\": ."));
+    check(&d, 2, 15, "", "`.` is not a number");
+}
+
+#[test]
+fn sanity_checks() {
+    use ruru_config::LeaseChecks;
+    assert_eq!(ok(&v4("")).dhcp4.unwrap().lease_checks, LeaseChecks::Warn);
+    for (text, want) in [
+        ("none", LeaseChecks::None),
+        ("warn", LeaseChecks::Warn),
+        ("fix", LeaseChecks::Fix),
+        ("fix-del", LeaseChecks::FixDel),
+        ("del", LeaseChecks::Del),
+    ] {
+        let c = ok(&v4(&format!(
+            "\"sanity-checks\": {{\"lease-checks\": \"{text}\", \"extended-info-checks\": \"none\"}}"
+        )));
+        assert_eq!(c.dhcp4.unwrap().lease_checks, want, "{text}");
+    }
+    let d = err(&v4("\"sanity-checks\": {\"lease-checks\": \"fixdel\"}"));
+    check(
+        &d,
+        2,
+        35,
+        "Dhcp4.sanity-checks.lease-checks",
+        "unknown lease-checks `fixdel`: expected",
+    );
+    let d = err(&v4(
+        "\"sanity-checks\": {\"extended-info-checks\": \"fix\"}",
+    ));
+    check(
+        &d,
+        2,
+        43,
+        "Dhcp4.sanity-checks.extended-info-checks",
+        "not supported yet: extended-info-checks \"fix\"",
+    );
+    let d = err(&v4("\"sanity-checks\": {\"lease-check\": \"del\"}"));
+    assert!(d.message.starts_with("unknown key `lease-check`"), "{d}");
+}
+
+#[test]
+fn max_row_errors() {
+    let c = ok(&v4(
+        "\"lease-database\": {\"type\": \"memfile\", \"max-row-errors\": 5}",
+    ));
+    assert_eq!(c.dhcp4.unwrap().lease_database.max_row_errors, 5);
+    assert_eq!(ok(&v4("")).dhcp4.unwrap().lease_database.max_row_errors, 0);
+    // Taken and ignored with a SQL database, as in Kea.
+    ok(&v4(
+        "\"lease-database\": {\"type\": \"postgresql\", \"name\": \"kea\", \"max-row-errors\": 5}",
+    ));
+    let d = err(&v4(
+        "\"hosts-database\": {\"type\": \"mysql\", \"name\": \"kea\", \"max-row-errors\": 5}",
+    ));
+    check(
+        &d,
+        2,
+        70,
+        "Dhcp4.hosts-database.max-row-errors",
+        "is for a memfile lease database",
+    );
+}
+
+#[test]
+fn dhcp_queue_control() {
+    let q = |body: &str| ok(&v4(body)).dhcp4.unwrap().queue_capacity;
+    assert_eq!(q(""), None);
+    assert_eq!(
+        q("\"dhcp-queue-control\": {\"enable-queue\": true, \"queue-type\": \"kea-ring4\"}"),
+        Some(64)
+    );
+    assert_eq!(
+        q("\"dhcp-queue-control\": {\"enable-queue\": true, \"queue-type\": \"kea-ring4\", \"capacity\": 250}"),
+        Some(250)
+    );
+    assert_eq!(
+        q("\"dhcp-queue-control\": {\"enable-queue\": false, \"queue-type\": \"kea-ring4\", \"capacity\": 250}"),
+        None
+    );
+    // Kea turns the queue off when multi-threading is enabled.
+    assert_eq!(
+        q("\"multi-threading\": {\"enable-multi-threading\": true},\n\"dhcp-queue-control\": {\"enable-queue\": true, \"queue-type\": \"kea-ring4\"}"),
+        None
+    );
+    let d = err(&v4("\"dhcp-queue-control\": {\"enable-queue\": true}"));
+    check(
+        &d,
+        2,
+        23,
+        "Dhcp4.dhcp-queue-control",
+        "`queue-type` is required",
+    );
+    let d = err(&v4(
+        "\"dhcp-queue-control\": {\"enable-queue\": true, \"queue-type\": \"kea-ring6\"}",
+    ));
+    check(
+        &d,
+        2,
+        60,
+        "Dhcp4.dhcp-queue-control.queue-type",
+        "not supported yet: queue-type \"kea-ring6\"",
+    );
+    let d = err(&v4(
+        "\"dhcp-queue-control\": {\"enable-queue\": true, \"queue-type\": \"kea-ring4\", \"capacity\": 0}",
+    ));
+    assert_eq!(d.path, "Dhcp4.dhcp-queue-control.capacity", "{d}");
+}
+
+#[test]
+fn http_headers() {
+    let c = ok(&v4(
+        r#""control-socket": {"socket-type": "http", "http-headers": [{"name": "X-A", "value": "1 2", "user-context": {}}]}"#,
+    ));
+    match &c.dhcp4.unwrap().control_sockets[0] {
+        ruru_config::ControlSocket::Http(h) => {
+            assert_eq!(h.headers, [("X-A".to_string(), "1 2".to_string())]);
+        }
+        s => panic!("{s:?}"),
+    }
+    let d = err(&v4(
+        r#""control-socket": {"socket-type": "http", "http-headers": [{"name": "X A", "value": "1"}]}"#,
+    ));
+    assert_eq!(d.path, "Dhcp4.control-socket.http-headers[0].name", "{d}");
+    let d = err(&v4(
+        r#""control-socket": {"socket-type": "http", "http-headers": [{"name": "X", "value": "a\nb"}]}"#,
+    ));
+    assert_eq!(d.path, "Dhcp4.control-socket.http-headers[0].value", "{d}");
+    let d = err(&v4(
+        r#""control-socket": {"socket-type": "unix", "socket-name": "/tmp/s", "http-headers": []}"#,
+    ));
+    assert!(
+        d.message.contains("not valid for a unix control socket"),
+        "{d}"
+    );
+}
+
+#[test]
+fn hosts_database_readonly() {
+    let c = ok(&v4(
+        "\"hosts-database\": {\"type\": \"mysql\", \"name\": \"h\", \"readonly\": true}",
+    ));
+    match &c.dhcp4.unwrap().hosts_databases[..] {
+        [ruru_config::LeaseDbKind::Mysql(s)] => assert!(s.readonly),
+        k => panic!("{k:?}"),
+    }
+    let d = err(&v4(
+        "\"lease-database\": {\"type\": \"memfile\", \"readonly\": true}",
+    ));
+    assert_eq!(d.path, "Dhcp4.lease-database.readonly", "{d}");
+    assert!(d.message.contains("is for a hosts database"), "{d}");
+}
+
+#[test]
+fn sql_socket_timeouts() {
+    let pg = |extra: &str| {
+        let c = ok(&v4(&format!(
+            "\"lease-database\": {{\"type\": \"postgresql\", \"name\": \"kea\"{extra}}}"
+        )));
+        match c.dhcp4.unwrap().lease_database.kind {
+            LeaseDbKind::Postgresql(s) => s.tcp_user_timeout,
+            k => panic!("{k:?}"),
+        }
+    };
+    assert_eq!(pg(""), 0);
+    assert_eq!(pg(", \"tcp-user-timeout\": 30"), 30);
+    // Kea's PostgreSQL backend takes and ignores the MySQL timeouts.
+    assert_eq!(pg(", \"read-timeout\": 5, \"write-timeout\": 5"), 0);
+    // MySQL: 0 (Kea's default) only; tcp-user-timeout ignored as in Kea.
+    ok(&v4(
+        "\"lease-database\": {\"type\": \"mysql\", \"name\": \"kea\", \"read-timeout\": 0, \"tcp-user-timeout\": 9}",
+    ));
+    let d = err(&v4(
+        "\"lease-database\": {\"type\": \"mysql\", \"name\": \"kea\", \"write-timeout\": 3}",
+    ));
+    assert_eq!(d.path, "Dhcp4.lease-database.write-timeout", "{d}");
+    assert!(
+        d.message
+            .starts_with("not supported yet: write-timeout with mysql"),
+        "{d}"
+    );
+    let d = err(&v4(
+        "\"lease-database\": {\"type\": \"memfile\", \"tcp-user-timeout\": 3}",
+    ));
+    assert!(
+        d.message.contains("is for \"postgresql\" and \"mysql\""),
+        "{d}"
+    );
+}
+
+#[test]
+fn outbound_interface() {
+    ok(&v4(
+        "\"interfaces-config\": {\"interfaces\": [\"lo\"], \"outbound-interface\": \"same-as-inbound\"}",
+    ));
+    let d = err(&v4(
+        "\"interfaces-config\": {\"dhcp-socket-type\": \"udp\", \"outbound-interface\": \"use-routing\"}",
+    ));
+    assert_eq!(d.path, "Dhcp4.interfaces-config.outbound-interface", "{d}");
+    assert!(
+        d.message
+            .starts_with("not supported yet: outbound-interface \"use-routing\""),
+        "{d}"
+    );
+    let d = err(&v4(
+        "\"interfaces-config\": {\"outbound-interface\": \"routing\"}",
+    ));
+    assert!(
+        d.message
+            .starts_with("unknown outbound-interface `routing`"),
+        "{d}"
+    );
+    // Kea's DHCPv6 server has no such key.
+    let d =
+        err("{\"Dhcp6\": {\"interfaces-config\": {\"outbound-interface\": \"same-as-inbound\"}}}");
+    assert!(
+        d.message.starts_with("unknown key `outbound-interface`"),
+        "{d}"
+    );
+}
+
+#[test]
+fn multi_threading_takes_comment_and_user_context_as_kea() {
+    let c = ok(&v4(
+        "\"multi-threading\": {\"comment\": \"x\", \"user-context\": {\"a\": 1}, \"thread-pool-size\": 2}",
+    ));
+    assert_eq!(c.dhcp4.unwrap().multi_threading.thread_pool_size, 2);
 }

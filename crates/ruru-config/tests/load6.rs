@@ -356,13 +356,8 @@ fn unknown_and_not_supported_keys() {
         ("\"mac-sources\": []", "Dhcp6.mac-sources"),
         ("\"relay-supplied-options\": []", "Dhcp6.relay-supplied-options"),
         ("\"host-reservation-identifiers\": []", "Dhcp6.host-reservation-identifiers"),
-        ("\"data-directory\": \"/tmp\"", "Dhcp6.data-directory"),
         ("\"pd-allocator\": \"random\"", "Dhcp6.pd-allocator"),
         ("\"reservations\": []", "Dhcp6.reservations"),
-        (
-            "\"lease-database\": {\"type\": \"memfile\", \"readonly\": true}",
-            "Dhcp6.lease-database.readonly",
-        ),
         (
             "\"subnet6\": [{\"subnet\": \"2001:db8::/64\", \"ddns-ttl\": 100}]",
             "Dhcp6.subnet6[0].ddns-ttl",
@@ -882,6 +877,68 @@ fn option_errors() {
 }
 
 #[test]
+fn data_directory_holds_the_default_lease_file_and_the_duid() {
+    let d = ok6(&v6(r#""data-directory": "/srv/kea6""#));
+    assert_eq!(
+        d.lease_database.name,
+        PathBuf::from("/srv/kea6/kea-leases6.csv")
+    );
+    assert_eq!(
+        d.server_id.file,
+        PathBuf::from("/srv/kea6/kea-dhcp6-serverid")
+    );
+    // A named lease file stays where it is named; the DUID stays in the
+    // data directory, as in Kea.
+    let d = ok6(&v6(
+        r#""data-directory": "/srv/kea6", "lease-database": {"type": "memfile", "name": "/tmp/l6.csv"}"#,
+    ));
+    assert_eq!(d.lease_database.name, PathBuf::from("/tmp/l6.csv"));
+    assert_eq!(
+        d.server_id.file,
+        PathBuf::from("/srv/kea6/kea-dhcp6-serverid")
+    );
+    let d = ok6(&v6(
+        r#""data-directory": "rel", "lease-database": {"type": "postgresql", "name": "kea"}"#,
+    ));
+    assert_eq!(d.server_id.file, PathBuf::from("rel/kea-dhcp6-serverid"));
+    check(
+        &err(&v6(r#""data-directory": """#)),
+        2,
+        19,
+        "Dhcp6.data-directory",
+        "empty `data-directory`",
+    );
+    // Kea's DHCPv4 server has no data directory.
+    let d = err(r#"{"Dhcp4": {"data-directory": "/srv"}}"#);
+    assert!(d.message.starts_with("unknown key `data-directory`"), "{d}");
+}
+
+#[test]
+fn statistic_sample_defaults() {
+    let d = ok6(&v6(""));
+    assert_eq!(
+        d.statistic_samples,
+        ruru_config::StatisticSamples { count: 20, age: 0 }
+    );
+    let d = ok6(&v6(
+        r#""statistic-default-sample-count": 0, "statistic-default-sample-age": 90"#,
+    ));
+    assert_eq!(
+        d.statistic_samples,
+        ruru_config::StatisticSamples { count: 0, age: 90 }
+    );
+    let c = ok(r#"{"Dhcp4": {"statistic-default-sample-count": 5}}"#);
+    assert_eq!(c.dhcp4.unwrap().statistic_samples.count, 5);
+    check(
+        &err(&v6(r#""statistic-default-sample-age": -1"#)),
+        2,
+        33,
+        "Dhcp6.statistic-default-sample-age",
+        "expected an integer",
+    );
+}
+
+#[test]
 fn server_id_errors() {
     check(
         &err(&v6(
@@ -1013,9 +1070,9 @@ fn hosts_databases6() {
             "unknown",
         ),
         (
-            r#""hosts-database": {"type": "mysql", "name": "a", "readonly": true}"#,
-            "Dhcp6.hosts-database.readonly",
-            "not supported yet: Dhcp6.hosts-database.readonly",
+            r#""lease-database": {"type": "mysql", "name": "a", "readonly": true}"#,
+            "Dhcp6.lease-database.readonly",
+            "is for a hosts database",
         ),
     ];
     for (body, path, msg) in cases {

@@ -213,6 +213,9 @@ fn config_of(opts: &DbOptions) -> Result<PgConnect, LeaseError> {
     if let Some(u) = &opts.user {
         c.user(u);
     }
+    if let Some(t) = opts.tcp_user_timeout {
+        c.tcp_user_timeout(t);
+    }
     if let Some(p) = &opts.password {
         c.password(p);
     }
@@ -759,3 +762,21 @@ fn migrate(opts: &DbOptions, create: bool) -> Result<SchemaState, LeaseError> {
 }
 
 crate::sql::sql_stores!(PgStore);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tcp_user_timeout_reaches_the_connection_settings() {
+        let mut o = DbOptions::new("kea");
+        let c = config_of(&o).map_err(|e| e.to_string()).unwrap();
+        assert_eq!(c.config.get_tcp_user_timeout(), None);
+        o.tcp_user_timeout = Some(Duration::from_secs(7));
+        let c = config_of(&o).map_err(|e| e.to_string()).unwrap();
+        assert_eq!(
+            c.config.get_tcp_user_timeout(),
+            Some(&Duration::from_secs(7))
+        );
+    }
+}

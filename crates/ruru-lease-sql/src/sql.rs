@@ -124,6 +124,9 @@ pub struct DbOptions {
     /// TLS to the server (Kea's `trust-anchor`, `cert-file`, `key-file`);
     /// `None` (the default): a plain connection.
     pub tls: Option<DbTls>,
+    /// PostgreSQL: TCP_USER_TIMEOUT of the connections (Kea's
+    /// `tcp-user-timeout`); `None` (the default): the system's.
+    pub tcp_user_timeout: Option<Duration>,
 }
 
 /// TLS to a SQL database: the server's certificate must chain to
@@ -167,6 +170,7 @@ impl DbOptions {
             pool_size: 4,
             role: DbRole::Lease,
             tls: None,
+            tcp_user_timeout: None,
         }
     }
 }

@@ -95,6 +95,12 @@ pub struct MemfileOptions {
     pub sync: bool,
 }
 
+/// A check each row read from the lease files goes through before it is
+/// applied (Kea's `sanity-checks`, which the server builds from its
+/// subnets): it may change the row (a corrected subnet ID) or return false
+/// to skip it, deletion rows included, as Kea's `LeaseFileLoader` does.
+pub type LoadCheck<'a, L> = &'a (dyn Fn(&mut L) -> bool + Sync);
+
 /// What [`MemfileStore::open`] loaded.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LoadStats {
@@ -104,6 +110,8 @@ pub struct LoadStats {
     pub rows: usize,
     /// Invalid rows skipped.
     pub skipped: usize,
+    /// Rows the load check ([`LoadCheck`]) discarded.
+    pub discarded: usize,
     /// Leases in memory after loading.
     pub leases: usize,
     /// A file had another Kea version's columns, so the files were compacted
@@ -524,11 +532,19 @@ const LOAD_BATCH: usize = 1024;
 fn load_file<L: LeaseRow>(
     path: &Path,
     max_row_errors: usize,
+    check: Option<LoadCheck<'_, L>>,
     index: &mut Index<L>,
-) -> Result<csv::FileStats, LeaseError> {
+) -> Result<(csv::FileStats, usize), LeaseError> {
     let parse = |send: &mut dyn FnMut(Vec<L::Stored>)| {
         let mut batch = Vec::with_capacity(LOAD_BATCH);
-        let read = csv::read_file::<L>(path, max_row_errors, |lease| {
+        let mut discarded = 0;
+        let read = csv::read_file::<L>(path, max_row_errors, |mut lease| {
+            if let Some(check) = check {
+                if !check(&mut lease) {
+                    discarded += 1;
+                    return;
+                }
+            }
             batch.push(L::Stored::from_row(lease));
             if batch.len() == LOAD_BATCH {
                 send(std::mem::replace(
@@ -538,7 +554,7 @@ fn load_file<L: LeaseRow>(
             }
         });
         send(batch);
-        read
+        read.map(|r| (r, discarded))
     };
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<L::Stored>>(4);
@@ -616,6 +632,16 @@ impl<L: LeaseRow> MemfileStore<L> {
 
     /// [`MemfileStore::open`] with options.
     pub fn open_with(path: Option<&Path>, options: MemfileOptions) -> Result<Self, LeaseError> {
+        Self::open_checked(path, options, None)
+    }
+
+    /// [`MemfileStore::open_with`], passing every row loaded through
+    /// `check` (see [`LoadCheck`]).
+    pub fn open_checked(
+        path: Option<&Path>,
+        options: MemfileOptions,
+        check: Option<LoadCheck<'_, L>>,
+    ) -> Result<Self, LeaseError> {
         let mut index = Index::<L>::default();
         let mut stats = LoadStats::default();
         let mut journal = Journal::Memory;
@@ -647,7 +673,9 @@ impl<L: LeaseRow> MemfileStore<L> {
             index.reserve(usize::try_from(bytes / ROW_BYTES).unwrap_or(0));
             index.defer_expiry();
             for source in sources {
-                let read = load_file(&source, options.max_row_errors, &mut index)?;
+                let (read, discarded) =
+                    load_file(&source, options.max_row_errors, check, &mut index)?;
+                stats.discarded += discarded;
                 stats.rows += read.rows;
                 stats.skipped += read.skipped;
                 if read.header.is_some_and(|h| h.schema != Schema::Current) {
@@ -689,6 +717,7 @@ impl<L: LeaseRow> MemfileStore<L> {
             leases = store.load_stats.leases,
             rows = store.load_stats.rows,
             skipped = store.load_stats.skipped,
+            discarded = store.load_stats.discarded,
             "memfile lease store opened"
         );
         Ok(store)

@@ -8,6 +8,7 @@
 //! an older or missing schema stops the start with a message that names the
 //! `ruru db` command that fixes it.
 
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::Receiver;
@@ -16,9 +17,11 @@ use std::time::Duration;
 
 use ruru_config::{Config, LeaseDatabase, LeaseDbKind, OnFail, SqlDatabase};
 use ruru_engine::v4::hosts::HostSources;
-use ruru_lease::memfile::MemfileStore;
+use ruru_lease::memfile::{LoadCheck, MemfileOptions, MemfileStore};
 pub use ruru_lease::SchemaState;
-use ruru_lease::{HostStore, Lease4, Lease6, LeaseError, LeaseRow, LeaseStore};
+use ruru_lease::{
+    Host4, Host6, HostStore, IdType, Lease4, Lease6, LeaseError, LeaseRow, LeaseStore,
+};
 use ruru_lease_sql::{DbEvent, DbOptions, DbRole, MySqlStore, PgStore};
 use tracing::{error, info, warn};
 
@@ -86,6 +89,8 @@ pub fn db_options(s: &SqlDatabase) -> DbOptions {
     o.max_reconnect_tries = s.max_reconnect_tries;
     o.reconnect_wait_time = Duration::from_millis(u64::from(s.reconnect_wait_time));
     o.retry_on_startup = s.retry_on_startup;
+    o.tcp_user_timeout =
+        (s.tcp_user_timeout > 0).then(|| Duration::from_secs(u64::from(s.tcp_user_timeout)));
     o.tls = s.tls.as_ref().map(|t| ruru_lease_sql::sql::DbTls {
         trust_anchor: t.trust_anchor.clone(),
         client: t.client.clone(),
@@ -101,8 +106,9 @@ pub fn open4(
     db: &LeaseDatabase,
     config: &Path,
     callers: usize,
+    check: Option<LoadCheck<'_, Lease4>>,
 ) -> Result<OpenStore<Lease4>, ServerError> {
-    open(db, config, callers)
+    open(db, config, callers, check)
 }
 
 /// Opens the DHCPv6 store `db` names (a SQL database holds both families,
@@ -111,8 +117,9 @@ pub fn open6(
     db: &LeaseDatabase,
     config: &Path,
     callers: usize,
+    check: Option<LoadCheck<'_, Lease6>>,
 ) -> Result<OpenStore<Lease6>, ServerError> {
-    open(db, config, callers)
+    open(db, config, callers, check)
 }
 
 /// A schema error of the `what` database (`lease`, `hosts`) as the
@@ -197,6 +204,18 @@ pub fn open_hosts(
             // logs when it is reached.
             warn!(family, database = %describe, "{family} hosts database not reachable at start-up; retrying (retry-on-startup)");
         }
+        let readonly = match kind {
+            LeaseDbKind::Postgresql(s) | LeaseDbKind::Mysql(s) => s.readonly,
+            LeaseDbKind::Memfile => false,
+        };
+        let store: Arc<dyn HostStore> = if readonly {
+            Arc::new(ReadOnlyHosts {
+                inner: store,
+                describe: describe.clone(),
+            })
+        } else {
+            store
+        };
         out.0.push(store);
         watches.extend(events);
     }
@@ -207,6 +226,7 @@ fn open<L: LeaseRow>(
     db: &LeaseDatabase,
     config: &Path,
     callers: usize,
+    check: Option<LoadCheck<'_, L>>,
 ) -> Result<OpenStore<L>, ServerError>
 where
     MemfileStore<L>: LeaseStore,
@@ -214,11 +234,12 @@ where
     let schema_err = |e: LeaseError| schema_error("lease", config, e);
     Ok(match &db.kind {
         LeaseDbKind::Memfile => {
-            let m = Arc::new(if db.persist {
-                MemfileStore::<L>::open(Some(&db.name))?
-            } else {
-                MemfileStore::<L>::open(None)?
-            });
+            let path = db.persist.then_some(db.name.as_path());
+            let options = MemfileOptions {
+                max_row_errors: usize::try_from(db.max_row_errors).unwrap_or(usize::MAX),
+                ..MemfileOptions::default()
+            };
+            let m = Arc::new(MemfileStore::<L>::open_checked(path, options, check)?);
             OpenStore {
                 store: m.clone(),
                 memfile: Some(m),
@@ -421,4 +442,133 @@ pub fn schema(db: &LeaseDbKind, action: DbAction) -> Result<SchemaState, ServerE
         ),
         e => ServerError::Lease(e),
     })
+}
+
+/// A hosts database with Kea's `readonly`: reservations are read from it;
+/// adding or deleting one there fails, as Kea's read-only host backends do.
+struct ReadOnlyHosts {
+    inner: Arc<dyn HostStore>,
+    /// `type://host/name`, for the error.
+    describe: String,
+}
+
+impl ReadOnlyHosts {
+    fn refuse<T>(&self) -> Result<T, LeaseError> {
+        Err(LeaseError::Database(format!(
+            "the hosts database {} is configured to operate in read only mode (readonly)",
+            self.describe
+        )))
+    }
+}
+
+impl HostStore for ReadOnlyHosts {
+    fn get4(&self, subnet_id: u32, ids: &[(IdType, &[u8])]) -> Option<Host4> {
+        self.inner.get4(subnet_id, ids)
+    }
+    fn get4_by_address(&self, subnet_id: u32, addr: Ipv4Addr) -> Option<Host4> {
+        self.inner.get4_by_address(subnet_id, addr)
+    }
+    fn all4(&self, subnet_id: u32) -> Vec<Host4> {
+        self.inner.all4(subnet_id)
+    }
+    fn add4(&self, _: &Host4) -> Result<(), LeaseError> {
+        self.refuse()
+    }
+    fn del4_by_address(&self, _: u32, _: Ipv4Addr) -> Result<bool, LeaseError> {
+        self.refuse()
+    }
+    fn del4_by_id(&self, _: u32, _: IdType, _: &[u8]) -> Result<bool, LeaseError> {
+        self.refuse()
+    }
+    fn get6(&self, subnet_id: u32, ids: &[(IdType, &[u8])]) -> Option<Host6> {
+        self.inner.get6(subnet_id, ids)
+    }
+    fn get6_by_address(&self, subnet_id: u32, addr: Ipv6Addr) -> Option<Host6> {
+        self.inner.get6_by_address(subnet_id, addr)
+    }
+    fn all6(&self, subnet_id: u32) -> Vec<Host6> {
+        self.inner.all6(subnet_id)
+    }
+    fn add6(&self, _: &Host6) -> Result<(), LeaseError> {
+        self.refuse()
+    }
+    fn del6_by_address(&self, _: u32, _: Ipv6Addr) -> Result<bool, LeaseError> {
+        self.refuse()
+    }
+    fn del6_by_id(&self, _: u32, _: IdType, _: &[u8]) -> Result<bool, LeaseError> {
+        self.refuse()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store that says whether it was written.
+    #[derive(Default)]
+    struct Probe(std::sync::atomic::AtomicBool);
+
+    impl HostStore for Probe {
+        fn get4(&self, _: u32, _: &[(IdType, &[u8])]) -> Option<Host4> {
+            None
+        }
+        fn get4_by_address(&self, _: u32, _: Ipv4Addr) -> Option<Host4> {
+            None
+        }
+        fn all4(&self, _: u32) -> Vec<Host4> {
+            Vec::new()
+        }
+        fn add4(&self, _: &Host4) -> Result<(), LeaseError> {
+            self.0.store(true, Ordering::Relaxed);
+            Ok(())
+        }
+        fn del4_by_address(&self, _: u32, _: Ipv4Addr) -> Result<bool, LeaseError> {
+            self.0.store(true, Ordering::Relaxed);
+            Ok(true)
+        }
+        fn del4_by_id(&self, _: u32, _: IdType, _: &[u8]) -> Result<bool, LeaseError> {
+            self.0.store(true, Ordering::Relaxed);
+            Ok(true)
+        }
+        fn get6(&self, _: u32, _: &[(IdType, &[u8])]) -> Option<Host6> {
+            None
+        }
+        fn get6_by_address(&self, _: u32, _: Ipv6Addr) -> Option<Host6> {
+            None
+        }
+        fn all6(&self, _: u32) -> Vec<Host6> {
+            Vec::new()
+        }
+        fn add6(&self, _: &Host6) -> Result<(), LeaseError> {
+            self.0.store(true, Ordering::Relaxed);
+            Ok(())
+        }
+        fn del6_by_address(&self, _: u32, _: Ipv6Addr) -> Result<bool, LeaseError> {
+            self.0.store(true, Ordering::Relaxed);
+            Ok(true)
+        }
+        fn del6_by_id(&self, _: u32, _: IdType, _: &[u8]) -> Result<bool, LeaseError> {
+            self.0.store(true, Ordering::Relaxed);
+            Ok(true)
+        }
+    }
+
+    #[test]
+    fn a_readonly_hosts_database_is_never_written() {
+        let probe = Arc::new(Probe::default());
+        let ro = ReadOnlyHosts {
+            inner: probe.clone(),
+            describe: "mysql://localhost/kea".into(),
+        };
+        let h = Host4::new(IdType::HwAddress, vec![1, 2, 3, 4, 5, 6], 1);
+        let e = ro.add4(&h).unwrap_err().to_string();
+        assert!(e.contains("read only mode"), "{e}");
+        assert!(ro.del4_by_address(1, Ipv4Addr::new(192, 0, 2, 1)).is_err());
+        assert!(ro.del4_by_id(1, IdType::HwAddress, &[1]).is_err());
+        assert!(ro.add6(&Host6::new(IdType::Duid, vec![1], 1)).is_err());
+        assert!(ro.del6_by_address(1, Ipv6Addr::LOCALHOST).is_err());
+        assert!(ro.del6_by_id(1, IdType::Duid, &[1]).is_err());
+        assert!(!probe.0.load(Ordering::Relaxed));
+        assert!(ro.get4(1, &[]).is_none() && ro.all6(1).is_empty());
+    }
 }

@@ -74,11 +74,11 @@ pub fn lease_dump(
     let io = |e: std::io::Error| ServerError::Schema(format!("writing the dump: {e}"));
     let rows: Vec<String> = match family {
         Family::V4 => {
-            let store = open4(db, path, 1)?.store;
+            let store = open4(db, path, 1, None)?.store;
             store.all4().iter().map(LeaseRow::encode).collect()
         }
         Family::V6 => {
-            let store = open6(db, path, 1)?.store;
+            let store = open6(db, path, 1, None)?.store;
             store.all6().iter().map(LeaseRow::encode).collect()
         }
     };
@@ -136,7 +136,7 @@ pub fn lease_upload(
     match family {
         Family::V4 => {
             let leases = read_leases::<Lease4>(text, source)?;
-            let store = open4(db, path, 1)?.store;
+            let store = open4(db, path, 1, None)?.store;
             for l in &leases {
                 match store.get4(l.addr) {
                     Some(_) => store.update4(l)?,
@@ -147,7 +147,7 @@ pub fn lease_upload(
         }
         Family::V6 => {
             let leases = read_leases::<Lease6>(text, source)?;
-            let store = open6(db, path, 1)?.store;
+            let store = open6(db, path, 1, None)?.store;
             for l in &leases {
                 match store.get6(l.lease_type, l.address) {
                     Some(_) => store.update6(l)?,

@@ -34,6 +34,7 @@ pub mod duid;
 pub mod hooks;
 pub mod lease_tools;
 pub mod logging;
+pub mod sanity;
 pub mod serve;
 pub mod service;
 pub mod sockets;

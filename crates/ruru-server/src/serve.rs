@@ -34,7 +34,9 @@ pub struct ServeOptions {
     pub server_port: u16,
     /// Client port (Kea's `-P`), default 68.
     pub client_port: u16,
-    /// Worker threads per socket; 0 = the default ([`default_threads`]).
+    /// Worker threads per socket; 0 = each section's `multi-threading`
+    /// ([`ruru_config::MultiThreading::workers`]), else the default
+    /// ([`default_threads`]).
     pub threads: usize,
     /// Control connection read timeout; `None` = [`crate::control::listener::READ_TIMEOUT`].
     /// Set only by tests (hidden `--control-timeout-ms`).
@@ -97,12 +99,24 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
         .build()?;
     let signals = rt.block_on(async { Signals::new() })?;
 
-    // Workers per socket; each may call the stores at once.
-    let threads = if opts.threads == 0 {
-        default_threads(&config)
-    } else {
-        opts.threads
+    // Workers per socket; each may call the stores at once. `--threads`,
+    // else each section's `multi-threading`, else the default.
+    let threads_of = |mt: &ruru_config::MultiThreading| {
+        if opts.threads != 0 {
+            opts.threads
+        } else {
+            mt.workers().unwrap_or_else(|| default_threads(&config))
+        }
     };
+    let threads4 = config
+        .dhcp4
+        .as_ref()
+        .map_or(0, |d| threads_of(&d.multi_threading));
+    let threads6 = config
+        .dhcp6
+        .as_ref()
+        .map_or(0, |d| threads_of(&d.multi_threading));
+    let threads = threads4.max(threads6);
 
     // Each family's databases: its lease store (memfile with LFC, or a SQL
     // database) and its hosts databases, asked at every packet after the
@@ -110,12 +124,12 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     let dbs4 = config
         .dhcp4
         .as_ref()
-        .map(|d| open_dbs::<V4>(d, &config, threads))
+        .map(|d| open_dbs::<V4>(d, &config, threads4))
         .transpose()?;
     let dbs6 = config
         .dhcp6
         .as_ref()
-        .map(|d| open_dbs::<V6>(d, &config, threads))
+        .map(|d| open_dbs::<V6>(d, &config, threads6))
         .transpose()?;
 
     // Hook libraries: a library that cannot be loaded stops the start.
@@ -134,7 +148,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
                 hosts: dbs.hosts.clone(),
                 rng: crate::engine_rng("DHCPv4"),
             };
-            let (svc, w) = start::<V4>(d4, dbs, engine_opts, opts.server_port, threads, &hooks)?;
+            let (svc, w) = start::<V4>(d4, dbs, engine_opts, opts.server_port, threads4, &hooks)?;
             watches.push(w);
             Some(svc)
         }
@@ -160,7 +174,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
                 hosts: dbs.hosts.clone(),
                 rng: crate::engine_rng("DHCPv6"),
             };
-            let started = start::<V6>(d6, dbs, engine_opts, sport, threads, &hooks);
+            let started = start::<V6>(d6, dbs, engine_opts, sport, threads6, &hooks);
             match started {
                 Ok((svc, w)) => {
                     watches.push(w);
@@ -215,7 +229,13 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
         crate::state::configured(h, &shared.snapshot().config);
     }
     drop(hooks);
-    info!(threads, sockets = nsockets, "ruru ready");
+    info!(
+        threads,
+        threads_dhcp4 = threads4,
+        threads_dhcp6 = threads6,
+        sockets = nsockets,
+        "ruru ready"
+    );
     rt.block_on(wait_for_signals(&shared, signals))?;
     crate::control::listener::stop_all(&shared);
 
@@ -266,7 +286,7 @@ fn open_dbs<F: ServiceFamily>(
         .map_or_else(|| config.source.clone(), |(_, f)| f.clone());
     let callers = threads * F::interfaces(section).interfaces.len().max(1);
     let db = F::lease_database(section);
-    let leases = F::open_store(db, &file, callers)?;
+    let leases = F::open_store(section, &file, callers)?;
     crate::db::log_opened(
         &format!("{} lease database", F::NAME),
         &leases.describe,
@@ -309,6 +329,7 @@ fn start<F: ServiceFamily>(
             stats: Arc::new(Stats::of_family(F::STATS)),
             port,
             threads,
+            queue: F::queue(section),
         },
         hooks,
     )?;

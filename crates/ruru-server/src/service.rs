@@ -48,15 +48,19 @@ pub trait ServiceFamily: SocketFamily<Snap = Arc<Self::Engine>> {
     const STATS: ruru_engine::stats::StatFamily;
 
     fn section(config: &Config) -> Option<&Self::Section>;
+    /// The section's `dhcp-queue-control` ring capacity, when it queues.
+    fn queue(s: &Self::Section) -> Option<usize>;
     fn interfaces(s: &Self::Section) -> &InterfacesConfig;
     fn expired_leases(s: &Self::Section) -> ExpiredLeasesProcessing;
     fn lease_database(s: &Self::Section) -> &LeaseDatabase;
     fn hosts_databases(s: &Self::Section) -> &[ruru_config::LeaseDbKind];
     /// How many leases of this family `store` holds.
     fn count(store: &dyn LeaseStore) -> usize;
-    /// Opens the lease store `db` names ([`crate::db::open4`], `open6`).
+    /// Opens the lease store the section's `lease-database` names
+    /// ([`crate::db::open4`], `open6`), a memfile with the section's
+    /// `sanity-checks` ([`crate::sanity`]).
     fn open_store(
-        db: &LeaseDatabase,
+        section: &Self::Section,
         config: &std::path::Path,
         callers: usize,
     ) -> Result<crate::db::OpenStore<Self::Row>, ServerError>;
@@ -100,6 +104,8 @@ pub struct Start<F: ServiceFamily> {
     pub stats: Arc<Stats>,
     pub port: u16,
     pub threads: usize,
+    /// Kea's `dhcp-queue-control` ring capacity per socket, when it queues.
+    pub queue: Option<usize>,
 }
 
 /// One family's running service.
@@ -136,7 +142,7 @@ impl<F: ServiceFamily> FamilyService<F> {
                 F::SECTION
             )]));
         }
-        let set = SocketSet::<F>::new(s.port, s.threads);
+        let set = SocketSet::<F>::new(s.port, s.threads, s.queue);
         let changes = set.open_changes(&ic)?;
         if changes.opened.iter().all(|o| o.sockets.is_empty())
             && (changes.failed.is_empty() || ic.max_retries == 0)

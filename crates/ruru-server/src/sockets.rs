@@ -84,16 +84,19 @@ struct Served<A> {
 pub struct SocketSet<F: SocketFamily> {
     port: u16,
     threads: usize,
+    /// The ring of `dhcp-queue-control`, per socket (see [`workers::spawn`]).
+    queue: Option<usize>,
     served: BTreeMap<String, Served<F::Addr>>,
     /// Stops the background retry thread of the previous configuration.
     retry_stop: Option<Arc<AtomicBool>>,
 }
 
 impl<F: ServiceFamily> SocketSet<F> {
-    pub fn new(port: u16, threads: usize) -> Self {
+    pub fn new(port: u16, threads: usize, queue: Option<usize>) -> Self {
         SocketSet {
             port,
             threads: threads.max(1),
+            queue,
             served: BTreeMap::new(),
             retry_stop: None,
         }
@@ -226,6 +229,7 @@ impl<F: ServiceFamily> SocketSet<F> {
                     svc.clone(),
                     sock,
                     self.threads,
+                    self.queue,
                     svc.stop_flag(),
                     stop.clone(),
                 )

@@ -130,6 +130,10 @@ pub struct Shared {
     pub started: Instant,
     /// When the configuration was last applied (for `status-get`).
     pub last_reload: Mutex<Instant>,
+    /// Statistic sample history (Kea's `statistic-sample-*`), DHCPv4's
+    /// and DHCPv6's, limited by each configuration's
+    /// `statistic-default-sample-count` / `-age`.
+    pub samples: Arc<[crate::control::samples::Samples; 2]>,
 }
 
 /// A family's part of a reload: its new section and the sockets opened
@@ -173,7 +177,7 @@ impl Shared {
     ) -> Self {
         let allowed =
             crate::control::paths::Allowed::new(ruru_config::Places::from_env(), &running.config);
-        Shared {
+        let s = Shared {
             allowed,
             current: ArcSwap::from_pointee(running),
             v4,
@@ -186,6 +190,19 @@ impl Shared {
             shutdown: tokio::sync::Notify::new(),
             started: Instant::now(),
             last_reload: Mutex::new(Instant::now()),
+            samples: Arc::default(),
+        };
+        s.configure_samples(&s.snapshot().config);
+        s
+    }
+
+    /// Applies the sample limits of `config`'s sections.
+    fn configure_samples(&self, config: &Config) {
+        if let Some(d) = &config.dhcp4 {
+            self.samples[0].configure(d.statistic_samples);
+        }
+        if let Some(d) = &config.dhcp6 {
+            self.samples[1].configure(d.statistic_samples);
         }
     }
 
@@ -234,6 +251,16 @@ impl Shared {
         }
         if let Some(p) = p6 {
             p.commit(&new_hooks);
+        }
+        self.configure_samples(&config);
+        let mt = |c: &Config| {
+            (
+                c.dhcp4.as_ref().map(|d| d.multi_threading),
+                c.dhcp6.as_ref().map(|d| d.multi_threading),
+            )
+        };
+        if mt(&old.config) != mt(&config) {
+            tracing::warn!("multi-threading changed: the worker count is set at start-up; restart ruru to apply it");
         }
         let config = Arc::new(config);
         self.current.store(Arc::new(Running {

@@ -143,6 +143,9 @@ impl ServiceFamily for V4 {
     fn section(config: &Config) -> Option<&Dhcp4> {
         config.dhcp4.as_ref()
     }
+    fn queue(s: &Dhcp4) -> Option<usize> {
+        s.queue_capacity
+    }
     fn interfaces(s: &Dhcp4) -> &InterfacesConfig {
         &s.interfaces
     }
@@ -159,11 +162,15 @@ impl ServiceFamily for V4 {
         store.count4()
     }
     fn open_store(
-        db: &LeaseDatabase,
+        section: &Dhcp4,
         config: &std::path::Path,
         callers: usize,
     ) -> Result<crate::db::OpenStore<Lease4>, crate::ServerError> {
-        crate::db::open4(db, config, callers)
+        let check = crate::sanity::check4(section);
+        let check = check
+            .as_ref()
+            .map(|c| c as ruru_lease::memfile::LoadCheck<'_, Lease4>);
+        crate::db::open4(&section.lease_database, config, callers, check)
     }
     fn hosts(opts: &EngineOptions) -> &HostSources {
         &opts.hosts

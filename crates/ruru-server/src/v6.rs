@@ -144,6 +144,9 @@ impl ServiceFamily for V6 {
     fn section(config: &Config) -> Option<&Dhcp6> {
         config.dhcp6.as_ref()
     }
+    fn queue(s: &Dhcp6) -> Option<usize> {
+        s.queue_capacity
+    }
     fn interfaces(s: &Dhcp6) -> &InterfacesConfig {
         &s.interfaces
     }
@@ -160,11 +163,15 @@ impl ServiceFamily for V6 {
         store.count6()
     }
     fn open_store(
-        db: &LeaseDatabase,
+        section: &Dhcp6,
         config: &std::path::Path,
         callers: usize,
     ) -> Result<crate::db::OpenStore<Lease6>, crate::ServerError> {
-        crate::db::open6(db, config, callers)
+        let check = crate::sanity::check6(section);
+        let check = check
+            .as_ref()
+            .map(|c| c as ruru_lease::memfile::LoadCheck<'_, Lease6>);
+        crate::db::open6(&section.lease_database, config, callers, check)
     }
     fn hosts(opts: &EngineOptions6) -> &HostSources {
         &opts.hosts

@@ -15,12 +15,19 @@
 //! A reply parked by a hook library goes to the engine's parking lot with
 //! a closure that finishes it on the same snapshot and socket when the
 //! library unparks it ([`park`]).
+//!
+//! With Kea's `dhcp-queue-control` (`kea-ring4` / `kea-ring6`), a socket
+//! has one receiver thread that puts each packet in a [`Ring`] of the
+//! configured capacity, dropping the oldest when it is full as Kea's ring
+//! does, and its workers take packets from the ring instead of the socket.
 
+use std::collections::VecDeque;
 use std::ops::Range;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use ruru_engine::{Stat, Stats};
 use ruru_lease::LeaseStore;
@@ -53,7 +60,7 @@ pub trait Family: Sized + 'static {
     const PROCESSING_PANIC: Stat;
     const SEND_FAILED: Stat;
     type Socket: Send + 'static;
-    type Meta;
+    type Meta: Send + 'static;
     /// What one packet holds on to from start to end (the configuration
     /// generation and its engine).
     type Snap: Clone + Send + Sync + 'static;
@@ -95,16 +102,89 @@ pub trait Service<F: Family>: Send + Sync + 'static {
     fn stats(&self) -> &Arc<Stats>;
 }
 
-/// Starts `per_socket` workers on `sock`; they end when `stop` or
-/// `closed` is set.
+/// A bounded queue of received packets (Kea's `kea-ring4`/`kea-ring6`):
+/// when it is full, a new packet pushes the oldest out.
+pub struct Ring<T> {
+    queue: Mutex<VecDeque<T>>,
+    ready: Condvar,
+    capacity: usize,
+}
+
+impl<T> Ring<T> {
+    pub fn new(capacity: usize) -> Self {
+        Ring {
+            queue: Mutex::new(VecDeque::with_capacity(capacity.min(4096))),
+            ready: Condvar::new(),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// Adds `t`; returns whether the oldest packet was dropped for it.
+    pub fn push(&self, t: T) -> bool {
+        let mut q = crate::lock(&self.queue);
+        let dropped = q.len() >= self.capacity && q.pop_front().is_some();
+        q.push_back(t);
+        drop(q);
+        self.ready.notify_one();
+        dropped
+    }
+
+    /// The oldest packet, waiting at most `wait` for one.
+    pub fn pop(&self, wait: Duration) -> Option<T> {
+        let q = crate::lock(&self.queue);
+        let (mut q, _) = self
+            .ready
+            .wait_timeout_while(q, wait, |q| q.is_empty())
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        q.pop_front()
+    }
+}
+
+/// A packet in a [`Ring`]: its bytes and where it came from.
+struct Received<M> {
+    bytes: Vec<u8>,
+    meta: M,
+}
+
+/// Starts `per_socket` workers on `sock`, with a receiver thread and a
+/// ring of `queue` packets when given; they end when `stop` or `closed`
+/// is set.
 pub fn spawn<F: Family, S: Service<F>>(
     svc: Arc<S>,
     sock: &F::Socket,
     per_socket: usize,
+    queue: Option<usize>,
     stop: Arc<AtomicBool>,
     closed: Arc<AtomicBool>,
 ) -> std::io::Result<Vec<JoinHandle<()>>> {
     let mut handles = Vec::new();
+    if let Some(capacity) = queue {
+        let ring = Arc::new(Ring::<Received<F::Meta>>::new(capacity));
+        let s = F::try_clone(sock)?;
+        let (svc2, stop2, closed2, ring2) =
+            (svc.clone(), stop.clone(), closed.clone(), ring.clone());
+        handles.push(
+            std::thread::Builder::new()
+                .name(format!("{}-{}-rx", F::THREAD, F::iface(sock)))
+                .spawn(move || receive::<F, S>(&*svc2, &s, &ring2, &stop2, &closed2))?,
+        );
+        for i in 0..per_socket.max(1) {
+            let s = F::try_clone(sock)?;
+            let (svc, stop, closed, ring) =
+                (svc.clone(), stop.clone(), closed.clone(), ring.clone());
+            let h = std::thread::Builder::new()
+                .name(format!("{}-{}-{i}", F::THREAD, F::iface(sock)))
+                .spawn(move || {
+                    while !stop.load(Ordering::Relaxed) && !closed.load(Ordering::Relaxed) {
+                        if let Some(p) = ring.pop(crate::sockets::POLL) {
+                            handle::<F, S>(&*svc, &s, &p.bytes, &p.meta);
+                        }
+                    }
+                })?;
+            handles.push(h);
+        }
+        return Ok(handles);
+    }
     for i in 0..per_socket.max(1) {
         let s = F::try_clone(sock)?;
         let (svc, stop, closed) = (svc.clone(), stop.clone(), closed.clone());
@@ -114,6 +194,38 @@ pub fn spawn<F: Family, S: Service<F>>(
         handles.push(h);
     }
     Ok(handles)
+}
+
+/// The receiver thread of a socket with a [`Ring`]: every packet goes in
+/// the ring; one pushed out of a full ring is counted as received and
+/// dropped (`pkt4-receive-drop` / `pkt6-receive-drop`).
+fn receive<F: Family, S: Service<F>>(
+    svc: &S,
+    sock: &F::Socket,
+    ring: &Ring<Received<F::Meta>>,
+    stop: &AtomicBool,
+    closed: &AtomicBool,
+) {
+    let mut buf = vec![0u8; F::BUF_LEN];
+    let iface: Arc<str> = Arc::from(F::iface(sock));
+    while !stop.load(Ordering::Relaxed) && !closed.load(Ordering::Relaxed) {
+        let (payload, meta) = match F::recv(sock, &mut buf, &iface) {
+            Ok(Some(x)) => x,
+            Ok(None) => continue,
+            Err(e) => {
+                warn!(family = F::NAME, iface = %iface, error = %e, "receive failed");
+                std::thread::sleep(std::time::Duration::from_millis(10));
+                continue;
+            }
+        };
+        let bytes = buf.get(payload).map(<[u8]>::to_vec).unwrap_or_default();
+        if ring.push(Received { bytes, meta }) {
+            let stats = svc.stats();
+            stats.inc(F::RECEIVED);
+            stats.inc(F::RECEIVE_DROP);
+            debug!(family = F::NAME, iface = %iface, "packet queue full: oldest packet dropped");
+        }
+    }
 }
 
 fn run<F: Family, S: Service<F>>(
@@ -134,6 +246,14 @@ fn run<F: Family, S: Service<F>>(
                 continue;
             }
         };
+        handle::<F, S>(svc, sock, &buf[payload], &meta);
+    }
+}
+
+/// Processes one received packet and sends its reply on `sock`.
+fn handle<F: Family, S: Service<F>>(svc: &S, sock: &F::Socket, bytes: &[u8], meta: &F::Meta) {
+    {
+        let iface = F::iface(sock);
         let now = crate::now();
         let stats = svc.stats();
         if svc.disabled(now) {
@@ -141,14 +261,14 @@ fn run<F: Family, S: Service<F>>(
             stats.inc(F::RECEIVED);
             stats.inc(F::RECEIVE_DROP);
             stats.inc(F::DROP_DISABLED);
-            continue;
+            return;
         }
         // One snapshot for the whole packet.
         let snap = svc.snapshot();
         // A panic while handling one packet (a bug, or a decoder assertion on
         // hostile input) drops that packet and is counted; the worker lives on.
         let out = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            F::process(&snap, svc.store(), &buf[payload.clone()], &meta, now)
+            F::process(&snap, svc.store(), bytes, meta, now)
         }));
         match out {
             Ok(Outcome::Reply(r)) => send::<F>(sock, &r, stats),
@@ -205,4 +325,30 @@ fn park<F: Family>(snap: F::Snap, sock: F::Socket, stats: Arc<Stats>, p: Box<F::
             }
         }),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_ring_drops_its_oldest_packet() {
+        let r = Ring::new(2);
+        assert!(!r.push(1));
+        assert!(!r.push(2));
+        assert!(r.push(3), "full: the oldest goes");
+        assert_eq!(r.pop(Duration::ZERO), Some(2));
+        assert_eq!(r.pop(Duration::ZERO), Some(3));
+        assert_eq!(r.pop(Duration::from_millis(10)), None);
+    }
+
+    #[test]
+    fn a_waiting_worker_gets_the_next_packet() {
+        let r = Arc::new(Ring::new(4));
+        let r2 = r.clone();
+        let t = std::thread::spawn(move || r2.pop(Duration::from_secs(10)));
+        std::thread::sleep(Duration::from_millis(20));
+        r.push(7);
+        assert_eq!(t.join().unwrap(), Some(7));
+    }
 }

@@ -300,8 +300,10 @@ pub struct ServeArgs {
         default_value_t = 68
     )]
     pub client_port: u16,
-    /// Worker threads per socket; 0 means one per CPU, and at least 16
-    /// with a SQL lease or hosts database.
+    /// Worker threads per socket; 0 means each section's
+    /// `multi-threading` (1 when disabled, `thread-pool-size` when
+    /// enabled), else one per CPU, and at least 16 with a SQL lease or
+    /// hosts database.
     #[arg(long = "threads", value_name = "N", default_value_t = 0)]
     pub threads: usize,
     /// Control connection read timeout in milliseconds (tests only).

@@ -41,6 +41,8 @@ pub struct HttpControl {
     pub tls: Option<TlsFiles>,
     /// HTTP basic authentication, when `authentication` is set.
     pub auth: Option<BasicAuth>,
+    /// `http-headers`: (name, value) added to every response.
+    pub headers: Vec<(String, String)>,
 }
 
 /// TLS settings of an HTTPS control channel (files are read when the
@@ -86,6 +88,10 @@ pub enum Secret {
 /// `multi-threading`, with Kea 2.2's defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MultiThreading {
+    /// The section has a `multi-threading` object. Without one, ruru
+    /// sizes its workers as Kea 2.6/3.0's default (multi-threading on,
+    /// one thread per CPU) does; see [`MultiThreading::workers`].
+    pub configured: bool,
     /// `enable-multi-threading` (Kea 2.2 default false).
     pub enabled: bool,
     /// `thread-pool-size`: worker threads, 0 = one per CPU (default 0).
@@ -98,11 +104,77 @@ pub struct MultiThreading {
 impl Default for MultiThreading {
     fn default() -> Self {
         MultiThreading {
+            configured: false,
             enabled: false,
             thread_pool_size: 0,
             packet_queue_size: 64,
         }
     }
+}
+
+/// Kea's `dhcp-queue-control`: with `enable-queue`, and unless
+/// multi-threading is enabled in the section (Kea then turns the queue
+/// off), a receiver thread per socket puts packets in a ring of this
+/// capacity that the socket's workers take them from; when the ring is
+/// full, the oldest packet is dropped (Kea's `kea-ring4` / `kea-ring6`).
+pub type QueueCapacity = Option<usize>;
+
+impl MultiThreading {
+    /// Packet workers per socket that this asks for: 1 with
+    /// multi-threading disabled (Kea then handles one packet at a time),
+    /// `thread-pool-size` with it enabled, `None` for the default count
+    /// (`thread-pool-size` 0, Kea's "as many as CPUs", or no
+    /// `multi-threading` object: Kea 2.6/3.0's default is enabled).
+    pub fn workers(&self) -> Option<usize> {
+        if !self.configured {
+            return None;
+        }
+        if !self.enabled {
+            return Some(1);
+        }
+        match self.thread_pool_size {
+            0 => None,
+            n => Some(usize::try_from(n).unwrap_or(usize::MAX)),
+        }
+    }
+}
+
+/// Kea's `statistic-default-sample-count` and
+/// `statistic-default-sample-age`: how much history each statistic keeps.
+/// As in Kea, a count of 0 means "by age"; the age is ignored otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatisticSamples {
+    /// Samples kept per statistic (Kea's default 20); 0: by age.
+    pub count: u32,
+    /// Seconds of samples kept when `count` is 0 (Kea's default 0: the
+    /// latest sample only).
+    pub age: u32,
+}
+
+impl Default for StatisticSamples {
+    fn default() -> Self {
+        StatisticSamples { count: 20, age: 0 }
+    }
+}
+
+/// Kea's `sanity-checks.lease-checks`: what happens to a lease loaded from
+/// the lease file whose subnet ID does not name a subnet holding its
+/// address (DHCPv6: addresses only, not prefixes, as in Kea).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LeaseChecks {
+    /// Loaded as it is.
+    None,
+    /// Loaded as it is, with a warning (Kea's default).
+    #[default]
+    Warn,
+    /// Given the ID of the subnet holding its address; with none, loaded
+    /// as it is with a warning.
+    Fix,
+    /// Given the ID of the subnet holding its address; with none, not
+    /// loaded.
+    FixDel,
+    /// Not loaded.
+    Del,
 }
 
 /// `interfaces-config`.
@@ -136,6 +208,9 @@ pub struct LeaseDatabase {
     pub persist: bool,
     /// Seconds between compactions; 0 disables them.
     pub lfc_interval: u32,
+    /// memfile: invalid rows one lease file may have before loading it
+    /// fails (Kea's `max-row-errors`); 0, Kea's default: no limit.
+    pub max_row_errors: u32,
 }
 
 /// Where leases are kept.
@@ -173,6 +248,11 @@ pub struct SqlDatabase {
     /// TLS to the database (`trust-anchor`, `cert-file`, `key-file`); `None`:
     /// a plain connection.
     pub tls: Option<DbTls>,
+    /// Hosts databases (Kea's `readonly`): never written (the reservation
+    /// commands refuse to add or delete there). Default false.
+    pub readonly: bool,
+    /// PostgreSQL's `tcp-user-timeout`, seconds; 0 (default): the system's.
+    pub tcp_user_timeout: u32,
 }
 
 /// TLS to a SQL database: Kea's `trust-anchor`, `cert-file` and `key-file`

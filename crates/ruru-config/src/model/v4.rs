@@ -46,6 +46,13 @@ pub struct Dhcp4 {
     pub flex_options: Vec<FlexOption>,
     /// Kea's `parked-packet-limit` (0: no limit; default 256).
     pub parked_packet_limit: u32,
+    /// Kea's `statistic-default-sample-count` / `-age`.
+    pub statistic_samples: crate::model::StatisticSamples,
+    /// Kea's `sanity-checks.lease-checks` (default `warn`).
+    pub lease_checks: crate::model::LeaseChecks,
+    /// Kea's `dhcp-queue-control`, when it queues (see
+    /// [`crate::model::QueueCapacity`]).
+    pub queue_capacity: crate::model::QueueCapacity,
     /// Kea's `client-classes`, in definition order (the order Kea
     /// evaluates them in); names are unique.
     pub client_classes: Vec<ClientClass4>,

@@ -47,6 +47,13 @@ pub struct Dhcp6 {
     pub flex_options: Vec<FlexOption>,
     /// Kea's `parked-packet-limit` (0: no limit; default 256).
     pub parked_packet_limit: u32,
+    /// Kea's `statistic-default-sample-count` / `-age`.
+    pub statistic_samples: crate::model::StatisticSamples,
+    /// Kea's `sanity-checks.lease-checks` (default `warn`).
+    pub lease_checks: crate::model::LeaseChecks,
+    /// Kea's `dhcp-queue-control`, when it queues (see
+    /// [`crate::model::QueueCapacity`]).
+    pub queue_capacity: crate::model::QueueCapacity,
     /// Kea's `client-classes`, in definition order (the order Kea
     /// evaluates them in); names are unique.
     pub client_classes: Vec<ClientClass6>,
@@ -102,11 +109,11 @@ pub struct ServerId {
     pub time: u32,
     /// `persist`: keep the DUID in a file (default true).
     pub persist: bool,
-    /// The file: `kea-dhcp6-serverid` in the directory of the lease file
-    /// (`lease-database.name`, default `/var/lib/kea/`). Kea keeps it in
-    /// its data directory, which is where its default lease file is too;
-    /// ruru has no `data-directory`, and next to the lease file keeps a
-    /// test's or a relative-path setup self-contained.
+    /// The file: `kea-dhcp6-serverid` in `data-directory`, as in Kea;
+    /// without one, in the directory of the lease file
+    /// (`lease-database.name`, default `/var/lib/kea/`), Kea's default data
+    /// directory, where its default lease file is too: next to the lease
+    /// file keeps a test's or a relative-path setup self-contained.
     pub file: PathBuf,
 }
 

@@ -42,6 +42,93 @@ pub(super) struct Common {
     pub(super) flex_options: Vec<model::FlexOption>,
 }
 
+/// `sanity-checks` of section `p`: its `lease-checks` (Kea's default
+/// `warn`); `extended-info-checks` other than `none` is not supported yet.
+pub(super) fn sanity_checks(
+    v: &mut V,
+    p: &str,
+    s: Option<&file::SanityChecks>,
+) -> model::LeaseChecks {
+    let Some(s) = s else {
+        return model::LeaseChecks::default();
+    };
+    if let Some(e) = s.extended_info_checks.as_deref() {
+        let path = format!("{p}.sanity-checks.extended-info-checks");
+        match e {
+            "none" => {}
+            "fix" | "strict" | "pedantic" => v.err(
+                path,
+                format!("not supported yet: extended-info-checks \"{e}\" (ruru does not store extended information in leases yet); expected \"none\""),
+            ),
+            other => v.err(
+                path,
+                format!("unknown extended-info-checks `{other}`: expected \"none\", \"fix\", \"strict\" or \"pedantic\""),
+            ),
+        }
+    }
+    match s.lease_checks.as_deref() {
+        None | Some("warn") => model::LeaseChecks::Warn,
+        Some("none") => model::LeaseChecks::None,
+        Some("fix") => model::LeaseChecks::Fix,
+        Some("fix-del") => model::LeaseChecks::FixDel,
+        Some("del") => model::LeaseChecks::Del,
+        Some(other) => {
+            v.err(
+                format!("{p}.sanity-checks.lease-checks"),
+                format!("unknown lease-checks `{other}`: expected \"none\", \"warn\", \"fix\", \"fix-del\" or \"del\""),
+            );
+            model::LeaseChecks::Warn
+        }
+    }
+}
+
+/// `dhcp-queue-control` of section `p` (see [`model::QueueCapacity`]):
+/// the ring's capacity when it queues. As in Kea, `queue-type` is required
+/// with `enable-queue` true; ruru has Kea's own ring only (the other types
+/// come from hook libraries), and a section with multi-threading enabled
+/// does not queue.
+pub(super) fn queue_control(
+    v: &mut V,
+    p: &str,
+    q: Option<&file::DhcpQueueControl>,
+    mt: &model::MultiThreading,
+) -> model::QueueCapacity {
+    let q = q?;
+    let ring = if p == "Dhcp4" {
+        "kea-ring4"
+    } else {
+        "kea-ring6"
+    };
+    let path = |k: &str| format!("{p}.dhcp-queue-control.{k}");
+    if q.capacity == Some(0) {
+        v.err(path("capacity"), "capacity 0: expected at least 1 packet");
+    }
+    if !q.enable_queue.unwrap_or(false) {
+        return None;
+    }
+    match q.queue_type.as_deref() {
+        None => {
+            v.err(
+                format!("{p}.dhcp-queue-control"),
+                format!("when the queue is enabled, `queue-type` is required (as in Kea): expected \"{ring}\""),
+            );
+            return None;
+        }
+        Some(t) if t == ring => {}
+        Some(t) => {
+            v.err(
+                path("queue-type"),
+                format!("not supported yet: queue-type \"{t}\" (queue types of hook libraries); expected \"{ring}\""),
+            );
+            return None;
+        }
+    }
+    if mt.configured && mt.enabled {
+        return None;
+    }
+    Some(usize::try_from(q.capacity.unwrap_or(64)).unwrap_or(usize::MAX))
+}
+
 /// Validates what `Dhcp4` and `Dhcp6` share.
 pub(super) fn common(v: &mut V, sec: &Section, c: CommonIn<'_>) -> Common {
     let p = sec.name;
@@ -113,6 +200,7 @@ pub(super) fn common(v: &mut V, sec: &Section, c: CommonIn<'_>) -> Common {
         Some(m) => {
             let def = model::MultiThreading::default();
             model::MultiThreading {
+                configured: true,
                 enabled: m.enable_multi_threading.unwrap_or(def.enabled),
                 thread_pool_size: m.thread_pool_size.unwrap_or(def.thread_pool_size),
                 packet_queue_size: m.packet_queue_size.unwrap_or(def.packet_queue_size),
@@ -143,6 +231,17 @@ fn interfaces(v: &mut V, p: &str, ic: Option<&file::InterfacesConfig>) -> model:
             retry_wait_ms: 5000,
         };
     };
+    match ic.outbound_interface.as_deref() {
+        None | Some("same-as-inbound") => {}
+        Some("use-routing") => v.err(
+            format!("{p}.interfaces-config.outbound-interface"),
+            "not supported yet: outbound-interface \"use-routing\" (replies leave by the interface the query came in on); expected \"same-as-inbound\"",
+        ),
+        Some(other) => v.err(
+            format!("{p}.interfaces-config.outbound-interface"),
+            format!("unknown outbound-interface `{other}`: expected \"same-as-inbound\" or \"use-routing\""),
+        ),
+    }
     let list = ic.interfaces.clone().unwrap_or_default();
     for (i, name) in list.iter().enumerate() {
         if name.trim().is_empty() {

@@ -64,6 +64,40 @@ pub(super) fn control_sockets(
     out
 }
 
+/// `http-headers`: each name an HTTP token (RFC 9110 §5.1), each value
+/// visible characters, spaces and tabs (no line break); `None` after an
+/// error.
+fn http_headers(v: &mut V, p: &str, hs: &[file::HttpHeader]) -> Option<Vec<(String, String)>> {
+    let tchar = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    let mut ok = true;
+    let mut out = Vec::new();
+    for (i, h) in hs.iter().enumerate() {
+        if h.name.is_empty() || !h.name.chars().all(tchar) {
+            v.err(
+                format!("{p}.http-headers[{i}].name"),
+                format!(
+                    "`{}` is not an HTTP header name: expected letters, digits and !#$%&'*+-.^_`|~",
+                    h.name
+                ),
+            );
+            ok = false;
+        }
+        if !h
+            .value
+            .chars()
+            .all(|c| c == ' ' || c == '\t' || c.is_ascii_graphic())
+        {
+            v.err(
+                format!("{p}.http-headers[{i}].value"),
+                "not an HTTP header value: expected visible ASCII characters, spaces and tabs (no line break)",
+            );
+            ok = false;
+        }
+        out.push((h.name.clone(), h.value.clone()));
+    }
+    ok.then_some(out)
+}
+
 fn control_socket(v: &mut V, p: &str, c: &file::ControlSocket) -> Option<model::ControlSocket> {
     let tls_keys = [
         ("trust-anchor", &c.trust_anchor),
@@ -80,6 +114,7 @@ fn control_socket(v: &mut V, p: &str, c: &file::ControlSocket) -> Option<model::
                 ("cert-file", c.cert_file.is_some()),
                 ("key-file", c.key_file.is_some()),
                 ("cert-required", c.cert_required.is_some()),
+                ("http-headers", c.http_headers.is_some()),
             ];
             let mut ok = true;
             for (key, set) in not_for_unix {
@@ -195,11 +230,14 @@ fn control_socket(v: &mut V, p: &str, c: &file::ControlSocket) -> Option<model::
                     r
                 }
             };
+            let headers = http_headers(v, p, c.http_headers.as_deref().unwrap_or_default());
+            ok &= headers.is_some();
             ok.then(|| {
                 model::ControlSocket::Http(model::HttpControl {
                     addr: std::net::SocketAddr::new(ip, port),
                     tls,
                     auth,
+                    headers: headers.unwrap_or_default(),
                 })
             })
         }

@@ -22,8 +22,15 @@ pub(super) fn lease_database(
         name: PathBuf::from(sec.lease_file),
         persist: true,
         lfc_interval: DEFAULT_LFC_INTERVAL,
+        max_row_errors: 0,
     };
     let Some(ld) = ld else { return default };
+    if ld.readonly.is_some() {
+        v.err(
+            format!("{p}.lease-database.readonly"),
+            "`readonly` is for a hosts database (`hosts-database`, `hosts-databases`), not `lease-database` (as in Kea)",
+        );
+    }
     let kind = match ld.kind.as_str() {
         "memfile" => {
             let sql_only = [
@@ -39,6 +46,9 @@ pub(super) fn lease_database(
                 ("trust-anchor", ld.trust_anchor.is_some()),
                 ("cert-file", ld.cert_file.is_some()),
                 ("key-file", ld.key_file.is_some()),
+                ("tcp-user-timeout", ld.tcp_user_timeout.is_some()),
+                ("read-timeout", ld.read_timeout.is_some()),
+                ("write-timeout", ld.write_timeout.is_some()),
             ];
             for (key, set) in sql_only {
                 if set {
@@ -80,6 +90,8 @@ pub(super) fn lease_database(
         }
     }
     if kind != model::LeaseDbKind::Memfile {
+        // `max-row-errors` is taken and ignored with a SQL database, as in
+        // Kea (only the memfile backend reads rows from a file).
         for (key, set) in [
             ("persist", ld.persist.is_some()),
             ("lfc-interval", ld.lfc_interval.is_some()),
@@ -96,12 +108,14 @@ pub(super) fn lease_database(
             name: PathBuf::new(),
             persist: true,
             lfc_interval: 0,
+            max_row_errors: 0,
         };
     }
     model::LeaseDatabase {
         name: ld.name.as_ref().map_or(default.name, PathBuf::from),
         persist: ld.persist.unwrap_or(true),
         lfc_interval: ld.lfc_interval.unwrap_or(DEFAULT_LFC_INTERVAL),
+        max_row_errors: ld.max_row_errors.unwrap_or(0),
         ..default
     }
 }
@@ -138,6 +152,7 @@ pub(super) fn hosts_databases(
         for (key, set) in [
             ("persist", d.persist.is_some()),
             ("lfc-interval", d.lfc_interval.is_some()),
+            ("max-row-errors", d.max_row_errors.is_some()),
         ] {
             if set {
                 v.err(
@@ -193,6 +208,22 @@ fn sql_database(v: &mut V, p: &str, ld: &file::LeaseDatabase) -> model::SqlDatab
         v.err(format!("{p}.host"), "empty host name");
     }
     let tls = db_tls(v, p, ld);
+    // Kea's MySQL client sets socket read/write timeouts; the MySQL client
+    // ruru uses has none (each statement is bounded by connect-timeout).
+    // PostgreSQL takes and ignores them, as in Kea.
+    if ld.kind == "mysql" {
+        for (key, val) in [
+            ("read-timeout", ld.read_timeout),
+            ("write-timeout", ld.write_timeout),
+        ] {
+            if val.is_some_and(|t| t > 0) {
+                v.err(
+                    format!("{p}.{key}"),
+                    format!("not supported yet: {key} with mysql (ruru bounds each statement by connect-timeout); expected 0 (Kea's default: not used)"),
+                );
+            }
+        }
+    }
     model::SqlDatabase {
         name,
         host: ld.host.clone().unwrap_or_else(|| "localhost".into()),
@@ -205,6 +236,13 @@ fn sql_database(v: &mut V, p: &str, ld: &file::LeaseDatabase) -> model::SqlDatab
         on_fail,
         retry_on_startup: ld.retry_on_startup.unwrap_or(false),
         tls,
+        readonly: ld.readonly.unwrap_or(false),
+        // Without effect with MySQL, as in Kea.
+        tcp_user_timeout: if ld.kind == "postgresql" {
+            ld.tcp_user_timeout.unwrap_or(0)
+        } else {
+            0
+        },
     }
 }
 

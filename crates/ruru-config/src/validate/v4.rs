@@ -199,6 +199,17 @@ pub(super) fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
         flex_id: common.flex_id,
         flex_options: common.flex_options,
         parked_packet_limit: d.parked_packet_limit.unwrap_or(256),
+        statistic_samples: crate::model::StatisticSamples {
+            count: d.statistic_default_sample_count.unwrap_or(20),
+            age: d.statistic_default_sample_age.unwrap_or(0),
+        },
+        lease_checks: super::common::sanity_checks(v, P, d.sanity_checks.as_ref()),
+        queue_capacity: super::common::queue_control(
+            v,
+            P,
+            d.dhcp_queue_control.as_ref(),
+            &common.multi_threading,
+        ),
         client_classes,
     }
 }

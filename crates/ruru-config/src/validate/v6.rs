@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::net::Ipv6Addr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use ipnet::Ipv6Net;
@@ -143,11 +143,23 @@ pub(super) fn dhcp6(v: &mut V, d: file::Dhcp6) -> Dhcp6 {
     check_timers(v, P, &Origin::section(P), &g.timers(), &[]);
 
     let options = options6(v, "Dhcp6.option-data", &d.option_data);
-    // With a SQL lease database there is no lease file: the DUID file goes
+    let mut common = common;
+    let data_dir = data_directory(v, d.data_directory.as_deref());
+    // `data-directory` holds the default lease file (Kea's memfile
+    // default is `<data-directory>/kea-leases6.csv`).
+    let named = d.lease_database.as_ref().is_some_and(|l| l.name.is_some());
+    if let Some(dir) = &data_dir {
+        if common.lease_database.kind == crate::model::LeaseDbKind::Memfile && !named {
+            common.lease_database.name = dir.join(LEASE_FILE6_NAME);
+        }
+    }
+    // The DUID file is in the data directory, as in Kea; without one, next
+    // to the lease file, or, with a SQL lease database (no lease file),
     // where Kea's default lease file would be (its data directory).
-    let lease_file = match common.lease_database.kind {
-        crate::model::LeaseDbKind::Memfile => common.lease_database.name.clone(),
-        _ => DEFAULT_LEASE_FILE6.into(),
+    let lease_file = match (&data_dir, &common.lease_database.kind) {
+        (Some(dir), _) => dir.join(LEASE_FILE6_NAME),
+        (None, crate::model::LeaseDbKind::Memfile) => common.lease_database.name.clone(),
+        (None, _) => DEFAULT_LEASE_FILE6.into(),
     };
     let server_id = server_id(v, d.server_id.as_ref(), &lease_file);
     let client_classes = client_classes(v, d.client_classes.as_deref().unwrap_or_default());
@@ -182,6 +194,17 @@ pub(super) fn dhcp6(v: &mut V, d: file::Dhcp6) -> Dhcp6 {
         flex_id: common.flex_id,
         flex_options: common.flex_options,
         parked_packet_limit: d.parked_packet_limit.unwrap_or(256),
+        statistic_samples: crate::model::StatisticSamples {
+            count: d.statistic_default_sample_count.unwrap_or(20),
+            age: d.statistic_default_sample_age.unwrap_or(0),
+        },
+        lease_checks: super::common::sanity_checks(v, P, d.sanity_checks.as_ref()),
+        queue_capacity: super::common::queue_control(
+            v,
+            P,
+            d.dhcp_queue_control.as_ref(),
+            &common.multi_threading,
+        ),
         client_classes,
     }
 }
@@ -285,6 +308,24 @@ fn check_preferred(
         ),
     );
     p
+}
+
+/// The file name of Kea's default DHCPv6 lease file.
+const LEASE_FILE6_NAME: &str = "kea-leases6.csv";
+
+/// `data-directory`: a directory path, not empty.
+fn data_directory(v: &mut V, dir: Option<&str>) -> Option<PathBuf> {
+    match dir {
+        None => None,
+        Some("") => {
+            v.err(
+                "Dhcp6.data-directory",
+                "empty `data-directory`: expected a directory path",
+            );
+            None
+        }
+        Some(d) => Some(PathBuf::from(d)),
+    }
 }
 
 fn server_id(v: &mut V, sid: Option<&file::ServerId>, lease_file: &Path) -> ServerId {

@@ -81,6 +81,7 @@ fn engine() -> Engine4 {
             name: PathBuf::from("x.csv"),
             persist: false,
             lfc_interval: 0,
+            max_row_errors: 0,
         },
         hosts_databases: Vec::new(),
         subnets: vec![subnet()],
@@ -104,6 +105,9 @@ fn engine() -> Engine4 {
         control_sockets: Vec::new(),
         hooks_libraries: Vec::new(),
         parked_packet_limit: 256,
+        statistic_samples: Default::default(),
+        lease_checks: Default::default(),
+        queue_capacity: None,
         flex_id: None,
         flex_options: Vec::new(),
         client_classes: Vec::new(),
@@ -798,6 +802,8 @@ fn spread_engine(seed: u64) -> Engine4 {
         on_fail: OnFail::StopRetryExit,
         retry_on_startup: false,
         tls: None,
+        readonly: false,
+        tcp_user_timeout: 0,
     });
     cfg.subnets[0].pools[0].end = Ipv4Addr::new(192, 0, 2, 163);
     Engine4::new(

@@ -32,6 +32,7 @@ fn cfg() -> Dhcp6 {
             name: PathBuf::from("x6.csv"),
             persist: false,
             lfc_interval: 0,
+            max_row_errors: 0,
         },
         hosts_databases: vec![],
         subnets: vec![Subnet6 {
@@ -101,6 +102,9 @@ fn cfg() -> Dhcp6 {
         control_sockets: vec![],
         hooks_libraries: vec![],
         parked_packet_limit: 256,
+        statistic_samples: Default::default(),
+        lease_checks: Default::default(),
+        queue_capacity: None,
         flex_id: None,
         flex_options: Vec::new(),
         server_id: ServerId {
@@ -1057,6 +1061,8 @@ fn spread_engine(seed: u64) -> Engine6 {
         on_fail: OnFail::StopRetryExit,
         retry_on_startup: false,
         tls: None,
+        readonly: false,
+        tcp_user_timeout: 0,
     });
     c.subnets[0].pools[0].end = "2001:db8:1::13f".parse().unwrap();
     Engine6::new(

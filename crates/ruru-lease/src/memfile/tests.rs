@@ -1152,3 +1152,34 @@ fn a_lease_file_serves_one_store_at_a_time() {
     drop(s);
     drop(open(&path));
 }
+
+#[test]
+fn the_load_check_fixes_and_discards_rows() {
+    let (_dir, path) = tmp();
+    let text = "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state,user_context
+192.0.2.1,00:0c:01:02:03:04,,4000,1700004000,7,0,0,,0,
+198.51.100.1,00:0c:01:02:03:05,,4000,1700004100,1,0,0,,0,
+192.0.2.2,00:0c:01:02:03:06,,4000,1700004200,1,0,0,,0,
+";
+    fs::write(&path, text).unwrap();
+    // Subnet 1 is 192.0.2.0/24: fix the subnet ID of a lease in it, drop
+    // a lease outside it.
+    let check = |l: &mut Lease4| {
+        if l.addr.octets()[..3] == [192, 0, 2] {
+            l.subnet_id = 1;
+            true
+        } else {
+            false
+        }
+    };
+    let s = Memfile::open_checked(Some(&path), MemfileOptions::default(), Some(&check)).unwrap();
+    assert_eq!(s.count4(), 2);
+    assert_eq!(s.load_stats().discarded, 1);
+    assert_eq!(s.get4(Ipv4Addr::new(192, 0, 2, 1)).unwrap().subnet_id, 1);
+    assert_eq!(s.get4(Ipv4Addr::new(198, 51, 100, 1)), None);
+    drop(s);
+    // The file itself is left as it was (Kea: "inconsistent leases will
+    // stay in the lease file").
+    assert!(fs::read_to_string(&path).unwrap().contains("198.51.100.1,"));
+    assert_eq!(open(&path).count4(), 3);
+}

@@ -47,8 +47,8 @@ pub struct ControlCtx {
 impl ControlCtx {
     pub fn new(shared: Arc<Shared>) -> Self {
         ControlCtx {
+            samples: shared.samples.clone(),
             shared,
-            samples: Arc::default(),
             socket: None,
         }
     }

@@ -72,6 +72,8 @@ use super::listener::Limits;
 pub struct Settings {
     tls: Option<tokio_rustls::TlsAcceptor>,
     auth: Option<Auth>,
+    /// `http-headers`, added to every response.
+    headers: Vec<(hyper::header::HeaderName, HeaderValue)>,
 }
 
 struct Auth {
@@ -121,7 +123,15 @@ impl Settings {
             None => None,
             Some(t) => Some(tls_acceptor(t)?),
         };
-        Ok(Settings { tls, auth })
+        let mut headers = Vec::new();
+        for (name, value) in &h.headers {
+            let n = hyper::header::HeaderName::from_bytes(name.as_bytes())
+                .map_err(|e| format!("http-headers: `{name}`: {e}"))?;
+            let v = HeaderValue::from_str(value)
+                .map_err(|e| format!("http-headers: `{name}` value: {e}"))?;
+            headers.push((n, v));
+        }
+        Ok(Settings { tls, auth, headers })
     }
 }
 
@@ -318,7 +328,14 @@ where
         let st = st.clone();
         let ctx = ctx.clone();
         let slot = slot.clone();
-        async move { Ok::<_, Infallible>(handle(req, &st, ctx, limits, &slot).await) }
+        async move {
+            let mut r = handle(req, &st, ctx, limits, &slot).await;
+            // Kea's `http-headers`: on every response.
+            for (n, v) in &st.headers {
+                r.headers_mut().append(n.clone(), v.clone());
+            }
+            Ok::<_, Infallible>(r)
+        }
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())

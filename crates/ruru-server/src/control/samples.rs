@@ -6,7 +6,9 @@
 //! series shows the values seen by readers (dashboards polling through the
 //! control API), newest first, in Kea's `[[value, "timestamp"], ...]` shape.
 //! Each series keeps at most `max-samples` entries (Kea's default 20) or,
-//! once an age was set, the samples younger than that age.
+//! once an age was set, the samples younger than that age. Each
+//! configuration sets both for every series again from its
+//! `statistic-default-sample-count` / `-age` ([`Samples::configure`]).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -102,6 +104,19 @@ impl Samples {
         }
     }
 
+    /// Applies a configuration's `statistic-default-sample-count` /
+    /// `statistic-default-sample-age` as Kea does at every configuration:
+    /// a count other than 0 becomes the limit of every series and of those
+    /// created later; a count of 0 makes the age the limit instead.
+    pub fn configure(&self, s: ruru_config::StatisticSamples) {
+        let limit = if s.count == 0 {
+            Limit::Age(Duration::from_secs(u64::from(s.age)))
+        } else {
+            Limit::Count(usize::try_from(s.count).unwrap_or(usize::MAX))
+        };
+        self.set(None, limit);
+    }
+
     pub fn forget(&self, name: &str) {
         self.lock().series.remove(name);
     }
@@ -188,5 +203,34 @@ mod tests {
             Some(28),
             "age limit replaces count"
         );
+    }
+
+    #[test]
+    fn the_configuration_sets_every_series_as_kea_does() {
+        let len = |v: Value| v.as_array().map_or(0, Vec::len);
+        let s = Samples::default();
+        s.set_count(Some("x"), 100);
+        for i in 0..10 {
+            s.observe("x", i);
+        }
+        // A count: every series, and those created later.
+        s.configure(ruru_config::StatisticSamples { count: 3, age: 60 });
+        assert_eq!(len(s.observe("x", 10)), 3);
+        for i in 0..10 {
+            s.observe("y", i);
+        }
+        assert_eq!(len(s.observe("y", 10)), 3);
+        // A count of 0: the age instead (0 s: the latest sample only).
+        s.configure(ruru_config::StatisticSamples { count: 0, age: 0 });
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(len(s.observe("x", 11)), 1);
+        s.configure(ruru_config::StatisticSamples {
+            count: 0,
+            age: 3600,
+        });
+        for i in 12..20 {
+            s.observe("x", i);
+        }
+        assert_eq!(len(s.observe("x", 20)), 10);
     }
 }
