@@ -58,7 +58,7 @@ const CLASSES4_22: &str = r#"
   {"name": "VoIP", "test": "substring(option[60].hex,0,6) == 'Aastra'",
    "next-server": "192.0.2.254", "server-hostname": "hal9000",
    "boot-file-name": "/dev/null", "valid-lifetime": 600,
-   "max-valid-lifetime": 900, "offer-lifetime": 60,
+   "max-valid-lifetime": 900, "offer-lifetime": 0,
    "user-context": {"site": "lab"}, "comment": "phones"},
   {"name": "VoIP_host", "test": "member('VoIP') and member('KNOWN')"},
   {"name": "VoIP_host_late", "test": "not member('VoIP_host')"},
@@ -123,7 +123,7 @@ fn classes_load_into_the_model_v4() {
             max: 900
         })
     );
-    assert_eq!(voip.offer_lifetime, Some(60));
+    assert_eq!(voip.offer_lifetime, Some(0));
     assert_eq!(voip.user_context.as_ref().unwrap()["site"], "lab");
     // KNOWN directly, and through VoIP_host.
     assert!(d.client_class("VoIP_host").unwrap().depends_on_known);
@@ -386,6 +386,18 @@ fn duplicate_and_empty_class_names() {
         3,
         "Dhcp4.client-classes[0]",
         "missing required key `name`",
+    );
+}
+
+#[test]
+fn offer_lifetime_above_zero_is_not_supported_yet() {
+    let line = r#"  {"name": "a", "offer-lifetime": 60}"#;
+    check(
+        &err(&classes4(&[line])),
+        3,
+        col(line, "60"),
+        "Dhcp4.client-classes[0].offer-lifetime",
+        "not supported yet: offer-lifetime above 0",
     );
 }
 

@@ -236,6 +236,14 @@ fn client_classes(v: &mut V, list: &[file::ClientClass4]) -> Vec<model::ClientCl
                 user_context: c.user_context.as_ref(),
             },
         );
+        // ruru holds no offered address (Kea's behaviour with 0, its
+        // default): a hold asked for is not silently dropped.
+        if c.offer_lifetime.is_some_and(|t| t > 0) {
+            v.err(
+                format!("{p}.offer-lifetime"),
+                "not supported yet: offer-lifetime above 0 (ruru does not hold offered addresses); expected 0 or no offer-lifetime",
+            );
+        }
         v.class_defs = v.option_defs(true, &format!("{p}.option-def"), &c.option_def);
         let options = v.options(&format!("{p}.option-data"), &c.option_data);
         v.class_defs.clear();
