@@ -159,40 +159,6 @@ fn lease4_stat(db: &Db) -> String {
         .join(" ")
 }
 
-fn stats_recount(db: &Db) {
-    let name = db.opts.name.clone();
-    let args: Vec<&str> = match db.kind {
-        Kind::Pg => vec![
-            "stats-recount",
-            "pgsql",
-            "-u",
-            "postgres",
-            "-n",
-            &name,
-            "-h",
-            "127.0.0.1",
-        ],
-        Kind::My => vec![
-            "stats-recount",
-            "mysql",
-            "-u",
-            "root",
-            "-p",
-            "",
-            "-n",
-            &name,
-            "-h",
-            "127.0.0.1",
-        ],
-    };
-    let out = Command::new("kea-admin").args(&args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 fn mixed_fleet(kind: Kind, test: &str) {
     let (ta, tb) = (format!("{test}_kea"), format!("{test}_ruru"));
     if !can_bind_67(&ta) || !can_bind_67(&tb) {
@@ -270,7 +236,7 @@ fn mixed_fleet(kind: Kind, test: &str) {
     // Kea's statistics agree with the leases: a recount changes nothing.
     let before = lease4_stat(&db);
     assert_eq!(before, format!("1 0 {}", results.len()), "lease4_stat");
-    stats_recount(&db);
+    kea_admin(&db, "stats-recount", &[]).unwrap();
     assert_eq!(lease4_stat(&db), before, "kea-admin stats-recount");
     drop((kea, ruru));
 
@@ -289,7 +255,7 @@ fn mixed_fleet(kind: Kind, test: &str) {
     let (ok, text) = ruru_db_args(&["lease-dump", "-4", "-o", ours.to_str().unwrap()], &cfg);
     assert!(ok, "{text}");
     let theirs = dir.path().join("kea-dump.csv");
-    kea_admin_dump(&db, &theirs);
+    kea_admin(&db, "lease-dump", &["-4", "-o", theirs.to_str().unwrap()]).unwrap();
     let rows = |p: &std::path::Path| {
         let text = std::fs::read_to_string(p).unwrap();
         let mut lines: Vec<String> = text.lines().map(normalize_row).collect();
@@ -335,63 +301,6 @@ fn mixed_fleet(kind: Kind, test: &str) {
 /// lowercases) and trailing empty columns dropped.
 fn normalize_row(line: &str) -> String {
     line.to_ascii_lowercase().trim_end_matches(',').to_string()
-}
-
-fn ruru_db_args(args: &[&str], config: &std::path::Path) -> (bool, String) {
-    let out = Command::new(BIN)
-        .arg("db")
-        .args(args)
-        .arg("-c")
-        .arg(config)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
-
-fn kea_admin_dump(db: &Db, out: &std::path::Path) {
-    let name = db.opts.name.clone();
-    let path = out.to_str().unwrap();
-    let args: Vec<&str> = match db.kind {
-        Kind::Pg => vec![
-            "lease-dump",
-            "pgsql",
-            "-4",
-            "-u",
-            "postgres",
-            "-n",
-            &name,
-            "-h",
-            "127.0.0.1",
-            "-o",
-            path,
-        ],
-        Kind::My => vec![
-            "lease-dump",
-            "mysql",
-            "-4",
-            "-u",
-            "root",
-            "-p",
-            "",
-            "-n",
-            &name,
-            "-h",
-            "127.0.0.1",
-            "-o",
-            path,
-        ],
-    };
-    let out = Command::new("kea-admin").args(&args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 #[test]

@@ -127,8 +127,15 @@ impl Drop for Db {
 }
 
 pub fn ruru_db(action: &str, config: &std::path::Path) -> (bool, String) {
+    ruru_db_args(&[action], config)
+}
+
+/// `ruru db ARGS... -c config`: whether it succeeded, and its output.
+pub fn ruru_db_args(args: &[&str], config: &std::path::Path) -> (bool, String) {
     let out = Command::new(BIN)
-        .args(["db", action, "-c"])
+        .arg("db")
+        .args(args)
+        .arg("-c")
         .arg(config)
         .output()
         .unwrap();
@@ -140,44 +147,40 @@ pub fn ruru_db(action: &str, config: &std::path::Path) -> (bool, String) {
     (out.status.success(), text)
 }
 
-/// Kea's own `kea-admin db-init` on `db` (Kea 2.2's schema). `Err` says
-/// why it could not run (kea-admin missing: a SKIP); a failed run panics.
-pub fn kea_admin_init(db: &Db) -> Result<(), String> {
-    let name = db.opts.name.clone();
-    let args: Vec<&str> = match db.kind {
-        Kind::Pg => vec![
-            "db-init",
-            "pgsql",
-            "-u",
-            "postgres",
-            "-n",
-            &name,
-            "-h",
-            "127.0.0.1",
-        ],
-        Kind::My => vec![
-            "db-init",
-            "mysql",
-            "-u",
-            "root",
-            "-p",
-            "",
-            "-n",
-            &name,
-            "-h",
-            "127.0.0.1",
-        ],
+/// Runs Kea's `kea-admin ACTION` (`db-init`, `lease-dump`,
+/// `stats-recount`, ...) on `db`, with `extra` arguments after the
+/// connection ones. `Err` says why it could not run (kea-admin missing: a
+/// SKIP); a failed run panics with its output.
+pub fn kea_admin(db: &Db, action: &str, extra: &[&str]) -> Result<(), String> {
+    let (backend, user, password): (&str, &str, &[&str]) = match db.kind {
+        Kind::Pg => ("pgsql", "postgres", &[]),
+        // A password-less user needs `-p ''`.
+        Kind::My => ("mysql", "root", &["-p", ""]),
     };
-    let run = |bin: &str| Command::new(bin).args(&args).output();
+    let run = |bin: &str| {
+        Command::new(bin)
+            .args([action, backend, "-u", user])
+            .args(password)
+            .args(["-n", &db.opts.name, "-h", "127.0.0.1"])
+            .args(extra)
+            .output()
+    };
     let out = run("kea-admin")
         .or_else(|_| run("/usr/sbin/kea-admin"))
         .map_err(|e| format!("kea-admin (package kea-admin) not found: {e}"))?;
     assert!(
         out.status.success(),
-        "{}",
+        "kea-admin {action}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
     Ok(())
+}
+
+/// Kea's own `kea-admin db-init` on `db` (Kea 2.2's schema); see
+/// [`kea_admin`].
+pub fn kea_admin_init(db: &Db) -> Result<(), String> {
+    kea_admin(db, "db-init", &[])
 }
 
 /// One client's DORA, started again after a NAK or a lost reply (the other
