@@ -161,6 +161,29 @@ pub struct Dhcp4 {
     /// Client classes, in evaluation order. Default none.
     #[serde(default, deserialize_with = "objects")]
     pub client_classes: Option<Vec<ClientClass4>>,
+    /// Kea's deprecated `reservation-mode` (`"all"`, `"out-of-pool"`,
+    /// `"global"`, `"disabled"`): the three `reservations-*` flags at once.
+    /// Not together with them in one scope.
+    pub reservation_mode: Option<String>,
+    /// Look up global reservations (`Dhcp*.reservations`, hosts database
+    /// rows of subnet id 0). Default false; inherited.
+    pub reservations_global: Option<bool>,
+    /// Look up the subnet's reservations. Default true; inherited.
+    pub reservations_in_subnet: Option<bool>,
+    /// Reserved addresses are all outside the pools: in-pool reservations
+    /// are ignored and pool addresses are not checked against
+    /// reservations. Default false; inherited.
+    pub reservations_out_of_pool: Option<bool>,
+    /// Global host reservations (not tied to a subnet), used in the
+    /// subnets with `reservations-global`. As a subnet's `reservations`.
+    #[serde(default, deserialize_with = "objects")]
+    pub reservations: Option<Vec<Reservation>>,
+    /// Kea's `reservations-lookup-first`: a lookup-order optimisation with
+    /// no visible effect; accepted and ignored.
+    pub reservations_lookup_first: Option<bool>,
+    /// Kea's `ip-reservations-unique` (default true); `false` is not
+    /// supported yet.
+    pub ip_reservations_unique: Option<bool>,
 }
 
 /// One `client-classes` entry of `Dhcp4`.
@@ -517,6 +540,19 @@ pub struct Subnet4 {
     pub require_client_classes: Option<Vec<String>>,
     /// Kea 3.0's name of `require-client-classes`.
     pub evaluate_additional_classes: Option<Vec<String>>,
+    /// Kea's deprecated `reservation-mode` (`"all"`, `"out-of-pool"`,
+    /// `"global"`, `"disabled"`): the three `reservations-*` flags at once.
+    /// Not together with them in one scope.
+    pub reservation_mode: Option<String>,
+    /// Look up global reservations (`Dhcp*.reservations`, hosts database
+    /// rows of subnet id 0). Default false; inherited.
+    pub reservations_global: Option<bool>,
+    /// Look up the subnet's reservations. Default true; inherited.
+    pub reservations_in_subnet: Option<bool>,
+    /// Reserved addresses are all outside the pools: in-pool reservations
+    /// are ignored and pool addresses are not checked against
+    /// reservations. Default false; inherited.
+    pub reservations_out_of_pool: Option<bool>,
 }
 
 /// One `shared-networks` entry of `Dhcp4`: subnets on one link. Its
@@ -565,6 +601,19 @@ pub struct SharedNetwork4 {
     pub require_client_classes: Option<Vec<String>>,
     /// Kea 3.0's name of `require-client-classes`.
     pub evaluate_additional_classes: Option<Vec<String>>,
+    /// Kea's deprecated `reservation-mode` (`"all"`, `"out-of-pool"`,
+    /// `"global"`, `"disabled"`): the three `reservations-*` flags at once.
+    /// Not together with them in one scope.
+    pub reservation_mode: Option<String>,
+    /// Look up global reservations (`Dhcp*.reservations`, hosts database
+    /// rows of subnet id 0). Default false; inherited.
+    pub reservations_global: Option<bool>,
+    /// Look up the subnet's reservations. Default true; inherited.
+    pub reservations_in_subnet: Option<bool>,
+    /// Reserved addresses are all outside the pools: in-pool reservations
+    /// are ignored and pool addresses are not checked against
+    /// reservations. Default false; inherited.
+    pub reservations_out_of_pool: Option<bool>,
 }
 
 /// One `shared-networks` entry of `Dhcp6`, as [`SharedNetwork4`].
@@ -605,6 +654,19 @@ pub struct SharedNetwork6 {
     pub client_classes: Option<Vec<String>>,
     pub require_client_classes: Option<Vec<String>>,
     pub evaluate_additional_classes: Option<Vec<String>>,
+    /// Kea's deprecated `reservation-mode` (`"all"`, `"out-of-pool"`,
+    /// `"global"`, `"disabled"`): the three `reservations-*` flags at once.
+    /// Not together with them in one scope.
+    pub reservation_mode: Option<String>,
+    /// Look up global reservations (`Dhcp*.reservations`, hosts database
+    /// rows of subnet id 0). Default false; inherited.
+    pub reservations_global: Option<bool>,
+    /// Look up the subnet's reservations. Default true; inherited.
+    pub reservations_in_subnet: Option<bool>,
+    /// Reserved addresses are all outside the pools: in-pool reservations
+    /// are ignored and pool addresses are not checked against
+    /// reservations. Default false; inherited.
+    pub reservations_out_of_pool: Option<bool>,
 }
 
 /// `relay` (both families).
@@ -818,6 +880,33 @@ pub struct Dhcp6 {
     /// Client classes, in evaluation order. Default none.
     #[serde(default, deserialize_with = "objects")]
     pub client_classes: Option<Vec<ClientClass6>>,
+    /// Kea's deprecated `reservation-mode` (`"all"`, `"out-of-pool"`,
+    /// `"global"`, `"disabled"`): the three `reservations-*` flags at once.
+    /// Not together with them in one scope.
+    pub reservation_mode: Option<String>,
+    /// Look up global reservations (`Dhcp*.reservations`, hosts database
+    /// rows of subnet id 0). Default false; inherited.
+    pub reservations_global: Option<bool>,
+    /// Look up the subnet's reservations. Default true; inherited.
+    pub reservations_in_subnet: Option<bool>,
+    /// Reserved addresses are all outside the pools: in-pool reservations
+    /// are ignored and pool addresses are not checked against
+    /// reservations. Default false; inherited.
+    pub reservations_out_of_pool: Option<bool>,
+    /// Global host reservations (not tied to a subnet), used in the
+    /// subnets with `reservations-global`. As a subnet's `reservations`.
+    #[serde(default, deserialize_with = "objects")]
+    pub reservations: Option<Vec<Reservation6>>,
+    /// Kea's `reservations-lookup-first`: a lookup-order optimisation with
+    /// no visible effect; accepted and ignored.
+    pub reservations_lookup_first: Option<bool>,
+    /// Kea's `ip-reservations-unique` (default true); `false` is not
+    /// supported yet.
+    pub ip_reservations_unique: Option<bool>,
+    /// Identifier types tried, in order, when looking up reservations:
+    /// `"duid"`, `"hw-address"`, `"flex-id"`. Default: all three in this
+    /// order.
+    pub host_reservation_identifiers: Option<Vec<String>>,
 }
 
 /// `interfaces-config` in `Dhcp6`: as in `Dhcp4` without
@@ -943,6 +1032,19 @@ pub struct Subnet6 {
     pub require_client_classes: Option<Vec<String>>,
     /// Kea 3.0's name of `require-client-classes`.
     pub evaluate_additional_classes: Option<Vec<String>>,
+    /// Kea's deprecated `reservation-mode` (`"all"`, `"out-of-pool"`,
+    /// `"global"`, `"disabled"`): the three `reservations-*` flags at once.
+    /// Not together with them in one scope.
+    pub reservation_mode: Option<String>,
+    /// Look up global reservations (`Dhcp*.reservations`, hosts database
+    /// rows of subnet id 0). Default false; inherited.
+    pub reservations_global: Option<bool>,
+    /// Look up the subnet's reservations. Default true; inherited.
+    pub reservations_in_subnet: Option<bool>,
+    /// Reserved addresses are all outside the pools: in-pool reservations
+    /// are ignored and pool addresses are not checked against
+    /// reservations. Default false; inherited.
+    pub reservations_out_of_pool: Option<bool>,
 }
 
 /// One `pd-pools` entry.
@@ -1021,20 +1123,13 @@ pub fn object_kind(path: &str) -> String {
 const ROOT_KEA: &[&str] = &["Control-agent", "DhcpDdns", "Netconf", "Logging"];
 
 const DHCP4_KEA: &[&str] = &[
-    "reservations",
     "dhcp-queue-control",
     "dhcp-ddns",
     "dhcp4o6-port",
     "sanity-checks",
     "config-control",
     "server-tag",
-    "reservation-mode",
-    "reservations-global",
-    "reservations-in-subnet",
-    "reservations-out-of-pool",
     "early-global-reservations-lookup",
-    "ip-reservations-unique",
-    "reservations-lookup-first",
     "hostname-char-set",
     "hostname-char-replacement",
     "ddns-send-updates",
@@ -1063,21 +1158,13 @@ const DHCP6_KEA: &[&str] = &[
     "data-directory",
     "mac-sources",
     "relay-supplied-options",
-    "host-reservation-identifiers",
-    "reservations",
     "dhcp-queue-control",
     "dhcp-ddns",
     "dhcp4o6-port",
     "sanity-checks",
     "config-control",
     "server-tag",
-    "reservation-mode",
-    "reservations-global",
-    "reservations-in-subnet",
-    "reservations-out-of-pool",
     "early-global-reservations-lookup",
-    "ip-reservations-unique",
-    "reservations-lookup-first",
     "hostname-char-set",
     "hostname-char-replacement",
     "ddns-send-updates",
@@ -1116,10 +1203,6 @@ const LEASE_DB_KEA: &[&str] = &[
 ];
 
 const SUBNET_KEA: &[&str] = &[
-    "reservation-mode",
-    "reservations-global",
-    "reservations-in-subnet",
-    "reservations-out-of-pool",
     "4o6-interface",
     "4o6-interface-id",
     "4o6-subnet",
@@ -1142,10 +1225,6 @@ const SUBNET_KEA: &[&str] = &[
 ];
 
 const SUBNET6_KEA: &[&str] = &[
-    "reservation-mode",
-    "reservations-global",
-    "reservations-in-subnet",
-    "reservations-out-of-pool",
     "store-extended-info",
     "hostname-char-set",
     "hostname-char-replacement",
@@ -1172,10 +1251,6 @@ const SUBNET6_KEA: &[&str] = &[
 /// Kea keys of a `shared-networks` entry that ruru does not implement
 /// at network level.
 const SHARED_NETWORK_KEA: &[&str] = &[
-    "reservation-mode",
-    "reservations-global",
-    "reservations-in-subnet",
-    "reservations-out-of-pool",
     "store-extended-info",
     "hostname-char-set",
     "hostname-char-replacement",
@@ -1251,7 +1326,8 @@ mod tests {
         );
         assert_eq!(object_kind(""), "");
         assert!(!kea_known("Dhcp4", "shared-networks"));
-        assert!(kea_known("Dhcp4.shared-networks", "reservations-global"));
+        assert!(!kea_known("Dhcp4.shared-networks", "reservations-global"));
+        assert!(kea_known("Dhcp4", "early-global-reservations-lookup"));
         assert!(kea_known("Dhcp6.shared-networks.subnet6", "ddns-ttl"));
         assert!(kea_known("", "Control-agent"));
         assert!(!kea_known("", "Dhcp6"));

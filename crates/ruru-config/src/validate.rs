@@ -43,6 +43,7 @@ mod control;
 mod databases;
 mod flex;
 mod host_ids;
+mod host_modes;
 mod networks;
 mod option_data;
 mod option_def;

@@ -350,15 +350,13 @@ fn unknown_and_not_supported_keys() {
     );
     let cases: &[(&str, &str)] = &[
         (
-            "\"shared-networks\": [{\"name\": \"n\", \"reservations-global\": false}]",
-            "Dhcp6.shared-networks[0].reservations-global",
+            "\"early-global-reservations-lookup\": true",
+            "Dhcp6.early-global-reservations-lookup",
         ),
         ("\"mac-sources\": []", "Dhcp6.mac-sources"),
         ("\"relay-supplied-options\": []", "Dhcp6.relay-supplied-options"),
-        ("\"host-reservation-identifiers\": []", "Dhcp6.host-reservation-identifiers"),
         ("\"data-directory\": \"/tmp\"", "Dhcp6.data-directory"),
         ("\"pd-allocator\": \"random\"", "Dhcp6.pd-allocator"),
-        ("\"reservations\": []", "Dhcp6.reservations"),
         (
             "\"lease-database\": {\"type\": \"memfile\", \"readonly\": true}",
             "Dhcp6.lease-database.readonly",

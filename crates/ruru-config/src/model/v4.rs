@@ -9,8 +9,8 @@ use std::net::Ipv4Addr;
 
 use super::classes::{ClassGuard, ClassTest};
 use super::common::{
-    ControlSocket, ExpiredLeasesProcessing, FlexId, FlexOption, HookLibrary, InterfacesConfig,
-    LeaseDatabase, LeaseDbKind, Lifetime, Logger, MultiThreading, SharedNetwork,
+    ControlSocket, ExpiredLeasesProcessing, FlexId, FlexOption, HookLibrary, HostModes,
+    InterfacesConfig, LeaseDatabase, LeaseDbKind, Lifetime, Logger, MultiThreading, SharedNetwork,
 };
 
 /// The validated `Dhcp4` section.
@@ -24,6 +24,9 @@ pub struct Dhcp4 {
     pub hosts_databases: Vec<LeaseDbKind>,
     /// Subnets in configuration order (subnet selection takes the first match).
     pub subnets: Vec<Subnet4>,
+    /// Global reservations (`Dhcp4.reservations`), used by the subnets
+    /// whose [`Subnet4::host_modes`] has `global`.
+    pub reservations: Reservations4,
     /// Global `option-data`, already encoded.
     pub options: Vec<OptionData>,
     pub decline_probation_period: u32,
@@ -128,6 +131,8 @@ pub struct Subnet4 {
     pub classes: ClassGuard,
     /// The shared network the subnet is in, if any.
     pub network: Option<std::sync::Arc<SharedNetwork<OptionData>>>,
+    /// Which reservations apply (global, in-subnet, out-of-pool).
+    pub host_modes: HostModes,
 }
 
 impl Subnet4 {
@@ -211,6 +216,19 @@ pub enum HostId {
     /// Kea's flexible identifier: the bytes a `host4_identifier` callout
     /// computes for the packet.
     Flex(Vec<u8>),
+    /// A DUID, matched against an RFC 4361 client identifier (option 61
+    /// of type 255: the IAID's 4 octets, then the DUID).
+    Duid(Vec<u8>),
+}
+
+impl HostId {
+    /// The DUID in an RFC 4361 client identifier (`0xff`, IAID, DUID).
+    pub fn duid_of_client_id(client_id: &[u8]) -> Option<HostId> {
+        match client_id {
+            [0xff, _, _, _, _, duid @ ..] if !duid.is_empty() => Some(HostId::Duid(duid.to_vec())),
+            _ => None,
+        }
+    }
 }
 
 /// One host reservation.

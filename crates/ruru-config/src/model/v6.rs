@@ -12,8 +12,8 @@ use std::path::PathBuf;
 
 use super::classes::{ClassGuard, ClassTest};
 use super::common::{
-    ControlSocket, ExpiredLeasesProcessing, FlexId, FlexOption, HookLibrary, InterfacesConfig,
-    LeaseDatabase, LeaseDbKind, Lifetime, Logger, MultiThreading, SharedNetwork,
+    ControlSocket, ExpiredLeasesProcessing, FlexId, FlexOption, HookLibrary, HostModes,
+    InterfacesConfig, LeaseDatabase, LeaseDbKind, Lifetime, Logger, MultiThreading, SharedNetwork,
 };
 
 /// The validated `Dhcp6` section.
@@ -27,6 +27,12 @@ pub struct Dhcp6 {
     pub hosts_databases: Vec<LeaseDbKind>,
     /// Subnets in configuration order.
     pub subnets: Vec<Subnet6>,
+    /// Global reservations (`Dhcp6.reservations`), used by the subnets
+    /// whose [`Subnet6::host_modes`] has `global`.
+    pub reservations: Reservations6,
+    /// Kea's `host-reservation-identifiers`: the identifier kinds looked
+    /// up, in order (`Duid`, `HwAddress` from a DUID-LL/LLT, `Flex`).
+    pub host_reservation_identifiers: Vec<super::v4::HostIdType>,
     /// Global `option-data`, encoded.
     pub options: Vec<OptionData6>,
     pub decline_probation_period: u32,
@@ -165,6 +171,8 @@ pub struct Subnet6 {
     pub classes: ClassGuard,
     /// The shared network the subnet is in, if any.
     pub network: Option<std::sync::Arc<SharedNetwork<OptionData6>>>,
+    /// Which reservations apply (global, in-subnet, out-of-pool).
+    pub host_modes: HostModes,
 }
 
 impl Subnet6 {

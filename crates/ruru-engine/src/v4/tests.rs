@@ -64,6 +64,7 @@ fn subnet() -> Subnet4 {
         boot_file_name: String::new(),
         classes: Default::default(),
         network: None,
+        host_modes: Default::default(),
     }
 }
 
@@ -84,6 +85,7 @@ fn engine() -> Engine4 {
         },
         hosts_databases: Vec::new(),
         subnets: vec![subnet()],
+        reservations: Default::default(),
         options: vec![OptionData {
             code: 6,
             data: vec![192, 0, 2, 53],

@@ -34,6 +34,12 @@ fn cfg() -> Dhcp6 {
             lfc_interval: 0,
         },
         hosts_databases: vec![],
+        reservations: Default::default(),
+        host_reservation_identifiers: vec![
+            ruru_config::HostIdType::Duid,
+            ruru_config::HostIdType::HwAddress,
+            ruru_config::HostIdType::Flex,
+        ],
         subnets: vec![Subnet6 {
             id: 1,
             addr: "2001:db8:1::".parse().unwrap(),
@@ -92,6 +98,7 @@ fn cfg() -> Dhcp6 {
             rapid_commit: true,
             classes: Default::default(),
             network: None,
+            host_modes: Default::default(),
         }],
         options: vec![],
         decline_probation_period: 86400,
