@@ -1,0 +1,249 @@
+//! End-to-end tests of Kea's reservation model, over the wire with the
+//! real binary, in both families: global reservations (`reservations` at
+//! `Dhcp4`/`Dhcp6` level) give their address (when inside the selected
+//! subnet) and options only with `reservations-global`; an address outside
+//! the subnet is not given but the options are; `reservations-in-subnet:
+//! false` ignores the subnet's reservations; `reservations-out-of-pool`
+//! gives out-of-pool reservations and leaves in-pool reserved addresses to
+//! the pool.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use common::v6::*;
+use common::*;
+use dhcproto::v4::{self, MessageType};
+use dhcproto::v6;
+
+/// One subnet behind `relay`: pool .10-.11, subnet hosts 0x23 (192.0.2.60,
+/// out of the pool) and 0x24 (192.0.2.11, in the pool); global hosts 0x21
+/// (192.0.2.50) and 0x22 (203.0.113.77, outside the subnet), each with
+/// its own domain name. `flags`: JSON members added to the subnet.
+fn config4(relay: Ipv4Addr, flags: &str) -> String {
+    format!(
+        r#"{{
+  "Dhcp4": {{
+    "interfaces-config": {{ "interfaces": ["lo"], "dhcp-socket-type": "udp" }},
+    "lease-database": {{ "type": "memfile", "persist": false }},
+    "valid-lifetime": 600,
+    "option-data": [ {{ "name": "domain-name", "data": "global.example" }} ],
+    "reservations": [
+      {{ "hw-address": "02:00:5e:10:00:21", "ip-address": "192.0.2.50",
+         "option-data": [ {{ "name": "domain-name", "data": "host21.example" }} ] }},
+      {{ "hw-address": "02:00:5e:10:00:22", "ip-address": "203.0.113.77",
+         "option-data": [ {{ "name": "domain-name", "data": "roamer.example" }} ] }}
+    ],
+    "subnet4": [ {{ "id": 1, "subnet": "192.0.2.0/24", {flags}
+      "relay": {{ "ip-addresses": ["{relay}"] }},
+      "pools": [ {{ "pool": "192.0.2.10 - 192.0.2.11" }} ],
+      "reservations": [
+        {{ "hw-address": "02:00:5e:10:00:23", "ip-address": "192.0.2.60" }},
+        {{ "hw-address": "02:00:5e:10:00:24", "ip-address": "192.0.2.11" }}
+      ] }} ]
+  }}
+}}"#
+    )
+}
+
+/// The OFFER to client `n`, if any.
+fn offer(relay: &Relay, ra: Ipv4Addr, n: u8) -> Option<v4::Message> {
+    let mut c = Client::new(n, ra);
+    relay.exchange(&c.discover())
+}
+
+/// DISCOVER and REQUEST of client `n`: the ACK.
+fn dora(relay: &Relay, ra: Ipv4Addr, n: u8) -> v4::Message {
+    let mut c = Client::new(n, ra);
+    let offer = relay.exchange(&c.discover()).expect("OFFER");
+    let sid = server_id(&offer).expect("server id");
+    let ack = relay
+        .exchange(&c.request_selecting(offer.yiaddr(), sid))
+        .expect("ACK");
+    assert_eq!(msg_type(&ack), Some(MessageType::Ack));
+    assert_eq!(ack.yiaddr(), offer.yiaddr());
+    ack
+}
+
+fn ip4(last: u8) -> Ipv4Addr {
+    Ipv4Addr::new(192, 0, 2, last)
+}
+
+#[test]
+fn dhcpv4_global_reservations_and_flags() {
+    let test = "global_reservations_v4";
+    if !can_bind_67(test) {
+        return;
+    }
+    let ra = relay_addr_for(test);
+
+    // reservations-global: the global host's address and options; an
+    // address outside the subnet is not given, its options are; the
+    // subnet's own reservations still apply.
+    {
+        let srv = Server::start(&config4(ra, r#""reservations-global": true,"#));
+        let relay = Relay::new(ra, srv.port);
+        let ack = dora(&relay, ra, 0x21);
+        assert_eq!(ack.yiaddr(), ip4(50));
+        assert_eq!(option_text(&ack, 15).as_deref(), Some("host21.example"));
+        let ack = dora(&relay, ra, 0x22);
+        assert_eq!(ack.yiaddr(), ip4(10), "a pool address, not 203.0.113.77");
+        assert_eq!(option_text(&ack, 15).as_deref(), Some("roamer.example"));
+        assert_eq!(dora(&relay, ra, 0x23).yiaddr(), ip4(60));
+    }
+    // Kea's default (reservations-global false): global hosts are ignored.
+    {
+        let srv = Server::start(&config4(ra, ""));
+        let relay = Relay::new(ra, srv.port);
+        let ack = dora(&relay, ra, 0x21);
+        assert_eq!(ack.yiaddr(), ip4(10));
+        assert_eq!(option_text(&ack, 15).as_deref(), Some("global.example"));
+        // 192.0.2.11 is kept for 0x24: the pool is full for others.
+        assert!(offer(&relay, ra, 1).is_none());
+        assert_eq!(dora(&relay, ra, 0x24).yiaddr(), ip4(11));
+    }
+    // reservations-in-subnet false: the subnet's hosts are ignored and
+    // their addresses go to anyone.
+    {
+        let srv = Server::start(&config4(
+            ra,
+            r#""reservations-global": true, "reservations-in-subnet": false,"#,
+        ));
+        let relay = Relay::new(ra, srv.port);
+        assert_eq!(dora(&relay, ra, 0x23).yiaddr(), ip4(10));
+        assert_eq!(dora(&relay, ra, 1).yiaddr(), ip4(11));
+        assert_eq!(dora(&relay, ra, 0x21).yiaddr(), ip4(50));
+    }
+    // reservations-out-of-pool: the out-of-pool reservation is given; the
+    // in-pool one (192.0.2.11) is a pool address like any other.
+    {
+        let srv = Server::start(&config4(ra, r#""reservations-out-of-pool": true,"#));
+        let relay = Relay::new(ra, srv.port);
+        assert_eq!(dora(&relay, ra, 0x23).yiaddr(), ip4(60));
+        assert_eq!(dora(&relay, ra, 1).yiaddr(), ip4(10));
+        assert_eq!(dora(&relay, ra, 2).yiaddr(), ip4(11));
+        assert!(offer(&relay, ra, 0x24).is_none(), "its address is taken");
+    }
+}
+
+/// One subnet on the test relay's link: pool ::10-::11, subnet hosts
+/// duid 0x23 (::60) and 0x24 (::11, in the pool); global hosts 0x21
+/// (::50, with its DNS server) and 0x22 (2001:db8:99::77, outside the
+/// subnet, with its DNS server). `flags`: JSON members of the subnet.
+fn config6(flags: &str) -> String {
+    format!(
+        r#"{{
+  "Dhcp6": {{
+    "interfaces-config": {{ "interfaces": ["lo"] }},
+    "lease-database": {{ "type": "memfile", "persist": false }},
+    "preferred-lifetime": 3000, "valid-lifetime": 4000,
+    "option-data": [ {{ "name": "dns-servers", "data": "2001:db8::53" }} ],
+    "reservations": [
+      {{ "duid": "{d21}", "ip-addresses": ["2001:db8:1::50"],
+         "option-data": [ {{ "name": "dns-servers", "data": "2001:db8::21" }} ] }},
+      {{ "duid": "{d22}", "ip-addresses": ["2001:db8:99::77"],
+         "option-data": [ {{ "name": "dns-servers", "data": "2001:db8::22" }} ] }}
+    ],
+    "subnet6": [ {{ "id": 1, "subnet": "2001:db8:1::/64", {flags}
+      "relay": {{ "ip-addresses": ["2001:db8:1::1"] }},
+      "pools": [ {{ "pool": "2001:db8:1::10 - 2001:db8:1::11" }} ],
+      "reservations": [
+        {{ "duid": "{d23}", "ip-addresses": ["2001:db8:1::60"] }},
+        {{ "duid": "{d24}", "ip-addresses": ["2001:db8:1::11"] }}
+      ] }} ]
+  }}
+}}"#,
+        d21 = duid_text(0x21),
+        d22 = duid_text(0x22),
+        d23 = duid_text(0x23),
+        d24 = duid_text(0x24),
+    )
+}
+
+fn ip6(s: &str) -> Ipv6Addr {
+    s.parse().unwrap()
+}
+
+fn dns(m: &v6::Message) -> Option<Vec<Ipv6Addr>> {
+    m.opts().iter().find_map(|o| match o {
+        v6::DhcpOption::DomainNameServers(l) => Some(l.clone()),
+        _ => None,
+    })
+}
+
+/// Solicit and Request of client `n`: the Reply (with an address).
+fn sarr(relay: &Relay6, n: u8) -> v6::Message {
+    let adv = relay
+        .exchange(&msg(1, n, None, &[ia_na(1, None)]))
+        .expect("ADVERTISE");
+    let a = addr_of(&adv).expect("an address");
+    let sid = server_duid(&adv);
+    let rep = relay
+        .exchange(&msg(3, n, Some(&sid), &[ia_na(1, Some(a))]))
+        .expect("REPLY");
+    assert_eq!(addr_of(&rep), Some(a));
+    rep
+}
+
+/// The address a Solicit of client `n` is advertised, if any.
+fn advertised(relay: &Relay6, n: u8) -> Option<Ipv6Addr> {
+    addr_of(&relay.exchange(&msg(1, n, None, &[ia_na(1, None)]))?)
+}
+
+#[test]
+fn dhcpv6_global_reservations_and_flags() {
+    let test = "global_reservations_v6";
+    let _g = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    {
+        let Some(sock) = bind_relay(test) else {
+            return;
+        };
+        let srv = Server::start(&config6(r#""reservations-global": true,"#));
+        let relay = Relay6::new(sock, srv.port);
+        let r = sarr(&relay, 0x21);
+        assert_eq!(addr_of(&r), Some(ip6("2001:db8:1::50")));
+        assert_eq!(dns(&r), Some(vec![ip6("2001:db8::21")]));
+        let r = sarr(&relay, 0x22);
+        assert_eq!(addr_of(&r), Some(ip6("2001:db8:1::10")));
+        assert_eq!(dns(&r), Some(vec![ip6("2001:db8::22")]));
+        assert_eq!(addr_of(&sarr(&relay, 0x23)), Some(ip6("2001:db8:1::60")));
+    }
+    {
+        let Some(sock) = bind_relay(test) else {
+            return;
+        };
+        let srv = Server::start(&config6(""));
+        let relay = Relay6::new(sock, srv.port);
+        let r = sarr(&relay, 0x21);
+        assert_eq!(addr_of(&r), Some(ip6("2001:db8:1::10")));
+        assert_eq!(dns(&r), Some(vec![ip6("2001:db8::53")]));
+        // ::11 is kept for 0x24.
+        assert_eq!(advertised(&relay, 1), None);
+        assert_eq!(addr_of(&sarr(&relay, 0x24)), Some(ip6("2001:db8:1::11")));
+    }
+    {
+        let Some(sock) = bind_relay(test) else {
+            return;
+        };
+        let srv = Server::start(&config6(
+            r#""reservations-global": true, "reservations-in-subnet": false,"#,
+        ));
+        let relay = Relay6::new(sock, srv.port);
+        assert_eq!(addr_of(&sarr(&relay, 0x23)), Some(ip6("2001:db8:1::10")));
+        assert_eq!(addr_of(&sarr(&relay, 1)), Some(ip6("2001:db8:1::11")));
+        assert_eq!(addr_of(&sarr(&relay, 0x21)), Some(ip6("2001:db8:1::50")));
+    }
+    {
+        let Some(sock) = bind_relay(test) else {
+            return;
+        };
+        let srv = Server::start(&config6(r#""reservations-out-of-pool": true,"#));
+        let relay = Relay6::new(sock, srv.port);
+        assert_eq!(addr_of(&sarr(&relay, 0x23)), Some(ip6("2001:db8:1::60")));
+        assert_eq!(addr_of(&sarr(&relay, 1)), Some(ip6("2001:db8:1::10")));
+        assert_eq!(addr_of(&sarr(&relay, 2)), Some(ip6("2001:db8:1::11")));
+        assert_eq!(advertised(&relay, 0x24), None, "its address is taken");
+    }
+}
