@@ -2,7 +2,9 @@
 //! real binary, in both families: global reservations (`reservations` at
 //! `Dhcp4`/`Dhcp6` level) give their address (when inside the selected
 //! subnet) and options only with `reservations-global`; an address outside
-//! the subnet is not given but the options are; `reservations-in-subnet:
+//! the subnet is not given but the options are (kea-dhcp4 2.2 gives it
+//! anyway: see docs/src/configuration.md); a subnet reservation wins over
+//! a global one for the same client; `reservations-in-subnet:
 //! false` ignores the subnet's reservations; `reservations-out-of-pool`
 //! gives out-of-pool reservations and leaves in-pool reserved addresses to
 //! the pool.
@@ -21,7 +23,8 @@ use dhcproto::v6;
 /// One subnet behind `relay`: pool .10-.11, subnet hosts 0x23 (192.0.2.60,
 /// out of the pool) and 0x24 (192.0.2.11, in the pool); global hosts 0x21
 /// (192.0.2.50) and 0x22 (203.0.113.77, outside the subnet), each with
-/// its own domain name. `flags`: JSON members added to the subnet.
+/// its own domain name; 0x26 has both a global (.80) and a subnet (.70)
+/// reservation. `flags`: JSON members added to the subnet.
 fn config4(relay: Ipv4Addr, flags: &str) -> String {
     format!(
         r#"{{
@@ -34,14 +37,18 @@ fn config4(relay: Ipv4Addr, flags: &str) -> String {
       {{ "hw-address": "02:00:5e:10:00:21", "ip-address": "192.0.2.50",
          "option-data": [ {{ "name": "domain-name", "data": "host21.example" }} ] }},
       {{ "hw-address": "02:00:5e:10:00:22", "ip-address": "203.0.113.77",
-         "option-data": [ {{ "name": "domain-name", "data": "roamer.example" }} ] }}
+         "option-data": [ {{ "name": "domain-name", "data": "roamer.example" }} ] }},
+      {{ "hw-address": "02:00:5e:10:00:26", "ip-address": "192.0.2.80",
+         "option-data": [ {{ "name": "domain-name", "data": "global26.example" }} ] }}
     ],
     "subnet4": [ {{ "id": 1, "subnet": "192.0.2.0/24", {flags}
       "relay": {{ "ip-addresses": ["{relay}"] }},
       "pools": [ {{ "pool": "192.0.2.10 - 192.0.2.11" }} ],
       "reservations": [
         {{ "hw-address": "02:00:5e:10:00:23", "ip-address": "192.0.2.60" }},
-        {{ "hw-address": "02:00:5e:10:00:24", "ip-address": "192.0.2.11" }}
+        {{ "hw-address": "02:00:5e:10:00:24", "ip-address": "192.0.2.11" }},
+        {{ "hw-address": "02:00:5e:10:00:26", "ip-address": "192.0.2.70",
+           "option-data": [ {{ "name": "domain-name", "data": "subnet26.example" }} ] }}
       ] }} ]
   }}
 }}"#
@@ -92,6 +99,10 @@ fn dhcpv4_global_reservations_and_flags() {
         assert_eq!(ack.yiaddr(), ip4(10), "a pool address, not 203.0.113.77");
         assert_eq!(option_text(&ack, 15).as_deref(), Some("roamer.example"));
         assert_eq!(dora(&relay, ra, 0x23).yiaddr(), ip4(60));
+        // Both: the subnet's reservation wins (as kea-dhcp4 2.2).
+        let ack = dora(&relay, ra, 0x26);
+        assert_eq!(ack.yiaddr(), ip4(70));
+        assert_eq!(option_text(&ack, 15).as_deref(), Some("subnet26.example"));
     }
     // Kea's default (reservations-global false): global hosts are ignored.
     {

@@ -350,7 +350,8 @@ impl<O> SharedNetwork<O> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HostModes {
     /// Global reservations (`reservations` at section level, hosts
-    /// database rows of subnet id 0) are looked up, before the subnet's.
+    /// database rows of subnet id 0) are looked up, after the subnet's (a
+    /// subnet reservation wins, as in Kea 2.2).
     pub global: bool,
     /// The subnet's reservations are looked up, and addresses they reserve
     /// are kept from other clients.

@@ -267,19 +267,6 @@ impl Family for Engine4 {
             return m;
         }
         let ids = self.host_ids(q);
-        // A global reservation's address picks the member holding it.
-        if subnets[sidx].host_modes.global {
-            let global = ids
-                .iter()
-                .find_map(|id| self.cfg.reservations.get(id))
-                .map(Cow::Borrowed)
-                .or_else(|| self.opts.hosts.get4(0, &ids).map(Cow::Owned));
-            if let Some(a) = global.and_then(|h| h.ip_address) {
-                if let Some(m) = holding(a) {
-                    return m;
-                }
-            }
-        }
         if let Some(m) = members.iter().copied().find(|&m| {
             let r = &subnets[m].reservations;
             subnets[m].host_modes.in_subnet
@@ -295,6 +282,19 @@ impl Family for Engine4 {
                     && self.opts.hosts.get4(subnets[m].id, &ids).is_some()
             }) {
                 return m;
+            }
+        }
+        // Then a global reservation's address picks the member holding it.
+        if subnets[sidx].host_modes.global {
+            let global = ids
+                .iter()
+                .find_map(|id| self.cfg.reservations.get(id))
+                .map(Cow::Borrowed)
+                .or_else(|| self.opts.hosts.get4(0, &ids).map(Cow::Owned));
+            if let Some(a) = global.and_then(|h| h.ip_address) {
+                if let Some(m) = holding(a) {
+                    return m;
+                }
             }
         }
         if let Some(hint) = q.requested_ip {
@@ -402,26 +402,27 @@ impl Family for Engine4 {
             };
             ids.push(id);
         }
-        // Kea 2.2: the global reservation first (configuration, then the
-        // databases' rows of subnet id 0), then the subnet's.
-        if modes.global {
+        // As Kea 2.2 (checked against kea-dhcp4): the subnet's reservation
+        // (configuration, then databases) wins over a global one
+        // (configuration, then the databases' rows of subnet id 0).
+        if modes.in_subnet {
             let found = ids
                 .iter()
-                .find_map(|id| self.cfg.reservations.get(id))
+                .find_map(|id| subnet.reservations.get(id))
                 .map(Cow::Borrowed)
-                .or_else(|| self.opts.hosts.get4(0, &ids).map(Cow::Owned));
+                .or_else(|| self.opts.hosts.get4(subnet.id, &ids).map(Cow::Owned));
             if let Some(h) = found {
-                return Some(hosts::usable_global(subnet, h));
+                return Some(hosts::usable_in_subnet(subnet, h));
             }
         }
-        if !modes.in_subnet {
+        if !modes.global {
             return None;
         }
         ids.iter()
-            .find_map(|id| subnet.reservations.get(id))
+            .find_map(|id| self.cfg.reservations.get(id))
             .map(Cow::Borrowed)
-            .or_else(|| self.opts.hosts.get4(subnet.id, &ids).map(Cow::Owned))
-            .map(|h| hosts::usable_in_subnet(subnet, h))
+            .or_else(|| self.opts.hosts.get4(0, &ids).map(Cow::Owned))
+            .map(|h| hosts::usable_global(subnet, h))
     }
 
     #[inline]

@@ -1104,3 +1104,29 @@ fn dhcp4_duid_reservation_matches_an_rfc4361_client_id() {
         Ipv4Addr::new(192, 0, 2, 100)
     );
 }
+
+#[test]
+fn a_subnet_reservation_wins_over_a_global_one() {
+    // As kea-dhcp4 2.2 does: with both flags, the subnet's host for the
+    // client (192.0.2.70, its options) is used, not the global one.
+    let base = modes_engine(
+        HostModes {
+            global: true,
+            ..HostModes::default()
+        },
+        hosts::HostSources::default(),
+    );
+    let mut cfg = (*base.cfg).clone();
+    let mut hs = cfg.subnets[0].reservations.hosts.clone();
+    hs.push(host(0xbb, Some([192, 0, 2, 70]), [192, 0, 2, 126]));
+    cfg.subnets[0].reservations = Reservations4::new(hs);
+    let e = Engine4::new(
+        Arc::new(cfg),
+        EngineOptions::default(),
+        Arc::new(Stats::new()),
+    );
+    let s = Memfile::open(None).unwrap();
+    let offer = reply(run(&e, &s, &msg(MessageType::Discover, 0xbb), NOW));
+    assert_eq!(offer.yiaddr(), Ipv4Addr::new(192, 0, 2, 70));
+    assert_eq!(ntp_of(&offer), Some(vec![Ipv4Addr::new(192, 0, 2, 126)]));
+}

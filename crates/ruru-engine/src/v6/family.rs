@@ -395,26 +395,27 @@ impl Family for Engine6 {
                 _ => {}
             }
         }
-        // Kea 2.2: the global reservation first (configuration, then the
-        // databases' rows of subnet id 0), then the subnet's.
-        if modes.global {
+        // As Kea 2.2: the subnet's reservation (configuration, then
+        // databases) wins over a global one (configuration, then the
+        // databases' rows of subnet id 0).
+        if modes.in_subnet {
             let found = ids
                 .iter()
-                .find_map(|id| global.get(id))
+                .find_map(|id| s.reservations.get(id))
                 .map(Cow::Borrowed)
-                .or_else(|| dbs.and_then(|d| d.get6(0, &ids)).map(Cow::Owned));
+                .or_else(|| dbs.and_then(|d| d.get6(s.id, &ids)).map(Cow::Owned));
             if let Some(h) = found {
-                return Some(hosts::usable_global6(s, h));
+                return Some(hosts::usable_in_subnet6(s, h));
             }
         }
-        if !modes.in_subnet {
+        if !modes.global {
             return None;
         }
         ids.iter()
-            .find_map(|id| s.reservations.get(id))
+            .find_map(|id| global.get(id))
             .map(Cow::Borrowed)
-            .or_else(|| dbs.and_then(|d| d.get6(s.id, &ids)).map(Cow::Owned))
-            .map(|h| hosts::usable_in_subnet6(s, h))
+            .or_else(|| dbs.and_then(|d| d.get6(0, &ids)).map(Cow::Owned))
+            .map(|h| hosts::usable_global6(s, h))
     }
 
     #[inline]
