@@ -7,7 +7,8 @@
 //! a global one for the same client; `reservations-in-subnet:
 //! false` ignores the subnet's reservations; `reservations-out-of-pool`
 //! gives out-of-pool reservations and leaves in-pool reserved addresses to
-//! the pool.
+//! the pool; `reservation-add`/`-get`/`-del` with `subnet-id` 0 act on the
+//! global reservations.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -19,6 +20,7 @@ use common::v6::*;
 use common::*;
 use dhcproto::v4::{self, MessageType};
 use dhcproto::v6;
+use serde_json::json;
 
 /// One subnet behind `relay`: pool .10-.11, subnet hosts 0x23 (192.0.2.60,
 /// out of the pool) and 0x24 (192.0.2.11, in the pool); global hosts 0x21
@@ -30,6 +32,7 @@ fn config4(relay: Ipv4Addr, flags: &str) -> String {
         r#"{{
   "Dhcp4": {{
     "interfaces-config": {{ "interfaces": ["lo"], "dhcp-socket-type": "udp" }},
+    "control-socket": {{ "socket-type": "unix", "socket-name": "@DIR@/ctl.sock" }},
     "lease-database": {{ "type": "memfile", "persist": false }},
     "valid-lifetime": 600,
     "option-data": [ {{ "name": "domain-name", "data": "global.example" }} ],
@@ -103,6 +106,34 @@ fn dhcpv4_global_reservations_and_flags() {
         let ack = dora(&relay, ra, 0x26);
         assert_eq!(ack.yiaddr(), ip4(70));
         assert_eq!(option_text(&ack, 15).as_deref(), Some("subnet26.example"));
+        // reservation-add with subnet-id 0 adds a global reservation (as
+        // Kea's host commands); reservation-get and -del find it there.
+        let ctl = srv.path("ctl.sock");
+        let add = unix_cmd(
+            &ctl,
+            &json!({"command": "reservation-add", "arguments": {"reservation":
+                {"subnet-id": 0, "hw-address": "02:00:5e:10:00:27", "ip-address": "192.0.2.90"}}}),
+        );
+        assert_eq!(add["result"], 0, "{add}");
+        let got = unix_cmd(
+            &ctl,
+            &json!({"command": "reservation-get", "arguments": {"subnet-id": 0,
+                "identifier-type": "hw-address", "identifier": "02:00:5e:10:00:27"}}),
+        );
+        assert_eq!(got["arguments"]["ip-address"], "192.0.2.90", "{got}");
+        assert_eq!(dora(&relay, ra, 0x27).yiaddr(), ip4(90));
+        let del = unix_cmd(
+            &ctl,
+            &json!({"command": "reservation-del", "arguments": {"subnet-id": 0,
+                "identifier-type": "hw-address", "identifier": "02:00:5e:10:00:27"}}),
+        );
+        assert_eq!(del["result"], 0, "{del}");
+        let got = unix_cmd(
+            &ctl,
+            &json!({"command": "reservation-get", "arguments": {"subnet-id": 0,
+                "identifier-type": "hw-address", "identifier": "02:00:5e:10:00:27"}}),
+        );
+        assert_eq!(got["result"], 3, "{got}");
     }
     // Kea's default (reservations-global false): global hosts are ignored.
     {
