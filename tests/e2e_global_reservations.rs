@@ -8,7 +8,8 @@
 //! false` ignores the subnet's reservations; `reservations-out-of-pool`
 //! gives out-of-pool reservations and leaves in-pool reserved addresses to
 //! the pool; `reservation-add`/`-get`/`-del` with `subnet-id` 0 act on the
-//! global reservations.
+//! global reservations; with `ip-reservations-unique: false` two hosts
+//! share a reserved address.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -288,4 +289,42 @@ fn dhcpv6_global_reservations_and_flags() {
         assert_eq!(addr_of(&sarr(&relay, 2)), Some(ip6("2001:db8:1::11")));
         assert_eq!(advertised(&relay, 0x24), None, "its address is taken");
     }
+}
+
+/// `ip-reservations-unique: false`: two hosts reserve 192.0.2.95 (the
+/// replies checked against kea-dhcp4 2.2 with the same file).
+fn config4_shared(relay: Ipv4Addr) -> String {
+    format!(
+        r#"{{
+  "Dhcp4": {{
+    "interfaces-config": {{ "interfaces": ["lo"], "dhcp-socket-type": "udp" }},
+    "lease-database": {{ "type": "memfile", "persist": false }},
+    "ip-reservations-unique": false,
+    "subnet4": [ {{ "id": 1, "subnet": "192.0.2.0/24",
+      "relay": {{ "ip-addresses": ["{relay}"] }},
+      "pools": [ {{ "pool": "192.0.2.10 - 192.0.2.11" }} ],
+      "reservations": [
+        {{ "hw-address": "02:00:5e:10:00:31", "ip-address": "192.0.2.95" }},
+        {{ "hw-address": "02:00:5e:10:00:32", "ip-address": "192.0.2.95" }}
+      ] }} ]
+  }}
+}}"#
+    )
+}
+
+#[test]
+fn dhcpv4_ip_reservations_unique_false() {
+    let test = "ip_reservations_shared_v4";
+    if !can_bind_67(test) {
+        return;
+    }
+    let ra = relay_addr_for(test);
+    let srv = Server::start(&config4_shared(ra));
+    let relay = Relay::new(ra, srv.port);
+    // The first host asking gets the shared address; the second finds it
+    // leased and gets a pool address; a client without reservation gets
+    // the other pool address.
+    assert_eq!(dora(&relay, ra, 0x31).yiaddr(), ip4(95));
+    assert_eq!(dora(&relay, ra, 0x32).yiaddr(), ip4(10));
+    assert_eq!(dora(&relay, ra, 1).yiaddr(), ip4(11));
 }

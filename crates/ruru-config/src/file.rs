@@ -181,8 +181,8 @@ pub struct Dhcp4 {
     /// Kea's `reservations-lookup-first`: a lookup-order optimisation with
     /// no visible effect; accepted and ignored.
     pub reservations_lookup_first: Option<bool>,
-    /// Kea's `ip-reservations-unique` (default true); `false` is not
-    /// supported yet.
+    /// Kea's `ip-reservations-unique` (default true); false: several
+    /// hosts may reserve one address.
     pub ip_reservations_unique: Option<bool>,
 }
 
@@ -900,8 +900,8 @@ pub struct Dhcp6 {
     /// Kea's `reservations-lookup-first`: a lookup-order optimisation with
     /// no visible effect; accepted and ignored.
     pub reservations_lookup_first: Option<bool>,
-    /// Kea's `ip-reservations-unique` (default true); `false` is not
-    /// supported yet.
+    /// Kea's `ip-reservations-unique` (default true); false: several
+    /// hosts may reserve one address.
     pub ip_reservations_unique: Option<bool>,
     /// Identifier types tried, in order, when looking up reservations:
     /// `"duid"`, `"hw-address"`, `"flex-id"`. Default: all three in this

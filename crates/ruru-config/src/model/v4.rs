@@ -254,24 +254,49 @@ pub struct Reservations4 {
     pub by_id: HashMap<HostId, usize>,
     /// reserved address → index into `hosts`.
     pub by_addr: HashMap<Ipv4Addr, usize>,
+    /// With `ip-reservations-unique: false`: the further hosts reserving an
+    /// address already in `by_addr` (which keeps the first).
+    pub shared_addr: HashMap<Ipv4Addr, Vec<usize>>,
 }
 
 impl Reservations4 {
-    /// Builds the indexes. Duplicates are rejected earlier by validation.
+    /// Builds the indexes. Duplicate identifiers are rejected earlier by
+    /// validation; a shared address (`ip-reservations-unique: false`) is
+    /// indexed by its first host, the others in `shared_addr`.
     pub fn new(hosts: Vec<Reservation4>) -> Self {
         let mut by_id = HashMap::with_capacity(hosts.len());
         let mut by_addr = HashMap::with_capacity(hosts.len());
+        let mut shared_addr: HashMap<Ipv4Addr, Vec<usize>> = HashMap::new();
         for (i, h) in hosts.iter().enumerate() {
             by_id.insert(h.id.clone(), i);
             if let Some(a) = h.ip_address {
-                by_addr.insert(a, i);
+                if let std::collections::hash_map::Entry::Vacant(e) = by_addr.entry(a) {
+                    e.insert(i);
+                } else {
+                    shared_addr.entry(a).or_default().push(i);
+                }
             }
         }
         Reservations4 {
             hosts,
             by_id,
             by_addr,
+            shared_addr,
         }
+    }
+
+    /// Whether `a` is reserved, but not for the host `own` (several hosts
+    /// may reserve it with `ip-reservations-unique: false`).
+    pub fn reserved_for_other(&self, a: Ipv4Addr, own: Option<&HostId>) -> bool {
+        let Some(&first) = self.by_addr.get(&a) else {
+            return false;
+        };
+        let is_own = |i: usize| own.is_some_and(|o| self.hosts[i].id == *o);
+        !(is_own(first)
+            || self
+                .shared_addr
+                .get(&a)
+                .is_some_and(|more| more.iter().any(|&i| is_own(i))))
     }
 
     pub fn get(&self, id: &HostId) -> Option<&Reservation4> {

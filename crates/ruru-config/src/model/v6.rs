@@ -295,26 +295,53 @@ pub struct Reservations6 {
     pub hosts: Vec<Reservation6>,
     pub by_id: HashMap<HostId6, usize>,
     pub by_addr: HashMap<Ipv6Addr, usize>,
+    /// With `ip-reservations-unique: false`: the further hosts reserving an
+    /// address already in `by_addr` (which keeps the first).
+    pub shared_addr: HashMap<Ipv6Addr, Vec<usize>>,
 }
 
 impl Reservations6 {
+    /// Builds the indexes; a shared address or prefix
+    /// (`ip-reservations-unique: false`) is indexed by its first host, the
+    /// others in `shared_addr`.
     pub fn new(hosts: Vec<Reservation6>) -> Self {
         let mut by_id = HashMap::new();
         let mut by_addr = HashMap::new();
+        let mut shared_addr: HashMap<Ipv6Addr, Vec<usize>> = HashMap::new();
         for (i, h) in hosts.iter().enumerate() {
             by_id.insert(h.id.clone(), i);
-            for a in &h.ip_addresses {
-                by_addr.insert(*a, i);
-            }
-            for (p, _) in &h.prefixes {
-                by_addr.insert(*p, i);
+            let addrs = h
+                .ip_addresses
+                .iter()
+                .chain(h.prefixes.iter().map(|(p, _)| p));
+            for a in addrs {
+                if let std::collections::hash_map::Entry::Vacant(e) = by_addr.entry(*a) {
+                    e.insert(i);
+                } else {
+                    shared_addr.entry(*a).or_default().push(i);
+                }
             }
         }
         Reservations6 {
             hosts,
             by_id,
             by_addr,
+            shared_addr,
         }
+    }
+
+    /// Whether `a` (an address, or a prefix by its first address) is
+    /// reserved, but not for the host `own`.
+    pub fn reserved_for_other(&self, a: Ipv6Addr, own: Option<&HostId6>) -> bool {
+        let Some(&first) = self.by_addr.get(&a) else {
+            return false;
+        };
+        let is_own = |i: usize| own.is_some_and(|o| self.hosts[i].id == *o);
+        !(is_own(first)
+            || self
+                .shared_addr
+                .get(&a)
+                .is_some_and(|more| more.iter().any(|&i| is_own(i))))
     }
 
     pub fn get(&self, id: &HostId6) -> Option<&Reservation6> {

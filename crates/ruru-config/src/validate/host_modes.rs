@@ -66,14 +66,10 @@ pub(super) fn host_modes(v: &mut V, p: &str, k: &ModeKeys<'_>, parent: HostModes
     }
 }
 
-/// `ip-reservations-unique` at `p`: only `true` (Kea's default) for now.
-pub(super) fn ip_reservations_unique(v: &mut V, p: &str, value: Option<bool>) {
-    if value == Some(false) {
-        v.err(
-            format!("{p}.ip-reservations-unique"),
-            "false is not supported yet (ruru keeps one reservation per address): expected true",
-        );
-    }
+/// `ip-reservations-unique` of the section at `p` (default true); false
+/// lets several hosts reserve one address or prefix (see `V::ip_shared`).
+pub(super) fn ip_reservations_unique(v: &mut V, _p: &str, value: Option<bool>) {
+    v.ip_shared = value == Some(false);
 }
 
 #[cfg(test)]
@@ -166,9 +162,19 @@ mod tests {
             ),
             ["Dhcp4.subnet4[0].reservation-mode: given with `reservations-global`, `reservations-in-subnet` or `reservations-out-of-pool`: expected either the deprecated `reservation-mode` or the flags"]
         );
+        // With ip-reservations-unique false, two hosts may reserve one
+        // address; by default that is an error.
+        let two = |unique: bool| {
+            format!(
+                r#"{{"Dhcp4": {{"ip-reservations-unique": {unique}, "subnet4": [{{"id": 1, "subnet": "192.0.2.0/24", "reservations": [
+                {{"hw-address": "02:00:00:00:00:01", "ip-address": "192.0.2.9"}},
+                {{"hw-address": "02:00:00:00:00:02", "ip-address": "192.0.2.9"}}]}}]}}}}"#
+            )
+        };
+        assert_eq!(problems(&two(false)), Vec::<String>::new());
         assert_eq!(
-            problems(r#"{"Dhcp6": {"ip-reservations-unique": false}}"#),
-            ["Dhcp6.ip-reservations-unique: false is not supported yet (ruru keeps one reservation per address): expected true"]
+            problems(&two(true)),
+            ["Dhcp4.subnet4[0].reservations[1].ip-address: 192.0.2.9 is already reserved by Dhcp4.subnet4[0].reservations[0]: expected unique addresses (or `ip-reservations-unique: false`)"]
         );
         assert_eq!(
             problems(

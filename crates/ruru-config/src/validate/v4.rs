@@ -608,8 +608,8 @@ fn reservations(
                 v.err(&ap, format!("{addr} is not inside subnet {net}: expected an address of the subnet"));
                 return None;
             }
-            if let Some(first) = addrs.insert(addr, i) {
-                v.err(&ap, format!("{addr} is already reserved by {sp}.reservations[{first}]: expected unique addresses"));
+            if let Some(first) = addrs.insert(addr, i).filter(|_| !v.ip_shared) {
+                v.err(&ap, format!("{addr} is already reserved by {sp}.reservations[{first}]: expected unique addresses (or `ip-reservations-unique: false`)"));
             }
             Some(addr)
         });

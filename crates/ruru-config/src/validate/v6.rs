@@ -957,10 +957,10 @@ fn reservations(
                 );
                 continue;
             }
-            if let Some(first) = addrs.insert(addr, i) {
+            if let Some(first) = addrs.insert(addr, i).filter(|_| !v.ip_shared) {
                 v.err(
                     &ap,
-                    format!("{addr} is already reserved by {sp}.reservations[{first}]: expected unique addresses"),
+                    format!("{addr} is already reserved by {sp}.reservations[{first}]: expected unique addresses (or `ip-reservations-unique: false`)"),
                 );
                 continue;
             }
@@ -973,14 +973,18 @@ fn reservations(
                 continue;
             };
             let range = (u128::from(pfx.network()), u128::from(pfx.broadcast()));
-            if let Some(first) = prefixes.first_overlap(range) {
-                v.err(
-                    &pp,
-                    format!("{pfx} overlaps a prefix reserved by {sp}.reservations[{first}]: expected unique prefixes"),
-                );
-                continue;
+            match prefixes.first_overlap(range) {
+                // ip-reservations-unique false: several hosts may reserve it.
+                Some(_) if v.ip_shared => {}
+                Some(first) => {
+                    v.err(
+                        &pp,
+                        format!("{pfx} overlaps a prefix reserved by {sp}.reservations[{first}]: expected unique prefixes"),
+                    );
+                    continue;
+                }
+                None => prefixes.insert(range, i),
             }
-            prefixes.insert(range, i);
             reserved_prefixes.push((pfx.addr(), pfx.prefix_len()));
         }
         let options = options6(v, &format!("{p}.option-data"), &r.option_data);

@@ -94,8 +94,7 @@ fn reserved_for_other(subnet: &Subnet4, own: Option<&Reservation4>, addr: Ipv4Ad
     checks_reservations(subnet, addr)
         && subnet
             .reservations
-            .by_address(addr)
-            .is_some_and(|r| !own.is_some_and(|o| o.id == r.id))
+            .reserved_for_other(addr, own.map(|o| &o.id))
 }
 
 /// [`available`] with the lease of `addr` already read (`current`), so

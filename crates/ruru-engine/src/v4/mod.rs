@@ -499,9 +499,9 @@ impl Engine4 {
             .filter(|l| {
                 Self::in_allowed_pool(ctx, l.addr)
                     && (!hosts::checks_reservations(s, l.addr)
-                        || s.reservations
-                            .by_address(l.addr)
-                            .is_none_or(|r| own.is_some_and(|h| h.id == r.id))
+                        || !s
+                            .reservations
+                            .reserved_for_other(l.addr, own.map(|h| &h.id))
                             && !hosts.reserved_for_other(s.id, l.addr, own))
             })
             .map(|l| l.addr);

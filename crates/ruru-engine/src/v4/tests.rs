@@ -1130,3 +1130,39 @@ fn a_subnet_reservation_wins_over_a_global_one() {
     assert_eq!(offer.yiaddr(), Ipv4Addr::new(192, 0, 2, 70));
     assert_eq!(ntp_of(&offer), Some(vec![Ipv4Addr::new(192, 0, 2, 126)]));
 }
+
+#[test]
+fn a_shared_reserved_address_goes_to_the_first_host_asking() {
+    // ip-reservations-unique false: 0xaa and 0xab both reserve 192.0.2.10.
+    let mut cfg = (*engine().cfg).clone();
+    let mut hs = cfg.subnets[0].reservations.hosts.clone();
+    hs.push(host(0xab, Some([192, 0, 2, 10]), [192, 0, 2, 127]));
+    cfg.subnets[0].reservations = Reservations4::new(hs);
+    let e = Engine4::new(
+        Arc::new(cfg),
+        EngineOptions::default(),
+        Arc::new(Stats::new()),
+    );
+    let s = Memfile::open(None).unwrap();
+    assert_eq!(dora(&e, &s, 0xab), Ipv4Addr::new(192, 0, 2, 10));
+    // The other host finds it leased: a pool address, its own options.
+    let offer = reply(run(&e, &s, &msg(MessageType::Discover, 0xaa), NOW));
+    assert_eq!(offer.yiaddr(), Ipv4Addr::new(192, 0, 2, 100));
+    // A client with no reservation never gets it, even once it is free.
+    let mut rel = msg(MessageType::Release, 0xab);
+    rel.set_ciaddr(Ipv4Addr::new(192, 0, 2, 10));
+    rel.opts_mut()
+        .insert(DhcpOption::ServerIdentifier(meta().local));
+    assert!(matches!(run(&e, &s, &rel, NOW), Outcome4::Done));
+    let mut r = msg(MessageType::Request, 7);
+    r.opts_mut()
+        .insert(DhcpOption::RequestedIpAddress(Ipv4Addr::new(192, 0, 2, 10)));
+    r.opts_mut()
+        .insert(DhcpOption::ServerIdentifier(meta().local));
+    assert_eq!(
+        reply(run(&e, &s, &r, NOW)).opts().msg_type(),
+        Some(MessageType::Nak)
+    );
+    // But the second host does.
+    assert_eq!(dora(&e, &s, 0xaa), Ipv4Addr::new(192, 0, 2, 10));
+}

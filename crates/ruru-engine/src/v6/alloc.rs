@@ -46,10 +46,13 @@ impl Engine6 {
         iaid: u32,
     ) -> bool {
         let checks = checks_reservations6(ctx.subnet, addr);
-        if let Some(r) = ctx.subnet.reservations.by_address(addr).filter(|_| checks) {
-            if !ctx.host.as_deref().is_some_and(|h| h.id == r.id) {
-                return false;
-            }
+        if checks
+            && ctx
+                .subnet
+                .reservations
+                .reserved_for_other(addr, ctx.host.as_deref().map(|h| &h.id))
+        {
+            return false;
         }
         self.lease_free(store, ctx, kind, addr, iaid) && !(checks && self.db_reserved(ctx, addr))
     }
