@@ -1166,3 +1166,30 @@ fn a_shared_reserved_address_goes_to_the_first_host_asking() {
     // But the second host does.
     assert_eq!(dora(&e, &s, 0xaa), Ipv4Addr::new(192, 0, 2, 10));
 }
+
+#[test]
+fn a_global_reservation_picks_the_network_member_holding_its_address() {
+    let text = format!(
+        r#"{{"Dhcp4": {{
+        "reservations-global": true,
+        "reservations": [{{"hw-address": "02:00:00:00:00:bb", "ip-address": "203.0.113.20"}}],
+        "shared-networks": [{{"name": "n", "relay": {{"ip-addresses": ["{RELAY}"]}},
+          "subnet4": [
+            {{"id": 1, "subnet": "192.0.2.0/24", "pools": [{{"pool": "192.0.2.100 - 192.0.2.101"}}]}},
+            {{"id": 2, "subnet": "203.0.113.0/24", "pools": [{{"pool": "203.0.113.100 - 203.0.113.101"}}]}}
+          ]}}]
+    }}}}"#
+    );
+    let c = match ruru_config::load_str(&text, std::path::Path::new("/tmp/t.json")) {
+        Ok(c) => c,
+        Err(e) => panic!("{e}"),
+    };
+    let e = Engine4::new(
+        Arc::new(c.dhcp4.unwrap()),
+        EngineOptions::default(),
+        Arc::new(Stats::new()),
+    );
+    let s = Memfile::open(None).unwrap();
+    assert_eq!(dora(&e, &s, 0xbb), Ipv4Addr::new(203, 0, 113, 20));
+    assert_eq!(dora(&e, &s, 0xbc), Ipv4Addr::new(192, 0, 2, 100));
+}

@@ -275,22 +275,39 @@ impl Family for Engine6 {
                 return m;
             }
             let id = HostId6::Duid(duid.to_vec());
-            if let Some(m) = members
-                .iter()
-                .copied()
-                .find(|&m| subnets[m].reservations.get(&id).is_some())
-            {
+            if let Some(m) = members.iter().copied().find(|&m| {
+                subnets[m].host_modes.in_subnet && subnets[m].reservations.get(&id).is_some()
+            }) {
                 return m;
             }
+            let ids = [id];
             // Then the host databases, subnet by subnet (one query each).
             if !self.opts.hosts.is_empty() {
-                let ids = [id];
-                if let Some(m) = members
-                    .iter()
-                    .copied()
-                    .find(|&m| self.opts.hosts.get6(subnets[m].id, &ids).is_some())
-                {
+                if let Some(m) = members.iter().copied().find(|&m| {
+                    subnets[m].host_modes.in_subnet
+                        && self.opts.hosts.get6(subnets[m].id, &ids).is_some()
+                }) {
                     return m;
+                }
+            }
+            // Then a global reservation's first address picks the member
+            // holding it.
+            if subnets[sidx].host_modes.global {
+                let global = self
+                    .cfg
+                    .reservations
+                    .get(&ids[0])
+                    .map(Cow::Borrowed)
+                    .or_else(|| {
+                        Some(&self.opts.hosts)
+                            .filter(|h| !h.is_empty())
+                            .and_then(|h| h.get6(0, &ids))
+                            .map(Cow::Owned)
+                    });
+                if let Some(a) = global.and_then(|h| h.ip_addresses.first().copied()) {
+                    if let Some(m) = members.iter().copied().find(|&m| subnets[m].contains(a)) {
+                        return m;
+                    }
                 }
             }
         }

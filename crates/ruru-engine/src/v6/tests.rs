@@ -1188,3 +1188,37 @@ fn global_reservations6_follow_the_flags() {
     assert!(pool(solicit_addr(&e, 0xaa)));
     assert_eq!(solicit_addr(&e, 0xbb), ip("2001:db8:1::20"));
 }
+
+#[test]
+fn a_global_reservation_picks_the_network_member_holding_its_address() {
+    // LINK's relay selects the network; the global host's address is in
+    // its second subnet, where the client starts.
+    let text = format!(
+        r#"{{"Dhcp6": {{
+        "reservations-global": true,
+        "reservations": [{{"duid": "00:03:00:01:02:00:00:00:00:bb", "ip-addresses": ["2001:db8:2::20"]}}],
+        "shared-networks": [{{"name": "n", "relay": {{"ip-addresses": ["{LINK}"]}},
+          "subnet6": [
+            {{"id": 1, "subnet": "2001:db8:1::/64", "pools": [{{"pool": "2001:db8:1::100 - 2001:db8:1::101"}}]}},
+            {{"id": 2, "subnet": "2001:db8:2::/64", "pools": [{{"pool": "2001:db8:2::100 - 2001:db8:2::101"}}]}}
+          ]}}]
+    }}}}"#
+    );
+    let c = match ruru_config::load_str(&text, std::path::Path::new("/tmp/t.json")) {
+        Ok(c) => c,
+        Err(e) => panic!("{e}"),
+    };
+    let e = engine_from(c.dhcp6.unwrap());
+    let s = store();
+    let adv = exchange(&e, &s, &relayed(1, 0xbb, &[ia_na(1, None)], false)).unwrap();
+    assert_eq!(
+        first_addr(&adv).map(|(a, _)| a),
+        Some("2001:db8:2::20".parse().unwrap())
+    );
+    // Another client starts in the first subnet.
+    let adv = exchange(&e, &s, &relayed(1, 0xbc, &[ia_na(1, None)], false)).unwrap();
+    assert_eq!(
+        first_addr(&adv).map(|(a, _)| a),
+        Some("2001:db8:1::100".parse().unwrap())
+    );
+}
