@@ -9,7 +9,8 @@
 //! gives out-of-pool reservations and leaves in-pool reserved addresses to
 //! the pool; `reservation-add`/`-get`/`-del` with `subnet-id` 0 act on the
 //! global reservations; with `ip-reservations-unique: false` two hosts
-//! share a reserved address.
+//! share a reserved address; `early-global-reservations-lookup` lets a
+//! global reservation's class select a class-guarded subnet.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -327,4 +328,44 @@ fn dhcpv4_ip_reservations_unique_false() {
     assert_eq!(dora(&relay, ra, 0x31).yiaddr(), ip4(95));
     assert_eq!(dora(&relay, ra, 0x32).yiaddr(), ip4(10));
     assert_eq!(dora(&relay, ra, 1).yiaddr(), ip4(11));
+}
+
+/// `early-global-reservations-lookup`: the only subnet is for class `vip`,
+/// which the global host 0x41's `client-classes` gives (replies checked
+/// against kea-dhcp4 2.2 with the same file).
+fn config4_early(relay: Ipv4Addr, early: bool) -> String {
+    format!(
+        r#"{{
+  "Dhcp4": {{
+    "interfaces-config": {{ "interfaces": ["lo"], "dhcp-socket-type": "udp" }},
+    "lease-database": {{ "type": "memfile", "persist": false }},
+    "early-global-reservations-lookup": {early},
+    "reservations-global": true,
+    "reservations": [ {{ "hw-address": "02:00:5e:10:00:41", "client-classes": ["vip"] }} ],
+    "subnet4": [ {{ "id": 1, "subnet": "192.0.2.0/24", "client-class": "vip",
+      "relay": {{ "ip-addresses": ["{relay}"] }},
+      "pools": [ {{ "pool": "192.0.2.10 - 192.0.2.11" }} ] }} ]
+  }}
+}}"#
+    )
+}
+
+#[test]
+fn dhcpv4_early_global_reservations_lookup() {
+    let test = "early_global_lookup_v4";
+    if !can_bind_67(test) {
+        return;
+    }
+    let ra = relay_addr_for(test);
+    {
+        let srv = Server::start(&config4_early(ra, true));
+        let relay = Relay::new(ra, srv.port);
+        assert_eq!(dora(&relay, ra, 0x41).yiaddr(), ip4(10));
+        assert!(offer(&relay, ra, 0x42).is_none(), "not in vip: no subnet");
+    }
+    // Without the early lookup the class comes too late to select the
+    // subnet: no offer at all.
+    let srv = Server::start(&config4_early(ra, false));
+    let relay = Relay::new(ra, srv.port);
+    assert!(offer(&relay, ra, 0x41).is_none());
 }

@@ -184,6 +184,10 @@ pub struct Dhcp4 {
     /// Kea's `ip-reservations-unique` (default true); false: several
     /// hosts may reserve one address.
     pub ip_reservations_unique: Option<bool>,
+    /// Kea's `early-global-reservations-lookup` (default false): the
+    /// global reservation is looked up before the subnet is selected, its
+    /// `client-classes` (and `KNOWN`) usable by the subnets' class guards.
+    pub early_global_reservations_lookup: Option<bool>,
 }
 
 /// One `client-classes` entry of `Dhcp4`.
@@ -907,6 +911,10 @@ pub struct Dhcp6 {
     /// `"duid"`, `"hw-address"`, `"flex-id"`. Default: all three in this
     /// order.
     pub host_reservation_identifiers: Option<Vec<String>>,
+    /// Kea's `early-global-reservations-lookup` (default false): the
+    /// global reservation is looked up before the subnet is selected, its
+    /// `client-classes` (and `KNOWN`) usable by the subnets' class guards.
+    pub early_global_reservations_lookup: Option<bool>,
 }
 
 /// `interfaces-config` in `Dhcp6`: as in `Dhcp4` without
@@ -1129,7 +1137,6 @@ const DHCP4_KEA: &[&str] = &[
     "sanity-checks",
     "config-control",
     "server-tag",
-    "early-global-reservations-lookup",
     "hostname-char-set",
     "hostname-char-replacement",
     "ddns-send-updates",
@@ -1164,7 +1171,6 @@ const DHCP6_KEA: &[&str] = &[
     "sanity-checks",
     "config-control",
     "server-tag",
-    "early-global-reservations-lookup",
     "hostname-char-set",
     "hostname-char-replacement",
     "ddns-send-updates",
@@ -1327,7 +1333,6 @@ mod tests {
         assert_eq!(object_kind(""), "");
         assert!(!kea_known("Dhcp4", "shared-networks"));
         assert!(!kea_known("Dhcp4.shared-networks", "reservations-global"));
-        assert!(kea_known("Dhcp4", "early-global-reservations-lookup"));
         assert!(kea_known("Dhcp6.shared-networks.subnet6", "ddns-ttl"));
         assert!(kea_known("", "Control-agent"));
         assert!(!kea_known("", "Dhcp6"));

@@ -567,10 +567,6 @@ fn wrong_enum_value() {
 fn not_supported_yet() {
     let cases: &[(&str, &str)] = &[
         (
-            "\"early-global-reservations-lookup\": true",
-            "Dhcp4.early-global-reservations-lookup",
-        ),
-        (
             "\"control-socket\": {\"socket-type\": \"http\", \"http-headers\": []}",
             "Dhcp4.control-socket.http-headers",
         ),

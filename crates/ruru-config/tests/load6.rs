@@ -349,10 +349,6 @@ fn unknown_and_not_supported_keys() {
         "unknown key `rapid-commit`",
     );
     let cases: &[(&str, &str)] = &[
-        (
-            "\"early-global-reservations-lookup\": true",
-            "Dhcp6.early-global-reservations-lookup",
-        ),
         ("\"mac-sources\": []", "Dhcp6.mac-sources"),
         ("\"relay-supplied-options\": []", "Dhcp6.relay-supplied-options"),
         ("\"data-directory\": \"/tmp\"", "Dhcp6.data-directory"),

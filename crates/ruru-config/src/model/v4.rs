@@ -27,6 +27,10 @@ pub struct Dhcp4 {
     /// Global reservations (`Dhcp4.reservations`), used by the subnets
     /// whose [`Subnet4::host_modes`] has `global`.
     pub reservations: Reservations4,
+    /// Kea's `early-global-reservations-lookup`: the global reservation
+    /// is looked up before subnet selection (its classes and `KNOWN` then
+    /// count for the subnets' class guards).
+    pub early_global_reservations_lookup: bool,
     /// Global `option-data`, already encoded.
     pub options: Vec<OptionData>,
     pub decline_probation_period: u32,

@@ -33,6 +33,10 @@ pub struct Dhcp6 {
     /// Kea's `host-reservation-identifiers`: the identifier kinds looked
     /// up, in order (`Duid`, `HwAddress` from a DUID-LL/LLT, `Flex`).
     pub host_reservation_identifiers: Vec<super::v4::HostIdType>,
+    /// Kea's `early-global-reservations-lookup`: the global reservation
+    /// is looked up before subnet selection (its classes and `KNOWN` then
+    /// count for the subnets' class guards).
+    pub early_global_reservations_lookup: bool,
     /// Global `option-data`, encoded.
     pub options: Vec<OptionData6>,
     pub decline_probation_period: u32,

@@ -191,6 +191,7 @@ pub(super) fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
         hosts_databases,
         subnets,
         reservations,
+        early_global_reservations_lookup: d.early_global_reservations_lookup.unwrap_or(false),
         options,
         decline_probation_period: d
             .decline_probation_period

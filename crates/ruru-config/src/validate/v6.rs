@@ -178,6 +178,7 @@ pub(super) fn dhcp6(v: &mut V, d: file::Dhcp6) -> Dhcp6 {
         subnets,
         reservations,
         host_reservation_identifiers,
+        early_global_reservations_lookup: d.early_global_reservations_lookup.unwrap_or(false),
         options,
         decline_probation_period: d
             .decline_probation_period

@@ -309,6 +309,17 @@ impl Family for Engine4 {
         sidx
     }
 
+    fn early_global_host(&self, q: &Query4) -> Option<Cow<'_, Reservation4>> {
+        if !self.cfg.early_global_reservations_lookup {
+            return None;
+        }
+        let ids = self.host_ids(q);
+        ids.iter()
+            .find_map(|id| self.cfg.reservations.get(id))
+            .map(Cow::Borrowed)
+            .or_else(|| self.opts.hosts.get4(0, &ids).map(Cow::Owned))
+    }
+
     #[inline]
     fn subnet_allows(&self, sidx: usize, classes: &ClassSet<'_>) -> bool {
         self.cfg

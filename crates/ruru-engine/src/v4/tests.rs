@@ -86,6 +86,7 @@ fn engine() -> Engine4 {
         hosts_databases: Vec::new(),
         subnets: vec![subnet()],
         reservations: Default::default(),
+        early_global_reservations_lookup: false,
         options: vec![OptionData {
             code: 6,
             data: vec![192, 0, 2, 53],
@@ -1192,4 +1193,44 @@ fn a_global_reservation_picks_the_network_member_holding_its_address() {
     let s = Memfile::open(None).unwrap();
     assert_eq!(dora(&e, &s, 0xbb), Ipv4Addr::new(203, 0, 113, 20));
     assert_eq!(dora(&e, &s, 0xbc), Ipv4Addr::new(192, 0, 2, 100));
+}
+
+#[test]
+fn early_global_reservations_lookup_classes_select_the_subnet() {
+    // The only subnet is for class `vip`, which only the global host's
+    // `client-classes` gives: with the early lookup the class counts for
+    // subnet selection, without it the packet has no subnet.
+    let cfg = |early: bool| {
+        let text = format!(
+            r#"{{"Dhcp4": {{
+            "early-global-reservations-lookup": {early},
+            "reservations-global": true,
+            "reservations": [{{"hw-address": "02:00:00:00:00:bb", "client-classes": ["vip"]}}],
+            "subnet4": [{{"id": 1, "subnet": "192.0.2.0/24", "client-class": "vip",
+              "relay": {{"ip-addresses": ["{RELAY}"]}},
+              "pools": [{{"pool": "192.0.2.100 - 192.0.2.101"}}]}}]
+        }}}}"#
+        );
+        let c = match ruru_config::load_str(&text, std::path::Path::new("/tmp/t.json")) {
+            Ok(c) => c,
+            Err(e) => panic!("{e}"),
+        };
+        Engine4::new(
+            Arc::new(c.dhcp4.unwrap()),
+            EngineOptions::default(),
+            Arc::new(Stats::new()),
+        )
+    };
+    let s = Memfile::open(None).unwrap();
+    let e = cfg(true);
+    assert_eq!(dora(&e, &s, 0xbb), Ipv4Addr::new(192, 0, 2, 100));
+    assert!(matches!(
+        run(&e, &s, &msg(MessageType::Discover, 0xbc), NOW),
+        Outcome4::Drop(_)
+    ));
+    let e = cfg(false);
+    assert!(matches!(
+        run(&e, &s, &msg(MessageType::Discover, 0xbb), NOW),
+        Outcome4::Drop(_)
+    ));
 }

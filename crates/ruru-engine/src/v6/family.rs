@@ -222,6 +222,37 @@ impl Family for Engine6 {
         self.members.get(sidx).map_or(&[], |m| &m[..])
     }
 
+    fn early_global_host(&self, q: &Query6) -> Option<Cow<'_, Reservation6>> {
+        if !self.cfg.early_global_reservations_lookup {
+            return None;
+        }
+        let duid = q.client_id.as_deref().filter(|d| !d.is_empty())?;
+        let ll = match duid {
+            [0, 1, _, _, _, _, _, _, rest @ ..] => Some(rest),
+            [0, 3, _, _, rest @ ..] => Some(rest),
+            _ => None,
+        };
+        let ids: Vec<HostId6> = self
+            .cfg
+            .host_reservation_identifiers
+            .iter()
+            .filter_map(|k| match k {
+                HostIdType::Duid => Some(HostId6::Duid(duid.to_vec())),
+                HostIdType::HwAddress => ll.map(|ll| HostId6::HwAddress(ll.to_vec())),
+                _ => None,
+            })
+            .collect();
+        ids.iter()
+            .find_map(|id| self.cfg.reservations.get(id))
+            .map(Cow::Borrowed)
+            .or_else(|| {
+                Some(&self.opts.hosts)
+                    .filter(|h| !h.is_empty())
+                    .and_then(|h| h.get6(0, &ids))
+                    .map(Cow::Owned)
+            })
+    }
+
     /// The subnet holding an address or prefix the client lists (not in
     /// a Solicit), else the one holding its lease, else the one with its
     /// DUID reservation (in the configuration, then in the host

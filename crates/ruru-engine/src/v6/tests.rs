@@ -35,6 +35,7 @@ fn cfg() -> Dhcp6 {
         },
         hosts_databases: vec![],
         reservations: Default::default(),
+        early_global_reservations_lookup: false,
         host_reservation_identifiers: vec![
             ruru_config::HostIdType::Duid,
             ruru_config::HostIdType::HwAddress,
