@@ -176,6 +176,33 @@ pub struct Dhcp4 {
     /// Kea's packet queue (`dhcp-queue-control`).
     #[serde(default, deserialize_with = "object")]
     pub dhcp_queue_control: Option<DhcpQueueControl>,
+    /// Kea's deprecated `reservation-mode` (`"all"`, `"out-of-pool"`,
+    /// `"global"`, `"disabled"`): the three `reservations-*` flags at once.
+    /// Not together with them in one scope.
+    pub reservation_mode: Option<String>,
+    /// Look up global reservations (`Dhcp*.reservations`, hosts database
+    /// rows of subnet id 0). Default false; inherited.
+    pub reservations_global: Option<bool>,
+    /// Look up the subnet's reservations. Default true; inherited.
+    pub reservations_in_subnet: Option<bool>,
+    /// Reserved addresses are all outside the pools: in-pool reservations
+    /// are ignored and pool addresses are not checked against
+    /// reservations. Default false; inherited.
+    pub reservations_out_of_pool: Option<bool>,
+    /// Global host reservations (not tied to a subnet), used in the
+    /// subnets with `reservations-global`. As a subnet's `reservations`.
+    #[serde(default, deserialize_with = "objects")]
+    pub reservations: Option<Vec<Reservation>>,
+    /// Kea's `reservations-lookup-first`: a lookup-order optimisation with
+    /// no visible effect; accepted and ignored.
+    pub reservations_lookup_first: Option<bool>,
+    /// Kea's `ip-reservations-unique` (default true); false: several
+    /// hosts may reserve one address.
+    pub ip_reservations_unique: Option<bool>,
+    /// Kea's `early-global-reservations-lookup` (default false): the
+    /// global reservation is looked up before the subnet is selected, its
+    /// `client-classes` (and `KNOWN`) usable by the subnets' class guards.
+    pub early_global_reservations_lookup: Option<bool>,
 }
 
 /// One `client-classes` entry of `Dhcp4`.
@@ -600,6 +627,19 @@ pub struct Subnet4 {
     pub require_client_classes: Option<Vec<String>>,
     /// Kea 3.0's name of `require-client-classes`.
     pub evaluate_additional_classes: Option<Vec<String>>,
+    /// Kea's deprecated `reservation-mode` (`"all"`, `"out-of-pool"`,
+    /// `"global"`, `"disabled"`): the three `reservations-*` flags at once.
+    /// Not together with them in one scope.
+    pub reservation_mode: Option<String>,
+    /// Look up global reservations (`Dhcp*.reservations`, hosts database
+    /// rows of subnet id 0). Default false; inherited.
+    pub reservations_global: Option<bool>,
+    /// Look up the subnet's reservations. Default true; inherited.
+    pub reservations_in_subnet: Option<bool>,
+    /// Reserved addresses are all outside the pools: in-pool reservations
+    /// are ignored and pool addresses are not checked against
+    /// reservations. Default false; inherited.
+    pub reservations_out_of_pool: Option<bool>,
 }
 
 /// One `shared-networks` entry of `Dhcp4`: subnets on one link. Its
@@ -648,6 +688,19 @@ pub struct SharedNetwork4 {
     pub require_client_classes: Option<Vec<String>>,
     /// Kea 3.0's name of `require-client-classes`.
     pub evaluate_additional_classes: Option<Vec<String>>,
+    /// Kea's deprecated `reservation-mode` (`"all"`, `"out-of-pool"`,
+    /// `"global"`, `"disabled"`): the three `reservations-*` flags at once.
+    /// Not together with them in one scope.
+    pub reservation_mode: Option<String>,
+    /// Look up global reservations (`Dhcp*.reservations`, hosts database
+    /// rows of subnet id 0). Default false; inherited.
+    pub reservations_global: Option<bool>,
+    /// Look up the subnet's reservations. Default true; inherited.
+    pub reservations_in_subnet: Option<bool>,
+    /// Reserved addresses are all outside the pools: in-pool reservations
+    /// are ignored and pool addresses are not checked against
+    /// reservations. Default false; inherited.
+    pub reservations_out_of_pool: Option<bool>,
 }
 
 /// One `shared-networks` entry of `Dhcp6`, as [`SharedNetwork4`].
@@ -688,6 +741,19 @@ pub struct SharedNetwork6 {
     pub client_classes: Option<Vec<String>>,
     pub require_client_classes: Option<Vec<String>>,
     pub evaluate_additional_classes: Option<Vec<String>>,
+    /// Kea's deprecated `reservation-mode` (`"all"`, `"out-of-pool"`,
+    /// `"global"`, `"disabled"`): the three `reservations-*` flags at once.
+    /// Not together with them in one scope.
+    pub reservation_mode: Option<String>,
+    /// Look up global reservations (`Dhcp*.reservations`, hosts database
+    /// rows of subnet id 0). Default false; inherited.
+    pub reservations_global: Option<bool>,
+    /// Look up the subnet's reservations. Default true; inherited.
+    pub reservations_in_subnet: Option<bool>,
+    /// Reserved addresses are all outside the pools: in-pool reservations
+    /// are ignored and pool addresses are not checked against
+    /// reservations. Default false; inherited.
+    pub reservations_out_of_pool: Option<bool>,
 }
 
 /// `relay` (both families).
@@ -921,6 +987,37 @@ pub struct Dhcp6 {
     /// Kea's packet queue (`dhcp-queue-control`).
     #[serde(default, deserialize_with = "object")]
     pub dhcp_queue_control: Option<DhcpQueueControl>,
+    /// Kea's deprecated `reservation-mode` (`"all"`, `"out-of-pool"`,
+    /// `"global"`, `"disabled"`): the three `reservations-*` flags at once.
+    /// Not together with them in one scope.
+    pub reservation_mode: Option<String>,
+    /// Look up global reservations (`Dhcp*.reservations`, hosts database
+    /// rows of subnet id 0). Default false; inherited.
+    pub reservations_global: Option<bool>,
+    /// Look up the subnet's reservations. Default true; inherited.
+    pub reservations_in_subnet: Option<bool>,
+    /// Reserved addresses are all outside the pools: in-pool reservations
+    /// are ignored and pool addresses are not checked against
+    /// reservations. Default false; inherited.
+    pub reservations_out_of_pool: Option<bool>,
+    /// Global host reservations (not tied to a subnet), used in the
+    /// subnets with `reservations-global`. As a subnet's `reservations`.
+    #[serde(default, deserialize_with = "objects")]
+    pub reservations: Option<Vec<Reservation6>>,
+    /// Kea's `reservations-lookup-first`: a lookup-order optimisation with
+    /// no visible effect; accepted and ignored.
+    pub reservations_lookup_first: Option<bool>,
+    /// Kea's `ip-reservations-unique` (default true); false: several
+    /// hosts may reserve one address.
+    pub ip_reservations_unique: Option<bool>,
+    /// Identifier types tried, in order, when looking up reservations:
+    /// `"duid"`, `"hw-address"`, `"flex-id"`. Default: all three in this
+    /// order.
+    pub host_reservation_identifiers: Option<Vec<String>>,
+    /// Kea's `early-global-reservations-lookup` (default false): the
+    /// global reservation is looked up before the subnet is selected, its
+    /// `client-classes` (and `KNOWN`) usable by the subnets' class guards.
+    pub early_global_reservations_lookup: Option<bool>,
 }
 
 /// `interfaces-config` in `Dhcp6`: as in `Dhcp4` without
@@ -1047,6 +1144,19 @@ pub struct Subnet6 {
     pub require_client_classes: Option<Vec<String>>,
     /// Kea 3.0's name of `require-client-classes`.
     pub evaluate_additional_classes: Option<Vec<String>>,
+    /// Kea's deprecated `reservation-mode` (`"all"`, `"out-of-pool"`,
+    /// `"global"`, `"disabled"`): the three `reservations-*` flags at once.
+    /// Not together with them in one scope.
+    pub reservation_mode: Option<String>,
+    /// Look up global reservations (`Dhcp*.reservations`, hosts database
+    /// rows of subnet id 0). Default false; inherited.
+    pub reservations_global: Option<bool>,
+    /// Look up the subnet's reservations. Default true; inherited.
+    pub reservations_in_subnet: Option<bool>,
+    /// Reserved addresses are all outside the pools: in-pool reservations
+    /// are ignored and pool addresses are not checked against
+    /// reservations. Default false; inherited.
+    pub reservations_out_of_pool: Option<bool>,
 }
 
 /// One `pd-pools` entry.
@@ -1125,20 +1235,12 @@ pub fn object_kind(path: &str) -> String {
 const ROOT_KEA: &[&str] = &["Control-agent", "DhcpDdns", "Netconf", "Logging"];
 
 const DHCP4_KEA: &[&str] = &[
-    "reservations",
     "dhcp-queue-control",
     "dhcp-ddns",
     "dhcp4o6-port",
     "sanity-checks",
     "config-control",
     "server-tag",
-    "reservation-mode",
-    "reservations-global",
-    "reservations-in-subnet",
-    "reservations-out-of-pool",
-    "early-global-reservations-lookup",
-    "ip-reservations-unique",
-    "reservations-lookup-first",
     "hostname-char-set",
     "hostname-char-replacement",
     "ddns-send-updates",
@@ -1167,21 +1269,12 @@ const DHCP6_KEA: &[&str] = &[
     "data-directory",
     "mac-sources",
     "relay-supplied-options",
-    "host-reservation-identifiers",
-    "reservations",
     "dhcp-queue-control",
     "dhcp-ddns",
     "dhcp4o6-port",
     "sanity-checks",
     "config-control",
     "server-tag",
-    "reservation-mode",
-    "reservations-global",
-    "reservations-in-subnet",
-    "reservations-out-of-pool",
-    "early-global-reservations-lookup",
-    "ip-reservations-unique",
-    "reservations-lookup-first",
     "hostname-char-set",
     "hostname-char-replacement",
     "ddns-send-updates",
@@ -1220,10 +1313,6 @@ const LEASE_DB_KEA: &[&str] = &[
 ];
 
 const SUBNET_KEA: &[&str] = &[
-    "reservation-mode",
-    "reservations-global",
-    "reservations-in-subnet",
-    "reservations-out-of-pool",
     "4o6-interface",
     "4o6-interface-id",
     "4o6-subnet",
@@ -1246,10 +1335,6 @@ const SUBNET_KEA: &[&str] = &[
 ];
 
 const SUBNET6_KEA: &[&str] = &[
-    "reservation-mode",
-    "reservations-global",
-    "reservations-in-subnet",
-    "reservations-out-of-pool",
     "store-extended-info",
     "hostname-char-set",
     "hostname-char-replacement",
@@ -1276,10 +1361,6 @@ const SUBNET6_KEA: &[&str] = &[
 /// Kea keys of a `shared-networks` entry that ruru does not implement
 /// at network level.
 const SHARED_NETWORK_KEA: &[&str] = &[
-    "reservation-mode",
-    "reservations-global",
-    "reservations-in-subnet",
-    "reservations-out-of-pool",
     "store-extended-info",
     "hostname-char-set",
     "hostname-char-replacement",

@@ -43,6 +43,7 @@ mod control;
 mod databases;
 mod flex;
 mod host_ids;
+mod host_modes;
 mod networks;
 mod option_data;
 mod option_def;
@@ -89,6 +90,9 @@ struct V {
     option_defs: option_def::Defs,
     /// The `option-def` entries of the class being validated (DHCPv4).
     class_defs: Vec<(String, option_def::Def)>,
+    /// The section's `ip-reservations-unique` is false: several hosts may
+    /// reserve one address (or prefix).
+    ip_shared: bool,
 }
 
 impl V {

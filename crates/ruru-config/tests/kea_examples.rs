@@ -3,7 +3,9 @@
 //! `vendor-specific.json`, `vivso.json`, `kea6/classify.json`,
 //! `classify2.json`, `iPXE.json` and `softwire46.json` of Kea 2.2; and its
 //! shared network examples (`kea4/shared-network.json`,
-//! `kea6/shared-network.json`) as far as ruru has their keys.
+//! `kea6/shared-network.json`); its reservation examples
+//! (`kea4/reservations.json`, `kea4/global-reservations.json` and the
+//! `kea6` ones) with the reservation flags they set.
 //!
 //! They are ISC's files and are not copied into ruru's tree: set
 //! `RURU_KEA_EXAMPLES` to the `doc/examples` directory of a Kea source tree,
@@ -81,26 +83,12 @@ fn kea_classification_examples() {
     }
 }
 
-/// Kea's shared network examples and the diagnostics they must give. Both
-/// set `reservations-global`, `reservations-in-subnet` and
-/// `reservations-out-of-pool` (to Kea's defaults) in the network and its
-/// subnets: keys ruru does not have yet. The first refused key stops the
-/// reading of the file.
+/// Kea's shared network examples and the diagnostics they must give:
+/// none (both set the `reservations-*` flags to Kea's defaults in the
+/// network and its subnets).
 const NETWORK_EXAMPLES: &[(&str, &[(&str, &str)])] = &[
-    (
-        "kea4/shared-network.json",
-        &[(
-            "Dhcp4.shared-networks[0].reservations-global",
-            "not supported yet: Dhcp4.shared-networks[0].reservations-global",
-        )],
-    ),
-    (
-        "kea6/shared-network.json",
-        &[(
-            "Dhcp6.shared-networks[0].reservations-global",
-            "not supported yet: Dhcp6.shared-networks[0].reservations-global",
-        )],
-    ),
+    ("kea4/shared-network.json", &[]),
+    ("kea6/shared-network.json", &[]),
 ];
 
 #[test]
@@ -141,24 +129,58 @@ fn kea_shared_network_examples() {
             .collect();
         assert_eq!(got, want, "{}", path.display());
     }
-    // Without those keys (Kea's default values), both load.
-    for name in ["kea4/shared-network.json", "kea6/shared-network.json"] {
-        let text = std::fs::read_to_string(dir.join(name)).unwrap();
-        let text: String = text
-            .lines()
-            .filter(|l| !l.contains("\"reservations-"))
-            .map(|l| format!("{l}\n"))
-            .collect();
-        let tmp = tempfile::tempdir().unwrap();
-        let p = tmp.path().join("shared-network.json");
-        std::fs::write(&p, text).unwrap();
-        match load(&p) {
-            Ok(c) => {
-                let n =
-                    c.dhcp4.map_or(0, |d| d.subnets.len()) + c.dhcp6.map_or(0, |d| d.subnets.len());
-                assert_eq!(n, 3, "{name}");
-            }
-            Err(e) => panic!("{name} without reservations-*: {e}"),
-        }
+}
+
+/// Kea's reservation examples: each loads, with its subnet and global
+/// reservations and the flags (`reservations-global`, `-in-subnet`,
+/// `-out-of-pool`) it sets: `(file, global reservations, subnet
+/// reservations, modes of the first subnet)`.
+#[test]
+fn kea_reservation_examples() {
+    use ruru_config::HostModes;
+    let dir = std::env::var_os("RURU_KEA_EXAMPLES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/share/doc/kea/examples"));
+    if !dir.join("kea4").is_dir() {
+        let why = format!(
+            "SKIP kea_reservation_examples: no Kea examples in {}",
+            dir.display()
+        );
+        assert!(
+            std::env::var_os("RURU_REQUIRE_ALL").is_none(),
+            "{why} (RURU_REQUIRE_ALL=1)"
+        );
+        eprintln!("{why}");
+        return;
+    }
+    let global_only = HostModes {
+        global: true,
+        in_subnet: false,
+        out_of_pool: false,
+    };
+    for (name, n_global, n_subnet, modes) in [
+        ("kea4/global-reservations.json", 6, 0, global_only),
+        ("kea6/global-reservations.json", 4, 0, global_only),
+        ("kea4/reservations.json", 0, 6, HostModes::default()),
+        ("kea6/reservations.json", 0, 4, HostModes::default()),
+    ] {
+        let c = match load(&dir.join(name)) {
+            Ok(c) => c,
+            Err(e) => panic!("{name}: {e}"),
+        };
+        let got = match (c.dhcp4, c.dhcp6) {
+            (Some(d), _) => (
+                d.reservations.hosts.len(),
+                d.subnets[0].reservations.hosts.len(),
+                d.subnets[0].host_modes,
+            ),
+            (_, Some(d)) => (
+                d.reservations.hosts.len(),
+                d.subnets[0].reservations.hosts.len(),
+                d.subnets[0].host_modes,
+            ),
+            _ => panic!("{name}: no section"),
+        };
+        assert_eq!(got, (n_global, n_subnet, modes), "{name}");
     }
 }

@@ -349,15 +349,9 @@ fn unknown_and_not_supported_keys() {
         "unknown key `rapid-commit`",
     );
     let cases: &[(&str, &str)] = &[
-        (
-            "\"shared-networks\": [{\"name\": \"n\", \"reservations-global\": false}]",
-            "Dhcp6.shared-networks[0].reservations-global",
-        ),
         ("\"mac-sources\": []", "Dhcp6.mac-sources"),
         ("\"relay-supplied-options\": []", "Dhcp6.relay-supplied-options"),
-        ("\"host-reservation-identifiers\": []", "Dhcp6.host-reservation-identifiers"),
         ("\"pd-allocator\": \"random\"", "Dhcp6.pd-allocator"),
-        ("\"reservations\": []", "Dhcp6.reservations"),
         (
             "\"subnet6\": [{\"subnet\": \"2001:db8::/64\", \"ddns-ttl\": 100}]",
             "Dhcp6.subnet6[0].ddns-ttl",

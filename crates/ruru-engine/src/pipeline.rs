@@ -154,6 +154,12 @@ pub(crate) trait Family: Sized {
         pc: &RefCell<PacketContext>,
         flex: Option<Vec<u8>>,
     ) -> Option<Cow<'a, Self::Host>>;
+    /// Kea's `early-global-reservations-lookup`: the client's global
+    /// reservation, looked up before subnet selection (`None` when the
+    /// option is off or the client has none).
+    fn early_global_host(&self, _q: &Self::Query) -> Option<Cow<'_, Self::Host>> {
+        None
+    }
     /// The subnets of the shared network subnet `sidx` is in (indices
     /// into [`Family::subnets`], `sidx` among them), in the order
     /// allocation tries them; empty when it is in none.
@@ -355,6 +361,20 @@ pub(crate) fn process<F: Family>(
     }
     if let Err(why) = e.check(&q, meta) {
         return drop(e, Some(&q), why);
+    }
+    // Kea's early global reservation lookup: its classes and KNOWN (never
+    // UNKNOWN), and the classes depending on them, before subnet selection.
+    if let Some(raw) = &raw {
+        if let Some(h) = e.early_global_host(&q) {
+            let hc = match &h {
+                Cow::Borrowed(h) => HostClasses::Borrowed(F::host_classes(h)),
+                Cow::Owned(h) => HostClasses::Copied(F::host_classes(h)),
+            };
+            classify::after_host(raw, defs, e.class_plan(), &mut classes, Some(hc));
+            if classes.has_drop() {
+                return drop(e, Some(&q), F::CLASS_DROP);
+            }
+        }
     }
     // subnetN_select: callouts may choose another subnet (or none).
     let mut selected = e.select_subnet(&q, meta, &classes);

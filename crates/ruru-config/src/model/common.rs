@@ -422,3 +422,33 @@ impl<O> SharedNetwork<O> {
         self.client_classes.is_empty() || self.client_classes.iter().any(|c| in_class(c))
     }
 }
+
+/// Which host reservations a subnet uses: Kea's `reservations-global`,
+/// `reservations-in-subnet` and `reservations-out-of-pool` (or the
+/// deprecated `reservation-mode`), resolved global → shared network →
+/// subnet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HostModes {
+    /// Global reservations (`reservations` at section level, hosts
+    /// database rows of subnet id 0) are looked up, after the subnet's (a
+    /// subnet reservation wins, as in Kea 2.2).
+    pub global: bool,
+    /// The subnet's reservations are looked up, and addresses they reserve
+    /// are kept from other clients.
+    pub in_subnet: bool,
+    /// Reservations are assumed out of the pools: a reservation's address
+    /// inside a pool is not given to its client, and pool addresses are not
+    /// checked against reservations (any client may get them).
+    pub out_of_pool: bool,
+}
+
+impl Default for HostModes {
+    /// Kea's defaults: subnet reservations only, in or out of the pools.
+    fn default() -> Self {
+        HostModes {
+            global: false,
+            in_subnet: true,
+            out_of_pool: false,
+        }
+    }
+}

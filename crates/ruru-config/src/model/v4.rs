@@ -9,8 +9,8 @@ use std::net::Ipv4Addr;
 
 use super::classes::{ClassGuard, ClassTest};
 use super::common::{
-    ControlSocket, ExpiredLeasesProcessing, FlexId, FlexOption, HookLibrary, InterfacesConfig,
-    LeaseDatabase, LeaseDbKind, Lifetime, Logger, MultiThreading, SharedNetwork,
+    ControlSocket, ExpiredLeasesProcessing, FlexId, FlexOption, HookLibrary, HostModes,
+    InterfacesConfig, LeaseDatabase, LeaseDbKind, Lifetime, Logger, MultiThreading, SharedNetwork,
 };
 
 /// The validated `Dhcp4` section.
@@ -24,6 +24,13 @@ pub struct Dhcp4 {
     pub hosts_databases: Vec<LeaseDbKind>,
     /// Subnets in configuration order (subnet selection takes the first match).
     pub subnets: Vec<Subnet4>,
+    /// Global reservations (`Dhcp4.reservations`), used by the subnets
+    /// whose [`Subnet4::host_modes`] has `global`.
+    pub reservations: Reservations4,
+    /// Kea's `early-global-reservations-lookup`: the global reservation
+    /// is looked up before subnet selection (its classes and `KNOWN` then
+    /// count for the subnets' class guards).
+    pub early_global_reservations_lookup: bool,
     /// Global `option-data`, already encoded.
     pub options: Vec<OptionData>,
     pub decline_probation_period: u32,
@@ -135,6 +142,8 @@ pub struct Subnet4 {
     pub classes: ClassGuard,
     /// The shared network the subnet is in, if any.
     pub network: Option<std::sync::Arc<SharedNetwork<OptionData>>>,
+    /// Which reservations apply (global, in-subnet, out-of-pool).
+    pub host_modes: HostModes,
 }
 
 impl Subnet4 {
@@ -218,6 +227,19 @@ pub enum HostId {
     /// Kea's flexible identifier: the bytes a `host4_identifier` callout
     /// computes for the packet.
     Flex(Vec<u8>),
+    /// A DUID, matched against an RFC 4361 client identifier (option 61
+    /// of type 255: the IAID's 4 octets, then the DUID).
+    Duid(Vec<u8>),
+}
+
+impl HostId {
+    /// The DUID in an RFC 4361 client identifier (`0xff`, IAID, DUID).
+    pub fn duid_of_client_id(client_id: &[u8]) -> Option<HostId> {
+        match client_id {
+            [0xff, _, _, _, _, duid @ ..] if !duid.is_empty() => Some(HostId::Duid(duid.to_vec())),
+            _ => None,
+        }
+    }
 }
 
 /// One host reservation.
@@ -243,24 +265,49 @@ pub struct Reservations4 {
     pub by_id: HashMap<HostId, usize>,
     /// reserved address → index into `hosts`.
     pub by_addr: HashMap<Ipv4Addr, usize>,
+    /// With `ip-reservations-unique: false`: the further hosts reserving an
+    /// address already in `by_addr` (which keeps the first).
+    pub shared_addr: HashMap<Ipv4Addr, Vec<usize>>,
 }
 
 impl Reservations4 {
-    /// Builds the indexes. Duplicates are rejected earlier by validation.
+    /// Builds the indexes. Duplicate identifiers are rejected earlier by
+    /// validation; a shared address (`ip-reservations-unique: false`) is
+    /// indexed by its first host, the others in `shared_addr`.
     pub fn new(hosts: Vec<Reservation4>) -> Self {
         let mut by_id = HashMap::with_capacity(hosts.len());
         let mut by_addr = HashMap::with_capacity(hosts.len());
+        let mut shared_addr: HashMap<Ipv4Addr, Vec<usize>> = HashMap::new();
         for (i, h) in hosts.iter().enumerate() {
             by_id.insert(h.id.clone(), i);
             if let Some(a) = h.ip_address {
-                by_addr.insert(a, i);
+                if let std::collections::hash_map::Entry::Vacant(e) = by_addr.entry(a) {
+                    e.insert(i);
+                } else {
+                    shared_addr.entry(a).or_default().push(i);
+                }
             }
         }
         Reservations4 {
             hosts,
             by_id,
             by_addr,
+            shared_addr,
         }
+    }
+
+    /// Whether `a` is reserved, but not for the host `own` (several hosts
+    /// may reserve it with `ip-reservations-unique: false`).
+    pub fn reserved_for_other(&self, a: Ipv4Addr, own: Option<&HostId>) -> bool {
+        let Some(&first) = self.by_addr.get(&a) else {
+            return false;
+        };
+        let is_own = |i: usize| own.is_some_and(|o| self.hosts[i].id == *o);
+        !(is_own(first)
+            || self
+                .shared_addr
+                .get(&a)
+                .is_some_and(|more| more.iter().any(|&i| is_own(i))))
     }
 
     pub fn get(&self, id: &HostId) -> Option<&Reservation4> {

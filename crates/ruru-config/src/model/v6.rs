@@ -12,8 +12,8 @@ use std::path::PathBuf;
 
 use super::classes::{ClassGuard, ClassTest};
 use super::common::{
-    ControlSocket, ExpiredLeasesProcessing, FlexId, FlexOption, HookLibrary, InterfacesConfig,
-    LeaseDatabase, LeaseDbKind, Lifetime, Logger, MultiThreading, SharedNetwork,
+    ControlSocket, ExpiredLeasesProcessing, FlexId, FlexOption, HookLibrary, HostModes,
+    InterfacesConfig, LeaseDatabase, LeaseDbKind, Lifetime, Logger, MultiThreading, SharedNetwork,
 };
 
 /// The validated `Dhcp6` section.
@@ -27,6 +27,16 @@ pub struct Dhcp6 {
     pub hosts_databases: Vec<LeaseDbKind>,
     /// Subnets in configuration order.
     pub subnets: Vec<Subnet6>,
+    /// Global reservations (`Dhcp6.reservations`), used by the subnets
+    /// whose [`Subnet6::host_modes`] has `global`.
+    pub reservations: Reservations6,
+    /// Kea's `host-reservation-identifiers`: the identifier kinds looked
+    /// up, in order (`Duid`, `HwAddress` from a DUID-LL/LLT, `Flex`).
+    pub host_reservation_identifiers: Vec<super::v4::HostIdType>,
+    /// Kea's `early-global-reservations-lookup`: the global reservation
+    /// is looked up before subnet selection (its classes and `KNOWN` then
+    /// count for the subnets' class guards).
+    pub early_global_reservations_lookup: bool,
     /// Global `option-data`, encoded.
     pub options: Vec<OptionData6>,
     pub decline_probation_period: u32,
@@ -172,6 +182,8 @@ pub struct Subnet6 {
     pub classes: ClassGuard,
     /// The shared network the subnet is in, if any.
     pub network: Option<std::sync::Arc<SharedNetwork<OptionData6>>>,
+    /// Which reservations apply (global, in-subnet, out-of-pool).
+    pub host_modes: HostModes,
 }
 
 impl Subnet6 {
@@ -294,26 +306,53 @@ pub struct Reservations6 {
     pub hosts: Vec<Reservation6>,
     pub by_id: HashMap<HostId6, usize>,
     pub by_addr: HashMap<Ipv6Addr, usize>,
+    /// With `ip-reservations-unique: false`: the further hosts reserving an
+    /// address already in `by_addr` (which keeps the first).
+    pub shared_addr: HashMap<Ipv6Addr, Vec<usize>>,
 }
 
 impl Reservations6 {
+    /// Builds the indexes; a shared address or prefix
+    /// (`ip-reservations-unique: false`) is indexed by its first host, the
+    /// others in `shared_addr`.
     pub fn new(hosts: Vec<Reservation6>) -> Self {
         let mut by_id = HashMap::new();
         let mut by_addr = HashMap::new();
+        let mut shared_addr: HashMap<Ipv6Addr, Vec<usize>> = HashMap::new();
         for (i, h) in hosts.iter().enumerate() {
             by_id.insert(h.id.clone(), i);
-            for a in &h.ip_addresses {
-                by_addr.insert(*a, i);
-            }
-            for (p, _) in &h.prefixes {
-                by_addr.insert(*p, i);
+            let addrs = h
+                .ip_addresses
+                .iter()
+                .chain(h.prefixes.iter().map(|(p, _)| p));
+            for a in addrs {
+                if let std::collections::hash_map::Entry::Vacant(e) = by_addr.entry(*a) {
+                    e.insert(i);
+                } else {
+                    shared_addr.entry(*a).or_default().push(i);
+                }
             }
         }
         Reservations6 {
             hosts,
             by_id,
             by_addr,
+            shared_addr,
         }
+    }
+
+    /// Whether `a` (an address, or a prefix by its first address) is
+    /// reserved, but not for the host `own`.
+    pub fn reserved_for_other(&self, a: Ipv6Addr, own: Option<&HostId6>) -> bool {
+        let Some(&first) = self.by_addr.get(&a) else {
+            return false;
+        };
+        let is_own = |i: usize| own.is_some_and(|o| self.hosts[i].id == *o);
+        !(is_own(first)
+            || self
+                .shared_addr
+                .get(&a)
+                .is_some_and(|more| more.iter().any(|&i| is_own(i))))
     }
 
     pub fn get(&self, id: &HostId6) -> Option<&Reservation6> {

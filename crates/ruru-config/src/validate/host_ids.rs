@@ -22,6 +22,9 @@ pub fn parse_host_id(kind: &str, s: &str) -> Result<HostId, Option<String>> {
             Some(b) => Ok(HostId::CircuitId(b)),
             None => Err(Some(format!("`{s}` is not a circuit id: expected hex (\"0a:0b\") or quoted text (\"'port-1'\")"))),
         },
+        "duid" => parse_duid(s).map(HostId::Duid).ok_or_else(|| {
+            Some(format!("`{s}` is not a DUID: expected 1 to 130 bytes of hex, e.g. \"00:03:00:01:aa:bb:cc:dd:ee:ff\""))
+        }),
         "flex-id" => match hex_or_text(s) {
             Some(b) => Ok(HostId::Flex(b)),
             None => Err(Some(format!("`{s}` is not a flex-id: expected 1 to 255 bytes as hex (\"0a:0b\") or quoted text (\"'port-1'\")"))),

@@ -305,7 +305,7 @@ mod tests {
             p,
             ["Dhcp6.shared-networks[0].valid-lifetime: preferred-lifetime (900, from Dhcp6) is greater than valid-lifetime (800): expected preferred <= valid (RFC 8415 §21.6)"]
         );
-        for key in ["reservations-in-subnet", "ddns-send-updates", "allocator"] {
+        for key in ["ddns-send-updates", "allocator"] {
             let p = problems(&format!(
                 r#"{{"Dhcp4": {{"shared-networks": [{{"name": "n", "{key}": true}}]}}}}"#
             ));
@@ -316,10 +316,6 @@ mod tests {
                 )]
             );
         }
-        let p = problems(
-            r#"{"Dhcp4": {"shared-networks": [{"name": "n", "subnet4": [{"subnet": "192.0.2.0/24", "reservations-global": true}]}]}}"#,
-        );
-        assert_eq!(p, ["Dhcp4.shared-networks[0].subnet4[0].reservations-global: not supported yet: Dhcp4.shared-networks[0].subnet4[0].reservations-global"]);
         let p =
             problems(r#"{"Dhcp4": {"shared-networks": [{"name": "n", "preferred-lifetime": 5}]}}"#);
         assert_eq!(p.len(), 1);

@@ -16,6 +16,7 @@ use super::classes::{guard, names, ClassIn, ClassList};
 use super::common::{common, CommonIn, DEFAULT_DECLINE_PROBATION};
 use super::databases::hosts_databases;
 use super::host_ids::parse_host_id;
+use super::host_modes::{host_modes, ip_reservations_unique, mode_keys};
 use super::networks::{network_entries, network_names, network_required, NetworkInterfaces};
 use super::subnets::{pool_ranges, relay_addresses, subnet_interface, SubnetList};
 use super::timers::{
@@ -23,7 +24,7 @@ use super::timers::{
 };
 use super::{Section, V};
 use crate::file;
-use crate::model::{self, HostId, HostIdType, Lifetime};
+use crate::model::{self, HostId, HostIdType, HostModes, Lifetime};
 
 /// Kea's default memfile lease file for DHCPv4.
 pub const DEFAULT_LEASE_FILE4: &str = "/var/lib/kea/kea-leases4.csv";
@@ -49,6 +50,7 @@ struct Globals {
     next_server: Ipv4Addr,
     server_hostname: String,
     boot_file_name: String,
+    host_modes: HostModes,
 }
 
 impl Globals {
@@ -126,7 +128,9 @@ pub(super) fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
         next_server,
         server_hostname: d.server_hostname.clone().unwrap_or_default(),
         boot_file_name: d.boot_file_name.clone().unwrap_or_default(),
+        host_modes: host_modes(v, P, &mode_keys!(d), HostModes::default()),
     };
+    ip_reservations_unique(v, P, d.ip_reservations_unique);
     check_timers(v, P, &Origin::section(P), &g.timers(), &[]);
 
     let options = v.options("Dhcp4.option-data", &d.option_data);
@@ -173,6 +177,7 @@ pub(super) fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
         }
     };
 
+    let reservations = reservations(v, P, d.reservations.as_deref().unwrap_or_default(), None);
     let hosts_databases = hosts_databases(
         v,
         P,
@@ -185,6 +190,8 @@ pub(super) fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
         lease_database: common.lease_database,
         hosts_databases,
         subnets,
+        reservations,
+        early_global_reservations_lookup: d.early_global_reservations_lookup.unwrap_or(false),
         options,
         decline_probation_period: d
             .decline_probation_period
@@ -397,6 +404,7 @@ fn network(v: &mut V, p: &str, n: &file::SharedNetwork4, g: &Globals) -> Network
             .boot_file_name
             .clone()
             .unwrap_or_else(|| g.boot_file_name.clone()),
+        host_modes: host_modes(v, p, &mode_keys!(n), g.host_modes),
     };
     let own_lifetime = n.valid_lifetime.is_some()
         || n.min_valid_lifetime.is_some()
@@ -499,6 +507,7 @@ fn subnet(
             .boot_file_name
             .clone()
             .unwrap_or_else(|| g.boot_file_name.clone()),
+        host_modes: host_modes(v, p, &mode_keys!(s), g.host_modes),
     };
     let own_lifetime = s.valid_lifetime.is_some()
         || s.min_valid_lifetime.is_some()
@@ -523,7 +532,12 @@ fn subnet(
     let classes = guard(v, p, s);
     let pools = pools(v, p, s.pools.as_deref().unwrap_or_default(), net);
     let options = v.options(&format!("{p}.option-data"), &s.option_data);
-    let reservations = reservations(v, p, s.reservations.as_deref().unwrap_or_default(), net);
+    let reservations = reservations(
+        v,
+        p,
+        s.reservations.as_deref().unwrap_or_default(),
+        Some(net),
+    );
 
     model::Subnet4 {
         id,
@@ -547,6 +561,7 @@ fn subnet(
         boot_file_name: r.boot_file_name,
         classes,
         network: None,
+        host_modes: r.host_modes,
     }
 }
 
@@ -569,7 +584,7 @@ fn reservations(
     v: &mut V,
     sp: &str,
     list: &[file::Reservation],
-    net: Ipv4Net,
+    net: Option<Ipv4Net>,
 ) -> model::Reservations4 {
     let mut hosts = Vec::new();
     let mut ids: HashMap<HostId, usize> = HashMap::new();
@@ -588,7 +603,7 @@ fn reservations(
         .collect();
         let id = match given.as_slice() {
             [] => {
-                v.err(&p, "no identifier: expected exactly one of `hw-address`, `client-id`, `circuit-id`, `flex-id` (`duid` not supported yet)");
+                v.err(&p, "no identifier: expected exactly one of `hw-address`, `client-id`, `circuit-id`, `duid`, `flex-id`");
                 None
             }
             [(k, val)] => host_id(v, &format!("{p}.{k}"), k, val),
@@ -609,12 +624,12 @@ fn reservations(
             if addr.is_unspecified() {
                 return None;
             }
-            if !net.contains(&addr) {
+            if let Some(net) = net.filter(|net| !net.contains(&addr)) {
                 v.err(&ap, format!("{addr} is not inside subnet {net}: expected an address of the subnet"));
                 return None;
             }
-            if let Some(first) = addrs.insert(addr, i) {
-                v.err(&ap, format!("{addr} is already reserved by {sp}.reservations[{first}]: expected unique addresses"));
+            if let Some(first) = addrs.insert(addr, i).filter(|_| !v.ip_shared) {
+                v.err(&ap, format!("{addr} is already reserved by {sp}.reservations[{first}]: expected unique addresses (or `ip-reservations-unique: false`)"));
             }
             Some(addr)
         });

@@ -16,6 +16,7 @@ use super::classes::{guard, names, ClassIn, ClassList};
 use super::common::{common, CommonIn, DEFAULT_DECLINE_PROBATION};
 use super::databases::hosts_databases;
 use super::host_ids::{hex_or_text, parse_duid, parse_hw_address};
+use super::host_modes::{host_modes, ip_reservations_unique, mode_keys};
 use super::networks::{network_entries, network_names, network_required, NetworkInterfaces};
 use super::option_data::options6;
 use super::overlap::Disjoint;
@@ -25,8 +26,8 @@ use super::timers::{
 };
 use super::{Section, V};
 use crate::model::{
-    ClientClass6, Dhcp6, DuidType, HostId6, Lifetime, PdPool, Pool6, Reservation6, Reservations6,
-    ServerId, Subnet6,
+    ClientClass6, Dhcp6, DuidType, HostId6, HostIdType, HostModes, Lifetime, PdPool, Pool6,
+    Reservation6, Reservations6, ServerId, Subnet6,
 };
 use crate::{file, options};
 
@@ -61,6 +62,7 @@ struct Globals6 {
     calculate_tee_times: bool,
     t1_percent: f64,
     t2_percent: f64,
+    host_modes: HostModes,
 }
 
 impl Globals6 {
@@ -138,7 +140,9 @@ pub(super) fn dhcp6(v: &mut V, d: file::Dhcp6) -> Dhcp6 {
         calculate_tee_times: d.calculate_tee_times.unwrap_or(true),
         t1_percent,
         t2_percent,
+        host_modes: host_modes(v, P, &mode_keys!(d), HostModes::default()),
     };
+    ip_reservations_unique(v, P, d.ip_reservations_unique);
     g.preferred = check_preferred(v, P, &Origin::section(P), &g, preferred_explicit, &[]);
     check_timers(v, P, &Origin::section(P), &g.timers(), &[]);
 
@@ -169,6 +173,9 @@ pub(super) fn dhcp6(v: &mut V, d: file::Dhcp6) -> Dhcp6 {
         d.shared_networks.as_deref().unwrap_or_default(),
         &g,
     );
+    let reservations = reservations(v, P, d.reservations.as_deref().unwrap_or_default(), None);
+    let host_reservation_identifiers =
+        host_reservation_identifiers6(v, d.host_reservation_identifiers.as_deref());
     let hosts_databases = hosts_databases(
         v,
         P,
@@ -181,6 +188,9 @@ pub(super) fn dhcp6(v: &mut V, d: file::Dhcp6) -> Dhcp6 {
         lease_database: common.lease_database,
         hosts_databases,
         subnets,
+        reservations,
+        host_reservation_identifiers,
+        early_global_reservations_lookup: d.early_global_reservations_lookup.unwrap_or(false),
         options,
         decline_probation_period: d
             .decline_probation_period
@@ -509,6 +519,7 @@ fn network(v: &mut V, p: &str, n: &file::SharedNetwork6, g: &Globals6) -> Networ
         calculate_tee_times: n.calculate_tee_times.unwrap_or(g.calculate_tee_times),
         t1_percent,
         t2_percent,
+        host_modes: host_modes(v, p, &mode_keys!(n), g.host_modes),
     };
     if !r.preferred_explicit {
         r.preferred = Lifetime {
@@ -654,6 +665,7 @@ fn subnet(
         calculate_tee_times: s.calculate_tee_times.unwrap_or(g.calculate_tee_times),
         t1_percent,
         t2_percent,
+        host_modes: host_modes(v, p, &mode_keys!(s), g.host_modes),
     };
     if !r.preferred_explicit {
         // Start again from Kea's default: a subnet's own (longer) valid
@@ -721,7 +733,12 @@ fn subnet(
         .collect();
     let pd_pools = pd_pools(v, p, s.pd_pools.as_deref().unwrap_or_default(), pd_seen);
     let options = options6(v, &format!("{p}.option-data"), &s.option_data);
-    let reservations = reservations(v, p, s.reservations.as_deref().unwrap_or_default(), net);
+    let reservations = reservations(
+        v,
+        p,
+        s.reservations.as_deref().unwrap_or_default(),
+        Some(net),
+    );
 
     Subnet6 {
         id,
@@ -744,6 +761,7 @@ fn subnet(
         rapid_commit: s.rapid_commit.unwrap_or(false),
         classes,
         network: None,
+        host_modes: r.host_modes,
     }
 }
 
@@ -857,7 +875,46 @@ fn pd_prefix(v: &mut V, p: &str, key: &str, addr: &str, len: u8) -> Option<Ipv6N
     Some(net)
 }
 
-fn reservations(v: &mut V, sp: &str, list: &[file::Reservation6], net: Ipv6Net) -> Reservations6 {
+/// `Dhcp6.host-reservation-identifiers`: Kea's DHCPv6 kinds, in order,
+/// each once. Absent: DUID, hardware address, flex-id.
+fn host_reservation_identifiers6(v: &mut V, list: Option<&[String]>) -> Vec<HostIdType> {
+    let Some(list) = list else {
+        return vec![HostIdType::Duid, HostIdType::HwAddress, HostIdType::Flex];
+    };
+    let path = "Dhcp6.host-reservation-identifiers";
+    const EXPECTED: &str = "expected one of \"duid\", \"hw-address\", \"flex-id\"";
+    if list.is_empty() {
+        v.err(path, format!("empty list: {EXPECTED}"));
+    }
+    let mut out = Vec::new();
+    for (i, s) in list.iter().enumerate() {
+        let t = match s.as_str() {
+            "duid" => HostIdType::Duid,
+            "hw-address" => HostIdType::HwAddress,
+            "flex-id" => HostIdType::Flex,
+            _ => {
+                v.err(
+                    format!("{path}[{i}]"),
+                    format!("unknown identifier type `{s}`: {EXPECTED}"),
+                );
+                continue;
+            }
+        };
+        if out.contains(&t) {
+            v.err(format!("{path}[{i}]"), format!("`{s}` is listed twice"));
+        } else {
+            out.push(t);
+        }
+    }
+    out
+}
+
+fn reservations(
+    v: &mut V,
+    sp: &str,
+    list: &[file::Reservation6],
+    net: Option<Ipv6Net>,
+) -> Reservations6 {
     let mut hosts = Vec::new();
     let mut ids: HashMap<HostId6, usize> = HashMap::new();
     let mut addrs: HashMap<Ipv6Addr, usize> = HashMap::new();
@@ -935,17 +992,17 @@ fn reservations(v: &mut V, sp: &str, list: &[file::Reservation6], net: Ipv6Net) 
             let Some(addr) = v.addr::<Ipv6Addr>(&ap, a) else {
                 continue;
             };
-            if !net.contains(&addr) {
+            if let Some(net) = net.filter(|net| !net.contains(&addr)) {
                 v.err(
                     &ap,
                     format!("{addr} is not inside subnet {net}: expected an address of the subnet"),
                 );
                 continue;
             }
-            if let Some(first) = addrs.insert(addr, i) {
+            if let Some(first) = addrs.insert(addr, i).filter(|_| !v.ip_shared) {
                 v.err(
                     &ap,
-                    format!("{addr} is already reserved by {sp}.reservations[{first}]: expected unique addresses"),
+                    format!("{addr} is already reserved by {sp}.reservations[{first}]: expected unique addresses (or `ip-reservations-unique: false`)"),
                 );
                 continue;
             }
@@ -958,14 +1015,18 @@ fn reservations(v: &mut V, sp: &str, list: &[file::Reservation6], net: Ipv6Net) 
                 continue;
             };
             let range = (u128::from(pfx.network()), u128::from(pfx.broadcast()));
-            if let Some(first) = prefixes.first_overlap(range) {
-                v.err(
-                    &pp,
-                    format!("{pfx} overlaps a prefix reserved by {sp}.reservations[{first}]: expected unique prefixes"),
-                );
-                continue;
+            match prefixes.first_overlap(range) {
+                // ip-reservations-unique false: several hosts may reserve it.
+                Some(_) if v.ip_shared => {}
+                Some(first) => {
+                    v.err(
+                        &pp,
+                        format!("{pfx} overlaps a prefix reserved by {sp}.reservations[{first}]: expected unique prefixes"),
+                    );
+                    continue;
+                }
+                None => prefixes.insert(range, i),
             }
-            prefixes.insert(range, i);
             reserved_prefixes.push((pfx.addr(), pfx.prefix_len()));
         }
         let options = options6(v, &format!("{p}.option-data"), &r.option_data);

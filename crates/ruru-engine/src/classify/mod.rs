@@ -196,13 +196,6 @@ impl<'a> ClassSet<'a> {
         }
     }
 
-    /// Adds a class without a definition that is known not to be in yet
-    /// (a built-in class assigned once per packet).
-    fn insert_new(&mut self, n: Name<'a>) {
-        debug_assert!(!self.entries().any(|(m, _)| m.same(&n)));
-        self.push(n, NO_DEF);
-    }
-
     /// Adds configured class number `def`, named `name`, unless already in
     /// (it may have been added by name before: it gets its index).
     pub fn insert_def(&mut self, name: &'a str, def: usize) {
@@ -622,8 +615,9 @@ pub fn after_host<'a, S: Source, D: ClassDef>(
         .and_then(|i| Some((i, defs.get(i)?)))
     {
         Some((i, d)) => set.insert_def(d.name(), i),
-        // Nothing before this pass assigns KNOWN or UNKNOWN.
-        None => set.insert_new(Name::Str(name)),
+        // Only Kea's early global reservation lookup (a first call of this
+        // pass, before subnet selection) may have assigned it already.
+        None => set.insert(Name::Str(name)),
     };
     match host {
         Some(hc) => {

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use ruru_config::{Pool4, Reservation4, Subnet4};
 use ruru_lease::{Block4, Lease4, LeaseStore, BLOCK4};
 
-use super::hosts::HostSources;
+use super::hosts::{checks_reservations, HostSources};
 
 /// Who is asking: the identifiers leases are matched on.
 #[derive(Debug, Clone, Copy)]
@@ -91,10 +91,10 @@ pub fn available(
 /// Whether the configuration reserves `addr` for a client other than the
 /// one `own` reserves for.
 fn reserved_for_other(subnet: &Subnet4, own: Option<&Reservation4>, addr: Ipv4Addr) -> bool {
-    subnet
-        .reservations
-        .by_address(addr)
-        .is_some_and(|r| !own.is_some_and(|o| o.id == r.id))
+    checks_reservations(subnet, addr)
+        && subnet
+            .reservations
+            .reserved_for_other(addr, own.map(|o| &o.id))
 }
 
 /// [`available`] with the lease of `addr` already read (`current`), so
@@ -128,7 +128,7 @@ fn lease_and_hosts_allow(
         None => true,
         Some(l) => l.expired(now) || (l.state != ruru_lease::LeaseState::Declined && key.owns(l)),
     };
-    free && !hosts.reserved_for_other(subnet.id, addr, own)
+    free && !(checks_reservations(subnet, addr) && hosts.reserved_for_other(subnet.id, addr, own))
 }
 
 /// Per-pool search cursors of one subnet.
@@ -200,6 +200,9 @@ impl PoolCursors {
         pool_ok: &dyn Fn(&Pool4) -> bool,
     ) -> Option<Ipv4Addr> {
         let mut stepped = false;
+        // Pool addresses: checked against reservations unless Kea's
+        // flags say otherwise (see `checks_reservations`).
+        let checks = subnet.host_modes.in_subnet && !subnet.host_modes.out_of_pool;
         for by_blocks in [true, false] {
             for (pool, cursor) in subnet.pools.iter().zip(&self.cursors) {
                 // A pool whose client-class guard the client fails is never
@@ -232,7 +235,7 @@ impl PoolCursors {
                     }
                     let addr = Ipv4Addr::from(a);
                     if is_network_or_broadcast(subnet, addr)
-                        || subnet.reservations.by_address(addr).is_some()
+                        || checks && subnet.reservations.by_address(addr).is_some()
                     {
                         return Some(Candidate::Skip);
                     }
@@ -247,6 +250,7 @@ impl PoolCursors {
                         Some(_) => Candidate::Taken,
                     };
                     if matches!(c, Candidate::Free)
+                        && checks
                         && !hosts.is_empty()
                         && hosts.reserved_for_other(subnet.id, addr, None)
                     {

@@ -16,6 +16,7 @@ use ruru_lease::LeaseStore;
 use tracing::debug;
 
 use super::alloc::ClientKey;
+use super::hosts;
 use super::packet::{self, Query4};
 use super::reply::{self, Draft};
 use super::{hex, Ctx, Drop4, Engine4, Outcome4, Parked4, RecvMeta, Reply4};
@@ -268,18 +269,32 @@ impl Family for Engine4 {
         let ids = self.host_ids(q);
         if let Some(m) = members.iter().copied().find(|&m| {
             let r = &subnets[m].reservations;
-            !r.hosts.is_empty() && ids.iter().any(|id| r.get(id).is_some())
+            subnets[m].host_modes.in_subnet
+                && !r.hosts.is_empty()
+                && ids.iter().any(|id| r.get(id).is_some())
         }) {
             return m;
         }
         // Then the host databases, subnet by subnet (one query each).
         if !self.opts.hosts.is_empty() {
-            if let Some(m) = members
-                .iter()
-                .copied()
-                .find(|&m| self.opts.hosts.get4(subnets[m].id, &ids).is_some())
-            {
+            if let Some(m) = members.iter().copied().find(|&m| {
+                subnets[m].host_modes.in_subnet
+                    && self.opts.hosts.get4(subnets[m].id, &ids).is_some()
+            }) {
                 return m;
+            }
+        }
+        // Then a global reservation's address picks the member holding it.
+        if subnets[sidx].host_modes.global {
+            let global = ids
+                .iter()
+                .find_map(|id| self.cfg.reservations.get(id))
+                .map(Cow::Borrowed)
+                .or_else(|| self.opts.hosts.get4(0, &ids).map(Cow::Owned));
+            if let Some(a) = global.and_then(|h| h.ip_address) {
+                if let Some(m) = holding(a) {
+                    return m;
+                }
             }
         }
         if let Some(hint) = q.requested_ip {
@@ -292,6 +307,17 @@ impl Family for Engine4 {
             }
         }
         sidx
+    }
+
+    fn early_global_host(&self, q: &Query4) -> Option<Cow<'_, Reservation4>> {
+        if !self.cfg.early_global_reservations_lookup {
+            return None;
+        }
+        let ids = self.host_ids(q);
+        ids.iter()
+            .find_map(|id| self.cfg.reservations.get(id))
+            .map(Cow::Borrowed)
+            .or_else(|| self.opts.hosts.get4(0, &ids).map(Cow::Owned))
     }
 
     #[inline]
@@ -350,7 +376,13 @@ impl Family for Engine4 {
                 }
             }
         }
-        if subnet.reservations.hosts.is_empty() && self.opts.hosts.is_empty() {
+        let modes = subnet.host_modes;
+        let subnet_hosts = modes.in_subnet && !subnet.reservations.hosts.is_empty();
+        let global_hosts = modes.global && !self.cfg.reservations.hosts.is_empty();
+        if !subnet_hosts
+            && !global_hosts
+            && (self.opts.hosts.is_empty() || !modes.in_subnet && !modes.global)
+        {
             return None;
         }
         let mut ids = Vec::with_capacity(self.cfg.host_reservation_identifiers.len());
@@ -371,14 +403,37 @@ impl Family for Engine4 {
                     Some(f) => HostId::Flex(f),
                     None => continue,
                 },
-                _ => continue,
+                HostIdType::Duid => {
+                    match q.client_id.as_deref().and_then(HostId::duid_of_client_id) {
+                        Some(d) => d,
+                        None => continue,
+                    }
+                }
+                HostIdType::HwAddress => continue,
             };
-            if let Some(h) = subnet.reservations.get(&id) {
-                return Some(Cow::Borrowed(h));
-            }
             ids.push(id);
         }
-        self.opts.hosts.get4(subnet.id, &ids).map(Cow::Owned)
+        // As Kea 2.2 (checked against kea-dhcp4): the subnet's reservation
+        // (configuration, then databases) wins over a global one
+        // (configuration, then the databases' rows of subnet id 0).
+        if modes.in_subnet {
+            let found = ids
+                .iter()
+                .find_map(|id| subnet.reservations.get(id))
+                .map(Cow::Borrowed)
+                .or_else(|| self.opts.hosts.get4(subnet.id, &ids).map(Cow::Owned));
+            if let Some(h) = found {
+                return Some(hosts::usable_in_subnet(subnet, h));
+            }
+        }
+        if !modes.global {
+            return None;
+        }
+        ids.iter()
+            .find_map(|id| self.cfg.reservations.get(id))
+            .map(Cow::Borrowed)
+            .or_else(|| self.opts.hosts.get4(0, &ids).map(Cow::Owned))
+            .map(|h| hosts::usable_global(subnet, h))
     }
 
     #[inline]
@@ -565,6 +620,7 @@ impl Engine4 {
                 }
                 HostIdType::ClientId => q.client_id.clone().map(HostId::ClientId),
                 HostIdType::CircuitId => q.circuit_id.clone().map(HostId::CircuitId),
+                HostIdType::Duid => q.client_id.as_deref().and_then(HostId::duid_of_client_id),
                 _ => None,
             })
             .collect()

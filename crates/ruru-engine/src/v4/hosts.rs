@@ -8,11 +8,12 @@
 //! an inventory system applies to the next packet. With no host database
 //! configured, [`HostSources`] is empty and every lookup returns at once.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
-use ruru_config::{HostId, HostIdType, OptionData, Reservation4};
+use ruru_config::{HostId, HostIdType, OptionData, Reservation4, Subnet4};
 use ruru_lease::{Host4, HostStore, IdType};
 use serde_json::Value;
 use tracing::warn;
@@ -70,6 +71,46 @@ impl HostSources {
     }
 }
 
+/// A global reservation as it applies in `subnet`: its address only when
+/// inside the subnet (elsewhere only its hostname, options, boot fields
+/// and classes apply).
+pub fn usable_global<'a>(subnet: &Subnet4, h: Cow<'a, Reservation4>) -> Cow<'a, Reservation4> {
+    without_address_if(h, |a| !subnet.contains(a))
+}
+
+/// A subnet reservation as it applies: with `reservations-out-of-pool`,
+/// an address inside a pool is not given (Kea: such addresses are
+/// dynamic, any client may get them).
+pub fn usable_in_subnet<'a>(subnet: &Subnet4, h: Cow<'a, Reservation4>) -> Cow<'a, Reservation4> {
+    without_address_if(h, |a| {
+        subnet.host_modes.out_of_pool && subnet.pool_of(a).is_some()
+    })
+}
+
+fn without_address_if<'a>(
+    h: Cow<'a, Reservation4>,
+    drop: impl Fn(Ipv4Addr) -> bool,
+) -> Cow<'a, Reservation4> {
+    match h.ip_address {
+        Some(a) if drop(a) => {
+            let mut r = h.into_owned();
+            r.ip_address = None;
+            Cow::Owned(r)
+        }
+        _ => h,
+    }
+}
+
+/// Whether the reservations of `subnet` must be checked before `addr`
+/// goes to a client (Kea's `addressReserved`): only with
+/// `reservations-in-subnet`, and, with `reservations-out-of-pool`, only
+/// for addresses outside the pools. Global reservations never keep an
+/// address from other clients.
+pub fn checks_reservations(subnet: &Subnet4, addr: Ipv4Addr) -> bool {
+    let m = subnet.host_modes;
+    m.in_subnet && !(m.out_of_pool && subnet.pool_of(addr).is_some())
+}
+
 /// The `hosts` key of a configuration identifier.
 pub fn id_key(id: &HostId) -> (IdType, &[u8]) {
     match id {
@@ -77,6 +118,7 @@ pub fn id_key(id: &HostId) -> (IdType, &[u8]) {
         HostId::ClientId(b) => (IdType::ClientId, b),
         HostId::CircuitId(b) => (IdType::CircuitId, b),
         HostId::Flex(b) => (IdType::Flex, b),
+        HostId::Duid(b) => (IdType::Duid, b),
     }
 }
 
@@ -91,8 +133,8 @@ pub fn id_type_of(t: HostIdType) -> IdType {
     }
 }
 
-/// The configuration identifier of a row's (`None` for a DUID: the
-/// DHCPv4 engine does not identify clients by DUID).
+/// The configuration identifier of a row's (a DUID row matches an RFC
+/// 4361 client identifier).
 pub fn id_of(t: IdType, b: &[u8]) -> Option<HostId> {
     let b = b.to_vec();
     match t {
@@ -100,7 +142,7 @@ pub fn id_of(t: IdType, b: &[u8]) -> Option<HostId> {
         IdType::ClientId => Some(HostId::ClientId(b)),
         IdType::CircuitId => Some(HostId::CircuitId(b)),
         IdType::Flex => Some(HostId::Flex(b)),
-        IdType::Duid => None,
+        IdType::Duid => Some(HostId::Duid(b)),
     }
 }
 
@@ -304,6 +346,9 @@ mod tests {
             Some("f".into())
         );
         let duid = Host4::new(IdType::Duid, vec![1], 3);
-        assert!(reservation_of(&duid).is_none());
+        assert_eq!(
+            reservation_of(&duid).map(|r| r.id),
+            Some(HostId::Duid(vec![1]))
+        );
     }
 }

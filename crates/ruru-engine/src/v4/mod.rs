@@ -498,10 +498,11 @@ impl Engine4 {
         let current = alloc::existing_lease(store, s, &key)
             .filter(|l| {
                 Self::in_allowed_pool(ctx, l.addr)
-                    && s.reservations
-                        .by_address(l.addr)
-                        .is_none_or(|r| own.is_some_and(|h| h.id == r.id))
-                    && !hosts.reserved_for_other(s.id, l.addr, own)
+                    && (!hosts::checks_reservations(s, l.addr)
+                        || !s
+                            .reservations
+                            .reserved_for_other(l.addr, own.map(|h| &h.id))
+                            && !hosts.reserved_for_other(s.id, l.addr, own))
             })
             .map(|l| l.addr);
         if let Some(c) = current {

@@ -64,6 +64,7 @@ fn subnet() -> Subnet4 {
         boot_file_name: String::new(),
         classes: Default::default(),
         network: None,
+        host_modes: Default::default(),
     }
 }
 
@@ -85,6 +86,8 @@ fn engine() -> Engine4 {
         },
         hosts_databases: Vec::new(),
         subnets: vec![subnet()],
+        reservations: Default::default(),
+        early_global_reservations_lookup: false,
         options: vec![OptionData {
             code: 6,
             data: vec![192, 0, 2, 53],
@@ -923,4 +926,317 @@ fn flex_option_acts_on_a_reply_resumed_after_leases4_committed() {
         Some(&want),
         "{ack:?}"
     );
+}
+
+/// A host reserving `ip` (if any) for MAC 02:00:00:00:00:`mac`, with
+/// option 42 (NTP servers, always sent) carrying `ntp`.
+fn host(mac: u8, ip: Option<[u8; 4]>, ntp: [u8; 4]) -> Reservation4 {
+    Reservation4 {
+        id: HostId::HwAddress(vec![2, 0, 0, 0, 0, mac]),
+        ip_address: ip.map(Ipv4Addr::from),
+        hostname: None,
+        options: vec![OptionData {
+            code: 42,
+            data: ntp.to_vec(),
+            always_send: true,
+            never_send: false,
+            vendor: None,
+        }],
+        next_server: None,
+        server_hostname: None,
+        boot_file_name: None,
+        client_classes: Vec::new(),
+    }
+}
+
+/// The engine with global hosts 0xbb (192.0.2.20, in the subnet) and
+/// 0xcc (203.0.113.5, outside it), the subnet's 0xaa (192.0.2.10) and
+/// 0xdd (192.0.2.101, in the pool), and the subnet's modes `modes`.
+fn modes_engine(modes: HostModes, hosts: hosts::HostSources) -> Engine4 {
+    let mut cfg = (*engine().cfg).clone();
+    cfg.reservations = Reservations4::new(vec![
+        host(0xbb, Some([192, 0, 2, 20]), [192, 0, 2, 123]),
+        host(0xcc, Some([203, 0, 113, 5]), [192, 0, 2, 124]),
+    ]);
+    let mut hs = cfg.subnets[0].reservations.hosts.clone();
+    hs.push(host(0xdd, Some([192, 0, 2, 101]), [192, 0, 2, 125]));
+    cfg.subnets[0].reservations = Reservations4::new(hs);
+    cfg.subnets[0].host_modes = modes;
+    Engine4::new(
+        Arc::new(cfg),
+        EngineOptions {
+            hosts,
+            ..EngineOptions::default()
+        },
+        Arc::new(Stats::new()),
+    )
+}
+
+fn ntp_of(m: &v4::Message) -> Option<Vec<Ipv4Addr>> {
+    match m.opts().get(OptionCode::NtpServers) {
+        Some(DhcpOption::NtpServers(a)) => Some(a.clone()),
+        _ => None,
+    }
+}
+
+#[test]
+fn global_reservations_only_with_reservations_global() {
+    let none = hosts::HostSources::default();
+    // Kea's default: global hosts are ignored.
+    let e = modes_engine(HostModes::default(), none.clone());
+    let s = Memfile::open(None).unwrap();
+    let offer = reply(run(&e, &s, &msg(MessageType::Discover, 0xbb), NOW));
+    assert_eq!(offer.yiaddr(), Ipv4Addr::new(192, 0, 2, 100));
+    assert_eq!(ntp_of(&offer), None);
+    // reservations-global: the global host's address and options.
+    let global = HostModes {
+        global: true,
+        ..HostModes::default()
+    };
+    let e = modes_engine(global, none.clone());
+    let s = Memfile::open(None).unwrap();
+    let offer = reply(run(&e, &s, &msg(MessageType::Discover, 0xbb), NOW));
+    assert_eq!(offer.yiaddr(), Ipv4Addr::new(192, 0, 2, 20));
+    assert_eq!(ntp_of(&offer), Some(vec![Ipv4Addr::new(192, 0, 2, 123)]));
+    assert_eq!(dora(&e, &s, 0xbb), Ipv4Addr::new(192, 0, 2, 20));
+    // An address outside the subnet is not given; the options are.
+    let offer = reply(run(&e, &s, &msg(MessageType::Discover, 0xcc), NOW));
+    assert!(e.cfg.subnets[0].pool_of(offer.yiaddr()).is_some());
+    assert_eq!(ntp_of(&offer), Some(vec![Ipv4Addr::new(192, 0, 2, 124)]));
+    // The subnet's reservations still apply (in-subnet defaults to true).
+    assert_eq!(dora(&e, &s, 0xaa), Ipv4Addr::new(192, 0, 2, 10));
+}
+
+#[test]
+fn reservations_in_subnet_false_ignores_the_subnet_hosts() {
+    let e = modes_engine(
+        HostModes {
+            global: true,
+            in_subnet: false,
+            out_of_pool: false,
+        },
+        hosts::HostSources::default(),
+    );
+    let s = Memfile::open(None).unwrap();
+    // 0xaa's subnet reservation (192.0.2.10) is ignored: a pool address.
+    let a = dora(&e, &s, 0xaa);
+    assert!(e.cfg.subnets[0].pool_of(a).is_some(), "{a}");
+    // Nothing keeps 192.0.2.101 (reserved for 0xdd) from other clients:
+    // three clients take the whole pool.
+    let mut got: Vec<Ipv4Addr> = [a, dora(&e, &s, 1), dora(&e, &s, 2)].into();
+    got.sort();
+    assert_eq!(got, [100, 101, 102].map(|o| Ipv4Addr::new(192, 0, 2, o)));
+    // Global hosts still apply.
+    assert_eq!(dora(&e, &s, 0xbb), Ipv4Addr::new(192, 0, 2, 20));
+}
+
+#[test]
+fn reservations_out_of_pool_skips_in_pool_reservations() {
+    let e = modes_engine(
+        HostModes {
+            global: false,
+            in_subnet: true,
+            out_of_pool: true,
+        },
+        hosts::HostSources::default(),
+    );
+    let s = Memfile::open(None).unwrap();
+    // Out of the pool: given.
+    assert_eq!(dora(&e, &s, 0xaa), Ipv4Addr::new(192, 0, 2, 10));
+    // 0xdd's in-pool 192.0.2.101 is not reserved any more: the pool is
+    // handed out in order, .101 included, 0xdd keeps only its options.
+    assert_eq!(dora(&e, &s, 1), Ipv4Addr::new(192, 0, 2, 100));
+    assert_eq!(dora(&e, &s, 2), Ipv4Addr::new(192, 0, 2, 101));
+    let offer = reply(run(&e, &s, &msg(MessageType::Discover, 0xdd), NOW));
+    assert_eq!(offer.yiaddr(), Ipv4Addr::new(192, 0, 2, 102));
+    assert_eq!(ntp_of(&offer), Some(vec![Ipv4Addr::new(192, 0, 2, 125)]));
+    // Without out-of-pool, .101 is kept for 0xdd.
+    let e = modes_engine(HostModes::default(), hosts::HostSources::default());
+    let s = Memfile::open(None).unwrap();
+    assert_eq!(dora(&e, &s, 1), Ipv4Addr::new(192, 0, 2, 100));
+    assert_eq!(dora(&e, &s, 2), Ipv4Addr::new(192, 0, 2, 102));
+    assert_eq!(dora(&e, &s, 0xdd), Ipv4Addr::new(192, 0, 2, 101));
+}
+
+#[test]
+fn host_database_rows_of_subnet_0_are_global_reservations() {
+    let db = Arc::new(FakeHosts::default());
+    let mut h = ruru_lease::Host4::new(ruru_lease::IdType::HwAddress, vec![2, 0, 0, 0, 0, 7], 0);
+    h.ipv4_address = Some(Ipv4Addr::new(192, 0, 2, 30));
+    db.v4.lock().unwrap().push(h);
+    let global = HostModes {
+        global: true,
+        ..HostModes::default()
+    };
+    let e = modes_engine(global, hosts::HostSources(vec![db.clone()]));
+    let s = Memfile::open(None).unwrap();
+    assert_eq!(dora(&e, &s, 7), Ipv4Addr::new(192, 0, 2, 30));
+    // Without reservations-global the row is not looked up.
+    let e = modes_engine(HostModes::default(), hosts::HostSources(vec![db]));
+    let s = Memfile::open(None).unwrap();
+    assert_eq!(dora(&e, &s, 7), Ipv4Addr::new(192, 0, 2, 100));
+}
+
+#[test]
+fn dhcp4_duid_reservation_matches_an_rfc4361_client_id() {
+    let mut cfg = (*engine().cfg).clone();
+    cfg.host_reservation_identifiers = vec![HostIdType::Duid];
+    let duid = vec![0, 3, 0, 1, 2, 0, 0, 0, 0, 0x44];
+    let mut hs = cfg.subnets[0].reservations.hosts.clone();
+    hs.push(Reservation4 {
+        id: HostId::Duid(duid.clone()),
+        ..host(0x44, Some([192, 0, 2, 44]), [192, 0, 2, 1])
+    });
+    cfg.subnets[0].reservations = Reservations4::new(hs);
+    let e = Engine4::new(
+        Arc::new(cfg),
+        EngineOptions::default(),
+        Arc::new(Stats::new()),
+    );
+    let s = Memfile::open(None).unwrap();
+    let mut d = msg(MessageType::Discover, 0x45);
+    let mut cid = vec![0xff, 0, 0, 0, 1];
+    cid.extend_from_slice(&duid);
+    d.opts_mut().insert(DhcpOption::ClientIdentifier(cid));
+    assert_eq!(
+        reply(run(&e, &s, &d, NOW)).yiaddr(),
+        Ipv4Addr::new(192, 0, 2, 44)
+    );
+    // A client identifier that is not RFC 4361's does not match.
+    let mut d = msg(MessageType::Discover, 0x45);
+    d.opts_mut()
+        .insert(DhcpOption::ClientIdentifier([vec![1], duid].concat()));
+    assert_eq!(
+        reply(run(&e, &s, &d, NOW)).yiaddr(),
+        Ipv4Addr::new(192, 0, 2, 100)
+    );
+}
+
+#[test]
+fn a_subnet_reservation_wins_over_a_global_one() {
+    // As kea-dhcp4 2.2 does: with both flags, the subnet's host for the
+    // client (192.0.2.70, its options) is used, not the global one.
+    let base = modes_engine(
+        HostModes {
+            global: true,
+            ..HostModes::default()
+        },
+        hosts::HostSources::default(),
+    );
+    let mut cfg = (*base.cfg).clone();
+    let mut hs = cfg.subnets[0].reservations.hosts.clone();
+    hs.push(host(0xbb, Some([192, 0, 2, 70]), [192, 0, 2, 126]));
+    cfg.subnets[0].reservations = Reservations4::new(hs);
+    let e = Engine4::new(
+        Arc::new(cfg),
+        EngineOptions::default(),
+        Arc::new(Stats::new()),
+    );
+    let s = Memfile::open(None).unwrap();
+    let offer = reply(run(&e, &s, &msg(MessageType::Discover, 0xbb), NOW));
+    assert_eq!(offer.yiaddr(), Ipv4Addr::new(192, 0, 2, 70));
+    assert_eq!(ntp_of(&offer), Some(vec![Ipv4Addr::new(192, 0, 2, 126)]));
+}
+
+#[test]
+fn a_shared_reserved_address_goes_to_the_first_host_asking() {
+    // ip-reservations-unique false: 0xaa and 0xab both reserve 192.0.2.10.
+    let mut cfg = (*engine().cfg).clone();
+    let mut hs = cfg.subnets[0].reservations.hosts.clone();
+    hs.push(host(0xab, Some([192, 0, 2, 10]), [192, 0, 2, 127]));
+    cfg.subnets[0].reservations = Reservations4::new(hs);
+    let e = Engine4::new(
+        Arc::new(cfg),
+        EngineOptions::default(),
+        Arc::new(Stats::new()),
+    );
+    let s = Memfile::open(None).unwrap();
+    assert_eq!(dora(&e, &s, 0xab), Ipv4Addr::new(192, 0, 2, 10));
+    // The other host finds it leased: a pool address, its own options.
+    let offer = reply(run(&e, &s, &msg(MessageType::Discover, 0xaa), NOW));
+    assert_eq!(offer.yiaddr(), Ipv4Addr::new(192, 0, 2, 100));
+    // A client with no reservation never gets it, even once it is free.
+    let mut rel = msg(MessageType::Release, 0xab);
+    rel.set_ciaddr(Ipv4Addr::new(192, 0, 2, 10));
+    rel.opts_mut()
+        .insert(DhcpOption::ServerIdentifier(meta().local));
+    assert!(matches!(run(&e, &s, &rel, NOW), Outcome4::Done));
+    let mut r = msg(MessageType::Request, 7);
+    r.opts_mut()
+        .insert(DhcpOption::RequestedIpAddress(Ipv4Addr::new(192, 0, 2, 10)));
+    r.opts_mut()
+        .insert(DhcpOption::ServerIdentifier(meta().local));
+    assert_eq!(
+        reply(run(&e, &s, &r, NOW)).opts().msg_type(),
+        Some(MessageType::Nak)
+    );
+    // But the second host does.
+    assert_eq!(dora(&e, &s, 0xaa), Ipv4Addr::new(192, 0, 2, 10));
+}
+
+#[test]
+fn a_global_reservation_picks_the_network_member_holding_its_address() {
+    let text = format!(
+        r#"{{"Dhcp4": {{
+        "reservations-global": true,
+        "reservations": [{{"hw-address": "02:00:00:00:00:bb", "ip-address": "203.0.113.20"}}],
+        "shared-networks": [{{"name": "n", "relay": {{"ip-addresses": ["{RELAY}"]}},
+          "subnet4": [
+            {{"id": 1, "subnet": "192.0.2.0/24", "pools": [{{"pool": "192.0.2.100 - 192.0.2.101"}}]}},
+            {{"id": 2, "subnet": "203.0.113.0/24", "pools": [{{"pool": "203.0.113.100 - 203.0.113.101"}}]}}
+          ]}}]
+    }}}}"#
+    );
+    let c = match ruru_config::load_str(&text, std::path::Path::new("/tmp/t.json")) {
+        Ok(c) => c,
+        Err(e) => panic!("{e}"),
+    };
+    let e = Engine4::new(
+        Arc::new(c.dhcp4.unwrap()),
+        EngineOptions::default(),
+        Arc::new(Stats::new()),
+    );
+    let s = Memfile::open(None).unwrap();
+    assert_eq!(dora(&e, &s, 0xbb), Ipv4Addr::new(203, 0, 113, 20));
+    assert_eq!(dora(&e, &s, 0xbc), Ipv4Addr::new(192, 0, 2, 100));
+}
+
+#[test]
+fn early_global_reservations_lookup_classes_select_the_subnet() {
+    // The only subnet is for class `vip`, which only the global host's
+    // `client-classes` gives: with the early lookup the class counts for
+    // subnet selection, without it the packet has no subnet.
+    let cfg = |early: bool| {
+        let text = format!(
+            r#"{{"Dhcp4": {{
+            "early-global-reservations-lookup": {early},
+            "reservations-global": true,
+            "reservations": [{{"hw-address": "02:00:00:00:00:bb", "client-classes": ["vip"]}}],
+            "subnet4": [{{"id": 1, "subnet": "192.0.2.0/24", "client-class": "vip",
+              "relay": {{"ip-addresses": ["{RELAY}"]}},
+              "pools": [{{"pool": "192.0.2.100 - 192.0.2.101"}}]}}]
+        }}}}"#
+        );
+        let c = match ruru_config::load_str(&text, std::path::Path::new("/tmp/t.json")) {
+            Ok(c) => c,
+            Err(e) => panic!("{e}"),
+        };
+        Engine4::new(
+            Arc::new(c.dhcp4.unwrap()),
+            EngineOptions::default(),
+            Arc::new(Stats::new()),
+        )
+    };
+    let s = Memfile::open(None).unwrap();
+    let e = cfg(true);
+    assert_eq!(dora(&e, &s, 0xbb), Ipv4Addr::new(192, 0, 2, 100));
+    assert!(matches!(
+        run(&e, &s, &msg(MessageType::Discover, 0xbc), NOW),
+        Outcome4::Drop(_)
+    ));
+    let e = cfg(false);
+    assert!(matches!(
+        run(&e, &s, &msg(MessageType::Discover, 0xbb), NOW),
+        Outcome4::Drop(_)
+    ));
 }

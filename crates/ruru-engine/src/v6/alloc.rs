@@ -15,6 +15,7 @@ use ruru_config::{ClassGuard, ClientClass6, Lifetime, PdPool, Pool6};
 use ruru_lease::{Lease6, LeaseState, LeaseStore, LeaseType6};
 use tracing::debug;
 
+use super::hosts::checks_reservations6;
 use super::packet::Query6;
 use super::{Ctx, Drop6, Engine6};
 use crate::classify;
@@ -44,12 +45,16 @@ impl Engine6 {
         addr: Ipv6Addr,
         iaid: u32,
     ) -> bool {
-        if let Some(r) = ctx.subnet.reservations.by_address(addr) {
-            if !ctx.host.as_deref().is_some_and(|h| h.id == r.id) {
-                return false;
-            }
+        let checks = checks_reservations6(ctx.subnet, addr);
+        if checks
+            && ctx
+                .subnet
+                .reservations
+                .reserved_for_other(addr, ctx.host.as_deref().map(|h| &h.id))
+        {
+            return false;
         }
-        self.lease_free(store, ctx, kind, addr, iaid) && !self.db_reserved(ctx, addr)
+        self.lease_free(store, ctx, kind, addr, iaid) && !(checks && self.db_reserved(ctx, addr))
     }
 
     /// Whether a host database reserves `addr` for another client (one
@@ -235,11 +240,12 @@ impl Engine6 {
         a: Ipv6Addr,
         iaid: u32,
     ) -> Candidate {
-        if ctx.subnet.reservations.by_address(a).is_some() {
+        let checks = checks_reservations6(ctx.subnet, a);
+        if checks && ctx.subnet.reservations.by_address(a).is_some() {
             Candidate::Skip
         } else if !self.lease_free(store, ctx, kind, a, iaid) {
             Candidate::Taken
-        } else if self.db_reserved(ctx, a) {
+        } else if checks && self.db_reserved(ctx, a) {
             Candidate::Skip
         } else {
             Candidate::Free

@@ -11,11 +11,12 @@ use std::cell::{Cell, RefCell};
 use std::net::Ipv6Addr;
 
 use dhcproto::v6::{self, DhcpOption, MessageType, OptionCode, Status};
-use ruru_config::{ClientClass6, HostId6, Reservation6, Subnet6};
+use ruru_config::{ClientClass6, HostId6, HostIdType, Reservation6, Subnet6};
 use ruru_lease::{Lease6, LeaseStore, LeaseType6};
 use serde_json::json;
 use tracing::debug;
 
+use super::hosts;
 use super::packet::{self, Query6};
 use super::reply::{self, status};
 use super::{ias, Commits, Ctx, Drop6, Engine6, Outcome6, Parked6, RecvMeta6, Reply6};
@@ -221,6 +222,37 @@ impl Family for Engine6 {
         self.members.get(sidx).map_or(&[], |m| &m[..])
     }
 
+    fn early_global_host(&self, q: &Query6) -> Option<Cow<'_, Reservation6>> {
+        if !self.cfg.early_global_reservations_lookup {
+            return None;
+        }
+        let duid = q.client_id.as_deref().filter(|d| !d.is_empty())?;
+        let ll = match duid {
+            [0, 1, _, _, _, _, _, _, rest @ ..] => Some(rest),
+            [0, 3, _, _, rest @ ..] => Some(rest),
+            _ => None,
+        };
+        let ids: Vec<HostId6> = self
+            .cfg
+            .host_reservation_identifiers
+            .iter()
+            .filter_map(|k| match k {
+                HostIdType::Duid => Some(HostId6::Duid(duid.to_vec())),
+                HostIdType::HwAddress => ll.map(|ll| HostId6::HwAddress(ll.to_vec())),
+                _ => None,
+            })
+            .collect();
+        ids.iter()
+            .find_map(|id| self.cfg.reservations.get(id))
+            .map(Cow::Borrowed)
+            .or_else(|| {
+                Some(&self.opts.hosts)
+                    .filter(|h| !h.is_empty())
+                    .and_then(|h| h.get6(0, &ids))
+                    .map(Cow::Owned)
+            })
+    }
+
     /// The subnet holding an address or prefix the client lists (not in
     /// a Solicit), else the one holding its lease, else the one with its
     /// DUID reservation (in the configuration, then in the host
@@ -274,22 +306,39 @@ impl Family for Engine6 {
                 return m;
             }
             let id = HostId6::Duid(duid.to_vec());
-            if let Some(m) = members
-                .iter()
-                .copied()
-                .find(|&m| subnets[m].reservations.get(&id).is_some())
-            {
+            if let Some(m) = members.iter().copied().find(|&m| {
+                subnets[m].host_modes.in_subnet && subnets[m].reservations.get(&id).is_some()
+            }) {
                 return m;
             }
+            let ids = [id];
             // Then the host databases, subnet by subnet (one query each).
             if !self.opts.hosts.is_empty() {
-                let ids = [id];
-                if let Some(m) = members
-                    .iter()
-                    .copied()
-                    .find(|&m| self.opts.hosts.get6(subnets[m].id, &ids).is_some())
-                {
+                if let Some(m) = members.iter().copied().find(|&m| {
+                    subnets[m].host_modes.in_subnet
+                        && self.opts.hosts.get6(subnets[m].id, &ids).is_some()
+                }) {
                     return m;
+                }
+            }
+            // Then a global reservation's first address picks the member
+            // holding it.
+            if subnets[sidx].host_modes.global {
+                let global = self
+                    .cfg
+                    .reservations
+                    .get(&ids[0])
+                    .map(Cow::Borrowed)
+                    .or_else(|| {
+                        Some(&self.opts.hosts)
+                            .filter(|h| !h.is_empty())
+                            .and_then(|h| h.get6(0, &ids))
+                            .map(Cow::Owned)
+                    });
+                if let Some(a) = global.and_then(|h| h.ip_addresses.first().copied()) {
+                    if let Some(m) = members.iter().copied().find(|&m| subnets[m].contains(a)) {
+                        return m;
+                    }
                 }
             }
         }
@@ -346,32 +395,22 @@ impl Family for Engine6 {
         builtin: Option<Vec<u8>>,
     ) -> Option<Cow<'a, Reservation6>> {
         let duid = q.client_id.as_deref().unwrap_or_default();
+        let modes = s.host_modes;
+        let global = &self.cfg.reservations;
         // Subnet 0 is the no-subnet of an Information-request.
         let dbs = Some(&self.opts.hosts).filter(|h| !h.is_empty() && s.id != 0);
-        if s.reservations.hosts.is_empty() && dbs.is_none() {
+        let subnet_hosts = modes.in_subnet && !s.reservations.hosts.is_empty();
+        let global_hosts = modes.global && !global.hosts.is_empty();
+        if !subnet_hosts && !global_hosts && (dbs.is_none() || !modes.in_subnet && !modes.global) {
             return None;
         }
+        let kinds = &self.cfg.host_reservation_identifiers;
         let mut ids: Vec<HostId6> = Vec::new();
-        if !duid.is_empty() {
-            let ll = match duid {
-                [0, 1, _, _, _, _, _, _, rest @ ..] => Some(rest),
-                [0, 3, _, _, rest @ ..] => Some(rest),
-                _ => None,
-            };
-            let from_duid = std::iter::once(HostId6::Duid(duid.to_vec()))
-                .chain(ll.map(|ll| HostId6::HwAddress(ll.to_vec())));
-            for id in from_duid {
-                if let Some(h) = s.reservations.get(&id) {
-                    return Some(Cow::Borrowed(h));
-                }
-                ids.push(id);
-            }
-        }
-        let has_flex = dbs.is_some()
-            || s.reservations
-                .hosts
-                .iter()
-                .any(|h| matches!(h.id, HostId6::Flex(_)));
+        let has_flex = kinds.contains(&HostIdType::Flex)
+            && (dbs.is_some()
+                || [&s.reservations, global]
+                    .iter()
+                    .any(|r| r.hosts.iter().any(|h| matches!(h.id, HostId6::Flex(_)))));
         // The built-in flex-id's identifier, which the callouts see and
         // may replace (as if the built-in library were listed first).
         let mut flex = builtin.filter(|_| has_flex);
@@ -389,14 +428,42 @@ impl Family for Engine6 {
             }
             flex = a.id_value.take().filter(|v| !v.is_empty());
         }
-        if let Some(id) = flex {
-            let id = HostId6::Flex(id);
-            if let Some(h) = s.reservations.get(&id) {
-                return Some(Cow::Borrowed(h));
+        for kind in kinds {
+            match kind {
+                HostIdType::Duid if !duid.is_empty() => ids.push(HostId6::Duid(duid.to_vec())),
+                HostIdType::HwAddress => {
+                    let ll = match duid {
+                        [0, 1, _, _, _, _, _, _, rest @ ..] => Some(rest),
+                        [0, 3, _, _, rest @ ..] => Some(rest),
+                        _ => None,
+                    };
+                    ids.extend(ll.map(|ll| HostId6::HwAddress(ll.to_vec())));
+                }
+                HostIdType::Flex => ids.extend(flex.take().map(HostId6::Flex)),
+                _ => {}
             }
-            ids.push(id);
         }
-        dbs?.get6(s.id, &ids).map(Cow::Owned)
+        // As Kea 2.2: the subnet's reservation (configuration, then
+        // databases) wins over a global one (configuration, then the
+        // databases' rows of subnet id 0).
+        if modes.in_subnet {
+            let found = ids
+                .iter()
+                .find_map(|id| s.reservations.get(id))
+                .map(Cow::Borrowed)
+                .or_else(|| dbs.and_then(|d| d.get6(s.id, &ids)).map(Cow::Owned));
+            if let Some(h) = found {
+                return Some(hosts::usable_in_subnet6(s, h));
+            }
+        }
+        if !modes.global {
+            return None;
+        }
+        ids.iter()
+            .find_map(|id| global.get(id))
+            .map(Cow::Borrowed)
+            .or_else(|| dbs.and_then(|d| d.get6(0, &ids)).map(Cow::Owned))
+            .map(|h| hosts::usable_global6(s, h))
     }
 
     #[inline]

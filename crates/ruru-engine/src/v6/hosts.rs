@@ -7,9 +7,10 @@
 //! by an inventory system applies to the client's next message. With no
 //! host database configured, every lookup returns at once.
 
+use std::borrow::Cow;
 use std::net::Ipv6Addr;
 
-use ruru_config::{HostId6, OptionData6, Reservation6};
+use ruru_config::{prefix_contains, HostId6, OptionData6, Reservation6, Subnet6};
 use ruru_lease::{Host6, IdType};
 use tracing::warn;
 
@@ -45,6 +46,51 @@ impl HostSources {
             })
         })
     }
+}
+
+/// A global reservation as it applies in `subnet`: only its addresses
+/// inside the subnet (its prefixes, hostname, options and classes apply
+/// as they are).
+pub fn usable_global6<'a>(subnet: &Subnet6, h: Cow<'a, Reservation6>) -> Cow<'a, Reservation6> {
+    if h.ip_addresses.iter().all(|&a| subnet.contains(a)) {
+        return h;
+    }
+    let mut r = h.into_owned();
+    r.ip_addresses.retain(|&a| subnet.contains(a));
+    Cow::Owned(r)
+}
+
+/// A subnet reservation as it applies: with `reservations-out-of-pool`,
+/// its addresses inside an address pool and its prefixes inside a
+/// pd-pool are not given (Kea: they are dynamic, any client may get them).
+pub fn usable_in_subnet6<'a>(subnet: &Subnet6, h: Cow<'a, Reservation6>) -> Cow<'a, Reservation6> {
+    if !subnet.host_modes.out_of_pool {
+        return h;
+    }
+    let in_pool = |a: &Ipv6Addr| subnet.pools.iter().any(|p| p.contains(*a));
+    let in_pd = |(p, len): &(Ipv6Addr, u8)| subnet.pd_pools.iter().any(|d| d.contains(*p, *len));
+    if !h.ip_addresses.iter().any(in_pool) && !h.prefixes.iter().any(in_pd) {
+        return h;
+    }
+    let mut r = h.into_owned();
+    r.ip_addresses.retain(|a| !in_pool(a));
+    r.prefixes.retain(|p| !in_pd(p));
+    Cow::Owned(r)
+}
+
+/// Whether the reservations of `subnet` must be checked before `addr`
+/// (an address, or a prefix by its first address) goes to a client:
+/// only with `reservations-in-subnet` and, with
+/// `reservations-out-of-pool`, never for pool addresses and prefixes.
+pub fn checks_reservations6(subnet: &Subnet6, addr: Ipv6Addr) -> bool {
+    let m = subnet.host_modes;
+    m.in_subnet
+        && !(m.out_of_pool
+            && (subnet.pools.iter().any(|p| p.contains(addr))
+                || subnet
+                    .pd_pools
+                    .iter()
+                    .any(|d| prefix_contains(d.prefix, d.prefix_len, addr))))
 }
 
 /// The `hosts` key of a DHCPv6 configuration identifier.

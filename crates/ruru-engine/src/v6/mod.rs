@@ -387,6 +387,7 @@ impl Engine6 {
                 rapid_commit: false,
                 classes: Default::default(),
                 network: None,
+                host_modes: Default::default(),
             },
         }
     }

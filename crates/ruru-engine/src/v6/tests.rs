@@ -35,6 +35,13 @@ fn cfg() -> Dhcp6 {
             max_row_errors: 0,
         },
         hosts_databases: vec![],
+        reservations: Default::default(),
+        early_global_reservations_lookup: false,
+        host_reservation_identifiers: vec![
+            ruru_config::HostIdType::Duid,
+            ruru_config::HostIdType::HwAddress,
+            ruru_config::HostIdType::Flex,
+        ],
         subnets: vec![Subnet6 {
             id: 1,
             addr: "2001:db8:1::".parse().unwrap(),
@@ -93,6 +100,7 @@ fn cfg() -> Dhcp6 {
             rapid_commit: true,
             classes: Default::default(),
             network: None,
+            host_modes: Default::default(),
         }],
         options: vec![],
         decline_probation_period: 86400,
@@ -1130,4 +1138,94 @@ fn a_reload_keeps_the_allocation_cursors_of_unchanged_pools() {
     let reloaded =
         Engine6::with_previous(Arc::new(cfg()), opts(), Arc::new(Stats::new()), Some(&e));
     assert_ne!(first(&reloaded, 3), a);
+}
+
+/// `cfg()` with global hosts for duid(0xbb) (2001:db8:1::20, in the
+/// subnet) and duid(0xcc) (2001:db8:99::5, outside it), and the subnet's
+/// modes `modes`.
+fn modes_engine6(modes: HostModes) -> Engine6 {
+    let mut c = cfg();
+    let host = |n: u8, a: &str| Reservation6 {
+        id: HostId6::Duid(duid(n)),
+        ip_addresses: vec![a.parse().unwrap()],
+        prefixes: vec![],
+        hostname: None,
+        options: vec![],
+        client_classes: Vec::new(),
+    };
+    c.reservations = Reservations6::new(vec![
+        host(0xbb, "2001:db8:1::20"),
+        host(0xcc, "2001:db8:99::5"),
+    ]);
+    c.subnets[0].host_modes = modes;
+    engine_from(c)
+}
+
+fn solicit_addr(e: &Engine6, n: u8) -> Option<Ipv6Addr> {
+    let s = store();
+    let adv = exchange(e, &s, &relayed(1, n, &[ia_na(1, None)], false))?;
+    first_addr(&adv).map(|(a, _)| a)
+}
+
+#[test]
+fn global_reservations6_follow_the_flags() {
+    let pool = |a: Option<Ipv6Addr>| a.is_some_and(|a| cfg().subnets[0].pools[0].contains(a));
+    let ip = |s: &str| s.parse::<Ipv6Addr>().ok();
+    // Default: global hosts ignored, the subnet's used.
+    let e = modes_engine6(HostModes::default());
+    assert!(pool(solicit_addr(&e, 0xbb)));
+    assert_eq!(solicit_addr(&e, 0xaa), ip("2001:db8:1::10"));
+    // reservations-global: the global address when in the subnet.
+    let e = modes_engine6(HostModes {
+        global: true,
+        ..HostModes::default()
+    });
+    assert_eq!(solicit_addr(&e, 0xbb), ip("2001:db8:1::20"));
+    assert!(
+        pool(solicit_addr(&e, 0xcc)),
+        "outside the subnet: not given"
+    );
+    assert_eq!(solicit_addr(&e, 0xaa), ip("2001:db8:1::10"));
+    // reservations-in-subnet false: the subnet's host is ignored.
+    let e = modes_engine6(HostModes {
+        global: true,
+        in_subnet: false,
+        out_of_pool: false,
+    });
+    assert!(pool(solicit_addr(&e, 0xaa)));
+    assert_eq!(solicit_addr(&e, 0xbb), ip("2001:db8:1::20"));
+}
+
+#[test]
+fn a_global_reservation_picks_the_network_member_holding_its_address() {
+    // LINK's relay selects the network; the global host's address is in
+    // its second subnet, where the client starts.
+    let text = format!(
+        r#"{{"Dhcp6": {{
+        "reservations-global": true,
+        "reservations": [{{"duid": "00:03:00:01:02:00:00:00:00:bb", "ip-addresses": ["2001:db8:2::20"]}}],
+        "shared-networks": [{{"name": "n", "relay": {{"ip-addresses": ["{LINK}"]}},
+          "subnet6": [
+            {{"id": 1, "subnet": "2001:db8:1::/64", "pools": [{{"pool": "2001:db8:1::100 - 2001:db8:1::101"}}]}},
+            {{"id": 2, "subnet": "2001:db8:2::/64", "pools": [{{"pool": "2001:db8:2::100 - 2001:db8:2::101"}}]}}
+          ]}}]
+    }}}}"#
+    );
+    let c = match ruru_config::load_str(&text, std::path::Path::new("/tmp/t.json")) {
+        Ok(c) => c,
+        Err(e) => panic!("{e}"),
+    };
+    let e = engine_from(c.dhcp6.unwrap());
+    let s = store();
+    let adv = exchange(&e, &s, &relayed(1, 0xbb, &[ia_na(1, None)], false)).unwrap();
+    assert_eq!(
+        first_addr(&adv).map(|(a, _)| a),
+        Some("2001:db8:2::20".parse().unwrap())
+    );
+    // Another client starts in the first subnet.
+    let adv = exchange(&e, &s, &relayed(1, 0xbc, &[ia_na(1, None)], false)).unwrap();
+    assert_eq!(
+        first_addr(&adv).map(|(a, _)| a),
+        Some("2001:db8:1::100".parse().unwrap())
+    );
 }

@@ -97,8 +97,13 @@ macro_rules! store_calls {
     ($section:ident, $by_addr:ident, $get:ident, $all:ident, $del_addr:ident, $del_id:ident,
      $add:ident, $id_key:path, $host_of:path) => {
         fn config_host(config: &Config, sid: u32, sel: &Select<Self>) -> Option<usize> {
-            let subnets = &config.$section.as_ref()?.subnets;
-            let r = &subnets.iter().find(|s| s.id == sid)?.reservations;
+            let section = config.$section.as_ref()?;
+            // Subnet id 0: the global reservations (Kea's convention).
+            let r = if sid == 0 {
+                &section.reservations
+            } else {
+                &section.subnets.iter().find(|s| s.id == sid)?.reservations
+            };
             match sel {
                 Select::Addr(a) => r.by_addr.get(a).copied(),
                 Select::Id(id) => r.by_id.get(id).copied(),
@@ -127,11 +132,14 @@ macro_rules! store_calls {
         }
 
         fn db_add(db: &dyn HostStore, config: &Config, sid: u64) -> Result<bool, LeaseError> {
-            let last = config
-                .$section
-                .as_ref()
-                .and_then(|d| d.subnets.iter().find(|s| u64::from(s.id) == sid))
-                .and_then(|s| s.reservations.hosts.last().map(|r| (s.id, r)));
+            let section = config.$section.as_ref();
+            let last = if sid == 0 {
+                section.and_then(|d| d.reservations.hosts.last().map(|r| (0, r)))
+            } else {
+                section
+                    .and_then(|d| d.subnets.iter().find(|s| u64::from(s.id) == sid))
+                    .and_then(|s| s.reservations.hosts.last().map(|r| (s.id, r)))
+            };
             match last {
                 Some((id, r)) => db.$add(&$host_of(id, r)).map(|()| true),
                 None => Ok(false),
@@ -348,9 +356,13 @@ impl View {
 
 /// Where subnet `sid` is in the configuration's JSON, as a JSON pointer:
 /// in the section's subnet list (`/Dhcp4/subnet4/0`) or in a shared
-/// network's (`/Dhcp4/shared-networks/1/subnet4/0`).
+/// network's (`/Dhcp4/shared-networks/1/subnet4/0`). Subnet id 0 is the
+/// section itself (`/Dhcp4`), whose `reservations` are the global ones.
 fn subnet_index<F: Hosts>(raw: &Value, sid: u64) -> Option<String> {
     let section = raw.get(F::SECTION)?;
+    if sid == 0 {
+        return Some(format!("/{}", F::SECTION));
+    }
     let find = |list: Option<&Value>| {
         list?
             .as_array()?
@@ -492,7 +504,9 @@ fn add<F: Hosts>(ctx: &ControlCtx, v: &View, args: &Value) -> Res {
     let sid = res
         .remove("subnet-id")
         .and_then(|v| v.as_u64())
-        .ok_or_else(|| err("missing or invalid 'subnet-id' in the reservation (global reservations are not supported yet)"))?;
+        .ok_or_else(|| {
+            err("missing or invalid 'subnet-id' in the reservation (0 for a global reservation)")
+        })?;
     let mut raw = v.config.raw.clone();
     let si = subnet_index::<F>(&raw, sid).ok_or_else(|| no_subnet::<F>(sid))?;
     let subnet = raw.pointer_mut(&si).ok_or_else(|| no_subnet::<F>(sid))?;
