@@ -126,6 +126,8 @@ pub struct ClassSet<'a> {
     defs: u128,
     /// `DROP` is in.
     drop: bool,
+    /// `KNOWN` or `UNKNOWN` was assigned (the host lookup pass ran).
+    host_pass: bool,
 }
 
 /// Configured classes whose membership is a bit of [`ClassSet`]; the
@@ -153,6 +155,7 @@ impl<'a> ClassSet<'a> {
             spill: Vec::new(),
             defs: 0,
             drop: false,
+            host_pass: false,
         }
     }
 
@@ -192,6 +195,20 @@ impl<'a> ClassSet<'a> {
     /// a hook's class that is not defined), unless already in.
     pub fn insert(&mut self, n: Name<'a>) {
         if !self.entries().any(|(m, _)| m.same(&n)) {
+            self.push(n, NO_DEF);
+        }
+    }
+
+    /// Adds `KNOWN` or `UNKNOWN` (without a definition): unchecked the
+    /// first time, as nothing assigns them before the host lookup pass;
+    /// checked when the pass runs again (Kea's early global reservation
+    /// lookup runs it before subnet selection too).
+    fn insert_host_class(&mut self, n: Name<'a>) {
+        if self.host_pass {
+            self.insert(n);
+        } else {
+            self.host_pass = true;
+            debug_assert!(!self.entries().any(|(m, _)| m.same(&n)));
             self.push(n, NO_DEF);
         }
     }
@@ -617,7 +634,7 @@ pub fn after_host<'a, S: Source, D: ClassDef>(
         Some((i, d)) => set.insert_def(d.name(), i),
         // Only Kea's early global reservation lookup (a first call of this
         // pass, before subnet selection) may have assigned it already.
-        None => set.insert(Name::Str(name)),
+        None => set.insert_host_class(Name::Str(name)),
     };
     match host {
         Some(hc) => {
