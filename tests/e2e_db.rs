@@ -141,29 +141,10 @@ fn two_servers_one_database(kind: Kind, test: &str) {
 
     // 40 clients, 20 per server, both servers at once.
     const PER_SERVER: u8 = 20;
-    let results: Vec<(u8, Ipv4Addr)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = [(ra, sa.port, 0u8), (rb, sb.port, 1u8)]
-            .into_iter()
-            .map(|(addr, port, side)| {
-                scope.spawn(move || {
-                    let relay = Relay::new(addr, port);
-                    (0..PER_SERVER)
-                        .map(|i| {
-                            let n = 10 + side * PER_SERVER + i;
-                            let mut c = Client::new(n, addr);
-                            let got = dora_retrying(&mut c, &relay)
-                                .unwrap_or_else(|| panic!("client {n}: no ACK"));
-                            (n, got)
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap())
-            .collect()
-    });
+    let results: Vec<(u8, Ipv4Addr)> = doras_at_once(&[(ra, sa.port), (rb, sb.port)], PER_SERVER)
+        .into_iter()
+        .map(|(_, n, a)| (n, a))
+        .collect();
     assert_eq!(results.len(), 2 * usize::from(PER_SERVER));
     let distinct: BTreeSet<Ipv4Addr> = results.iter().map(|(_, a)| *a).collect();
     let rows = db.store().all4();

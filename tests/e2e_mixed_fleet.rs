@@ -179,31 +179,7 @@ fn mixed_fleet(kind: Kind, test: &str) {
     let ruru = Server::start(&config);
 
     // 40 clients, 20 per server, both servers at once.
-    const PER_SERVER: u8 = 20;
-    let sides = [(ra, kea.port, 0u8), (rb, ruru.port, 1u8)];
-    let results: Vec<(u8, u8, Ipv4Addr)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = sides
-            .into_iter()
-            .map(|(addr, port, side)| {
-                scope.spawn(move || {
-                    let relay = Relay::new(addr, port);
-                    (0..PER_SERVER)
-                        .map(|i| {
-                            let n = 10 + side * PER_SERVER + i;
-                            let mut c = Client::new(n, addr);
-                            let got = dora_retrying(&mut c, &relay)
-                                .unwrap_or_else(|| panic!("client {n} (server {side}): no ACK"));
-                            (side, n, got)
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap())
-            .collect()
-    });
+    let results = doras_at_once(&[(ra, kea.port), (rb, ruru.port)], 20);
     let distinct: BTreeSet<Ipv4Addr> = results.iter().map(|r| r.2).collect();
     assert_eq!(
         distinct.len(),

@@ -202,3 +202,35 @@ pub fn dora_retrying(c: &mut Client, relay: &Relay) -> Option<Ipv4Addr> {
     }
     None
 }
+
+/// `per_server` clients behind each of `sides` (relay address, server
+/// port) at once, one thread per side, each client's DORA retried until it
+/// is ACKed (clients are numbered from 10, side after side): (side,
+/// client, address) for each.
+pub fn doras_at_once(sides: &[(Ipv4Addr, u16)], per_server: u8) -> Vec<(u8, u8, Ipv4Addr)> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = sides
+            .iter()
+            .enumerate()
+            .map(|(side, &(addr, port))| {
+                let side = u8::try_from(side).unwrap();
+                scope.spawn(move || {
+                    let relay = Relay::new(addr, port);
+                    (0..per_server)
+                        .map(|i| {
+                            let n = 10 + side * per_server + i;
+                            let mut c = Client::new(n, addr);
+                            let got = dora_retrying(&mut c, &relay)
+                                .unwrap_or_else(|| panic!("client {n} (server {side}): no ACK"));
+                            (side, n, got)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    })
+}
