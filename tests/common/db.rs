@@ -188,6 +188,13 @@ pub fn kea_admin_init(db: &Db) -> Result<(), String> {
 /// allocators walk the pool in the same order, so in this lock-step test a
 /// client can lose several races in a row).
 pub fn dora_retrying(c: &mut Client, relay: &Relay) -> Option<Ipv4Addr> {
+    dora_retrying_naks(c, relay).0
+}
+
+/// [`dora_retrying`], also returning how many REQUESTs were NAKed on the
+/// way (each a race lost to another server, which the server counts).
+pub fn dora_retrying_naks(c: &mut Client, relay: &Relay) -> (Option<Ipv4Addr>, usize) {
+    let mut naks = 0;
     for _ in 0..40 {
         let Some(offer) = relay.exchange(&c.discover()) else {
             continue;
@@ -196,11 +203,14 @@ pub fn dora_retrying(c: &mut Client, relay: &Relay) -> Option<Ipv4Addr> {
             continue;
         };
         match relay.exchange(&c.request_selecting(offer.yiaddr(), sid)) {
-            Some(ack) if msg_type(&ack) == Some(MessageType::Ack) => return Some(ack.yiaddr()),
-            _ => continue,
+            Some(ack) if msg_type(&ack) == Some(MessageType::Ack) => {
+                return (Some(ack.yiaddr()), naks)
+            }
+            Some(nak) if msg_type(&nak) == Some(MessageType::Nak) => naks += 1,
+            _ => {}
         }
     }
-    None
+    (None, naks)
 }
 
 /// `per_server` clients behind each of `sides` (relay address, server
