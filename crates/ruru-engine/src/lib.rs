@@ -58,6 +58,7 @@ pub mod hooks;
 #[cfg(test)]
 mod network_tests;
 mod networks;
+mod option_levels;
 mod pipeline;
 pub mod rng;
 pub mod stats;

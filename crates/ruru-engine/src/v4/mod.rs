@@ -266,7 +266,7 @@ impl Engine4 {
                 .any(|c| c.boot_file_name.as_ref().is_some_and(|n| !n.is_empty())),
         ];
         let members = crate::networks::members(cfg.subnets.iter().map(|s| s.network.as_deref()));
-        let option_uses = option_uses(&cfg);
+        let option_uses = crate::option_levels::uses4(&cfg);
         Engine4 {
             class_plan,
             class_fixed,
@@ -974,15 +974,7 @@ impl Engine4 {
         };
         let [never_used, vendor_used] = self.option_uses;
         // Kea 2.6's never-send: an option cancelled at any level is not sent.
-        let never: Vec<u8> = if never_used {
-            all()
-                .flat_map(|l| l.iter())
-                .filter(|o| o.never_send && o.vendor.is_none())
-                .map(|o| o.code)
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let never = crate::option_levels::never_sent(never_used, all());
         let wanted = |o: &OptionData| {
             o.vendor.is_none()
                 && !never.contains(&o.code)
@@ -1082,24 +1074,6 @@ pub fn hex(b: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests;
-
-/// `[never-send used, vendor sub-options used]` by any option data of
-/// `cfg` (global, classes, subnets, pools, networks, reservations; a hosts
-/// database's options are plain).
-fn option_uses(cfg: &Dhcp4) -> [bool; 2] {
-    let mut lists: Vec<&[OptionData]> = vec![&cfg.options];
-    lists.extend(cfg.client_classes.iter().map(|c| &c.options[..]));
-    for s in &cfg.subnets {
-        lists.push(&s.options);
-        lists.extend(s.pools.iter().map(|p| &p.options[..]));
-        lists.extend(s.reservations.hosts.iter().map(|h| &h.options[..]));
-        if let Some(n) = &s.network {
-            lists.push(&n.options);
-        }
-    }
-    let any = |f: &dyn Fn(&OptionData) -> bool| lists.iter().any(|l| l.iter().any(f));
-    [any(&|o| o.never_send), any(&|o| o.vendor.is_some())]
-}
 
 /// Option 125 with the always-send sub-options of the reply's vendor
 /// (see [`crate::vendor`]); `layers` in precedence order.

@@ -345,7 +345,7 @@ impl Engine6 {
             });
         let class_plan = crate::classify::Plan::new(&cfg.client_classes);
         let members = crate::networks::members(cfg.subnets.iter().map(|s| s.network.as_deref()));
-        let option_uses = option_uses(&cfg);
+        let option_uses = crate::option_levels::uses6(&cfg);
         Engine6 {
             class_plan,
             members,
@@ -732,23 +732,3 @@ impl Engine6 {
 
 #[cfg(test)]
 mod tests;
-
-/// `[never-send used, vendor sub-options used]` by any option data of
-/// `cfg` (global, classes, subnets, pools, prefix pools, networks,
-/// reservations; a hosts database's options are plain).
-fn option_uses(cfg: &Dhcp6) -> [bool; 2] {
-    use ruru_config::OptionData6;
-    let mut lists: Vec<&[OptionData6]> = vec![&cfg.options];
-    lists.extend(cfg.client_classes.iter().map(|c| &c.options[..]));
-    for s in &cfg.subnets {
-        lists.push(&s.options);
-        lists.extend(s.pools.iter().map(|p| &p.options[..]));
-        lists.extend(s.pd_pools.iter().map(|p| &p.options[..]));
-        lists.extend(s.reservations.hosts.iter().map(|h| &h.options[..]));
-        if let Some(n) = &s.network {
-            lists.push(&n.options);
-        }
-    }
-    let any = |f: &dyn Fn(&OptionData6) -> bool| lists.iter().any(|l| l.iter().any(f));
-    [any(&|o| o.never_send), any(&|o| o.vendor.is_some())]
-}

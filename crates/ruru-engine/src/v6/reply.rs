@@ -164,15 +164,7 @@ impl Engine6 {
         };
         let [never_used, vendor_used] = self.option_uses;
         // Kea 2.6's never-send: an option cancelled at any level is not sent.
-        let never: Vec<u16> = if never_used {
-            all()
-                .flat_map(|l| l.iter())
-                .filter(|o| o.never_send && o.vendor.is_none())
-                .map(|o| o.code)
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let never = crate::option_levels::never_sent(never_used, all());
         // Option 17 is completed with vendor sub-options below.
         let mut vendor_opts: Option<Vec<u8>> = None;
         for layer in all() {
