@@ -41,6 +41,7 @@ mod classes;
 mod common;
 mod control;
 mod databases;
+mod ddns;
 mod flex;
 mod host_ids;
 mod host_modes;

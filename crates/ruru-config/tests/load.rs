@@ -591,11 +591,6 @@ fn wrong_enum_value() {
 #[test]
 fn not_supported_yet() {
     let cases: &[(&str, &str)] = &[
-        (
-            "\"shared-networks\": [{\"name\": \"n\", \"ddns-send-updates\": false}]",
-            "Dhcp4.shared-networks[0].ddns-send-updates",
-        ),
-        ("\"dhcp-ddns\": {}", "Dhcp4.dhcp-ddns"),
         ("\"config-control\": {}", "Dhcp4.config-control"),
         (
             "\"subnet4\": [{\"subnet\": \"10.0.0.0/8\", \"pools\": [{\"pool\": \"10.0.0.0/24\", \"pool-id\": 1}]}]",

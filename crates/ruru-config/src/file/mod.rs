@@ -206,6 +206,92 @@ pub struct Dhcp4 {
     /// global reservation is looked up before the subnet is selected, its
     /// `client-classes` (and `KNOWN`) usable by the subnets' class guards.
     pub early_global_reservations_lookup: Option<bool>,
+    /// Send DNS updates for this scope's clients when `dhcp-ddns`
+    /// `enable-updates` is true (Kea's `ddns-send-updates`). Default true;
+    /// inherited global → shared network → subnet → pool, as every
+    /// `ddns-*` key and `hostname-char-*` key below.
+    pub ddns_send_updates: Option<bool>,
+    /// Do the forward update although the client asked for no update
+    /// (FQDN N flag). Default false.
+    pub ddns_override_no_update: Option<bool>,
+    /// Do the forward update although the client asked to do it itself
+    /// (FQDN S flag clear). Default false.
+    pub ddns_override_client_update: Option<bool>,
+    /// When to replace the client's name with a generated one: `never`
+    /// (default), `always`, `when-present`, `when-not-present`.
+    pub ddns_replace_client_name: Option<String>,
+    /// Host label prefix of generated names (`myhost-192-0-2-10`).
+    /// Default `myhost`.
+    pub ddns_generated_prefix: Option<String>,
+    /// Suffix that completes partial names. Default empty.
+    pub ddns_qualifying_suffix: Option<String>,
+    /// Update DNS at every renewal, not only when the name or address
+    /// changes. Default false.
+    pub ddns_update_on_renew: Option<bool>,
+    /// Kea 2.2's RFC 4703 conflict resolution switch. Default true
+    /// (`check-with-dhcid`); false is `no-check-with-dhcid`.
+    pub ddns_use_conflict_resolution: Option<bool>,
+    /// Kea 2.4's conflict resolution mode: `check-with-dhcid` (default),
+    /// `no-check-with-dhcid`, `check-exists-with-dhcid`,
+    /// `no-check-without-dhcid`. Wins over `ddns-use-conflict-resolution`.
+    pub ddns_conflict_resolution_mode: Option<String>,
+    /// DNS TTL as a fraction of the lease lifetime (Kea 2.4). Default: a
+    /// third of the lifetime (RFC 4702 §5).
+    pub ddns_ttl_percent: Option<f64>,
+    /// A fixed DNS TTL, seconds (Kea 3.0). Not with `ddns-ttl-percent`.
+    pub ddns_ttl: Option<u32>,
+    /// The shortest DNS TTL, seconds (Kea 3.0).
+    pub ddns_ttl_min: Option<u32>,
+    /// The longest DNS TTL, seconds (Kea 3.0).
+    pub ddns_ttl_max: Option<u32>,
+    /// Regular expression of the characters removed from (or replaced in)
+    /// client host names before they are used. Default `[^A-Za-z0-9.-]`;
+    /// empty: names are used as sent.
+    pub hostname_char_set: Option<String>,
+    /// What each character matched by `hostname-char-set` becomes.
+    /// Default empty (removed).
+    pub hostname_char_replacement: Option<String>,
+    /// The connection to the DNS updater (Kea's `dhcp-ddns`): where
+    /// name-change requests go. Default: updates disabled.
+    #[serde(default, deserialize_with = "object")]
+    pub dhcp_ddns: Option<DhcpDdnsClient>,
+}
+
+/// Kea's `dhcp-ddns` (in `Dhcp4` and `Dhcp6`): whether this server asks
+/// for DNS updates and where it sends its name-change requests.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DhcpDdnsClient {
+    pub comment: Option<String>,
+    pub user_context: Option<Value>,
+    /// Send name-change requests at all. Default false.
+    pub enable_updates: Option<bool>,
+    /// Address of the DNS updater (a Kea `kea-dhcp-ddns`, or ruru's own
+    /// `DhcpDdns` section in this process). Default 127.0.0.1.
+    pub server_ip: Option<String>,
+    /// Its UDP port. Default 53001.
+    pub server_port: Option<u16>,
+    /// Source address of the requests. Default: any.
+    pub sender_ip: Option<String>,
+    /// Source port of the requests. Default 0 (any).
+    pub sender_port: Option<u16>,
+    /// Requests waiting to be sent at most; more are dropped and
+    /// counted. Default 1024.
+    pub max_queue_size: Option<u32>,
+    /// `UDP` only (Kea's `TCP` is not implemented by Kea either).
+    pub ncr_protocol: Option<String>,
+    /// `JSON` only.
+    pub ncr_format: Option<String>,
+    /// Kea 1.x placements of the global `ddns-*` / `hostname-char-*`
+    /// keys, still accepted by Kea 2.2: used when the global key is not
+    /// given.
+    pub override_no_update: Option<bool>,
+    pub override_client_update: Option<bool>,
+    pub replace_client_name: Option<String>,
+    pub generated_prefix: Option<String>,
+    pub qualifying_suffix: Option<String>,
+    pub hostname_char_set: Option<String>,
+    pub hostname_char_replacement: Option<String>,
 }
 
 /// One `client-classes` entry of `Dhcp4`.
@@ -615,6 +701,22 @@ pub struct Subnet4 {
     /// are ignored and pool addresses are not checked against
     /// reservations. Default false; inherited.
     pub reservations_out_of_pool: Option<bool>,
+    /// `ddns-*` and `hostname-char-*`: as in [`Dhcp4`], for this scope.
+    pub ddns_send_updates: Option<bool>,
+    pub ddns_override_no_update: Option<bool>,
+    pub ddns_override_client_update: Option<bool>,
+    pub ddns_replace_client_name: Option<String>,
+    pub ddns_generated_prefix: Option<String>,
+    pub ddns_qualifying_suffix: Option<String>,
+    pub ddns_update_on_renew: Option<bool>,
+    pub ddns_use_conflict_resolution: Option<bool>,
+    pub ddns_conflict_resolution_mode: Option<String>,
+    pub ddns_ttl_percent: Option<f64>,
+    pub ddns_ttl: Option<u32>,
+    pub ddns_ttl_min: Option<u32>,
+    pub ddns_ttl_max: Option<u32>,
+    pub hostname_char_set: Option<String>,
+    pub hostname_char_replacement: Option<String>,
 }
 
 /// One `shared-networks` entry of `Dhcp4`: subnets on one link. Its
@@ -676,6 +778,22 @@ pub struct SharedNetwork4 {
     /// are ignored and pool addresses are not checked against
     /// reservations. Default false; inherited.
     pub reservations_out_of_pool: Option<bool>,
+    /// `ddns-*` and `hostname-char-*`: as in [`Dhcp4`], for this scope.
+    pub ddns_send_updates: Option<bool>,
+    pub ddns_override_no_update: Option<bool>,
+    pub ddns_override_client_update: Option<bool>,
+    pub ddns_replace_client_name: Option<String>,
+    pub ddns_generated_prefix: Option<String>,
+    pub ddns_qualifying_suffix: Option<String>,
+    pub ddns_update_on_renew: Option<bool>,
+    pub ddns_use_conflict_resolution: Option<bool>,
+    pub ddns_conflict_resolution_mode: Option<String>,
+    pub ddns_ttl_percent: Option<f64>,
+    pub ddns_ttl: Option<u32>,
+    pub ddns_ttl_min: Option<u32>,
+    pub ddns_ttl_max: Option<u32>,
+    pub hostname_char_set: Option<String>,
+    pub hostname_char_replacement: Option<String>,
 }
 
 /// `relay` (both families).
@@ -712,6 +830,21 @@ pub struct Pool {
     pub require_client_classes: Option<Vec<String>>,
     /// Kea 3.0's name of `require-client-classes`.
     pub evaluate_additional_classes: Option<Vec<String>>,
+    /// `ddns-*` and `hostname-char-*`: as in [`Dhcp4`], for this scope.
+    pub ddns_send_updates: Option<bool>,
+    pub ddns_override_no_update: Option<bool>,
+    pub ddns_override_client_update: Option<bool>,
+    pub ddns_replace_client_name: Option<String>,
+    pub ddns_generated_prefix: Option<String>,
+    pub ddns_qualifying_suffix: Option<String>,
+    pub ddns_update_on_renew: Option<bool>,
+    pub ddns_conflict_resolution_mode: Option<String>,
+    pub ddns_ttl_percent: Option<f64>,
+    pub ddns_ttl: Option<u32>,
+    pub ddns_ttl_min: Option<u32>,
+    pub ddns_ttl_max: Option<u32>,
+    pub hostname_char_set: Option<String>,
+    pub hostname_char_replacement: Option<String>,
 }
 
 /// One `option-data` entry.

@@ -87,6 +87,22 @@ pub struct SharedNetwork6 {
     /// are ignored and pool addresses are not checked against
     /// reservations. Default false; inherited.
     pub reservations_out_of_pool: Option<bool>,
+    /// `ddns-*` and `hostname-char-*`: as in [`super::Dhcp4`], for this scope.
+    pub ddns_send_updates: Option<bool>,
+    pub ddns_override_no_update: Option<bool>,
+    pub ddns_override_client_update: Option<bool>,
+    pub ddns_replace_client_name: Option<String>,
+    pub ddns_generated_prefix: Option<String>,
+    pub ddns_qualifying_suffix: Option<String>,
+    pub ddns_update_on_renew: Option<bool>,
+    pub ddns_use_conflict_resolution: Option<bool>,
+    pub ddns_conflict_resolution_mode: Option<String>,
+    pub ddns_ttl_percent: Option<f64>,
+    pub ddns_ttl: Option<u32>,
+    pub ddns_ttl_min: Option<u32>,
+    pub ddns_ttl_max: Option<u32>,
+    pub hostname_char_set: Option<String>,
+    pub hostname_char_replacement: Option<String>,
 }
 
 /// The `Dhcp6` section. Shared objects (`lease-database`, `loggers`,
@@ -231,6 +247,26 @@ pub struct Dhcp6 {
     /// global reservation is looked up before the subnet is selected, its
     /// `client-classes` (and `KNOWN`) usable by the subnets' class guards.
     pub early_global_reservations_lookup: Option<bool>,
+    /// `ddns-*` and `hostname-char-*`: as in [`super::Dhcp4`], for this scope.
+    pub ddns_send_updates: Option<bool>,
+    pub ddns_override_no_update: Option<bool>,
+    pub ddns_override_client_update: Option<bool>,
+    pub ddns_replace_client_name: Option<String>,
+    pub ddns_generated_prefix: Option<String>,
+    pub ddns_qualifying_suffix: Option<String>,
+    pub ddns_update_on_renew: Option<bool>,
+    pub ddns_use_conflict_resolution: Option<bool>,
+    pub ddns_conflict_resolution_mode: Option<String>,
+    pub ddns_ttl_percent: Option<f64>,
+    pub ddns_ttl: Option<u32>,
+    pub ddns_ttl_min: Option<u32>,
+    pub ddns_ttl_max: Option<u32>,
+    pub hostname_char_set: Option<String>,
+    pub hostname_char_replacement: Option<String>,
+    /// The connection to the DNS updater (Kea's `dhcp-ddns`): where
+    /// name-change requests go. Default: updates disabled.
+    #[serde(default, deserialize_with = "object")]
+    pub dhcp_ddns: Option<super::DhcpDdnsClient>,
 }
 
 /// `interfaces-config` in `Dhcp6`: as in `Dhcp4` without
@@ -370,6 +406,22 @@ pub struct Subnet6 {
     /// are ignored and pool addresses are not checked against
     /// reservations. Default false; inherited.
     pub reservations_out_of_pool: Option<bool>,
+    /// `ddns-*` and `hostname-char-*`: as in [`super::Dhcp4`], for this scope.
+    pub ddns_send_updates: Option<bool>,
+    pub ddns_override_no_update: Option<bool>,
+    pub ddns_override_client_update: Option<bool>,
+    pub ddns_replace_client_name: Option<String>,
+    pub ddns_generated_prefix: Option<String>,
+    pub ddns_qualifying_suffix: Option<String>,
+    pub ddns_update_on_renew: Option<bool>,
+    pub ddns_use_conflict_resolution: Option<bool>,
+    pub ddns_conflict_resolution_mode: Option<String>,
+    pub ddns_ttl_percent: Option<f64>,
+    pub ddns_ttl: Option<u32>,
+    pub ddns_ttl_min: Option<u32>,
+    pub ddns_ttl_max: Option<u32>,
+    pub hostname_char_set: Option<String>,
+    pub hostname_char_replacement: Option<String>,
 }
 
 /// One `pd-pools` entry.

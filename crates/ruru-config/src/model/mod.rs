@@ -12,6 +12,7 @@
 //! - [`classes`]: what both sections share of client classification
 //!   (compiled class tests, the class guards of subnets and pools,
 //!   built-in class names).
+//! - [`ddns`]: the DHCP side of dynamic DNS (`ddns-*`, `dhcp-ddns`).
 //! - [`v4`]: the `Dhcp4` section.
 //! - [`v6`]: the `Dhcp6` section.
 //!
@@ -24,11 +25,13 @@ use std::path::PathBuf;
 
 pub mod classes;
 pub mod common;
+pub mod ddns;
 pub mod v4;
 pub mod v6;
 
 pub use classes::*;
 pub use common::*;
+pub use ddns::*;
 pub use v4::*;
 pub use v6::*;
 

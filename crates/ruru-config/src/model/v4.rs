@@ -63,6 +63,8 @@ pub struct Dhcp4 {
     /// Kea's `client-classes`, in definition order (the order Kea
     /// evaluates them in); names are unique.
     pub client_classes: Vec<ClientClass4>,
+    /// Kea's `dhcp-ddns`: where name-change requests go.
+    pub ddns_client: super::DdnsClient,
 }
 
 impl Dhcp4 {
@@ -144,6 +146,9 @@ pub struct Subnet4 {
     pub network: Option<std::sync::Arc<SharedNetwork<OptionData>>>,
     /// Which reservations apply (global, in-subnet, out-of-pool).
     pub host_modes: HostModes,
+    /// The `ddns-*` parameters in force (global → shared network →
+    /// subnet).
+    pub ddns: std::sync::Arc<super::DdnsParams>,
 }
 
 impl Subnet4 {
@@ -178,6 +183,9 @@ pub struct Pool4 {
     /// `client-class` / `client-classes` and `require-client-classes` /
     /// `evaluate-additional-classes` of the pool.
     pub classes: ClassGuard,
+    /// The `ddns-*` parameters for leases of this pool (the subnet's,
+    /// overridden by the pool's own keys).
+    pub ddns: std::sync::Arc<super::DdnsParams>,
 }
 
 impl Pool4 {

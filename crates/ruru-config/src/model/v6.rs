@@ -67,6 +67,8 @@ pub struct Dhcp6 {
     /// Kea's `client-classes`, in definition order (the order Kea
     /// evaluates them in); names are unique.
     pub client_classes: Vec<ClientClass6>,
+    /// Kea's `dhcp-ddns`: where name-change requests go.
+    pub ddns_client: super::DdnsClient,
 }
 
 impl Dhcp6 {
@@ -184,6 +186,9 @@ pub struct Subnet6 {
     pub network: Option<std::sync::Arc<SharedNetwork<OptionData6>>>,
     /// Which reservations apply (global, in-subnet, out-of-pool).
     pub host_modes: HostModes,
+    /// The `ddns-*` parameters in force (global → shared network →
+    /// subnet).
+    pub ddns: std::sync::Arc<super::DdnsParams>,
 }
 
 impl Subnet6 {
@@ -225,6 +230,8 @@ pub struct Pool6 {
     /// `client-class` / `client-classes` and `require-client-classes` /
     /// `evaluate-additional-classes` of the pool.
     pub classes: ClassGuard,
+    /// The `ddns-*` parameters for leases of this pool.
+    pub ddns: std::sync::Arc<super::DdnsParams>,
 }
 
 impl Pool6 {

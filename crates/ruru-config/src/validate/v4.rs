@@ -15,6 +15,7 @@ use ruru_classify::Family;
 use super::classes::{guard, names, ClassIn, ClassList};
 use super::common::{common, CommonIn, DEFAULT_DECLINE_PROBATION};
 use super::databases::hosts_databases;
+use super::ddns::{ddns_keys, ddns_params};
 use super::host_ids::parse_host_id;
 use super::host_modes::{host_modes, ip_reservations_unique, mode_keys};
 use super::networks::{network_entries, network_names, network_required, NetworkInterfaces};
@@ -51,6 +52,8 @@ struct Globals {
     server_hostname: String,
     boot_file_name: String,
     host_modes: HostModes,
+    /// The `ddns-*` parameters in force.
+    ddns: Arc<model::DdnsParams>,
 }
 
 impl Globals {
@@ -116,6 +119,7 @@ pub(super) fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
     if let Some(s) = &d.boot_file_name {
         v.sname_file("Dhcp4.boot-file-name", s, 127);
     }
+    let (ddns_client, ddns) = super::ddns::section(v, P, d.dhcp_ddns.as_ref(), &ddns_keys!(d));
     let g = Globals {
         lifetime,
         renew_timer: d.renew_timer,
@@ -129,6 +133,7 @@ pub(super) fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
         server_hostname: d.server_hostname.clone().unwrap_or_default(),
         boot_file_name: d.boot_file_name.clone().unwrap_or_default(),
         host_modes: host_modes(v, P, &mode_keys!(d), HostModes::default()),
+        ddns,
     };
     ip_reservations_unique(v, P, d.ip_reservations_unique);
     check_timers(v, P, &Origin::section(P), &g.timers(), &[]);
@@ -218,6 +223,7 @@ pub(super) fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
             &common.multi_threading,
         ),
         client_classes,
+        ddns_client,
     }
 }
 
@@ -405,6 +411,7 @@ fn network(v: &mut V, p: &str, n: &file::SharedNetwork4, g: &Globals) -> Network
             .clone()
             .unwrap_or_else(|| g.boot_file_name.clone()),
         host_modes: host_modes(v, p, &mode_keys!(n), g.host_modes),
+        ddns: ddns_params(v, p, &ddns_keys!(n), &g.ddns),
     };
     let own_lifetime = n.valid_lifetime.is_some()
         || n.min_valid_lifetime.is_some()
@@ -508,6 +515,7 @@ fn subnet(
             .clone()
             .unwrap_or_else(|| g.boot_file_name.clone()),
         host_modes: host_modes(v, p, &mode_keys!(s), g.host_modes),
+        ddns: ddns_params(v, p, &ddns_keys!(s), &g.ddns),
     };
     let own_lifetime = s.valid_lifetime.is_some()
         || s.min_valid_lifetime.is_some()
@@ -530,7 +538,7 @@ fn subnet(
     subnet_interface(v, p, s.interface.as_ref());
 
     let classes = guard(v, p, s);
-    let pools = pools(v, p, s.pools.as_deref().unwrap_or_default(), net);
+    let pools = pools(v, p, s.pools.as_deref().unwrap_or_default(), net, &r.ddns);
     let options = v.options(&format!("{p}.option-data"), &s.option_data);
     let reservations = reservations(
         v,
@@ -562,10 +570,17 @@ fn subnet(
         classes,
         network: None,
         host_modes: r.host_modes,
+        ddns: r.ddns,
     }
 }
 
-fn pools(v: &mut V, sp: &str, list: &[file::Pool], net: Ipv4Net) -> Vec<model::Pool4> {
+fn pools(
+    v: &mut V,
+    sp: &str,
+    list: &[file::Pool],
+    net: Ipv4Net,
+    ddns: &Arc<model::DdnsParams>,
+) -> Vec<model::Pool4> {
     pool_ranges::<Ipv4Addr>(v, sp, list, &net)
         .into_iter()
         .map(|(start, end, i)| model::Pool4 {
@@ -576,6 +591,12 @@ fn pools(v: &mut V, sp: &str, list: &[file::Pool], net: Ipv4Net) -> Vec<model::P
                 &list[i].option_data,
             ),
             classes: guard(v, &format!("{sp}.pools[{i}]"), &list[i]),
+            ddns: ddns_params(
+                v,
+                &format!("{sp}.pools[{i}]"),
+                &ddns_keys!(list[i], pool),
+                ddns,
+            ),
         })
         .collect()
 }

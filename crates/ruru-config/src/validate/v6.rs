@@ -15,6 +15,7 @@ use ruru_classify::Family;
 use super::classes::{guard, names, ClassIn, ClassList};
 use super::common::{common, CommonIn, DEFAULT_DECLINE_PROBATION};
 use super::databases::hosts_databases;
+use super::ddns::{ddns_keys, ddns_params};
 use super::host_ids::{hex_or_text, parse_duid, parse_hw_address};
 use super::host_modes::{host_modes, ip_reservations_unique, mode_keys};
 use super::networks::{network_entries, network_names, network_required, NetworkInterfaces};
@@ -63,6 +64,8 @@ struct Globals6 {
     t1_percent: f64,
     t2_percent: f64,
     host_modes: HostModes,
+    /// The `ddns-*` parameters in force.
+    ddns: std::sync::Arc<crate::model::DdnsParams>,
 }
 
 impl Globals6 {
@@ -131,6 +134,7 @@ pub(super) fn dhcp6(v: &mut V, d: file::Dhcp6) -> Dhcp6 {
     let t2_percent = d
         .t2_percent
         .map_or(DEFAULT_T2_PERCENT6, |x| v.percent("Dhcp6.t2-percent", x));
+    let (ddns_client, ddns) = super::ddns::section(v, P, d.dhcp_ddns.as_ref(), &ddns_keys!(d));
     let mut g = Globals6 {
         valid,
         preferred,
@@ -141,6 +145,7 @@ pub(super) fn dhcp6(v: &mut V, d: file::Dhcp6) -> Dhcp6 {
         t1_percent,
         t2_percent,
         host_modes: host_modes(v, P, &mode_keys!(d), HostModes::default()),
+        ddns,
     };
     ip_reservations_unique(v, P, d.ip_reservations_unique);
     g.preferred = check_preferred(v, P, &Origin::section(P), &g, preferred_explicit, &[]);
@@ -216,6 +221,7 @@ pub(super) fn dhcp6(v: &mut V, d: file::Dhcp6) -> Dhcp6 {
             &common.multi_threading,
         ),
         client_classes,
+        ddns_client,
     }
 }
 
@@ -520,6 +526,7 @@ fn network(v: &mut V, p: &str, n: &file::SharedNetwork6, g: &Globals6) -> Networ
         t1_percent,
         t2_percent,
         host_modes: host_modes(v, p, &mode_keys!(n), g.host_modes),
+        ddns: ddns_params(v, p, &ddns_keys!(n), &g.ddns),
     };
     if !r.preferred_explicit {
         r.preferred = Lifetime {
@@ -666,6 +673,7 @@ fn subnet(
         t1_percent,
         t2_percent,
         host_modes: host_modes(v, p, &mode_keys!(s), g.host_modes),
+        ddns: ddns_params(v, p, &ddns_keys!(s), &g.ddns),
     };
     if !r.preferred_explicit {
         // Start again from Kea's default: a subnet's own (longer) valid
@@ -729,6 +737,12 @@ fn subnet(
                 &pool_list[i].option_data,
             ),
             classes: guard(v, &format!("{p}.pools[{i}]"), &pool_list[i]),
+            ddns: ddns_params(
+                v,
+                &format!("{p}.pools[{i}]"),
+                &ddns_keys!(pool_list[i], pool),
+                &r.ddns,
+            ),
         })
         .collect();
     let pd_pools = pd_pools(v, p, s.pd_pools.as_deref().unwrap_or_default(), pd_seen);
@@ -762,6 +776,7 @@ fn subnet(
         classes,
         network: None,
         host_modes: r.host_modes,
+        ddns: r.ddns.clone(),
     }
 }
 

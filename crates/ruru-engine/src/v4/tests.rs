@@ -19,10 +19,12 @@ const RELAY: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 1);
 
 fn subnet() -> Subnet4 {
     Subnet4 {
+        ddns: std::sync::Arc::new(ruru_config::DdnsParams::defaults(false)),
         id: 1,
         addr: Ipv4Addr::new(192, 0, 2, 0),
         prefix_len: 24,
         pools: vec![Pool4 {
+            ddns: std::sync::Arc::new(ruru_config::DdnsParams::defaults(false)),
             start: Ipv4Addr::new(192, 0, 2, 100),
             end: Ipv4Addr::new(192, 0, 2, 102),
             options: vec![],
@@ -70,6 +72,7 @@ fn subnet() -> Subnet4 {
 
 fn engine() -> Engine4 {
     let cfg = Dhcp4 {
+        ddns_client: Default::default(),
         interfaces: InterfacesConfig {
             interfaces: vec!["lo".into()],
             socket_type: SocketType::Udp,
@@ -735,6 +738,7 @@ fn find_free_steps_over_full_blocks() {
     sn.relay_addresses = vec![];
     sn.reservations = Reservations4::new(vec![]);
     sn.pools = vec![Pool4 {
+        ddns: std::sync::Arc::new(ruru_config::DdnsParams::defaults(false)),
         start: Ipv4Addr::new(10, 0, 0, 0),
         end: Ipv4Addr::new(10, 0, 3, 255),
         options: vec![],

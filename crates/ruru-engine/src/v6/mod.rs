@@ -388,6 +388,7 @@ impl Engine6 {
                 classes: Default::default(),
                 network: None,
                 host_modes: Default::default(),
+                ddns: Arc::new(ruru_config::DdnsParams::defaults(false)),
             },
         }
     }

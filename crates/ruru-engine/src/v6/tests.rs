@@ -20,6 +20,7 @@ const LINK: &str = "2001:db8:1::1";
 
 fn cfg() -> Dhcp6 {
     Dhcp6 {
+        ddns_client: Default::default(),
         interfaces: InterfacesConfig {
             interfaces: vec!["lo".into()],
             socket_type: SocketType::Udp,
@@ -43,10 +44,12 @@ fn cfg() -> Dhcp6 {
             ruru_config::HostIdType::Flex,
         ],
         subnets: vec![Subnet6 {
+            ddns: std::sync::Arc::new(ruru_config::DdnsParams::defaults(false)),
             id: 1,
             addr: "2001:db8:1::".parse().unwrap(),
             prefix_len: 64,
             pools: vec![Pool6 {
+                ddns: std::sync::Arc::new(ruru_config::DdnsParams::defaults(false)),
                 start: "2001:db8:1::100".parse().unwrap(),
                 end: "2001:db8:1::101".parse().unwrap(),
                 options: vec![],
