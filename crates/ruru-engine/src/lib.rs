@@ -38,6 +38,8 @@
 //! - [`v4`]: DHCPv4 message handling: decode, subnet selection, reservations,
 //!   allocation, lease storage, reply building and addressing, reclamation.
 //! - [`cursor`]: the iterative pool cursor shared by v4 and v6 allocation.
+//! - [`ddns`]: dynamic DNS from the DHCP side: the name-change request
+//!   sink, Kea's FQDN flag rules and generated names.
 //! - [`rng`]: the caller-seeded generator, the engine's only randomness.
 //! - [`hooks`]: hook points, next-step statuses and callout arguments.
 //! - `pipeline`: the sequence of hook stages a packet goes through, with
@@ -51,6 +53,7 @@
 
 pub mod classify;
 pub mod cursor;
+pub mod ddns;
 #[cfg(test)]
 mod fake_hosts;
 pub mod flex;
@@ -66,6 +69,7 @@ pub mod v4;
 pub mod v6;
 mod vendor;
 
+pub use ddns::DdnsSink;
 pub use hooks::{HookArgs, HookDispatch, HookPoint, NextStep, PacketContext};
 pub use rng::Rng;
 pub use stats::{Stat, Stats};

@@ -20,6 +20,7 @@
 pub mod alloc;
 mod family;
 pub mod hosts;
+mod names;
 pub mod packet;
 pub mod reclaim;
 pub mod reply;
@@ -71,6 +72,9 @@ pub struct EngineOptions {
     /// that the engines of successive configurations go on drawing from
     /// one sequence instead of repeating it. The default is seed 0.
     pub rng: Arc<Rng>,
+    /// Where name-change requests go when `dhcp-ddns` `enable-updates`
+    /// is on (None: none are made).
+    pub ddns: Option<Arc<dyn crate::DdnsSink>>,
 }
 
 impl Default for EngineOptions {
@@ -81,6 +85,7 @@ impl Default for EngineOptions {
             hooks: None,
             hosts: hosts::HostSources::default(),
             rng: Arc::new(Rng::new(0)),
+            ddns: None,
         }
     }
 }
@@ -562,13 +567,74 @@ impl Engine4 {
         let mut d = Draft::new(2);
         d.yiaddr = addr;
         self.require_classes(ctx, addr);
+        let name = self.name(ctx, addr);
+        if let Some((code, data)) = name.option {
+            d.add(code, data);
+        }
         self.lease_options_with(ctx, &mut d, valid);
         Ok(Some(d))
     }
 
-    /// The lease this client would get for `addr`.
+    /// The client's name for a lease of `addr` (see `names`).
+    fn name(&self, ctx: &Ctx<'_>, addr: Ipv4Addr) -> names::Name4 {
+        let reserved = ctx.host.as_deref().and_then(|h| h.hostname.as_deref());
+        names::decide(ctx.q, reserved, Self::ddns_params(ctx.subnet, addr), addr)
+    }
+
+    /// The `ddns-*` parameters for a lease of `addr` in `s`: its pool's.
+    fn ddns_params(s: &Subnet4, addr: Ipv4Addr) -> &ruru_config::DdnsParams {
+        s.pool_of(addr).map_or(&s.ddns, |p| &p.ddns)
+    }
+
+    /// The DNS updater, when updates are on.
+    fn ddns_sink(&self) -> Option<&dyn crate::DdnsSink> {
+        self.opts
+            .ddns
+            .as_deref()
+            .filter(|_| self.cfg.ddns_client.enable_updates)
+    }
+
+    /// Asks for the DNS change `change` of lease `l` (Kea's `queueNCR`),
+    /// `htype` the client's hardware type (1 when not known).
+    fn queue_ncr(&self, change: ruru_ddns::ChangeType, l: &Lease4, htype: u8) {
+        let Some(sink) = self.ddns_sink() else {
+            return;
+        };
+        let fallback;
+        let p = match self.cfg.subnets.iter().find(|s| s.id == l.subnet_id) {
+            Some(s) => Self::ddns_params(s, l.addr),
+            None => {
+                fallback = ruru_config::DdnsParams::defaults(true);
+                &fallback
+            }
+        };
+        let n = crate::ddns::Names {
+            hostname: &l.hostname,
+            fwd: l.fqdn_fwd,
+            rev: l.fqdn_rev,
+        };
+        let dhcid = |name: &str| match l.client_id.as_deref().filter(|c| !c.is_empty()) {
+            Some(c) => ruru_ddns::Dhcid::from_client_id(c, name),
+            None => ruru_ddns::Dhcid::from_hwaddr(htype, &l.hwaddr, name),
+        };
+        let req = crate::ddns::request(
+            change,
+            &n,
+            std::net::IpAddr::V4(l.addr),
+            dhcid,
+            l.valid_lifetime,
+            l.expire,
+            p,
+        );
+        if let Some(r) = req {
+            sink.submit(r);
+        }
+    }
+
+    /// The lease this client would get for `addr`, with its name.
     fn candidate(&self, ctx: &Ctx<'_>, addr: Ipv4Addr, valid: u32) -> Lease4 {
         let q = ctx.q;
+        let name = self.name(ctx, addr);
         Lease4 {
             addr,
             hwaddr: q.hwaddr.clone(),
@@ -576,14 +642,9 @@ impl Engine4 {
             valid_lifetime: valid,
             expire: ctx.now + u64::from(valid),
             subnet_id: ctx.subnet.id,
-            fqdn_fwd: false,
-            fqdn_rev: false,
-            hostname: ctx
-                .host
-                .as_deref()
-                .and_then(|h| h.hostname.clone())
-                .or_else(|| q.hostname.clone())
-                .unwrap_or_default(),
+            fqdn_fwd: name.fwd,
+            fqdn_rev: name.rev,
+            hostname: name.hostname,
             state: LeaseState::Default,
             user_context: String::new(),
         }
@@ -671,8 +732,13 @@ impl Engine4 {
             NextStep::Drop | NextStep::Park => return Err(Drop4::Hook),
         }
         if lease.addr != requested {
-            // A callout chose another address.
+            // A callout chose another address (a name generated from the
+            // address follows it).
             current = store.get4(lease.addr);
+            let name = self.name(ctx, lease.addr);
+            lease.hostname = name.hostname;
+            lease.fqdn_fwd = name.fwd;
+            lease.fqdn_rev = name.rev;
         }
         let requested = lease.addr;
         let valid = lease.valid_lifetime;
@@ -768,6 +834,28 @@ impl Engine4 {
                 deleted = Some(prev);
             }
         }
+        // DNS: the names of the leases that went, then the new one's
+        // (Kea's `createNameChangeRequests`): nothing when a renewal
+        // keeps its name, unless `ddns-update-on-renew`.
+        if self.ddns_sink().is_some() {
+            use ruru_ddns::ChangeType::{Add, Remove};
+            let same = old.as_ref().is_some_and(|o| {
+                key.owns(o)
+                    && o.hostname == lease.hostname
+                    && o.fqdn_fwd == lease.fqdn_fwd
+                    && o.fqdn_rev == lease.fqdn_rev
+            });
+            if let Some(prev) = &deleted {
+                self.queue_ncr(Remove, prev, q.htype);
+            }
+            if !same || Self::ddns_params(s, requested).update_on_renew {
+                if let Some(o) = &old {
+                    let htype = if key.owns(o) { q.htype } else { 1 };
+                    self.queue_ncr(Remove, o, htype);
+                }
+                self.queue_ncr(Add, &lease, q.htype);
+            }
+        }
         // leases4_committed: the stored lease (and the one deleted).
         if let Some(h) = self.hooks_at(HookPoint::Leases4Committed) {
             let mut committed = lease.clone();
@@ -790,6 +878,9 @@ impl Engine4 {
         let mut d = Draft::new(5);
         d.yiaddr = requested;
         self.require_classes(ctx, requested);
+        if let Some((code, data)) = self.name(ctx, requested).option {
+            d.add(code, data);
+        }
         self.lease_options_with(ctx, &mut d, valid);
         Ok(Some(d))
     }
@@ -850,6 +941,7 @@ impl Engine4 {
                 match store.delete4(addr) {
                     Ok(_) => {
                         self.unassign(&l);
+                        self.queue_ncr(ruru_ddns::ChangeType::Remove, &l, ctx.q.htype);
                         debug!(xid = format_args!("{:#010x}", ctx.q.xid()), %addr, "released");
                         Ok(None)
                     }
@@ -898,12 +990,13 @@ impl Engine4 {
             fqdn_fwd: false,
             fqdn_rev: false,
             state: LeaseState::Declined,
-            ..l
+            ..l.clone()
         };
         if let Err(e) = store.update4(&declined) {
             crate::store_failed("decline not stored", &addr, &e);
             return Err(Drop4::StoreFailed);
         }
+        self.queue_ncr(ruru_ddns::ChangeType::Remove, &l, ctx.q.htype);
         self.bump(ctx.sidx, addr, |st| add(&st.declined_addresses, 1));
         self.stats.inc(Stat::DeclinedAddresses);
         tracing::info!(%addr, probation, "address declined by client");
@@ -990,9 +1083,10 @@ impl Engine4 {
         if vendor_used {
             vendor_options(&all().collect::<Vec<_>>(), q, d);
         }
-        // Hostname: a reserved one is sent when the client sent option 12 or asked for it.
+        // Hostname: a reserved one is sent when the client sent option 12
+        // or asked for it (INFORM; leases got theirs from `names`).
         if let Some(h) = ctx.host.as_deref().and_then(|h| h.hostname.as_ref()) {
-            if q.hostname.is_some() || q.prl.contains(&12) {
+            if (q.hostname.is_some() || q.prl.contains(&12)) && !d.has(12) && !d.has(81) {
                 d.add(12, h.as_bytes().to_vec());
             }
         }

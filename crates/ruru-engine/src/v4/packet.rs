@@ -33,16 +33,26 @@ pub enum ParseError {
     Decode(String),
 }
 
+/// The raw payloads of the options the engine reads itself.
+#[derive(Debug, Default)]
+struct Raw {
+    /// Option 82 (echoed back byte for byte).
+    opt82: Option<Vec<u8>>,
+    /// Option 81 (its name may be partial or ASCII, which `dhcproto`
+    /// cannot decode).
+    opt81: Option<Vec<u8>>,
+}
+
 /// The raw option area of `buf` after the cookie: validated TLVs.
 /// Returns the raw payload of option 82 if present.
 pub fn check_wire(buf: &[u8]) -> Result<Option<Vec<u8>>, ParseError> {
-    check_wire_present(buf).map(|(opt82, _)| opt82)
+    check_wire_present(buf).map(|(raw, _)| raw.opt82)
 }
 
 /// [`check_wire`], also returning which option codes the packet has (bit
 /// `c` of the bit set: option `c`, in the option area or, when option 52
 /// says so, in `file` or `sname`), noted on the way for the class tests.
-fn check_wire_present(buf: &[u8]) -> Result<(Option<Vec<u8>>, [u64; 4]), ParseError> {
+fn check_wire_present(buf: &[u8]) -> Result<(Raw, [u64; 4]), ParseError> {
     if buf.len() < HEADER_LEN + 4 {
         return Err(ParseError::Truncated(buf.len()));
     }
@@ -52,19 +62,19 @@ fn check_wire_present(buf: &[u8]) -> Result<(Option<Vec<u8>>, [u64; 4]), ParseEr
     if buf[2] > 16 {
         return Err(ParseError::BadHlen(buf[2]));
     }
-    let mut opt82: Option<Vec<u8>> = None;
+    let mut raw = Raw::default();
     let mut present = [0u64; 4];
-    let overload = walk(buf, HEADER_LEN + 4, &mut opt82, &mut present)?;
+    let overload = walk(buf, HEADER_LEN + 4, &mut raw, &mut present)?;
     // RFC 2132 §9.3: options may continue in `file` (1) and `sname` (2).
     if let Some(o) = overload {
         if o & 1 != 0 {
-            walk(&buf[..FILE_END], FILE_START, &mut opt82, &mut present)?;
+            walk(&buf[..FILE_END], FILE_START, &mut raw, &mut present)?;
         }
         if o & 2 != 0 {
-            walk(&buf[..SNAME_END], SNAME_START, &mut opt82, &mut present)?;
+            walk(&buf[..SNAME_END], SNAME_START, &mut raw, &mut present)?;
         }
     }
-    Ok((opt82, present))
+    Ok((raw, present))
 }
 
 /// `sname` and `file` field offsets in the BOOTP header.
@@ -74,11 +84,11 @@ const FILE_START: usize = 108;
 const FILE_END: usize = 236;
 
 /// Walks the TLVs of `buf[start..]`, checking each length; appends option 82
-/// parts to `opt82` and returns the value of option 52 when present.
+/// and 81 parts to `raw` and returns the value of option 52 when present.
 fn walk(
     buf: &[u8],
     start: usize,
-    opt82: &mut Option<Vec<u8>>,
+    raw: &mut Raw,
     present: &mut [u64; 4],
 ) -> Result<Option<u8>, ParseError> {
     let mut i = start;
@@ -103,7 +113,12 @@ fn walk(
         present[usize::from(code / 64)] |= 1 << (code % 64);
         match code {
             // RFC 3396: a split option is the concatenation of its parts.
-            82 => opt82
+            82 => raw
+                .opt82
+                .get_or_insert_with(Vec::new)
+                .extend_from_slice(&buf[i + 2..end]),
+            81 => raw
+                .opt81
                 .get_or_insert_with(Vec::new)
                 .extend_from_slice(&buf[i + 2..end]),
             52 => overload = Some(buf[i + 2]),
@@ -163,6 +178,8 @@ pub struct Query4 {
     pub lease_time: Option<u32>,
     /// Option 12.
     pub hostname: Option<String>,
+    /// Raw option 81 payload (client FQDN, RFC 4702): flags, RCODEs, name.
+    pub fqdn: Option<Vec<u8>>,
     /// Raw option 82 payload (echoed back as is).
     pub relay_info: Option<Vec<u8>>,
     /// Option 82 sub-option 1.
@@ -211,9 +228,19 @@ pub fn relay_suboptions(raw: &[u8]) -> Vec<(u8, &[u8])> {
 /// Parses `buf` into a [`Query4`]. BOOTREPLY and such are left to the caller
 /// (the op code is in `msg`).
 pub fn parse(buf: &[u8]) -> Result<Query4, ParseError> {
-    let (relay_info, present) = check_wire_present(buf)?;
-    let mut msg = v4::Message::decode(&mut Decoder::new(buf))
-        .map_err(|e| ParseError::Decode(e.to_string()))?;
+    let (raw, present) = check_wire_present(buf)?;
+    let relay_info = raw.opt82;
+    let mut msg = match v4::Message::decode(&mut Decoder::new(buf)) {
+        Ok(m) => m,
+        // A partial or ASCII-encoded name in option 81 (both valid, RFC
+        // 4702 §2.3) fails dhcproto's decoding: decode without it; the
+        // engine reads option 81 from the raw bytes.
+        Err(_) if raw.opt81.is_some() => {
+            v4::Message::decode(&mut Decoder::new(&without_option(buf, 81)))
+                .map_err(|e| ParseError::Decode(e.to_string()))?
+        }
+        Err(e) => return Err(ParseError::Decode(e.to_string())),
+    };
     merge_overloaded(buf, &mut msg);
     let opts = msg.opts();
     let msg_type = opts.msg_type().ok_or(ParseError::NoMessageType)?;
@@ -275,12 +302,35 @@ pub fn parse(buf: &[u8]) -> Result<Query4, ParseError> {
         max_size,
         lease_time,
         hostname,
+        fqdn: raw.opt81,
         relay_info,
         circuit_id,
         link_selection,
         present,
         msg,
     })
+}
+
+/// A copy of `buf` (already checked by [`check_wire`]) with every
+/// instance of option `code` in the option area turned into padding.
+fn without_option(buf: &[u8], code: u8) -> Vec<u8> {
+    let mut out = buf.to_vec();
+    let mut i = HEADER_LEN + 4;
+    while i < out.len() {
+        match out[i] {
+            0 => i += 1,
+            255 => break,
+            c => {
+                let end =
+                    (i + 2 + usize::from(out.get(i + 1).copied().unwrap_or(0))).min(out.len());
+                if c == code {
+                    out[i..end].fill(0);
+                }
+                i = end;
+            }
+        }
+    }
+    out
 }
 
 /// RFC 2132 §9.3: options carried in `file` and/or `sname` when option 52

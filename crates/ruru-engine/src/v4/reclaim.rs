@@ -60,6 +60,9 @@ impl Engine4 {
                 continue;
             }
             done += 1;
+            // The lease's DNS names go with it (hardware type unknown
+            // here: Ethernet, as Kea reads leases from its file).
+            self.queue_ncr(ruru_ddns::ChangeType::Remove, &l, 1);
             if let Some(i) = self.subnet_index(l.subnet_id) {
                 self.bump(i, l.addr, |st| {
                     add(&st.assigned_addresses, -1);

@@ -1244,3 +1244,179 @@ fn early_global_reservations_lookup_classes_select_the_subnet() {
         Outcome4::Drop(_)
     ));
 }
+
+/// Collects the engine's name-change requests.
+#[derive(Debug, Default)]
+struct Ncrs(std::sync::Mutex<Vec<ruru_ddns::Ncr>>);
+
+impl crate::DdnsSink for Ncrs {
+    fn submit(&self, ncr: ruru_ddns::Ncr) {
+        if let Ok(mut v) = self.0.lock() {
+            v.push(ncr);
+        }
+    }
+}
+
+impl Ncrs {
+    fn take(&self) -> Vec<ruru_ddns::Ncr> {
+        self.0
+            .lock()
+            .map(|mut v| std::mem::take(&mut *v))
+            .unwrap_or_default()
+    }
+}
+
+/// An engine with `dhcp-ddns` on (suffix example.org) sending to `sink`.
+fn ddns_engine(sink: Arc<Ncrs>) -> Engine4 {
+    let e = engine();
+    let mut cfg = (*e.cfg).clone();
+    cfg.ddns_client.enable_updates = true;
+    let mut p = ruru_config::DdnsParams::defaults(true);
+    p.qualifying_suffix = "example.org".into();
+    let p = Arc::new(p);
+    cfg.subnets[0].ddns = p.clone();
+    for pool in &mut cfg.subnets[0].pools {
+        pool.ddns = p.clone();
+    }
+    Engine4::new(
+        Arc::new(cfg),
+        EngineOptions {
+            ddns: Some(sink),
+            ..EngineOptions::default()
+        },
+        Arc::new(Stats::new()),
+    )
+}
+
+/// RFC 4702 through a whole lease life: option 81 answered in the OFFER
+/// and ACK, the lease records the name and flags, one add request; a
+/// renewal with the same name asks nothing; release removes the names.
+#[test]
+fn client_fqdn_names_the_lease_and_asks_for_dns_updates() {
+    let sink = Arc::new(Ncrs::default());
+    let e = ddns_engine(sink.clone());
+    let store = Memfile::open(None).unwrap();
+    // S=1, E=1, partial name "laptop".
+    let fqdn = DhcpOption::Unknown(v4::UnknownOption::new(
+        OptionCode::from(81),
+        [&[0x05u8, 0, 0][..], b"\x06laptop"].concat(),
+    ));
+    let mut d = msg(MessageType::Discover, 7);
+    d.opts_mut().insert(fqdn.clone());
+    let offer = reply(run(&e, &store, &d, NOW));
+    let want = [&[0x05u8, 0, 0][..], b"\x06laptop\x07example\x03org\x00"].concat();
+    let got = |m: &v4::Message| {
+        let mut b = Vec::new();
+        m.opts().get(OptionCode::from(81)).map(|o| {
+            o.encode(&mut Encoder::new(&mut b)).unwrap();
+            b[2..].to_vec()
+        })
+    };
+    assert_eq!(got(&offer), Some(want.clone()), "OFFER carries option 81");
+    assert!(sink.take().is_empty(), "no DNS work for an OFFER");
+    let mut r = msg(MessageType::Request, 7);
+    r.opts_mut().insert(fqdn.clone());
+    r.opts_mut()
+        .insert(DhcpOption::RequestedIpAddress(offer.yiaddr()));
+    r.opts_mut()
+        .insert(DhcpOption::ServerIdentifier(Ipv4Addr::new(192, 0, 2, 250)));
+    let ack = reply(run(&e, &store, &r, NOW));
+    assert_eq!(got(&ack), Some(want));
+    let l = store.get4(ack.yiaddr()).unwrap();
+    assert_eq!(l.hostname, "laptop.example.org.");
+    assert!(l.fqdn_fwd && l.fqdn_rev);
+    let add = sink.take();
+    assert_eq!(add.len(), 1, "{add:?}");
+    assert_eq!(add[0].change, ruru_ddns::ChangeType::Add);
+    assert_eq!(add[0].fqdn, "laptop.example.org.");
+    assert_eq!(add[0].ip, std::net::IpAddr::V4(ack.yiaddr()));
+    assert_eq!(add[0].lease_length, (l.valid_lifetime / 3).max(600));
+    assert_eq!(
+        Some(add[0].dhcid.clone()),
+        ruru_ddns::Dhcid::from_hwaddr(1, &[2, 0, 0, 0, 0, 7], "laptop.example.org.")
+    );
+    // Renewal, same name: nothing to change in DNS.
+    let mut renew = msg(MessageType::Request, 7);
+    renew.set_ciaddr(ack.yiaddr());
+    renew.opts_mut().insert(fqdn);
+    let _ = reply(run(&e, &store, &renew, NOW + 100));
+    assert!(sink.take().is_empty());
+    // Release: the names go.
+    let mut rel = msg(MessageType::Release, 7);
+    rel.set_ciaddr(ack.yiaddr());
+    assert!(matches!(run(&e, &store, &rel, NOW + 200), Outcome4::Done));
+    let rm = sink.take();
+    assert_eq!(rm.len(), 1, "{rm:?}");
+    assert_eq!(rm[0].change, ruru_ddns::ChangeType::Remove);
+    assert_eq!(rm[0].dhcid, add[0].dhcid);
+}
+
+/// Option 12 only: answered with the qualified name, no option 81; the
+/// name changes at a renewal: the old one is removed, the new added;
+/// reclamation of the expired lease removes the name.
+#[test]
+fn hostname_option_is_qualified_and_renamed_and_reclaimed() {
+    let sink = Arc::new(Ncrs::default());
+    let e = ddns_engine(sink.clone());
+    let store = Memfile::open(None).unwrap();
+    let mut d = msg(MessageType::Discover, 8);
+    d.opts_mut().insert(DhcpOption::Hostname("PC_1".into()));
+    let offer = reply(run(&e, &store, &d, NOW));
+    assert_eq!(
+        offer.opts().get(OptionCode::Hostname),
+        Some(&DhcpOption::Hostname("pc1.example.org".into()))
+    );
+    assert!(offer.opts().get(OptionCode::from(81)).is_none());
+    let request = |name: &str, now: u64| {
+        let mut r = msg(MessageType::Request, 8);
+        r.opts_mut().insert(DhcpOption::Hostname(name.into()));
+        r.opts_mut()
+            .insert(DhcpOption::RequestedIpAddress(offer.yiaddr()));
+        r.opts_mut()
+            .insert(DhcpOption::ServerIdentifier(meta().local));
+        reply(run(&e, &store, &r, now))
+    };
+    let _ = request("PC_1", NOW);
+    let add = sink.take();
+    assert_eq!(add.len(), 1);
+    assert_eq!(add[0].fqdn, "pc1.example.org.");
+    assert!(add[0].forward && add[0].reverse);
+    let _ = request("pc2", NOW + 10);
+    let change = sink.take();
+    assert_eq!(
+        change
+            .iter()
+            .map(|n| (n.change, n.fqdn.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            (ruru_ddns::ChangeType::Remove, "pc1.example.org."),
+            (ruru_ddns::ChangeType::Add, "pc2.example.org.")
+        ]
+    );
+    let valid = store.get4(offer.yiaddr()).unwrap().valid_lifetime;
+    let (n, _) = e.reclaim(&store, NOW + 10 + u64::from(valid), 0);
+    assert_eq!(n, 1);
+    let rm = sink.take();
+    assert_eq!(rm.len(), 1);
+    assert_eq!(
+        (rm[0].change, rm[0].fqdn.as_str()),
+        (ruru_ddns::ChangeType::Remove, "pc2.example.org.")
+    );
+    assert!(store.get4(offer.yiaddr()).unwrap().hostname.is_empty());
+}
+
+/// A partial name in option 81 (RFC 4702 §2.3, no root label) is not a
+/// reason to drop the packet, although dhcproto cannot decode it.
+#[test]
+fn partial_fqdn_does_not_drop_the_packet() {
+    let e = engine();
+    let store = Memfile::open(None).unwrap();
+    let mut d = msg(MessageType::Discover, 9);
+    d.opts_mut()
+        .insert(DhcpOption::Unknown(v4::UnknownOption::new(
+            OptionCode::from(81),
+            [&[0x05u8, 0, 0][..], b"\x05host1"].concat(),
+        )));
+    let offer = reply(run(&e, &store, &d, NOW));
+    assert!(!offer.yiaddr().is_unspecified());
+}

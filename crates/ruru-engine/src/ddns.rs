@@ -1,0 +1,196 @@
+//! Dynamic DNS from the DHCP side, for both families: the sink that takes
+//! the engine's name-change requests, and how a lease becomes one
+//! (Kea's `queueNCR`).
+//!
+//! The engine decides names and emits requests; it never waits for DNS.
+//! The caller's [`DdnsSink`] must not block either: it queues (bounded)
+//! and a task of its own does the sending.
+
+use std::net::IpAddr;
+
+use ruru_config::DdnsParams;
+use ruru_ddns::{ChangeType, Dhcid, Ncr};
+
+/// Where the engine's name-change requests go (the server: a bounded
+/// queue to the DNS updater). Must return at once.
+pub trait DdnsSink: Send + Sync + std::fmt::Debug + std::panic::RefUnwindSafe {
+    fn submit(&self, ncr: Ncr);
+}
+
+/// A lease's DNS state, as stored: its name and which updates it got.
+pub(crate) struct Names<'a> {
+    pub hostname: &'a str,
+    pub fwd: bool,
+    pub rev: bool,
+}
+
+/// The request for `change` of a lease of `ip` named `n`, if it needs
+/// one: a name, at least one direction (Kea's `queueNCR`). `dhcid`
+/// computes the client's DHCID for a name; `lifetime` and `expire` are
+/// the lease's.
+pub(crate) fn request(
+    change: ChangeType,
+    n: &Names<'_>,
+    ip: IpAddr,
+    dhcid: impl FnOnce(&str) -> Option<Dhcid>,
+    lifetime: u32,
+    expire: u64,
+    p: &DdnsParams,
+) -> Option<Ncr> {
+    if n.hostname.is_empty() || !(n.fwd || n.rev) {
+        return None;
+    }
+    let mut fqdn = n.hostname.to_string();
+    if !fqdn.ends_with('.') {
+        fqdn.push('.');
+    }
+    let Some(dhcid) = dhcid(&fqdn) else {
+        tracing::debug!(%ip, name = %fqdn, "no DHCID for this client: no DNS update");
+        return None;
+    };
+    Some(Ncr {
+        change,
+        forward: n.fwd,
+        reverse: n.rev,
+        fqdn,
+        ip,
+        dhcid,
+        lease_expires_on: i64::try_from(expire).unwrap_or(i64::MAX),
+        lease_length: p.ttl_for(lifetime),
+        conflict: p.conflict_mode,
+    })
+}
+
+/// Kea's `analyzeFqdn`: the server's S and N flags for the client's S
+/// and N (RFC 4702 §3 / RFC 4704 §5), given the scope's parameters.
+/// `None` for the invalid S=1, N=1.
+pub(crate) fn server_flags(client_s: bool, client_n: bool, p: &DdnsParams) -> Option<(bool, bool)> {
+    let on = p.enable_updates();
+    Some(match (client_n, client_s) {
+        (false, false) => {
+            if on {
+                (p.override_client_update, false)
+            } else {
+                (false, true)
+            }
+        }
+        (false, true) => (on, !on),
+        (true, false) => {
+            let s = on && p.override_no_update;
+            (s, !s)
+        }
+        (true, true) => return None,
+    })
+}
+
+/// Kea's name for a client's partial name or a generated label:
+/// sanitised label by label, lower-cased, completed with the qualifying
+/// suffix; `trailing_dot` as Kea writes FQDN (yes) and host name (no)
+/// answers.
+pub(crate) fn qualified(name: &str, p: &DdnsParams, trailing_dot: bool) -> String {
+    ruru_ddns::name::qualify(
+        &name.to_ascii_lowercase(),
+        &p.qualifying_suffix,
+        trailing_dot,
+    )
+}
+
+/// `name` with the scope's `hostname-char-set` applied to each label.
+pub(crate) fn scrub_labels(name: &str, p: &DdnsParams) -> String {
+    let Some(s) = p.sanitizer.as_deref() else {
+        return name.to_string();
+    };
+    let full = name.ends_with('.');
+    let body = name.strip_suffix('.').unwrap_or(name);
+    let mut out = body
+        .split('.')
+        .map(|l| s.scrub(l))
+        .collect::<Vec<_>>()
+        .join(".");
+    if full {
+        out.push('.');
+    }
+    out
+}
+
+/// The generated name for `ip` (Kea's `generateFqdn`).
+pub(crate) fn generated(ip: IpAddr, p: &DdnsParams, trailing_dot: bool) -> String {
+    qualified(
+        &ruru_ddns::name::generated_label(&p.generated_prefix, ip),
+        p,
+        trailing_dot,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(on: bool) -> DdnsParams {
+        DdnsParams::defaults(on)
+    }
+
+    #[test]
+    fn flags_follow_kea() {
+        let on = params(true);
+        let off = params(false);
+        // N=0,S=0: the client updates A itself; the server does the PTR.
+        assert_eq!(server_flags(false, false, &on), Some((false, false)));
+        assert_eq!(server_flags(false, false, &off), Some((false, true)));
+        let mut ov = params(true);
+        ov.override_client_update = true;
+        assert_eq!(server_flags(false, false, &ov), Some((true, false)));
+        assert_eq!(server_flags(true, false, &on), Some((true, false)));
+        assert_eq!(server_flags(true, false, &off), Some((false, true)));
+        assert_eq!(server_flags(false, true, &on), Some((false, true)));
+        ov.override_no_update = true;
+        assert_eq!(server_flags(false, true, &ov), Some((true, false)));
+        assert_eq!(server_flags(true, true, &on), None);
+    }
+
+    #[test]
+    fn names_are_scrubbed_qualified_and_generated() {
+        let mut p = params(true);
+        p.qualifying_suffix = "example.org".into();
+        assert_eq!(scrub_labels("my_host.Lab.", &p), "myhost.Lab.");
+        assert_eq!(qualified("Host", &p, true), "host.example.org.");
+        assert_eq!(qualified("host", &p, false), "host.example.org");
+        assert_eq!(
+            generated(IpAddr::from([192, 0, 2, 5]), &p, true),
+            "myhost-192-0-2-5.example.org."
+        );
+        let n = Names {
+            hostname: "host.example.org",
+            fwd: true,
+            rev: false,
+        };
+        let r = request(
+            ChangeType::Add,
+            &n,
+            IpAddr::from([192, 0, 2, 5]),
+            |name| Dhcid::from_hwaddr(1, &[1, 2, 3, 4, 5, 6], name),
+            3600,
+            1000,
+            &p,
+        );
+        assert!(
+            matches!(&r, Some(r) if r.fqdn == "host.example.org." && r.lease_length == 1200 && r.forward && !r.reverse),
+            "{r:?}"
+        );
+        let none = Names {
+            hostname: "h",
+            fwd: false,
+            rev: false,
+        };
+        assert!(request(
+            ChangeType::Add,
+            &none,
+            IpAddr::from([192, 0, 2, 5]),
+            |_| None,
+            1,
+            1,
+            &p
+        )
+        .is_none());
+    }
+}
