@@ -15,6 +15,9 @@ use ruru_ddns::{ChangeType, Dhcid, Ncr};
 /// queue to the DNS updater). Must return at once.
 pub trait DdnsSink: Send + Sync + std::fmt::Debug + std::panic::RefUnwindSafe {
     fn submit(&self, ncr: Ncr);
+    /// The section's `dhcp-ddns` changed (a new configuration): where
+    /// requests go from now on.
+    fn reconfigure(&self, _client: &ruru_config::DdnsClient) {}
 }
 
 /// A lease's DNS state, as stored: its name and which updates it got.

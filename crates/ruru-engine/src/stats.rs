@@ -110,6 +110,11 @@ global_stats! {
     V6IaPdLeaseReuses => "v6-ia-pd-lease-reuses",
     CumulativeAssignedNas => "cumulative-assigned-nas",
     CumulativeAssignedPds => "cumulative-assigned-pds",
+    // ruru additions: name-change requests for the DNS updater (Kea has
+    // no statistics for them on the DHCP side).
+    DdnsNcrSent => "ddns-ncr-sent",
+    DdnsNcrQueueFull => "ddns-ncr-queue-full",
+    DdnsNcrSendErrors => "ddns-ncr-send-errors",
 }
 
 /// A DHCP family, as far as statistics are concerned: each family's

@@ -14,6 +14,8 @@
 //! - [`db`]: opening the lease store `lease-database` names (memfile,
 //!   PostgreSQL, MySQL) for each family, Kea's `on-fail` when a SQL
 //!   database is lost, and the schema operations of `ruru db`.
+//! - [`ddns`]: each family's queue of name-change requests to the DNS
+//!   updater and the task that sends them.
 //! - [`duid`]: the persisted DHCPv6 server DUID.
 //! - [`workers`]: packet threads of either family: receive, run the
 //!   engine, send.
@@ -30,6 +32,7 @@
 
 pub mod control;
 pub mod db;
+pub mod ddns;
 pub mod duid;
 pub mod hooks;
 pub mod lease_tools;

@@ -141,14 +141,25 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     let mut watches = Vec::new();
     let v4 = match (&config.dhcp4, dbs4) {
         (Some(d4), Some(dbs)) => {
+            let stats = Arc::new(Stats::of_family(V4::STATS));
+            let ncrs = crate::ddns::NcrSender::start(&d4.ddns_client, rt.handle(), stats.clone());
             let engine_opts = ruru_engine::EngineOptions {
                 client_port: opts.client_port,
                 server_addrs: Vec::new(),
                 hooks: None,
                 hosts: dbs.hosts.clone(),
                 rng: crate::engine_rng("DHCPv4"),
+                ddns: Some(ncrs),
             };
-            let (svc, w) = start::<V4>(d4, dbs, engine_opts, opts.server_port, threads4, &hooks)?;
+            let (svc, w) = start::<V4>(
+                d4,
+                dbs,
+                engine_opts,
+                stats,
+                opts.server_port,
+                threads4,
+                &hooks,
+            )?;
             watches.push(w);
             Some(svc)
         }
@@ -167,6 +178,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
             } else {
                 opts.client_port
             };
+            let stats = Arc::new(Stats::of_family(V6::STATS));
             let engine_opts = ruru_engine::v6::EngineOptions6 {
                 server_duid: crate::v6::server_duid(d6),
                 client_port: cport,
@@ -174,7 +186,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
                 hosts: dbs.hosts.clone(),
                 rng: crate::engine_rng("DHCPv6"),
             };
-            let started = start::<V6>(d6, dbs, engine_opts, sport, threads6, &hooks);
+            let started = start::<V6>(d6, dbs, engine_opts, stats, sport, threads6, &hooks);
             match started {
                 Ok((svc, w)) => {
                     watches.push(w);
@@ -315,6 +327,7 @@ fn start<F: ServiceFamily>(
     section: &F::Section,
     mut dbs: Dbs<F>,
     opts: F::Opts,
+    stats: Arc<Stats>,
     port: u16,
     threads: usize,
     hooks: &Option<Arc<crate::hooks::Hooks>>,
@@ -326,7 +339,7 @@ fn start<F: ServiceFamily>(
             store: dbs.leases.store,
             memfile: dbs.leases.memfile,
             opts,
-            stats: Arc::new(Stats::of_family(F::STATS)),
+            stats,
             port,
             threads,
             queue: F::queue(section),

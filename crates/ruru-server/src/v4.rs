@@ -175,7 +175,13 @@ impl ServiceFamily for V4 {
     fn hosts(opts: &EngineOptions) -> &HostSources {
         &opts.hosts
     }
-    fn reconfigure(_: &mut EngineOptions, _: &Dhcp4, _: &Dhcp4) {}
+    fn reconfigure(opts: &mut EngineOptions, old: &Dhcp4, new: &Dhcp4) {
+        if old.ddns_client != new.ddns_client {
+            if let Some(d) = &opts.ddns {
+                d.reconfigure(&new.ddns_client);
+            }
+        }
+    }
     fn engine(
         section: Arc<Dhcp4>,
         mut opts: EngineOptions,

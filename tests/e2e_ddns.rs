@@ -1,0 +1,125 @@
+//! End-to-end tests of dynamic DNS, DHCP side, over the wire with the
+//! real binary: clients' FQDN (option 81) and Host Name (option 12)
+//! options answered as Kea answers them, the lease file recording the
+//! name and update flags, and Kea's name-change requests (JSON over UDP)
+//! arriving at the `dhcp-ddns` server address for grants and releases.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::net::{IpAddr, Ipv4Addr, UdpSocket};
+use std::time::Duration;
+
+use common::*;
+use dhcproto::v4::{self, DhcpOption, MessageType, OptionCode, UnknownOption};
+use ruru_ddns::{ChangeType, Dhcid, Ncr};
+
+/// One relayed subnet, DDNS on, requests to `ncr_port` on loopback.
+fn config(relay: Ipv4Addr, ncr_port: u16) -> String {
+    format!(
+        r#"{{
+  "Dhcp4": {{
+    "interfaces-config": {{ "interfaces": ["lo"], "dhcp-socket-type": "udp" }},
+    "lease-database": {{ "type": "memfile", "name": "@DIR@/leases4.csv", "lfc-interval": 0 }},
+    "valid-lifetime": 3600,
+    "dhcp-ddns": {{ "enable-updates": true, "server-ip": "127.0.0.1", "server-port": {ncr_port} }},
+    "ddns-qualifying-suffix": "example.org",
+    "subnet4": [ {{ "id": 1, "subnet": "192.0.2.0/24",
+      "relay": {{ "ip-addresses": ["{relay}"] }},
+      "pools": [ {{ "pool": "192.0.2.10 - 192.0.2.20" }} ] }} ]
+  }}
+}}"#
+    )
+}
+
+/// The next name-change request at `sock`.
+fn next_ncr(sock: &UdpSocket) -> Ncr {
+    let mut buf = [0u8; 4096];
+    let n = sock.recv(&mut buf).expect("a name-change request");
+    Ncr::from_wire(&buf[..n]).expect("Kea's NCR format")
+}
+
+fn with_option(mut m: v4::Message, code: u8, data: &[u8]) -> v4::Message {
+    m.opts_mut().insert(DhcpOption::Unknown(UnknownOption::new(
+        OptionCode::from(code),
+        data.to_vec(),
+    )));
+    m
+}
+
+#[test]
+fn dhcpv4_client_names_become_name_change_requests() {
+    let test = "ddns_v4";
+    if !can_bind_67(test) {
+        return;
+    }
+    let ra = relay_addr_for(test);
+    let d2 = UdpSocket::bind("127.0.0.1:0").unwrap();
+    d2.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let srv = Server::start(&config(ra, d2.local_addr().unwrap().port()));
+    let relay = Relay::new(ra, srv.port);
+
+    // Option 81, S=1 E=1, the partial name "Laptop".
+    let fqdn = [&[0x05u8, 0, 0][..], b"\x06Laptop"].concat();
+    let mut c = Client::new(0x31, ra);
+    let offer = relay
+        .exchange(&with_option(c.discover(), 81, &fqdn))
+        .expect("OFFER");
+    let full = [&[0x05u8, 0, 0][..], b"\x06laptop\x07example\x03org\x00"].concat();
+    assert_eq!(raw_option(&encode(&offer), 81), Some(full.clone()));
+    let sid = server_id(&offer).unwrap();
+    let ack = relay
+        .exchange(&with_option(
+            c.request_selecting(offer.yiaddr(), sid),
+            81,
+            &fqdn,
+        ))
+        .expect("ACK");
+    assert_eq!(msg_type(&ack), Some(MessageType::Ack));
+    assert_eq!(raw_option(&encode(&ack), 81), Some(full));
+    let add = next_ncr(&d2);
+    assert_eq!(add.change, ChangeType::Add);
+    assert!(add.forward && add.reverse);
+    assert_eq!(add.fqdn, "laptop.example.org.");
+    assert_eq!(add.ip, IpAddr::V4(ack.yiaddr()));
+    assert_eq!(add.lease_length, 1200, "a third of the lifetime (RFC 4702)");
+    assert_eq!(
+        Some(add.dhcid.clone()),
+        Dhcid::from_hwaddr(1, &c.mac, "laptop.example.org.")
+    );
+    let rows = csv_rows_for(&srv.lease_file("leases4.csv"), ack.yiaddr());
+    let last = rows.last().expect("the lease in the file");
+    assert_eq!(&last[6..9], ["1", "1", "laptop.example.org."], "{last:?}");
+
+    // Option 12 only: answered qualified, no option 81; both updates.
+    let mut h = Client::new(0x32, ra).with_client_id(&[1, 2, 0, 0x5e, 0x10, 0, 0x32]);
+    let discover = h.discover();
+    let mut named = discover.clone();
+    named.opts_mut().insert(DhcpOption::Hostname("PC_2".into()));
+    let offer = relay.exchange(&named).expect("OFFER");
+    assert_eq!(option_text(&offer, 12).as_deref(), Some("pc2.example.org"));
+    assert_eq!(raw_option(&encode(&offer), 81), None);
+    let mut req = h.request_selecting(offer.yiaddr(), sid);
+    req.opts_mut().insert(DhcpOption::Hostname("PC_2".into()));
+    let ack2 = relay.exchange(&req).expect("ACK");
+    assert_eq!(option_text(&ack2, 12).as_deref(), Some("pc2.example.org"));
+    let add2 = next_ncr(&d2);
+    assert_eq!(
+        (add2.change, add2.fqdn.as_str(), add2.forward, add2.reverse),
+        (ChangeType::Add, "pc2.example.org.", true, true)
+    );
+    assert_eq!(
+        Some(add2.dhcid),
+        Dhcid::from_client_id(&[1, 2, 0, 0x5e, 0x10, 0, 0x32], "pc2.example.org"),
+        "the client identifier makes the DHCID when there is one"
+    );
+
+    // Release: the first client's names go, with the same DHCID.
+    relay.send(&c.release(ack.yiaddr(), sid));
+    let rm = next_ncr(&d2);
+    assert_eq!(rm.change, ChangeType::Remove);
+    assert_eq!(rm.fqdn, "laptop.example.org.");
+    assert_eq!(rm.dhcid, add.dhcid);
+    drop(srv);
+}
