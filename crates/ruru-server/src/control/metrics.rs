@@ -568,6 +568,9 @@ fn describe_global(name: &str) -> (Kind, &'static str) {
         "v6-ia-pd-lease-reuses" => "Expired DHCPv6 IA_PD leases given out again",
         "cumulative-assigned-nas" => "DHCPv6 non-temporary addresses leased since the server started",
         "cumulative-assigned-pds" => "DHCPv6 prefixes delegated since the server started",
+        "ddns-ncr-sent" => "Name-change requests sent to the DNS updater (dhcp-ddns)",
+        "ddns-ncr-queue-full" => "Name-change requests dropped because dhcp-ddns max-queue-size were waiting",
+        "ddns-ncr-send-errors" => "Name-change requests that could not be sent to the DNS updater",
         // The kea-exporter packet counters are handled before; a statistic
         // added later without a description lands here.
         _ => return (Gauge, "ruru statistic (see statistic-get-all)"),
