@@ -123,3 +123,80 @@ fn dhcpv4_client_names_become_name_change_requests() {
     assert_eq!(rm.dhcid, add.dhcid);
     drop(srv);
 }
+
+/// DHCPv6: option 39 (RFC 4704) answered with the qualified name and
+/// flags in the Advertise and Reply; one add request for the address,
+/// its DHCID from the client's DUID; a Release removes the names.
+#[test]
+fn dhcpv6_client_fqdn_becomes_name_change_requests() {
+    use common::v6::*;
+    let test = "ddns_v6";
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(sock) = bind_relay(test) else {
+        return;
+    };
+    let d2 = UdpSocket::bind("127.0.0.1:0").unwrap();
+    d2.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let srv = Server::start(&format!(
+        r#"{{
+  "Dhcp6": {{
+    "interfaces-config": {{ "interfaces": ["lo"] }},
+    "lease-database": {{ "type": "memfile", "persist": false }},
+    "preferred-lifetime": 3000, "valid-lifetime": 4000,
+    "dhcp-ddns": {{ "enable-updates": true, "server-ip": "127.0.0.1", "server-port": {port} }},
+    "ddns-qualifying-suffix": "example.org",
+    "subnet6": [ {{ "id": 1, "subnet": "2001:db8:1::/64",
+      "relay": {{ "ip-addresses": ["2001:db8:1::1"] }},
+      "pools": [ {{ "pool": "2001:db8:1::10 - 2001:db8:1::11" }} ] }} ]
+  }}
+}}"#,
+        port = d2.local_addr().unwrap().port()
+    ));
+    let relay = Relay6::new(sock, srv.port);
+    // S=1, partial name "printer".
+    let fqdn = (39u16, [&[0x01u8][..], b"\x07printer"].concat());
+    let want = [&[0x01u8][..], b"\x07printer\x07example\x03org\x00"].concat();
+    let option39 = |m: &dhcproto::v6::Message| {
+        m.opts().iter().find_map(|o| match o {
+            dhcproto::v6::DhcpOption::Unknown(u) if u16::from(u.code()) == 39 => {
+                Some(u.data().to_vec())
+            }
+            _ => None,
+        })
+    };
+    let adv = relay
+        .exchange(&msg(1, 0x41, None, &[ia_na(1, None), fqdn.clone()]))
+        .expect("Advertise");
+    assert_eq!(option39(&adv), Some(want.clone()));
+    let addr = addr_of(&adv).expect("an address");
+    let sid = server_duid(&adv);
+    let rep = relay
+        .exchange(&msg(3, 0x41, Some(&sid), &[ia_na(1, Some(addr)), fqdn]))
+        .expect("Reply");
+    assert_eq!(option39(&rep), Some(want));
+    let add = next_ncr(&d2);
+    assert_eq!(
+        (
+            add.change,
+            add.fqdn.as_str(),
+            add.ip,
+            add.forward,
+            add.reverse
+        ),
+        (
+            ChangeType::Add,
+            "printer.example.org.",
+            IpAddr::V6(addr),
+            true,
+            true
+        )
+    );
+    assert_eq!(add.lease_length, 4000 / 3);
+    assert_eq!(
+        Some(add.dhcid.clone()),
+        Dhcid::from_duid(&duid(0x41), "printer.example.org.")
+    );
+    let _ = relay.exchange(&msg(8, 0x41, Some(&sid), &[ia_na(1, Some(addr))]));
+    let rm = next_ncr(&d2);
+    assert_eq!((rm.change, rm.dhcid), (ChangeType::Remove, add.dhcid));
+}

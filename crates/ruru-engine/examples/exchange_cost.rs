@@ -81,6 +81,7 @@ fn main() -> Result<(), String> {
     let e6 = Engine6::new(
         d6,
         EngineOptions6 {
+            ddns: None,
             server_duid: vec![0, 2, 0, 0, 9, 0xbf, 1, 2, 3, 4],
             client_port: 546,
             hooks: None,

@@ -241,6 +241,7 @@ fn engine6(text: &str) -> Engine6 {
     Engine6::new(
         Arc::new(load(text).dhcp6.unwrap_or_else(|| panic!("no Dhcp6"))),
         EngineOptions6 {
+            ddns: None,
             server_duid: vec![0, 2, 0, 0, 0, 9, 1],
             client_port: 546,
             hooks: None,

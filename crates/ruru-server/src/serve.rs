@@ -179,12 +179,14 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
                 opts.client_port
             };
             let stats = Arc::new(Stats::of_family(V6::STATS));
+            let ncrs = crate::ddns::NcrSender::start(&d6.ddns_client, rt.handle(), stats.clone());
             let engine_opts = ruru_engine::v6::EngineOptions6 {
                 server_duid: crate::v6::server_duid(d6),
                 client_port: cport,
                 hooks: None,
                 hosts: dbs.hosts.clone(),
                 rng: crate::engine_rng("DHCPv6"),
+                ddns: Some(ncrs),
             };
             let started = start::<V6>(d6, dbs, engine_opts, stats, sport, threads6, &hooks);
             match started {

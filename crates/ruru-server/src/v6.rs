@@ -179,6 +179,11 @@ impl ServiceFamily for V6 {
     /// A changed `server-id` gives the server its new DUID (as Kea does
     /// on reconfiguration).
     fn reconfigure(opts: &mut EngineOptions6, old: &Dhcp6, new: &Dhcp6) {
+        if old.ddns_client != new.ddns_client {
+            if let Some(d) = &opts.ddns {
+                d.reconfigure(&new.ddns_client);
+            }
+        }
         if old.server_id != new.server_id {
             opts.server_duid = crate::duid::load_or_create(&new.server_id, crate::now());
             info!(duid = %ruru_engine::v4::hex(&opts.server_duid), "server-id changed: new server DUID");

@@ -283,6 +283,7 @@ fn v6_classes_choose_pool_lifetimes_and_options() {
     let e = Engine6::new(
         Arc::new(cfg),
         EngineOptions6 {
+            ddns: None,
             server_duid: vec![0, 2, 0, 0, 0, 9, 1],
             client_port: 546,
             hooks: None,

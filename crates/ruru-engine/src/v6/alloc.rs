@@ -347,6 +347,19 @@ impl Engine6 {
     ) -> Lease6 {
         let (pref, valid) = self.lifetimes(ctx, hint);
         let (hwaddr, hwtype, hwaddr_source) = hwaddr_of(ctx.q, ctx.duid());
+        // Addresses get the client's name (option 39); prefixes the
+        // reservation's host name only.
+        let name = match kind {
+            LeaseType6::Pd => super::names::Name6 {
+                hostname: ctx
+                    .host
+                    .as_deref()
+                    .and_then(|h| h.hostname.clone())
+                    .unwrap_or_default(),
+                ..Default::default()
+            },
+            _ => self.name(ctx, Some(addr)),
+        };
         Lease6 {
             address: addr,
             duid: ctx.duid().to_vec(),
@@ -357,13 +370,9 @@ impl Engine6 {
             lease_type: kind,
             iaid,
             prefix_len,
-            fqdn_fwd: false,
-            fqdn_rev: false,
-            hostname: ctx
-                .host
-                .as_deref()
-                .and_then(|h| h.hostname.clone())
-                .unwrap_or_default(),
+            fqdn_fwd: name.fwd,
+            fqdn_rev: name.rev,
+            hostname: name.hostname,
             hwaddr,
             state: LeaseState::Default,
             user_context: String::new(),
@@ -417,6 +426,23 @@ impl Engine6 {
             Err(e) => {
                 crate::store_failed("DHCPv6 lease not stored; no reply", &l.address, &e);
                 return Err(Drop6::StoreFailed);
+            }
+        }
+        // DNS (Kea's `createNameChangeRequests`): nothing when a renewal
+        // keeps its name, unless `ddns-update-on-renew`.
+        if l.lease_type == LeaseType6::Na {
+            let same = old.as_ref().is_some_and(|o| {
+                o.duid == l.duid
+                    && o.iaid == l.iaid
+                    && o.hostname == l.hostname
+                    && o.fqdn_fwd == l.fqdn_fwd
+                    && o.fqdn_rev == l.fqdn_rev
+            });
+            if !same || Self::ddns_params(ctx.subnet, Some(l.address)).update_on_renew {
+                if let Some(o) = &old {
+                    self.queue_ncr(ruru_ddns::ChangeType::Remove, o);
+                }
+                self.queue_ncr(ruru_ddns::ChangeType::Add, l);
             }
         }
         let fresh = old.as_ref().is_none_or(|o| {

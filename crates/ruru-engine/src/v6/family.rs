@@ -484,6 +484,7 @@ impl Family for Engine6 {
             deleted: RefCell::new(Vec::new()),
             served: Cell::new(0),
             unserved: Cell::new(0),
+            name: RefCell::new(None),
         }
     }
 
@@ -531,6 +532,9 @@ impl Family for Engine6 {
         };
         if let Err(why) = result {
             return Handled::Drop(why);
+        }
+        if matches!(q.msg_type, M::Solicit | M::Request | M::Renew | M::Rebind) {
+            self.name_option(ctx, &mut reply);
         }
         // Kea's requiredClassify, once the leases are chosen (before
         // leases6_committed may park the reply with its classes).

@@ -31,6 +31,7 @@
 mod alloc;
 mod family;
 pub mod hosts;
+mod names;
 pub mod packet;
 mod reclaim;
 mod reply;
@@ -85,6 +86,9 @@ pub struct EngineOptions6 {
     /// The engine's randomness, seeded by the caller (see
     /// [`crate::EngineOptions::rng`]).
     pub rng: Arc<Rng>,
+    /// Where name-change requests go when `dhcp-ddns` `enable-updates`
+    /// is on (None: none are made).
+    pub ddns: Option<Arc<dyn crate::DdnsSink>>,
 }
 
 /// A reply ready to send.
@@ -184,6 +188,8 @@ pub(crate) struct Commits {
     /// IAs got anything tries the next subnet.
     served: Cell<u32>,
     unserved: Cell<u32>,
+    /// The client's name, decided at its first IA_NA address.
+    name: RefCell<Option<names::Name6>>,
 }
 
 /// A reply held by a hook library: everything needed to finish it (its
@@ -601,6 +607,87 @@ impl Engine6 {
         Ok(())
     }
 
+    /// The client's name for this message (see `names`): decided at the
+    /// first IA_NA address `addr` and kept for the message's other leases.
+    fn name(&self, ctx: &Ctx<'_>, addr: Option<Ipv6Addr>) -> names::Name6 {
+        if let Some(n) = ctx.fam.name.borrow().as_ref() {
+            return n.clone();
+        }
+        let raw = match ctx.q.msg.opts().get(v6::OptionCode::ClientFqdn) {
+            Some(DhcpOption::Unknown(u)) => Some(u.data()),
+            _ => None,
+        };
+        let reserved = ctx.host.as_deref().and_then(|h| h.hostname.as_deref());
+        let p = Self::ddns_params(ctx.subnet, addr);
+        let n = names::decide(raw, reserved, p, addr);
+        if addr.is_some() {
+            *ctx.fam.name.borrow_mut() = Some(n.clone());
+        }
+        n
+    }
+
+    /// Option 39 for the reply, when the client sent one.
+    fn name_option(&self, ctx: &Ctx<'_>, reply: &mut v6::Message) {
+        if ctx.q.msg.opts().get(v6::OptionCode::ClientFqdn).is_none() {
+            return;
+        }
+        if let Some(payload) = self.name(ctx, None).option {
+            reply
+                .opts_mut()
+                .insert(DhcpOption::Unknown(v6::UnknownOption::new(
+                    v6::OptionCode::ClientFqdn,
+                    payload,
+                )));
+        }
+    }
+
+    /// The `ddns-*` parameters for a lease of `addr` in `s`: its pool's.
+    fn ddns_params(s: &Subnet6, addr: Option<Ipv6Addr>) -> &ruru_config::DdnsParams {
+        addr.and_then(|a| s.pools.iter().find(|p| p.contains(a)))
+            .map_or(&s.ddns, |p| &p.ddns)
+    }
+
+    /// Asks for the DNS change `change` of IA_NA lease `l` (Kea's
+    /// `queueNCR`), when updates are on.
+    fn queue_ncr(&self, change: ruru_ddns::ChangeType, l: &Lease6) {
+        let Some(sink) = self
+            .opts
+            .ddns
+            .as_deref()
+            .filter(|_| self.cfg.ddns_client.enable_updates)
+        else {
+            return;
+        };
+        if l.lease_type != LeaseType6::Na {
+            return;
+        }
+        let fallback;
+        let p = match self.cfg.subnets.iter().find(|s| s.id == l.subnet_id) {
+            Some(s) => Self::ddns_params(s, Some(l.address)),
+            None => {
+                fallback = ruru_config::DdnsParams::defaults(true);
+                &fallback
+            }
+        };
+        let n = crate::ddns::Names {
+            hostname: &l.hostname,
+            fwd: l.fqdn_fwd,
+            rev: l.fqdn_rev,
+        };
+        let req = crate::ddns::request(
+            change,
+            &n,
+            std::net::IpAddr::V6(l.address),
+            |name| ruru_ddns::Dhcid::from_duid(&l.duid, name),
+            l.valid_lifetime,
+            l.expire,
+            p,
+        );
+        if let Some(r) = req {
+            sink.submit(r);
+        }
+    }
+
     /// The (type, address, iaid) of every address/prefix listed in the IAs.
     fn listed(ctx: &Ctx<'_>) -> Vec<(LeaseType6, Ipv6Addr, u32)> {
         ias(ctx.q)
@@ -635,6 +722,7 @@ impl Engine6 {
                         if l.state != LeaseState::ExpiredReclaimed {
                             self.unassign(&l);
                         }
+                        self.queue_ncr(ruru_ddns::ChangeType::Remove, &l);
                         if ctx.fam.track {
                             ctx.fam.deleted.borrow_mut().push(l);
                         }
@@ -683,13 +771,16 @@ impl Engine6 {
                     pref_lifetime: 0,
                     expire: ctx.now + u64::from(probation),
                     hostname: String::new(),
+                    fqdn_fwd: false,
+                    fqdn_rev: false,
                     state: LeaseState::Declined,
-                    ..l
+                    ..l.clone()
                 };
                 if let Err(e) = store.update6(&declined) {
                     crate::store_failed("decline not stored", &addr, &e);
                     return Err(Drop6::StoreFailed);
                 }
+                self.queue_ncr(ruru_ddns::ChangeType::Remove, &l);
                 add(&self.subnet_stats[ctx.sidx].declined_addresses, 1);
                 self.stats.inc(Stat::DeclinedAddresses);
                 tracing::info!(%addr, probation, "IPv6 address declined by client");

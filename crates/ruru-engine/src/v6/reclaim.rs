@@ -46,6 +46,8 @@ impl Engine6 {
             let r = Lease6 {
                 state: LeaseState::ExpiredReclaimed,
                 hostname: String::new(),
+                fqdn_fwd: false,
+                fqdn_rev: false,
                 ..l.clone()
             };
             let res = if remove {
@@ -56,6 +58,8 @@ impl Engine6 {
             if res.is_ok() {
                 n += 1;
                 self.unassign(&l);
+                // The lease's DNS names go with it.
+                self.queue_ncr(ruru_ddns::ChangeType::Remove, &l);
                 let st = self
                     .cfg
                     .subnets
