@@ -337,3 +337,54 @@ fn subnet6_add_serves_a_relayed_solicit() {
         (Some(3), Some("0 IPv6 network(s) found"))
     );
 }
+
+/// Subnets, classes and reservations added by many clients at once are all
+/// kept: each command edits the configuration the previous one left (no
+/// change is lost, whichever kind of command made it). Needs no root (no
+/// DHCP traffic).
+#[test]
+fn concurrent_edits_are_all_kept() {
+    let srv = Server::start(&config4(Ipv4Addr::new(127, 0, 0, 1)));
+    let sock = srv.path("ctl.sock");
+    assert!(
+        wait_until(Duration::from_secs(5), || sock.exists()),
+        "control socket created"
+    );
+    let workers: Vec<_> = (0..12u8)
+        .map(|i| {
+            let sock = sock.clone();
+            std::thread::spawn(move || match i % 3 {
+                0 => ok(
+                    &sock,
+                    "subnet4-add",
+                    json!({ "subnet4": [ { "id": 100 + u32::from(i), "subnet": format!("203.0.113.{}/29", i * 8) } ] }),
+                ),
+                1 => ok(
+                    &sock,
+                    "class-add",
+                    json!({ "client-classes": [ { "name": format!("c{i}"), "test": format!("option[60].hex == 'x{i}'") } ] }),
+                ),
+                _ => ok(
+                    &sock,
+                    "reservation-add",
+                    json!({ "reservation": { "subnet-id": 1, "hw-address": format!("02:00:00:00:01:{i:02x}"),
+                                             "ip-address": format!("192.0.2.{}", 20 + i) } }),
+                ),
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap();
+    }
+    let cfg = ok(&sock, "config-get", json!({}));
+    let d4 = &cfg["arguments"]["Dhcp4"];
+    assert_eq!(d4["subnet4"].as_array().unwrap().len(), 5, "{d4}");
+    assert_eq!(d4["client-classes"].as_array().unwrap().len(), 4, "{d4}");
+    assert_eq!(
+        d4["subnet4"][0]["reservations"].as_array().unwrap().len(),
+        4,
+        "{d4}"
+    );
+    let l = ok(&sock, "subnet4-list", json!({}));
+    assert_eq!(l["text"], "5 IPv4 subnets found", "{l}");
+}

@@ -144,6 +144,10 @@ pub(super) fn run(ctx: &ControlCtx, command: &str, args: &Value) -> Res {
             None,
         ));
     };
+    // From the read of the running JSON to its apply: one edit at a time.
+    let _edit = super::commands::EDIT_LOCK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let running = ctx.shared.snapshot();
     let serves = if f.v6 {
         ctx.shared.v6.is_some()
