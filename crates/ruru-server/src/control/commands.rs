@@ -606,6 +606,10 @@ pub(super) fn load_api(ctx: &ControlCtx, value: &Value) -> Result<ruru_config::C
 }
 
 fn config_set(ctx: &ControlCtx, args: &Value) -> Res {
+    // Not in the middle of an edit (whose apply would undo this one).
+    let _edit = EDIT_LOCK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let config = config_from_args(ctx, args)?;
     ctx.shared.apply(config).map_err(|e| err(e.to_string()))?;
     Ok(answer(SUCCESS, "Configuration successful.", None))
