@@ -293,7 +293,8 @@ fn config6() -> String {
 }
 
 /// `subnet6-add` of the relay's link (2001:db8:1::/64): a relayed Solicit
-/// gets an address from it without a restart.
+/// gets an address from it without a restart; `subnet6-del` stops that;
+/// `network6-add` with the subnet inside serves it again.
 #[test]
 fn subnet6_add_serves_a_relayed_solicit() {
     let _guard = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
@@ -331,6 +332,38 @@ fn subnet6_add_serves_a_relayed_solicit() {
     assert!((lo..=hi).contains(&got), "{got} from the added subnet");
     let l = ok(&sock, "subnet6-list", json!({}));
     assert_eq!(l["text"], "2 IPv6 subnets found");
+    // Deleted: the link has no subnet again.
+    let a = ok(&sock, "subnet6-del", json!({ "id": 9 }));
+    assert_eq!(a["text"], "IPv6 subnet 2001:db8:1::/64 (id 9) deleted");
+    assert!(
+        solicit(3).and_then(|m| addr_of(&m)).is_none(),
+        "no address once the subnet is deleted"
+    );
+    // Back inside a new shared network: served again, from its pool.
+    let a = ok(
+        &sock,
+        "network6-add",
+        json!({ "shared-networks": [ { "name": "lab", "subnet6": [ { "subnet": "2001:db8:1::/64",
+            "pools": [ { "pool": "2001:db8:1::200 - 2001:db8:1::2ff" } ] } ] } ] }),
+    );
+    assert_eq!(a["text"], "A new IPv6 shared network 'lab' added");
+    let adv = solicit(4).expect("ADVERTISE");
+    let got = addr_of(&adv).expect("an address");
+    let lo: Ipv6Addr = "2001:db8:1::200".parse().unwrap();
+    let hi: Ipv6Addr = "2001:db8:1::2ff".parse().unwrap();
+    assert!((lo..=hi).contains(&got), "{got} from the network's subnet");
+    let cfg = ok(&sock, "config-get", json!({}));
+    let net = &cfg["arguments"]["Dhcp6"]["shared-networks"][0];
+    assert_eq!(net["name"], "lab");
+    // Numbered after the highest id in use (5; 9 was deleted).
+    assert_eq!(net["subnet6"][0]["id"], 6);
+    let n = ok(&sock, "network6-list", json!({}));
+    assert_eq!(n["text"], "1 IPv6 network(s) found");
+    ok(
+        &sock,
+        "network6-del",
+        json!({ "name": "lab", "subnets-action": "delete" }),
+    );
     let n = cmd(&sock, "network6-list", json!({}));
     assert_eq!(
         (n["result"].as_i64(), n["text"].as_str()),
