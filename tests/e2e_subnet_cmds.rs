@@ -421,3 +421,42 @@ fn concurrent_edits_are_all_kept() {
     let l = ok(&sock, "subnet4-list", json!({}));
     assert_eq!(l["text"], "5 IPv4 subnets found", "{l}");
 }
+
+/// Subnets configured without an id keep the ids they were numbered with
+/// when a subnet with a higher id is added (Kea numbers subnets without an
+/// id after the highest explicit one, which would otherwise renumber
+/// them). Needs no root.
+#[test]
+fn auto_numbered_subnets_keep_their_ids() {
+    let config = r#"{ "Dhcp4": {
+    "interfaces-config": { "interfaces": ["lo"], "dhcp-socket-type": "udp" },
+    "control-socket": { "socket-type": "unix", "socket-name": "@DIR@/ctl.sock" },
+    "lease-database": { "type": "memfile", "persist": false },
+    "subnet4": [ { "subnet": "192.0.2.0/24" }, { "subnet": "198.51.100.0/24" } ]
+} }"#;
+    let srv = Server::start(config);
+    let sock = srv.path("ctl.sock");
+    assert!(
+        wait_until(Duration::from_secs(5), || sock.exists()),
+        "control socket created"
+    );
+    let before = ok(&sock, "subnet4-list", json!({}));
+    ok(
+        &sock,
+        "subnet4-add",
+        json!({ "subnet4": [ { "id": 50, "subnet": "203.0.113.0/24" } ] }),
+    );
+    let after = ok(&sock, "subnet4-list", json!({}));
+    let ids = |l: &Value| -> Vec<Value> {
+        l["arguments"]["subnets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].clone())
+            .collect()
+    };
+    assert_eq!(ids(&before), vec![json!(1), json!(2)]);
+    assert_eq!(ids(&after), vec![json!(1), json!(2), json!(50)]);
+    let cfg = ok(&sock, "config-get", json!({}));
+    assert_eq!(cfg["arguments"]["Dhcp4"]["subnet4"][1]["id"], 2);
+}

@@ -154,18 +154,21 @@ pub(super) fn run(ctx: &ControlCtx, command: &str, args: &Value) -> Res {
     } else {
         ctx.shared.v4.is_some()
     };
-    let ids: Option<Vec<u32>> = if f.v6 {
-        running
-            .config
-            .dhcp6
-            .as_ref()
-            .map(|d| d.subnets.iter().map(|s| s.id).collect())
+    // The running subnets' ids and prefixes, in the model's order.
+    let ids: Option<Vec<(u32, String)>> = if f.v6 {
+        running.config.dhcp6.as_ref().map(|d| {
+            d.subnets
+                .iter()
+                .map(|s| (s.id, format!("{}/{}", s.addr, s.prefix_len)))
+                .collect()
+        })
     } else {
-        running
-            .config
-            .dhcp4
-            .as_ref()
-            .map(|d| d.subnets.iter().map(|s| s.id).collect())
+        running.config.dhcp4.as_ref().map(|d| {
+            d.subnets
+                .iter()
+                .map(|s| (s.id, format!("{}/{}", s.addr, s.prefix_len)))
+                .collect()
+        })
     };
     let mut raw = running.config.raw.clone();
     let (true, Some(ids), Some(section)) = (serves, ids, raw.get_mut(f.section())) else {
@@ -188,13 +191,21 @@ pub(super) fn run(ctx: &ControlCtx, command: &str, args: &Value) -> Res {
 
 /// Writes the running ids into the subnets of `section` that have none
 /// (numbered automatically at load), so that an edit cannot renumber them.
-/// `ids` are the model's, in the order of [`all_subnets`].
-fn pin_ids(section: &mut Value, key: &str, ids: &[u32]) {
-    let locs: Vec<Loc> = all_subnets(section, key).iter().map(|(l, _)| *l).collect();
-    if locs.len() != ids.len() {
+/// `ids` are the model's (id, prefix), in the order of [`all_subnets`];
+/// nothing is written unless every prefix lines up (as a range: host bits
+/// and spelling aside).
+fn pin_ids(section: &mut Value, key: &str, ids: &[(u32, String)]) {
+    let subnets = all_subnets(section, key);
+    let lined_up = subnets.len() == ids.len()
+        && subnets
+            .iter()
+            .zip(ids)
+            .all(|((_, s), (_, p))| pool_range(&prefix_text(s)) == pool_range(p));
+    if !lined_up {
         return;
     }
-    for (loc, id) in locs.into_iter().zip(ids) {
+    let locs: Vec<Loc> = subnets.iter().map(|(l, _)| *l).collect();
+    for (loc, (id, _)) in locs.into_iter().zip(ids) {
         if let Some(Value::Object(s)) = subnet_mut(section, key, loc) {
             s.entry("id").or_insert_with(|| json!(id));
         }

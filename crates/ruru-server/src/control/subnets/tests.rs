@@ -513,7 +513,21 @@ fn network_subnet_add_and_del_move_a_subnet() {
 fn pinned_ids_survive_an_add() {
     // Subnets numbered at load keep their numbers in the edited JSON.
     let mut s = json!({ "subnet4": [ { "subnet": "192.0.2.0/24" }, { "id": 5, "subnet": "198.51.100.0/24" } ] });
-    pin_ids(&mut s, "subnet4", &[6, 5]);
+    let mut other = s.clone();
+    pin_ids(
+        &mut other,
+        "subnet4",
+        &[(6, "10.0.0.0/8".into()), (5, "198.51.100.0/24".into())],
+    );
+    assert!(
+        other["subnet4"][0].get("id").is_none(),
+        "not lined up: nothing written"
+    );
+    pin_ids(
+        &mut s,
+        "subnet4",
+        &[(6, "192.0.2.0/24".into()), (5, "198.51.100.0/24".into())],
+    );
     assert_eq!(s["subnet4"][0]["id"], 6);
     let (a, _) = run4(
         &mut s,
