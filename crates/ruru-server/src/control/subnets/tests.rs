@@ -526,7 +526,7 @@ fn pinned_ids_survive_an_add() {
     pin_ids(
         &mut s,
         "subnet4",
-        &[(6, "192.0.2.0/24".into()), (5, "198.51.100.0/24".into())],
+        &[(6, "192.0.2.7/24".into()), (5, "198.51.100.0/24".into())],
     );
     assert_eq!(s["subnet4"][0]["id"], 6);
     let (a, _) = run4(
