@@ -131,6 +131,25 @@ fn subnet4_commands_change_what_is_served() {
 
     let l = ok(&sock, "subnet4-list", json!({}));
     assert_eq!(l["text"], "2 IPv4 subnets found");
+    // Its statistics exist, as after a reload: 11 addresses, 1 assigned.
+    let st = ok(
+        &sock,
+        "statistic-get",
+        json!({ "name": "subnet[2].total-addresses" }),
+    );
+    assert_eq!(
+        st["arguments"]["subnet[2].total-addresses"][0][0], 11,
+        "{st}"
+    );
+    let st = ok(
+        &sock,
+        "statistic-get",
+        json!({ "name": "subnet[2].assigned-addresses" }),
+    );
+    assert_eq!(
+        st["arguments"]["subnet[2].assigned-addresses"][0][0], 1,
+        "{st}"
+    );
     let cfg = ok(&sock, "config-get", json!({}));
     assert_eq!(
         cfg["arguments"]["Dhcp4"]["subnet4"][1]["subnet"],
