@@ -274,6 +274,7 @@ pub const BUILTIN_HOOK_LIBRARIES: &[&str] = &[
     "libdhcp_stat_cmds.so",
     "libdhcp_host_cmds.so",
     "libdhcp_class_cmds.so",
+    "libdhcp_subnet_cmds.so",
     "libdhcp_pgsql.so",
     "libdhcp_mysql.so",
     flex::FLEX_ID,

@@ -29,6 +29,10 @@ pub(super) fn run(ctx: &ControlCtx, command: &str, service: Option<&Value>, args
     } else {
         "Dhcp4"
     };
+    // From the read of the running JSON to its apply: one edit at a time.
+    let _edit = super::commands::EDIT_LOCK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let raw = ctx.shared.snapshot().config.raw.clone();
     if raw.get(section).is_none() {
         return Err(err(format!("this server runs no {section} section")));

@@ -169,20 +169,20 @@ pub const COMMANDS: &[&str] = &[
     "statistic-sample-count-set",
     "statistic-sample-count-set-all",
     "status-get",
-    "subnet4-get",
-    "subnet4-list",
     "version-get",
 ];
 
 /// The commands of the targeted families, sorted (`list-commands`): a
 /// socket of the `Dhcp6` section lists no `lease4-*`, as kea-dhcp6 would.
 fn commands_for(t: Targets) -> Vec<&'static str> {
-    // lease4-*, stat-lease4-get, subnet4-*: the DHCPv4-only commands.
+    // lease4-*, stat-lease4-get: the DHCPv4-only commands.
     let v4_only = |c: &str| c.contains("4-");
     let mut all: Vec<&str> = COMMANDS
         .iter()
         .filter(|c| t.v4 || !v4_only(c))
         .chain(COMMANDS6.iter().filter(|_| t.v6))
+        .chain(super::subnets::COMMANDS4.iter().filter(|_| t.v4))
+        .chain(super::subnets::COMMANDS6.iter().filter(|_| t.v6))
         .chain(super::classes::COMMANDS.iter())
         .copied()
         .collect();
@@ -325,6 +325,7 @@ fn run(ctx: &ControlCtx, req: &Value) -> Value {
             }
             Ok(answer(SUCCESS, "DHCP service successfully enabled", None))
         }
+        c if super::subnets::Fam::of(c).is_some() => super::subnets::run(ctx, c, args),
         c if c.contains("4-") && COMMANDS.contains(&c) => match service4(ctx, c) {
             Ok(v4) => run4(ctx, &v4, c, args),
             Err(e) => Err(e),
@@ -367,8 +368,8 @@ fn run(ctx: &ControlCtx, req: &Value) -> Value {
     r.unwrap_or_else(|e| e)
 }
 
-/// Runs one of the DHCPv4 commands (`lease4-*`, `stat-lease4-get`,
-/// `subnet4-*`) on the DHCPv4 service.
+/// Runs one of the DHCPv4 commands (`lease4-*`, `stat-lease4-get`) on the
+/// DHCPv4 service.
 fn run4(ctx: &ControlCtx, v4: &FamilyService<V4s>, command: &str, args: &Value) -> Res {
     let store = v4.store.as_ref();
     match command {
@@ -383,8 +384,6 @@ fn run4(ctx: &ControlCtx, v4: &FamilyService<V4s>, command: &str, args: &Value) 
         "lease4-del" => lease_del(v4, args),
         "lease4-wipe" => change4(v4, |c| family::wipe::<V4>(c, args)),
         "stat-lease4-get" => stat_lease4_get(ctx, v4, args),
-        "subnet4-list" => Ok(family::subnet_list("IPv4", &subnets4(ctx))),
-        "subnet4-get" => subnet_get(ctx, args),
         other => Ok(answer(
             UNSUPPORTED,
             format!("'{other}' command not supported."),
@@ -607,6 +606,10 @@ pub(super) fn load_api(ctx: &ControlCtx, value: &Value) -> Result<ruru_config::C
 }
 
 fn config_set(ctx: &ControlCtx, args: &Value) -> Res {
+    // Not in the middle of an edit (whose apply would undo this one).
+    let _edit = EDIT_LOCK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let config = config_from_args(ctx, args)?;
     ctx.shared.apply(config).map_err(|e| err(e.to_string()))?;
     Ok(answer(SUCCESS, "Configuration successful.", None))
@@ -666,6 +669,12 @@ fn config_write(ctx: &ControlCtx, args: &Value) -> Res {
         json!({ "filename": written.join(", "), "size": size }),
     ))
 }
+
+/// Held by a command from reading the running configuration's JSON to
+/// applying its edited copy (`apply_raw`), so that two such commands
+/// arriving together do not both edit the same snapshot and lose one
+/// change. (`Shared::apply` serialises applying, not the read before.)
+pub(super) static EDIT_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Applies an edited copy of the running configuration's JSON.
 pub(super) fn apply_raw(ctx: &ControlCtx, raw: &Value) -> Result<(), Value> {
@@ -867,33 +876,4 @@ fn leases_reclaim(ctx: &ControlCtx, service: Option<&Value>, args: &Value) -> Re
         format!("Reclamation of expired leases is complete ({n} reclaimed)."),
         None,
     ))
-}
-
-// ---- subnets ----
-
-fn subnets4(ctx: &ControlCtx) -> Vec<family::SubnetRef> {
-    ctx.shared
-        .snapshot()
-        .config
-        .dhcp4
-        .as_ref()
-        .map_or(&[][..], |d| &d.subnets[..])
-        .iter()
-        .map(|s| family::SubnetRef {
-            id: s.id,
-            prefix: format!("{}/{}", s.addr, s.prefix_len),
-            network: s.network.as_ref().map(|n| n.name.clone()),
-        })
-        .collect()
-}
-
-fn subnet_get(ctx: &ControlCtx, args: &Value) -> Res {
-    let raw = &ctx.shared.snapshot().config.raw;
-    family::subnet_get(
-        "IPv4",
-        "subnet4",
-        args,
-        &subnets4(ctx),
-        &family::raw_subnets(&raw["Dhcp4"], "subnet4"),
-    )
 }

@@ -1,11 +1,11 @@
 //! The DHCPv6 commands: Kea's lease_cmds `lease6-*`, stat_cmds
-//! `stat-lease6-get`, and `subnet6-list` / `subnet6-get`.
+//! `stat-lease6-get` (`subnet6-*` are in `subnets`).
 //!
 //! They work on the DHCPv6 service's lease store and the running `Dhcp6`
 //! configuration through a [`View6`], so that they can be tested without a
 //! running server ([`run`] builds one from the server's shared state). What
 //! they have in common with the DHCPv4 commands (lists sorted by address,
-//! paging, add/update/delete/wipe, result sets, subnet lists) is in
+//! paging, add/update/delete/wipe, result sets) is in
 //! `family`; this module holds what is DHCPv6's own: the lease JSON
 //! (`type`, `duid`, `iaid`, `preferred-lft`, `prefix-len`), the lease
 //! arguments, lookups by DUID and IA, and the `stat-lease6-get` columns.
@@ -24,7 +24,7 @@ use super::commands::{
     answer, arg, err, hw_arg, ok, opt_bool, opt_str, opt_u32, req_str, ControlCtx, Res, EMPTY,
     UNSUPPORTED,
 };
-use super::family::{self, Change, Family, SubnetRef, V6};
+use super::family::{self, Change, Family, V6};
 
 /// The DHCPv6 commands, sorted (part of `list-commands`).
 pub const COMMANDS6: &[&str] = &[
@@ -38,8 +38,6 @@ pub const COMMANDS6: &[&str] = &[
     "lease6-update",
     "lease6-wipe",
     "stat-lease6-get",
-    "subnet6-get",
-    "subnet6-list",
 ];
 
 /// The columns of `stat-lease6-get` (Kea 2.2's stat_cmds).
@@ -58,9 +56,6 @@ const STAT_COLUMNS: [&str; 8] = [
 pub(super) struct View6<'a> {
     /// The running `Dhcp6` configuration.
     pub cfg: &'a Dhcp6,
-    /// The running configuration's `Dhcp6` JSON, as the file has it
-    /// (`subnet6-get` answers with it).
-    pub raw: &'a Value,
     pub store: &'a dyn LeaseStore,
     /// Source of `total-*` and `cumulative-assigned-*` in `stat-lease6-get`.
     pub stats: &'a ruru_engine::Stats,
@@ -86,7 +81,6 @@ pub(super) fn run(ctx: &ControlCtx, command: &str, args: &Value) -> Res {
     let view = View6 {
         // The configuration and its JSON of one snapshot.
         cfg: running.config.dhcp6.as_ref().unwrap_or(&engine.cfg),
-        raw: &running.config.raw["Dhcp6"],
         store,
         stats: &svc.stats,
         recount: &recount,
@@ -118,14 +112,6 @@ pub(super) fn handle(v: &View6, command: &str, args: &Value) -> Res {
         "lease6-del" => family::delete::<V6>(&c, find_lease(v, args)?),
         "lease6-wipe" => family::wipe::<V6>(&c, args),
         "stat-lease6-get" => stat_lease6_get(v, args),
-        "subnet6-list" => Ok(family::subnet_list("IPv6", &subnets6(v.cfg))),
-        "subnet6-get" => family::subnet_get(
-            "IPv6",
-            "subnet6",
-            args,
-            &subnets6(v.cfg),
-            &family::raw_subnets(v.raw, "subnet6"),
-        ),
         other => Ok(answer(
             UNSUPPORTED,
             format!("'{other}' command not supported."),
@@ -375,7 +361,7 @@ fn find_lease(v: &View6, args: &Value) -> Result<Option<Lease6>, Value> {
     Ok(found.into_iter().next())
 }
 
-// ---- stat-lease6-get, subnet6-* ----
+// ---- stat-lease6-get ----
 
 /// Kea's stat_cmds `stat-lease6-get`: one row per selected subnet. The
 /// totals and cumulative counts are the statistics; the assigned and
@@ -416,17 +402,6 @@ fn stat_lease6_get(v: &View6, args: &Value) -> Res {
         })
         .collect();
     Ok(family::result_set("stat-lease6-get", &STAT_COLUMNS, rows))
-}
-
-fn subnets6(cfg: &Dhcp6) -> Vec<SubnetRef> {
-    cfg.subnets
-        .iter()
-        .map(|s| SubnetRef {
-            id: s.id,
-            prefix: format!("{}/{}", s.addr, s.prefix_len),
-            network: s.network.as_ref().map(|n| n.name.clone()),
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -1,15 +1,15 @@
 //! What the DHCPv4 and DHCPv6 commands share.
 //!
-//! Kea's `lease4-*`/`lease6-*`, `stat-lease4-get`/`stat-lease6-get` and
-//! `subnet4-*`/`subnet6-*` commands take the same arguments and answer the
+//! Kea's `lease4-*`/`lease6-*` and `stat-lease4-get`/`stat-lease6-get`
+//! commands take the same arguments and answer the
 //! same shapes; only the lease type, its JSON and the store methods differ.
 //! [`Family`] names those differences ([`V4`] is implemented in
 //! `commands`, [`V6`] in `commands6`); everything else is written once
 //! here: lease lists sorted by address, paging, the hostname search, add or
 //! update with `force-create`, delete, wipe, the lease fields both families
-//! parse the same way (`expire`, `state`, `user-context`), the subnet
-//! selection and result set of `stat-leaseX-get`, and `subnetX-list` /
-//! `subnetX-get`.
+//! parse the same way (`expire`, `state`, `user-context`), and the subnet
+//! selection and result set of `stat-leaseX-get`. (`subnetX-*` are in
+//! `subnets`.)
 
 use std::fmt::Display;
 use std::str::FromStr;
@@ -17,9 +17,7 @@ use std::str::FromStr;
 use ruru_lease::{LeaseError, LeaseState, LeaseStore};
 use serde_json::{json, Value};
 
-use super::commands::{
-    answer, arg, err, ok, opt_str, opt_u32, opt_u64, req_str, Res, EMPTY, SUCCESS,
-};
+use super::commands::{answer, arg, err, opt_str, opt_u32, opt_u64, req_str, Res, EMPTY, SUCCESS};
 
 /// One address family's leases as the lease commands see them.
 pub(super) trait Family {
@@ -334,68 +332,4 @@ pub(super) fn result_set(command: &str, columns: &[&str], rows: Vec<Value>) -> V
             "timestamp": super::samples::timestamp(std::time::SystemTime::now()),
         }})),
     )
-}
-
-// ---- subnetX-list, subnetX-get ----
-
-/// A configured subnet as the subnet commands show it.
-pub(super) struct SubnetRef {
-    pub id: u32,
-    /// `prefix/len`, as in the configuration.
-    pub prefix: String,
-    /// The name of the shared network the subnet is in, if any.
-    pub network: Option<String>,
-}
-
-/// `subnetX-list`: `{"subnets": [{"id", "subnet", "shared-network-name"}]}`
-/// (the name is `null` for a subnet in no shared network, as in Kea 3.0).
-pub(super) fn subnet_list(ip: &str, subnets: &[SubnetRef]) -> Value {
-    let list: Vec<Value> = subnets
-        .iter()
-        .map(|s| json!({ "id": s.id, "subnet": s.prefix, "shared-network-name": s.network }))
-        .collect();
-    let n = list.len();
-    answer(
-        count_result(n),
-        format!("{n} {ip} subnets found"),
-        Some(json!({ "subnets": list })),
-    )
-}
-
-/// Every subnet entry of a section of the running configuration, in the
-/// order of the model's subnets: the top-level `key` list (`subnet4` /
-/// `subnet6`), then each shared network's.
-pub(super) fn raw_subnets<'a>(section: &'a Value, key: &str) -> Vec<&'a Value> {
-    let mut out: Vec<&Value> = section[key].as_array().into_iter().flatten().collect();
-    for n in section["shared-networks"].as_array().into_iter().flatten() {
-        out.extend(n[key].as_array().into_iter().flatten());
-    }
-    out
-}
-
-/// `subnetX-get` by `id` or `subnet` (`prefix/len`): the subnet's entry
-/// of `raw_list` (from [`raw_subnets`], in the order of `subnets`) under
-/// `key`.
-pub(super) fn subnet_get(
-    ip: &str,
-    key: &str,
-    args: &Value,
-    subnets: &[SubnetRef],
-    raw_list: &[&Value],
-) -> Res {
-    let idx = if let Some(id) = opt_u64(args, "id")? {
-        subnets.iter().position(|s| u64::from(s.id) == id)
-    } else if let Some(p) = opt_str(args, "subnet")? {
-        subnets.iter().position(|s| s.prefix == p)
-    } else {
-        return Err(err("'id' or 'subnet' parameter required"));
-    };
-    let Some(i) = idx else {
-        return Ok(answer(EMPTY, "No subnet found", None));
-    };
-    let s = &subnets[i];
-    Ok(ok(
-        format!("Info about {ip} subnet {} (id {}) returned", s.prefix, s.id),
-        json!({ key: [raw_list.get(i).map_or(Value::Null, |v| (*v).clone())] }),
-    ))
 }

@@ -6,13 +6,13 @@
 //!   (`{"result": 0|1|2|3, "text", "arguments"}`); the DHCPv4 and
 //!   server-wide commands.
 //! - `json`: parsing a request, with a repeated key an error.
-//! - [`commands6`]: the DHCPv6 commands (`lease6-*`, `stat-lease6-get`,
-//!   `subnet6-*`).
+//! - [`commands6`]: the DHCPv6 commands (`lease6-*`, `stat-lease6-get`).
 //! - `family`: what the DHCPv4 and DHCPv6 commands share (lease lists,
-//!   paging, add/update/delete/wipe, result sets, subnet lists).
+//!   paging, add/update/delete/wipe, result sets).
 //! - `reservations`: the `reservation-*` commands of both families, on the
 //!   running configuration and the host databases.
 //! - [`classes`]: Kea's class_cmds (`class-add`, ...), built in.
+//! - `subnets`: Kea's subnet_cmds (`subnetX-*`, `networkX-*`), built in.
 //! - [`samples`]: statistic sample history.
 //! - `statistics`: the `statistic-*` commands, per family.
 //! - [`paths`]: the directories an API configuration may write in, and
@@ -40,6 +40,7 @@ mod reservations;
 pub mod samples;
 pub mod secrets;
 mod statistics;
+mod subnets;
 pub mod unix;
 
 pub use commands::{dispatch, ControlCtx};

@@ -47,6 +47,13 @@ pub(super) fn is_v6(ctx: &ControlCtx, service: Option<&Value>) -> bool {
 
 /// Runs a `reservation-*` command of the family `service` selects.
 pub(super) fn run(ctx: &ControlCtx, command: &str, service: Option<&Value>, args: &Value) -> Res {
+    // The changes edit the running JSON: from its read to its apply, one
+    // edit at a time (reads need no lock).
+    let _edit = matches!(command, "reservation-add" | "reservation-del").then(|| {
+        super::commands::EDIT_LOCK
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    });
     if is_v6(ctx, service) {
         run_family::<V6>(ctx, command, args)
     } else {

@@ -52,7 +52,6 @@ impl Fixture {
         let recount = || self.recounts.set(self.recounts.get() + 1);
         let view = View6 {
             cfg: self.config.dhcp6.as_ref().unwrap(),
-            raw: &self.config.raw["Dhcp6"],
             store: &self.store,
             stats: &self.stats,
             recount: &recount,
@@ -632,34 +631,6 @@ fn stat_lease6_get_has_kea_columns() {
         json!({ "subnet-range": { "first-subnet-id": 5, "last-subnet-id": 9 } }),
     );
     assert_eq!(none["result"], 3);
-}
-
-#[test]
-fn subnet6_list_and_get() {
-    let f = fixture();
-    let l = f.ok("subnet6-list", json!({}));
-    assert_eq!(l["text"], "2 IPv6 subnets found");
-    assert_eq!(
-        l["arguments"]["subnets"],
-        json!([
-            { "id": 1, "subnet": "2001:db8:1::/64", "shared-network-name": null },
-            { "id": 2, "subnet": "2001:db8:2::/64", "shared-network-name": null }
-        ])
-    );
-    let g = f.ok("subnet6-get", json!({ "id": 2 }));
-    assert_eq!(
-        g["text"],
-        "Info about IPv6 subnet 2001:db8:2::/64 (id 2) returned"
-    );
-    assert_eq!(g["arguments"]["subnet6"][0]["valid-lifetime"], 600);
-    let g = f.ok("subnet6-get", json!({ "subnet": "2001:db8:1::/64" }));
-    assert_eq!(g["arguments"]["subnet6"][0]["id"], 1);
-    assert_eq!(f.run("subnet6-get", json!({ "id": 5 }))["result"], 3);
-    f.bad(
-        "subnet6-get",
-        json!({}),
-        "'id' or 'subnet' parameter required",
-    );
 }
 
 #[test]
