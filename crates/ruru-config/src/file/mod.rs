@@ -16,7 +16,9 @@ use serde::de::{value::MapAccessDeserializer, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
 
+mod d2;
 mod v6;
+pub use d2::*;
 pub use v6::*;
 
 /// A value that must be a JSON object. serde's derived structs also accept
@@ -52,7 +54,8 @@ fn objects<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     Ok(Option::<Vec<Obj<T>>>::deserialize(d)?.map(|v| v.into_iter().map(|o| o.0).collect()))
 }
 
-/// The whole file: `{"Dhcp4": {...}, "Dhcp6": {...}}` (either or both).
+/// The whole file: `{"Dhcp4": {...}, "Dhcp6": {...}, "DhcpDdns": {...}}`
+/// (any of them).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Root {
@@ -64,6 +67,11 @@ pub struct Root {
     #[serde(rename = "Dhcp6")]
     #[serde(default, deserialize_with = "object")]
     pub dhcp6: Option<Dhcp6>,
+    /// The DNS updater's configuration (Kea's `kea-dhcp-ddns`), see
+    /// [`DhcpDdns`].
+    #[serde(rename = "DhcpDdns")]
+    #[serde(default, deserialize_with = "object")]
+    pub dhcp_ddns: Option<DhcpDdns>,
 }
 
 /// The `Dhcp4` section.
@@ -814,7 +822,7 @@ pub fn object_kind(path: &str) -> String {
     s
 }
 
-const ROOT_KEA: &[&str] = &["Control-agent", "DhcpDdns", "Netconf", "Logging"];
+const ROOT_KEA: &[&str] = &["Control-agent", "Netconf", "Logging"];
 
 const DHCP4_KEA: &[&str] = &[
     "dhcp-queue-control",
