@@ -27,5 +27,5 @@ pub mod tsig;
 pub mod updater;
 pub mod wire;
 
-pub use queue::{QueueFull, Tuning, D2, D2Handle};
+pub use queue::{D2Handle, QueueFull, Tuning, D2};
 pub use stats::Stats;

@@ -57,9 +57,7 @@ pub fn mac(alg: TsigAlgorithm, key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
     match alg {
         TsigAlgorithm::HmacMd5 => hmac_rc::<hmac::Hmac<md5::Md5>>(key, parts),
         TsigAlgorithm::HmacSha224 => hmac_rc::<hmac::Hmac<sha2::Sha224>>(key, parts),
-        TsigAlgorithm::HmacSha1 => {
-            hmac_ring(ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, key, parts)
-        }
+        TsigAlgorithm::HmacSha1 => hmac_ring(ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, key, parts),
         TsigAlgorithm::HmacSha256 => hmac_ring(ring::hmac::HMAC_SHA256, key, parts),
         TsigAlgorithm::HmacSha384 => hmac_ring(ring::hmac::HMAC_SHA384, key, parts),
         TsigAlgorithm::HmacSha512 => hmac_ring(ring::hmac::HMAC_SHA512, key, parts),
@@ -181,7 +179,11 @@ pub fn verify(
     msg[10..12].copy_from_slice(&ar.to_be_bytes());
     let vars = variables(key, time, fudge, error, other)?;
     let req_len = (request_mac.len() as u16).to_be_bytes();
-    let want = mac(key.algorithm, &key.secret, &[&req_len, request_mac, &msg, &vars]);
+    let want = mac(
+        key.algorithm,
+        &key.secret,
+        &[&req_len, request_mac, &msg, &vars],
+    );
     if !equal(&want[..mac_size], got) {
         return Err(TsigError::BadMac);
     }

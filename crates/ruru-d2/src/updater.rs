@@ -95,7 +95,9 @@ async fn exchange(
         .map_err(|e| SendError::Other(e.to_string()))?;
     let key = server.key.as_ref();
     let request_mac = match key {
-        Some(k) => Some(tsig::sign(&mut msg, k, now_secs()).map_err(|e| SendError::Other(e.to_string()))?),
+        Some(k) => {
+            Some(tsig::sign(&mut msg, k, now_secs()).map_err(|e| SendError::Other(e.to_string()))?)
+        }
         None => None,
     };
     stats.inc(Stat::UpdateSent);
@@ -165,7 +167,11 @@ async fn exchange_io(
 }
 
 /// The RCODE of a verified answer.
-fn check_answer(answer: &[u8], server: &DnsServer, request_mac: Option<&[u8]>) -> Result<u8, SendError> {
+fn check_answer(
+    answer: &[u8],
+    server: &DnsServer,
+    request_mac: Option<&[u8]>,
+) -> Result<u8, SendError> {
     let r = wire::parse_response(answer).map_err(|e| SendError::Other(e.to_string()))?;
     if let (Some(key), Some(mac)) = (server.key.as_ref(), request_mac) {
         tsig::verify(answer, &r, key, mac, now_secs())
@@ -369,10 +375,11 @@ async fn send_step(
 /// The forward direction on `dom`: each server in turn, from the first step.
 async fn forward(stats: &Stats, dom: &DdnsDomain, ncr: &Ncr, timeout: Duration) -> Outcome {
     let first = match ncr.change {
-        ChangeType::Add if matches!(
-            ncr.conflict,
-            ConflictMode::NoCheckWithDhcid | ConflictMode::NoCheckWithoutDhcid
-        ) =>
+        ChangeType::Add
+            if matches!(
+                ncr.conflict,
+                ConflictMode::NoCheckWithDhcid | ConflictMode::NoCheckWithoutDhcid
+            ) =>
         {
             Fwd::Replace
         }
@@ -426,10 +433,7 @@ pub async fn carry_out(
     ncr: &Ncr,
     progress: &mut Progress,
 ) -> Outcome {
-    let fwd = ncr
-        .forward
-        .then(|| cfg.forward_domain(&ncr.fqdn))
-        .flatten();
+    let fwd = ncr.forward.then(|| cfg.forward_domain(&ncr.fqdn)).flatten();
     let rev = ncr.reverse.then(|| cfg.reverse_domain(ncr.ip)).flatten();
     if ncr.forward && fwd.is_none() {
         tracing::debug!(fqdn = %ncr.fqdn, "no forward-ddns domain matches: forward change skipped");
@@ -466,15 +470,25 @@ mod tests {
     #[test]
     fn conflict_resolution_transitions() {
         let c = ConflictMode::CheckWithDhcid;
-        assert_eq!(forward_next(Fwd::Add, c, RCODE_YXDOMAIN), Ok(Some(Fwd::Replace)));
-        assert_eq!(forward_next(Fwd::Replace, c, RCODE_NXDOMAIN), Ok(Some(Fwd::Add)));
+        assert_eq!(
+            forward_next(Fwd::Add, c, RCODE_YXDOMAIN),
+            Ok(Some(Fwd::Replace))
+        );
+        assert_eq!(
+            forward_next(Fwd::Replace, c, RCODE_NXDOMAIN),
+            Ok(Some(Fwd::Add))
+        );
         assert!(forward_next(Fwd::Replace, c, RCODE_NXRRSET).is_err());
         assert_eq!(
             forward_next(Fwd::RemoveAddr, c, RCODE_NXRRSET),
             Ok(Some(Fwd::RemoveRrs))
         );
         assert_eq!(
-            forward_next(Fwd::RemoveAddr, ConflictMode::NoCheckWithDhcid, RCODE_NOERROR),
+            forward_next(
+                Fwd::RemoveAddr,
+                ConflictMode::NoCheckWithDhcid,
+                RCODE_NOERROR
+            ),
             Ok(None)
         );
     }
