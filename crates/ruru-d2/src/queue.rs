@@ -201,27 +201,28 @@ async fn dispatch(
     // FQDN → the requests waiting behind the one being carried out.
     let mut waiting: HashMap<String, VecDeque<Ncr>> = HashMap::new();
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<String>();
+    // The workers: dropped (aborted) with this task.
+    let mut workers = tokio::task::JoinSet::new();
     let mut closed = false;
-    let start = |ncr: Ncr, key: String| {
-        let (cfg, stats, sem, delays, done, pending) = (
-            cfg.clone(),
-            stats.clone(),
-            sem.clone(),
-            delays.clone(),
-            done_tx.clone(),
-            pending.clone(),
-        );
-        tokio::spawn(async move {
+    let start = |workers: &mut tokio::task::JoinSet<()>, ncr: Ncr, key: String| {
+        let (cfg, stats, sem, delays) = (cfg.clone(), stats.clone(), sem.clone(), delays.clone());
+        // Frees the FQDN and the queue place however the worker ends.
+        let guard = Finished {
+            key: Some(key),
+            done: done_tx.clone(),
+            pending: pending.clone(),
+        };
+        workers.spawn(async move {
             work(&cfg, &stats, &sem, &delays, ncr).await;
-            pending.fetch_sub(1, Ordering::AcqRel);
-            let _ = done.send(key);
+            drop(guard);
         });
     };
     loop {
         tokio::select! {
+            Some(_) = workers.join_next(), if !workers.is_empty() => {}
             Some(key) = done_rx.recv() => {
                 match waiting.get_mut(&key).and_then(VecDeque::pop_front) {
-                    Some(next) => start(next, key),
+                    Some(next) => start(&mut workers, next, key),
                     None => {
                         waiting.remove(&key);
                     }
@@ -234,7 +235,7 @@ async fn dispatch(
                         Some(q) => q.push_back(ncr),
                         None => {
                             waiting.insert(key.clone(), VecDeque::new());
-                            start(ncr, key);
+                            start(&mut workers, ncr, key);
                         }
                     }
                 }
@@ -243,6 +244,23 @@ async fn dispatch(
         }
         if closed && waiting.is_empty() {
             break;
+        }
+    }
+}
+
+/// Sent when a worker ends (or is dropped): its FQDN is free and its
+/// queue place too.
+struct Finished {
+    key: Option<String>,
+    done: mpsc::UnboundedSender<String>,
+    pending: Arc<AtomicUsize>,
+}
+
+impl Drop for Finished {
+    fn drop(&mut self) {
+        self.pending.fetch_sub(1, Ordering::AcqRel);
+        if let Some(k) = self.key.take() {
+            let _ = self.done.send(k);
         }
     }
 }

@@ -647,3 +647,56 @@ async fn full_queue_refuses_at_once() {
     assert_eq!(h.pending(), 4);
     h.shutdown();
 }
+
+/// Requests for one name are carried out in the order they came, even
+/// when they come faster than the server answers; other names meanwhile.
+#[tokio::test]
+async fn one_name_in_order_others_concurrently() {
+    let Some((named, dig)) = prerequisites("one_name_in_order_others_concurrently") else {
+        return;
+    };
+    let ns = Named::start(&named, &dig, free_port());
+    let h = D2::spawn(Arc::new(config(&[ns.port], 2000, None, "")), tuning(&[]))
+        .await
+        .unwrap();
+    let name = "moving.example.org.";
+    let m = ConflictMode::CheckWithDhcid;
+    let mut expected_last = String::new();
+    for i in 0..5u8 {
+        let ip = format!("192.0.2.{}", 70 + i);
+        let add = ncr(ChangeType::Add, name, &ip, 7, m);
+        h.submit(add.clone()).unwrap();
+        if i < 4 {
+            let mut rm = add;
+            rm.change = ChangeType::Remove;
+            h.submit(rm).unwrap();
+        }
+        // Another name, interleaved.
+        let other = format!("other{i}.example.com.");
+        h.submit(ncr(
+            ChangeType::Add,
+            &other,
+            &format!("192.0.2.{}", 80 + i),
+            i,
+            m,
+        ))
+        .unwrap();
+        expected_last = ip;
+    }
+    idle(&h, Duration::from_secs(60)).await;
+    assert_eq!(ns.dig(name, "A"), vec![expected_last.clone()]);
+    assert_eq!(ns.dig(&rev(&expected_last), "PTR"), vec![name]);
+    for i in 0..4u8 {
+        assert!(ns
+            .dig(&rev(&format!("192.0.2.{}", 70 + i)), "PTR")
+            .is_empty());
+    }
+    for i in 0..5u8 {
+        assert_eq!(
+            ns.dig(&format!("other{i}.example.com."), "A"),
+            vec![format!("192.0.2.{}", 80 + i)]
+        );
+    }
+    assert_eq!(stat(&h, "update-error"), 0, "{:?}", h.snapshot());
+    h.shutdown();
+}

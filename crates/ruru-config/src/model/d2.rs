@@ -53,7 +53,7 @@ pub struct DnsServer {
 pub struct TsigKey {
     /// Lower-case, with its trailing dot (as it goes on the wire).
     pub name: String,
-    /// The name as written in the configuration (statistics use it).
+    /// The name as written in the configuration (what `key-name` refers to).
     pub config_name: String,
     pub algorithm: TsigAlgorithm,
     /// Truncate MACs to this many bits; 0: the whole digest.
@@ -134,21 +134,5 @@ impl D2Config {
     }
 }
 
-/// The reverse-lookup name of an address: `10.2.0.192.in-addr.arpa.`,
-/// or the nibbles of an IPv6 address under `ip6.arpa.`.
-pub fn reverse_name(addr: IpAddr) -> String {
-    match addr {
-        IpAddr::V4(a) => {
-            let o = a.octets();
-            format!("{}.{}.{}.{}.in-addr.arpa.", o[3], o[2], o[1], o[0])
-        }
-        IpAddr::V6(a) => {
-            let mut s = String::with_capacity(72);
-            for b in a.octets().iter().rev() {
-                s.push_str(&format!("{:x}.{:x}.", b & 0xf, b >> 4));
-            }
-            s.push_str("ip6.arpa.");
-            s
-        }
-    }
-}
+/// The reverse-lookup name of an address (see [`ruru_ddns::name::reverse_name`]).
+pub use ruru_ddns::name::reverse_name;
