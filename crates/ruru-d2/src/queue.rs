@@ -301,3 +301,15 @@ async fn work(cfg: &D2Config, stats: &Stats, sem: &Semaphore, delays: &[Duration
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// DHCP workers on any thread hold clones of the handle.
+    #[test]
+    fn handle_is_shareable() {
+        fn check<T: Send + Sync + Clone + 'static>() {}
+        check::<D2Handle>();
+    }
+}

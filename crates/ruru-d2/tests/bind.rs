@@ -76,10 +76,19 @@ fn free_port() -> u16 {
     loop {
         let u = UdpSocket::bind("127.0.0.1:0").unwrap();
         let port = u.local_addr().unwrap().port();
-        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() && (!have_ipv6() || v6_free(port)) {
             return port;
         }
     }
+}
+
+/// Whether ::1 can be bound (named listens there too when it can).
+fn have_ipv6() -> bool {
+    UdpSocket::bind("[::1]:0").is_ok()
+}
+
+fn v6_free(port: u16) -> bool {
+    UdpSocket::bind(("::1", port)).is_ok() && TcpListener::bind(("::1", port)).is_ok()
 }
 
 /// A private named; killed (only it) when dropped.
@@ -96,7 +105,7 @@ impl Named {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path().display().to_string();
         let mut conf = format!(
-            "options {{\n  directory \"{d}\";\n  listen-on port {port} {{ 127.0.0.1; }};\n  listen-on-v6 {{ none; }};\n  pid-file \"{d}/named.pid\";\n  session-keyfile \"{d}/session.key\";\n  recursion no;\n  dnssec-validation no;\n  notify no;\n}};\ncontrols {{ }};\n"
+            "options {{\n  directory \"{d}\";\n  listen-on port {port} {{ 127.0.0.1; }};\n  listen-on-v6 port {port} {{ ::1; }};\n  pid-file \"{d}/named.pid\";\n  session-keyfile \"{d}/session.key\";\n  recursion no;\n  dnssec-validation no;\n  notify no;\n}};\ncontrols {{ }};\n"
         );
         for (name, _, alg, _) in KEYS {
             conf.push_str(&format!(
@@ -209,9 +218,20 @@ fn config(
     key_override: Option<&str>,
     extra_keys: &str,
 ) -> D2Config {
-    let servers: Vec<String> = ports
+    let servers: Vec<(&str, u16)> = ports.iter().map(|p| ("127.0.0.1", *p)).collect();
+    config_at(&servers, timeout_ms, key_override, extra_keys)
+}
+
+/// [`config`] with servers at any address.
+fn config_at(
+    servers: &[(&str, u16)],
+    timeout_ms: u32,
+    key_override: Option<&str>,
+    extra_keys: &str,
+) -> D2Config {
+    let servers: Vec<String> = servers
         .iter()
-        .map(|p| format!("{{\"ip-address\": \"127.0.0.1\", \"port\": {p}}}"))
+        .map(|(a, p)| format!("{{\"ip-address\": \"{a}\", \"port\": {p}}}"))
         .collect();
     let servers = servers.join(", ");
     let domains = |reverse: bool| -> String {
@@ -698,5 +718,47 @@ async fn one_name_in_order_others_concurrently() {
         );
     }
     assert_eq!(stat(&h, "update-error"), 0, "{:?}", h.snapshot());
+    h.shutdown();
+}
+
+/// A DNS server reached over IPv6 (::1).
+#[tokio::test]
+async fn updates_over_ipv6() {
+    let Some((named, dig)) = prerequisites("updates_over_ipv6") else {
+        return;
+    };
+    if !have_ipv6() {
+        let msg = "SKIP updates_over_ipv6: ::1 cannot be bound (IPv6 disabled)";
+        assert!(
+            std::env::var("RURU_REQUIRE_ALL").as_deref() != Ok("1"),
+            "{msg} (RURU_REQUIRE_ALL=1)"
+        );
+        eprintln!("{msg}");
+        return;
+    }
+    let ns = Named::start(&named, &dig, free_port());
+    let h = D2::spawn(
+        Arc::new(config_at(&[("::1", ns.port)], 2000, None, "")),
+        tuning(&[]),
+    )
+    .await
+    .unwrap();
+    let n = ncr(
+        ChangeType::Add,
+        "v6transport.example.org.",
+        "2001:db8::77",
+        1,
+        ConflictMode::CheckWithDhcid,
+    );
+    h.submit(n).unwrap();
+    idle(&h, Duration::from_secs(30)).await;
+    assert_eq!(
+        ns.dig("v6transport.example.org.", "AAAA"),
+        vec!["2001:db8::77"]
+    );
+    assert_eq!(
+        ns.dig(&rev("2001:db8::77"), "PTR"),
+        vec!["v6transport.example.org."]
+    );
     h.shutdown();
 }
