@@ -47,7 +47,8 @@ pub struct DhcpDdns {
     /// Kea's control channel of D2: not supported yet (ruru's own control
     /// socket is in `Dhcp4`/`Dhcp6`).
     pub control_socket: Option<Value>,
-    /// Kea's D2 hook libraries (e.g. GSS-TSIG): not supported yet.
+    /// Kea's D2 hook libraries (e.g. GSS-TSIG): not supported yet; an
+    /// empty list is accepted.
     pub hooks_libraries: Option<Value>,
     /// Loggers, as in `Dhcp4` (default name `kea-dhcp-ddns`). Accepted and
     /// validated; ruru logs with the DHCP section's loggers.

@@ -984,11 +984,21 @@ const CLIENT_CLASS4_KEA: &[&str] = &[];
 
 const CONTROL_SOCKET_KEA: &[&str] = &["http-headers"];
 
+/// Kea's D2 keys ruru refuses as "not supported yet" (besides
+/// `control-socket` and `hooks-libraries`, which the file model reads so
+/// that validation can refuse them with their path).
+const DHCP_DDNS_KEA: &[&str] = &["control-sockets"];
+
 /// Whether Kea knows key `key` in the object of kind `kind` (see
 /// [`object_kind`]) — i.e. ruru should say "not supported yet" rather than
 /// "unknown key".
 pub fn kea_known(kind: &str, key: &str) -> bool {
+    // D2's loggers are Dhcp4's.
+    if let Some(rest) = kind.strip_prefix("DhcpDdns.loggers") {
+        return kea_known(&format!("Dhcp4.loggers{rest}"), key);
+    }
     let table: &[&str] = match kind {
+        "DhcpDdns" => DHCP_DDNS_KEA,
         "" => ROOT_KEA,
         "Dhcp4" => DHCP4_KEA,
         "Dhcp4.interfaces-config" => INTERFACES_KEA,
@@ -1034,5 +1044,7 @@ mod tests {
         assert!(kea_known("Dhcp6.subnet6", "ddns-ttl"));
         assert!(!kea_known("Dhcp6.client-classes", "option-def"));
         assert!(!kea_known("Dhcp4", "valid-lifetim"));
+        assert!(kea_known("DhcpDdns", "control-sockets"));
+        assert!(!kea_known("DhcpDdns", "control-sockts"));
     }
 }

@@ -80,7 +80,11 @@ pub(super) fn dhcp_ddns(v: &mut V, d: file::DhcpDdns, source: &Path) -> model::D
     if d.control_socket.is_some() {
         v.unsupported(format!("{p}.control-socket"));
     }
-    if d.hooks_libraries.is_some() {
+    // An empty list (as Kea's templates have) loads nothing: accepted.
+    if d.hooks_libraries
+        .as_ref()
+        .is_some_and(|h| h.as_array().is_none_or(|a| !a.is_empty()))
+    {
         v.unsupported(format!("{p}.hooks-libraries"));
     }
     let loggers = super::common::loggers(v, &SECTION, d.loggers.as_deref());
