@@ -2,7 +2,8 @@
 //! returns a [`D2Handle`] whose [`D2Handle::submit`] never waits (a DHCP
 //! worker calls it): requests beyond the queue's capacity are refused and
 //! counted (`queue-mgr-queue-full`). Requests for one FQDN are carried out
-//! one at a time in their order (Kea serialises them too); others run
+//! one at a time in their order (Kea serialises those of one DHCID, i.e.
+//! one client's name; ruru those of one name, whoever asks); others run
 //! concurrently, at most [`Tuning::max_concurrent`] at once. A request
 //! whose servers are all unreachable is tried again after each of
 //! [`Tuning::retry_delays`] (Kea's D2 drops it at once), holding back the
