@@ -106,11 +106,51 @@ impl Stats {
         out
     }
 
+    /// Sets every counter to zero (Kea's `statistic-reset-all`).
+    pub fn reset(&self) {
+        for c in &self.global {
+            c.store(0, Ordering::Relaxed);
+        }
+        for k in self.keys.values() {
+            for c in k {
+                c.store(0, Ordering::Relaxed);
+            }
+        }
+    }
+
     /// The value of the counter named `name` (either kind), if any.
     pub fn value(&self, name: &str) -> Option<i64> {
         self.snapshot()
             .into_iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn names_and_reset() {
+        let cfg = ruru_config::load_str(
+            r#"{"DhcpDdns": {"tsig-keys": [{"name": "K1", "algorithm": "HMAC-MD5", "secret": "AAAA"}]}}"#,
+            std::path::Path::new("/etc/ruru/d2.json"),
+        )
+        .unwrap()
+        .dhcp_ddns
+        .unwrap();
+        let s = Stats::new(&cfg);
+        s.inc(Stat::UpdateSent);
+        s.inc_key("k1.", KeyStat::Timeout);
+        s.inc_key("nokey.", KeyStat::Timeout);
+        let snap = s.snapshot();
+        assert_eq!(snap.len(), 14);
+        assert_eq!(snap[4], ("update-sent".to_string(), 1));
+        assert_eq!(s.value("key[k1.].update-timeout"), Some(1));
+        assert_eq!(s.value("queue-mgr-queue-full"), Some(0));
+        s.reset();
+        assert!(s.snapshot().iter().all(|(_, v)| *v == 0));
     }
 }
