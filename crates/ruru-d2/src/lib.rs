@@ -10,7 +10,7 @@
 //! - [`queue`]: [`D2::spawn`] and the [`D2Handle`] that takes requests
 //!   without ever blocking; per-FQDN ordering, bounded concurrency,
 //!   retrying unreachable servers later.
-//! - [`listener`](crate::listener): the NCR UDP listener (Kea's wire
+//! - `listener`: the NCR UDP listener (Kea's wire
 //!   format) feeding the same queue.
 //! - [`updater`]: one request as Kea's transactions (the DNS updates of
 //!   each conflict-resolution mode, server failover).
