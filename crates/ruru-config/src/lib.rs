@@ -1,4 +1,5 @@
-//! Kea-format configuration for ruru: the `Dhcp4` and `Dhcp6` sections.
+//! Kea-format configuration for ruru: the `Dhcp4`, `Dhcp6` and `DhcpDdns`
+//! sections.
 //!
 //! Modules:
 //! - [`model`]: the validated runtime model the engine and server use:
@@ -191,6 +192,9 @@ fn merge(m: &mut Config, c: Config) {
     }
     if c.dhcp6.is_some() {
         m.dhcp6 = c.dhcp6;
+    }
+    if c.dhcp_ddns.is_some() {
+        m.dhcp_ddns = c.dhcp_ddns;
     }
     if let (serde_json::Value::Object(into), serde_json::Value::Object(from)) = (&mut m.raw, c.raw)
     {

@@ -34,12 +34,14 @@
 //! - `overlap`: the O(n log n) overlap checks of subnets, pools, pd-pools
 //!   and reserved prefixes;
 //! - `v4`: the `Dhcp4` section (globals, subnets, pools, reservations);
+//! - `d2`: the `DhcpDdns` section (listener, zones, servers, TSIG keys);
 //! - `v6`: the `Dhcp6` section (preferred lifetimes, PD pools, DUID
 //!   reservations, `server-id`).
 
 mod classes;
 mod common;
 mod control;
+mod d2;
 mod databases;
 mod ddns;
 mod flex;
@@ -155,16 +157,22 @@ pub fn validate(
     };
     let dhcp4 = root.dhcp4.map(|d| v4::dhcp4(&mut v, d));
     let dhcp6 = root.dhcp6.map(|d| v6::dhcp6(&mut v, d));
+    let dhcp_ddns = root.dhcp_ddns.map(|d| d2::dhcp_ddns(&mut v, d, source));
     if v.problems.is_empty() {
         Ok(model::Config {
             source: source.to_path_buf(),
-            sections: [("Dhcp4", dhcp4.is_some()), ("Dhcp6", dhcp6.is_some())]
-                .into_iter()
-                .filter(|(_, present)| *present)
-                .map(|(name, _)| (name.to_string(), source.to_path_buf()))
-                .collect(),
+            sections: [
+                ("Dhcp4", dhcp4.is_some()),
+                ("Dhcp6", dhcp6.is_some()),
+                ("DhcpDdns", dhcp_ddns.is_some()),
+            ]
+            .into_iter()
+            .filter(|(_, present)| *present)
+            .map(|(name, _)| (name.to_string(), source.to_path_buf()))
+            .collect(),
             dhcp4,
             dhcp6,
+            dhcp_ddns,
             raw: serde_json::Value::Null,
         })
     } else {

@@ -603,7 +603,7 @@ fn not_supported_yet() {
         assert_eq!(d.message, format!("not supported yet: {path}"), "{d}");
         assert_eq!(d.line, 2, "{d}");
     }
-    for top in ["Netconf", "Control-agent", "DhcpDdns"] {
+    for top in ["Netconf", "Control-agent"] {
         let d = err(&format!("{{\"Dhcp4\": {{}},\n \"{top}\": {{}}}}"));
         check(&d, 2, 2, top, &format!("not supported yet: {top}"));
     }

@@ -1,6 +1,6 @@
 //! Domain names as DDNS needs them: wire form (for the DHCID digest and
-//! option 81/39), Kea's qualifying of partial names and the names it
-//! generates from addresses.
+//! option 81/39), Kea's qualifying of partial names, the names it
+//! generates from addresses, and reverse-lookup names.
 
 use std::net::IpAddr;
 
@@ -91,6 +91,26 @@ pub fn generated_label(prefix: &str, addr: IpAddr) -> String {
     format!("{prefix}-{a}")
 }
 
+/// The reverse-lookup name of an address, as D2 updates its PTR record:
+/// `10.2.0.192.in-addr.arpa.`, or the 32 nibbles of an IPv6 address under
+/// `ip6.arpa.` (RFC 3596 §2.5).
+pub fn reverse_name(addr: IpAddr) -> String {
+    match addr {
+        IpAddr::V4(a) => {
+            let o = a.octets();
+            format!("{}.{}.{}.{}.in-addr.arpa.", o[3], o[2], o[1], o[0])
+        }
+        IpAddr::V6(a) => {
+            let mut s = String::with_capacity(73);
+            for b in a.octets().iter().rev() {
+                s.push_str(&format!("{:x}.{:x}.", b & 0xf, b >> 4));
+            }
+            s.push_str("ip6.arpa.");
+            s
+        }
+    }
+}
+
 /// Number of labels of `name`, not counting the root.
 pub fn label_count(name: &str) -> usize {
     let t = name.strip_suffix('.').unwrap_or(name);
@@ -135,6 +155,14 @@ mod tests {
                 "192.0.2.10".parse().unwrap_or(IpAddr::from([0; 4]))
             ),
             "myhost-192-0-2-10"
+        );
+        assert_eq!(
+            reverse_name("192.0.2.10".parse().unwrap_or(IpAddr::from([0; 4]))),
+            "10.2.0.192.in-addr.arpa."
+        );
+        assert_eq!(
+            reverse_name("2001:db8::5".parse().unwrap_or(IpAddr::from([0; 4]))),
+            "5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa."
         );
         assert_eq!(label_count("a.b.c."), 3);
         assert_eq!(label_count("a"), 1);

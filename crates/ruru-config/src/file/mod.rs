@@ -16,7 +16,9 @@ use serde::de::{value::MapAccessDeserializer, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
 
+mod d2;
 mod v6;
+pub use d2::*;
 pub use v6::*;
 
 /// A value that must be a JSON object. serde's derived structs also accept
@@ -52,7 +54,8 @@ fn objects<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     Ok(Option::<Vec<Obj<T>>>::deserialize(d)?.map(|v| v.into_iter().map(|o| o.0).collect()))
 }
 
-/// The whole file: `{"Dhcp4": {...}, "Dhcp6": {...}}` (either or both).
+/// The whole file: `{"Dhcp4": {...}, "Dhcp6": {...}, "DhcpDdns": {...}}`
+/// (any of them).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Root {
@@ -64,6 +67,11 @@ pub struct Root {
     #[serde(rename = "Dhcp6")]
     #[serde(default, deserialize_with = "object")]
     pub dhcp6: Option<Dhcp6>,
+    /// The DNS updater's configuration (Kea's `kea-dhcp-ddns`), see
+    /// [`DhcpDdns`].
+    #[serde(rename = "DhcpDdns")]
+    #[serde(default, deserialize_with = "object")]
+    pub dhcp_ddns: Option<DhcpDdns>,
 }
 
 /// The `Dhcp4` section.
@@ -947,7 +955,7 @@ pub fn object_kind(path: &str) -> String {
     s
 }
 
-const ROOT_KEA: &[&str] = &["Control-agent", "DhcpDdns", "Netconf", "Logging"];
+const ROOT_KEA: &[&str] = &["Control-agent", "Netconf", "Logging"];
 
 const DHCP4_KEA: &[&str] = &[
     "dhcp-queue-control",
@@ -1109,11 +1117,21 @@ const CLIENT_CLASS4_KEA: &[&str] = &[];
 
 const CONTROL_SOCKET_KEA: &[&str] = &["http-headers"];
 
+/// Kea's D2 keys ruru refuses as "not supported yet" (besides
+/// `control-socket` and `hooks-libraries`, which the file model reads so
+/// that validation can refuse them with their path).
+const DHCP_DDNS_KEA: &[&str] = &["control-sockets"];
+
 /// Whether Kea knows key `key` in the object of kind `kind` (see
 /// [`object_kind`]) — i.e. ruru should say "not supported yet" rather than
 /// "unknown key".
 pub fn kea_known(kind: &str, key: &str) -> bool {
+    // D2's loggers are Dhcp4's.
+    if let Some(rest) = kind.strip_prefix("DhcpDdns.loggers") {
+        return kea_known(&format!("Dhcp4.loggers{rest}"), key);
+    }
     let table: &[&str] = match kind {
+        "DhcpDdns" => DHCP_DDNS_KEA,
         "" => ROOT_KEA,
         "Dhcp4" => DHCP4_KEA,
         "Dhcp4.interfaces-config" => INTERFACES_KEA,
@@ -1159,5 +1177,7 @@ mod tests {
         assert!(kea_known("Dhcp6.subnet6", "ddns-ttl"));
         assert!(!kea_known("Dhcp6.client-classes", "option-def"));
         assert!(!kea_known("Dhcp4", "valid-lifetim"));
+        assert!(kea_known("DhcpDdns", "control-sockets"));
+        assert!(!kea_known("DhcpDdns", "control-sockts"));
     }
 }

@@ -15,6 +15,7 @@
 //! - [`ddns`]: the DHCP side of dynamic DNS (`ddns-*`, `dhcp-ddns`).
 //! - [`v4`]: the `Dhcp4` section.
 //! - [`v6`]: the `Dhcp6` section.
+//! - [`d2`]: the `DhcpDdns` section (the built-in DNS updater).
 //!
 //! Imports go one way: `v4` and `v6` use `common` and `classes`, this
 //! module uses them all, and neither `common` nor `classes` uses a
@@ -26,12 +27,14 @@ use std::path::PathBuf;
 pub mod classes;
 pub mod common;
 pub mod ddns;
+pub mod d2;
 pub mod v4;
 pub mod v6;
 
 pub use classes::*;
 pub use common::*;
 pub use ddns::*;
+pub use d2::*;
 pub use v4::*;
 pub use v6::*;
 
@@ -41,13 +44,15 @@ pub struct Config {
     /// The file this was loaded from (SIGHUP and `config-reload` read it
     /// again); with several files ([`crate::load_files`]), the first.
     pub source: PathBuf,
-    /// Each section present (`Dhcp4`, `Dhcp6`) and the file it came from.
+    /// Each section present (`Dhcp4`, `Dhcp6`, `DhcpDdns`) and the file it came from.
     pub sections: Vec<(String, PathBuf)>,
     /// The `Dhcp4` section, when present.
     pub dhcp4: Option<Dhcp4>,
     /// The `Dhcp6` section, when present. A file may have either section
     /// or both; one with neither is valid here (the server decides).
     pub dhcp6: Option<Dhcp6>,
+    /// The `DhcpDdns` section (the DNS updater), when present.
+    pub dhcp_ddns: Option<D2Config>,
     /// The file as JSON after comments and includes were resolved (what
     /// `config-get` returns and `config-write` writes).
     pub raw: serde_json::Value,

@@ -329,7 +329,11 @@ fn hook_library(v: &mut V, p: &str, h: &file::HookLibrary) -> Option<model::Hook
     }
 }
 
-fn loggers(v: &mut V, sec: &Section, list: Option<&[file::Logger]>) -> Vec<model::Logger> {
+pub(super) fn loggers(
+    v: &mut V,
+    sec: &Section,
+    list: Option<&[file::Logger]>,
+) -> Vec<model::Logger> {
     let Some(list) = list else {
         return vec![model::Logger {
             name: sec.logger.to_string(),
