@@ -200,3 +200,113 @@ fn dhcpv6_client_fqdn_becomes_name_change_requests() {
     let rm = next_ncr(&d2);
     assert_eq!((rm.change, rm.dhcid), (ChangeType::Remove, add.dhcid));
 }
+
+#[path = "../crates/ruru-d2/tests/named/mod.rs"]
+mod named;
+
+/// The reverse name of an IPv4 address.
+fn rev4(a: Ipv4Addr) -> String {
+    let o = a.octets();
+    format!("{}.{}.{}.{}.in-addr.arpa", o[3], o[2], o[1], o[0])
+}
+
+/// The whole chain in one process, against a real BIND: ruru's DHCPv4
+/// server sends its requests to ruru's own DNS updater (`DhcpDdns` in
+/// the same file), which updates BIND with TSIG: A, PTR and DHCID appear
+/// for an option 81 client and an option 12 client; a second client
+/// claiming a taken name does not get it; a release removes the records;
+/// with BIND down, a burst of exchanges is answered as fast as ever and
+/// the updates are applied once BIND is back.
+#[test]
+fn dhcpv4_clients_get_dns_records_from_the_built_in_updater() {
+    let test = "ddns_bind_v4";
+    let Some((named_bin, dig)) = named::prerequisites(test) else {
+        return;
+    };
+    if !can_bind_67(test) {
+        return;
+    }
+    let ra = relay_addr_for(test);
+    let mut dns = named::Named::start(&named_bin, &dig, named::free_port());
+    let d2_port = named::free_port();
+    let section = named::section_text(&[("127.0.0.1", dns.port)], 500, None, "", d2_port);
+    let cfg = config(ra, d2_port).replace("\n}", &format!(",\n  \"DhcpDdns\": {section}\n}}"));
+    let srv = Server::start(&cfg);
+    let relay = Relay::new(ra, srv.port);
+    let dora = |c: &mut Client, name: Option<(u8, &[u8])>| -> Ipv4Addr {
+        let add = |m: v4::Message| match name {
+            Some((code, data)) => with_option(m, code, data),
+            None => m,
+        };
+        let offer = relay.exchange(&add(c.discover())).expect("OFFER");
+        let sid = server_id(&offer).unwrap();
+        let ack = relay
+            .exchange(&add(c.request_selecting(offer.yiaddr(), sid)))
+            .expect("ACK");
+        assert_eq!(msg_type(&ack), Some(MessageType::Ack));
+        ack.yiaddr()
+    };
+    let settles = |name: &str, rtype: &str, want: &[String]| {
+        assert!(
+            wait_until(Duration::from_secs(10), || dns.dig(name, rtype) == want),
+            "{name} {rtype}: {:?}, expected {want:?}\n{}",
+            dns.dig(name, rtype),
+            srv.log_text()
+        );
+    };
+
+    // Option 81 (S=1): A, PTR, DHCID at both.
+    let laptop = [&[0x05u8, 0, 0][..], b"\x06laptop"].concat();
+    let mut a = Client::new(0x51, ra);
+    let addr_a = dora(&mut a, Some((81, &laptop)));
+    settles("laptop.example.org", "A", &[addr_a.to_string()]);
+    settles(&rev4(addr_a), "PTR", &["laptop.example.org.".to_string()]);
+    assert_eq!(dns.dig("laptop.example.org", "DHCID").len(), 1);
+    assert_eq!(dns.dig(&rev4(addr_a), "DHCID").len(), 1);
+
+    // Another client claims the name: refused (RFC 4703), the owner's
+    // records stay; no PTR for the loser.
+    let mut b = Client::new(0x52, ra);
+    let addr_b = dora(&mut b, Some((81, &laptop)));
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(dns.dig("laptop.example.org", "A"), [addr_a.to_string()]);
+    assert!(dns.dig(&rev4(addr_b), "PTR").is_empty());
+
+    // Option 12: qualified and registered.
+    let mut c = Client::new(0x53, ra);
+    let addr_c = dora(&mut c, Some((12, b"PC_3")));
+    settles("pc3.example.org", "A", &[addr_c.to_string()]);
+    settles(&rev4(addr_c), "PTR", &["pc3.example.org.".to_string()]);
+
+    // Release: the owner's records go.
+    relay.send(&a.release(addr_a, Ipv4Addr::new(127, 0, 0, 1)));
+    settles("laptop.example.org", "A", &[]);
+    settles(&rev4(addr_a), "PTR", &[]);
+    settles("laptop.example.org", "DHCID", &[]);
+
+    // BIND down: exchanges are not slowed; updates wait and are applied
+    // when it is back.
+    dns.stop();
+    let started = std::time::Instant::now();
+    let mut burst = Vec::new();
+    for n in 0..8u8 {
+        let mut k = Client::new(0x60 + n, ra);
+        let name = format!("host{n}");
+        burst.push((name.clone(), dora(&mut k, Some((12, name.as_bytes())))));
+    }
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(8),
+        "8 DORAs took {took:?} with the DNS server down"
+    );
+    dns.restart();
+    for (name, addr) in &burst {
+        let fqdn = format!("{name}.example.org");
+        assert!(
+            wait_until(Duration::from_secs(30), || dns.dig(&fqdn, "A")
+                == [addr.to_string()]),
+            "{fqdn} not registered after the DNS server came back\n{}",
+            srv.log_text()
+        );
+    }
+}

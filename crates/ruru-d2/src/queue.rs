@@ -113,6 +113,16 @@ impl D2 {
     /// NCR listener bound to `cfg.listen` when `tuning.listen` (an error
     /// if that address cannot be bound).
     pub async fn spawn(cfg: Arc<D2Config>, tuning: Tuning) -> std::io::Result<D2Handle> {
+        D2::start(cfg, tuning, &tokio::runtime::Handle::current())
+    }
+
+    /// [`D2::spawn`] from outside an async context: the tasks run on
+    /// `rt` (the listener's socket is bound here, at once).
+    pub fn start(
+        cfg: Arc<D2Config>,
+        tuning: Tuning,
+        rt: &tokio::runtime::Handle,
+    ) -> std::io::Result<D2Handle> {
         let stats = Arc::new(Stats::new(&cfg));
         let capacity = tuning.queue_capacity.max(1);
         let (tx, rx) = mpsc::channel(capacity);
@@ -122,25 +132,23 @@ impl D2 {
             pending: Arc::new(AtomicUsize::new(0)),
             capacity,
         };
+        let _in_rt = rt.enter();
         let mut tasks = Vec::new();
         let mut listen_addr = None;
         if tuning.listen {
-            let sock = tokio::net::UdpSocket::bind(cfg.listen).await.map_err(|e| {
+            let bound = std::net::UdpSocket::bind(cfg.listen)
+                .and_then(|s| s.set_nonblocking(true).map(|()| s))
+                .and_then(tokio::net::UdpSocket::from_std);
+            let sock = bound.map_err(|e| {
                 std::io::Error::new(
                     e.kind(),
                     format!("DhcpDdns: cannot listen for NCRs on {}: {e}", cfg.listen),
                 )
             })?;
             listen_addr = sock.local_addr().ok();
-            tasks.push(tokio::spawn(crate::listener::run(sock, submitter.clone())));
+            tasks.push(rt.spawn(crate::listener::run(sock, submitter.clone())));
         }
-        tasks.push(tokio::spawn(dispatch(
-            cfg,
-            stats,
-            tuning,
-            rx,
-            submitter.pending.clone(),
-        )));
+        tasks.push(rt.spawn(dispatch(cfg, stats, tuning, rx, submitter.pending.clone())));
         Ok(D2Handle {
             inner: Arc::new(Inner {
                 submitter,

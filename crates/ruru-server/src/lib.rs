@@ -2,6 +2,7 @@
 //!
 //! Modules:
 //! - [`control`]: the control API (Kea's commands over UNIX socket / HTTP).
+//! - [`d2`]: the built-in DNS updater (`DhcpDdns`) in the process.
 //! - [`logging`]: Kea `loggers` → a tracing subscriber.
 //! - [`state`]: the process: what both families share (the configuration
 //!   snapshot, hook libraries, control channels) and reload itself.
@@ -31,6 +32,7 @@
 #![deny(unsafe_code)]
 
 pub mod control;
+pub mod d2;
 pub mod db;
 pub mod ddns;
 pub mod duid;

@@ -206,6 +206,16 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     };
     let nsockets =
         v4.as_ref().map_or(0, |s| s.socket_count()) + v6.as_ref().map_or(0, |s| s.socket_count());
+    let d2 = crate::d2::D2Service::default();
+    if let Err(e) = d2.apply(&config, rt.handle()) {
+        for s in v4.iter() {
+            s.stop();
+        }
+        for s in v6.iter() {
+            s.stop();
+        }
+        return Err(e);
+    }
     let shared = Arc::new(Shared::new(
         Running {
             config: Arc::new(config),
@@ -215,6 +225,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
         v6,
         hook_stats,
         opts.config.clone(),
+        d2,
     ));
 
     // A lost SQL database: Kea's `on-fail` (crate::db::watch). When it says
@@ -266,9 +277,15 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
             info!(statistic = %name, value = v, "statistic");
         }
     }
-    for (name, v) in shared.hook_stats.snapshot() {
+    for (name, v) in shared
+        .hook_stats
+        .snapshot()
+        .into_iter()
+        .chain(shared.d2.snapshot())
+    {
         info!(statistic = %name, value = v, "statistic");
     }
+    shared.d2.stop();
     shared.unload_hooks();
     info!("ruru stopped");
     let why = lock(&fatal).take();

@@ -109,6 +109,8 @@ pub struct Shared {
     pub v6: Option<Arc<FamilyService<V6>>>,
     /// Hook statistics per library and hook point, kept across reloads.
     pub hook_stats: Arc<HookStats>,
+    /// The built-in DNS updater (`DhcpDdns`), when configured.
+    pub d2: crate::d2::D2Service,
     /// The first configuration file (includes of configurations from the
     /// API resolve in its directory).
     pub config_path: PathBuf,
@@ -174,6 +176,7 @@ impl Shared {
         v6: Option<Arc<FamilyService<V6>>>,
         hook_stats: Arc<HookStats>,
         config_paths: Vec<PathBuf>,
+        d2: crate::d2::D2Service,
     ) -> Self {
         let allowed =
             crate::control::paths::Allowed::new(ruru_config::Places::from_env(), &running.config);
@@ -183,6 +186,7 @@ impl Shared {
             v4,
             v6,
             hook_stats,
+            d2,
             config_path: config_paths.first().cloned().unwrap_or_default(),
             config_paths,
             listeners: std::sync::OnceLock::new(),
@@ -245,6 +249,9 @@ impl Shared {
         let p6 = Prepared::of(&self.v6, &config)?;
         let (libs, parked_limit) = hooks::libraries_of(&config)?;
         let new_hooks = self.load_hooks(&old, &libs, parked_limit)?;
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            self.d2.apply(&config, &rt)?;
+        }
         crate::logging::apply(logging);
         if let Some(p) = p4 {
             p.commit(&new_hooks);

@@ -26,15 +26,15 @@ use std::path::PathBuf;
 
 pub mod classes;
 pub mod common;
-pub mod ddns;
 pub mod d2;
+pub mod ddns;
 pub mod v4;
 pub mod v6;
 
 pub use classes::*;
 pub use common::*;
-pub use ddns::*;
 pub use d2::*;
+pub use ddns::*;
 pub use v4::*;
 pub use v6::*;
 

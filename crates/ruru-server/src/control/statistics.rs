@@ -59,14 +59,21 @@ fn one(ctx: &ControlCtx, f: &Family<'_>, command: &str, args: &Value) -> Res {
         "statistic-get" => {
             let name = req_str(args, "name")?;
             let mut m = Map::new();
-            if let Some(v) = f.stats.lookup(name).or_else(|| hooks.lookup(name)) {
+            let d2 = || ctx.shared.d2.lookup(name);
+            if let Some(v) = f
+                .stats
+                .lookup(name)
+                .or_else(|| hooks.lookup(name))
+                .or_else(d2)
+            {
                 m.insert(name.to_string(), f.samples.observe(name, v));
             }
             Ok(ok("", Value::Object(m)))
         }
         "statistic-get-all" => {
             let mut m = Map::new();
-            for (name, v) in f.stats.snapshot().into_iter().chain(hooks.snapshot()) {
+            let all = f.stats.snapshot().into_iter().chain(hooks.snapshot());
+            for (name, v) in all.chain(ctx.shared.d2.snapshot()) {
                 let s = f.samples.observe(&name, v);
                 m.insert(name, s);
             }
@@ -84,6 +91,7 @@ fn one(ctx: &ControlCtx, f: &Family<'_>, command: &str, args: &Value) -> Res {
         "statistic-reset-all" => {
             f.stats.reset_all();
             hooks.reset_all();
+            ctx.shared.d2.reset_all();
             f.samples.clear();
             Ok(answer(
                 SUCCESS,
