@@ -310,3 +310,150 @@ fn dhcpv4_clients_get_dns_records_from_the_built_in_updater() {
         );
     }
 }
+
+/// Kea's stdout logger for `name`, as a JSON member.
+fn kea_logger(name: &str) -> String {
+    format!(
+        r#""loggers": [ {{ "name": "{name}", "severity": "INFO", "output_options": [ {{ "output": "stdout" }} ] }} ]"#
+    )
+}
+
+/// Kea 2.2's `kea-dhcp4` sends its name-change requests to ruru's DNS
+/// updater (ruru replacing `kea-dhcp-ddns`): its client's records appear
+/// in BIND.
+#[test]
+fn kea_dhcp4_sends_its_requests_to_rurus_updater() {
+    use common::kea::Kea;
+    let test = "ddns_kea_dhcp4_to_ruru";
+    let Some((named_bin, dig)) = named::prerequisites(test) else {
+        return;
+    };
+    if !can_bind_67(test) {
+        return;
+    }
+    let ra = relay_addr_for(test);
+    let dns = named::Named::start(&named_bin, &dig, named::free_port());
+    let d2_port = named::free_port();
+    let section = named::section_text(&[("127.0.0.1", dns.port)], 500, None, "", d2_port);
+    // ruru: its updater, and a DHCPv4 section serving no one here.
+    let idle = relay_addr_for("ddns_kea_dhcp4_to_ruru idle");
+    let ruru = Server::start(
+        &config(idle, named::free_port())
+            .replace("\n}", &format!(",\n  \"DhcpDdns\": {section}\n}}")),
+    );
+    let kea_cfg = format!(
+        r#"{{ "Dhcp4": {{
+  "interfaces-config": {{ "interfaces": ["lo"], "dhcp-socket-type": "udp" }},
+  "lease-database": {{ "type": "memfile", "persist": false }},
+  "valid-lifetime": 3600,
+  {logger},
+  "dhcp-ddns": {{ "enable-updates": true, "server-ip": "127.0.0.1", "server-port": {d2_port} }},
+  "ddns-qualifying-suffix": "example.org",
+  "subnet4": [ {{ "id": 1, "subnet": "192.0.2.0/24", "relay": {{ "ip-addresses": ["{ra}"] }},
+                 "pools": [ {{ "pool": "192.0.2.100 - 192.0.2.120" }} ] }} ]
+}} }}"#,
+        logger = kea_logger("kea-dhcp4")
+    );
+    let args = ["-p".to_string(), free_port().to_string()];
+    let Some(kea) = Kea::start(
+        "kea-dhcp4",
+        "kea-dhcp4-server",
+        &kea_cfg,
+        &args,
+        "DHCP4_STARTED",
+        test,
+    ) else {
+        return;
+    };
+    let relay = Relay::new(ra, kea.port);
+    let mut c = Client::new(0x71, ra);
+    let name = [&[0x05u8, 0, 0][..], b"\x07keahost"].concat();
+    let offer = relay
+        .exchange(&with_option(c.discover(), 81, &name))
+        .expect("OFFER from Kea");
+    let sid = server_id(&offer).unwrap();
+    let ack = relay
+        .exchange(&with_option(
+            c.request_selecting(offer.yiaddr(), sid),
+            81,
+            &name,
+        ))
+        .expect("ACK from Kea");
+    let addr = ack.yiaddr();
+    let ok = wait_until(Duration::from_secs(10), || {
+        dns.dig("keahost.example.org", "A") == [addr.to_string()]
+            && dns.dig(&rev4(addr), "PTR") == ["keahost.example.org."]
+    });
+    assert!(
+        ok,
+        "Kea's client not in DNS:\n{}\n{}",
+        kea.log_text(),
+        ruru.log_text()
+    );
+}
+
+/// ruru's DHCPv4 server sends its name-change requests to Kea 2.2's
+/// `kea-dhcp-ddns` (a site keeping its Kea D2): its client's records
+/// appear in BIND.
+#[test]
+fn ruru_sends_its_requests_to_kea_dhcp_ddns() {
+    use common::kea::Kea;
+    let test = "ddns_ruru_to_kea_d2";
+    let Some((named_bin, dig)) = named::prerequisites(test) else {
+        return;
+    };
+    if !can_bind_67(test) {
+        return;
+    }
+    let ra = relay_addr_for(test);
+    let dns = named::Named::start(&named_bin, &dig, named::free_port());
+    let d2_port = named::free_port();
+    let section = named::section_text(&[("127.0.0.1", dns.port)], 500, None, "", d2_port).replacen(
+        '{',
+        &format!("{{ {},", kea_logger("kea-dhcp-ddns")),
+        1,
+    );
+    let Some(kea) = Kea::start(
+        "kea-dhcp-ddns",
+        "kea-dhcp-ddns-server",
+        &format!("{{ \"DhcpDdns\": {section} }}"),
+        &[],
+        "DHCP_DDNS_STARTED",
+        test,
+    ) else {
+        return;
+    };
+    let srv = Server::start(&config(ra, d2_port));
+    let relay = Relay::new(ra, srv.port);
+    let mut c = Client::new(0x72, ra);
+    let name = [&[0x05u8, 0, 0][..], b"\x08ruruhost"].concat();
+    let offer = relay
+        .exchange(&with_option(c.discover(), 81, &name))
+        .expect("OFFER");
+    let sid = server_id(&offer).unwrap();
+    let ack = relay
+        .exchange(&with_option(
+            c.request_selecting(offer.yiaddr(), sid),
+            81,
+            &name,
+        ))
+        .expect("ACK");
+    let addr = ack.yiaddr();
+    let ok = wait_until(Duration::from_secs(10), || {
+        dns.dig("ruruhost.example.org", "A") == [addr.to_string()]
+            && dns.dig(&rev4(addr), "PTR") == ["ruruhost.example.org."]
+            && dns.dig("ruruhost.example.org", "DHCID").len() == 1
+    });
+    assert!(
+        ok,
+        "ruru's client not in DNS:\n{}\n{}",
+        kea.log_text(),
+        srv.log_text()
+    );
+    // Release: Kea's D2 removes them (the DHCID matches).
+    relay.send(&c.release(addr, sid));
+    let gone = wait_until(Duration::from_secs(10), || {
+        dns.dig("ruruhost.example.org", "A").is_empty() && dns.dig(&rev4(addr), "PTR").is_empty()
+    });
+    assert!(gone, "not removed:\n{}", kea.log_text());
+}

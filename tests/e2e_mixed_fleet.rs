@@ -23,101 +23,34 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
 use std::net::Ipv4Addr;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::process::Command;
 
 use common::db::*;
+use common::kea::Kea;
 use common::*;
 use dhcproto::v4::MessageType;
 
-/// A `kea-dhcp4` process, stopped when dropped.
-struct Kea {
-    child: Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
-}
-
-impl Kea {
-    /// Starts `kea-dhcp4` on `config` (Kea's format; its loggers go to
-    /// stdout), listening on a free port of 127.0.0.1; `None` (SKIP) when
-    /// Kea is not installed.
-    fn start(config: &str, test: &str) -> Option<Kea> {
-        let bin = ["kea-dhcp4", "/usr/sbin/kea-dhcp4"]
-            .into_iter()
-            .find(|b| Command::new(b).arg("-v").output().is_ok());
-        let Some(bin) = bin else {
-            skip(
-                test,
-                "kea-dhcp4 (Debian package kea-dhcp4-server) not found",
-            );
-            return None;
-        };
-        let dir = tempfile::tempdir().unwrap();
-        let cfg = dir.path().join("kea-dhcp4.json");
-        let config = config.replacen(
-            r#""valid-lifetime": 3600,"#,
-            r#""valid-lifetime": 3600,
+/// Starts `kea-dhcp4` on `config` (Kea's format, given loggers to
+/// stdout here), listening on a free port of 127.0.0.1; `None` (SKIP)
+/// when Kea is not installed.
+fn start_kea(config: &str, test: &str) -> Option<Kea> {
+    let config = config.replacen(
+        r#""valid-lifetime": 3600,"#,
+        r#""valid-lifetime": 3600,
   "loggers": [ { "name": "kea-dhcp4", "severity": "INFO",
                  "output_options": [ { "output": "stdout" } ] } ],"#,
-            1,
-        );
-        std::fs::write(&cfg, config).unwrap();
-        let port = free_port();
-        let mut child = Command::new(bin)
-            .arg("-c")
-            .arg(&cfg)
-            .args(["-p", &port.to_string()])
-            .env("KEA_PIDFILE_DIR", dir.path())
-            .env("KEA_LOCKFILE_DIR", dir.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start kea-dhcp4");
-        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let (tx, rx) = mpsc::channel();
-        for out in [
-            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
-            Box::new(child.stderr.take().unwrap()),
-        ] {
-            let (tx, log) = (tx.clone(), log.clone());
-            std::thread::spawn(move || {
-                for line in BufReader::new(out).lines().map_while(Result::ok) {
-                    if line.contains("DHCP4_STARTED") {
-                        let _ = tx.send(());
-                    }
-                    log.lock().unwrap().push(line);
-                }
-            });
-        }
-        if rx.recv_timeout(Duration::from_secs(20)).is_err() {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "kea-dhcp4 did not start:\n{}",
-                log.lock().unwrap().join("\n")
-            );
-        }
-        Some(Kea {
-            child,
-            port,
-            _dir: dir,
-            log,
-        })
-    }
-}
-
-impl Drop for Kea {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if std::thread::panicking() {
-            eprintln!("kea-dhcp4 log:\n{}", self.log.lock().unwrap().join("\n"));
-        }
-    }
+        1,
+    );
+    let args = ["-p".to_string(), free_port().to_string()];
+    Kea::start(
+        "kea-dhcp4",
+        "kea-dhcp4-server",
+        &config,
+        &args,
+        "DHCP4_STARTED",
+        test,
+    )
 }
 
 /// Kea's `lease4_stat` rows (subnet, state, count), read with the
@@ -173,7 +106,7 @@ fn mixed_fleet(kind: Kind, test: &str) {
     }
     let (ra, rb) = (relay_addr_for(&ta), relay_addr_for(&tb));
     let config = db.config_with_pool(&[ra, rb], "192.0.2.10 - 192.0.2.249");
-    let Some(kea) = Kea::start(&config, test) else {
+    let Some(kea) = start_kea(&config, test) else {
         return;
     };
     let ruru = Server::start(&config);

@@ -21,6 +21,7 @@ use dhcproto::{Decodable, Decoder, Encodable, Encoder};
 
 pub mod clib;
 pub mod db;
+pub mod kea;
 pub mod v6;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_ruru");
