@@ -23,23 +23,14 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use hickory_proto::rr::{DNSClass, Name, Record, RecordType};
 use ruru_config::{reverse_name, D2Config, DdnsDomain, DnsServer};
 use ruru_ddns::{ChangeType, ConflictMode, Ncr};
 use tokio::net::UdpSocket;
 
-use hickory_proto::rr::{DNSClass, Name, Record, RecordType};
-
 use crate::stats::{KeyStat, Stat, Stats};
 use crate::tsig;
 use crate::wire::{self, ResponseCode, DHCID};
-
-const CLASS_IN: DNSClass = DNSClass::IN;
-const CLASS_ANY: DNSClass = DNSClass::ANY;
-const CLASS_NONE: DNSClass = DNSClass::NONE;
-const TYPE_A: RecordType = RecordType::A;
-const TYPE_AAAA: RecordType = RecordType::AAAA;
-const TYPE_ANY: RecordType = RecordType::ANY;
-const TYPE_PTR: RecordType = RecordType::PTR;
 
 /// Tries of one update on one server before the next server (Kea's
 /// `MAX_UPDATE_TRIES_PER_SERVER`).
@@ -191,8 +182,8 @@ fn check_answer(
 /// The address record type of the request.
 fn addr_type(ip: IpAddr) -> RecordType {
     match ip {
-        IpAddr::V4(_) => TYPE_A,
-        IpAddr::V6(_) => TYPE_AAAA,
+        IpAddr::V4(_) => RecordType::A,
+        IpAddr::V6(_) => RecordType::AAAA,
     }
 }
 
@@ -220,65 +211,68 @@ fn forward_step(state: Fwd, ncr: &Ncr, n: &Name) -> Step {
     let addr = |class, ttl| wire::address(n, class, ttl, ncr.ip);
     match (state, mode) {
         (Fwd::Add, _) => Step {
-            prereqs: vec![empty(n, TYPE_ANY, CLASS_NONE)],
-            updates: vec![addr(CLASS_IN, ttl), dhcid_rr(n, CLASS_IN, ttl, ncr)],
+            prereqs: vec![empty(n, RecordType::ANY, DNSClass::NONE)],
+            updates: vec![addr(DNSClass::IN, ttl), dhcid_rr(n, DNSClass::IN, ttl, ncr)],
         },
         (Fwd::Replace, ConflictMode::CheckWithDhcid) => Step {
-            prereqs: vec![empty(n, TYPE_ANY, CLASS_ANY), dhcid_rr(n, CLASS_IN, 0, ncr)],
-            updates: vec![empty(n, at, CLASS_ANY), addr(CLASS_IN, ttl)],
+            prereqs: vec![
+                empty(n, RecordType::ANY, DNSClass::ANY),
+                dhcid_rr(n, DNSClass::IN, 0, ncr),
+            ],
+            updates: vec![empty(n, at, DNSClass::ANY), addr(DNSClass::IN, ttl)],
         },
         (Fwd::Replace, ConflictMode::CheckExistsWithDhcid) => Step {
-            prereqs: vec![empty(n, DHCID, CLASS_ANY)],
+            prereqs: vec![empty(n, DHCID, DNSClass::ANY)],
             updates: vec![
-                empty(n, at, CLASS_ANY),
-                empty(n, DHCID, CLASS_ANY),
-                addr(CLASS_IN, ttl),
-                dhcid_rr(n, CLASS_IN, ttl, ncr),
+                empty(n, at, DNSClass::ANY),
+                empty(n, DHCID, DNSClass::ANY),
+                addr(DNSClass::IN, ttl),
+                dhcid_rr(n, DNSClass::IN, ttl, ncr),
             ],
         },
         (Fwd::Replace, ConflictMode::NoCheckWithDhcid) => Step {
             prereqs: vec![],
             updates: vec![
-                empty(n, at, CLASS_ANY),
-                empty(n, DHCID, CLASS_ANY),
-                addr(CLASS_IN, ttl),
-                dhcid_rr(n, CLASS_IN, ttl, ncr),
+                empty(n, at, DNSClass::ANY),
+                empty(n, DHCID, DNSClass::ANY),
+                addr(DNSClass::IN, ttl),
+                dhcid_rr(n, DNSClass::IN, ttl, ncr),
             ],
         },
         (Fwd::Replace, ConflictMode::NoCheckWithoutDhcid) => Step {
             prereqs: vec![],
-            updates: vec![empty(n, at, CLASS_ANY), addr(CLASS_IN, ttl)],
+            updates: vec![empty(n, at, DNSClass::ANY), addr(DNSClass::IN, ttl)],
         },
         (Fwd::RemoveAddr, ConflictMode::CheckWithDhcid) => Step {
-            prereqs: vec![dhcid_rr(n, CLASS_IN, 0, ncr)],
-            updates: vec![addr(CLASS_NONE, 0)],
+            prereqs: vec![dhcid_rr(n, DNSClass::IN, 0, ncr)],
+            updates: vec![addr(DNSClass::NONE, 0)],
         },
         (Fwd::RemoveAddr, ConflictMode::CheckExistsWithDhcid) => Step {
-            prereqs: vec![empty(n, DHCID, CLASS_ANY)],
-            updates: vec![addr(CLASS_NONE, 0)],
+            prereqs: vec![empty(n, DHCID, DNSClass::ANY)],
+            updates: vec![addr(DNSClass::NONE, 0)],
         },
         (Fwd::RemoveAddr, ConflictMode::NoCheckWithDhcid) => Step {
             prereqs: vec![],
-            updates: vec![empty(n, at, CLASS_ANY), empty(n, DHCID, CLASS_ANY)],
+            updates: vec![empty(n, at, DNSClass::ANY), empty(n, DHCID, DNSClass::ANY)],
         },
         (Fwd::RemoveAddr, ConflictMode::NoCheckWithoutDhcid) => Step {
             prereqs: vec![],
-            updates: vec![empty(n, at, CLASS_ANY)],
+            updates: vec![empty(n, at, DNSClass::ANY)],
         },
         (Fwd::RemoveRrs, ConflictMode::CheckWithDhcid) => Step {
             prereqs: vec![
-                dhcid_rr(n, CLASS_IN, 0, ncr),
-                empty(n, TYPE_A, CLASS_NONE),
-                empty(n, TYPE_AAAA, CLASS_NONE),
+                dhcid_rr(n, DNSClass::IN, 0, ncr),
+                empty(n, RecordType::A, DNSClass::NONE),
+                empty(n, RecordType::AAAA, DNSClass::NONE),
             ],
-            updates: vec![empty(n, TYPE_ANY, CLASS_ANY)],
+            updates: vec![empty(n, RecordType::ANY, DNSClass::ANY)],
         },
         (Fwd::RemoveRrs, _) => Step {
             prereqs: vec![
-                empty(n, TYPE_A, CLASS_NONE),
-                empty(n, TYPE_AAAA, CLASS_NONE),
+                empty(n, RecordType::A, DNSClass::NONE),
+                empty(n, RecordType::AAAA, DNSClass::NONE),
             ],
-            updates: vec![empty(n, DHCID, CLASS_ANY)],
+            updates: vec![empty(n, DHCID, DNSClass::ANY)],
         },
     }
 }
@@ -313,13 +307,13 @@ fn reverse_step(ncr: &Ncr, rev: &Name, fqdn: &Name) -> Step {
     let with_dhcid = ncr.conflict != ConflictMode::NoCheckWithoutDhcid;
     match ncr.change {
         ChangeType::Add => {
-            let mut updates = vec![empty(rev, TYPE_PTR, CLASS_ANY)];
+            let mut updates = vec![empty(rev, RecordType::PTR, DNSClass::ANY)];
             if with_dhcid {
-                updates.push(empty(rev, DHCID, CLASS_ANY));
+                updates.push(empty(rev, DHCID, DNSClass::ANY));
             }
-            updates.push(ptr(CLASS_IN, ttl));
+            updates.push(ptr(DNSClass::IN, ttl));
             if with_dhcid {
-                updates.push(dhcid_rr(rev, CLASS_IN, ttl, ncr));
+                updates.push(dhcid_rr(rev, DNSClass::IN, ttl, ncr));
             }
             Step {
                 prereqs: vec![],
@@ -328,19 +322,19 @@ fn reverse_step(ncr: &Ncr, rev: &Name, fqdn: &Name) -> Step {
         }
         ChangeType::Remove => match ncr.conflict {
             ConflictMode::CheckWithDhcid | ConflictMode::CheckExistsWithDhcid => Step {
-                prereqs: vec![ptr(CLASS_IN, 0)],
-                updates: vec![empty(rev, TYPE_ANY, CLASS_ANY)],
+                prereqs: vec![ptr(DNSClass::IN, 0)],
+                updates: vec![empty(rev, RecordType::ANY, DNSClass::ANY)],
             },
             ConflictMode::NoCheckWithDhcid => Step {
                 prereqs: vec![],
                 updates: vec![
-                    empty(rev, TYPE_PTR, CLASS_ANY),
-                    empty(rev, DHCID, CLASS_ANY),
+                    empty(rev, RecordType::PTR, DNSClass::ANY),
+                    empty(rev, DHCID, DNSClass::ANY),
                 ],
             },
             ConflictMode::NoCheckWithoutDhcid => Step {
                 prereqs: vec![],
-                updates: vec![empty(rev, TYPE_PTR, CLASS_ANY)],
+                updates: vec![empty(rev, RecordType::PTR, DNSClass::ANY)],
             },
         },
     }
