@@ -14,8 +14,10 @@
 //!   format) feeding the same queue.
 //! - [`updater`]: one request as Kea's transactions (the DNS updates of
 //!   each conflict-resolution mode, server failover).
-//! - [`wire`]: the UPDATE messages and answers on the wire.
-//! - [`tsig`]: TSIG signing and verification (six HMAC algorithms).
+//! - [`wire`]: the UPDATE messages and answers, with hickory-proto's
+//!   DNS message types.
+//! - [`tsig`]: TSIG signing and verification (hickory-proto's TSIG
+//!   records; six HMAC algorithms).
 //! - [`stats`]: Kea D2's statistics.
 
 #![forbid(unsafe_code)]

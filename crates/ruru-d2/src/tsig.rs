@@ -1,13 +1,21 @@
 //! TSIG (RFC 8945): signing an UPDATE with a shared key and verifying
 //! that the server's answer is signed with the same key over the
-//! request's MAC. The six HMAC algorithms of Kea's D2: SHA-1, SHA-256,
-//! SHA-384 and SHA-512 with ring; MD5 and SHA-224 (which ring lacks) with
-//! RustCrypto's `hmac`. Truncated MACs (`digest-bits`) as RFC 4635 §3.1.
+//! request's MAC. The TSIG record, and the bytes each MAC covers, are
+//! hickory-proto's (`TSIG`, `message_tbs`, `signed_bitmessage_to_buf`);
+//! the MAC itself is computed here because hickory's signer only does
+//! HMAC-SHA256/384/512 and Kea's D2 has six algorithms: SHA-1, SHA-256,
+//! SHA-384 and SHA-512 with ring; MD5 and SHA-224 (which ring lacks)
+//! with RustCrypto's `hmac`. Truncated MACs (`digest-bits`, RFC 4635
+//! §3.1), which hickory's verifier refuses, are checked here too.
 
+use hickory_proto::op::Message;
+use hickory_proto::rr::rdata::tsig::{
+    make_tsig_record, message_tbs, signed_bitmessage_to_buf, TsigAlgorithm as HickoryAlg, TSIG,
+};
 use hmac::{KeyInit, Mac};
 use ruru_config::{TsigAlgorithm, TsigKey};
 
-use crate::wire::{self, Response, Rr, WireError, CLASS_ANY, TYPE_TSIG};
+use crate::wire::{self, WireError};
 
 /// Seconds of clock skew allowed between ruru and the server (RFC 8945
 /// recommends 300).
@@ -64,26 +72,17 @@ pub fn mac(alg: TsigAlgorithm, key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
     }
 }
 
-/// The TSIG variables of RFC 8945 §4.3.3 that follow the message in
-/// the MAC input.
-fn variables(
-    key: &TsigKey,
-    time: u64,
-    fudge: u16,
-    error: u16,
-    other: &[u8],
-) -> Result<Vec<u8>, WireError> {
-    let mut v = wire::name_wire(&key.name, true)?;
-    v.extend_from_slice(&CLASS_ANY.to_be_bytes());
-    v.extend_from_slice(&0u32.to_be_bytes());
-    v.extend_from_slice(&wire::name_wire(key.algorithm.wire_name(), true)?);
-    v.extend_from_slice(&time.to_be_bytes()[2..]);
-    v.extend_from_slice(&fudge.to_be_bytes());
-    v.extend_from_slice(&error.to_be_bytes());
-    let olen = u16::try_from(other.len()).map_err(|_| WireError::Malformed("other data"))?;
-    v.extend_from_slice(&olen.to_be_bytes());
-    v.extend_from_slice(other);
-    Ok(v)
+/// The algorithm as hickory-proto names it (it has names for all six,
+/// even those it cannot compute).
+pub fn algorithm(alg: TsigAlgorithm) -> HickoryAlg {
+    match alg {
+        TsigAlgorithm::HmacMd5 => HickoryAlg::HmacMd5,
+        TsigAlgorithm::HmacSha1 => HickoryAlg::HmacSha1,
+        TsigAlgorithm::HmacSha224 => HickoryAlg::HmacSha224,
+        TsigAlgorithm::HmacSha256 => HickoryAlg::HmacSha256,
+        TsigAlgorithm::HmacSha384 => HickoryAlg::HmacSha384,
+        TsigAlgorithm::HmacSha512 => HickoryAlg::HmacSha512,
+    }
 }
 
 /// The MAC length used with `key`: its `digest-bits`, or the whole digest.
@@ -96,32 +95,26 @@ fn mac_len(key: &TsigKey) -> usize {
     (bits / 8) as usize
 }
 
-/// Signs `msg` (a complete message without TSIG) at Unix time `now`:
-/// appends the TSIG record and returns the MAC, which the answer's MAC
-/// covers.
-pub fn sign(msg: &mut Vec<u8>, key: &TsigKey, now: u64) -> Result<Vec<u8>, WireError> {
-    let id = wire::read_u16(msg, 0)?;
-    let vars = variables(key, now, FUDGE, 0, &[])?;
-    let mut m = mac(key.algorithm, &key.secret, &[msg, &vars]);
+/// Signs `msg` (complete, unsigned) at Unix time `now`: sets its TSIG
+/// record and returns the MAC, which the answer's MAC covers.
+pub fn sign(msg: &mut Message, key: &TsigKey, now: u64) -> Result<Vec<u8>, WireError> {
+    let key_name = wire::name(&key.name)?;
+    let stub = TSIG::new(
+        algorithm(key.algorithm),
+        now,
+        FUDGE,
+        Vec::new(),
+        msg.metadata.id,
+        None,
+        Vec::new(),
+    );
+    let tbs = message_tbs(msg, &stub, &key_name).map_err(|e| WireError::Encode(e.to_string()))?;
+    let mut m = mac(key.algorithm, &key.secret, &[&tbs]);
     m.truncate(mac_len(key));
-    let mut rdata = wire::name_wire(key.algorithm.wire_name(), true)?;
-    rdata.extend_from_slice(&now.to_be_bytes()[2..]);
-    rdata.extend_from_slice(&FUDGE.to_be_bytes());
-    rdata.extend_from_slice(&(m.len() as u16).to_be_bytes());
-    rdata.extend_from_slice(&m);
-    rdata.extend_from_slice(&id.to_be_bytes());
-    rdata.extend_from_slice(&0u16.to_be_bytes());
-    rdata.extend_from_slice(&0u16.to_be_bytes());
-    wire::append_additional(
-        msg,
-        &Rr {
-            name: key.name.clone(),
-            rtype: TYPE_TSIG,
-            class: CLASS_ANY,
-            ttl: 0,
-            rdata,
-        },
-    )?;
+    msg.set_signature(Box::new(make_tsig_record(
+        key_name,
+        stub.set_mac(m.clone()),
+    )));
     Ok(m)
 }
 
@@ -129,39 +122,24 @@ fn equal(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Verifies the TSIG record of answer `b` (walked as `r`) against `key`
+/// Verifies the TSIG record of answer `b` (read as `msg`) against `key`
 /// and the request's MAC, at Unix time `now`.
 pub fn verify(
     b: &[u8],
-    r: &Response,
+    msg: &Message,
     key: &TsigKey,
     request_mac: &[u8],
     now: u64,
 ) -> Result<(), TsigError> {
-    let at = r.tsig_at.ok_or(TsigError::Unsigned)?;
-    let (name, mut p) = wire::read_name(b, at)?;
-    if name != key.name {
+    let rr = msg.signature().ok_or(TsigError::Unsigned)?;
+    let tsig = &rr.data;
+    if rr.name != wire::name(&key.name)?
+        || tsig.algorithm.to_name() != algorithm(key.algorithm).to_name()
+    {
         return Err(TsigError::KeyMismatch);
     }
-    p += 10; // type, class, TTL, RDLENGTH
-    let (alg, q) = wire::read_name(b, p)?;
-    if alg != key.algorithm.wire_name() {
-        return Err(TsigError::KeyMismatch);
-    }
-    p = q;
-    let t = b.get(p..p + 6).ok_or(WireError::Truncated)?;
-    let time = t.iter().fold(0u64, |acc, &x| (acc << 8) | u64::from(x));
-    let fudge = wire::read_u16(b, p + 6)?;
-    let mac_size = usize::from(wire::read_u16(b, p + 8)?);
-    p += 10;
-    let got = b.get(p..p + mac_size).ok_or(WireError::Truncated)?;
-    p += mac_size;
-    let orig_id = wire::read_u16(b, p)?;
-    let error = wire::read_u16(b, p + 2)?;
-    let olen = usize::from(wire::read_u16(b, p + 4)?);
-    let other = b.get(p + 6..p + 6 + olen).ok_or(WireError::Truncated)?;
-    if error != 0 {
-        return Err(TsigError::Server(error));
+    if let Some(e) = tsig.error {
+        return Err(TsigError::Server(e.into()));
     }
     let full = (key.algorithm.digest_bits() / 8) as usize;
     let least = if key.digest_bits == 0 {
@@ -169,25 +147,19 @@ pub fn verify(
     } else {
         mac_len(key)
     };
+    let mac_size = tsig.mac.len();
     if mac_size < least.max(10).max(full / 2) || mac_size > full {
         return Err(TsigError::BadMac);
     }
-    // The answer as it was before the TSIG record was added.
-    let mut msg = b[..at].to_vec();
-    msg[0..2].copy_from_slice(&orig_id.to_be_bytes());
-    let ar = wire::read_u16(&msg, 10)?.saturating_sub(1);
-    msg[10..12].copy_from_slice(&ar.to_be_bytes());
-    let vars = variables(key, time, fudge, error, other)?;
-    let req_len = (request_mac.len() as u16).to_be_bytes();
-    let want = mac(
-        key.algorithm,
-        &key.secret,
-        &[&req_len, request_mac, &msg, &vars],
-    );
-    if !equal(&want[..mac_size], got) {
+    // The request MAC, the answer as it was before the TSIG record was
+    // added (original ID, ARCOUNT less one), the TSIG variables.
+    let (tbv, _) = signed_bitmessage_to_buf(b, Some(request_mac), true)
+        .map_err(|e| WireError::Malformed(e.to_string()))?;
+    let want = mac(key.algorithm, &key.secret, &[&tbv]);
+    if !equal(&want[..mac_size], &tsig.mac) {
         return Err(TsigError::BadMac);
     }
-    if now.abs_diff(time) > u64::from(fudge) {
+    if now.abs_diff(tsig.time) > u64::from(tsig.fudge) {
         return Err(TsigError::BadTime);
     }
     Ok(())
@@ -232,51 +204,77 @@ mod tests {
         );
     }
 
+    /// `answer` signed as a server signs it (RFC 8945 §5.3: over the
+    /// request's MAC), at `time`, with its MAC truncated to `len`.
+    fn server_sign(answer: &mut Message, k: &TsigKey, req_mac: &[u8], time: u64, len: usize) {
+        let key_name = wire::name(&k.name).unwrap();
+        let stub = TSIG::new(
+            algorithm(k.algorithm),
+            time,
+            FUDGE,
+            Vec::new(),
+            answer.metadata.id,
+            None,
+            Vec::new(),
+        );
+        let mut tbs = (req_mac.len() as u16).to_be_bytes().to_vec();
+        tbs.extend_from_slice(req_mac);
+        tbs.extend_from_slice(&message_tbs(answer, &stub, &key_name).unwrap());
+        let mut m = mac(k.algorithm, &k.secret, &[&tbs]);
+        m.truncate(len);
+        answer.set_signature(Box::new(make_tsig_record(key_name, stub.set_mac(m))));
+    }
+
+    fn request() -> Message {
+        let zone = wire::name("example.org.").unwrap();
+        let h = wire::name("h.example.org.").unwrap();
+        let upd = [wire::address(
+            &h,
+            hickory_proto::rr::DNSClass::IN,
+            300,
+            "192.0.2.1".parse().unwrap(),
+        )];
+        wire::update_message(9, &zone, &[], &upd)
+    }
+
     /// A signed answer, made as a server makes it, verifies; altered, it
     /// does not.
     #[test]
     fn sign_and_verify_round_trip() {
         for (alg, bits) in [
             (TsigAlgorithm::HmacMd5, 0),
+            (TsigAlgorithm::HmacSha1, 0),
             (TsigAlgorithm::HmacSha224, 0),
+            (TsigAlgorithm::HmacSha256, 128),
+            (TsigAlgorithm::HmacSha384, 0),
             (TsigAlgorithm::HmacSha512, 256),
         ] {
             let k = key(alg, bits);
-            let mut req = wire::update_message(9, "example.org.", &[], &[]).unwrap();
+            let mut req = request();
             let req_mac = sign(&mut req, &k, 1_000_000).unwrap();
             assert_eq!(req_mac.len(), mac_len(&k));
+            // The request carries the TSIG record, last, with that MAC.
+            let sent = wire::encode(&req).unwrap();
+            assert_eq!(&sent[10..12], &[0, 1]);
+            assert!(sent.ends_with(&[&req_mac[..], &[0, 9, 0, 0, 0, 0]].concat()));
             // The server's answer: the header with QR, the zone, signed
             // over the request MAC.
-            let mut ans = wire::update_message(9, "example.org.", &[], &[]).unwrap();
-            ans[2] |= 0x80;
-            let vars = variables(&k, 1_000_010, FUDGE, 0, &[]).unwrap();
-            let l = (req_mac.len() as u16).to_be_bytes();
-            let mut m = mac(alg, &k.secret, &[&l, &req_mac, &ans, &vars]);
-            m.truncate(mac_len(&k));
-            let mut rdata = wire::name_wire(alg.wire_name(), true).unwrap();
-            rdata.extend_from_slice(&1_000_010u64.to_be_bytes()[2..]);
-            rdata.extend_from_slice(&FUDGE.to_be_bytes());
-            rdata.extend_from_slice(&(m.len() as u16).to_be_bytes());
-            rdata.extend_from_slice(&m);
-            rdata.extend_from_slice(&[0, 9, 0, 0, 0, 0]);
-            wire::append_additional(
-                &mut ans,
-                &Rr {
-                    name: k.name.clone(),
-                    rtype: TYPE_TSIG,
-                    class: CLASS_ANY,
-                    ttl: 0,
-                    rdata,
-                },
-            )
-            .unwrap();
-            let r = wire::parse_response(&ans).unwrap();
-            assert_eq!(verify(&ans, &r, &k, &req_mac, 1_000_000), Ok(()));
+            let mut ans = wire::update_message(9, &wire::name("example.org").unwrap(), &[], &[]);
+            ans.metadata.message_type = hickory_proto::op::MessageType::Response;
+            server_sign(&mut ans, &k, &req_mac, 1_000_010, mac_len(&k));
+            let b = wire::encode(&ans).unwrap();
+            let r = wire::parse_response(&b).unwrap();
+            assert_eq!(verify(&b, &r, &k, &req_mac, 1_000_000), Ok(()), "{alg:?}");
             assert_eq!(
-                verify(&ans, &r, &k, &req_mac, 2_000_000),
+                verify(&b, &r, &k, &req_mac, 2_000_000),
                 Err(TsigError::BadTime)
             );
-            let mut bad = ans.clone();
+            // Over another request MAC, or with a header bit changed.
+            assert_eq!(
+                verify(&b, &r, &k, &[0; 16], 1_000_000),
+                Err(TsigError::BadMac)
+            );
+            let mut bad = b.clone();
             bad[3] ^= 1;
             let r2 = wire::parse_response(&bad).unwrap();
             assert_eq!(
@@ -286,9 +284,76 @@ mod tests {
             let mut other = k.clone();
             other.name = "other.".into();
             assert_eq!(
-                verify(&ans, &r, &other, &req_mac, 1_000_000),
+                verify(&b, &r, &other, &req_mac, 1_000_000),
                 Err(TsigError::KeyMismatch)
             );
+            // Unsigned, or truncated below what the key allows.
+            let mut plain = ans.clone();
+            plain.take_signature();
+            let pb = wire::encode(&plain).unwrap();
+            let pr = wire::parse_response(&pb).unwrap();
+            assert_eq!(
+                verify(&pb, &pr, &k, &req_mac, 1_000_000),
+                Err(TsigError::Unsigned)
+            );
+            let mut short = ans.clone();
+            short.take_signature();
+            server_sign(&mut short, &k, &req_mac, 1_000_010, mac_len(&k) - 1);
+            let sb = wire::encode(&short).unwrap();
+            let sr = wire::parse_response(&sb).unwrap();
+            assert_eq!(
+                verify(&sb, &sr, &k, &req_mac, 1_000_000),
+                Err(TsigError::BadMac)
+            );
+        }
+    }
+
+    /// The algorithm name as the server spells it (lower case, as BIND
+    /// sends hmac-md5.sig-alg.reg.int.) is the key's algorithm.
+    #[test]
+    fn algorithm_names_any_case() {
+        for alg in [TsigAlgorithm::HmacMd5, TsigAlgorithm::HmacSha224] {
+            let k = key(alg, 0);
+            let mut req = request();
+            let req_mac = sign(&mut req, &k, 5_000).unwrap();
+            let mut ans = wire::update_message(9, &wire::name("example.org").unwrap(), &[], &[]);
+            ans.metadata.message_type = hickory_proto::op::MessageType::Response;
+            server_sign(&mut ans, &k, &req_mac, 5_000, mac_len(&k));
+            let mut rr = ans.take_signature().unwrap();
+            let mut n = wire::name(alg.wire_name()).unwrap();
+            n.set_fqdn(false);
+            rr.data.algorithm = HickoryAlg::Unknown(n.to_lowercase());
+            ans.set_signature(rr);
+            let b = wire::encode(&ans).unwrap();
+            let r = wire::parse_response(&b).unwrap();
+            assert_eq!(verify(&b, &r, &k, &req_mac, 5_000), Ok(()));
+        }
+    }
+
+    /// For the algorithms hickory-proto computes itself, its signer and
+    /// ours agree, and it verifies what we sign.
+    #[test]
+    fn agrees_with_hickory_signer() {
+        use hickory_proto::rr::TSigner;
+        for alg in [
+            TsigAlgorithm::HmacSha256,
+            TsigAlgorithm::HmacSha384,
+            TsigAlgorithm::HmacSha512,
+        ] {
+            let k = key(alg, 0);
+            let signer = TSigner::new(
+                k.secret.clone(),
+                algorithm(alg),
+                wire::name(&k.name).unwrap(),
+                FUDGE,
+            )
+            .unwrap();
+            let (theirs, _) = signer.sign_message(&request(), 1_000_000).unwrap();
+            let mut req = request();
+            let ours = sign(&mut req, &k, 1_000_000).unwrap();
+            assert_eq!(ours, theirs.data.mac);
+            let b = wire::encode(&req).unwrap();
+            signer.verify_message_byte(&b, None, true).unwrap();
         }
     }
 }

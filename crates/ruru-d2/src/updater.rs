@@ -23,15 +23,14 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use hickory_proto::rr::{DNSClass, Name, Record, RecordType};
 use ruru_config::{reverse_name, D2Config, DdnsDomain, DnsServer};
 use ruru_ddns::{ChangeType, ConflictMode, Ncr};
 use tokio::net::UdpSocket;
 
 use crate::stats::{KeyStat, Stat, Stats};
 use crate::tsig;
-use crate::wire::{self, Rr, CLASS_ANY, CLASS_IN, CLASS_NONE};
-use crate::wire::{RCODE_NOERROR, RCODE_NXDOMAIN, RCODE_NXRRSET, RCODE_YXDOMAIN};
-use crate::wire::{TYPE_A, TYPE_AAAA, TYPE_ANY, TYPE_DHCID, TYPE_PTR};
+use crate::wire::{self, ResponseCode, DHCID};
 
 /// Tries of one update on one server before the next server (Kea's
 /// `MAX_UPDATE_TRIES_PER_SERVER`).
@@ -59,8 +58,8 @@ pub struct Progress {
 
 /// One step's updates, for one zone.
 struct Step {
-    prereqs: Vec<Rr>,
-    updates: Vec<Rr>,
+    prereqs: Vec<Record>,
+    updates: Vec<Record>,
 }
 
 /// Why one exchange with one server failed.
@@ -86,13 +85,12 @@ fn random_id() -> u16 {
 async fn exchange(
     stats: &Stats,
     server: &DnsServer,
-    zone: &str,
+    zone: &Name,
     step: &Step,
     timeout: Duration,
-) -> Result<u8, SendError> {
+) -> Result<ResponseCode, SendError> {
     let id = random_id();
-    let mut msg = wire::update_message(id, zone, &step.prereqs, &step.updates)
-        .map_err(|e| SendError::Other(e.to_string()))?;
+    let mut msg = wire::update_message(id, zone, &step.prereqs, &step.updates);
     let key = server.key.as_ref();
     let request_mac = match key {
         Some(k) => {
@@ -100,6 +98,7 @@ async fn exchange(
         }
         None => None,
     };
+    let msg = wire::encode(&msg).map_err(|e| SendError::Other(e.to_string()))?;
     stats.inc(Stat::UpdateSent);
     match key {
         Some(k) => {
@@ -171,31 +170,29 @@ fn check_answer(
     answer: &[u8],
     server: &DnsServer,
     request_mac: Option<&[u8]>,
-) -> Result<u8, SendError> {
+) -> Result<ResponseCode, SendError> {
     let r = wire::parse_response(answer).map_err(|e| SendError::Other(e.to_string()))?;
     if let (Some(key), Some(mac)) = (server.key.as_ref(), request_mac) {
         tsig::verify(answer, &r, key, mac, now_secs())
             .map_err(|e| SendError::Other(format!("TSIG: {e}")))?;
     }
-    Ok(r.rcode)
+    Ok(r.metadata.response_code)
 }
 
 /// The address record type of the request.
-fn addr_type(ip: IpAddr) -> u16 {
+fn addr_type(ip: IpAddr) -> RecordType {
     match ip {
-        IpAddr::V4(_) => TYPE_A,
-        IpAddr::V6(_) => TYPE_AAAA,
+        IpAddr::V4(_) => RecordType::A,
+        IpAddr::V6(_) => RecordType::AAAA,
     }
 }
 
-fn dhcid_rr(name: &str, class: u16, ttl: u32, ncr: &Ncr) -> Rr {
-    Rr {
-        name: name.to_string(),
-        rtype: TYPE_DHCID,
-        class,
-        ttl,
-        rdata: ncr.dhcid.0.clone(),
-    }
+fn dhcid_rr(name: &Name, class: DNSClass, ttl: u32, ncr: &Ncr) -> Record {
+    wire::dhcid(name, class, ttl, &ncr.dhcid.0)
+}
+
+fn empty(name: &Name, rtype: RecordType, class: DNSClass) -> Record {
+    wire::empty(name, rtype, class)
 }
 
 /// The forward steps, by state: what to send and what each RCODE leads to.
@@ -207,123 +204,116 @@ enum Fwd {
     RemoveRrs,
 }
 
-fn forward_step(state: Fwd, ncr: &Ncr) -> Step {
-    let n = ncr.fqdn.as_str();
+fn forward_step(state: Fwd, ncr: &Ncr, n: &Name) -> Step {
     let ttl = ncr.lease_length;
     let at = addr_type(ncr.ip);
     let mode = ncr.conflict;
-    let addr = |class, ttl| Rr::address(n, class, ttl, ncr.ip);
+    let addr = |class, ttl| wire::address(n, class, ttl, ncr.ip);
     match (state, mode) {
         (Fwd::Add, _) => Step {
-            prereqs: vec![Rr::empty(n, TYPE_ANY, CLASS_NONE)],
-            updates: vec![addr(CLASS_IN, ttl), dhcid_rr(n, CLASS_IN, ttl, ncr)],
+            prereqs: vec![empty(n, RecordType::ANY, DNSClass::NONE)],
+            updates: vec![addr(DNSClass::IN, ttl), dhcid_rr(n, DNSClass::IN, ttl, ncr)],
         },
         (Fwd::Replace, ConflictMode::CheckWithDhcid) => Step {
             prereqs: vec![
-                Rr::empty(n, TYPE_ANY, CLASS_ANY),
-                dhcid_rr(n, CLASS_IN, 0, ncr),
+                empty(n, RecordType::ANY, DNSClass::ANY),
+                dhcid_rr(n, DNSClass::IN, 0, ncr),
             ],
-            updates: vec![Rr::empty(n, at, CLASS_ANY), addr(CLASS_IN, ttl)],
+            updates: vec![empty(n, at, DNSClass::ANY), addr(DNSClass::IN, ttl)],
         },
         (Fwd::Replace, ConflictMode::CheckExistsWithDhcid) => Step {
-            prereqs: vec![Rr::empty(n, TYPE_DHCID, CLASS_ANY)],
+            prereqs: vec![empty(n, DHCID, DNSClass::ANY)],
             updates: vec![
-                Rr::empty(n, at, CLASS_ANY),
-                Rr::empty(n, TYPE_DHCID, CLASS_ANY),
-                addr(CLASS_IN, ttl),
-                dhcid_rr(n, CLASS_IN, ttl, ncr),
+                empty(n, at, DNSClass::ANY),
+                empty(n, DHCID, DNSClass::ANY),
+                addr(DNSClass::IN, ttl),
+                dhcid_rr(n, DNSClass::IN, ttl, ncr),
             ],
         },
         (Fwd::Replace, ConflictMode::NoCheckWithDhcid) => Step {
             prereqs: vec![],
             updates: vec![
-                Rr::empty(n, at, CLASS_ANY),
-                Rr::empty(n, TYPE_DHCID, CLASS_ANY),
-                addr(CLASS_IN, ttl),
-                dhcid_rr(n, CLASS_IN, ttl, ncr),
+                empty(n, at, DNSClass::ANY),
+                empty(n, DHCID, DNSClass::ANY),
+                addr(DNSClass::IN, ttl),
+                dhcid_rr(n, DNSClass::IN, ttl, ncr),
             ],
         },
         (Fwd::Replace, ConflictMode::NoCheckWithoutDhcid) => Step {
             prereqs: vec![],
-            updates: vec![Rr::empty(n, at, CLASS_ANY), addr(CLASS_IN, ttl)],
+            updates: vec![empty(n, at, DNSClass::ANY), addr(DNSClass::IN, ttl)],
         },
         (Fwd::RemoveAddr, ConflictMode::CheckWithDhcid) => Step {
-            prereqs: vec![dhcid_rr(n, CLASS_IN, 0, ncr)],
-            updates: vec![addr(CLASS_NONE, 0)],
+            prereqs: vec![dhcid_rr(n, DNSClass::IN, 0, ncr)],
+            updates: vec![addr(DNSClass::NONE, 0)],
         },
         (Fwd::RemoveAddr, ConflictMode::CheckExistsWithDhcid) => Step {
-            prereqs: vec![Rr::empty(n, TYPE_DHCID, CLASS_ANY)],
-            updates: vec![addr(CLASS_NONE, 0)],
+            prereqs: vec![empty(n, DHCID, DNSClass::ANY)],
+            updates: vec![addr(DNSClass::NONE, 0)],
         },
         (Fwd::RemoveAddr, ConflictMode::NoCheckWithDhcid) => Step {
             prereqs: vec![],
-            updates: vec![
-                Rr::empty(n, at, CLASS_ANY),
-                Rr::empty(n, TYPE_DHCID, CLASS_ANY),
-            ],
+            updates: vec![empty(n, at, DNSClass::ANY), empty(n, DHCID, DNSClass::ANY)],
         },
         (Fwd::RemoveAddr, ConflictMode::NoCheckWithoutDhcid) => Step {
             prereqs: vec![],
-            updates: vec![Rr::empty(n, at, CLASS_ANY)],
+            updates: vec![empty(n, at, DNSClass::ANY)],
         },
         (Fwd::RemoveRrs, ConflictMode::CheckWithDhcid) => Step {
             prereqs: vec![
-                dhcid_rr(n, CLASS_IN, 0, ncr),
-                Rr::empty(n, TYPE_A, CLASS_NONE),
-                Rr::empty(n, TYPE_AAAA, CLASS_NONE),
+                dhcid_rr(n, DNSClass::IN, 0, ncr),
+                empty(n, RecordType::A, DNSClass::NONE),
+                empty(n, RecordType::AAAA, DNSClass::NONE),
             ],
-            updates: vec![Rr::empty(n, TYPE_ANY, CLASS_ANY)],
+            updates: vec![empty(n, RecordType::ANY, DNSClass::ANY)],
         },
         (Fwd::RemoveRrs, _) => Step {
             prereqs: vec![
-                Rr::empty(n, TYPE_A, CLASS_NONE),
-                Rr::empty(n, TYPE_AAAA, CLASS_NONE),
+                empty(n, RecordType::A, DNSClass::NONE),
+                empty(n, RecordType::AAAA, DNSClass::NONE),
             ],
-            updates: vec![Rr::empty(n, TYPE_DHCID, CLASS_ANY)],
+            updates: vec![empty(n, DHCID, DNSClass::ANY)],
         },
     }
 }
 
 /// What follows `state` given the answer's RCODE: the next state,
 /// `Ok(None)` when the direction is done, `Err` when refused.
-fn forward_next(state: Fwd, mode: ConflictMode, rcode: u8) -> Result<Option<Fwd>, String> {
+fn forward_next(
+    state: Fwd,
+    mode: ConflictMode,
+    rcode: ResponseCode,
+) -> Result<Option<Fwd>, String> {
     let no_check = matches!(
         mode,
         ConflictMode::NoCheckWithDhcid | ConflictMode::NoCheckWithoutDhcid
     );
+    use ResponseCode::{NXDomain, NXRRSet, NoError, YXDomain};
     match (state, rcode) {
-        (Fwd::Add, RCODE_NOERROR) => Ok(None),
-        (Fwd::Add, RCODE_YXDOMAIN) => Ok(Some(Fwd::Replace)),
-        (Fwd::Replace, RCODE_NOERROR) => Ok(None),
-        (Fwd::Replace, RCODE_NXDOMAIN) if !no_check => Ok(Some(Fwd::Add)),
-        (Fwd::RemoveAddr, RCODE_NOERROR | RCODE_NXRRSET) if no_check => Ok(None),
-        (Fwd::RemoveAddr, RCODE_NOERROR | RCODE_NXRRSET) => Ok(Some(Fwd::RemoveRrs)),
-        (Fwd::RemoveRrs, RCODE_NOERROR | RCODE_NXRRSET) => Ok(None),
-        (s, r) => Err(format!("{s:?} refused with RCODE {r}")),
+        (Fwd::Add, NoError) => Ok(None),
+        (Fwd::Add, YXDomain) => Ok(Some(Fwd::Replace)),
+        (Fwd::Replace, NoError) => Ok(None),
+        (Fwd::Replace, NXDomain) if !no_check => Ok(Some(Fwd::Add)),
+        (Fwd::RemoveAddr, NoError | NXRRSet) if no_check => Ok(None),
+        (Fwd::RemoveAddr, NoError | NXRRSet) => Ok(Some(Fwd::RemoveRrs)),
+        (Fwd::RemoveRrs, NoError | NXRRSet) => Ok(None),
+        (s, r) => Err(format!("{s:?} refused with RCODE {}", u16::from(r))),
     }
 }
 
-fn reverse_step(ncr: &Ncr, rev: &str) -> Step {
+fn reverse_step(ncr: &Ncr, rev: &Name, fqdn: &Name) -> Step {
     let ttl = ncr.lease_length;
-    let ptr = |class, ttl| -> Rr {
-        Rr {
-            name: rev.to_string(),
-            rtype: TYPE_PTR,
-            class,
-            ttl,
-            rdata: wire::name_wire(&ncr.fqdn, false).unwrap_or_default(),
-        }
-    };
+    let ptr = |class, ttl| wire::ptr(rev, class, ttl, fqdn);
     let with_dhcid = ncr.conflict != ConflictMode::NoCheckWithoutDhcid;
     match ncr.change {
         ChangeType::Add => {
-            let mut updates = vec![Rr::empty(rev, TYPE_PTR, CLASS_ANY)];
+            let mut updates = vec![empty(rev, RecordType::PTR, DNSClass::ANY)];
             if with_dhcid {
-                updates.push(Rr::empty(rev, TYPE_DHCID, CLASS_ANY));
+                updates.push(empty(rev, DHCID, DNSClass::ANY));
             }
-            updates.push(ptr(CLASS_IN, ttl));
+            updates.push(ptr(DNSClass::IN, ttl));
             if with_dhcid {
-                updates.push(dhcid_rr(rev, CLASS_IN, ttl, ncr));
+                updates.push(dhcid_rr(rev, DNSClass::IN, ttl, ncr));
             }
             Step {
                 prereqs: vec![],
@@ -332,19 +322,19 @@ fn reverse_step(ncr: &Ncr, rev: &str) -> Step {
         }
         ChangeType::Remove => match ncr.conflict {
             ConflictMode::CheckWithDhcid | ConflictMode::CheckExistsWithDhcid => Step {
-                prereqs: vec![ptr(CLASS_IN, 0)],
-                updates: vec![Rr::empty(rev, TYPE_ANY, CLASS_ANY)],
+                prereqs: vec![ptr(DNSClass::IN, 0)],
+                updates: vec![empty(rev, RecordType::ANY, DNSClass::ANY)],
             },
             ConflictMode::NoCheckWithDhcid => Step {
                 prereqs: vec![],
                 updates: vec![
-                    Rr::empty(rev, TYPE_PTR, CLASS_ANY),
-                    Rr::empty(rev, TYPE_DHCID, CLASS_ANY),
+                    empty(rev, RecordType::PTR, DNSClass::ANY),
+                    empty(rev, DHCID, DNSClass::ANY),
                 ],
             },
             ConflictMode::NoCheckWithoutDhcid => Step {
                 prereqs: vec![],
-                updates: vec![Rr::empty(rev, TYPE_PTR, CLASS_ANY)],
+                updates: vec![empty(rev, RecordType::PTR, DNSClass::ANY)],
             },
         },
     }
@@ -354,10 +344,10 @@ fn reverse_step(ncr: &Ncr, rev: &str) -> Step {
 async fn send_step(
     stats: &Stats,
     server: &DnsServer,
-    zone: &str,
+    zone: &Name,
     step: &Step,
     timeout: Duration,
-) -> Result<u8, String> {
+) -> Result<ResponseCode, String> {
     let mut last = String::new();
     for _ in 0..TRIES_PER_SERVER {
         match exchange(stats, server, zone, step, timeout).await {
@@ -367,7 +357,7 @@ async fn send_step(
             }
             Err(SendError::Other(e)) => last = format!("{}: {e}", server.addr),
         }
-        tracing::debug!(zone, "DNS update: {last}");
+        tracing::debug!(%zone, "DNS update: {last}");
     }
     Err(last)
 }
@@ -386,14 +376,18 @@ async fn forward(stats: &Stats, dom: &DdnsDomain, ncr: &Ncr, timeout: Duration) 
         ChangeType::Add => Fwd::Add,
         ChangeType::Remove => Fwd::RemoveAddr,
     };
+    let (zone, fqdn) = match (wire::name(&dom.name), wire::name(&ncr.fqdn)) {
+        (Ok(z), Ok(f)) => (z, f),
+        (Err(e), _) | (_, Err(e)) => return Outcome::Rejected(format!("forward: {e}")),
+    };
     let mut why = format!("zone {} has no servers", dom.name);
     'servers: for server in &dom.servers {
         let mut state = first;
         // Add and Replace may alternate while other clients change the
         // name; Kea loops, ruru gives up after a few rounds.
         for _ in 0..8 {
-            let step = forward_step(state, ncr);
-            let rcode = match send_step(stats, server, &dom.name, &step, timeout).await {
+            let step = forward_step(state, ncr, &fqdn);
+            let rcode = match send_step(stats, server, &zone, &step, timeout).await {
                 Ok(r) => r,
                 Err(e) => {
                     why = e;
@@ -413,13 +407,28 @@ async fn forward(stats: &Stats, dom: &DdnsDomain, ncr: &Ncr, timeout: Duration) 
 
 async fn reverse(stats: &Stats, dom: &DdnsDomain, ncr: &Ncr, timeout: Duration) -> Outcome {
     let rev = reverse_name(ncr.ip);
-    let step = reverse_step(ncr, &rev);
+    let (zone, rev_name, fqdn) = match (
+        wire::name(&dom.name),
+        wire::name(&rev),
+        wire::name(&ncr.fqdn),
+    ) {
+        (Ok(z), Ok(r), Ok(f)) => (z, r, f),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+            return Outcome::Rejected(format!("reverse {rev}: {e}"))
+        }
+    };
+    let step = reverse_step(ncr, &rev_name, &fqdn);
     let mut why = format!("zone {} has no servers", dom.name);
     for server in &dom.servers {
-        match send_step(stats, server, &dom.name, &step, timeout).await {
-            Ok(RCODE_NOERROR) => return Outcome::Done,
-            Ok(RCODE_NXRRSET) if ncr.change == ChangeType::Remove => return Outcome::Done,
-            Ok(r) => return Outcome::Rejected(format!("reverse {rev}: refused with RCODE {r}")),
+        match send_step(stats, server, &zone, &step, timeout).await {
+            Ok(ResponseCode::NoError) => return Outcome::Done,
+            Ok(ResponseCode::NXRRSet) if ncr.change == ChangeType::Remove => return Outcome::Done,
+            Ok(r) => {
+                return Outcome::Rejected(format!(
+                    "reverse {rev}: refused with RCODE {}",
+                    u16::from(r)
+                ))
+            }
             Err(e) => why = e,
         }
     }
@@ -471,23 +480,23 @@ mod tests {
     fn conflict_resolution_transitions() {
         let c = ConflictMode::CheckWithDhcid;
         assert_eq!(
-            forward_next(Fwd::Add, c, RCODE_YXDOMAIN),
+            forward_next(Fwd::Add, c, ResponseCode::YXDomain),
             Ok(Some(Fwd::Replace))
         );
         assert_eq!(
-            forward_next(Fwd::Replace, c, RCODE_NXDOMAIN),
+            forward_next(Fwd::Replace, c, ResponseCode::NXDomain),
             Ok(Some(Fwd::Add))
         );
-        assert!(forward_next(Fwd::Replace, c, RCODE_NXRRSET).is_err());
+        assert!(forward_next(Fwd::Replace, c, ResponseCode::NXRRSet).is_err());
         assert_eq!(
-            forward_next(Fwd::RemoveAddr, c, RCODE_NXRRSET),
+            forward_next(Fwd::RemoveAddr, c, ResponseCode::NXRRSet),
             Ok(Some(Fwd::RemoveRrs))
         );
         assert_eq!(
             forward_next(
                 Fwd::RemoveAddr,
                 ConflictMode::NoCheckWithDhcid,
-                RCODE_NOERROR
+                ResponseCode::NoError
             ),
             Ok(None)
         );

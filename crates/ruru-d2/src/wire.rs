@@ -1,235 +1,108 @@
-//! The DNS wire format D2 needs, and no more: RFC 2136 UPDATE messages
-//! (zone, prerequisite and update sections of uncompressed records) and
-//! reading a server's answer (its ID, RCODE, and where its last
-//! additional record — the TSIG record — starts).
+//! The DNS messages D2 exchanges, built and read with hickory-proto:
+//! RFC 2136 UPDATE messages (zone section = hickory's query section,
+//! prerequisites = answers, updates = authorities, with the CLASS
+//! NONE/ANY and empty-RDATA conventions of
+//! `hickory_proto::op::update_message`) and the server's answers (ID,
+//! RCODE, and the TSIG record that [`crate::tsig`] checks).
 //!
-//! Written here rather than with a general DNS library because an UPDATE
-//! is a handful of fixed-layout records, and TSIG (see [`crate::tsig`])
-//! needs the exact bytes and offsets of both messages.
+//! What is left here is only what hickory-proto does not have: the
+//! DHCID record type (RFC 4701), carried as opaque RDATA of type 49.
 
 use std::net::IpAddr;
 
-pub const TYPE_A: u16 = 1;
-pub const TYPE_SOA: u16 = 6;
-pub const TYPE_PTR: u16 = 12;
-pub const TYPE_AAAA: u16 = 28;
-pub const TYPE_DHCID: u16 = 49;
-pub const TYPE_TSIG: u16 = 250;
-pub const TYPE_ANY: u16 = 255;
+use hickory_proto::op::{Message, MessageType, OpCode, Query, UpdateMessage};
+use hickory_proto::rr::rdata::{A, AAAA, NULL, PTR};
+use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
-pub const CLASS_IN: u16 = 1;
-pub const CLASS_NONE: u16 = 254;
-pub const CLASS_ANY: u16 = 255;
+pub use hickory_proto::op::ResponseCode;
 
-/// RCODEs D2 tells apart (RFC 1035, RFC 2136).
-pub const RCODE_NOERROR: u8 = 0;
-pub const RCODE_NXDOMAIN: u8 = 3;
-pub const RCODE_YXDOMAIN: u8 = 6;
-pub const RCODE_NXRRSET: u8 = 8;
+/// DHCID (RFC 4701), which hickory-proto has no RData for.
+pub const DHCID: RecordType = RecordType::Unknown(49);
 
-/// The UPDATE opcode in the header's flags.
-const OPCODE_UPDATE: u16 = 5 << 11;
-
-/// A resource record as UPDATE sections carry it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rr {
-    /// Absolute name (a trailing dot is optional).
-    pub name: String,
-    pub rtype: u16,
-    pub class: u16,
-    pub ttl: u32,
-    pub rdata: Vec<u8>,
-}
-
-impl Rr {
-    /// A record with empty RDATA (the prerequisites and deletions of
-    /// RFC 2136 that name a whole RRset or name).
-    pub fn empty(name: &str, rtype: u16, class: u16) -> Rr {
-        Rr {
-            name: name.to_string(),
-            rtype,
-            class,
-            ttl: 0,
-            rdata: Vec::new(),
-        }
-    }
-
-    /// The address record of `ip` (A or AAAA).
-    pub fn address(name: &str, class: u16, ttl: u32, ip: IpAddr) -> Rr {
-        let (rtype, rdata) = match ip {
-            IpAddr::V4(a) => (TYPE_A, a.octets().to_vec()),
-            IpAddr::V6(a) => (TYPE_AAAA, a.octets().to_vec()),
-        };
-        Rr {
-            name: name.to_string(),
-            rtype,
-            class,
-            ttl,
-            rdata,
-        }
-    }
-}
-
-/// Why bytes are not a usable DNS message.
+/// Why a message cannot be built, or bytes are not a usable answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WireError {
-    #[error("invalid domain name {0:?}")]
-    Name(String),
-    #[error("message truncated")]
-    Truncated,
+    #[error("invalid domain name {0:?}: {1}")]
+    Name(String, String),
+    #[error("cannot encode the message: {0}")]
+    Encode(String),
     #[error("malformed message: {0}")]
-    Malformed(&'static str),
+    Malformed(String),
+    #[error("not a response")]
+    NotResponse,
 }
 
-/// The wire form of `name`, lower-cased when `lower`.
-pub fn name_wire(name: &str, lower: bool) -> Result<Vec<u8>, WireError> {
-    ruru_ddns::name::to_wire(name, lower).ok_or_else(|| WireError::Name(name.to_string()))
+/// The absolute name `name` (a trailing dot is optional).
+pub fn name(name: &str) -> Result<Name, WireError> {
+    let mut n = Name::from_ascii(name).map_err(|e| WireError::Name(name.into(), e.to_string()))?;
+    n.set_fqdn(true);
+    Ok(n)
 }
 
-fn push_rr(out: &mut Vec<u8>, rr: &Rr) -> Result<(), WireError> {
-    out.extend_from_slice(&name_wire(&rr.name, false)?);
-    out.extend_from_slice(&rr.rtype.to_be_bytes());
-    out.extend_from_slice(&rr.class.to_be_bytes());
-    out.extend_from_slice(&rr.ttl.to_be_bytes());
-    let len = u16::try_from(rr.rdata.len()).map_err(|_| WireError::Malformed("RDATA too long"))?;
-    out.extend_from_slice(&len.to_be_bytes());
-    out.extend_from_slice(&rr.rdata);
-    Ok(())
+/// A record with empty RDATA and TTL 0 (the prerequisites and deletions
+/// of RFC 2136 that name a whole RRset or name, with CLASS ANY or NONE).
+pub fn empty(name: &Name, rtype: RecordType, class: DNSClass) -> Record {
+    let mut r = Record::update0(name.clone(), 0, rtype);
+    r.dns_class = class;
+    r
+}
+
+fn record(name: &Name, class: DNSClass, ttl: u32, data: RData) -> Record {
+    let mut r = Record::from_rdata(name.clone(), ttl, data);
+    r.dns_class = class;
+    r
+}
+
+/// The address record of `ip` (A or AAAA).
+pub fn address(name: &Name, class: DNSClass, ttl: u32, ip: IpAddr) -> Record {
+    let data = match ip {
+        IpAddr::V4(a) => RData::A(A(a)),
+        IpAddr::V6(a) => RData::AAAA(AAAA(a)),
+    };
+    record(name, class, ttl, data)
+}
+
+/// A DHCID record with the digest `dhcid` (RFC 4701's RDATA as is).
+pub fn dhcid(name: &Name, class: DNSClass, ttl: u32, dhcid: &[u8]) -> Record {
+    let mut rdata = NULL::new();
+    rdata.anything = dhcid.to_vec();
+    record(name, class, ttl, RData::Unknown { code: DHCID, rdata })
+}
+
+/// A PTR record pointing at `target`.
+pub fn ptr(name: &Name, class: DNSClass, ttl: u32, target: &Name) -> Record {
+    record(name, class, ttl, RData::PTR(PTR(target.clone())))
 }
 
 /// An UPDATE message for `zone` (RFC 2136 §2), unsigned.
-pub fn update_message(
-    id: u16,
-    zone: &str,
-    prereqs: &[Rr],
-    updates: &[Rr],
-) -> Result<Vec<u8>, WireError> {
-    let count = |n: usize| u16::try_from(n).map_err(|_| WireError::Malformed("too many records"));
-    let mut out = Vec::with_capacity(512);
-    out.extend_from_slice(&id.to_be_bytes());
-    out.extend_from_slice(&OPCODE_UPDATE.to_be_bytes());
-    out.extend_from_slice(&1u16.to_be_bytes());
-    out.extend_from_slice(&count(prereqs.len())?.to_be_bytes());
-    out.extend_from_slice(&count(updates.len())?.to_be_bytes());
-    out.extend_from_slice(&0u16.to_be_bytes());
-    out.extend_from_slice(&name_wire(zone, false)?);
-    out.extend_from_slice(&TYPE_SOA.to_be_bytes());
-    out.extend_from_slice(&CLASS_IN.to_be_bytes());
-    for rr in prereqs.iter().chain(updates) {
-        push_rr(&mut out, rr)?;
+pub fn update_message(id: u16, zone: &Name, prereqs: &[Record], updates: &[Record]) -> Message {
+    let mut msg = Message::new(id, MessageType::Query, OpCode::Update);
+    msg.metadata.recursion_desired = false;
+    let mut q = Query::query(zone.clone(), RecordType::SOA);
+    q.set_query_class(DNSClass::IN);
+    msg.add_zone(q);
+    for r in prereqs {
+        msg.add_pre_requisite(r.clone());
     }
-    Ok(out)
+    for r in updates {
+        msg.add_update(r.clone());
+    }
+    msg
 }
 
-/// Appends `rr` to the additional section of `msg` (adjusting ARCOUNT).
-pub fn append_additional(msg: &mut Vec<u8>, rr: &Rr) -> Result<(), WireError> {
-    let ar = read_u16(msg, 10)?;
-    let ar = ar.checked_add(1).ok_or(WireError::Malformed("ARCOUNT"))?;
-    push_rr(msg, rr)?;
-    msg[10..12].copy_from_slice(&ar.to_be_bytes());
-    Ok(())
+/// The wire form of `msg` (with its TSIG record, if signed).
+pub fn encode(msg: &Message) -> Result<Vec<u8>, WireError> {
+    msg.to_vec().map_err(|e| WireError::Encode(e.to_string()))
 }
 
-pub fn read_u16(b: &[u8], at: usize) -> Result<u16, WireError> {
-    let s = b.get(at..at + 2).ok_or(WireError::Truncated)?;
-    Ok(u16::from_be_bytes([s[0], s[1]]))
-}
-
-pub fn read_u32(b: &[u8], at: usize) -> Result<u32, WireError> {
-    let s = b.get(at..at + 4).ok_or(WireError::Truncated)?;
-    Ok(u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
-}
-
-/// Reads the (possibly compressed) name at `at`: its lower-case text
-/// with a trailing dot, and the offset just after it in place.
-pub fn read_name(b: &[u8], mut at: usize) -> Result<(String, usize), WireError> {
-    let mut out = String::new();
-    let mut end = None;
-    let mut jumps = 0;
-    loop {
-        let len = *b.get(at).ok_or(WireError::Truncated)?;
-        match len {
-            0 => {
-                if out.is_empty() {
-                    out.push('.');
-                }
-                return Ok((out, end.unwrap_or(at + 1)));
-            }
-            l if l & 0xC0 == 0xC0 => {
-                let ptr = usize::from(read_u16(b, at)? & 0x3FFF);
-                if end.is_none() {
-                    end = Some(at + 2);
-                }
-                jumps += 1;
-                if jumps > 64 || ptr >= b.len() {
-                    return Err(WireError::Malformed("compression loop"));
-                }
-                at = ptr;
-            }
-            l if l & 0xC0 != 0 => return Err(WireError::Malformed("label type")),
-            l => {
-                let l = usize::from(l);
-                let label = b.get(at + 1..at + 1 + l).ok_or(WireError::Truncated)?;
-                for &c in label {
-                    out.push(char::from(c.to_ascii_lowercase()));
-                }
-                out.push('.');
-                if out.len() > 255 {
-                    return Err(WireError::Malformed("name too long"));
-                }
-                at += 1 + l;
-            }
-        }
+/// Reads a server's answer: a response, with its TSIG record (if any) in
+/// [`Message::signature`].
+pub fn parse_response(b: &[u8]) -> Result<Message, WireError> {
+    let msg = Message::from_vec(b).map_err(|e| WireError::Malformed(e.to_string()))?;
+    if msg.metadata.message_type != MessageType::Response {
+        return Err(WireError::NotResponse);
     }
-}
-
-/// A server's answer, walked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Response {
-    pub id: u16,
-    pub rcode: u8,
-    /// Offset of the last additional record when it is a TSIG record.
-    pub tsig_at: Option<usize>,
-}
-
-/// Walks a response: header, question/zone section, answer/prerequisite,
-/// authority/update and additional sections.
-pub fn parse_response(b: &[u8]) -> Result<Response, WireError> {
-    if b.len() < 12 {
-        return Err(WireError::Truncated);
-    }
-    let id = read_u16(b, 0)?;
-    let flags = read_u16(b, 2)?;
-    if flags & 0x8000 == 0 {
-        return Err(WireError::Malformed("not a response"));
-    }
-    let rcode = (flags & 0x000F) as u8;
-    let qd = read_u16(b, 4)?;
-    let rrs = u32::from(read_u16(b, 6)?) + u32::from(read_u16(b, 8)?);
-    let ar = read_u16(b, 10)?;
-    let mut at = 12;
-    for _ in 0..qd {
-        at = read_name(b, at)?.1 + 4;
-    }
-    let mut last = None;
-    for i in 0..rrs + u32::from(ar) {
-        let start = at;
-        at = read_name(b, at)?.1;
-        let rtype = read_u16(b, at)?;
-        let rdlen = usize::from(read_u16(b, at + 8)?);
-        at += 10 + rdlen;
-        if at > b.len() {
-            return Err(WireError::Truncated);
-        }
-        if i + 1 == rrs + u32::from(ar) && ar > 0 && rtype == TYPE_TSIG {
-            last = Some(start);
-        }
-    }
-    Ok(Response {
-        id,
-        rcode,
-        tsig_at: last,
-    })
+    Ok(msg)
 }
 
 #[cfg(test)]
@@ -237,29 +110,44 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
+    /// The bytes of an UPDATE: header, zone, one prerequisite and two
+    /// updates (hickory compresses owner names).
     #[test]
-    fn update_and_walk() {
-        let pre = [Rr::empty("h.example.org.", TYPE_ANY, CLASS_NONE)];
-        let upd = [Rr::address(
-            "h.example.org.",
-            CLASS_IN,
-            300,
-            "192.0.2.1".parse().unwrap(),
-        )];
-        let mut m = update_message(7, "example.org.", &pre, &upd).unwrap();
-        assert_eq!(&m[..12], &[0, 7, 0x28, 0, 0, 1, 0, 1, 0, 1, 0, 0]);
-        // As a "response" (QR set), it walks, with a TSIG-typed last record.
-        m[2] |= 0x80;
-        append_additional(&mut m, &Rr::empty("k.", TYPE_TSIG, CLASS_ANY)).unwrap();
-        let r = parse_response(&m).unwrap();
-        assert_eq!(r.id, 7);
-        assert_eq!(r.rcode, 0);
-        let at = r.tsig_at.unwrap();
-        assert_eq!(read_name(&m, at).unwrap().0, "k.");
-        // A compressed name.
-        let mut b = b"\x07example\x03org\x00".to_vec();
-        b.extend_from_slice(b"\x01h\xc0\x00");
-        assert_eq!(read_name(&b, 13).unwrap(), ("h.example.org.".into(), 17));
-        assert!(parse_response(&m[..20]).is_err());
+    fn update_on_the_wire() {
+        let h = name("h.example.org").unwrap();
+        let pre = [empty(&h, RecordType::ANY, DNSClass::NONE)];
+        let upd = [
+            address(&h, DNSClass::IN, 300, "192.0.2.1".parse().unwrap()),
+            dhcid(&h, DNSClass::IN, 300, &[1, 2, 3]),
+        ];
+        let zone = name("example.org.").unwrap();
+        let m = encode(&update_message(7, &zone, &pre, &upd)).unwrap();
+        // ID 7, opcode UPDATE, ZOCOUNT 1, PRCOUNT 1, UPCOUNT 2, ADCOUNT 0.
+        assert_eq!(&m[..12], &[0, 7, 0x28, 0, 0, 1, 0, 1, 0, 2, 0, 0]);
+        let mut z = b"\x07example\x03org\x00\x00\x06\x00\x01".to_vec();
+        assert_eq!(&m[12..12 + z.len()], &z[..]);
+        // The prerequisite: "h" + pointer to the zone name, ANY, NONE,
+        // TTL 0, RDLENGTH 0.
+        z = b"\x01h\xc0\x0c\x00\xff\x00\xfe\x00\x00\x00\x00\x00\x00".to_vec();
+        assert_eq!(&m[29..29 + z.len()], &z[..]);
+        // The DHCID update, last: type 49, IN, TTL 300, its digest.
+        assert!(m.ends_with(b"\x00\x31\x00\x01\x00\x00\x01\x2c\x00\x03\x01\x02\x03"));
+
+        // Read back as an answer (QR set): ID, RCODE and records.
+        let mut a = m.clone();
+        a[2] |= 0x80;
+        a[3] = 6; // YXDOMAIN
+        let r = parse_response(&a).unwrap();
+        assert_eq!(r.metadata.id, 7);
+        assert_eq!(r.metadata.response_code, ResponseCode::YXDomain);
+        assert_eq!(r.authorities.len(), 2);
+        assert_eq!(r.authorities[1].record_type(), DHCID);
+        assert!(r.signature().is_none());
+        assert_eq!(parse_response(&m), Err(WireError::NotResponse));
+        assert!(matches!(
+            parse_response(&a[..20]),
+            Err(WireError::Malformed(_))
+        ));
+        assert!(matches!(name("a..b"), Err(WireError::Name(..))));
     }
 }
