@@ -22,6 +22,7 @@ fn config(relay: Ipv4Addr, ncr_port: u16) -> String {
   "Dhcp4": {{
     "interfaces-config": {{ "interfaces": ["lo"], "dhcp-socket-type": "udp" }},
     "lease-database": {{ "type": "memfile", "name": "@DIR@/leases4.csv", "lfc-interval": 0 }},
+    "control-socket": {{ "socket-type": "unix", "socket-name": "@DIR@/ctl.sock" }},
     "valid-lifetime": 3600,
     "dhcp-ddns": {{ "enable-updates": true, "server-ip": "127.0.0.1", "server-port": {ncr_port} }},
     "ddns-qualifying-suffix": "example.org",
@@ -91,6 +92,29 @@ fn dhcpv4_client_names_become_name_change_requests() {
     let rows = csv_rows_for(&srv.lease_file("leases4.csv"), ack.yiaddr());
     let last = rows.last().expect("the lease in the file");
     assert_eq!(&last[6..9], ["1", "1", "laptop.example.org."], "{last:?}");
+
+    // Kea's lease4-resend-ddns asks for the same add again.
+    let ctl = srv.path("ctl.sock");
+    let r = unix_cmd(
+        &ctl,
+        &serde_json::json!({"command": "lease4-resend-ddns",
+                            "arguments": {"ip-address": ack.yiaddr().to_string()}}),
+    );
+    assert_eq!(r["result"], 0, "{r}");
+    assert_eq!(
+        r["text"],
+        format!(
+            "NCR generated for: {}, hostname: laptop.example.org.",
+            ack.yiaddr()
+        )
+    );
+    assert_eq!(next_ncr(&d2), add);
+    let r = unix_cmd(
+        &ctl,
+        &serde_json::json!({"command": "lease4-resend-ddns",
+                            "arguments": {"ip-address": "192.0.2.99"}}),
+    );
+    assert_eq!(r["result"], 3, "{r}");
 
     // Option 12 only: answered qualified, no option 81; both updates.
     let mut h = Client::new(0x32, ra).with_client_id(&[1, 2, 0, 0x5e, 0x10, 0, 0x32]);

@@ -586,6 +586,16 @@ impl Engine4 {
         s.pool_of(addr).map_or(&s.ddns, |p| &p.ddns)
     }
 
+    /// Asks again for the DNS add of `l` (Kea's `lease4-resend-ddns`);
+    /// false when `dhcp-ddns` updates are off.
+    pub fn resend_ddns(&self, l: &Lease4) -> bool {
+        if self.ddns_sink().is_none() {
+            return false;
+        }
+        self.queue_ncr(ruru_ddns::ChangeType::Add, l, 1);
+        true
+    }
+
     /// The DNS updater, when updates are on.
     fn ddns_sink(&self) -> Option<&dyn crate::DdnsSink> {
         self.opts

@@ -647,6 +647,16 @@ impl Engine6 {
             .map_or(&s.ddns, |p| &p.ddns)
     }
 
+    /// Asks again for the DNS add of `l` (Kea's `lease6-resend-ddns`);
+    /// false when `dhcp-ddns` updates are off.
+    pub fn resend_ddns(&self, l: &Lease6) -> bool {
+        let on = self.opts.ddns.is_some() && self.cfg.ddns_client.enable_updates;
+        if on {
+            self.queue_ncr(ruru_ddns::ChangeType::Add, l);
+        }
+        on
+    }
+
     /// Asks for the DNS change `change` of IA_NA lease `l` (Kea's
     /// `queueNCR`), when updates are on.
     fn queue_ncr(&self, change: ruru_ddns::ChangeType, l: &Lease6) {

@@ -147,6 +147,7 @@ pub const COMMANDS: &[&str] = &[
     "lease4-get-by-hostname",
     "lease4-get-by-hw-address",
     "lease4-get-page",
+    "lease4-resend-ddns",
     "lease4-update",
     "lease4-wipe",
     "leases-reclaim",
@@ -382,6 +383,16 @@ fn run4(ctx: &ControlCtx, v4: &FamilyService<V4s>, command: &str, args: &Value) 
         "lease4-get-by-client-id" => lease_get_by(v4, args, "client-id"),
         "lease4-get-by-hostname" => family::get_by_hostname::<V4>(store, args),
         "lease4-del" => lease_del(v4, args),
+        "lease4-resend-ddns" => {
+            let ip = req_str(args, "ip-address")?;
+            let addr: std::net::Ipv4Addr = ip
+                .parse()
+                .map_err(|_| err(format!("'{ip}' is not a valid IPv4 address.")))?;
+            let engine = v4.engine();
+            resend_ddns(ip, store.get4(addr).map(|l| (l.hostname.clone(), l)), |l| {
+                engine.resend_ddns(l)
+            })
+        }
         "lease4-wipe" => change4(v4, |c| family::wipe::<V4>(c, args)),
         "stat-lease4-get" => stat_lease4_get(ctx, v4, args),
         other => Ok(answer(
@@ -856,6 +867,31 @@ fn lease_get_by(v4: &FamilyService<V4s>, args: &Value, by: &str) -> Res {
 fn lease_del(v4: &FamilyService<V4s>, args: &Value) -> Res {
     let found = find_lease(v4, args)?;
     change4(v4, |c| family::delete::<V4>(c, found))
+}
+
+/// Kea's `lease4-resend-ddns` / `lease6-resend-ddns` (lease_cmds): the
+/// DNS add of the lease at `ip` asked for again, with Kea's answers.
+pub(super) fn resend_ddns<L>(
+    ip: &str,
+    found: Option<(String, L)>,
+    queue: impl FnOnce(&L) -> bool,
+) -> Res {
+    let Some((hostname, l)) = found else {
+        return Ok(answer(EMPTY, format!("No lease found for: {ip}"), None));
+    };
+    if hostname.is_empty() {
+        return Err(err(format!(
+            "Lease for: {ip}, has no hostname, nothing to update"
+        )));
+    }
+    if !queue(&l) {
+        return Err(err("DDNS updating is not enabled"));
+    }
+    Ok(answer(
+        SUCCESS,
+        format!("NCR generated for: {ip}, hostname: {hostname}"),
+        None,
+    ))
 }
 
 /// Kea's `leases-reclaim`, in the targeted families ([`targets`]).

@@ -35,6 +35,7 @@ pub const COMMANDS6: &[&str] = &[
     "lease6-get-by-duid",
     "lease6-get-by-hostname",
     "lease6-get-page",
+    "lease6-resend-ddns",
     "lease6-update",
     "lease6-wipe",
     "stat-lease6-get",
@@ -77,6 +78,16 @@ pub(super) fn run(ctx: &ControlCtx, command: &str, args: &Value) -> Res {
     let running = ctx.shared.snapshot();
     let engine = svc.engine();
     let store: &dyn LeaseStore = svc.store.as_ref();
+    if command == "lease6-resend-ddns" {
+        let ip = req_str(args, "ip-address")?;
+        let addr: std::net::Ipv6Addr = ip
+            .parse()
+            .map_err(|_| err(format!("'{ip}' is not a valid IPv6 address.")))?;
+        let found = store
+            .get6(LeaseType6::Na, addr)
+            .map(|l| (l.hostname.clone(), l));
+        return super::commands::resend_ddns(ip, found, |l| engine.resend_ddns(l));
+    }
     let recount = || engine.recount(store);
     let view = View6 {
         // The configuration and its JSON of one snapshot.
