@@ -49,6 +49,22 @@ fn with_option(mut m: v4::Message, code: u8, data: &[u8]) -> v4::Message {
     m
 }
 
+/// DISCOVER and REQUEST of `c` through `relay`, with option `name` (code,
+/// data) in both when given: the ACKed address and the server identifier.
+fn dora_named(relay: &Relay, c: &mut Client, name: Option<(u8, &[u8])>) -> (Ipv4Addr, Ipv4Addr) {
+    let add = |m: v4::Message| match name {
+        Some((code, data)) => with_option(m, code, data),
+        None => m,
+    };
+    let offer = relay.exchange(&add(c.discover())).expect("OFFER");
+    let sid = server_id(&offer).expect("server identifier");
+    let ack = relay
+        .exchange(&add(c.request_selecting(offer.yiaddr(), sid)))
+        .expect("ACK");
+    assert_eq!(msg_type(&ack), Some(MessageType::Ack));
+    (ack.yiaddr(), sid)
+}
+
 #[test]
 fn dhcpv4_client_names_become_name_change_requests() {
     let test = "ddns_v4";
@@ -257,19 +273,7 @@ fn dhcpv4_clients_get_dns_records_from_the_built_in_updater() {
     let cfg = config(ra, d2_port).replace("\n}", &format!(",\n  \"DhcpDdns\": {section}\n}}"));
     let srv = Server::start(&cfg);
     let relay = Relay::new(ra, srv.port);
-    let dora = |c: &mut Client, name: Option<(u8, &[u8])>| -> Ipv4Addr {
-        let add = |m: v4::Message| match name {
-            Some((code, data)) => with_option(m, code, data),
-            None => m,
-        };
-        let offer = relay.exchange(&add(c.discover())).expect("OFFER");
-        let sid = server_id(&offer).unwrap();
-        let ack = relay
-            .exchange(&add(c.request_selecting(offer.yiaddr(), sid)))
-            .expect("ACK");
-        assert_eq!(msg_type(&ack), Some(MessageType::Ack));
-        ack.yiaddr()
-    };
+    let dora = |c: &mut Client, name: Option<(u8, &[u8])>| dora_named(&relay, c, name).0;
     let settles = |name: &str, rtype: &str, want: &[String]| {
         assert!(
             wait_until(Duration::from_secs(10), || dns.dig(name, rtype) == want),
@@ -392,18 +396,7 @@ fn kea_dhcp4_sends_its_requests_to_rurus_updater() {
     let relay = Relay::new(ra, kea.port);
     let mut c = Client::new(0x71, ra);
     let name = [&[0x05u8, 0, 0][..], b"\x07keahost"].concat();
-    let offer = relay
-        .exchange(&with_option(c.discover(), 81, &name))
-        .expect("OFFER from Kea");
-    let sid = server_id(&offer).unwrap();
-    let ack = relay
-        .exchange(&with_option(
-            c.request_selecting(offer.yiaddr(), sid),
-            81,
-            &name,
-        ))
-        .expect("ACK from Kea");
-    let addr = ack.yiaddr();
+    let (addr, _) = dora_named(&relay, &mut c, Some((81, &name)));
     let ok = wait_until(Duration::from_secs(10), || {
         dns.dig("keahost.example.org", "A") == [addr.to_string()]
             && dns.dig(&rev4(addr), "PTR") == ["keahost.example.org."]
@@ -451,18 +444,7 @@ fn ruru_sends_its_requests_to_kea_dhcp_ddns() {
     let relay = Relay::new(ra, srv.port);
     let mut c = Client::new(0x72, ra);
     let name = [&[0x05u8, 0, 0][..], b"\x08ruruhost"].concat();
-    let offer = relay
-        .exchange(&with_option(c.discover(), 81, &name))
-        .expect("OFFER");
-    let sid = server_id(&offer).unwrap();
-    let ack = relay
-        .exchange(&with_option(
-            c.request_selecting(offer.yiaddr(), sid),
-            81,
-            &name,
-        ))
-        .expect("ACK");
-    let addr = ack.yiaddr();
+    let (addr, sid) = dora_named(&relay, &mut c, Some((81, &name)));
     let ok = wait_until(Duration::from_secs(10), || {
         dns.dig("ruruhost.example.org", "A") == [addr.to_string()]
             && dns.dig(&rev4(addr), "PTR") == ["ruruhost.example.org."]
@@ -480,4 +462,35 @@ fn ruru_sends_its_requests_to_kea_dhcp_ddns() {
         dns.dig("ruruhost.example.org", "A").is_empty() && dns.dig(&rev4(addr), "PTR").is_empty()
     });
     assert!(gone, "not removed:\n{}", kea.log_text());
+}
+
+/// ruru as a DNS updater only (a `DhcpDdns` section and nothing else),
+/// replacing a `kea-dhcp-ddns`: a request as Kea 2.2 writes it, sent to
+/// its address, becomes the records in BIND.
+#[test]
+fn dns_updater_alone_carries_out_kea_requests() {
+    let test = "ddns_updater_alone";
+    let Some((named_bin, dig)) = named::prerequisites(test) else {
+        return;
+    };
+    let dns = named::Named::start(&named_bin, &dig, named::free_port());
+    let d2_port = named::free_port();
+    let section = named::section_text(&[("127.0.0.1", dns.port)], 500, None, "", d2_port);
+    let srv = Server::start(&format!("{{ \"DhcpDdns\": {section} }}"));
+    let mac = [2, 0, 0x5e, 0x10, 0, 0x77];
+    let ncr = format!(
+        r#"{{"change-type":0,"forward-change":true,"reverse-change":true,"fqdn":"alone.example.org.","ip-address":"192.0.2.77","dhcid":"{}","lease-expires-on":"20301231235959","lease-length":1200,"use-conflict-resolution":true}}"#,
+        Dhcid::from_hwaddr(1, &mac, "alone.example.org.")
+            .unwrap()
+            .to_hex()
+    );
+    let mut wire = (ncr.len() as u16).to_be_bytes().to_vec();
+    wire.extend_from_slice(ncr.as_bytes());
+    let kea = UdpSocket::bind("127.0.0.1:0").unwrap();
+    kea.send_to(&wire, ("127.0.0.1", d2_port)).unwrap();
+    let ok = wait_until(Duration::from_secs(10), || {
+        dns.dig("alone.example.org", "A") == ["192.0.2.77"]
+            && dns.dig("77.2.0.192.in-addr.arpa", "PTR") == ["alone.example.org."]
+    });
+    assert!(ok, "not in DNS:\n{}", srv.log_text());
 }

@@ -9,7 +9,7 @@ mod common;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use common::{err, errs, ok};
+use common::{err, errs, kea_examples, ok};
 use ruru_config::{load_files, D2Config, Places, TsigAlgorithm};
 
 fn d2(body: &str) -> String {
@@ -212,22 +212,7 @@ fn bad_values_name_their_key() {
 }
 
 fn examples_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("RURU_KEA_EXAMPLES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/share/doc/kea/examples"));
-    if dir.join("ddns").is_dir() {
-        return Some(dir);
-    }
-    let why = format!(
-        "SKIP kea_d2_examples: no Kea examples in {} (Debian package kea-doc, or set RURU_KEA_EXAMPLES)",
-        dir.display()
-    );
-    assert!(
-        std::env::var_os("RURU_REQUIRE_ALL").is_none(),
-        "{why} (RURU_REQUIRE_ALL=1)"
-    );
-    eprintln!("{why}");
-    None
+    kea_examples("kea_d2_examples", "ddns")
 }
 
 /// Kea's D2 examples: `template.json` loads; `sample1.json` fails only on

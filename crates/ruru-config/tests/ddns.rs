@@ -7,8 +7,6 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use common::*;
 use ruru_config::{ConflictMode, ReplaceName};
 
@@ -172,21 +170,9 @@ fn dhcpv6_scopes_have_them_too() {
 /// their values.
 #[test]
 fn kea_with_ddns_examples() {
-    let dir = std::env::var_os("RURU_KEA_EXAMPLES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/share/doc/kea/examples"));
-    if !dir.join("kea4/with-ddns.json").is_file() {
-        let why = format!(
-            "SKIP kea_with_ddns_examples: no Kea examples in {} (Debian package kea-doc, or set RURU_KEA_EXAMPLES)",
-            dir.display()
-        );
-        assert!(
-            std::env::var_os("RURU_REQUIRE_ALL").is_none(),
-            "{why} (RURU_REQUIRE_ALL=1)"
-        );
-        eprintln!("{why}");
+    let Some(dir) = kea_examples("kea_with_ddns_examples", "kea4/with-ddns.json") else {
         return;
-    }
+    };
     let c4 = ruru_config::load(&dir.join("kea4/with-ddns.json")).unwrap();
     let d = c4.dhcp4.unwrap();
     assert_eq!(d.ddns_client.server.to_string(), "192.0.2.0:3432");

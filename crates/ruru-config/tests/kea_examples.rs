@@ -15,9 +15,10 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a panic is a test failure
 
-use std::path::PathBuf;
-
 use ruru_config::load;
+
+mod common;
+use common::kea_examples;
 
 /// Each example and the diagnostics it must give: none, or `(path,
 /// message)` of each.
@@ -39,21 +40,9 @@ const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
 
 #[test]
 fn kea_classification_examples() {
-    let dir = std::env::var_os("RURU_KEA_EXAMPLES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/share/doc/kea/examples"));
-    if !dir.join("kea4").is_dir() {
-        let why = format!(
-            "SKIP kea_classification_examples: no Kea examples in {} (Debian package kea-doc, or set RURU_KEA_EXAMPLES)",
-            dir.display()
-        );
-        assert!(
-            std::env::var_os("RURU_REQUIRE_ALL").is_none(),
-            "{why} (RURU_REQUIRE_ALL=1)"
-        );
-        eprintln!("{why}");
+    let Some(dir) = kea_examples("kea_classification_examples", "kea4") else {
         return;
-    }
+    };
     for (name, want) in EXAMPLES {
         let path = dir.join(name);
         let got: Vec<(String, String)> = match load(&path) {
@@ -93,21 +82,9 @@ const NETWORK_EXAMPLES: &[(&str, &[(&str, &str)])] = &[
 
 #[test]
 fn kea_shared_network_examples() {
-    let dir = std::env::var_os("RURU_KEA_EXAMPLES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/share/doc/kea/examples"));
-    if !dir.join("kea4").is_dir() {
-        let why = format!(
-            "SKIP kea_shared_network_examples: no Kea examples in {} (Debian package kea-doc, or set RURU_KEA_EXAMPLES)",
-            dir.display()
-        );
-        assert!(
-            std::env::var_os("RURU_REQUIRE_ALL").is_none(),
-            "{why} (RURU_REQUIRE_ALL=1)"
-        );
-        eprintln!("{why}");
+    let Some(dir) = kea_examples("kea_shared_network_examples", "kea4") else {
         return;
-    }
+    };
     for (name, want) in NETWORK_EXAMPLES {
         let path = dir.join(name);
         let got: Vec<(String, String)> = match load(&path) {
@@ -138,21 +115,9 @@ fn kea_shared_network_examples() {
 #[test]
 fn kea_reservation_examples() {
     use ruru_config::HostModes;
-    let dir = std::env::var_os("RURU_KEA_EXAMPLES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/share/doc/kea/examples"));
-    if !dir.join("kea4").is_dir() {
-        let why = format!(
-            "SKIP kea_reservation_examples: no Kea examples in {}",
-            dir.display()
-        );
-        assert!(
-            std::env::var_os("RURU_REQUIRE_ALL").is_none(),
-            "{why} (RURU_REQUIRE_ALL=1)"
-        );
-        eprintln!("{why}");
+    let Some(dir) = kea_examples("kea_reservation_examples", "kea4") else {
         return;
-    }
+    };
     let global_only = HostModes {
         global: true,
         in_subnet: false,

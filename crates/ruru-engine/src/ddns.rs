@@ -86,6 +86,60 @@ pub(crate) fn server_flags(client_s: bool, client_n: bool, p: &DdnsParams) -> Op
     })
 }
 
+/// The flag bits of a Client FQDN option: S, O and N (RFC 4702 §2.1,
+/// RFC 4704 §4.1: the same meanings, N at another bit in DHCPv6).
+pub(crate) struct FlagBits {
+    pub s: u8,
+    pub o: u8,
+    pub n: u8,
+}
+
+/// The answer's S, O and N bits for the client's `flags` (Kea's
+/// `adjustFqdnFlags`), and the server's S and N: S and N both set by the
+/// client (invalid) is answered as N.
+pub(crate) fn answer_flags(flags: u8, b: &FlagBits, p: &DdnsParams) -> (u8, bool, bool) {
+    let cs = flags & b.s != 0;
+    let (ss, sn) = server_flags(cs, flags & b.n != 0, p).unwrap_or((false, true));
+    let mut out = 0;
+    if ss {
+        out |= b.s;
+    }
+    if sn {
+        out |= b.n;
+    }
+    if cs != ss {
+        out |= b.o;
+    }
+    (out, ss, sn)
+}
+
+/// Submits the request for `change` of a lease (see [`request`]) to
+/// `sink`; `p` the lease's scope parameters, if its subnet is still
+/// configured (else Kea's defaults).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn submit(
+    sink: &dyn DdnsSink,
+    change: ChangeType,
+    n: &Names<'_>,
+    ip: IpAddr,
+    dhcid: impl FnOnce(&str) -> Option<Dhcid>,
+    lifetime: u32,
+    expire: u64,
+    p: Option<&DdnsParams>,
+) {
+    let fallback;
+    let p = match p {
+        Some(p) => p,
+        None => {
+            fallback = DdnsParams::defaults(true);
+            &fallback
+        }
+    };
+    if let Some(r) = request(change, n, ip, dhcid, lifetime, expire, p) {
+        sink.submit(r);
+    }
+}
+
 /// Kea's name for a client's partial name or a generated label:
 /// sanitised label by label, lower-cased, completed with the qualifying
 /// suffix; `trailing_dot` as Kea writes FQDN (yes) and host name (no)

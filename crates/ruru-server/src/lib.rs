@@ -58,7 +58,7 @@ pub use serve::{serve, ServeOptions};
 pub enum ServerError {
     #[error("{0}")]
     Config(#[from] ruru_config::ConfigError),
-    #[error("configuration has neither a Dhcp4 nor a Dhcp6 section")]
+    #[error("configuration has no Dhcp4, Dhcp6 or DhcpDdns section")]
     NoService,
     /// A lease store error; its own text says which store (lease file,
     /// lease database) it is about.

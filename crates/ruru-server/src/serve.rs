@@ -73,7 +73,9 @@ pub fn default_threads(config: &ruru_config::Config) -> usize {
 /// Runs the server until SIGTERM/SIGINT.
 pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     let config = ruru_config::load_files(&opts.config, &ruru_config::Places::from_env())?;
-    if config.dhcp4.is_none() && config.dhcp6.is_none() {
+    // A DhcpDdns section alone: ruru as a DNS updater only (replacing a
+    // kea-dhcp-ddns for Kea DHCP servers).
+    if config.dhcp4.is_none() && config.dhcp6.is_none() && config.dhcp_ddns.is_none() {
         return Err(ServerError::NoService);
     }
     let control_sockets = crate::control::listener::sockets_of(&config);

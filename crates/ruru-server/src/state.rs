@@ -233,7 +233,7 @@ impl Shared {
     /// `dhcp6_srv_configured`.
     pub fn apply(self: &Arc<Self>, config: Config) -> Result<(), ServerError> {
         let _serial = lock(&self.reload_lock);
-        if config.dhcp4.is_none() && config.dhcp6.is_none() {
+        if config.dhcp4.is_none() && config.dhcp6.is_none() && config.dhcp_ddns.is_none() {
             return Err(ServerError::NoService);
         }
         let old = self.snapshot();

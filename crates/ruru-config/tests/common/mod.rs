@@ -55,3 +55,27 @@ pub fn check(d: &Diagnostic, line: usize, column: usize, path: &str, msg: &str) 
         d.message
     );
 }
+
+/// Kea's example configurations: `RURU_KEA_EXAMPLES`, else Debian
+/// kea-doc's `/usr/share/doc/kea/examples`, when it has `sub` (a file or
+/// folder). Otherwise prints SKIP for `test` (a failure under
+/// `RURU_REQUIRE_ALL=1`) and gives `None`. ISC's files are not copied
+/// into ruru's tree.
+pub fn kea_examples(test: &str, sub: &str) -> Option<std::path::PathBuf> {
+    let dir = std::env::var_os("RURU_KEA_EXAMPLES")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from("/usr/share/doc/kea/examples"));
+    if dir.join(sub).exists() {
+        return Some(dir);
+    }
+    let why = format!(
+        "SKIP {test}: no Kea examples in {} (Debian package kea-doc, or set RURU_KEA_EXAMPLES)",
+        dir.display()
+    );
+    assert!(
+        std::env::var_os("RURU_REQUIRE_ALL").is_none(),
+        "{why} (RURU_REQUIRE_ALL=1)"
+    );
+    eprintln!("{why}");
+    None
+}

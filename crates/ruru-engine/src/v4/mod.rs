@@ -610,14 +610,7 @@ impl Engine4 {
         let Some(sink) = self.ddns_sink() else {
             return;
         };
-        let fallback;
-        let p = match self.cfg.subnets.iter().find(|s| s.id == l.subnet_id) {
-            Some(s) => Self::ddns_params(s, l.addr),
-            None => {
-                fallback = ruru_config::DdnsParams::defaults(true);
-                &fallback
-            }
-        };
+        let subnet = self.cfg.subnets.iter().find(|s| s.id == l.subnet_id);
         let n = crate::ddns::Names {
             hostname: &l.hostname,
             fwd: l.fqdn_fwd,
@@ -627,18 +620,16 @@ impl Engine4 {
             Some(c) => ruru_ddns::Dhcid::from_client_id(c, name),
             None => ruru_ddns::Dhcid::from_hwaddr(htype, &l.hwaddr, name),
         };
-        let req = crate::ddns::request(
+        crate::ddns::submit(
+            sink,
             change,
             &n,
             std::net::IpAddr::V4(l.addr),
             dhcid,
             l.valid_lifetime,
             l.expire,
-            p,
+            subnet.map(|s| Self::ddns_params(s, l.addr)),
         );
-        if let Some(r) = req {
-            sink.submit(r);
-        }
     }
 
     /// The lease this client would get for `addr`, with its name.

@@ -8,13 +8,14 @@ use std::net::{IpAddr, Ipv4Addr};
 use ruru_config::DdnsParams;
 
 use super::packet::Query4;
-use crate::ddns::{generated, qualified, scrub_labels, server_flags};
+use crate::ddns::{answer_flags, generated, qualified, scrub_labels, FlagBits};
 
 /// Option 81 flag bits (RFC 4702 §2.1).
 const S: u8 = 0x01;
 const O: u8 = 0x02;
 const E: u8 = 0x04;
 const N: u8 = 0x08;
+const BITS: FlagBits = FlagBits { s: S, o: O, n: N };
 
 /// What was decided about the client's name for one exchange.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -63,19 +64,8 @@ fn fqdn(
     p: &DdnsParams,
     addr: Ipv4Addr,
 ) -> Name4 {
-    let (cs, cn) = (flags & S != 0, flags & N != 0);
-    // S and N both set is invalid (RFC 4702 §2.1); Kea answers as for N.
-    let (ss, sn) = server_flags(cs, cn, p).unwrap_or((false, true));
-    let mut out_flags = flags & E;
-    if ss {
-        out_flags |= S;
-    }
-    if sn {
-        out_flags |= N;
-    }
-    if cs != ss {
-        out_flags |= O;
-    }
+    let (bits, ss, sn) = answer_flags(flags, &BITS, p);
+    let out_flags = bits | (flags & E);
     let name = match reserved.filter(|h| !h.is_empty()) {
         Some(h) => qualified(h, p, true),
         None if p.replace_client_name.replaces() || name.is_empty() => String::new(),

@@ -430,7 +430,7 @@ impl Engine6 {
         }
         // DNS (Kea's `createNameChangeRequests`): nothing when a renewal
         // keeps its name, unless `ddns-update-on-renew`.
-        if l.lease_type == LeaseType6::Na {
+        if l.lease_type == LeaseType6::Na && self.ddns_sink().is_some() {
             let same = old.as_ref().is_some_and(|o| {
                 o.duid == l.duid
                     && o.iaid == l.iaid

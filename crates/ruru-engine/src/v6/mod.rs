@@ -162,6 +162,11 @@ pub struct Engine6 {
     /// a vendor (`vendor-N`) sub-option: else replies skip that work.
     pub(super) option_uses: [bool; 2],
     members: Vec<Arc<[usize]>>,
+    /// Whether some scope generates names for clients that send none
+    /// (updates on and `ddns-replace-client-name` `always` or
+    /// `when-not-present`): else such a client's name is decided without
+    /// looking at the parameters.
+    ddns_generates: bool,
 }
 
 /// Everything decided about one message before the reply is built.
@@ -352,7 +357,14 @@ impl Engine6 {
         let class_plan = crate::classify::Plan::new(&cfg.client_classes);
         let members = crate::networks::members(cfg.subnets.iter().map(|s| s.network.as_deref()));
         let option_uses = crate::option_levels::uses6(&cfg);
+        let generates =
+            |p: &ruru_config::DdnsParams| p.enable_updates() && p.replace_client_name.generates();
+        let ddns_generates = cfg
+            .subnets
+            .iter()
+            .any(|s| generates(&s.ddns) || s.pools.iter().any(|p| generates(&p.ddns)));
         Engine6 {
+            ddns_generates,
             class_plan,
             members,
             option_uses,
@@ -618,6 +630,11 @@ impl Engine6 {
             _ => None,
         };
         let reserved = ctx.host.as_deref().and_then(|h| h.hostname.as_deref());
+        // The common case: no option 39, no reserved name, no generated
+        // names: no name.
+        if raw.is_none() && reserved.is_none() && !self.ddns_generates {
+            return names::Name6::default();
+        }
         let p = Self::ddns_params(ctx.subnet, addr);
         let n = names::decide(raw, reserved, p, addr);
         if addr.is_some() {
@@ -650,52 +667,46 @@ impl Engine6 {
     /// Asks again for the DNS add of `l` (Kea's `lease6-resend-ddns`);
     /// false when `dhcp-ddns` updates are off.
     pub fn resend_ddns(&self, l: &Lease6) -> bool {
-        let on = self.opts.ddns.is_some() && self.cfg.ddns_client.enable_updates;
+        let on = self.ddns_sink().is_some();
         if on {
             self.queue_ncr(ruru_ddns::ChangeType::Add, l);
         }
         on
     }
 
-    /// Asks for the DNS change `change` of IA_NA lease `l` (Kea's
-    /// `queueNCR`), when updates are on.
-    fn queue_ncr(&self, change: ruru_ddns::ChangeType, l: &Lease6) {
-        let Some(sink) = self
-            .opts
+    /// The DNS updater, when updates are on.
+    pub(super) fn ddns_sink(&self) -> Option<&dyn crate::DdnsSink> {
+        self.opts
             .ddns
             .as_deref()
             .filter(|_| self.cfg.ddns_client.enable_updates)
-        else {
+    }
+
+    /// Asks for the DNS change `change` of IA_NA lease `l` (Kea's
+    /// `queueNCR`), when updates are on.
+    fn queue_ncr(&self, change: ruru_ddns::ChangeType, l: &Lease6) {
+        let Some(sink) = self.ddns_sink() else {
             return;
         };
         if l.lease_type != LeaseType6::Na {
             return;
         }
-        let fallback;
-        let p = match self.cfg.subnets.iter().find(|s| s.id == l.subnet_id) {
-            Some(s) => Self::ddns_params(s, Some(l.address)),
-            None => {
-                fallback = ruru_config::DdnsParams::defaults(true);
-                &fallback
-            }
-        };
+        let subnet = self.cfg.subnets.iter().find(|s| s.id == l.subnet_id);
         let n = crate::ddns::Names {
             hostname: &l.hostname,
             fwd: l.fqdn_fwd,
             rev: l.fqdn_rev,
         };
-        let req = crate::ddns::request(
+        crate::ddns::submit(
+            sink,
             change,
             &n,
             std::net::IpAddr::V6(l.address),
             |name| ruru_ddns::Dhcid::from_duid(&l.duid, name),
             l.valid_lifetime,
             l.expire,
-            p,
+            subnet.map(|s| Self::ddns_params(s, Some(l.address))),
         );
-        if let Some(r) = req {
-            sink.submit(r);
-        }
     }
 
     /// The (type, address, iaid) of every address/prefix listed in the IAs.

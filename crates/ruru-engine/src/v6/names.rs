@@ -7,7 +7,7 @@ use std::net::{IpAddr, Ipv6Addr};
 
 use ruru_config::DdnsParams;
 
-use crate::ddns::{generated, qualified, scrub_labels, server_flags};
+use crate::ddns::{answer_flags, generated, qualified, scrub_labels, FlagBits};
 
 /// Option 39 flag bits (RFC 4704 §4.1).
 const S: u8 = 0x01;
@@ -62,18 +62,7 @@ pub(crate) fn decide(
     let Some((flags, name, full)) = client else {
         return Name6::default();
     };
-    let (cs, cn) = (flags & S != 0, flags & N != 0);
-    let (ss, sn) = server_flags(cs, cn, p).unwrap_or((false, true));
-    let mut out = 0;
-    if ss {
-        out |= S;
-    }
-    if sn {
-        out |= N;
-    }
-    if cs != ss {
-        out |= O;
-    }
+    let (out, ss, sn) = answer_flags(flags, &FlagBits { s: S, o: O, n: N }, p);
     let name = match reserved {
         Some(h) => qualified(h, p, true),
         None if p.replace_client_name.replaces() || name.is_empty() => String::new(),
