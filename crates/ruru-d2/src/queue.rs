@@ -159,6 +159,15 @@ impl D2 {
     }
 }
 
+impl std::fmt::Debug for D2Handle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("D2Handle")
+            .field("listen", &self.listen_addr())
+            .field("pending", &self.pending())
+            .finish_non_exhaustive()
+    }
+}
+
 impl D2Handle {
     /// Queues `ncr` without waiting; `Err(QueueFull)` when the queue is
     /// full (counted as `queue-mgr-queue-full`) or the updater stopped.
@@ -291,6 +300,13 @@ async fn work(cfg: &D2Config, stats: &Stats, sem: &Semaphore, delays: &[Duration
                     fqdn = %ncr.fqdn, ip = %ncr.ip, change = ?ncr.change,
                     "DNS updated"
                 );
+                return;
+            }
+            // Debug level: a request for zones this updater does not
+            // have is the configuration's choice, not an event (one line
+            // per lease would flood the log).
+            Outcome::NoDomain => {
+                tracing::debug!(fqdn = %ncr.fqdn, ip = %ncr.ip, "no forward-ddns or reverse-ddns domain matches: request ignored");
                 return;
             }
             Outcome::Rejected(why) => {

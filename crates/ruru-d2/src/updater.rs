@@ -47,6 +47,9 @@ pub enum Outcome {
     /// No server of a zone could be reached (or gave a verifiable
     /// answer): worth trying again later.
     Unreachable(String),
+    /// No `forward-ddns` or `reverse-ddns` domain matches the request:
+    /// nothing to do (the zones are not this updater's).
+    NoDomain,
 }
 
 /// Which directions of a request are done (kept across retries).
@@ -451,10 +454,7 @@ pub async fn carry_out(
         tracing::debug!(ip = %ncr.ip, "no reverse-ddns domain matches: reverse change skipped");
     }
     if fwd.is_none() && rev.is_none() {
-        return Outcome::Rejected(format!(
-            "no forward-ddns or reverse-ddns domain matches {} / {}",
-            ncr.fqdn, ncr.ip
-        ));
+        return Outcome::NoDomain;
     }
     let timeout = cfg.dns_server_timeout;
     if let (Some(dom), false) = (fwd, progress.forward_done) {

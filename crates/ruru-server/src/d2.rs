@@ -16,9 +16,27 @@ use crate::{lock, ServerError};
 #[derive(Default)]
 pub struct D2Service {
     cur: Mutex<Option<(serde_json::Value, D2Handle)>>,
+    /// The families' request queues, told where the updater is (they hand
+    /// it requests for its address directly).
+    senders: Vec<Arc<crate::ddns::NcrSender>>,
 }
 
 impl D2Service {
+    /// The service of a process whose families queue their requests in
+    /// `senders`.
+    pub fn new(senders: Vec<Arc<crate::ddns::NcrSender>>) -> Self {
+        D2Service {
+            cur: Mutex::default(),
+            senders,
+        }
+    }
+
+    fn tell_senders(&self, local: Option<(std::net::SocketAddr, D2Handle)>) {
+        for s in &self.senders {
+            s.set_local(local.clone());
+        }
+    }
+
     /// Starts, restarts or stops the updater for `config` (its tasks on
     /// `rt`). An error (the NCR listener's address cannot be bound)
     /// leaves the running one as it was.
@@ -30,6 +48,7 @@ impl D2Service {
         }
         let Some(d2) = config.dhcp_ddns.clone() else {
             if let Some((_, h)) = cur.take() {
+                self.tell_senders(None);
                 h.shutdown();
                 info!("DhcpDdns removed: DNS updater stopped");
             }
@@ -37,12 +56,14 @@ impl D2Service {
         };
         // The old updater lets go of its listening address first.
         if let Some((_, h)) = cur.take() {
+            self.tell_senders(None);
             h.shutdown();
         }
         let listen = d2.listen;
         let h = D2::start(Arc::new(d2), Tuning::default(), rt)
             .map_err(|e| ServerError::Control(e.to_string()))?;
         info!(%listen, "DNS updater (DhcpDdns) started");
+        self.tell_senders(h.listen_addr().map(|a| (a, h.clone())));
         *cur = Some((section.unwrap_or_default(), h));
         Ok(())
     }
@@ -72,6 +93,7 @@ impl D2Service {
     /// Stops the updater (shutdown).
     pub fn stop(&self) {
         if let Some((_, h)) = lock(&self.cur).take() {
+            self.tell_senders(None);
             h.shutdown();
         }
     }

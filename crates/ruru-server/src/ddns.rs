@@ -4,6 +4,10 @@
 //! `sender-port` to `server-ip`:`server-port` — a Kea `kea-dhcp-ddns`, or
 //! ruru's own DNS updater (`DhcpDdns`) listening there.
 //!
+//! When `server-ip`/`server-port` is the address of the built-in updater
+//! of this same process, requests are handed to it directly (no datagram,
+//! no JSON): what goes over UDP to a Kea D2 goes through a queue here.
+//!
 //! A worker never waits here: [`NcrSender::submit`] counts and drops a
 //! request when `max-queue-size` are already waiting
 //! (`ddns-ncr-queue-full`). A request that cannot be sent is counted
@@ -30,6 +34,9 @@ pub struct NcrSender {
     stats: Arc<Stats>,
     /// A full queue was logged and no request got in since.
     full_logged: AtomicBool,
+    /// The built-in updater of this process and the address it listens
+    /// on, when it runs.
+    local: arc_swap::ArcSwapOption<(SocketAddr, ruru_d2::D2Handle)>,
 }
 
 impl NcrSender {
@@ -51,7 +58,18 @@ impl NcrSender {
             target,
             stats,
             full_logged: AtomicBool::new(false),
+            local: arc_swap::ArcSwapOption::empty(),
         })
+    }
+
+    /// The built-in updater now running at `addr` (None: none runs).
+    pub fn set_local(&self, local: Option<(SocketAddr, ruru_d2::D2Handle)>) {
+        self.local.store(local.map(Arc::new));
+    }
+
+    /// Whether requests go to `server` under the current configuration.
+    fn server(&self) -> Option<SocketAddr> {
+        self.target.lock().ok().map(|t| t.server)
     }
 
     fn max_queue(&self) -> usize {
@@ -61,6 +79,16 @@ impl NcrSender {
 
 impl ruru_engine::DdnsSink for NcrSender {
     fn submit(&self, ncr: Ncr) {
+        if let Some(local) = self.local.load().as_deref() {
+            if Some(local.0) == self.server() {
+                match local.1.submit(ncr) {
+                    Ok(()) => self.stats.inc(Stat::DdnsNcrSent),
+                    // Counted by the updater too (queue-mgr-queue-full).
+                    Err(_) => self.stats.inc(Stat::DdnsNcrQueueFull),
+                }
+                return;
+            }
+        }
         if self.pending.load(Ordering::Relaxed) >= self.max_queue() {
             self.stats.inc(Stat::DdnsNcrQueueFull);
             if !self.full_logged.swap(true, Ordering::Relaxed) {

@@ -141,10 +141,13 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
 
     // The family services: sockets, workers, reclamation, compaction.
     let mut watches = Vec::new();
+    // Their name-change request queues (see crate::d2).
+    let mut senders = Vec::new();
     let v4 = match (&config.dhcp4, dbs4) {
         (Some(d4), Some(dbs)) => {
             let stats = Arc::new(Stats::of_family(V4::STATS));
             let ncrs = crate::ddns::NcrSender::start(&d4.ddns_client, rt.handle(), stats.clone());
+            senders.push(ncrs.clone());
             let engine_opts = ruru_engine::EngineOptions {
                 client_port: opts.client_port,
                 server_addrs: Vec::new(),
@@ -182,6 +185,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
             };
             let stats = Arc::new(Stats::of_family(V6::STATS));
             let ncrs = crate::ddns::NcrSender::start(&d6.ddns_client, rt.handle(), stats.clone());
+            senders.push(ncrs.clone());
             let engine_opts = ruru_engine::v6::EngineOptions6 {
                 server_duid: crate::v6::server_duid(d6),
                 client_port: cport,
@@ -208,7 +212,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     };
     let nsockets =
         v4.as_ref().map_or(0, |s| s.socket_count()) + v6.as_ref().map_or(0, |s| s.socket_count());
-    let d2 = crate::d2::D2Service::default();
+    let d2 = crate::d2::D2Service::new(senders);
     if let Err(e) = d2.apply(&config, rt.handle()) {
         for s in v4.iter() {
             s.stop();
