@@ -207,6 +207,9 @@ impl D2Handle {
 }
 
 /// Takes requests from the channel and runs them, one at a time per FQDN.
+/// How long the dispatcher leaves the queue alone after taking requests.
+const BATCH_PAUSE: Duration = Duration::from_millis(2);
+
 async fn dispatch(
     cfg: Arc<D2Config>,
     stats: Arc<Stats>,
@@ -235,9 +238,30 @@ async fn dispatch(
             drop(guard);
         });
     };
+    // Requests are taken in batches: after one arrives, the queue is not
+    // looked at again for BATCH_PAUSE, so that under load a DHCP worker's
+    // submit does not wake this thread for each request (a cross-thread
+    // wake-up costs more than the request itself); DNS waits that much
+    // longer, at most.
+    let pause = tokio::time::sleep(Duration::ZERO);
+    tokio::pin!(pause);
+    let mut paused = false;
+    let take = |ncr: Ncr,
+                waiting: &mut HashMap<String, VecDeque<Ncr>>,
+                workers: &mut tokio::task::JoinSet<()>| {
+        let key = ncr.fqdn.to_ascii_lowercase();
+        match waiting.get_mut(&key) {
+            Some(q) => q.push_back(ncr),
+            None => {
+                waiting.insert(key.clone(), VecDeque::new());
+                start(workers, ncr, key);
+            }
+        }
+    };
     loop {
         tokio::select! {
             Some(_) = workers.join_next(), if !workers.is_empty() => {}
+            () = &mut pause, if paused => paused = false,
             Some(key) = done_rx.recv() => {
                 match waiting.get_mut(&key).and_then(VecDeque::pop_front) {
                     Some(next) => start(&mut workers, next, key),
@@ -246,16 +270,14 @@ async fn dispatch(
                     }
                 }
             }
-            r = rx.recv(), if !closed => match r {
+            r = rx.recv(), if !closed && !paused => match r {
                 Some(ncr) => {
-                    let key = ncr.fqdn.to_ascii_lowercase();
-                    match waiting.get_mut(&key) {
-                        Some(q) => q.push_back(ncr),
-                        None => {
-                            waiting.insert(key.clone(), VecDeque::new());
-                            start(&mut workers, ncr, key);
-                        }
+                    take(ncr, &mut waiting, &mut workers);
+                    while let Ok(more) = rx.try_recv() {
+                        take(more, &mut waiting, &mut workers);
                     }
+                    pause.as_mut().reset(tokio::time::Instant::now() + BATCH_PAUSE);
+                    paused = true;
                 }
                 None => closed = true,
             },

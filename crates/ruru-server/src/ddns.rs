@@ -123,37 +123,56 @@ async fn send_loop(
 ) {
     let mut sock: Option<(SocketAddr, tokio::net::UdpSocket)> = None;
     let mut failing = false;
-    while let Some(ncr) = rx.recv().await {
-        pending.fetch_sub(1, Ordering::Relaxed);
-        let Ok(t) = target.lock().map(|t| t.clone()) else {
-            continue;
-        };
-        if sock.as_ref().is_none_or(|(a, _)| *a != t.sender) {
-            sock = match tokio::net::UdpSocket::bind(t.sender).await {
-                Ok(s) => Some((t.sender, s)),
-                Err(e) => {
-                    stats.inc(Stat::DdnsNcrSendErrors);
-                    if !failing {
-                        warn!(sender = %t.sender, error = %e, "cannot bind the name-change request socket (dhcp-ddns sender-ip/sender-port)");
-                        failing = true;
-                    }
-                    continue;
-                }
-            };
+    let mut batch = Vec::new();
+    // In batches: after each, the queue is left alone for 2 ms, so that
+    // under load a DHCP worker's submit does not wake this thread for
+    // each request.
+    while rx.recv_many(&mut batch, 256).await > 0 {
+        for ncr in batch.drain(..) {
+            send_one(ncr, &pending, &target, &stats, &mut sock, &mut failing).await;
         }
-        let Some((_, s)) = &sock else { continue };
-        match s.send_to(&ncr.to_wire(), t.server).await {
-            Ok(_) => {
-                stats.inc(Stat::DdnsNcrSent);
-                failing = false;
-                debug!(server = %t.server, name = %ncr.fqdn, change = ?ncr.change, "name-change request sent");
-            }
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+}
+
+/// Sends one request to the current target (see [`send_loop`]).
+async fn send_one(
+    ncr: Ncr,
+    pending: &AtomicUsize,
+    target: &Mutex<DdnsClient>,
+    stats: &Stats,
+    sock: &mut Option<(SocketAddr, tokio::net::UdpSocket)>,
+    failing: &mut bool,
+) {
+    pending.fetch_sub(1, Ordering::Relaxed);
+    let Ok(t) = target.lock().map(|t| t.clone()) else {
+        return;
+    };
+    if sock.as_ref().is_none_or(|(a, _)| *a != t.sender) {
+        *sock = match tokio::net::UdpSocket::bind(t.sender).await {
+            Ok(s) => Some((t.sender, s)),
             Err(e) => {
                 stats.inc(Stat::DdnsNcrSendErrors);
-                if !failing {
-                    warn!(server = %t.server, error = %e, "cannot send name-change requests (dhcp-ddns server-ip/server-port)");
-                    failing = true;
+                if !*failing {
+                    warn!(sender = %t.sender, error = %e, "cannot bind the name-change request socket (dhcp-ddns sender-ip/sender-port)");
+                    *failing = true;
                 }
+                return;
+            }
+        };
+    }
+    let Some((_, s)) = sock.as_ref() else { return };
+    match s.send_to(&ncr.to_wire(), t.server).await {
+        Ok(_) => {
+            stats.inc(Stat::DdnsNcrSent);
+            *failing = false;
+            debug!(server = %t.server, name = %ncr.fqdn, change = ?ncr.change, "name-change request sent");
+        }
+        Err(e) => {
+            stats.inc(Stat::DdnsNcrSendErrors);
+            if !*failing {
+                warn!(server = %t.server, error = %e, "cannot send name-change requests (dhcp-ddns server-ip/server-port)");
+                *failing = true;
             }
         }
     }
