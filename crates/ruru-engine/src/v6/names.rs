@@ -48,13 +48,14 @@ pub(crate) fn decide(
         },
         // No option 39: a name only when names are generated (Kea makes
         // up an empty one asking the server to update), else the
-        // reservation's, without updates.
+        // reservation's host name as it is written, without updates
+        // (Kea's "lease hostname comes from host reservation").
         None if p.enable_updates() && p.replace_client_name.generates() => {
             Some((S, String::new(), false))
         }
         None => {
             return Name6 {
-                hostname: reserved.map(|h| qualified(h, p, true)).unwrap_or_default(),
+                hostname: reserved.map(str::to_string).unwrap_or_default(),
                 ..Name6::default()
             }
         }
