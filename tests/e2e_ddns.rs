@@ -246,8 +246,26 @@ mod named;
 
 /// The reverse name of an IPv4 address.
 fn rev4(a: Ipv4Addr) -> String {
-    let o = a.octets();
-    format!("{}.{}.{}.{}.in-addr.arpa", o[3], o[2], o[1], o[0])
+    ruru_ddns::name::reverse_name(IpAddr::V4(a))
+}
+
+/// A private named (on a free port) and the `DhcpDdns` section of an
+/// updater of its zones, listening for requests on `d2_port`.
+struct Dns {
+    named: named::Named,
+    d2_port: u16,
+    section: String,
+}
+
+fn dns_for(named_bin: &std::path::Path, dig: &std::path::Path) -> Dns {
+    let named = named::Named::start(named_bin, dig, named::free_port());
+    let d2_port = named::free_port();
+    let section = named::section_text(&[("127.0.0.1", named.port)], 500, None, "", d2_port);
+    Dns {
+        named,
+        d2_port,
+        section,
+    }
 }
 
 /// The whole chain in one process, against a real BIND: ruru's DHCPv4
@@ -267,9 +285,11 @@ fn dhcpv4_clients_get_dns_records_from_the_built_in_updater() {
         return;
     }
     let ra = relay_addr_for(test);
-    let mut dns = named::Named::start(&named_bin, &dig, named::free_port());
-    let d2_port = named::free_port();
-    let section = named::section_text(&[("127.0.0.1", dns.port)], 500, None, "", d2_port);
+    let Dns {
+        named: mut dns,
+        d2_port,
+        section,
+    } = dns_for(&named_bin, &dig);
     let cfg = config(ra, d2_port).replace("\n}", &format!(",\n  \"DhcpDdns\": {section}\n}}"));
     let srv = Server::start(&cfg);
     let relay = Relay::new(ra, srv.port);
@@ -360,9 +380,11 @@ fn kea_dhcp4_sends_its_requests_to_rurus_updater() {
         return;
     }
     let ra = relay_addr_for(test);
-    let dns = named::Named::start(&named_bin, &dig, named::free_port());
-    let d2_port = named::free_port();
-    let section = named::section_text(&[("127.0.0.1", dns.port)], 500, None, "", d2_port);
+    let Dns {
+        named: dns,
+        d2_port,
+        section,
+    } = dns_for(&named_bin, &dig);
     // ruru: its updater, and a DHCPv4 section serving no one here.
     let idle = relay_addr_for("ddns_kea_dhcp4_to_ruru idle");
     let ruru = Server::start(
@@ -423,13 +445,12 @@ fn ruru_sends_its_requests_to_kea_dhcp_ddns() {
         return;
     }
     let ra = relay_addr_for(test);
-    let dns = named::Named::start(&named_bin, &dig, named::free_port());
-    let d2_port = named::free_port();
-    let section = named::section_text(&[("127.0.0.1", dns.port)], 500, None, "", d2_port).replacen(
-        '{',
-        &format!("{{ {},", kea_logger("kea-dhcp-ddns")),
-        1,
-    );
+    let Dns {
+        named: dns,
+        d2_port,
+        section,
+    } = dns_for(&named_bin, &dig);
+    let section = section.replacen('{', &format!("{{ {},", kea_logger("kea-dhcp-ddns")), 1);
     let Some(kea) = Kea::start(
         "kea-dhcp-ddns",
         "kea-dhcp-ddns-server",
@@ -473,9 +494,11 @@ fn dns_updater_alone_carries_out_kea_requests() {
     let Some((named_bin, dig)) = named::prerequisites(test) else {
         return;
     };
-    let dns = named::Named::start(&named_bin, &dig, named::free_port());
-    let d2_port = named::free_port();
-    let section = named::section_text(&[("127.0.0.1", dns.port)], 500, None, "", d2_port);
+    let Dns {
+        named: dns,
+        d2_port,
+        section,
+    } = dns_for(&named_bin, &dig);
     let srv = Server::start(&format!("{{ \"DhcpDdns\": {section} }}"));
     let mac = [2, 0, 0x5e, 0x10, 0, 0x77];
     let ncr = format!(
@@ -493,4 +516,62 @@ fn dns_updater_alone_carries_out_kea_requests() {
             && dns.dig("77.2.0.192.in-addr.arpa", "PTR") == ["alone.example.org."]
     });
     assert!(ok, "not in DNS:\n{}", srv.log_text());
+}
+
+/// DHCPv6 through the whole chain: a client with option 39 gets AAAA,
+/// PTR (ip6.arpa) and DHCID records from ruru's own updater, and its
+/// Release removes them.
+#[test]
+fn dhcpv6_clients_get_dns_records_from_the_built_in_updater() {
+    use common::v6::*;
+    let test = "ddns_bind_v6";
+    let Some((named_bin, dig)) = named::prerequisites(test) else {
+        return;
+    };
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(sock) = bind_relay(test) else {
+        return;
+    };
+    let Dns {
+        named: dns,
+        d2_port,
+        section,
+    } = dns_for(&named_bin, &dig);
+    let srv = Server::start(&format!(
+        r#"{{
+  "Dhcp6": {{
+    "interfaces-config": {{ "interfaces": ["lo"] }},
+    "lease-database": {{ "type": "memfile", "persist": false }},
+    "preferred-lifetime": 3000, "valid-lifetime": 4000,
+    "dhcp-ddns": {{ "enable-updates": true, "server-ip": "127.0.0.1", "server-port": {d2_port} }},
+    "ddns-qualifying-suffix": "example.org",
+    "subnet6": [ {{ "id": 1, "subnet": "2001:db8:1::/64",
+      "relay": {{ "ip-addresses": ["2001:db8:1::1"] }},
+      "pools": [ {{ "pool": "2001:db8:1::10 - 2001:db8:1::11" }} ] }} ]
+  }},
+  "DhcpDdns": {section}
+}}"#
+    ));
+    let relay = Relay6::new(sock, srv.port);
+    let fqdn = (39u16, [&[0x01u8][..], b"\x08printer6"].concat());
+    let adv = relay
+        .exchange(&msg(1, 0x42, None, &[ia_na(1, None), fqdn.clone()]))
+        .expect("Advertise");
+    let addr = addr_of(&adv).expect("an address");
+    let sid = server_duid(&adv);
+    relay
+        .exchange(&msg(3, 0x42, Some(&sid), &[ia_na(1, Some(addr)), fqdn]))
+        .expect("Reply");
+    let rev = ruru_ddns::name::reverse_name(IpAddr::V6(addr));
+    let ok = wait_until(Duration::from_secs(10), || {
+        dns.dig("printer6.example.org", "AAAA") == [addr.to_string()]
+            && dns.dig(&rev, "PTR") == ["printer6.example.org."]
+            && dns.dig("printer6.example.org", "DHCID").len() == 1
+    });
+    assert!(ok, "not in DNS:\n{}", srv.log_text());
+    let _ = relay.exchange(&msg(8, 0x42, Some(&sid), &[ia_na(1, Some(addr))]));
+    let gone = wait_until(Duration::from_secs(10), || {
+        dns.dig("printer6.example.org", "AAAA").is_empty() && dns.dig(&rev, "PTR").is_empty()
+    });
+    assert!(gone, "not removed:\n{}", srv.log_text());
 }
