@@ -625,9 +625,13 @@ impl Engine6 {
         if let Some(n) = ctx.fam.name.borrow().as_ref() {
             return n.clone();
         }
-        let raw = match ctx.q.msg.opts().get(v6::OptionCode::ClientFqdn) {
-            Some(DhcpOption::Unknown(u)) => Some(u.data()),
-            _ => None,
+        let raw = if ctx.q.has_fqdn {
+            match ctx.q.msg.opts().get(v6::OptionCode::ClientFqdn) {
+                Some(DhcpOption::Unknown(u)) => Some(u.data()),
+                _ => None,
+            }
+        } else {
+            None
         };
         let reserved = ctx.host.as_deref().and_then(|h| h.hostname.as_deref());
         // The common case: no option 39, no reserved name, no generated
@@ -645,7 +649,7 @@ impl Engine6 {
 
     /// Option 39 for the reply, when the client sent one.
     fn name_option(&self, ctx: &Ctx<'_>, reply: &mut v6::Message) {
-        if ctx.q.msg.opts().get(v6::OptionCode::ClientFqdn).is_none() {
+        if !ctx.q.has_fqdn {
             return;
         }
         if let Some(payload) = self.name(ctx, None).option {

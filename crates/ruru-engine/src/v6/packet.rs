@@ -91,6 +91,8 @@ pub struct Query6 {
     pub server_id: Option<Vec<u8>>,
     pub oro: Vec<u16>,
     pub rapid_commit: bool,
+    /// The message has a Client FQDN option (39, RFC 4704).
+    pub has_fqdn: bool,
     /// What was left out to stay within [`MAX_IAS`] and [`MAX_IA_ENTRIES`]
     /// (`msg` holds only what was kept).
     pub cut: Cut6,
@@ -305,6 +307,7 @@ pub fn parse(buf: &[u8]) -> Result<Query6, ParseError6> {
         _ => Vec::new(),
     };
     let rapid_commit = opts.get(OptionCode::RapidCommit).is_some();
+    let has_fqdn = opts.get(OptionCode::ClientFqdn).is_some();
     Ok(Query6 {
         msg_type: msg.msg_type(),
         relays,
@@ -312,6 +315,7 @@ pub fn parse(buf: &[u8]) -> Result<Query6, ParseError6> {
         server_id,
         oro,
         rapid_commit,
+        has_fqdn,
         cut,
         msg,
     })
