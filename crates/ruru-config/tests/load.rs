@@ -577,12 +577,12 @@ fn wrong_enum_value() {
     );
     check(
         &err(&v4(
-            "  \"loggers\": [{\"name\": \"x\", \"severity\": \"info\"}]",
+            "  \"loggers\": [{\"name\": \"x\", \"severity\": \"verbose\"}]",
         )),
         2,
         41,
         "Dhcp4.loggers[0].severity",
-        "unknown variant `info`",
+        "unknown variant `verbose`",
     );
 }
 
@@ -1880,4 +1880,22 @@ fn multi_threading_takes_comment_and_user_context_as_kea() {
         "\"multi-threading\": {\"comment\": \"x\", \"user-context\": {\"a\": 1}, \"thread-pool-size\": 2}",
     ));
     assert_eq!(c.dhcp4.unwrap().multi_threading.thread_pool_size, 2);
+}
+
+/// Kea reads logger severities without regard to case (its
+/// `comments.json` example writes `"info"`).
+#[test]
+fn logger_severity_in_lower_case() {
+    let c = ok(&v4(
+        "  \"loggers\": [{\"name\": \"kea-dhcp4\", \"severity\": \"info\"}, {\"name\": \"kea-dhcp4.leases\", \"severity\": \"Debug\", \"debuglevel\": 10}]",
+    ));
+    let l = &c.dhcp4.unwrap().loggers;
+    let got: Vec<_> = l.iter().map(|l| (l.severity, l.debuglevel)).collect();
+    assert_eq!(
+        got,
+        [
+            (ruru_config::Severity::Info, 0),
+            (ruru_config::Severity::Debug, 10)
+        ]
+    );
 }

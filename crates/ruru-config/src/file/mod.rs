@@ -620,15 +620,23 @@ pub struct Logger {
     pub debuglevel: Option<u32>,
 }
 
-/// `severity` values.
+/// `severity` values. Kea compares them without regard to case (its own
+/// `comments.json` example writes `"info"`); ruru takes Kea's upper-case
+/// spelling, lower case and capitalised.
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Severity {
+    #[serde(alias = "debug", alias = "Debug")]
     Debug,
+    #[serde(alias = "info", alias = "Info")]
     Info,
+    #[serde(alias = "warn", alias = "Warn")]
     Warn,
+    #[serde(alias = "error", alias = "Error")]
     Error,
+    #[serde(alias = "fatal", alias = "Fatal")]
     Fatal,
+    #[serde(alias = "none", alias = "None")]
     None,
 }
 
