@@ -104,15 +104,17 @@ pub fn render(shared: &Shared) -> String {
     .into_iter()
     .flatten()
     .collect();
-    render_with(&running.config, &families, &shared.hook_stats.snapshot())
+    let mut extra = shared.hook_stats.snapshot();
+    extra.extend(shared.d2.snapshot());
+    render_with(&running.config, &families, &extra)
 }
 
 /// One family's statistics (from [`ruru_engine::Stats::scoped_snapshot`]);
 /// `None`: statistics of both families in one set (tests).
 type FamilyStats = (Option<StatFamily>, Vec<(Scope, &'static str, i64)>);
 
-/// Renders the statistics of `families` and the hook statistics `hooks`
-/// (`(kea-name, value)`), labelling subnets and pools from `config`. The
+/// Renders the statistics of `families`, and the hook and DNS updater
+/// statistics `hooks` (`(kea-name, value)`), labelling subnets and pools from `config`. The
 /// server-wide statistics both Kea daemons have (`declined-addresses`,
 /// `reclaimed-leases`, `reclaimed-declined-addresses`) get a `family`
 /// label (`dhcp4`, `dhcp6`) when the families are apart.
@@ -123,9 +125,58 @@ fn render_with(config: &Config, families: &[FamilyStats], hooks: &[(String, i64)
         render_family(&mut out, &subnets, *family, stats);
     }
     for (name, value) in hooks {
-        hook(&mut out, name, *value);
+        if !d2(&mut out, name, *value) {
+            hook(&mut out, name, *value);
+        }
     }
     out.text()
+}
+
+/// A statistic of the built-in DNS updater (Kea D2's names): global ones
+/// as `ruru_ddns_<name>_total`, per TSIG key (`key[NAME].update-*`) as
+/// `ruru_ddns_key_<name>_total{key="NAME"}`. False when `name` is not
+/// one.
+fn d2(out: &mut Exposition, name: &str, value: i64) -> bool {
+    let help = |n: &str| -> Option<&'static str> {
+        Some(match n {
+            "ncr-received" => "Name-change requests received by the DNS updater",
+            "ncr-invalid" => "Name-change requests the DNS updater could not read",
+            "ncr-error" => "Name-change requests the DNS updater could not queue",
+            "queue-mgr-queue-full" => {
+                "Name-change requests refused because the DNS updater's queue was full"
+            }
+            "update-sent" => "DNS updates sent",
+            "update-signed" => "DNS updates sent signed with TSIG",
+            "update-unsigned" => "DNS updates sent unsigned",
+            "update-success" => "DNS updates answered (with a verified answer)",
+            "update-timeout" => "DNS updates without an answer in time",
+            "update-error" => "DNS updates that failed (error answer, bad signature)",
+            _ => return None,
+        })
+    };
+    if let Some(rest) = name.strip_prefix("key[") {
+        let Some((key, stat)) = rest.split_once("].") else {
+            return false;
+        };
+        let Some(h) = help(stat) else {
+            return false;
+        };
+        let metric = ruru_name("ruru_ddns_key_", stat, Kind::Counter);
+        out.add(
+            &metric,
+            Kind::Counter,
+            h,
+            &[("key", key)],
+            Value::Int(value),
+        );
+        return true;
+    }
+    let Some(h) = help(name) else {
+        return false;
+    };
+    let metric = ruru_name("ruru_ddns_", name, Kind::Counter);
+    out.add(&metric, Kind::Counter, h, &[], Value::Int(value));
+    true
 }
 
 fn render_family(
@@ -956,6 +1007,27 @@ mod tests {
         );
         assert_eq!(escape_label("a\\b\"c\nd"), r#"a\\b\"c\nd"#);
         assert_eq!(escape_help("a\\b\"c\nd"), r#"a\\b"c\nd"#);
+    }
+
+    #[test]
+    fn dns_updater_statistics_are_counters() {
+        let d2 = vec![
+            ("ncr-received".to_string(), 7),
+            ("update-success".to_string(), 5),
+            ("key[k-sha256.].update-sent".to_string(), 4),
+        ];
+        let text = render_with(&config(), &[], &d2);
+        for line in [
+            "# TYPE ruru_ddns_ncr_received_total counter",
+            "ruru_ddns_ncr_received_total 7",
+            "ruru_ddns_update_success_total 5",
+            r#"ruru_ddns_key_update_sent_total{key="k-sha256."} 4"#,
+        ] {
+            assert!(
+                text.lines().any(|l| l == line),
+                "missing {line:?} in:\n{text}"
+            );
+        }
     }
 
     #[test]
