@@ -170,6 +170,38 @@ pub(crate) fn scrub_labels(name: &str, p: &DdnsParams) -> String {
     out
 }
 
+/// The name of a Client FQDN answer (option 81 or 39; Kea's
+/// `adjustDomainName`, then `generateFqdn`): the reservation's host name,
+/// else the client's `name` (`full`: fully qualified) sanitised and
+/// qualified, unless `ddns-replace-client-name` replaces it; an empty or
+/// invalid result is the name generated from `addr` (when known).
+pub(crate) fn fqdn_answer(
+    name: &str,
+    full: bool,
+    reserved: Option<&str>,
+    p: &DdnsParams,
+    addr: Option<IpAddr>,
+) -> String {
+    let chosen = match reserved.filter(|h| !h.is_empty()) {
+        Some(h) => qualified(h, p, true),
+        None if p.replace_client_name.replaces() || name.is_empty() => String::new(),
+        None => {
+            let clean = scrub_labels(name, p).to_ascii_lowercase();
+            if full {
+                clean
+            } else {
+                qualified(&clean, p, true)
+            }
+        }
+    };
+    match addr {
+        Some(a) if chosen.is_empty() || ruru_ddns::name::to_wire(&chosen, false).is_none() => {
+            generated(a, p, true)
+        }
+        _ => chosen,
+    }
+}
+
 /// The generated name for `ip` (Kea's `generateFqdn`).
 pub(crate) fn generated(ip: IpAddr, p: &DdnsParams, trailing_dot: bool) -> String {
     qualified(

@@ -67,20 +67,19 @@ impl NcrSender {
         self.local.store(local.map(Arc::new));
     }
 
-    /// Whether requests go to `server` under the current configuration.
-    fn server(&self) -> Option<SocketAddr> {
-        self.target.lock().ok().map(|t| t.server)
-    }
-
-    fn max_queue(&self) -> usize {
-        self.target.lock().map_or(1024, |t| t.max_queue_size)
+    /// The current target's server address and queue bound (one lock).
+    fn server_and_bound(&self) -> (Option<SocketAddr>, usize) {
+        self.target
+            .lock()
+            .map_or((None, 1024), |t| (Some(t.server), t.max_queue_size))
     }
 }
 
 impl ruru_engine::DdnsSink for NcrSender {
     fn submit(&self, ncr: Ncr) {
+        let (server, bound) = self.server_and_bound();
         if let Some(local) = self.local.load().as_deref() {
-            if Some(local.0) == self.server() {
+            if Some(local.0) == server {
                 match local.1.submit(ncr) {
                     Ok(()) => self.stats.inc(Stat::DdnsNcrSent),
                     // Counted by the updater too (queue-mgr-queue-full).
@@ -89,7 +88,7 @@ impl ruru_engine::DdnsSink for NcrSender {
                 return;
             }
         }
-        if self.pending.load(Ordering::Relaxed) >= self.max_queue() {
+        if self.pending.load(Ordering::Relaxed) >= bound {
             self.stats.inc(Stat::DdnsNcrQueueFull);
             if !self.full_logged.swap(true, Ordering::Relaxed) {
                 warn!(

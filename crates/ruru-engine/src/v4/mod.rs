@@ -549,13 +549,17 @@ impl Engine4 {
         };
         let mut valid = self.valid_lifetime(ctx).choose(ctx.q.lease_time);
         let mut addr = addr;
+        let mut name = self.name(ctx, addr);
         if self.hooks_at(HookPoint::Lease4Select).is_some() {
-            let mut cand = self.candidate(ctx, addr, valid);
+            let mut cand = self.candidate(ctx, addr, valid, &name);
             match self
                 .lease_hook(ctx, HookPoint::Lease4Select, &mut cand, Some(true))
                 .0
             {
                 NextStep::Continue => {
+                    if cand.addr != addr {
+                        name = self.name(ctx, cand.addr);
+                    }
                     addr = cand.addr;
                     valid = cand.valid_lifetime;
                 }
@@ -567,7 +571,6 @@ impl Engine4 {
         let mut d = Draft::new(2);
         d.yiaddr = addr;
         self.require_classes(ctx, addr);
-        let name = self.name(ctx, addr);
         if let Some((code, data)) = name.option {
             d.add(code, data);
         }
@@ -632,10 +635,9 @@ impl Engine4 {
         );
     }
 
-    /// The lease this client would get for `addr`, with its name.
-    fn candidate(&self, ctx: &Ctx<'_>, addr: Ipv4Addr, valid: u32) -> Lease4 {
+    /// The lease this client would get for `addr`, with its `name`.
+    fn candidate(&self, ctx: &Ctx<'_>, addr: Ipv4Addr, valid: u32, name: &names::Name4) -> Lease4 {
         let q = ctx.q;
-        let name = self.name(ctx, addr);
         Lease4 {
             addr,
             hwaddr: q.hwaddr.clone(),
@@ -645,7 +647,7 @@ impl Engine4 {
             subnet_id: ctx.subnet.id,
             fqdn_fwd: name.fwd,
             fqdn_rev: name.rev,
-            hostname: name.hostname,
+            hostname: name.hostname.clone(),
             state: LeaseState::Default,
             user_context: String::new(),
         }
@@ -697,10 +699,13 @@ impl Engine4 {
 
         // lease4_renew (the client's own active lease) or lease4_select:
         // callouts may change the lifetime, and at lease4_select the address.
+        // The client's name, decided once for the lease and the ACK.
+        let mut name = self.name(ctx, requested);
         let mut lease = self.candidate(
             ctx,
             requested,
             self.valid_lifetime(ctx).choose(q.lease_time),
+            &name,
         );
         // The address's lease, read once for the checks and the write below
         // (with a SQL database each read is a round trip).
@@ -736,8 +741,8 @@ impl Engine4 {
             // A callout chose another address (a name generated from the
             // address follows it).
             current = store.get4(lease.addr);
-            let name = self.name(ctx, lease.addr);
-            lease.hostname = name.hostname;
+            name = self.name(ctx, lease.addr);
+            lease.hostname.clone_from(&name.hostname);
             lease.fqdn_fwd = name.fwd;
             lease.fqdn_rev = name.rev;
         }
@@ -879,7 +884,7 @@ impl Engine4 {
         let mut d = Draft::new(5);
         d.yiaddr = requested;
         self.require_classes(ctx, requested);
-        if let Some((code, data)) = self.name(ctx, requested).option {
+        if let Some((code, data)) = name.option {
             d.add(code, data);
         }
         self.lease_options_with(ctx, &mut d, valid);

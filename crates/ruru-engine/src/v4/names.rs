@@ -8,7 +8,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use ruru_config::DdnsParams;
 
 use super::packet::Query4;
-use crate::ddns::{answer_flags, generated, qualified, scrub_labels, FlagBits};
+use crate::ddns::{answer_flags, fqdn_answer, generated, qualified, FlagBits};
 
 /// Option 81 flag bits (RFC 4702 §2.1).
 const S: u8 = 0x01;
@@ -66,23 +66,7 @@ fn fqdn(
 ) -> Name4 {
     let (bits, ss, sn) = answer_flags(flags, &BITS, p);
     let out_flags = bits | (flags & E);
-    let name = match reserved.filter(|h| !h.is_empty()) {
-        Some(h) => qualified(h, p, true),
-        None if p.replace_client_name.replaces() || name.is_empty() => String::new(),
-        None => {
-            let clean = scrub_labels(&name, p).to_ascii_lowercase();
-            if full {
-                clean
-            } else {
-                qualified(&clean, p, true)
-            }
-        }
-    };
-    let name = if name.is_empty() || ruru_ddns::name::to_wire(&name, false).is_none() {
-        generated(IpAddr::V4(addr), p, true)
-    } else {
-        name
-    };
+    let name = fqdn_answer(&name, full, reserved, p, Some(IpAddr::V4(addr)));
     let mut payload = vec![out_flags, rcodes[0], rcodes[1]];
     if flags & E != 0 {
         payload.extend(ruru_ddns::name::to_wire(&name, true).unwrap_or_default());

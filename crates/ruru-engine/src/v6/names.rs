@@ -7,7 +7,7 @@ use std::net::{IpAddr, Ipv6Addr};
 
 use ruru_config::DdnsParams;
 
-use crate::ddns::{answer_flags, generated, qualified, scrub_labels, FlagBits};
+use crate::ddns::{answer_flags, fqdn_answer, FlagBits};
 
 /// Option 39 flag bits (RFC 4704 §4.1).
 const S: u8 = 0x01;
@@ -64,24 +64,7 @@ pub(crate) fn decide(
         return Name6::default();
     };
     let (out, ss, sn) = answer_flags(flags, &FlagBits { s: S, o: O, n: N }, p);
-    let name = match reserved {
-        Some(h) => qualified(h, p, true),
-        None if p.replace_client_name.replaces() || name.is_empty() => String::new(),
-        None => {
-            let clean = scrub_labels(&name, p).to_ascii_lowercase();
-            if full {
-                clean
-            } else {
-                qualified(&clean, p, true)
-            }
-        }
-    };
-    let name = match addr {
-        Some(a) if name.is_empty() || ruru_ddns::name::to_wire(&name, false).is_none() => {
-            generated(IpAddr::V6(a), p, true)
-        }
-        _ => name,
-    };
+    let name = fqdn_answer(&name, full, reserved, p, addr.map(IpAddr::V6));
     let mut payload = vec![out];
     match ruru_ddns::name::to_wire(&name, true) {
         Some(w) if !name.is_empty() => payload.extend(w),
