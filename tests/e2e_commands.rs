@@ -532,6 +532,178 @@ fn reservation_commands() {
     );
 }
 
+/// Kea's `reservation-update`, the lookups across subnets
+/// (`reservation-get-by-hostname`, `-by-id`, `-by-address`) and
+/// `operation-target`, on the configuration's hosts (no hosts database).
+#[test]
+fn reservation_update_and_lookups() {
+    let Some(e) = setup("cmd_hosts_upd") else {
+        return;
+    };
+    let ok = |command: &str, args: Value| {
+        let a = cmd(&e.sock, command, Some(args));
+        assert_eq!(result(&a), 0, "{command}: {a}");
+        a
+    };
+    ok(
+        "reservation-add",
+        json!({"reservation": {"subnet-id": 1, "hw-address": "02:00:5e:10:00:1a", "ip-address": "192.0.2.20", "hostname": "nas.example.org"}}),
+    );
+    // A global reservation with the same name, and one of another subnet-less name.
+    ok(
+        "reservation-add",
+        json!({"reservation": {"subnet-id": 0, "hw-address": "02:00:5e:10:00:1b", "hostname": "NAS.example.org"}}),
+    );
+    // By host name, without regard to case, in every subnet or in one.
+    let by_name = ok(
+        "reservation-get-by-hostname",
+        json!({"hostname": "nas.EXAMPLE.org"}),
+    );
+    let hosts = by_name["arguments"]["hosts"].as_array().unwrap();
+    assert_eq!(hosts.len(), 2, "{by_name}");
+    assert_eq!(by_name["text"], "2 IPv4 host(s) found.");
+    let sids: Vec<i64> = hosts
+        .iter()
+        .map(|h| h["subnet-id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(sids, [0, 1], "global first, then subnet 1");
+    let in_one = ok(
+        "reservation-get-by-hostname",
+        json!({"hostname": "nas.example.org", "subnet-id": 1}),
+    );
+    assert_eq!(in_one["arguments"]["hosts"].as_array().unwrap().len(), 1);
+    assert_eq!(in_one["arguments"]["hosts"][0]["ip-address"], "192.0.2.20");
+    let none = cmd(
+        &e.sock,
+        "reservation-get-by-hostname",
+        Some(json!({"hostname": "nobody"})),
+    );
+    assert_eq!(result(&none), 3, "{none}");
+    assert_eq!(
+        result(&cmd(
+            &e.sock,
+            "reservation-get-by-hostname",
+            Some(json!({"hostname": "nas.example.org", "subnet-id": 7}))
+        )),
+        1,
+        "an unknown subnet is an error"
+    );
+    // By identifier, whatever the subnet; subnet-id is refused as in Kea.
+    let by_id = ok(
+        "reservation-get-by-id",
+        json!({"identifier-type": "hw-address", "identifier": "02:00:5e:10:00:1b"}),
+    );
+    assert_eq!(by_id["arguments"]["hosts"][0]["subnet-id"], 0, "{by_id}");
+    let refused = cmd(
+        &e.sock,
+        "reservation-get-by-id",
+        Some(
+            json!({"identifier-type": "hw-address", "identifier": "02:00:5e:10:00:1b", "subnet-id": 0}),
+        ),
+    );
+    assert_eq!(result(&refused), 1, "{refused}");
+    // By address (Kea 2.6).
+    let by_addr = ok(
+        "reservation-get-by-address",
+        json!({"ip-address": "192.0.2.20"}),
+    );
+    assert_eq!(
+        by_addr["arguments"]["hosts"][0]["hw-address"],
+        "02:00:5e:10:00:1a"
+    );
+
+    // Update: the host is replaced as a whole.
+    let up = ok(
+        "reservation-update",
+        json!({"reservation": {"subnet-id": 1, "hw-address": "02:00:5e:10:00:1a", "ip-address": "192.0.2.30"}}),
+    );
+    assert_eq!(up["text"], "Host updated.");
+    let g = ok(
+        "reservation-get",
+        json!({"subnet-id": 1, "identifier-type": "hw-address", "identifier": "02:00:5e:10:00:1a"}),
+    );
+    assert_eq!(g["arguments"]["ip-address"], "192.0.2.30", "{g}");
+    assert!(
+        g["arguments"].get("hostname").is_none(),
+        "replaced as a whole: {g}"
+    );
+    assert_eq!(
+        result(&cmd(
+            &e.sock,
+            "reservation-get-by-address",
+            Some(json!({"ip-address": "192.0.2.20"}))
+        )),
+        3,
+        "the old address is no longer reserved"
+    );
+    // The very next DORA of that client gets the new address.
+    let mut c = Client::new(0x1a, e.relay.addr);
+    assert_eq!(c.dora(&e.relay), Ipv4Addr::new(192, 0, 2, 30));
+    // An update of a host that does not exist fails, and changes nothing.
+    let missing = cmd(
+        &e.sock,
+        "reservation-update",
+        Some(
+            json!({"reservation": {"subnet-id": 1, "hw-address": "02:00:5e:10:00:1f", "ip-address": "192.0.2.31"}}),
+        ),
+    );
+    assert_eq!(result(&missing), 1, "{missing}");
+    // An update that breaks a rule (an address outside the subnet) fails.
+    let bad = cmd(
+        &e.sock,
+        "reservation-update",
+        Some(
+            json!({"reservation": {"subnet-id": 1, "hw-address": "02:00:5e:10:00:1a", "ip-address": "198.51.100.9"}}),
+        ),
+    );
+    assert_eq!(result(&bad), 1, "{bad}");
+    let g = ok(
+        "reservation-get",
+        json!({"subnet-id": 1, "ip-address": "192.0.2.30"}),
+    );
+    assert_eq!(g["arguments"]["hw-address"], "02:00:5e:10:00:1a");
+
+    // operation-target: the database without one is an error; memory works;
+    // a value outside Kea's set is an error.
+    let no_db = cmd(
+        &e.sock,
+        "reservation-add",
+        Some(
+            json!({"reservation": {"subnet-id": 1, "hw-address": "02:00:5e:10:00:1c"}, "operation-target": "database"}),
+        ),
+    );
+    assert_eq!(result(&no_db), 1, "{no_db}");
+    assert!(no_db["text"]
+        .as_str()
+        .unwrap()
+        .contains("no hosts-database"));
+    ok(
+        "reservation-add",
+        json!({"reservation": {"subnet-id": 1, "hw-address": "02:00:5e:10:00:1c", "ip-address": "192.0.2.32"}, "operation-target": "memory"}),
+    );
+    let mem_only = ok(
+        "reservation-get",
+        json!({"subnet-id": 1, "ip-address": "192.0.2.32", "operation-target": "memory"}),
+    );
+    assert_eq!(mem_only["arguments"]["hw-address"], "02:00:5e:10:00:1c");
+    let db_only = cmd(
+        &e.sock,
+        "reservation-get",
+        Some(json!({"subnet-id": 1, "ip-address": "192.0.2.32", "operation-target": "database"})),
+    );
+    assert_eq!(result(&db_only), 3, "{db_only}");
+    let wrong = cmd(
+        &e.sock,
+        "reservation-get-all",
+        Some(json!({"subnet-id": 1, "operation-target": "somewhere"})),
+    );
+    assert_eq!(result(&wrong), 1, "{wrong}");
+    // reservation-get-page without a subnet: the global ones, then subnet 1's.
+    let page = ok("reservation-get-page", json!({"limit": 10}));
+    assert_eq!(page["arguments"]["count"], 3, "{page}");
+    assert_eq!(page["arguments"]["hosts"][0]["subnet-id"], 0);
+}
+
 #[test]
 fn statistic_commands() {
     let Some(e) = setup("cmd_stats") else { return };

@@ -597,17 +597,83 @@ fn reservation_commands_db(kind: Kind, test: &str) {
         Some(1),
         "{all}"
     );
+    // The lookups across subnets find the database's host (case-insensitive
+    // host name, identifier, address).
+    for (command, args) in [
+        ("reservation-get-by-hostname", json!({"hostname": "CMD"})),
+        (
+            "reservation-get-by-hostname",
+            json!({"hostname": "cmd", "subnet-id": 1}),
+        ),
+        (
+            "reservation-get-by-id",
+            json!({"identifier-type": "hw-address", "identifier": "02:00:5e:10:00:07"}),
+        ),
+        (
+            "reservation-get-by-address",
+            json!({"ip-address": "192.0.2.102"}),
+        ),
+    ] {
+        let a = control(&sock, command, args);
+        assert_eq!(a["result"], 0, "{command}: {a}");
+        assert_eq!(a["arguments"]["hosts"][0]["subnet-id"], 1, "{command}: {a}");
+        assert_eq!(
+            a["arguments"]["hosts"][0]["hw-address"],
+            "02:00:5e:10:00:07"
+        );
+    }
+    let none = control(
+        &sock,
+        "reservation-get-by-hostname",
+        json!({"hostname": "cmd", "operation-target": "memory"}),
+    );
+    assert_eq!(none["result"], 3, "not in the configuration: {none}");
+    // reservation-update replaces the database's row as a whole.
+    let up = control(
+        &sock,
+        "reservation-update",
+        json!({"reservation": {"subnet-id": 1, "hw-address": "02:00:5e:10:00:07", "ip-address": "192.0.2.103", "hostname": "cmd2"}}),
+    );
+    assert_eq!(up["result"], 0, "{up}");
+    let rows = hosts.all4(1);
+    assert_eq!(rows.len(), 1, "one row after the update");
+    assert_eq!(rows[0].hostname, "cmd2");
+    assert_eq!(rows[0].ipv4_address, Some(Ipv4Addr::new(192, 0, 2, 103)));
+    assert!(
+        rows[0].option_data.is_empty() || rows[0].option_data == "[]",
+        "options gone: {}",
+        rows[0].option_data
+    );
+    let mut c2 = Client::new(7, relay.addr);
+    let offer = relay.exchange(&c2.discover()).expect("OFFER");
+    assert_eq!(offer.yiaddr(), Ipv4Addr::new(192, 0, 2, 103));
+    // A failing update (address outside the subnet) keeps the old row.
+    let bad = control(
+        &sock,
+        "reservation-update",
+        json!({"reservation": {"subnet-id": 1, "hw-address": "02:00:5e:10:00:07", "ip-address": "10.9.9.9"}}),
+    );
+    assert_eq!(bad["result"], 1, "{bad}");
+    assert_eq!(hosts.all4(1)[0].hostname, "cmd2");
+    // An update of a host no source has fails.
+    let missing = control(
+        &sock,
+        "reservation-update",
+        json!({"reservation": {"subnet-id": 1, "hw-address": "02:00:5e:10:00:09", "ip-address": "192.0.2.104"}}),
+    );
+    assert_eq!(missing["result"], 1, "{missing}");
+    assert_eq!(hosts.all4(1).len(), 1);
     let del = control(
         &sock,
         "reservation-del",
-        json!({"subnet-id": 1, "ip-address": "192.0.2.102"}),
+        json!({"subnet-id": 1, "ip-address": "192.0.2.103"}),
     );
     assert_eq!(del["result"], 0, "{del}");
     assert!(hosts.all4(1).is_empty());
     let g = control(
         &sock,
         "reservation-get",
-        json!({"subnet-id": 1, "ip-address": "192.0.2.102"}),
+        json!({"subnet-id": 1, "ip-address": "192.0.2.103"}),
     );
     assert_eq!(g["result"], 3, "{g}");
     drop(srv);

@@ -597,6 +597,41 @@ fn reservation6_commands_change_the_running_configuration() {
         "{a}"
     );
 
+    // The lookups across subnets, and reservation-update.
+    for (command, args) in [
+        (
+            "reservation-get-by-hostname",
+            json!({ "hostname": "SEVEN" }),
+        ),
+        (
+            "reservation-get-by-id",
+            json!({ "identifier-type": "duid", "identifier": duid_text(7) }),
+        ),
+        (
+            "reservation-get-by-address",
+            json!({ "ip-address": reserved }),
+        ),
+    ] {
+        let a = ok(sock, command, args);
+        assert_eq!(a["text"], "1 IPv6 host(s) found.", "{command}: {a}");
+        assert_eq!(a["arguments"]["hosts"][0]["subnet-id"], 1, "{command}: {a}");
+    }
+    let moved = "2001:db8:1::78";
+    let a = ok(
+        sock,
+        "reservation-update",
+        json!({ "reservation": {
+            "subnet-id": 1, "duid": duid_text(7), "ip-addresses": [moved], "hostname": "seven"
+        } }),
+    );
+    assert_eq!(a["text"], "Host updated.", "{a}");
+    let a = ok(sock, "reservation-get", by_duid.clone());
+    assert_eq!(a["arguments"]["ip-addresses"][0], moved, "{a}");
+    // The client's next exchange gets the new address.
+    let (addr, _) = sarr(&env.relay, 7, false);
+    assert_eq!(addr, moved.parse::<Ipv6Addr>().unwrap());
+    let by_addr = json!({ "subnet-id": 1, "ip-address": moved });
+
     // The same with the service named.
     let req = json!({ "command": "reservation-del", "service": ["dhcp6"], "arguments": by_duid });
     let a = raw(sock, req.to_string().as_bytes());

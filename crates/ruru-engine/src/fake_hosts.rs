@@ -6,7 +6,7 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::Mutex;
 
-use ruru_lease::{Host4, Host6, HostStore, IdType, LeaseError};
+use ruru_lease::{Host4, Host6, HostQuery, HostStore, IdType, LeaseError};
 
 #[derive(Default)]
 pub(crate) struct FakeHosts {
@@ -46,6 +46,17 @@ impl HostStore for FakeHosts {
     fn del4_by_id(&self, _: u32, _: IdType, _: &[u8]) -> Result<bool, LeaseError> {
         Ok(false)
     }
+    fn find4(&self, q: HostQuery<'_, Ipv4Addr>) -> Vec<Host4> {
+        let rows = self.v4.lock().unwrap();
+        rows.iter()
+            .filter(|h| match q {
+                HostQuery::Hostname(n) => h.hostname.eq_ignore_ascii_case(n),
+                HostQuery::Id(t, id) => h.id_type == t && h.identifier == id,
+                HostQuery::Address(a) => h.ipv4_address == Some(a),
+            })
+            .cloned()
+            .collect()
+    }
     fn get6(&self, subnet_id: u32, ids: &[(IdType, &[u8])]) -> Option<Host6> {
         let rows = self.v6.lock().unwrap();
         ids.iter().find_map(|(t, id)| {
@@ -79,5 +90,18 @@ impl HostStore for FakeHosts {
     }
     fn del6_by_id(&self, _: u32, _: IdType, _: &[u8]) -> Result<bool, LeaseError> {
         Ok(false)
+    }
+    fn find6(&self, q: HostQuery<'_, Ipv6Addr>) -> Vec<Host6> {
+        let rows = self.v6.lock().unwrap();
+        rows.iter()
+            .filter(|h| match q {
+                HostQuery::Hostname(n) => h.hostname.eq_ignore_ascii_case(n),
+                HostQuery::Id(t, id) => h.id_type == t && h.identifier == id,
+                HostQuery::Address(a) => {
+                    h.ip_addresses.contains(&a) || h.prefixes.iter().any(|p| p.0 == a)
+                }
+            })
+            .cloned()
+            .collect()
     }
 }

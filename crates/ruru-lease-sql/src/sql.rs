@@ -745,6 +745,23 @@ macro_rules! sql_stores {
                 Ok(self.execute(Q::HostDelId4, p)? > 0)
             }
 
+            fn find4(&self, q: hosts::HostQuery<'_, Ipv4Addr>) -> Vec<Host4> {
+                let (what, stmt, p) = match q {
+                    hosts::HostQuery::Hostname(n) => {
+                        ("hosts by hostname4", Q::HostByName4, vec![Col::Text(n.to_string())])
+                    }
+                    hosts::HostQuery::Id(t, id) => (
+                        "hosts by id4",
+                        Q::HostById4,
+                        vec![Col::Int(i64::from(t.code())), Col::Bytes(id.to_vec())],
+                    ),
+                    hosts::HostQuery::Address(a) => {
+                        ("hosts by address4", Q::HostByAddrAny4, vec![sql::addr4(a)])
+                    }
+                };
+                self.hosts(what, stmt, p)
+            }
+
             fn get6(&self, subnet_id: u32, ids: &[(IdType, &[u8])]) -> Option<$crate::Host6> {
                 let mut found = Vec::new();
                 for chunk in ids.chunks(hosts::IDS_PER_QUERY) {
@@ -821,6 +838,23 @@ macro_rules! sql_stores {
             ) -> Result<bool, LeaseError> {
                 let p = sql::host_key(subnet_id, id_type, id);
                 Ok(self.execute(Q::HostDelId6, p)? > 0)
+            }
+
+            fn find6(&self, q: hosts::HostQuery<'_, Ipv6Addr>) -> Vec<$crate::Host6> {
+                let (what, stmt, p) = match q {
+                    hosts::HostQuery::Hostname(n) => {
+                        ("hosts by hostname6", Q::HostByName6, vec![Col::Text(n.to_string())])
+                    }
+                    hosts::HostQuery::Id(t, id) => (
+                        "hosts by id6",
+                        Q::HostById6,
+                        vec![Col::Int(i64::from(t.code())), Col::Bytes(id.to_vec())],
+                    ),
+                    hosts::HostQuery::Address(a) => {
+                        ("hosts by address6", Q::HostByAddrAny6, vec![sql::addr6(a)])
+                    }
+                };
+                self.hosts6(what, stmt, p)
             }
         }
     };

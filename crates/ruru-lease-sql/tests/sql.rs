@@ -906,6 +906,23 @@ fn hosts(kind: Kind, test: &str) {
     assert_eq!(hs.all4(1).len(), 4);
     assert_eq!(hs.all4(2).len(), 1);
 
+    // Across subnets: by host name (case-insensitive), identifier, address.
+    use ruru_lease::HostQuery;
+    let found = hs.find4(HostQuery::Hostname("ALPHA"));
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].identifier, mac);
+    assert!(hs.find4(HostQuery::Hostname("beta")).is_empty());
+    let both = hs.find4(HostQuery::Address(Ipv4Addr::new(192, 0, 2, 10)));
+    assert_eq!(
+        both.iter().map(|h| h.subnet_id).collect::<Vec<_>>(),
+        [1, 2],
+        "one per subnet, by host_id"
+    );
+    let by_id = hs.find4(HostQuery::Id(IdType::HwAddress, &[0x02, 0, 0, 0, 0, 0x99]));
+    assert_eq!(by_id.len(), 1);
+    assert_eq!(by_id[0].subnet_id, 2);
+    assert!(hs.find4(HostQuery::Id(IdType::Duid, &mac)).is_empty());
+
     // A row written by another program is read by the next lookup.
     let insert = match kind {
         Kind::Pg => {
@@ -1020,6 +1037,22 @@ fn hosts6(kind: Kind, test: &str) {
     assert_eq!(hs.all6(1).len(), 4);
     assert_eq!(hs.all6(2).len(), 1);
     assert!(hs.all6(1).windows(2).all(|w| w[0].host_id < w[1].host_id));
+
+    // Across subnets; DHCPv4-only rows are not DHCPv6 hosts.
+    use ruru_lease::HostQuery;
+    let found = hs.find6(HostQuery::Hostname("Alpha"));
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].prefixes, a.prefixes, "with its reservations");
+    assert_eq!(found[0].ip_addresses.len(), 2);
+    assert_eq!(
+        hs.find6(HostQuery::Address(a6("2001:db8:8:100::")))[0].identifier,
+        duid
+    );
+    let by_mac = hs.find6(HostQuery::Id(IdType::HwAddress, &mac));
+    assert_eq!(by_mac.len(), 1, "the DHCPv4 host of that MAC is not listed");
+    assert_eq!(by_mac[0].ip_addresses, b.ip_addresses);
+    assert_eq!(hs.find4(HostQuery::Id(IdType::HwAddress, &mac)).len(), 1);
+    assert!(hs.find4(HostQuery::Hostname("alpha")).is_empty());
 
     // Rows written by another program are read by the next lookup.
     let host = match kind {

@@ -178,6 +178,20 @@ impl Keyed for Host6 {
     }
 }
 
+/// What [`HostStore::find4`] and [`HostStore::find6`] look for, in every
+/// subnet of the family (Kea's `reservation-get-by-hostname`, `-by-id` and
+/// `-by-address` without a subnet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostQuery<'a, A> {
+    /// Hosts with this host name, compared without regard to case.
+    Hostname(&'a str),
+    /// Hosts with this identifier.
+    Id(IdType, &'a [u8]),
+    /// Hosts reserving this address (DHCPv6: an address, or the first
+    /// address of a reserved prefix).
+    Address(A),
+}
+
 /// A source of reservations (the SQL stores: [`crate::PgStore`],
 /// [`crate::MySqlStore`]). Safe to call from many threads; every call is a
 /// query (no cache).
@@ -199,6 +213,8 @@ pub trait HostStore: Send + Sync {
     /// Deletes the host of subnet `subnet_id` with this identifier; whether
     /// there was one.
     fn del4_by_id(&self, subnet_id: u32, id_type: IdType, id: &[u8]) -> Result<bool, LeaseError>;
+    /// Every DHCPv4 host, of any subnet, that `q` selects, by `host_id`.
+    fn find4(&self, q: HostQuery<'_, Ipv4Addr>) -> Vec<Host4>;
 
     /// The DHCPv6 host of subnet `subnet_id` with one of `ids`, with its
     /// addresses and prefixes; when several match, the one whose
@@ -220,6 +236,8 @@ pub trait HostStore: Send + Sync {
     /// Deletes the DHCPv6 host of subnet `subnet_id` with this identifier;
     /// whether there was one.
     fn del6_by_id(&self, subnet_id: u32, id_type: IdType, id: &[u8]) -> Result<bool, LeaseError>;
+    /// Every DHCPv6 host, of any subnet, that `q` selects, by `host_id`.
+    fn find6(&self, q: HostQuery<'_, Ipv6Addr>) -> Vec<Host6>;
 }
 
 /// How many identifiers one [`HostStore::get4`] / [`HostStore::get6`]

@@ -40,7 +40,7 @@ pub mod hosts;
 pub mod memfile;
 
 pub use csv::{LeaseRow, Lookup, LookupRef};
-pub use hosts::{Host4, Host6, HostStore, IdType};
+pub use hosts::{Host4, Host6, HostQuery, HostStore, IdType};
 pub use memfile::{
     CompactStats, LoadStats, Memfile, Memfile4, Memfile6, MemfileOptions, MemfileStore,
 };

@@ -20,7 +20,7 @@ use ruru_engine::v4::hosts::HostSources;
 use ruru_lease::memfile::{LoadCheck, MemfileOptions, MemfileStore};
 pub use ruru_lease::SchemaState;
 use ruru_lease::{
-    Host4, Host6, HostStore, IdType, Lease4, Lease6, LeaseError, LeaseRow, LeaseStore,
+    Host4, Host6, HostQuery, HostStore, IdType, Lease4, Lease6, LeaseError, LeaseRow, LeaseStore,
 };
 use ruru_lease_sql::{DbEvent, DbOptions, DbRole, MySqlStore, PgStore};
 use tracing::{error, info, warn};
@@ -480,6 +480,9 @@ impl HostStore for ReadOnlyHosts {
     fn del4_by_id(&self, _: u32, _: IdType, _: &[u8]) -> Result<bool, LeaseError> {
         self.refuse()
     }
+    fn find4(&self, q: HostQuery<'_, Ipv4Addr>) -> Vec<Host4> {
+        self.inner.find4(q)
+    }
     fn get6(&self, subnet_id: u32, ids: &[(IdType, &[u8])]) -> Option<Host6> {
         self.inner.get6(subnet_id, ids)
     }
@@ -497,6 +500,9 @@ impl HostStore for ReadOnlyHosts {
     }
     fn del6_by_id(&self, _: u32, _: IdType, _: &[u8]) -> Result<bool, LeaseError> {
         self.refuse()
+    }
+    fn find6(&self, q: HostQuery<'_, Ipv6Addr>) -> Vec<Host6> {
+        self.inner.find6(q)
     }
 }
 
@@ -530,6 +536,9 @@ mod tests {
             self.0.store(true, Ordering::Relaxed);
             Ok(true)
         }
+        fn find4(&self, _: HostQuery<'_, Ipv4Addr>) -> Vec<Host4> {
+            Vec::new()
+        }
         fn get6(&self, _: u32, _: &[(IdType, &[u8])]) -> Option<Host6> {
             None
         }
@@ -550,6 +559,9 @@ mod tests {
         fn del6_by_id(&self, _: u32, _: IdType, _: &[u8]) -> Result<bool, LeaseError> {
             self.0.store(true, Ordering::Relaxed);
             Ok(true)
+        }
+        fn find6(&self, _: HostQuery<'_, Ipv6Addr>) -> Vec<Host6> {
+            Vec::new()
         }
     }
 

@@ -53,10 +53,16 @@ pub(crate) enum Q {
     HostDelId6,
     HostAddOpt4,
     HostAddOpt6,
+    HostByName4,
+    HostById4,
+    HostByAddrAny4,
+    HostByName6,
+    HostById6,
+    HostByAddrAny6,
 }
 
 /// Every [`Q`], indexed by `Q as usize`.
-pub(crate) const ALL_Q: [Q; 37] = [
+pub(crate) const ALL_Q: [Q; 43] = [
     Q::Get4,
     Q::ByClientId4,
     Q::ByHwaddr4,
@@ -94,6 +100,12 @@ pub(crate) const ALL_Q: [Q; 37] = [
     Q::HostDelId6,
     Q::HostAddOpt4,
     Q::HostAddOpt6,
+    Q::HostByName4,
+    Q::HostById4,
+    Q::HostByAddrAny4,
+    Q::HostByName6,
+    Q::HostById6,
+    Q::HostByAddrAny6,
 ];
 
 impl Q {
@@ -112,6 +124,12 @@ impl Q {
                 | Q::Count6
                 | Q::HostAll4
                 | Q::HostAll6
+                | Q::HostByName4
+                | Q::HostById4
+                | Q::HostByAddrAny4
+                | Q::HostByName6
+                | Q::HostById6
+                | Q::HostByAddrAny6
         )
     }
 }
@@ -352,6 +370,31 @@ pub(crate) fn statement(q: Q, d: Dialect) -> String {
         Q::HostDelId6 => "DELETE FROM hosts WHERE dhcp6_subnet_id = ? \
                           AND dhcp_identifier_type = ? AND dhcp_identifier = ?"
             .into(),
+        // Across subnets (the host commands' lookups); a row without a
+        // subnet of the family is not a host of that family.
+        Q::HostByName4 => format!(
+            "SELECT {host4} FROM hosts WHERE dhcp4_subnet_id IS NOT NULL \
+             AND lower(hostname) = lower(?) ORDER BY host_id"
+        ),
+        Q::HostById4 => format!(
+            "SELECT {host4} FROM hosts WHERE dhcp4_subnet_id IS NOT NULL \
+             AND dhcp_identifier_type = ? AND dhcp_identifier = ? ORDER BY host_id"
+        ),
+        Q::HostByAddrAny4 => format!(
+            "SELECT {host4} FROM hosts WHERE dhcp4_subnet_id IS NOT NULL \
+             AND ipv4_address = ? ORDER BY host_id"
+        ),
+        Q::HostByName6 => format!(
+            "{select6} WHERE h.dhcp6_subnet_id IS NOT NULL AND lower(h.hostname) = lower(?) {order6}"
+        ),
+        Q::HostById6 => format!(
+            "{select6} WHERE h.dhcp6_subnet_id IS NOT NULL AND h.dhcp_identifier_type = ? \
+             AND h.dhcp_identifier = ? {order6}"
+        ),
+        Q::HostByAddrAny6 => format!(
+            "{select6} WHERE h.dhcp6_subnet_id IS NOT NULL AND h.host_id IN \
+             (SELECT host_id FROM ipv6_reservations WHERE address = ?) {order6}"
+        ),
     };
     match d {
         Dialect::MySql => text,

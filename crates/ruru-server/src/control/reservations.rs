@@ -1,5 +1,7 @@
 //! The reservation commands of both families: Kea's host_cmds
-//! (`reservation-add`, `-get`, `-get-all`, `-get-page`, `-del`).
+//! (`reservation-add`, `-get`, `-get-all`, `-get-page`, `-del`, Kea 2.4's
+//! `-update`, and the lookups across subnets `-get-by-hostname`,
+//! `-get-by-id` and Kea 2.6's `-get-by-address`).
 //!
 //! A command is for the DHCPv6 service when it targets DHCPv6 alone: its
 //! `service` names `dhcp6` and not `dhcp4`, or it names none and came in
@@ -18,7 +20,13 @@
 //!   validates the reservation as one in the file would be and writes it
 //!   to the first database (it applies to the next message, no reload),
 //!   and `reservation-del` of a host that is not in the configuration
-//!   deletes it from every database that has it.
+//!   deletes it from every database that has it;
+//! - `reservation-update` replaces a host (found by its subnet and
+//!   identifier) where `reservation-add` would have added it;
+//! - Kea's `operation-target` (`memory`/`primary`: the configuration,
+//!   `database`/`alternate`: the hosts databases, `all`, `default`) chooses
+//!   where a command looks; reads default to both, changes to the databases
+//!   when there is one, else the configuration ([`Target`]).
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
@@ -28,7 +36,7 @@ use ruru_config::{Config, HostId, HostId6};
 use ruru_engine::v4::hex;
 use ruru_engine::v4::hosts::{self as hosts4, HostSources};
 use ruru_engine::v6::hosts::{host6_of, id_key6, options6_of};
-use ruru_lease::{Host4, Host6, HostStore, LeaseError};
+use ruru_lease::{Host4, Host6, HostQuery, HostStore, LeaseError};
 use serde_json::{json, Value};
 
 use super::commands::{
@@ -49,7 +57,11 @@ pub(super) fn is_v6(ctx: &ControlCtx, service: Option<&Value>) -> bool {
 pub(super) fn run(ctx: &ControlCtx, command: &str, service: Option<&Value>, args: &Value) -> Res {
     // The changes edit the running JSON: from its read to its apply, one
     // edit at a time (reads need no lock).
-    let _edit = matches!(command, "reservation-add" | "reservation-del").then(|| {
+    let _edit = matches!(
+        command,
+        "reservation-add" | "reservation-del" | "reservation-update"
+    )
+    .then(|| {
         super::commands::EDIT_LOCK
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -68,10 +80,18 @@ enum Select<F: Hosts> {
     Id(F::Id),
 }
 
+/// What the lookups across subnets look for.
+enum Find<F: Hosts> {
+    /// A host name, compared without regard to case.
+    Hostname(String),
+    Id(F::Id),
+    Addr(F::Addr),
+}
+
 /// One family's reservations as the commands see them.
 trait Hosts: Sized {
     type Addr: Copy + FromStr;
-    type Id;
+    type Id: Clone;
     type Host;
     /// `IPv4` or `IPv6`, as Kea's texts say it.
     const IP: &'static str;
@@ -90,9 +110,42 @@ trait Hosts: Sized {
     fn db_get(db: &dyn HostStore, sid: u32, sel: &Select<Self>) -> Option<Self::Host>;
     fn db_all(db: &dyn HostStore, sid: u32) -> Vec<Self::Host>;
     fn db_del(db: &dyn HostStore, sid: u32, sel: &Select<Self>) -> Result<bool, LeaseError>;
-    /// Writes the last reservation of subnet `sid` in the validated
-    /// `config` to `db`; `Ok(false)` when validation did not keep it.
-    fn db_add(db: &dyn HostStore, config: &Config, sid: u64) -> Result<bool, LeaseError>;
+    /// Writes reservation `hi` of subnet `sid` in the validated `config`
+    /// to `db`; `Ok(false)` when validation did not keep it.
+    fn db_add(db: &dyn HostStore, config: &Config, sid: u64, hi: usize)
+        -> Result<bool, LeaseError>;
+    /// The configured hosts that `q` selects, as (subnet id, index in the
+    /// subnet's `reservations`), the global ones (subnet 0) first.
+    fn config_find(config: &Config, q: &Find<Self>) -> Vec<(u32, usize)>;
+    /// The database hosts, of any subnet, that `q` selects.
+    fn db_find(db: &dyn HostStore, q: &Find<Self>) -> Vec<Self::Host>;
+    /// A database host's subnet id.
+    fn db_subnet(h: &Self::Host) -> u32;
+    /// Stores `h` again (a `reservation-update` that failed half-way).
+    fn db_put_back(db: &dyn HostStore, h: &Self::Host) -> Result<(), LeaseError>;
+    /// The ids of the family's configured subnets, in configuration order.
+    fn subnet_ids(config: &Config) -> Vec<u32>;
+    /// The identifier keys a reservation of the family may have.
+    const ID_KEYS: &'static [&'static str];
+
+    /// The identifier of a reservation's JSON: its one identifier key.
+    fn reservation_id(res: &serde_json::Map<String, Value>) -> Result<Self::Id, Value> {
+        let mut keys = Self::ID_KEYS.iter().filter(|k| res.contains_key(**k));
+        match (keys.next(), keys.next()) {
+            (Some(k), None) => Self::id_arg(&json!({
+                "identifier-type": k,
+                "identifier": res.get(*k).cloned().unwrap_or(Value::Null),
+            })),
+            (None, _) => Err(err(format!(
+                "the reservation has no identifier: expected one of {}",
+                Self::ID_KEYS.join(", ")
+            ))),
+            (Some(_), Some(_)) => Err(err(format!(
+                "the reservation has more than one identifier: expected one of {}",
+                Self::ID_KEYS.join(", ")
+            ))),
+        }
+    }
     /// Kea's JSON form of a host from a hosts database.
     fn db_json(h: &Self::Host) -> Value;
 }
@@ -102,7 +155,7 @@ trait Hosts: Sized {
 /// and the identifier key and host conversions.
 macro_rules! store_calls {
     ($section:ident, $by_addr:ident, $get:ident, $all:ident, $del_addr:ident, $del_id:ident,
-     $add:ident, $id_key:path, $host_of:path) => {
+     $add:ident, $find:ident, $id_key:path, $host_of:path) => {
         fn config_host(config: &Config, sid: u32, sel: &Select<Self>) -> Option<usize> {
             let section = config.$section.as_ref()?;
             // Subnet id 0: the global reservations (Kea's convention).
@@ -138,19 +191,83 @@ macro_rules! store_calls {
             }
         }
 
-        fn db_add(db: &dyn HostStore, config: &Config, sid: u64) -> Result<bool, LeaseError> {
+        fn db_add(
+            db: &dyn HostStore,
+            config: &Config,
+            sid: u64,
+            hi: usize,
+        ) -> Result<bool, LeaseError> {
             let section = config.$section.as_ref();
-            let last = if sid == 0 {
-                section.and_then(|d| d.reservations.hosts.last().map(|r| (0, r)))
+            let host = if sid == 0 {
+                section.and_then(|d| d.reservations.hosts.get(hi).map(|r| (0, r)))
             } else {
                 section
                     .and_then(|d| d.subnets.iter().find(|s| u64::from(s.id) == sid))
-                    .and_then(|s| s.reservations.hosts.last().map(|r| (s.id, r)))
+                    .and_then(|s| s.reservations.hosts.get(hi).map(|r| (s.id, r)))
             };
-            match last {
+            match host {
                 Some((id, r)) => db.$add(&$host_of(id, r)).map(|()| true),
                 None => Ok(false),
             }
+        }
+
+        fn config_find(config: &Config, q: &Find<Self>) -> Vec<(u32, usize)> {
+            let Some(section) = config.$section.as_ref() else {
+                return Vec::new();
+            };
+            let scopes = std::iter::once((0, &section.reservations))
+                .chain(section.subnets.iter().map(|s| (s.id, &s.reservations)));
+            let mut out = Vec::new();
+            for (sid, r) in scopes {
+                match q {
+                    Find::Hostname(n) => out.extend(
+                        r.hosts
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, h)| {
+                                h.hostname
+                                    .as_deref()
+                                    .is_some_and(|h| h.eq_ignore_ascii_case(n))
+                            })
+                            .map(|(i, _)| (sid, i)),
+                    ),
+                    Find::Id(id) => out.extend(r.by_id.get(id).map(|&i| (sid, i))),
+                    Find::Addr(a) => {
+                        let mut found: Vec<usize> = r.by_addr.get(a).copied().into_iter().collect();
+                        found.extend(r.shared_addr.get(a).into_iter().flatten().copied());
+                        found.sort_unstable();
+                        out.extend(found.into_iter().map(|i| (sid, i)));
+                    }
+                }
+            }
+            out
+        }
+
+        fn db_find(db: &dyn HostStore, q: &Find<Self>) -> Vec<Self::Host> {
+            match q {
+                Find::Hostname(n) => db.$find(HostQuery::Hostname(n)),
+                Find::Id(id) => {
+                    let (t, b) = $id_key(id);
+                    db.$find(HostQuery::Id(t, b))
+                }
+                Find::Addr(a) => db.$find(HostQuery::Address(*a)),
+            }
+        }
+
+        fn db_subnet(h: &Self::Host) -> u32 {
+            h.subnet_id
+        }
+
+        fn db_put_back(db: &dyn HostStore, h: &Self::Host) -> Result<(), LeaseError> {
+            db.$add(h)
+        }
+
+        fn subnet_ids(config: &Config) -> Vec<u32> {
+            config
+                .$section
+                .as_ref()
+                .map(|d| d.subnets.iter().map(|s| s.id).collect())
+                .unwrap_or_default()
         }
     };
 }
@@ -162,6 +279,8 @@ impl Hosts for V4 {
     const IP: &'static str = "IPv4";
     const SECTION: &'static str = "Dhcp4";
     const SUBNETS: &'static str = "subnet4";
+    const ID_KEYS: &'static [&'static str] =
+        &["hw-address", "client-id", "circuit-id", "duid", "flex-id"];
 
     fn hosts(ctx: &ControlCtx, command: &str) -> Result<HostSources, Value> {
         match ctx.shared.v4.as_ref() {
@@ -191,6 +310,7 @@ impl Hosts for V4 {
         del4_by_address,
         del4_by_id,
         add4,
+        find4,
         hosts4::id_key,
         hosts4::host_of
     );
@@ -230,6 +350,7 @@ impl Hosts for V6 {
     const IP: &'static str = "IPv6";
     const SECTION: &'static str = "Dhcp6";
     const SUBNETS: &'static str = "subnet6";
+    const ID_KEYS: &'static [&'static str] = &["duid", "hw-address", "flex-id"];
 
     fn hosts(ctx: &ControlCtx, command: &str) -> Result<HostSources, Value> {
         match ctx.shared.v6.as_ref() {
@@ -275,6 +396,7 @@ impl Hosts for V6 {
         del6_by_address,
         del6_by_id,
         add6,
+        find6,
         id_key6,
         host6_of
     );
@@ -413,13 +535,65 @@ fn select_arg<F: Hosts>(args: &Value) -> Result<Select<F>, Value> {
         .map_err(|_| err(format!("'ip-address' is not an {} address: {s}", F::IP)))
 }
 
+/// Where a command looks: the running configuration, the hosts
+/// databases, or both (Kea's `operation-target`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Target {
+    config: bool,
+    db: bool,
+}
+
+impl Target {
+    const ALL: Target = Target {
+        config: true,
+        db: true,
+    };
+
+    /// Where a change goes by default: the hosts databases when there is
+    /// one, else the configuration. (Kea 2.2 refuses changes without a
+    /// hosts database; ruru edits its configuration.)
+    fn change(v: &View) -> Target {
+        let db = !v.hosts.0.is_empty();
+        Target { config: !db, db }
+    }
+}
+
+/// The command's `operation-target`, or `default` when it has none: Kea's
+/// `memory` (older `primary`), `database` (`alternate`), `all`, `default`.
+fn target_arg(args: &Value, default: Target) -> Result<Target, Value> {
+    match arg(args, "operation-target") {
+        None => Ok(default),
+        Some(Value::String(s)) => match s.as_str() {
+            "memory" | "primary" => Ok(Target {
+                config: true,
+                db: false,
+            }),
+            "database" | "alternate" => Ok(Target {
+                config: false,
+                db: true,
+            }),
+            "all" => Ok(Target::ALL),
+            "default" => Ok(default),
+            other => Err(err(format!(
+                "The 'operation-target' value ({other}) is not within expected set: \
+                 (memory, database, all, default)"
+            ))),
+        },
+        Some(_) => Err(err("'operation-target' is not a string")),
+    }
+}
+
 fn run_family<F: Hosts>(ctx: &ControlCtx, command: &str, args: &Value) -> Res {
     let v = View::of::<F>(ctx, command)?;
     match command {
         "reservation-add" => add::<F>(ctx, &v, args),
+        "reservation-update" => update::<F>(ctx, &v, args),
         "reservation-get" => get::<F>(&v, args),
         "reservation-get-all" => get_all::<F>(&v, args),
         "reservation-get-page" => get_page::<F>(&v, args),
+        "reservation-get-by-hostname" => get_by_hostname::<F>(&v, args),
+        "reservation-get-by-id" => get_by_id::<F>(&v, args),
+        "reservation-get-by-address" => get_by_address::<F>(&v, args),
         "reservation-del" => del::<F>(ctx, &v, args),
         other => Ok(answer(
             UNSUPPORTED,
@@ -432,34 +606,46 @@ fn run_family<F: Hosts>(ctx: &ControlCtx, command: &str, args: &Value) -> Res {
 fn get<F: Hosts>(v: &View, args: &Value) -> Res {
     let sid = sid_arg(args)?;
     let sel = select_arg::<F>(args)?;
-    let host = match v.config_host(sid, &sel) {
-        Some((si, hi)) => Some(v.config_json::<F>(&si, hi, u64::from(sid))),
-        None => v
-            .hosts
+    let t = target_arg(args, Target::ALL)?;
+    let config = if t.config {
+        v.config_host(sid, &sel)
+            .map(|(si, hi)| v.config_json::<F>(&si, hi, u64::from(sid)))
+    } else {
+        None
+    };
+    let host = config.or_else(|| {
+        if !t.db {
+            return None;
+        }
+        v.hosts
             .0
             .iter()
             .find_map(|db| F::db_get(db.as_ref(), sid, &sel))
-            .map(|h| F::db_json(&h)),
-    };
+            .map(|h| F::db_json(&h))
+    });
     Ok(match host {
         Some(h) => answer(SUCCESS, "Host found.", Some(h)),
         None => answer(EMPTY, "Host not found.", None),
     })
 }
 
-/// The configuration's hosts of subnet `sid`, then the databases'.
-fn hosts_of<F: Hosts>(v: &View, sid: u64) -> Result<Vec<Value>, Value> {
+/// The hosts of subnet `sid` that `t` selects: the configuration's, then
+/// the databases'.
+fn hosts_of<F: Hosts>(v: &View, sid: u64, t: Target) -> Result<Vec<Value>, Value> {
     let si = v
         .subnet_index::<F>(sid)
         .ok_or_else(|| no_subnet::<F>(sid))?;
-    let n = v
-        .config
-        .raw
-        .pointer(&si)
-        .and_then(|s| s["reservations"].as_array())
-        .map_or(0, Vec::len);
+    let n = if t.config {
+        v.config
+            .raw
+            .pointer(&si)
+            .and_then(|s| s["reservations"].as_array())
+            .map_or(0, Vec::len)
+    } else {
+        0
+    };
     let mut out: Vec<Value> = (0..n).map(|hi| v.config_json::<F>(&si, hi, sid)).collect();
-    if let Ok(id) = u32::try_from(sid) {
+    if let (true, Ok(id)) = (t.db, u32::try_from(sid)) {
         for db in &v.hosts.0 {
             out.extend(F::db_all(db.as_ref(), id).iter().map(F::db_json));
         }
@@ -470,7 +656,13 @@ fn hosts_of<F: Hosts>(v: &View, sid: u64) -> Result<Vec<Value>, Value> {
 /// `reservation-get-all`: every host of the subnet `args` names.
 fn get_all<F: Hosts>(v: &View, args: &Value) -> Res {
     let sid = u64::from(sid_arg(args)?);
-    let hosts = hosts_of::<F>(v, sid)?;
+    let t = target_arg(args, Target::ALL)?;
+    found::<F>(hosts_of::<F>(v, sid, t)?)
+}
+
+/// The answer of the commands that list hosts: `hosts`, result 3 when
+/// there are none.
+fn found<F: Hosts>(hosts: Vec<Value>) -> Res {
     let n = hosts.len();
     Ok(answer(
         if n == 0 { EMPTY } else { SUCCESS },
@@ -480,15 +672,25 @@ fn get_all<F: Hosts>(v: &View, args: &Value) -> Res {
 }
 
 /// `reservation-get-page`: the page of the subnet's hosts that `args` asks
-/// for (`from`, `limit`).
+/// for (`from`, `limit`); without `subnet-id` (Kea 1.9+), of the global
+/// reservations and then every subnet's.
 fn get_page<F: Hosts>(v: &View, args: &Value) -> Res {
-    let sid = u64::from(sid_arg(args)?);
     let limit = opt_u64(args, "limit")?.ok_or_else(|| err("'limit' parameter not specified"))?;
     if limit == 0 {
         return Err(err("'limit' must not be 0"));
     }
     let from = opt_u64(args, "from")?.unwrap_or(0);
-    let hosts: Vec<Value> = hosts_of::<F>(v, sid)?
+    let all = match opt_u32(args, "subnet-id")? {
+        Some(sid) => hosts_of::<F>(v, u64::from(sid), Target::ALL)?,
+        None => {
+            let mut all = hosts_of::<F>(v, 0, Target::ALL)?;
+            for sid in F::subnet_ids(&v.config) {
+                all.extend(hosts_of::<F>(v, u64::from(sid), Target::ALL)?);
+            }
+            all
+        }
+    };
+    let hosts: Vec<Value> = all
         .into_iter()
         .skip(usize::try_from(from).unwrap_or(usize::MAX))
         .take(usize::try_from(limit).unwrap_or(usize::MAX))
@@ -503,7 +705,77 @@ fn get_page<F: Hosts>(v: &View, args: &Value) -> Res {
     ))
 }
 
-fn add<F: Hosts>(ctx: &ControlCtx, v: &View, args: &Value) -> Res {
+/// The hosts `q` selects in every subnet, or in subnet `sid` only: the
+/// configuration's, then the databases'.
+fn find<F: Hosts>(v: &View, q: &Find<F>, sid: Option<u32>, t: Target) -> Result<Vec<Value>, Value> {
+    if let Some(sid) = sid {
+        if v.subnet_index::<F>(u64::from(sid)).is_none() {
+            return Err(no_subnet::<F>(u64::from(sid)));
+        }
+    }
+    let wanted = |s: u32| sid.is_none_or(|w| w == s);
+    let mut out = Vec::new();
+    if t.config {
+        for (s, hi) in F::config_find(&v.config, q) {
+            if !wanted(s) {
+                continue;
+            }
+            if let Some(si) = v.subnet_index::<F>(u64::from(s)) {
+                out.push(v.config_json::<F>(&si, hi, u64::from(s)));
+            }
+        }
+    }
+    if t.db {
+        for db in &v.hosts.0 {
+            out.extend(
+                F::db_find(db.as_ref(), q)
+                    .iter()
+                    .filter(|h| wanted(F::db_subnet(h)))
+                    .map(F::db_json),
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// `reservation-get-by-hostname`: `hostname` (case-insensitive), in
+/// `subnet-id` or in every subnet.
+fn get_by_hostname<F: Hosts>(v: &View, args: &Value) -> Res {
+    let name = req_str(args, "hostname")?;
+    if name.is_empty() {
+        return Err(err("Empty hostname"));
+    }
+    let sid = opt_u32(args, "subnet-id")?;
+    let t = target_arg(args, Target::ALL)?;
+    found::<F>(find::<F>(v, &Find::Hostname(name.to_string()), sid, t)?)
+}
+
+/// `reservation-get-by-id`: every host with the identifier, whatever its
+/// subnet (`subnet-id` is refused, as in Kea).
+fn get_by_id<F: Hosts>(v: &View, args: &Value) -> Res {
+    if args.get("subnet-id").is_some() {
+        return Err(err("'subnet-id' is forbidden in reservation-get-by-id"));
+    }
+    let id = F::id_arg(args)?;
+    let t = target_arg(args, Target::ALL)?;
+    found::<F>(find::<F>(v, &Find::Id(id), None, t)?)
+}
+
+/// `reservation-get-by-address` (Kea 2.6): every host reserving
+/// `ip-address`, in `subnet-id` or in every subnet.
+fn get_by_address<F: Hosts>(v: &View, args: &Value) -> Res {
+    let s = req_str(args, "ip-address")?;
+    let addr: F::Addr = s
+        .parse()
+        .map_err(|_| err(format!("Failed to parse IP address {s}")))?;
+    let sid = opt_u32(args, "subnet-id")?;
+    let t = target_arg(args, Target::ALL)?;
+    found::<F>(find::<F>(v, &Find::Addr(addr), sid, t)?)
+}
+
+/// A `reservation` argument: the host's JSON without its `subnet-id`, and
+/// that subnet id.
+fn reservation_arg(args: &Value) -> Result<(serde_json::Map<String, Value>, u64), Value> {
     let Some(Value::Object(res)) = arg(args, "reservation") else {
         return Err(err("missing parameter 'reservation' (a map)"));
     };
@@ -514,53 +786,155 @@ fn add<F: Hosts>(ctx: &ControlCtx, v: &View, args: &Value) -> Res {
         .ok_or_else(|| {
             err("missing or invalid 'subnet-id' in the reservation (0 for a global reservation)")
         })?;
+    Ok((res, sid))
+}
+
+fn text_of(e: &Value) -> String {
+    e["text"].as_str().unwrap_or_default().to_string()
+}
+
+fn add<F: Hosts>(ctx: &ControlCtx, v: &View, args: &Value) -> Res {
+    let (res, sid) = reservation_arg(args)?;
+    let t = target_arg(args, Target::change(v))?;
+    let not_added = |t: String| err(format!("Host not added: {t}"));
+    if t.db && !t.config && v.hosts.0.is_empty() {
+        return Err(err(
+            "Unable to add new host because there is no hosts-database configured.",
+        ));
+    }
     let mut raw = v.config.raw.clone();
     let si = subnet_index::<F>(&raw, sid).ok_or_else(|| no_subnet::<F>(sid))?;
     let subnet = raw.pointer_mut(&si).ok_or_else(|| no_subnet::<F>(sid))?;
     if !subnet.get("reservations").is_some_and(Value::is_array) {
         subnet["reservations"] = json!([]);
     }
+    let mut hi = 0;
     if let Some(list) = subnet["reservations"].as_array_mut() {
         list.push(Value::Object(res));
+        hi = list.len() - 1;
     }
-    let not_added = |t: String| err(format!("Host not added: {t}"));
-    let Some(db) = v.hosts.0.first() else {
-        apply_raw(ctx, &raw)
-            .map_err(|e| not_added(e["text"].as_str().unwrap_or_default().to_string()))?;
-        return Ok(answer(SUCCESS, "Host added.", None));
-    };
     // Validated as the file's would be, then written to the database.
-    let config = super::commands::load_api(ctx, &raw)
-        .map_err(|e| not_added(e["text"].as_str().unwrap_or_default().to_string()))?;
-    match F::db_add(db.as_ref(), &config, sid) {
-        Ok(true) => Ok(answer(SUCCESS, "Host added.", None)),
-        Ok(false) => Err(not_added(
-            "the reservation was not kept by validation".into(),
-        )),
-        Err(e) => Err(not_added(e.to_string())),
+    let config = super::commands::load_api(ctx, &raw).map_err(|e| not_added(text_of(&e)))?;
+    if let (true, Some(db)) = (t.db, v.hosts.0.first()) {
+        match F::db_add(db.as_ref(), &config, sid, hi) {
+            Ok(true) => {}
+            Ok(false) => {
+                return Err(not_added(
+                    "the reservation was not kept by validation".into(),
+                ))
+            }
+            Err(e) => return Err(not_added(e.to_string())),
+        }
     }
+    if t.config {
+        ctx.shared
+            .apply(config)
+            .map_err(|e| not_added(e.to_string()))?;
+    }
+    Ok(answer(SUCCESS, "Host added.", None))
+}
+
+/// `reservation-update`: the host of the reservation's subnet with the
+/// reservation's identifier is replaced by the reservation, as a whole
+/// (Kea's semantics: what the new one leaves out is gone). In the
+/// configuration the host must exist; in a database the old row is deleted
+/// and the new one added (and the old one put back when the add fails).
+fn update<F: Hosts>(ctx: &ControlCtx, v: &View, args: &Value) -> Res {
+    let (res, sid) = reservation_arg(args)?;
+    let t = target_arg(args, Target::change(v))?;
+    let not_updated = |t: String| err(format!("Host not updated: {t}"));
+    if t.db && !t.config && v.hosts.0.is_empty() {
+        return Err(err(
+            "Unable to update existing host because there is no hosts-database configured.",
+        ));
+    }
+    let id = F::reservation_id(&res)?;
+    let sid32 = u32::try_from(sid).map_err(|_| no_subnet::<F>(sid))?;
+    let mut raw = v.config.raw.clone();
+    let si = subnet_index::<F>(&raw, sid).ok_or_else(|| no_subnet::<F>(sid))?;
+    let in_config = F::config_host(&v.config, sid32, &Select::Id(id.clone()));
+    if t.config && !t.db && in_config.is_none() {
+        return Err(not_updated("no such host in the configuration".into()));
+    }
+    let subnet = raw.pointer_mut(&si).ok_or_else(|| no_subnet::<F>(sid))?;
+    if !subnet.get("reservations").is_some_and(Value::is_array) {
+        subnet["reservations"] = json!([]);
+    }
+    let mut hi = 0;
+    if let Some(list) = subnet["reservations"].as_array_mut() {
+        match in_config {
+            Some(i) if i < list.len() => {
+                list[i] = Value::Object(res);
+                hi = i;
+            }
+            _ => {
+                list.push(Value::Object(res));
+                hi = list.len() - 1;
+            }
+        }
+    }
+    let config = super::commands::load_api(ctx, &raw).map_err(|e| not_updated(text_of(&e)))?;
+    if let (true, Some(db)) = (t.db, v.hosts.0.first()) {
+        let sel = Select::Id(id.clone());
+        let old = F::db_get(db.as_ref(), sid32, &sel);
+        if old.is_none() && !(t.config && in_config.is_some()) {
+            return Err(not_updated("no such host in the hosts database".into()));
+        }
+        if old.is_some() {
+            F::db_del(db.as_ref(), sid32, &sel).map_err(|e| not_updated(e.to_string()))?;
+        }
+        let added = F::db_add(db.as_ref(), &config, sid, hi);
+        if !matches!(added, Ok(true)) {
+            if let Some(old) = &old {
+                if let Err(e) = F::db_put_back(db.as_ref(), old) {
+                    tracing::error!(error = %e, subnet = sid, "reservation-update: the old host could not be put back");
+                }
+            }
+            return Err(not_updated(match added {
+                Err(e) => e.to_string(),
+                _ => "the reservation was not kept by validation".into(),
+            }));
+        }
+    }
+    if t.config && in_config.is_some() {
+        ctx.shared
+            .apply(config)
+            .map_err(|e| not_updated(e.to_string()))?;
+    }
+    Ok(answer(SUCCESS, "Host updated.", None))
 }
 
 fn del<F: Hosts>(ctx: &ControlCtx, v: &View, args: &Value) -> Res {
     let sid = sid_arg(args)?;
     let sel = select_arg::<F>(args)?;
-    if let Some((si, hi)) = v.config_host(sid, &sel) {
-        let mut raw = v.config.raw.clone();
-        if let Some(list) = raw
-            .pointer_mut(&si)
-            .and_then(|s| s["reservations"].as_array_mut())
-        {
-            if hi < list.len() {
-                list.remove(hi);
+    // ruru's default: the configuration's host, else the databases'.
+    let t = target_arg(args, Target::ALL)?;
+    if t.db && !t.config && v.hosts.0.is_empty() {
+        return Err(err(
+            "Unable to delete a host because there is no hosts-database configured.",
+        ));
+    }
+    if t.config {
+        if let Some((si, hi)) = v.config_host(sid, &sel) {
+            let mut raw = v.config.raw.clone();
+            if let Some(list) = raw
+                .pointer_mut(&si)
+                .and_then(|s| s["reservations"].as_array_mut())
+            {
+                if hi < list.len() {
+                    list.remove(hi);
+                }
             }
+            apply_raw(ctx, &raw)?;
+            return Ok(answer(SUCCESS, "Host deleted.", None));
         }
-        apply_raw(ctx, &raw)?;
-        return Ok(answer(SUCCESS, "Host deleted.", None));
     }
     let mut deleted = false;
-    for db in &v.hosts.0 {
-        deleted |=
-            F::db_del(db.as_ref(), sid, &sel).map_err(|e| err(format!("Host not deleted: {e}")))?;
+    if t.db {
+        for db in &v.hosts.0 {
+            deleted |= F::db_del(db.as_ref(), sid, &sel)
+                .map_err(|e| err(format!("Host not deleted: {e}")))?;
+        }
     }
     Ok(if deleted {
         answer(SUCCESS, "Host deleted.", None)
