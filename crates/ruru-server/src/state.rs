@@ -46,6 +46,14 @@ use crate::v4::V4;
 use crate::v6::V6;
 use crate::ServerError;
 
+/// Held from reading the running configuration's JSON to applying an
+/// edited copy of it (the control commands that edit it: `config-set`,
+/// `reservation-*`, `class-*`, `subnet*`/`network*`), and by [`Shared::reload`]
+/// while it reads and applies the files: two of them arriving together
+/// would otherwise both start from the same snapshot and one would undo
+/// the other. (`Shared::apply` serialises applying, not the read before.)
+pub(crate) static EDIT_LOCK: Mutex<()> = Mutex::new(());
+
 /// One configuration generation, as the control API sees it (each family's
 /// engine is in its service).
 #[derive(Debug)]
@@ -217,6 +225,9 @@ impl Shared {
 
     /// Re-reads the config files (SIGHUP, `config-reload`) and applies them.
     pub fn reload(self: &Arc<Self>) -> Result<(), ServerError> {
+        // Not in the middle of a command's edit of the running JSON, whose
+        // apply would undo the files' configuration.
+        let _edit = lock(&EDIT_LOCK);
         let config = ruru_config::load_files(&self.config_paths, self.allowed.places())?;
         // A file is the administrator's word: its directories become
         // directories API configurations may use too.

@@ -685,11 +685,7 @@ fn config_write(ctx: &ControlCtx, args: &Value) -> Res {
     ))
 }
 
-/// Held by a command from reading the running configuration's JSON to
-/// applying its edited copy (`apply_raw`), so that two such commands
-/// arriving together do not both edit the same snapshot and lose one
-/// change. (`Shared::apply` serialises applying, not the read before.)
-pub(super) static EDIT_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+pub(super) use crate::state::EDIT_LOCK;
 
 /// Applies an edited copy of the running configuration's JSON.
 pub(super) fn apply_raw(ctx: &ControlCtx, raw: &Value) -> Result<(), Value> {
