@@ -284,6 +284,16 @@ fn subnet4_commands_change_what_is_served() {
     assert_eq!(lease["arguments"]["subnet-id"], 2);
     let a = cmd(&sock, "subnet4-get", json!({ "id": 2 }));
     assert_eq!(a["result"], 3, "{a}");
+    // Its statistics go with it, as in Kea; subnet 1's stay.
+    let all = ok(&sock, "statistic-get-all", json!({}));
+    let names: Vec<&String> = all["arguments"].as_object().unwrap().keys().collect();
+    assert!(
+        !names.iter().any(|n| n.starts_with("subnet[2].")),
+        "no statistics of the deleted subnet: {names:?}"
+    );
+    assert!(names
+        .iter()
+        .any(|n| n.as_str() == "subnet[1].total-addresses"));
     let cfg = ok(&sock, "config-get", json!({}));
     assert_eq!(
         cfg["arguments"]["Dhcp4"]["shared-networks"][0]["subnet4"],

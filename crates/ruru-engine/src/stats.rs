@@ -422,6 +422,17 @@ impl Stats {
         sub6.field(field).map(f)
     }
 
+    /// Drops the statistics of every subnet not in `keep` (id, number of
+    /// pools) and of pools past each kept subnet's count: a subnet deleted
+    /// by a reconfiguration has no statistics any more, as in Kea. Engines
+    /// still holding the dropped counters update them unseen.
+    pub fn retain_subnets(&self, keep: &[(u32, usize)]) {
+        let pools: BTreeMap<u32, usize> = keep.iter().copied().collect();
+        lock(&self.subnets).retain(|id, _| pools.contains_key(id));
+        lock(&self.subnets6).retain(|id, _| pools.contains_key(id));
+        lock(&self.pools).retain(|(id, idx), _| pools.get(id).is_some_and(|n| idx < n));
+    }
+
     /// `statistic-reset`: sets one statistic to 0. False if unknown.
     pub fn reset(&self, name: &str) -> bool {
         self.with_counter(name, |c| c.store(0, Ordering::Relaxed))
@@ -475,6 +486,24 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statistics_of_deleted_subnets_and_pools_go() {
+        let s = Stats::new();
+        s.subnet(1);
+        s.subnet(2);
+        s.pool(1, 0);
+        s.pool(1, 1);
+        s.pool(2, 0);
+        s.subnet6(3);
+        s.retain_subnets(&[(1, 1)]);
+        assert!(s.lookup("subnet[1].total-addresses").is_some());
+        assert!(s.lookup("subnet[1].pool[0].total-addresses").is_some());
+        assert!(s.lookup("subnet[1].pool[1].total-addresses").is_none());
+        assert!(s.lookup("subnet[2].total-addresses").is_none());
+        assert!(s.lookup("subnet[2].pool[0].total-addresses").is_none());
+        assert!(s.lookup("subnet[3].total-nas").is_none());
+    }
 
     #[test]
     fn names_and_counts() {

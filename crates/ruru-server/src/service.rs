@@ -81,6 +81,8 @@ pub trait ServiceFamily: SocketFamily<Snap = Arc<Self::Engine>> {
     ) -> Self::Engine;
     /// The section an engine was built for.
     fn section_of(engine: &Self::Engine) -> &Arc<Self::Section>;
+    /// The section's subnets as (id, number of pools): what has statistics.
+    fn subnets(section: &Self::Section) -> Vec<(u32, usize)>;
     fn recount(engine: &Self::Engine, store: &dyn LeaseStore);
     /// Reclaims up to `limit` (0: all) leases expired at `now`: how many,
     /// and whether more remain.
@@ -266,6 +268,9 @@ impl<F: ServiceFamily> FamilyService<F> {
             F::reconfigure(&mut o, F::section_of(&previous), &section);
             o.clone()
         };
+        // The statistics of subnets and pools no longer configured go, as
+        // in Kea (they start again from the leases if the subnet returns).
+        self.stats.retain_subnets(&F::subnets(&section));
         let engine = F::engine(
             Arc::new(section),
             opts,

@@ -199,6 +199,13 @@ impl ServiceFamily for V4 {
     fn section_of(engine: &Engine4) -> &Arc<Dhcp4> {
         &engine.cfg
     }
+    fn subnets(section: &Dhcp4) -> Vec<(u32, usize)> {
+        section
+            .subnets
+            .iter()
+            .map(|s| (s.id, s.pools.len()))
+            .collect()
+    }
     fn recount(engine: &Engine4, store: &dyn LeaseStore) {
         engine.recount(store);
     }

@@ -205,6 +205,13 @@ impl ServiceFamily for V6 {
     fn section_of(engine: &Engine6) -> &Arc<Dhcp6> {
         &engine.cfg
     }
+    fn subnets(section: &Dhcp6) -> Vec<(u32, usize)> {
+        section
+            .subnets
+            .iter()
+            .map(|s| (s.id, s.pools.len()))
+            .collect()
+    }
     fn recount(engine: &Engine6, store: &dyn LeaseStore) {
         engine.recount(store);
     }
