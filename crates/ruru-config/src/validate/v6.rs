@@ -891,10 +891,11 @@ fn pd_prefix(v: &mut V, p: &str, key: &str, addr: &str, len: u8) -> Option<Ipv6N
 }
 
 /// `Dhcp6.host-reservation-identifiers`: Kea's DHCPv6 kinds, in order,
-/// each once. Absent: DUID, hardware address, flex-id.
+/// each once. Absent: Kea's default, the hardware address then the DUID
+/// (flex-id reservations need `"flex-id"` listed, as in Kea).
 fn host_reservation_identifiers6(v: &mut V, list: Option<&[String]>) -> Vec<HostIdType> {
     let Some(list) = list else {
-        return vec![HostIdType::Duid, HostIdType::HwAddress, HostIdType::Flex];
+        return vec![HostIdType::HwAddress, HostIdType::Duid];
     };
     let path = "Dhcp6.host-reservation-identifiers";
     const EXPECTED: &str = "expected one of \"duid\", \"hw-address\", \"flex-id\"";

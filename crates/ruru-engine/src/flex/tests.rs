@@ -197,6 +197,7 @@ fn opt6(m: &v6::Message, code: u16) -> Option<Vec<u8>> {
 }
 
 const CFG6: &str = r#"{"Dhcp6": {
+  "host-reservation-identifiers": ["duid", "flex-id"],
   "option-data": [{"name": "dns-servers", "data": "2001:db8::53"}],
   "hooks-libraries": [
     {"library": "libdhcp_flex_id.so",

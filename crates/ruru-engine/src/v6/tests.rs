@@ -1233,3 +1233,34 @@ fn a_global_reservation_picks_the_network_member_holding_its_address() {
         Some("2001:db8:1::100".parse().unwrap())
     );
 }
+
+/// Without `host-reservation-identifiers`, a client with a reservation by
+/// its hardware address (from its DUID-LL) and another by its DUID gets the
+/// hardware address's, as with Kea's default `["hw-address", "duid"]`.
+#[test]
+fn default_identifier_order_is_keas_hw_address_then_duid() {
+    let text = format!(
+        r#"{{"Dhcp6": {{"subnet6": [{{"id": 1, "subnet": "2001:db8:1::/64",
+          "relay": {{"ip-addresses": ["{LINK}"]}},
+          "pools": [{{"pool": "2001:db8:1::100 - 2001:db8:1::1ff"}}],
+          "reservations": [
+            {{"duid": "00:03:00:01:02:00:00:00:00:05", "ip-addresses": ["2001:db8:1::5"]}},
+            {{"hw-address": "02:00:00:00:00:05", "ip-addresses": ["2001:db8:1::6"]}}
+          ]}}]}}}}"#
+    );
+    let c = ruru_config::load_str(&text, std::path::Path::new("t.json"))
+        .unwrap()
+        .dhcp6
+        .unwrap();
+    assert_eq!(
+        c.host_reservation_identifiers,
+        [HostIdType::HwAddress, HostIdType::Duid]
+    );
+    let e = engine_from(c);
+    let s = store();
+    let m = exchange(&e, &s, &relayed(1, 5, &[ia_na(1, None)], false)).unwrap();
+    assert_eq!(
+        first_addr(&m).map(|a| a.0),
+        Some("2001:db8:1::6".parse().unwrap())
+    );
+}
