@@ -575,3 +575,98 @@ fn dhcpv6_clients_get_dns_records_from_the_built_in_updater() {
     });
     assert!(gone, "not removed:\n{}", srv.log_text());
 }
+
+/// `ddns4_update`: the name decided for the client is "hook-<last MAC
+/// octet>.example.net."; a client whose MAC ends in 0x02 gets no DNS
+/// update; the callout checks that it sees the server's name first.
+const DDNS_HOOK: &str = r#"
+uint32_t ruru_hook_abi_version(void) { return RURU_HOOKS_ABI_VERSION; }
+
+int32_t ruru_hook_load(const RuruApi *a, RuruLibrary *l, const char *params) {
+    (void)params;
+    api = a; self = l;
+    return 0;
+}
+
+int32_t ddns4_update(RuruCallout *c) {
+    uint8_t mac[16];
+    size_t len = sizeof mac;
+    char seen[256];
+    size_t n = sizeof seen - 1;
+    uint32_t fwd, rev;
+    if (api->get_bytes(c, "query4.hwaddr", mac, &len) != RURU_OK || len == 0) return RURU_ERROR;
+    if (api->get_bytes(c, "hostname", (uint8_t *)seen, &n) != RURU_OK) return RURU_ERROR;
+    seen[n] = 0;
+    if (strcmp(seen, "laptop.example.org.") != 0) return RURU_ERROR;
+    if (api->get_u32(c, "fwd-update", &fwd) != RURU_OK || fwd != 1) return RURU_ERROR;
+    if (api->get_u32(c, "rev-update", &rev) != RURU_OK || rev != 1) return RURU_ERROR;
+    char name[64];
+    snprintf(name, sizeof name, "hook-%u.example.net.", mac[len - 1]);
+    if (api->set_bytes(c, "hostname", (const uint8_t *)name, strlen(name)) != RURU_OK)
+        return RURU_ERROR;
+    if (mac[len - 1] == 2) {
+        if (api->set_u32(c, "fwd-update", 0) != RURU_OK) return RURU_ERROR;
+        if (api->set_u32(c, "rev-update", 0) != RURU_OK) return RURU_ERROR;
+    }
+    return RURU_CONTINUE;
+}
+"#;
+
+/// A `ddns4_update` callout (a C library) renames the client and turns the
+/// DNS updates off for one client: the reply's option 81, the lease file
+/// and the name-change requests follow it.
+#[test]
+fn ddns4_update_callout_renames_and_turns_updates_off() {
+    let test = "ddns_hook4";
+    if !can_bind_67(test) {
+        return;
+    }
+    let ra = relay_addr_for(test);
+    let d2 = UdpSocket::bind("127.0.0.1:0").unwrap();
+    d2.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let lib = common::clib::build_lib(dir.path(), "libddns_hook.so", DDNS_HOOK);
+    let cfg = config(ra, d2.local_addr().unwrap().port()).replace(
+        r#""valid-lifetime": 3600,"#,
+        &format!(
+            r#""valid-lifetime": 3600, "hooks-libraries": [ {{ "library": "{}" }} ],"#,
+            lib.display()
+        ),
+    );
+    let srv = Server::start_in(dir, &cfg);
+    let relay = Relay::new(ra, srv.port);
+    let fqdn = [&[0x05u8, 0, 0][..], b"\x06Laptop"].concat();
+
+    let mut c = Client::new(0x41, ra);
+    let (addr, _) = dora_named(&relay, &mut c, Some((81, &fqdn)));
+    let add = next_ncr(&d2);
+    assert_eq!(add.change, ChangeType::Add);
+    assert_eq!(add.fqdn, "hook-65.example.net.");
+    assert!(add.forward && add.reverse);
+    let rows = csv_rows_for(&srv.lease_file("leases4.csv"), addr);
+    let last = rows.last().expect("the lease in the file");
+    assert_eq!(&last[6..9], ["1", "1", "hook-65.example.net."], "{last:?}");
+
+    // The OFFER and ACK carry the callout's name in option 81.
+    let mut c2 = Client::new(0x02, ra);
+    let offer = relay
+        .exchange(&with_option(c2.discover(), 81, &fqdn))
+        .expect("OFFER");
+    let want = [&[0x05u8, 0, 0][..], b"\x06hook-2\x07example\x03net\x00"].concat();
+    assert_eq!(raw_option(&encode(&offer), 81), Some(want.clone()));
+    let sid = server_id(&offer).unwrap();
+    let ack = relay
+        .exchange(&with_option(
+            c2.request_selecting(offer.yiaddr(), sid),
+            81,
+            &fqdn,
+        ))
+        .expect("ACK");
+    assert_eq!(raw_option(&encode(&ack), 81), Some(want));
+    // Updates off for this client: no request, and the lease says so.
+    let mut buf = [0u8; 2048];
+    assert!(d2.recv(&mut buf).is_err(), "no name-change request");
+    let rows = csv_rows_for(&srv.lease_file("leases4.csv"), ack.yiaddr());
+    let last = rows.last().expect("the lease in the file");
+    assert_eq!(&last[6..9], ["0", "0", "hook-2.example.net."], "{last:?}");
+}

@@ -20,6 +20,30 @@ pub trait DdnsSink: Send + Sync + std::fmt::Debug + std::panic::RefUnwindSafe {
     fn reconfigure(&self, _client: &ruru_config::DdnsClient) {}
 }
 
+/// Runs `ddns4_update` / `ddns6_update` (`a`, with the query and subnet
+/// set) on the name decided for the client: the callouts see and may
+/// change `hostname`, `fwd-update` and `rev-update`; what they leave is
+/// returned. As in Kea, their status is not used.
+pub(crate) fn update_hook(
+    h: &dyn crate::hooks::HookDispatch,
+    mut a: crate::hooks::HookArgs<'_>,
+    hostname: &str,
+    fwd: bool,
+    rev: bool,
+) -> (String, bool, bool) {
+    a.ddns_updates = Some((fwd, rev));
+    a.text.push(("hostname", hostname.to_string()));
+    let _ = h.call(&mut a);
+    let (fwd, rev) = a.ddns_updates.unwrap_or((fwd, rev));
+    let name = a
+        .text
+        .into_iter()
+        .find(|(k, _)| *k == "hostname")
+        .map(|(_, v)| v)
+        .unwrap_or_default();
+    (name, fwd, rev)
+}
+
 /// A lease's DNS state, as stored: its name and which updates it got.
 pub(crate) struct Names<'a> {
     pub hostname: &'a str,

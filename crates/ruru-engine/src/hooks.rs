@@ -92,6 +92,8 @@ hook_points! {
     Lease6Expire => "lease6_expire",
     Lease6Recover => "lease6_recover",
     Dhcp6SrvConfigured => "dhcp6_srv_configured",
+    Ddns4Update => "ddns4_update",
+    Ddns6Update => "ddns6_update",
 }
 
 /// The `subnet4collection` / `subnet6collection` argument: the configured
@@ -126,6 +128,7 @@ impl HookPoint {
                 | Lease6Expire
                 | Lease6Recover
                 | Dhcp6SrvConfigured
+                | Ddns6Update
         )
     }
 }
@@ -218,12 +221,17 @@ pub struct HookArgs<'a> {
     pub fake_allocation: Option<bool>,
     /// `remove_lease` at lease4_expire.
     pub remove_lease: Option<bool>,
+    /// `fwd-update` and `rev-update` at ddns4_update / ddns6_update:
+    /// whether the server updates the forward (A/AAAA) and reverse (PTR)
+    /// zones for the client's name (the `hostname` text field).
+    pub ddns_updates: Option<(bool, bool)>,
     /// The query's client classes so far (Kea's `query4->getClasses()` /
     /// `query6->getClasses()`), in assignment order; `None` before
     /// classification.
     pub classes: Option<&'a crate::classify::ClassSet<'a>>,
     /// Text fields: `deleted_leases4` (JSON), `command.name`,
-    /// `command.arguments`, `command.response`, `config` (JSON).
+    /// `command.arguments`, `command.response`, `config` (JSON),
+    /// `hostname` (ddns4_update / ddns6_update).
     pub text: Vec<(&'static str, String)>,
     pub context: &'a mut PacketContext,
 }
@@ -247,6 +255,7 @@ impl<'a> HookArgs<'a> {
             park: None,
             fake_allocation: None,
             remove_lease: None,
+            ddns_updates: None,
             classes: None,
             text: Vec::new(),
             context,
@@ -270,6 +279,9 @@ impl<'a> HookArgs<'a> {
             "id_value" => matches!(self.point, Host4Identifier | Host6Identifier),
             "remove_lease" => matches!(self.point, Lease4Expire | Lease6Expire),
             "command.response" => self.point == CommandProcessed,
+            "hostname" | "fwd-update" | "rev-update" => {
+                matches!(self.point, Ddns4Update | Ddns6Update)
+            }
             f if f.starts_with("response4.") => self.point == Pkt4Send,
             f if f.starts_with("response6.") => self.point == Pkt6Send,
             _ => false,

@@ -194,6 +194,23 @@ int32_t lease4_expire(RuruCallout *callout);
 int32_t lease4_recover(RuruCallout *callout);
 int32_t dhcp4_srv_configured(RuruCallout *callout);
 int32_t command_processed(RuruCallout *callout);
+int32_t ddns4_update(RuruCallout *callout);
+int32_t buffer6_receive(RuruCallout *callout);
+int32_t pkt6_receive(RuruCallout *callout);
+int32_t subnet6_select(RuruCallout *callout);
+int32_t host6_identifier(RuruCallout *callout);
+int32_t lease6_select(RuruCallout *callout);
+int32_t lease6_renew(RuruCallout *callout);
+int32_t lease6_rebind(RuruCallout *callout);
+int32_t lease6_release(RuruCallout *callout);
+int32_t lease6_decline(RuruCallout *callout);
+int32_t leases6_committed(RuruCallout *callout);
+int32_t pkt6_send(RuruCallout *callout);
+int32_t buffer6_send(RuruCallout *callout);
+int32_t lease6_expire(RuruCallout *callout);
+int32_t lease6_recover(RuruCallout *callout);
+int32_t dhcp6_srv_configured(RuruCallout *callout);
+int32_t ddns6_update(RuruCallout *callout);
 
 #ifdef __cplusplus
 }  /* extern "C" */

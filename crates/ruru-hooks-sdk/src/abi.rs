@@ -227,4 +227,6 @@ pub const HOOK_POINTS: &[&str] = &[
     "lease6_expire",
     "lease6_recover",
     "dhcp6_srv_configured",
+    "ddns4_update",
+    "ddns6_update",
 ];

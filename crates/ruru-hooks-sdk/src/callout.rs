@@ -154,6 +154,35 @@ impl<'a> Callout<'a> {
         self.raw.set_bytes(c"id_value", id)
     }
 
+    /// `hostname` at `ddns4_update` / `ddns6_update`: the client's name as
+    /// the server decided it (empty: none).
+    pub fn ddns_hostname(&self) -> Result<String, ApiError> {
+        text(self.raw.get_bytes(c"hostname")?)
+    }
+
+    /// Gives the client another name at `ddns4_update` / `ddns6_update`:
+    /// the lease records it, the reply's FQDN or Host Name option carries
+    /// it and the DNS updates use it.
+    pub fn set_ddns_hostname(&self, name: &str) -> Result<(), ApiError> {
+        self.raw.set_bytes(c"hostname", name.as_bytes())
+    }
+
+    /// `fwd-update` and `rev-update` at `ddns4_update` / `ddns6_update`:
+    /// whether the server updates the forward and the reverse zone.
+    pub fn ddns_updates(&self) -> Result<(bool, bool), ApiError> {
+        Ok((
+            self.raw.get_u32(c"fwd-update")? != 0,
+            self.raw.get_u32(c"rev-update")? != 0,
+        ))
+    }
+
+    /// Sets `fwd-update` and `rev-update` (false, false: no DNS update for
+    /// this client).
+    pub fn set_ddns_updates(&self, fwd: bool, rev: bool) -> Result<(), ApiError> {
+        self.raw.set_u32(c"fwd-update", u32::from(fwd))?;
+        self.raw.set_u32(c"rev-update", u32::from(rev))
+    }
+
     /// Parks this packet: returns the handle to finish it later (from any
     /// thread); the callout must then return [`crate::Status::Park`].
     /// [`ApiError::NoField`] where the hook point cannot park.

@@ -182,6 +182,16 @@ pub trait Hooks: Send + Sync + Sized + 'static {
     fn dhcp6_srv_configured(&self, _c: &mut Callout<'_>) -> Outcome {
         Ok(Status::Continue)
     }
+    /// The client's name is decided: `hostname`, `fwd-update` and
+    /// `rev-update` may be changed ([`Callout::ddns_hostname`],
+    /// [`Callout::ddns_updates`]); the status is not used (as in Kea).
+    fn ddns4_update(&self, _c: &mut Callout<'_>) -> Outcome {
+        Ok(Status::Continue)
+    }
+    /// As [`Hooks::ddns4_update`], for DHCPv6.
+    fn ddns6_update(&self, _c: &mut Callout<'_>) -> Outcome {
+        Ok(Status::Continue)
+    }
 }
 
 /// Exports a [`Hooks`] type as a hook library: defines, in the module where

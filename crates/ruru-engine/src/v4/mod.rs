@@ -581,7 +581,20 @@ impl Engine4 {
     /// The client's name for a lease of `addr` (see `names`).
     fn name(&self, ctx: &Ctx<'_>, addr: Ipv4Addr) -> names::Name4 {
         let reserved = ctx.host.as_deref().and_then(|h| h.hostname.as_deref());
-        names::decide(ctx.q, reserved, Self::ddns_params(ctx.subnet, addr), addr)
+        let mut name = names::decide(ctx.q, reserved, Self::ddns_params(ctx.subnet, addr), addr);
+        if let Some(h) = self.hooks_at(HookPoint::Ddns4Update) {
+            let mut pcm = ctx.pc.borrow_mut();
+            let mut a = HookArgs::new(HookPoint::Ddns4Update, &mut pcm);
+            a.query = Some(ctx.q);
+            a.subnet_id = Some(ctx.subnet.id);
+            let (hostname, fwd, rev) =
+                crate::ddns::update_hook(h, a, &name.hostname, name.fwd, name.rev);
+            (name.fwd, name.rev) = (fwd, rev);
+            if hostname != name.hostname {
+                names::rename(&mut name, &hostname);
+            }
+        }
+        name
     }
 
     /// The `ddns-*` parameters for a lease of `addr` in `s`: its pool's.

@@ -29,6 +29,25 @@ pub(crate) struct Name4 {
     pub rev: bool,
 }
 
+/// Gives the client the name `new` (a `ddns4_update` callout chose it):
+/// the lease's `hostname` and the reply's option 81 or 12.
+pub(crate) fn rename(n: &mut Name4, new: &str) {
+    match &mut n.option {
+        Some((81, payload)) if payload.len() >= 3 => {
+            let wire = payload[0] & E != 0;
+            payload.truncate(3);
+            if wire {
+                payload.extend(ruru_ddns::name::to_wire(new, true).unwrap_or_default());
+            } else {
+                payload.extend_from_slice(new.as_bytes());
+            }
+        }
+        Some((12, payload)) => *payload = new.as_bytes().to_vec(),
+        _ => {}
+    }
+    n.hostname = new.to_string();
+}
+
 /// The client's option 81: flags, the two RCODEs, the name as text and
 /// whether it was fully qualified. `None` when malformed.
 fn client_fqdn(raw: &[u8]) -> Option<(u8, [u8; 2], String, bool)> {

@@ -634,13 +634,25 @@ impl Engine6 {
             None
         };
         let reserved = ctx.host.as_deref().and_then(|h| h.hostname.as_deref());
+        let hook = self.hooks_at(HookPoint::Ddns6Update);
         // The common case: no option 39, no reserved name, no generated
-        // names: no name.
-        if raw.is_none() && reserved.is_none() && !self.ddns_generates {
+        // names, no ddns6_update callout: no name.
+        if raw.is_none() && reserved.is_none() && !self.ddns_generates && hook.is_none() {
             return names::Name6::default();
         }
         let p = Self::ddns_params(ctx.subnet, addr);
-        let n = names::decide(raw, reserved, p, addr);
+        let mut n = names::decide(raw, reserved, p, addr);
+        if let Some(h) = hook {
+            let mut pcm = ctx.pc.borrow_mut();
+            let mut a = HookArgs::new(HookPoint::Ddns6Update, &mut pcm);
+            a.query6 = Some(ctx.q);
+            a.subnet_id = Some(ctx.subnet.id);
+            let (hostname, fwd, rev) = crate::ddns::update_hook(h, a, &n.hostname, n.fwd, n.rev);
+            (n.fwd, n.rev) = (fwd, rev);
+            if hostname != n.hostname {
+                names::rename(&mut n, &hostname);
+            }
+        }
         if addr.is_some() {
             *ctx.fam.name.borrow_mut() = Some(n.clone());
         }

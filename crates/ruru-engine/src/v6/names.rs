@@ -25,6 +25,18 @@ pub(crate) struct Name6 {
     pub rev: bool,
 }
 
+/// Gives the client the name `new` (a `ddns6_update` callout chose it):
+/// the leases' `hostname` and the reply's option 39.
+pub(crate) fn rename(n: &mut Name6, new: &str) {
+    if let Some(payload) = n.option.as_mut() {
+        payload.truncate(1);
+        if !new.is_empty() {
+            payload.extend(ruru_ddns::name::to_wire(new, true).unwrap_or_default());
+        }
+    }
+    n.hostname = new.to_string();
+}
+
 /// Decides the name of a client that sent option 39 `raw` (if any), with
 /// the reservation's `reserved` host name and the scope's parameters;
 /// `addr` is its first IA_NA address, for a generated name.

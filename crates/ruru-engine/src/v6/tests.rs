@@ -418,6 +418,9 @@ struct Mock6 {
     option: Option<(u16, Vec<u8>)>,
     park_committed: bool,
     committed: std::sync::Mutex<Vec<String>>,
+    /// At ddns6_update: the name to give (and the flags seen, recorded).
+    rename: Option<String>,
+    ddns_seen: std::sync::Mutex<Vec<(String, bool, bool)>>,
 }
 
 impl crate::HookDispatch for Mock6 {
@@ -456,6 +459,16 @@ impl crate::HookDispatch for Mock6 {
                 if self.park_committed {
                     assert!(a.park.is_some(), "leases6_committed can park");
                     return N::Park;
+                }
+            }
+            P::Ddns6Update => {
+                if let Some(new) = &self.rename {
+                    let (fwd, rev) = a.ddns_updates.expect("fwd-update, rev-update");
+                    let slot = a.text.iter_mut().find(|(k, _)| *k == "hostname");
+                    let (_, old) = slot.expect("hostname");
+                    self.ddns_seen.lock().unwrap().push((old.clone(), fwd, rev));
+                    *old = new.clone();
+                    a.ddns_updates = Some((true, false));
                 }
             }
             P::Pkt6Send => {
@@ -1263,4 +1276,43 @@ fn default_identifier_order_is_keas_hw_address_then_duid() {
         first_addr(&m).map(|a| a.0),
         Some("2001:db8:1::6".parse().unwrap())
     );
+}
+
+/// `ddns6_update`: the callout sees the name decided from option 39 and
+/// its update flags, and the name it gives is the reply's option 39 and
+/// the lease's hostname.
+#[test]
+fn ddns6_update_callout_renames_the_client() {
+    let m = Arc::new(Mock6 {
+        rename: Some("hooked.example.net.".into()),
+        ..Mock6::default()
+    });
+    let e = engine_with(m.clone());
+    let s = store();
+    let fqdn = (39u16, [&[0x01u8][..], b"\x02pc\x03lab\x00"].concat());
+    let m6 = exchange(&e, &s, &relayed(1, 0x51, &[ia_na(1, None), fqdn], false)).unwrap();
+    let opt = m6
+        .opts()
+        .get(OptionCode::ClientFqdn)
+        .map(|o| match o {
+            DhcpOption::Unknown(u) => u.data().to_vec(),
+            _ => Vec::new(),
+        })
+        .expect("option 39");
+    assert_eq!(&opt[1..], b"\x06hooked\x07example\x03net\x00");
+    let seen = m.ddns_seen.lock().unwrap().clone();
+    assert_eq!(seen.first().map(|s| s.0.as_str()), Some("pc.lab."));
+    // Rapid commit off: a Request stores the lease with the callout's name.
+    let (addr, _) = first_addr(&m6).unwrap();
+    let fqdn = (39u16, [&[0x01u8][..], b"\x02pc\x03lab\x00"].concat());
+    let rep = exchange(
+        &e,
+        &s,
+        &relayed(3, 0x51, &[ia_na(1, Some(addr)), fqdn], true),
+    )
+    .unwrap();
+    assert!(first_addr(&rep).is_some());
+    let l = s.get6(LeaseType6::Na, addr).expect("the lease");
+    assert_eq!(l.hostname, "hooked.example.net.");
+    assert!(l.fqdn_fwd && !l.fqdn_rev);
 }

@@ -88,6 +88,8 @@ pub fn read_u32(a: &HookArgs<'_>, field: &str) -> Result<u32, i32> {
         "lease4.expire" => u32::try_from(l()?.expire).unwrap_or(u32::MAX),
         "fake_allocation" => u32::from(a.fake_allocation.ok_or(RURU_ENOFIELD)?),
         "remove_lease" => u32::from(a.remove_lease.ok_or(RURU_ENOFIELD)?),
+        "fwd-update" => u32::from(a.ddns_updates.ok_or(RURU_ENOFIELD)?.0),
+        "rev-update" => u32::from(a.ddns_updates.ok_or(RURU_ENOFIELD)?.1),
         _ => return Err(RURU_ENOFIELD),
     })
 }
@@ -130,6 +132,15 @@ pub fn write_u32(a: &mut HookArgs<'_>, field: &str, v: u32) -> Result<(), i32> {
             }
         }
         "remove_lease" => a.remove_lease = Some(v != 0),
+        "fwd-update" | "rev-update" => {
+            if let Some(u) = a.ddns_updates.as_mut() {
+                if field == "fwd-update" {
+                    u.0 = v != 0;
+                } else {
+                    u.1 = v != 0;
+                }
+            }
+        }
         "response4.msg_type" => {
             let Ok(t) = u8::try_from(v) else {
                 return Err(RURU_EINVAL);
@@ -528,6 +539,9 @@ impl fmt::Display for Summary<'_, '_> {
         }
         if let Some(x) = a.remove_lease {
             write!(f, "remove_lease={x} ")?;
+        }
+        if let Some((fwd, rev)) = a.ddns_updates {
+            write!(f, "fwd-update={fwd} rev-update={rev} ")?;
         }
         for (k, v) in &a.text {
             write!(f, "{k}={} bytes ", v.len())?;
