@@ -487,7 +487,8 @@ fn ruru_sends_its_requests_to_kea_dhcp_ddns() {
 
 /// ruru as a DNS updater only (a `DhcpDdns` section and nothing else),
 /// replacing a `kea-dhcp-ddns`: a request as Kea 2.2 writes it, sent to
-/// its address, becomes the records in BIND.
+/// its address, becomes the records in BIND; D2's `control-socket`
+/// answers the control commands (its statistics among them).
 #[test]
 fn dns_updater_alone_carries_out_kea_requests() {
     let test = "ddns_updater_alone";
@@ -499,6 +500,11 @@ fn dns_updater_alone_carries_out_kea_requests() {
         d2_port,
         section,
     } = dns_for(&named_bin, &dig);
+    let section = section.replacen(
+        '{',
+        r#"{ "control-socket": { "socket-type": "unix", "socket-name": "@DIR@/d2.sock" },"#,
+        1,
+    );
     let srv = Server::start(&format!("{{ \"DhcpDdns\": {section} }}"));
     let mac = [2, 0, 0x5e, 0x10, 0, 0x77];
     let ncr = format!(
@@ -516,6 +522,19 @@ fn dns_updater_alone_carries_out_kea_requests() {
             && dns.dig("77.2.0.192.in-addr.arpa", "PTR") == ["alone.example.org."]
     });
     assert!(ok, "not in DNS:\n{}", srv.log_text());
+    let sock = srv.path("d2.sock");
+    assert!(wait_until(Duration::from_secs(5), || sock.exists()));
+    let v = unix_cmd(&sock, &serde_json::json!({"command": "version-get"}));
+    assert_eq!(v["result"], 0, "{v}");
+    let st = unix_cmd(&sock, &serde_json::json!({"command": "statistic-get-all"}));
+    assert_eq!(st["result"], 0, "{st}");
+    assert_eq!(st["arguments"]["ncr-received"][0][0], 1, "{st}");
+    assert!(
+        st["arguments"]["update-success"][0][0].as_i64() >= Some(1),
+        "{st}"
+    );
+    let cfg = unix_cmd(&sock, &serde_json::json!({"command": "config-get"}));
+    assert!(cfg["arguments"]["DhcpDdns"].is_object(), "{cfg}");
 }
 
 /// DHCPv6 through the whole chain: a client with option 39 gets AAAA,

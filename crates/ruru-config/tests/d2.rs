@@ -123,9 +123,14 @@ fn bad_values_name_their_key() {
         (r#""ncr-protocol": "SCTP""#.into(), "DhcpDdns.ncr-protocol", "expected \"UDP\""),
         (r#""ncr-format": "XML""#.into(), "DhcpDdns.ncr-format", "expected \"JSON\""),
         (
-            r#""control-socket": {"socket-type": "unix", "socket-name": "/tmp/x"}"#.into(),
+            r#""control-socket": {"socket-type": "unix"}"#.into(),
             "DhcpDdns.control-socket",
-            "not supported yet: DhcpDdns.control-socket",
+            "socket-name",
+        ),
+        (
+            r#""control-socket": {"socket-type": "unix", "socket-name": "/tmp/x"}, "control-sockets": []"#.into(),
+            "DhcpDdns.control-sockets",
+            "both set",
         ),
         (
             r#""hooks-libraries": [{"library": "/usr/lib/kea/hooks/libddns_gss_tsig.so"}]"#.into(),
@@ -133,11 +138,6 @@ fn bad_values_name_their_key() {
             "not supported yet: DhcpDdns.hooks-libraries",
         ),
         (r#""bogus": 1"#.into(), "DhcpDdns.bogus", "unknown key `bogus`"),
-        (
-            r#""control-sockets": []"#.into(),
-            "DhcpDdns.control-sockets",
-            "not supported yet: DhcpDdns.control-sockets",
-        ),
         (
             r#""loggers": [{"name": "kea-dhcp-ddns", "severity": "INFO", "bogus": 1}]"#.into(),
             "DhcpDdns.loggers[0].bogus",
@@ -216,8 +216,8 @@ fn examples_dir() -> Option<PathBuf> {
 }
 
 /// Kea's D2 examples: `template.json` loads; `sample1.json` fails only on
-/// what is not supported yet (its D2 control socket and hook library),
-/// `gss-tsig.json` on its hook library.
+/// what is not supported yet (its hook library), as does `gss-tsig.json`;
+/// `sample1.json`'s D2 control socket is read.
 #[test]
 fn kea_d2_examples() {
     let Some(dir) = examples_dir() else { return };
@@ -231,28 +231,22 @@ fn kea_d2_examples() {
         .collect();
     assert_eq!(
         got,
-        vec![
-            (
-                "DhcpDdns.control-socket".to_string(),
-                "not supported yet: DhcpDdns.control-socket".to_string()
-            ),
-            (
-                "DhcpDdns.hooks-libraries".to_string(),
-                "not supported yet: DhcpDdns.hooks-libraries".to_string()
-            ),
-        ]
+        vec![(
+            "DhcpDdns.hooks-libraries".to_string(),
+            "not supported yet: DhcpDdns.hooks-libraries".to_string()
+        ),]
     );
     // ISC's GSS-TSIG example: only its hook library is refused.
     let e = ruru_config::load(&dir.join("ddns/gss-tsig.json")).unwrap_err();
     let got: Vec<String> = e.diagnostics.into_iter().map(|d| d.message).collect();
     assert_eq!(got, ["not supported yet: DhcpDdns.hooks-libraries"]);
-    // Without those two keys, it loads.
+    // Without its hook library, it loads.
     let text = std::fs::read_to_string(dir.join("ddns/sample1.json")).unwrap();
     let mut json: serde_json::Value = serde_json::from_str(&strip_comments(&text)).unwrap();
     let d = json["DhcpDdns"].as_object_mut().unwrap();
-    d.remove("control-socket");
     d.remove("hooks-libraries");
     let c = ok(&json.to_string()).dhcp_ddns.unwrap();
+    assert_eq!(c.control_sockets.len(), 1, "its control socket");
     assert_eq!(c.dns_server_timeout, Duration::from_millis(1000));
     assert_eq!(c.forward.len(), 2);
     assert_eq!(c.reverse[0].servers.len(), 2);

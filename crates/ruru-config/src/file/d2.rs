@@ -4,14 +4,14 @@
 //! which domains, and the TSIG keys it signs with.
 //!
 //! As elsewhere in the file model, unknown keys are refused and Kea keys
-//! ruru does not implement (`control-socket`, `hooks-libraries`, a DNS
-//! server's `hostname`) are kept as raw values that validation refuses
-//! with "not supported yet".
+//! ruru does not implement (`hooks-libraries`, a DNS server's `hostname`)
+//! are kept as raw values that validation refuses with "not supported
+//! yet".
 
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{object, objects, Logger};
+use super::{object, objects, ControlSocket, Logger};
 
 /// The `DhcpDdns` section.
 #[derive(Debug, Clone, Deserialize)]
@@ -44,9 +44,14 @@ pub struct DhcpDdns {
     /// TSIG keys that domains and servers refer to by `key-name`.
     #[serde(default, deserialize_with = "objects")]
     pub tsig_keys: Option<Vec<TsigKey>>,
-    /// Kea's control channel of D2: not supported yet (ruru's own control
-    /// socket is in `Dhcp4`/`Dhcp6`).
-    pub control_socket: Option<Value>,
+    /// D2's control channel (Kea 2.2: one UNIX socket): opened by ruru as
+    /// another control socket of the process, answering the same
+    /// commands. May not be combined with `control-sockets`.
+    #[serde(default, deserialize_with = "object")]
+    pub control_socket: Option<ControlSocket>,
+    /// Kea 3.0's list of D2 control channels (UNIX, HTTP, HTTPS).
+    #[serde(default, deserialize_with = "objects")]
+    pub control_sockets: Option<Vec<ControlSocket>>,
     /// Kea's D2 hook libraries (e.g. GSS-TSIG): not supported yet; an
     /// empty list is accepted.
     pub hooks_libraries: Option<Value>,

@@ -28,6 +28,8 @@ pub struct D2Config {
     pub keys: Vec<TsigKey>,
     /// The section's loggers (validated; not used by the updater).
     pub loggers: Vec<Logger>,
+    /// D2's control sockets: more sockets of the process's control API.
+    pub control_sockets: Vec<super::ControlSocket>,
 }
 
 /// One zone ruru updates.

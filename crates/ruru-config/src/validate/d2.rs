@@ -77,9 +77,12 @@ pub(super) fn dhcp_ddns(v: &mut V, d: file::DhcpDdns, source: &Path) -> model::D
             format!("\"{s}\" is not an NCR format: expected \"JSON\""),
         ),
     }
-    if d.control_socket.is_some() {
-        v.unsupported(format!("{p}.control-socket"));
-    }
+    let control_sockets = super::control::control_sockets(
+        v,
+        p,
+        d.control_socket.as_ref(),
+        d.control_sockets.as_deref(),
+    );
     // An empty list (as Kea's templates have) loads nothing: accepted.
     if d.hooks_libraries
         .as_ref()
@@ -104,6 +107,7 @@ pub(super) fn dhcp_ddns(v: &mut V, d: file::DhcpDdns, source: &Path) -> model::D
         reverse,
         keys,
         loggers,
+        control_sockets,
     }
 }
 

@@ -339,7 +339,11 @@ pub fn sockets_of(config: &ruru_config::Config) -> Vec<ruru_config::ControlSocke
     let mut out: Vec<ruru_config::ControlSocket> = Vec::new();
     let v4 = config.dhcp4.iter().flat_map(|d| d.control_sockets.iter());
     let v6 = config.dhcp6.iter().flat_map(|d| d.control_sockets.iter());
-    for c in v4.chain(v6) {
+    let d2 = config
+        .dhcp_ddns
+        .iter()
+        .flat_map(|d| d.control_sockets.iter());
+    for c in v4.chain(v6).chain(d2) {
         if !out.contains(c) {
             out.push(c.clone());
         }

@@ -110,6 +110,13 @@ fn written_paths(config: &Config) -> Vec<(&'static str, PathBuf)> {
             out.push(("server DUID file", d.server_id.file.clone()));
         }
     }
+    if let Some(d) = &config.dhcp_ddns {
+        for s in &d.control_sockets {
+            if let ControlSocket::Unix { path } = s {
+                out.push(("control socket", path.clone()));
+            }
+        }
+    }
     out
 }
 

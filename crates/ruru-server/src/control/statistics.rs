@@ -47,9 +47,53 @@ pub(super) fn run(ctx: &ControlCtx, t: Targets, command: &str, args: &Value) -> 
         .map(|f| one(ctx, f, command, args).unwrap_or_else(|e| e))
         .collect();
     match answers.len() {
+        // A DNS updater alone (`DhcpDdns` only): D2's statistics, as
+        // kea-dhcp-ddns answers them.
+        0 if ctx.shared.snapshot().config.dhcp_ddns.is_some() => {
+            d2_only(ctx, command, args).unwrap_or_else(|e| e)
+        }
         0 => err("this server runs no DHCP service"),
         1 => answers.remove(0),
         _ => Value::Array(answers),
+    }
+}
+
+/// The `statistic-*` commands of a process that runs only the DNS
+/// updater: its statistics (`ncr-received`, `update-sent`, ...).
+fn d2_only(ctx: &ControlCtx, command: &str, args: &Value) -> Res {
+    let d2 = &ctx.shared.d2;
+    let samples = &ctx.samples[0];
+    match command {
+        "statistic-get" => {
+            let name = req_str(args, "name")?;
+            let mut m = Map::new();
+            if let Some(v) = d2.lookup(name) {
+                m.insert(name.to_string(), samples.observe(name, v));
+            }
+            Ok(ok("", Value::Object(m)))
+        }
+        "statistic-get-all" => {
+            let mut m = Map::new();
+            for (name, v) in d2.snapshot() {
+                let s = samples.observe(&name, v);
+                m.insert(name, s);
+            }
+            Ok(ok("", Value::Object(m)))
+        }
+        "statistic-reset-all" => {
+            d2.reset_all();
+            samples.clear();
+            Ok(answer(
+                SUCCESS,
+                "All statistics reset to neutral values.",
+                None,
+            ))
+        }
+        other => Ok(answer(
+            super::commands::UNSUPPORTED,
+            format!("'{other}' command not supported."),
+            None,
+        )),
     }
 }
 
