@@ -923,3 +923,44 @@ fn dhcp_queue_control_serves_through_kea_s_ring() {
     assert_eq!(Server::stat_from_log(&log, "pkt4-receive-drop"), Some(0));
     assert_eq!(Server::stat_from_log(&log, "pkt4-received"), Some(4));
 }
+
+/// Kea's lease caching over the wire (`cache-threshold`, as Kea 2.2
+/// answers it: checked by hand with kea-dhcp4 2.2 and `ruru probe`, whose
+/// second exchange 3 s after the first got "lease 3597 s" and no new row in
+/// the lease file): a renewal shortly after the first exchange gets what is
+/// left of the lease, and nothing is written to the lease file.
+#[test]
+fn lease_caching_renews_without_writing_the_lease_file() {
+    let test = "v4_lease_cache";
+    if !can_bind_67(test) {
+        return;
+    }
+    let ra = relay_addr_for(test);
+    let srv = Server::start(&format!(
+        r#"{{ "Dhcp4": {{
+  "interfaces-config": {{ "interfaces": ["lo"], "dhcp-socket-type": "udp" }},
+  "lease-database": {{ "type": "memfile", "name": "@DIR@/leases4.csv", "lfc-interval": 0 }},
+  "valid-lifetime": 3600, "cache-threshold": 0.5,
+  "subnet4": [ {{ "id": 1, "subnet": "192.0.2.0/24",
+    "pools": [ {{ "pool": "192.0.2.10 - 192.0.2.20" }} ],
+    "relay": {{ "ip-addresses": ["{ra}"] }} }} ]
+}} }}"#
+    ));
+    let relay = Relay::new(ra, srv.port);
+    let mut c = Client::new(0x51, ra);
+    let addr = c.dora(&relay);
+    let rows = || csv_rows_for(&srv.lease_file("leases4.csv"), addr).len();
+    assert_eq!(rows(), 1);
+    std::thread::sleep(Duration::from_millis(2100));
+    let ack = relay
+        .exchange(&c.request_renew(addr))
+        .expect("ACK to the renewal");
+    assert_eq!(msg_type(&ack), Some(MessageType::Ack));
+    let lease_time = ack.opts().iter().find_map(|(_, o)| match o {
+        dhcproto::v4::DhcpOption::AddressLeaseTime(t) => Some(*t),
+        _ => None,
+    });
+    let t = lease_time.expect("option 51");
+    assert!((3590..3600).contains(&t), "what is left of the lease: {t}");
+    assert_eq!(rows(), 1, "nothing written for the reused lease");
+}

@@ -1899,3 +1899,31 @@ fn logger_severity_in_lower_case() {
         ]
     );
 }
+
+/// `cache-threshold` and `cache-max-age` are inherited each on its own,
+/// global → shared network → subnet, in both families (Kea's lease
+/// caching); without them caching is off.
+#[test]
+fn lease_caching_keys_are_inherited() {
+    let c = ok(r#"{
+  "Dhcp4": {
+    "cache-threshold": 0.25,
+    "subnet4": [ { "id": 1, "subnet": "192.0.2.0/24" },
+                 { "id": 2, "subnet": "198.51.100.0/24", "cache-threshold": 0.5 } ],
+    "shared-networks": [ { "name": "n", "cache-max-age": 600,
+      "subnet4": [ { "id": 3, "subnet": "203.0.113.0/24" } ] } ]
+  },
+  "Dhcp6": {
+    "subnet6": [ { "id": 1, "subnet": "2001:db8:1::/64", "cache-max-age": 0 },
+                 { "id": 2, "subnet": "2001:db8:2::/64" } ]
+  }
+}"#);
+    let d4 = c.dhcp4.unwrap();
+    let cache = |id: u32| d4.subnets.iter().find(|s| s.id == id).unwrap().cache;
+    assert_eq!((cache(1).threshold, cache(1).max_age), (Some(0.25), None));
+    assert_eq!((cache(2).threshold, cache(2).max_age), (Some(0.5), None));
+    assert_eq!((cache(3).threshold, cache(3).max_age), (Some(0.25), Some(600)));
+    let d6 = c.dhcp6.unwrap();
+    assert_eq!(d6.subnets[0].cache.max_age, Some(0));
+    assert_eq!(d6.subnets[1].cache, Default::default(), "off");
+}

@@ -115,6 +115,14 @@ pub struct Dhcp4 {
     pub t1_percent: Option<f64>,
     /// T2 as a fraction of the lifetime when calculated. Default 0.875.
     pub t2_percent: Option<f64>,
+    /// Kea's lease caching: a lease renewed before this fraction of its
+    /// valid lifetime has passed is not written again; the reply gives
+    /// what is left of it. Off unless set (here or above); values of 0
+    /// or less, or above 1, turn it off.
+    pub cache_threshold: Option<f64>,
+    /// Kea's lease caching: the most seconds a lease may have aged and
+    /// still be reused without a write (0 turns caching off).
+    pub cache_max_age: Option<u32>,
     /// The subnets, in selection order.
     #[serde(default, deserialize_with = "objects")]
     pub subnet4: Option<Vec<Subnet4>>,
@@ -688,6 +696,14 @@ pub struct Subnet4 {
     pub calculate_tee_times: Option<bool>,
     pub t1_percent: Option<f64>,
     pub t2_percent: Option<f64>,
+    /// Kea's lease caching: a lease renewed before this fraction of its
+    /// valid lifetime has passed is not written again; the reply gives
+    /// what is left of it. Off unless set (here or above); values of 0
+    /// or less, or above 1, turn it off.
+    pub cache_threshold: Option<f64>,
+    /// Kea's lease caching: the most seconds a lease may have aged and
+    /// still be reused without a write (0 turns caching off).
+    pub cache_max_age: Option<u32>,
     pub authoritative: Option<bool>,
     pub match_client_id: Option<bool>,
     pub next_server: Option<String>,
@@ -767,6 +783,14 @@ pub struct SharedNetwork4 {
     pub calculate_tee_times: Option<bool>,
     pub t1_percent: Option<f64>,
     pub t2_percent: Option<f64>,
+    /// Kea's lease caching: a lease renewed before this fraction of its
+    /// valid lifetime has passed is not written again; the reply gives
+    /// what is left of it. Off unless set (here or above); values of 0
+    /// or less, or above 1, turn it off.
+    pub cache_threshold: Option<f64>,
+    /// Kea's lease caching: the most seconds a lease may have aged and
+    /// still be reused without a write (0 turns caching off).
+    pub cache_max_age: Option<u32>,
     pub authoritative: Option<bool>,
     pub match_client_id: Option<bool>,
     pub next_server: Option<String>,
@@ -987,8 +1011,6 @@ const DHCP4_KEA: &[&str] = &[
     "statistic-default-sample-count",
     "statistic-default-sample-age",
     "compatibility",
-    "cache-threshold",
-    "cache-max-age",
     "allocator",
     "offer-lifetime",
     "stash-agent-options",
@@ -1025,8 +1047,6 @@ const DHCP6_KEA: &[&str] = &[
     "statistic-default-sample-count",
     "statistic-default-sample-age",
     "compatibility",
-    "cache-threshold",
-    "cache-max-age",
     "allocator",
     "pd-allocator",
 ];
@@ -1059,8 +1079,6 @@ const SUBNET_KEA: &[&str] = &[
     "ddns-update-on-renew",
     "ddns-use-conflict-resolution",
     "ddns-ttl-percent",
-    "cache-threshold",
-    "cache-max-age",
     "allocator",
     "offer-lifetime",
 ];
@@ -1082,8 +1100,6 @@ const SUBNET6_KEA: &[&str] = &[
     "ddns-ttl",
     "ddns-ttl-min",
     "ddns-ttl-max",
-    "cache-threshold",
-    "cache-max-age",
     "allocator",
     "pd-allocator",
     "metadata",
@@ -1108,8 +1124,6 @@ const SHARED_NETWORK_KEA: &[&str] = &[
     "ddns-ttl",
     "ddns-ttl-min",
     "ddns-ttl-max",
-    "cache-threshold",
-    "cache-max-age",
     "allocator",
     "pd-allocator",
     "offer-lifetime",

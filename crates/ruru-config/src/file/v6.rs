@@ -68,6 +68,14 @@ pub struct SharedNetwork6 {
     pub calculate_tee_times: Option<bool>,
     pub t1_percent: Option<f64>,
     pub t2_percent: Option<f64>,
+    /// Kea's lease caching: a lease renewed before this fraction of its
+    /// valid lifetime has passed is not written again; the reply gives
+    /// what is left of it. Off unless set (here or above); values of 0
+    /// or less, or above 1, turn it off.
+    pub cache_threshold: Option<f64>,
+    /// Kea's lease caching: the most seconds a lease may have aged and
+    /// still be reused without a write (0 turns caching off).
+    pub cache_max_age: Option<u32>,
     pub rapid_commit: Option<bool>,
     /// See [`SharedNetwork4::client_class`].
     pub client_class: Option<String>,
@@ -155,6 +163,14 @@ pub struct Dhcp6 {
     pub t1_percent: Option<f64>,
     /// T2 as a fraction of the preferred lifetime. Default 0.8.
     pub t2_percent: Option<f64>,
+    /// Kea's lease caching: a lease renewed before this fraction of its
+    /// valid lifetime has passed is not written again; the reply gives
+    /// what is left of it. Off unless set (here or above); values of 0
+    /// or less, or above 1, turn it off.
+    pub cache_threshold: Option<f64>,
+    /// Kea's lease caching: the most seconds a lease may have aged and
+    /// still be reused without a write (0 turns caching off).
+    pub cache_max_age: Option<u32>,
     /// Seconds a declined address stays unusable. Default 86400.
     pub decline_probation_period: Option<u32>,
     /// Lease reclamation timing. Default: Kea's defaults.
@@ -379,6 +395,14 @@ pub struct Subnet6 {
     pub calculate_tee_times: Option<bool>,
     pub t1_percent: Option<f64>,
     pub t2_percent: Option<f64>,
+    /// Kea's lease caching: a lease renewed before this fraction of its
+    /// valid lifetime has passed is not written again; the reply gives
+    /// what is left of it. Off unless set (here or above); values of 0
+    /// or less, or above 1, turn it off.
+    pub cache_threshold: Option<f64>,
+    /// Kea's lease caching: the most seconds a lease may have aged and
+    /// still be reused without a write (0 turns caching off).
+    pub cache_max_age: Option<u32>,
     /// Two-message exchange (RFC 8415 §18.2.1) for clients asking for it.
     /// Default false. (Kea has no global `rapid-commit`.)
     pub rapid_commit: Option<bool>,

@@ -452,3 +452,96 @@ impl Default for HostModes {
         }
     }
 }
+
+/// Kea's lease caching of one scope (`cache-threshold`, `cache-max-age`),
+/// each inherited global → shared network → subnet; `None` where no level
+/// sets it. Off unless one of them is set.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LeaseCache {
+    pub threshold: Option<f64>,
+    pub max_age: Option<u32>,
+}
+
+impl LeaseCache {
+    /// This scope's values, each inherited from `above` when not set here.
+    pub fn inherit(threshold: Option<f64>, max_age: Option<u32>, above: LeaseCache) -> Self {
+        LeaseCache {
+            threshold: threshold.or(above.threshold),
+            max_age: max_age.or(above.max_age),
+        }
+    }
+
+    /// Kea's `setLeaseReusable`: the seconds left of a lease of lifetime
+    /// `old_valid` that is `age` seconds old (since it was last written),
+    /// when it may be given again without a write with the lifetime
+    /// `new_valid` that a new write would give; `None` when it may not.
+    /// An infinite lease (`u32::MAX`) is always reusable.
+    pub fn reusable(&self, age: u64, old_valid: u32, new_valid: u32) -> Option<u32> {
+        if old_valid == u32::MAX {
+            return Some(u32::MAX);
+        }
+        if age >= u64::from(old_valid) {
+            return None;
+        }
+        let mut limit = 0u64;
+        if let Some(m) = self.max_age {
+            if m == 0 || age > u64::from(m) {
+                return None;
+            }
+            limit = u64::from(m);
+        }
+        if let Some(t) = self.threshold {
+            if t <= 0.0 || t > 1.0 {
+                return None;
+            }
+            // Truncated, as Kea's integer conversion.
+            limit = (f64::from(new_valid) * t) as u64;
+            if age > limit {
+                return None;
+            }
+        }
+        if limit == 0 {
+            return None;
+        }
+        u32::try_from(u64::from(old_valid) - age).ok()
+    }
+}
+
+#[cfg(test)]
+mod lease_cache_tests {
+    use super::LeaseCache;
+
+    #[test]
+    fn kea_s_reuse_rules() {
+        let off = LeaseCache::default();
+        assert_eq!(off.reusable(10, 2000, 2000), None, "off unless set");
+        // The ARM's example: threshold .25, max age 600.
+        let c = LeaseCache {
+            threshold: Some(0.25),
+            max_age: Some(600),
+        };
+        assert_eq!(c.reusable(499, 2000, 2000), Some(1501));
+        assert_eq!(c.reusable(501, 2000, 2000), None, "a quarter of 2000");
+        assert_eq!(c.reusable(601, 3000, 3000), None, "max age 600 first");
+        assert_eq!(c.reusable(599, 3000, 3000), Some(2401));
+        let t = LeaseCache {
+            threshold: Some(0.5),
+            max_age: None,
+        };
+        assert_eq!(t.reusable(3, 3600, 3600), Some(3597));
+        assert_eq!(t.reusable(3600, 3600, 3600), None, "expired");
+        assert_eq!(t.reusable(5, u32::MAX, 3600), Some(u32::MAX));
+        for bad in [0.0, -1.0, 1.5] {
+            let c = LeaseCache {
+                threshold: Some(bad),
+                max_age: None,
+            };
+            assert_eq!(c.reusable(1, 3600, 3600), None, "{bad} turns it off");
+        }
+        let zero = LeaseCache {
+            threshold: Some(0.5),
+            max_age: Some(0),
+        };
+        assert_eq!(zero.reusable(1, 3600, 3600), None, "max age 0 turns it off");
+    }
+}

@@ -114,6 +114,8 @@ pub struct ClientClass4 {
 #[derive(Debug, Clone)]
 pub struct Subnet4 {
     pub id: u32,
+    /// `cache-threshold` / `cache-max-age`, inherited.
+    pub cache: super::LeaseCache,
     /// Network address (host bits zero).
     pub addr: Ipv4Addr,
     pub prefix_len: u8,

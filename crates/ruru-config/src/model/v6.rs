@@ -155,6 +155,8 @@ pub struct OptionData6 {
 #[derive(Debug, Clone)]
 pub struct Subnet6 {
     pub id: u32,
+    /// `cache-threshold` / `cache-max-age`, inherited.
+    pub cache: super::LeaseCache,
     pub addr: Ipv6Addr,
     pub prefix_len: u8,
     pub pools: Vec<Pool6>,

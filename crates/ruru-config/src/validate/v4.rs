@@ -54,6 +54,7 @@ struct Globals {
     host_modes: HostModes,
     /// The `ddns-*` parameters in force.
     ddns: Arc<model::DdnsParams>,
+    cache: model::LeaseCache,
 }
 
 impl Globals {
@@ -133,6 +134,7 @@ pub(super) fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
         server_hostname: d.server_hostname.clone().unwrap_or_default(),
         boot_file_name: d.boot_file_name.clone().unwrap_or_default(),
         host_modes: host_modes(v, P, &mode_keys!(d), HostModes::default()),
+        cache: model::LeaseCache::inherit(d.cache_threshold, d.cache_max_age, Default::default()),
         ddns,
     };
     ip_reservations_unique(v, P, d.ip_reservations_unique);
@@ -412,6 +414,7 @@ fn network(v: &mut V, p: &str, n: &file::SharedNetwork4, g: &Globals) -> Network
             .unwrap_or_else(|| g.boot_file_name.clone()),
         host_modes: host_modes(v, p, &mode_keys!(n), g.host_modes),
         ddns: ddns_params(v, p, &ddns_keys!(n), &g.ddns),
+        cache: model::LeaseCache::inherit(n.cache_threshold, n.cache_max_age, g.cache),
     };
     let own_lifetime = n.valid_lifetime.is_some()
         || n.min_valid_lifetime.is_some()
@@ -516,6 +519,7 @@ fn subnet(
             .unwrap_or_else(|| g.boot_file_name.clone()),
         host_modes: host_modes(v, p, &mode_keys!(s), g.host_modes),
         ddns: ddns_params(v, p, &ddns_keys!(s), &g.ddns),
+        cache: model::LeaseCache::inherit(s.cache_threshold, s.cache_max_age, g.cache),
     };
     let own_lifetime = s.valid_lifetime.is_some()
         || s.min_valid_lifetime.is_some()
@@ -549,6 +553,7 @@ fn subnet(
 
     model::Subnet4 {
         id,
+        cache: r.cache,
         addr: net.addr(),
         prefix_len: net.prefix_len(),
         pools,

@@ -66,6 +66,7 @@ struct Globals6 {
     host_modes: HostModes,
     /// The `ddns-*` parameters in force.
     ddns: std::sync::Arc<crate::model::DdnsParams>,
+    cache: crate::model::LeaseCache,
 }
 
 impl Globals6 {
@@ -146,6 +147,11 @@ pub(super) fn dhcp6(v: &mut V, d: file::Dhcp6) -> Dhcp6 {
         t2_percent,
         host_modes: host_modes(v, P, &mode_keys!(d), HostModes::default()),
         ddns,
+        cache: crate::model::LeaseCache::inherit(
+            d.cache_threshold,
+            d.cache_max_age,
+            Default::default(),
+        ),
     };
     ip_reservations_unique(v, P, d.ip_reservations_unique);
     g.preferred = check_preferred(v, P, &Origin::section(P), &g, preferred_explicit, &[]);
@@ -527,6 +533,7 @@ fn network(v: &mut V, p: &str, n: &file::SharedNetwork6, g: &Globals6) -> Networ
         t2_percent,
         host_modes: host_modes(v, p, &mode_keys!(n), g.host_modes),
         ddns: ddns_params(v, p, &ddns_keys!(n), &g.ddns),
+        cache: crate::model::LeaseCache::inherit(n.cache_threshold, n.cache_max_age, g.cache),
     };
     if !r.preferred_explicit {
         r.preferred = Lifetime {
@@ -674,6 +681,7 @@ fn subnet(
         t2_percent,
         host_modes: host_modes(v, p, &mode_keys!(s), g.host_modes),
         ddns: ddns_params(v, p, &ddns_keys!(s), &g.ddns),
+        cache: crate::model::LeaseCache::inherit(s.cache_threshold, s.cache_max_age, g.cache),
     };
     if !r.preferred_explicit {
         // Start again from Kea's default: a subnet's own (longer) valid
@@ -756,6 +764,7 @@ fn subnet(
 
     Subnet6 {
         id,
+        cache: r.cache,
         addr: net.addr(),
         prefix_len: net.prefix_len(),
         pools,

@@ -568,6 +568,17 @@ impl Engine4 {
                 NextStep::Drop | NextStep::Park => return Err(Drop4::Hook),
             }
         }
+        // Lease caching: the OFFER of a lease the REQUEST would reuse
+        // carries what is left of it, as Kea's does.
+        if ctx.subnet.cache != ruru_config::LeaseCache::default() {
+            let key = self.key(ctx);
+            if let Some(old) = store.get4(addr).filter(|o| key.owns(o)) {
+                let cand = self.candidate(ctx, addr, valid, &name);
+                if let Some(left) = Self::reuse_left(ctx.subnet, &old, &cand, ctx.now) {
+                    valid = left;
+                }
+            }
+        }
         let mut d = Draft::new(2);
         d.yiaddr = addr;
         self.require_classes(ctx, addr);
@@ -576,6 +587,30 @@ impl Engine4 {
         }
         self.lease_options_with(ctx, &mut d, valid);
         Ok(Some(d))
+    }
+
+    /// Kea's lease caching (`cache-threshold`, `cache-max-age`): the
+    /// seconds left of the client's lease `old` when it may be given again
+    /// instead of `new` without a write: nothing that matters changed
+    /// (subnet, identifiers, name and DNS flags) and its lifetime would
+    /// not shrink, and it is young enough for the subnet's settings.
+    fn reuse_left(s: &Subnet4, old: &Lease4, new: &Lease4, now: u64) -> Option<u32> {
+        if old.state != LeaseState::Default
+            || old.addr != new.addr
+            || old.subnet_id != new.subnet_id
+            || old.hwaddr != new.hwaddr
+            || old.client_id != new.client_id
+            || old.hostname != new.hostname
+            || old.fqdn_fwd != new.fqdn_fwd
+            || old.fqdn_rev != new.fqdn_rev
+            || new.valid_lifetime < old.valid_lifetime
+        {
+            return None;
+        }
+        let written = old.expire.checked_sub(u64::from(old.valid_lifetime))?;
+        let age = now.checked_sub(written)?;
+        s.cache
+            .reusable(age, old.valid_lifetime, new.valid_lifetime)
     }
 
     /// The client's name for a lease of `addr` (see `names`).
@@ -802,82 +837,99 @@ impl Engine4 {
         let st = &self.subnet_stats[ctx.sidx];
         let previous = existing.filter(|p| p.addr != requested);
         let old = current;
-        // Conditional writes: with several servers on one database, the
-        // lease may have been taken since it was read above. So the write
-        // happens only if the store still holds exactly the lease read (or,
-        // for a new lease, nothing). The loser NAKs, so its client starts
-        // again with another address.
-        let taken = old.as_ref().is_some_and(|o| {
-            !(o.expired(ctx.now) || (o.state != LeaseState::Declined && key.owns(o)))
-        });
-        let res = match &old {
-            Some(_) if taken => Ok(false),
-            Some(o) => store.update4_if(&lease, o),
-            None => store.add4(&lease).map(|()| true),
+        // Lease caching: the client's own lease, written recently enough
+        // and with nothing important changed, is given again without a
+        // write (nor DNS update); the ACK carries what is left of it.
+        let reuse = match &old {
+            Some(o) if renewing && !self.cfg_cache_off(ctx) => {
+                Self::reuse_left(s, o, &lease, ctx.now)
+            }
+            _ => None,
         };
-        match res {
-            Ok(true) => {}
-            Ok(false) | Err(LeaseError::Exists(_)) => {
-                self.conflict(ctx.sidx, requested);
-                debug!(xid = format_args!("{:#010x}", q.xid()), addr = %requested, "address taken meanwhile (another server?): NAK");
-                return Ok(Some(self.nak(ctx)));
-            }
-            Err(e) => {
-                crate::store_failed("lease not stored; no ACK", &requested, &e);
-                return Err(Drop4::StoreFailed);
-            }
-        }
-        match &old {
-            Some(o)
-                if o.subnet_id == s.id
-                    && o.state != LeaseState::ExpiredReclaimed
-                    && key.owns(o) => {}
-            Some(o) => {
-                // Reused an expired lease (of this or another client).
-                if o.state != LeaseState::ExpiredReclaimed {
-                    self.unassign(o);
-                }
-                add(&st.v4_lease_reuses, 1);
-                self.stats.inc(Stat::V4LeaseReuses);
-                self.assigned(ctx.sidx, requested);
-            }
-            None => self.assigned(ctx.sidx, requested),
-        }
-        // The client moved to another address: its old lease goes.
-        let mut deleted = None;
-        if let Some(prev) = previous {
-            if let Ok(true) = store.delete4(prev.addr) {
-                if prev.state != LeaseState::ExpiredReclaimed {
-                    self.unassign(&prev);
-                }
-                deleted = Some(prev);
-            }
-        }
-        // DNS: the names of the leases that went, then the new one's
-        // (Kea's `createNameChangeRequests`): nothing when a renewal
-        // keeps its name, unless `ddns-update-on-renew`.
-        if self.ddns_sink().is_some() {
-            use ruru_ddns::ChangeType::{Add, Remove};
-            let same = old.as_ref().is_some_and(|o| {
-                key.owns(o)
-                    && o.hostname == lease.hostname
-                    && o.fqdn_fwd == lease.fqdn_fwd
-                    && o.fqdn_rev == lease.fqdn_rev
+        let mut deleted: Option<Lease4>;
+        if reuse.is_some() {
+            deleted = None;
+            add(&st.v4_lease_reuses, 1);
+            self.stats.inc(Stat::V4LeaseReuses);
+        } else {
+            // Conditional writes: with several servers on one database, the
+            // lease may have been taken since it was read above. So the
+            // write happens only if the store still holds exactly the lease
+            // read (or, for a new lease, nothing). The loser NAKs, so its
+            // client starts again with another address.
+            let taken = old.as_ref().is_some_and(|o| {
+                !(o.expired(ctx.now) || (o.state != LeaseState::Declined && key.owns(o)))
             });
-            if let Some(prev) = &deleted {
-                self.queue_ncr(Remove, prev, q.htype);
-            }
-            if !same || Self::ddns_params(s, requested).update_on_renew {
-                if let Some(o) = &old {
-                    let htype = if key.owns(o) { q.htype } else { 1 };
-                    self.queue_ncr(Remove, o, htype);
+            let res = match &old {
+                Some(_) if taken => Ok(false),
+                Some(o) => store.update4_if(&lease, o),
+                None => store.add4(&lease).map(|()| true),
+            };
+            match res {
+                Ok(true) => {}
+                Ok(false) | Err(LeaseError::Exists(_)) => {
+                    self.conflict(ctx.sidx, requested);
+                    debug!(xid = format_args!("{:#010x}", q.xid()), addr = %requested, "address taken meanwhile (another server?): NAK");
+                    return Ok(Some(self.nak(ctx)));
                 }
-                self.queue_ncr(Add, &lease, q.htype);
+                Err(e) => {
+                    crate::store_failed("lease not stored; no ACK", &requested, &e);
+                    return Err(Drop4::StoreFailed);
+                }
+            }
+            match &old {
+                Some(o)
+                    if o.subnet_id == s.id
+                        && o.state != LeaseState::ExpiredReclaimed
+                        && key.owns(o) => {}
+                Some(o) => {
+                    // Reused an expired lease (of this or another client).
+                    if o.state != LeaseState::ExpiredReclaimed {
+                        self.unassign(o);
+                    }
+                    self.assigned(ctx.sidx, requested);
+                }
+                None => self.assigned(ctx.sidx, requested),
+            }
+            // The client moved to another address: its old lease goes.
+            deleted = None;
+            if let Some(prev) = previous {
+                if let Ok(true) = store.delete4(prev.addr) {
+                    if prev.state != LeaseState::ExpiredReclaimed {
+                        self.unassign(&prev);
+                    }
+                    deleted = Some(prev);
+                }
+            }
+            // DNS: the names of the leases that went, then the new one's
+            // (Kea's `createNameChangeRequests`): nothing when a renewal
+            // keeps its name, unless `ddns-update-on-renew`.
+            if self.ddns_sink().is_some() {
+                use ruru_ddns::ChangeType::{Add, Remove};
+                let same = old.as_ref().is_some_and(|o| {
+                    key.owns(o)
+                        && o.hostname == lease.hostname
+                        && o.fqdn_fwd == lease.fqdn_fwd
+                        && o.fqdn_rev == lease.fqdn_rev
+                });
+                if let Some(prev) = &deleted {
+                    self.queue_ncr(Remove, prev, q.htype);
+                }
+                if !same || Self::ddns_params(s, requested).update_on_renew {
+                    if let Some(o) = &old {
+                        let htype = if key.owns(o) { q.htype } else { 1 };
+                        self.queue_ncr(Remove, o, htype);
+                    }
+                    self.queue_ncr(Add, &lease, q.htype);
+                }
             }
         }
         // leases4_committed: the stored lease (and the one deleted).
         if let Some(h) = self.hooks_at(HookPoint::Leases4Committed) {
-            let mut committed = lease.clone();
+            let mut committed = match (&reuse, &old) {
+                (Some(_), Some(o)) => o.clone(),
+                _ => lease.clone(),
+            };
             let mut pcm = ctx.pc.borrow_mut();
             let mut a = HookArgs::new(HookPoint::Leases4Committed, &mut pcm);
             a.query = Some(ctx.q);
@@ -900,8 +952,14 @@ impl Engine4 {
         if let Some((code, data)) = name.option {
             d.add(code, data);
         }
-        self.lease_options_with(ctx, &mut d, valid);
+        self.lease_options_with(ctx, &mut d, reuse.unwrap_or(valid));
         Ok(Some(d))
+    }
+
+    /// Whether the subnet has no lease caching (the common case: no store
+    /// work for it).
+    fn cfg_cache_off(&self, ctx: &Ctx<'_>) -> bool {
+        ctx.subnet.cache == ruru_config::LeaseCache::default()
     }
 
     /// Another server took `addr` between our OFFER and this REQUEST:

@@ -19,6 +19,7 @@ const RELAY: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 1);
 
 fn subnet() -> Subnet4 {
     Subnet4 {
+        cache: Default::default(),
         ddns: std::sync::Arc::new(ruru_config::DdnsParams::defaults(false)),
         id: 1,
         addr: Ipv4Addr::new(192, 0, 2, 0),
@@ -1419,4 +1420,57 @@ fn partial_fqdn_does_not_drop_the_packet() {
         )));
     let offer = reply(run(&e, &store, &d, NOW));
     assert!(!offer.yiaddr().is_unspecified());
+}
+
+/// Kea's lease caching (`cache-threshold`): a client coming back before
+/// the threshold gets its lease again without a write, for what is left of
+/// it (OFFER and ACK, as Kea 2.2 answers, checked over the wire); after the
+/// threshold, or with a changed name, the lease is written again.
+#[test]
+fn lease_caching_reuses_young_leases_without_a_write() {
+    let mut cfg = (*engine().cfg).clone();
+    cfg.subnets[0].cache = ruru_config::LeaseCache {
+        threshold: Some(0.5),
+        max_age: None,
+    };
+    let e = Engine4::new(
+        Arc::new(cfg),
+        EngineOptions::default(),
+        Arc::new(Stats::new()),
+    );
+    let s = Memfile::open(None).unwrap();
+    let a = dora(&e, &s, 1);
+    let first = s.get4(a).unwrap();
+    assert_eq!(first.expire, NOW + 3600);
+    let lease_time = |m: &v4::Message| match m.opts().get(OptionCode::AddressLeaseTime) {
+        Some(DhcpOption::AddressLeaseTime(t)) => *t,
+        other => panic!("no lease time: {other:?}"),
+    };
+    let exchange = |now: u64| {
+        let offer = reply(run(&e, &s, &msg(MessageType::Discover, 1), now));
+        let mut r = msg(MessageType::Request, 1);
+        r.opts_mut()
+            .insert(DhcpOption::RequestedIpAddress(offer.yiaddr()));
+        r.opts_mut()
+            .insert(DhcpOption::ServerIdentifier(meta().local));
+        let ack = reply(run(&e, &s, &r, now));
+        assert_eq!(ack.opts().msg_type(), Some(MessageType::Ack));
+        (lease_time(&offer), lease_time(&ack))
+    };
+    // 100 s later: reused, nothing written.
+    assert_eq!(exchange(NOW + 100), (3500, 3500));
+    assert_eq!(s.get4(a).unwrap(), first, "not written again");
+    assert_eq!(e.stats().get(crate::Stat::V4LeaseReuses), 1);
+    assert_eq!(e.stats().lookup("subnet[1].v4-lease-reuses"), Some(1));
+    // Past half the lifetime: a full renewal, written.
+    assert_eq!(exchange(NOW + 1900), (3600, 3600));
+    assert_eq!(s.get4(a).unwrap().expire, NOW + 1900 + 3600);
+    assert_eq!(e.stats().get(crate::Stat::V4LeaseReuses), 1);
+    // A new name is an important change: written again.
+    let mut d = msg(MessageType::Request, 1);
+    d.opts_mut().insert(DhcpOption::RequestedIpAddress(a));
+    d.opts_mut().insert(DhcpOption::Hostname("pc".into()));
+    let ack = reply(run(&e, &s, &d, NOW + 1950));
+    assert_eq!(lease_time(&ack), 3600);
+    assert_eq!(s.get4(a).unwrap().hostname, "pc");
 }

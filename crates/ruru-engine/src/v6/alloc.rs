@@ -381,19 +381,72 @@ impl Engine6 {
         }
     }
 
+    /// Kea's lease caching (`cache-threshold`, `cache-max-age`): the
+    /// preferred and valid lifetimes left of the client's lease `old` when
+    /// it may be given again instead of `new` without a write: same
+    /// client, IA, subnet, name and DNS flags, no shorter lifetime, and
+    /// young enough for the subnet's settings.
+    fn reuse_left6(ctx: &Ctx<'_>, old: &Lease6, new: &Lease6) -> Option<(u32, u32)> {
+        if ctx.subnet.cache == ruru_config::LeaseCache::default()
+            || old.state != LeaseState::Default
+            || old.lease_type != new.lease_type
+            || old.address != new.address
+            || old.prefix_len != new.prefix_len
+            || old.duid != new.duid
+            || old.iaid != new.iaid
+            || old.subnet_id != new.subnet_id
+            || old.hostname != new.hostname
+            || old.fqdn_fwd != new.fqdn_fwd
+            || old.fqdn_rev != new.fqdn_rev
+            || new.valid_lifetime < old.valid_lifetime
+        {
+            return None;
+        }
+        let written = old.expire.checked_sub(u64::from(old.valid_lifetime))?;
+        let age = ctx.now.checked_sub(written)?;
+        let valid = ctx
+            .subnet
+            .cache
+            .reusable(age, old.valid_lifetime, new.valid_lifetime)?;
+        let pref = if old.pref_lifetime == u32::MAX {
+            u32::MAX
+        } else {
+            u32::try_from(u64::from(old.pref_lifetime).saturating_sub(age)).unwrap_or(0)
+        };
+        Some((pref, valid))
+    }
+
     /// Stores a lease (add or replace); statistics for new assignments.
+    /// `Ok(Some((preferred, valid)))`: the client's stored lease was
+    /// reused by lease caching (nothing written); the reply gives those
+    /// lifetimes.
     pub(super) fn store(
         &self,
         store: &dyn LeaseStore,
         ctx: &Ctx<'_>,
         l: &Lease6,
-    ) -> Result<(), Drop6> {
+    ) -> Result<Option<(u32, u32)>, Drop6> {
         // Conditional writes: a new lease only if the address is still
         // free, a replacement only if the stored lease is still the one
         // checked (another worker, or another server on a shared database,
         // may have taken the address since). A lost race drops the message;
         // the client retransmits and gets another address.
         let old = store.get6(l.lease_type, l.address);
+        if let Some(o) = &old {
+            if let Some(left) = Self::reuse_left6(ctx, o, l) {
+                let st = &self.subnet_stats[ctx.sidx];
+                let (total, per_subnet) = match l.lease_type {
+                    LeaseType6::Pd => (Stat::V6IaPdLeaseReuses, &st.v6_ia_pd_lease_reuses),
+                    _ => (Stat::V6IaNaLeaseReuses, &st.v6_ia_na_lease_reuses),
+                };
+                self.stats.inc(total);
+                add(per_subnet, 1);
+                if ctx.fam.track {
+                    ctx.fam.committed.borrow_mut().push(o.clone());
+                }
+                return Ok(Some(left));
+            }
+        }
         let res = match &old {
             Some(o) => store.update6_if(l, o),
             None => store.add6(l).map(|()| true),
@@ -457,16 +510,6 @@ impl Engine6 {
                 // reused another client's expired lease: it stops counting
                 self.unassign(old.as_ref().unwrap_or(l));
             }
-            if old.is_some() {
-                // An expired (or reclaimed) lease given again (Kea's
-                // v6-ia-na-lease-reuses / v6-ia-pd-lease-reuses).
-                let (total, per_subnet) = match l.lease_type {
-                    LeaseType6::Pd => (Stat::V6IaPdLeaseReuses, &st.v6_ia_pd_lease_reuses),
-                    _ => (Stat::V6IaNaLeaseReuses, &st.v6_ia_na_lease_reuses),
-                };
-                self.stats.inc(total);
-                add(per_subnet, 1);
-            }
             match l.lease_type {
                 LeaseType6::Pd => {
                     add(&st.assigned_pds, 1);
@@ -480,7 +523,7 @@ impl Engine6 {
                 }
             }
         }
-        Ok(())
+        Ok(None)
     }
 
     pub(super) fn unassign(&self, l: &Lease6) {

@@ -377,6 +377,7 @@ impl Engine6 {
             spread,
             subnet_collection: std::sync::OnceLock::new(),
             no_subnet: Subnet6 {
+                cache: Default::default(),
                 id: 0,
                 addr: Ipv6Addr::UNSPECIFIED,
                 prefix_len: 128,
@@ -528,12 +529,15 @@ impl Engine6 {
             match chosen.transpose()? {
                 Some(mut l) => {
                     l.expire = ctx.now + u64::from(l.valid_lifetime);
+                    let (mut pref, mut valid) = (l.pref_lifetime, l.valid_lifetime);
                     if commit {
-                        self.store(store, ctx, &l)?;
+                        if let Some(left) = self.store(store, ctx, &l)? {
+                            (pref, valid) = left;
+                        }
                     }
                     ctx.fam.served.set(ctx.fam.served.get() + 1);
-                    (t1, t2) = self.tee(ctx.subnet, l.pref_lifetime);
-                    opts.insert(self.entry_for(ctx, &l, l.pref_lifetime, l.valid_lifetime));
+                    (t1, t2) = self.tee(ctx.subnet, pref);
+                    opts.insert(self.entry_for(ctx, &l, pref, valid));
                 }
                 None => {
                     ctx.fam.unserved.set(ctx.fam.unserved.get() + 1);
@@ -596,10 +600,11 @@ impl Engine6 {
                 match self.lease_hook(ctx, point, &mut l, Some(false)) {
                     NextStep::Continue => {
                         l.expire = ctx.now + u64::from(l.valid_lifetime);
-                        self.store(store, ctx, &l)?;
-                        shortest =
-                            Some(shortest.map_or(l.pref_lifetime, |s| s.min(l.pref_lifetime)));
-                        opts.insert(self.entry_for(ctx, &l, l.pref_lifetime, l.valid_lifetime));
+                        let (pref, valid) = self
+                            .store(store, ctx, &l)?
+                            .unwrap_or((l.pref_lifetime, l.valid_lifetime));
+                        shortest = Some(shortest.map_or(pref, |s| s.min(pref)));
+                        opts.insert(self.entry_for(ctx, &l, pref, valid));
                     }
                     NextStep::Skip => {
                         if let Some(cur) = mine.iter().find(|m| m.address == a) {

@@ -44,6 +44,7 @@ fn cfg() -> Dhcp6 {
             ruru_config::HostIdType::Flex,
         ],
         subnets: vec![Subnet6 {
+            cache: Default::default(),
             ddns: std::sync::Arc::new(ruru_config::DdnsParams::defaults(false)),
             id: 1,
             addr: "2001:db8:1::".parse().unwrap(),
@@ -697,7 +698,8 @@ fn lease_hwaddr_from_relay_option_79_or_duid_and_reuse_counted() {
         (vec![0xaa, 0xbb, 0xcc, 0, 0, 6], 1, 8)
     );
     // The pool (two addresses) is full; once client 5's lease expires,
-    // another client reuses it: counted.
+    // another client gets it. Not a "lease reuse": Kea's
+    // v6-ia-na-lease-reuses counts leases given again by lease caching.
     let later = NOW + 10_000;
     let rep = match e.process(
         &s,
@@ -709,8 +711,51 @@ fn lease_hwaddr_from_relay_option_79_or_duid_and_reuse_counted() {
         o => panic!("{o:?}"),
     };
     assert!(!rep.bytes.is_empty());
+    assert_eq!(e.stats().get(crate::Stat::V6IaNaLeaseReuses), 0);
+    assert_eq!(e.stats().lookup("subnet[1].v6-ia-na-lease-reuses"), Some(0));
+}
+
+/// Kea's lease caching in DHCPv6: a Renew before `cache-threshold` of the
+/// lifetime has passed is answered with what is left of the lease, which
+/// is not written again; a later one is a full renewal.
+#[test]
+fn lease_caching_answers_a_young_renew_without_a_write() {
+    let mut c = cfg();
+    c.subnets[0].cache = ruru_config::LeaseCache {
+        threshold: Some(0.5),
+        max_age: None,
+    };
+    let e = engine_from(c);
+    let s = store();
+    let m = exchange(&e, &s, &relayed(1, 0x61, &[ia_na(1, None)], false)).unwrap();
+    let (a, _) = first_addr(&m).unwrap();
+    let rep = exchange(&e, &s, &relayed(3, 0x61, &[ia_na(1, Some(a))], true)).unwrap();
+    let (_, valid) = first_addr(&rep).unwrap();
+    let stored = s.get6(LeaseType6::Na, a).unwrap();
+    assert_eq!(stored.expire, NOW + u64::from(valid));
+    let renew = |now: u64| match e.process(
+        &s,
+        &relayed(5, 0x61, &[ia_na(1, Some(a))], true),
+        &meta(),
+        now,
+    ) {
+        Outcome6::Reply(r) => {
+            // The relay-reply as a relay-forward, to reuse the parser.
+            let mut b = r.bytes.clone();
+            b[0] = 12;
+            first_addr(&packet::parse(&b).unwrap().msg).unwrap().1
+        }
+        o => panic!("{o:?}"),
+    };
+    assert_eq!(renew(NOW + 100), valid - 100, "what is left");
+    assert_eq!(s.get6(LeaseType6::Na, a).unwrap(), stored, "not written");
     assert_eq!(e.stats().get(crate::Stat::V6IaNaLeaseReuses), 1);
-    assert_eq!(e.stats().lookup("subnet[1].v6-ia-na-lease-reuses"), Some(1));
+    let late = NOW + u64::from(valid) / 2 + 10;
+    assert_eq!(renew(late), valid, "a full renewal");
+    assert_eq!(
+        s.get6(LeaseType6::Na, a).unwrap().expire,
+        late + u64::from(valid)
+    );
 }
 
 #[test]
