@@ -1362,3 +1362,77 @@ fn http_headers_are_added_to_every_response() {
         );
     }
 }
+
+/// A Kea 2.2 site's two files, `kea-dhcp4.conf` and `kea-ctrl-agent.conf`
+/// (its `Control-agent` section): `ruru serve -c` both, and the agent's
+/// HTTP port, with its basic authentication, answers commands sent as
+/// Kea's agent takes them (`"service": ["dhcp4"]`), answered by ruru
+/// itself (the agent's `control-sockets` to the daemons are not used).
+#[test]
+fn control_agent_section_opens_its_http_port() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let port = free_tcp_port();
+    let ra = relay_addr_for("ctl_agent");
+    let dhcp4 = config(UNIX_ONLY, ra).replace("@DIR@", d.to_str().unwrap());
+    std::fs::write(d.join("kea-dhcp4.conf"), dhcp4).unwrap();
+    let agent = format!(
+        r#"{{ "Control-agent": {{
+  "http-host": "127.0.0.1", "http-port": {port},
+  "authentication": {{ "type": "basic", "realm": "kea-control-agent",
+    "clients": [ {{ "user": "admin", "password": "s3cret" }} ] }},
+  "control-sockets": {{ "dhcp4": {{ "socket-type": "unix", "socket-name": "{}/ctl.sock" }} }},
+  "hooks-libraries": [],
+  "loggers": [ {{ "name": "kea-ctrl-agent", "output_options": [ {{ "output": "stdout" }} ], "severity": "INFO" }} ]
+}} }}"#,
+        d.display()
+    );
+    std::fs::write(d.join("kea-ctrl-agent.conf"), agent).unwrap();
+    let log = std::fs::File::create(d.join("log")).unwrap();
+    let mut child = Command::new(BIN)
+        .args(["serve", "-c"])
+        .arg(d.join("kea-dhcp4.conf"))
+        .arg("-c")
+        .arg(d.join("kea-ctrl-agent.conf"))
+        .args([
+            "-p",
+            &free_port().to_string(),
+            "-P",
+            &free_port().to_string(),
+        ])
+        .current_dir(d)
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let read_log = || std::fs::read_to_string(d.join("log")).unwrap_or_default();
+    let t0 = Instant::now();
+    while !read_log().contains("ruru ready") {
+        if t0.elapsed() > Duration::from_secs(20) || child.try_wait().unwrap().is_some() {
+            let _ = child.kill();
+            panic!("ruru did not start:\n{}", read_log());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let cmd = r#"{"command": "config-get", "service": ["dhcp4"]}"#;
+    let (status, head, _) = http(port, "POST", "/", None, cmd);
+    assert_eq!(status, 401, "the agent's authentication: {head}");
+    let (status, head, body) = http(port, "POST", "/", Some(GOOD), cmd);
+    assert_eq!(status, 200, "{head}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v[0]["result"], 0, "{v}");
+    assert!(v[0]["arguments"]["Dhcp4"].is_object(), "{v}");
+    let (_, _, body) = http(
+        port,
+        "POST",
+        "/",
+        Some(GOOD),
+        r#"{"command": "version-get"}"#,
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()[0]["result"],
+        0
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}

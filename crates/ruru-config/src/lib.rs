@@ -196,6 +196,7 @@ fn merge(m: &mut Config, c: Config) {
     if c.dhcp_ddns.is_some() {
         m.dhcp_ddns = c.dhcp_ddns;
     }
+    m.agent_sockets.extend(c.agent_sockets);
     if let (serde_json::Value::Object(into), serde_json::Value::Object(from)) = (&mut m.raw, c.raw)
     {
         into.extend(from);

@@ -158,6 +158,11 @@ pub fn validate(
     let dhcp4 = root.dhcp4.map(|d| v4::dhcp4(&mut v, d));
     let dhcp6 = root.dhcp6.map(|d| v6::dhcp6(&mut v, d));
     let dhcp_ddns = root.dhcp_ddns.map(|d| d2::dhcp_ddns(&mut v, d, source));
+    let has_agent = root.control_agent.is_some();
+    let agent_sockets = root
+        .control_agent
+        .map(|a| control::control_agent(&mut v, &a))
+        .unwrap_or_default();
     if v.problems.is_empty() {
         Ok(model::Config {
             source: source.to_path_buf(),
@@ -165,6 +170,7 @@ pub fn validate(
                 ("Dhcp4", dhcp4.is_some()),
                 ("Dhcp6", dhcp6.is_some()),
                 ("DhcpDdns", dhcp_ddns.is_some()),
+                ("Control-agent", has_agent),
             ]
             .into_iter()
             .filter(|(_, present)| *present)
@@ -173,6 +179,7 @@ pub fn validate(
             dhcp4,
             dhcp6,
             dhcp_ddns,
+            agent_sockets,
             raw: serde_json::Value::Null,
         })
     } else {

@@ -603,7 +603,7 @@ fn not_supported_yet() {
         assert_eq!(d.message, format!("not supported yet: {path}"), "{d}");
         assert_eq!(d.line, 2, "{d}");
     }
-    for top in ["Netconf", "Control-agent"] {
+    for top in ["Netconf", "Logging"] {
         let d = err(&format!("{{\"Dhcp4\": {{}},\n \"{top}\": {{}}}}"));
         check(&d, 2, 2, top, &format!("not supported yet: {top}"));
     }
@@ -1922,8 +1922,38 @@ fn lease_caching_keys_are_inherited() {
     let cache = |id: u32| d4.subnets.iter().find(|s| s.id == id).unwrap().cache;
     assert_eq!((cache(1).threshold, cache(1).max_age), (Some(0.25), None));
     assert_eq!((cache(2).threshold, cache(2).max_age), (Some(0.5), None));
-    assert_eq!((cache(3).threshold, cache(3).max_age), (Some(0.25), Some(600)));
+    assert_eq!(
+        (cache(3).threshold, cache(3).max_age),
+        (Some(0.25), Some(600))
+    );
     let d6 = c.dhcp6.unwrap();
     assert_eq!(d6.subnets[0].cache.max_age, Some(0));
     assert_eq!(d6.subnets[1].cache, Default::default(), "off");
+}
+
+/// Kea's `Control-agent` section (kea-ctrl-agent.conf) is read as one
+/// more HTTP(S) control socket; its errors name the agent's own keys; Kea's
+/// agent examples load, but for agent hook libraries.
+#[test]
+fn control_agent_section() {
+    let c = ok(
+        r#"{ "Control-agent": { "http-host": "127.0.0.1", "http-port": 8001,
+        "control-sockets": { "dhcp4": { "socket-type": "unix", "socket-name": "/tmp/k4" } } } }"#,
+    );
+    assert_eq!(c.agent_sockets.len(), 1);
+    assert!(c.sections.iter().any(|(n, _)| n == "Control-agent"));
+    let d = err(r#"{ "Control-agent": { "http-host": "localhost" } }"#);
+    assert_eq!(d.path, "Control-agent.http-host", "{d}");
+    let d = err(r#"{ "Control-agent": { "http-port": 0 } }"#);
+    assert_eq!(d.path, "Control-agent.http-port", "{d}");
+    let d = err(r#"{ "Control-agent": { "hooks-libraries": [ { "library": "/x.so" } ] } }"#);
+    assert!(d.message.contains("not supported yet"), "{d}");
+    let Some(dir) = kea_examples("control_agent_section", "agent") else {
+        return;
+    };
+    for f in ["comments.json", "https.json"] {
+        let c =
+            ruru_config::load(&dir.join("agent").join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
+        assert_eq!(c.agent_sockets.len(), 1, "{f}");
+    }
 }

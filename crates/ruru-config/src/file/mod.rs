@@ -72,6 +72,50 @@ pub struct Root {
     #[serde(rename = "DhcpDdns")]
     #[serde(default, deserialize_with = "object")]
     pub dhcp_ddns: Option<DhcpDdns>,
+    /// Kea's Control Agent (`kea-ctrl-agent`), see [`ControlAgent`].
+    #[serde(rename = "Control-agent")]
+    #[serde(default, deserialize_with = "object")]
+    pub control_agent: Option<ControlAgent>,
+}
+
+/// The `Control-agent` section of Kea 2.2's `kea-ctrl-agent.conf`: where
+/// Kea's Control Agent listens for commands over HTTP(S). ruru has no
+/// separate agent: this opens one more HTTP(S) socket of ruru's own
+/// control API, which answers the commands itself (a command's `service`
+/// picks the family, as the agent forwards it).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ControlAgent {
+    pub comment: Option<String>,
+    pub user_context: Option<Value>,
+    /// Address to listen on. Default `127.0.0.1`.
+    pub http_host: Option<String>,
+    /// TCP port. Default 8000.
+    pub http_port: Option<u16>,
+    /// HTTP basic authentication, as on an HTTP control socket.
+    #[serde(default, deserialize_with = "object")]
+    pub authentication: Option<Authentication>,
+    /// TLS, as on an HTTPS control socket: CA file for client
+    /// certificates, server certificate chain and key, whether a client
+    /// certificate is required (default true).
+    pub trust_anchor: Option<String>,
+    pub cert_file: Option<String>,
+    pub key_file: Option<String>,
+    pub cert_required: Option<bool>,
+    /// Extra response headers (Kea 2.6+).
+    #[serde(default, deserialize_with = "objects")]
+    pub http_headers: Option<Vec<HttpHeader>>,
+    /// The agent's sockets to Kea's daemons (`dhcp4`, `dhcp6`, `d2`):
+    /// accepted and not used (ruru answers the commands itself).
+    #[serde(default, deserialize_with = "object")]
+    pub control_sockets: Option<Value>,
+    /// The agent's hook libraries: an empty list is accepted; others are
+    /// not supported yet.
+    pub hooks_libraries: Option<Value>,
+    /// The agent's loggers: validated, not used (ruru logs with the DHCP
+    /// sections' loggers).
+    #[serde(default, deserialize_with = "objects")]
+    pub loggers: Option<Vec<Logger>>,
 }
 
 /// The `Dhcp4` section.
@@ -987,7 +1031,7 @@ pub fn object_kind(path: &str) -> String {
     s
 }
 
-const ROOT_KEA: &[&str] = &["Control-agent", "Netconf", "Logging"];
+const ROOT_KEA: &[&str] = &["Netconf", "Logging"];
 
 const DHCP4_KEA: &[&str] = &[
     "dhcp-queue-control",
@@ -1194,7 +1238,7 @@ mod tests {
         assert!(kea_known("Dhcp4", "shared-networks"));
         assert!(kea_known("Dhcp4.shared-networks", "reservations-global"));
         assert!(kea_known("Dhcp6.shared-networks.subnet6", "ddns-ttl"));
-        assert!(kea_known("", "Control-agent"));
+        assert!(kea_known("", "Netconf"));
         assert!(!kea_known("", "Dhcp6"));
         assert!(kea_known("Dhcp6.subnet6", "ddns-ttl"));
         assert!(!kea_known("Dhcp6.client-classes", "option-def"));

@@ -44,7 +44,8 @@ pub struct Config {
     /// The file this was loaded from (SIGHUP and `config-reload` read it
     /// again); with several files ([`crate::load_files`]), the first.
     pub source: PathBuf,
-    /// Each section present (`Dhcp4`, `Dhcp6`, `DhcpDdns`) and the file it came from.
+    /// Each section present (`Dhcp4`, `Dhcp6`, `DhcpDdns`,
+    /// `Control-agent`) and the file it came from.
     pub sections: Vec<(String, PathBuf)>,
     /// The `Dhcp4` section, when present.
     pub dhcp4: Option<Dhcp4>,
@@ -53,6 +54,9 @@ pub struct Config {
     pub dhcp6: Option<Dhcp6>,
     /// The `DhcpDdns` section (the DNS updater), when present.
     pub dhcp_ddns: Option<D2Config>,
+    /// Kea's `Control-agent` section: more HTTP(S) sockets of the control
+    /// API (empty without it).
+    pub agent_sockets: Vec<ControlSocket>,
     /// The file as JSON after comments and includes were resolved (what
     /// `config-get` returns and `config-write` writes).
     pub raw: serde_json::Value,

@@ -1,7 +1,8 @@
 //! Control channels of both families: `control-socket` /
 //! `control-sockets` (UNIX sockets; HTTP and HTTPS with their TLS files),
 //! each socket used once, and HTTP basic `authentication` (users and
-//! passwords inline or in files).
+//! passwords inline or in files); Kea's `Control-agent` section, read as
+//! one more HTTP(S) socket.
 
 use std::collections::HashSet;
 use std::net::Ipv4Addr;
@@ -329,4 +330,54 @@ fn authentication(v: &mut V, p: &str, a: &file::Authentication) -> Option<model:
         realm: a.realm.clone().unwrap_or_default(),
         clients,
     })
+}
+
+/// Kea's `Control-agent` section as one HTTP(S) control socket (TLS when
+/// its TLS files are given, as Kea's agent). Its errors name the agent's
+/// keys (`http-host`, `http-port`, ...).
+pub(super) fn control_agent(v: &mut V, a: &file::ControlAgent) -> Vec<model::ControlSocket> {
+    const P: &str = "Control-agent";
+    let before = v.problems.len();
+    super::common::loggers(
+        v,
+        &super::Section {
+            name: P,
+            lease_file: "",
+            logger: "kea-ctrl-agent",
+        },
+        a.loggers.as_deref(),
+    );
+    if a.hooks_libraries
+        .as_ref()
+        .is_some_and(|h| h.as_array().is_none_or(|l| !l.is_empty()))
+    {
+        v.unsupported(format!("{P}.hooks-libraries"));
+    }
+    let sock = file::ControlSocket {
+        comment: None,
+        user_context: None,
+        socket_type: "http".into(),
+        socket_name: None,
+        socket_address: a.http_host.clone(),
+        socket_port: a.http_port,
+        authentication: a.authentication.clone(),
+        trust_anchor: a.trust_anchor.clone(),
+        cert_file: a.cert_file.clone(),
+        key_file: a.key_file.clone(),
+        cert_required: a.cert_required,
+        http_headers: a.http_headers.clone(),
+    };
+    let out = control_sockets(v, P, Some(&sock), None);
+    let inner = format!("{P}.control-socket");
+    for p in &mut v.problems[before..] {
+        if let Some(rest) = p.path.strip_prefix(&inner) {
+            let rest = match rest {
+                ".socket-address" => ".http-host",
+                ".socket-port" => ".http-port",
+                other => other,
+            };
+            p.path = format!("{P}{rest}");
+        }
+    }
+    out
 }

@@ -333,8 +333,9 @@ fn start_one(l: &Listeners, s: &ControlSocket) -> Result<Active, String> {
     }
 }
 
-/// The control channels of a configuration: those of `Dhcp4` and of
-/// `Dhcp6` (one process serves both; a channel named in both is opened once).
+/// The control channels of a configuration: those of `Dhcp4`, `Dhcp6`,
+/// `DhcpDdns` and Kea's `Control-agent` (one process serves them all; a
+/// channel named twice is opened once).
 pub fn sockets_of(config: &ruru_config::Config) -> Vec<ruru_config::ControlSocket> {
     let mut out: Vec<ruru_config::ControlSocket> = Vec::new();
     let v4 = config.dhcp4.iter().flat_map(|d| d.control_sockets.iter());
@@ -343,7 +344,7 @@ pub fn sockets_of(config: &ruru_config::Config) -> Vec<ruru_config::ControlSocke
         .dhcp_ddns
         .iter()
         .flat_map(|d| d.control_sockets.iter());
-    for c in v4.chain(v6).chain(d2) {
+    for c in v4.chain(v6).chain(d2).chain(&config.agent_sockets) {
         if !out.contains(c) {
             out.push(c.clone());
         }
