@@ -964,3 +964,32 @@ fn lease_caching_renews_without_writing_the_lease_file() {
     assert!((3590..3600).contains(&t), "what is left of the lease: {t}");
     assert_eq!(rows(), 1, "nothing written for the reused lease");
 }
+
+/// Of two subnets the relay's address selects, the one with the lower
+/// subnet id serves, wherever each is in the file, as Kea 2.2 selects
+/// (checked by hand with kea-dhcp4 2.2 and `ruru probe` on this config).
+#[test]
+fn subnet_selection_goes_by_subnet_id() {
+    let test = "v4_select_by_id";
+    if !can_bind_67(test) {
+        return;
+    }
+    let ra = relay_addr_for(test);
+    let srv = Server::start(&format!(
+        r#"{{ "Dhcp4": {{
+  "interfaces-config": {{ "interfaces": ["lo"], "dhcp-socket-type": "udp" }},
+  "lease-database": {{ "type": "memfile", "persist": false }},
+  "subnet4": [
+    {{ "id": 7, "subnet": "198.51.100.0/24", "pools": [ {{ "pool": "198.51.100.10 - 198.51.100.20" }} ],
+      "relay": {{ "ip-addresses": ["{ra}"] }} }},
+    {{ "id": 3, "subnet": "203.0.113.0/24", "pools": [ {{ "pool": "203.0.113.10 - 203.0.113.20" }} ],
+      "relay": {{ "ip-addresses": ["{ra}"] }} }} ],
+  "shared-networks": [ {{ "name": "n", "subnet4": [
+    {{ "id": 5, "subnet": "192.0.2.0/24", "pools": [ {{ "pool": "192.0.2.10 - 192.0.2.20" }} ],
+      "relay": {{ "ip-addresses": ["{ra}"] }} }} ] }} ]
+}} }}"#
+    ));
+    let relay = Relay::new(ra, srv.port);
+    let mut c = Client::new(0x52, ra);
+    assert_eq!(c.dora(&relay).octets()[..3], [203, 0, 113]);
+}

@@ -22,7 +22,8 @@ pub struct Dhcp4 {
     /// configuration's reservations). Each is `Postgresql` or `Mysql`,
     /// never `Memfile`.
     pub hosts_databases: Vec<LeaseDbKind>,
-    /// Subnets in configuration order (subnet selection takes the first match).
+    /// Subnets in configuration order (subnet selection looks at them by
+    /// id and takes the first match, as Kea).
     pub subnets: Vec<Subnet4>,
     /// Global reservations (`Dhcp4.reservations`), used by the subnets
     /// whose [`Subnet4::host_modes`] has `global`.

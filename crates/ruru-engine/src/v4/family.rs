@@ -188,7 +188,7 @@ impl Family for Engine4 {
     fn select_subnet(&self, q: &Query4, meta: &RecvMeta, classes: &ClassSet<'_>) -> Option<usize> {
         let subnets = &self.cfg.subnets;
         // Kea skips the subnets whose client-class the packet is not in.
-        let find = |f: &dyn Fn(&Subnet4) -> bool| first_allowed(subnets, classes, f);
+        let find = |f: &dyn Fn(&Subnet4) -> bool| first_allowed(subnets, &self.by_id, classes, f);
         if let Some(link) = q.link_selection {
             return find(&|s: &Subnet4| s.contains(link));
         }
@@ -591,10 +591,14 @@ impl Family for Engine4 {
 #[inline]
 fn first_allowed(
     subnets: &[Subnet4],
+    order: &[usize],
     classes: &ClassSet<'_>,
     f: &dyn Fn(&Subnet4) -> bool,
 ) -> Option<usize> {
-    subnets.iter().position(|s| f(s) && allowed(s, classes))
+    order
+        .iter()
+        .copied()
+        .find(|&i| subnets.get(i).is_some_and(|s| f(s) && allowed(s, classes)))
 }
 
 /// Whether the `client-class` guards of `s` and of its shared network let

@@ -174,6 +174,9 @@ pub struct Engine4 {
     /// Parallel to `cfg.subnets`: the indices of the subnets of its shared
     /// network, in configuration order (empty: in none).
     members: Vec<Arc<[usize]>>,
+    /// The indices of `cfg.subnets` by subnet id: the order subnet
+    /// selection looks at them in (Kea's).
+    by_id: Arc<[usize]>,
 }
 
 /// Everything decided about one query before the reply is built.
@@ -270,13 +273,17 @@ impl Engine4 {
             cc.iter()
                 .any(|c| c.boot_file_name.as_ref().is_some_and(|n| !n.is_empty())),
         ];
-        let members = crate::networks::members(cfg.subnets.iter().map(|s| s.network.as_deref()));
+        let ids: Vec<u32> = cfg.subnets.iter().map(|s| s.id).collect();
+        let members =
+            crate::networks::members(cfg.subnets.iter().map(|s| s.network.as_deref()), &ids);
+        let by_id = crate::networks::by_id(&ids);
         let option_uses = crate::option_levels::uses4(&cfg);
         Engine4 {
             class_plan,
             class_fixed,
             option_uses,
             members,
+            by_id,
             cfg,
             opts,
             stats,

@@ -198,7 +198,7 @@ impl Family for Engine6 {
     fn select_subnet(&self, q: &Query6, meta: &RecvMeta6, classes: &ClassSet<'_>) -> Option<usize> {
         let subnets = &self.cfg.subnets;
         // Kea skips the subnets whose client-class the packet is not in.
-        let find = |f: &dyn Fn(&Subnet6) -> bool| first_allowed(subnets, classes, f);
+        let find = |f: &dyn Fn(&Subnet6) -> bool| first_allowed(subnets, &self.by_id, classes, f);
         if let Some(r) = q.inner_relay() {
             if let Some(id) = &r.interface_id {
                 if let Some(i) = find(&|s: &Subnet6| s.interface_id.as_ref() == Some(id)) {
@@ -671,10 +671,14 @@ fn leases_json(leases: &[Lease6]) -> String {
 #[inline]
 fn first_allowed(
     subnets: &[Subnet6],
+    order: &[usize],
     classes: &ClassSet<'_>,
     f: &dyn Fn(&Subnet6) -> bool,
 ) -> Option<usize> {
-    subnets.iter().position(|s| f(s) && allowed(s, classes))
+    order
+        .iter()
+        .copied()
+        .find(|&i| subnets.get(i).is_some_and(|s| f(s) && allowed(s, classes)))
 }
 
 /// Whether the `client-class` guards of `s` and of its shared network let

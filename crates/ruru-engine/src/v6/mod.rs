@@ -162,6 +162,9 @@ pub struct Engine6 {
     /// a vendor (`vendor-N`) sub-option: else replies skip that work.
     pub(super) option_uses: [bool; 2],
     members: Vec<Arc<[usize]>>,
+    /// The indices of `cfg.subnets` by subnet id: the order subnet
+    /// selection looks at them in (Kea's).
+    by_id: Arc<[usize]>,
     /// Whether some scope generates names for clients that send none
     /// (updates on and `ddns-replace-client-name` `always` or
     /// `when-not-present`): else such a client's name is decided without
@@ -355,7 +358,10 @@ impl Engine6 {
                         .any(|p| !p.classes.client_classes.is_empty())
             });
         let class_plan = crate::classify::Plan::new(&cfg.client_classes);
-        let members = crate::networks::members(cfg.subnets.iter().map(|s| s.network.as_deref()));
+        let ids: Vec<u32> = cfg.subnets.iter().map(|s| s.id).collect();
+        let members =
+            crate::networks::members(cfg.subnets.iter().map(|s| s.network.as_deref()), &ids);
+        let by_id = crate::networks::by_id(&ids);
         let option_uses = crate::option_levels::uses6(&cfg);
         let generates =
             |p: &ruru_config::DdnsParams| p.enable_updates() && p.replace_client_name.generates();
@@ -367,6 +373,7 @@ impl Engine6 {
             ddns_generates,
             class_plan,
             members,
+            by_id,
             option_uses,
             classify,
             cfg,
