@@ -169,6 +169,12 @@ pub struct Dhcp4 {
     /// Most packets parked by hook libraries at once (Kea's PARK); a
     /// packet that would exceed it is dropped. 0: no limit. Default 256.
     pub parked_packet_limit: Option<u32>,
+    /// Kea's `server-tag`: this server's name among the servers sharing a
+    /// configuration backend. ruru has no configuration backend yet
+    /// (`config-control`), so the tag only answers `server-tag-get`, as
+    /// Kea's does; taken verbatim, any string (Kea 2.2 checks nothing).
+    /// Default `""`.
+    pub server_tag: Option<String>,
     /// Client classes, in evaluation order. Default none.
     #[serde(default, deserialize_with = "objects")]
     pub client_classes: Option<Vec<ClientClass4>>,

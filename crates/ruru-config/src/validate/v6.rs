@@ -209,6 +209,7 @@ pub(super) fn dhcp6(v: &mut V, d: file::Dhcp6) -> Dhcp6 {
         flex_id: common.flex_id,
         flex_options: common.flex_options,
         parked_packet_limit: d.parked_packet_limit.unwrap_or(256),
+        server_tag: d.server_tag.clone().unwrap_or_default(),
         statistic_samples: crate::model::StatisticSamples {
             count: d.statistic_default_sample_count.unwrap_or(20),
             age: d.statistic_default_sample_age.unwrap_or(0),

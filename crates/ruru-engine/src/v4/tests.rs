@@ -111,6 +111,7 @@ fn engine() -> Engine4 {
         control_sockets: Vec::new(),
         hooks_libraries: Vec::new(),
         parked_packet_limit: 256,
+        server_tag: String::new(),
         statistic_samples: Default::default(),
         lease_checks: Default::default(),
         queue_capacity: None,

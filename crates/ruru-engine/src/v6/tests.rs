@@ -113,6 +113,7 @@ fn cfg() -> Dhcp6 {
         control_sockets: vec![],
         hooks_libraries: vec![],
         parked_packet_limit: 256,
+        server_tag: String::new(),
         statistic_samples: Default::default(),
         lease_checks: Default::default(),
         queue_capacity: None,
