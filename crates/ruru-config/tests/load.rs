@@ -1899,3 +1899,46 @@ fn logger_severity_in_lower_case() {
         ]
     );
 }
+
+/// Kea's `compatibility`: the four DHCPv4 flags (default false), the one
+/// DHCPv6 flag; the DHCPv4-only ones are unknown in `Dhcp6`, as in Kea.
+#[test]
+fn compatibility_flags() {
+    let c = ok(&v4(
+        "\"compatibility\": {\"lenient-option-parsing\": true, \"ignore-dhcp-server-identifier\": true, \"ignore-rai-link-selection\": false, \"exclude-first-last-24\": true}",
+    ));
+    let d = c.dhcp4.unwrap();
+    assert_eq!(
+        d.compatibility,
+        ruru_config::Compatibility {
+            lenient_option_parsing: true,
+            ignore_dhcp_server_identifier: true,
+            ignore_rai_link_selection: false,
+            exclude_first_last_24: true,
+        }
+    );
+    let c = ok(&v4("\"compatibility\": {}"));
+    assert_eq!(
+        c.dhcp4.unwrap().compatibility,
+        ruru_config::Compatibility::default()
+    );
+    let c = ok("{\"Dhcp6\": {\"compatibility\": {\"lenient-option-parsing\": true}}}");
+    assert!(c.dhcp6.unwrap().compatibility.lenient_option_parsing);
+    let d = err("{\"Dhcp6\": {\"compatibility\": {\"ignore-rai-link-selection\": true}}}");
+    assert!(
+        d.message
+            .starts_with("unknown key `ignore-rai-link-selection`"),
+        "{d}"
+    );
+    let d = err(&v4("\"compatibility\": {\"lenient-option-parsing\": 1}"));
+    assert_eq!(d.path, "Dhcp4.compatibility.lenient-option-parsing", "{d}");
+}
+
+/// Kea's `server-tag`, kept verbatim (default empty).
+#[test]
+fn server_tag() {
+    let c = ok(&v4("\"server-tag\": \"  Foo \""));
+    assert_eq!(c.dhcp4.unwrap().server_tag, "  Foo ");
+    let c = ok("{\"Dhcp6\": {}}");
+    assert_eq!(c.dhcp6.unwrap().server_tag, "");
+}

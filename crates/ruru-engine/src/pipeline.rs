@@ -134,6 +134,11 @@ pub(crate) trait Family: Sized {
     fn set_query<'a>(a: &mut HookArgs<'a>, q: &'a Self::Query);
     /// Sets the response argument (`response4` / `response6`).
     fn set_response<'a>(a: &mut HookArgs<'a>, d: &'a mut Self::Draft);
+    /// Whether the options that [`Family::parse`] keeps raw parse as Kea
+    /// parses them: its vendor class option's length-value tuples, with or
+    /// without `compatibility.lenient-option-parsing` (a packet that fails
+    /// is dropped as one that does not parse).
+    fn options_parse(&self, raw: &Self::Raw<'_>) -> bool;
     /// Whether the query is one this server answers, before any subnet.
     fn check(&self, q: &Self::Query, meta: &Self::Meta) -> Result<(), Self::Drop>;
     /// The subnet's index in [`Family::subnets`], before `subnetN_select`:
@@ -336,6 +341,9 @@ pub(crate) fn process<F: Family>(
             return drop(e, None, F::PARSE_FAILED);
         }
     };
+    if !e.options_parse(&F::raw(buf, &q, meta)) {
+        return drop(e, Some(&q), F::PARSE_FAILED);
+    }
     e.count_received(&q);
     // Classification, first pass: what does not depend on KNOWN/UNKNOWN.
     let defs = e.class_defs();

@@ -175,6 +175,10 @@ pub struct Dhcp4 {
     /// Kea's does; taken verbatim, any string (Kea 2.2 checks nothing).
     /// Default `""`.
     pub server_tag: Option<String>,
+    /// Leniencies for non-compliant clients and relays (Kea's
+    /// `compatibility`, see [`Compatibility4`]). Default: none.
+    #[serde(default, deserialize_with = "object")]
+    pub compatibility: Option<Compatibility4>,
     /// Client classes, in evaluation order. Default none.
     #[serde(default, deserialize_with = "objects")]
     pub client_classes: Option<Vec<ClientClass4>>,
@@ -586,6 +590,37 @@ pub struct SanityChecks {
     /// Kea 2.6's checks of the extended information in leases' user
     /// context: only `none` (ruru does not store extended information yet).
     pub extended_info_checks: Option<String>,
+}
+
+/// Kea's `compatibility` (`Dhcp4`): leniencies for clients and relays
+/// that do not follow the RFCs. Every flag defaults to false.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Compatibility4 {
+    /// Kea 2.2: a length-value tuple of a V-I Vendor Class option (124)
+    /// longer than the rest of its option is the rest of the option,
+    /// instead of a packet that fails to parse (and is dropped).
+    pub lenient_option_parsing: Option<bool>,
+    /// Kea 2.4: a Server Identifier (option 54) naming another server does
+    /// not make the server drop the message.
+    pub ignore_dhcp_server_identifier: Option<bool>,
+    /// Kea 2.4: the relay agent's Link Selection sub-option (option 82,
+    /// sub-option 5) is not used to select the subnet.
+    pub ignore_rai_link_selection: Option<bool>,
+    /// Kea 2.4: in subnets of prefix length 24 or shorter, addresses
+    /// ending in .0 or .255 are never picked from the pools (a client may
+    /// still ask for one, or have it reserved).
+    pub exclude_first_last_24: Option<bool>,
+}
+
+/// Kea's `compatibility` (`Dhcp6`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Compatibility6 {
+    /// Kea 2.2: a length-value tuple of a Vendor Class option (16) longer
+    /// than the rest of its option is the rest of the option, instead of
+    /// a packet that fails to parse (and is dropped).
+    pub lenient_option_parsing: Option<bool>,
 }
 
 /// `multi-threading`.

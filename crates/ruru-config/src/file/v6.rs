@@ -199,6 +199,10 @@ pub struct Dhcp6 {
     /// Kea's does; taken verbatim, any string (Kea 2.2 checks nothing).
     /// Default `""`.
     pub server_tag: Option<String>,
+    /// Leniencies for non-compliant clients (Kea's `compatibility`, see
+    /// [`Compatibility6`]). Default: none.
+    #[serde(default, deserialize_with = "object")]
+    pub compatibility: Option<Compatibility6>,
     /// Client classes, in evaluation order. Default none.
     #[serde(default, deserialize_with = "objects")]
     pub client_classes: Option<Vec<ClientClass6>>,

@@ -157,6 +157,26 @@ impl Default for StatisticSamples {
     }
 }
 
+/// Kea's `compatibility` flags (all false by default; `Dhcp6` has only
+/// `lenient_option_parsing`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Compatibility {
+    /// A vendor class option's (DHCPv4 124, DHCPv6 16) last length-value
+    /// tuple may claim more bytes than its option has left: it is then
+    /// the rest of the option. Without it, such a packet fails to parse
+    /// and is dropped (`pkt4-parse-failed` / `pkt6-parse-failed`).
+    pub lenient_option_parsing: bool,
+    /// DHCPv4: accept a message whose Server Identifier names another
+    /// server.
+    pub ignore_dhcp_server_identifier: bool,
+    /// DHCPv4: ignore the relay's Link Selection sub-option (82.5) when
+    /// selecting the subnet.
+    pub ignore_rai_link_selection: bool,
+    /// DHCPv4: never pick x.x.x.0 or x.x.x.255 from the pools of a
+    /// subnet of prefix length 24 or shorter.
+    pub exclude_first_last_24: bool,
+}
+
 /// Kea's `sanity-checks.lease-checks`: what happens to a lease loaded from
 /// the lease file whose subnet ID does not name a subnet holding its
 /// address (DHCPv6: addresses only, not prefixes, as in Kea).

@@ -55,6 +55,8 @@ pub struct Dhcp4 {
     pub parked_packet_limit: u32,
     /// Kea's `server-tag` (default `""`), answered by `server-tag-get`.
     pub server_tag: String,
+    /// Kea's `compatibility`.
+    pub compatibility: crate::model::Compatibility,
     /// Kea's `statistic-default-sample-count` / `-age`.
     pub statistic_samples: crate::model::StatisticSamples,
     /// Kea's `sanity-checks.lease-checks` (default `warn`).

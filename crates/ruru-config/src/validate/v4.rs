@@ -212,6 +212,14 @@ pub(super) fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
         flex_options: common.flex_options,
         parked_packet_limit: d.parked_packet_limit.unwrap_or(256),
         server_tag: d.server_tag.clone().unwrap_or_default(),
+        compatibility: d.compatibility.as_ref().map_or_else(Default::default, |c| {
+            crate::model::Compatibility {
+                lenient_option_parsing: c.lenient_option_parsing.unwrap_or(false),
+                ignore_dhcp_server_identifier: c.ignore_dhcp_server_identifier.unwrap_or(false),
+                ignore_rai_link_selection: c.ignore_rai_link_selection.unwrap_or(false),
+                exclude_first_last_24: c.exclude_first_last_24.unwrap_or(false),
+            }
+        }),
         statistic_samples: crate::model::StatisticSamples {
             count: d.statistic_default_sample_count.unwrap_or(20),
             age: d.statistic_default_sample_age.unwrap_or(0),

@@ -210,6 +210,14 @@ pub(super) fn dhcp6(v: &mut V, d: file::Dhcp6) -> Dhcp6 {
         flex_options: common.flex_options,
         parked_packet_limit: d.parked_packet_limit.unwrap_or(256),
         server_tag: d.server_tag.clone().unwrap_or_default(),
+        compatibility: crate::model::Compatibility {
+            lenient_option_parsing: d
+                .compatibility
+                .as_ref()
+                .and_then(|c| c.lenient_option_parsing)
+                .unwrap_or(false),
+            ..Default::default()
+        },
         statistic_samples: crate::model::StatisticSamples {
             count: d.statistic_default_sample_count.unwrap_or(20),
             age: d.statistic_default_sample_age.unwrap_or(0),

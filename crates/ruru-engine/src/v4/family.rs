@@ -152,6 +152,10 @@ impl Family for Engine4 {
     }
 
     #[inline]
+    fn options_parse(&self, raw: &Raw4<'_>) -> bool {
+        raw.vendor_class_parses(self.cfg.compatibility.lenient_option_parsing)
+    }
+
     fn check(&self, q: &Query4, meta: &RecvMeta) -> Result<(), Drop4> {
         if q.msg.opcode() != Opcode::BootRequest {
             return Err(Drop4::NotBootRequest);
@@ -171,8 +175,12 @@ impl Family for Engine4 {
             return Err(Drop4::NoClientIdentity);
         }
         // Kea's acceptServerId: a server identifier that is not ours means
-        // the message is for another server.
-        if let Some(sid) = q.server_id {
+        // the message is for another server (unless
+        // `compatibility.ignore-dhcp-server-identifier`).
+        if let Some(sid) = q
+            .server_id
+            .filter(|_| !self.cfg.compatibility.ignore_dhcp_server_identifier)
+        {
             if sid != meta.local && !self.opts.server_addrs.contains(&sid) {
                 return Err(Drop4::NotForUs);
             }
@@ -189,7 +197,14 @@ impl Family for Engine4 {
         let subnets = &self.cfg.subnets;
         // Kea skips the subnets whose client-class the packet is not in.
         let find = |f: &dyn Fn(&Subnet4) -> bool| first_allowed(subnets, classes, f);
-        if let Some(link) = q.link_selection {
+        // `compatibility.ignore-rai-link-selection`: option 82's Link
+        // Selection is set aside, option 118 still counts (Kea).
+        let link = if self.cfg.compatibility.ignore_rai_link_selection {
+            q.subnet_selection
+        } else {
+            q.link_selection
+        };
+        if let Some(link) = link {
             return find(&|s: &Subnet4| s.contains(link));
         }
         if q.is_relayed() {

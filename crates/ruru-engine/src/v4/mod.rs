@@ -526,7 +526,10 @@ impl Engine4 {
         if current.is_some() {
             return current;
         }
-        self.cursors[ctx.sidx].find_free(store, hosts, s, &key, ctx.now, &|p| {
+        // Kea's `compatibility.exclude-first-last-24`: .0 and .255 are
+        // never picked in a subnet of prefix length 24 or shorter.
+        let exclude_24 = self.cfg.compatibility.exclude_first_last_24 && s.prefix_len <= 24;
+        self.cursors[ctx.sidx].find_free(store, hosts, s, &key, ctx.now, exclude_24, &|p| {
             Self::pool_allowed(ctx, p)
         })
     }

@@ -186,6 +186,9 @@ pub struct Query4 {
     pub circuit_id: Option<Vec<u8>>,
     /// Option 82 sub-option 5 (RFC 3527) or option 118 (RFC 3011).
     pub link_selection: Option<Ipv4Addr>,
+    /// Option 118 (RFC 3011) alone: the selector when Kea's
+    /// `compatibility.ignore-rai-link-selection` sets sub-option 5 aside.
+    pub subnet_selection: Option<Ipv4Addr>,
     /// Bit `c` set: the packet has option `c` (in the option area, or in
     /// `file`/`sname` when overloaded).
     pub present: [u64; 4],
@@ -276,10 +279,11 @@ pub fn parse(buf: &[u8]) -> Result<Query4, ParseError> {
         _ => None,
     };
     let mut circuit_id = None;
-    let mut link_selection = match opts.get(OptionCode::SubnetSelection) {
+    let subnet_selection = match opts.get(OptionCode::SubnetSelection) {
         Some(DhcpOption::SubnetSelection(a)) => Some(*a),
         _ => None,
     };
+    let mut link_selection = subnet_selection;
     if let Some(raw) = &relay_info {
         for (code, v) in relay_suboptions(raw) {
             match code {
@@ -306,6 +310,7 @@ pub fn parse(buf: &[u8]) -> Result<Query4, ParseError> {
         relay_info,
         circuit_id,
         link_selection,
+        subnet_selection,
         present,
         msg,
     })

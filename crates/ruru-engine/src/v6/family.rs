@@ -164,6 +164,10 @@ impl Family for Engine6 {
 
     /// RFC 8415 §16: identifier rules per message type.
     #[inline]
+    fn options_parse(&self, raw: &Raw6<'_>) -> bool {
+        raw.vendor_classes_parse(self.cfg.compatibility.lenient_option_parsing)
+    }
+
     fn check(&self, q: &Query6, _meta: &RecvMeta6) -> Result<(), Drop6> {
         use MessageType as M;
         let sid_ok = |sid: &Option<Vec<u8>>| sid.as_deref() == Some(&self.opts.server_duid[..]);

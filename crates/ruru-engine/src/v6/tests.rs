@@ -114,6 +114,7 @@ fn cfg() -> Dhcp6 {
         hooks_libraries: vec![],
         parked_packet_limit: 256,
         server_tag: String::new(),
+        compatibility: Default::default(),
         statistic_samples: Default::default(),
         lease_checks: Default::default(),
         queue_capacity: None,
