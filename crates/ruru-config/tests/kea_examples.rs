@@ -72,6 +72,30 @@ fn kea_classification_examples() {
     }
 }
 
+/// Kea's `kea6/advanced.json` loads, with its `mac-sources` and
+/// `relay-supplied-options`.
+#[test]
+fn kea_advanced6_example() {
+    use ruru_config::MacSource;
+    let Some(dir) = kea_examples("kea_advanced6_example", "kea6") else {
+        return;
+    };
+    let c = match load(&dir.join("kea6/advanced.json")) {
+        Ok(c) => c,
+        Err(e) => panic!("kea6/advanced.json: {e}"),
+    };
+    let d = c.dhcp6.unwrap();
+    assert_eq!(
+        d.mac_sources,
+        [
+            MacSource::ClientLinkAddrOption,
+            MacSource::Duid,
+            MacSource::Ipv6LinkLocal
+        ]
+    );
+    assert_eq!(d.rsoo_enabled, [65, 110, 120, 130]);
+}
+
 /// Kea's shared network examples and the diagnostics they must give:
 /// none (both set the `reservations-*` flags to Kea's defaults in the
 /// network and its subnets).

@@ -1942,3 +1942,39 @@ fn server_tag() {
     let c = ok("{\"Dhcp6\": {}}");
     assert_eq!(c.dhcp6.unwrap().server_tag, "");
 }
+
+/// Kea's `mac-sources` (DHCPv6): names and aliases in order, default
+/// `any`; an unknown name, a source twice (an alias counts) or an empty
+/// list are errors, as in Kea. `relay-supplied-options`: codes or names,
+/// 65 always enabled.
+#[test]
+fn mac_sources_and_relay_supplied_options() {
+    use ruru_config::MacSource;
+    let c = ok("{\"Dhcp6\": {\"mac-sources\": [\"rfc6939\", \"duid\", \"ipv6-link-local\", \"docsis-modem\"], \"relay-supplied-options\": [\"110\", \"dns-servers\", \" 120 \"]}}");
+    let d = c.dhcp6.unwrap();
+    assert_eq!(
+        d.mac_sources,
+        [
+            MacSource::ClientLinkAddrOption,
+            MacSource::Duid,
+            MacSource::Ipv6LinkLocal,
+            MacSource::DocsisModem
+        ]
+    );
+    assert_eq!(d.rsoo_enabled, [23, 65, 110, 120]);
+    let d = ok("{\"Dhcp6\": {}}").dhcp6.unwrap();
+    assert_eq!(d.mac_sources, [MacSource::Any]);
+    assert_eq!(d.rsoo_enabled, [65]);
+    let d = err("{\"Dhcp6\": {\"mac-sources\": [\"remote-id\", \"rfc4649\"]}}");
+    assert_eq!(d.path, "Dhcp6.mac-sources[1]", "{d}");
+    assert!(d.message.contains("given twice"), "{d}");
+    let d = err("{\"Dhcp6\": {\"mac-sources\": [\"docsis\"]}}");
+    assert!(d.message.starts_with("unknown mac source `docsis`"), "{d}");
+    let d = err("{\"Dhcp6\": {\"mac-sources\": []}}");
+    assert_eq!(d.path, "Dhcp6.mac-sources", "{d}");
+    let d = err("{\"Dhcp6\": {\"relay-supplied-options\": [\"no-such-option\"]}}");
+    assert_eq!(d.path, "Dhcp6.relay-supplied-options[0]", "{d}");
+    // Kea's DHCPv4 server has neither.
+    let d = err(&v4("\"mac-sources\": [\"any\"]"));
+    assert!(d.message.contains("mac-sources"), "{d}");
+}

@@ -155,6 +155,7 @@ pub(crate) trait Family: Sized {
     fn find_host<'a>(
         &'a self,
         q: &Self::Query,
+        meta: &Self::Meta,
         subnet: &'a Self::Subnet,
         pc: &RefCell<PacketContext>,
         flex: Option<Vec<u8>>,
@@ -162,7 +163,11 @@ pub(crate) trait Family: Sized {
     /// Kea's `early-global-reservations-lookup`: the client's global
     /// reservation, looked up before subnet selection (`None` when the
     /// option is off or the client has none).
-    fn early_global_host(&self, _q: &Self::Query) -> Option<Cow<'_, Self::Host>> {
+    fn early_global_host(
+        &self,
+        _q: &Self::Query,
+        _meta: &Self::Meta,
+    ) -> Option<Cow<'_, Self::Host>> {
         None
     }
     /// The subnets of the shared network subnet `sidx` is in (indices
@@ -373,7 +378,7 @@ pub(crate) fn process<F: Family>(
     // Kea's early global reservation lookup: its classes and KNOWN (never
     // UNKNOWN), and the classes depending on them, before subnet selection.
     if let Some(raw) = &raw {
-        if let Some(h) = e.early_global_host(&q) {
+        if let Some(h) = e.early_global_host(&q, meta) {
             let hc = match &h {
                 Cow::Borrowed(h) => HostClasses::Borrowed(F::host_classes(h)),
                 Cow::Owned(h) => HostClasses::Copied(F::host_classes(h)),
@@ -506,7 +511,7 @@ impl<'a, F: Family> Exchange<'a, F> {
         raw: Option<&'a F::Raw<'a>>,
     ) -> Option<F::Outcome> {
         let q = self.q;
-        let host = e.find_host(q, self.subnet, self.pc, flex);
+        let host = e.find_host(q, self.meta, self.subnet, self.pc, flex);
         // Classification, second pass: KNOWN/UNKNOWN and what depends on them.
         if let Some(raw) = raw {
             let hc = match &host {

@@ -203,6 +203,18 @@ pub struct Dhcp6 {
     /// [`Compatibility6`]). Default: none.
     #[serde(default, deserialize_with = "object")]
     pub compatibility: Option<Compatibility6>,
+    /// Where the client's link-layer address (MAC) is looked for, in this
+    /// order (Kea's `mac-sources`): `any` (all below, in Kea's order),
+    /// `raw`, `duid`, `ipv6-link-local`, `client-link-addr-option` (alias
+    /// `rfc6939`), `remote-id` (`rfc4649`), `subscriber-id` (`rfc4580`),
+    /// `docsis-cmts`, `docsis-modem`. Not empty, no source twice.
+    /// Default `["any"]`.
+    pub mac_sources: Option<Vec<String>>,
+    /// Options that relays may supply in a Relay-Supplied Options option
+    /// (66, RFC 6422) for the server to send to the client (Kea's
+    /// `relay-supplied-options`): codes or names of DHCPv6 options, added
+    /// to option 65 (`erp-local-domain-name`), which is always enabled.
+    pub relay_supplied_options: Option<Vec<String>>,
     /// Client classes, in evaluation order. Default none.
     #[serde(default, deserialize_with = "objects")]
     pub client_classes: Option<Vec<ClientClass6>>,

@@ -324,7 +324,7 @@ impl Family for Engine4 {
         sidx
     }
 
-    fn early_global_host(&self, q: &Query4) -> Option<Cow<'_, Reservation4>> {
+    fn early_global_host(&self, q: &Query4, _meta: &RecvMeta) -> Option<Cow<'_, Reservation4>> {
         if !self.cfg.early_global_reservations_lookup {
             return None;
         }
@@ -365,6 +365,7 @@ impl Family for Engine4 {
     fn find_host<'a>(
         &'a self,
         q: &Query4,
+        _meta: &RecvMeta,
         subnet: &'a Subnet4,
         pc: &RefCell<PacketContext>,
         builtin: Option<Vec<u8>>,

@@ -31,6 +31,7 @@
 mod alloc;
 mod family;
 pub mod hosts;
+pub mod mac;
 mod names;
 pub mod packet;
 mod reclaim;

@@ -115,6 +115,8 @@ fn cfg() -> Dhcp6 {
         parked_packet_limit: 256,
         server_tag: String::new(),
         compatibility: Default::default(),
+        mac_sources: vec![ruru_config::MacSource::Any],
+        rsoo_enabled: vec![65],
         statistic_samples: Default::default(),
         lease_checks: Default::default(),
         queue_capacity: None,
