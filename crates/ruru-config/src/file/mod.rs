@@ -465,8 +465,11 @@ pub struct InterfacesConfig {
     /// Milliseconds between those retries. Default 5000.
     pub service_sockets_retry_wait_time: Option<u32>,
     /// `Dhcp4` only: where replies leave, `same-as-inbound` (the default:
-    /// the interface the query came in on, ruru's only way yet) or
-    /// `use-routing` (not supported yet).
+    /// the interface the query came in on) or `use-routing` (with UDP
+    /// sockets, a reply to a relayed query leaves by the interface the
+    /// routing table chooses for the relay's address, from the address of
+    /// the interface the query came in on; no effect with raw sockets, as
+    /// in Kea).
     pub outbound_interface: Option<String>,
 }
 

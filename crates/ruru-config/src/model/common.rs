@@ -209,6 +209,11 @@ pub struct InterfacesConfig {
     pub max_retries: u32,
     /// `service-sockets-retry-wait-time`, milliseconds.
     pub retry_wait_ms: u32,
+    /// `outbound-interface` `use-routing` (DHCPv4): with UDP sockets,
+    /// replies to relayed queries leave by the interface the kernel's
+    /// routing table chooses, not necessarily the one the query came in
+    /// on. Default false (`same-as-inbound`).
+    pub use_routing: bool,
 }
 
 /// `dhcp-socket-type`.

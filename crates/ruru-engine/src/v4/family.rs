@@ -527,7 +527,11 @@ impl Family for Engine4 {
 
     #[inline]
     fn reply(&self, ctx: &Ctx<'_>, d: Draft, bytes: Vec<u8>) -> Reply4 {
-        let dest = reply::destination(ctx.q, &d, self.opts.client_port);
+        let mut dest = reply::destination(ctx.q, &d, self.opts.client_port);
+        // Kea's `use-routing`: replies to relayed queries, UDP sockets only.
+        let ic = &self.cfg.interfaces;
+        dest.routed =
+            ic.use_routing && ic.socket_type == ruru_config::SocketType::Udp && ctx.q.is_relayed();
         match d.msg_type {
             2 => self.stats.inc(Stat::Pkt4OfferSent),
             5 => self.stats.inc(Stat::Pkt4AckSent),

@@ -79,6 +79,7 @@ fn engine() -> Engine4 {
             require_all: false,
             max_retries: 0,
             retry_wait_ms: 5000,
+            use_routing: false,
         },
         lease_database: LeaseDatabase {
             kind: LeaseDbKind::Memfile,
