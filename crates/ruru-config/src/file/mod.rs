@@ -179,6 +179,9 @@ pub struct Dhcp4 {
     /// `compatibility`, see [`Compatibility4`]). Default: none.
     #[serde(default, deserialize_with = "object")]
     pub compatibility: Option<Compatibility4>,
+    /// Kea's `dhcp4o6-port` (DHCPv4-over-DHCPv6, RFC 7341): 0 (Kea's
+    /// default) is off; another port is refused as not supported yet.
+    pub dhcp4o6_port: Option<u16>,
     /// Client classes, in evaluation order. Default none.
     #[serde(default, deserialize_with = "objects")]
     pub client_classes: Option<Vec<ClientClass4>>,
@@ -706,6 +709,14 @@ pub struct OutputOption {
 pub struct Subnet4 {
     pub comment: Option<String>,
     pub user_context: Option<Value>,
+    /// Kea's DHCPv4-over-DHCPv6 subnet selectors (`4o6-interface`,
+    /// `4o6-interface-id`, `4o6-subnet`): refused as not supported yet.
+    #[serde(rename = "4o6-interface")]
+    pub four_o6_interface: Option<Value>,
+    #[serde(rename = "4o6-interface-id")]
+    pub four_o6_interface_id: Option<Value>,
+    #[serde(rename = "4o6-subnet")]
+    pub four_o6_subnet: Option<Value>,
     /// Unique subnet id, > 0. Default: the highest id so far + 1, as Kea.
     pub id: Option<u32>,
     /// The prefix, e.g. `"192.0.2.0/24"`; host bits must be zero. Required.

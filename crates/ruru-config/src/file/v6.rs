@@ -210,6 +210,9 @@ pub struct Dhcp6 {
     /// `docsis-cmts`, `docsis-modem`. Not empty, no source twice.
     /// Default `["any"]`.
     pub mac_sources: Option<Vec<String>>,
+    /// Kea's `dhcp4o6-port` (DHCPv4-over-DHCPv6, RFC 7341): 0 (Kea's
+    /// default) is off; another port is refused as not supported yet.
+    pub dhcp4o6_port: Option<u16>,
     /// Options that relays may supply in a Relay-Supplied Options option
     /// (66, RFC 6422) for the server to send to the client (Kea's
     /// `relay-supplied-options`): codes or names of DHCPv6 options, added

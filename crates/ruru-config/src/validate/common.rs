@@ -220,6 +220,17 @@ pub(super) fn common(v: &mut V, sec: &Section, c: CommonIn<'_>) -> Common {
     }
 }
 
+/// Kea's `dhcp4o6-port`: 0 (Kea's default) is DHCPv4-over-DHCPv6 off;
+/// another port is not supported yet.
+pub(super) fn dhcp4o6_port(v: &mut V, p: &str, port: Option<u16>) {
+    if let Some(port) = port.filter(|&n| n != 0) {
+        v.err(
+            format!("{p}.dhcp4o6-port"),
+            format!("not supported yet: DHCPv4-over-DHCPv6 (RFC 7341) on port {port}: Kea's DHCPv4 and DHCPv6 servers exchange the clients' DHCPv4 messages over this port (and the next); expected 0 (off)"),
+        );
+    }
+}
+
 /// `interfaces-config` (DHCPv6's is converted to this shape first).
 fn interfaces(v: &mut V, p: &str, ic: Option<&file::InterfacesConfig>) -> model::InterfacesConfig {
     let Some(ic) = ic else {

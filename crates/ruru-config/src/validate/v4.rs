@@ -88,6 +88,7 @@ pub(super) fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
             control_sockets: d.control_sockets.as_deref(),
         },
     );
+    super::common::dhcp4o6_port(v, P, d.dhcp4o6_port);
 
     let lifetime = v
         .lifetime(
@@ -478,6 +479,20 @@ fn subnet(
     g: &Globals,
     origin: &Origin<'_>,
 ) -> model::Subnet4 {
+    for (key, set) in [
+        ("4o6-interface", s.four_o6_interface.is_some()),
+        ("4o6-interface-id", s.four_o6_interface_id.is_some()),
+        ("4o6-subnet", s.four_o6_subnet.is_some()),
+    ] {
+        if set {
+            v.err(
+                format!("{p}.{key}"),
+                format!(
+                    "not supported yet: {key} (the subnet of DHCPv4-over-DHCPv6 clients, RFC 7341)"
+                ),
+            );
+        }
+    }
     let lifetime = v
         .lifetime(
             p,

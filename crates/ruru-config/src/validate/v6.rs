@@ -101,6 +101,7 @@ pub(super) fn dhcp6(v: &mut V, d: file::Dhcp6) -> Dhcp6 {
             control_sockets: d.control_sockets.as_deref(),
         },
     );
+    super::common::dhcp4o6_port(v, "Dhcp6", d.dhcp4o6_port);
 
     let valid = v
         .lifetime(
