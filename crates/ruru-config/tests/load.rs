@@ -1431,6 +1431,7 @@ fn sql_database_tls() {
                 PathBuf::from("/etc/kea/client.pem"),
                 PathBuf::from("/etc/kea/client.key")
             )),
+            tls12_suites: None,
         })
     );
     let tls: Vec<_> = d
@@ -1447,6 +1448,7 @@ fn sql_database_tls() {
             Some(ruru_config::DbTls {
                 trust_anchor: PathBuf::from("/etc/kea/cas"),
                 client: None,
+                tls12_suites: None,
             }),
             None
         ]
@@ -1996,4 +1998,43 @@ fn dhcp4o6_is_refused_precisely() {
         d.message.starts_with("not supported yet: 4o6-subnet"),
         "{d}"
     );
+}
+
+/// Kea's `cipher-list`: an OpenSSL list, PostgreSQL with `trust-anchor`
+/// only; refused precisely with MySQL, memfile or no `trust-anchor`.
+#[test]
+fn cipher_list() {
+    let db = |kind: &str, more: &str| {
+        v4(&format!(
+            "\"lease-database\": {{\"type\": \"{kind}\", \"name\": \"kea\"{more}}}"
+        ))
+    };
+    let c = ok(&db(
+        "postgresql",
+        ", \"trust-anchor\": \"/etc/kea/ca.pem\", \"cipher-list\": \"AES128:!aRSA\"",
+    ));
+    match c.dhcp4.unwrap().lease_database.kind {
+        LeaseDbKind::Postgresql(s) => assert_eq!(
+            s.tls.unwrap().tls12_suites.unwrap(),
+            ["TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"]
+        ),
+        k => panic!("{k:?}"),
+    }
+    let d = err(&db(
+        "mysql",
+        ", \"trust-anchor\": \"/etc/kea/ca.pem\", \"cipher-list\": \"AES\"",
+    ));
+    assert_eq!(d.path, "Dhcp4.lease-database.cipher-list", "{d}");
+    assert!(d.message.starts_with("not supported yet with mysql"), "{d}");
+    let d = err(&db("postgresql", ", \"cipher-list\": \"AES\""));
+    assert!(d.message.starts_with("TLS without `trust-anchor`"), "{d}");
+    let d = err(&db(
+        "postgresql",
+        ", \"trust-anchor\": \"/etc/kea/ca.pem\", \"cipher-list\": \"RSA:3DES\"",
+    ));
+    assert!(d.message.contains("selects none"), "{d}");
+    let d = err(&v4(
+        "\"lease-database\": {\"type\": \"memfile\", \"cipher-list\": \"AES\"}",
+    ));
+    assert!(d.message.contains("not \"memfile\""), "{d}");
 }

@@ -529,9 +529,15 @@ pub struct LeaseDatabase {
     /// that asks for one; with `key-file`, and only with `trust-anchor`.
     pub cert_file: Option<String>,
     /// SQL: TLS: the private key (PEM, unencrypted) of `cert-file`.
-    /// (`key-password` and `cipher-list` are Kea keys that ruru refuses as
-    /// not supported yet.)
+    /// (`key-password` is a Kea key that ruru refuses as not supported
+    /// yet.)
     pub key_file: Option<String>,
+    /// SQL: TLS: the TLS 1.2 cipher suites offered, as an OpenSSL cipher
+    /// list (`"AES"`, `"HIGH:!aRSA"`, ...; TLS 1.3 suites are not
+    /// affected, as in OpenSSL); only with `trust-anchor`. PostgreSQL
+    /// only: the MySQL driver does not let ruru choose its suites. Default:
+    /// all that ruru's TLS has.
+    pub cipher_list: Option<String>,
     /// memfile: invalid rows one lease file may have before loading fails
     /// (Kea's `max-row-errors`); 0: no limit. Default 0. Taken and ignored
     /// with a SQL lease database, as in Kea; not a hosts database key.

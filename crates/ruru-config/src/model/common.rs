@@ -292,6 +292,9 @@ pub struct DbTls {
     /// The client certificate chain and its key (PEM), for a server that
     /// asks for a client certificate; both or neither.
     pub client: Option<(PathBuf, PathBuf)>,
+    /// Kea's `cipher-list` (PostgreSQL): the TLS 1.2 suites to offer,
+    /// IANA names in preference order (`None`: all).
+    pub tls12_suites: Option<Vec<String>>,
 }
 
 /// Kea's `on-fail`: what the server does while the lease database is lost
