@@ -397,7 +397,10 @@ pub struct FlexId {
     /// section's family; `None` when absent or empty (Kea: no flex-id is
     /// computed, the library does nothing).
     pub expr: Option<std::sync::Arc<ruru_classify::Expr>>,
-    /// `replace-client-id` (accepted only as `false` for now).
+    /// `replace-client-id`: the flexible identifier replaces the client
+    /// identifier (DHCPv4: 0 then the identifier; DHCPv6: the DUID 0, 0
+    /// then the identifier) for the whole exchange, leases included; the
+    /// reply carries the client's own. Default false.
     pub replace_client_id: bool,
 }
 

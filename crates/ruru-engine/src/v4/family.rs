@@ -453,6 +453,22 @@ impl Family for Engine4 {
     }
 
     #[inline]
+    fn flex_replace_expr(&self) -> Option<&ruru_classify::Expr> {
+        self.cfg
+            .flex_id
+            .as_ref()
+            .filter(|f| f.replace_client_id)
+            .and_then(|f| f.expr.as_deref())
+    }
+
+    fn with_flex_client_id(q: &Query4, flex: &[u8]) -> Query4 {
+        let mut id = vec![0];
+        id.extend_from_slice(flex);
+        let mut out = q.clone();
+        out.original_client_id = Some(out.client_id.replace(id));
+        out
+    }
+
     fn flex_id_expr(&self) -> Option<&ruru_classify::Expr> {
         self.cfg
             .flex_id

@@ -1099,11 +1099,18 @@ impl Engine4 {
                 d.add(12, h.as_bytes().to_vec());
             }
         }
-        // RFC 6842: echo the client identifier.
-        if self.cfg.echo_client_id {
-            if let Some(c) = &q.client_id {
-                d.add(61, c.clone());
+        // RFC 6842: echo the client identifier. With flex-id's
+        // `replace-client-id`, the client's own (if it sent one), whatever
+        // `echo-client-id` says (Kea's pkt4_send callout).
+        match &q.original_client_id {
+            Some(Some(own)) => d.add(61, own.clone()),
+            Some(None) => {}
+            None if self.cfg.echo_client_id => {
+                if let Some(c) = &q.client_id {
+                    d.add(61, c.clone());
+                }
             }
+            None => {}
         }
         // Kea's setFixedFields: the subnet's, overridden by the first class
         // that sets each, overridden by the reservation's.

@@ -166,6 +166,10 @@ pub struct Query4 {
     pub htype: u8,
     /// Option 61 payload.
     pub client_id: Option<Vec<u8>>,
+    /// Set when the built-in flex-id's `replace-client-id` replaced
+    /// `client_id` (Kea's `pkt4_receive` callout): the client's own
+    /// option 61, if it sent one, which the reply carries instead.
+    pub original_client_id: Option<Option<Vec<u8>>>,
     /// Option 50.
     pub requested_ip: Option<Ipv4Addr>,
     /// Option 54.
@@ -300,6 +304,7 @@ pub fn parse(buf: &[u8]) -> Result<Query4, ParseError> {
         hwaddr,
         htype,
         client_id,
+        original_client_id: None,
         requested_ip,
         server_id,
         prl,

@@ -467,6 +467,22 @@ impl Family for Engine6 {
     }
 
     #[inline]
+    fn flex_replace_expr(&self) -> Option<&ruru_classify::Expr> {
+        self.cfg
+            .flex_id
+            .as_ref()
+            .filter(|f| f.replace_client_id)
+            .and_then(|f| f.expr.as_deref())
+    }
+
+    fn with_flex_client_id(q: &Query6, flex: &[u8]) -> Query6 {
+        let mut id = vec![0, 0];
+        id.extend_from_slice(flex);
+        let mut out = q.clone();
+        out.original_client_id = Some(out.client_id.replace(id));
+        out
+    }
+
     fn flex_id_expr(&self) -> Option<&ruru_classify::Expr> {
         self.cfg.flex_id.as_ref().and_then(|f| f.expr.as_deref())
     }
@@ -507,7 +523,7 @@ impl Family for Engine6 {
                     r.opts_mut()
                         .insert(DhcpOption::ServerId(self.opts.server_duid.clone()));
                     r.opts_mut()
-                        .insert(DhcpOption::ClientId(ctx.duid().to_vec()));
+                        .insert(DhcpOption::ClientId(ctx.sent_duid().to_vec()));
                     Handled::Encode(r)
                 }
                 _ => Handled::Drop(Drop6::Unicast),

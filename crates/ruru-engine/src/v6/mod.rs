@@ -179,6 +179,16 @@ impl<'a> Ctx<'a> {
     fn duid(&self) -> &'a [u8] {
         self.q.client_id.as_deref().unwrap_or_default()
     }
+
+    /// The DUID the client sent, for the reply's Client Identifier: not
+    /// [`Ctx::duid`] when flex-id's `replace-client-id` replaced it.
+    #[inline]
+    fn sent_duid(&self) -> &'a [u8] {
+        match &self.q.original_client_id {
+            Some(own) => own.as_deref().unwrap_or_default(),
+            None => self.duid(),
+        }
+    }
 }
 
 /// The leases written and deleted for a message, kept only when a

@@ -97,6 +97,10 @@ pub struct Query6 {
     /// Relays, outermost (the one that sent to us) first.
     pub relays: Vec<Relay>,
     pub client_id: Option<Vec<u8>>,
+    /// Set when the built-in flex-id's `replace-client-id` replaced
+    /// `client_id` (Kea's `pkt6_receive` callout): the client's own DUID,
+    /// which the reply's Client Identifier carries.
+    pub original_client_id: Option<Option<Vec<u8>>>,
     pub server_id: Option<Vec<u8>>,
     pub oro: Vec<u16>,
     pub rapid_commit: bool,
@@ -321,6 +325,7 @@ pub fn parse(buf: &[u8]) -> Result<Query6, ParseError6> {
         msg_type: msg.msg_type(),
         relays,
         client_id,
+        original_client_id: None,
         server_id,
         oro,
         rapid_commit,

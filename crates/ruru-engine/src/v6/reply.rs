@@ -109,7 +109,7 @@ impl Engine6 {
         reply
             .opts_mut()
             .insert(DhcpOption::ServerId(self.opts.server_duid.clone()));
-        let duid = ctx.duid();
+        let duid = ctx.sent_duid();
         if !duid.is_empty() {
             reply.opts_mut().insert(DhcpOption::ClientId(duid.to_vec()));
         }
