@@ -608,16 +608,6 @@ fn not_supported_yet() {
         check(&d, 2, 2, top, &format!("not supported yet: {top}"));
     }
     let d = err(&v4(
-        "\"lease-database\": {\"type\": \"postgresql\", \"name\": \"kea\", \"cipher-list\": \"AES\"}",
-    ));
-    check(
-        &d,
-        2,
-        57,
-        "Dhcp4.lease-database.cipher-list",
-        "not supported yet: Dhcp4.lease-database.cipher-list",
-    );
-    let d = err(&v4(
         "\"hosts-database\": {\"type\": \"mysql\", \"name\": \"kea\", \"key-password\": \"x\"}",
     ));
     check(
