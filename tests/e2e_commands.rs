@@ -98,6 +98,7 @@ fn server_commands() {
         "reservation-add",
         "statistic-get",
         "config-set",
+        "server-tag-get",
         "subnet4-list",
         "leases-reclaim",
     ] {
@@ -171,7 +172,18 @@ fn config_commands() {
     );
     // config-set applies at once; a bad one keeps the running config.
     conf["Dhcp4"]["subnet4"][0]["option-data"][0]["data"] = json!("192.0.2.254");
+    // server-tag: "" until set, then verbatim, answered as Kea answers
+    // it (no text).
+    assert_eq!(
+        cmd(&e.sock, "server-tag-get", None),
+        json!({"result": 0, "arguments": {"server-tag": ""}})
+    );
+    conf["Dhcp4"]["server-tag"] = json!("  My server ");
     assert_eq!(result(&cmd(&e.sock, "config-set", Some(conf.clone()))), 0);
+    assert_eq!(
+        cmd(&e.sock, "server-tag-get", None),
+        json!({"result": 0, "arguments": {"server-tag": "  My server "}})
+    );
     let mut c = Client::new(1, e.relay.addr);
     let offer = e.relay.exchange(&c.discover()).unwrap();
     assert_eq!(

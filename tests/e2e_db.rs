@@ -1280,6 +1280,11 @@ impl PrivatePg {
     /// of `pki` ([`make_pki`]); its `ssl_ca_file` is `pki`'s CA, for
     /// client certificates.
     fn with_tls(test: &str, pki: &std::path::Path) -> Option<PrivatePg> {
+        PrivatePg::with_tls_opts(test, pki, "")
+    }
+
+    /// [`PrivatePg::with_tls`] with more server options (`-c ...`).
+    fn with_tls_opts(test: &str, pki: &std::path::Path, more: &str) -> Option<PrivatePg> {
         let mut pg = PrivatePg::initdb(test)?;
         let data = pg.data();
         for f in ["server.pem", "server.key", "ca.pem"] {
@@ -1304,10 +1309,11 @@ impl PrivatePg {
                 .unwrap();
             assert!(st.success());
         }
-        pg.extra = "-c ssl=on -c ssl_cert_file=server.pem -c ssl_key_file=server.key -c ssl_ca_file=ca.pem".into();
+        pg.extra = format!("-c ssl=on -c ssl_cert_file=server.pem -c ssl_key_file=server.key -c ssl_ca_file=ca.pem {more}");
         pg.tls = Some(ruru_lease_sql::sql::DbTls {
             trust_anchor: pki.join("ca.pem"),
             client: None,
+            tls12_suites: None,
         });
         pg.start();
         PgStore::execute_admin(&pg.opts("postgres"), "CREATE DATABASE ruru").unwrap();
@@ -1916,6 +1922,78 @@ fn tls_store_works(open: &dyn Fn() -> Box<dyn LeaseStore>, clear: &dyn Fn()) {
     assert_eq!(open().get4(l.addr), Some(l));
 }
 
+/// Kea's `cipher-list` with PostgreSQL: a private server that speaks TLS
+/// 1.2 with one suite only (ECDHE-ECDSA-AES128-GCM-SHA256: the test CA's
+/// keys are ECDSA). A list without that suite cannot connect, one with it
+/// (and the default, every suite) can; the configuration's OpenSSL list is
+/// what `ruru db version` uses.
+#[test]
+fn pg_tls_cipher_list() {
+    let test = "pg_tls_cipher_list";
+    let pki = tempfile::tempdir().unwrap();
+    make_pki(pki.path(), "postgres");
+    let Some(pg) = PrivatePg::with_tls_opts(
+        test,
+        pki.path(),
+        "-c ssl_ciphers=ECDHE-ECDSA-AES128-GCM-SHA256 -c ssl_max_protocol_version=TLSv1.2",
+    ) else {
+        return;
+    };
+    let opts = pg.opts("postgres");
+    assert!(
+        PgStore::execute_admin(&opts, "SELECT 1").is_ok(),
+        "default: every suite"
+    );
+    let with = |names: &[&str]| DbOptions {
+        tls: opts.tls.clone().map(|t| ruru_lease_sql::sql::DbTls {
+            tls12_suites: Some(names.iter().map(|s| s.to_string()).collect()),
+            ..t
+        }),
+        ..opts.clone()
+    };
+    let e = PgStore::execute_admin(
+        &with(&["TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"]),
+        "SELECT 1",
+    )
+    .map(|_| ())
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.to_lowercase().contains("handshake") || e.contains("TLS"),
+        "{e}"
+    );
+    assert!(PgStore::execute_admin(
+        &with(&[
+            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
+        ]),
+        "SELECT 1"
+    )
+    .is_ok());
+
+    // The binary: the OpenSSL list of the configuration file.
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("ruru.json");
+    let db = |list: &str| {
+        format!(
+            r#"{{ "type": "postgresql", "name": "postgres", "host": "localhost", "port": {},
+                 "user": "postgres", "connect-timeout": 3, "trust-anchor": "{}", "cipher-list": "{list}" }}"#,
+            pg.port,
+            pki.path().join("ca.pem").display()
+        )
+    };
+    std::fs::write(&cfg, config4(&db("AES256"), &[Ipv4Addr::new(127, 0, 0, 1)])).unwrap();
+    let (ok, text) = ruru_db("version", &cfg);
+    assert!(!ok, "AES256 only: {text}");
+    std::fs::write(
+        &cfg,
+        config4(&db("AES128:!aRSA"), &[Ipv4Addr::new(127, 0, 0, 1)]),
+    )
+    .unwrap();
+    let (ok, text) = ruru_db("version", &cfg);
+    assert!(ok, "AES128: {text}");
+}
+
 /// TLS to PostgreSQL (Kea's `trust-anchor`, `cert-file`, `key-file`), on
 /// a private server that takes TLS connections only: with the CA that
 /// signed its certificate the store works (conformance suite); with
@@ -1947,6 +2025,7 @@ fn pg_tls() {
     wrong.tls = Some(ruru_lease_sql::sql::DbTls {
         trust_anchor: pki.path().join("other-ca.pem"),
         client: None,
+        tls12_suites: None,
     });
     let e = err_text(PgStore::open(&wrong));
     assert!(e.contains("certificate verification failed"), "{e}");
@@ -1972,6 +2051,7 @@ fn pg_tls() {
     wrong.tls = Some(ruru_lease_sql::sql::DbTls {
         trust_anchor: missing.clone(),
         client: None,
+        tls12_suites: None,
     });
     let e = err_text(PgStore::open(&wrong));
     assert!(
@@ -1986,6 +2066,7 @@ fn pg_tls() {
         tls: Some(ruru_lease_sql::sql::DbTls {
             trust_anchor: cas.path().to_path_buf(),
             client: None,
+            tls12_suites: None,
         }),
         ..opts.clone()
     };
@@ -2032,6 +2113,7 @@ fn pg_tls() {
         tls: Some(ruru_lease_sql::sql::DbTls {
             trust_anchor: ca.clone(),
             client: Some((pki.path().join("client.pem"), pki.path().join("client.key"))),
+            tls12_suites: None,
         }),
         ..opts.clone()
     };
@@ -2148,6 +2230,7 @@ impl PrivateMy {
         o.tls = Some(ruru_lease_sql::sql::DbTls {
             trust_anchor: pki.join("ca.pem"),
             client: None,
+            tls12_suites: None,
         });
         o
     }
@@ -2192,6 +2275,7 @@ fn mysql_tls() {
         tls: Some(ruru_lease_sql::sql::DbTls {
             trust_anchor,
             client: None,
+            tls12_suites: None,
         }),
         ..opts.clone()
     };
@@ -2233,6 +2317,7 @@ fn mysql_tls() {
         tls: Some(ruru_lease_sql::sql::DbTls {
             trust_anchor: pki.path().join("ca.pem"),
             client: Some((pki.path().join(cert), pki.path().join(key))),
+            tls12_suites: None,
         }),
         ..user.clone()
     };

@@ -38,6 +38,7 @@
 //! - `v6`: the `Dhcp6` section (preferred lifetimes, PD pools, DUID
 //!   reservations, `server-id`).
 
+mod ciphers;
 mod classes;
 mod common;
 mod control;

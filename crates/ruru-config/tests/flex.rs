@@ -83,15 +83,16 @@ fn flex_id_errors_are_located() {
         "Dhcp4.hooks-libraries[0].parameters.identifer-expression",
         "unknown parameter `identifer-expression` of libdhcp_flex_id.so",
     );
-    let line = r#"{"library": "libdhcp_flex_id.so", "parameters": {"replace-client-id": true}}"#;
+    let line = r#"{"library": "libdhcp_flex_id.so", "parameters": {"replace-client-id": 1}}"#;
     let d = err(&lib4(line));
-    check(
-        &d,
-        3,
-        col(line, "true"),
-        "Dhcp4.hooks-libraries[0].parameters.replace-client-id",
-        "not supported yet: replace-client-id true",
+    assert_eq!(
+        d.path,
+        "Dhcp4.hooks-libraries[0].parameters.replace-client-id"
     );
+    let c = ok4(&lib4(
+        r#"{"library": "libdhcp_flex_id.so", "parameters": {"identifier-expression": "pkt4.mac", "replace-client-id": true}}"#,
+    ));
+    assert!(c.flex_id.unwrap().replace_client_id);
     let line = r#"{"library": "libdhcp_flex_id.so", "parameters": {"ignore-iaid": true}}"#;
     let d = err(&lib6(line));
     assert!(d.message.contains("not supported yet: ignore-iaid"), "{d}");

@@ -608,16 +608,6 @@ fn not_supported_yet() {
         check(&d, 2, 2, top, &format!("not supported yet: {top}"));
     }
     let d = err(&v4(
-        "\"lease-database\": {\"type\": \"postgresql\", \"name\": \"kea\", \"cipher-list\": \"AES\"}",
-    ));
-    check(
-        &d,
-        2,
-        57,
-        "Dhcp4.lease-database.cipher-list",
-        "not supported yet: Dhcp4.lease-database.cipher-list",
-    );
-    let d = err(&v4(
         "\"hosts-database\": {\"type\": \"mysql\", \"name\": \"kea\", \"key-password\": \"x\"}",
     ));
     check(
@@ -1431,6 +1421,7 @@ fn sql_database_tls() {
                 PathBuf::from("/etc/kea/client.pem"),
                 PathBuf::from("/etc/kea/client.key")
             )),
+            tls12_suites: None,
         })
     );
     let tls: Vec<_> = d
@@ -1447,6 +1438,7 @@ fn sql_database_tls() {
             Some(ruru_config::DbTls {
                 trust_anchor: PathBuf::from("/etc/kea/cas"),
                 client: None,
+                tls12_suites: None,
             }),
             None
         ]
@@ -1848,15 +1840,10 @@ fn outbound_interface() {
     ok(&v4(
         "\"interfaces-config\": {\"interfaces\": [\"lo\"], \"outbound-interface\": \"same-as-inbound\"}",
     ));
-    let d = err(&v4(
+    let c = ok(&v4(
         "\"interfaces-config\": {\"dhcp-socket-type\": \"udp\", \"outbound-interface\": \"use-routing\"}",
     ));
-    assert_eq!(d.path, "Dhcp4.interfaces-config.outbound-interface", "{d}");
-    assert!(
-        d.message
-            .starts_with("not supported yet: outbound-interface \"use-routing\""),
-        "{d}"
-    );
+    assert!(c.dhcp4.unwrap().interfaces.use_routing);
     let d = err(&v4(
         "\"interfaces-config\": {\"outbound-interface\": \"routing\"}",
     ));
@@ -1956,4 +1943,146 @@ fn control_agent_section() {
             ruru_config::load(&dir.join("agent").join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
         assert_eq!(c.agent_sockets.len(), 1, "{f}");
     }
+}
+
+/// Kea's `compatibility`: the four DHCPv4 flags (default false), the one
+/// DHCPv6 flag; the DHCPv4-only ones are unknown in `Dhcp6`, as in Kea.
+#[test]
+fn compatibility_flags() {
+    let c = ok(&v4(
+        "\"compatibility\": {\"lenient-option-parsing\": true, \"ignore-dhcp-server-identifier\": true, \"ignore-rai-link-selection\": false, \"exclude-first-last-24\": true}",
+    ));
+    let d = c.dhcp4.unwrap();
+    assert_eq!(
+        d.compatibility,
+        ruru_config::Compatibility {
+            lenient_option_parsing: true,
+            ignore_dhcp_server_identifier: true,
+            ignore_rai_link_selection: false,
+            exclude_first_last_24: true,
+        }
+    );
+    let c = ok(&v4("\"compatibility\": {}"));
+    assert_eq!(
+        c.dhcp4.unwrap().compatibility,
+        ruru_config::Compatibility::default()
+    );
+    let c = ok("{\"Dhcp6\": {\"compatibility\": {\"lenient-option-parsing\": true}}}");
+    assert!(c.dhcp6.unwrap().compatibility.lenient_option_parsing);
+    let d = err("{\"Dhcp6\": {\"compatibility\": {\"ignore-rai-link-selection\": true}}}");
+    assert!(
+        d.message
+            .starts_with("unknown key `ignore-rai-link-selection`"),
+        "{d}"
+    );
+    let d = err(&v4("\"compatibility\": {\"lenient-option-parsing\": 1}"));
+    assert_eq!(d.path, "Dhcp4.compatibility.lenient-option-parsing", "{d}");
+}
+
+/// Kea's `server-tag`, kept verbatim (default empty).
+#[test]
+fn server_tag() {
+    let c = ok(&v4("\"server-tag\": \"  Foo \""));
+    assert_eq!(c.dhcp4.unwrap().server_tag, "  Foo ");
+    let c = ok("{\"Dhcp6\": {}}");
+    assert_eq!(c.dhcp6.unwrap().server_tag, "");
+}
+
+/// Kea's `mac-sources` (DHCPv6): names and aliases in order, default
+/// `any`; an unknown name, a source twice (an alias counts) or an empty
+/// list are errors, as in Kea. `relay-supplied-options`: codes or names,
+/// 65 always enabled.
+#[test]
+fn mac_sources_and_relay_supplied_options() {
+    use ruru_config::MacSource;
+    let c = ok("{\"Dhcp6\": {\"mac-sources\": [\"rfc6939\", \"duid\", \"ipv6-link-local\", \"docsis-modem\"], \"relay-supplied-options\": [\"110\", \"dns-servers\", \" 120 \"]}}");
+    let d = c.dhcp6.unwrap();
+    assert_eq!(
+        d.mac_sources,
+        [
+            MacSource::ClientLinkAddrOption,
+            MacSource::Duid,
+            MacSource::Ipv6LinkLocal,
+            MacSource::DocsisModem
+        ]
+    );
+    assert_eq!(d.rsoo_enabled, [23, 65, 110, 120]);
+    let d = ok("{\"Dhcp6\": {}}").dhcp6.unwrap();
+    assert_eq!(d.mac_sources, [MacSource::Any]);
+    assert_eq!(d.rsoo_enabled, [65]);
+    let d = err("{\"Dhcp6\": {\"mac-sources\": [\"remote-id\", \"rfc4649\"]}}");
+    assert_eq!(d.path, "Dhcp6.mac-sources[1]", "{d}");
+    assert!(d.message.contains("given twice"), "{d}");
+    let d = err("{\"Dhcp6\": {\"mac-sources\": [\"docsis\"]}}");
+    assert!(d.message.starts_with("unknown mac source `docsis`"), "{d}");
+    let d = err("{\"Dhcp6\": {\"mac-sources\": []}}");
+    assert_eq!(d.path, "Dhcp6.mac-sources", "{d}");
+    let d = err("{\"Dhcp6\": {\"relay-supplied-options\": [\"no-such-option\"]}}");
+    assert_eq!(d.path, "Dhcp6.relay-supplied-options[0]", "{d}");
+    // Kea's DHCPv4 server has neither.
+    let d = err(&v4("\"mac-sources\": [\"any\"]"));
+    assert!(d.message.contains("mac-sources"), "{d}");
+}
+
+/// DHCPv4-over-DHCPv6: `dhcp4o6-port` 0 (Kea's default, off) is taken; a
+/// port, or a subnet's `4o6-*` selector, is refused as not supported yet,
+/// saying what it is.
+#[test]
+fn dhcp4o6_is_refused_precisely() {
+    ok(&v4("\"dhcp4o6-port\": 0"));
+    ok("{\"Dhcp6\": {\"dhcp4o6-port\": 0}}");
+    let d = err("{\"Dhcp6\": {\"dhcp4o6-port\": 6767}}");
+    assert_eq!(d.path, "Dhcp6.dhcp4o6-port", "{d}");
+    assert!(
+        d.message
+            .starts_with("not supported yet: DHCPv4-over-DHCPv6 (RFC 7341) on port 6767"),
+        "{d}"
+    );
+    let d = err(&subnet_cfg(
+        "\"subnet\": \"192.0.2.0/24\", \"4o6-subnet\": \"2001:db8::/64\"",
+    ));
+    assert_eq!(d.path, "Dhcp4.subnet4[0].4o6-subnet", "{d}");
+    assert!(
+        d.message.starts_with("not supported yet: 4o6-subnet"),
+        "{d}"
+    );
+}
+
+/// Kea's `cipher-list`: an OpenSSL list, PostgreSQL with `trust-anchor`
+/// only; refused precisely with MySQL, memfile or no `trust-anchor`.
+#[test]
+fn cipher_list() {
+    let db = |kind: &str, more: &str| {
+        v4(&format!(
+            "\"lease-database\": {{\"type\": \"{kind}\", \"name\": \"kea\"{more}}}"
+        ))
+    };
+    let c = ok(&db(
+        "postgresql",
+        ", \"trust-anchor\": \"/etc/kea/ca.pem\", \"cipher-list\": \"AES128:!aRSA\"",
+    ));
+    match c.dhcp4.unwrap().lease_database.kind {
+        LeaseDbKind::Postgresql(s) => assert_eq!(
+            s.tls.unwrap().tls12_suites.unwrap(),
+            ["TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"]
+        ),
+        k => panic!("{k:?}"),
+    }
+    let d = err(&db(
+        "mysql",
+        ", \"trust-anchor\": \"/etc/kea/ca.pem\", \"cipher-list\": \"AES\"",
+    ));
+    assert_eq!(d.path, "Dhcp4.lease-database.cipher-list", "{d}");
+    assert!(d.message.starts_with("not supported yet with mysql"), "{d}");
+    let d = err(&db("postgresql", ", \"cipher-list\": \"AES\""));
+    assert!(d.message.starts_with("TLS without `trust-anchor`"), "{d}");
+    let d = err(&db(
+        "postgresql",
+        ", \"trust-anchor\": \"/etc/kea/ca.pem\", \"cipher-list\": \"RSA:3DES\"",
+    ));
+    assert!(d.message.contains("selects none"), "{d}");
+    let d = err(&v4(
+        "\"lease-database\": {\"type\": \"memfile\", \"cipher-list\": \"AES\"}",
+    ));
+    assert!(d.message.contains("not \"memfile\""), "{d}");
 }

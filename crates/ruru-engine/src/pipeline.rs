@@ -134,6 +134,11 @@ pub(crate) trait Family: Sized {
     fn set_query<'a>(a: &mut HookArgs<'a>, q: &'a Self::Query);
     /// Sets the response argument (`response4` / `response6`).
     fn set_response<'a>(a: &mut HookArgs<'a>, d: &'a mut Self::Draft);
+    /// Whether the options that [`Family::parse`] keeps raw parse as Kea
+    /// parses them: its vendor class option's length-value tuples, with or
+    /// without `compatibility.lenient-option-parsing` (a packet that fails
+    /// is dropped as one that does not parse).
+    fn options_parse(&self, raw: &Self::Raw<'_>) -> bool;
     /// Whether the query is one this server answers, before any subnet.
     fn check(&self, q: &Self::Query, meta: &Self::Meta) -> Result<(), Self::Drop>;
     /// The subnet's index in [`Family::subnets`], before `subnetN_select`:
@@ -150,6 +155,7 @@ pub(crate) trait Family: Sized {
     fn find_host<'a>(
         &'a self,
         q: &Self::Query,
+        meta: &Self::Meta,
         subnet: &'a Self::Subnet,
         pc: &RefCell<PacketContext>,
         flex: Option<Vec<u8>>,
@@ -157,7 +163,11 @@ pub(crate) trait Family: Sized {
     /// Kea's `early-global-reservations-lookup`: the client's global
     /// reservation, looked up before subnet selection (`None` when the
     /// option is off or the client has none).
-    fn early_global_host(&self, _q: &Self::Query) -> Option<Cow<'_, Self::Host>> {
+    fn early_global_host(
+        &self,
+        _q: &Self::Query,
+        _meta: &Self::Meta,
+    ) -> Option<Cow<'_, Self::Host>> {
         None
     }
     /// The subnets of the shared network subnet `sidx` is in (indices
@@ -193,6 +203,14 @@ pub(crate) trait Family: Sized {
     /// The built-in flex-id's `identifier-expression`, when it is
     /// configured and used for reservations.
     fn flex_id_expr(&self) -> Option<&ruru_classify::Expr>;
+    /// The built-in flex-id's `identifier-expression` when its
+    /// `replace-client-id` is true (whatever `host-reservation-identifiers`
+    /// says, as Kea's library).
+    fn flex_replace_expr(&self) -> Option<&ruru_classify::Expr>;
+    /// `q` as Kea's flex-id with `replace-client-id` makes it: the client
+    /// identifier (DHCPv4: 0 then `flex`; DHCPv6: the DUID 0, 0 then
+    /// `flex`), the client's own kept for the reply.
+    fn with_flex_client_id(q: &Self::Query, flex: &[u8]) -> Self::Query;
     /// The built-in flex-option's entries (empty: not configured).
     fn flex_options(&self) -> &[ruru_config::FlexOption];
     /// The per-exchange state of a new exchange.
@@ -329,18 +347,22 @@ pub(crate) fn process<F: Family>(
         Err(()) => return drop(e, None, F::HOOK),
     };
     let buf = rewritten.as_deref().unwrap_or(buf);
-    let q = match F::parse(buf) {
+    let q0 = match F::parse(buf) {
         Ok(q) => q,
         Err(err) => {
             F::log_malformed(meta, &err);
             return drop(e, None, F::PARSE_FAILED);
         }
     };
-    e.count_received(&q);
+    let q = &q0;
+    if !e.options_parse(&F::raw(buf, q, meta)) {
+        return drop(e, Some(q), F::PARSE_FAILED);
+    }
+    e.count_received(q);
     // Classification, first pass: what does not depend on KNOWN/UNKNOWN.
     let defs = e.class_defs();
     let classifies = e.classifies();
-    let raw = classifies.then(|| F::raw(buf, &q, meta));
+    let raw = classifies.then(|| F::raw(buf, q, meta));
     let mut classes = ClassSet::new();
     if let Some(raw) = &raw {
         classify::on_receive(raw, defs, e.class_plan(), &mut classes);
@@ -349,46 +371,56 @@ pub(crate) fn process<F: Family>(
     if let Some(h) = hooks_at(e, F::PKT_RECEIVE) {
         let mut pcm = pc.borrow_mut();
         let mut a = HookArgs::new(F::PKT_RECEIVE, &mut pcm);
-        F::set_query(&mut a, &q);
+        F::set_query(&mut a, q);
         a.classes = Some(&classes);
         if h.call(&mut a) != NextStep::Continue {
             std::mem::drop(pcm);
-            return drop(e, Some(&q), F::HOOK);
+            return drop(e, Some(q), F::HOOK);
         }
     }
     if raw.is_some() && classes.has_drop() {
-        return drop(e, Some(&q), F::CLASS_DROP);
+        return drop(e, Some(q), F::CLASS_DROP);
     }
-    if let Err(why) = e.check(&q, meta) {
-        return drop(e, Some(&q), why);
+    if let Err(why) = e.check(q, meta) {
+        return drop(e, Some(q), why);
     }
+    // The built-in flex-id with `replace-client-id`: from here on, the
+    // query's client identifier is the flexible identifier (Kea's
+    // pktN_receive callout of libdhcp_flex_id.so).
+    let replaced = match (e.flex_replace_expr(), &raw) {
+        (Some(x), Some(raw)) => crate::flex::flex_id(raw, &classes, x)
+            .filter(|id| !id.is_empty())
+            .map(|id| F::with_flex_client_id(q, &id)),
+        _ => None,
+    };
+    let q = replaced.as_ref().unwrap_or(q);
     // Kea's early global reservation lookup: its classes and KNOWN (never
     // UNKNOWN), and the classes depending on them, before subnet selection.
     if let Some(raw) = &raw {
-        if let Some(h) = e.early_global_host(&q) {
+        if let Some(h) = e.early_global_host(q, meta) {
             let hc = match &h {
                 Cow::Borrowed(h) => HostClasses::Borrowed(F::host_classes(h)),
                 Cow::Owned(h) => HostClasses::Copied(F::host_classes(h)),
             };
             classify::after_host(raw, defs, e.class_plan(), &mut classes, Some(hc));
             if classes.has_drop() {
-                return drop(e, Some(&q), F::CLASS_DROP);
+                return drop(e, Some(q), F::CLASS_DROP);
             }
         }
     }
     // subnetN_select: callouts may choose another subnet (or none).
-    let mut selected = e.select_subnet(&q, meta, &classes);
+    let mut selected = e.select_subnet(q, meta, &classes);
     if let Some(h) = hooks_at(e, F::SUBNET_SELECT) {
         let mut pcm = pc.borrow_mut();
         let mut a = HookArgs::new(F::SUBNET_SELECT, &mut pcm);
-        F::set_query(&mut a, &q);
+        F::set_query(&mut a, q);
         a.classes = Some(&classes);
         a.subnet_id = selected.map(|i| F::subnet_id(&e.subnets()[i]));
         a.text
             .push((F::SUBNET_COLLECTION, e.subnet_collection().to_owned()));
         if h.call(&mut a) != NextStep::Continue {
             std::mem::drop(pcm);
-            return drop(e, Some(&q), F::HOOK);
+            return drop(e, Some(q), F::HOOK);
         }
         selected = a
             .subnet_id
@@ -396,9 +428,9 @@ pub(crate) fn process<F: Family>(
     }
     let (sidx, subnet) = match selected {
         Some(i) => (i, &e.subnets()[i]),
-        None => match e.no_subnet(&q) {
+        None => match e.no_subnet(q) {
             Some(s) => (NO_SUBNET, s),
-            None => return drop(e, Some(&q), F::NO_SUBNET),
+            None => return drop(e, Some(q), F::NO_SUBNET),
         },
     };
     // hostN_identifier: the reservation, with the built-in flex-id's
@@ -417,7 +449,7 @@ pub(crate) fn process<F: Family>(
         e.network_members(sidx)
     };
     if members.len() > 1 {
-        let start = e.preferred_member(store, &q, members, sidx);
+        let start = e.preferred_member(store, q, members, sidx);
         let pos = members.iter().position(|&m| m == start).unwrap_or(0);
         let order: Vec<usize> = members[pos..]
             .iter()
@@ -437,7 +469,7 @@ pub(crate) fn process<F: Family>(
             };
             let exchange = Exchange {
                 buf,
-                q: &q,
+                q,
                 meta,
                 pc: &pc,
                 sidx: m,
@@ -450,11 +482,11 @@ pub(crate) fn process<F: Family>(
                 return o;
             }
         }
-        return drop(e, Some(&q), F::NO_SUBNET);
+        return drop(e, Some(q), F::NO_SUBNET);
     }
     let exchange = Exchange {
         buf,
-        q: &q,
+        q,
         meta,
         pc: &pc,
         sidx,
@@ -465,7 +497,7 @@ pub(crate) fn process<F: Family>(
     };
     match exchange.run(e, store, flex, classes, raw.as_ref()) {
         Some(o) => o,
-        None => drop(e, Some(&q), F::NO_SUBNET),
+        None => drop(e, Some(q), F::NO_SUBNET),
     }
 }
 
@@ -498,7 +530,7 @@ impl<'a, F: Family> Exchange<'a, F> {
         raw: Option<&'a F::Raw<'a>>,
     ) -> Option<F::Outcome> {
         let q = self.q;
-        let host = e.find_host(q, self.subnet, self.pc, flex);
+        let host = e.find_host(q, self.meta, self.subnet, self.pc, flex);
         // Classification, second pass: KNOWN/UNKNOWN and what depends on them.
         if let Some(raw) = raw {
             let hc = match &host {

@@ -142,6 +142,11 @@ pub struct DbTls {
     /// Kea's `cert-file` and `key-file` (PEM; the key unencrypted): the
     /// client certificate, for a server that asks for one.
     pub client: Option<(PathBuf, PathBuf)>,
+    /// Kea's `cipher-list` (PostgreSQL only): the TLS 1.2 suites offered,
+    /// by IANA name (`TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256`), in
+    /// preference order; TLS 1.3 suites are all offered, as OpenSSL's
+    /// cipher list leaves them. `None`: every suite.
+    pub tls12_suites: Option<Vec<String>>,
 }
 
 /// The shortest wait between two reconnection attempts (a

@@ -110,6 +110,9 @@ pub struct SendTo<'a> {
     /// Client hardware address and type (1 = Ethernet).
     pub chaddr: &'a [u8],
     pub htype: u8,
+    /// Leave by the interface the routing table chooses (Kea's
+    /// `outbound-interface` `use-routing`; UDP sockets only).
+    pub routed: bool,
 }
 
 /// A DHCPv4 socket on one interface, of either Kea socket type.

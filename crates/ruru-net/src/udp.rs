@@ -4,10 +4,22 @@
 //! wants delivered at link level to a client without an address cannot be
 //! sent through a UDP socket (there is no ARP entry for it), so it is
 //! broadcast on the link instead, as Kea does.
+//!
+//! Kea's `outbound-interface` `use-routing` ([`SendTo::routed`]): a socket
+//! bound to a device can only send on it, so such replies go through a
+//! second socket on the same port bound to no device, opened at the first
+//! one, with the receiving interface's address as source (IP_PKTINFO
+//! `ipi_spec_dst`, interface index 0): the kernel's routing table picks
+//! the interface, as for Kea's reply with no interface index.
 
 use std::io;
+use std::io::IoSlice;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::os::fd::AsRawFd;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+
+use nix::sys::socket::{sendmsg, ControlMessage, MsgFlags, SockaddrIn};
 
 use socket2::{Domain, Protocol, Socket, Type};
 use tracing::warn;
@@ -22,6 +34,10 @@ pub struct UdpSocket4 {
     pub iface: String,
     /// The interface address used as server identifier.
     pub local: Ipv4Addr,
+    /// The socket bound to no device for `use-routing` replies, opened at
+    /// the first one (`None` inside: it could not be opened) and shared by
+    /// the clones.
+    routed: Arc<OnceLock<Option<std::net::UdpSocket>>>,
 }
 
 /// Opens a UDP socket bound to `port` on device `iface`, broadcast-capable,
@@ -54,7 +70,20 @@ pub fn open(
         sock: sock.into(),
         iface: iface.to_string(),
         local,
+        routed: Arc::new(OnceLock::new()),
     })
+}
+
+/// The send-only socket of `use-routing`: `0.0.0.0:port`, no device. It
+/// also receives copies of the broadcasts to the port, never read: its
+/// receive buffer is the smallest the kernel allows.
+fn open_routed(port: u16) -> io::Result<std::net::UdpSocket> {
+    let sock = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?;
+    sock.set_reuse_address(true)?;
+    sock.set_broadcast(true)?;
+    sock.set_recv_buffer_size(1)?;
+    sock.bind(&SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port)).into())?;
+    Ok(sock.into())
 }
 
 impl UdpSocket4 {
@@ -63,6 +92,7 @@ impl UdpSocket4 {
             sock: self.sock.try_clone()?,
             iface: self.iface.clone(),
             local: self.local,
+            routed: self.routed.clone(),
         })
     }
 
@@ -86,8 +116,58 @@ impl UdpSocket4 {
         } else {
             to.addr
         };
-        let dest = SocketAddr::V4(SocketAddrV4::new(addr, to.port));
-        self.sock.send_to(bytes, dest).map(|_| ())
+        let dest = SocketAddrV4::new(addr, to.port);
+        if to.routed {
+            if let Some(r) = self.routed_socket() {
+                return self.send_routed(r, bytes, dest);
+            }
+        }
+        self.sock.send_to(bytes, SocketAddr::V4(dest)).map(|_| ())
+    }
+
+    /// The `use-routing` socket, opened at the first call; `None` (and a
+    /// warning, once) when it cannot be opened: replies then leave by the
+    /// receiving interface.
+    fn routed_socket(&self) -> Option<&std::net::UdpSocket> {
+        self.routed
+            .get_or_init(|| {
+                let port = self.sock.local_addr().ok()?.port();
+                match open_routed(port) {
+                    Ok(s) => Some(s),
+                    Err(e) => {
+                        warn!(iface = %self.iface, error = %e, "outbound-interface use-routing: cannot open the socket for routed replies; they leave by the receiving interface");
+                        None
+                    }
+                }
+            })
+            .as_ref()
+    }
+
+    /// Sends through the `use-routing` socket from this interface's
+    /// address, the interface left to the routing table.
+    fn send_routed(
+        &self,
+        r: &std::net::UdpSocket,
+        bytes: &[u8],
+        dest: SocketAddrV4,
+    ) -> io::Result<()> {
+        let info = libc::in_pktinfo {
+            ipi_ifindex: 0,
+            ipi_spec_dst: libc::in_addr {
+                s_addr: u32::from(self.local).to_be(),
+            },
+            ipi_addr: libc::in_addr { s_addr: 0 },
+        };
+        let to = SockaddrIn::from(dest);
+        sendmsg(
+            r.as_raw_fd(),
+            &[IoSlice::new(bytes)],
+            &[ControlMessage::Ipv4PacketInfo(&info)],
+            MsgFlags::empty(),
+            Some(&to),
+        )
+        .map(|_| ())
+        .map_err(io::Error::from)
     }
 }
 

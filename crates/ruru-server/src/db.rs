@@ -94,6 +94,7 @@ pub fn db_options(s: &SqlDatabase) -> DbOptions {
     o.tls = s.tls.as_ref().map(|t| ruru_lease_sql::sql::DbTls {
         trust_anchor: t.trust_anchor.clone(),
         client: t.client.clone(),
+        tls12_suites: t.tls12_suites.clone(),
     });
     o
 }

@@ -98,6 +98,7 @@ impl Family for V4 {
             addr: r.dest.addr,
             port: r.dest.port,
             link_unicast: r.dest.link_unicast,
+            routed: r.dest.routed,
             chaddr: &r.chaddr,
             htype: r.htype,
         };

@@ -221,6 +221,19 @@ pub struct Dhcp4 {
     /// Most packets parked by hook libraries at once (Kea's PARK); a
     /// packet that would exceed it is dropped. 0: no limit. Default 256.
     pub parked_packet_limit: Option<u32>,
+    /// Kea's `server-tag`: this server's name among the servers sharing a
+    /// configuration backend. ruru has no configuration backend yet
+    /// (`config-control`), so the tag only answers `server-tag-get`, as
+    /// Kea's does; taken verbatim, any string (Kea 2.2 checks nothing).
+    /// Default `""`.
+    pub server_tag: Option<String>,
+    /// Leniencies for non-compliant clients and relays (Kea's
+    /// `compatibility`, see [`Compatibility4`]). Default: none.
+    #[serde(default, deserialize_with = "object")]
+    pub compatibility: Option<Compatibility4>,
+    /// Kea's `dhcp4o6-port` (DHCPv4-over-DHCPv6, RFC 7341): 0 (Kea's
+    /// default) is off; another port is refused as not supported yet.
+    pub dhcp4o6_port: Option<u16>,
     /// Client classes, in evaluation order. Default none.
     #[serde(default, deserialize_with = "objects")]
     pub client_classes: Option<Vec<ClientClass4>>,
@@ -507,8 +520,11 @@ pub struct InterfacesConfig {
     /// Milliseconds between those retries. Default 5000.
     pub service_sockets_retry_wait_time: Option<u32>,
     /// `Dhcp4` only: where replies leave, `same-as-inbound` (the default:
-    /// the interface the query came in on, ruru's only way yet) or
-    /// `use-routing` (not supported yet).
+    /// the interface the query came in on) or `use-routing` (with UDP
+    /// sockets, a reply to a relayed query leaves by the interface the
+    /// routing table chooses for the relay's address, from the address of
+    /// the interface the query came in on; no effect with raw sockets, as
+    /// in Kea).
     pub outbound_interface: Option<String>,
 }
 
@@ -565,9 +581,15 @@ pub struct LeaseDatabase {
     /// that asks for one; with `key-file`, and only with `trust-anchor`.
     pub cert_file: Option<String>,
     /// SQL: TLS: the private key (PEM, unencrypted) of `cert-file`.
-    /// (`key-password` and `cipher-list` are Kea keys that ruru refuses as
-    /// not supported yet.)
+    /// (`key-password` is a Kea key that ruru refuses as not supported
+    /// yet.)
     pub key_file: Option<String>,
+    /// SQL: TLS: the TLS 1.2 cipher suites offered, as an OpenSSL cipher
+    /// list (`"AES"`, `"HIGH:!aRSA"`, ...; TLS 1.3 suites are not
+    /// affected, as in OpenSSL); only with `trust-anchor`. PostgreSQL
+    /// only: the MySQL driver does not let ruru choose its suites. Default:
+    /// all that ruru's TLS has.
+    pub cipher_list: Option<String>,
     /// memfile: invalid rows one lease file may have before loading fails
     /// (Kea's `max-row-errors`); 0: no limit. Default 0. Taken and ignored
     /// with a SQL lease database, as in Kea; not a hosts database key.
@@ -632,6 +654,37 @@ pub struct SanityChecks {
     /// Kea 2.6's checks of the extended information in leases' user
     /// context: only `none` (ruru does not store extended information yet).
     pub extended_info_checks: Option<String>,
+}
+
+/// Kea's `compatibility` (`Dhcp4`): leniencies for clients and relays
+/// that do not follow the RFCs. Every flag defaults to false.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Compatibility4 {
+    /// Kea 2.2: a length-value tuple of a V-I Vendor Class option (124)
+    /// longer than the rest of its option is the rest of the option,
+    /// instead of a packet that fails to parse (and is dropped).
+    pub lenient_option_parsing: Option<bool>,
+    /// Kea 2.4: a Server Identifier (option 54) naming another server does
+    /// not make the server drop the message.
+    pub ignore_dhcp_server_identifier: Option<bool>,
+    /// Kea 2.4: the relay agent's Link Selection sub-option (option 82,
+    /// sub-option 5) is not used to select the subnet.
+    pub ignore_rai_link_selection: Option<bool>,
+    /// Kea 2.4: in subnets of prefix length 24 or shorter, addresses
+    /// ending in .0 or .255 are never picked from the pools (a client may
+    /// still ask for one, or have it reserved).
+    pub exclude_first_last_24: Option<bool>,
+}
+
+/// Kea's `compatibility` (`Dhcp6`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Compatibility6 {
+    /// Kea 2.2: a length-value tuple of a Vendor Class option (16) longer
+    /// than the rest of its option is the rest of the option, instead of
+    /// a packet that fails to parse (and is dropped).
+    pub lenient_option_parsing: Option<bool>,
 }
 
 /// `multi-threading`.
@@ -714,6 +767,14 @@ pub struct OutputOption {
 pub struct Subnet4 {
     pub comment: Option<String>,
     pub user_context: Option<Value>,
+    /// Kea's DHCPv4-over-DHCPv6 subnet selectors (`4o6-interface`,
+    /// `4o6-interface-id`, `4o6-subnet`): refused as not supported yet.
+    #[serde(rename = "4o6-interface")]
+    pub four_o6_interface: Option<Value>,
+    #[serde(rename = "4o6-interface-id")]
+    pub four_o6_interface_id: Option<Value>,
+    #[serde(rename = "4o6-subnet")]
+    pub four_o6_subnet: Option<Value>,
     /// Unique subnet id, > 0. Default: the highest id so far + 1, as Kea.
     pub id: Option<u32>,
     /// The prefix, e.g. `"192.0.2.0/24"`; host bits must be zero. Required.

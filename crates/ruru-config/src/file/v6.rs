@@ -209,6 +209,31 @@ pub struct Dhcp6 {
     /// Most packets parked by hook libraries at once (Kea's PARK); a
     /// packet that would exceed it is dropped. 0: no limit. Default 256.
     pub parked_packet_limit: Option<u32>,
+    /// Kea's `server-tag`: this server's name among the servers sharing a
+    /// configuration backend. ruru has no configuration backend yet
+    /// (`config-control`), so the tag only answers `server-tag-get`, as
+    /// Kea's does; taken verbatim, any string (Kea 2.2 checks nothing).
+    /// Default `""`.
+    pub server_tag: Option<String>,
+    /// Leniencies for non-compliant clients (Kea's `compatibility`, see
+    /// [`Compatibility6`]). Default: none.
+    #[serde(default, deserialize_with = "object")]
+    pub compatibility: Option<Compatibility6>,
+    /// Where the client's link-layer address (MAC) is looked for, in this
+    /// order (Kea's `mac-sources`): `any` (all below, in Kea's order),
+    /// `raw`, `duid`, `ipv6-link-local`, `client-link-addr-option` (alias
+    /// `rfc6939`), `remote-id` (`rfc4649`), `subscriber-id` (`rfc4580`),
+    /// `docsis-cmts`, `docsis-modem`. Not empty, no source twice.
+    /// Default `["any"]`.
+    pub mac_sources: Option<Vec<String>>,
+    /// Kea's `dhcp4o6-port` (DHCPv4-over-DHCPv6, RFC 7341): 0 (Kea's
+    /// default) is off; another port is refused as not supported yet.
+    pub dhcp4o6_port: Option<u16>,
+    /// Options that relays may supply in a Relay-Supplied Options option
+    /// (66, RFC 6422) for the server to send to the client (Kea's
+    /// `relay-supplied-options`): codes or names of DHCPv6 options, added
+    /// to option 65 (`erp-local-domain-name`), which is always enabled.
+    pub relay_supplied_options: Option<Vec<String>>,
     /// Client classes, in evaluation order. Default none.
     #[serde(default, deserialize_with = "objects")]
     pub client_classes: Option<Vec<ClientClass6>>,

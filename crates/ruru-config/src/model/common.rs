@@ -157,6 +157,26 @@ impl Default for StatisticSamples {
     }
 }
 
+/// Kea's `compatibility` flags (all false by default; `Dhcp6` has only
+/// `lenient_option_parsing`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Compatibility {
+    /// A vendor class option's (DHCPv4 124, DHCPv6 16) last length-value
+    /// tuple may claim more bytes than its option has left: it is then
+    /// the rest of the option. Without it, such a packet fails to parse
+    /// and is dropped (`pkt4-parse-failed` / `pkt6-parse-failed`).
+    pub lenient_option_parsing: bool,
+    /// DHCPv4: accept a message whose Server Identifier names another
+    /// server.
+    pub ignore_dhcp_server_identifier: bool,
+    /// DHCPv4: ignore the relay's Link Selection sub-option (82.5) when
+    /// selecting the subnet.
+    pub ignore_rai_link_selection: bool,
+    /// DHCPv4: never pick x.x.x.0 or x.x.x.255 from the pools of a
+    /// subnet of prefix length 24 or shorter.
+    pub exclude_first_last_24: bool,
+}
+
 /// Kea's `sanity-checks.lease-checks`: what happens to a lease loaded from
 /// the lease file whose subnet ID does not name a subnet holding its
 /// address (DHCPv6: addresses only, not prefixes, as in Kea).
@@ -189,6 +209,11 @@ pub struct InterfacesConfig {
     pub max_retries: u32,
     /// `service-sockets-retry-wait-time`, milliseconds.
     pub retry_wait_ms: u32,
+    /// `outbound-interface` `use-routing` (DHCPv4): with UDP sockets,
+    /// replies to relayed queries leave by the interface the kernel's
+    /// routing table chooses, not necessarily the one the query came in
+    /// on. Default false (`same-as-inbound`).
+    pub use_routing: bool,
 }
 
 /// `dhcp-socket-type`.
@@ -267,6 +292,9 @@ pub struct DbTls {
     /// The client certificate chain and its key (PEM), for a server that
     /// asks for a client certificate; both or neither.
     pub client: Option<(PathBuf, PathBuf)>,
+    /// Kea's `cipher-list` (PostgreSQL): the TLS 1.2 suites to offer,
+    /// IANA names in preference order (`None`: all).
+    pub tls12_suites: Option<Vec<String>>,
 }
 
 /// Kea's `on-fail`: what the server does while the lease database is lost
@@ -369,7 +397,10 @@ pub struct FlexId {
     /// section's family; `None` when absent or empty (Kea: no flex-id is
     /// computed, the library does nothing).
     pub expr: Option<std::sync::Arc<ruru_classify::Expr>>,
-    /// `replace-client-id` (accepted only as `false` for now).
+    /// `replace-client-id`: the flexible identifier replaces the client
+    /// identifier (DHCPv4: 0 then the identifier; DHCPv6: the DUID 0, 0
+    /// then the identifier) for the whole exchange, leases included; the
+    /// reply carries the client's own. Default false.
     pub replace_client_id: bool,
 }
 

@@ -54,6 +54,10 @@ pub struct Dhcp4 {
     pub flex_options: Vec<FlexOption>,
     /// Kea's `parked-packet-limit` (0: no limit; default 256).
     pub parked_packet_limit: u32,
+    /// Kea's `server-tag` (default `""`), answered by `server-tag-get`.
+    pub server_tag: String,
+    /// Kea's `compatibility`.
+    pub compatibility: crate::model::Compatibility,
     /// Kea's `statistic-default-sample-count` / `-age`.
     pub statistic_samples: crate::model::StatisticSamples,
     /// Kea's `sanity-checks.lease-checks` (default `warn`).

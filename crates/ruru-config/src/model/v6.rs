@@ -16,6 +16,59 @@ use super::common::{
     InterfacesConfig, LeaseDatabase, LeaseDbKind, Lifetime, Logger, MultiThreading, SharedNetwork,
 };
 
+/// One of Kea's `mac-sources`: where the client's link-layer address is
+/// found. The bit is Kea's `hwaddr_source` (as in the lease file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MacSource {
+    /// `any`: each of the others in turn, in Kea's order (raw, client
+    /// link-layer address option, DUID, link-local address, remote-id,
+    /// subscriber-id, DOCSIS CMTS, DOCSIS modem).
+    Any,
+    /// `raw` (0x1): the frame's source address. DHCPv6 has no raw
+    /// sockets in Kea (nor in ruru): never found.
+    Raw,
+    /// `duid` (0x2): the address in a DUID-LLT or DUID-LL.
+    Duid,
+    /// `ipv6-link-local` (0x4): the EUI-64 interface identifier of the
+    /// client's link-local address (the innermost relay's peer-address
+    /// when relayed).
+    Ipv6LinkLocal,
+    /// `client-link-addr-option` / `rfc6939` (0x8): option 79 of the
+    /// relay closest to the client.
+    ClientLinkAddrOption,
+    /// `remote-id` / `rfc4649` (0x10): option 37 of the relay closest to
+    /// the client, after its enterprise number.
+    RemoteId,
+    /// `subscriber-id` / `rfc4580` (0x20): not implemented by Kea either:
+    /// never found.
+    SubscriberId,
+    /// `docsis-cmts` (0x40): sub-option 1026 (CM MAC) of option 17 of
+    /// enterprise 4491, in the relays (the one closest to the client
+    /// first).
+    DocsisCmts,
+    /// `docsis-modem` (0x80): sub-option 36 (device ID) of option 17 of
+    /// enterprise 4491 in the client's message.
+    DocsisModem,
+}
+
+impl MacSource {
+    /// Kea's names (`HWAddr`'s `textToSource`), aliases included.
+    pub fn from_name(name: &str) -> Option<MacSource> {
+        Some(match name {
+            "any" => MacSource::Any,
+            "raw" => MacSource::Raw,
+            "duid" => MacSource::Duid,
+            "ipv6-link-local" => MacSource::Ipv6LinkLocal,
+            "client-link-addr-option" | "rfc6939" => MacSource::ClientLinkAddrOption,
+            "remote-id" | "rfc4649" => MacSource::RemoteId,
+            "subscriber-id" | "rfc4580" => MacSource::SubscriberId,
+            "docsis-cmts" => MacSource::DocsisCmts,
+            "docsis-modem" => MacSource::DocsisModem,
+            _ => return None,
+        })
+    }
+}
+
 /// The validated `Dhcp6` section.
 #[derive(Debug, Clone)]
 pub struct Dhcp6 {
@@ -57,6 +110,15 @@ pub struct Dhcp6 {
     pub flex_options: Vec<FlexOption>,
     /// Kea's `parked-packet-limit` (0: no limit; default 256).
     pub parked_packet_limit: u32,
+    /// Kea's `server-tag` (default `""`), answered by `server-tag-get`.
+    pub server_tag: String,
+    /// Kea's `compatibility`.
+    pub compatibility: crate::model::Compatibility,
+    /// Kea's `mac-sources`, in order (default `[Any]`).
+    pub mac_sources: Vec<MacSource>,
+    /// Kea's `relay-supplied-options` with option 65: the codes of the
+    /// options a relay's RSOO (66) may give the client, sorted.
+    pub rsoo_enabled: Vec<u16>,
     /// Kea's `statistic-default-sample-count` / `-age`.
     pub statistic_samples: crate::model::StatisticSamples,
     /// Kea's `sanity-checks.lease-checks` (default `warn`).

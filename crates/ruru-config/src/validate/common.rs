@@ -220,6 +220,17 @@ pub(super) fn common(v: &mut V, sec: &Section, c: CommonIn<'_>) -> Common {
     }
 }
 
+/// Kea's `dhcp4o6-port`: 0 (Kea's default) is DHCPv4-over-DHCPv6 off;
+/// another port is not supported yet.
+pub(super) fn dhcp4o6_port(v: &mut V, p: &str, port: Option<u16>) {
+    if let Some(port) = port.filter(|&n| n != 0) {
+        v.err(
+            format!("{p}.dhcp4o6-port"),
+            format!("not supported yet: DHCPv4-over-DHCPv6 (RFC 7341) on port {port}: Kea's DHCPv4 and DHCPv6 servers exchange the clients' DHCPv4 messages over this port (and the next); expected 0 (off)"),
+        );
+    }
+}
+
 /// `interfaces-config` (DHCPv6's is converted to this shape first).
 fn interfaces(v: &mut V, p: &str, ic: Option<&file::InterfacesConfig>) -> model::InterfacesConfig {
     let Some(ic) = ic else {
@@ -229,19 +240,20 @@ fn interfaces(v: &mut V, p: &str, ic: Option<&file::InterfacesConfig>) -> model:
             require_all: false,
             max_retries: 0,
             retry_wait_ms: 5000,
+            use_routing: false,
         };
     };
-    match ic.outbound_interface.as_deref() {
-        None | Some("same-as-inbound") => {}
-        Some("use-routing") => v.err(
-            format!("{p}.interfaces-config.outbound-interface"),
-            "not supported yet: outbound-interface \"use-routing\" (replies leave by the interface the query came in on); expected \"same-as-inbound\"",
-        ),
-        Some(other) => v.err(
+    let use_routing = match ic.outbound_interface.as_deref() {
+        None | Some("same-as-inbound") => false,
+        Some("use-routing") => true,
+        Some(other) => {
+            v.err(
             format!("{p}.interfaces-config.outbound-interface"),
             format!("unknown outbound-interface `{other}`: expected \"same-as-inbound\" or \"use-routing\""),
-        ),
-    }
+            );
+            false
+        }
+    };
     let list = ic.interfaces.clone().unwrap_or_default();
     for (i, name) in list.iter().enumerate() {
         if name.trim().is_empty() {
@@ -260,6 +272,7 @@ fn interfaces(v: &mut V, p: &str, ic: Option<&file::InterfacesConfig>) -> model:
         require_all: ic.service_sockets_require_all.unwrap_or(false),
         max_retries: ic.service_sockets_max_retries.unwrap_or(0),
         retry_wait_ms: ic.service_sockets_retry_wait_time.unwrap_or(5000),
+        use_routing,
     }
 }
 

@@ -46,6 +46,7 @@ pub(super) fn lease_database(
                 ("trust-anchor", ld.trust_anchor.is_some()),
                 ("cert-file", ld.cert_file.is_some()),
                 ("key-file", ld.key_file.is_some()),
+                ("cipher-list", ld.cipher_list.is_some()),
                 ("tcp-user-timeout", ld.tcp_user_timeout.is_some()),
                 ("read-timeout", ld.read_timeout.is_some()),
                 ("write-timeout", ld.write_timeout.is_some()),
@@ -287,10 +288,35 @@ fn db_tls(v: &mut V, p: &str, ld: &file::LeaseDatabase) -> Option<model::DbTls> 
             None
         }
     };
+    // Kea's `cipher-list`: an OpenSSL cipher list, PostgreSQL only.
+    let tls12_suites = match ld.cipher_list.as_deref() {
+        None => None,
+        Some(_) if ld.kind == "mysql" => {
+            v.err(
+                format!("{p}.cipher-list"),
+                "not supported yet with mysql: the MySQL driver ruru uses (mysql_async) does not let it choose the TLS cipher suites (it offers all of its TLS library's: ECDHE with AES-GCM or ChaCha20-Poly1305); cipher-list works with postgresql",
+            );
+            ok = false;
+            None
+        }
+        Some(list) => match super::ciphers::tls12_suites(list) {
+            Ok(s) => Some(s.into_iter().map(str::to_string).collect()),
+            Err(e) => {
+                v.err(format!("{p}.cipher-list"), e);
+                ok = false;
+                None
+            }
+        },
+    };
     let Some(ca) = &ld.trust_anchor else {
         if client.is_some() {
             v.err(
                 format!("{p}.cert-file"),
+                "TLS without `trust-anchor`: expected `trust-anchor` too, the CA that signed the database server's certificate",
+            );
+        } else if tls12_suites.is_some() {
+            v.err(
+                format!("{p}.cipher-list"),
                 "TLS without `trust-anchor`: expected `trust-anchor` too, the CA that signed the database server's certificate",
             );
         }
@@ -299,5 +325,6 @@ fn db_tls(v: &mut V, p: &str, ld: &file::LeaseDatabase) -> Option<model::DbTls> 
     ok.then(|| model::DbTls {
         trust_anchor: PathBuf::from(ca),
         client,
+        tls12_suites,
     })
 }

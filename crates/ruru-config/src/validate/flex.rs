@@ -3,8 +3,8 @@
 //! time, and their expressions compiled for the section's family.
 //!
 //! - flex-id: `identifier-expression` (a string expression, optional;
-//!   empty: no identifier), `replace-client-id` (boolean; only `false` is
-//!   supported yet), `ignore-iaid` (DHCPv6, boolean; only `false`).
+//!   empty: no identifier), `replace-client-id` (boolean), `ignore-iaid`
+//!   (DHCPv6, boolean; only `false`).
 //! - flex-option: `options`, a list of entries with `code` and/or `name`
 //!   and exactly one of `add`, `supersede` (string expressions) and
 //!   `remove` (a condition); `csv-format` (only `false`), `space` (only
@@ -91,17 +91,7 @@ pub(super) fn flex_id(
                 Value::String(s) => out.expr = compile(v, &key, s, family, false),
                 other => v.err(key, format!("expected a string expression, got {other}")),
             },
-            "replace-client-id" => {
-                if boolean(v, key.clone(), val) {
-                    v.err(
-                        key,
-                        format!(
-                            "not supported yet: replace-client-id true (the flexible identifier as the {} of leases); expected false",
-                            if family == Family::V4 { "client identifier" } else { "DUID" }
-                        ),
-                    );
-                }
-            }
+            "replace-client-id" => out.replace_client_id = boolean(v, key.clone(), val),
             "ignore-iaid" if family == Family::V6 => {
                 if boolean(v, key.clone(), val) {
                     v.err(key, "not supported yet: ignore-iaid true; expected false");

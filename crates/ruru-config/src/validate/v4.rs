@@ -89,6 +89,7 @@ pub(super) fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
             control_sockets: d.control_sockets.as_deref(),
         },
     );
+    super::common::dhcp4o6_port(v, P, d.dhcp4o6_port);
 
     let lifetime = v
         .lifetime(
@@ -213,6 +214,15 @@ pub(super) fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
         flex_id: common.flex_id,
         flex_options: common.flex_options,
         parked_packet_limit: d.parked_packet_limit.unwrap_or(256),
+        server_tag: d.server_tag.clone().unwrap_or_default(),
+        compatibility: d.compatibility.as_ref().map_or_else(Default::default, |c| {
+            crate::model::Compatibility {
+                lenient_option_parsing: c.lenient_option_parsing.unwrap_or(false),
+                ignore_dhcp_server_identifier: c.ignore_dhcp_server_identifier.unwrap_or(false),
+                ignore_rai_link_selection: c.ignore_rai_link_selection.unwrap_or(false),
+                exclude_first_last_24: c.exclude_first_last_24.unwrap_or(false),
+            }
+        }),
         statistic_samples: crate::model::StatisticSamples {
             count: d.statistic_default_sample_count.unwrap_or(20),
             age: d.statistic_default_sample_age.unwrap_or(0),
@@ -472,6 +482,20 @@ fn subnet(
     g: &Globals,
     origin: &Origin<'_>,
 ) -> model::Subnet4 {
+    for (key, set) in [
+        ("4o6-interface", s.four_o6_interface.is_some()),
+        ("4o6-interface-id", s.four_o6_interface_id.is_some()),
+        ("4o6-subnet", s.four_o6_subnet.is_some()),
+    ] {
+        if set {
+            v.err(
+                format!("{p}.{key}"),
+                format!(
+                    "not supported yet: {key} (the subnet of DHCPv4-over-DHCPv6 clients, RFC 7341)"
+                ),
+            );
+        }
+    }
     let lifetime = v
         .lifetime(
             p,

@@ -102,6 +102,7 @@ pub(super) fn dhcp6(v: &mut V, d: file::Dhcp6) -> Dhcp6 {
             control_sockets: d.control_sockets.as_deref(),
         },
     );
+    super::common::dhcp4o6_port(v, "Dhcp6", d.dhcp4o6_port);
 
     let valid = v
         .lifetime(
@@ -215,6 +216,17 @@ pub(super) fn dhcp6(v: &mut V, d: file::Dhcp6) -> Dhcp6 {
         flex_id: common.flex_id,
         flex_options: common.flex_options,
         parked_packet_limit: d.parked_packet_limit.unwrap_or(256),
+        server_tag: d.server_tag.clone().unwrap_or_default(),
+        mac_sources: mac_sources(v, d.mac_sources.as_deref()),
+        rsoo_enabled: rsoo_enabled(v, d.relay_supplied_options.as_deref()),
+        compatibility: crate::model::Compatibility {
+            lenient_option_parsing: d
+                .compatibility
+                .as_ref()
+                .and_then(|c| c.lenient_option_parsing)
+                .unwrap_or(false),
+            ..Default::default()
+        },
         statistic_samples: crate::model::StatisticSamples {
             count: d.statistic_default_sample_count.unwrap_or(20),
             age: d.statistic_default_sample_age.unwrap_or(0),
@@ -348,6 +360,59 @@ fn data_directory(v: &mut V, dir: Option<&str>) -> Option<PathBuf> {
         }
         Some(d) => Some(PathBuf::from(d)),
     }
+}
+
+/// Kea's `mac-sources`: known names, at least one, none twice (an alias
+/// counts as its source).
+fn mac_sources(v: &mut V, list: Option<&[String]>) -> Vec<crate::model::MacSource> {
+    use crate::model::MacSource;
+    let Some(list) = list else {
+        return vec![MacSource::Any];
+    };
+    let mut out = Vec::new();
+    for (i, name) in list.iter().enumerate() {
+        match MacSource::from_name(name) {
+            Some(s) if out.contains(&s) => v.err(
+                format!("Dhcp6.mac-sources[{i}]"),
+                format!("mac source `{name}` given twice"),
+            ),
+            Some(s) => out.push(s),
+            None => v.err(
+                format!("Dhcp6.mac-sources[{i}]"),
+                format!("unknown mac source `{name}`: expected any, raw, duid, ipv6-link-local, client-link-addr-option (rfc6939), remote-id (rfc4649), subscriber-id (rfc4580), docsis-cmts or docsis-modem"),
+            ),
+        }
+    }
+    if list.is_empty() {
+        v.err(
+            "Dhcp6.mac-sources",
+            "empty list: expected at least one mac source (leave the key out for [\"any\"])",
+        );
+    }
+    out
+}
+
+/// Kea's `relay-supplied-options`: DHCPv6 option codes or standard option
+/// names; option 65 is always enabled.
+fn rsoo_enabled(v: &mut V, list: Option<&[String]>) -> Vec<u16> {
+    let mut out = vec![65];
+    for (i, s) in list.unwrap_or_default().iter().enumerate() {
+        let t = s.trim();
+        let code = t
+            .parse::<u16>()
+            .ok()
+            .or_else(|| crate::options6::by_name(t).map(|d| d.code));
+        match code {
+            Some(c) if c != 0 => out.push(c),
+            _ => v.err(
+                format!("Dhcp6.relay-supplied-options[{i}]"),
+                format!("`{s}` is not a DHCPv6 option code (1-65535) or a standard option name"),
+            ),
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 fn server_id(v: &mut V, sid: Option<&file::ServerId>, lease_file: &Path) -> ServerId {

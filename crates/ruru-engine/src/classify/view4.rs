@@ -104,6 +104,41 @@ impl<'a> Raw4<'a> {
         })
     }
 
+    /// Whether the V-I Vendor Class option (124) parses as Kea's
+    /// `OptionVendorClass` parses it: an enterprise number; data chunks of 1-byte length, each after the first
+    /// preceded by another enterprise number with at least two bytes after
+    /// it; a chunk longer than what is left fails unless `lenient` (Kea's
+    /// `compatibility.lenient-option-parsing`: it is then the rest).
+    pub fn vendor_class_parses(&self, lenient: bool) -> bool {
+        let Some(p) = self.find(124) else {
+            return true;
+        };
+        if p.len() < 4 {
+            return false;
+        }
+        let total = p.len() - 4;
+        let mut off = 0;
+        while off < total {
+            let len = usize::from(p[4 + off]);
+            off += 1;
+            if off + len > total {
+                if !lenient {
+                    return false;
+                }
+                off = total;
+            } else {
+                off += len;
+            }
+            if off != total {
+                off += 4;
+                if off + 1 >= total {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
     /// The first record of a vendor option (125 or 124): enterprise and
     /// the rest of the payload after it.
     fn vendor_record(&self, code: u8) -> Option<(u32, &'a [u8])> {
@@ -204,7 +239,9 @@ impl Packet for Pkt4View<'_> {
         let mut i = 0;
         loop {
             let (&len, tail) = r.split_first()?;
-            let data = tail.get(..usize::from(len))?;
+            // Longer than what is left: the rest (Kea's lenient parsing;
+            // without it, `Raw4::vendor_class_parses` dropped the packet).
+            let data = tail.get(..usize::from(len)).unwrap_or(tail);
             if i == index {
                 return Some(data);
             }

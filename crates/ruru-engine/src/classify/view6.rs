@@ -116,19 +116,68 @@ impl<'a> Raw6<'a> {
         Some((ent, &p[4..]))
     }
 
+    /// Whether every Vendor Class option (16) of the client's message and
+    /// of the relay levels around it parses as in Kea: each data chunk has
+    /// its 2-byte length, and (unless `lenient`, Kea's
+    /// `compatibility.lenient-option-parsing`) no more data than its option
+    /// has left. With `lenient`, such a chunk is the rest of the option
+    /// (what [`chunks`] reads).
+    pub fn vendor_classes_parse(&self, lenient: bool) -> bool {
+        let relays = (0..self.relays).filter_map(|n| self.relay(n)?.get(RELAY_HEADER..));
+        std::iter::once(self.client_options())
+            .chain(relays)
+            .all(|area| {
+                options6(area)
+                    .filter(|(c, _)| *c == VENDOR_CLASS)
+                    .all(|(_, p)| p.get(4..).is_some_and(|t| tuples_parse(t, lenient)))
+            })
+    }
+
     /// Data chunk `index` of the vendor class option (2-byte lengths).
     fn vendor_class_chunk(&self, index: usize) -> Option<&'a [u8]> {
         chunks(self.vendor_record(VENDOR_CLASS)?.1).nth(index)
     }
 }
 
-/// The length-prefixed (2 bytes) chunks of a vendor class option.
+/// The length-prefixed (2 bytes) chunks of a vendor class option. A
+/// chunk claiming more than is left is the rest (Kea's lenient parsing;
+/// without it, [`Raw6::vendor_classes_parse`] dropped the packet).
 fn chunks(mut r: &[u8]) -> impl Iterator<Item = &[u8]> {
     std::iter::from_fn(move || {
         let len = usize::from(u16::from_be_bytes([*r.first()?, *r.get(1)?]));
-        let data = r.get(2..2 + len)?;
-        r = &r[2 + len..];
+        let rest = r.get(2..)?;
+        let data = rest.get(..len).unwrap_or(rest);
+        r = &rest[data.len()..];
         Some(data)
+    })
+}
+
+/// Kea's `OpaqueDataTuple` parse of a run of 2-byte-length tuples: each
+/// needs its length field; one longer than what is left fails unless
+/// `lenient`.
+fn tuples_parse(mut r: &[u8], lenient: bool) -> bool {
+    while !r.is_empty() {
+        let [a, b, rest @ ..] = r else {
+            return false;
+        };
+        let len = usize::from(u16::from_be_bytes([*a, *b]));
+        match rest.get(len..) {
+            Some(tail) => r = tail,
+            None => return lenient,
+        }
+    }
+    true
+}
+
+/// The whole options (code, payload) of a DHCPv6 option area, up to the
+/// first that is not whole.
+fn options6(mut r: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
+    std::iter::from_fn(move || {
+        let code = u16::from_be_bytes([*r.first()?, *r.get(1)?]);
+        let len = usize::from(u16::from_be_bytes([*r.get(2)?, *r.get(3)?]));
+        let p = r.get(4..4 + len)?;
+        r = &r[4 + len..];
+        Some((code, p))
     })
 }
 

@@ -190,6 +190,11 @@ impl PoolCursors {
     /// as good as a free one: when no address free of leases is left, a
     /// second search looks at the addresses one by one (at most
     /// [`crate::cursor::LOOKUP_LIMIT`] of them per message).
+    ///
+    /// `exclude_24`: addresses ending in .0 or .255 are skipped (Kea's
+    /// `compatibility.exclude-first-last-24`; the caller decides that it
+    /// applies to this subnet).
+    #[allow(clippy::too_many_arguments)]
     pub fn find_free(
         &self,
         store: &dyn LeaseStore,
@@ -197,6 +202,7 @@ impl PoolCursors {
         subnet: &Subnet4,
         key: &ClientKey<'_>,
         now: u64,
+        exclude_24: bool,
         pool_ok: &dyn Fn(&Pool4) -> bool,
     ) -> Option<Ipv4Addr> {
         let mut stepped = false;
@@ -235,6 +241,7 @@ impl PoolCursors {
                     }
                     let addr = Ipv4Addr::from(a);
                     if is_network_or_broadcast(subnet, addr)
+                        || exclude_24 && matches!(addr.octets()[3], 0 | 255)
                         || checks && subnet.reservations.by_address(addr).is_some()
                     {
                         return Some(Candidate::Skip);

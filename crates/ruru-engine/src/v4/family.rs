@@ -152,6 +152,10 @@ impl Family for Engine4 {
     }
 
     #[inline]
+    fn options_parse(&self, raw: &Raw4<'_>) -> bool {
+        raw.vendor_class_parses(self.cfg.compatibility.lenient_option_parsing)
+    }
+
     fn check(&self, q: &Query4, meta: &RecvMeta) -> Result<(), Drop4> {
         if q.msg.opcode() != Opcode::BootRequest {
             return Err(Drop4::NotBootRequest);
@@ -171,8 +175,12 @@ impl Family for Engine4 {
             return Err(Drop4::NoClientIdentity);
         }
         // Kea's acceptServerId: a server identifier that is not ours means
-        // the message is for another server.
-        if let Some(sid) = q.server_id {
+        // the message is for another server (unless
+        // `compatibility.ignore-dhcp-server-identifier`).
+        if let Some(sid) = q
+            .server_id
+            .filter(|_| !self.cfg.compatibility.ignore_dhcp_server_identifier)
+        {
             if sid != meta.local && !self.opts.server_addrs.contains(&sid) {
                 return Err(Drop4::NotForUs);
             }
@@ -189,7 +197,14 @@ impl Family for Engine4 {
         let subnets = &self.cfg.subnets;
         // Kea skips the subnets whose client-class the packet is not in.
         let find = |f: &dyn Fn(&Subnet4) -> bool| first_allowed(subnets, &self.by_id, classes, f);
-        if let Some(link) = q.link_selection {
+        // `compatibility.ignore-rai-link-selection`: option 82's Link
+        // Selection is set aside, option 118 still counts (Kea).
+        let link = if self.cfg.compatibility.ignore_rai_link_selection {
+            q.subnet_selection
+        } else {
+            q.link_selection
+        };
+        if let Some(link) = link {
             return find(&|s: &Subnet4| s.contains(link));
         }
         if q.is_relayed() {
@@ -309,7 +324,7 @@ impl Family for Engine4 {
         sidx
     }
 
-    fn early_global_host(&self, q: &Query4) -> Option<Cow<'_, Reservation4>> {
+    fn early_global_host(&self, q: &Query4, _meta: &RecvMeta) -> Option<Cow<'_, Reservation4>> {
         if !self.cfg.early_global_reservations_lookup {
             return None;
         }
@@ -350,6 +365,7 @@ impl Family for Engine4 {
     fn find_host<'a>(
         &'a self,
         q: &Query4,
+        _meta: &RecvMeta,
         subnet: &'a Subnet4,
         pc: &RefCell<PacketContext>,
         builtin: Option<Vec<u8>>,
@@ -437,6 +453,22 @@ impl Family for Engine4 {
     }
 
     #[inline]
+    fn flex_replace_expr(&self) -> Option<&ruru_classify::Expr> {
+        self.cfg
+            .flex_id
+            .as_ref()
+            .filter(|f| f.replace_client_id)
+            .and_then(|f| f.expr.as_deref())
+    }
+
+    fn with_flex_client_id(q: &Query4, flex: &[u8]) -> Query4 {
+        let mut id = vec![0];
+        id.extend_from_slice(flex);
+        let mut out = q.clone();
+        out.original_client_id = Some(out.client_id.replace(id));
+        out
+    }
+
     fn flex_id_expr(&self) -> Option<&ruru_classify::Expr> {
         self.cfg
             .flex_id
@@ -511,7 +543,11 @@ impl Family for Engine4 {
 
     #[inline]
     fn reply(&self, ctx: &Ctx<'_>, d: Draft, bytes: Vec<u8>) -> Reply4 {
-        let dest = reply::destination(ctx.q, &d, self.opts.client_port);
+        let mut dest = reply::destination(ctx.q, &d, self.opts.client_port);
+        // Kea's `use-routing`: replies to relayed queries, UDP sockets only.
+        let ic = &self.cfg.interfaces;
+        dest.routed =
+            ic.use_routing && ic.socket_type == ruru_config::SocketType::Udp && ctx.q.is_relayed();
         match d.msg_type {
             2 => self.stats.inc(Stat::Pkt4OfferSent),
             5 => self.stats.inc(Stat::Pkt4AckSent),

@@ -533,7 +533,10 @@ impl Engine4 {
         if current.is_some() {
             return current;
         }
-        self.cursors[ctx.sidx].find_free(store, hosts, s, &key, ctx.now, &|p| {
+        // Kea's `compatibility.exclude-first-last-24`: .0 and .255 are
+        // never picked in a subnet of prefix length 24 or shorter.
+        let exclude_24 = self.cfg.compatibility.exclude_first_last_24 && s.prefix_len <= 24;
+        self.cursors[ctx.sidx].find_free(store, hosts, s, &key, ctx.now, exclude_24, &|p| {
             Self::pool_allowed(ctx, p)
         })
     }
@@ -1174,11 +1177,18 @@ impl Engine4 {
                 d.add(12, h.as_bytes().to_vec());
             }
         }
-        // RFC 6842: echo the client identifier.
-        if self.cfg.echo_client_id {
-            if let Some(c) = &q.client_id {
-                d.add(61, c.clone());
+        // RFC 6842: echo the client identifier. With flex-id's
+        // `replace-client-id`, the client's own (if it sent one), whatever
+        // `echo-client-id` says (Kea's pkt4_send callout).
+        match &q.original_client_id {
+            Some(Some(own)) => d.add(61, own.clone()),
+            Some(None) => {}
+            None if self.cfg.echo_client_id => {
+                if let Some(c) = &q.client_id {
+                    d.add(61, c.clone());
+                }
             }
+            None => {}
         }
         // Kea's setFixedFields: the subnet's, overridden by the first class
         // that sets each, overridden by the reservation's.

@@ -166,6 +166,10 @@ pub struct Query4 {
     pub htype: u8,
     /// Option 61 payload.
     pub client_id: Option<Vec<u8>>,
+    /// Set when the built-in flex-id's `replace-client-id` replaced
+    /// `client_id` (Kea's `pkt4_receive` callout): the client's own
+    /// option 61, if it sent one, which the reply carries instead.
+    pub original_client_id: Option<Option<Vec<u8>>>,
     /// Option 50.
     pub requested_ip: Option<Ipv4Addr>,
     /// Option 54.
@@ -186,6 +190,9 @@ pub struct Query4 {
     pub circuit_id: Option<Vec<u8>>,
     /// Option 82 sub-option 5 (RFC 3527) or option 118 (RFC 3011).
     pub link_selection: Option<Ipv4Addr>,
+    /// Option 118 (RFC 3011) alone: the selector when Kea's
+    /// `compatibility.ignore-rai-link-selection` sets sub-option 5 aside.
+    pub subnet_selection: Option<Ipv4Addr>,
     /// Bit `c` set: the packet has option `c` (in the option area, or in
     /// `file`/`sname` when overloaded).
     pub present: [u64; 4],
@@ -276,10 +283,11 @@ pub fn parse(buf: &[u8]) -> Result<Query4, ParseError> {
         _ => None,
     };
     let mut circuit_id = None;
-    let mut link_selection = match opts.get(OptionCode::SubnetSelection) {
+    let subnet_selection = match opts.get(OptionCode::SubnetSelection) {
         Some(DhcpOption::SubnetSelection(a)) => Some(*a),
         _ => None,
     };
+    let mut link_selection = subnet_selection;
     if let Some(raw) = &relay_info {
         for (code, v) in relay_suboptions(raw) {
             match code {
@@ -296,6 +304,7 @@ pub fn parse(buf: &[u8]) -> Result<Query4, ParseError> {
         hwaddr,
         htype,
         client_id,
+        original_client_id: None,
         requested_ip,
         server_id,
         prl,
@@ -306,6 +315,7 @@ pub fn parse(buf: &[u8]) -> Result<Query4, ParseError> {
         relay_info,
         circuit_id,
         link_selection,
+        subnet_selection,
         present,
         msg,
     })

@@ -213,6 +213,10 @@ pub struct Destination {
     /// The reply is addressed to a client without an address; a raw socket
     /// would send it to `chaddr` at link level. A UDP socket sends to `addr`.
     pub link_unicast: bool,
+    /// The reply leaves by the interface the routing table chooses
+    /// (`outbound-interface` `use-routing`, UDP sockets, relayed query),
+    /// not necessarily by the one the query came in on.
+    pub routed: bool,
 }
 
 /// RFC 2131 §4.1 reply destination.
@@ -226,6 +230,7 @@ pub fn destination(q: &Query4, d: &Draft, client_port: u16) -> Destination {
             addr: q.giaddr(),
             port: 67,
             link_unicast: false,
+            routed: false,
         };
     }
     if !ciaddr.is_unspecified() && d.msg_type != 6 {
@@ -233,6 +238,7 @@ pub fn destination(q: &Query4, d: &Draft, client_port: u16) -> Destination {
             addr: ciaddr,
             port: client_port,
             link_unicast: false,
+            routed: false,
         };
     }
     if d.msg_type == 6 || q.broadcast_flag() || d.yiaddr.is_unspecified() {
@@ -240,11 +246,13 @@ pub fn destination(q: &Query4, d: &Draft, client_port: u16) -> Destination {
             addr: Ipv4Addr::BROADCAST,
             port: client_port,
             link_unicast: false,
+            routed: false,
         };
     }
     Destination {
         addr: d.yiaddr,
         port: client_port,
         link_unicast: true,
+        routed: false,
     }
 }

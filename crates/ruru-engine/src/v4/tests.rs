@@ -80,6 +80,7 @@ fn engine() -> Engine4 {
             require_all: false,
             max_retries: 0,
             retry_wait_ms: 5000,
+            use_routing: false,
         },
         lease_database: LeaseDatabase {
             kind: LeaseDbKind::Memfile,
@@ -112,6 +113,8 @@ fn engine() -> Engine4 {
         control_sockets: Vec::new(),
         hooks_libraries: Vec::new(),
         parked_packet_limit: 256,
+        server_tag: String::new(),
+        compatibility: Default::default(),
         statistic_samples: Default::default(),
         lease_checks: Default::default(),
         queue_capacity: None,
@@ -760,7 +763,7 @@ fn find_free_steps_over_full_blocks() {
     };
     let hosts = hosts::HostSources::default();
     let cursors = alloc::PoolCursors::new(&sn, None);
-    let got = cursors.find_free(&store, &hosts, &sn, &key, NOW, &|_| true);
+    let got = cursors.find_free(&store, &hosts, &sn, &key, NOW, false, &|_| true);
     // 10.0.3.0 is the first address free of leases (not the /22's
     // network address).
     assert_eq!(got, Some(Ipv4Addr::new(10, 0, 3, 0)));
@@ -775,7 +778,7 @@ fn find_free_steps_over_full_blocks() {
     store.gets.store(0, std::sync::atomic::Ordering::Relaxed);
     let cursors = alloc::PoolCursors::new(&sn, None);
     assert_eq!(
-        cursors.find_free(&store, &hosts, &sn, &key, NOW, &|_| true),
+        cursors.find_free(&store, &hosts, &sn, &key, NOW, false, &|_| true),
         Some(Ipv4Addr::new(10, 0, 3, 100))
     );
     assert_eq!(store.gets.load(std::sync::atomic::Ordering::Relaxed), 1);
@@ -789,7 +792,7 @@ fn find_free_steps_over_full_blocks() {
     store.inner.update4(&fill_lease(expired, NOW - 1)).unwrap();
     let cursors = alloc::PoolCursors::new(&sn, None);
     assert_eq!(
-        cursors.find_free(&store, &hosts, &sn, &key, NOW, &|_| true),
+        cursors.find_free(&store, &hosts, &sn, &key, NOW, false, &|_| true),
         Some(Ipv4Addr::from(expired))
     );
 }

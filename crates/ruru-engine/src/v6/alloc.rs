@@ -16,7 +16,6 @@ use ruru_lease::{Lease6, LeaseState, LeaseStore, LeaseType6};
 use tracing::debug;
 
 use super::hosts::checks_reservations6;
-use super::packet::Query6;
 use super::{Ctx, Drop6, Engine6};
 use crate::classify;
 use crate::cursor::{Candidate, Cursor};
@@ -346,7 +345,9 @@ impl Engine6 {
         hint: (u32, u32),
     ) -> Lease6 {
         let (pref, valid) = self.lifetimes(ctx, hint);
-        let (hwaddr, hwtype, hwaddr_source) = hwaddr_of(ctx.q, ctx.duid());
+        let (hwaddr, hwtype, hwaddr_source) =
+            super::mac::client_mac(ctx.q, ctx.meta, &self.cfg.mac_sources)
+                .map_or((Vec::new(), 0, 0), |m| (m.addr, m.htype, m.source));
         // Addresses get the client's name (option 39); prefixes the
         // reservation's host name only.
         let name = match kind {
@@ -565,23 +566,5 @@ impl Engine6 {
             subnet = ctx.subnet.id,
             "no address/prefix available"
         );
-    }
-}
-
-/// The client's link-layer address for the lease (Kea's `mac-sources`
-/// "any" order): the innermost relay's client link-layer address option
-/// (RFC 6939), else the one in a DUID-LLT/DUID-LL. (address, hardware
-/// type, Kea's `hwaddr_source` bit).
-fn hwaddr_of(q: &Query6, duid: &[u8]) -> (Vec<u8>, u16, u32) {
-    if let Some([t0, t1, addr @ ..]) = q.inner_relay().and_then(|r| r.client_link_addr.as_deref()) {
-        if !addr.is_empty() {
-            return (addr.to_vec(), u16::from_be_bytes([*t0, *t1]), 0x8);
-        }
-    }
-    match duid {
-        [0, 1, t0, t1, _, _, _, _, ll @ ..] | [0, 3, t0, t1, ll @ ..] if !ll.is_empty() => {
-            (ll.to_vec(), u16::from_be_bytes([*t0, *t1]), 0x2)
-        }
-        _ => (Vec::new(), 0, 0),
     }
 }

@@ -164,6 +164,10 @@ impl Family for Engine6 {
 
     /// RFC 8415 §16: identifier rules per message type.
     #[inline]
+    fn options_parse(&self, raw: &Raw6<'_>) -> bool {
+        raw.vendor_classes_parse(self.cfg.compatibility.lenient_option_parsing)
+    }
+
     fn check(&self, q: &Query6, _meta: &RecvMeta6) -> Result<(), Drop6> {
         use MessageType as M;
         let sid_ok = |sid: &Option<Vec<u8>>| sid.as_deref() == Some(&self.opts.server_duid[..]);
@@ -222,16 +226,14 @@ impl Family for Engine6 {
         self.members.get(sidx).map_or(&[], |m| &m[..])
     }
 
-    fn early_global_host(&self, q: &Query6) -> Option<Cow<'_, Reservation6>> {
+    fn early_global_host(&self, q: &Query6, meta: &RecvMeta6) -> Option<Cow<'_, Reservation6>> {
         if !self.cfg.early_global_reservations_lookup {
             return None;
         }
         let duid = q.client_id.as_deref().filter(|d| !d.is_empty())?;
-        let ll = match duid {
-            [0, 1, _, _, _, _, _, _, rest @ ..] => Some(rest),
-            [0, 3, _, _, rest @ ..] => Some(rest),
-            _ => None,
-        };
+        // The `hw-address` identifier: the MAC `mac-sources` finds.
+        let mac = super::mac::client_mac(q, meta, &self.cfg.mac_sources);
+        let ll = mac.as_ref().map(|m| &m.addr[..]);
         let ids: Vec<HostId6> = self
             .cfg
             .host_reservation_identifiers
@@ -381,7 +383,7 @@ impl Family for Engine6 {
         none
     }
 
-    /// Reservation by DUID, by the link-layer address in a DUID-LLT/LL,
+    /// Reservation by DUID, by the link-layer address `mac-sources` finds,
     /// then by the flexible identifier a `host6_identifier` callout
     /// computes (called only when the subnet has flex-id reservations or
     /// there is a host database): in the subnet's reservations at each
@@ -390,6 +392,7 @@ impl Family for Engine6 {
     fn find_host<'a>(
         &'a self,
         q: &Query6,
+        meta: &RecvMeta6,
         s: &'a Subnet6,
         pc: &RefCell<PacketContext>,
         builtin: Option<Vec<u8>>,
@@ -432,12 +435,9 @@ impl Family for Engine6 {
             match kind {
                 HostIdType::Duid if !duid.is_empty() => ids.push(HostId6::Duid(duid.to_vec())),
                 HostIdType::HwAddress => {
-                    let ll = match duid {
-                        [0, 1, _, _, _, _, _, _, rest @ ..] => Some(rest),
-                        [0, 3, _, _, rest @ ..] => Some(rest),
-                        _ => None,
-                    };
-                    ids.extend(ll.map(|ll| HostId6::HwAddress(ll.to_vec())));
+                    // The MAC `mac-sources` finds (Kea's ctx.hwaddr_).
+                    let mac = super::mac::client_mac(q, meta, &self.cfg.mac_sources);
+                    ids.extend(mac.map(|m| HostId6::HwAddress(m.addr)));
                 }
                 HostIdType::Flex => ids.extend(flex.take().map(HostId6::Flex)),
                 _ => {}
@@ -467,6 +467,22 @@ impl Family for Engine6 {
     }
 
     #[inline]
+    fn flex_replace_expr(&self) -> Option<&ruru_classify::Expr> {
+        self.cfg
+            .flex_id
+            .as_ref()
+            .filter(|f| f.replace_client_id)
+            .and_then(|f| f.expr.as_deref())
+    }
+
+    fn with_flex_client_id(q: &Query6, flex: &[u8]) -> Query6 {
+        let mut id = vec![0, 0];
+        id.extend_from_slice(flex);
+        let mut out = q.clone();
+        out.original_client_id = Some(out.client_id.replace(id));
+        out
+    }
+
     fn flex_id_expr(&self) -> Option<&ruru_classify::Expr> {
         self.cfg.flex_id.as_ref().and_then(|f| f.expr.as_deref())
     }
@@ -507,7 +523,7 @@ impl Family for Engine6 {
                     r.opts_mut()
                         .insert(DhcpOption::ServerId(self.opts.server_duid.clone()));
                     r.opts_mut()
-                        .insert(DhcpOption::ClientId(ctx.duid().to_vec()));
+                        .insert(DhcpOption::ClientId(ctx.sent_duid().to_vec()));
                     Handled::Encode(r)
                 }
                 _ => Handled::Drop(Drop6::Unicast),

@@ -31,6 +31,7 @@
 mod alloc;
 mod family;
 pub mod hosts;
+pub mod mac;
 mod names;
 pub mod packet;
 mod reclaim;
@@ -180,6 +181,16 @@ impl<'a> Ctx<'a> {
     #[inline]
     fn duid(&self) -> &'a [u8] {
         self.q.client_id.as_deref().unwrap_or_default()
+    }
+
+    /// The DUID the client sent, for the reply's Client Identifier: not
+    /// [`Ctx::duid`] when flex-id's `replace-client-id` replaced it.
+    #[inline]
+    fn sent_duid(&self) -> &'a [u8] {
+        match &self.q.original_client_id {
+            Some(own) => own.as_deref().unwrap_or_default(),
+            None => self.duid(),
+        }
     }
 }
 

@@ -78,6 +78,15 @@ pub struct Relay {
     /// Client Link-Layer Address option (79, RFC 6939): link-layer type
     /// (2 bytes) and address.
     pub client_link_addr: Option<Vec<u8>>,
+    /// Remote-Id option (37, RFC 4649): enterprise number and remote-id
+    /// (`mac-sources` `remote-id`).
+    pub remote_id: Option<Vec<u8>>,
+    /// The first Vendor-specific Information option (17): enterprise
+    /// number and sub-options (`mac-sources` `docsis-cmts`).
+    pub vendor_opts: Option<Vec<u8>>,
+    /// Relay-Supplied Options option (66, RFC 6422): options the relay
+    /// offers for the reply.
+    pub rsoo: Option<Vec<u8>>,
 }
 
 /// A received client message with its relay chain.
@@ -88,6 +97,10 @@ pub struct Query6 {
     /// Relays, outermost (the one that sent to us) first.
     pub relays: Vec<Relay>,
     pub client_id: Option<Vec<u8>>,
+    /// Set when the built-in flex-id's `replace-client-id` replaced
+    /// `client_id` (Kea's `pkt6_receive` callout): the client's own DUID,
+    /// which the reply's Client Identifier carries.
+    pub original_client_id: Option<Option<Vec<u8>>>,
     pub server_id: Option<Vec<u8>>,
     pub oro: Vec<u16>,
     pub rapid_commit: bool,
@@ -312,6 +325,7 @@ pub fn parse(buf: &[u8]) -> Result<Query6, ParseError6> {
         msg_type: msg.msg_type(),
         relays,
         client_id,
+        original_client_id: None,
         server_id,
         oro,
         rapid_commit,
@@ -359,6 +373,9 @@ fn unwrap(buf: &[u8], relay_type: u8) -> Result<(Vec<Relay>, v6::Message, Cut6),
                 peer_addr: Ipv6Addr::from(pa),
                 interface_id: find(opts, 18).map(<[u8]>::to_vec),
                 client_link_addr: find(opts, 79).map(<[u8]>::to_vec),
+                remote_id: find(opts, 37).map(<[u8]>::to_vec),
+                vendor_opts: find(opts, 17).map(<[u8]>::to_vec),
+                rsoo: find(opts, 66).map(<[u8]>::to_vec),
             });
             cur = find(opts, 9).ok_or(ParseError6::NoRelayMessage)?;
             continue;

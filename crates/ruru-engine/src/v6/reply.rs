@@ -109,7 +109,7 @@ impl Engine6 {
         reply
             .opts_mut()
             .insert(DhcpOption::ServerId(self.opts.server_duid.clone()));
-        let duid = ctx.duid();
+        let duid = ctx.sent_duid();
         if !duid.is_empty() {
             reply.opts_mut().insert(DhcpOption::ClientId(duid.to_vec()));
         }
@@ -220,6 +220,38 @@ impl Engine6 {
                     OptionCode::from(17),
                     data,
                 )));
+        }
+        self.relay_supplied(ctx, reply);
+    }
+
+    /// RFC 6422 as Kea's `processRSOO`: the options in each relay's
+    /// Relay-Supplied Options option (66), the relay closest to the client
+    /// first, each in code order, that are RSOO-enabled (`65` and
+    /// `relay-supplied-options`) and that the reply does not have yet.
+    fn relay_supplied(&self, ctx: &Ctx<'_>, reply: &mut v6::Message) {
+        for rsoo in ctx.q.relays.iter().rev().filter_map(|r| r.rsoo.as_deref()) {
+            let mut opts: Vec<(u16, &[u8])> = Vec::new();
+            let mut r = rsoo;
+            while let [c0, c1, l0, l1, rest @ ..] = r {
+                let len = usize::from(u16::from_be_bytes([*l0, *l1]));
+                let Some(data) = rest.get(..len) else { break };
+                opts.push((u16::from_be_bytes([*c0, *c1]), data));
+                r = &rest[len..];
+            }
+            // Kea keeps a relay's options by code (stable for equal codes).
+            opts.sort_by_key(|(c, _)| *c);
+            for (code, data) in opts {
+                if self.cfg.rsoo_enabled.binary_search(&code).is_ok()
+                    && reply.opts().get(OptionCode::from(code)).is_none()
+                {
+                    reply
+                        .opts_mut()
+                        .insert(DhcpOption::Unknown(v6::UnknownOption::new(
+                            OptionCode::from(code),
+                            data.to_vec(),
+                        )));
+                }
+            }
         }
     }
 }

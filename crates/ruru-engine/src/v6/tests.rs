@@ -27,6 +27,7 @@ fn cfg() -> Dhcp6 {
             require_all: false,
             max_retries: 0,
             retry_wait_ms: 5000,
+            use_routing: false,
         },
         lease_database: LeaseDatabase {
             kind: LeaseDbKind::Memfile,
@@ -114,6 +115,10 @@ fn cfg() -> Dhcp6 {
         control_sockets: vec![],
         hooks_libraries: vec![],
         parked_packet_limit: 256,
+        server_tag: String::new(),
+        compatibility: Default::default(),
+        mac_sources: vec![ruru_config::MacSource::Any],
+        rsoo_enabled: vec![65],
         statistic_samples: Default::default(),
         lease_checks: Default::default(),
         queue_capacity: None,

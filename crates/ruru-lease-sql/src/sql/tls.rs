@@ -29,6 +29,8 @@ pub(crate) struct Loaded {
     /// The trust anchor's certificates (at least one).
     roots: Vec<CertificateDer<'static>>,
     client: Option<Client>,
+    /// Kea's `cipher-list`: the TLS 1.2 suites to offer (IANA names).
+    tls12_suites: Option<Vec<String>>,
 }
 
 /// The client certificate and its key.
@@ -90,7 +92,11 @@ pub(crate) fn load(t: &DbTls) -> Result<Loaded, LeaseError> {
             })
         }
     };
-    let loaded = Loaded { roots, client };
+    let loaded = Loaded {
+        roots,
+        client,
+        tls12_suites: t.tls12_suites.clone(),
+    };
     // A key that does not fit its certificate shows now, not at each
     // connection.
     loaded.client_config()?;
@@ -149,7 +155,11 @@ impl Loaded {
 
     /// The client settings for PostgreSQL.
     pub(crate) fn client_config(&self) -> Result<rustls::ClientConfig, LeaseError> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut provider = rustls::crypto::ring::default_provider();
+        if let Some(names) = &self.tls12_suites {
+            provider.cipher_suites = offered_suites(&provider.cipher_suites, names);
+        }
+        let provider = Arc::new(provider);
         let builder = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(|e| LeaseError::Database(format!("TLS: {e}")))?
@@ -200,6 +210,25 @@ impl Loaded {
         }
         Ok(opts)
     }
+}
+
+/// Kea's `cipher-list`: every TLS 1.3 suite of `all` (OpenSSL's cipher
+/// list leaves them alone), then the TLS 1.2 suites `names` names, in
+/// that order.
+fn offered_suites(
+    all: &[rustls::SupportedCipherSuite],
+    names: &[String],
+) -> Vec<rustls::SupportedCipherSuite> {
+    let tls13 = all
+        .iter()
+        .filter(|s| s.version() == &rustls::version::TLS13)
+        .copied();
+    let tls12 = names.iter().filter_map(|n| {
+        all.iter()
+            .find(|s| s.version() == &rustls::version::TLS12 && format!("{:?}", s.suite()) == *n)
+            .copied()
+    });
+    tls13.chain(tls12).collect()
 }
 
 /// For a connection that could not be made: when its TLS handshake failed
@@ -298,6 +327,28 @@ fn der(b: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
 mod tests {
     use super::*;
 
+    /// `cipher-list` keeps the TLS 1.3 suites and offers the TLS 1.2 ones
+    /// it names, in its order; the names are rustls's (IANA).
+    #[test]
+    fn cipher_list_chooses_tls12_suites() {
+        let all = rustls::crypto::ring::default_provider().cipher_suites;
+        let names = [
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256".to_string(),
+            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384".to_string(),
+        ];
+        let got: Vec<String> = offered_suites(&all, &names)
+            .iter()
+            .map(|s| format!("{:?}", s.suite()))
+            .collect();
+        let n13 = all
+            .iter()
+            .filter(|s| s.version() == &rustls::version::TLS13)
+            .count();
+        assert!(n13 >= 2);
+        assert_eq!(got.len(), n13 + 2, "{got:?}");
+        assert_eq!(got[n13..], names);
+    }
+
     #[test]
     fn der_elements_are_read_with_their_lengths() {
         assert_eq!(
@@ -336,6 +387,7 @@ mod tests {
         let t = |ca: &Path| DbTls {
             trust_anchor: ca.to_path_buf(),
             client: None,
+            tls12_suites: None,
         };
         let e = load(&t(&missing))
             .err()

@@ -161,6 +161,7 @@ pub const COMMANDS: &[&str] = &[
     "reservation-get-by-id",
     "reservation-get-page",
     "reservation-update",
+    "server-tag-get",
     "shutdown",
     "stat-lease4-get",
     "statistic-get",
@@ -306,6 +307,7 @@ fn run(ctx: &ControlCtx, req: &Value) -> Value {
             json!({ "extended": format!("ruru {} (Kea-compatible DHCPv4 and DHCPv6 server)", env!("CARGO_PKG_VERSION")) }),
         )),
         "build-report" => Ok(answer(SUCCESS, build_report(), None)),
+        "server-tag-get" => Ok(server_tag_get(ctx, targets(ctx, obj.get("service")))),
         "status-get" => Ok(status_get(ctx, targets(ctx, obj.get("service")))),
         "shutdown" => {
             // Answer first: the shutdown starts once the answer had time to
@@ -371,6 +373,19 @@ fn run(ctx: &ControlCtx, req: &Value) -> Value {
         }
     };
     r.unwrap_or_else(|e| e)
+}
+
+/// `server-tag-get`: the section's `server-tag` (`""` when not set), as
+/// Kea answers it: `{"result": 0, "arguments": {"server-tag": ...}}`, no
+/// text. A socket of both sections answers with `Dhcp4`'s tag (with
+/// `"service": ["dhcp6"]`, `Dhcp6`'s).
+fn server_tag_get(ctx: &ControlCtx, t: Targets) -> Value {
+    let running = ctx.shared.snapshot();
+    let c = &running.config;
+    let v4 = c.dhcp4.as_ref().filter(|_| t.v4).map(|d| &d.server_tag);
+    let v6 = c.dhcp6.as_ref().filter(|_| t.v6).map(|d| &d.server_tag);
+    let tag = v4.or(v6).cloned().unwrap_or_default();
+    json!({ "result": SUCCESS, "arguments": { "server-tag": tag } })
 }
 
 /// Runs one of the DHCPv4 commands (`lease4-*`, `stat-lease4-get`) on the
