@@ -495,8 +495,12 @@ impl Family for Engine6 {
         use MessageType as M;
         let q = ctx.q;
         // RFC 8415 §16 and §18.3: a client (not a relay) may not unicast to
-        // a server that sent it no Server Unicast option (ruru never does).
-        if q.relays.is_empty() && ctx.meta.dst.is_some_and(|d| !d.is_multicast()) {
+        // a server that sent it no Server Unicast option (ruru sends one
+        // only when the configuration has option 12 `unicast`).
+        if q.relays.is_empty()
+            && !self.unicast_configured
+            && ctx.meta.dst.is_some_and(|d| !d.is_multicast())
+        {
             return match q.msg_type {
                 M::Request | M::Renew | M::Release | M::Decline => {
                     let mut r = v6::Message::new_with_id(MessageType::Reply, q.msg.xid());

@@ -167,6 +167,10 @@ pub struct Engine6 {
     /// `when-not-present`): else such a client's name is decided without
     /// looking at the parameters.
     ddns_generates: bool,
+    /// Whether the configuration has a Server Unicast option (12) that
+    /// replies may carry: then a client may unicast Request, Renew,
+    /// Release and Decline to the server (Kea accepts them).
+    unicast_configured: bool,
 }
 
 /// Everything decided about one message before the reply is built.
@@ -363,7 +367,9 @@ impl Engine6 {
             .subnets
             .iter()
             .any(|s| generates(&s.ddns) || s.pools.iter().any(|p| generates(&p.ddns)));
+        let unicast_configured = crate::option_levels::configured6(&cfg, 12);
         Engine6 {
+            unicast_configured,
             ddns_generates,
             class_plan,
             members,

@@ -167,12 +167,22 @@ impl Engine6 {
         let never = crate::option_levels::never_sent(never_used, all());
         // Option 17 is completed with vendor sub-options below.
         let mut vendor_opts: Option<Vec<u8>> = None;
+        // What the server put in the reply itself (identifiers, IAs,
+        // status, rapid commit, its Client FQDN answer) wins over a
+        // configured option with the same code, as in Kea, whose
+        // `appendRequestedOptions` adds only the options not yet present.
+        let own: Vec<u16> = reply
+            .opts()
+            .iter()
+            .map(|o| u16::from(OptionCode::from(o)))
+            .collect();
         for layer in all() {
             for o in layer {
                 if o.vendor.is_none()
                     && !never.contains(&o.code)
                     && (o.always_send || ctx.q.oro.contains(&o.code))
                     && !added.contains(&o.code)
+                    && !own.contains(&o.code)
                 {
                     added.push(o.code);
                     if o.code == 17 {
