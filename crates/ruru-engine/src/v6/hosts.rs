@@ -129,6 +129,7 @@ pub fn reservation6_of(h: &Host6) -> Option<Reservation6> {
         id,
         ip_addresses: h.ip_addresses.clone(),
         prefixes: h.prefixes.clone(),
+        excluded_prefixes: Vec::new(),
         hostname: (!h.hostname.is_empty()).then(|| h.hostname.clone()),
         options,
         client_classes: Vec::new(),
@@ -180,6 +181,7 @@ mod tests {
             id: HostId6::Duid(vec![0, 3, 0, 1, 1, 2, 3, 4, 5, 6]),
             ip_addresses: vec![Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 5)],
             prefixes: vec![(Ipv6Addr::new(0x2001, 0xdb8, 8, 0, 0, 0, 0, 0), 56)],
+            excluded_prefixes: Vec::new(),
             hostname: Some("h6".into()),
             options: vec![OptionData6 {
                 code: 23,

@@ -514,6 +514,20 @@ fn add<F: Hosts>(ctx: &ControlCtx, v: &View, args: &Value) -> Res {
         .ok_or_else(|| {
             err("missing or invalid 'subnet-id' in the reservation (0 for a global reservation)")
         })?;
+    // Kea 2.2's host schema has no column for an excluded prefix: a
+    // reservation with one cannot go to a hosts database without losing it.
+    let excludes = res
+        .get("excluded-prefixes")
+        .and_then(Value::as_array)
+        .is_some_and(|l| {
+            l.iter()
+                .any(|x| x.as_str().is_some_and(|s| !s.trim().is_empty()))
+        });
+    if excludes && !v.hosts.0.is_empty() {
+        return Err(err(
+            "Host not added: not supported yet: 'excluded-prefixes' in a hosts database (Kea 2.2's schema has no column for it)",
+        ));
+    }
     let mut raw = v.config.raw.clone();
     let si = subnet_index::<F>(&raw, sid).ok_or_else(|| no_subnet::<F>(sid))?;
     let subnet = raw.pointer_mut(&si).ok_or_else(|| no_subnet::<F>(sid))?;
