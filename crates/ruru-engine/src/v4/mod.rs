@@ -275,7 +275,9 @@ impl Engine4 {
                 .any(|c| c.boot_file_name.as_ref().is_some_and(|n| !n.is_empty())),
         ];
         let members = crate::networks::members(cfg.subnets.iter().map(|s| s.network.as_deref()));
-        let option_uses = crate::option_levels::uses4(&cfg);
+        let mut option_uses = crate::option_levels::uses4(&cfg);
+        // A hosts database's options may hold vendor sub-options.
+        option_uses[1] |= !cfg.hosts_databases.is_empty() || !opts.hosts.is_empty();
         let configured_server_ids = configured_server_ids(&cfg);
         Engine4 {
             configured_server_ids,

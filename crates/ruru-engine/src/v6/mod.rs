@@ -360,7 +360,9 @@ impl Engine6 {
             });
         let class_plan = crate::classify::Plan::new(&cfg.client_classes);
         let members = crate::networks::members(cfg.subnets.iter().map(|s| s.network.as_deref()));
-        let option_uses = crate::option_levels::uses6(&cfg);
+        let mut option_uses = crate::option_levels::uses6(&cfg);
+        // A hosts database's options may hold vendor sub-options.
+        option_uses[1] |= !cfg.hosts_databases.is_empty() || !opts.hosts.is_empty();
         let generates =
             |p: &ruru_config::DdnsParams| p.enable_updates() && p.replace_client_name.generates();
         let ddns_generates = cfg

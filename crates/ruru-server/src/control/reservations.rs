@@ -217,7 +217,7 @@ impl Hosts for V4 {
         v["option-data"] = options_json(
             options
                 .iter()
-                .map(|o| (u16::from(o.code), &o.data[..], o.always_send)),
+                .map(|o| (u16::from(o.code), &o.data[..], o.always_send, o.vendor)),
         );
         v
     }
@@ -296,24 +296,32 @@ impl Hosts for V6 {
             v["hostname"] = json!(h.hostname);
         }
         let options = options6_of(&h.option_data).unwrap_or_default();
-        v["option-data"] =
-            options_json(options.iter().map(|o| (o.code, &o.data[..], o.always_send)));
+        v["option-data"] = options_json(
+            options
+                .iter()
+                .map(|o| (o.code, &o.data[..], o.always_send, o.vendor)),
+        );
         v
     }
 }
 
 /// A database host's options as Kea lists them: code, hex data (upper
-/// case, no separators), `csv-format` false.
-fn options_json<'a>(options: impl Iterator<Item = (u16, &'a [u8], bool)>) -> Value {
+/// case, no separators), `csv-format` false; a vendor's sub-option with
+/// its `space` (`vendor-N`).
+fn options_json<'a>(options: impl Iterator<Item = (u16, &'a [u8], bool, Option<u32>)>) -> Value {
     Value::Array(
         options
-            .map(|(code, data, always_send)| {
-                json!({
+            .map(|(code, data, always_send, vendor)| {
+                let mut o = json!({
                     "code": code,
                     "data": hex(data).replace(':', "").to_uppercase(),
                     "csv-format": false,
                     "always-send": always_send,
-                })
+                });
+                if let Some(n) = vendor {
+                    o["space"] = json!(format!("vendor-{n}"));
+                }
+                o
             })
             .collect(),
     )
