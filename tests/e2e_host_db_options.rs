@@ -1,5 +1,6 @@
 //! Options of reservations in a hosts database (Kea 2.2's schema, made by
-//! Kea's `kea-admin db-init`), as ISC Kea 2.2's `kea-dhcp4` serves them:
+//! Kea's `kea-admin db-init`), as ISC Kea 2.2's `kea-dhcp4` and
+//! `kea-dhcp6` serve them (DHCPv6: `dhcp6_options`, option 17):
 //! rows of `dhcp4_options` in space `dhcp4` are options, rows of a
 //! `vendor-N` space are sub-options of vendor N's option 125 (sent to a
 //! client that sends a 125 for that vendor: its always-send ones, and for
@@ -222,4 +223,157 @@ fn host_db_vendor_options_postgresql() {
 #[test]
 fn host_db_vendor_options_mysql() {
     vendor_options_from_db(Kind::My, "hostopt_my");
+}
+
+/// The DHCPv6 host (DUID 00:03:00:01:02:00:00:00:00:01, subnet 1) and its
+/// option rows (PostgreSQL).
+const HOST6_SQL: &str = "INSERT INTO hosts (dhcp_identifier, dhcp_identifier_type, dhcp6_subnet_id, hostname) \
+     VALUES ('\\x00030001020000000001'::bytea, 1, 1, 'h6');
+     INSERT INTO dhcp6_options (code, value, formatted_value, space, persistent, host_id, scope_id) VALUES
+     (32, NULL, '2001:db8::31, 2001:db8::32', 'vendor-4491', false, 1, 3),
+     (33, NULL, 'cm.cfg', 'vendor-4491', false, 1, 3),
+     (36, '\\x0a0b'::bytea, NULL, 'vendor-4491', true, 1, 3),
+     (23, NULL, '2001:db8::53', 'dhcp6', false, 1, 3),
+     (9, '\\x0d'::bytea, NULL, 'foo-space', true, 1, 3),
+     (7, NULL, 'abc', 'vendor-1234', true, 1, 3);";
+
+/// The options of the client message in the Relay-reply to a Solicit with
+/// ORO `oro` and option 17 `vendor` (when given), relayed from link
+/// 2001:db8:1::1 to the server at `port`.
+fn solicit6(
+    sock: &UdpSocket,
+    port: u16,
+    oro: &[u16],
+    vendor: Option<&[u8]>,
+) -> Vec<(u16, Vec<u8>)> {
+    use common::v6::{duid, put};
+    let mut m = vec![1, 0, 0x44, 1];
+    put(&mut m, 1, &duid(1));
+    let oro: Vec<u8> = oro.iter().flat_map(|c| c.to_be_bytes()).collect();
+    put(&mut m, 6, &oro);
+    if let Some(v) = vendor {
+        put(&mut m, 17, v);
+    }
+    let mut fw = vec![12, 0];
+    fw.extend(
+        "2001:db8:1::1"
+            .parse::<std::net::Ipv6Addr>()
+            .unwrap()
+            .octets(),
+    );
+    fw.extend("fe80::2".parse::<std::net::Ipv6Addr>().unwrap().octets());
+    put(&mut fw, 9, &m);
+    let to = std::net::SocketAddrV6::new(std::net::Ipv6Addr::LOCALHOST, port, 0, 0);
+    sock.send_to(&fw, to).unwrap();
+    let mut buf = [0u8; 4096];
+    let (n, _) = sock.recv_from(&mut buf).expect("Relay-reply");
+    let inner = tlvs(&buf[34..n])
+        .into_iter()
+        .find(|(c, _)| *c == 9)
+        .expect("relay message")
+        .1;
+    tlvs(&inner[4..])
+}
+
+fn tlvs(mut b: &[u8]) -> Vec<(u16, Vec<u8>)> {
+    let mut out = Vec::new();
+    while b.len() >= 4 {
+        let code = u16::from_be_bytes([b[0], b[1]]);
+        let len = usize::from(u16::from_be_bytes([b[2], b[3]]));
+        let Some(v) = b.get(4..4 + len) else { break };
+        out.push((code, v.to_vec()));
+        b = &b[4 + len..];
+    }
+    out
+}
+
+/// A Solicit's ORO and option 17, and the option 17 of the reply.
+type Case6<'a> = (&'a [u16], Option<Vec<u8>>, Option<Vec<u8>>);
+
+#[test]
+fn host_db_vendor_options_dhcpv6_postgresql() {
+    let test = "hostopt6_pg";
+    let _g = common::v6::ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    let Some(db) = Db::new(Kind::Pg, test) else {
+        return;
+    };
+    if let Err(why) = kea_admin_init(&db) {
+        skip(test, &why);
+        return;
+    }
+    for stmt in HOST6_SQL.split(';').filter(|s| !s.trim().is_empty()) {
+        Kind::Pg.exec(&db.opts, stmt).unwrap();
+    }
+    let Some(sock) = common::v6::bind_relay(test) else {
+        return;
+    };
+    let config = format!(
+        r#"{{ "Dhcp6": {{
+  "interfaces-config": {{ "interfaces": ["lo/::1"] }},
+  "lease-database": {{ "type": "memfile", "persist": false }},
+  "server-id": {{ "type": "LL", "htype": 1, "identifier": "0a0b0c0d0e0f", "persist": false }},
+  "hosts-database": {{ "type": "postgresql", "name": "{}", "host": "127.0.0.1", "user": "postgres" }},
+  "loggers": [ {{ "name": "kea-dhcp6", "severity": "INFO",
+                 "output_options": [ {{ "output": "stdout" }} ] }} ],
+  "subnet6": [ {{ "id": 1, "subnet": "2001:db8:1::/64",
+    "pools": [ {{ "pool": "2001:db8:1::100 - 2001:db8:1::1ff" }} ] }} ]
+}} }}"#,
+        db.opts.name
+    );
+    let args = ["-p".to_string(), free_port().to_string()];
+    let Some(kea) = Kea::start(
+        "kea-dhcp6",
+        "kea-dhcp6-server",
+        &config,
+        &args,
+        "DHCP6_STARTED",
+        test,
+    ) else {
+        return;
+    };
+    let ruru = Server::start(&config);
+    let get = |opts: &[(u16, Vec<u8>)], code: u16| {
+        opts.iter()
+            .find(|(c, _)| *c == code)
+            .map(|(_, v)| v.clone())
+    };
+    // (ORO, option 17 of the client, the option 17 both must send).
+    let cases: &[Case6] = &[
+        // No 17 from the client: none.
+        (&[23, 17], None, None),
+        // DOCSIS asks for 32 and 33 (ORO sub-option 1): both, encoded from
+        // their formatted_value with Kea's docsis3-v6 definitions, and
+        // the always-send 36, in code order.
+        (
+            &[23],
+            Some(hex("0000118b 0001 0004 0020 0021")),
+            Some(hex(
+                "0000118b 0020 0020 20010db8000000000000000000000031 20010db8000000000000000000000032 \
+                 0021 0006 636d2e636667 0024 0002 0a0b",
+            )),
+        ),
+        // Vendor 1234: its always-send 7, no definition: the empty value.
+        (&[23], Some(hex("000004d2")), Some(hex("000004d2 0007 0000"))),
+    ];
+    for (i, (oro, vendor, want)) in cases.iter().enumerate() {
+        let k = solicit6(&sock, kea.port, oro, vendor.as_deref());
+        let r = solicit6(&sock, ruru.port, oro, vendor.as_deref());
+        for code in [17, 23, 9] {
+            assert_eq!(
+                get(&k, code),
+                get(&r, code),
+                "case {i}, option {code}: Kea's (left) and ruru's"
+            );
+        }
+        assert_eq!(&get(&r, 17), want, "case {i}: option 17");
+        assert_eq!(
+            get(&r, 23),
+            Some(hex("20010db8000000000000000000000053")),
+            "case {i}"
+        );
+        assert_eq!(get(&r, 9), None, "case {i}");
+    }
+    drop(kea);
 }
