@@ -232,7 +232,8 @@ pub const DHCP4_OPTION_DEFS: &[OptionDef] = &[
         Record(&[Boolean, DataType::String]),
         false,
     ),
-    def("dhcp-agent-options", 82, Binary, false),
+    def("fqdn", 81, Record(&[Uint8, Uint8, Uint8, Fqdn]), false),
+    def("dhcp-agent-options", 82, Empty, false),
     def("nds-servers", 85, Ipv4Address, true),
     def("nds-tree-name", 86, DataType::String, false),
     def("nds-context", 87, DataType::String, false),
@@ -306,9 +307,16 @@ pub const DHCP4_SUB_DEFS: &[(&str, &str, u8, DataType, bool)] = &[
 /// encapsulates it).
 pub const VENDOR_ENCAPSULATED_SPACE: &str = "vendor-encapsulated-options-space";
 
+/// Kea's space of the sub-options of option 82 (relay agent information).
+pub const AGENT_OPTIONS_SPACE: &str = "dhcp-agent-options-space";
+
 /// The space a standard DHCPv4 option carries as sub-options, if any.
 pub fn encapsulated_space(code: u8) -> Option<&'static str> {
-    (code == 43).then_some(VENDOR_ENCAPSULATED_SPACE)
+    match code {
+        43 => Some(VENDOR_ENCAPSULATED_SPACE),
+        82 => Some(AGENT_OPTIONS_SPACE),
+        _ => None,
+    }
 }
 
 /// Why an option code may not appear in `option-data`, if it may not.
@@ -803,7 +811,15 @@ mod tests {
 
     #[test]
     fn binary_in_csv_mode_is_hex() {
-        assert_eq!(enc("dhcp-agent-options", "01:02:aa").unwrap(), [1, 2, 0xaa]);
+        // Kea 2.2: option 82 is `empty` too (its content is sub-options
+        // of space dhcp-agent-options-space).
+        assert!(enc("dhcp-agent-options", "01:02:aa").is_err());
+        assert!(enc("dhcp-agent-options", "").unwrap().is_empty());
+        assert_eq!(encapsulated_space(82), Some(AGENT_OPTIONS_SPACE));
+        assert_eq!(
+            enc("fqdn", "0, 255, 255, a.example").unwrap(),
+            b"\x00\xff\xff\x01a\x07example\x00"
+        );
         // Kea: option 43 is `empty` (its content is sub-options); raw
         // bytes need `csv-format: false`.
         assert!(enc("vendor-encapsulated-options", "01:02:aa").is_err());

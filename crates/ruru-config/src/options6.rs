@@ -38,11 +38,12 @@ use DataType::{
 };
 
 /// Standard DHCPv6 options with Kea 2.2's names and formats (space
-/// `dhcp6`), including the ones the server also derives itself. Kea's
-/// definitions of `ia-na`, `ia-ta`, `iaaddr`, `ia-pd`, `iaprefix`,
-/// `lq-query` and `client-data` encapsulate space `dhcp6`; ruru sends the
+/// `dhcp6`, checked against Kea 2.2's `std_option_defs.h`), including the
+/// ones the server also derives itself. Kea's definitions of `lq-query`
+/// and `client-data` encapsulate space `dhcp6`; ruru sends their
 /// configured payload alone (Kea 2.2 crashes when a client asks for a
 /// configured `iaaddr`, `iaprefix`, `lq-query` or `client-data`).
+/// `ntp-server` (56) is ruru's: Kea 2.2 has no standard definition of it.
 pub const DHCP6_OPTION_DEFS: &[OptionDef6] = &[
     def("clientid", 1, Binary, false),
     def("serverid", 2, Binary, false),
@@ -113,7 +114,9 @@ pub const DHCP6_OPTION_DEFS: &[OptionDef6] = &[
     def("link-address", 80, Ipv6Address, false),
     def("solmax-rt", 82, Uint32, false),
     def("inf-max-rt", 83, Uint32, false),
+    def("dhcpv4-message", 87, Binary, false),
     def("dhcp4o6-server-addr", 88, Ipv6Address, true),
+    def("relay-source-port", 135, Uint16, false),
     def("v6-captive-portal", 103, Str, false),
     def(
         "rdnss-selection",
