@@ -557,3 +557,98 @@ fn data_directory_holds_the_lease_file_and_the_server_duid() {
     assert_eq!(stored.trim(), hex.join(":"));
     assert!(!srv.path("kea-dhcp6-serverid").exists());
 }
+
+/// Kea 2.7.3's `excluded-prefixes` of a reservation (RFC 6603): the
+/// reserved prefix's IAPREFIX carries OPTION_PD_EXCLUDE when the client
+/// asks for it (ORO 67); a reserved prefix without one gets none, even
+/// inside a PD pool with an `excluded-prefix` (the reservation wins, as
+/// in Kea's `getPDExclude`); a pool prefix gets the pool's.
+#[test]
+fn reserved_prefix_with_excluded_prefix_sends_pd_exclude() {
+    let cfg = r#"{ "Dhcp6": {
+    "interfaces-config": { "interfaces": ["lo"] },
+    "lease-database": { "type": "memfile", "persist": false },
+    "subnet6": [ {
+      "id": 1, "subnet": "2001:db8:1::/64",
+      "pd-pools": [ { "prefix": "2001:db8:8::", "prefix-len": 48, "delegated-len": 56,
+                      "excluded-prefix": "2001:db8:8:ff::", "excluded-prefix-len": 64 } ],
+      "reservations": [
+        { "duid": "00:03:00:01:02:00:00:00:00:01",
+          "prefixes": [ "2001:db8:9000::/48" ],
+          "excluded-prefixes": [ "2001:db8:9000:ff00::/64" ] },
+        { "duid": "00:03:00:01:02:00:00:00:00:02",
+          "prefixes": [ "2001:db8:8:4200::/56" ],
+          "excluded-prefixes": [ "" ] }
+      ]
+    } ]
+} }"#;
+    let Some((_g, _srv, relay)) = setup_with("v6_resv_pd_exclude", cfg, None) else {
+        return;
+    };
+    // The IAPREFIX (prefix, length, its options) of the first IA_PD of
+    // the Advertise to a Solicit of client `n` with ORO `oro`.
+    let iaprefix = |n: u8, oro: &[u16]| -> (Ipv6Addr, u8, Vec<(u16, Vec<u8>)>) {
+        let mut m = vec![1, 0, 0x67, n];
+        put(&mut m, 1, &duid(n));
+        let oro: Vec<u8> = oro.iter().flat_map(|c| c.to_be_bytes()).collect();
+        put(&mut m, 6, &oro);
+        let (c, v) = ia_pd(1, None);
+        put(&mut m, c, &v);
+        let mut fw = vec![12, 0];
+        fw.extend("2001:db8:1::1".parse::<Ipv6Addr>().unwrap().octets());
+        fw.extend("fe80::2".parse::<Ipv6Addr>().unwrap().octets());
+        put(&mut fw, 9, &m);
+        relay.sock.send_to(&fw, relay.server).unwrap();
+        let mut buf = [0u8; 4096];
+        let (len, _) = relay.sock.recv_from(&mut buf).expect("Relay-reply");
+        let inner = tlvs(&buf[34..len])
+            .into_iter()
+            .find(|(c, _)| *c == 9)
+            .expect("relay message")
+            .1;
+        let ia = tlvs(&inner[4..])
+            .into_iter()
+            .find(|(c, _)| *c == 25)
+            .expect("IA_PD")
+            .1;
+        let p = tlvs(&ia[12..])
+            .into_iter()
+            .find(|(c, _)| *c == 26)
+            .expect("IAPREFIX")
+            .1;
+        let prefix = Ipv6Addr::from(<[u8; 16]>::try_from(&p[9..25]).unwrap());
+        (prefix, p[8], tlvs(&p[25..]))
+    };
+    let pd_exclude =
+        |opts: &[(u16, Vec<u8>)]| opts.iter().find(|(c, _)| *c == 67).map(|(_, v)| v.clone());
+    // Reserved 2001:db8:9000::/48 without 2001:db8:9000:ff00::/64: the
+    // excluded length (64), then bits 48..64 of the excluded prefix.
+    let (p, len, opts) = iaprefix(1, &[23, 67]);
+    assert_eq!((p, len), ("2001:db8:9000::".parse().unwrap(), 48));
+    assert_eq!(pd_exclude(&opts), Some(vec![64, 0xff, 0x00]));
+    // Not asked for: not sent.
+    let (_, _, opts) = iaprefix(1, &[23]);
+    assert_eq!(pd_exclude(&opts), None);
+    // A reserved prefix inside the pool, with no excluded prefix: none.
+    let (p, len, opts) = iaprefix(2, &[23, 67]);
+    assert_eq!((p, len), ("2001:db8:8:4200::".parse().unwrap(), 56));
+    assert_eq!(pd_exclude(&opts), None);
+    // A pool prefix (/56 of 2001:db8:8::/48): the pool's excluded
+    // 2001:db8:8:ff::/64, i.e. bits 56..64, 0xff.
+    let (p, len, opts) = iaprefix(3, &[23, 67]);
+    assert_eq!(len, 56);
+    assert!(p.segments()[..3] == [0x2001, 0xdb8, 8], "{p}");
+    assert_eq!(pd_exclude(&opts), Some(vec![64, 0xff]));
+}
+
+fn tlvs(mut b: &[u8]) -> Vec<(u16, Vec<u8>)> {
+    let mut out = Vec::new();
+    while b.len() >= 4 {
+        let code = u16::from_be_bytes([b[0], b[1]]);
+        let len = usize::from(u16::from_be_bytes([b[2], b[3]]));
+        let Some(v) = b.get(4..4 + len) else { break };
+        out.push((code, v.to_vec()));
+        b = &b[4 + len..];
+    }
+    out
+}

@@ -232,7 +232,8 @@ pub const DHCP4_OPTION_DEFS: &[OptionDef] = &[
         Record(&[Boolean, DataType::String]),
         false,
     ),
-    def("dhcp-agent-options", 82, Binary, false),
+    def("fqdn", 81, Record(&[Uint8, Uint8, Uint8, Fqdn]), false),
+    def("dhcp-agent-options", 82, Empty, false),
     def("nds-servers", 85, Ipv4Address, true),
     def("nds-tree-name", 86, DataType::String, false),
     def("nds-context", 87, DataType::String, false),
@@ -306,20 +307,32 @@ pub const DHCP4_SUB_DEFS: &[(&str, &str, u8, DataType, bool)] = &[
 /// encapsulates it).
 pub const VENDOR_ENCAPSULATED_SPACE: &str = "vendor-encapsulated-options-space";
 
+/// Kea's space of the sub-options of option 82 (relay agent information).
+pub const AGENT_OPTIONS_SPACE: &str = "dhcp-agent-options-space";
+
 /// The space a standard DHCPv4 option carries as sub-options, if any.
 pub fn encapsulated_space(code: u8) -> Option<&'static str> {
-    (code == 43).then_some(VENDOR_ENCAPSULATED_SPACE)
+    match code {
+        43 => Some(VENDOR_ENCAPSULATED_SPACE),
+        82 => Some(AGENT_OPTIONS_SPACE),
+        _ => None,
+    }
 }
 
 /// Why an option code may not appear in `option-data`, if it may not.
+///
+/// Only PAD and END: like Kea 2.2, every other option may be configured,
+/// including those the server also derives itself. The engine then does
+/// what Kea does with them: a configured `dhcp-server-identifier` (54) is
+/// the reply's server identifier; the message type (53), the lease time
+/// (51) and T1/T2 (58, 59) the server computed, the client identifier it
+/// echoes (61) and the relay's option 82 win over configured ones; the
+/// others (50, 52, 55, 57, ...) are sent as configured when the client
+/// asks for them.
 pub fn reserved_reason(code: u8) -> Option<&'static str> {
     match code {
         0 => Some("option code 0 is reserved for PAD"),
         255 => Some("option code 255 is reserved for END"),
-        50 | 51 | 52 | 53 | 55 | 57 | 58 | 59 | 61 | 82 => Some(
-            "this option is managed by the server (derived from the client's \
-             message or from the lease) and cannot be configured",
-        ),
         _ => None,
     }
 }
@@ -383,19 +396,10 @@ pub fn encode_format(
             if values.iter().all(|v| v.is_empty()) {
                 return Err(format!("empty data: expected {}", expected(t, array)));
             }
-            if !array && values.len() > 1 {
-                let hint = if matches!(t, DataType::String | Fqdn | Tuple | DataType::TupleV4) {
-                    " (write a comma inside a value as `\\\\,`)"
-                } else {
-                    ""
-                };
-                return Err(format!(
-                    "expected one {} value, got {} comma-separated values{hint}",
-                    t.name(),
-                    values.len()
-                ));
-            }
-            for v in &values {
+            // Kea's `optionFactory`: a single value takes the first one;
+            // the others are ignored (no error), so the bytes are Kea's.
+            let values = if array { &values[..] } else { &values[..1] };
+            for v in values {
                 encode_value(t, v, &mut out)?;
             }
         }
@@ -404,7 +408,8 @@ pub fn encode_format(
 }
 
 /// A record's comma-separated values, one per field (with `array`, the
-/// last field takes the remaining values).
+/// last field takes the remaining values; without, values beyond the
+/// fields are ignored, as Kea's `optionFactory` does).
 fn encode_record(
     fields: &[DataType],
     array: bool,
@@ -413,7 +418,7 @@ fn encode_record(
 ) -> Result<(), String> {
     let values = split_csv(data);
     let (last, fixed) = fields.split_last().ok_or("empty record")?;
-    if values.len() < fields.len() || (!array && values.len() > fields.len()) {
+    if values.len() < fields.len() {
         return Err(format!(
             "expected {} comma-separated fields ({}), got {}",
             fields.len(),
@@ -428,7 +433,12 @@ fn encode_record(
     for (t, v) in fixed.iter().zip(&values) {
         encode_value(*t, v, out)?;
     }
-    for v in &values[fixed.len()..] {
+    let rest = if array {
+        &values[fixed.len()..]
+    } else {
+        &values[fixed.len()..fields.len()]
+    };
+    for v in rest {
         encode_value(*last, v, out)?;
     }
     Ok(())
@@ -772,19 +782,23 @@ mod tests {
             b"https://x/"
         );
         assert_eq!(enc("host-name", "a\\,b").unwrap(), b"a,b");
-        let e = enc("host-name", "a,b").unwrap_err();
-        assert!(e.contains("\\\\,"), "{e}");
+        // Kea 2.2 keeps the first value and ignores the others.
+        assert_eq!(enc("host-name", "a,b").unwrap(), b"a");
         assert!(enc("host-name", "").is_err());
         assert!(enc("routers", "").is_err());
         assert!(enc("routers", "192.0.2.300").is_err());
-        assert!(enc("subnet-mask", "255.255.255.0, 255.0.0.0").is_err());
+        assert_eq!(
+            enc("subnet-mask", "255.255.255.0, 255.0.0.0").unwrap(),
+            [255, 255, 255, 0]
+        );
     }
 
     #[test]
     fn records() {
         assert_eq!(enc("client-ndi", "1, 2, 3").unwrap(), [1, 2, 3]);
         assert!(enc("client-ndi", "1, 2").is_err());
-        assert!(enc("client-ndi", "1, 2, 3, 4").is_err());
+        // Kea 2.2 ignores values beyond a record's fields.
+        assert_eq!(enc("client-ndi", "1, 2, 3, 4").unwrap(), [1, 2, 3]);
         assert_eq!(
             enc("slp-directory-agent", "true, 192.0.2.1, 192.0.2.2").unwrap(),
             [1, 192, 0, 2, 1, 192, 0, 2, 2]
@@ -797,7 +811,15 @@ mod tests {
 
     #[test]
     fn binary_in_csv_mode_is_hex() {
-        assert_eq!(enc("dhcp-agent-options", "01:02:aa").unwrap(), [1, 2, 0xaa]);
+        // Kea 2.2: option 82 is `empty` too (its content is sub-options
+        // of space dhcp-agent-options-space).
+        assert!(enc("dhcp-agent-options", "01:02:aa").is_err());
+        assert!(enc("dhcp-agent-options", "").unwrap().is_empty());
+        assert_eq!(encapsulated_space(82), Some(AGENT_OPTIONS_SPACE));
+        assert_eq!(
+            enc("fqdn", "0, 255, 255, a.example").unwrap(),
+            b"\x00\xff\xff\x01a\x07example\x00"
+        );
         // Kea: option 43 is `empty` (its content is sub-options); raw
         // bytes need `csv-format: false`.
         assert!(enc("vendor-encapsulated-options", "01:02:aa").is_err());

@@ -37,15 +37,19 @@ use DataType::{
     Binary, Empty, Fqdn, Ipv6Address, Record, String as Str, Tuple, Uint16, Uint32, Uint8,
 };
 
-/// Standard DHCPv6 options with Kea's names (space `dhcp6`), including the
-/// ones the server manages itself (refused by [`reserved_reason`]), so that
-/// naming them gives a precise error rather than "unknown option".
+/// Standard DHCPv6 options with Kea 2.2's names and formats (space
+/// `dhcp6`, checked against Kea 2.2's `std_option_defs.h`), including the
+/// ones the server also derives itself. Kea's definitions of `lq-query`
+/// and `client-data` encapsulate space `dhcp6`; ruru sends their
+/// configured payload alone (Kea 2.2 crashes when a client asks for a
+/// configured `iaaddr`, `iaprefix`, `lq-query` or `client-data`).
+/// `ntp-server` (56) is ruru's: Kea 2.2 has no standard definition of it.
 pub const DHCP6_OPTION_DEFS: &[OptionDef6] = &[
     def("clientid", 1, Binary, false),
     def("serverid", 2, Binary, false),
-    def("ia-na", 3, Binary, false),
+    def("ia-na", 3, Record(&[Uint32, Uint32, Uint32]), false),
     def("ia-ta", 4, Uint32, false),
-    def("iaaddr", 5, Binary, false),
+    def("iaaddr", 5, Record(&[Ipv6Address, Uint32, Uint32]), false),
     def("oro", 6, Uint16, true),
     def("preference", 7, Uint8, false),
     def("elapsed-time", 8, Uint16, false),
@@ -64,8 +68,13 @@ pub const DHCP6_OPTION_DEFS: &[OptionDef6] = &[
     def("sip-server-addr", 22, Ipv6Address, true),
     def("dns-servers", 23, Ipv6Address, true),
     def("domain-search", 24, Fqdn, true),
-    def("ia-pd", 25, Binary, false),
-    def("iaprefix", 26, Binary, false),
+    def("ia-pd", 25, Record(&[Uint32, Uint32, Uint32]), false),
+    def(
+        "iaprefix",
+        26,
+        Record(&[Uint32, Uint32, Uint8, Ipv6Address]),
+        false,
+    ),
     def("nis-servers", 27, Ipv6Address, true),
     def("nisp-servers", 28, Ipv6Address, true),
     def("nis-domain-name", 29, Fqdn, true),
@@ -77,12 +86,15 @@ pub const DHCP6_OPTION_DEFS: &[OptionDef6] = &[
     def("geoconf-civic", 36, Record(&[Uint8, Uint16, Binary]), false),
     def("remote-id", 37, Record(&[Uint32, Binary]), false),
     def("subscriber-id", 38, Binary, false),
-    def("client-fqdn", 39, Binary, false),
+    def("client-fqdn", 39, Record(&[Uint8, Fqdn]), false),
     def("pana-agent", 40, Ipv6Address, true),
     def("new-posix-timezone", 41, Str, false),
     def("new-tzdb-timezone", 42, Str, false),
     def("ero", 43, Uint16, true),
+    def("lq-query", 44, Record(&[Uint8, Ipv6Address]), false),
+    def("client-data", 45, Empty, false),
     def("clt-time", 46, Uint32, false),
+    def("lq-relay-data", 47, Record(&[Ipv6Address, Binary]), false),
     def("lq-client-link", 48, Ipv6Address, true),
     def("v6-lost", 51, Fqdn, false),
     def("capwap-ac-v6", 52, Ipv6Address, true),
@@ -96,12 +108,15 @@ pub const DHCP6_OPTION_DEFS: &[OptionDef6] = &[
     def("nii", 62, Record(&[Uint8, Uint8, Uint8]), false),
     def("aftr-name", 64, Fqdn, false),
     def("erp-local-domain-name", 65, Fqdn, false),
-    def("pd-exclude", 67, Binary, false),
+    def("rsoo", 66, Empty, false),
+    def("pd-exclude", 67, DataType::Ipv6Prefix, false),
     def("client-linklayer-addr", 79, Binary, false),
     def("link-address", 80, Ipv6Address, false),
     def("solmax-rt", 82, Uint32, false),
     def("inf-max-rt", 83, Uint32, false),
+    def("dhcpv4-message", 87, Binary, false),
     def("dhcp4o6-server-addr", 88, Ipv6Address, true),
+    def("relay-source-port", 135, Uint16, false),
     def("v6-captive-portal", 103, Str, false),
     def(
         "rdnss-selection",
@@ -245,16 +260,16 @@ pub fn by_code(code: u16) -> Option<&'static OptionDef6> {
 }
 
 /// Why an option code may not appear in `option-data`, if it may not.
+///
+/// Only code 0: like Kea 2.2, every option may be configured, including
+/// those the server also derives itself. What the server derives (client
+/// and server identifiers, the IAs it answers, status codes, rapid
+/// commit, its Client FQDN answer) wins; a configured one is sent only
+/// when the client asks for it (ORO) or with `always-send`, and only when
+/// the reply does not hold that option already.
 pub fn reserved_reason(code: u16) -> Option<&'static str> {
     match code {
         0 => Some("option code 0 is reserved"),
-        // Identifiers, IA containers and their contents, message plumbing:
-        // all derived from the client's message, the lease or the server's
-        // own state.
-        1 | 2 | 3 | 4 | 5 | 6 | 8 | 9 | 13 | 14 | 18 | 19 | 20 | 25 | 26 | 39 | 67 | 79 => Some(
-            "this option is managed by the server (derived from the client's \
-             message, the lease or the server's identity) and cannot be configured",
-        ),
         _ => None,
     }
 }
@@ -284,10 +299,10 @@ mod tests {
         }
         assert_eq!(by_code(23).unwrap().name, "dns-servers");
         assert_eq!(by_name("domain-search").unwrap().code, 24);
-        for code in [1, 2, 3, 5, 9, 13, 14, 25, 26] {
-            assert!(reserved_reason(code).is_some(), "{code}");
+        assert!(reserved_reason(0).is_some());
+        for code in [1, 2, 3, 5, 9, 13, 14, 23, 25, 26] {
+            assert!(reserved_reason(code).is_none(), "{code}");
         }
-        assert!(reserved_reason(23).is_none());
     }
 
     // RFC 3646 §3: DNS Recursive Name Server option, a list of addresses.
@@ -329,7 +344,11 @@ mod tests {
             enc("information-refresh-time", "86400").unwrap(),
             [0, 1, 0x51, 0x80]
         );
-        assert!(enc("information-refresh-time", "1, 2").is_err());
+        // Kea 2.2 keeps the first of several values.
+        assert_eq!(
+            enc("information-refresh-time", "1, 2").unwrap(),
+            [0, 0, 0, 1]
+        );
     }
 
     // RFC 8415 §21.8: Preference, one octet.
@@ -358,6 +377,33 @@ mod tests {
             )
             .unwrap()
         );
+    }
+
+    // Bytes from Kea 2.2 (kea-dhcp6 on loopback, all-options.json and
+    // the options the server also derives).
+    #[test]
+    fn kea_formats_of_server_options() {
+        let h = |s: &str| crate::options::decode_hex(s).unwrap();
+        assert_eq!(
+            enc("client-fqdn", "224, client.example.org").unwrap(),
+            h("e006636c69656e74076578616d706c65036f726700")
+        );
+        assert_eq!(
+            enc("pd-exclude", "2001:db8:1:1::/64").unwrap(),
+            h("4020010db800010001")
+        );
+        assert_eq!(
+            enc("geoconf-civic", "0, 0x5553, 15 9D, A3 FF").unwrap(),
+            h("005553159d")
+        );
+        assert_eq!(enc("nii", "1, 2, 11, 13").unwrap(), h("01020b"));
+        assert_eq!(
+            enc("lq-relay-data", "2001:db8::18, 1A BB").unwrap(),
+            h("20010db80000000000000000000000181abb")
+        );
+        assert_eq!(enc("status-code", "1, hello").unwrap(), h("000168656c6c6f"));
+        assert_eq!(enc("rsoo", "").unwrap(), h(""));
+        assert_eq!(enc("ia-ta", "9").unwrap(), h("00000009"));
     }
 
     #[test]

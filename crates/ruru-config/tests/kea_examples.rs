@@ -1,7 +1,8 @@
 //! Kea's own classification and vendor-option examples load:
 //! `doc/examples/kea4/classify.json`, `classify2.json`,
 //! `vendor-specific.json`, `vivso.json`, `kea6/classify.json`,
-//! `classify2.json`, `iPXE.json` and `softwire46.json` of Kea 2.2; and its
+//! `classify2.json`, `iPXE.json`, `softwire46.json` and both
+//! `all-options.json` of Kea 2.2; and its
 //! shared network examples (`kea4/shared-network.json`,
 //! `kea6/shared-network.json`); its reservation examples
 //! (`kea4/reservations.json`, `kea4/global-reservations.json` and the
@@ -36,6 +37,11 @@ const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
     ("kea4/vivso.json", &[]),
     // Softwire 46 containers with sub-options three levels deep.
     ("kea6/softwire46.json", &[]),
+    // Every standard option of each family, custom definitions and
+    // spaces (including options the server also derives: 52, 54, 57 in
+    // DHCPv4; 20, 39, 67, 79 in DHCPv6).
+    ("kea4/all-options.json", &[]),
+    ("kea6/all-options.json", &[]),
 ];
 
 #[test]
@@ -51,9 +57,9 @@ fn kea_classification_examples() {
                     c.dhcp4.map_or(0, |d| d.client_classes.len()),
                     c.dhcp6.map_or(0, |d| d.client_classes.len()),
                 );
-                // softwire46.json has options only.
+                // softwire46.json and all-options.json have options only.
                 assert!(
-                    n4 + n6 > 0 || name.contains("softwire"),
+                    n4 + n6 > 0 || name.contains("softwire") || name.contains("all-options"),
                     "{name}: no classes"
                 );
                 Vec::new()

@@ -390,3 +390,23 @@ fn flex_option_knows_option_def_names() {
 ]}}]"#));
     assert_eq!(c.dhcp4.unwrap().flex_options[0].code, 224);
 }
+
+// Kea 2.2 (kea-dhcp4 on loopback): option 82 carries the sub-options of
+// space dhcp-agent-options-space configured with it; option 81 is a
+// record of three octets and a name.
+#[test]
+fn v4_agent_options_and_fqdn() {
+    let c = ok(&v4(r#"
+"option-def": [ {"name": "circuit", "code": 1, "space": "dhcp-agent-options-space", "type": "string"} ],
+"option-data": [
+  {"name": "dhcp-agent-options"},
+  {"name": "circuit", "space": "dhcp-agent-options-space", "data": "abc"},
+  {"name": "fqdn", "data": "4, 255, 255, a.example"}
+]"#));
+    let d = c.dhcp4.unwrap();
+    assert_eq!(opt4(&d.options, 82).data, hex("0103616263"));
+    assert_eq!(
+        opt4(&d.options, 81).data,
+        hex("04ffff0161076578616d706c6500")
+    );
+}

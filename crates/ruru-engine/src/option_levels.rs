@@ -68,6 +68,18 @@ pub(crate) fn uses4(cfg: &Dhcp4) -> [bool; 2] {
 /// [`uses`] of every option level of a DHCPv6 configuration (as
 /// [`uses4`], with prefix pools).
 pub(crate) fn uses6(cfg: &Dhcp6) -> [bool; 2] {
+    uses(&levels6(cfg))
+}
+
+/// Whether option `code` (of space `dhcp6`) is configured at some level.
+pub(crate) fn configured6(cfg: &Dhcp6, code: u16) -> bool {
+    levels6(cfg)
+        .iter()
+        .any(|l| l.iter().any(|o| o.code == code && o.vendor.is_none()))
+}
+
+/// Every option level of a DHCPv6 configuration.
+fn levels6(cfg: &Dhcp6) -> Vec<&[OptionData6]> {
     let mut lists: Vec<&[OptionData6]> = vec![&cfg.options];
     lists.extend(cfg.reservations.hosts.iter().map(|h| &h.options[..]));
     lists.extend(cfg.client_classes.iter().map(|c| &c.options[..]));
@@ -80,7 +92,7 @@ pub(crate) fn uses6(cfg: &Dhcp6) -> [bool; 2] {
             lists.push(&n.options);
         }
     }
-    uses(&lists)
+    lists
 }
 
 /// Kea 2.6's never-send: the codes of the options cancelled at any of

@@ -720,7 +720,7 @@ macro_rules! sql_stores {
                 }
                 let key = || sql::host_key(host.subnet_id, host.id_type, &host.identifier);
                 for o in &options {
-                    if let Err(e) = self.execute(Q::HostAddOpt4, sql::option_values(o, key())) {
+                    if let Err(e) = self.execute(Q::HostAddOpt4, sql::option_values(o, "dhcp4", key())) {
                         // Nothing of the host stays (its options go with it).
                         if let Err(e) = self.execute(Q::HostDelId4, key()) {
                             tracing::error!(
@@ -806,7 +806,7 @@ macro_rules! sql_stores {
                     .map(|r| (Q::HostAddRes6, sql::res6_values(host, r)));
                 let opts = options
                     .iter()
-                    .map(|o| (Q::HostAddOpt6, sql::option_values(o, key())));
+                    .map(|o| (Q::HostAddOpt6, sql::option_values(o, "dhcp6", key())));
                 for (q, p) in res.chain(opts).collect::<Vec<_>>() {
                     let stored = self.insert(q, p);
                     if matches!(stored, Ok(true)) {
@@ -973,11 +973,20 @@ mod tests {
         assert_eq!(host4_of(&Fake(row.clone())), Ok(h.clone()));
         assert_eq!(
             option_rows(&h.option_data),
-            Ok(vec![(6, vec![0xc0, 0, 2, 1], false)])
+            Ok(vec![(6, vec![0xc0, 0, 2, 1], false, None)])
         );
         assert_eq!(
             option_rows(r#"[{"code": 7, "data": "01:0a", "always-send": true}]"#),
-            Ok(vec![(7, vec![1, 10], true)])
+            Ok(vec![(7, vec![1, 10], true, None)])
+        );
+        assert_eq!(
+            option_rows(r#"[{"code": 2, "data": "c0000201", "space": "vendor-4491"}]"#),
+            Ok(vec![(
+                2,
+                vec![0xc0, 0, 2, 1],
+                false,
+                Some("vendor-4491".into())
+            )])
         );
         assert!(option_rows(r#"[{"code": 7, "data": "0g"}]"#).is_err());
         row[2] = Col::Int(9);
@@ -998,7 +1007,12 @@ mod tests {
             statement(Q::HostAddOpt4, Dialect::MySql)
                 .matches('?')
                 .count(),
-            option_values(&(1, vec![1], false), host_key(1, IdType::Duid, &[1])).len()
+            option_values(
+                &(1, vec![1], false, None),
+                "dhcp4",
+                host_key(1, IdType::Duid, &[1])
+            )
+            .len()
         );
     }
 

@@ -852,7 +852,10 @@ fn hosts(kind: Kind, test: &str) {
     a.hostname = "alpha".into();
     a.next_server = Some(Ipv4Addr::new(192, 0, 2, 1));
     a.boot_file_name = "pxe.0".into();
-    a.option_data = r#"[{"code": 6, "data": "c0000201"}]"#.into();
+    // A vendor's sub-option is a row of its `vendor-N` space.
+    a.option_data =
+        r#"[{"code": 6, "data": "c0000201"}, {"code": 2, "data": "c0000202", "space": "vendor-4491"}]"#
+            .into();
     hs.add4(&a).unwrap();
     let mut b = Host4::new(IdType::ClientId, cid.to_vec(), 1);
     b.ipv4_address = Some(Ipv4Addr::new(192, 0, 2, 11));

@@ -1237,7 +1237,7 @@ const SHARED_NETWORK_KEA: &[&str] = &[
 
 const POOL_KEA: &[&str] = &["pool-id"];
 
-const RESERVATION6_KEA: &[&str] = &["excluded-prefixes"];
+const RESERVATION6_KEA: &[&str] = &[];
 
 /// Kea keys of a DHCPv4 class that ruru does not support yet: none.
 const CLIENT_CLASS4_KEA: &[&str] = &[];

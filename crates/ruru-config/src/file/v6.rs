@@ -521,6 +521,9 @@ pub struct Reservation6 {
     pub ip_addresses: Option<Vec<String>>,
     /// Reserved delegated prefixes, e.g. `"2001:db8:8:100::/56"`.
     pub prefixes: Option<Vec<String>>,
+    /// Kea 2.7.3's excluded prefixes (RFC 6603), one per entry of
+    /// `prefixes` (`""`: none), sent as OPTION_PD_EXCLUDE in the IAPREFIX.
+    pub excluded_prefixes: Option<Vec<String>>,
     /// Hostname given to this client.
     pub hostname: Option<String>,
     /// Options for this host (highest precedence).

@@ -364,11 +364,24 @@ pub struct Reservation6 {
     pub id: HostId6,
     pub ip_addresses: Vec<Ipv6Addr>,
     pub prefixes: Vec<(Ipv6Addr, u8)>,
+    /// Kea's `excluded-prefixes`: the prefix excluded (RFC 6603) from the
+    /// prefix of `prefixes` at the same index; shorter than `prefixes`
+    /// (hosts databases: empty) means none for the others.
+    pub excluded_prefixes: Vec<Option<(Ipv6Addr, u8)>>,
     pub hostname: Option<String>,
     pub options: Vec<OptionData6>,
     /// `client-classes`: classes the host is put in once its reservation
     /// is found (Kea's "class reservations"), in file order, each once.
     pub client_classes: Vec<String>,
+}
+
+impl Reservation6 {
+    /// The excluded prefix (RFC 6603) of reserved prefix `p`/`len`, if
+    /// it is one of this host's and has one.
+    pub fn excluded_prefix(&self, p: Ipv6Addr, len: u8) -> Option<(Ipv6Addr, u8)> {
+        let i = self.prefixes.iter().position(|x| *x == (p, len))?;
+        self.excluded_prefixes.get(i).copied().flatten()
+    }
 }
 
 /// A subnet's reservations with indexes.

@@ -255,13 +255,6 @@ impl V {
                 );
                 return None;
             }
-            if v4 && code == 54 {
-                self.err(
-                    format!("{p}.{key}"),
-                    "not supported yet: configuring dhcp-server-identifier (54)",
-                );
-                return None;
-            }
         }
         let def: Option<Def> = by_name.or_else(|| self.def_by_code(v4, space, code));
         let csv = o.csv_format.unwrap_or(true);

@@ -1099,11 +1099,53 @@ fn reservations(
             ip_addresses.push(addr);
         }
         let mut reserved_prefixes = Vec::new();
+        let mut excluded_prefixes = Vec::new();
+        // Kea 2.7.3: `excluded-prefixes` pairs with `prefixes`, entry by
+        // entry.
+        let excluded = r.excluded_prefixes.as_deref().unwrap_or(&[]);
+        let n_prefixes = r.prefixes.as_ref().map_or(0, Vec::len);
+        if r.excluded_prefixes.is_some() && r.prefixes.is_none() {
+            v.err(
+                format!("{p}.excluded-prefixes"),
+                "'excluded-prefixes' requires the 'prefixes' parameter",
+            );
+        } else if r.excluded_prefixes.is_some() && excluded.len() != n_prefixes {
+            v.err(
+                format!("{p}.excluded-prefixes"),
+                format!(
+                    "'excluded-prefixes' does not match the 'prefixes' parameter: {} != {n_prefixes}: expected one entry (or \"\") per prefix",
+                    excluded.len()
+                ),
+            );
+        }
         for (j, text) in r.prefixes.iter().flatten().enumerate() {
             let pp = format!("{p}.prefixes[{j}]");
             let Some(pfx) = prefix::<Ipv6Addr>(v, &pp, text) else {
                 continue;
             };
+            let xp = format!("{p}.excluded-prefixes[{j}]");
+            let excl = match excluded.get(j).map(|x| x.trim()) {
+                None | Some("") => None,
+                Some(x) => match prefix::<Ipv6Addr>(v, &xp, x) {
+                    Some(x) if x.prefix_len() <= pfx.prefix_len() => {
+                        v.err(
+                            &xp,
+                            format!("length of the excluded prefix {x} must be greater than the length of the delegated prefix {pfx}"),
+                        );
+                        None
+                    }
+                    Some(x) if !pfx.contains(&x.network()) => {
+                        v.err(
+                            &xp,
+                            format!("excluded prefix {x} must have the same common prefix part of {} as the delegated prefix {pfx}", pfx.prefix_len()),
+                        );
+                        None
+                    }
+                    Some(x) => Some((x.network(), x.prefix_len())),
+                    None => None,
+                },
+            };
+            excluded_prefixes.push(excl);
             let range = (u128::from(pfx.network()), u128::from(pfx.broadcast()));
             match prefixes.first_overlap(range) {
                 // ip-reservations-unique false: several hosts may reserve it.
@@ -1132,6 +1174,7 @@ fn reservations(
             id,
             ip_addresses,
             prefixes: reserved_prefixes,
+            excluded_prefixes,
             hostname: r.hostname.clone(),
             options,
             client_classes: r.client_classes.as_deref().map_or_else(Vec::new, names),
@@ -1157,6 +1200,63 @@ mod tests {
                 .map(|d| format!("{}: {}", d.path, d.message))
                 .collect(),
         }
+    }
+
+    // Kea 2.7.3's checks of `excluded-prefixes`.
+    #[test]
+    fn excluded_prefixes_of_a_reservation() {
+        let r = |body: &str| {
+            format!(
+                "{{\"id\": 1, \"subnet\": \"2001:db8:1::/64\", \"reservations\": [{{\"duid\": \"01:02\", {body}}}]}}"
+            )
+        };
+        let p = "Dhcp6.subnet6[0].reservations[0]";
+        assert_eq!(
+            problems(&[&r(
+                r#""prefixes": ["2001:db8:9::/48", "2001:db8:a::/48"], "excluded-prefixes": ["2001:db8:9:1::/64", ""]"#
+            )]),
+            Vec::<String>::new()
+        );
+        let cfg = crate::load_str(
+            &format!(
+                "{{\"Dhcp6\": {{\"subnet6\": [{}]}}}}",
+                r(r#""prefixes": ["2001:db8:9::/48", "2001:db8:a::/48"], "excluded-prefixes": ["2001:db8:9:1::/64", ""]"#)
+            ),
+            Path::new("t.json"),
+        )
+        .ok()
+        .and_then(|c| c.dhcp6)
+        .expect("loads");
+        let h = &cfg.subnets[0].reservations.hosts[0];
+        assert_eq!(
+            h.excluded_prefix("2001:db8:9::".parse().unwrap(), 48),
+            Some(("2001:db8:9:1::".parse().unwrap(), 64))
+        );
+        assert_eq!(h.excluded_prefix("2001:db8:a::".parse().unwrap(), 48), None);
+        assert_eq!(
+            problems(&[&r(r#""excluded-prefixes": ["2001:db8:9:1::/64"]"#)]),
+            [format!(
+                "{p}.excluded-prefixes: 'excluded-prefixes' requires the 'prefixes' parameter"
+            )]
+        );
+        assert_eq!(
+            problems(&[&r(
+                r#""prefixes": ["2001:db8:9::/48"], "excluded-prefixes": ["2001:db8:9:1::/64", ""]"#
+            )]),
+            [format!("{p}.excluded-prefixes: 'excluded-prefixes' does not match the 'prefixes' parameter: 2 != 1: expected one entry (or \"\") per prefix")]
+        );
+        assert_eq!(
+            problems(&[&r(
+                r#""prefixes": ["2001:db8:9::/48"], "excluded-prefixes": ["2001:db8::/32"]"#
+            )]),
+            [format!("{p}.excluded-prefixes[0]: length of the excluded prefix 2001:db8::/32 must be greater than the length of the delegated prefix 2001:db8:9::/48")]
+        );
+        assert_eq!(
+            problems(&[&r(
+                r#""prefixes": ["2001:db8:9::/48"], "excluded-prefixes": ["2001:db8:a:1::/64"]"#
+            )]),
+            [format!("{p}.excluded-prefixes[0]: excluded prefix 2001:db8:a:1::/64 must have the same common prefix part of 48 as the delegated prefix 2001:db8:9::/48")]
+        );
     }
 
     fn pd(prefix: &str, len: u8) -> String {

@@ -181,7 +181,10 @@ impl Family for Engine4 {
             .server_id
             .filter(|_| !self.cfg.compatibility.ignore_dhcp_server_identifier)
         {
-            if sid != meta.local && !self.opts.server_addrs.contains(&sid) {
+            if sid != meta.local
+                && !self.opts.server_addrs.contains(&sid)
+                && !self.configured_server_ids.contains(&sid)
+            {
                 return Err(Drop4::NotForUs);
             }
         }
@@ -511,11 +514,20 @@ impl Family for Engine4 {
         }
     }
 
-    /// Options 53 and 54 first.
+    /// Options 53 and 54 first. The message type is the server's (a
+    /// configured option 53 is dropped, as Kea ignores it); the server
+    /// identifier is a configured one when the reply has it (Kea's
+    /// `appendBasicOptions` adds option 54 of the configuration as it adds
+    /// routers), else the address the query arrived on.
     #[inline]
     fn complete(&self, ctx: &Ctx<'_>, d: &mut Draft) {
+        d.options.retain(|(c, _)| *c != 53);
+        let sid = match d.options.iter().position(|(c, _)| *c == 54) {
+            Some(i) => d.options.remove(i),
+            None => (54, ctx.meta.local.octets().to_vec()),
+        };
         d.options.insert(0, (53, vec![d.msg_type]));
-        d.options.insert(1, (54, ctx.meta.local.octets().to_vec()));
+        d.options.insert(1, sid);
     }
 
     /// Option 53 follows the message type a callout set.

@@ -182,23 +182,30 @@ pub fn host_of(subnet_id: u32, r: &Reservation4) -> Host4 {
     h.option_data = options_text(
         r.options
             .iter()
-            // Vendor sub-options have no place in this (code, data) form.
-            .filter(|o| o.vendor.is_none())
-            .map(|o| (u16::from(o.code), &o.data[..], o.always_send)),
+            // never-send has no column in Kea's schema.
+            .filter(|o| !o.never_send)
+            .map(|o| (u16::from(o.code), &o.data[..], o.always_send, o.vendor)),
     );
     h
 }
 
-/// The `option_data` text of (code, data, always-send) options: empty
-/// when there are none.
-pub(crate) fn options_text<'a>(options: impl Iterator<Item = (u16, &'a [u8], bool)>) -> String {
+/// The `option_data` text of (code, data, always-send, vendor) options:
+/// empty when there are none. A vendor's sub-option has `"space":
+/// "vendor-N"`.
+pub(crate) fn options_text<'a>(
+    options: impl Iterator<Item = (u16, &'a [u8], bool, Option<u32>)>,
+) -> String {
     let list: Vec<Value> = options
-        .map(|(code, data, always_send)| {
-            serde_json::json!({
+        .map(|(code, data, always_send, vendor)| {
+            let mut o = serde_json::json!({
                 "code": code,
                 "data": crate::v4::hex(data).replace(':', ""),
                 "always-send": always_send,
-            })
+            });
+            if let Some(n) = vendor {
+                o["space"] = Value::String(format!("vendor-{n}"));
+            }
+            o
         })
         .collect();
     if list.is_empty() {
@@ -209,31 +216,87 @@ pub(crate) fn options_text<'a>(options: impl Iterator<Item = (u16, &'a [u8], boo
 }
 
 /// Decodes the `option_data` column: empty, or a JSON list of
-/// `{"code": 1..254, "data": "hex", "always-send": bool}` (`data` may
-/// separate octets with `:` or spaces; `always-send` defaults to false).
+/// `{"code": 1..254, "data": "hex", "always-send": bool, "space": "...",
+/// "csv": "..."}` (`data` may separate octets with `:` or spaces;
+/// `always-send` defaults to false; `space` to `dhcp4`). As Kea reads a
+/// host's option rows: those of space `dhcp4` are options, those of a
+/// `vendor-N` space sub-options of vendor N (sent in option 125), those
+/// of other spaces are not sent; `csv` (Kea's `formatted_value`) is
+/// encoded with the option's standard definition when it has one (else
+/// the binary `data` is used).
 pub fn options_of(text: &str) -> Result<Vec<OptionData>, String> {
     let list = option_list(text, "1 to 254", |c| {
         u8::try_from(c).ok().filter(|c| (1..=254).contains(c))
     })?;
-    Ok(list
-        .into_iter()
-        .map(|(code, data, always_send)| OptionData {
-            code,
+    let mut out = Vec::new();
+    for o in list {
+        let def = match &o.vendor {
+            Space::Top => ruru_config::options::by_code(o.code).map(|d| (d.data_type, d.array)),
+            Space::Vendor(4491) => ruru_config::options::DHCP4_SUB_DEFS
+                .iter()
+                .find(|d| d.0 == "docsis3-v4" && d.2 == o.code)
+                .map(|d| (d.3, d.4)),
+            Space::Vendor(_) => None,
+            Space::Other => continue,
+        };
+        let data = o.data(def)?;
+        out.push(OptionData {
+            code: o.code,
             data,
-            always_send,
+            always_send: o.always_send,
             never_send: false,
-            vendor: None,
-        })
-        .collect())
+            vendor: match o.vendor {
+                Space::Vendor(n) => Some(n),
+                _ => None,
+            },
+        });
+    }
+    Ok(out)
 }
 
-/// An `option_data` list as (code, data, always-send); `code` accepts
-/// the codes of a family (`what` says which, for errors).
+/// The space of a host's option row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Space {
+    /// The family's own space (`dhcp4`, `dhcp6`).
+    Top,
+    /// `vendor-N`.
+    Vendor(u32),
+    /// A custom space: not sent.
+    Other,
+}
+
+/// One option row of a host.
+pub(crate) struct Row<C> {
+    pub code: C,
+    pub bin: Vec<u8>,
+    /// Kea's `formatted_value`, when not empty.
+    pub csv: Option<String>,
+    pub always_send: bool,
+    pub vendor: Space,
+}
+
+impl<C: std::fmt::Display> Row<C> {
+    /// The option's payload: `csv` encoded with `def` when both exist,
+    /// else the binary value (Kea's `retrieveOption`).
+    pub fn data(
+        &self,
+        def: Option<(ruru_config::options::DataType, bool)>,
+    ) -> Result<Vec<u8>, String> {
+        match (&self.csv, def) {
+            (Some(csv), Some(def)) => ruru_config::options::encode_as(Some(def), csv, true)
+                .map_err(|e| format!("option {}: formatted_value `{csv}`: {e}", self.code)),
+            _ => Ok(self.bin.clone()),
+        }
+    }
+}
+
+/// An `option_data` list of rows; `code` accepts the codes of a family
+/// (`what` says which, for errors); `top` is the family's space.
 pub(crate) fn option_list<C>(
     text: &str,
     what: &str,
     code: impl Fn(u64) -> Option<C>,
-) -> Result<Vec<(C, Vec<u8>, bool)>, String> {
+) -> Result<Vec<Row<C>>, String> {
     if text.trim().is_empty() {
         return Ok(Vec::new());
     }
@@ -249,8 +312,8 @@ pub(crate) fn option_list<C>(
                 .and_then(Value::as_u64)
                 .and_then(&code)
                 .ok_or_else(|| format!("[{i}]: `code` must be {what}"))?;
-            let data = match o.get("data") {
-                None => Vec::new(),
+            let bin = match o.get("data") {
+                None | Some(Value::Null) => Vec::new(),
                 Some(Value::String(s)) => {
                     unhex(s).ok_or_else(|| format!("[{i}]: `data` is not hex"))?
                 }
@@ -261,7 +324,28 @@ pub(crate) fn option_list<C>(
                 Some(Value::Bool(b)) => *b,
                 Some(_) => return Err(format!("[{i}]: `always-send` must be a boolean")),
             };
-            Ok((code, data, always_send))
+            let csv = match o.get("csv") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(s)) if s.trim().is_empty() => None,
+                Some(Value::String(s)) => Some(s.clone()),
+                Some(_) => return Err(format!("[{i}]: `csv` must be a string")),
+            };
+            let vendor = match o.get("space") {
+                None | Some(Value::Null) => Space::Top,
+                Some(Value::String(s)) if s == "dhcp4" || s == "dhcp6" => Space::Top,
+                Some(Value::String(s)) => match s.strip_prefix("vendor-").map(str::parse::<u32>) {
+                    Some(Ok(n)) => Space::Vendor(n),
+                    _ => Space::Other,
+                },
+                Some(_) => return Err(format!("[{i}]: `space` must be a string")),
+            };
+            Ok(Row {
+                code,
+                bin,
+                csv,
+                always_send,
+                vendor,
+            })
         })
         .collect()
 }
@@ -316,6 +400,55 @@ mod tests {
         assert!(options_of(r#"[{"code": 0}]"#).is_err());
         assert!(options_of(r#"[{"code": 6, "data": "abc"}]"#).is_err());
         assert!(options_of(r#"[{"code": 6, "data": 5}]"#).is_err());
+    }
+
+    // Kea's reading of option rows: space, formatted_value (`csv`).
+    #[test]
+    fn option_spaces_and_formatted_values() {
+        let o = options_of(
+            r#"[{"code": 2, "data": "", "space": "vendor-4491", "csv": "192.0.2.1, 192.0.2.2"},
+                {"code": 5, "data": "0a0b", "space": "vendor-4491", "always-send": true},
+                {"code": 7, "data": "", "space": "vendor-1234", "csv": "abc"},
+                {"code": 9, "data": "0d", "space": "foo-space"},
+                {"code": 15, "data": "", "csv": "db.example", "space": "dhcp4"}]"#,
+        )
+        .unwrap();
+        let got: Vec<(u8, Vec<u8>, bool, Option<u32>)> = o
+            .into_iter()
+            .map(|o| (o.code, o.data, o.always_send, o.vendor))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (2, vec![192, 0, 2, 1, 192, 0, 2, 2], false, Some(4491)),
+                (5, vec![10, 11], true, Some(4491)),
+                // No definition: the binary value.
+                (7, vec![], false, Some(1234)),
+                (15, b"db.example".to_vec(), false, None),
+            ]
+        );
+        assert!(options_of(r#"[{"code": 3, "csv": "192.0.2.300"}]"#).is_err());
+        // Written back with their space.
+        let r = Reservation4 {
+            id: HostId::HwAddress(vec![2, 0, 0, 0, 0, 1]),
+            ip_address: None,
+            hostname: None,
+            options: vec![OptionData {
+                code: 2,
+                data: vec![1],
+                always_send: false,
+                never_send: false,
+                vendor: Some(4491),
+            }],
+            next_server: None,
+            server_hostname: None,
+            boot_file_name: None,
+            client_classes: Vec::new(),
+        };
+        assert_eq!(
+            host_of(1, &r).option_data,
+            r#"[{"always-send":false,"code":2,"data":"01","space":"vendor-4491"}]"#
+        );
     }
 
     #[test]

@@ -177,6 +177,10 @@ pub struct Engine4 {
     /// The indices of `cfg.subnets` by subnet id: the order subnet
     /// selection looks at them in (Kea's).
     by_id: Arc<[usize]>,
+    /// The configured `dhcp-server-identifier` (54) values (global, class,
+    /// subnet and shared network levels): a query naming one of them is
+    /// for this server, as in Kea's `acceptServerId`.
+    configured_server_ids: Vec<Ipv4Addr>,
 }
 
 /// Everything decided about one query before the reply is built.
@@ -277,8 +281,12 @@ impl Engine4 {
         let members =
             crate::networks::members(cfg.subnets.iter().map(|s| s.network.as_deref()), &ids);
         let by_id = crate::networks::by_id(&ids);
-        let option_uses = crate::option_levels::uses4(&cfg);
+        let mut option_uses = crate::option_levels::uses4(&cfg);
+        // A hosts database's options may hold vendor sub-options.
+        option_uses[1] |= !cfg.hosts_databases.is_empty() || !opts.hosts.is_empty();
+        let configured_server_ids = configured_server_ids(&cfg);
         Engine4 {
+            configured_server_ids,
             class_plan,
             class_fixed,
             option_uses,
@@ -1155,10 +1163,27 @@ impl Engine4 {
         let [never_used, vendor_used] = self.option_uses;
         // Kea 2.6's never-send: an option cancelled at any level is not sent.
         let never = crate::option_levels::never_sent(never_used, all());
+        // RFC 6842: the client identifier echoed wins over a configured
+        // one (Kea copies it into the reply first). With flex-id's
+        // `replace-client-id`, the client's own (if it sent one), whatever
+        // `echo-client-id` says (Kea's pkt4_send callout).
+        match &q.original_client_id {
+            Some(Some(own)) => d.add(61, own.clone()),
+            Some(None) => {}
+            None if self.cfg.echo_client_id => {
+                if let Some(c) = &q.client_id {
+                    d.add(61, c.clone());
+                }
+            }
+            None => {}
+        }
+        // Kea's `appendBasicOptions`: routers, domain name servers, domain
+        // name and server identifier are sent when configured, asked for
+        // or not.
         let wanted = |o: &OptionData| {
             o.vendor.is_none()
                 && !never.contains(&o.code)
-                && (o.always_send || matches!(o.code, 3 | 6 | 15) || q.prl.contains(&o.code))
+                && (o.always_send || matches!(o.code, 3 | 6 | 15 | 54) || q.prl.contains(&o.code))
         };
         for layer in all() {
             for o in layer {
@@ -1176,19 +1201,6 @@ impl Engine4 {
             if (q.hostname.is_some() || q.prl.contains(&12)) && !d.has(12) && !d.has(81) {
                 d.add(12, h.as_bytes().to_vec());
             }
-        }
-        // RFC 6842: echo the client identifier. With flex-id's
-        // `replace-client-id`, the client's own (if it sent one), whatever
-        // `echo-client-id` says (Kea's pkt4_send callout).
-        match &q.original_client_id {
-            Some(Some(own)) => d.add(61, own.clone()),
-            Some(None) => {}
-            None if self.cfg.echo_client_id => {
-                if let Some(c) = &q.client_id {
-                    d.add(61, c.clone());
-                }
-            }
-            None => {}
         }
         // Kea's setFixedFields: the subnet's, overridden by the first class
         // that sets each, overridden by the reservation's.
@@ -1230,6 +1242,29 @@ impl Engine4 {
             .unwrap_or_else(|| s.boot_file_name.clone())
             .into_bytes();
     }
+}
+
+/// The `dhcp-server-identifier` values configured globally, in classes,
+/// subnets and shared networks (Kea's `acceptServerId` looks there).
+fn configured_server_ids(cfg: &Dhcp4) -> Vec<Ipv4Addr> {
+    let mut lists: Vec<&[OptionData]> = vec![&cfg.options];
+    lists.extend(cfg.client_classes.iter().map(|c| &c.options[..]));
+    for s in &cfg.subnets {
+        lists.push(&s.options);
+        if let Some(n) = &s.network {
+            lists.push(&n.options);
+        }
+    }
+    let mut ids: Vec<Ipv4Addr> = lists
+        .iter()
+        .flat_map(|l| l.iter())
+        .filter(|o| o.code == 54 && o.vendor.is_none())
+        .filter_map(|o| <[u8; 4]>::try_from(&o.data[..]).ok())
+        .map(Ipv4Addr::from)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 /// T1/T2 for a lease of `valid` seconds: configured timers win; otherwise

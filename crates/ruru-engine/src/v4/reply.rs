@@ -89,6 +89,11 @@ pub fn encode(q: &Query4, d: &Draft, relay_info: Option<&[u8]>) -> (Vec<u8>, Vec
     let mut head: Vec<(u8, &[u8])> = Vec::new();
     let mut rest: Vec<(u8, &[u8])> = Vec::new();
     for (c, v) in &d.options {
+        // The relay's option 82 wins over a configured one (Kea copies
+        // the query's into the reply first).
+        if *c == 82 && relay_info.is_some() {
+            continue;
+        }
         if *c == 53 || *c == 54 {
             head.push((*c, v));
         } else {
@@ -189,6 +194,10 @@ pub fn encode(q: &Query4, d: &Draft, relay_info: Option<&[u8]>) -> (Vec<u8>, Vec
     out.truncate(HEADER_LEN);
     out.extend_from_slice(&MAGIC);
     for (c, v) in &main {
+        // A configured option 52 gives way to the overload done here.
+        if *c == 52 && overload != 0 {
+            continue;
+        }
         put_option(&mut out, *c, v);
     }
     if overload != 0 {

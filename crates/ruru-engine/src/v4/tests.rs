@@ -1477,3 +1477,111 @@ fn lease_caching_reuses_young_leases_without_a_write() {
     assert_eq!(lease_time(&ack), 3600);
     assert_eq!(s.get4(a).unwrap().hostname, "pc");
 }
+
+/// The options of a reply's option area in wire order (no overload).
+fn raw_options(bytes: &[u8]) -> Vec<(u8, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut b = &bytes[240..];
+    while let Some((&code, rest)) = b.split_first() {
+        match code {
+            0 => b = rest,
+            255 => break,
+            _ => {
+                let len = usize::from(rest[0]);
+                out.push((code, rest[1..1 + len].to_vec()));
+                b = &rest[1 + len..];
+            }
+        }
+    }
+    out
+}
+
+fn raw_reply(o: Outcome4) -> Vec<(u8, Vec<u8>)> {
+    match o {
+        Outcome4::Reply(r) => raw_options(&r.bytes),
+        other => panic!("expected a reply, got {other:?}"),
+    }
+}
+
+fn opt(code: u8, data: &[u8]) -> OptionData {
+    OptionData {
+        code,
+        data: data.to_vec(),
+        always_send: false,
+        never_send: false,
+        vendor: None,
+    }
+}
+
+// Kea 2.2 on the wire (kea-dhcp4 on loopback): a configured server
+// identifier is the OFFER's and ACK's, requested or not, and a REQUEST
+// naming it is accepted; a NAK has the local address. A configured
+// message type is ignored; the server's T1 wins; the echoed client id
+// wins over a configured one; a configured 55 is sent when requested.
+#[test]
+fn configured_options_the_server_also_derives_as_kea() {
+    let mut cfg = (*engine().cfg).clone();
+    cfg.subnets[0].options.extend([
+        opt(54, &[203, 0, 113, 9]),
+        opt(53, &[7]),
+        opt(58, &[0, 0, 0, 100]),
+        opt(61, &[1, 2, 3]),
+        opt(55, &[1, 2, 3]),
+    ]);
+    let e = Engine4::new(
+        Arc::new(cfg),
+        EngineOptions::default(),
+        Arc::new(Stats::new()),
+    );
+    let s = Memfile::open(None).unwrap();
+    let mut d = msg(MessageType::Discover, 1);
+    d.opts_mut().insert(DhcpOption::ParameterRequestList(vec![
+        OptionCode::from(53),
+        OptionCode::from(55),
+        OptionCode::from(58),
+        OptionCode::from(61),
+    ]));
+    d.opts_mut()
+        .insert(DhcpOption::ClientIdentifier(vec![9, 9]));
+    let offer = raw_reply(run(&e, &s, &d, NOW));
+    let all = |code: u8| -> Vec<Vec<u8>> {
+        offer
+            .iter()
+            .filter(|(c, _)| *c == code)
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
+    assert_eq!(offer[0], (53, vec![2]));
+    assert_eq!(offer[1], (54, vec![203, 0, 113, 9]));
+    assert_eq!(all(53), [vec![2]]);
+    assert_eq!(all(54), [vec![203, 0, 113, 9]]);
+    assert_eq!(all(58), [vec![0, 0, 0x07, 0x08]]);
+    assert_eq!(all(61), [vec![9, 9]]);
+    assert_eq!(all(55), [vec![1, 2, 3]]);
+
+    // A REQUEST naming the configured identifier is for this server.
+    let mut r = msg(MessageType::Request, 1);
+    r.opts_mut()
+        .insert(DhcpOption::RequestedIpAddress(Ipv4Addr::new(
+            192, 0, 2, 100,
+        )));
+    r.opts_mut()
+        .insert(DhcpOption::ServerIdentifier(Ipv4Addr::new(203, 0, 113, 9)));
+    let ack = raw_reply(run(&e, &s, &r, NOW));
+    assert_eq!(ack[0], (53, vec![5]));
+    assert_eq!(ack[1], (54, vec![203, 0, 113, 9]));
+    // ... one naming another address is not.
+    r.opts_mut()
+        .insert(DhcpOption::ServerIdentifier(Ipv4Addr::new(203, 0, 113, 10)));
+    assert!(matches!(
+        run(&e, &s, &r, NOW),
+        Outcome4::Drop(Drop4::NotForUs)
+    ));
+    // A NAK carries the local address.
+    let mut ir = msg(MessageType::Request, 2);
+    ir.opts_mut()
+        .insert(DhcpOption::RequestedIpAddress(Ipv4Addr::new(10, 0, 0, 1)));
+    let nak = raw_reply(run(&e, &s, &ir, NOW));
+    assert_eq!(nak[0], (53, vec![6]));
+    assert_eq!(nak[1], (54, meta().local.octets().to_vec()));
+}

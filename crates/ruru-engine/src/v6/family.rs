@@ -511,9 +511,14 @@ impl Family for Engine6 {
         use MessageType as M;
         let q = ctx.q;
         // RFC 8415 §16 and §18.3: a client (not a relay) may not unicast to
-        // a server that sent it no Server Unicast option (ruru never does).
+        // a server that sent it no Server Unicast option (ruru sends one
+        // only when the configuration has option 12 `unicast`: then, as
+        // Kea, it serves a unicast Request, Renew, Release or Decline).
         if q.relays.is_empty() && ctx.meta.dst.is_some_and(|d| !d.is_multicast()) {
             return match q.msg_type {
+                M::Request | M::Renew | M::Release | M::Decline if self.unicast_configured => {
+                    self.handle_message(store, ctx)
+                }
                 M::Request | M::Renew | M::Release | M::Decline => {
                     let mut r = v6::Message::new_with_id(MessageType::Reply, q.msg.xid());
                     r.opts_mut().insert(status(
@@ -529,61 +534,7 @@ impl Family for Engine6 {
                 _ => Handled::Drop(Drop6::Unicast),
             };
         }
-        let mut reply = v6::Message::new_with_id(MessageType::Reply, q.msg.xid());
-        let result = match q.msg_type {
-            M::Solicit if q.rapid_commit && ctx.subnet.rapid_commit => {
-                reply.opts_mut().insert(DhcpOption::RapidCommit);
-                self.assign(store, ctx, &mut reply, true)
-            }
-            M::Solicit => {
-                reply.set_msg_type(MessageType::Advertise);
-                self.assign(store, ctx, &mut reply, false)
-            }
-            M::Request => self.assign(store, ctx, &mut reply, true),
-            M::Renew | M::Rebind => self.extend(store, ctx, &mut reply),
-            M::Release => self.release(store, ctx, &mut reply),
-            M::Decline => self.decline(store, ctx, &mut reply),
-            M::Confirm => self.confirm(ctx, &mut reply),
-            _ => Ok(()),
-        };
-        if let Err(why) = result {
-            return Handled::Drop(why);
-        }
-        if matches!(q.msg_type, M::Solicit | M::Request | M::Renew | M::Rebind) {
-            self.name_option(ctx, &mut reply);
-        }
-        // Kea's requiredClassify, once the leases are chosen (before
-        // leases6_committed may park the reply with its classes).
-        self.require_classes(ctx, &reply);
-        // leases6_committed: after the leases of a committing exchange are
-        // stored (Request, Renew, Rebind, Release, Decline, rapid commit).
-        let commits = match q.msg_type {
-            M::Solicit => reply.opts().get(OptionCode::RapidCommit).is_some(),
-            M::Request | M::Renew | M::Rebind | M::Release | M::Decline => true,
-            _ => false,
-        };
-        if commits {
-            if let Some(h) = self.hooks_at(HookPoint::Leases6Committed) {
-                let (step, id) = {
-                    let mut pcm = ctx.pc.borrow_mut();
-                    let mut a = HookArgs::new(HookPoint::Leases6Committed, &mut pcm);
-                    a.query6 = Some(q);
-                    a.subnet_id = Some(ctx.subnet.id);
-                    a.text
-                        .push(("leases6", leases_json(&ctx.fam.committed.borrow())));
-                    a.text
-                        .push(("deleted_leases6", leases_json(&ctx.fam.deleted.borrow())));
-                    a.park = Some(next_park_id());
-                    (h.call(&mut a), a.park)
-                };
-                match (step, id) {
-                    (NextStep::Continue | NextStep::Skip, _) => {}
-                    (NextStep::Park, Some(id)) => return Handled::Parked(id, reply),
-                    _ => return Handled::Drop(Drop6::Hook),
-                }
-            }
-        }
-        Handled::Reply(reply)
+        self.handle_message(store, ctx)
     }
 
     #[inline]
@@ -705,4 +656,69 @@ fn allowed(s: &Subnet6, classes: &ClassSet<'_>) -> bool {
         && s.network.as_ref().is_none_or(|n| {
             n.client_classes.is_empty() || classify::allowed(&n.client_classes, classes)
         })
+}
+
+impl Engine6 {
+    /// The message's handler, then `leases6_committed` for an exchange
+    /// that stored leases.
+    #[inline]
+    pub(super) fn handle_message(&self, store: &dyn LeaseStore, ctx: &Ctx<'_>) -> Handled<Self> {
+        use MessageType as M;
+        let q = ctx.q;
+        let mut reply = v6::Message::new_with_id(MessageType::Reply, q.msg.xid());
+        let result = match q.msg_type {
+            M::Solicit if q.rapid_commit && ctx.subnet.rapid_commit => {
+                reply.opts_mut().insert(DhcpOption::RapidCommit);
+                self.assign(store, ctx, &mut reply, true)
+            }
+            M::Solicit => {
+                reply.set_msg_type(MessageType::Advertise);
+                self.assign(store, ctx, &mut reply, false)
+            }
+            M::Request => self.assign(store, ctx, &mut reply, true),
+            M::Renew | M::Rebind => self.extend(store, ctx, &mut reply),
+            M::Release => self.release(store, ctx, &mut reply),
+            M::Decline => self.decline(store, ctx, &mut reply),
+            M::Confirm => self.confirm(ctx, &mut reply),
+            _ => Ok(()),
+        };
+        if let Err(why) = result {
+            return Handled::Drop(why);
+        }
+        if matches!(q.msg_type, M::Solicit | M::Request | M::Renew | M::Rebind) {
+            self.name_option(ctx, &mut reply);
+        }
+        // Kea's requiredClassify, once the leases are chosen (before
+        // leases6_committed may park the reply with its classes).
+        self.require_classes(ctx, &reply);
+        // leases6_committed: after the leases of a committing exchange are
+        // stored (Request, Renew, Rebind, Release, Decline, rapid commit).
+        let commits = match q.msg_type {
+            M::Solicit => reply.opts().get(OptionCode::RapidCommit).is_some(),
+            M::Request | M::Renew | M::Rebind | M::Release | M::Decline => true,
+            _ => false,
+        };
+        if commits {
+            if let Some(h) = self.hooks_at(HookPoint::Leases6Committed) {
+                let (step, id) = {
+                    let mut pcm = ctx.pc.borrow_mut();
+                    let mut a = HookArgs::new(HookPoint::Leases6Committed, &mut pcm);
+                    a.query6 = Some(q);
+                    a.subnet_id = Some(ctx.subnet.id);
+                    a.text
+                        .push(("leases6", leases_json(&ctx.fam.committed.borrow())));
+                    a.text
+                        .push(("deleted_leases6", leases_json(&ctx.fam.deleted.borrow())));
+                    a.park = Some(next_park_id());
+                    (h.call(&mut a), a.park)
+                };
+                match (step, id) {
+                    (NextStep::Continue | NextStep::Skip, _) => {}
+                    (NextStep::Park, Some(id)) => return Handled::Parked(id, reply),
+                    _ => return Handled::Drop(Drop6::Hook),
+                }
+            }
+        }
+        Handled::Reply(reply)
+    }
 }

@@ -14,7 +14,7 @@ use ruru_config::{prefix_contains, HostId6, OptionData6, Reservation6, Subnet6};
 use ruru_lease::{Host6, IdType};
 use tracing::warn;
 
-use crate::v4::hosts::{option_list, options_text, HostSources};
+use crate::v4::hosts::{option_list, options_text, HostSources, Space};
 
 impl HostSources {
     /// The client's DHCPv6 reservation in subnet `subnet_id`: the first
@@ -129,6 +129,7 @@ pub fn reservation6_of(h: &Host6) -> Option<Reservation6> {
         id,
         ip_addresses: h.ip_addresses.clone(),
         prefixes: h.prefixes.clone(),
+        excluded_prefixes: Vec::new(),
         hostname: (!h.hostname.is_empty()).then(|| h.hostname.clone()),
         options,
         client_classes: Vec::new(),
@@ -145,29 +146,44 @@ pub fn host6_of(subnet_id: u32, r: &Reservation6) -> Host6 {
     h.option_data = options_text(
         r.options
             .iter()
-            // Vendor sub-options have no place in this (code, data) form.
-            .filter(|o| o.vendor.is_none())
-            .map(|o| (o.code, &o.data[..], o.always_send)),
+            // never-send has no column in Kea's schema.
+            .filter(|o| !o.never_send)
+            .map(|o| (o.code, &o.data[..], o.always_send, o.vendor)),
     );
     h
 }
 
 /// Decodes the `dhcp6_option_data` column: as DHCPv4's `option_data`
-/// ([`crate::v4::hosts::options_of`]) with DHCPv6 codes, 1 to 65535.
+/// ([`crate::v4::hosts::options_of`]) with DHCPv6 codes, 1 to 65535,
+/// space `dhcp6`, and sub-options of `vendor-N` sent in option 17.
 pub fn options6_of(text: &str) -> Result<Vec<OptionData6>, String> {
     let list = option_list(text, "1 to 65535", |c| {
         u16::try_from(c).ok().filter(|c| *c != 0)
     })?;
-    Ok(list
-        .into_iter()
-        .map(|(code, data, always_send)| OptionData6 {
-            code,
+    let mut out = Vec::new();
+    for o in list {
+        let def = match &o.vendor {
+            Space::Top => ruru_config::options6::by_code(o.code).map(|d| (d.data_type, d.array)),
+            Space::Vendor(4491) => ruru_config::options6::DHCP6_SUB_DEFS
+                .iter()
+                .find(|d| d.0 == "docsis3-v6" && d.2 == o.code)
+                .map(|d| (d.3, d.4)),
+            Space::Vendor(_) => None,
+            Space::Other => continue,
+        };
+        let data = o.data(def)?;
+        out.push(OptionData6 {
+            code: o.code,
             data,
-            always_send,
+            always_send: o.always_send,
             never_send: false,
-            vendor: None,
-        })
-        .collect())
+            vendor: match o.vendor {
+                Space::Vendor(n) => Some(n),
+                _ => None,
+            },
+        });
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -180,6 +196,7 @@ mod tests {
             id: HostId6::Duid(vec![0, 3, 0, 1, 1, 2, 3, 4, 5, 6]),
             ip_addresses: vec![Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 5)],
             prefixes: vec![(Ipv6Addr::new(0x2001, 0xdb8, 8, 0, 0, 0, 0, 0), 56)],
+            excluded_prefixes: Vec::new(),
             hostname: Some("h6".into()),
             options: vec![OptionData6 {
                 code: 23,

@@ -171,6 +171,10 @@ pub struct Engine6 {
     /// `when-not-present`): else such a client's name is decided without
     /// looking at the parameters.
     ddns_generates: bool,
+    /// Whether the configuration has a Server Unicast option (12) that
+    /// replies may carry: then a client may unicast Request, Renew,
+    /// Release and Decline to the server (Kea accepts them).
+    unicast_configured: bool,
 }
 
 /// Everything decided about one message before the reply is built.
@@ -373,14 +377,18 @@ impl Engine6 {
         let members =
             crate::networks::members(cfg.subnets.iter().map(|s| s.network.as_deref()), &ids);
         let by_id = crate::networks::by_id(&ids);
-        let option_uses = crate::option_levels::uses6(&cfg);
+        let mut option_uses = crate::option_levels::uses6(&cfg);
+        // A hosts database's options may hold vendor sub-options.
+        option_uses[1] |= !cfg.hosts_databases.is_empty() || !opts.hosts.is_empty();
         let generates =
             |p: &ruru_config::DdnsParams| p.enable_updates() && p.replace_client_name.generates();
         let ddns_generates = cfg
             .subnets
             .iter()
             .any(|s| generates(&s.ddns) || s.pools.iter().any(|p| generates(&p.ddns)));
+        let unicast_configured = crate::option_levels::configured6(&cfg, 12);
         Engine6 {
+            unicast_configured,
             ddns_generates,
             class_plan,
             members,

@@ -80,18 +80,28 @@ impl Engine6 {
     }
 
     /// The IAADDR / IAPREFIX for lease `l` with these lifetimes; a
-    /// delegated prefix that contains its pool's `excluded-prefix` carries
-    /// OPTION_PD_EXCLUDE (RFC 6603) when the client asked for it (ORO 67).
+    /// delegated prefix carries OPTION_PD_EXCLUDE (RFC 6603) when the
+    /// client asked for it (ORO 67) and there is an excluded prefix: the
+    /// reservation's (`excluded-prefixes`) for a prefix the client's host
+    /// reserves (none if that entry has none, even in a pool with one, as
+    /// in Kea's `getPDExclude`), else its pool's `excluded-prefix`.
     pub(super) fn entry_for(&self, ctx: &Ctx<'_>, l: &Lease6, pref: u32, valid: u32) -> DhcpOption {
         let mut e = entry(l.lease_type, l.address, l.prefix_len, pref, valid);
         if let DhcpOption::IAPrefix(p) = &mut e {
             if ctx.q.oro.contains(&67) {
-                let excluded = ctx
-                    .subnet
-                    .pd_pools
-                    .iter()
-                    .find(|pp| pp.contains(l.address, l.prefix_len))
-                    .and_then(|pp| pp.excluded);
+                let reserved = ctx
+                    .host
+                    .as_deref()
+                    .filter(|h| h.prefixes.contains(&(l.address, l.prefix_len)));
+                let excluded = match reserved {
+                    Some(h) => h.excluded_prefix(l.address, l.prefix_len),
+                    None => ctx
+                        .subnet
+                        .pd_pools
+                        .iter()
+                        .find(|pp| pp.contains(l.address, l.prefix_len))
+                        .and_then(|pp| pp.excluded),
+                };
                 if let Some(x) = excluded.and_then(|x| pd_exclude(l.address, l.prefix_len, x)) {
                     p.opts.insert(DhcpOption::Unknown(v6::UnknownOption::new(
                         OptionCode::from(67),
@@ -167,12 +177,22 @@ impl Engine6 {
         let never = crate::option_levels::never_sent(never_used, all());
         // Option 17 is completed with vendor sub-options below.
         let mut vendor_opts: Option<Vec<u8>> = None;
+        // What the server put in the reply itself (identifiers, IAs,
+        // status, rapid commit, its Client FQDN answer) wins over a
+        // configured option with the same code, as in Kea, whose
+        // `appendRequestedOptions` adds only the options not yet present.
+        let own: Vec<u16> = reply
+            .opts()
+            .iter()
+            .map(|o| u16::from(OptionCode::from(o)))
+            .collect();
         for layer in all() {
             for o in layer {
                 if o.vendor.is_none()
                     && !never.contains(&o.code)
                     && (o.always_send || ctx.q.oro.contains(&o.code))
                     && !added.contains(&o.code)
+                    && !own.contains(&o.code)
                 {
                     added.push(o.code);
                     if o.code == 17 {

@@ -80,6 +80,7 @@ fn cfg() -> Dhcp6 {
                 id: HostId6::Duid(vec![0, 3, 0, 1, 2, 0, 0, 0, 0, 0xaa]),
                 ip_addresses: vec!["2001:db8:1::10".parse().unwrap()],
                 prefixes: vec![],
+                excluded_prefixes: Vec::new(),
                 hostname: Some("res6".into()),
                 options: vec![],
                 client_classes: Vec::new(),
@@ -1216,6 +1217,7 @@ fn modes_engine6(modes: HostModes) -> Engine6 {
         id: HostId6::Duid(duid(n)),
         ip_addresses: vec![a.parse().unwrap()],
         prefixes: vec![],
+        excluded_prefixes: Vec::new(),
         hostname: None,
         options: vec![],
         client_classes: Vec::new(),
@@ -1365,4 +1367,60 @@ fn ddns6_update_callout_renames_the_client() {
     let l = s.get6(LeaseType6::Na, addr).expect("the lease");
     assert_eq!(l.hostname, "hooked.example.net.");
     assert!(l.fqdn_fwd && !l.fqdn_rev);
+}
+
+// Kea 2.2 serves a unicast Request, Renew, Release or Decline; ruru does
+// when the configuration has a Server Unicast option (12) it may have
+// sent the client. A unicast Solicit is still discarded.
+#[test]
+fn configured_unicast_option_lets_clients_unicast() {
+    let mut c = cfg();
+    c.subnets[0].interface = Some("eth0".into());
+    c.options.push(OptionData6 {
+        code: 12,
+        data: "2001:db8:1::1"
+            .parse::<Ipv6Addr>()
+            .unwrap()
+            .octets()
+            .to_vec(),
+        always_send: false,
+        never_send: false,
+        vendor: None,
+    });
+    let e = engine_from(c);
+    let s = store();
+    let direct = |dst: &str| RecvMeta6 {
+        src: SocketAddrV6::new("fe80::2".parse().unwrap(), 546, 0, 2),
+        iface: Some("eth0".into()),
+        dst: Some(dst.parse().unwrap()),
+    };
+    let mut solicit = vec![1, 0, 0, 1];
+    put(&mut solicit, 1, &duid(1));
+    put(&mut solicit, 6, &[0, 12]);
+    let (c3, v3) = ia_na(1, None);
+    put(&mut solicit, c3, &v3);
+    let adv = match e.process(&s, &solicit, &direct("ff02::1:2"), NOW) {
+        Outcome6::Reply(r) => v6::Message::decode(&mut Decoder::new(&r.bytes)).unwrap(),
+        o => panic!("{o:?}"),
+    };
+    assert!(
+        adv.opts().get(OptionCode::from(12u16)).is_some(),
+        "option 12 sent"
+    );
+    let (a, _) = first_addr(&adv).unwrap();
+    assert!(matches!(
+        e.process(&s, &solicit, &direct("2001:db8:1::1"), NOW),
+        Outcome6::Drop(Drop6::Unicast)
+    ));
+    let mut req = vec![3, 0, 0, 2];
+    put(&mut req, 1, &duid(1));
+    put(&mut req, 2, SERVER_DUID);
+    let (c3, v3) = ia_na(1, Some(a));
+    put(&mut req, c3, &v3);
+    let rep = match e.process(&s, &req, &direct("2001:db8:1::1"), NOW) {
+        Outcome6::Reply(r) => v6::Message::decode(&mut Decoder::new(&r.bytes)).unwrap(),
+        o => panic!("{o:?}"),
+    };
+    assert_eq!(first_addr(&rep).map(|x| x.0), Some(a));
+    assert!(s.get6(LeaseType6::Na, a).is_some(), "stored");
 }

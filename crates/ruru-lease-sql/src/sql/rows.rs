@@ -212,10 +212,14 @@ pub(crate) fn host_values(h: &Host4) -> Vec<Col> {
     ]
 }
 
+/// One option row to write: (code, value, persistent, space; `None`:
+/// the family's own).
+pub(crate) type OptionRow = (u16, Vec<u8>, bool, Option<String>);
+
 /// The options of a host's `option_data` (empty, or a JSON list of
-/// `{"code": N, "data": "hex", "always-send": bool}`) as rows of Kea's
-/// `dhcp4_options`/`dhcp6_options`: (code, value, persistent).
-pub(crate) fn option_rows(text: &str) -> Result<Vec<(u16, Vec<u8>, bool)>, String> {
+/// `{"code": N, "data": "hex", "always-send": bool, "space": "vendor-N"}`)
+/// as rows of Kea's `dhcp4_options`/`dhcp6_options`.
+pub(crate) fn option_rows(text: &str) -> Result<Vec<OptionRow>, String> {
     if text.trim().is_empty() {
         return Ok(Vec::new());
     }
@@ -248,37 +252,50 @@ pub(crate) fn option_rows(text: &str) -> Result<Vec<(u16, Vec<u8>, bool)>, Strin
                 .get("always-send")
                 .and_then(serde_json::Value::as_bool)
                 .unwrap_or(false);
-            Ok((code, data, always))
+            let space = o
+                .get("space")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_string);
+            Ok((code, data, always, space))
         })
         .collect()
 }
 
 /// The parameters of [`Q::HostAddOpt4`] / [`Q::HostAddOpt6`]: one option
-/// of the host with this key ([`host_key`]).
-pub(crate) fn option_values(opt: &(u16, Vec<u8>, bool), key: Vec<Col>) -> Vec<Col> {
-    let mut p = vec![Col::int(opt.0), Col::Bytes(opt.1.clone()), Col::Bool(opt.2)];
+/// of the host with this key ([`host_key`]), in space `top` unless the
+/// row names another.
+pub(crate) fn option_values(opt: &OptionRow, top: &str, key: Vec<Col>) -> Vec<Col> {
+    let mut p = vec![
+        Col::int(opt.0),
+        Col::Bytes(opt.1.clone()),
+        Col::Bool(opt.2),
+        Col::Text(opt.3.clone().unwrap_or_else(|| top.to_string())),
+    ];
     p.extend(key);
     p
 }
 
 /// The `option_data` of a host as a subquery over Kea's options table
 /// `table` (`dhcp4_options`, `dhcp6_options`): the JSON list of its
-/// options stored as binary `value` (those Kea stores only as
-/// `formatted_value`, its CSV form, are not read), NULL when none.
-/// `always-send` is written only when true (its default is false).
+/// options, NULL when none: `code`, `data` (the binary `value` in hex,
+/// empty when NULL), `always-send` (only when true, its default is
+/// false), `space` (only when not the family's own, `dhcp4` / `dhcp6`),
+/// and `csv` (Kea's `formatted_value`, its CSV form,
+/// when not empty: the engine encodes it with the option's definition,
+/// as Kea does when it reads the row).
 pub(super) fn options_select(table: &str, host: &str, d: Dialect) -> String {
     let (one, list) = match d {
         Dialect::Postgres => (
-            r#"'{"code": ' || o.code || ', "data": "' || encode(o.value, 'hex') || '"' || CASE WHEN o.persistent THEN ', "always-send": true' ELSE '' END || '}'"#,
+            r#"'{"code": ' || o.code || ', "data": "' || encode(COALESCE(o.value, ''::bytea), 'hex') || '"' || CASE WHEN o.persistent THEN ', "always-send": true' ELSE '' END || CASE WHEN COALESCE(o.space, '') IN ('dhcp4', 'dhcp6') THEN '' ELSE ', "space": ' || to_json(COALESCE(o.space, ''))::text END || CASE WHEN COALESCE(o.formatted_value, '') <> '' THEN ', "csv": ' || to_json(o.formatted_value)::text ELSE '' END || '}'"#,
             "'[' || string_agg(ONE, ', ' ORDER BY o.option_id) || ']'",
         ),
         Dialect::MySql => (
-            r#"CONCAT('{"code": ', o.code, ', "data": "', LOWER(HEX(o.value)), '"', IF(o.persistent, ', "always-send": true', ''), '}')"#,
+            r#"CONCAT('{"code": ', o.code, ', "data": "', LOWER(HEX(COALESCE(o.value, ''))), '"', IF(o.persistent, ', "always-send": true', ''), IF(COALESCE(o.space, '') IN ('dhcp4', 'dhcp6'), '', CONCAT(', "space": ', JSON_QUOTE(COALESCE(o.space, '')))), IF(COALESCE(o.formatted_value, '') <> '', CONCAT(', "csv": ', JSON_QUOTE(o.formatted_value)), ''), '}')"#,
             "CONCAT('[', GROUP_CONCAT(ONE ORDER BY o.option_id SEPARATOR ', '), ']')",
         ),
     };
     format!(
-        "(SELECT {} FROM {table} o WHERE o.host_id = {host} AND o.value IS NOT NULL)",
+        "(SELECT {} FROM {table} o WHERE o.host_id = {host})",
         list.replace("ONE", one)
     )
 }

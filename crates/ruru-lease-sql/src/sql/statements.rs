@@ -354,12 +354,12 @@ pub(crate) fn statement(q: Q, d: Dialect) -> String {
         ),
         // Scope 3: a host's option (Kea's `dhcp_option_scope`).
         Q::HostAddOpt4 => "INSERT INTO dhcp4_options (code, value, persistent, space, scope_id, \
-                           host_id) VALUES (?, ?, ?, 'dhcp4', 3, (SELECT host_id FROM hosts \
+                           host_id) VALUES (?, ?, ?, ?, 3, (SELECT host_id FROM hosts \
                            WHERE dhcp4_subnet_id = ? AND dhcp_identifier_type = ? \
                            AND dhcp_identifier = ?))"
             .into(),
         Q::HostAddOpt6 => "INSERT INTO dhcp6_options (code, value, persistent, space, scope_id, \
-                           host_id) VALUES (?, ?, ?, 'dhcp6', 3, (SELECT host_id FROM hosts \
+                           host_id) VALUES (?, ?, ?, ?, 3, (SELECT host_id FROM hosts \
                            WHERE dhcp6_subnet_id = ? AND dhcp_identifier_type = ? \
                            AND dhcp_identifier = ?))"
             .into(),
