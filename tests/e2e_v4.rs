@@ -993,3 +993,37 @@ fn subnet_selection_goes_by_subnet_id() {
     let mut c = Client::new(0x52, ra);
     assert_eq!(c.dora(&relay).octets()[..3], [203, 0, 113]);
 }
+
+/// A reservation's host name is in the OFFER and ACK even when the client
+/// neither sent option 12 nor asked for it, as Kea 2.2 sends it (checked
+/// with kea-dhcp4 2.2: an OFFER to such a client carried `12 resv-host`).
+#[test]
+fn reserved_hostname_is_sent_unasked() {
+    let test = "v4_resv_hostname";
+    if !can_bind_67(test) {
+        return;
+    }
+    let ra = relay_addr_for(test);
+    let srv = Server::start(&format!(
+        r#"{{ "Dhcp4": {{
+  "interfaces-config": {{ "interfaces": ["lo"], "dhcp-socket-type": "udp" }},
+  "lease-database": {{ "type": "memfile", "persist": false }},
+  "subnet4": [ {{ "id": 1, "subnet": "192.0.2.0/24",
+    "pools": [ {{ "pool": "192.0.2.10 - 192.0.2.20" }} ],
+    "relay": {{ "ip-addresses": ["{ra}"] }},
+    "reservations": [ {{ "hw-address": "02:00:5e:10:00:53", "hostname": "Resv-Host" }} ] }} ]
+}} }}"#
+    ));
+    let relay = Relay::new(ra, srv.port);
+    let mut c = Client::new(0x53, ra);
+    let mut d = c.discover();
+    d.opts_mut().remove(OptionCode::ParameterRequestList);
+    let offer = relay.exchange(&d).expect("OFFER");
+    assert_eq!(option_text(&offer, 12).as_deref(), Some("resv-host"));
+    let sid = server_id(&offer).unwrap();
+    let mut r = c.request_selecting(offer.yiaddr(), sid);
+    r.opts_mut().remove(OptionCode::ParameterRequestList);
+    let ack = relay.exchange(&r).expect("ACK");
+    assert_eq!(msg_type(&ack), Some(MessageType::Ack));
+    assert_eq!(option_text(&ack, 12).as_deref(), Some("resv-host"));
+}

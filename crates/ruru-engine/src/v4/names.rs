@@ -110,12 +110,11 @@ fn hostname(q: &Query4, reserved: Option<&str>, p: &DdnsParams, addr: Ipv4Addr) 
         fwd: on,
         rev: on,
     };
-    // A reserved host name wins, sent when the client sent option 12
-    // or asked for it.
+    // A reserved host name wins and is sent, whether or not the client
+    // sent option 12 or asked for it (Kea 2.2's processHostnameOption;
+    // checked on the wire: an OFFER to a client with neither carries it).
     if let Some(h) = reserved.filter(|h| !h.is_empty()) {
-        if q.hostname.is_some() || q.prl.contains(&12) {
-            return answer(qualified(h, p, false));
-        }
+        return answer(qualified(h, p, false).to_ascii_lowercase());
     }
     let generate = || answer(generated(IpAddr::V4(addr), p, false));
     let Some(sent) = q.hostname.as_deref() else {
@@ -280,12 +279,10 @@ mod tests {
         p.replace_client_name = ReplaceName::WhenNotPresent;
         let n = decide(&query(None, None, &[]), None, &p, ADDR);
         assert_eq!(n.hostname, "myhost-192-0-2-10.example.org");
-        // A reservation's name is sent when asked for in the PRL.
+        // A reservation's name is sent, asked for or not (Kea 2.2).
         let n = decide(&query(None, None, &[12]), Some("res"), &on(), ADDR);
         assert_eq!(n.option, Some((12, b"res.example.org".to_vec())));
-        assert_eq!(
-            decide(&query(None, None, &[]), Some("res"), &on(), ADDR),
-            Name4::default()
-        );
+        let n = decide(&query(None, None, &[]), Some("Res"), &on(), ADDR);
+        assert_eq!(n.option, Some((12, b"res.example.org".to_vec())));
     }
 }
