@@ -1027,3 +1027,53 @@ fn reserved_hostname_is_sent_unasked() {
     assert_eq!(msg_type(&ack), Some(MessageType::Ack));
     assert_eq!(option_text(&ack, 12).as_deref(), Some("resv-host"));
 }
+
+/// Kea's `store-extended-info`: a relayed client's option 82 is kept in
+/// the lease's user context exactly as kea-dhcp4 2.2 writes it to its lease
+/// file (checked by hand with the same option 82:
+/// `{ "ISC": { "relay-agent-info": "0x0104706F72740204AABBCCDD" } }`).
+#[test]
+fn store_extended_info_keeps_option_82_as_kea() {
+    let test = "v4_extended_info";
+    if !can_bind_67(test) {
+        return;
+    }
+    let ra = relay_addr_for(test);
+    let srv = Server::start(&format!(
+        r#"{{ "Dhcp4": {{
+  "interfaces-config": {{ "interfaces": ["lo"], "dhcp-socket-type": "udp" }},
+  "lease-database": {{ "type": "memfile", "name": "@DIR@/leases4.csv", "lfc-interval": 0 }},
+  "store-extended-info": true,
+  "subnet4": [ {{ "id": 1, "subnet": "192.0.2.0/24",
+    "pools": [ {{ "pool": "192.0.2.10 - 192.0.2.20" }} ],
+    "relay": {{ "ip-addresses": ["{ra}"] }} }} ]
+}} }}"#
+    ));
+    let relay = Relay::new(ra, srv.port);
+    let rai = [1u8, 4, b'p', b'o', b'r', b't', 2, 4, 0xaa, 0xbb, 0xcc, 0xdd];
+    // Option 82 appended as a relay appends it (raw: dhcproto re-encodes
+    // its own form of 82).
+    let send82 = |m: &dhcproto::v4::Message| {
+        let mut bytes = common::encode(m);
+        bytes.pop(); // end option
+        bytes.extend_from_slice(&[82, rai.len() as u8]);
+        bytes.extend_from_slice(&rai);
+        bytes.push(255);
+        relay.send_raw(&bytes);
+        common::decode(&relay.recv_raw().expect("a reply"))
+    };
+    let mut c = Client::new(0x54, ra);
+    let offer = send82(&c.discover());
+    let sid = server_id(&offer).unwrap();
+    let ack = send82(&c.request_selecting(offer.yiaddr(), sid));
+    assert_eq!(msg_type(&ack), Some(MessageType::Ack));
+    let text = srv.lease_file("leases4.csv");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with(&format!("{},", ack.yiaddr())))
+        .expect("the lease in the file");
+    assert!(
+        line.ends_with(r#",{ "ISC": { "relay-agent-info": "0x0104706F72740204AABBCCDD" } }"#),
+        "{line}"
+    );
+}

@@ -118,15 +118,15 @@ fn kea_advanced4_example() {
 
 /// Kea's examples that stay refused, each with its first diagnostic:
 /// what ruru does not do yet (HA, the configuration backend, RADIUS,
-/// DHCPv4-over-DHCPv6, `store-extended-info`, `cipher-list` with MySQL), or libraries outside the
+/// DHCPv4-over-DHCPv6, DHCPv6's `store-extended-info`, `cipher-list` with MySQL), or libraries outside the
 /// hooks directory (`hooks.json` names made-up ones). `all-options.json`
 /// is left out (options: another issue).
 const REFUSED: &[(&str, &str, &str)] = &[
-    // (Also `dhcp4o6-port`, `cipher-list` with MySQL, `cache-*` and
-    // `config-control`, once `store-extended-info` is done.)
+    // (Also `dhcp4o6-port` and `cipher-list` with MySQL after
+    // `config-control`.)
     (
         "kea4/all-keys.json",
-        "Dhcp4.store-extended-info",
+        "Dhcp4.config-control",
         "not supported yet",
     ),
     (
@@ -136,7 +136,7 @@ const REFUSED: &[(&str, &str, &str)] = &[
     ),
     (
         "kea4/all-keys-netconf.json",
-        "Dhcp4.store-extended-info",
+        "Dhcp4.config-control",
         "not supported yet",
     ),
     (

@@ -167,6 +167,11 @@ pub struct Dhcp4 {
     /// Kea's lease caching: the most seconds a lease may have aged and
     /// still be reused without a write (0 turns caching off).
     pub cache_max_age: Option<u32>,
+    /// Kea's `store-extended-info`: the relay agent information (option
+    /// 82) of a relayed query is kept in the lease's user context, as Kea
+    /// 2.2 keeps it (`{ "ISC": { "relay-agent-info": "0x..." } }`). Default
+    /// false.
+    pub store_extended_info: Option<bool>,
     /// The subnets, in selection order.
     #[serde(default, deserialize_with = "objects")]
     pub subnet4: Option<Vec<Subnet4>>,
@@ -809,6 +814,11 @@ pub struct Subnet4 {
     /// Kea's lease caching: the most seconds a lease may have aged and
     /// still be reused without a write (0 turns caching off).
     pub cache_max_age: Option<u32>,
+    /// Kea's `store-extended-info`: the relay agent information (option
+    /// 82) of a relayed query is kept in the lease's user context, as Kea
+    /// 2.2 keeps it (`{ "ISC": { "relay-agent-info": "0x..." } }`). Default
+    /// false.
+    pub store_extended_info: Option<bool>,
     pub authoritative: Option<bool>,
     pub match_client_id: Option<bool>,
     pub next_server: Option<String>,
@@ -896,6 +906,11 @@ pub struct SharedNetwork4 {
     /// Kea's lease caching: the most seconds a lease may have aged and
     /// still be reused without a write (0 turns caching off).
     pub cache_max_age: Option<u32>,
+    /// Kea's `store-extended-info`: the relay agent information (option
+    /// 82) of a relayed query is kept in the lease's user context, as Kea
+    /// 2.2 keeps it (`{ "ISC": { "relay-agent-info": "0x..." } }`). Default
+    /// false.
+    pub store_extended_info: Option<bool>,
     pub authoritative: Option<bool>,
     pub match_client_id: Option<bool>,
     pub next_server: Option<String>,

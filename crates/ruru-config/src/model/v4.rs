@@ -121,6 +121,9 @@ pub struct Subnet4 {
     pub id: u32,
     /// `cache-threshold` / `cache-max-age`, inherited.
     pub cache: super::LeaseCache,
+    /// `store-extended-info`, inherited: keep option 82 in the lease's
+    /// user context.
+    pub store_extended_info: bool,
     /// Network address (host bits zero).
     pub addr: Ipv4Addr,
     pub prefix_len: u8,

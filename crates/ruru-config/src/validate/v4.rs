@@ -55,6 +55,7 @@ struct Globals {
     /// The `ddns-*` parameters in force.
     ddns: Arc<model::DdnsParams>,
     cache: model::LeaseCache,
+    store_extended_info: bool,
 }
 
 impl Globals {
@@ -136,6 +137,7 @@ pub(super) fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
         boot_file_name: d.boot_file_name.clone().unwrap_or_default(),
         host_modes: host_modes(v, P, &mode_keys!(d), HostModes::default()),
         cache: model::LeaseCache::inherit(d.cache_threshold, d.cache_max_age, Default::default()),
+        store_extended_info: d.store_extended_info.unwrap_or(false),
         ddns,
     };
     ip_reservations_unique(v, P, d.ip_reservations_unique);
@@ -425,6 +427,7 @@ fn network(v: &mut V, p: &str, n: &file::SharedNetwork4, g: &Globals) -> Network
         host_modes: host_modes(v, p, &mode_keys!(n), g.host_modes),
         ddns: ddns_params(v, p, &ddns_keys!(n), &g.ddns),
         cache: model::LeaseCache::inherit(n.cache_threshold, n.cache_max_age, g.cache),
+        store_extended_info: n.store_extended_info.unwrap_or(g.store_extended_info),
     };
     let own_lifetime = n.valid_lifetime.is_some()
         || n.min_valid_lifetime.is_some()
@@ -544,6 +547,7 @@ fn subnet(
         host_modes: host_modes(v, p, &mode_keys!(s), g.host_modes),
         ddns: ddns_params(v, p, &ddns_keys!(s), &g.ddns),
         cache: model::LeaseCache::inherit(s.cache_threshold, s.cache_max_age, g.cache),
+        store_extended_info: s.store_extended_info.unwrap_or(g.store_extended_info),
     };
     let own_lifetime = s.valid_lifetime.is_some()
         || s.min_valid_lifetime.is_some()
@@ -578,6 +582,7 @@ fn subnet(
     model::Subnet4 {
         id,
         cache: r.cache,
+        store_extended_info: r.store_extended_info,
         addr: net.addr(),
         prefix_len: net.prefix_len(),
         pools,

@@ -715,7 +715,22 @@ impl Engine4 {
             fqdn_rev: name.rev,
             hostname: name.hostname.clone(),
             state: LeaseState::Default,
-            user_context: String::new(),
+            user_context: Self::extended_info(ctx),
+        }
+    }
+
+    /// Kea's `store-extended-info`: the relay agent information (option
+    /// 82) of a relayed query, in the lease's user context as Kea 2.2
+    /// writes it (checked against kea-dhcp4 2.2's lease file):
+    /// `{ "ISC": { "relay-agent-info": "0x0104..." } }`, the option's
+    /// payload in upper-case hex. Empty when off or without option 82.
+    fn extended_info(ctx: &Ctx<'_>) -> String {
+        match ctx.q.relay_info.as_deref() {
+            Some(rai) if ctx.subnet.store_extended_info && !rai.is_empty() => {
+                let hex: String = rai.iter().map(|b| format!("{b:02X}")).collect();
+                format!("{{ \"ISC\": {{ \"relay-agent-info\": \"0x{hex}\" }} }}")
+            }
+            _ => String::new(),
         }
     }
 

@@ -20,6 +20,7 @@ const RELAY: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 1);
 fn subnet() -> Subnet4 {
     Subnet4 {
         cache: Default::default(),
+        store_extended_info: false,
         ddns: std::sync::Arc::new(ruru_config::DdnsParams::defaults(false)),
         id: 1,
         addr: Ipv4Addr::new(192, 0, 2, 0),
