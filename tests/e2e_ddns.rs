@@ -689,3 +689,53 @@ fn ddns4_update_callout_renames_and_turns_updates_off() {
     let last = rows.last().expect("the lease in the file");
     assert_eq!(&last[6..9], ["0", "0", "hook-2.example.net."], "{last:?}");
 }
+
+/// Expiry: a lease that runs out is reclaimed and its records leave BIND
+/// (Kea's reclamation queues the same removal as a release).
+#[test]
+fn expired_leases_lose_their_dns_records() {
+    let test = "ddns_bind_expiry";
+    let Some((named_bin, dig)) = named::prerequisites(test) else {
+        return;
+    };
+    if !can_bind_67(test) {
+        return;
+    }
+    let ra = relay_addr_for(test);
+    let Dns {
+        named: dns,
+        d2_port,
+        section,
+    } = dns_for(&named_bin, &dig);
+    let cfg = config(ra, d2_port)
+        .replace(
+            r#""valid-lifetime": 3600,"#,
+            r#""valid-lifetime": 3, "expired-leases-processing": { "reclaim-timer-wait-time": 1, "hold-reclaimed-time": 60 },"#,
+        )
+        .replace("\n}", &format!(",\n  \"DhcpDdns\": {section}\n}}"));
+    let srv = Server::start(&cfg);
+    let relay = Relay::new(ra, srv.port);
+    let settles = |name: &str, rtype: &str, want: &[String], secs: u64| {
+        assert!(
+            wait_until(Duration::from_secs(secs), || dns.dig(name, rtype) == want),
+            "{name} {rtype}: {:?}, expected {want:?}\n{}",
+            dns.dig(name, rtype),
+            srv.log_text()
+        );
+    };
+    let fqdn = [&[0x05u8, 0, 0][..], b"\x07expires"].concat();
+    let mut c = Client::new(0x71, ra);
+    let (addr, _) = dora_named(&relay, &mut c, Some((81, &fqdn)));
+    settles("expires.example.org", "A", &[addr.to_string()], 10);
+    settles(
+        &rev4(addr),
+        "PTR",
+        &["expires.example.org.".to_string()],
+        10,
+    );
+    // No renewal: within a few seconds of its end the lease is reclaimed
+    // and its A, PTR and DHCID records are removed.
+    settles("expires.example.org", "A", &[], 20);
+    settles(&rev4(addr), "PTR", &[], 10);
+    settles("expires.example.org", "DHCID", &[], 10);
+}
