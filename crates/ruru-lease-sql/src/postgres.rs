@@ -68,11 +68,23 @@ use crate::{Lease4, Lease6, LeaseError, LeaseType6};
 const DEADLOCK_TRIES: u32 = 3;
 
 /// Whether PostgreSQL rolled a statement back as a deadlock's victim (or a
-/// serialization failure): nothing of it is stored, it may be run again.
+/// serialization failure, or a race of Kea's statistics triggers: see
+/// [`is_stats_race`]): nothing of it is stored, it may be run again.
 fn is_deadlock(e: &LeaseError) -> bool {
     matches!(e, LeaseError::Database(m)
         if m.starts_with(SqlState::T_R_DEADLOCK_DETECTED.code())
-            || m.starts_with(SqlState::T_R_SERIALIZATION_FAILURE.code()))
+            || m.starts_with(SqlState::T_R_SERIALIZATION_FAILURE.code())
+            || is_stats_race(m))
+}
+
+/// Whether error text `m` is a duplicate key of one of Kea's statistics
+/// tables (`lease4_stat`, `lease6_pool_stat`, ...): Kea's triggers update a
+/// count and insert its row when there is none, so two transactions that
+/// make the first lease of a subnet (or pool, or state) at once both
+/// insert it, and one fails. The lease write is rolled back with it (not a
+/// taken address): run it again, it finds the row.
+fn is_stats_race(m: &str) -> bool {
+    m.starts_with(SqlState::UNIQUE_VIOLATION.code()) && m.contains("_stat")
 }
 
 /// Binds a shared parameter to the statement's column type: an integer is
@@ -658,7 +670,9 @@ impl PgStore {
         match self.execute(q, params) {
             Ok(0) => Ok(false),
             Ok(_) => Ok(true),
-            Err(LeaseError::Database(m)) if m.starts_with(SqlState::UNIQUE_VIOLATION.code()) => {
+            Err(LeaseError::Database(m))
+                if m.starts_with(SqlState::UNIQUE_VIOLATION.code()) && !is_stats_race(&m) =>
+            {
                 Ok(false)
             }
             Err(e) => Err(e),
@@ -766,6 +780,17 @@ crate::sql::sql_stores!(PgStore);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_statistics_race_is_retried_and_no_taken_address() {
+        let stat = "23505: duplicate key value violates unique constraint \"lease6_stat_pkey\"";
+        let pool =
+            "23505: duplicate key value violates unique constraint \"lease4_pool_stat_pkey\"";
+        let lease = "23505: duplicate key value violates unique constraint \"lease6_pkey\"";
+        assert!(is_stats_race(stat) && is_stats_race(pool) && !is_stats_race(lease));
+        assert!(is_deadlock(&LeaseError::Database(stat.into())));
+        assert!(!is_deadlock(&LeaseError::Database(lease.into())));
+    }
 
     #[test]
     fn tcp_user_timeout_reaches_the_connection_settings() {

@@ -502,6 +502,20 @@ impl LeaseCache {
         }
     }
 
+    /// [`LeaseCache::reusable`] of a stored lease that expires at
+    /// `old_expire` (Unix seconds) after a lifetime of `old_valid`, at
+    /// `now`: its age is the time since it was written.
+    pub fn reusable_at(
+        &self,
+        now: u64,
+        old_expire: u64,
+        old_valid: u32,
+        new_valid: u32,
+    ) -> Option<u32> {
+        let written = old_expire.checked_sub(u64::from(old_valid))?;
+        self.reusable(now.checked_sub(written)?, old_valid, new_valid)
+    }
+
     /// Kea's `setLeaseReusable`: the seconds left of a lease of lifetime
     /// `old_valid` that is `age` seconds old (since it was last written),
     /// when it may be given again without a write with the lifetime

@@ -625,10 +625,8 @@ impl Engine4 {
         {
             return None;
         }
-        let written = old.expire.checked_sub(u64::from(old.valid_lifetime))?;
-        let age = now.checked_sub(written)?;
         s.cache
-            .reusable(age, old.valid_lifetime, new.valid_lifetime)
+            .reusable_at(now, old.expire, old.valid_lifetime, new.valid_lifetime)
     }
 
     /// The client's name for a lease of `addr` (see `names`).

@@ -403,16 +403,19 @@ impl Engine6 {
         {
             return None;
         }
-        let written = old.expire.checked_sub(u64::from(old.valid_lifetime))?;
-        let age = ctx.now.checked_sub(written)?;
-        let valid = ctx
-            .subnet
-            .cache
-            .reusable(age, old.valid_lifetime, new.valid_lifetime)?;
+        let valid = ctx.subnet.cache.reusable_at(
+            ctx.now,
+            old.expire,
+            old.valid_lifetime,
+            new.valid_lifetime,
+        )?;
+        // What is left of the preferred lifetime: as much has gone of it
+        // as of the valid one.
         let pref = if old.pref_lifetime == u32::MAX {
             u32::MAX
         } else {
-            u32::try_from(u64::from(old.pref_lifetime).saturating_sub(age)).unwrap_or(0)
+            old.pref_lifetime
+                .saturating_sub(old.valid_lifetime.saturating_sub(valid))
         };
         Some((pref, valid))
     }
