@@ -856,6 +856,8 @@ fn hosts(kind: Kind, test: &str) {
     a.option_data =
         r#"[{"code": 6, "data": "c0000201"}, {"code": 2, "data": "c0000202", "space": "vendor-4491"}]"#
             .into();
+    // Kea's `dhcp4_client_classes`.
+    a.client_classes = "gold,silver".into();
     hs.add4(&a).unwrap();
     let mut b = Host4::new(IdType::ClientId, cid.to_vec(), 1);
     b.ipv4_address = Some(Ipv4Addr::new(192, 0, 2, 11));
@@ -972,6 +974,7 @@ fn hosts6(kind: Kind, test: &str) {
     a.prefixes = vec![(a6("2001:db8:8:100::"), 56)];
     a.hostname = "alpha".into();
     a.option_data = r#"[{"code": 23, "data": "20010db8000000000000000000000001"}]"#.into();
+    a.client_classes = "v6-gold".into();
     hs.add6(&a).unwrap();
     let mut b = Host6::new(IdType::HwAddress, mac.to_vec(), 1);
     b.ip_addresses = vec![a6("2001:db8:1::12")];

@@ -103,6 +103,9 @@ pub struct Host4 {
     /// `{"code": N, "data": "hex", "always-send": bool}` (decoded by the
     /// engine, which logs a malformed list and ignores it).
     pub option_data: String,
+    /// Kea's `dhcp4_client_classes`: the classes the host is put in,
+    /// comma-separated (empty: none).
+    pub client_classes: String,
 }
 
 impl Host4 {
@@ -119,6 +122,7 @@ impl Host4 {
             server_hostname: String::new(),
             boot_file_name: String::new(),
             option_data: String::new(),
+            client_classes: String::new(),
         }
     }
 }
@@ -142,6 +146,9 @@ pub struct Host6 {
     /// of `{"code": N, "data": "hex", "always-send": bool}` with DHCPv6
     /// codes (decoded by the engine).
     pub option_data: String,
+    /// Kea's `dhcp6_client_classes`: the classes the host is put in,
+    /// comma-separated (empty: none).
+    pub client_classes: String,
 }
 
 impl Host6 {
@@ -156,6 +163,7 @@ impl Host6 {
             prefixes: Vec::new(),
             hostname: String::new(),
             option_data: String::new(),
+            client_classes: String::new(),
         }
     }
 }

@@ -166,8 +166,20 @@ pub fn reservation_of(h: &Host4) -> Option<Reservation4> {
         next_server: h.next_server,
         server_hostname: text(&h.server_hostname),
         boot_file_name: text(&h.boot_file_name),
-        client_classes: Vec::new(),
+        client_classes: classes_of(&h.client_classes),
     })
+}
+
+/// Kea's comma-separated `dhcp4_client_classes` / `dhcp6_client_classes`
+/// as a list (trimmed, empty names left out, each once).
+pub fn classes_of(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in text.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+        if !out.iter().any(|o| o == c) {
+            out.push(c.to_string());
+        }
+    }
+    out
 }
 
 /// The `hosts` row of a reservation in subnet `subnet_id`.
@@ -179,6 +191,7 @@ pub fn host_of(subnet_id: u32, r: &Reservation4) -> Host4 {
     h.next_server = r.next_server;
     h.server_hostname = r.server_hostname.clone().unwrap_or_default();
     h.boot_file_name = r.boot_file_name.clone().unwrap_or_default();
+    h.client_classes = r.client_classes.join(",");
     h.option_data = options_text(
         r.options
             .iter()

@@ -1586,3 +1586,49 @@ fn configured_options_the_server_also_derives_as_kea() {
     assert_eq!(nak[0], (53, vec![6]));
     assert_eq!(nak[1], (54, meta().local.octets().to_vec()));
 }
+
+/// A hosts database row's `dhcp4_client_classes` (Kea's column) puts the
+/// client in those classes, as a configured reservation's
+/// `client-classes` does: the class's option reaches the client.
+#[test]
+fn host_database_client_classes_apply() {
+    let cfg = ruru_config::load_str(
+        r#"{"Dhcp4": {
+  "client-classes": [ { "name": "gold", "option-data": [ { "name": "ntp-servers", "data": "192.0.2.123" } ] } ],
+  "subnet4": [ { "id": 1, "subnet": "192.0.2.0/24", "relay": { "ip-addresses": ["192.0.2.1"] },
+    "pools": [ { "pool": "192.0.2.100 - 192.0.2.102" } ] } ]
+}}"#,
+        std::path::Path::new("t.json"),
+    )
+    .unwrap()
+    .dhcp4
+    .unwrap();
+    let db = Arc::new(FakeHosts::default());
+    let e = Engine4::new(
+        Arc::new(cfg),
+        EngineOptions {
+            hosts: hosts::HostSources(vec![db.clone()]),
+            ..EngineOptions::default()
+        },
+        Arc::new(Stats::new()),
+    );
+    let s = Memfile::open(None).unwrap();
+    let ntp = |m: &v4::Message| m.opts().get(OptionCode::NtpServers).is_some();
+    let mut d = msg(MessageType::Discover, 1);
+    d.set_giaddr(Ipv4Addr::new(192, 0, 2, 1));
+    d.opts_mut().insert(DhcpOption::ParameterRequestList(vec![
+        OptionCode::NtpServers,
+    ]));
+    let offer = reply(run(&e, &s, &d, NOW));
+    assert!(!ntp(&offer), "not in the class without the row");
+    let mut h = ruru_lease::Host4::new(ruru_lease::IdType::HwAddress, vec![2, 0, 0, 0, 0, 1], 1);
+    h.client_classes = " gold , ".into();
+    db.v4.lock().unwrap().push(h);
+    let mut d = msg(MessageType::Discover, 1);
+    d.set_giaddr(Ipv4Addr::new(192, 0, 2, 1));
+    d.opts_mut().insert(DhcpOption::ParameterRequestList(vec![
+        OptionCode::NtpServers,
+    ]));
+    let offer = reply(run(&e, &s, &d, NOW));
+    assert!(ntp(&offer), "the row's class gives its option: {offer:?}");
+}

@@ -132,7 +132,7 @@ pub fn reservation6_of(h: &Host6) -> Option<Reservation6> {
         excluded_prefixes: Vec::new(),
         hostname: (!h.hostname.is_empty()).then(|| h.hostname.clone()),
         options,
-        client_classes: Vec::new(),
+        client_classes: crate::v4::hosts::classes_of(&h.client_classes),
     })
 }
 
@@ -143,6 +143,7 @@ pub fn host6_of(subnet_id: u32, r: &Reservation6) -> Host6 {
     h.ip_addresses = r.ip_addresses.clone();
     h.prefixes = r.prefixes.clone();
     h.hostname = r.hostname.clone().unwrap_or_default();
+    h.client_classes = r.client_classes.join(",");
     h.option_data = options_text(
         r.options
             .iter()

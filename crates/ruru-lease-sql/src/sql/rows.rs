@@ -165,7 +165,8 @@ pub(crate) fn count_of<R: SqlRow>(r: &R) -> Result<usize, String> {
 pub(crate) const COLS_HOST: &str =
     "host_id, dhcp_identifier, dhcp_identifier_type, dhcp4_subnet_id, \
                                     ipv4_address, hostname, dhcp4_next_server, \
-                                    dhcp4_server_hostname, dhcp4_boot_file_name";
+                                    dhcp4_server_hostname, dhcp4_boot_file_name, \
+                                    dhcp4_client_classes";
 
 /// The host of a `SELECT COLS_HOST` row.
 pub(crate) fn host4_of<R: SqlRow>(r: &R) -> Result<Host4, String> {
@@ -189,7 +190,8 @@ pub(crate) fn host4_of<R: SqlRow>(r: &R) -> Result<Host4, String> {
         next_server: addr(6, "dhcp4_next_server")?,
         server_hostname: r.opt_text(7)?.unwrap_or_default(),
         boot_file_name: r.opt_text(8)?.unwrap_or_default(),
-        option_data: r.opt_text(9)?.unwrap_or_default(),
+        client_classes: r.opt_text(9)?.unwrap_or_default(),
+        option_data: r.opt_text(10)?.unwrap_or_default(),
     })
 }
 
@@ -207,6 +209,7 @@ pub(crate) fn host_values(h: &Host4) -> Vec<Col> {
         opt_addr(h.next_server),
         context(&h.server_hostname),
         context(&h.boot_file_name),
+        context(&h.client_classes),
         Col::int(h.subnet_id),
         opt_addr(h.ipv4_address),
     ]
@@ -306,7 +309,7 @@ pub(super) fn options_select(table: &str, host: &str, d: Dialect) -> String {
 /// (`OPTIONS` stands for [`options_select`] over `dhcp6_options`.)
 pub(crate) const COLS_HOST6: &str =
     "h.host_id, h.dhcp_identifier, h.dhcp_identifier_type, h.dhcp6_subnet_id, h.hostname, \
-     OPTIONS, r.address, r.prefix_len, r.type";
+     OPTIONS, r.address, r.prefix_len, r.type, h.dhcp6_client_classes";
 
 /// `ipv6_reservations.type` of an address and of a prefix (Kea's).
 pub(crate) const RES6_ADDRESS: i64 = 0;
@@ -336,6 +339,7 @@ pub(crate) fn host6_row_of<R: SqlRow>(
         prefixes: Vec::new(),
         hostname: r.opt_text(4)?.unwrap_or_default(),
         option_data: r.opt_text(5)?.unwrap_or_default(),
+        client_classes: r.opt_text(9)?.unwrap_or_default(),
     };
     let res = (|| {
         let Some(text) = r.opt_text(6)? else {
@@ -407,6 +411,7 @@ pub(crate) fn host6_values(h: &Host6) -> Vec<Col> {
         Col::int(h.id_type.code()),
         Col::int(h.subnet_id),
         context(&h.hostname),
+        context(&h.client_classes),
     ]
 }
 

@@ -333,6 +333,7 @@ impl Hosts for V4 {
         if !h.boot_file_name.is_empty() {
             v["boot-file-name"] = json!(h.boot_file_name);
         }
+        v["client-classes"] = json!(hosts4::classes_of(&h.client_classes));
         let options = hosts4::options_of(&h.option_data).unwrap_or_default();
         v["option-data"] = options_json(
             options
@@ -414,9 +415,11 @@ impl Hosts for V6 {
             .iter()
             .map(|(p, l)| format!("{p}/{l}"))
             .collect::<Vec<_>>());
+        v["client-classes"] = json!(hosts4::classes_of(&h.client_classes));
         if !h.hostname.is_empty() {
             v["hostname"] = json!(h.hostname);
         }
+        v["client-classes"] = json!(hosts4::classes_of(&h.client_classes));
         let options = options6_of(&h.option_data).unwrap_or_default();
         v["option-data"] = options_json(
             options
