@@ -489,3 +489,74 @@ fn auto_numbered_subnets_keep_their_ids() {
     let cfg = ok(&sock, "config-get", json!({}));
     assert_eq!(cfg["arguments"]["Dhcp4"]["subnet4"][1]["id"], 2);
 }
+
+/// The subnet commands under traffic (issue 17): while another subnet is
+/// added, changed, given an option and removed, again and again, the
+/// clients of the untouched subnet keep being served without a lost
+/// exchange: every DISCOVER and REQUEST is answered at the first try
+/// (`Client::dora` fails on a missing reply).
+#[test]
+fn subnet_commands_under_traffic_lose_no_exchange() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let test = "subnet_cmds_traffic";
+    if !can_bind_67(test) {
+        return;
+    }
+    let ra = relay_addr_for(test);
+    let srv = Server::start(&config4(ra));
+    let sock = srv.path("ctl.sock");
+    assert!(
+        wait_until(Duration::from_secs(5), || sock.exists()),
+        "control socket created"
+    );
+    let port = srv.port;
+    let stop = Arc::new(AtomicBool::new(false));
+    let traffic = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let relay = Relay::new(ra, port);
+            let mut served = 0u32;
+            while !stop.load(Ordering::Relaxed) {
+                // 40 clients in turn: new leases, then renewals of theirs.
+                let mut c = Client::new((served % 40) as u8 + 1, ra);
+                let a = c.dora(&relay);
+                assert_eq!(a.octets()[..3], [192, 0, 2], "client {served}: {a}");
+                served += 1;
+            }
+            served
+        })
+    };
+    for round in 0..20u32 {
+        let id = 10 + round;
+        ok(
+            &sock,
+            "subnet4-add",
+            json!({ "subnet4": [ { "id": id, "subnet": "198.51.100.0/24",
+                "pools": [ { "pool": "198.51.100.10 - 198.51.100.20" } ],
+                "relay": { "ip-addresses": ["203.0.113.77"] } } ] }),
+        );
+        ok(
+            &sock,
+            "subnet4-update",
+            json!({ "subnet4": [ { "id": id, "subnet": "198.51.100.0/24",
+                "pools": [ { "pool": "198.51.100.30 - 198.51.100.40" } ],
+                "relay": { "ip-addresses": ["203.0.113.77"] } } ] }),
+        );
+        ok(
+            &sock,
+            "subnet4-delta-add",
+            json!({ "subnet4": [ { "id": id, "subnet": "198.51.100.0/24",
+                "option-data": [ { "name": "domain-name", "data": "round.example" } ] } ] }),
+        );
+        ok(&sock, "subnet4-del", json!({ "id": id }));
+    }
+    stop.store(true, Ordering::Relaxed);
+    let served = traffic.join().expect("every exchange answered at once");
+    assert!(
+        served >= 10,
+        "the traffic overlapped the changes: {served} DORAs"
+    );
+    let l = ok(&sock, "subnet4-list", json!({}));
+    assert_eq!(l["text"], "1 IPv4 subnet found", "{l}");
+}

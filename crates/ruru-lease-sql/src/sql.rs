@@ -966,9 +966,10 @@ mod tests {
         h.ipv4_address = Some(Ipv4Addr::new(192, 0, 2, 9));
         h.hostname = "pc".into();
         h.option_data = r#"[{"code": 6, "data": "c0000201"}]"#.into();
+        h.client_classes = "gold".into();
         // The row read: the host's columns, then its options' list.
         let mut row = vec![Col::Int(9)];
-        row.extend(host_values(&h).into_iter().take(8));
+        row.extend(host_values(&h).into_iter().take(9));
         row.push(Col::Text(h.option_data.clone()));
         assert_eq!(host4_of(&Fake(row.clone())), Ok(h.clone()));
         assert_eq!(
@@ -1028,6 +1029,8 @@ mod tests {
                 Col::Null,
             ];
             r.extend(res);
+            // dhcp6_client_classes
+            r.push(Col::Null);
             Fake(r)
         };
         let a: Ipv6Addr = "2001:db8::10".parse().unwrap_or(Ipv6Addr::UNSPECIFIED);
