@@ -46,6 +46,7 @@ mod d2;
 mod databases;
 mod ddns;
 mod flex;
+mod ha;
 mod host_ids;
 mod host_modes;
 mod networks;

@@ -36,6 +36,7 @@ pub mod d2;
 pub mod db;
 pub mod ddns;
 pub mod duid;
+pub mod ha;
 pub mod hooks;
 pub mod lease_tools;
 pub mod logging;

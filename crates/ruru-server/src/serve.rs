@@ -255,6 +255,10 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
         &control_sockets,
         claims,
     )?;
+    // HA (libdhcp_ha.so, built in) once its listener is up.
+    shared
+        .apply_ha(&shared.snapshot().config)
+        .map_err(std::io::Error::other)?;
 
     if let Some(h) = &hooks {
         crate::state::configured(h, &shared.snapshot().config);

@@ -119,7 +119,9 @@ pub struct FamilyService<F: ServiceFamily> {
     /// This family's statistics (its Kea daemon's).
     pub stats: Arc<Stats>,
     /// `dhcp-disable` / `dhcp-enable`.
-    pub switch: crate::switch::Switch,
+    pub switch: Arc<crate::switch::Switch>,
+    /// The built-in HA service (`libdhcp_ha.so`), when configured.
+    pub ha: arc_swap::ArcSwapOption<crate::ha::Ha>,
     /// Held while a SQL lease or hosts database of this family is lost under
     /// `on-fail` `stop-retry-exit` (see [`crate::db::watch`]); apart from
     /// `dhcp-disable`: `dhcp-enable` does not clear it.
@@ -173,7 +175,8 @@ impl<F: ServiceFamily> FamilyService<F> {
             store: s.store,
             memfile: s.memfile,
             stats: s.stats,
-            switch: crate::switch::Switch::default(),
+            switch: Arc::default(),
+            ha: arc_swap::ArcSwapOption::empty(),
             db_paused: Arc::default(),
             opts: Mutex::new(s.opts),
             sockets: Mutex::new(set),
@@ -332,6 +335,9 @@ impl<F: ServiceFamily> Service<F> for FamilyService<F> {
     }
     fn stats(&self) -> &Arc<Stats> {
         &self.stats
+    }
+    fn ha(&self) -> Option<Arc<crate::ha::Ha>> {
+        self.ha.load_full()
     }
 }
 

@@ -39,6 +39,7 @@ use arc_swap::ArcSwap;
 use ruru_config::Config;
 use tracing::info;
 
+use crate::ha::{Ha, HaFamily};
 use crate::hooks::{self, HookStats, Hooks};
 use crate::lock;
 use crate::service::{FamilyService, ServiceFamily};
@@ -103,6 +104,41 @@ fn restart_needed(old: &Config, new: &Config) -> Result<(), ServerError> {
             }
             (None, None) => {}
         }
+    }
+    Ok(())
+}
+
+/// Makes `svc`'s HA service match `cfg`.
+fn ha_for<F: ServiceFamily>(
+    svc: &Arc<FamilyService<F>>,
+    cfg: Option<&ruru_config::Ha>,
+    family: HaFamily,
+) -> Result<(), String> {
+    let cur = svc.ha.load_full();
+    if let (Some(c), Some(n)) = (&cur, cfg) {
+        if *c.cfg == *n {
+            return Ok(());
+        }
+    }
+    if let Some(c) = cur {
+        c.stop();
+        svc.ha.store(None);
+    }
+    if let Some(n) = cfg {
+        let weak = Arc::downgrade(svc);
+        let recount = Box::new(move || {
+            if let Some(s) = weak.upgrade() {
+                s.recount();
+            }
+        });
+        let ha = Ha::start(
+            Arc::new(n.clone()),
+            family,
+            svc.store.clone(),
+            svc.switch.clone(),
+            recount,
+        )?;
+        svc.ha.store(Some(ha));
     }
     Ok(())
 }
@@ -270,6 +306,9 @@ impl Shared {
         if let Some(p) = p6 {
             p.commit(&new_hooks);
         }
+        if let Err(e) = self.apply_ha(&config) {
+            tracing::error!("HA: {e}");
+        }
         self.configure_samples(&config);
         let mt = |c: &Config| {
             (
@@ -302,6 +341,26 @@ impl Shared {
         info!(path = %config.source.display(), "configuration applied");
         if let Some(h) = &new_hooks {
             configured(h, &config);
+        }
+        Ok(())
+    }
+
+    /// Starts, restarts (when its configuration changed) or stops each
+    /// family's built-in HA service (`libdhcp_ha.so`).
+    pub fn apply_ha(&self, config: &Config) -> Result<(), String> {
+        if let Some(v4) = &self.v4 {
+            ha_for(
+                v4,
+                config.dhcp4.as_ref().and_then(|d| d.ha.as_ref()),
+                HaFamily::V4,
+            )?;
+        }
+        if let Some(v6) = &self.v6 {
+            ha_for(
+                v6,
+                config.dhcp6.as_ref().and_then(|d| d.ha.as_ref()),
+                HaFamily::V6,
+            )?;
         }
         Ok(())
     }
@@ -360,9 +419,15 @@ impl Shared {
     /// Stops both families' workers and timers (shutdown).
     pub fn stop_services(&self) {
         if let Some(v4) = &self.v4 {
+            if let Some(ha) = v4.ha.swap(None) {
+                ha.stop();
+            }
             v4.stop();
         }
         if let Some(v6) = &self.v6 {
+            if let Some(ha) = v6.ha.swap(None) {
+                ha.stop();
+            }
             v6.stop();
         }
     }

@@ -100,6 +100,10 @@ pub trait Service<F: Family>: Send + Sync + 'static {
     fn snapshot(&self) -> F::Snap;
     fn store(&self) -> &dyn LeaseStore;
     fn stats(&self) -> &Arc<Stats>;
+    /// The built-in HA service, when configured.
+    fn ha(&self) -> Option<Arc<crate::ha::Ha>> {
+        None
+    }
 }
 
 /// A bounded queue of received packets (Kea's `kea-ring4`/`kea-ring6`):
@@ -263,13 +267,42 @@ fn handle<F: Family, S: Service<F>>(svc: &S, sock: &F::Socket, bytes: &[u8], met
             stats.inc(F::DROP_DISABLED);
             return;
         }
+        // HA: a query in a scope this server does not serve is dropped
+        // (and looked at for the partner's failure).
+        let ha = svc.ha();
+        if let Some(ha) = &ha {
+            if !ha.admit(bytes) {
+                stats.inc(F::RECEIVED);
+                stats.inc(F::RECEIVE_DROP);
+                debug!(family = F::NAME, iface = %iface, "not in a served HA scope: dropped");
+                return;
+            }
+        }
         // One snapshot for the whole packet.
         let snap = svc.snapshot();
+        // With HA, the store records the packet's lease changes, which go
+        // to the partner before the reply leaves.
+        let recorder = ha.as_ref().map(|_| crate::ha::Recorder::new(svc.store()));
+        let store: &dyn LeaseStore = match &recorder {
+            Some(r) => r,
+            None => svc.store(),
+        };
         // A panic while handling one packet (a bug, or a decoder assertion on
         // hostile input) drops that packet and is counted; the worker lives on.
         let out = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            F::process(&snap, svc.store(), bytes, meta, now)
+            F::process(&snap, store, bytes, meta, now)
         }));
+        if let (Some(ha), Some(rec), Ok(_)) = (&ha, &recorder, &out) {
+            // A RELEASE has no reply but its deletion goes to the partner.
+            if !ha.replicate(&rec.take()) {
+                stats.inc(F::RECEIVE_DROP);
+                debug!(family = F::NAME, iface = %iface, "lease update to the HA partner failed: reply dropped");
+                if let Ok(Outcome::Parked(p)) = &out {
+                    F::drop_parked(&snap, p);
+                }
+                return;
+            }
+        }
         match out {
             Ok(Outcome::Reply(r)) => send::<F>(sock, &r, stats),
             Ok(Outcome::Parked(p)) => match F::try_clone(sock) {

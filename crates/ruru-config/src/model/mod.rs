@@ -13,6 +13,7 @@
 //!   (compiled class tests, the class guards of subnets and pools,
 //!   built-in class names).
 //! - [`ddns`]: the DHCP side of dynamic DNS (`ddns-*`, `dhcp-ddns`).
+//! - [`ha`]: Kea's High Availability library's relationship, built in.
 //! - [`v4`]: the `Dhcp4` section.
 //! - [`v6`]: the `Dhcp6` section.
 //! - [`d2`]: the `DhcpDdns` section (the built-in DNS updater).
@@ -28,6 +29,7 @@ pub mod classes;
 pub mod common;
 pub mod d2;
 pub mod ddns;
+pub mod ha;
 pub mod v4;
 pub mod v6;
 
@@ -35,6 +37,7 @@ pub use classes::*;
 pub use common::*;
 pub use d2::*;
 pub use ddns::*;
+pub use ha::*;
 pub use v4::*;
 pub use v6::*;
 

@@ -49,6 +49,8 @@ pub struct Dhcp4 {
     pub hooks_libraries: Vec<HookLibrary>,
     /// Kea's `libdhcp_flex_id.so` in `hooks-libraries`, built in.
     pub flex_id: Option<FlexId>,
+    /// Kea's `libdhcp_ha.so` relationship, built in.
+    pub ha: Option<super::Ha>,
     /// Kea's `libdhcp_flex_option.so` `options`, built in, in the order
     /// they act (Kea's: by option code, then list order).
     pub flex_options: Vec<FlexOption>,

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use super::control::control_sockets;
 use super::databases::lease_database;
 use super::flex;
+use super::ha;
 use super::{Section, V};
 use crate::{file, model};
 
@@ -40,6 +41,8 @@ pub(super) struct Common {
     pub(super) flex_id: Option<model::FlexId>,
     /// `libdhcp_flex_option.so`'s `options`, compiled.
     pub(super) flex_options: Vec<model::FlexOption>,
+    /// `libdhcp_ha.so`'s relationship.
+    pub(super) ha: Option<model::Ha>,
 }
 
 /// `sanity-checks` of section `p`: its `lease-checks` (Kea's default
@@ -142,7 +145,8 @@ pub(super) fn common(v: &mut V, sec: &Section, c: CommonIn<'_>) -> Common {
     let mut flex_options = Vec::new();
     // The index of the flex-id and flex-option entries seen, to refuse a
     // second one.
-    let mut seen: [Option<usize>; 2] = [None, None];
+    let mut seen: [Option<usize>; 3] = [None, None, None];
+    let mut ha_config = None;
     for (i, h) in c.hooks_libraries.unwrap_or_default().iter().enumerate() {
         let hp = format!("{p}.hooks-libraries[{i}]");
         let Some(lib) = hook_library(v, &hp, h) else {
@@ -152,6 +156,7 @@ pub(super) fn common(v: &mut V, sec: &Section, c: CommonIn<'_>) -> Common {
         let slot = match name {
             flex::FLEX_ID => Some(0),
             flex::FLEX_OPTION => Some(1),
+            ha::HA => Some(2),
             _ => None,
         };
         if let Some(slot) = slot {
@@ -162,10 +167,10 @@ pub(super) fn common(v: &mut V, sec: &Section, c: CommonIn<'_>) -> Common {
                 );
             } else {
                 seen[slot] = Some(i);
-                if slot == 0 {
-                    flex_id = flex::flex_id(v, &hp, family, h.parameters.as_ref());
-                } else {
-                    flex_options = flex::flex_options(v, &hp, family, h.parameters.as_ref());
+                match slot {
+                    0 => flex_id = flex::flex_id(v, &hp, family, h.parameters.as_ref()),
+                    1 => flex_options = flex::flex_options(v, &hp, family, h.parameters.as_ref()),
+                    _ => ha_config = ha::ha(v, &hp, h.parameters.as_ref()),
                 }
             }
         }
@@ -217,6 +222,7 @@ pub(super) fn common(v: &mut V, sec: &Section, c: CommonIn<'_>) -> Common {
         hooks_libraries,
         flex_id,
         flex_options,
+        ha: ha_config,
     }
 }
 
@@ -278,7 +284,7 @@ fn interfaces(v: &mut V, p: &str, ic: Option<&file::InterfacesConfig>) -> model:
 
 /// Kea's hook libraries whose function ruru has built in: the command
 /// libraries, flex-id and flex-option (their parameters are checked and
-/// compiled here, see `flex`), and Kea 3.0's SQL backend libraries (`libdhcp_pgsql.so`,
+/// compiled here, see `flex`), High Availability (`ha`), and Kea 3.0's SQL backend libraries (`libdhcp_pgsql.so`,
 /// `libdhcp_mysql.so`, which a Kea 3.0 configuration lists for a
 /// `postgresql` or `mysql` lease or hosts database; ruru's SQL stores are
 /// part of the server).
@@ -292,6 +298,7 @@ pub const BUILTIN_HOOK_LIBRARIES: &[&str] = &[
     "libdhcp_mysql.so",
     flex::FLEX_ID,
     flex::FLEX_OPTION,
+    ha::HA,
 ];
 
 /// Validates one `hooks-libraries` entry: the shape only (loading happens in

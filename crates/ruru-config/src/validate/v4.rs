@@ -214,6 +214,7 @@ pub(super) fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
         control_sockets: common.control_sockets,
         hooks_libraries: common.hooks_libraries,
         flex_id: common.flex_id,
+        ha: common.ha,
         flex_options: common.flex_options,
         parked_packet_limit: d.parked_packet_limit.unwrap_or(256),
         server_tag: d.server_tag.clone().unwrap_or_default(),

@@ -120,6 +120,7 @@ fn engine() -> Engine4 {
         lease_checks: Default::default(),
         queue_capacity: None,
         flex_id: None,
+        ha: None,
         flex_options: Vec::new(),
         client_classes: Vec::new(),
     };

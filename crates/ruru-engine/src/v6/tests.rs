@@ -124,6 +124,7 @@ fn cfg() -> Dhcp6 {
         lease_checks: Default::default(),
         queue_capacity: None,
         flex_id: None,
+        ha: None,
         flex_options: Vec::new(),
         server_id: ServerId {
             kind: DuidType::Llt,

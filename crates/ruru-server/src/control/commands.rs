@@ -180,7 +180,7 @@ pub const COMMANDS: &[&str] = &[
 
 /// The commands of the targeted families, sorted (`list-commands`): a
 /// socket of the `Dhcp6` section lists no `lease4-*`, as kea-dhcp6 would.
-fn commands_for(t: Targets) -> Vec<&'static str> {
+fn commands_for(t: Targets, ha: bool) -> Vec<&'static str> {
     // lease4-*, stat-lease4-get: the DHCPv4-only commands.
     let v4_only = |c: &str| c.contains("4-");
     let mut all: Vec<&str> = COMMANDS
@@ -190,6 +190,7 @@ fn commands_for(t: Targets) -> Vec<&'static str> {
         .chain(super::subnets::COMMANDS4.iter().filter(|_| t.v4))
         .chain(super::subnets::COMMANDS6.iter().filter(|_| t.v6))
         .chain(super::classes::COMMANDS.iter())
+        .chain(crate::ha::commands::COMMANDS.iter().filter(|_| ha))
         .copied()
         .collect();
     all.sort_unstable();
@@ -300,7 +301,10 @@ fn run(ctx: &ControlCtx, req: &Value) -> Value {
     let r = match command {
         "list-commands" => Ok(ok(
             "List of commands.",
-            json!(commands_for(targets(ctx, obj.get("service")))),
+            json!(commands_for(
+                targets(ctx, obj.get("service")),
+                ha_runs(ctx, obj.get("service"))
+            )),
         )),
         "version-get" => Ok(ok(
             env!("CARGO_PKG_VERSION"),
@@ -322,15 +326,25 @@ fn run(ctx: &ControlCtx, req: &Value) -> Value {
             Ok(answer(SUCCESS, "Shutting down.", None))
         }
         "dhcp-disable" => dhcp_disable(ctx, targets(ctx, obj.get("service")), args),
-        "dhcp-enable" => {
+        "dhcp-enable" => origin_arg(args).map(|ha| {
             let t = targets(ctx, obj.get("service"));
+            let enable = |s: &crate::switch::Switch| {
+                if ha {
+                    s.enable_ha()
+                } else {
+                    s.enable()
+                }
+            };
             if let Some(v4) = ctx.shared.v4.as_ref().filter(|_| t.v4) {
-                v4.switch.enable();
+                enable(&v4.switch);
             }
             if let Some(v6) = ctx.shared.v6.as_ref().filter(|_| t.v6) {
-                v6.switch.enable();
+                enable(&v6.switch);
             }
-            Ok(answer(SUCCESS, "DHCP service successfully enabled", None))
+            answer(SUCCESS, "DHCP service successfully enabled", None)
+        }),
+        c if crate::ha::commands::COMMANDS.contains(&c) => {
+            Ok(ha_command(ctx, obj.get("service"), c, args))
         }
         c if super::subnets::Fam::of(c).is_some() => super::subnets::run(ctx, c, args),
         c if c.contains("4-") && COMMANDS.contains(&c) => match service4(ctx, c) {
@@ -373,6 +387,44 @@ fn run(ctx: &ControlCtx, req: &Value) -> Value {
         }
     };
     r.unwrap_or_else(|e| e)
+}
+
+/// Whether a targeted family runs HA (its commands are listed).
+fn ha_runs(ctx: &ControlCtx, service: Option<&Value>) -> bool {
+    let t = targets(ctx, service);
+    ctx.shared
+        .v4
+        .as_ref()
+        .filter(|_| t.v4)
+        .is_some_and(|s| s.ha.load().is_some())
+        || ctx
+            .shared
+            .v6
+            .as_ref()
+            .filter(|_| t.v6)
+            .is_some_and(|s| s.ha.load().is_some())
+}
+
+/// The HA commands (`ha-*`) of the family the request targets (DHCPv4
+/// when both are targeted and run HA).
+fn ha_command(ctx: &ControlCtx, service: Option<&Value>, c: &str, args: &Value) -> Value {
+    let t = targets(ctx, service);
+    let v4 = ctx
+        .shared
+        .v4
+        .as_ref()
+        .filter(|_| t.v4)
+        .and_then(|s| s.ha.load_full());
+    let v6 = ctx
+        .shared
+        .v6
+        .as_ref()
+        .filter(|_| t.v6)
+        .and_then(|s| s.ha.load_full());
+    match v4.or(v6) {
+        Some(ha) => ha.command(c, args),
+        None => answer(UNSUPPORTED, format!("'{c}' command not supported."), None),
+    }
 }
 
 /// `server-tag-get`: the section's `server-tag` (`""` when not set), as
@@ -515,18 +567,46 @@ fn status_get(ctx: &ControlCtx, t: Targets) -> Value {
             sh.v6.as_ref().map_or(0, |v6| v6.socket_count()),
         )
     };
-    ok(
-        "",
-        json!({
-            "pid": std::process::id(),
-            "uptime": sh.started.elapsed().as_secs(),
-            "reload": reload,
-            "multi-threading-enabled": mt.is_some_and(|m| m.enabled),
-            "thread-pool-size": mt.map_or(0, |m| m.thread_pool_size),
-            "packet-queue-size": mt.map_or(0, |m| m.packet_queue_size),
-            "sockets": { "status": if sockets > 0 { "ready" } else { "failed" }, "count": sockets },
-        }),
-    )
+    let mut args = json!({
+        "pid": std::process::id(),
+        "uptime": sh.started.elapsed().as_secs(),
+        "reload": reload,
+        "multi-threading-enabled": mt.is_some_and(|m| m.enabled),
+        "thread-pool-size": mt.map_or(0, |m| m.thread_pool_size),
+        "packet-queue-size": mt.map_or(0, |m| m.packet_queue_size),
+        "sockets": { "status": if sockets > 0 { "ready" } else { "failed" }, "count": sockets },
+    });
+    // libdhcp_ha.so's part.
+    let ha = if t.v4 {
+        sh.v4.as_ref().and_then(|s| s.ha.load_full())
+    } else {
+        sh.v6.as_ref().and_then(|s| s.ha.load_full())
+    };
+    if let Some(ha) = ha {
+        args["high-availability"] = json!([ha.status()]);
+    }
+    ok("", args)
+}
+
+/// Kea 2.2's `origin` of `dhcp-disable` / `dhcp-enable`: `"user"` (the
+/// default) or `"ha-partner"` (an HA partner's: `true`). Kea 2.6's
+/// numeric `origin-id` is read too (2000 and up: HA).
+fn origin_arg(args: &Value) -> Result<bool, Value> {
+    if let Some(id) = arg(args, "origin-id").and_then(Value::as_u64) {
+        return Ok((1000..3000).contains(&id));
+    }
+    match arg(args, "origin") {
+        None => Ok(false),
+        Some(Value::String(s)) if s == "user" => Ok(false),
+        Some(Value::String(s)) if s == "ha-partner" => Ok(true),
+        Some(Value::Number(n)) => Ok(n.as_u64().is_some_and(|id| (1000..3000).contains(&id))),
+        Some(Value::String(s)) => Err(err(format!(
+            "invalid value used for 'origin' parameter: {s}"
+        ))),
+        Some(other) => Err(err(format!(
+            "invalid value used for 'origin' parameter: {other}"
+        ))),
+    }
 }
 
 /// Kea's `dhcp-disable` for the families of `t` (`max-period`: seconds).
@@ -535,14 +615,22 @@ fn dhcp_disable(ctx: &ControlCtx, t: Targets, args: &Value) -> Res {
         Some(0) => return Err(err("'max-period' must be positive integer")),
         p => p,
     };
+    let ha = origin_arg(args)?;
     let now = now();
     let mut names = Vec::new();
+    let disable = |s: &crate::switch::Switch| {
+        if ha {
+            s.disable_ha(now, period)
+        } else {
+            s.disable(now, period)
+        }
+    };
     if let Some(v4) = ctx.shared.v4.as_ref().filter(|_| t.v4) {
-        v4.switch.disable(now, period);
+        disable(&v4.switch);
         names.push("DHCPv4");
     }
     if let Some(v6) = ctx.shared.v6.as_ref().filter(|_| t.v6) {
-        v6.switch.disable(now, period);
+        disable(&v6.switch);
         names.push("DHCPv6");
     }
     Ok(answer(
@@ -830,8 +918,14 @@ fn lease_from_args(ctx: &ControlCtx, args: &Value) -> Result<Lease4, Value> {
 
 /// The store and the statistics recount of the DHCPv4 lease commands.
 fn change4<R>(v4: &FamilyService<V4s>, f: impl FnOnce(&family::Change) -> R) -> R {
-    // Statistics follow lease changes made by commands.
-    let recount = || v4.recount();
+    // Statistics follow lease changes made by commands (with HA, the
+    // partner's lease updates come one per exchange: the HA thread
+    // recounts at most once a second instead).
+    let ha = v4.ha.load_full();
+    let recount = || match &ha {
+        Some(ha) => ha.leases_changed(),
+        None => v4.recount(),
+    };
     f(&family::Change {
         store: v4.store.as_ref(),
         recount: &recount,

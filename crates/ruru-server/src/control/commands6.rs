@@ -22,13 +22,14 @@ use serde_json::{json, Value};
 
 use super::commands::{
     answer, arg, err, hw_arg, ok, opt_bool, opt_str, opt_u32, req_str, ControlCtx, Res, EMPTY,
-    UNSUPPORTED,
+    SUCCESS, UNSUPPORTED,
 };
 use super::family::{self, Change, Family, V6};
 
 /// The DHCPv6 commands, sorted (part of `list-commands`).
 pub const COMMANDS6: &[&str] = &[
     "lease6-add",
+    "lease6-bulk-apply",
     "lease6-del",
     "lease6-get",
     "lease6-get-all",
@@ -88,7 +89,13 @@ pub(super) fn run(ctx: &ControlCtx, command: &str, args: &Value) -> Res {
             .map(|l| (l.hostname.clone(), l));
         return super::commands::resend_ddns(ip, found, |l| engine.resend_ddns(l));
     }
-    let recount = || engine.recount(store);
+    // With HA, the partner's lease updates come one per exchange: the HA
+    // thread recounts at most once a second instead.
+    let ha = svc.ha.load_full();
+    let recount = || match &ha {
+        Some(ha) => ha.leases_changed(),
+        None => engine.recount(store),
+    };
     let view = View6 {
         // The configuration and its JSON of one snapshot.
         cfg: running.config.dhcp6.as_ref().unwrap_or(&engine.cfg),
@@ -122,6 +129,7 @@ pub(super) fn handle(v: &View6, command: &str, args: &Value) -> Res {
         "lease6-get-by-hostname" => family::get_by_hostname::<V6>(v.store, args),
         "lease6-del" => family::delete::<V6>(&c, find_lease(v, args)?),
         "lease6-wipe" => family::wipe::<V6>(&c, args),
+        "lease6-bulk-apply" => bulk_apply(v, args),
         "stat-lease6-get" => stat_lease6_get(v, args),
         other => Ok(answer(
             UNSUPPORTED,
@@ -129,6 +137,100 @@ pub(super) fn handle(v: &View6, command: &str, args: &Value) -> Res {
             None,
         )),
     }
+}
+
+/// Kea's `lease6-bulk-apply` (lease_cmds; what an HA partner sends for
+/// each DHCPv6 exchange): deletes the `deleted-leases`, adds or replaces
+/// the `leases` (create forced), and lists what failed
+/// (`failed-deleted-leases`, `failed-leases`). Result 0 when anything
+/// was applied, 3 when nothing could be.
+fn bulk_apply(v: &View6, args: &Value) -> Res {
+    let list = |k: &str| match arg(args, k) {
+        None => Ok(Vec::new()),
+        Some(Value::Array(a)) => Ok(a.clone()),
+        Some(_) => Err(err(format!("the parameter '{k}' must be a list"))),
+    };
+    let deleted = list("deleted-leases")?;
+    let leases = list("leases")?;
+    if arg(args, "deleted-leases").is_none() && arg(args, "leases").is_none() {
+        return Err(err(
+            "neither 'deleted-leases' nor 'leases' parameter specified",
+        ));
+    }
+    let failure = |l: &Value, result: i64, msg: String| {
+        let mut f = json!({
+            "type": l.get("type").cloned().unwrap_or(json!("IA_NA")),
+            "ip-address": l.get("ip-address").cloned().unwrap_or(Value::Null),
+            "result": result,
+            "error-message": msg,
+        });
+        if let Some(d) = l.get("duid") {
+            f["duid"] = d.clone();
+        }
+        f
+    };
+    let text = |e: Value| {
+        e.get("text")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let mut applied = 0;
+    let mut failed_deleted = Vec::new();
+    let mut failed = Vec::new();
+    for d in &deleted {
+        match find_lease(v, d) {
+            Ok(Some(l)) => match v.store.delete6(l.lease_type, l.address) {
+                Ok(true) => applied += 1,
+                Ok(false) => failed_deleted.push(failure(d, EMPTY, "lease not found".into())),
+                Err(e) => failed_deleted.push(failure(d, 1, e.to_string())),
+            },
+            Ok(None) => failed_deleted.push(failure(d, EMPTY, "lease not found".into())),
+            Err(e) => failed_deleted.push(failure(d, 1, text(e))),
+        }
+    }
+    for l in &leases {
+        let lease = match lease_from_args(v, l) {
+            Ok(x) => x,
+            Err(e) => {
+                failed.push(failure(l, 1, text(e)));
+                continue;
+            }
+        };
+        let res = if v.store.get6(lease.lease_type, lease.address).is_some() {
+            v.store.update6(&lease)
+        } else {
+            v.store.add6(&lease)
+        };
+        match res {
+            Ok(()) => applied += 1,
+            Err(e) => failed.push(failure(l, 1, e.to_string())),
+        }
+    }
+    if applied > 0 {
+        (v.recount)();
+    }
+    let n = deleted.len() + leases.len();
+    let result = if applied > 0 || n == 0 {
+        SUCCESS
+    } else {
+        EMPTY
+    };
+    let extra = (!failed_deleted.is_empty() || !failed.is_empty()).then(|| {
+        let mut a = serde_json::Map::new();
+        if !failed_deleted.is_empty() {
+            a.insert("failed-deleted-leases".into(), json!(failed_deleted));
+        }
+        if !failed.is_empty() {
+            a.insert("failed-leases".into(), json!(failed));
+        }
+        Value::Object(a)
+    });
+    Ok(answer(
+        result,
+        format!("Bulk apply of {n} IPv6 leases completed."),
+        extra,
+    ))
 }
 
 /// Kea's JSON form of a DHCPv6 lease (`Lease6::toElement`): `prefix-len`

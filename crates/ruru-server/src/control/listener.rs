@@ -349,7 +349,68 @@ pub fn sockets_of(config: &ruru_config::Config) -> Vec<ruru_config::ControlSocke
             out.push(c.clone());
         }
     }
+    // The HA partner reaches this server at its own `url` (Kea's
+    // dedicated listener): one HTTP listener per address, unless a control
+    // socket already listens there.
+    let has = config.dhcp4.iter().filter_map(|d| d.ha.as_ref());
+    let has6 = config.dhcp6.iter().filter_map(|d| d.ha.as_ref());
+    for ha in has.chain(has6) {
+        let Some(h) = ha_listener(ha) else { continue };
+        let taken = out
+            .iter()
+            .any(|c| matches!(c, ControlSocket::Http(o) if o.addr == h.addr));
+        if !taken {
+            out.push(ControlSocket::Http(h));
+        }
+    }
     out
+}
+
+/// The HTTP listener at this server's HA `url`: its TLS from the
+/// relationship's (or its own peer entry's) files with
+/// `require-client-certs`, its basic authentication from its own peer
+/// entry's credentials (what partners send to reach it). `None` when
+/// the URL's host does not resolve.
+pub fn ha_listener(ha: &ruru_config::Ha) -> Option<ruru_config::HttpControl> {
+    use std::net::ToSocketAddrs;
+    let me = ha.this_peer()?;
+    let addr = match me.url.host.parse::<std::net::IpAddr>() {
+        Ok(ip) => std::net::SocketAddr::new(ip, me.url.port),
+        Err(_) => (me.url.host.as_str(), me.url.port)
+            .to_socket_addrs()
+            .ok()?
+            .next()?,
+    };
+    let pick =
+        |a: &Option<std::path::PathBuf>, b: &Option<std::path::PathBuf>| a.clone().or(b.clone());
+    let tls = match (
+        pick(&me.tls.trust_anchor, &ha.tls.trust_anchor),
+        pick(&me.tls.cert_file, &ha.tls.cert_file),
+        pick(&me.tls.key_file, &ha.tls.key_file),
+    ) {
+        (Some(trust_anchor), Some(cert_file), Some(key_file)) if me.url.tls => {
+            Some(ruru_config::TlsFiles {
+                trust_anchor,
+                cert_file,
+                key_file,
+                cert_required: ha.require_client_certs,
+            })
+        }
+        _ => None,
+    };
+    let auth = me.basic_auth.as_ref().map(|(u, p)| ruru_config::BasicAuth {
+        realm: String::new(),
+        clients: vec![ruru_config::AuthClient::Split {
+            user: ruru_config::Secret::Inline(u.clone()),
+            password: ruru_config::Secret::Inline(p.clone()),
+        }],
+    });
+    Some(ruru_config::HttpControl {
+        addr,
+        tls,
+        auth,
+        headers: Vec::new(),
+    })
 }
 
 #[cfg(test)]

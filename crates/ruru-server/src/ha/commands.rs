@@ -1,0 +1,295 @@
+//! The HA commands, answered as Kea 2.2's HA library answers them:
+//! `ha-heartbeat`, `ha-sync-complete-notify`, `ha-scopes`, `ha-continue`,
+//! `ha-reset`, `ha-sync`, `ha-maintenance-notify`, `ha-maintenance-start`,
+//! `ha-maintenance-cancel`, and the `high-availability` part of
+//! `status-get` ([`Ha::status`]).
+
+use std::sync::atomic::Ordering;
+
+use serde_json::{json, Value};
+
+use super::peer::CallError;
+use super::state::State;
+use super::Ha;
+use crate::lock;
+
+/// The HA commands, sorted.
+pub const COMMANDS: &[&str] = &[
+    "ha-continue",
+    "ha-heartbeat",
+    "ha-maintenance-cancel",
+    "ha-maintenance-notify",
+    "ha-maintenance-start",
+    "ha-reset",
+    "ha-scopes",
+    "ha-sync",
+    "ha-sync-complete-notify",
+];
+
+/// Kea's result for a maintenance transition the state does not allow.
+const MAINTENANCE_NOT_ALLOWED: i64 = 1001;
+
+fn answer(result: i64, text: impl Into<String>) -> Value {
+    json!({ "result": result, "text": text.into() })
+}
+
+fn ok(text: &str) -> Value {
+    answer(0, text)
+}
+
+fn error(text: impl Into<String>) -> Value {
+    answer(1, text)
+}
+
+impl Ha {
+    /// Runs one HA command with `args` (`{}` when none were given).
+    pub fn command(&self, command: &str, args: &Value) -> Value {
+        match command {
+            "ha-heartbeat" => self.heartbeat_answer(),
+            "ha-sync-complete-notify" => {
+                let mut st = lock(&self.st);
+                if st.state == State::PartnerDown {
+                    st.sync_notified = true;
+                } else {
+                    self.switch.enable_ha();
+                }
+                ok("Server successfully notified about the synchronization completion.")
+            }
+            "ha-scopes" => self.scopes_command(args),
+            "ha-continue" => {
+                let mut st = lock(&self.st);
+                if std::mem::take(&mut st.paused) {
+                    drop(st);
+                    self.wake.notify_all();
+                    ok("HA state machine continues.")
+                } else {
+                    ok("HA state machine is not paused.")
+                }
+            }
+            "ha-reset" => {
+                let mut st = lock(&self.st);
+                if st.state == State::Waiting {
+                    return ok("HA state machine already in WAITING state.");
+                }
+                self.enter(&mut st, State::Waiting);
+                drop(st);
+                self.wake.notify_all();
+                ok("HA state machine reset.")
+            }
+            "ha-sync" => self.sync_command(args),
+            "ha-maintenance-notify" => self.maintenance_notify(args),
+            "ha-maintenance-start" => self.maintenance_start(),
+            "ha-maintenance-cancel" => self.maintenance_cancel(),
+            other => answer(2, format!("'{other}' command not supported.")),
+        }
+    }
+
+    fn heartbeat_answer(&self) -> Value {
+        let st = lock(&self.st);
+        json!({
+            "result": 0,
+            "text": "HA peer status returned.",
+            "arguments": {
+                "state": st.state.name(),
+                "date-time": super::now_http_date(),
+                "scopes": st.scopes,
+                "unsent-update-count": self.unsent.load(Ordering::Relaxed),
+            }
+        })
+    }
+
+    fn scopes_command(&self, args: &Value) -> Value {
+        if args.as_object().is_none_or(|m| m.is_empty()) {
+            return error("arguments not found in the 'ha-scopes' command");
+        }
+        let Some(scopes) = args.get("scopes") else {
+            return error("'scopes' is mandatory for the 'ha-scopes' command");
+        };
+        let Some(list) = scopes.as_array() else {
+            return error("'scopes' must be a list in the 'ha-scopes' command");
+        };
+        let mut names = Vec::new();
+        for s in list {
+            let Some(name) = s.as_str() else {
+                return error("scope name must be a string in the 'scopes' argument");
+            };
+            if !self.cfg.peers.iter().any(|p| p.name == name) {
+                return error(format!(
+                    "invalid server name specified '{name}' while enabling/disabling HA scopes"
+                ));
+            }
+            names.push(name.to_string());
+        }
+        let mut st = lock(&self.st);
+        self.set_scopes(&mut st, names);
+        ok("New HA scopes configured.")
+    }
+
+    fn sync_command(&self, args: &Value) -> Value {
+        if args.as_object().is_none_or(|m| m.is_empty()) {
+            return error("arguments not found in the 'ha-sync' command");
+        }
+        let name = match args.get("server-name") {
+            None => return error("'server-name' is mandatory for the 'ha-sync' command"),
+            Some(Value::String(s)) => s.clone(),
+            Some(_) => return error("'server-name' must be a string in the 'ha-sync' command"),
+        };
+        let period = match args.get("max-period") {
+            None => None,
+            Some(v) => match v.as_u64() {
+                Some(p) if p > 0 => Some(p),
+                _ => {
+                    return error(
+                        "'max-period' must be a positive integer in the 'ha-sync' command",
+                    )
+                }
+            },
+        };
+        if !self.cfg.peers.iter().any(|p| p.name == name) {
+            return error(format!("no configuration specified for server {name}"));
+        }
+        match self.sync_from_partner(period) {
+            Ok(_) => ok("Lease database synchronization complete."),
+            Err(e) => error(e),
+        }
+    }
+
+    fn maintenance_notify(&self, args: &Value) -> Value {
+        let cancel = match args.get("cancel") {
+            Some(Value::Bool(b)) => *b,
+            None => return error("'cancel' is mandatory for the 'ha-maintenance-notify' command"),
+            Some(_) => {
+                return error("'cancel' must be a boolean in the 'ha-maintenance-notify' command")
+            }
+        };
+        let mut st = lock(&self.st);
+        if cancel {
+            if st.state != State::InMaintenance {
+                return error("Unable to cancel the maintenance for the server not in the in-maintenance state.");
+            }
+            let back = st.previous;
+            self.enter(&mut st, back);
+            drop(st);
+            self.wake.notify_all();
+            return ok("Server maintenance canceled.");
+        }
+        if matches!(
+            st.state,
+            State::Backup | State::PartnerInMaintenance | State::Terminated
+        ) {
+            return answer(
+                MAINTENANCE_NOT_ALLOWED,
+                format!(
+                    "Unable to transition the server from the {} to in-maintenance state.",
+                    st.state.name()
+                ),
+            );
+        }
+        self.enter(&mut st, State::InMaintenance);
+        drop(st);
+        self.wake.notify_all();
+        ok("Server is in-maintenance state.")
+    }
+
+    fn maintenance_start(&self) -> Value {
+        let state = self.state();
+        if matches!(
+            state,
+            State::Backup | State::InMaintenance | State::PartnerInMaintenance | State::Terminated
+        ) {
+            return error(format!(
+                "Unable to transition the server from the {} to partner-in-maintenance state.",
+                state.name()
+            ));
+        }
+        let Some(p) = &self.partner else {
+            return error("Unable to transition to the partner-in-maintenance state: no partner.");
+        };
+        let res = p.call(
+            self.family.service(),
+            "ha-maintenance-notify",
+            Some(json!({ "cancel": false })),
+        );
+        let mut st = lock(&self.st);
+        let out = match res {
+            Ok(_) => {
+                self.enter(&mut st, State::PartnerInMaintenance);
+                ok("Server is now in the partner-in-maintenance state and its partner is in-maintenance state. The partner can be now safely shut down.")
+            }
+            Err(CallError::Transport(_)) | Err(CallError::Result(1, _)) => {
+                st.partner = Some(State::Unavailable);
+                st.by_maintenance = true;
+                self.enter(&mut st, State::PartnerDown);
+                ok("Server is now in the partner-down state as its partner appears to be offline for maintenance.")
+            }
+            Err(CallError::Result(_, msg)) => error(format!(
+                "Unable to transition to the partner-in-maintenance state. The partner server responded with the following message to the ha-maintenance-notify command: {msg}."
+            )),
+        };
+        drop(st);
+        self.wake.notify_all();
+        out
+    }
+
+    fn maintenance_cancel(&self) -> Value {
+        if self.state() != State::PartnerInMaintenance {
+            return error("Unable to cancel maintenance request because the server is not in the partner-in-maintenance state.");
+        }
+        let Some(p) = &self.partner else {
+            return error("Unable to cancel maintenance: no partner.");
+        };
+        match p.call(
+            self.family.service(),
+            "ha-maintenance-notify",
+            Some(json!({ "cancel": true })),
+        ) {
+            Ok(_) => {
+                let mut st = lock(&self.st);
+                let back = st.previous;
+                self.enter(&mut st, back);
+                drop(st);
+                self.wake.notify_all();
+                ok("Server maintenance successfully canceled.")
+            }
+            Err(e) => error(format!(
+                "Unable to cancel maintenance. The partner server responded with the following message to the ha-maintenance-notify command: {e}."
+            )),
+        }
+    }
+
+    /// The `high-availability` entry of `status-get`.
+    pub fn status(&self) -> Value {
+        let st = lock(&self.st);
+        let role = self.cfg.this_role();
+        let mut servers = json!({
+            "local": {
+                "role": role.as_str(),
+                "scopes": st.scopes,
+                "state": st.state.name(),
+            }
+        });
+        if let Some(p) = self.cfg.partner() {
+            let interrupted = self.interrupted(&st);
+            let unacked = st.clients.values().filter(|u| **u).count();
+            let max = self.cfg.max_unacked_clients as usize;
+            let left = if interrupted && unacked <= max {
+                max - unacked + 1
+            } else {
+                0
+            };
+            servers["remote"] = json!({
+                "age": if st.partner.is_some() { st.poke.elapsed().as_secs() } else { 0 },
+                "in-touch": st.partner.is_some(),
+                "last-scopes": st.partner_scopes,
+                "last-state": st.partner.map_or("", State::name),
+                "communication-interrupted": interrupted,
+                "connecting-clients": st.clients.len(),
+                "unacked-clients": unacked,
+                "unacked-clients-left": left,
+                "analyzed-packets": st.analyzed,
+                "role": p.role.as_str(),
+            });
+        }
+        json!({ "ha-mode": self.cfg.mode.as_str(), "ha-servers": servers })
+    }
+}

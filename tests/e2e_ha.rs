@@ -1,0 +1,436 @@
+//! High availability (issue 21): Kea's `libdhcp_ha.so`, built in, over
+//! the real wire: two servers on loopback, each with its own DHCP port and
+//! its HA URL, and one relay that forwards every client message to both
+//! (as a relay configured with both servers' addresses does).
+//!
+//! - Hot-standby, ruru + ruru: both reach `hot-standby`; the primary
+//!   answers, the standby stays silent and receives every lease
+//!   (`lease4-get`); after `kill -9` of the primary, clients whose `secs`
+//!   grow past `max-ack-delay` make the standby detect the failure and take
+//!   over (new clients served, existing ones renewed); the primary
+//!   restarts, synchronises the leases handed out meanwhile, and the pair
+//!   returns to `hot-standby`.
+//! - The same with Kea 2.2's `kea-dhcp4` as either partner (Debian's
+//!   `kea-dhcp4-server`; missing: SKIP, a failure under
+//!   `RURU_REQUIRE_ALL=1`).
+//! - Load-balancing, ruru + Kea: each client is answered by exactly one
+//!   server, the one Kea's hash picks, and both hold every lease.
+//!
+//! Binding the relay's port 67 needs root (SKIP otherwise).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpListener, TcpStream};
+use std::time::{Duration, Instant};
+
+use common::kea::Kea;
+use common::*;
+use dhcproto::v4::{self, MessageType};
+use serde_json::{json, Value};
+
+fn free_tcp_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// One command to an HA URL (Kea's wire form); the answer's first element.
+fn post(port: u16, command: &str, args: Option<Value>) -> Option<Value> {
+    let mut body = json!({ "command": command, "service": ["dhcp4"] });
+    if let Some(a) = args {
+        body["arguments"] = a;
+    }
+    let body = body.to_string();
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        s,
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    let json = out.split_once("\r\n\r\n")?.1;
+    let v: Value = serde_json::from_str(json).ok()?;
+    v.get(0).cloned()
+}
+
+/// The HA state a server reports (`ha-heartbeat`).
+fn ha_state(port: u16) -> Option<String> {
+    post(port, "ha-heartbeat", None)?
+        .get("arguments")?
+        .get("state")?
+        .as_str()
+        .map(String::from)
+}
+
+fn wait_state(port: u16, want: &str, secs: u64) -> bool {
+    wait_until(Duration::from_secs(secs), || {
+        ha_state(port).as_deref() == Some(want)
+    })
+}
+
+/// The relay forwarding to both servers.
+struct Both {
+    relay: Relay,
+    ports: [u16; 2],
+}
+
+impl Both {
+    /// Sends `msg` to both servers; the replies to its xid within `wait`,
+    /// with the port of the server that sent each.
+    fn send(&self, msg: &v4::Message, wait: Duration) -> Vec<(u16, v4::Message)> {
+        let bytes = encode(msg);
+        for p in self.ports {
+            let _ = self
+                .relay
+                .sock
+                .send_to(&bytes, SocketAddrV4::new(Ipv4Addr::LOCALHOST, p));
+        }
+        let end = Instant::now() + wait;
+        let mut out = Vec::new();
+        self.relay
+            .sock
+            .set_read_timeout(Some(Duration::from_millis(100)))
+            .unwrap();
+        while Instant::now() < end {
+            let mut buf = [0u8; 2048];
+            if let Ok((n, SocketAddr::V4(from))) = self.relay.sock.recv_from(&mut buf) {
+                let m = decode(&buf[..n]);
+                if m.xid() == msg.xid() {
+                    out.push((from.port(), m));
+                }
+            }
+        }
+        out
+    }
+
+    /// DISCOVER + REQUEST through both; the ACKed address and who acked.
+    fn dora(&self, c: &mut Client) -> Option<(Ipv4Addr, u16)> {
+        let offers = self.send(&c.discover(), Duration::from_millis(700));
+        assert!(
+            offers.len() <= 1,
+            "two servers answered a DISCOVER: {offers:?}"
+        );
+        let (port, offer) = offers.into_iter().next()?;
+        let sid = server_id(&offer)?;
+        let acks = self.send(
+            &c.request_selecting(offer.yiaddr(), sid),
+            Duration::from_millis(700),
+        );
+        assert!(acks.len() <= 1, "two servers answered a REQUEST: {acks:?}");
+        let (p2, ack) = acks.into_iter().next()?;
+        assert_eq!(p2, port);
+        (msg_type(&ack) == Some(MessageType::Ack)).then(|| (ack.yiaddr(), port))
+    }
+}
+
+/// One HA partner: ruru or Kea, on its DHCP port and its HA port.
+enum Partner {
+    Ruru(Server),
+    Kea(Kea),
+}
+
+impl Partner {
+    fn dhcp_port(&self) -> u16 {
+        match self {
+            Partner::Ruru(s) => s.port,
+            Partner::Kea(k) => k.port,
+        }
+    }
+}
+
+/// The `Dhcp4` section of one partner (`me` is "server1" or "server2").
+fn config(
+    relay: Ipv4Addr,
+    mode: &str,
+    me: &str,
+    ports: [u16; 2],
+    lease_file: &str,
+    kea: bool,
+    extra_ha: &str,
+) -> String {
+    let (r1, r2) = match mode {
+        "load-balancing" => ("primary", "secondary"),
+        _ => ("primary", "standby"),
+    };
+    // Kea 2.2 answers its partner itself only with HA's multi-threading
+    // and dedicated listener (no Control Agent here).
+    let mt = if kea {
+        r#""multi-threading": { "enable-multi-threading": true, "http-dedicated-listener": true, "http-listener-threads": 2, "http-client-threads": 2 },"#
+    } else {
+        ""
+    };
+    let dhcp_mt = if kea {
+        r#""multi-threading": { "enable-multi-threading": true, "thread-pool-size": 2, "packet-queue-size": 16 },
+    "loggers": [ { "name": "kea-dhcp4", "severity": "INFO", "output_options": [ { "output": "stdout" } ] } ],"#
+    } else {
+        ""
+    };
+    format!(
+        r#"{{ "Dhcp4": {{
+    "interfaces-config": {{ "interfaces": ["lo"], "dhcp-socket-type": "udp" }},
+    "lease-database": {{ "type": "memfile", "persist": true, "name": "{lease_file}", "lfc-interval": 0 }},
+    "valid-lifetime": 3600, "renew-timer": 900, "rebind-timer": 1800,
+    {dhcp_mt}
+    "hooks-libraries": [
+      {{ "library": "/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_lease_cmds.so" }},
+      {{ "library": "/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_ha.so",
+         "parameters": {{ "high-availability": [ {{
+           "this-server-name": "{me}", "mode": "{mode}",
+           "heartbeat-delay": 1000, "max-response-delay": 3000,
+           "max-ack-delay": 1000, "max-unacked-clients": 2,
+           {mt}
+           {extra_ha}
+           "peers": [
+             {{ "name": "server1", "url": "http://127.0.0.1:{p1}/", "role": "{r1}" }},
+             {{ "name": "server2", "url": "http://127.0.0.1:{p2}/", "role": "{r2}" }}
+           ] }} ] }} }}
+    ],
+    "subnet4": [ {{ "id": 1, "subnet": "192.0.2.0/24",
+      "pools": [ {{ "pool": "192.0.2.10 - 192.0.2.200" }} ],
+      "relay": {{ "ip-addresses": ["{relay}"] }} }} ]
+}} }}"#,
+        p1 = ports[0],
+        p2 = ports[1],
+    )
+}
+
+/// Starts one partner; `None` when Kea is wanted and missing (SKIP).
+fn start(kea: bool, cfg_for: impl Fn(&str) -> String, test: &str) -> Option<Partner> {
+    if kea {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("kea-leases4.csv");
+        let cfg = cfg_for(file.to_str().unwrap());
+        std::mem::forget(dir);
+        let args = ["-p".to_string(), free_port().to_string()];
+        Kea::start(
+            "kea-dhcp4",
+            "kea-dhcp4-server",
+            &cfg,
+            &args,
+            "DHCP4_STARTED",
+            test,
+        )
+        .map(Partner::Kea)
+    } else {
+        Some(Partner::Ruru(Server::start(&cfg_for("@DIR@/leases4.csv"))))
+    }
+}
+
+fn lease_on(ha_port: u16, addr: Ipv4Addr) -> Option<Value> {
+    let a = post(
+        ha_port,
+        "lease4-get",
+        Some(json!({ "ip-address": addr.to_string() })),
+    )?;
+    (a["result"] == json!(0)).then(|| a["arguments"].clone())
+}
+
+/// Hot-standby with `kea_primary` / `kea_standby` choosing who runs Kea.
+fn hot_standby(test: &str, kea_primary: bool, kea_standby: bool) {
+    if !can_bind_67(test) {
+        return;
+    }
+    let relay = relay_addr_for(test);
+    let ha = [free_tcp_port(), free_tcp_port()];
+    let cfg = |me: &str, kea: bool| {
+        let me = me.to_string();
+        move |file: &str| config(relay, "hot-standby", &me, ha, file, kea, "")
+    };
+    let Some(primary) = start(kea_primary, cfg("server1", kea_primary), test) else {
+        return;
+    };
+    let Some(standby) = start(kea_standby, cfg("server2", kea_standby), test) else {
+        return;
+    };
+    assert!(
+        wait_state(ha[0], "hot-standby", 20),
+        "primary: {:?}",
+        ha_state(ha[0])
+    );
+    assert!(
+        wait_state(ha[1], "hot-standby", 20),
+        "standby: {:?}",
+        ha_state(ha[1])
+    );
+
+    let both = Both {
+        relay: Relay::new(relay, primary.dhcp_port()),
+        ports: [primary.dhcp_port(), standby.dhcp_port()],
+    };
+    // The primary answers everyone; each lease is on the standby too.
+    let mut clients: Vec<Client> = (1..=5).map(|n| Client::new(n, relay)).collect();
+    let mut leased = Vec::new();
+    for (n, c) in (1..=5u8).zip(&mut clients) {
+        let (addr, port) = both.dora(c).expect("an ACK from the pair");
+        assert_eq!(port, primary.dhcp_port(), "the standby answered");
+        let on_standby =
+            lease_on(ha[1], addr).unwrap_or_else(|| panic!("{addr} not on the standby"));
+        assert_eq!(
+            on_standby["hw-address"],
+            json!(format!("02:00:5e:10:00:{n:02x}"))
+        );
+        leased.push(addr);
+    }
+
+    // The primary dies. Clients retrying with growing `secs` make the
+    // standby detect it (more than max-unacked-clients = 2 of them).
+    // Dropping a partner kills it (SIGKILL); a ruru primary restarts
+    // with an empty lease file, so everything comes back by synchronisation.
+    drop(primary);
+    std::thread::sleep(Duration::from_millis(3500));
+    let mut late: Vec<Client> = (20..=22).map(|n| Client::new(n, relay)).collect();
+    let took_over = wait_until(Duration::from_secs(15), || {
+        for c in &mut late {
+            let mut d = c.discover();
+            d.set_secs(5);
+            both.send(&d, Duration::from_millis(50));
+        }
+        ha_state(ha[1]).as_deref() == Some("partner-down")
+    });
+    assert!(
+        took_over,
+        "the standby did not take over: {:?}",
+        ha_state(ha[1])
+    );
+    // New clients are served, existing ones keep their addresses.
+    let mut newc = Client::new(30, relay);
+    let (new_addr, port) = both
+        .dora(&mut newc)
+        .expect("a new client served by the standby");
+    assert_eq!(port, standby.dhcp_port());
+    let acks = both.send(
+        &clients[0].request_renew(leased[0]),
+        Duration::from_millis(700),
+    );
+    assert_eq!(acks.len(), 1, "{acks:?}");
+    assert_eq!(msg_type(&acks[0].1), Some(MessageType::Ack));
+    assert_eq!(acks[0].1.yiaddr(), leased[0]);
+
+    // The primary comes back, synchronises, and the pair is whole again.
+    let Some(primary) = start(kea_primary, cfg("server1", kea_primary), test) else {
+        return;
+    };
+    assert!(
+        wait_state(ha[0], "hot-standby", 30),
+        "primary after restart: {:?}",
+        ha_state(ha[0])
+    );
+    assert!(
+        wait_state(ha[1], "hot-standby", 10),
+        "standby after recovery: {:?}",
+        ha_state(ha[1])
+    );
+    assert!(
+        lease_on(ha[0], new_addr).is_some(),
+        "the lease the standby gave while the primary was down was not synchronised"
+    );
+    let both = Both {
+        relay: both.relay,
+        ports: [primary.dhcp_port(), standby.dhcp_port()],
+    };
+    let mut after = Client::new(40, relay);
+    let (_, port) = both.dora(&mut after).expect("served after recovery");
+    assert_eq!(port, primary.dhcp_port(), "the primary serves again");
+}
+
+#[test]
+fn hot_standby_ruru_pair() {
+    hot_standby("hot_standby_ruru_pair", false, false);
+}
+
+#[test]
+fn hot_standby_ruru_primary_kea_standby() {
+    hot_standby("hot_standby_ruru_primary_kea_standby", false, true);
+}
+
+#[test]
+fn hot_standby_kea_primary_ruru_standby() {
+    hot_standby("hot_standby_kea_primary_ruru_standby", true, false);
+}
+
+/// Load-balancing: each client is answered by exactly one partner, the
+/// one Kea's hash picks, and both partners hold every lease.
+#[test]
+fn load_balancing_ruru_and_kea() {
+    let test = "load_balancing_ruru_and_kea";
+    if !can_bind_67(test) {
+        return;
+    }
+    let relay = relay_addr_for(test);
+    let ha = [free_tcp_port(), free_tcp_port()];
+    let Some(ruru) = start(
+        false,
+        |f: &str| config(relay, "load-balancing", "server1", ha, f, false, ""),
+        test,
+    ) else {
+        return;
+    };
+    let Some(kea) = start(
+        true,
+        |f: &str| config(relay, "load-balancing", "server2", ha, f, true, ""),
+        test,
+    ) else {
+        return;
+    };
+    assert!(
+        wait_state(ha[0], "load-balancing", 20),
+        "ruru: {:?}",
+        ha_state(ha[0])
+    );
+    assert!(
+        wait_state(ha[1], "load-balancing", 20),
+        "kea: {:?}",
+        ha_state(ha[1])
+    );
+    let both = Both {
+        relay: Relay::new(relay, ruru.dhcp_port()),
+        ports: [ruru.dhcp_port(), kea.dhcp_port()],
+    };
+    let mut served = [0, 0];
+    for n in 1..=16u8 {
+        let mut c = Client::new(n, relay);
+        let (addr, port) = both.dora(&mut c).expect("one server answers each client");
+        // RFC 3074 over the hardware address: even → primary (ruru).
+        let mac = [0x02, 0x00, 0x5e, 0x10, 0x00, n];
+        let mut h = mac.len() as u8;
+        for b in mac.iter().rev() {
+            h = kea_table()[usize::from(h ^ b)];
+        }
+        let want = if h.is_multiple_of(2) {
+            ruru.dhcp_port()
+        } else {
+            kea.dhcp_port()
+        };
+        assert_eq!(
+            port, want,
+            "client {n} (hash {h}) answered by the other server"
+        );
+        served[usize::from(port != ruru.dhcp_port())] += 1;
+        for p in ha {
+            assert!(
+                lease_on(p, addr).is_some(),
+                "{addr} missing on the partner at {p}"
+            );
+        }
+    }
+    assert!(served[0] > 0 && served[1] > 0, "{served:?}");
+}
+
+/// RFC 3074's table, read from Kea's own library: the test checks ruru
+/// against what Kea ships, not against a copy of ruru's constant.
+fn kea_table() -> Vec<u8> {
+    let lib = std::fs::read("/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_ha.so").unwrap();
+    let start = lib
+        .windows(4)
+        .position(|w| w == [251, 175, 119, 215])
+        .expect("RFC 3074's table in libdhcp_ha.so");
+    lib[start..start + 256].to_vec()
+}
