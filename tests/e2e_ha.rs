@@ -113,6 +113,11 @@ impl Both {
 
     /// DISCOVER + REQUEST through both; the ACKed address and who acked.
     fn dora(&self, c: &mut Client) -> Option<(Ipv4Addr, u16)> {
+        self.dora_ack(c).map(|(a, p, _)| (a, p))
+    }
+
+    /// [`Both::dora`] with the ACK.
+    fn dora_ack(&self, c: &mut Client) -> Option<(Ipv4Addr, u16, v4::Message)> {
         let offers = self.send(&c.discover(), Duration::from_millis(700));
         assert!(
             offers.len() <= 1,
@@ -127,7 +132,7 @@ impl Both {
         assert!(acks.len() <= 1, "two servers answered a REQUEST: {acks:?}");
         let (p2, ack) = acks.into_iter().next()?;
         assert_eq!(p2, port);
-        (msg_type(&ack) == Some(MessageType::Ack)).then(|| (ack.yiaddr(), port))
+        (msg_type(&ack) == Some(MessageType::Ack)).then(|| (ack.yiaddr(), port, ack))
     }
 }
 
@@ -158,6 +163,7 @@ fn config(
 ) -> String {
     let (r1, r2) = match mode {
         "load-balancing" => ("primary", "secondary"),
+        "passive-backup" => ("primary", "backup"),
         _ => ("primary", "standby"),
     };
     // Kea 2.2 answers its partner itself only with HA's multi-threading
@@ -178,6 +184,14 @@ fn config(
     "interfaces-config": {{ "interfaces": ["lo"], "dhcp-socket-type": "udp" }},
     "lease-database": {{ "type": "memfile", "persist": true, "name": "{lease_file}", "lfc-interval": 0 }},
     "valid-lifetime": 3600, "renew-timer": 900, "rebind-timer": 1800,
+    // Kea puts each query in its HA scope's class: pools and options
+    // may depend on it.
+    "client-classes": [
+      {{ "name": "scope1", "test": "member('HA_server1')",
+         "option-data": [ {{ "name": "domain-name", "data": "scope1.example" }} ] }},
+      {{ "name": "scope2", "test": "member('HA_server2')",
+         "option-data": [ {{ "name": "domain-name", "data": "scope2.example" }} ] }}
+    ],
     {dhcp_mt}
     "hooks-libraries": [
       {{ "library": "/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_lease_cmds.so" }},
@@ -259,6 +273,36 @@ fn hot_standby(test: &str, kea_primary: bool, kea_standby: bool) {
         wait_state(ha[1], "hot-standby", 20),
         "standby: {:?}",
         ha_state(ha[1])
+    );
+    // status-get's HA part, as Kea shapes it (the same keys on both
+    // servers, whichever runs Kea).
+    let shape = |port: u16| {
+        let a = post(port, "status-get", None).expect("status-get");
+        let h = a["arguments"]["high-availability"][0].clone();
+        assert_eq!(h["ha-mode"], json!("hot-standby"), "{a}");
+        let keys = |v: &Value| {
+            let mut k: Vec<String> = v
+                .as_object()
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default();
+            k.sort();
+            k
+        };
+        (
+            keys(&h["ha-servers"]["local"]),
+            keys(&h["ha-servers"]["remote"]),
+            h,
+        )
+    };
+    let (l0, r0, h0) = shape(ha[0]);
+    let (l1, r1, h1) = shape(ha[1]);
+    assert_eq!((l0, r0), (l1, r1), "{h0}\n{h1}");
+    assert_eq!(h0["ha-servers"]["local"]["role"], json!("primary"));
+    assert_eq!(h0["ha-servers"]["local"]["scopes"], json!(["server1"]));
+    assert_eq!(h1["ha-servers"]["local"]["scopes"], json!([]));
+    assert_eq!(
+        h1["ha-servers"]["remote"]["last-state"],
+        json!("hot-standby")
     );
 
     let both = Both {
@@ -397,7 +441,9 @@ fn load_balancing_ruru_and_kea() {
     let mut served = [0, 0];
     for n in 1..=16u8 {
         let mut c = Client::new(n, relay);
-        let (addr, port) = both.dora(&mut c).expect("one server answers each client");
+        let (addr, port, ack) = both
+            .dora_ack(&mut c)
+            .expect("one server answers each client");
         // RFC 3074 over the hardware address: even → primary (ruru).
         let mac = [0x02, 0x00, 0x5e, 0x10, 0x00, n];
         let mut h = mac.len() as u8;
@@ -414,6 +460,13 @@ fn load_balancing_ruru_and_kea() {
             "client {n} (hash {h}) answered by the other server"
         );
         served[usize::from(port != ruru.dhcp_port())] += 1;
+        // Both servers put the client in its scope's class.
+        let scope = if h.is_multiple_of(2) {
+            "scope1.example"
+        } else {
+            "scope2.example"
+        };
+        assert_eq!(option_text(&ack, 15).as_deref(), Some(scope), "client {n}");
         for p in ha {
             assert!(
                 lease_on(p, addr).is_some(),
@@ -422,6 +475,63 @@ fn load_balancing_ruru_and_kea() {
         }
     }
     assert!(served[0] > 0 && served[1] > 0, "{served:?}");
+}
+
+/// Passive-backup, ruru primary + Kea 2.2 backup: the primary serves at
+/// once, the backup never answers, and every lease reaches the backup.
+#[test]
+fn passive_backup_ruru_primary_kea_backup() {
+    let test = "passive_backup_ruru_primary_kea_backup";
+    if !can_bind_67(test) {
+        return;
+    }
+    let relay = relay_addr_for(test);
+    let ha = [free_tcp_port(), free_tcp_port()];
+    let Some(ruru) = start(
+        false,
+        |f: &str| config(relay, "passive-backup", "server1", ha, f, false, ""),
+        test,
+    ) else {
+        return;
+    };
+    let Some(kea) = start(
+        true,
+        |f: &str| config(relay, "passive-backup", "server2", ha, f, true, ""),
+        test,
+    ) else {
+        return;
+    };
+    assert!(
+        wait_state(ha[0], "passive-backup", 20),
+        "ruru: {:?}",
+        ha_state(ha[0])
+    );
+    assert!(
+        wait_state(ha[1], "backup", 20),
+        "kea: {:?}",
+        ha_state(ha[1])
+    );
+    let both = Both {
+        relay: Relay::new(relay, ruru.dhcp_port()),
+        ports: [ruru.dhcp_port(), kea.dhcp_port()],
+    };
+    for n in 1..=4u8 {
+        let mut c = Client::new(n, relay);
+        let (addr, port) = both.dora(&mut c).expect("the primary answers");
+        assert_eq!(port, ruru.dhcp_port(), "the backup answered");
+        assert!(lease_on(ha[1], addr).is_some(), "{addr} not on the backup");
+        // A release reaches the backup too.
+        if n == 4 {
+            both.send(
+                &c.release(addr, Ipv4Addr::LOCALHOST),
+                Duration::from_millis(300),
+            );
+            assert!(
+                wait_until(Duration::from_secs(3), || lease_on(ha[1], addr).is_none()),
+                "the released {addr} is still on the backup"
+            );
+        }
+    }
 }
 
 /// RFC 3074's table, read from Kea's own library: the test checks ruru
@@ -433,4 +543,257 @@ fn kea_table() -> Vec<u8> {
         .position(|w| w == [251, 175, 119, 215])
         .expect("RFC 3074's table in libdhcp_ha.so");
     lib[start..start + 256].to_vec()
+}
+
+// ---- DHCPv6 ----
+
+use common::v6::{bind_relay, ia_na, ia_pd, msg, put, ONE_AT_A_TIME};
+use dhcproto::v6;
+use dhcproto::{Decodable, Decoder};
+use std::net::{Ipv6Addr, SocketAddrV6, UdpSocket};
+
+fn post6(port: u16, command: &str, args: Option<Value>) -> Option<Value> {
+    let mut body = json!({ "command": command, "service": ["dhcp6"] });
+    if let Some(a) = args {
+        body["arguments"] = a;
+    }
+    let body = body.to_string();
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        s,
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    let v: Value = serde_json::from_str(out.split_once("\r\n\r\n")?.1).ok()?;
+    v.get(0).cloned()
+}
+
+fn state6(port: u16) -> Option<String> {
+    post6(port, "ha-heartbeat", None)?["arguments"]["state"]
+        .as_str()
+        .map(String::from)
+}
+
+fn wait_state6(port: u16, want: &str, secs: u64) -> bool {
+    wait_until(Duration::from_secs(secs), || {
+        state6(port).as_deref() == Some(want)
+    })
+}
+
+/// Relays a client message to both servers; the client messages of the
+/// Relay-replies within `wait`, with the port that sent each.
+fn relay6_both(
+    sock: &UdpSocket,
+    ports: [u16; 2],
+    m: &[u8],
+    wait: Duration,
+) -> Vec<(u16, v6::Message)> {
+    let mut fw = vec![12, 0];
+    fw.extend_from_slice(&"2001:db8:1::1".parse::<Ipv6Addr>().unwrap().octets());
+    fw.extend_from_slice(&"fe80::2".parse::<Ipv6Addr>().unwrap().octets());
+    put(&mut fw, 9, m);
+    for p in ports {
+        let _ = sock.send_to(&fw, SocketAddrV6::new(Ipv6Addr::LOCALHOST, p, 0, 0));
+    }
+    sock.set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let end = Instant::now() + wait;
+    let mut out = Vec::new();
+    while Instant::now() < end {
+        let mut buf = [0u8; 4096];
+        let Ok((n, from)) = sock.recv_from(&mut buf) else {
+            continue;
+        };
+        let b = &buf[..n];
+        let mut i = 34;
+        while i + 4 <= b.len() {
+            let code = u16::from_be_bytes([b[i], b[i + 1]]);
+            let len = usize::from(u16::from_be_bytes([b[i + 2], b[i + 3]]));
+            if code == 9 {
+                if let Ok(inner) = v6::Message::decode(&mut Decoder::new(&b[i + 4..i + 4 + len])) {
+                    if inner.xid() == [0, 1, m[3]] {
+                        out.push((from.port(), inner));
+                    }
+                }
+            }
+            i += 4 + len;
+        }
+    }
+    out
+}
+
+fn config6(me: &str, ports: [u16; 2], lease_file: &str, kea: bool) -> String {
+    let mt = if kea {
+        r#""multi-threading": { "enable-multi-threading": true, "http-dedicated-listener": true, "http-listener-threads": 2, "http-client-threads": 2 },"#
+    } else {
+        ""
+    };
+    let extra = if kea {
+        r#""multi-threading": { "enable-multi-threading": true, "thread-pool-size": 2, "packet-queue-size": 16 },
+    "loggers": [ { "name": "kea-dhcp6", "severity": "INFO", "output_options": [ { "output": "stdout" } ] } ],"#
+    } else {
+        ""
+    };
+    let ifaces = if kea { "lo/::1" } else { "lo" };
+    format!(
+        r#"{{ "Dhcp6": {{
+    "interfaces-config": {{ "interfaces": ["{ifaces}"] }},
+    "lease-database": {{ "type": "memfile", "name": "{lease_file}", "lfc-interval": 0 }},
+    "server-id": {{ "type": "LLT", "persist": false }},
+    "preferred-lifetime": 3000, "valid-lifetime": 4000,
+    {extra}
+    "hooks-libraries": [
+      {{ "library": "/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_lease_cmds.so" }},
+      {{ "library": "/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_ha.so",
+         "parameters": {{ "high-availability": [ {{
+           "this-server-name": "{me}", "mode": "hot-standby",
+           "heartbeat-delay": 1000, "max-response-delay": 3000,
+           "max-ack-delay": 1000, "max-unacked-clients": 2,
+           {mt}
+           "peers": [
+             {{ "name": "server1", "url": "http://127.0.0.1:{p1}/", "role": "primary" }},
+             {{ "name": "server2", "url": "http://127.0.0.1:{p2}/", "role": "standby" }}
+           ] }} ] }} }}
+    ],
+    "subnet6": [ {{ "id": 1, "subnet": "2001:db8:1::/64",
+      "pools": [ {{ "pool": "2001:db8:1::100 - 2001:db8:1::1ff" }} ],
+      "pd-pools": [ {{ "prefix": "2001:db8:8::", "prefix-len": 48, "delegated-len": 56 }} ] }} ]
+}} }}"#,
+        p1 = ports[0],
+        p2 = ports[1],
+    )
+}
+
+/// Solicit + Request with an IA_NA and an IA_PD through both servers: the
+/// address, the prefix, and the port of the server that answered.
+fn sarr6(sock: &UdpSocket, ports: [u16; 2], n: u8) -> Option<(Ipv6Addr, (Ipv6Addr, u8), u16)> {
+    let w = Duration::from_millis(700);
+    let adv = relay6_both(
+        sock,
+        ports,
+        &msg(1, n, None, &[ia_na(1, None), ia_pd(2, None)]),
+        w,
+    );
+    assert!(adv.len() <= 1, "two servers answered a Solicit: {adv:?}");
+    let (port, adv) = adv.into_iter().next()?;
+    let sid = common::v6::server_duid(&adv);
+    let (a, p) = (common::v6::addr_of(&adv)?, common::v6::prefix_of(&adv)?);
+    let rep = relay6_both(
+        sock,
+        ports,
+        &msg(3, n, Some(&sid), &[ia_na(1, Some(a)), ia_pd(2, Some(p))]),
+        w,
+    );
+    assert!(rep.len() <= 1, "two servers answered a Request: {rep:?}");
+    let (p2, rep) = rep.into_iter().next()?;
+    assert_eq!(p2, port);
+    Some((
+        common::v6::addr_of(&rep)?,
+        common::v6::prefix_of(&rep)?,
+        port,
+    ))
+}
+
+/// DHCPv6 hot-standby, ruru primary + Kea 2.2 standby: addresses and
+/// prefixes reach the standby (lease6-bulk-apply), it takes over after the
+/// primary's death, and the restarted primary synchronises both kinds.
+#[test]
+fn hot_standby_v6_ruru_primary_kea_standby() {
+    let test = "hot_standby_v6_ruru_primary_kea_standby";
+    let _g = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(sock) = bind_relay(test) else {
+        return;
+    };
+    let ha = [free_tcp_port(), free_tcp_port()];
+    let primary = Server::start(&config6("server1", ha, "@DIR@/leases6.csv", false));
+    let dir = tempfile::tempdir().unwrap();
+    let kcfg = config6(
+        "server2",
+        ha,
+        dir.path().join("l6.csv").to_str().unwrap(),
+        true,
+    );
+    let args = ["-p".to_string(), free_port().to_string()];
+    let Some(kea) = Kea::start(
+        "kea-dhcp6",
+        "kea-dhcp6-server",
+        &kcfg,
+        &args,
+        "DHCP6_STARTED",
+        test,
+    ) else {
+        return;
+    };
+    assert!(
+        wait_state6(ha[0], "hot-standby", 20),
+        "ruru: {:?}",
+        state6(ha[0])
+    );
+    assert!(
+        wait_state6(ha[1], "hot-standby", 20),
+        "kea: {:?}",
+        state6(ha[1])
+    );
+    let ports = [primary.port, kea.port];
+    let (a, (p, len), port) = sarr6(&sock, ports, 1).expect("a Reply from the pair");
+    assert_eq!(port, primary.port, "the standby answered");
+    for (ip, kind) in [(a, "IA_NA"), (p, "IA_PD")] {
+        let got = post6(
+            ha[1],
+            "lease6-get",
+            Some(json!({ "ip-address": ip.to_string(), "type": kind })),
+        )
+        .unwrap();
+        assert_eq!(got["result"], json!(0), "{kind} {ip} not on Kea: {got}");
+        assert_eq!(got["arguments"]["duid"], json!(common::v6::duid_text(1)));
+    }
+    assert_eq!(len, 56);
+
+    // The primary dies; three clients retrying for 5 s make Kea take over.
+    drop(primary);
+    std::thread::sleep(Duration::from_millis(3500));
+    let took_over = wait_until(Duration::from_secs(15), || {
+        for n in 20..=22u8 {
+            let mut e = Vec::new();
+            e.extend_from_slice(&500u16.to_be_bytes());
+            let m = msg(1, n, None, &[(8, e), ia_na(1, None)]);
+            relay6_both(&sock, ports, &m, Duration::from_millis(50));
+        }
+        state6(ha[1]).as_deref() == Some("partner-down")
+    });
+    assert!(took_over, "Kea did not take over: {:?}", state6(ha[1]));
+    let (a2, (p2, _), port) = sarr6(&sock, ports, 30).expect("Kea serves a new client");
+    assert_eq!(port, kea.port);
+
+    // ruru comes back (an empty lease file) and gets everything from Kea.
+    let primary = Server::start(&config6("server1", ha, "@DIR@/leases6.csv", false));
+    assert!(
+        wait_state6(ha[0], "hot-standby", 30),
+        "ruru after restart: {:?}",
+        state6(ha[0])
+    );
+    assert!(
+        wait_state6(ha[1], "hot-standby", 10),
+        "kea after recovery: {:?}",
+        state6(ha[1])
+    );
+    for (ip, kind) in [(a, "IA_NA"), (p, "IA_PD"), (a2, "IA_NA"), (p2, "IA_PD")] {
+        let got = post6(
+            ha[0],
+            "lease6-get",
+            Some(json!({ "ip-address": ip.to_string(), "type": kind })),
+        )
+        .unwrap();
+        assert_eq!(
+            got["result"],
+            json!(0),
+            "{kind} {ip} not synchronised to ruru: {got}"
+        );
+    }
+    let (_, _, port) = sarr6(&sock, [primary.port, kea.port], 40).expect("served after recovery");
+    assert_eq!(port, primary.port);
 }

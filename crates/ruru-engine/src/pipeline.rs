@@ -338,6 +338,7 @@ pub(crate) fn process<F: Family>(
     buf: &[u8],
     meta: &F::Meta,
     now: u64,
+    class: Option<&str>,
 ) -> F::Outcome {
     e.counters().inc(F::RECEIVED);
     let pc = RefCell::new(PacketContext::default());
@@ -364,6 +365,9 @@ pub(crate) fn process<F: Family>(
     let classifies = e.classifies();
     let raw = classifies.then(|| F::raw(buf, q, meta));
     let mut classes = ClassSet::new();
+    if let Some(c) = class {
+        classes.insert(classify::Name::Owned(c.into()));
+    }
     if let Some(raw) = &raw {
         classify::on_receive(raw, defs, e.class_plan(), &mut classes);
     }

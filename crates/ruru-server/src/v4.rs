@@ -78,8 +78,9 @@ impl Family for V4 {
         bytes: &[u8],
         meta: &RecvMeta,
         now: u64,
+        class: Option<&str>,
     ) -> Outcome<Reply4, Parked4> {
-        snap.process(store, bytes, meta, now).into()
+        snap.process_in_class(store, bytes, meta, now, class).into()
     }
     fn resume(snap: &Arc<Engine4>, p: Parked4) -> Outcome<Reply4, Parked4> {
         snap.resume(p).into()

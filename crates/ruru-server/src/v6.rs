@@ -94,8 +94,9 @@ impl Family for V6 {
         bytes: &[u8],
         meta: &RecvMeta6,
         now: u64,
+        class: Option<&str>,
     ) -> Outcome<Reply6, Parked6> {
-        snap.process(store, bytes, meta, now).into()
+        snap.process_in_class(store, bytes, meta, now, class).into()
     }
     fn resume(snap: &Arc<Engine6>, p: Parked6) -> Outcome<Reply6, Parked6> {
         snap.resume(p).into()

@@ -77,12 +77,15 @@ pub trait Family: Sized + 'static {
         buf: &mut [u8],
         iface: &Arc<str>,
     ) -> std::io::Result<Option<(Range<usize>, Self::Meta)>>;
+    /// Runs the engine; `class` is a class the query is in from the start
+    /// (HA's scope class).
     fn process(
         snap: &Self::Snap,
         store: &dyn LeaseStore,
         bytes: &[u8],
         meta: &Self::Meta,
         now: u64,
+        class: Option<&str>,
     ) -> Outcome<Self::Reply, Self::Parked>;
     fn resume(snap: &Self::Snap, p: Self::Parked) -> Outcome<Self::Reply, Self::Parked>;
     fn parked_id(p: &Self::Parked) -> u64;
@@ -270,14 +273,18 @@ fn handle<F: Family, S: Service<F>>(svc: &S, sock: &F::Socket, bytes: &[u8], met
         // HA: a query in a scope this server does not serve is dropped
         // (and looked at for the partner's failure).
         let ha = svc.ha();
-        if let Some(ha) = &ha {
-            if !ha.admit(bytes) {
-                stats.inc(F::RECEIVED);
-                stats.inc(F::RECEIVE_DROP);
-                debug!(family = F::NAME, iface = %iface, "not in a served HA scope: dropped");
-                return;
-            }
-        }
+        let class = match &ha {
+            None => None,
+            Some(ha) => match ha.admit(bytes) {
+                Some(class) => class,
+                None => {
+                    stats.inc(F::RECEIVED);
+                    stats.inc(F::RECEIVE_DROP);
+                    debug!(family = F::NAME, iface = %iface, "not in a served HA scope: dropped");
+                    return;
+                }
+            },
+        };
         // One snapshot for the whole packet.
         let snap = svc.snapshot();
         // With HA, the store records the packet's lease changes, which go
@@ -290,7 +297,7 @@ fn handle<F: Family, S: Service<F>>(svc: &S, sock: &F::Socket, bytes: &[u8], met
         // A panic while handling one packet (a bug, or a decoder assertion on
         // hostile input) drops that packet and is counted; the worker lives on.
         let out = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            F::process(&snap, store, bytes, meta, now)
+            F::process(&snap, store, bytes, meta, now, class)
         }));
         if let (Some(ha), Some(rec), Ok(_)) = (&ha, &recorder, &out) {
             // A RELEASE has no reply but its deletion goes to the partner.

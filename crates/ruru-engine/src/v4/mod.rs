@@ -417,7 +417,21 @@ impl Engine4 {
         meta: &RecvMeta,
         now: u64,
     ) -> Outcome4 {
-        pipeline::process(self, store, buf, meta, now)
+        pipeline::process(self, store, buf, meta, now, None)
+    }
+
+    /// [`Self::process`] with the query in class `class` from the start
+    /// (the built-in HA's `HA_<server>` scope class), before the
+    /// configured classes are evaluated.
+    pub fn process_in_class(
+        &self,
+        store: &dyn LeaseStore,
+        buf: &[u8],
+        meta: &RecvMeta,
+        now: u64,
+        class: Option<&str>,
+    ) -> Outcome4 {
+        pipeline::process(self, store, buf, meta, now, class)
     }
 
     /// Finishes a parked reply (the library unparked it): the remaining

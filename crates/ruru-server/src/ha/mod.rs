@@ -118,6 +118,8 @@ pub struct Ha {
     backups: Vec<Peer>,
     /// Scope names by index: 0 the primary's, 1 the secondary's.
     scope_names: [Option<String>; 2],
+    /// Their classes (`HA_<name>`).
+    scope_classes: [Option<String>; 2],
     /// Fast path: bit `i` set when scope `i` is served.
     served: AtomicU8,
     /// Fast path: communication with the partner is interrupted.
@@ -238,6 +240,7 @@ impl Ha {
             stats_dirty: AtomicBool::new(false),
             partner,
             backups,
+            scope_classes: scope_names.clone().map(|n| n.map(|n| format!("HA_{n}"))),
             scope_names,
             served: AtomicU8::new(0),
             interrupted: AtomicBool::new(false),
@@ -305,8 +308,10 @@ impl Ha {
 
     // ---- the packet path ----
 
-    /// Whether a received query is one this server answers now.
-    pub fn admit(&self, bytes: &[u8]) -> bool {
+    /// Whether a received query is one this server answers now: `None`
+    /// to drop it; otherwise the scope's class (`HA_<server name>`) the
+    /// query belongs to, as Kea classifies it.
+    pub fn admit(&self, bytes: &[u8]) -> Option<Option<&str>> {
         let q = match self.family {
             HaFamily::V4 => query::query4(bytes),
             HaFamily::V6 => query::query6(bytes),
@@ -314,15 +319,16 @@ impl Ha {
         // Not a query HA understands: the engine decides (and drops what
         // it cannot parse).
         let Some(q) = q else {
-            return true;
+            return Some(None);
         };
+        let class = |i: u8| self.scope_classes[usize::from(i)].as_deref();
         if !q.ha_type {
-            return true;
+            return Some(class(0));
         }
         let idx = match self.cfg.mode {
             HaMode::LoadBalancing => {
                 if q.key.is_empty() {
-                    return false;
+                    return None;
                 }
                 query::loadb_hash(&q.key) % 2
             }
@@ -336,7 +342,7 @@ impl Ha {
             let e = st.clients.entry(q.key).or_insert(unacked);
             *e |= unacked;
         }
-        served
+        served.then(|| class(idx))
     }
 
     /// Sends a packet's lease changes to the partner and the backups;
