@@ -175,16 +175,6 @@ const REFUSED: &[(&str, &str, &str)] = &[
         "not supported yet with mysql",
     ),
     (
-        "kea4/ha-load-balancing-primary.json",
-        "Dhcp4.hooks-libraries[1].library",
-        "hook library",
-    ),
-    (
-        "kea6/ha-hot-standby.json",
-        "Dhcp6.hooks-libraries[1].library",
-        "hook library",
-    ),
-    (
         "kea4/hooks-radius.json",
         "Dhcp4.hooks-libraries[1].library",
         "hook library",
