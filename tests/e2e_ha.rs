@@ -797,3 +797,59 @@ fn hot_standby_v6_ruru_primary_kea_standby() {
     let (_, _, port) = sarr6(&sock, [primary.port, kea.port], 40).expect("served after recovery");
     assert_eq!(port, primary.port);
 }
+
+/// `kill -9` of the primary in the middle of a stream of clients: every
+/// address a client got an ACK for is on the standby, which serves on.
+#[test]
+fn kill_under_load_loses_no_acked_lease() {
+    let test = "ha_kill_under_load";
+    if !can_bind_67(test) {
+        return;
+    }
+    let relay = relay_addr_for(test);
+    let ha = [free_tcp_port(), free_tcp_port()];
+    let cfg =
+        |me: &'static str| move |file: &str| config(relay, "hot-standby", me, ha, file, false, "");
+    let Some(primary) = start(false, cfg("server1"), test) else {
+        return;
+    };
+    let Some(standby) = start(false, cfg("server2"), test) else {
+        return;
+    };
+    assert!(wait_state(ha[0], "hot-standby", 20));
+    assert!(wait_state(ha[1], "hot-standby", 20));
+    let ports = [primary.dhcp_port(), standby.dhcp_port()];
+    let both = Both {
+        relay: Relay::new(relay, ports[0]),
+        ports,
+    };
+    // Clients one after another; the primary dies after the 12th DISCOVER
+    // went out, while exchanges are in flight.
+    let Partner::Ruru(mut p) = primary else {
+        unreachable!()
+    };
+    let mut acked = Vec::new();
+    for n in 1..=16u8 {
+        let mut c = Client::new(n, relay);
+        if n == 12 {
+            let pid = p.child.as_ref().unwrap().id();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(2));
+                let _ = std::process::Command::new("kill")
+                    .args(["-9", &pid.to_string()])
+                    .status();
+            });
+        }
+        if let Some((addr, port)) = both.dora(&mut c) {
+            acked.push((n, addr, port));
+        }
+    }
+    p.kill();
+    let before: Vec<_> = acked.iter().filter(|a| a.2 == ports[0]).collect();
+    assert!(before.len() >= 8, "{acked:?}");
+    for (n, addr, _) in &acked {
+        let l = lease_on(ha[1], *addr)
+            .unwrap_or_else(|| panic!("client {n}'s ACKed {addr} is not on the standby"));
+        assert_eq!(l["hw-address"], json!(format!("02:00:5e:10:00:{n:02x}")));
+    }
+}
