@@ -639,3 +639,65 @@ fn reservation6_commands_change_the_running_configuration() {
     assert_eq!(cmd(sock, "reservation-get", by_addr.clone())["result"], 3);
     assert_eq!(cmd(sock, "reservation-del", by_addr)["result"], 3);
 }
+
+/// `lease6-bulk-apply`, what an HA partner sends for each exchange:
+/// deletions and additions in one command, failures listed.
+#[test]
+fn lease6_bulk_apply_adds_replaces_and_deletes() {
+    let Some(e) = setup("v6_bulk_apply", 0) else {
+        return;
+    };
+    let s = e.sock.clone();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let lease = |ip: &str, duid: &str| {
+        json!({ "ip-address": ip, "type": "IA_NA", "duid": duid, "iaid": 3, "subnet-id": 1,
+                "valid-lft": 4000, "preferred-lft": 3000, "expire": now + 4000,
+                "fqdn-fwd": false, "fqdn-rev": false, "hostname": "", "state": 0 })
+    };
+    let first = cmd(
+        &s,
+        "lease6-bulk-apply",
+        json!({ "deleted-leases": [], "leases": [ lease("2001:db8:1::1f0", "0a:0b"), lease("2001:db8:1::1f1", "0a:0c") ] }),
+    );
+    assert_eq!(first["result"], 0, "{first}");
+    assert_eq!(first["text"], "Bulk apply of 2 IPv6 leases completed.");
+    assert!(first.get("arguments").is_none(), "{first}");
+    // The next exchange: one lease gone, one renewed by another client,
+    // and a deletion of a lease that is not there.
+    let second = cmd(
+        &s,
+        "lease6-bulk-apply",
+        json!({
+            "deleted-leases": [ lease("2001:db8:1::1f0", "0a:0b"), lease("2001:db8:1::1ee", "0a:0d") ],
+            "leases": [ lease("2001:db8:1::1f1", "0a:0e") ]
+        }),
+    );
+    assert_eq!(second["result"], 0, "{second}");
+    assert_eq!(second["text"], "Bulk apply of 3 IPv6 leases completed.");
+    let failed = &second["arguments"]["failed-deleted-leases"];
+    assert_eq!(failed.as_array().map(Vec::len), Some(1), "{second}");
+    assert_eq!(failed[0]["ip-address"], "2001:db8:1::1ee");
+    assert_eq!(failed[0]["result"], 3);
+    assert_eq!(
+        cmd(&s, "lease6-get", json!({ "ip-address": "2001:db8:1::1f0" }))["result"],
+        3,
+        "deleted"
+    );
+    let got = ok(&s, "lease6-get", json!({ "ip-address": "2001:db8:1::1f1" }));
+    assert_eq!(got["arguments"]["duid"], "0a:0e", "replaced");
+    // Nothing applicable: result 3.
+    let none = cmd(
+        &s,
+        "lease6-bulk-apply",
+        json!({ "deleted-leases": [ lease("2001:db8:1::1ee", "0a:0d") ] }),
+    );
+    assert_eq!(none["result"], 3, "{none}");
+    assert_eq!(
+        cmd(&s, "lease6-bulk-apply", json!({}))["result"],
+        1,
+        "neither list"
+    );
+}
