@@ -853,3 +853,45 @@ fn kill_under_load_loses_no_acked_lease() {
         assert_eq!(l["hw-address"], json!(format!("02:00:5e:10:00:{n:02x}")));
     }
 }
+
+/// Maintenance between ruru and Kea 2.2: `ha-maintenance-start` sent to
+/// one puts its partner in `in-maintenance` (ha-maintenance-notify), then
+/// `ha-maintenance-cancel` brings both back; in both directions.
+#[test]
+fn maintenance_between_ruru_and_kea() {
+    let test = "ha_maintenance";
+    if !can_bind_67(test) {
+        return;
+    }
+    let relay = relay_addr_for(test);
+    let ha = [free_tcp_port(), free_tcp_port()];
+    let Some(_ruru) = start(
+        false,
+        |f: &str| config(relay, "hot-standby", "server1", ha, f, false, ""),
+        test,
+    ) else {
+        return;
+    };
+    let Some(_kea) = start(
+        true,
+        |f: &str| config(relay, "hot-standby", "server2", ha, f, true, ""),
+        test,
+    ) else {
+        return;
+    };
+    assert!(wait_state(ha[0], "hot-standby", 20));
+    assert!(wait_state(ha[1], "hot-standby", 20));
+    for (admin, other) in [(ha[0], ha[1]), (ha[1], ha[0])] {
+        let a = post(admin, "ha-maintenance-start", None).unwrap();
+        assert_eq!(a["result"], json!(0), "{a}");
+        assert_eq!(ha_state(admin).as_deref(), Some("partner-in-maintenance"));
+        assert_eq!(ha_state(other).as_deref(), Some("in-maintenance"));
+        let c = post(admin, "ha-maintenance-cancel", None).unwrap();
+        assert_eq!(c["result"], json!(0), "{c}");
+        assert!(wait_state(admin, "hot-standby", 10), "{:?}", ha_state(admin));
+        assert!(wait_state(other, "hot-standby", 10), "{:?}", ha_state(other));
+    }
+    // A second cancel is refused as Kea refuses it.
+    let again = post(ha[0], "ha-maintenance-cancel", None).unwrap();
+    assert_eq!(again["result"], json!(1), "{again}");
+}
