@@ -888,10 +888,103 @@ fn maintenance_between_ruru_and_kea() {
         assert_eq!(ha_state(other).as_deref(), Some("in-maintenance"));
         let c = post(admin, "ha-maintenance-cancel", None).unwrap();
         assert_eq!(c["result"], json!(0), "{c}");
-        assert!(wait_state(admin, "hot-standby", 10), "{:?}", ha_state(admin));
-        assert!(wait_state(other, "hot-standby", 10), "{:?}", ha_state(other));
+        assert!(
+            wait_state(admin, "hot-standby", 10),
+            "{:?}",
+            ha_state(admin)
+        );
+        assert!(
+            wait_state(other, "hot-standby", 10),
+            "{:?}",
+            ha_state(other)
+        );
     }
     // A second cancel is refused as Kea refuses it.
     let again = post(ha[0], "ha-maintenance-cancel", None).unwrap();
     assert_eq!(again["result"], json!(1), "{again}");
+}
+
+/// A CA and one certificate for 127.0.0.1 (server and client use), PEM
+/// files in `dir`: ca.pem, ha.pem, ha.key.
+fn make_pki(dir: &std::path::Path) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair, SanType};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(rcgen::DnType::CommonName, "ruru HA test CA");
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::new(ca, ca_key);
+    std::fs::write(dir.join("ca.pem"), ca_cert.pem()).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let mut p = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    p.subject_alt_names
+        .push(SanType::IpAddress(Ipv4Addr::LOCALHOST.into()));
+    let cert = p.signed_by(&key, &issuer).unwrap();
+    std::fs::write(dir.join("ha.pem"), cert.pem()).unwrap();
+    std::fs::write(dir.join("ha.key"), key.serialize_pem()).unwrap();
+}
+
+/// Two ruru partners over HTTPS with client certificates (Kea's
+/// `trust-anchor`, `cert-file`, `key-file`, `require-client-certs`): they
+/// reach hot-standby and leases reach the standby; plain HTTP to the HA
+/// URL gets nothing.
+#[test]
+fn hot_standby_over_mutual_tls() {
+    let test = "ha_tls";
+    if !can_bind_67(test) {
+        return;
+    }
+    let pki = tempfile::tempdir().unwrap();
+    make_pki(pki.path());
+    let d = pki.path().to_str().unwrap().to_string();
+    let tls = format!(
+        r#""trust-anchor": "{d}/ca.pem", "cert-file": "{d}/ha.pem", "key-file": "{d}/ha.key", "require-client-certs": true,"#
+    );
+    let relay = relay_addr_for(test);
+    let ha = [free_tcp_port(), free_tcp_port()];
+    let cfg = |me: &'static str| {
+        let tls = tls.clone();
+        move |file: &str| {
+            config(relay, "hot-standby", me, ha, file, false, &tls).replace("http://", "https://")
+        }
+    };
+    let Some(primary) = start(false, cfg("server1"), test) else {
+        return;
+    };
+    let Some(standby) = start(false, cfg("server2"), test) else {
+        return;
+    };
+    // Plain HTTP gets no answer from a TLS listener.
+    assert!(ha_state(ha[0]).is_none());
+    // The partners' own state, as the primary's log says it.
+    let Partner::Ruru(p) = &primary else {
+        unreachable!()
+    };
+    assert!(
+        p.wait_log("to=\"hot-standby\"", Duration::from_secs(20)),
+        "{}",
+        p.log_text()
+    );
+    let Partner::Ruru(s) = &standby else {
+        unreachable!()
+    };
+    assert!(
+        s.wait_log("to=\"hot-standby\"", Duration::from_secs(20)),
+        "{}",
+        s.log_text()
+    );
+    let both = Both {
+        relay: Relay::new(relay, primary.dhcp_port()),
+        ports: [primary.dhcp_port(), standby.dhcp_port()],
+    };
+    let (addr, port) = both.dora(&mut Client::new(1, relay)).expect("an ACK");
+    assert_eq!(port, primary.dhcp_port());
+    // The standby has it: its lease file holds the address.
+    assert!(
+        wait_until(Duration::from_secs(3), || s
+            .lease_file("leases4.csv")
+            .contains(&addr.to_string())),
+        "{addr} not in the standby's lease file"
+    );
 }
