@@ -83,8 +83,12 @@ impl Peer {
             key_file: p.tls.key_file.clone().or(ha.tls.key_file.clone()),
         };
         let agent = |timeout: Duration| -> Result<ureq::Agent, String> {
+            // One kept-alive connection per worker that holds a reply for
+            // the partner's answer (ureq keeps only 3 per host by default).
             let mut c = ureq::Agent::config_builder()
                 .http_status_as_error(false)
+                .max_idle_connections(64)
+                .max_idle_connections_per_host(64)
                 .timeout_global(Some(timeout));
             if p.url.tls {
                 c = c.tls_config(tls_config(&tls)?);
