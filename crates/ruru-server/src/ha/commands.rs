@@ -293,3 +293,161 @@ impl Ha {
         json!({ "ha-mode": self.cfg.mode.as_str(), "ha-servers": servers })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use ruru_config::{Ha as HaConfig, HaMode, HaMultiThreading, HaPeer, HaRole, HaTls, HaUrl};
+    use ruru_lease::memfile::MemfileStore;
+    use ruru_lease::Lease4;
+    use serde_json::json;
+
+    use super::super::{Ha, HaFamily};
+    use crate::switch::Switch;
+
+    fn peer(name: &str, port: u16, role: HaRole) -> HaPeer {
+        HaPeer {
+            name: name.into(),
+            url: HaUrl {
+                text: format!("http://127.0.0.1:{port}/"),
+                tls: false,
+                host: "127.0.0.1".into(),
+                port,
+                path: "/".into(),
+            },
+            role,
+            auto_failover: true,
+            basic_auth: None,
+            tls: HaTls::default(),
+        }
+    }
+
+    /// A hot-standby primary whose partner (a closed port) never answers.
+    fn lonely() -> Arc<Ha> {
+        let cfg = HaConfig {
+            this_server_name: "server1".into(),
+            mode: HaMode::HotStandby,
+            heartbeat_delay_ms: 60_000,
+            max_response_delay_ms: 60_000,
+            max_ack_delay_ms: 10_000,
+            max_unacked_clients: 10,
+            max_rejected_lease_updates: 10,
+            send_lease_updates: true,
+            sync_leases: true,
+            sync_timeout_ms: 60_000,
+            sync_page_limit: 10_000,
+            delayed_updates_limit: 0,
+            wait_backup_ack: false,
+            require_client_certs: true,
+            restrict_commands: false,
+            tls: HaTls::default(),
+            peers: vec![
+                peer("server1", 1, HaRole::Primary),
+                peer("server2", 2, HaRole::Standby),
+            ],
+            pauses: Vec::new(),
+            multi_threading: HaMultiThreading {
+                enabled: false,
+                http_dedicated_listener: false,
+                http_listener_threads: 0,
+                http_client_threads: 0,
+            },
+        };
+        let store = Arc::new(MemfileStore::<Lease4>::open(None).unwrap());
+        Ha::start(
+            Arc::new(cfg),
+            HaFamily::V4,
+            store,
+            Arc::new(Switch::default()),
+            Box::new(|| {}),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_waiting_server_is_off_and_answers_heartbeats() {
+        let ha = lonely();
+        let hb = ha.command("ha-heartbeat", &json!({}));
+        assert_eq!(hb["result"], 0);
+        assert_eq!(hb["arguments"]["state"], "waiting");
+        assert_eq!(hb["arguments"]["scopes"], json!([]));
+        assert!(
+            super::super::parse_http_date(hb["arguments"]["date-time"].as_str().unwrap()).is_some()
+        );
+        assert!(
+            ha.switch.ha_disabled(crate::now()),
+            "waiting: the service is off"
+        );
+        ha.stop();
+        assert!(
+            !ha.switch.ha_disabled(crate::now()),
+            "stopped HA leaves the service on"
+        );
+    }
+
+    #[test]
+    fn ha_scopes_checks_its_arguments_as_kea() {
+        let ha = lonely();
+        let t = |args| {
+            ha.command("ha-scopes", &args)["text"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(
+            t(json!({})),
+            "arguments not found in the 'ha-scopes' command"
+        );
+        assert_eq!(
+            t(json!({"x": 1})),
+            "'scopes' is mandatory for the 'ha-scopes' command"
+        );
+        assert_eq!(
+            t(json!({"scopes": 1})),
+            "'scopes' must be a list in the 'ha-scopes' command"
+        );
+        assert_eq!(
+            t(json!({"scopes": [1]})),
+            "scope name must be a string in the 'scopes' argument"
+        );
+        assert_eq!(
+            t(json!({"scopes": ["nobody"]})),
+            "invalid server name specified 'nobody' while enabling/disabling HA scopes"
+        );
+        let ok = ha.command("ha-scopes", &json!({"scopes": ["server1"]}));
+        assert_eq!(ok["result"], 0);
+        assert_eq!(
+            ha.command("ha-heartbeat", &json!({}))["arguments"]["scopes"],
+            json!(["server1"])
+        );
+        ha.stop();
+    }
+
+    #[test]
+    fn maintenance_notify_and_reset() {
+        let ha = lonely();
+        let n = ha.command("ha-maintenance-notify", &json!({"cancel": false}));
+        assert_eq!(n["result"], 0, "{n}");
+        assert_eq!(ha.state().name(), "in-maintenance");
+        let again = ha.command("ha-maintenance-notify", &json!({}));
+        assert_eq!(again["result"], 1);
+        let c = ha.command("ha-maintenance-notify", &json!({"cancel": true}));
+        assert_eq!(c["result"], 0, "{c}");
+        assert_eq!(ha.state().name(), "waiting");
+        assert_eq!(
+            ha.command("ha-reset", &json!({}))["text"],
+            "HA state machine already in WAITING state."
+        );
+        assert_eq!(
+            ha.command("ha-continue", &json!({}))["text"],
+            "HA state machine is not paused."
+        );
+        assert_eq!(ha.command("ha-sync", &json!({}))["result"], 1);
+        assert_eq!(
+            ha.command("ha-sync", &json!({"server-name": "x"}))["text"],
+            "no configuration specified for server x"
+        );
+        ha.stop();
+    }
+}
