@@ -477,49 +477,63 @@ fn load_balancing_ruru_and_kea() {
     assert!(served[0] > 0 && served[1] > 0, "{served:?}");
 }
 
-/// Passive-backup, ruru primary + Kea 2.2 backup: the primary serves at
-/// once, the backup never answers, and every lease reaches the backup.
-#[test]
-fn passive_backup_ruru_primary_kea_backup() {
-    let test = "passive_backup_ruru_primary_kea_backup";
+/// Passive-backup between ruru and Kea 2.2 (`kea_primary` says which is
+/// the primary): the primary serves at once, the backup never answers,
+/// and every lease, decline and release reaches the backup.
+fn passive_backup(test: &str, kea_primary: bool) {
     if !can_bind_67(test) {
         return;
     }
     let relay = relay_addr_for(test);
     let ha = [free_tcp_port(), free_tcp_port()];
-    let Some(ruru) = start(
-        false,
-        |f: &str| config(relay, "passive-backup", "server1", ha, f, false, ""),
+    let Some(primary) = start(
+        kea_primary,
+        |f: &str| config(relay, "passive-backup", "server1", ha, f, kea_primary, ""),
         test,
     ) else {
         return;
     };
-    let Some(kea) = start(
-        true,
-        |f: &str| config(relay, "passive-backup", "server2", ha, f, true, ""),
+    let Some(backup) = start(
+        !kea_primary,
+        |f: &str| config(relay, "passive-backup", "server2", ha, f, !kea_primary, ""),
         test,
     ) else {
         return;
     };
     assert!(
         wait_state(ha[0], "passive-backup", 20),
-        "ruru: {:?}",
+        "primary: {:?}",
         ha_state(ha[0])
     );
     assert!(
         wait_state(ha[1], "backup", 20),
-        "kea: {:?}",
+        "backup: {:?}",
         ha_state(ha[1])
     );
     let both = Both {
-        relay: Relay::new(relay, ruru.dhcp_port()),
-        ports: [ruru.dhcp_port(), kea.dhcp_port()],
+        relay: Relay::new(relay, primary.dhcp_port()),
+        ports: [primary.dhcp_port(), backup.dhcp_port()],
     };
     for n in 1..=4u8 {
         let mut c = Client::new(n, relay);
         let (addr, port) = both.dora(&mut c).expect("the primary answers");
-        assert_eq!(port, ruru.dhcp_port(), "the backup answered");
+        assert_eq!(port, primary.dhcp_port(), "the backup answered");
         assert!(lease_on(ha[1], addr).is_some(), "{addr} not on the backup");
+        // A decline reaches the backup as a declined lease (Kea sends it
+        // with an empty hw-address).
+        if n == 3 {
+            both.send(
+                &c.decline(addr, Ipv4Addr::LOCALHOST),
+                Duration::from_millis(300),
+            );
+            assert!(
+                wait_until(Duration::from_secs(3), || {
+                    lease_on(ha[1], addr).is_some_and(|l| l["state"] == json!(1))
+                }),
+                "the declined {addr} is not declined on the backup: {:?}",
+                lease_on(ha[1], addr)
+            );
+        }
         // A release reaches the backup too.
         if n == 4 {
             both.send(
@@ -532,6 +546,16 @@ fn passive_backup_ruru_primary_kea_backup() {
             );
         }
     }
+}
+
+#[test]
+fn passive_backup_ruru_primary_kea_backup() {
+    passive_backup("passive_backup_ruru_primary_kea_backup", false);
+}
+
+#[test]
+fn passive_backup_kea_primary_ruru_backup() {
+    passive_backup("passive_backup_kea_primary_ruru_backup", true);
 }
 
 /// RFC 3074's table, read from Kea's own library: the test checks ruru

@@ -896,7 +896,11 @@ fn subnet_for(ctx: &ControlCtx, addr: Ipv4Addr, id: Option<u32>) -> Result<Subne
 fn lease_from_args(ctx: &ControlCtx, args: &Value) -> Result<Lease4, Value> {
     let addr = ip_arg(args, "ip-address")?;
     let subnet = subnet_for(ctx, addr, opt_u32(args, "subnet-id")?)?;
-    let hwaddr = hw_arg(req_str(args, "hw-address")?)?;
+    // Empty for a declined lease, as Kea (and its HA partner) sends it.
+    let hwaddr = match req_str(args, "hw-address")? {
+        "" => Vec::new(),
+        hw => hw_arg(hw)?,
+    };
     let client_id = opt_str(args, "client-id")?.map(cid_arg).transpose()?;
     let valid = opt_u32(args, "valid-lft")?.unwrap_or(subnet.valid_lifetime.default);
     let fqdn_fwd = opt_bool(args, "fqdn-fwd")?.unwrap_or(false);
