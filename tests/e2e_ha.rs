@@ -1012,3 +1012,64 @@ fn hot_standby_over_mutual_tls() {
         "{addr} not in the standby's lease file"
     );
 }
+
+/// Load-balancing through a partner's short outage (SIGSTOP): the other
+/// server goes to communication-recovery, keeps serving its own clients
+/// and queues their leases, and sends them when the partner is back
+/// (SIGCONT): both end in load-balancing and the partner has every lease.
+#[test]
+fn load_balancing_communication_recovery() {
+    let test = "ha_comm_recovery";
+    if !can_bind_67(test) {
+        return;
+    }
+    let relay = relay_addr_for(test);
+    let ha = [free_tcp_port(), free_tcp_port()];
+    let cfg = |me: &'static str| {
+        move |file: &str| config(relay, "load-balancing", me, ha, file, false, "")
+    };
+    let Some(a) = start(false, cfg("server1"), test) else {
+        return;
+    };
+    let Some(b) = start(false, cfg("server2"), test) else {
+        return;
+    };
+    assert!(wait_state(ha[0], "load-balancing", 20));
+    assert!(wait_state(ha[1], "load-balancing", 20));
+    let Partner::Ruru(bs) = &b else {
+        unreachable!()
+    };
+    bs.signal("-STOP");
+    // A stopped partner accepts connections but never answers: the
+    // heartbeat fails after Kea's 10 s request timeout.
+    assert!(
+        wait_state(ha[0], "communication-recovery", 25),
+        "{:?}",
+        ha_state(ha[0])
+    );
+    let both = Both {
+        relay: Relay::new(relay, a.dhcp_port()),
+        ports: [a.dhcp_port(), b.dhcp_port()],
+    };
+    // Server1's clients are served meanwhile (server2's go unanswered).
+    let mut queued = Vec::new();
+    for n in 1..=12u8 {
+        if let Some((addr, port)) = both.dora(&mut Client::new(n, relay)) {
+            assert_eq!(port, a.dhcp_port());
+            queued.push(addr);
+        }
+    }
+    assert!(!queued.is_empty());
+    bs.signal("-CONT");
+    assert!(
+        wait_state(ha[0], "load-balancing", 15),
+        "{:?}",
+        ha_state(ha[0])
+    );
+    for addr in &queued {
+        assert!(
+            wait_until(Duration::from_secs(3), || lease_on(ha[1], *addr).is_some()),
+            "the queued {addr} did not reach the partner"
+        );
+    }
+}
