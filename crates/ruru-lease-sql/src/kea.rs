@@ -6,8 +6,15 @@
 //!
 //! # Versions
 //! Kea 2.2's `kea-admin db-init` makes schema 13.0 on PostgreSQL and 14.0 on
-//! MySQL/MariaDB ([`KEA_PG`], [`KEA_MYSQL`]); those are the versions ruru
-//! opens. ruru never changes a schema unless told to (`ruru db init`).
+//! MySQL/MariaDB ([`KEA_PG`], [`KEA_MYSQL`]): what `ruru db init` creates.
+//! ruru opens the schemas of Kea 2.2, 2.4, 2.6 and 3.0 as it finds them
+//! ([`PG_VERSIONS`], [`MYSQL_VERSIONS`]); what differs between them for
+//! ruru's statements is the [`Shape`] ([`shape`]): from Kea 2.4 on,
+//! DHCPv6 addresses are PostgreSQL `INET` / MySQL `BINARY(16)`. The columns
+//! later versions added (`pool_id`, `relay_id`, ...) have defaults that
+//! ruru's inserts leave to the database; the lease states Kea 3.0 added
+//! (3 released, 4 registered) are read as reclaimed and as in use.
+//! ruru never changes a schema unless told to (`ruru db init`).
 //!
 //! # ruru's former schema
 //! Before it used Kea's, ruru had a schema of its own (its versions 1.0 to
@@ -22,6 +29,46 @@ use crate::SchemaState;
 pub const KEA_PG: (u32, u32) = (13, 0);
 /// Kea 2.2's MySQL/MariaDB schema version (`kea-admin db-init mysql`).
 pub const KEA_MYSQL: (u32, u32) = (14, 0);
+
+/// The PostgreSQL schema versions ruru opens: Kea 2.2's 13.0, 2.4's 18.0,
+/// 2.6's 22.0 / 22.1 / 22.2 and 3.0's 29.0 (Kea itself refuses any
+/// other, minor included).
+pub const PG_VERSIONS: &[(u32, u32)] = &[(13, 0), (18, 0), (22, 0), (22, 1), (22, 2), (29, 0)];
+/// The MySQL/MariaDB schema versions ruru opens: Kea 2.2's 14.0, 2.4's
+/// 19.0, 2.6's 22.x and 3.0's 30.0.
+pub const MYSQL_VERSIONS: &[(u32, u32)] = &[(14, 0), (19, 0), (22, 0), (22, 1), (22, 2), (30, 0)];
+
+pub use crate::sql::{Addr6, Shape};
+
+/// The shape of schema `version` for `dialect`: DHCPv6 addresses are
+/// PostgreSQL `INET` from 18.0 and MySQL `BINARY(16)` from 19.0.
+pub fn shape(mysql: bool, version: (u32, u32)) -> Shape {
+    let addr6 = match (mysql, version >= (18, 0), version >= (19, 0)) {
+        (false, true, _) => Addr6::Inet,
+        (true, _, true) => Addr6::Binary,
+        _ => Addr6::Text,
+    };
+    Shape { addr6 }
+}
+
+/// The version of `found` when ruru opens it (one of `versions`);
+/// otherwise the error to report (naming the nearest version ruru knows).
+pub fn accept(
+    found: SchemaState,
+    versions: &[(u32, u32)],
+) -> Result<(u32, u32), crate::LeaseError> {
+    match found {
+        SchemaState::Version(v, m) if versions.contains(&(v, m)) => Ok((v, m)),
+        SchemaState::Version(v, m) if (v, m) < versions[0] => Err(crate::LeaseError::Schema {
+            found,
+            expected: versions[0],
+        }),
+        _ => Err(crate::LeaseError::Schema {
+            found,
+            expected: versions[versions.len() - 1],
+        }),
+    }
+}
 
 /// Kea 2.2's `dhcpdb_create.pgsql`, as `kea-admin` 2.2 runs it.
 pub(crate) const CREATE_PG: &str = include_str!("../schema/kea-2.2-dhcpdb_create.pgsql");
@@ -49,13 +96,15 @@ pub fn advice(found: SchemaState, expected: (u32, u32), config: &str) -> String 
             format!("the database has no schema: run `ruru db init -c {config}` (or Kea's `kea-admin db-init`)")
         }
         SchemaState::Version(v, m) if (v, m) < expected => format!(
-            "the database holds Kea's schema {v}.{m}, older than the {ev}.{em} of Kea 2.2 that this \
-             ruru uses: upgrade it with Kea's `kea-admin db-upgrade` (Kea 2.2's)"
+            "the database holds Kea's schema {v}.{m}, older than the {ev}.{em} of Kea 2.2, the \
+             oldest this ruru opens (it opens the schemas of Kea 2.2, 2.4, 2.6 and 3.0): \
+             upgrade it with the `kea-admin db-upgrade` of the Kea version your fleet runs"
         ),
         SchemaState::Version(v, m) => format!(
-            "the database holds Kea's schema {v}.{m}, of a newer Kea than this ruru supports \
-             (it uses Kea 2.2's schema {ev}.{em}); ruru never downgrades a schema: use a \
-             database made by Kea 2.2's `kea-admin db-init` or `ruru db init`"
+            "the database holds Kea's schema {v}.{m}, which this ruru does not know (it opens \
+             the schemas of Kea 2.2, 2.4, 2.6 and 3.0, the newest {ev}.{em}); ruru never \
+             changes a schema it does not know: upgrade it with the `kea-admin db-upgrade` of a \
+             released Kea 2.4, 2.6 or 3.0, or use a database made by `ruru db init`"
         ),
         SchemaState::Ruru(v, m) => format!(
             "the database holds ruru's former schema {v}.{m}, not Kea's schema {ev}.{em} that \
@@ -128,13 +177,35 @@ mod tests {
     }
 
     #[test]
+    fn kea_versions_and_their_shapes() {
+        for v in PG_VERSIONS {
+            assert_eq!(
+                accept(SchemaState::Version(v.0, v.1), PG_VERSIONS).ok(),
+                Some(*v)
+            );
+        }
+        assert!(
+            accept(SchemaState::Version(17, 0), PG_VERSIONS).is_err(),
+            "a development version"
+        );
+        assert!(accept(SchemaState::Version(29, 1), PG_VERSIONS).is_err());
+        assert!(accept(SchemaState::Missing, MYSQL_VERSIONS).is_err());
+        assert_eq!(shape(false, (13, 0)).addr6, Addr6::Text);
+        assert_eq!(shape(false, (18, 0)).addr6, Addr6::Inet);
+        assert_eq!(shape(false, (29, 0)).addr6, Addr6::Inet);
+        assert_eq!(shape(true, (14, 0)).addr6, Addr6::Text);
+        assert_eq!(shape(true, (19, 0)).addr6, Addr6::Binary);
+        assert_eq!(shape(true, (30, 0)).addr6, Addr6::Binary);
+    }
+
+    #[test]
     fn schemas_are_recognised() {
         assert_eq!(classify(None, true), SchemaState::Missing);
         assert_eq!(classify(Some((13, 0)), true), SchemaState::Version(13, 0));
         assert_eq!(classify(Some((1, 2)), false), SchemaState::Ruru(1, 2));
         let former = advice(SchemaState::Ruru(1, 2), KEA_PG, "k.json");
         assert!(former.contains("ruru db init") && !former.contains("upgrade"));
-        assert!(advice(SchemaState::Version(18, 0), KEA_PG, "k.json").contains("newer Kea"));
+        assert!(advice(SchemaState::Version(31, 0), (29, 0), "k.json").contains("does not know"));
         assert!(!advice(SchemaState::Version(12, 0), KEA_PG, "k.json").contains("ruru db upgrade"));
     }
 }

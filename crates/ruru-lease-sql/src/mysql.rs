@@ -79,8 +79,9 @@ struct Inner {
     /// Replaced as a whole when the database is back after an outage (its
     /// idle connections are dead then).
     pool: RwLock<Pool>,
-    /// The statements' texts, indexed by `Q as usize`.
-    texts: Vec<String>,
+    /// The statements' texts for the schema found, indexed by `Q as
+    /// usize` (set again with each new pool).
+    texts: RwLock<Arc<Vec<String>>>,
     /// Up or down, and the reconnection after an outage.
     health: Health,
     /// The one-lease writes waiting for a writer task ([`crate::batch`]).
@@ -173,16 +174,25 @@ fn new_pool(opts: &DbOptions) -> Result<Pool, LeaseError> {
     Ok(Pool::new(builder(opts)?.pool_opts(pool_opts)))
 }
 
-/// A new pool whose first connection works and finds the current schema.
-async fn working_pool(opts: &DbOptions) -> Result<Pool, LeaseError> {
+/// Every statement's text for a schema of `shape`.
+fn texts(shape: kea::Shape) -> Vec<String> {
+    sql::ALL_Q
+        .iter()
+        .map(|q| sql::statement(*q, Dialect::MySql, shape))
+        .collect()
+}
+
+/// A new pool whose first connection works and finds a schema ruru opens,
+/// with the statements' texts for it.
+async fn working_pool(opts: &DbOptions) -> Result<(Pool, Vec<String>), LeaseError> {
     let pool = new_pool(opts)?;
     let checked = sql::within(opts.connect_timeout, "connecting to MySQL", async {
         let mut conn = pool.get_conn().await.map_err(|e| connect_err(opts, e))?;
-        schema_state(&mut conn).await?.check(kea::KEA_MYSQL)
+        kea::accept(schema_state(&mut conn).await?, kea::MYSQL_VERSIONS)
     })
     .await;
     match checked {
-        Ok(()) => Ok(pool),
+        Ok(version) => Ok((pool, texts(kea::shape(true, version)))),
         Err(e) => {
             tokio::spawn(pool.disconnect());
             Err(e)
@@ -214,6 +224,10 @@ enum Failure {
 }
 
 impl Inner {
+    fn texts(&self) -> Arc<Vec<String>> {
+        self.texts.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
     fn pool(&self) -> Pool {
         match self.pool.read() {
             Ok(p) => p.clone(),
@@ -235,7 +249,8 @@ impl Inner {
 
     /// Swaps in a new, checked pool (to end an outage).
     async fn replace_pool(&self) -> Result<(), LeaseError> {
-        let fresh = working_pool(&self.opts).await?;
+        let (fresh, texts) = working_pool(&self.opts).await?;
+        *self.texts.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(texts);
         let old = match self.pool.write() {
             Ok(mut p) => std::mem::replace(&mut *p, fresh),
             Err(poisoned) => std::mem::replace(&mut *poisoned.into_inner(), fresh),
@@ -268,7 +283,7 @@ impl Inner {
                 return Err(Failure::Connection(e));
             }
         };
-        let text = self.texts[q as usize].clone();
+        let text = self.texts()[q as usize].clone();
         let Ok(r) = bounded(q, limit, f(conn, text)).await else {
             return Err(Failure::Connection(LeaseError::Database(format!(
                 "no answer from MySQL within {limit:?}"
@@ -372,9 +387,10 @@ impl Inner {
         if batch.len() == 1 {
             return self.write_each(epoch, batch).await;
         }
+        let texts = self.texts();
         let statements: Vec<(String, Vec<Value>)> = batch
             .iter()
-            .map(|w| (self.texts[w.q as usize].clone(), values(w.params.clone())))
+            .map(|w| (texts[w.q as usize].clone(), values(w.params.clone())))
             .collect();
         let limit = self.opts.connect_timeout;
         let r = self
@@ -455,7 +471,7 @@ async fn migrate_on(conn: &mut Conn, create: bool) -> Result<SchemaState, LeaseE
             schema_state(conn).await
         }
         found if create => Ok(found),
-        found => found.check(kea::KEA_MYSQL).map(|()| found),
+        found => kea::accept(found, kea::MYSQL_VERSIONS).map(|_| found),
     }
 }
 
@@ -482,20 +498,23 @@ impl MySqlStore {
     pub fn open(opts: &DbOptions) -> Result<Self, LeaseError> {
         let bridge = Bridge::new("ruru-mysql")?;
         let o = opts.clone();
-        let (pool, failed) = match bridge.run(async move { working_pool(&o).await }) {
-            Ok(pool) => (pool, None),
+        let (pool, texts, failed) = match bridge.run(async move { working_pool(&o).await }) {
+            Ok((pool, texts)) => (pool, texts, None),
             Err(e @ LeaseError::Schema { .. }) => return Err(e),
-            Err(e) if opts.retry_on_startup => (new_pool(opts)?, Some(e)),
+            // Kea 2.2's statements until the database is reached (the
+            // recovery sets those of the schema it finds).
+            Err(e) if opts.retry_on_startup => (
+                new_pool(opts)?,
+                texts(kea::shape(true, kea::KEA_MYSQL)),
+                Some(e),
+            ),
             Err(e) => return Err(e),
         };
         let port = opts.port.unwrap_or(3306);
         let inner = Arc::new(Inner {
             opts: opts.clone(),
             pool: RwLock::new(pool),
-            texts: sql::ALL_Q
-                .iter()
-                .map(|q| sql::statement(*q, Dialect::MySql))
-                .collect(),
+            texts: RwLock::new(Arc::new(texts)),
             health: Health::new(format!("mysql://{}:{port}/{}", opts.host, opts.name), opts),
             batches: Batches::new(),
         });

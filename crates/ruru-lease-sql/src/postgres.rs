@@ -277,13 +277,21 @@ async fn connect_client(config: &PgConnect) -> Result<Client, LeaseError> {
 /// not as a statement that cannot be prepared).
 async fn connect(config: &PgConnect, check_schema: bool) -> Result<Conn, LeaseError> {
     let client = connect_client(config).await?;
-    if check_schema {
-        schema_state(&client).await?.check(kea::KEA_PG)?;
-    }
+    // Each connection reads the schema's version: its statements depend on
+    // it (see `kea::shape`). A version ruru does not open is an error only
+    // where the schema is checked; elsewhere the statements fail to
+    // prepare and say why.
+    let found = schema_state(&client).await?;
+    let version = match kea::accept(found, kea::PG_VERSIONS) {
+        Ok(v) => v,
+        Err(e) if check_schema => return Err(e),
+        Err(_) => kea::KEA_PG,
+    };
+    let shape = kea::shape(false, version);
     // Sent together: one round trip's wait for all of them.
     let texts: Vec<String> = sql::ALL_Q
         .iter()
-        .map(|q| sql::statement(*q, Dialect::Postgres))
+        .map(|q| sql::statement(*q, Dialect::Postgres, shape))
         .collect();
     let stmts = futures_util::future::try_join_all(texts.iter().map(|t| client.prepare(t)))
         .await
@@ -764,7 +772,7 @@ fn migrate(opts: &DbOptions, create: bool) -> Result<SchemaState, LeaseError> {
                     schema_state(&client).await
                 }
                 found if create => Ok(found),
-                found => found.check(kea::KEA_PG).map(|()| found),
+                found => kea::accept(found, kea::PG_VERSIONS).map(|_| found),
             }
         }
         .await;

@@ -480,6 +480,7 @@ mod statements;
 
 pub(crate) use rows::*;
 pub(crate) use statements::*;
+pub use statements::{Addr6, Shape};
 
 // --- Helpers ---
 
@@ -873,14 +874,14 @@ mod tests {
     #[test]
     fn statements_number_their_placeholders_for_postgres() {
         assert_eq!(
-            statement(Q::Get6, Dialect::Postgres),
+            statement(Q::Get6, Dialect::Postgres, Shape::default()),
             format!(
                 "SELECT {} FROM lease6 WHERE address = $1 AND lease_type = $2",
                 COLS6.replace("expire", "extract(epoch from expire)::bigint")
             )
         );
         assert_eq!(
-            statement(Q::Delete4, Dialect::MySql),
+            statement(Q::Delete4, Dialect::MySql, Shape::default()),
             "DELETE FROM lease4 WHERE address = ?"
         );
     }
@@ -898,16 +899,15 @@ mod tests {
             (Q::Update6If, update6_if_params(&l6, &l6).len()),
         ];
         for (q, n) in cases {
-            let text = statement(q, Dialect::MySql);
+            let text = statement(q, Dialect::MySql, Shape::default());
             assert_eq!(text.matches('?').count(), n, "{q:?}: {text}");
-            assert!(statement(q, Dialect::Postgres).contains(&format!("${n}")));
+            assert!(statement(q, Dialect::Postgres, Shape::default()).contains(&format!("${n}")));
         }
         // The key goes last, in the WHERE clause's order.
         let p = update6_params(&l6);
         assert_eq!(p[p.len() - 2..], [addr6(l6.address), type6(l6.lease_type)]);
-        assert!(
-            statement(Q::Update6, Dialect::MySql).ends_with("WHERE address = ? AND lease_type = ?")
-        );
+        assert!(statement(Q::Update6, Dialect::MySql, Shape::default())
+            .ends_with("WHERE address = ? AND lease_type = ?"));
     }
 
     /// A row as a test double, with the values a backend would return.
@@ -995,9 +995,9 @@ mod tests {
             host4_of(&Fake(row)),
             Err("dhcp_identifier_type 9 is unknown".into())
         );
-        let text = statement(Q::HostGet4, Dialect::MySql);
+        let text = statement(Q::HostGet4, Dialect::MySql, Shape::default());
         assert_eq!(text.matches('?').count(), host_get_params(1, &[]).len());
-        let add = statement(Q::HostAdd4, Dialect::Postgres);
+        let add = statement(Q::HostAdd4, Dialect::Postgres, Shape::default());
         assert!(add.contains(&format!(
             "${}",
             host_values(&Host4::new(IdType::Duid, vec![1], 1)).len()
@@ -1005,7 +1005,7 @@ mod tests {
         assert!(!add.contains("host_id"));
         assert!(add.contains("$1::bytea"));
         assert_eq!(
-            statement(Q::HostAddOpt4, Dialect::MySql)
+            statement(Q::HostAddOpt4, Dialect::MySql, Shape::default())
                 .matches('?')
                 .count(),
             option_values(
@@ -1066,12 +1066,49 @@ mod tests {
         ];
         for (q, n) in cases {
             assert_eq!(
-                statement(q, Dialect::MySql).matches('?').count(),
+                statement(q, Dialect::MySql, Shape::default())
+                    .matches('?')
+                    .count(),
                 n,
                 "{q:?}"
             );
         }
         assert_eq!(res6_of(&h), vec![Res6::Address(a)]);
+    }
+
+    #[test]
+    fn kea_2_4_statements_convert_dhcpv6_addresses() {
+        let inet = Shape { addr6: Addr6::Inet };
+        let bin = Shape {
+            addr6: Addr6::Binary,
+        };
+        for q in ALL_Q {
+            let plain = statement(q, Dialect::MySql, Shape::default());
+            let my = statement(q, Dialect::MySql, bin);
+            let pg = statement(q, Dialect::Postgres, inet);
+            // The same parameters, in the same order.
+            assert_eq!(plain.matches('?').count(), my.matches('?').count(), "{q:?}");
+            let v6 = format!("{q:?}").contains('6');
+            if v6 && plain.contains("address") {
+                assert!(!my.contains("address = ?"), "{q:?}: {my}");
+                assert!(!pg.contains("address = $"), "{q:?}: {pg}");
+                if plain.starts_with("SELECT") {
+                    assert!(my.contains("INET6_NTOA("), "{q:?}: {my}");
+                    assert!(pg.contains("host("), "{q:?}: {pg}");
+                }
+            } else {
+                assert_eq!(plain, my, "{q:?}: not a DHCPv6 address statement");
+            }
+        }
+        assert_eq!(
+            statement(Q::Get6, Dialect::Postgres, inet),
+            statement(Q::Get6, Dialect::Postgres, Shape::default())
+                .replace("SELECT address,", "SELECT host(address) AS address,")
+                .replace("address = $1", "address = CAST($1::text AS inet)")
+        );
+        assert!(statement(Q::Add6, Dialect::MySql, bin).contains("VALUES (INET6_ATON(?), ?"));
+        assert!(statement(Q::HostAddRes6, Dialect::Postgres, inet)
+            .contains("SELECT CAST($1::text AS inet), $2::smallint"));
     }
 
     #[test]

@@ -140,7 +140,8 @@ fn run(
             .map_err(|_| Instant::now());
     }
     let conn = slot.conn.as_mut().ok()?;
-    let text = inner.texts[q as usize].as_str();
+    let texts = inner.texts();
+    let text = texts[q as usize].as_str();
     // A one-lease read gets `connect_timeout`, as on the pool.
     let answer = rt.block_on(bounded(
         q,

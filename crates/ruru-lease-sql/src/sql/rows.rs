@@ -55,12 +55,20 @@ pub(super) fn num<T: TryFrom<i64>>(r: &impl SqlRow, i: usize, column: &str) -> R
     T::try_from(n).map_err(|_| format!("{column} {n} out of range"))
 }
 
+/// A lease's `state`. Kea 3.0's schema adds 3 (released: a lease Kea
+/// keeps for the client after a RELEASE, free for anyone) and 4
+/// (registered: an address a client registered, RFC 9686, not to be
+/// given out): read as expired-reclaimed and as in use.
 pub(super) fn state_of(r: &impl SqlRow, i: usize) -> Result<LeaseState, String> {
     let code = r.int(i)?;
-    u32::try_from(code)
-        .ok()
-        .and_then(LeaseState::from_code)
-        .ok_or_else(|| format!("state {code} is unknown"))
+    match code {
+        3 => Ok(LeaseState::ExpiredReclaimed),
+        4 => Ok(LeaseState::Default),
+        _ => u32::try_from(code)
+            .ok()
+            .and_then(LeaseState::from_code)
+            .ok_or_else(|| format!("state {code} is unknown")),
+    }
 }
 
 /// ruru's `expire` (Unix seconds) of Kea's: Kea stores `cltt` instead of

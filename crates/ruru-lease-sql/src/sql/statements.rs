@@ -4,6 +4,26 @@
 
 use super::*;
 
+/// How a schema version stores DHCPv6 addresses (`lease6.address`,
+/// `ipv6_reservations.address`): as text up to Kea 2.2's schema, as
+/// PostgreSQL's `INET` from 18.0 (Kea 2.4), as MySQL's `BINARY(16)` from
+/// 19.0 (Kea 2.4). ruru binds and reads them as text either way: the
+/// statements convert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Addr6 {
+    #[default]
+    Text,
+    Inet,
+    Binary,
+}
+
+/// What of a schema version changes our statements (see
+/// [`crate::kea::shape`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Shape {
+    pub addr6: Addr6,
+}
+
 /// Where the two SQL dialects differ in our statements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Dialect {
@@ -212,8 +232,73 @@ pub(super) fn insert(table: &str, cols: &str, d: Dialect) -> String {
     }
 }
 
-/// The text of `q` in dialect `d` (PostgreSQL's placeholders numbered).
-pub(crate) fn statement(q: Q, d: Dialect) -> String {
+/// The text of `q` in dialect `d` for a schema of shape `shape`
+/// (PostgreSQL's placeholders numbered).
+pub(crate) fn statement(q: Q, d: Dialect, shape: Shape) -> String {
+    let text = addr6(q, statement_text(q, d), shape);
+    match d {
+        Dialect::MySql => text,
+        Dialect::Postgres => numbered(&text),
+    }
+}
+
+/// `text` of `q` with its DHCPv6 addresses converted to and from the
+/// schema's column type ([`Addr6`]): read as text (`AS address`, the rows
+/// are read by position), written from a text parameter.
+fn addr6(q: Q, text: String, shape: Shape) -> String {
+    let (read, write): (fn(&str) -> String, &str) = match shape.addr6 {
+        Addr6::Text => return text,
+        Addr6::Inet => (|c| format!("host({c})"), "CAST(?::text AS inet)"),
+        Addr6::Binary => (|c| format!("INET6_NTOA({c})"), "INET6_ATON(?)"),
+    };
+    let cond = format!("address = {write}");
+    match q {
+        Q::Get6
+        | Q::ByDuidIaid6
+        | Q::ByDuid6
+        | Q::Add6
+        | Q::Update6
+        | Q::Update6If
+        | Q::Delete6
+        | Q::Expired6
+        | Q::All6 => text
+            .replacen(
+                "SELECT address,",
+                &format!("SELECT {} AS address,", read("address")),
+                1,
+            )
+            .replacen("VALUES (?", &format!("VALUES ({write}"), 1)
+            .replace("address = ?", &cond),
+        Q::HostGet6
+        | Q::HostByAddr6
+        | Q::HostAll6
+        | Q::HostDelAddr6
+        | Q::HostByName6
+        | Q::HostById6
+        | Q::HostByAddrAny6 => text
+            .replacen(
+                "r.address,",
+                &format!("{} AS address,", read("r.address")),
+                1,
+            )
+            .replace("address = ?", &cond),
+        Q::HostAddRes6 => {
+            // The first value is the address (a typed placeholder on
+            // PostgreSQL).
+            let first = ["SELECT ?::varchar,", "SELECT ?,"]
+                .into_iter()
+                .find(|f| text.contains(f))
+                .unwrap_or("SELECT ?,");
+            text.replacen(first, &format!("SELECT {write},"), 1)
+                .replace("address = ?", &cond)
+        }
+        _ => text,
+    }
+}
+
+/// The text of `q` in dialect `d` with `?` placeholders, for Kea 2.2's
+/// schema.
+fn statement_text(q: Q, d: Dialect) -> String {
     let update4 = format!(
         "UPDATE lease4 SET {} WHERE address = ?",
         each(COLS4, d, |i| i != 0)
@@ -397,10 +482,7 @@ pub(crate) fn statement(q: Q, d: Dialect) -> String {
              (SELECT host_id FROM ipv6_reservations WHERE address = ?) {order6}"
         ),
     };
-    match d {
-        Dialect::MySql => text,
-        Dialect::Postgres => numbered(&text),
-    }
+    text
 }
 
 /// `?` → `$1`, `$2`, ... (our statements have no `?` in literals).
