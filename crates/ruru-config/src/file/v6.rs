@@ -76,6 +76,11 @@ pub struct SharedNetwork6 {
     /// Kea's lease caching: the most seconds a lease may have aged and
     /// still be reused without a write (0 turns caching off).
     pub cache_max_age: Option<u32>,
+    /// Kea's `store-extended-info`: the relay information of a relayed
+    /// query (each relay's hop count, link and peer addresses and options)
+    /// is kept in the lease's user context, as Kea 2.2 keeps it
+    /// (`{ "ISC": { "relays": [ ... ] } }`). Default false.
+    pub store_extended_info: Option<bool>,
     pub rapid_commit: Option<bool>,
     /// See [`SharedNetwork4::client_class`].
     pub client_class: Option<String>,
@@ -171,6 +176,11 @@ pub struct Dhcp6 {
     /// Kea's lease caching: the most seconds a lease may have aged and
     /// still be reused without a write (0 turns caching off).
     pub cache_max_age: Option<u32>,
+    /// Kea's `store-extended-info`: the relay information of a relayed
+    /// query (each relay's hop count, link and peer addresses and options)
+    /// is kept in the lease's user context, as Kea 2.2 keeps it
+    /// (`{ "ISC": { "relays": [ ... ] } }`). Default false.
+    pub store_extended_info: Option<bool>,
     /// Seconds a declined address stays unusable. Default 86400.
     pub decline_probation_period: Option<u32>,
     /// Lease reclamation timing. Default: Kea's defaults.
@@ -428,6 +438,11 @@ pub struct Subnet6 {
     /// Kea's lease caching: the most seconds a lease may have aged and
     /// still be reused without a write (0 turns caching off).
     pub cache_max_age: Option<u32>,
+    /// Kea's `store-extended-info`: the relay information of a relayed
+    /// query (each relay's hop count, link and peer addresses and options)
+    /// is kept in the lease's user context, as Kea 2.2 keeps it
+    /// (`{ "ISC": { "relays": [ ... ] } }`). Default false.
+    pub store_extended_info: Option<bool>,
     /// Two-message exchange (RFC 8415 §18.2.1) for clients asking for it.
     /// Default false. (Kea has no global `rapid-commit`.)
     pub rapid_commit: Option<bool>,

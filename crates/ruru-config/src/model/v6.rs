@@ -219,6 +219,9 @@ pub struct Subnet6 {
     pub id: u32,
     /// `cache-threshold` / `cache-max-age`, inherited.
     pub cache: super::LeaseCache,
+    /// `store-extended-info`, inherited: keep the relays of a relayed
+    /// query in the lease's user context.
+    pub store_extended_info: bool,
     pub addr: Ipv6Addr,
     pub prefix_len: u8,
     pub pools: Vec<Pool6>,

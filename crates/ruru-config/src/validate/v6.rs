@@ -69,6 +69,8 @@ struct Globals6 {
     /// The `ddns-*` parameters in force.
     ddns: std::sync::Arc<crate::model::DdnsParams>,
     cache: crate::model::LeaseCache,
+    /// `store-extended-info`.
+    store_extended_info: bool,
 }
 
 impl Globals6 {
@@ -155,6 +157,7 @@ pub(super) fn dhcp6(v: &mut V, d: file::Dhcp6) -> Dhcp6 {
             d.cache_max_age,
             Default::default(),
         ),
+        store_extended_info: d.store_extended_info.unwrap_or(false),
     };
     ip_reservations_unique(v, P, d.ip_reservations_unique);
     g.preferred = check_preferred(v, P, &Origin::section(P), &g, preferred_explicit, &[]);
@@ -601,6 +604,7 @@ fn network(v: &mut V, p: &str, n: &file::SharedNetwork6, g: &Globals6) -> Networ
         host_modes: host_modes(v, p, &mode_keys!(n), g.host_modes),
         ddns: ddns_params(v, p, &ddns_keys!(n), &g.ddns),
         cache: crate::model::LeaseCache::inherit(n.cache_threshold, n.cache_max_age, g.cache),
+        store_extended_info: n.store_extended_info.unwrap_or(g.store_extended_info),
     };
     if !r.preferred_explicit {
         r.preferred = Lifetime {
@@ -749,6 +753,7 @@ fn subnet(
         host_modes: host_modes(v, p, &mode_keys!(s), g.host_modes),
         ddns: ddns_params(v, p, &ddns_keys!(s), &g.ddns),
         cache: crate::model::LeaseCache::inherit(s.cache_threshold, s.cache_max_age, g.cache),
+        store_extended_info: s.store_extended_info.unwrap_or(g.store_extended_info),
     };
     if !r.preferred_explicit {
         // Start again from Kea's default: a subnet's own (longer) valid
@@ -832,6 +837,7 @@ fn subnet(
     Subnet6 {
         id,
         cache: r.cache,
+        store_extended_info: r.store_extended_info,
         addr: net.addr(),
         prefix_len: net.prefix_len(),
         pools,

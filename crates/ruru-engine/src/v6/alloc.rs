@@ -376,10 +376,46 @@ impl Engine6 {
             hostname: name.hostname,
             hwaddr,
             state: LeaseState::Default,
-            user_context: String::new(),
+            user_context: Self::extended_info(ctx),
             hwtype,
             hwaddr_source,
         }
+    }
+
+    /// Kea's `store-extended-info`: the relays of a relayed query in the
+    /// lease's user context, as kea-dhcp6 2.2 writes it (checked against
+    /// its lease file with a two-hop Relay-forward):
+    /// `{ "ISC": { "relays": [ { "hop": 1, "link": "...", "options":
+    /// "0x...", "peer": "..." }, ... ] } }`, outermost relay first, each
+    /// relay's options but the Relay Message in order of code in
+    /// upper-case hex (`options` left out when it has none). Empty when
+    /// off or not relayed.
+    fn extended_info(ctx: &Ctx<'_>) -> String {
+        use std::fmt::Write as _;
+        if !ctx.subnet.store_extended_info || ctx.q.relays.is_empty() {
+            return String::new();
+        }
+        let mut out = String::from("{ \"ISC\": { \"relays\": [ ");
+        for (i, r) in ctx.q.relays.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            let _ = write!(
+                out,
+                "{{ \"hop\": {}, \"link\": \"{}\", ",
+                r.hop_count, r.link_addr
+            );
+            if !r.options.is_empty() {
+                out.push_str("\"options\": \"0x");
+                for b in r.options_by_code().concat() {
+                    let _ = write!(out, "{b:02X}");
+                }
+                out.push_str("\", ");
+            }
+            let _ = write!(out, "\"peer\": \"{}\" }}", r.peer_addr);
+        }
+        out.push_str(" ] } }");
+        out
     }
 
     /// Kea's lease caching (`cache-threshold`, `cache-max-age`): the

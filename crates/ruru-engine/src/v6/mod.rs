@@ -404,6 +404,7 @@ impl Engine6 {
             subnet_collection: std::sync::OnceLock::new(),
             no_subnet: Subnet6 {
                 cache: Default::default(),
+                store_extended_info: false,
                 id: 0,
                 addr: Ipv6Addr::UNSPECIFIED,
                 prefix_len: 128,
