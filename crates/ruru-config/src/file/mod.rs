@@ -174,6 +174,9 @@ pub struct Dhcp4 {
     /// 2.2 keeps it (`{ "ISC": { "relay-agent-info": "0x..." } }`). Default
     /// false.
     pub store_extended_info: Option<bool>,
+    /// Kea's `allocator` (Kea 2.4+): `iterative` (the default) or
+    /// `random`; `flq` is refused as not supported yet.
+    pub allocator: Option<String>,
     /// The subnets, in selection order.
     #[serde(default, deserialize_with = "objects")]
     pub subnet4: Option<Vec<Subnet4>>,
@@ -821,6 +824,9 @@ pub struct Subnet4 {
     /// 2.2 keeps it (`{ "ISC": { "relay-agent-info": "0x..." } }`). Default
     /// false.
     pub store_extended_info: Option<bool>,
+    /// Kea's `allocator` (Kea 2.4+): `iterative` (the default) or
+    /// `random`; `flq` is refused as not supported yet.
+    pub allocator: Option<String>,
     pub authoritative: Option<bool>,
     pub match_client_id: Option<bool>,
     pub next_server: Option<String>,
@@ -913,6 +919,9 @@ pub struct SharedNetwork4 {
     /// 2.2 keeps it (`{ "ISC": { "relay-agent-info": "0x..." } }`). Default
     /// false.
     pub store_extended_info: Option<bool>,
+    /// Kea's `allocator` (Kea 2.4+): `iterative` (the default) or
+    /// `random`; `flq` is refused as not supported yet.
+    pub allocator: Option<String>,
     pub authoritative: Option<bool>,
     pub match_client_id: Option<bool>,
     pub next_server: Option<String>,

@@ -81,6 +81,13 @@ pub struct SharedNetwork6 {
     /// is kept in the lease's user context, as Kea 2.2 keeps it
     /// (`{ "ISC": { "relays": [ ... ] } }`). Default false.
     pub store_extended_info: Option<bool>,
+    /// Kea's `allocator` (Kea 2.4+) for addresses: `iterative` (the
+    /// default) or `random`.
+    pub allocator: Option<String>,
+    /// Kea's `pd-allocator` (Kea 2.4+) for delegated prefixes:
+    /// `iterative` (the default) or `random`; `flq` is refused as not
+    /// supported yet.
+    pub pd_allocator: Option<String>,
     pub rapid_commit: Option<bool>,
     /// See [`SharedNetwork4::client_class`].
     pub client_class: Option<String>,
@@ -181,6 +188,13 @@ pub struct Dhcp6 {
     /// is kept in the lease's user context, as Kea 2.2 keeps it
     /// (`{ "ISC": { "relays": [ ... ] } }`). Default false.
     pub store_extended_info: Option<bool>,
+    /// Kea's `allocator` (Kea 2.4+) for addresses: `iterative` (the
+    /// default) or `random`.
+    pub allocator: Option<String>,
+    /// Kea's `pd-allocator` (Kea 2.4+) for delegated prefixes:
+    /// `iterative` (the default) or `random`; `flq` is refused as not
+    /// supported yet.
+    pub pd_allocator: Option<String>,
     /// Seconds a declined address stays unusable. Default 86400.
     pub decline_probation_period: Option<u32>,
     /// Lease reclamation timing. Default: Kea's defaults.
@@ -443,6 +457,13 @@ pub struct Subnet6 {
     /// is kept in the lease's user context, as Kea 2.2 keeps it
     /// (`{ "ISC": { "relays": [ ... ] } }`). Default false.
     pub store_extended_info: Option<bool>,
+    /// Kea's `allocator` (Kea 2.4+) for addresses: `iterative` (the
+    /// default) or `random`.
+    pub allocator: Option<String>,
+    /// Kea's `pd-allocator` (Kea 2.4+) for delegated prefixes:
+    /// `iterative` (the default) or `random`; `flq` is refused as not
+    /// supported yet.
+    pub pd_allocator: Option<String>,
     /// Two-message exchange (RFC 8415 §18.2.1) for clients asking for it.
     /// Default false. (Kea has no global `rapid-commit`.)
     pub rapid_commit: Option<bool>,

@@ -124,6 +124,8 @@ pub struct Subnet4 {
     /// `store-extended-info`, inherited: keep option 82 in the lease's
     /// user context.
     pub store_extended_info: bool,
+    /// `allocator`, inherited.
+    pub allocator: super::Allocator,
     /// Network address (host bits zero).
     pub addr: Ipv4Addr,
     pub prefix_len: u8,

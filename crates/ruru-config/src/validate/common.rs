@@ -409,3 +409,43 @@ pub(super) fn loggers(
     }
     out
 }
+
+/// Kea's `allocator` of the object at `p` (Kea 2.4+): `iterative` or
+/// `random`, else what it inherits.
+pub(super) fn allocator(
+    v: &mut V,
+    p: &str,
+    value: Option<&str>,
+    inherited: model::Allocator,
+) -> model::Allocator {
+    allocator_named(v, p, "allocator", value, inherited)
+}
+
+/// [`allocator`] for the key `key` (`allocator` or `pd-allocator`).
+pub(super) fn allocator_named(
+    v: &mut V,
+    p: &str,
+    key: &str,
+    value: Option<&str>,
+    inherited: model::Allocator,
+) -> model::Allocator {
+    match value {
+        None => inherited,
+        Some("iterative") => model::Allocator::Iterative,
+        Some("random") => model::Allocator::Random,
+        Some("flq") => {
+            v.err(
+                format!("{p}.{key}"),
+                format!("not supported yet: {p}.{key} \"flq\" (Kea's free lease queue allocator); expected \"iterative\" or \"random\""),
+            );
+            inherited
+        }
+        Some(other) => {
+            v.err(
+                format!("{p}.{key}"),
+                format!("`{other}` is not an allocator: expected \"iterative\" or \"random\" (Kea also knows \"flq\")"),
+            );
+            inherited
+        }
+    }
+}

@@ -56,6 +56,7 @@ struct Globals {
     ddns: Arc<model::DdnsParams>,
     cache: model::LeaseCache,
     store_extended_info: bool,
+    allocator: model::Allocator,
 }
 
 impl Globals {
@@ -138,6 +139,7 @@ pub(super) fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
         host_modes: host_modes(v, P, &mode_keys!(d), HostModes::default()),
         cache: model::LeaseCache::inherit(d.cache_threshold, d.cache_max_age, Default::default()),
         store_extended_info: d.store_extended_info.unwrap_or(false),
+        allocator: super::common::allocator(v, P, d.allocator.as_deref(), Default::default()),
         ddns,
     };
     ip_reservations_unique(v, P, d.ip_reservations_unique);
@@ -428,6 +430,7 @@ fn network(v: &mut V, p: &str, n: &file::SharedNetwork4, g: &Globals) -> Network
         ddns: ddns_params(v, p, &ddns_keys!(n), &g.ddns),
         cache: model::LeaseCache::inherit(n.cache_threshold, n.cache_max_age, g.cache),
         store_extended_info: n.store_extended_info.unwrap_or(g.store_extended_info),
+        allocator: super::common::allocator(v, p, n.allocator.as_deref(), g.allocator),
     };
     let own_lifetime = n.valid_lifetime.is_some()
         || n.min_valid_lifetime.is_some()
@@ -548,6 +551,7 @@ fn subnet(
         ddns: ddns_params(v, p, &ddns_keys!(s), &g.ddns),
         cache: model::LeaseCache::inherit(s.cache_threshold, s.cache_max_age, g.cache),
         store_extended_info: s.store_extended_info.unwrap_or(g.store_extended_info),
+        allocator: super::common::allocator(v, p, s.allocator.as_deref(), g.allocator),
     };
     let own_lifetime = s.valid_lifetime.is_some()
         || s.min_valid_lifetime.is_some()
@@ -583,6 +587,7 @@ fn subnet(
         id,
         cache: r.cache,
         store_extended_info: r.store_extended_info,
+        allocator: r.allocator,
         addr: net.addr(),
         prefix_len: net.prefix_len(),
         pools,

@@ -5,7 +5,10 @@
 //! pool search is iterative from a per-pool cursor that only moves forward, so
 //! successive clients get successive addresses without rescanning the pool
 //! from its start (a /16 pool stays fast; the cost per allocation grows only
-//! with the fraction of the pool in use, never with its size).
+//! with the fraction of the pool in use, never with its size). With Kea's
+//! `"allocator": "random"`, each pool is first walked in a pseudo-random
+//! order ([`Cursor::search_random`]), the iterative search taking over
+//! when a few tries find nothing free.
 
 use crate::cursor::{Candidate, Cursor};
 use crate::rng::Rng;
@@ -137,20 +140,33 @@ pub struct PoolCursors {
     cursors: Vec<Cursor>,
     /// Spread cursors: the generator their random places come from.
     spread: Option<Arc<Rng>>,
+    /// Kea's random allocator: the generator of the pool a search starts
+    /// with (the cursors hold their permutations' keys).
+    random: Option<Arc<Rng>>,
 }
 
 impl PoolCursors {
     /// `spread`: the lease database is shared with other servers, and the
     /// cursors' random places come from this generator (see
     /// [`crate::cursor`]).
-    pub fn new(subnet: &Subnet4, spread: Option<Arc<Rng>>) -> Self {
+    /// `rng`: the engine's generator, drawn from when the subnet's
+    /// `allocator` is `random`.
+    pub fn new(subnet: &Subnet4, spread: Option<Arc<Rng>>, rng: &Arc<Rng>) -> Self {
+        let random = (subnet.allocator == ruru_config::Allocator::Random).then(|| Arc::clone(rng));
         PoolCursors {
             cursors: subnet
                 .pools
                 .iter()
-                .map(|_| Cursor::new(spread.as_deref()))
+                .map(|_| {
+                    let c = Cursor::new(spread.as_deref());
+                    match &random {
+                        Some(r) => c.with_key(r),
+                        None => c,
+                    }
+                })
                 .collect(),
             spread,
+            random,
         }
     }
 
@@ -209,6 +225,55 @@ impl PoolCursors {
         // Pool addresses: checked against reservations unless Kea's
         // flags say otherwise (see `checks_reservations`).
         let checks = subnet.host_modes.in_subnet && !subnet.host_modes.out_of_pool;
+        // What one address is to this client.
+        let one = |addr: Ipv4Addr| {
+            if is_network_or_broadcast(subnet, addr)
+                || exclude_24 && matches!(addr.octets()[3], 0 | 255)
+                || checks && subnet.reservations.by_address(addr).is_some()
+            {
+                return Candidate::Skip;
+            }
+            let c = match store.get4(addr) {
+                None => Candidate::Free,
+                Some(l)
+                    if l.expired(now)
+                        || key.owns(&l) && l.state != ruru_lease::LeaseState::Declined =>
+                {
+                    Candidate::Free
+                }
+                Some(_) => Candidate::Taken,
+            };
+            if matches!(c, Candidate::Free)
+                && checks
+                && !hosts.is_empty()
+                && hosts.reserved_for_other(subnet.id, addr, None)
+            {
+                return Candidate::Skip;
+            }
+            c
+        };
+        // Kea's random allocator: a random pool first, then the others,
+        // each walked in its permutation; a pool where a few tries find
+        // nothing free is left to the iterative search below.
+        if let Some(rng) = &self.random {
+            let n = subnet.pools.len();
+            let first = usize::try_from(rng.next_u64() % n.max(1) as u64).unwrap_or(0);
+            for k in 0..n {
+                let i = (first + k) % n;
+                let (pool, cursor) = (&subnet.pools[i], &self.cursors[i]);
+                if !pool_ok(pool) {
+                    continue;
+                }
+                let start = u32::from(pool.start);
+                let found = cursor.search_random(u128::from(pool.size()), |off| {
+                    let a = start.checked_add(u32::try_from(off).ok()?)?;
+                    Some(one(Ipv4Addr::from(a)))
+                });
+                if let Some(a) = found.and_then(|off| start.checked_add(u32::try_from(off).ok()?)) {
+                    return Some(Ipv4Addr::from(a));
+                }
+            }
+        }
         for by_blocks in [true, false] {
             for (pool, cursor) in subnet.pools.iter().zip(&self.cursors) {
                 // A pool whose client-class guard the client fails is never
@@ -239,31 +304,7 @@ impl PoolCursors {
                             return Some(Candidate::TakenRun(u64::try_from(run).ok()?));
                         }
                     }
-                    let addr = Ipv4Addr::from(a);
-                    if is_network_or_broadcast(subnet, addr)
-                        || exclude_24 && matches!(addr.octets()[3], 0 | 255)
-                        || checks && subnet.reservations.by_address(addr).is_some()
-                    {
-                        return Some(Candidate::Skip);
-                    }
-                    let c = match store.get4(addr) {
-                        None => Candidate::Free,
-                        Some(l)
-                            if l.expired(now)
-                                || key.owns(&l) && l.state != ruru_lease::LeaseState::Declined =>
-                        {
-                            Candidate::Free
-                        }
-                        Some(_) => Candidate::Taken,
-                    };
-                    if matches!(c, Candidate::Free)
-                        && checks
-                        && !hosts.is_empty()
-                        && hosts.reserved_for_other(subnet.id, addr, None)
-                    {
-                        return Some(Candidate::Skip);
-                    }
-                    Some(c)
+                    Some(one(Ipv4Addr::from(a)))
                 });
                 if let Some(off) = found {
                     if let Ok(a) = u32::try_from(start + off) {

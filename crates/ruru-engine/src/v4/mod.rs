@@ -256,7 +256,7 @@ impl Engine4 {
         let cursors = cfg
             .subnets
             .iter()
-            .map(|s| PoolCursors::new(s, spread.clone()))
+            .map(|s| PoolCursors::new(s, spread.clone(), &opts.rng))
             .collect();
         let classify = !cfg.client_classes.is_empty()
             || opts.hooks.is_some()

@@ -150,6 +150,15 @@ impl Engine6 {
         let size = pool.size();
         let start = u128::from(pool.start);
         let addr = |off: u128| Ipv6Addr::from(start.wrapping_add(off));
+        if ctx.subnet.allocator == ruru_config::Allocator::Random {
+            // Kea's random allocator; a nearly full pool is scanned below.
+            let found = cur.search_random(size, |off| {
+                Some(self.candidate(store, ctx, LeaseType6::Na, addr(off), iaid))
+            });
+            if let Some(off) = found {
+                return Some(addr(off));
+            }
+        }
         cur.search(size, self.spread.as_deref(), |off| {
             let a = addr(off);
             Some(self.candidate(store, ctx, LeaseType6::Na, a, iaid))
@@ -221,6 +230,16 @@ impl Engine6 {
         iaid: u32,
     ) -> Option<Ipv6Addr> {
         let size = pool.size();
+        if ctx.subnet.pd_allocator == ruru_config::Allocator::Random {
+            // Kea's random allocator; a nearly full pool is scanned below.
+            let found = cur.search_random(size, |off| {
+                let p = pool.nth(off)?;
+                Some(self.candidate(store, ctx, LeaseType6::Pd, p, iaid))
+            });
+            if let Some(p) = found.and_then(|off| pool.nth(off)) {
+                return Some(p);
+            }
+        }
         let off = cur.search(size, self.spread.as_deref(), |off| {
             let p = pool.nth(off)?;
             Some(self.candidate(store, ctx, LeaseType6::Pd, p, iaid))

@@ -345,17 +345,30 @@ impl Engine6 {
         let cursors = cfg
             .subnets
             .iter()
-            .map(|s| Cursors6 {
-                na: s
-                    .pools
-                    .iter()
-                    .map(|_| Cursor::new(spread.as_deref()))
-                    .collect(),
-                pd: s
-                    .pd_pools
-                    .iter()
-                    .map(|_| Cursor::new(spread.as_deref()))
-                    .collect(),
+            .map(|s| {
+                // Kea's random allocator: each pool's permutations keyed
+                // from the engine's generator.
+                let cursor = |random: bool| {
+                    let c = Cursor::new(spread.as_deref());
+                    if random {
+                        c.with_key(&opts.rng)
+                    } else {
+                        c
+                    }
+                };
+                let random = |a: ruru_config::Allocator| a == ruru_config::Allocator::Random;
+                Cursors6 {
+                    na: s
+                        .pools
+                        .iter()
+                        .map(|_| cursor(random(s.allocator)))
+                        .collect(),
+                    pd: s
+                        .pd_pools
+                        .iter()
+                        .map(|_| cursor(random(s.pd_allocator)))
+                        .collect(),
+                }
             })
             .collect();
         let classify = !cfg.client_classes.is_empty()
@@ -405,6 +418,8 @@ impl Engine6 {
             no_subnet: Subnet6 {
                 cache: Default::default(),
                 store_extended_info: false,
+                allocator: Default::default(),
+                pd_allocator: Default::default(),
                 id: 0,
                 addr: Ipv6Addr::UNSPECIFIED,
                 prefix_len: 128,

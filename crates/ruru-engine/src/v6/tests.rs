@@ -15,6 +15,7 @@ use super::*;
 use crate::Stats;
 
 mod extended;
+mod random;
 
 const NOW: u64 = 1_700_000_000;
 const SERVER_DUID: &[u8] = &[0, 2, 0, 0, 0x09, 0xbf, 1, 2, 3, 4];
@@ -49,6 +50,8 @@ fn cfg() -> Dhcp6 {
         subnets: vec![Subnet6 {
             cache: Default::default(),
             store_extended_info: false,
+            allocator: Default::default(),
+            pd_allocator: Default::default(),
             ddns: std::sync::Arc::new(ruru_config::DdnsParams::defaults(false)),
             id: 1,
             addr: "2001:db8:1::".parse().unwrap(),
