@@ -177,6 +177,10 @@ pub struct Dhcp4 {
     /// Kea's `allocator` (Kea 2.4+): `iterative` (the default) or
     /// `random`; `flq` is refused as not supported yet.
     pub allocator: Option<String>,
+    /// Kea 2.6's `offer-lifetime`: when above 0, an OFFER stores a lease
+    /// of that many seconds (the OFFER still carries `valid-lifetime`).
+    /// Default 0: nothing is stored for an OFFER.
+    pub offer_lifetime: Option<u32>,
     /// The subnets, in selection order.
     #[serde(default, deserialize_with = "objects")]
     pub subnet4: Option<Vec<Subnet4>>,
@@ -827,6 +831,10 @@ pub struct Subnet4 {
     /// Kea's `allocator` (Kea 2.4+): `iterative` (the default) or
     /// `random`; `flq` is refused as not supported yet.
     pub allocator: Option<String>,
+    /// Kea 2.6's `offer-lifetime`: when above 0, an OFFER stores a lease
+    /// of that many seconds (the OFFER still carries `valid-lifetime`).
+    /// Default 0: nothing is stored for an OFFER.
+    pub offer_lifetime: Option<u32>,
     pub authoritative: Option<bool>,
     pub match_client_id: Option<bool>,
     pub next_server: Option<String>,
@@ -922,6 +930,10 @@ pub struct SharedNetwork4 {
     /// Kea's `allocator` (Kea 2.4+): `iterative` (the default) or
     /// `random`; `flq` is refused as not supported yet.
     pub allocator: Option<String>,
+    /// Kea 2.6's `offer-lifetime`: when above 0, an OFFER stores a lease
+    /// of that many seconds (the OFFER still carries `valid-lifetime`).
+    /// Default 0: nothing is stored for an OFFER.
+    pub offer_lifetime: Option<u32>,
     pub authoritative: Option<bool>,
     pub match_client_id: Option<bool>,
     pub next_server: Option<String>,

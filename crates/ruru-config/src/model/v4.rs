@@ -126,6 +126,9 @@ pub struct Subnet4 {
     pub store_extended_info: bool,
     /// `allocator`, inherited.
     pub allocator: super::Allocator,
+    /// `offer-lifetime`, inherited (0: an OFFER stores nothing); a class
+    /// of the client that sets one wins.
+    pub offer_lifetime: u32,
     /// Network address (host bits zero).
     pub addr: Ipv4Addr,
     pub prefix_len: u8,

@@ -599,6 +599,11 @@ impl Engine4 {
                 }
             }
         }
+        // Kea 2.6's `offer-lifetime`: the address is held for the client.
+        let hold = self.offer_lifetime(ctx);
+        if hold > 0 {
+            self.hold_offer(store, ctx, addr, hold, &name)?;
+        }
         let mut d = Draft::new(2);
         d.yiaddr = addr;
         self.require_classes(ctx, addr);
@@ -607,6 +612,97 @@ impl Engine4 {
         }
         self.lease_options_with(ctx, &mut d, valid);
         Ok(Some(d))
+    }
+
+    /// Kea 2.6's `offer-lifetime` for this client: the first of its
+    /// classes that sets one, else the subnet's (Kea's `getOfferLft`).
+    fn offer_lifetime(&self, ctx: &Ctx<'_>) -> u32 {
+        let defs = &self.cfg.client_classes;
+        if !defs.is_empty() {
+            let classes = ctx.classes.borrow();
+            let found = classes.defs().find_map(|i| defs.get(i)?.offer_lifetime);
+            if let Some(t) = found {
+                return t;
+            }
+        }
+        ctx.subnet.offer_lifetime
+    }
+
+    /// Kea 2.6's `offer-lifetime` above 0: the OFFER of `addr` stores a
+    /// lease of `secs` seconds (the OFFER itself carries the valid
+    /// lifetime), counted as assigned, without DNS flags (so that the
+    /// REQUEST's lease differs and updates DNS, as Kea does); a repeated
+    /// DISCOVER finds it and is offered the same address. The client's own
+    /// lease that outlives the hold is offered as it is, unwritten. An
+    /// address another server took meanwhile (shared database) gets no
+    /// OFFER: the client's next DISCOVER gets another one.
+    fn hold_offer(
+        &self,
+        store: &dyn LeaseStore,
+        ctx: &Ctx<'_>,
+        addr: Ipv4Addr,
+        secs: u32,
+        name: &names::Name4,
+    ) -> Result<(), Drop4> {
+        let key = self.key(ctx);
+        let old = store.get4(addr);
+        let outlives = |o: &Lease4| {
+            key.owns(o) && o.state == LeaseState::Default && o.expire > ctx.now + u64::from(secs)
+        };
+        if old.as_ref().is_some_and(outlives) {
+            return Ok(());
+        }
+        let mut lease = self.candidate(ctx, addr, secs, name);
+        lease.fqdn_fwd = false;
+        lease.fqdn_rev = false;
+        let taken = old.as_ref().is_some_and(|o| {
+            !(o.expired(ctx.now) || (o.state != LeaseState::Declined && key.owns(o)))
+        });
+        let res = match &old {
+            Some(_) if taken => Ok(false),
+            Some(o) => store.update4_if(&lease, o),
+            None => store.add4(&lease).map(|()| true),
+        };
+        match res {
+            Ok(true) => {
+                self.count_assignment(ctx, old.as_ref(), &key, addr);
+                Ok(())
+            }
+            Ok(false) | Err(LeaseError::Exists(_)) => {
+                self.conflict(ctx.sidx, addr);
+                debug!(xid = format_args!("{:#010x}", ctx.q.xid()), %addr, "offered address taken meanwhile (another server?): no OFFER");
+                Err(Drop4::AllocationFailed)
+            }
+            Err(e) => {
+                crate::store_failed("offered lease not stored; no OFFER", &addr, &e);
+                Err(Drop4::StoreFailed)
+            }
+        }
+    }
+
+    /// Statistics for lease `addr` just written over `old` (none: a new
+    /// lease) for the client `key`.
+    fn count_assignment(
+        &self,
+        ctx: &Ctx<'_>,
+        old: Option<&Lease4>,
+        key: &ClientKey<'_>,
+        addr: Ipv4Addr,
+    ) {
+        match old {
+            Some(o)
+                if o.subnet_id == ctx.subnet.id
+                    && o.state != LeaseState::ExpiredReclaimed
+                    && key.owns(o) => {}
+            Some(o) => {
+                // Reused an expired lease (of this or another client).
+                if o.state != LeaseState::ExpiredReclaimed {
+                    self.unassign(o);
+                }
+                self.assigned(ctx.sidx, addr);
+            }
+            None => self.assigned(ctx.sidx, addr),
+        }
     }
 
     /// Kea's lease caching (`cache-threshold`, `cache-max-age`): the
@@ -910,20 +1006,7 @@ impl Engine4 {
                     return Err(Drop4::StoreFailed);
                 }
             }
-            match &old {
-                Some(o)
-                    if o.subnet_id == s.id
-                        && o.state != LeaseState::ExpiredReclaimed
-                        && key.owns(o) => {}
-                Some(o) => {
-                    // Reused an expired lease (of this or another client).
-                    if o.state != LeaseState::ExpiredReclaimed {
-                        self.unassign(o);
-                    }
-                    self.assigned(ctx.sidx, requested);
-                }
-                None => self.assigned(ctx.sidx, requested),
-            }
+            self.count_assignment(ctx, old.as_ref(), &key, requested);
             // The client moved to another address: its old lease goes.
             deleted = None;
             if let Some(prev) = previous {

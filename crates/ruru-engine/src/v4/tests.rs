@@ -14,6 +14,7 @@ use super::reply::{destination, Draft};
 use super::*;
 use crate::Stats;
 
+mod offer;
 mod random;
 
 const NOW: u64 = 1_700_000_000;
@@ -24,6 +25,7 @@ fn subnet() -> Subnet4 {
         cache: Default::default(),
         store_extended_info: false,
         allocator: Default::default(),
+        offer_lifetime: 0,
         ddns: std::sync::Arc::new(ruru_config::DdnsParams::defaults(false)),
         id: 1,
         addr: Ipv4Addr::new(192, 0, 2, 0),
