@@ -1,5 +1,5 @@
-//! Kea 2.6's `offer-lifetime` (DHCPv4): global, shared-network, subnet
-//! and class levels.
+//! Kea 2.6's DHCPv4 keys `offer-lifetime` (global, shared-network, subnet
+//! and class levels) and `stash-agent-options` (global only).
 
 #![allow(clippy::unwrap_used)] // test helpers: a panic is a test failure
 
@@ -32,4 +32,20 @@ fn offer_lifetime_is_inherited_global_network_subnet() {
     // DHCPv4 only, as in Kea.
     let e = err(r#"{"Dhcp6": {"offer-lifetime": 60}}"#);
     assert!(e.message.contains("unknown key `offer-lifetime`"), "{e}");
+}
+
+#[test]
+fn stash_agent_options_is_global_only() {
+    let c = ok(r#"{"Dhcp4": {"stash-agent-options": true}}"#);
+    assert!(c.dhcp4.unwrap().stash_agent_options);
+    assert!(!ok(r#"{"Dhcp4": {}}"#).dhcp4.unwrap().stash_agent_options);
+    let e = err(
+        r#"{"Dhcp4": {"subnet4": [{"id": 1, "subnet": "192.0.2.0/24", "stash-agent-options": true}]}}"#,
+    );
+    assert!(
+        e.message.contains("unknown key `stash-agent-options`"),
+        "{e}"
+    );
+    let e = err(r#"{"Dhcp4": {"stash-agent-options": 1}}"#);
+    assert!(e.message.contains("invalid type"), "{e}");
 }

@@ -174,6 +174,11 @@ pub struct Dhcp4 {
     /// 2.2 keeps it (`{ "ISC": { "relay-agent-info": "0x..." } }`). Default
     /// false.
     pub store_extended_info: Option<bool>,
+    /// Kea 2.6's `stash-agent-options`: a REQUEST from a RENEWING client
+    /// (unicast, no relay) is handled as if it carried the relay agent
+    /// information (option 82) stored with its lease by
+    /// `store-extended-info`. Default false.
+    pub stash_agent_options: Option<bool>,
     /// Kea's `allocator` (Kea 2.4+): `iterative` (the default) or
     /// `random`; `flq` is refused as not supported yet.
     pub allocator: Option<String>,

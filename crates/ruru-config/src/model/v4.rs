@@ -16,6 +16,9 @@ use super::common::{
 /// The validated `Dhcp4` section.
 #[derive(Debug, Clone)]
 pub struct Dhcp4 {
+    /// `stash-agent-options` (Kea 2.6): a RENEWING REQUEST without option
+    /// 82 gets the one stored with its lease (`store-extended-info`).
+    pub stash_agent_options: bool,
     pub interfaces: InterfacesConfig,
     pub lease_database: LeaseDatabase,
     /// `hosts-database` / `hosts-databases`, in lookup order (after the

@@ -22,10 +22,12 @@ pub mod alloc;
 mod family;
 pub mod hosts;
 mod names;
+mod offer;
 mod options;
 pub mod packet;
 pub mod reclaim;
 pub mod reply;
+mod stash;
 
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::sync::Arc;
@@ -614,72 +616,6 @@ impl Engine4 {
         Ok(Some(d))
     }
 
-    /// Kea 2.6's `offer-lifetime` for this client: the first of its
-    /// classes that sets one, else the subnet's (Kea's `getOfferLft`).
-    fn offer_lifetime(&self, ctx: &Ctx<'_>) -> u32 {
-        let defs = &self.cfg.client_classes;
-        if !defs.is_empty() {
-            let classes = ctx.classes.borrow();
-            let found = classes.defs().find_map(|i| defs.get(i)?.offer_lifetime);
-            if let Some(t) = found {
-                return t;
-            }
-        }
-        ctx.subnet.offer_lifetime
-    }
-
-    /// Kea 2.6's `offer-lifetime` above 0: the OFFER of `addr` stores a
-    /// lease of `secs` seconds (the OFFER itself carries the valid
-    /// lifetime), counted as assigned, without DNS flags (so that the
-    /// REQUEST's lease differs and updates DNS, as Kea does); a repeated
-    /// DISCOVER finds it and is offered the same address. The client's own
-    /// lease that outlives the hold is offered as it is, unwritten. An
-    /// address another server took meanwhile (shared database) gets no
-    /// OFFER: the client's next DISCOVER gets another one.
-    fn hold_offer(
-        &self,
-        store: &dyn LeaseStore,
-        ctx: &Ctx<'_>,
-        addr: Ipv4Addr,
-        secs: u32,
-        name: &names::Name4,
-    ) -> Result<(), Drop4> {
-        let key = self.key(ctx);
-        let old = store.get4(addr);
-        let outlives = |o: &Lease4| {
-            key.owns(o) && o.state == LeaseState::Default && o.expire > ctx.now + u64::from(secs)
-        };
-        if old.as_ref().is_some_and(outlives) {
-            return Ok(());
-        }
-        let mut lease = self.candidate(ctx, addr, secs, name);
-        lease.fqdn_fwd = false;
-        lease.fqdn_rev = false;
-        let taken = old.as_ref().is_some_and(|o| {
-            !(o.expired(ctx.now) || (o.state != LeaseState::Declined && key.owns(o)))
-        });
-        let res = match &old {
-            Some(_) if taken => Ok(false),
-            Some(o) => store.update4_if(&lease, o),
-            None => store.add4(&lease).map(|()| true),
-        };
-        match res {
-            Ok(true) => {
-                self.count_assignment(ctx, old.as_ref(), &key, addr);
-                Ok(())
-            }
-            Ok(false) | Err(LeaseError::Exists(_)) => {
-                self.conflict(ctx.sidx, addr);
-                debug!(xid = format_args!("{:#010x}", ctx.q.xid()), %addr, "offered address taken meanwhile (another server?): no OFFER");
-                Err(Drop4::AllocationFailed)
-            }
-            Err(e) => {
-                crate::store_failed("offered lease not stored; no OFFER", &addr, &e);
-                Err(Drop4::StoreFailed)
-            }
-        }
-    }
-
     /// Statistics for lease `addr` just written over `old` (none: a new
     /// lease) for the client `key`.
     fn count_assignment(
@@ -926,6 +862,15 @@ impl Engine4 {
         let requested = lease.addr;
         let valid = lease.valid_lifetime;
         lease.expire = ctx.now + u64::from(valid);
+        // The lease's user context (the relay information stored with it,
+        // or one set through the API) stays when this query brings none
+        // (a RENEWING client's unicast REQUEST): Kea updates its lease in
+        // place.
+        if lease.user_context.is_empty() {
+            if let Some(c) = current.as_ref().filter(|c| key.owns(c)) {
+                lease.user_context.clone_from(&c.user_context);
+            }
+        }
 
         // The address must be this client's or free; otherwise NAK. An
         // address chosen by a callout need not be in a pool (Kea); one in

@@ -16,6 +16,7 @@ use crate::Stats;
 
 mod offer;
 mod random;
+mod stash;
 
 const NOW: u64 = 1_700_000_000;
 const RELAY: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 1);
@@ -79,6 +80,7 @@ fn subnet() -> Subnet4 {
 
 fn engine() -> Engine4 {
     let cfg = Dhcp4 {
+        stash_agent_options: false,
         ddns_client: Default::default(),
         interfaces: InterfacesConfig {
             interfaces: vec!["lo".into()],
