@@ -639,6 +639,13 @@ impl Engine6 {
             };
             for (a, len) in keep {
                 let mut l = self.lease(ctx, ia.kind, a, len, ia.id, ia.hint);
+                // A renewal that brings no relay information keeps the
+                // lease's user context (Kea updates its lease in place).
+                if l.user_context.is_empty() {
+                    if let Some(cur) = mine.iter().find(|m| m.address == a) {
+                        l.user_context.clone_from(&cur.user_context);
+                    }
+                }
                 match self.lease_hook(ctx, point, &mut l, Some(false)) {
                     NextStep::Continue => {
                         l.expire = ctx.now + u64::from(l.valid_lifetime);

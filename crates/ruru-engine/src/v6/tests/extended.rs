@@ -96,3 +96,25 @@ fn nothing_stored_when_off() {
     let s = store();
     assert_eq!(context(&e, &s, 7, &two_hops(7, true)), "");
 }
+
+/// A renewal that brings no relay information to store keeps the lease's
+/// user context (here one set through the lease commands), as Kea does.
+#[test]
+fn a_renewal_keeps_the_user_context() {
+    let e = engine_storing(false);
+    let s = store();
+    let rep = exchange(
+        &e,
+        &s,
+        &relayed(1, 9, &[ia_na(1, None), (14, vec![])], false),
+    )
+    .unwrap();
+    let (a, _) = first_addr(&rep).unwrap();
+    let mut l = s.get6(LeaseType6::Na, a).unwrap();
+    l.user_context = r#"{ "site": "b" }"#.into();
+    s.update6(&l).unwrap();
+    let rep = exchange(&e, &s, &relayed(5, 9, &[ia_na(1, Some(a))], true)).unwrap();
+    assert_eq!(rep.msg_type(), MessageType::Reply);
+    let l = s.get6(LeaseType6::Na, a).unwrap();
+    assert_eq!(l.user_context, r#"{ "site": "b" }"#);
+}
