@@ -17,8 +17,10 @@ use serde_json::Value;
 use crate::reader::{self, Node, NodeKind, Source, Step};
 use crate::{file, Diagnostic};
 
-/// At most this many rounds of "report the error, take it out, retry".
-const MAX_ROUNDS: usize = 1000;
+/// At most this many rounds of "report the error, take it out, retry"
+/// (each deserializes the whole file again); past them the search stops
+/// with a diagnostic that says so.
+const MAX_ROUNDS: usize = 256;
 
 /// The file did not deserialize as written.
 pub(crate) struct Broken {
@@ -81,7 +83,22 @@ pub(crate) fn parse(source: &Source) -> Result<file::Root, Broken> {
     let mut removed: Vec<String> = Vec::new();
     let mut rest = None;
     let mut next = Some(first);
-    for _ in 0..MAX_ROUNDS {
+    for round in 0..=MAX_ROUNDS {
+        if round == MAX_ROUNDS && next.is_some() {
+            let diag = source.diagnostic(
+                0,
+                "",
+                format!("more problems may follow: the search stopped after {MAX_ROUNDS}; fix these and check again"),
+            );
+            found.push(Found {
+                diag,
+                off: usize::MAX,
+                fix: Fix::Nothing,
+                missing: None,
+            });
+            rest = None;
+            break;
+        }
         let Some(f) = next.take() else {
             break;
         };

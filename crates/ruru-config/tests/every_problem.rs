@@ -95,3 +95,15 @@ fn a_syntax_error_is_reported_alone() {
     assert_eq!(d.len(), 1, "{d:#?}");
     assert!(d[0].message.contains("invalid JSON"), "{d:#?}");
 }
+
+#[test]
+fn the_search_stops_after_256_problems_and_says_so() {
+    let keys: Vec<String> = (0..300).map(|i| format!("\"bogus{i}\": 1")).collect();
+    let d = errs(&format!("{{\"Dhcp4\": {{ {} }}}}", keys.join(", ")));
+    assert_eq!(d.len(), 257, "{:?}", d.last());
+    assert!(
+        d[256].message.contains("more problems may follow"),
+        "{}",
+        d[256]
+    );
+}
