@@ -49,14 +49,16 @@ fn allocators_are_inherited_global_network_subnet() {
 }
 
 #[test]
-fn flq_and_unknown_allocators_are_refused() {
+fn flq_where_kea_has_it_and_unknown_allocators_refused() {
+    let c = ok(r#"{"Dhcp4": { "allocator": "flq" }, "Dhcp6": { "pd-allocator": "flq" } }"#);
+    assert!(c.dhcp4.is_some() && c.dhcp6.is_some());
     let d = errs(
-        r#"{"Dhcp4": { "allocator": "flq",
+        r#"{"Dhcp4": { "allocator": "shared-flq",
   "subnet4": [ { "id": 1, "subnet": "192.0.2.0/24", "allocator": "randm" } ] },
-"Dhcp6": { "pd-allocator": "flq" } }"#,
+"Dhcp6": { "allocator": "flq" } }"#,
     );
     assert_eq!(d.len(), 3, "{d:#?}");
-    check(&d[0], 1, 26, "Dhcp4.allocator", "not supported yet");
+    check(&d[0], 1, 13, "Dhcp4.allocator", "not supported yet");
     check(
         &d[1],
         2,
@@ -64,7 +66,13 @@ fn flq_and_unknown_allocators_are_refused() {
         "Dhcp4.subnet4[0].allocator",
         "`randm` is not an allocator",
     );
-    check(&d[2], 3, 28, "Dhcp6.pd-allocator", "not supported yet");
+    check(
+        &d[2],
+        3,
+        25,
+        "Dhcp6.allocator",
+        "not supported for IPv6 address pools",
+    );
     // In the wrong family: pd-allocator is DHCPv6's only.
     let d = err(r#"{"Dhcp4": { "pd-allocator": "random" } }"#);
     assert!(d.message.contains("unknown key `pd-allocator`"), "{d}");

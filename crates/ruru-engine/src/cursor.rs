@@ -197,7 +197,7 @@ impl Cursor {
 /// bits that holds `size`, applied again to a result out of range (cycle
 /// walking: a bijection of `0..size`, with fewer than four rounds of
 /// walking on average since the domain is less than four times `size`).
-fn shuffle(i: u128, size: u128, key: u64) -> u128 {
+pub(crate) fn shuffle(i: u128, size: u128, key: u64) -> u128 {
     let bits = 128 - (size - 1).leading_zeros();
     let half = bits.div_ceil(2).max(1);
     let mask: u128 = if half >= 64 {

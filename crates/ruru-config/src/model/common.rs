@@ -601,4 +601,7 @@ pub enum Allocator {
     /// A pseudo-random one: each pool is walked in an order of its own,
     /// every address once before any is offered again.
     Random,
+    /// Kea's free lease queue: each pool's free addresses in a queue of
+    /// random order (DHCPv4 addresses, DHCPv6 prefixes).
+    Flq,
 }

@@ -410,8 +410,8 @@ pub(super) fn loggers(
     out
 }
 
-/// Kea's `allocator` of the object at `p` (Kea 2.4+): `iterative` or
-/// `random`, else what it inherits.
+/// Kea's `allocator` of the object at `p` (Kea 2.4+): `iterative`,
+/// `random` or `flq`, else what it inherits.
 pub(super) fn allocator(
     v: &mut V,
     p: &str,
@@ -433,17 +433,15 @@ pub(super) fn allocator_named(
         None => inherited,
         Some("iterative") => model::Allocator::Iterative,
         Some("random") => model::Allocator::Random,
-        Some("flq") => {
-            v.err(
-                format!("{p}.{key}"),
-                format!("not supported yet: {p}.{key} \"flq\" (Kea's free lease queue allocator); expected \"iterative\" or \"random\""),
-            );
+        Some("flq") => model::Allocator::Flq,
+        Some("shared-flq") => {
+            v.unsupported(format!("{p}.{key}"));
             inherited
         }
         Some(other) => {
             v.err(
                 format!("{p}.{key}"),
-                format!("`{other}` is not an allocator: expected \"iterative\" or \"random\" (Kea also knows \"flq\")"),
+                format!("`{other}` is not an allocator: expected \"iterative\", \"random\" or \"flq\" (Kea 3.1.9's \"shared-flq\" is not supported yet)"),
             );
             inherited
         }

@@ -53,13 +53,21 @@ const SECTION6: Section = Section {
 
 const P: &str = "Dhcp6";
 
-/// `allocator` of `Dhcp6`, a shared network or a subnet at `p`.
+/// `allocator` of `Dhcp6`, a shared network or a subnet at `p`: `flq`
+/// is for prefixes only, as in Kea.
 fn allocator6(
     v: &mut V,
     p: &str,
     value: Option<&str>,
     inherited: crate::model::Allocator,
 ) -> crate::model::Allocator {
+    if value == Some("flq") {
+        v.err(
+            format!("{p}.allocator"),
+            "the free lease queue allocator is not supported for IPv6 address pools (as in Kea): expected \"iterative\" or \"random\"; \"flq\" is for `pd-allocator`",
+        );
+        return inherited;
+    }
     super::common::allocator(v, p, value, inherited)
 }
 

@@ -143,6 +143,9 @@ pub struct PoolCursors {
     /// Kea's random allocator: the generator of the pool a search starts
     /// with (the cursors hold their permutations' keys).
     random: Option<Arc<Rng>>,
+    /// Kea's free lease queue allocator: one queue per pool (pools too
+    /// large for one are searched as by the random allocator).
+    flq: Vec<crate::flq::FreeQueue>,
 }
 
 impl PoolCursors {
@@ -152,7 +155,17 @@ impl PoolCursors {
     /// `rng`: the engine's generator, drawn from when the subnet's
     /// `allocator` is `random`.
     pub fn new(subnet: &Subnet4, spread: Option<Arc<Rng>>, rng: &Arc<Rng>) -> Self {
-        let random = (subnet.allocator == ruru_config::Allocator::Random).then(|| Arc::clone(rng));
+        use ruru_config::Allocator;
+        let random =
+            matches!(subnet.allocator, Allocator::Random | Allocator::Flq).then(|| Arc::clone(rng));
+        let flq = match subnet.allocator {
+            Allocator::Flq => subnet
+                .pools
+                .iter()
+                .map(|_| crate::flq::FreeQueue::new(rng))
+                .collect(),
+            _ => Vec::new(),
+        };
         PoolCursors {
             cursors: subnet
                 .pools
@@ -167,6 +180,7 @@ impl PoolCursors {
                 .collect(),
             spread,
             random,
+            flq,
         }
     }
 
@@ -252,6 +266,37 @@ impl PoolCursors {
             }
             c
         };
+        // Kea's free lease queue allocator: a random pool first, then the
+        // others; each queue's pass covers its whole pool, so nothing is
+        // left for the searches below but pools too large for a queue.
+        if let (false, Some(rng)) = (self.flq.is_empty(), &self.random) {
+            let n = subnet.pools.len();
+            let first = usize::try_from(rng.next_u64() % n.max(1) as u64).unwrap_or(0);
+            let mut large = false;
+            for k in 0..n {
+                let i = (first + k) % n;
+                let (pool, queue) = (&subnet.pools[i], &self.flq[i]);
+                if !pool_ok(pool) {
+                    continue;
+                }
+                let size = u128::from(pool.size());
+                if size > crate::flq::MAX_FLQ_POOL {
+                    large = true;
+                    continue;
+                }
+                let start = u32::from(pool.start);
+                let at = |off: u128| start.checked_add(u32::try_from(off).ok()?);
+                if let Some(a) = queue
+                    .next_free(size, |off| Some(one(Ipv4Addr::from(at(off)?))))
+                    .and_then(at)
+                {
+                    return Some(Ipv4Addr::from(a));
+                }
+            }
+            if !large {
+                return None;
+            }
+        }
         // Kea's random allocator: a random pool first, then the others,
         // each walked in its permutation; a pool where a few tries find
         // nothing free is left to the iterative search below.

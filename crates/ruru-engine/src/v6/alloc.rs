@@ -26,6 +26,8 @@ use crate::stats::{add, Stat};
 pub(super) struct Cursors6 {
     pub(super) na: Vec<Cursor>,
     pub(super) pd: Vec<Cursor>,
+    /// `"pd-allocator": "flq"`: one free lease queue per PD pool.
+    pub(super) pd_flq: Vec<crate::flq::FreeQueue>,
 }
 
 impl Engine6 {
@@ -210,9 +212,26 @@ impl Engine6 {
         if current.is_some() {
             return current;
         }
-        for (pool, cur) in s.pd_pools.iter().zip(&self.cursors[ctx.sidx].pd) {
+        let cursors = &self.cursors[ctx.sidx];
+        for (i, (pool, cur)) in s.pd_pools.iter().zip(&cursors.pd).enumerate() {
             if !Self::allowed(ctx, &pool.classes) {
                 continue;
+            }
+            // Kea's free lease queue allocator: the queue's pass covers
+            // the whole pool (pools too large for a queue are searched as
+            // by the random allocator below).
+            if let Some(q) = cursors.pd_flq.get(i) {
+                let size = pool.size();
+                if size <= crate::flq::MAX_FLQ_POOL {
+                    let found = q.next_free(size, |off| {
+                        let p = pool.nth(off)?;
+                        Some(self.candidate(store, ctx, LeaseType6::Pd, p, iaid))
+                    });
+                    if let Some(p) = found.and_then(|off| pool.nth(off)) {
+                        return Some((p, pool.delegated_len));
+                    }
+                    continue;
+                }
             }
             if let Some(p) = self.search_pd(store, ctx, pool, cur, iaid) {
                 return Some((p, pool.delegated_len));
@@ -230,7 +249,10 @@ impl Engine6 {
         iaid: u32,
     ) -> Option<Ipv6Addr> {
         let size = pool.size();
-        if ctx.subnet.pd_allocator == ruru_config::Allocator::Random {
+        if matches!(
+            ctx.subnet.pd_allocator,
+            ruru_config::Allocator::Random | ruru_config::Allocator::Flq
+        ) {
             // Kea's random allocator; a nearly full pool is scanned below.
             let found = cur.search_random(size, |off| {
                 let p = pool.nth(off)?;

@@ -356,7 +356,8 @@ impl Engine6 {
                         c
                     }
                 };
-                let random = |a: ruru_config::Allocator| a == ruru_config::Allocator::Random;
+                use ruru_config::Allocator;
+                let random = |a: Allocator| matches!(a, Allocator::Random | Allocator::Flq);
                 Cursors6 {
                     na: s
                         .pools
@@ -368,6 +369,15 @@ impl Engine6 {
                         .iter()
                         .map(|_| cursor(random(s.pd_allocator)))
                         .collect(),
+                    // Kea's free lease queue allocator for prefixes.
+                    pd_flq: match s.pd_allocator {
+                        Allocator::Flq => s
+                            .pd_pools
+                            .iter()
+                            .map(|_| crate::flq::FreeQueue::new(&opts.rng))
+                            .collect(),
+                        _ => Vec::new(),
+                    },
                 }
             })
             .collect();

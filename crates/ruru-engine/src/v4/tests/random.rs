@@ -120,3 +120,42 @@ fn random_allocator_falls_back_to_a_scan_when_nearly_full() {
         Some(Ipv4Addr::from(free))
     );
 }
+
+/// `"allocator": "flq"`: every free address once in a random order, then
+/// none; an address freed meanwhile (its lease expired) comes back.
+#[test]
+fn flq_allocator_offers_the_free_queue() {
+    let mut sn = random_subnet(&[(10, 29), (100, 109)]);
+    sn.allocator = Allocator::Flq;
+    let store = Memfile::open(None).unwrap();
+    // Two addresses are leased before the queue is filled.
+    for d in [12u8, 105] {
+        store
+            .add4(&fill_lease(
+                u32::from(Ipv4Addr::new(192, 0, 2, d)),
+                NOW + 3600,
+            ))
+            .unwrap();
+    }
+    let hosts = hosts::HostSources::default();
+    let cursors = alloc::PoolCursors::new(&sn, None, &Arc::new(crate::Rng::new(5)));
+    let mut got = Vec::new();
+    while let Some(a) = cursors.find_free(&store, &hosts, &sn, &key(), NOW, false, &|_| true) {
+        assert!(!got.contains(&a), "{a} offered twice: {got:?}");
+        store.add4(&fill_lease(u32::from(a), NOW + 3600)).unwrap();
+        got.push(a);
+        assert!(got.len() <= 28, "{got:?}");
+    }
+    assert_eq!(got.len(), 28);
+    let mut sorted = got.clone();
+    sorted.sort_unstable();
+    assert_ne!(got, sorted, "random, not in pool order");
+    assert!(!got.contains(&Ipv4Addr::new(192, 0, 2, 12)));
+    store
+        .update4(&fill_lease(u32::from(got[3]), NOW - 1))
+        .unwrap();
+    assert_eq!(
+        cursors.find_free(&store, &hosts, &sn, &key(), NOW, false, &|_| true),
+        Some(got[3])
+    );
+}

@@ -74,3 +74,24 @@ fn random_allocators_hand_out_distinct_leases_in_no_order() {
     .unwrap();
     assert_eq!(ia_status(&rep), Some(Status::NoAddrsAvail));
 }
+
+/// `"pd-allocator": "flq"`: the 256 prefixes of the PD pool, each once,
+/// in no pool order.
+#[test]
+fn flq_pd_allocator_hands_out_distinct_prefixes() {
+    let mut c = cfg();
+    c.subnets[0].pd_allocator = Allocator::Flq;
+    c.subnets[0].rapid_commit = true;
+    let e = engine_from(c);
+    let s = store();
+    let mut prefixes = Vec::new();
+    for n in 1..=40u8 {
+        let rep = exchange(&e, &s, &relayed(1, n, &[ia_pd(2), (14, vec![])], false)).unwrap();
+        prefixes.push(first_prefix(&rep).expect("a prefix"));
+    }
+    let mut sorted = prefixes.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(sorted.len(), 40, "no repeats");
+    assert_ne!(sorted, prefixes, "not in pool order");
+}
