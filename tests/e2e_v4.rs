@@ -1078,36 +1078,42 @@ fn store_extended_info_keeps_option_82_as_kea() {
     );
 }
 
-/// `"allocator": "random"` (Kea 2.4+): twenty clients get the twenty
-/// addresses of the pool, in no pool order, none twice; the twenty-first
-/// gets no OFFER.
+/// `"allocator": "random"` and `"flq"` (Kea 2.4+): twenty clients get the
+/// twenty addresses of the pool, in no pool order, none twice; the
+/// twenty-first gets no OFFER.
 #[test]
-fn random_allocator_hands_out_the_pool_in_random_order() {
+fn random_and_flq_allocators_hand_out_the_pool_in_random_order() {
     let test = "v4_random_allocator";
     if !can_bind_67(test) {
         return;
     }
     let ra = relay_addr_for(test);
-    let srv = Server::start(&format!(
-        r#"{{ "Dhcp4": {{
+    for allocator in ["random", "flq"] {
+        let srv = Server::start(&format!(
+            r#"{{ "Dhcp4": {{
   "interfaces-config": {{ "interfaces": ["lo"], "dhcp-socket-type": "udp" }},
   "lease-database": {{ "type": "memfile", "persist": false }},
-  "allocator": "random",
+  "allocator": "{allocator}",
   "subnet4": [ {{ "id": 1, "subnet": "192.0.2.0/24",
     "pools": [ {{ "pool": "192.0.2.10 - 192.0.2.29" }} ],
     "relay": {{ "ip-addresses": ["{ra}"] }} }} ]
 }} }}"#
-    ));
-    let relay = Relay::new(ra, srv.port);
-    let got: Vec<u8> = (0..20u8)
-        .map(|n| Client::new(0x60 + n, ra).dora(&relay).octets()[3])
-        .collect();
-    let mut sorted = got.clone();
-    sorted.sort_unstable();
-    assert_eq!(sorted, (10..=29).collect::<Vec<u8>>(), "{got:?}");
-    assert_ne!(got, sorted, "random order");
-    let mut last = Client::new(0x7f, ra);
-    assert!(relay.exchange(&last.discover()).is_none(), "pool exhausted");
+        ));
+        let relay = Relay::new(ra, srv.port);
+        let got: Vec<u8> = (0..20u8)
+            .map(|n| Client::new(0x60 + n, ra).dora(&relay).octets()[3])
+            .collect();
+        let mut sorted = got.clone();
+        sorted.sort_unstable();
+        assert_eq!(
+            sorted,
+            (10..=29).collect::<Vec<u8>>(),
+            "{allocator}: {got:?}"
+        );
+        assert_ne!(got, sorted, "{allocator}: random order");
+        let mut last = Client::new(0x7f, ra);
+        assert!(relay.exchange(&last.discover()).is_none(), "pool exhausted");
+    }
 }
 
 /// Kea 2.6's `offer-lifetime`: the OFFER stores a lease of that many
