@@ -671,7 +671,7 @@ pub struct SanityChecks {
     /// `del`. Default `warn`.
     pub lease_checks: Option<String>,
     /// Kea 2.6's checks of the extended information in leases' user
-    /// context: only `none` (ruru does not store extended information yet).
+    /// context: only `none` (ruru does not check or convert it as leases load).
     pub extended_info_checks: Option<String>,
 }
 

@@ -58,7 +58,7 @@ pub(super) fn sanity_checks(
             "none" => {}
             "fix" | "strict" | "pedantic" => v.err(
                 path,
-                format!("not supported yet: extended-info-checks \"{e}\" (ruru does not store extended information in leases yet); expected \"none\""),
+                format!("not supported yet: extended-info-checks \"{e}\" (ruru does not check or convert the extended information of leases as they load); expected \"none\""),
             ),
             other => v.err(
                 path,
