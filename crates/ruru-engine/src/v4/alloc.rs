@@ -275,7 +275,9 @@ impl PoolCursors {
             let mut large = false;
             for k in 0..n {
                 let i = (first + k) % n;
-                let (pool, queue) = (&subnet.pools[i], &self.flq[i]);
+                let (Some(pool), Some(queue)) = (subnet.pools.get(i), self.flq.get(i)) else {
+                    continue;
+                };
                 if !pool_ok(pool) {
                     continue;
                 }
@@ -305,7 +307,9 @@ impl PoolCursors {
             let first = usize::try_from(rng.next_u64() % n.max(1) as u64).unwrap_or(0);
             for k in 0..n {
                 let i = (first + k) % n;
-                let (pool, cursor) = (&subnet.pools[i], &self.cursors[i]);
+                let (Some(pool), Some(cursor)) = (subnet.pools.get(i), self.cursors.get(i)) else {
+                    continue;
+                };
                 if !pool_ok(pool) {
                     continue;
                 }

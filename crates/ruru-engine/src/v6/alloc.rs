@@ -128,7 +128,17 @@ impl Engine6 {
         if current.is_some() {
             return current;
         }
-        for (pool, cur) in s.pools.iter().zip(&self.cursors[ctx.sidx].na) {
+        // Kea's random allocator starts at a random pool.
+        let n = s.pools.len();
+        let first = match s.allocator {
+            ruru_config::Allocator::Iterative => 0,
+            _ => usize::try_from(self.opts.rng.next_u64() % n.max(1) as u64).unwrap_or(0),
+        };
+        let cursors = &self.cursors[ctx.sidx].na;
+        for i in (0..n).map(|k| (first + k) % n) {
+            let (Some(pool), Some(cur)) = (s.pools.get(i), cursors.get(i)) else {
+                continue;
+            };
             // A pool the client's classes do not allow is never used, even
             // when the others are full (Kea).
             if !Self::allowed(ctx, &pool.classes) {
@@ -213,7 +223,17 @@ impl Engine6 {
             return current;
         }
         let cursors = &self.cursors[ctx.sidx];
-        for (i, (pool, cur)) in s.pd_pools.iter().zip(&cursors.pd).enumerate() {
+        // Kea's random and free lease queue allocators start at a random
+        // pool.
+        let n = s.pd_pools.len();
+        let first = match s.pd_allocator {
+            ruru_config::Allocator::Iterative => 0,
+            _ => usize::try_from(self.opts.rng.next_u64() % n.max(1) as u64).unwrap_or(0),
+        };
+        for i in (0..n).map(|k| (first + k) % n) {
+            let (Some(pool), Some(cur)) = (s.pd_pools.get(i), cursors.pd.get(i)) else {
+                continue;
+            };
             if !Self::allowed(ctx, &pool.classes) {
                 continue;
             }
