@@ -55,6 +55,52 @@ fn check_reports_position_path_and_exits_1() {
         "position of the unknown key: {err}"
     );
     assert!(err.contains("valid-lifetim"), "{err}");
+    // The pool outside its subnet is reported in the same run.
+    assert!(
+        err.contains(&format!("{file}:4:")) && err.contains("Dhcp4.subnet4[0].pools[0].pool"),
+        "the pool's problem: {err}"
+    );
+}
+
+#[test]
+fn check_reports_every_problem_of_every_file_in_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let p4 = dir.path().join("kea-dhcp4.conf");
+    std::fs::write(
+        &p4,
+        concat!(
+            "{ \"Dhcp4\": {\n",
+            "  \"config-control\": {},\n",
+            "  \"subnet4\": [\n",
+            "    { \"id\": 1, \"subnet\": \"192.0.2.0/24\", \"colour\": 1 },\n",
+            "    { \"id\": 2, \"subnet\": \"198.51.100.0/24\", \"valid-lifetime\": \"x\" }\n",
+            "  ],\n",
+            "  \"dhcp-queue-contro\": {}\n",
+            "} }\n"
+        ),
+    )
+    .unwrap();
+    let p6 = dir.path().join("kea-dhcp6.conf");
+    std::fs::write(
+        &p6,
+        "{ \"Dhcp6\": {\n  \"subnet6\": [ { \"id\": 1, \"subnet\": \"2001:db8::/129\" } ],\n  \"bogus\": 1\n} }\n",
+    )
+    .unwrap();
+    let (f4, f6) = (p4.to_str().unwrap(), p6.to_str().unwrap());
+    let (code, out, err) = run(&["check", "-c", f4, "-c", f6]);
+    assert_eq!(code, 1, "{out}{err}");
+    let lines: Vec<&str> = err.lines().collect();
+    for want in [
+        format!("{f4}:2:3: Dhcp4.config-control: not supported yet"),
+        format!("{f4}:4:42: Dhcp4.subnet4[0].colour: unknown key `colour`"),
+        format!("{f4}:5:63: Dhcp4.subnet4[1].valid-lifetime: invalid type"),
+        format!("{f4}:7:3: Dhcp4.dhcp-queue-contro: unknown key"),
+        format!("{f6}:2:37: Dhcp6.subnet6[0].subnet:"),
+        format!("{f6}:3:3: Dhcp6.bogus: unknown key"),
+    ] {
+        assert!(lines.iter().any(|l| l.starts_with(&want)), "{want}\n{err}");
+    }
+    assert_eq!(lines.len(), 6, "{err}");
 }
 
 #[test]

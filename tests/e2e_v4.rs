@@ -1077,3 +1077,82 @@ fn store_extended_info_keeps_option_82_as_kea() {
         "{line}"
     );
 }
+
+/// `"allocator": "random"` and `"flq"` (Kea 2.4+): twenty clients get the
+/// twenty addresses of the pool, in no pool order, none twice; the
+/// twenty-first gets no OFFER.
+#[test]
+fn random_and_flq_allocators_hand_out_the_pool_in_random_order() {
+    let test = "v4_random_allocator";
+    if !can_bind_67(test) {
+        return;
+    }
+    let ra = relay_addr_for(test);
+    for allocator in ["random", "flq"] {
+        let srv = Server::start(&format!(
+            r#"{{ "Dhcp4": {{
+  "interfaces-config": {{ "interfaces": ["lo"], "dhcp-socket-type": "udp" }},
+  "lease-database": {{ "type": "memfile", "persist": false }},
+  "allocator": "{allocator}",
+  "subnet4": [ {{ "id": 1, "subnet": "192.0.2.0/24",
+    "pools": [ {{ "pool": "192.0.2.10 - 192.0.2.29" }} ],
+    "relay": {{ "ip-addresses": ["{ra}"] }} }} ]
+}} }}"#
+        ));
+        let relay = Relay::new(ra, srv.port);
+        let got: Vec<u8> = (0..20u8)
+            .map(|n| Client::new(0x60 + n, ra).dora(&relay).octets()[3])
+            .collect();
+        let mut sorted = got.clone();
+        sorted.sort_unstable();
+        assert_eq!(
+            sorted,
+            (10..=29).collect::<Vec<u8>>(),
+            "{allocator}: {got:?}"
+        );
+        assert_ne!(got, sorted, "{allocator}: random order");
+        let mut last = Client::new(0x7f, ra);
+        assert!(relay.exchange(&last.discover()).is_none(), "pool exhausted");
+    }
+}
+
+/// Kea 2.6's `offer-lifetime`: the OFFER stores a lease of that many
+/// seconds in the lease file (the OFFER carries the valid lifetime), and
+/// the REQUEST extends it.
+#[test]
+fn offer_lifetime_stores_the_offered_lease() {
+    let test = "v4_offer_lifetime";
+    if !can_bind_67(test) {
+        return;
+    }
+    let ra = relay_addr_for(test);
+    let srv = Server::start(&format!(
+        r#"{{ "Dhcp4": {{
+  "interfaces-config": {{ "interfaces": ["lo"], "dhcp-socket-type": "udp" }},
+  "lease-database": {{ "type": "memfile", "name": "@DIR@/leases4.csv", "lfc-interval": 0 }},
+  "valid-lifetime": 2000,
+  "subnet4": [ {{ "id": 1, "subnet": "192.0.2.0/24", "offer-lifetime": 60,
+    "pools": [ {{ "pool": "192.0.2.10 - 192.0.2.20" }} ],
+    "relay": {{ "ip-addresses": ["{ra}"] }} }} ]
+}} }}"#
+    ));
+    let relay = Relay::new(ra, srv.port);
+    let mut c = Client::new(0x58, ra);
+    let offer = relay.exchange(&c.discover()).expect("OFFER");
+    let a = offer.yiaddr();
+    let row = |text: String| {
+        text.lines()
+            .rev()
+            .find(|l| l.starts_with(&format!("{a},")))
+            .map(|l| l.split(',').nth(3).unwrap_or_default().to_string())
+    };
+    assert_eq!(
+        row(srv.lease_file("leases4.csv")).as_deref(),
+        Some("60"),
+        "the offered lease's valid_lifetime"
+    );
+    let sid = server_id(&offer).unwrap();
+    let ack = relay.exchange(&c.request_selecting(a, sid)).expect("ACK");
+    assert_eq!(msg_type(&ack), Some(MessageType::Ack));
+    assert_eq!(row(srv.lease_file("leases4.csv")).as_deref(), Some("2000"));
+}

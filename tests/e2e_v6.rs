@@ -13,6 +13,7 @@ mod common;
 use std::net::{Ipv6Addr, SocketAddrV6, UdpSocket};
 use std::time::Duration;
 
+use common::kea::Kea;
 use common::v6::*;
 use common::*;
 use dhcproto::v6::{self, DhcpOption, MessageType, OptionCode};
@@ -651,4 +652,97 @@ fn tlvs(mut b: &[u8]) -> Vec<(u16, Vec<u8>)> {
         b = &b[4 + len..];
     }
     out
+}
+
+/// A rapid-commit Solicit of client `n`, relayed twice: the inner relay
+/// (hop 0, link 2001:db8:1::1) adds Remote-Id, Interface-Id and
+/// Subscriber-Id in that order, the outer one (hop 1) an Interface-Id.
+fn two_hop_solicit(n: u8) -> Vec<u8> {
+    fn forward(hop: u8, link: &str, peer: &str, opts: &[(u16, &[u8])], inner: &[u8]) -> Vec<u8> {
+        let mut out = vec![12, hop];
+        out.extend_from_slice(&link.parse::<Ipv6Addr>().unwrap().octets());
+        out.extend_from_slice(&peer.parse::<Ipv6Addr>().unwrap().octets());
+        for (c, v) in opts {
+            put(&mut out, *c, v);
+        }
+        put(&mut out, 9, inner);
+        out
+    }
+    let m = msg(1, n, None, &[ia_na(1, None), (14, Vec::new())]);
+    let mut remote = 4491u32.to_be_bytes().to_vec();
+    remote.extend_from_slice(b"remote");
+    let inner = forward(
+        0,
+        "2001:db8:1::1",
+        "fe80::9",
+        &[(37, &remote), (18, b"port1"), (38, b"sub")],
+        &m,
+    );
+    forward(
+        1,
+        "2001:db8:9::1",
+        "2001:db8:9::2",
+        &[(18, b"outer")],
+        &inner,
+    )
+}
+
+/// The user context column of the first lease of a Kea-format DHCPv6
+/// lease file.
+fn user_context_of(csv: &str) -> Option<String> {
+    let header: Vec<&str> = csv.lines().next()?.split(',').collect();
+    let col = header.iter().position(|h| *h == "user_context")?;
+    let line = csv.lines().nth(1)?;
+    Some(line.split(',').nth(col)?.to_string())
+}
+
+/// `store-extended-info`: the same two-hop Relay-forward to kea-dhcp6 2.2
+/// and to ruru leaves the same user context in both lease files.
+#[test]
+fn store_extended_info_keeps_the_relays_as_kea() {
+    let test = "v6_extended_info";
+    let _g = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(sock) = bind_relay(test) else {
+        return;
+    };
+    let kea_dir = tempfile::tempdir().unwrap();
+    let config = |file: &str| {
+        format!(
+            r#"{{ "Dhcp6": {{
+  "interfaces-config": {{ "interfaces": ["lo/::1"] }},
+  "lease-database": {{ "type": "memfile", "name": "{file}", "lfc-interval": 0 }},
+  "server-id": {{ "type": "LL", "htype": 1, "identifier": "0a0b0c0d0e0f", "persist": false }},
+  "store-extended-info": true,
+  "loggers": [ {{ "name": "kea-dhcp6", "severity": "INFO",
+                 "output_options": [ {{ "output": "stdout" }} ] }} ],
+  "subnet6": [ {{ "id": 1, "subnet": "2001:db8:1::/64", "rapid-commit": true,
+    "pools": [ {{ "pool": "2001:db8:1::100 - 2001:db8:1::1ff" }} ] }} ]
+}} }}"#
+        )
+    };
+    let kea_file = kea_dir.path().join("kea-leases6.csv");
+    let args = ["-p".to_string(), free_port().to_string()];
+    let Some(kea) = Kea::start(
+        "kea-dhcp6",
+        "kea-dhcp6-server",
+        &config(kea_file.to_str().unwrap()),
+        &args,
+        "DHCP6_STARTED",
+        test,
+    ) else {
+        return;
+    };
+    let srv = Server::start(&config("@DIR@/leases6.csv"));
+    let mut buf = [0u8; 4096];
+    for port in [kea.port, srv.port] {
+        let to = SocketAddrV6::new(Ipv6Addr::LOCALHOST, port, 0, 0);
+        sock.send_to(&two_hop_solicit(5), to).unwrap();
+        let (n, _) = sock.recv_from(&mut buf).expect("a Relay-reply");
+        assert_eq!(buf[..n][0], 13, "Relay-reply from port {port}");
+    }
+    let kea_ctx =
+        user_context_of(&std::fs::read_to_string(&kea_file).unwrap()).expect("Kea's lease");
+    let ruru_ctx = user_context_of(&srv.lease_file("leases6.csv")).expect("ruru's lease");
+    assert!(kea_ctx.contains("relays"), "{kea_ctx}");
+    assert_eq!(ruru_ctx, kea_ctx);
 }

@@ -42,6 +42,7 @@ mod kea_keys;
 pub mod model;
 pub mod options;
 pub mod options6;
+mod parse;
 pub mod places;
 mod reader;
 mod validate;
@@ -236,10 +237,17 @@ pub fn load_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
 /// [`load_str`] with the given directories.
 pub fn load_str_with(text: &str, path: &Path, places: &Places) -> Result<Config, ConfigError> {
     let source = reader::expand(text, path)?;
-    let root = parse(&source)?;
-    let mut config = validate::validate(root, path, places).map_err(|problems| {
+    let (root, mut diagnostics) = match parse::parse(&source) {
+        Ok(root) => (root, Vec::new()),
+        Err(parse::Broken {
+            diagnostics,
+            rest: Some(rest),
+        }) => (*rest, diagnostics),
+        Err(parse::Broken { diagnostics, .. }) => return Err(ConfigError { diagnostics }),
+    };
+    let validated = validate::validate(root, path, places).map_err(|problems| {
         let spans = reader::parse_spans(&source.text);
-        let diagnostics = problems
+        problems
             .into_iter()
             .map(|p| {
                 let mut off = spans
@@ -250,126 +258,20 @@ pub fn load_str_with(text: &str, path: &Path, places: &Places) -> Result<Config,
                 }
                 source.diagnostic(off, &p.path, p.message)
             })
-            .collect();
-        ConfigError { diagnostics }
-    })?;
+            .collect::<Vec<_>>()
+    });
+    let mut config = match validated {
+        Ok(c) if diagnostics.is_empty() => c,
+        Ok(_) => return Err(ConfigError { diagnostics }),
+        Err(more) => {
+            for d in more {
+                if !diagnostics.contains(&d) {
+                    diagnostics.push(d);
+                }
+            }
+            return Err(ConfigError { diagnostics });
+        }
+    };
     config.raw = serde_json::from_str(&source.text).unwrap_or(serde_json::Value::Null);
     Ok(config)
-}
-
-/// Deserializes the expanded text into the file model, turning serde's
-/// errors into located diagnostics.
-fn parse(source: &reader::Source) -> Result<file::Root, Diagnostic> {
-    let de = &mut serde_json::Deserializer::from_str(&source.text);
-    let err = match serde_path_to_error::deserialize::<_, file::Obj<file::Root>>(de) {
-        Ok(root) => return Ok(root.0),
-        Err(e) => e,
-    };
-    let path = err.path().to_string();
-    // serde_path_to_error writes `.` for the root and `?` for a key it had
-    // not read yet (syntax errors); neither helps a reader.
-    let mut path = if path == "." { String::new() } else { path };
-    while path.ends_with('?') {
-        path.truncate(path.len() - 1);
-        if path.ends_with('.') {
-            path.truncate(path.len() - 1);
-        }
-    }
-    let inner = err.into_inner();
-    let raw = inner.to_string();
-    // serde_json appends " at line L column C"; we print our own position.
-    let msg = match raw.rfind(" at line ") {
-        Some(i) => raw[..i].to_string(),
-        None => raw,
-    };
-    let msg = plain_types(&msg);
-    let spans = match inner.classify() {
-        serde_json::error::Category::Data => reader::parse_spans(&source.text),
-        _ => None,
-    };
-    let Some(spans) = spans else {
-        // Syntax error or end of input: serde_json's own position is right.
-        let off = source.offset_of(inner.line(), inner.column());
-        return Err(source.diagnostic(off, &path, format!("invalid JSON: {msg}")));
-    };
-    let steps = reader::split_path(&path);
-    if let Some(key) = field_name(&msg, "unknown field `") {
-        // The path already ends with the unknown key; its object is the parent.
-        let parent = path
-            .strip_suffix(key.as_str())
-            .map_or(path.as_str(), |p| p.strip_suffix('.').unwrap_or(p));
-        let full = path.clone();
-        let off = spans.find(&steps, true);
-        let message = if file::kea_known(&file::object_kind(parent), &key) {
-            format!("not supported yet: {full}")
-        } else {
-            let expected: Vec<String> = msg
-                .split('`')
-                .skip(3)
-                .step_by(2)
-                .map(str::to_string)
-                .collect();
-            if expected.is_empty() {
-                format!("unknown key `{key}`: this object takes no keys")
-            } else {
-                format!(
-                    "unknown key `{key}`, expected one of: {}",
-                    expected.join(", ")
-                )
-            }
-        };
-        return Err(source.diagnostic(off, &full, message));
-    }
-    if let Some(key) = field_name(&msg, "duplicate field `") {
-        let mut key_steps = steps.clone();
-        if !path.ends_with(key.as_str()) {
-            key_steps.push(reader::Step::Key(key.clone()));
-        }
-        let off = spans.find(&key_steps, true);
-        let full = if path.ends_with(key.as_str()) {
-            path.clone()
-        } else if path.is_empty() {
-            key.clone()
-        } else {
-            format!("{path}.{key}")
-        };
-        return Err(source.diagnostic(off, &full, format!("duplicate key `{key}`")));
-    }
-    let off = spans.find(&steps, false);
-    let message = match field_name(&msg, "missing field `") {
-        Some(key) => format!("missing required key `{key}`"),
-        None => msg,
-    };
-    Err(source.diagnostic(off, &path, message))
-}
-
-/// Says serde's Rust type names in JSON terms.
-fn plain_types(msg: &str) -> String {
-    const NAMES: &[(&str, &str)] = &[
-        ("expected u8", "expected an integer in 0..=255"),
-        ("expected u16", "expected an integer in 0..=65535"),
-        ("expected u32", "expected an integer in 0..=4294967295"),
-        ("expected u64", "expected a non-negative integer"),
-        ("expected f64", "expected a number"),
-        ("expected a sequence", "expected a list"),
-        ("expected a map", "expected an object"),
-    ];
-    let mut out = msg.to_string();
-    for (from, to) in NAMES {
-        if out.ends_with(from) {
-            out.truncate(out.len() - from.len());
-            out.push_str(to);
-        }
-    }
-    if let Some(i) = out.find("expected struct ") {
-        out.truncate(i);
-        out.push_str("expected an object");
-    }
-    out
-}
-
-/// The name in `` prefix`name` `` at the start of a serde message.
-fn field_name(msg: &str, prefix: &str) -> Option<String> {
-    let rest = msg.strip_prefix(prefix)?;
-    rest.find('`').map(|i| rest[..i].to_string())
 }

@@ -390,15 +390,9 @@ fn duplicate_and_empty_class_names() {
 }
 
 #[test]
-fn offer_lifetime_above_zero_is_not_supported_yet() {
-    let line = r#"  {"name": "a", "offer-lifetime": 60}"#;
-    check(
-        &err(&classes4(&[line])),
-        3,
-        col(line, "60"),
-        "Dhcp4.client-classes[0].offer-lifetime",
-        "not supported yet: offer-lifetime above 0",
-    );
+fn offer_lifetime_of_a_class() {
+    let c = ok(&classes4(&[r#"  {"name": "a", "offer-lifetime": 60}"#]));
+    assert_eq!(c.dhcp4.unwrap().client_classes[0].offer_lifetime, Some(60));
 }
 
 #[test]

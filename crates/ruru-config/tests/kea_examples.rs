@@ -118,7 +118,7 @@ fn kea_advanced4_example() {
 
 /// Kea's examples that stay refused, each with its first diagnostic:
 /// what ruru does not do yet (HA, the configuration backend, RADIUS,
-/// DHCPv4-over-DHCPv6, DHCPv6's `store-extended-info`, `cipher-list` with MySQL), or libraries outside the
+/// DHCPv4-over-DHCPv6, `cipher-list` with MySQL), or libraries outside the
 /// hooks directory (`hooks.json` names made-up ones). `all-options.json`
 /// is left out (options: another issue).
 const REFUSED: &[(&str, &str, &str)] = &[
@@ -131,7 +131,7 @@ const REFUSED: &[(&str, &str, &str)] = &[
     ),
     (
         "kea6/all-keys.json",
-        "Dhcp6.store-extended-info",
+        "Dhcp6.config-control",
         "not supported yet",
     ),
     (
@@ -141,7 +141,7 @@ const REFUSED: &[(&str, &str, &str)] = &[
     ),
     (
         "kea6/all-keys-netconf.json",
-        "Dhcp6.store-extended-info",
+        "Dhcp6.config-control",
         "not supported yet",
     ),
     (

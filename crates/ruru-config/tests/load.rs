@@ -1096,8 +1096,15 @@ fn hook_libraries_resolve_in_the_hooks_directory() {
     assert_eq!(d.path, "Dhcp4.hooks-libraries[0].parameters", "{d}");
     let d = err(&v4("\"hooks-libraries\": [{\"library\": \"\"}]"));
     assert_eq!(d.path, "Dhcp4.hooks-libraries[0].library", "{d}");
-    let d = err(&v4("\"hooks-libraries\": [{\"lib\": \"x\"}]"));
-    assert_eq!(d.path, "Dhcp4.hooks-libraries[0].lib", "{d}");
+    // The misspelt key, then the key it leaves missing.
+    let d = errs(&v4("\"hooks-libraries\": [{\"lib\": \"x\"}]"));
+    assert_eq!(d.len(), 2, "{d:#?}");
+    assert_eq!(d[0].path, "Dhcp4.hooks-libraries[0].lib", "{}", d[0]);
+    assert!(
+        d[1].message.contains("missing required key `library`"),
+        "{}",
+        d[1]
+    );
 }
 
 #[test]

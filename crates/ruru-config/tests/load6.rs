@@ -349,7 +349,6 @@ fn unknown_and_not_supported_keys() {
         "unknown key `rapid-commit`",
     );
     let cases: &[(&str, &str)] = &[
-        ("\"pd-allocator\": \"random\"", "Dhcp6.pd-allocator"),
         (
             "\"subnet6\": [{\"subnet\": \"2001:db8::/64\", \"pd-pools\": [{\"prefix\": \"2001:db8:8::\", \"prefix-len\": 48, \"delegated-len\": 56, \"pool-id\": 1}]}]",
             "Dhcp6.subnet6[0].pd-pools[0].pool-id",

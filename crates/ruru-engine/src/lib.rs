@@ -57,6 +57,7 @@ pub mod ddns;
 #[cfg(test)]
 mod fake_hosts;
 pub mod flex;
+pub mod flq;
 pub mod hooks;
 #[cfg(test)]
 mod network_tests;

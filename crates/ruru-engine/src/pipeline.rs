@@ -116,6 +116,18 @@ pub(crate) trait Family: Sized {
 
     /// Parses the received bytes.
     fn parse(buf: &[u8]) -> Result<Self::Query, Self::ParseError>;
+    /// Kea's `stash-agent-options` (DHCPv4): the query as if it carried
+    /// what its client's lease recorded of it, with its bytes; `None`:
+    /// as received. Runs before classification.
+    fn recover(
+        &self,
+        _store: &dyn LeaseStore,
+        _buf: &[u8],
+        _q: &Self::Query,
+        _now: u64,
+    ) -> Option<(Vec<u8>, Self::Query)> {
+        None
+    }
     /// The packet as class tests see it.
     fn raw<'a>(buf: &'a [u8], q: &'a Self::Query, meta: &'a Self::Meta) -> Self::Raw<'a>;
     /// Whether packets are classified: something reads the classes
@@ -355,11 +367,17 @@ pub(crate) fn process<F: Family>(
             return drop(e, None, F::PARSE_FAILED);
         }
     };
-    let q = &q0;
-    if !e.options_parse(&F::raw(buf, q, meta)) {
-        return drop(e, Some(q), F::PARSE_FAILED);
+    if !e.options_parse(&F::raw(buf, &q0, meta)) {
+        return drop(e, Some(&q0), F::PARSE_FAILED);
     }
-    e.count_received(q);
+    e.count_received(&q0);
+    // Kea's stash-agent-options: the recovered query, in class
+    // STASH_AGENT_OPTIONS.
+    let recovered = e.recover(store, buf, &q0, now);
+    let (buf, q) = match &recovered {
+        Some((b, q)) => (b.as_slice(), q),
+        None => (buf, &q0),
+    };
     // Classification, first pass: what does not depend on KNOWN/UNKNOWN.
     let defs = e.class_defs();
     let classifies = e.classifies();
@@ -367,6 +385,9 @@ pub(crate) fn process<F: Family>(
     let mut classes = ClassSet::new();
     if let Some(c) = class {
         classes.insert(classify::Name::Owned(c.into()));
+    }
+    if recovered.is_some() {
+        classify::add_named(defs, &mut classes, "STASH_AGENT_OPTIONS");
     }
     if let Some(raw) = &raw {
         classify::on_receive(raw, defs, e.class_plan(), &mut classes);

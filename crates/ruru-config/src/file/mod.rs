@@ -174,6 +174,18 @@ pub struct Dhcp4 {
     /// 2.2 keeps it (`{ "ISC": { "relay-agent-info": "0x..." } }`). Default
     /// false.
     pub store_extended_info: Option<bool>,
+    /// Kea 2.6's `stash-agent-options`: a REQUEST from a RENEWING client
+    /// (unicast, no relay) is handled as if it carried the relay agent
+    /// information (option 82) stored with its lease by
+    /// `store-extended-info`. Default false.
+    pub stash_agent_options: Option<bool>,
+    /// Kea's `allocator` (Kea 2.4+): `iterative` (the default) or
+    /// `random`; `flq` is refused as not supported yet.
+    pub allocator: Option<String>,
+    /// Kea 2.6's `offer-lifetime`: when above 0, an OFFER stores a lease
+    /// of that many seconds (the OFFER still carries `valid-lifetime`).
+    /// Default 0: nothing is stored for an OFFER.
+    pub offer_lifetime: Option<u32>,
     /// The subnets, in selection order.
     #[serde(default, deserialize_with = "objects")]
     pub subnet4: Option<Vec<Subnet4>>,
@@ -659,7 +671,7 @@ pub struct SanityChecks {
     /// `del`. Default `warn`.
     pub lease_checks: Option<String>,
     /// Kea 2.6's checks of the extended information in leases' user
-    /// context: only `none` (ruru does not store extended information yet).
+    /// context: only `none` (ruru does not check or convert it as leases load).
     pub extended_info_checks: Option<String>,
 }
 
@@ -821,6 +833,13 @@ pub struct Subnet4 {
     /// 2.2 keeps it (`{ "ISC": { "relay-agent-info": "0x..." } }`). Default
     /// false.
     pub store_extended_info: Option<bool>,
+    /// Kea's `allocator` (Kea 2.4+): `iterative` (the default) or
+    /// `random`; `flq` is refused as not supported yet.
+    pub allocator: Option<String>,
+    /// Kea 2.6's `offer-lifetime`: when above 0, an OFFER stores a lease
+    /// of that many seconds (the OFFER still carries `valid-lifetime`).
+    /// Default 0: nothing is stored for an OFFER.
+    pub offer_lifetime: Option<u32>,
     pub authoritative: Option<bool>,
     pub match_client_id: Option<bool>,
     pub next_server: Option<String>,
@@ -913,6 +932,13 @@ pub struct SharedNetwork4 {
     /// 2.2 keeps it (`{ "ISC": { "relay-agent-info": "0x..." } }`). Default
     /// false.
     pub store_extended_info: Option<bool>,
+    /// Kea's `allocator` (Kea 2.4+): `iterative` (the default) or
+    /// `random`; `flq` is refused as not supported yet.
+    pub allocator: Option<String>,
+    /// Kea 2.6's `offer-lifetime`: when above 0, an OFFER stores a lease
+    /// of that many seconds (the OFFER still carries `valid-lifetime`).
+    /// Default 0: nothing is stored for an OFFER.
+    pub offer_lifetime: Option<u32>,
     pub authoritative: Option<bool>,
     pub match_client_id: Option<bool>,
     pub next_server: Option<String>,

@@ -76,6 +76,18 @@ pub struct SharedNetwork6 {
     /// Kea's lease caching: the most seconds a lease may have aged and
     /// still be reused without a write (0 turns caching off).
     pub cache_max_age: Option<u32>,
+    /// Kea's `store-extended-info`: the relay information of a relayed
+    /// query (each relay's hop count, link and peer addresses and options)
+    /// is kept in the lease's user context, as Kea 2.2 keeps it
+    /// (`{ "ISC": { "relays": [ ... ] } }`). Default false.
+    pub store_extended_info: Option<bool>,
+    /// Kea's `allocator` (Kea 2.4+) for addresses: `iterative` (the
+    /// default) or `random`.
+    pub allocator: Option<String>,
+    /// Kea's `pd-allocator` (Kea 2.4+) for delegated prefixes:
+    /// `iterative` (the default) or `random`; `flq` is refused as not
+    /// supported yet.
+    pub pd_allocator: Option<String>,
     pub rapid_commit: Option<bool>,
     /// See [`SharedNetwork4::client_class`].
     pub client_class: Option<String>,
@@ -171,6 +183,18 @@ pub struct Dhcp6 {
     /// Kea's lease caching: the most seconds a lease may have aged and
     /// still be reused without a write (0 turns caching off).
     pub cache_max_age: Option<u32>,
+    /// Kea's `store-extended-info`: the relay information of a relayed
+    /// query (each relay's hop count, link and peer addresses and options)
+    /// is kept in the lease's user context, as Kea 2.2 keeps it
+    /// (`{ "ISC": { "relays": [ ... ] } }`). Default false.
+    pub store_extended_info: Option<bool>,
+    /// Kea's `allocator` (Kea 2.4+) for addresses: `iterative` (the
+    /// default) or `random`.
+    pub allocator: Option<String>,
+    /// Kea's `pd-allocator` (Kea 2.4+) for delegated prefixes:
+    /// `iterative` (the default) or `random`; `flq` is refused as not
+    /// supported yet.
+    pub pd_allocator: Option<String>,
     /// Seconds a declined address stays unusable. Default 86400.
     pub decline_probation_period: Option<u32>,
     /// Lease reclamation timing. Default: Kea's defaults.
@@ -428,6 +452,18 @@ pub struct Subnet6 {
     /// Kea's lease caching: the most seconds a lease may have aged and
     /// still be reused without a write (0 turns caching off).
     pub cache_max_age: Option<u32>,
+    /// Kea's `store-extended-info`: the relay information of a relayed
+    /// query (each relay's hop count, link and peer addresses and options)
+    /// is kept in the lease's user context, as Kea 2.2 keeps it
+    /// (`{ "ISC": { "relays": [ ... ] } }`). Default false.
+    pub store_extended_info: Option<bool>,
+    /// Kea's `allocator` (Kea 2.4+) for addresses: `iterative` (the
+    /// default) or `random`.
+    pub allocator: Option<String>,
+    /// Kea's `pd-allocator` (Kea 2.4+) for delegated prefixes:
+    /// `iterative` (the default) or `random`; `flq` is refused as not
+    /// supported yet.
+    pub pd_allocator: Option<String>,
     /// Two-message exchange (RFC 8415 §18.2.1) for clients asking for it.
     /// Default false. (Kea has no global `rapid-commit`.)
     pub rapid_commit: Option<bool>,

@@ -590,3 +590,18 @@ mod lease_cache_tests {
         assert_eq!(zero.reusable(1, 3600, 3600), None, "max age 0 turns it off");
     }
 }
+
+/// Kea's `allocator` / `pd-allocator` (Kea 2.4+): how a free address or
+/// prefix is picked from a subnet's pools.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Allocator {
+    /// The next free one after the last one handed out (Kea's default).
+    #[default]
+    Iterative,
+    /// A pseudo-random one: each pool is walked in an order of its own,
+    /// every address once before any is offered again.
+    Random,
+    /// Kea's free lease queue: each pool's free addresses in a queue of
+    /// random order (DHCPv4 addresses, DHCPv6 prefixes).
+    Flq,
+}

@@ -16,6 +16,9 @@ use super::common::{
 /// The validated `Dhcp4` section.
 #[derive(Debug, Clone)]
 pub struct Dhcp4 {
+    /// `stash-agent-options` (Kea 2.6): a RENEWING REQUEST without option
+    /// 82 gets the one stored with its lease (`store-extended-info`).
+    pub stash_agent_options: bool,
     pub interfaces: InterfacesConfig,
     pub lease_database: LeaseDatabase,
     /// `hosts-database` / `hosts-databases`, in lookup order (after the
@@ -126,6 +129,11 @@ pub struct Subnet4 {
     /// `store-extended-info`, inherited: keep option 82 in the lease's
     /// user context.
     pub store_extended_info: bool,
+    /// `allocator`, inherited.
+    pub allocator: super::Allocator,
+    /// `offer-lifetime`, inherited (0: an OFFER stores nothing); a class
+    /// of the client that sets one wins.
+    pub offer_lifetime: u32,
     /// Network address (host bits zero).
     pub addr: Ipv4Addr,
     pub prefix_len: u8,

@@ -221,6 +221,12 @@ pub struct Subnet6 {
     pub id: u32,
     /// `cache-threshold` / `cache-max-age`, inherited.
     pub cache: super::LeaseCache,
+    /// `store-extended-info`, inherited: keep the relays of a relayed
+    /// query in the lease's user context.
+    pub store_extended_info: bool,
+    /// `allocator` (addresses) and `pd-allocator` (prefixes), inherited.
+    pub allocator: super::Allocator,
+    pub pd_allocator: super::Allocator,
     pub addr: Ipv6Addr,
     pub prefix_len: u8,
     pub pools: Vec<Pool6>,

@@ -61,7 +61,7 @@ pub(super) fn sanity_checks(
             "none" => {}
             "fix" | "strict" | "pedantic" => v.err(
                 path,
-                format!("not supported yet: extended-info-checks \"{e}\" (ruru does not store extended information in leases yet); expected \"none\""),
+                format!("not supported yet: extended-info-checks \"{e}\" (ruru does not check or convert the extended information of leases as they load); expected \"none\""),
             ),
             other => v.err(
                 path,
@@ -415,4 +415,42 @@ pub(super) fn loggers(
         });
     }
     out
+}
+
+/// Kea's `allocator` of the object at `p` (Kea 2.4+): `iterative`,
+/// `random` or `flq`, else what it inherits.
+pub(super) fn allocator(
+    v: &mut V,
+    p: &str,
+    value: Option<&str>,
+    inherited: model::Allocator,
+) -> model::Allocator {
+    allocator_named(v, p, "allocator", value, inherited)
+}
+
+/// [`allocator`] for the key `key` (`allocator` or `pd-allocator`).
+pub(super) fn allocator_named(
+    v: &mut V,
+    p: &str,
+    key: &str,
+    value: Option<&str>,
+    inherited: model::Allocator,
+) -> model::Allocator {
+    match value {
+        None => inherited,
+        Some("iterative") => model::Allocator::Iterative,
+        Some("random") => model::Allocator::Random,
+        Some("flq") => model::Allocator::Flq,
+        Some("shared-flq") => {
+            v.unsupported(format!("{p}.{key}"));
+            inherited
+        }
+        Some(other) => {
+            v.err(
+                format!("{p}.{key}"),
+                format!("`{other}` is not an allocator: expected \"iterative\", \"random\" or \"flq\" (Kea 3.1.9's \"shared-flq\" is not supported yet)"),
+            );
+            inherited
+        }
+    }
 }

@@ -56,6 +56,8 @@ struct Globals {
     ddns: Arc<model::DdnsParams>,
     cache: model::LeaseCache,
     store_extended_info: bool,
+    allocator: model::Allocator,
+    offer_lifetime: u32,
 }
 
 impl Globals {
@@ -138,6 +140,8 @@ pub(super) fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
         host_modes: host_modes(v, P, &mode_keys!(d), HostModes::default()),
         cache: model::LeaseCache::inherit(d.cache_threshold, d.cache_max_age, Default::default()),
         store_extended_info: d.store_extended_info.unwrap_or(false),
+        allocator: super::common::allocator(v, P, d.allocator.as_deref(), Default::default()),
+        offer_lifetime: d.offer_lifetime.unwrap_or(0),
         ddns,
     };
     ip_reservations_unique(v, P, d.ip_reservations_unique);
@@ -196,6 +200,7 @@ pub(super) fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
     );
 
     model::Dhcp4 {
+        stash_agent_options: d.stash_agent_options.unwrap_or(false),
         interfaces: common.interfaces,
         lease_database: common.lease_database,
         hosts_databases,
@@ -264,14 +269,6 @@ fn client_classes(v: &mut V, list: &[file::ClientClass4]) -> Vec<model::ClientCl
                 user_context: c.user_context.as_ref(),
             },
         );
-        // ruru holds no offered address (Kea's behaviour with 0, its
-        // default): a hold asked for is not silently dropped.
-        if c.offer_lifetime.is_some_and(|t| t > 0) {
-            v.err(
-                format!("{p}.offer-lifetime"),
-                "not supported yet: offer-lifetime above 0 (ruru does not hold offered addresses); expected 0 or no offer-lifetime",
-            );
-        }
         v.class_defs = v.option_defs(true, &format!("{p}.option-def"), &c.option_def);
         let options = v.options(&format!("{p}.option-data"), &c.option_data);
         v.class_defs.clear();
@@ -429,6 +426,8 @@ fn network(v: &mut V, p: &str, n: &file::SharedNetwork4, g: &Globals) -> Network
         ddns: ddns_params(v, p, &ddns_keys!(n), &g.ddns),
         cache: model::LeaseCache::inherit(n.cache_threshold, n.cache_max_age, g.cache),
         store_extended_info: n.store_extended_info.unwrap_or(g.store_extended_info),
+        allocator: super::common::allocator(v, p, n.allocator.as_deref(), g.allocator),
+        offer_lifetime: n.offer_lifetime.unwrap_or(g.offer_lifetime),
     };
     let own_lifetime = n.valid_lifetime.is_some()
         || n.min_valid_lifetime.is_some()
@@ -549,6 +548,8 @@ fn subnet(
         ddns: ddns_params(v, p, &ddns_keys!(s), &g.ddns),
         cache: model::LeaseCache::inherit(s.cache_threshold, s.cache_max_age, g.cache),
         store_extended_info: s.store_extended_info.unwrap_or(g.store_extended_info),
+        allocator: super::common::allocator(v, p, s.allocator.as_deref(), g.allocator),
+        offer_lifetime: s.offer_lifetime.unwrap_or(g.offer_lifetime),
     };
     let own_lifetime = s.valid_lifetime.is_some()
         || s.min_valid_lifetime.is_some()
@@ -584,6 +585,8 @@ fn subnet(
         id,
         cache: r.cache,
         store_extended_info: r.store_extended_info,
+        allocator: r.allocator,
+        offer_lifetime: r.offer_lifetime,
         addr: net.addr(),
         prefix_len: net.prefix_len(),
         pools,

@@ -53,6 +53,34 @@ const SECTION6: Section = Section {
 
 const P: &str = "Dhcp6";
 
+/// `allocator` of `Dhcp6`, a shared network or a subnet at `p`: `flq`
+/// is for prefixes only, as in Kea.
+fn allocator6(
+    v: &mut V,
+    p: &str,
+    value: Option<&str>,
+    inherited: crate::model::Allocator,
+) -> crate::model::Allocator {
+    if value == Some("flq") {
+        v.err(
+            format!("{p}.allocator"),
+            "the free lease queue allocator is not supported for IPv6 address pools (as in Kea): expected \"iterative\" or \"random\"; \"flq\" is for `pd-allocator`",
+        );
+        return inherited;
+    }
+    super::common::allocator(v, p, value, inherited)
+}
+
+/// `pd-allocator` at `p`.
+fn pd_allocator(
+    v: &mut V,
+    p: &str,
+    value: Option<&str>,
+    inherited: crate::model::Allocator,
+) -> crate::model::Allocator {
+    super::common::allocator_named(v, p, "pd-allocator", value, inherited)
+}
+
 /// Section-level values every subnet inherits.
 struct Globals6 {
     valid: Lifetime,
@@ -69,6 +97,10 @@ struct Globals6 {
     /// The `ddns-*` parameters in force.
     ddns: std::sync::Arc<crate::model::DdnsParams>,
     cache: crate::model::LeaseCache,
+    /// `store-extended-info`.
+    store_extended_info: bool,
+    allocator: crate::model::Allocator,
+    pd_allocator: crate::model::Allocator,
 }
 
 impl Globals6 {
@@ -155,6 +187,9 @@ pub(super) fn dhcp6(v: &mut V, d: file::Dhcp6) -> Dhcp6 {
             d.cache_max_age,
             Default::default(),
         ),
+        store_extended_info: d.store_extended_info.unwrap_or(false),
+        allocator: allocator6(v, P, d.allocator.as_deref(), Default::default()),
+        pd_allocator: pd_allocator(v, P, d.pd_allocator.as_deref(), Default::default()),
     };
     ip_reservations_unique(v, P, d.ip_reservations_unique);
     g.preferred = check_preferred(v, P, &Origin::section(P), &g, preferred_explicit, &[]);
@@ -602,6 +637,9 @@ fn network(v: &mut V, p: &str, n: &file::SharedNetwork6, g: &Globals6) -> Networ
         host_modes: host_modes(v, p, &mode_keys!(n), g.host_modes),
         ddns: ddns_params(v, p, &ddns_keys!(n), &g.ddns),
         cache: crate::model::LeaseCache::inherit(n.cache_threshold, n.cache_max_age, g.cache),
+        store_extended_info: n.store_extended_info.unwrap_or(g.store_extended_info),
+        allocator: allocator6(v, p, n.allocator.as_deref(), g.allocator),
+        pd_allocator: pd_allocator(v, p, n.pd_allocator.as_deref(), g.pd_allocator),
     };
     if !r.preferred_explicit {
         r.preferred = Lifetime {
@@ -750,6 +788,9 @@ fn subnet(
         host_modes: host_modes(v, p, &mode_keys!(s), g.host_modes),
         ddns: ddns_params(v, p, &ddns_keys!(s), &g.ddns),
         cache: crate::model::LeaseCache::inherit(s.cache_threshold, s.cache_max_age, g.cache),
+        store_extended_info: s.store_extended_info.unwrap_or(g.store_extended_info),
+        allocator: allocator6(v, p, s.allocator.as_deref(), g.allocator),
+        pd_allocator: pd_allocator(v, p, s.pd_allocator.as_deref(), g.pd_allocator),
     };
     if !r.preferred_explicit {
         // Start again from Kea's default: a subnet's own (longer) valid
@@ -833,6 +874,9 @@ fn subnet(
     Subnet6 {
         id,
         cache: r.cache,
+        store_extended_info: r.store_extended_info,
+        allocator: r.allocator,
+        pd_allocator: r.pd_allocator,
         addr: net.addr(),
         prefix_len: net.prefix_len(),
         pools,

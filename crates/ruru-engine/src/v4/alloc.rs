@@ -5,7 +5,10 @@
 //! pool search is iterative from a per-pool cursor that only moves forward, so
 //! successive clients get successive addresses without rescanning the pool
 //! from its start (a /16 pool stays fast; the cost per allocation grows only
-//! with the fraction of the pool in use, never with its size).
+//! with the fraction of the pool in use, never with its size). With Kea's
+//! `"allocator": "random"`, each pool is first walked in a pseudo-random
+//! order ([`Cursor::search_random`]), the iterative search taking over
+//! when a few tries find nothing free.
 
 use crate::cursor::{Candidate, Cursor};
 use crate::rng::Rng;
@@ -137,20 +140,47 @@ pub struct PoolCursors {
     cursors: Vec<Cursor>,
     /// Spread cursors: the generator their random places come from.
     spread: Option<Arc<Rng>>,
+    /// Kea's random allocator: the generator of the pool a search starts
+    /// with (the cursors hold their permutations' keys).
+    random: Option<Arc<Rng>>,
+    /// Kea's free lease queue allocator: one queue per pool (pools too
+    /// large for one are searched as by the random allocator).
+    flq: Vec<crate::flq::FreeQueue>,
 }
 
 impl PoolCursors {
     /// `spread`: the lease database is shared with other servers, and the
     /// cursors' random places come from this generator (see
     /// [`crate::cursor`]).
-    pub fn new(subnet: &Subnet4, spread: Option<Arc<Rng>>) -> Self {
+    /// `rng`: the engine's generator, drawn from when the subnet's
+    /// `allocator` is `random`.
+    pub fn new(subnet: &Subnet4, spread: Option<Arc<Rng>>, rng: &Arc<Rng>) -> Self {
+        use ruru_config::Allocator;
+        let random =
+            matches!(subnet.allocator, Allocator::Random | Allocator::Flq).then(|| Arc::clone(rng));
+        let flq = match subnet.allocator {
+            Allocator::Flq => subnet
+                .pools
+                .iter()
+                .map(|_| crate::flq::FreeQueue::new(rng))
+                .collect(),
+            _ => Vec::new(),
+        };
         PoolCursors {
             cursors: subnet
                 .pools
                 .iter()
-                .map(|_| Cursor::new(spread.as_deref()))
+                .map(|_| {
+                    let c = Cursor::new(spread.as_deref());
+                    match &random {
+                        Some(r) => c.with_key(r),
+                        None => c,
+                    }
+                })
                 .collect(),
             spread,
+            random,
+            flq,
         }
     }
 
@@ -209,6 +239,90 @@ impl PoolCursors {
         // Pool addresses: checked against reservations unless Kea's
         // flags say otherwise (see `checks_reservations`).
         let checks = subnet.host_modes.in_subnet && !subnet.host_modes.out_of_pool;
+        // What one address is to this client.
+        let one = |addr: Ipv4Addr| {
+            if is_network_or_broadcast(subnet, addr)
+                || exclude_24 && matches!(addr.octets()[3], 0 | 255)
+                || checks && subnet.reservations.by_address(addr).is_some()
+            {
+                return Candidate::Skip;
+            }
+            let c = match store.get4(addr) {
+                None => Candidate::Free,
+                Some(l)
+                    if l.expired(now)
+                        || key.owns(&l) && l.state != ruru_lease::LeaseState::Declined =>
+                {
+                    Candidate::Free
+                }
+                Some(_) => Candidate::Taken,
+            };
+            if matches!(c, Candidate::Free)
+                && checks
+                && !hosts.is_empty()
+                && hosts.reserved_for_other(subnet.id, addr, None)
+            {
+                return Candidate::Skip;
+            }
+            c
+        };
+        // Kea's free lease queue allocator: a random pool first, then the
+        // others; each queue's pass covers its whole pool, so nothing is
+        // left for the searches below but pools too large for a queue.
+        if let (false, Some(rng)) = (self.flq.is_empty(), &self.random) {
+            let n = subnet.pools.len();
+            let first = usize::try_from(rng.next_u64() % n.max(1) as u64).unwrap_or(0);
+            let mut large = false;
+            for k in 0..n {
+                let i = (first + k) % n;
+                let (Some(pool), Some(queue)) = (subnet.pools.get(i), self.flq.get(i)) else {
+                    continue;
+                };
+                if !pool_ok(pool) {
+                    continue;
+                }
+                let size = u128::from(pool.size());
+                if size > crate::flq::MAX_FLQ_POOL {
+                    large = true;
+                    continue;
+                }
+                let start = u32::from(pool.start);
+                let at = |off: u128| start.checked_add(u32::try_from(off).ok()?);
+                if let Some(a) = queue
+                    .next_free(size, |off| Some(one(Ipv4Addr::from(at(off)?))))
+                    .and_then(at)
+                {
+                    return Some(Ipv4Addr::from(a));
+                }
+            }
+            if !large {
+                return None;
+            }
+        }
+        // Kea's random allocator: a random pool first, then the others,
+        // each walked in its permutation; a pool where a few tries find
+        // nothing free is left to the iterative search below.
+        if let Some(rng) = &self.random {
+            let n = subnet.pools.len();
+            let first = usize::try_from(rng.next_u64() % n.max(1) as u64).unwrap_or(0);
+            for k in 0..n {
+                let i = (first + k) % n;
+                let (Some(pool), Some(cursor)) = (subnet.pools.get(i), self.cursors.get(i)) else {
+                    continue;
+                };
+                if !pool_ok(pool) {
+                    continue;
+                }
+                let start = u32::from(pool.start);
+                let found = cursor.search_random(u128::from(pool.size()), |off| {
+                    let a = start.checked_add(u32::try_from(off).ok()?)?;
+                    Some(one(Ipv4Addr::from(a)))
+                });
+                if let Some(a) = found.and_then(|off| start.checked_add(u32::try_from(off).ok()?)) {
+                    return Some(Ipv4Addr::from(a));
+                }
+            }
+        }
         for by_blocks in [true, false] {
             for (pool, cursor) in subnet.pools.iter().zip(&self.cursors) {
                 // A pool whose client-class guard the client fails is never
@@ -239,31 +353,7 @@ impl PoolCursors {
                             return Some(Candidate::TakenRun(u64::try_from(run).ok()?));
                         }
                     }
-                    let addr = Ipv4Addr::from(a);
-                    if is_network_or_broadcast(subnet, addr)
-                        || exclude_24 && matches!(addr.octets()[3], 0 | 255)
-                        || checks && subnet.reservations.by_address(addr).is_some()
-                    {
-                        return Some(Candidate::Skip);
-                    }
-                    let c = match store.get4(addr) {
-                        None => Candidate::Free,
-                        Some(l)
-                            if l.expired(now)
-                                || key.owns(&l) && l.state != ruru_lease::LeaseState::Declined =>
-                        {
-                            Candidate::Free
-                        }
-                        Some(_) => Candidate::Taken,
-                    };
-                    if matches!(c, Candidate::Free)
-                        && checks
-                        && !hosts.is_empty()
-                        && hosts.reserved_for_other(subnet.id, addr, None)
-                    {
-                        return Some(Candidate::Skip);
-                    }
-                    Some(c)
+                    Some(one(Ipv4Addr::from(a)))
                 });
                 if let Some(off) = found {
                     if let Ok(a) = u32::try_from(start + off) {

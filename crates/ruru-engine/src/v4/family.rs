@@ -101,6 +101,19 @@ impl Family for Engine4 {
         packet::parse(buf)
     }
 
+    fn recover(
+        &self,
+        store: &dyn LeaseStore,
+        buf: &[u8],
+        q: &Query4,
+        now: u64,
+    ) -> Option<(Vec<u8>, Query4)> {
+        if !self.cfg.stash_agent_options {
+            return None;
+        }
+        super::stash::recover(store, buf, q, now)
+    }
+
     #[inline]
     fn raw<'a>(buf: &'a [u8], q: &'a Query4, meta: &'a RecvMeta) -> Raw4<'a> {
         Raw4::new(buf, q, meta)
@@ -542,7 +555,9 @@ impl Family for Engine4 {
 
     #[inline]
     fn encode(&self, ctx: &Ctx<'_>, d: &Draft) -> Option<Vec<u8>> {
-        let (bytes, dropped) = reply::encode(ctx.q, d, ctx.q.relay_info.as_deref());
+        // A recovered (stashed) option 82 is not echoed (Kea).
+        let rai = ctx.q.relay_info.as_deref().filter(|_| !ctx.q.stashed);
+        let (bytes, dropped) = reply::encode(ctx.q, d, rai);
         if !dropped.is_empty() {
             debug!(
                 xid = format_args!("{:#010x}", ctx.q.xid()),

@@ -22,10 +22,12 @@ pub mod alloc;
 mod family;
 pub mod hosts;
 mod names;
+mod offer;
 mod options;
 pub mod packet;
 pub mod reclaim;
 pub mod reply;
+mod stash;
 
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::sync::Arc;
@@ -256,7 +258,7 @@ impl Engine4 {
         let cursors = cfg
             .subnets
             .iter()
-            .map(|s| PoolCursors::new(s, spread.clone()))
+            .map(|s| PoolCursors::new(s, spread.clone(), &opts.rng))
             .collect();
         let classify = !cfg.client_classes.is_empty()
             || opts.hooks.is_some()
@@ -613,6 +615,11 @@ impl Engine4 {
                 }
             }
         }
+        // Kea 2.6's `offer-lifetime`: the address is held for the client.
+        let hold = self.offer_lifetime(ctx);
+        if hold > 0 {
+            self.hold_offer(store, ctx, addr, hold, &name)?;
+        }
         let mut d = Draft::new(2);
         d.yiaddr = addr;
         self.require_classes(ctx, addr);
@@ -621,6 +628,31 @@ impl Engine4 {
         }
         self.lease_options_with(ctx, &mut d, valid);
         Ok(Some(d))
+    }
+
+    /// Statistics for lease `addr` just written over `old` (none: a new
+    /// lease) for the client `key`.
+    fn count_assignment(
+        &self,
+        ctx: &Ctx<'_>,
+        old: Option<&Lease4>,
+        key: &ClientKey<'_>,
+        addr: Ipv4Addr,
+    ) {
+        match old {
+            Some(o)
+                if o.subnet_id == ctx.subnet.id
+                    && o.state != LeaseState::ExpiredReclaimed
+                    && key.owns(o) => {}
+            Some(o) => {
+                // Reused an expired lease (of this or another client).
+                if o.state != LeaseState::ExpiredReclaimed {
+                    self.unassign(o);
+                }
+                self.assigned(ctx.sidx, addr);
+            }
+            None => self.assigned(ctx.sidx, addr),
+        }
     }
 
     /// Kea's lease caching (`cache-threshold`, `cache-max-age`): the
@@ -844,6 +876,15 @@ impl Engine4 {
         let requested = lease.addr;
         let valid = lease.valid_lifetime;
         lease.expire = ctx.now + u64::from(valid);
+        // The lease's user context (the relay information stored with it,
+        // or one set through the API) stays when this query brings none
+        // (a RENEWING client's unicast REQUEST): Kea updates its lease in
+        // place.
+        if lease.user_context.is_empty() {
+            if let Some(c) = current.as_ref().filter(|c| key.owns(c)) {
+                lease.user_context.clone_from(&c.user_context);
+            }
+        }
 
         // The address must be this client's or free; otherwise NAK. An
         // address chosen by a callout need not be in a pool (Kea); one in
@@ -924,20 +965,7 @@ impl Engine4 {
                     return Err(Drop4::StoreFailed);
                 }
             }
-            match &old {
-                Some(o)
-                    if o.subnet_id == s.id
-                        && o.state != LeaseState::ExpiredReclaimed
-                        && key.owns(o) => {}
-                Some(o) => {
-                    // Reused an expired lease (of this or another client).
-                    if o.state != LeaseState::ExpiredReclaimed {
-                        self.unassign(o);
-                    }
-                    self.assigned(ctx.sidx, requested);
-                }
-                None => self.assigned(ctx.sidx, requested),
-            }
+            self.count_assignment(ctx, old.as_ref(), &key, requested);
             // The client moved to another address: its old lease goes.
             deleted = None;
             if let Some(prev) = previous {

@@ -186,6 +186,9 @@ pub struct Query4 {
     pub fqdn: Option<Vec<u8>>,
     /// Raw option 82 payload (echoed back as is).
     pub relay_info: Option<Vec<u8>>,
+    /// `relay_info` was not sent but recovered from the client's lease
+    /// (`stash-agent-options`): not echoed in the reply.
+    pub stashed: bool,
     /// Option 82 sub-option 1.
     pub circuit_id: Option<Vec<u8>>,
     /// Option 82 sub-option 5 (RFC 3527) or option 118 (RFC 3011).
@@ -313,12 +316,34 @@ pub fn parse(buf: &[u8]) -> Result<Query4, ParseError> {
         hostname,
         fqdn: raw.opt81,
         relay_info,
+        stashed: false,
         circuit_id,
         link_selection,
         subnet_selection,
         present,
         msg,
     })
+}
+
+/// A copy of `buf` (a query that parsed) whose option 82 is `rai`, put
+/// last before the end option (an option 82 it had is turned into
+/// padding); `None` when `rai` does not fit one option.
+pub fn with_relay_info(buf: &[u8], rai: &[u8]) -> Option<Vec<u8>> {
+    let len = u8::try_from(rai.len()).ok().filter(|l| *l > 0)?;
+    let mut out = without_option(buf, 82);
+    let mut i = HEADER_LEN + 4;
+    while i < out.len() {
+        match out[i] {
+            0 => i += 1,
+            255 => break,
+            _ => i += 2 + usize::from(out.get(i + 1).copied().unwrap_or(0)),
+        }
+    }
+    out.truncate(i.min(out.len()));
+    out.extend_from_slice(&[82, len]);
+    out.extend_from_slice(rai);
+    out.push(255);
+    Some(out)
 }
 
 /// A copy of `buf` (already checked by [`check_wire`]) with every

@@ -14,6 +14,10 @@ use super::reply::{destination, Draft};
 use super::*;
 use crate::Stats;
 
+mod offer;
+mod random;
+mod stash;
+
 const NOW: u64 = 1_700_000_000;
 const RELAY: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 1);
 
@@ -21,6 +25,8 @@ fn subnet() -> Subnet4 {
     Subnet4 {
         cache: Default::default(),
         store_extended_info: false,
+        allocator: Default::default(),
+        offer_lifetime: 0,
         ddns: std::sync::Arc::new(ruru_config::DdnsParams::defaults(false)),
         id: 1,
         addr: Ipv4Addr::new(192, 0, 2, 0),
@@ -74,6 +80,7 @@ fn subnet() -> Subnet4 {
 
 fn engine() -> Engine4 {
     let cfg = Dhcp4 {
+        stash_agent_options: false,
         ddns_client: Default::default(),
         interfaces: InterfacesConfig {
             interfaces: vec!["lo".into()],
@@ -764,7 +771,7 @@ fn find_free_steps_over_full_blocks() {
         match_client_id: true,
     };
     let hosts = hosts::HostSources::default();
-    let cursors = alloc::PoolCursors::new(&sn, None);
+    let cursors = alloc::PoolCursors::new(&sn, None, &Arc::new(crate::Rng::new(0)));
     let got = cursors.find_free(&store, &hosts, &sn, &key, NOW, false, &|_| true);
     // 10.0.3.0 is the first address free of leases (not the /22's
     // network address).
@@ -778,7 +785,7 @@ fn find_free_steps_over_full_blocks() {
         store.inner.add4(&fill_lease(a, NOW + 3600)).unwrap();
     }
     store.gets.store(0, std::sync::atomic::Ordering::Relaxed);
-    let cursors = alloc::PoolCursors::new(&sn, None);
+    let cursors = alloc::PoolCursors::new(&sn, None, &Arc::new(crate::Rng::new(0)));
     assert_eq!(
         cursors.find_free(&store, &hosts, &sn, &key, NOW, false, &|_| true),
         Some(Ipv4Addr::new(10, 0, 3, 100))
@@ -792,7 +799,7 @@ fn find_free_steps_over_full_blocks() {
     }
     let expired = base + 256 + 17;
     store.inner.update4(&fill_lease(expired, NOW - 1)).unwrap();
-    let cursors = alloc::PoolCursors::new(&sn, None);
+    let cursors = alloc::PoolCursors::new(&sn, None, &Arc::new(crate::Rng::new(0)));
     assert_eq!(
         cursors.find_free(&store, &hosts, &sn, &key, NOW, false, &|_| true),
         Some(Ipv4Addr::from(expired))

@@ -26,6 +26,8 @@ use crate::stats::{add, Stat};
 pub(super) struct Cursors6 {
     pub(super) na: Vec<Cursor>,
     pub(super) pd: Vec<Cursor>,
+    /// `"pd-allocator": "flq"`: one free lease queue per PD pool.
+    pub(super) pd_flq: Vec<crate::flq::FreeQueue>,
 }
 
 impl Engine6 {
@@ -126,7 +128,17 @@ impl Engine6 {
         if current.is_some() {
             return current;
         }
-        for (pool, cur) in s.pools.iter().zip(&self.cursors[ctx.sidx].na) {
+        // Kea's random allocator starts at a random pool.
+        let n = s.pools.len();
+        let first = match s.allocator {
+            ruru_config::Allocator::Iterative => 0,
+            _ => usize::try_from(self.opts.rng.next_u64() % n.max(1) as u64).unwrap_or(0),
+        };
+        let cursors = &self.cursors[ctx.sidx].na;
+        for i in (0..n).map(|k| (first + k) % n) {
+            let (Some(pool), Some(cur)) = (s.pools.get(i), cursors.get(i)) else {
+                continue;
+            };
             // A pool the client's classes do not allow is never used, even
             // when the others are full (Kea).
             if !Self::allowed(ctx, &pool.classes) {
@@ -150,6 +162,15 @@ impl Engine6 {
         let size = pool.size();
         let start = u128::from(pool.start);
         let addr = |off: u128| Ipv6Addr::from(start.wrapping_add(off));
+        if ctx.subnet.allocator == ruru_config::Allocator::Random {
+            // Kea's random allocator; a nearly full pool is scanned below.
+            let found = cur.search_random(size, |off| {
+                Some(self.candidate(store, ctx, LeaseType6::Na, addr(off), iaid))
+            });
+            if let Some(off) = found {
+                return Some(addr(off));
+            }
+        }
         cur.search(size, self.spread.as_deref(), |off| {
             let a = addr(off);
             Some(self.candidate(store, ctx, LeaseType6::Na, a, iaid))
@@ -201,9 +222,36 @@ impl Engine6 {
         if current.is_some() {
             return current;
         }
-        for (pool, cur) in s.pd_pools.iter().zip(&self.cursors[ctx.sidx].pd) {
+        let cursors = &self.cursors[ctx.sidx];
+        // Kea's random and free lease queue allocators start at a random
+        // pool.
+        let n = s.pd_pools.len();
+        let first = match s.pd_allocator {
+            ruru_config::Allocator::Iterative => 0,
+            _ => usize::try_from(self.opts.rng.next_u64() % n.max(1) as u64).unwrap_or(0),
+        };
+        for i in (0..n).map(|k| (first + k) % n) {
+            let (Some(pool), Some(cur)) = (s.pd_pools.get(i), cursors.pd.get(i)) else {
+                continue;
+            };
             if !Self::allowed(ctx, &pool.classes) {
                 continue;
+            }
+            // Kea's free lease queue allocator: the queue's pass covers
+            // the whole pool (pools too large for a queue are searched as
+            // by the random allocator below).
+            if let Some(q) = cursors.pd_flq.get(i) {
+                let size = pool.size();
+                if size <= crate::flq::MAX_FLQ_POOL {
+                    let found = q.next_free(size, |off| {
+                        let p = pool.nth(off)?;
+                        Some(self.candidate(store, ctx, LeaseType6::Pd, p, iaid))
+                    });
+                    if let Some(p) = found.and_then(|off| pool.nth(off)) {
+                        return Some((p, pool.delegated_len));
+                    }
+                    continue;
+                }
             }
             if let Some(p) = self.search_pd(store, ctx, pool, cur, iaid) {
                 return Some((p, pool.delegated_len));
@@ -221,6 +269,19 @@ impl Engine6 {
         iaid: u32,
     ) -> Option<Ipv6Addr> {
         let size = pool.size();
+        if matches!(
+            ctx.subnet.pd_allocator,
+            ruru_config::Allocator::Random | ruru_config::Allocator::Flq
+        ) {
+            // Kea's random allocator; a nearly full pool is scanned below.
+            let found = cur.search_random(size, |off| {
+                let p = pool.nth(off)?;
+                Some(self.candidate(store, ctx, LeaseType6::Pd, p, iaid))
+            });
+            if let Some(p) = found.and_then(|off| pool.nth(off)) {
+                return Some(p);
+            }
+        }
         let off = cur.search(size, self.spread.as_deref(), |off| {
             let p = pool.nth(off)?;
             Some(self.candidate(store, ctx, LeaseType6::Pd, p, iaid))
@@ -376,10 +437,46 @@ impl Engine6 {
             hostname: name.hostname,
             hwaddr,
             state: LeaseState::Default,
-            user_context: String::new(),
+            user_context: Self::extended_info(ctx),
             hwtype,
             hwaddr_source,
         }
+    }
+
+    /// Kea's `store-extended-info`: the relays of a relayed query in the
+    /// lease's user context, as kea-dhcp6 2.2 writes it (checked against
+    /// its lease file with a two-hop Relay-forward):
+    /// `{ "ISC": { "relays": [ { "hop": 1, "link": "...", "options":
+    /// "0x...", "peer": "..." }, ... ] } }`, outermost relay first, each
+    /// relay's options but the Relay Message in order of code in
+    /// upper-case hex (`options` left out when it has none). Empty when
+    /// off or not relayed.
+    fn extended_info(ctx: &Ctx<'_>) -> String {
+        use std::fmt::Write as _;
+        if !ctx.subnet.store_extended_info || ctx.q.relays.is_empty() {
+            return String::new();
+        }
+        let mut out = String::from("{ \"ISC\": { \"relays\": [ ");
+        for (i, r) in ctx.q.relays.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            let _ = write!(
+                out,
+                "{{ \"hop\": {}, \"link\": \"{}\", ",
+                r.hop_count, r.link_addr
+            );
+            if !r.options.is_empty() {
+                out.push_str("\"options\": \"0x");
+                for b in r.options_by_code().concat() {
+                    let _ = write!(out, "{b:02X}");
+                }
+                out.push_str("\", ");
+            }
+            let _ = write!(out, "\"peer\": \"{}\" }}", r.peer_addr);
+        }
+        out.push_str(" ] } }");
+        out
     }
 
     /// Kea's lease caching (`cache-threshold`, `cache-max-age`): the

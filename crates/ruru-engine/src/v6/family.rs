@@ -204,8 +204,8 @@ impl Family for Engine6 {
         // Kea skips the subnets whose client-class the packet is not in.
         let find = |f: &dyn Fn(&Subnet6) -> bool| first_allowed(subnets, &self.by_id, classes, f);
         if let Some(r) = q.inner_relay() {
-            if let Some(id) = &r.interface_id {
-                if let Some(i) = find(&|s: &Subnet6| s.interface_id.as_ref() == Some(id)) {
+            if let Some(id) = r.interface_id() {
+                if let Some(i) = find(&|s: &Subnet6| s.interface_id.as_deref() == Some(id)) {
                     return Some(i);
                 }
             }

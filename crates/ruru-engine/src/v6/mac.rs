@@ -10,7 +10,7 @@ use std::net::Ipv6Addr;
 use dhcproto::v6::{DhcpOption, OptionCode};
 use ruru_config::MacSource;
 
-use super::packet::Query6;
+use super::packet::{Query6, Relay};
 use super::RecvMeta6;
 
 /// A link-layer address found for the client.
@@ -63,7 +63,7 @@ fn from_source(q: &Query6, meta: &RecvMeta6, s: MacSource) -> Option<Mac> {
     };
     match s {
         MacSource::Any | MacSource::Raw | MacSource::SubscriberId => None,
-        MacSource::ClientLinkAddrOption => match q.inner_relay()?.client_link_addr.as_deref()? {
+        MacSource::ClientLinkAddrOption => match q.inner_relay()?.client_link_addr()? {
             [t0, t1, addr @ ..] if !addr.is_empty() => {
                 mac(addr, u16::from_be_bytes([*t0, *t1]), 0x8)
             }
@@ -82,7 +82,7 @@ fn from_source(q: &Query6, meta: &RecvMeta6, s: MacSource) -> Option<Mac> {
             };
             eui64_mac(src).and_then(|m| mac(&m, IFACE_HTYPE, 0x4))
         }
-        MacSource::RemoteId => match q.inner_relay()?.remote_id.as_deref()? {
+        MacSource::RemoteId => match q.inner_relay()?.remote_id()? {
             d if d.len() >= 5 => {
                 let id = &d[4..];
                 mac(&id[..id.len().min(MAX_HWADDR_LEN)], IFACE_HTYPE, 0x10)
@@ -91,11 +91,7 @@ fn from_source(q: &Query6, meta: &RecvMeta6, s: MacSource) -> Option<Mac> {
         },
         MacSource::DocsisCmts => {
             // The first relay from the client outwards with option 17.
-            let v = q
-                .relays
-                .iter()
-                .rev()
-                .find_map(|r| r.vendor_opts.as_deref())?;
+            let v = q.relays.iter().rev().find_map(Relay::vendor_opts)?;
             cable_labs_sub(v, 1026).and_then(|m| mac(m, 1, 0x40))
         }
         MacSource::DocsisModem => {

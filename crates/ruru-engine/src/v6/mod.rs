@@ -345,17 +345,40 @@ impl Engine6 {
         let cursors = cfg
             .subnets
             .iter()
-            .map(|s| Cursors6 {
-                na: s
-                    .pools
-                    .iter()
-                    .map(|_| Cursor::new(spread.as_deref()))
-                    .collect(),
-                pd: s
-                    .pd_pools
-                    .iter()
-                    .map(|_| Cursor::new(spread.as_deref()))
-                    .collect(),
+            .map(|s| {
+                // Kea's random allocator: each pool's permutations keyed
+                // from the engine's generator.
+                let cursor = |random: bool| {
+                    let c = Cursor::new(spread.as_deref());
+                    if random {
+                        c.with_key(&opts.rng)
+                    } else {
+                        c
+                    }
+                };
+                use ruru_config::Allocator;
+                let random = |a: Allocator| matches!(a, Allocator::Random | Allocator::Flq);
+                Cursors6 {
+                    na: s
+                        .pools
+                        .iter()
+                        .map(|_| cursor(random(s.allocator)))
+                        .collect(),
+                    pd: s
+                        .pd_pools
+                        .iter()
+                        .map(|_| cursor(random(s.pd_allocator)))
+                        .collect(),
+                    // Kea's free lease queue allocator for prefixes.
+                    pd_flq: match s.pd_allocator {
+                        Allocator::Flq => s
+                            .pd_pools
+                            .iter()
+                            .map(|_| crate::flq::FreeQueue::new(&opts.rng))
+                            .collect(),
+                        _ => Vec::new(),
+                    },
+                }
             })
             .collect();
         let classify = !cfg.client_classes.is_empty()
@@ -404,6 +427,9 @@ impl Engine6 {
             subnet_collection: std::sync::OnceLock::new(),
             no_subnet: Subnet6 {
                 cache: Default::default(),
+                store_extended_info: false,
+                allocator: Default::default(),
+                pd_allocator: Default::default(),
                 id: 0,
                 addr: Ipv6Addr::UNSPECIFIED,
                 prefix_len: 128,
@@ -637,6 +663,13 @@ impl Engine6 {
             };
             for (a, len) in keep {
                 let mut l = self.lease(ctx, ia.kind, a, len, ia.id, ia.hint);
+                // A renewal that brings no relay information keeps the
+                // lease's user context (Kea updates its lease in place).
+                if l.user_context.is_empty() {
+                    if let Some(cur) = mine.iter().find(|m| m.address == a) {
+                        l.user_context.clone_from(&cur.user_context);
+                    }
+                }
                 match self.lease_hook(ctx, point, &mut l, Some(false)) {
                     NextStep::Continue => {
                         l.expire = ctx.now + u64::from(l.valid_lifetime);

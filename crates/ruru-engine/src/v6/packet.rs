@@ -73,20 +73,45 @@ pub struct Relay {
     pub hop_count: u8,
     pub link_addr: Ipv6Addr,
     pub peer_addr: Ipv6Addr,
+    /// The relay's options as received, but for the Relay Message (9):
+    /// one copy (no allocation when the relay adds none) that the
+    /// accessors below read and `store-extended-info` keeps.
+    pub options: Box<[u8]>,
+}
+
+impl Relay {
     /// Interface-Id option (18), echoed in the reply.
-    pub interface_id: Option<Vec<u8>>,
+    pub fn interface_id(&self) -> Option<&[u8]> {
+        find(&self.options, 18)
+    }
     /// Client Link-Layer Address option (79, RFC 6939): link-layer type
     /// (2 bytes) and address.
-    pub client_link_addr: Option<Vec<u8>>,
+    pub fn client_link_addr(&self) -> Option<&[u8]> {
+        find(&self.options, 79)
+    }
     /// Remote-Id option (37, RFC 4649): enterprise number and remote-id
     /// (`mac-sources` `remote-id`).
-    pub remote_id: Option<Vec<u8>>,
+    pub fn remote_id(&self) -> Option<&[u8]> {
+        find(&self.options, 37)
+    }
     /// The first Vendor-specific Information option (17): enterprise
     /// number and sub-options (`mac-sources` `docsis-cmts`).
-    pub vendor_opts: Option<Vec<u8>>,
+    pub fn vendor_opts(&self) -> Option<&[u8]> {
+        find(&self.options, 17)
+    }
     /// Relay-Supplied Options option (66, RFC 6422): options the relay
     /// offers for the reply.
-    pub rsoo: Option<Vec<u8>>,
+    pub fn rsoo(&self) -> Option<&[u8]> {
+        find(&self.options, 66)
+    }
+    /// The relay's options (but the Relay Message) as whole TLVs in order
+    /// of code, options of one code in the order received: the order in
+    /// which Kea 2.2 writes them back.
+    pub fn options_by_code(&self) -> Vec<&[u8]> {
+        let mut v: Vec<(u16, &[u8])> = tlvs(&self.options).collect();
+        v.sort_by_key(|(c, _)| *c);
+        v.into_iter().map(|(_, t)| t).collect()
+    }
 }
 
 /// A received client message with its relay chain.
@@ -367,17 +392,14 @@ fn unwrap(buf: &[u8], relay_type: u8) -> Result<(Vec<Relay>, v6::Message, Cut6),
             la.copy_from_slice(&cur[2..18]);
             let mut pa = [0u8; 16];
             pa.copy_from_slice(&cur[18..34]);
+            let (options, msg) = split_relay_message(opts);
             relays.push(Relay {
                 hop_count: cur[1],
                 link_addr: Ipv6Addr::from(la),
                 peer_addr: Ipv6Addr::from(pa),
-                interface_id: find(opts, 18).map(<[u8]>::to_vec),
-                client_link_addr: find(opts, 79).map(<[u8]>::to_vec),
-                remote_id: find(opts, 37).map(<[u8]>::to_vec),
-                vendor_opts: find(opts, 17).map(<[u8]>::to_vec),
-                rsoo: find(opts, 66).map(<[u8]>::to_vec),
+                options,
             });
-            cur = find(opts, 9).ok_or(ParseError6::NoRelayMessage)?;
+            cur = msg.ok_or(ParseError6::NoRelayMessage)?;
             continue;
         }
         if cur.len() < 4 {
@@ -407,6 +429,32 @@ fn unwrap(buf: &[u8], relay_type: u8) -> Result<(Vec<Relay>, v6::Message, Cut6),
         }
         return Ok((relays, msg, cut));
     }
+}
+
+/// A relay's (checked) option area without its first Relay Message
+/// option, and that option's payload.
+fn split_relay_message(opts: &[u8]) -> (Box<[u8]>, Option<&[u8]>) {
+    let mut i = 0;
+    while i + 4 <= opts.len() {
+        let (Some(c), Some(len)) = (be16(opts, i), be16(opts, i + 2)) else {
+            break;
+        };
+        let end = i + 4 + usize::from(len);
+        let Some(payload) = opts.get(i + 4..end) else {
+            break;
+        };
+        if c == 9 {
+            let rest = opts.get(end..).unwrap_or_default();
+            let kept = if i == 0 && rest.is_empty() {
+                Box::default()
+            } else {
+                [&opts[..i], rest].concat().into_boxed_slice()
+            };
+            return (kept, Some(payload));
+        }
+        i = end;
+    }
+    (opts.into(), None)
 }
 
 /// Checks a relay's option TLVs (the Relay Message payload is checked when
@@ -441,7 +489,7 @@ pub fn wrap_relays(mut inner: Vec<u8>, relays: &[Relay]) -> Vec<u8> {
         out.push(r.hop_count);
         out.extend_from_slice(&r.link_addr.octets());
         out.extend_from_slice(&r.peer_addr.octets());
-        if let Some(id) = &r.interface_id {
+        if let Some(id) = r.interface_id() {
             put(&mut out, 18, id);
         }
         put(&mut out, 9, &inner);
@@ -522,10 +570,7 @@ pub(crate) mod tests {
             q.inner_relay().unwrap().link_addr,
             "2001:db8:1::1".parse::<Ipv6Addr>().unwrap()
         );
-        assert_eq!(
-            q.inner_relay().unwrap().interface_id.as_deref(),
-            Some(&b"eth0"[..])
-        );
+        assert_eq!(q.inner_relay().unwrap().interface_id(), Some(&b"eth0"[..]));
         let wrapped = wrap_relays(vec![7, 1, 2, 3], &q.relays);
         assert_eq!(wrapped[0], 13);
         // outer relay-repl carries the inner relay-repl, which echoes eth0
@@ -550,7 +595,7 @@ pub(crate) mod tests {
         put(&mut advertise, 2, &[0, 3, 0, 1, 2, 0, 0, 0, 0, 9]);
         let (relays, msg) = parse_reply(&wrap_relays(advertise, &q.relays)).unwrap();
         assert_eq!(relays.len(), 1);
-        assert_eq!(relays[0].interface_id.as_deref(), Some(&b"probe"[..]));
+        assert_eq!(relays[0].interface_id(), Some(&b"probe"[..]));
         assert_eq!(msg.msg_type(), MessageType::Advertise);
         assert_eq!(msg.xid_num(), 0x123456);
         // Not a relay-reply: the message itself.

@@ -249,7 +249,7 @@ impl Engine6 {
     /// first, each in code order, that are RSOO-enabled (`65` and
     /// `relay-supplied-options`) and that the reply does not have yet.
     fn relay_supplied(&self, ctx: &Ctx<'_>, reply: &mut v6::Message) {
-        for rsoo in ctx.q.relays.iter().rev().filter_map(|r| r.rsoo.as_deref()) {
+        for rsoo in ctx.q.relays.iter().rev().filter_map(|r| r.rsoo()) {
             let mut opts: Vec<(u16, &[u8])> = Vec::new();
             let mut r = rsoo;
             while let [c0, c1, l0, l1, rest @ ..] = r {

@@ -14,6 +14,9 @@ use super::packet::put;
 use super::*;
 use crate::Stats;
 
+mod extended;
+mod random;
+
 const NOW: u64 = 1_700_000_000;
 const SERVER_DUID: &[u8] = &[0, 2, 0, 0, 0x09, 0xbf, 1, 2, 3, 4];
 const LINK: &str = "2001:db8:1::1";
@@ -46,6 +49,9 @@ fn cfg() -> Dhcp6 {
         ],
         subnets: vec![Subnet6 {
             cache: Default::default(),
+            store_extended_info: false,
+            allocator: Default::default(),
+            pd_allocator: Default::default(),
             ddns: std::sync::Arc::new(ruru_config::DdnsParams::defaults(false)),
             id: 1,
             addr: "2001:db8:1::".parse().unwrap(),
@@ -212,7 +218,7 @@ fn exchange(e: &Engine6, s: &dyn LeaseStore, msg: &[u8]) -> Option<v6::Message> 
             });
             let inner = q.ok()?;
             assert_eq!(
-                inner.relays[0].interface_id.as_deref(),
+                inner.relays[0].interface_id(),
                 Some(&b"port1"[..]),
                 "interface-id echoed"
             );
