@@ -8,7 +8,9 @@
 # ruru-kea, kea-ruru). Both partners run inside kbench-srv on the same
 # Kea-format files (configs/kea4-dora-ha-primary.json / -standby.json);
 # the standby's CPU is reported as db_cpu_pct (kbench's SERVER_PARTNER).
-# Needs what compare-ruru-kea.sh needs.
+# The standby listens on lo with DHCP port 6767 (-p), out of the primary's
+# way (ruru binds the wildcard address on its interface). Needs what
+# compare-ruru-kea.sh needs.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 if [ $# -eq 0 ]; then set -- kea-kea ruru-ruru ruru-kea kea-ruru; fi
@@ -21,10 +23,10 @@ lines=$(mktemp)
 trap 'rm -f "$lines"' EXIT
 threads=${KEA_THREADS:-2}
 
-server() { # KIND CONFIG
+server() { # KIND CONFIG [ARGS]
     case "$1" in
-    kea) echo "kea-dhcp4 -c $2" ;;
-    ruru) echo "$ruru serve -c $2" ;;
+    kea) echo "kea-dhcp4 -c $2 ${3:-}" ;;
+    ruru) echo "$ruru serve -c $2 ${3:-}" ;;
     *) echo "unknown server kind $1" >&2; exit 2 ;;
     esac
 }
@@ -32,7 +34,7 @@ server() { # KIND CONFIG
 for pair in "$@"; do
     p=${pair%-*}
     s=${pair#*-}
-    standby="sed -e 's|@WORKDIR@|{workdir}|g' -e 's|@THREADS@|$threads|g' $here/configs/kea4-dora-ha-standby.json > {workdir}/standby.json; $(server "$s" "{workdir}/standby.json") > {workdir}/standby.out 2>&1 &"
+    standby="sed -e 's|@WORKDIR@|{workdir}|g' -e 's|@THREADS@|$threads|g' $here/configs/kea4-dora-ha-standby.json > {workdir}/standby.json; $(server "$s" "{workdir}/standby.json" "-p 6767") > {workdir}/standby.out 2>&1 &"
     cmd="env KEA_PIDFILE_DIR={workdir} KEA_LOCKFILE_DIR={workdir} sh -c \"$standby exec $(server "$p" "{config}")\""
     SERVER_NAME="ha-$pair" SERVER_VERSION="$("$ruru" --version | awk '{print $2}')" \
     SERVER_FAMILY=4 SERVER_PARTNER=1 SERVER_READY_TIMEOUT=60 \
