@@ -372,6 +372,7 @@ impl Family for Engine4 {
         subnet: &'a Subnet4,
         pc: &RefCell<PacketContext>,
         builtin: Option<Vec<u8>>,
+        _fam: &Self::State,
     ) -> Option<Cow<'a, Reservation4>> {
         // host4_identifier: with `flex-id` among the identifier types, the
         // built-in flex-id (`builtin`) then the callouts compute the
