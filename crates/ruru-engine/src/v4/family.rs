@@ -297,7 +297,11 @@ impl Family for Engine4 {
         if !self.opts.hosts.is_empty() {
             if let Some(m) = members.iter().copied().find(|&m| {
                 subnets[m].host_modes.in_subnet
-                    && self.opts.hosts.get4(subnets[m].id, &ids).is_some()
+                    && self
+                        .opts
+                        .hosts
+                        .get4(subnets[m].id, &ids, &self.cfg.option_defs)
+                        .is_some()
             }) {
                 return m;
             }
@@ -308,7 +312,12 @@ impl Family for Engine4 {
                 .iter()
                 .find_map(|id| self.cfg.reservations.get(id))
                 .map(Cow::Borrowed)
-                .or_else(|| self.opts.hosts.get4(0, &ids).map(Cow::Owned));
+                .or_else(|| {
+                    self.opts
+                        .hosts
+                        .get4(0, &ids, &self.cfg.option_defs)
+                        .map(Cow::Owned)
+                });
             if let Some(a) = global.and_then(|h| h.ip_address) {
                 if let Some(m) = holding(a) {
                     return m;
@@ -335,7 +344,12 @@ impl Family for Engine4 {
         ids.iter()
             .find_map(|id| self.cfg.reservations.get(id))
             .map(Cow::Borrowed)
-            .or_else(|| self.opts.hosts.get4(0, &ids).map(Cow::Owned))
+            .or_else(|| {
+                self.opts
+                    .hosts
+                    .get4(0, &ids, &self.cfg.option_defs)
+                    .map(Cow::Owned)
+            })
     }
 
     #[inline]
@@ -441,7 +455,12 @@ impl Family for Engine4 {
                 .iter()
                 .find_map(|id| subnet.reservations.get(id))
                 .map(Cow::Borrowed)
-                .or_else(|| self.opts.hosts.get4(subnet.id, &ids).map(Cow::Owned));
+                .or_else(|| {
+                    self.opts
+                        .hosts
+                        .get4(subnet.id, &ids, &self.cfg.option_defs)
+                        .map(Cow::Owned)
+                });
             if let Some(h) = found {
                 return Some(hosts::usable_in_subnet(subnet, h));
             }
@@ -452,7 +471,12 @@ impl Family for Engine4 {
         ids.iter()
             .find_map(|id| self.cfg.reservations.get(id))
             .map(Cow::Borrowed)
-            .or_else(|| self.opts.hosts.get4(0, &ids).map(Cow::Owned))
+            .or_else(|| {
+                self.opts
+                    .hosts
+                    .get4(0, &ids, &self.cfg.option_defs)
+                    .map(Cow::Owned)
+            })
             .map(|h| hosts::usable_global(subnet, h))
     }
 

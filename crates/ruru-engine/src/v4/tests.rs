@@ -75,6 +75,7 @@ fn subnet() -> Subnet4 {
 fn engine() -> Engine4 {
     let cfg = Dhcp4 {
         ddns_client: Default::default(),
+        option_defs: Vec::new(),
         interfaces: InterfacesConfig {
             interfaces: vec!["lo".into()],
             socket_type: SocketType::Udp,

@@ -250,7 +250,7 @@ impl Family for Engine6 {
             .or_else(|| {
                 Some(&self.opts.hosts)
                     .filter(|h| !h.is_empty())
-                    .and_then(|h| h.get6(0, &ids))
+                    .and_then(|h| h.get6(0, &ids, &self.cfg.option_defs))
                     .map(Cow::Owned)
             })
     }
@@ -318,7 +318,11 @@ impl Family for Engine6 {
             if !self.opts.hosts.is_empty() {
                 if let Some(m) = members.iter().copied().find(|&m| {
                     subnets[m].host_modes.in_subnet
-                        && self.opts.hosts.get6(subnets[m].id, &ids).is_some()
+                        && self
+                            .opts
+                            .hosts
+                            .get6(subnets[m].id, &ids, &self.cfg.option_defs)
+                            .is_some()
                 }) {
                     return m;
                 }
@@ -334,7 +338,7 @@ impl Family for Engine6 {
                     .or_else(|| {
                         Some(&self.opts.hosts)
                             .filter(|h| !h.is_empty())
-                            .and_then(|h| h.get6(0, &ids))
+                            .and_then(|h| h.get6(0, &ids, &self.cfg.option_defs))
                             .map(Cow::Owned)
                     });
                 if let Some(a) = global.and_then(|h| h.ip_addresses.first().copied()) {
@@ -675,7 +679,10 @@ impl Engine6 {
                 .iter()
                 .find_map(|id| s.reservations.get(id))
                 .map(Cow::Borrowed)
-                .or_else(|| dbs.and_then(|d| d.get6(s.id, ids)).map(Cow::Owned));
+                .or_else(|| {
+                    dbs.and_then(|d| d.get6(s.id, ids, &self.cfg.option_defs))
+                        .map(Cow::Owned)
+                });
             if let Some(h) = found {
                 return Some(hosts::usable_in_subnet6(s, h));
             }
@@ -686,7 +693,10 @@ impl Engine6 {
         ids.iter()
             .find_map(|id| self.cfg.reservations.get(id))
             .map(Cow::Borrowed)
-            .or_else(|| dbs.and_then(|d| d.get6(0, ids)).map(Cow::Owned))
+            .or_else(|| {
+                dbs.and_then(|d| d.get6(0, ids, &self.cfg.option_defs))
+                    .map(Cow::Owned)
+            })
             .map(|h| hosts::usable_global6(s, h))
     }
 

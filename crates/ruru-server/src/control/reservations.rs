@@ -154,7 +154,9 @@ trait Hosts: Sized {
         }
     }
     /// Kea's JSON form of a host from a hosts database.
-    fn db_json(h: &Self::Host) -> Value;
+    /// A database host as the commands list it; `config`'s `option-def`
+    /// reads its options stored in text form.
+    fn db_json(h: &Self::Host, config: &Config) -> Value;
     /// Sets on a host row to write what `extra` carries.
     fn keep_extra(h: &mut Self::Host, extra: &Extra<'_, Self>);
 }
@@ -361,7 +363,7 @@ impl Hosts for V4 {
         h.user_context = context_text(extra.user_context);
     }
 
-    fn db_json(h: &Host4) -> Value {
+    fn db_json(h: &Host4, config: &Config) -> Value {
         let mut v = json!({ "subnet-id": h.subnet_id });
         v[h.id_type.name()] = json!(hex(&h.identifier));
         if let Some(a) = h.ipv4_address {
@@ -383,7 +385,11 @@ impl Hosts for V4 {
         if let Some(c) = context_json(&h.user_context) {
             v["user-context"] = c;
         }
-        let options = hosts4::options_of(&h.option_data).unwrap_or_default();
+        let defs = config
+            .dhcp4
+            .as_ref()
+            .map_or(&[][..], |d| &d.option_defs[..]);
+        let options = hosts4::options_of(&h.option_data, defs).unwrap_or_default();
         v["option-data"] = options_json(
             options
                 .iter()
@@ -458,7 +464,7 @@ impl Hosts for V6 {
         }
     }
 
-    fn db_json(h: &Host6) -> Value {
+    fn db_json(h: &Host6, config: &Config) -> Value {
         let mut v = json!({ "subnet-id": h.subnet_id });
         v[h.id_type.name()] = json!(hex(&h.identifier));
         v["ip-addresses"] = json!(h
@@ -478,7 +484,11 @@ impl Hosts for V6 {
         if let Some(c) = context_json(&h.user_context) {
             v["user-context"] = c;
         }
-        let options = options6_of(&h.option_data).unwrap_or_default();
+        let defs = config
+            .dhcp6
+            .as_ref()
+            .map_or(&[][..], |d| &d.option_defs[..]);
+        let options = options6_of(&h.option_data, defs).unwrap_or_default();
         v["option-data"] = options_json(
             options
                 .iter()
@@ -690,7 +700,7 @@ fn get<F: Hosts>(v: &View, args: &Value) -> Res {
             .0
             .iter()
             .find_map(|db| F::db_get(db.as_ref(), sid, &sel))
-            .map(|h| F::db_json(&h))
+            .map(|h| F::db_json(&h, &v.config))
     });
     Ok(match host {
         Some(h) => answer(SUCCESS, "Host found.", Some(h)),
@@ -716,7 +726,11 @@ fn hosts_of<F: Hosts>(v: &View, sid: u64, t: Target) -> Result<Vec<Value>, Value
     let mut out: Vec<Value> = (0..n).map(|hi| v.config_json::<F>(&si, hi, sid)).collect();
     if let (true, Ok(id)) = (t.db, u32::try_from(sid)) {
         for db in &v.hosts.0 {
-            out.extend(F::db_all(db.as_ref(), id).iter().map(F::db_json));
+            out.extend(
+                F::db_all(db.as_ref(), id)
+                    .iter()
+                    .map(|h| F::db_json(h, &v.config)),
+            );
         }
     }
     Ok(out)
@@ -800,7 +814,7 @@ fn find<F: Hosts>(v: &View, q: &Find<F>, sid: Option<u32>, t: Target) -> Result<
                 F::db_find(db.as_ref(), q)
                     .iter()
                     .filter(|h| wanted(F::db_subnet(h)))
-                    .map(F::db_json),
+                    .map(|h| F::db_json(h, &v.config)),
             );
         }
     }
