@@ -538,7 +538,19 @@ impl Engine6 {
         reply: &mut v6::Message,
         commit: bool,
     ) -> Result<(), Drop6> {
+        let network = self.members.get(ctx.sidx).is_some_and(|m| m.len() > 1);
         for ia in ias(ctx.q) {
+            // Outside a shared network: the exchange's subnet alone.
+            if !network {
+                match self.assign_ia(store, ctx, &ia, commit)? {
+                    Some(opt) => reply.opts_mut().insert(opt),
+                    None => {
+                        self.no_space(ctx);
+                        reply.opts_mut().insert(Self::unserved(&ia));
+                    }
+                }
+                continue;
+            }
             let mut served = None;
             for m in self.ia_members(store, ctx, &ia) {
                 let got =
@@ -555,19 +567,23 @@ impl Engine6 {
                 }
                 None => {
                     self.no_space(ctx);
-                    let st = match ia.kind {
-                        LeaseType6::Pd => {
-                            status(Status::NoPrefixAvail, "No prefixes available for this IA")
-                        }
-                        _ => status(Status::NoAddrsAvail, "No addresses available for this IA"),
-                    };
-                    let mut opts = v6::DhcpOptions::new();
-                    opts.insert(st);
-                    reply.opts_mut().insert(wrap(ia.kind, ia.id, 0, 0, opts));
+                    reply.opts_mut().insert(Self::unserved(&ia));
                 }
             }
         }
         Ok(())
+    }
+
+    /// The reply IA of an IA that got nothing: NoAddrsAvail or
+    /// NoPrefixAvail.
+    fn unserved(ia: &Ia) -> DhcpOption {
+        let st = match ia.kind {
+            LeaseType6::Pd => status(Status::NoPrefixAvail, "No prefixes available for this IA"),
+            _ => status(Status::NoAddrsAvail, "No addresses available for this IA"),
+        };
+        let mut opts = v6::DhcpOptions::new();
+        opts.insert(st);
+        wrap(ia.kind, ia.id, 0, 0, opts)
     }
 
     /// One IA of a Solicit or Request in the exchange's subnet: the reply
