@@ -32,13 +32,15 @@ const BODY4: &str = r#"
     "subnet4": [ {
       "id": 1, "subnet": "192.0.2.0/24", "interface": "lo",
       "relay": { "ip-addresses": ["192.0.2.254"] },
-      "pools": [ { "pool": "192.0.2.10 - 192.0.2.20" }, { "pool": "192.0.2.64/28" } ],
+      "pools": [ { "pool": "192.0.2.10 - 192.0.2.20" }, { "pool": "192.0.2.64/28" },
+                 { "pool": "192.0.2.99 - 192.0.2.99", "comment": "one" } ],
       "option-data": [ { "name": "routers", "data": "192.0.2.1" },
                        { "code": 6, "data": "C0000201", "csv-format": false },
                        { "name": "site-code", "data": "5" } ],
       "reservations": [ { "hw-address": "02:00:00:00:00:01", "ip-address": "192.0.2.5",
-                          "hostname": "pc1" } ],
-      "user-context": { "floor": 0 }
+                          "hostname": "pc1", "comment": "desk",
+                          "user-context": { "asset": 7 } } ],
+      "comment": "lab", "user-context": { "floor": 0 }
     } ]"#;
 
 const BODY6: &str = r#"

@@ -21,6 +21,8 @@
 //!   `4o6-interface`, `4o6-interface-id` and `4o6-subnet` (`""`); a
 //!   DHCPv6 network, and a DHCPv6 subnet in no network, `rapid-commit`
 //!   (false).
+//! - a `comment` moves into the `user-context` (as its `comment`), in the
+//!   subnet, the network, pools, reservations and options;
 //! - each option gets its `code` or `name` (from Kea's definitions or the
 //!   section's `option-def`), `space`, `always-send` (false) and
 //!   `csv-format` (true); each pool its option list, and a range pool is
@@ -115,6 +117,20 @@ fn fill_inherited(f: Fam, m: &mut Map<String, Value>, above: &[&Value]) {
     }
 }
 
+/// Kea keeps a `comment` in the `user-context` (as its `comment`).
+fn fold_comment(m: &mut Map<String, Value>) {
+    let Some(c) = m.remove("comment") else {
+        return;
+    };
+    let mut ctx = m
+        .get("user-context")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    ctx.insert("comment".into(), c);
+    m.insert("user-context".into(), Value::Object(ctx));
+}
+
 /// Sets `key` to `v` when `m` does not have it.
 fn default_key(m: &mut Map<String, Value>, key: &str, v: Value) {
     if !m.contains_key(key) {
@@ -128,6 +144,7 @@ fn option(f: Fam, section: &Value, o: &Value) -> Value {
         return o.clone();
     };
     let mut m = m.clone();
+    fold_comment(&mut m);
     let space = m
         .get("space")
         .and_then(Value::as_str)
@@ -261,6 +278,7 @@ fn fill_list(m: &mut Map<String, Value>, key: &str, each: impl Fn(&mut Map<Strin
 
 /// A reservation with Kea's empty fields.
 fn fill_host(f: Fam, section: &Value, h: &mut Map<String, Value>) {
+    fold_comment(h);
     default_key(h, "client-classes", json!([]));
     default_key(h, "hostname", json!(""));
     fill_options(f, section, h);
@@ -319,6 +337,7 @@ pub(super) fn subnet(f: Fam, section: &Value, network: Option<&Value>, s: &Value
         return s.clone();
     };
     let mut m = m.clone();
+    fold_comment(&mut m);
     let above: Vec<&Value> = network.into_iter().chain([section]).collect();
     fill_inherited(f, &mut m, &above);
     if f.v6 {
@@ -333,6 +352,7 @@ pub(super) fn subnet(f: Fam, section: &Value, network: Option<&Value>, s: &Value
     fill_options(f, section, &mut m);
     fill_relay(&mut m);
     fill_list(&mut m, "pools", |p| {
+        fold_comment(p);
         if let Some(text) = p.get("pool").and_then(Value::as_str) {
             let t = pool_text(text);
             p.insert("pool".into(), json!(t));
@@ -340,7 +360,10 @@ pub(super) fn subnet(f: Fam, section: &Value, network: Option<&Value>, s: &Value
         fill_options(f, section, p);
     });
     if f.v6 {
-        fill_list(&mut m, "pd-pools", |p| fill_options(f, section, p));
+        fill_list(&mut m, "pd-pools", |p| {
+            fold_comment(p);
+            fill_options(f, section, p);
+        });
     }
     fill_list(&mut m, "reservations", |h| fill_host(f, section, h));
     Value::Object(m)
@@ -353,6 +376,7 @@ pub(super) fn network(f: Fam, section: &Value, n: &Value) -> Value {
         return n.clone();
     };
     let mut m = m.clone();
+    fold_comment(&mut m);
     fill_inherited(f, &mut m, &[section]);
     if f.v6 {
         default_key(&mut m, "rapid-commit", json!(false));
@@ -433,6 +457,7 @@ mod tests {
         );
         assert_eq!(pool_text("192.0.2.64 - 192.0.2.79"), "192.0.2.64/28");
         assert_eq!(pool_text("192.0.2.64/28"), "192.0.2.64/28");
+        assert_eq!(pool_text("192.0.2.5 - 192.0.2.5"), "192.0.2.5/32");
         // Observed with kea-dhcp6 2.2.
         assert_eq!(
             pool_text("2001:db8:2::1:0 - 2001:db8:2::1:ff"),
