@@ -310,8 +310,9 @@ fn dhcpv6_shared_network_spills_over_and_renews() {
 }
 
 /// Network `cpe` behind the test relay's link: subnet 1 with addresses
-/// only, subnet 2 with prefixes only, each with its own timers and DNS
-/// server; in the format both ruru and kea-dhcp6 run.
+/// only, subnet 2 with prefixes only (and a prefix reserved for client
+/// 5), each with its own timers and DNS server; in the format both ruru
+/// and kea-dhcp6 run.
 fn config6_ia() -> &'static str {
     r#"{
   "Dhcp6": {
@@ -329,6 +330,8 @@ fn config6_ia() -> &'static str {
           "option-data": [ { "name": "dns-servers", "data": "2001:db8::1" } ] },
         { "id": 2, "subnet": "2001:db8:b::/64", "renew-timer": 300, "rebind-timer": 400,
           "pd-pools": [ { "prefix": "2001:db8:9900::", "prefix-len": 48, "delegated-len": 56 } ],
+          "reservations": [ { "duid": "00:03:00:01:02:00:00:00:00:05",
+                              "prefixes": ["2001:db8:7700::/56"] } ],
           "option-data": [ { "name": "dns-servers", "data": "2001:db8::2" } ] }
       ]
     } ],
@@ -441,6 +444,17 @@ fn dhcpv6_each_ia_from_the_network_subnet_that_serves_it() {
         .expect("Advertise");
     assert_eq!(addr_of(&adv), Some(a));
     assert_eq!(prefix_of(&adv), Some((p, 56)));
+    // Client 5's reserved prefix comes from subnet 2, its address from 1.
+    let reserved = |relay: &Relay6| {
+        let adv = relay
+            .exchange(&msg(1, 5, None, &[ia_na(1, None), ia_pd(2, None)]))
+            .expect("Advertise");
+        (ias(&adv), dns(&adv))
+    };
+    let (got, dns5) = reserved(&relay);
+    assert_eq!(got[1].3, vec![("2001:db8:7700::".parse().unwrap(), 56)]);
+    assert_eq!((got[0].1, got[1].1), (100, 300));
+    assert_eq!(dns5, Some(vec!["2001:db8::2".parse().unwrap()]));
 
     // Kea 2.2 on the same file, when installed: the same IAs, timers and
     // options (its addresses may differ: it moves on after an Advertise).
@@ -470,4 +484,8 @@ fn dhcpv6_each_ia_from_the_network_subnet_that_serves_it() {
     };
     assert_eq!(shape(&kea_replies), shape(&replies), "Kea: {kea_replies:?}");
     assert_eq!(kea_released, released);
+    let (kea_got, kea_dns5) = reserved(&relay);
+    assert_eq!(kea_got[1], got[1], "Kea's reserved prefix");
+    assert_eq!(kea_got[0].1, got[0].1);
+    assert_eq!(kea_dns5, dns5);
 }

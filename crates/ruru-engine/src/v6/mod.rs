@@ -639,7 +639,15 @@ impl Engine6 {
         ctx: &Ctx<'_>,
         reply: &mut v6::Message,
     ) -> Result<(), Drop6> {
+        let network = self.members.get(ctx.sidx).is_some_and(|m| m.len() > 1);
         for ia in ias(ctx.q) {
+            // Outside a shared network: the exchange's subnet alone.
+            if !network {
+                if let Some((opt, _)) = self.extend_ia(store, ctx, &ia, true)? {
+                    reply.opts_mut().insert(opt);
+                }
+                continue;
+            }
             let order = self.ia_members(store, ctx, &ia);
             let last = order.len().saturating_sub(1);
             for (n, m) in order.into_iter().enumerate() {
