@@ -576,28 +576,32 @@ impl<'a, F: Family> Exchange<'a, F> {
             return None;
         }
         // Served from another subnet of the network: the reply is
-        // finished there.
-        let ctx = match e.reply_member(&ctx) {
-            Some((m, host)) => match e.subnets().get(m) {
-                Some(subnet) => Ctx {
+        // finished there (the exchange's context is not moved otherwise).
+        let switched = e
+            .reply_member(&ctx)
+            .and_then(|(m, host)| Some((m, e.subnets().get(m)?, host)));
+        let other;
+        let ctx = match switched {
+            Some((m, subnet, host)) => {
+                other = Ctx {
                     subnet,
                     sidx: m,
                     host,
                     ..ctx
-                },
-                None => ctx,
-            },
-            None => ctx,
+                };
+                &other
+            }
+            None => &ctx,
         };
         Some(match handled {
-            Handled::Reply(d) => finish(e, &ctx, d),
+            Handled::Reply(d) => finish(e, ctx, d),
             Handled::Parked(id, d) => {
                 // The built-in flex-option evaluates on the query at pktN_send,
                 // after the library unparks the reply: keep the bytes.
                 let keep = (!e.flex_options().is_empty()).then(|| Box::<[u8]>::from(self.buf));
-                park(&ctx, id, Stage::Committed, d, keep)
+                park(ctx, id, Stage::Committed, d, keep)
             }
-            Handled::Encode(d) => send_out(e, &ctx, d),
+            Handled::Encode(d) => send_out(e, ctx, d),
             Handled::Done(o) => o,
             Handled::Drop(why) => drop(e, Some(q), why),
         })
