@@ -582,3 +582,46 @@ fn v6_an_ia_no_subnet_can_serve_is_counted_once() {
     assert_eq!(e.stats().get(Stat::V6AllocationFailSharedNetwork), 1);
     assert_eq!(e.stats().get(Stat::V6AllocationFail), 1);
 }
+
+#[test]
+fn v6_a_prefix_reserved_in_a_hosts_database_comes_from_its_subnet() {
+    // Both subnets delegate prefixes; a hosts database reserves client 9
+    // a prefix in the second and an address in the first: each IA gets
+    // its reservation, not a dynamic prefix of the first subnet.
+    let db = Arc::new(crate::fake_hosts::FakeHosts::default());
+    let duid = vec![0, 3, 0, 1, 2, 0, 0, 0, 0, 9];
+    let mut in1 = ruru_lease::Host6::new(ruru_lease::IdType::Duid, duid.clone(), 1);
+    in1.ip_addresses = vec![ip6("2001:db8:a::1f")];
+    let mut in2 = ruru_lease::Host6::new(ruru_lease::IdType::Duid, duid, 2);
+    in2.prefixes = vec![(ip6("2001:db8:7700::"), 56)];
+    if let Ok(mut rows) = db.v6.lock() {
+        rows.extend([in1, in2]);
+    }
+    let e = Engine6::new(
+        Arc::new(load(CFG6_IA).dhcp6.unwrap_or_else(|| panic!("no Dhcp6"))),
+        EngineOptions6 {
+            ddns: None,
+            server_duid: vec![0, 2, 0, 0, 0, 9, 1],
+            client_port: 546,
+            hooks: None,
+            hosts: crate::v4::hosts::HostSources(vec![db]),
+            rng: Arc::new(crate::Rng::new(0)),
+        },
+        Arc::new(Stats::new()),
+    );
+    let s = Memfile6::open(None).unwrap_or_else(|e| panic!("{e}"));
+    let adv = run6(&e, &s, &msg6_ias(1, 9, Some(None), Some(None)));
+    assert_eq!(
+        ias6(&adv),
+        vec![
+            (3, 100, Some((ip6("2001:db8:a::1f"), 128)), None),
+            (25, 300, Some((ip6("2001:db8:7700::"), 56)), None)
+        ]
+    );
+    // Another client: a dynamic prefix of the first subnet.
+    let adv = run6(&e, &s, &msg6_ias(1, 8, None, Some(None)));
+    assert_eq!(
+        ias6(&adv),
+        vec![(25, 100, Some((ip6("2001:db8:8800::"), 56)), None)]
+    );
+}

@@ -49,7 +49,8 @@ impl Engine6 {
     /// The subnets (indices) an IA of the exchange tries, in order: the
     /// exchange's alone outside a shared network. In a network, of the
     /// subnets the client's classes allow: first the one whose
-    /// configuration reserves it an address (a prefix, for an IA_PD),
+    /// configuration (then a hosts database) reserves it an address (a
+    /// prefix, for an IA_PD),
     /// else the one holding the IA's lease, else the one whose pools hold
     /// the address or prefix the IA names; then the exchange's subnet and
     /// the others in the network's order.
@@ -76,17 +77,41 @@ impl Engine6 {
                 .find(|&m| subnets.get(m).is_some_and(f))
         };
         let duid = ctx.duid();
+        let of_kind = |h: &Reservation6| match ia.kind {
+            LeaseType6::Pd => !h.prefixes.is_empty(),
+            _ => !h.ip_addresses.is_empty(),
+        };
         let reserved = || {
             if duid.is_empty() {
                 return None;
             }
             let id = HostId6::Duid(duid.to_vec());
             find(&|s: &Subnet6| {
-                s.host_modes.in_subnet
-                    && s.reservations.get(&id).is_some_and(|h| match ia.kind {
-                        LeaseType6::Pd => !h.prefixes.is_empty(),
-                        _ => !h.ip_addresses.is_empty(),
-                    })
+                s.host_modes.in_subnet && s.reservations.get(&id).is_some_and(of_kind)
+            })
+            .or_else(|| {
+                // Then the hosts databases, subnet by subnet, with the
+                // client's identifiers.
+                if self.opts.hosts.is_empty() {
+                    return None;
+                }
+                let kept = ctx.fam.ids.borrow();
+                let computed;
+                let ids = match kept.as_deref() {
+                    Some(ids) => ids,
+                    None => {
+                        computed = self.host_ids(ctx.q, ctx.meta, None);
+                        &computed[..]
+                    }
+                };
+                find(&|s: &Subnet6| {
+                    s.host_modes.in_subnet
+                        && self
+                            .opts
+                            .hosts
+                            .get6(s.id, ids, &self.cfg.option_defs)
+                            .is_some_and(|h| of_kind(&h))
+                })
             })
         };
         let leased = || {
