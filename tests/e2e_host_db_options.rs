@@ -7,7 +7,8 @@
 //! DOCSIS, vendor 4491, those it asks for in its option request
 //! sub-option), rows of other spaces are not sent; a row's
 //! `formatted_value` (Kea's CSV text, what Kea itself writes) is encoded
-//! with the option's definition, its binary `value` used otherwise.
+//! with the option's definition (Kea's, or one of the configuration's
+//! `option-def`), its binary `value` used otherwise.
 //!
 //! Kea and ruru run at once on the same database, each behind its own
 //! relay, and must send the same bytes (but for a Kea 2.2 MySQL bug: a row
@@ -47,7 +48,9 @@ fn host_sql(kind: Kind) -> String {
          (3, {}, NULL, 'vendor-4491', {f}, 1, 3),
          (9, {}, NULL, 'foo-space', {t}, 1, 3),
          (7, NULL, 'abc', 'vendor-1234', {t}, 1, 3),
-         (42, {}, NULL, 'dhcp4', {t}, 1, 3);",
+         (42, {}, NULL, 'dhcp4', {t}, 1, 3),
+         (222, NULL, '1, 2, 513', 'dhcp4', {t}, 1, 3),
+         (223, NULL, '7, 192.0.2.9, ab', 'dhcp4', {t}, 1, 3);",
         b("020000001701"),
         b("0a0b"),
         b("0c"),
@@ -128,6 +131,15 @@ fn vendor_options_from_db(kind: Kind, test: &str) {
   "hosts-database": {"#,
         1,
     );
+    // Options the configuration defines, stored as formatted_value.
+    let config = config.replacen(
+        r#""valid-lifetime": 3600,"#,
+        r#""valid-lifetime": 3600,
+  "option-def": [ { "name": "site-list", "code": 222, "type": "uint16", "array": true },
+                  { "name": "site-loc", "code": 223, "type": "record",
+                    "record-types": "uint8, ipv4-address, string" } ],"#,
+        1,
+    );
     let args = ["-p".to_string(), free_port().to_string()];
     let Some(kea) = Kea::start(
         "kea-dhcp4",
@@ -190,6 +202,7 @@ fn vendor_options_from_db(kind: Kind, test: &str) {
                 raw_option(&r, 15),
                 raw_option(&r, 42),
                 raw_option(&r, 9),
+                (raw_option(&r, 222), raw_option(&r, 223)),
             ));
         }
         // Kea 2.2's MySQL backend reads a NULL `value` as the previous
@@ -211,6 +224,17 @@ fn vendor_options_from_db(kind: Kind, test: &str) {
         assert_eq!(got[1].1.as_deref(), Some(&b"db.example"[..]), "case {i}");
         assert_eq!(got[1].2, Some(vec![192, 0, 2, 3]), "case {i}");
         assert_eq!(got[1].3, None, "case {i}");
+        // The rows of options of the configuration's option-def: their
+        // formatted_value through those definitions (always sent).
+        assert_eq!(got[0].4, got[1].4, "case {i}: Kea's and ruru's 222, 223");
+        assert_eq!(
+            got[1].4,
+            (
+                Some(vec![0, 1, 0, 2, 2, 1]),
+                Some(vec![7, 192, 0, 2, 9, b'a', b'b'])
+            ),
+            "case {i}"
+        );
     }
     drop(kea);
 }

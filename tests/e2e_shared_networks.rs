@@ -4,7 +4,10 @@
 //! is full; a renewal in the last subnet is acknowledged; options and
 //! lifetimes come from the subnet or, when it has none, the network; a
 //! class-guarded subnet is never given to an outsider; `subnetN-list`
-//! names the network.
+//! names the network. DHCPv6 IA by IA: an IA_NA from the subnet with
+//! addresses and an IA_PD from the one with prefixes, renewed, rebound
+//! and released where each is, compared with kea-dhcp6 2.2 when it is
+//! installed.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -304,4 +307,185 @@ fn dhcpv6_shared_network_spills_over_and_renews() {
         &json!({"command": "subnet6-get", "arguments": {"subnet": "2001:db8:c::/64"}}),
     );
     assert_eq!(g["arguments"]["subnet6"][0]["id"], 3, "{g}");
+}
+
+/// Network `cpe` behind the test relay's link: subnet 1 with addresses
+/// only, subnet 2 with prefixes only (and a prefix reserved for client
+/// 5), each with its own timers and DNS server; in the format both ruru
+/// and kea-dhcp6 run.
+fn config6_ia() -> &'static str {
+    r#"{
+  "Dhcp6": {
+    "interfaces-config": { "interfaces": ["lo/::1"] },
+    "lease-database": { "type": "memfile", "persist": false },
+    "server-id": { "type": "LL", "htype": 1, "identifier": "0a0b0c0d0e0f", "persist": false },
+    "preferred-lifetime": 3000, "valid-lifetime": 4000,
+    "shared-networks": [ {
+      "name": "cpe",
+      "relay": { "ip-addresses": ["2001:db8:1::1"] },
+      "option-data": [ { "name": "dns-servers", "data": "2001:db8::99" } ],
+      "subnet6": [
+        { "id": 1, "subnet": "2001:db8:a::/64", "renew-timer": 100, "rebind-timer": 200,
+          "pools": [ { "pool": "2001:db8:a::10 - 2001:db8:a::1f" } ],
+          "option-data": [ { "name": "dns-servers", "data": "2001:db8::1" } ] },
+        { "id": 2, "subnet": "2001:db8:b::/64", "renew-timer": 300, "rebind-timer": 400,
+          "pd-pools": [ { "prefix": "2001:db8:9900::", "prefix-len": 48, "delegated-len": 56 } ],
+          "reservations": [ { "duid": "00:03:00:01:02:00:00:00:00:05",
+                              "prefixes": ["2001:db8:7700::/56"] } ],
+          "option-data": [ { "name": "dns-servers", "data": "2001:db8::2" } ] }
+      ]
+    } ],
+    "loggers": [ { "name": "kea-dhcp6", "severity": "INFO",
+                   "output_options": [ { "output": "stdout" } ] } ]
+  }
+}"#
+}
+
+/// The IAs of a reply as (option code, T1, T2, valid entries, status).
+type IaView = (u16, u32, u32, Vec<(Ipv6Addr, u8)>, Option<u16>);
+
+fn ias(m: &v6::Message) -> Vec<IaView> {
+    let view = |code, t1, t2, opts: &v6::DhcpOptions| {
+        let mut got = Vec::new();
+        let mut status = None;
+        for x in opts.iter() {
+            match x {
+                v6::DhcpOption::IAAddr(a) if a.valid_life > 0 => got.push((a.addr, 128)),
+                v6::DhcpOption::IAPrefix(p) if p.valid_lifetime > 0 => {
+                    got.push((p.prefix_ip, p.prefix_len))
+                }
+                v6::DhcpOption::StatusCode(c) => status = Some(u16::from(c.status)),
+                _ => {}
+            }
+        }
+        (code, t1, t2, got, status)
+    };
+    m.opts()
+        .iter()
+        .filter_map(|o| match o {
+            v6::DhcpOption::IANA(ia) => Some(view(3, ia.t1, ia.t2, &ia.opts)),
+            v6::DhcpOption::IAPD(ia) => Some(view(25, ia.t1, ia.t2, &ia.opts)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A reply's IAs and DNS servers.
+type Seen = (Vec<IaView>, Option<Vec<Ipv6Addr>>);
+
+/// What one server answers client `n` through Solicit, Request, Renew,
+/// Rebind and Release with an IA_NA and an IA_PD: each reply's IAs (with
+/// the addresses and prefixes given, the same for every message of the
+/// exchange) and DNS servers, and the Release's status.
+fn ia_exchange(relay: &Relay6, n: u8) -> (Vec<Seen>, Option<u16>) {
+    let mut out = Vec::new();
+    let adv = relay
+        .exchange(&msg(1, n, None, &[ia_na(1, None), ia_pd(2, None)]))
+        .expect("Advertise");
+    let sid = server_duid(&adv);
+    out.push((ias(&adv), dns(&adv)));
+    let (a, p) = (
+        addr_of(&adv).expect("an address"),
+        prefix_of(&adv).expect("a prefix"),
+    );
+    let listed = [ia_na(1, Some(a)), ia_pd(2, Some(p))];
+    for (t, server) in [(3, Some(&sid[..])), (5, Some(&sid[..])), (6, None)] {
+        let rep = relay.exchange(&msg(t, n, server, &listed)).expect("Reply");
+        out.push((ias(&rep), dns(&rep)));
+    }
+    let rel = relay
+        .exchange(&msg(8, n, Some(&sid), &listed))
+        .expect("Reply to Release");
+    let status = rel.opts().iter().find_map(|o| match o {
+        v6::DhcpOption::StatusCode(c) => Some(u16::from(c.status)),
+        _ => None,
+    });
+    (out, status)
+}
+
+#[test]
+fn dhcpv6_each_ia_from_the_network_subnet_that_serves_it() {
+    let test = "shared_networks_v6_per_ia";
+    let _g = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(sock) = bind_relay(test) else {
+        return;
+    };
+    let srv = Server::start(config6_ia());
+    let mut relay = Relay6::new(sock, srv.port);
+    let (replies, released) = ia_exchange(&relay, 1);
+    let a: Ipv6Addr = "2001:db8:a::10".parse().unwrap();
+    let p: Ipv6Addr = "2001:db8:9900::".parse().unwrap();
+    for (n, (got, dns)) in replies.iter().enumerate() {
+        // The address with subnet 1's timers, the prefix with subnet 2's;
+        // the reply's options are those of the last IA's subnet.
+        assert_eq!(
+            got,
+            &vec![
+                (3, 100, 200, vec![(a, 128)], None),
+                (25, 300, 400, vec![(p, 56)], None)
+            ],
+            "reply {n}"
+        );
+        assert_eq!(
+            dns,
+            &Some(vec!["2001:db8::2".parse().unwrap()]),
+            "reply {n}"
+        );
+    }
+    assert_eq!(released, Some(0), "Release successful");
+    // Released: another client asking for them gets them.
+    let adv = relay
+        .exchange(&msg(
+            1,
+            2,
+            None,
+            &[ia_na(1, Some(a)), ia_pd(2, Some((p, 56)))],
+        ))
+        .expect("Advertise");
+    assert_eq!(addr_of(&adv), Some(a));
+    assert_eq!(prefix_of(&adv), Some((p, 56)));
+    // Client 5's reserved prefix comes from subnet 2, its address from 1.
+    let reserved = |relay: &Relay6| {
+        let adv = relay
+            .exchange(&msg(1, 5, None, &[ia_na(1, None), ia_pd(2, None)]))
+            .expect("Advertise");
+        (ias(&adv), dns(&adv))
+    };
+    let (got, dns5) = reserved(&relay);
+    assert_eq!(got[1].3, vec![("2001:db8:7700::".parse().unwrap(), 56)]);
+    assert_eq!((got[0].1, got[1].1), (100, 300));
+    assert_eq!(dns5, Some(vec!["2001:db8::2".parse().unwrap()]));
+
+    // Kea 2.2 on the same file, when installed: the same IAs, timers and
+    // options (its addresses may differ: it moves on after an Advertise).
+    let args = ["-p".to_string(), free_port().to_string()];
+    let Some(kea) = common::kea::Kea::start(
+        "kea-dhcp6",
+        "kea-dhcp6-server",
+        config6_ia(),
+        &args,
+        "DHCP6_STARTED",
+        test,
+    ) else {
+        return;
+    };
+    relay.server.set_port(kea.port);
+    let (kea_replies, kea_released) = ia_exchange(&relay, 1);
+    let shape = |r: &[Seen]| -> Vec<_> {
+        r.iter()
+            .map(|(ias, dns)| {
+                let ias: Vec<_> = ias
+                    .iter()
+                    .map(|(c, t1, t2, got, st)| (*c, *t1, *t2, got.len(), *st))
+                    .collect();
+                (ias, dns.clone())
+            })
+            .collect()
+    };
+    assert_eq!(shape(&kea_replies), shape(&replies), "Kea: {kea_replies:?}");
+    assert_eq!(kea_released, released);
+    let (kea_got, kea_dns5) = reserved(&relay);
+    assert_eq!(kea_got[1], got[1], "Kea's reserved prefix");
+    assert_eq!(kea_got[0].1, got[0].1);
+    assert_eq!(kea_dns5, dns5);
 }

@@ -112,6 +112,38 @@ pub enum Format<'a> {
     Record(&'a [DataType]),
 }
 
+/// A definition of the configuration's `option-def` (section level), as
+/// the engine keeps it to read options stored in text form (Kea's
+/// `formatted_value` of a hosts database's option rows).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomOptionDef {
+    /// Its option space (`dhcp4` / `dhcp6` when not given).
+    pub space: String,
+    pub name: String,
+    pub code: u16,
+    /// The data type, or the fields of a record.
+    pub types: Vec<DataType>,
+    pub record: bool,
+    pub array: bool,
+}
+
+impl CustomOptionDef {
+    /// The payload of `text` (Kea's CSV form of the option's values).
+    pub fn encode(&self, text: &str) -> Result<Vec<u8>, String> {
+        let format = if self.record {
+            Format::Record(&self.types)
+        } else {
+            Format::One(self.types.first().copied().unwrap_or(DataType::Binary))
+        };
+        encode_format(Some((format, self.array)), text, true)
+    }
+
+    /// The definition of option `code` in `space` among `defs`.
+    pub fn find<'a>(defs: &'a [CustomOptionDef], space: &str, code: u16) -> Option<&'a Self> {
+        defs.iter().find(|d| d.code == code && d.space == space)
+    }
+}
+
 /// One option definition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OptionDef {

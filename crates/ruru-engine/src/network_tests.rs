@@ -395,3 +395,233 @@ fn v4_a_reservation_in_a_later_subnet_is_where_its_client_starts() {
     let c = lease4(&e, &s, 7).unwrap_or_else(|d| panic!("{d:?}"));
     assert_eq!(c.yiaddr(), Ipv4Addr::new(192, 0, 2, 10));
 }
+
+/// A network whose first subnet has addresses and one /56 prefix, and
+/// whose second has prefixes only; each with its own timers and DNS
+/// server (Kea 2.2 answers the same way: see `v6::network`).
+const CFG6_IA: &str = r#"{"Dhcp6": {
+  "preferred-lifetime": 3000, "valid-lifetime": 4000,
+  "shared-networks": [{
+    "name": "cpe",
+    "relay": {"ip-addresses": ["2001:db8:1::1"]},
+    "option-data": [{"name": "dns-servers", "data": "2001:db8::99"}],
+    "subnet6": [
+      {"id": 1, "subnet": "2001:db8:a::/64", "renew-timer": 100, "rebind-timer": 200,
+       "pools": [{"pool": "2001:db8:a::10 - 2001:db8:a::1f"}],
+       "pd-pools": [{"prefix": "2001:db8:8800::", "prefix-len": 56, "delegated-len": 56}],
+       "option-data": [{"name": "dns-servers", "data": "2001:db8::1"}]},
+      {"id": 2, "subnet": "2001:db8:b::/64", "renew-timer": 300, "rebind-timer": 400,
+       "pd-pools": [{"prefix": "2001:db8:9900::", "prefix-len": 48, "delegated-len": 56}],
+       "option-data": [{"name": "dns-servers", "data": "2001:db8::2"}]}
+    ]
+  }]
+}}"#;
+
+/// A relayed message of type `t` from client `n` with IA_NA 1 (listing
+/// `na`) and IA_PD 2 (listing `pd`), each when `Some`.
+fn msg6_ias(
+    t: u8,
+    n: u8,
+    na: Option<Option<Ipv6Addr>>,
+    pd: Option<Option<(Ipv6Addr, u8)>>,
+) -> Vec<u8> {
+    let mut m = vec![t, 0, 0, n];
+    put(&mut m, 1, &[0, 3, 0, 1, 2, 0, 0, 0, 0, n]);
+    if ![1, 6].contains(&t) {
+        put(&mut m, 2, &[0, 2, 0, 0, 0, 9, 1]);
+    }
+    put(&mut m, 6, &[0, 23]);
+    if let Some(a) = na {
+        let mut ia = vec![0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0];
+        if let Some(a) = a {
+            put(&mut ia, 5, &[&a.octets()[..], &[0; 8]].concat());
+        }
+        put(&mut m, 3, &ia);
+    }
+    if let Some(p) = pd {
+        let mut ia = vec![0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0];
+        if let Some((p, len)) = p {
+            put(
+                &mut ia,
+                26,
+                &[&[0; 8][..], &[len], &p.octets()[..]].concat(),
+            );
+        }
+        put(&mut m, 25, &ia);
+    }
+    let link = "2001:db8:1::1".parse().unwrap_or(Ipv6Addr::UNSPECIFIED);
+    relay_forw(&m, link, None)
+}
+
+/// One IA of a reply: (type code, T1, first address or prefix, status).
+type IaSeen = (u16, u32, Option<(Ipv6Addr, u8)>, Option<u16>);
+
+fn ias6(m: &v6::Message) -> Vec<IaSeen> {
+    let entries = |opts: &v6::DhcpOptions| {
+        let mut first = None;
+        let mut status = None;
+        for x in opts.iter() {
+            match x {
+                v6::DhcpOption::IAAddr(a) if first.is_none() && a.valid_life > 0 => {
+                    first = Some((a.addr, 128))
+                }
+                v6::DhcpOption::IAPrefix(p) if first.is_none() && p.valid_lifetime > 0 => {
+                    first = Some((p.prefix_ip, p.prefix_len))
+                }
+                v6::DhcpOption::StatusCode(c) => status = Some(u16::from(c.status)),
+                _ => {}
+            }
+        }
+        (first, status)
+    };
+    m.opts()
+        .iter()
+        .filter_map(|o| match o {
+            v6::DhcpOption::IANA(ia) => {
+                let (f, s) = entries(&ia.opts);
+                Some((3, ia.t1, f, s))
+            }
+            v6::DhcpOption::IAPD(ia) => {
+                let (f, s) = entries(&ia.opts);
+                Some((25, ia.t1, f, s))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn ip6(s: &str) -> Ipv6Addr {
+    s.parse().unwrap_or(Ipv6Addr::UNSPECIFIED)
+}
+
+#[test]
+fn v6_each_ia_is_served_by_the_subnet_that_has_room_for_it() {
+    let e = engine6(CFG6_IA);
+    let s = Memfile6::open(None).unwrap_or_else(|e| panic!("{e}"));
+    let a = ip6("2001:db8:a::10");
+    let p1 = (ip6("2001:db8:8800::"), 56);
+    let p2 = (ip6("2001:db8:9900::"), 56);
+    // Client 1: both from the first subnet (its one prefix).
+    let adv = run6(&e, &s, &msg6_ias(1, 1, Some(None), Some(None)));
+    assert_eq!(
+        ias6(&adv),
+        vec![(3, 100, Some((a, 128)), None), (25, 100, Some(p1), None)]
+    );
+    let rep = run6(&e, &s, &msg6_ias(3, 1, Some(Some(a)), Some(Some(p1))));
+    assert_eq!(ias6(&rep)[1], (25, 100, Some(p1), None));
+    assert_eq!(dns(&rep), Some(vec![ip6("2001:db8::1")]));
+    // Client 2: the address from the first, the prefix from the second
+    // (with its timers); the reply's options are the second's.
+    let b = ip6("2001:db8:a::11");
+    let adv = run6(&e, &s, &msg6_ias(1, 2, Some(None), Some(None)));
+    assert_eq!(
+        ias6(&adv),
+        vec![(3, 100, Some((b, 128)), None), (25, 300, Some(p2), None)]
+    );
+    assert_eq!(dns(&adv), Some(vec![ip6("2001:db8::2")]));
+    let rep = run6(&e, &s, &msg6_ias(3, 2, Some(Some(b)), Some(Some(p2))));
+    assert_eq!(
+        ias6(&rep),
+        vec![(3, 100, Some((b, 128)), None), (25, 300, Some(p2), None)]
+    );
+    let na = s.get6(ruru_lease::LeaseType6::Na, b);
+    let pd = s.get6(ruru_lease::LeaseType6::Pd, p2.0);
+    assert_eq!(na.map(|l| l.subnet_id), Some(1));
+    assert_eq!(pd.map(|l| l.subnet_id), Some(2));
+    // Client 1 gives its prefix back: client 2's Renew keeps its prefix
+    // in the second subnet all the same, and so does a Rebind.
+    let rel = run6(&e, &s, &msg6_ias(8, 1, None, Some(Some(p1))));
+    assert_eq!(ias6(&rel), vec![]);
+    assert!(s.get6(ruru_lease::LeaseType6::Pd, p1.0).is_none());
+    for t in [5, 6] {
+        let ren = run6(&e, &s, &msg6_ias(t, 2, Some(Some(b)), Some(Some(p2))));
+        assert_eq!(
+            ias6(&ren),
+            vec![(3, 100, Some((b, 128)), None), (25, 300, Some(p2), None)],
+            "message type {t}"
+        );
+    }
+    // Its address alone: answered from the first subnet, with its options.
+    let ren = run6(&e, &s, &msg6_ias(5, 2, Some(Some(b)), None));
+    assert_eq!(ias6(&ren), vec![(3, 100, Some((b, 128)), None)]);
+    assert_eq!(dns(&ren), Some(vec![ip6("2001:db8::1")]));
+    // Releasing both finds each lease in its subnet.
+    let rel = run6(&e, &s, &msg6_ias(8, 2, Some(Some(b)), Some(Some(p2))));
+    let code = rel.opts().iter().find_map(|o| match o {
+        v6::DhcpOption::StatusCode(c) => Some(u16::from(c.status)),
+        _ => None,
+    });
+    assert_eq!(code, Some(0));
+    assert!(s.get6(ruru_lease::LeaseType6::Na, b).is_none());
+    assert!(s.get6(ruru_lease::LeaseType6::Pd, p2.0).is_none());
+    assert_eq!(e.stats().get(Stat::V6AllocationFailSharedNetwork), 0);
+}
+
+#[test]
+fn v6_an_ia_no_subnet_can_serve_is_counted_once() {
+    // Only the first subnet, without prefixes: the IA_PD gets
+    // NoPrefixAvail, the IA_NA its address.
+    let text = CFG6_IA.replace(
+        r#""pd-pools": [{"prefix": "2001:db8:8800::", "prefix-len": 56, "delegated-len": 56}],"#,
+        "",
+    );
+    let text = text.replace(
+        r#""pd-pools": [{"prefix": "2001:db8:9900::", "prefix-len": 48, "delegated-len": 56}],"#,
+        "",
+    );
+    let e = engine6(&text);
+    let s = Memfile6::open(None).unwrap_or_else(|e| panic!("{e}"));
+    let adv = run6(&e, &s, &msg6_ias(1, 1, Some(None), Some(None)));
+    assert_eq!(
+        ias6(&adv),
+        vec![
+            (3, 100, Some((ip6("2001:db8:a::10"), 128)), None),
+            (25, 0, None, Some(6))
+        ]
+    );
+    assert_eq!(e.stats().get(Stat::V6AllocationFailSharedNetwork), 1);
+    assert_eq!(e.stats().get(Stat::V6AllocationFail), 1);
+}
+
+#[test]
+fn v6_a_prefix_reserved_in_a_hosts_database_comes_from_its_subnet() {
+    // Both subnets delegate prefixes; a hosts database reserves client 9
+    // a prefix in the second and an address in the first: each IA gets
+    // its reservation, not a dynamic prefix of the first subnet.
+    let db = Arc::new(crate::fake_hosts::FakeHosts::default());
+    let duid = vec![0, 3, 0, 1, 2, 0, 0, 0, 0, 9];
+    let mut in1 = ruru_lease::Host6::new(ruru_lease::IdType::Duid, duid.clone(), 1);
+    in1.ip_addresses = vec![ip6("2001:db8:a::1f")];
+    let mut in2 = ruru_lease::Host6::new(ruru_lease::IdType::Duid, duid, 2);
+    in2.prefixes = vec![(ip6("2001:db8:7700::"), 56)];
+    if let Ok(mut rows) = db.v6.lock() {
+        rows.extend([in1, in2]);
+    }
+    let e = Engine6::new(
+        Arc::new(load(CFG6_IA).dhcp6.unwrap_or_else(|| panic!("no Dhcp6"))),
+        EngineOptions6 {
+            ddns: None,
+            server_duid: vec![0, 2, 0, 0, 0, 9, 1],
+            client_port: 546,
+            hooks: None,
+            hosts: crate::v4::hosts::HostSources(vec![db]),
+            rng: Arc::new(crate::Rng::new(0)),
+        },
+        Arc::new(Stats::new()),
+    );
+    let s = Memfile6::open(None).unwrap_or_else(|e| panic!("{e}"));
+    let adv = run6(&e, &s, &msg6_ias(1, 9, Some(None), Some(None)));
+    assert_eq!(
+        ias6(&adv),
+        vec![
+            (3, 100, Some((ip6("2001:db8:a::1f"), 128)), None),
+            (25, 300, Some((ip6("2001:db8:7700::"), 56)), None)
+        ]
+    );
+    // Another client: a dynamic prefix of the first subnet.
+    let adv = run6(&e, &s, &msg6_ias(1, 8, None, Some(None)));
+    assert_eq!(
+        ias6(&adv),
+        vec![(25, 100, Some((ip6("2001:db8:8800::"), 56)), None)]
+    );
+}

@@ -163,7 +163,10 @@ pub(crate) trait Family: Sized {
         classes: &ClassSet<'_>,
     ) -> Option<usize>;
     /// The client's reservation (`hostN_identifier` runs here); `flex`:
-    /// the flexible identifier the built-in flex-id computed, if any.
+    /// the flexible identifier the built-in flex-id computed, if any;
+    /// `fam`: the exchange's state, where the family may keep what it
+    /// found (DHCPv6 keeps the client's identifiers for the other subnets
+    /// of a shared network).
     fn find_host<'a>(
         &'a self,
         q: &Self::Query,
@@ -171,6 +174,7 @@ pub(crate) trait Family: Sized {
         subnet: &'a Self::Subnet,
         pc: &RefCell<PacketContext>,
         flex: Option<Vec<u8>>,
+        fam: &Self::State,
     ) -> Option<Cow<'a, Self::Host>>;
     /// Kea's `early-global-reservations-lookup`: the client's global
     /// reservation, looked up before subnet selection (`None` when the
@@ -211,6 +215,17 @@ pub(crate) trait Family: Sized {
     /// (the family counts the failure then).
     fn exhausted(&self, _ctx: &Ctx<'_, Self>, _h: &Handled<Self>, _last: bool) -> bool {
         false
+    }
+    /// The subnet the reply is finished in (its options, `pktN_send`),
+    /// with the client's reservation there, when the handler served the
+    /// client from another subnet of the shared network than `ctx`'s
+    /// (DHCPv6: the subnet of the last IA served, as Kea's allocation
+    /// engine leaves it); `None`: `ctx`'s.
+    fn reply_member<'a>(
+        &'a self,
+        _ctx: &Ctx<'a, Self>,
+    ) -> Option<(usize, Option<Cow<'a, Self::Host>>)> {
+        None
     }
     /// The built-in flex-id's `identifier-expression`, when it is
     /// configured and used for reservations.
@@ -555,7 +570,8 @@ impl<'a, F: Family> Exchange<'a, F> {
         raw: Option<&'a F::Raw<'a>>,
     ) -> Option<F::Outcome> {
         let q = self.q;
-        let host = e.find_host(q, self.meta, self.subnet, self.pc, flex);
+        let fam = e.new_state();
+        let host = e.find_host(q, self.meta, self.subnet, self.pc, flex, &fam);
         // Classification, second pass: KNOWN/UNKNOWN and what depends on them.
         if let Some(raw) = raw {
             let hc = match &host {
@@ -576,7 +592,7 @@ impl<'a, F: Family> Exchange<'a, F> {
             sidx: self.sidx,
             host,
             now: self.now,
-            fam: e.new_state(),
+            fam,
             classes: RefCell::new(classes),
             raw,
         };
@@ -584,15 +600,33 @@ impl<'a, F: Family> Exchange<'a, F> {
         if self.in_network && e.exhausted(&ctx, &handled, !self.try_next) && self.try_next {
             return None;
         }
+        // Served from another subnet of the network: the reply is
+        // finished there (the exchange's context is not moved otherwise).
+        let switched = e
+            .reply_member(&ctx)
+            .and_then(|(m, host)| Some((m, e.subnets().get(m)?, host)));
+        let other;
+        let ctx = match switched {
+            Some((m, subnet, host)) => {
+                other = Ctx {
+                    subnet,
+                    sidx: m,
+                    host,
+                    ..ctx
+                };
+                &other
+            }
+            None => &ctx,
+        };
         Some(match handled {
-            Handled::Reply(d) => finish(e, &ctx, d),
+            Handled::Reply(d) => finish(e, ctx, d),
             Handled::Parked(id, d) => {
                 // The built-in flex-option evaluates on the query at pktN_send,
                 // after the library unparks the reply: keep the bytes.
                 let keep = (!e.flex_options().is_empty()).then(|| Box::<[u8]>::from(self.buf));
-                park(&ctx, id, Stage::Committed, d, keep)
+                park(ctx, id, Stage::Committed, d, keep)
             }
-            Handled::Encode(d) => send_out(e, &ctx, d),
+            Handled::Encode(d) => send_out(e, ctx, d),
             Handled::Done(o) => o,
             Handled::Drop(why) => drop(e, Some(q), why),
         })

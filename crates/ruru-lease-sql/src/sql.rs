@@ -967,9 +967,10 @@ mod tests {
         h.hostname = "pc".into();
         h.option_data = r#"[{"code": 6, "data": "c0000201"}]"#.into();
         h.client_classes = "gold".into();
+        h.user_context = r#"{"room": 12}"#.into();
         // The row read: the host's columns, then its options' list.
         let mut row = vec![Col::Int(9)];
-        row.extend(host_values(&h).into_iter().take(9));
+        row.extend(host_values(&h).into_iter().take(10));
         row.push(Col::Text(h.option_data.clone()));
         assert_eq!(host4_of(&Fake(row.clone())), Ok(h.clone()));
         assert_eq!(
@@ -1029,8 +1030,8 @@ mod tests {
                 Col::Null,
             ];
             r.extend(res);
-            // dhcp6_client_classes
-            r.push(Col::Null);
+            // dhcp6_client_classes, user_context, auth_key
+            r.extend([Col::Null, Col::Text(r#"{"a": 1}"#.into()), Col::Null]);
             Fake(r)
         };
         let a: Ipv6Addr = "2001:db8::10".parse().unwrap_or(Ipv6Addr::UNSPECIFIED);
@@ -1050,6 +1051,8 @@ mod tests {
         assert_eq!(hosts[0].prefixes, vec![(p, 56)]);
         assert_eq!((hosts[0].subnet_id, hosts[0].hostname.as_str()), (5, "h"));
         assert_eq!(hosts[0].option_data, "");
+        assert_eq!(hosts[0].user_context, r#"{"a": 1}"#);
+        assert_eq!(hosts[0].auth_key, "");
         assert!(hosts[1].ip_addresses.is_empty() && hosts[1].prefixes.is_empty());
         assert!(hosts[2].ip_addresses.is_empty());
         // The parameters match the placeholders.

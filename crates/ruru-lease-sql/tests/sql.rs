@@ -908,8 +908,9 @@ fn hosts(kind: Kind, test: &str) {
     a.option_data =
         r#"[{"code": 6, "data": "c0000201"}, {"code": 2, "data": "c0000202", "space": "vendor-4491"}]"#
             .into();
-    // Kea's `dhcp4_client_classes`.
+    // Kea's `dhcp4_client_classes` and `user_context`.
     a.client_classes = "gold,silver".into();
+    a.user_context = r#"{"room": 7, "asset": "pc-7"}"#.into();
     hs.add4(&a).unwrap();
     let mut b = Host4::new(IdType::ClientId, cid.to_vec(), 1);
     b.ipv4_address = Some(Ipv4Addr::new(192, 0, 2, 11));
@@ -1034,6 +1035,9 @@ fn hosts6_on(kind: Kind, test: &str, kea24: bool) {
     a.hostname = "alpha".into();
     a.option_data = r#"[{"code": 23, "data": "20010db8000000000000000000000001"}]"#.into();
     a.client_classes = "v6-gold".into();
+    // Kea's `user_context` and `auth_key` (hex, up to 32 digits).
+    a.user_context = r#"{"cpe": "modem-1"}"#.into();
+    a.auth_key = "0123456789ABCDEF0123456789ABCDEF".into();
     hs.add6(&a).unwrap();
     let mut b = Host6::new(IdType::HwAddress, mac.to_vec(), 1);
     b.ip_addresses = vec![a6("2001:db8:1::12")];
@@ -1122,12 +1126,14 @@ fn hosts6_on(kind: Kind, test: &str, kea24: bool) {
     // Rows written by another program are read by the next lookup.
     let host = match kind {
         Kind::Pg => {
-            "INSERT INTO hosts (dhcp_identifier, dhcp_identifier_type, dhcp6_subnet_id) \
-             VALUES ('\\x000300010a0b0c0d0e0f'::bytea, 1, 1)"
+            "INSERT INTO hosts (dhcp_identifier, dhcp_identifier_type, dhcp6_subnet_id, \
+             user_context, auth_key) VALUES ('\\x000300010a0b0c0d0e0f'::bytea, 1, 1, \
+             '{\"a\": [1, 2]}', 'a1b2')"
         }
         Kind::My => {
-            "INSERT INTO hosts (dhcp_identifier, dhcp_identifier_type, dhcp6_subnet_id) \
-             VALUES (x'000300010a0b0c0d0e0f', 1, 1)"
+            "INSERT INTO hosts (dhcp_identifier, dhcp_identifier_type, dhcp6_subnet_id, \
+             user_context, auth_key) VALUES (x'000300010a0b0c0d0e0f', 1, 1, \
+             '{\"a\": [1, 2]}', 'a1b2')"
         }
     };
     exec(kind, &db.opts, host).unwrap();
@@ -1154,6 +1160,8 @@ fn hosts6_on(kind: Kind, test: &str, kea24: bool) {
         .unwrap();
     assert_eq!(ext.ip_addresses, vec![a6("2001:db8:1::30")]);
     assert_eq!((ext.hostname.as_str(), ext.option_data.as_str()), ("", ""));
+    assert_eq!(ext.user_context, r#"{"a": [1, 2]}"#);
+    assert_eq!(ext.auth_key, "a1b2");
 
     // Deletes take the host's addresses and prefixes with it.
     assert!(hs.del6_by_address(1, a6("2001:db8:1::10")).unwrap());

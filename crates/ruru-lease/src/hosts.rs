@@ -106,6 +106,9 @@ pub struct Host4 {
     /// Kea's `dhcp4_client_classes`: the classes the host is put in,
     /// comma-separated (empty: none).
     pub client_classes: String,
+    /// Kea's `user_context`: the reservation's `user-context` as JSON
+    /// text (empty: none, NULL in the table).
+    pub user_context: String,
 }
 
 impl Host4 {
@@ -123,6 +126,7 @@ impl Host4 {
             boot_file_name: String::new(),
             option_data: String::new(),
             client_classes: String::new(),
+            user_context: String::new(),
         }
     }
 }
@@ -149,6 +153,13 @@ pub struct Host6 {
     /// Kea's `dhcp6_client_classes`: the classes the host is put in,
     /// comma-separated (empty: none).
     pub client_classes: String,
+    /// Kea's `user_context`: the reservation's `user-context` as JSON
+    /// text (empty: none, NULL in the table).
+    pub user_context: String,
+    /// Kea's `auth_key`: the client's DHCPv6 reconfigure key as Kea
+    /// stores it, hex text of up to 32 digits (empty: none, NULL). Kept
+    /// as read; never shown by the control commands (a secret).
+    pub auth_key: String,
 }
 
 impl Host6 {
@@ -164,6 +175,8 @@ impl Host6 {
             hostname: String::new(),
             option_data: String::new(),
             client_classes: String::new(),
+            user_context: String::new(),
+            auth_key: String::new(),
         }
     }
 }

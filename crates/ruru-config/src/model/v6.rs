@@ -131,6 +131,9 @@ pub struct Dhcp6 {
     /// Kea's `client-classes`, in definition order (the order Kea
     /// evaluates them in); names are unique.
     pub client_classes: Vec<ClientClass6>,
+    /// The section's `option-def` (hosts databases' options in text form
+    /// are read with them).
+    pub option_defs: Vec<crate::options::CustomOptionDef>,
     /// Kea's `dhcp-ddns`: where name-change requests go.
     pub ddns_client: super::DdnsClient,
 }

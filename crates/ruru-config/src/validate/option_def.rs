@@ -55,6 +55,23 @@ pub(super) struct Defs {
     pub list: Vec<(String, Def)>,
 }
 
+impl Defs {
+    /// The definitions as the model keeps them.
+    pub fn public(&self) -> Vec<crate::options::CustomOptionDef> {
+        self.list
+            .iter()
+            .map(|(space, d)| crate::options::CustomOptionDef {
+                space: space.clone(),
+                name: d.name.clone(),
+                code: d.code,
+                types: d.types.clone(),
+                record: d.record,
+                array: d.array,
+            })
+            .collect()
+    }
+}
+
 /// The option names of class expressions (`option[name]`): Kea's
 /// standard names, then the section's `option-def` names of the family's
 /// standard space.

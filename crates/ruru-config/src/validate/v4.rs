@@ -201,6 +201,7 @@ pub(super) fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
 
     model::Dhcp4 {
         stash_agent_options: d.stash_agent_options.unwrap_or(false),
+        option_defs: v.option_defs.public(),
         interfaces: common.interfaces,
         lease_database: common.lease_database,
         hosts_databases,

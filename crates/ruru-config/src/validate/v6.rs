@@ -233,6 +233,7 @@ pub(super) fn dhcp6(v: &mut V, d: file::Dhcp6) -> Dhcp6 {
     );
 
     Dhcp6 {
+        option_defs: v.option_defs.public(),
         interfaces: model_udp(common.interfaces),
         lease_database: common.lease_database,
         hosts_databases,

@@ -310,7 +310,11 @@ impl Family for Engine4 {
         if !self.opts.hosts.is_empty() {
             if let Some(m) = members.iter().copied().find(|&m| {
                 subnets[m].host_modes.in_subnet
-                    && self.opts.hosts.get4(subnets[m].id, &ids).is_some()
+                    && self
+                        .opts
+                        .hosts
+                        .get4(subnets[m].id, &ids, &self.cfg.option_defs)
+                        .is_some()
             }) {
                 return m;
             }
@@ -321,7 +325,12 @@ impl Family for Engine4 {
                 .iter()
                 .find_map(|id| self.cfg.reservations.get(id))
                 .map(Cow::Borrowed)
-                .or_else(|| self.opts.hosts.get4(0, &ids).map(Cow::Owned));
+                .or_else(|| {
+                    self.opts
+                        .hosts
+                        .get4(0, &ids, &self.cfg.option_defs)
+                        .map(Cow::Owned)
+                });
             if let Some(a) = global.and_then(|h| h.ip_address) {
                 if let Some(m) = holding(a) {
                     return m;
@@ -348,7 +357,12 @@ impl Family for Engine4 {
         ids.iter()
             .find_map(|id| self.cfg.reservations.get(id))
             .map(Cow::Borrowed)
-            .or_else(|| self.opts.hosts.get4(0, &ids).map(Cow::Owned))
+            .or_else(|| {
+                self.opts
+                    .hosts
+                    .get4(0, &ids, &self.cfg.option_defs)
+                    .map(Cow::Owned)
+            })
     }
 
     #[inline]
@@ -385,6 +399,7 @@ impl Family for Engine4 {
         subnet: &'a Subnet4,
         pc: &RefCell<PacketContext>,
         builtin: Option<Vec<u8>>,
+        _fam: &Self::State,
     ) -> Option<Cow<'a, Reservation4>> {
         // host4_identifier: with `flex-id` among the identifier types, the
         // built-in flex-id (`builtin`) then the callouts compute the
@@ -453,7 +468,12 @@ impl Family for Engine4 {
                 .iter()
                 .find_map(|id| subnet.reservations.get(id))
                 .map(Cow::Borrowed)
-                .or_else(|| self.opts.hosts.get4(subnet.id, &ids).map(Cow::Owned));
+                .or_else(|| {
+                    self.opts
+                        .hosts
+                        .get4(subnet.id, &ids, &self.cfg.option_defs)
+                        .map(Cow::Owned)
+                });
             if let Some(h) = found {
                 return Some(hosts::usable_in_subnet(subnet, h));
             }
@@ -464,7 +484,12 @@ impl Family for Engine4 {
         ids.iter()
             .find_map(|id| self.cfg.reservations.get(id))
             .map(Cow::Borrowed)
-            .or_else(|| self.opts.hosts.get4(0, &ids).map(Cow::Owned))
+            .or_else(|| {
+                self.opts
+                    .hosts
+                    .get4(0, &ids, &self.cfg.option_defs)
+                    .map(Cow::Owned)
+            })
             .map(|h| hosts::usable_global(subnet, h))
     }
 

@@ -13,6 +13,7 @@ use std::fmt;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
+use ruru_config::options::CustomOptionDef;
 use ruru_config::{HostId, HostIdType, OptionData, Reservation4, Subnet4};
 use ruru_lease::{Host4, HostStore, IdType};
 use serde_json::Value;
@@ -45,14 +46,22 @@ impl HostSources {
     /// with a host for one of `ids`, the best identifier of that database
     /// first. A row that makes no DHCPv4 reservation (a DUID identifier) is
     /// skipped.
-    pub fn get4(&self, subnet_id: u32, ids: &[HostId]) -> Option<Reservation4> {
+    /// `defs`: the section's `option-def`, to read options stored in text
+    /// form.
+    pub fn get4(
+        &self,
+        subnet_id: u32,
+        ids: &[HostId],
+        defs: &[CustomOptionDef],
+    ) -> Option<Reservation4> {
         if ids.is_empty() {
             return None;
         }
         let keys: Vec<(IdType, &[u8])> = ids.iter().map(id_key).collect();
-        self.0
-            .iter()
-            .find_map(|db| db.get4(subnet_id, &keys).and_then(|h| reservation_of(&h)))
+        self.0.iter().find_map(|db| {
+            db.get4(subnet_id, &keys)
+                .and_then(|h| reservation_of(&h, defs))
+        })
     }
 
     /// Whether a database reserves `addr` in subnet `subnet_id` for another
@@ -148,9 +157,9 @@ pub fn id_of(t: IdType, b: &[u8]) -> Option<HostId> {
 
 /// The reservation of a `hosts` row. Options that cannot be decoded are
 /// logged and left out (the address still applies).
-pub fn reservation_of(h: &Host4) -> Option<Reservation4> {
+pub fn reservation_of(h: &Host4, defs: &[CustomOptionDef]) -> Option<Reservation4> {
     let id = id_of(h.id_type, &h.identifier)?;
-    let options = match options_of(&h.option_data) {
+    let options = match options_of(&h.option_data, defs) {
         Ok(o) => o,
         Err(e) => {
             warn!(host_id = h.host_id, subnet = h.subnet_id, error = %e, "hosts database: option_data ignored");
@@ -235,9 +244,10 @@ pub(crate) fn options_text<'a>(
 /// host's option rows: those of space `dhcp4` are options, those of a
 /// `vendor-N` space sub-options of vendor N (sent in option 125), those
 /// of other spaces are not sent; `csv` (Kea's `formatted_value`) is
-/// encoded with the option's standard definition when it has one (else
-/// the binary `data` is used).
-pub fn options_of(text: &str) -> Result<Vec<OptionData>, String> {
+/// encoded with the option's standard definition when it has one, else
+/// with its definition among `defs` (the section's `option-def`), else
+/// the binary `data` is used.
+pub fn options_of(text: &str, defs: &[CustomOptionDef]) -> Result<Vec<OptionData>, String> {
     let list = option_list(text, "1 to 254", |c| {
         u8::try_from(c).ok().filter(|c| (1..=254).contains(c))
     })?;
@@ -252,7 +262,7 @@ pub fn options_of(text: &str) -> Result<Vec<OptionData>, String> {
             Space::Vendor(_) => None,
             Space::Other => continue,
         };
-        let data = o.data(def)?;
+        let data = o.data(def, defs, "dhcp4", u16::from(o.code))?;
         out.push(OptionData {
             code: o.code,
             data,
@@ -289,16 +299,34 @@ pub(crate) struct Row<C> {
 }
 
 impl<C: std::fmt::Display> Row<C> {
-    /// The option's payload: `csv` encoded with `def` when both exist,
-    /// else the binary value (Kea's `retrieveOption`).
+    /// The option's payload: `csv` encoded with `def` (its standard
+    /// definition) or else with its definition among `custom` (the
+    /// section's `option-def`; `top` is the family's space, `code` the
+    /// option's), when it has one; else the binary value (Kea's
+    /// `retrieveOption`, which looks at the standard definitions, then at
+    /// the runtime ones).
     pub fn data(
         &self,
         def: Option<(ruru_config::options::DataType, bool)>,
+        custom: &[CustomOptionDef],
+        top: &str,
+        code: u16,
     ) -> Result<Vec<u8>, String> {
-        match (&self.csv, def) {
-            (Some(csv), Some(def)) => ruru_config::options::encode_as(Some(def), csv, true)
-                .map_err(|e| format!("option {}: formatted_value `{csv}`: {e}", self.code)),
-            _ => Ok(self.bin.clone()),
+        let Some(csv) = &self.csv else {
+            return Ok(self.bin.clone());
+        };
+        let fail = |e: String| format!("option {}: formatted_value `{csv}`: {e}", self.code);
+        if let Some(def) = def {
+            return ruru_config::options::encode_as(Some(def), csv, true).map_err(fail);
+        }
+        let space = match self.vendor {
+            Space::Top => top.to_string(),
+            Space::Vendor(n) => format!("vendor-{n}"),
+            Space::Other => return Ok(self.bin.clone()),
+        };
+        match CustomOptionDef::find(custom, &space, code) {
+            Some(d) => d.encode(csv).map_err(fail),
+            None => Ok(self.bin.clone()),
         }
     }
 }
@@ -387,7 +415,7 @@ mod tests {
 
     #[test]
     fn options_decode() {
-        let o = options_of(r#"[{"code": 6, "data": "c0:00:02:01", "always-send": true}, {"code": 15, "data": "6578"}]"#)
+        let o = options_of(r#"[{"code": 6, "data": "c0:00:02:01", "always-send": true}, {"code": 15, "data": "6578"}]"#, &[])
             .unwrap_or_default();
         assert_eq!(
             o,
@@ -408,11 +436,59 @@ mod tests {
                 },
             ]
         );
-        assert_eq!(options_of(""), Ok(Vec::new()));
-        assert!(options_of("{}").is_err());
-        assert!(options_of(r#"[{"code": 0}]"#).is_err());
-        assert!(options_of(r#"[{"code": 6, "data": "abc"}]"#).is_err());
-        assert!(options_of(r#"[{"code": 6, "data": 5}]"#).is_err());
+        assert_eq!(options_of("", &[]), Ok(Vec::new()));
+        assert!(options_of("{}", &[]).is_err());
+        assert!(options_of(r#"[{"code": 0}]"#, &[]).is_err());
+        assert!(options_of(r#"[{"code": 6, "data": "abc"}]"#, &[]).is_err());
+        assert!(options_of(r#"[{"code": 6, "data": 5}]"#, &[]).is_err());
+    }
+
+    // The formatted_value of an option the configuration's `option-def`
+    // defines (Kea's runtime definitions), in the top space and in a
+    // vendor space; without a definition, the binary value.
+    #[test]
+    fn formatted_values_of_custom_definitions() {
+        use ruru_config::options::DataType;
+        let def = |space: &str, code, types: Vec<DataType>, record, array| CustomOptionDef {
+            space: space.into(),
+            name: format!("opt-{code}"),
+            code,
+            types,
+            record,
+            array,
+        };
+        let defs = [
+            def("dhcp4", 222, vec![DataType::Uint16], false, true),
+            def(
+                "dhcp4",
+                223,
+                vec![DataType::Uint8, DataType::Ipv4Address, DataType::String],
+                true,
+                false,
+            ),
+            def("vendor-2312", 1, vec![DataType::Ipv4Address], false, false),
+        ];
+        let o = options_of(
+            r#"[{"code": 222, "data": "", "csv": "1, 2, 513"},
+                {"code": 223, "data": "", "csv": "7, 192.0.2.9, ab"},
+                {"code": 1, "data": "", "space": "vendor-2312", "csv": "198.51.100.1"},
+                {"code": 224, "data": "0102", "csv": "9"}]"#,
+            &defs,
+        )
+        .unwrap_or_default();
+        let got: Vec<(u8, Vec<u8>, Option<u32>)> =
+            o.into_iter().map(|o| (o.code, o.data, o.vendor)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (222, vec![0, 1, 0, 2, 2, 1], None),
+                (223, vec![7, 192, 0, 2, 9, b'a', b'b'], None),
+                (1, vec![198, 51, 100, 1], Some(2312)),
+                (224, vec![1, 2], None),
+            ]
+        );
+        // A value its definition cannot encode: the list is refused.
+        assert!(options_of(r#"[{"code": 222, "csv": "70000"}]"#, &defs).is_err());
     }
 
     // Kea's reading of option rows: space, formatted_value (`csv`).
@@ -424,6 +500,7 @@ mod tests {
                 {"code": 7, "data": "", "space": "vendor-1234", "csv": "abc"},
                 {"code": 9, "data": "0d", "space": "foo-space"},
                 {"code": 15, "data": "", "csv": "db.example", "space": "dhcp4"}]"#,
+            &[],
         )
         .unwrap();
         let got: Vec<(u8, Vec<u8>, bool, Option<u32>)> = o
@@ -440,7 +517,7 @@ mod tests {
                 (15, b"db.example".to_vec(), false, None),
             ]
         );
-        assert!(options_of(r#"[{"code": 3, "csv": "192.0.2.300"}]"#).is_err());
+        assert!(options_of(r#"[{"code": 3, "csv": "192.0.2.300"}]"#, &[]).is_err());
         // Written back with their space.
         let r = Reservation4 {
             id: HostId::HwAddress(vec![2, 0, 0, 0, 0, 1]),
@@ -484,7 +561,7 @@ mod tests {
         };
         let h = host_of(3, &r);
         assert_eq!((h.id_type, h.subnet_id), (IdType::ClientId, 3));
-        let back = reservation_of(&h);
+        let back = reservation_of(&h, &[]);
         assert_eq!(back.as_ref().map(|b| &b.id), Some(&r.id));
         assert_eq!(back.as_ref().map(|b| &b.options), Some(&r.options));
         assert_eq!(
@@ -493,7 +570,7 @@ mod tests {
         );
         let duid = Host4::new(IdType::Duid, vec![1], 3);
         assert_eq!(
-            reservation_of(&duid).map(|r| r.id),
+            reservation_of(&duid, &[]).map(|r| r.id),
             Some(HostId::Duid(vec![1]))
         );
     }

@@ -82,6 +82,7 @@ fn engine() -> Engine4 {
     let cfg = Dhcp4 {
         stash_agent_options: false,
         ddns_client: Default::default(),
+        option_defs: Vec::new(),
         interfaces: InterfacesConfig {
             interfaces: vec!["lo".into()],
             socket_type: SocketType::Udp,

@@ -654,16 +654,19 @@ impl Engine6 {
         }
     }
 
+    /// Counts an IA that got nothing (in a shared network, from any of
+    /// its subnets).
     pub(super) fn no_space(&self, ctx: &Ctx<'_>) {
-        // In a shared network, counted once every subnet failed
-        // (`Family::exhausted`).
+        self.stats.inc(Stat::V6AllocationFail);
         if ctx.subnet.network.is_none() {
-            self.stats.inc(Stat::V6AllocationFail);
             self.stats.inc(Stat::V6AllocationFailSubnet);
+        } else {
+            self.stats.inc(Stat::V6AllocationFailSharedNetwork);
         }
         debug!(
             xid = format_args!("{:#08x}", ctx.q.xid()),
             subnet = ctx.subnet.id,
+            shared_network = ctx.subnet.network.as_ref().map(|n| n.name.as_str()),
             "no address/prefix available"
         );
     }

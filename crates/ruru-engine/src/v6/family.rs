@@ -250,7 +250,7 @@ impl Family for Engine6 {
             .or_else(|| {
                 Some(&self.opts.hosts)
                     .filter(|h| !h.is_empty())
-                    .and_then(|h| h.get6(0, &ids))
+                    .and_then(|h| h.get6(0, &ids, &self.cfg.option_defs))
                     .map(Cow::Owned)
             })
     }
@@ -318,7 +318,11 @@ impl Family for Engine6 {
             if !self.opts.hosts.is_empty() {
                 if let Some(m) = members.iter().copied().find(|&m| {
                     subnets[m].host_modes.in_subnet
-                        && self.opts.hosts.get6(subnets[m].id, &ids).is_some()
+                        && self
+                            .opts
+                            .hosts
+                            .get6(subnets[m].id, &ids, &self.cfg.option_defs)
+                            .is_some()
                 }) {
                     return m;
                 }
@@ -334,7 +338,7 @@ impl Family for Engine6 {
                     .or_else(|| {
                         Some(&self.opts.hosts)
                             .filter(|h| !h.is_empty())
-                            .and_then(|h| h.get6(0, &ids))
+                            .and_then(|h| h.get6(0, &ids, &self.cfg.option_defs))
                             .map(Cow::Owned)
                     });
                 if let Some(a) = global.and_then(|h| h.ip_addresses.first().copied()) {
@@ -364,23 +368,14 @@ impl Family for Engine6 {
             .is_some_and(|s| allowed(s, classes))
     }
 
-    /// A Solicit or Request none of whose IAs got an address or prefix.
-    fn exhausted(&self, ctx: &Ctx<'_>, h: &Handled<Self>, last: bool) -> bool {
-        let none = matches!(ctx.q.msg_type, MessageType::Solicit | MessageType::Request)
-            && matches!(h, Handled::Reply(_))
-            && ctx.fam.served.get() == 0
-            && ctx.fam.unserved.get() > 0;
-        if none && last {
-            for _ in 0..ctx.fam.unserved.get() {
-                self.stats.inc(Stat::V6AllocationFail);
-                self.stats.inc(Stat::V6AllocationFailSharedNetwork);
-            }
-            debug!(
-                xid = format_args!("{:#08x}", ctx.q.xid()),
-                "no address/prefix available in any subnet of the shared network"
-            );
-        }
-        none
+    /// Every IA tries each subnet of the network itself
+    /// (`super::network`), so a message never moves on to the next one
+    /// as a whole (`Family::exhausted` stays false); the reply is
+    /// finished in the subnet of the last IA served, as Kea's is.
+    fn reply_member<'a>(&'a self, ctx: &Ctx<'a>) -> Option<(usize, Option<Cow<'a, Reservation6>>)> {
+        let m = ctx.fam.moved.get().filter(|&m| m != ctx.sidx)?;
+        let s = self.cfg.subnets.get(m)?;
+        Some((m, self.member_host(ctx, s)))
     }
 
     /// Reservation by DUID, by the link-layer address `mac-sources` finds,
@@ -396,21 +391,16 @@ impl Family for Engine6 {
         s: &'a Subnet6,
         pc: &RefCell<PacketContext>,
         builtin: Option<Vec<u8>>,
+        fam: &Commits,
     ) -> Option<Cow<'a, Reservation6>> {
-        let duid = q.client_id.as_deref().unwrap_or_default();
-        let modes = s.host_modes;
-        let global = &self.cfg.reservations;
-        // Subnet 0 is the no-subnet of an Information-request.
-        let dbs = Some(&self.opts.hosts).filter(|h| !h.is_empty() && s.id != 0);
-        let subnet_hosts = modes.in_subnet && !s.reservations.hosts.is_empty();
-        let global_hosts = modes.global && !global.hosts.is_empty();
-        if !subnet_hosts && !global_hosts && (dbs.is_none() || !modes.in_subnet && !modes.global) {
+        if !self.may_have_host(s) {
             return None;
         }
         let kinds = &self.cfg.host_reservation_identifiers;
-        let mut ids: Vec<HostId6> = Vec::new();
+        let global = &self.cfg.reservations;
+        let dbs = !self.opts.hosts.is_empty() && s.id != 0;
         let has_flex = kinds.contains(&HostIdType::Flex)
-            && (dbs.is_some()
+            && (dbs
                 || [&s.reservations, global]
                     .iter()
                     .any(|r| r.hosts.iter().any(|h| matches!(h.id, HostId6::Flex(_)))));
@@ -431,39 +421,14 @@ impl Family for Engine6 {
             }
             flex = a.id_value.take().filter(|v| !v.is_empty());
         }
-        for kind in kinds {
-            match kind {
-                HostIdType::Duid if !duid.is_empty() => ids.push(HostId6::Duid(duid.to_vec())),
-                HostIdType::HwAddress => {
-                    // The MAC `mac-sources` finds (Kea's ctx.hwaddr_).
-                    let mac = super::mac::client_mac(q, meta, &self.cfg.mac_sources);
-                    ids.extend(mac.map(|m| HostId6::HwAddress(m.addr)));
-                }
-                HostIdType::Flex => ids.extend(flex.take().map(HostId6::Flex)),
-                _ => {}
-            }
+        let ids = self.host_ids(q, meta, flex);
+        let found = self.host_with_ids(s, &ids);
+        // The other subnets of a shared network look the client up with
+        // the same identifiers (`super::network`).
+        if s.network.is_some() {
+            *fam.ids.borrow_mut() = Some(ids);
         }
-        // As Kea 2.2: the subnet's reservation (configuration, then
-        // databases) wins over a global one (configuration, then the
-        // databases' rows of subnet id 0).
-        if modes.in_subnet {
-            let found = ids
-                .iter()
-                .find_map(|id| s.reservations.get(id))
-                .map(Cow::Borrowed)
-                .or_else(|| dbs.and_then(|d| d.get6(s.id, &ids)).map(Cow::Owned));
-            if let Some(h) = found {
-                return Some(hosts::usable_in_subnet6(s, h));
-            }
-        }
-        if !modes.global {
-            return None;
-        }
-        ids.iter()
-            .find_map(|id| global.get(id))
-            .map(Cow::Borrowed)
-            .or_else(|| dbs.and_then(|d| d.get6(0, &ids)).map(Cow::Owned))
-            .map(|h| hosts::usable_global6(s, h))
+        found
     }
 
     #[inline]
@@ -498,9 +463,9 @@ impl Family for Engine6 {
             track: self.hooks_at(HookPoint::Leases6Committed).is_some(),
             committed: RefCell::new(Vec::new()),
             deleted: RefCell::new(Vec::new()),
-            served: Cell::new(0),
-            unserved: Cell::new(0),
             name: RefCell::new(None),
+            ids: RefCell::new(None),
+            moved: Cell::new(None),
         }
     }
 
@@ -659,6 +624,82 @@ fn allowed(s: &Subnet6, classes: &ClassSet<'_>) -> bool {
 }
 
 impl Engine6 {
+    /// Whether a reservation of the client may be found in subnet `s`:
+    /// some are configured in it or globally where its reservation flags
+    /// look, or a host database is there to ask.
+    #[inline]
+    pub(super) fn may_have_host(&self, s: &Subnet6) -> bool {
+        let modes = s.host_modes;
+        let dbs = !self.opts.hosts.is_empty() && s.id != 0;
+        let subnet_hosts = modes.in_subnet && !s.reservations.hosts.is_empty();
+        let global_hosts = modes.global && !self.cfg.reservations.hosts.is_empty();
+        subnet_hosts || global_hosts || dbs && (modes.in_subnet || modes.global)
+    }
+
+    /// The client's identifiers, in `host-reservation-identifiers` order:
+    /// its DUID, the link-layer address `mac-sources` finds, and `flex`
+    /// (the flexible identifier, when computed).
+    pub(super) fn host_ids(
+        &self,
+        q: &Query6,
+        meta: &RecvMeta6,
+        mut flex: Option<Vec<u8>>,
+    ) -> Vec<HostId6> {
+        let duid = q.client_id.as_deref().unwrap_or_default();
+        let mut ids: Vec<HostId6> = Vec::new();
+        for kind in &self.cfg.host_reservation_identifiers {
+            match kind {
+                HostIdType::Duid if !duid.is_empty() => ids.push(HostId6::Duid(duid.to_vec())),
+                HostIdType::HwAddress => {
+                    // The MAC `mac-sources` finds (Kea's ctx.hwaddr_).
+                    let mac = super::mac::client_mac(q, meta, &self.cfg.mac_sources);
+                    ids.extend(mac.map(|m| HostId6::HwAddress(m.addr)));
+                }
+                HostIdType::Flex => ids.extend(flex.take().map(HostId6::Flex)),
+                _ => {}
+            }
+        }
+        ids
+    }
+
+    /// The reservation of the client with identifiers `ids` in subnet
+    /// `s`. As Kea 2.2: the subnet's reservation (configuration, then
+    /// databases) wins over a global one (configuration, then the
+    /// databases' rows of subnet id 0).
+    pub(super) fn host_with_ids<'a>(
+        &'a self,
+        s: &'a Subnet6,
+        ids: &[HostId6],
+    ) -> Option<Cow<'a, Reservation6>> {
+        let modes = s.host_modes;
+        // Subnet 0 is the no-subnet of an Information-request.
+        let dbs = Some(&self.opts.hosts).filter(|h| !h.is_empty() && s.id != 0);
+        if modes.in_subnet {
+            let found = ids
+                .iter()
+                .find_map(|id| s.reservations.get(id))
+                .map(Cow::Borrowed)
+                .or_else(|| {
+                    dbs.and_then(|d| d.get6(s.id, ids, &self.cfg.option_defs))
+                        .map(Cow::Owned)
+                });
+            if let Some(h) = found {
+                return Some(hosts::usable_in_subnet6(s, h));
+            }
+        }
+        if !modes.global {
+            return None;
+        }
+        ids.iter()
+            .find_map(|id| self.cfg.reservations.get(id))
+            .map(Cow::Borrowed)
+            .or_else(|| {
+                dbs.and_then(|d| d.get6(0, ids, &self.cfg.option_defs))
+                    .map(Cow::Owned)
+            })
+            .map(|h| hosts::usable_global6(s, h))
+    }
+
     /// The message's handler, then `leases6_committed` for an exchange
     /// that stored leases.
     #[inline]
@@ -685,12 +726,29 @@ impl Engine6 {
         if let Err(why) = result {
             return Handled::Drop(why);
         }
+        // Served from another subnet of the shared network: what follows
+        // is that subnet's.
+        let m = ctx.fam.moved.get().unwrap_or(ctx.sidx);
+        match self.in_member(ctx, m, true, |c| self.after_leases(c, &mut reply)) {
+            Ok(None) => {}
+            Ok(Some(id)) => return Handled::Parked(id, reply),
+            Err(why) => return Handled::Drop(why),
+        }
+        Handled::Reply(reply)
+    }
+
+    /// The steps after a message's leases: the Client FQDN answer, Kea's
+    /// requiredClassify and `leases6_committed` (`Ok(Some(id))`: a
+    /// callout parked the reply under `id`).
+    fn after_leases(&self, ctx: &Ctx<'_>, reply: &mut v6::Message) -> Result<Option<u64>, Drop6> {
+        use MessageType as M;
+        let q = ctx.q;
         if matches!(q.msg_type, M::Solicit | M::Request | M::Renew | M::Rebind) {
-            self.name_option(ctx, &mut reply);
+            self.name_option(ctx, reply);
         }
         // Kea's requiredClassify, once the leases are chosen (before
         // leases6_committed may park the reply with its classes).
-        self.require_classes(ctx, &reply);
+        self.require_classes(ctx, reply);
         // leases6_committed: after the leases of a committing exchange are
         // stored (Request, Renew, Rebind, Release, Decline, rapid commit).
         let commits = match q.msg_type {
@@ -714,11 +772,11 @@ impl Engine6 {
                 };
                 match (step, id) {
                     (NextStep::Continue | NextStep::Skip, _) => {}
-                    (NextStep::Park, Some(id)) => return Handled::Parked(id, reply),
-                    _ => return Handled::Drop(Drop6::Hook),
+                    (NextStep::Park, Some(id)) => return Ok(Some(id)),
+                    _ => return Err(Drop6::Hook),
                 }
             }
         }
-        Handled::Reply(reply)
+        Ok(None)
     }
 }

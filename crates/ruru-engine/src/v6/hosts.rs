@@ -10,6 +10,7 @@
 use std::borrow::Cow;
 use std::net::Ipv6Addr;
 
+use ruru_config::options::CustomOptionDef;
 use ruru_config::{prefix_contains, HostId6, OptionData6, Reservation6, Subnet6};
 use ruru_lease::{Host6, IdType};
 use tracing::warn;
@@ -21,14 +22,22 @@ impl HostSources {
     /// database with a host for one of `ids`, the best identifier of that
     /// database first. A row that makes no DHCPv6 reservation (a
     /// client-id or circuit-id identifier) is skipped.
-    pub fn get6(&self, subnet_id: u32, ids: &[HostId6]) -> Option<Reservation6> {
+    /// `defs`: the section's `option-def`, to read options stored in text
+    /// form.
+    pub fn get6(
+        &self,
+        subnet_id: u32,
+        ids: &[HostId6],
+        defs: &[CustomOptionDef],
+    ) -> Option<Reservation6> {
         if ids.is_empty() || self.is_empty() {
             return None;
         }
         let keys: Vec<(IdType, &[u8])> = ids.iter().map(id_key6).collect();
-        self.0
-            .iter()
-            .find_map(|db| db.get6(subnet_id, &keys).and_then(|h| reservation6_of(&h)))
+        self.0.iter().find_map(|db| {
+            db.get6(subnet_id, &keys)
+                .and_then(|h| reservation6_of(&h, defs))
+        })
     }
 
     /// Whether a database reserves `addr` (an address, or a prefix by its
@@ -116,9 +125,9 @@ pub fn id6_of(t: IdType, b: &[u8]) -> Option<HostId6> {
 
 /// The reservation of a DHCPv6 host row. Options that cannot be decoded
 /// are logged and left out (the addresses and prefixes still apply).
-pub fn reservation6_of(h: &Host6) -> Option<Reservation6> {
+pub fn reservation6_of(h: &Host6, defs: &[CustomOptionDef]) -> Option<Reservation6> {
     let id = id6_of(h.id_type, &h.identifier)?;
-    let options = match options6_of(&h.option_data) {
+    let options = match options6_of(&h.option_data, defs) {
         Ok(o) => o,
         Err(e) => {
             warn!(host_id = h.host_id, subnet = h.subnet_id, error = %e, "hosts database: dhcp6_option_data ignored");
@@ -157,7 +166,7 @@ pub fn host6_of(subnet_id: u32, r: &Reservation6) -> Host6 {
 /// Decodes the `dhcp6_option_data` column: as DHCPv4's `option_data`
 /// ([`crate::v4::hosts::options_of`]) with DHCPv6 codes, 1 to 65535,
 /// space `dhcp6`, and sub-options of `vendor-N` sent in option 17.
-pub fn options6_of(text: &str) -> Result<Vec<OptionData6>, String> {
+pub fn options6_of(text: &str, defs: &[CustomOptionDef]) -> Result<Vec<OptionData6>, String> {
     let list = option_list(text, "1 to 65535", |c| {
         u16::try_from(c).ok().filter(|c| *c != 0)
     })?;
@@ -172,7 +181,7 @@ pub fn options6_of(text: &str) -> Result<Vec<OptionData6>, String> {
             Space::Vendor(_) => None,
             Space::Other => continue,
         };
-        let data = o.data(def)?;
+        let data = o.data(def, defs, "dhcp6", o.code)?;
         out.push(OptionData6 {
             code: o.code,
             data,
@@ -190,6 +199,25 @@ pub fn options6_of(text: &str) -> Result<Vec<OptionData6>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formatted_values_of_custom_definitions() {
+        let defs = [CustomOptionDef {
+            space: "dhcp6".into(),
+            name: "site-id".into(),
+            code: 1000,
+            types: vec![ruru_config::options::DataType::Uint32],
+            record: false,
+            array: false,
+        }];
+        let o =
+            options6_of(r#"[{"code": 1000, "data": "", "csv": "258"}]"#, &defs).unwrap_or_default();
+        assert_eq!(o.first().map(|o| o.data.clone()), Some(vec![0, 0, 1, 2]));
+        // Without the definition: the binary value.
+        let o =
+            options6_of(r#"[{"code": 1000, "data": "ff", "csv": "258"}]"#, &[]).unwrap_or_default();
+        assert_eq!(o.first().map(|o| o.data.clone()), Some(vec![0xff]));
+    }
 
     #[test]
     fn rows_and_reservations_round_trip() {
@@ -210,18 +238,18 @@ mod tests {
         };
         let h = host6_of(4, &r);
         assert_eq!((h.id_type, h.subnet_id), (IdType::Duid, 4));
-        let back = reservation6_of(&h);
+        let back = reservation6_of(&h, &[]);
         assert_eq!(back.as_ref().map(|b| &b.id), Some(&r.id));
         assert_eq!(back.as_ref().map(|b| &b.prefixes), Some(&r.prefixes));
         assert_eq!(back.as_ref().map(|b| &b.options), Some(&r.options));
         assert_eq!(back.and_then(|b| b.hostname), Some("h6".into()));
-        assert!(reservation6_of(&Host6::new(IdType::ClientId, vec![1], 4)).is_none());
+        assert!(reservation6_of(&Host6::new(IdType::ClientId, vec![1], 4), &[]).is_none());
         assert_eq!(
-            options6_of(r#"[{"code": 1000, "data": "01"}]"#).map(|o| o[0].code),
+            options6_of(r#"[{"code": 1000, "data": "01"}]"#, &[]).map(|o| o[0].code),
             Ok(1000)
         );
-        assert!(options6_of(r#"[{"code": 0}]"#).is_err());
-        assert!(options6_of(r#"[{"code": 65536}]"#).is_err());
-        assert_eq!(options6_of(""), Ok(Vec::new()));
+        assert!(options6_of(r#"[{"code": 0}]"#, &[]).is_err());
+        assert!(options6_of(r#"[{"code": 65536}]"#, &[]).is_err());
+        assert_eq!(options6_of("", &[]), Ok(Vec::new()));
     }
 }

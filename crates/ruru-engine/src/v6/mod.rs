@@ -33,6 +33,7 @@ mod family;
 pub mod hosts;
 pub mod mac;
 mod names;
+mod network;
 pub mod packet;
 mod reclaim;
 mod reply;
@@ -206,13 +207,16 @@ pub(crate) struct Commits {
     track: bool,
     committed: RefCell<Vec<Lease6>>,
     deleted: RefCell<Vec<Lease6>>,
-    /// IAs of a Solicit or Request that got an address or prefix, and
-    /// those that got none: in a shared network, a message none of whose
-    /// IAs got anything tries the next subnet.
-    served: Cell<u32>,
-    unserved: Cell<u32>,
     /// The client's name, decided at its first IA_NA address.
     name: RefCell<Option<names::Name6>>,
+    /// The client's host identifiers, kept by the reservation lookup in a
+    /// subnet of a shared network: the other subnets of the network look
+    /// the client up with them (`network`).
+    ids: RefCell<Option<Vec<ruru_config::HostId6>>>,
+    /// The subnet (index) of the last IA served, when it is another
+    /// subnet of the shared network than the exchange's: the reply is
+    /// finished there (`Family::reply_member`).
+    moved: Cell<Option<usize>>,
 }
 
 /// A reply held by a hook library: everything needed to finish it (its
@@ -564,7 +568,9 @@ impl Engine6 {
         pipeline::drop_parked(self, p);
     }
 
-    /// Solicit (commit = rapid commit) and Request: one reply IA per IA.
+    /// Solicit (commit = rapid commit) and Request: one reply IA per IA,
+    /// each from the first subnet of the shared network (if any) that has
+    /// an address or prefix for it (`network`).
     fn assign(
         &self,
         store: &dyn LeaseStore,
@@ -572,129 +578,212 @@ impl Engine6 {
         reply: &mut v6::Message,
         commit: bool,
     ) -> Result<(), Drop6> {
+        let network = self.members.get(ctx.sidx).is_some_and(|m| m.len() > 1);
         for ia in ias(ctx.q) {
-            let hint = ia
-                .listed
-                .first()
-                .copied()
-                .filter(|(a, _)| !a.is_unspecified());
-            let mut opts = v6::DhcpOptions::new();
-            let (mut t1, mut t2) = (0, 0);
-            // lease6_select: callouts may change the address and lifetimes,
-            // or SKIP (no lease for this IA).
-            let chosen = self
-                .pick(store, ctx, ia.kind, ia.id, hint)
-                .and_then(|(a, len)| {
-                    let mut l = self.lease(ctx, ia.kind, a, len, ia.id, ia.hint);
-                    match self.lease_hook(ctx, HookPoint::Lease6Select, &mut l, Some(!commit)) {
-                        NextStep::Continue => Some(Ok(l)),
-                        NextStep::Skip => None,
-                        NextStep::Drop | NextStep::Park => Some(Err(Drop6::Hook)),
+            // Outside a shared network: the exchange's subnet alone.
+            if !network {
+                match self.assign_ia(store, ctx, &ia, commit)? {
+                    Some(opt) => reply.opts_mut().insert(opt),
+                    None => {
+                        self.no_space(ctx);
+                        reply.opts_mut().insert(Self::unserved(&ia));
                     }
-                });
-            match chosen.transpose()? {
-                Some(mut l) => {
-                    l.expire = ctx.now + u64::from(l.valid_lifetime);
-                    let (mut pref, mut valid) = (l.pref_lifetime, l.valid_lifetime);
-                    if commit {
-                        if let Some(left) = self.store(store, ctx, &l)? {
-                            (pref, valid) = left;
-                        }
-                    }
-                    ctx.fam.served.set(ctx.fam.served.get() + 1);
-                    (t1, t2) = self.tee(ctx.subnet, pref);
-                    opts.insert(self.entry_for(ctx, &l, pref, valid));
                 }
-                None => {
-                    ctx.fam.unserved.set(ctx.fam.unserved.get() + 1);
-                    self.no_space(ctx);
-                    opts.insert(match ia.kind {
-                        LeaseType6::Pd => {
-                            status(Status::NoPrefixAvail, "No prefixes available for this IA")
-                        }
-                        _ => status(Status::NoAddrsAvail, "No addresses available for this IA"),
-                    });
+                continue;
+            }
+            let mut served = None;
+            for m in self.ia_members(store, ctx, &ia) {
+                let got =
+                    self.in_member(ctx, m, false, |c| self.assign_ia(store, c, &ia, commit))?;
+                if let Some(opt) = got {
+                    served = Some((m, opt));
+                    break;
                 }
             }
-            reply.opts_mut().insert(wrap(ia.kind, ia.id, t1, t2, opts));
+            match served {
+                Some((m, opt)) => {
+                    ctx.fam.moved.set(Some(m).filter(|&m| m != ctx.sidx));
+                    reply.opts_mut().insert(opt);
+                }
+                None => {
+                    self.no_space(ctx);
+                    reply.opts_mut().insert(Self::unserved(&ia));
+                }
+            }
         }
         Ok(())
     }
 
-    /// Renew and Rebind: extend the IA's bindings; addresses of the IA that
-    /// are not the client's get lifetimes 0; an IA without binding gets a
-    /// new one when possible (as Kea), else NoBinding.
+    /// The reply IA of an IA that got nothing: NoAddrsAvail or
+    /// NoPrefixAvail.
+    fn unserved(ia: &Ia) -> DhcpOption {
+        let st = match ia.kind {
+            LeaseType6::Pd => status(Status::NoPrefixAvail, "No prefixes available for this IA"),
+            _ => status(Status::NoAddrsAvail, "No addresses available for this IA"),
+        };
+        let mut opts = v6::DhcpOptions::new();
+        opts.insert(st);
+        wrap(ia.kind, ia.id, 0, 0, opts)
+    }
+
+    /// One IA of a Solicit or Request in the exchange's subnet: the reply
+    /// IA with its address or prefix, `None` when the subnet has none for
+    /// it (or a `lease6_select` callout said SKIP).
+    fn assign_ia(
+        &self,
+        store: &dyn LeaseStore,
+        ctx: &Ctx<'_>,
+        ia: &Ia,
+        commit: bool,
+    ) -> Result<Option<DhcpOption>, Drop6> {
+        let hint = ia
+            .listed
+            .first()
+            .copied()
+            .filter(|(a, _)| !a.is_unspecified());
+        // lease6_select: callouts may change the address and lifetimes,
+        // or SKIP (no lease for this IA).
+        let chosen = self
+            .pick(store, ctx, ia.kind, ia.id, hint)
+            .and_then(|(a, len)| {
+                let mut l = self.lease(ctx, ia.kind, a, len, ia.id, ia.hint);
+                match self.lease_hook(ctx, HookPoint::Lease6Select, &mut l, Some(!commit)) {
+                    NextStep::Continue => Some(Ok(l)),
+                    NextStep::Skip => None,
+                    NextStep::Drop | NextStep::Park => Some(Err(Drop6::Hook)),
+                }
+            });
+        let Some(mut l) = chosen.transpose()? else {
+            return Ok(None);
+        };
+        l.expire = ctx.now + u64::from(l.valid_lifetime);
+        let (mut pref, mut valid) = (l.pref_lifetime, l.valid_lifetime);
+        if commit {
+            if let Some(left) = self.store(store, ctx, &l)? {
+                (pref, valid) = left;
+            }
+        }
+        let (t1, t2) = self.tee(ctx.subnet, pref);
+        let mut opts = v6::DhcpOptions::new();
+        opts.insert(self.entry_for(ctx, &l, pref, valid));
+        Ok(Some(wrap(ia.kind, ia.id, t1, t2, opts)))
+    }
+
+    /// Renew and Rebind: extend the IA's bindings, in the subnet of the
+    /// shared network (if any) that holds them (`network`); addresses of
+    /// the IA that are not the client's get lifetimes 0; an IA without
+    /// binding gets a new one when possible (as Kea), else NoBinding.
     fn extend(
         &self,
         store: &dyn LeaseStore,
         ctx: &Ctx<'_>,
         reply: &mut v6::Message,
     ) -> Result<(), Drop6> {
+        let network = self.members.get(ctx.sidx).is_some_and(|m| m.len() > 1);
         for ia in ias(ctx.q) {
-            let mut opts = v6::DhcpOptions::new();
-            let mut shortest: Option<u32> = None;
-            let mine: Vec<Lease6> = store
-                .get6_by_duid_iaid(ia.kind, ctx.duid(), ia.id)
-                .into_iter()
-                .filter(|l| l.subnet_id == ctx.subnet.id && l.state == LeaseState::Default)
-                .collect();
-            for (a, len) in &ia.listed {
-                if !mine.iter().any(|l| l.address == *a) {
-                    opts.insert(entry(ia.kind, *a, *len, 0, 0));
+            // Outside a shared network: the exchange's subnet alone.
+            if !network {
+                if let Some((opt, _)) = self.extend_ia(store, ctx, &ia, true)? {
+                    reply.opts_mut().insert(opt);
+                }
+                continue;
+            }
+            let order = self.ia_members(store, ctx, &ia);
+            let last = order.len().saturating_sub(1);
+            for (n, m) in order.into_iter().enumerate() {
+                let got =
+                    self.in_member(ctx, m, false, |c| self.extend_ia(store, c, &ia, n == last))?;
+                if let Some((opt, served)) = got {
+                    if served {
+                        ctx.fam.moved.set(Some(m).filter(|&m| m != ctx.sidx));
+                    }
+                    reply.opts_mut().insert(opt);
+                    break;
                 }
             }
-            let keep: Vec<(Ipv6Addr, u8)> = if mine.is_empty() {
-                self.pick(store, ctx, ia.kind, ia.id, None)
-                    .into_iter()
-                    .collect()
-            } else {
-                mine.iter().map(|l| (l.address, l.prefix_len)).collect()
-            };
-            if keep.is_empty() {
-                opts.insert(status(Status::NoBinding, "No binding for this IA"));
-            }
-            // lease6_renew / lease6_rebind (lease6_select for a new binding):
-            // callouts may change the lifetimes; SKIP leaves the lease as it
-            // is (the client is told what is left of it).
-            let point = match (mine.is_empty(), ctx.q.msg_type) {
-                (true, _) => HookPoint::Lease6Select,
-                (false, MessageType::Rebind) => HookPoint::Lease6Rebind,
-                (false, _) => HookPoint::Lease6Renew,
-            };
-            for (a, len) in keep {
-                let mut l = self.lease(ctx, ia.kind, a, len, ia.id, ia.hint);
-                // A renewal that brings no relay information keeps the
-                // lease's user context (Kea updates its lease in place).
-                if l.user_context.is_empty() {
-                    if let Some(cur) = mine.iter().find(|m| m.address == a) {
-                        l.user_context.clone_from(&cur.user_context);
-                    }
-                }
-                match self.lease_hook(ctx, point, &mut l, Some(false)) {
-                    NextStep::Continue => {
-                        l.expire = ctx.now + u64::from(l.valid_lifetime);
-                        let (pref, valid) = self
-                            .store(store, ctx, &l)?
-                            .unwrap_or((l.pref_lifetime, l.valid_lifetime));
-                        shortest = Some(shortest.map_or(pref, |s| s.min(pref)));
-                        opts.insert(self.entry_for(ctx, &l, pref, valid));
-                    }
-                    NextStep::Skip => {
-                        if let Some(cur) = mine.iter().find(|m| m.address == a) {
-                            let left = u32::try_from(cur.expire.saturating_sub(ctx.now))
-                                .unwrap_or(u32::MAX);
-                            let pref = cur.pref_lifetime.min(left);
-                            shortest = Some(shortest.map_or(pref, |s| s.min(pref)));
-                            opts.insert(self.entry_for(ctx, cur, pref, left));
-                        }
-                    }
-                    NextStep::Drop | NextStep::Park => return Err(Drop6::Hook),
-                }
-            }
-            let (t1, t2) = shortest.map_or((0, 0), |p| self.tee(ctx.subnet, p));
-            reply.opts_mut().insert(wrap(ia.kind, ia.id, t1, t2, opts));
         }
         Ok(())
+    }
+
+    /// One IA of a Renew or Rebind in the exchange's subnet: the reply IA
+    /// and whether it holds a binding; `None` when the subnet has neither
+    /// the IA's binding nor a new one for it and `last` is false (another
+    /// subnet of the network is left to try).
+    fn extend_ia(
+        &self,
+        store: &dyn LeaseStore,
+        ctx: &Ctx<'_>,
+        ia: &Ia,
+        last: bool,
+    ) -> Result<Option<(DhcpOption, bool)>, Drop6> {
+        let mut opts = v6::DhcpOptions::new();
+        let mut shortest: Option<u32> = None;
+        let mine: Vec<Lease6> = store
+            .get6_by_duid_iaid(ia.kind, ctx.duid(), ia.id)
+            .into_iter()
+            .filter(|l| l.subnet_id == ctx.subnet.id && l.state == LeaseState::Default)
+            .collect();
+        let keep: Vec<(Ipv6Addr, u8)> = if mine.is_empty() {
+            self.pick(store, ctx, ia.kind, ia.id, None)
+                .into_iter()
+                .collect()
+        } else {
+            mine.iter().map(|l| (l.address, l.prefix_len)).collect()
+        };
+        if keep.is_empty() && !last {
+            return Ok(None);
+        }
+        for (a, len) in &ia.listed {
+            if !mine.iter().any(|l| l.address == *a) {
+                opts.insert(entry(ia.kind, *a, *len, 0, 0));
+            }
+        }
+        if keep.is_empty() {
+            opts.insert(status(Status::NoBinding, "No binding for this IA"));
+        }
+        // lease6_renew / lease6_rebind (lease6_select for a new binding):
+        // callouts may change the lifetimes; SKIP leaves the lease as it
+        // is (the client is told what is left of it).
+        let point = match (mine.is_empty(), ctx.q.msg_type) {
+            (true, _) => HookPoint::Lease6Select,
+            (false, MessageType::Rebind) => HookPoint::Lease6Rebind,
+            (false, _) => HookPoint::Lease6Renew,
+        };
+        for (a, len) in keep {
+            let mut l = self.lease(ctx, ia.kind, a, len, ia.id, ia.hint);
+            // A renewal that brings no relay information keeps the
+            // lease's user context (Kea updates its lease in place).
+            if l.user_context.is_empty() {
+                if let Some(cur) = mine.iter().find(|m| m.address == a) {
+                    l.user_context.clone_from(&cur.user_context);
+                }
+            }
+            match self.lease_hook(ctx, point, &mut l, Some(false)) {
+                NextStep::Continue => {
+                    l.expire = ctx.now + u64::from(l.valid_lifetime);
+                    let (pref, valid) = self
+                        .store(store, ctx, &l)?
+                        .unwrap_or((l.pref_lifetime, l.valid_lifetime));
+                    shortest = Some(shortest.map_or(pref, |s| s.min(pref)));
+                    opts.insert(self.entry_for(ctx, &l, pref, valid));
+                }
+                NextStep::Skip => {
+                    if let Some(cur) = mine.iter().find(|m| m.address == a) {
+                        let left =
+                            u32::try_from(cur.expire.saturating_sub(ctx.now)).unwrap_or(u32::MAX);
+                        let pref = cur.pref_lifetime.min(left);
+                        shortest = Some(shortest.map_or(pref, |s| s.min(pref)));
+                        opts.insert(self.entry_for(ctx, cur, pref, left));
+                    }
+                }
+                NextStep::Drop | NextStep::Park => return Err(Drop6::Hook),
+            }
+        }
+        let (t1, t2) = shortest.map_or((0, 0), |p| self.tee(ctx.subnet, p));
+        Ok(Some((
+            wrap(ia.kind, ia.id, t1, t2, opts),
+            shortest.is_some(),
+        )))
     }
 
     /// The client's name for this message (see `names`): decided at the
@@ -896,7 +985,17 @@ impl Engine6 {
                     return Err(Drop6::StoreFailed);
                 }
                 self.queue_ncr(ruru_ddns::ChangeType::Remove, &l);
-                add(&self.subnet_stats[ctx.sidx].declined_addresses, 1);
+                // The lease's subnet: in a shared network, maybe another
+                // than the exchange's.
+                let i = self
+                    .cfg
+                    .subnets
+                    .iter()
+                    .position(|s| s.id == l.subnet_id)
+                    .unwrap_or(ctx.sidx);
+                if let Some(st) = self.subnet_stats.get(i) {
+                    add(&st.declined_addresses, 1);
+                }
                 self.stats.inc(Stat::DeclinedAddresses);
                 tracing::info!(%addr, probation, "IPv6 address declined by client");
             }

@@ -24,6 +24,7 @@ const LINK: &str = "2001:db8:1::1";
 fn cfg() -> Dhcp6 {
     Dhcp6 {
         ddns_client: Default::default(),
+        option_defs: Vec::new(),
         interfaces: InterfacesConfig {
             interfaces: vec!["lo".into()],
             socket_type: SocketType::Udp,

@@ -174,7 +174,7 @@ pub(crate) const COLS_HOST: &str =
     "host_id, dhcp_identifier, dhcp_identifier_type, dhcp4_subnet_id, \
                                     ipv4_address, hostname, dhcp4_next_server, \
                                     dhcp4_server_hostname, dhcp4_boot_file_name, \
-                                    dhcp4_client_classes";
+                                    dhcp4_client_classes, user_context";
 
 /// The host of a `SELECT COLS_HOST` row.
 pub(crate) fn host4_of<R: SqlRow>(r: &R) -> Result<Host4, String> {
@@ -199,7 +199,8 @@ pub(crate) fn host4_of<R: SqlRow>(r: &R) -> Result<Host4, String> {
         server_hostname: r.opt_text(7)?.unwrap_or_default(),
         boot_file_name: r.opt_text(8)?.unwrap_or_default(),
         client_classes: r.opt_text(9)?.unwrap_or_default(),
-        option_data: r.opt_text(10)?.unwrap_or_default(),
+        user_context: r.opt_text(10)?.unwrap_or_default(),
+        option_data: r.opt_text(11)?.unwrap_or_default(),
     })
 }
 
@@ -218,6 +219,7 @@ pub(crate) fn host_values(h: &Host4) -> Vec<Col> {
         context(&h.server_hostname),
         context(&h.boot_file_name),
         context(&h.client_classes),
+        context(&h.user_context),
         Col::int(h.subnet_id),
         opt_addr(h.ipv4_address),
     ]
@@ -317,7 +319,8 @@ pub(super) fn options_select(table: &str, host: &str, d: Dialect) -> String {
 /// (`OPTIONS` stands for [`options_select`] over `dhcp6_options`.)
 pub(crate) const COLS_HOST6: &str =
     "h.host_id, h.dhcp_identifier, h.dhcp_identifier_type, h.dhcp6_subnet_id, h.hostname, \
-     OPTIONS, r.address, r.prefix_len, r.type, h.dhcp6_client_classes";
+     OPTIONS, r.address, r.prefix_len, r.type, h.dhcp6_client_classes, h.user_context, \
+     h.auth_key";
 
 /// `ipv6_reservations.type` of an address and of a prefix (Kea's).
 pub(crate) const RES6_ADDRESS: i64 = 0;
@@ -348,6 +351,8 @@ pub(crate) fn host6_row_of<R: SqlRow>(
         hostname: r.opt_text(4)?.unwrap_or_default(),
         option_data: r.opt_text(5)?.unwrap_or_default(),
         client_classes: r.opt_text(9)?.unwrap_or_default(),
+        user_context: r.opt_text(10)?.unwrap_or_default(),
+        auth_key: r.opt_text(11)?.unwrap_or_default(),
     };
     let res = (|| {
         let Some(text) = r.opt_text(6)? else {
@@ -420,6 +425,8 @@ pub(crate) fn host6_values(h: &Host6) -> Vec<Col> {
         Col::int(h.subnet_id),
         context(&h.hostname),
         context(&h.client_classes),
+        context(&h.user_context),
+        context(&h.auth_key),
     ]
 }
 

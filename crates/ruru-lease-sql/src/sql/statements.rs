@@ -400,7 +400,7 @@ fn statement_text(q: Q, d: Dialect) -> String {
                 .map_or("", |(_, rest)| rest.trim());
             let types = [
                 "bytea", "smallint", "bigint", "bigint", "varchar", "bigint", "varchar", "varchar",
-                "varchar",
+                "varchar", "text",
             ];
             let marks = types.map(typed).join(", ");
             format!(
@@ -424,7 +424,8 @@ fn statement_text(q: Q, d: Dialect) -> String {
         ),
         Q::HostAll6 => format!("{select6} WHERE h.dhcp6_subnet_id = ? {order6}"),
         Q::HostAdd6 => "INSERT INTO hosts (dhcp_identifier, dhcp_identifier_type, \
-                        dhcp6_subnet_id, hostname, dhcp6_client_classes) VALUES (?, ?, ?, ?, ?)"
+                        dhcp6_subnet_id, hostname, dhcp6_client_classes, user_context, auth_key) \
+                        VALUES (?, ?, ?, ?, ?, ?, ?)"
             .into(),
         // The host is found by its key: the statements of one call may run
         // on different connections, so no "last insert id". Kea's schema

@@ -111,9 +111,16 @@ trait Hosts: Sized {
     fn db_all(db: &dyn HostStore, sid: u32) -> Vec<Self::Host>;
     fn db_del(db: &dyn HostStore, sid: u32, sel: &Select<Self>) -> Result<bool, LeaseError>;
     /// Writes reservation `hi` of subnet `sid` in the validated `config`
-    /// to `db`; `Ok(false)` when validation did not keep it.
-    fn db_add(db: &dyn HostStore, config: &Config, sid: u64, hi: usize)
-        -> Result<bool, LeaseError>;
+    /// to `db`, with what the hosts table keeps beside the model (`extra`:
+    /// its `user-context`, the old row's DHCPv6 reconfigure key);
+    /// `Ok(false)` when validation did not keep it.
+    fn db_add(
+        db: &dyn HostStore,
+        config: &Config,
+        sid: u64,
+        hi: usize,
+        extra: &Extra<'_, Self>,
+    ) -> Result<bool, LeaseError>;
     /// The configured hosts that `q` selects, as (subnet id, index in the
     /// subnet's `reservations`), the global ones (subnet 0) first.
     fn config_find(config: &Config, q: &Find<Self>) -> Vec<(u32, usize)>;
@@ -147,7 +154,39 @@ trait Hosts: Sized {
         }
     }
     /// Kea's JSON form of a host from a hosts database.
-    fn db_json(h: &Self::Host) -> Value;
+    /// A database host as the commands list it; `config`'s `option-def`
+    /// reads its options stored in text form.
+    fn db_json(h: &Self::Host, config: &Config) -> Value;
+    /// Sets on a host row to write what `extra` carries.
+    fn keep_extra(h: &mut Self::Host, extra: &Extra<'_, Self>);
+}
+
+/// What a `hosts` row keeps beside the reservation model: written by
+/// `reservation-add` and `-update` ([`Hosts::db_add`]).
+struct Extra<'a, F: Hosts> {
+    /// The reservation's `user-context` (Kea's `user_context` column).
+    user_context: Option<&'a Value>,
+    /// The row this one replaces (`reservation-update`): its DHCPv6
+    /// reconfigure key (`auth_key`, which no command sets) is kept.
+    old: Option<&'a F::Host>,
+}
+
+/// A `user-context` as the `user_context` column keeps it: JSON text,
+/// empty for none (NULL).
+fn context_text(v: Option<&Value>) -> String {
+    v.filter(|v| !v.is_null())
+        .map(Value::to_string)
+        .unwrap_or_default()
+}
+
+/// A `user_context` column as a reservation's `user-context`: `None` when
+/// empty; text that is not JSON (written by another program) as a string.
+fn context_json(text: &str) -> Option<Value> {
+    let t = text.trim();
+    if t.is_empty() {
+        return None;
+    }
+    Some(serde_json::from_str(t).unwrap_or_else(|_| Value::String(t.to_string())))
 }
 
 /// The methods of [`Hosts`] that differ between the families only in the
@@ -196,6 +235,7 @@ macro_rules! store_calls {
             config: &Config,
             sid: u64,
             hi: usize,
+            extra: &Extra<'_, Self>,
         ) -> Result<bool, LeaseError> {
             let section = config.$section.as_ref();
             let host = if sid == 0 {
@@ -206,7 +246,11 @@ macro_rules! store_calls {
                     .and_then(|s| s.reservations.hosts.get(hi).map(|r| (s.id, r)))
             };
             match host {
-                Some((id, r)) => db.$add(&$host_of(id, r)).map(|()| true),
+                Some((id, r)) => {
+                    let mut h = $host_of(id, r);
+                    Self::keep_extra(&mut h, extra);
+                    db.$add(&h).map(|()| true)
+                }
                 None => Ok(false),
             }
         }
@@ -315,7 +359,11 @@ impl Hosts for V4 {
         hosts4::host_of
     );
 
-    fn db_json(h: &Host4) -> Value {
+    fn keep_extra(h: &mut Host4, extra: &Extra<'_, Self>) {
+        h.user_context = context_text(extra.user_context);
+    }
+
+    fn db_json(h: &Host4, config: &Config) -> Value {
         let mut v = json!({ "subnet-id": h.subnet_id });
         v[h.id_type.name()] = json!(hex(&h.identifier));
         if let Some(a) = h.ipv4_address {
@@ -334,7 +382,14 @@ impl Hosts for V4 {
             v["boot-file-name"] = json!(h.boot_file_name);
         }
         v["client-classes"] = json!(hosts4::classes_of(&h.client_classes));
-        let options = hosts4::options_of(&h.option_data).unwrap_or_default();
+        if let Some(c) = context_json(&h.user_context) {
+            v["user-context"] = c;
+        }
+        let defs = config
+            .dhcp4
+            .as_ref()
+            .map_or(&[][..], |d| &d.option_defs[..]);
+        let options = hosts4::options_of(&h.option_data, defs).unwrap_or_default();
         v["option-data"] = options_json(
             options
                 .iter()
@@ -402,7 +457,14 @@ impl Hosts for V6 {
         host6_of
     );
 
-    fn db_json(h: &Host6) -> Value {
+    fn keep_extra(h: &mut Host6, extra: &Extra<'_, Self>) {
+        h.user_context = context_text(extra.user_context);
+        if let Some(old) = extra.old {
+            h.auth_key.clone_from(&old.auth_key);
+        }
+    }
+
+    fn db_json(h: &Host6, config: &Config) -> Value {
         let mut v = json!({ "subnet-id": h.subnet_id });
         v[h.id_type.name()] = json!(hex(&h.identifier));
         v["ip-addresses"] = json!(h
@@ -415,12 +477,18 @@ impl Hosts for V6 {
             .iter()
             .map(|(p, l)| format!("{p}/{l}"))
             .collect::<Vec<_>>());
-        v["client-classes"] = json!(hosts4::classes_of(&h.client_classes));
         if !h.hostname.is_empty() {
             v["hostname"] = json!(h.hostname);
         }
         v["client-classes"] = json!(hosts4::classes_of(&h.client_classes));
-        let options = options6_of(&h.option_data).unwrap_or_default();
+        if let Some(c) = context_json(&h.user_context) {
+            v["user-context"] = c;
+        }
+        let defs = config
+            .dhcp6
+            .as_ref()
+            .map_or(&[][..], |d| &d.option_defs[..]);
+        let options = options6_of(&h.option_data, defs).unwrap_or_default();
         v["option-data"] = options_json(
             options
                 .iter()
@@ -632,7 +700,7 @@ fn get<F: Hosts>(v: &View, args: &Value) -> Res {
             .0
             .iter()
             .find_map(|db| F::db_get(db.as_ref(), sid, &sel))
-            .map(|h| F::db_json(&h))
+            .map(|h| F::db_json(&h, &v.config))
     });
     Ok(match host {
         Some(h) => answer(SUCCESS, "Host found.", Some(h)),
@@ -658,7 +726,11 @@ fn hosts_of<F: Hosts>(v: &View, sid: u64, t: Target) -> Result<Vec<Value>, Value
     let mut out: Vec<Value> = (0..n).map(|hi| v.config_json::<F>(&si, hi, sid)).collect();
     if let (true, Ok(id)) = (t.db, u32::try_from(sid)) {
         for db in &v.hosts.0 {
-            out.extend(F::db_all(db.as_ref(), id).iter().map(F::db_json));
+            out.extend(
+                F::db_all(db.as_ref(), id)
+                    .iter()
+                    .map(|h| F::db_json(h, &v.config)),
+            );
         }
     }
     Ok(out)
@@ -742,7 +814,7 @@ fn find<F: Hosts>(v: &View, q: &Find<F>, sid: Option<u32>, t: Target) -> Result<
                 F::db_find(db.as_ref(), q)
                     .iter()
                     .filter(|h| wanted(F::db_subnet(h)))
-                    .map(F::db_json),
+                    .map(|h| F::db_json(h, &v.config)),
             );
         }
     }
@@ -816,6 +888,7 @@ fn text_of(e: &Value) -> String {
 
 fn add<F: Hosts>(ctx: &ControlCtx, v: &View, args: &Value) -> Res {
     let (res, sid) = reservation_arg(args)?;
+    let user_context = res.get("user-context").cloned();
     let t = target_arg(args, Target::change(v))?;
     let not_added = |t: String| err(format!("Host not added: {t}"));
     if t.db && !t.config && v.hosts.0.is_empty() {
@@ -844,7 +917,11 @@ fn add<F: Hosts>(ctx: &ControlCtx, v: &View, args: &Value) -> Res {
     // Validated as the file's would be, then written to the database.
     let config = super::commands::load_api(ctx, &raw).map_err(|e| not_added(text_of(&e)))?;
     if let (true, Some(db)) = (t.db, v.hosts.0.first()) {
-        match F::db_add(db.as_ref(), &config, sid, hi) {
+        let extra = Extra::<F> {
+            user_context: user_context.as_ref(),
+            old: None,
+        };
+        match F::db_add(db.as_ref(), &config, sid, hi, &extra) {
             Ok(true) => {}
             Ok(false) => {
                 return Err(not_added(
@@ -869,6 +946,7 @@ fn add<F: Hosts>(ctx: &ControlCtx, v: &View, args: &Value) -> Res {
 /// and the new one added (and the old one put back when the add fails).
 fn update<F: Hosts>(ctx: &ControlCtx, v: &View, args: &Value) -> Res {
     let (res, sid) = reservation_arg(args)?;
+    let user_context = res.get("user-context").cloned();
     let t = target_arg(args, Target::change(v))?;
     let not_updated = |t: String| err(format!("Host not updated: {t}"));
     if t.db && !t.config && v.hosts.0.is_empty() {
@@ -916,7 +994,11 @@ fn update<F: Hosts>(ctx: &ControlCtx, v: &View, args: &Value) -> Res {
         if old.is_some() {
             F::db_del(db.as_ref(), sid32, &sel).map_err(|e| not_updated(e.to_string()))?;
         }
-        let added = F::db_add(db.as_ref(), &config, sid, hi);
+        let extra = Extra::<F> {
+            user_context: user_context.as_ref(),
+            old: old.as_ref(),
+        };
+        let added = F::db_add(db.as_ref(), &config, sid, hi, &extra);
         if !matches!(added, Ok(true)) {
             if let Some(old) = &old {
                 if let Err(e) = F::db_put_back(db.as_ref(), old) {

@@ -398,7 +398,7 @@ pub(super) fn handle(
             match find_network(section, name) {
                 Some(i) => read(ok(
                     format!("Info about {ip} shared network '{name}' returned"),
-                    json!({ "shared-networks": [networks(section)[i].clone()] }),
+                    json!({ "shared-networks": [defaults::network(f, section, &networks(section)[i])] }),
                 )),
                 None => read(answer(
                     EMPTY,
@@ -485,15 +485,22 @@ fn subnet_get(f: Fam, section: &Value, command: &str, args: &Value) -> Result<Do
         return Err(err("'id' or 'subnet' parameter required"));
     };
     match found {
-        Some((_, s)) => read(ok(
-            format!(
-                "Info about {} subnet {} (id {}) returned",
-                f.ip(),
-                prefix_text(s),
-                id_of(s).unwrap_or(0)
-            ),
-            json!({ f.key(): [(*s).clone()] }),
-        )),
+        Some((loc, s)) => {
+            // As Kea returns it: with the values it fills in.
+            let network = match loc {
+                Loc::Net(n, _) => networks(section).get(*n),
+                Loc::Top(_) => None,
+            };
+            read(ok(
+                format!(
+                    "Info about {} subnet {} (id {}) returned",
+                    f.ip(),
+                    prefix_text(s),
+                    id_of(s).unwrap_or(0)
+                ),
+                json!({ f.key(): [defaults::subnet(f, section, network, s)] }),
+            ))
+        }
         None => read(answer(EMPTY, missing, None)),
     }
 }
@@ -1185,5 +1192,6 @@ fn delta_del(
     }
 }
 
+mod defaults;
 #[cfg(test)]
 mod tests;
