@@ -39,9 +39,10 @@ fn free_tcp_port() -> u16 {
         .port()
 }
 
-/// One command to an HA URL (Kea's wire form); the answer's first element.
-fn post(port: u16, command: &str, args: Option<Value>) -> Option<Value> {
-    let mut body = json!({ "command": command, "service": ["dhcp4"] });
+/// One command for `service` to an HA URL (Kea's wire form); the
+/// answer's first element.
+fn post_to(service: &str, port: u16, command: &str, args: Option<Value>) -> Option<Value> {
+    let mut body = json!({ "command": command, "service": [service] });
     if let Some(a) = args {
         body["arguments"] = a;
     }
@@ -56,9 +57,12 @@ fn post(port: u16, command: &str, args: Option<Value>) -> Option<Value> {
     .ok()?;
     let mut out = String::new();
     s.read_to_string(&mut out).ok()?;
-    let json = out.split_once("\r\n\r\n")?.1;
-    let v: Value = serde_json::from_str(json).ok()?;
+    let v: Value = serde_json::from_str(out.split_once("\r\n\r\n")?.1).ok()?;
     v.get(0).cloned()
+}
+
+fn post(port: u16, command: &str, args: Option<Value>) -> Option<Value> {
+    post_to("dhcp4", port, command, args)
 }
 
 /// The HA state a server reports (`ha-heartbeat`).
@@ -577,23 +581,7 @@ use dhcproto::{Decodable, Decoder};
 use std::net::{Ipv6Addr, SocketAddrV6, UdpSocket};
 
 fn post6(port: u16, command: &str, args: Option<Value>) -> Option<Value> {
-    let mut body = json!({ "command": command, "service": ["dhcp6"] });
-    if let Some(a) = args {
-        body["arguments"] = a;
-    }
-    let body = body.to_string();
-    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(
-        s,
-        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .ok()?;
-    let mut out = String::new();
-    s.read_to_string(&mut out).ok()?;
-    let v: Value = serde_json::from_str(out.split_once("\r\n\r\n")?.1).ok()?;
-    v.get(0).cloned()
+    post_to("dhcp6", port, command, args)
 }
 
 fn state6(port: u16) -> Option<String> {

@@ -92,10 +92,6 @@ fn send_unix(path: &Path, body: &[u8], timeout: Duration) -> Result<Value, Strin
     })
 }
 
-fn read_file(p: &Path) -> Result<Vec<u8>, String> {
-    std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))
-}
-
 fn send_http(
     url: &str,
     auth: Option<String>,
@@ -105,37 +101,12 @@ fn send_http(
     body: &[u8],
     timeout: Duration,
 ) -> Result<Value, String> {
-    use ureq::tls::{parse_pem, ClientCert, PemItem, PrivateKey, RootCerts, TlsConfig};
-    let certs_of = |p: &Path| -> Result<Vec<ureq::tls::Certificate<'static>>, String> {
-        let pem = read_file(p)?;
-        let v: Vec<_> = parse_pem(&pem)
-            .filter_map(|i| match i {
-                Ok(PemItem::Certificate(c)) => Some(Ok(c)),
-                Ok(_) => None,
-                Err(e) => Some(Err(format!("{}: {e}", p.display()))),
-            })
-            .collect::<Result<_, _>>()?;
-        if v.is_empty() {
-            return Err(format!("{}: no certificate found", p.display()));
-        }
-        Ok(v)
+    let tls = match (cert, key) {
+        (Some(_), None) | (None, Some(_)) => return Err("--cert and --key go together".into()),
+        _ => ruru_server::ha::peer::client_tls(ca, cert, key)?,
     };
-    let mut tls = TlsConfig::builder();
-    if let Some(ca) = ca {
-        tls = tls.root_certs(RootCerts::new_with_certs(&certs_of(ca)?));
-    }
-    match (cert, key) {
-        (Some(c), Some(k)) => {
-            let chain = certs_of(c)?;
-            let key = PrivateKey::from_pem(&read_file(k)?)
-                .map_err(|e| format!("{}: {e}", k.display()))?;
-            tls = tls.client_cert(Some(ClientCert::new_with_certs(&chain, key)));
-        }
-        (None, None) => {}
-        _ => return Err("--cert and --key go together".into()),
-    }
     let agent: ureq::Agent = ureq::Agent::config_builder()
-        .tls_config(tls.build())
+        .tls_config(tls)
         .http_status_as_error(false)
         .timeout_global(Some(timeout))
         .build()

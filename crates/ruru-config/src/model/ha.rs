@@ -155,6 +155,37 @@ pub struct Ha {
 }
 
 impl Ha {
+    /// A relationship with Kea's defaults for everything but its server,
+    /// mode and peers.
+    pub fn new(this_server_name: String, mode: HaMode, peers: Vec<HaPeer>) -> Ha {
+        Ha {
+            this_server_name,
+            mode,
+            heartbeat_delay_ms: 10_000,
+            max_response_delay_ms: 60_000,
+            max_ack_delay_ms: 10_000,
+            max_unacked_clients: 10,
+            max_rejected_lease_updates: 10,
+            send_lease_updates: true,
+            sync_leases: true,
+            sync_timeout_ms: 60_000,
+            sync_page_limit: 10_000,
+            delayed_updates_limit: 0,
+            wait_backup_ack: false,
+            require_client_certs: true,
+            restrict_commands: false,
+            tls: HaTls::default(),
+            peers,
+            pauses: Vec::new(),
+            multi_threading: HaMultiThreading {
+                enabled: false,
+                http_dedicated_listener: false,
+                http_listener_threads: 0,
+                http_client_threads: 0,
+            },
+        }
+    }
+
     /// This server's own `peers` entry.
     pub fn this_peer(&self) -> Option<&HaPeer> {
         self.peers.iter().find(|p| p.name == self.this_server_name)

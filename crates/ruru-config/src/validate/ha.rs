@@ -233,32 +233,7 @@ pub(super) fn ha(v: &mut V, p: &str, parameters: Option<&Value>) -> Option<Ha> {
 
 fn relationship(v: &mut V, rp: &str, val: &Value) -> Option<Ha> {
     let m = obj(v, rp, val)?;
-    let mut ha = Ha {
-        this_server_name: String::new(),
-        mode: HaMode::HotStandby,
-        heartbeat_delay_ms: 10_000,
-        max_response_delay_ms: 60_000,
-        max_ack_delay_ms: 10_000,
-        max_unacked_clients: 10,
-        max_rejected_lease_updates: 10,
-        send_lease_updates: true,
-        sync_leases: true,
-        sync_timeout_ms: 60_000,
-        sync_page_limit: 10_000,
-        delayed_updates_limit: 0,
-        wait_backup_ack: false,
-        require_client_certs: true,
-        restrict_commands: false,
-        tls: HaTls::default(),
-        peers: Vec::new(),
-        pauses: Vec::new(),
-        multi_threading: HaMultiThreading {
-            enabled: false,
-            http_dedicated_listener: false,
-            http_listener_threads: 0,
-            http_client_threads: 0,
-        },
-    };
+    let mut ha = Ha::new(String::new(), HaMode::HotStandby, Vec::new());
     let mut ok = true;
     let mut mode_seen = false;
     let mut peers_seen = false;

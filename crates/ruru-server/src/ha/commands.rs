@@ -298,7 +298,7 @@ impl Ha {
 mod tests {
     use std::sync::Arc;
 
-    use ruru_config::{Ha as HaConfig, HaMode, HaMultiThreading, HaPeer, HaRole, HaTls, HaUrl};
+    use ruru_config::{Ha as HaConfig, HaMode, HaPeer, HaRole, HaTls, HaUrl};
     use ruru_lease::memfile::MemfileStore;
     use ruru_lease::Lease4;
     use serde_json::json;
@@ -325,35 +325,15 @@ mod tests {
 
     /// A hot-standby primary whose partner (a closed port) never answers.
     fn lonely() -> Arc<Ha> {
-        let cfg = HaConfig {
-            this_server_name: "server1".into(),
-            mode: HaMode::HotStandby,
-            heartbeat_delay_ms: 60_000,
-            max_response_delay_ms: 60_000,
-            max_ack_delay_ms: 10_000,
-            max_unacked_clients: 10,
-            max_rejected_lease_updates: 10,
-            send_lease_updates: true,
-            sync_leases: true,
-            sync_timeout_ms: 60_000,
-            sync_page_limit: 10_000,
-            delayed_updates_limit: 0,
-            wait_backup_ack: false,
-            require_client_certs: true,
-            restrict_commands: false,
-            tls: HaTls::default(),
-            peers: vec![
+        let mut cfg = HaConfig::new(
+            "server1".into(),
+            HaMode::HotStandby,
+            vec![
                 peer("server1", 1, HaRole::Primary),
                 peer("server2", 2, HaRole::Standby),
             ],
-            pauses: Vec::new(),
-            multi_threading: HaMultiThreading {
-                enabled: false,
-                http_dedicated_listener: false,
-                http_listener_threads: 0,
-                http_client_threads: 0,
-            },
-        };
+        );
+        cfg.heartbeat_delay_ms = 60_000;
         let store = Arc::new(MemfileStore::<Lease4>::open(None).unwrap());
         Ha::start(
             Arc::new(cfg),

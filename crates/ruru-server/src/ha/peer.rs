@@ -46,7 +46,15 @@ fn read(p: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))
 }
 
-fn tls_config(tls: &HaTls) -> Result<ureq::tls::TlsConfig, String> {
+/// An HTTPS client's TLS settings: the CA certificates to trust
+/// (`trust_anchor`; without: the platform's), and the client certificate
+/// chain and key to present (both or neither). Shared by HA and `ruru
+/// ctl`.
+pub fn client_tls(
+    trust_anchor: Option<&Path>,
+    cert: Option<&Path>,
+    key: Option<&Path>,
+) -> Result<ureq::tls::TlsConfig, String> {
     use ureq::tls::{parse_pem, ClientCert, PemItem, PrivateKey, RootCerts, TlsConfig};
     let certs_of = |p: &Path| -> Result<Vec<ureq::tls::Certificate<'static>>, String> {
         let pem = read(p)?;
@@ -63,13 +71,18 @@ fn tls_config(tls: &HaTls) -> Result<ureq::tls::TlsConfig, String> {
         Ok(v)
     };
     let mut b = TlsConfig::builder();
-    if let Some(ca) = &tls.trust_anchor {
+    if let Some(ca) = trust_anchor {
         b = b.root_certs(RootCerts::new_with_certs(&certs_of(ca)?));
     }
-    if let (Some(c), Some(k)) = (&tls.cert_file, &tls.key_file) {
-        let chain = certs_of(c)?;
-        let key = PrivateKey::from_pem(&read(k)?).map_err(|e| format!("{}: {e}", k.display()))?;
-        b = b.client_cert(Some(ClientCert::new_with_certs(&chain, key)));
+    match (cert, key) {
+        (Some(c), Some(k)) => {
+            let chain = certs_of(c)?;
+            let key =
+                PrivateKey::from_pem(&read(k)?).map_err(|e| format!("{}: {e}", k.display()))?;
+            b = b.client_cert(Some(ClientCert::new_with_certs(&chain, key)));
+        }
+        (None, None) => {}
+        _ => return Err("a client certificate and its key go together".into()),
     }
     Ok(b.build())
 }
@@ -91,7 +104,11 @@ impl Peer {
                 .max_idle_connections_per_host(64)
                 .timeout_global(Some(timeout));
             if p.url.tls {
-                c = c.tls_config(tls_config(&tls)?);
+                c = c.tls_config(client_tls(
+                    tls.trust_anchor.as_deref(),
+                    tls.cert_file.as_deref(),
+                    tls.key_file.as_deref(),
+                )?);
             }
             Ok(c.build().into())
         };
