@@ -311,3 +311,65 @@ fn multi_threading_sizes_the_workers_and_threads_overrides_it() {
     let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
     assert_eq!(dhcp4_workers(&cfg, &[]).len(), cpus);
 }
+
+/// Kea's `syslog:FACILITY` output: the server's messages reach the syslog
+/// socket (here one the test binds, named by `RURU_SYSLOG_SOCKET`) as
+/// `<PRI>ruru[PID]: message`, the priority from the facility and level.
+#[test]
+fn loggers_write_to_syslog() {
+    use std::os::unix::net::UnixDatagram;
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("log");
+    let rx = UnixDatagram::bind(&sock).unwrap();
+    rx.set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let cfg = dir.path().join("ruru.json");
+    std::fs::write(
+        &cfg,
+        r#"{ "Dhcp4": {
+  "interfaces-config": { "interfaces": ["lo"], "dhcp-socket-type": "udp" },
+  "lease-database": { "type": "memfile", "persist": false },
+  "loggers": [ { "name": "kea-dhcp4", "severity": "INFO",
+                 "output_options": [ { "output": "syslog:daemon" } ] } ],
+  "subnet4": [ { "id": 1, "subnet": "192.0.2.0/24" } ]
+} }"#,
+    )
+    .unwrap();
+    let port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(BIN)
+        .args(["serve", "-c"])
+        .arg(&cfg)
+        .args(["-p", &port.to_string()])
+        .env("RURU_SYSLOG_SOCKET", &sock)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let want = format!("<30>ruru[{}]: ", child.id());
+    let mut seen = Vec::new();
+    let end = Instant::now() + Duration::from_secs(20);
+    let mut ready = false;
+    while Instant::now() < end && !ready {
+        let mut buf = [0u8; 2048];
+        if let Ok(n) = rx.recv(&mut buf) {
+            let m = String::from_utf8_lossy(&buf[..n]).to_string();
+            ready = m.starts_with(&want) && m.contains("ruru ready");
+            seen.push(m);
+        }
+    }
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        ready,
+        "no `ruru ready` from daemon.info in syslog: {seen:#?}"
+    );
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("ruru ready"),
+        "the log went to stdout too"
+    );
+}

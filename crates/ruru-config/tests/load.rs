@@ -618,15 +618,25 @@ fn not_supported_yet() {
         "not supported yet: Dhcp4.hosts-database.key-password",
     );
     let d = err(&v4(
-        "\"loggers\": [{\"name\": \"a\", \"output_options\": [{\"output\": \"syslog\"}]}]",
+        "\"loggers\": [{\"name\": \"a\", \"output_options\": [{\"output\": \"syslog:local9\"}]}]",
     ));
     check(
         &d,
         2,
         57,
         "Dhcp4.loggers[0].output_options[0].output",
-        "not supported yet",
+        "unknown syslog facility `local9`",
     );
+    for (output, facility) in [("syslog", 16), ("syslog:daemon", 3), ("syslog:LOCAL7", 23)] {
+        let c = ok(&v4(&format!(
+            "\"loggers\": [{{\"name\": \"a\", \"output_options\": [{{\"output\": \"{output}\"}}]}}]"
+        )));
+        assert_eq!(
+            c.dhcp4.unwrap().loggers[0].outputs,
+            vec![ruru_config::LogOutput::Syslog { facility }],
+            "{output}"
+        );
+    }
 }
 
 // ------------------------------------------------------ semantic errors

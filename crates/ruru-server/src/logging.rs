@@ -165,6 +165,12 @@ fn writer(output: &LogOutput) -> Result<LogLayer, ServerError> {
             .with_ansi(std::io::stderr().is_terminal())
             .with_writer(std::io::stderr)
             .boxed(),
+        LogOutput::Syslog { facility } => fmt
+            .with_ansi(false)
+            .without_time()
+            .with_level(false)
+            .with_writer(Syslog::open(*facility)?)
+            .boxed(),
         LogOutput::File(p) => {
             // Created 0640 whatever the umask (docs/src/security.md).
             let f = ruru_lease::files::open_append(p, ruru_lease::files::FILE_MODE)
@@ -172,6 +178,88 @@ fn writer(output: &LogOutput) -> Result<LogLayer, ServerError> {
             fmt.with_ansi(false).with_writer(Mutex::new(f)).boxed()
         }
     })
+}
+
+/// Kea's `syslog` output: each message is one datagram to the local
+/// syslog socket (`/dev/log`; `RURU_SYSLOG_SOCKET` names another), in the
+/// BSD syslog format `<PRI>ruru[PID]: message` (RFC 3164), its priority
+/// from the facility and the message's level. The syslog daemon adds the
+/// time and host. A message that cannot be sent (no daemon) is lost, as
+/// with syslog(3).
+struct Syslog {
+    sock: std::os::unix::net::UnixDatagram,
+    path: std::path::PathBuf,
+    facility: u8,
+    tag: String,
+}
+
+impl Syslog {
+    fn open(facility: u8) -> Result<Syslog, ServerError> {
+        let path = std::env::var_os("RURU_SYSLOG_SOCKET")
+            .map_or_else(|| std::path::PathBuf::from("/dev/log"), Into::into);
+        let sock = std::os::unix::net::UnixDatagram::unbound()
+            .map_err(|e| ServerError::Logging(format!("syslog socket: {e}")))?;
+        Ok(Syslog {
+            sock,
+            path,
+            facility,
+            tag: format!("ruru[{}]: ", std::process::id()),
+        })
+    }
+}
+
+/// One message on its way to syslog: sent when the formatter is done.
+struct SyslogLine<'a> {
+    to: &'a Syslog,
+    buf: Vec<u8>,
+}
+
+impl std::io::Write for SyslogLine<'_> {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for SyslogLine<'_> {
+    fn drop(&mut self) {
+        while self.buf.last() == Some(&b'\n') {
+            self.buf.pop();
+        }
+        if self.buf.len() > self.to.tag.len() + 5 {
+            let _ = self.to.sock.send_to(&self.buf, &self.to.path);
+        }
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Syslog {
+    type Writer = SyslogLine<'a>;
+
+    fn make_writer(&'a self) -> SyslogLine<'a> {
+        self.line(6)
+    }
+
+    fn make_writer_for(&'a self, meta: &tracing::Metadata<'_>) -> SyslogLine<'a> {
+        let severity = match *meta.level() {
+            tracing::Level::ERROR => 3,
+            tracing::Level::WARN => 4,
+            tracing::Level::INFO => 6,
+            _ => 7,
+        };
+        self.line(severity)
+    }
+}
+
+impl Syslog {
+    fn line(&self, severity: u8) -> SyslogLine<'_> {
+        let pri = u32::from(self.facility) * 8 + u32::from(severity);
+        let mut buf = format!("<{pri}>{}", self.tag).into_bytes();
+        buf.reserve(128);
+        SyslogLine { to: self, buf }
+    }
 }
 
 /// Installs the global subscriber. Call once.
@@ -245,6 +333,32 @@ pub fn apply(p: Prepared) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn syslog_lines_carry_facility_and_severity() {
+        use std::io::Write;
+        use tracing_subscriber::fmt::MakeWriter;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log");
+        let rx = std::os::unix::net::UnixDatagram::bind(&path).unwrap();
+        let mut s = Syslog::open(16).unwrap();
+        s.path = path;
+        {
+            let mut w = s.line(4);
+            w.write_all(b"something happened\n").unwrap();
+        }
+        let mut buf = [0u8; 256];
+        let n = rx.recv(&mut buf).unwrap();
+        let text = String::from_utf8_lossy(&buf[..n]).to_string();
+        assert_eq!(
+            text,
+            format!("<132>ruru[{}]: something happened", std::process::id())
+        );
+        // An empty message is not sent.
+        drop(s.make_writer());
+        rx.set_nonblocking(true).unwrap();
+        assert!(rx.recv(&mut buf).is_err());
+    }
 
     #[test]
     fn child_loggers_of_both_families_have_their_targets() {

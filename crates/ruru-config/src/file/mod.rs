@@ -768,7 +768,7 @@ pub enum Severity {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutputOption {
-    /// `"stdout"`, `"stderr"` or a file path (`"syslog"` not supported yet). Required.
+    /// `"stdout"`, `"stderr"`, a file path, or `"syslog"` / `"syslog:FACILITY"`. Required.
     pub output: String,
     /// Flush after each message. Accepted; ruru always flushes.
     pub flush: Option<bool>,

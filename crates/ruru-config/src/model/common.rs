@@ -357,7 +357,12 @@ pub struct Logger {
 pub enum LogOutput {
     Stdout,
     Stderr,
-    /// Kea also accepts `syslog`; refused for now.
+    /// Kea's `syslog` / `syslog:FACILITY`: each message to the local
+    /// syslog socket with this facility number (local0 = 16 by default,
+    /// as Kea).
+    Syslog {
+        facility: u8,
+    },
     File(PathBuf),
 }
 

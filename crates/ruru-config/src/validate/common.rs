@@ -349,6 +349,21 @@ fn hook_library(v: &mut V, p: &str, h: &file::HookLibrary) -> Option<model::Hook
     }
 }
 
+/// The number of a syslog facility name (RFC 5424's table), case
+/// insensitive.
+fn syslog_facility(name: &str) -> Option<u8> {
+    const NAMES: [&str; 12] = [
+        "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron",
+        "authpriv", "ftp",
+    ];
+    let name = name.to_ascii_lowercase();
+    if let Some(n) = NAMES.iter().position(|n| *n == name) {
+        return u8::try_from(n).ok();
+    }
+    let local: u8 = name.strip_prefix("local")?.parse().ok()?;
+    (local <= 7).then_some(16 + local)
+}
+
 pub(super) fn loggers(
     v: &mut V,
     sec: &Section,
@@ -377,11 +392,16 @@ pub(super) fn loggers(
             match o.output.as_str() {
                 "stdout" => outputs.push(model::LogOutput::Stdout),
                 "stderr" => outputs.push(model::LogOutput::Stderr),
+                // Kea's `syslog` (facility local0) or `syslog:FACILITY`.
                 s if s == "syslog" || s.starts_with("syslog:") => {
-                    v.err(
-                        op,
-                        format!("not supported yet: {p}.output_options[{j}].output \"syslog\""),
-                    );
+                    let name = s.strip_prefix("syslog:").unwrap_or("local0");
+                    match syslog_facility(name) {
+                        Some(facility) => outputs.push(model::LogOutput::Syslog { facility }),
+                        None => v.err(
+                            op,
+                            format!("unknown syslog facility `{name}`: expected kern, user, mail, daemon, auth, syslog, lpr, news, uucp, cron, authpriv, ftp or local0 to local7"),
+                        ),
+                    }
                 }
                 "" => v.err(
                     op,
