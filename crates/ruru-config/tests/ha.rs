@@ -54,6 +54,27 @@ fn a_relationship_with_kea_defaults() {
     );
 }
 
+/// A password file is named, not read, when the configuration is checked
+/// (`ruru check`, `config-test`): HA reads it when it starts.
+#[test]
+fn a_password_file_is_read_when_ha_starts() {
+    let peers = PEERS.replace(
+        r#""role": "standby","#,
+        r#""role": "standby", "basic-auth-user": "ha", "basic-auth-password-file": "/nonexistent/ha-pass","#,
+    );
+    let c = ok(&ha4(&format!(
+        r#"{{"this-server-name": "a", "mode": "hot-standby", {peers}}}"#
+    )));
+    let ha = c.dhcp4.unwrap().ha.unwrap();
+    assert_eq!(
+        ha.partner().unwrap().basic_auth,
+        Some((
+            "ha".to_string(),
+            ruru_config::Secret::File("/nonexistent/ha-pass".into())
+        ))
+    );
+}
+
 #[test]
 fn errors_are_located() {
     let e = err(&ha4(&format!(

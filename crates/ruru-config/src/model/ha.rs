@@ -74,10 +74,11 @@ pub struct HaPeer {
     /// `auto-failover` (default true): whether this server takes over the
     /// partner's scope on its own when it detects the partner's failure.
     pub auto_failover: bool,
-    /// `basic-auth-user` / `basic-auth-password` (or
-    /// `basic-auth-password-file`): credentials this server sends to the
-    /// peer.
-    pub basic_auth: Option<(String, String)>,
+    /// `basic-auth-user` with `basic-auth-password` (inline) or
+    /// `basic-auth-password-file` (read when HA starts, like the control
+    /// sockets' credential files, not when the configuration is checked):
+    /// credentials this server sends to the peer.
+    pub basic_auth: Option<(String, super::Secret)>,
     /// Per-peer TLS files (`trust-anchor`, `cert-file`, `key-file`),
     /// falling back to the relationship's.
     pub tls: HaTls,

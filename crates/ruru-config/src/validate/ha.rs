@@ -35,7 +35,7 @@ use std::path::PathBuf;
 use serde_json::{Map, Value};
 
 use super::V;
-use crate::model::{Ha, HaMode, HaMultiThreading, HaPause, HaPeer, HaRole, HaTls, HaUrl};
+use crate::model::{Ha, HaMode, HaMultiThreading, HaPause, HaPeer, HaRole, HaTls, HaUrl, Secret};
 
 /// The file name of Kea's HA library.
 pub(super) const HA: &str = "libdhcp_ha.so";
@@ -512,22 +512,22 @@ fn peer(v: &mut V, pp: &str, val: &Value) -> Option<HaPeer> {
             }
             "auto-failover" => auto_failover = boolean(v, &key, val).unwrap_or(true),
             "basic-auth-user" => user = string(v, &key, val),
-            "basic-auth-password" => password = string(v, &key, val),
+            "basic-auth-password" => password = string(v, &key, val).map(Secret::Inline),
             "basic-auth-password-file" if m.contains_key("basic-auth-password") => {
                 v.err(&key, "basic-auth-password and basic-auth-password-file are exclusive: expected one of them");
                 ok = false;
             }
-            "basic-auth-password-file" => {
-                if let Some(f) = string(v, &key, val) {
-                    match std::fs::read_to_string(&f) {
-                        Ok(s) => password = Some(s.trim_end_matches(['\n', '\r']).to_string()),
-                        Err(e) => {
-                            v.err(&key, format!("cannot read \"{f}\": {e}"));
-                            ok = false;
-                        }
-                    }
+            "basic-auth-password-file" => match string(v, &key, val) {
+                Some(f) if !f.is_empty() => password = Some(Secret::File(PathBuf::from(f))),
+                Some(_) => {
+                    v.err(
+                        &key,
+                        "empty file name: expected the file holding the password",
+                    );
+                    ok = false;
                 }
-            }
+                None => ok = false,
+            },
             "trust-anchor" | "cert-file" | "key-file" => {
                 tls_key(v, &mut tls, k, &key, val);
             }
@@ -565,7 +565,7 @@ fn peer(v: &mut V, pp: &str, val: &Value) -> Option<HaPeer> {
         auto_failover,
         basic_auth: user
             .filter(|u| !u.is_empty())
-            .map(|u| (u, password.unwrap_or_default())),
+            .map(|u| (u, password.unwrap_or(Secret::Inline(String::new())))),
         tls,
     })
 }

@@ -82,7 +82,9 @@ struct Auth {
     accepted: Vec<Vec<u8>>,
 }
 
-fn read_secret(s: &Secret) -> Result<String, String> {
+/// A credential given inline or in a file (read now; a trailing newline
+/// is not part of it).
+pub(crate) fn read_secret(s: &Secret) -> Result<String, String> {
     match s {
         Secret::Inline(v) => Ok(v.clone()),
         Secret::File(p) => std::fs::read_to_string(p)

@@ -369,18 +369,13 @@ pub fn sockets_of(config: &ruru_config::Config) -> Vec<ruru_config::ControlSocke
 /// The HTTP listener at this server's HA `url`: its TLS from the
 /// relationship's (or its own peer entry's) files with
 /// `require-client-certs`, its basic authentication from its own peer
-/// entry's credentials (what partners send to reach it). `None` when
-/// the URL's host does not resolve.
+/// entry's credentials (what partners send to reach it). `None` without
+/// an entry for this server (the configuration requires one, and its host
+/// to be an IP address, as Kea does).
 pub fn ha_listener(ha: &ruru_config::Ha) -> Option<ruru_config::HttpControl> {
-    use std::net::ToSocketAddrs;
     let me = ha.this_peer()?;
-    let addr = match me.url.host.parse::<std::net::IpAddr>() {
-        Ok(ip) => std::net::SocketAddr::new(ip, me.url.port),
-        Err(_) => (me.url.host.as_str(), me.url.port)
-            .to_socket_addrs()
-            .ok()?
-            .next()?,
-    };
+    let ip = me.url.host.parse::<std::net::IpAddr>().ok()?;
+    let addr = std::net::SocketAddr::new(ip, me.url.port);
     let pick =
         |a: &Option<std::path::PathBuf>, b: &Option<std::path::PathBuf>| a.clone().or(b.clone());
     let tls = match (
@@ -402,7 +397,7 @@ pub fn ha_listener(ha: &ruru_config::Ha) -> Option<ruru_config::HttpControl> {
         realm: String::new(),
         clients: vec![ruru_config::AuthClient::Split {
             user: ruru_config::Secret::Inline(u.clone()),
-            password: ruru_config::Secret::Inline(p.clone()),
+            password: p.clone(),
         }],
     });
     Some(ruru_config::HttpControl {

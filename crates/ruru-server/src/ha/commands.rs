@@ -405,6 +405,31 @@ mod tests {
     }
 
     #[test]
+    fn an_unreadable_password_file_stops_ha_from_starting() {
+        let mut b = peer("server2", 2, HaRole::Standby);
+        b.basic_auth = Some((
+            "ha".into(),
+            ruru_config::Secret::File("/nonexistent/ha-pass".into()),
+        ));
+        let cfg = HaConfig::new(
+            "server1".into(),
+            HaMode::HotStandby,
+            vec![peer("server1", 1, HaRole::Primary), b],
+        );
+        let store = Arc::new(MemfileStore::<Lease4>::open(None).unwrap());
+        let e = Ha::start(
+            Arc::new(cfg),
+            HaFamily::V4,
+            store,
+            Arc::new(Switch::default()),
+            Box::new(|| {}),
+        )
+        .err()
+        .unwrap();
+        assert!(e.contains("/nonexistent/ha-pass"), "{e}");
+    }
+
+    #[test]
     fn maintenance_notify_and_reset() {
         let ha = lonely();
         let n = ha.command("ha-maintenance-notify", &json!({"cancel": false}));

@@ -39,7 +39,6 @@ pub mod state;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
 use ruru_config::{HaMode, HaPause, HaRole};
@@ -136,7 +135,6 @@ pub struct Ha {
     st: Mutex<St>,
     wake: Condvar,
     stop: AtomicBool,
-    thread: Mutex<Option<JoinHandle<()>>>,
 }
 
 fn unix_now() -> u64 {
@@ -267,19 +265,18 @@ impl Ha {
             }),
             wake: Condvar::new(),
             stop: AtomicBool::new(false),
-            thread: Mutex::new(None),
             cfg,
         });
         {
             let mut st = lock(&ha.st);
             ha.enter(&mut st, State::Waiting);
         }
+        // The thread holds the service until it sees `stop`.
         let h2 = ha.clone();
-        let t = std::thread::Builder::new()
+        std::thread::Builder::new()
             .name(format!("ruru-ha-{}", family.service()))
             .spawn(move || h2.run())
             .map_err(|e| format!("cannot start the HA thread: {e}"))?;
-        *lock(&ha.thread) = Some(t);
         info!(
             service = family.service(),
             server = %ha.cfg.this_server_name,
@@ -296,7 +293,6 @@ impl Ha {
     pub fn stop(&self) {
         self.stop.store(true, Ordering::Relaxed);
         self.wake.notify_all();
-        drop(lock(&self.thread).take());
         // What HA disabled is HA's to enable again.
         self.switch.enable_ha();
     }

@@ -112,15 +112,20 @@ impl Peer {
             }
             Ok(c.build().into())
         };
+        let auth = match &p.basic_auth {
+            None => None,
+            Some((u, pw)) => {
+                let pw = crate::control::http::read_secret(pw)?;
+                Some(format!(
+                    "Basic {}",
+                    base64::engine::general_purpose::STANDARD.encode(format!("{u}:{pw}"))
+                ))
+            }
+        };
         Ok(Peer {
             name: p.name.clone(),
             url: p.url.text.clone(),
-            auth: p.basic_auth.as_ref().map(|(u, pw)| {
-                format!(
-                    "Basic {}",
-                    base64::engine::general_purpose::STANDARD.encode(format!("{u}:{pw}"))
-                )
-            }),
+            auth,
             agent: agent(REQUEST_TIMEOUT)?,
             slow: agent(Duration::from_millis(ha.sync_timeout_ms.max(1000)))?,
         })
