@@ -163,8 +163,10 @@ const S46_V4V6BIND: DataType = Record(&[DataType::Ipv4Address, DataType::Ipv6Pre
 const S46_PORTPARAMS: DataType = Record(&[Uint8, DataType::Psid]);
 
 /// Kea's standard definitions of DHCPv6 sub-option spaces: softwire 46
-/// (RFC 7598) and DOCSIS 3 (CableLabs, space `docsis3-v6`, which is also
-/// vendor 4491's `vendor-4491`).
+/// (RFC 7598), DOCSIS 3 (CableLabs, space `docsis3-v6`, which is also
+/// vendor 4491's `vendor-4491`) and ISC's `4o6` space (the options Kea's
+/// DHCPv4-over-DHCPv6 servers pass between each other: interface, source
+/// address and port of the DHCPv6 packet).
 pub const DHCP6_SUB_DEFS: &[SubDef] = &[
     (
         "s46-cont-mape-options",
@@ -247,6 +249,9 @@ pub const DHCP6_SUB_DEFS: &[SubDef] = &[
         None,
     ),
     ("docsis3-v6", "cmts-cm-mac", 1026, Binary, false, None),
+    ("4o6", "4o6-interface", 60000, Str, false, None),
+    ("4o6", "4o6-source-address", 60001, Ipv6Address, false, None),
+    ("4o6", "4o6-source-port", 60002, Uint16, false, None),
 ];
 
 /// The definition named `name` in space `dhcp6`.

@@ -348,6 +348,29 @@ fn v6_standard_sub_option_spaces() {
 }
 
 #[test]
+fn v6_isc_4o6_definitions() {
+    // Kea's `4o6` space (ISC's options of DHCPv4-over-DHCPv6, codes
+    // 60000-60002), carried here by a custom option that encapsulates it.
+    let c = ok(&v6(r#"
+"option-def": [{"name": "isc-4o6", "code": 65000, "type": "empty", "encapsulate": "4o6"}],
+"option-data": [
+  {"name": "isc-4o6"},
+  {"name": "4o6-interface", "space": "4o6", "data": "eth0"},
+  {"name": "4o6-source-address", "space": "4o6", "data": "2001:db8::1"},
+  {"name": "4o6-source-port", "space": "4o6", "data": "547"}
+]"#));
+    let o = &c.dhcp6.unwrap().options;
+    assert_eq!(
+        opt6(o, 65000).data,
+        hex("ea60000465746830ea61001020010db8000000000000000000000001ea6200020223")
+    );
+    let e = err(&v6(
+        r#""option-data": [{"name": "4o6-source-port", "space": "4o6", "data": "x"}]"#,
+    ));
+    assert!(e.path.starts_with("Dhcp6.option-data[0]"), "{e}");
+}
+
+#[test]
 fn v4_docsis_definitions() {
     let c = ok(&v4(r#"
 "option-data": [
