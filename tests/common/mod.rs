@@ -21,6 +21,7 @@ use dhcproto::{Decodable, Decoder, Encodable, Encoder};
 
 pub mod clib;
 pub mod db;
+pub mod ha;
 pub mod kea;
 pub mod v6;
 

@@ -26,7 +26,7 @@ fn a_relationship_with_kea_defaults() {
     )));
     let d = c.dhcp4.unwrap();
     assert!(d.hooks_libraries[0].builtin);
-    let ha = d.ha.unwrap();
+    let ha = d.ha.into_iter().next().unwrap();
     assert_eq!(ha.mode, HaMode::HotStandby);
     assert_eq!(
         (
@@ -47,7 +47,7 @@ fn a_relationship_with_kea_defaults() {
     let c = ok(&ha4(&format!(
         r#"{{"this-server-name": "b", "mode": "load-balancing", {lb}}}"#
     )));
-    let ha = c.dhcp4.unwrap().ha.unwrap();
+    let ha = c.dhcp4.unwrap().ha.into_iter().next().unwrap();
     assert_eq!(
         (ha.delayed_updates_limit, ha.this_role()),
         (100, HaRole::Secondary)
@@ -65,7 +65,7 @@ fn a_password_file_is_read_when_ha_starts() {
     let c = ok(&ha4(&format!(
         r#"{{"this-server-name": "a", "mode": "hot-standby", {peers}}}"#
     )));
-    let ha = c.dhcp4.unwrap().ha.unwrap();
+    let ha = c.dhcp4.unwrap().ha.into_iter().next().unwrap();
     assert_eq!(
         ha.partner().unwrap().basic_auth,
         Some((
@@ -116,8 +116,65 @@ fn errors_are_located() {
     assert_eq!(d.len(), 2, "{d:?}");
     assert!(d[0].message.contains("this-server-name"), "{d:?}");
     assert!(d[1].message.contains("`peers` is required"), "{d:?}");
-    // Kea 2.6's hub-and-spoke: said, not silently half-done.
+    // Kea 2.6's hub-and-spoke: a name belongs to one relationship only.
     let one = format!(r#"{{"this-server-name": "a", "mode": "hot-standby", {PEERS}}}"#);
     let e = err(&ha4(&format!("{one}, {one}")));
-    assert!(e.message.starts_with("not supported yet"), "{e}");
+    assert_eq!(e.message, "server names must be unique for different relationships: a relationship 'a' already exists", "{e}");
+    assert!(e.path.ends_with("high-availability[1].peers"), "{e}");
+}
+
+/// Kea 2.6's hub-and-spoke: the hub is the standby of two primaries, with
+/// a name of its own in each relationship.
+const HUB: &str = r#"{"this-server-name": "hub1", "mode": "hot-standby", "peers": [
+    {"name": "spoke1", "url": "http://192.0.2.1:8000/", "role": "primary"},
+    {"name": "hub1", "url": "http://192.0.2.9:8000/", "role": "standby"}]},
+  {"this-server-name": "hub2", "mode": "hot-standby", "peers": [
+    {"name": "spoke2", "url": "http://192.0.2.2:8000/", "role": "primary"},
+    {"name": "hub2", "url": "http://192.0.2.9:8000/", "role": "standby"}]}"#;
+
+#[test]
+fn hub_and_spoke_relationships() {
+    let c = ok(&ha4(HUB));
+    let ha = c.dhcp4.unwrap().ha;
+    assert_eq!(ha.len(), 2);
+    assert_eq!(
+        (
+            ha[0].this_server_name.as_str(),
+            ha[0].partner().unwrap().name.as_str()
+        ),
+        ("hub1", "spoke1")
+    );
+    assert_eq!(
+        (
+            ha[1].this_server_name.as_str(),
+            ha[1].partner().unwrap().name.as_str()
+        ),
+        ("hub2", "spoke2")
+    );
+    // Several relationships: hot-standby only, as in Kea 2.6.
+    let lb = HUB.replacen("hot-standby", "load-balancing", 1).replacen(
+        "\"standby\"",
+        "\"secondary\"",
+        1,
+    );
+    let e = err(&ha4(&lb));
+    assert_eq!(
+        e.message,
+        "multiple HA relationships are only supported for 'hot-standby' mode"
+    );
+    assert!(e.path.ends_with("high-availability[0].mode"), "{e}");
+    // A name shared between relationships (Kea names the first clash in
+    // sorted order).
+    let e = err(&ha4(&HUB.replace("spoke2", "spoke1")));
+    assert!(
+        e.message
+            .ends_with("a relationship 'spoke1' already exists"),
+        "{e}"
+    );
+    // Each relationship is validated as in Kea 2.2.
+    let e = err(&ha4(&HUB.replace(
+        "\"this-server-name\": \"hub2\"",
+        "\"this-server-name\": \"x\"",
+    )));
+    assert!(e.path.contains("high-availability[1]"), "{e}");
 }

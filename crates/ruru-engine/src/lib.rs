@@ -72,6 +72,7 @@ mod vendor;
 
 pub use ddns::DdnsSink;
 pub use hooks::{HookArgs, HookDispatch, HookPoint, NextStep, PacketContext};
+pub use pipeline::Admit;
 pub use rng::Rng;
 pub use stats::{Stat, Stats};
 pub use v4::{Drop4, Engine4, EngineOptions, Outcome4, Parked4, RecvMeta, Reply4};

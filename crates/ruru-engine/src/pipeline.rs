@@ -53,6 +53,23 @@ use crate::stats::{Stat, Stats};
 /// Information-request from a link with none: [`Family::no_subnet`]).
 pub(crate) const NO_SUBNET: usize = usize::MAX;
 
+/// What is decided about a query outside the engine (the built-in HA):
+/// a class it is in from the start, and a gate asked once its subnet is
+/// selected.
+#[derive(Default, Clone, Copy)]
+pub struct Admit<'a> {
+    /// HA's `HA_<server>` scope class (load-balancing), evaluated before
+    /// the configured classes.
+    pub class: Option<&'a str>,
+    /// Kea 2.6's hub-and-spoke: given the selected subnet's
+    /// `ha-server-name` (`None`: no subnet was selected), whether the
+    /// query is answered; `false` drops it (`pktN-receive-drop`).
+    pub subnet: Option<&'a SubnetGate<'a>>,
+}
+
+/// [`Admit::subnet`]'s gate.
+pub type SubnetGate<'a> = dyn Fn(Option<&ruru_config::HaServerName>) -> bool + 'a;
+
 /// One address family's half of the pipeline: its types, the hook points
 /// and statistics of the shared stages, and the steps that differ.
 pub(crate) trait Family: Sized {
@@ -101,6 +118,8 @@ pub(crate) trait Family: Sized {
     const UNENCODABLE: Self::Drop;
     /// The packet is in class `DROP`.
     const CLASS_DROP: Self::Drop;
+    /// The query's subnet is not in a served HA scope (hub-and-spoke).
+    const HA_SCOPE: Self::Drop;
 
     fn counters(&self) -> &Stats;
     /// The loaded hook libraries, if any.
@@ -108,6 +127,8 @@ pub(crate) trait Family: Sized {
     /// The configured subnets, in selection order.
     fn subnets(&self) -> &[Self::Subnet];
     fn subnet_id(s: &Self::Subnet) -> u32;
+    /// The subnet's HA relationship (`ha-server-name`).
+    fn ha_server_name(s: &Self::Subnet) -> &ruru_config::HaServerName;
     /// The `subnetNcollection` argument (built once per engine).
     fn subnet_collection(&self) -> &str;
     /// What a query for which no subnet was selected is answered from, if
@@ -365,8 +386,9 @@ pub(crate) fn process<F: Family>(
     buf: &[u8],
     meta: &F::Meta,
     now: u64,
-    class: Option<&str>,
+    admit: &Admit<'_>,
 ) -> F::Outcome {
+    let class = admit.class;
     e.counters().inc(F::RECEIVED);
     let pc = RefCell::new(PacketContext::default());
     // bufferN_receive: the raw bytes, which callouts may rewrite.
@@ -465,6 +487,16 @@ pub(crate) fn process<F: Family>(
         selected = a
             .subnet_id
             .and_then(|id| e.subnets().iter().position(|s| F::subnet_id(s) == id));
+    }
+    // Kea 2.6's HA hub-and-spoke decides here, by the subnet's
+    // relationship, whether this server answers.
+    if let Some(gate) = admit.subnet {
+        let name = selected
+            .and_then(|i| e.subnets().get(i))
+            .map(F::ha_server_name);
+        if !gate(name) {
+            return drop(e, Some(q), F::HA_SCOPE);
+        }
     }
     let (sidx, subnet) = match selected {
         Some(i) => (i, &e.subnets()[i]),

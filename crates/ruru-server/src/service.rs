@@ -121,7 +121,7 @@ pub struct FamilyService<F: ServiceFamily> {
     /// `dhcp-disable` / `dhcp-enable`.
     pub switch: Arc<crate::switch::Switch>,
     /// The built-in HA service (`libdhcp_ha.so`), when configured.
-    pub ha: arc_swap::ArcSwapOption<crate::ha::Ha>,
+    pub ha: arc_swap::ArcSwapOption<crate::ha::HaSet>,
     /// Held while a SQL lease or hosts database of this family is lost under
     /// `on-fail` `stop-retry-exit` (see [`crate::db::watch`]); apart from
     /// `dhcp-disable`: `dhcp-enable` does not clear it.
@@ -336,7 +336,7 @@ impl<F: ServiceFamily> Service<F> for FamilyService<F> {
     fn stats(&self) -> &Arc<Stats> {
         &self.stats
     }
-    fn ha(&self) -> Option<Arc<crate::ha::Ha>> {
+    fn ha(&self) -> Option<Arc<crate::ha::HaSet>> {
         self.ha.load_full()
     }
 }

@@ -39,7 +39,7 @@ use arc_swap::ArcSwap;
 use ruru_config::Config;
 use tracing::info;
 
-use crate::ha::{Ha, HaFamily};
+use crate::ha::{HaFamily, HaSet};
 use crate::hooks::{self, HookStats, Hooks};
 use crate::lock;
 use crate::service::{FamilyService, ServiceFamily};
@@ -108,38 +108,43 @@ fn restart_needed(old: &Config, new: &Config) -> Result<(), ServerError> {
     Ok(())
 }
 
-/// Makes `svc`'s HA service match `cfg`.
-fn ha_for<F: ServiceFamily>(
+/// Makes `svc`'s HA service match `cfgs` (its relationships; empty: no
+/// HA); `subnets`: each subnet's id and `ha-server-name`.
+fn ha_for<'a, F: ServiceFamily>(
     svc: &Arc<FamilyService<F>>,
-    cfg: Option<&ruru_config::Ha>,
+    cfgs: &[ruru_config::Ha],
+    subnets: impl Iterator<Item = (u32, &'a ruru_config::HaServerName)>,
     family: HaFamily,
 ) -> Result<(), String> {
     let cur = svc.ha.load_full();
-    if let (Some(c), Some(n)) = (&cur, cfg) {
-        if *c.cfg == *n {
-            return Ok(());
-        }
+    if cur.as_ref().is_some_and(|c| c.runs(cfgs)) {
+        return Ok(());
     }
     if let Some(c) = cur {
         c.stop();
         svc.ha.store(None);
     }
-    if let Some(n) = cfg {
-        let weak = Arc::downgrade(svc);
-        let recount = Box::new(move || {
+    if cfgs.is_empty() {
+        return Ok(());
+    }
+    let weak = Arc::downgrade(svc);
+    let recount = || -> Box<dyn Fn() + Send + Sync> {
+        let weak = weak.clone();
+        Box::new(move || {
             if let Some(s) = weak.upgrade() {
                 s.recount();
             }
-        });
-        let ha = Ha::start(
-            Arc::new(n.clone()),
-            family,
-            svc.store.clone(),
-            svc.switch.clone(),
-            recount,
-        )?;
-        svc.ha.store(Some(ha));
-    }
+        })
+    };
+    let set = HaSet::start(
+        cfgs,
+        crate::ha::set::sync_subnets(cfgs, subnets),
+        family,
+        &svc.store,
+        &svc.switch,
+        &recount,
+    )?;
+    svc.ha.store(Some(set));
     Ok(())
 }
 
@@ -349,16 +354,24 @@ impl Shared {
     /// family's built-in HA service (`libdhcp_ha.so`).
     pub fn apply_ha(&self, config: &Config) -> Result<(), String> {
         if let Some(v4) = &self.v4 {
+            let d = config.dhcp4.as_ref();
             ha_for(
                 v4,
-                config.dhcp4.as_ref().and_then(|d| d.ha.as_ref()),
+                d.map_or(&[][..], |d| &d.ha[..]),
+                d.into_iter()
+                    .flat_map(|d| &d.subnets)
+                    .map(|s| (s.id, &s.ha_server_name)),
                 HaFamily::V4,
             )?;
         }
         if let Some(v6) = &self.v6 {
+            let d = config.dhcp6.as_ref();
             ha_for(
                 v6,
-                config.dhcp6.as_ref().and_then(|d| d.ha.as_ref()),
+                d.map_or(&[][..], |d| &d.ha[..]),
+                d.into_iter()
+                    .flat_map(|d| &d.subnets)
+                    .map(|s| (s.id, &s.ha_server_name)),
                 HaFamily::V6,
             )?;
         }

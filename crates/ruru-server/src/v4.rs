@@ -78,9 +78,9 @@ impl Family for V4 {
         bytes: &[u8],
         meta: &RecvMeta,
         now: u64,
-        class: Option<&str>,
+        admit: &ruru_engine::Admit<'_>,
     ) -> Outcome<Reply4, Parked4> {
-        snap.process_in_class(store, bytes, meta, now, class).into()
+        snap.process_admitted(store, bytes, meta, now, admit).into()
     }
     fn resume(snap: &Arc<Engine4>, p: Parked4) -> Outcome<Reply4, Parked4> {
         snap.resume(p).into()

@@ -94,9 +94,9 @@ impl Family for V6 {
         bytes: &[u8],
         meta: &RecvMeta6,
         now: u64,
-        class: Option<&str>,
+        admit: &ruru_engine::Admit<'_>,
     ) -> Outcome<Reply6, Parked6> {
-        snap.process_in_class(store, bytes, meta, now, class).into()
+        snap.process_admitted(store, bytes, meta, now, admit).into()
     }
     fn resume(snap: &Arc<Engine6>, p: Parked6) -> Outcome<Reply6, Parked6> {
         snap.resume(p).into()

@@ -21,6 +21,7 @@
 //! configured capacity, dropping the oldest when it is full as Kea's ring
 //! does, and its workers take packets from the ring instead of the socket.
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::ops::Range;
 use std::panic::AssertUnwindSafe;
@@ -77,15 +78,16 @@ pub trait Family: Sized + 'static {
         buf: &mut [u8],
         iface: &Arc<str>,
     ) -> std::io::Result<Option<(Range<usize>, Self::Meta)>>;
-    /// Runs the engine; `class` is a class the query is in from the start
-    /// (HA's scope class).
+    /// Runs the engine; `admit` is what the built-in HA decided or
+    /// decides about the query (its scope class, its subnet's
+    /// relationship).
     fn process(
         snap: &Self::Snap,
         store: &dyn LeaseStore,
         bytes: &[u8],
         meta: &Self::Meta,
         now: u64,
-        class: Option<&str>,
+        admit: &ruru_engine::Admit<'_>,
     ) -> Outcome<Self::Reply, Self::Parked>;
     fn resume(snap: &Self::Snap, p: Self::Parked) -> Outcome<Self::Reply, Self::Parked>;
     fn parked_id(p: &Self::Parked) -> u64;
@@ -104,7 +106,7 @@ pub trait Service<F: Family>: Send + Sync + 'static {
     fn store(&self) -> &dyn LeaseStore;
     fn stats(&self) -> &Arc<Stats>;
     /// The built-in HA service, when configured.
-    fn ha(&self) -> Option<Arc<crate::ha::Ha>> {
+    fn ha(&self) -> Option<Arc<crate::ha::HaSet>> {
         None
     }
 }
@@ -271,12 +273,26 @@ fn handle<F: Family, S: Service<F>>(svc: &S, sock: &F::Socket, bytes: &[u8], met
             return;
         }
         // HA: a query in a scope this server does not serve is dropped
-        // (and looked at for the partner's failure).
+        // (and looked at for the partner's failure): here with one
+        // relationship, once the subnet is selected with several (Kea
+        // 2.6's hub-and-spoke), by the gate.
         let ha = svc.ha();
-        let class = match &ha {
-            None => None,
-            Some(ha) => match ha.admit(bytes) {
-                Some(class) => class,
+        let chosen = Cell::new(None);
+        let gate = |name: Option<&ruru_config::HaServerName>| {
+            ha.as_ref()
+                .is_some_and(|set| set.gate(name, bytes, &chosen))
+        };
+        let admit = match &ha {
+            None => ruru_engine::Admit::default(),
+            Some(set) if set.hub() => ruru_engine::Admit {
+                class: None,
+                subnet: Some(&gate),
+            },
+            Some(set) => match set.first().and_then(|r| r.admit(bytes)) {
+                Some(class) => ruru_engine::Admit {
+                    class,
+                    subnet: None,
+                },
                 None => {
                     stats.inc(F::RECEIVED);
                     stats.inc(F::RECEIVE_DROP);
@@ -297,11 +313,22 @@ fn handle<F: Family, S: Service<F>>(svc: &S, sock: &F::Socket, bytes: &[u8], met
         // A panic while handling one packet (a bug, or a decoder assertion on
         // hostile input) drops that packet and is counted; the worker lives on.
         let out = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            F::process(&snap, store, bytes, meta, now, class)
+            F::process(&snap, store, bytes, meta, now, &admit)
         }));
-        if let (Some(ha), Some(rec), Ok(_)) = (&ha, &recorder, &out) {
-            // A RELEASE has no reply but its deletion goes to the partner.
-            if !ha.replicate(&rec.take()) {
+        if let (Some(set), Some(rec), Ok(_)) = (&ha, &recorder, &out) {
+            // A RELEASE has no reply but its deletion goes to the partner:
+            // the partner of the subnet's relationship in hub-and-spoke.
+            let changes = rec.take();
+            let rel = if set.hub() {
+                chosen.get().and_then(|i| set.rels.get(i))
+            } else {
+                set.first()
+            };
+            let sent = match rel {
+                Some(r) => r.replicate(&changes),
+                None => changes.is_empty(),
+            };
+            if !sent {
                 stats.inc(F::RECEIVE_DROP);
                 debug!(family = F::NAME, iface = %iface, "lease update to the HA partner failed: reply dropped");
                 if let Ok(Outcome::Parked(p)) = &out {

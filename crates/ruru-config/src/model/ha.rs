@@ -224,3 +224,34 @@ impl Ha {
             .map_or(HaPause::Never, |(_, p)| *p)
     }
 }
+
+/// Which HA relationship a subnet belongs to (Kea 2.6's hub-and-spoke):
+/// `ha-server-name` in the subnet's `user-context`, else in its shared
+/// network's. Any peer name of a relationship selects it. Kea checks the
+/// value only per packet (a subnet without a usable name is not an
+/// error in the configuration), so neither does ruru: with several
+/// relationships a query in such a subnet is dropped and logged.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum HaServerName {
+    /// No `ha-server-name` in either context.
+    #[default]
+    None,
+    Name(String),
+    /// `ha-server-name` is there but not a non-empty string.
+    Invalid,
+}
+
+impl HaServerName {
+    /// From the subnet's and its shared network's `user-context`.
+    pub fn of(subnet: Option<&serde_json::Value>, network: Option<&serde_json::Value>) -> Self {
+        let one = |ctx: Option<&serde_json::Value>| match ctx.and_then(|c| c.get("ha-server-name"))
+        {
+            None => None,
+            Some(serde_json::Value::String(s)) if !s.is_empty() => {
+                Some(HaServerName::Name(s.clone()))
+            }
+            Some(_) => Some(HaServerName::Invalid),
+        };
+        one(subnet).or_else(|| one(network)).unwrap_or_default()
+    }
+}

@@ -105,8 +105,9 @@ pub struct Dhcp6 {
     pub hooks_libraries: Vec<HookLibrary>,
     /// Kea's `libdhcp_flex_id.so` in `hooks-libraries`, built in.
     pub flex_id: Option<FlexId>,
-    /// Kea's `libdhcp_ha.so` relationship, built in.
-    pub ha: Option<super::Ha>,
+    /// Kea's `libdhcp_ha.so` relationships, built in (empty: no HA; one:
+    /// Kea 2.2's form; several: Kea 2.6's hub-and-spoke).
+    pub ha: Vec<super::Ha>,
     /// Kea's `libdhcp_flex_option.so` `options`, built in, in the order
     /// they act (Kea's: by option code, then list order).
     pub flex_options: Vec<FlexOption>,
@@ -264,6 +265,9 @@ pub struct Subnet6 {
     /// The `ddns-*` parameters in force (global → shared network →
     /// subnet).
     pub ddns: std::sync::Arc<super::DdnsParams>,
+    /// The HA relationship the subnet belongs to (Kea 2.6's
+    /// `ha-server-name`; used with several relationships).
+    pub ha_server_name: super::HaServerName,
 }
 
 impl Subnet6 {

@@ -42,7 +42,7 @@ pub(super) struct Common {
     /// `libdhcp_flex_option.so`'s `options`, compiled.
     pub(super) flex_options: Vec<model::FlexOption>,
     /// `libdhcp_ha.so`'s relationship.
-    pub(super) ha: Option<model::Ha>,
+    pub(super) ha: Vec<model::Ha>,
 }
 
 /// `sanity-checks` of section `p`: its `lease-checks` (Kea's default
@@ -146,7 +146,7 @@ pub(super) fn common(v: &mut V, sec: &Section, c: CommonIn<'_>) -> Common {
     // The index of the flex-id and flex-option entries seen, to refuse a
     // second one.
     let mut seen: [Option<usize>; 3] = [None, None, None];
-    let mut ha_config = None;
+    let mut ha_config = Vec::new();
     for (i, h) in c.hooks_libraries.unwrap_or_default().iter().enumerate() {
         let hp = format!("{p}.hooks-libraries[{i}]");
         let Some(lib) = hook_library(v, &hp, h) else {
@@ -170,7 +170,7 @@ pub(super) fn common(v: &mut V, sec: &Section, c: CommonIn<'_>) -> Common {
                 match slot {
                     0 => flex_id = flex::flex_id(v, &hp, family, h.parameters.as_ref()),
                     1 => flex_options = flex::flex_options(v, &hp, family, h.parameters.as_ref()),
-                    _ => ha_config = ha::ha(v, &hp, h.parameters.as_ref()),
+                    _ => ha_config = ha::ha(v, &hp, h.parameters.as_ref()).unwrap_or_default(),
                 }
             }
         }

@@ -2,7 +2,10 @@
 //! library checks them at load time (Kea 2.2's keys, and the keys Kea 2.4
 //! and 2.6 added) into [`crate::model::Ha`].
 //!
-//! `parameters` holds `high-availability`, a list with one relationship.
+//! `parameters` holds `high-availability`, a list of relationships (Kea
+//! 2.2: one; Kea 2.6's hub-and-spoke: several, each `hot-standby`, and a
+//! server name may appear in one relationship only, so the hub has a
+//! name of its own in each; at most [`MAX_RELATIONSHIPS`]).
 //! A relationship has:
 //! - `this-server-name` (required; must name one of `peers`), `mode`
 //!   (required: `hot-standby`, `load-balancing` or `passive-backup`);
@@ -26,9 +29,6 @@
 //! - `multi-threading`: `enable-multi-threading`,
 //!   `http-dedicated-listener`, `http-listener-threads`,
 //!   `http-client-threads`.
-//!
-//! Kea 2.6's hub-and-spoke form (several relationships in the list) is
-//! not supported yet and says so.
 
 use std::path::PathBuf;
 
@@ -36,6 +36,10 @@ use serde_json::{Map, Value};
 
 use super::V;
 use crate::model::{Ha, HaMode, HaMultiThreading, HaPause, HaPeer, HaRole, HaTls, HaUrl, Secret};
+
+/// The most relationships one family's HA runs (each has its own
+/// origins in the family's service switch).
+pub const MAX_RELATIONSHIPS: usize = 16;
 
 /// The file name of Kea's HA library.
 pub(super) const HA: &str = "libdhcp_ha.so";
@@ -175,13 +179,13 @@ fn tls_key(v: &mut V, tls: &mut HaTls, k: &str, key: &str, val: &Value) -> bool 
 }
 
 /// `libdhcp_ha.so`'s parameters at `p` (the `hooks-libraries` entry).
-pub(super) fn ha(v: &mut V, p: &str, parameters: Option<&Value>) -> Option<Ha> {
+pub(super) fn ha(v: &mut V, p: &str, parameters: Option<&Value>) -> Option<Vec<Ha>> {
     let pp = format!("{p}.parameters");
     let m = match parameters {
         None | Some(Value::Null) => {
             v.err(
                 &pp,
-                format!("{HA} needs `high-availability`, a list with one relationship"),
+                format!("{HA} needs `high-availability`, a list of relationships"),
             );
             return None;
         }
@@ -200,35 +204,70 @@ pub(super) fn ha(v: &mut V, p: &str, parameters: Option<&Value>) -> Option<Ha> {
         Some(other) => {
             v.err(
                 format!("{pp}.high-availability"),
-                format!("expected a list with one relationship, got {other}"),
+                format!("expected a list of relationships, got {other}"),
             );
             return None;
         }
         None => {
             v.err(
                 &pp,
-                format!("{HA} needs `high-availability`, a list with one relationship"),
+                format!("{HA} needs `high-availability`, a list of relationships"),
             );
             return None;
         }
     };
-    match list.len() {
-        0 => {
-            v.err(
-                format!("{pp}.high-availability"),
-                "an empty list: expected one relationship",
-            );
-            None
+    if list.is_empty() {
+        v.err(
+            format!("{pp}.high-availability"),
+            "an empty list: expected one relationship or more",
+        );
+        return None;
+    }
+    if list.len() > MAX_RELATIONSHIPS {
+        v.err(
+            format!("{pp}.high-availability"),
+            format!(
+                "{} relationships: expected at most {MAX_RELATIONSHIPS}",
+                list.len()
+            ),
+        );
+        return None;
+    }
+    let mut rels = Vec::new();
+    // Kea 2.6: a server name names one relationship only (the hub has a
+    // name of its own in each).
+    let mut names: Vec<String> = Vec::new();
+    for (i, val) in list.iter().enumerate() {
+        let rp = format!("{pp}.high-availability[{i}]");
+        let Some(rel) = relationship(v, &rp, val) else {
+            continue;
+        };
+        let mut sorted: Vec<&str> = rel.peers.iter().map(|p| p.name.as_str()).collect();
+        sorted.sort_unstable();
+        for n in sorted {
+            if names.iter().any(|m| m == n) {
+                v.err(
+                    format!("{rp}.peers"),
+                    format!("server names must be unique for different relationships: a relationship '{n}' already exists"),
+                );
+                break;
+            } else {
+                names.push(n.to_string());
+            }
         }
-        1 => relationship(v, &format!("{pp}.high-availability[0]"), &list[0]),
-        n => {
-            v.err(
-                format!("{pp}.high-availability[1]"),
-                format!("not supported yet: {n} HA relationships (Kea 2.6's hub-and-spoke); expected one"),
-            );
-            None
+        rels.push(rel);
+    }
+    if list.len() > 1 {
+        for (i, r) in rels.iter().enumerate() {
+            if r.mode != HaMode::HotStandby {
+                v.err(
+                    format!("{pp}.high-availability[{i}].mode"),
+                    "multiple HA relationships are only supported for 'hot-standby' mode",
+                );
+            }
         }
     }
+    (rels.len() == list.len()).then_some(rels)
 }
 
 fn relationship(v: &mut V, rp: &str, val: &Value) -> Option<Ha> {

@@ -358,6 +358,9 @@ fn subnets(
         sub.classes.required_classes =
             network_required(&n.required_classes, &sub.classes.required_classes);
         sub.network = Some(Arc::clone(&n.shared));
+        if sub.ha_server_name == model::HaServerName::None {
+            sub.ha_server_name = model::HaServerName::of(None, networks[k].user_context.as_ref());
+        }
         out.push(sub);
     }
     out
@@ -610,6 +613,7 @@ fn subnet(
         network: None,
         host_modes: r.host_modes,
         ddns: r.ddns,
+        ha_server_name: model::HaServerName::of(s.user_context.as_ref(), None),
     }
 }
 

@@ -59,6 +59,7 @@ impl Family for Engine4 {
     const HOOK: Drop4 = Drop4::Hook;
     const UNENCODABLE: Drop4 = Drop4::Invalid;
     const CLASS_DROP: Drop4 = Drop4::Class;
+    const HA_SCOPE: Drop4 = Drop4::HaScope;
 
     #[inline]
     fn counters(&self) -> &Stats {
@@ -76,6 +77,10 @@ impl Family for Engine4 {
     }
 
     #[inline]
+    fn ha_server_name(s: &Subnet4) -> &ruru_config::HaServerName {
+        &s.ha_server_name
+    }
+
     fn subnet_id(s: &Subnet4) -> u32 {
         s.id
     }

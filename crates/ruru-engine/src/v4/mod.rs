@@ -129,6 +129,9 @@ pub enum Drop4 {
     Hook,
     /// The packet is in class `DROP` (counted in `pkt4-drop-class`).
     Class,
+    /// Kea 2.6's HA hub-and-spoke: the subnet's relationship does not
+    /// serve the query here (or the subnet names none).
+    HaScope,
 }
 
 /// The result of processing one packet.
@@ -419,21 +422,20 @@ impl Engine4 {
         meta: &RecvMeta,
         now: u64,
     ) -> Outcome4 {
-        pipeline::process(self, store, buf, meta, now, None)
+        pipeline::process(self, store, buf, meta, now, &pipeline::Admit::default())
     }
 
-    /// [`Self::process`] with the query in class `class` from the start
-    /// (the built-in HA's `HA_<server>` scope class), before the
-    /// configured classes are evaluated.
-    pub fn process_in_class(
+    /// [`Self::process`] with what the built-in HA decided or decides
+    /// about the query ([`pipeline::Admit`]).
+    pub fn process_admitted(
         &self,
         store: &dyn LeaseStore,
         buf: &[u8],
         meta: &RecvMeta,
         now: u64,
-        class: Option<&str>,
+        admit: &pipeline::Admit<'_>,
     ) -> Outcome4 {
-        pipeline::process(self, store, buf, meta, now, class)
+        pipeline::process(self, store, buf, meta, now, admit)
     }
 
     /// Finishes a parked reply (the library unparked it): the remaining

@@ -23,6 +23,7 @@ const RELAY: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 1);
 
 fn subnet() -> Subnet4 {
     Subnet4 {
+        ha_server_name: Default::default(),
         cache: Default::default(),
         store_extended_info: false,
         allocator: Default::default(),
@@ -128,7 +129,7 @@ fn engine() -> Engine4 {
         lease_checks: Default::default(),
         queue_capacity: None,
         flex_id: None,
-        ha: None,
+        ha: Vec::new(),
         flex_options: Vec::new(),
         client_classes: Vec::new(),
     };

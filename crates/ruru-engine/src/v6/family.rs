@@ -58,6 +58,7 @@ impl Family for Engine6 {
     const HOOK: Drop6 = Drop6::Hook;
     const UNENCODABLE: Drop6 = Drop6::Invalid;
     const CLASS_DROP: Drop6 = Drop6::Class;
+    const HA_SCOPE: Drop6 = Drop6::HaScope;
 
     #[inline]
     fn counters(&self) -> &Stats {
@@ -75,6 +76,10 @@ impl Family for Engine6 {
     }
 
     #[inline]
+    fn ha_server_name(s: &Subnet6) -> &ruru_config::HaServerName {
+        &s.ha_server_name
+    }
+
     fn subnet_id(s: &Subnet6) -> u32 {
         s.id
     }

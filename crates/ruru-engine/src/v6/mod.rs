@@ -127,6 +127,9 @@ pub enum Drop6 {
     Unicast,
     /// The packet is in class `DROP` (counted in `pkt6-drop-class`).
     Class,
+    /// Kea 2.6's HA hub-and-spoke: the subnet's relationship does not
+    /// serve the query here (or the subnet names none).
+    HaScope,
 }
 
 #[derive(Debug, Clone)]
@@ -430,6 +433,7 @@ impl Engine6 {
             spread,
             subnet_collection: std::sync::OnceLock::new(),
             no_subnet: Subnet6 {
+                ha_server_name: Default::default(),
                 cache: Default::default(),
                 store_extended_info: false,
                 allocator: Default::default(),
@@ -535,21 +539,20 @@ impl Engine6 {
         meta: &RecvMeta6,
         now: u64,
     ) -> Outcome6 {
-        pipeline::process(self, store, buf, meta, now, None)
+        pipeline::process(self, store, buf, meta, now, &pipeline::Admit::default())
     }
 
-    /// [`Self::process`] with the query in class `class` from the start
-    /// (the built-in HA's `HA_<server>` scope class), before the
-    /// configured classes are evaluated.
-    pub fn process_in_class(
+    /// [`Self::process`] with what the built-in HA decided or decides
+    /// about the query ([`pipeline::Admit`]).
+    pub fn process_admitted(
         &self,
         store: &dyn LeaseStore,
         buf: &[u8],
         meta: &RecvMeta6,
         now: u64,
-        class: Option<&str>,
+        admit: &pipeline::Admit<'_>,
     ) -> Outcome6 {
-        pipeline::process(self, store, buf, meta, now, class)
+        pipeline::process(self, store, buf, meta, now, admit)
     }
 
     /// Finishes a parked reply (the library unparked it). Must be called on

@@ -49,6 +49,7 @@ fn cfg() -> Dhcp6 {
             ruru_config::HostIdType::Flex,
         ],
         subnets: vec![Subnet6 {
+            ha_server_name: Default::default(),
             cache: Default::default(),
             store_extended_info: false,
             allocator: Default::default(),
@@ -131,7 +132,7 @@ fn cfg() -> Dhcp6 {
         lease_checks: Default::default(),
         queue_capacity: None,
         flex_id: None,
-        ha: None,
+        ha: Vec::new(),
         flex_options: Vec::new(),
         server_id: ServerId {
             kind: DuidType::Llt,

@@ -27,6 +27,7 @@ use super::reservations;
 use super::samples::Samples;
 use crate::service::FamilyService;
 use crate::state::Shared;
+use crate::switch::Origin;
 use crate::v4::V4 as V4s;
 
 /// What a command handler can reach.
@@ -326,15 +327,9 @@ fn run(ctx: &ControlCtx, req: &Value) -> Value {
             Ok(answer(SUCCESS, "Shutting down.", None))
         }
         "dhcp-disable" => dhcp_disable(ctx, targets(ctx, obj.get("service")), args),
-        "dhcp-enable" => origin_arg(args).map(|ha| {
+        "dhcp-enable" => origin_arg(args).map(|origin| {
             let t = targets(ctx, obj.get("service"));
-            let enable = |s: &crate::switch::Switch| {
-                if ha {
-                    s.enable_ha()
-                } else {
-                    s.enable()
-                }
-            };
+            let enable = |s: &crate::switch::Switch| s.enable_by(origin);
             if let Some(v4) = ctx.shared.v4.as_ref().filter(|_| t.v4) {
                 enable(&v4.switch);
             }
@@ -583,23 +578,39 @@ fn status_get(ctx: &ControlCtx, t: Targets) -> Value {
         sh.v6.as_ref().and_then(|s| s.ha.load_full())
     };
     if let Some(ha) = ha {
-        args["high-availability"] = json!([ha.status()]);
+        args["high-availability"] = ha.status();
     }
     ok("", args)
 }
 
-/// Kea 2.2's `origin` of `dhcp-disable` / `dhcp-enable`: `"user"` (the
-/// default) or `"ha-partner"` (an HA partner's: `true`). Kea 2.6's
-/// numeric `origin-id` is read too (2000 and up: HA).
-fn origin_arg(args: &Value) -> Result<bool, Value> {
-    if let Some(id) = arg(args, "origin-id").and_then(Value::as_u64) {
-        return Ok((1000..3000).contains(&id));
+/// The origin of `dhcp-disable` / `dhcp-enable`: Kea 2.6's numeric
+/// `origin-id` first, else `origin`: `"user"` (the default), Kea 2.2's
+/// `"ha-partner"` (2000), or a number.
+fn origin_arg(args: &Value) -> Result<Origin, Value> {
+    let by_id = |id: u64| {
+        Origin::from_id(id).ok_or_else(|| {
+            err(format!(
+                "unsupported origin {id}: expected 1 (user), 1000-1015 or 2000-2015 (HA)"
+            ))
+        })
+    };
+    match arg(args, "origin-id") {
+        None => {}
+        Some(v) => match v.as_u64() {
+            Some(id) => return by_id(id),
+            None => return Err(err("'origin-id' argument must be a number")),
+        },
     }
     match arg(args, "origin") {
-        None => Ok(false),
-        Some(Value::String(s)) if s == "user" => Ok(false),
-        Some(Value::String(s)) if s == "ha-partner" => Ok(true),
-        Some(Value::Number(n)) => Ok(n.as_u64().is_some_and(|id| (1000..3000).contains(&id))),
+        None => Ok(Origin::User),
+        Some(Value::String(s)) if s == "user" => Ok(Origin::User),
+        Some(Value::String(s)) if s == "ha-partner" => Ok(Origin::HaRemote(0)),
+        Some(Value::Number(n)) => match n.as_u64() {
+            Some(id) => by_id(id),
+            None => Err(err(format!(
+                "invalid value used for 'origin' parameter: {n}"
+            ))),
+        },
         Some(Value::String(s)) => Err(err(format!(
             "invalid value used for 'origin' parameter: {s}"
         ))),
@@ -615,16 +626,10 @@ fn dhcp_disable(ctx: &ControlCtx, t: Targets, args: &Value) -> Res {
         Some(0) => return Err(err("'max-period' must be positive integer")),
         p => p,
     };
-    let ha = origin_arg(args)?;
+    let origin = origin_arg(args)?;
     let now = now();
     let mut names = Vec::new();
-    let disable = |s: &crate::switch::Switch| {
-        if ha {
-            s.disable_ha(now, period)
-        } else {
-            s.disable(now, period)
-        }
-    };
+    let disable = |s: &crate::switch::Switch| s.disable_by(origin, now, period);
     if let Some(v4) = ctx.shared.v4.as_ref().filter(|_| t.v4) {
         disable(&v4.switch);
         names.push("DHCPv4");

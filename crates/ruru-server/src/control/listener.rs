@@ -351,9 +351,11 @@ pub fn sockets_of(config: &ruru_config::Config) -> Vec<ruru_config::ControlSocke
     }
     // The HA partner reaches this server at its own `url` (Kea's
     // dedicated listener): one HTTP listener per address, unless a control
-    // socket already listens there.
-    let has = config.dhcp4.iter().filter_map(|d| d.ha.as_ref());
-    let has6 = config.dhcp6.iter().filter_map(|d| d.ha.as_ref());
+    // socket already listens there. A hub (several relationships) may
+    // give one URL in all of them: the first relationship's settings
+    // (TLS, credentials) are that listener's.
+    let has = config.dhcp4.iter().flat_map(|d| d.ha.iter());
+    let has6 = config.dhcp6.iter().flat_map(|d| d.ha.iter());
     for ha in has.chain(has6) {
         let Some(h) = ha_listener(ha) else { continue };
         let taken = out

@@ -12,6 +12,7 @@ use super::peer::CallError;
 use super::state::State;
 use super::Ha;
 use crate::lock;
+use crate::switch::Origin;
 
 /// The HA commands, sorted.
 pub const COMMANDS: &[&str] = &[
@@ -46,15 +47,7 @@ impl Ha {
     pub fn command(&self, command: &str, args: &Value) -> Value {
         match command {
             "ha-heartbeat" => self.heartbeat_answer(),
-            "ha-sync-complete-notify" => {
-                let mut st = lock(&self.st);
-                if st.state == State::PartnerDown {
-                    st.sync_notified = true;
-                } else {
-                    self.switch.enable_ha();
-                }
-                ok("Server successfully notified about the synchronization completion.")
-            }
+            "ha-sync-complete-notify" => self.sync_complete_notify(args),
             "ha-scopes" => self.scopes_command(args),
             "ha-continue" => {
                 let mut st = lock(&self.st);
@@ -82,6 +75,44 @@ impl Ha {
             "ha-maintenance-cancel" => self.maintenance_cancel(),
             other => answer(2, format!("'{other}' command not supported.")),
         }
+    }
+
+    /// The partner finished synchronising from this server: its
+    /// `dhcp-disable` (Kea 2.6's `origin-id`, else `origin`; without
+    /// either, Kea 2.2's `"ha-partner"`) ends. In partner-down this server
+    /// stays off (its own origin) until the partner is gone or the state
+    /// changes, as in Kea.
+    fn sync_complete_notify(&self, args: &Value) -> Value {
+        let id = match args.get("origin-id").or_else(|| args.get("origin")) {
+            None => None,
+            Some(v) => match v.as_u64() {
+                Some(id) => Some(id),
+                None => {
+                    let key = if args.get("origin-id").is_some() {
+                        "origin-id"
+                    } else {
+                        "origin"
+                    };
+                    return error(format!(
+                        "'{key}' must be an integer in the 'ha-sync-complete-notify' command"
+                    ));
+                }
+            },
+        };
+        let origin = match id {
+            None => Origin::HaRemote(0),
+            Some(id) => match Origin::from_id(id) {
+                Some(o) => o,
+                None => return error(format!("unsupported origin {id}")),
+            },
+        };
+        let mut st = lock(&self.st);
+        if st.state == State::PartnerDown {
+            st.sync_notified = true;
+            self.switch.disable_by(self.local(), crate::now(), None);
+        }
+        self.switch.enable_by(origin);
+        ok("Server successfully notified about the synchronization completion.")
     }
 
     fn heartbeat_answer(&self) -> Value {
@@ -148,6 +179,11 @@ impl Ha {
         if !self.cfg.peers.iter().any(|p| p.name == name) {
             return error(format!("no configuration specified for server {name}"));
         }
+        if name == self.cfg.this_server_name {
+            return error(format!(
+                "'{name}' points to local server but should point to a partner"
+            ));
+        }
         match self.sync_from_partner(period) {
             Ok(_) => ok("Lease database synchronization complete."),
             Err(e) => error(e),
@@ -208,7 +244,7 @@ impl Ha {
         let res = p.call(
             self.family.service(),
             "ha-maintenance-notify",
-            Some(json!({ "cancel": false })),
+            Some(self.named(json!({ "cancel": false }))),
         );
         let mut st = lock(&self.st);
         let out = match res {
@@ -241,7 +277,7 @@ impl Ha {
         match p.call(
             self.family.service(),
             "ha-maintenance-notify",
-            Some(json!({ "cancel": true })),
+            Some(self.named(json!({ "cancel": true }))),
         ) {
             Ok(_) => {
                 let mut st = lock(&self.st);
@@ -337,6 +373,8 @@ mod tests {
         let store = Arc::new(MemfileStore::<Lease4>::open(None).unwrap());
         Ha::start(
             Arc::new(cfg),
+            0,
+            Vec::new(),
             HaFamily::V4,
             store,
             Arc::new(Switch::default()),
@@ -419,6 +457,8 @@ mod tests {
         let store = Arc::new(MemfileStore::<Lease4>::open(None).unwrap());
         let e = Ha::start(
             Arc::new(cfg),
+            0,
+            Vec::new(),
             HaFamily::V4,
             store,
             Arc::new(Switch::default()),

@@ -2,7 +2,9 @@
 //! 2.2's protocol, so that a ruru server and a Kea server can be the two
 //! partners of one HA pair.
 //!
-//! One [`Ha`] runs per family whose section lists `libdhcp_ha.so`:
+//! One [`Ha`] runs per relationship of a family whose section lists
+//! `libdhcp_ha.so` (one in Kea 2.2's form; several in Kea 2.6's
+//! hub-and-spoke, held together by [`HaSet`], module `set`):
 //! - **Scopes** ([`Ha::admit`]): before the engine sees a query, it is
 //!   dropped unless it falls in a scope this server serves: in
 //!   hot-standby and passive-backup every query is the primary's; in
@@ -34,6 +36,7 @@ pub mod leases;
 pub mod peer;
 pub mod query;
 pub mod recorder;
+pub mod set;
 pub mod state;
 
 use std::collections::HashMap;
@@ -49,10 +52,11 @@ use tracing::{debug, info, warn};
 use peer::{CallError, Peer};
 use recorder::Change;
 pub use recorder::Recorder;
+pub use set::HaSet;
 use state::{Decision, Env, Scopes, State};
 
 use crate::lock;
-use crate::switch::Switch;
+use crate::switch::{Origin, Switch};
 
 /// The family an [`Ha`] runs for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,7 +109,13 @@ struct St {
 /// One family's HA service.
 pub struct Ha {
     pub cfg: Arc<ruru_config::Ha>,
+    /// The relationship's index in the `high-availability` list (its
+    /// origins in the service switch, Kea's `origin-id` it sends).
+    pub id: u8,
     pub family: HaFamily,
+    /// Subnets whose leases a synchronisation takes from the partner
+    /// (those tied to this relationship by `ha-server-name`); empty: all.
+    sync_subnets: Vec<u32>,
     store: Arc<dyn LeaseStore>,
     switch: Arc<Switch>,
     /// Recounts the family's lease statistics (after a synchronisation,
@@ -206,9 +216,13 @@ pub fn parse_http_date(s: &str) -> Option<u64> {
 }
 
 impl Ha {
-    /// Starts HA for `family` with `cfg` on the family's store and switch.
+    /// Starts relationship `id` of `family` with `cfg` on the family's
+    /// store and switch; `sync_subnets`: the subnets whose leases a
+    /// synchronisation takes (empty: all).
     pub fn start(
         cfg: Arc<ruru_config::Ha>,
+        id: u8,
+        sync_subnets: Vec<u32>,
         family: HaFamily,
         store: Arc<dyn LeaseStore>,
         switch: Arc<Switch>,
@@ -231,6 +245,8 @@ impl Ha {
         let scope_names = [name_of(HaRole::Primary), name_of(HaRole::Secondary)];
         let now = Instant::now();
         let ha = Arc::new(Ha {
+            id,
+            sync_subnets,
             family,
             store,
             switch,
@@ -294,7 +310,37 @@ impl Ha {
         self.stop.store(true, Ordering::Relaxed);
         self.wake.notify_all();
         // What HA disabled is HA's to enable again.
-        self.switch.enable_ha();
+        self.switch.enable_by(self.local());
+        self.switch.enable_by(self.remote());
+    }
+
+    /// This relationship's state machine's origin in the service switch.
+    pub fn local(&self) -> Origin {
+        Origin::HaLocal(self.id)
+    }
+
+    /// The origin a partner disables this server with (Kea 2.2's
+    /// `"ha-partner"` is the first relationship's).
+    pub fn remote(&self) -> Origin {
+        Origin::HaRemote(self.id)
+    }
+
+    /// Kea 2.6's `origin-id` this server sends its partner with
+    /// `dhcp-disable` / `dhcp-enable` / `ha-sync-complete-notify`.
+    fn origin_id(&self) -> u64 {
+        self.remote().id()
+    }
+
+    /// Kea 2.6's arguments of a command to the partner: `server-name`
+    /// (this server's name in the relationship) added to `args`.
+    fn named(&self, mut args: Value) -> Value {
+        if let Some(m) = args.as_object_mut() {
+            m.insert(
+                "server-name".into(),
+                Value::String(self.cfg.this_server_name.clone()),
+            );
+        }
+        args
     }
 
     /// The current state.
@@ -444,7 +490,11 @@ impl Ha {
     /// One heartbeat to the partner, and what its answer says.
     fn heartbeat(&self) {
         let Some(p) = &self.partner else { return };
-        let res = p.call(self.family.service(), "ha-heartbeat", None);
+        let res = p.call(
+            self.family.service(),
+            "ha-heartbeat",
+            Some(self.named(json!({}))),
+        );
         let mut st = lock(&self.st);
         let parsed = res.map_err(|e| e.to_string()).and_then(|a| {
             let args = a
@@ -513,7 +563,7 @@ impl Ha {
                 if std::mem::take(&mut st.sync_notified) && st.state == State::PartnerDown {
                     // The partner synchronised from us and went away:
                     // serve again.
-                    self.switch.enable_ha();
+                    self.switch.enable_by(self.local());
                 }
             }
         }
@@ -577,10 +627,13 @@ impl Ha {
                         continue;
                     }
                     drop(st);
-                    let reset = self
-                        .partner
-                        .as_ref()
-                        .map(|p| p.call(self.family.service(), "ha-reset", None));
+                    let reset = self.partner.as_ref().map(|p| {
+                        p.call(
+                            self.family.service(),
+                            "ha-reset",
+                            Some(self.named(json!({}))),
+                        )
+                    });
                     let mut st = lock(&self.st);
                     match reset {
                         Some(Ok(_)) => self.enter(&mut st, State::Waiting),
@@ -645,9 +698,9 @@ impl Ha {
         };
         self.set_scopes(st, names);
         if new.serves() {
-            self.switch.enable_ha();
+            self.switch.enable_by(self.local());
         } else {
-            self.switch.disable_ha(unix_now(), None);
+            self.switch.disable_by(self.local(), unix_now(), None);
         }
         self.updates.store(new.sends_updates(), Ordering::Relaxed);
         self.queue.store(new.queues_updates(), Ordering::Relaxed);
@@ -701,14 +754,19 @@ impl Ha {
         let mut from = "start".to_string();
         let mut disabled = false;
         let mut total = 0;
+        let origin = self.origin_id();
         let enable = || {
-            let _ = p.call(svc, "dhcp-enable", Some(json!({ "origin": "ha-partner" })));
+            let _ = p.call(
+                svc,
+                "dhcp-enable",
+                Some(json!({ "origin": "ha-partner", "origin-id": origin })),
+            );
         };
         loop {
             if let Err(e) = p.call(
                 svc,
                 "dhcp-disable",
-                Some(json!({ "origin": "ha-partner", "max-period": period })),
+                Some(json!({ "origin": "ha-partner", "origin-id": origin, "max-period": period })),
             ) {
                 if disabled {
                     enable();
@@ -735,7 +793,7 @@ impl Ha {
                 return Err(format!("{page_cmd}: the answer has no leases list"));
             };
             let mut failed = 0;
-            for l in list {
+            for l in list.iter().filter(|l| self.syncs(l)) {
                 let m = match self.family {
                     HaFamily::V4 => leases::merge4(self.store.as_ref(), l),
                     HaFamily::V6 => leases::merge6(self.store.as_ref(), l),
@@ -765,7 +823,8 @@ impl Ha {
             }
         }
         (self.recount)();
-        match p.call(svc, "ha-sync-complete-notify", None) {
+        let notify = self.named(json!({ "origin-id": origin, "origin": origin }));
+        match p.call(svc, "ha-sync-complete-notify", Some(notify)) {
             Ok(_) => {}
             Err(CallError::Result(2, _)) => enable(),
             Err(e) => {
@@ -801,6 +860,17 @@ impl Ha {
             "HA: delayed lease updates sent to the partner"
         );
         true
+    }
+
+    /// Whether a lease of a synchronisation page is taken: its subnet is
+    /// one of this relationship's (all are when none is tied to it).
+    fn syncs(&self, lease: &Value) -> bool {
+        self.sync_subnets.is_empty()
+            || lease
+                .get("subnet-id")
+                .and_then(Value::as_u64)
+                .and_then(|id| u32::try_from(id).ok())
+                .is_some_and(|id| self.sync_subnets.contains(&id))
     }
 
     fn partner_lost(&self) {

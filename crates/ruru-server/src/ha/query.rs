@@ -139,7 +139,7 @@ pub fn query6(b: &[u8]) -> Option<Query> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -179,7 +179,8 @@ mod tests {
         );
     }
 
-    fn discover(chaddr: [u8; 6], client_id: Option<&[u8]>, secs: u16) -> Vec<u8> {
+    /// A DHCPDISCOVER's bytes (also for the other HA tests).
+    pub(crate) fn discover(chaddr: [u8; 6], client_id: Option<&[u8]>, secs: u16) -> Vec<u8> {
         let mut b = vec![0u8; 240];
         b[0] = 1;
         b[1] = 1;
