@@ -43,6 +43,9 @@ pub struct HttpControl {
     pub auth: Option<BasicAuth>,
     /// `http-headers`: (name, value) added to every response.
     pub headers: Vec<(String, String)>,
+    /// The only commands answered (`None`: all): the HA listener's with
+    /// `restrict-commands`.
+    pub commands: Option<&'static [&'static str]>,
 }
 
 /// TLS settings of an HTTPS control channel (files are read when the

@@ -235,6 +235,7 @@ fn control_socket(v: &mut V, p: &str, c: &file::ControlSocket) -> Option<model::
             ok &= headers.is_some();
             ok.then(|| {
                 model::ControlSocket::Http(model::HttpControl {
+                    commands: None,
                     addr: std::net::SocketAddr::new(ip, port),
                     tls,
                     auth,

@@ -74,6 +74,8 @@ pub struct Settings {
     auth: Option<Auth>,
     /// `http-headers`, added to every response.
     headers: Vec<(hyper::header::HeaderName, HeaderValue)>,
+    /// The only commands answered (`None`: all).
+    commands: Option<&'static [&'static str]>,
 }
 
 struct Auth {
@@ -133,7 +135,12 @@ impl Settings {
                 .map_err(|e| format!("http-headers: `{name}` value: {e}"))?;
             headers.push((n, v));
         }
-        Ok(Settings { tls, auth, headers })
+        Ok(Settings {
+            tls,
+            auth,
+            headers,
+            commands: h.commands,
+        })
     }
 }
 
@@ -477,6 +484,9 @@ async fn handle(
             if open {
                 keep = slot.authorize();
             }
+            if let Some(refused) = refused(st.commands, &bytes) {
+                return json_response(StatusCode::OK, &Value::Array(vec![refused]));
+            }
             let a = super::unix::run(ctx, bytes.to_vec()).await;
             json_response(StatusCode::OK, &Value::Array(vec![a]))
         }
@@ -496,9 +506,38 @@ async fn handle(
     r
 }
 
+/// The answer to a request for a command outside `allowed` (HA's
+/// `restrict-commands`); `None` when it may run (or is not a command:
+/// the dispatcher answers that).
+fn refused(allowed: Option<&[&str]>, body: &[u8]) -> Option<Value> {
+    let allowed = allowed?;
+    let v: Value = serde_json::from_slice(body).ok()?;
+    let c = v.get("command")?.as_str()?;
+    (!allowed.contains(&c)).then(|| {
+        answer(
+            super::commands::UNSUPPORTED,
+            format!("'{c}' command not supported."),
+            None,
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn restricted_listeners_answer_only_their_commands() {
+        let allowed: &[&str] = &["ha-heartbeat"];
+        let body = |c: &str| format!(r#"{{"command": "{c}"}}"#).into_bytes();
+        assert!(refused(None, &body("config-get")).is_none());
+        assert!(refused(Some(allowed), &body("ha-heartbeat")).is_none());
+        let r = refused(Some(allowed), &body("config-get")).unwrap();
+        assert_eq!(r["result"], 2);
+        assert_eq!(r["text"], "'config-get' command not supported.");
+        // Not a command: the dispatcher's answer.
+        assert!(refused(Some(allowed), b"{").is_none());
+    }
     use std::time::Duration;
 
     fn budget(pending: usize, authorized: usize) -> Arc<Budget> {

@@ -407,6 +407,10 @@ pub fn ha_listener(ha: &ruru_config::Ha) -> Option<ruru_config::HttpControl> {
         tls,
         auth,
         headers: Vec::new(),
+        // Kea 2.4's `restrict-commands`: the partner's commands only.
+        commands: ha
+            .restrict_commands
+            .then_some(crate::ha::commands::PARTNER_COMMANDS),
     })
 }
 

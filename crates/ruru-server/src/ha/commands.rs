@@ -27,6 +27,24 @@ pub const COMMANDS: &[&str] = &[
     "ha-sync-complete-notify",
 ];
 
+/// The commands HA partners send each other: with `restrict-commands`,
+/// the only ones the HA listener answers.
+pub const PARTNER_COMMANDS: &[&str] = &[
+    "dhcp-disable",
+    "dhcp-enable",
+    "ha-heartbeat",
+    "ha-maintenance-notify",
+    "ha-reset",
+    "ha-sync-complete-notify",
+    "lease4-del",
+    "lease4-get-page",
+    "lease4-update",
+    "lease6-bulk-apply",
+    "lease6-del",
+    "lease6-get-page",
+    "lease6-update",
+];
+
 /// Kea's result for a maintenance transition the state does not allow.
 const MAINTENANCE_NOT_ALLOWED: i64 = 1001;
 
