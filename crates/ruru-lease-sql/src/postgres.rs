@@ -14,6 +14,8 @@
 //! row mapping are [`crate::sql`]'s, shared with MySQL.
 //!
 //! # Connections
+//! A packet worker (a thread outside any tokio runtime) reads on a
+//! connection of its own (module `local`). Everything else uses
 //! `pool_size` clients, used round-robin. A `tokio-postgres` client
 //! pipelines concurrent queries on its one connection, so many worker
 //! threads share a client without waiting for each other's round trips.
@@ -63,6 +65,8 @@ use crate::sql::{
     self, tls, Bridge, Col, DbOptions, DbRole, Dialect, Health, SchemaState, SqlRow, Q,
 };
 use crate::{Lease4, Lease6, LeaseError, LeaseType6};
+
+mod local;
 
 /// How many times a write that lost a deadlock is tried in all.
 const DEADLOCK_TRIES: u32 = 3;
@@ -658,6 +662,10 @@ impl PgStore {
 
     fn query(&self, q: Q, params: Vec<Col>) -> Result<Vec<Row>, LeaseError> {
         let epoch = self.inner.health.check()?;
+        // A packet worker reads on its own connection (module `local`).
+        if let Some(r) = local::rows(&self.inner, epoch, q, &params) {
+            return r;
+        }
         self.bridge.run(self.inner.clone().query(epoch, q, params))
     }
 
