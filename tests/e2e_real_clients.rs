@@ -1177,6 +1177,80 @@ fn udhcpc_raw_pool_of_two() {
     pool_exhausted(Kind::Udhcpc, "raw");
 }
 
+/// Issue 18: with raw sockets, the ACK to a renewing client (sent to its
+/// `ciaddr`) is built at the link layer to the query's source, as Kea does:
+/// a client that does not answer ARP still gets it. The client is made
+/// deaf to ARP (`arp_ignore` 8) and told the server's MAC; the server
+/// forgets the client's. Through the kernel's IP stack the ACK would wait
+/// for an ARP answer that never comes, and the client would only get an
+/// address again after its lease expired (a new DISCOVER).
+#[test]
+fn udhcpc_raw_renewal_without_arp() {
+    let Some(mut lab) = Lab::new("udhcpc_raw_renewal_without_arp", Kind::Udhcpc, 1, false) else {
+        return;
+    };
+    let cfg = lab.config("raw", "192.0.2.100 - 192.0.2.150", false);
+    lab.start_server(&cfg);
+    lab.start_client(0);
+    let a = lab.wait_bound(0);
+    let bound_at = Instant::now();
+    let (ns, ifname) = (lab.nodes[0].ns.clone(), lab.nodes[0].ifname.clone());
+    let (srv, br) = (lab.srv_ns.clone(), lab.bridge.clone());
+    let link = run("ip", &["-n", &srv, "-o", "link", "show", "dev", &br]);
+    let mac = link
+        .split_whitespace()
+        .skip_while(|w| *w != "link/ether")
+        .nth(1)
+        .expect("the bridge's MAC")
+        .to_string();
+    run(
+        "ip",
+        &[
+            "-n",
+            &ns,
+            "neigh",
+            "replace",
+            SERVER_ADDR,
+            "lladdr",
+            &mac,
+            "dev",
+            &ifname,
+            "nud",
+            "permanent",
+        ],
+    );
+    run(
+        "ip",
+        &[
+            "netns",
+            "exec",
+            &ns,
+            "sysctl",
+            "-qw",
+            &format!("net.ipv4.conf.{ifname}.arp_ignore=8"),
+        ],
+    );
+    run("ip", &["-n", &srv, "neigh", "flush", "dev", &br]);
+    let obtained = |log: &str| log.matches("obtained").count();
+    let first = obtained(&lab.client_log(0));
+    // udhcpc renews at half the lease (10 s); the lease ends at 20 s.
+    let renewed = wait_until(Duration::from_secs(16), || {
+        obtained(&lab.client_log(0)) > first
+    });
+    let log = lab.client_log(0);
+    assert!(
+        renewed && bound_at.elapsed() < Duration::from_secs(20),
+        "no ACK to the renewal within the lease:\n{log}\n{}",
+        lab.server_log()
+    );
+    assert_eq!(
+        log.matches("select for").count(),
+        1,
+        "the client had to start over:\n{log}"
+    );
+    assert_eq!(lab.address(0), Some(a));
+}
+
 #[test]
 fn dhcpcd_raw() {
     full(Kind::Dhcpcd, "raw");

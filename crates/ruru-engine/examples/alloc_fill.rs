@@ -169,6 +169,7 @@ fn dora(engine: &Engine4, store: &Memfile, client: &mut u32) -> Result<Duration,
         src: SocketAddrV4::new(RELAY, 67),
         local: Ipv4Addr::new(10, 0, 0, 2),
         iface: None,
+        src_mac: None,
     };
     let t = Instant::now();
     let offer = engine.process(

@@ -162,6 +162,7 @@ fn dora(e: &Engine4, s: &Memfile, i: u32) -> Result<(), String> {
         src: SocketAddrV4::new(RELAY, 67),
         local: Ipv4Addr::new(10, 0, 0, 2),
         iface: None,
+        src_mac: None,
     };
     let msg = |t| {
         let mut m = v4::Message::new_with_id(

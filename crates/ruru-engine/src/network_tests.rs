@@ -95,6 +95,7 @@ fn run4(e: &Engine4, s: &Memfile, buf: &[u8]) -> Result<v4::Message, Drop4> {
         src: SocketAddrV4::new(RELAY, 67),
         local: SERVER,
         iface: None,
+        src_mac: None,
     };
     match e.process(s, buf, &meta, NOW) {
         Outcome4::Reply(r) => {

@@ -78,6 +78,7 @@ pub mod harness {
                 src: SocketAddrV4::new(Ipv4Addr::new(127, 0, 0, 2), 67),
                 local: Ipv4Addr::LOCALHOST,
                 iface: None,
+                src_mac: None,
             };
             Ok(Harness {
                 engine,

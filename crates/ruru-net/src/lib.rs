@@ -97,6 +97,8 @@ pub struct Received {
     pub src: SocketAddrV4,
     /// Destination IP address of the datagram, when known.
     pub dst: Option<Ipv4Addr>,
+    /// The frame's source hardware address (raw sockets, Ethernet).
+    pub src_mac: Option<[u8; 6]>,
 }
 
 /// Where a reply goes.
@@ -113,6 +115,9 @@ pub struct SendTo<'a> {
     /// Leave by the interface the routing table chooses (Kea's
     /// `outbound-interface` `use-routing`; UDP sockets only).
     pub routed: bool,
+    /// Raw sockets: deliver to this hardware address at the link layer
+    /// (a reply to `ciaddr`), not through the kernel's IP stack.
+    pub link_mac: Option<[u8; 6]>,
 }
 
 /// A DHCPv4 socket on one interface, of either Kea socket type.

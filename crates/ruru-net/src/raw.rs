@@ -8,9 +8,11 @@
 //! Sending: replies that must reach a client without an address (RFC 2131
 //! §4.1: yiaddr at the client's hardware address, or broadcast) are built as
 //! IP/UDP packets and sent through the packet socket to the client's MAC or
-//! to ff:ff:ff:ff:ff:ff. Replies to routable addresses (relays, `ciaddr`) go
-//! through an ordinary UDP socket bound to the interface address, which also
-//! keeps the kernel from answering clients' unicasts with ICMP port
+//! to ff:ff:ff:ff:ff:ff. So are replies to a client's `ciaddr` (a query
+//! that was not relayed), to the source MAC of the query's frame, as Kea
+//! builds them: no ARP resolution of the client first. Replies to relays
+//! go through an ordinary UDP socket bound to the interface address, which
+//! also keeps the kernel from answering clients' unicasts with ICMP port
 //! unreachable. That socket is never read.
 
 use std::io;
@@ -153,24 +155,35 @@ impl RawSocket4 {
         if u.dst.port() != self.port {
             return Ok(None);
         }
+        let src_mac = from
+            .and_then(|f| f.addr())
+            .filter(|_| from.is_some_and(|f| f.halen() == 6));
         Ok(Some(Received {
             payload: u.payload,
             src: u.src,
             dst: Some(*u.dst.ip()),
+            src_mac,
         }))
     }
 
     pub fn send(&self, bytes: &[u8], to: &SendTo<'_>) -> io::Result<()> {
         let broadcast = to.addr == Ipv4Addr::BROADCAST;
-        if !to.link_unicast && !broadcast {
+        let mac = if broadcast {
+            [0xff; 6]
+        } else if let Some(m) = to.link_mac {
+            // A reply to `ciaddr`: to the query's source at the link
+            // layer, with no ARP resolution first (Kea builds it so).
+            m
+        } else if to.link_unicast {
+            // To the client's MAC when it is an Ethernet address, else to
+            // everyone.
+            match <[u8; 6]>::try_from(to.chaddr) {
+                Ok(m) if to.htype == 1 => m,
+                _ => [0xff; 6],
+            }
+        } else {
             let dest = SocketAddr::V4(SocketAddrV4::new(to.addr, to.port));
             return self.udp.send_to(bytes, &dest.into()).map(|_| ());
-        }
-        // Link-level delivery: to the client's MAC when it is an Ethernet
-        // address and the reply is not a broadcast, else to everyone.
-        let mac = match <[u8; 6]>::try_from(to.chaddr) {
-            Ok(m) if to.link_unicast && !broadcast && to.htype == 1 => m,
-            _ => [0xff; 6],
         };
         let pkt = ipv4::build(
             SocketAddrV4::new(self.local, self.port),

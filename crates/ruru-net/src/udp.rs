@@ -104,6 +104,7 @@ impl UdpSocket4 {
             return Ok(None);
         };
         Ok(Some(Received {
+            src_mac: None,
             payload: 0..n,
             src,
             dst: None,

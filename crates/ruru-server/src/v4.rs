@@ -68,6 +68,7 @@ impl Family for V4 {
                 src: rx.src,
                 local: sock.local(),
                 iface: Some(iface.clone()),
+                src_mac: rx.src_mac,
             };
             (rx.payload, meta)
         }))
@@ -102,6 +103,7 @@ impl Family for V4 {
             routed: r.dest.routed,
             chaddr: &r.chaddr,
             htype: r.htype,
+            link_mac: r.dest.link_mac,
         };
         sock.send(&r.bytes, &dest)
     }

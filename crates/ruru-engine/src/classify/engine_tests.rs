@@ -90,6 +90,7 @@ fn offer(e: &Engine4, s: &Memfile, buf: &[u8]) -> Result<v4::Message, Drop4> {
         src: SocketAddrV4::new(RELAY, 67),
         local: Ipv4Addr::new(192, 0, 2, 250),
         iface: None,
+        src_mac: None,
     };
     match e.process(s, buf, &meta, NOW) {
         Outcome4::Reply(r) => Ok(v4::Message::decode(&mut Decoder::new(&r.bytes)).unwrap()),

@@ -20,6 +20,7 @@ fn meta4() -> RecvMeta {
         src: SocketAddrV4::new(Ipv4Addr::new(192, 0, 2, 1), 67),
         local: Ipv4Addr::new(192, 0, 2, 254),
         iface: Some(Arc::from("eth0")),
+        src_mac: None,
     }
 }
 

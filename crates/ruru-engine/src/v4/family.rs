@@ -605,6 +605,9 @@ impl Family for Engine4 {
         let ic = &self.cfg.interfaces;
         dest.routed =
             ic.use_routing && ic.socket_type == ruru_config::SocketType::Udp && ctx.q.is_relayed();
+        if !ctx.q.is_relayed() && !dest.link_unicast && dest.addr == ctx.q.ciaddr() {
+            dest.link_mac = ctx.meta.src_mac;
+        }
         match d.msg_type {
             2 => self.stats.inc(Stat::Pkt4OfferSent),
             5 => self.stats.inc(Stat::Pkt4AckSent),

@@ -54,6 +54,9 @@ pub struct RecvMeta {
     /// Receiving interface name, when known (shared, so that building the
     /// metadata for each packet allocates nothing).
     pub iface: Option<Arc<str>>,
+    /// The frame's source hardware address (raw sockets only): where a
+    /// reply to the client's `ciaddr` goes at the link layer.
+    pub src_mac: Option<[u8; 6]>,
 }
 
 /// Engine settings that come from the command line, not the config file.

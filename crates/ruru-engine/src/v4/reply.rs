@@ -226,6 +226,11 @@ pub struct Destination {
     /// (`outbound-interface` `use-routing`, UDP sockets, relayed query),
     /// not necessarily by the one the query came in on.
     pub routed: bool,
+    /// A raw socket delivers the reply at the link layer to this hardware
+    /// address (the query's source, for a reply to `ciaddr` of a query
+    /// that was not relayed), as Kea does, so a client that does not (yet)
+    /// answer ARP gets it; a UDP socket sends to `addr`.
+    pub link_mac: Option<[u8; 6]>,
 }
 
 /// RFC 2131 §4.1 reply destination.
@@ -240,6 +245,7 @@ pub fn destination(q: &Query4, d: &Draft, client_port: u16) -> Destination {
             port: 67,
             link_unicast: false,
             routed: false,
+            link_mac: None,
         };
     }
     if !ciaddr.is_unspecified() && d.msg_type != 6 {
@@ -248,6 +254,7 @@ pub fn destination(q: &Query4, d: &Draft, client_port: u16) -> Destination {
             port: client_port,
             link_unicast: false,
             routed: false,
+            link_mac: None,
         };
     }
     if d.msg_type == 6 || q.broadcast_flag() || d.yiaddr.is_unspecified() {
@@ -256,6 +263,7 @@ pub fn destination(q: &Query4, d: &Draft, client_port: u16) -> Destination {
             port: client_port,
             link_unicast: false,
             routed: false,
+            link_mac: None,
         };
     }
     Destination {
@@ -263,5 +271,6 @@ pub fn destination(q: &Query4, d: &Draft, client_port: u16) -> Destination {
         port: client_port,
         link_unicast: true,
         routed: false,
+        link_mac: None,
     }
 }

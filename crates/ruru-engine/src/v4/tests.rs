@@ -14,6 +14,7 @@ use super::reply::{destination, Draft};
 use super::*;
 use crate::Stats;
 
+mod link;
 mod offer;
 mod random;
 mod stash;
@@ -145,6 +146,7 @@ fn meta() -> RecvMeta {
         src: SocketAddrV4::new(RELAY, 67),
         local: Ipv4Addr::new(192, 0, 2, 250),
         iface: None,
+        src_mac: None,
     }
 }
 

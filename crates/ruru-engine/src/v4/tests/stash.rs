@@ -87,6 +87,7 @@ fn renew(e: &Engine4, s: &dyn LeaseStore) -> (v4::Message, Vec<u8>) {
         src: SocketAddrV4::new(a, 68),
         local: meta().local,
         iface: None,
+        src_mac: None,
     };
     decode(e.process(s, &b, &from_client, NOW + 100))
 }
