@@ -71,6 +71,7 @@ use std::time::{Duration, Instant};
 use crate::csv::{self, LeaseRow, LookupRef, Schema};
 use crate::{Block4, Lease4, Lease6, LeaseError, LeaseState, LeaseStore, LeaseType6};
 
+mod snapshot;
 mod stored;
 
 pub use stored::{Stored4, Stored6, StoredLease};
@@ -117,6 +118,9 @@ pub struct LoadStats {
     /// A file had another Kea version's columns, so the files were compacted
     /// at once to rewrite them in ours (Kea runs LFC at start-up for this).
     pub converted: bool,
+    /// The snapshot (`<name>.ruru-snapshot`) loaded in place of the CSV file
+    /// it stands for (the first of `files`), if one was.
+    pub snapshot: Option<PathBuf>,
 }
 
 /// What one [`MemfileStore::compact`] did.
@@ -434,6 +438,9 @@ struct Files {
     previous: PathBuf,
     output: PathBuf,
     completed: PathBuf,
+    /// ruru's binary copy of `.completed`/`.2` (`snapshot`).
+    snapshot: PathBuf,
+    snapshot_output: PathBuf,
 }
 
 impl Files {
@@ -449,6 +456,8 @@ impl Files {
             previous: with(".2"),
             output: with(".output"),
             completed: with(".completed"),
+            snapshot: with(snapshot::SUFFIX),
+            snapshot_output: with(snapshot::OUTPUT_SUFFIX),
         }
     }
 
@@ -460,6 +469,14 @@ impl Files {
         fs::rename(&self.completed, &self.previous).map_err(io_err(&self.completed))?;
         sync_dir(&self.current)
     }
+}
+
+/// A snapshot that could not be written is left out (the CSV files hold
+/// everything): its partial file and the previous one are removed.
+fn snapshot_failed(files: &Files, e: &io::Error) {
+    tracing::warn!(path = %files.snapshot.display(), error = %e, "cannot write the lease snapshot; the next start will read the CSV files");
+    let _ = fs::remove_file(&files.snapshot_output);
+    let _ = fs::remove_file(&files.snapshot);
 }
 
 fn io_err(path: &Path) -> impl Fn(io::Error) -> LeaseError + '_ {
@@ -665,14 +682,41 @@ impl<L: LeaseRow> MemfileStore<L> {
             if exists(&files.current)? {
                 sources.push(files.current.clone());
             }
-            let bytes: u64 = sources
-                .iter()
-                .filter_map(|p| fs::metadata(p).ok())
-                .map(|m| m.len())
-                .sum();
-            index.reserve(usize::try_from(bytes / ROW_BYTES).unwrap_or(0));
+            let rows = |files: &[PathBuf]| {
+                let bytes: u64 = files
+                    .iter()
+                    .filter_map(|p| fs::metadata(p).ok())
+                    .map(|m| m.len())
+                    .sum();
+                usize::try_from(bytes / ROW_BYTES).unwrap_or(0)
+            };
             index.defer_expiry();
-            for source in sources {
+            let mut rest = &sources[..];
+            if let Some((first, after)) = sources
+                .split_first()
+                .filter(|(f, _)| **f == files.completed || **f == files.previous)
+            {
+                let snap = &files.snapshot;
+                match snapshot::load(snap, first, check, &mut index, rows(after)) {
+                    Ok(Some(loaded)) => {
+                        tracing::info!(path = %snap.display(), csv = %first.display(), leases = loaded.records, "lease snapshot loaded");
+                        stats.discarded += loaded.discarded;
+                        stats.files.push(first.clone());
+                        stats.snapshot = Some(snap.clone());
+                        rest = after;
+                    }
+                    Ok(None) => {}
+                    Err(why) => {
+                        tracing::info!(path = %snap.display(), reason = %why, "lease snapshot not used: loading the CSV files");
+                        index = Index::default();
+                        index.defer_expiry();
+                    }
+                }
+            }
+            if stats.snapshot.is_none() {
+                index.reserve(rows(&sources));
+            }
+            for source in rest.iter().cloned() {
                 let (read, discarded) =
                     load_file(&source, options.max_row_errors, check, &mut index)?;
                 stats.discarded += discarded;
@@ -816,7 +860,17 @@ impl<L: LeaseRow> MemfileStore<L> {
             stats.rotated = true;
         }
         let mode = crate::files::replacement_mode(path, crate::files::FILE_MODE);
-        stats.leases = self.write_snapshot(&files.output, mode)?;
+        let mut snap = snapshot::Writer::create(&files.snapshot_output, mode)
+            .map_err(|e| snapshot_failed(&files, &e))
+            .ok();
+        stats.leases = self.write_output(&files, mode, &mut snap)?;
+        if let Some(snap) = snap {
+            // Stands for `.output`, which keeps its identity as
+            // `.completed` and `.2`; until then it matches no loaded file.
+            if let Err(e) = snap.finish::<L::Stored>(&files.output, &files.snapshot) {
+                snapshot_failed(&files, &e);
+            }
+        }
         fs::rename(&files.output, &files.completed).map_err(io_err(&files.output))?;
         sync_dir(path)?;
         files.finish()?;
@@ -858,9 +912,17 @@ impl<L: LeaseRow> MemfileStore<L> {
         }
     }
 
-    /// Writes every lease to `output` (header first) and fsyncs it.
-    /// The file is created with `mode`.
-    fn write_snapshot(&self, output: &Path, mode: u32) -> Result<usize, LeaseError> {
+    /// Writes every lease to `output` (header first) and fsyncs it, and to
+    /// the binary snapshot `snap` in the same pass. The file is created
+    /// with `mode`. A failed snapshot is dropped; the CSV file is what
+    /// matters.
+    fn write_output(
+        &self,
+        files: &Files,
+        mode: u32,
+        snap: &mut Option<snapshot::Writer>,
+    ) -> Result<usize, LeaseError> {
+        let output = &files.output;
         let err = io_err(output);
         let mut out = BufWriter::new(crate::files::create(output, mode).map_err(&err)?);
         writeln!(out, "{}", L::HEADER).map_err(&err)?;
@@ -880,12 +942,19 @@ impl<L: LeaseRow> MemfileStore<L> {
                     if let Some(lease) = index.stored(*slot) {
                         chunk.push_str(&lease.to_row().encode());
                         chunk.push('\n');
+                        if let Some(snap) = snap {
+                            snap.add(lease);
+                        }
                         count += 1;
                     }
                 }
             }
             let Some(last) = last else { break };
             out.write_all(chunk.as_bytes()).map_err(&err)?;
+            if let Some(Err(e)) = snap.as_mut().map(snapshot::Writer::write_chunk) {
+                snapshot_failed(files, &e);
+                *snap = None;
+            }
             from = Bound::Excluded(last);
         }
         let file = out.into_inner().map_err(|e| err(e.into_error()))?;
@@ -1161,5 +1230,7 @@ impl LeaseStore for Memfile6 {
     }
 }
 
+#[cfg(test)]
+mod snapshot_tests;
 #[cfg(test)]
 mod tests;

@@ -9,6 +9,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+use super::snapshot::{put_bytes, put_opt_bytes, Corrupt, Reader};
 use crate::csv::v6::EMPTY_DUID;
 use crate::csv::{LeaseRow, LookupRef};
 use crate::{Lease4, Lease6, LeaseState, LeaseType6};
@@ -29,6 +30,17 @@ pub trait StoredLease: Send + Sync + Sized + 'static {
     fn state(&self) -> LeaseState;
     /// Calls `f` with each secondary key: those of [`LeaseRow::lookups`].
     fn for_each_lookup(&self, f: impl FnMut(LookupRef<'_>));
+    /// Whether `row` is exactly this lease (what [`StoredLease::to_row`]
+    /// gives), without making a row.
+    fn matches_row(&self, row: &Self::Row) -> bool;
+    /// The family byte of a snapshot of these leases (4 or 6).
+    const FAMILY_CODE: u8;
+    /// Appends the lease as a snapshot record (see `snapshot`).
+    fn put_snapshot(&self, out: &mut Vec<u8>);
+    /// Reads a lease written by [`StoredLease::put_snapshot`]; every field
+    /// is checked as the CSV decoder would (a known state and type, UTF-8
+    /// text). Allocates only for what [`StoredLease::from_row`] would.
+    fn get_snapshot(r: &mut Reader<'_>) -> Result<Self, Corrupt>;
 }
 
 /// Bytes kept inline up to [`SmallBytes::INLINE`] long (MAC addresses,
@@ -91,6 +103,49 @@ fn text(hostname: String, user_context: String) -> Option<Box<Text>> {
         hostname: hostname.into_boxed_str(),
         user_context: user_context.into_boxed_str(),
     }))
+}
+
+fn text_matches(text: &Option<Box<Text>>, hostname: &str, user_context: &str) -> bool {
+    match text {
+        None => hostname.is_empty() && user_context.is_empty(),
+        Some(t) => *t.hostname == *hostname && *t.user_context == *user_context,
+    }
+}
+
+fn put_text(out: &mut Vec<u8>, text: &Option<Box<Text>>) {
+    let (hostname, user_context) = text
+        .as_deref()
+        .map_or(("", ""), |t| (&*t.hostname, &*t.user_context));
+    put_bytes(out, hostname.as_bytes());
+    put_bytes(out, user_context.as_bytes());
+}
+
+fn get_text(r: &mut Reader<'_>) -> Result<Option<Box<Text>>, Corrupt> {
+    let hostname = r.text()?;
+    let user_context = r.text()?;
+    if hostname.is_empty() && user_context.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Box::new(Text {
+        hostname: hostname.into(),
+        user_context: user_context.into(),
+    })))
+}
+
+fn state_code(state: LeaseState) -> u8 {
+    // Three states: the code fits.
+    state.code() as u8
+}
+
+fn get_state(r: &mut Reader<'_>) -> Result<LeaseState, Corrupt> {
+    LeaseState::from_code(u32::from(r.u8()?)).ok_or(Corrupt)
+}
+
+fn get_flags(r: &mut Reader<'_>) -> Result<u8, Corrupt> {
+    match r.u8()? {
+        f if f & !(FQDN_FWD | FQDN_REV) == 0 => Ok(f),
+        _ => Err(Corrupt),
+    }
 }
 
 fn fill_text(text: &Option<Box<Text>>, hostname: &mut String, user_context: &mut String) {
@@ -187,6 +242,48 @@ impl StoredLease for Stored4 {
     }
     fn state(&self) -> LeaseState {
         self.state
+    }
+
+    fn matches_row(&self, l: &Lease4) -> bool {
+        self.addr == l.addr
+            && self.expire == l.expire
+            && self.valid_lifetime == l.valid_lifetime
+            && self.subnet_id == l.subnet_id
+            && self.flags == flags(l.fqdn_fwd, l.fqdn_rev)
+            && self.state == l.state
+            && self.hwaddr.as_slice() == l.hwaddr.as_slice()
+            && self.client_id.as_ref().map(SmallBytes::as_slice) == l.client_id.as_deref()
+            && text_matches(&self.text, &l.hostname, &l.user_context)
+    }
+
+    const FAMILY_CODE: u8 = 4;
+
+    /// address, expire, valid_lifetime, subnet_id, flags, state, hwaddr,
+    /// client_id (optional), hostname, user_context.
+    fn put_snapshot(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&u32::from(self.addr).to_le_bytes());
+        out.extend_from_slice(&self.expire.to_le_bytes());
+        out.extend_from_slice(&self.valid_lifetime.to_le_bytes());
+        out.extend_from_slice(&self.subnet_id.to_le_bytes());
+        out.push(self.flags);
+        out.push(state_code(self.state));
+        put_bytes(out, self.hwaddr.as_slice());
+        put_opt_bytes(out, self.client_id.as_ref().map(SmallBytes::as_slice));
+        put_text(out, &self.text);
+    }
+
+    fn get_snapshot(r: &mut Reader<'_>) -> Result<Self, Corrupt> {
+        Ok(Stored4 {
+            addr: Ipv4Addr::from(r.u32()?),
+            expire: r.u64()?,
+            valid_lifetime: r.u32()?,
+            subnet_id: r.u32()?,
+            flags: get_flags(r)?,
+            state: get_state(r)?,
+            hwaddr: SmallBytes::new(r.bytes()?),
+            client_id: r.opt_bytes()?.map(SmallBytes::new),
+            text: get_text(r)?,
+        })
     }
 
     fn for_each_lookup(&self, mut f: impl FnMut(LookupRef<'_>)) {
@@ -297,6 +394,72 @@ impl StoredLease for Stored6 {
     }
     fn state(&self) -> LeaseState {
         self.state
+    }
+
+    fn matches_row(&self, l: &Lease6) -> bool {
+        self.address == l.address
+            && self.expire == l.expire
+            && self.valid_lifetime == l.valid_lifetime
+            && self.subnet_id == l.subnet_id
+            && self.pref_lifetime == l.pref_lifetime
+            && self.iaid == l.iaid
+            && self.hwaddr_source == l.hwaddr_source
+            && self.hwtype == l.hwtype
+            && self.lease_type == l.lease_type
+            && self.prefix_len == l.prefix_len
+            && self.flags == flags(l.fqdn_fwd, l.fqdn_rev)
+            && self.state == l.state
+            && self.duid.as_slice() == l.duid.as_slice()
+            && self.hwaddr.as_slice() == l.hwaddr.as_slice()
+            && text_matches(&self.text, &l.hostname, &l.user_context)
+    }
+
+    const FAMILY_CODE: u8 = 6;
+
+    /// address, expire, valid_lifetime, subnet_id, pref_lifetime, iaid,
+    /// hwaddr_source, hwtype, lease_type, prefix_len, flags, state, duid,
+    /// hwaddr, hostname, user_context.
+    fn put_snapshot(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&u128::from(self.address).to_le_bytes());
+        out.extend_from_slice(&self.expire.to_le_bytes());
+        for x in [
+            self.valid_lifetime,
+            self.subnet_id,
+            self.pref_lifetime,
+            self.iaid,
+            self.hwaddr_source,
+        ] {
+            out.extend_from_slice(&x.to_le_bytes());
+        }
+        out.extend_from_slice(&self.hwtype.to_le_bytes());
+        // Three types: the code fits.
+        out.push(self.lease_type.code() as u8);
+        out.push(self.prefix_len);
+        out.push(self.flags);
+        out.push(state_code(self.state));
+        put_bytes(out, self.duid.as_slice());
+        put_bytes(out, self.hwaddr.as_slice());
+        put_text(out, &self.text);
+    }
+
+    fn get_snapshot(r: &mut Reader<'_>) -> Result<Self, Corrupt> {
+        Ok(Stored6 {
+            address: Ipv6Addr::from(r.u128()?),
+            expire: r.u64()?,
+            valid_lifetime: r.u32()?,
+            subnet_id: r.u32()?,
+            pref_lifetime: r.u32()?,
+            iaid: r.u32()?,
+            hwaddr_source: r.u32()?,
+            hwtype: r.u16()?,
+            lease_type: LeaseType6::from_code(u32::from(r.u8()?)).ok_or(Corrupt)?,
+            prefix_len: r.u8()?,
+            flags: get_flags(r)?,
+            state: get_state(r)?,
+            duid: SmallBytes::new(r.bytes()?),
+            hwaddr: SmallBytes::new(r.bytes()?),
+            text: get_text(r)?,
+        })
     }
 
     /// The DUID and the IA; none for a declined lease's empty DUID.
