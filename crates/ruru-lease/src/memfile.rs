@@ -18,10 +18,15 @@
 //! - `<name>.2`: the result of the previous compaction (Kea's "previous").
 //! - `<name>.output`: a snapshot being written; ignored when loading.
 //! - `<name>.completed`: a finished snapshot not yet moved to `.2`.
+//! - `<name>.ruru-snapshot` (ruru's own, Kea ignores it): the leases of
+//!   `.completed`/`.2` in binary form, written by compaction beside
+//!   `.output`; at start-up it replaces the CSV file it stands for when
+//!   it checks out, and is ignored otherwise (module `snapshot`).
 //!
 //! Loading follows Kea's `Memfile_LeaseMgr::loadLeasesFromFiles`:
 //! `<name>.completed` if it exists, otherwise `<name>.2` then `<name>.1`;
-//! then always `<name>`. Later rows replace earlier ones for an address
+//! then always `<name>`. The first of those (`.completed` or `.2`) is read
+//! from the snapshot when it stands for it. Later rows replace earlier ones for an address
 //! (the key, in both files); a row with `valid_lifetime` 0 removes the
 //! address.
 //!
@@ -32,8 +37,9 @@
 //!    the journal lock briefly, rename `<name>` to `.1` and start a fresh
 //!    `<name>` with a header;
 //! 3. with no lock held across it, write a snapshot of the in-memory leases to
-//!    `.output` (read in chunks under the read lock), fsync, rename it to
-//!    `.completed`;
+//!    `.output` (read in chunks under the read lock), and the same leases to
+//!    `<name>.ruru-snapshot.output`; fsync both, rename the binary one to
+//!    `<name>.ruru-snapshot`, then `.output` to `.completed`;
 //! 4. remove `.2` and `.1`, rename `.completed` to `.2`.
 //!
 //! Where Kea's `kea-lfc` merges `.2` and `.1` from disk, we snapshot memory,
@@ -60,7 +66,7 @@
 use std::collections::{btree_map, hash_map, BTreeMap, BTreeSet, HashMap};
 use std::fs::{self, File};
 use std::hash::BuildHasher;
-use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{BufWriter, Write};
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
@@ -71,8 +77,11 @@ use std::time::{Duration, Instant};
 use crate::csv::{self, LeaseRow, LookupRef, Schema};
 use crate::{Block4, Lease4, Lease6, LeaseError, LeaseState, LeaseStore, LeaseType6};
 
+mod fileset;
 mod snapshot;
 mod stored;
+
+use fileset::{exists, io_err, open_append, open_append_mode, snapshot_failed, sync_dir, Files};
 
 pub use stored::{Stored4, Stored6, StoredLease};
 
@@ -429,113 +438,6 @@ enum Journal {
     /// The file handle was lost (a failed rotation or a failed cleanup after
     /// a failed write); the next write reopens `<name>`.
     Lost,
-}
-
-/// The file names of one lease file set.
-struct Files {
-    current: PathBuf,
-    input: PathBuf,
-    previous: PathBuf,
-    output: PathBuf,
-    completed: PathBuf,
-    /// ruru's binary copy of `.completed`/`.2` (`snapshot`).
-    snapshot: PathBuf,
-    snapshot_output: PathBuf,
-}
-
-impl Files {
-    fn new(path: &Path) -> Self {
-        let with = |suffix: &str| {
-            let mut name = path.as_os_str().to_owned();
-            name.push(suffix);
-            PathBuf::from(name)
-        };
-        Files {
-            current: path.to_path_buf(),
-            input: with(".1"),
-            previous: with(".2"),
-            output: with(".output"),
-            completed: with(".completed"),
-            snapshot: with(snapshot::SUFFIX),
-            snapshot_output: with(snapshot::OUTPUT_SUFFIX),
-        }
-    }
-
-    /// Kea's `kea-lfc` cleanup: remove `.2` and `.1`, rename `.completed`
-    /// to `.2`.
-    fn finish(&self) -> Result<(), LeaseError> {
-        remove_if_exists(&self.previous)?;
-        remove_if_exists(&self.input)?;
-        fs::rename(&self.completed, &self.previous).map_err(io_err(&self.completed))?;
-        sync_dir(&self.current)
-    }
-}
-
-/// A snapshot that could not be written is left out (the CSV files hold
-/// everything): its partial file and the previous one are removed.
-fn snapshot_failed(files: &Files, e: &io::Error) {
-    tracing::warn!(path = %files.snapshot.display(), error = %e, "cannot write the lease snapshot; the next start will read the CSV files");
-    let _ = fs::remove_file(&files.snapshot_output);
-    let _ = fs::remove_file(&files.snapshot);
-}
-
-fn io_err(path: &Path) -> impl Fn(io::Error) -> LeaseError + '_ {
-    move |source| LeaseError::Io {
-        path: path.display().to_string(),
-        source,
-    }
-}
-
-fn exists(path: &Path) -> Result<bool, LeaseError> {
-    path.try_exists().map_err(io_err(path))
-}
-
-fn remove_if_exists(path: &Path) -> Result<(), LeaseError> {
-    match fs::remove_file(path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(io_err(path)(e)),
-    }
-}
-
-/// fsyncs the directory holding `path`, so renames and creations survive a
-/// power loss.
-fn sync_dir(path: &Path) -> Result<(), LeaseError> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io_err(dir))
-}
-
-/// Opens `<name>` for appending: creates it with a header when missing or
-/// empty, and ends a torn last line so the next row starts on its own line.
-fn open_append(path: &Path, header: &str, sync: bool) -> io::Result<(File, u64)> {
-    open_append_mode(path, header, sync, crate::files::FILE_MODE)
-}
-
-/// [`open_append`] creating a missing file with `mode`.
-fn open_append_mode(path: &Path, header: &str, sync: bool, mode: u32) -> io::Result<(File, u64)> {
-    let mut file = crate::files::open_append(path, mode)?;
-    let mut len = file.metadata()?.len();
-    if len == 0 {
-        let header = format!("{header}\n");
-        file.write_all(header.as_bytes())?;
-        if sync {
-            file.sync_all()?;
-        }
-        return Ok((file, header.len() as u64));
-    }
-    file.seek(SeekFrom::End(-1))?;
-    let mut last = [0u8; 1];
-    file.read_exact(&mut last)?;
-    if last[0] != b'\n' {
-        file.write_all(b"\n")?;
-        len += 1;
-    }
-    Ok((file, len))
 }
 
 /// Leases passed at once from the parsing thread to the indexing one.
