@@ -65,7 +65,6 @@
 
 use std::collections::{btree_map, hash_map, BTreeMap, BTreeSet, HashMap};
 use std::fs::{self, File};
-use std::hash::BuildHasher;
 use std::io::{BufWriter, Write};
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::Bound;
@@ -78,10 +77,12 @@ use crate::csv::{self, LeaseRow, LookupRef, Schema};
 use crate::{Block4, Lease4, Lease6, LeaseError, LeaseState, LeaseStore, LeaseType6};
 
 mod fileset;
+mod lookup;
 mod snapshot;
 mod stored;
 
 use fileset::{exists, io_err, open_append, open_append_mode, snapshot_failed, sync_dir, Files};
+use lookup::LookupIndex;
 
 pub use stored::{Stored4, Stored6, StoredLease};
 
@@ -144,78 +145,6 @@ pub struct CompactStats {
     pub recovered: bool,
     /// Wall time of the whole compaction.
     pub elapsed: Duration,
-}
-
-/// Secondary key ([`LookupRef`]) -> the slots of the leases that have it.
-/// Only 32 bits of a hash of the key are kept: a lookup checks each
-/// candidate's own keys, so a collision costs a comparison, never a wrong
-/// answer (with 16 M keys, about one key in 250 shares its hash). Nearly
-/// every key has one lease, kept in `first` (8 bytes an entry, half of
-/// what a 64-bit hash takes with its padding: the biggest table after the
-/// leases); a key's further leases (and those of a colliding key) are in
-/// `more`.
-#[derive(Default)]
-struct LookupIndex {
-    /// foldhash (seeded per process) is several times faster than std's
-    /// SipHash on these short keys; it dominated loading a big lease file.
-    hasher: foldhash::fast::RandomState,
-    first: HashMap<u32, u32, foldhash::fast::RandomState>,
-    more: HashMap<u32, Vec<u32>, foldhash::fast::RandomState>,
-}
-
-impl LookupIndex {
-    fn hash(&self, lookup: LookupRef<'_>) -> u32 {
-        // The high half: foldhash mixes best there.
-        (self.hasher.hash_one(lookup) >> 32) as u32
-    }
-
-    fn reserve(&mut self, keys: usize) {
-        self.first.reserve(keys);
-    }
-
-    fn add(&mut self, lookup: LookupRef<'_>, slot: u32) {
-        let hash = self.hash(lookup);
-        match self.first.entry(hash) {
-            hash_map::Entry::Vacant(e) => {
-                e.insert(slot);
-            }
-            hash_map::Entry::Occupied(e) if *e.get() == slot => {}
-            hash_map::Entry::Occupied(_) => {
-                let more = self.more.entry(hash).or_default();
-                if !more.contains(&slot) {
-                    more.push(slot);
-                }
-            }
-        }
-    }
-
-    fn remove(&mut self, lookup: LookupRef<'_>, slot: u32) {
-        let hash = self.hash(lookup);
-        let Some(first) = self.first.get_mut(&hash) else {
-            return;
-        };
-        let more = self.more.get_mut(&hash);
-        if *first == slot {
-            match more.and_then(Vec::pop) {
-                Some(next) => *first = next,
-                None => {
-                    self.first.remove(&hash);
-                }
-            }
-        } else if let Some(more) = more {
-            more.retain(|s| *s != slot);
-        }
-        if self.more.get(&hash).is_some_and(Vec::is_empty) {
-            self.more.remove(&hash);
-        }
-    }
-
-    /// The slots of the leases that may have this key.
-    fn get(&self, lookup: LookupRef<'_>) -> impl Iterator<Item = u32> + '_ {
-        let hash = self.hash(lookup);
-        let more = self.more.get(&hash).into_iter().flatten().copied();
-        self.first.get(&hash).copied().into_iter().chain(more)
-    }
 }
 
 /// The in-memory indexes. Every lease is in `slots`, in its compact form
@@ -633,7 +562,11 @@ impl<L: LeaseRow> MemfileStore<L> {
                 }
                 stats.files.push(source);
             }
-            index.index_expiry();
+            // A snapshot builds them itself (the journal after it then
+            // keeps them up to date as it is applied).
+            if index.expiry_deferred {
+                index.index_expiry();
+            }
             let (file, len) = open_append(path, L::HEADER, options.sync).map_err(io_err(path))?;
             journal = Journal::Open { file, len };
         }

@@ -62,6 +62,10 @@ const HEADER_LEN: usize = 96;
 const EDGE: u64 = 4096;
 /// Bytes read from the snapshot at once.
 const CHUNK: usize = 1 << 20;
+/// The longest record a load accepts, so that a corrupt length cannot make
+/// it buffer the whole file before the checksum fails. Far more than any
+/// lease (a lease this long would only make the CSV file be read).
+const MAX_RECORD: usize = 1 << 24;
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
@@ -456,7 +460,7 @@ pub(super) struct Loaded {
 /// `csv`, passing every lease through `check` as the CSV loader would; `extra`
 /// is room to make for the leases of the files loaded after it. `Ok(None)`
 /// when there is no snapshot; `Err` says why it cannot be used, and `index`
-/// must then be thrown away.
+/// must then be thrown away. Builds the expiry sets too.
 pub(super) fn load<L: LeaseRow>(
     path: &Path,
     csv: &Path,
@@ -504,9 +508,9 @@ pub(super) fn load<L: LeaseRow>(
         ));
     }
     index.slots.reserve(count.saturating_add(extra));
-    index.by_lookup.reserve(count.saturating_add(extra));
     let mut build = Build::<L> {
         keys: Vec::with_capacity(count),
+        lookups: Vec::with_capacity(count),
         last: None,
         scratch: None,
         check,
@@ -531,6 +535,9 @@ pub(super) fn load<L: LeaseRow>(
             let mut l = [0u8; 4];
             l.copy_from_slice(len_bytes);
             let len = u32::from_le_bytes(l) as usize;
+            if len > MAX_RECORD {
+                return Err(format!("a record of {len} bytes"));
+            }
             let Some(rec) = buf.get(at + 4..at + 4 + len) else {
                 break;
             };
@@ -554,7 +561,12 @@ pub(super) fn load<L: LeaseRow>(
     if sum.finish() != header.body_sum {
         return Err("checksum mismatch".into());
     }
+    // In this order, so that the expiry sets' sorting buffer is gone before
+    // the lookup table fills (the peak memory of a start-up).
     index.by_key = build.keys.into_iter().collect();
+    index.index_expiry();
+    index.by_lookup.add_all(build.lookups);
+    index.by_lookup.reserve(extra);
     Ok(Some(Loaded {
         records,
         discarded: build.discarded,
@@ -566,6 +578,9 @@ struct Build<'c, L: LeaseRow> {
     /// Key -> slot, in key order: `by_key` is built from it at the end,
     /// in one pass (full nodes).
     keys: Vec<(L::Key, u32)>,
+    /// (hash, slot) of every secondary key, added to the lookup table at
+    /// the end in one ordered pass ([`super::LookupIndex::add_all`]).
+    lookups: Vec<(u32, u32)>,
     last: Option<L::Key>,
     /// The row the load check looks at, refilled for each lease.
     scratch: Option<L>,
@@ -600,15 +615,10 @@ impl<L: LeaseRow> Build<'_, L> {
             return Ok(());
         }
         let slot = u32::try_from(index.slots.len()).map_err(|_| "too many leases".to_string())?;
-        let by_lookup = &mut index.by_lookup;
-        lease.for_each_lookup(|lookup| by_lookup.add(lookup, slot));
+        let (by_lookup, lookups) = (&index.by_lookup, &mut self.lookups);
+        lease.for_each_lookup(|lookup| lookups.push((by_lookup.hash(lookup), slot)));
         if let Some(b) = L::block(key) {
             *index.blocks.entry(b).or_insert(0) += 1;
-        }
-        if !index.expiry_deferred {
-            index
-                .expiry_set(lease.state())
-                .insert((lease.expire(), key));
         }
         index.slots.push(Some(lease));
         self.keys.push((key, slot));
