@@ -168,10 +168,12 @@ struct Index<L: LeaseRow> {
     active_by_expire: BTreeSet<(u64, L::Key)>,
     /// ExpiredReclaimed leases by expiry, for `flush_reclaimed`.
     reclaimed_by_expire: BTreeSet<(u64, L::Key)>,
-    /// While loading files, the expiry sets are left empty and built once
-    /// at the end ([`Index::index_expiry`]): a million inserts in expiry
-    /// order (random, in a real file) took a quarter of the load.
-    expiry_deferred: bool,
+    /// While loading files, the expiry sets and the lookup table are left
+    /// empty and built once at the end ([`Index::build_deferred`]): a
+    /// million inserts in expiry order (random, in a real file) took a
+    /// quarter of the load, and a million inserts into the lookup table,
+    /// each a cache miss, more than half of a load from the snapshot.
+    deferred: bool,
 }
 
 impl<L: LeaseRow> Default for Index<L> {
@@ -184,7 +186,7 @@ impl<L: LeaseRow> Default for Index<L> {
             by_lookup: LookupIndex::default(),
             active_by_expire: BTreeSet::new(),
             reclaimed_by_expire: BTreeSet::new(),
-            expiry_deferred: false,
+            deferred: false,
         }
     }
 }
@@ -194,16 +196,33 @@ impl<L: LeaseRow> Index<L> {
     /// file does not grow (and rehash) the tables step by step.
     fn reserve(&mut self, leases: usize) {
         self.slots.reserve(leases);
-        self.by_lookup.reserve(leases);
     }
 
     fn len(&self) -> usize {
         self.by_key.len()
     }
 
-    /// Leaves the expiry sets alone until [`Index::index_expiry`].
-    fn defer_expiry(&mut self) {
-        self.expiry_deferred = true;
+    /// Leaves the expiry sets and the lookup table alone until
+    /// [`Index::build_deferred`].
+    fn defer(&mut self) {
+        self.deferred = true;
+    }
+
+    /// Builds the expiry sets and then the lookup table from every stored
+    /// lease at once (in this order, so that the expiry sets' sorting
+    /// buffer is gone before the table fills: the peak memory of a
+    /// start-up).
+    fn build_deferred(&mut self) {
+        self.index_expiry();
+        let mut lookups = Vec::with_capacity(self.len());
+        let by_lookup = &self.by_lookup;
+        for (slot, lease) in self.slots.iter().enumerate() {
+            if let (Some(lease), Ok(slot)) = (lease, u32::try_from(slot)) {
+                lease.for_each_lookup(|lookup| lookups.push((by_lookup.hash(lookup), slot)));
+            }
+        }
+        self.by_lookup.add_all(lookups);
+        self.deferred = false;
     }
 
     /// Builds the expiry sets from every stored lease at once: sorted, then
@@ -223,7 +242,6 @@ impl<L: LeaseRow> Index<L> {
         reclaimed.sort_unstable();
         self.active_by_expire = active.into_iter().collect();
         self.reclaimed_by_expire = reclaimed.into_iter().collect();
-        self.expiry_deferred = false;
     }
 
     fn stored(&self, slot: u32) -> Option<&L::Stored> {
@@ -297,9 +315,9 @@ impl<L: LeaseRow> Index<L> {
                 slot
             }
         };
-        let by_lookup = &mut self.by_lookup;
-        lease.for_each_lookup(|lookup| by_lookup.add(lookup, slot));
-        if !self.expiry_deferred {
+        if !self.deferred {
+            let by_lookup = &mut self.by_lookup;
+            lease.for_each_lookup(|lookup| by_lookup.add(lookup, slot));
             self.expiry_set(lease.state()).insert((lease.expire(), key));
         }
         if let Some(place) = self.slots.get_mut(slot as usize) {
@@ -311,9 +329,9 @@ impl<L: LeaseRow> Index<L> {
     /// out of `by_key`).
     fn unlink(&mut self, slot: u32) -> Option<L::Stored> {
         let old = self.slots.get_mut(slot as usize)?.take()?;
-        let by_lookup = &mut self.by_lookup;
-        old.for_each_lookup(|lookup| by_lookup.remove(lookup, slot));
-        if !self.expiry_deferred {
+        if !self.deferred {
+            let by_lookup = &mut self.by_lookup;
+            old.for_each_lookup(|lookup| by_lookup.remove(lookup, slot));
             self.expiry_set(old.state())
                 .remove(&(old.expire(), old.key()));
         }
@@ -525,7 +543,7 @@ impl<L: LeaseRow> MemfileStore<L> {
                     .sum();
                 usize::try_from(bytes / ROW_BYTES).unwrap_or(0)
             };
-            index.defer_expiry();
+            index.defer();
             let mut rest = &sources[..];
             if let Some((first, after)) = sources
                 .split_first()
@@ -544,7 +562,7 @@ impl<L: LeaseRow> MemfileStore<L> {
                     Err(why) => {
                         tracing::info!(path = %snap.display(), reason = %why, "lease snapshot not used: loading the CSV files");
                         index = Index::default();
-                        index.defer_expiry();
+                        index.defer();
                     }
                 }
             }
@@ -562,11 +580,7 @@ impl<L: LeaseRow> MemfileStore<L> {
                 }
                 stats.files.push(source);
             }
-            // A snapshot builds them itself (the journal after it then
-            // keeps them up to date as it is applied).
-            if index.expiry_deferred {
-                index.index_expiry();
-            }
+            index.build_deferred();
             let (file, len) = open_append(path, L::HEADER, options.sync).map_err(io_err(path))?;
             journal = Journal::Open { file, len };
         }

@@ -30,10 +30,6 @@ impl LookupIndex {
         (self.hasher.hash_one(lookup) >> 32) as u32
     }
 
-    pub(super) fn reserve(&mut self, keys: usize) {
-        self.first.reserve(keys);
-    }
-
     pub(super) fn add(&mut self, lookup: LookupRef<'_>, slot: u32) {
         self.add_hashed(self.hash(lookup), slot);
     }

@@ -460,7 +460,8 @@ pub(super) struct Loaded {
 /// `csv`, passing every lease through `check` as the CSV loader would; `extra`
 /// is room to make for the leases of the files loaded after it. `Ok(None)`
 /// when there is no snapshot; `Err` says why it cannot be used, and `index`
-/// must then be thrown away. Builds the expiry sets too.
+/// must then be thrown away. Like a CSV file, it leaves the expiry sets and
+/// the lookup table to `Index::build_deferred` (`index` must be deferred).
 pub(super) fn load<L: LeaseRow>(
     path: &Path,
     csv: &Path,
@@ -495,8 +496,8 @@ pub(super) fn load<L: LeaseRow>(
             csv.display()
         ));
     }
-    if !index.slots.is_empty() {
-        return Err("the snapshot must be loaded first".into());
+    if !index.slots.is_empty() || !index.deferred {
+        return Err("the snapshot must be loaded first, into a deferred index".into());
     }
     let count = usize::try_from(header.count).map_err(|_| "too many leases".to_string())?;
     // A corrupt count must not reserve unbounded memory: every record
@@ -510,7 +511,6 @@ pub(super) fn load<L: LeaseRow>(
     index.slots.reserve(count.saturating_add(extra));
     let mut build = Build::<L> {
         keys: Vec::with_capacity(count),
-        lookups: Vec::with_capacity(count),
         last: None,
         scratch: None,
         check,
@@ -561,12 +561,7 @@ pub(super) fn load<L: LeaseRow>(
     if sum.finish() != header.body_sum {
         return Err("checksum mismatch".into());
     }
-    // In this order, so that the expiry sets' sorting buffer is gone before
-    // the lookup table fills (the peak memory of a start-up).
     index.by_key = build.keys.into_iter().collect();
-    index.index_expiry();
-    index.by_lookup.add_all(build.lookups);
-    index.by_lookup.reserve(extra);
     Ok(Some(Loaded {
         records,
         discarded: build.discarded,
@@ -578,9 +573,6 @@ struct Build<'c, L: LeaseRow> {
     /// Key -> slot, in key order: `by_key` is built from it at the end,
     /// in one pass (full nodes).
     keys: Vec<(L::Key, u32)>,
-    /// (hash, slot) of every secondary key, added to the lookup table at
-    /// the end in one ordered pass ([`super::LookupIndex::add_all`]).
-    lookups: Vec<(u32, u32)>,
     last: Option<L::Key>,
     /// The row the load check looks at, refilled for each lease.
     scratch: Option<L>,
@@ -615,8 +607,6 @@ impl<L: LeaseRow> Build<'_, L> {
             return Ok(());
         }
         let slot = u32::try_from(index.slots.len()).map_err(|_| "too many leases".to_string())?;
-        let (by_lookup, lookups) = (&index.by_lookup, &mut self.lookups);
-        lease.for_each_lookup(|lookup| lookups.push((by_lookup.hash(lookup), slot)));
         if let Some(b) = L::block(key) {
             *index.blocks.entry(b).or_insert(0) += 1;
         }
