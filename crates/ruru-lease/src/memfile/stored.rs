@@ -83,11 +83,12 @@ impl SmallBytes {
     }
 }
 
-/// A DHCPv4 lease's two identifiers, the hardware address and the optional
-/// client identifier, kept together: inline when they fit in
+/// What a DHCPv4 lease holds beside its fixed-size fields: the hardware
+/// address, the optional client identifier and the text columns, in one
+/// 32-byte value. The identifiers are inline when they fit in
 /// [`Ids4::INLINE`] bytes together (a MAC address and a client ID made of
-/// it take 13), otherwise boxed. 32 bytes where two [`SmallBytes`] take 48,
-/// which makes a [`Stored4`] 64 bytes instead of 80.
+/// it take 13), boxed with the text otherwise. Two [`SmallBytes`] and the
+/// text box took 56 bytes: a [`Stored4`] is 56 bytes instead of 80.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ids4 {
     Inline {
@@ -95,19 +96,25 @@ pub enum Ids4 {
         /// The client ID's length, [`Ids4::NO_CLIENT_ID`] for none.
         cid_len: u8,
         bytes: [u8; Ids4::INLINE],
+        text: Option<Box<Text>>,
     },
     Heap(Box<HeapIds4>),
 }
 
-/// [`Ids4`] too long to keep inline: hardware address, client ID.
+/// [`Ids4`] too long to keep inline: hardware address, client ID, text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HeapIds4(Box<[u8]>, Option<Box<[u8]>>);
+pub struct HeapIds4 {
+    hwaddr: Box<[u8]>,
+    client_id: Option<Box<[u8]>>,
+    text: Option<Box<Text>>,
+}
 
 impl Ids4 {
-    pub const INLINE: usize = 29;
+    /// What fits beside the tag, the two lengths and the text pointer.
+    pub const INLINE: usize = 21;
     const NO_CLIENT_ID: u8 = u8::MAX;
 
-    pub fn new(hwaddr: &[u8], client_id: Option<&[u8]>) -> Self {
+    pub fn new(hwaddr: &[u8], client_id: Option<&[u8]>, text: Option<Box<Text>>) -> Self {
         let cid = client_id.unwrap_or_default();
         let fits = hwaddr.len() + cid.len() <= Self::INLINE;
         match (u8::try_from(hwaddr.len()), u8::try_from(cid.len())) {
@@ -124,16 +131,21 @@ impl Ids4 {
                     hw_len,
                     cid_len,
                     bytes,
+                    text,
                 }
             }
-            _ => Ids4::Heap(Box::new(HeapIds4(hwaddr.into(), client_id.map(Into::into)))),
+            _ => Ids4::Heap(Box::new(HeapIds4 {
+                hwaddr: hwaddr.into(),
+                client_id: client_id.map(Into::into),
+                text,
+            })),
         }
     }
 
     pub fn hwaddr(&self) -> &[u8] {
         match self {
             Ids4::Inline { hw_len, bytes, .. } => &bytes[..usize::from(*hw_len)],
-            Ids4::Heap(b) => &b.0,
+            Ids4::Heap(h) => &h.hwaddr,
         }
     }
 
@@ -144,11 +156,19 @@ impl Ids4 {
                 hw_len,
                 cid_len,
                 bytes,
+                ..
             } => {
                 let at = usize::from(*hw_len);
                 bytes.get(at..at + usize::from(*cid_len))
             }
-            Ids4::Heap(b) => b.1.as_deref(),
+            Ids4::Heap(h) => h.client_id.as_deref(),
+        }
+    }
+
+    pub fn text(&self) -> &Option<Box<Text>> {
+        match self {
+            Ids4::Inline { text, .. } => text,
+            Ids4::Heap(h) => &h.text,
         }
     }
 }
@@ -240,8 +260,8 @@ pub struct Stored4 {
     /// `FQDN_FWD` | `FQDN_REV`.
     flags: u8,
     state: LeaseState,
+    /// Hardware address, client ID, text.
     ids: Ids4,
-    text: Option<Box<Text>>,
 }
 
 impl StoredLease for Stored4 {
@@ -255,8 +275,11 @@ impl StoredLease for Stored4 {
             subnet_id: l.subnet_id,
             flags: flags(l.fqdn_fwd, l.fqdn_rev),
             state: l.state,
-            ids: Ids4::new(&l.hwaddr, l.client_id.as_deref()),
-            text: text(l.hostname, l.user_context),
+            ids: Ids4::new(
+                &l.hwaddr,
+                l.client_id.as_deref(),
+                text(l.hostname, l.user_context),
+            ),
         }
     }
 
@@ -296,7 +319,7 @@ impl StoredLease for Stored4 {
         l.fqdn_fwd = self.flags & FQDN_FWD != 0;
         l.fqdn_rev = self.flags & FQDN_REV != 0;
         l.state = self.state;
-        fill_text(&self.text, &mut l.hostname, &mut l.user_context);
+        fill_text(self.ids.text(), &mut l.hostname, &mut l.user_context);
     }
 
     fn key(&self) -> Ipv4Addr {
@@ -321,7 +344,7 @@ impl StoredLease for Stored4 {
             && self.state == l.state
             && self.ids.hwaddr() == l.hwaddr.as_slice()
             && self.ids.client_id() == l.client_id.as_deref()
-            && text_matches(&self.text, &l.hostname, &l.user_context)
+            && text_matches(self.ids.text(), &l.hostname, &l.user_context)
     }
 
     const FAMILY_CODE: u8 = 4;
@@ -337,7 +360,7 @@ impl StoredLease for Stored4 {
         out.push(state_code(self.state));
         put_bytes(out, self.ids.hwaddr());
         put_opt_bytes(out, self.ids.client_id());
-        put_text(out, &self.text);
+        put_text(out, self.ids.text());
     }
 
     fn get_snapshot(r: &mut Reader<'_>) -> Result<Self, Corrupt> {
@@ -348,8 +371,8 @@ impl StoredLease for Stored4 {
             subnet_id: r.u32()?,
             flags: get_flags(r)?,
             state: get_state(r)?,
-            ids: Ids4::new(r.bytes()?, r.opt_bytes()?),
-            text: get_text(r)?,
+            // In the record's order: the arguments are read left to right.
+            ids: Ids4::new(r.bytes()?, r.opt_bytes()?, get_text(r)?),
         })
     }
 
@@ -557,7 +580,7 @@ mod tests {
         assert_eq!(std::mem::size_of::<SmallBytes>(), 24);
         assert_eq!(std::mem::size_of::<Option<SmallBytes>>(), 24);
         assert_eq!(std::mem::size_of::<Ids4>(), 32);
-        assert!(std::mem::size_of::<Option<Stored4>>() <= 64);
+        assert!(std::mem::size_of::<Option<Stored4>>() <= 56);
         assert!(std::mem::size_of::<Option<Stored6>>() <= 112);
     }
 
@@ -575,9 +598,11 @@ mod tests {
             ] {
                 let hwaddr: Vec<u8> = (0..hw).map(|i| i as u8 + 1).collect();
                 let client_id: Option<Vec<u8>> = cid.map(|n| (0..n).map(|i| !(i as u8)).collect());
-                let ids = Ids4::new(&hwaddr, client_id.as_deref());
+                let t = text(format!("h{hw}"), String::new());
+                let ids = Ids4::new(&hwaddr, client_id.as_deref(), t.clone());
                 assert_eq!(ids.hwaddr(), &hwaddr[..]);
                 assert_eq!(ids.client_id(), client_id.as_deref());
+                assert_eq!(ids.text(), &t);
                 let inline = hw + cid.unwrap_or(0) <= Ids4::INLINE;
                 assert_eq!(matches!(ids, Ids4::Inline { .. }), inline, "{hw} {cid:?}");
             }
