@@ -152,6 +152,50 @@ pub struct CompactStats {
     pub elapsed: Duration,
 }
 
+/// An entry of the expiry sets: expiry time, then key (their order). Packed
+/// to 4-byte alignment, a DHCPv4 entry takes 12 bytes where `(u64,
+/// Ipv4Addr)` takes 16 with its padding: 4 MiB less per million leases in
+/// the sets, and as much in the buffer they are built from at start-up.
+#[derive(Clone, Copy)]
+#[repr(C, packed(4))]
+struct Expiry<K: Copy> {
+    expire: u64,
+    key: K,
+}
+
+impl<K: Copy + Ord> Expiry<K> {
+    fn new(expire: u64, key: K) -> Self {
+        Expiry { expire, key }
+    }
+    // By value: a packed field cannot be borrowed.
+    fn expire(self) -> u64 {
+        self.expire
+    }
+    fn key(self) -> K {
+        self.key
+    }
+}
+
+impl<K: Copy + Ord> Ord for Expiry<K> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.expire(), self.key()).cmp(&(other.expire(), other.key()))
+    }
+}
+
+impl<K: Copy + Ord> PartialOrd for Expiry<K> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<K: Copy + Ord> PartialEq for Expiry<K> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl<K: Copy + Ord> Eq for Expiry<K> {}
+
 /// The in-memory indexes. Every lease is in `slots`, in its compact form
 /// ([`StoredLease`]), at a slot that does not change while it is stored;
 /// the maps hold keys and slot numbers only.
@@ -170,9 +214,9 @@ struct Index<L: LeaseRow> {
     by_lookup: LookupIndex,
     /// Default and Declined leases by expiry: reclamation candidates, so
     /// `expired` is a range scan.
-    active_by_expire: BTreeSet<(u64, L::Key)>,
+    active_by_expire: BTreeSet<Expiry<L::Key>>,
     /// ExpiredReclaimed leases by expiry, for `flush_reclaimed`.
-    reclaimed_by_expire: BTreeSet<(u64, L::Key)>,
+    reclaimed_by_expire: BTreeSet<Expiry<L::Key>>,
     /// While loading files, the expiry sets and the lookup table are left
     /// empty and built once at the end ([`Index::build_deferred`]): a
     /// million inserts in expiry order (random, in a real file) took a
@@ -237,7 +281,7 @@ impl<L: LeaseRow> Index<L> {
         let mut active = Vec::new();
         let mut reclaimed = Vec::new();
         for lease in self.slots.iter().flatten() {
-            let entry = (lease.expire(), lease.key());
+            let entry = Expiry::new(lease.expire(), lease.key());
             match lease.state() {
                 LeaseState::ExpiredReclaimed => reclaimed.push(entry),
                 LeaseState::Default | LeaseState::Declined => active.push(entry),
@@ -287,7 +331,7 @@ impl<L: LeaseRow> Index<L> {
         self.by_key.values().filter_map(|slot| self.stored(*slot))
     }
 
-    fn expiry_set(&mut self, state: LeaseState) -> &mut BTreeSet<(u64, L::Key)> {
+    fn expiry_set(&mut self, state: LeaseState) -> &mut BTreeSet<Expiry<L::Key>> {
         match state {
             LeaseState::ExpiredReclaimed => &mut self.reclaimed_by_expire,
             LeaseState::Default | LeaseState::Declined => &mut self.active_by_expire,
@@ -323,7 +367,8 @@ impl<L: LeaseRow> Index<L> {
         if !self.deferred {
             let by_lookup = &mut self.by_lookup;
             lease.for_each_lookup(|lookup| by_lookup.add(lookup, slot));
-            self.expiry_set(lease.state()).insert((lease.expire(), key));
+            self.expiry_set(lease.state())
+                .insert(Expiry::new(lease.expire(), key));
         }
         if let Some(place) = self.slots.get_mut(slot as usize) {
             *place = Some(lease);
@@ -338,7 +383,7 @@ impl<L: LeaseRow> Index<L> {
             let by_lookup = &mut self.by_lookup;
             old.for_each_lookup(|lookup| by_lookup.remove(lookup, slot));
             self.expiry_set(old.state())
-                .remove(&(old.expire(), old.key()));
+                .remove(&Expiry::new(old.expire(), old.key()));
         }
         Some(old)
     }
@@ -901,9 +946,9 @@ impl<L: LeaseRow> MemfileStore<L> {
         index
             .active_by_expire
             .iter()
-            .take_while(|(expire, _)| *expire <= now)
+            .take_while(|e| e.expire() <= now)
             .take(limit)
-            .filter_map(|(_, k)| index.get(k).map(StoredLease::to_row))
+            .filter_map(|e| index.get(&e.key()).map(StoredLease::to_row))
             .collect()
     }
 
@@ -913,14 +958,15 @@ impl<L: LeaseRow> MemfileStore<L> {
             let index = self.read();
             let mut keys = Vec::new();
             let mut rows = String::new();
-            for (_, key) in index
+            for key in index
                 .reclaimed_by_expire
                 .iter()
-                .take_while(|(expire, _)| *expire < older_than)
+                .take_while(|e| e.expire() < older_than)
+                .map(|e| e.key())
             {
-                if let Some(lease) = index.get(key) {
+                if let Some(lease) = index.get(&key) {
                     rows.push_str(&row(&lease.to_row().deletion()));
-                    keys.push(*key);
+                    keys.push(key);
                 }
             }
             (keys, rows)

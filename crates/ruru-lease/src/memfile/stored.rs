@@ -581,6 +581,8 @@ mod tests {
         assert_eq!(std::mem::size_of::<Option<SmallBytes>>(), 24);
         assert_eq!(std::mem::size_of::<Ids4>(), 32);
         assert!(std::mem::size_of::<Option<Stored4>>() <= 56);
+        assert_eq!(std::mem::size_of::<super::super::Expiry<Ipv4Addr>>(), 12);
+        assert_eq!(std::mem::size_of::<super::super::Expiry<Ipv6Addr>>(), 24);
         assert!(std::mem::size_of::<Option<Stored6>>() <= 112);
     }
 
