@@ -668,7 +668,11 @@ fn lease_file_compaction_keeps_leases() {
     srv.stop();
     srv.log.lock().unwrap().clear();
     srv.spawn();
-    assert!(srv.log_text().contains("lease snapshot loaded"), "{}", srv.log_text());
+    assert!(
+        srv.log_text().contains("lease snapshot loaded"),
+        "{}",
+        srv.log_text()
+    );
     assert_eq!(relay.exchange(&c.discover()).unwrap().yiaddr(), a);
     assert_eq!(relay.exchange(&d.discover()).unwrap().yiaddr(), b);
     // Kea's LFC or an operator rewrites .2: the snapshot stands for it no
@@ -680,7 +684,11 @@ fn lease_file_compaction_keeps_leases() {
     std::fs::write(&two, text).unwrap();
     srv.log.lock().unwrap().clear();
     srv.spawn();
-    assert!(srv.log_text().contains("lease snapshot not used"), "{}", srv.log_text());
+    assert!(
+        srv.log_text().contains("lease snapshot not used"),
+        "{}",
+        srv.log_text()
+    );
     assert_eq!(relay.exchange(&c.discover()).unwrap().yiaddr(), a);
     assert_eq!(relay.exchange(&d.discover()).unwrap().yiaddr(), b);
 }
