@@ -13,12 +13,15 @@ the median (min-max) is printed, with the peak RSS (VmHWM) of the server.
 Scenarios:
 - leases-1m: 1,000,000 leases in a Kea-format lease file (one /8 subnet);
   time from exec to "ruru ready" (the file is read, checked and indexed,
-  statistics recounted), and RSS.
+  statistics recounted), and RSS. Then once more after a lease file
+  cleanup (LFC, `lfc-interval` 1 for one run): the restart reads ruru's
+  binary snapshot (`leases4.csv.ruru-snapshot`) instead of `leases4.csv.2`.
 - pool-8: an empty /8 pool (16.7 M addresses): start-up time and RSS (no
   per-address structure may be built at start), then the cost of DORA-less
   allocation is not measured here (see the note in bench/README.md).
 - pool-8-99: the /8 pool with 99% of its addresses leased (16.6 M leases,
-  the free ones spread evenly): start-up time and RSS. Not in the default
+  the free ones spread evenly): start-up time and RSS, from the CSV file
+  and, after an LFC, from the snapshot. Not in the default
   list (the file is 1.3 GB and takes minutes to write); run it by name.
 - subnets-10k: 10,000 subnets with 10 reservations each (100,000
   reservations): start-up time, then `config-reload` round-trip time
@@ -69,7 +72,9 @@ def start(d, cfg):
     t0 = time.monotonic()
     p = subprocess.Popen([BIN, "serve", "-c", path, "-p", str(free_port()), "-P", str(free_port())],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=d)
+    p.lines = []
     for line in p.stdout:
+        p.lines.append(line)
         if "ruru ready" in line:
             return p, time.monotonic() - t0
     raise SystemExit(f"ruru did not start: {p.wait()}")
@@ -122,14 +127,35 @@ def write_leases(path, offsets):
             f.write(f"{addr},{mac},,3600,{now + 3600},1,0,0,,0,\n")
 
 
-def restarts(name, d, cfg):
+def restarts(name, d, cfg, snapshot=False):
+    """REPEAT starts; with `snapshot`, each must have loaded the binary
+    snapshot (and without, none may have)."""
     times, rss = [], []
     for _ in range(REPEAT):
         p, t = start(d, cfg)
         times.append(t)
         rss.append(rss_mib(p))
         stop(p)
+        used = any("lease snapshot loaded" in line for line in p.lines)
+        if used != snapshot:
+            raise SystemExit(f"{name}: snapshot used: {used}, expected {snapshot}")
     print(summary(name, times, "s"), f"| peak RSS {statistics.median(rss):.0f} MiB")
+
+
+def compact_once(d, cfg):
+    """Runs ruru with `lfc-interval` 1 until its first lease file cleanup is
+    done: the leases are then in leases4.csv.2 and its snapshot."""
+    cfg = json.loads(json.dumps(cfg))
+    cfg["Dhcp4"]["lease-database"]["lfc-interval"] = 1
+    p, _ = start(d, cfg)
+    for line in p.stdout:
+        if "lease file compacted" in line:
+            break
+        if "compaction failed" in line:
+            raise SystemExit(line)
+    stop(p)
+    if not os.path.exists(os.path.join(d, "leases4.csv.ruru-snapshot")):
+        raise SystemExit("no snapshot after the lease file cleanup")
 
 
 def leases_1m():
@@ -137,7 +163,9 @@ def leases_1m():
         write_leases(os.path.join(d, "leases4.csv"), range(1, 1_000_001))
         cfg = base_config(d, [{"id": 1, "subnet": "10.0.0.0/8",
                                "pools": [{"pool": "10.0.0.1 - 10.255.255.254"}]}])
-        restarts("leases-1m start-up (1,000,000 leases)", d, cfg)
+        restarts("leases-1m start-up (1,000,000 leases, CSV)", d, cfg)
+        compact_once(d, cfg)
+        restarts("leases-1m restart after LFC (snapshot)", d, cfg, snapshot=True)
 
 
 def pool_8_99():
@@ -149,7 +177,9 @@ def pool_8_99():
                      (i for i in range(1, 0xFFFFFF) if i % 100 != 50))
         cfg = base_config(d, [{"id": 1, "subnet": "10.0.0.0/8",
                                "pools": [{"pool": "10.0.0.1 - 10.255.255.254"}]}])
-        restarts("pool-8-99 start-up (/8 pool, 16.6 M leases: 99%)", d, cfg)
+        restarts("pool-8-99 start-up (/8 pool, 16.6 M leases: 99%, CSV)", d, cfg)
+        compact_once(d, cfg)
+        restarts("pool-8-99 restart after LFC (snapshot)", d, cfg, snapshot=True)
 
 
 def pool_8():

@@ -656,9 +656,41 @@ fn lease_file_compaction_keeps_leases() {
         srv.path("leases4.csv.2").exists(),
         "compacted file (Kea names it .2)"
     );
+    assert!(srv.path("leases4.csv.ruru-snapshot").exists());
+    // No more compactions (one may still be under way): the next lease is
+    // journaled after the snapshot.
+    std::fs::write(&srv.config, &cfg).unwrap();
+    srv.signal("-HUP");
+    assert!(srv.wait_log("configuration applied", Duration::from_secs(5)));
+    std::thread::sleep(Duration::from_millis(1500));
+    let mut d = Client::new(96, relay.addr);
+    let b = d.dora(&relay);
     srv.stop();
+    srv.log.lock().unwrap().clear();
     srv.spawn();
+    assert!(
+        srv.log_text().contains("lease snapshot loaded"),
+        "{}",
+        srv.log_text()
+    );
     assert_eq!(relay.exchange(&c.discover()).unwrap().yiaddr(), a);
+    assert_eq!(relay.exchange(&d.discover()).unwrap().yiaddr(), b);
+    // Kea's LFC or an operator rewrites .2: the snapshot stands for it no
+    // more, and the CSV files are read.
+    srv.stop();
+    let two = srv.path("leases4.csv.2");
+    let text = std::fs::read(&two).unwrap();
+    std::fs::remove_file(&two).unwrap();
+    std::fs::write(&two, text).unwrap();
+    srv.log.lock().unwrap().clear();
+    srv.spawn();
+    assert!(
+        srv.log_text().contains("lease snapshot not used"),
+        "{}",
+        srv.log_text()
+    );
+    assert_eq!(relay.exchange(&c.discover()).unwrap().yiaddr(), a);
+    assert_eq!(relay.exchange(&d.discover()).unwrap().yiaddr(), b);
 }
 
 #[test]

@@ -18,10 +18,15 @@
 //! - `<name>.2`: the result of the previous compaction (Kea's "previous").
 //! - `<name>.output`: a snapshot being written; ignored when loading.
 //! - `<name>.completed`: a finished snapshot not yet moved to `.2`.
+//! - `<name>.ruru-snapshot` (ruru's own, Kea ignores it): the leases of
+//!   `.completed`/`.2` in binary form, written by compaction beside
+//!   `.output`; at start-up it replaces the CSV file it stands for when
+//!   it checks out, and is ignored otherwise (module `snapshot`).
 //!
 //! Loading follows Kea's `Memfile_LeaseMgr::loadLeasesFromFiles`:
 //! `<name>.completed` if it exists, otherwise `<name>.2` then `<name>.1`;
-//! then always `<name>`. Later rows replace earlier ones for an address
+//! then always `<name>`. The first of those (`.completed` or `.2`) is read
+//! from the snapshot when it stands for it. Later rows replace earlier ones for an address
 //! (the key, in both files); a row with `valid_lifetime` 0 removes the
 //! address.
 //!
@@ -32,8 +37,9 @@
 //!    the journal lock briefly, rename `<name>` to `.1` and start a fresh
 //!    `<name>` with a header;
 //! 3. with no lock held across it, write a snapshot of the in-memory leases to
-//!    `.output` (read in chunks under the read lock), fsync, rename it to
-//!    `.completed`;
+//!    `.output` (read in chunks under the read lock), and the same leases to
+//!    `<name>.ruru-snapshot.output`; fsync both, rename the binary one to
+//!    `<name>.ruru-snapshot`, then `.output` to `.completed`;
 //! 4. remove `.2` and `.1`, rename `.completed` to `.2`.
 //!
 //! Where Kea's `kea-lfc` merges `.2` and `.1` from disk, we snapshot memory,
@@ -51,16 +57,20 @@
 //!
 //! # Memory and start-up
 //! A store may hold millions of leases and must load them quickly at
-//! start-up (issue 8: a million in under 2 s and 300 MB). So the leases
-//! are kept in a compact form (`stored`: identifiers inline, empty text
-//! columns free) in numbered slots, the indexes hold slot numbers and keys,
-//! the secondary-key index holds hashes only, and a lease file is parsed on
-//! a second thread while this one builds the indexes (`load_file`).
+//! start-up (issue 8: a million in under 2 s and 300 MB; issue 22: 16.6 M
+//! in under 5 s, a million in 0.3 s and 120 MiB). So the leases are kept
+//! in a compact form (`stored`: 56 bytes a DHCPv4 lease, identifiers
+//! inline, empty text columns free) in numbered slots, the indexes hold
+//! slot numbers and keys, the secondary-key index holds 32-bit hashes only
+//! (`lookup`), a lease file is parsed on a second thread while this one
+//! stores the leases (`load_file`), the expiry sets and the lookup table
+//! are built once at the end of a load, each in one ordered pass
+//! ([`Index::build_deferred`]), and after a compaction the leases load from
+//! a binary snapshot instead of CSV text (`snapshot`).
 
 use std::collections::{btree_map, hash_map, BTreeMap, BTreeSet, HashMap};
 use std::fs::{self, File};
-use std::hash::BuildHasher;
-use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{BufWriter, Write};
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
@@ -71,7 +81,13 @@ use std::time::{Duration, Instant};
 use crate::csv::{self, LeaseRow, LookupRef, Schema};
 use crate::{Block4, Lease4, Lease6, LeaseError, LeaseState, LeaseStore, LeaseType6};
 
+mod fileset;
+mod lookup;
+mod snapshot;
 mod stored;
+
+use fileset::{exists, io_err, open_append, open_append_mode, snapshot_failed, sync_dir, Files};
+use lookup::LookupIndex;
 
 pub use stored::{Stored4, Stored6, StoredLease};
 
@@ -117,6 +133,9 @@ pub struct LoadStats {
     /// A file had another Kea version's columns, so the files were compacted
     /// at once to rewrite them in ours (Kea runs LFC at start-up for this).
     pub converted: bool,
+    /// The snapshot (`<name>.ruru-snapshot`) loaded in place of the CSV file
+    /// it stands for (the first of `files`), if one was.
+    pub snapshot: Option<PathBuf>,
 }
 
 /// What one [`MemfileStore::compact`] did.
@@ -133,73 +152,49 @@ pub struct CompactStats {
     pub elapsed: Duration,
 }
 
-/// Secondary key ([`LookupRef`]) -> the slots of the leases that have it.
-/// Only a hash of the key is kept: a lookup checks each candidate's own
-/// keys, so a collision costs a comparison, never a wrong answer. Nearly
-/// every key has one lease, kept in `first` (16 bytes an entry); a key's
-/// further leases (and those of a colliding key) are in `more`.
-#[derive(Default)]
-struct LookupIndex {
-    /// foldhash (seeded per process) is several times faster than std's
-    /// SipHash on these short keys; it dominated loading a big lease file.
-    hasher: foldhash::fast::RandomState,
-    first: HashMap<u64, u32, foldhash::fast::RandomState>,
-    more: HashMap<u64, Vec<u32>, foldhash::fast::RandomState>,
+/// An entry of the expiry sets: expiry time, then key (their order). Packed
+/// to 4-byte alignment, a DHCPv4 entry takes 12 bytes where `(u64,
+/// Ipv4Addr)` takes 16 with its padding: 4 MiB less per million leases in
+/// the sets, and as much in the buffer they are built from at start-up.
+#[derive(Clone, Copy)]
+#[repr(C, packed(4))]
+struct Expiry<K: Copy> {
+    expire: u64,
+    key: K,
 }
 
-impl LookupIndex {
-    fn hash(&self, lookup: LookupRef<'_>) -> u64 {
-        self.hasher.hash_one(lookup)
+impl<K: Copy + Ord> Expiry<K> {
+    fn new(expire: u64, key: K) -> Self {
+        Expiry { expire, key }
     }
-
-    fn reserve(&mut self, keys: usize) {
-        self.first.reserve(keys);
+    // By value: a packed field cannot be borrowed.
+    fn expire(self) -> u64 {
+        self.expire
     }
-
-    fn add(&mut self, lookup: LookupRef<'_>, slot: u32) {
-        let hash = self.hash(lookup);
-        match self.first.entry(hash) {
-            hash_map::Entry::Vacant(e) => {
-                e.insert(slot);
-            }
-            hash_map::Entry::Occupied(e) if *e.get() == slot => {}
-            hash_map::Entry::Occupied(_) => {
-                let more = self.more.entry(hash).or_default();
-                if !more.contains(&slot) {
-                    more.push(slot);
-                }
-            }
-        }
-    }
-
-    fn remove(&mut self, lookup: LookupRef<'_>, slot: u32) {
-        let hash = self.hash(lookup);
-        let Some(first) = self.first.get_mut(&hash) else {
-            return;
-        };
-        let more = self.more.get_mut(&hash);
-        if *first == slot {
-            match more.and_then(Vec::pop) {
-                Some(next) => *first = next,
-                None => {
-                    self.first.remove(&hash);
-                }
-            }
-        } else if let Some(more) = more {
-            more.retain(|s| *s != slot);
-        }
-        if self.more.get(&hash).is_some_and(Vec::is_empty) {
-            self.more.remove(&hash);
-        }
-    }
-
-    /// The slots of the leases that may have this key.
-    fn get(&self, lookup: LookupRef<'_>) -> impl Iterator<Item = u32> + '_ {
-        let hash = self.hash(lookup);
-        let more = self.more.get(&hash).into_iter().flatten().copied();
-        self.first.get(&hash).copied().into_iter().chain(more)
+    fn key(self) -> K {
+        self.key
     }
 }
+
+impl<K: Copy + Ord> Ord for Expiry<K> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.expire(), self.key()).cmp(&(other.expire(), other.key()))
+    }
+}
+
+impl<K: Copy + Ord> PartialOrd for Expiry<K> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<K: Copy + Ord> PartialEq for Expiry<K> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl<K: Copy + Ord> Eq for Expiry<K> {}
 
 /// The in-memory indexes. Every lease is in `slots`, in its compact form
 /// ([`StoredLease`]), at a slot that does not change while it is stored;
@@ -219,13 +214,15 @@ struct Index<L: LeaseRow> {
     by_lookup: LookupIndex,
     /// Default and Declined leases by expiry: reclamation candidates, so
     /// `expired` is a range scan.
-    active_by_expire: BTreeSet<(u64, L::Key)>,
+    active_by_expire: BTreeSet<Expiry<L::Key>>,
     /// ExpiredReclaimed leases by expiry, for `flush_reclaimed`.
-    reclaimed_by_expire: BTreeSet<(u64, L::Key)>,
-    /// While loading files, the expiry sets are left empty and built once
-    /// at the end ([`Index::index_expiry`]): a million inserts in expiry
-    /// order (random, in a real file) took a quarter of the load.
-    expiry_deferred: bool,
+    reclaimed_by_expire: BTreeSet<Expiry<L::Key>>,
+    /// While loading files, the expiry sets and the lookup table are left
+    /// empty and built once at the end ([`Index::build_deferred`]): a
+    /// million inserts in expiry order (random, in a real file) took a
+    /// quarter of the load, and a million inserts into the lookup table,
+    /// each a cache miss, more than half of a load from the snapshot.
+    deferred: bool,
 }
 
 impl<L: LeaseRow> Default for Index<L> {
@@ -238,7 +235,7 @@ impl<L: LeaseRow> Default for Index<L> {
             by_lookup: LookupIndex::default(),
             active_by_expire: BTreeSet::new(),
             reclaimed_by_expire: BTreeSet::new(),
-            expiry_deferred: false,
+            deferred: false,
         }
     }
 }
@@ -248,16 +245,33 @@ impl<L: LeaseRow> Index<L> {
     /// file does not grow (and rehash) the tables step by step.
     fn reserve(&mut self, leases: usize) {
         self.slots.reserve(leases);
-        self.by_lookup.reserve(leases);
     }
 
     fn len(&self) -> usize {
         self.by_key.len()
     }
 
-    /// Leaves the expiry sets alone until [`Index::index_expiry`].
-    fn defer_expiry(&mut self) {
-        self.expiry_deferred = true;
+    /// Leaves the expiry sets and the lookup table alone until
+    /// [`Index::build_deferred`].
+    fn defer(&mut self) {
+        self.deferred = true;
+    }
+
+    /// Builds the expiry sets and then the lookup table from every stored
+    /// lease at once (in this order, so that the expiry sets' sorting
+    /// buffer is gone before the table fills: the peak memory of a
+    /// start-up).
+    fn build_deferred(&mut self) {
+        self.index_expiry();
+        let mut lookups = Vec::with_capacity(self.len());
+        let by_lookup = &self.by_lookup;
+        for (slot, lease) in self.slots.iter().enumerate() {
+            if let (Some(lease), Ok(slot)) = (lease, u32::try_from(slot)) {
+                lease.for_each_lookup(|lookup| lookups.push((by_lookup.hash(lookup), slot)));
+            }
+        }
+        self.by_lookup.add_all(lookups);
+        self.deferred = false;
     }
 
     /// Builds the expiry sets from every stored lease at once: sorted, then
@@ -267,7 +281,7 @@ impl<L: LeaseRow> Index<L> {
         let mut active = Vec::new();
         let mut reclaimed = Vec::new();
         for lease in self.slots.iter().flatten() {
-            let entry = (lease.expire(), lease.key());
+            let entry = Expiry::new(lease.expire(), lease.key());
             match lease.state() {
                 LeaseState::ExpiredReclaimed => reclaimed.push(entry),
                 LeaseState::Default | LeaseState::Declined => active.push(entry),
@@ -277,7 +291,6 @@ impl<L: LeaseRow> Index<L> {
         reclaimed.sort_unstable();
         self.active_by_expire = active.into_iter().collect();
         self.reclaimed_by_expire = reclaimed.into_iter().collect();
-        self.expiry_deferred = false;
     }
 
     fn stored(&self, slot: u32) -> Option<&L::Stored> {
@@ -318,7 +331,7 @@ impl<L: LeaseRow> Index<L> {
         self.by_key.values().filter_map(|slot| self.stored(*slot))
     }
 
-    fn expiry_set(&mut self, state: LeaseState) -> &mut BTreeSet<(u64, L::Key)> {
+    fn expiry_set(&mut self, state: LeaseState) -> &mut BTreeSet<Expiry<L::Key>> {
         match state {
             LeaseState::ExpiredReclaimed => &mut self.reclaimed_by_expire,
             LeaseState::Default | LeaseState::Declined => &mut self.active_by_expire,
@@ -351,10 +364,11 @@ impl<L: LeaseRow> Index<L> {
                 slot
             }
         };
-        let by_lookup = &mut self.by_lookup;
-        lease.for_each_lookup(|lookup| by_lookup.add(lookup, slot));
-        if !self.expiry_deferred {
-            self.expiry_set(lease.state()).insert((lease.expire(), key));
+        if !self.deferred {
+            let by_lookup = &mut self.by_lookup;
+            lease.for_each_lookup(|lookup| by_lookup.add(lookup, slot));
+            self.expiry_set(lease.state())
+                .insert(Expiry::new(lease.expire(), key));
         }
         if let Some(place) = self.slots.get_mut(slot as usize) {
             *place = Some(lease);
@@ -365,11 +379,11 @@ impl<L: LeaseRow> Index<L> {
     /// out of `by_key`).
     fn unlink(&mut self, slot: u32) -> Option<L::Stored> {
         let old = self.slots.get_mut(slot as usize)?.take()?;
-        let by_lookup = &mut self.by_lookup;
-        old.for_each_lookup(|lookup| by_lookup.remove(lookup, slot));
-        if !self.expiry_deferred {
+        if !self.deferred {
+            let by_lookup = &mut self.by_lookup;
+            old.for_each_lookup(|lookup| by_lookup.remove(lookup, slot));
             self.expiry_set(old.state())
-                .remove(&(old.expire(), old.key()));
+                .remove(&Expiry::new(old.expire(), old.key()));
         }
         Some(old)
     }
@@ -425,100 +439,6 @@ enum Journal {
     /// The file handle was lost (a failed rotation or a failed cleanup after
     /// a failed write); the next write reopens `<name>`.
     Lost,
-}
-
-/// The file names of one lease file set.
-struct Files {
-    current: PathBuf,
-    input: PathBuf,
-    previous: PathBuf,
-    output: PathBuf,
-    completed: PathBuf,
-}
-
-impl Files {
-    fn new(path: &Path) -> Self {
-        let with = |suffix: &str| {
-            let mut name = path.as_os_str().to_owned();
-            name.push(suffix);
-            PathBuf::from(name)
-        };
-        Files {
-            current: path.to_path_buf(),
-            input: with(".1"),
-            previous: with(".2"),
-            output: with(".output"),
-            completed: with(".completed"),
-        }
-    }
-
-    /// Kea's `kea-lfc` cleanup: remove `.2` and `.1`, rename `.completed`
-    /// to `.2`.
-    fn finish(&self) -> Result<(), LeaseError> {
-        remove_if_exists(&self.previous)?;
-        remove_if_exists(&self.input)?;
-        fs::rename(&self.completed, &self.previous).map_err(io_err(&self.completed))?;
-        sync_dir(&self.current)
-    }
-}
-
-fn io_err(path: &Path) -> impl Fn(io::Error) -> LeaseError + '_ {
-    move |source| LeaseError::Io {
-        path: path.display().to_string(),
-        source,
-    }
-}
-
-fn exists(path: &Path) -> Result<bool, LeaseError> {
-    path.try_exists().map_err(io_err(path))
-}
-
-fn remove_if_exists(path: &Path) -> Result<(), LeaseError> {
-    match fs::remove_file(path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(io_err(path)(e)),
-    }
-}
-
-/// fsyncs the directory holding `path`, so renames and creations survive a
-/// power loss.
-fn sync_dir(path: &Path) -> Result<(), LeaseError> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io_err(dir))
-}
-
-/// Opens `<name>` for appending: creates it with a header when missing or
-/// empty, and ends a torn last line so the next row starts on its own line.
-fn open_append(path: &Path, header: &str, sync: bool) -> io::Result<(File, u64)> {
-    open_append_mode(path, header, sync, crate::files::FILE_MODE)
-}
-
-/// [`open_append`] creating a missing file with `mode`.
-fn open_append_mode(path: &Path, header: &str, sync: bool, mode: u32) -> io::Result<(File, u64)> {
-    let mut file = crate::files::open_append(path, mode)?;
-    let mut len = file.metadata()?.len();
-    if len == 0 {
-        let header = format!("{header}\n");
-        file.write_all(header.as_bytes())?;
-        if sync {
-            file.sync_all()?;
-        }
-        return Ok((file, header.len() as u64));
-    }
-    file.seek(SeekFrom::End(-1))?;
-    let mut last = [0u8; 1];
-    file.read_exact(&mut last)?;
-    if last[0] != b'\n' {
-        file.write_all(b"\n")?;
-        len += 1;
-    }
-    Ok((file, len))
 }
 
 /// Leases passed at once from the parsing thread to the indexing one.
@@ -665,14 +585,41 @@ impl<L: LeaseRow> MemfileStore<L> {
             if exists(&files.current)? {
                 sources.push(files.current.clone());
             }
-            let bytes: u64 = sources
-                .iter()
-                .filter_map(|p| fs::metadata(p).ok())
-                .map(|m| m.len())
-                .sum();
-            index.reserve(usize::try_from(bytes / ROW_BYTES).unwrap_or(0));
-            index.defer_expiry();
-            for source in sources {
+            let rows = |files: &[PathBuf]| {
+                let bytes: u64 = files
+                    .iter()
+                    .filter_map(|p| fs::metadata(p).ok())
+                    .map(|m| m.len())
+                    .sum();
+                usize::try_from(bytes / ROW_BYTES).unwrap_or(0)
+            };
+            index.defer();
+            let mut rest = &sources[..];
+            if let Some((first, after)) = sources
+                .split_first()
+                .filter(|(f, _)| **f == files.completed || **f == files.previous)
+            {
+                let snap = &files.snapshot;
+                match snapshot::load(snap, first, check, &mut index, rows(after)) {
+                    Ok(Some(loaded)) => {
+                        tracing::info!(path = %snap.display(), csv = %first.display(), leases = loaded.records, "lease snapshot loaded");
+                        stats.discarded += loaded.discarded;
+                        stats.files.push(first.clone());
+                        stats.snapshot = Some(snap.clone());
+                        rest = after;
+                    }
+                    Ok(None) => {}
+                    Err(why) => {
+                        tracing::info!(path = %snap.display(), reason = %why, "lease snapshot not used: loading the CSV files");
+                        index = Index::default();
+                        index.defer();
+                    }
+                }
+            }
+            if stats.snapshot.is_none() {
+                index.reserve(rows(&sources));
+            }
+            for source in rest.iter().cloned() {
                 let (read, discarded) =
                     load_file(&source, options.max_row_errors, check, &mut index)?;
                 stats.discarded += discarded;
@@ -683,7 +630,7 @@ impl<L: LeaseRow> MemfileStore<L> {
                 }
                 stats.files.push(source);
             }
-            index.index_expiry();
+            index.build_deferred();
             let (file, len) = open_append(path, L::HEADER, options.sync).map_err(io_err(path))?;
             journal = Journal::Open { file, len };
         }
@@ -816,7 +763,17 @@ impl<L: LeaseRow> MemfileStore<L> {
             stats.rotated = true;
         }
         let mode = crate::files::replacement_mode(path, crate::files::FILE_MODE);
-        stats.leases = self.write_snapshot(&files.output, mode)?;
+        let mut snap = snapshot::Writer::create(&files.snapshot_output, mode)
+            .map_err(|e| snapshot_failed(&files, &e))
+            .ok();
+        stats.leases = self.write_output(&files, mode, &mut snap)?;
+        if let Some(snap) = snap {
+            // Stands for `.output`, which keeps its identity as
+            // `.completed` and `.2`; until then it matches no loaded file.
+            if let Err(e) = snap.finish::<L::Stored>(&files.output, &files.snapshot) {
+                snapshot_failed(&files, &e);
+            }
+        }
         fs::rename(&files.output, &files.completed).map_err(io_err(&files.output))?;
         sync_dir(path)?;
         files.finish()?;
@@ -858,9 +815,17 @@ impl<L: LeaseRow> MemfileStore<L> {
         }
     }
 
-    /// Writes every lease to `output` (header first) and fsyncs it.
-    /// The file is created with `mode`.
-    fn write_snapshot(&self, output: &Path, mode: u32) -> Result<usize, LeaseError> {
+    /// Writes every lease to `output` (header first) and fsyncs it, and to
+    /// the binary snapshot `snap` in the same pass. The file is created
+    /// with `mode`. A failed snapshot is dropped; the CSV file is what
+    /// matters.
+    fn write_output(
+        &self,
+        files: &Files,
+        mode: u32,
+        snap: &mut Option<snapshot::Writer>,
+    ) -> Result<usize, LeaseError> {
+        let output = &files.output;
         let err = io_err(output);
         let mut out = BufWriter::new(crate::files::create(output, mode).map_err(&err)?);
         writeln!(out, "{}", L::HEADER).map_err(&err)?;
@@ -880,12 +845,19 @@ impl<L: LeaseRow> MemfileStore<L> {
                     if let Some(lease) = index.stored(*slot) {
                         chunk.push_str(&lease.to_row().encode());
                         chunk.push('\n');
+                        if let Some(snap) = snap {
+                            snap.add(lease);
+                        }
                         count += 1;
                     }
                 }
             }
             let Some(last) = last else { break };
             out.write_all(chunk.as_bytes()).map_err(&err)?;
+            if let Some(Err(e)) = snap.as_mut().map(snapshot::Writer::write_chunk) {
+                snapshot_failed(files, &e);
+                *snap = None;
+            }
             from = Bound::Excluded(last);
         }
         let file = out.into_inner().map_err(|e| err(e.into_error()))?;
@@ -974,9 +946,9 @@ impl<L: LeaseRow> MemfileStore<L> {
         index
             .active_by_expire
             .iter()
-            .take_while(|(expire, _)| *expire <= now)
+            .take_while(|e| e.expire() <= now)
             .take(limit)
-            .filter_map(|(_, k)| index.get(k).map(StoredLease::to_row))
+            .filter_map(|e| index.get(&e.key()).map(StoredLease::to_row))
             .collect()
     }
 
@@ -986,14 +958,15 @@ impl<L: LeaseRow> MemfileStore<L> {
             let index = self.read();
             let mut keys = Vec::new();
             let mut rows = String::new();
-            for (_, key) in index
+            for key in index
                 .reclaimed_by_expire
                 .iter()
-                .take_while(|(expire, _)| *expire < older_than)
+                .take_while(|e| e.expire() < older_than)
+                .map(|e| e.key())
             {
-                if let Some(lease) = index.get(key) {
+                if let Some(lease) = index.get(&key) {
                     rows.push_str(&row(&lease.to_row().deletion()));
-                    keys.push(*key);
+                    keys.push(key);
                 }
             }
             (keys, rows)
@@ -1161,5 +1134,7 @@ impl LeaseStore for Memfile6 {
     }
 }
 
+#[cfg(test)]
+mod snapshot_tests;
 #[cfg(test)]
 mod tests;

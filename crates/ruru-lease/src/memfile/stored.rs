@@ -4,11 +4,12 @@
 //! A store may hold millions of leases, and the public lease types spend a
 //! heap allocation on every identifier (`Vec<u8>`) and 24 bytes on every
 //! empty `String`. The stored forms keep short identifiers inline
-//! ([`SmallBytes`]) and the text columns, usually empty, behind one optional
+//! ([`SmallBytes`], [`Ids4`]) and the text columns, usually empty, behind one optional
 //! box ([`Text`]). Converting back gives exactly the lease that was stored.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+use super::snapshot::{put_bytes, put_opt_bytes, Corrupt, Reader};
 use crate::csv::v6::EMPTY_DUID;
 use crate::csv::{LeaseRow, LookupRef};
 use crate::{Lease4, Lease6, LeaseState, LeaseType6};
@@ -29,6 +30,17 @@ pub trait StoredLease: Send + Sync + Sized + 'static {
     fn state(&self) -> LeaseState;
     /// Calls `f` with each secondary key: those of [`LeaseRow::lookups`].
     fn for_each_lookup(&self, f: impl FnMut(LookupRef<'_>));
+    /// Whether `row` is exactly this lease (what [`StoredLease::to_row`]
+    /// gives), without making a row.
+    fn matches_row(&self, row: &Self::Row) -> bool;
+    /// The family byte of a snapshot of these leases (4 or 6).
+    const FAMILY_CODE: u8;
+    /// Appends the lease as a snapshot record (see `snapshot`).
+    fn put_snapshot(&self, out: &mut Vec<u8>);
+    /// Reads a lease written by [`StoredLease::put_snapshot`]; every field
+    /// is checked as the CSV decoder would (a known state and type, UTF-8
+    /// text). Allocates only for what [`StoredLease::from_row`] would.
+    fn get_snapshot(r: &mut Reader<'_>) -> Result<Self, Corrupt>;
 }
 
 /// Bytes kept inline up to [`SmallBytes::INLINE`] long (MAC addresses,
@@ -65,13 +77,99 @@ impl SmallBytes {
         }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.as_slice().is_empty()
-    }
-
     fn fill(&self, out: &mut Vec<u8>) {
         out.clear();
         out.extend_from_slice(self.as_slice());
+    }
+}
+
+/// What a DHCPv4 lease holds beside its fixed-size fields: the hardware
+/// address, the optional client identifier and the text columns, in one
+/// 32-byte value. The identifiers are inline when they fit in
+/// [`Ids4::INLINE`] bytes together (a MAC address and a client ID made of
+/// it take 13), boxed with the text otherwise. Two [`SmallBytes`] and the
+/// text box took 56 bytes: a [`Stored4`] is 56 bytes instead of 80.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ids4 {
+    Inline {
+        hw_len: u8,
+        /// The client ID's length, [`Ids4::NO_CLIENT_ID`] for none.
+        cid_len: u8,
+        bytes: [u8; Ids4::INLINE],
+        text: Option<Box<Text>>,
+    },
+    Heap(Box<HeapIds4>),
+}
+
+/// [`Ids4`] too long to keep inline: hardware address, client ID, text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeapIds4 {
+    hwaddr: Box<[u8]>,
+    client_id: Option<Box<[u8]>>,
+    text: Option<Box<Text>>,
+}
+
+impl Ids4 {
+    /// What fits beside the tag, the two lengths and the text pointer.
+    pub const INLINE: usize = 21;
+    const NO_CLIENT_ID: u8 = u8::MAX;
+
+    pub fn new(hwaddr: &[u8], client_id: Option<&[u8]>, text: Option<Box<Text>>) -> Self {
+        let cid = client_id.unwrap_or_default();
+        let fits = hwaddr.len() + cid.len() <= Self::INLINE;
+        match (u8::try_from(hwaddr.len()), u8::try_from(cid.len())) {
+            (Ok(hw_len), Ok(len)) if fits => {
+                let mut bytes = [0; Self::INLINE];
+                bytes[..hwaddr.len()].copy_from_slice(hwaddr);
+                bytes[hwaddr.len()..hwaddr.len() + cid.len()].copy_from_slice(cid);
+                let cid_len = if client_id.is_some() {
+                    len
+                } else {
+                    Self::NO_CLIENT_ID
+                };
+                Ids4::Inline {
+                    hw_len,
+                    cid_len,
+                    bytes,
+                    text,
+                }
+            }
+            _ => Ids4::Heap(Box::new(HeapIds4 {
+                hwaddr: hwaddr.into(),
+                client_id: client_id.map(Into::into),
+                text,
+            })),
+        }
+    }
+
+    pub fn hwaddr(&self) -> &[u8] {
+        match self {
+            Ids4::Inline { hw_len, bytes, .. } => &bytes[..usize::from(*hw_len)],
+            Ids4::Heap(h) => &h.hwaddr,
+        }
+    }
+
+    pub fn client_id(&self) -> Option<&[u8]> {
+        match self {
+            Ids4::Inline { cid_len, .. } if *cid_len == Self::NO_CLIENT_ID => None,
+            Ids4::Inline {
+                hw_len,
+                cid_len,
+                bytes,
+                ..
+            } => {
+                let at = usize::from(*hw_len);
+                bytes.get(at..at + usize::from(*cid_len))
+            }
+            Ids4::Heap(h) => h.client_id.as_deref(),
+        }
+    }
+
+    pub fn text(&self) -> &Option<Box<Text>> {
+        match self {
+            Ids4::Inline { text, .. } => text,
+            Ids4::Heap(h) => &h.text,
+        }
     }
 }
 
@@ -91,6 +189,49 @@ fn text(hostname: String, user_context: String) -> Option<Box<Text>> {
         hostname: hostname.into_boxed_str(),
         user_context: user_context.into_boxed_str(),
     }))
+}
+
+fn text_matches(text: &Option<Box<Text>>, hostname: &str, user_context: &str) -> bool {
+    match text {
+        None => hostname.is_empty() && user_context.is_empty(),
+        Some(t) => *t.hostname == *hostname && *t.user_context == *user_context,
+    }
+}
+
+fn put_text(out: &mut Vec<u8>, text: &Option<Box<Text>>) {
+    let (hostname, user_context) = text
+        .as_deref()
+        .map_or(("", ""), |t| (&*t.hostname, &*t.user_context));
+    put_bytes(out, hostname.as_bytes());
+    put_bytes(out, user_context.as_bytes());
+}
+
+fn get_text(r: &mut Reader<'_>) -> Result<Option<Box<Text>>, Corrupt> {
+    let hostname = r.text()?;
+    let user_context = r.text()?;
+    if hostname.is_empty() && user_context.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Box::new(Text {
+        hostname: hostname.into(),
+        user_context: user_context.into(),
+    })))
+}
+
+fn state_code(state: LeaseState) -> u8 {
+    // Three states: the code fits.
+    state.code() as u8
+}
+
+fn get_state(r: &mut Reader<'_>) -> Result<LeaseState, Corrupt> {
+    LeaseState::from_code(u32::from(r.u8()?)).ok_or(Corrupt)
+}
+
+fn get_flags(r: &mut Reader<'_>) -> Result<u8, Corrupt> {
+    match r.u8()? {
+        f if f & !(FQDN_FWD | FQDN_REV) == 0 => Ok(f),
+        _ => Err(Corrupt),
+    }
 }
 
 fn fill_text(text: &Option<Box<Text>>, hostname: &mut String, user_context: &mut String) {
@@ -119,9 +260,8 @@ pub struct Stored4 {
     /// `FQDN_FWD` | `FQDN_REV`.
     flags: u8,
     state: LeaseState,
-    hwaddr: SmallBytes,
-    client_id: Option<SmallBytes>,
-    text: Option<Box<Text>>,
+    /// Hardware address, client ID, text.
+    ids: Ids4,
 }
 
 impl StoredLease for Stored4 {
@@ -135,9 +275,11 @@ impl StoredLease for Stored4 {
             subnet_id: l.subnet_id,
             flags: flags(l.fqdn_fwd, l.fqdn_rev),
             state: l.state,
-            hwaddr: SmallBytes::new(&l.hwaddr),
-            client_id: l.client_id.as_deref().map(SmallBytes::new),
-            text: text(l.hostname, l.user_context),
+            ids: Ids4::new(
+                &l.hwaddr,
+                l.client_id.as_deref(),
+                text(l.hostname, l.user_context),
+            ),
         }
     }
 
@@ -161,11 +303,15 @@ impl StoredLease for Stored4 {
 
     fn fill_row(&self, l: &mut Lease4) {
         l.addr = self.addr;
-        self.hwaddr.fill(&mut l.hwaddr);
-        match (&self.client_id, &mut l.client_id) {
+        l.hwaddr.clear();
+        l.hwaddr.extend_from_slice(self.ids.hwaddr());
+        match (self.ids.client_id(), &mut l.client_id) {
             (None, out) => *out = None,
-            (Some(id), Some(out)) => id.fill(out),
-            (Some(id), out) => *out = Some(id.as_slice().to_vec()),
+            (Some(id), Some(out)) => {
+                out.clear();
+                out.extend_from_slice(id);
+            }
+            (Some(id), out) => *out = Some(id.to_vec()),
         }
         l.valid_lifetime = self.valid_lifetime;
         l.expire = self.expire;
@@ -173,7 +319,7 @@ impl StoredLease for Stored4 {
         l.fqdn_fwd = self.flags & FQDN_FWD != 0;
         l.fqdn_rev = self.flags & FQDN_REV != 0;
         l.state = self.state;
-        fill_text(&self.text, &mut l.hostname, &mut l.user_context);
+        fill_text(self.ids.text(), &mut l.hostname, &mut l.user_context);
     }
 
     fn key(&self) -> Ipv4Addr {
@@ -189,12 +335,54 @@ impl StoredLease for Stored4 {
         self.state
     }
 
+    fn matches_row(&self, l: &Lease4) -> bool {
+        self.addr == l.addr
+            && self.expire == l.expire
+            && self.valid_lifetime == l.valid_lifetime
+            && self.subnet_id == l.subnet_id
+            && self.flags == flags(l.fqdn_fwd, l.fqdn_rev)
+            && self.state == l.state
+            && self.ids.hwaddr() == l.hwaddr.as_slice()
+            && self.ids.client_id() == l.client_id.as_deref()
+            && text_matches(self.ids.text(), &l.hostname, &l.user_context)
+    }
+
+    const FAMILY_CODE: u8 = 4;
+
+    /// address, expire, valid_lifetime, subnet_id, flags, state, hwaddr,
+    /// client_id (optional), hostname, user_context.
+    fn put_snapshot(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&u32::from(self.addr).to_le_bytes());
+        out.extend_from_slice(&self.expire.to_le_bytes());
+        out.extend_from_slice(&self.valid_lifetime.to_le_bytes());
+        out.extend_from_slice(&self.subnet_id.to_le_bytes());
+        out.push(self.flags);
+        out.push(state_code(self.state));
+        put_bytes(out, self.ids.hwaddr());
+        put_opt_bytes(out, self.ids.client_id());
+        put_text(out, self.ids.text());
+    }
+
+    fn get_snapshot(r: &mut Reader<'_>) -> Result<Self, Corrupt> {
+        Ok(Stored4 {
+            addr: Ipv4Addr::from(r.u32()?),
+            expire: r.u64()?,
+            valid_lifetime: r.u32()?,
+            subnet_id: r.u32()?,
+            flags: get_flags(r)?,
+            state: get_state(r)?,
+            // In the record's order: the arguments are read left to right.
+            ids: Ids4::new(r.bytes()?, r.opt_bytes()?, get_text(r)?),
+        })
+    }
+
     fn for_each_lookup(&self, mut f: impl FnMut(LookupRef<'_>)) {
-        if !self.hwaddr.is_empty() {
-            f(LookupRef::HwAddr(self.hwaddr.as_slice()));
+        let hwaddr = self.ids.hwaddr();
+        if !hwaddr.is_empty() {
+            f(LookupRef::HwAddr(hwaddr));
         }
-        if let Some(cid) = self.client_id.as_ref().filter(|c| !c.is_empty()) {
-            f(LookupRef::ClientId(cid.as_slice()));
+        if let Some(cid) = self.ids.client_id().filter(|c| !c.is_empty()) {
+            f(LookupRef::ClientId(cid));
         }
     }
 }
@@ -299,6 +487,72 @@ impl StoredLease for Stored6 {
         self.state
     }
 
+    fn matches_row(&self, l: &Lease6) -> bool {
+        self.address == l.address
+            && self.expire == l.expire
+            && self.valid_lifetime == l.valid_lifetime
+            && self.subnet_id == l.subnet_id
+            && self.pref_lifetime == l.pref_lifetime
+            && self.iaid == l.iaid
+            && self.hwaddr_source == l.hwaddr_source
+            && self.hwtype == l.hwtype
+            && self.lease_type == l.lease_type
+            && self.prefix_len == l.prefix_len
+            && self.flags == flags(l.fqdn_fwd, l.fqdn_rev)
+            && self.state == l.state
+            && self.duid.as_slice() == l.duid.as_slice()
+            && self.hwaddr.as_slice() == l.hwaddr.as_slice()
+            && text_matches(&self.text, &l.hostname, &l.user_context)
+    }
+
+    const FAMILY_CODE: u8 = 6;
+
+    /// address, expire, valid_lifetime, subnet_id, pref_lifetime, iaid,
+    /// hwaddr_source, hwtype, lease_type, prefix_len, flags, state, duid,
+    /// hwaddr, hostname, user_context.
+    fn put_snapshot(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&u128::from(self.address).to_le_bytes());
+        out.extend_from_slice(&self.expire.to_le_bytes());
+        for x in [
+            self.valid_lifetime,
+            self.subnet_id,
+            self.pref_lifetime,
+            self.iaid,
+            self.hwaddr_source,
+        ] {
+            out.extend_from_slice(&x.to_le_bytes());
+        }
+        out.extend_from_slice(&self.hwtype.to_le_bytes());
+        // Three types: the code fits.
+        out.push(self.lease_type.code() as u8);
+        out.push(self.prefix_len);
+        out.push(self.flags);
+        out.push(state_code(self.state));
+        put_bytes(out, self.duid.as_slice());
+        put_bytes(out, self.hwaddr.as_slice());
+        put_text(out, &self.text);
+    }
+
+    fn get_snapshot(r: &mut Reader<'_>) -> Result<Self, Corrupt> {
+        Ok(Stored6 {
+            address: Ipv6Addr::from(r.u128()?),
+            expire: r.u64()?,
+            valid_lifetime: r.u32()?,
+            subnet_id: r.u32()?,
+            pref_lifetime: r.u32()?,
+            iaid: r.u32()?,
+            hwaddr_source: r.u32()?,
+            hwtype: r.u16()?,
+            lease_type: LeaseType6::from_code(u32::from(r.u8()?)).ok_or(Corrupt)?,
+            prefix_len: r.u8()?,
+            flags: get_flags(r)?,
+            state: get_state(r)?,
+            duid: SmallBytes::new(r.bytes()?),
+            hwaddr: SmallBytes::new(r.bytes()?),
+            text: get_text(r)?,
+        })
+    }
+
     /// The DUID and the IA; none for a declined lease's empty DUID.
     fn for_each_lookup(&self, mut f: impl FnMut(LookupRef<'_>)) {
         let duid = self.duid.as_slice();
@@ -325,8 +579,36 @@ mod tests {
     fn sizes_stay_small() {
         assert_eq!(std::mem::size_of::<SmallBytes>(), 24);
         assert_eq!(std::mem::size_of::<Option<SmallBytes>>(), 24);
-        assert!(std::mem::size_of::<Option<Stored4>>() <= 80);
+        assert_eq!(std::mem::size_of::<Ids4>(), 32);
+        assert!(std::mem::size_of::<Option<Stored4>>() <= 56);
+        assert_eq!(std::mem::size_of::<super::super::Expiry<Ipv4Addr>>(), 12);
+        assert_eq!(std::mem::size_of::<super::super::Expiry<Ipv6Addr>>(), 24);
         assert!(std::mem::size_of::<Option<Stored6>>() <= 112);
+    }
+
+    #[test]
+    fn ids4_inline_and_heap() {
+        for hw in [0usize, 6, 20] {
+            for cid in [
+                None,
+                Some(0usize),
+                Some(7),
+                Some(9),
+                Some(23),
+                Some(255),
+                Some(300),
+            ] {
+                let hwaddr: Vec<u8> = (0..hw).map(|i| i as u8 + 1).collect();
+                let client_id: Option<Vec<u8>> = cid.map(|n| (0..n).map(|i| !(i as u8)).collect());
+                let t = text(format!("h{hw}"), String::new());
+                let ids = Ids4::new(&hwaddr, client_id.as_deref(), t.clone());
+                assert_eq!(ids.hwaddr(), &hwaddr[..]);
+                assert_eq!(ids.client_id(), client_id.as_deref());
+                assert_eq!(ids.text(), &t);
+                let inline = hw + cid.unwrap_or(0) <= Ids4::INLINE;
+                assert_eq!(matches!(ids, Ids4::Inline { .. }), inline, "{hw} {cid:?}");
+            }
+        }
     }
 
     #[test]
@@ -335,7 +617,6 @@ mod tests {
             let data: Vec<u8> = (0..n).map(|i| i as u8).collect();
             let b = SmallBytes::new(&data);
             assert_eq!(b.as_slice(), &data[..]);
-            assert_eq!(b.is_empty(), n == 0);
             assert_eq!(
                 matches!(b, SmallBytes::Inline { .. }),
                 n <= SmallBytes::INLINE

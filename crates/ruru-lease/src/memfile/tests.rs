@@ -33,6 +33,18 @@ fn names(dir: &Path) -> Vec<String> {
     v
 }
 
+/// The files after a compaction: Kea's and ruru's snapshot.
+const COMPACTED4: [&str; 3] = [
+    "kea-leases4.csv",
+    "kea-leases4.csv.2",
+    "kea-leases4.csv.ruru-snapshot",
+];
+const COMPACTED6: [&str; 3] = [
+    "kea-leases6.csv",
+    "kea-leases6.csv.2",
+    "kea-leases6.csv.ruru-snapshot",
+];
+
 fn put(path: &Path, rows: &[String]) {
     let mut text = format!("{HEADER}\n");
     for r in rows {
@@ -199,7 +211,7 @@ fn older_kea_header_is_loaded_and_rewritten() {
         s.get4(Ipv4Addr::new(192, 0, 2, 2)).unwrap().state,
         LeaseState::Declined
     );
-    assert_eq!(names(dir.path()), ["kea-leases4.csv", "kea-leases4.csv.2"]);
+    assert_eq!(names(dir.path()), COMPACTED4);
     assert_eq!(fs::read_to_string(&path).unwrap(), format!("{HEADER}\n"));
     let all = s.all4();
     drop(s);
@@ -550,7 +562,7 @@ fn compaction_rotates_and_reloads_equal() {
     assert!(st.rotated);
     assert!(!st.recovered);
     assert_eq!(st.leases, 40);
-    assert_eq!(names(dir.path()), ["kea-leases4.csv", "kea-leases4.csv.2"]);
+    assert_eq!(names(dir.path()), COMPACTED4);
     assert_eq!(fs::read_to_string(&path).unwrap(), format!("{HEADER}\n"));
     let snapshot = fs::read_to_string(Files::new(&path).previous).unwrap();
     assert_eq!(snapshot.lines().count(), 41);
@@ -667,7 +679,7 @@ fn crash_after_rotation_is_recovered() {
     let st = s.compact().unwrap();
     assert!(st.recovered);
     assert!(!st.rotated, "must not overwrite the .1 left behind");
-    assert_eq!(names(dir.path()), ["kea-leases4.csv", "kea-leases4.csv.2"]);
+    assert_eq!(names(dir.path()), COMPACTED4);
     s.add4(&lease(4)).unwrap();
     drop(s);
     let s = open(&path);
@@ -695,7 +707,7 @@ fn crash_after_completed_is_recovered() {
     let st = s.compact().unwrap();
     assert!(st.recovered);
     assert!(st.rotated);
-    assert_eq!(names(dir.path()), ["kea-leases4.csv", "kea-leases4.csv.2"]);
+    assert_eq!(names(dir.path()), COMPACTED4);
     drop(s);
     assert_eq!(open(&path).all4(), vec![lease(1)]);
 }
@@ -738,7 +750,7 @@ fn every_compaction_step_leaves_loadable_files() {
     check(".1 removed");
     fs::rename(&files.completed, &files.previous).unwrap();
     check("completed renamed to .2");
-    assert_eq!(names(dir.path()), ["kea-leases4.csv", "kea-leases4.csv.2"]);
+    assert_eq!(names(dir.path()), COMPACTED4);
 }
 
 // --- DHCPv6 ---
@@ -982,7 +994,7 @@ fn older_kea_header_is_loaded_and_rewritten6() {
         .get6(LeaseType6::Na, "2001:db8::1".parse().unwrap())
         .unwrap();
     assert_eq!((na.hwtype, na.hwaddr_source), (v6::HTYPE_ETHER, 0));
-    assert_eq!(names(dir.path()), ["kea-leases6.csv", "kea-leases6.csv.2"]);
+    assert_eq!(names(dir.path()), COMPACTED6);
     assert_eq!(
         fs::read_to_string(&path).unwrap(),
         format!("{}\n", v6::HEADER)
@@ -1053,7 +1065,7 @@ fn compaction6_rotates_and_reloads_equal() {
     let st = s.compact().unwrap();
     assert!(st.rotated && !st.recovered);
     assert_eq!(st.leases, 35);
-    assert_eq!(names(dir.path()), ["kea-leases6.csv", "kea-leases6.csv.2"]);
+    assert_eq!(names(dir.path()), COMPACTED6);
     assert_eq!(
         fs::read_to_string(&path).unwrap(),
         format!("{}\n", v6::HEADER)
@@ -1087,7 +1099,7 @@ fn crash_after_rotation_is_recovered6() {
     assert_eq!(all, expected);
     let st = s.compact().unwrap();
     assert!(st.recovered && !st.rotated);
-    assert_eq!(names(dir.path()), ["kea-leases6.csv", "kea-leases6.csv.2"]);
+    assert_eq!(names(dir.path()), COMPACTED6);
     drop(s);
     let mut again = open6(&path).all6();
     again.sort_by_key(|l| l.address);
