@@ -611,6 +611,12 @@ impl<L: LeaseRow> MemfileStore<L> {
                     Ok(None) => {}
                     Err(why) => {
                         tracing::info!(path = %snap.display(), reason = %why, "lease snapshot not used: loading the CSV files");
+                        // It will not match later either: removed, so that
+                        // each start until the next cleanup does not read
+                        // it again before the CSV files.
+                        if let Err(e) = fs::remove_file(snap) {
+                            tracing::warn!(path = %snap.display(), error = %e, "cannot remove the unused lease snapshot");
+                        }
                         index = Index::default();
                         index.defer();
                     }
@@ -766,7 +772,17 @@ impl<L: LeaseRow> MemfileStore<L> {
         let mut snap = snapshot::Writer::create(&files.snapshot_output, mode)
             .map_err(|e| snapshot_failed(&files, &e))
             .ok();
-        stats.leases = self.write_output(&files, mode, &mut snap)?;
+        stats.leases = match self.write_output(&files, mode, &mut snap) {
+            Ok(n) => n,
+            Err(e) => {
+                // No partial snapshot is left behind (a full disk stays no
+                // fuller than the CSV cleanup alone made it).
+                if snap.take().is_some() {
+                    let _ = fs::remove_file(&files.snapshot_output);
+                }
+                return Err(e);
+            }
+        };
         if let Some(snap) = snap {
             // Stands for `.output`, which keeps its identity as
             // `.completed` and `.2`; until then it matches no loaded file.

@@ -298,6 +298,7 @@ fn a_damaged_snapshot_falls_back_to_the_csv_files() {
         let (all, used) = reload::<Lease4>(&path);
         assert!(!used, "{what}: used");
         assert_eq!(all, expected, "{what}");
+        assert!(!snap.exists(), "{what}: the unused snapshot was kept");
     }
     fs::write(&snap, &good).unwrap();
     assert_eq!(reload::<Lease4>(&path), (expected, true));
@@ -431,5 +432,25 @@ fn a_failed_snapshot_write_leaves_the_compaction_whole() {
     drop(s);
     assert!(!files.snapshot.exists(), "the stale snapshot is removed");
     assert_eq!(reload::<Lease4>(&path), (expected, false));
+    drop(dir);
+}
+
+#[test]
+fn a_failed_cleanup_leaves_no_partial_snapshot() {
+    let (dir, path) = tmp("kea-leases4.csv");
+    let expected = compacted(&path, &leases4(), bump4);
+    // `.output` is a directory: the CSV snapshot cannot be written, after
+    // the binary one was started.
+    let files = Files::new(&path);
+    fs::create_dir(&files.output).unwrap();
+    let s = open::<Lease4>(&path);
+    assert!(s.compact().is_err());
+    drop(s);
+    assert!(
+        !files.snapshot_output.exists(),
+        "a partial snapshot was left behind"
+    );
+    fs::remove_dir(&files.output).unwrap();
+    assert_eq!(reload::<Lease4>(&path).0, expected);
     drop(dir);
 }

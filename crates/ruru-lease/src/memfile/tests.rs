@@ -750,7 +750,9 @@ fn every_compaction_step_leaves_loadable_files() {
     check(".1 removed");
     fs::rename(&files.completed, &files.previous).unwrap();
     check("completed renamed to .2");
-    assert_eq!(names(dir.path()), COMPACTED4);
+    // The first compaction's binary snapshot stood for another `.2`: the
+    // first load that could not use it removed it.
+    assert_eq!(names(dir.path()), ["kea-leases4.csv", "kea-leases4.csv.2"]);
 }
 
 // --- DHCPv6 ---
