@@ -58,6 +58,7 @@ use std::time::Duration;
 use crate::hosts::{Host4, Host6, IdType, IDS_PER_QUERY};
 use crate::{Lease4, Lease6, LeaseError, LeaseState, LeaseType6};
 
+pub(crate) mod local;
 pub(crate) mod tls;
 
 pub use ruru_lease::{SchemaState, SCHEMA_VERSION};

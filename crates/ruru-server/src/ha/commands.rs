@@ -349,7 +349,7 @@ impl Ha {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::sync::Arc;
 
     use ruru_config::{Ha as HaConfig, HaMode, HaPeer, HaRole, HaTls, HaUrl};
@@ -360,7 +360,8 @@ mod tests {
     use super::super::{Ha, HaFamily};
     use crate::switch::Switch;
 
-    fn peer(name: &str, port: u16, role: HaRole) -> HaPeer {
+    /// A peer on 127.0.0.1:`port` (also for the other HA tests).
+    pub(crate) fn peer(name: &str, port: u16, role: HaRole) -> HaPeer {
         HaPeer {
             name: name.into(),
             url: HaUrl {

@@ -251,30 +251,14 @@ mod tests {
     use std::cell::Cell;
     use std::sync::Arc;
 
-    use ruru_config::{Ha as HaConfig, HaMode, HaPeer, HaRole, HaServerName, HaTls, HaUrl};
+    use ruru_config::{Ha as HaConfig, HaMode, HaRole, HaServerName};
     use ruru_lease::memfile::MemfileStore;
     use ruru_lease::{Lease4, LeaseStore};
     use serde_json::json;
 
+    use super::super::commands::tests::peer;
     use super::{sync_subnets, HaFamily, HaSet};
     use crate::switch::Switch;
-
-    fn peer(name: &str, port: u16, role: HaRole) -> HaPeer {
-        HaPeer {
-            name: name.into(),
-            url: HaUrl {
-                text: format!("http://127.0.0.1:{port}/"),
-                tls: false,
-                host: "127.0.0.1".into(),
-                port,
-                path: "/".into(),
-            },
-            role,
-            auto_failover: true,
-            basic_auth: None,
-            tls: HaTls::default(),
-        }
-    }
 
     /// A hub that is the standby of spoke1 (as hub1) and of spoke2 (as
     /// hub2); the spokes (closed ports) never answer.
