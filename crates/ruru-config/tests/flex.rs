@@ -195,3 +195,40 @@ fn flex_option_errors_are_located() {
     let d = err(&lib4(line));
     assert!(d.message.contains("unknown parameter `extra`"), "{d}");
 }
+
+/// `libdhcp_bootp.so`, built in: from any directory, in `Dhcp4` only, with
+/// no parameters (Kea's library defines none).
+#[test]
+fn bootp_is_built_in_for_dhcp4_only() {
+    let c = ok4(&lib4(
+        r#"{"library": "/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_bootp.so"}"#,
+    ));
+    assert!(c.hooks_libraries[0].builtin);
+    assert!(c.bootp);
+    assert!(!ok4(&lib4(r#"{"library": "libdhcp_lease_cmds.so"}"#)).bootp);
+    assert!(
+        ok4(&lib4(
+            r#"{"library": "libdhcp_bootp.so", "parameters": {}}"#
+        ))
+        .bootp
+    );
+
+    let line = r#"{"library": "libdhcp_bootp.so"}"#;
+    let d = err(&lib6(line));
+    check(
+        &d,
+        3,
+        col(line, "\"libdhcp_bootp"),
+        "Dhcp6.hooks-libraries[0].library",
+        "BOOTP clients, which are IPv4 only",
+    );
+    let line = r#"{"library": "libdhcp_bootp.so", "parameters": {"x": 1}}"#;
+    let d = err(&lib4(line));
+    check(
+        &d,
+        3,
+        col(line, "{\"x\""),
+        "Dhcp4.hooks-libraries[0].parameters",
+        "takes no parameters",
+    );
+}

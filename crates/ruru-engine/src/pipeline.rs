@@ -136,7 +136,11 @@ pub(crate) trait Family: Sized {
     fn no_subnet(&self, q: &Self::Query) -> Option<&Self::Subnet>;
 
     /// Parses the received bytes.
-    fn parse(buf: &[u8]) -> Result<Self::Query, Self::ParseError>;
+    fn parse(&self, buf: &[u8]) -> Result<Self::Query, Self::ParseError>;
+    /// A built-in class the query is in from the start (DHCPv4's `BOOTP`).
+    fn receive_class(&self, _q: &Self::Query) -> Option<&'static str> {
+        None
+    }
     /// Kea's `stash-agent-options` (DHCPv4): the query as if it carried
     /// what its client's lease recorded of it, with its bytes; `None`:
     /// as received. Runs before classification.
@@ -397,7 +401,7 @@ pub(crate) fn process<F: Family>(
         Err(()) => return drop(e, None, F::HOOK),
     };
     let buf = rewritten.as_deref().unwrap_or(buf);
-    let q0 = match F::parse(buf) {
+    let q0 = match e.parse(buf) {
         Ok(q) => q,
         Err(err) => {
             F::log_malformed(meta, &err);
@@ -425,6 +429,9 @@ pub(crate) fn process<F: Family>(
     }
     if recovered.is_some() {
         classify::add_named(defs, &mut classes, "STASH_AGENT_OPTIONS");
+    }
+    if let Some(name) = e.receive_class(q) {
+        classify::add_named(defs, &mut classes, name);
     }
     if let Some(raw) = &raw {
         classify::on_receive(raw, defs, e.class_plan(), &mut classes);

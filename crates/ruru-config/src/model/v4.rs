@@ -58,6 +58,11 @@ pub struct Dhcp4 {
     /// Kea's `libdhcp_flex_option.so` `options`, built in, in the order
     /// they act (Kea's: by option code, then list order).
     pub flex_options: Vec<FlexOption>,
+    /// Kea's `libdhcp_bootp.so` in `hooks-libraries`, built in: a
+    /// BOOTREQUEST without a DHCP message type (a BOOTP client, RFC 1497
+    /// vendor extensions) is served as a DHCPREQUEST in class `BOOTP`,
+    /// with an infinite lease and a reply without DHCP-specific options.
+    pub bootp: bool,
     /// Kea's `parked-packet-limit` (0: no limit; default 256).
     pub parked_packet_limit: u32,
     /// Kea's `server-tag` (default `""`), answered by `server-tag-get`.

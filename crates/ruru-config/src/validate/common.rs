@@ -43,6 +43,8 @@ pub(super) struct Common {
     pub(super) flex_options: Vec<model::FlexOption>,
     /// `libdhcp_ha.so`'s relationship.
     pub(super) ha: Vec<model::Ha>,
+    /// `libdhcp_bootp.so` is listed (DHCPv4 only).
+    pub(super) bootp: bool,
 }
 
 /// `sanity-checks` of section `p`: its `lease-checks` (Kea's default
@@ -145,7 +147,8 @@ pub(super) fn common(v: &mut V, sec: &Section, c: CommonIn<'_>) -> Common {
     let mut flex_options = Vec::new();
     // The index of the flex-id and flex-option entries seen, to refuse a
     // second one.
-    let mut seen: [Option<usize>; 3] = [None, None, None];
+    let mut seen: [Option<usize>; 4] = [None; 4];
+    let mut bootp = false;
     let mut ha_config = Vec::new();
     for (i, h) in c.hooks_libraries.unwrap_or_default().iter().enumerate() {
         let hp = format!("{p}.hooks-libraries[{i}]");
@@ -157,6 +160,7 @@ pub(super) fn common(v: &mut V, sec: &Section, c: CommonIn<'_>) -> Common {
             flex::FLEX_ID => Some(0),
             flex::FLEX_OPTION => Some(1),
             ha::HA => Some(2),
+            BOOTP => Some(3),
             _ => None,
         };
         if let Some(slot) = slot {
@@ -170,6 +174,7 @@ pub(super) fn common(v: &mut V, sec: &Section, c: CommonIn<'_>) -> Common {
                 match slot {
                     0 => flex_id = flex::flex_id(v, &hp, family, h.parameters.as_ref()),
                     1 => flex_options = flex::flex_options(v, &hp, family, h.parameters.as_ref()),
+                    3 => bootp = bootp_library(v, &hp, family, h.parameters.as_ref()),
                     _ => ha_config = ha::ha(v, &hp, h.parameters.as_ref()).unwrap_or_default(),
                 }
             }
@@ -223,6 +228,39 @@ pub(super) fn common(v: &mut V, sec: &Section, c: CommonIn<'_>) -> Common {
         flex_id,
         flex_options,
         ha: ha_config,
+        bootp,
+    }
+}
+
+/// Kea's `libdhcp_bootp.so` (BOOTP clients, RFC 1497), built in.
+pub(super) const BOOTP: &str = "libdhcp_bootp.so";
+
+/// Checks a `libdhcp_bootp.so` entry at `p`: DHCPv4 only (there is no
+/// BOOTP for IPv6: Kea's `kea-dhcp6` refuses the library too), and no
+/// parameters (Kea's library defines none). True when it applies.
+fn bootp_library(
+    v: &mut V,
+    p: &str,
+    family: ruru_classify::Family,
+    parameters: Option<&serde_json::Value>,
+) -> bool {
+    if family != ruru_classify::Family::V4 {
+        v.err(
+            format!("{p}.library"),
+            format!("{BOOTP} serves BOOTP clients, which are IPv4 only: expected it in Dhcp4's hooks-libraries"),
+        );
+        return false;
+    }
+    match parameters {
+        None | Some(serde_json::Value::Null) => true,
+        Some(serde_json::Value::Object(o)) if o.is_empty() => true,
+        Some(other) => {
+            v.err(
+                format!("{p}.parameters"),
+                format!("{BOOTP} takes no parameters: expected none or {{}}, got {other}"),
+            );
+            false
+        }
     }
 }
 
@@ -284,7 +322,8 @@ fn interfaces(v: &mut V, p: &str, ic: Option<&file::InterfacesConfig>) -> model:
 
 /// Kea's hook libraries whose function ruru has built in: the command
 /// libraries, flex-id and flex-option (their parameters are checked and
-/// compiled here, see `flex`), High Availability (`ha`), and Kea 3.0's SQL backend libraries (`libdhcp_pgsql.so`,
+/// compiled here, see `flex`), High Availability (`ha`), BOOTP
+/// (`libdhcp_bootp.so`: BOOTP clients, see [`BOOTP`]), and Kea 3.0's SQL backend libraries (`libdhcp_pgsql.so`,
 /// `libdhcp_mysql.so`, which a Kea 3.0 configuration lists for a
 /// `postgresql` or `mysql` lease or hosts database; ruru's SQL stores are
 /// part of the server).
@@ -299,6 +338,7 @@ pub const BUILTIN_HOOK_LIBRARIES: &[&str] = &[
     flex::FLEX_ID,
     flex::FLEX_OPTION,
     ha::HA,
+    BOOTP,
 ];
 
 /// Validates one `hooks-libraries` entry: the shape only (loading happens in

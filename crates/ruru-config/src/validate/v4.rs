@@ -222,6 +222,7 @@ pub(super) fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
         flex_id: common.flex_id,
         ha: common.ha,
         flex_options: common.flex_options,
+        bootp: common.bootp,
         parked_packet_limit: d.parked_packet_limit.unwrap_or(256),
         server_tag: d.server_tag.clone().unwrap_or_default(),
         compatibility: d.compatibility.as_ref().map_or_else(Default::default, |c| {

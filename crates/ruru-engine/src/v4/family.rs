@@ -102,8 +102,13 @@ impl Family for Engine4 {
     }
 
     #[inline]
-    fn parse(buf: &[u8]) -> Result<Query4, packet::ParseError> {
-        packet::parse(buf)
+    fn parse(&self, buf: &[u8]) -> Result<Query4, packet::ParseError> {
+        packet::parse_with(buf, self.cfg.bootp)
+    }
+
+    #[inline]
+    fn receive_class(&self, q: &Query4) -> Option<&'static str> {
+        q.bootp.then_some("BOOTP")
     }
 
     fn recover(
@@ -380,7 +385,7 @@ impl Family for Engine4 {
 
     /// A DISCOVER that found no address in the subnet.
     fn exhausted(&self, ctx: &Ctx<'_>, h: &Handled<Self>, last: bool) -> bool {
-        let none = ctx.q.msg_type == MessageType::Discover
+        let none = (ctx.q.msg_type == MessageType::Discover || ctx.q.bootp)
             && matches!(h, Handled::Drop(Drop4::AllocationFailed));
         if none && last {
             self.stats.inc(Stat::V4AllocationFail);
@@ -548,6 +553,9 @@ impl Family for Engine4 {
             _ => Err(Drop4::UnknownMessageType),
         };
         match result {
+            // A BOOTP client is not told no (Kea 2.2 sends it an empty
+            // BOOTREPLY, the NAK with its DHCP options removed).
+            Ok(Some(d)) if ctx.q.bootp && d.msg_type == 6 => Handled::Drop(Drop4::Invalid),
             Ok(Some(d)) => match ctx.fam.get() {
                 Some(id) => Handled::Parked(id, d),
                 None => Handled::Reply(d),
@@ -587,6 +595,13 @@ impl Family for Engine4 {
     fn encode(&self, ctx: &Ctx<'_>, d: &Draft) -> Option<Vec<u8>> {
         // A recovered (stashed) option 82 is not echoed (Kea).
         let rai = ctx.q.relay_info.as_deref().filter(|_| !ctx.q.stashed);
+        let bootp;
+        let d = if ctx.q.bootp {
+            bootp = reply::without_dhcp_options(d);
+            &bootp
+        } else {
+            d
+        };
         let (bytes, dropped) = reply::encode(ctx.q, d, rai);
         if !dropped.is_empty() {
             debug!(
@@ -609,6 +624,9 @@ impl Family for Engine4 {
             dest.link_mac = ctx.meta.src_mac;
         }
         match d.msg_type {
+            // A BOOTREPLY to a BOOTP client has no message type: counted
+            // in `pkt4-sent` only, as in Kea.
+            _ if ctx.q.bootp => {}
             2 => self.stats.inc(Stat::Pkt4OfferSent),
             5 => self.stats.inc(Stat::Pkt4AckSent),
             6 => self.stats.inc(Stat::Pkt4NakSent),

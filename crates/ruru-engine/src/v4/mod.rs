@@ -790,7 +790,27 @@ impl Engine4 {
         let s = ctx.subnet;
         let key = self.key(ctx);
         let ciaddr = q.ciaddr();
-        let (requested, state) = if q.server_id.is_some() {
+        let (requested, state) = if q.bootp {
+            // A BOOTP client (built-in libdhcp_bootp.so) names no address
+            // (at most its `ciaddr`, taken as a hint as Kea takes it): the
+            // address is chosen as for a DISCOVER, then stored at once.
+            let hint = Some(ciaddr).filter(|a| !a.is_unspecified());
+            match self.pick(store, ctx, hint.or(q.requested_ip)) {
+                Some(a) => (a, "bootp"),
+                None => {
+                    if ctx.subnet.network.is_none() {
+                        self.stats.inc(Stat::V4AllocationFail);
+                        self.stats.inc(Stat::V4AllocationFailSubnet);
+                    }
+                    debug!(
+                        xid = format_args!("{:#010x}", q.xid()),
+                        subnet = ctx.subnet.id,
+                        "no address available for a BOOTP client"
+                    );
+                    return Err(Drop4::AllocationFailed);
+                }
+            }
+        } else if q.server_id.is_some() {
             match q.requested_ip {
                 Some(r) => (r, "selecting"),
                 None if !ciaddr.is_unspecified() => (ciaddr, "renewing"),
@@ -833,12 +853,13 @@ impl Engine4 {
         // callouts may change the lifetime, and at lease4_select the address.
         // The client's name, decided once for the lease and the ACK.
         let mut name = self.name(ctx, requested);
-        let mut lease = self.candidate(
-            ctx,
-            requested,
-            self.valid_lifetime(ctx).choose(q.lease_time),
-            &name,
-        );
+        // A BOOTP client has no lease time: its lease never expires (Kea).
+        let valid = if q.bootp {
+            u32::MAX
+        } else {
+            self.valid_lifetime(ctx).choose(q.lease_time)
+        };
+        let mut lease = self.candidate(ctx, requested, valid, &name);
         // The address's lease, read once for the checks and the write below
         // (with a SQL database each read is a round trip).
         let mut current = store.get4(requested);

@@ -161,6 +161,9 @@ fn length_ok(code: u8, len: u8) -> bool {
 pub struct Query4 {
     pub msg: v4::Message,
     pub msg_type: MessageType,
+    /// A BOOTP client's query (no DHCP message type; the built-in
+    /// `libdhcp_bootp.so`): handled as a DHCPREQUEST, in class `BOOTP`.
+    pub bootp: bool,
     /// chaddr truncated to hlen.
     pub hwaddr: Vec<u8>,
     pub htype: u8,
@@ -236,8 +239,17 @@ pub fn relay_suboptions(raw: &[u8]) -> Vec<(u8, &[u8])> {
 }
 
 /// Parses `buf` into a [`Query4`]. BOOTREPLY and such are left to the caller
-/// (the op code is in `msg`).
+/// (the op code is in `msg`). A packet without a DHCP message type is
+/// refused ([`ParseError::NoMessageType`]); see [`parse_with`] for BOOTP.
 pub fn parse(buf: &[u8]) -> Result<Query4, ParseError> {
+    parse_with(buf, false)
+}
+
+/// [`parse`], and with `bootp` (the built-in `libdhcp_bootp.so`) a
+/// BOOTREQUEST without a DHCP message type (a BOOTP client with RFC 1497
+/// vendor extensions: the magic cookie is still required, as in Kea) is
+/// taken as a DHCPREQUEST with [`Query4::bootp`] set.
+pub fn parse_with(buf: &[u8], bootp: bool) -> Result<Query4, ParseError> {
     let (raw, present) = check_wire_present(buf)?;
     let relay_info = raw.opt82;
     let mut msg = match v4::Message::decode(&mut Decoder::new(buf)) {
@@ -253,7 +265,11 @@ pub fn parse(buf: &[u8]) -> Result<Query4, ParseError> {
     };
     merge_overloaded(buf, &mut msg);
     let opts = msg.opts();
-    let msg_type = opts.msg_type().ok_or(ParseError::NoMessageType)?;
+    let (msg_type, is_bootp) = match opts.msg_type() {
+        Some(t) => (t, false),
+        None if bootp && msg.opcode() == v4::Opcode::BootRequest => (MessageType::Request, true),
+        None => return Err(ParseError::NoMessageType),
+    };
     let hlen = usize::from(msg.hlen()).min(16);
     let hwaddr = msg.chaddr().get(..hlen).unwrap_or_default().to_vec();
     let htype = u8::from(msg.htype());
@@ -304,6 +320,7 @@ pub fn parse(buf: &[u8]) -> Result<Query4, ParseError> {
     }
     Ok(Query4 {
         msg_type,
+        bootp: is_bootp,
         hwaddr,
         htype,
         client_id,

@@ -214,6 +214,21 @@ pub fn encode(q: &Query4, d: &Draft, relay_info: Option<&[u8]>) -> (Vec<u8>, Vec
     (out, dropped)
 }
 
+/// The options only DHCP has (RFC 2132 §9, the codes Kea calls
+/// `DHO_DHCP_*`): requested address, lease time, overload, message type,
+/// server identifier, parameter request list, message, maximum size, T1,
+/// T2 and client identifier.
+const DHCP_ONLY_OPTIONS: [u8; 11] = [50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 61];
+
+/// The reply to a BOOTP client: `d` without the options only DHCP has
+/// (what Kea's `libdhcp_bootp.so` removes at `pkt4_send`); the encoding
+/// pads it to BOOTP's 300 octets.
+pub fn without_dhcp_options(d: &Draft) -> Draft {
+    let mut out = d.clone();
+    out.options.retain(|(c, _)| !DHCP_ONLY_OPTIONS.contains(c));
+    out
+}
+
 /// Where a reply goes (RFC 2131 §4.1, with Kea's choices).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Destination {

@@ -14,6 +14,7 @@ use super::reply::{destination, Draft};
 use super::*;
 use crate::Stats;
 
+mod bootp;
 mod link;
 mod offer;
 mod random;
@@ -132,6 +133,7 @@ fn engine() -> Engine4 {
         flex_id: None,
         ha: Vec::new(),
         flex_options: Vec::new(),
+        bootp: false,
         client_classes: Vec::new(),
     };
     Engine4::new(

@@ -127,7 +127,7 @@ impl Family for Engine6 {
         &h.client_classes
     }
 
-    fn parse(buf: &[u8]) -> Result<Query6, packet::ParseError6> {
+    fn parse(&self, buf: &[u8]) -> Result<Query6, packet::ParseError6> {
         packet::parse(buf)
     }
 
