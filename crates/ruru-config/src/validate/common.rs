@@ -10,6 +10,7 @@ use super::control::control_sockets;
 use super::databases::lease_database;
 use super::flex;
 use super::ha;
+use super::ping;
 use super::{Section, V};
 use crate::{file, model};
 
@@ -43,6 +44,9 @@ pub(super) struct Common {
     pub(super) flex_options: Vec<model::FlexOption>,
     /// `libdhcp_ha.so`'s relationship.
     pub(super) ha: Vec<model::Ha>,
+    /// `libdhcp_ping_check.so`'s global settings and
+    /// `ping-channel-threads` (DHCPv4 only).
+    pub(super) ping_check: Option<(model::PingCheck, u32)>,
 }
 
 /// `sanity-checks` of section `p`: its `lease-checks` (Kea's default
@@ -145,8 +149,9 @@ pub(super) fn common(v: &mut V, sec: &Section, c: CommonIn<'_>) -> Common {
     let mut flex_options = Vec::new();
     // The index of the flex-id and flex-option entries seen, to refuse a
     // second one.
-    let mut seen: [Option<usize>; 3] = [None, None, None];
+    let mut seen: [Option<usize>; 4] = [None; 4];
     let mut ha_config = Vec::new();
+    let mut ping_check = None;
     for (i, h) in c.hooks_libraries.unwrap_or_default().iter().enumerate() {
         let hp = format!("{p}.hooks-libraries[{i}]");
         let Some(lib) = hook_library(v, &hp, h) else {
@@ -157,6 +162,14 @@ pub(super) fn common(v: &mut V, sec: &Section, c: CommonIn<'_>) -> Common {
             flex::FLEX_ID => Some(0),
             flex::FLEX_OPTION => Some(1),
             ha::HA => Some(2),
+            ping::PING_CHECK if family == ruru_classify::Family::V4 => Some(3),
+            ping::PING_CHECK => {
+                v.err(
+                    format!("{hp}.library"),
+                    format!("{name} is a DHCPv4 library (Kea's kea-dhcp6 refuses to load it): expected it in Dhcp4.hooks-libraries"),
+                );
+                continue;
+            }
             _ => None,
         };
         if let Some(slot) = slot {
@@ -170,6 +183,7 @@ pub(super) fn common(v: &mut V, sec: &Section, c: CommonIn<'_>) -> Common {
                 match slot {
                     0 => flex_id = flex::flex_id(v, &hp, family, h.parameters.as_ref()),
                     1 => flex_options = flex::flex_options(v, &hp, family, h.parameters.as_ref()),
+                    3 => ping_check = Some(ping::library(v, &hp, h.parameters.as_ref())),
                     _ => ha_config = ha::ha(v, &hp, h.parameters.as_ref()).unwrap_or_default(),
                 }
             }
@@ -223,6 +237,7 @@ pub(super) fn common(v: &mut V, sec: &Section, c: CommonIn<'_>) -> Common {
         flex_id,
         flex_options,
         ha: ha_config,
+        ping_check,
     }
 }
 
@@ -284,7 +299,8 @@ fn interfaces(v: &mut V, p: &str, ic: Option<&file::InterfacesConfig>) -> model:
 
 /// Kea's hook libraries whose function ruru has built in: the command
 /// libraries, flex-id and flex-option (their parameters are checked and
-/// compiled here, see `flex`), High Availability (`ha`), and Kea 3.0's SQL backend libraries (`libdhcp_pgsql.so`,
+/// compiled here, see `flex`), High Availability (`ha`), the ping check
+/// (`ping`, DHCPv4), and Kea 3.0's SQL backend libraries (`libdhcp_pgsql.so`,
 /// `libdhcp_mysql.so`, which a Kea 3.0 configuration lists for a
 /// `postgresql` or `mysql` lease or hosts database; ruru's SQL stores are
 /// part of the server).
@@ -299,6 +315,7 @@ pub const BUILTIN_HOOK_LIBRARIES: &[&str] = &[
     flex::FLEX_ID,
     flex::FLEX_OPTION,
     ha::HA,
+    ping::PING_CHECK,
 ];
 
 /// Validates one `hooks-libraries` entry: the shape only (loading happens in

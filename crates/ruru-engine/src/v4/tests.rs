@@ -25,6 +25,7 @@ const RELAY: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 1);
 fn subnet() -> Subnet4 {
     Subnet4 {
         ha_server_name: Default::default(),
+        ping_check: None,
         cache: Default::default(),
         store_extended_info: false,
         allocator: Default::default(),
@@ -131,6 +132,8 @@ fn engine() -> Engine4 {
         queue_capacity: None,
         flex_id: None,
         ha: Vec::new(),
+        ping_check: None,
+        ping_channel_threads: 0,
         flex_options: Vec::new(),
         client_classes: Vec::new(),
     };
