@@ -43,9 +43,9 @@ fn built_in_from_any_directory_with_keas_defaults() {
     assert_eq!(c.subnets[0].ping_check, Some(want));
     assert_eq!(c.ping_channel_threads, 0);
     // Without the library nothing is checked, whatever subnets say.
-    let c = ok4(&format!(
-        "{{\"Dhcp4\": {{\"subnet4\": [{{\"id\": 1, \"subnet\": \"192.0.2.0/24\", \"user-context\": {{\"ping-check\": {{\"bogus\": 1}}}}}}]}}}}"
-    ));
+    let c = ok4(
+        r#"{"Dhcp4": {"subnet4": [{"id": 1, "subnet": "192.0.2.0/24", "user-context": {"ping-check": {"bogus": 1}}}]}}"#,
+    );
     assert!(c.ping_check.is_none() && c.subnets[0].ping_check.is_none());
 }
 
