@@ -16,6 +16,7 @@ use crate::Stats;
 
 mod link;
 mod offer;
+mod ping;
 mod random;
 mod stash;
 
