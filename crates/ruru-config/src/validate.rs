@@ -53,6 +53,7 @@ mod networks;
 mod option_data;
 mod option_def;
 mod overlap;
+mod ping;
 mod subnets;
 mod timers;
 mod v4;

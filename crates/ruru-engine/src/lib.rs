@@ -75,7 +75,7 @@ pub use hooks::{HookArgs, HookDispatch, HookPoint, NextStep, PacketContext};
 pub use pipeline::Admit;
 pub use rng::Rng;
 pub use stats::{Stat, Stats};
-pub use v4::{Drop4, Engine4, EngineOptions, Outcome4, Parked4, RecvMeta, Reply4};
+pub use v4::{Drop4, Engine4, EngineOptions, Outcome4, Parked4, Probe4, Probed4, RecvMeta, Reply4};
 
 /// Logs a lease write that failed (no reply goes out): at error level,
 /// except while the database is known to be unreachable

@@ -286,7 +286,8 @@ pub(crate) trait Family: Sized {
     fn log_parked(q: &Self::Query, id: u64, stage: Stage);
     fn replied(r: Self::Reply) -> Self::Outcome;
     fn dropped(why: Self::Drop) -> Self::Outcome;
-    fn parked(p: Box<Parked<Self>>) -> Self::Outcome;
+    /// The outcome of a reply parked in the exchange whose state is `fam`.
+    fn parked(fam: &Self::State, p: Box<Parked<Self>>) -> Self::Outcome;
 }
 
 /// Everything decided about one query before its reply is built.
@@ -375,6 +376,17 @@ impl<F: Family> Clone for Parked<F> {
             classes: self.classes.clone(),
             buf: self.buf.clone(),
         }
+    }
+}
+
+#[expect(
+    private_bounds,
+    reason = "`Family` is the engine's own: outside, a Parked is only kept and handed back"
+)]
+impl<F: Family> Parked<F> {
+    /// The query the parked reply answers.
+    pub(crate) fn query(&self) -> &F::Query {
+        &self.q
     }
 }
 
@@ -682,19 +694,22 @@ fn park<F: Family>(
 ) -> F::Outcome {
     F::log_parked(ctx.q, id, stage);
     let host = ctx.host.as_deref().cloned();
-    F::parked(Box::new(Parked {
-        id,
-        stage,
-        q: ctx.q.clone(),
-        meta: ctx.meta.clone(),
-        sidx: ctx.sidx,
-        host,
-        now: ctx.now,
-        draft,
-        pc: std::mem::take(&mut *ctx.pc.borrow_mut()),
-        classes: ctx.classes.borrow().to_owned_set(),
-        buf,
-    }))
+    F::parked(
+        &ctx.fam,
+        Box::new(Parked {
+            id,
+            stage,
+            q: ctx.q.clone(),
+            meta: ctx.meta.clone(),
+            sidx: ctx.sidx,
+            host,
+            now: ctx.now,
+            draft,
+            pc: std::mem::take(&mut *ctx.pc.borrow_mut()),
+            classes: ctx.classes.borrow().to_owned_set(),
+            buf,
+        }),
+    )
 }
 
 /// Finishes a parked reply (the library unparked it): the remaining

@@ -13,6 +13,8 @@
 //!   (receives broadcasts, sends to a client's hardware address or broadcast
 //!   as RFC 2131 §4.1 says) plus a UDP socket for routed unicast replies.
 //! - [`ipv4`]: IPv4/UDP header parsing and building for the raw path.
+//! - [`icmp`]: a raw ICMPv4 socket and ECHO messages for the built-in ping
+//!   check of offered addresses.
 //!
 //! [`Socket4`] is what the server's workers use: receive a DHCP payload with
 //! its source, send a reply to a [`SendTo`] destination. This crate and the
@@ -21,6 +23,7 @@
 
 #![deny(unsafe_code)]
 
+pub mod icmp;
 pub mod iface;
 pub mod ipv4;
 pub mod raw;

@@ -40,6 +40,7 @@ pub mod ha;
 pub mod hooks;
 pub mod lease_tools;
 pub mod logging;
+pub mod ping;
 pub mod sanity;
 pub mod serve;
 pub mod service;

@@ -131,6 +131,9 @@ pub struct FamilyService<F: ServiceFamily> {
     stop: Arc<AtomicBool>,
     /// Reclamation and compaction threads.
     timers: Mutex<Vec<JoinHandle<()>>>,
+    /// The built-in ping check's thread, started by the first OFFER that
+    /// waits for one (`None` inside: its ICMP socket cannot be opened).
+    prober: std::sync::OnceLock<Option<crate::ping::Prober>>,
 }
 
 impl<F: ServiceFamily> FamilyService<F> {
@@ -182,6 +185,7 @@ impl<F: ServiceFamily> FamilyService<F> {
             sockets: Mutex::new(set),
             stop: Arc::new(AtomicBool::new(false)),
             timers: Mutex::new(Vec::new()),
+            prober: std::sync::OnceLock::new(),
         });
         let failed = changes.failed.clone();
         {
@@ -338,6 +342,17 @@ impl<F: ServiceFamily> Service<F> for FamilyService<F> {
     }
     fn ha(&self) -> Option<Arc<crate::ha::HaSet>> {
         self.ha.load_full()
+    }
+    fn prober(&self) -> Option<&crate::ping::Prober> {
+        self.prober
+            .get_or_init(|| {
+                crate::ping::Prober::start(&format!("{}-ping", F::THREAD), self.stop.clone())
+                    .map_err(|e| {
+                        error!(family = F::NAME, error = %e, "ping check: cannot open an ICMP socket (CAP_NET_RAW is needed); addresses are offered unchecked");
+                    })
+                    .ok()
+            })
+            .as_ref()
     }
 }
 

@@ -11,7 +11,9 @@ use ruru_config::{
 };
 use ruru_engine::stats::StatFamily;
 use ruru_engine::v4::hosts::HostSources;
-use ruru_engine::{Engine4, EngineOptions, Outcome4, Parked4, RecvMeta, Reply4, Stat, Stats};
+use ruru_engine::{
+    Engine4, EngineOptions, Outcome4, Parked4, Probed4, RecvMeta, Reply4, Stat, Stats,
+};
 use ruru_lease::{Lease4, LeaseError, LeaseStore};
 use ruru_net::{iface, raw, udp, NetError, SendTo, Socket4};
 use std::net::Ipv4Addr;
@@ -26,11 +28,12 @@ use crate::workers::{Family, Outcome};
 /// packet holds the engine it started with).
 pub struct V4;
 
-impl From<Outcome4> for Outcome<Reply4, Parked4> {
+impl From<Outcome4> for Outcome<Reply4, Parked4, Probed4> {
     fn from(o: Outcome4) -> Self {
         match o {
             Outcome4::Reply(r) => Outcome::Reply(r),
             Outcome4::Parked(p) => Outcome::Parked(p),
+            Outcome4::Probe(p) => Outcome::Probe(p),
             Outcome4::Done | Outcome4::Drop(_) => Outcome::Done,
         }
     }
@@ -51,6 +54,7 @@ impl Family for V4 {
     type Snap = Arc<Engine4>;
     type Reply = Reply4;
     type Parked = Parked4;
+    type Probed = Probed4;
 
     fn iface(sock: &Socket4) -> &str {
         sock.iface()
@@ -80,10 +84,10 @@ impl Family for V4 {
         meta: &RecvMeta,
         now: u64,
         admit: &ruru_engine::Admit<'_>,
-    ) -> Outcome<Reply4, Parked4> {
+    ) -> Outcome<Reply4, Parked4, Probed4> {
         snap.process_admitted(store, bytes, meta, now, admit).into()
     }
-    fn resume(snap: &Arc<Engine4>, p: Parked4) -> Outcome<Reply4, Parked4> {
+    fn resume(snap: &Arc<Engine4>, p: Parked4) -> Outcome<Reply4, Parked4, Probed4> {
         snap.resume(p).into()
     }
     fn parked_id(p: &Parked4) -> u64 {
@@ -94,6 +98,19 @@ impl Family for V4 {
     }
     fn hold(snap: &Arc<Engine4>, id: u64, finish: ruru_engine::hooks::Finish) {
         snap.hold(id, finish);
+    }
+    fn probe(p: &Probed4) -> (Ipv4Addr, u32, std::time::Duration) {
+        let t = std::time::Duration::from_millis(u64::from(p.probe.reply_timeout_ms));
+        (p.probe.addr, p.probe.requests, t)
+    }
+    fn probe_free(snap: &Arc<Engine4>, p: Probed4) -> Outcome<Reply4, Parked4, Probed4> {
+        snap.resume(p.parked).into()
+    }
+    fn probe_in_use(snap: &Arc<Engine4>, store: &dyn LeaseStore, p: &Probed4, now: u64) {
+        snap.decline_probed(store, p, now);
+    }
+    fn drop_probed(snap: &Arc<Engine4>, p: &Probed4) {
+        snap.drop_parked(&p.parked);
     }
     fn send(sock: &Socket4, r: &Reply4) -> std::io::Result<()> {
         let dest = SendTo {

@@ -3,6 +3,7 @@
 //! to the DHCPv6 multicast groups), its engine ([`Engine6`]), the server
 //! DUID (generated once and persisted, [`crate::duid`]) and its statistics.
 
+use std::convert::Infallible;
 use std::net::{Ipv6Addr, SocketAddrV6};
 use std::sync::Arc;
 
@@ -43,7 +44,7 @@ fn names(spec: &str) -> Vec<String> {
 /// started with).
 pub struct V6;
 
-impl From<Outcome6> for Outcome<Reply6, Parked6> {
+impl From<Outcome6> for Outcome<Reply6, Parked6, Infallible> {
     fn from(o: Outcome6) -> Self {
         match o {
             Outcome6::Reply(r) => Outcome::Reply(r),
@@ -67,6 +68,8 @@ impl Family for V6 {
     type Snap = Arc<Engine6>;
     type Reply = Reply6;
     type Parked = Parked6;
+    /// DHCPv6 has no ping check.
+    type Probed = Infallible;
 
     fn iface(sock: &Udp6Socket) -> &str {
         &sock.iface
@@ -95,10 +98,10 @@ impl Family for V6 {
         meta: &RecvMeta6,
         now: u64,
         admit: &ruru_engine::Admit<'_>,
-    ) -> Outcome<Reply6, Parked6> {
+    ) -> Outcome<Reply6, Parked6, Infallible> {
         snap.process_admitted(store, bytes, meta, now, admit).into()
     }
-    fn resume(snap: &Arc<Engine6>, p: Parked6) -> Outcome<Reply6, Parked6> {
+    fn resume(snap: &Arc<Engine6>, p: Parked6) -> Outcome<Reply6, Parked6, Infallible> {
         snap.resume(p).into()
     }
     fn parked_id(p: &Parked6) -> u64 {
@@ -109,6 +112,18 @@ impl Family for V6 {
     }
     fn hold(snap: &Arc<Engine6>, id: u64, finish: ruru_engine::hooks::Finish) {
         snap.hold(id, finish);
+    }
+    fn probe(p: &Infallible) -> (std::net::Ipv4Addr, u32, std::time::Duration) {
+        match *p {}
+    }
+    fn probe_free(_: &Arc<Engine6>, p: Infallible) -> Outcome<Reply6, Parked6, Infallible> {
+        match p {}
+    }
+    fn probe_in_use(_: &Arc<Engine6>, _: &dyn LeaseStore, p: &Infallible, _: u64) {
+        match *p {}
+    }
+    fn drop_probed(_: &Arc<Engine6>, p: &Infallible) {
+        match *p {}
     }
     fn send(sock: &Udp6Socket, r: &Reply6) -> std::io::Result<()> {
         let dest = SocketAddrV6::new(*r.dest.ip(), r.dest.port(), 0, r.dest.scope_id());

@@ -14,7 +14,9 @@
 //!
 //! A reply parked by a hook library goes to the engine's parking lot with
 //! a closure that finishes it on the same snapshot and socket when the
-//! library unparks it ([`park`]).
+//! library unparks it ([`park`]). An OFFER held for the built-in ping
+//! check of its address goes to the service's [`crate::ping::Prober`] the
+//! same way ([`probe`]).
 //!
 //! With Kea's `dhcp-queue-control` (`kea-ring4` / `kea-ring6`), a socket
 //! has one receiver thread that puts each packet in a [`Ring`] of the
@@ -35,11 +37,13 @@ use ruru_lease::LeaseStore;
 use tracing::{debug, error, warn};
 
 /// What the engine made of one packet, in either family.
-pub enum Outcome<R, P> {
+pub enum Outcome<R, P, Q> {
     /// Send this reply.
     Reply(R),
     /// A hook library parked the reply; see [`park`].
     Parked(Box<P>),
+    /// The OFFER waits for the ping check of its address; see [`probe`].
+    Probe(Box<Q>),
     /// Nothing to send (processed without an answer, or dropped: the
     /// engine counted and logged why).
     Done,
@@ -67,6 +71,9 @@ pub trait Family: Sized + 'static {
     type Snap: Clone + Send + Sync + 'static;
     type Reply;
     type Parked: Send + 'static;
+    /// A reply held for the built-in ping check of its address (DHCPv4's
+    /// OFFER; DHCPv6 has none).
+    type Probed: Send + 'static;
 
     /// The socket's interface name.
     fn iface(sock: &Self::Socket) -> &str;
@@ -88,11 +95,26 @@ pub trait Family: Sized + 'static {
         meta: &Self::Meta,
         now: u64,
         admit: &ruru_engine::Admit<'_>,
-    ) -> Outcome<Self::Reply, Self::Parked>;
-    fn resume(snap: &Self::Snap, p: Self::Parked) -> Outcome<Self::Reply, Self::Parked>;
+    ) -> Outcome<Self::Reply, Self::Parked, Self::Probed>;
+    fn resume(
+        snap: &Self::Snap,
+        p: Self::Parked,
+    ) -> Outcome<Self::Reply, Self::Parked, Self::Probed>;
     fn parked_id(p: &Self::Parked) -> u64;
     fn drop_parked(snap: &Self::Snap, p: &Self::Parked);
     fn hold(snap: &Self::Snap, id: u64, finish: ruru_engine::hooks::Finish);
+    /// The address, requests and reply timeout of a held reply's check.
+    fn probe(p: &Self::Probed) -> (std::net::Ipv4Addr, u32, Duration);
+    /// Finishes a held reply whose address did not answer.
+    fn probe_free(
+        snap: &Self::Snap,
+        p: Self::Probed,
+    ) -> Outcome<Self::Reply, Self::Parked, Self::Probed>;
+    /// Declines the address of a held reply that answered (the reply is
+    /// discarded).
+    fn probe_in_use(snap: &Self::Snap, store: &dyn LeaseStore, p: &Self::Probed, now: u64);
+    /// Counts a held reply that will never be sent.
+    fn drop_probed(snap: &Self::Snap, p: &Self::Probed);
     /// Sends a reply; the error is counted in [`Family::SEND_FAILED`].
     fn send(sock: &Self::Socket, r: &Self::Reply) -> std::io::Result<()>;
 }
@@ -107,6 +129,11 @@ pub trait Service<F: Family>: Send + Sync + 'static {
     fn stats(&self) -> &Arc<Stats>;
     /// The built-in HA service, when configured.
     fn ha(&self) -> Option<Arc<crate::ha::HaSet>> {
+        None
+    }
+    /// The built-in ping check's thread (started on first use); `None`
+    /// when its socket cannot be opened.
+    fn prober(&self) -> Option<&crate::ping::Prober> {
         None
     }
 }
@@ -186,7 +213,7 @@ pub fn spawn<F: Family, S: Service<F>>(
                 .spawn(move || {
                     while !stop.load(Ordering::Relaxed) && !closed.load(Ordering::Relaxed) {
                         if let Some(p) = ring.pop(crate::sockets::POLL) {
-                            handle::<F, S>(&*svc, &s, &p.bytes, &p.meta);
+                            handle::<F, S>(&svc, &s, &p.bytes, &p.meta);
                         }
                     }
                 })?;
@@ -199,7 +226,7 @@ pub fn spawn<F: Family, S: Service<F>>(
         let (svc, stop, closed) = (svc.clone(), stop.clone(), closed.clone());
         let h = std::thread::Builder::new()
             .name(format!("{}-{}-{i}", F::THREAD, F::iface(sock)))
-            .spawn(move || run::<F, S>(&*svc, &s, &stop, &closed))?;
+            .spawn(move || run::<F, S>(&svc, &s, &stop, &closed))?;
         handles.push(h);
     }
     Ok(handles)
@@ -238,7 +265,7 @@ fn receive<F: Family, S: Service<F>>(
 }
 
 fn run<F: Family, S: Service<F>>(
-    svc: &S,
+    svc: &Arc<S>,
     sock: &F::Socket,
     stop: &AtomicBool,
     closed: &AtomicBool,
@@ -260,7 +287,7 @@ fn run<F: Family, S: Service<F>>(
 }
 
 /// Processes one received packet and sends its reply on `sock`.
-fn handle<F: Family, S: Service<F>>(svc: &S, sock: &F::Socket, bytes: &[u8], meta: &F::Meta) {
+fn handle<F: Family, S: Service<F>>(svc: &Arc<S>, sock: &F::Socket, bytes: &[u8], meta: &F::Meta) {
     {
         let iface = F::iface(sock);
         let now = crate::now();
@@ -331,8 +358,10 @@ fn handle<F: Family, S: Service<F>>(svc: &S, sock: &F::Socket, bytes: &[u8], met
             if !sent {
                 stats.inc(F::RECEIVE_DROP);
                 debug!(family = F::NAME, iface = %iface, "lease update to the HA partner failed: reply dropped");
-                if let Ok(Outcome::Parked(p)) = &out {
-                    F::drop_parked(&snap, p);
+                match &out {
+                    Ok(Outcome::Parked(p)) => F::drop_parked(&snap, p),
+                    Ok(Outcome::Probe(p)) => F::drop_probed(&snap, p),
+                    _ => {}
                 }
                 return;
             }
@@ -346,6 +375,7 @@ fn handle<F: Family, S: Service<F>>(svc: &S, sock: &F::Socket, bytes: &[u8], met
                     F::drop_parked(&snap, &p);
                 }
             },
+            Ok(Outcome::Probe(p)) => probe::<F, S>(svc, snap, sock, p),
             Ok(Outcome::Done) => {}
             Err(_) => {
                 stats.inc(F::RECEIVE_DROP);
@@ -360,6 +390,70 @@ fn send<F: Family>(sock: &F::Socket, r: &F::Reply, stats: &Stats) {
     if let Err(e) = F::send(sock, r) {
         stats.inc(F::SEND_FAILED);
         debug!(family = F::NAME, error = %e, "send failed");
+    }
+}
+
+/// Hands an OFFER held for the ping check of its address to the service's
+/// prober; when the check concludes, the OFFER is finished on the same
+/// snapshot and sent on `sock` (no answer), or the address is declined
+/// (it answered). Without a prober (no ICMP socket) it goes out at once.
+fn probe<F: Family, S: Service<F>>(
+    svc: &Arc<S>,
+    snap: F::Snap,
+    sock: &F::Socket,
+    p: Box<F::Probed>,
+) {
+    let stats = svc.stats().clone();
+    let Some(prober) = svc.prober() else {
+        finish_probed::<F>(&snap, sock, &stats, *p);
+        return;
+    };
+    let sock = match F::try_clone(sock) {
+        Ok(s) => s,
+        Err(e) => {
+            warn!(family = F::NAME, error = %e, "cannot keep a socket for an OFFER being checked; dropped");
+            F::drop_probed(&snap, &p);
+            return;
+        }
+    };
+    let (addr, requests, timeout) = F::probe(&p);
+    let svc2 = svc.clone();
+    prober.check(crate::ping::Check {
+        addr,
+        requests,
+        timeout,
+        then: Box::new(move |verdict| {
+            let r = std::panic::catch_unwind(AssertUnwindSafe(|| match verdict {
+                crate::ping::Verdict::Free => finish_probed::<F>(&snap, &sock, &stats, *p),
+                crate::ping::Verdict::InUse => {
+                    F::probe_in_use(&snap, svc2.store(), &p, crate::now());
+                }
+                crate::ping::Verdict::Duplicate | crate::ping::Verdict::Stopped => {
+                    F::drop_probed(&snap, &p);
+                }
+            }));
+            if r.is_err() {
+                stats.inc(F::RECEIVE_DROP);
+                stats.inc(F::PROCESSING_PANIC);
+                error!(
+                    family = F::NAME,
+                    "finishing a checked OFFER panicked; dropped"
+                );
+            }
+        }),
+    });
+}
+
+/// Finishes a held OFFER whose address is free and sends it.
+fn finish_probed<F: Family>(snap: &F::Snap, sock: &F::Socket, stats: &Arc<Stats>, p: F::Probed) {
+    match F::probe_free(snap, p) {
+        Outcome::Reply(r) => send::<F>(sock, &r, stats),
+        Outcome::Parked(p) => match F::try_clone(sock) {
+            Ok(s) => park::<F>(snap.clone(), s, stats.clone(), p),
+            Err(_) => F::drop_parked(snap, &p),
+        },
+        Outcome::Probe(p) => F::drop_probed(snap, &p),
+        Outcome::Done => {}
     }
 }
 
@@ -380,6 +474,8 @@ fn park<F: Family>(snap: F::Snap, sock: F::Socket, stats: Arc<Stats>, p: Box<F::
             match std::panic::catch_unwind(AssertUnwindSafe(|| F::resume(&snap, *p))) {
                 Ok(Outcome::Reply(r)) => send::<F>(&sock, &r, &stats),
                 Ok(Outcome::Parked(p)) => park::<F>(snap, sock, stats, p),
+                // A resumed reply is not checked again.
+                Ok(Outcome::Probe(p)) => F::drop_probed(&snap, &p),
                 Ok(Outcome::Done) => {}
                 Err(_) => {
                     stats.inc(F::RECEIVE_DROP);

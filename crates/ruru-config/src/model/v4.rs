@@ -52,6 +52,13 @@ pub struct Dhcp4 {
     pub hooks_libraries: Vec<HookLibrary>,
     /// Kea's `libdhcp_flex_id.so` in `hooks-libraries`, built in.
     pub flex_id: Option<FlexId>,
+    /// Kea's `libdhcp_ping_check.so` in `hooks-libraries`, built in: its
+    /// global settings (`None`: not listed, no address is checked). Each
+    /// subnet has the settings in force for it in [`Subnet4::ping_check`].
+    pub ping_check: Option<PingCheck>,
+    /// The library's `ping-channel-threads` (Kea's ICMP thread pool; ruru
+    /// checks on one thread of its own whatever the value).
+    pub ping_channel_threads: u32,
     /// Kea's `libdhcp_ha.so` relationships, built in (empty: no HA; one:
     /// Kea 2.2's form; several: Kea 2.6's hub-and-spoke).
     pub ha: Vec<super::Ha>,
@@ -181,6 +188,41 @@ pub struct Subnet4 {
     /// The HA relationship the subnet belongs to (Kea 2.6's
     /// `ha-server-name`; used with several relationships).
     pub ha_server_name: super::HaServerName,
+    /// The built-in ping check's settings for this subnet: the library's,
+    /// overridden by the subnet's `user-context` `ping-check` map (`None`:
+    /// the library is not listed).
+    pub ping_check: Option<PingCheck>,
+}
+
+/// Kea's `libdhcp_ping_check.so` settings at one scope: before an address
+/// is offered to a DHCPDISCOVER, ICMP ECHO REQUESTs are sent to it, and an
+/// ECHO REPLY means another host uses it (the server declines it instead).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PingCheck {
+    /// `enable-ping-check` (default true).
+    pub enabled: bool,
+    /// `min-ping-requests` (default 1, at least 1): ECHO REQUESTs sent,
+    /// each unanswered for `reply-timeout`, before the address is offered.
+    pub min_ping_requests: u32,
+    /// `reply-timeout` in milliseconds (default 100, at least 1): how long
+    /// a reply to one ECHO REQUEST is waited for.
+    pub reply_timeout_ms: u32,
+    /// `ping-cltt-secs` (default 60): the client's own expired lease of
+    /// the address is offered again unchecked while its last transmission
+    /// time (CLTT) is younger than this.
+    pub ping_cltt_secs: u32,
+}
+
+impl Default for PingCheck {
+    /// Kea's defaults.
+    fn default() -> Self {
+        PingCheck {
+            enabled: true,
+            min_ping_requests: 1,
+            reply_timeout_ms: 100,
+            ping_cltt_secs: 60,
+        }
+    }
 }
 
 impl Subnet4 {

@@ -10,6 +10,7 @@ use super::control::control_sockets;
 use super::databases::lease_database;
 use super::flex;
 use super::ha;
+use super::ping;
 use super::{Section, V};
 use crate::{file, model};
 
@@ -45,6 +46,9 @@ pub(super) struct Common {
     pub(super) ha: Vec<model::Ha>,
     /// `libdhcp_bootp.so` is listed (DHCPv4 only).
     pub(super) bootp: bool,
+    /// `libdhcp_ping_check.so`'s global settings and
+    /// `ping-channel-threads` (DHCPv4 only).
+    pub(super) ping_check: Option<(model::PingCheck, u32)>,
 }
 
 /// `sanity-checks` of section `p`: its `lease-checks` (Kea's default
@@ -147,9 +151,10 @@ pub(super) fn common(v: &mut V, sec: &Section, c: CommonIn<'_>) -> Common {
     let mut flex_options = Vec::new();
     // The index of the flex-id and flex-option entries seen, to refuse a
     // second one.
-    let mut seen: [Option<usize>; 4] = [None; 4];
+    let mut seen: [Option<usize>; 5] = [None; 5];
     let mut bootp = false;
     let mut ha_config = Vec::new();
+    let mut ping_check = None;
     for (i, h) in c.hooks_libraries.unwrap_or_default().iter().enumerate() {
         let hp = format!("{p}.hooks-libraries[{i}]");
         let Some(lib) = hook_library(v, &hp, h) else {
@@ -161,6 +166,14 @@ pub(super) fn common(v: &mut V, sec: &Section, c: CommonIn<'_>) -> Common {
             flex::FLEX_OPTION => Some(1),
             ha::HA => Some(2),
             BOOTP => Some(3),
+            ping::PING_CHECK if family == ruru_classify::Family::V4 => Some(4),
+            ping::PING_CHECK => {
+                v.err(
+                    format!("{hp}.library"),
+                    format!("{name} is a DHCPv4 library (Kea's kea-dhcp6 refuses to load it): expected it in Dhcp4.hooks-libraries"),
+                );
+                continue;
+            }
             _ => None,
         };
         if let Some(slot) = slot {
@@ -175,6 +188,7 @@ pub(super) fn common(v: &mut V, sec: &Section, c: CommonIn<'_>) -> Common {
                     0 => flex_id = flex::flex_id(v, &hp, family, h.parameters.as_ref()),
                     1 => flex_options = flex::flex_options(v, &hp, family, h.parameters.as_ref()),
                     3 => bootp = bootp_library(v, &hp, family, h.parameters.as_ref()),
+                    4 => ping_check = Some(ping::library(v, &hp, h.parameters.as_ref())),
                     _ => ha_config = ha::ha(v, &hp, h.parameters.as_ref()).unwrap_or_default(),
                 }
             }
@@ -229,6 +243,7 @@ pub(super) fn common(v: &mut V, sec: &Section, c: CommonIn<'_>) -> Common {
         flex_options,
         ha: ha_config,
         bootp,
+        ping_check,
     }
 }
 
@@ -323,7 +338,8 @@ fn interfaces(v: &mut V, p: &str, ic: Option<&file::InterfacesConfig>) -> model:
 /// Kea's hook libraries whose function ruru has built in: the command
 /// libraries, flex-id and flex-option (their parameters are checked and
 /// compiled here, see `flex`), High Availability (`ha`), BOOTP
-/// (`libdhcp_bootp.so`: BOOTP clients, see [`BOOTP`]), and Kea 3.0's SQL backend libraries (`libdhcp_pgsql.so`,
+/// (`libdhcp_bootp.so`: BOOTP clients, see [`BOOTP`]), the ping check
+/// (`ping`, DHCPv4), and Kea 3.0's SQL backend libraries (`libdhcp_pgsql.so`,
 /// `libdhcp_mysql.so`, which a Kea 3.0 configuration lists for a
 /// `postgresql` or `mysql` lease or hosts database; ruru's SQL stores are
 /// part of the server).
@@ -339,6 +355,7 @@ pub const BUILTIN_HOOK_LIBRARIES: &[&str] = &[
     flex::FLEX_OPTION,
     ha::HA,
     BOOTP,
+    ping::PING_CHECK,
 ];
 
 /// Validates one `hooks-libraries` entry: the shape only (loading happens in

@@ -58,6 +58,10 @@ struct Globals {
     store_extended_info: bool,
     allocator: model::Allocator,
     offer_lifetime: u32,
+    /// The built-in ping check's global settings (`None`: not listed).
+    /// Not inherited through shared networks: as Kea's library, only a
+    /// subnet's own `user-context` overrides them.
+    ping_check: Option<model::PingCheck>,
 }
 
 impl Globals {
@@ -142,6 +146,7 @@ pub(super) fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
         store_extended_info: d.store_extended_info.unwrap_or(false),
         allocator: super::common::allocator(v, P, d.allocator.as_deref(), Default::default()),
         offer_lifetime: d.offer_lifetime.unwrap_or(0),
+        ping_check: common.ping_check.map(|(pc, _)| pc),
         ddns,
     };
     ip_reservations_unique(v, P, d.ip_reservations_unique);
@@ -221,6 +226,8 @@ pub(super) fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
         hooks_libraries: common.hooks_libraries,
         flex_id: common.flex_id,
         ha: common.ha,
+        ping_check: common.ping_check.map(|(pc, _)| pc),
+        ping_channel_threads: common.ping_check.map_or(0, |(_, t)| t),
         flex_options: common.flex_options,
         bootp: common.bootp,
         parked_packet_limit: d.parked_packet_limit.unwrap_or(256),
@@ -433,6 +440,7 @@ fn network(v: &mut V, p: &str, n: &file::SharedNetwork4, g: &Globals) -> Network
         store_extended_info: n.store_extended_info.unwrap_or(g.store_extended_info),
         allocator: super::common::allocator(v, p, n.allocator.as_deref(), g.allocator),
         offer_lifetime: n.offer_lifetime.unwrap_or(g.offer_lifetime),
+        ping_check: g.ping_check,
     };
     let own_lifetime = n.valid_lifetime.is_some()
         || n.min_valid_lifetime.is_some()
@@ -555,6 +563,7 @@ fn subnet(
         store_extended_info: s.store_extended_info.unwrap_or(g.store_extended_info),
         allocator: super::common::allocator(v, p, s.allocator.as_deref(), g.allocator),
         offer_lifetime: s.offer_lifetime.unwrap_or(g.offer_lifetime),
+        ping_check: g.ping_check,
     };
     let own_lifetime = s.valid_lifetime.is_some()
         || s.min_valid_lifetime.is_some()
@@ -615,6 +624,9 @@ fn subnet(
         host_modes: r.host_modes,
         ddns: r.ddns,
         ha_server_name: model::HaServerName::of(s.user_context.as_ref(), None),
+        ping_check: r
+            .ping_check
+            .map(|pc| super::ping::subnet(v, p, pc, s.user_context.as_ref())),
     }
 }
 

@@ -7,7 +7,7 @@
 //! encoding, destination, sent counters) and log lines.
 
 use std::borrow::Cow;
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::net::Ipv4Addr;
 
 use dhcproto::v4::{MessageType, Opcode};
@@ -18,6 +18,7 @@ use tracing::debug;
 use super::alloc::ClientKey;
 use super::hosts;
 use super::packet::{self, Query4};
+use super::ping::Exchange4;
 use super::reply::{self, Draft};
 use super::{hex, Ctx, Drop4, Engine4, Outcome4, Parked4, RecvMeta, Reply4};
 use crate::classify::{self, view4::Raw4, ClassSet};
@@ -38,8 +39,9 @@ impl Family for Engine4 {
     type Host = Reservation4;
     type Draft = Draft;
     type Drop = Drop4;
-    /// Set when a `leases4_committed` callout parked the reply.
-    type State = Cell<Option<u64>>;
+    /// Set when a `leases4_committed` callout parked the reply, or the
+    /// OFFER waits for the ping check of its address.
+    type State = Exchange4;
     type Reply = Reply4;
     type Raw<'a> = Raw4<'a>;
     type Class = ClientClass4;
@@ -538,8 +540,8 @@ impl Family for Engine4 {
     }
 
     #[inline]
-    fn new_state(&self) -> Cell<Option<u64>> {
-        Cell::new(None)
+    fn new_state(&self) -> Exchange4 {
+        Exchange4::default()
     }
 
     #[inline]
@@ -556,7 +558,7 @@ impl Family for Engine4 {
             // A BOOTP client is not told no (Kea 2.2 sends it an empty
             // BOOTREPLY, the NAK with its DHCP options removed).
             Ok(Some(d)) if ctx.q.bootp && d.msg_type == 6 => Handled::Drop(Drop4::Invalid),
-            Ok(Some(d)) => match ctx.fam.get() {
+            Ok(Some(d)) => match ctx.fam.park.get() {
                 Some(id) => Handled::Parked(id, d),
                 None => Handled::Reply(d),
             },
@@ -694,8 +696,8 @@ impl Family for Engine4 {
     }
 
     #[inline]
-    fn parked(p: Box<Parked4>) -> Outcome4 {
-        Outcome4::Parked(p)
+    fn parked(fam: &Exchange4, p: Box<Parked4>) -> Outcome4 {
+        super::ping::parked(fam, p)
     }
 }
 

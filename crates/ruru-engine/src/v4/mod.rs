@@ -15,7 +15,8 @@
 //! and wire checks), `alloc` (which address), `hosts` (reservations from
 //! host databases), `options` (the reply's options, layered as Kea
 //! layers them), `names` (the client's name), `reply` (encoding,
-//! destination), `reclaim` (expired leases). This module keeps the types,
+//! destination), `reclaim` (expired leases), `ping` (the built-in ping
+//! check of offered addresses). This module keeps the types,
 //! construction and the per-message handlers.
 
 pub mod alloc;
@@ -25,6 +26,7 @@ mod names;
 mod offer;
 mod options;
 pub mod packet;
+mod ping;
 pub mod reclaim;
 pub mod reply;
 mod stash;
@@ -42,6 +44,7 @@ use crate::pipeline::{self, Parked};
 use crate::rng::Rng;
 use crate::stats::{add, Stat, Stats, SubnetStats};
 use alloc::{ClientKey, PoolCursors};
+pub use ping::{Probe4, Probed4};
 use reply::{Destination, Draft};
 
 /// What the server knows about a received packet besides its bytes.
@@ -148,6 +151,11 @@ pub enum Outcome4 {
     /// or `pkt4_send`); the server keeps it until the library unparks it,
     /// then calls [`Engine4::resume`] on this same engine.
     Parked(Box<Parked4>),
+    /// The OFFER waits for the built-in ping check of its address (Kea's
+    /// `libdhcp_ping_check.so`): the server runs it, then finishes the
+    /// reply with [`Engine4::resume`], or declines the address with
+    /// [`Engine4::decline_probed`] when it answered.
+    Probe(Box<Probed4>),
 }
 
 /// A reply held by a hook library: everything needed to finish it (its
@@ -609,14 +617,24 @@ impl Engine4 {
                 NextStep::Drop | NextStep::Park => return Err(Drop4::Hook),
             }
         }
+        // The built-in ping check looks at what the address held before.
+        let ping = ctx.subnet.ping_check.is_some_and(|p| p.enabled);
+        let before = if ping { store.get4(addr) } else { None };
         // Lease caching: the OFFER of a lease the REQUEST would reuse
         // carries what is left of it, as Kea's does.
+        let mut reused = false;
         if ctx.subnet.cache != ruru_config::LeaseCache::default() {
             let key = self.key(ctx);
-            if let Some(old) = store.get4(addr).filter(|o| key.owns(o)) {
+            let old = match &before {
+                Some(o) => Some(o.clone()),
+                None if !ping => store.get4(addr),
+                None => None,
+            };
+            if let Some(old) = old.filter(|o| key.owns(o)) {
                 let cand = self.candidate(ctx, addr, valid, &name);
                 if let Some(left) = Self::reuse_left(ctx.subnet, &old, &cand, ctx.now) {
                     valid = left;
+                    reused = true;
                 }
             }
         }
@@ -624,6 +642,11 @@ impl Engine4 {
         let hold = self.offer_lifetime(ctx);
         if hold > 0 {
             self.hold_offer(store, ctx, addr, hold, &name)?;
+        }
+        // Kea's libdhcp_ping_check.so: the OFFER may wait for a check.
+        if ping {
+            let lease = self.candidate(ctx, addr, valid, &name);
+            self.ping_first(ctx, &lease, before.as_ref(), reused);
         }
         let mut d = Draft::new(2);
         d.yiaddr = addr;
@@ -1043,7 +1066,7 @@ impl Engine4 {
             a.park = Some(next_park_id());
             match h.call(&mut a) {
                 NextStep::Drop => return Err(Drop4::Hook),
-                NextStep::Park => ctx.fam.set(a.park),
+                NextStep::Park => ctx.fam.park.set(a.park),
                 NextStep::Continue | NextStep::Skip => {}
             }
         }

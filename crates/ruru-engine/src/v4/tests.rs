@@ -17,6 +17,7 @@ use crate::Stats;
 mod bootp;
 mod link;
 mod offer;
+mod ping;
 mod random;
 mod stash;
 
@@ -26,6 +27,7 @@ const RELAY: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 1);
 fn subnet() -> Subnet4 {
     Subnet4 {
         ha_server_name: Default::default(),
+        ping_check: None,
         cache: Default::default(),
         store_extended_info: false,
         allocator: Default::default(),
@@ -132,6 +134,8 @@ fn engine() -> Engine4 {
         queue_capacity: None,
         flex_id: None,
         ha: Vec::new(),
+        ping_check: None,
+        ping_channel_threads: 0,
         flex_options: Vec::new(),
         bootp: false,
         client_classes: Vec::new(),

@@ -578,7 +578,7 @@ impl Family for Engine6 {
     }
 
     #[inline]
-    fn parked(p: Box<Parked6>) -> Outcome6 {
+    fn parked(_fam: &Self::State, p: Box<Parked6>) -> Outcome6 {
         Outcome6::Parked(p)
     }
 }
