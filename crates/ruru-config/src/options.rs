@@ -426,6 +426,12 @@ pub fn encode_format(
         t => {
             let values = split_csv(data);
             if values.iter().all(|v| v.is_empty()) {
+                // Kea's `optionFactory`: an array may have no element
+                // (e.g. an empty `dhcp4o6-server-addr`, which tells the
+                // client to multicast); a single value is required.
+                if array {
+                    return Ok(out);
+                }
                 return Err(format!("empty data: expected {}", expected(t, array)));
             }
             // Kea's `optionFactory`: a single value takes the first one;
@@ -816,8 +822,10 @@ mod tests {
         assert_eq!(enc("host-name", "a\\,b").unwrap(), b"a,b");
         // Kea 2.2 keeps the first value and ignores the others.
         assert_eq!(enc("host-name", "a,b").unwrap(), b"a");
+        // A single value is required; an array may be empty (both as
+        // Kea 2.2's `kea-dhcp4 -t` says).
         assert!(enc("host-name", "").is_err());
-        assert!(enc("routers", "").is_err());
+        assert_eq!(enc("routers", "").unwrap(), Vec::<u8>::new());
         assert!(enc("routers", "192.0.2.300").is_err());
         assert_eq!(
             enc("subnet-mask", "255.255.255.0, 255.0.0.0").unwrap(),
@@ -927,7 +935,8 @@ mod tests {
         assert!(kea("int8", false, "-129").is_err());
         assert!(kea("uint8", false, "256").is_err());
         assert!(kea("empty", false, "abc").is_err());
-        assert!(kea("uint8", true, "").is_err());
+        assert_eq!(kea("uint8", true, "").unwrap(), Vec::<u8>::new());
+        assert!(kea("uint8", false, "").is_err());
         assert_eq!(DataType::from_kea("record", true), None);
         assert_eq!(DataType::from_kea("internal", true), None);
     }

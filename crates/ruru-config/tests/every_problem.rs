@@ -15,7 +15,7 @@ const MANY: &str = r#"{
   "valid-lifetim": 4000,
   "subnet4": [
     { "id": 1, "subnet": "192.0.2.0/24",
-      "4o6-interface": "eth0",
+      "4o6-subnet": "10.0.0.0/8",
       "pools": [ { "pool": "192.0.2.10 - 192.0.2.20", "colour": "blue" } ] },
     { "id": 2, "subnet": "198.51.100.0/24",
       "renew-timer": "soon",
@@ -24,7 +24,7 @@ const MANY: &str = r#"{
   "interfaces-config": { "interfaces": [], "interfaces": [] }
 },
 "Dhcp6": {
-  "dhcp4o6-port": 6767,
+  "dhcp4o6-port": 65535,
   "subnet6": [
     { "id": 1, "subnet": "2001:db8:1::/64", "preferred-lifetim": 3 }
   ]
@@ -41,7 +41,12 @@ fn every_problem_of_a_file_in_one_run() {
     check(&d[0], 3, 3, "Dhcp4.config-control", "not supported yet");
     let want: &[(usize, usize, &str, &str)] = &[
         (4, 3, "Dhcp4.valid-lifetim", "unknown key `valid-lifetim`"),
-        (7, 24, "Dhcp4.subnet4[0].4o6-interface", "not supported yet"),
+        (
+            7,
+            21,
+            "Dhcp4.subnet4[0].4o6-subnet",
+            "expected an IPv6 prefix",
+        ),
         (
             8,
             55,
@@ -55,7 +60,7 @@ fn every_problem_of_a_file_in_one_run() {
             "Dhcp4.interfaces-config.interfaces",
             "duplicate key",
         ),
-        (16, 19, "Dhcp6.dhcp4o6-port", "not supported yet"),
+        (16, 19, "Dhcp6.dhcp4o6-port", "out of range"),
         (18, 45, "Dhcp6.subnet6[0].preferred-lifetim", "unknown key"),
         (11, 28, "Dhcp4.subnet4[1].pools[0].pool", "is not a pool"),
     ];
@@ -67,7 +72,7 @@ fn every_problem_of_a_file_in_one_run() {
     }
     assert_eq!(d.len(), want.len() + 1, "{d:#?}");
     // The problems of the file model come in file order (the first
-    // excepted), the semantic ones (here the last three) after.
+    // excepted), the semantic ones after.
     let lines: Vec<usize> = d[1..6].iter().map(|x| x.line).collect();
     let mut sorted = lines.clone();
     sorted.sort_unstable();

@@ -117,13 +117,12 @@ fn kea_advanced4_example() {
 }
 
 /// Kea's examples that stay refused, each with its first diagnostic:
-/// what ruru does not do yet (HA, the configuration backend, RADIUS,
-/// DHCPv4-over-DHCPv6, `cipher-list` with MySQL), or libraries outside the
+/// what ruru does not do yet (the configuration backend, RADIUS,
+/// `cipher-list` with MySQL), or libraries outside the
 /// hooks directory (`hooks.json` names made-up ones). `all-options.json`
 /// is left out (options: another issue).
 const REFUSED: &[(&str, &str, &str)] = &[
-    // (Also `dhcp4o6-port` and `cipher-list` with MySQL after
-    // `config-control`.)
+    // (Also `cipher-list` with MySQL after `config-control`.)
     (
         "kea4/all-keys.json",
         "Dhcp4.config-control",
@@ -153,16 +152,6 @@ const REFUSED: &[(&str, &str, &str)] = &[
         "kea6/config-backend.json",
         "Dhcp6.config-control",
         "not supported yet",
-    ),
-    (
-        "kea4/dhcpv4-over-dhcpv6.json",
-        "Dhcp4.dhcp4o6-port",
-        "not supported yet: DHCPv4-over-DHCPv6",
-    ),
-    (
-        "kea6/dhcpv4-over-dhcpv6.json",
-        "Dhcp6.dhcp4o6-port",
-        "not supported yet: DHCPv4-over-DHCPv6",
     ),
     (
         "kea4/mysql-reservations.json",

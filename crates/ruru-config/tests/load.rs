@@ -2027,30 +2027,6 @@ fn mac_sources_and_relay_supplied_options() {
     assert!(d.message.contains("mac-sources"), "{d}");
 }
 
-/// DHCPv4-over-DHCPv6: `dhcp4o6-port` 0 (Kea's default, off) is taken; a
-/// port, or a subnet's `4o6-*` selector, is refused as not supported yet,
-/// saying what it is.
-#[test]
-fn dhcp4o6_is_refused_precisely() {
-    ok(&v4("\"dhcp4o6-port\": 0"));
-    ok("{\"Dhcp6\": {\"dhcp4o6-port\": 0}}");
-    let d = err("{\"Dhcp6\": {\"dhcp4o6-port\": 6767}}");
-    assert_eq!(d.path, "Dhcp6.dhcp4o6-port", "{d}");
-    assert!(
-        d.message
-            .starts_with("not supported yet: DHCPv4-over-DHCPv6 (RFC 7341) on port 6767"),
-        "{d}"
-    );
-    let d = err(&subnet_cfg(
-        "\"subnet\": \"192.0.2.0/24\", \"4o6-subnet\": \"2001:db8::/64\"",
-    ));
-    assert_eq!(d.path, "Dhcp4.subnet4[0].4o6-subnet", "{d}");
-    assert!(
-        d.message.starts_with("not supported yet: 4o6-subnet"),
-        "{d}"
-    );
-}
-
 /// Kea's `cipher-list`: an OpenSSL list, PostgreSQL with `trust-anchor`
 /// only; refused precisely with MySQL, memfile or no `trust-anchor`.
 #[test]

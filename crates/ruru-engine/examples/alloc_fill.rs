@@ -166,6 +166,7 @@ fn dora(engine: &Engine4, store: &Memfile, client: &mut u32) -> Result<Duration,
     let [a, b, c, d] = client.to_be_bytes();
     let mac = [0x0a, 0x02, a, b, c, d];
     let meta = RecvMeta {
+        over6: None,
         src: SocketAddrV4::new(RELAY, 67),
         local: Ipv4Addr::new(10, 0, 0, 2),
         iface: None,

@@ -81,6 +81,7 @@ fn main() -> Result<(), String> {
     let e6 = Engine6::new(
         d6,
         EngineOptions6 {
+            dhcp4o6: None,
             ddns: None,
             server_duid: vec![0, 2, 0, 0, 9, 0xbf, 1, 2, 3, 4],
             client_port: 546,
@@ -159,6 +160,7 @@ fn dora(e: &Engine4, s: &Memfile, i: u32) -> Result<(), String> {
     let [a, b, c, d] = i.to_be_bytes();
     let mac = [0x0a, 0x02, a, b, c, d];
     let meta = RecvMeta {
+        over6: None,
         src: SocketAddrV4::new(RELAY, 67),
         local: Ipv4Addr::new(10, 0, 0, 2),
         iface: None,

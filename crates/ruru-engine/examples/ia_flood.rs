@@ -147,6 +147,7 @@ fn main() -> Result<(), String> {
         let e = Engine6::new(
             d6.clone(),
             EngineOptions6 {
+                dhcp4o6: None,
                 ddns: None,
                 server_duid: SERVER_DUID.to_vec(),
                 client_port: 546,

@@ -47,6 +47,8 @@
 //! - `networks`: shared networks: the subnets of each subnet's network.
 //! - [`v6`]: DHCPv6 message handling (RFC 8415), relays, IA_NA and IA_PD.
 //! - [`stats`]: statistics with Kea's names, shared with the server.
+//! - [`dhcp4o6`]: DHCPv4-over-DHCPv6 (RFC 7341): how the DHCPv6 engine
+//!   hands a DHCPV4-QUERY's DHCPv4 message to the DHCPv4 engine.
 //! - `vendor`: vendor sub-options in option 125 (DHCPv4) and 17 (DHCPv6).
 
 #![forbid(unsafe_code)]
@@ -54,6 +56,7 @@
 pub mod classify;
 pub mod cursor;
 pub mod ddns;
+pub mod dhcp4o6;
 #[cfg(test)]
 mod fake_hosts;
 pub mod flex;

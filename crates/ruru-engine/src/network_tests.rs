@@ -92,6 +92,7 @@ fn msg4(
 
 fn run4(e: &Engine4, s: &Memfile, buf: &[u8]) -> Result<v4::Message, Drop4> {
     let meta = RecvMeta {
+        over6: None,
         src: SocketAddrV4::new(RELAY, 67),
         local: SERVER,
         iface: None,
@@ -242,6 +243,7 @@ fn engine6(text: &str) -> Engine6 {
     Engine6::new(
         Arc::new(load(text).dhcp6.unwrap_or_else(|| panic!("no Dhcp6"))),
         EngineOptions6 {
+            dhcp4o6: None,
             ddns: None,
             server_duid: vec![0, 2, 0, 0, 0, 9, 1],
             client_port: 546,
@@ -601,6 +603,7 @@ fn v6_a_prefix_reserved_in_a_hosts_database_comes_from_its_subnet() {
     let e = Engine6::new(
         Arc::new(load(CFG6_IA).dhcp6.unwrap_or_else(|| panic!("no Dhcp6"))),
         EngineOptions6 {
+            dhcp4o6: None,
             ddns: None,
             server_duid: vec![0, 2, 0, 0, 0, 9, 1],
             client_port: 546,

@@ -75,6 +75,7 @@ pub mod harness {
             let engine = Engine4::new(dhcp4, EngineOptions::default(), Arc::clone(&stats));
             let store = Memfile::open(None).map_err(|e| format!("in-memory memfile: {e}"))?;
             let meta = RecvMeta {
+                over6: None,
                 src: SocketAddrV4::new(Ipv4Addr::new(127, 0, 0, 2), 67),
                 local: Ipv4Addr::LOCALHOST,
                 iface: None,

@@ -37,6 +37,7 @@ pub mod harness6 {
             let engine = Engine6::new(
                 Arc::new(d6),
                 EngineOptions6 {
+                    dhcp4o6: None,
                     ddns: None,
                     server_duid: vec![0, 2, 0, 0, 9, 0xbf, 1, 2, 3, 4],
                     client_port: 546,

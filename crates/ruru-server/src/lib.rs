@@ -35,6 +35,7 @@ pub mod control;
 pub mod d2;
 pub mod db;
 pub mod ddns;
+pub mod dhcp4o6;
 pub mod duid;
 pub mod ha;
 pub mod hooks;

@@ -143,6 +143,7 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
     let mut watches = Vec::new();
     // Their name-change request queues (see crate::d2).
     let mut senders = Vec::new();
+    crate::dhcp4o6::check(&config);
     let v4 = match (&config.dhcp4, dbs4) {
         (Some(d4), Some(dbs)) => {
             let stats = Arc::new(Stats::of_family(V4::STATS));
@@ -187,6 +188,8 @@ pub fn serve(opts: ServeOptions) -> Result<(), ServerError> {
             let ncrs = crate::ddns::NcrSender::start(&d6.ddns_client, rt.handle(), stats.clone());
             senders.push(ncrs.clone());
             let engine_opts = ruru_engine::v6::EngineOptions6 {
+                // DHCPv4-over-DHCPv6: the DHCPv4 service of this process.
+                dhcp4o6: v4.as_ref().map(crate::dhcp4o6::Bridge::to),
                 server_duid: crate::v6::server_duid(d6),
                 client_port: cport,
                 hooks: None,

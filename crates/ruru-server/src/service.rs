@@ -229,6 +229,11 @@ impl<F: ServiceFamily> FamilyService<F> {
         F::hosts(&lock(&self.opts)).clone()
     }
 
+    /// The address of this service's first socket on interface `iface`.
+    pub fn socket_addr_on(&self, iface: &str) -> Option<F::Addr> {
+        lock(&self.sockets).addr_on(iface)
+    }
+
     /// How many sockets are served (`status-get`).
     pub fn socket_count(&self) -> usize {
         lock(&self.sockets).len()

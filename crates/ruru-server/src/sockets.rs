@@ -260,6 +260,16 @@ impl<F: ServiceFamily> SocketSet<F> {
         self.served.values().map(|s| s.ifaces.len()).sum()
     }
 
+    /// The address of the first served socket on interface `iface` (the
+    /// one it is bound to, the last of its addresses).
+    pub fn addr_on(&self, iface: &str) -> Option<F::Addr> {
+        self.served
+            .values()
+            .flat_map(|s| s.ifaces.iter())
+            .find(|(name, _)| name == iface)
+            .and_then(|(_, addrs)| addrs.last().copied())
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -290,6 +290,7 @@ impl Shared {
         }
         let old = self.snapshot();
         restart_needed(&old.config, &config)?;
+        crate::dhcp4o6::check(&config);
         // New UNIX control sockets are claimed before anything changes: a
         // path another process listens on refuses the configuration.
         crate::control::listener::claim_new(self, &crate::control::listener::sockets_of(&config))

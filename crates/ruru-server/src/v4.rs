@@ -69,6 +69,7 @@ impl Family for V4 {
     ) -> std::io::Result<Option<(Range<usize>, RecvMeta)>> {
         Ok(sock.recv(buf)?.map(|rx| {
             let meta = RecvMeta {
+                over6: None,
                 src: rx.src,
                 local: sock.local(),
                 iface: Some(iface.clone()),

@@ -786,14 +786,17 @@ pub struct OutputOption {
 pub struct Subnet4 {
     pub comment: Option<String>,
     pub user_context: Option<Value>,
-    /// Kea's DHCPv4-over-DHCPv6 subnet selectors (`4o6-interface`,
-    /// `4o6-interface-id`, `4o6-subnet`): refused as not supported yet.
+    /// Kea's DHCPv4-over-DHCPv6 subnet selectors (RFC 7341): the
+    /// interface the clients' DHCPv6 messages arrive on...
     #[serde(rename = "4o6-interface")]
-    pub four_o6_interface: Option<Value>,
+    pub four_o6_interface: Option<String>,
+    /// ...the interface-id (option 18, the string's bytes) of the relay
+    /// closest to them...
     #[serde(rename = "4o6-interface-id")]
-    pub four_o6_interface_id: Option<Value>,
+    pub four_o6_interface_id: Option<String>,
+    /// ...or the IPv6 prefix their messages come from (`"2001:db8::/64"`).
     #[serde(rename = "4o6-subnet")]
-    pub four_o6_subnet: Option<Value>,
+    pub four_o6_subnet: Option<String>,
     /// Unique subnet id, > 0. Default: the highest id so far + 1, as Kea.
     pub id: Option<u32>,
     /// The prefix, e.g. `"192.0.2.0/24"`; host bits must be zero. Required.

@@ -16,6 +16,9 @@ use super::common::{
 /// The validated `Dhcp4` section.
 #[derive(Debug, Clone)]
 pub struct Dhcp4 {
+    /// Kea's `dhcp4o6-port` (0: off). DHCPv4-over-DHCPv6 (RFC 7341) is on
+    /// when `Dhcp6` names the same port (in the same ruru process).
+    pub dhcp4o6_port: u16,
     /// `stash-agent-options` (Kea 2.6): a RENEWING REQUEST without option
     /// 82 gets the one stored with its lease (`store-extended-info`).
     pub stash_agent_options: bool,
@@ -188,10 +191,58 @@ pub struct Subnet4 {
     /// The HA relationship the subnet belongs to (Kea 2.6's
     /// `ha-server-name`; used with several relationships).
     pub ha_server_name: super::HaServerName,
+    /// DHCPv4-over-DHCPv6 (RFC 7341): how this subnet is selected for a
+    /// client whose DHCPv4 messages come in DHCPv6 (Kea's `4o6-*` keys).
+    pub dhcp4o6: Dhcp4o6Subnet,
     /// The built-in ping check's settings for this subnet: the library's,
     /// overridden by the subnet's `user-context` `ping-check` map (`None`:
     /// the library is not listed).
     pub ping_check: Option<PingCheck>,
+}
+
+/// Kea's DHCPv4-over-DHCPv6 subnet selectors (`4o6-interface`,
+/// `4o6-interface-id`, `4o6-subnet`). A subnet with none of them is never
+/// selected for such a client; one with some is selected when any of its
+/// own matches (Kea's `selectSubnet4o6`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Dhcp4o6Subnet {
+    /// `4o6-interface`: the interface the DHCPv6 message arrived on.
+    pub interface: Option<String>,
+    /// `4o6-interface-id`: the bytes of the interface-id option (18) of
+    /// the relay closest to the client.
+    pub interface_id: Option<Vec<u8>>,
+    /// `4o6-subnet`: the prefix holding the DHCPv6 message's source address.
+    pub subnet: Option<(std::net::Ipv6Addr, u8)>,
+}
+
+impl Dhcp4o6Subnet {
+    /// Whether any selector is set.
+    pub fn enabled(&self) -> bool {
+        self.interface.is_some() || self.interface_id.is_some() || self.subnet.is_some()
+    }
+
+    /// Kea's order: the source address in `4o6-subnet`, then the relay's
+    /// interface-id, then the interface name.
+    pub fn matches(
+        &self,
+        src: std::net::Ipv6Addr,
+        interface_id: Option<&[u8]>,
+        iface: Option<&str>,
+    ) -> bool {
+        if let Some((a, len)) = self.subnet {
+            // Kea: a prefix of `::` never matches.
+            let mask = u128::MAX.checked_shl(128 - u32::from(len)).unwrap_or(0);
+            if !a.is_unspecified() && u128::from(src) & mask == u128::from(a) & mask {
+                return true;
+            }
+        }
+        if let (Some(want), Some(got)) = (&self.interface_id, interface_id) {
+            if want[..] == *got {
+                return true;
+            }
+        }
+        matches!((&self.interface, iface), (Some(want), Some(got)) if want == got)
+    }
 }
 
 /// Kea's `libdhcp_ping_check.so` settings at one scope: before an address

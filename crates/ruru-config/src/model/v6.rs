@@ -135,6 +135,10 @@ pub struct Dhcp6 {
     /// The section's `option-def` (hosts databases' options in text form
     /// are read with them).
     pub option_defs: Vec<crate::options::CustomOptionDef>,
+    /// Kea's `dhcp4o6-port` (0: off): with the same port in `Dhcp4`, a
+    /// DHCPV4-QUERY's DHCPv4 message is served by this process's `Dhcp4`
+    /// (RFC 7341).
+    pub dhcp4o6_port: u16,
     /// Kea's `dhcp-ddns`: where name-change requests go.
     pub ddns_client: super::DdnsClient,
 }

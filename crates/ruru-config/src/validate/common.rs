@@ -279,14 +279,22 @@ fn bootp_library(
     }
 }
 
-/// Kea's `dhcp4o6-port`: 0 (Kea's default) is DHCPv4-over-DHCPv6 off;
-/// another port is not supported yet.
-pub(super) fn dhcp4o6_port(v: &mut V, p: &str, port: Option<u16>) {
-    if let Some(port) = port.filter(|&n| n != 0) {
-        v.err(
-            format!("{p}.dhcp4o6-port"),
-            format!("not supported yet: DHCPv4-over-DHCPv6 (RFC 7341) on port {port}: Kea's DHCPv4 and DHCPv6 servers exchange the clients' DHCPv4 messages over this port (and the next); expected 0 (off)"),
-        );
+/// Kea's `dhcp4o6-port`: 0 (Kea's default) is DHCPv4-over-DHCPv6 off.
+/// Kea's two servers exchange the clients' DHCPv4 messages over this port
+/// and the next; ruru serves both families in one process and opens
+/// neither, but keeps Kea's rule that 4o6 is on when both sections name
+/// the same port, and refuses 65535 as Kea does when it applies it.
+pub(super) fn dhcp4o6_port(v: &mut V, p: &str, port: Option<u16>) -> u16 {
+    match port {
+        Some(u16::MAX) => {
+            v.err(
+                format!("{p}.dhcp4o6-port"),
+                "65535 is out of range: Kea's DHCPv4 and DHCPv6 servers use this port and the next; expected 1 to 65534, or 0 (off)",
+            );
+            0
+        }
+        Some(n) => n,
+        None => 0,
     }
 }
 

@@ -96,7 +96,7 @@ pub(super) fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
             control_sockets: d.control_sockets.as_deref(),
         },
     );
-    super::common::dhcp4o6_port(v, P, d.dhcp4o6_port);
+    let dhcp4o6_port = super::common::dhcp4o6_port(v, P, d.dhcp4o6_port);
 
     let lifetime = v
         .lifetime(
@@ -205,6 +205,7 @@ pub(super) fn dhcp4(v: &mut V, d: file::Dhcp4) -> model::Dhcp4 {
     );
 
     model::Dhcp4 {
+        dhcp4o6_port,
         stash_agent_options: d.stash_agent_options.unwrap_or(false),
         option_defs: v.option_defs.public(),
         interfaces: common.interfaces,
@@ -498,20 +499,7 @@ fn subnet(
     g: &Globals,
     origin: &Origin<'_>,
 ) -> model::Subnet4 {
-    for (key, set) in [
-        ("4o6-interface", s.four_o6_interface.is_some()),
-        ("4o6-interface-id", s.four_o6_interface_id.is_some()),
-        ("4o6-subnet", s.four_o6_subnet.is_some()),
-    ] {
-        if set {
-            v.err(
-                format!("{p}.{key}"),
-                format!(
-                    "not supported yet: {key} (the subnet of DHCPv4-over-DHCPv6 clients, RFC 7341)"
-                ),
-            );
-        }
-    }
+    let dhcp4o6 = dhcp4o6_selectors(v, p, s);
     let lifetime = v
         .lifetime(
             p,
@@ -624,9 +612,38 @@ fn subnet(
         host_modes: r.host_modes,
         ddns: r.ddns,
         ha_server_name: model::HaServerName::of(s.user_context.as_ref(), None),
+        dhcp4o6,
         ping_check: r
             .ping_check
             .map(|pc| super::ping::subnet(v, p, pc, s.user_context.as_ref())),
+    }
+}
+
+/// Kea's DHCPv4-over-DHCPv6 subnet selectors of subnet `s` at `p`
+/// (`4o6-interface`, `4o6-interface-id`, `4o6-subnet`; an empty string is
+/// unset, as in Kea). `4o6-subnet` must be an IPv6 prefix: Kea accepts an
+/// IPv4 one or a length over 128 and then never matches (or drops every
+/// packet), which is refused here.
+fn dhcp4o6_selectors(v: &mut V, p: &str, s: &file::Subnet4) -> model::Dhcp4o6Subnet {
+    let set = |x: &Option<String>| x.as_deref().filter(|t| !t.is_empty()).map(str::to_string);
+    let subnet = set(&s.four_o6_subnet).and_then(|text| {
+        let parsed = text.split_once('/').and_then(|(a, l)| {
+            let a: std::net::Ipv6Addr = a.trim().parse().ok()?;
+            let l: u8 = l.trim().parse().ok().filter(|l| *l <= 128)?;
+            Some((a, l))
+        });
+        if parsed.is_none() {
+            v.err(
+                format!("{p}.4o6-subnet"),
+                format!("invalid 4o6-subnet `{text}`: expected an IPv6 prefix such as \"2001:db8:1::/64\" (the IPv6 addresses of this subnet's DHCPv4-over-DHCPv6 clients)"),
+            );
+        }
+        parsed
+    });
+    model::Dhcp4o6Subnet {
+        interface: set(&s.four_o6_interface),
+        interface_id: set(&s.four_o6_interface_id).map(String::into_bytes),
+        subnet,
     }
 }
 

@@ -136,7 +136,7 @@ pub(super) fn dhcp6(v: &mut V, d: file::Dhcp6) -> Dhcp6 {
             control_sockets: d.control_sockets.as_deref(),
         },
     );
-    super::common::dhcp4o6_port(v, "Dhcp6", d.dhcp4o6_port);
+    let dhcp4o6_port = super::common::dhcp4o6_port(v, "Dhcp6", d.dhcp4o6_port);
 
     let valid = v
         .lifetime(
@@ -233,6 +233,7 @@ pub(super) fn dhcp6(v: &mut V, d: file::Dhcp6) -> Dhcp6 {
     );
 
     Dhcp6 {
+        dhcp4o6_port,
         option_defs: v.option_defs.public(),
         interfaces: model_udp(common.interfaces),
         lease_database: common.lease_database,

@@ -87,6 +87,7 @@ fn discover(mac: u8, vendor: Option<&[u8]>) -> Vec<u8> {
 
 fn offer(e: &Engine4, s: &Memfile, buf: &[u8]) -> Result<v4::Message, Drop4> {
     let meta = RecvMeta {
+        over6: None,
         src: SocketAddrV4::new(RELAY, 67),
         local: Ipv4Addr::new(192, 0, 2, 250),
         iface: None,
@@ -284,6 +285,7 @@ fn v6_classes_choose_pool_lifetimes_and_options() {
     let e = Engine6::new(
         Arc::new(cfg),
         EngineOptions6 {
+            dhcp4o6: None,
             ddns: None,
             server_duid: vec![0, 2, 0, 0, 0, 9, 1],
             client_port: 546,

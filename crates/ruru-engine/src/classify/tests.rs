@@ -17,6 +17,7 @@ use crate::v6::RecvMeta6;
 
 fn meta4() -> RecvMeta {
     RecvMeta {
+        over6: None,
         src: SocketAddrV4::new(Ipv4Addr::new(192, 0, 2, 1), 67),
         local: Ipv4Addr::new(192, 0, 2, 254),
         iface: Some(Arc::from("eth0")),

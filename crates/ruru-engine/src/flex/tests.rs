@@ -29,6 +29,7 @@ fn engine6(text: &str) -> Engine6 {
     Engine6::new(
         Arc::new(load(text).dhcp6.unwrap()),
         EngineOptions6 {
+            dhcp4o6: None,
             ddns: None,
             server_duid: vec![0, 2, 0, 0, 0, 9, 1],
             client_port: 546,
@@ -75,6 +76,7 @@ fn discover(mac: u8, circuit: Option<&[u8]>, host: Option<&str>) -> Vec<u8> {
 
 fn offer(e: &Engine4, s: &Memfile, buf: &[u8]) -> v4::Message {
     let meta = RecvMeta {
+        over6: None,
         src: SocketAddrV4::new(RELAY, 67),
         local: Ipv4Addr::new(192, 0, 2, 250),
         iface: None,

@@ -222,6 +222,9 @@ impl Family for Engine4 {
     /// Kea's subnet selection for DHCPv4.
     #[inline]
     fn select_subnet(&self, q: &Query4, meta: &RecvMeta, classes: &ClassSet<'_>) -> Option<usize> {
+        if let Some(over) = &meta.over6 {
+            return self.select_4o6(over);
+        }
         let subnets = &self.cfg.subnets;
         // Kea skips the subnets whose client-class the packet is not in.
         let find = |f: &dyn Fn(&Subnet4) -> bool| first_allowed(subnets, &self.by_id, classes, f);

@@ -20,6 +20,7 @@
 //! construction and the per-message handlers.
 
 pub mod alloc;
+mod dhcp4o6;
 mod family;
 pub mod hosts;
 mod names;
@@ -60,6 +61,10 @@ pub struct RecvMeta {
     /// The frame's source hardware address (raw sockets only): where a
     /// reply to the client's `ciaddr` goes at the link layer.
     pub src_mac: Option<[u8; 6]>,
+    /// The DHCPv6 message the query came in, for DHCPv4-over-DHCPv6
+    /// (RFC 7341; `None`: a DHCPv4 datagram). Its subnet is then selected
+    /// by the subnets' `4o6-*` keys only.
+    pub over6: Option<Arc<crate::dhcp4o6::Over6>>,
 }
 
 /// Engine settings that come from the command line, not the config file.

@@ -27,6 +27,7 @@ const RELAY: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 1);
 fn subnet() -> Subnet4 {
     Subnet4 {
         ha_server_name: Default::default(),
+        dhcp4o6: Default::default(),
         ping_check: None,
         cache: Default::default(),
         store_extended_info: false,
@@ -85,6 +86,7 @@ fn subnet() -> Subnet4 {
 
 fn engine() -> Engine4 {
     let cfg = Dhcp4 {
+        dhcp4o6_port: 0,
         stash_agent_options: false,
         ddns_client: Default::default(),
         option_defs: Vec::new(),
@@ -149,6 +151,7 @@ fn engine() -> Engine4 {
 
 fn meta() -> RecvMeta {
     RecvMeta {
+        over6: None,
         src: SocketAddrV4::new(RELAY, 67),
         local: Ipv4Addr::new(192, 0, 2, 250),
         iface: None,

@@ -99,7 +99,13 @@ impl Family for Engine6 {
     /// answers it with the global options).
     #[inline]
     fn no_subnet(&self, q: &Query6) -> Option<&Subnet6> {
-        (q.msg_type == MessageType::InformationRequest).then_some(&self.no_subnet)
+        // A DHCPV4-QUERY needs no DHCPv6 subnet: its DHCPv4 side selects
+        // a DHCPv4 one.
+        matches!(
+            q.msg_type,
+            MessageType::InformationRequest | MessageType::DHCPv4Query
+        )
+        .then_some(&self.no_subnet)
     }
 
     #[inline]
@@ -142,6 +148,8 @@ impl Family for Engine6 {
             MessageType::Decline => Stat::Pkt6DeclineReceived,
             MessageType::Confirm => Stat::Pkt6ConfirmReceived,
             MessageType::InformationRequest => Stat::Pkt6InfrequestReceived,
+            MessageType::DHCPv4Query => Stat::Pkt6Dhcpv4QueryReceived,
+            MessageType::DHCPv4Response => Stat::Pkt6Dhcpv4ResponseReceived,
             _ => Stat::Pkt6UnknownReceived,
         });
         if q.cut.any() {
@@ -190,7 +198,9 @@ impl Family for Engine6 {
                     return Err(Drop6::NotForUs);
                 }
             }
-            M::InformationRequest => {
+            // A DHCPV4-QUERY's identifiers are optional (Kea checks it as
+            // an Information-request).
+            M::InformationRequest | M::DHCPv4Query => {
                 if q.server_id.is_some() && !sid_ok(&q.server_id) {
                     return Err(Drop6::NotForUs);
                 }
@@ -480,6 +490,10 @@ impl Family for Engine6 {
     fn handle(&self, store: &dyn LeaseStore, ctx: &Ctx<'_>) -> Handled<Self> {
         use MessageType as M;
         let q = ctx.q;
+        // DHCPv4-over-DHCPv6 (RFC 7341): a DHCPV4-QUERY may be unicast.
+        if q.msg_type == M::DHCPv4Query {
+            return self.dhcp4o6(ctx);
+        }
         // RFC 8415 §16 and §18.3: a client (not a relay) may not unicast to
         // a server that sent it no Server Unicast option (ruru sends one
         // only when the configuration has option 12 `unicast`: then, as
@@ -524,6 +538,7 @@ impl Family for Engine6 {
         match msg_type {
             2 => self.stats.inc(Stat::Pkt6AdvertiseSent),
             7 => self.stats.inc(Stat::Pkt6ReplySent),
+            21 => self.stats.inc(Stat::Pkt6Dhcpv4ResponseSent),
             _ => {}
         }
         debug!(xid = format_args!("{:#08x}", ctx.q.xid()), msg_type, dest = %dest, "DHCPv6 reply");

@@ -25,10 +25,11 @@
 //! writes), `reply` (IA options, status codes, requested options, encoding
 //! and addressing the reply), `reclaim` (expired leases), `hosts`
 //! (reservations from host databases, asked after the subnet's own at
-//! every message). This module keeps the types, construction and the
+//! every message), `dhcp4o6` (DHCPV4-QUERY, RFC 7341). This module keeps the types, construction and the
 //! per-message handlers.
 
 mod alloc;
+mod dhcp4o6;
 mod family;
 pub mod hosts;
 pub mod mac;
@@ -91,6 +92,9 @@ pub struct EngineOptions6 {
     /// Where name-change requests go when `dhcp-ddns` `enable-updates`
     /// is on (None: none are made).
     pub ddns: Option<Arc<dyn crate::DdnsSink>>,
+    /// Where the DHCPv4 message of a DHCPV4-QUERY goes (RFC 7341): this
+    /// process's DHCPv4 service (`None`: such queries are dropped).
+    pub dhcp4o6: Option<Arc<dyn crate::dhcp4o6::Dhcp4o6>>,
 }
 
 /// A reply ready to send.
@@ -130,6 +134,9 @@ pub enum Drop6 {
     /// Kea 2.6's HA hub-and-spoke: the subnet's relationship does not
     /// serve the query here (or the subnet names none).
     HaScope,
+    /// A DHCPV4-QUERY not answered: DHCPv4-over-DHCPv6 is off, the query
+    /// has no or several DHCPv4 messages, or the DHCPv4 side sent nothing.
+    Dhcp4o6,
 }
 
 #[derive(Debug, Clone)]

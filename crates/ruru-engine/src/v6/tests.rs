@@ -23,6 +23,7 @@ const LINK: &str = "2001:db8:1::1";
 
 fn cfg() -> Dhcp6 {
     Dhcp6 {
+        dhcp4o6_port: 0,
         ddns_client: Default::default(),
         option_defs: Vec::new(),
         interfaces: InterfacesConfig {
@@ -150,6 +151,7 @@ fn cfg() -> Dhcp6 {
 /// The engine options of these tests: no hooks, no host databases, seed 0.
 fn opts() -> EngineOptions6 {
     EngineOptions6 {
+        dhcp4o6: None,
         ddns: None,
         server_duid: SERVER_DUID.to_vec(),
         client_port: CLIENT_PORT,
@@ -506,6 +508,7 @@ fn engine_with(m: Arc<Mock6>) -> Engine6 {
     Engine6::new(
         Arc::new(cfg()),
         EngineOptions6 {
+            dhcp4o6: None,
             hooks: Some(m),
             ..opts()
         },
@@ -864,6 +867,7 @@ fn host_database_reservation6_applies_at_the_next_message() {
     let e = Engine6::new(
         Arc::new(cfg()),
         EngineOptions6 {
+            dhcp4o6: None,
             hosts: crate::v4::hosts::HostSources(vec![db.clone()]),
             ..opts()
         },
@@ -1153,6 +1157,7 @@ fn spread_engine(seed: u64) -> Engine6 {
     Engine6::new(
         Arc::new(c),
         EngineOptions6 {
+            dhcp4o6: None,
             rng: Arc::new(crate::Rng::new(seed)),
             ..opts()
         },

@@ -11,6 +11,7 @@ fn reply(e: &Engine4, s: &dyn LeaseStore, m: &v4::Message, src: SocketAddrV4) ->
     let mut b = Vec::new();
     m.encode(&mut Encoder::new(&mut b)).unwrap();
     let from = RecvMeta {
+        over6: None,
         src,
         local: meta().local,
         iface: None,

@@ -84,6 +84,7 @@ fn renew(e: &Engine4, s: &dyn LeaseStore) -> (v4::Message, Vec<u8>) {
     let mut b = Vec::new();
     m.encode(&mut Encoder::new(&mut b)).unwrap();
     let from_client = RecvMeta {
+        over6: None,
         src: SocketAddrV4::new(a, 68),
         local: meta().local,
         iface: None,
