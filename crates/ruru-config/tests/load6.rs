@@ -348,18 +348,7 @@ fn unknown_and_not_supported_keys() {
         "Dhcp6.rapid-commit",
         "unknown key `rapid-commit`",
     );
-    let cases: &[(&str, &str)] = &[
-        (
-            "\"subnet6\": [{\"subnet\": \"2001:db8::/64\", \"pd-pools\": [{\"prefix\": \"2001:db8:8::\", \"prefix-len\": 48, \"delegated-len\": 56, \"pool-id\": 1}]}]",
-            "Dhcp6.subnet6[0].pd-pools[0].pool-id",
-        ),
-    ];
-    for (body, path) in cases {
-        let d = err(&v6(body));
-        assert_eq!(d.path, *path, "{d}");
-        assert_eq!(d.message, format!("not supported yet: {path}"), "{d}");
-        assert_eq!(d.line, 2, "{d}");
-    }
+    // (`pool-id` in a pd-pool, once not supported yet, loads: pool_id.rs.)
 }
 
 #[test]

@@ -156,6 +156,7 @@ fn lease(addr: u32, n: u32) -> Lease4 {
         hostname: String::new(),
         state: LeaseState::Default,
         user_context: String::new(),
+        pool_id: 0,
     }
 }
 

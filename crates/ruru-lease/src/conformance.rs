@@ -264,6 +264,7 @@ pub fn lease4(n: u16) -> Lease4 {
         hostname: String::new(),
         state: LeaseState::Default,
         user_context: String::new(),
+        pool_id: 0,
     }
 }
 
@@ -289,6 +290,7 @@ pub fn lease6(n: u16) -> Lease6 {
         user_context: String::new(),
         hwtype: 1,
         hwaddr_source: 0,
+        pool_id: 0,
     }
 }
 

@@ -12,9 +12,11 @@
 //! - the header names the columns. A file whose header is a prefix of ours
 //!   that reaches at least `hostname` is an older schema: its rows may lack
 //!   the trailing columns, which take Kea's defaults (`state` 0, every other
-//!   column empty). A header that starts with our columns and has more (a
-//!   newer Kea, e.g. 2.6's `pool_id`) is read and the extra columns are
-//!   ignored. Anything else is a wrong header and the file is not loaded.
+//!   column empty, `pool_id` 0). Kea 2.4+'s last column, `pool_id`, is read;
+//!   a header that starts with our columns and has more (a newer Kea) is
+//!   read and the extra columns are ignored. Anything else is a wrong
+//!   header and the file is not loaded. A file is written in Kea 2.2's
+//!   columns, or with `pool_id` when it already has it ([`Width`]).
 //! - a row that cannot be decoded is skipped with a warning and counted, as
 //!   Kea's `LeaseFileLoader` does; the caller decides how many it tolerates.
 //! - a row with `valid_lifetime` 0 records a deleted lease.
@@ -40,10 +42,14 @@ pub trait LeaseRow: Clone + Send + Sync + 'static {
     type Stored: crate::memfile::StoredLease<Row = Self>;
     /// `"DHCPv4"` or `"DHCPv6"`, for messages.
     const FAMILY: &'static str;
-    /// The columns we write, in order (Kea 2.2's).
+    /// The columns we read, in order: Kea 2.2's, then Kea 2.4+'s
+    /// `pool_id` (always the last).
     const COLUMNS: &'static [&'static str];
-    /// The header line we write: `COLUMNS` joined with `,`.
+    /// The header line of Kea 2.2's file (every column but `pool_id`):
+    /// what a new file gets.
     const HEADER: &'static str;
+    /// The header line of Kea 2.4+'s file: `COLUMNS` joined with `,`.
+    const HEADER_POOL_ID: &'static str;
     /// Kea's `setMinimumValidColumns`: how many leading columns an older
     /// file's header must have (up to `hostname`, in both files).
     const MIN_COLUMNS: usize;
@@ -63,6 +69,15 @@ pub trait LeaseRow: Clone + Send + Sync + 'static {
     fn lookups(&self) -> Vec<Lookup>;
     /// The row, without newline, exactly as Kea 2.2 writes it.
     fn encode(&self) -> String;
+    /// The lease's `pool_id` (the last column of a Kea 2.4+ file).
+    fn pool_id(&self) -> u32;
+    /// The row for a file of `width` (see [`Width`]).
+    fn encode_for(&self, width: Width) -> String {
+        match width {
+            Width::Kea22 => self.encode(),
+            Width::PoolId => format!("{},{}", self.encode(), self.pool_id()),
+        }
+    }
     /// Decodes a row from its fields, padded to `COLUMNS.len()` with Kea's
     /// defaults (see [`split_row`]).
     fn decode(fields: &[&str]) -> Result<Self, String>;
@@ -125,7 +140,38 @@ const ESCAPE_TAG: &str = "&#x";
 /// Kea's `HWAddr::MAX_HWADDR_LEN`.
 pub const MAX_HWADDR_LEN: usize = 20;
 
-/// How a file's header relates to the schema we write.
+/// The two layouts ruru writes: Kea 2.2's, which a new file gets (Kea 2.2
+/// reads it, and Kea 2.4+ converts it), and Kea 2.4+'s with `pool_id`
+/// last, kept for a file that already has it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Width {
+    Kea22,
+    PoolId,
+}
+
+impl Width {
+    /// The header line of this layout.
+    pub fn header<L: LeaseRow>(self) -> &'static str {
+        match self {
+            Width::Kea22 => L::HEADER,
+            Width::PoolId => L::HEADER_POOL_ID,
+        }
+    }
+
+    /// The layout of a file with this header, when it is one ruru writes.
+    pub fn of<L: LeaseRow>(h: &Header) -> Option<Width> {
+        let full = L::COLUMNS.len();
+        if h.columns == full {
+            Some(Width::PoolId)
+        } else if h.columns + 1 == full {
+            Some(Width::Kea22)
+        } else {
+            None
+        }
+    }
+}
+
+/// How a file's header relates to the schema we read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Schema {
     /// Exactly our columns.
@@ -181,9 +227,9 @@ pub fn parse_header<L: LeaseRow>(line: &str) -> Result<Header, String> {
     })
 }
 
-/// The most columns either file has (`kea-leases6.csv`'s 17): the size of
+/// The most columns either file has (`kea-leases6.csv`'s 18): the size of
 /// the field array a row is split into without allocating.
-pub const MAX_COLUMNS: usize = 17;
+pub const MAX_COLUMNS: usize = 18;
 
 /// Splits a data row of a file with this header into exactly
 /// `L::COLUMNS.len()` fields: checks the column count as Kea's
@@ -245,7 +291,11 @@ fn split_fields<'a, L: LeaseRow>(
         _ => {}
     }
     for (field, name) in fields.iter_mut().zip(columns).skip(n) {
-        *field = if *name == "state" { "0" } else { "" };
+        *field = if *name == "state" || *name == "pool_id" {
+            "0"
+        } else {
+            ""
+        };
     }
     Ok(wanted)
 }
@@ -430,6 +480,16 @@ pub struct FileStats {
 /// Invalid rows are logged with `tracing::warn!` and skipped; more than
 /// `max_row_errors` of them (0 = no limit, Kea's `max-row-errors`) or a wrong
 /// header is `LeaseError::Corrupt`. A missing file is an `Io` error.
+/// The header of the lease file at `path` (a file read only for its
+/// first line), when it is a valid one.
+pub fn read_header<L: LeaseRow>(path: &Path) -> Option<Header> {
+    let mut line = String::new();
+    BufReader::new(File::open(path).ok()?)
+        .read_line(&mut line)
+        .ok()?;
+    parse_header::<L>(line.trim_end_matches(['\n', '\r'])).ok()
+}
+
 pub fn read_file<L: LeaseRow>(
     path: &Path,
     max_row_errors: usize,
@@ -549,9 +609,10 @@ mod tests {
             "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname",
         )
         .unwrap();
-        let current = parse_header::<crate::Lease4>(crate::Lease4::HEADER).unwrap();
+        let kea22 = parse_header::<crate::Lease4>(crate::Lease4::HEADER).unwrap();
+        let current = parse_header::<crate::Lease4>(crate::Lease4::HEADER_POOL_ID).unwrap();
         let downgrade =
-            parse_header::<crate::Lease4>(&format!("{},pool_id", crate::Lease4::HEADER)).unwrap();
+            parse_header::<crate::Lease4>(&format!("{},x", crate::Lease4::HEADER_POOL_ID)).unwrap();
         for line in [
             "a,b,c,d,e,f,g,h,i,j,k",
             ",,,,,,,,,,",
@@ -564,23 +625,28 @@ mod tests {
             "",
             "\u{e9},\u{e9}\u{e9},,,,,,,,,",
         ] {
-            for header in [&upgrade, &current, &downgrade] {
+            for header in [&upgrade, &kea22, &current, &downgrade] {
                 let got = split_row::<crate::Lease4>(header, line);
                 let mut all: Vec<&str> = line.split(',').collect();
                 let n = all.len();
                 let fits = match header.schema {
-                    Schema::Current => n == 11,
-                    Schema::Upgrade => (header.columns..=11).contains(&n),
-                    Schema::Downgrade => n >= 11,
+                    Schema::Current => n == 12,
+                    Schema::Upgrade => (header.columns..=12).contains(&n),
+                    Schema::Downgrade => n >= 12,
                 };
                 if !fits {
                     assert!(got.is_err(), "{line:?} {header:?}");
                     continue;
                 }
-                while all.len() < 11 {
-                    all.push(if all.len() == 9 { "0" } else { "" });
+                // Defaults: `state` and `pool_id` 0, the others empty.
+                while all.len() < 12 {
+                    all.push(if all.len() == 9 || all.len() == 11 {
+                        "0"
+                    } else {
+                        ""
+                    });
                 }
-                all.truncate(11);
+                all.truncate(12);
                 assert_eq!(got, Ok(all), "{line:?} {header:?}");
             }
         }
@@ -588,8 +654,12 @@ mod tests {
 
     #[test]
     fn headers_are_the_joined_columns() {
-        assert_eq!(crate::Lease4::HEADER, crate::Lease4::COLUMNS.join(","));
-        assert_eq!(crate::Lease6::HEADER, crate::Lease6::COLUMNS.join(","));
+        use crate::{Lease4, Lease6};
+        assert_eq!(Lease4::HEADER_POOL_ID, Lease4::COLUMNS.join(","));
+        assert_eq!(Lease6::HEADER_POOL_ID, Lease6::COLUMNS.join(","));
+        let (n4, n6) = (Lease4::COLUMNS.len() - 1, Lease6::COLUMNS.len() - 1);
+        assert_eq!(Lease4::HEADER, Lease4::COLUMNS[..n4].join(","));
+        assert_eq!(Lease6::HEADER, Lease6::COLUMNS[..n6].join(","));
         assert_eq!(
             crate::Lease4::COLUMNS[crate::Lease4::MIN_COLUMNS - 1],
             "hostname"

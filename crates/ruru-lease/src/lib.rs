@@ -93,6 +93,9 @@ pub struct Lease4 {
     pub state: LeaseState,
     /// JSON text of the user context, empty when none.
     pub user_context: String,
+    /// Kea's `pool_id` (Kea 2.4+): the `pool-id` of the pool the address
+    /// was given from; 0 when none is configured, or it came from no pool.
+    pub pool_id: u32,
 }
 
 impl Lease4 {
@@ -187,6 +190,9 @@ pub struct Lease6 {
     /// How `hwaddr` was learned (Kea's `HWAddr::HWADDR_SOURCE_*` bits);
     /// stored as 0 when `hwaddr` is empty.
     pub hwaddr_source: u32,
+    /// Kea's `pool_id` (Kea 2.4+): the `pool-id` of the pool the address
+    /// or prefix was given from; 0 when none is configured, or none.
+    pub pool_id: u32,
 }
 
 impl Lease6 {

@@ -78,7 +78,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
-use crate::csv::{self, LeaseRow, LookupRef, Schema};
+use crate::csv::{self, LeaseRow, LookupRef, Width};
 use crate::{Block4, Lease4, Lease6, LeaseError, LeaseState, LeaseStore, LeaseType6};
 
 mod fileset;
@@ -532,6 +532,9 @@ pub struct MemfileStore<L: LeaseRow> {
     compaction: Mutex<()>,
     sync: AtomicBool,
     load_stats: LoadStats,
+    /// The columns the files are written with: Kea 2.2's, or Kea 2.4+'s
+    /// with `pool_id` when the file already had them.
+    width: Width,
 }
 
 /// The DHCPv4 store (`kea-leases4.csv`).
@@ -566,6 +569,7 @@ impl<L: LeaseRow> MemfileStore<L> {
         let mut stats = LoadStats::default();
         let mut journal = Journal::Memory;
         let mut needs_conversion = false;
+        let mut width = Width::Kea22;
         let mut instance = None;
         if let Some(path) = path {
             // One server per lease file: a second one would interleave its
@@ -594,6 +598,8 @@ impl<L: LeaseRow> MemfileStore<L> {
                 usize::try_from(bytes / ROW_BYTES).unwrap_or(0)
             };
             index.defer();
+            // The header of each file loaded.
+            let mut headers: Vec<(PathBuf, csv::Header)> = Vec::new();
             let mut rest = &sources[..];
             if let Some((first, after)) = sources
                 .split_first()
@@ -602,6 +608,9 @@ impl<L: LeaseRow> MemfileStore<L> {
                 let snap = &files.snapshot;
                 match snapshot::load(snap, first, check, &mut index, rows(after)) {
                     Ok(Some(loaded)) => {
+                        if let Some(h) = csv::read_header::<L>(first) {
+                            headers.push((first.clone(), h));
+                        }
                         tracing::info!(path = %snap.display(), csv = %first.display(), leases = loaded.records, "lease snapshot loaded");
                         stats.discarded += loaded.discarded;
                         stats.files.push(first.clone());
@@ -631,13 +640,29 @@ impl<L: LeaseRow> MemfileStore<L> {
                 stats.discarded += discarded;
                 stats.rows += read.rows;
                 stats.skipped += read.skipped;
-                if read.header.is_some_and(|h| h.schema != Schema::Current) {
-                    needs_conversion = true;
+                if let Some(h) = read.header {
+                    headers.push((source.clone(), h));
                 }
                 stats.files.push(source);
             }
             index.build_deferred();
-            let (file, len) = open_append(path, L::HEADER, options.sync).map_err(io_err(path))?;
+            // The layout the current file has; a new one gets Kea 2.2's,
+            // unless the cleanup output it follows has `pool_id` (Kea
+            // 2.4+ wrote it). Any file in another layout is rewritten.
+            let current = headers
+                .iter()
+                .find(|(p, _)| *p == files.current)
+                .and_then(|(_, h)| Width::of::<L>(h));
+            width = match current {
+                Some(w) => w,
+                None if headers.iter().any(|(_, h)| h.columns >= L::COLUMNS.len()) => Width::PoolId,
+                None => Width::Kea22,
+            };
+            needs_conversion = headers
+                .iter()
+                .any(|(_, h)| Width::of::<L>(h) != Some(width));
+            let (file, len) =
+                open_append(path, width.header::<L>(), options.sync).map_err(io_err(path))?;
             journal = Journal::Open { file, len };
         }
         stats.leases = index.len();
@@ -649,12 +674,14 @@ impl<L: LeaseRow> MemfileStore<L> {
             compaction: Mutex::new(()),
             sync: AtomicBool::new(options.sync),
             load_stats: stats,
+            width,
         };
         if needs_conversion {
             tracing::info!(
                 path = ?store.path,
                 family = L::FAMILY,
-                "lease file written by another Kea version: rewriting it in Kea 2.2 columns"
+                columns = ?store.width,
+                "lease file written by another Kea version: rewriting it"
             );
             // The first run may only recover an interrupted one (no rotation).
             for _ in 0..2 {
@@ -708,7 +735,8 @@ impl<L: LeaseRow> MemfileStore<L> {
         };
         let sync = self.sync.load(Ordering::Relaxed);
         if matches!(journal, Journal::Lost) {
-            let (file, len) = open_append(path, L::HEADER, sync).map_err(io_err(path))?;
+            let (file, len) =
+                open_append(path, self.width.header::<L>(), sync).map_err(io_err(path))?;
             tracing::info!(path = %path.display(), "lease file reopened");
             *journal = Journal::Open { file, len };
         }
@@ -813,7 +841,7 @@ impl<L: LeaseRow> MemfileStore<L> {
         let mode = crate::files::replacement_mode(&files.current, crate::files::FILE_MODE);
         fs::rename(&files.current, &files.input).map_err(io_err(&files.current))?;
         let sync = self.sync.load(Ordering::Relaxed);
-        match open_append_mode(&files.current, L::HEADER, sync, mode) {
+        match open_append_mode(&files.current, self.width.header::<L>(), sync, mode) {
             Ok((file, len)) => {
                 *journal = Journal::Open { file, len };
                 if sync {
@@ -844,7 +872,7 @@ impl<L: LeaseRow> MemfileStore<L> {
         let output = &files.output;
         let err = io_err(output);
         let mut out = BufWriter::new(crate::files::create(output, mode).map_err(&err)?);
-        writeln!(out, "{}", L::HEADER).map_err(&err)?;
+        writeln!(out, "{}", self.width.header::<L>()).map_err(&err)?;
         let mut from = Bound::Unbounded;
         let mut count = 0;
         loop {
@@ -859,7 +887,7 @@ impl<L: LeaseRow> MemfileStore<L> {
                 {
                     last = Some(*key);
                     if let Some(lease) = index.stored(*slot) {
-                        chunk.push_str(&lease.to_row().encode());
+                        chunk.push_str(&lease.to_row().encode_for(self.width));
                         chunk.push('\n');
                         if let Some(snap) = snap {
                             snap.add(lease);
@@ -889,8 +917,9 @@ impl<L: LeaseRow> MemfileStore<L> {
     }
 }
 
-fn row<L: LeaseRow>(lease: &L) -> String {
-    let mut row = lease.encode();
+/// A journal row of `lease` (with its newline) in the file's layout.
+fn row<L: LeaseRow>(width: Width, lease: &L) -> String {
+    let mut row = lease.encode_for(width);
     row.push('\n');
     row
 }
@@ -917,7 +946,7 @@ impl<L: LeaseRow> MemfileStore<L> {
         if self.read().get(&lease.key()).is_some() {
             return Ok(false);
         }
-        self.append(&mut journal, &row(&lease))?;
+        self.append(&mut journal, &row(self.width, &lease))?;
         self.write().insert(L::Stored::from_row(lease));
         Ok(true)
     }
@@ -934,7 +963,7 @@ impl<L: LeaseRow> MemfileStore<L> {
         {
             return Ok(false);
         }
-        self.append(&mut journal, &row(&lease))?;
+        self.append(&mut journal, &row(self.width, &lease))?;
         self.write().insert(L::Stored::from_row(lease));
         Ok(true)
     }
@@ -951,7 +980,7 @@ impl<L: LeaseRow> MemfileStore<L> {
         else {
             return Ok(false);
         };
-        self.append(&mut journal, &row(&old.deletion()))?;
+        self.append(&mut journal, &row(self.width, &old.deletion()))?;
         self.write().remove(key);
         Ok(true)
     }
@@ -981,7 +1010,7 @@ impl<L: LeaseRow> MemfileStore<L> {
                 .map(|e| e.key())
             {
                 if let Some(lease) = index.get(&key) {
-                    rows.push_str(&row(&lease.to_row().deletion()));
+                    rows.push_str(&row(self.width, &lease.to_row().deletion()));
                     keys.push(key);
                 }
             }

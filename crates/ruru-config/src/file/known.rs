@@ -162,7 +162,7 @@ const SHARED_NETWORK_KEA: &[&str] = &[
     "metadata",
 ];
 
-const POOL_KEA: &[&str] = &["pool-id"];
+const POOL_KEA: &[&str] = &[];
 
 const RESERVATION6_KEA: &[&str] = &[];
 

@@ -1007,6 +1007,9 @@ pub struct Pool {
     /// `"192.0.2.10 - 192.0.2.20"` or `"192.0.2.64/26"` (DHCPv6:
     /// `"2001:db8:1::100 - 2001:db8:1::1ff"` or `"2001:db8:1::/112"`). Required.
     pub pool: String,
+    /// Kea 2.4+'s `pool-id`: 1..=4294967295, stored with each lease given
+    /// from the pool (`pool_id`). Default: none (0).
+    pub pool_id: Option<i64>,
     /// Pool options (override subnet ones).
     #[serde(default, deserialize_with = "objects")]
     pub option_data: Option<Vec<OptionData>>,

@@ -517,6 +517,8 @@ pub struct PdPool {
     pub user_context: Option<Value>,
     /// The pool's prefix, e.g. `"2001:db8:8::"`. Required.
     pub prefix: String,
+    /// Kea 2.6's `pool-id` (see `Pool::pool_id`).
+    pub pool_id: Option<i64>,
     /// Its length, 1..=128. Required.
     pub prefix_len: u8,
     /// Length of the delegated prefixes, `prefix-len`..=128. Required.

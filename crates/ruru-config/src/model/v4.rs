@@ -303,6 +303,8 @@ impl Subnet4 {
 pub struct Pool4 {
     pub start: Ipv4Addr,
     pub end: Ipv4Addr,
+    /// Kea's `pool-id` (0: none), stored with the pool's leases.
+    pub id: u32,
     /// Pool-level `option-data` (encoded).
     pub options: Vec<OptionData>,
     /// `client-class` / `client-classes` and `require-client-classes` /

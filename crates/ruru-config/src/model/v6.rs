@@ -309,6 +309,8 @@ pub fn prefix_contains(net: Ipv6Addr, len: u8, a: Ipv6Addr) -> bool {
 pub struct Pool6 {
     pub start: Ipv6Addr,
     pub end: Ipv6Addr,
+    /// Kea's `pool-id` (0: none), stored with the pool's leases.
+    pub id: u32,
     pub options: Vec<OptionData6>,
     /// `client-class` / `client-classes` and `require-client-classes` /
     /// `evaluate-additional-classes` of the pool.
@@ -330,6 +332,8 @@ impl Pool6 {
 #[derive(Debug, Clone)]
 pub struct PdPool {
     pub prefix: Ipv6Addr,
+    /// Kea's `pool-id` (0: none), stored with the pool's leases.
+    pub id: u32,
     pub prefix_len: u8,
     pub delegated_len: u8,
     /// `excluded-prefix` (RFC 6603), when configured.
@@ -474,6 +478,7 @@ mod tests {
     #[test]
     fn pd_pool_prefixes() {
         let p = PdPool {
+            id: 0,
             prefix: "2001:db8:8::".parse().unwrap(),
             prefix_len: 48,
             delegated_len: 56,

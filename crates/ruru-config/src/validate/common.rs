@@ -247,6 +247,25 @@ pub(super) fn common(v: &mut V, sec: &Section, c: CommonIn<'_>) -> Common {
     }
 }
 
+/// Kea 2.4+'s `pool-id` of the pool at `p`: 1..=4294967295 (Kea refuses 0
+/// and larger numbers); absent is 0, no id.
+pub(super) fn pool_id(v: &mut V, p: &str, id: Option<i64>) -> u32 {
+    match id.map(u32::try_from) {
+        None => 0,
+        Some(Ok(n)) if n > 0 => n,
+        Some(_) => {
+            v.err(
+                format!("{p}.pool-id"),
+                format!(
+                    "pool-id {} is out of range: expected 1 to 4294967295 (leave it out for none)",
+                    id.unwrap_or_default()
+                ),
+            );
+            0
+        }
+    }
+}
+
 /// Kea's `libdhcp_bootp.so` (BOOTP clients, RFC 1497), built in.
 pub(super) const BOOTP: &str = "libdhcp_bootp.so";
 

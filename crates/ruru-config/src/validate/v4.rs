@@ -659,6 +659,7 @@ fn pools(
         .map(|(start, end, i)| model::Pool4 {
             start,
             end,
+            id: super::common::pool_id(v, &format!("{sp}.pools[{i}]"), list[i].pool_id),
             options: v.options(
                 &format!("{sp}.pools[{i}].option-data"),
                 &list[i].option_data,

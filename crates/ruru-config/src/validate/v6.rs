@@ -854,6 +854,7 @@ fn subnet(
         .map(|(start, end, i)| Pool6 {
             start,
             end,
+            id: super::common::pool_id(v, &format!("{p}.pools[{i}]"), pool_list[i].pool_id),
             options: options6(
                 v,
                 &format!("{p}.pools[{i}].option-data"),
@@ -976,6 +977,7 @@ fn pd_pools(v: &mut V, sp: &str, list: &[file::PdPool], seen: &mut PdSeen) -> Ve
         seen.prefixes.insert(range, seen.pools.len());
         seen.pools.push((net, p.clone()));
         out.push(PdPool {
+            id: super::common::pool_id(v, &p, pd.pool_id),
             prefix: net.addr(),
             prefix_len: len,
             delegated_len: dlen,

@@ -795,6 +795,8 @@ impl Engine4 {
             hostname: name.hostname.clone(),
             state: LeaseState::Default,
             user_context: Self::extended_info(ctx),
+            // Kea 2.4+: the `pool-id` of the pool holding the address.
+            pool_id: ctx.subnet.pool_of(addr).map_or(0, |p| p.id),
         }
     }
 
@@ -937,6 +939,12 @@ impl Engine4 {
         if lease.user_context.is_empty() {
             if let Some(c) = current.as_ref().filter(|c| key.owns(c)) {
                 lease.user_context.clone_from(&c.user_context);
+            }
+        }
+        // An address in no pool keeps the pool id its lease had (Kea).
+        if s.pool_of(lease.addr).is_none() {
+            if let Some(c) = &current {
+                lease.pool_id = c.pool_id;
             }
         }
 

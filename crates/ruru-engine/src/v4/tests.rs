@@ -18,6 +18,7 @@ mod bootp;
 mod link;
 mod offer;
 mod ping;
+mod pool_id;
 mod random;
 mod stash;
 
@@ -38,6 +39,7 @@ fn subnet() -> Subnet4 {
         addr: Ipv4Addr::new(192, 0, 2, 0),
         prefix_len: 24,
         pools: vec![Pool4 {
+            id: 0,
             ddns: std::sync::Arc::new(ruru_config::DdnsParams::defaults(false)),
             start: Ipv4Addr::new(192, 0, 2, 100),
             end: Ipv4Addr::new(192, 0, 2, 102),
@@ -750,6 +752,7 @@ fn fill_lease(addr: u32, expire: u64) -> ruru_lease::Lease4 {
         hostname: String::new(),
         state: LeaseState::Default,
         user_context: String::new(),
+        pool_id: 0,
     }
 }
 
@@ -764,6 +767,7 @@ fn find_free_steps_over_full_blocks() {
     sn.relay_addresses = vec![];
     sn.reservations = Reservations4::new(vec![]);
     sn.pools = vec![Pool4 {
+        id: 0,
         ddns: std::sync::Arc::new(ruru_config::DdnsParams::defaults(false)),
         start: Ipv4Addr::new(10, 0, 0, 0),
         end: Ipv4Addr::new(10, 0, 3, 255),

@@ -440,6 +440,21 @@ impl Engine6 {
             user_context: Self::extended_info(ctx),
             hwtype,
             hwaddr_source,
+            // Kea 2.4+: the `pool-id` of the pool holding it.
+            pool_id: match kind {
+                LeaseType6::Pd => ctx
+                    .subnet
+                    .pd_pools
+                    .iter()
+                    .find(|p| p.contains(addr, prefix_len))
+                    .map_or(0, |p| p.id),
+                _ => ctx
+                    .subnet
+                    .pools
+                    .iter()
+                    .find(|p| p.contains(addr))
+                    .map_or(0, |p| p.id),
+            },
         }
     }
 

@@ -60,6 +60,7 @@ fn cfg() -> Dhcp6 {
             addr: "2001:db8:1::".parse().unwrap(),
             prefix_len: 64,
             pools: vec![Pool6 {
+                id: 0,
                 ddns: std::sync::Arc::new(ruru_config::DdnsParams::defaults(false)),
                 start: "2001:db8:1::100".parse().unwrap(),
                 end: "2001:db8:1::101".parse().unwrap(),
@@ -67,6 +68,7 @@ fn cfg() -> Dhcp6 {
                 classes: Default::default(),
             }],
             pd_pools: vec![PdPool {
+                id: 0,
                 prefix: "2001:db8:8::".parse().unwrap(),
                 prefix_len: 48,
                 delegated_len: 56,

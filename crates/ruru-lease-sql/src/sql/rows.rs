@@ -130,6 +130,7 @@ pub(crate) fn lease4_of<R: SqlRow>(r: &R) -> Result<Lease4, String> {
         hostname: r.opt_text(8)?.unwrap_or_default(),
         state: state_of(r, 9)?,
         user_context: r.opt_text(10)?.unwrap_or_default(),
+        pool_id: 0,
     })
 }
 
@@ -159,6 +160,7 @@ pub(crate) fn lease6_of<R: SqlRow>(r: &R) -> Result<Lease6, String> {
         user_context: r.opt_text(14)?.unwrap_or_default(),
         hwtype: num_or_zero(r, 15, "hwtype")?,
         hwaddr_source: num_or_zero(r, 16, "hwaddr_source")?,
+        pool_id: 0,
     })
 }
 

@@ -9,8 +9,9 @@ use super::{
 };
 use crate::{Lease4, LeaseState};
 
-/// The columns of Kea 2.2's DHCPv4 lease file, in order.
-pub const COLUMNS: [&str; 11] = [
+/// The columns of Kea's DHCPv4 lease file, in order: Kea 2.2's eleven, then
+/// `pool_id` (Kea 2.4+, schema 3.0).
+pub const COLUMNS: [&str; 12] = [
     "address",
     "hwaddr",
     "client_id",
@@ -22,11 +23,17 @@ pub const COLUMNS: [&str; 11] = [
     "hostname",
     "state",
     "user_context",
+    "pool_id",
 ];
 
-/// The header line we write (without the newline).
+/// The header line of Kea 2.2's file, which a new file gets (without the
+/// newline).
 pub const HEADER: &str =
     "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state,user_context";
+
+/// The header line of Kea 2.4+'s file (with `pool_id`).
+pub const HEADER_POOL_ID: &str =
+    "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state,user_context,pool_id";
 
 /// Kea's minimum valid columns for v4 (`setMinimumValidColumns("hostname")`).
 pub const MIN_COLUMNS: usize = 9;
@@ -65,6 +72,7 @@ impl LeaseRow for Lease4 {
     const FAMILY: &'static str = "DHCPv4";
     const COLUMNS: &'static [&'static str] = &COLUMNS;
     const HEADER: &'static str = HEADER;
+    const HEADER_POOL_ID: &'static str = HEADER_POOL_ID;
     const MIN_COLUMNS: usize = MIN_COLUMNS;
 
     fn key(&self) -> Ipv4Addr {
@@ -98,8 +106,12 @@ impl LeaseRow for Lease4 {
         encode_row(self)
     }
 
+    fn pool_id(&self) -> u32 {
+        self.pool_id
+    }
+
     fn decode(fields: &[&str]) -> Result<Self, String> {
-        let [address, hwaddr, client_id, valid, expire, subnet, fwd, rev, hostname, state, context] =
+        let [address, hwaddr, client_id, valid, expire, subnet, fwd, rev, hostname, state, context, pool_id] =
             fields
         else {
             return Err(format!(
@@ -135,6 +147,7 @@ impl LeaseRow for Lease4 {
             hostname: unescape(hostname),
             state: parse_state(state)?,
             user_context: parse_user_context(context)?,
+            pool_id: parse_num(pool_id, "pool_id")?,
         })
     }
 
@@ -166,7 +179,7 @@ impl LeaseRow for Lease4 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::csv::{decode_row, parse_header, Header, Schema};
+    use crate::csv::{decode_row, parse_header, Header, Schema, Width};
 
     fn lease() -> Lease4 {
         Lease4 {
@@ -181,20 +194,49 @@ mod tests {
             hostname: "host.example.org.".into(),
             state: LeaseState::Default,
             user_context: String::new(),
+            pool_id: 0,
         }
     }
 
+    /// The header of a file ruru makes (Kea 2.2's).
     fn current() -> Header {
         Header {
             columns: 11,
-            schema: Schema::Current,
+            schema: Schema::Upgrade,
         }
     }
 
     #[test]
     fn header_is_kea_2_2() {
-        assert_eq!(HEADER.split(',').collect::<Vec<_>>(), COLUMNS);
+        assert_eq!(HEADER.split(',').collect::<Vec<_>>(), COLUMNS[..11]);
+        assert_eq!(HEADER_POOL_ID.split(',').collect::<Vec<_>>(), COLUMNS);
         assert_eq!(parse_header::<Lease4>(HEADER), Ok(current()));
+        let wide = parse_header::<Lease4>(HEADER_POOL_ID).unwrap();
+        assert_eq!((wide.columns, wide.schema), (12, Schema::Current));
+        assert_eq!(Width::of::<Lease4>(&current()), Some(Width::Kea22));
+        assert_eq!(Width::of::<Lease4>(&wide), Some(Width::PoolId));
+    }
+
+    /// Kea 2.4+'s `pool_id`: read, and written in that layout.
+    #[test]
+    fn pool_id_column() {
+        let mut l = lease();
+        l.pool_id = 7;
+        let row = l.encode_for(Width::PoolId);
+        assert!(row.ends_with(",7"), "{row}");
+        let wide = parse_header::<Lease4>(HEADER_POOL_ID).unwrap();
+        assert_eq!(decode_row::<Lease4>(&wide, &row), Ok(l.clone()));
+        // Kea 2.2's layout has no such column: it reads back as 0.
+        assert_eq!(l.encode_for(Width::Kea22), encode_row(&l));
+        assert_eq!(
+            decode_row::<Lease4>(&current(), &encode_row(&l))
+                .unwrap()
+                .pool_id,
+            0
+        );
+        // An empty or negative pool_id is a bad row, as in Kea.
+        assert!(decode_row::<Lease4>(&wide, &format!("{},", encode_row(&l))).is_err());
+        assert!(decode_row::<Lease4>(&wide, &format!("{},-1", encode_row(&l))).is_err());
     }
 
     #[test]
@@ -204,6 +246,11 @@ mod tests {
             "address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname";
         let v20 = format!("{v10},state");
         let v26 = format!("{HEADER},pool_id");
+        let newer = format!("{HEADER},pool_id,x");
+        assert_eq!(
+            parse_header::<Lease4>(&newer).map(|h| (h.columns, h.schema)),
+            Ok((13, Schema::Downgrade))
+        );
         assert_eq!(
             parse_header::<Lease4>(v10).map(|h| (h.columns, h.schema)),
             Ok((9, Schema::Upgrade))
@@ -214,7 +261,7 @@ mod tests {
         );
         assert_eq!(
             parse_header::<Lease4>(&v26).map(|h| (h.columns, h.schema)),
-            Ok((12, Schema::Downgrade))
+            Ok((12, Schema::Current))
         );
     }
 
@@ -285,6 +332,7 @@ mod tests {
         let v26 = parse_header::<Lease4>(&format!("{HEADER},pool_id")).unwrap();
         let l = decode_row::<Lease4>(&v26, "192.0.2.1,01:02,,3600,7200,2,0,0,h,1,,7").unwrap();
         assert_eq!(l.state, LeaseState::Declined);
+        assert_eq!(l.pool_id, 7);
         assert!(decode_row::<Lease4>(&v26, "192.0.2.1,01:02,,3600,7200,2,0,0,h,1").is_err());
     }
 

@@ -19,8 +19,9 @@
 //! - Kea reads `lease_type` as any integer; we accept only 0, 1 and 2.
 //!
 //! Headers of older Kea: 1.0 schema (up to `hostname`), 2.0 (`hwaddr`),
-//! 3.0 (`state`), 3.1 (`user_context`); they load with defaults. Newer
-//! Kea's extra columns (2.6's `pool_id`) are ignored.
+//! 3.0 (`state`), 3.1 (`user_context`); they load with defaults. Kea 2.4+'s
+//! `pool_id` (schema 5.0) is read, and written where the file has it;
+//! columns of a newer Kea still are ignored.
 
 use std::net::Ipv6Addr;
 
@@ -30,8 +31,9 @@ use super::{
 };
 use crate::{Lease6, LeaseState, LeaseType6};
 
-/// The columns of Kea 2.2's DHCPv6 lease file, in order.
-pub const COLUMNS: [&str; 17] = [
+/// The columns of Kea's DHCPv6 lease file, in order: Kea 2.2's seventeen,
+/// then `pool_id` (Kea 2.4+, schema 5.0).
+pub const COLUMNS: [&str; 18] = [
     "address",
     "duid",
     "valid_lifetime",
@@ -49,10 +51,15 @@ pub const COLUMNS: [&str; 17] = [
     "user_context",
     "hwtype",
     "hwaddr_source",
+    "pool_id",
 ];
 
-/// The header line we write (without the newline).
+/// The header line of Kea 2.2's file, which a new file gets (without the
+/// newline).
 pub const HEADER: &str = "address,duid,valid_lifetime,expire,subnet_id,pref_lifetime,lease_type,iaid,prefix_len,fqdn_fwd,fqdn_rev,hostname,hwaddr,state,user_context,hwtype,hwaddr_source";
+
+/// The header line of Kea 2.4+'s file (with `pool_id`).
+pub const HEADER_POOL_ID: &str = "address,duid,valid_lifetime,expire,subnet_id,pref_lifetime,lease_type,iaid,prefix_len,fqdn_fwd,fqdn_rev,hostname,hwaddr,state,user_context,hwtype,hwaddr_source,pool_id";
 
 /// Kea's minimum valid columns for v6 (`setMinimumValidColumns("hostname")`).
 pub const MIN_COLUMNS: usize = 12;
@@ -147,6 +154,7 @@ impl LeaseRow for Lease6 {
     const FAMILY: &'static str = "DHCPv6";
     const COLUMNS: &'static [&'static str] = &COLUMNS;
     const HEADER: &'static str = HEADER;
+    const HEADER_POOL_ID: &'static str = HEADER_POOL_ID;
     const MIN_COLUMNS: usize = MIN_COLUMNS;
 
     fn key(&self) -> Ipv6Addr {
@@ -177,8 +185,12 @@ impl LeaseRow for Lease6 {
         encode_row(self)
     }
 
+    fn pool_id(&self) -> u32 {
+        self.pool_id
+    }
+
     fn decode(fields: &[&str]) -> Result<Self, String> {
-        let [address, duid, valid, expire, subnet, pref, lease_type, iaid, prefix_len, fwd, rev, hostname, hwaddr, state, context, hwtype, source] =
+        let [address, duid, valid, expire, subnet, pref, lease_type, iaid, prefix_len, fwd, rev, hostname, hwaddr, state, context, hwtype, source, pool_id] =
             fields
         else {
             return Err(format!(
@@ -239,6 +251,7 @@ impl LeaseRow for Lease6 {
             user_context: parse_user_context(context)?,
             hwtype,
             hwaddr_source,
+            pool_id: parse_num(pool_id, "pool_id")?,
         })
     }
 
@@ -312,6 +325,7 @@ mod tests {
             user_context: String::new(),
             hwtype: 1,
             hwaddr_source: 2,
+            pool_id: 0,
         }
     }
 
@@ -330,17 +344,25 @@ mod tests {
         }
     }
 
+    /// The header of a file ruru makes (Kea 2.2's).
     fn current() -> Header {
         Header {
             columns: 17,
-            schema: Schema::Current,
+            schema: Schema::Upgrade,
         }
     }
 
     #[test]
     fn header_is_kea_2_2() {
-        assert_eq!(HEADER.split(',').collect::<Vec<_>>(), COLUMNS);
+        assert_eq!(HEADER.split(',').collect::<Vec<_>>(), COLUMNS[..17]);
+        assert_eq!(HEADER_POOL_ID.split(',').collect::<Vec<_>>(), COLUMNS);
         assert_eq!(parse_header::<Lease6>(HEADER), Ok(current()));
+        let wide = parse_header::<Lease6>(HEADER_POOL_ID).unwrap();
+        assert_eq!((wide.columns, wide.schema), (18, Schema::Current));
+        let mut l = pd();
+        l.pool_id = 4_000_000_000;
+        let row = l.encode_for(crate::csv::Width::PoolId);
+        assert_eq!(decode_row::<Lease6>(&wide, &row), Ok(l));
     }
 
     #[test]
@@ -356,7 +378,8 @@ mod tests {
             (v20, 13, Schema::Upgrade),
             (v30, 14, Schema::Upgrade),
             (v31, 15, Schema::Upgrade),
-            (v26, 18, Schema::Downgrade),
+            (v26.clone(), 18, Schema::Current),
+            (format!("{v26},x"), 19, Schema::Downgrade),
         ] {
             assert_eq!(
                 parse_header::<Lease6>(&h).map(|h| (h.columns, h.schema)),
@@ -460,10 +483,10 @@ mod tests {
             decode_row::<Lease6>(&v10, "2001:db8::1,01:02:03,3600,7200,2,1800,0,5,128,0,0")
                 .is_err()
         );
-        // A newer Kea's extra column is ignored.
+        // Kea 2.4+'s pool_id is read.
         let v26 = parse_header::<Lease6>(&format!("{HEADER},pool_id")).unwrap();
         let row = format!("{},9", encode_row(&na()));
-        assert_eq!(decode_row::<Lease6>(&v26, &row), Ok(na()));
+        assert_eq!(decode_row::<Lease6>(&v26, &row).map(|l| l.pool_id), Ok(9));
     }
 
     #[test]

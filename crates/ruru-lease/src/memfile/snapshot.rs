@@ -56,7 +56,7 @@ pub(super) const OUTPUT_SUFFIX: &str = ".ruru-snapshot.output";
 const MAGIC: [u8; 8] = *b"RURUSNAP";
 /// Bump whenever the header or a record changes: an older or newer
 /// snapshot is then ignored (and the CSV file loaded).
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 const HEADER_LEN: usize = 96;
 /// Bytes at each end of the CSV file that its identity hashes.
 const EDGE: u64 = 4096;

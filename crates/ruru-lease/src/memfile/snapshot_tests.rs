@@ -289,10 +289,10 @@ fn a_damaged_snapshot_falls_back_to_the_csv_files() {
     // A newer format version: the header checksum is right, the version
     // is not ours (header bytes 8..12; checksum in the last 8 of 96).
     let mut newer = good.clone();
-    newer[8..12].copy_from_slice(&2u32.to_le_bytes());
+    newer[8..12].copy_from_slice(&3u32.to_le_bytes());
     let sum = snapshot::header_checksum(&newer[..88]);
     newer[88..96].copy_from_slice(&sum.to_le_bytes());
-    damaged.push(("format version 2".into(), newer));
+    damaged.push(("format version 3".into(), newer));
     for (what, bytes) in damaged {
         fs::write(&snap, &bytes).unwrap();
         let (all, used) = reload::<Lease4>(&path);

@@ -173,48 +173,60 @@ impl Ids4 {
     }
 }
 
-/// The text columns, boxed together because they are usually both empty:
-/// `None` then, and no allocation.
+/// The columns that are usually empty (the text ones) or 0 (`pool_id`),
+/// boxed together: `None` then, and no allocation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Text {
     hostname: Box<str>,
     user_context: Box<str>,
+    pool_id: u32,
 }
 
-fn text(hostname: String, user_context: String) -> Option<Box<Text>> {
-    if hostname.is_empty() && user_context.is_empty() {
+fn text(hostname: String, user_context: String, pool_id: u32) -> Option<Box<Text>> {
+    if hostname.is_empty() && user_context.is_empty() && pool_id == 0 {
         return None;
     }
     Some(Box::new(Text {
         hostname: hostname.into_boxed_str(),
         user_context: user_context.into_boxed_str(),
+        pool_id,
     }))
 }
 
-fn text_matches(text: &Option<Box<Text>>, hostname: &str, user_context: &str) -> bool {
+fn text_matches(
+    text: &Option<Box<Text>>,
+    hostname: &str,
+    user_context: &str,
+    pool_id: u32,
+) -> bool {
     match text {
-        None => hostname.is_empty() && user_context.is_empty(),
-        Some(t) => *t.hostname == *hostname && *t.user_context == *user_context,
+        None => hostname.is_empty() && user_context.is_empty() && pool_id == 0,
+        Some(t) => {
+            *t.hostname == *hostname && *t.user_context == *user_context && t.pool_id == pool_id
+        }
     }
 }
 
 fn put_text(out: &mut Vec<u8>, text: &Option<Box<Text>>) {
-    let (hostname, user_context) = text
+    let (hostname, user_context, pool_id) = text
         .as_deref()
-        .map_or(("", ""), |t| (&*t.hostname, &*t.user_context));
+        .map_or(("", "", 0), |t| (&*t.hostname, &*t.user_context, t.pool_id));
     put_bytes(out, hostname.as_bytes());
     put_bytes(out, user_context.as_bytes());
+    out.extend_from_slice(&pool_id.to_le_bytes());
 }
 
 fn get_text(r: &mut Reader<'_>) -> Result<Option<Box<Text>>, Corrupt> {
     let hostname = r.text()?;
     let user_context = r.text()?;
-    if hostname.is_empty() && user_context.is_empty() {
+    let pool_id = r.u32()?;
+    if hostname.is_empty() && user_context.is_empty() && pool_id == 0 {
         return Ok(None);
     }
     Ok(Some(Box::new(Text {
         hostname: hostname.into(),
         user_context: user_context.into(),
+        pool_id,
     })))
 }
 
@@ -234,12 +246,19 @@ fn get_flags(r: &mut Reader<'_>) -> Result<u8, Corrupt> {
     }
 }
 
-fn fill_text(text: &Option<Box<Text>>, hostname: &mut String, user_context: &mut String) {
+fn fill_text(
+    text: &Option<Box<Text>>,
+    hostname: &mut String,
+    user_context: &mut String,
+    pool_id: &mut u32,
+) {
     hostname.clear();
     user_context.clear();
+    *pool_id = 0;
     if let Some(t) = text {
         hostname.push_str(&t.hostname);
         user_context.push_str(&t.user_context);
+        *pool_id = t.pool_id;
     }
 }
 
@@ -278,7 +297,7 @@ impl StoredLease for Stored4 {
             ids: Ids4::new(
                 &l.hwaddr,
                 l.client_id.as_deref(),
-                text(l.hostname, l.user_context),
+                text(l.hostname, l.user_context, l.pool_id),
             ),
         }
     }
@@ -296,6 +315,7 @@ impl StoredLease for Stored4 {
             hostname: String::new(),
             state: LeaseState::Default,
             user_context: String::new(),
+            pool_id: 0,
         };
         self.fill_row(&mut l);
         l
@@ -319,7 +339,12 @@ impl StoredLease for Stored4 {
         l.fqdn_fwd = self.flags & FQDN_FWD != 0;
         l.fqdn_rev = self.flags & FQDN_REV != 0;
         l.state = self.state;
-        fill_text(self.ids.text(), &mut l.hostname, &mut l.user_context);
+        fill_text(
+            self.ids.text(),
+            &mut l.hostname,
+            &mut l.user_context,
+            &mut l.pool_id,
+        );
     }
 
     fn key(&self) -> Ipv4Addr {
@@ -344,13 +369,13 @@ impl StoredLease for Stored4 {
             && self.state == l.state
             && self.ids.hwaddr() == l.hwaddr.as_slice()
             && self.ids.client_id() == l.client_id.as_deref()
-            && text_matches(self.ids.text(), &l.hostname, &l.user_context)
+            && text_matches(self.ids.text(), &l.hostname, &l.user_context, l.pool_id)
     }
 
     const FAMILY_CODE: u8 = 4;
 
     /// address, expire, valid_lifetime, subnet_id, flags, state, hwaddr,
-    /// client_id (optional), hostname, user_context.
+    /// client_id (optional), hostname, user_context, pool_id.
     fn put_snapshot(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&u32::from(self.addr).to_le_bytes());
         out.extend_from_slice(&self.expire.to_le_bytes());
@@ -427,7 +452,7 @@ impl StoredLease for Stored6 {
             state: l.state,
             duid: SmallBytes::new(&l.duid),
             hwaddr: SmallBytes::new(&l.hwaddr),
-            text: text(l.hostname, l.user_context),
+            text: text(l.hostname, l.user_context, l.pool_id),
         }
     }
 
@@ -450,6 +475,7 @@ impl StoredLease for Stored6 {
             user_context: String::new(),
             hwtype: 0,
             hwaddr_source: 0,
+            pool_id: 0,
         };
         self.fill_row(&mut l);
         l
@@ -469,7 +495,12 @@ impl StoredLease for Stored6 {
         l.fqdn_rev = self.flags & FQDN_REV != 0;
         self.hwaddr.fill(&mut l.hwaddr);
         l.state = self.state;
-        fill_text(&self.text, &mut l.hostname, &mut l.user_context);
+        fill_text(
+            &self.text,
+            &mut l.hostname,
+            &mut l.user_context,
+            &mut l.pool_id,
+        );
         l.hwtype = self.hwtype;
         l.hwaddr_source = self.hwaddr_source;
     }
@@ -502,7 +533,7 @@ impl StoredLease for Stored6 {
             && self.state == l.state
             && self.duid.as_slice() == l.duid.as_slice()
             && self.hwaddr.as_slice() == l.hwaddr.as_slice()
-            && text_matches(&self.text, &l.hostname, &l.user_context)
+            && text_matches(&self.text, &l.hostname, &l.user_context, l.pool_id)
     }
 
     const FAMILY_CODE: u8 = 6;
@@ -600,7 +631,7 @@ mod tests {
             ] {
                 let hwaddr: Vec<u8> = (0..hw).map(|i| i as u8 + 1).collect();
                 let client_id: Option<Vec<u8>> = cid.map(|n| (0..n).map(|i| !(i as u8)).collect());
-                let t = text(format!("h{hw}"), String::new());
+                let t = text(format!("h{hw}"), String::new(), 0);
                 let ids = Ids4::new(&hwaddr, client_id.as_deref(), t.clone());
                 assert_eq!(ids.hwaddr(), &hwaddr[..]);
                 assert_eq!(ids.client_id(), client_id.as_deref());
@@ -640,6 +671,7 @@ mod tests {
             hostname: "host.example.org.".into(),
             state: LeaseState::Declined,
             user_context: r#"{"a":1}"#.into(),
+            pool_id: 0,
         }
     }
 
@@ -700,6 +732,7 @@ mod tests {
             user_context: String::new(),
             hwtype: 1,
             hwaddr_source: 2,
+            pool_id: 0,
         }
     }
 

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize};
 
 use super::*;
 use crate::conformance::{self, lease4 as lease, lease6, prefix6};
-use crate::csv::v4::{encode_delete_row, encode_row, HEADER};
+use crate::csv::v4::{encode_delete_row, encode_row, HEADER, HEADER_POOL_ID};
 use crate::csv::v6;
 
 fn open(path: &Path) -> Memfile4 {
@@ -176,6 +176,7 @@ fn loads_a_kea_written_file() {
             hostname: "host, one.example.org.".into(),
             state: LeaseState::Default,
             user_context: String::new(),
+            pool_id: 0,
         }
     );
     assert_eq!(one.cltt(), 1_700_004_000);
@@ -220,13 +221,48 @@ fn older_kea_header_is_loaded_and_rewritten() {
     assert_eq!(s.all4(), all);
 }
 
+/// A Kea 2.4+ file (with `pool_id`) is read with its pool ids and kept in
+/// its layout: rows appended, and the cleanup's output, carry `pool_id`.
+#[test]
+fn kea_2_4_pool_id_file_keeps_its_layout() {
+    let (_dir, path) = tmp();
+    fs::write(
+        &path,
+        format!("{HEADER_POOL_ID}\n192.0.2.1,00:0c:01:02:03:04,,4000,1700004000,1,0,0,h,0,,3\n"),
+    )
+    .unwrap();
+    let s = open(&path);
+    assert_eq!(s.get4(Ipv4Addr::new(192, 0, 2, 1)).unwrap().pool_id, 3);
+    assert!(!s.load_stats().converted);
+    let mut l = lease(2);
+    l.pool_id = 9;
+    s.add4(&l).unwrap();
+    let text = fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with(&format!("{HEADER_POOL_ID}\n")), "{text}");
+    assert!(text.ends_with(&format!("{},9\n", encode_row(&l))), "{text}");
+    s.compact().unwrap();
+    drop(s);
+    let s = open(&path);
+    assert_eq!(s.get4(Ipv4Addr::new(192, 0, 2, 1)).unwrap().pool_id, 3);
+    assert_eq!(s.get4(l.addr).unwrap().pool_id, 9);
+    let files = Files::new(&path);
+    let cleaned = fs::read_to_string(&files.previous).unwrap();
+    assert!(
+        cleaned.starts_with(&format!("{HEADER_POOL_ID}\n")),
+        "{cleaned}"
+    );
+}
+
+/// A file of a Kea newer than ruru knows (a column after `pool_id`) is
+/// read and rewritten with `pool_id`; a Kea 2.2 file stays as it is.
 #[test]
 fn newer_kea_header_is_loaded_and_rewritten() {
     let (_dir, path) = tmp();
-    // Kea 2.6 adds pool_id; we ignore it.
     fs::write(
         &path,
-        format!("{HEADER},pool_id\n192.0.2.1,00:0c:01:02:03:04,,4000,1700004000,1,0,0,h,0,,3\n"),
+        format!(
+            "{HEADER_POOL_ID},x\n192.0.2.1,00:0c:01:02:03:04,,4000,1700004000,1,0,0,h,0,,3,y\n"
+        ),
     )
     .unwrap();
     let s = open(&path);
@@ -234,8 +270,15 @@ fn newer_kea_header_is_loaded_and_rewritten() {
     assert!(s.load_stats().converted);
     drop(s);
     let s = open(&path);
-    assert_eq!(s.count4(), 1);
-    assert_eq!(fs::read_to_string(&path).unwrap(), format!("{HEADER}\n"));
+    assert_eq!(s.get4(Ipv4Addr::new(192, 0, 2, 1)).unwrap().pool_id, 3);
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        format!("{HEADER_POOL_ID}\n")
+    );
+    drop(s);
+    let (_dir, path) = tmp();
+    fs::write(&path, format!("{HEADER}\n{}\n", encode_row(&lease(1)))).unwrap();
+    assert!(!open(&path).load_stats().converted);
 }
 
 fn corrupt_file(path: &Path) {
@@ -935,6 +978,7 @@ fn loads_a_kea_written_file6() {
             user_context: String::new(),
             hwtype: 1,
             hwaddr_source: 4,
+            pool_id: 0,
         }
     );
     assert_eq!(na.cltt(), 1_700_004_000);

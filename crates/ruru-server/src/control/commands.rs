@@ -824,6 +824,10 @@ pub fn lease_json(l: &Lease4) -> Value {
             v["user-context"] = u;
         }
     }
+    // Kea 2.4+ shows the pool id only when there is one.
+    if l.pool_id != 0 {
+        v["pool-id"] = json!(l.pool_id);
+    }
     v
 }
 
@@ -922,6 +926,8 @@ fn lease_from_args(ctx: &ControlCtx, args: &Value) -> Result<Lease4, Value> {
         hostname: family::hostname_arg(args, fqdn_fwd || fqdn_rev)?,
         state: family::state_arg(args)?,
         user_context: family::user_context_arg(args)?,
+        // Kea 2.4+'s `pool-id`, stored as given (default 0, none).
+        pool_id: opt_u32(args, "pool-id")?.unwrap_or(0),
     })
 }
 

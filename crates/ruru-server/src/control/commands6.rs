@@ -261,6 +261,10 @@ pub fn lease6_json(l: &Lease6) -> Value {
             v["user-context"] = u;
         }
     }
+    // Kea 2.4+ shows the pool id only when there is one.
+    if l.pool_id != 0 {
+        v["pool-id"] = json!(l.pool_id);
+    }
     v
 }
 
@@ -424,6 +428,8 @@ fn lease_from_args(v: &View6, args: &Value) -> Result<Lease6, Value> {
         hwaddr,
         state: family::state_arg(args)?,
         user_context: family::user_context_arg(args)?,
+        // Kea 2.4+'s `pool-id`, stored as given (default 0, none).
+        pool_id: super::commands::opt_u32(args, "pool-id")?.unwrap_or(0),
     })
 }
 

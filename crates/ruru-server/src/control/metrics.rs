@@ -291,10 +291,12 @@ fn packets(name: &str) -> Option<(&'static str, &str)> {
             "decline",
             "confirm",
             "infrequest",
+            "dhcpv4-query",
+            "dhcpv4-response",
             "unknown",
         ],
         "kea_dhcp6_packets_sent_total",
-        &["advertise", "reply"],
+        &["advertise", "reply", "dhcpv4-response"],
     );
     let ((_, received, received_types, sent, sent_types), rest) = [V4, V6]
         .into_iter()

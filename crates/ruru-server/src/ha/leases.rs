@@ -121,6 +121,7 @@ pub fn lease4(v: &Value) -> Option<Lease4> {
         hostname: str_of(v, "hostname").to_string(),
         state: LeaseState::from_code(u32_of(v, "state").unwrap_or(0))?,
         user_context: user_context(v),
+        pool_id: 0,
     })
 }
 
@@ -159,6 +160,7 @@ pub fn lease6(v: &Value) -> Option<Lease6> {
         user_context: user_context(v),
         hwtype: 1,
         hwaddr_source: 0,
+        pool_id: 0,
     })
 }
 
@@ -227,6 +229,7 @@ mod tests {
             hostname: "h".into(),
             state: LeaseState::Default,
             user_context: String::new(),
+            pool_id: 0,
         }
     }
 

@@ -599,6 +599,7 @@ mod tests {
             hostname: "host".to_string(),
             state: LeaseState::Default,
             user_context: String::new(),
+            pool_id: 0,
         }
     }
 
@@ -621,6 +622,7 @@ mod tests {
             user_context: String::new(),
             hwtype: 0,
             hwaddr_source: 0,
+            pool_id: 0,
         }
     }
 

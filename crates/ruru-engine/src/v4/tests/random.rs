@@ -12,6 +12,7 @@ fn random_subnet(pools: &[(u8, u8)]) -> Subnet4 {
     sn.pools = pools
         .iter()
         .map(|(a, b)| Pool4 {
+            id: 0,
             ddns: Arc::new(ruru_config::DdnsParams::defaults(false)),
             start: Ipv4Addr::new(192, 0, 2, *a),
             end: Ipv4Addr::new(192, 0, 2, *b),
@@ -99,6 +100,7 @@ fn random_allocator_falls_back_to_a_scan_when_nearly_full() {
     sn.prefix_len = 20;
     sn.relay_addresses = vec![];
     sn.pools = vec![Pool4 {
+        id: 0,
         ddns: Arc::new(ruru_config::DdnsParams::defaults(false)),
         start: Ipv4Addr::new(10, 0, 0, 1),
         end: Ipv4Addr::new(10, 0, 15, 254),

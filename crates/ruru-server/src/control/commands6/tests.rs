@@ -653,6 +653,7 @@ fn lease6_json_matches_kea_for_every_kind() {
         user_context: String::new(),
         hwtype: 1,
         hwaddr_source: 0,
+        pool_id: 0,
     };
     assert_eq!(
         lease6_json(&l),
