@@ -121,7 +121,8 @@ pub fn lease4(v: &Value) -> Option<Lease4> {
         hostname: str_of(v, "hostname").to_string(),
         state: LeaseState::from_code(u32_of(v, "state").unwrap_or(0))?,
         user_context: user_context(v),
-        pool_id: 0,
+        // Kea 2.4+ sends it when non-zero.
+        pool_id: u32_of(v, "pool-id").unwrap_or(0),
     })
 }
 
@@ -160,7 +161,7 @@ pub fn lease6(v: &Value) -> Option<Lease6> {
         user_context: user_context(v),
         hwtype: 1,
         hwaddr_source: 0,
-        pool_id: 0,
+        pool_id: u32_of(v, "pool-id").unwrap_or(0),
     })
 }
 
