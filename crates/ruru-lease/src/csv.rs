@@ -476,10 +476,6 @@ pub struct FileStats {
     pub skipped: usize,
 }
 
-/// Reads a lease file, calling `sink` with each decoded row in file order.
-/// Invalid rows are logged with `tracing::warn!` and skipped; more than
-/// `max_row_errors` of them (0 = no limit, Kea's `max-row-errors`) or a wrong
-/// header is `LeaseError::Corrupt`. A missing file is an `Io` error.
 /// The header of the lease file at `path` (a file read only for its
 /// first line), when it is a valid one.
 pub fn read_header<L: LeaseRow>(path: &Path) -> Option<Header> {
@@ -490,6 +486,10 @@ pub fn read_header<L: LeaseRow>(path: &Path) -> Option<Header> {
     parse_header::<L>(line.trim_end_matches(['\n', '\r'])).ok()
 }
 
+/// Reads a lease file, calling `sink` with each decoded row in file order.
+/// Invalid rows are logged with `tracing::warn!` and skipped; more than
+/// `max_row_errors` of them (0 = no limit, Kea's `max-row-errors`) or a wrong
+/// header is `LeaseError::Corrupt`. A missing file is an `Io` error.
 pub fn read_file<L: LeaseRow>(
     path: &Path,
     max_row_errors: usize,

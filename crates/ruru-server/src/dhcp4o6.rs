@@ -51,6 +51,7 @@ impl Dhcp4o6 for Bridge {
             return None;
         }
         let Some(local) = over.iface.as_deref().and_then(|i| v4.socket_addr_on(i)) else {
+            v4.stats.inc(Stat::Pkt4Received);
             v4.stats.inc(Stat::Pkt4ReceiveDrop);
             debug!(
                 iface = over.iface.as_deref().unwrap_or("?"),

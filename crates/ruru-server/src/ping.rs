@@ -195,6 +195,11 @@ impl Checks {
             .unwrap_or(now);
         let mut wait = next.saturating_duration_since(now).min(SLICE);
         loop {
+            // A steady flow of ICMP messages (the socket sees every one the
+            // host receives) must not keep timeouts and new checks waiting.
+            if wait.is_zero() && now.elapsed() >= SLICE {
+                return;
+            }
             let n = match self.sock.recv(buf, wait) {
                 Ok(Some(n)) => n,
                 Ok(None) => return,

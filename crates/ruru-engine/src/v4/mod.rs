@@ -941,12 +941,13 @@ impl Engine4 {
                 lease.user_context.clone_from(&c.user_context);
             }
         }
-        // An address in no pool keeps the pool id its lease had (Kea).
-        if s.pool_of(lease.addr).is_none() {
-            if let Some(c) = &current {
-                lease.pool_id = c.pool_id;
-            }
-        }
+        // The pool id of the address finally chosen (a callout may have
+        // moved it); an address in no pool keeps its lease's (Kea).
+        lease.pool_id = match (s.pool_of(lease.addr), &current) {
+            (Some(p), _) => p.id,
+            (None, Some(c)) => c.pool_id,
+            (None, None) => 0,
+        };
 
         // The address must be this client's or free; otherwise NAK. An
         // address chosen by a callout need not be in a pool (Kea); one in

@@ -85,12 +85,13 @@ impl Engine4 {
         let addr = lease.addr;
         let reserved = ctx.host.as_deref().and_then(|h| h.ip_address) == Some(addr);
         let key = self.key(ctx);
+        // Kea's `shouldPing`: the client's own lease last seen less than
+        // `ping-cltt-secs` ago (valid or not) is not checked again.
         let recent = old.is_some_and(|o| {
             let cltt = o.expire.saturating_sub(u64::from(o.valid_lifetime));
             key.owns(o)
                 && o.state != LeaseState::Declined
-                && (!o.expired(ctx.now)
-                    || ctx.now.saturating_sub(cltt) < u64::from(pc.ping_cltt_secs))
+                && ctx.now.saturating_sub(cltt) < u64::from(pc.ping_cltt_secs)
         });
         if reused || reserved || recent {
             debug!(xid = format_args!("{:#010x}", ctx.q.xid()), %addr, reused, reserved, recent, "ping check: not needed");
@@ -148,6 +149,9 @@ impl Engine4 {
         let counted = cur
             .as_ref()
             .filter(|c| c.state != LeaseState::ExpiredReclaimed);
+        // A declined lease not yet reclaimed is counted as declined already.
+        let declined_before = counted
+            .is_some_and(|c| c.state == LeaseState::Declined && c.subnet_id == offered.subnet_id);
         let assigned = match counted {
             Some(c) if c.subnet_id == offered.subnet_id => false,
             Some(c) => {
@@ -156,13 +160,15 @@ impl Engine4 {
             }
             None => true,
         };
-        self.bump(sidx, addr, |st| {
-            add(&st.declined_addresses, 1);
-            if assigned {
-                add(&st.assigned_addresses, 1);
-            }
-        });
-        self.stats.inc(Stat::DeclinedAddresses);
+        if !declined_before {
+            self.bump(sidx, addr, |st| {
+                add(&st.declined_addresses, 1);
+                if assigned {
+                    add(&st.assigned_addresses, 1);
+                }
+            });
+            self.stats.inc(Stat::DeclinedAddresses);
+        }
         info!(
             xid = format_args!("{:#010x}", p.parked.query().xid()),
             %addr,

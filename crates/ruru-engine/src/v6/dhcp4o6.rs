@@ -43,8 +43,10 @@ impl Engine6 {
                 .map(<[u8]>::to_vec),
         };
         let Some(reply4) = v4.query(msg, &over, port, ctx.now) else {
+            // Not a DHCPv6 drop: a RELEASE or DECLINE has no answer, and the
+            // DHCPv4 side counted its own drops.
             debug!(xid = %xid, "DHCPV4-QUERY: no DHCPv4 reply");
-            return Handled::Drop(Drop6::Dhcp4o6);
+            return Handled::Done(super::Outcome6::Drop(Drop6::Dhcp4o6));
         };
         let mut r = v6::Message::new_with_id(MessageType::DHCPv4Response, q.msg.xid());
         r.opts_mut().insert(DhcpOption::Unknown(UnknownOption::new(

@@ -65,7 +65,8 @@ pub fn query4(b: &[u8]) -> Option<Query> {
     let chaddr = &b[28..28 + hlen];
     let mut key = None;
     let mut msg_type = 0u8;
-    if b[236..240] == [99, 130, 83, 99] {
+    let cookie = b[236..240] == [99, 130, 83, 99];
+    if cookie {
         let mut i = 240;
         while i < b.len() {
             let code = b[i];
@@ -91,7 +92,10 @@ pub fn query4(b: &[u8]) -> Option<Query> {
     Some(Query {
         key: key.unwrap_or_else(|| chaddr.to_vec()),
         secs: u64::from(secs),
-        ha_type: matches!(msg_type, 1 | 3 | 4 | 7 | 8),
+        // A BOOTREQUEST with the cookie and no message type is a BOOTP
+        // client's (the built-in libdhcp_bootp.so serves it as a
+        // DHCPREQUEST): in scope like one, so that one peer answers.
+        ha_type: matches!(msg_type, 1 | 3 | 4 | 7 | 8) || (cookie && msg_type == 0 && b[0] == 1),
     })
 }
 

@@ -107,8 +107,9 @@ fn addresses_not_checked() {
     let e = engine_pinging(|_| {});
     let offer = reply(run(&e, &s, &msg(MessageType::Discover, 0xaa), NOW));
     assert_eq!(offer.yiaddr(), Ipv4Addr::new(192, 0, 2, 10));
-    // The client's own lease, valid; then expired but touched less than
-    // ping-cltt-secs (60) ago; then older: checked.
+    // The client's own lease last seen less than ping-cltt-secs (60) ago,
+    // valid or expired: not checked; seen longer ago, even valid: checked
+    // (Kea's `shouldPing`).
     let s = Memfile::open(None).unwrap();
     let p = probed(run(&e, &s, &msg(MessageType::Discover, 1), NOW));
     let a = p.probe.addr;
@@ -118,8 +119,10 @@ fn addresses_not_checked() {
     r.opts_mut()
         .insert(DhcpOption::ServerIdentifier(meta().local));
     reply(run(&e, &s, &r, NOW));
-    let offer = reply(run(&e, &s, &msg(MessageType::Discover, 1), NOW + 100));
+    let offer = reply(run(&e, &s, &msg(MessageType::Discover, 1), NOW + 30));
     assert_eq!(offer.yiaddr(), a);
+    let p = probed(run(&e, &s, &msg(MessageType::Discover, 1), NOW + 100));
+    assert_eq!(p.probe.addr, a);
     let mut l = s.get4(a).unwrap();
     // A 30 s lease last transmitted at NOW + 100.
     l.valid_lifetime = 30;
