@@ -24,7 +24,6 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
-use std::process::Command;
 
 use common::db::*;
 use common::kea::Kea;
@@ -53,43 +52,12 @@ fn start_kea(config: &str, test: &str) -> Option<Kea> {
     )
 }
 
-/// Kea's `lease4_stat` rows (subnet, state, count), read with the
-/// database's command-line client.
+/// Kea's `lease4_stat` rows (subnet, state, count).
 fn lease4_stat(db: &Db) -> String {
-    let sql = "SELECT subnet_id, state, leases FROM lease4_stat ORDER BY subnet_id, state";
-    let out = match db.kind {
-        Kind::Pg => Command::new("psql")
-            .args([
-                "-X",
-                "-A",
-                "-t",
-                "-F",
-                " ",
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "postgres",
-                "-d",
-            ])
-            .arg(&db.opts.name)
-            .args(["-c", sql])
-            .output(),
-        Kind::My => Command::new("mariadb")
-            .args(["-N", "-h", "127.0.0.1", "-u", "root", "-D"])
-            .arg(&db.opts.name)
-            .args(["-e", sql])
-            .output(),
-    }
-    .expect("database command-line client (postgresql-client / mariadb-client)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    query(
+        db,
+        "SELECT subnet_id, state, leases FROM lease4_stat ORDER BY subnet_id, state",
+    )
 }
 
 fn mixed_fleet(kind: Kind, test: &str) {
