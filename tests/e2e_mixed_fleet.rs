@@ -97,6 +97,17 @@ fn mixed_fleet(kind: Kind, test: &str) {
         assert_eq!(row.hwaddr, vec![0x02, 0x00, 0x5e, 0x10, 0x00, *n], "{a}");
     }
 
+    // Every column but the address, the client's and the times is the same
+    // in the rows of both servers (NULL and '' told apart).
+    let shape = "SELECT DISTINCT subnet_id, valid_lifetime, fqdn_fwd, fqdn_rev, \
+                 COALESCE(hostname, 'NULL'), state, COALESCE(user_context, 'NULL') FROM lease4";
+    assert_eq!(
+        query(&db, &format!("SELECT COUNT(*) FROM ({shape}) AS shapes")),
+        "1",
+        "the rows of Kea and of ruru differ: {}",
+        query(&db, shape)
+    );
+
     // A lease of each server confirmed through the other (INIT-REBOOT).
     for (from, via, port) in [(0u8, rb, ruru.port), (1u8, ra, kea.port)] {
         let &(_, n, a) = results.iter().find(|r| r.0 == from).unwrap();

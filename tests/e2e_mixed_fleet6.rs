@@ -338,6 +338,18 @@ fn mixed_fleet6(kind: Kind, test: &str) {
             );
         }
     }
+    // Every column but the address, the client's and the times is the same
+    // in the rows of both servers: one row shape per lease type.
+    let shape = "SELECT DISTINCT lease_type, iaid, prefix_len, subnet_id, valid_lifetime, \
+                 pref_lifetime, fqdn_fwd, fqdn_rev, COALESCE(hostname, 'NULL'), state, hwtype, \
+                 hwaddr_source, COALESCE(user_context, 'NULL') FROM lease6";
+    let shapes = query(&db, &format!("SELECT COUNT(*) FROM ({shape}) AS shapes"));
+    assert_eq!(
+        shapes,
+        "2",
+        "the rows of Kea and of ruru differ: {}",
+        query(&db, &format!("{shape} ORDER BY lease_type"))
+    );
     let (stat, count) = stats(&db);
     assert_eq!(stat, format!("1 0 0 {n} 1 2 0 {n}", n = results.len()));
     assert_eq!(stat, count, "lease6_stat and lease6");
