@@ -100,7 +100,8 @@ fn mixed_fleet(kind: Kind, test: &str) {
     // Every column but the address, the client's and the times is the same
     // in the rows of both servers (NULL and '' told apart).
     let shape = "SELECT DISTINCT subnet_id, valid_lifetime, fqdn_fwd, fqdn_rev, \
-                 COALESCE(hostname, 'NULL'), state, COALESCE(user_context, 'NULL') FROM lease4";
+                 COALESCE(hostname, 'NULL'), state, COALESCE(user_context, 'NULL'), \
+                 client_id IS NULL FROM lease4";
     assert_eq!(
         query(&db, &format!("SELECT COUNT(*) FROM ({shape}) AS shapes")),
         "1",
