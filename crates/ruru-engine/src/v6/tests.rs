@@ -387,6 +387,93 @@ fn renew_release_decline_confirm() {
     );
 }
 
+/// A memfile store on which another server leases `theirs` (to another
+/// client) right after this server first finds its address free: what a
+/// shared database does when two servers race for one address.
+struct Sniped {
+    inner: ruru_lease::Memfile6,
+    theirs: ruru_lease::Lease6,
+    done: std::sync::atomic::AtomicBool,
+}
+
+impl LeaseStore for Sniped {
+    fn get6(&self, t: LeaseType6, a: Ipv6Addr) -> Option<ruru_lease::Lease6> {
+        let got = self.inner.get6(t, a);
+        if got.is_none()
+            && (t, a) == (self.theirs.lease_type, self.theirs.address)
+            && !self.done.swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            self.inner.add6(&self.theirs).unwrap();
+        }
+        got
+    }
+    fn get6_by_duid_iaid(&self, t: LeaseType6, duid: &[u8], iaid: u32) -> Vec<ruru_lease::Lease6> {
+        self.inner.get6_by_duid_iaid(t, duid, iaid)
+    }
+    fn get6_by_duid(&self, duid: &[u8]) -> Vec<ruru_lease::Lease6> {
+        self.inner.get6_by_duid(duid)
+    }
+    fn add6(&self, l: &ruru_lease::Lease6) -> Result<(), ruru_lease::LeaseError> {
+        self.inner.add6(l)
+    }
+    fn update6(&self, l: &ruru_lease::Lease6) -> Result<(), ruru_lease::LeaseError> {
+        self.inner.update6(l)
+    }
+    fn update6_if(
+        &self,
+        l: &ruru_lease::Lease6,
+        old: &ruru_lease::Lease6,
+    ) -> Result<bool, ruru_lease::LeaseError> {
+        self.inner.update6_if(l, old)
+    }
+    fn delete6(&self, t: LeaseType6, a: Ipv6Addr) -> Result<bool, ruru_lease::LeaseError> {
+        self.inner.delete6(t, a)
+    }
+}
+
+/// An address another server leases to another client between this
+/// server's check and its write is not taken over: the Request is dropped
+/// (a conflict; the client retransmits and gets another address) and the
+/// other client keeps its lease. Seen with kea-dhcp6 and ruru on one
+/// database (tests/e2e_mixed_fleet6.rs).
+#[test]
+fn an_address_leased_meanwhile_by_another_server_is_not_taken_over() {
+    let e = engine();
+    let a: Ipv6Addr = "2001:db8:1::100".parse().unwrap();
+    let theirs = ruru_lease::Lease6 {
+        address: a,
+        duid: duid(9),
+        valid_lifetime: 4000,
+        expire: NOW + 4000,
+        subnet_id: 1,
+        pref_lifetime: 3000,
+        lease_type: LeaseType6::Na,
+        iaid: 1,
+        prefix_len: 128,
+        fqdn_fwd: false,
+        fqdn_rev: false,
+        hostname: String::new(),
+        hwaddr: Vec::new(),
+        state: ruru_lease::LeaseState::Default,
+        user_context: String::new(),
+        hwtype: 0,
+        hwaddr_source: 0,
+    };
+    let s = Sniped {
+        inner: store(),
+        theirs: theirs.clone(),
+        done: Default::default(),
+    };
+    let req = relayed(3, 4, &[ia_na(1, Some(a))], true);
+    assert!(exchange(&e, &s, &req).is_none(), "dropped as a conflict");
+    assert_eq!(s.inner.get6(LeaseType6::Na, a), Some(theirs));
+    // The retransmission gets another address.
+    let rep = exchange(&e, &s, &req).expect("Reply");
+    let (b, valid) = first_addr(&rep).unwrap();
+    assert!(b != a && valid > 0, "{b} {valid}");
+    assert_eq!(s.inner.get6(LeaseType6::Na, b).unwrap().duid, duid(4));
+}
+
 #[test]
 fn rfc8415_16_identifier_rules() {
     let e = engine();
