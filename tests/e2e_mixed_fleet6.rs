@@ -14,7 +14,9 @@
 //! - a Release through either server deletes the lease's rows, as Kea 2.2
 //!   does;
 //! - Kea's `lease6_stat` stays consistent with `lease6`: it matches a count
-//!   of the leases, and `kea-admin stats-recount` changes nothing.
+//!   of the leases, and `kea-admin stats-recount` changes nothing;
+//! - a relay with RFC 8357's Relay Source Port option gets its Relay-reply
+//!   on its own port from either server, the option echoed.
 //!
 //! For PostgreSQL and MySQL/MariaDB. Kea (`kea-dhcp6`, Debian package
 //! `kea-dhcp6-server`), `kea-admin`, a database or the relay port
@@ -218,6 +220,34 @@ fn insert_host(db: &Db, n: u8, addr: Ipv6Addr, prefix: (Ipv6Addr, u8)) {
     }
 }
 
+/// Sends `client_msg` to `side` from a relay on an ephemeral port of
+/// [::1], with an Interface-Id and a Relay Source Port option (RFC 8357);
+/// the option codes of the Relay-reply that comes back to that port.
+fn source_port_relay(side: &Side, client_msg: &[u8]) -> Vec<u16> {
+    let sock = std::net::UdpSocket::bind("[::1]:0").unwrap();
+    sock.set_read_timeout(Some(std::time::Duration::from_secs(2)))
+        .unwrap();
+    let mut fw = vec![12, 0];
+    fw.extend_from_slice(&side.link.octets());
+    fw.extend_from_slice(&"fe80::2".parse::<Ipv6Addr>().unwrap().octets());
+    put(&mut fw, 18, b"port-1");
+    put(&mut fw, 135, &[0, 0]);
+    put(&mut fw, 9, client_msg);
+    sock.send_to(&fw, ("::1", side.port)).unwrap();
+    let mut buf = [0u8; 4096];
+    let (n, _) = sock
+        .recv_from(&mut buf)
+        .expect("a Relay-reply on the relay's own port");
+    let b = &buf[..n];
+    assert_eq!(b[0], 13, "Relay-reply");
+    let (mut i, mut codes) = (34, Vec::new());
+    while i + 4 <= b.len() {
+        codes.push(u16::from_be_bytes([b[i], b[i + 1]]));
+        i += 4 + usize::from(u16::from_be_bytes([b[i + 2], b[i + 3]]));
+    }
+    codes
+}
+
 fn mixed_fleet6(kind: Kind, test: &str) {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let Some(db) = Db::new(kind, test) else {
@@ -261,6 +291,17 @@ fn mixed_fleet6(kind: Kind, test: &str) {
             .exchange(side.link, side.port, &msg(1, 1, None, &[ia_na(1, None)]))
             .expect("Advertise");
         assert_eq!(server_duid(&adv), side.duid);
+    }
+
+    // A relay on a port of its own (RFC 8357's Relay Source Port option)
+    // gets its Relay-reply there from either server, the option echoed.
+    for side in &sides {
+        assert_eq!(
+            source_port_relay(side, &msg(1, 2, None, &[ia_na(1, None)])),
+            vec![18, 135, 9],
+            "the Relay-reply's options, server on port {}",
+            side.port
+        );
     }
 
     // 40 clients, 20 per server, both servers at once.

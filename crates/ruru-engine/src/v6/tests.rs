@@ -474,6 +474,44 @@ fn an_address_leased_meanwhile_by_another_server_is_not_taken_over() {
     assert_eq!(s.inner.get6(LeaseType6::Na, b).unwrap().duid, duid(4));
 }
 
+/// RFC 8357: a relay that adds a Relay Source Port option gets the
+/// Relay-reply on the port it sent from, with the option echoed after the
+/// Interface-Id (as kea-dhcp6 2.2 does); without it, on port 547.
+#[test]
+fn rfc8357_relay_source_port() {
+    let e = engine();
+    let s = store();
+    let mut inner = vec![1, 0, 0, 4];
+    put(&mut inner, 1, &duid(4));
+    put(&mut inner, 3, &ia_na(1, None).1);
+    let mut fw = vec![12, 0];
+    fw.extend_from_slice(&LINK.parse::<Ipv6Addr>().unwrap().octets());
+    fw.extend_from_slice(&"fe80::2".parse::<Ipv6Addr>().unwrap().octets());
+    put(&mut fw, 18, b"port1");
+    put(&mut fw, 135, &[0, 0]);
+    put(&mut fw, 9, &inner);
+    let mut m = meta();
+    m.src.set_port(40_000);
+    let Outcome6::Reply(r) = e.process(&s, &fw, &m, NOW) else {
+        panic!("no reply");
+    };
+    assert_eq!(r.dest, m.src, "to the relay's own port");
+    assert_eq!(r.bytes[0], 13);
+    let after_header = &r.bytes[34..];
+    assert_eq!(&after_header[..4], &[0, 18, 0, 5], "Interface-Id first");
+    assert_eq!(
+        &after_header[9..15],
+        &[0, 135, 0, 2, 0, 0],
+        "then the option echoed"
+    );
+    // Without the option: port 547, whatever the relay's source port.
+    let plain = relayed(1, 4, &[ia_na(1, None)], false);
+    let Outcome6::Reply(r) = e.process(&s, &plain, &m, NOW) else {
+        panic!("no reply");
+    };
+    assert_eq!(r.dest.port(), SERVER_PORT);
+}
+
 #[test]
 fn rfc8415_16_identifier_rules() {
     let e = engine();
