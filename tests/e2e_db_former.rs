@@ -1,8 +1,9 @@
 //! `ruru db upgrade` of a database made by ruru 1.0–1.2 with its former
-//! schema of its own (issue 19): every lease and reservation moves into
-//! Kea 2.2's schema, the former tables are kept aside, and `ruru serve`
-//! runs on the result (a reserved client gets its address); a migration
-//! that fails leaves the former database as it was.
+//! schema of its own (issue 19): `ruru serve` refuses it and names the
+//! command; every lease and reservation moves into Kea 2.2's schema (also
+//! from 1.0, leases alone), the former tables are kept aside, and `ruru
+//! serve` runs on the result (a reserved client gets its address); a
+//! migration that fails leaves the former database as it was.
 //!
 //! The former schema is created here exactly as ruru 1.2 created it: its
 //! migrations (`MIGRATIONS` of `crates/ruru-lease-sql/src/postgres.rs` and
@@ -190,6 +191,11 @@ const EXPIRE: u64 = 2_000_000_000;
 
 /// Creates ruru 1.2's former schema in `db`, as its migration runner did.
 fn former_schema(db: &Db) {
+    former_schema_to(db, (1, 2));
+}
+
+/// [`former_schema`] at an older version of ruru's (`upto`: 1.0, 1.1).
+fn former_schema_to(db: &Db, upto: (u32, u32)) {
     let (create, migrations) = match db.kind {
         Kind::Pg => (
             "CREATE TABLE schema_version (version INT NOT NULL, minor INT NOT NULL)",
@@ -204,7 +210,7 @@ fn former_schema(db: &Db) {
     let exec = |s: &str| db.kind.exec(&db.opts, s).unwrap();
     exec(create);
     exec("INSERT INTO schema_version VALUES (0, 0)");
-    for ((v, m), text) in migrations {
+    for ((v, m), text) in migrations.iter().filter(|(to, _)| *to <= upto) {
         for s in text.split(';').map(str::trim).filter(|s| !s.is_empty()) {
             exec(s);
         }
@@ -386,6 +392,40 @@ fn config(db: &Db, relay: Ipv4Addr) -> String {
         )
 }
 
+/// What `ruru serve -c cfg` says when it refuses to start (it must exit
+/// within 20 seconds, unsuccessfully).
+fn serve_refusal(cfg: &std::path::Path) -> String {
+    let mut child = std::process::Command::new(BIN)
+        .args(["serve", "-c"])
+        .arg(cfg)
+        .args([
+            "-p",
+            &free_port().to_string(),
+            "-P",
+            &free_port().to_string(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > end {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("ruru serve started on ruru's former schema");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
 fn former_upgrade(kind: Kind, test: &str) {
     let relay_test = format!("{test}_r");
     let Some(db) = Db::new(kind, test) else {
@@ -397,16 +437,11 @@ fn former_upgrade(kind: Kind, test: &str) {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("ruru.json");
     std::fs::write(&cfg, config(&db, relay)).unwrap();
-    // Before: refused, naming the command that moves it.
-    let out = std::process::Command::new(BIN)
-        .args(["check", "-c"])
-        .arg(&cfg)
-        .output()
-        .unwrap();
+    // Before: `ruru serve` refuses it, naming the command that moves it.
+    let refused = serve_refusal(&cfg);
     assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        refused.contains(&format!("ruru db upgrade -c {}", cfg.display())),
+        "{refused}"
     );
     let (ok, text) = ruru_db("version", &cfg);
     assert!(ok && text.contains("1.2"), "{text}");
@@ -588,6 +623,63 @@ fn former_upgrade_fails_safely(kind: Kind, test: &str) {
     let (ok, text) = ruru_db("upgrade", &cfg);
     assert!(ok, "{text}");
     assert_eq!(ruru_db("version", &cfg), (true, kind.kea_version()));
+}
+
+/// A database of ruru 1.0 (the lease tables alone): its leases move.
+fn former_upgrade_10(kind: Kind, test: &str) {
+    let Some(db) = Db::new(kind, test) else {
+        return;
+    };
+    former_schema_to(&db, (1, 0));
+    let (v4, v6) = leases();
+    // The 1.2 rows without the hosts.
+    let k = db.kind;
+    for l in &v4 {
+        k.exec(
+            &db.opts,
+            &format!(
+                "INSERT INTO lease4 (address, hwaddr, client_id, valid_lifetime, expire, \
+                 subnet_id, fqdn_fwd, fqdn_rev, hostname, state, user_context) VALUES \
+                 ({}, {}, NULL, {}, {}, 1, FALSE, FALSE, '', {}, '')",
+                u32::from(l.addr),
+                bytes(k, &l.hwaddr),
+                l.valid_lifetime,
+                l.expire,
+                l.state.code()
+            ),
+        )
+        .unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("ruru.json");
+    std::fs::write(&cfg, config(&db, Ipv4Addr::new(127, 0, 0, 2))).unwrap();
+    let (ok, text) = ruru_db("version", &cfg);
+    assert!(ok && text.contains("1.0"), "{text}");
+    let (ok, text) = ruru_db("upgrade", &cfg);
+    assert!(ok, "{text}");
+    assert_eq!(ruru_db("version", &cfg), (true, kind.kea_version()));
+    let mut got = db.store().all4();
+    got.sort_by_key(|l| l.addr);
+    let want: Vec<Lease4> = v4
+        .into_iter()
+        .map(|mut l| {
+            (l.client_id, l.fqdn_fwd, l.hostname, l.user_context) =
+                (None, false, String::new(), String::new());
+            l
+        })
+        .collect();
+    assert_eq!(got, want);
+    assert!(db.store().all6().is_empty() && !v6.is_empty());
+}
+
+#[test]
+fn pg_former_upgrade_10() {
+    former_upgrade_10(Kind::Pg, "pg_former_10");
+}
+
+#[test]
+fn mysql_former_upgrade_10() {
+    former_upgrade_10(Kind::My, "my_former_10");
 }
 
 #[test]
