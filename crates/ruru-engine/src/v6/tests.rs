@@ -1254,6 +1254,67 @@ fn reclaim_honours_the_limit_and_says_whether_more_remain() {
     assert_eq!(e.stats().lookup("subnet[1].assigned-nas"), Some(0));
 }
 
+/// A memfile store whose reclamation query answers `stale`: what a
+/// server sharing a database read as expired before another server leased
+/// the address again.
+struct StaleExpired {
+    inner: ruru_lease::Memfile6,
+    stale: Vec<ruru_lease::Lease6>,
+}
+
+impl LeaseStore for StaleExpired {
+    fn get6(&self, t: LeaseType6, a: Ipv6Addr) -> Option<ruru_lease::Lease6> {
+        self.inner.get6(t, a)
+    }
+    fn expired6(&self, _now: u64, _limit: usize) -> Vec<ruru_lease::Lease6> {
+        self.stale.clone()
+    }
+    fn update6(&self, l: &ruru_lease::Lease6) -> Result<(), ruru_lease::LeaseError> {
+        self.inner.update6(l)
+    }
+    fn update6_if(
+        &self,
+        l: &ruru_lease::Lease6,
+        old: &ruru_lease::Lease6,
+    ) -> Result<bool, ruru_lease::LeaseError> {
+        self.inner.update6_if(l, old)
+    }
+    fn delete6(&self, t: LeaseType6, a: Ipv6Addr) -> Result<bool, ruru_lease::LeaseError> {
+        self.inner.delete6(t, a)
+    }
+}
+
+/// Reclamation writes only the lease it read as expired: one that another
+/// server gave to another client meanwhile stays as it is.
+#[test]
+fn reclaim_leaves_a_lease_renewed_meanwhile_by_another_server() {
+    let e = engine();
+    let s = store();
+    let adv = exchange(&e, &s, &relayed(1, 1, &[ia_na(1, None)], false)).unwrap();
+    let (a, _) = first_addr(&adv).unwrap();
+    exchange(&e, &s, &relayed(3, 1, &[ia_na(1, Some(a))], true)).unwrap();
+    let later = NOW + 5000;
+    let stale = s.expired6(later, 0);
+    assert_eq!(stale.len(), 1);
+    // Another server leases the expired address to client 9.
+    let mut theirs = stale[0].clone();
+    theirs.duid = duid(9);
+    theirs.expire = later + 4000;
+    s.update6(&theirs).unwrap();
+    let st = StaleExpired { inner: s, stale };
+    assert_eq!(e.reclaim(&st, later, 0), (0, false));
+    assert_eq!(st.inner.get6(LeaseType6::Na, a), Some(theirs));
+    // Without the other server, the expired lease is reclaimed.
+    let s = st.inner;
+    let stale = s.expired6(later + 5000, 0);
+    let st = StaleExpired { inner: s, stale };
+    assert_eq!(e.reclaim(&st, later + 5000, 0), (1, false));
+    assert_eq!(
+        st.inner.get6(LeaseType6::Na, a).unwrap().state,
+        ruru_lease::LeaseState::ExpiredReclaimed
+    );
+}
+
 /// An engine of a server sharing a SQL lease database (spread cursors),
 /// with 64 addresses and 256 prefixes and its randomness seeded with
 /// `seed`.
