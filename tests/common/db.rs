@@ -244,3 +244,42 @@ pub fn doras_at_once(sides: &[(Ipv4Addr, u16)], per_server: u8) -> Vec<(u8, u8, 
             .collect()
     })
 }
+
+/// The rows `sql` selects on `db`, read with the database's command-line
+/// client (psql, mariadb): the values of all rows separated by single
+/// spaces.
+pub fn query(db: &Db, sql: &str) -> String {
+    let out = match db.kind {
+        Kind::Pg => Command::new("psql")
+            .args([
+                "-X",
+                "-A",
+                "-t",
+                "-F",
+                " ",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-d",
+            ])
+            .arg(&db.opts.name)
+            .args(["-c", sql])
+            .output(),
+        Kind::My => Command::new("mariadb")
+            .args(["-N", "-h", "127.0.0.1", "-u", "root", "-D"])
+            .arg(&db.opts.name)
+            .args(["-e", sql])
+            .output(),
+    }
+    .expect("database command-line client (postgresql-client / mariadb-client)");
+    assert!(
+        out.status.success(),
+        "{sql}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -8,9 +8,11 @@
 //! test binary still holds. Binding it needs root (SKIP otherwise, failure
 //! under RURU_REQUIRE_ALL=1).
 
+use std::collections::HashMap;
 use std::io::ErrorKind;
 use std::net::{Ipv6Addr, SocketAddrV6, UdpSocket};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{mpsc, Mutex};
 use std::time::{Duration, Instant};
 
 use dhcproto::v6::{self, DhcpOption, OptionCode};
@@ -177,4 +179,107 @@ pub fn server_duid(m: &v6::Message) -> Vec<u8> {
         Some(DhcpOption::ServerId(d)) => d.clone(),
         _ => panic!("no server id"),
     }
+}
+
+/// Several relay agents sharing the relay port [::1]:547, for clients of
+/// several servers at once: each Relay-forward names its own link address
+/// and goes to the server's port; servers send their Relay-replies to port
+/// 547, where one reader thread hands each to the exchange waiting for its
+/// transaction id (every message gets a new one). Stopped when dropped.
+pub struct RelayMux6 {
+    sock: UdpSocket,
+    waiting: std::sync::Arc<Mutex<HashMap<u32, mpsc::Sender<v6::Message>>>>,
+    next_xid: AtomicU32,
+    stop: std::sync::Arc<AtomicBool>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+impl RelayMux6 {
+    pub fn new(sock: UdpSocket) -> RelayMux6 {
+        sock.set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        let waiting: std::sync::Arc<Mutex<HashMap<u32, mpsc::Sender<v6::Message>>>> =
+            Default::default();
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let reader = {
+            let (sock, waiting, stop) = (sock.try_clone().unwrap(), waiting.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                while !stop.load(Ordering::Relaxed) {
+                    let Ok((n, _)) = sock.recv_from(&mut buf) else {
+                        continue;
+                    };
+                    let Some(inner) = relay_message(&buf[..n]) else {
+                        continue;
+                    };
+                    if inner.len() < 4 {
+                        continue;
+                    }
+                    let xid = u32::from_be_bytes([0, inner[1], inner[2], inner[3]]);
+                    let Ok(m) = v6::Message::decode(&mut Decoder::new(inner)) else {
+                        continue;
+                    };
+                    if let Some(tx) = waiting.lock().unwrap().remove(&xid) {
+                        let _ = tx.send(m);
+                    }
+                }
+            })
+        };
+        RelayMux6 {
+            sock,
+            waiting,
+            next_xid: AtomicU32::new(1),
+            stop,
+            reader: Some(reader),
+        }
+    }
+
+    /// Sends `client_msg` (built by [`msg`]; its transaction id is
+    /// replaced) in a Relay-forward with link address `link` to the server
+    /// at [::1]:`port`; the client message of the Relay-reply, or `None`
+    /// after two seconds.
+    pub fn exchange(&self, link: Ipv6Addr, port: u16, client_msg: &[u8]) -> Option<v6::Message> {
+        let xid = self.next_xid.fetch_add(1, Ordering::Relaxed) & 0xff_ffff;
+        let mut m = client_msg.to_vec();
+        m[1..4].copy_from_slice(&xid.to_be_bytes()[1..]);
+        let mut fw = vec![12, 0];
+        fw.extend_from_slice(&link.octets());
+        fw.extend_from_slice(&"fe80::2".parse::<Ipv6Addr>().unwrap().octets());
+        put(&mut fw, 18, b"port-1");
+        put(&mut fw, 9, &m);
+        let (tx, rx) = mpsc::channel();
+        self.waiting.lock().unwrap().insert(xid, tx);
+        let to = SocketAddrV6::new(Ipv6Addr::LOCALHOST, port, 0, 0);
+        self.sock.send_to(&fw, to).unwrap();
+        let got = rx.recv_timeout(Duration::from_secs(2)).ok();
+        self.waiting.lock().unwrap().remove(&xid);
+        got
+    }
+}
+
+impl Drop for RelayMux6 {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(r) = self.reader.take() {
+            let _ = r.join();
+        }
+    }
+}
+
+/// The relay message (option 9) of a Relay-reply.
+fn relay_message(b: &[u8]) -> Option<&[u8]> {
+    if b.first() != Some(&13) {
+        return None;
+    }
+    let mut i = 34;
+    while i + 4 <= b.len() {
+        let code = u16::from_be_bytes([b[i], b[i + 1]]);
+        let len = usize::from(u16::from_be_bytes([b[i + 2], b[i + 3]]));
+        let v = b.get(i + 4..i + 4 + len)?;
+        if code == 9 {
+            return Some(v);
+        }
+        i += 4 + len;
+    }
+    None
 }

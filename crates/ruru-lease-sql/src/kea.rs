@@ -20,8 +20,8 @@
 //! Before it used Kea's, ruru had a schema of its own (its versions 1.0 to
 //! 1.2, [`crate::SCHEMA_VERSION`]). Such a database has a `schema_version`
 //! table but not Kea's `lease_state` table; it is reported as
-//! [`SchemaState::Ruru`] and refused, with what to do (moving its rows
-//! into Kea's schema is not done yet).
+//! [`SchemaState::Ruru`]; `ruru serve` refuses it, and `ruru db upgrade`
+//! moves its rows into Kea's schema (module `former`).
 
 use crate::SchemaState;
 
@@ -108,9 +108,8 @@ pub fn advice(found: SchemaState, expected: (u32, u32), config: &str) -> String 
         ),
         SchemaState::Ruru(v, m) => format!(
             "the database holds ruru's former schema {v}.{m}, not Kea's schema {ev}.{em} that \
-             ruru now uses; this ruru does not move its rows into Kea's schema yet: point the \
-             configuration ({config}) at a new database made by `ruru db init` (or Kea's \
-             `kea-admin db-init`), or keep running the ruru version that made this one"
+             ruru now uses: run `ruru db upgrade -c {config}` to move its leases and \
+             reservations into Kea's schema (the former tables are kept aside)"
         ),
     }
 }
@@ -204,7 +203,7 @@ mod tests {
         assert_eq!(classify(Some((13, 0)), true), SchemaState::Version(13, 0));
         assert_eq!(classify(Some((1, 2)), false), SchemaState::Ruru(1, 2));
         let former = advice(SchemaState::Ruru(1, 2), KEA_PG, "k.json");
-        assert!(former.contains("ruru db init") && !former.contains("upgrade"));
+        assert!(former.contains("ruru db upgrade -c k.json"));
         assert!(advice(SchemaState::Version(31, 0), (29, 0), "k.json").contains("does not know"));
         assert!(!advice(SchemaState::Version(12, 0), KEA_PG, "k.json").contains("ruru db upgrade"));
     }

@@ -11,6 +11,8 @@
 //!   synchronous store traits to the async clients.
 //! - `kea`: Kea's schema, which is ruru's: the versions opened, Kea's
 //!   create scripts, and what to do about another schema.
+//! - `former`: moving a database of ruru's former schema (1.x) into Kea's
+//!   (`ruru db upgrade`).
 //! - `batch`: group commit: one-lease writes queued and committed together
 //!   ([`GroupCommits`]).
 //! - `postgres`: [`PgStore`], leases and hosts in PostgreSQL
@@ -27,6 +29,7 @@
 pub(crate) use ruru_lease::*;
 
 mod batch;
+pub(crate) mod former;
 pub mod kea;
 pub mod mysql;
 pub mod postgres;

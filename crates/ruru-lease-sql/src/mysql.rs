@@ -55,6 +55,7 @@ use mysql_async::{Conn, OptsBuilder, Params, Pool, PoolConstraints, PoolOpts, Ro
 
 use crate::batch::{self, answer_all, Batches, Write};
 use crate::csv::LeaseRow;
+use crate::former;
 use crate::hosts::{self, Host4, Host6, IdType};
 use crate::kea;
 use crate::sql::{
@@ -461,7 +462,8 @@ async fn schema_state(conn: &mut Conn) -> Result<SchemaState, LeaseError> {
 
 /// `ruru db init` (`create`): Kea 2.2's schema in a database without one,
 /// any schema left alone; `ruru db upgrade`: Kea 2.2's schema accepted as
-/// it is, any other refused, saying what to do.
+/// it is, ruru's former schema moved into it ([`move_former`]), any other
+/// refused, saying what to do.
 async fn migrate_on(conn: &mut Conn, create: bool) -> Result<SchemaState, LeaseError> {
     match schema_state(conn).await? {
         SchemaState::Missing if create => {
@@ -471,8 +473,155 @@ async fn migrate_on(conn: &mut Conn, create: bool) -> Result<SchemaState, LeaseE
             schema_state(conn).await
         }
         found if create => Ok(found),
+        SchemaState::Ruru(v, m) => move_former(conn, (v, m)).await,
         found => kea::accept(found, kea::MYSQL_VERSIONS).map(|_| found),
     }
+}
+
+/// `ruru db upgrade` of ruru's former schema `version` ([`former`]). MySQL's
+/// DDL is not transactional, so: the database must hold the former tables
+/// alone; they are renamed aside in one statement (and kept); Kea 2.2's
+/// schema is created and the rows copied in one transaction. When a step
+/// after the rename fails, what it created is dropped and the former
+/// tables get their names back.
+async fn move_former(conn: &mut Conn, version: (u32, u32)) -> Result<SchemaState, LeaseError> {
+    let tables: Vec<String> = conn
+        .query("SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()")
+        .await
+        .map_err(db_err)?;
+    let routines: Vec<String> = conn
+        .query(
+            "SELECT routine_name FROM information_schema.routines \
+             WHERE routine_schema = DATABASE()",
+        )
+        .await
+        .map_err(db_err)?;
+    let others: Vec<&str> = tables
+        .iter()
+        .map(String::as_str)
+        .filter(|t| !former::TABLES.contains(t))
+        .chain(routines.iter().map(String::as_str))
+        .collect();
+    if !others.is_empty() {
+        return Err(LeaseError::Database(format!(
+            "the database holds ruru's former schema {}.{} and also {}: ruru moves a former \
+             database into Kea's schema only when it holds ruru's tables alone; nothing changed",
+            version.0,
+            version.1,
+            others.join(", ")
+        )));
+    }
+    let has: Vec<&str> = former::TABLES
+        .into_iter()
+        .filter(|t| tables.iter().any(|x| x == t))
+        .collect();
+    let renames = |back: bool| {
+        let pairs: Vec<String> = has
+            .iter()
+            .map(|t| {
+                let m = former::moved(Dialect::MySql, t);
+                if back {
+                    format!("{m} TO {t}")
+                } else {
+                    format!("{t} TO {m}")
+                }
+            })
+            .collect();
+        format!("RENAME TABLE {}", pairs.join(", "))
+    };
+    conn.query_drop(renames(false)).await.map_err(db_err)?;
+    match kea_from_former(conn, version, &has).await {
+        Ok(state) => Ok(state),
+        Err(e) => {
+            let e = match e {
+                LeaseError::Database(m) => m,
+                e => e.to_string(),
+            };
+            let undone = undo_former(conn, &renames(true)).await;
+            Err(LeaseError::Database(match undone {
+                Ok(()) => format!(
+                    "moving ruru's former schema into Kea's failed, and was undone (the \
+                     former tables are as they were): {e}"
+                ),
+                Err(u) => format!(
+                    "moving ruru's former schema into Kea's failed: {e}; undoing it failed too \
+                     ({u}): the former rows are intact in the tables named {}*",
+                    former::MYSQL_PREFIX
+                ),
+            }))
+        }
+    }
+}
+
+/// Kea 2.2's schema, then the former rows (renamed aside) copied into it
+/// in one transaction.
+async fn kea_from_former(
+    conn: &mut Conn,
+    version: (u32, u32),
+    has: &[&str],
+) -> Result<SchemaState, LeaseError> {
+    let d = Dialect::MySql;
+    for s in kea::mysql_statements(kea::CREATE_MYSQL) {
+        conn.query_drop(s).await.map_err(db_err)?;
+    }
+    let mut tx = conn
+        .start_transaction(TxOpts::default())
+        .await
+        .map_err(db_err)?;
+    for s in former::copy_statements(d, version, has) {
+        tx.query_drop(s).await.map_err(db_err)?;
+    }
+    if has.contains(&"hosts") {
+        let rows: Vec<(i64, Option<String>, Option<String>)> = tx
+            .query(former::options_query(d, version))
+            .await
+            .map_err(db_err)?;
+        for (id, o4, o6) in rows {
+            for (text, table, top) in [
+                (o4, "dhcp4_options", "dhcp4"),
+                (o6, "dhcp6_options", "dhcp6"),
+            ] {
+                for s in former::option_inserts(d, table, top, id, text.as_deref().unwrap_or(""))? {
+                    tx.query_drop(s).await.map_err(db_err)?;
+                }
+            }
+        }
+    }
+    tx.commit().await.map_err(db_err)?;
+    schema_state(conn).await
+}
+
+/// Drops every table and routine but the former tables renamed aside (the
+/// database held nothing else before, see [`move_former`]), then runs
+/// `rename_back`.
+async fn undo_former(conn: &mut Conn, rename_back: &str) -> Result<(), LeaseError> {
+    let tables: Vec<String> = conn
+        .query("SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()")
+        .await
+        .map_err(db_err)?;
+    let routines: Vec<(String, String)> = conn
+        .query(
+            "SELECT routine_type, routine_name FROM information_schema.routines \
+             WHERE routine_schema = DATABASE()",
+        )
+        .await
+        .map_err(db_err)?;
+    conn.query_drop("SET FOREIGN_KEY_CHECKS = 0")
+        .await
+        .map_err(db_err)?;
+    let mut r = Ok(());
+    for t in tables
+        .iter()
+        .filter(|t| !t.starts_with(former::MYSQL_PREFIX))
+    {
+        r = r.and(conn.query_drop(format!("DROP TABLE `{t}`")).await);
+    }
+    for (kind, name) in &routines {
+        r = r.and(conn.query_drop(format!("DROP {kind} `{name}`")).await);
+    }
+    let _ = conn.query_drop("SET FOREIGN_KEY_CHECKS = 1").await;
+    r.map_err(db_err)?;
+    conn.query_drop(rename_back).await.map_err(db_err)
 }
 
 /// [`migrate_on`] under a named lock, so that two `ruru db` runs do not race.
@@ -542,8 +691,9 @@ impl MySqlStore {
         migrate(opts, true)
     }
 
-    /// `ruru db upgrade`: accepts Kea 2.2's schema as it is; any other is
-    /// refused ([`LeaseError::Schema`], see [`kea::advice`]).
+    /// `ruru db upgrade`: accepts Kea 2.2's schema as it is, moves ruru's
+    /// former schema (1.x) into it, every row kept (module `former`); any
+    /// other is refused ([`LeaseError::Schema`], see [`kea::advice`]).
     pub fn upgrade(opts: &DbOptions) -> Result<SchemaState, LeaseError> {
         migrate(opts, false)
     }

@@ -59,6 +59,7 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::batch::{self, answer_all, Batches, Write};
 use crate::csv::LeaseRow;
+use crate::former;
 use crate::hosts::{self, Host4, Host6, IdType};
 use crate::kea;
 use crate::sql::{
@@ -637,8 +638,9 @@ impl PgStore {
         migrate(opts, true)
     }
 
-    /// `ruru db upgrade`: accepts Kea 2.2's schema as it is; any other is
-    /// refused ([`LeaseError::Schema`], see [`kea::advice`]).
+    /// `ruru db upgrade`: accepts Kea 2.2's schema as it is, moves ruru's
+    /// former schema (1.x) into it, every row kept (module `former`); any
+    /// other is refused ([`LeaseError::Schema`], see [`kea::advice`]).
     pub fn upgrade(opts: &DbOptions) -> Result<SchemaState, LeaseError> {
         migrate(opts, false)
     }
@@ -764,11 +766,12 @@ async fn schema_state(client: &impl GenericClient) -> Result<SchemaState, LeaseE
 /// so that two `ruru db` runs do not race. `init` creates Kea 2.2's schema
 /// in a database without one (Kea's own script, in its own transaction)
 /// and leaves any schema alone; `upgrade` accepts Kea 2.2's schema as it
-/// is and refuses any other, saying what to do.
+/// is, moves ruru's former schema into it ([`move_former`]) and refuses
+/// any other, saying what to do.
 fn migrate(opts: &DbOptions, create: bool) -> Result<SchemaState, LeaseError> {
     let (bridge, config) = (Bridge::new("ruru-pg")?, config_of(opts)?);
     bridge.run(async move {
-        let client = connect_client(&config).await?;
+        let mut client = connect_client(&config).await?;
         client
             .batch_execute("SELECT pg_advisory_lock(7411893)")
             .await
@@ -780,6 +783,16 @@ fn migrate(opts: &DbOptions, create: bool) -> Result<SchemaState, LeaseError> {
                     schema_state(&client).await
                 }
                 found if create => Ok(found),
+                SchemaState::Ruru(v, m) => move_former(&mut client, (v, m)).await.map_err(|e| {
+                    let e = match e {
+                        LeaseError::Database(m) => m,
+                        e => e.to_string(),
+                    };
+                    LeaseError::Database(format!(
+                        "moving ruru's former schema into Kea's failed, and was rolled \
+                             back (the former tables are as they were): {e}"
+                    ))
+                }),
                 found => kea::accept(found, kea::PG_VERSIONS).map(|_| found),
             }
         }
@@ -789,6 +802,57 @@ fn migrate(opts: &DbOptions, create: bool) -> Result<SchemaState, LeaseError> {
             .await;
         r
     })
+}
+
+/// `ruru db upgrade` of ruru's former schema `version` ([`former`]), in
+/// one transaction: the former tables moved into schema
+/// [`former::PG_SCHEMA`] (and kept there), Kea 2.2's schema created, every
+/// row copied. Any failure rolls it all back.
+async fn move_former(client: &mut Client, version: (u32, u32)) -> Result<SchemaState, LeaseError> {
+    let d = Dialect::Postgres;
+    let tx = client.transaction().await.map_err(db_err)?;
+    let mut has = Vec::new();
+    for t in former::TABLES {
+        let row = tx
+            .query_one(&format!("SELECT to_regclass('{t}') IS NOT NULL"), &[])
+            .await
+            .map_err(db_err)?;
+        if row.try_get::<_, bool>(0).map_err(db_err)? {
+            has.push(t);
+        }
+    }
+    let mut script = format!("CREATE SCHEMA {};\n", former::PG_SCHEMA);
+    for t in &has {
+        script.push_str(&format!(
+            "ALTER TABLE {t} SET SCHEMA {};\n",
+            former::PG_SCHEMA
+        ));
+    }
+    tx.batch_execute(&script).await.map_err(db_err)?;
+    tx.batch_execute(&former::pg_script_in_transaction(kea::CREATE_PG))
+        .await
+        .map_err(db_err)?;
+    for s in former::copy_statements(d, version, &has) {
+        tx.batch_execute(&s).await.map_err(db_err)?;
+    }
+    if has.contains(&"hosts") {
+        let rows = tx
+            .query(&former::options_query(d, version), &[])
+            .await
+            .map_err(db_err)?;
+        for r in rows {
+            let id: i64 = r.try_get(0).map_err(db_err)?;
+            for (i, table, top) in [(1, "dhcp4_options", "dhcp4"), (2, "dhcp6_options", "dhcp6")] {
+                let text: Option<String> = r.try_get(i).map_err(db_err)?;
+                for s in former::option_inserts(d, table, top, id, text.as_deref().unwrap_or(""))? {
+                    tx.batch_execute(&s).await.map_err(db_err)?;
+                }
+            }
+        }
+    }
+    let state = schema_state(&tx).await?;
+    tx.commit().await.map_err(db_err)?;
+    Ok(state)
 }
 
 crate::sql::sql_stores!(PgStore);

@@ -77,7 +77,9 @@ leases and hosts; when several databases are named, each is handled once and eac
 starts with whose it is). The schema is Kea's: Kea 2.2's (13.0 on PostgreSQL, 14.0 on MySQL), \
 as `kea-admin db-init` makes it, so ruru also runs on a database made by kea-admin. `init` \
 creates Kea 2.2's tables if the database has none (running it again changes nothing), \
-`upgrade` accepts Kea 2.2's schema and refuses any other, saying what to do, `version` prints \
+`upgrade` accepts Kea 2.2's schema as it is, moves a database of ruru's former schema (1.x) \
+into Kea 2.2's (every lease and reservation; the former tables are kept aside) and refuses any \
+other schema, saying what to do, `version` prints \
 Kea's schema version (MAJOR.MINOR, or \"none\"). `ruru serve` refuses to start on a database \
 with no schema or another one, says what it found and names what to do.",
         after_help = "Examples:\n  ruru db init -c /etc/ruru/ruru.json\n  ruru db version -c /etc/ruru/ruru.json"

@@ -50,14 +50,24 @@ impl Engine4 {
                 state: LeaseState::ExpiredReclaimed,
                 ..l.clone()
             };
+            // Only the lease read as expired: another server sharing the
+            // database may have leased the address again meanwhile, and
+            // that lease must stay.
             let res = if remove {
-                store.delete4(l.addr).map(|_| ())
+                store.delete4(l.addr).map(|_| true)
             } else {
-                store.update4(&reclaimed)
+                store.update4_if(&reclaimed, &l)
             };
-            if let Err(e) = res {
-                warn!(addr = %l.addr, error = %e, "reclaiming lease failed");
-                continue;
+            match res {
+                Ok(true) => {}
+                Ok(false) => {
+                    debug!(addr = %l.addr, "expired lease changed meanwhile (another server?): left alone");
+                    continue;
+                }
+                Err(e) => {
+                    warn!(addr = %l.addr, error = %e, "reclaiming lease failed");
+                    continue;
+                }
             }
             done += 1;
             // The lease's DNS names go with it (hardware type unknown

@@ -284,6 +284,55 @@ fn decline_then_reclaim_after_probation() {
     assert_eq!(e.stats().get(crate::Stat::ReclaimedDeclinedAddresses), 1);
 }
 
+/// A memfile store whose reclamation query answers `stale`: what a
+/// server sharing a database read as expired before another server leased
+/// the address again.
+struct StaleExpired {
+    inner: Memfile,
+    stale: Vec<ruru_lease::Lease4>,
+}
+
+impl LeaseStore for StaleExpired {
+    fn get4(&self, addr: Ipv4Addr) -> Option<ruru_lease::Lease4> {
+        self.inner.get4(addr)
+    }
+    fn expired4(&self, _now: u64, _limit: usize) -> Vec<ruru_lease::Lease4> {
+        self.stale.clone()
+    }
+    fn update4(&self, l: &ruru_lease::Lease4) -> Result<(), ruru_lease::LeaseError> {
+        self.inner.update4(l)
+    }
+    fn update4_if(
+        &self,
+        l: &ruru_lease::Lease4,
+        old: &ruru_lease::Lease4,
+    ) -> Result<bool, ruru_lease::LeaseError> {
+        self.inner.update4_if(l, old)
+    }
+    fn delete4(&self, addr: Ipv4Addr) -> Result<bool, ruru_lease::LeaseError> {
+        self.inner.delete4(addr)
+    }
+}
+
+/// Reclamation writes only the lease it read as expired: one that another
+/// server gave to another client meanwhile stays as it is.
+#[test]
+fn reclaim_leaves_a_lease_renewed_meanwhile_by_another_server() {
+    let e = engine();
+    let s = Memfile::open(None).unwrap();
+    let a = dora(&e, &s, 1);
+    let later = NOW + 100_000;
+    let stale = s.expired4(later, 0);
+    assert_eq!(stale.len(), 1);
+    let mut theirs = stale[0].clone();
+    theirs.hwaddr = vec![2, 0, 0, 0, 0, 9];
+    theirs.expire = later + 3600;
+    s.update4(&theirs).unwrap();
+    let st = StaleExpired { inner: s, stale };
+    assert_eq!(e.reclaim(&st, later, 0), (0, false));
+    assert_eq!(st.inner.get4(a), Some(theirs));
+}
+
 #[test]
 fn server_id_of_another_server_is_dropped() {
     let e = engine();

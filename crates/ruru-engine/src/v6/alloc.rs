@@ -30,6 +30,13 @@ pub(super) struct Cursors6 {
     pub(super) pd_flq: Vec<crate::flq::FreeQueue>,
 }
 
+/// Whether lease `l` keeps its address or prefix from IA `iaid` of the
+/// client with DUID `duid` at `now`: it is neither expired nor that IA's
+/// own (a declined lease is nobody's until it expires).
+fn held_by_other(l: &Lease6, now: u64, duid: &[u8], iaid: u32) -> bool {
+    !(l.expired(now) || (l.state == LeaseState::Default && l.duid == duid && l.iaid == iaid))
+}
+
 impl Engine6 {
     pub(super) fn owner_is(&self, ctx: &Ctx<'_>, l: &Lease6, iaid: u32) -> bool {
         l.duid == ctx.duid() && l.iaid == iaid
@@ -76,13 +83,9 @@ impl Engine6 {
         addr: Ipv6Addr,
         iaid: u32,
     ) -> bool {
-        match store.get6(kind, addr) {
-            None => true,
-            Some(l) => {
-                l.expired(ctx.now)
-                    || (l.state == LeaseState::Default && self.owner_is(ctx, &l, iaid))
-            }
-        }
+        store
+            .get6(kind, addr)
+            .is_none_or(|l| !held_by_other(&l, ctx.now, ctx.duid(), iaid))
     }
 
     /// An address for an IA_NA: reservation, current lease, hint, pool.
@@ -563,7 +566,11 @@ impl Engine6 {
                 return Ok(Some(left));
             }
         }
+        // The lease read here, not the one the address was chosen with,
+        // decides: another server may have leased the address to another
+        // client in between (then it is a conflict, never a replacement).
         let res = match &old {
+            Some(o) if held_by_other(o, ctx.now, &l.duid, l.iaid) => Ok(false),
             Some(o) => store.update6_if(l, o),
             None => store.add6(l).map(|()| true),
         };

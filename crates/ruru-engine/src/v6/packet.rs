@@ -84,6 +84,11 @@ impl Relay {
     pub fn interface_id(&self) -> Option<&[u8]> {
         find(&self.options, 18)
     }
+    /// Relay Source Port option (135, RFC 8357): the relay listens on the
+    /// port it sent from, not on 547; echoed in the reply.
+    pub fn relay_source_port(&self) -> Option<&[u8]> {
+        find(&self.options, 135)
+    }
     /// Client Link-Layer Address option (79, RFC 6939): link-layer type
     /// (2 bytes) and address.
     pub fn client_link_addr(&self) -> Option<&[u8]> {
@@ -481,7 +486,8 @@ fn walk_flat(area: &[u8], base: usize) -> Result<(), ParseError6> {
 }
 
 /// Wraps an encoded reply into Relay-reply messages for `relays`
-/// (outermost first), echoing each Interface-Id.
+/// (outermost first), echoing each Interface-Id and Relay Source Port
+/// option (as Kea 2.2 does, in that order).
 pub fn wrap_relays(mut inner: Vec<u8>, relays: &[Relay]) -> Vec<u8> {
     for r in relays.iter().rev() {
         let mut out = Vec::with_capacity(inner.len() + 64);
@@ -491,6 +497,9 @@ pub fn wrap_relays(mut inner: Vec<u8>, relays: &[Relay]) -> Vec<u8> {
         out.extend_from_slice(&r.peer_addr.octets());
         if let Some(id) = r.interface_id() {
             put(&mut out, 18, id);
+        }
+        if let Some(p) = r.relay_source_port() {
+            put(&mut out, 135, p);
         }
         put(&mut out, 9, &inner);
         inner = out;

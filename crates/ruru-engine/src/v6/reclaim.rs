@@ -7,6 +7,7 @@
 //! sets `remove_lease` has the lease deleted instead of kept.
 
 use ruru_lease::{Lease6, LeaseState, LeaseStore};
+use tracing::debug;
 
 use super::Engine6;
 use crate::hooks::{HookArgs, HookPoint, NextStep, PacketContext};
@@ -50,12 +51,18 @@ impl Engine6 {
                 fqdn_rev: false,
                 ..l.clone()
             };
+            // Only the lease read as expired: another server sharing the
+            // database may have leased the address again meanwhile, and
+            // that lease must stay.
             let res = if remove {
-                store.delete6(l.lease_type, l.address).map(|_| ())
+                store.delete6(l.lease_type, l.address)
             } else {
-                store.update6(&r)
+                store.update6_if(&r, &l)
             };
-            if res.is_ok() {
+            if matches!(res, Ok(false)) {
+                debug!(addr = %l.address, "expired lease changed meanwhile (another server?): left alone");
+            }
+            if matches!(res, Ok(true)) {
                 n += 1;
                 self.unassign(&l);
                 // The lease's DNS names go with it.

@@ -298,14 +298,15 @@ pub(super) fn encode(reply: &v6::Message, relays: &[packet::Relay]) -> Option<Ve
 /// encapsulations) that does not fit is not sent.
 pub(super) const MAX_UDP6_PAYLOAD: usize = 65_527;
 
-/// Where the reply goes: to the client's port, or to the relay's server
-/// port when the query was relayed.
+/// Where the reply goes: to the client's port, or when the query was
+/// relayed to the relay's server port — or, when that relay added a Relay
+/// Source Port option (RFC 8357 §5.2, as Kea), to the port it sent from.
 #[inline]
 pub(super) fn destination(q: &Query6, meta: &RecvMeta6, client_port: u16) -> SocketAddrV6 {
-    let port = if q.relays.is_empty() {
-        client_port
-    } else {
-        SERVER_PORT
+    let port = match q.relays.first() {
+        None => client_port,
+        Some(r) if r.relay_source_port().is_some() => meta.src.port(),
+        Some(_) => SERVER_PORT,
     };
     SocketAddrV6::new(*meta.src.ip(), port, 0, meta.src.scope_id())
 }

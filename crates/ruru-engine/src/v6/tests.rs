@@ -391,6 +391,131 @@ fn renew_release_decline_confirm() {
     );
 }
 
+/// A memfile store on which another server leases `theirs` (to another
+/// client) right after this server first finds its address free: what a
+/// shared database does when two servers race for one address.
+struct Sniped {
+    inner: ruru_lease::Memfile6,
+    theirs: ruru_lease::Lease6,
+    done: std::sync::atomic::AtomicBool,
+}
+
+impl LeaseStore for Sniped {
+    fn get6(&self, t: LeaseType6, a: Ipv6Addr) -> Option<ruru_lease::Lease6> {
+        let got = self.inner.get6(t, a);
+        if got.is_none()
+            && (t, a) == (self.theirs.lease_type, self.theirs.address)
+            && !self.done.swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            self.inner.add6(&self.theirs).unwrap();
+        }
+        got
+    }
+    fn get6_by_duid_iaid(&self, t: LeaseType6, duid: &[u8], iaid: u32) -> Vec<ruru_lease::Lease6> {
+        self.inner.get6_by_duid_iaid(t, duid, iaid)
+    }
+    fn get6_by_duid(&self, duid: &[u8]) -> Vec<ruru_lease::Lease6> {
+        self.inner.get6_by_duid(duid)
+    }
+    fn add6(&self, l: &ruru_lease::Lease6) -> Result<(), ruru_lease::LeaseError> {
+        self.inner.add6(l)
+    }
+    fn update6(&self, l: &ruru_lease::Lease6) -> Result<(), ruru_lease::LeaseError> {
+        self.inner.update6(l)
+    }
+    fn update6_if(
+        &self,
+        l: &ruru_lease::Lease6,
+        old: &ruru_lease::Lease6,
+    ) -> Result<bool, ruru_lease::LeaseError> {
+        self.inner.update6_if(l, old)
+    }
+    fn delete6(&self, t: LeaseType6, a: Ipv6Addr) -> Result<bool, ruru_lease::LeaseError> {
+        self.inner.delete6(t, a)
+    }
+}
+
+/// An address another server leases to another client between this
+/// server's check and its write is not taken over: the Request is dropped
+/// (a conflict; the client retransmits and gets another address) and the
+/// other client keeps its lease. Seen with kea-dhcp6 and ruru on one
+/// database (tests/e2e_mixed_fleet6.rs).
+#[test]
+fn an_address_leased_meanwhile_by_another_server_is_not_taken_over() {
+    let e = engine();
+    let a: Ipv6Addr = "2001:db8:1::100".parse().unwrap();
+    let theirs = ruru_lease::Lease6 {
+        address: a,
+        duid: duid(9),
+        valid_lifetime: 4000,
+        expire: NOW + 4000,
+        subnet_id: 1,
+        pref_lifetime: 3000,
+        lease_type: LeaseType6::Na,
+        iaid: 1,
+        prefix_len: 128,
+        fqdn_fwd: false,
+        fqdn_rev: false,
+        hostname: String::new(),
+        hwaddr: Vec::new(),
+        state: ruru_lease::LeaseState::Default,
+        user_context: String::new(),
+        hwtype: 0,
+        hwaddr_source: 0,
+    };
+    let s = Sniped {
+        inner: store(),
+        theirs: theirs.clone(),
+        done: Default::default(),
+    };
+    let req = relayed(3, 4, &[ia_na(1, Some(a))], true);
+    assert!(exchange(&e, &s, &req).is_none(), "dropped as a conflict");
+    assert_eq!(s.inner.get6(LeaseType6::Na, a), Some(theirs));
+    // The retransmission gets another address.
+    let rep = exchange(&e, &s, &req).expect("Reply");
+    let (b, valid) = first_addr(&rep).unwrap();
+    assert!(b != a && valid > 0, "{b} {valid}");
+    assert_eq!(s.inner.get6(LeaseType6::Na, b).unwrap().duid, duid(4));
+}
+
+/// RFC 8357: a relay that adds a Relay Source Port option gets the
+/// Relay-reply on the port it sent from, with the option echoed after the
+/// Interface-Id (as kea-dhcp6 2.2 does); without it, on port 547.
+#[test]
+fn rfc8357_relay_source_port() {
+    let e = engine();
+    let s = store();
+    let mut inner = vec![1, 0, 0, 4];
+    put(&mut inner, 1, &duid(4));
+    put(&mut inner, 3, &ia_na(1, None).1);
+    let mut fw = vec![12, 0];
+    fw.extend_from_slice(&LINK.parse::<Ipv6Addr>().unwrap().octets());
+    fw.extend_from_slice(&"fe80::2".parse::<Ipv6Addr>().unwrap().octets());
+    put(&mut fw, 18, b"port1");
+    put(&mut fw, 135, &[0, 0]);
+    put(&mut fw, 9, &inner);
+    let mut m = meta();
+    m.src.set_port(40_000);
+    let Outcome6::Reply(r) = e.process(&s, &fw, &m, NOW) else {
+        panic!("no reply");
+    };
+    assert_eq!(r.dest, m.src, "to the relay's own port");
+    assert_eq!(r.bytes[0], 13);
+    let after_header = &r.bytes[34..];
+    assert_eq!(&after_header[..4], &[0, 18, 0, 5], "Interface-Id first");
+    assert_eq!(
+        &after_header[9..15],
+        &[0, 135, 0, 2, 0, 0],
+        "then the option echoed"
+    );
+    // Without the option: port 547, whatever the relay's source port.
+    let plain = relayed(1, 4, &[ia_na(1, None)], false);
+    let Outcome6::Reply(r) = e.process(&s, &plain, &m, NOW) else {
+        panic!("no reply");
+    };
+    assert_eq!(r.dest.port(), SERVER_PORT);
+}
+
 #[test]
 fn rfc8415_16_identifier_rules() {
     let e = engine();
@@ -1133,6 +1258,67 @@ fn reclaim_honours_the_limit_and_says_whether_more_remain() {
     assert_eq!(e.reclaim(&s, later, 0), (0, false));
     assert_eq!(e.stats().lookup("reclaimed-leases"), Some(2));
     assert_eq!(e.stats().lookup("subnet[1].assigned-nas"), Some(0));
+}
+
+/// A memfile store whose reclamation query answers `stale`: what a
+/// server sharing a database read as expired before another server leased
+/// the address again.
+struct StaleExpired {
+    inner: ruru_lease::Memfile6,
+    stale: Vec<ruru_lease::Lease6>,
+}
+
+impl LeaseStore for StaleExpired {
+    fn get6(&self, t: LeaseType6, a: Ipv6Addr) -> Option<ruru_lease::Lease6> {
+        self.inner.get6(t, a)
+    }
+    fn expired6(&self, _now: u64, _limit: usize) -> Vec<ruru_lease::Lease6> {
+        self.stale.clone()
+    }
+    fn update6(&self, l: &ruru_lease::Lease6) -> Result<(), ruru_lease::LeaseError> {
+        self.inner.update6(l)
+    }
+    fn update6_if(
+        &self,
+        l: &ruru_lease::Lease6,
+        old: &ruru_lease::Lease6,
+    ) -> Result<bool, ruru_lease::LeaseError> {
+        self.inner.update6_if(l, old)
+    }
+    fn delete6(&self, t: LeaseType6, a: Ipv6Addr) -> Result<bool, ruru_lease::LeaseError> {
+        self.inner.delete6(t, a)
+    }
+}
+
+/// Reclamation writes only the lease it read as expired: one that another
+/// server gave to another client meanwhile stays as it is.
+#[test]
+fn reclaim_leaves_a_lease_renewed_meanwhile_by_another_server() {
+    let e = engine();
+    let s = store();
+    let adv = exchange(&e, &s, &relayed(1, 1, &[ia_na(1, None)], false)).unwrap();
+    let (a, _) = first_addr(&adv).unwrap();
+    exchange(&e, &s, &relayed(3, 1, &[ia_na(1, Some(a))], true)).unwrap();
+    let later = NOW + 5000;
+    let stale = s.expired6(later, 0);
+    assert_eq!(stale.len(), 1);
+    // Another server leases the expired address to client 9.
+    let mut theirs = stale[0].clone();
+    theirs.duid = duid(9);
+    theirs.expire = later + 4000;
+    s.update6(&theirs).unwrap();
+    let st = StaleExpired { inner: s, stale };
+    assert_eq!(e.reclaim(&st, later, 0), (0, false));
+    assert_eq!(st.inner.get6(LeaseType6::Na, a), Some(theirs));
+    // Without the other server, the expired lease is reclaimed.
+    let s = st.inner;
+    let stale = s.expired6(later + 5000, 0);
+    let st = StaleExpired { inner: s, stale };
+    assert_eq!(e.reclaim(&st, later + 5000, 0), (1, false));
+    assert_eq!(
+        st.inner.get6(LeaseType6::Na, a).unwrap().state,
+        ruru_lease::LeaseState::ExpiredReclaimed
+    );
 }
 
 /// An engine of a server sharing a SQL lease database (spread cursors),

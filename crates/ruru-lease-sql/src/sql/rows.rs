@@ -511,7 +511,8 @@ pub(crate) fn limit(limit: usize) -> Col {
     }
 }
 
-/// A `user_context` as Kea stores it: NULL when there is none.
+/// A `user_context` as Kea stores it: NULL when there is none (a lease's
+/// becomes `''` in PostgreSQL's statements, see `statements::mark`).
 pub(super) fn context(c: &str) -> Col {
     if c.is_empty() {
         Col::Null

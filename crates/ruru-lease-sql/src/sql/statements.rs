@@ -178,11 +178,16 @@ pub(super) fn select_list(cols: &str, d: Dialect) -> String {
 }
 
 /// The placeholder of column `c` in a write: Unix seconds become Kea's
-/// timestamp (the MySQL session's time zone is UTC, see `mysql`).
+/// timestamp (the MySQL session's time zone is UTC, see `mysql`); a lease
+/// without user context or client identifier has NULL (MySQL) or `''`
+/// (PostgreSQL) there, as Kea 2.2 writes it with each
+/// (`tests/e2e_mixed_fleet.rs` compares the rows).
 pub(super) fn mark(c: &str, d: Dialect) -> &'static str {
     match (c, d) {
         ("expire", Dialect::Postgres) => "to_timestamp(?::bigint)",
         ("expire", Dialect::MySql) => "FROM_UNIXTIME(?)",
+        ("user_context", Dialect::Postgres) => "COALESCE(?, '')",
+        ("client_id", Dialect::Postgres) => "COALESCE(?, ''::bytea)",
         _ => "?",
     }
 }
