@@ -252,6 +252,7 @@ fn leases() -> (Vec<Lease4>, Vec<Lease6>) {
             LeaseState::Default
         },
         user_context: ctx.into(),
+        pool_id: 0,
     };
     let v4 = vec![
         l4(
@@ -283,6 +284,7 @@ fn leases() -> (Vec<Lease4>, Vec<Lease6>) {
         user_context: String::new(),
         hwtype: 1,
         hwaddr_source: 2,
+        pool_id: 0,
     };
     let v6 = vec![
         // An IAID above 2^31 (PostgreSQL's Kea column is signed).

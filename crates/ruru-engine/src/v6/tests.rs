@@ -462,6 +462,7 @@ fn an_address_leased_meanwhile_by_another_server_is_not_taken_over() {
         user_context: String::new(),
         hwtype: 0,
         hwaddr_source: 0,
+        pool_id: 0,
     };
     let s = Sniped {
         inner: store(),
