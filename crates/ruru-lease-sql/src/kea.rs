@@ -48,7 +48,10 @@ pub fn shape(mysql: bool, version: (u32, u32)) -> Shape {
         (true, _, true) => Addr6::Binary,
         _ => Addr6::Text,
     };
-    Shape { addr6 }
+    // `pool_id` came with Kea 2.3.8's schemas (PostgreSQL 17.0, MySQL
+    // 18.0): every schema ruru opens after Kea 2.2's has it.
+    let pool_id = version >= if mysql { (18, 0) } else { (17, 0) };
+    Shape { addr6, pool_id }
 }
 
 /// The version of `found` when ruru opens it (one of `versions`);

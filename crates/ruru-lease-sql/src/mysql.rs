@@ -82,7 +82,7 @@ struct Inner {
     pool: RwLock<Pool>,
     /// The statements' texts for the schema found, indexed by `Q as
     /// usize` (set again with each new pool).
-    texts: RwLock<Arc<Vec<String>>>,
+    texts: RwLock<Arc<Texts>>,
     /// Up or down, and the reconnection after an outage.
     health: Health,
     /// The one-lease writes waiting for a writer task ([`crate::batch`]).
@@ -175,17 +175,34 @@ fn new_pool(opts: &DbOptions) -> Result<Pool, LeaseError> {
     Ok(Pool::new(builder(opts)?.pool_opts(pool_opts)))
 }
 
+/// The statements' texts for one schema, indexed by `Q as usize`.
+struct Texts {
+    list: Vec<String>,
+    /// The schema has Kea 2.4+'s `pool_id` (the writes' parameters keep it).
+    pool_id: bool,
+}
+
+impl std::ops::Index<usize> for Texts {
+    type Output = String;
+    fn index(&self, i: usize) -> &String {
+        &self.list[i]
+    }
+}
+
 /// Every statement's text for a schema of `shape`.
-fn texts(shape: kea::Shape) -> Vec<String> {
-    sql::ALL_Q
-        .iter()
-        .map(|q| sql::statement(*q, Dialect::MySql, shape))
-        .collect()
+fn texts(shape: kea::Shape) -> Texts {
+    Texts {
+        list: sql::ALL_Q
+            .iter()
+            .map(|q| sql::statement(*q, Dialect::MySql, shape))
+            .collect(),
+        pool_id: shape.pool_id,
+    }
 }
 
 /// A new pool whose first connection works and finds a schema ruru opens,
 /// with the statements' texts for it.
-async fn working_pool(opts: &DbOptions) -> Result<(Pool, Vec<String>), LeaseError> {
+async fn working_pool(opts: &DbOptions) -> Result<(Pool, Texts), LeaseError> {
     let pool = new_pool(opts)?;
     let checked = sql::within(opts.connect_timeout, "connecting to MySQL", async {
         let mut conn = pool.get_conn().await.map_err(|e| connect_err(opts, e))?;
@@ -225,7 +242,7 @@ enum Failure {
 }
 
 impl Inner {
-    fn texts(&self) -> Arc<Vec<String>> {
+    fn texts(&self) -> Arc<Texts> {
         self.texts.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
@@ -716,8 +733,9 @@ impl MySqlStore {
 
     /// A write; the one-lease writes go through group commit
     /// ([`crate::batch`]).
-    fn write(&self, q: Q, params: Vec<Col>) -> Result<Written, LeaseError> {
+    fn write(&self, q: Q, mut params: Vec<Col>) -> Result<Written, LeaseError> {
         let epoch = self.inner.health.check()?;
+        sql::fit_params(q, self.inner.texts().pool_id, &mut params);
         if batch::batched(q) {
             return self.inner.batches.submit(q, params);
         }
@@ -815,6 +833,9 @@ impl SqlRow for Row {
     }
     fn opt_text(&self, i: usize) -> Result<Option<String>, String> {
         get(self, i)
+    }
+    fn columns(&self) -> usize {
+        self.len()
     }
 }
 

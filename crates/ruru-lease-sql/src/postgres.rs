@@ -157,6 +157,9 @@ impl SqlRow for Row {
     fn opt_text(&self, i: usize) -> Result<Option<String>, String> {
         get(self, i)
     }
+    fn columns(&self) -> usize {
+        self.len()
+    }
 }
 
 /// One connection and its prepared statements.
@@ -164,6 +167,8 @@ struct Conn {
     client: Client,
     /// Indexed by `Q as usize`.
     stmts: Vec<Statement>,
+    /// The schema has Kea 2.4+'s `pool_id` (the writes' parameters keep it).
+    pool_id: bool,
 }
 
 /// A pooled connection: `None` until made, or after it broke.
@@ -301,7 +306,11 @@ async fn connect(config: &PgConnect, check_schema: bool) -> Result<Conn, LeaseEr
     let stmts = futures_util::future::try_join_all(texts.iter().map(|t| client.prepare(t)))
         .await
         .map_err(db_err)?;
-    Ok(Conn { client, stmts })
+    Ok(Conn {
+        client,
+        stmts,
+        pool_id: shape.pool_id,
+    })
 }
 
 fn refs(params: &[Col]) -> Vec<&(dyn ToSql + Sync)> {
@@ -474,7 +483,9 @@ impl Inner {
         slot: &Slot,
         c: Arc<Conn>,
     ) -> Result<u64, LeaseError> {
-        let refs = refs(params);
+        let mut params = params.to_vec();
+        sql::fit_params(q, c.pool_id, &mut params);
+        let refs = refs(&params);
         let mut tries = DEADLOCK_TRIES;
         loop {
             tries -= 1;
@@ -526,7 +537,15 @@ impl Inner {
             }
             return;
         }
-        let refs: Vec<_> = batch.iter().map(|w| refs(&w.params)).collect();
+        let params: Vec<Vec<Col>> = batch
+            .iter()
+            .map(|w| {
+                let mut p = w.params.clone();
+                sql::fit_params(w.q, c.pool_id, &mut p);
+                p
+            })
+            .collect();
+        let refs: Vec<_> = params.iter().map(|p| refs(p)).collect();
         let statements = batch
             .iter()
             .zip(&refs)

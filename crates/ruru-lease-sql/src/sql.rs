@@ -889,21 +889,46 @@ mod tests {
 
     #[test]
     fn parameters_match_placeholders() {
-        let l4 = crate::conformance::lease4(1);
-        let l6 = crate::conformance::lease6(1);
-        let cases: [(Q, usize); 6] = [
-            (Q::Add4, values4(&l4).len()),
-            (Q::Update4, update4_params(&l4).len()),
-            (Q::Update4If, update4_if_params(&l4, &l4).len()),
-            (Q::Add6, values6(&l6).len()),
-            (Q::Update6, update6_params(&l6).len()),
-            (Q::Update6If, update6_if_params(&l6, &l6).len()),
+        let mut l4 = crate::conformance::lease4(1);
+        let mut l6 = crate::conformance::lease6(1);
+        // A pool id no other value has: fit_params must take out exactly it.
+        l4.pool_id = 777_777;
+        l6.pool_id = 777_777;
+        let cases: [(Q, Vec<Col>); 6] = [
+            (Q::Add4, values4(&l4)),
+            (Q::Update4, update4_params(&l4)),
+            (Q::Update4If, update4_if_params(&l4, &l4)),
+            (Q::Add6, values6(&l6)),
+            (Q::Update6, update6_params(&l6)),
+            (Q::Update6If, update6_if_params(&l6, &l6)),
         ];
-        for (q, n) in cases {
-            let text = statement(q, Dialect::MySql, Shape::default());
-            assert_eq!(text.matches('?').count(), n, "{q:?}: {text}");
-            assert!(statement(q, Dialect::Postgres, Shape::default()).contains(&format!("${n}")));
+        for (q, params) in cases {
+            for pool_id in [false, true] {
+                let shape = Shape {
+                    pool_id,
+                    ..Shape::default()
+                };
+                let mut p = params.clone();
+                fit_params(q, pool_id, &mut p);
+                let pools = p.iter().filter(|c| **c == Col::Int(777_777)).count();
+                let want = if !pool_id {
+                    0
+                } else if q == Q::Update6If {
+                    2
+                } else {
+                    1
+                };
+                assert_eq!(pools, want, "{q:?} pool_id {pool_id}");
+                let n = p.len();
+                let text = statement(q, Dialect::MySql, shape);
+                assert_eq!(text.matches('?').count(), n, "{q:?}: {text}");
+                assert_eq!(text.contains("pool_id"), pool_id, "{q:?}: {text}");
+                let pg = statement(q, Dialect::Postgres, shape);
+                assert!(pg.contains(&format!("${n}")) && !pg.contains(&format!("${}", n + 1)));
+            }
         }
+        l4.pool_id = 0;
+        l6.pool_id = 0;
         // The key goes last, in the WHERE clause's order.
         let p = update6_params(&l6);
         assert_eq!(p[p.len() - 2..], [addr6(l6.address), type6(l6.lease_type)]);
@@ -957,6 +982,9 @@ mod tests {
                 Some(Col::Null) => Ok(None),
                 _ => self.text(i).map(Some),
             }
+        }
+        fn columns(&self) -> usize {
+            self.0.len()
         }
     }
 
@@ -1082,9 +1110,13 @@ mod tests {
 
     #[test]
     fn kea_2_4_statements_convert_dhcpv6_addresses() {
-        let inet = Shape { addr6: Addr6::Inet };
+        let inet = Shape {
+            addr6: Addr6::Inet,
+            pool_id: false,
+        };
         let bin = Shape {
             addr6: Addr6::Binary,
+            pool_id: false,
         };
         for q in ALL_Q {
             let plain = statement(q, Dialect::MySql, Shape::default());

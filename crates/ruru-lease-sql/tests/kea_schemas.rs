@@ -431,3 +431,60 @@ fn pg_first_leases_at_once() {
 fn mysql_first_leases_at_once() {
     first_leases_at_once(Kind::My, "mysql_first_leases_at_once");
 }
+
+/// Kea 2.4+'s `pool_id` column: written and read back on a Kea 2.4
+/// schema (v4 and v6, the conditional update too); on Kea 2.2's, which has
+/// no such column, the leases are stored and read with pool id 0.
+fn pool_ids(kind: Kind, test: &str) {
+    let Some(db) = TestDb::new(kind, test) else {
+        return;
+    };
+    db.init();
+    {
+        let store = db.open().unwrap();
+        let mut l4 = lease4(1);
+        l4.pool_id = 5;
+        store.add4(&l4).unwrap();
+        assert_eq!(store.get4(l4.addr).unwrap().pool_id, 0, "Kea 2.2's schema");
+        let mut l6 = lease6(1);
+        l6.pool_id = 6;
+        store.add6(&l6).unwrap();
+        assert_eq!(store.get6(l6.lease_type, l6.address).unwrap().pool_id, 0);
+        store.delete4(l4.addr).unwrap();
+        store.delete6(l6.lease_type, l6.address).unwrap();
+    }
+    to_kea_2_4(kind, &db);
+    let store = db.open().unwrap();
+    let mut l4 = lease4(2);
+    l4.pool_id = 4_000_000_000;
+    store.add4(&l4).unwrap();
+    assert_eq!(store.get4(l4.addr).unwrap().pool_id, 4_000_000_000);
+    let mut moved = l4.clone();
+    moved.pool_id = 7;
+    assert!(store.update4_if(&moved, &l4).unwrap());
+    let stored = rows(kind, &db, "SELECT pool_id FROM lease4");
+    assert_eq!(stored, vec![vec![Some("7".to_string())]]);
+    let mut l6 = lease6(2);
+    l6.pool_id = 8;
+    store.add6(&l6).unwrap();
+    let mut renewed = l6.clone();
+    renewed.pool_id = 9;
+    renewed.valid_lifetime += 1;
+    assert!(store.update6_if(&renewed, &l6).unwrap());
+    store.update6(&renewed).unwrap();
+    assert_eq!(store.get6(l6.lease_type, l6.address).unwrap().pool_id, 9);
+    assert_eq!(
+        rows(kind, &db, "SELECT pool_id FROM lease6"),
+        vec![vec![Some("9".to_string())]]
+    );
+}
+
+#[test]
+fn pg_pool_ids() {
+    pool_ids(Kind::Pg, "pg_pool_ids");
+}
+
+#[test]
+fn mysql_pool_ids() {
+    pool_ids(Kind::My, "mysql_pool_ids");
+}

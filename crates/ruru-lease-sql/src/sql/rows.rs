@@ -5,13 +5,19 @@
 
 use super::*;
 
-/// The `lease4` columns, in the order of [`values4`] and [`lease4_of`].
+/// The `lease4` columns of Kea 2.2's schema, in the order of [`values4`]
+/// and [`lease4_of`] (which add [`POOL_ID`] last).
 pub(crate) const COLS4: &str = "address, hwaddr, client_id, valid_lifetime, expire, subnet_id, \
                                 fqdn_fwd, fqdn_rev, hostname, state, user_context";
 /// The `lease6` columns, in the order of [`values6`] and [`lease6_of`].
 pub(crate) const COLS6: &str = "address, duid, valid_lifetime, expire, subnet_id, pref_lifetime, \
                                 lease_type, iaid, prefix_len, fqdn_fwd, fqdn_rev, hostname, hwaddr, \
                                 state, user_context, hwtype, hwaddr_source";
+/// Kea 2.4+'s last column of `lease4` and `lease6` (`pool_id`), written
+/// and read when the schema has it ([`crate::kea::shape`]): the statements
+/// then list `COLS4` / `COLS6` and this, and the write parameters carry it
+/// ([`fit_params`] takes it out for an older schema).
+pub(crate) const POOL_ID: &str = "pool_id";
 /// The positions in [`COLS6`] of the key (address, lease type).
 pub(super) const KEY6: [usize; 2] = [0, 6];
 
@@ -48,6 +54,18 @@ pub(crate) trait SqlRow {
     fn opt_int(&self, i: usize) -> Result<Option<i64>, String>;
     /// A nullable text column.
     fn opt_text(&self, i: usize) -> Result<Option<String>, String>;
+    /// How many columns the row has.
+    fn columns(&self) -> usize;
+}
+
+/// Kea 2.4+'s `pool_id`, column `i` when the row has it (a schema before
+/// Kea 2.4 has none: 0).
+fn pool_id_of(r: &impl SqlRow, i: usize) -> Result<u32, String> {
+    if r.columns() > i {
+        num_or_zero(r, i, POOL_ID)
+    } else {
+        Ok(0)
+    }
 }
 
 pub(super) fn num<T: TryFrom<i64>>(r: &impl SqlRow, i: usize, column: &str) -> Result<T, String> {
@@ -130,7 +148,7 @@ pub(crate) fn lease4_of<R: SqlRow>(r: &R) -> Result<Lease4, String> {
         hostname: r.opt_text(8)?.unwrap_or_default(),
         state: state_of(r, 9)?,
         user_context: r.opt_text(10)?.unwrap_or_default(),
-        pool_id: 0,
+        pool_id: pool_id_of(r, 11)?,
     })
 }
 
@@ -160,7 +178,7 @@ pub(crate) fn lease6_of<R: SqlRow>(r: &R) -> Result<Lease6, String> {
         user_context: r.opt_text(14)?.unwrap_or_default(),
         hwtype: num_or_zero(r, 15, "hwtype")?,
         hwaddr_source: num_or_zero(r, 16, "hwaddr_source")?,
-        pool_id: 0,
+        pool_id: pool_id_of(r, 17)?,
     })
 }
 
@@ -535,10 +553,11 @@ pub(crate) fn values4(l: &Lease4) -> Vec<Col> {
         Col::Text(l.hostname.clone()),
         Col::int(l.state.code()),
         context(&l.user_context),
+        Col::int(l.pool_id),
     ]
 }
 
-/// The row of a lease, in [`COLS6`] order, as Kea writes it.
+/// The row of a lease, in [`COLS6`] order then `pool_id`, as Kea writes it.
 pub(crate) fn values6(l: &Lease6) -> Vec<Col> {
     vec![
         addr6(l.address),
@@ -558,6 +577,7 @@ pub(crate) fn values6(l: &Lease6) -> Vec<Col> {
         context(&l.user_context),
         Col::int(l.hwtype),
         Col::int(l.hwaddr_source),
+        Col::int(l.pool_id),
     ]
 }
 
@@ -589,6 +609,28 @@ pub(crate) fn update6_if_params(l: &Lease6, old: &Lease6) -> Vec<Col> {
     let mut p = values6(l);
     p.extend(values6(old));
     p
+}
+
+/// The write parameters of `q` for a schema without `pool_id` (before Kea
+/// 2.4): those built above without it. Where it sits: last of a row
+/// ([`values4`], [`values6`]), and so last before the key of an update.
+pub(crate) fn fit_params(q: Q, pool_id: bool, params: &mut Vec<Col>) {
+    if pool_id {
+        return;
+    }
+    let at: &[usize] = match q {
+        Q::Add4 => &[11],
+        Q::Update4 | Q::Update4If => &[10],
+        Q::Add6 => &[17],
+        Q::Update6 => &[15],
+        Q::Update6If => &[35, 17],
+        _ => &[],
+    };
+    for &i in at {
+        if i < params.len() {
+            params.remove(i);
+        }
+    }
 }
 
 pub(super) fn key_last(values: Vec<Col>, key: &[usize]) -> Vec<Col> {

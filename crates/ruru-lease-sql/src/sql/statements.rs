@@ -22,6 +22,9 @@ pub enum Addr6 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Shape {
     pub addr6: Addr6,
+    /// `lease4` and `lease6` have Kea 2.4+'s `pool_id` column (written and
+    /// read; see [`super::fit_params`]).
+    pub pool_id: bool,
 }
 
 /// Where the two SQL dialects differ in our statements.
@@ -240,7 +243,7 @@ pub(super) fn insert(table: &str, cols: &str, d: Dialect) -> String {
 /// The text of `q` in dialect `d` for a schema of shape `shape`
 /// (PostgreSQL's placeholders numbered).
 pub(crate) fn statement(q: Q, d: Dialect, shape: Shape) -> String {
-    let text = addr6(q, statement_text(q, d), shape);
+    let text = addr6(q, statement_text(q, d, shape.pool_id), shape);
     match d {
         Dialect::MySql => text,
         Dialect::Postgres => numbered(&text),
@@ -302,17 +305,24 @@ fn addr6(q: Q, text: String, shape: Shape) -> String {
 }
 
 /// The text of `q` in dialect `d` with `?` placeholders, for Kea 2.2's
-/// schema.
-fn statement_text(q: Q, d: Dialect) -> String {
+/// schema, with `pool_id` (Kea 2.4+) when the schema has it.
+fn statement_text(q: Q, d: Dialect, pool_id: bool) -> String {
+    // The lease columns of this schema: Kea 2.4+ adds `pool_id` last.
+    let (all4, all6) = if pool_id {
+        (format!("{COLS4}, {POOL_ID}"), format!("{COLS6}, {POOL_ID}"))
+    } else {
+        (COLS4.to_string(), COLS6.to_string())
+    };
+    let (all4, all6) = (all4.as_str(), all6.as_str());
     let update4 = format!(
         "UPDATE lease4 SET {} WHERE address = ?",
-        each(COLS4, d, |i| i != 0)
+        each(all4, d, |i| i != 0)
     );
     let update6 = format!(
         "UPDATE lease6 SET {} WHERE address = ? AND lease_type = ?",
-        each(COLS6, d, |i| !KEY6.contains(&i))
+        each(all6, d, |i| !KEY6.contains(&i))
     );
-    let (cols4, cols6) = (select_list(COLS4, d), select_list(COLS6, d));
+    let (cols4, cols6) = (select_list(all4, d), select_list(all6, d));
     // A time compared with `expire`, bounded to what the column holds
     // (MySQL's TIMESTAMP ends in 2038; a later time finds every lease).
     let expire = match d {
@@ -342,7 +352,7 @@ fn statement_text(q: Q, d: Dialect) -> String {
         Q::Get4 => format!("SELECT {cols4} FROM lease4 WHERE address = ?"),
         Q::ByClientId4 => format!("SELECT {cols4} FROM lease4 WHERE client_id = ?"),
         Q::ByHwaddr4 => format!("SELECT {cols4} FROM lease4 WHERE hwaddr = ?"),
-        Q::Add4 => insert("lease4", COLS4, d),
+        Q::Add4 => insert("lease4", all4, d),
         Q::Update4 => update4,
         // Compare-and-swap: the old row's expire, state and identifiers
         // must still be there.
@@ -366,14 +376,14 @@ fn statement_text(q: Q, d: Dialect) -> String {
             format!("SELECT {cols6} FROM lease6 WHERE duid = ? AND iaid = ? AND lease_type = ?")
         }
         Q::ByDuid6 => format!("SELECT {cols6} FROM lease6 WHERE duid = ?"),
-        Q::Add6 => insert("lease6", COLS6, d),
+        Q::Add6 => insert("lease6", all6, d),
         Q::Update6 => update6,
         // Compare-and-swap on the whole row: the stored lease must still be
         // exactly the one read.
         Q::Update6If => format!(
             "UPDATE lease6 SET {} WHERE {}",
-            each(COLS6, d, |_| true),
-            names(COLS6)
+            each(all6, d, |_| true),
+            names(all6)
                 .map(|c| same(c, d))
                 .collect::<Vec<_>>()
                 .join(" AND ")
