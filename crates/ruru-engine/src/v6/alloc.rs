@@ -539,6 +539,19 @@ impl Engine6 {
     /// `Ok(Some((preferred, valid)))`: the client's stored lease was
     /// reused by lease caching (nothing written); the reply gives those
     /// lifetimes.
+    /// Whether `l`'s address (or prefix) lies in one of the subnet's pools
+    /// of its type.
+    fn in_a_pool(ctx: &Ctx<'_>, l: &Lease6) -> bool {
+        match l.lease_type {
+            LeaseType6::Pd => ctx
+                .subnet
+                .pd_pools
+                .iter()
+                .any(|p| p.contains(l.address, l.prefix_len)),
+            _ => ctx.subnet.pools.iter().any(|p| p.contains(l.address)),
+        }
+    }
+
     pub(super) fn store(
         &self,
         store: &dyn LeaseStore,
@@ -566,6 +579,19 @@ impl Engine6 {
                 return Ok(Some(left));
             }
         }
+        // An address or prefix in no pool keeps the pool id its lease had
+        // (Kea).
+        let kept;
+        let l = match &old {
+            Some(o) if o.pool_id != 0 && l.pool_id == 0 && !Self::in_a_pool(ctx, l) => {
+                kept = Lease6 {
+                    pool_id: o.pool_id,
+                    ..l.clone()
+                };
+                &kept
+            }
+            _ => l,
+        };
         // The lease read here, not the one the address was chosen with,
         // decides: another server may have leased the address to another
         // client in between (then it is a conflict, never a replacement).

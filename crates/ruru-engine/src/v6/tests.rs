@@ -1627,3 +1627,16 @@ fn configured_unicast_option_lets_clients_unicast() {
     assert_eq!(first_addr(&rep).map(|x| x.0), Some(a));
     assert!(s.get6(LeaseType6::Na, a).is_some(), "stored");
 }
+
+/// Kea 2.4+'s `pool-id`: an IA_NA lease records its pool's id.
+#[test]
+fn leases_carry_their_pools_id() {
+    let mut c = cfg();
+    c.subnets[0].pools[0].id = 21;
+    let e = engine_from(c);
+    let s = store();
+    let adv = exchange(&e, &s, &relayed(1, 1, &[ia_na(1, None)], false)).unwrap();
+    let (a, _) = first_addr(&adv).unwrap();
+    exchange(&e, &s, &relayed(3, 1, &[ia_na(1, Some(a))], true)).unwrap();
+    assert_eq!(s.get6(LeaseType6::Na, a).unwrap().pool_id, 21);
+}
