@@ -13,7 +13,7 @@
 //! Sub-modules: `family` (DHCPv4's steps of the pipeline: checks, subnet
 //! selection, reservation lookup, the reply's last steps), `packet` (decode
 //! and wire checks), `alloc` (which address), `hosts` (reservations from
-//! host databases), `options` (the reply's options, layered as Kea
+//! host databases), `dns` (name-change requests), `options` (the reply's options, layered as Kea
 //! layers them), `names` (the client's name), `reply` (encoding,
 //! destination), `reclaim` (expired leases), `ping` (the built-in ping
 //! check of offered addresses). This module keeps the types,
@@ -21,6 +21,7 @@
 
 pub mod alloc;
 mod dhcp4o6;
+mod dns;
 mod family;
 pub mod hosts;
 mod names;
@@ -729,57 +730,6 @@ impl Engine4 {
         name
     }
 
-    /// The `ddns-*` parameters for a lease of `addr` in `s`: its pool's.
-    fn ddns_params(s: &Subnet4, addr: Ipv4Addr) -> &ruru_config::DdnsParams {
-        s.pool_of(addr).map_or(&s.ddns, |p| &p.ddns)
-    }
-
-    /// Asks again for the DNS add of `l` (Kea's `lease4-resend-ddns`);
-    /// false when `dhcp-ddns` updates are off.
-    pub fn resend_ddns(&self, l: &Lease4) -> bool {
-        if self.ddns_sink().is_none() {
-            return false;
-        }
-        self.queue_ncr(ruru_ddns::ChangeType::Add, l, 1);
-        true
-    }
-
-    /// The DNS updater, when updates are on.
-    fn ddns_sink(&self) -> Option<&dyn crate::DdnsSink> {
-        self.opts
-            .ddns
-            .as_deref()
-            .filter(|_| self.cfg.ddns_client.enable_updates)
-    }
-
-    /// Asks for the DNS change `change` of lease `l` (Kea's `queueNCR`),
-    /// `htype` the client's hardware type (1 when not known).
-    fn queue_ncr(&self, change: ruru_ddns::ChangeType, l: &Lease4, htype: u8) {
-        let Some(sink) = self.ddns_sink() else {
-            return;
-        };
-        let subnet = self.cfg.subnets.iter().find(|s| s.id == l.subnet_id);
-        let n = crate::ddns::Names {
-            hostname: &l.hostname,
-            fwd: l.fqdn_fwd,
-            rev: l.fqdn_rev,
-        };
-        let dhcid = |name: &str| match l.client_id.as_deref().filter(|c| !c.is_empty()) {
-            Some(c) => ruru_ddns::Dhcid::from_client_id(c, name),
-            None => ruru_ddns::Dhcid::from_hwaddr(htype, &l.hwaddr, name),
-        };
-        crate::ddns::submit(
-            sink,
-            change,
-            &n,
-            std::net::IpAddr::V4(l.addr),
-            dhcid,
-            l.valid_lifetime,
-            l.expire,
-            subnet.map(|s| Self::ddns_params(s, l.addr)),
-        );
-    }
-
     /// The lease this client would get for `addr`, with its `name`.
     fn candidate(&self, ctx: &Ctx<'_>, addr: Ipv4Addr, valid: u32, name: &names::Name4) -> Lease4 {
         let q = ctx.q;
@@ -1226,21 +1176,7 @@ impl Engine4 {
     }
 }
 
-/// T1/T2 for a lease of `valid` seconds: configured timers win; otherwise
-/// computed from the percentages when `calculate-tee-times` is on. A timer
-/// that is not below the next one is not sent (Kea).
-pub fn tee_times(s: &Subnet4, valid: u32) -> (Option<u32>, Option<u32>) {
-    let pct = |p: f64| (f64::from(valid) * p) as u32;
-    let t2 = s
-        .rebind_timer
-        .or_else(|| s.calculate_tee_times.then(|| pct(s.t2_percent)))
-        .filter(|t| *t < valid);
-    let t1 = s
-        .renew_timer
-        .or_else(|| s.calculate_tee_times.then(|| pct(s.t1_percent)))
-        .filter(|t| *t < t2.unwrap_or(valid));
-    (t1, t2)
-}
+pub use reply::tee_times;
 
 /// `aa:bb:cc` form of bytes, for logs.
 pub fn hex(b: &[u8]) -> String {

@@ -289,3 +289,19 @@ pub fn destination(q: &Query4, d: &Draft, client_port: u16) -> Destination {
         link_mac: None,
     }
 }
+
+/// T1/T2 for a lease of `valid` seconds: configured timers win; otherwise
+/// computed from the percentages when `calculate-tee-times` is on. A timer
+/// that is not below the next one is not sent (Kea).
+pub fn tee_times(s: &ruru_config::Subnet4, valid: u32) -> (Option<u32>, Option<u32>) {
+    let pct = |p: f64| (f64::from(valid) * p) as u32;
+    let t2 = s
+        .rebind_timer
+        .or_else(|| s.calculate_tee_times.then(|| pct(s.t2_percent)))
+        .filter(|t| *t < valid);
+    let t1 = s
+        .renew_timer
+        .or_else(|| s.calculate_tee_times.then(|| pct(s.t1_percent)))
+        .filter(|t| *t < t2.unwrap_or(valid));
+    (t1, t2)
+}
