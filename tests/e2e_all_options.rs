@@ -30,7 +30,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6, UdpSocket};
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::kea::Kea;
 use common::v6::*;
@@ -122,24 +122,6 @@ fn query4(
     }
     m.push(255);
     m
-}
-
-/// Sends `q` from the relay socket to `port` and returns the reply with
-/// the same transaction id.
-fn exchange4(sock: &UdpSocket, port: u16, q: &[u8]) -> Option<Vec<u8>> {
-    sock.send_to(q, SocketAddrV4::new(Ipv4Addr::LOCALHOST, port))
-        .unwrap();
-    let end = Instant::now() + Duration::from_secs(3);
-    let mut buf = [0u8; 4096];
-    while Instant::now() < end {
-        let Ok((n, _)) = sock.recv_from(&mut buf) else {
-            break;
-        };
-        if buf.get(4..8) == q.get(4..8) {
-            return Some(buf[..n].to_vec());
-        }
-    }
-    None
 }
 
 /// Asserts that the two replies hold the same options, option by option.

@@ -18,7 +18,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::kea::Kea;
 use common::*;
@@ -93,22 +93,6 @@ fn options(msg: &[u8]) -> BTreeMap<u8, Vec<u8>> {
     out
 }
 
-fn exchange(sock: &UdpSocket, port: u16, q: &[u8]) -> Option<Vec<u8>> {
-    sock.send_to(q, SocketAddrV4::new(Ipv4Addr::LOCALHOST, port))
-        .unwrap();
-    let end = Instant::now() + Duration::from_secs(3);
-    let mut buf = [0u8; 4096];
-    while Instant::now() < end {
-        let Ok((n, _)) = sock.recv_from(&mut buf) else {
-            break;
-        };
-        if buf.get(4..8) == q.get(4..8) {
-            return Some(buf[..n].to_vec());
-        }
-    }
-    None
-}
-
 /// `address -> valid_lifetime` of the lease file's current rows.
 fn lease_lifetimes(path: &Path) -> BTreeMap<String, String> {
     let text = std::fs::read_to_string(path).unwrap_or_default();
@@ -179,7 +163,7 @@ fn bootp_clients_served_as_kea_serves_them() {
         let mut replies = Vec::new();
         for (port, _) in &servers {
             let q = bootp(0xb0070 + n as u32, *mac, relay, opts);
-            let r = exchange(&sock, *port, &q)
+            let r = exchange4(&sock, *port, &q)
                 .unwrap_or_else(|| panic!("no BOOTREPLY to client {n} from port {port}"));
             assert_eq!(r[0], 2, "op BOOTREPLY");
             assert!(r.len() >= 300, "padded to 300 octets: {}", r.len());
@@ -194,7 +178,7 @@ fn bootp_clients_served_as_kea_serves_them() {
         }
     }
     let ntp = options(
-        &exchange(
+        &exchange4(
             &sock,
             srv.port,
             &bootp(0xb0080, clients[1].0, relay, &clients[1].1),
@@ -237,7 +221,7 @@ fn bootp_clients_served_as_kea_serves_them() {
     // A DHCP client still gets its DHCP pool and a DHCP reply.
     let mut discover = bootp(0xb0090, [2, 0, 0, 0, 0xb0, 9], relay, &[53, 1, 1]);
     discover.truncate(300);
-    let offer = exchange(&sock, srv.port, &discover).expect("an OFFER for a DHCP client");
+    let offer = exchange4(&sock, srv.port, &discover).expect("an OFFER for a DHCP client");
     assert_eq!(options(&offer).get(&53), Some(&vec![2]));
     let a = Ipv4Addr::new(offer[16], offer[17], offer[18], offer[19]);
     assert!(

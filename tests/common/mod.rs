@@ -505,3 +505,21 @@ pub fn wait_until(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
 pub fn write(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap();
 }
+
+/// Sends the raw DHCPv4 query `q` from a relay's socket to `port` and returns the reply with
+/// the same transaction id.
+pub fn exchange4(sock: &UdpSocket, port: u16, q: &[u8]) -> Option<Vec<u8>> {
+    sock.send_to(q, SocketAddrV4::new(Ipv4Addr::LOCALHOST, port))
+        .unwrap();
+    let end = Instant::now() + Duration::from_secs(3);
+    let mut buf = [0u8; 4096];
+    while Instant::now() < end {
+        let Ok((n, _)) = sock.recv_from(&mut buf) else {
+            break;
+        };
+        if buf.get(4..8) == q.get(4..8) {
+            return Some(buf[..n].to_vec());
+        }
+    }
+    None
+}
