@@ -25,7 +25,7 @@
 
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -69,6 +69,10 @@ pub struct Check {
 /// The ping check thread of a service.
 pub struct Prober {
     tx: Mutex<Sender<Check>>,
+    /// Checks handed over and not concluded yet (each holds an OFFER and
+    /// a socket descriptor): bounded by the caller, as Kea bounds parked
+    /// packets with `parked-packet-limit`.
+    held: Arc<AtomicUsize>,
 }
 
 impl Prober {
@@ -81,12 +85,27 @@ impl Prober {
             .name(thread.to_string())
             .spawn(move || Checks::new(sock).run(&rx, &stop))?;
         info!("ping check: ICMP socket open");
-        Ok(Prober { tx: Mutex::new(tx) })
+        Ok(Prober {
+            tx: Mutex::new(tx),
+            held: Arc::default(),
+        })
+    }
+
+    /// How many checks are in progress.
+    pub fn held(&self) -> usize {
+        self.held.load(Ordering::Relaxed)
     }
 
     /// Starts `check`; when the thread is gone, it concludes at once
     /// ([`Verdict::Free`]: the OFFER goes out unchecked).
-    pub fn check(&self, check: Check) {
+    pub fn check(&self, mut check: Check) {
+        let held = self.held.clone();
+        held.fetch_add(1, Ordering::Relaxed);
+        let then = check.then;
+        check.then = Box::new(move |v| {
+            held.fetch_sub(1, Ordering::Relaxed);
+            then(v);
+        });
         if let Err(mpsc::SendError(c)) = crate::lock(&self.tx).send(check) {
             (c.then)(Verdict::Free);
         }
@@ -249,5 +268,43 @@ impl Checks {
                 (r.then)(Verdict::Free);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(addr: u8, seen: &Arc<Mutex<Vec<Verdict>>>) -> Check {
+        let seen = seen.clone();
+        Check {
+            addr: Ipv4Addr::new(192, 0, 2, addr),
+            requests: 1,
+            timeout: Duration::from_millis(1),
+            then: Box::new(move |v| crate::lock(&seen).push(v)),
+        }
+    }
+
+    /// `held` counts the checks handed over until each concludes (what
+    /// bounds the OFFERs, and socket descriptors, held at once).
+    #[test]
+    fn held_counts_checks_until_they_conclude() {
+        let (tx, rx) = mpsc::channel();
+        let p = Prober {
+            tx: Mutex::new(tx),
+            held: Arc::default(),
+        };
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        p.check(check(1, &seen));
+        p.check(check(2, &seen));
+        assert_eq!(p.held(), 2);
+        let first = rx.recv().unwrap();
+        (first.then)(Verdict::InUse);
+        assert_eq!(p.held(), 1);
+        // The thread gone: a check concludes at once, and is not held.
+        drop(rx);
+        p.check(check(3, &seen));
+        assert_eq!(p.held(), 1);
+        assert_eq!(*crate::lock(&seen), [Verdict::InUse, Verdict::Free]);
     }
 }

@@ -100,6 +100,12 @@ impl Family for V4 {
     fn hold(snap: &Arc<Engine4>, id: u64, finish: ruru_engine::hooks::Finish) {
         snap.hold(id, finish);
     }
+    fn held_limit(snap: &Arc<Engine4>) -> usize {
+        match snap.cfg.parked_packet_limit {
+            0 => usize::MAX,
+            n => usize::try_from(n).unwrap_or(usize::MAX),
+        }
+    }
     fn probe(p: &Probed4) -> (Ipv4Addr, u32, std::time::Duration) {
         let t = std::time::Duration::from_millis(u64::from(p.probe.reply_timeout_ms));
         (p.probe.addr, p.probe.requests, t)

@@ -105,6 +105,12 @@ pub trait Family: Sized + 'static {
     fn hold(snap: &Self::Snap, id: u64, finish: ruru_engine::hooks::Finish);
     /// The address, requests and reply timeout of a held reply's check.
     fn probe(p: &Self::Probed) -> (std::net::Ipv4Addr, u32, Duration);
+    /// How many replies may wait for a check at once (the section's
+    /// `parked-packet-limit`, as Kea counts a query its ping check parks;
+    /// `usize::MAX`: no limit).
+    fn held_limit(_snap: &Self::Snap) -> usize {
+        usize::MAX
+    }
     /// Finishes a held reply whose address did not answer.
     fn probe_free(
         snap: &Self::Snap,
@@ -408,6 +414,17 @@ fn probe<F: Family, S: Service<F>>(
         finish_probed::<F>(&snap, sock, &stats, *p);
         return;
     };
+    // Each held OFFER keeps a socket descriptor: a flood of DISCOVERs
+    // must not run the process out of them.
+    if prober.held() >= F::held_limit(&snap) {
+        debug!(
+            family = F::NAME,
+            "too many OFFERs waiting for their ping check (parked-packet-limit): DISCOVER dropped"
+        );
+        // Counted as a drop (pkt4-receive-drop, pkt4-drop-hook).
+        F::drop_probed(&snap, &p);
+        return;
+    }
     let sock = match F::try_clone(sock) {
         Ok(s) => s,
         Err(e) => {
