@@ -104,14 +104,8 @@ fn query4(
     relay: Ipv4Addr,
     extra: &[(u8, Vec<u8>)],
 ) -> Vec<u8> {
-    let mut m = vec![1, 1, 6, 1];
-    m.extend(xid.to_be_bytes());
-    m.extend([0; 4]); // secs, flags
-    m.extend([0; 12]); // ciaddr, yiaddr, siaddr
-    m.extend(relay.octets());
-    m.extend(mac);
-    m.extend([0; 10 + 64 + 128]);
-    m.extend([99, 130, 83, 99, 53, 1, msg_type]);
+    let mut m = bootrequest(xid, mac, 1, relay);
+    m.extend([53, 1, msg_type]);
     let prl: Vec<u8> = (1..=254).collect();
     m.extend([55, prl.len() as u8]);
     m.extend(prl);

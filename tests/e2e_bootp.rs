@@ -61,14 +61,7 @@ fn config(dir: &Path, relay: Ipv4Addr) -> String {
 /// A BOOTP request (no option 53) from `mac` through `relay`, with `opts`
 /// (already encoded) in the vendor area.
 fn bootp(xid: u32, mac: [u8; 6], relay: Ipv4Addr, opts: &[u8]) -> Vec<u8> {
-    let mut m = vec![1, 1, 6, 1];
-    m.extend(xid.to_be_bytes());
-    m.extend([0; 4]); // secs, flags
-    m.extend([0; 12]); // ciaddr, yiaddr, siaddr
-    m.extend(relay.octets());
-    m.extend(mac);
-    m.extend([0; 10 + 64 + 128]);
-    m.extend([99, 130, 83, 99]);
+    let mut m = bootrequest(xid, mac, 1, relay);
     m.extend(opts);
     m.push(255);
     m.resize(300, 0);

@@ -51,13 +51,8 @@ fn config() -> String {
 /// A DHCPv4 message of `msg_type` from client `mac` (no relay), with
 /// `extra` options.
 fn v4(msg_type: u8, xid: u32, mac: u8, extra: &[(u8, Vec<u8>)]) -> Vec<u8> {
-    let mut m = vec![1, 1, 6, 0];
-    m.extend(xid.to_be_bytes());
-    m.extend([0; 4]);
-    m.extend([0; 16]); // ciaddr, yiaddr, siaddr, giaddr
-    m.extend([2, 0, 0, 0, 0x46, mac]);
-    m.extend([0; 10 + 64 + 128]);
-    m.extend([99, 130, 83, 99, 53, 1, msg_type]);
+    let mut m = bootrequest(xid, [2, 0, 0, 0, 0x46, mac], 0, Ipv4Addr::UNSPECIFIED);
+    m.extend([53, 1, msg_type]);
     for (c, v) in extra {
         m.extend([*c, v.len() as u8]);
         m.extend(v);

@@ -523,3 +523,19 @@ pub fn exchange4(sock: &UdpSocket, port: u16, q: &[u8]) -> Option<Vec<u8>> {
     }
     None
 }
+
+/// The fixed part of a BOOTREQUEST as raw bytes, up to and including the
+/// magic cookie: transaction `xid`, Ethernet `mac`, `hops` and `giaddr`
+/// (0.0.0.0: not relayed), every other field zero. Tests that need exact
+/// bytes (BOOTP clients, options compared with Kea) append options to it.
+pub fn bootrequest(xid: u32, mac: [u8; 6], hops: u8, giaddr: Ipv4Addr) -> Vec<u8> {
+    let mut m = vec![1, 1, 6, hops];
+    m.extend(xid.to_be_bytes());
+    m.extend([0; 4]); // secs, flags
+    m.extend([0; 12]); // ciaddr, yiaddr, siaddr
+    m.extend(giaddr.octets());
+    m.extend(mac);
+    m.extend([0; 10 + 64 + 128]); // rest of chaddr, sname, file
+    m.extend([99, 130, 83, 99]);
+    m
+}
