@@ -67,16 +67,30 @@ pub trait LeaseRow: Clone + Send + Sync + 'static {
     /// The secondary keys the lease can be found by (none for an empty
     /// identifier).
     fn lookups(&self) -> Vec<Lookup>;
+    /// Appends the row, without newline, exactly as Kea 2.2 writes it.
+    fn encode_into(&self, out: &mut String);
     /// The row, without newline, exactly as Kea 2.2 writes it.
-    fn encode(&self) -> String;
+    fn encode(&self) -> String {
+        let mut out = String::with_capacity(ROW_CAPACITY);
+        self.encode_into(&mut out);
+        out
+    }
     /// The lease's `pool_id` (the last column of a Kea 2.4+ file).
     fn pool_id(&self) -> u32;
+    /// Appends the row for a file of `width` (see [`Width`]), without
+    /// newline.
+    fn encode_for_into(&self, width: Width, out: &mut String) {
+        self.encode_into(out);
+        if width == Width::PoolId {
+            use std::fmt::Write;
+            let _ = write!(out, ",{}", self.pool_id());
+        }
+    }
     /// The row for a file of `width` (see [`Width`]).
     fn encode_for(&self, width: Width) -> String {
-        match width {
-            Width::Kea22 => self.encode(),
-            Width::PoolId => format!("{},{}", self.encode(), self.pool_id()),
-        }
+        let mut out = String::with_capacity(ROW_CAPACITY);
+        self.encode_for_into(width, &mut out);
+        out
     }
     /// Decodes a row from its fields, padded to `COLUMNS.len()` with Kea's
     /// defaults (see [`split_row`]).
@@ -136,6 +150,10 @@ impl LookupRef<'_> {
 
 /// Kea's escape tag.
 const ESCAPE_TAG: &str = "&#x";
+
+/// Room a row usually needs (with its newline), so that encoding it
+/// allocates once.
+pub(crate) const ROW_CAPACITY: usize = 192;
 
 /// Kea's `HWAddr::MAX_HWADDR_LEN`.
 pub const MAX_HWADDR_LEN: usize = 20;
@@ -311,21 +329,35 @@ pub fn decode_row<L: LeaseRow>(header: &Header, line: &str) -> Result<L, String>
 /// Escapes a field as Kea's `CSVRow::escapeCharacters` does (newer, superset
 /// rule): `,`, `&`, control characters and bytes above 0x7e become `&#xNN`.
 pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    push_escaped(&mut out, s);
+    out
+}
+
+/// Appends `s` to `out` escaped as [`escape`] does (no allocation of its
+/// own: the journal writes a row per lease change).
+pub fn push_escaped(out: &mut String, s: &str) {
     let needs = |b: u8| !(0x20..=0x7e).contains(&b) || b == b',' || b == b'&';
     if !s.bytes().any(needs) {
-        return s.to_string();
+        out.push_str(s);
+        return;
     }
-    let mut out = String::with_capacity(s.len() + 8);
     for b in s.bytes() {
         if needs(b) {
             out.push_str(ESCAPE_TAG);
-            out.push_str(&format!("{b:02x}"));
+            push_hex_byte(out, b);
         } else {
             // Only printable ASCII gets here.
             out.push(char::from(b));
         }
     }
-    out
+}
+
+/// Appends one byte as two lowercase hex digits.
+fn push_hex_byte(out: &mut String, b: u8) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.push(char::from(DIGITS[usize::from(b >> 4)]));
+    out.push(char::from(DIGITS[usize::from(b & 0xf)]));
 }
 
 /// Reverses [`escape`] as Kea's `CSVRow::unescapeCharacters` does: every
@@ -375,13 +407,18 @@ fn hex_val(b: u8) -> Option<u8> {
 /// Bytes as Kea prints a hardware address or client id: `aa:bb:cc`.
 pub fn format_hex(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 3);
+    push_hex(&mut out, bytes);
+    out
+}
+
+/// Appends `bytes` to `out` as [`format_hex`] prints them.
+pub fn push_hex(out: &mut String, bytes: &[u8]) {
     for (i, b) in bytes.iter().enumerate() {
         if i > 0 {
             out.push(':');
         }
-        out.push_str(&format!("{b:02x}"));
+        push_hex_byte(out, *b);
     }
-    out
 }
 
 /// Parses hex as Kea's `decodeFormattedHexString`: colon-separated groups of

@@ -887,7 +887,7 @@ impl<L: LeaseRow> MemfileStore<L> {
                 {
                     last = Some(*key);
                     if let Some(lease) = index.stored(*slot) {
-                        chunk.push_str(&lease.to_row().encode_for(self.width));
+                        lease.to_row().encode_for_into(self.width, &mut chunk);
                         chunk.push('\n');
                         if let Some(snap) = snap {
                             snap.add(lease);
@@ -919,7 +919,8 @@ impl<L: LeaseRow> MemfileStore<L> {
 
 /// A journal row of `lease` (with its newline) in the file's layout.
 fn row<L: LeaseRow>(width: Width, lease: &L) -> String {
-    let mut row = lease.encode_for(width);
+    let mut row = String::with_capacity(crate::csv::ROW_CAPACITY);
+    lease.encode_for_into(width, &mut row);
     row.push('\n');
     row
 }

@@ -1,15 +1,12 @@
 //! Building, encoding and addressing a DHCPv4 reply.
 //!
-//! The fixed header is encoded by `dhcproto`; the option area is written here
-//! from `(code, bytes)` pairs because the reply must respect the client's
+//! The fixed header and the option area are written here (the option area
+//! from `(code, bytes)` pairs) because the reply must respect the client's
 //! maximum message size (option 57) and fall back to option overload
 //! (RFC 2132 §9.3) into `file` and `sname`, which `dhcproto`'s encoder does not
 //! do. Long options are split per RFC 3396. Option 82 goes last (RFC 3046 §2.1).
 
 use std::net::Ipv4Addr;
-
-use dhcproto::v4::{self, Flags, Opcode};
-use dhcproto::{Encodable, Encoder};
 
 use super::packet::{Query4, HEADER_LEN, MAGIC};
 
@@ -146,52 +143,47 @@ pub fn encode(q: &Query4, d: &Draft, relay_info: Option<&[u8]>) -> (Vec<u8>, Vec
         dropped.extend(overflow.iter().map(|(c, _)| *c));
     }
 
-    let mut msg = v4::Message::default();
-    msg.set_opcode(Opcode::BootReply)
-        .set_htype(q.msg.htype())
-        .set_hops(q.msg.hops())
-        .set_xid(q.xid())
-        .set_secs(0)
-        .set_ciaddr(if d.msg_type == 6 {
-            Ipv4Addr::UNSPECIFIED
-        } else {
-            q.ciaddr()
-        })
-        .set_yiaddr(d.yiaddr)
-        .set_siaddr(d.siaddr)
-        .set_giaddr(q.giaddr());
     let mut flags = q.msg.flags();
     if d.broadcast {
         flags = flags.set_broadcast();
     }
-    msg.set_flags(Flags::new(u16::from(flags)));
-    msg.set_chaddr(q.msg.chaddr());
     if overload & 1 != 0 {
         file_opts.push(255);
-        msg.set_fname(&file_opts);
-    } else if !d.file.is_empty() {
-        msg.set_fname(&d.file);
-    } else {
-        msg.clear_fname();
     }
     if overload & 2 != 0 {
         sname_opts.push(255);
-        msg.set_sname(&sname_opts);
-    } else if !d.sname.is_empty() {
-        msg.set_sname(&d.sname);
+    }
+    let file: &[u8] = if overload & 1 != 0 {
+        &file_opts
     } else {
-        msg.clear_sname();
-    }
-
+        &d.file
+    };
+    let sname: &[u8] = if overload & 2 != 0 {
+        &sname_opts
+    } else {
+        &d.sname
+    };
+    let header = Header {
+        htype: u8::from(q.msg.htype()),
+        chaddr: q.msg.chaddr(),
+        hops: q.msg.hops(),
+        xid: q.xid(),
+        flags: u16::from(flags),
+        ciaddr: if d.msg_type == 6 {
+            Ipv4Addr::UNSPECIFIED
+        } else {
+            q.ciaddr()
+        },
+        yiaddr: d.yiaddr,
+        siaddr: d.siaddr,
+        giaddr: q.giaddr(),
+        sname,
+        file,
+    };
     let mut out = Vec::with_capacity(max_size);
-    {
-        let mut e = Encoder::new(&mut out);
-        // Options are empty here, so dhcproto writes the header and cookie only.
-        if msg.encode(&mut e).is_err() {
-            return (Vec::new(), dropped);
-        }
+    if !header.write(&mut out) {
+        return (Vec::new(), dropped);
     }
-    out.truncate(HEADER_LEN);
     out.extend_from_slice(&MAGIC);
     for (c, v) in &main {
         // A configured option 52 gives way to the overload done here.
@@ -212,6 +204,50 @@ pub fn encode(q: &Query4, d: &Draft, relay_info: Option<&[u8]>) -> (Vec<u8>, Vec
         out.resize(300, 0);
     }
     (out, dropped)
+}
+
+/// The fixed BOOTP header of a reply (RFC 2131 §2), `op` BOOTREPLY.
+struct Header<'a> {
+    htype: u8,
+    /// At most 16 octets are written (`hlen` says how many).
+    chaddr: &'a [u8],
+    hops: u8,
+    xid: u32,
+    flags: u16,
+    ciaddr: Ipv4Addr,
+    yiaddr: Ipv4Addr,
+    siaddr: Ipv4Addr,
+    giaddr: Ipv4Addr,
+    sname: &'a [u8],
+    file: &'a [u8],
+}
+
+impl Header<'_> {
+    /// Appends the 236 octets to `out`; `false` (nothing written) when
+    /// `sname` or `file` does not fit its field. Written here rather than
+    /// by `dhcproto` (which pads `sname` and `file` a byte at a time): this
+    /// is on every reply's path.
+    fn write(&self, out: &mut Vec<u8>) -> bool {
+        if self.sname.len() > 64 || self.file.len() > 128 {
+            return false;
+        }
+        let hlen = self.chaddr.len().min(16);
+        let start = out.len();
+        out.extend_from_slice(&[2, self.htype, hlen as u8, self.hops]);
+        out.extend_from_slice(&self.xid.to_be_bytes());
+        out.extend_from_slice(&[0, 0]); // secs
+        out.extend_from_slice(&self.flags.to_be_bytes());
+        for a in [self.ciaddr, self.yiaddr, self.siaddr, self.giaddr] {
+            out.extend_from_slice(&a.octets());
+        }
+        out.extend_from_slice(&self.chaddr[..hlen]);
+        out.resize(start + 44, 0);
+        out.extend_from_slice(self.sname);
+        out.resize(start + 108, 0);
+        out.extend_from_slice(self.file);
+        out.resize(start + HEADER_LEN, 0);
+        true
+    }
 }
 
 /// The options only DHCP has (RFC 2132 §9, the codes Kea calls
@@ -304,4 +340,79 @@ pub fn tee_times(s: &ruru_config::Subnet4, valid: u32) -> (Option<u32>, Option<u
         .or_else(|| s.calculate_tee_times.then(|| pct(s.t1_percent)))
         .filter(|t| *t < t2.unwrap_or(valid));
     (t1, t2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dhcproto::v4::{Flags, Message, Opcode};
+    use dhcproto::{Encodable, Encoder};
+
+    /// The header written here is byte for byte what `dhcproto` encodes
+    /// for the same fields (it did the encoding before).
+    #[test]
+    fn header_matches_dhcproto() {
+        let chaddrs: [&[u8]; 3] = [&[0, 0x0c, 1, 2, 3, 4], &[7; 16], &[]];
+        for (i, chaddr) in chaddrs.into_iter().enumerate() {
+            let sname: &[u8] = if i == 0 { b"srv.example.org" } else { b"" };
+            let file: &[u8] = if i == 1 { &[b'f'; 128] } else { b"/boot/pxe" };
+            let h = Header {
+                htype: 1,
+                chaddr,
+                hops: 3,
+                xid: 0xdead_beef,
+                flags: 0x8000,
+                ciaddr: Ipv4Addr::new(192, 0, 2, 7),
+                yiaddr: Ipv4Addr::new(192, 0, 2, 8),
+                siaddr: Ipv4Addr::new(192, 0, 2, 9),
+                giaddr: Ipv4Addr::new(198, 51, 100, 1),
+                sname,
+                file,
+            };
+            let mut ours = vec![0xaa];
+            assert!(h.write(&mut ours));
+            let mut m = Message::default();
+            m.set_opcode(Opcode::BootReply)
+                .set_htype(1.into())
+                .set_hops(3)
+                .set_xid(0xdead_beef)
+                .set_secs(0)
+                .set_flags(Flags::new(0x8000))
+                .set_ciaddr(h.ciaddr)
+                .set_yiaddr(h.yiaddr)
+                .set_siaddr(h.siaddr)
+                .set_giaddr(h.giaddr)
+                .set_chaddr(chaddr);
+            if sname.is_empty() {
+                m.clear_sname();
+            } else {
+                m.set_sname(sname);
+            }
+            m.set_fname(file);
+            let mut theirs = Vec::new();
+            m.encode(&mut Encoder::new(&mut theirs)).unwrap();
+            assert_eq!(&ours[1..], &theirs[..HEADER_LEN], "case {i}");
+            assert_eq!(ours[0], 0xaa, "appended");
+        }
+    }
+
+    #[test]
+    fn header_refuses_oversized_fields() {
+        let h = Header {
+            htype: 1,
+            chaddr: &[1; 6],
+            hops: 0,
+            xid: 1,
+            flags: 0,
+            ciaddr: Ipv4Addr::UNSPECIFIED,
+            yiaddr: Ipv4Addr::UNSPECIFIED,
+            siaddr: Ipv4Addr::UNSPECIFIED,
+            giaddr: Ipv4Addr::UNSPECIFIED,
+            sname: &[b's'; 65],
+            file: b"",
+        };
+        let mut out = Vec::new();
+        assert!(!h.write(&mut out));
+        assert!(out.is_empty());
+    }
 }

@@ -4,8 +4,8 @@
 use std::net::Ipv4Addr;
 
 use super::{
-    check_user_context, escape, format_hex, parse_flag, parse_hex, parse_num, parse_state,
-    parse_user_context, unescape, LeaseRow, Lookup, MAX_HWADDR_LEN,
+    check_user_context, parse_flag, parse_hex, parse_num, parse_state, parse_user_context,
+    push_escaped, push_hex, unescape, LeaseRow, Lookup, MAX_HWADDR_LEN,
 };
 use crate::{Lease4, LeaseState};
 
@@ -40,24 +40,31 @@ pub const MIN_COLUMNS: usize = 9;
 
 /// Encodes a lease as one row (no newline), exactly as Kea 2.2 writes it.
 pub fn encode_row(lease: &Lease4) -> String {
-    let client_id = match &lease.client_id {
-        Some(id) => format_hex(id),
-        None => String::new(),
-    };
-    format!(
-        "{},{},{},{},{},{},{},{},{},{},{}",
-        lease.addr,
-        format_hex(&lease.hwaddr),
-        client_id,
+    lease.encode()
+}
+
+/// Appends the row of [`encode_row`] to `out`.
+fn encode_into(lease: &Lease4, out: &mut String) {
+    use std::fmt::Write;
+    // Writing to a String cannot fail.
+    let _ = write!(out, "{},", lease.addr);
+    push_hex(out, &lease.hwaddr);
+    out.push(',');
+    if let Some(id) = &lease.client_id {
+        push_hex(out, id);
+    }
+    let _ = write!(
+        out,
+        ",{},{},{},{},{},",
         lease.valid_lifetime,
         lease.expire,
         lease.subnet_id,
         u8::from(lease.fqdn_fwd),
         u8::from(lease.fqdn_rev),
-        escape(&lease.hostname),
-        lease.state.code(),
-        escape(&lease.user_context),
-    )
+    );
+    push_escaped(out, &lease.hostname);
+    let _ = write!(out, ",{},", lease.state.code());
+    push_escaped(out, &lease.user_context);
 }
 
 /// The row Kea journals for a deleted lease: the lease with valid lifetime
@@ -102,8 +109,8 @@ impl LeaseRow for Lease4 {
         keys
     }
 
-    fn encode(&self) -> String {
-        encode_row(self)
+    fn encode_into(&self, out: &mut String) {
+        encode_into(self, out);
     }
 
     fn pool_id(&self) -> u32 {

@@ -26,8 +26,8 @@
 use std::net::Ipv6Addr;
 
 use super::{
-    check_user_context, escape, format_hex, parse_flag, parse_hex, parse_num, parse_state,
-    parse_user_context, unescape, LeaseRow, Lookup, MAX_HWADDR_LEN,
+    check_user_context, parse_flag, parse_hex, parse_num, parse_state, parse_user_context,
+    push_escaped, push_hex, unescape, LeaseRow, Lookup, MAX_HWADDR_LEN,
 };
 use crate::{Lease6, LeaseState, LeaseType6};
 
@@ -75,19 +75,18 @@ pub const HTYPE_ETHER: u16 = 1;
 
 /// Encodes a lease as one row (no newline), exactly as Kea 2.2 writes it.
 pub fn encode_row(lease: &Lease6) -> String {
-    let (hwaddr, hwtype, source) = if lease.hwaddr.is_empty() {
-        (String::new(), String::new(), String::new())
-    } else {
-        (
-            format_hex(&lease.hwaddr),
-            lease.hwtype.to_string(),
-            lease.hwaddr_source.to_string(),
-        )
-    };
-    format!(
-        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-        lease.address,
-        format_hex(&lease.duid),
+    lease.encode()
+}
+
+/// Appends the row of [`encode_row`] to `out`.
+fn encode_into(lease: &Lease6, out: &mut String) {
+    use std::fmt::Write;
+    // Writing to a String cannot fail.
+    let _ = write!(out, "{},", lease.address);
+    push_hex(out, &lease.duid);
+    let _ = write!(
+        out,
+        ",{},{},{},{},{},{},{},{},{},",
         lease.valid_lifetime,
         lease.expire,
         lease.subnet_id,
@@ -97,13 +96,19 @@ pub fn encode_row(lease: &Lease6) -> String {
         lease.prefix_len,
         u8::from(lease.fqdn_fwd),
         u8::from(lease.fqdn_rev),
-        escape(&lease.hostname),
-        hwaddr,
-        lease.state.code(),
-        escape(&lease.user_context),
-        hwtype,
-        source,
-    )
+    );
+    push_escaped(out, &lease.hostname);
+    out.push(',');
+    if !lease.hwaddr.is_empty() {
+        push_hex(out, &lease.hwaddr);
+    }
+    let _ = write!(out, ",{},", lease.state.code());
+    push_escaped(out, &lease.user_context);
+    if lease.hwaddr.is_empty() {
+        out.push_str(",,");
+    } else {
+        let _ = write!(out, ",{},{}", lease.hwtype, lease.hwaddr_source);
+    }
 }
 
 /// The row Kea journals for a deleted lease: both lifetimes 0 (and so
@@ -181,8 +186,8 @@ impl LeaseRow for Lease6 {
         ]
     }
 
-    fn encode(&self) -> String {
-        encode_row(self)
+    fn encode_into(&self, out: &mut String) {
+        encode_into(self, out);
     }
 
     fn pool_id(&self) -> u32 {
@@ -496,7 +501,7 @@ mod tests {
             (",0a:0b:0c:0d:0e:0f,", ",0a:zz,"),
             (
                 ",0a:0b:0c:0d:0e:0f,",
-                &format!(",{},", format_hex(&[1; 21])),
+                &format!(",{},", crate::csv::format_hex(&[1; 21])),
             ),
             (",,1,2", ",,x,2"),
             (",,1,2", ",,1,-2"),
