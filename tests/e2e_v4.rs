@@ -106,6 +106,57 @@ fn dora_assigns_pool_address_with_options_and_stores_lease() {
     );
 }
 
+/// A burst of queries sent back to back (the worker takes up to 16 per
+/// `recvmmsg` and sends their replies in one `sendmmsg`): every query is
+/// answered once, to its own xid, every client gets its own address, and
+/// every ACKed lease is in the lease file.
+#[test]
+fn a_burst_of_queries_is_answered_in_full() {
+    let Some((mut srv, relay)) = setup("burst_of_queries", "", "") else {
+        return;
+    };
+    const N: u8 = 60;
+    let mut clients: Vec<Client> = (1..=N).map(|i| Client::new(i, relay.addr)).collect();
+    let collect = |want: usize| {
+        let mut got = std::collections::HashMap::new();
+        while got.len() < want {
+            let Some(r) = relay.recv() else { break };
+            assert!(got.insert(r.xid(), r).is_none(), "one reply per query");
+        }
+        got
+    };
+    let discovers: Vec<_> = clients.iter_mut().map(Client::discover).collect();
+    for d in &discovers {
+        relay.send(d);
+    }
+    let offers = collect(discovers.len());
+    assert_eq!(offers.len(), discovers.len(), "every DISCOVER answered");
+    let mut requests = Vec::new();
+    let mut offered = std::collections::HashSet::new();
+    for (c, d) in clients.iter_mut().zip(&discovers) {
+        let o = &offers[&d.xid()];
+        assert_eq!(msg_type(o), Some(MessageType::Offer));
+        assert_eq!(o.chaddr(), &c.mac[..], "the OFFER is the client's");
+        assert!(offered.insert(o.yiaddr()), "distinct addresses");
+        requests.push(c.request_selecting(o.yiaddr(), server_id(o).unwrap()));
+    }
+    for r in &requests {
+        relay.send(r);
+    }
+    let acks = collect(requests.len());
+    assert_eq!(acks.len(), requests.len(), "every REQUEST answered");
+    for r in &requests {
+        let a = &acks[&r.xid()];
+        assert_eq!(msg_type(a), Some(MessageType::Ack));
+        assert!(offered.contains(&a.yiaddr()));
+    }
+    srv.stop();
+    let file = srv.lease_file("leases4.csv");
+    for a in &offered {
+        assert!(file.contains(&format!("{a},")), "{a} stored");
+    }
+}
+
 #[test]
 fn returning_client_gets_same_address_and_renewal_extends() {
     let Some((_srv, relay)) = setup("returning_client", "", "") else {

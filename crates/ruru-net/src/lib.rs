@@ -13,6 +13,8 @@
 //!   (receives broadcasts, sends to a client's hardware address or broadcast
 //!   as RFC 2131 §4.1 says) plus a UDP socket for routed unicast replies.
 //! - [`ipv4`]: IPv4/UDP header parsing and building for the raw path.
+//! - [`batch`]: many IPv4 UDP datagrams per system call (`recvmmsg`,
+//!   `sendmmsg`) for the `udp` socket type.
 //! - [`icmp`]: a raw ICMPv4 socket and ECHO messages for the built-in ping
 //!   check of offered addresses.
 //!
@@ -23,6 +25,7 @@
 
 #![deny(unsafe_code)]
 
+pub mod batch;
 pub mod icmp;
 pub mod iface;
 pub mod ipv4;
@@ -160,6 +163,34 @@ impl Socket4 {
         match self {
             Socket4::Udp(s) => s.recv(buf),
             Socket4::Raw(s) => s.recv(buf),
+        }
+    }
+
+    /// Whether datagrams this handle already received wait to be handed
+    /// out (the next [`Socket4::recv`] returns at once).
+    pub fn pending(&self) -> bool {
+        match self {
+            Socket4::Udp(s) => s.pending(),
+            Socket4::Raw(_) => false,
+        }
+    }
+
+    /// Sends several replies (one system call for most on a `udp`
+    /// socket); how many failed, and the last error.
+    pub fn send_many(&self, msgs: &[(&[u8], SendTo<'_>)]) -> (usize, Option<io::Error>) {
+        match self {
+            Socket4::Udp(s) => s.send_many(msgs),
+            Socket4::Raw(s) => {
+                let mut failed = 0;
+                let mut last = None;
+                for (b, to) in msgs {
+                    if let Err(e) = s.send(b, to) {
+                        failed += 1;
+                        last = Some(e);
+                    }
+                }
+                (failed, last)
+            }
         }
     }
 

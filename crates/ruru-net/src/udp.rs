@@ -16,7 +16,7 @@ use std::io;
 use std::io::IoSlice;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::os::fd::AsRawFd;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use nix::sys::socket::{sendmsg, ControlMessage, MsgFlags, SockaddrIn};
@@ -24,6 +24,7 @@ use nix::sys::socket::{sendmsg, ControlMessage, MsgFlags, SockaddrIn};
 use socket2::{Domain, Protocol, Socket, Type};
 use tracing::warn;
 
+use crate::batch::{RxQueue, BATCH};
 use crate::{quiet, NetError, Received, SendTo};
 
 /// A UDP DHCPv4 socket on one interface.
@@ -38,6 +39,9 @@ pub struct UdpSocket4 {
     /// the first one (`None` inside: it could not be opened) and shared by
     /// the clones.
     routed: Arc<OnceLock<Option<std::net::UdpSocket>>>,
+    /// Datagrams received by one `recvmmsg` and not handed out yet: this
+    /// handle's own (a clone starts empty), allocated at its first receive.
+    rx: Mutex<Option<Box<RxQueue>>>,
 }
 
 /// Opens a UDP socket bound to `port` on device `iface`, broadcast-capable,
@@ -71,6 +75,7 @@ pub fn open(
         iface: iface.to_string(),
         local,
         routed: Arc::new(OnceLock::new()),
+        rx: Mutex::new(None),
     })
 }
 
@@ -93,17 +98,22 @@ impl UdpSocket4 {
             iface: self.iface.clone(),
             local: self.local,
             routed: self.routed.clone(),
+            rx: Mutex::new(None),
         })
     }
 
+    /// Receives one datagram: the next of those already taken, or (none
+    /// left) up to [`crate::batch::BATCH`] more in one `recvmmsg`.
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<Option<Received>> {
-        let Some((n, from)) = quiet(self.sock.recv_from(buf))? else {
+        let mut rx = self
+            .rx
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let q = rx.get_or_insert_with(|| Box::new(RxQueue::new()));
+        if !q.pending() && quiet(q.fill(self.sock.as_raw_fd()))?.is_none() {
             return Ok(None);
-        };
-        let SocketAddr::V4(src) = from else {
-            return Ok(None);
-        };
-        Ok(Some(Received {
+        }
+        Ok(q.pop(buf).map(|(n, src)| Received {
             src_mac: None,
             payload: 0..n,
             src,
@@ -111,13 +121,63 @@ impl UdpSocket4 {
         }))
     }
 
-    pub fn send(&self, bytes: &[u8], to: &SendTo<'_>) -> io::Result<()> {
+    /// Whether datagrams already received wait in this handle.
+    pub fn pending(&self) -> bool {
+        self.rx
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .is_some_and(|q| q.pending())
+    }
+
+    /// Where a reply goes from this socket (see [`UdpSocket4::send`]).
+    fn dest(to: &SendTo<'_>) -> SocketAddrV4 {
         let addr = if to.link_unicast {
             Ipv4Addr::BROADCAST
         } else {
             to.addr
         };
-        let dest = SocketAddrV4::new(addr, to.port);
+        SocketAddrV4::new(addr, to.port)
+    }
+
+    /// Sends several replies: those leaving by this interface in one
+    /// `sendmmsg` per [`BATCH`], the others (`use-routing`) one by one.
+    /// Returns how many failed, and the last error.
+    pub fn send_many(&self, msgs: &[(&[u8], SendTo<'_>)]) -> (usize, Option<io::Error>) {
+        let mut failed = 0;
+        let mut last = None;
+        let mut note = |r: io::Result<()>| {
+            if let Err(e) = r {
+                failed += 1;
+                last = Some(e);
+            }
+        };
+        for chunk in msgs.chunks(BATCH) {
+            let mut direct = [(&[][..], SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)); BATCH];
+            let mut n = 0;
+            for (bytes, to) in chunk.iter().filter(|(_, to)| !to.routed) {
+                direct[n] = (*bytes, Self::dest(to));
+                n += 1;
+            }
+            let sent = crate::batch::send_many(self.sock.as_raw_fd(), &direct[..n]).unwrap_or(0);
+            let mut k = 0;
+            for (bytes, to) in chunk {
+                if to.routed {
+                    note(self.send(bytes, to));
+                    continue;
+                }
+                // What sendmmsg did not take is sent alone, for its own error.
+                if k >= sent {
+                    note(self.send(bytes, to));
+                }
+                k += 1;
+            }
+        }
+        (failed, last)
+    }
+
+    pub fn send(&self, bytes: &[u8], to: &SendTo<'_>) -> io::Result<()> {
+        let dest = Self::dest(to);
         if to.routed {
             if let Some(r) = self.routed_socket() {
                 return self.send_routed(r, bytes, dest);

@@ -120,16 +120,28 @@ impl Family for V4 {
         snap.drop_parked(&p.parked);
     }
     fn send(sock: &Socket4, r: &Reply4) -> std::io::Result<()> {
-        let dest = SendTo {
-            addr: r.dest.addr,
-            port: r.dest.port,
-            link_unicast: r.dest.link_unicast,
-            routed: r.dest.routed,
-            chaddr: &r.chaddr,
-            htype: r.htype,
-            link_mac: r.dest.link_mac,
-        };
-        sock.send(&r.bytes, &dest)
+        sock.send(&r.bytes, &send_to(r))
+    }
+    fn pending(sock: &Socket4) -> bool {
+        sock.pending()
+    }
+    fn send_many(sock: &Socket4, rs: &[Reply4]) -> (usize, Option<std::io::Error>) {
+        let msgs: Vec<(&[u8], SendTo<'_>)> =
+            rs.iter().map(|r| (&r.bytes[..], send_to(r))).collect();
+        sock.send_many(&msgs)
+    }
+}
+
+/// Where `r` goes, for the socket.
+fn send_to(r: &Reply4) -> SendTo<'_> {
+    SendTo {
+        addr: r.dest.addr,
+        port: r.dest.port,
+        link_unicast: r.dest.link_unicast,
+        routed: r.dest.routed,
+        chaddr: &r.chaddr,
+        htype: r.htype,
+        link_mac: r.dest.link_mac,
     }
 }
 

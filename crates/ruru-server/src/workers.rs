@@ -123,6 +123,24 @@ pub trait Family: Sized + 'static {
     fn drop_probed(snap: &Self::Snap, p: &Self::Probed);
     /// Sends a reply; the error is counted in [`Family::SEND_FAILED`].
     fn send(sock: &Self::Socket, r: &Self::Reply) -> std::io::Result<()>;
+    /// Whether datagrams `sock` already received wait to be handed out:
+    /// the worker then holds its replies and sends them together
+    /// ([`Family::send_many`]) once they are handled.
+    fn pending(_sock: &Self::Socket) -> bool {
+        false
+    }
+    /// Sends several replies; how many failed, and the last error.
+    fn send_many(sock: &Self::Socket, rs: &[Self::Reply]) -> (usize, Option<std::io::Error>) {
+        let mut failed = 0;
+        let mut last = None;
+        for r in rs {
+            if let Err(e) = Self::send(sock, r) {
+                failed += 1;
+                last = Some(e);
+            }
+        }
+        (failed, last)
+    }
 }
 
 /// The service a family's workers serve.
@@ -219,7 +237,9 @@ pub fn spawn<F: Family, S: Service<F>>(
                 .spawn(move || {
                     while !stop.load(Ordering::Relaxed) && !closed.load(Ordering::Relaxed) {
                         if let Some(p) = ring.pop(crate::sockets::POLL) {
-                            handle::<F, S>(&svc, &s, &p.bytes, &p.meta);
+                            if let Some(r) = handle::<F, S>(&svc, &s, &p.bytes, &p.meta) {
+                                send::<F>(&s, &r, svc.stats());
+                            }
                         }
                     }
                 })?;
@@ -278,6 +298,8 @@ fn run<F: Family, S: Service<F>>(
 ) {
     let mut buf = vec![0u8; F::BUF_LEN];
     let iface: Arc<str> = Arc::from(F::iface(sock));
+    // Replies to the datagrams of one batch, sent together after its last.
+    let mut out: Vec<F::Reply> = Vec::with_capacity(ruru_net::batch::BATCH);
     while !stop.load(Ordering::Relaxed) && !closed.load(Ordering::Relaxed) {
         let (payload, meta) = match F::recv(sock, &mut buf, &iface) {
             Ok(Some(x)) => x,
@@ -288,12 +310,38 @@ fn run<F: Family, S: Service<F>>(
                 continue;
             }
         };
-        handle::<F, S>(svc, sock, &buf[payload], &meta);
+        if let Some(r) = handle::<F, S>(svc, sock, &buf[payload], &meta) {
+            out.push(r);
+        }
+        // Every reply leaves before the worker waits for more.
+        if !F::pending(sock) || out.len() >= ruru_net::batch::BATCH {
+            match out.len() {
+                0 => {}
+                1 => send::<F>(sock, &out[0], svc.stats()),
+                _ => {
+                    let (failed, last) = F::send_many(sock, &out);
+                    if failed > 0 {
+                        svc.stats()
+                            .add(F::SEND_FAILED, i64::try_from(failed).unwrap_or(i64::MAX));
+                        if let Some(e) = last {
+                            debug!(family = F::NAME, error = %e, failed, "send failed");
+                        }
+                    }
+                }
+            }
+            out.clear();
+        }
     }
 }
 
-/// Processes one received packet and sends its reply on `sock`.
-fn handle<F: Family, S: Service<F>>(svc: &Arc<S>, sock: &F::Socket, bytes: &[u8], meta: &F::Meta) {
+/// Processes one received packet: the reply to send on `sock` (a parked
+/// or held one is sent when it is finished).
+fn handle<F: Family, S: Service<F>>(
+    svc: &Arc<S>,
+    sock: &F::Socket,
+    bytes: &[u8],
+    meta: &F::Meta,
+) -> Option<F::Reply> {
     {
         let iface = F::iface(sock);
         let now = crate::now();
@@ -303,7 +351,7 @@ fn handle<F: Family, S: Service<F>>(svc: &Arc<S>, sock: &F::Socket, bytes: &[u8]
             stats.inc(F::RECEIVED);
             stats.inc(F::RECEIVE_DROP);
             stats.inc(F::DROP_DISABLED);
-            return;
+            return None;
         }
         // HA: a query in a scope this server does not serve is dropped
         // (and looked at for the partner's failure): here with one
@@ -330,7 +378,7 @@ fn handle<F: Family, S: Service<F>>(svc: &Arc<S>, sock: &F::Socket, bytes: &[u8]
                     stats.inc(F::RECEIVED);
                     stats.inc(F::RECEIVE_DROP);
                     debug!(family = F::NAME, iface = %iface, "not in a served HA scope: dropped");
-                    return;
+                    return None;
                 }
             },
         };
@@ -369,11 +417,11 @@ fn handle<F: Family, S: Service<F>>(svc: &Arc<S>, sock: &F::Socket, bytes: &[u8]
                     Ok(Outcome::Probe(p)) => F::drop_probed(&snap, p),
                     _ => {}
                 }
-                return;
+                return None;
             }
         }
         match out {
-            Ok(Outcome::Reply(r)) => send::<F>(sock, &r, stats),
+            Ok(Outcome::Reply(r)) => return Some(r),
             Ok(Outcome::Parked(p)) => match F::try_clone(sock) {
                 Ok(s) => park::<F>(snap, s, stats.clone(), p),
                 Err(e) => {
@@ -389,6 +437,7 @@ fn handle<F: Family, S: Service<F>>(svc: &Arc<S>, sock: &F::Socket, bytes: &[u8]
                 error!(family = F::NAME, iface = %iface, "packet processing panicked; packet dropped");
             }
         }
+        None
     }
 }
 
