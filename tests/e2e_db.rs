@@ -1314,6 +1314,7 @@ impl PrivatePg {
             trust_anchor: pki.join("ca.pem"),
             client: None,
             tls12_suites: None,
+            key_password: None,
         });
         pg.start();
         PgStore::execute_admin(&pg.opts("postgres"), "CREATE DATABASE ruru").unwrap();
@@ -2026,6 +2027,7 @@ fn pg_tls() {
         trust_anchor: pki.path().join("other-ca.pem"),
         client: None,
         tls12_suites: None,
+        key_password: None,
     });
     let e = err_text(PgStore::open(&wrong));
     assert!(e.contains("certificate verification failed"), "{e}");
@@ -2052,6 +2054,7 @@ fn pg_tls() {
         trust_anchor: missing.clone(),
         client: None,
         tls12_suites: None,
+        key_password: None,
     });
     let e = err_text(PgStore::open(&wrong));
     assert!(
@@ -2067,6 +2070,7 @@ fn pg_tls() {
             trust_anchor: cas.path().to_path_buf(),
             client: None,
             tls12_suites: None,
+            key_password: None,
         }),
         ..opts.clone()
     };
@@ -2114,6 +2118,7 @@ fn pg_tls() {
             trust_anchor: ca.clone(),
             client: Some((pki.path().join("client.pem"), pki.path().join("client.key"))),
             tls12_suites: None,
+            key_password: None,
         }),
         ..opts.clone()
     };
@@ -2231,6 +2236,7 @@ impl PrivateMy {
             trust_anchor: pki.join("ca.pem"),
             client: None,
             tls12_suites: None,
+            key_password: None,
         });
         o
     }
@@ -2276,6 +2282,7 @@ fn mysql_tls() {
             trust_anchor,
             client: None,
             tls12_suites: None,
+            key_password: None,
         }),
         ..opts.clone()
     };
@@ -2318,6 +2325,7 @@ fn mysql_tls() {
             trust_anchor: pki.path().join("ca.pem"),
             client: Some((pki.path().join(cert), pki.path().join(key))),
             tls12_suites: None,
+            key_password: None,
         }),
         ..user.clone()
     };
@@ -2333,6 +2341,47 @@ fn mysql_tls() {
     let store = MySqlStore::open(&client("rsa.pem", "rsa.key")).unwrap();
     let l = ruru_lease::conformance::lease4(9);
     store.add4(&l).unwrap();
+    assert_eq!(store.get4(l.addr), Some(l.clone()));
+
+    // Kea's `key-password`: the same key encrypted (PKCS#8, PBES2 with
+    // AES-256-CBC, as `openssl pkcs8 -topk8` writes it).
+    let enc = Command::new("openssl")
+        .current_dir(pki.path())
+        .args([
+            "pkcs8",
+            "-topk8",
+            "-in",
+            "rsa.key",
+            "-out",
+            "rsa-enc.key",
+            "-v2",
+            "aes-256-cbc",
+            "-passout",
+            "pass:s3cret",
+        ])
+        .status()
+        .unwrap();
+    assert!(enc.success());
+    let encrypted = |password: Option<&str>| DbOptions {
+        tls: Some(ruru_lease_sql::sql::DbTls {
+            trust_anchor: pki.path().join("ca.pem"),
+            client: Some((pki.path().join("rsa.pem"), pki.path().join("rsa-enc.key"))),
+            tls12_suites: None,
+            key_password: password.map(str::to_string),
+        }),
+        ..user.clone()
+    };
+    let e = err_text(MySqlStore::open(&encrypted(None)));
+    assert!(
+        e.contains("rsa-enc.key") && e.contains("encrypted") && e.contains("key-password"),
+        "{e}"
+    );
+    let e = err_text(MySqlStore::open(&encrypted(Some("wrong"))));
+    assert!(
+        e.contains("rsa-enc.key") && e.contains("cannot decrypt"),
+        "{e}"
+    );
+    let store = MySqlStore::open(&encrypted(Some("s3cret"))).unwrap();
     assert_eq!(store.get4(l.addr), Some(l));
 }
 

@@ -148,6 +148,9 @@ pub struct DbTls {
     /// preference order; TLS 1.3 suites are all offered, as OpenSSL's
     /// cipher list leaves them. `None`: every suite.
     pub tls12_suites: Option<Vec<String>>,
+    /// Kea's `key-password`: the password of an encrypted PKCS#8 client
+    /// key (`-----BEGIN ENCRYPTED PRIVATE KEY-----`).
+    pub key_password: Option<String>,
 }
 
 /// The shortest wait between two reconnection attempts (a

@@ -95,6 +95,7 @@ pub fn db_options(s: &SqlDatabase) -> DbOptions {
         trust_anchor: t.trust_anchor.clone(),
         client: t.client.clone(),
         tls12_suites: t.tls12_suites.clone(),
+        key_password: t.key_password.clone(),
     });
     o
 }

@@ -88,7 +88,6 @@ const INTERFACES_KEA: &[&str] = &["outbound-interface"];
 const LEASE_DB_KEA: &[&str] = &[
     "readonly",
     "max-row-errors",
-    "key-password",
     "cipher-list",
     "read-timeout",
     "write-timeout",

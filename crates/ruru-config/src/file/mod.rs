@@ -599,10 +599,14 @@ pub struct LeaseDatabase {
     /// SQL: TLS: the client certificate chain (PEM) presented to a server
     /// that asks for one; with `key-file`, and only with `trust-anchor`.
     pub cert_file: Option<String>,
-    /// SQL: TLS: the private key (PEM, unencrypted) of `cert-file`.
-    /// (`key-password` is a Kea key that ruru refuses as not supported
-    /// yet.)
+    /// SQL: TLS: the private key (PEM) of `cert-file`: unencrypted, or
+    /// an encrypted PKCS#8 key (`-----BEGIN ENCRYPTED PRIVATE KEY-----`,
+    /// as `openssl pkcs8 -topk8` writes it) with `key-password`.
     pub key_file: Option<String>,
+    /// SQL: TLS: the password `key-file` is encrypted with (Kea's
+    /// `key-password`); only with `key-file`. It stays in memory; `config-get`
+    /// shows it as `*****`.
+    pub key_password: Option<String>,
     /// SQL: TLS: the TLS 1.2 cipher suites offered, as an OpenSSL cipher
     /// list (`"AES"`, `"HIGH:!aRSA"`, ...; TLS 1.3 suites are not
     /// affected, as in OpenSSL); only with `trust-anchor`. PostgreSQL

@@ -298,6 +298,8 @@ pub struct DbTls {
     /// Kea's `cipher-list` (PostgreSQL): the TLS 1.2 suites to offer,
     /// IANA names in preference order (`None`: all).
     pub tls12_suites: Option<Vec<String>>,
+    /// Kea's `key-password`: decrypts an encrypted PKCS#8 client key.
+    pub key_password: Option<String>,
 }
 
 /// Kea's `on-fail`: what the server does while the lease database is lost

@@ -46,6 +46,7 @@ pub(super) fn lease_database(
                 ("trust-anchor", ld.trust_anchor.is_some()),
                 ("cert-file", ld.cert_file.is_some()),
                 ("key-file", ld.key_file.is_some()),
+                ("key-password", ld.key_password.is_some()),
                 ("cipher-list", ld.cipher_list.is_some()),
                 ("tcp-user-timeout", ld.tcp_user_timeout.is_some()),
                 ("read-timeout", ld.read_timeout.is_some()),
@@ -288,6 +289,13 @@ fn db_tls(v: &mut V, p: &str, ld: &file::LeaseDatabase) -> Option<model::DbTls> 
             None
         }
     };
+    if ld.key_password.is_some() && ld.key_file.is_none() {
+        v.err(
+            format!("{p}.key-password"),
+            "`key-password` without `key-file`: expected the encrypted client key it opens",
+        );
+        ok = false;
+    }
     // Kea's `cipher-list`: an OpenSSL cipher list, PostgreSQL only.
     let tls12_suites = match ld.cipher_list.as_deref() {
         None => None,
@@ -326,5 +334,6 @@ fn db_tls(v: &mut V, p: &str, ld: &file::LeaseDatabase) -> Option<model::DbTls> 
         trust_anchor: PathBuf::from(ca),
         client,
         tls12_suites,
+        key_password: ld.key_password.clone(),
     })
 }

@@ -74,16 +74,7 @@ pub(crate) fn load(t: &DbTls) -> Result<Loaded, LeaseError> {
             if chain.is_empty() {
                 return Err(err("cert-file", cert_file, NO_CERT));
             }
-            let key = PrivateKeyDer::from_pem_slice(&read("key-file", key_file)?).map_err(|e| {
-                err(
-                    "key-file",
-                    key_file,
-                    match e {
-                        pem::Error::NoItemsFound => "no private key found: expected an unencrypted PEM key (`-----BEGIN PRIVATE KEY-----`, `RSA PRIVATE KEY` or `EC PRIVATE KEY`; an encrypted key, Kea's `key-password`, is not supported yet)".to_string(),
-                        e => format!("not a PEM private key: {e}"),
-                    },
-                )
-            })?;
+            let key = client_key(key_file, t.key_password.as_deref())?;
             Some(Client {
                 chain,
                 chain_pem,
@@ -101,6 +92,70 @@ pub(crate) fn load(t: &DbTls) -> Result<Loaded, LeaseError> {
     // connection.
     loaded.client_config()?;
     Ok(loaded)
+}
+
+/// The PEM label of an encrypted PKCS#8 key (RFC 7468 §11).
+const ENCRYPTED_LABEL: &str = "ENCRYPTED PRIVATE KEY";
+
+/// The client key of `key-file`: an unencrypted PEM key, or an encrypted
+/// PKCS#8 one opened with Kea's `key-password` (PBES2, as `openssl pkcs8
+/// -topk8` and OpenSSL 3's `-aes256` write them). The decrypted key stays
+/// in memory.
+fn client_key(path: &Path, password: Option<&str>) -> Result<PrivateKeyDer<'static>, LeaseError> {
+    const KEY: &str = "key-file";
+    let pem = read(KEY, path)?;
+    if let Some(block) = pem_block(&pem, ENCRYPTED_LABEL) {
+        let Some(password) = password else {
+            return Err(err(
+                KEY,
+                path,
+                "the key is encrypted: expected `key-password` with the password that opens it",
+            ));
+        };
+        let (_, der) = pkcs8::der::pem::decode_vec(block)
+            .map_err(|e| err(KEY, path, format!("not a PEM encrypted key: {e}")))?;
+        let info = pkcs8::EncryptedPrivateKeyInfo::try_from(der.as_slice())
+            .map_err(|e| err(KEY, path, format!("not a PKCS#8 encrypted key: {e}")))?;
+        let plain = info.decrypt(password).map_err(|e| {
+            err(
+                KEY,
+                path,
+                format!("cannot decrypt it with `key-password` (wrong password, or an encryption ruru does not have: {e})"),
+            )
+        })?;
+        return Ok(PrivateKeyDer::Pkcs8(plain.as_bytes().to_vec().into()));
+    }
+    if pem
+        .windows(b"Proc-Type: 4,ENCRYPTED".len())
+        .any(|w| w == b"Proc-Type: 4,ENCRYPTED")
+    {
+        return Err(err(
+            KEY,
+            path,
+            "an encrypted key in OpenSSL's traditional format: convert it to encrypted PKCS#8 (`openssl pkcs8 -topk8 -in KEY -out NEW`)",
+        ));
+    }
+    PrivateKeyDer::from_pem_slice(&pem).map_err(|e| {
+        err(
+            KEY,
+            path,
+            match e {
+                pem::Error::NoItemsFound => "no private key found: expected a PEM key (`-----BEGIN PRIVATE KEY-----`, `RSA PRIVATE KEY`, `EC PRIVATE KEY`, or `ENCRYPTED PRIVATE KEY` with `key-password`)".to_string(),
+                e => format!("not a PEM private key: {e}"),
+            },
+        )
+    })
+}
+
+/// The first PEM block labelled `label` in `text`, from its BEGIN line to
+/// the end of its END line.
+fn pem_block<'a>(text: &'a [u8], label: &str) -> Option<&'a [u8]> {
+    let begin = format!("-----BEGIN {label}-----");
+    let end = format!("-----END {label}-----");
+    let find = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).position(|w| w == needle);
+    let start = find(text, begin.as_bytes())?;
+    let stop = start + find(&text[start..], end.as_bytes())? + end.len();
+    Some(&text[start..stop])
 }
 
 /// The certificates of a trust anchor: a PEM file, or a directory whose
@@ -349,6 +404,55 @@ mod tests {
         assert_eq!(got[n13..], names);
     }
 
+    /// An encrypted PKCS#8 key (PBES2: PBKDF2-SHA256, AES-256-CBC) opens
+    /// with its `key-password` to the key it holds; without the password,
+    /// or with a wrong one, the error names the file and says what to do.
+    #[test]
+    fn an_encrypted_key_opens_with_its_password() {
+        use pkcs8::der::pem::LineEnding;
+        use pkcs8::der::Encode;
+        // An Ed25519 PrivateKeyInfo (RFC 8410): the decryption does not
+        // care which key it is.
+        let seed = [7u8; 32];
+        let mut octets = vec![0x04, 32];
+        octets.extend_from_slice(&seed);
+        let info = pkcs8::PrivateKeyInfo::new(
+            pkcs8::AlgorithmIdentifierRef {
+                oid: pkcs8::ObjectIdentifier::new_unwrap("1.3.101.112"),
+                parameters: None,
+            },
+            &octets,
+        );
+        let params =
+            pkcs8::pkcs5::pbes2::Parameters::pbkdf2_sha256_aes256cbc(2048, &[1; 16], &[2; 16])
+                .unwrap();
+        let pem = info
+            .encrypt_with_params(params, "s3cret")
+            .unwrap()
+            .to_pem(ENCRYPTED_LABEL, LineEnding::LF)
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("client.key");
+        std::fs::write(&path, format!("some text before\n{}", pem.as_str())).unwrap();
+        let key = client_key(&path, Some("s3cret")).unwrap();
+        assert_eq!(key.secret_der(), info.to_der().unwrap().as_slice());
+        let e = client_key(&path, None).unwrap_err().to_string();
+        assert!(
+            e.contains("client.key") && e.contains("`key-password`"),
+            "{e}"
+        );
+        let e = client_key(&path, Some("wrong")).unwrap_err().to_string();
+        assert!(e.contains("cannot decrypt"), "{e}");
+        // OpenSSL's traditional encrypted format: refused with the way out.
+        std::fs::write(
+            &path,
+            "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-256-CBC,00\n\nAAAA\n-----END RSA PRIVATE KEY-----\n",
+        )
+        .unwrap();
+        let e = client_key(&path, Some("s3cret")).unwrap_err().to_string();
+        assert!(e.contains("openssl pkcs8 -topk8"), "{e}");
+    }
+
     #[test]
     fn der_elements_are_read_with_their_lengths() {
         assert_eq!(
@@ -388,6 +492,7 @@ mod tests {
             trust_anchor: ca.to_path_buf(),
             client: None,
             tls12_suites: None,
+            key_password: None,
         };
         let e = load(&t(&missing))
             .err()
