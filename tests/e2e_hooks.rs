@@ -458,7 +458,7 @@ const PARKER: &str = r#"
 #include <unistd.h>
 #include <stdint.h>
 
-static long delay_ms, slow_last, slow_delay_ms, drop_last;
+static long delay_ms, slow_last, slow_delay_ms, drop_last, offer_delay_ms;
 
 /* Threads started: unload tells them to finish early and joins them (the
    library's code must not be unmapped under a running thread). */
@@ -507,12 +507,13 @@ int32_t ruru_hook_load(const RuruApi *a, RuruLibrary *l, const char *params) {
     slow_last = param_int(params, "slow", -1);
     slow_delay_ms = param_int(params, "slow-delay", 3000);
     drop_last = param_int(params, "drop", -1);
+    offer_delay_ms = param_int(params, "offer-delay", 0);
     return 0;
 }
 
 int32_t ruru_hook_multi_threading_compatible(void) { return 1; }
 
-int32_t leases4_committed(RuruCallout *c) {
+static int32_t park_for(RuruCallout *c, long ms) {
     uint8_t mac[16];
     size_t len = sizeof mac;
     uint64_t id = 0;
@@ -522,13 +523,27 @@ int32_t leases4_committed(RuruCallout *c) {
     if (!j) return RURU_ERROR;
     j->id = id;
     j->action = mac[len - 1] == drop_last ? RURU_DROP : RURU_CONTINUE;
-    j->ms = mac[len - 1] == slow_last ? slow_delay_ms : delay_ms;
+    j->ms = mac[len - 1] == slow_last ? slow_delay_ms : ms;
     pthread_mutex_lock(&mu);
     int ok = nthreads < 1024 && pthread_create(&threads[nthreads], NULL, later, j) == 0;
     if (ok) nthreads++;
     pthread_mutex_unlock(&mu);
     if (!ok) { free(j); return RURU_ERROR; }
     return RURU_PARK;
+}
+
+int32_t leases4_committed(RuruCallout *c) { return park_for(c, delay_ms); }
+
+/* Kea 2.6's lease4_offer, with "offer-delay": the OFFER (its lease the
+   response's yiaddr, not held: offer_lifetime 0) waits for the unpark. */
+int32_t lease4_offer(RuruCallout *c) {
+    if (offer_delay_ms <= 0) return RURU_CONTINUE;
+    uint32_t lease = 0, yiaddr = 1, held = 1;
+    if (api->get_u32(c, "lease4.address", &lease) != RURU_OK) return RURU_ERROR;
+    if (api->get_u32(c, "response4.yiaddr", &yiaddr) != RURU_OK || yiaddr != lease) return RURU_ERROR;
+    if (api->get_u32(c, "offer_lifetime", &held) != RURU_OK || held != 0) return RURU_ERROR;
+    if (api->set_u32(c, "response4.yiaddr", 1) != RURU_EREADONLY) return RURU_ERROR;
+    return park_for(c, offer_delay_ms);
 }
 
 /* PARK where packets cannot be parked: dropped. */
@@ -632,6 +647,54 @@ fn park_at_leases4_committed_holds_the_ack_until_the_library_unparks_it() {
     assert_eq!(stat(&srv, "hooks.unparked-packets"), Some(3));
     assert_eq!(stat(&srv, "hooks.parked-dropped"), Some(1));
     assert!(srv.log_text().contains("parker: unparked"));
+    let _ = srv.stop();
+}
+
+/// Kea 2.6's `lease4_offer`: a library parks the OFFER (it arrives after
+/// the unpark) or, unparking with DROP, drops it; the REQUEST is served
+/// as usual.
+#[test]
+fn park_at_lease4_offer_holds_the_offer_until_the_library_unparks_it() {
+    let test = "hooks_park_offer";
+    if !can_bind_67(test) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let lib = build_lib(dir.path(), "libparker.so", PARKER);
+    let Some((mut srv, relay)) = setup(
+        test,
+        &[hook(
+            &lib,
+            r#"{"delay": 0, "offer-delay": 400, "drop": 73}"#,
+        )],
+        dir,
+    ) else {
+        return;
+    };
+    let mut seen = Vec::new();
+    let mut a = Client::new(70, relay.addr);
+    let disc = a.discover();
+    let sent = Instant::now();
+    relay.send(&disc);
+    let offer =
+        wait_reply(&relay, disc.xid(), Duration::from_secs(5), &mut seen).expect("parked OFFER");
+    assert!(
+        sent.elapsed() >= Duration::from_millis(400),
+        "the OFFER waited for the unpark"
+    );
+    assert_eq!(msg_type(&offer), Some(MessageType::Offer));
+    let req = a.request_selecting(offer.yiaddr(), SID);
+    relay.send(&req);
+    let ack = wait_reply(&relay, req.xid(), Duration::from_secs(5), &mut seen).expect("ACK");
+    assert_eq!(msg_type(&ack), Some(MessageType::Ack));
+    assert_eq!(ack.yiaddr(), offer.yiaddr());
+    // Unparked with DROP: no OFFER.
+    let mut d = Client::new(73, relay.addr);
+    let d_disc = d.discover();
+    relay.send(&d_disc);
+    assert!(wait_reply(&relay, d_disc.xid(), Duration::from_secs(2), &mut seen).is_none());
+    assert_eq!(stat(&srv, "hooks.parked-dropped"), Some(1));
+    assert_eq!(stat(&srv, "pkt4-offer-sent"), Some(1));
     let _ = srv.stop();
 }
 

@@ -9,7 +9,7 @@
 //! are writable where ([`HookArgs::writable`]), following Kea.
 //!
 //! Parking (Kea's PARK) is possible where [`HookArgs::park`] is set
-//! (`leases4_committed`, `pkt4_send`, `leases6_committed`, `pkt6_send`): the
+//! (`lease4_offer`, `leases4_committed`, `pkt4_send`, `leases6_committed`, `pkt6_send`): the
 //! dispatcher reserves a slot in its bounded parking lot under that id and
 //! returns [`NextStep::Park`]; the engine hands the half-done reply back as
 //! `Outcome4::Parked` / `Outcome6::Parked`, and the server finishes it
@@ -94,6 +94,8 @@ hook_points! {
     Dhcp6SrvConfigured => "dhcp6_srv_configured",
     Ddns4Update => "ddns4_update",
     Ddns6Update => "ddns6_update",
+    Lease4Offer => "lease4_offer",
+    Lease4ServerDecline => "lease4_server_decline",
 }
 
 /// The `subnet4collection` / `subnet6collection` argument: the configured
@@ -221,6 +223,9 @@ pub struct HookArgs<'a> {
     pub fake_allocation: Option<bool>,
     /// `remove_lease` at lease4_expire.
     pub remove_lease: Option<bool>,
+    /// `offer_lifetime` at lease4_offer: seconds the offered lease is
+    /// held (Kea 2.6's `offer-lifetime`; 0: not stored).
+    pub offer_lifetime: Option<u32>,
     /// `fwd-update` and `rev-update` at ddns4_update / ddns6_update:
     /// whether the server updates the forward (A/AAAA) and reverse (PTR)
     /// zones for the client's name (the `hostname` text field).
@@ -255,6 +260,7 @@ impl<'a> HookArgs<'a> {
             park: None,
             fake_allocation: None,
             remove_lease: None,
+            offer_lifetime: None,
             ddns_updates: None,
             classes: None,
             text: Vec::new(),

@@ -388,6 +388,11 @@ impl<F: Family> Parked<F> {
     pub(crate) fn query(&self) -> &F::Query {
         &self.q
     }
+
+    /// The libraries' per-packet context of the query.
+    pub(crate) fn context(&self) -> &PacketContext {
+        &self.pc
+    }
 }
 
 /// The dispatcher, when a callout is registered at `point`.

@@ -174,7 +174,7 @@ int32_t ruru_hook_multi_threading_compatible(void);
 
 /*
  * Optional callouts, one per hook point, named after it; each returns
- * RURU_CONTINUE, RURU_SKIP, RURU_DROP, RURU_PARK (treated as DROP for now) or
+ * RURU_CONTINUE, RURU_SKIP, RURU_DROP, RURU_PARK (DROP where the point cannot park) or
  * RURU_ERROR (the packet is dropped and the error counted). Define only the
  * ones the library needs: ruru calls a hook point only when some library
  * defines it.
@@ -195,6 +195,8 @@ int32_t lease4_recover(RuruCallout *callout);
 int32_t dhcp4_srv_configured(RuruCallout *callout);
 int32_t command_processed(RuruCallout *callout);
 int32_t ddns4_update(RuruCallout *callout);
+int32_t lease4_offer(RuruCallout *callout);
+int32_t lease4_server_decline(RuruCallout *callout);
 int32_t buffer6_receive(RuruCallout *callout);
 int32_t pkt6_receive(RuruCallout *callout);
 int32_t subnet6_select(RuruCallout *callout);

@@ -229,4 +229,6 @@ pub const HOOK_POINTS: &[&str] = &[
     "dhcp6_srv_configured",
     "ddns4_update",
     "ddns6_update",
+    "lease4_offer",
+    "lease4_server_decline",
 ];

@@ -323,7 +323,8 @@ impl Response<'_, '_> {
 
 /// The lease (`lease4`) at `lease4_select`, `lease4_renew`,
 /// `lease4_release`, `lease4_decline`, `leases4_committed`,
-/// `lease4_expire`, `lease4_recover`.
+/// `lease4_expire`, `lease4_recover`, `lease4_offer`,
+/// `lease4_server_decline`.
 pub struct Lease<'c, 'a> {
     c: &'c Callout<'a>,
 }

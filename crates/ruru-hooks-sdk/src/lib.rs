@@ -192,6 +192,19 @@ pub trait Hooks: Send + Sync + Sized + 'static {
     fn ddns6_update(&self, _c: &mut Callout<'_>) -> Outcome {
         Ok(Status::Continue)
     }
+    /// A DISCOVER's OFFER is ready (Kea 2.6's `lease4_offer`): the query,
+    /// the response (read only), the offered lease and `offer_lifetime`.
+    /// DROP (or SKIP) drops the OFFER, PARK holds it until
+    /// [`crate::ParkedPacket`] resumes it.
+    fn lease4_offer(&self, _c: &mut Callout<'_>) -> Outcome {
+        Ok(Status::Continue)
+    }
+    /// The server declined an address itself (Kea 2.6's
+    /// `lease4_server_decline`): the built-in ping check found it in use.
+    /// The query and the declined lease; the status is not used.
+    fn lease4_server_decline(&self, _c: &mut Callout<'_>) -> Outcome {
+        Ok(Status::Continue)
+    }
 }
 
 /// Exports a [`Hooks`] type as a hook library: defines, in the module where

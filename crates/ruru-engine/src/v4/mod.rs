@@ -649,11 +649,9 @@ impl Engine4 {
         if hold > 0 {
             self.hold_offer(store, ctx, addr, hold, &name)?;
         }
-        // Kea's libdhcp_ping_check.so: the OFFER may wait for a check.
-        if ping {
-            let lease = self.candidate(ctx, addr, valid, &name);
-            self.ping_first(ctx, &lease, before.as_ref(), reused);
-        }
+        // The offered lease, for lease4_offer and the ping check only.
+        let offer_hooks = self.hooks_at(HookPoint::Lease4Offer).is_some();
+        let mut lease = (ping || offer_hooks).then(|| self.candidate(ctx, addr, valid, &name));
         let mut d = Draft::new(2);
         d.yiaddr = addr;
         self.require_classes(ctx, addr);
@@ -661,7 +659,47 @@ impl Engine4 {
             d.add(code, data);
         }
         self.lease_options_with(ctx, &mut d, valid);
+        // Kea 2.6's lease4_offer: the OFFER is ready; a library may drop
+        // it, or park it (and then, its chain stopped, no ping check).
+        if let Some(lease) = lease.as_mut().filter(|_| offer_hooks) {
+            match self.offer_hook(ctx, &mut d, lease, hold) {
+                NextStep::Continue => {}
+                NextStep::Park => return Ok(Some(d)),
+                NextStep::Skip | NextStep::Drop => return Err(Drop4::Hook),
+            }
+        }
+        // Kea's libdhcp_ping_check.so: the OFFER may wait for a check.
+        if let Some(lease) = lease.as_ref().filter(|_| ping) {
+            self.ping_first(ctx, lease, before.as_ref(), reused);
+        }
         Ok(Some(d))
+    }
+
+    /// Runs `lease4_offer` (Kea 2.6) on the OFFER `d` of `lease`, held
+    /// `hold` seconds (`offer-lifetime`; 0: not stored). On PARK the
+    /// exchange's parking id is set: the OFFER waits for the library.
+    fn offer_hook(&self, ctx: &Ctx<'_>, d: &mut Draft, lease: &mut Lease4, hold: u32) -> NextStep {
+        let Some(h) = self.hooks_at(HookPoint::Lease4Offer) else {
+            return NextStep::Continue;
+        };
+        let id = next_park_id();
+        let step = {
+            let classes = ctx.classes.borrow();
+            let mut pcm = ctx.pc.borrow_mut();
+            let mut a = HookArgs::new(HookPoint::Lease4Offer, &mut pcm);
+            a.query = Some(ctx.q);
+            a.subnet_id = Some(ctx.subnet.id);
+            a.classes = Some(&classes);
+            a.response = Some(d);
+            a.lease = Some(lease);
+            a.offer_lifetime = Some(hold);
+            a.park = Some(id);
+            h.call(&mut a)
+        };
+        if step == NextStep::Park {
+            ctx.fam.park.set(Some(id));
+        }
+        step
     }
 
     /// Statistics for lease `addr` just written over `old` (none: a new

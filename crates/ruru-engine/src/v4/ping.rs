@@ -30,7 +30,7 @@ use ruru_lease::{Lease4, LeaseState, LeaseStore};
 use tracing::{debug, info};
 
 use super::{Ctx, Engine4, Outcome4, Parked4};
-use crate::hooks::next_park_id;
+use crate::hooks::{next_park_id, HookArgs, HookPoint};
 use crate::stats::{add, Stat};
 
 /// What the DHCPv4 handlers keep per exchange beside the pipeline's
@@ -175,6 +175,17 @@ impl Engine4 {
             probation,
             "address in use (it answered a ping): declined by the server, OFFER discarded"
         );
+        // Kea 2.6's lease4_server_decline: the libraries see the declined
+        // lease (the status is not used).
+        if let Some(h) = self.hooks_at(HookPoint::Lease4ServerDecline) {
+            let mut pc = p.parked.context().clone();
+            let mut lease = declined;
+            let mut a = HookArgs::new(HookPoint::Lease4ServerDecline, &mut pc);
+            a.query = Some(p.parked.query());
+            a.subnet_id = Some(offered.subnet_id);
+            a.lease = Some(&mut lease);
+            h.call(&mut a);
+        }
     }
 }
 

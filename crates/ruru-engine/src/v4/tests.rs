@@ -17,6 +17,7 @@ use crate::Stats;
 mod bootp;
 mod link;
 mod offer;
+mod offer_hooks;
 mod ping;
 mod pool_id;
 mod random;

@@ -88,6 +88,7 @@ pub fn read_u32(a: &HookArgs<'_>, field: &str) -> Result<u32, i32> {
         "lease4.expire" => u32::try_from(l()?.expire).unwrap_or(u32::MAX),
         "fake_allocation" => u32::from(a.fake_allocation.ok_or(RURU_ENOFIELD)?),
         "remove_lease" => u32::from(a.remove_lease.ok_or(RURU_ENOFIELD)?),
+        "offer_lifetime" => a.offer_lifetime.ok_or(RURU_ENOFIELD)?,
         "fwd-update" => u32::from(a.ddns_updates.ok_or(RURU_ENOFIELD)?.0),
         "rev-update" => u32::from(a.ddns_updates.ok_or(RURU_ENOFIELD)?.1),
         _ => return Err(RURU_ENOFIELD),
@@ -539,6 +540,9 @@ impl fmt::Display for Summary<'_, '_> {
         }
         if let Some(x) = a.remove_lease {
             write!(f, "remove_lease={x} ")?;
+        }
+        if let Some(x) = a.offer_lifetime {
+            write!(f, "offer_lifetime={x} ")?;
         }
         if let Some((fwd, rev)) = a.ddns_updates {
             write!(f, "fwd-update={fwd} rev-update={rev} ")?;
