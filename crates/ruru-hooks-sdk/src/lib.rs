@@ -194,7 +194,7 @@ pub trait Hooks: Send + Sync + Sized + 'static {
     }
     /// A DISCOVER's OFFER is ready (Kea 2.6's `lease4_offer`): the query,
     /// the response (read only), the offered lease and `offer_lifetime`.
-    /// DROP (or SKIP) drops the OFFER, PARK holds it until
+    /// DROP drops the OFFER (SKIP is CONTINUE here), PARK holds it until
     /// [`crate::ParkedPacket`] resumes it.
     fn lease4_offer(&self, _c: &mut Callout<'_>) -> Outcome {
         Ok(Status::Continue)

@@ -662,10 +662,11 @@ impl Engine4 {
         // Kea 2.6's lease4_offer: the OFFER is ready; a library may drop
         // it, or park it (and then, its chain stopped, no ping check).
         if let Some(lease) = lease.as_mut().filter(|_| offer_hooks) {
+            // SKIP means nothing here (as in Kea): the OFFER goes on.
             match self.offer_hook(ctx, &mut d, lease, hold) {
-                NextStep::Continue => {}
+                NextStep::Continue | NextStep::Skip => {}
                 NextStep::Park => return Ok(Some(d)),
-                NextStep::Skip | NextStep::Drop => return Err(Drop4::Hook),
+                NextStep::Drop => return Err(Drop4::Hook),
             }
         }
         // Kea's libdhcp_ping_check.so: the OFFER may wait for a check.

@@ -81,14 +81,50 @@ fn option_len(data: &[u8]) -> usize {
 pub fn encode(q: &Query4, d: &Draft, relay_info: Option<&[u8]>) -> (Vec<u8>, Vec<u8>) {
     let max_size = usize::from(q.max_size.unwrap_or(MIN_MAX_SIZE).max(MIN_MAX_SIZE));
     let budget = max_size - IP_UDP - HEADER_LEN - MAGIC.len();
+    // The relay's option 82 wins over a configured one (Kea copies the
+    // query's into the reply first).
+    let skipped = |c: u8| c == 82 && relay_info.is_some();
+    let tail_len = relay_info.map_or(0, option_len) + 1;
+
+    // The usual case: everything fits. Written without sorting the
+    // options into lists (this is every reply's path).
+    let all = tail_len
+        + d.options
+            .iter()
+            .filter(|(c, _)| !skipped(*c))
+            .map(|(_, v)| option_len(v))
+            .sum::<usize>();
+    if all <= budget {
+        let mut out = Vec::with_capacity((HEADER_LEN + MAGIC.len() + all).max(300));
+        if !header(q, d, &d.sname, &d.file).write(&mut out) {
+            return (Vec::new(), Vec::new());
+        }
+        out.extend_from_slice(&MAGIC);
+        for code in [53, 54] {
+            for (c, v) in d.options.iter().filter(|(c, _)| *c == code) {
+                put_option(&mut out, *c, v);
+            }
+        }
+        for (c, v) in &d.options {
+            if !matches!(*c, 53 | 54) && !skipped(*c) {
+                put_option(&mut out, *c, v);
+            }
+        }
+        if let Some(ri) = relay_info {
+            put_option(&mut out, 82, ri);
+        }
+        out.push(255);
+        if out.len() < 300 {
+            out.resize(300, 0);
+        }
+        return (out, Vec::new());
+    }
 
     // Mandatory head (53, 54) and tail (82, end).
     let mut head: Vec<(u8, &[u8])> = Vec::new();
     let mut rest: Vec<(u8, &[u8])> = Vec::new();
     for (c, v) in &d.options {
-        // The relay's option 82 wins over a configured one (Kea copies
-        // the query's into the reply first).
-        if *c == 82 && relay_info.is_some() {
+        if skipped(*c) {
             continue;
         }
         if *c == 53 || *c == 54 {
@@ -98,7 +134,6 @@ pub fn encode(q: &Query4, d: &Draft, relay_info: Option<&[u8]>) -> (Vec<u8>, Vec
         }
     }
     head.sort_by_key(|(c, _)| *c);
-    let tail_len = relay_info.map_or(0, option_len) + 1;
     let fixed = head.iter().map(|(_, v)| option_len(v)).sum::<usize>() + tail_len;
 
     // When not everything fits, 3 octets of the option area go to option 52.
@@ -143,10 +178,6 @@ pub fn encode(q: &Query4, d: &Draft, relay_info: Option<&[u8]>) -> (Vec<u8>, Vec
         dropped.extend(overflow.iter().map(|(c, _)| *c));
     }
 
-    let mut flags = q.msg.flags();
-    if d.broadcast {
-        flags = flags.set_broadcast();
-    }
     if overload & 1 != 0 {
         file_opts.push(255);
     }
@@ -163,25 +194,8 @@ pub fn encode(q: &Query4, d: &Draft, relay_info: Option<&[u8]>) -> (Vec<u8>, Vec
     } else {
         &d.sname
     };
-    let header = Header {
-        htype: u8::from(q.msg.htype()),
-        chaddr: q.msg.chaddr(),
-        hops: q.msg.hops(),
-        xid: q.xid(),
-        flags: u16::from(flags),
-        ciaddr: if d.msg_type == 6 {
-            Ipv4Addr::UNSPECIFIED
-        } else {
-            q.ciaddr()
-        },
-        yiaddr: d.yiaddr,
-        siaddr: d.siaddr,
-        giaddr: q.giaddr(),
-        sname,
-        file,
-    };
     let mut out = Vec::with_capacity(max_size);
-    if !header.write(&mut out) {
+    if !header(q, d, sname, file).write(&mut out) {
         return (Vec::new(), dropped);
     }
     out.extend_from_slice(&MAGIC);
@@ -204,6 +218,31 @@ pub fn encode(q: &Query4, d: &Draft, relay_info: Option<&[u8]>) -> (Vec<u8>, Vec
         out.resize(300, 0);
     }
     (out, dropped)
+}
+
+/// The header of the reply `d` to `q`, with these `sname` and `file`.
+fn header<'a>(q: &'a Query4, d: &Draft, sname: &'a [u8], file: &'a [u8]) -> Header<'a> {
+    let mut flags = q.msg.flags();
+    if d.broadcast {
+        flags = flags.set_broadcast();
+    }
+    Header {
+        htype: u8::from(q.msg.htype()),
+        chaddr: q.msg.chaddr(),
+        hops: q.msg.hops(),
+        xid: q.xid(),
+        flags: u16::from(flags),
+        ciaddr: if d.msg_type == 6 {
+            Ipv4Addr::UNSPECIFIED
+        } else {
+            q.ciaddr()
+        },
+        yiaddr: d.yiaddr,
+        siaddr: d.siaddr,
+        giaddr: q.giaddr(),
+        sname,
+        file,
+    }
 }
 
 /// The fixed BOOTP header of a reply (RFC 2131 §2), `op` BOOTREPLY.
