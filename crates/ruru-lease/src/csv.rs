@@ -82,8 +82,8 @@ pub trait LeaseRow: Clone + Send + Sync + 'static {
     fn encode_for_into(&self, width: Width, out: &mut String) {
         self.encode_into(out);
         if width == Width::PoolId {
-            use std::fmt::Write;
-            let _ = write!(out, ",{}", self.pool_id());
+            out.push(',');
+            push_u64(out, u64::from(self.pool_id()));
         }
     }
     /// The row for a file of `width` (see [`Width`]).
@@ -353,6 +353,89 @@ pub fn push_escaped(out: &mut String, s: &str) {
     }
 }
 
+/// Appends `n` in decimal (as `Display` writes it, without the formatting
+/// machinery: the journal writes several numbers per row).
+pub fn push_u64(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for d in &digits[i..] {
+        out.push(char::from(*d));
+    }
+}
+
+/// Appends an IPv4 address in dotted decimal (as `Display` writes it).
+pub fn push_ipv4(out: &mut String, a: std::net::Ipv4Addr) {
+    for (i, o) in a.octets().into_iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        push_u64(out, u64::from(o));
+    }
+}
+
+/// Appends an IPv6 address exactly as `Display` writes it (RFC 5952:
+/// lowercase, no leading zeros, the first longest run of two or more zero
+/// groups as `::`; an IPv4-mapped address as `::ffff:a.b.c.d`).
+pub fn push_ipv6(out: &mut String, a: std::net::Ipv6Addr) {
+    if let Some(v4) = a.to_ipv4_mapped() {
+        out.push_str("::ffff:");
+        push_ipv4(out, v4);
+        return;
+    }
+    let seg = a.segments();
+    // The first longest run of zero groups.
+    let (mut best, mut best_len, mut cur, mut cur_len) = (0, 0, 0, 0);
+    for (i, s) in seg.iter().enumerate() {
+        if *s == 0 {
+            if cur_len == 0 {
+                cur = i;
+            }
+            cur_len += 1;
+            if cur_len > best_len {
+                (best, best_len) = (cur, cur_len);
+            }
+        } else {
+            cur_len = 0;
+        }
+    }
+    let groups = |out: &mut String, part: &[u16]| {
+        for (i, s) in part.iter().enumerate() {
+            if i > 0 {
+                out.push(':');
+            }
+            push_hex_u16(out, *s);
+        }
+    };
+    if best_len > 1 {
+        groups(out, &seg[..best]);
+        out.push_str("::");
+        groups(out, &seg[best + best_len..]);
+    } else {
+        groups(out, &seg);
+    }
+}
+
+/// Appends `v` in lowercase hex without leading zeros.
+fn push_hex_u16(out: &mut String, v: u16) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut started = false;
+    for shift in [12, 8, 4, 0] {
+        let d = usize::from((v >> shift) & 0xf);
+        if d != 0 || started || shift == 0 {
+            out.push(char::from(DIGITS[d]));
+            started = true;
+        }
+    }
+}
+
 /// Appends one byte as two lowercase hex digits.
 fn push_hex_byte(out: &mut String, b: u8) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -600,6 +683,68 @@ pub fn read_file<L: LeaseRow>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The journal's number and address writers print exactly what
+    /// `Display` prints (the lease files must not change).
+    #[test]
+    fn numbers_and_addresses_print_as_display_does() {
+        use std::net::{Ipv4Addr, Ipv6Addr};
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut nums = vec![0, 1, 9, 10, 99, 100, u64::from(u32::MAX), u64::MAX];
+        nums.extend((0..200).map(|_| next() >> (next() % 64)));
+        for n in nums {
+            let mut s = String::new();
+            push_u64(&mut s, n);
+            assert_eq!(s, n.to_string());
+        }
+        let mut v6: Vec<Ipv6Addr> = [
+            "::",
+            "::1",
+            "1::",
+            "2001:db8::1",
+            "2001:db8:0:0:1:0:0:1",
+            "2001:0:0:1::1",
+            "fe80::1:0:0:0",
+            "1:0:1:0:1:0:1:0",
+            "::ffff:192.0.2.1",
+            "::192.0.2.1",
+            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+            "0:0:1::",
+            "2001:db8:a:b:c:d:e:f",
+        ]
+        .iter()
+        .map(|t| t.parse().unwrap())
+        .collect();
+        for _ in 0..500 {
+            // Random groups, many of them zero.
+            let mut g = [0u16; 8];
+            for s in &mut g {
+                let r = next();
+                *s = if r % 3 == 0 { (r >> 8) as u16 } else { 0 };
+            }
+            v6.push(Ipv6Addr::from(g));
+        }
+        for a in v6 {
+            let mut s = String::new();
+            push_ipv6(&mut s, a);
+            assert_eq!(s, a.to_string());
+        }
+        for a in [
+            Ipv4Addr::UNSPECIFIED,
+            Ipv4Addr::new(192, 0, 2, 255),
+            Ipv4Addr::BROADCAST,
+        ] {
+            let mut s = String::new();
+            push_ipv4(&mut s, a);
+            assert_eq!(s, a.to_string());
+        }
+    }
 
     #[test]
     fn escape_vectors() {

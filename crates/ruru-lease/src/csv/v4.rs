@@ -5,7 +5,7 @@ use std::net::Ipv4Addr;
 
 use super::{
     check_user_context, parse_flag, parse_hex, parse_num, parse_state, parse_user_context,
-    push_escaped, push_hex, unescape, LeaseRow, Lookup, MAX_HWADDR_LEN,
+    push_escaped, push_hex, push_ipv4, push_u64, unescape, LeaseRow, Lookup, MAX_HWADDR_LEN,
 };
 use crate::{Lease4, LeaseState};
 
@@ -45,25 +45,28 @@ pub fn encode_row(lease: &Lease4) -> String {
 
 /// Appends the row of [`encode_row`] to `out`.
 fn encode_into(lease: &Lease4, out: &mut String) {
-    use std::fmt::Write;
-    // Writing to a String cannot fail.
-    let _ = write!(out, "{},", lease.addr);
+    push_ipv4(out, lease.addr);
+    out.push(',');
     push_hex(out, &lease.hwaddr);
     out.push(',');
     if let Some(id) = &lease.client_id {
         push_hex(out, id);
     }
-    let _ = write!(
-        out,
-        ",{},{},{},{},{},",
-        lease.valid_lifetime,
+    for n in [
+        u64::from(lease.valid_lifetime),
         lease.expire,
-        lease.subnet_id,
-        u8::from(lease.fqdn_fwd),
-        u8::from(lease.fqdn_rev),
-    );
+        u64::from(lease.subnet_id),
+        u64::from(lease.fqdn_fwd),
+        u64::from(lease.fqdn_rev),
+    ] {
+        out.push(',');
+        push_u64(out, n);
+    }
+    out.push(',');
     push_escaped(out, &lease.hostname);
-    let _ = write!(out, ",{},", lease.state.code());
+    out.push(',');
+    push_u64(out, u64::from(lease.state.code()));
+    out.push(',');
     push_escaped(out, &lease.user_context);
 }
 

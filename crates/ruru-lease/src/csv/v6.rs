@@ -27,7 +27,7 @@ use std::net::Ipv6Addr;
 
 use super::{
     check_user_context, parse_flag, parse_hex, parse_num, parse_state, parse_user_context,
-    push_escaped, push_hex, unescape, LeaseRow, Lookup, MAX_HWADDR_LEN,
+    push_escaped, push_hex, push_ipv6, push_u64, unescape, LeaseRow, Lookup, MAX_HWADDR_LEN,
 };
 use crate::{Lease6, LeaseState, LeaseType6};
 
@@ -80,34 +80,40 @@ pub fn encode_row(lease: &Lease6) -> String {
 
 /// Appends the row of [`encode_row`] to `out`.
 fn encode_into(lease: &Lease6, out: &mut String) {
-    use std::fmt::Write;
-    // Writing to a String cannot fail.
-    let _ = write!(out, "{},", lease.address);
+    push_ipv6(out, lease.address);
+    out.push(',');
     push_hex(out, &lease.duid);
-    let _ = write!(
-        out,
-        ",{},{},{},{},{},{},{},{},{},",
-        lease.valid_lifetime,
+    for n in [
+        u64::from(lease.valid_lifetime),
         lease.expire,
-        lease.subnet_id,
-        lease.pref_lifetime,
-        lease.lease_type.code(),
-        lease.iaid,
-        lease.prefix_len,
-        u8::from(lease.fqdn_fwd),
-        u8::from(lease.fqdn_rev),
-    );
+        u64::from(lease.subnet_id),
+        u64::from(lease.pref_lifetime),
+        u64::from(lease.lease_type.code()),
+        u64::from(lease.iaid),
+        u64::from(lease.prefix_len),
+        u64::from(lease.fqdn_fwd),
+        u64::from(lease.fqdn_rev),
+    ] {
+        out.push(',');
+        push_u64(out, n);
+    }
+    out.push(',');
     push_escaped(out, &lease.hostname);
     out.push(',');
     if !lease.hwaddr.is_empty() {
         push_hex(out, &lease.hwaddr);
     }
-    let _ = write!(out, ",{},", lease.state.code());
+    out.push(',');
+    push_u64(out, u64::from(lease.state.code()));
+    out.push(',');
     push_escaped(out, &lease.user_context);
     if lease.hwaddr.is_empty() {
         out.push_str(",,");
     } else {
-        let _ = write!(out, ",{},{}", lease.hwtype, lease.hwaddr_source);
+        out.push(',');
+        push_u64(out, u64::from(lease.hwtype));
+        out.push(',');
+        push_u64(out, u64::from(lease.hwaddr_source));
     }
 }
 
