@@ -162,6 +162,37 @@ fn sarr_with_prefix_delegation_renew_release_and_restart() {
     );
 }
 
+/// A burst of Solicits sent back to back (the worker takes up to 16 per
+/// `recvmmsg` and sends their Advertises in one `sendmmsg`): each client
+/// gets one Advertise, with its own DUID and its own address.
+#[test]
+fn a_burst_of_solicits_is_answered_in_full() {
+    let Some((_g, _srv, relay)) = setup("v6_burst") else {
+        return;
+    };
+    const N: u8 = 40;
+    for n in 1..=N {
+        relay.send(&msg(1, n, None, &[ia_na(1, None)]));
+    }
+    let mut got = std::collections::HashMap::new();
+    while got.len() < usize::from(N) {
+        let Some(m) = relay.recv() else { break };
+        assert_eq!(m.msg_type(), MessageType::Advertise);
+        let client = match m.opts().get(OptionCode::ClientId) {
+            Some(DhcpOption::ClientId(d)) => d.clone(),
+            o => panic!("no client id: {o:?}"),
+        };
+        let addr = addr_of(&m).expect("an address");
+        assert!(got.insert(client, addr).is_none(), "one Advertise per client");
+    }
+    assert_eq!(got.len(), usize::from(N), "every Solicit answered");
+    for n in 1..=N {
+        assert!(got.contains_key(&duid(n)), "client {n}");
+    }
+    let distinct: std::collections::HashSet<_> = got.values().collect();
+    assert_eq!(distinct.len(), usize::from(N));
+}
+
 #[test]
 fn information_request_and_malformed_messages() {
     let Some((_g, mut srv, relay)) = setup("v6_inforeq") else {

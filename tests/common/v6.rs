@@ -71,12 +71,23 @@ impl Relay6 {
     /// Sends a client message wrapped in a Relay-forward; returns the
     /// client message from the Relay-reply, or `None` after the timeout.
     pub fn exchange(&self, client_msg: &[u8]) -> Option<v6::Message> {
+        self.send(client_msg);
+        self.recv()
+    }
+
+    /// Sends a client message wrapped in a Relay-forward.
+    pub fn send(&self, client_msg: &[u8]) {
         let mut fw = vec![12, 0];
         fw.extend_from_slice(&"2001:db8:1::1".parse::<Ipv6Addr>().unwrap().octets());
         fw.extend_from_slice(&"fe80::2".parse::<Ipv6Addr>().unwrap().octets());
         put(&mut fw, 18, b"port-1");
         put(&mut fw, 9, client_msg);
         self.sock.send_to(&fw, self.server).unwrap();
+    }
+
+    /// The client message of the next Relay-reply, or `None` after the
+    /// timeout.
+    pub fn recv(&self) -> Option<v6::Message> {
         let mut buf = [0u8; 4096];
         let (n, _) = self.sock.recv_from(&mut buf).ok()?;
         let b = &buf[..n];

@@ -27,6 +27,11 @@ use tracing::warn;
 use crate::batch::{RxQueue, BATCH};
 use crate::{quiet, NetError, Received, SendTo};
 
+/// Room per datagram in a receive batch: the largest DHCPv4 message ruru
+/// reads (anything longer is truncated, then fails to parse and is
+/// counted).
+const SLOT: usize = 4096;
+
 /// A UDP DHCPv4 socket on one interface.
 #[derive(Debug)]
 pub struct UdpSocket4 {
@@ -41,7 +46,7 @@ pub struct UdpSocket4 {
     routed: Arc<OnceLock<Option<std::net::UdpSocket>>>,
     /// Datagrams received by one `recvmmsg` and not handed out yet: this
     /// handle's own (a clone starts empty), allocated at its first receive.
-    rx: Mutex<Option<Box<RxQueue>>>,
+    rx: Mutex<Option<Box<RxQueue<SocketAddrV4>>>>,
 }
 
 /// Opens a UDP socket bound to `port` on device `iface`, broadcast-capable,
@@ -109,14 +114,14 @@ impl UdpSocket4 {
             .rx
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let q = rx.get_or_insert_with(|| Box::new(RxQueue::new()));
+        let q = rx.get_or_insert_with(|| Box::new(RxQueue::new(SLOT)));
         if !q.pending() && quiet(q.fill(self.sock.as_raw_fd()))?.is_none() {
             return Ok(None);
         }
-        Ok(q.pop(buf).map(|(n, src)| Received {
+        Ok(q.pop(buf).map(|d| Received {
             src_mac: None,
-            payload: 0..n,
-            src,
+            payload: 0..d.len,
+            src: d.src,
             dst: None,
         }))
     }

@@ -6,26 +6,21 @@
 //! its destination address (IPV6_PKTINFO), so the engine can tell a client's
 //! unicast from its multicast (RFC 8415 §16, UseMulticast).
 
-use std::io::{self, IoSliceMut};
+use std::io;
 use std::net::{Ipv6Addr, SocketAddr, SocketAddrV6};
 use std::os::fd::AsRawFd;
+use std::sync::Mutex;
 use std::time::Duration;
 
-use nix::errno::Errno;
-use nix::sys::socket::{recvmsg, setsockopt, sockopt, ControlMessageOwned, MsgFlags, SockaddrIn6};
+use nix::sys::socket::{setsockopt, sockopt};
 use socket2::{Domain, Protocol, Socket, Type};
 use tracing::warn;
 
+use crate::batch::RxQueue;
 use crate::NetError;
 
 /// All_DHCP_Relay_Agents_and_Servers.
 pub const ALL_DHCP_SERVERS: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 1, 2);
-
-/// Room for one IPV6_PKTINFO control message, aligned like `cmsghdr`.
-const CMSG_LEN: usize = nix::sys::socket::cmsg_space::<libc::in6_pktinfo>();
-
-#[repr(C, align(8))]
-struct CmsgBuf([u8; CMSG_LEN]);
 
 /// One received datagram.
 #[derive(Debug, Clone, Copy)]
@@ -36,11 +31,19 @@ pub struct Recv6 {
     pub dst: Option<Ipv6Addr>,
 }
 
+/// Room per datagram in a receive batch: DHCPv6 has no size limit of its
+/// own below UDP's, so a whole datagram fits (the pages of the buffer are
+/// only mapped where datagrams land).
+const SLOT: usize = 65_536;
+
 /// A DHCPv6 socket on one interface.
 #[derive(Debug)]
 pub struct Udp6Socket {
     sock: std::net::UdpSocket,
     pub iface: String,
+    /// Datagrams received by one `recvmmsg` and not handed out yet: this
+    /// handle's own (a clone starts empty), allocated at its first receive.
+    rx: Mutex<Option<Box<RxQueue<SocketAddrV6>>>>,
 }
 
 /// Opens the DHCPv6 socket for `iface` on `port`.
@@ -68,6 +71,7 @@ pub fn open(iface: &str, port: u16, poll: Duration) -> Result<Udp6Socket, NetErr
     Ok(Udp6Socket {
         sock: sock.into(),
         iface: iface.to_string(),
+        rx: Mutex::new(None),
     })
 }
 
@@ -76,41 +80,53 @@ impl Udp6Socket {
         Ok(Udp6Socket {
             sock: self.sock.try_clone()?,
             iface: self.iface.clone(),
+            rx: Mutex::new(None),
         })
     }
 
     /// Receives one datagram: its length, sender and (when the kernel
-    /// says) destination address; `Ok(None)` on timeout.
+    /// says) destination address; `Ok(None)` on timeout. The next of
+    /// those already taken, or (none left) up to
+    /// [`crate::batch::BATCH`] more in one `recvmmsg`.
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<Option<Recv6>> {
-        // On the stack: `nix::cmsg_space!` would allocate a Vec per datagram.
-        let mut cmsg = CmsgBuf([0; CMSG_LEN]);
-        let mut iov = [IoSliceMut::new(buf)];
-        let msg = match recvmsg::<SockaddrIn6>(
-            self.sock.as_raw_fd(),
-            &mut iov,
-            Some(&mut cmsg.0[..]),
-            MsgFlags::empty(),
-        ) {
-            Ok(m) => m,
-            Err(Errno::EAGAIN | Errno::EINTR) => return Ok(None),
-            Err(e) => return Err(io::Error::from(e)),
-        };
-        let Some(src) = msg.address else {
+        let mut rx = self
+            .rx
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let q = rx.get_or_insert_with(|| Box::new(RxQueue::new(SLOT)));
+        if !q.pending() && crate::quiet(q.fill(self.sock.as_raw_fd()))?.is_none() {
             return Ok(None);
-        };
-        let dst = msg.cmsgs().ok().and_then(|mut it| {
-            it.find_map(|c| match c {
-                ControlMessageOwned::Ipv6PacketInfo(pi) => {
-                    Some(Ipv6Addr::from(pi.ipi6_addr.s6_addr))
-                }
-                _ => None,
-            })
-        });
-        Ok(Some(Recv6 {
-            len: msg.bytes,
-            src: SocketAddrV6::new(src.ip(), src.port(), src.flowinfo(), src.scope_id()),
-            dst,
+        }
+        Ok(q.pop(buf).map(|d| Recv6 {
+            len: d.len,
+            src: d.src,
+            dst: d.dst,
         }))
+    }
+
+    /// Whether datagrams already received wait in this handle.
+    pub fn pending(&self) -> bool {
+        self.rx
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .is_some_and(|q| q.pending())
+    }
+
+    /// Sends several replies, up to [`crate::batch::BATCH`] per
+    /// `sendmmsg` (what it did not take one by one); how many failed,
+    /// and the last error.
+    pub fn send_many(&self, msgs: &[(&[u8], SocketAddrV6)]) -> (usize, Option<io::Error>) {
+        let sent = crate::batch::send_many(self.sock.as_raw_fd(), msgs).unwrap_or(0);
+        let mut failed = 0;
+        let mut last = None;
+        for (bytes, to) in msgs.iter().skip(sent) {
+            if let Err(e) = self.send(bytes, *to) {
+                failed += 1;
+                last = Some(e);
+            }
+        }
+        (failed, last)
     }
 
     pub fn send(&self, bytes: &[u8], dest: SocketAddrV6) -> io::Result<()> {

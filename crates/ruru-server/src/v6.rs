@@ -126,9 +126,20 @@ impl Family for V6 {
         match *p {}
     }
     fn send(sock: &Udp6Socket, r: &Reply6) -> std::io::Result<()> {
-        let dest = SocketAddrV6::new(*r.dest.ip(), r.dest.port(), 0, r.dest.scope_id());
-        sock.send(&r.bytes, dest)
+        sock.send(&r.bytes, dest(r))
     }
+    fn pending(sock: &Udp6Socket) -> bool {
+        sock.pending()
+    }
+    fn send_many(sock: &Udp6Socket, rs: &[Reply6]) -> (usize, Option<std::io::Error>) {
+        let msgs: Vec<(&[u8], SocketAddrV6)> = rs.iter().map(|r| (&r.bytes[..], dest(r))).collect();
+        sock.send_many(&msgs)
+    }
+}
+
+/// Where `r` goes (its flow label is not kept).
+fn dest(r: &Reply6) -> SocketAddrV6 {
+    SocketAddrV6::new(*r.dest.ip(), r.dest.port(), 0, r.dest.scope_id())
 }
 
 impl SocketFamily for V6 {
