@@ -183,7 +183,10 @@ fn a_burst_of_solicits_is_answered_in_full() {
             o => panic!("no client id: {o:?}"),
         };
         let addr = addr_of(&m).expect("an address");
-        assert!(got.insert(client, addr).is_none(), "one Advertise per client");
+        assert!(
+            got.insert(client, addr).is_none(),
+            "one Advertise per client"
+        );
     }
     assert_eq!(got.len(), usize::from(N), "every Solicit answered");
     for n in 1..=N {
