@@ -365,8 +365,18 @@ impl HookDispatch for Hooks {
             let lib = &self.libs[c.lib];
             let _serial = lib.serial.as_ref().map(lock);
             trace!(target: ARGS, library = %lib.name, hook = point.name(), args = %fields::Summary(args), "callout arguments");
+            // Kea parks before calling: the library may unpark from its
+            // own thread before the callout returns.
+            if let Some(id) = args.park {
+                self.lot.expect(id, c.lib, point.is_v6());
+            }
             let started = Instant::now();
             let rc = ffi::invoke(c.f, args, c.lib, &lib.handle);
+            if rc != RURU_PARK {
+                if let Some(id) = args.park {
+                    self.lot.forget(id);
+                }
+            }
             let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
             c.stats.calls.fetch_add(1, Relaxed);
             c.stats.nanos.fetch_add(nanos, Relaxed);

@@ -26,6 +26,14 @@ use tracing::{debug, warn};
 pub use ruru_engine::hooks::Finish;
 
 enum Slot {
+    /// A callout that may park is running: its library may already unpark
+    /// from another thread before the callout returns PARK (Kea parks the
+    /// packet before calling the callouts). `early` is that decision.
+    Pending {
+        lib: usize,
+        early: Option<bool>,
+        v6: bool,
+    },
     /// The callout returned PARK; the reply is not held yet. `early` is the
     /// library's decision if it already unparked.
     Reserved {
@@ -44,7 +52,7 @@ impl Slot {
     /// Whether it holds a DHCPv6 reply.
     fn is_v6(&self) -> bool {
         match self {
-            Slot::Reserved { v6, .. } | Slot::Held { v6, .. } => *v6,
+            Slot::Pending { v6, .. } | Slot::Reserved { v6, .. } | Slot::Held { v6, .. } => *v6,
         }
     }
 }
@@ -150,25 +158,48 @@ impl ParkingLot {
         }
     }
 
-    /// Step 1 (in the callout's dispatch): reserves `id` for library `lib`
-    /// (a DHCPv6 reply when `v6`); false when that family's part of the lot
-    /// is full.
-    pub fn reserve(&self, id: u64, lib: usize, v6: bool) -> bool {
-        let mut slots = self.lock();
-        let limit = if v6 { self.limits.v6 } else { self.limits.v4 };
-        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-        if limit != 0 && slots.values().filter(|s| s.is_v6() == v6).count() >= limit {
-            self.stats.refused.fetch_add(1, Relaxed);
-            return false;
-        }
-        slots.insert(
+    /// Step 0 (before a callout that may park runs): library `lib` may
+    /// unpark `id` from now on, even before its callout returns.
+    pub fn expect(&self, id: u64, lib: usize, v6: bool) {
+        self.lock().insert(
             id,
-            Slot::Reserved {
+            Slot::Pending {
                 lib,
                 early: None,
                 v6,
             },
         );
+    }
+
+    /// The callout did not park after all: forgets what [`Self::expect`]
+    /// noted (an unpark it got meanwhile has nothing to act on).
+    pub fn forget(&self, id: u64) {
+        let mut slots = self.lock();
+        if matches!(slots.get(&id), Some(Slot::Pending { .. })) {
+            slots.remove(&id);
+        }
+    }
+
+    /// Step 1 (in the callout's dispatch): reserves `id` for library `lib`
+    /// (a DHCPv6 reply when `v6`), keeping an unpark that came while the
+    /// callout ran; false when that family's part of the lot is full.
+    pub fn reserve(&self, id: u64, lib: usize, v6: bool) -> bool {
+        let mut slots = self.lock();
+        let early = match slots.remove(&id) {
+            Some(Slot::Pending { lib: l, early, .. }) if l == lib => early,
+            _ => None,
+        };
+        let limit = if v6 { self.limits.v6 } else { self.limits.v4 };
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        let parked = slots
+            .values()
+            .filter(|s| s.is_v6() == v6 && !matches!(s, Slot::Pending { .. }))
+            .count();
+        if limit != 0 && parked >= limit {
+            self.stats.refused.fetch_add(1, Relaxed);
+            return false;
+        }
+        slots.insert(id, Slot::Reserved { lib, early, v6 });
         self.stats.parked.fetch_add(1, Relaxed);
         true
     }
@@ -198,7 +229,8 @@ impl ParkingLot {
                 drop(slots);
                 self.run(finish, false);
             }
-            None => {
+            // (Pending: its callout did not park; cannot happen either.)
+            Some(Slot::Pending { .. }) | None => {
                 drop(slots);
                 debug!(target: super::TARGET, id, "parked packet was given up before it was held");
                 self.run(finish, false);
@@ -211,7 +243,9 @@ impl ParkingLot {
     pub fn unpark(&self, lib: usize, id: u64, send: bool) -> bool {
         let mut slots = self.lock();
         match slots.get_mut(&id) {
-            Some(Slot::Reserved { lib: l, early, .. }) if *l == lib && early.is_none() => {
+            Some(Slot::Reserved { lib: l, early, .. } | Slot::Pending { lib: l, early, .. })
+                if *l == lib && early.is_none() =>
+            {
                 *early = Some(send);
                 true
             }
@@ -237,6 +271,7 @@ impl ParkingLot {
                 Slot::Reserved { .. } => {
                     self.stats.dropped.fetch_add(1, Relaxed);
                 }
+                Slot::Pending { .. } => {}
             }
         }
         if n > 0 {
@@ -289,6 +324,33 @@ mod tests {
         l.hold(2, finisher(&tx, 2));
         assert_eq!(rx.recv_timeout(Duration::from_secs(5)), Ok((2, false)));
         assert_eq!(l.len(), 0);
+    }
+
+    /// A library may unpark from its own thread before its callout has
+    /// returned PARK (as it may in Kea, which parks first): the decision
+    /// is kept and applied when the reply is held.
+    #[test]
+    fn unpark_while_the_callout_still_runs() {
+        let l = lot(0);
+        let (tx, rx) = channel();
+        l.expect(7, 0, false);
+        assert!(!l.unpark(1, 7, true), "another library's id");
+        assert!(l.unpark(0, 7, true));
+        assert!(l.reserve(7, 0, false));
+        l.hold(7, finisher(&tx, 7));
+        assert_eq!(rx.recv_timeout(Duration::from_secs(5)), Ok((7, true)));
+        assert_eq!(l.len(), 0);
+        // A callout that did not park leaves nothing behind.
+        l.expect(8, 0, false);
+        l.forget(8);
+        assert_eq!(l.len(), 0);
+        assert!(!l.unpark(0, 8, true));
+        // Pending callouts do not count against the limit.
+        let l = lot(1);
+        l.expect(9, 0, false);
+        assert!(l.reserve(10, 0, false));
+        assert!(!l.reserve(9, 0, false), "the one slot is taken");
+        assert_eq!(l.len(), 1);
     }
 
     #[test]
