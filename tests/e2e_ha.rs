@@ -234,6 +234,80 @@ fn hot_standby(test: &str, kea_primary: bool, kea_standby: bool) {
     assert_eq!(port, primary.dhcp_port(), "the primary serves again");
 }
 
+/// The built-in ping check on a ruru hot-standby pair: an offered address
+/// that answers (every address of 127.77.0.0/24 does: it is loopback's)
+/// is declined by the primary, no OFFER goes out, and the declined lease
+/// reaches the standby, as Kea's HA library sends it at
+/// `lease4_server_decline`.
+#[test]
+fn a_server_declined_lease_reaches_the_partner() {
+    let test = "ha_ping_decline";
+    if !can_bind_67(test) {
+        return;
+    }
+    let relay = relay_addr_for(test);
+    let ha = [free_tcp_port(), free_tcp_port()];
+    let cfg = |me: &'static str| {
+        move |file: &str| {
+            let c = config(relay, "hot-standby", me, ha, file, false, "");
+            let c = c.replace(
+                r#""subnet": "192.0.2.0/24","#,
+                r#""subnet": "127.77.0.0/24","#,
+            );
+            let c = c.replace(
+                r#""pool": "192.0.2.10 - 192.0.2.200""#,
+                r#""pool": "127.77.0.10 - 127.77.0.11""#,
+            );
+            c.replace(
+                r#""hooks-libraries": ["#,
+                r#""hooks-libraries": [
+      { "library": "/usr/lib/x86_64-linux-gnu/kea/hooks/libdhcp_ping_check.so",
+        "parameters": { "enable-ping-check": true, "min-ping-requests": 1, "reply-timeout": 300 } },"#,
+            )
+        }
+    };
+    assert!(cfg("server1")("x").contains("127.77.0.10 - 127.77.0.11"));
+    assert!(cfg("server1")("x").contains("libdhcp_ping_check.so"));
+    let Some(primary) = start(false, cfg("server1"), test) else {
+        return;
+    };
+    let Some(standby) = start(false, cfg("server2"), test) else {
+        return;
+    };
+    assert!(
+        wait_state(ha[0], "hot-standby", 20),
+        "{:?}",
+        ha_state(ha[0])
+    );
+    assert!(
+        wait_state(ha[1], "hot-standby", 20),
+        "{:?}",
+        ha_state(ha[1])
+    );
+    let both = Both {
+        relay: Relay::new(relay, primary.dhcp_port()),
+        ports: [primary.dhcp_port(), standby.dhcp_port()],
+    };
+    let mut c = Client::new(1, relay);
+    let offers = both.send(&c.discover(), Duration::from_millis(1500));
+    assert!(
+        offers.is_empty(),
+        "an address in use was offered: {offers:?}"
+    );
+    let first: Ipv4Addr = "127.77.0.10".parse().unwrap();
+    let declined = |port: u16| lease_on(port, first).is_some_and(|l| l["state"] == json!(1));
+    assert!(
+        wait_until(Duration::from_secs(5), || declined(ha[0])),
+        "not declined on the primary: {:?}",
+        lease_on(ha[0], first)
+    );
+    assert!(
+        wait_until(Duration::from_secs(5), || declined(ha[1])),
+        "the declined lease is not on the standby: {:?}",
+        lease_on(ha[1], first)
+    );
+}
+
 #[test]
 fn hot_standby_ruru_pair() {
     hot_standby("hot_standby_ruru_pair", false, false);

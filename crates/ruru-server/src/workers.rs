@@ -491,9 +491,7 @@ fn probe<F: Family, S: Service<F>>(
         then: Box::new(move |verdict| {
             let r = std::panic::catch_unwind(AssertUnwindSafe(|| match verdict {
                 crate::ping::Verdict::Free => finish_probed::<F>(&snap, &sock, &stats, *p),
-                crate::ping::Verdict::InUse => {
-                    F::probe_in_use(&snap, svc2.store(), &p, crate::now());
-                }
+                crate::ping::Verdict::InUse => decline_in_use::<F, S>(&svc2, &snap, &p),
                 crate::ping::Verdict::Duplicate | crate::ping::Verdict::Stopped => {
                     F::drop_probed(&snap, &p);
                 }
@@ -508,6 +506,30 @@ fn probe<F: Family, S: Service<F>>(
             }
         }),
     });
+}
+
+/// Declines the address of a held OFFER that answered its ping check.
+/// With HA the declined lease goes to the partner, as Kea's HA library
+/// sends it at `lease4_server_decline` (to the first relationship, as
+/// Kea does).
+fn decline_in_use<F: Family, S: Service<F>>(svc: &Arc<S>, snap: &F::Snap, p: &F::Probed) {
+    let ha = svc.ha();
+    let recorder = ha.as_ref().map(|_| crate::ha::Recorder::new(svc.store()));
+    let store: &dyn LeaseStore = match &recorder {
+        Some(r) => r,
+        None => svc.store(),
+    };
+    F::probe_in_use(snap, store, p, crate::now());
+    if let (Some(set), Some(rec)) = (&ha, &recorder) {
+        let changes = rec.take();
+        let sent = changes.is_empty() || set.first().is_some_and(|r| r.replicate(&changes));
+        if !sent {
+            debug!(
+                family = F::NAME,
+                "the server-declined lease did not reach the HA partner"
+            );
+        }
+    }
 }
 
 /// Finishes a held OFFER whose address is free and sends it.
