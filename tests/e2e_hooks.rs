@@ -572,21 +572,21 @@ fn wait_reply(
     None
 }
 
-#[test]
-fn park_at_leases4_committed_holds_the_ack_until_the_library_unparks_it() {
-    let test = "hooks_park4";
+/// A server with the PARKER library loaded with `params`.
+fn with_parker(test: &str, params: &str) -> Option<(Server, Relay)> {
     if !can_bind_67(test) {
-        return;
+        return None;
     }
     let dir = tempfile::tempdir().unwrap();
     let lib = build_lib(dir.path(), "libparker.so", PARKER);
-    let Some((mut srv, relay)) = setup(
-        test,
-        &[hook(
-            &lib,
-            r#"{"delay": 300, "slow": 72, "slow-delay": 2500, "drop": 73}"#,
-        )],
-        dir,
+    setup(test, &[hook(&lib, params)], dir)
+}
+
+#[test]
+fn park_at_leases4_committed_holds_the_ack_until_the_library_unparks_it() {
+    let Some((mut srv, relay)) = with_parker(
+        "hooks_park4",
+        r#"{"delay": 300, "slow": 72, "slow-delay": 2500, "drop": 73}"#,
     ) else {
         return;
     };
@@ -655,19 +655,9 @@ fn park_at_leases4_committed_holds_the_ack_until_the_library_unparks_it() {
 /// as usual.
 #[test]
 fn park_at_lease4_offer_holds_the_offer_until_the_library_unparks_it() {
-    let test = "hooks_park_offer";
-    if !can_bind_67(test) {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let lib = build_lib(dir.path(), "libparker.so", PARKER);
-    let Some((mut srv, relay)) = setup(
-        test,
-        &[hook(
-            &lib,
-            r#"{"delay": 0, "offer-delay": 400, "drop": 73}"#,
-        )],
-        dir,
+    let Some((mut srv, relay)) = with_parker(
+        "hooks_park_offer",
+        r#"{"delay": 0, "offer-delay": 400, "drop": 73}"#,
     ) else {
         return;
     };

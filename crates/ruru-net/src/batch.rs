@@ -100,6 +100,52 @@ pub(crate) struct Datagram<A> {
     pub dst: Option<Ipv6Addr>,
 }
 
+/// A socket handle's receive side: its [`RxQueue`], allocated at the
+/// first receive (a clone of the handle starts with none).
+pub(crate) struct Rx<A: Addr> {
+    slot: usize,
+    queue: std::sync::Mutex<Option<Box<RxQueue<A>>>>,
+}
+
+impl<A: Addr> std::fmt::Debug for Rx<A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rx").field("slot", &self.slot).finish()
+    }
+}
+
+impl<A: Addr> Rx<A> {
+    /// Room for datagrams of up to `slot` bytes.
+    pub(crate) fn new(slot: usize) -> Self {
+        Rx {
+            slot,
+            queue: std::sync::Mutex::new(None),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Box<RxQueue<A>>>> {
+        self.queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The next datagram of `fd` into `buf`: one already taken, or (none
+    /// left) the first of up to [`BATCH`] more; `Ok(None)` on the receive
+    /// timeout.
+    pub(crate) fn recv(&self, fd: RawFd, buf: &mut [u8]) -> io::Result<Option<Datagram<A>>> {
+        let mut q = self.lock();
+        let q = q.get_or_insert_with(|| Box::new(RxQueue::new(self.slot)));
+        if !q.pending() && crate::quiet(q.fill(fd))?.is_none() {
+            return Ok(None);
+        }
+        Ok(q.pop(buf))
+    }
+
+    /// Whether datagrams already received wait here.
+    pub(crate) fn pending(&self) -> bool {
+        self.lock().as_ref().is_some_and(|q| q.pending())
+    }
+}
+
 /// Datagrams received together and not yet handed out.
 pub(crate) struct RxQueue<A: Addr> {
     slot: usize,

@@ -16,7 +16,7 @@ use std::io;
 use std::io::IoSlice;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::os::fd::AsRawFd;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use nix::sys::socket::{sendmsg, ControlMessage, MsgFlags, SockaddrIn};
@@ -24,8 +24,8 @@ use nix::sys::socket::{sendmsg, ControlMessage, MsgFlags, SockaddrIn};
 use socket2::{Domain, Protocol, Socket, Type};
 use tracing::warn;
 
-use crate::batch::{RxQueue, BATCH};
-use crate::{quiet, NetError, Received, SendTo};
+use crate::batch::{Rx, BATCH};
+use crate::{NetError, Received, SendTo};
 
 /// Room per datagram in a receive batch: the largest DHCPv4 message ruru
 /// reads (anything longer is truncated, then fails to parse and is
@@ -46,7 +46,7 @@ pub struct UdpSocket4 {
     routed: Arc<OnceLock<Option<std::net::UdpSocket>>>,
     /// Datagrams received by one `recvmmsg` and not handed out yet: this
     /// handle's own (a clone starts empty), allocated at its first receive.
-    rx: Mutex<Option<Box<RxQueue<SocketAddrV4>>>>,
+    rx: Rx<SocketAddrV4>,
 }
 
 /// Opens a UDP socket bound to `port` on device `iface`, broadcast-capable,
@@ -80,7 +80,7 @@ pub fn open(
         iface: iface.to_string(),
         local,
         routed: Arc::new(OnceLock::new()),
-        rx: Mutex::new(None),
+        rx: Rx::new(SLOT),
     })
 }
 
@@ -103,22 +103,14 @@ impl UdpSocket4 {
             iface: self.iface.clone(),
             local: self.local,
             routed: self.routed.clone(),
-            rx: Mutex::new(None),
+            rx: Rx::new(SLOT),
         })
     }
 
     /// Receives one datagram: the next of those already taken, or (none
     /// left) up to [`crate::batch::BATCH`] more in one `recvmmsg`.
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<Option<Received>> {
-        let mut rx = self
-            .rx
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let q = rx.get_or_insert_with(|| Box::new(RxQueue::new(SLOT)));
-        if !q.pending() && quiet(q.fill(self.sock.as_raw_fd()))?.is_none() {
-            return Ok(None);
-        }
-        Ok(q.pop(buf).map(|d| Received {
+        Ok(self.rx.recv(self.sock.as_raw_fd(), buf)?.map(|d| Received {
             src_mac: None,
             payload: 0..d.len,
             src: d.src,
@@ -128,11 +120,7 @@ impl UdpSocket4 {
 
     /// Whether datagrams already received wait in this handle.
     pub fn pending(&self) -> bool {
-        self.rx
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .as_ref()
-            .is_some_and(|q| q.pending())
+        self.rx.pending()
     }
 
     /// Where a reply goes from this socket (see [`UdpSocket4::send`]).

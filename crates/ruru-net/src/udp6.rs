@@ -9,14 +9,13 @@
 use std::io;
 use std::net::{Ipv6Addr, SocketAddr, SocketAddrV6};
 use std::os::fd::AsRawFd;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use nix::sys::socket::{setsockopt, sockopt};
 use socket2::{Domain, Protocol, Socket, Type};
 use tracing::warn;
 
-use crate::batch::RxQueue;
+use crate::batch::Rx;
 use crate::NetError;
 
 /// All_DHCP_Relay_Agents_and_Servers.
@@ -43,7 +42,7 @@ pub struct Udp6Socket {
     pub iface: String,
     /// Datagrams received by one `recvmmsg` and not handed out yet: this
     /// handle's own (a clone starts empty), allocated at its first receive.
-    rx: Mutex<Option<Box<RxQueue<SocketAddrV6>>>>,
+    rx: Rx<SocketAddrV6>,
 }
 
 /// Opens the DHCPv6 socket for `iface` on `port`.
@@ -71,7 +70,7 @@ pub fn open(iface: &str, port: u16, poll: Duration) -> Result<Udp6Socket, NetErr
     Ok(Udp6Socket {
         sock: sock.into(),
         iface: iface.to_string(),
-        rx: Mutex::new(None),
+        rx: Rx::new(SLOT),
     })
 }
 
@@ -80,7 +79,7 @@ impl Udp6Socket {
         Ok(Udp6Socket {
             sock: self.sock.try_clone()?,
             iface: self.iface.clone(),
-            rx: Mutex::new(None),
+            rx: Rx::new(SLOT),
         })
     }
 
@@ -89,15 +88,7 @@ impl Udp6Socket {
     /// those already taken, or (none left) up to
     /// [`crate::batch::BATCH`] more in one `recvmmsg`.
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<Option<Recv6>> {
-        let mut rx = self
-            .rx
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let q = rx.get_or_insert_with(|| Box::new(RxQueue::new(SLOT)));
-        if !q.pending() && crate::quiet(q.fill(self.sock.as_raw_fd()))?.is_none() {
-            return Ok(None);
-        }
-        Ok(q.pop(buf).map(|d| Recv6 {
+        Ok(self.rx.recv(self.sock.as_raw_fd(), buf)?.map(|d| Recv6 {
             len: d.len,
             src: d.src,
             dst: d.dst,
@@ -106,11 +97,7 @@ impl Udp6Socket {
 
     /// Whether datagrams already received wait in this handle.
     pub fn pending(&self) -> bool {
-        self.rx
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .as_ref()
-            .is_some_and(|q| q.pending())
+        self.rx.pending()
     }
 
     /// Sends several replies, up to [`crate::batch::BATCH`] per
