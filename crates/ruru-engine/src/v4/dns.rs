@@ -1,5 +1,6 @@
-//! The DHCPv4 engine's side of dynamic DNS: the `ddns-*` parameters in
-//! force for a lease, and the name-change requests it makes (Kea's
+//! The DHCPv4 engine's side of dynamic DNS: the client's name for a lease
+//! (with `ddns4_update`), the `ddns-*` parameters in force for a lease, and
+//! the name-change requests it makes (Kea's
 //! `queueNCR`) through the server's updater ([`crate::DdnsSink`]).
 
 use std::net::Ipv4Addr;
@@ -7,9 +8,29 @@ use std::net::Ipv4Addr;
 use ruru_config::Subnet4;
 use ruru_lease::Lease4;
 
-use super::Engine4;
+use super::{names, Ctx, Engine4};
+use crate::hooks::{HookArgs, HookPoint};
 
 impl Engine4 {
+    /// The client's name for a lease of `addr` (see `names`).
+    pub(super) fn name(&self, ctx: &Ctx<'_>, addr: Ipv4Addr) -> names::Name4 {
+        let reserved = ctx.host.as_deref().and_then(|h| h.hostname.as_deref());
+        let mut name = names::decide(ctx.q, reserved, Self::ddns_params(ctx.subnet, addr), addr);
+        if let Some(h) = self.hooks_at(HookPoint::Ddns4Update) {
+            let mut pcm = ctx.pc.borrow_mut();
+            let mut a = HookArgs::new(HookPoint::Ddns4Update, &mut pcm);
+            a.query = Some(ctx.q);
+            a.subnet_id = Some(ctx.subnet.id);
+            let (hostname, fwd, rev) =
+                crate::ddns::update_hook(h, a, &name.hostname, name.fwd, name.rev);
+            (name.fwd, name.rev) = (fwd, rev);
+            if hostname != name.hostname {
+                names::rename(&mut name, &hostname);
+            }
+        }
+        name
+    }
+
     /// The `ddns-*` parameters for a lease of `addr` in `s`: its pool's.
     pub(super) fn ddns_params(s: &Subnet4, addr: Ipv4Addr) -> &ruru_config::DdnsParams {
         s.pool_of(addr).map_or(&s.ddns, |p| &p.ddns)

@@ -676,33 +676,6 @@ impl Engine4 {
         Ok(Some(d))
     }
 
-    /// Runs `lease4_offer` (Kea 2.6) on the OFFER `d` of `lease`, held
-    /// `hold` seconds (`offer-lifetime`; 0: not stored). On PARK the
-    /// exchange's parking id is set: the OFFER waits for the library.
-    fn offer_hook(&self, ctx: &Ctx<'_>, d: &mut Draft, lease: &mut Lease4, hold: u32) -> NextStep {
-        let Some(h) = self.hooks_at(HookPoint::Lease4Offer) else {
-            return NextStep::Continue;
-        };
-        let id = next_park_id();
-        let step = {
-            let classes = ctx.classes.borrow();
-            let mut pcm = ctx.pc.borrow_mut();
-            let mut a = HookArgs::new(HookPoint::Lease4Offer, &mut pcm);
-            a.query = Some(ctx.q);
-            a.subnet_id = Some(ctx.subnet.id);
-            a.classes = Some(&classes);
-            a.response = Some(d);
-            a.lease = Some(lease);
-            a.offer_lifetime = Some(hold);
-            a.park = Some(id);
-            h.call(&mut a)
-        };
-        if step == NextStep::Park {
-            ctx.fam.park.set(Some(id));
-        }
-        step
-    }
-
     /// Statistics for lease `addr` just written over `old` (none: a new
     /// lease) for the client `key`.
     fn count_assignment(
@@ -748,25 +721,6 @@ impl Engine4 {
         }
         s.cache
             .reusable_at(now, old.expire, old.valid_lifetime, new.valid_lifetime)
-    }
-
-    /// The client's name for a lease of `addr` (see `names`).
-    fn name(&self, ctx: &Ctx<'_>, addr: Ipv4Addr) -> names::Name4 {
-        let reserved = ctx.host.as_deref().and_then(|h| h.hostname.as_deref());
-        let mut name = names::decide(ctx.q, reserved, Self::ddns_params(ctx.subnet, addr), addr);
-        if let Some(h) = self.hooks_at(HookPoint::Ddns4Update) {
-            let mut pcm = ctx.pc.borrow_mut();
-            let mut a = HookArgs::new(HookPoint::Ddns4Update, &mut pcm);
-            a.query = Some(ctx.q);
-            a.subnet_id = Some(ctx.subnet.id);
-            let (hostname, fwd, rev) =
-                crate::ddns::update_hook(h, a, &name.hostname, name.fwd, name.rev);
-            (name.fwd, name.rev) = (fwd, rev);
-            if hostname != name.hostname {
-                names::rename(&mut name, &hostname);
-            }
-        }
-        name
     }
 
     /// The lease this client would get for `addr`, with its `name`.

@@ -1,13 +1,15 @@
-//! Kea 2.6's `offer-lifetime` (DHCPv4): when above 0, an OFFER stores a
-//! lease of that many seconds, holding its address for the client until
-//! its REQUEST (Kea's ARM, "Temporary Allocation on DHCPDISCOVER").
+//! Kea 2.6's OFFER features (DHCPv4): `offer-lifetime` (when above 0, an
+//! OFFER stores a lease of that many seconds, holding its address for the
+//! client until its REQUEST: Kea's ARM, "Temporary Allocation on
+//! DHCPDISCOVER") and the `lease4_offer` hook point.
 
 use std::net::Ipv4Addr;
 
 use ruru_lease::{Lease4, LeaseError, LeaseState, LeaseStore};
 use tracing::debug;
 
-use super::{names, Ctx, Drop4, Engine4};
+use super::{names, Ctx, Draft, Drop4, Engine4};
+use crate::hooks::{next_park_id, HookArgs, HookPoint, NextStep};
 
 impl Engine4 {
     /// Kea 2.6's `offer-lifetime` for this client: the first of its
@@ -74,5 +76,38 @@ impl Engine4 {
                 Err(Drop4::StoreFailed)
             }
         }
+    }
+
+    /// Runs `lease4_offer` (Kea 2.6) on the OFFER `d` of `lease`, held
+    /// `hold` seconds (`offer-lifetime`; 0: not stored). On PARK the
+    /// exchange's parking id is set: the OFFER waits for the library.
+    pub(super) fn offer_hook(
+        &self,
+        ctx: &Ctx<'_>,
+        d: &mut Draft,
+        lease: &mut Lease4,
+        hold: u32,
+    ) -> NextStep {
+        let Some(h) = self.hooks_at(HookPoint::Lease4Offer) else {
+            return NextStep::Continue;
+        };
+        let id = next_park_id();
+        let step = {
+            let classes = ctx.classes.borrow();
+            let mut pcm = ctx.pc.borrow_mut();
+            let mut a = HookArgs::new(HookPoint::Lease4Offer, &mut pcm);
+            a.query = Some(ctx.q);
+            a.subnet_id = Some(ctx.subnet.id);
+            a.classes = Some(&classes);
+            a.response = Some(d);
+            a.lease = Some(lease);
+            a.offer_lifetime = Some(hold);
+            a.park = Some(id);
+            h.call(&mut a)
+        };
+        if step == NextStep::Park {
+            ctx.fam.park.set(Some(id));
+        }
+        step
     }
 }
