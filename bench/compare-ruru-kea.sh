@@ -40,17 +40,19 @@ for scenario in "$@"; do
         config="configs/ruru$fam-$scenario.json"
     fi
     cmd="$ruru serve -c {config}"
+    # The SQL scenarios: ruru on Kea 2.2's schema (`--schema 2.2`), the one
+    # the Kea 2.2 it is compared with runs on.
     case "$scenario" in
     *pgsql*)
         pgport=${PGPORT:-54329}
-        cmd="sh -c 'psql -X -q -h 127.0.0.1 -p $pgport -U postgres -c \"CREATE DATABASE ruru OWNER kea\" >/dev/null 2>&1; $ruru db init -c {config} >/dev/null 2>&1; exec $ruru serve -c {config}'"
+        cmd="sh -c 'psql -X -q -h 127.0.0.1 -p $pgport -U postgres -c \"CREATE DATABASE ruru OWNER kea\" >/dev/null 2>&1; $ruru db init -c {config} --schema 2.2 >/dev/null 2>&1; exec $ruru serve -c {config}'"
         ;;
     *mysql*)
         # kbench.py's throw-away MariaDB (127.0.0.1:MYSQL_PORT inside
         # kbench-srv) already has an empty database "ruru" for user kea;
         # create it if not.
         myport=${MYSQL_PORT:-33069}
-        cmd="sh -c 'mariadb --no-defaults -h 127.0.0.1 -P $myport -u kea -pkea -e \"CREATE DATABASE IF NOT EXISTS ruru\" >/dev/null 2>&1; $ruru db init -c {config} >/dev/null 2>&1; exec $ruru serve -c {config}'"
+        cmd="sh -c 'mariadb --no-defaults -h 127.0.0.1 -P $myport -u kea -pkea -e \"CREATE DATABASE IF NOT EXISTS ruru\" >/dev/null 2>&1; $ruru db init -c {config} --schema 2.2 >/dev/null 2>&1; exec $ruru serve -c {config}'"
         ;;
     esac
     SERVER_NAME=ruru SERVER_VERSION="$version" SERVER_FAMILY="$fam" \

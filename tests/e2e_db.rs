@@ -99,7 +99,7 @@ fn dora_stores_before_ack(kind: Kind, test: &str) {
     assert_eq!(ruru_db("version", &cfg), (true, "none\n".to_string()));
     let (ok, text) = ruru_db("init", &cfg);
     assert!(ok, "{text}");
-    assert_eq!(ruru_db("version", &cfg), (true, kind.kea_version()));
+    assert_eq!(ruru_db("version", &cfg), (true, kind.newest_version()));
     let (ok, text) = ruru_db("upgrade", &cfg);
     assert!(ok, "{text}");
 
@@ -335,6 +335,66 @@ fn kea_admin_database(kind: Kind, test: &str) {
     drop(srv);
 }
 
+/// `ruru db init|upgrade --schema`: the schema of the Kea release named
+/// (the one the fleet's Kea servers run), upgraded release by release with
+/// Kea's scripts, never downgraded; a release ruru does not know, or
+/// `--schema` with another action, is refused with a clear error. Then
+/// the server runs on what the upgrades made.
+fn schema_releases(kind: Kind, test: &str) {
+    if !can_bind_67(test) {
+        return;
+    }
+    let Some(db) = Db::new(kind, test) else {
+        return;
+    };
+    let ra = relay_addr_for(test);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("ruru.json");
+    std::fs::write(&cfg, db.config(&[ra])).unwrap();
+    let (ok, text) = ruru_db_args(&["init", "--schema", "2.8"], &cfg);
+    assert!(!ok && text.contains("2.2, 2.4, 2.6 and 3.0"), "{text}");
+    let (ok, text) = ruru_db_args(&["version", "--schema", "2.2"], &cfg);
+    assert!(
+        !ok && text.contains("--schema is for init and upgrade"),
+        "{text}"
+    );
+    assert_eq!(ruru_db("version", &cfg), (true, "none\n".to_string()));
+
+    let (ok, text) = ruru_db_args(&["init", "--schema", "2.2"], &cfg);
+    assert!(ok && text.contains("Kea 2.2's"), "{text}");
+    assert_eq!(ruru_db("version", &cfg), (true, kind.kea_version()));
+    // init leaves a schema alone, and says so.
+    let (ok, text) = ruru_db_args(&["init", "--schema", "3.0"], &cfg);
+    assert!(ok && text.contains("left as it was"), "{text}");
+    assert_eq!(ruru_db("version", &cfg), (true, kind.kea_version()));
+
+    let (ok, text) = ruru_db_args(&["upgrade", "--schema", "2.6"], &cfg);
+    assert!(ok && text.contains("Kea 2.6's 22.2"), "{text}");
+    assert_eq!(ruru_db("version", &cfg), (true, "22.2\n".to_string()));
+    let (ok, text) = ruru_db_args(&["upgrade", "--schema", "2.4"], &cfg);
+    assert!(!ok && text.contains("never downgraded"), "{text}");
+    assert_eq!(ruru_db("version", &cfg), (true, "22.2\n".to_string()));
+    let (ok, text) = ruru_db("upgrade", &cfg);
+    assert!(ok && text.contains("Kea 3.0's"), "{text}");
+    assert_eq!(ruru_db("version", &cfg), (true, kind.newest_version()));
+
+    let srv = Server::start_in(dir, &db.config(&[ra]));
+    let relay = Relay::new(ra, srv.port);
+    let mut c = Client::new(1, relay.addr);
+    let a = try_dora(&mut c, &relay).expect("an address on Kea 3.0's schema");
+    assert_eq!(db.store().get4(a).map(|l| l.hwaddr), Some(c.mac.to_vec()));
+}
+
+#[test]
+fn pg_schema_releases() {
+    schema_releases(Kind::Pg, "pg_schema_releases");
+}
+
+#[test]
+fn mysql_schema_releases() {
+    schema_releases(Kind::My, "mysql_schema_releases");
+}
+
 #[test]
 fn pg_kea_admin_database() {
     kea_admin_database(Kind::Pg, "pg_kea_admin");
@@ -434,22 +494,38 @@ fn live_reservation(kind: Kind, test: &str) {
     let ra = relay_addr_for(test);
     let config = db.config_with_hosts(&[ra], "192.0.2.100 - 192.0.2.103");
     let (dir, cfg) = init_dir(&config);
-    assert_eq!(ruru_db("version", &cfg), (true, kind.kea_version()));
-    // An older Kea schema is refused, with Kea's upgrade tool named (ruru
-    // never changes a schema unless told to).
-    kind.exec(&db.opts, "UPDATE schema_version SET version = version - 1")
+    assert_eq!(ruru_db("version", &cfg), (true, kind.newest_version()));
+    // A schema older than Kea 2.2's is refused, with Kea's upgrade tool
+    // named (ruru never changes a schema unless told to); one between two
+    // releases' (a development Kea's) names `ruru db upgrade`, which can
+    // take it to a release's.
+    let refusal = || {
+        let out = Command::new(BIN)
+            .args(["serve", "-p", "1", "-c"])
+            .arg(&cfg)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let newest = kind.newest();
+    kind.exec(&db.opts, "UPDATE schema_version SET version = 12")
         .unwrap();
-    let out = Command::new(BIN)
-        .args(["serve", "-p", "1", "-c"])
-        .arg(&cfg)
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
+    let err = refusal();
     assert!(err.contains("kea-admin db-upgrade"), "{err}");
     assert!(!err.contains("ruru db upgrade"), "{err}");
-    kind.exec(&db.opts, "UPDATE schema_version SET version = version + 1")
+    kind.exec(&db.opts, "UPDATE schema_version SET version = 15")
         .unwrap();
+    let err = refusal();
+    assert!(
+        err.contains(&format!("ruru db upgrade -c {} --schema", cfg.display())),
+        "{err}"
+    );
+    kind.exec(
+        &db.opts,
+        &format!("UPDATE schema_version SET version = {}", newest.0),
+    )
+    .unwrap();
 
     let srv = Server::start_in(dir, &config);
     let relay = Relay::new(ra, srv.port);
@@ -772,9 +848,15 @@ impl Db {
             .map(|a| (*a, 128, 0))
             .chain(prefixes.iter().map(|(p, l)| (*p, *l, 2)));
         for (a, len, t) in rows {
+            // Kea 3.0's schema (what `ruru db init` made): MySQL keeps the
+            // address as BINARY(16), PostgreSQL as INET (which takes text).
+            let a = match self.kind {
+                Kind::Pg => format!("'{a}'"),
+                Kind::My => format!("INET6_ATON('{a}')"),
+            };
             let sql = format!(
                 "INSERT INTO ipv6_reservations (address, prefix_len, type, host_id) \
-                 SELECT '{a}', {len}, {t}, host_id FROM hosts \
+                 SELECT {a}, {len}, {t}, host_id FROM hosts \
                  WHERE dhcp6_subnet_id = 1 AND dhcp_identifier_type = 1 AND dhcp_identifier = {id}"
             );
             self.kind.exec(&self.opts, &sql).unwrap();
@@ -804,7 +886,7 @@ fn live_reservation6(kind: Kind, test: &str) {
     };
     let config = db.config6_with_hosts();
     let (dir, cfg) = init_dir(&config);
-    assert_eq!(ruru_db("version", &cfg), (true, kind.kea_version()));
+    assert_eq!(ruru_db("version", &cfg), (true, kind.newest_version()));
     let srv = Server::start_in(dir, &config);
     let relay = Relay6 {
         sock,
@@ -1148,7 +1230,7 @@ fn v6_on_sql(kind: Kind, test: &str) {
     assert_eq!(ruru_db("version", &cfg), (true, "none\n".to_string()));
     let (ok, text) = ruru_db("init", &cfg);
     assert!(ok, "{text}");
-    assert_eq!(ruru_db("version", &cfg), (true, kind.kea_version()));
+    assert_eq!(ruru_db("version", &cfg), (true, kind.newest_version()));
 
     let mut srv = Server::start_in(dir, &db.config6());
     let relay = Relay6 {
@@ -2014,7 +2096,7 @@ fn pg_tls() {
     let ca = pki.path().join("ca.pem");
     let opts = pg.opts("ruru");
     assert_eq!(
-        PgStore::init(&opts).unwrap(),
+        PgStore::init(&opts, ruru_lease_sql::KeaRelease::V2_2).unwrap(),
         ruru_lease::SchemaState::Version(ruru_lease_sql::KEA_PG.0, ruru_lease_sql::KEA_PG.1)
     );
     tls_store_works(&|| Box::new(PgStore::open(&opts).unwrap()), &|| {
@@ -2264,7 +2346,7 @@ fn mysql_tls() {
     };
     let opts = my.opts("ruru", pki.path());
     assert_eq!(
-        MySqlStore::init(&opts).unwrap(),
+        MySqlStore::init(&opts, ruru_lease_sql::KeaRelease::V2_2).unwrap(),
         ruru_lease::SchemaState::Version(ruru_lease_sql::KEA_MYSQL.0, ruru_lease_sql::KEA_MYSQL.1)
     );
     tls_store_works(&|| Box::new(MySqlStore::open(&opts).unwrap()), &|| {

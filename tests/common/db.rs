@@ -28,6 +28,16 @@ impl Kind {
         };
         format!("{v}.{m}\n")
     }
+    /// What `ruru db version` prints after `ruru db init` or `upgrade`:
+    /// Kea 3.0's schema of this backend.
+    pub fn newest_version(self) -> String {
+        let (v, m) = self.newest();
+        format!("{v}.{m}\n")
+    }
+    /// Kea 3.0's schema version of this backend.
+    pub fn newest(self) -> (u32, u32) {
+        ruru_lease_sql::KeaRelease::NEWEST.schema(matches!(self, Kind::My))
+    }
     pub fn type_name(self) -> &'static str {
         match self {
             Kind::Pg => "postgresql",

@@ -6,7 +6,9 @@
 //!
 //! # Versions
 //! Kea 2.2's `kea-admin db-init` makes schema 13.0 on PostgreSQL and 14.0 on
-//! MySQL/MariaDB ([`KEA_PG`], [`KEA_MYSQL`]): what `ruru db init` creates.
+//! MySQL/MariaDB ([`KEA_PG`], [`KEA_MYSQL`]): the oldest ruru opens, and where
+//! `ruru db init` starts (Kea's upgrade scripts take it on to the release asked
+//! for, Kea 3.0's by default: module `upgrade`).
 //! ruru opens the schemas of Kea 2.2, 2.4, 2.6 and 3.0 as it finds them
 //! ([`PG_VERSIONS`], [`MYSQL_VERSIONS`]); what differs between them for
 //! ruru's statements is the [`Shape`] ([`shape`]): from Kea 2.4 on,
@@ -14,7 +16,8 @@
 //! later versions added (`pool_id`, `relay_id`, ...) have defaults that
 //! ruru's inserts leave to the database; the lease states Kea 3.0 added
 //! (3 released, 4 registered) are read as reclaimed and as in use.
-//! ruru never changes a schema unless told to (`ruru db init`).
+//! ruru never changes a schema unless told to (`ruru db init`, `ruru db
+//! upgrade`, which run Kea's own scripts: module `upgrade`).
 //!
 //! # ruru's former schema
 //! Before it used Kea's, ruru had a schema of its own (its versions 1.0 to
@@ -94,9 +97,24 @@ pub(crate) fn classify(version: Option<(u32, u32)>, has_lease_state: bool) -> Sc
 /// `config` is the configuration file the `ruru db` commands need.
 pub fn advice(found: SchemaState, expected: (u32, u32), config: &str) -> String {
     let (ev, em) = expected;
+    // The dialect, from the versions it is told of (MySQL's are 14.0 and 30.0).
+    let mysql = [MYSQL_VERSIONS[0], MYSQL_VERSIONS[MYSQL_VERSIONS.len() - 1]].contains(&expected);
+    let newest = crate::upgrade::KeaRelease::NEWEST;
     match found {
-        SchemaState::Missing => {
-            format!("the database has no schema: run `ruru db init -c {config}` (or Kea's `kea-admin db-init`)")
+        SchemaState::Missing => format!(
+            "the database has no schema: run `ruru db init -c {config}` (Kea {newest}'s \
+             schema; add `--schema 2.2` (or 2.4, 2.6) for a fleet whose Kea servers run that \
+             release), or Kea's `kea-admin db-init`"
+        ),
+        SchemaState::Version(v, m)
+            if crate::upgrade::path(mysql, (v, m), newest.schema(mysql)).is_ok() =>
+        {
+            format!(
+                "the database holds Kea's schema {v}.{m}, not one that a released Kea makes \
+                 (ruru opens the schemas of Kea 2.2, 2.4, 2.6 and 3.0): upgrade it with \
+                 `ruru db upgrade -c {config} --schema RELEASE`, naming the Kea release your \
+                 fleet runs (or that release's `kea-admin db-upgrade`)"
+            )
         }
         SchemaState::Version(v, m) if (v, m) < expected => format!(
             "the database holds Kea's schema {v}.{m}, older than the {ev}.{em} of Kea 2.2, the \
@@ -106,13 +124,14 @@ pub fn advice(found: SchemaState, expected: (u32, u32), config: &str) -> String 
         SchemaState::Version(v, m) => format!(
             "the database holds Kea's schema {v}.{m}, which this ruru does not know (it opens \
              the schemas of Kea 2.2, 2.4, 2.6 and 3.0, the newest {ev}.{em}); ruru never \
-             changes a schema it does not know: upgrade it with the `kea-admin db-upgrade` of a \
-             released Kea 2.4, 2.6 or 3.0, or use a database made by `ruru db init`"
+             changes a schema it does not know: use a database made by `ruru db init`, or \
+             the ruru release that knows this schema"
         ),
         SchemaState::Ruru(v, m) => format!(
             "the database holds ruru's former schema {v}.{m}, not Kea's schema {ev}.{em} that \
              ruru now uses: run `ruru db upgrade -c {config}` to move its leases and \
-             reservations into Kea's schema (the former tables are kept aside)"
+             reservations into Kea's schema (the former tables are kept aside; add `--schema \
+             2.2` (or 2.4, 2.6) for a fleet whose Kea servers run that release)"
         ),
     }
 }
@@ -209,5 +228,12 @@ mod tests {
         assert!(former.contains("ruru db upgrade -c k.json"));
         assert!(advice(SchemaState::Version(31, 0), (29, 0), "k.json").contains("does not know"));
         assert!(!advice(SchemaState::Version(12, 0), KEA_PG, "k.json").contains("ruru db upgrade"));
+        // A development schema on Kea's chain: ruru's upgrade takes it to a release's.
+        let dev = advice(SchemaState::Version(15, 0), (29, 0), "k.json");
+        assert!(dev.contains("ruru db upgrade -c k.json --schema"), "{dev}");
+        // MySQL has no 29.0 -> 30.0 gap; PostgreSQL has no 30.0.
+        assert!(advice(SchemaState::Version(30, 0), (29, 0), "k.json").contains("does not know"));
+        let missing = advice(SchemaState::Missing, KEA_MYSQL, "k.json");
+        assert!(missing.contains("ruru db init -c k.json") && missing.contains("--schema 2.2"));
     }
 }

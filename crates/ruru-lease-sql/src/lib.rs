@@ -11,6 +11,8 @@
 //!   synchronous store traits to the async clients.
 //! - `kea`: Kea's schema, which is ruru's: the versions opened, Kea's
 //!   create scripts, and what to do about another schema.
+//! - `upgrade`: Kea's upgrade scripts between its schema versions
+//!   (`ruru db init --schema`, `ruru db upgrade`), [`KeaRelease`].
 //! - `former`: moving a database of ruru's former schema (1.x) into Kea's
 //!   (`ruru db upgrade`).
 //! - `batch`: group commit: one-lease writes queued and committed together
@@ -34,9 +36,11 @@ pub mod kea;
 pub mod mysql;
 pub mod postgres;
 pub mod sql;
+pub mod upgrade;
 
 pub use batch::GroupCommits;
 pub use kea::{KEA_MYSQL, KEA_PG};
 pub use mysql::MySqlStore;
 pub use postgres::PgStore;
 pub use sql::{DbEvent, DbOptions, DbRole, SchemaState, SCHEMA_VERSION};
+pub use upgrade::KeaRelease;

@@ -61,6 +61,7 @@ use crate::kea;
 use crate::sql::{
     self, tls, Bridge, Col, DbOptions, DbRole, Dialect, Health, SchemaState, SqlRow, Q,
 };
+use crate::upgrade::{self, KeaRelease};
 use crate::{Lease4, Lease6, LeaseError, LeaseType6};
 
 mod local;
@@ -477,22 +478,66 @@ async fn schema_state(conn: &mut Conn) -> Result<SchemaState, LeaseError> {
     ))
 }
 
-/// `ruru db init` (`create`): Kea 2.2's schema in a database without one,
-/// any schema left alone; `ruru db upgrade`: Kea 2.2's schema accepted as
-/// it is, ruru's former schema moved into it ([`move_former`]), any other
-/// refused, saying what to do.
-async fn migrate_on(conn: &mut Conn, create: bool) -> Result<SchemaState, LeaseError> {
+/// `ruru db init` (`create`): the schema of `target` in a database
+/// without one (Kea 2.2's, then Kea's upgrade scripts), any schema left
+/// alone; `ruru db upgrade`: Kea's schema upgraded to `target`'s
+/// ([`upgrade_to`]), ruru's former schema moved into Kea's
+/// ([`move_former`]) and upgraded, the rest refused, saying what to do.
+async fn migrate_on(
+    conn: &mut Conn,
+    create: bool,
+    target: KeaRelease,
+) -> Result<SchemaState, LeaseError> {
     match schema_state(conn).await? {
         SchemaState::Missing if create => {
             for s in kea::mysql_statements(kea::CREATE_MYSQL) {
                 conn.query_drop(s).await.map_err(db_err)?;
             }
-            schema_state(conn).await
+            upgrade_to(conn, kea::KEA_MYSQL, target).await
         }
         found if create => Ok(found),
-        SchemaState::Ruru(v, m) => move_former(conn, (v, m)).await,
+        SchemaState::Ruru(v, m) => {
+            move_former(conn, (v, m)).await?;
+            upgrade_to(conn, kea::KEA_MYSQL, target).await
+        }
+        SchemaState::Version(v, m) => upgrade_to(conn, (v, m), target).await,
         found => kea::accept(found, kea::MYSQL_VERSIONS).map(|_| found),
     }
+}
+
+/// Runs Kea's upgrade scripts from schema `found` to `target`'s, statement
+/// by statement as the `mysql` client does. MySQL's DDL is not
+/// transactional: a failed statement stops the upgrade where it is (as
+/// `kea-admin db-upgrade` would), and the error names the script and the
+/// statement.
+async fn upgrade_to(
+    conn: &mut Conn,
+    found: (u32, u32),
+    target: KeaRelease,
+) -> Result<SchemaState, LeaseError> {
+    let steps = upgrade::path(true, found, target.schema(true)).map_err(|e| {
+        LeaseError::Database(format!("cannot upgrade to Kea {target}'s schema: {e}"))
+    })?;
+    for step in steps {
+        for (n, s) in kea::mysql_statements(&step.sql()).into_iter().enumerate() {
+            if let Err(e) = conn.query_drop(&s).await {
+                let first = s.lines().next().unwrap_or("");
+                return Err(LeaseError::Database(format!(
+                    "Kea's upgrade script {} ({}.{} to {}.{}) failed at its statement {} \
+                     (`{first}`): {}; MySQL's DDL is not transactional, so the schema is part \
+                     way between the two versions: restore the database from its backup",
+                    step.name,
+                    step.from.0,
+                    step.from.1,
+                    step.to.0,
+                    step.to.1,
+                    n + 1,
+                    db_err(e)
+                )));
+            }
+        }
+    }
+    schema_state(conn).await
 }
 
 /// `ruru db upgrade` of ruru's former schema `version` ([`former`]). MySQL's
@@ -642,7 +687,7 @@ async fn undo_former(conn: &mut Conn, rename_back: &str) -> Result<(), LeaseErro
 }
 
 /// [`migrate_on`] under a named lock, so that two `ruru db` runs do not race.
-fn migrate(opts: &DbOptions, create: bool) -> Result<SchemaState, LeaseError> {
+fn migrate(opts: &DbOptions, create: bool, target: KeaRelease) -> Result<SchemaState, LeaseError> {
     let bridge = Bridge::new("ruru-mysql")?;
     let opts = opts.clone();
     bridge.run(async move {
@@ -650,7 +695,7 @@ fn migrate(opts: &DbOptions, create: bool) -> Result<SchemaState, LeaseError> {
         conn.query_drop("SELECT GET_LOCK('ruru_schema', 60)")
             .await
             .map_err(db_err)?;
-        let r = migrate_on(&mut conn, create).await;
+        let r = migrate_on(&mut conn, create, target).await;
         let _ = conn.query_drop("SELECT RELEASE_LOCK('ruru_schema')").await;
         r
     })
@@ -702,17 +747,21 @@ impl MySqlStore {
         bridge.run(async move { schema_state(&mut connect_one(&opts).await?).await })
     }
 
-    /// Creates Kea 2.2's schema if the database has none (`ruru db init`);
-    /// otherwise leaves it as it is. Returns the schema now there.
-    pub fn init(opts: &DbOptions) -> Result<SchemaState, LeaseError> {
-        migrate(opts, true)
+    /// Creates the schema of Kea release `target` if the database has none
+    /// (`ruru db init`): Kea 2.2's create script, then Kea's upgrade
+    /// scripts to `target`'s version ([`upgrade::path`]); otherwise leaves
+    /// it as it is. Returns the schema now there.
+    pub fn init(opts: &DbOptions, target: KeaRelease) -> Result<SchemaState, LeaseError> {
+        migrate(opts, true, target)
     }
 
-    /// `ruru db upgrade`: accepts Kea 2.2's schema as it is, moves ruru's
-    /// former schema (1.x) into it, every row kept (module `former`); any
-    /// other is refused ([`LeaseError::Schema`], see [`kea::advice`]).
-    pub fn upgrade(opts: &DbOptions) -> Result<SchemaState, LeaseError> {
-        migrate(opts, false)
+    /// `ruru db upgrade`: Kea's schema upgraded to `target`'s with Kea's
+    /// upgrade scripts, as `kea-admin db-upgrade` does; ruru's former
+    /// schema (1.x) moved into Kea 2.2's, every row kept (module
+    /// `former`), then upgraded the same way; no schema, or one that
+    /// cannot be upgraded to `target`, refused, saying why.
+    pub fn upgrade(opts: &DbOptions, target: KeaRelease) -> Result<SchemaState, LeaseError> {
+        migrate(opts, false, target)
     }
 
     /// Runs one SQL statement on database `opts.name` (none when empty),

@@ -65,6 +65,7 @@ use crate::kea;
 use crate::sql::{
     self, tls, Bridge, Col, DbOptions, DbRole, Dialect, Health, SchemaState, SqlRow, Q,
 };
+use crate::upgrade::{self, KeaRelease};
 use crate::{Lease4, Lease6, LeaseError, LeaseType6};
 
 mod local;
@@ -651,17 +652,21 @@ impl PgStore {
         bridge.run(async move { schema_state(&connect_client(&config).await?).await })
     }
 
-    /// Creates Kea 2.2's schema if the database has none (`ruru db init`);
-    /// otherwise leaves it as it is. Returns the schema now there.
-    pub fn init(opts: &DbOptions) -> Result<SchemaState, LeaseError> {
-        migrate(opts, true)
+    /// Creates the schema of Kea release `target` if the database has none
+    /// (`ruru db init`): Kea 2.2's create script, then Kea's upgrade
+    /// scripts to `target`'s version ([`upgrade::path`]); otherwise leaves
+    /// it as it is. Returns the schema now there.
+    pub fn init(opts: &DbOptions, target: KeaRelease) -> Result<SchemaState, LeaseError> {
+        migrate(opts, true, target)
     }
 
-    /// `ruru db upgrade`: accepts Kea 2.2's schema as it is, moves ruru's
-    /// former schema (1.x) into it, every row kept (module `former`); any
-    /// other is refused ([`LeaseError::Schema`], see [`kea::advice`]).
-    pub fn upgrade(opts: &DbOptions) -> Result<SchemaState, LeaseError> {
-        migrate(opts, false)
+    /// `ruru db upgrade`: Kea's schema upgraded to `target`'s with Kea's
+    /// upgrade scripts, as `kea-admin db-upgrade` does (one transaction
+    /// per script); ruru's former schema (1.x) moved into Kea 2.2's, every
+    /// row kept (module `former`), then upgraded the same way; no schema,
+    /// or one that cannot be upgraded to `target`, refused, saying why.
+    pub fn upgrade(opts: &DbOptions, target: KeaRelease) -> Result<SchemaState, LeaseError> {
+        migrate(opts, false, target)
     }
 
     /// Runs one SQL statement on database `opts.name` (for tools and tests:
@@ -782,12 +787,13 @@ async fn schema_state(client: &impl GenericClient) -> Result<SchemaState, LeaseE
 }
 
 /// `ruru db init` (`create`) or `ruru db upgrade`, under an advisory lock
-/// so that two `ruru db` runs do not race. `init` creates Kea 2.2's schema
-/// in a database without one (Kea's own script, in its own transaction)
-/// and leaves any schema alone; `upgrade` accepts Kea 2.2's schema as it
-/// is, moves ruru's former schema into it ([`move_former`]) and refuses
-/// any other, saying what to do.
-fn migrate(opts: &DbOptions, create: bool) -> Result<SchemaState, LeaseError> {
+/// so that two `ruru db` runs do not race. `init` creates the schema of
+/// `target` in a database without one (Kea 2.2's script in its own
+/// transaction, then Kea's upgrade scripts) and leaves any schema alone;
+/// `upgrade` upgrades Kea's schema to `target`'s ([`upgrade_to`]), moves
+/// ruru's former schema into Kea's ([`move_former`]) and upgrades it, and
+/// refuses the rest, saying what to do.
+fn migrate(opts: &DbOptions, create: bool, target: KeaRelease) -> Result<SchemaState, LeaseError> {
     let (bridge, config) = (Bridge::new("ruru-pg")?, config_of(opts)?);
     bridge.run(async move {
         let mut client = connect_client(&config).await?;
@@ -799,19 +805,23 @@ fn migrate(opts: &DbOptions, create: bool) -> Result<SchemaState, LeaseError> {
             match schema_state(&client).await? {
                 SchemaState::Missing if create => {
                     client.batch_execute(kea::CREATE_PG).await.map_err(db_err)?;
-                    schema_state(&client).await
+                    upgrade_to(&client, kea::KEA_PG, target).await
                 }
                 found if create => Ok(found),
-                SchemaState::Ruru(v, m) => move_former(&mut client, (v, m)).await.map_err(|e| {
-                    let e = match e {
-                        LeaseError::Database(m) => m,
-                        e => e.to_string(),
-                    };
-                    LeaseError::Database(format!(
-                        "moving ruru's former schema into Kea's failed, and was rolled \
+                SchemaState::Ruru(v, m) => {
+                    move_former(&mut client, (v, m)).await.map_err(|e| {
+                        let e = match e {
+                            LeaseError::Database(m) => m,
+                            e => e.to_string(),
+                        };
+                        LeaseError::Database(format!(
+                            "moving ruru's former schema into Kea's failed, and was rolled \
                              back (the former tables are as they were): {e}"
-                    ))
-                }),
+                        ))
+                    })?;
+                    upgrade_to(&client, kea::KEA_PG, target).await
+                }
+                SchemaState::Version(v, m) => upgrade_to(&client, (v, m), target).await,
                 found => kea::accept(found, kea::PG_VERSIONS).map(|_| found),
             }
         }
@@ -821,6 +831,38 @@ fn migrate(opts: &DbOptions, create: bool) -> Result<SchemaState, LeaseError> {
             .await;
         r
     })
+}
+
+/// Runs Kea's upgrade scripts from schema `found` to `target`'s, each as
+/// `psql` would (each script is one transaction: Kea's own `START
+/// TRANSACTION` ... `COMMIT`, or the one a multi-statement query is). A
+/// failed script is rolled back and reported with the version reached.
+async fn upgrade_to(
+    client: &Client,
+    found: (u32, u32),
+    target: KeaRelease,
+) -> Result<SchemaState, LeaseError> {
+    let steps = upgrade::path(false, found, target.schema(false)).map_err(|e| {
+        LeaseError::Database(format!("cannot upgrade to Kea {target}'s schema: {e}"))
+    })?;
+    for step in steps {
+        if let Err(e) = client.batch_execute(&step.sql()).await {
+            let _ = client.batch_execute("ROLLBACK").await;
+            return Err(LeaseError::Database(format!(
+                "Kea's upgrade script {} ({}.{} to {}.{}) failed and was rolled back; the \
+                 schema is at {}.{}: {}",
+                step.name,
+                step.from.0,
+                step.from.1,
+                step.to.0,
+                step.to.1,
+                step.from.0,
+                step.from.1,
+                db_err(e)
+            )));
+        }
+    }
+    schema_state(client).await
 }
 
 /// `ruru db upgrade` of ruru's former schema `version` ([`former`]), in

@@ -141,10 +141,11 @@ fn hosts6_on(kind: Kind, test: &str, kea24: bool) {
     let Some(db) = TestDb::new(kind, test) else {
         return;
     };
-    db.init();
-    if kea24 {
-        to_kea_2_4(kind, &db);
-    }
+    db.init_as(if kea24 {
+        ruru_lease_sql::KeaRelease::V2_4
+    } else {
+        ruru_lease_sql::KeaRelease::V2_2
+    });
     let hs = db.open_hosts();
     let a6 = |s: &str| s.parse::<Ipv6Addr>().unwrap();
     let duid = [0, 1, 0, 1, 0x2a, 0x2b, 0x2c, 0x2d, 2, 0, 0, 0, 0, 1];

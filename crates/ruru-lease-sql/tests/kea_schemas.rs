@@ -1,6 +1,7 @@
 //! ruru on Kea's own databases: made by Kea 2.2's `kea-admin db-init` and
-//! read the way Kea reads them, Kea 2.4's table shapes and Kea 3.0's
-//! states, on PostgreSQL and MySQL/MariaDB (see `sql.rs` for the
+//! read the way Kea reads them, and the schemas of Kea 2.4, 2.6 and 3.0
+//! made by Kea's upgrade scripts (`ruru db init --schema`), with Kea 3.0's
+//! lease states, on PostgreSQL and MySQL/MariaDB (see `sql.rs` for the
 //! databases used).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -10,11 +11,9 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use mysql_async::prelude::Queryable;
 use ruru_lease::conformance::{lease4, lease6, run_all4, run_all6};
 use ruru_lease::{LeaseStore, SchemaState};
-use ruru_lease_sql::sql::skip;
-use ruru_lease_sql::{MySqlStore, PgStore};
+use ruru_lease_sql::{KeaRelease, MySqlStore, PgStore};
 
 /// Kea 3.0's schema version and lease states: 3 (released) is read as
 /// reclaimed (free), 4 (registered) as in use.
@@ -23,19 +22,10 @@ fn kea_3_0_states(kind: Kind, test: &str) {
     let Some(db) = TestDb::new(kind, test) else {
         return;
     };
-    db.init();
-    to_kea_2_4(kind, &db);
-    let version = match kind {
-        Kind::Pg => "UPDATE schema_version SET version = 29, minor = 0",
-        Kind::My => "UPDATE schema_version SET version = 30, minor = 0",
-    };
-    for step in [
-        "INSERT INTO lease_state VALUES (3, 'released')",
-        "INSERT INTO lease_state VALUES (4, 'registered')",
-        version,
-    ] {
-        exec(kind, &db.opts, step).unwrap();
-    }
+    assert_eq!(
+        db.init_as(KeaRelease::V3_0),
+        SchemaState::Version(kind.newest().0, kind.newest().1)
+    );
     let store = db.open().unwrap();
     for (n, state) in [(1u8, 3), (2, 4)] {
         let expire = match kind {
@@ -71,130 +61,59 @@ fn mysql_kea_3_0_states() {
 }
 
 #[test]
+fn pg_kea_2_6_conformance6() {
+    conformance_on(Kind::Pg, "pg_kea26_conformance6", true, KeaRelease::V2_6);
+}
+
+#[test]
+fn pg_kea_2_6_conformance4() {
+    conformance_on(Kind::Pg, "pg_kea26_conformance4", false, KeaRelease::V2_6);
+}
+
+#[test]
+fn mysql_kea_2_6_conformance6() {
+    conformance_on(Kind::My, "mysql_kea26_conformance6", true, KeaRelease::V2_6);
+}
+
+#[test]
+fn mysql_kea_2_6_conformance4() {
+    conformance_on(
+        Kind::My,
+        "mysql_kea26_conformance4",
+        false,
+        KeaRelease::V2_6,
+    );
+}
+
+#[test]
 fn pg_kea_2_4_conformance6() {
-    conformance_on(Kind::Pg, "pg_kea24_conformance6", true, true);
+    conformance_on(Kind::Pg, "pg_kea24_conformance6", true, KeaRelease::V2_4);
 }
 
 #[test]
 fn pg_kea_2_4_conformance4() {
-    conformance_on(Kind::Pg, "pg_kea24_conformance4", false, true);
+    conformance_on(Kind::Pg, "pg_kea24_conformance4", false, KeaRelease::V2_4);
 }
 
 #[test]
 fn mysql_kea_2_4_conformance6() {
-    conformance_on(Kind::My, "mysql_kea24_conformance6", true, true);
+    conformance_on(Kind::My, "mysql_kea24_conformance6", true, KeaRelease::V2_4);
 }
 
 #[test]
 fn mysql_kea_2_4_conformance4() {
-    conformance_on(Kind::My, "mysql_kea24_conformance4", false, true);
+    conformance_on(
+        Kind::My,
+        "mysql_kea24_conformance4",
+        false,
+        KeaRelease::V2_4,
+    );
 }
 
 // --- Kea's own database: made by `kea-admin db-init`, read the way Kea reads it ---
 
-/// A database made by Kea 2.2's own `kea-admin db-init`, or `None` (after
-/// reporting SKIP) when kea-admin or the database server is missing.
-fn kea_admin_db(kind: Kind, test: &str) -> Option<TestDb> {
-    let db = TestDb::new(kind, test)?;
-    let name = db.opts.name.clone();
-    let args: Vec<&str> = match kind {
-        Kind::Pg => vec![
-            "db-init",
-            "pgsql",
-            "-u",
-            "postgres",
-            "-n",
-            &name,
-            "-h",
-            "127.0.0.1",
-        ],
-        // A password-less root needs `-p ''` (kea-admin asks otherwise).
-        Kind::My => vec![
-            "db-init",
-            "mysql",
-            "-u",
-            "root",
-            "-p",
-            "",
-            "-n",
-            &name,
-            "-h",
-            "127.0.0.1",
-        ],
-    };
-    let run = |bin: &str| std::process::Command::new(bin).args(&args).output();
-    let out = match run("kea-admin").or_else(|_| run("/usr/sbin/kea-admin")) {
-        Ok(o) => o,
-        Err(e) => {
-            skip(
-                test,
-                &format!("kea-admin (package kea-admin) not found: {e}"),
-            );
-            return None;
-        }
-    };
-    assert!(
-        out.status.success(),
-        "kea-admin db-init: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let kea = kind.kea();
-    assert_eq!(db.version(), SchemaState::Version(kea.0, kea.1));
-    Some(db)
-}
-
-/// The rows of `sql` on the test's database, each column as text (NULL:
-/// `None`), the way a script (or Kea's own reads) sees them.
-fn rows(kind: Kind, db: &TestDb, sql: &str) -> Vec<Vec<Option<String>>> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        match kind {
-            Kind::Pg => {
-                let conf = format!("host=127.0.0.1 user=postgres dbname={}", db.opts.name);
-                let (client, conn) = tokio_postgres::connect(&conf, tokio_postgres::NoTls)
-                    .await
-                    .unwrap();
-                tokio::spawn(conn);
-                client
-                    .simple_query(sql)
-                    .await
-                    .unwrap()
-                    .into_iter()
-                    .filter_map(|m| match m {
-                        tokio_postgres::SimpleQueryMessage::Row(r) => {
-                            Some((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect())
-                        }
-                        _ => None,
-                    })
-                    .collect()
-            }
-            Kind::My => {
-                let opts = mysql_async::OptsBuilder::default()
-                    .ip_or_hostname("127.0.0.1")
-                    .user(Some("root"))
-                    .db_name(Some(db.opts.name.clone()))
-                    .prefer_socket(false);
-                let mut conn = mysql_async::Conn::new(opts).await.unwrap();
-                let rows: Vec<mysql_async::Row> = conn.query(sql).await.unwrap();
-                conn.disconnect().await.unwrap();
-                rows.into_iter()
-                    .map(|r| {
-                        (0..r.len())
-                            .map(|i| r.get::<Option<String>, _>(i).flatten())
-                            .collect()
-                    })
-                    .collect()
-            }
-        }
-    })
-}
-
 fn kea_admin_conformance(kind: Kind, test: &str, v6: bool) {
-    let Some(db) = kea_admin_db(kind, test) else {
+    let Some(db) = kea_admin_db(kind, test, KeaRelease::V2_2) else {
         return;
     };
     if v6 {
@@ -231,7 +150,7 @@ fn mysql_kea_admin_conformance6() {
 /// empty client id, negative IAID) read by ruru.
 fn kea_rows(kind: Kind, test: &str) {
     use ruru_lease::{LeaseState, LeaseType6};
-    let Some(db) = kea_admin_db(kind, test) else {
+    let Some(db) = kea_admin_db(kind, test, KeaRelease::V2_2) else {
         return;
     };
     let store = db.open().unwrap();
@@ -439,7 +358,7 @@ fn pool_ids(kind: Kind, test: &str) {
     let Some(db) = TestDb::new(kind, test) else {
         return;
     };
-    db.init();
+    db.init_as(KeaRelease::V2_2);
     {
         let store = db.open().unwrap();
         let mut l4 = lease4(1);
@@ -453,7 +372,8 @@ fn pool_ids(kind: Kind, test: &str) {
         store.delete4(l4.addr).unwrap();
         store.delete6(l6.lease_type, l6.address).unwrap();
     }
-    to_kea_2_4(kind, &db);
+    // Kea's upgrade scripts add the column (`ruru db upgrade --schema 2.4`).
+    db.upgrade(KeaRelease::V2_4).unwrap();
     let store = db.open().unwrap();
     let mut l4 = lease4(2);
     l4.pool_id = 4_000_000_000;

@@ -23,12 +23,12 @@ use std::time::{Duration, Instant};
 use mysql_async::prelude::Queryable;
 use ruru_lease::conformance::{lease4, lease6};
 use ruru_lease::{LeaseError, LeaseStore, SchemaState};
-use ruru_lease_sql::{DbEvent, DbOptions, GroupCommits, MySqlStore, PgStore};
+use ruru_lease_sql::{DbEvent, DbOptions, GroupCommits, KeaRelease, MySqlStore, PgStore};
 
 use common::*;
 
 fn conformance(kind: Kind, test: &str, v6: bool) {
-    conformance_on(kind, test, v6, false);
+    conformance_on(kind, test, v6, KeaRelease::NEWEST);
 }
 
 fn schema(kind: Kind, test: &str) {
@@ -45,14 +45,27 @@ fn schema(kind: Kind, test: &str) {
     }
     let kea = kind.kea();
     let current = SchemaState::Version(kea.0, kea.1);
-    assert_eq!(db.init(), current, "Kea 2.2's schema");
-    assert_eq!(db.init(), current, "init is idempotent");
+    assert_eq!(db.init_as(KeaRelease::V2_2), current, "Kea 2.2's schema");
+    assert_eq!(db.init_as(KeaRelease::V2_2), current, "init is idempotent");
     assert_eq!(db.version(), current);
-    let up = match kind {
-        Kind::Pg => PgStore::upgrade(&db.opts).unwrap(),
-        Kind::My => MySqlStore::upgrade(&db.opts).unwrap(),
-    };
+    let up = db.upgrade(KeaRelease::V2_2).unwrap();
     assert_eq!(up, current, "upgrade of a current schema changes nothing");
+    // Kea's upgrade scripts take it to Kea 3.0's; there is no way back.
+    let newest = match kind {
+        Kind::Pg => (29, 0),
+        Kind::My => (30, 0),
+    };
+    let up = db.upgrade(KeaRelease::NEWEST).unwrap();
+    assert_eq!(up, SchemaState::Version(newest.0, newest.1));
+    assert!(db.open().is_ok());
+    let down = db.upgrade(KeaRelease::V2_2).unwrap_err().to_string();
+    assert!(down.contains("never downgraded"), "{down}");
+    assert_eq!(
+        db.init_as(KeaRelease::V2_2),
+        up,
+        "init leaves a schema alone"
+    );
+    let kea = newest;
     // Another Kea version is refused (and never changed).
     exec(
         kind,
@@ -61,10 +74,6 @@ fn schema(kind: Kind, test: &str) {
     )
     .unwrap();
     let newer = SchemaState::Version(kea.0 + 50, kea.1);
-    let newest = match kind {
-        Kind::Pg => (29, 0),
-        Kind::My => (30, 0),
-    };
     match db.open() {
         Err(ruru_lease::LeaseError::Schema { found, expected }) => {
             assert_eq!((found, expected), (newer, newest))
@@ -73,6 +82,11 @@ fn schema(kind: Kind, test: &str) {
         Ok(_) => panic!("open of a newer schema succeeded"),
     }
     assert_eq!(db.init(), newer, "init leaves a schema alone");
+    assert!(
+        db.upgrade(KeaRelease::NEWEST).is_err(),
+        "an unknown schema is not touched"
+    );
+    assert_eq!(db.version(), newer);
     exec(
         kind,
         &db.opts,

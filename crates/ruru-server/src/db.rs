@@ -22,6 +22,7 @@ pub use ruru_lease::SchemaState;
 use ruru_lease::{
     Host4, Host6, HostQuery, HostStore, IdType, Lease4, Lease6, LeaseError, LeaseRow, LeaseStore,
 };
+pub use ruru_lease_sql::KeaRelease;
 use ruru_lease_sql::{DbEvent, DbOptions, DbRole, MySqlStore, PgStore};
 use tracing::{error, info, warn};
 
@@ -413,8 +414,10 @@ pub fn sql_databases(config: &Config) -> Vec<(String, &LeaseDbKind)> {
 /// What `ruru db` does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DbAction {
-    Init,
-    Upgrade,
+    /// Create the schema of this Kea release where there is none.
+    Init(KeaRelease),
+    /// Upgrade the schema to this Kea release's.
+    Upgrade(KeaRelease),
     Version,
 }
 
@@ -427,11 +430,11 @@ pub fn schema(db: &LeaseDbKind, action: DbAction) -> Result<SchemaState, ServerE
                 "the lease database is \"memfile\": it has no schema (ruru db is for \"postgresql\" and \"mysql\")".into(),
             ))
         }
-        (LeaseDbKind::Postgresql(s), DbAction::Init) => PgStore::init(&db_options(s)),
-        (LeaseDbKind::Postgresql(s), DbAction::Upgrade) => PgStore::upgrade(&db_options(s)),
+        (LeaseDbKind::Postgresql(s), DbAction::Init(r)) => PgStore::init(&db_options(s), r),
+        (LeaseDbKind::Postgresql(s), DbAction::Upgrade(r)) => PgStore::upgrade(&db_options(s), r),
         (LeaseDbKind::Postgresql(s), DbAction::Version) => PgStore::schema_version(&db_options(s)),
-        (LeaseDbKind::Mysql(s), DbAction::Init) => MySqlStore::init(&db_options(s)),
-        (LeaseDbKind::Mysql(s), DbAction::Upgrade) => MySqlStore::upgrade(&db_options(s)),
+        (LeaseDbKind::Mysql(s), DbAction::Init(r)) => MySqlStore::init(&db_options(s), r),
+        (LeaseDbKind::Mysql(s), DbAction::Upgrade(r)) => MySqlStore::upgrade(&db_options(s), r),
         (LeaseDbKind::Mysql(s), DbAction::Version) => MySqlStore::schema_version(&db_options(s)),
     };
     r.map_err(|e| match e {

@@ -74,15 +74,17 @@ ruru ctl --url https://127.0.0.1:8004/ --ca ca.pem --cert me.pem --key me.key --
 the Dhcp4 and Dhcp6 sections' lease-database and hosts-database(s) name (type \
 \"postgresql\" or \"mysql\"; the database itself and its user must exist; one schema holds \
 leases and hosts; when several databases are named, each is handled once and each output line \
-starts with whose it is). The schema is Kea's: Kea 2.2's (13.0 on PostgreSQL, 14.0 on MySQL), \
-as `kea-admin db-init` makes it, so ruru also runs on a database made by kea-admin. `init` \
-creates Kea 2.2's tables if the database has none (running it again changes nothing), \
-`upgrade` accepts Kea 2.2's schema as it is, moves a database of ruru's former schema (1.x) \
-into Kea 2.2's (every lease and reservation; the former tables are kept aside) and refuses any \
-other schema, saying what to do, `version` prints \
-Kea's schema version (MAJOR.MINOR, or \"none\"). `ruru serve` refuses to start on a database \
-with no schema or another one, says what it found and names what to do.",
-        after_help = "Examples:\n  ruru db init -c /etc/ruru/ruru.json\n  ruru db version -c /etc/ruru/ruru.json"
+starts with whose it is). The schema is Kea's, as `kea-admin db-init` makes it, so ruru also \
+runs on a database made by kea-admin: that of Kea 2.2 (13.0 on PostgreSQL, 14.0 on MySQL), 2.4 \
+(18.0, 19.0), 2.6 (22.x) or 3.0 (29.0, 30.0). `init` creates the schema of the Kea release \
+--schema names (default 3.0) if the database has none, with Kea's own scripts (running it \
+again changes nothing); `upgrade` upgrades Kea's schema to --schema's release with Kea's \
+upgrade scripts, as `kea-admin db-upgrade` does (never down), and moves a database of ruru's \
+former schema (1.x) into Kea's (every lease and reservation; the former tables are kept \
+aside); `version` prints Kea's schema version (MAJOR.MINOR, or \"none\"). When Kea servers \
+share the database, name the release they run: a Kea server opens only its own schema. \
+`ruru serve` refuses to start on a database with no schema or another one, says what it found and names what to do.",
+        after_help = "Examples:\n  ruru db init -c /etc/ruru/ruru.json\n  ruru db init -c /etc/ruru/ruru.json --schema 2.2\n  ruru db upgrade -c /etc/ruru/ruru.json --schema 2.6\n  ruru db version -c /etc/ruru/ruru.json"
     )]
     Db(DbArgs),
     /// Act as a DHCP client (or relay agent) once and show the exchange and the lease.
@@ -227,14 +229,24 @@ pub struct DbArgs {
     /// lease-upload: the lease file to read (a dump, or a Kea or ruru memfile).
     #[arg(short = 'i', long = "input", value_name = "FILE")]
     pub input: Option<PathBuf>,
+    /// init, upgrade: the Kea release whose schema to make: 2.2 (PostgreSQL 13.0, MySQL 14.0),
+    /// 2.4 (18.0, 19.0), 2.6 (22.2) or 3.0 (29.0, 30.0); default 3.0, the newest. Name the
+    /// release your Kea servers run when they share the database.
+    #[arg(long = "schema", value_name = "KEA_RELEASE", value_parser = parse_kea_release)]
+    pub schema: Option<ruru_server::db::KeaRelease>,
+}
+
+fn parse_kea_release(s: &str) -> Result<ruru_server::db::KeaRelease, String> {
+    ruru_server::db::KeaRelease::parse(s)
 }
 
 /// `ruru db` actions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DbActionArg {
-    /// Create the schema if the database has none.
+    /// Create Kea's schema (of --schema's release) if the database has none.
     Init,
-    /// Apply the migrations the schema lacks.
+    /// Upgrade Kea's schema to --schema's release with Kea's scripts (kea-admin db-upgrade);
+    /// move ruru's former schema into Kea's.
     Upgrade,
     /// Print the schema version.
     Version,

@@ -54,7 +54,11 @@ fn main() -> ExitCode {
 /// `ruru db init|upgrade|version -c FILE`.
 fn db(a: ruru::cli::DbArgs) -> ExitCode {
     use ruru::cli::DbActionArg;
-    use ruru_server::db::DbAction;
+    use ruru_server::db::{DbAction, KeaRelease};
+    if a.schema.is_some() && !matches!(a.action, DbActionArg::Init | DbActionArg::Upgrade) {
+        eprintln!("ruru db: --schema is for init and upgrade");
+        return ExitCode::FAILURE;
+    }
     let config = match ruru_config::load(&a.config) {
         Ok(c) => c,
         Err(e) => {
@@ -63,8 +67,8 @@ fn db(a: ruru::cli::DbArgs) -> ExitCode {
         }
     };
     let action = match a.action {
-        DbActionArg::Init => DbAction::Init,
-        DbActionArg::Upgrade => DbAction::Upgrade,
+        DbActionArg::Init => DbAction::Init(a.schema.unwrap_or(KeaRelease::NEWEST)),
+        DbActionArg::Upgrade => DbAction::Upgrade(a.schema.unwrap_or(KeaRelease::NEWEST)),
         DbActionArg::Version => DbAction::Version,
         DbActionArg::LeaseDump | DbActionArg::LeaseUpload | DbActionArg::StatsRecount => {
             return lease_tool(&a, &config);
@@ -107,8 +111,19 @@ fn db(a: ruru::cli::DbArgs) -> ExitCode {
                 };
                 match action {
                     DbAction::Version => println!("{prefix}{v}"),
-                    DbAction::Init | DbAction::Upgrade => {
-                        println!("{prefix}database schema: {v}")
+                    DbAction::Init(r) | DbAction::Upgrade(r) => {
+                        let asked = r.schema(matches!(db, ruru_config::LeaseDbKind::Mysql(_)));
+                        match state {
+                            ruru_server::db::SchemaState::Version(v, m) if (v, m) == asked => {
+                                println!("{prefix}database schema: Kea {r}'s {v}.{m}")
+                            }
+                            // `init` leaves a schema alone.
+                            _ => println!(
+                                "{prefix}database schema: {v} (left as it was: `ruru db init` \
+                                 creates a schema only where there is none; `ruru db upgrade \
+                                 --schema {r}` upgrades one)"
+                            ),
+                        }
                     }
                 }
             }
