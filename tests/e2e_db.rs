@@ -197,48 +197,15 @@ fn three_servers_first_attempt(kind: Kind, test: &str) {
     assert!(ok, "{text}");
     let mut servers: Vec<Server> = (0..3).map(|_| Server::start(&cfg_text)).collect();
 
-    const PER_SERVER: u8 = 25;
-    // (client, address, ACKed at the first attempt, NAKed at the first
-    // attempt, NAKs of the retries)
-    let results: Vec<(u8, Ipv4Addr, bool, bool, usize)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = relays
-            .iter()
-            .zip(&servers)
-            .enumerate()
-            .map(|(side, (&addr, srv))| {
-                let port = srv.port;
-                scope.spawn(move || {
-                    let relay = Relay::new(addr, port);
-                    (0..PER_SERVER)
-                        .map(|i| {
-                            let side = u8::try_from(side).unwrap();
-                            let n = 10 + side * PER_SERVER + i;
-                            let mut c = Client::new(n, addr);
-                            let offer = relay.exchange(&c.discover()).expect("offer");
-                            let sid = server_id(&offer).unwrap();
-                            let first = relay.exchange(&c.request_selecting(offer.yiaddr(), sid));
-                            let acked = first.as_ref().and_then(msg_type) == Some(MessageType::Ack);
-                            let naked = first.as_ref().and_then(msg_type) == Some(MessageType::Nak);
-                            let (got, retry_naks) = if acked {
-                                (first.unwrap().yiaddr(), 0)
-                            } else {
-                                let (got, naks) = dora_retrying_naks(&mut c, &relay);
-                                (got.unwrap_or_else(|| panic!("client {n}: no ACK")), naks)
-                            };
-                            (n, got, acked, naked, retry_naks)
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap())
-            .collect()
-    });
+    let sides: Vec<(Ipv4Addr, u16)> = relays
+        .iter()
+        .zip(&servers)
+        .map(|(&a, s)| (a, s.port))
+        .collect();
+    let results = first_tries_at_once(&sides, 25);
     let total = results.len();
-    let first = results.iter().filter(|r| r.2).count();
-    let naks = results.iter().filter(|r| r.3).count();
+    let first = results.iter().filter(|r| r.acked).count();
+    let naks = results.iter().filter(|r| r.naked).count();
     eprintln!(
         "{test}: {first}/{total} exchanges ACKed at the first attempt ({:.1}%), {naks} NAKed",
         100.0 * first as f64 / total as f64
@@ -247,17 +214,22 @@ fn three_servers_first_attempt(kind: Kind, test: &str) {
         first * 100 >= total * 95,
         "{first}/{total} at the first attempt"
     );
-    let distinct: BTreeSet<Ipv4Addr> = results.iter().map(|r| r.1).collect();
+    let distinct: BTreeSet<Ipv4Addr> = results.iter().map(|r| r.addr).collect();
     assert_eq!(distinct.len(), total, "an address was given twice");
     let rows = db.store().all4();
     assert_eq!(rows.len(), total);
-    for (n, a, ..) in &results {
-        let row = rows.iter().find(|l| l.addr == *a).expect("stored");
-        assert_eq!(row.hwaddr, vec![0x02, 0x00, 0x5e, 0x10, 0x00, *n], "{a}");
+    for r in &results {
+        let row = rows.iter().find(|l| l.addr == r.addr).expect("stored");
+        assert_eq!(
+            row.hwaddr,
+            vec![0x02, 0x00, 0x5e, 0x10, 0x00, r.n],
+            "{}",
+            r.addr
+        );
     }
     // Every NAK (at the first attempt or a retry: a client may lose a
     // second race) was a counted conflict.
-    let all_naks = naks + results.iter().map(|r| r.4).sum::<usize>();
+    let all_naks = naks + results.iter().map(|r| r.retry_naks).sum::<usize>();
     let conflicts: i64 = servers
         .iter_mut()
         .map(|s| {

@@ -255,6 +255,75 @@ pub fn doras_at_once(sides: &[(Ipv4Addr, u16)], per_server: u8) -> Vec<(u8, u8, 
     })
 }
 
+/// One client's DORA in [`first_tries_at_once`]: its first REQUEST's
+/// answer kept, then retried (new DISCOVER) until ACKed.
+pub struct FirstTry {
+    /// Which of the `sides` (server) it went through.
+    pub side: u8,
+    /// The client ([`Client::new`]'s number).
+    pub n: u8,
+    /// The address it got in the end.
+    pub addr: Ipv4Addr,
+    /// ACKed at the first REQUEST.
+    pub acked: bool,
+    /// NAKed at the first REQUEST.
+    pub naked: bool,
+    /// NAKs of the retries (a client may lose a second race).
+    pub retry_naks: usize,
+}
+
+/// `per_server` clients through each relay of `sides` (relay address,
+/// server port), the sides at once (each side's clients one after the
+/// other), recording whether each first REQUEST was ACKed: the measure of
+/// how often servers sharing a database race for one address.
+pub fn first_tries_at_once(sides: &[(Ipv4Addr, u16)], per_server: u8) -> Vec<FirstTry> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = sides
+            .iter()
+            .enumerate()
+            .map(|(side, &(addr, port))| {
+                let side = u8::try_from(side).unwrap();
+                scope.spawn(move || {
+                    let relay = Relay::new(addr, port);
+                    (0..per_server)
+                        .map(|i| {
+                            let n = 10 + side * per_server + i;
+                            let mut c = Client::new(n, addr);
+                            let offer = relay.exchange(&c.discover()).expect("offer");
+                            let sid = server_id(&offer).unwrap();
+                            let first = relay.exchange(&c.request_selecting(offer.yiaddr(), sid));
+                            let kind = first.as_ref().and_then(msg_type);
+                            let (acked, naked) = (
+                                kind == Some(MessageType::Ack),
+                                kind == Some(MessageType::Nak),
+                            );
+                            let (addr, retry_naks) = match first {
+                                Some(ack) if acked => (ack.yiaddr(), 0),
+                                _ => {
+                                    let (got, naks) = dora_retrying_naks(&mut c, &relay);
+                                    (got.unwrap_or_else(|| panic!("client {n}: no ACK")), naks)
+                                }
+                            };
+                            FirstTry {
+                                side,
+                                n,
+                                addr,
+                                acked,
+                                naked,
+                                retry_naks,
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    })
+}
+
 /// The rows `sql` selects on `db`, read with the database's command-line
 /// client (psql, mariadb): the values of all rows separated by single
 /// spaces.
