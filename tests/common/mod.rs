@@ -98,8 +98,19 @@ pub fn install_hook(dir: &Path, lib: &Path) -> PathBuf {
 
 /// A free UDP port on 127.0.0.1.
 pub fn free_port() -> u16 {
-    let s = UdpSocket::bind("127.0.0.1:0").unwrap();
-    s.local_addr().unwrap().port()
+    // Never the same port twice in one test process: a port is free when
+    // probed, and two tests running at once must not both be handed it
+    // before either server binds it (two ruru servers on one port with
+    // SO_REUSEADDR would share its datagrams).
+    static GIVEN: Mutex<std::collections::BTreeSet<u16>> =
+        Mutex::new(std::collections::BTreeSet::new());
+    loop {
+        let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = s.local_addr().unwrap().port();
+        if GIVEN.lock().unwrap_or_else(|p| p.into_inner()).insert(port) {
+            return port;
+        }
+    }
 }
 
 /// A running `ruru serve`.
@@ -132,7 +143,19 @@ impl Server {
             client_port,
             log: Arc::new(Mutex::new(Vec::new())),
         };
-        s.spawn();
+        // A probed port that another test's socket took before the server
+        // bound it: start again on other ports (twice at most).
+        for attempt in 0.. {
+            match s.try_spawn() {
+                Ok(()) => break,
+                Err(log) if attempt < 2 && log.contains("Address already in use") => {
+                    s.port = free_port();
+                    s.client_port = free_port();
+                    s.log.lock().unwrap().clear();
+                }
+                Err(log) => panic!("ruru did not start:\n{log}"),
+            }
+        }
         s
     }
 
@@ -142,6 +165,13 @@ impl Server {
 
     /// Starts (or restarts) the process and waits for "ruru ready".
     pub fn spawn(&mut self) {
+        if let Err(log) = self.try_spawn() {
+            panic!("ruru did not start:\n{log}");
+        }
+    }
+
+    /// [`Server::spawn`], the log of a server that did not start as the error.
+    pub fn try_spawn(&mut self) -> Result<(), String> {
         let mut child = Command::new(BIN)
             .args(["serve", "-c"])
             .arg(&self.config)
@@ -184,13 +214,12 @@ impl Server {
             Ok(true) => {}
             _ => {
                 let _ = child.kill();
-                panic!(
-                    "ruru did not start:\n{}",
-                    self.log.lock().unwrap().join("\n")
-                );
+                let _ = child.wait();
+                return Err(self.log.lock().unwrap().join("\n"));
             }
         }
         self.child = Some(child);
+        Ok(())
     }
 
     pub fn signal(&self, sig: &str) {
