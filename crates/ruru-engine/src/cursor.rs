@@ -161,6 +161,15 @@ impl Cursor {
         self.pos.fetch_add(n, Ordering::Relaxed);
     }
 
+    /// The offset [`Cursor::next`] would give now, without moving (another
+    /// thread's search may move first: a guess, to be checked).
+    pub fn peek(&self, size: u128) -> u128 {
+        if size == 0 {
+            return 0;
+        }
+        u128::from(self.pos.load(Ordering::Relaxed)) % size
+    }
+
     /// The next offset into a pool of `size` addresses (or prefixes).
     pub fn next(&self, size: u128) -> u128 {
         if size == 0 {

@@ -567,6 +567,30 @@ macro_rules! sql_stores {
                 self.rows4("get4_by_hwaddr", Q::ByHwaddr4, p)
             }
 
+            fn get4_client(
+                &self,
+                client_id: Option<&[u8]>,
+                hwaddr: &[u8],
+                addr: Option<std::net::Ipv4Addr>,
+            ) -> Vec<Lease4> {
+                let bytes = |b: &[u8]| {
+                    if b.is_empty() {
+                        Col::Null
+                    } else {
+                        Col::Bytes(b.to_vec())
+                    }
+                };
+                let p = vec![
+                    client_id.map_or(Col::Null, bytes),
+                    bytes(hwaddr),
+                    addr.map_or(Col::Null, sql::addr4),
+                ];
+                if p.iter().all(|c| matches!(c, Col::Null)) {
+                    return Vec::new();
+                }
+                self.rows4("get4_client", Q::Client4, p)
+            }
+
             fn add4(&self, lease: &Lease4) -> Result<(), LeaseError> {
                 let l = lease.prepare().map_err(LeaseError::Invalid)?;
                 if self.insert(Q::Add4, sql::values4(&l))? {

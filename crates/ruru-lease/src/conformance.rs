@@ -188,6 +188,7 @@ pub const CASES4: &[Case] = &[
         "get_by_client_id_across_subnets",
         get_by_client_id_across_subnets,
     ),
+    ("get_client_in_one_call", get_client_in_one_call),
     ("expired_order_and_limit", expired_order_and_limit::<V4>),
     ("expired_states", expired_states::<V4>),
     ("flush_reclaimed", flush_reclaimed::<V4>),
@@ -733,6 +734,49 @@ fn get_by_client_id_across_subnets(s: &dyn LeaseStore) {
     ok(s.update4(&b2), "update4");
     assert_eq!(s.get4_by_client_id(&cid), vec![a]);
     assert_eq!(s.get4_by_client_id(&[9, 9, 9]), vec![b2]);
+}
+
+/// `get4_client`: the leases by client id, by hardware address and the
+/// address's, each once; what is not asked for (None, empty) matches
+/// nothing, a lease without client id included.
+fn get_client_in_one_call(s: &dyn LeaseStore) {
+    let a = lease4(1);
+    // b: a's hardware address, another client id, another subnet.
+    let mut b = lease4(2);
+    b.hwaddr = a.hwaddr.clone();
+    b.subnet_id = 2;
+    // c: a's client id, another hardware address.
+    let mut c = lease4(3);
+    c.client_id = a.client_id.clone();
+    // d: no client id; e: someone else's.
+    let mut d = lease4(4);
+    d.client_id = None;
+    let e = lease4(5);
+    for l in [&a, &b, &c, &d, &e] {
+        ok(s.add4(l), "add4");
+    }
+    let cid = a.client_id.clone().unwrap_or_default();
+    let got = |c: Option<&[u8]>, hw: &[u8], addr| sorted::<V4>(s.get4_client(c, hw, addr));
+    assert_eq!(
+        got(Some(&cid), &a.hwaddr, None),
+        vec![a.clone(), b.clone(), c.clone()]
+    );
+    assert_eq!(
+        got(Some(&cid), &a.hwaddr, Some(e.addr)),
+        vec![a.clone(), b.clone(), c.clone(), e.clone()]
+    );
+    // The address of a lease also found by identifier: once.
+    assert_eq!(
+        got(None, &a.hwaddr, Some(a.addr)),
+        vec![a.clone(), b.clone()]
+    );
+    assert_eq!(got(Some(&[]), &[], Some(d.addr)), vec![d.clone()]);
+    assert_eq!(got(Some(&cid), &[], None), vec![a.clone(), c]);
+    assert!(
+        got(None, &[], None).is_empty(),
+        "nothing asked, nothing found"
+    );
+    assert!(got(Some(&[7, 7]), &[1, 2, 3], Some(Ipv4Addr::new(10, 9, 9, 9))).is_empty());
 }
 
 // --- DHCPv6 cases ---

@@ -50,20 +50,40 @@ pub fn existing_lease(
     subnet: &Subnet4,
     key: &ClientKey<'_>,
 ) -> Option<Lease4> {
-    let mut found = Vec::new();
-    if key.match_client_id {
-        if let Some(cid) = key.client_id {
-            found = store.get4_by_client_id(cid);
-        }
-    }
-    if !found.iter().any(|l| l.subnet_id == subnet.id) && !key.hwaddr.is_empty() {
-        found = store.get4_by_hwaddr(key.hwaddr);
-    }
-    found
-        .into_iter()
+    client_leases(store, subnet, key, None).0
+}
+
+/// The client's current lease in `subnet` (as [`existing_lease`]) and the
+/// lease of `addr` (when given), read together: one round trip to a SQL
+/// database ([`LeaseStore::get4_client`]).
+pub fn client_leases(
+    store: &dyn LeaseStore,
+    subnet: &Subnet4,
+    key: &ClientKey<'_>,
+    addr: Option<Ipv4Addr>,
+) -> (Option<Lease4>, Option<Lease4>) {
+    let cid = key.client_id.filter(|_| key.match_client_id);
+    let all = store.get4_client(cid, key.hwaddr, addr);
+    let at = addr.and_then(|a| all.iter().find(|l| l.addr == a).cloned());
+    // The client's leases by client identifier; by hardware address when
+    // none of those is in this subnet.
+    let by_cid = |l: &&Lease4| cid.is_some_and(|c| l.client_id.as_deref() == Some(c));
+    let by_hw = |l: &&Lease4| !key.hwaddr.is_empty() && l.hwaddr == key.hwaddr;
+    let in_subnet_by_cid = all.iter().filter(by_cid).any(|l| l.subnet_id == subnet.id);
+    let existing = all
+        .iter()
+        .filter(|l| {
+            if in_subnet_by_cid {
+                by_cid(l)
+            } else {
+                by_hw(l)
+            }
+        })
         .filter(|l| l.subnet_id == subnet.id && key.owns(l))
         .filter(|l| l.state != ruru_lease::LeaseState::Declined)
         .max_by_key(|l| l.expire)
+        .cloned();
+    (existing, at)
 }
 
 /// Whether `addr` may be given to this client now: not reserved for another
@@ -184,6 +204,32 @@ impl PoolCursors {
         }
     }
 
+    /// The address the iterative search would look at first now (of the
+    /// first pool `pool_ok` allows), for a caller that reads its lease
+    /// together with the client's (one round trip to a SQL database
+    /// instead of two) and hands it to [`PoolCursors::find_free`]. A guess:
+    /// another search may move the cursor first, and then the address is
+    /// read as before. None with Kea's random and free-lease-queue
+    /// allocators.
+    pub fn next_candidate(
+        &self,
+        subnet: &Subnet4,
+        pool_ok: &dyn Fn(&Pool4) -> bool,
+    ) -> Option<Ipv4Addr> {
+        if self.random.is_some() || !self.flq.is_empty() {
+            return None;
+        }
+        let (pool, cursor) = subnet
+            .pools
+            .iter()
+            .zip(&self.cursors)
+            .find(|(p, _)| pool_ok(p))?;
+        let off = cursor.peek(u128::from(pool.size()));
+        u32::from(pool.start)
+            .checked_add(u32::try_from(off).ok()?)
+            .map(Ipv4Addr::from)
+    }
+
     /// Another server took `addr` after we offered it: with spread cursors,
     /// the search of its pool jumps elsewhere (we were walking in step).
     pub fn conflict(&self, subnet: &Subnet4, addr: Ipv4Addr) {
@@ -223,7 +269,8 @@ impl PoolCursors {
     ///
     /// `exclude_24`: addresses ending in .0 or .255 are skipped (Kea's
     /// `compatibility.exclude-first-last-24`; the caller decides that it
-    /// applies to this subnet).
+    /// applies to this subnet). `read`: an address whose lease the caller
+    /// already read, with what it read (see [`PoolCursors::next_candidate`]).
     #[allow(clippy::too_many_arguments)]
     pub fn find_free(
         &self,
@@ -234,6 +281,7 @@ impl PoolCursors {
         now: u64,
         exclude_24: bool,
         pool_ok: &dyn Fn(&Pool4) -> bool,
+        read: Option<(Ipv4Addr, Option<&Lease4>)>,
     ) -> Option<Ipv4Addr> {
         let mut stepped = false;
         // Pool addresses: checked against reservations unless Kea's
@@ -247,7 +295,11 @@ impl PoolCursors {
             {
                 return Candidate::Skip;
             }
-            let c = match store.get4(addr) {
+            let lease = match read {
+                Some((a, l)) if a == addr => l.cloned(),
+                _ => store.get4(addr),
+            };
+            let c = match lease {
                 None => Candidate::Free,
                 Some(l)
                     if l.expired(now)

@@ -289,15 +289,10 @@ impl Family for Engine4 {
             client_id: q.client_id.as_deref(),
             match_client_id: subnets[sidx].match_client_id,
         };
-        let mut leases = Vec::new();
-        if key.match_client_id {
-            if let Some(cid) = key.client_id {
-                leases = store.get4_by_client_id(cid);
-            }
-        }
-        if !q.hwaddr.is_empty() {
-            leases.extend(store.get4_by_hwaddr(&q.hwaddr));
-        }
+        // The client's leases by client identifier and hardware address, in
+        // one call (one round trip to a SQL database).
+        let cid = key.client_id.filter(|_| key.match_client_id);
+        let leases = store.get4_client(cid, &q.hwaddr, None);
         let leased = leases
             .iter()
             .filter(|l| l.state != ruru_lease::LeaseState::Declined && key.owns(l))

@@ -551,8 +551,15 @@ impl Engine4 {
             add(&self.subnet_stats[ctx.sidx].v4_reservation_conflicts, 1);
             self.stats.inc(Stat::V4ReservationConflicts);
         }
-        // The client's current lease, when it may keep it.
-        let current = alloc::existing_lease(store, s, &key)
+        // The client's current lease, when it may keep it, read with the
+        // requested address's lease, or without one with the lease of the
+        // address the pool search would look at first (one round trip to
+        // a SQL database for what were two or three).
+        let probe = requested
+            .or_else(|| self.cursors[ctx.sidx].next_candidate(s, &|p| Self::pool_allowed(ctx, p)));
+        let (existing, at_probe) = alloc::client_leases(store, s, &key, probe);
+        let at_requested = at_probe.as_ref().filter(|_| probe == requested);
+        let current = existing
             .filter(|l| {
                 Self::in_allowed_pool(ctx, l.addr)
                     && (!hosts::checks_reservations(s, l.addr)
@@ -569,7 +576,7 @@ impl Engine4 {
         }
         if let Some(r) = requested {
             if Self::in_allowed_pool(ctx, r)
-                && alloc::available(store, hosts, s, &key, own, r, ctx.now)
+                && alloc::available_with(hosts, s, &key, own, r, ctx.now, at_requested)
             {
                 return Some(r);
             }
@@ -581,9 +588,17 @@ impl Engine4 {
         // Kea's `compatibility.exclude-first-last-24`: .0 and .255 are
         // never picked in a subnet of prefix length 24 or shorter.
         let exclude_24 = self.cfg.compatibility.exclude_first_last_24 && s.prefix_len <= 24;
-        self.cursors[ctx.sidx].find_free(store, hosts, s, &key, ctx.now, exclude_24, &|p| {
-            Self::pool_allowed(ctx, p)
-        })
+        let read = probe.map(|a| (a, at_probe.as_ref()));
+        self.cursors[ctx.sidx].find_free(
+            store,
+            hosts,
+            s,
+            &key,
+            ctx.now,
+            exclude_24,
+            &|p| Self::pool_allowed(ctx, p),
+            read,
+        )
     }
 
     fn discover(&self, store: &dyn LeaseStore, ctx: &Ctx<'_>) -> Result<Option<Draft>, Drop4> {
@@ -804,8 +819,10 @@ impl Engine4 {
             return Err(Drop4::Invalid);
         };
 
-        // The client's current lease, looked up once for the whole request.
-        let existing = alloc::existing_lease(store, s, &key);
+        // The client's current lease and the requested address's, looked up
+        // together (one round trip to a SQL database) once for the whole
+        // request.
+        let (existing, at_requested) = alloc::client_leases(store, s, &key, Some(requested));
         if state == "init-reboot" {
             // RFC 2131 §4.3.2: wrong network → NAK; no record → silence,
             // unless authoritative (Kea).
@@ -833,9 +850,9 @@ impl Engine4 {
             self.valid_lifetime(ctx).choose(q.lease_time)
         };
         let mut lease = self.candidate(ctx, requested, valid, &name);
-        // The address's lease, read once for the checks and the write below
-        // (with a SQL database each read is a round trip).
-        let mut current = store.get4(requested);
+        // The address's lease (read above with the client's), for the
+        // checks and the write below.
+        let mut current = at_requested;
         let renewing = current
             .as_ref()
             .is_some_and(|l| !l.expired(ctx.now) && l.state == LeaseState::Default && key.owns(l));

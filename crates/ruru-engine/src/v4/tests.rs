@@ -21,6 +21,7 @@ mod offer_hooks;
 mod ping;
 mod pool_id;
 mod random;
+mod round_trips;
 mod stash;
 
 const NOW: u64 = 1_700_000_000;
@@ -839,7 +840,7 @@ fn find_free_steps_over_full_blocks() {
     };
     let hosts = hosts::HostSources::default();
     let cursors = alloc::PoolCursors::new(&sn, None, &Arc::new(crate::Rng::new(0)));
-    let got = cursors.find_free(&store, &hosts, &sn, &key, NOW, false, &|_| true);
+    let got = cursors.find_free(&store, &hosts, &sn, &key, NOW, false, &|_| true, None);
     // 10.0.3.0 is the first address free of leases (not the /22's
     // network address).
     assert_eq!(got, Some(Ipv4Addr::new(10, 0, 3, 0)));
@@ -854,7 +855,7 @@ fn find_free_steps_over_full_blocks() {
     store.gets.store(0, std::sync::atomic::Ordering::Relaxed);
     let cursors = alloc::PoolCursors::new(&sn, None, &Arc::new(crate::Rng::new(0)));
     assert_eq!(
-        cursors.find_free(&store, &hosts, &sn, &key, NOW, false, &|_| true),
+        cursors.find_free(&store, &hosts, &sn, &key, NOW, false, &|_| true, None),
         Some(Ipv4Addr::new(10, 0, 3, 100))
     );
     assert_eq!(store.gets.load(std::sync::atomic::Ordering::Relaxed), 1);
@@ -868,7 +869,7 @@ fn find_free_steps_over_full_blocks() {
     store.inner.update4(&fill_lease(expired, NOW - 1)).unwrap();
     let cursors = alloc::PoolCursors::new(&sn, None, &Arc::new(crate::Rng::new(0)));
     assert_eq!(
-        cursors.find_free(&store, &hosts, &sn, &key, NOW, false, &|_| true),
+        cursors.find_free(&store, &hosts, &sn, &key, NOW, false, &|_| true, None),
         Some(Ipv4Addr::from(expired))
     );
 }

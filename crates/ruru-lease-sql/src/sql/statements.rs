@@ -82,10 +82,14 @@ pub(crate) enum Q {
     HostByName6,
     HostById6,
     HostByAddrAny6,
+    /// A DHCPv4 client's leases and one address's, in one round trip
+    /// (`LeaseStore::get4_client`): client id, hardware address, address,
+    /// each NULL when not asked for.
+    Client4,
 }
 
 /// Every [`Q`], indexed by `Q as usize`.
-pub(crate) const ALL_Q: [Q; 43] = [
+pub(crate) const ALL_Q: [Q; 44] = [
     Q::Get4,
     Q::ByClientId4,
     Q::ByHwaddr4,
@@ -129,6 +133,7 @@ pub(crate) const ALL_Q: [Q; 43] = [
     Q::HostByName6,
     Q::HostById6,
     Q::HostByAddrAny6,
+    Q::Client4,
 ];
 
 impl Q {
@@ -352,6 +357,11 @@ fn statement_text(q: Q, d: Dialect, pool_id: bool) -> String {
         Q::Get4 => format!("SELECT {cols4} FROM lease4 WHERE address = ?"),
         Q::ByClientId4 => format!("SELECT {cols4} FROM lease4 WHERE client_id = ?"),
         Q::ByHwaddr4 => format!("SELECT {cols4} FROM lease4 WHERE hwaddr = ?"),
+        // Three index lookups (Kea's client_id and hwaddr indexes, the
+        // primary key) in one statement; a NULL parameter matches nothing.
+        Q::Client4 => format!(
+            "SELECT {cols4} FROM lease4 WHERE client_id = ? OR hwaddr = ? OR address = ?"
+        ),
         Q::Add4 => insert("lease4", all4, d),
         Q::Update4 => update4,
         // Compare-and-swap: the old row's expire, state and identifiers

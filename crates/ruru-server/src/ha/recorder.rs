@@ -72,6 +72,14 @@ impl LeaseStore for Recorder<'_> {
     fn get4_by_hwaddr(&self, hwaddr: &[u8]) -> Vec<Lease4> {
         self.inner.get4_by_hwaddr(hwaddr)
     }
+    fn get4_client(
+        &self,
+        client_id: Option<&[u8]>,
+        hwaddr: &[u8],
+        addr: Option<Ipv4Addr>,
+    ) -> Vec<Lease4> {
+        self.inner.get4_client(client_id, hwaddr, addr)
+    }
     fn leased_in_block4(&self, first: Ipv4Addr) -> Option<Block4> {
         self.inner.leased_in_block4(first)
     }

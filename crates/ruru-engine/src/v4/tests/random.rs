@@ -40,7 +40,7 @@ fn random_allocator_offers_every_address_once_then_none() {
     let mut got = Vec::new();
     for _ in 0..30 {
         let a = cursors
-            .find_free(&store, &hosts, &sn, &key(), NOW, false, &|_| true)
+            .find_free(&store, &hosts, &sn, &key(), NOW, false, &|_| true, None)
             .expect("a free address");
         assert!(!got.contains(&a), "{a} offered twice: {got:?}");
         // Another client takes it.
@@ -57,7 +57,7 @@ fn random_allocator_offers_every_address_once_then_none() {
     assert_eq!(sorted, want);
     // Exhausted: nothing more.
     assert_eq!(
-        cursors.find_free(&store, &hosts, &sn, &key(), NOW, false, &|_| true),
+        cursors.find_free(&store, &hosts, &sn, &key(), NOW, false, &|_| true, None),
         None
     );
     // An address whose lease expired is free again.
@@ -65,7 +65,7 @@ fn random_allocator_offers_every_address_once_then_none() {
         .update4(&fill_lease(u32::from(got[7]), NOW - 1))
         .unwrap();
     assert_eq!(
-        cursors.find_free(&store, &hosts, &sn, &key(), NOW, false, &|_| true),
+        cursors.find_free(&store, &hosts, &sn, &key(), NOW, false, &|_| true, None),
         Some(got[7])
     );
 }
@@ -80,7 +80,7 @@ fn random_allocator_is_seeded_by_the_engine() {
     let run = |seed| {
         let c = alloc::PoolCursors::new(&sn, None, &Arc::new(crate::Rng::new(seed)));
         (0..8)
-            .map(|_| c.find_free(&store, &hosts, &sn, &key(), NOW, false, &|_| true))
+            .map(|_| c.find_free(&store, &hosts, &sn, &key(), NOW, false, &|_| true, None))
             .collect::<Vec<_>>()
     };
     assert_eq!(run(1), run(1));
@@ -118,7 +118,7 @@ fn random_allocator_falls_back_to_a_scan_when_nearly_full() {
     let hosts = hosts::HostSources::default();
     let cursors = alloc::PoolCursors::new(&sn, None, &Arc::new(crate::Rng::new(0)));
     assert_eq!(
-        cursors.find_free(&store, &hosts, &sn, &key(), NOW, false, &|_| true),
+        cursors.find_free(&store, &hosts, &sn, &key(), NOW, false, &|_| true, None),
         Some(Ipv4Addr::from(free))
     );
 }
@@ -142,7 +142,8 @@ fn flq_allocator_offers_the_free_queue() {
     let hosts = hosts::HostSources::default();
     let cursors = alloc::PoolCursors::new(&sn, None, &Arc::new(crate::Rng::new(5)));
     let mut got = Vec::new();
-    while let Some(a) = cursors.find_free(&store, &hosts, &sn, &key(), NOW, false, &|_| true) {
+    while let Some(a) = cursors.find_free(&store, &hosts, &sn, &key(), NOW, false, &|_| true, None)
+    {
         assert!(!got.contains(&a), "{a} offered twice: {got:?}");
         store.add4(&fill_lease(u32::from(a), NOW + 3600)).unwrap();
         got.push(a);
@@ -157,7 +158,7 @@ fn flq_allocator_offers_the_free_queue() {
         .update4(&fill_lease(u32::from(got[3]), NOW - 1))
         .unwrap();
     assert_eq!(
-        cursors.find_free(&store, &hosts, &sn, &key(), NOW, false, &|_| true),
+        cursors.find_free(&store, &hosts, &sn, &key(), NOW, false, &|_| true, None),
         Some(got[3])
     );
 }
