@@ -97,6 +97,18 @@ pub(crate) struct Batches<R> {
     batches: AtomicU64,
     writes: AtomicU64,
     rolled_back: AtomicU64,
+    /// Writes submitted or run alone ([`Batches::alone`]) and not yet
+    /// answered.
+    in_flight: AtomicU64,
+}
+
+/// A write run outside the queue, counted as in flight until dropped.
+pub(crate) struct Alone<'a>(&'a AtomicU64);
+
+impl Drop for Alone<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl<R> Batches<R> {
@@ -108,7 +120,20 @@ impl<R> Batches<R> {
             batches: AtomicU64::new(0),
             writes: AtomicU64::new(0),
             rolled_back: AtomicU64::new(0),
+            in_flight: AtomicU64::new(0),
         }
+    }
+
+    /// When no other write is in flight (there is nothing to batch a write
+    /// with), the right to run one alone, outside the queue: the caller
+    /// runs it on a connection of its own and holds the guard until it is
+    /// answered. `None` while others are in flight: queue it
+    /// ([`Batches::submit`]), so that it commits with them.
+    pub fn alone(&self) -> Option<Alone<'_>> {
+        self.in_flight
+            .compare_exchange(0, 1, Ordering::AcqRel, Ordering::Acquire)
+            .ok()
+            .map(|_| Alone(&self.in_flight))
     }
 
     /// The counts so far.
@@ -128,6 +153,8 @@ impl<R> Batches<R> {
     /// Queues a write and waits for its answer (called from a packet
     /// worker's thread, never from the store's runtime).
     pub fn submit(&self, q: Q, params: Vec<Col>) -> Result<R, LeaseError> {
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        let _answered = Alone(&self.in_flight);
         let (reply, answer) = mpsc::sync_channel(1);
         self.tx
             .send(Write { q, params, reply })
@@ -246,6 +273,29 @@ mod tests {
         for c in callers {
             assert_eq!(c.join().unwrap().unwrap(), 1);
         }
+    }
+
+    /// A write may run alone only while no other is in flight: one alone
+    /// at a time, none while a queued write waits for its answer.
+    #[test]
+    fn a_write_runs_alone_only_when_none_is_in_flight() {
+        let rt = runtime();
+        let b: Arc<Batches<u64>> = Arc::new(Batches::new());
+        let first = b.alone().expect("idle: alone");
+        assert!(b.alone().is_none(), "one in flight");
+        drop(first);
+        let again = b.alone().expect("idle again");
+        drop(again);
+        // A queued write in flight (its writer not answering yet).
+        let b2 = b.clone();
+        let caller = std::thread::spawn(move || b2.submit(Q::Update4, Vec::new()));
+        let batch = rt.block_on(b.next()).unwrap();
+        assert!(b.alone().is_none(), "a queued write is in flight");
+        for w in batch {
+            w.answer(Ok(1));
+        }
+        assert_eq!(caller.join().unwrap().unwrap(), 1);
+        assert!(b.alone().is_some(), "answered: idle");
     }
 
     /// A write whose writer drops it unanswered gets an error, not a hang.

@@ -10,7 +10,13 @@
 //! worker itself writes the query and waits in `epoll` for the answer, and
 //! nothing else runs.
 //!
-//! Only reads take this way; the writes keep group commit. When the
+//! Reads take this way, and a one-lease write when no other write of the
+//! store is in flight ([`execute`]): group commit has nothing to batch it
+//! with then, and the hand-off to a writer task would only cost wake-ups
+//! (a single packet worker, Kea's `enable-multi-threading: false`, never
+//! has two writes at once). Under load the writes queue for group commit
+//! as before. When the
+
 //! thread's connection breaks or hangs, it is dropped and the read goes
 //! the shared connections' way ([`None`]), which retries there and
 //! notices an outage. When it cannot be made, the thread reads the shared
@@ -85,4 +91,61 @@ fn run(
             None
         }
     }
+}
+
+/// Runs one-lease write `q` on this thread's connection, autocommit, as a
+/// writer task runs a batch of one; `None` when it must go the shared way
+/// (group commit): the thread is inside a tokio runtime, its connection
+/// could not be made, or PostgreSQL chose the write as a deadlock's victim
+/// (rolled back: the shared way runs it again). A write whose connection
+/// breaks or hangs after it was sent may or may not have committed: it
+/// gets the error and is never run again (as on the shared way).
+pub(super) fn execute(
+    inner: &Arc<Inner>,
+    epoch: u64,
+    q: Q,
+    params: &[Col],
+) -> Option<Result<u64, LeaseError>> {
+    local::with(&LOCAL, |l| {
+        let limit = inner.connect_timeout;
+        drop(l.stale(inner, epoch));
+        let i = l.conn(inner, epoch, |rt| {
+            rt.block_on(sql::within(
+                limit,
+                "connecting to PostgreSQL",
+                connect(&inner.config, false),
+            ))
+            .ok()
+        })?;
+        let (rt, conn) = l.get(i)?;
+        let stmt = conn.stmts.get(q as usize)?.clone();
+        let mut params = params.to_vec();
+        sql::fit_params(q, conn.pool_id, &mut params);
+        let refs = refs(&params);
+        let write = conn.client.execute(&stmt, &refs);
+        let answer = rt.block_on(async { tokio::time::timeout(limit, write).await.ok() });
+        match answer {
+            Some(Ok(n)) => Some(Ok(n)),
+            Some(Err(e)) if !conn.client.is_closed() && e.as_db_error().is_some() => {
+                let e = db_err(e);
+                if super::is_deadlock(&e) {
+                    None
+                } else {
+                    Some(Err(e))
+                }
+            }
+            Some(Err(e)) => {
+                l.forget(i);
+                Some(Err(db_err(e)))
+            }
+            None => {
+                l.forget(i);
+                Some(Err(LeaseError::Database(
+                    "PostgreSQL did not answer a write in time (connect-timeout); whether it \
+                     was stored is unknown"
+                        .into(),
+                )))
+            }
+        }
+    })
 }
