@@ -228,31 +228,10 @@ pub fn dora_retrying_naks(c: &mut Client, relay: &Relay) -> (Option<Ipv4Addr>, u
 /// is ACKed (clients are numbered from 10, side after side): (side,
 /// client, address) for each.
 pub fn doras_at_once(sides: &[(Ipv4Addr, u16)], per_server: u8) -> Vec<(u8, u8, Ipv4Addr)> {
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = sides
-            .iter()
-            .enumerate()
-            .map(|(side, &(addr, port))| {
-                let side = u8::try_from(side).unwrap();
-                scope.spawn(move || {
-                    let relay = Relay::new(addr, port);
-                    (0..per_server)
-                        .map(|i| {
-                            let n = 10 + side * per_server + i;
-                            let mut c = Client::new(n, addr);
-                            let got = dora_retrying(&mut c, &relay)
-                                .unwrap_or_else(|| panic!("client {n} (server {side}): no ACK"));
-                            (side, n, got)
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap())
-            .collect()
-    })
+    first_tries_at_once(sides, per_server)
+        .into_iter()
+        .map(|t| (t.side, t.n, t.addr))
+        .collect()
 }
 
 /// One client's DORA in [`first_tries_at_once`]: its first REQUEST's

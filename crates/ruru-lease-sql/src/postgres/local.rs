@@ -51,6 +51,21 @@ pub(super) fn rows(
     local::with(&LOCAL, |l| run(l, inner, epoch, q, params))
 }
 
+/// This thread's connection to the store (made when it has none, the
+/// connections of an older epoch and of dropped stores closed first): its
+/// index in `l`, or `None` when it cannot be made.
+fn connection(l: &mut Local<Inner, Conn>, inner: &Arc<Inner>, epoch: u64) -> Option<usize> {
+    drop(l.stale(inner, epoch));
+    l.conn(inner, epoch, |rt| {
+        rt.block_on(sql::within(
+            inner.connect_timeout,
+            "connecting to PostgreSQL",
+            connect(&inner.config, false),
+        ))
+        .ok()
+    })
+}
+
 fn run(
     l: &mut Local<Inner, Conn>,
     inner: &Arc<Inner>,
@@ -59,15 +74,7 @@ fn run(
     params: &[Col],
 ) -> Option<Result<Vec<Row>, LeaseError>> {
     let limit = inner.connect_timeout;
-    drop(l.stale(inner, epoch));
-    let i = l.conn(inner, epoch, |rt| {
-        rt.block_on(sql::within(
-            limit,
-            "connecting to PostgreSQL",
-            connect(&inner.config, false),
-        ))
-        .ok()
-    })?;
+    let i = connection(l, inner, epoch)?;
     let (rt, conn) = l.get(i)?;
     let stmt = conn.stmts.get(q as usize)?;
     let refs = refs(params);
@@ -108,15 +115,7 @@ pub(super) fn execute(
 ) -> Option<Result<u64, LeaseError>> {
     local::with(&LOCAL, |l| {
         let limit = inner.connect_timeout;
-        drop(l.stale(inner, epoch));
-        let i = l.conn(inner, epoch, |rt| {
-            rt.block_on(sql::within(
-                limit,
-                "connecting to PostgreSQL",
-                connect(&inner.config, false),
-            ))
-            .ok()
-        })?;
+        let i = connection(l, inner, epoch)?;
         let (rt, conn) = l.get(i)?;
         let stmt = conn.stmts.get(q as usize)?.clone();
         let mut params = params.to_vec();
