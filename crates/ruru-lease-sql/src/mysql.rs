@@ -515,22 +515,14 @@ async fn upgrade_to(
     found: (u32, u32),
     target: KeaRelease,
 ) -> Result<SchemaState, LeaseError> {
-    let steps = upgrade::path(true, found, target.schema(true)).map_err(|e| {
-        LeaseError::Database(format!("cannot upgrade to Kea {target}'s schema: {e}"))
-    })?;
-    for step in steps {
+    for step in upgrade::steps(true, found, target)? {
         for (n, s) in kea::mysql_statements(&step.sql()).into_iter().enumerate() {
             if let Err(e) = conn.query_drop(&s).await {
                 let first = s.lines().next().unwrap_or("");
                 return Err(LeaseError::Database(format!(
-                    "Kea's upgrade script {} ({}.{} to {}.{}) failed at its statement {} \
-                     (`{first}`): {}; MySQL's DDL is not transactional, so the schema is part \
-                     way between the two versions: restore the database from its backup",
-                    step.name,
-                    step.from.0,
-                    step.from.1,
-                    step.to.0,
-                    step.to.1,
+                    "Kea's upgrade script {step} failed at its statement {} (`{first}`): {}; \
+                     MySQL's DDL is not transactional, so the schema is part way between the \
+                     two versions: restore the database from its backup",
                     n + 1,
                     db_err(e)
                 )));

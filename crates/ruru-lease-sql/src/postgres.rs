@@ -849,22 +849,12 @@ async fn upgrade_to(
     found: (u32, u32),
     target: KeaRelease,
 ) -> Result<SchemaState, LeaseError> {
-    let steps = upgrade::path(false, found, target.schema(false)).map_err(|e| {
-        LeaseError::Database(format!("cannot upgrade to Kea {target}'s schema: {e}"))
-    })?;
-    for step in steps {
+    for step in upgrade::steps(false, found, target)? {
         if let Err(e) = client.batch_execute(&step.sql()).await {
             let _ = client.batch_execute("ROLLBACK").await;
             return Err(LeaseError::Database(format!(
-                "Kea's upgrade script {} ({}.{} to {}.{}) failed and was rolled back; the \
-                 schema is at {}.{}: {}",
-                step.name,
-                step.from.0,
-                step.from.1,
-                step.to.0,
-                step.to.1,
-                step.from.0,
-                step.from.1,
+                "Kea's upgrade script {step} failed and was rolled back (the schema is as \
+                 before it): {}",
                 db_err(e)
             )));
         }

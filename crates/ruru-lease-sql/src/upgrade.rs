@@ -94,6 +94,26 @@ pub struct Step {
     pub script: &'static str,
 }
 
+impl fmt::Display for Step {
+    /// `upgrade_013_to_014.sh (13.0 to 14.0)`, for errors.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ((a, b), (c, d)) = (self.from, self.to);
+        write!(f, "{} ({a}.{b} to {c}.{d})", self.name)
+    }
+}
+
+/// [`path`] from `found` to release `target`'s schema, its error as the
+/// stores report it.
+pub(crate) fn steps(
+    mysql: bool,
+    found: (u32, u32),
+    target: KeaRelease,
+) -> Result<Vec<Step>, crate::LeaseError> {
+    path(mysql, found, target.schema(mysql)).map_err(|e| {
+        crate::LeaseError::Database(format!("cannot upgrade to Kea {target}'s schema: {e}"))
+    })
+}
+
 impl Step {
     /// The SQL the script runs.
     pub fn sql(&self) -> String {

@@ -27,12 +27,6 @@ fn bump(c: &AtomicUsize) {
 impl LeaseStore for Counting {
     fn get4(&self, addr: Ipv4Addr) -> Option<ruru_lease::Lease4> {
         bump(&self.n.by_addr);
-        if std::env::var_os("RURU_TRACE_GETS").is_some() {
-            eprintln!(
-                "get4 {addr}: {}",
-                std::backtrace::Backtrace::force_capture()
-            );
-        }
         self.inner.get4(addr)
     }
     fn get4_by_client_id(&self, id: &[u8]) -> Vec<ruru_lease::Lease4> {
